@@ -1,0 +1,72 @@
+"""Size, diffusion and purpose of a change, from the diff alone (Kamei's NS, ND, NF, Entropy, LA, LD, FIX).
+
+These need no repository, so they are the only signal available when a bare diff is piped in.
+Definitions (Kamei et al., "A large-scale empirical study of just-in-time quality assurance", 2013):
+
+- ``ns``: subsystems touched (top-level directories; files at the root count as one subsystem)
+- ``nd``: directories touched
+- ``nf``: files touched
+- ``entropy``: spread of the modified lines over files, -sum(p_k log2 p_k), normalised by log2(nf)
+  so it lies in 0..1 (0 with one file; 1 when every file changed equally)
+- ``la`` / ``ld``: lines added / deleted
+- ``fix``: 1 when the commit messages say the change fixes a defect (see ``mergeguard.messages``)
+
+Added here: ``tests_changed`` (tests changed alongside code), ``code_files``, ``doc_only``,
+``files_added``, ``files_deleted``, ``files_renamed``, ``binary_files``, ``mode_changes``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from mergeguard import messages, paths
+from mergeguard.change import Change
+
+from . import Context, Extraction
+
+FEATURES = [
+    "ns", "nd", "nf", "entropy", "la", "ld", "fix", "tests_changed", "code_files", "doc_only",
+    "files_added", "files_deleted", "files_renamed", "binary_files", "mode_changes",
+]
+
+
+def entropy(changed_lines: list[int]) -> float:
+    total = sum(changed_lines)
+    n = len(changed_lines)
+    if n <= 1 or total == 0:
+        return 0.0
+    h = -sum((c / total) * math.log2(c / total) for c in changed_lines if c)
+    return h / math.log2(n)
+
+
+def extract(change: Change, context: Context) -> Extraction:
+    files = change.files
+    code = [f for f in files if paths.is_code(f.path)]
+    tests = [f for f in files if paths.is_test(f.path)]
+    feats: dict[str, float | None] = {
+        "ns": float(len({paths.subsystem(f.path) for f in files})),
+        "nd": float(len({paths.directory(f.path) for f in files})),
+        "nf": float(len(files)),
+        "entropy": entropy([f.added + f.deleted for f in files]),
+        "la": float(change.added),
+        "ld": float(change.deleted),
+        "fix": float(messages.is_fix(change.message)) if change.commits else None,
+        "tests_changed": float(bool(tests)),
+        "code_files": float(len(code)),
+        "doc_only": float(bool(files) and all(paths.is_doc(f.path) for f in files)),
+        "files_added": float(sum(f.status == "added" for f in files)),
+        "files_deleted": float(sum(f.status == "deleted" for f in files)),
+        "files_renamed": float(sum(f.status == "renamed" for f in files)),
+        "binary_files": float(sum(f.binary for f in files)),
+        "mode_changes": float(sum(f.mode_changed for f in files)),
+    }
+    findings = [
+        {
+            "kind": "diff.truncated", "category": "input", "path": f.path, "line": None, "end_line": None,
+            "severity": "info", "message": "file is too large to analyse in full; counts are exact, hunks were capped",
+        }
+        for f in files
+        if f.truncated
+    ]
+    signals = {"tests_changed": bool(tests), "code_changed": bool(code)}
+    return Extraction(feats, findings, {"diff": signals})

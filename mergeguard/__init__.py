@@ -1,0 +1,2 @@
+"""mergeguard: pre-merge change-risk scoring."""
+__version__ = "0.1.0"

@@ -1,0 +1,227 @@
+"""The Change: the one currency every face of mergeguard builds and every feature reads.
+
+A Change is the unified diff (parsed with ``unidiff``) plus what surrounds it: commit metadata
+(authors, messages, trailers, branch), where it came from, and which caps were applied. Text of the
+pre- and post-image of a file is fetched lazily through an ``ImageReader`` so that a diff read from
+stdin and a commit in a bare mirror look the same to the feature extractors.
+
+Bad input never crashes and never disappears silently: binary files, non-UTF-8 text, huge files and
+huge diffs are kept as far as the caps allow and every cap that bit is recorded in ``truncated``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from .errors import DiffError
+from .git import CommitRecord, FileStat
+
+ImageReader = Callable[[str, str], "str | None"]  # (path, "pre" | "post") -> text or None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep one pathological change from exhausting memory or time."""
+
+    max_diff_bytes: int = 20_000_000
+    max_files: int = 3_000
+    max_file_lines: int = 20_000  # changed lines kept per file; counts stay exact
+
+
+@dataclass
+class Hunk:
+    source_start: int
+    source_length: int
+    target_start: int
+    target_length: int
+    section: str = ""
+    added: list[tuple[int, str]] = field(default_factory=list)  # (post-image line, text)
+    removed: list[tuple[int, str]] = field(default_factory=list)  # (pre-image line, text)
+
+
+@dataclass
+class FileChange:
+    """One touched file. ``added``/``deleted`` are exact even when hunks were truncated."""
+
+    path: str
+    old_path: str | None = None
+    status: str = "modified"  # added | deleted | modified | renamed
+    added: int = 0
+    deleted: int = 0
+    binary: bool = False
+    old_mode: str | None = None
+    new_mode: str | None = None
+    mode_changed: bool = False
+    hunks: list[Hunk] = field(default_factory=list)
+    truncated: bool = False
+
+
+@dataclass
+class CommitMeta:
+    sha: str
+    author_name: str = ""
+    author_email: str = ""
+    author_time: int = 0
+    message: str = ""
+
+    @classmethod
+    def from_record(cls, rec: CommitRecord) -> "CommitMeta":
+        return cls(rec.sha, rec.author_name, rec.author_email, rec.author_time, rec.message)
+
+
+@dataclass
+class Change:
+    """A change to be scored: files, commits, provenance, and the caps that were applied."""
+
+    id: str
+    files: list[FileChange]
+    base: str | None = None
+    head: str | None = None
+    commits: list[CommitMeta] = field(default_factory=list)
+    branch: str | None = None
+    description: str = ""
+    source: str = "diff"  # diff | range | commit
+    truncated: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    read_image: ImageReader | None = field(default=None, repr=False)
+
+    @property
+    def added(self) -> int:
+        return sum(f.added for f in self.files)
+
+    @property
+    def deleted(self) -> int:
+        return sum(f.deleted for f in self.files)
+
+    @property
+    def author_email(self) -> str:
+        return self.commits[-1].author_email if self.commits else ""
+
+    @property
+    def author_time(self) -> int:
+        return self.commits[-1].author_time if self.commits else 0
+
+    @property
+    def message(self) -> str:
+        return "\n\n".join(c.message for c in self.commits)
+
+    def image(self, path: str, side: str) -> str | None:
+        """Text of a file before (``pre``) or after (``post``) the change, if it can be had."""
+        return self.read_image(path, side) if self.read_image else None
+
+
+def decode(data: bytes) -> tuple[str, bool]:
+    """Text of possibly non-UTF-8 bytes; the flag says whether anything had to be replaced."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), True
+
+
+def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileChange], list[str]]:
+    """Parse a unified diff into FileChanges; returns them with notes on every cap applied.
+
+    An empty diff is a valid, empty change. Text that is not a diff at all raises DiffError.
+    """
+    notes: list[str] = []
+    if isinstance(data, bytes):
+        if len(data) > limits.max_diff_bytes:
+            notes.append(f"diff is {len(data):,} bytes; only the first {limits.max_diff_bytes:,} were read")
+            data = _cut_at_file_boundary(data, limits.max_diff_bytes)
+        text, replaced = decode(data)
+        if replaced:
+            notes.append("diff is not valid UTF-8; undecodable bytes were replaced")
+    else:
+        text = data
+    if not text.strip():
+        return [], notes
+    try:
+        patch = PatchSet(text)
+    except UnidiffParseError as exc:
+        raise DiffError(f"malformed diff: {exc}") from None
+    if not len(patch) and ("@@" in text or "diff --git" in text or "+++ " in text):
+        raise DiffError("malformed diff: no file headers could be read")
+    if not len(patch):
+        raise DiffError("input is not a unified diff (no 'diff --git' or '---/+++' headers)")
+    files: list[FileChange] = []
+    for pf in patch:
+        if len(files) >= limits.max_files:
+            notes.append(f"diff touches {len(patch):,} files; only the first {limits.max_files:,} were analysed")
+            break
+        files.append(_file_change(pf, limits, notes))
+    return files, notes
+
+
+def _cut_at_file_boundary(data: bytes, limit: int) -> bytes:
+    cut = data.rfind(b"\ndiff --git ", 0, limit)
+    return data[: cut + 1] if cut > 0 else data[:limit]
+
+
+def _strip_prefix(name: str | None) -> str | None:
+    if not name or name == "/dev/null":
+        return None
+    return name[2:] if name[:2] in ("a/", "b/") else name
+
+
+def _file_change(pf, limits: Limits, notes: list[str]) -> FileChange:
+    src, dst = _strip_prefix(pf.source_file), _strip_prefix(pf.target_file)
+    if pf.is_added_file:
+        status = "added"
+    elif pf.is_removed_file:
+        status = "deleted"
+    elif pf.is_rename or (src and dst and src != dst):
+        status = "renamed"
+    else:
+        status = "modified"
+    path = dst or src or pf.path
+    fc = FileChange(
+        path=path,
+        old_path=src if status == "renamed" else None,
+        status=status,
+        added=pf.added,
+        deleted=pf.removed,
+        binary=bool(pf.is_binary_file),
+        old_mode=getattr(pf, "source_mode", None),
+        new_mode=getattr(pf, "target_mode", None),
+    )
+    fc.mode_changed = bool(fc.old_mode and fc.new_mode and fc.old_mode != fc.new_mode)
+    kept = 0
+    for h in pf:
+        if kept >= limits.max_file_lines:
+            fc.truncated = True
+            break
+        hunk = Hunk(h.source_start, h.source_length, h.target_start, h.target_length, h.section_header or "")
+        for line in h:
+            if line.line_type == "+":
+                hunk.added.append((line.target_line_no, line.value.rstrip("\n")))
+            elif line.line_type == "-":
+                hunk.removed.append((line.source_line_no, line.value.rstrip("\n")))
+        kept += len(hunk.added) + len(hunk.removed)
+        fc.hunks.append(hunk)
+    if fc.truncated:
+        notes.append(f"{path}: {fc.added + fc.deleted:,} changed lines; hunks after {kept:,} lines were not analysed")
+    return fc
+
+
+def files_from_stats(stats: tuple[FileStat, ...] | list[FileStat]) -> list[FileChange]:
+    """FileChanges from ``git log --numstat --summary``, for mining where no hunks are needed.
+
+    Counts, status and mode changes agree with what ``parse_diff`` reads from the same commit's
+    unified diff, so a mined change and a scored change give the same diff features.
+    """
+    return [
+        FileChange(
+            path=s.path,
+            old_path=s.old_path,
+            status=s.status,
+            added=s.added,
+            deleted=s.deleted,
+            binary=s.binary,
+            mode_changed=s.mode_changed,
+        )
+        for s in stats
+    ]

@@ -1,0 +1,264 @@
+"""The one place that runs git.
+
+Everything else in mergeguard works on data (``CommitRecord``, diff text, file contents); this module
+turns a repository path into that data. It works on work trees and bare repositories alike (a mirror
+clone has no work tree) because it only ever asks git for objects, never for files on disk.
+
+History comes from a single streaming ``git log`` (one subprocess for the whole history, not one per
+commit): that is what makes scoring thousands of commits cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RefError, RepositoryError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+# \x1e starts a commit, \x1f separates fields; neither occurs in real commit metadata.
+_LOG_FORMAT = "%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%at%x1f%ct%x1f%B%x1f"
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """One file of a commit as ``git log --numstat`` reports it; binary files have no line counts."""
+
+    path: str
+    old_path: str | None
+    added: int
+    deleted: int
+    binary: bool = False
+    status: str = "modified"  # added | deleted | modified | renamed
+    mode_changed: bool = False
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    """A commit's metadata and per-file line counts, as streamed from one ``git log`` pass."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_time: int
+    commit_time: int
+    message: str
+    files: tuple[FileStat, ...] = field(default_factory=tuple)
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+class GitRepo:
+    """A git repository (work tree or bare) addressed by path."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise RepositoryError(f"{self.path}: no such directory")
+        try:
+            out = self.run("rev-parse", "--git-dir").decode().strip()
+        except RepositoryError:
+            raise RepositoryError(f"{self.path}: not a git repository") from None
+        self.git_dir = (self.path / out).resolve()
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def run(self, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+        """Run git in this repository and return stdout; a failure becomes a RepositoryError."""
+        proc = subprocess.run(
+            ["git", "-C", str(self.path), *args],
+            input=input,
+            capture_output=True,
+            env=_git_env(),
+        )
+        if check and proc.returncode != 0:
+            msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise RepositoryError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
+        return proc.stdout
+
+    def stream(self, *args: str) -> Iterator[bytes]:
+        """Yield stdout of a long git command in chunks, so a huge history never sits in memory twice."""
+        proc = subprocess.Popen(
+            ["git", "-C", str(self.path), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_git_env(),
+        )
+        assert proc.stdout is not None
+        try:
+            while chunk := proc.stdout.read(1 << 16):
+                yield chunk
+        finally:
+            proc.stdout.close()
+            err = proc.stderr.read() if proc.stderr else b""
+            code = proc.wait()
+        if code != 0:
+            raise RepositoryError(f"git {args[0]} failed: {err.decode('utf-8', 'replace').strip()}")
+
+    # -- facts ----------------------------------------------------------------------------------
+
+    @property
+    def is_bare(self) -> bool:
+        return self.run("rev-parse", "--is-bare-repository").strip() == b"true"
+
+    @property
+    def is_shallow(self) -> bool:
+        return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
+
+    def resolve(self, ref: str) -> str:
+        """Full SHA of a commit-ish; an unknown ref is the user's error, said plainly."""
+        proc = subprocess.run(
+            ["git", "-C", str(self.path), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+            capture_output=True,
+            env=_git_env(),
+        )
+        if proc.returncode != 0:
+            raise RefError(f"unknown revision {ref!r} in {self.path}")
+        return proc.stdout.decode().strip()
+
+    def parents(self, sha: str) -> tuple[str, ...]:
+        line = self.run("rev-list", "--parents", "-n", "1", sha).decode().split()
+        return tuple(line[1:])
+
+    def merge_base(self, a: str, b: str) -> str:
+        out = self.run("merge-base", a, b, check=False).decode().strip()
+        if not out:
+            raise RefError(f"{a} and {b} have no common history")
+        return out
+
+    def head_time(self) -> int:
+        return int(self.run("log", "-1", "--format=%ct", "HEAD").decode().strip() or 0)
+
+    # -- content --------------------------------------------------------------------------------
+
+    def diff(self, base: str | None, head: str, *, context: int = 3) -> bytes:
+        """Unified diff of head against base (None: against the empty tree, for root commits)."""
+        return self.run(
+            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", f"-U{context}",
+            "--src-prefix=a/", "--dst-prefix=b/", base or EMPTY_TREE, head,
+        )
+
+    def read_blobs(self, specs: Iterable[str]) -> dict[str, bytes | None]:
+        """Contents of ``rev:path`` specs in one ``cat-file --batch``; missing objects map to None."""
+        specs = list(dict.fromkeys(specs))
+        if not specs:
+            return {}
+        data = self.run("cat-file", "--batch", input="".join(s + "\n" for s in specs).encode())
+        out: dict[str, bytes | None] = {}
+        pos = 0
+        for spec in specs:
+            nl = data.index(b"\n", pos)
+            header = data[pos:nl].split()
+            pos = nl + 1
+            if len(header) == 2 and header[1] == b"missing":
+                out[spec] = None
+                continue
+            size = int(header[2])
+            out[spec] = data[pos : pos + size] if header[1] == b"blob" else None
+            pos += size + 1
+        return out
+
+    def log(self, revs: list[str], *, no_merges: bool = True, extra: list[str] | None = None) -> Iterator[CommitRecord]:
+        """Stream commits reachable from ``revs``, oldest first, parents always before children.
+
+        ``--date-order --reverse`` keeps ancestry and otherwise follows commit time, so the state
+        built by replaying this stream at any commit holds only what was known before it.
+        """
+        args = ["log", "-z", "--reverse", "--date-order", "--numstat", "--summary", "-M", f"--format={_LOG_FORMAT}"]
+        if no_merges:
+            args.append("--no-merges")
+        args += list(extra or []) + list(revs) + ["--"]
+        yield from parse_log(self.stream(*args))
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("LC_ALL", "C")
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    return env
+
+
+def parse_log(chunks: Iterable[bytes]) -> Iterator[CommitRecord]:
+    """Parse the ``-z --numstat`` log stream produced with ``_LOG_FORMAT`` into records."""
+    buf = b""
+    for chunk in chunks:
+        buf += chunk
+        parts = buf.split(b"\x1e")
+        buf = parts.pop()
+        for part in parts:
+            if part:
+                yield _parse_commit(part)
+    if buf:
+        yield _parse_commit(buf)
+
+
+def _parse_commit(raw: bytes) -> CommitRecord:
+    head, _, stats = raw.rpartition(b"\x1f")
+    fields = head.split(b"\x1f")
+    sha, parents, name, email, at, ct = (f.decode("utf-8", "replace") for f in fields[:6])
+    message = b"\x1f".join(fields[6:]).decode("utf-8", "replace")
+    return CommitRecord(
+        sha=sha,
+        parents=tuple(parents.split()),
+        author_name=name,
+        author_email=email.lower(),
+        author_time=int(at or 0),
+        commit_time=int(ct or 0),
+        message=message.strip(),
+        files=tuple(_parse_numstat(stats)),
+    )
+
+
+def _parse_numstat(raw: bytes) -> Iterator[FileStat]:
+    """Numstat entries (NUL-terminated) followed by ``--summary`` lines (create/delete/mode change)."""
+    tokens = raw.lstrip(b"\0\n").split(b"\0")
+    stats: list[FileStat] = []
+    summary = b""
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        cols = tok.split(b"\t", 2)
+        if len(cols) != 3 or not (cols[0].isdigit() or cols[0] == b"-"):
+            summary += tok
+            continue
+        binary = cols[0] == b"-"
+        added = 0 if binary else int(cols[0])
+        deleted = 0 if binary else int(cols[1])
+        if cols[2]:
+            stats.append(FileStat(cols[2].decode("utf-8", "replace"), None, added, deleted, binary))
+        else:  # rename: the two paths follow as their own tokens
+            old, new = tokens[i].decode("utf-8", "replace"), tokens[i + 1].decode("utf-8", "replace")
+            i += 2
+            stats.append(FileStat(new, old, added, deleted, binary, "renamed"))
+    created, deleted_paths, mode_changed = _parse_summary(summary.decode("utf-8", "replace"))
+    for st in stats:
+        status = "added" if st.path in created else "deleted" if st.path in deleted_paths else st.status
+        yield FileStat(st.path, st.old_path, st.added, st.deleted, st.binary, status, st.path in mode_changed)
+
+
+_SUMMARY_RE = re.compile(r"^ (create|delete) mode \d+ (.+)$|^ mode change \d+ => \d+ (.+)$", re.M)
+
+
+def _parse_summary(text: str) -> tuple[set[str], set[str], set[str]]:
+    created: set[str] = set()
+    deleted: set[str] = set()
+    mode: set[str] = set()
+    for m in _SUMMARY_RE.finditer(text):
+        if m.group(1) == "create":
+            created.add(m.group(2))
+        elif m.group(1) == "delete":
+            deleted.add(m.group(2))
+        else:
+            mode.add(m.group(3))
+    return created, deleted, mode
