@@ -196,11 +196,16 @@ def _file_change(pf, limits: Limits, notes: list[str]) -> FileChange:
             break
         hunk = Hunk(h.source_start, h.source_length, h.target_start, h.target_length, h.section_header or "")
         for line in h:
+            if line.line_type not in "+-" or not line.line_type:
+                continue
+            if kept >= limits.max_file_lines:
+                fc.truncated = True
+                break
+            kept += 1
             if line.line_type == "+":
                 hunk.added.append((line.target_line_no, line.value.rstrip("\n")))
-            elif line.line_type == "-":
+            else:
                 hunk.removed.append((line.source_line_no, line.value.rstrip("\n")))
-        kept += len(hunk.added) + len(hunk.removed)
         fc.hunks.append(hunk)
     if fc.truncated:
         notes.append(f"{path}: {fc.added + fc.deleted:,} changed lines; hunks after {kept:,} lines were not analysed")

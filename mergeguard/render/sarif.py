@@ -1,0 +1,231 @@
+"""SARIF 2.1.0 for GitHub code scanning and any other SARIF consumer.
+
+One run for all assessments (code scanning groups alerts by tool, and several runs of the same
+tool in one file are deprecated there). Each finding becomes a result whose rule is its kind; each
+assessment also yields one ``mergeguard.risk`` result carrying the overall score, so the risk is
+visible next to the line-level findings.
+
+GitHub rejects a *whole* SARIF file if any result has no location ("locationFromSarifResult:
+expected at least one location"). A finding always has a path; the overall-risk result is anchored
+at the file of the assessment's first finding, else at ``anchor_path`` if the caller gives one
+(e.g. the first changed file), else it carries no location — valid SARIF, but callers uploading
+to code scanning should pass ``anchor_path``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import mergeguard
+
+from . import as_float, clean_line, contribution, level_of, percent, to_json, top_reasons
+
+__all__ = ["sarif", "sarif_log", "SARIF_SCHEMA", "SARIF_VERSION", "RISK_RULE_ID", "INFORMATION_URI"]
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+RISK_RULE_ID = "mergeguard.risk"
+#: Where a reader of an alert can learn about the tool. Update when the project has a home page.
+INFORMATION_URI = "https://github.com/mergeguard/mergeguard"
+
+#: Finding severity -> SARIF result level.
+SEVERITY_LEVELS = {"info": "note", "warning": "warning", "error": "error"}
+#: Risk level -> SARIF result level: a low-risk change is reported, but not as a problem.
+RISK_LEVELS = {"low": "none", "medium": "note", "high": "warning", "critical": "error"}
+_LEVEL_ORDER = ("none", "note", "warning", "error")
+_TOP_REASONS = 3
+
+
+def sarif(assessments: Sequence[Mapping[str, Any]] | Mapping[str, Any], *, anchor_path: str | None = None) -> str:
+    """The SARIF log for ``assessments`` as pretty JSON (indent 2)."""
+    return to_json(sarif_log(assessments, anchor_path=anchor_path), indent=2)
+
+
+def sarif_log(
+    assessments: Sequence[Mapping[str, Any]] | Mapping[str, Any], *, anchor_path: str | None = None
+) -> dict[str, Any]:
+    """The SARIF log as a dict, for callers that post it through an API rather than a file."""
+    items = [assessments] if isinstance(assessments, Mapping) else list(assessments)
+    findings = [(a, f) for a in items for f in _findings(a)]
+    rules = _rules([f for _, f in findings])
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    results = [_finding_result(a, f, index) for a, f in findings]
+    results += [_risk_result(a, index, anchor_path) for a in items]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mergeguard",
+                        "version": mergeguard.__version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def _findings(assessment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [f for f in assessment.get("findings") or [] if isinstance(f, Mapping)]
+
+
+def _kind(finding: Mapping[str, Any]) -> str:
+    """The finding's rule id; a kind-less finding still needs one to be a valid result."""
+    return clean_line(finding.get("kind")) or "mergeguard.finding"
+
+
+def _severity_level(finding: Mapping[str, Any]) -> str:
+    return SEVERITY_LEVELS.get(str(finding.get("severity") or "").lower(), "warning")
+
+
+def _describe_kind(kind: str) -> str:
+    """``retry.without_backoff`` -> ``retry: without backoff``: readable without a rule catalogue."""
+    family, _, rest = kind.partition(".")
+    words = rest.replace("_", " ").replace(".", " ")
+    return f"{family}: {words}" if words else family.replace("_", " ")
+
+
+def _rules(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One rule per distinct finding kind (first-seen order), then the overall-risk rule.
+
+    A rule's default level is the most severe level its findings were reported at, so a
+    consumer that shows only rule metadata does not understate it.
+    """
+    rules: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        kind = _kind(finding)
+        level = _severity_level(finding)
+        rule = rules.get(kind)
+        if rule is None:
+            rules[kind] = {
+                "id": kind,
+                "name": kind,
+                "shortDescription": {"text": _describe_kind(kind)},
+                "defaultConfiguration": {"level": level},
+                "properties": {"category": clean_line(finding.get("category")) or kind.split(".")[0]},
+            }
+        elif _LEVEL_ORDER.index(level) > _LEVEL_ORDER.index(rule["defaultConfiguration"]["level"]):
+            rule["defaultConfiguration"]["level"] = level
+    rules.pop(RISK_RULE_ID, None)
+    risk_rule = {
+        "id": RISK_RULE_ID,
+        "name": RISK_RULE_ID,
+        "shortDescription": {"text": "Overall change risk"},
+        "fullDescription": {
+            "text": "Calibrated probability that the change will need a fix or a revert, "
+            "with the features that contributed most."
+        },
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"category": "risk"},
+    }
+    return [*rules.values(), risk_rule]
+
+
+def _uri(path: str) -> str:
+    """A repository-relative path as a URI reference (forward slashes, percent-encoded).
+
+    ``:`` is encoded so that a first segment like ``c:x`` is not read as a URI scheme.
+    """
+    cleaned = path.replace("\\", "/")
+    while cleaned.startswith("./"):
+        cleaned = cleaned[2:]
+    return quote(cleaned.lstrip("/"), safe="/!$&'()*+,;=@")
+
+
+def _positive_int(value: Any) -> int | None:
+    """A line number usable in SARIF (1-based), or ``None``."""
+    if isinstance(value, bool):
+        return None
+    number = as_float(value)
+    if number is None or not number.is_integer() or number < 1:
+        return None
+    return int(number)
+
+
+def _location(path: Any, line: Any = None, end_line: Any = None) -> dict[str, Any] | None:
+    """A physical location; the region is omitted when the line is unknown (whole file)."""
+    cleaned = clean_line(path)
+    if not cleaned:
+        return None
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(cleaned)}}
+    start = _positive_int(line)
+    if start is not None:
+        region: dict[str, Any] = {"startLine": start}
+        end = _positive_int(end_line)
+        if end is not None and end >= start:
+            region["endLine"] = end
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def _change_properties(assessment: Mapping[str, Any]) -> dict[str, Any]:
+    change = assessment.get("change")
+    change = change if isinstance(change, Mapping) else {}
+    return {"change": change.get("id"), "base": change.get("base"), "head": change.get("head")}
+
+
+def _finding_result(
+    assessment: Mapping[str, Any], finding: Mapping[str, Any], index: Mapping[str, int]
+) -> dict[str, Any]:
+    kind = _kind(finding)
+    result: dict[str, Any] = {
+        "ruleId": kind,
+        "ruleIndex": index[kind],
+        "level": _severity_level(finding),
+        "message": {"text": clean_line(finding.get("message")) or _describe_kind(kind)},
+    }
+    location = _location(finding.get("path"), finding.get("line"), finding.get("end_line"))
+    if location is not None:
+        result["locations"] = [location]
+    result["properties"] = {
+        "category": clean_line(finding.get("category")) or kind.split(".")[0],
+        **_change_properties(assessment),
+    }
+    return result
+
+
+def _risk_message(assessment: Mapping[str, Any]) -> str:
+    """``Change abc1234: risk 83% (high). Top reasons: a; b; c.``"""
+    change = assessment.get("change")
+    change_id = clean_line(change.get("id")) if isinstance(change, Mapping) else ""
+    subject = f"Change {change_id}" if change_id else "Change"
+    message = f"{subject}: risk {percent(assessment.get('score'))} ({level_of(assessment)})."
+    reasons = []
+    for reason in top_reasons(assessment, _TOP_REASONS):
+        words = clean_line(reason.get("text")) or clean_line(reason.get("feature"))
+        sign = "raises" if contribution(reason) > 0 else "lowers" if contribution(reason) < 0 else "neutral"
+        reasons.append(f"{words} ({sign} risk)")
+    if reasons:
+        message += " Top reasons: " + "; ".join(reasons) + "."
+    return message
+
+
+def _risk_result(
+    assessment: Mapping[str, Any], index: Mapping[str, int], anchor_path: str | None
+) -> dict[str, Any]:
+    """The overall-risk result for one assessment, anchored where GitHub can show it."""
+    level = level_of(assessment)
+    result: dict[str, Any] = {
+        "ruleId": RISK_RULE_ID,
+        "ruleIndex": index[RISK_RULE_ID],
+        "level": RISK_LEVELS.get(level, "note"),
+        "message": {"text": _risk_message(assessment)},
+    }
+    anchors = [f.get("path") for f in _findings(assessment)] + [anchor_path]
+    location = next((loc for loc in map(_location, anchors) if loc is not None), None)
+    if location is not None:
+        result["locations"] = [location]
+    result["properties"] = {
+        "score": as_float(assessment.get("score")),
+        "level": level,
+        "model": assessment.get("model"),
+        **_change_properties(assessment),
+    }
+    return result

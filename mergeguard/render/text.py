@@ -1,0 +1,171 @@
+"""Human summary of one assessment for a terminal.
+
+Laid out so the first line answers "how risky?" and the rest answers "why, and what now?":
+header, size, reasons, findings, warnings, caps applied, verdict checklist, model. Plain text by
+default (it ends up in CI logs and files); ANSI colour only when the caller asks for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import as_float, clean_line, contribution, group_findings, level_of, location, percent
+from . import top_reasons
+
+__all__ = ["text"]
+
+_RESET = "\x1b[0m"
+_LEVEL_COLORS = {
+    "low": "\x1b[32m",  # green
+    "medium": "\x1b[33m",  # yellow
+    "high": "\x1b[31m",  # red
+    "critical": "\x1b[1;31m",  # bold red
+}
+_SEVERITY_COLORS = {"info": "\x1b[36m", "warning": "\x1b[33m", "error": "\x1b[31m"}
+_DIM = "\x1b[2m"
+_BOLD = "\x1b[1m"
+_UP_COLOR = "\x1b[31m"
+_DOWN_COLOR = "\x1b[32m"
+
+_CONCLUSIONS = {
+    "success": "PASS",
+    "neutral": "NEUTRAL",
+    "action_required": "ACTION REQUIRED",
+    "failure": "FAIL",
+}
+
+
+def text(assessment: Mapping[str, Any], *, color: bool = False, max_reasons: int = 5) -> str:
+    """Render ``assessment`` as a terminal summary; ``color=True`` adds ANSI colour codes."""
+    paint = _painter(color)
+    sections = [
+        _header(assessment, paint),
+        _reasons(assessment, paint, max_reasons),
+        _findings(assessment, paint),
+        _bullets("Warnings", assessment.get("warnings"), "!", paint),
+        _bullets("Limits applied", _change(assessment).get("truncated"), "~", paint),
+        _verdict(assessment.get("verdict"), paint),
+        _footer(assessment, paint),
+    ]
+    return "\n\n".join(s for s in sections if s)
+
+
+def _painter(color: bool):
+    """A function wrapping text in an ANSI code, or leaving it alone when colour is off."""
+
+    def paint(value: str, code: str | None) -> str:
+        return f"{code}{value}{_RESET}" if color and code else value
+
+    return paint
+
+
+def _change(assessment: Mapping[str, Any]) -> Mapping[str, Any]:
+    change = assessment.get("change")
+    return change if isinstance(change, Mapping) else {}
+
+
+def _count(value: Any) -> int:
+    number = as_float(value)
+    return int(number) if number is not None else 0
+
+
+def _header(assessment: Mapping[str, Any], paint) -> str:
+    """``abc1234  risk 83% (HIGH)`` then size, then base -> head when known."""
+    change = _change(assessment)
+    level = level_of(assessment)
+    change_id = clean_line(change.get("id")) or "(unnamed change)"
+    risk = paint(f"risk {percent(assessment.get('score'))} ({level.upper()})", _LEVEL_COLORS.get(level))
+    files = _count(change.get("files"))
+    size = (
+        f"{files} file{'s' if files != 1 else ''} changed, "
+        f"+{_count(change.get('added'))} -{_count(change.get('deleted'))}"
+    )
+    base, head = clean_line(change.get("base")), clean_line(change.get("head"))
+    if base or head:
+        size += f"  ({base or '?'} -> {head or '?'})"
+    return f"{paint(change_id, _BOLD)}  {risk}\n{size}"
+
+
+def _reasons(assessment: Mapping[str, Any], paint, limit: int) -> str:
+    """The largest effects as bullets: ▲ raises risk, ▼ lowers it, with the log-odds effect."""
+    reasons = top_reasons(assessment, limit)
+    if not reasons:
+        return ""
+    lines = ["Why:"]
+    for reason in reasons:
+        effect = contribution(reason)
+        marker = paint("▲", _UP_COLOR) if effect > 0 else paint("▼", _DOWN_COLOR) if effect < 0 else "·"
+        words = clean_line(reason.get("text")) or clean_line(reason.get("feature"))
+        lines.append(f"  {marker} {words}  {paint(f'({effect:+.2f})', _DIM)}")
+    total = len(assessment.get("reasons") or [])
+    if total > len(reasons):
+        lines.append(paint(f"  ... and {total - len(reasons)} smaller effects", _DIM))
+    return "\n".join(lines)
+
+
+def _findings(assessment: Mapping[str, Any], paint) -> str:
+    """Findings grouped by category, each as ``path:line  severity  message  [kind]``."""
+    findings = [f for f in assessment.get("findings") or [] if isinstance(f, Mapping)]
+    if not findings:
+        return ""
+    lines = [f"Findings ({len(findings)}):"]
+    for category, group in group_findings(findings).items():
+        lines.append(f"  {clean_line(category)} ({len(group)})")
+        for finding in group:
+            severity = clean_line(finding.get("severity")) or "info"
+            lines.append(
+                f"    {clean_line(location(finding))}  "
+                f"{paint(severity, _SEVERITY_COLORS.get(severity))}  "
+                f"{clean_line(finding.get('message'))}  "
+                f"{paint('[' + clean_line(finding.get('kind')) + ']', _DIM)}"
+            )
+    return "\n".join(lines)
+
+
+def _bullets(title: str, items: Any, marker: str, paint) -> str:
+    """A titled list of free-text notes (warnings, caps), empty when there are none."""
+    notes = [clean_line(item) for item in items or [] if clean_line(item)]
+    if not notes:
+        return ""
+    return "\n".join([f"{title}:"] + [f"  {paint(marker, _SEVERITY_COLORS['warning'])} {n}" for n in notes])
+
+
+def _verdict(verdict: Any, paint) -> str:
+    """Conclusion, then the required validations as a ``[x]``/``[ ]`` checklist, then notes."""
+    if not isinstance(verdict, Mapping):
+        return ""
+    conclusion = str(verdict.get("conclusion") or "")
+    label = _CONCLUSIONS.get(conclusion, clean_line(conclusion).upper() or "UNKNOWN")
+    level = clean_line(verdict.get("level"))
+    code = {"PASS": _LEVEL_COLORS["low"], "FAIL": _LEVEL_COLORS["critical"]}.get(label, _LEVEL_COLORS["medium"])
+    lines = [f"Verdict: {paint(label, code)}" + (f" (level {level})" if level else "")]
+    for validation in verdict.get("required_validations") or []:
+        if not isinstance(validation, Mapping):
+            continue
+        box = "[x]" if validation.get("satisfied") else "[ ]"
+        ident = clean_line(validation.get("id"))
+        description = clean_line(validation.get("description")) or ident
+        suffix = f"  ({ident})" if ident and ident != description else ""
+        lines.append(f"  {box} {description}{suffix}")
+    for note in verdict.get("notes") or []:
+        if clean_line(note):
+            lines.append(f"  - {clean_line(note)}")
+    return "\n".join(lines)
+
+
+def _footer(assessment: Mapping[str, Any], paint) -> str:
+    """Model name/version (and total time) so a score can be traced to what produced it."""
+    model = assessment.get("model")
+    model = model if isinstance(model, Mapping) else {}
+    name = clean_line(model.get("name")) or "unknown"
+    version = clean_line(model.get("version"))
+    footer = f"model {name}" + (f" {version}" if version else "")
+    timing = assessment.get("timing_ms")
+    if isinstance(timing, Mapping):
+        total = as_float(timing.get("total"))
+        if total is None:
+            total = sum(v for v in (as_float(t) for t in timing.values()) if v is not None)
+        if total > 0:
+            footer += f", {total:.0f} ms"
+    return paint(footer, _DIM)
