@@ -10,6 +10,7 @@ commit): that is what makes scoring thousands of commits cheap.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import subprocess
@@ -68,13 +69,14 @@ class GitRepo:
         except RepositoryError:
             raise RepositoryError(f"{self.path}: not a git repository") from None
         self.git_dir = (self.path / out).resolve()
+        self.missing_paths: list[str] = []
 
     # -- plumbing -------------------------------------------------------------------------------
 
     def run(self, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
         """Run git in this repository and return stdout; a failure becomes a RepositoryError."""
         proc = subprocess.run(
-            ["git", "-C", str(self.path), *args],
+            ["git", "-c", "core.quotepath=off", "-C", str(self.path), *args],
             input=input,
             capture_output=True,
             env=_git_env(),
@@ -87,7 +89,7 @@ class GitRepo:
     def stream(self, *args: str) -> Iterator[bytes]:
         """Yield stdout of a long git command in chunks, so a huge history never sits in memory twice."""
         proc = subprocess.Popen(
-            ["git", "-C", str(self.path), *args],
+            ["git", "-c", "core.quotepath=off", "-C", str(self.path), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=_git_env(),
@@ -171,12 +173,53 @@ class GitRepo:
 
         ``--date-order --reverse`` keeps ancestry and otherwise follows commit time, so the state
         built by replaying this stream at any commit holds only what was known before it.
+
+        A repository with missing blobs (an incomplete mirror, a damaged clone) makes ``git log
+        --numstat`` die at the first commit that needs one. Rather than lose the rest of history,
+        the stream restarts once with the files whose content is missing left out, and carries on
+        where it stopped; ``self.missing_paths`` says which files were left out.
         """
         args = ["log", "-z", "--reverse", "--date-order", "--numstat", "--summary", "-M", f"--format={_LOG_FORMAT}"]
         if no_merges:
             args.append("--no-merges")
         args += list(extra or []) + list(revs) + ["--"]
-        yield from parse_log(self.stream(*args))
+        seen: set[str] = set()
+        excludes: list[str] = []
+        while True:
+            try:
+                for rec in parse_log(self.stream(*args, *excludes)):
+                    if rec.sha not in seen:
+                        seen.add(rec.sha)
+                        yield rec
+                return
+            except RepositoryError as exc:
+                if excludes or not ("unable to read" in str(exc) or "could not read" in str(exc)):
+                    raise
+            self.missing_paths = self._paths_of_missing_blobs(revs)
+            if not self.missing_paths:
+                raise RepositoryError("git log failed on a missing object that no file path leads to")
+            excludes = ["."] + [f":(exclude,literal){p}" for p in self.missing_paths]
+
+    def _paths_of_missing_blobs(self, revs: list[str]) -> list[str]:
+        """Paths whose content is missing somewhere in the history of ``revs`` (found without reading blobs)."""
+        listing = self.run("rev-list", "--objects", "--missing=print", *revs, "--").decode().split("\n")
+        missing = {line[1:].strip() for line in listing if line.startswith("?")}
+        if not missing:
+            return []
+        raw = self.run("log", "--raw", "--no-abbrev", "-z", "--format=", "-M", *revs, "--").split(b"\0")
+        found: set[str] = set()
+        i = 0
+        while i < len(raw):
+            meta = raw[i].split()
+            if meta and meta[0].startswith(b":") and len(meta) >= 5:
+                n_paths = 2 if meta[4][:1] in (b"R", b"C") else 1
+                names = [p.decode("utf-8", "replace") for p in raw[i + 1 : i + 1 + n_paths]]
+                if meta[2].decode() in missing or meta[3].decode() in missing:
+                    found.update(names)
+                i += 1 + n_paths
+            else:
+                i += 1
+        return sorted(found)
 
 
 def _git_env() -> dict[str, str]:
@@ -250,15 +293,23 @@ def _parse_numstat(raw: bytes) -> Iterator[FileStat]:
 _SUMMARY_RE = re.compile(r"^ (create|delete) mode \d+ (.+)$|^ mode change \d+ => \d+ (.+)$", re.M)
 
 
+def _unquote(path: str) -> str:
+    """git C-quotes summary paths with tabs, quotes or backslashes ("tab\\tname"); undo that."""
+    if len(path) >= 2 and path[0] == path[-1] == '"':
+        raw = codecs.escape_decode(path[1:-1].encode("utf-8"))[0]
+        return raw.decode("utf-8", "replace")
+    return path
+
+
 def _parse_summary(text: str) -> tuple[set[str], set[str], set[str]]:
     created: set[str] = set()
     deleted: set[str] = set()
     mode: set[str] = set()
     for m in _SUMMARY_RE.finditer(text):
         if m.group(1) == "create":
-            created.add(m.group(2))
+            created.add(_unquote(m.group(2)))
         elif m.group(1) == "delete":
-            deleted.add(m.group(2))
+            deleted.add(_unquote(m.group(2)))
         else:
-            mode.add(m.group(3))
+            mode.add(_unquote(m.group(3)))
     return created, deleted, mode

@@ -1,0 +1,265 @@
+"""``mergeguard`` command line: score, mine, train, evaluate.
+
+Every user error (bad path, unknown ref, malformed diff, corrupt model, unreadable data) ends in one
+line on stderr and exit code 2; results go to stdout (or ``--output``), diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .change import Limits
+from .errors import MergeguardError
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(max_diff_bytes=args.max_diff_bytes, max_files=args.max_files, max_file_lines=args.max_file_lines)
+
+
+def _progress(enabled: bool):
+    """tqdm bars on stderr, only on a terminal (CI logs stay clean)."""
+    from tqdm import tqdm
+
+    def make(desc: str, total: int | None):
+        bar = tqdm(total=total, desc=desc, unit=" commits" if total else " fixes", disable=None if enabled else True,
+                   file=sys.stderr, leave=False)
+        return bar.update
+
+    return make
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# -- score ----------------------------------------------------------------------------------------
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from mergeguard.features import Context
+    from mergeguard.models.model import load
+    from mergeguard.render import render
+
+    from .git import GitRepo
+    from .pipeline import assess
+    from .sources import change_from_commit, change_from_diff, change_from_range, history_at, read_diff_input, replay
+
+    model = load(args.model)
+    limits = _limits(args)
+    shas: list[str] = list(args.commit or [])
+    if args.commits:
+        try:
+            shas += [ln.strip() for ln in Path(args.commits).read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+        except OSError as exc:
+            raise MergeguardError(f"cannot read {args.commits}: {exc.strerror}") from None
+    modes = sum(bool(m) for m in (args.diff, args.head, shas))
+    if modes > 1:
+        raise MergeguardError("choose one of --diff, --head (with --base), --commit/--commits")
+    assessments: list[dict[str, Any]] = []
+    repo = GitRepo(args.repo or ".") if (args.repo or not args.diff) else None
+    shallow = bool(repo and repo.is_shallow)
+    if shallow:
+        print("mergeguard: warning: shallow clone: history features are degraded", file=sys.stderr)
+
+    if args.diff:
+        t0 = time.perf_counter()
+        base = repo.resolve(args.base or "HEAD") if repo else None
+        change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=base,
+                                  label="stdin" if args.diff == "-" else Path(args.diff).name)
+        context = Context(history=history_at(repo, base) if repo else None, shallow=shallow)
+        assessments.append(_timed(assess(change, context, model, top_reasons=args.top), t0))
+    elif args.head:
+        t0 = time.perf_counter()
+        assert repo is not None
+        change = change_from_range(repo, args.base or "HEAD", args.head, limits)
+        context = Context(history=history_at(repo, change.base), shallow=shallow)
+        assessments.append(_timed(assess(change, context, model, top_reasons=args.top), t0))
+    else:
+        assert repo is not None
+        if not shas:
+            shas = ["HEAD"]
+        resolved = [repo.resolve(s) for s in shas]
+        context = Context(shallow=shallow)
+
+        def visit(rec, index):
+            t0 = time.perf_counter()
+            context.history = index
+            change = change_from_commit(repo, rec, limits)
+            return rec.sha, _timed(assess(change, context, model, top_reasons=args.top), t0)
+
+        found = dict(replay(repo, list(dict.fromkeys(resolved)), visit, targets=set(resolved)))
+        assessments = [found[s] for s in resolved if s in found]
+    _write(render(assessments, args.format), args.output)
+    return 0
+
+
+def _timed(assessment: dict[str, Any], t0: float) -> dict[str, Any]:
+    assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
+    return assessment
+
+
+# -- mine -----------------------------------------------------------------------------------------
+
+def cmd_mine(args: argparse.Namespace) -> int:
+    from mergeguard.models.dataset import write_rows
+    from mergeguard.models.mining import mine
+
+    from .git import GitRepo
+
+    repo = GitRepo(args.repo)
+    if repo.is_shallow:
+        print("mergeguard: warning: shallow clone: history features and labels are degraded", file=sys.stderr)
+    t0 = time.perf_counter()
+    rows, report = mine(repo, rev=args.rev, name=args.name, maturity_days=args.maturity_days,
+                        max_fix_files=args.max_fix_files, max_commits=args.max_commits, workers=args.workers,
+                        progress=_progress(not args.quiet))
+    n = write_rows(rows, args.out)
+    if report.missing_paths:
+        print(f"mergeguard: warning: the repository lacks the content of {len(report.missing_paths)} file(s); "
+              f"they were left out: {', '.join(report.missing_paths[:5])}", file=sys.stderr)
+    report_d = {**report.__dict__, "seconds_total": round(time.perf_counter() - t0, 2), "out": str(args.out)}
+    if args.report:
+        Path(args.report).write_text(json.dumps(report_d, indent=2) + "\n")
+    print(f"mined {n:,} commits of {report.repo} in {report_d['seconds_total']:.1f}s: {report.labelled:,} labelled, "
+          f"{report.bug_inducing:,} bug-inducing, {report.reverted:,} reverted -> {args.out}", file=sys.stderr)
+    return 0
+
+
+# -- train ----------------------------------------------------------------------------------------
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from mergeguard.models import metrics as M
+    from mergeguard.models.card import build_card, render_card
+    from mergeguard.models.dataset import labelled, read_rows
+    from mergeguard.models.train import labels, train
+
+    rows = read_rows(args.data)
+    model, split = train(rows, label=args.label, name=args.name, version=args.model_version)
+    test = split.test
+    y = labels(test, args.label)
+    effort = [float((r["features"].get("la") or 0) + (r["features"].get("ld") or 0)) for r in test]
+    import numpy as np
+
+    metrics = M.all_metrics(y, model.predict_proba([r["features"] for r in test]), np.array(effort))
+    model.card = build_card(model, labelled(rows, args.label), split, metrics, args.label)
+    out = model.save(args.out)
+    (out / "card.md").write_text(render_card(model.card))
+    print(f"trained on {len(split.train):,} changes ({model.params['num_boost_round']} rounds); test ROC-AUC "
+          f"{metrics['roc_auc']:.3f}, PR-AUC {metrics['pr_auc']:.3f} on {len(test):,} newer changes -> {out}",
+          file=sys.stderr)
+    return 0
+
+
+# -- evaluate -------------------------------------------------------------------------------------
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from mergeguard.models.card import render_card
+    from mergeguard.models.dataset import read_rows
+    from mergeguard.models.evaluate import evaluate, format_results
+    from mergeguard.models.model import load
+
+    model = load(args.model)
+    rows = read_rows(args.data)
+    modes = ["within", "loro"] if args.mode == "both" else [args.mode]
+    results = evaluate(rows, model, modes=modes, label=args.label, plots_dir=args.plots)
+    if args.format == "json":
+        _write(json.dumps(results, indent=2), args.output)
+    else:
+        _write(format_results(results), args.output)
+    if args.update_card:
+        if args.model is None:
+            raise MergeguardError("--update-card needs --model DIR (the shipped model is read-only)")
+        card = dict(model.card)
+        titles = {"within": "within-project time split", "loro": "leave-one-repo-out"}
+        card.setdefault("metrics", {})
+        for mode, res in results.items():
+            card["metrics"][titles[mode]] = res["pooled"]
+            card["metrics"][f"{titles[mode]}, ROC-AUC per repository"] = {
+                name: {repo: m[name]["roc_auc"] for repo, m in res["per_repo"].items()}
+                for name in res["pooled"]
+            }
+        Path(args.model, "card.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+        Path(args.model, "card.md").write_text(render_card(card))
+    return 0
+
+
+# -- parser ---------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mergeguard", description="Pre-merge change-risk scoring.")
+    p.add_argument("--version", action="version", version=f"mergeguard {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("score", help="score a diff, a local range, or historical commits")
+    src = s.add_argument_group("what to score (one of)")
+    src.add_argument("--diff", metavar="FILE|-", help="a unified diff file, or - for stdin")
+    src.add_argument("--head", metavar="REF", help="score REF against its merge base with --base (default HEAD)")
+    src.add_argument("--commit", nargs="+", metavar="SHA", help="historical commits, each against its first parent")
+    src.add_argument("--commits", metavar="FILE", help="file with one commit SHA a line")
+    s.add_argument("--repo", metavar="PATH", help="git repository, work tree or bare (default: . unless --diff)")
+    s.add_argument("--base", metavar="REF", help="base of --head, or the revision a --diff applies to (default HEAD)")
+    s.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
+    s.add_argument("--format", choices=["text", "json", "markdown", "sarif"], default="text")
+    s.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    s.add_argument("--top", type=int, default=5, help="how many reasons to give (default 5)")
+    caps = s.add_argument_group("caps (applied caps are reported, never silent)")
+    caps.add_argument("--max-diff-bytes", type=int, default=Limits.max_diff_bytes)
+    caps.add_argument("--max-files", type=int, default=Limits.max_files)
+    caps.add_argument("--max-file-lines", type=int, default=Limits.max_file_lines)
+    s.set_defaults(func=cmd_score)
+
+    m = sub.add_parser("mine", help="mine a repository's history into a labelled dataset (JSON Lines)")
+    m.add_argument("--repo", required=True, metavar="PATH")
+    m.add_argument("--out", required=True, metavar="FILE")
+    m.add_argument("--rev", default="HEAD", help="mine commits reachable from this revision (default HEAD)")
+    m.add_argument("--name", help="repository name recorded in the rows (default: the folder name)")
+    m.add_argument("--maturity-days", type=int, default=180, help="commits this close to the newest stay unlabelled")
+    m.add_argument("--max-fix-files", type=int, default=20, help="fixes touching more code files are tangled: skipped")
+    m.add_argument("--max-commits", type=int, help="only emit the newest N commits (history before still counts)")
+    m.add_argument("--workers", type=int, default=2, help="concurrent blame processes")
+    m.add_argument("--report", metavar="FILE", help="write mining statistics as JSON")
+    m.add_argument("--quiet", action="store_true", help="no progress bar")
+    m.set_defaults(func=cmd_mine)
+
+    t = sub.add_parser("train", help="train a LightGBM risk model on mined datasets")
+    t.add_argument("data", nargs="+", metavar="DATA")
+    t.add_argument("--out", required=True, metavar="DIR")
+    t.add_argument("--label", default="risky", choices=["risky", "bug_inducing", "reverted"])
+    t.add_argument("--name", default="mergeguard-risk")
+    t.add_argument("--model-version", default="1")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="compare the model with LApredict and Kamei-14 LR on the same split")
+    e.add_argument("data", nargs="+", metavar="DATA")
+    e.add_argument("--model", metavar="DIR", help="model whose configuration is evaluated (default: shipped)")
+    e.add_argument("--mode", choices=["within", "loro", "both"], default="both")
+    e.add_argument("--label", default="risky", choices=["risky", "bug_inducing", "reverted"])
+    e.add_argument("--plots", metavar="DIR", help="write ROC and calibration plots (PNG) here")
+    e.add_argument("--format", choices=["text", "json"], default="text")
+    e.add_argument("--output", "-o", metavar="FILE")
+    e.add_argument("--update-card", action="store_true", help="record the results in the model's card")
+    e.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except MergeguardError as exc:
+        print(f"mergeguard: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Evaluation: the model against the literature's baselines, on the same split, in one run.
+
+Two protocols:
+
+- ``within``: each repository's own history, time-ordered; oldest 60% train, next 20% early stopping
+  and calibration, newest 20% test. Metrics are computed on the pooled test predictions and per repo.
+- ``loro``: cross-project, leave one repository out: train on all the others (time-split for early
+  stopping), test on every labelled change of the held-out repository. This is what a team that
+  installs mergeguard on a new repository gets from the shipped model.
+
+Baselines: LApredict (logistic regression on lines added; Yan et al. 2020) and Kamei-14 logistic
+regression (Kamei et al. 2013), both trained on exactly the rows our model trains on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mergeguard.errors import DataError
+
+from . import metrics as M
+from . import plots
+from .baselines import Kamei14LR, LAPredict
+from .dataset import labelled
+from .model import RiskModel
+from .train import Split, fit_booster, labels, platt, time_split
+
+
+@dataclass
+class Predictions:
+    """Pooled test predictions per model (plus labels and effort) for one protocol."""
+
+    y: list[int] = field(default_factory=list)
+    effort: list[float] = field(default_factory=list)
+    repo: list[str] = field(default_factory=list)
+    scores: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, rows: list[dict[str, Any]], scores: dict[str, np.ndarray], label: str) -> None:
+        self.y += labels(rows, label).tolist()
+        self.effort += [float((r["features"].get("la") or 0) + (r["features"].get("ld") or 0)) for r in rows]
+        self.repo += [r.get("repo", "") for r in rows]
+        for name, s in scores.items():
+            self.scores[name] += [float(v) for v in s]
+
+    def metrics(self, repo: str | None = None) -> dict[str, dict[str, float]]:
+        mask = np.array([repo is None or r == repo for r in self.repo])
+        y, eff = np.array(self.y)[mask], np.array(self.effort)[mask]
+        return {name: M.all_metrics(y, np.array(s)[mask], eff) for name, s in self.scores.items()}
+
+
+def _fit_and_predict(train: list, valid: list, test: list, features: list[str], params: dict, label: str,
+                     model_name: str) -> dict[str, np.ndarray]:
+    booster, _ = fit_booster(train, valid, features, params, label)
+    ours = RiskModel(booster=booster, features=features)
+    if valid:
+        ours.calibration = platt(ours.margin(ours.matrix([r["features"] for r in valid])), labels(valid, label))
+    fit_rows = train + valid
+    y_fit = labels(fit_rows, label)
+    out = {model_name: ours.predict_proba([r["features"] for r in test])}
+    for base in (LAPredict(), Kamei14LR()):
+        base.fit([r["features"] for r in fit_rows], y_fit)
+        out[base.name] = base.predict_proba([r["features"] for r in test])
+    return out
+
+
+def within_project(rows: list[dict[str, Any]], features: list[str], params: dict, label: str = "risky",
+                   model_name: str = "mergeguard") -> Predictions:
+    preds = Predictions()
+    by_repo: dict[str, list] = defaultdict(list)
+    for r in rows:
+        by_repo[r.get("repo", "")].append(r)
+    for repo, rs in sorted(by_repo.items()):
+        split = time_split(rs, valid_frac=0.2, test_frac=0.2)
+        if not _both_classes(split.train, label) or not split.test:
+            continue
+        preds.add(split.test, _fit_and_predict(split.train, split.valid, split.test, features, params, label, model_name), label)
+    return preds
+
+
+def leave_one_repo_out(rows: list[dict[str, Any]], features: list[str], params: dict, label: str = "risky",
+                       model_name: str = "mergeguard") -> Predictions:
+    preds = Predictions()
+    repos = sorted({r.get("repo", "") for r in rows})
+    if len(repos) < 2:
+        raise DataError("leave-one-repo-out needs data from at least two repositories")
+    for held_out in repos:
+        test = [r for r in rows if r.get("repo", "") == held_out]
+        others = [r for r in rows if r.get("repo", "") != held_out]
+        split: Split = time_split(others, valid_frac=0.15, test_frac=0.0)
+        if not _both_classes(split.train, label):
+            continue
+        preds.add(test, _fit_and_predict(split.train, split.valid, test, features, params, label, model_name), label)
+    return preds
+
+
+def _both_classes(rows: list, label: str) -> bool:
+    y = labels(rows, label)
+    return 0 < int(y.sum()) < len(y)
+
+
+def evaluate(rows: list[dict[str, Any]], model: RiskModel, *, modes: list[str], label: str = "risky",
+             plots_dir: str | Path | None = None) -> dict[str, Any]:
+    """Run the protocols; returns {mode: {"pooled": {model: metrics}, "per_repo": {repo: {model: metrics}}}}."""
+    data = labelled(rows, label)
+    if not data:
+        raise DataError("no labelled (mature) changes in the data")
+    params = {k: v for k, v in model.params.items() if k != "num_boost_round"}
+    results: dict[str, Any] = {}
+    for mode in modes:
+        runner = within_project if mode == "within" else leave_one_repo_out
+        preds = runner(data, model.features, params, label, model.name)
+        if not preds.y:
+            raise DataError(f"{mode}: no repository has enough labelled changes of both classes")
+        results[mode] = {
+            "pooled": preds.metrics(),
+            "per_repo": {repo: preds.metrics(repo) for repo in sorted(set(preds.repo))},
+        }
+        if plots_dir:
+            curves = {name: (np.array(preds.y), np.array(s)) for name, s in preds.scores.items()}
+            d = Path(plots_dir)
+            results[mode]["plots"] = [
+                str(plots.roc_plot(curves, d / f"roc-{mode}.png", f"ROC ({mode})")),
+                str(plots.calibration_plot(curves, d / f"calibration-{mode}.png", f"Calibration ({mode})")),
+            ]
+    return results
+
+
+METRIC_LABELS = {
+    "roc_auc": "ROC-AUC", "pr_auc": "PR-AUC", "recall_at_20_effort": "Recall@20%Effort",
+    "effort_at_20_recall": "Effort@20%Recall (lower is better)", "popt": "Popt",
+    "recall_top10": "Recall, top 10% flagged", "recall_top20": "Recall, top 20% flagged",
+    "n": "changes", "positives": "risky changes",
+}
+
+
+def format_table(table: dict[str, dict[str, float]]) -> str:
+    """Models side by side, one metric a row."""
+    names = list(table)
+    width = max(len(v) for v in METRIC_LABELS.values())
+    lines = [" " * width + "  " + "  ".join(f"{n:>12}" for n in names)]
+    for key, text in METRIC_LABELS.items():
+        cells = []
+        for n in names:
+            v = table[n].get(key)
+            cells.append(f"{int(v):>12,}" if key in ("n", "positives") else f"{v:>12.3f}")
+        lines.append(f"{text:<{width}}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def format_results(results: dict[str, Any]) -> str:
+    titles = {"within": "Within-project (time split: newest 20% of each repository)",
+              "loro": "Cross-project (leave one repository out)"}
+    out = []
+    for mode, res in results.items():
+        out += [titles.get(mode, mode), format_table(res["pooled"]), ""]
+        for repo, table in res["per_repo"].items():
+            aucs = ", ".join(f"{n} {m['roc_auc']:.3f}" for n, m in table.items())
+            out.append(f"  {repo}: ROC-AUC {aucs}")
+        if res.get("plots"):
+            out.append("  plots: " + ", ".join(res["plots"]))
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,158 @@
+"""A trained risk model: a LightGBM booster plus everything needed to read its output honestly.
+
+On disk a model is a directory: ``model.txt`` (LightGBM's own text format), ``model.json`` (feature
+schema and order, Platt calibration, level thresholds, feature quantiles for plain-language reasons)
+and the model card (``card.json`` + ``card.md``). Loading checks the feature schema: a model trained
+on other features is refused with a clear error rather than fed misaligned columns.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from mergeguard.errors import ModelError
+from mergeguard.features import FEATURE_SCHEMA, FEATURES
+
+LEVELS = ("low", "medium", "high", "critical")
+
+
+def default_model_dir() -> Path:
+    return Path(str(resources.files("mergeguard.models") / "default"))
+
+
+@dataclass
+class RiskModel:
+    booster: lgb.Booster
+    features: list[str]
+    calibration: tuple[float, float] = (1.0, 0.0)  # p = sigmoid(a * margin + b)
+    thresholds: dict[str, float] = field(default_factory=lambda: {"medium": 0.2, "high": 0.4, "critical": 0.7})
+    quantiles: dict[str, list[float]] = field(default_factory=dict)  # 101 points per feature
+    name: str = "mergeguard-risk"
+    version: str = "0"
+    params: dict[str, Any] = field(default_factory=dict)
+    card: dict[str, Any] = field(default_factory=dict)
+
+    # -- prediction -----------------------------------------------------------------------------
+
+    def matrix(self, rows: list[dict[str, float | None]]) -> np.ndarray:
+        """Feature rows in the model's column order; missing values become NaN (LightGBM: unknown)."""
+        x = np.full((len(rows), len(self.features)), np.nan, dtype=np.float64)
+        for i, row in enumerate(rows):
+            for j, name in enumerate(self.features):
+                v = row.get(name)
+                if v is not None:
+                    x[i, j] = float(v)
+        return x
+
+    def margin(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster.predict(x, raw_score=True), dtype=np.float64)
+
+    def calibrate(self, margin: np.ndarray) -> np.ndarray:
+        a, b = self.calibration
+        return 1.0 / (1.0 + np.exp(-(a * margin + b)))
+
+    def predict_proba(self, rows: list[dict[str, float | None]]) -> np.ndarray:
+        return self.calibrate(self.margin(self.matrix(rows)))
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """Exact TreeSHAP contributions (LightGBM ``pred_contrib``) in calibrated log-odds.
+
+        Platt scaling is affine in the margin, so scaling by ``a`` keeps contributions additive:
+        they sum, with the bias column, to the calibrated logit of the score.
+        """
+        contrib = np.asarray(self.booster.predict(x, pred_contrib=True), dtype=np.float64)
+        return contrib * self.calibration[0]
+
+    def level(self, score: float) -> str:
+        t = self.thresholds
+        if score >= t["critical"]:
+            return "critical"
+        if score >= t["high"]:
+            return "high"
+        if score >= t["medium"]:
+            return "medium"
+        return "low"
+
+    def percentile(self, feature: str, value: float) -> float | None:
+        """Share of training changes with a smaller value of ``feature`` (0..1)."""
+        q = self.quantiles.get(feature)
+        if not q or value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        return float(np.searchsorted(np.asarray(q), value, side="left")) / (len(q) - 1)
+
+    # -- persistence ----------------------------------------------------------------------------
+
+    def save(self, directory: str | Path) -> Path:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        self.booster.save_model(str(d / "model.txt"))
+        meta = {
+            "name": self.name,
+            "version": self.version,
+            "feature_schema": FEATURE_SCHEMA,
+            "features": self.features,
+            "calibration": {"method": "platt", "a": self.calibration[0], "b": self.calibration[1]},
+            "thresholds": self.thresholds,
+            "quantiles": self.quantiles,
+            "params": self.params,
+        }
+        (d / "model.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+        if self.card:
+            (d / "card.json").write_text(json.dumps(self.card, indent=2, sort_keys=True) + "\n")
+        return d
+
+
+def load(directory: str | Path | None = None) -> RiskModel:
+    """Load a model directory (default: the shipped model); any defect is a ModelError."""
+    d = Path(directory) if directory else default_model_dir()
+    meta_path, booster_path = d / "model.json", d / "model.txt"
+    if not d.is_dir():
+        raise ModelError(f"model directory {d} does not exist")
+    if not meta_path.is_file() or not booster_path.is_file():
+        raise ModelError(f"{d} is not a mergeguard model (needs model.json and model.txt)")
+    try:
+        meta = json.loads(meta_path.read_text())
+        schema = meta["feature_schema"]
+        features = list(meta["features"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{meta_path}: corrupt model metadata ({exc})") from None
+    if schema != FEATURE_SCHEMA:
+        raise ModelError(
+            f"model {d} was trained on feature schema {schema!r}; this mergeguard computes "
+            f"{FEATURE_SCHEMA!r}: retrain it with 'mergeguard train'"
+        )
+    unknown = sorted(set(features) - set(FEATURES))
+    if unknown:
+        raise ModelError(f"model {d} uses features this mergeguard does not compute: {', '.join(unknown)}")
+    try:
+        booster = lgb.Booster(model_file=str(booster_path))
+    except lgb.basic.LightGBMError as exc:
+        raise ModelError(f"{booster_path}: corrupt LightGBM model ({str(exc).splitlines()[0]})") from None
+    if booster.num_feature() != len(features):
+        raise ModelError(f"{booster_path} has {booster.num_feature()} features but model.json lists {len(features)}")
+    card: dict[str, Any] = {}
+    if (d / "card.json").is_file():
+        try:
+            card = json.loads((d / "card.json").read_text())
+        except ValueError as exc:
+            raise ModelError(f"{d / 'card.json'}: corrupt model card ({exc})") from None
+    cal = meta.get("calibration", {})
+    return RiskModel(
+        booster=booster,
+        features=features,
+        calibration=(float(cal.get("a", 1.0)), float(cal.get("b", 0.0))),
+        thresholds={k: float(v) for k, v in meta.get("thresholds", {}).items()} or RiskModel.__dataclass_fields__["thresholds"].default_factory(),
+        quantiles=meta.get("quantiles", {}),
+        name=meta.get("name", "mergeguard-risk"),
+        version=str(meta.get("version", "0")),
+        params=meta.get("params", {}),
+        card=card,
+    )

@@ -1,0 +1,91 @@
+"""Train, save, load, score: a real LightGBM model on mined history, and the ways loading must fail."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from mergeguard.errors import DataError, ModelError
+from mergeguard.features import FEATURES
+from mergeguard.models import metrics as M
+from mergeguard.models.dataset import labelled, read_rows
+from mergeguard.models.model import load
+from mergeguard.models.train import time_split, train
+
+
+def test_trained_model_round_trips_and_learns(trained_model_dir):
+    model_dir, data = trained_model_dir
+    for name in ("model.txt", "model.json", "card.json", "card.md"):
+        assert (model_dir / name).is_file(), name
+    model = load(model_dir)
+    assert model.features == FEATURES
+    rows = labelled(read_rows(data))
+    split = time_split(rows)
+    y = np.array([r["labels"]["risky"] for r in split.test], dtype=int)
+    scores = model.predict_proba([r["features"] for r in split.test])
+    assert np.all((scores > 0) & (scores < 1))
+    # the designed signal (big additions by a newcomer) is learnable: clearly better than chance
+    assert M.roc_auc(y, scores) > 0.75
+    # thresholds are ordered and levels follow them
+    t = model.thresholds
+    assert 0 < t["medium"] <= t["high"] <= t["critical"] < 1
+    assert model.level(t["critical"]) == "critical" and model.level(t["medium"] - 1e-6) == "low"
+
+
+def test_contributions_add_up_to_the_calibrated_logit(trained_model_dir):
+    model = load(trained_model_dir[0])
+    rows = read_rows(trained_model_dir[1])[:20]
+    x = model.matrix([r["features"] for r in rows])
+    contrib = model.contributions(x)
+    p = model.calibrate(model.margin(x))
+    logit = np.log(p / (1 - p))
+    b = model.calibration[1]
+    np.testing.assert_allclose(contrib.sum(axis=1) + b, logit, rtol=1e-6, atol=1e-6)
+
+
+def test_card_names_sources_and_metrics(trained_model_dir):
+    card = json.loads((trained_model_dir[0] / "card.json").read_text())
+    assert {s["repo"] for s in card["data"]["sources"]} == {"demo/svc0", "demo/svc1"}
+    assert card["feature_schema"] == "mergeguard.features/1"
+    assert 0 < card["data"]["positive_rate"] < 1
+    assert set(card["metrics"]["test"]) >= {"roc_auc", "pr_auc", "popt", "recall_at_20_effort"}
+    text = (trained_model_dir[0] / "card.md").read_text()
+    assert "demo/svc0" in text and "ROC" not in text or "roc_auc" in text
+
+
+def test_schema_mismatch_is_refused(trained_model_dir, tmp_path):
+    d = tmp_path / "m"
+    shutil.copytree(trained_model_dir[0], d)
+    meta = json.loads((d / "model.json").read_text())
+    meta["feature_schema"] = "mergeguard.features/0"
+    (d / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="feature schema"):
+        load(d)
+
+
+@pytest.mark.parametrize("damage", ["booster", "meta", "missing"])
+def test_corrupt_model_is_a_clear_error(trained_model_dir, tmp_path, damage):
+    d = tmp_path / "m"
+    shutil.copytree(trained_model_dir[0], d)
+    if damage == "booster":
+        (d / "model.txt").write_text("tree\nnot a model\n")
+    elif damage == "meta":
+        (d / "model.json").write_text("{ nope")
+    else:
+        (d / "model.txt").unlink()
+    with pytest.raises(ModelError):
+        load(d)
+
+
+def test_training_needs_both_classes(mined):
+    rows = [dict(r, labels={**r["labels"], "risky": False}) for r in mined[0][0] if r["labels"]["mature"]]
+    with pytest.raises(DataError, match="one class"):
+        train(rows)
+
+
+def test_shipped_default_model_loads():
+    model = load()
+    assert model.features == FEATURES and model.card["data"]["sources"]
