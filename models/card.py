@@ -63,12 +63,24 @@ def build_card(model, rows: list[dict[str, Any]], split: Split, metrics: dict[st
         "params": model.params,
         "metrics": {"test": metrics},
     }
+    card["notes"] = {
+        "Sources": "Public GitHub repositories, one row per non-merge commit of the default branch: "
+                   + ", ".join(f"https://github.com/{s['repo']}" for s in card["data"]["sources"])
+                   + ". Only numbers derived from their history are in this model; none of their content is.",
+        "Caveats": "SZZ blames only code lines, so changes that touch no code are never labelled risky; every model "
+                   "(ours and the baselines) benefits from these easy negatives alike. Labels are right-censored: a "
+                   "bug not yet found is not yet a label, which is why the newest slice has a lower risky rate and "
+                   "why scores are calibrated on it (the practice of today, not of a project's early years).",
+        "Reproduce": "models/default/recipe.sh MIRRORS WORK (see the script's header).",
+    }
     if extra:
         card.update(extra)
     return card
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) >= 2:
+        return f"{int(v):,}"  # counts (n, positives)
     if isinstance(v, float):
         return f"{v:.3f}"
     return str(v)
@@ -100,13 +112,20 @@ def render_card(card: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+_METRIC_ORDER = ["roc_auc", "pr_auc", "recall_at_20_effort", "effort_at_20_recall", "popt", "recall_top10",
+                 "recall_top20", "n", "positives"]
+
+
 def _metrics_table(table: dict[str, Any]) -> list[str]:
     """A {model: {metric: value}} mapping as a markdown table; a flat {metric: value} as a list."""
     if table and all(isinstance(v, dict) for v in table.values()):
-        names = list(table)
-        metrics = list(next(iter(table.values())).keys())
+        baselines = ("LApredict", "Kamei14-LR")
+        names = sorted(table, key=lambda n: (n in baselines, baselines.index(n) if n in baselines else 0, n))
+        first = table[names[0]]
+        metrics = [m for m in _METRIC_ORDER if m in first] + sorted(m for m in first if m not in _METRIC_ORDER)
         out = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
         for m in metrics:
             out.append(f"| {m} | " + " | ".join(_fmt(table[n].get(m)) for n in names) + " |")
         return out
-    return [f"- {k}: {_fmt(v)}" for k, v in table.items()]
+    keys = [m for m in _METRIC_ORDER if m in table] + sorted(m for m in table if m not in _METRIC_ORDER)
+    return [f"- {k}: {_fmt(table[k])}" for k in keys]

@@ -84,27 +84,36 @@ def fit_booster(
 ) -> tuple[lgb.Booster, int]:
     """Boost on ``train`` with early stopping on ``valid``; returns the booster and its best round."""
     params = {**DEFAULT_PARAMS, **(params or {})}
+    params.pop("positive_weight", None)  # recorded in cards; recomputed for each training set
     shell = RiskModel(booster=None, features=features)  # type: ignore[arg-type]
     y_tr, y_va = labels(train, label), labels(valid, label)
     pos = int(y_tr.sum())
     if pos == 0 or pos == len(y_tr):
         raise DataError("the training data has only one class; mine more history or lower --maturity-days")
-    params.setdefault("scale_pos_weight", (len(y_tr) - pos) / pos)
+    weight = float(params.pop("scale_pos_weight", (len(y_tr) - pos) / pos))
     # small repositories: leaves of 40 changes would forbid every split
     params["min_data_in_leaf"] = int(min(params.get("min_data_in_leaf", 40), max(5, len(y_tr) // 50)))
-    dtrain = lgb.Dataset(shell.matrix([r["features"] for r in train]), y_tr, feature_name=features, free_raw_data=False)
+    dtrain = lgb.Dataset(shell.matrix([r["features"] for r in train]), y_tr, weight=_weights(y_tr, weight),
+                         feature_name=features, free_raw_data=False)
     callbacks = [lgb.log_evaluation(0)]
     valid_sets = []
     if valid and 0 < y_va.sum() < len(y_va):
-        dvalid = lgb.Dataset(shell.matrix([r["features"] for r in valid]), y_va, reference=dtrain)
+        # Early stopping watches the loss being optimised (positives weighted as in training); AUC
+        # saturates on easy validation sets and unweighted logloss rises as weighting shifts scores.
+        dvalid = lgb.Dataset(shell.matrix([r["features"] for r in valid]), y_va, weight=_weights(y_va, weight),
+                             reference=dtrain)
         valid_sets = [dvalid]
         callbacks.append(lgb.early_stopping(EARLY_STOP, verbose=False))
-        params["metric"] = ["binary_logloss", "auc"]  # logloss keeps improving after AUC saturates
-        params["first_metric_only"] = True
+        params["metric"] = ["binary_logloss"]
     rounds = int(params.pop("num_boost_round", MAX_ROUNDS if valid_sets else 300))
     booster = lgb.train(params, dtrain, num_boost_round=rounds, valid_sets=valid_sets, callbacks=callbacks)
     best = booster.best_iteration or rounds
     return booster, best
+
+
+def _weights(y: np.ndarray, positive_weight: float) -> np.ndarray:
+    """Class-imbalance handling: each positive counts as ``positive_weight`` negatives."""
+    return np.where(y == 1, positive_weight, 1.0)
 
 
 def platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -151,7 +160,9 @@ def train(
     scores = model.predict_proba([r["features"] for r in data])
     model.thresholds = level_thresholds(scores)
     model.quantiles = quantiles(split.train, features)
-    model.params = {**DEFAULT_PARAMS, **(params or {}), "num_boost_round": best}
+    y_train = labels(split.train, label)
+    model.params = {**DEFAULT_PARAMS, **(params or {}), "num_boost_round": best,
+                    "positive_weight": round(float((len(y_train) - y_train.sum()) / max(1, y_train.sum())), 4)}
     return model, split
 
 
