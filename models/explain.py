@@ -47,7 +47,8 @@ _TEMPLATES: dict[str, Callable[[float], str]] = {
     "sexp": lambda v: f"comes from an author with {_plural(v, 'earlier commit')} in these components",
     "prior_fixes": lambda v: f"touches files that needed {_plural(v, 'bug fix').replace('fixs', 'fixes')} before",
     "max_file_fixes": lambda v: f"touches a file that needed {_plural(v, 'bug fix').replace('fixs', 'fixes')} before",
-    "size_percentile": lambda v: f"is larger than {v * 100:.0f}% of this repository's earlier changes",
+    "size_percentile": lambda v: ("is larger than every earlier change in this repository" if v >= 1 else
+                                  f"is larger than {min(99, math.floor(v * 100))}% of this repository's earlier changes"),
     "new_files": lambda v: f"touches {_plural(v, 'file')} with no history",
 }
 _COMPARABLE = {"la", "ld", "nf", "nd", "ns", "lt", "ndev", "nuc", "exp", "sexp", "prior_fixes", "age"}
@@ -63,7 +64,7 @@ def sentence(feature: str, value: float | None, percentile: Percentile | None = 
         if found is not None:
             share, population = found
             if share >= 0.75:
-                text += f", more than {math.floor(share * 100)}% of {population}"
+                text += f", more than {min(99, math.floor(share * 100))}% of {population}"
             elif share <= 0.25 and value > 0:
                 text += f", fewer than {100 - math.floor(share * 100)}% of {population}"
     return text

@@ -133,7 +133,14 @@ def load(directory: str | Path | None = None) -> RiskModel:
     if unknown:
         raise ModelError(f"model {d} uses features this mergeguard does not compute: {', '.join(unknown)}")
     try:
-        booster = lgb.Booster(model_file=str(booster_path))
+        text = booster_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{booster_path}: unreadable model ({exc})") from None
+    # Check the shape before LightGBM parses it: its C++ loader prints to stderr on garbage.
+    if not text.startswith("tree\n") or "feature_names=" not in text or "end of trees" not in text:
+        raise ModelError(f"{booster_path}: corrupt or truncated LightGBM model")
+    try:
+        booster = lgb.Booster(model_str=text)
     except lgb.basic.LightGBMError as exc:
         raise ModelError(f"{booster_path}: corrupt LightGBM model ({str(exc).splitlines()[0]})") from None
     if booster.num_feature() != len(features):
