@@ -36,6 +36,8 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
 
     reasons = explain.reasons(model.features, extraction.features, list(contrib[:-1]), top=top_reasons, percentile=percentile)
     warnings = list(change.warnings)
+    if not change.files:
+        warnings.append("empty change: nothing to score")
     if context.shallow:
         warnings.append("shallow clone: history features are degraded (fetch full history for a reliable score)")
     if history is None:

@@ -82,12 +82,16 @@ def reasons(
     """The ``top`` features that moved the score most, strongest first, each with its sentence."""
     ranked = sorted(range(len(features)), key=lambda i: -abs(contributions[i]))
     out = []
-    for i in ranked[:top]:
+    for i in ranked:
+        if len(out) >= top:
+            break
         c = float(contributions[i])
         if abs(c) < min_abs:
             break
         name = features[i]
         v = values.get(name)
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue  # an unknown is not a fact about the change; the warnings say what is missing
         out.append({
             "feature": name,
             "value": None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v),
