@@ -1,7 +1,9 @@
-"""``mergeguard`` command line: score, mine, train, evaluate.
+"""``mergeguard`` command line: score (with the gate's verdict), config check, accept, mine, train, evaluate.
 
 Every user error (bad path, unknown ref, malformed diff, corrupt model, unreadable data) ends in one
 line on stderr and exit code 2; results go to stdout (or ``--output``), diagnostics to stderr.
+``score`` exits 0 whatever the verdict unless ``--fail-on CONCLUSION`` asks for exit code 1 when a
+verdict is that severe, so that CI can gate on it without confusing a risky change with a usage error.
 """
 
 from __future__ import annotations
@@ -48,9 +50,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     from mergeguard.models.model import load
     from mergeguard.render import render
 
+    from .gate import Gate, ignore_paths
     from .git import GitRepo
-    from .pipeline import assess
-    from .sources import change_from_commit, change_from_diff, change_from_range, history_at, read_diff_input, replay
+    from .pipeline import assess, score_commits
+    from .sources import change_from_diff, change_from_range, history_at, read_diff_input
 
     model = load(args.model)
     limits = _limits(args)
@@ -63,47 +66,143 @@ def cmd_score(args: argparse.Namespace) -> int:
     modes = sum(bool(m) for m in (args.diff, args.head, shas))
     if modes > 1:
         raise MergeguardError("choose one of --diff, --head (with --base), --commit/--commits")
+    if args.diff == "-" and args.description == "-":
+        raise MergeguardError("--diff - and --description - cannot both read standard input")
     assessments: list[dict[str, Any]] = []
     repo = GitRepo(args.repo or ".") if (args.repo or not args.diff) else None
     shallow = bool(repo and repo.is_shallow)
     if shallow:
         print("mergeguard: warning: shallow clone: history features are degraded", file=sys.stderr)
+    gate = Gate(repo, model, config_path=args.config, facts=_facts(args), audit_log=args.audit_log, limits=limits,
+                shallow=shallow)
+    if args.config:
+        gate.config_at(None)  # a broken --config is the user's error before any scoring work
 
-    if args.diff:
+    if args.diff or args.head:
         t0 = time.perf_counter()
-        base = repo.resolve(args.base or "HEAD") if repo else None
-        change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=base,
-                                  label="stdin" if args.diff == "-" else Path(args.diff).name)
-        context = Context(history=history_at(repo, base) if repo else None, shallow=shallow)
-        assessments.append(_timed(assess(change, context, model, top_reasons=args.top), t0))
-    elif args.head:
-        t0 = time.perf_counter()
-        assert repo is not None
-        change = change_from_range(repo, args.base or "HEAD", args.head, limits)
-        context = Context(history=history_at(repo, change.base), shallow=shallow)
-        assessments.append(_timed(assess(change, context, model, top_reasons=args.top), t0))
+        # The gate reads its config and CODEOWNERS at the base revision (the target branch's tip),
+        # never from the change under review.
+        gate_base = repo.resolve(args.base or "HEAD") if repo else None
+        if args.diff:
+            change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=gate_base,
+                                      label="stdin" if args.diff == "-" else Path(args.diff).name)
+            history_rev = gate_base
+        else:
+            assert repo is not None and gate_base is not None
+            change = change_from_range(repo, gate_base, args.head, limits)
+            history_rev = change.base
+        ignored = ignore_paths(change, gate.config_at(gate_base).ignore)
+        context = Context(history=history_at(repo, history_rev) if repo and history_rev else None, shallow=shallow)
+        assessment = _timed(assess(change, context, model, top_reasons=args.top), t0)
+        assessment["verdict"] = gate.verdict(assessment, gate_base, ignored=ignored)
+        assessments.append(assessment)
     else:
         assert repo is not None
         if not shas:
             shas = ["HEAD"]
         resolved = [repo.resolve(s) for s in shas]
-        context = Context(shallow=shallow)
+        fixed_base = repo.resolve(args.base) if args.base else None
+        bases: dict[str, str | None] = {}
+        ignored: dict[str, list[str]] = {}
 
-        def visit(rec, index):
-            t0 = time.perf_counter()
-            context.history = index
-            change = change_from_commit(repo, rec, limits)
-            return rec.sha, _timed(assess(change, context, model, top_reasons=args.top), t0)
+        def prepare(change, rec) -> None:
+            # each historical commit is gated as its pull request would have been: at its parent
+            bases[rec.sha] = fixed_base or (rec.parents[0] if rec.parents else None)
+            ignored[rec.sha] = ignore_paths(change, gate.config_at(bases[rec.sha]).ignore)
 
-        found = dict(replay(repo, list(dict.fromkeys(resolved)), visit, targets=set(resolved)))
-        assessments = [found[s] for s in resolved if s in found]
+        found = score_commits(repo, resolved, model, limits, top_reasons=args.top, shallow=shallow, prepare=prepare)
+        for sha in resolved:
+            if sha in found:
+                assessment = found[sha]
+                assessment["verdict"] = gate.verdict(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
+                assessments.append(assessment)
     _write(render(assessments, args.format), args.output)
-    return 0
+    return _exit_code(assessments, args.fail_on)
+
+
+def _facts(args: argparse.Namespace):
+    """Pull-request facts from the command line (the App and the Action get them from GitHub)."""
+    from .policy import PullRequestFacts
+
+    description = ""
+    if args.description:
+        try:
+            description = sys.stdin.read() if args.description == "-" else Path(args.description).read_text(
+                encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise MergeguardError(f"cannot read {args.description}: {exc.strerror}") from None
+    return PullRequestFacts(author=args.author, labels=tuple(args.label or ()), approvals=tuple(args.approved_by or ()),
+                            description=description, teams=_teams(args.team))
+
+
+def _teams(specs: list[str] | None) -> dict[str, tuple[str, ...]]:
+    """``--team @org/team=alice,bob`` (repeatable) -> ``{"@org/team": ("alice", "bob")}``."""
+    teams: dict[str, tuple[str, ...]] = {}
+    for spec in specs or []:
+        name, sep, members = spec.partition("=")
+        if not sep or "/" not in name or not name.strip():
+            raise MergeguardError(f"--team expects @org/team=login,login, got {spec!r}")
+        key = "@" + name.strip().lstrip("@")
+        teams[key] = teams.get(key, ()) + tuple(m.strip().lstrip("@") for m in members.split(",") if m.strip())
+    return teams
+
+
+def _exit_code(assessments: list[dict[str, Any]], fail_on: str | None) -> int:
+    """1 when ``--fail-on`` is given and some verdict's conclusion is at least that severe, else 0."""
+    from .config import CONCLUSIONS
+
+    if not fail_on:
+        return 0
+    worst = max((CONCLUSIONS.index(a["verdict"]["conclusion"]) for a in assessments if a.get("verdict")), default=0)
+    return 1 if worst >= CONCLUSIONS.index(fail_on) else 0
 
 
 def _timed(assessment: dict[str, Any], t0: float) -> dict[str, Any]:
     assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
     return assessment
+
+
+# -- config check / accept ------------------------------------------------------------------------
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    from .config import check
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MergeguardError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
+    _, problems = check(text, args.file)
+    if not problems:
+        print("ok")
+        return 0
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"mergeguard: error: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.file}",
+          file=sys.stderr)
+    return 2
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    from . import audit
+    from .gate import Gate
+    from .git import GitRepo
+    from .policy import may_accept
+
+    repo = GitRepo(args.repo) if args.repo else None
+    if repo is None and not args.config:
+        raise MergeguardError("accept needs --config FILE, or --repo PATH to read .github/mergeguard.yml at --base")
+    head = repo.resolve(args.head) if repo else args.head
+    base = repo.resolve(args.base or "HEAD") if repo and not args.config else None
+    config = Gate(repo, None, config_path=args.config).config_at(base)
+    if not may_accept(config, args.by, _teams(args.team)):
+        allowed = ", ".join(config.risk_acceptance.allowed) or "nobody"
+        raise MergeguardError(f"@{args.by.lstrip('@')} may not accept risk (risk_acceptance.allowed in "
+                              f"{config.source}: {allowed})")
+    entry = audit.new_acceptance(head, args.by, args.reason)
+    audit.record(args.audit_log, entry)
+    print(f"accepted: risk of {entry.head_sha} accepted by @{entry.by} at {entry.at}; recorded in {args.audit_log}",
+          file=sys.stderr)
+    return 0
 
 
 # -- mine -----------------------------------------------------------------------------------------
@@ -210,11 +309,40 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["text", "json", "markdown", "sarif"], default="text")
     s.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
     s.add_argument("--top", type=int, default=5, help="how many reasons to give (default 5)")
+    gate = s.add_argument_group("the gate (verdict)")
+    gate.add_argument("--config", metavar="FILE",
+                      help="gate configuration (default: .github/mergeguard.yml at the base revision, else defaults)")
+    gate.add_argument("--fail-on", choices=["neutral", "action_required", "failure"],
+                      help="exit 1 when a verdict's conclusion is this or more severe (default: always exit 0)")
+    gate.add_argument("--label", action="append", metavar="NAME", help="a label on the pull request (repeatable)")
+    gate.add_argument("--approved-by", action="append", metavar="LOGIN", help="an approving reviewer (repeatable)")
+    gate.add_argument("--author", metavar="LOGIN", help="the pull request's author (their approval never counts)")
+    gate.add_argument("--description", metavar="FILE|-", help="the pull request's description")
+    gate.add_argument("--team", action="append", metavar="@ORG/TEAM=LOGIN,...",
+                      help="members of a team named in CODEOWNERS or risk_acceptance (repeatable)")
+    gate.add_argument("--audit-log", metavar="FILE", help="risk acceptances recorded by `mergeguard accept`")
     caps = s.add_argument_group("caps (applied caps are reported, never silent)")
     caps.add_argument("--max-diff-bytes", type=int, default=Limits.max_diff_bytes)
     caps.add_argument("--max-files", type=int, default=Limits.max_files)
     caps.add_argument("--max-file-lines", type=int, default=Limits.max_file_lines)
     s.set_defaults(func=cmd_score)
+
+    c = sub.add_parser("config", help="work with gate configuration files")
+    csub = c.add_subparsers(dest="config_command", required=True)
+    cc = csub.add_parser("check", help="validate a configuration file: prints ok, or every problem (exit 2)")
+    cc.add_argument("file", metavar="FILE")
+    cc.set_defaults(func=cmd_config_check)
+
+    a = sub.add_parser("accept", help="record that someone allowed by the config accepts a change's risk")
+    a.add_argument("--head", required=True, metavar="SHA", help="the head commit accepted (full SHA without --repo)")
+    a.add_argument("--by", required=True, metavar="LOGIN", help="who accepts (must be in risk_acceptance.allowed)")
+    a.add_argument("--reason", required=True, metavar="TEXT", help="why the risk is acceptable")
+    a.add_argument("--audit-log", required=True, metavar="FILE", help="the JSON Lines audit log to append to")
+    a.add_argument("--config", metavar="FILE", help="gate configuration saying who may accept")
+    a.add_argument("--repo", metavar="PATH", help="repository: resolves --head; its config at --base unless --config")
+    a.add_argument("--base", metavar="REF", help="base revision whose .github/mergeguard.yml applies (default HEAD)")
+    a.add_argument("--team", action="append", metavar="@ORG/TEAM=LOGIN,...", help="members of an allowed team")
+    a.set_defaults(func=cmd_accept)
 
     m = sub.add_parser("mine", help="mine a repository's history into a labelled dataset (JSON Lines)")
     m.add_argument("--repo", required=True, metavar="PATH")

@@ -52,6 +52,7 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
             "added": change.added,
             "deleted": change.deleted,
             "truncated": list(change.truncated),
+            "paths": touched_paths(change),
         },
         "score": round(score, 4),
         "level": model.level(score),
@@ -66,7 +67,44 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
     }
 
 
+def touched_paths(change) -> list[str]:
+    """Every path the change touches, old names of renames included (CODEOWNERS applies to both)."""
+    paths: dict[str, None] = {}
+    for f in change.files:
+        if f.old_path and f.old_path != f.path:
+            paths[f.old_path] = None
+        paths[f.path] = None
+    return list(paths)
+
+
 def _finite(v: float | None) -> float | None:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return None
     return round(float(v), 6)
+
+
+def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reasons: int = 5, shallow: bool = False,
+                  prepare=None) -> dict[str, dict[str, Any]]:
+    """Score historical commits, each against its first parent, in one replay of the history.
+
+    The batch path of ``score --commit/--commits``, also used to score a repository's recent history
+    for percentile thresholds. ``shas`` must be full SHAs; the result maps each one found to its
+    assessment. ``prepare(change, record)`` may adjust a change before it is scored (the gate drops
+    ignored paths there).
+    """
+    from .sources import change_from_commit, replay
+
+    context = Context(shallow=shallow)
+    wanted = list(dict.fromkeys(shas))
+
+    def visit(rec, index):
+        t0 = time.perf_counter()
+        context.history = index
+        change = change_from_commit(repo, rec, limits)
+        if prepare is not None:
+            prepare(change, rec)
+        assessment = assess(change, context, model, top_reasons=top_reasons)
+        assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        return rec.sha, assessment
+
+    return dict(replay(repo, wanted, visit, targets=set(wanted)))

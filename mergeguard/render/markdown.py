@@ -271,7 +271,8 @@ def _verdict(verdict: Any) -> str:
         return ""
     conclusion = str(verdict.get("conclusion") or "")
     label = _CONCLUSIONS.get(conclusion) or escape(conclusion) or "unknown"
-    lines = [f"### Verdict: {label}"]
+    level = clean_line(verdict.get("level"))
+    lines = [f"### Verdict: {label}" + (f" ({escape(level)} risk)" if level else "")]
     validations = [v for v in verdict.get("required_validations") or [] if isinstance(v, Mapping)]
     if validations:
         lines += ["", "**Required validations**", ""]
@@ -280,7 +281,8 @@ def _verdict(verdict: Any) -> str:
             ident = clean_line(validation.get("id"))
             description = escape(validation.get("description")) or escape(ident) or "(unnamed)"
             suffix = f" ({code(ident)})" if ident else ""
-            lines.append(f"- {box} {description}{suffix}")
+            detail = escape(validation.get("detail"))
+            lines.append(f"- {box} {description}{suffix}" + (f" — {detail}" if detail else ""))
     notes = [escape(n) for n in verdict.get("notes") or [] if clean_line(n)]
     if notes:
         lines += ["", "**Notes**", ""] + [f"- {n}" for n in notes]

@@ -3,7 +3,9 @@
 One run for all assessments (code scanning groups alerts by tool, and several runs of the same
 tool in one file are deprecated there). Each finding becomes a result whose rule is its kind; each
 assessment also yields one ``mergeguard.risk`` result carrying the overall score, so the risk is
-visible next to the line-level findings.
+visible next to the line-level findings; when the assessment has a gate verdict, that result's
+message states it (conclusion, missing validations, notes such as the error-budget rule applied) and
+its properties carry the whole ``verdict`` object.
 
 GitHub rejects a *whole* SARIF file if any result has no location ("locationFromSarifResult:
 expected at least one location"). A finding always has a path; the overall-risk result is anchored
@@ -204,7 +206,31 @@ def _risk_message(assessment: Mapping[str, Any]) -> str:
         reasons.append(f"{words} ({sign} risk)")
     if reasons:
         message += " Top reasons: " + "; ".join(reasons) + "."
+    verdict = _verdict_message(assessment.get("verdict"))
+    if verdict:
+        message += " " + verdict
     return message
+
+
+_CONCLUSION_WORDS = {"success": "pass", "neutral": "neutral", "action_required": "action required", "failure": "fail"}
+
+
+def _verdict_message(verdict: Any) -> str:
+    """``Verdict: action required (high). Missing: a; b. <first note>`` — the gate's decision in one line."""
+    if not isinstance(verdict, Mapping):
+        return ""
+    conclusion = str(verdict.get("conclusion") or "")
+    words = _CONCLUSION_WORDS.get(conclusion) or clean_line(conclusion) or "unknown"
+    level = clean_line(verdict.get("level"))
+    text = f"Verdict: {words}" + (f" ({level} risk)." if level else ".")
+    validations = [v for v in verdict.get("required_validations") or [] if isinstance(v, Mapping)]
+    missing = [clean_line(v.get("description")) or clean_line(v.get("id")) for v in validations if not v.get("satisfied")]
+    if missing:
+        text += " Missing: " + "; ".join(missing) + "."
+    notes = [clean_line(n) for n in verdict.get("notes") or [] if clean_line(n)]
+    if notes:
+        text += " " + " ".join(notes)
+    return text
 
 
 def _risk_result(
@@ -228,4 +254,6 @@ def _risk_result(
         "model": assessment.get("model"),
         **_change_properties(assessment),
     }
+    if isinstance(assessment.get("verdict"), Mapping):
+        result["properties"]["verdict"] = assessment["verdict"]
     return result

@@ -147,7 +147,10 @@ def _verdict(verdict: Any, paint) -> str:
         ident = clean_line(validation.get("id"))
         description = clean_line(validation.get("description")) or ident
         suffix = f"  ({ident})" if ident and ident != description else ""
-        lines.append(f"  {box} {description}{suffix}")
+        lines.append(f"  {box} {description}{paint(suffix, _DIM)}")
+        detail = clean_line(validation.get("detail"))
+        if detail:
+            lines.append(f"      {paint(detail, _DIM)}")
     for note in verdict.get("notes") or []:
         if clean_line(note):
             lines.append(f"  - {clean_line(note)}")

@@ -1,0 +1,169 @@
+"""The gate's edges: gather what the pure policy needs, then ask it for a verdict.
+
+One object per run serves every face (CLI, Action, App): it reads the configuration and CODEOWNERS
+*at the base revision* (never the head: a pull request must not relax its own gate), resolves
+percentile thresholds by scoring the base's recent history with the very batch path ``score
+--commits`` uses, fetches the error budget once, and reads the audit log. Everything is cached for
+the run and nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import audit, budget as budget_mod, codeowners as co, policy
+from .config import CONFIG_PATH, Config, load_file, loads
+from .git import GitRepo
+
+
+@dataclass
+class Gate:
+    """Decides verdicts for assessments of one repository in one run.
+
+    ``config_path`` (``--config``) overrides the repository's own file. ``facts`` are the pull
+    request's facts without CODEOWNERS and acceptances, which the gate adds per base revision.
+    """
+
+    repo: GitRepo | None
+    model: Any  # RiskModel: its thresholds, and scoring for percentile history
+    config_path: str | None = None
+    facts: policy.PullRequestFacts = field(default_factory=policy.PullRequestFacts)
+    audit_log: str | None = None
+    limits: Any = None
+    shallow: bool = False
+    _configs: dict[str | None, Config] = field(default_factory=dict, repr=False)
+    _owners: dict[str | None, co.CodeOwners | None] = field(default_factory=dict, repr=False)
+    _thresholds: dict[tuple[str | None, str], policy.Thresholds] = field(default_factory=dict, repr=False)
+    _budgets: dict[Any, budget_mod.BudgetStatus] = field(default_factory=dict, repr=False)
+    _acceptances: tuple[tuple[audit.Acceptance, ...], tuple[str, ...]] | None = field(default=None, repr=False)
+    _files: dict[str, dict[str, str | None]] = field(default_factory=dict, repr=False)
+
+    # -- inputs at a base revision --------------------------------------------------------------
+
+    def config_at(self, base: str | None) -> Config:
+        """``--config`` if given, else ``.github/mergeguard.yml`` at ``base``, else the defaults."""
+        if self.config_path:
+            base = None
+        if base not in self._configs:
+            if self.config_path:
+                self._configs[base] = load_file(self.config_path)
+            else:
+                text = self._file_at(base, CONFIG_PATH)
+                self._configs[base] = loads(text, f"{base[:12]}:{CONFIG_PATH}") if text is not None and base else Config()
+        return self._configs[base]
+
+    def codeowners_at(self, base: str | None) -> co.CodeOwners | None:
+        if base not in self._owners:
+            self._owners[base] = (co.find(lambda path: self._file_at(base, path))
+                                  if self.repo is not None and base else None)
+        return self._owners[base]
+
+    def _file_at(self, base: str | None, path: str) -> str | None:
+        """The gate's files at ``base`` (config and CODEOWNERS candidates), read in one ``cat-file``."""
+        if self.repo is None or not base:
+            return None
+        if base not in self._files:
+            wanted = [CONFIG_PATH, *co.LOCATIONS]
+            blobs = self.repo.read_blobs([f"{base}:{p}" for p in wanted])
+            self._files[base] = {p: (b.decode("utf-8", "replace") if (b := blobs.get(f"{base}:{p}")) is not None
+                                     else None) for p in wanted}
+        return self._files[base].get(path)
+
+    def thresholds_at(self, base: str | None, config: Config) -> policy.Thresholds:
+        key = (base, config.source)
+        if key not in self._thresholds:
+            scores = None
+            if config.uses_percentiles and self.repo is not None and base:
+                scores = history_scores(self.repo, base, self.model, config, limits=self.limits, shallow=self.shallow)
+            thresholds = policy.resolve_thresholds(config, self.model.thresholds, scores)
+            if config.uses_percentiles and (self.repo is None or not base):
+                thresholds = policy.Thresholds(
+                    thresholds.base, thresholds.base_source, thresholds.ai, thresholds.budget,
+                    thresholds.notes + ("percentile thresholds need a repository (--repo) with history at the base",))
+            self._thresholds[key] = thresholds
+        return self._thresholds[key]
+
+    def budget_for(self, config: Config) -> budget_mod.BudgetStatus | None:
+        if config.error_budget is None:
+            return None
+        source = config.error_budget.source
+        if source not in self._budgets:
+            self._budgets[source] = budget_mod.fetch(source)
+        return self._budgets[source]
+
+    def acceptances(self) -> tuple[tuple[audit.Acceptance, ...], tuple[str, ...]]:
+        if self._acceptances is None:
+            if self.audit_log:
+                entries, problems = audit.read(self.audit_log)
+                self._acceptances = (tuple(entries), tuple(problems))
+            else:
+                self._acceptances = ((), ())
+        return self._acceptances
+
+    # -- the decision ---------------------------------------------------------------------------
+
+    def verdict(self, assessment: Mapping[str, Any], base: str | None, *, ignored: Iterable[str] = ()) -> dict[str, Any]:
+        """The verdict for ``assessment`` of a change based on ``base``, as the JSON ``verdict`` object."""
+        config = self.config_at(base)
+        entries, problems = self.acceptances()
+        facts = policy.PullRequestFacts(
+            author=self.facts.author, labels=self.facts.labels, approvals=self.facts.approvals,
+            description=self.facts.description, teams=self.facts.teams, codeowners=self.codeowners_at(base),
+            acceptances=entries, head_sha=self.facts.head_sha,
+        )
+        notes = list(problems)
+        ignored = list(ignored)
+        if ignored:
+            shown = ", ".join(ignored[:5]) + (f" and {len(ignored) - 5} more" if len(ignored) > 5 else "")
+            notes.append(f"{len(ignored)} path{'s' if len(ignored) != 1 else ''} ignored by the config: {shown}")
+        if config.source == "defaults":
+            notes.append("Config: defaults (" + ("no .github/mergeguard.yml at the base revision)" if base else
+                                                 "no repository base revision to read .github/mergeguard.yml from)"))
+        else:
+            notes.append(f"Config: {config.source}")
+        verdict = policy.decide(assessment, config, self.budget_for(config), facts, self.thresholds_at(base, config),
+                                extra_notes=notes)
+        return verdict.to_dict()
+
+
+def ignore_paths(change, patterns: Iterable[str]) -> list[str]:
+    """Drop files matching ``patterns`` from ``change`` (in place); return the paths dropped.
+
+    A renamed file is dropped only when both its names are ignored: moving a file out of an
+    ignored directory is a change like any other.
+    """
+    rules = [co.compile_pattern(p) for p in patterns]
+    if not rules:
+        return []
+
+    def hit(path: str | None) -> bool:
+        return path is None or any(r.match(path.lstrip("/")) for r in rules)
+
+    kept, dropped = [], []
+    for f in change.files:
+        if hit(f.path) and hit(f.old_path if f.old_path != f.path else None):
+            dropped.append(f.path)
+        else:
+            kept.append(f)
+    change.files = kept
+    return dropped
+
+
+def history_scores(repo: GitRepo, base: str, model: Any, config: Config, *, limits: Any = None,
+                   shallow: bool = False) -> list[float]:
+    """Scores of the newest ``config.history_commits`` non-merge commits reachable from ``base``.
+
+    Scored exactly as ``score --commits`` scores them (each against its first parent, with the
+    history strictly before it), with the config's ignored paths dropped the same way.
+    """
+    from .change import Limits
+    from .pipeline import score_commits
+
+    shas = repo.run("rev-list", "--no-merges", f"--max-count={config.history_commits}", base).decode().split()
+    if not shas:
+        return []
+    found = score_commits(repo, shas, model, limits or Limits(), top_reasons=0, shallow=shallow,
+                          prepare=lambda change, rec: ignore_paths(change, config.ignore))
+    return [a["score"] for a in found.values() if a["change"]["files"]]

@@ -1,0 +1,252 @@
+"""The pure gate: every rule, from a real config text and a test assessment, no I/O."""
+
+from __future__ import annotations
+
+import pytest
+
+from mergeguard import codeowners
+from mergeguard.audit import Acceptance
+from mergeguard.budget import BudgetStatus
+from mergeguard.config import Config, loads
+from mergeguard.policy import (PullRequestFacts, Thresholds, decide, has_rollout_note, level_for, may_accept,
+                               percentile, resolve_thresholds)
+
+MODEL = {"medium": 0.2, "high": 0.4, "critical": 0.7}
+HEAD = "a" * 40
+OTHER_HEAD = "b" * 40
+
+
+def assessment(score: float, *, ai: bool | None = None, doc_only: bool = False, paths=("core/engine.py",)) -> dict:
+    a = {
+        "change": {"id": "x", "base": "c" * 40, "head": HEAD, "files": len(paths), "paths": list(paths)},
+        "score": score, "level": "n/a",
+        "signals": {"diff": {"code_changed": not doc_only}},
+        "features": {"doc_only": 1.0 if doc_only else 0.0},
+    }
+    if ai is not None:
+        a["signals"]["ai_authorship"] = {"explicit": ai}
+    return a
+
+
+def verdict(a, config: Config | str = "", facts=PullRequestFacts(), budget=None, scores=None):
+    config = loads(config) if isinstance(config, str) else config
+    return decide(a, config, budget, facts, resolve_thresholds(config, MODEL, scores))
+
+
+@pytest.mark.parametrize("score, level, conclusion", [
+    (0.05, "low", "success"), (0.25, "medium", "success"), (0.45, "high", "action_required"),
+    (0.85, "critical", "failure"),
+])
+def test_default_conclusions_per_level(score, level, conclusion):
+    v = verdict(assessment(score))
+    assert (v.level, v.conclusion, v.required_validations) == (level, conclusion, ())
+    assert v.notes[1].endswith(": the model's).")
+
+
+def test_configured_conclusions_and_absolute_thresholds():
+    v = verdict(assessment(0.25), "thresholds: {medium: 0.1, high: 0.2, critical: 0.5}\nconclusions: {high: neutral}\n")
+    assert v.level == "high" and v.conclusion == "neutral"
+    assert v.thresholds == {"medium": 0.1, "high": 0.2, "critical": 0.5}
+    assert "score 25% reaches the high threshold 20%" in v.notes[1]
+    # a partial override keeps the model's other thresholds, and a lower level never exceeds a higher one
+    v = verdict(assessment(0.15), "thresholds: {high: 0.1}\n")
+    assert v.thresholds == {"medium": 0.1, "high": 0.1, "critical": 0.7} and v.level == "high"
+
+
+REQUIRE = """\
+require:
+  high: [codeowners, {approvals: 2}, {label: canary-planned}, rollout_note]
+"""
+OWNERS = codeowners.parse("* @lead\n/core/ @alice @acme/core\n/docs/\n")
+
+
+def test_risky_change_with_every_validation_satisfied_passes_and_says_why():
+    facts = PullRequestFacts(author="dev", labels=("Canary-Planned",), approvals=("bob", "alice"),
+                             description="Adds retries.\n\nRollout: canary 5% for a day, then 50%.",
+                             codeowners=OWNERS)
+    v = verdict(assessment(0.5), REQUIRE, facts)
+    assert v.level == "high" and v.conclusion == "success"
+    assert all(r.satisfied for r in v.required_validations)
+    assert [r.id for r in v.required_validations] == ["codeowners", "approvals:2", "label:canary-planned", "rollout-note"]
+    assert v.notes[0] == "Passes: all 4 validations required at high risk are satisfied."
+    d = v.to_dict()
+    assert set(d) >= {"conclusion", "level", "required_validations", "notes"}
+    assert set(d["required_validations"][0]) >= {"id", "description", "satisfied"}
+
+
+@pytest.mark.parametrize("facts, failing", [
+    (PullRequestFacts(author="dev", labels=("canary-planned",), approvals=("bob", "carol"),
+                      description="Rollout: canary", codeowners=OWNERS), "codeowners"),
+    (PullRequestFacts(author="dev", labels=("canary-planned",), approvals=("alice", "dev"),
+                      description="Rollout: canary", codeowners=OWNERS), "approvals:2"),
+    (PullRequestFacts(author="dev", labels=("needs-canary",), approvals=("alice", "bob"),
+                      description="Rollout: canary", codeowners=OWNERS), "label:canary-planned"),
+    (PullRequestFacts(author="dev", labels=("canary-planned",), approvals=("alice", "bob"),
+                      description="Rollout: n/a", codeowners=OWNERS), "rollout-note"),
+])
+def test_each_missing_validation_blocks(facts, failing):
+    v = verdict(assessment(0.5), REQUIRE, facts)
+    assert v.conclusion == "action_required"
+    assert [r.id for r in v.required_validations if not r.satisfied] == [failing]
+    assert v.notes[0].startswith("Needs action: 1 of 4 required validations is not satisfied")
+
+
+def test_missing_validations_never_soften_a_failing_level():
+    config = "require:\n  critical: [{approvals: 1}]\n  low: [{label: reviewed}]\n"
+    assert verdict(assessment(0.9), config).conclusion == "failure"
+    # a level that would pass still needs action while its validations are missing
+    assert verdict(assessment(0.01), config).conclusion == "action_required"
+    assert verdict(assessment(0.01), config, PullRequestFacts(labels=("reviewed",))).conclusion == "success"
+
+
+def test_codeowners_details():
+    facts = PullRequestFacts(author="dev", approvals=("bob",), teams={"@acme/core": ("bob",)}, codeowners=OWNERS)
+    v = verdict(assessment(0.5, paths=("core/a.py", "docs/x.md", "setup.py")), "require: {high: [codeowners]}", facts)
+    (r,) = v.required_validations
+    assert not r.satisfied and r.detail == "waiting for @lead for setup.py"
+    # no CODEOWNERS at the base: any approval by someone other than the author counts
+    v = verdict(assessment(0.5), "require: {high: [codeowners]}", PullRequestFacts(author="dev", approvals=("dev",)))
+    assert not v.required_validations[0].satisfied and "no CODEOWNERS file" in v.required_validations[0].detail
+    v = verdict(assessment(0.5), "require: {high: [codeowners]}", PullRequestFacts(author="dev", approvals=("x",)))
+    assert v.required_validations[0].satisfied
+
+
+def test_stricter_thresholds_for_explicit_ai_authorship():
+    config = "ai_authored:\n  thresholds: {medium: 0.05, high: 0.1, critical: 0.3}\n"
+    assert verdict(assessment(0.15), config).level == "low"
+    assert verdict(assessment(0.15, ai=False), config).level == "low"
+    v = verdict(assessment(0.15, ai=True), config)
+    assert v.level == "high" and v.conclusion == "action_required"
+    assert any("explicit AI-authorship evidence: stricter thresholds apply" in n for n in v.notes)
+    # "stricter" never loosens: an ai threshold above the base one is ignored for that level
+    v = verdict(assessment(0.5, ai=True), "ai_authored: {thresholds: {high: 0.9}}")
+    assert v.level == "high"
+    # the signal is read defensively
+    a = assessment(0.15)
+    a["signals"] = None
+    assert verdict(a, config).level == "low"
+
+
+BUDGET = """\
+error_budget:
+  json: {file: slo.json}
+  floor: 0.25
+  tighten:
+    thresholds: {medium: 0.1, high: 0.2, critical: 0.5}
+    require: [{approvals: 1}]
+"""
+
+
+def test_budget_healthy_keeps_normal_rules():
+    v = verdict(assessment(0.15), BUDGET, budget=BudgetStatus("JSON slo.json", remaining=0.62))
+    assert v.level == "low" and v.conclusion == "success"
+    assert "Error budget: 62% remaining (floor 25%): normal rules apply." in v.notes
+    assert v.error_budget["state"] == "healthy" and v.error_budget["remaining"] == 0.62
+
+
+def test_budget_below_floor_tightens_and_says_how():
+    status = BudgetStatus("JSON slo.json", remaining=0.12)
+    v = verdict(assessment(0.15), BUDGET, budget=status)
+    assert v.level == "medium" and v.conclusion == "action_required"
+    assert [r.id for r in v.required_validations] == ["approvals:1"]
+    note = next(n for n in v.notes if n.startswith("Error budget"))
+    assert note == ("Error budget: 12% remaining, below the 25% floor: the gate tightens: thresholds lowered to "
+                    "medium 10%, high 20%, critical 50%; approvals:1 required of every non-trivial change.")
+    assert verdict(assessment(0.15), BUDGET, PullRequestFacts(approvals=("bob",)), budget=status).conclusion == "success"
+    # exhausted (and overspent) budgets are below any floor
+    assert verdict(assessment(0.15), BUDGET, budget=BudgetStatus("s", remaining=-0.3)).error_budget["state"] == "below_floor"
+
+
+def test_budget_requirements_spare_trivial_changes():
+    v = verdict(assessment(0.01, doc_only=True, paths=("README.md",)), BUDGET, budget=BudgetStatus("s", remaining=0.0))
+    assert v.conclusion == "success" and v.required_validations == ()
+    assert "this one is documentation only" in v.error_budget["rule"]
+
+
+@pytest.mark.parametrize("on_error, level, conclusion", [
+    ("tighten", "medium", "action_required"), ("normal", "low", "success"), ("fail", "low", "failure"),
+])
+def test_unreadable_budget_is_stated_and_the_fallback_applies(on_error, level, conclusion):
+    status = BudgetStatus("Prometheus http://127.0.0.1:1 (q)", error="unreachable: connection refused")
+    v = verdict(assessment(0.15), BUDGET + f"  on_error: {on_error}\n", budget=status)
+    assert (v.level, v.conclusion) == (level, conclusion)
+    note = next(n for n in v.notes if n.startswith("Error budget unavailable"))
+    assert "unreachable: connection refused" in note and f"on_error={on_error}" in note
+    assert v.error_budget["state"] == "unavailable"
+    # a budget nobody fetched is not a healthy budget
+    assert verdict(assessment(0.15), BUDGET, budget=None).error_budget["error"] == "not checked"
+
+
+ACCEPT = "risk_acceptance:\n  allowed: [alice, '@acme/sre']\n  levels: [high, critical]\n"
+
+
+def acceptance(by: str, head: str = HEAD) -> Acceptance:
+    return Acceptance(head_sha=head, by=by, at="2026-11-20T10:00:00+00:00", reason="hotfix; SRE watching")
+
+
+def test_accepted_risk_passes_for_that_head_only():
+    v = verdict(assessment(0.9), ACCEPT, PullRequestFacts(acceptances=(acceptance("alice"),)))
+    assert v.conclusion == "success" and v.accepted["by"] == "alice"
+    assert v.notes[0].startswith("Passes: risk accepted by @alice at 2026-11-20T10:00:00+00:00 for head aaaaaaaaaaaa")
+    assert v.notes[1].startswith("Without that acceptance the conclusion would be failure")
+    # new commits: the head changed, the acceptance no longer applies
+    stale = verdict(assessment(0.9), ACCEPT, PullRequestFacts(acceptances=(acceptance("alice", OTHER_HEAD),)))
+    assert stale.conclusion == "failure" and stale.accepted is None
+
+
+def test_only_allowed_people_and_levels_count():
+    v = verdict(assessment(0.9), ACCEPT, PullRequestFacts(acceptances=(acceptance("mallory"),)))
+    assert v.conclusion == "failure" and any("@mallory ignored" in n for n in v.notes)
+    team = PullRequestFacts(acceptances=(acceptance("sam"),), teams={"@acme/sre": ("sam",)})
+    assert verdict(assessment(0.9), ACCEPT, team).conclusion == "success"
+    medium_fails = "conclusions: {medium: failure}\n" + ACCEPT
+    v = verdict(assessment(0.25), medium_fails, PullRequestFacts(acceptances=(acceptance("alice"),)))
+    assert v.conclusion == "failure" and any("does not allow accepting medium risk" in n for n in v.notes)
+    assert not may_accept(loads(""), "alice"), "nobody may accept by default"
+
+
+def test_percentile_thresholds_are_resolved_from_history():
+    scores = [i / 100 for i in range(100)]  # 0.00 .. 0.99
+    config = loads("thresholds: {mode: percentile, medium: 50, high: 80, critical: 95}\n")
+    t = resolve_thresholds(config, MODEL, scores)
+    assert t.base == {"medium": 0.495, "high": 0.792, "critical": 0.9405}
+    assert "percentiles of the scores of this repository's newest 100 commits" in t.base_source
+    v = decide(assessment(0.8), config, None, PullRequestFacts(), t)
+    assert v.level == "high"
+    few = resolve_thresholds(config, MODEL, scores[:5])
+    assert few.base == MODEL and "need at least 20 scored commits" in few.notes[0]
+
+
+def test_small_pure_helpers():
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert level_for(0.4, MODEL) == "high" and level_for(0.39, MODEL) == "medium" and level_for(0.0, MODEL) == "low"
+    assert Thresholds(base=MODEL).base_source == "model"
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("Rollout: canary 5% for a day", True),
+    ("## Rollout plan\n\nShip behind the flag, enable for staff first.\n", True),
+    ("**Feature flag:** `new_checkout`", True),
+    ("- Feature-flag: payments.v2", True),
+    ("Kill switch: `DISABLE_RETRIES=1`", True),
+    ("## Rollout\n<!-- describe the rollout -->\n\n## Testing\nunit tests", False),
+    ("Rollout: n/a", False),
+    ("Rollout: TBD", False),
+    ("We should roll out carefully.", False),
+    ("", False),
+])
+def test_rollout_note(text, ok):
+    assert has_rollout_note(text) is ok
+
+
+def test_rollout_note_custom_pattern():
+    config = "require:\n  high:\n    - rollout_note: {pattern: '^Flag: \\S+'}\n"
+    assert verdict(assessment(0.5), config, PullRequestFacts(description="x\nFlag: checkout_v2")).conclusion == "success"
+    assert verdict(assessment(0.5), config, PullRequestFacts(description="Rollout: canary")).conclusion != "success"
+
+
+def test_budget_validations_merge_with_level_validations():
+    config = BUDGET.replace("[{approvals: 1}]", "[{approvals: 1}, codeowners]") + "require:\n  high: [{approvals: 2}]\n"
+    v = verdict(assessment(0.3), config, budget=BudgetStatus("s", remaining=0.0))
+    assert v.level == "high"
+    assert [r.id for r in v.required_validations] == ["approvals:2", "codeowners"]
