@@ -24,6 +24,10 @@ def git(repo: str | Path, *args: str, env: dict[str, str] | None = None, input: 
 
 
 def init_repo(path: str | Path, *, bare: bool = False) -> Path:
+    """Create an empty repository (branch ``main``, identity set, signing off) and return its path.
+
+    Identity lives in the repo config so tests never depend on the machine's global git config.
+    """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q", "-b", "main", *(["--bare"] if bare else []))
