@@ -21,8 +21,9 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
     extraction = extract_all(change, context)
     t1 = time.perf_counter()
     x = model.matrix([extraction.features])
-    score = float(model.calibrate(model.margin(x))[0])
     contrib = model.contributions(x)[0]
+    # TreeSHAP values plus the bias column sum to the calibrated logit: one predict call, not two
+    score = float(1.0 / (1.0 + math.exp(-(contrib.sum() + model.calibration[1]))))
     t2 = time.perf_counter()
     history = context.history
 
