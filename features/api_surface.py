@@ -1,0 +1,510 @@
+"""API surface: functions, methods and classes whose signature a change alters or removes.
+
+Both images of every touched source file are parsed with tree-sitter (through ``features.syntax``
+when present, else directly with the installed grammar packages). Each top-level or class-level
+definition gets a qualified name (``Client.get``) and a normalised signature:
+
+| language | definitions | signature |
+|---|---|---|
+| Python | ``def``/``async def`` at module or class level, ``class`` | name, parameters, return annotation, ``staticmethod``/``classmethod``/``property``; bases |
+| JavaScript, TypeScript | function declarations, ``const f = (…) =>``, classes, methods; TS interfaces and type aliases | parameters and types, return type; heritage; interface/alias body |
+| Go | ``func``, methods (``Type.Method``), ``type`` structs and interfaces | parameters, results; struct fields and interface methods |
+| Java | classes, interfaces, enums, records, methods, constructors | modifiers, type parameters, return type, parameters, ``throws``; extends/implements |
+
+A definition is *changed* when one of its signatures before the change no longer exists after it
+while the name remains (adding an overload is not a change), *removed* when the name is gone (or the
+file deleted). New definitions are not API changes. For each, ``references(name, language)`` from the
+context counts the lines of the repository at the base revision that mention the name (``git grep
+-w``), less the definition's own line; constructors are looked up by their class name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mergeguard import paths
+from mergeguard.change import Change, FileChange
+
+SUPPORTED = ("python", "javascript", "typescript", "tsx", "go", "java")
+MAX_FILES = 200
+PRIVATE_MIN_REFERENCES = 3  # a private definition is reported when this many other lines mention it
+
+
+def _short(signature: str, limit: int = 140) -> str:
+    return signature if len(signature) <= limit else signature[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Definition:
+    qualname: str
+    name: str  # what callers write: the function, or the class for a constructor
+    kind: str  # function | method | class | type | constructor
+    signature: str
+    line: int  # 1-based, in its image
+    end_line: int
+    public: bool
+
+
+# -- parsing -----------------------------------------------------------------------------------
+
+_LANGUAGES: dict[str, Any] = {}
+
+
+def _grammar(language: str):
+    if language in _LANGUAGES:
+        return _LANGUAGES[language]
+    lang = None
+    try:
+        import tree_sitter
+
+        module, attr = {
+            "python": ("tree_sitter_python", "language"),
+            "javascript": ("tree_sitter_javascript", "language"),
+            "typescript": ("tree_sitter_typescript", "language_typescript"),
+            "tsx": ("tree_sitter_typescript", "language_tsx"),
+            "go": ("tree_sitter_go", "language"),
+            "java": ("tree_sitter_java", "language"),
+        }[language]
+        lang = tree_sitter.Language(getattr(importlib.import_module(module), attr)())
+    except (ImportError, KeyError, AttributeError, ValueError):
+        lang = None
+    _LANGUAGES[language] = lang
+    return lang
+
+
+def parse(text: str, language: str):
+    """A tree-sitter tree, via the shared syntax layer when it exists; None if no grammar."""
+    try:
+        from . import syntax  # type: ignore[attr-defined]
+
+        shared = getattr(syntax, "parse", None)
+    except ImportError:
+        shared = None
+    if shared is not None:
+        try:
+            tree = shared(text, language)
+            if tree is not None and hasattr(tree, "root_node"):
+                return tree
+        except Exception:  # noqa: BLE001 - fall back to our own parser below
+            pass
+    grammar = _grammar(language)
+    if grammar is None:
+        return None
+    import tree_sitter
+
+    return tree_sitter.Parser(grammar).parse(text.encode("utf-8", "replace"))
+
+
+def available(language: str) -> bool:
+    return _grammar(language) is not None
+
+
+# -- signatures --------------------------------------------------------------------------------
+
+
+def _t(node) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None else ""
+
+
+def _norm(text: str) -> str:
+    """One line, single spaces, no padding inside brackets, no trailing commas."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"([(\[{<])\s+", r"\1", text)
+    text = re.sub(r"\s+([)\]}>])", r"\1", text)
+    text = re.sub(r",\s*([)\]}>])", r"\1", text)  # trailing commas
+    text = re.sub(r"\s*,\s*", ", ", text)
+    return text
+
+
+def signature_key(signature: str) -> str:
+    """What must differ for a signature to have changed: whitespace and trailing commas do not count."""
+    return re.sub(r"\s+", "", signature)
+
+
+def _without_comments(node) -> str:
+    """Source text of a node with comments removed (doc comments do not change an API)."""
+    if node is None:
+        return ""
+    parts: list[str] = []
+    start = node.start_byte
+    src = node.text
+    base = node.start_byte
+
+    def walk(n):
+        nonlocal start
+        if n.type in ("comment", "line_comment", "block_comment"):
+            parts.append(src[start - base : n.start_byte - base].decode("utf-8", "replace"))
+            start = n.end_byte
+            return
+        for c in n.children:
+            walk(c)
+
+    walk(node)
+    parts.append(src[start - base :].decode("utf-8", "replace"))
+    return "".join(parts)
+
+
+def definitions(tree, language: str) -> dict[str, set[Definition]]:
+    """Qualified name -> the definitions (overloads) of that name in a parsed file."""
+    out: dict[str, set[Definition]] = {}
+
+    def add(d: Definition) -> None:
+        out.setdefault(d.qualname, set()).add(d)
+
+    root = tree.root_node
+    if language == "python":
+        _python(root, [], add)
+    elif language in ("javascript", "typescript", "tsx"):
+        _js(root, [], add, exported=False)
+        commonjs = _commonjs_exports(_t(root))
+        if commonjs:  # CommonJS modules export by assignment, not with the export keyword
+            for qual, defs in out.items():
+                if qual.split(".")[0] in commonjs:
+                    out[qual] = {d if d.public or d.qualname.split(".")[-1].startswith(("_", "#")) else
+                                 Definition(d.qualname, d.name, d.kind, d.signature, d.line, d.end_line, True) for d in defs}
+    elif language == "go":
+        _go(root, add)
+    elif language == "java":
+        _java(root, [], add)
+    return out
+
+
+_EXPORTS_OBJECT = re.compile(r"module\.exports\s*=\s*\{([^}]*)\}")
+_EXPORTS_NAME = re.compile(r"module\.exports\s*=\s*(\w+)\s*;?\s*$|(?:module\.)?exports\.(\w+)\s*=", re.M)
+
+
+def _commonjs_exports(source: str) -> set[str]:
+    names: set[str] = set()
+    for m in _EXPORTS_OBJECT.finditer(source):
+        for part in m.group(1).split(","):
+            key, _, value = part.partition(":")
+            names.add((value or key).strip().split()[0] if (value or key).strip() else "")
+    for m in _EXPORTS_NAME.finditer(source):
+        names.add(m.group(1) or m.group(2))
+    names.discard("")
+    return names
+
+
+def _line(node) -> tuple[int, int]:
+    return node.start_point[0] + 1, node.end_point[0] + 1
+
+
+def _python(node, classes: list[str], add) -> None:
+    for child in node.children:
+        target, decorators = child, []
+        if child.type == "decorated_definition":
+            target = child.child_by_field_name("definition")
+            decorators = [_t(d).lstrip("@").strip() for d in child.children if d.type == "decorator"]
+        if target is None:
+            continue
+        if target.type == "function_definition":
+            name = _t(target.child_by_field_name("name"))
+            params = _t(target.child_by_field_name("parameters"))
+            ret = target.child_by_field_name("return_type")
+            marks = sorted(d for d in decorators if d in ("staticmethod", "classmethod", "property", "abstractmethod")
+                           or d.endswith((".setter", ".deleter")))
+            prefix = "async def" if _t(target).startswith("async") else "def"  # async changes how it is called
+            sig = _norm(f"{' '.join('@' + m for m in marks)} {prefix} {name}{params}" + (f" -> {_t(ret)}" if ret else ""))
+            qual = ".".join([*classes, name])
+            dunder = name.startswith("__") and name.endswith("__")
+            callers = classes[-1] if classes and name in ("__init__", "__new__") else (name if not dunder else "")
+            public = (not name.startswith("_") or dunder) and not any(c.startswith("_") for c in classes)
+            kind = "constructor" if name in ("__init__", "__new__") and classes else ("method" if classes else "function")
+            add(Definition(qual, callers, kind, sig, *_line(child), public))
+        elif target.type == "class_definition":
+            name = _t(target.child_by_field_name("name"))
+            bases = target.child_by_field_name("superclasses")
+            sig = _norm(f"class {name}{_t(bases)}")
+            public = not name.startswith("_") and not any(c.startswith("_") for c in classes)
+            add(Definition(".".join([*classes, name]), name, "class", sig, *_line(child), public))
+            body = target.child_by_field_name("body")
+            if body is not None:
+                _python(body, [*classes, name], add)
+
+
+def _js(node, classes: list[str], add, exported: bool) -> None:
+    for child in node.children:
+        t = child.type
+        if t == "export_statement":
+            _js(child, classes, add, exported=True)
+            continue
+        if t in ("function_declaration", "generator_function_declaration", "function_signature"):
+            name = _t(child.child_by_field_name("name"))
+            sig = _norm(f"function {name}{_t(child.child_by_field_name('type_parameters'))}"
+                        f"{_t(child.child_by_field_name('parameters'))}{_ret(child)}")
+            add(Definition(name, name, "function", sig, *_line(child), exported))
+        elif t in ("class_declaration", "abstract_class_declaration", "class"):
+            name_node = child.child_by_field_name("name")
+            if name_node is None:
+                continue
+            name = _t(name_node)
+            heritage = next((_t(c) for c in child.children if c.type == "class_heritage"), "")
+            sig = _norm(f"class {name}{_t(child.child_by_field_name('type_parameters'))} {heritage}")
+            add(Definition(name, name, "class", sig, *_line(child), exported))
+            body = child.child_by_field_name("body")
+            if body is not None:
+                for m in body.children:
+                    if m.type in ("method_definition", "method_signature", "abstract_method_signature"):
+                        mname = _t(m.child_by_field_name("name"))
+                        mods = " ".join(_t(c) for c in m.children
+                                        if c.type in ("static", "get", "set", "async", "*", "accessibility_modifier", "override_modifier", "readonly"))
+                        sig = _norm(f"{mods} {mname}{_t(m.child_by_field_name('parameters'))}{_ret(m)}")
+                        ctor = mname == "constructor"
+                        private = mname.startswith(("#", "_")) or "private" in mods
+                        add(Definition(f"{name}.{mname}", name if ctor else mname, "constructor" if ctor else "method",
+                                       sig, *_line(m), exported and not private))
+        elif t in ("interface_declaration", "type_alias_declaration"):
+            name = _t(child.child_by_field_name("name"))
+            add(Definition(name, name, "type", _norm(_without_comments(child)), *_line(child), exported))
+        elif t in ("lexical_declaration", "variable_declaration"):
+            for decl in child.children:
+                if decl.type != "variable_declarator":
+                    continue
+                value = decl.child_by_field_name("value")
+                if value is None or value.type not in ("arrow_function", "function_expression", "function"):
+                    continue
+                name = _t(decl.child_by_field_name("name"))
+                params = value.child_by_field_name("parameters") or value.child_by_field_name("parameter")
+                sig = _norm(f"const {name} = {'async ' if _t(value).startswith('async') else ''}"
+                            f"{_t(value.child_by_field_name('type_parameters'))}({_strip_parens(_t(params))}){_ret(value)}")
+                add(Definition(name, name, "function", sig, *_line(child), exported))
+
+
+def _strip_parens(text: str) -> str:
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
+
+
+def _ret(node) -> str:
+    r = node.child_by_field_name("return_type")
+    return _t(r) if r is not None else ""
+
+
+def _go(root, add) -> None:
+    pkg = next((_t(c.named_children[0]) for c in root.children if c.type == "package_clause" and c.named_children), "")
+
+    def callers(name: str) -> str:
+        # other packages write pkg.Name; the package's own uses are not the coupling that matters
+        return f"{pkg}.{name}" if pkg and name[:1].isupper() and pkg != "main" else name
+
+    for child in root.children:
+        if child.type == "function_declaration":
+            name = _t(child.child_by_field_name("name"))
+            sig = _norm(f"func {name}{_t(child.child_by_field_name('type_parameters'))}{_t(child.child_by_field_name('parameters'))} "
+                        f"{_t(child.child_by_field_name('result'))}")
+            add(Definition(name, callers(name), "function", sig, *_line(child), name[:1].isupper()))
+        elif child.type == "method_declaration":
+            name = _t(child.child_by_field_name("name"))
+            recv = _t(child.child_by_field_name("receiver")).strip("()").split()
+            rtext = re.sub(r"\[.*?\]", "", recv[-1] if recv else "")
+            rtype = rtext.lstrip("*")
+            sig = _norm(f"func ({rtext}) {name}{_t(child.child_by_field_name('parameters'))} {_t(child.child_by_field_name('result'))}")
+            add(Definition(f"{rtype}.{name}", name, "method", sig, *_line(child), name[:1].isupper() and rtype[:1].isupper()))
+        elif child.type == "type_declaration":
+            for spec in child.children:
+                if spec.type not in ("type_spec", "type_alias"):
+                    continue
+                name = _t(spec.child_by_field_name("name"))
+                typ = spec.child_by_field_name("type")
+                if typ is None or typ.type not in ("struct_type", "interface_type") or not name[:1].isupper():
+                    continue  # unexported types are no package's API
+                if typ.type == "struct_type":
+                    body = next((c for c in typ.children if c.type == "field_declaration_list"), None)
+                    fields = [
+                        re.sub(r"`[^`]*`", "", _without_comments(fd))  # tags are metadata, not the API
+                        for fd in (body.children if body is not None else [])
+                        if fd.type == "field_declaration" and _exported_field(fd)
+                    ]
+                    text = "struct{" + "; ".join(f.strip() for f in fields) + "}"
+                else:
+                    text = _without_comments(typ)
+                add(Definition(name, callers(name), "type", _norm(f"type {name} {text}"), *_line(spec), True))
+
+
+def _exported_field(fd) -> bool:
+    names = fd.children_by_field_name("name")
+    if names:
+        return any(_t(n)[:1].isupper() for n in names)
+    embedded = _t(fd.child_by_field_name("type")).lstrip("*").split(".")[-1]  # embedded type: its name
+    return embedded[:1].isupper()
+
+
+_JAVA_TYPES = ("class_declaration", "interface_declaration", "enum_declaration", "record_declaration", "annotation_type_declaration")
+
+
+def _java(node, classes: list[str], add, interface: bool = False) -> None:
+    for child in node.children:
+        if child.type in _JAVA_TYPES:
+            name = _t(child.child_by_field_name("name"))
+            mods = _java_mods(child)
+            parts = [mods, child.type.split("_")[0], name, _t(child.child_by_field_name("type_parameters")),
+                     _t(child.child_by_field_name("parameters")), _t(child.child_by_field_name("superclass")),
+                     _t(child.child_by_field_name("interfaces"))]
+            parts += [_t(c) for c in child.children if c.type == "extends_interfaces"]
+            public = "public" in mods or "protected" in mods or interface
+            add(Definition(".".join([*classes, name]), name, "class", _norm(" ".join(p for p in parts if p)), *_line(child), public))
+            body = child.child_by_field_name("body")
+            if body is not None:
+                _java(body, [*classes, name], add, interface=child.type == "interface_declaration")
+        elif child.type in ("method_declaration", "constructor_declaration") and classes:
+            name = _t(child.child_by_field_name("name"))
+            mods = _java_mods(child)
+            ctor = child.type == "constructor_declaration"
+            throws = next((_t(c) for c in child.children if c.type == "throws"), "")
+            sig = _norm(" ".join(p for p in (mods, _t(child.child_by_field_name("type_parameters")),
+                                               _t(child.child_by_field_name("type")), name + _t(child.child_by_field_name("parameters")),
+                                               throws) if p))
+            public = "public" in mods or "protected" in mods or (interface and "private" not in mods)
+            add(Definition(f"{'.'.join(classes)}.{name}", classes[-1] if ctor else name, "constructor" if ctor else "method",
+                           sig, *_line(child), public))
+        elif child.type in ("class_body", "interface_body", "enum_body", "enum_body_declarations"):
+            _java(child, classes, add, interface)
+
+
+def _java_mods(node) -> str:
+    mods = next((c for c in node.children if c.type == "modifiers"), None)
+    if mods is None:
+        return ""
+    return " ".join(_t(c) for c in mods.children if c.type not in ("marker_annotation", "annotation", "line_comment", "block_comment"))
+
+
+# -- comparison --------------------------------------------------------------------------------
+
+
+@dataclass
+class ApiChange:
+    path: str
+    language: str
+    status: str  # changed | removed
+    before: Definition
+    after: Definition | None
+    line: int | None
+    end_line: int | None
+    references: int | None = None
+
+    def as_signal(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "name": self.before.qualname, "kind": self.before.kind, "status": self.status,
+            "public": self.before.public, "before": self.before.signature,
+            "after": self.after.signature if self.after else None, "references": self.references,
+        }
+
+
+def compare(pre: dict[str, set[Definition]], post: dict[str, set[Definition]]) -> list[tuple[str, Definition, Definition | None]]:
+    """(changed | removed, old definition, new definition or None) for every altered API."""
+    out = []
+    for qual, olds in sorted(pre.items()):
+        news = post.get(qual)
+        new_sigs = {signature_key(d.signature) for d in news} if news else set()
+        for old in sorted(olds, key=lambda d: d.line):
+            if signature_key(old.signature) in new_sigs:
+                continue
+            if not news:
+                out.append(("removed", old, None))
+            else:
+                same_kind = [d for d in news if d.kind == old.kind] or list(news)
+                out.append(("changed", old, min(same_kind, key=lambda d: abs(d.line - old.line))))
+    return out
+
+
+def _pre_line_in_post(f: FileChange, pre_line: int) -> int | None:
+    for h in f.hunks:
+        if h.source_start <= pre_line < h.source_start + max(1, h.source_length):
+            return h.target_start or 1
+    return None
+
+
+_GENERATED_PATH = re.compile(
+    r"\.pb(\.gw)?\.go$|_grpc\.pb\.go$|_pb2(_grpc)?\.pyi?$|\.generated\.|_generated\.|zz_generated|(^|/)(vendor|third_party|node_modules|dist)/"
+    r"|\.min\.js$",
+)
+_GENERATED_HEADER = re.compile(r"Code generated .* DO NOT EDIT|@generated|autogenerated|auto-generated", re.I)
+
+
+def generated(path: str, text: str | None) -> bool:
+    """Generated or vendored code: its API changes are its generator's, reported on the source."""
+    if _GENERATED_PATH.search(path):
+        return True
+    return bool(text) and bool(_GENERATED_HEADER.search("\n".join(text.splitlines()[:8])))
+
+
+def file_changes(change: Change, f: FileChange, language: str) -> list[ApiChange]:
+    if f.status == "added" or f.binary or _GENERATED_PATH.search(f.path):
+        return []
+    pre_text = change.image(f.path, "pre")
+    if pre_text is None or generated(f.path, pre_text):
+        return []
+    post_text = None if f.status == "deleted" else change.image(f.path, "post")
+    if post_text is None and f.status != "deleted":
+        return []
+    pre_tree = parse(pre_text, language)
+    if pre_tree is None:
+        return []
+    pre = definitions(pre_tree, language)
+    post = definitions(parse(post_text, language), language) if post_text is not None else {}
+    out = []
+    for status, old, new in compare(pre, post):
+        if new is not None:
+            line = end = new.line
+        else:
+            line = _pre_line_in_post(f, old.line) if f.status != "deleted" else old.line
+            end = line
+        out.append(ApiChange(f.path, language, status, old, new, line, end))
+    return out
+
+
+def analyse(change: Change, references, settings, make_finding) -> dict[str, Any]:
+    """API changes of a change with their reference counts and findings (see the module doc)."""
+    changes: list[ApiChange] = []
+    parsed_any = False
+    seen = 0
+    for f in change.files:
+        language = paths.language(f.old_path or f.path) if f.status == "deleted" else paths.language(f.path)
+        if language not in SUPPORTED or paths.is_test(f.path) or not available(language):
+            continue
+        parsed_any = True
+        seen += 1
+        if seen > MAX_FILES:
+            break
+        changes.extend(file_changes(change, f, language))
+    lookups = 0
+    total = 0
+    for c in changes:
+        name = c.before.name
+        if references is None or not name:
+            continue
+        if lookups >= settings.max_reference_lookups:
+            break
+        lookups += 1
+        count = references(name, c.language)
+        if count is not None:
+            # less the definition's own line (a package-qualified name never occurs on it)
+            c.references = count if "." in name else max(0, count - 1)
+            total += c.references
+    findings = []
+    for c in sorted(changes, key=lambda c: (not c.before.public, -(c.references or 0))):
+        if len(findings) >= settings.max_api_findings:
+            break
+        if not c.before.public and (c.before.kind == "method" or (c.references or 0) < PRIVATE_MIN_REFERENCES):
+            continue  # a private helper's new signature is the module's own business
+        what = {"class": "class", "type": "type", "constructor": "constructor", "method": "method"}.get(c.before.kind, "function")
+        refs = ""
+        if c.references is not None:
+            one = c.references == 1
+            refs = f"; {c.references} line{'' if one else 's'} of the repository mention{'s' if one else ''} `{c.before.name}`"
+        vis = "public " if c.before.public else ""
+        if c.status == "removed":
+            msg = f"removes {vis}{what} `{c.before.qualname}` (`{_short(c.before.signature)}`){refs}"
+        else:
+            msg = (f"changes the signature of {vis}{what} `{c.before.qualname}`: `{_short(c.before.signature)}` -> "
+                   f"`{_short(c.after.signature)}`{refs}")
+        severity = "warning" if c.before.public else "info"
+        findings.append(make_finding("coupling.api_change", c.path, c.line, c.end_line, severity, msg))
+    return {
+        "available": parsed_any or not any(paths.language(f.path) in SUPPORTED for f in change.files),
+        "changes": [c.as_signal() for c in changes],
+        "references": total,
+        "findings": findings,
+    }

@@ -1,0 +1,328 @@
+"""AI authorship on real commits: explicit evidence per marker family, and a style score blind to metadata."""
+
+from __future__ import annotations
+
+import pytest
+
+from mergeguard.change import Limits
+from mergeguard.features import Context
+from mergeguard.features.authorship import FEATURES, explicit_evidence, extract, style_score, style_statistics
+from mergeguard.git import GitRepo
+from mergeguard.sources import change_from_commit, change_from_range
+
+from .gitrepo import commit, git, init_repo
+
+T0 = 1_750_000_000
+DAY = 86400
+HUMAN = ("Dana Reyes", "dana@example.com")
+
+RETRY_PY = '''import time
+
+
+def fetch_with_retry(fetch, attempts=3):
+    for i in range(attempts):
+        try:
+            return fetch()
+        except IOError:
+            time.sleep(2 ** i)
+    raise RuntimeError("gave up")
+'''
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    p = init_repo(tmp_path_factory.mktemp("ai") / "r")
+    commit(p, {"src/app.py": "VERSION = 1\n"}, "init", T0, HUMAN)
+    return p
+
+
+def change_of(repo_path, message: str, author=HUMAN, files=None, *, when=T0 + DAY):
+    sha = commit(repo_path, files or {"src/app.py": f"VERSION = {abs(hash(message)) % 10_000}\n"}, message, when, author)
+    repo = GitRepo(repo_path)
+    rec = next(r for r in repo.log([sha]) if r.sha == sha)
+    return change_from_commit(repo, rec, Limits())
+
+
+@pytest.mark.parametrize(
+    ("message", "author", "tool", "found"),
+    [
+        ("Add retry\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
+         HUMAN, "claude", "Co-Authored-By: Claude <noreply@anthropic.com>"),
+        ("Fix parser\n\nCo-Authored-By: Claude Opus 4.6 (1M context) <noreply@anthropic.com>", HUMAN, "claude",
+         "Co-Authored-By: Claude Opus 4.6 (1M context) <noreply@anthropic.com>"),
+        ("Tidy\n\nClaude-Session: https://claude.ai/code/session_01Y1SqgPEDo1gytPt3KB7czh", HUMAN, "claude", "Claude-Session:"),
+        ("Add ECH support", ("Claude", "noreply@anthropic.com"), "claude", "Claude <noreply@anthropic.com>"),
+        ("Apply suggestion\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>", HUMAN, "copilot",
+         "Co-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>"),
+        ("Potential fix for code scanning alert\n\nCo-authored-by: Copilot Autofix powered by AI <62310815+github-advanced-security[bot]@users.noreply.github.com>",
+         HUMAN, "copilot", "Copilot Autofix powered by AI"),
+        ("Initial plan", ("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"), "copilot", "copilot-swe-agent[bot]"),
+        ("Fix flaky test\n\nCo-Authored-By: GitHub Copilot <copilot@github.com>", HUMAN, "copilot", "GitHub Copilot"),
+        ("Refactor pool\n\nCo-authored-by: Cursor <cursoragent@cursor.com>", HUMAN, "cursor", "Cursor <cursoragent@cursor.com>"),
+        ("Use context managers", ("Codex", "codex@openai.com"), "codex", "Codex <codex@openai.com>"),
+        ("Port to v2\n\nhttps://chatgpt.com/codex/tasks/task_e_68a1b2c3", HUMAN, "codex", "chatgpt.com/codex/tasks/task_e_68a1b2c3"),
+        ("Bump timeouts\n\nLink to Devin run: https://app.devin.ai/sessions/4f1c2a\n\nCo-Authored-By: Devin AI <158243242+devin-ai-integration[bot]@users.noreply.github.com>",
+         HUMAN, "devin", "app.devin.ai/sessions/4f1c2a"),
+        ("Fix typo", ("devin-ai-integration[bot]", "158243242+devin-ai-integration[bot]@users.noreply.github.com"), "devin", "devin-ai-integration[bot]"),
+        ("aider: Added retry with exponential backoff", HUMAN, "aider", "aider: Added retry"),
+        ("Add retry", ("Dana Reyes (aider)", "dana@example.com"), "aider", "Dana Reyes (aider)"),
+        ("Apply review\n\nCo-authored-by: gemini-code-assist[bot] <176961590+gemini-code-assist[bot]@users.noreply.github.com>",
+         HUMAN, "gemini", "gemini-code-assist[bot]"),
+        ("Speed up", ("Gemini", "gemini@google.com"), "gemini", "Gemini <gemini@google.com>"),
+        ("Upgrade deps", ("google-labs-jules[bot]", "161369871+google-labs-jules[bot]@users.noreply.github.com"), "jules", "google-labs-jules[bot]"),
+        ("Rename module\n\nCo-authored-by: Windsurf <windsurf@codeium.com>", HUMAN, "windsurf", "Windsurf <windsurf@codeium.com>"),
+        ("Add handler\n\nCo-authored-by: Amazon Q Developer <amazon-q-developer[bot]@users.noreply.github.com>", HUMAN, "amazon-q", "Amazon Q Developer"),
+        ("Validate input\n\nCo-authored-by: coderabbitai[bot] <136622811+coderabbitai[bot]@users.noreply.github.com>", HUMAN, "coderabbit", "coderabbitai[bot]"),
+        ("Fix bug\n\nCo-authored-by: openhands <openhands@all-hands.dev>", HUMAN, "openhands", "openhands <openhands@all-hands.dev>"),
+        ("Add tests\n\n🤖 Generated with Codebuff", HUMAN, "other-ai", "🤖 Generated with Codebuff"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 20 else "",
+)
+def test_explicit_marker_families(repo, message, author, tool, found):
+    change = change_of(repo, message, author)
+    ex = extract(change, Context())
+    ai = ex.signals["ai_authorship"]
+    assert ai["explicit"] is True and ex.features["ai_explicit"] == 1.0
+    assert tool in ai["tools"]
+    assert any(found in e for e in ai["evidence"]), ai["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("message", "author"),
+    [
+        ("Fix retry loop\n\nCo-authored-by: Claude Martin <claude.martin@example.org>", HUMAN),
+        ("Pair on parser\n\nCo-authored-by: Devin Smith <devin@example.com>", HUMAN),
+        ("Claude asked for this; the cursor position was off by one in codex.py", HUMAN),
+        ("Fix flaky test", ("Claude", "claude@perso.fr")),
+        ("Fix the bug generated by the C implementation", HUMAN),
+        ("Add AI review docs: written with care", HUMAN),
+    ],
+    ids=["human-claude", "human-devin", "tool-names-in-prose", "person-named-claude", "generated-by-code", "prose"],
+)
+def test_human_names_and_prose_are_not_evidence(repo, message, author):
+    ai = extract(change_of(repo, message, author), Context()).signals["ai_authorship"]
+    assert ai["explicit"] is False and ai["evidence"] == []
+
+
+def test_automation_bots_are_bots_not_ai(repo):
+    ex = extract(change_of(repo, "Bump idna from 3.18 to 3.19", ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")), Context())
+    ai = ex.signals["ai_authorship"]
+    assert ai["explicit"] is False and ai["bots"] == ["dependabot[bot]"]
+    ex = extract(change_of(repo, "chore(deps): update\n\nCo-authored-by: renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>"), Context())
+    assert ex.signals["ai_authorship"]["explicit"] is False and ex.signals["ai_authorship"]["bots"] == ["renovate[bot]"]
+
+
+def test_branch_and_description_markers(tmp_path):
+    p = init_repo(tmp_path / "r")
+    base = commit(p, {"src/app.py": "VERSION = 1\n"}, "init", T0, HUMAN)
+    repo = GitRepo(p)
+    for branch, tool in (("copilot/fix-retry-loop", "copilot"), ("claude/issue-42-20260101", "claude"), ("codex/port-v2", "codex"),
+                         ("cursor/fix-timeout-3a1f", "cursor"), ("devin/1735689600-retry", "devin")):
+        git(p, "checkout", "-q", "-b", branch, base)
+        head = commit(p, {"src/app.py": f"VERSION = '{branch}'\n"}, "Fix retry loop", T0 + DAY, HUMAN)
+        change = change_from_range(repo, base, head, Limits())
+        change.branch = branch
+        ai = extract(change, Context()).signals["ai_authorship"]
+        assert ai["explicit"] and ai["tools"] == [tool] and ai["evidence"] == [branch] and ai["sources"] == ["branch"]
+    for branch in ("feature/claude-integration", "fix/copilot-docs", "main"):
+        change.branch = branch
+        assert extract(change, Context()).signals["ai_authorship"]["explicit"] is False
+    change.branch = "fix/retry"
+    for description, tool in (
+        ("Fixes the retry loop.\n\n🤖 Generated with [Claude Code](https://claude.ai/code)", "claude"),
+        ("<!-- START COPILOT CODING AGENT SUFFIX -->\nFixes #12", "copilot"),
+        ("Requested by @dana\n\nLink to Devin run: https://app.devin.ai/sessions/abc", "devin"),
+        ('<a href="https://cursor.com/background-agent?bcId=bc-1">Open in Cursor</a>', "cursor"),
+    ):
+        change.description = description
+        ai = extract(change, Context()).signals["ai_authorship"]
+        assert ai["explicit"] and tool in ai["tools"] and ai["sources"] == ["description"]
+    change.description = "Fixes the retry loop. Reviewed the Copilot suggestion and rejected it."
+    assert extract(change, Context()).signals["ai_authorship"]["explicit"] is False
+
+
+def test_marker_comment_in_added_code(repo):
+    code = "# This function was generated by ChatGPT and reviewed by me\n" + RETRY_PY
+    ai = extract(change_of(repo, "Add retry helper", files={"src/retry.py": code}), Context()).signals["ai_authorship"]
+    assert ai["explicit"] and ai["sources"] == ["code in src/retry.py"]
+    plain = "# Generated by protoc; do not edit\n" + RETRY_PY.replace("retry", "retry2")
+    assert extract(change_of(repo, "Add retry2", files={"src/retry2.py": plain}), Context()).signals["ai_authorship"]["explicit"] is False
+
+
+# -- style score -------------------------------------------------------------------------------
+
+AI_STYLE_PY = '''from __future__ import annotations
+
+import logging
+from typing import Callable, TypeVar
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def fetch_with_retry(fetch: Callable[[], T], attempts: int = 3, base_delay: float = 0.5) -> T:
+    """Call ``fetch`` until it succeeds, backing off exponentially between attempts.
+
+    Args:
+        fetch: The operation to perform.
+        attempts: How many times to try before giving up.
+        base_delay: The delay before the second attempt, in seconds.
+
+    Returns:
+        Whatever ``fetch`` returns on its first success.
+    """
+    # Validate the input parameters — a non-positive count would never call fetch.
+    if attempts <= 0:
+        raise ValueError(f"attempts must be positive, got {attempts}")
+
+    last_error: Exception | None = None
+    for attempt in range(attempts):
+        try:
+            # Attempt the operation and return immediately on success.
+            return fetch()
+        except Exception as exc:  # noqa: BLE001 - we re-raise below
+            # Log the failure so that operators can see transient errors.
+            logger.warning("Attempt %d/%d failed: %s", attempt + 1, attempts, exc)
+            last_error = exc
+
+    # All attempts failed — surface the last error to the caller.
+    raise RuntimeError(f"Operation failed after {attempts} attempts") from last_error
+'''
+
+TERSE_PY = '''import time
+
+def retry(f, n=3):
+    for i in range(n):
+        try: return f()
+        except IOError: time.sleep(2**i)
+    raise RuntimeError("gave up")
+
+def chunks(xs, k):
+    return [xs[i:i+k] for i in range(0, len(xs), k)]
+
+def clamp(x, lo, hi): return max(lo, min(hi, x))
+'''
+
+
+def test_style_score_is_blind_to_metadata(tmp_path):
+    scores = set()
+    evidence = []
+    for i, (message, author, branch, description) in enumerate([
+        ("Add retry helper", HUMAN, None, ""),
+        ("Add retry helper\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
+         ("Claude", "noreply@anthropic.com"), "claude/add-retry", "🤖 Generated with [Claude Code]"),
+        ("wip", ("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"), "copilot/fix-1", "Copilot coding agent"),
+    ]):
+        p = init_repo(tmp_path / f"r{i}")
+        commit(p, {"README.md": "# x\n"}, "init", T0, HUMAN)
+        change = change_of(p, message, author, files={"src/retry.py": AI_STYLE_PY})
+        change.branch, change.description = branch, description
+        ex = extract(change, Context())
+        scores.add(ex.features["ai_style_score"])
+        evidence.append(ex.signals["ai_authorship"]["explicit"])
+    assert len(scores) == 1 and evidence == [False, True, True]
+    [score] = scores
+    assert 0.0 <= score <= 1.0
+
+
+def test_style_score_range_and_direction(repo):
+    ai = style_score(change_of(repo, "a", files={"src/ai_retry.py": AI_STYLE_PY}))
+    terse = style_score(change_of(repo, "b", files={"src/terse.py": TERSE_PY}))
+    assert 0.0 < terse < ai < 1.0
+
+
+def test_style_statistics_by_hand(repo):
+    code = '''def area(width: float, height: float) -> float:
+    """Area of a rectangle."""
+    # Multiply the sides.
+    return width * height
+
+
+def perimeter(w, h):
+    return 2 * (w + h)
+'''
+    stats, n = style_statistics(change_of(repo, "shapes", files={"src/shapes.py": code}))
+    assert n == 6
+    assert stats["comment_ratio"] == pytest.approx(1 / 6)
+    assert stats["doc_ratio"] == pytest.approx(1 / 2)  # area has a docstring, perimeter does not
+    assert stats["blank_ratio"] == pytest.approx(2 / 8)
+    assert stats["type_hint_ratio"] == pytest.approx(3 / 6)  # width, height, return of 3; none of w, h, return
+    assert stats["imperative_comments"] == 0.0 and stats["comment_capitalised"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("web/src/retry.ts", """/**
+ * Retry an async operation with exponential backoff.
+ * @param op - the operation to run
+ */
+export async function retry<T>(op: () => Promise<T>, attempts: number = 3): Promise<T> {
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await op();
+    } catch (err) {
+      // Remember the error and wait before the next attempt.
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 2 ** i * 100));
+    }
+  }
+  throw lastError;
+}
+"""),
+        ("pkg/retry/retry.go", """package retry
+
+import "time"
+
+// Do calls fn until it succeeds or attempts run out.
+func Do(attempts int, fn func() error) error {
+	var err error
+	for i := 0; i < attempts; i++ {
+		if err = fn(); err == nil {
+			return nil
+		}
+		time.Sleep(time.Duration(1<<i) * 100 * time.Millisecond)
+	}
+	return err
+}
+"""),
+        ("src/main/java/shop/Retry.java", """package shop;
+
+/** Retries a call with exponential backoff. */
+public final class Retry {
+    public static <T> T call(java.util.concurrent.Callable<T> op, int attempts) throws Exception {
+        Exception last = null;
+        for (int i = 0; i < attempts; i++) {
+            try {
+                return op.call();
+            } catch (Exception e) {
+                last = e;
+                Thread.sleep(100L << i);
+            }
+        }
+        throw last;
+    }
+}
+"""),
+    ],
+)
+def test_style_score_per_language(repo, path, code):
+    change = change_of(repo, f"add {path}", files={path: code})
+    stats, n = style_statistics(change)
+    assert n > 10 and stats["comment_ratio"] > 0
+    assert stats["doc_ratio"] == (0.5 if path.endswith(".java") else 1.0)  # the Java method has no Javadoc
+    assert 0.0 < style_score(change) < 1.0
+
+
+def test_no_code_no_style_score(repo):
+    ex = extract(change_of(repo, "docs", files={"docs/guide.md": "# Guide\n\nSome words.\n"}), Context())
+    assert ex.features["ai_style_score"] is None and ex.signals["ai_authorship"]["style_score"] is None
+    assert set(ex.features) == set(FEATURES)
+
+
+def test_generated_and_vendored_code_is_ignored(repo):
+    change = change_of(repo, "vendor", files={"vendor/lib/x.go": "package x\n\nfunc X() {}\n", "api/v1/svc.pb.go": "package v1\n\nvar x = 1\n"})
+    assert style_score(change) is None
+    assert explicit_evidence(change).explicit is False
