@@ -159,6 +159,18 @@ def percent(score: Any) -> str:
     return f"{int(value * 100 + 0.5)}%"
 
 
+def change_of(assessment: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The ``change`` object, or an empty mapping when an assessment lacks one."""
+    change = assessment.get("change")
+    return change if isinstance(change, Mapping) else {}
+
+
+def count(value: Any) -> int:
+    """A count field as an int; missing or malformed counts read as 0."""
+    number = as_float(value)
+    return int(number) if number is not None else 0
+
+
 def level_of(assessment: Mapping[str, Any]) -> str:
     """The assessment's level, lower-cased, or ``unknown`` if absent."""
     level = assessment.get("level")

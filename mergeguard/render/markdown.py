@@ -19,7 +19,7 @@ from typing import Any
 import mergeguard
 
 from . import as_float, clean_line, contribution, group_findings, level_of, location, percent
-from . import top_reasons
+from . import count as _count, change_of as _change, top_reasons
 
 __all__ = ["markdown", "GITHUB_SUMMARY_LIMIT"]
 
@@ -153,16 +153,6 @@ def code(value: Any, in_table: bool = False) -> str:
 
 
 # --------------------------------------------------------------------------- sections
-
-
-def _change(assessment: Mapping[str, Any]) -> Mapping[str, Any]:
-    change = assessment.get("change")
-    return change if isinstance(change, Mapping) else {}
-
-
-def _count(value: Any) -> int:
-    number = as_float(value)
-    return int(number) if number is not None else 0
 
 
 def _title(assessment: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import as_float, clean_line, contribution, group_findings, level_of, location, percent
-from . import top_reasons
+from . import count as _count, change_of as _change, top_reasons
 
 __all__ = ["text"]
 
@@ -58,16 +58,6 @@ def _painter(color: bool):
         return f"{code}{value}{_RESET}" if color and code else value
 
     return paint
-
-
-def _change(assessment: Mapping[str, Any]) -> Mapping[str, Any]:
-    change = assessment.get("change")
-    return change if isinstance(change, Mapping) else {}
-
-
-def _count(value: Any) -> int:
-    number = as_float(value)
-    return int(number) if number is not None else 0
 
 
 def _header(assessment: Mapping[str, Any], paint) -> str:
