@@ -8,13 +8,24 @@ refuse to load instead of silently mis-reading columns.
 
 from __future__ import annotations
 
+import importlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from mergeguard.change import Change
 from mergeguard.history import HistoryIndex
 
-FEATURE_SCHEMA = "mergeguard.features/1"
+FEATURE_SCHEMA = "mergeguard.features/2"
+
+#: extractor modules in the order they run (``features.<name>``); each exposes FEATURES and extract()
+DETECTORS: tuple[str, ...] = ("diffstat", "history", "coupling", "authorship")
+
+#: features a detector reports that the model does not train on, because mining cannot compute them
+#: the way scoring does (``api_references`` greps the repository at the base revision, which mining
+#: would have to do for every historical commit): shown to reviewers, never fed to the model
+NOT_MODELLED = frozenset({"api_references"})
 
 
 @dataclass
@@ -23,6 +34,11 @@ class Context:
 
     history: HistoryIndex | None = None
     shallow: bool = False
+    #: every path at the base revision; None means "use the files the history index knows"
+    repo_files: tuple[str, ...] | None = None
+    #: (name, language) -> lines of the repository at the base that mention ``name``
+    references: Callable[[str, str], int | None] | None = None
+    coupling: Any = None  # features.coupling.CouplingSettings, or None for the defaults
 
 
 @dataclass
@@ -38,18 +54,30 @@ class Extraction:
 
 
 def extract_all(change: Change, context: Context) -> Extraction:
-    from . import diffstat, history
-
+    """Run every detector; ``signals["timing_ms"]`` says where the time went (syntax included)."""
     out = Extraction()
-    for module in (diffstat, history):
+    timing: dict[str, float] = {}
+    for module in _modules():
+        t0 = time.perf_counter()
         out.merge(module.extract(change, context))
+        timing[module.__name__.rsplit(".", 1)[-1]] = round((time.perf_counter() - t0) * 1000, 2)
+    cache = change.derived.get("syntax")
+    if cache is not None:
+        st = cache.stats
+        out.signals["syntax"] = {"parsed": st.parsed, "unavailable": st.unavailable, "errors": st.errors,
+                                 "ms": round(st.ms, 2)}
+    out.signals["timing_ms"] = timing
+    for name in NOT_MODELLED:
+        out.features.pop(name, None)  # shown in the detector's signals instead
     return out
 
 
-def _feature_names() -> list[str]:
-    from . import diffstat, history
+def _modules() -> list[Any]:
+    return [importlib.import_module(f"{__name__}.{name}") for name in DETECTORS]
 
-    return [*diffstat.FEATURES, *history.FEATURES]
+
+def _feature_names() -> list[str]:
+    return [name for module in _modules() for name in module.FEATURES if name not in NOT_MODELLED]
 
 
 FEATURES: list[str] = _feature_names()

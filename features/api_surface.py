@@ -1,7 +1,7 @@
 """API surface: functions, methods and classes whose signature a change alters or removes.
 
-Both images of every touched source file are parsed with tree-sitter (through ``features.syntax``
-when present, else directly with the installed grammar packages). Each top-level or class-level
+Both images of every touched source file come parsed from the change's shared syntax cache
+(``features.syntax``). Each top-level or class-level
 definition gets a qualified name (``Client.get``) and a normalised signature:
 
 | language | definitions | signature |
@@ -20,13 +20,14 @@ context counts the lines of the repository at the base revision that mention the
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from mergeguard import paths
 from mergeguard.change import Change, FileChange
+
+from . import syntax
 
 SUPPORTED = ("python", "javascript", "typescript", "tsx", "go", "java")
 MAX_FILES = 200
@@ -50,56 +51,14 @@ class Definition:
 
 # -- parsing -----------------------------------------------------------------------------------
 
-_LANGUAGES: dict[str, Any] = {}
-
-
-def _grammar(language: str):
-    if language in _LANGUAGES:
-        return _LANGUAGES[language]
-    lang = None
-    try:
-        import tree_sitter
-
-        module, attr = {
-            "python": ("tree_sitter_python", "language"),
-            "javascript": ("tree_sitter_javascript", "language"),
-            "typescript": ("tree_sitter_typescript", "language_typescript"),
-            "tsx": ("tree_sitter_typescript", "language_tsx"),
-            "go": ("tree_sitter_go", "language"),
-            "java": ("tree_sitter_java", "language"),
-        }[language]
-        lang = tree_sitter.Language(getattr(importlib.import_module(module), attr)())
-    except (ImportError, KeyError, AttributeError, ValueError):
-        lang = None
-    _LANGUAGES[language] = lang
-    return lang
-
 
 def parse(text: str, language: str):
-    """A tree-sitter tree, via the shared syntax layer when it exists; None if no grammar."""
-    try:
-        from . import syntax  # type: ignore[attr-defined]
-
-        shared = getattr(syntax, "parse", None)
-    except ImportError:
-        shared = None
-    if shared is not None:
-        try:
-            tree = shared(text, language)
-            if tree is not None and hasattr(tree, "root_node"):
-                return tree
-        except Exception:  # noqa: BLE001 - fall back to our own parser below
-            pass
-    grammar = _grammar(language)
-    if grammar is None:
-        return None
-    import tree_sitter
-
-    return tree_sitter.Parser(grammar).parse(text.encode("utf-8", "replace"))
+    """A tree-sitter tree from the shared syntax layer; None if no grammar is installed."""
+    return syntax.parse(text, language)
 
 
 def available(language: str) -> bool:
-    return _grammar(language) is not None
+    return syntax.grammar(language) is not None
 
 
 # -- signatures --------------------------------------------------------------------------------
@@ -433,17 +392,15 @@ def generated(path: str, text: str | None) -> bool:
 def file_changes(change: Change, f: FileChange, language: str) -> list[ApiChange]:
     if f.status == "added" or f.binary or _GENERATED_PATH.search(f.path):
         return []
-    pre_text = change.image(f.path, "pre")
-    if pre_text is None or generated(f.path, pre_text):
+    cache = syntax.syntax_of(change)  # parsed once per change, shared with the other detectors
+    pre_src = cache.source(f, "pre")
+    if pre_src is None or generated(f.path, pre_src.text):
         return []
-    post_text = None if f.status == "deleted" else change.image(f.path, "post")
-    if post_text is None and f.status != "deleted":
+    post_src = None if f.status == "deleted" else cache.source(f, "post")
+    if post_src is None and f.status != "deleted":
         return []
-    pre_tree = parse(pre_text, language)
-    if pre_tree is None:
-        return []
-    pre = definitions(pre_tree, language)
-    post = definitions(parse(post_text, language), language) if post_text is not None else {}
+    pre = definitions(pre_src.tree, language)
+    post = definitions(post_src.tree, language) if post_src is not None else {}
     out = []
     for status, old, new in compare(pre, post):
         if new is not None:

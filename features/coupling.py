@@ -56,13 +56,8 @@ class CouplingSettings:
     max_reference_lookups: int = 40  # names grepped per change
 
 
-@dataclass
-class CouplingContext(Context):
-    """``Context`` plus what coupling needs from the repository at the base revision."""
-
-    repo_files: tuple[str, ...] | None = None  # every path at the base (service roots)
-    references: Callable[[str, str], int | None] | None = None  # (name, language) -> lines mentioning it
-    coupling: CouplingSettings | None = None
+#: kept for callers written before ``Context`` carried the repository facts itself
+CouplingContext = Context
 
 
 # -- findings ----------------------------------------------------------------------------------
@@ -320,10 +315,27 @@ _CONTAINERS = frozenset({
 })
 
 
+_ROOTS_CACHE: tuple[Any, frozenset[str]] = (None, frozenset())  # (listing last asked about, its roots)
+
+
 def service_roots(files: tuple[str, ...] | list[str] | None) -> frozenset[str]:
-    """Directories (not the root) holding their own build or deploy manifest."""
+    """Directories (not the root) holding their own build or deploy manifest.
+
+    Replay asks about the same file listing for commit after commit; the last answer is kept for
+    as long as the very same listing object comes back.
+    """
     if not files:
         return frozenset()
+    global _ROOTS_CACHE
+    cached = _ROOTS_CACHE  # one read: another thread may replace it meanwhile
+    if cached[0] is files:
+        return cached[1]
+    roots_of = _service_roots(files)
+    _ROOTS_CACHE = (files, roots_of)
+    return roots_of
+
+
+def _service_roots(files: tuple[str, ...] | list[str]) -> frozenset[str]:
     roots = set()
     for p in files:
         d, base = posixpath.split(p)
@@ -352,8 +364,11 @@ def component(path: str, roots: frozenset[str]) -> tuple[str, bool]:
 
 def extract(change: Change, context: Context) -> Extraction:
     settings = getattr(context, "coupling", None) or CouplingSettings()
-    repo_files = getattr(context, "repo_files", None)
-    references = getattr(context, "references", None)
+    repo_files = context.repo_files
+    if repo_files is None and context.history is not None and context.history.commits:
+        # the files the replayed history knows are alive: the same at mining and at scoring
+        repo_files = context.history.paths()
+    references = context.references
     findings: list[dict[str, Any]] = []
     contracts: list[dict[str, Any]] = []
     configs: list[dict[str, Any]] = []
@@ -414,6 +429,7 @@ def extract(change: Change, context: Context) -> Extraction:
         "config": configs,
         "api_changes": api["changes"],
         "api_surface": "parsed" if api["available"] else "unavailable",
+        "api_references": features["api_references"],
         "missing_partners": partners["partners"],
     }
     return Extraction(features, findings, {"coupling": signals})

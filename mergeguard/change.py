@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
@@ -88,6 +89,8 @@ class Change:
     truncated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     read_image: ImageReader | None = field(default=None, repr=False)
+    #: what detectors derive from the change and share (e.g. the parsed syntax trees), per change
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def added(self) -> int:

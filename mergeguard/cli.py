@@ -53,7 +53,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .gate import Gate, ignore_paths
     from .git import GitRepo
     from .pipeline import assess, score_commits
-    from .sources import change_from_diff, change_from_range, history_at, read_diff_input
+    from .review import context_at, review
+    from .sources import change_from_diff, read_diff_input
 
     model = load(args.model)
     limits = _limits(args)
@@ -83,19 +84,19 @@ def cmd_score(args: argparse.Namespace) -> int:
         # The gate reads its config and CODEOWNERS at the base revision (the target branch's tip),
         # never from the change under review.
         gate_base = repo.resolve(args.base or "HEAD") if repo else None
-        if args.diff:
+        if args.head:
+            assert repo is not None and gate_base is not None
+            assessments.append(review(repo, gate_base, args.head, model=model, facts=gate.facts,
+                                      config_path=args.config, audit_log=args.audit_log, limits=limits,
+                                      top_reasons=args.top, shallow=shallow))
+        else:
             change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=gate_base,
                                       label="stdin" if args.diff == "-" else Path(args.diff).name)
-            history_rev = gate_base
-        else:
-            assert repo is not None and gate_base is not None
-            change = change_from_range(repo, gate_base, args.head, limits)
-            history_rev = change.base
-        ignored = ignore_paths(change, gate.config_at(gate_base).ignore)
-        context = Context(history=history_at(repo, history_rev) if repo and history_rev else None, shallow=shallow)
-        assessment = _timed(assess(change, context, model, top_reasons=args.top), t0)
-        assessment["verdict"] = gate.verdict(assessment, gate_base, ignored=ignored)
-        assessments.append(assessment)
+            ignored = ignore_paths(change, gate.config_at(gate_base).ignore)
+            context = context_at(repo, gate_base, shallow=shallow) if repo else Context(shallow=shallow)
+            assessment = _timed(assess(change, context, model, top_reasons=args.top), t0)
+            assessment["verdict"] = gate.verdict(assessment, gate_base, ignored=ignored)
+            assessments.append(assessment)
     else:
         assert repo is not None
         if not shas:

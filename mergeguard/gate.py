@@ -33,6 +33,8 @@ class Gate:
     audit_log: str | None = None
     limits: Any = None
     shallow: bool = False
+    #: acceptances from the caller's own store (the App's database); None reads ``audit_log``
+    acceptance_entries: tuple[audit.Acceptance, ...] | None = None
     _configs: dict[str | None, Config] = field(default_factory=dict, repr=False)
     _owners: dict[str | None, co.CodeOwners | None] = field(default_factory=dict, repr=False)
     _thresholds: dict[tuple[str | None, str], policy.Thresholds] = field(default_factory=dict, repr=False)
@@ -95,7 +97,9 @@ class Gate:
 
     def acceptances(self) -> tuple[tuple[audit.Acceptance, ...], tuple[str, ...]]:
         if self._acceptances is None:
-            if self.audit_log:
+            if self.acceptance_entries is not None:
+                self._acceptances = (self.acceptance_entries, ())
+            elif self.audit_log:
                 entries, problems = audit.read(self.audit_log)
                 self._acceptances = (tuple(entries), tuple(problems))
             else:

@@ -14,6 +14,8 @@ import codecs
 import os
 import re
 import subprocess
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +72,8 @@ class GitRepo:
             raise RepositoryError(f"{self.path}: not a git repository") from None
         self.git_dir = (self.path / out).resolve()
         self.missing_paths: list[str] = []
+        self._cat_file = _CatFile(self.path)
+        weakref.finalize(self, self._cat_file.close)
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -149,24 +153,13 @@ class GitRepo:
         )
 
     def read_blobs(self, specs: Iterable[str]) -> dict[str, bytes | None]:
-        """Contents of ``rev:path`` specs in one ``cat-file --batch``; missing objects map to None."""
-        specs = list(dict.fromkeys(specs))
-        if not specs:
-            return {}
-        data = self.run("cat-file", "--batch", input="".join(s + "\n" for s in specs).encode())
-        out: dict[str, bytes | None] = {}
-        pos = 0
-        for spec in specs:
-            nl = data.index(b"\n", pos)
-            header = data[pos:nl].split()
-            pos = nl + 1
-            if len(header) == 2 and header[1] == b"missing":
-                out[spec] = None
-                continue
-            size = int(header[2])
-            out[spec] = data[pos : pos + size] if header[1] == b"blob" else None
-            pos += size + 1
-        return out
+        """Contents of ``rev:path`` specs; missing objects (and non-blobs) map to None.
+
+        Served by one long-lived ``git cat-file --batch`` per repository: scoring and mining read
+        a pre- and a post-image for every touched file of every commit, and a process per read
+        would cost more than the parsing.
+        """
+        return {spec: self._cat_file.read(spec) for spec in dict.fromkeys(specs)}
 
     def log(self, revs: list[str], *, no_merges: bool = True, extra: list[str] | None = None) -> Iterator[CommitRecord]:
         """Stream commits reachable from ``revs``, oldest first, parents always before children.
@@ -313,3 +306,59 @@ def _parse_summary(text: str) -> tuple[set[str], set[str], set[str]]:
         else:
             mode.add(_unquote(m.group(3)))
     return created, deleted, mode
+
+
+class _CatFile:
+    """One ``git cat-file --batch`` process, started on first use, restarted if it dies; thread-safe."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.lock = threading.Lock()
+
+    def read(self, spec: str) -> bytes | None:
+        if "\n" in spec or not spec:
+            return None  # the batch protocol is line-based; no real object name has a newline
+        with self.lock:
+            for attempt in (1, 2):
+                try:
+                    return self._read(spec)
+                except (OSError, ValueError, BrokenPipeError) as exc:
+                    self._stop()
+                    if attempt == 2:
+                        raise RepositoryError(f"git cat-file failed reading {spec}: {exc}") from None
+        return None
+
+    def _read(self, spec: str) -> bytes | None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen(
+                ["git", "-c", "core.quotepath=off", "-C", str(self.path), "cat-file", "--batch"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env(),
+            )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+        self.proc.stdin.flush()
+        header = self.proc.stdout.readline()
+        if not header:
+            raise ValueError("no answer")
+        parts = header.split()
+        if len(parts) == 2 and parts[1] in (b"missing", b"ambiguous"):
+            return None
+        if len(parts) != 3:
+            raise ValueError(f"unexpected answer {header[:80]!r}")
+        size = int(parts[2])
+        data = self.proc.stdout.read(size + 1)[:size]
+        return data if parts[1] == b"blob" else None
+
+    def _stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            try:
+                proc.kill()
+                proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+
+    def close(self) -> None:
+        with self.lock:
+            self._stop()

@@ -72,6 +72,7 @@ class HistoryIndex:
         self.distributions: dict[str, list[int]] = {"la": [], "ld": [], "nf": []}
         self.commits = 0
         self.newest_time = 0
+        self._paths: tuple[str, ...] | None = None
 
     # -- replay ---------------------------------------------------------------------------------
 
@@ -79,6 +80,8 @@ class HistoryIndex:
         """Fold one commit into the state. Merges carry no numstat and are skipped by the caller."""
         idx = self.commits
         self.commits += 1
+        if self._paths is not None and any(f.status != "modified" or f.path not in self.files for f in rec.files):
+            self._paths = None
         fix = messages.is_fix(rec.message)
         author = self.authors[rec.author_email]
         author.commits += 1
@@ -112,6 +115,12 @@ class HistoryIndex:
         bisect.insort(self.distributions["ld"], sum(f.deleted for f in rec.files))
         bisect.insort(self.distributions["nf"], len(rec.files))
         self.newest_time = max(self.newest_time, rec.commit_time)
+
+    def paths(self) -> tuple[str, ...]:
+        """Files alive after the observed commits; the same tuple object until a file comes or goes."""
+        if self._paths is None:
+            self._paths = tuple(self.files)
+        return self._paths
 
     def _count_cochanges(self, touched: list[str]) -> None:
         cochanges = self.cochanges

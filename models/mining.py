@@ -67,7 +67,7 @@ def mine(
         if len(records) <= skip:
             return None
         context.history = index
-        change = change_from_commit(repo, rec, limits, with_diff=False)
+        change = change_from_commit(repo, rec, limits)
         feats = extract_all(change, context).features
         return {
             "schema": ROW_SCHEMA,

@@ -21,7 +21,8 @@ DAY = 86400
 FINDING_KEYS = {"kind", "category", "path", "line", "end_line", "severity", "message"}
 
 
-def analyse(path, sha: str, *, listing: bool = True, refs: bool = True, settings: CouplingSettings | None = None):
+def analyse(path, sha: str, *, listing: bool = True, refs: bool = True, settings: CouplingSettings | None = None,
+            history: bool = True):
     """Coupling of one commit of a real repository, with the history, listing and grep at its parent."""
     repo = GitRepo(path)
 
@@ -29,7 +30,7 @@ def analyse(path, sha: str, *, listing: bool = True, refs: bool = True, settings
         change = change_from_commit(repo, rec, Limits())
         parent = rec.parents[0] if rec.parents else None
         ctx = CouplingContext(
-            history=index,
+            history=index if history else None,
             repo_files=list_files(repo, parent) if listing and parent else None,
             references=ReferenceCounter(repo, parent) if refs and parent else None,
             coupling=settings,
@@ -378,10 +379,20 @@ def test_components_without_listing_fall_back_to_directories(tmp_path):
     p = monorepo(tmp_path)
     sha = commit(p, {"services/orders/main.go": "package main\n\nfunc main() { println(2) }\n",
                      "services/web/src/index.ts": "export const x = 3;\n"}, "both", T0 + DAY)
-    ex = analyse(p, sha, listing=False)
+    ex = analyse(p, sha, listing=False, history=False)
     assert ex.features["components_touched"] == 2  # services/orders and services/web, two levels under services/
     assert ex.features["service_roots_touched"] is None
     assert kinds(ex, "coupling.cross_component") == []  # two plain components are not worth a finding
+
+
+def test_without_a_listing_the_history_index_supplies_the_files(tmp_path):
+    """Mining has no per-commit listing; the files the replayed history knows give the same roots."""
+    p = monorepo(tmp_path)
+    sha = commit(p, {"services/orders/main.go": "package main\n\nfunc main() { println(2) }\n",
+                     "services/web/src/index.ts": "export const x = 3;\n"}, "both", T0 + DAY)
+    with_listing, from_history = analyse(p, sha), analyse(p, sha, listing=False)
+    assert from_history.features["service_roots_touched"] == with_listing.features["service_roots_touched"] == 2
+    assert kinds(from_history, "coupling.cross_component") == kinds(with_listing, "coupling.cross_component") != []
 
 
 # -- API surface -------------------------------------------------------------------------------

@@ -1,0 +1,63 @@
+"""Retry and timeout constructs, found per language, in one shape the comparison can work on.
+
+Each language module exposes ``scan(source: features.syntax.Source) -> Scan``: every retry
+construct (library decorators and policies, hand-written loops that catch a failure and try again),
+every timeout/deadline setting, and every network or database call site with whether it carries a
+timeout. ``features.retry_timeout`` compares the scans of the pre- and post-image of each file and
+turns the differences into findings. Values are normalised (seconds, attempts) so that a change from
+``timeout=5`` to ``Duration.ofSeconds(30)`` reads as the same kind of change in every language.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+INFINITE = math.inf
+
+
+@dataclass(frozen=True)
+class Construct:
+    """One retry policy or timeout setting in one image of one file."""
+
+    kind: str  # "retry" | "timeout"
+    library: str  # what provides it: "tenacity", "urllib3.Retry", "loop", "context.WithTimeout", "requests", ...
+    line: int  # 1-based, in its image
+    end_line: int
+    scope: str  # qualname of the enclosing function/method/class ("" at module level)
+    target: str = ""  # what it applies to when known: the call or setting name ("requests.get", "readTimeout")
+    # retry
+    attempts: float | None = None  # maximum attempts; INFINITE when unbounded; None when unknown
+    backoff: str | None = None  # "exponential" | "fixed" | "none"; None when unknown
+    jitter: bool | None = None
+    # timeout
+    seconds: float | None = None  # normalised; INFINITE for "no timeout" (None/0/infinite where that means none)
+    # context for anti-patterns
+    method: str | None = None  # HTTP method or operation retried, upper-case ("POST")
+    idempotency_key: bool = False  # an idempotency key/header is sent with the retried request
+    calls: tuple[str, ...] = ()  # callees inside the retried body (for retry.nested)
+    snippet: str = ""  # one line of source, for messages
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Identity across pre and post images: what makes 'the same' construct changed rather than new."""
+        return (self.kind, self.scope, self.library, self.target)
+
+
+@dataclass(frozen=True)
+class NetworkCall:
+    """A network or database call site, for ``timeout.missing``."""
+
+    library: str  # "requests", "net/http", "fetch", "okhttp", ...
+    callee: str
+    line: int
+    scope: str
+    has_timeout: bool  # the call (or its client, when visible in the same file) sets a timeout
+    default_is_unbounded: bool  # the library's own default is no timeout at all
+    snippet: str = ""
+
+
+@dataclass
+class Scan:
+    constructs: list[Construct] = field(default_factory=list)
+    calls: list[NetworkCall] = field(default_factory=list)

@@ -1,0 +1,444 @@
+"""The shared tree-sitter layer: each touched file's pre- and post-image parsed once per change.
+
+Detectors (retry/timeout, API surface, ...) all need syntax trees of the same files; parsing them
+once per change and sharing the result is what keeps syntax work for a typical pull request within
+its 150 ms budget. Grammars come from the per-language PyPI wheels, which carry the compiled grammar:
+they work offline, unlike grammar packs that download at run time (air-gapped GitHub Enterprise
+users exist). A grammar that is not installed, a file too large to parse, or a parse that fails makes
+that file's syntax *unavailable*: detectors then report their features as missing, never as zero.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from mergeguard import paths
+from mergeguard.change import Change, FileChange
+
+#: language -> (module, function returning the grammar pointer)
+GRAMMARS: dict[str, tuple[str, str]] = {
+    "python": ("tree_sitter_python", "language"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "go": ("tree_sitter_go", "language"),
+    "java": ("tree_sitter_java", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+    "rust": ("tree_sitter_rust", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
+}
+
+#: images larger than this are not parsed: a generated or vendored blob says little and costs a lot
+MAX_BYTES = 1_000_000
+
+_COMMENT_TYPES = frozenset({"comment", "line_comment", "block_comment", "multiline_comment", "doc_comment"})
+_STRING_TYPES = frozenset({
+    "string", "string_literal", "raw_string_literal", "interpreted_string_literal", "template_string",
+    "string_content", "string_fragment", "verbatim_string_literal", "interpolated_string_expression",
+    "text_block", "heredoc_body", "character_literal", "char_literal", "line_string_literal",
+    "multi_line_string_literal", "concatenated_string",
+})
+
+#: node types that open a scope a hunk can belong to, per language, and the scope kind
+_SCOPES: dict[str, dict[str, str]] = {
+    "python": {"function_definition": "function", "class_definition": "class"},
+    "javascript": {"function_declaration": "function", "generator_function_declaration": "function",
+                   "method_definition": "method", "class_declaration": "class", "arrow_function": "function",
+                   "function_expression": "function", "function": "function", "class": "class"},
+    "go": {"function_declaration": "function", "method_declaration": "method", "func_literal": "function"},
+    "java": {"method_declaration": "method", "constructor_declaration": "method", "class_declaration": "class",
+             "interface_declaration": "class", "enum_declaration": "class", "record_declaration": "class",
+             "lambda_expression": "function"},
+    "ruby": {"method": "method", "singleton_method": "method", "class": "class", "module": "class"},
+    "rust": {"function_item": "function", "impl_item": "class", "trait_item": "class", "closure_expression": "function"},
+    "csharp": {"method_declaration": "method", "constructor_declaration": "method", "local_function_statement": "function",
+               "class_declaration": "class", "interface_declaration": "class", "struct_declaration": "class",
+               "record_declaration": "class", "lambda_expression": "function"},
+    "kotlin": {"function_declaration": "function", "class_declaration": "class", "object_declaration": "class",
+               "lambda_literal": "function", "anonymous_function": "function"},
+}
+_SCOPES["typescript"] = {**_SCOPES["javascript"], "interface_declaration": "class", "abstract_class_declaration": "class"}
+_SCOPES["tsx"] = _SCOPES["typescript"]
+
+#: call expressions per language
+CALL_TYPES: dict[str, frozenset[str]] = {
+    "python": frozenset({"call"}),
+    "javascript": frozenset({"call_expression", "new_expression"}),
+    "typescript": frozenset({"call_expression", "new_expression"}),
+    "tsx": frozenset({"call_expression", "new_expression"}),
+    "go": frozenset({"call_expression"}),
+    "java": frozenset({"method_invocation", "object_creation_expression"}),
+    "ruby": frozenset({"call"}),
+    "rust": frozenset({"call_expression", "macro_invocation"}),
+    "csharp": frozenset({"invocation_expression", "object_creation_expression"}),
+    "kotlin": frozenset({"call_expression"}),
+}
+
+
+def language_of(path: str) -> str | None:
+    """The grammar a path is parsed with (``.tsx`` gets the TSX grammar, ``.jsx`` the JS one)."""
+    lang = paths.language(path)
+    return lang if lang in GRAMMARS else None
+
+
+@lru_cache(maxsize=None)
+def grammar(language: str):
+    """The installed tree-sitter ``Language``, or None when its wheel is missing or incompatible."""
+    spec = GRAMMARS.get(language)
+    if spec is None:
+        return None
+    try:
+        import tree_sitter
+
+        return tree_sitter.Language(getattr(importlib.import_module(spec[0]), spec[1])())
+    except (ImportError, AttributeError, ValueError, TypeError):
+        return None
+
+
+def available_languages() -> list[str]:
+    return [lang for lang in GRAMMARS if grammar(lang) is not None]
+
+
+_local = threading.local()
+
+
+def parse(text: str | bytes, language: str):
+    """A tree-sitter ``Tree`` of ``text``, or None when no grammar is installed for ``language``.
+
+    Parsers are not thread-safe, so each thread keeps its own (the App scores in worker threads).
+    """
+    lang = grammar(language)
+    if lang is None:
+        return None
+    parsers = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = _local.parsers = {}
+    parser = parsers.get(language)
+    if parser is None:
+        import tree_sitter
+
+        parser = parsers[language] = tree_sitter.Parser(lang)
+    data = text.encode("utf-8", "replace") if isinstance(text, str) else text
+    return parser.parse(data)
+
+
+# -- parsed images --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    """A function, method or class: where a hunk lives, for findings a reviewer can place."""
+
+    kind: str  # function | method | class
+    name: str
+    qualname: str  # Outer.inner
+    start_line: int  # 1-based, inclusive
+    end_line: int
+
+
+@dataclass
+class Source:
+    """One parsed image of one file."""
+
+    path: str
+    side: str  # pre | post
+    language: str
+    text: str
+    tree: Any
+    _scopes: list[Scope] | None = field(default=None, repr=False)
+
+    @property
+    def root(self):
+        return self.tree.root_node
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.root.has_error)
+
+    def scopes(self) -> list[Scope]:
+        """Every scope in the file, outermost first (the order a walk meets them)."""
+        if self._scopes is None:
+            self._scopes = list(_walk_scopes(self.root, self.language, ()))
+        return self._scopes
+
+    def scope_at(self, line: int) -> Scope | None:
+        """The innermost named scope containing ``line`` (1-based); None at module level.
+
+        Anonymous closures are skipped in favour of the function around them: "in ``handler``" says
+        more to a reviewer than "in a lambda".
+        """
+        best = None
+        for s in self.scopes():
+            if s.start_line <= line <= s.end_line and s.name and (best is None or s.start_line >= best.start_line):
+                best = s
+        return best
+
+
+def _walk_scopes(node, language: str, outer: tuple[str, ...]) -> Iterator[Scope]:
+    kinds = _SCOPES.get(language, {})
+    stack: list[tuple[Any, tuple[str, ...], str]] = [(node, outer, "")]
+    while stack:
+        n, names, parent_kind = stack.pop()
+        kind = kinds.get(n.type)
+        child_names, child_kind = names, parent_kind
+        if kind is not None:
+            name = scope_name(n, language)
+            if name:
+                if kind == "function" and parent_kind == "class":
+                    kind = "method"  # a def inside a class body
+                child_names, child_kind = (*names, name), kind
+                yield Scope(kind, name, ".".join(child_names), n.start_point[0] + 1, n.end_point[0] + 1)
+        stack.extend((c, child_names, child_kind) for c in reversed(n.named_children))
+
+
+def scope_name(node, language: str) -> str:
+    """The name a scope node declares ('' for anonymous functions not bound to a name)."""
+    name = node.child_by_field_name("name")
+    if name is None and language == "kotlin":
+        name = next((c for c in node.named_children if c.type in ("identifier", "simple_identifier", "type_identifier")), None)
+    if name is None and language == "go" and node.type == "method_declaration":
+        name = node.child_by_field_name("name")
+    if name is None and language == "rust" and node.type == "impl_item":
+        name = node.child_by_field_name("type")
+    if name is None and node.type in ("arrow_function", "function_expression", "function", "lambda_expression",
+                                      "closure_expression", "func_literal", "lambda_literal", "anonymous_function"):
+        parent = node.parent
+        # const handler = async () => {...}; obj = { handler: () => ... }; x.handler = function() {...}
+        if parent is not None and parent.type in ("variable_declarator", "pair", "assignment_expression",
+                                                  "public_field_definition", "field_definition"):
+            name = (parent.child_by_field_name("name") or parent.child_by_field_name("key")
+                    or parent.child_by_field_name("left") or parent.child_by_field_name("property"))
+    if name is None:
+        return ""
+    text = node_text(name)
+    if language == "go" and node.type == "method_declaration":
+        receiver = node.child_by_field_name("receiver")
+        rtype = _go_receiver_type(receiver)
+        if rtype:
+            return f"{rtype}.{text}"
+    return text.rsplit(".", 1)[-1] if node.type == "assignment_expression" else text
+
+
+def _go_receiver_type(receiver) -> str:
+    if receiver is None:
+        return ""
+    for n in walk(receiver):
+        if n.type == "type_identifier":
+            return node_text(n)
+    return ""
+
+
+# -- node helpers ---------------------------------------------------------------------------------
+
+def node_text(node) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+
+
+def line_of(node) -> int:
+    """1-based line where ``node`` starts."""
+    return node.start_point[0] + 1
+
+
+def walk(node) -> Iterator[Any]:
+    """Every node under ``node`` (itself included), in document order, without recursion."""
+    cursor = node.walk()
+    visited_children = False
+    while True:
+        if not visited_children:
+            yield cursor.node
+            if cursor.goto_first_child():
+                continue
+        if cursor.goto_next_sibling():
+            visited_children = False
+        elif cursor.goto_parent():
+            visited_children = True
+        else:
+            return
+
+
+def is_comment(node) -> bool:
+    return node.type in _COMMENT_TYPES
+
+
+def is_string(node) -> bool:
+    return node.type in _STRING_TYPES
+
+
+def inside_comment_or_string(node) -> bool:
+    """Whether ``node`` is, or sits inside, a comment or a string literal (words there never fire)."""
+    n = node
+    while n is not None:
+        if n.type in _COMMENT_TYPES or n.type in _STRING_TYPES:
+            return True
+        n = n.parent
+    return False
+
+
+def calls(node, language: str) -> Iterator[Any]:
+    """Call expressions under ``node`` in document order."""
+    types = CALL_TYPES.get(language, frozenset())
+    return (n for n in walk(node) if n.type in types)
+
+
+def callee(call, language: str) -> str:
+    """Dotted name of what a call invokes: ``requests.get``, ``http.Client``, ``ctx.WithTimeout``.
+
+    Arguments and intermediate calls are dropped (``retry(3).on(x)`` gives ``retry.on``) so that
+    detectors match on names, never on argument text.
+    """
+    if language == "java":
+        if call.type == "object_creation_expression":
+            return _dotted(call.child_by_field_name("type"))
+        obj = call.child_by_field_name("object")
+        name = node_text(call.child_by_field_name("name"))
+        return f"{_dotted(obj)}.{name}" if obj is not None and _dotted(obj) else name
+    if language == "ruby":
+        recv = call.child_by_field_name("receiver")
+        name = node_text(call.child_by_field_name("method"))
+        return f"{_dotted(recv)}.{name}" if recv is not None and _dotted(recv) else name
+    if language == "csharp" and call.type == "object_creation_expression":
+        return _dotted(call.child_by_field_name("type"))
+    if language == "rust" and call.type == "macro_invocation":
+        return _dotted(call.child_by_field_name("macro")) + "!"
+    if language in ("javascript", "typescript", "tsx") and call.type == "new_expression":
+        return _dotted(call.child_by_field_name("constructor"))
+    fn = call.child_by_field_name("function")
+    if fn is None and call.named_children:
+        fn = call.named_children[0]
+    return _dotted(fn)
+
+
+def _dotted(node) -> str:
+    """``a.b.c`` from attribute/member/selector chains; '' when the chain has no names."""
+    if node is None:
+        return ""
+    t = node.type
+    if t in ("identifier", "type_identifier", "field_identifier", "property_identifier", "constant",
+             "simple_identifier", "scoped_type_identifier", "predefined_type", "this", "self", "super"):
+        return node_text(node)
+    if t in ("object_creation_expression", "new_expression"):  # Java/C#/JS builders: new X.Builder().timeout(...)
+        return _dotted(node.child_by_field_name("type") or node.child_by_field_name("constructor"))
+    if t in ("attribute", "member_expression", "selector_expression", "field_access", "member_access_expression",
+             "navigation_expression", "field_expression", "scoped_identifier", "qualified_name",
+             "scope_resolution", "generic_name", "generic_type", "call", "call_expression", "method_invocation",
+             "invocation_expression", "await", "await_expression", "parenthesized_expression",
+             "non_null_expression", "optional_chain", "subscript_expression"):
+        parts = []
+        for c in node.named_children:
+            if c.type in ("argument_list", "arguments", "value_arguments", "type_arguments", "type_argument_list",
+                          "call_suffix", "comment"):
+                continue
+            part = _dotted(c)
+            if part:
+                parts.append(part)
+        return ".".join(parts)
+    if t in ("navigation_suffix",):
+        return ".".join(p for p in (_dotted(c) for c in node.named_children) if p)
+    return ""
+
+
+def arguments(call, language: str) -> list[tuple[str | None, Any]]:
+    """A call's arguments as ``(keyword or None, value node)``; Ruby/Kotlin/C# named arguments too."""
+    args = (call.child_by_field_name("arguments")
+            or next((c for c in call.named_children if c.type in ("argument_list", "arguments", "value_arguments")),
+                    None))
+    if args is None and language == "kotlin":
+        suffix = next((c for c in call.named_children if c.type == "call_suffix"), None)
+        args = next((c for c in suffix.named_children if c.type == "value_arguments"), None) if suffix else None
+    if args is None:
+        return []
+    out: list[tuple[str | None, Any]] = []
+    for a in args.named_children:
+        if is_comment(a):
+            continue
+        if a.type == "keyword_argument":  # python
+            out.append((node_text(a.child_by_field_name("name")), a.child_by_field_name("value")))
+        elif a.type == "pair":  # ruby keyword / hash argument
+            key = node_text(a.child_by_field_name("key")).rstrip(":").lstrip(":")
+            out.append((key, a.child_by_field_name("value")))
+        elif a.type in ("value_argument", "argument"):  # kotlin / c#
+            named = [c for c in a.named_children if not is_comment(c)]
+            label = a.child_by_field_name("name")
+            if label is None and language == "kotlin" and len(named) == 2 and named[0].type in (
+                    "identifier", "simple_identifier"):
+                label = named[0]
+            out.append((node_text(label) if label is not None else None, named[-1] if named else None))
+        else:
+            out.append((None, a))
+    return out
+
+
+# -- the per-change cache --------------------------------------------------------------------------
+
+@dataclass
+class SyntaxStats:
+    """What the syntax layer did for one change (for ``timing_ms`` and for degraded-feature notes)."""
+
+    parsed: int = 0
+    unavailable: int = 0  # unknown language, grammar missing, binary, too large, or no image
+    errors: int = 0  # parsed, but tree-sitter had to recover from syntax errors
+    ms: float = 0.0
+
+
+class SyntaxCache:
+    """Parsed images of one change's files, each parsed at most once whichever detector asks first."""
+
+    def __init__(self, change: Change) -> None:
+        self.change = change
+        self.stats = SyntaxStats()
+        self._sources: dict[tuple[str, str], Source | None] = {}
+
+    def source(self, f: FileChange, side: str) -> Source | None:
+        """The parsed ``pre`` or ``post`` image of ``f``; None when it cannot be had or parsed."""
+        key = (f.path, side)
+        if key in self._sources:
+            return self._sources[key]
+        src = None
+        t0 = time.perf_counter()
+        path = (f.old_path or f.path) if side == "pre" else f.path
+        language = language_of(path)
+        absent = (side == "pre" and f.status == "added") or (side == "post" and f.status == "deleted")
+        if language is not None and not f.binary and not absent and grammar(language) is not None:
+            text = self.change.image(f.path, side)
+            if text is not None and len(text) <= MAX_BYTES:
+                tree = parse(text, language)
+                if tree is not None:
+                    src = Source(path, side, language, text, tree)
+                    self.stats.parsed += 1
+                    self.stats.errors += int(tree.root_node.has_error)
+        if src is None and language is not None and not absent:
+            self.stats.unavailable += 1
+        self.stats.ms += (time.perf_counter() - t0) * 1000
+        self._sources[key] = src
+        return src
+
+    def hunk_scopes(self, f: FileChange) -> list[Scope | None]:
+        """The enclosing function, method or class of each hunk of ``f`` (None at module level).
+
+        Placed by the first added line in the post-image; a pure deletion is placed in the
+        pre-image, where its lines were.
+        """
+        out: list[Scope | None] = []
+        for h in f.hunks:
+            if h.added:
+                src, line = self.source(f, "post"), h.added[0][0]
+            elif h.removed:
+                src, line = self.source(f, "pre"), h.removed[0][0]
+            else:
+                src, line = None, 0
+            out.append(src.scope_at(line) if src is not None else None)
+        return out
+
+
+def syntax_of(change: Change) -> SyntaxCache:
+    """The change's shared cache, created on first use; every detector of one change gets the same one."""
+    cache = change.derived.get("syntax")
+    if cache is None:
+        cache = change.derived["syntax"] = SyntaxCache(change)
+    return cache
