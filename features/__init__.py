@@ -21,6 +21,8 @@ FEATURE_SCHEMA = "mergeguard.features/2"
 
 #: extractor modules in the order they run (``features.<name>``); each exposes FEATURES and extract()
 DETECTORS: tuple[str, ...] = ("diffstat", "history", "coupling", "authorship")
+#: the detectors of schema /1: what the diff's numbers and the history say, without reading the code
+CORE_DETECTORS: tuple[str, ...] = ("diffstat", "history")
 
 #: features a detector reports that the model does not train on, because mining cannot compute them
 #: the way scoring does (``api_references`` greps the repository at the base revision, which mining
@@ -76,8 +78,14 @@ def _modules() -> list[Any]:
     return [importlib.import_module(f"{__name__}.{name}") for name in DETECTORS]
 
 
+def detector_features(detectors: tuple[str, ...] | list[str]) -> list[str]:
+    """The model features the named detectors contribute."""
+    return [name for det in detectors for name in importlib.import_module(f"{__name__}.{det}").FEATURES
+            if name not in NOT_MODELLED]
+
+
 def _feature_names() -> list[str]:
-    return [name for module in _modules() for name in module.FEATURES if name not in NOT_MODELLED]
+    return detector_features(DETECTORS)
 
 
 FEATURES: list[str] = _feature_names()

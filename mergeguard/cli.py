@@ -269,7 +269,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     model = load(args.model)
     rows = read_rows(args.data)
     modes = ["within", "loro"] if args.mode == "both" else [args.mode]
-    results = evaluate(rows, model, modes=modes, label=args.label, plots_dir=args.plots)
+    results = evaluate(rows, model, modes=modes, label=args.label, plots_dir=args.plots, ablation=args.ablation)
     if args.format == "json":
         _write(json.dumps(results, indent=2), args.output)
     else:
@@ -373,6 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--label", default="risky", choices=["risky", "bug_inducing", "reverted"])
     e.add_argument("--plots", metavar="DIR", help="write ROC and calibration plots (PNG) here")
     e.add_argument("--format", choices=["text", "json"], default="text")
+    e.add_argument("--ablation", choices=["detectors", "each", "none"], default="detectors",
+                   help="also fit the same learner without the code-reading detectors' features (detectors), "
+                        "also without each detector in turn (each), or not at all (none)")
     e.add_argument("--output", "-o", metavar="FILE")
     e.add_argument("--update-card", action="store_true", help="record the results in the model's card")
     e.set_defaults(func=cmd_evaluate)

@@ -54,14 +54,18 @@ class Predictions:
 
 
 def _fit_and_predict(train: list, valid: list, test: list, features: list[str], params: dict, label: str,
-                     model_name: str) -> dict[str, np.ndarray]:
-    booster, _ = fit_booster(train, valid, features, params, label)
-    ours = RiskModel(booster=booster, features=features)
-    if valid:
-        ours.calibration = platt(ours.margin(ours.matrix([r["features"] for r in valid])), labels(valid, label))
+                     model_name: str, variants: dict[str, list[str]] | None = None) -> dict[str, np.ndarray]:
+    """Our model, each ablation variant (the same learner on a feature subset) and the baselines,
+    all fitted on exactly the same rows and scored on the same test rows."""
+    out: dict[str, np.ndarray] = {}
+    for name, names in {model_name: features, **(variants or {})}.items():
+        booster, _ = fit_booster(train, valid, names, params, label)
+        ours = RiskModel(booster=booster, features=names)
+        if valid:
+            ours.calibration = platt(ours.margin(ours.matrix([r["features"] for r in valid])), labels(valid, label))
+        out[name] = ours.predict_proba([r["features"] for r in test])
     fit_rows = train + valid
     y_fit = labels(fit_rows, label)
-    out = {model_name: ours.predict_proba([r["features"] for r in test])}
     for base in (LAPredict(), Kamei14LR()):
         base.fit([r["features"] for r in fit_rows], y_fit)
         out[base.name] = base.predict_proba([r["features"] for r in test])
@@ -69,7 +73,7 @@ def _fit_and_predict(train: list, valid: list, test: list, features: list[str], 
 
 
 def within_project(rows: list[dict[str, Any]], features: list[str], params: dict, label: str = "risky",
-                   model_name: str = "mergeguard") -> Predictions:
+                   model_name: str = "mergeguard", variants: dict[str, list[str]] | None = None) -> Predictions:
     preds = Predictions()
     by_repo: dict[str, list] = defaultdict(list)
     for r in rows:
@@ -78,12 +82,13 @@ def within_project(rows: list[dict[str, Any]], features: list[str], params: dict
         split = time_split(rs, valid_frac=0.2, test_frac=0.2)
         if not _both_classes(split.train, label) or not split.test:
             continue
-        preds.add(split.test, _fit_and_predict(split.train, split.valid, split.test, features, params, label, model_name), label)
+        preds.add(split.test, _fit_and_predict(split.train, split.valid, split.test, features, params, label, model_name,
+                                               variants), label)
     return preds
 
 
 def leave_one_repo_out(rows: list[dict[str, Any]], features: list[str], params: dict, label: str = "risky",
-                       model_name: str = "mergeguard") -> Predictions:
+                       model_name: str = "mergeguard", variants: dict[str, list[str]] | None = None) -> Predictions:
     preds = Predictions()
     repos = sorted({r.get("repo", "") for r in rows})
     if len(repos) < 2:
@@ -94,7 +99,8 @@ def leave_one_repo_out(rows: list[dict[str, Any]], features: list[str], params: 
         split: Split = time_split(others, valid_frac=0.15, test_frac=0.0)
         if not _both_classes(split.train, label):
             continue
-        preds.add(test, _fit_and_predict(split.train, split.valid, test, features, params, label, model_name), label)
+        preds.add(test, _fit_and_predict(split.train, split.valid, test, features, params, label, model_name, variants),
+                  label)
     return preds
 
 
@@ -103,9 +109,34 @@ def _both_classes(rows: list, label: str) -> bool:
     return 0 < int(y.sum()) < len(y)
 
 
+def ablation_variants(features: list[str], kind: str = "detectors") -> dict[str, list[str]]:
+    """Feature subsets to compare against the full model, on the same split.
+
+    ``detectors``: the model without everything the code-reading detectors add (coupling, AI
+    authorship, retry/timeout), i.e. diff and history features only. ``each``: additionally one
+    variant per detector left out. ``none``: no ablation.
+    """
+    from mergeguard.features import CORE_DETECTORS, DETECTORS, detector_features
+
+    if kind == "none":
+        return {}
+    core = set(detector_features(CORE_DETECTORS))
+    variants = {"without detectors": [f for f in features if f in core]}
+    if kind == "each":
+        for det in DETECTORS:
+            if det not in CORE_DETECTORS:
+                drop = set(detector_features((det,)))
+                variants[f"without {det}"] = [f for f in features if f not in drop]
+    return {name: names for name, names in variants.items() if names and names != features}
+
+
 def evaluate(rows: list[dict[str, Any]], model: RiskModel, *, modes: list[str], label: str = "risky",
-             plots_dir: str | Path | None = None) -> dict[str, Any]:
-    """Run the protocols; returns {mode: {"pooled": {model: metrics}, "per_repo": {repo: {model: metrics}}}}."""
+             plots_dir: str | Path | None = None, ablation: str = "detectors") -> dict[str, Any]:
+    """Run the protocols; returns {mode: {"pooled": {model: metrics}, "per_repo": {repo: {model: metrics}}}}.
+
+    Ablation variants appear as further models in the same tables (see :func:`ablation_variants`).
+    """
+    variants = ablation_variants(list(model.features), ablation)
     data = labelled(rows, label)
     if not data:
         raise DataError("no labelled (mature) changes in the data")
@@ -113,7 +144,7 @@ def evaluate(rows: list[dict[str, Any]], model: RiskModel, *, modes: list[str], 
     results: dict[str, Any] = {}
     for mode in modes:
         runner = within_project if mode == "within" else leave_one_repo_out
-        preds = runner(data, model.features, params, label, model.name)
+        preds = runner(data, model.features, params, label, model.name, variants)
         if not preds.y:
             raise DataError(f"{mode}: no repository has enough labelled changes of both classes")
         results[mode] = {

@@ -88,3 +88,15 @@ def test_training_needs_both_classes(mined):
 def test_shipped_default_model_loads():
     model = load()
     assert model.features == FEATURES and model.card["data"]["sources"]
+
+
+def test_ablation_variants_leave_out_exactly_the_detectors_features():
+    from mergeguard.features import CORE_DETECTORS, FEATURES, detector_features
+    from mergeguard.models.evaluate import ablation_variants
+
+    core = detector_features(CORE_DETECTORS)
+    v = ablation_variants(FEATURES, "detectors")
+    assert v == {"without detectors": core} and "ai_style_score" in FEATURES and "ai_style_score" not in core
+    each = ablation_variants(FEATURES, "each")
+    assert "components_touched" not in each["without coupling"] and "ai_explicit" in each["without coupling"]
+    assert ablation_variants(FEATURES, "none") == {}
