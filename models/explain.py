@@ -50,6 +50,22 @@ _TEMPLATES: dict[str, Callable[[float], str]] = {
     "size_percentile": lambda v: ("is larger than every earlier change in this repository" if v >= 1 else
                                   f"is larger than {min(99, math.floor(v * 100))}% of this repository's earlier changes"),
     "new_files": lambda v: f"touches {_plural(v, 'file')} with no history",
+    # coupling
+    "components_touched": lambda v: f"touches {_plural(v, 'component')}",
+    "service_roots_touched": lambda v: f"touches {_plural(v, 'separately built service')}",
+    "contract_files": lambda v: (f"changes {_plural(v, 'contract file')} (schemas, APIs, migrations) others depend on"
+                                 if v else "changes no shared contract (schema, API description, migration)"),
+    "config_files": lambda v: (f"changes {_plural(v, 'shared configuration or infrastructure file')}"
+                               if v else "changes no shared configuration or infrastructure"),
+    "api_changes": lambda v: (f"changes the signature of {_plural(v, 'function or class')}".replace(
+        "function or classs", "functions or classes") if v else "changes no function or class signature"),
+    "missing_partners": lambda v: (f"leaves out {_plural(v, 'file')} that usually change with these files"
+                                   if v else "includes the files that usually change with these files"),
+    "max_partner_rate": lambda v: (f"leaves out a file that changed with these in {math.floor(v * 100)}% of commits"
+                                   if v else "leaves out no file that usually changes with these"),
+    # AI authorship
+    "ai_explicit": lambda v: "carries explicit signs of AI authorship" if v else "carries no explicit sign of AI authorship",
+    "ai_style_score": lambda v: f"reads like AI-written code to the style model ({v:.2f} on 0..1)",
 }
 _COMPARABLE = {"la", "ld", "nf", "nd", "ns", "lt", "ndev", "nuc", "exp", "sexp", "prior_fixes", "age"}
 
