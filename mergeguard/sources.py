@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from .change import Change, CommitMeta, Limits, decode, files_from_stats, parse_diff
-from .errors import DiffError
+from .errors import DiffError, RepositoryError
 from .git import CommitRecord, GitRepo
 from .history import HistoryIndex
 
@@ -77,10 +77,13 @@ def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with
     by mining, giving the same counts, statuses and features as the diff.
     """
     parent = rec.parents[0] if rec.parents else None
+    files, notes = files_from_stats(rec.files), []
     if with_diff:
-        files, notes = parse_diff(repo.diff(parent, rec.sha), limits)
-    else:
-        files, notes = files_from_stats(rec.files), []
+        try:
+            files, notes = parse_diff(repo.diff(parent, rec.sha), limits)
+        except RepositoryError as exc:
+            # an incomplete mirror lacks some blobs: keep the log's exact counts, lose only the hunks
+            notes = [f"diff unavailable ({exc}); counts come from the log, hunks were not analysed"]
     change = Change(
         id=rec.sha, files=files, base=parent, head=rec.sha, commits=[CommitMeta.from_record(rec)],
         source="commit", truncated=notes,

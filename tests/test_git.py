@@ -69,3 +69,15 @@ def test_log_parses_renames_modes_and_odd_names(tmp_path):
     by_path = {f.path: f for f in rec.files}
     assert by_path["moved.py"].old_path == "dir with space/ümlaut.py" and by_path["moved.py"].status == "renamed"
     assert by_path["tab\tname.txt"].status == "deleted"
+
+
+def test_mining_a_damaged_repository_keeps_every_commit(small):
+    """A diff that needs a missing blob falls back to the log's counts; mining loses no commit."""
+    from mergeguard.models.mining import mine
+
+    p, shas = small
+    blob = git(p, "rev-parse", f"{shas[2]}:big.bin").strip()
+    (p / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    rows, report = mine(GitRepo(p), maturity_days=0)
+    assert [r["sha"] for r in rows] == shas and report.missing_paths == ["big.bin"]
+    assert all(r["features"]["nf"] >= 1 for r in rows)
