@@ -82,9 +82,25 @@ def test_author_experience(history_repo):
 
 
 def test_mining_path_equals_scoring_path(history_repo):
+    """What a model trains on is exactly what scoring computes, code-reading detectors included."""
+    from mergeguard.models.mining import mine
+
     repo, shas = history_repo
+    rows, _ = mine(repo, maturity_days=0)
+    mined = {r["sha"]: r["features"] for r in rows}
     for sha in shas.values():
-        assert features_at(repo, sha, with_diff=False) == features_at(repo, sha, with_diff=True)
+        assert mined[sha] == features_at(repo, sha, with_diff=True)
+    assert any(v["ai_style_score"] is not None for v in mined.values())
+
+
+def test_numstat_changes_give_the_same_diff_and_history_features(history_repo):
+    from mergeguard.features import CORE_DETECTORS, detector_features
+
+    repo, shas = history_repo
+    core = detector_features(CORE_DETECTORS)
+    for sha in shas.values():
+        cheap, full = features_at(repo, sha, with_diff=False), features_at(repo, sha, with_diff=True)
+        assert {k: cheap[k] for k in core} == {k: full[k] for k in core}
 
 
 def test_history_is_strictly_before_the_change(history_repo):

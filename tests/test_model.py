@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mergeguard.errors import DataError, ModelError
-from mergeguard.features import FEATURES
+from mergeguard.features import FEATURE_SCHEMA, FEATURES
 from mergeguard.models import metrics as M
 from mergeguard.models.dataset import labelled, read_rows
 from mergeguard.models.model import load
@@ -48,7 +48,7 @@ def test_contributions_add_up_to_the_calibrated_logit(trained_model_dir):
 def test_card_names_sources_and_metrics(trained_model_dir):
     card = json.loads((trained_model_dir[0] / "card.json").read_text())
     assert {s["repo"] for s in card["data"]["sources"]} == {"demo/svc0", "demo/svc1"}
-    assert card["feature_schema"] == "mergeguard.features/1"
+    assert card["feature_schema"] == FEATURE_SCHEMA == "mergeguard.features/2"
     assert 0 < card["data"]["positive_rate"] < 1
     assert set(card["metrics"]["test"]) >= {"roc_auc", "pr_auc", "popt", "recall_at_20_effort"}
     text = (trained_model_dir[0] / "card.md").read_text()
