@@ -291,6 +291,32 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- serve ----------------------------------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the GitHub App under gunicorn (gthread). One worker process is the default: webhooks only
+    verify, store and answer, and the scoring runs on job threads inside each process, so more
+    workers are safe (jobs are claimed atomically with a lease) but only help with more CPUs."""
+    from mergeguard.app.settings import Settings
+    from mergeguard.app.wsgi import default_bind, gunicorn_options, serve
+
+    settings = Settings.from_env()  # a bad setting stops here, naming the variable, before any fork
+    if args.workers < 1 or args.threads < 1:
+        raise MergeguardError("--workers and --threads must be at least 1")
+    return serve(settings, gunicorn_options(bind=args.bind or default_bind(), workers=args.workers,
+                                            threads=args.threads, timeout=args.timeout,
+                                            graceful_timeout=args.graceful_timeout))
+
+
+# -- action ---------------------------------------------------------------------------------------
+
+def cmd_action(args: argparse.Namespace) -> int:
+    """Inside GitHub Actions: score the event's change; outputs, job summary, annotations, check run."""
+    from .action import main_from_args
+
+    return main_from_args(args.repo, args.fail_on, args.mode, args.config, args.model, args.report)
+
+
 # -- parser ---------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -379,6 +405,24 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--output", "-o", metavar="FILE")
     e.add_argument("--update-card", action="store_true", help="record the results in the model's card")
     e.set_defaults(func=cmd_evaluate)
+
+    v = sub.add_parser("serve", help="run the GitHub App (webhooks, job threads) under gunicorn; settings from MERGEGUARD_*")
+    v.add_argument("--bind", metavar="HOST:PORT", help="listen address (default 0.0.0.0:$PORT, else 0.0.0.0:8000)")
+    v.add_argument("--workers", type=int, default=1, help="worker processes (default 1; each runs job threads)")
+    v.add_argument("--threads", type=int, default=8, help="request threads per worker (default 8)")
+    v.add_argument("--timeout", type=int, default=60, help="seconds before a stuck request's worker is restarted")
+    v.add_argument("--graceful-timeout", type=int, default=30, help="seconds to finish work on SIGTERM")
+    v.set_defaults(func=cmd_serve)
+
+    ac = sub.add_parser("action", help="inside GitHub Actions: score the event's change (inputs also from INPUT_*)")
+    ac.add_argument("--repo", metavar="PATH", help="the checked-out repository (default $GITHUB_WORKSPACE, else .)")
+    ac.add_argument("--fail-on", metavar="WHEN", help="exit 1 at this conclusion (neutral, action_required, failure) "
+                    "or level (medium, high, critical) or worse; never (default) [INPUT_FAIL_ON]")
+    ac.add_argument("--mode", metavar="MODE", help="check-run, annotations or both (default) [INPUT_MODE]")
+    ac.add_argument("--config", metavar="FILE", help="gate configuration file [INPUT_CONFIG]")
+    ac.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model) [INPUT_MODEL]")
+    ac.add_argument("--report", metavar="FILE", help="JSON report path (default $RUNNER_TEMP/mergeguard-report.json)")
+    ac.set_defaults(func=cmd_action)
     return p
 
 

@@ -1,0 +1,379 @@
+"""GitHub access for the App and the Action: installation tokens, pull request facts, check runs.
+
+Everything goes through PyGithub, and every call through :func:`mergeguard.app.retry.call_with_retries`
+(PyGithub's own urllib3 retry is switched off with ``retry=None`` so there is exactly one retry policy,
+ours, with waits we can see and bound). Failures that survive the retries become :class:`GitHubError`
+with one line naming the call and the HTTP status; a plain 403 on a check-run write becomes
+:class:`PermissionDenied`, because for a ``GITHUB_TOKEN`` on a fork pull request that is the normal
+case and the Action falls back to another output instead of failing.
+
+Check runs follow GitHub's limits: at most 50 annotations per request (the rest go in further
+PATCHes with the same title and summary), summary/text up to 65535 characters, annotation message
+and raw details up to 64 KB, annotation title up to 255 characters, at most 3 actions with label and
+identifier up to 20 and description up to 40 characters. :func:`clip_output` enforces them by
+truncation, so a huge report degrades into a shorter one rather than a 422.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException, GithubIntegration
+
+from ..errors import MergeguardError
+from .retry import RetryWaitTooLong, call_with_retries, is_rate_limited
+
+T = TypeVar("T")
+
+DEFAULT_API_URL = "https://api.github.com"
+ANNOTATIONS_PER_REQUEST = 50
+SUMMARY_MAX_CHARS = 65535
+TITLE_MAX_CHARS = 255  # output title: undocumented; we keep to the annotation-title limit
+ANNOTATION_TEXT_MAX_BYTES = 64 * 1024 - 1  # "The maximum size is 64 KB"
+ANNOTATION_TITLE_MAX_CHARS = 255
+MAX_ACTIONS = 3
+ACTION_LABEL_MAX, ACTION_DESCRIPTION_MAX, ACTION_IDENTIFIER_MAX = 20, 40, 20
+TOKEN_REFRESH_MARGIN = 300.0  # renew installation tokens 5 minutes before they expire
+TRUNCATED = "… (truncated)"
+
+
+class GitHubError(MergeguardError):
+    """A GitHub API call failed after retries; the message names the call and the status."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class PermissionDenied(GitHubError):
+    """GitHub refused a write for lack of permission (not a rate limit): e.g. GITHUB_TOKEN on a fork PR."""
+
+
+# -- output limits -------------------------------------------------------------------------------
+
+
+def _clip_chars(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - len(TRUNCATED)] + TRUNCATED
+
+
+def _clip_bytes(text: str | None, limit: int) -> str | None:
+    if text is None:
+        return None
+    raw = text.encode("utf-8")
+    if len(raw) <= limit:
+        return text
+    keep = limit - len(TRUNCATED.encode("utf-8"))
+    return raw[:keep].decode("utf-8", "ignore") + TRUNCATED
+
+
+def clip_output(
+    output: dict[str, Any], annotations: Iterable[dict[str, Any]] = (), actions: Iterable[dict[str, Any]] = ()
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(output, annotations, actions) truncated to GitHub's check-run limits; inputs are not modified.
+
+    Only lengths change: no annotation or field is dropped, except actions beyond the third (GitHub
+    accepts at most three buttons).
+    """
+    out = dict(output)
+    out["title"] = _clip_chars(out.get("title") or "", TITLE_MAX_CHARS)
+    out["summary"] = _clip_chars(out.get("summary") or "", SUMMARY_MAX_CHARS)
+    if out.get("text") is not None:
+        out["text"] = _clip_chars(out["text"], SUMMARY_MAX_CHARS)
+    else:
+        out.pop("text", None)
+    anns = []
+    for a in annotations:
+        a = dict(a)
+        a["message"] = _clip_bytes(a.get("message") or "", ANNOTATION_TEXT_MAX_BYTES)
+        if a.get("raw_details") is not None:
+            a["raw_details"] = _clip_bytes(a["raw_details"], ANNOTATION_TEXT_MAX_BYTES)
+        if a.get("title") is not None:
+            a["title"] = _clip_chars(a["title"], ANNOTATION_TITLE_MAX_CHARS)
+        anns.append(a)
+    acts = []
+    for a in list(actions)[:MAX_ACTIONS]:
+        acts.append({
+            "label": a["label"][:ACTION_LABEL_MAX],
+            "description": a["description"][:ACTION_DESCRIPTION_MAX],
+            "identifier": a["identifier"][:ACTION_IDENTIFIER_MAX],
+        })
+    return out, anns, acts
+
+
+# -- credentials -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """What identifies the GitHub App: its id, its private key (PEM) and the API it talks to."""
+
+    app_id: int
+    private_key_pem: str
+    api_url: str = DEFAULT_API_URL
+
+    def __repr__(self) -> str:  # never print the key
+        return f"AppCredentials(app_id={self.app_id}, api_url={self.api_url!r})"
+
+
+def _describe(call: str, exc: BaseException) -> GitHubError:
+    """One line for a failed call; PermissionDenied for a plain 403."""
+    if isinstance(exc, RetryWaitTooLong):
+        return GitHubError(f"GitHub {call} failed: {exc}", getattr(exc.__cause__, "status", None))
+    if isinstance(exc, GithubException):
+        data = exc.data if isinstance(exc.data, dict) else {}
+        message = str(data.get("message") or exc.message or "").strip().splitlines()
+        text = f"GitHub {call} failed: HTTP {exc.status}" + (f" ({message[0]})" if message else "")
+        if exc.status == 403 and not is_rate_limited(exc):
+            return PermissionDenied(text, exc.status)
+        return GitHubError(text, exc.status)
+    return GitHubError(f"GitHub {call} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+
+class _Retrying:
+    """Shared by token minting and API calls: one retry configuration, errors turned into GitHubError."""
+
+    def __init__(self, retry: dict[str, Any] | None):
+        self._retry = dict(retry or {})
+
+    def _call(self, call: str, fn: Callable[[], T]) -> T:
+        try:
+            return call_with_retries(fn, **self._retry)
+        except (GithubException, RetryWaitTooLong, requests.RequestException) as exc:
+            raise _describe(call, exc) from exc
+
+
+class InstallationTokens(_Retrying):
+    """Installation access tokens, minted with the App's JWT and cached until 5 minutes before expiry.
+
+    Thread-safe: concurrent jobs for one installation share one token and one minting request.
+    ``clock`` is injectable so tests can move time past the refresh point.
+    """
+
+    def __init__(self, creds: AppCredentials, *, clock: Callable[[], float] = time.time,
+                 refresh_margin: float = TOKEN_REFRESH_MARGIN, retry: dict[str, Any] | None = None, timeout: int = 15):
+        super().__init__(retry)
+        self.creds = creds
+        self.clock = clock
+        self.refresh_margin = refresh_margin
+        self._integration = GithubIntegration(
+            auth=Auth.AppAuth(creds.app_id, creds.private_key_pem), base_url=creds.api_url, retry=None,
+            timeout=timeout, seconds_between_requests=None, seconds_between_writes=None,
+        )
+        self._cache: dict[int, tuple[str, float]] = {}
+        self._locks: dict[int, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def token(self, installation_id: int) -> str:
+        with self._guard:
+            lock = self._locks.setdefault(installation_id, threading.Lock())
+        with lock:
+            cached = self._cache.get(installation_id)
+            if cached and self.clock() < cached[1] - self.refresh_margin:
+                return cached[0]
+            auth = self._call(f"token for installation {installation_id}",
+                              lambda: self._integration.get_access_token(installation_id))
+            expires = auth.expires_at
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=dt.timezone.utc)
+            self._cache[installation_id] = (auth.token, expires.timestamp())
+            return auth.token
+
+    def installation_for(self, owner_repo: str) -> int:
+        """The id of the installation covering ``owner_repo`` (GET /repos/{o}/{r}/installation)."""
+        owner, repo = owner_repo.split("/", 1)
+        return self._call(f"installation of {owner_repo}",
+                          lambda: self._integration.get_repo_installation(owner, repo).id)
+
+
+# -- the client --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PullRequestInfo:
+    number: int
+    title: str
+    body: str
+    author: str
+    base_ref: str
+    base_sha: str
+    head_ref: str
+    head_sha: str
+    head_repo: str  # full name; differs from the base repository for a fork
+    labels: tuple[str, ...]
+    draft: bool
+    clone_url: str
+
+    @property
+    def from_fork(self) -> bool:
+        return self.head_repo != self.clone_repo
+
+    @property
+    def clone_repo(self) -> str:
+        path = urllib.parse.urlparse(self.clone_url).path
+        return "/".join(path.removesuffix(".git").strip("/").split("/")[-2:])
+
+
+@dataclass(frozen=True)
+class PullFile:
+    filename: str
+    status: str
+    additions: int
+    deletions: int
+    previous_filename: str | None = None
+
+
+class GitHubClient(_Retrying):
+    """GitHub calls for one installation (App) or one token (Action); all retried, all one-line errors.
+
+    ``token`` is either a string (the Action's GITHUB_TOKEN) or a callable returning a current token
+    (the App: ``lambda: tokens.token(installation_id)``), asked before every call so an expiring
+    installation token is replaced without the caller noticing.
+    ``seconds_between_writes`` is PyGithub's write throttle (GitHub asks integrators to space content
+    writes); None disables it (tests).
+    """
+
+    def __init__(self, token: str | Callable[[], str], api_url: str = DEFAULT_API_URL, *,
+                 retry: dict[str, Any] | None = None, timeout: int = 15,
+                 seconds_between_writes: float | None = None):
+        super().__init__(retry)
+        self._token = token if callable(token) else (lambda: token)
+        self.api_url = api_url
+        self._timeout = timeout
+        self._writes = seconds_between_writes
+        self._gh: tuple[str, Github] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_installation(cls, tokens: InstallationTokens, installation_id: int, **kw: Any) -> GitHubClient:
+        return cls(lambda: tokens.token(installation_id), tokens.creds.api_url, **kw)
+
+    def _github(self) -> Github:
+        token = self._token()
+        with self._lock:
+            if self._gh is None or self._gh[0] != token:
+                if self._gh is not None:
+                    self._gh[1].close()
+                gh = Github(auth=Auth.Token(token), base_url=self.api_url, retry=None, timeout=self._timeout,
+                            lazy=True, seconds_between_requests=None, seconds_between_writes=self._writes)
+                self._gh = (token, gh)
+            return self._gh[1]
+
+    def _repo(self, owner_repo: str) -> Any:
+        return self._github().get_repo(owner_repo)  # lazy: no request until an attribute is needed
+
+    # pull requests ---------------------------------------------------------------------------
+
+    def pull_request(self, owner_repo: str, number: int) -> PullRequestInfo:
+        def fetch() -> PullRequestInfo:
+            pr = self._repo(owner_repo).get_pull(number)
+            return PullRequestInfo(
+                number=pr.number, title=pr.title or "", body=pr.body or "", author=pr.user.login,
+                base_ref=pr.base.ref, base_sha=pr.base.sha, head_ref=pr.head.ref, head_sha=pr.head.sha,
+                head_repo=pr.head.repo.full_name if pr.head.repo is not None else "",
+                labels=tuple(label.name for label in pr.labels), draft=bool(pr.draft),
+                clone_url=pr.base.repo.clone_url,
+            )
+        return self._call(f"GET pull request {owner_repo}#{number}", fetch)
+
+    def approvals(self, owner_repo: str, number: int) -> tuple[str, ...]:
+        """Logins whose latest review is an approval; comments do not undo one, dismissals do."""
+        def fetch() -> tuple[str, ...]:
+            latest: dict[str, str] = {}
+            for review in self._repo(owner_repo).get_pull(number).get_reviews():
+                if review.user is None or review.state in ("COMMENTED", "PENDING"):
+                    continue
+                latest[review.user.login] = review.state
+            return tuple(sorted(u for u, s in latest.items() if s == "APPROVED"))
+        return self._call(f"GET reviews of {owner_repo}#{number}", fetch)
+
+    def files(self, owner_repo: str, number: int) -> list[PullFile]:
+        def fetch() -> list[PullFile]:
+            return [PullFile(f.filename, f.status, f.additions, f.deletions, f.previous_filename)
+                    for f in self._repo(owner_repo).get_pull(number).get_files()]
+        return self._call(f"GET files of {owner_repo}#{number}", fetch)
+
+    def user_permission(self, owner_repo: str, login: str) -> str:
+        """admin / maintain / write / triage / read / none (a non-collaborator is "none")."""
+        def fetch() -> str:
+            repo = self._repo(owner_repo)
+            try:
+                _, data = repo.requester.requestJsonAndCheck(
+                    "GET", f"{repo.url}/collaborators/{urllib.parse.quote(login, safe='')}/permission")
+            except GithubException as exc:
+                if exc.status == 404:
+                    return "none"
+                raise
+            role = data.get("role_name")
+            return role if role in ("admin", "maintain", "write", "triage", "read") else data.get("permission") or "none"
+        return self._call(f"GET permission of {login} on {owner_repo}", fetch)
+
+    # check runs ------------------------------------------------------------------------------
+
+    def create_check_run(self, owner_repo: str, head_sha: str, name: str, *, status: str = "in_progress",
+                         external_id: str | None = None, details_url: str | None = None) -> int:
+        """Create a check run and return its id; PermissionDenied if the token may not write checks."""
+        kw: dict[str, Any] = {"name": name, "head_sha": head_sha, "status": status}
+        if external_id is not None:
+            kw["external_id"] = external_id
+        if details_url is not None:
+            kw["details_url"] = details_url
+        return self._call(f"POST check run on {owner_repo}@{head_sha[:12]}",
+                          lambda: self._repo(owner_repo).create_check_run(**kw).id)
+
+    def find_check_run(self, owner_repo: str, head_sha: str, name: str, app_id: int | None = None) -> int | None:
+        """The newest check run called ``name`` on ``head_sha`` (by ``app_id`` if given), or None."""
+        def fetch() -> int | None:
+            runs = self._repo(owner_repo).get_commit(head_sha).get_check_runs(check_name=name, filter="all")
+            ids = [r.id for r in runs if app_id is None or (r.app is not None and r.app.id == app_id)]
+            return max(ids) if ids else None
+        return self._call(f"GET check runs of {owner_repo}@{head_sha[:12]}", fetch)
+
+    def ensure_check_run(self, owner_repo: str, head_sha: str, name: str, *, app_id: int | None = None,
+                         status: str = "in_progress", external_id: str | None = None) -> int:
+        """One check run per app per head SHA: reuse the existing one, create it only if absent."""
+        existing = self.find_check_run(owner_repo, head_sha, name, app_id)
+        if existing is not None:
+            self.update_check_run(owner_repo, existing, status=status)
+            return existing
+        return self.create_check_run(owner_repo, head_sha, name, status=status, external_id=external_id)
+
+    def update_check_run(self, owner_repo: str, check_run_id: int, *, status: str = "in_progress",
+                         output: dict[str, Any] | None = None) -> None:
+        kw: dict[str, Any] = {"status": status}
+        if output is not None:
+            kw["output"] = clip_output(output)[0]
+        self._call(f"PATCH check run {check_run_id} on {owner_repo}",
+                   lambda: self._repo(owner_repo).get_check_run(check_run_id).edit(**kw))
+
+    def complete_check_run(self, owner_repo: str, check_run_id: int, conclusion: str, output: dict[str, Any],
+                           annotations: Iterable[dict[str, Any]] = (), actions: Iterable[dict[str, Any]] = ()) -> int:
+        """Complete the run with ``conclusion``; annotations go 50 per PATCH. Returns the number of PATCHes."""
+        out, anns, acts = clip_output(output, annotations, actions)
+        batches = [anns[i: i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(anns), ANNOTATIONS_PER_REQUEST)] or [[]]
+        for i, batch in enumerate(batches):
+            body_output = dict(out) if i == 0 else {"title": out["title"], "summary": out["summary"]}
+            if batch:
+                body_output["annotations"] = batch
+            kw: dict[str, Any] = {"output": body_output}
+            if i == 0:
+                kw["conclusion"] = conclusion
+                if acts:
+                    kw["actions"] = acts
+            self._call(f"PATCH check run {check_run_id} on {owner_repo} ({i + 1}/{len(batches)})",
+                       lambda kw=kw: self._repo(owner_repo).get_check_run(check_run_id).edit(**kw))
+        return len(batches)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._gh is not None:
+                self._gh[1].close()
+                self._gh = None

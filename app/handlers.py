@@ -1,0 +1,277 @@
+"""The job handlers: score a pull request, re-decide its gate, record an acceptance.
+
+They glue GitHub (app/github.py), the mirrors (app/mirror.py) and the shared review
+(mergeguard/review.py, mergeguard/checkrun.py) together, and hold no scoring logic of their own, so a
+pull request gets the same verdict from the App as from the CLI and the Action.
+
+Every handler is idempotent, because the queue delivers at least once: the check run is found (or
+created) per head SHA and then overwritten, an acceptance already recorded is not recorded twice.
+No check run is left ``in_progress``: the scorer opens it first thing, and when a job fails for good
+:meth:`ScoreHandler.on_failure` completes it as neutral with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from mergeguard import audit
+from mergeguard.change import Limits
+from mergeguard.checkrun import CHECK_NAME, content, failed
+from mergeguard.errors import MergeguardError, ModelError, RefError
+from mergeguard.git import GitRepo
+from mergeguard.policy import PullRequestFacts, may_accept
+from mergeguard.review import reverdict, review
+from mergeguard.warm import WarmHistory
+
+from .github import AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullRequestInfo
+from .jobs import Job, PermanentError
+from .metrics import Metrics
+from .mirror import Mirror
+from .settings import Settings
+from .store import JobSpec, Store
+
+log = logging.getLogger("mergeguard.app.handlers")
+
+#: repository permissions that may press "Accept risk" (and are then checked against the config)
+WRITE_ROLES = ("write", "maintain", "admin")
+
+
+class Services:
+    """What the handlers share in one process: GitHub clients, mirrors, the model, warm histories."""
+
+    def __init__(self, settings: Settings, store: Store, metrics: Metrics) -> None:
+        self.settings = settings
+        self.store = store
+        self.metrics = metrics
+        self.tokens = InstallationTokens(AppCredentials(settings.app_id, settings.private_key,
+                                                        settings.github_api_url))
+        self.mirror = Mirror(settings.mirrors_dir)
+        self.history = WarmHistory()
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._clients: dict[int, GitHubClient] = {}
+
+    def model(self) -> Any:
+        """The risk model, loaded once per process on first use (a bad model dir fails the job, not start-up)."""
+        with self._lock:
+            if self._model is None:
+                from mergeguard.models.model import load
+
+                self._model = load(self.settings.model_dir)
+            return self._model
+
+    def installation(self, job: Job) -> int:
+        if job.installation is not None:
+            return int(job.installation)
+        if not job.repo:
+            raise PermanentError("the job names neither an installation nor a repository")
+        return self.tokens.installation_for(job.repo)
+
+    def client(self, installation: int) -> GitHubClient:
+        with self._lock:
+            if installation not in self._clients:
+                self._clients[installation] = GitHubClient.for_installation(self.tokens, installation)
+            return self._clients[installation]
+
+    def acceptances(self, repo: str, head_sha: str) -> list[audit.Acceptance]:
+        return [audit.Acceptance(head_sha=r["head_sha"], by=r["by"], at=r["at"], reason=r["reason"])
+                for r in self.store.acceptances_for(repo, head_sha)]
+
+
+def transient(exc: BaseException) -> bool | None:
+    """Retry network trouble, GitHub 5xx/429 and failed git fetches; never input errors or refusals."""
+    if isinstance(exc, PermissionDenied):
+        return False
+    if isinstance(exc, GitHubError):
+        return exc.status is None or exc.status >= 500 or exc.status == 429
+    if isinstance(exc, RefError | ModelError):
+        return False
+    if isinstance(exc, MergeguardError):
+        # RepositoryError from a clone/fetch is almost always the network or the server
+        return type(exc).__name__ == "RepositoryError"
+    return None  # let the queue decide (OSError, timeouts: transient; bugs: not)
+
+
+class _Base:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def transient(self, exc: BaseException) -> bool | None:
+        return transient(exc)
+
+    def run(self, job: Job) -> None:
+        try:
+            self._run(job)
+        except GitHubError as exc:
+            self.s.metrics.github_error(exc.status)
+            raise
+
+    def _run(self, job: Job) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def on_failure(self, job: Job, reason: str) -> None:
+        """Complete the head's check run as neutral with ``reason``: a check is never left in progress."""
+        try:
+            gh = self.s.client(self.s.installation(job))
+            head_sha = job.payload.get("head_sha")
+            number = self._number(job)
+            if number is not None and job.repo:
+                try:
+                    head_sha = gh.pull_request(job.repo, number).head_sha
+                except GitHubError:
+                    pass  # keep the head the webhook named
+            if not head_sha or not job.repo:
+                log.error("job %s failed (%s) and names no head commit: no check run to complete", job.id, reason)
+                return
+            check_id = gh.ensure_check_run(job.repo, head_sha, CHECK_NAME, app_id=self.s.settings.app_id)
+            out = failed(reason)
+            gh.complete_check_run(job.repo, check_id, out.conclusion, out.output(), (), out.actions)
+        except GitHubError as exc:
+            self.s.metrics.github_error(exc.status)
+            raise
+
+    # -- shared steps ----------------------------------------------------------------------------
+
+    def _number(self, job: Job) -> int | None:
+        """The pull request's number; a fork's check run names none, the stored assessment does."""
+        if job.pr_number is not None:
+            return int(job.pr_number)
+        head_sha = job.payload.get("head_sha")
+        if job.repo and head_sha:
+            row = self.s.store.latest_assessment(job.repo, head_sha=head_sha)
+            if row:
+                return int(row["pr_number"])
+        return None
+
+    def _require_number(self, job: Job) -> int:
+        number = self._number(job)
+        if number is None:
+            raise PermanentError("this check run belongs to no pull request mergeguard has seen")
+        return number
+
+    def _facts(self, gh: GitHubClient, repo: str, pr: PullRequestInfo) -> PullRequestFacts:
+        return PullRequestFacts(author=pr.author, labels=pr.labels, approvals=gh.approvals(repo, pr.number),
+                                description=pr.body, head_sha=pr.head_sha,
+                                acceptances=tuple(self.s.acceptances(repo, pr.head_sha)))
+
+    def _publish(self, gh: GitHubClient, repo: str, check_id: int, assessment: Mapping[str, Any]) -> None:
+        c = content(assessment)
+        gh.complete_check_run(repo, check_id, c.conclusion, c.output(), c.annotations, c.actions)
+
+    def _git(self, installation: int, repo: str, pr: PullRequestInfo, *, fetch: bool) -> GitRepo:
+        """The repository's mirror; fetched (base branch and the pull request's head) when ``fetch``
+        or when there is none yet. A re-decision reads only the config at the stored base, which the
+        mirror has since the scoring."""
+        path = self.s.mirror.path(repo)
+        if not fetch and path.exists():
+            return GitRepo(path)
+        return self.s.mirror.sync(repo, pr.clone_url, self.s.tokens.token(installation),
+                                  refs=[pr.base_ref, f"refs/pull/{pr.number}/head"])
+
+
+class ScoreHandler(_Base):
+    """``score``: check run in progress -> mirror -> review base..head -> store -> complete the check run."""
+
+    def _run(self, job: Job) -> None:
+        repo = job.repo or ""
+        number = self._require_number(job)
+        installation = self.s.installation(job)
+        gh = self.s.client(installation)
+        pr = gh.pull_request(repo, number)
+        check_id = gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME, app_id=self.s.settings.app_id,
+                                       external_id=f"{repo}#{number}")
+        git = self._git(installation, repo, pr, fetch=True)
+        base_sha = git.resolve(f"refs/heads/{pr.base_ref}")
+        head_sha = git.resolve(pr.head_sha)
+        facts = self._facts(gh, repo, pr)
+        merge_base = git.merge_base(base_sha, head_sha)
+        with self.s.history.at(git, merge_base) as history:
+            assessment = review(git, base_sha, head_sha, model=self.s.model(), facts=facts,
+                                acceptances=facts.acceptances, history=history, limits=Limits())
+        self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
+        self._publish(gh, repo, check_id, assessment)
+
+
+class ReevaluateHandler(_Base):
+    """``reevaluate``: labels or reviews changed; re-decide the gate on the stored assessment."""
+
+    def _run(self, job: Job) -> None:
+        repo = job.repo or ""
+        number = self._require_number(job)
+        installation = self.s.installation(job)
+        gh = self.s.client(installation)
+        pr = gh.pull_request(repo, number)
+        self.reevaluate(gh, installation, repo, pr, job)
+
+    def reevaluate(self, gh: GitHubClient, installation: int, repo: str, pr: PullRequestInfo, job: Job) -> None:
+        stored = self.s.store.latest_assessment(repo, pr_number=pr.number, head_sha=pr.head_sha)
+        if stored is None:
+            # never scored at this head (installed after the push, or a score still queued): score it
+            self.s.store.enqueue(JobSpec("score", repo, pr.number, installation, dict(job.payload)),
+                                 max_attempts=self.s.settings.max_attempts)
+            return
+        git = self._git(installation, repo, pr, fetch=False)
+        facts = self._facts(gh, repo, pr)
+        assessment = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
+                               acceptances=facts.acceptances)
+        check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
+                                                                 app_id=self.s.settings.app_id)
+        self.s.store.save_assessment(repo, pr.number, assessment, check_run_id=check_id)
+        self._publish(gh, repo, check_id, assessment)
+
+    def on_failure(self, job: Job, reason: str) -> None:
+        # a failed re-decision leaves the previous (completed) check run as it was: nothing is in progress
+        log.error("reevaluate job %s failed: %s", job.id, reason)
+
+
+class AcceptHandler(ReevaluateHandler):
+    """``accept``: the "Accept risk" button. Allowed only if the config lists the user AND GitHub says
+    they can write to the repository; recorded in the audit table, then the gate is re-decided."""
+
+    REASON = "accepted with the check run's Accept risk button"
+
+    def _run(self, job: Job) -> None:
+        repo = job.repo or ""
+        number = self._require_number(job)
+        login = str(job.payload.get("sender") or "")
+        if not login:
+            raise PermanentError("the button press names no user")
+        installation = self.s.installation(job)
+        gh = self.s.client(installation)
+        pr = gh.pull_request(repo, number)
+        head_sha = str(job.payload.get("head_sha") or pr.head_sha)
+        if head_sha != pr.head_sha:
+            log.warning("accept by %s on %s#%d ignored: %s is no longer the head", login, repo, number, head_sha[:12])
+            return
+        stored = self.s.store.latest_assessment(repo, pr_number=number, head_sha=head_sha)
+        if stored is None:
+            raise PermanentError(f"no assessment of {head_sha[:12]} to accept")
+        git = self._git(installation, repo, pr, fetch=False)
+        if not self.allowed(gh, git, repo, stored, login):
+            return
+        if not any(a["by"].lower() == login.lower() for a in self.s.store.acceptances_for(repo, head_sha)):
+            self.s.store.record_acceptance(repo, number, head_sha, login, self.REASON)
+        self.reevaluate(gh, installation, repo, pr, job)
+
+    def allowed(self, gh: GitHubClient, git: GitRepo, repo: str, stored: Mapping[str, Any], login: str) -> bool:
+        from mergeguard.gate import Gate
+
+        base = (stored["assessment"].get("change") or {}).get("gate_base") or stored.get("base_sha")
+        config = Gate(git, None).config_at(base)
+        if not may_accept(config, login):
+            log.warning("accept by %s on %s refused: not in risk_acceptance.allowed", login, repo)
+            return False
+        permission = gh.user_permission(repo, login)
+        if permission not in WRITE_ROLES:
+            log.warning("accept by %s on %s refused: repository permission %r", login, repo, permission)
+            return False
+        return True
+
+
+def default_handlers(settings: Settings, store: Store, metrics: Metrics) -> dict[str, Any]:
+    services = Services(settings, store, metrics)
+    return {"score": ScoreHandler(services), "reevaluate": ReevaluateHandler(services),
+            "accept": AcceptHandler(services)}

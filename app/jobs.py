@@ -1,0 +1,319 @@
+"""A durable job queue in the database, worked by threads inside the server process.
+
+Why not Celery or RQ: the App's jobs are few and slow (seconds of git and scoring each), and a
+second service (a broker) to deploy and watch would cost more than it saves. The database already
+holds the deliveries, so jobs live next to them and survive restarts.
+
+The guarantees, and how they are kept:
+
+* **claim with a lease** -- a worker takes a job with one conditional ``UPDATE ... WHERE id=? AND
+  state='queued'`` and checks the row count, so two workers (threads or processes) never both win;
+  the job is then ``running`` until ``lease_until``. A heartbeat extends the lease while the job
+  runs; a crashed worker stops extending it and the job becomes claimable again when it expires.
+* **at-least-once** -- a job is marked ``done`` only after its handler returned, and only by the
+  holder of the current lease (``lease_token``), so a job is never lost but may run twice; the
+  handlers are idempotent (a check run is found or created per head SHA, then overwritten).
+* **bounded retries** -- ``attempts`` counts claims; a transient error re-queues the job after an
+  exponential backoff with jitter (so a GitHub outage does not get a synchronised stampede back),
+  until ``max_attempts``. Then the handler's ``on_failure`` runs (the scorer completes its check run
+  as neutral with the reason: a check run is never left in progress) and the job is ``failed``.
+  ``on_failure`` runs *before* the job is marked failed, under the lease: a crash in between runs it
+  again rather than never.
+* **one job per pull request at a time** -- a queued job is not claimed while another job of the
+  same pull request holds a live lease, and enqueueing a ``score`` supersedes the queued older ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.exc import OperationalError
+
+from mergeguard.errors import MergeguardError
+
+from .store import Store, jobs
+
+log = logging.getLogger("mergeguard.app.jobs")
+
+MAX_BACKOFF_SECONDS = 3600.0
+
+
+class TransientError(Exception):
+    """Worth retrying: the cause is outside the job (network, rate limit, a 5xx from GitHub)."""
+
+
+class PermanentError(Exception):
+    """Not worth retrying: the same job would fail the same way."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed job, as its handler sees it."""
+
+    id: int
+    kind: str
+    repo: str | None
+    pr_number: int | None
+    installation: int | None
+    payload: Mapping[str, Any]
+    attempts: int
+    max_attempts: int
+    lease_token: str
+    delivery_id: str | None = None
+    last_error: str | None = None
+
+
+class Handler(Protocol):
+    """What the queue needs of a job handler."""
+
+    def run(self, job: Job) -> None: ...
+
+    def on_failure(self, job: Job, reason: str) -> None: ...
+
+
+def is_transient(handler: Any, exc: BaseException) -> bool:
+    """Whether ``exc`` deserves a retry: the handler decides if it can, else a conservative default.
+
+    Unknown exceptions are *not* retried: a bug does not get better by running it five times, and
+    the user sees the neutral check run with the reason at once instead of after an hour of backoff.
+    """
+    decide = getattr(handler, "transient", None)
+    if callable(decide):
+        verdict = decide(exc)
+        if verdict is not None:
+            return bool(verdict)
+    if isinstance(exc, (PermanentError, MergeguardError)):
+        return False
+    return isinstance(exc, (TransientError, ConnectionError, TimeoutError, OperationalError))
+
+
+def backoff(attempts: int, base: float, *, rng: random.Random | None = None) -> float:
+    """Seconds before attempt ``attempts + 1``: ``base * 2**(attempts-1)``, +-50 % jitter, capped."""
+    rng = rng or random
+    delay = min(MAX_BACKOFF_SECONDS, base * (2 ** max(0, attempts - 1)))
+    return delay * rng.uniform(0.5, 1.5)
+
+
+class Queue:
+    """Claiming, finishing and retrying jobs; every transition is one conditional UPDATE."""
+
+    def __init__(self, store: Store, *, lease_seconds: float = 300.0, retry_base_seconds: float = 5.0) -> None:
+        self.store = store
+        self.lease_seconds = lease_seconds
+        self.retry_base_seconds = retry_base_seconds
+
+    def _claimable(self, now: float):
+        other = jobs.alias("other")
+        busy = exists(select(other.c.id).where(other.c.coalesce_key == jobs.c.coalesce_key,
+                                               other.c.state == "running", other.c.lease_until >= now,
+                                               other.c.id != jobs.c.id))
+        queued = and_(jobs.c.state == "queued", jobs.c.run_after <= now, ~busy)
+        expired = and_(jobs.c.state == "running", jobs.c.lease_until < now)
+        return or_(queued, expired)
+
+    def claim(self, now: float | None = None) -> Job | None:
+        """The oldest claimable job, now leased to the caller, or ``None``."""
+        for _ in range(5):  # lost races: another worker took the candidate first
+            now = time.time() if now is None else now
+            with self.store.engine.connect() as conn:
+                candidate = conn.execute(select(jobs.c.id).where(self._claimable(now))
+                                         .order_by(jobs.c.run_after, jobs.c.id).limit(1)).scalar()
+            if candidate is None:
+                return None
+            token = uuid.uuid4().hex
+            with self.store.engine.begin() as conn:
+                won = conn.execute(
+                    update(jobs).where(jobs.c.id == candidate, or_(
+                        jobs.c.state == "queued", and_(jobs.c.state == "running", jobs.c.lease_until < now)))
+                    .values(state="running", attempts=jobs.c.attempts + 1, lease_until=now + self.lease_seconds,
+                            lease_token=token, updated_at=now)).rowcount
+            if won == 1:
+                row = self.store.job(candidate)
+                assert row is not None
+                return Job(id=row["id"], kind=row["kind"], repo=row["repo"], pr_number=row["pr_number"],
+                           installation=row["installation"], payload=row["payload"] or {},
+                           attempts=row["attempts"], max_attempts=row["max_attempts"], lease_token=token,
+                           delivery_id=row["delivery_id"], last_error=row["last_error"])
+            now = None
+        return None
+
+    def _finish(self, job: Job, **values: Any) -> bool:
+        with self.store.engine.begin() as conn:
+            return conn.execute(update(jobs).where(jobs.c.id == job.id, jobs.c.lease_token == job.lease_token,
+                                                   jobs.c.state == "running")
+                                .values(updated_at=time.time(), **values)).rowcount == 1
+
+    def complete(self, job: Job) -> bool:
+        """Mark done; ``False`` if the lease was lost meanwhile (another worker owns the job now)."""
+        return self._finish(job, state="done", lease_until=None, last_error=None)
+
+    def retry(self, job: Job, error: str, delay: float) -> bool:
+        return self._finish(job, state="queued", run_after=time.time() + delay, lease_until=None,
+                            lease_token=None, last_error=error)
+
+    def fail(self, job: Job, error: str) -> bool:
+        return self._finish(job, state="failed", lease_until=None, last_error=error)
+
+    def extend(self, job_ids_tokens: Mapping[int, str], now: float | None = None) -> None:
+        """Push the leases of jobs still running in this process forward (the heartbeat)."""
+        now = time.time() if now is None else now
+        with self.store.engine.begin() as conn:
+            for job_id, token in job_ids_tokens.items():
+                conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.lease_token == token,
+                                                jobs.c.state == "running")
+                             .values(lease_until=now + self.lease_seconds))
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text and not isinstance(exc, MergeguardError) else (text or type(exc).__name__)
+
+
+class WorkerPool:
+    """Threads that claim and run jobs until :meth:`stop`; one pool per server process."""
+
+    def __init__(self, queue: Queue, handlers: Mapping[str, Handler], *, threads: int = 2,
+                 poll_seconds: float = 1.0, on_finished: Callable[[Job, str, float], None] | None = None) -> None:
+        self.queue = queue
+        self.handlers = dict(handlers)
+        self.n_threads = threads
+        self.poll_seconds = poll_seconds
+        self.on_finished = on_finished
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._running: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> "WorkerPool":
+        if self._threads:
+            return self
+        for i in range(self.n_threads):
+            t = threading.Thread(target=self._loop, name=f"mergeguard-job-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        hb = threading.Thread(target=self._heartbeat, name="mergeguard-job-heartbeat", daemon=True)
+        hb.start()
+        self._threads.append(hb)
+        return self
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Let running jobs finish (up to ``timeout`` seconds), claim nothing new; ``True`` if all stopped.
+
+        A job still running when the process exits keeps its lease until it expires, then another
+        worker takes it over: stopping never loses a job.
+        """
+        self._stop.set()
+        self._wake.set()
+        deadline = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in self._threads)
+
+    def notify(self) -> None:
+        """A job was enqueued: look now instead of at the next poll."""
+        self._wake.set()
+
+    def alive(self) -> dict[str, bool]:
+        return {t.name: t.is_alive() for t in self._threads}
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # -- work -----------------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                did = self.run_once()
+            except Exception:  # the database went away: keep the thread, try again later
+                log.exception("job worker: cannot claim")
+                did = False
+            if not did:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def run_once(self) -> bool:
+        """Claim and run one job; ``False`` if none was claimable. Also the tests' synchronous driver."""
+        job = self.queue.claim()
+        if job is None:
+            return False
+        with self._lock:
+            self._running[job.id] = job.lease_token
+        try:
+            self._run(job)
+        finally:
+            with self._lock:
+                self._running.pop(job.id, None)
+        return True
+
+    def _run(self, job: Job) -> None:
+        handler = self.handlers.get(job.kind)
+        t0 = time.perf_counter()
+        if handler is None:
+            self.queue.fail(job, f"no handler for job kind {job.kind!r}")
+            return
+        if job.attempts > job.max_attempts:
+            # the previous holder died (lease expired) on the last allowed attempt
+            reason = job.last_error or "the worker running this job stopped responding"
+            self._give_up(job, handler, reason)
+            return
+        try:
+            handler.run(job)
+        except Exception as exc:  # noqa: BLE001 -- every failure must end in retry or on_failure
+            reason = describe(exc)
+            if is_transient(handler, exc) and job.attempts < job.max_attempts:
+                delay = backoff(job.attempts, self.queue.retry_base_seconds)
+                log.warning("job %s (%s) attempt %d failed, retry in %.0fs: %s", job.id, job.kind, job.attempts,
+                            delay, reason)
+                self.queue.retry(job, reason, delay)
+                self._finished(job, "retry", t0)
+            else:
+                log.error("job %s (%s) failed after %d attempt(s): %s", job.id, job.kind, job.attempts, reason,
+                          exc_info=not is_transient(handler, exc) and not isinstance(exc, MergeguardError))
+                self._give_up(job, handler, reason)
+                self._finished(job, "failed", t0)
+            return
+        self.queue.complete(job)
+        self._finished(job, "done", t0)
+
+    def _give_up(self, job: Job, handler: Handler, reason: str) -> None:
+        try:
+            handler.on_failure(job, reason)
+        except Exception:  # noqa: BLE001
+            log.exception("job %s: on_failure hook failed", job.id)
+        self.queue.fail(job, reason)
+
+    def _finished(self, job: Job, outcome: str, t0: float) -> None:
+        if self.on_finished:
+            try:
+                self.on_finished(job, outcome, time.perf_counter() - t0)
+            except Exception:  # noqa: BLE001 -- metrics must never break the queue
+                log.exception("job %s: on_finished failed", job.id)
+
+    def _heartbeat(self) -> None:
+        interval = max(1.0, self.queue.lease_seconds / 3)
+        while True:
+            stopping = self._stop.wait(interval)
+            with self._lock:
+                running = dict(self._running)
+            if running:
+                try:
+                    self.queue.extend(running)
+                except Exception:  # noqa: BLE001
+                    log.exception("job heartbeat failed")
+            if stopping:
+                if not running:
+                    return
+                time.sleep(min(interval, 1.0))  # jobs finishing after stop(): keep their leases fresh

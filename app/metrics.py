@@ -1,0 +1,66 @@
+"""Prometheus metrics for ``GET /metrics``.
+
+Two sources, chosen per metric so that no multiprocess machinery (a shared directory of mmap files,
+``PROMETHEUS_MULTIPROC_DIR``) is needed whatever ``--workers`` is:
+
+* **from the database, at scrape time** -- ``mergeguard_deliveries_total`` (by event and outcome)
+  and ``mergeguard_jobs`` (by state). They are facts the database already holds, so every worker
+  process reports the same numbers and they survive restarts.
+* **per process, in memory** -- ``mergeguard_scoring_seconds`` (histogram), ``mergeguard_jobs_finished_total``
+  and ``mergeguard_github_api_errors_total``. They are observed where the work happens; with the default
+  single worker process they are exact, with several each scrape sees one process (Prometheus sums
+  counters across restarts and instances correctly as long as each process is its own target).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from .store import Store
+
+JOB_STATES = ("queued", "running", "done", "failed", "superseded")
+
+
+class _DatabaseCollector(Collector):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def collect(self):
+        deliveries = CounterMetricFamily("mergeguard_deliveries", "Webhook deliveries accepted, by event and outcome",
+                                         labels=["event", "outcome"])
+        for (event, outcome), n in sorted(self.store.deliveries_by_event().items()):
+            deliveries.add_metric([event, outcome], n)
+        yield deliveries
+        states = self.store.jobs_by_state()
+        jobs = GaugeMetricFamily("mergeguard_jobs", "Jobs in the queue, by state", labels=["state"])
+        for state in sorted(set(JOB_STATES) | set(states)):
+            jobs.add_metric([state], states.get(state, 0))
+        yield jobs
+
+
+class Metrics:
+    """One registry per app (not the global one), so that several apps in one test process do not clash."""
+
+    def __init__(self, store: Store) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry.register(_DatabaseCollector(store))
+        self.scoring_seconds = Histogram(
+            "mergeguard_scoring_seconds", "Time to score a pull request and publish its check run",
+            buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600), registry=self.registry)
+        self.jobs_finished = Counter("mergeguard_jobs_finished", "Job attempts finished in this process, by outcome",
+                                     ["kind", "outcome"], registry=self.registry)
+        self.github_api_errors = Counter("mergeguard_github_api_errors", "GitHub API calls that failed, by status",
+                                         ["status"], registry=self.registry)
+
+    def job_finished(self, kind: str, outcome: str, seconds: float) -> None:
+        self.jobs_finished.labels(kind, outcome).inc()
+        if kind == "score" and outcome == "done":
+            self.scoring_seconds.observe(seconds)
+
+    def github_error(self, status: int | str | None) -> None:
+        self.github_api_errors.labels(str(status or "network")).inc()
+
+    def render(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,316 @@
+"""The App's database: deliveries, jobs, installations, assessments and the audit log of acceptances.
+
+SQLAlchemy Core (2.x) so any URL works (PostgreSQL in production if wanted); SQLite by default, in
+WAL mode with a busy timeout so the web threads and the job threads can write side by side. Tables
+are created at start-up (``metadata.create_all``): there is one schema version so far, and a server
+must never need a manual step before it can take its first webhook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (JSON, Column, Float, Index, Integer, MetaData, String, Table, Text, create_engine, event,
+                        func, insert, select, text, update)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", String(64), primary_key=True),  # X-GitHub-Delivery
+    Column("event", String(64), nullable=False),
+    Column("action", String(64)),
+    Column("received_at", Float, nullable=False),
+    Column("repo", String(255)),
+    Column("installation", Integer),
+    Column("outcome", String(32), nullable=False),  # queued | ignored | recorded
+)
+
+jobs = Table(
+    "jobs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # queued | running | done | failed | superseded
+    Column("repo", String(255)),
+    Column("pr_number", Integer),
+    Column("installation", Integer),
+    Column("coalesce_key", String(300)),  # repo#pr: one job at a time per pull request
+    Column("payload", JSON, nullable=False),
+    Column("delivery_id", String(64)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_after", Float, nullable=False),
+    Column("lease_until", Float),
+    Column("lease_token", String(64)),
+    Column("last_error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_jobs_state_run_after", "state", "run_after"),
+    Index("ix_jobs_coalesce", "coalesce_key", "state"),
+)
+
+installations = Table(
+    "installations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("account", String(255)),
+    Column("state", String(16), nullable=False),  # active | suspended | deleted
+    Column("repos", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+assessments = Table(
+    "assessments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repo", String(255), nullable=False),
+    Column("pr_number", Integer, nullable=False),
+    Column("head_sha", String(64), nullable=False),
+    Column("base_sha", String(64)),
+    Column("score", Float),
+    Column("level", String(16)),
+    Column("features", JSON),
+    Column("assessment", JSON, nullable=False),
+    Column("model_version", String(64)),
+    Column("check_run_id", Integer),
+    Column("created_at", Float, nullable=False),
+    Index("ix_assessments_pr", "repo", "pr_number", "head_sha"),
+    Index("ix_assessments_head", "repo", "head_sha"),
+)
+
+acceptances = Table(
+    "acceptances", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repo", String(255), nullable=False),
+    Column("pr_number", Integer, nullable=False),
+    Column("head_sha", String(64), nullable=False),
+    Column("by", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", String(40), nullable=False),  # ISO 8601 UTC, as in mergeguard.audit
+    Index("ix_acceptances_head", "repo", "head_sha"),
+)
+
+TABLES = (deliveries, jobs, installations, assessments, acceptances)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job to enqueue, as the event router produces it (no database ids yet)."""
+
+    kind: str
+    repo: str | None
+    pr_number: int | None
+    installation: int | None
+    payload: Mapping[str, Any]
+
+    @property
+    def coalesce_key(self) -> str | None:
+        return f"{self.repo}#{self.pr_number}" if self.repo and self.pr_number is not None else None
+
+
+def make_engine(url: str) -> Engine:
+    """An engine; for SQLite: WAL, a busy timeout, and the data directory created if missing."""
+    parsed = make_url(url)
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    kwargs: dict[str, Any] = {"future": True}
+    if is_sqlite:
+        db = parsed.database
+        if db and db != ":memory:":
+            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if is_sqlite:
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+    return engine
+
+
+class Store:
+    """All reads and writes of the App's tables; one per process, shared by threads."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    # -- deliveries -----------------------------------------------------------------------------
+
+    def record_delivery(self, delivery_id: str, event_name: str, action: str | None, repo: str | None,
+                        installation: int | None, specs: Sequence[JobSpec], *, outcome: str,
+                        max_attempts: int, installation_change: Mapping[str, Any] | None = None,
+                        now: float | None = None) -> list[int] | None:
+        """Persist a delivery with its jobs in one transaction; ``None`` when the delivery was seen before.
+
+        The delivery row's primary key is GitHub's delivery id, so a redelivery (GitHub's retry, or a
+        manual "Redeliver") collides and adds no second job, even when two arrive at once.
+        """
+        now = time.time() if now is None else now
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(deliveries).values(id=delivery_id, event=event_name, action=action,
+                                                       received_at=now, repo=repo, installation=installation,
+                                                       outcome=outcome))
+                if installation_change:
+                    self._upsert_installation(conn, installation_change, now)
+                return [self._enqueue(conn, spec, delivery_id, max_attempts, now) for spec in specs]
+        except IntegrityError:
+            with self.engine.connect() as conn:
+                seen = conn.execute(select(deliveries.c.id).where(deliveries.c.id == delivery_id)).first()
+            if seen is not None:
+                return None
+            raise
+
+    def deliveries_by_event(self) -> dict[tuple[str, str], int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(deliveries.c.event, deliveries.c.outcome, func.count())
+                                .group_by(deliveries.c.event, deliveries.c.outcome)).all()
+        return {(e, o): n for e, o, n in rows}
+
+    # -- jobs -----------------------------------------------------------------------------------
+
+    def enqueue(self, spec: JobSpec, *, max_attempts: int, delivery_id: str | None = None,
+                now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        with self.engine.begin() as conn:
+            return self._enqueue(conn, spec, delivery_id, max_attempts, now)
+
+    @staticmethod
+    def _enqueue(conn: Connection, spec: JobSpec, delivery_id: str | None, max_attempts: int, now: float) -> int:
+        key = spec.coalesce_key
+        if spec.kind == "score" and key:
+            # a newer push makes queued scores of older heads pointless: supersede them
+            conn.execute(update(jobs).where(jobs.c.coalesce_key == key, jobs.c.kind == "score",
+                                            jobs.c.state == "queued")
+                         .values(state="superseded", updated_at=now))
+        result = conn.execute(insert(jobs).values(
+            kind=spec.kind, state="queued", repo=spec.repo, pr_number=spec.pr_number, installation=spec.installation,
+            coalesce_key=key, payload=dict(spec.payload), delivery_id=delivery_id, attempts=0,
+            max_attempts=max_attempts, run_after=now, created_at=now, updated_at=now))
+        return int(result.inserted_primary_key[0])
+
+    def job(self, job_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        return dict(row) if row else None
+
+    def jobs_by_state(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state)).all()
+        return {s: n for s, n in rows}
+
+    def all_jobs(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(jobs).order_by(jobs.c.id)).mappings()]
+
+    # -- installations --------------------------------------------------------------------------
+
+    @staticmethod
+    def _upsert_installation(conn: Connection, change: Mapping[str, Any], now: float) -> None:
+        inst_id = int(change["id"])
+        row = conn.execute(select(installations).where(installations.c.id == inst_id)).mappings().first()
+        repos = set(row["repos"]) if row else set()
+        repos |= set(change.get("repos_added") or ())
+        repos -= set(change.get("repos_removed") or ())
+        if change.get("repos") is not None:
+            repos = set(change["repos"])
+        values = {"account": change.get("account") or (row["account"] if row else None),
+                  "state": change.get("state") or (row["state"] if row else "active"),
+                  "repos": sorted(repos), "updated_at": now}
+        if row:
+            conn.execute(update(installations).where(installations.c.id == inst_id).values(**values))
+        else:
+            conn.execute(insert(installations).values(id=inst_id, **values))
+
+    def installation(self, inst_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(installations).where(installations.c.id == inst_id)).mappings().first()
+        return dict(row) if row else None
+
+    # -- assessments ----------------------------------------------------------------------------
+
+    def save_assessment(self, repo: str, pr_number: int, assessment: Mapping[str, Any], *,
+                        check_run_id: int | None) -> int:
+        change = assessment.get("change") or {}
+        model = assessment.get("model") or {}
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(assessments).values(
+                repo=repo, pr_number=pr_number, head_sha=str(change.get("head") or ""),
+                base_sha=change.get("gate_base") or change.get("base"), score=assessment.get("score"),
+                level=assessment.get("level"), features=_jsonable(assessment.get("features") or {}),
+                assessment=_jsonable(assessment), model_version=str(model.get("version") or "") or None,
+                check_run_id=check_run_id, created_at=time.time()))
+            return int(result.inserted_primary_key[0])
+
+    def latest_assessment(self, repo: str, *, pr_number: int | None = None,
+                          head_sha: str | None = None) -> dict[str, Any] | None:
+        q = select(assessments).where(assessments.c.repo == repo)
+        if pr_number is not None:
+            q = q.where(assessments.c.pr_number == pr_number)
+        if head_sha is not None:
+            q = q.where(assessments.c.head_sha == head_sha)
+        with self.engine.connect() as conn:
+            row = conn.execute(q.order_by(assessments.c.id.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    def set_check_run(self, assessment_id: int, check_run_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(assessments).where(assessments.c.id == assessment_id)
+                         .values(check_run_id=check_run_id))
+
+    # -- acceptances ----------------------------------------------------------------------------
+
+    def record_acceptance(self, repo: str, pr_number: int, head_sha: str, by: str, reason: str,
+                          at: str | None = None) -> None:
+        at = at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        with self.engine.begin() as conn:
+            conn.execute(insert(acceptances).values(repo=repo, pr_number=pr_number, head_sha=head_sha.lower(),
+                                                    by=by.lstrip("@"), reason=reason, at=at))
+
+    def acceptances_for(self, repo: str, head_sha: str | None = None) -> list[dict[str, Any]]:
+        q = select(acceptances).where(acceptances.c.repo == repo)
+        if head_sha:
+            q = q.where(acceptances.c.head_sha == head_sha.lower())
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q.order_by(acceptances.c.id)).mappings()]
+
+    # -- tests and operations -------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (health checks and tests)."""
+        with self.engine.connect() as conn:
+            return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in TABLES}
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON round trip: assessments hold tuples and numpy scalars that JSON columns would reject."""
+    return json.loads(json.dumps(value, default=_default))
+
+
+def _default(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    return str(obj)
