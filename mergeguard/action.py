@@ -1,0 +1,565 @@
+"""``mergeguard action``: score the change a GitHub Actions event describes, with the App's words.
+
+The Action is a third face of the same review: :func:`mergeguard.review.review` scores and gates,
+:func:`mergeguard.checkrun.content` decides what a check run says, and this module only carries
+that to where Actions shows things:
+
+* ``GITHUB_OUTPUT``: ``score``, ``level``, ``conclusion``, ``report`` (the JSON report's path);
+* ``GITHUB_STEP_SUMMARY``: the check run's summary markdown, exactly the App's;
+* workflow-command annotations (``::warning file=…::…``) within GitHub's per-step limits
+  (10 of each kind per step, 50 per job), most severe first, the number left out said in the summary;
+* a check run named ``mergeguard`` when the token may write checks. A read-only token (a pull
+  request from a fork) is the normal case there, not a failure: summary and annotations remain.
+
+The pure parts (event parsing, escaping, limits, output files, the ``fail-on`` rule) are small
+functions with no I/O, so tests check them directly; :func:`run` is the edge that reads the
+environment, talks to git and GitHub, and writes files.
+
+Safety with ``pull_request_target``: the workspace is the base branch and the token may write. We
+never check out or execute anything from the pull request's head; we fetch its git objects
+(``refs/pull/N/head``) and read them as data (diffs, blobs parsed by tree-sitter). The gate's
+configuration and CODEOWNERS are read at the base revision, so a pull request cannot relax its gate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import CONCLUSIONS, LEVELS
+from .errors import MergeguardError
+
+ZERO_SHA = "0" * 40
+EVENTS = ("pull_request", "pull_request_target", "push")
+MODES = ("check-run", "annotations", "both")
+#: GitHub shows at most this many annotations of each kind per step, and 50 per job.
+PER_STEP_PER_KIND = 10
+PER_JOB = 50
+_COMMAND_OF_LEVEL = {"failure": "error", "warning": "warning", "notice": "notice"}
+_KIND_RANK = {"error": 0, "warning": 1, "notice": 2}
+DEFAULT_FETCH_TIMEOUT = 300.0
+
+
+class ActionError(MergeguardError):
+    """The Actions environment or event is unusable (exit 2, one line)."""
+
+
+# -- the event ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an event asks to score. ``skip`` says why there is nothing to score (a deleted branch).
+
+    ``base`` None with ``head`` set means: score ``head`` against its first parent (a new branch
+    whose fork point is unknown). ``refspecs`` are what to fetch if ``head``/``base`` are missing.
+    """
+
+    event: str
+    head: str | None = None
+    base: str | None = None
+    number: int | None = None
+    author: str | None = None
+    labels: tuple[str, ...] = ()
+    description: str = ""
+    draft: bool = False
+    from_fork: bool = False
+    new_branch: bool = False
+    forced: bool = False
+    default_branch: str | None = None
+    refspecs: tuple[str, ...] = ()
+    skip: str | None = None
+
+
+def _sha(value: Any, what: str) -> str:
+    if not isinstance(value, str) or len(value) != 40 or any(c not in "0123456789abcdef" for c in value.lower()):
+        raise ActionError(f"event payload: {what} is not a commit SHA: {value!r}")
+    return value.lower()
+
+
+def _get(payload: Mapping[str, Any], *keys: str) -> Any:
+    cur: Any = payload
+    for k in keys:
+        if not isinstance(cur, Mapping):
+            return None
+        cur = cur.get(k)
+    return cur
+
+
+def parse_event(name: str, payload: Any) -> Target:
+    """The :class:`Target` of a ``GITHUB_EVENT_NAME`` and its payload; ActionError if unusable."""
+    if name not in EVENTS:
+        raise ActionError(f"unsupported event {name!r}: mergeguard action runs on {', '.join(EVENTS)}")
+    if not isinstance(payload, Mapping):
+        raise ActionError("event payload is not a JSON object")
+    if name == "push":
+        return _parse_push(payload)
+    pr = payload.get("pull_request")
+    if not isinstance(pr, Mapping):
+        raise ActionError(f"{name} event payload has no pull_request object")
+    number = pr.get("number", payload.get("number"))
+    if not isinstance(number, int):
+        raise ActionError(f"{name} event payload: pull_request.number missing")
+    head_repo = _get(pr, "head", "repo", "full_name")
+    base_repo = _get(pr, "base", "repo", "full_name")
+    labels = tuple(str(lb.get("name")) for lb in pr.get("labels") or [] if isinstance(lb, Mapping) and lb.get("name"))
+    return Target(
+        event=name, head=_sha(_get(pr, "head", "sha"), "pull_request.head.sha"),
+        base=_sha(_get(pr, "base", "sha"), "pull_request.base.sha"), number=number,
+        author=_get(pr, "user", "login"), labels=labels, description=str(pr.get("body") or ""),
+        draft=bool(pr.get("draft")), from_fork=bool(head_repo and base_repo and head_repo != base_repo),
+        default_branch=_get(payload, "repository", "default_branch"),
+        refspecs=(f"+refs/pull/{number}/head:refs/remotes/pull/{number}/head",),
+    )
+
+
+def _parse_push(payload: Mapping[str, Any]) -> Target:
+    ref = str(payload.get("ref") or "")
+    default = _get(payload, "repository", "default_branch")
+    if payload.get("deleted"):
+        return Target(event="push", skip=f"{ref or 'the ref'} was deleted: nothing to score")
+    after = _sha(payload.get("after"), "after")
+    before = _sha(payload.get("before") or ZERO_SHA, "before")
+    author = _get(payload, "sender", "login") or _get(payload, "pusher", "name")
+    refspecs = (f"+{ref}:refs/remotes/mergeguard/pushed",) if ref.startswith("refs/") else ()
+    message = str(_get(payload, "head_commit", "message") or "")
+    common = dict(event="push", head=after, author=author, description=message, forced=bool(payload.get("forced")),
+                  default_branch=default)
+    if payload.get("created") or before == ZERO_SHA:
+        return Target(**common, base=None, new_branch=True, refspecs=refspecs)
+    return Target(**common, base=before, refspecs=refspecs)
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailOn:
+    """When the step fails: on a conclusion at least as severe, or on a level at least as high.
+
+    ``fail-on`` accepts a check-run conclusion (``neutral``, ``action_required``, ``failure``,
+    compared with the verdict's conclusion, as ``score --fail-on``) or a risk level (``medium``,
+    ``high``, ``critical``, compared with the verdict's level), or ``never``.
+    """
+
+    kind: str  # "conclusion" | "level" | "never"
+    value: str = ""
+
+    def fails(self, verdict: Mapping[str, Any]) -> bool:
+        if self.kind == "conclusion":
+            got = verdict.get("conclusion")
+            return got in CONCLUSIONS and CONCLUSIONS.index(got) >= CONCLUSIONS.index(self.value)
+        if self.kind == "level":
+            got = verdict.get("level")
+            return got in LEVELS and LEVELS.index(got) >= LEVELS.index(self.value)
+        return False
+
+
+FAIL_ON_CHOICES = ("never", *CONCLUSIONS[1:], *LEVELS[1:])
+
+
+def parse_fail_on(text: str | None) -> FailOn:
+    value = (text or "").strip().lower().replace("-", "_")
+    if value in ("", "never", "none", "false"):
+        return FailOn("never")
+    if value in CONCLUSIONS[1:]:
+        return FailOn("conclusion", value)
+    if value in LEVELS[1:]:
+        return FailOn("level", value)
+    raise ActionError(f"fail-on must be one of {', '.join(FAIL_ON_CHOICES)}; got {text!r}")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The Action's inputs, from the command line or from ``INPUT_*`` variables (command line wins)."""
+
+    token: str | None = None
+    config: str | None = None
+    fail_on: FailOn = FailOn("never")
+    mode: str = "both"
+    model: str | None = None
+    report: str | None = None
+    repo: str = "."
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **given: str | None) -> Options:
+        def pick(name: str, var: str) -> str | None:
+            value = given.get(name)
+            if value is None:
+                value = env.get(var)
+            return value.strip() if isinstance(value, str) and value.strip() else None
+
+        mode = (pick("mode", "INPUT_MODE") or "both").lower()
+        if mode not in MODES:
+            raise ActionError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+        return cls(
+            token=pick("token", "INPUT_GITHUB_TOKEN") or env.get("GITHUB_TOKEN") or None,
+            config=pick("config", "INPUT_CONFIG"), fail_on=parse_fail_on(pick("fail_on", "INPUT_FAIL_ON")),
+            mode=mode, model=pick("model", "INPUT_MODEL"), report=pick("report", "INPUT_REPORT"),
+            repo=pick("repo", "GITHUB_WORKSPACE") or ".",
+        )
+
+
+# -- workflow commands ------------------------------------------------------------------------------
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: ``%``, CR and LF escaped, so it stays one command on one line."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: as data, plus ``:`` and ``,`` which end a property."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, **props: Any) -> str:
+    """``::name k=v,…::message`` with GitHub's escaping; None-valued properties are left out."""
+    shown = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
+    return f"::{name}{' ' + shown if shown else ''}::{escape_data(message)}"
+
+
+def annotation_commands(annotations: Sequence[Mapping[str, Any]], *, reserved: Mapping[str, int] | None = None,
+                        per_kind: int = PER_STEP_PER_KIND, per_job: int = PER_JOB) -> tuple[list[str], int]:
+    """Workflow commands for check-run annotations, within GitHub's limits; and how many were left out.
+
+    ``reserved`` counts the commands of each kind the step prints besides these (our own warnings and
+    notices), which use up the same limits. Errors go first, then warnings, then notices, so what
+    GitHub drops is never the most severe.
+    """
+    reserved = dict(reserved or {})
+    room = {kind: max(0, per_kind - reserved.get(kind, 0)) for kind in _KIND_RANK}
+    total = max(0, per_job - sum(reserved.values()))
+    ordered = sorted(annotations, key=lambda a: _KIND_RANK[_COMMAND_OF_LEVEL.get(str(a.get("annotation_level")), "warning")])
+    lines: list[str] = []
+    for a in ordered:
+        kind = _COMMAND_OF_LEVEL.get(str(a.get("annotation_level")), "warning")
+        if room[kind] <= 0 or len(lines) >= total:
+            continue
+        room[kind] -= 1
+        start = a.get("start_line")
+        end = a.get("end_line")
+        lines.append(command(kind, str(a.get("message") or ""), file=a.get("path"), line=start,
+                             endLine=end if end not in (None, start) else None, title=a.get("title")))
+    return lines, len(annotations) - len(lines)
+
+
+# -- outputs --------------------------------------------------------------------------------------
+
+
+def output_text(values: Mapping[str, str], delimiter: Callable[[], str] = lambda: f"ghadelimiter_{uuid.uuid4()}") -> str:
+    """``GITHUB_OUTPUT`` lines: ``name=value``, or the heredoc form for a value with a line break.
+
+    The delimiter is random so that no value can end the heredoc early and set other outputs.
+    """
+    out = []
+    for name, value in values.items():
+        value = "" if value is None else str(value)
+        if "\n" in value or "\r" in value:
+            d = delimiter()
+            while d in value:
+                d = delimiter()
+            out.append(f"{name}<<{d}\n{value}\n{d}\n")
+        else:
+            out.append(f"{name}={value}\n")
+    return "".join(out)
+
+
+def summary_text(check_summary: str, *, left_out: int, notes: Iterable[str] = ()) -> str:
+    """The job summary: the check run's summary, then what only the Action has to say."""
+    extra = list(notes)
+    if left_out:
+        extra.append(f"{left_out} annotation{'s' if left_out != 1 else ''} not shown as workflow annotations "
+                     f"(GitHub shows at most {PER_STEP_PER_KIND} of each kind per step); "
+                     "all are in the JSON report")
+    tail = "".join(f"\n\n> {n}" for n in extra)
+    return check_summary.rstrip("\n") + tail + "\n"
+
+
+def score_outputs(assessment: Mapping[str, Any], report: str) -> dict[str, str]:
+    verdict = assessment.get("verdict") or {}
+    score = assessment.get("score")
+    return {"score": f"{float(score):.4f}" if isinstance(score, (int, float)) else "",
+            "level": str(verdict.get("level") or assessment.get("level") or ""),
+            "conclusion": str(verdict.get("conclusion") or ""), "report": report}
+
+
+# -- git: history the review needs -------------------------------------------------------------------
+
+
+def _git(repo_path: str, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        return subprocess.run(["git", "-C", repo_path, *args], capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 124, "", f"timed out after {timeout:.0f}s")
+
+
+def has_commit(repo_path: str, sha: str) -> bool:
+    return _git(repo_path, "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
+
+
+def is_shallow(repo_path: str) -> bool:
+    return _git(repo_path, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+
+
+def ensure_history(repo_path: str, target: Target, *, remote: str = "origin",
+                   timeout: float = DEFAULT_FETCH_TIMEOUT, log: Callable[[str], None] = print) -> list[str]:
+    """Fetch what scoring needs (missing commits, the history behind them); return warnings.
+
+    A shallow checkout is unshallowed from ``remote`` when there is one (bounded by ``timeout``);
+    if that fails the change is still scored, with history features marked degraded. A commit the
+    event names that is still missing afterwards is an :class:`ActionError`.
+    """
+    warnings: list[str] = []
+    has_remote = remote in _git(repo_path, "remote").stdout.split()
+    wanted = [s for s in (target.head, target.base) if s]
+    missing = [s for s in wanted if not has_commit(repo_path, s)]
+    if missing and has_remote:
+        log(f"::group::fetching {len(missing)} missing commit(s) from {remote}")
+        for spec in [*target.refspecs, *missing]:
+            if not [s for s in wanted if not has_commit(repo_path, s)]:
+                break
+            done = _git(repo_path, "fetch", "--no-tags", "--quiet", remote, spec, timeout=timeout)
+            log(f"git fetch {remote} {spec}: {'ok' if done.returncode == 0 else _tail(done.stderr)}")
+        log("::endgroup::")
+    if is_shallow(repo_path) and has_remote:
+        done = _git(repo_path, "fetch", "--no-tags", "--quiet", "--unshallow", remote, timeout=timeout)
+        if done.returncode != 0:
+            log(f"git fetch --unshallow {remote}: {_tail(done.stderr)}")
+            for depth in (100, 1000):  # at least reach the merge base, so the diff is right
+                if _merge_base_known(repo_path, target):
+                    break
+                _git(repo_path, "fetch", "--no-tags", "--quiet", f"--deepen={depth}", remote, timeout=timeout)
+    if is_shallow(repo_path):
+        warnings.append("shallow clone: history features (author experience, file churn, past fixes) are degraded; "
+                        "check out with fetch-depth: 0" + ("" if has_remote else " (no remote to deepen from)"))
+    # a force push's old head may be gone for good (rewritten away): then only the new head counts
+    still = [s for s in wanted if not has_commit(repo_path, s) and not (target.forced and s == target.base)]
+    if still:
+        raise ActionError(f"commit {still[0][:12]} named by the {target.event} event is not in {repo_path} "
+                          f"{'even after fetching from ' + remote if has_remote else 'and there is no remote ' + remote}; "
+                          "check out with fetch-depth: 0")
+    return warnings
+
+
+def _tail(stderr: str) -> str:
+    """git's last words on one line: a log line must never start a workflow command of its own."""
+    return escape_data(" | ".join(stderr.strip().splitlines()[-3:]))[-300:]
+
+
+def _merge_base_known(repo_path: str, target: Target) -> bool:
+    if not (target.base and target.head and has_commit(repo_path, target.base) and has_commit(repo_path, target.head)):
+        return False
+    return _git(repo_path, "merge-base", target.base, target.head).returncode == 0
+
+
+def push_base(repo_path: str, target: Target, *, remote: str = "origin",
+              timeout: float = DEFAULT_FETCH_TIMEOUT) -> tuple[str | None, str | None]:
+    """The revision a pushed head is scored against, and a notice saying what was chosen if not obvious.
+
+    A new branch is scored against the default branch (its merge base); without the default branch,
+    only the head commit is scored. A force push is scored against its merge base with the old head,
+    or, if the old head is gone, as the head commit alone.
+    """
+    assert target.head is not None
+    if target.new_branch:
+        default = target.default_branch
+        if default:
+            ref = f"refs/remotes/{remote}/{default}"
+            if _git(repo_path, "rev-parse", "--verify", "--quiet", ref).returncode != 0:
+                _git(repo_path, "fetch", "--no-tags", "--quiet", remote, f"+refs/heads/{default}:{ref}", timeout=timeout)
+            found = _git(repo_path, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+            if found.returncode == 0 and _git(repo_path, "merge-base", found.stdout.strip(), target.head).returncode == 0:
+                return found.stdout.strip(), f"new branch: scored against {default}"
+        return _parent(repo_path, target.head), "new branch without a known fork point: scored the head commit alone"
+    assert target.base is not None
+    if target.forced and (not has_commit(repo_path, target.base)
+                          or _git(repo_path, "merge-base", target.base, target.head).returncode != 0):
+        return _parent(repo_path, target.head), ("force push whose old head is unavailable or unrelated: "
+                                                 "scored the head commit alone")
+    return target.base, None
+
+
+def _parent(repo_path: str, sha: str) -> str | None:
+    out = _git(repo_path, "rev-list", "--parents", "-n", "1", sha).stdout.split()
+    return out[1] if len(out) > 1 else None
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Env:
+    """The parts of the Actions environment the command uses."""
+
+    event_name: str
+    event_path: str
+    repository: str | None
+    api_url: str
+    output: str | None
+    summary: str | None
+    temp: str | None
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str]) -> Env:
+        name, path = env.get("GITHUB_EVENT_NAME"), env.get("GITHUB_EVENT_PATH")
+        if not name or not path:
+            raise ActionError("GITHUB_EVENT_NAME and GITHUB_EVENT_PATH must be set (run this inside GitHub Actions)")
+        return cls(event_name=name, event_path=path, repository=env.get("GITHUB_REPOSITORY"),
+                   api_url=env.get("GITHUB_API_URL") or "https://api.github.com", output=env.get("GITHUB_OUTPUT"),
+                   summary=env.get("GITHUB_STEP_SUMMARY"), temp=env.get("RUNNER_TEMP"))
+
+
+def read_event(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ActionError(f"cannot read event payload {path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ActionError(f"event payload {path} is not valid JSON: {str(exc).splitlines()[0]}") from None
+
+
+def _append(path: str | None, text: str) -> None:
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise ActionError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _client(options: Options, env: Env) -> Any:
+    if not options.token or not env.repository:
+        return None
+    from mergeguard.app.github import GitHubClient
+
+    return GitHubClient(options.token, env.api_url)
+
+
+def publish_check_run(client: Any, repository: str, head_sha: str, content: Any) -> int:
+    """Create and complete the ``mergeguard`` check run (App content, without the App's buttons).
+
+    The requested actions (Accept risk, Re-score) are left out: their clicks go to the app that
+    created the run, which for a workflow token is github-actions, where nothing would answer.
+    """
+    from .checkrun import CHECK_NAME
+
+    run_id = client.create_check_run(repository, head_sha, CHECK_NAME, status="in_progress")
+    client.complete_check_run(repository, run_id, content.conclusion, content.output(), content.annotations)
+    return run_id
+
+
+def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> int:
+    """Score the event's change, publish it, and return the exit code (1 when ``fail-on`` says so)."""
+    from mergeguard.models.model import load
+
+    from .checkrun import content
+    from .git import GitRepo
+    from .policy import PullRequestFacts
+    from .render import render
+    from .review import review
+
+    target = parse_event(env.event_name, read_event(env.event_path))
+    if target.skip:
+        out(command("notice", f"mergeguard: {target.skip}", title="mergeguard"))
+        _append(env.output, output_text({"score": "", "level": "", "conclusion": "skipped", "report": ""}))
+        return 0
+    model = load(options.model)  # a bad --model is the user's error before any git work
+    repo_path = str(Path(options.repo).resolve())
+    timeout = float(os.environ.get("MERGEGUARD_FETCH_TIMEOUT") or DEFAULT_FETCH_TIMEOUT)
+    warnings = ensure_history(repo_path, target, timeout=timeout, log=out)
+    notices: list[str] = []
+    base: str | None = target.base
+    if target.event == "push":
+        base, why = push_base(repo_path, target, timeout=timeout)
+        if why:
+            notices.append(why)
+    client = _client(options, env)
+    approvals: tuple[str, ...] = ()
+    if client is not None and target.number is not None:
+        try:
+            approvals = client.approvals(env.repository, target.number)
+        except MergeguardError as exc:  # approvals are optional: a token that cannot read reviews counts none
+            out(command("debug", f"reviews unavailable: {exc}"))
+    facts = PullRequestFacts(author=target.author, labels=target.labels, approvals=approvals,
+                             description=target.description)
+    head = target.head
+    assert head is not None
+    if base is None:
+        out(command("notice", f"mergeguard: {head[:12]} is a root commit: nothing to compare it with", title="mergeguard"))
+        _append(env.output, output_text({"score": "", "level": "", "conclusion": "skipped", "report": ""}))
+        return 0
+    repo = GitRepo(repo_path)
+    assessment = review(repo, base, head, model=model, facts=facts, config_path=options.config,
+                        shallow=bool(warnings) or None)
+    report = options.report or str(Path(env.temp or ".") / "mergeguard-report.json")
+    try:
+        Path(report).write_text(render(assessment, "json") + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ActionError(f"cannot write report {report}: {exc.strerror}") from None
+    c = content(assessment)
+
+    published = False
+    if options.mode in ("check-run", "both"):
+        published = _try_check_run(client, env, head, c, notices, warnings)
+    for w in warnings:
+        out(command("warning", w, title="mergeguard"))
+    for n in notices:
+        out(command("notice", n, title="mergeguard"))
+    left_out = len(c.annotations)
+    if options.mode in ("annotations", "both") or not published:
+        lines, left_out = annotation_commands(c.annotations, reserved={"warning": len(warnings), "notice": len(notices)})
+        for line in lines:
+            out(line)
+    elif published:
+        left_out = 0  # every annotation is on the check run
+    _append(env.summary, summary_text(c.summary, left_out=left_out, notes=[*warnings, *notices]))
+    _append(env.output, output_text(score_outputs(assessment, report)))
+    return 1 if options.fail_on.fails(assessment["verdict"]) else 0
+
+
+def _try_check_run(client: Any, env: Env, head: str, c: Any, notices: list[str], warnings: list[str]) -> bool:
+    """Publish the check run; a token that may not, or a GitHub failure, leaves summary and annotations."""
+    from mergeguard.app.github import GitHubError, PermissionDenied
+
+    if client is None:
+        notices.append("no token or GITHUB_REPOSITORY: no check run; results are in this summary and the annotations")
+        return False
+    try:
+        publish_check_run(client, env.repository, head, c)
+        return True
+    except PermissionDenied:
+        notices.append("the token may not write checks (a pull request from a fork gets a read-only token): "
+                       "results are in this summary and the annotations")
+    except GitHubError as exc:
+        warnings.append(f"no check run: {exc}; results are in this summary and the annotations")
+    return False
+
+
+def main_from_args(repo: str | None, fail_on: str | None, mode: str | None, config: str | None, model: str | None,
+                   report: str | None, environ: Mapping[str, str] | None = None) -> int:
+    """What ``mergeguard action`` runs: inputs from the arguments, else from ``INPUT_*``."""
+    environ = os.environ if environ is None else environ
+    try:
+        options = Options.from_env(environ, repo=repo, fail_on=fail_on, mode=mode, config=config, model=model,
+                                   report=report)
+        return run(options, Env.from_environ(environ))
+    except MergeguardError as exc:
+        print(command("error", str(exc), title="mergeguard"), flush=True)
+        raise
+    finally:
+        sys.stdout.flush()
+
+
+__all__ = ["ActionError", "Target", "parse_event", "parse_fail_on", "FailOn", "Options", "escape_data",
+           "escape_property", "command", "annotation_commands", "output_text", "summary_text", "ensure_history",
+           "push_base", "run"]
