@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -499,7 +500,8 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
         _append(env.output, output_text({"score": "", "level": "", "conclusion": "skipped", "report": ""}))
         return 0
     repo = GitRepo(repo_path)
-    assessment = review(repo, base, head, model=model, facts=facts, config_path=options.config,
+    config_path = config_at_base(repo, options.config, base, env.temp)
+    assessment = review(repo, base, head, model=model, facts=facts, config_path=config_path,
                         shallow=bool(warnings) or None)
     report = options.report or str(Path(env.temp or ".") / "mergeguard-report.json")
     try:
@@ -543,6 +545,30 @@ def _try_check_run(client: Any, env: Env, head: str, c: Any, notices: list[str],
     except GitHubError as exc:
         warnings.append(f"no check run: {exc}; results are in this summary and the annotations")
     return False
+
+
+def config_at_base(repo: GitRepo, config: str | None, base: str, temp: str | None) -> str | None:
+    """The ``config`` input as the base revision has it, when it names a file of the repository.
+
+    On ``pull_request`` the workspace is the merge commit: reading the file from it would let a pull
+    request relax its own gate. A path inside the repository is therefore read at ``base`` (and
+    written to a temporary file for the gate); a file absent at the base means the defaults. A path
+    outside the repository (another checkout, a runner file) is not the pull request's to change
+    and is read as it is.
+    """
+    if not config:
+        return None
+    try:
+        rel = Path(config).resolve().relative_to(repo.path.resolve())
+    except ValueError:
+        return config  # outside the repository
+    spec = f"{base}:{rel.as_posix()}"
+    blob = repo.read_blobs([spec]).get(spec)
+    if blob is None:
+        return None
+    out_path = Path(temp or tempfile.gettempdir()) / f"mergeguard-config-{base[:12]}.yml"
+    out_path.write_bytes(blob)
+    return str(out_path)
 
 
 def main_from_args(repo: str | None, fail_on: str | None, mode: str | None, config: str | None, model: str | None,

@@ -444,3 +444,19 @@ def test_parse_event_on_githubs_examples():
         event="push", head="b" * 40, base="a" * 40, forced=True, refspecs=("+refs/heads/x:refs/remotes/mergeguard/pushed",))
     with pytest.raises(ActionError, match="not a commit SHA"):
         parse_event("pull_request", {"pull_request": {"number": 1, "head": {"sha": "main"}, "base": {"sha": "x"}}})
+
+
+def test_config_input_inside_the_repository_is_read_at_the_base(tmp_path, work):
+    """On pull_request the workspace is the merge commit: a PR must not relax the gate through it."""
+    cfg = work / ".github" / "gate.yml"
+    commit(work, {".github/gate.yml": "conclusions: {medium: failure, high: failure, critical: failure}\n"},
+           "strict gate", when=1_700_000_200)
+    cfg.write_text("conclusions: {medium: success, high: success, critical: success}\n")  # the PR's version
+    r = run_action(tmp_path, work, pr_event(work), inputs={"config": str(cfg), "mode": "annotations"})
+    assert r.code == 0, r.stderr
+    assert r.outputs["conclusion"] == "failure"
+    # a config outside the repository is not the pull request's to change: read as it is
+    outside = tmp_path / "policy.yml"
+    outside.write_text("conclusions: {medium: neutral, high: neutral, critical: neutral}\n")
+    r = run_action(tmp_path, work, pr_event(work), inputs={"config": str(outside), "mode": "annotations"})
+    assert r.outputs["conclusion"] == "neutral"
