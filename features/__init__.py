@@ -20,7 +20,7 @@ from mergeguard.history import HistoryIndex
 FEATURE_SCHEMA = "mergeguard.features/2"
 
 #: extractor modules in the order they run (``features.<name>``); each exposes FEATURES and extract()
-DETECTORS: tuple[str, ...] = ("diffstat", "history", "coupling", "authorship")
+DETECTORS: tuple[str, ...] = ("diffstat", "history", "coupling", "authorship", "retry_timeout")
 #: the detectors of schema /1: what the diff's numbers and the history say, without reading the code
 CORE_DETECTORS: tuple[str, ...] = ("diffstat", "history")
 

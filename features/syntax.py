@@ -442,3 +442,56 @@ def syntax_of(change: Change) -> SyntaxCache:
     if cache is None:
         cache = change.derived["syntax"] = SyntaxCache(change)
     return cache
+
+
+# -- fast node lookup (added for the resilience scanners) -----------------------------------------
+
+@lru_cache(maxsize=None)
+def _type_query(language: str, types: tuple[str, ...]):
+    """A compiled query capturing every node of ``types``; types the grammar lacks are left out."""
+    import tree_sitter
+
+    lang = grammar(language)
+    if lang is None:
+        return None
+    known = []
+    for t in types:
+        try:
+            tree_sitter.Query(lang, f"({t}) @n")
+        except Exception:  # noqa: BLE001 - QueryError/NameError for a node type this grammar lacks
+            continue
+        known.append(t)
+    return tree_sitter.Query(lang, " ".join(f"({t}) @n" for t in known)) if known else None
+
+
+def nodes_of_types(node, language: str, types: tuple[str, ...]) -> list[Any]:
+    """Every node of ``types`` under ``node`` in document order, found by tree-sitter in C.
+
+    A Python-level ``walk`` visits every node of a 200 kB file (tens of thousands) and costs more
+    than the parse; scanners that only look at a few node types ask for those instead.
+    """
+    import tree_sitter
+
+    query = _type_query(language, tuple(types))
+    if query is None:
+        return []
+    found = tree_sitter.QueryCursor(query).captures(node).get("n", [])
+    return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+
+
+def qualname_at(node, language: str) -> str:
+    """Qualname of the named scopes around ``node`` ('' at module level), found by walking up parents.
+
+    Same names as ``Source.scope_at(line).qualname`` for a node (anonymous closures skipped) but
+    costs the node's depth instead of a walk of the whole file, which matters in large files.
+    """
+    kinds = _SCOPES.get(language, {})
+    names: list[str] = []
+    n = node.parent if node is not None else None
+    while n is not None:
+        if n.type in kinds:
+            name = scope_name(n, language)
+            if name:
+                names.append(name)
+        n = n.parent
+    return ".".join(reversed(names))

@@ -63,6 +63,22 @@ _TEMPLATES: dict[str, Callable[[float], str]] = {
                                    if v else "includes the files that usually change with these files"),
     "max_partner_rate": lambda v: (f"leaves out a file that changed with these in {math.floor(v * 100)}% of commits"
                                    if v else "leaves out no file that usually changes with these"),
+    # retry and timeout
+    "retry_added": lambda v: f"adds {_plural(v, 'retry policy')}".replace("policys", "policies") if v else "adds no retry policy",
+    "retry_removed": lambda v: f"removes {_plural(v, 'retry policy')}".replace("policys", "policies") if v else "removes no retry policy",
+    "retry_changed": lambda v: f"changes {_plural(v, 'retry policy')}".replace("policys", "policies") if v else "changes no retry policy",
+    "timeout_added": lambda v: f"adds {_plural(v, 'timeout')}" if v else "adds no timeout",
+    "timeout_removed": lambda v: f"removes {_plural(v, 'timeout')}" if v else "removes no timeout",
+    "timeout_changed": lambda v: f"changes {_plural(v, 'timeout')}" if v else "changes no timeout",
+    "retry_antipatterns": lambda v: (f"introduces {_plural(v, 'risky retry pattern')} (no backoff, no limit, nested, "
+                                     "or not idempotent)" if v else "introduces no risky retry pattern"),
+    "timeout_antipatterns": lambda v: (f"introduces {_plural(v, 'risky timeout')} (unbounded or raised 5x or more)"
+                                       if v else "introduces no risky timeout"),
+    "timeout_missing_calls": lambda v: (f"adds {_plural(v, 'network or database call')} with no timeout"
+                                        if v else "adds no network call without a timeout"),
+    "max_timeout_ratio": lambda v: f"changes a timeout by a factor of {v:.1f}",
+    "files_with_resilience_code": lambda v: (f"touches {_plural(v, 'file')} with retry or timeout code"
+                                             if v else "touches no retry or timeout code"),
     # AI authorship
     "ai_explicit": lambda v: "carries explicit signs of AI authorship" if v else "carries no explicit sign of AI authorship",
     "ai_style_score": lambda v: f"reads like AI-written code to the style model ({v:.2f} on 0..1)",

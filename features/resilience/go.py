@@ -1,0 +1,364 @@
+"""Retry and timeout constructs in Go.
+
+Timeouts: ``context.WithTimeout``/``WithDeadline`` (durations such as ``5*time.Second``,
+``time.Duration(n)*time.Millisecond`` and constants declared in the file), ``*Timeout`` fields of
+composite literals (``http.Client{Timeout}``, ``net.Dialer{Timeout}``, ``http.Server{ReadTimeout}``,
+``http.Transport{ResponseHeaderTimeout}``), ``net.DialTimeout``, ``grpc.WithTimeout``,
+``http.TimeoutHandler`` and ``time.After`` in a ``select``. Network calls without a timeout:
+``http.Get/Post/Head/PostForm``, ``http.DefaultClient.*`` and ``http.Client{}`` literals without
+``Timeout`` (Go's default client never times out), ``net.Dial``.
+Retries: cenkalti/backoff (``backoff.Retry``), avast/retry-go (``retry.Do``), hashicorp
+go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written ``for`` loops that check
+``err`` and go round again (exponential when the sleep is multiplied or shifted).
+"""
+
+from __future__ import annotations
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan
+
+LANG = "go"
+_UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
+          "Hour": 3600.0}
+_DEFAULT_CLIENT_CALLS = {"http.Get", "http.Post", "http.Head", "http.PostForm", "http.DefaultClient.Do",
+                         "http.DefaultClient.Get", "http.DefaultClient.Post", "http.DefaultClient.Head"}
+
+
+def scan(source: syntax.Source) -> Scan:
+    """Every retry/timeout construct and network call site in one Go image."""
+    return _Scanner(source).run()
+
+
+class _Scanner:
+    def __init__(self, source: syntax.Source) -> None:
+        self.src = source
+        self.lines = source.text.splitlines()
+        self.out = Scan()
+        self.consts: dict[str, float] = {}
+
+    def run(self) -> Scan:
+        root = self.src.root
+        nodes = syntax.nodes_of_types(root, LANG, ("const_spec", "var_spec", "call_expression", "composite_literal",
+                                                   "for_statement", "assignment_statement"))
+        for n in nodes:
+            if n.type in ("const_spec", "var_spec"):
+                names = n.children_by_field_name("name")
+                value = n.child_by_field_name("value")
+                if names and value is not None and value.named_children:
+                    v = self._duration(value.named_children[0])
+                    if v is not None:
+                        self.consts[syntax.node_text(names[0])] = v
+        for n in nodes:
+            if n.type == "call_expression":
+                self._call(n)
+            elif n.type == "composite_literal":
+                self._literal(n)
+            elif n.type == "for_statement":
+                self._loop(n)
+            elif n.type == "assignment_statement":
+                left = syntax.node_text(n.child_by_field_name("left"))
+                if left.endswith(".RetryMax"):
+                    right = n.child_by_field_name("right")
+                    v = self._number(right.named_children[0]) if right is not None and right.named_children else None
+                    self._construct("retry", "go-retryablehttp", n, target="RetryMax",
+                                    attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
+        return self.out
+
+    # -- durations -----------------------------------------------------------------------------------
+    def _number(self, node) -> float | None:
+        if node is None:
+            return None
+        t = node.type
+        if t in ("int_literal", "float_literal"):
+            try:
+                return float(syntax.node_text(node).replace("_", ""))
+            except ValueError:
+                return None
+        if t == "identifier":
+            return self.consts.get(syntax.node_text(node))
+        if t == "parenthesized_expression" and node.named_children:
+            return self._number(node.named_children[0])
+        return None
+
+    def _count(self, node) -> float | None:
+        """A plain multiplier: a literal, or ``time.Duration(n)`` used as a count."""
+        if node is None:
+            return None
+        if node.type in ("int_literal", "float_literal"):
+            return self._number(node)
+        if node.type == "call_expression" and syntax.callee(node, LANG) == "time.Duration":
+            args = syntax.arguments(node, LANG)
+            return self._number(args[0][1]) if args else None
+        return None
+
+    def _duration(self, node) -> float | None:
+        """Seconds from a Go duration expression, or None when it is not a constant."""
+        if node is None:
+            return None
+        t = node.type
+        if t == "selector_expression":
+            text = syntax.node_text(node)
+            if text.startswith("time.") and text[5:] in _UNITS:
+                return _UNITS[text[5:]]
+            return None
+        if t in ("int_literal", "float_literal"):
+            v = self._number(node)
+            return v * 1e-9 if v is not None else None  # a bare number is nanoseconds
+        if t == "identifier":
+            return self.consts.get(syntax.node_text(node))
+        if t == "parenthesized_expression" and node.named_children:
+            return self._duration(node.named_children[0])
+        if t == "call_expression" and syntax.callee(node, LANG) == "time.Duration":
+            args = syntax.arguments(node, LANG)
+            return self._number(args[0][1]) * 1e-9 if args and self._number(args[0][1]) is not None else None
+        if t == "binary_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            op = syntax.node_text(node.child_by_field_name("operator"))
+            if op == "*":
+                for a, b in ((left, right), (right, left)):
+                    unit = self._duration(a) if a is not None and a.type not in ("int_literal", "float_literal") else None
+                    count = self._count(b)
+                    if unit is not None and count is not None:
+                        return unit * count
+            if op in ("+", "-"):
+                a, b = self._duration(left), self._duration(right)
+                if a is not None and b is not None:
+                    return a + b if op == "+" else a - b
+        return None
+
+    # -- calls ---------------------------------------------------------------------------------------
+    def _call(self, node) -> None:
+        name = syntax.callee(node, LANG)
+        args = [v for _, v in syntax.arguments(node, LANG)]
+        if name == "context.WithTimeout" and len(args) >= 2:
+            self._construct("timeout", "context.WithTimeout", node, target="context.WithTimeout",
+                            seconds=self._duration(args[1]))
+        elif name == "context.WithDeadline" and len(args) >= 2:
+            d = None
+            for c in syntax.calls(args[1], LANG):
+                if syntax.callee(c, LANG).endswith("Now.Add"):
+                    a = syntax.arguments(c, LANG)
+                    d = self._duration(a[0][1]) if a else None
+            self._construct("timeout", "context.WithDeadline", node, target="context.WithDeadline", seconds=d)
+        elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
+            arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
+            self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
+        elif name == "time.After" and args and _in_select(node):
+            self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
+        elif name == "backoff.Retry" or name == "backoff.RetryNotify" or name == "backoff.RetryWithData":
+            self._cenkalti(node, args)
+        elif name == "retry.Do" or name == "retry.DoWithData":
+            self._avast(node, args)
+        elif name == "retryablehttp.NewClient":
+            self._construct("retry", "go-retryablehttp", node, target="RetryMax", attempts=5.0,
+                            backoff="exponential", jitter=False)
+        if name in _DEFAULT_CLIENT_CALLS:
+            self._net("net/http", name, node, False)
+        elif name == "net.Dial":
+            self._net("net", name, node, False)
+
+    def _cenkalti(self, node, args) -> None:
+        scope = _function(node)
+        text_calls = [syntax.callee(c, LANG) for c in syntax.calls(scope if scope is not None else node, LANG)]
+        backoff = "exponential" if "backoff.NewExponentialBackOff" in text_calls else (
+            "fixed" if "backoff.NewConstantBackOff" in text_calls else (
+                "none" if "backoff.ZeroBackOff" in text_calls else None))
+        attempts: float | None = None
+        for c in syntax.calls(scope if scope is not None else node, LANG):
+            if syntax.callee(c, LANG) == "backoff.WithMaxRetries":
+                a = syntax.arguments(c, LANG)
+                n = self._number(a[1][1]) if len(a) > 1 else None
+                attempts = n + 1 if n is not None else None
+        if attempts is None and backoff in ("fixed", "none") and "backoff.WithMaxRetries" not in text_calls:
+            attempts = INFINITE  # constant/zero backoff never stop on their own
+        body = args[0] if args else node
+        self._construct("retry", "cenkalti/backoff", node, body=body, attempts=attempts, backoff=backoff,
+                        jitter=backoff == "exponential")
+
+    def _avast(self, node, args) -> None:
+        attempts: float | None = 10.0  # retry-go default
+        backoff, jitter = "exponential", True  # default DelayType: CombineDelay(BackOffDelay, RandomDelay)
+        for a in args[1:]:
+            if a.type != "call_expression":
+                continue
+            n = syntax.callee(a, LANG)
+            inner = [v for _, v in syntax.arguments(a, LANG)]
+            if n == "retry.Attempts" and inner:
+                v = self._number(inner[0])
+                attempts = (INFINITE if v == 0 else v) if v is not None else None
+            elif n == "retry.DelayType" and inner:
+                t = syntax.node_text(inner[0])
+                backoff = "fixed" if "FixedDelay" in t else ("exponential" if "BackOff" in t else None)
+                jitter = "Random" in t
+        self._construct("retry", "retry-go", node, body=args[0] if args else node, attempts=attempts,
+                        backoff=backoff, jitter=jitter)
+
+    def _literal(self, node) -> None:
+        type_name = syntax.node_text(node.child_by_field_name("type"))
+        body = node.child_by_field_name("body")
+        if body is None:
+            return
+        has_timeout = False
+        for el in body.named_children:
+            if el.type != "keyed_element" or len(el.named_children) < 2:
+                continue
+            key = syntax.node_text(el.named_children[0])
+            if key.endswith("Timeout"):
+                value = el.named_children[1]
+                value = value.named_children[0] if value.type == "literal_element" and value.named_children else value
+                v = self._duration(value)
+                if v == 0 and type_name in ("http.Client", "net.Dialer", "http.Server", "http.Transport"):
+                    v = INFINITE  # zero means no timeout
+                self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}", seconds=v)
+                has_timeout = has_timeout or key == "Timeout"
+        if type_name == "http.Client" and not has_timeout:
+            self._net("net/http", "http.Client{}", node, False)
+
+    # -- hand-written loops ------------------------------------------------------------------------
+    def _loop(self, node) -> None:
+        body = node.child_by_field_name("body")
+        if body is None:
+            return
+        header = next((c for c in node.named_children if c.type in ("for_clause", "range_clause")), None)
+        cond = next((c for c in node.named_children if c != body and c.type not in ("for_clause", "range_clause")),
+                    None)
+        attempts: float | None
+        if header is None and cond is None:
+            attempts = INFINITE
+        elif header is not None and header.type == "for_clause":
+            c = header.child_by_field_name("condition")
+            right = c.child_by_field_name("right") if c is not None and c.type == "binary_expression" else None
+            attempts = self._number(right)
+        elif header is not None and header.type == "range_clause":
+            right = header.child_by_field_name("right")
+            if right is None or right.type not in ("int_literal", "identifier") or (
+                    right.type == "identifier" and syntax.node_text(right) not in self.consts):
+                return  # ranging over a collection: processing items, not retrying
+            attempts = self._number(right)
+        else:
+            attempts = None
+        own = list(_own(body))
+        checks_err = any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+                         for n in own)
+        if not checks_err:
+            return
+        sleeps = [n for n in own if n.type == "call_expression" and syntax.callee(n, LANG) == "time.Sleep"]
+        # the loop goes round again on failure (continue under `if err != nil`) or leaves on success
+        # (return/break under `if err == nil`); a CAS loop that continues on a lost race is not a retry
+        again = any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
+        leaves = any(n.type in ("return_statement", "break_statement") and _under_err_if(n, body, "==") for n in own)
+        if not (sleeps or again or leaves):
+            return
+        if attempts == INFINITE and any(n.type == "if_statement" and any(
+                m.type == "return_statement" for m in _own(n)) and _compares_count(n) for n in own):
+            attempts = None
+        backoff = "none"
+        jitter = False
+        if sleeps:
+            backoff = "fixed"
+            grown = set()
+            for n in own:
+                if n.type == "assignment_statement":
+                    op = syntax.node_text(n.child_by_field_name("operator"))
+                    if op in ("*=", "<<="):
+                        grown.add(syntax.node_text(n.child_by_field_name("left")))
+            for s in sleeps:
+                arg = syntax.node_text(s.child_by_field_name("arguments"))
+                if "<<" in arg or "math.Pow" in arg or any(g and g in arg for g in grown):
+                    backoff = "exponential"
+                if "rand." in arg:
+                    jitter = True
+        self._construct("retry", "loop", node, body=body, attempts=attempts, backoff=backoff, jitter=jitter)
+
+    # -- output ------------------------------------------------------------------------------------
+    def _construct(self, kind: str, library: str, node, *, body=None, target: str = "", **values) -> None:
+        line = syntax.line_of(node)
+        end = node.end_point[0] + 1
+        calls: tuple[str, ...] = ()
+        method = None
+        key = False
+        if kind == "retry" and body is not None:
+            calls = tuple(dict.fromkeys(syntax.callee(c, LANG) for c in syntax.calls(body, LANG)))
+            text = syntax.node_text(body)
+            method = _method(body)
+            key = "idempotency-key" in text.lower()
+            if not target:
+                target = next((c for c in calls if c.rsplit(".", 1)[-1] in ("Do", "Get", "Post", "NewRequest",
+                                                                            "NewRequestWithContext")), "")
+        self.out.constructs.append(Construct(kind, library, line, end, self._scope(node), target, method=method,
+                                             idempotency_key=key, calls=calls, snippet=self._snip(line), **values))
+
+    def _net(self, library: str, name: str, node, has: bool) -> None:
+        line = syntax.line_of(node)
+        self.out.calls.append(NetworkCall(library, name, line, self._scope(node), has, True, self._snip(line)))
+
+    def _scope(self, node) -> str:
+        return syntax.qualname_at(node, LANG)
+
+    def _snip(self, line: int) -> str:
+        return self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""
+
+
+def _own(node):
+    stack = list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type != "func_literal":
+            stack.extend(reversed(n.named_children))
+
+
+def _under_err_if(node, stop, op: str) -> bool:
+    """Whether ``node`` sits in the then-branch of an ``if`` testing ``err <op> nil`` (inside ``stop``)."""
+    p = node.parent
+    while p is not None and p != stop:
+        if p.type == "if_statement":
+            cond = p.child_by_field_name("condition")
+            cons = p.child_by_field_name("consequence")
+            if cond is not None and cons is not None and cons.start_byte <= node.start_byte < cons.end_byte and any(
+                    n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+                    and syntax.node_text(n.child_by_field_name("operator")) == op for n in syntax.walk(cond)):
+                return True
+        p = p.parent
+    return False
+
+
+def _compares_count(if_node) -> bool:
+    cond = if_node.child_by_field_name("condition")
+    return cond is not None and any(n.type == "binary_expression" and syntax.node_text(
+        n.child_by_field_name("operator")) in (">=", ">", "==") and syntax.node_text(
+        n.child_by_field_name("left")) != "err" for n in syntax.walk(cond))
+
+
+def _in_select(node) -> bool:
+    p = node.parent
+    while p is not None:
+        if p.type in ("communication_case", "select_statement"):
+            return True
+        if p.type in ("function_declaration", "method_declaration", "func_literal"):
+            return False
+        p = p.parent
+    return False
+
+
+def _function(node):
+    p = node.parent
+    while p is not None and p.type not in ("function_declaration", "method_declaration"):
+        p = p.parent
+    return p
+
+
+def _method(body) -> str | None:
+    for n in syntax.walk(body):
+        if n.type != "call_expression":
+            continue
+        name = syntax.callee(n, LANG)
+        if name.endswith(".Post") or name.endswith(".PostForm"):
+            return "POST"
+        if name.rsplit(".", 1)[-1] in ("NewRequest", "NewRequestWithContext"):
+            for _, a in syntax.arguments(n, LANG):
+                t = syntax.node_text(a).strip('"`')
+                for m in ("POST", "PATCH"):
+                    if t == m or t == f"http.Method{m.title()}":
+                        return m
+    return None

@@ -1,0 +1,552 @@
+"""Retry and timeout constructs in Java.
+
+Retries: Spring Retry ``@Retryable`` and ``RetryTemplate.builder()``, resilience4j ``@Retry`` and
+``RetryConfig.custom()``, Failsafe ``RetryPolicy.builder()``, Guava-retrying ``RetryerBuilder``, and
+hand-written loops (a loop whose ``try`` exits on success and whose ``catch`` goes round again).
+Timeouts: OkHttp and java.net.http builders, ``HttpURLConnection``/``RestTemplate`` request factories,
+Apache ``RequestConfig``, JDBC ``setQueryTimeout``, ``@Transactional(timeout)``,
+``CompletableFuture.orTimeout``/``get(n, unit)``, Reactor ``timeout``/``responseTimeout``,
+``Socket.setSoTimeout``. Call sites for ``timeout.missing``: ``HttpClient.send``, ``openConnection``,
+``RestTemplate`` exchanges and JDBC statement executions.
+
+Builder chains are read link by link (``RetryConfig.custom().maxAttempts(5).waitDuration(…)``), so
+values are taken from the method that sets them, never from text; comments and strings never match.
+Defaults relied on are listed, with sources, in ``docs/retry_timeout_js_java.md``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan
+
+L = "java"
+_LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
+_NESTED = frozenset({"lambda_expression", "class_body", "method_declaration"}) | _LOOPS
+_UNIT_SECONDS = {"NANOSECONDS": 1e-9, "MICROSECONDS": 1e-6, "MILLISECONDS": 1e-3, "SECONDS": 1.0,
+                 "MINUTES": 60.0, "HOURS": 3600.0, "DAYS": 86400.0}
+_DURATION = {"ofNanos": 1e-9, "ofMillis": 1e-3, "ofSeconds": 1.0, "ofMinutes": 60.0, "ofHours": 3600.0,
+             "ofDays": 86400.0}
+#: chain roots that start a retry builder -> library
+_RETRY_ROOTS = {"RetryConfig": "resilience4j", "RetryPolicy": "failsafe", "RetryerBuilder": "guava-retrying",
+                "RetryTemplate": "spring-retry", "RetryTemplateBuilder": "spring-retry", "Retry": "resilience4j"}
+#: timeout setters on builders/objects -> (library by chain root or receiver type, unit of a bare number)
+_TIMEOUT_SETTERS = {"connectTimeout", "readTimeout", "writeTimeout", "callTimeout", "timeout", "responseTimeout",
+                    "setConnectTimeout", "setReadTimeout", "setSocketTimeout", "setConnectionRequestTimeout",
+                    "setQueryTimeout", "setSoTimeout", "orTimeout", "completeOnTimeout", "setResponseTimeout",
+                    "timeoutDuration", "setConnectionTimeout", "connectionTimeout", "queryTimeout"}
+_SLEEP = re.compile(r"(^|\.)(sleep|parkNanos|await|delay|backoff|pause)$", re.I)
+
+
+def scan(source: syntax.Source) -> Scan:
+    """Every retry/timeout construct and every network/database call site in one Java image."""
+    return _Scanner(source).run()
+
+
+class _Scanner:
+    def __init__(self, source: syntax.Source) -> None:
+        self.src = source
+        self.lines = source.text.splitlines()
+        self.out = Scan()
+        self.types: dict[str, str] = {}  # variable/field name -> declared type (simple name)
+        self.consts: dict[str, float] = {}
+        self.request_timeout = False  # some HttpRequest in this file sets .timeout(...)
+        self.factory_timeout = False  # some RestTemplate request factory / builder sets a read timeout
+        self.scoped_setters: dict[str, set[str]] = {}  # scope -> setter names called there
+
+    def run(self) -> Scan:
+        self._declarations()
+        for node in syntax.walk(self.src.root):
+            t = node.type
+            if t in ("annotation", "marker_annotation"):
+                self._annotation(node)
+            elif t == "method_invocation" or t == "object_creation_expression":
+                if _is_chain_top(node) and not syntax.inside_comment_or_string(node):
+                    self._chain(node)
+            elif t in _LOOPS:
+                self._loop(node)
+        self._network_calls()
+        return self.out
+
+    # -- declarations ------------------------------------------------------------------------------
+    def _declarations(self) -> None:
+        for node in syntax.walk(self.src.root):
+            if node.type in ("local_variable_declaration", "field_declaration", "formal_parameter"):
+                tnode = node.child_by_field_name("type")
+                tname = re.sub(r"<.*", "", syntax.node_text(tnode)).rsplit(".", 1)[-1]
+                for d in node.named_children:
+                    if d.type == "variable_declarator":
+                        name = syntax.node_text(d.child_by_field_name("name"))
+                        self.types[name] = tname
+                        value = self._number(d.child_by_field_name("value"), follow=False)
+                        if value is not None:
+                            self.consts[name] = value
+                if node.type == "formal_parameter":
+                    self.types[syntax.node_text(node.child_by_field_name("name"))] = tname
+            elif node.type == "method_invocation" and not syntax.inside_comment_or_string(node):
+                name = syntax.node_text(node.child_by_field_name("name"))
+                c = syntax.callee(node, L)
+                if name == "timeout" and "HttpRequest" in c:
+                    self.request_timeout = True
+                if name in ("setReadTimeout", "setConnectTimeout", "setConnectionRequestTimeout", "setQueryTimeout"):
+                    scope = self._scope(syntax.line_of(node))
+                    self.scoped_setters.setdefault(scope, set()).add(name)
+                    recv = node.child_by_field_name("object")
+                    rtype = self.types.get(syntax.node_text(recv), "") if recv is not None else ""
+                    if "Factory" in rtype or "RestTemplateBuilder" in c or "Factory" in c:
+                        self.factory_timeout = True
+                if name in ("setReadTimeout", "readTimeout") and ("RestTemplateBuilder" in c or "restTemplateBuilder" in c
+                                                                   or "builder" in c.split(".")[0].lower()):
+                    self.factory_timeout = True
+
+    # -- annotations -------------------------------------------------------------------------------
+    def _annotation(self, node) -> None:
+        name = syntax.node_text(node.child_by_field_name("name")).rsplit(".", 1)[-1]
+        if name not in ("Retryable", "Retry", "Transactional", "TimeLimiter"):
+            return
+        method = node.parent.parent if node.parent is not None and node.parent.type == "modifiers" else None
+        if method is None or method.type not in ("method_declaration", "class_declaration"):
+            return
+        target = syntax.node_text(method.child_by_field_name("name"))
+        pairs = _annotation_pairs(node)
+        line = syntax.line_of(node)  # the annotation; end_line is the method's end (the retried body)
+        body = method.child_by_field_name("body")
+        if name == "Retryable":
+            # Spring Retry: maxAttempts 3 (total), @Backoff() default 1000 ms fixed
+            n = self._number(pairs.get("maxAttempts"))
+            attempts = n if n is not None else (3.0 if "maxAttempts" not in pairs and "maxAttemptsExpression" not in pairs
+                                                else None)
+            backoff, jitter = "fixed", False
+            b = pairs.get("backoff")
+            if b is not None:
+                bp = _annotation_pairs(b) if b.type in ("annotation", "marker_annotation") else {}
+                mult = self._number(bp.get("multiplier"))
+                delay = self._number(bp.get("delay") or bp.get("value"))
+                if mult is not None and mult > 1:
+                    backoff = "exponential"
+                elif delay == 0 and "delay" in bp:
+                    backoff = "none"
+                jitter = syntax.node_text(bp.get("random")) == "true" if "random" in bp else False
+            self._retry(method, line, "spring-retry", target, attempts, backoff, jitter, body)
+        elif name == "Retry":
+            # resilience4j annotation: instance config lives in application.yml; defaults 3 attempts, 500 ms fixed
+            self._retry(method, line, "resilience4j", _strip(syntax.node_text(pairs.get("name"))) or target, 3.0, "fixed",
+                        False, body)
+        elif name == "Transactional" and "timeout" in pairs:
+            secs = self._number(pairs.get("timeout"))
+            self._timeout(node, "spring.Transactional", target, INFINITE if secs is not None and secs < 0 else secs)
+        elif name == "TimeLimiter":
+            self._timeout(node, "resilience4j.TimeLimiter", target, 1.0)
+
+    # -- builder chains ----------------------------------------------------------------------------
+    def _chain(self, top) -> None:
+        links = _links(top)  # [(name, args, node)] from the root outwards
+        if not links:
+            return
+        root = links[0][0]
+        names = [n for n, _, _ in links]
+        root_type = self.types.get(root, root)
+        # only the class itself starts a policy: retryTemplate.execute(...) on a variable is a use, not a policy
+        lib = _RETRY_ROOTS.get(root)
+        if lib == "resilience4j" and root == "Retry" and "ofDefaults" not in names:
+            lib = None
+        if lib is not None and len(links) > 1:
+            self._retry_chain(top, lib, links)
+            return
+        timeout_lib = self._timeout_library(root_type, names)
+        if len(links) == 1:
+            return  # no receiver: Mockito's timeout(100) and friends, not a client setting
+        for name, args, node in links[1:]:
+            if name in _TIMEOUT_SETTERS and args:
+                self._timeout_link(node, timeout_lib, name, args)
+            elif name == "get" and len(args) == 2 and "TimeUnit" in syntax.node_text(args[1]):
+                self._timeout(node, "Future.get", "get", self._duration(args))
+
+    def _timeout_library(self, root_type: str, names: list[str]) -> str:
+        joined = ".".join(names)
+        if "OkHttpClient" in joined or root_type == "OkHttpClient":
+            return "okhttp"
+        if root_type in ("HttpClient", "HttpRequest") or "HttpClient.newBuilder" in joined or "HttpRequest.newBuilder" in joined:
+            return "java.net.http." + ("HttpRequest" if "HttpRequest" in joined or root_type == "HttpRequest" else "HttpClient")
+        if "RequestConfig" in joined:
+            return "apache.RequestConfig"
+        if "RestTemplateBuilder" in joined or "Factory" in root_type:
+            return "spring.RestTemplate"
+        if root_type in ("HttpURLConnection", "URLConnection", "HttpsURLConnection"):
+            return "HttpURLConnection"
+        if root_type in ("Statement", "PreparedStatement", "CallableStatement"):
+            return "jdbc"
+        if root_type in ("Socket", "SSLSocket"):
+            return "socket"
+        if "CompletableFuture" in joined or root_type.startswith("CompletableFuture"):
+            return "CompletableFuture"
+        if "TimeLimiterConfig" in joined:
+            return "resilience4j.TimeLimiter"
+        if ("webclient" in joined.lower() or root_type in ("Mono", "Flux", "WebClient")
+                or "bodyToMono" in names or "bodyToFlux" in names):
+            return "reactor"
+        return root_type or "java"
+
+    def _timeout_link(self, node, lib: str, name: str, args) -> None:
+        if name == "completeOnTimeout":
+            args = args[1:]
+        secs = self._duration(args)
+        if name == "setQueryTimeout" and secs is not None:
+            secs = secs * 1000  # JDBC takes seconds; _duration read a bare int as milliseconds
+        if name in ("timeout", "responseTimeout", "connectTimeout") and lib == "java.net.http.HttpClient" and secs == 0:
+            secs = None  # Duration.ZERO is rejected by java.net.http: leave the value unknown
+        if secs == 0 and lib in ("okhttp", "HttpURLConnection", "spring.RestTemplate", "jdbc", "socket",
+                                 "apache.RequestConfig"):
+            secs = INFINITE  # these libraries read 0 as "no timeout"
+        if secs is not None and secs < 0:
+            secs = INFINITE  # RestTemplate/Apache: -1 is the system default, i.e. none
+        self._timeout(node, lib, name, secs)
+
+    def _retry_chain(self, top, lib: str, links) -> None:
+        by = {n: a for n, a, _ in links}
+        names = [n for n, _, _ in links]
+        attempts: float | None
+        backoff: str | None
+        jitter = False
+        if lib == "resilience4j":  # defaults: 3 attempts, 500 ms fixed wait
+            attempts = self._number(by["maxAttempts"][0]) if by.get("maxAttempts") else 3.0
+            backoff = "fixed"
+            fn = syntax.node_text(by["intervalFunction"][0]) if by.get("intervalFunction") else ""
+            if "Exponential" in fn or "exponential" in names or "intervalBiFunction" in names:
+                backoff = "exponential"
+            if "Random" in fn:
+                jitter = True
+            if by.get("waitDuration") and self._duration(by["waitDuration"]) == 0:
+                backoff = "none"
+        elif lib == "failsafe":  # defaults: 2 retries (3 attempts), no delay
+            attempts = 3.0
+            if by.get("withMaxRetries"):
+                n = self._number(by["withMaxRetries"][0])
+                attempts = INFINITE if n is not None and n < 0 else (n + 1 if n is not None else None)
+            if by.get("withMaxAttempts"):
+                n = self._number(by["withMaxAttempts"][0])
+                attempts = INFINITE if n is not None and n < 0 else n
+            backoff = ("exponential" if "withBackoff" in names else
+                       "fixed" if ("withDelay" in names or "withDelayFn" in names) else "none")
+            jitter = "withJitter" in names
+        elif lib == "guava-retrying":  # defaults: never stop, no wait
+            stop = " ".join(syntax.node_text(a[0]) for n, a, _ in links if n == "withStopStrategy" and a)
+            m = re.search(r"stopAfterAttempt\(\s*([^)]*)\)", stop)
+            attempts = (self._number_text(m.group(1)) if m else INFINITE if (not stop or "neverStop" in stop) else None)
+            wait = " ".join(syntax.node_text(a[0]) for n, a, _ in links if n == "withWaitStrategy" and a)
+            backoff = ("exponential" if re.search(r"exponential|fibonacci", wait, re.I) else
+                       "fixed" if wait and "noWait" not in wait else "none")
+            jitter = "random" in wait.lower()
+        else:  # spring RetryTemplate.builder(): 3 attempts, no backoff
+            attempts = 3.0
+            if by.get("maxAttempts"):
+                attempts = self._number(by["maxAttempts"][0])
+            if "infiniteRetry" in names:
+                attempts = INFINITE
+            backoff = ("exponential" if "exponentialBackoff" in names else
+                       "fixed" if ("fixedBackoff" in names or "uniformRandomBackoff" in names) else "none")
+            jitter = "uniformRandomBackoff" in names
+        line = syntax.line_of(top)
+        target = _assigned_name(top) or self._scope(line).rsplit(".", 1)[-1] or lib
+        self._retry(top, line, lib, target, attempts, backoff, jitter, None)
+
+    # -- hand-written loops ------------------------------------------------------------------------
+    def _loop(self, loop) -> None:
+        if syntax.inside_comment_or_string(loop):
+            return
+        body = loop.child_by_field_name("body")
+        if body is None:
+            return
+        for t in (n for n in _own(body) if n.type == "try_statement"):
+            block = t.child_by_field_name("body")
+            catches = [c for c in t.named_children if c.type == "catch_clause"]
+            if block is None or not catches:
+                continue
+            if not any(n.type in ("return_statement", "break_statement") for n in _own(block)):
+                continue
+            gives_up = False
+            for c in catches:
+                cbody = c.child_by_field_name("body")
+                stmts = [s for s in (cbody.named_children if cbody is not None else []) if not syntax.is_comment(s)]
+                if (len(stmts) == 1 and stmts[0].type == "throw_statement") or (
+                        cbody is not None and any(n.type in ("return_statement", "break_statement") for n in _own(cbody))):
+                    gives_up = True
+            if gives_up:
+                continue
+            self._loop_retry(loop, t, catches)
+            return
+
+    def _loop_retry(self, loop, trynode, catches) -> None:
+        block = trynode.child_by_field_name("body")
+        sleeps = [c for c in syntax.calls(loop, L) if _SLEEP.search(syntax.callee(c, L) or "")
+                  and not (block.start_byte <= c.start_byte < block.end_byte)]
+        text = " ".join(syntax.node_text(s) for s in sleeps) + " " + " ".join(syntax.node_text(c) for c in catches)
+        if not sleeps:
+            backoff = "none"
+        else:
+            backoff = "exponential" if re.search(r"<<|Math\.pow|\*=|\*\s*2\b|\bbackoff\s*\*", text) else "fixed"
+        jitter = bool(re.search(r"random|ThreadLocalRandom", text, re.I))
+        attempts = self._loop_attempts(loop, catches)
+        self._retry(loop, syntax.line_of(loop), "loop", "loop", attempts, backoff, jitter, block)
+
+    def _loop_attempts(self, loop, catches) -> float | None:
+        cond = loop.child_by_field_name("condition")
+        if cond is not None and cond.type == "parenthesized_expression" and cond.named_children:
+            cond = cond.named_children[0]
+        text = syntax.node_text(cond).strip() if cond is not None else ""
+        if text in ("", "true"):
+            for c in catches:
+                for n in syntax.walk(c):
+                    if n.type == "if_statement" and any(m.type == "throw_statement" for m in syntax.walk(n)):
+                        return self._bound(n.child_by_field_name("condition"))
+            return INFINITE
+        bound = self._bound(cond)
+        if bound is not None and loop.type == "for_statement":
+            init = loop.child_by_field_name("init")
+            if init is not None:
+                for n in syntax.walk(init):
+                    if n.type == "variable_declarator":
+                        start = self._number(n.child_by_field_name("value"))
+                        if start is not None and start >= 1:
+                            bound -= start
+        return bound
+
+    def _bound(self, cond) -> float | None:
+        if cond is None:
+            return None
+        for n in syntax.walk(cond):
+            if n.type == "binary_expression":
+                op = syntax.node_text(n.child_by_field_name("operator"))
+                right = self._number(n.child_by_field_name("right"))
+                if op in ("<", ">=", ">") and right is not None:
+                    return right
+                if op == "<=" and right is not None:
+                    return right + 1
+        return None
+
+    # -- network / database call sites -------------------------------------------------------------
+    def _network_calls(self) -> None:
+        for node in syntax.walk(self.src.root):
+            if node.type != "method_invocation" or syntax.inside_comment_or_string(node):
+                continue
+            name = syntax.node_text(node.child_by_field_name("name"))
+            recv = node.child_by_field_name("object")
+            rtext = syntax.node_text(recv) if recv is not None else ""
+            rtype = self.types.get(rtext, "")
+            line = syntax.line_of(node)
+            scope = self._scope(line)
+            setters = self.scoped_setters.get(scope, set())
+            if name in ("send", "sendAsync") and (rtype == "HttpClient" or "HttpClient.new" in syntax.callee(node, L)):
+                self._net(node, "java.net.http", f"HttpClient.{name}", self.request_timeout, True)
+            elif name == "openConnection":
+                self._net(node, "HttpURLConnection", "URL.openConnection", "setReadTimeout" in setters, True)
+            elif rtype == "RestTemplate" and re.match(r"(get|post|put|patch|delete|exchange|execute|head|options)", name):
+                self._net(node, "spring.RestTemplate", f"RestTemplate.{name}", self.factory_timeout, True)
+            elif rtype in ("Statement", "PreparedStatement", "CallableStatement") and name in (
+                    "execute", "executeQuery", "executeUpdate", "executeBatch", "executeLargeUpdate"):
+                self._net(node, "jdbc", f"{rtype}.{name}", "setQueryTimeout" in setters, True)
+            elif name == "execute" and recv is not None and syntax.callee(node, L).endswith("newCall.execute"):
+                self._net(node, "okhttp", "Call.execute", True, False)  # OkHttp: 10 s connect/read/write by default
+
+    def _net(self, node, library: str, callee: str, has: bool, unbounded: bool) -> None:
+        line = syntax.line_of(node)
+        self.out.calls.append(NetworkCall(library, callee, line, self._scope(line), has, unbounded, self._snippet(line)))
+
+    # -- emitting ----------------------------------------------------------------------------------
+    def _retry(self, node, line: int, library: str, target: str, attempts, backoff, jitter, body) -> None:
+        calls, method, idem = self._body_facts(body)
+        self.out.constructs.append(Construct(
+            "retry", library, line, node.end_point[0] + 1, self._scope(line), target=target, attempts=attempts,
+            backoff=backoff, jitter=jitter, method=method, idempotency_key=idem, calls=calls,
+            snippet=self._snippet(line)))
+
+    def _timeout(self, node, library: str, target: str, seconds) -> None:
+        # a link of a builder chain starts where the chain starts; its own line is where its name is
+        name = node.child_by_field_name("name") if node.type == "method_invocation" else None
+        line = syntax.line_of(name if name is not None else node)
+        self.out.constructs.append(Construct(
+            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, seconds=seconds,
+            snippet=self._snippet(line)))
+
+    def _body_facts(self, body) -> tuple[tuple[str, ...], str | None, bool]:
+        """Callees in the retried body, the HTTP method sent, and whether an idempotency key goes with it."""
+        if body is None:
+            return (), None, False
+        calls: list[str] = []
+        method = None
+        idem = False
+        for c in syntax.calls(body, L):
+            name = syntax.callee(c, L)
+            if name:
+                calls.append(name)
+            last = name.rsplit(".", 1)[-1]
+            verb = None
+            if last in ("POST", "PUT", "DELETE", "GET", "PATCH"):  # HttpRequest.newBuilder().POST(...)
+                verb = last
+            elif re.match(r"(post|put|patch|delete)(ForObject|ForEntity|ForLocation)?$", last) or last in ("post", "put"):
+                verb = re.match(r"(post|put|patch|delete)", last).group(1).upper()
+            elif last in ("getForObject", "getForEntity"):
+                verb = "GET"
+            elif last == "method" or last == "setRequestMethod":  # okhttp .method("POST", b) / conn.setRequestMethod("POST")
+                a = syntax.arguments(c, L)
+                if a and a[0][1] is not None and a[0][1].type == "string_literal":
+                    verb = _strip(syntax.node_text(a[0][1])).upper()
+            if verb and method != "POST":
+                method = verb
+            if last in ("header", "setHeader", "addHeader", "set", "add", "headers"):
+                for _, a in syntax.arguments(c, L):
+                    if a is not None and a.type == "string_literal" and _strip(syntax.node_text(a)).lower() in (
+                            "idempotency-key", "x-idempotency-key"):
+                        idem = True
+        return tuple(dict.fromkeys(calls)), method, idem
+
+    def _scope(self, line: int) -> str:
+        s = self.src.scope_at(line)
+        return s.qualname if s is not None else ""
+
+    def _snippet(self, line: int) -> str:
+        return self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
+
+    # -- values ------------------------------------------------------------------------------------
+    def _duration(self, args) -> float | None:
+        """Seconds from ``(n, TimeUnit.X)``, ``(Duration.ofX(n))``, ``(Duration.ZERO)`` or a bare ms count."""
+        if not args:
+            return None
+        first = args[0]
+        if len(args) >= 2:
+            unit = syntax.node_text(args[1]).rsplit(".", 1)[-1]
+            n = self._number(first)
+            if unit in _UNIT_SECONDS and n is not None:
+                return n * _UNIT_SECONDS[unit]
+            if unit in ("ChronoUnit",):
+                return None
+        text = syntax.node_text(first)
+        if text.endswith("Duration.ZERO"):
+            return 0.0
+        if first.type == "method_invocation":
+            name = syntax.node_text(first.child_by_field_name("name"))
+            if name in _DURATION:
+                a = syntax.arguments(first, L)
+                n = self._number(a[0][1]) if a else None
+                return n * _DURATION[name] if n is not None else None
+            if name == "of" and "Duration" in text:
+                a = syntax.arguments(first, L)
+                if len(a) == 2:
+                    n = self._number(a[0][1])
+                    unit = syntax.node_text(a[1][1]).rsplit(".", 1)[-1]
+                    factor = {"MILLIS": 1e-3, "SECONDS": 1.0, "MINUTES": 60.0}.get(unit)
+                    return n * factor if n is not None and factor else None
+            return None
+        n = self._number(first)
+        return n / 1000 if n is not None else None
+
+    def _number_text(self, text: str) -> float | None:
+        text = text.strip().rstrip("LlFfDd").replace("_", "")
+        try:
+            return float(text)
+        except ValueError:
+            return self.consts.get(text)
+
+    def _number(self, node, follow: bool = True) -> float | None:
+        if node is None:
+            return None
+        t = node.type
+        if t in ("decimal_integer_literal", "decimal_floating_point_literal", "hex_integer_literal"):
+            text = syntax.node_text(node).replace("_", "").rstrip("LlFfDd") if t != "hex_integer_literal" else \
+                syntax.node_text(node).replace("_", "").rstrip("Ll")
+            try:
+                return float(int(text, 0)) if t == "hex_integer_literal" else float(text)
+            except ValueError:
+                return None
+        if t == "parenthesized_expression" and node.named_children:
+            return self._number(node.named_children[0], follow)
+        if t == "identifier" and follow:
+            return self.consts.get(syntax.node_text(node))
+        if t == "field_access" and follow:
+            return self.consts.get(syntax.node_text(node.child_by_field_name("field")))
+        if t == "unary_expression" and syntax.node_text(node).startswith("-") and node.named_children:
+            v = self._number(node.named_children[-1], follow)
+            return -v if v is not None else None
+        if t == "cast_expression":
+            return self._number(node.child_by_field_name("value"), follow)
+        if t == "binary_expression":
+            a = self._number(node.child_by_field_name("left"), follow)
+            b = self._number(node.child_by_field_name("right"), follow)
+            op = syntax.node_text(node.child_by_field_name("operator"))
+            if a is None or b is None:
+                return None
+            if op == "/":
+                return a / b if b else None
+            return {"*": a * b, "+": a + b, "-": a - b}.get(op)
+        return None
+
+
+# -- pure node helpers ------------------------------------------------------------------------------
+
+def _strip(text: str) -> str:
+    return text.strip().strip('"')
+
+
+def _annotation_pairs(node) -> dict[str, object]:
+    """``@X(a = 1, b = @Y)`` -> {"a": node, "b": node}; a single unnamed value is ``value``."""
+    args = node.child_by_field_name("arguments")
+    out: dict[str, object] = {}
+    if args is None:
+        return out
+    for c in args.named_children:
+        if c.type == "element_value_pair":
+            out[syntax.node_text(c.child_by_field_name("key"))] = c.child_by_field_name("value")
+        elif not syntax.is_comment(c):
+            out["value"] = c
+    return out
+
+
+def _is_chain_top(node) -> bool:
+    """The outermost call of a chain: its parent does not call a method on it."""
+    p = node.parent
+    return not (p is not None and p.type == "method_invocation" and p.child_by_field_name("object") == node)
+
+
+def _links(top) -> list[tuple[str, list, object]]:
+    """``a.b().c(x).d(y)`` -> [("a", [], a), ("b", [], …), ("c", [x], …), ("d", [y], …)], root first."""
+    out = []
+    n = top
+    while n is not None:
+        if n.type == "method_invocation":
+            out.append((syntax.node_text(n.child_by_field_name("name")),
+                        [v for _, v in syntax.arguments(n, L) if v is not None], n))
+            n = n.child_by_field_name("object")
+        elif n.type == "object_creation_expression":
+            out.append((syntax.node_text(n.child_by_field_name("type")).split("<")[0], [], n))
+            break
+        elif n.type in ("identifier", "field_access", "scoped_identifier", "this"):
+            out.append((syntax.node_text(n).split(".")[-1] if n.type != "field_access" else
+                        syntax.node_text(n.child_by_field_name("field")), [], n))
+            if n.type == "field_access":  # RetryConfig.custom() roots are identifiers; keep class names whole
+                out[-1] = (syntax.node_text(n), [], n)
+            break
+        else:
+            break
+    out.reverse()
+    return out
+
+
+def _own(node):
+    """Nodes under ``node`` not inside a nested lambda, class or loop."""
+    stack = list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type in _NESTED:
+            continue
+        stack.extend(reversed(n.named_children))
+
+
+def _assigned_name(node) -> str:
+    p = node.parent
+    if p is not None and p.type == "variable_declarator":
+        return syntax.node_text(p.child_by_field_name("name"))
+    if p is not None and p.type == "assignment_expression":
+        return syntax.node_text(p.child_by_field_name("left")).rsplit(".", 1)[-1]
+    return ""

@@ -1,0 +1,671 @@
+"""Retry and timeout constructs in JavaScript, TypeScript and TSX.
+
+Finds the retry libraries JS services actually use (p-retry, async-retry, axios-retry, got, ky,
+cockatiel), hand-written retry loops (a loop whose ``try`` exits on success and whose ``catch`` goes
+round again), timeout settings (``AbortSignal.timeout``, ``setTimeout(() => c.abort(), ms)``,
+``Promise.race`` with a timer, ``timeout``-like keys in option objects passed to a call,
+``server.setTimeout``/``req.setTimeout``, ``axios.defaults.timeout = …``) and the HTTP call sites that
+``timeout.missing`` is judged on (fetch, axios, got, ky, node http/https).
+
+Only syntax nodes count: words in comments, strings and test names never match because matching is on
+callee names and object keys of real call expressions, never on text. Library defaults used when an
+option is omitted are documented in ``docs/retry_timeout_js_java.md``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan
+
+_FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
+                    "generator_function_declaration", "method_definition"})
+_LOOPS = frozenset({"for_statement", "while_statement", "do_statement", "for_in_statement"})
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+#: keys in option objects that set a timeout (ms unless the name says seconds)
+_TIMEOUT_KEY = re.compile(r"^(timeout|\w*Timeout(MS|Ms|Millis)?|timeoutMs|timeout_ms|statement_timeout|"
+                          r"query_timeout|idle_in_transaction_session_timeout|\w*_timeout)$")
+#: the global timer, under the names code calls it by
+_NODE_TIMER_CALLEES = ("setTimeout", "timers.setTimeout", "setTimeoutPromise")
+_SLEEPS = re.compile(r"(^|\.)(sleep|delay|wait|setTimeout|backoff|pause|waitFor|timeout)$", re.I)
+#: test-runner calls whose timeouts bound tests, not production code
+_TEST_FRAMEWORK = frozenset({"jest", "vi", "jasmine", "it", "test", "describe", "beforeEach", "beforeAll",
+                             "afterEach", "afterAll", "suite", "mocha"})
+
+def scan(source: syntax.Source) -> Scan:
+    """Every retry/timeout construct and every HTTP call site in one JS/TS image."""
+    return _Scanner(source).run()
+
+
+class _Scanner:
+    def __init__(self, source: syntax.Source) -> None:
+        self.src = source
+        self.lang = source.language
+        self.lines = source.text.splitlines()
+        self.out = Scan()
+        self.imports: dict[str, str] = {}  # local name -> module ("pRetry" -> "p-retry")
+        self.consts: dict[str, float] = {}  # const NAME = <number>
+        self.axios_instances: dict[str, bool] = {}  # name -> created with a timeout
+        self.axios_default_timeout = False
+        self.got_instances: dict[str, bool] = {}
+
+    # -- driver -------------------------------------------------------------------------------------
+    def run(self) -> Scan:
+        root = self.src.root
+        self._collect_declarations(root)
+        for node in syntax.walk(root):
+            t = node.type
+            if t in ("call_expression", "new_expression"):
+                if not syntax.inside_comment_or_string(node):
+                    self._call(node)
+            elif t in _LOOPS:
+                self._loop(node)
+            elif t == "assignment_expression":
+                self._assignment(node)
+        return self.out
+
+    # -- declarations -------------------------------------------------------------------------------
+    def _collect_declarations(self, root) -> None:
+        for node in syntax.walk(root):
+            if node.type == "import_statement":
+                src = node.child_by_field_name("source")
+                module = _strip(syntax.node_text(src))
+                for n in syntax.walk(node):
+                    if n.type != "identifier" or n.parent is None:
+                        continue
+                    alias = n.parent.child_by_field_name("alias") if n.parent.type == "import_specifier" else None
+                    if alias is None or alias == n:
+                        self.imports[syntax.node_text(n)] = module
+            elif node.type == "assignment_expression" and not syntax.inside_comment_or_string(node):
+                left = syntax.node_text(node.child_by_field_name("left"))
+                if left.endswith(".defaults.timeout") and self._library_of(left) == "axios":
+                    self.axios_default_timeout = True
+            elif node.type == "variable_declarator":
+                name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+                if value is None or name is None:
+                    continue
+                inner = value.child_by_field_name("argument") if value.type == "await_expression" else value
+                if inner is not None and inner.type == "call_expression" and syntax.callee(inner, self.lang) == "require":
+                    args = syntax.arguments(inner, self.lang)
+                    module = _strip(syntax.node_text(args[0][1])) if args else ""
+                    for n in syntax.walk(name):
+                        if n.type in ("identifier", "shorthand_property_identifier_pattern"):
+                            self.imports[syntax.node_text(n)] = module
+                elif name.type == "identifier":
+                    num = self._number(value, follow=False)
+                    if num is not None:
+                        self.consts[syntax.node_text(name)] = num
+                    if inner is not None and inner.type == "call_expression":
+                        c = syntax.callee(inner, self.lang)
+                        lib = self._library_of(c)
+                        if lib == "axios" and c.endswith(".create"):
+                            self.axios_instances[syntax.node_text(name)] = self._options_have_timeout(inner)
+                        elif lib == "got" and c.endswith(".extend"):
+                            self.got_instances[syntax.node_text(name)] = self._options_have_timeout(inner)
+
+    def _library_of(self, dotted: str) -> str:
+        """The npm package a dotted callee comes from (by import when visible, else by its name)."""
+        head = dotted.split(".", 1)[0]
+        module = self.imports.get(head, "")
+        if module:
+            return module.split("/", 1)[0] if not module.startswith("@") else module
+        if head in self.axios_instances:
+            return "axios"
+        if head in self.got_instances:
+            return "got"
+        return {"pRetry": "p-retry", "axiosRetry": "axios-retry", "asyncRetry": "async-retry"}.get(head, head)
+
+    # -- calls --------------------------------------------------------------------------------------
+    def _call(self, call) -> None:
+        c = syntax.callee(call, self.lang)
+        if not c or c.split(".", 1)[0] in _TEST_FRAMEWORK:
+            return  # jest.setTimeout(…), it('…', fn, {timeout}) bound tests, not production calls
+        lib = self._library_of(c)
+        head = c.split(".", 1)[0]
+        args = syntax.arguments(call, self.lang)
+        if lib == "p-retry" or (lib == "async-retry" and head == c):
+            self._node_retry(call, lib, args)
+        elif lib == "axios-retry" and head == c:
+            self._axios_retry(call, args)
+        elif lib == "cockatiel" and c.split(".")[-1] == "retry" and args:
+            self._cockatiel(call, args)
+        elif lib == "cockatiel" and ".retry" in c and _chain_top(call):
+            self._cockatiel_fluent(call)
+        elif c == "AbortSignal.timeout":
+            self._timeout(call, "AbortSignal.timeout", self._enclosing_client(call), self._ms(args[0][1]) if args else None,
+                          zero_is_infinite=False)
+        elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _aborts(args[0][1]):
+            self._timeout(call, "setTimeout.abort", self._enclosing_client(call) or "abort", self._ms(args[1][1]),
+                          zero_is_infinite=False)
+        elif c == "Promise.race" and args:
+            self._promise_race(call, args[0][1])
+        elif c.endswith(".setTimeout") and c not in _NODE_TIMER_CALLEES and args and _settable(c.rsplit(".", 1)[0]):
+            # server.setTimeout(ms) / req.setTimeout(ms) / socket.setTimeout(ms): 0 disables the timeout
+            self._timeout(call, "node:" + c.rsplit(".", 1)[0].split(".")[-1], "setTimeout", self._ms(args[0][1]),
+                          zero_is_infinite=True)
+        if self._known_client(c):
+            self._option_objects(call, c, lib, args)
+        self._network_call(call, c, lib, args)
+
+    def _known_client(self, c: str) -> bool:
+        """Options count only when passed to a package's API (imported/required) or to fetch/an instance.
+
+        ``Object.freeze({sessionTimeout: 1000})`` or a local helper's options say nothing about a client.
+        """
+        head = c.split(".", 1)[0]
+        return (head in self.imports or head in self.axios_instances or head in self.got_instances
+                or c in ("fetch", "axios", "got", "ky"))
+
+    def _node_retry(self, call, lib: str, args) -> None:
+        """p-retry / async-retry: both wrap node-retry (retries 10, factor 2, minTimeout 1000 ms)."""
+        opts = _object_arg(args, 1)
+        retries = self._num_key(opts, "retries")
+        forever = syntax.node_text(_key(opts, "forever")) == "true"
+        attempts = INFINITE if forever else (retries + 1 if retries is not None else (11 if _key(opts, "retries") is None else None))
+        factor = self._num_key(opts, "factor")
+        min_timeout = self._num_key(opts, "minTimeout")
+        if min_timeout == 0:
+            backoff = "none"
+        elif factor is not None and factor <= 1:
+            backoff = "fixed"
+        else:
+            backoff = "exponential"
+        randomize = _key(opts, "randomize")
+        jitter = syntax.node_text(randomize) == "true" if randomize is not None else False
+        fn = args[0][1] if args else None
+        self._retry(call, lib, self._target_of(fn), attempts, backoff, jitter, fn)
+
+    def _axios_retry(self, call, args) -> None:
+        """axios-retry: 3 retries with no delay unless ``retryDelay`` says otherwise."""
+        opts = _object_arg(args, 1)
+        retries = self._num_key(opts, "retries")
+        attempts = (retries + 1) if retries is not None else (4 if _key(opts, "retries") is None else None)
+        delay = _key(opts, "retryDelay")
+        if delay is None:
+            backoff = "none"
+        else:
+            text = syntax.node_text(delay)
+            backoff = "exponential" if ("exponential" in text or "**" in text or "Math.pow" in text) else "fixed"
+            if text.endswith("noDelay") or text.strip() in ("0", "() => 0"):
+                backoff = "none"
+        jitter = delay is not None and ("Math.random" in syntax.node_text(delay) or "exponentialDelay" in syntax.node_text(delay))
+        client = syntax.node_text(args[0][1]) if args else "axios"
+        self._retry(call, "axios-retry", client, attempts, backoff, jitter, None)
+
+    def _cockatiel(self, call, args) -> None:
+        """cockatiel ``retry(policy, {maxAttempts, backoff})``: unlimited and immediate unless set."""
+        opts = _object_arg(args, 1)
+        n = self._num_key(opts, "maxAttempts")
+        attempts = (n + 1) if n is not None else (INFINITE if _key(opts, "maxAttempts") is None else None)
+        b = _key(opts, "backoff")
+        text = syntax.node_text(b) if b is not None else ""
+        backoff = "exponential" if "Exponential" in text else ("fixed" if b is not None else "none")
+        target = _assigned_name(call) or "retry"
+        self._retry(call, "cockatiel", target, attempts, backoff, "Exponential" in text, None)
+
+    def _cockatiel_fluent(self, call) -> None:
+        """cockatiel 1.x/2.x ``Policy.handleAll().retry().attempts(3).exponential()``.
+
+        Without ``attempts`` the policy retries once (its default backoff is ``ConstantBackoff(0, 1)``).
+        """
+        links = _links(call)
+        names = [n for n, _ in links]
+        if "retry" not in names:
+            return
+        after = names[names.index("retry") + 1:]
+        attempts: float | None = 2.0
+        for name, a in links:
+            if name == "attempts":
+                n = self._number(a[0]) if a else None
+                attempts = n + 1 if n is not None else None
+        backoff = "exponential" if "exponential" in after else ("fixed" if {"delay", "delegate", "backoff"} & set(after)
+                                                                else "none")
+        target = _assigned_name(call) or "retry"
+        self._retry(call, "cockatiel", target, attempts, backoff, "exponential" in after, None)
+
+    def _option_objects(self, call, c: str, lib: str, args) -> None:
+        """``timeout``-like keys and got/ky ``retry`` options in object literals passed to a call."""
+        for _, value in args:
+            if value is None or value.type != "object":
+                continue
+            for pair in _pairs(value):
+                key = _strip(syntax.node_text(pair.child_by_field_name("key")))
+                val = pair.child_by_field_name("value")
+                if key == "retry" and lib in ("got", "ky"):
+                    self._got_retry(call, lib, c, val)
+                elif key == "signal" or val is None:
+                    continue
+                elif _TIMEOUT_KEY.match(key):
+                    if val.type == "object":  # got: timeout: {request: 5000, connect: 500}
+                        for inner in _pairs(val):
+                            ik = _strip(syntax.node_text(inner.child_by_field_name("key")))
+                            self._timeout(inner, lib, f"{key}.{ik}", self._ms(inner.child_by_field_name("value"), key=ik),
+                                          zero_is_infinite=True)
+                    else:
+                        self._timeout(pair, lib, key, self._ms(val, key=key), zero_is_infinite=True)
+
+    def _got_retry(self, call, lib: str, c: str, val) -> None:
+        """got ``retry: {limit}`` (default 2, exponential) / ky ``retry: n | {limit}`` (default 2)."""
+        if val.type == "object":
+            limit = self._num_key(val, "limit")
+            given = _key(val, "limit") is not None
+        else:
+            limit, given = self._number(val), True
+        attempts = (limit + 1) if limit is not None else (3 if not given else None)
+        self._retry(call, lib, c, attempts, "exponential", True, None)
+
+    def _promise_race(self, call, arr) -> None:
+        if arr.type != "array":
+            return
+        for el in arr.named_children:
+            for inner in syntax.calls(el, self.lang):
+                if syntax.callee(inner, self.lang) in _NODE_TIMER_CALLEES:
+                    a = syntax.arguments(inner, self.lang)
+                    ms = self._ms(a[1][1]) if len(a) >= 2 else None
+                    self._timeout(call, "Promise.race", self._race_target(arr), ms, zero_is_infinite=False)
+                    return
+
+    def _race_target(self, arr) -> str:
+        for el in arr.named_children:
+            for inner in syntax.calls(el, self.lang):
+                name = syntax.callee(inner, self.lang)
+                if name not in _NODE_TIMER_CALLEES and name not in ("Promise", "reject", "resolve") and not name.endswith("Error"):
+                    return name
+        return "race"
+
+    # -- network calls -----------------------------------------------------------------------------
+    def _network_call(self, call, c: str, lib: str, args) -> None:
+        parts = c.split(".")
+        verb = parts[-1] if len(parts) > 1 else ""
+        if c in ("fetch", "undici.fetch") or (lib == "node-fetch" and len(parts) == 1):
+            opts = _object_arg(args, 1)
+            has = opts is not None and (_key(opts, "signal") is not None or _key(opts, "timeout") is not None)
+            self._net(call, "fetch", c, has, True)
+        elif lib == "axios" and (len(parts) == 1 or verb in _HTTP_VERBS):
+            has = self.axios_default_timeout or self.axios_instances.get(parts[0], False) or self._options_have_timeout(call)
+            self._net(call, "axios", c, has, True)
+        elif lib == "got" and (len(parts) == 1 or verb in _HTTP_VERBS or verb == "stream"):
+            has = self.got_instances.get(parts[0], False) or self._options_have_timeout(call)
+            self._net(call, "got", c, has, True)
+        elif lib == "ky" and (len(parts) == 1 or verb in _HTTP_VERBS):
+            opts = _object_arg(args, 1)
+            tv = _key(opts, "timeout")
+            unbounded = tv is not None and syntax.node_text(tv) == "false"
+            self._net(call, "ky", c, not unbounded, False)
+        elif lib in ("http", "https", "node:http", "node:https") and verb in ("request", "get"):
+            has = self._options_have_timeout(call) or _chained_set_timeout(call)
+            self._net(call, "node:http", c, has, True)
+
+    def _net(self, call, library: str, c: str, has_timeout: bool, unbounded: bool) -> None:
+        line = syntax.line_of(call)
+        self.out.calls.append(NetworkCall(library, c, line, self._scope(line), has_timeout, unbounded, self._snippet(line)))
+
+    def _options_have_timeout(self, call) -> bool:
+        for _, value in syntax.arguments(call, self.lang):
+            if value is not None and value.type == "object":
+                for pair in _pairs(value):
+                    key = _strip(syntax.node_text(pair.child_by_field_name("key")))
+                    if key == "signal" or _TIMEOUT_KEY.match(key):
+                        return True
+        return False
+
+    def _assignment(self, node) -> None:
+        """``axios.defaults.timeout = 5000`` / ``server.requestTimeout = 0`` / ``instance.defaults.timeout``."""
+        if syntax.inside_comment_or_string(node):
+            return
+        left = node.child_by_field_name("left")
+        if left is None or left.type != "member_expression":
+            return
+        prop = syntax.node_text(left.child_by_field_name("property"))
+        if not _TIMEOUT_KEY.match(prop) or prop.startswith(("_", "on")):
+            return
+        obj = syntax.node_text(left.child_by_field_name("object"))
+        right = node.child_by_field_name("right")
+        if not _settable(obj) or right is None or right.type in _FUNCS or right.type in (
+                "call_expression", "null", "undefined", "member_expression") or syntax.node_text(right) == "undefined":
+            return  # this._timeout = setTimeout(...) holds a timer handle; exports.x = fn is not a setting
+        lib = self._library_of(obj)
+        self._timeout(node, lib if lib in ("axios", "got") else "node:" + obj.split(".")[-1], prop,
+                      self._ms(node.child_by_field_name("right"), key=prop), zero_is_infinite=True)
+
+    # -- hand-written loops ------------------------------------------------------------------------
+    def _loop(self, loop) -> None:
+        body = loop.child_by_field_name("body")
+        if body is None or loop.type == "for_in_statement":  # for (x of items): iterating, not retrying
+            return
+        tries = [n for n in _own(body) if n.type == "try_statement"]
+        for t in tries:
+            handler = t.child_by_field_name("handler")
+            block = t.child_by_field_name("body")
+            if handler is None or block is None:
+                continue
+            exits = any(n.type in ("return_statement", "break_statement") for n in _own(block))
+            hbody = handler.child_by_field_name("body")
+            h_stmts = [s for s in (hbody.named_children if hbody is not None else []) if not syntax.is_comment(s)]
+            if not exits or (h_stmts and h_stmts[-1].type == "throw_statement" and len(h_stmts) == 1):
+                continue
+            if hbody is not None and any(n.type in ("return_statement", "break_statement") for n in _own(hbody)):
+                continue  # the catch gives up: a fallback, not a retry
+            self._loop_retry(loop, t, handler)
+            return
+
+    def _loop_retry(self, loop, trynode, handler) -> None:
+        attempts = self._loop_attempts(loop, handler)
+        sleeps = [c for c in syntax.calls(loop, self.lang) if _SLEEPS.search(syntax.callee(c, self.lang) or "")
+                  and not _within(c, trynode.child_by_field_name("body"))]
+        if not sleeps:
+            # new Promise(r => setTimeout(r, ms)) shows up as a setTimeout call, caught above
+            backoff, jitter = "none", False
+        else:
+            text = " ".join(syntax.node_text(s) for s in sleeps) + " " + syntax.node_text(handler)
+            backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*=\s*\d|\bbackoff\b\s*\*|\*\s*2\b", text) else "fixed"
+            jitter = "Math.random" in text
+        self._retry(loop, "loop", "loop", attempts, backoff, jitter, trynode.child_by_field_name("body"))
+
+    def _loop_attempts(self, loop, handler) -> float | None:
+        cond = loop.child_by_field_name("condition")
+        if cond is not None and cond.type == "parenthesized_expression" and cond.named_children:
+            cond = cond.named_children[0]
+        text = syntax.node_text(cond).strip().rstrip(";").strip() if cond is not None else ""
+        if loop.type == "for_statement" and text in ("", ";"):
+            text = "true"
+        if text in ("true", "1", "!0"):
+            # bounded only if the catch (or the loop) gives up after a count: if (attempt >= 5) throw e
+            for n in syntax.walk(handler):
+                if n.type == "if_statement" and any(m.type == "throw_statement" for m in syntax.walk(n)):
+                    bound = self._bound(n.child_by_field_name("condition"))
+                    return bound
+            return INFINITE
+        bound = self._bound(cond)
+        if bound is not None and loop.type == "for_statement":
+            init = loop.child_by_field_name("initializer")
+            start = None
+            if init is not None:
+                for n in syntax.walk(init):
+                    if n.type == "variable_declarator":
+                        start = self._number(n.child_by_field_name("value"))
+            if start is not None and start >= 1:
+                bound -= start
+        return bound
+
+    def _bound(self, cond) -> float | None:
+        """``i < 5`` -> 5, ``i <= 5`` -> 6, ``attempt >= MAX`` -> MAX (loop counters start at 0)."""
+        if cond is None:
+            return None
+        for n in syntax.walk(cond):
+            if n.type == "binary_expression":
+                op = syntax.node_text(n.child_by_field_name("operator"))
+                right = self._number(n.child_by_field_name("right"))
+                if op in ("<", ">=", ">") and right is not None:
+                    return right
+                if op == "<=" and right is not None:
+                    return right + 1
+        return None
+
+    # -- emitting ----------------------------------------------------------------------------------
+    def _retry(self, node, library: str, target: str, attempts, backoff, jitter, body) -> None:
+        line, end = syntax.line_of(node), node.end_point[0] + 1
+        calls, method, idem = self._body_facts(body)
+        self.out.constructs.append(Construct(
+            "retry", library, line, end, self._scope(line), target=target, attempts=attempts, backoff=backoff,
+            jitter=jitter, method=method, idempotency_key=idem, calls=calls, snippet=self._snippet(line)))
+
+    def _timeout(self, node, library: str, target: str, seconds, *, zero_is_infinite: bool) -> None:
+        if seconds == 0 and zero_is_infinite:
+            seconds = INFINITE
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, seconds=seconds,
+            snippet=self._snippet(line)))
+
+    def _body_facts(self, body) -> tuple[tuple[str, ...], str | None, bool]:
+        """Callees in a retried body, the HTTP method it sends, and whether it sends an idempotency key."""
+        if body is None:
+            return (), None, False
+        if body.type == "identifier":  # pRetry(run, …): look inside the function of that name
+            fn = self._function_named(syntax.node_text(body))
+            if fn is None:
+                return (syntax.node_text(body),), None, False
+            body = fn
+        calls: list[str] = []
+        method = None
+        idem = False
+        for c in syntax.calls(body, self.lang):
+            name = syntax.callee(c, self.lang)
+            if name:
+                calls.append(name)
+            verb = name.rsplit(".", 1)[-1].upper() if "." in name else ""
+            lib = self._library_of(name)
+            if lib in ("axios", "got", "ky", "superagent") and verb in ("POST", "PUT", "PATCH", "DELETE", "GET"):
+                method = method if method == "POST" else verb
+            opts = next((v for _, v in syntax.arguments(c, self.lang) if v is not None and v.type == "object"), None)
+            m = _key(opts, "method")
+            if m is not None and m.type == "string":
+                verb = _strip(syntax.node_text(m)).upper()
+                method = method if method == "POST" else verb
+            elif name in ("fetch", "axios") and method is None and opts is not None:
+                method = "GET"
+        for n in syntax.walk(body):
+            if n.type == "pair" or (n.type == "string" and n.parent is not None and n.parent.type == "arguments"):
+                k = _strip(syntax.node_text(n.child_by_field_name("key") if n.type == "pair" else n)).lower()
+                if k in ("idempotency-key", "x-idempotency-key", "idempotencykey", "idempotency_key"):
+                    idem = True
+        return tuple(dict.fromkeys(calls)), method, idem
+
+    def _function_named(self, name: str):
+        for n in syntax.walk(self.src.root):
+            if n.type in ("function_declaration", "method_definition") and syntax.node_text(n.child_by_field_name("name")) == name:
+                return n
+            if n.type == "variable_declarator" and syntax.node_text(n.child_by_field_name("name")) == name:
+                v = n.child_by_field_name("value")
+                if v is not None and v.type in _FUNCS:
+                    return v
+        return None
+
+    def _target_of(self, fn) -> str:
+        if fn is None:
+            return ""
+        if fn.type in ("identifier", "member_expression"):
+            return syntax.node_text(fn)
+        for c in syntax.calls(fn, self.lang):
+            name = syntax.callee(c, self.lang)
+            if name:
+                return name
+        return ""
+
+    def _enclosing_client(self, node) -> str:
+        """The call an option node is passed to (``fetch`` for ``fetch(u, {signal: AbortSignal.timeout()})``)."""
+        n = node.parent
+        while n is not None and n.type not in _FUNCS and n.type != "statement_block":
+            if n.type in ("call_expression", "new_expression"):
+                return syntax.callee(n, self.lang)
+            n = n.parent
+        return _assigned_name(node) or ""
+
+    def _scope(self, line: int) -> str:
+        s = self.src.scope_at(line)
+        return s.qualname if s is not None else ""
+
+    def _snippet(self, line: int) -> str:
+        return self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
+
+    # -- values ------------------------------------------------------------------------------------
+    def _num_key(self, obj, key: str) -> float | None:
+        v = _key(obj, key)
+        return self._number(v) if v is not None else None
+
+    def _ms(self, node, key: str = "") -> float | None:
+        """Milliseconds (the JS convention) in seconds; keys named ``…Seconds``/``…_timeout`` strings aside."""
+        if node is None:
+            return None
+        text = syntax.node_text(node).strip()
+        if text in ("false", "null", "Infinity", "Number.POSITIVE_INFINITY", "Number.MAX_SAFE_INTEGER"):
+            return INFINITE
+        if node.type == "string":  # postgres statement_timeout: '5s' / '5000'
+            m = re.fullmatch(r"['\"`]?(\d+(?:\.\d+)?)\s*(ms|s|min)?['\"`]?", text)
+            if not m:
+                return None
+            value, unit = float(m.group(1)), m.group(2) or "ms"
+            return value / 1000 if unit == "ms" else value * (60 if unit == "min" else 1)
+        n = self._number(node)
+        if n is None:
+            return None
+        if re.search(r"(Seconds|Secs|_s|Sec)$", key):
+            return float(n)
+        return n / 1000
+
+    def _number(self, node, follow: bool = True) -> float | None:
+        """A numeric literal or constant expression (``5_000``, ``30 * 1000``, ``MAX``)."""
+        if node is None:
+            return None
+        t = node.type
+        if t == "number":
+            try:
+                return float(syntax.node_text(node).replace("_", "").rstrip("n"))
+            except ValueError:
+                try:
+                    return float(int(syntax.node_text(node).replace("_", ""), 0))
+                except ValueError:
+                    return None
+        if t == "parenthesized_expression" and node.named_children:
+            return self._number(node.named_children[0], follow)
+        if t in ("as_expression", "satisfies_expression") and node.named_children:
+            return self._number(node.named_children[0], follow)
+        if t == "identifier" and follow:
+            return self.consts.get(syntax.node_text(node))
+        if t == "unary_expression" and syntax.node_text(node).startswith("-") and node.named_children:
+            v = self._number(node.named_children[-1], follow)
+            return -v if v is not None else None
+        if t == "binary_expression":
+            a = self._number(node.child_by_field_name("left"), follow)
+            b = self._number(node.child_by_field_name("right"), follow)
+            op = syntax.node_text(node.child_by_field_name("operator"))
+            if a is None or b is None:
+                return None
+            return _arith(op, a, b)
+        return None
+
+
+# -- pure node helpers ------------------------------------------------------------------------------
+
+def _arith(op: str, a: float, b: float) -> float | None:
+    """Constant folding for the operators timeouts are written with (``30 * 1000``, ``2 ** 3``)."""
+    try:
+        if op == "*":
+            return a * b
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "/":
+            return a / b if b else None
+        if op == "**":
+            return float(a ** b)
+    except OverflowError:
+        return None
+    return None
+
+
+def _strip(text: str) -> str:
+    return text.strip().strip("'\"`")
+
+
+def _pairs(obj):
+    return [p for p in obj.named_children if p.type == "pair"] if obj is not None else []
+
+
+def _key(obj, key: str):
+    """The value node of ``key`` in an object literal (shorthand ``{retries}`` gives the identifier)."""
+    if obj is None or obj.type != "object":
+        return None
+    for p in obj.named_children:
+        if p.type == "pair" and _strip(syntax.node_text(p.child_by_field_name("key"))) == key:
+            return p.child_by_field_name("value")
+        if p.type == "shorthand_property_identifier" and syntax.node_text(p) == key:
+            return p
+    return None
+
+
+def _object_arg(args, index: int):
+    if len(args) > index and args[index][1] is not None and args[index][1].type == "object":
+        return args[index][1]
+    return None
+
+
+def _aborts(fn) -> bool:
+    """A timer callback that aborts a controller: ``() => controller.abort()``."""
+    if fn is None:
+        return False
+    if fn.type in ("arrow_function", "function_expression", "function"):
+        return any(syntax.callee(c, "javascript").endswith(".abort") for c in syntax.walk(fn)
+                   if c.type == "call_expression")
+    return False
+
+
+def _own(node):
+    """Nodes under ``node`` that do not belong to a nested function or a nested loop."""
+    stack = list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type in _FUNCS or n.type in _LOOPS:
+            continue
+        stack.extend(reversed(n.named_children))
+
+
+def _within(node, outer) -> bool:
+    if outer is None:
+        return False
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def _assigned_name(node) -> str:
+    n = node.parent
+    while n is not None and n.type in ("await_expression", "parenthesized_expression", "as_expression"):
+        n = n.parent
+    if n is not None and n.type == "variable_declarator":
+        return syntax.node_text(n.child_by_field_name("name"))
+    return ""
+
+
+def _chain_top(call) -> bool:
+    """The outermost call of ``a.b().c().d()``: nothing calls a method on its result."""
+    p = call.parent
+    return not (p is not None and p.type == "member_expression" and p.parent is not None
+                and p.parent.type == "call_expression")
+
+
+def _links(call) -> list[tuple[str, list]]:
+    """``P.handleAll().retry().attempts(3)`` -> [("P", []), ("handleAll", []), ("retry", []), ("attempts", [3])]."""
+    out: list[tuple[str, list]] = []
+    n = call
+    while n is not None and n.type == "call_expression":
+        fn = n.child_by_field_name("function")
+        args = [v for _, v in syntax.arguments(n, "javascript") if v is not None]
+        if fn is not None and fn.type == "member_expression":
+            out.append((syntax.node_text(fn.child_by_field_name("property")), args))
+            n = fn.child_by_field_name("object")
+        else:
+            out.append((syntax.node_text(fn), args))
+            n = None
+    if n is not None:
+        out.append((syntax.node_text(n), []))
+    out.reverse()
+    return out
+
+
+def _settable(receiver: str) -> bool:
+    """A receiver whose ``timeout`` is a client/server setting, not an object's own bookkeeping."""
+    head = receiver.split(".", 1)[0]
+    return bool(receiver) and head not in ("this", "self", "that", "_this", "exports", "module", "options", "opts",
+                                           "config", "cfg", "settings") and ".prototype" not in receiver
+
+
+def _chained_set_timeout(call) -> bool:
+    """``http.get(url, cb).setTimeout(5000)`` / ``.on('timeout', …)`` on the request object."""
+    parent = call.parent
+    if parent is not None and parent.type == "member_expression":
+        prop = syntax.node_text(parent.child_by_field_name("property"))
+        return prop == "setTimeout"
+    return False

@@ -1,0 +1,389 @@
+"""Retry and timeout constructs in Kotlin.
+
+Retries: Flow ``retry(n)`` / ``retryWhen``, ktor ``install(HttpRequestRetry)``, Spring ``@Retryable``
+on Kotlin methods, and hand-written retries (``repeat(n) { try … catch … }``, ``for (attempt in
+1..n)``, ``while (true)``) whose ``try`` leaves on success and whose ``catch`` goes round again.
+Timeouts: ``withTimeout``/``withTimeoutOrNull``, ktor ``HttpTimeout`` settings
+(``requestTimeoutMillis`` …, ``HttpTimeout.INFINITE_TIMEOUT_MS``), OkHttp builder setters,
+``@Transactional(timeout)``.
+
+No ``NetworkCall`` sites are reported: ktor's engines carry their own defaults (CIO 15 s request
+timeout, OkHttp engine 10 s), so a missing ``HttpTimeout`` is not an unbounded call.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import INFINITE, Construct, Scan
+
+L = "kotlin"
+_LOOPS = frozenset({"for_statement", "while_statement", "do_while_statement"})
+_NESTED = frozenset({"lambda_literal", "anonymous_function", "function_declaration"}) | _LOOPS
+_UNIT_SECONDS = {"NANOSECONDS": 1e-9, "MICROSECONDS": 1e-6, "MILLISECONDS": 1e-3, "SECONDS": 1.0,
+                 "MINUTES": 60.0, "HOURS": 3600.0, "DAYS": 86400.0}
+_DURATION_EXT = {"nanoseconds": 1e-9, "microseconds": 1e-6, "milliseconds": 1e-3, "seconds": 1.0, "minutes": 60.0,
+                 "hours": 3600.0, "days": 86400.0}
+_JAVA_DURATION = {"ofMillis": 1e-3, "ofSeconds": 1.0, "ofMinutes": 60.0, "ofHours": 3600.0}
+_KTOR_KEYS = {"requestTimeoutMillis", "connectTimeoutMillis", "socketTimeoutMillis"}
+_OKHTTP = {"connectTimeout", "readTimeout", "writeTimeout", "callTimeout"}
+_SLEEP = re.compile(r"(^|\.)(delay|sleep)$")
+
+
+def scan(source: syntax.Source) -> Scan:
+    """Every retry/timeout construct in one Kotlin image (no network call sites: see the module doc)."""
+    return _Scanner(source).run()
+
+
+class _Scanner:
+    def __init__(self, source: syntax.Source) -> None:
+        self.src = source
+        self.lines = source.text.splitlines()
+        self.out = Scan()
+        self.consts: dict[str, float] = {}
+
+    def run(self) -> Scan:
+        for node in syntax.walk(self.src.root):
+            if node.type == "property_declaration":
+                decl = next((c for c in node.named_children if c.type == "variable_declaration"), None)
+                value = node.named_children[-1] if node.named_children else None
+                n = self._number(value, follow=False) if value is not None and value != decl else None
+                if decl is not None and n is not None:
+                    self.consts[syntax.node_text(decl.named_children[0])] = n
+        for node in syntax.walk(self.src.root):
+            if syntax.inside_comment_or_string(node):
+                continue
+            t = node.type
+            if t == "call_expression" and _has_args(node):
+                self._call(node)
+            elif t == "annotation":
+                self._annotation(node)
+            elif t == "assignment":
+                self._assignment(node)
+            elif t in _LOOPS:
+                self._loop(node, node.named_children[-1] if node.named_children else None, None)
+        return self.out
+
+    # -- calls ------------------------------------------------------------------------------------
+    def _call(self, call) -> None:
+        c = syntax.callee(call, L)
+        last = c.rsplit(".", 1)[-1]
+        args = _args(call)
+        lam = _trailing_lambda(call)
+        if c in ("withTimeout", "withTimeoutOrNull") and args:
+            self._timeout(call, "kotlinx.coroutines", c, self._seconds(args[0], bare="ms"))
+        elif last == "retry" and "." in c:
+            n = self._number(args[0]) if args else None
+            attempts = INFINITE if not args else (n + 1 if n is not None else None)
+            self._retry(call, "flow.retry", c.rsplit(".", 1)[0], attempts, *self._lambda_backoff(lam), lam)
+        elif last == "retryWhen" and "." in c and lam is not None:
+            attempts = INFINITE
+            for n in syntax.walk(lam):
+                if n.type == "comparison_expression" and "attempt" in syntax.node_text(n):
+                    bound = self._number(n.named_children[-1])
+                    attempts = bound + 1 if bound is not None else None
+                    break
+            self._retry(call, "flow.retryWhen", c.rsplit(".", 1)[0], attempts, *self._lambda_backoff(lam), lam)
+        elif c == "repeat" and args and lam is not None:
+            whole = call.parent if call.parent is not None and call.parent.type == "call_expression" else call
+            self._loop(whole, lam, self._number(args[0]))
+        elif c == "install" and args and syntax.node_text(args[0]) == "HttpRequestRetry":
+            self._ktor_retry(call, lam)
+        elif last in _OKHTTP and args and ("OkHttpClient" in c or "Builder" in c or "newBuilder" in c):
+            secs = self._seconds(args[0], unit=args[1] if len(args) > 1 else None, bare="ms")
+            self._timeout(call, "okhttp", last, INFINITE if secs == 0 else secs, name_line=True)
+
+    def _ktor_retry(self, call, lam) -> None:
+        """ktor HttpRequestRetry: defaults to 3 retries on exceptions and 5xx with exponential delay."""
+        attempts: float | None = 4.0
+        backoff, jitter = "exponential", True
+        if lam is not None:
+            for c in syntax.walk(lam):
+                if c.type == "assignment" and len(c.named_children) >= 2 and \
+                        syntax.node_text(c.named_children[0]) == "maxRetries":  # maxRetries = 5
+                    n = self._number(c.named_children[-1])
+                    attempts = n + 1 if n is not None else None
+                    continue
+                if c.type != "call_expression" or not _has_args(c):
+                    continue
+                name = syntax.callee(c, L)
+                if name.startswith("retryOn") or name == "retryIf":
+                    a = _args(c)
+                    n = self._number(a[0]) if a else None
+                    if a:
+                        attempts = n + 1 if n is not None else None
+                elif name == "constantDelay":
+                    backoff = "fixed"  # constantDelay(millis = 1000, randomizationMs = 1000): still jittered
+                elif name == "noRetry":
+                    attempts = 1.0
+        self._retry(call, "ktor.HttpRequestRetry", "HttpRequestRetry", attempts, backoff, jitter, None)
+
+    def _lambda_backoff(self, lam) -> tuple[str, bool]:
+        if lam is None:
+            return "none", False
+        sleeps = [c for c in syntax.walk(lam) if c.type == "call_expression" and _SLEEP.search(syntax.callee(c, L))]
+        if not sleeps:
+            return "none", False
+        text = " ".join(syntax.node_text(s) for s in sleeps)
+        return ("exponential" if re.search(r"\bshl\b|pow|\*\s*2\b|\*=", text) else "fixed"), "random" in text.lower()
+
+    def _annotation(self, node) -> None:
+        inv = next((c for c in node.named_children if c.type == "constructor_invocation"), None)
+        if inv is None:
+            name = syntax.node_text(node).lstrip("@").split("(")[0].rsplit(".", 1)[-1]
+            pairs: dict[str, object] = {}
+        else:
+            name = syntax.node_text(inv.named_children[0]).rsplit(".", 1)[-1]
+            pairs = _named_args(inv)
+        fn = node.parent.parent if node.parent is not None and node.parent.type == "modifiers" else None
+        if fn is None or fn.type != "function_declaration":
+            return
+        target = next((syntax.node_text(c) for c in fn.named_children if c.type in ("identifier", "simple_identifier")), "")
+        body = next((c for c in fn.named_children if c.type == "function_body"), None)
+        line = syntax.line_of(node)
+        if name == "Retryable":
+            n = self._number(pairs.get("maxAttempts"))
+            attempts = n if n is not None else (3.0 if "maxAttempts" not in pairs else None)
+            backoff = "fixed"
+            b = pairs.get("backoff")
+            if b is not None:
+                bp = _named_args(b)
+                mult = self._number(bp.get("multiplier"))
+                if mult is not None and mult > 1:
+                    backoff = "exponential"
+                elif "delay" in bp and self._number(bp.get("delay")) == 0:
+                    backoff = "none"
+            self._retry(fn, "spring-retry", target, attempts, backoff, False, body, line=line)
+        elif name == "Transactional" and "timeout" in pairs:
+            secs = self._number(pairs.get("timeout"))
+            self._timeout(node, "spring.Transactional", target, INFINITE if secs is not None and secs < 0 else secs)
+
+    def _assignment(self, node) -> None:
+        """ktor ``HttpTimeout``: ``requestTimeoutMillis = 5_000`` inside ``install(HttpTimeout) { … }``."""
+        named = node.named_children
+        if len(named) < 2:
+            return
+        key = syntax.node_text(named[0]).rsplit(".", 1)[-1]
+        if key not in _KTOR_KEYS:
+            return
+        value = named[-1]
+        text = syntax.node_text(value)
+        secs = INFINITE if "INFINITE_TIMEOUT_MS" in text or text in ("null", "Long.MAX_VALUE") else self._seconds(value, bare="ms")
+        self._timeout(node, "ktor", key, secs)
+
+    # -- hand-written loops ------------------------------------------------------------------------
+    def _loop(self, loop, body, repeat_count) -> None:
+        if body is None:
+            return
+        for t in (n for n in _own(body) if n.type == "try_expression"):
+            block = next((c for c in t.named_children if c.type in ("block", "statements")), None)
+            catches = [c for c in t.named_children if c.type == "catch_block"]
+            if block is None or not catches:
+                continue
+            if not any(n.type == "return_expression" or syntax.node_text(n) == "break" for n in _own(block)
+                       if n.type in ("return_expression", "jump_expression", "break_expression")):
+                if not _ends_with_return(block):
+                    continue
+            gives_up = False
+            for c in catches:
+                cb = next((x for x in c.named_children if x.type in ("block", "statements")), None)
+                stmts = [s for s in (cb.named_children if cb is not None else []) if not syntax.is_comment(s)]
+                if len(stmts) == 1 and syntax.node_text(stmts[0]).startswith("throw"):
+                    gives_up = True
+                if cb is not None and any(n.type == "return_expression" for n in _own(cb)):
+                    gives_up = True
+            if gives_up:
+                continue
+            sleeps = [c for c in syntax.walk(body) if c.type == "call_expression" and _SLEEP.search(syntax.callee(c, L))
+                      and not (block.start_byte <= c.start_byte < block.end_byte)]
+            text = " ".join(syntax.node_text(s) for s in sleeps)
+            backoff = "none" if not sleeps else ("exponential" if re.search(r"\bshl\b|pow|\*\s*2\b|\*=", text) else "fixed")
+            attempts = repeat_count if repeat_count is not None else self._loop_attempts(loop, catches)
+            library = "loop"
+            self._retry(loop, library, "loop", attempts, backoff, "random" in text.lower(), block)
+            return
+
+    def _loop_attempts(self, loop, catches) -> float | None:
+        if loop.type == "for_statement":
+            rng = next((c for c in loop.named_children if c.type in ("range_expression", "infix_expression")), None)
+            if rng is None:
+                return None
+            ends = [self._number(c) for c in rng.named_children if c.type != "identifier" or syntax.node_text(c) not in (
+                "until", "downTo", "step")]
+            ends = [e for e in ends if e is not None] if len(ends) >= 2 else []
+            if len(ends) == 2:
+                lo, hi = ends
+                inclusive = rng.type == "range_expression"
+                return hi - lo + (1 if inclusive else 0)
+            return None
+        cond = loop.named_children[0] if loop.type == "while_statement" and loop.named_children else None
+        if loop.type == "do_while_statement":
+            cond = loop.named_children[-1] if loop.named_children else None
+        text = syntax.node_text(cond).strip("() ") if cond is not None else ""
+        if text == "true":
+            for c in catches:
+                for n in syntax.walk(c):
+                    if n.type in ("if_expression", "if_statement") and "throw" in syntax.node_text(n):
+                        cmp_ = next((m for m in syntax.walk(n) if m.type == "comparison_expression"), None)
+                        return self._number(cmp_.named_children[-1]) if cmp_ is not None else None
+            return INFINITE
+        cmp_ = next((m for m in syntax.walk(cond) if m.type == "comparison_expression"), None) if cond is not None else None
+        if cmp_ is not None:
+            bound = self._number(cmp_.named_children[-1])
+            if bound is not None and "<=" in syntax.node_text(cmp_):
+                bound += 1
+            return bound
+        return None
+
+    # -- emitting ----------------------------------------------------------------------------------
+    def _retry(self, node, library, target, attempts, backoff, jitter, body, line: int | None = None) -> None:
+        line = line or syntax.line_of(node)
+        calls = tuple(dict.fromkeys(syntax.callee(c, L) for c in syntax.walk(body)
+                                    if c.type == "call_expression" and _has_args(c))) if body is not None else ()
+        calls = tuple(c for c in calls if c)
+        method = None
+        for name in calls:
+            m = re.search(r"\.(post|put|patch|delete|get)$", name)
+            if m and method != "POST":
+                method = m.group(1).upper()
+        idem = body is not None and any(
+            n.type == "string_literal" and syntax.node_text(n).strip('"').lower() in ("idempotency-key", "x-idempotency-key")
+            for n in syntax.walk(body))
+        self.out.constructs.append(Construct(
+            "retry", library, line, node.end_point[0] + 1, self._scope(line), target=target, attempts=attempts,
+            backoff=backoff, jitter=jitter, method=method, idempotency_key=idem, calls=calls,
+            snippet=self._snippet(line)))
+
+    def _timeout(self, node, library, target, seconds, name_line: bool = False) -> None:
+        line = syntax.line_of(node)
+        if name_line:  # a builder link: its own line is where its method name is
+            nav = node.named_children[0] if node.named_children else None
+            if nav is not None and nav.type == "navigation_expression" and nav.named_children:
+                line = syntax.line_of(nav.named_children[-1])
+        self.out.constructs.append(Construct(
+            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, seconds=seconds,
+            snippet=self._snippet(line)))
+
+    def _scope(self, line: int) -> str:
+        s = self.src.scope_at(line)
+        return s.qualname if s is not None else ""
+
+    def _snippet(self, line: int) -> str:
+        return self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
+
+    # -- values ------------------------------------------------------------------------------------
+    def _seconds(self, node, unit=None, bare: str = "ms") -> float | None:
+        if node is None:
+            return None
+        text = syntax.node_text(node).replace(" ", "")
+        if text in ("Duration.INFINITE", "Long.MAX_VALUE"):
+            return INFINITE
+        if unit is not None:
+            u = syntax.node_text(unit).rsplit(".", 1)[-1]
+            n = self._number(node)
+            return n * _UNIT_SECONDS[u] if n is not None and u in _UNIT_SECONDS else None
+        if node.type == "navigation_expression" and node.named_children:  # 5.seconds / 500.milliseconds
+            suffix = syntax.node_text(node.named_children[-1])
+            if suffix in _DURATION_EXT:
+                n = self._number(node.named_children[0])
+                return n * _DURATION_EXT[suffix] if n is not None else None
+        if node.type == "call_expression":
+            name = syntax.callee(node, L).rsplit(".", 1)[-1]
+            a = _args(node)
+            if name in _JAVA_DURATION and a:
+                n = self._number(a[0])
+                return n * _JAVA_DURATION[name] if n is not None else None
+            if name in ("toDuration",) and len(a) == 1:
+                return None
+            return None
+        n = self._number(node)
+        if n is None:
+            return None
+        return n / 1000 if bare == "ms" else n
+
+    def _number(self, node, follow: bool = True) -> float | None:
+        if node is None:
+            return None
+        t = node.type
+        if t in ("number_literal", "integer_literal", "long_literal", "float_literal", "real_literal"):
+            try:
+                return float(syntax.node_text(node).replace("_", "").rstrip("LlFf"))
+            except ValueError:
+                return None
+        if t == "parenthesized_expression" and node.named_children:
+            return self._number(node.named_children[0], follow)
+        if t in ("identifier", "simple_identifier") and follow:
+            return self.consts.get(syntax.node_text(node))
+        if t in ("multiplicative_expression", "additive_expression", "binary_expression") and len(node.named_children) == 2:
+            a = self._number(node.named_children[0], follow)
+            b = self._number(node.named_children[1], follow)
+            op = next((syntax.node_text(c) for c in node.children if not c.is_named), "")
+            if a is None or b is None:
+                return None
+            if op == "/":
+                return a / b if b else None
+            return {"*": a * b, "+": a + b, "-": a - b}.get(op)
+        if t == "prefix_expression" and syntax.node_text(node).startswith("-") and node.named_children:
+            v = self._number(node.named_children[-1], follow)
+            return -v if v is not None else None
+        return None
+
+
+def _has_args(call) -> bool:
+    """A call that carries its own arguments (not the wrapper tree-sitter adds for a trailing lambda)."""
+    return any(c.type in ("value_arguments", "call_suffix") for c in call.named_children) or (
+        bool(call.named_children) and call.named_children[0].type != "call_expression"
+        and any(c.type == "annotated_lambda" for c in call.named_children))
+
+
+def _args(call) -> list:
+    va = next((c for c in call.named_children if c.type == "value_arguments"), None)
+    if va is None:
+        suffix = next((c for c in call.named_children if c.type == "call_suffix"), None)
+        va = next((c for c in suffix.named_children if c.type == "value_arguments"), None) if suffix else None
+    if va is None:
+        return []
+    out = []
+    for a in va.named_children:
+        if a.type == "value_argument" and a.named_children:
+            out.append(a.named_children[-1])
+    return out
+
+
+def _named_args(call) -> dict[str, object]:
+    va = next((c for c in call.named_children if c.type == "value_arguments"), None)
+    out: dict[str, object] = {}
+    for a in va.named_children if va is not None else []:
+        named = [c for c in a.named_children if not syntax.is_comment(c)]
+        if len(named) == 2 and named[0].type in ("identifier", "simple_identifier"):
+            out[syntax.node_text(named[0])] = named[1]
+        elif named:
+            out["value"] = named[-1]
+    return out
+
+
+def _trailing_lambda(call):
+    """The ``{ … }`` after ``repeat(3)`` / ``flow.retry(3)``: a sibling in tree-sitter-kotlin's wrapper call."""
+    for holder in (call, call.parent):
+        if holder is None or holder.type != "call_expression":
+            continue
+        lam = next((c for c in holder.named_children if c.type == "annotated_lambda"), None)
+        if lam is not None:
+            return next((c for c in lam.named_children if c.type == "lambda_literal"), lam)
+    return None
+
+
+def _own(node):
+    stack = list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type in _NESTED:
+            continue
+        stack.extend(reversed(n.named_children))
+
+
+def _ends_with_return(block) -> bool:
+    named = [c for c in block.named_children if not syntax.is_comment(c)]
+    return bool(named) and (named[-1].type == "return_expression" or syntax.node_text(named[-1]) == "break")

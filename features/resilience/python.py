@@ -1,0 +1,565 @@
+"""Retry and timeout constructs in Python.
+
+Retries: tenacity (``@retry(stop=..., wait=...)``, ``Retrying``/``AsyncRetrying``), the older
+``retrying`` package, ``backoff.on_exception``/``on_predicate``, urllib3 ``Retry`` and
+``HTTPAdapter(max_retries=...)``, and hand-written loops (``for _ in range(n)``/``while ...`` around a
+``try`` that exits on success and goes round again on failure, with or without a growing sleep).
+Timeouts: ``timeout``-like keyword arguments on any call (requests, httpx, aiohttp, grpc, redis
+``socket_timeout``, psycopg ``connect_timeout``...), ``aiohttp.ClientTimeout``, ``sock.settimeout``,
+``asyncio.wait_for``/``asyncio.timeout``, ``signal.alarm`` and ``"timeout"``-like keys in dict literals.
+Network call sites for ``timeout.missing``: requests (module and sessions), ``urlopen`` and
+``socket.create_connection`` (no default timeout); httpx (5 s) and aiohttp (300 s) have defaults.
+
+Matching is on syntax nodes (callee names, keyword names, dict keys), never on text, so the words in
+comments, docstrings, strings and test names never count.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan
+
+LANG = "python"
+_TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
+_NOT_TIMEOUT_KW = re.compile(r"(handler|callback|error|exception|cls|class|func)$", re.I)
+_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request"}
+_SLEEPS = {"time.sleep", "asyncio.sleep", "sleep", "gevent.sleep", "trio.sleep"}
+_LOOPS = {"for_statement", "while_statement"}
+_FUNCS = {"function_definition", "lambda"}
+
+
+def scan(source: syntax.Source) -> Scan:
+    """Every retry/timeout construct and network call site in one Python image."""
+    return _Scanner(source).run()
+
+
+class _Scanner:
+    def __init__(self, source: syntax.Source) -> None:
+        self.src = source
+        self.lines = source.text.splitlines()
+        self.out = Scan()
+        self.consts: dict[str, float] = {}
+        self.imports: dict[str, str] = {}  # local name -> module it came from ("retry" -> "tenacity")
+        self.sessions: set[str] = set()  # names bound to requests.Session()
+
+    def run(self) -> Scan:
+        root = self.src.root
+        self._declarations(root)
+        for node in syntax.nodes_of_types(root, LANG, ("call", "for_statement", "while_statement", "pair")):
+            t = node.type
+            if t == "call":
+                if not syntax.inside_comment_or_string(node):
+                    self._call(node)
+            elif t in _LOOPS:
+                self._loop(node)
+            elif t == "pair" and node.parent is not None and node.parent.type == "dictionary":
+                self._config_pair(node)
+        return self.out
+
+    # -- declarations ------------------------------------------------------------------------------
+    def _declarations(self, root) -> None:
+        for node in syntax.nodes_of_types(root, LANG, ("import_from_statement", "import_statement", "assignment")):
+            if node.type in ("import_from_statement",):
+                module = syntax.node_text(node.child_by_field_name("module_name"))
+                for n in node.children_by_field_name("name"):
+                    name = n.child_by_field_name("alias") or n.child_by_field_name("name") or n
+                    self.imports[syntax.node_text(name)] = module
+            elif node.type == "import_statement":
+                for n in node.named_children:
+                    name = n.child_by_field_name("alias") or n.child_by_field_name("name") or n
+                    self.imports[syntax.node_text(name)] = syntax.node_text(n.child_by_field_name("name") or n)
+            elif node.type == "assignment":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if left is None or right is None:
+                    continue
+                name = syntax.node_text(left)
+                if left.type == "identifier":
+                    v = _number(right, self.consts)
+                    if v is not None:
+                        self.consts[name] = v
+                if right.type == "call" and syntax.callee(right, LANG) in ("requests.Session", "Session",
+                                                                           "requests.session"):
+                    self.sessions.add(name)
+
+    # -- calls -------------------------------------------------------------------------------------
+    def _call(self, node) -> None:
+        name = syntax.callee(node, LANG)
+        if not name:
+            return
+        last = name.rsplit(".", 1)[-1]
+        args = syntax.arguments(node, LANG)
+        kw = {k: v for k, v in args if k}
+        parent = node.parent
+        if parent is not None and parent.type == "decorator":
+            self._decorator(node, name, kw, args)
+        elif last in ("Retrying", "AsyncRetrying") and self._module_of(name) in ("tenacity", ""):
+            self._tenacity(node, kw, _enclosing_scope_node(node), "tenacity")
+        elif last == "Retry" and self._module_of(name) in ("urllib3", "urllib3.util", "urllib3.util.retry",
+                                                               "requests.adapters", "requests.packages.urllib3.util.retry", ""):
+            self._urllib3_retry(node, kw, args)
+        elif last == "HTTPAdapter" and "max_retries" in kw and kw["max_retries"].type != "call":
+            n = _number(kw["max_retries"], self.consts)
+            if n is not None and n > 0:
+                self._construct("retry", "requests.HTTPAdapter", node, node, target="max_retries",
+                                attempts=n + 1, backoff="none", jitter=False)
+        self._timeouts(node, name, last, args, kw)
+        self._network(node, name, last, kw)
+
+    def _module_of(self, name: str) -> str:
+        head = name.split(".", 1)[0]
+        if "." in name:
+            return self.imports.get(head, head)
+        return self.imports.get(head, "")
+
+    def _decorator(self, node, name: str, kw: dict, args: list) -> None:
+        func = _decorated_function(node)
+        if func is None:
+            return
+        module = self._module_of(name)
+        last = name.rsplit(".", 1)[-1]
+        if last == "retry" and module.startswith("retrying"):
+            self._retrying(node, kw, func)
+        elif last == "retry" and (module.startswith("tenacity") or module == ""):
+            self._tenacity(node, kw, func, "tenacity")
+        elif name in ("backoff.on_exception", "backoff.on_predicate") or (
+                last in ("on_exception", "on_predicate") and module.startswith("backoff")):
+            self._backoff(node, kw, args, func)
+
+    def _tenacity(self, node, kw: dict, body, library: str) -> None:
+        attempts: float | None = INFINITE  # tenacity's default stop is stop_never
+        if "stop" in kw:
+            attempts = self._stop(kw["stop"])
+        backoff, jitter = "none", False  # default wait is wait_none
+        if "wait" in kw:
+            backoff, jitter = _tenacity_wait(kw["wait"])
+        self._construct("retry", library, node, node, body=body, attempts=attempts, backoff=backoff, jitter=jitter)
+
+    def _stop(self, value) -> float | None:
+        """Attempts from a tenacity ``stop=``; combinations with ``|`` stop at the first that fires."""
+        best: float | None = None
+        for c in syntax.calls(value, LANG):
+            n = syntax.callee(c, LANG).rsplit(".", 1)[-1]
+            a = syntax.arguments(c, LANG)
+            if n == "stop_after_attempt" and a:
+                v = _number(a[0][1], self.consts)
+                if v is not None:
+                    best = v if best is None else min(best, v)
+        if value.type == "identifier" and syntax.node_text(value) == "stop_never":
+            return INFINITE
+        return best  # None: bounded by time or an event, or by attempts that are not a constant
+
+    def _retrying(self, node, kw: dict, body) -> None:
+        attempts: float | None = INFINITE
+        if "stop_max_attempt_number" in kw:
+            attempts = _number(kw["stop_max_attempt_number"], self.consts)
+        elif "stop_max_delay" in kw:
+            attempts = None
+        backoff = "exponential" if any(k.startswith("wait_exponential") for k in kw) else (
+            "fixed" if any(k in kw for k in ("wait_fixed", "wait_random_min", "wait_random_max")) else "none")
+        jitter = any(k.startswith("wait_random") or k == "wait_jitter_max" for k in kw)
+        self._construct("retry", "retrying", node, node, body=body, attempts=attempts, backoff=backoff, jitter=jitter)
+
+    def _backoff(self, node, kw: dict, args: list, body) -> None:
+        positional = [v for k, v in args if k is None]
+        gen = syntax.node_text(positional[0]) if positional else syntax.node_text(kw.get("wait_gen"))
+        g = gen.rsplit(".", 1)[-1]
+        backoff = {"expo": "exponential", "fibo": "exponential", "constant": "fixed"}.get(g)
+        jitter = not ("jitter" in kw and syntax.node_text(kw["jitter"]) == "None")
+        attempts: float | None = INFINITE
+        if "max_tries" in kw:
+            attempts = _number(kw["max_tries"], self.consts)
+        elif "max_time" in kw:
+            attempts = None  # bounded by time
+        self._construct("retry", "backoff", node, node, body=body, attempts=attempts, backoff=backoff,
+                        jitter=jitter if backoff is not None else None)
+
+    def _urllib3_retry(self, node, kw: dict, args: list) -> None:
+        positional = [v for k, v in args if k is None]
+        total_node = kw.get("total") or (positional[0] if positional else None)
+        if total_node is not None and syntax.node_text(total_node) == "False":
+            return  # Retry(False): retries disabled
+        attempts: float | None = 11.0  # urllib3 default total=10
+        if total_node is not None:
+            if syntax.node_text(total_node) == "None":
+                attempts = None  # falls back to connect/read counts
+            else:
+                t = _number(total_node, self.consts)
+                attempts = t + 1 if t is not None else None
+        factor = _number(kw["backoff_factor"], self.consts) if "backoff_factor" in kw else 0.0
+        backoff = "exponential" if factor else ("none" if factor == 0 else None)
+        jitter = "backoff_jitter" in kw
+        method = None
+        methods = kw.get("allowed_methods") or kw.get("method_whitelist")
+        if methods is not None:
+            text = syntax.node_text(methods).upper()
+            if syntax.node_text(methods) in ("False", "None") or '"POST"' in text or "'POST'" in text:
+                method = "POST"
+            elif "PATCH" in text:
+                method = "PATCH"
+        self._construct("retry", "urllib3.Retry", node, node, target="", attempts=attempts,
+                        backoff=backoff, jitter=jitter, method=method)
+
+    # -- timeouts ----------------------------------------------------------------------------------
+    def _timeouts(self, node, name: str, last: str, args: list, kw: dict) -> None:
+        positional = [v for k, v in args if k is None]
+        if last == "settimeout" and positional:
+            self._timeout(node, name, positional[0], "socket", target="settimeout", none_is_infinite=True)
+        elif name in ("asyncio.wait_for", "wait_for") and (len(positional) > 1 or "timeout" in kw):
+            self._timeout(node, name, kw.get("timeout") or positional[1], "asyncio", target="asyncio.wait_for",
+                          none_is_infinite=True)
+            return
+        elif name in ("asyncio.timeout", "async_timeout.timeout", "anyio.fail_after") and (positional or "delay" in kw):
+            self._timeout(node, name, positional[0] if positional else kw["delay"], "asyncio", target=name,
+                          none_is_infinite=True)
+        elif name == "signal.alarm" and positional:
+            v = _number(positional[0], self.consts)
+            if v:  # alarm(0) cancels
+                self._timeout(node, name, positional[0], "signal", target="signal.alarm")
+        elif last == "ClientTimeout" and not _is_kw_value(node):
+            v = self._timeout_value(node)
+            self._construct("timeout", "aiohttp", node, node, target="ClientTimeout", seconds=v)
+        for k, v in kw.items():
+            if _TIMEOUT_KW.match(k) and not _NOT_TIMEOUT_KW.search(k) and v is not None:
+                lib = _library(name)
+                self._timeout(node, name, v, lib, target=f"{name}:{k}",
+                              none_is_infinite=True, zero_is_infinite=lib in ("requests", "socket", "urllib"))
+
+    def _timeout(self, node, name: str, value, library: str, *, target: str, none_is_infinite: bool = False,
+                 zero_is_infinite: bool = False) -> None:
+        text = syntax.node_text(value)
+        if text == "None":
+            seconds: float | None = INFINITE if none_is_infinite else None
+        else:
+            seconds = self._timeout_value(value)
+            if seconds == 0 and zero_is_infinite:
+                seconds = INFINITE
+        self._construct("timeout", library, node, node, target=target, seconds=seconds)
+
+    def _timeout_value(self, value) -> float | None:
+        """Seconds from a number, a constant, a (connect, read) tuple or a Timeout/ClientTimeout call."""
+        if value is None:
+            return None
+        if value.type == "tuple":
+            vals = [self._timeout_value(c) for c in value.named_children]
+            if any(v is None for v in vals) or not vals:
+                return INFINITE if any(syntax.node_text(c) == "None" for c in value.named_children) else None
+            return max(vals)  # the longest it can wait for one phase
+        if value.type == "call":
+            n = syntax.callee(value, LANG).rsplit(".", 1)[-1]
+            a = syntax.arguments(value, LANG)
+            if n in ("ClientTimeout", "Timeout"):
+                kws = {k: v for k, v in a if k}
+                pos = [v for k, v in a if k is None]
+                if n == "ClientTimeout":
+                    t = kws.get("total")
+                    if t is None:
+                        return 300.0 if not kws else None  # aiohttp default total
+                    return INFINITE if syntax.node_text(t) == "None" else _number(t, self.consts)
+                first = pos[0] if pos else kws.get("timeout")
+                if first is not None:
+                    return INFINITE if syntax.node_text(first) == "None" else _number(first, self.consts)
+                vals = [_number(v, self.consts) for k, v in a if k in ("connect", "read", "write", "pool")]
+                return max(v for v in vals if v is not None) if any(v is not None for v in vals) else None
+            if n == "timedelta":
+                return _timedelta(a, self.consts)
+        return _number(value, self.consts)
+
+    def _config_pair(self, node) -> None:
+        key = node.child_by_field_name("key")
+        value = node.child_by_field_name("value")
+        if key is None or value is None or key.type != "string" or syntax.inside_comment_or_string(node.parent):
+            return
+        k = syntax.node_text(key).strip("'\"")
+        if not _TIMEOUT_KW.match(k) or _NOT_TIMEOUT_KW.search(k):
+            return
+        v = INFINITE if syntax.node_text(value) == "None" else self._timeout_value(value)
+        if v is None and value.type not in ("integer", "float", "none"):
+            return
+        self._construct("timeout", "config", node, node, target=k, seconds=v)
+
+    # -- network calls -----------------------------------------------------------------------------
+    def _network(self, node, name: str, last: str, kw: dict) -> None:
+        parts = name.split(".")
+        head = parts[0]
+        module = self._module_of(name)
+        has = any(_TIMEOUT_KW.match(k) for k in kw)
+        if last in _VERBS and len(parts) >= 2:
+            owner = parts[-2]
+            if module == "requests" or (len(parts) == 2 and head == "requests"):
+                self._net("requests", name, node, has, True)
+            elif owner in self.sessions or "session" in owner.lower():
+                self._net("requests.Session", name, node, has, self._requests_file())
+            elif head == "httpx" or module == "httpx":
+                self._net("httpx", name, node, has, False)
+        elif last == "urlopen" and (module.startswith("urllib") or head == "urllib" or name == "urlopen"):
+            self._net("urllib", name, node, has, True)
+        elif name == "socket.create_connection":
+            self._net("socket", name, node, has, True)
+        elif last in ("Redis", "StrictRedis") and module.startswith("redis"):
+            self._net("redis", name, node, has, True)
+
+    def _requests_file(self) -> bool:
+        """A ``session.get`` is a requests session (no default timeout) when the file uses requests."""
+        return any(m.startswith("requests") for m in self.imports.values())
+
+    def _net(self, library: str, name: str, node, has: bool, unbounded: bool) -> None:
+        line = syntax.line_of(node)
+        self.out.calls.append(NetworkCall(library, name, line, self._scope(node), has, unbounded, self._snip(line)))
+
+    # -- hand-written loops ------------------------------------------------------------------------
+    def _loop(self, node) -> None:
+        if syntax.inside_comment_or_string(node):
+            return
+        body = node.child_by_field_name("body")
+        if body is None:
+            return
+        tries = [n for n in _own(body) if n.type == "try_statement"]
+        if not tries:
+            return
+        attempts = self._loop_attempts(node)
+        if attempts is False:
+            return  # iterating over items: a skip-on-error loop, not a retry
+        t = tries[0]
+        try_body = t.child_by_field_name("body")
+        excepts = [c for c in t.named_children if c.type == "except_clause"]
+        if not excepts or try_body is None:
+            return
+        exits = any(n.type in ("return_statement", "break_statement") for n in _own(try_body)) or any(
+            n.type in ("break_statement",) for n in _own(t) if n.type == "else_clause") or any(
+            c.type == "else_clause" and any(n.type in ("return_statement", "break_statement") for n in _own(c))
+            for c in t.named_children)
+        sleeps = [c for c in _own(body) if c.type == "call" and syntax.callee(c, LANG) in _SLEEPS]
+        if not exits and not sleeps:
+            return
+        if attempts == INFINITE and any(n.type == "raise_statement" and _under_if(n, body)
+                                        for e in excepts for n in _own(e)):
+            attempts = None  # gives up after some condition
+        backoff = "none"
+        jitter = False
+        if sleeps:
+            backoff = "fixed"
+            for s in sleeps:
+                arg = syntax.node_text(s.child_by_field_name("arguments"))
+                if "**" in arg or "<<" in arg:
+                    backoff = "exponential"
+                if "random" in arg or "uniform" in arg:
+                    jitter = True
+            grown = _grown_names(body)
+            if any(any(n in syntax.node_text(s.child_by_field_name("arguments")) for n in grown) for s in sleeps):
+                backoff = "exponential"
+        self._construct("retry", "loop", node, node, body=try_body, attempts=attempts, backoff=backoff,
+                        jitter=jitter)
+
+    def _loop_attempts(self, node) -> Any:
+        if node.type == "while_statement":
+            cond = node.child_by_field_name("condition")
+            text = syntax.node_text(cond)
+            if text in ("True", "1"):
+                return INFINITE
+            if cond is not None and cond.type == "comparison_operator":
+                right = cond.named_children[-1]
+                v = _number(right, self.consts)
+                return v if v is not None else None
+            return None
+        right = node.child_by_field_name("right")
+        if right is None or right.type != "call" or syntax.callee(right, LANG) != "range":
+            return False
+        a = [v for k, v in syntax.arguments(right, LANG)]
+        nums = [_number(v, self.consts) for v in a[:2]]
+        if len(a) == 1:
+            return nums[0]
+        if len(a) >= 2 and None not in nums:
+            return nums[1] - nums[0]
+        return None
+
+    # -- output ------------------------------------------------------------------------------------
+    def _construct(self, kind: str, library: str, node, end_node, *, body=None, target: str = "", **values) -> None:
+        line = syntax.line_of(node)
+        end = end_node.end_point[0] + 1
+        calls: tuple[str, ...] = ()
+        method = values.pop("method", None)
+        key = False
+        if kind == "retry":
+            inside = body if body is not None else node
+            calls = tuple(dict.fromkeys(syntax.callee(c, LANG) for c in syntax.calls(inside, LANG)
+                                        if not syntax.inside_comment_or_string(c)))
+            method = method or _method(inside)
+            text = syntax.node_text(inside).lower()
+            key = "idempotency-key" in text or "idempotency_key" in text
+            if not target:
+                target = next((c for c in calls if c.rsplit(".", 1)[-1] in _VERBS), "")
+            if body is not None and body.type == "function_definition":
+                end = body.end_point[0] + 1
+        scope_node = body.child_by_field_name("body") if body is not None and body.type == "function_definition" else node
+        self.out.constructs.append(Construct(
+            kind, library, line, end, self._scope(scope_node), target, method=method, idempotency_key=key,
+            calls=calls, snippet=self._snip(line), **values))
+
+    def _scope(self, node) -> str:
+        return syntax.qualname_at(node, LANG)
+
+    def _snip(self, line: int) -> str:
+        return self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def _own(node):
+    """Nodes under ``node`` not inside a nested function (its body belongs to another scope)."""
+    stack = list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type not in _FUNCS and n.type != "class_definition":
+            stack.extend(reversed(n.named_children))
+
+
+def _under_if(n, stop) -> bool:
+    p = n.parent
+    while p is not None and p != stop:
+        if p.type in ("if_statement", "elif_clause"):
+            return True
+        p = p.parent
+    return False
+
+
+def _grown_names(body) -> set[str]:
+    """Names multiplied or shifted in the loop body (``delay *= 2``, ``delay = delay * 2``)."""
+    out: set[str] = set()
+    for n in _own(body):
+        if n.type == "augmented_assignment":
+            op = syntax.node_text(n.child_by_field_name("operator"))
+            if op in ("*=", "<<=", "**="):
+                out.add(syntax.node_text(n.child_by_field_name("left")))
+        elif n.type == "assignment":
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is not None and right is not None and right.type == "binary_operator":
+                op = syntax.node_text(right.child_by_field_name("operator"))
+                if op in ("*", "<<", "**") and syntax.node_text(left) in syntax.node_text(right):
+                    out.add(syntax.node_text(left))
+    return out
+
+
+def _decorated_function(node):
+    deco = node.parent
+    if deco is None or deco.parent is None or deco.parent.type != "decorated_definition":
+        return None
+    return deco.parent.child_by_field_name("definition")
+
+
+def _enclosing_scope_node(node):
+    p = node.parent
+    while p is not None and p.type != "function_definition":
+        p = p.parent
+    return p
+
+
+def _is_kw_value(node) -> bool:
+    p = node.parent
+    return p is not None and p.type == "keyword_argument"
+
+
+def _tenacity_wait(value) -> tuple[str | None, bool]:
+    names = [syntax.callee(c, LANG).rsplit(".", 1)[-1] for c in syntax.calls(value, LANG)]
+    if value.type == "identifier":
+        names.append(syntax.node_text(value))
+    backoff: str | None = None
+    jitter = False
+    for n in names:
+        if n in ("wait_exponential", "wait_random_exponential", "wait_exponential_jitter", "wait_incrementing"):
+            backoff = "exponential"
+        elif n in ("wait_fixed", "wait_random", "wait_chain", "wait_combine") and backoff is None:
+            backoff = "fixed"
+        elif n == "wait_none" and backoff is None:
+            backoff = "none"
+        if n in ("wait_random_exponential", "wait_exponential_jitter", "wait_random"):
+            jitter = True
+    return backoff, jitter
+
+
+def _method(node) -> str | None:
+    """POST/PATCH when the retried body sends one (``requests.post``, ``session.request("POST", ...)``)."""
+    for c in syntax.calls(node, LANG):
+        if syntax.inside_comment_or_string(c):
+            continue
+        name = syntax.callee(c, LANG)
+        last = name.rsplit(".", 1)[-1]
+        if last in ("post", "patch") and "." in name:
+            return last.upper()
+        if last in ("request", "urlopen", "Request"):
+            for k, v in syntax.arguments(c, LANG):
+                if (k in (None, "method")) and v is not None and v.type == "string":
+                    m = syntax.node_text(v).strip("'\"").upper()
+                    if m in ("POST", "PATCH"):
+                        return m
+    return None
+
+
+def _library(name: str) -> str:
+    head = name.split(".", 1)[0]
+    for lib in ("requests", "httpx", "aiohttp", "grpc", "redis", "psycopg", "psycopg2", "urllib", "socket",
+                "boto3", "asyncio", "subprocess"):
+        if head == lib or head.startswith(lib):
+            return lib
+    if "session" in head.lower():
+        return "requests"
+    if name.endswith("urlopen"):
+        return "urllib"
+    return "call"
+
+
+_UNITS = {"seconds": 1, "milliseconds": 0.001, "minutes": 60, "hours": 3600, "microseconds": 1e-6}
+
+
+def _timedelta(args, consts) -> float | None:
+    total = 0.0
+    for k, v in args:
+        n = _number(v, consts)
+        if n is None:
+            return None
+        total += n * (_UNITS.get(k, 86400) if k else 86400)
+    return total
+
+
+def _number(node, consts: dict[str, float]) -> float | None:
+    """A numeric constant expression: literals, module constants, + - * / and unary minus."""
+    if node is None:
+        return None
+    t = node.type
+    if t in ("integer", "float"):
+        try:
+            return float(syntax.node_text(node).replace("_", ""))
+        except ValueError:
+            try:
+                return float(int(syntax.node_text(node).replace("_", ""), 0))
+            except ValueError:
+                return None
+    if t == "identifier":
+        return consts.get(syntax.node_text(node))
+    if t == "attribute":
+        return consts.get(syntax.node_text(node).rsplit(".", 1)[-1]) if syntax.node_text(node).split(".")[0] in (
+            "self", "cls") else None
+    if t == "parenthesized_expression" and node.named_children:
+        return _number(node.named_children[0], consts)
+    if t == "unary_operator":
+        v = _number(node.named_children[-1], consts) if node.named_children else None
+        return -v if v is not None and syntax.node_text(node).startswith("-") else v
+    if t == "binary_operator":
+        a = _number(node.child_by_field_name("left"), consts)
+        b = _number(node.child_by_field_name("right"), consts)
+        if a is None or b is None:
+            return None
+        op = syntax.node_text(node.child_by_field_name("operator"))
+        try:
+            return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else None, "**": a ** b,
+                    "//": a // b if b else None}.get(op)
+        except (OverflowError, ZeroDivisionError):
+            return None
+    if t == "call" and syntax.callee(node, LANG) in ("timedelta", "datetime.timedelta"):
+        return _timedelta(syntax.arguments(node, LANG), consts)
+    if t == "call" and syntax.callee(node, LANG) in ("float", "int") and syntax.arguments(node, LANG):
+        return _number(syntax.arguments(node, LANG)[0][1], consts)
+    return None

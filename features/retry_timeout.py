@@ -1,0 +1,343 @@
+"""Retry and timeout changes: what a change adds, removes or alters in how code retries and waits.
+
+Each touched code file's pre- and post-image is scanned by its language's scanner
+(``features.resilience.<language>.scan``) and the two scans are compared by ``Construct.key``
+(kind, scope, library, target), falling back to the nearest construct of the same kind and library
+when a scope was renamed. Only constructs on lines the change touched, or inside a function the
+change touched, are judged, so old code the change did not touch never fires. Anti-patterns are
+reported only when the change introduces them. See ``docs/retry_timeout.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from mergeguard import paths
+from mergeguard.change import Change, FileChange
+from mergeguard.features import Context, Extraction, syntax
+from mergeguard.features.resilience import INFINITE, Construct, Scan
+
+FEATURES: list[str] = [
+    "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
+    "retry_antipatterns", "timeout_antipatterns", "timeout_missing_calls", "max_timeout_ratio",
+    "files_with_resilience_code",
+]
+
+#: scanner module per tree-sitter language
+_SCANNERS = {"python": "python", "go": "go", "javascript": "javascript", "typescript": "javascript",
+             "tsx": "javascript", "java": "java", "kotlin": "kotlin", "csharp": "csharp"}
+_SEVERITY = {
+    "retry.added": "info", "retry.changed": "info", "retry.removed": "warning", "timeout.added": "info",
+    "timeout.changed": "info", "timeout.removed": "warning", "retry.without_backoff": "warning",
+    "retry.without_limit": "error", "retry.nested": "warning", "retry.non_idempotent": "error",
+    "timeout.missing": "warning", "timeout.unbounded": "error", "timeout.increased": "warning",
+}
+
+
+#: built bundles and vendored copies: nobody reviews them line by line and they are large to scan
+_GENERATED_DIRS = ("dist/", "build/", "vendor/", "node_modules/", "third_party/", "bower_components/")
+_GENERATED_SUFFIXES = (".min.js", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".generated.ts")
+
+
+def _generated(path: str) -> bool:
+    p = "/" + path
+    return any(f"/{d}" in p for d in _GENERATED_DIRS) or path.endswith(_GENERATED_SUFFIXES)
+
+
+def scanner(language: str):
+    """The scanner module for a language, or None when there is none (or it fails to import)."""
+    name = _SCANNERS.get(language)
+    if name is None:
+        return None
+    try:
+        return importlib.import_module(f"mergeguard.features.resilience.{name}")
+    except ImportError:
+        return None
+
+
+def finding(kind: str, path: str, line: int, end_line: int, message: str, scope: str = "") -> dict[str, Any]:
+    out = {"kind": kind, "category": kind.split(".", 1)[0], "path": path, "line": line, "end_line": end_line,
+           "severity": _SEVERITY[kind], "message": message}
+    if scope:
+        out["scope"] = scope
+    return out
+
+
+def fmt_seconds(v: float | None) -> str:
+    if v is None:
+        return "(not a constant)"
+    if v == INFINITE:
+        return "none (unbounded)"
+    if v < 1:
+        return f"{v * 1000:g}ms"
+    return f"{v:g}s"
+
+
+def fmt_attempts(v: float | None) -> str:
+    return "bounded/unknown" if v is None else ("unlimited" if v == INFINITE else f"{v:g}")
+
+
+def describe(c: Construct) -> str:
+    """One phrase with the values: 'tenacity retry (5 attempts, exponential)', 'timeout 5s'."""
+    if c.kind == "retry":
+        bits = [f"{fmt_attempts(c.attempts)} attempts"]
+        if c.backoff:
+            bits.append("no backoff" if c.backoff == "none" else f"{c.backoff} backoff")
+        where = f" around {c.target}" if c.target else ""
+        return f"{c.library} retry{where} ({', '.join(bits)})"
+    return f"{c.library} timeout{' ' + c.target if c.target else ''} = {fmt_seconds(c.seconds)}"
+
+
+def _safe_scan(module, src: syntax.Source | None) -> Scan | None:
+    if module is None or src is None:
+        return None
+    try:
+        return module.scan(src)
+    except Exception:  # noqa: BLE001 - a scanner bug on odd code degrades that file, never the assessment
+        return None
+
+
+def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, list, list]:
+    """(pairs, only_pre, only_post): by key first, then nearest line within the same kind+library."""
+    pairs: list[tuple[Construct, Construct]] = []
+    left = list(pre)
+    rest: list[Construct] = []
+    for c in post:
+        m = next((p for p in left if p.key == c.key), None)
+        if m is not None:
+            left.remove(m)
+            pairs.append((m, c))
+        else:
+            rest.append(c)
+    only_post = []
+    for c in rest:
+        cands = [p for p in left if p.kind == c.kind and p.library == c.library]
+        if cands:
+            m = min(cands, key=lambda p: abs(shift(p.line) - c.line))
+            if abs(shift(m.line) - c.line) <= 10:
+                left.remove(m)
+                pairs.append((m, c))
+                continue
+        only_post.append(c)
+    return pairs, left, only_post
+
+
+def _differs(a: Construct, b: Construct) -> list[str]:
+    out = []
+    if a.kind == "retry":
+        if a.attempts != b.attempts:
+            out.append(f"attempts {fmt_attempts(a.attempts)} → {fmt_attempts(b.attempts)}")
+        if a.backoff != b.backoff:
+            out.append(f"backoff {a.backoff or '?'} → {b.backoff or '?'}")
+        if a.jitter != b.jitter and a.jitter is not None and b.jitter is not None:
+            out.append(f"jitter {'on' if a.jitter else 'off'} → {'on' if b.jitter else 'off'}")
+        if a.method != b.method:
+            out.append(f"method {a.method or '-'} → {b.method or '-'}")
+    elif a.seconds != b.seconds:
+        text = f"timeout {fmt_seconds(a.seconds)} → {fmt_seconds(b.seconds)}"
+        if a.seconds and b.seconds and INFINITE not in (a.seconds, b.seconds):
+            text += f" ({b.seconds / a.seconds:.3g}x)"
+        out.append(text)
+    return out
+
+
+def _shift_fn(f: FileChange):
+    """Map a pre-image line to the post image (approximately), for the nearest-line fallback."""
+    def shift(line: int) -> int:
+        delta = 0
+        for h in f.hunks:
+            if h.source_start + h.source_length <= line:
+                delta = (h.target_start + h.target_length) - (h.source_start + h.source_length)
+        return line + delta
+    return shift
+
+
+def _antipatterns(c: Construct, before: Construct | None) -> list[tuple[str, str]]:
+    out = []
+    if c.kind == "retry":
+        if c.backoff == "none" and (before is None or before.backoff != "none"):
+            out.append(("retry.without_backoff", f"{describe(c)} retries immediately, with no delay between attempts"))
+        if c.attempts == INFINITE and (before is None or before.attempts != INFINITE):
+            out.append(("retry.without_limit", f"{describe(c)} never gives up"))
+        if c.method in ("POST", "PATCH") and not c.idempotency_key and (
+                before is None or before.method != c.method or before.idempotency_key):
+            out.append(("retry.non_idempotent",
+                        f"{describe(c)} retries a {c.method} without an Idempotency-Key: a retry can apply it twice"))
+    else:
+        if c.seconds == INFINITE and (before is None or before.seconds != INFINITE):
+            out.append(("timeout.unbounded", f"{describe(c)}: the call can wait forever"))
+        if (before is not None and before.seconds and c.seconds and before.seconds != INFINITE
+                and c.seconds != INFINITE and c.seconds / before.seconds >= 5):
+            out.append(("timeout.increased", f"timeout {fmt_seconds(before.seconds)} → {fmt_seconds(c.seconds)} "
+                                             f"({c.seconds / before.seconds:.3g}x)"))
+    return out
+
+
+def extract(change: Change, context: Context) -> Extraction:
+    cache = syntax.syntax_of(change)
+    findings: list[dict[str, Any]] = []
+    counts = dict.fromkeys(FEATURES, 0.0)
+    parsed_any = False
+    retry_sig: dict[str, list] = {"added": [], "removed": [], "modified": []}
+    timeout_sig: dict[str, list] = {"added": [], "removed": [], "modified": [], "missing": []}
+    post_scans: dict[str, tuple[Scan, set[int], set[str]]] = {}
+    pre_retry_scopes: set[str] = set()
+
+    for f in change.files:
+        if f.binary or not paths.is_code(f.path) or _generated(f.path):
+            continue
+        language = syntax.language_of(f.old_path or f.path if f.status == "deleted" else f.path)
+        module = scanner(language) if language else None
+        if module is None:
+            continue
+        pre_src, post_src = cache.source(f, "pre"), cache.source(f, "post")
+        pre_scan = _safe_scan(module, pre_src) or (Scan() if f.status == "added" else None)
+        post_scan = _safe_scan(module, post_src) or (Scan() if f.status == "deleted" else None)
+        if pre_scan is None or post_scan is None:
+            continue  # one side unavailable: a comparison would be wrong, so say nothing
+        parsed_any = True
+        added_lines = {n for h in f.hunks for n, _ in h.added}
+        removed_lines = {n for h in f.hunks for n, _ in h.removed}
+        post_scopes = _scopes_of_lines(post_src, added_lines)
+        pre_scopes = _scopes_of_lines(pre_src, removed_lines)
+        test_file = paths.is_test(f.path)
+
+        def touched_post(c: Construct) -> bool:
+            return f.status == "added" or any(n in added_lines for n in range(c.line, c.end_line + 1)) or (
+                bool(c.scope) and c.scope in post_scopes)
+
+        def touched_pre(c: Construct) -> bool:
+            return f.status == "deleted" or any(n in removed_lines for n in range(c.line, c.end_line + 1)) or (
+                bool(c.scope) and (c.scope in pre_scopes or c.scope in post_scopes))
+
+        if pre_scan.constructs or post_scan.constructs:
+            counts["files_with_resilience_code"] += 1
+        post_scans[f.path] = (post_scan, added_lines, post_scopes)
+        pre_retry_scopes |= {c.scope.rsplit(".", 1)[-1] for c in pre_scan.constructs if c.kind == "retry" and c.scope}
+        pairs, only_pre, only_post = _pair(pre_scan.constructs, post_scan.constructs, _shift_fn(f))
+        for c in only_post:
+            if not touched_post(c):
+                continue
+            counts[f"{c.kind}_added"] += 1
+            findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
+            (retry_sig if c.kind == "retry" else timeout_sig)["added"].append(_sig(f.path, c))
+            if not test_file:
+                findings.extend(_anti(f.path, c, None, counts))
+        for c in only_pre:
+            if not touched_pre(c):
+                continue
+            counts[f"{c.kind}_removed"] += 1
+            findings.append(finding(f"{c.kind}.removed", f.path, c.line, c.end_line, f"removes {describe(c)}",
+                                    c.scope))
+            (retry_sig if c.kind == "retry" else timeout_sig)["removed"].append(_sig(f.path, c))
+        for a, b in pairs:
+            if not touched_post(b):
+                continue
+            diffs = _differs(a, b)
+            if diffs:
+                counts[f"{b.kind}_changed"] += 1
+                findings.append(finding(f"{b.kind}.changed", f.path, b.line, b.end_line,
+                                        f"changes {b.library} {b.kind}{' ' + b.target if b.target else ''}: "
+                                        + "; ".join(diffs), b.scope))
+                (retry_sig if b.kind == "retry" else timeout_sig)["modified"].append(
+                    {**_sig(f.path, b), "before": _values(a)})
+                if b.kind == "timeout" and a.seconds and b.seconds and INFINITE not in (a.seconds, b.seconds):
+                    counts["max_timeout_ratio"] = max(counts["max_timeout_ratio"], b.seconds / a.seconds)
+            if not test_file:
+                findings.extend(_anti(f.path, b, a, counts))
+        if not test_file:
+            pre_missing = {(c.scope, c.callee) for c in pre_scan.calls if not c.has_timeout}
+            for call in post_scan.calls:
+                if call.has_timeout or not call.default_is_unbounded or call.line not in added_lines:
+                    continue
+                if (call.scope, call.callee) in pre_missing and f.status != "added":
+                    continue
+                counts["timeout_missing_calls"] += 1
+                counts["timeout_antipatterns"] += 1
+                findings.append(finding("timeout.missing", f.path, call.line, call.line,
+                                        f"{call.callee} has no timeout and {call.library}'s default is none: "
+                                        "a stalled peer blocks it forever", call.scope))
+                timeout_sig["missing"].append({"path": f.path, "line": call.line, "callee": call.callee})
+
+    # retry.nested: a retrying scope calls (by name) a function that itself retries
+    retrying = {c.scope.rsplit(".", 1)[-1]: c for scan, _, _ in post_scans.values() for c in scan.constructs
+                if c.kind == "retry" and c.scope}
+    for path, (scan, added_lines, post_scopes) in post_scans.items():
+        if paths.is_test(path):
+            continue
+        for c in scan.constructs:
+            if c.kind != "retry" or not (any(n in added_lines for n in range(c.line, c.end_line + 1))
+                                         or c.scope in post_scopes):
+                continue
+            own = c.scope.rsplit(".", 1)[-1]
+            for name in c.calls:
+                inner = retrying.get(name.rsplit(".", 1)[-1])
+                if inner is None or name.rsplit(".", 1)[-1] == own or inner is c:
+                    continue
+                counts["retry_antipatterns"] += 1
+                findings.append(finding(
+                    "retry.nested", path, c.line, c.end_line,
+                    f"{describe(c)} calls {name}, which retries too ({describe(inner)}): attempts multiply",
+                    c.scope))
+                break
+
+    if not parsed_any:
+        features: dict[str, float | None] = dict.fromkeys(FEATURES)
+    else:
+        features = {k: round(v, 3) for k, v in counts.items()}
+    signals = {
+        "retry": {"changed": bool(retry_sig["added"] or retry_sig["removed"] or retry_sig["modified"]), **retry_sig},
+        "timeout": {"changed": bool(timeout_sig["added"] or timeout_sig["removed"] or timeout_sig["modified"]),
+                    **timeout_sig},
+    }
+    st = cache.stats
+    signals["syntax"] = {"parsed": st.parsed, "unavailable": st.unavailable, "errors": st.errors,
+                         "ms": round(st.ms, 2)}
+    return Extraction(features, findings, signals)
+
+
+def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
+    """Qualnames of the functions the given lines sit in: what counts as "a function the change touched".
+
+    Found from the node at each line walking up its parents, which costs the tree depth per line
+    rather than a scope walk of the whole file.
+    """
+    if src is None or not lines:
+        return set()
+    out: set[str] = set()
+    text_lines = src.text.splitlines()
+    for n in lines:
+        if not 0 < n <= len(text_lines):
+            continue
+        row = text_lines[n - 1]
+        col = len(row) - len(row.lstrip())
+        node = src.root.descendant_for_point_range((n - 1, col), (n - 1, col))
+        name = syntax.qualname_at(node, src.language) if node is not None else ""
+        if node is not None and node.type in ("identifier", "name") and node.parent is not None:
+            name = syntax.qualname_at(node.parent, src.language)  # a def line names its own scope
+        if name:
+            out.add(name)
+    return out
+
+
+def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float]) -> list[dict[str, Any]]:
+    out = []
+    for kind, msg in _antipatterns(c, before):
+        counts[f"{kind.split('.')[0]}_antipatterns"] += 1
+        out.append(finding(kind, path, c.line, c.end_line, msg, c.scope))
+    return out
+
+
+def _values(c: Construct) -> dict[str, Any]:
+    v: dict[str, Any] = {}
+    if c.kind == "retry":
+        v["attempts"] = None if c.attempts is None else ("unlimited" if c.attempts == INFINITE else c.attempts)
+        v["backoff"] = c.backoff
+    else:
+        v["seconds"] = None if c.seconds is None else ("unbounded" if c.seconds == INFINITE else c.seconds)
+    return v
+
+
+def _sig(path: str, c: Construct) -> dict[str, Any]:
+    return {"path": path, "line": c.line, "library": c.library, "target": c.target, "scope": c.scope, **_values(c)}
