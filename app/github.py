@@ -346,6 +346,13 @@ class GitHubClient(_Retrying):
             return existing
         return self.create_check_run(owner_repo, head_sha, name, status=status, external_id=external_id)
 
+    def annotations_count(self, owner_repo: str, check_run_id: int) -> int:
+        """How many annotations the run already carries (GitHub appends on every update)."""
+        def fetch() -> int:
+            output = self._repo(owner_repo).get_check_run(check_run_id).output
+            return int(getattr(output, "annotations_count", 0) or 0)
+        return self._call(f"GET check run {check_run_id} on {owner_repo}", fetch)
+
     def update_check_run(self, owner_repo: str, check_run_id: int, *, status: str = "in_progress",
                          output: dict[str, Any] | None = None) -> None:
         kw: dict[str, Any] = {"status": status}

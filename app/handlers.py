@@ -158,8 +158,11 @@ class _Base:
                                 acceptances=tuple(self.s.acceptances(repo, pr.head_sha)))
 
     def _publish(self, gh: GitHubClient, repo: str, check_id: int, assessment: Mapping[str, Any]) -> None:
+        """Complete the run. GitHub *appends* annotations on every update, so a run that already has
+        them (a re-decision, a re-score of the same head, a retried job) gets none again."""
         c = content(assessment)
-        gh.complete_check_run(repo, check_id, c.conclusion, c.output(), c.annotations, c.actions)
+        annotations = c.annotations if c.annotations and gh.annotations_count(repo, check_id) == 0 else []
+        gh.complete_check_run(repo, check_id, c.conclusion, c.output(), annotations, c.actions)
 
     def _git(self, installation: int, repo: str, pr: PullRequestInfo, *, fetch: bool) -> GitRepo:
         """The repository's mirror; fetched (base branch and the pull request's head) when ``fetch``
@@ -229,7 +232,8 @@ class ReevaluateHandler(_Base):
 
 class AcceptHandler(ReevaluateHandler):
     """``accept``: the "Accept risk" button. Allowed only if the config lists the user AND GitHub says
-    they can write to the repository; recorded in the audit table, then the gate is re-decided."""
+    they can write to the repository; recorded in the audit table, then the gate is re-decided. A
+    refusal is shown on the check run (a note above the summary), since the button has no reply."""
 
     REASON = "accepted with the check run's Accept risk button"
 
@@ -250,25 +254,45 @@ class AcceptHandler(ReevaluateHandler):
         if stored is None:
             raise PermanentError(f"no assessment of {head_sha[:12]} to accept")
         git = self._git(installation, repo, pr, fetch=False)
-        if not self.allowed(gh, git, repo, stored, login):
+        refusal = self.refusal(gh, git, repo, stored, login)
+        if refusal is not None:
+            self._tell(gh, repo, stored, job, refusal)
             return
         if not any(a["by"].lower() == login.lower() for a in self.s.store.acceptances_for(repo, head_sha)):
             self.s.store.record_acceptance(repo, number, head_sha, login, self.REASON)
         self.reevaluate(gh, installation, repo, pr, job)
 
-    def allowed(self, gh: GitHubClient, git: GitRepo, repo: str, stored: Mapping[str, Any], login: str) -> bool:
+    def refusal(self, gh: GitHubClient, git: GitRepo, repo: str, stored: Mapping[str, Any], login: str) -> str | None:
+        """Why ``login`` may not accept this risk (one sentence for the check run), or None if they may."""
         from mergeguard.gate import Gate
 
         base = (stored["assessment"].get("change") or {}).get("gate_base") or stored.get("base_sha")
         config = Gate(git, None).config_at(base)
         if not may_accept(config, login):
             log.warning("accept by %s on %s refused: not in risk_acceptance.allowed", login, repo)
-            return False
+            return (f"@{login} asked to accept the risk but is not allowed by risk_acceptance.allowed "
+                    f"in {config.source}.")
         permission = gh.user_permission(repo, login)
         if permission not in WRITE_ROLES:
             log.warning("accept by %s on %s refused: repository permission %r", login, repo, permission)
-            return False
-        return True
+            return (f"@{login} asked to accept the risk but has no write access to {repo} "
+                    f"(GitHub reports {permission!r}).")
+        return None
+
+    def _tell(self, gh: GitHubClient, repo: str, stored: Mapping[str, Any], job: Job, note: str) -> None:
+        """Show a refusal on the check run: GitHub has no reply channel for a button press.
+
+        The stored verdict is published again with the note above its summary. No annotations are
+        sent (GitHub appends them on every update, so re-sending would duplicate them); conclusion and
+        buttons stay as they were. The next re-decision or score replaces the note.
+        """
+        check_id = stored.get("check_run_id") or job.payload.get("check_run_id")
+        if not check_id:
+            return
+        c = content(stored["assessment"])
+        output = c.output()
+        output["summary"] = f"> **Accept risk refused:** {note}\n\n{c.summary}"
+        gh.complete_check_run(repo, int(check_id), c.conclusion, output, (), c.actions)
 
 
 def default_handlers(settings: Settings, store: Store, metrics: Metrics) -> dict[str, Any]:

@@ -187,6 +187,23 @@ def test_labels_and_approvals_re_decide_without_rescoring(app, stub):
     assert stub.violations == []
 
 
+def test_re_decisions_and_re_scores_never_duplicate_annotations(app, stub):
+    """GitHub appends annotations on every update: they are sent once per check run."""
+    client = app.test_client()
+    post(client, "pull_request", pr_payload(stub, "pull_request", "opened"))
+    drain(app)
+    (run,) = our_runs(stub)
+    first = list(run.annotations)
+    assert first
+    stub.repos[REPO].pulls[NUMBER].labels.append("canary-planned")
+    post(client, "pull_request", pr_payload(stub, "pull_request", "labeled"))
+    post(client, "pull_request", pr_payload(stub, "pull_request", "reopened"))  # re-score of the same head
+    drain(app)
+    (run,) = our_runs(stub)
+    assert run.annotations == first
+    assert stub.violations == []
+
+
 def test_accept_risk_needs_the_config_and_write_permission(app, stub):
     from mergeguard.app.web import runtime
 

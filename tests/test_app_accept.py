@@ -1,0 +1,69 @@
+"""A refused "Accept risk" press is shown on the check run, against the local GitHub stand-in.
+
+GitHub gives a ``requested_action`` no reply channel, so the only place the person who pressed the
+button can learn why nothing happened is the check run itself. These tests press the button as
+people the configuration or GitHub refuse, and read what the check run then says.
+"""
+
+from __future__ import annotations
+
+from .test_app_serve import (NUMBER, REPO, app, drain, our_runs, post, pr_payload,  # noqa: F401 -- fixtures
+                             pr_repo, stub)
+
+
+def press(app, stub, login: str) -> None:
+    payload = pr_payload(stub, "check_run", "requested_action", requested_action={"identifier": "accept_risk"})
+    payload["sender"]["login"] = login
+    assert post(app.test_client(), "check_run", payload).status_code == 202
+    assert drain(app) == 1
+
+
+def scored(app, stub):
+    assert post(app.test_client(), "pull_request", pr_payload(stub, "pull_request", "opened")).status_code == 202
+    assert drain(app) == 1
+    (run,) = our_runs(stub)
+    return run, run.data["output"]["summary"], len(run.annotations)
+
+
+def test_a_press_by_someone_without_write_access_is_explained_on_the_check_run(app, stub):
+    from mergeguard.app.web import runtime
+
+    run, summary, n_annotations = scored(app, stub)
+    press(app, stub, "mallory")  # listed in risk_acceptance.allowed, but GitHub says read
+    pull = stub.repos[REPO].pulls[NUMBER]
+    assert runtime(app).store.acceptances_for(REPO, pull.head_sha) == []
+    (run,) = our_runs(stub)
+    text = run.data["output"]["summary"]
+    assert text.startswith("> **Accept risk refused:** @mallory asked to accept the risk but has no write "
+                           f"access to {REPO} (GitHub reports 'read').")
+    assert text.endswith(summary)  # the verdict's own summary is kept under the note
+    assert run.data["conclusion"] == "action_required"
+    assert [a["identifier"] for a in run.data["actions"]] == ["accept_risk", "rescore"]
+    assert len(run.annotations) == n_annotations  # not sent again (GitHub would append duplicates)
+    assert stub.violations == []
+
+
+def test_a_press_by_someone_the_config_does_not_list_names_the_config(app, stub):
+    scored(app, stub)
+    press(app, stub, "dev")  # may write, but is not in risk_acceptance.allowed
+    (run,) = our_runs(stub)
+    text = run.data["output"]["summary"]
+    assert "@dev asked to accept the risk but is not allowed by risk_acceptance.allowed in " in text
+    assert ":.github/mergeguard.yml." in text.splitlines()[0]  # <base>:.github/mergeguard.yml
+    assert run.data["conclusion"] == "action_required"
+    assert stub.violations == []
+
+
+def test_an_allowed_press_afterwards_replaces_the_note(app, stub):
+    from mergeguard.app.web import runtime
+
+    scored(app, stub)
+    press(app, stub, "dev")
+    press(app, stub, "alice")
+    (run,) = our_runs(stub)
+    assert run.data["conclusion"] == "success"
+    assert "Accept risk refused" not in run.data["output"]["summary"]
+    assert "alice" in run.data["output"]["summary"]
+    pull = stub.repos[REPO].pulls[NUMBER]
+    assert [a["by"] for a in runtime(app).store.acceptances_for(REPO, pull.head_sha)] == ["alice"]
+    assert stub.violations == []
