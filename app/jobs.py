@@ -129,7 +129,7 @@ class Queue:
             if candidate is None:
                 return None
             token = uuid.uuid4().hex
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 won = conn.execute(
                     update(jobs).where(jobs.c.id == candidate, or_(
                         jobs.c.state == "queued", and_(jobs.c.state == "running", jobs.c.lease_until < now)))
@@ -146,7 +146,7 @@ class Queue:
         return None
 
     def _finish(self, job: Job, **values: Any) -> bool:
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             return conn.execute(update(jobs).where(jobs.c.id == job.id, jobs.c.lease_token == job.lease_token,
                                                    jobs.c.state == "running")
                                 .values(updated_at=time.time(), **values)).rowcount == 1
@@ -165,7 +165,7 @@ class Queue:
     def extend(self, job_ids_tokens: Mapping[int, str], now: float | None = None) -> None:
         """Push the leases of jobs still running in this process forward (the heartbeat)."""
         now = time.time() if now is None else now
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             for job_id, token in job_ids_tokens.items():
                 conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.lease_token == token,
                                                 jobs.c.state == "running")

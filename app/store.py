@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,6 +147,20 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         metadata.create_all(self.engine)
+        # SQLite has one writer at a time and its busy handler waits by sleeping (up to 100 ms a step):
+        # writers of this process queue on a lock instead, so a webhook's insert never sleeps behind
+        # a job thread's claim. Other processes (more gunicorn workers) still meet the busy timeout.
+        self._writer = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction (serialised within the process on SQLite)."""
+        if self._writer is None:
+            with self.begin() as conn:
+                yield conn
+            return
+        with self._writer, self.engine.begin() as conn:
+            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -166,7 +182,7 @@ class Store:
         """
         now = time.time() if now is None else now
         try:
-            with self.engine.begin() as conn:
+            with self.begin() as conn:
                 conn.execute(insert(deliveries).values(id=delivery_id, event=event_name, action=action,
                                                        received_at=now, repo=repo, installation=installation,
                                                        outcome=outcome))
@@ -191,7 +207,7 @@ class Store:
     def enqueue(self, spec: JobSpec, *, max_attempts: int, delivery_id: str | None = None,
                 now: float | None = None) -> int:
         now = time.time() if now is None else now
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             return self._enqueue(conn, spec, delivery_id, max_attempts, now)
 
     @staticmethod
@@ -252,7 +268,7 @@ class Store:
                         check_run_id: int | None) -> int:
         change = assessment.get("change") or {}
         model = assessment.get("model") or {}
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             result = conn.execute(insert(assessments).values(
                 repo=repo, pr_number=pr_number, head_sha=str(change.get("head") or ""),
                 base_sha=change.get("gate_base") or change.get("base"), score=assessment.get("score"),
@@ -273,7 +289,7 @@ class Store:
         return dict(row) if row else None
 
     def set_check_run(self, assessment_id: int, check_run_id: int) -> None:
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(update(assessments).where(assessments.c.id == assessment_id)
                          .values(check_run_id=check_run_id))
 
@@ -282,7 +298,7 @@ class Store:
     def record_acceptance(self, repo: str, pr_number: int, head_sha: str, by: str, reason: str,
                           at: str | None = None) -> None:
         at = at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(insert(acceptances).values(repo=repo, pr_number=pr_number, head_sha=head_sha.lower(),
                                                     by=by.lstrip("@"), reason=reason, at=at))
 
