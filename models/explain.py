@@ -81,7 +81,7 @@ _TEMPLATES: dict[str, Callable[[float], str]] = {
                                              if v else "touches no retry or timeout code"),
     # AI authorship
     "ai_explicit": lambda v: "carries explicit signs of AI authorship" if v else "carries no explicit sign of AI authorship",
-    "ai_style_score": lambda v: f"reads like AI-written code to the style model ({v:.2f} on 0..1)",
+    "ai_style_score": lambda v: f"its added code scores {v:.2f} on the AI-style model (0 human-like, 1 AI-like)",
 }
 _COMPARABLE = {"la", "ld", "nf", "nd", "ns", "lt", "ndev", "nuc", "exp", "sexp", "prior_fixes", "age"}
 
