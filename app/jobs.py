@@ -26,6 +26,7 @@ The guarantees, and how they are kept:
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -234,6 +235,7 @@ class WorkerPool:
     # -- work -----------------------------------------------------------------------------------
 
     def _loop(self) -> None:
+        _lower_priority()
         while not self._stop.is_set():
             try:
                 did = self.run_once()
@@ -317,3 +319,19 @@ class WorkerPool:
                 if not running:
                     return
                 time.sleep(min(interval, 1.0))  # jobs finishing after stop(): keep their leases fresh
+
+
+#: nice value of job threads: webhook acknowledgements run first when the CPUs are busy
+JOB_THREAD_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Lower this thread's CPU priority (Linux schedules threads as tasks with their own nice value).
+
+    Scoring is CPU-bound and can wait a little; a webhook must be answered in milliseconds. Where
+    per-thread priorities are not available the call does nothing.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_THREAD_NICENESS)
+    except (AttributeError, OSError, PermissionError):
+        pass
