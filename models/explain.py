@@ -98,7 +98,7 @@ def sentence(feature: str, value: float | None, percentile: Percentile | None = 
             if share >= 0.75:
                 text += f", more than {min(99, math.floor(share * 100))}% of {population}"
             elif share <= 0.25 and value > 0:
-                text += f", fewer than {100 - math.floor(share * 100)}% of {population}"
+                text += f", lower than in {100 - math.floor(share * 100)}% of {population}"
     return text
 
 

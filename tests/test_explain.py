@@ -22,3 +22,12 @@ def test_percentile_comparison_wording():
     assert sentence("nf", 1.0) == "touches 1 file"
     assert sentence("size_percentile", 1.0) == "is larger than every earlier change in this repository"
     assert sentence("prior_fixes", 2.0) == "touches files that needed 2 bug fixes before"
+
+
+def test_low_values_read_as_lower_than_most_changes():
+    from mergeguard.models.explain import sentence
+
+    text = sentence("la", 23.0, lambda feature, value: (0.21, "this repository's changes"))
+    assert text == "adds 23 lines, lower than in 79% of this repository's changes"
+    assert sentence("la", 900.0, lambda f, v: (0.98, "this repository's changes")).endswith(
+        "more than 98% of this repository's changes")
