@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -260,6 +260,18 @@ def walk(node) -> Iterator[Any]:
             visited_children = True
         else:
             return
+
+
+def walk_within(node, stop: Collection[str]) -> Iterator[Any]:
+    """Named nodes under ``node`` in document order, not descending into nodes whose type is in
+    ``stop`` (they are yielded, their insides are not): the code that belongs to ``node`` itself and
+    not to a nested function, class or loop."""
+    stack = list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type not in stop:
+            stack.extend(reversed(n.named_children))
 
 
 def is_comment(node) -> bool:

@@ -11,7 +11,11 @@ turns the differences into findings. Values are normalised (seconds, attempts) s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from mergeguard.features import syntax
 
 INFINITE = math.inf
 
@@ -61,3 +65,20 @@ class NetworkCall:
 class Scan:
     constructs: list[Construct] = field(default_factory=list)
     calls: list[NetworkCall] = field(default_factory=list)
+
+
+def loop_bound(cond: Any, number: Callable[[Any], float | None]) -> float | None:
+    """Attempts a C-style loop condition allows: ``i < 5`` -> 5, ``i <= 5`` -> 6, ``attempt >= MAX``
+    -> MAX (counters start at 0; the caller corrects for another start). ``number`` reads a
+    literal or constant in the scanner's language. Same node shape in Java, JavaScript and C#."""
+    if cond is None:
+        return None
+    for n in syntax.walk(cond):
+        if n.type == "binary_expression":
+            op = syntax.node_text(n.child_by_field_name("operator"))
+            right = number(n.child_by_field_name("right"))
+            if op in ("<", ">=", ">") and right is not None:
+                return right
+            if op == "<=" and right is not None:
+                return right + 1
+    return None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, Scan
+from mergeguard.features.resilience import INFINITE, Construct, Scan, loop_bound
 
 L = "csharp"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -192,9 +192,9 @@ class _Scanner:
             for c in catches:
                 for n in syntax.walk(c):
                     if n.type == "if_statement" and any(m.type == "throw_statement" for m in syntax.walk(n)):
-                        return _bound(self, n.child_by_field_name("condition"))
+                        return loop_bound(n.child_by_field_name("condition"), self._number)
             return INFINITE
-        bound = _bound(self, cond)
+        bound = loop_bound(cond, self._number)
         if bound is not None and loop.type == "for_statement":
             init = loop.child_by_field_name("initializer")
             for n in syntax.walk(init) if init is not None else ():
@@ -302,18 +302,6 @@ class _Scanner:
         return None
 
 
-def _bound(scanner, cond) -> float | None:
-    if cond is None:
-        return None
-    for n in syntax.walk(cond):
-        if n.type == "binary_expression":
-            op = syntax.node_text(n.child_by_field_name("operator"))
-            right = scanner._number(n.child_by_field_name("right"))
-            if op in ("<", ">=", ">") and right is not None:
-                return right
-            if op == "<=" and right is not None:
-                return right + 1
-    return None
 
 
 def _strip(text: str) -> str:
@@ -331,13 +319,7 @@ def _initializer(init) -> dict[str, object]:
 
 
 def _own(node):
-    stack = list(reversed(node.named_children))
-    while stack:
-        n = stack.pop()
-        yield n
-        if n.type in _NESTED:
-            continue
-        stack.extend(reversed(n.named_children))
+    return syntax.walk_within(node, _NESTED)
 
 
 def _assigned_name(node) -> str:

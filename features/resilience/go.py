@@ -299,13 +299,11 @@ class _Scanner:
         return self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""
 
 
+_OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
+
+
 def _own(node):
-    stack = list(reversed(node.named_children))
-    while stack:
-        n = stack.pop()
-        yield n
-        if n.type != "func_literal":
-            stack.extend(reversed(n.named_children))
+    return syntax.walk_within(node, _OWN_STOP)
 
 
 def _under_err_if(node, stop, op: str) -> bool:

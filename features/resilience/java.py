@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, loop_bound
 
 L = "java"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -299,9 +299,9 @@ class _Scanner:
             for c in catches:
                 for n in syntax.walk(c):
                     if n.type == "if_statement" and any(m.type == "throw_statement" for m in syntax.walk(n)):
-                        return self._bound(n.child_by_field_name("condition"))
+                        return loop_bound(n.child_by_field_name("condition"), self._number)
             return INFINITE
-        bound = self._bound(cond)
+        bound = loop_bound(cond, self._number)
         if bound is not None and loop.type == "for_statement":
             init = loop.child_by_field_name("init")
             if init is not None:
@@ -312,18 +312,6 @@ class _Scanner:
                             bound -= start
         return bound
 
-    def _bound(self, cond) -> float | None:
-        if cond is None:
-            return None
-        for n in syntax.walk(cond):
-            if n.type == "binary_expression":
-                op = syntax.node_text(n.child_by_field_name("operator"))
-                right = self._number(n.child_by_field_name("right"))
-                if op in ("<", ">=", ">") and right is not None:
-                    return right
-                if op == "<=" and right is not None:
-                    return right + 1
-        return None
 
     # -- network / database call sites -------------------------------------------------------------
     def _network_calls(self) -> None:
@@ -534,13 +522,7 @@ def _links(top) -> list[tuple[str, list, object]]:
 
 def _own(node):
     """Nodes under ``node`` not inside a nested lambda, class or loop."""
-    stack = list(reversed(node.named_children))
-    while stack:
-        n = stack.pop()
-        yield n
-        if n.type in _NESTED:
-            continue
-        stack.extend(reversed(n.named_children))
+    return syntax.walk_within(node, _NESTED)
 
 
 def _assigned_name(node) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, loop_bound
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -374,10 +374,10 @@ class _Scanner:
             # bounded only if the catch (or the loop) gives up after a count: if (attempt >= 5) throw e
             for n in syntax.walk(handler):
                 if n.type == "if_statement" and any(m.type == "throw_statement" for m in syntax.walk(n)):
-                    bound = self._bound(n.child_by_field_name("condition"))
+                    bound = loop_bound(n.child_by_field_name("condition"), self._number)
                     return bound
             return INFINITE
-        bound = self._bound(cond)
+        bound = loop_bound(cond, self._number)
         if bound is not None and loop.type == "for_statement":
             init = loop.child_by_field_name("initializer")
             start = None
@@ -389,19 +389,6 @@ class _Scanner:
                 bound -= start
         return bound
 
-    def _bound(self, cond) -> float | None:
-        """``i < 5`` -> 5, ``i <= 5`` -> 6, ``attempt >= MAX`` -> MAX (loop counters start at 0)."""
-        if cond is None:
-            return None
-        for n in syntax.walk(cond):
-            if n.type == "binary_expression":
-                op = syntax.node_text(n.child_by_field_name("operator"))
-                right = self._number(n.child_by_field_name("right"))
-                if op in ("<", ">=", ">") and right is not None:
-                    return right
-                if op == "<=" and right is not None:
-                    return right + 1
-        return None
 
     # -- emitting ----------------------------------------------------------------------------------
     def _retry(self, node, library: str, target: str, attempts, backoff, jitter, body) -> None:
@@ -603,15 +590,12 @@ def _aborts(fn) -> bool:
     return False
 
 
+_OWN_STOP = _FUNCS | _LOOPS  # what _own does not descend into
+
+
 def _own(node):
     """Nodes under ``node`` that do not belong to a nested function or a nested loop."""
-    stack = list(reversed(node.named_children))
-    while stack:
-        n = stack.pop()
-        yield n
-        if n.type in _FUNCS or n.type in _LOOPS:
-            continue
-        stack.extend(reversed(n.named_children))
+    return syntax.walk_within(node, _OWN_STOP)
 
 
 def _within(node, outer) -> bool:

@@ -375,13 +375,7 @@ def _trailing_lambda(call):
 
 
 def _own(node):
-    stack = list(reversed(node.named_children))
-    while stack:
-        n = stack.pop()
-        yield n
-        if n.type in _NESTED:
-            continue
-        stack.extend(reversed(n.named_children))
+    return syntax.walk_within(node, _NESTED)
 
 
 def _ends_with_return(block) -> bool:

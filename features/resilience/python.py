@@ -407,14 +407,12 @@ class _Scanner:
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+_OWN_STOP = frozenset(_FUNCS | {"class_definition"})  # what _own does not descend into
+
+
 def _own(node):
     """Nodes under ``node`` not inside a nested function (its body belongs to another scope)."""
-    stack = list(reversed(node.named_children))
-    while stack:
-        n = stack.pop()
-        yield n
-        if n.type not in _FUNCS and n.type != "class_definition":
-            stack.extend(reversed(n.named_children))
+    return syntax.walk_within(node, _OWN_STOP)
 
 
 def _under_if(n, stop) -> bool:
