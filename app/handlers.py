@@ -152,6 +152,12 @@ class _Base:
             raise PermanentError("this check run belongs to no pull request mergeguard has seen")
         return number
 
+    def _pull_request(self, job: Job, number: int) -> tuple[int, GitHubClient, PullRequestInfo]:
+        """The job's installation, a client for it, and the pull request as GitHub has it now."""
+        installation = self.s.installation(job)
+        gh = self.s.client(installation)
+        return installation, gh, gh.pull_request(job.repo or "", number)
+
     def _facts(self, gh: GitHubClient, repo: str, pr: PullRequestInfo) -> PullRequestFacts:
         return PullRequestFacts(author=pr.author, labels=pr.labels, approvals=gh.approvals(repo, pr.number),
                                 description=pr.body, head_sha=pr.head_sha,
@@ -181,9 +187,7 @@ class ScoreHandler(_Base):
     def _run(self, job: Job) -> None:
         repo = job.repo or ""
         number = self._require_number(job)
-        installation = self.s.installation(job)
-        gh = self.s.client(installation)
-        pr = gh.pull_request(repo, number)
+        installation, gh, pr = self._pull_request(job, number)
         check_id = gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME, app_id=self.s.settings.app_id,
                                        external_id=f"{repo}#{number}")
         git = self._git(installation, repo, pr, fetch=True)
@@ -204,9 +208,7 @@ class ReevaluateHandler(_Base):
     def _run(self, job: Job) -> None:
         repo = job.repo or ""
         number = self._require_number(job)
-        installation = self.s.installation(job)
-        gh = self.s.client(installation)
-        pr = gh.pull_request(repo, number)
+        installation, gh, pr = self._pull_request(job, number)
         self.reevaluate(gh, installation, repo, pr, job)
 
     def reevaluate(self, gh: GitHubClient, installation: int, repo: str, pr: PullRequestInfo, job: Job) -> None:
@@ -243,9 +245,7 @@ class AcceptHandler(ReevaluateHandler):
         login = str(job.payload.get("sender") or "")
         if not login:
             raise PermanentError("the button press names no user")
-        installation = self.s.installation(job)
-        gh = self.s.client(installation)
-        pr = gh.pull_request(repo, number)
+        installation, gh, pr = self._pull_request(job, number)
         head_sha = str(job.payload.get("head_sha") or pr.head_sha)
         if head_sha != pr.head_sha:
             log.warning("accept by %s on %s#%d ignored: %s is no longer the head", login, repo, number, head_sha[:12])
