@@ -202,8 +202,6 @@ def scope_name(node, language: str) -> str:
     name = node.child_by_field_name("name")
     if name is None and language == "kotlin":
         name = next((c for c in node.named_children if c.type in ("identifier", "simple_identifier", "type_identifier")), None)
-    if name is None and language == "go" and node.type == "method_declaration":
-        name = node.child_by_field_name("name")
     if name is None and language == "rust" and node.type == "impl_item":
         name = node.child_by_field_name("type")
     if name is None and node.type in ("arrow_function", "function_expression", "function", "lambda_expression",

@@ -77,12 +77,14 @@ def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with
     by mining, giving the same counts, statuses and features as the diff.
     """
     parent = rec.parents[0] if rec.parents else None
-    files, notes = files_from_stats(rec.files), []
-    if with_diff:
+    if not with_diff:
+        files, notes = files_from_stats(rec.files), []
+    else:
         try:
             files, notes = parse_diff(repo.diff(parent, rec.sha), limits)
         except RepositoryError as exc:
             # an incomplete mirror lacks some blobs: keep the log's exact counts, lose only the hunks
+            files = files_from_stats(rec.files)
             notes = [f"diff unavailable ({exc}); counts come from the log, hunks were not analysed"]
     change = Change(
         id=rec.sha, files=files, base=parent, head=rec.sha, commits=[CommitMeta.from_record(rec)],
