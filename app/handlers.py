@@ -22,14 +22,15 @@ from mergeguard.change import Limits
 from mergeguard.checkrun import CHECK_NAME, content, failed
 from mergeguard.errors import MergeguardError, ModelError, RefError
 from mergeguard.git import GitRepo
+from mergeguard.gate import Gate
 from mergeguard.policy import PullRequestFacts, may_accept
-from mergeguard.review import reverdict, review
-from mergeguard.warm import WarmHistory
+from mergeguard.review import reverdict
 
 from .github import AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullRequestInfo
 from .jobs import Job, PermanentError
 from .metrics import Metrics
 from .mirror import Mirror
+from .scoring import ScoreRequest, scorer
 from .settings import Settings
 from .store import JobSpec, Store
 
@@ -49,10 +50,15 @@ class Services:
         self.tokens = InstallationTokens(AppCredentials(settings.app_id, settings.private_key,
                                                         settings.github_api_url))
         self.mirror = Mirror(settings.mirrors_dir)
-        self.history = WarmHistory()
         self._model: Any = None
         self._lock = threading.Lock()
         self._clients: dict[int, GitHubClient] = {}
+        self.scorer = scorer(settings.job_scoring, model_dir=settings.model_dir, model=self.model,
+                             processes=settings.job_threads, timeout=settings.scoring_timeout_seconds)
+
+    def close(self) -> None:
+        """Stop the scoring processes (after the job threads stopped); idempotent."""
+        self.scorer.close()
 
     def model(self) -> Any:
         """The risk model, loaded once per process on first use (a bad model dir fails the job, not start-up)."""
@@ -98,6 +104,9 @@ def transient(exc: BaseException) -> bool | None:
 class _Base:
     def __init__(self, services: Services) -> None:
         self.s = services
+
+    def close(self) -> None:
+        self.s.close()
 
     def transient(self, exc: BaseException) -> bool | None:
         return transient(exc)
@@ -193,11 +202,10 @@ class ScoreHandler(_Base):
         git = self._git(installation, repo, pr, fetch=True)
         base_sha = git.resolve(f"refs/heads/{pr.base_ref}")
         head_sha = git.resolve(pr.head_sha)
-        facts = self._facts(gh, repo, pr)
         merge_base = git.merge_base(base_sha, head_sha)
-        with self.s.history.at(git, merge_base) as history:
-            assessment = review(git, base_sha, head_sha, model=self.s.model(), facts=facts,
-                                acceptances=facts.acceptances, history=history, limits=Limits())
+        facts = self._facts(gh, repo, pr)
+        request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits())
+        assessment = self.s.scorer.score(repo, request)
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
 
@@ -264,8 +272,6 @@ class AcceptHandler(ReevaluateHandler):
 
     def refusal(self, gh: GitHubClient, git: GitRepo, repo: str, stored: Mapping[str, Any], login: str) -> str | None:
         """Why ``login`` may not accept this risk (one sentence for the check run), or None if they may."""
-        from mergeguard.gate import Gate
-
         base = (stored["assessment"].get("change") or {}).get("gate_base") or stored.get("base_sha")
         config = Gate(git, None).config_at(base)
         if not may_accept(config, login):

@@ -219,7 +219,16 @@ class WorkerPool:
         deadline = time.monotonic() + timeout
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
+        stopped = not any(t.is_alive() for t in self._threads)
+        if stopped:  # nothing runs any more: handlers may release what they hold (scoring processes)
+            for handler in {id(h): h for h in self.handlers.values()}.values():
+                close = getattr(handler, "close", None)
+                if callable(close):
+                    try:
+                        close()
+                    except Exception:  # noqa: BLE001 -- stopping must finish
+                        log.exception("closing a job handler failed")
+        return stopped
 
     def notify(self) -> None:
         """A job was enqueued: look now instead of at the next poll."""
@@ -293,6 +302,8 @@ class WorkerPool:
     def _give_up(self, job: Job, handler: Handler, reason: str) -> None:
         try:
             handler.on_failure(job, reason)
+        except MergeguardError as exc:  # an expected refusal (GitHub said no): one line, no traceback
+            log.error("job %s: on_failure hook failed: %s", job.id, describe(exc))
         except Exception:  # noqa: BLE001
             log.exception("job %s: on_failure hook failed", job.id)
         self.queue.fail(job, reason)

@@ -45,6 +45,10 @@ class Settings:
     max_body_bytes: int = 25 * 1024 * 1024
     #: a model directory, or None for the shipped model
     model_dir: str | None = None
+    #: where scoring runs: "process" (a child per job thread, off the web threads' GIL) or "thread"
+    job_scoring: str = "process"
+    #: seconds one scoring may take before its child process is stopped and the job fails
+    scoring_timeout_seconds: float = 900.0
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -101,7 +105,19 @@ class Settings:
                    job_threads=_int(env, "MERGEGUARD_JOB_THREADS", 2, minimum=1),
                    lease_seconds=float(_int(env, "MERGEGUARD_JOB_LEASE_SECONDS", 300, minimum=10)),
                    max_attempts=_int(env, "MERGEGUARD_JOB_MAX_ATTEMPTS", 5, minimum=1),
-                   model_dir=get("MERGEGUARD_MODEL_DIR") or None)
+                   model_dir=get("MERGEGUARD_MODEL_DIR") or None,
+                   job_scoring=_choice(env, "MERGEGUARD_JOB_SCORING", ("process", "thread"), "process"),
+                   scoring_timeout_seconds=float(_int(env, "MERGEGUARD_JOB_SCORING_TIMEOUT_SECONDS", 900,
+                                                      minimum=10)))
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:

@@ -50,7 +50,7 @@ class Runtime:
         if self._stopped:
             return True
         self._stopped = True
-        done = self.pool.stop(timeout) if self.workers_started else True
+        done = self.pool.stop(timeout)  # also releases what the handlers hold (scoring processes)
         self.store.dispose()
         return done
 

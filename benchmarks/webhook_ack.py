@@ -79,6 +79,8 @@ SECRET = "benchmark-secret"
 APP_ID = 4242
 INSTALLATION = 1
 TARGET_P99_MS, TARGET_RATE = 50.0, 200
+VARIANTS = ("peer", "nojobs", "mergeguard", "scoring")
+MIRRORS = (Path("/work/.mirror/aio-libs+aiohttp/repo"), Path("/work/.mirror/psf+requests/repo"))
 
 
 # -- the peer server ---------------------------------------------------------------------------------
@@ -134,18 +136,61 @@ def serve_variant(kind: str, bind: str, workers: int, threads: int) -> None:
 
 # -- the GitHub stand-in, in its own process ----------------------------------------------------------
 
-def run_stub(public_pem: str, owner: str, conn, stop) -> None:
+def run_stub(public_pem: str, owner: str, conn, stop, served: dict | None) -> None:
+    """The stand-in; with ``served`` (full name, bare repository, pull request heads) it also serves a
+    real repository and its pull requests, so jobs score for real."""
     sys.path.insert(0, str(ROOT))
     from tests.ghstub import GitHubStub
 
     with GitHubStub(app_id=APP_ID, app_public_key_pem=public_pem) as stub:
         stub.add_installation(INSTALLATION, owner)
-        conn.send(stub.url)
+        pulls = {}
+        if served:
+            stub.add_repo(served["full"], served["path"], collaborators={"dev": "write"})
+            for number, head in served["pulls"]:
+                pull = stub.add_pull(served["full"], number, head=head, base="main", author="dev",
+                                     title=f"PR {number}")
+                pulls[number] = (pull.base_sha, pull.head_sha)
+        conn.send({"url": stub.url, "pulls": pulls,
+                   "clone_url": stub.clone_url(served["full"]) if served else None})
         stop.wait()
-        conn.send({"requests": len(stub.requests), "violations": len(stub.violations)})
+        completed = sum(1 for r in stub.check_runs.values() if r.data.get("status") == "completed")
+        conn.send({"requests": len(stub.requests), "violations": len(stub.violations),
+                   "check_runs_completed": completed})
 
 
 # -- helpers -----------------------------------------------------------------------------------------
+
+def serve_repository(source: Path, served: Path, owner: str, prs: int) -> dict:
+    """A bare clone of ``source`` whose ``main`` sits just before its newest ``prs`` first-parent
+    commits; pull request *i* brings commit *i* (so its diff holds commits 1..i, as stacked work does)."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", "-C", str(served), *a], check=True, capture_output=True, text=True).stdout.strip()
+
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(source), str(served)], check=True)
+    branch = git("symbolic-ref", "--short", "HEAD")
+    heads = git("rev-list", "--first-parent", "--no-merges", "-n", str(prs), branch).split()[::-1]
+    git("update-ref", "refs/heads/main", f"{heads[0]}^")
+    git("symbolic-ref", "HEAD", "refs/heads/main")
+    return {"full": f"{owner}/{source.parent.name.split('+')[-1]}", "path": str(served),
+            "pulls": list(enumerate(heads, start=1))}
+
+
+def pr_payload(example: dict, full: str, clone_url: str, number: int, base_sha: str, head_sha: str) -> dict:
+    payload = json.loads(json.dumps(example))
+    owner, name = full.split("/")
+    payload["repository"].update(full_name=full, name=name, clone_url=clone_url)
+    payload["repository"]["owner"]["login"] = owner
+    pr = payload["pull_request"]
+    pr["number"] = number
+    pr["head"]["sha"], pr["base"]["ref"], pr["base"]["sha"] = head_sha, "main", base_sha
+    return payload
+
+
+def signed(payload: dict) -> tuple[bytes, str]:
+    body = json.dumps(payload).encode()
+    return body, "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -191,9 +236,10 @@ def pct(sorted_xs: list[float], q: float) -> float:
 
 # -- the load ----------------------------------------------------------------------------------------
 
-def load(port: int, body: bytes, signature: str, *, rate: float, seconds: float, senders: int,
+def load(port: int, bodies: list[tuple[bytes, str]], *, rate: float, seconds: float, senders: int,
          warmup: float) -> dict:
-    """Open-loop load: delivery i is due at t0 + i/rate; latency runs from that time to the answer."""
+    """Open-loop load: delivery i is due at t0 + i/rate, body ``i % len(bodies)`` (with its signature);
+    latency runs from the due time to the answer."""
     total = int(rate * seconds)
     work: queue.Queue = queue.Queue()
     results: list[tuple[float, float, int | str]] = []  # (scheduled offset, latency s, status)
@@ -206,7 +252,7 @@ def load(port: int, body: bytes, signature: str, *, rate: float, seconds: float,
             item = work.get()
             if item is None:
                 break
-            due_offset, due = item
+            due_offset, due, (body, signature) = item
             headers = {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": str(uuid.uuid4()),
                        "X-Hub-Signature-256": signature, "Content-Type": "application/json",
                        "User-Agent": "GitHub-Hookshot/bench"}
@@ -245,7 +291,7 @@ def load(port: int, body: bytes, signature: str, *, rate: float, seconds: float,
             time.sleep(due - now)
         else:
             late = max(late, now - due)
-        work.put((offset, due))
+        work.put((offset, due, bodies[i % len(bodies)]))
     end_sched = time.perf_counter()
     for _ in threads:
         work.put(None)
@@ -292,36 +338,54 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (default 8, as serve)")
     ap.add_argument("--senders", type=int, default=32, help="concurrent client threads (default 32)")
     ap.add_argument("--warmup", type=float, default=2.0, help="seconds at the start not counted (default 2)")
-    ap.add_argument("--only", choices=("peer", "nojobs", "mergeguard"), help="measure one server only")
+    ap.add_argument("--only", choices=VARIANTS, help="measure one server only")
+    ap.add_argument("--repo", type=Path, help="repository the 'scoring' variant serves (default: a mirror "
+                                              "under /work/.mirror; without one that variant is skipped)")
+    ap.add_argument("--prs", type=int, default=4, help="pull requests the 'scoring' deliveries cycle through "
+                                                        "(default 4)")
     args = ap.parse_args()
-    if args.rate <= 0 or args.seconds <= 0 or args.senders < 1 or args.workers < 1 or args.threads < 1:
-        ap.error("--rate, --seconds, --senders, --workers and --threads must be positive")
+    if args.rate <= 0 or args.seconds <= 0 or args.senders < 1 or args.workers < 1 or args.threads < 1 or args.prs < 1:
+        ap.error("--rate, --seconds, --senders, --workers, --threads and --prs must be positive")
 
     sys.path.insert(0, str(ROOT))
     from tests.ghstub import rsa_keypair
     from tests.npm_fixtures import webhook_examples
 
-    payload = webhook_examples("pull_request", "opened")[0]
-    payload["installation"] = {"id": INSTALLATION, "node_id": "MDIz"}
-    owner = payload["repository"]["owner"]["login"]
-    body = json.dumps(payload).encode()
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    example = webhook_examples("pull_request", "opened")[0]
+    example["installation"] = {"id": INSTALLATION, "node_id": "MDIz"}
+    owner = example["repository"]["owner"]["login"]
+    chosen = [args.only] if args.only else list(VARIANTS)
+    tmp = Path(tempfile.mkdtemp(prefix="mg-ack-"))
+    source = args.repo or next((m for m in MIRRORS if m.exists()), None)
+    served = None
+    if "scoring" in chosen:
+        if source is None or not Path(source).exists():
+            print("no repository for the 'scoring' variant (pass --repo): skipped")
+            chosen.remove("scoring")
+        else:
+            served = serve_repository(Path(source), tmp / "served.git", owner, args.prs)
 
     with open("/proc/loadavg") as fh:
         print(f"machine: {os.cpu_count()} CPUs, load average before start: {fh.read().split()[:3]}")
-    print(f"load: pull_request.opened ({len(body)} bytes), {args.rate:g}/s for {args.seconds:g} s "
+    print(f"load: pull_request.opened ({len(json.dumps(example))} bytes), {args.rate:g}/s for {args.seconds:g} s "
           f"({int(args.rate * args.seconds)} deliveries per server), {args.senders} sender threads; "
           f"gunicorn gthread workers={args.workers} threads={args.threads}")
 
-    tmp = Path(tempfile.mkdtemp(prefix="mg-ack-"))
     private, public = rsa_keypair()
     results = {}
     ctx = mp.get_context("spawn")
     parent_conn, child_conn = ctx.Pipe()
     stub_stop = ctx.Event()
-    stub = ctx.Process(target=run_stub, args=(public, owner, child_conn, stub_stop), daemon=True)
+    stub = ctx.Process(target=run_stub, args=(public, owner, child_conn, stub_stop, served), daemon=True)
     stub.start()
-    stub_url = parent_conn.recv()
+    stub_setup = parent_conn.recv()
+    stub_url = stub_setup["url"]
+    bodies = {"unknown": [signed(example)]}
+    if served:
+        bodies["served"] = [signed(pr_payload(example, served["full"], stub_setup["clone_url"], number, *shas))
+                            for number, shas in sorted(stub_setup["pulls"].items())]
+        print(f"'scoring' serves {source} as {served['full']} with {len(bodies['served'])} pull requests "
+              f"(heads {', '.join(h[:12] for _, h in served['pulls'])}); its deliveries cycle through them")
     procs: list[subprocess.Popen] = []
     # MERGEGUARD_JOB_* from the caller's environment pass through (e.g. MERGEGUARD_JOB_THREADS=1)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MERGEGUARD_") or k.startswith("MERGEGUARD_JOB_")}
@@ -331,16 +395,23 @@ def main() -> int:
     env.update(MERGEGUARD_APP_ID=str(APP_ID), MERGEGUARD_PRIVATE_KEY=private, MERGEGUARD_WEBHOOK_SECRET=SECRET,
                MERGEGUARD_GITHUB_API_URL=stub_url, PYTHONUNBUFFERED="1")
     gunicorn_args = [str(args.workers), str(args.threads)]
+
+    def serve_argv(bind: str) -> list[str]:
+        return [sys.executable, "-m", "mergeguard.cli", "serve", "--bind", bind,
+                "--workers", str(args.workers), "--threads", str(args.threads)]
+
     servers = {  # name -> (title, argv)
         "peer": ("peer: Flask, HMAC check + 202, no database (same gunicorn options)",
                  lambda bind: [sys.executable, __file__, "--_serve", "peer", bind, *gunicorn_args]),
         "nojobs": ("mergeguard web app, job threads NOT started (same gunicorn options): the web path alone",
                    lambda bind: [sys.executable, __file__, "--_serve", "nojobs", bind, *gunicorn_args]),
-        "mergeguard": ("mergeguard serve (SQLite WAL, delivery + job per request, job threads live)",
-                       lambda bind: [sys.executable, "-m", "mergeguard.cli", "serve", "--bind", bind,
-                                     "--workers", str(args.workers), "--threads", str(args.threads)]),
+        "mergeguard": ("mergeguard serve (SQLite WAL, delivery + job per request, job threads live; "
+                       "the repository is unknown to the stand-in, so every job fails fast with a 404)",
+                       lambda bind: serve_argv(bind)),
+        "scoring": ("mergeguard serve, jobs really scoring (the stand-in serves the repository and its pull "
+                    "requests: mirror clone, history replay, tree-sitter, LightGBM, check runs)",
+                    lambda bind: serve_argv(bind)),
     }
-    chosen = [args.only] if args.only else list(servers)
     try:
         for name in chosen:
             port = free_port()
@@ -350,13 +421,16 @@ def main() -> int:
                                     stderr=subprocess.STDOUT, env=dict(env, MERGEGUARD_DATA_DIR=str(tmp / name)))
             procs.append(proc)
             wait_healthy(base, proc, log, need_workers=name != "nojobs")
-            results[name] = load(port, body, signature, rate=args.rate, seconds=args.seconds,
+            results[name] = load(port, bodies["served" if name == "scoring" else "unknown"], rate=args.rate,
+                                 seconds=args.seconds,
                                  senders=args.senders, warmup=args.warmup)
             time.sleep(1.0)
             if name != "peer":
                 try:
                     results[name]["metrics"] = metric_lines(base, ("mergeguard_deliveries_total", "mergeguard_jobs{",
-                                                                   "mergeguard_jobs_finished_total"))
+                                                                   "mergeguard_jobs_finished_total",
+                                                                   "mergeguard_scoring_seconds_count",
+                                                                   "mergeguard_scoring_seconds_sum"))
                 except OSError as exc:
                     results[name]["metrics"] = [f"/metrics unavailable: {exc}"]
             results[name]["exit"] = stop(proc)
@@ -379,11 +453,12 @@ def main() -> int:
         if "metrics" in r:
             print("   afterwards: " + "; ".join(r["metrics"]))
         print(f"   server exit code {r['exit']}; tracebacks in its log: {r['tracebacks']}")
-    if "mergeguard" in results:
-        print(f"   (the GitHub stand-in answered {stub_info.get('requests', '?')} requests from the job threads)")
+    if "mergeguard" in results or "scoring" in results:
+        print(f"   (the GitHub stand-in answered {stub_info.get('requests', '?')} requests from the job threads, "
+              f"{stub_info.get('violations', '?')} of them contract violations)")
     if "peer" in results:
         b = results["peer"]
-        for name in ("nojobs", "mergeguard"):
+        for name in ("nojobs", "mergeguard", "scoring"):
             if name in results:
                 a = results[name]
                 print(f"\n{name} - peer, ms: p50 {a['p50'] - b['p50']:+.2f}  p90 {a['p90'] - b['p90']:+.2f}  "

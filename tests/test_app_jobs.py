@@ -240,3 +240,30 @@ def test_worker_threads_pick_up_jobs_and_stop_gracefully_after_the_running_one(s
     assert not any(pool.alive().values())
     store.enqueue(spec(pr=5), max_attempts=3)  # nothing claims after stop
     assert store.jobs_by_state().get("queued") == 1
+
+
+class Closable(Recorder):
+    def __init__(self, fail=None) -> None:
+        super().__init__(fail)
+        self.closed = 0
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_stopping_closes_each_handler_once_but_only_when_no_job_runs_any_more(store):
+    shared, other = Closable(), Closable()
+    pool = WorkerPool(Queue(store), {"score": shared, "reevaluate": shared, "accept": other}, threads=1,
+                      poll_seconds=0.05).start()
+    assert pool.stop(timeout=10)
+    assert (shared.closed, other.closed) == (1, 1)
+
+    release, started = threading.Event(), threading.Event()
+    busy = Closable(fail=lambda job: (started.set(), release.wait(10)) and None)
+    pool = WorkerPool(Queue(store, lease_seconds=30), {"score": busy}, threads=1, poll_seconds=0.05).start()
+    store.enqueue(spec(pr=9), max_attempts=3)
+    pool.notify()
+    assert started.wait(10)
+    assert pool.stop(timeout=0.2) is False  # a job still runs: what it uses stays open
+    assert busy.closed == 0
+    release.set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -416,3 +417,22 @@ def test_gunicorn_serves_webhooks_scores_and_stops_gracefully(tmp_path, stub, tr
     assert code == 0, output
     assert "Handling signal: term" in output and "job threads stopped" in output, output
     assert "Control socket" not in output and "Traceback" not in output, output
+    # scoring ran in a child process of the worker, and stopping the server stopped it too
+    children = [int(pid) for pid in re.findall(r"scoring process \d+ started \(pid (\d+)\)", output)]
+    assert len(children) == 1, output
+    assert not os.path.exists(f"/proc/{children[0]}"), f"scoring process {children[0]} outlived the server"
+
+
+def test_start_up_objects_are_frozen_out_of_the_collectors_sight():
+    import gc
+
+    from mergeguard.app.wsgi import settle_heap
+
+    marker = object()
+    tracked = len(gc.get_objects())
+    try:
+        assert settle_heap(marker) is marker
+        assert gc.get_freeze_count() >= tracked // 2  # the bulk of the heap, not a handful
+        assert len(gc.get_objects(generation=2)) < tracked // 10  # what a full collection still walks
+    finally:
+        gc.unfreeze()

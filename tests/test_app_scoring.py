@@ -1,0 +1,183 @@
+"""Scoring in child processes (app/scoring.py): the same assessment as in-thread, a repository stays
+with one child, errors keep their type, crashed and hung children are replaced, and nothing is left
+running after close. Real repositories, the real trained model, real spawned processes."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+
+import pytest
+
+from mergeguard.app.jobs import PermanentError, TransientError, is_transient
+from mergeguard.app.scoring import (ProcessScorer, ScoreRequest, ScoringCrashed, ScoringTimeout, ThreadScorer,
+                                    _portable, scorer)
+from mergeguard.app.settings import Settings, SettingsError
+from mergeguard.errors import RefError
+from mergeguard.git import GitRepo
+from mergeguard.models.model import load
+from mergeguard.policy import PullRequestFacts
+
+from .test_app_web import pem
+
+
+class Exits:
+    """Unpickling this ends the process that reads it: a child dying in the middle of a request."""
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+class Sleeps:
+    """Unpickling this blocks for a while: a scoring that hangs."""
+
+    def __reduce__(self):
+        return (time.sleep, (60,))
+
+
+@pytest.fixture(scope="module")
+def request_of(synthetic_repos):
+    repo = GitRepo(synthetic_repos[0].path)
+    head = repo.resolve("HEAD")
+    base = repo.resolve("HEAD~3")
+
+    def make(**facts) -> ScoreRequest:
+        return ScoreRequest(str(repo.path), base, head, repo.merge_base(base, head),
+                            PullRequestFacts(author="dev", **facts))
+
+    return make
+
+
+@pytest.fixture()
+def processes(trained_model_dir):
+    s = ProcessScorer(str(trained_model_dir[0]), 2, timeout=120)
+    yield s
+    s.close()
+
+
+def without_timing(value):
+    """The assessment without its wall-clock timings (``timing_ms`` at any depth)."""
+    if isinstance(value, dict):
+        return {k: without_timing(v) for k, v in value.items() if k != "timing_ms"}
+    if isinstance(value, list):
+        return [without_timing(v) for v in value]
+    return value
+
+
+def test_a_child_process_gives_the_assessment_the_job_thread_would(processes, request_of, trained_model_dir):
+    model_dir = str(trained_model_dir[0])
+    in_thread = ThreadScorer(lambda: load(model_dir)).score("demo/svc", request_of())
+    in_child = processes.score("demo/svc", request_of())
+    assert 0.0 <= in_child["score"] <= 1.0
+    assert in_child["verdict"]["conclusion"] == in_thread["verdict"]["conclusion"]
+    assert without_timing(in_child) == without_timing(in_thread)
+    pid = processes.pids()[processes.child_for("demo/svc")]
+    assert pid is not None and pid != os.getpid()
+    # the child runs below the web threads' priority
+    assert os.getpriority(os.PRIO_PROCESS, pid) >= 10
+
+
+def test_a_repository_stays_with_one_child_and_repositories_spread_over_the_children(processes, request_of):
+    assert processes.child_for("a/one") == 0
+    assert processes.child_for("a/two") == 1
+    assert processes.child_for("a/one") == 0
+    assert processes.child_for("a/three") == 0  # both have one: the lowest index
+    processes.score("a/one", request_of())
+    first = processes.pids()[0]
+    processes.score("a/one", request_of())  # the same child again: its warm index is reused
+    assert processes.pids()[0] == first
+    assert processes.pids()[1] is None  # started only when a repository of its own is scored
+
+
+def test_errors_from_the_child_keep_their_type_so_the_queue_decides_the_same(processes, request_of):
+    bad = request_of()
+    bad = ScoreRequest(bad.git_dir, bad.base_sha, "0" * 40, bad.merge_base, bad.facts)
+    with pytest.raises(RefError) as info:
+        processes.score("demo/svc", bad)
+    assert is_transient(None, info.value) is False
+    # and the child survives an error: the next request is served by the same process
+    pid = processes.pids()[processes.child_for("demo/svc")]
+    assert processes.score("demo/svc", request_of())["score"] >= 0.0
+    assert processes.pids()[processes.child_for("demo/svc")] == pid
+
+
+def test_a_child_that_dies_mid_request_fails_the_job_transiently_and_is_replaced(processes, request_of):
+    processes.score("demo/svc", request_of())
+    old = processes.pids()[0]
+    with pytest.raises(ScoringCrashed, match=r"died \(exit code 3\)") as info:
+        processes.score("demo/svc", request_of(teams={"@org/t": Exits()}))
+    assert isinstance(info.value, TransientError) and is_transient(None, info.value)
+    assert processes.score("demo/svc", request_of())["score"] >= 0.0
+    assert processes.pids()[0] not in (None, old)
+
+
+def test_a_hung_child_is_killed_after_the_timeout_and_the_job_fails_for_good(trained_model_dir, request_of):
+    s = ProcessScorer(str(trained_model_dir[0]), 1, timeout=2)
+    try:
+        s.score("demo/svc", request_of())  # spawn and model load are not part of the hang
+        hung = s.pids()[0]
+        t0 = time.monotonic()
+        with pytest.raises(ScoringTimeout, match="longer than 2 s") as info:
+            s.score("demo/svc", request_of(teams={"@org/t": Sleeps()}))
+        assert time.monotonic() - t0 < 10
+        assert isinstance(info.value, PermanentError)
+        assert not os.path.exists(f"/proc/{hung}") or _zombie(hung)
+        assert s.score("demo/svc", request_of())["score"] >= 0.0
+    finally:
+        s.close()
+
+
+def test_close_stops_every_child(trained_model_dir, request_of):
+    s = ProcessScorer(str(trained_model_dir[0]), 2, timeout=120)
+    s.score("a/one", request_of())
+    s.score("a/two", request_of())
+    pids = s.pids()
+    assert all(pids)
+    s.close()
+    assert s.pids() == [None, None]
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or _zombie(pid)
+
+
+def test_a_corrupt_model_directory_fails_in_the_child_with_the_models_own_error(tmp_path, request_of):
+    from mergeguard.errors import ModelError
+
+    (tmp_path / "model.txt").write_text("not a model\n")
+    s = ProcessScorer(str(tmp_path), 1, timeout=60)
+    try:
+        with pytest.raises(ModelError):
+            s.score("demo/svc", request_of())
+    finally:
+        s.close()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+def test_an_exception_that_cannot_travel_becomes_a_runtime_error_with_its_text():
+    class Local(Exception):  # not importable in the parent: cannot be unpickled there
+        pass
+
+    assert isinstance(_portable(RefError("no such ref")), RefError)
+    out = _portable(Local("boom"))
+    assert type(out) is RuntimeError and "Local: boom" in str(out)
+    pickle.dumps(out)
+
+
+def test_scoring_mode_comes_from_the_environment_and_a_bad_value_names_the_variable():
+    env = {"MERGEGUARD_APP_ID": "1", "MERGEGUARD_PRIVATE_KEY": pem(), "MERGEGUARD_WEBHOOK_SECRET": "s"}
+    assert Settings.from_env(env).job_scoring == "process"
+    assert Settings.from_env({**env, "MERGEGUARD_JOB_SCORING": "Thread"}).job_scoring == "thread"
+    with pytest.raises(SettingsError, match="MERGEGUARD_JOB_SCORING must be one of process, thread"):
+        Settings.from_env({**env, "MERGEGUARD_JOB_SCORING": "celery"})
+    with pytest.raises(SettingsError, match="MERGEGUARD_JOB_SCORING_TIMEOUT_SECONDS must be at least 10"):
+        Settings.from_env({**env, "MERGEGUARD_JOB_SCORING_TIMEOUT_SECONDS": "1"})
+    assert isinstance(scorer("thread", model_dir=None, model=lambda: None, processes=1), ThreadScorer)
+    with pytest.raises(ValueError):
+        scorer("fork", model_dir=None, model=lambda: None, processes=1)
