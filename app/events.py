@@ -55,6 +55,10 @@ class Router:
     def __init__(self) -> None:
         self._routes: dict[tuple[str, str | None], EventHandler] = {}
 
+    def events(self) -> list[str]:
+        """The events some handler acts on (what the App must subscribe to)."""
+        return sorted({event for event, _ in self._routes})
+
     def register(self, event: str, *actions: str | None) -> Callable[[EventHandler], EventHandler]:
         def deco(fn: EventHandler) -> EventHandler:
             for action in actions or (None,):

@@ -316,6 +316,22 @@ class GitHubClient(_Retrying):
             return role if role in ("admin", "maintain", "write", "triage", "read") else data.get("permission") or "none"
         return self._call(f"GET permission of {login} on {owner_repo}", fetch)
 
+    def team_members(self, org: str, slug: str) -> tuple[str, ...]:
+        """Logins of the team's members, child teams' members included (as CODEOWNERS counts them).
+
+        Needs the App's ``members: read`` organization permission: without it GitHub answers 403
+        (:class:`PermissionDenied`); an unknown or secret team is a 404.
+        """
+        from github.NamedUser import NamedUser
+        from github.PaginatedList import PaginatedList
+
+        url = f"/orgs/{urllib.parse.quote(org, safe='')}/teams/{urllib.parse.quote(slug, safe='')}/members"
+
+        def fetch() -> tuple[str, ...]:
+            members = PaginatedList(NamedUser, self._github().requester, url, {"per_page": 100})
+            return tuple(sorted({m.login for m in members}, key=str.lower))
+        return self._call(f"GET members of team {org}/{slug}", fetch)
+
     # check runs ------------------------------------------------------------------------------
 
     def create_check_run(self, owner_repo: str, head_sha: str, name: str, *, status: str = "in_progress",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mergeguard import audit
@@ -23,7 +23,7 @@ from mergeguard.checkrun import CHECK_NAME, content, failed
 from mergeguard.errors import MergeguardError, ModelError, RefError
 from mergeguard.git import GitRepo
 from mergeguard.gate import Gate
-from mergeguard.policy import PullRequestFacts, may_accept
+from mergeguard.policy import PullRequestFacts, may_accept, teams_to_resolve
 from mergeguard.review import reverdict
 
 from .github import AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullRequestInfo
@@ -33,6 +33,7 @@ from .mirror import Mirror
 from .scoring import ScoreRequest, scorer
 from .settings import Settings
 from .store import JobSpec, Store
+from .teams import TeamDirectory
 
 log = logging.getLogger("mergeguard.app.handlers")
 
@@ -50,6 +51,7 @@ class Services:
         self.tokens = InstallationTokens(AppCredentials(settings.app_id, settings.private_key,
                                                         settings.github_api_url))
         self.mirror = Mirror(settings.mirrors_dir)
+        self.teams = TeamDirectory()
         self._model: Any = None
         self._lock = threading.Lock()
         self._clients: dict[int, GitHubClient] = {}
@@ -167,9 +169,15 @@ class _Base:
         gh = self.s.client(installation)
         return installation, gh, gh.pull_request(job.repo or "", number)
 
-    def _facts(self, gh: GitHubClient, repo: str, pr: PullRequestInfo) -> PullRequestFacts:
+    def _facts(self, gh: GitHubClient, installation: int, git: GitRepo, repo: str, pr: PullRequestInfo, *,
+               base: str, paths: Iterable[str]) -> PullRequestFacts:
+        """What the gate needs from GitHub: approvals, labels, description, acceptances, and the members
+        of the teams the config at ``base`` and the CODEOWNERS owners of ``paths`` name."""
+        gate = Gate(git, None)
+        wanted = teams_to_resolve(gate.config_at(base), gate.codeowners_at(base), paths)
+        teams, notes = self.s.teams.resolve(gh, installation, wanted)
         return PullRequestFacts(author=pr.author, labels=pr.labels, approvals=gh.approvals(repo, pr.number),
-                                description=pr.body, head_sha=pr.head_sha,
+                                description=pr.body, head_sha=pr.head_sha, teams=teams, notes=notes,
                                 acceptances=tuple(self.s.acceptances(repo, pr.head_sha)))
 
     def _publish(self, gh: GitHubClient, repo: str, check_id: int, assessment: Mapping[str, Any]) -> None:
@@ -203,7 +211,8 @@ class ScoreHandler(_Base):
         base_sha = git.resolve(f"refs/heads/{pr.base_ref}")
         head_sha = git.resolve(pr.head_sha)
         merge_base = git.merge_base(base_sha, head_sha)
-        facts = self._facts(gh, repo, pr)
+        facts = self._facts(gh, installation, git, repo, pr, base=base_sha,
+                            paths=changed_paths(git, merge_base, head_sha))
         request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits())
         assessment = self.s.scorer.score(repo, request)
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
@@ -227,7 +236,9 @@ class ReevaluateHandler(_Base):
                                  max_attempts=self.s.settings.max_attempts)
             return
         git = self._git(installation, repo, pr, fetch=False)
-        facts = self._facts(gh, repo, pr)
+        change = stored["assessment"].get("change") or {}
+        facts = self._facts(gh, installation, git, repo, pr, base=change.get("gate_base") or stored.get("base_sha"),
+                            paths=[p for p in change.get("paths") or () if isinstance(p, str)])
         assessment = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
                                acceptances=facts.acceptances)
         check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
@@ -262,7 +273,7 @@ class AcceptHandler(ReevaluateHandler):
         if stored is None:
             raise PermanentError(f"no assessment of {head_sha[:12]} to accept")
         git = self._git(installation, repo, pr, fetch=False)
-        refusal = self.refusal(gh, git, repo, stored, login)
+        refusal = self.refusal(gh, installation, git, repo, stored, login)
         if refusal is not None:
             self._tell(gh, repo, stored, job, refusal)
             return
@@ -270,14 +281,16 @@ class AcceptHandler(ReevaluateHandler):
             self.s.store.record_acceptance(repo, number, head_sha, login, self.REASON)
         self.reevaluate(gh, installation, repo, pr, job)
 
-    def refusal(self, gh: GitHubClient, git: GitRepo, repo: str, stored: Mapping[str, Any], login: str) -> str | None:
+    def refusal(self, gh: GitHubClient, installation: int, git: GitRepo, repo: str, stored: Mapping[str, Any],
+                login: str) -> str | None:
         """Why ``login`` may not accept this risk (one sentence for the check run), or None if they may."""
         base = (stored["assessment"].get("change") or {}).get("gate_base") or stored.get("base_sha")
         config = Gate(git, None).config_at(base)
-        if not may_accept(config, login):
+        teams, notes = self.s.teams.resolve(gh, installation, teams_to_resolve(config, None, ()))
+        if not may_accept(config, login, teams):
             log.warning("accept by %s on %s refused: not in risk_acceptance.allowed", login, repo)
             return (f"@{login} asked to accept the risk but is not allowed by risk_acceptance.allowed "
-                    f"in {config.source}.")
+                    f"in {config.source}." + "".join(f" {n}" for n in notes))
         permission = gh.user_permission(repo, login)
         if permission not in WRITE_ROLES:
             log.warning("accept by %s on %s refused: repository permission %r", login, repo, permission)
@@ -299,6 +312,12 @@ class AcceptHandler(ReevaluateHandler):
         output = c.output()
         output["summary"] = f"> **Accept risk refused:** {note}\n\n{c.summary}"
         gh.complete_check_run(repo, int(check_id), c.conclusion, output, (), c.actions)
+
+
+def changed_paths(git: GitRepo, base: str, head: str) -> list[str]:
+    """Every path ``base..head`` touches, a rename's old and new path both (as owners of either care)."""
+    out = git.run("diff", "--name-only", "-z", "--no-renames", base, head)
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
 def default_handlers(settings: Settings, store: Store, metrics: Metrics) -> dict[str, Any]:

@@ -117,7 +117,7 @@ class Gate:
             description=self.facts.description, teams=self.facts.teams, codeowners=self.codeowners_at(base),
             acceptances=entries, head_sha=self.facts.head_sha,
         )
-        notes = list(problems)
+        notes = list(problems) + list(self.facts.notes)
         ignored = list(ignored)
         if ignored:
             shown = ", ".join(ignored[:5]) + (f" and {len(ignored) - 5} more" if len(ignored) > 5 else "")

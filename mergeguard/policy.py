@@ -46,7 +46,9 @@ class PullRequestFacts:
     ``approvals`` are logins whose latest review approves the current head; ``teams`` maps
     ``@org/team`` to the member logins the caller knows of (for team code owners and team risk
     acceptors); ``codeowners`` is the CODEOWNERS file at the *base* revision; ``acceptances`` the
-    audit log's entries; ``head_sha`` defaults to the assessment's ``change.head``.
+    audit log's entries; ``head_sha`` defaults to the assessment's ``change.head``; ``notes`` are
+    what the caller learned on the way and the reviewer should read with the verdict (a team whose
+    members could not be looked up, so its approvals do not count).
     """
 
     author: str | None = None
@@ -57,6 +59,7 @@ class PullRequestFacts:
     codeowners: CodeOwners | None = None
     acceptances: tuple[Acceptance, ...] = ()
     head_sha: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,33 @@ def decide(assessment: Mapping[str, Any], config: Config, budget: BudgetStatus |
     return Verdict(conclusion=conclusion, level=level, required_validations=results, notes=tuple(notes),
                    score=score, thresholds=t, error_budget=budget_view, accepted=acceptance_view,
                    config=config.source)
+
+
+def team_name(entry: str) -> str | None:
+    """``@org/team`` for a team entry (with or without the ``@``), ``None`` for a login or an e-mail."""
+    name = entry.strip()
+    if "@" in name.lstrip("@") or name.count("/") != 1:
+        return None
+    org, slug = name.lstrip("@").split("/")
+    return f"@{org}/{slug}" if org and slug else None
+
+
+def teams_to_resolve(config: Config, codeowners: CodeOwners | None, paths: Iterable[str]) -> list[str]:
+    """The teams whose members the gate may need: owners of the touched ``paths`` and risk acceptors.
+
+    Only these, not every team a CODEOWNERS file names: a monorepo's file can name hundreds, and
+    each costs a lookup.
+    """
+    entries = list(config.risk_acceptance.allowed)
+    if codeowners is not None:
+        for path in paths:
+            entries.extend(codeowners.owners(path))
+    seen: dict[str, str] = {}
+    for entry in entries:
+        name = team_name(entry)
+        if name is not None:
+            seen.setdefault(name.lower(), name)
+    return sorted(seen.values(), key=str.lower)
 
 
 def may_accept(config: Config, login: str, teams: Mapping[str, Iterable[str]] | None = None) -> bool:

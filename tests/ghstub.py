@@ -245,6 +245,7 @@ class GitHubStub:
         self.tokens: dict[str, tuple[int, float]] = {}  # token -> (installation id, expires epoch)
         self.repos: dict[str, Repo] = {}
         self.check_runs: dict[int, CheckRun] = {}
+        self.teams: dict[tuple[str, str], dict[str, Any]] = {}
         self._faults: list[Fault] = []
         self._ids = itertools.count(1000)
         self._lock = threading.RLock()
@@ -283,10 +284,18 @@ class GitHubStub:
 
     # -- test setup -----------------------------------------------------------------------------
 
-    def add_installation(self, installation_id: int, account: str, repositories: list[str] | None = None) -> None:
-        """An installation of the app on ``account``; ``repositories`` None means all of them."""
+    def add_installation(self, installation_id: int, account: str, repositories: list[str] | None = None, *,
+                         members_read: bool = True) -> None:
+        """An installation of the app on ``account``; ``repositories`` None means all of them.
+        ``members_read`` is the organization permission ``members: read`` (listing team members)."""
         with self._lock:
-            self.installations[installation_id] = {"account": account, "repositories": repositories}
+            self.installations[installation_id] = {"account": account, "repositories": repositories,
+                                                   "members_read": members_read}
+
+    def add_team(self, org: str, slug: str, members: list[str], *, secret: bool = False) -> None:
+        """A team of organization ``org``; a ``secret`` team is invisible to installations (404)."""
+        with self._lock:
+            self.teams[(org.lower(), slug.lower())] = {"members": list(members), "secret": secret}
 
     def add_repo(self, full_name: str, path: str | os.PathLike[str], *, default_branch: str = "main",
                  collaborators: dict[str, str] | None = None) -> Repo:
@@ -531,7 +540,8 @@ class GitHubStub:
         token = self.issue_token(iid)
         d = example("/app/installations/{installation_id}/access_tokens", "post", "201")
         d.update(token=token, expires_at=_iso(self.tokens[token][1]),
-                 permissions={"checks": "write", "pull_requests": "read", "contents": "read", "metadata": "read"},
+                 permissions={"checks": "write", "pull_requests": "read", "contents": "read", "metadata": "read",
+                              **({"members": "read"} if self.installations[iid].get("members_read", True) else {})},
                  repository_selection="all" if self.installations[iid]["repositories"] is None else "selected")
         d.pop("repositories", None)
         return self._json(d, 201)
@@ -549,6 +559,24 @@ class GitHubStub:
                 d["account"] = self._user(owner)
                 return self._json(d)
         return self._error(404, "Not Found")
+
+    def _h_team_members(self, request: Request, org: str, team_slug: str, *, body: Any) -> Response:
+        token = self._bearer(request)
+        if token is None:
+            return self._error(401, "Requires authentication")
+        with self._lock:
+            entry = self.tokens.get(token)
+        if entry is None or entry[1] <= self.clock():
+            return self._error(401, "Bad credentials")
+        inst = self.installations.get(entry[0]) or {}
+        if inst.get("account", "").lower() != org.lower():
+            return self._error(404, "Not Found")
+        if not inst.get("members_read", True):
+            return self._error(403, "Resource not accessible by integration")
+        team = self.teams.get((org.lower(), team_slug.lower()))
+        if team is None or team["secret"]:
+            return self._error(404, "Not Found")
+        return self._paginate(request, [self._user(login) for login in team["members"]])
 
     def _h_repo(self, request: Request, owner: str, repo: str, *, body: Any) -> Response:
         r, err = self._repo_access(request, owner, repo)
@@ -761,6 +789,7 @@ class GitHubStub:
         ("POST", "/app/installations/{installation_id}/access_tokens"): _h_access_token,
         ("GET", "/repos/{owner}/{repo}/installation"): _h_repo_installation,
         ("GET", "/repos/{owner}/{repo}"): _h_repo,
+        ("GET", "/orgs/{org}/teams/{team_slug}/members"): _h_team_members,
         ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"): _h_pull,
         ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files"): _h_pull_files,
         ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"): _h_pull_commits,

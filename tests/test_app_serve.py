@@ -235,6 +235,80 @@ def test_accept_risk_needs_the_config_and_write_permission(app, stub):
     assert stub.violations == []
 
 
+TEAM_CONFIG = """\
+thresholds: {medium: 0.0001, high: 0.0002}
+conclusions: {critical: action_required}
+require:
+  high: &owners [codeowners]
+  critical: *owners
+risk_acceptance:
+  allowed: ["@octo/leads"]
+"""
+
+
+@pytest.fixture(scope="module")
+def team_repo(synthetic_repos, tmp_path_factory):
+    """A repository whose CODEOWNERS (at the base) gives core/ to a team, and a risky change to core/."""
+    path = tmp_path_factory.mktemp("teams") / "svc"
+    git(path.parent, "clone", "-q", str(synthetic_repos[0].path), str(path))
+    commit(path, {".github/mergeguard.yml": TEAM_CONFIG, ".github/CODEOWNERS": "/core/ @octo/core\n"},
+           "Gate configuration and owners", when=WHEN)
+    git(path, "checkout", "-q", "-b", "feature")
+    engine = (path / "core/engine0.py").read_text()
+    added = "".join(f"    turbo_{i} = compute({i}) * factor\n" for i in range(90))
+    commit(path, {"core/engine0.py": engine + "def turbo():\n" + added}, "Add turbo mode", when=WHEN + DAY,
+           author=("Dev", "dev@example.com"))
+    git(path, "checkout", "-q", "main")
+    return path
+
+
+@pytest.mark.parametrize("members_read", [True, False])
+def test_a_team_code_owners_approval_counts_when_the_app_may_read_the_team(tmp_path, team_repo, trained_model_dir,
+                                                                           members_read):
+    from mergeguard.app.web import create_app, runtime
+
+    with GitHubStub(app_id=4242, app_public_key_pem=public_pem(pem())) as stub:
+        stub.add_installation(INSTALLATION, "octo", members_read=members_read)
+        stub.add_repo(REPO, team_repo, collaborators={"carol": "write", "lee": "write", "dev": "write"})
+        stub.add_pull(REPO, NUMBER, head="feature", base="main", author="dev", title="Add turbo mode")
+        stub.add_team("octo", "core", ["carol"])
+        stub.add_team("octo", "leads", ["lee"])
+        app = create_app(make_settings(tmp_path, github_api_url=stub.url, model_dir=str(trained_model_dir[0])),
+                         start_workers=False)
+        try:
+            client = app.test_client()
+            post(client, "pull_request", pr_payload(stub, "pull_request", "opened"))
+            drain(app)
+            (run,) = our_runs(stub)
+            assert run.data["conclusion"] == "action_required"
+            stub.add_review(REPO, NUMBER, "carol", "APPROVED")  # a member of @octo/core, not named in CODEOWNERS
+            post(client, "pull_request_review", pr_payload(stub, "pull_request_review", "submitted"))
+            drain(app)
+            (run,) = our_runs(stub)
+            summary = run.data["output"]["summary"]
+            stored = runtime(app).store.latest_assessment(REPO, pr_number=NUMBER)["assessment"]
+            (owners,) = [v for v in stored["verdict"]["required_validations"] if v["id"] == "codeowners"]
+            if members_read:
+                assert run.data["conclusion"] == "success" and owners["satisfied"] is True
+                assert "counts nobody" not in summary
+            else:  # the approval cannot be told to be the team's: still required, and the reason is shown
+                assert run.data["conclusion"] == "action_required" and owners["satisfied"] is False
+                assert "Team @octo/core counts nobody here" in summary and "Members: read" in summary
+            # an "Accept risk" press by a member of the accepting team
+            payload = pr_payload(stub, "check_run", "requested_action", requested_action={"identifier": "accept_risk"})
+            payload["sender"]["login"] = "lee"
+            post(client, "check_run", payload)
+            drain(app)
+            accepted = runtime(app).store.acceptances_for(REPO, stub.repos[REPO].pulls[NUMBER].head_sha)
+            assert [a["by"] for a in accepted] == (["lee"] if members_read else [])
+            # each team was looked up once, then served from the cache
+            assert len(stub.calls("GET", r"^/orgs/octo/teams/core/members$")) == 1
+            assert len(stub.calls("GET", r"^/orgs/octo/teams/leads/members$")) == 1
+            assert stub.violations == []
+        finally:
+            runtime(app).stop()
+
+
 def test_a_job_that_cannot_succeed_completes_the_check_run_as_neutral(app, stub):
     from mergeguard.app.web import runtime
 

@@ -9,7 +9,7 @@ from mergeguard.audit import Acceptance
 from mergeguard.budget import BudgetStatus
 from mergeguard.config import Config, loads
 from mergeguard.policy import (PullRequestFacts, Thresholds, decide, has_rollout_note, level_for, may_accept,
-                               percentile, resolve_thresholds)
+                               percentile, resolve_thresholds, team_name, teams_to_resolve)
 
 MODEL = {"medium": 0.2, "high": 0.4, "critical": 0.7}
 HEAD = "a" * 40
@@ -250,3 +250,28 @@ def test_budget_validations_merge_with_level_validations():
     v = verdict(assessment(0.3), config, budget=BudgetStatus("s", remaining=0.0))
     assert v.level == "high"
     assert [r.id for r in v.required_validations] == ["approvals:2", "codeowners"]
+
+
+def test_team_names_are_told_from_logins_and_e_mails():
+    assert team_name("@octo/core") == "@octo/core"
+    assert team_name("octo/core") == "@octo/core"
+    assert [team_name(x) for x in ("@alice", "alice", "dev@example.com", "@a/b/c", "@/core", "@octo/")] == [None] * 6
+
+
+def test_only_teams_owning_touched_paths_and_risk_acceptors_are_resolved():
+    owners = codeowners.parse("*.md @octo/docs\n/core/ @octo/core @alice\n/billing/ @Octo/Billing dev@example.com\n")
+    config = loads("risk_acceptance:\n  allowed: [bob, '@octo/leads', octo/core]\n")
+    assert teams_to_resolve(config, owners, ["core/engine.py", "billing/pay.py"]) == [
+        "@Octo/Billing", "@octo/core", "@octo/leads"]
+    assert teams_to_resolve(config, None, ["core/engine.py"]) == ["@octo/core", "@octo/leads"]
+    assert teams_to_resolve(Config(), owners, ["README.md"]) == ["@octo/docs"]
+    assert teams_to_resolve(Config(), owners, ["src/x.py"]) == []
+
+
+def test_the_callers_notes_reach_the_verdict(trained_model_dir):
+    from mergeguard.gate import Gate
+    from mergeguard.models.model import load
+
+    facts = PullRequestFacts(author="dev", notes=("Team @octo/core counts nobody here: no permission.",))
+    verdict = Gate(None, load(str(trained_model_dir[0])), facts=facts).verdict({"score": 0.01, "change": {"paths": []}, "findings": []}, None)
+    assert "Team @octo/core counts nobody here: no permission." in verdict["notes"]
