@@ -211,12 +211,26 @@ class ScoreHandler(_Base):
         base_sha = git.resolve(f"refs/heads/{pr.base_ref}")
         head_sha = git.resolve(pr.head_sha)
         merge_base = git.merge_base(base_sha, head_sha)
+        self._backfill(installation, repo, merge_base, head_sha)
         facts = self._facts(gh, installation, git, repo, pr, base=base_sha,
                             paths=changed_paths(git, merge_base, head_sha))
         request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits())
         assessment = self.s.scorer.score(repo, request)
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
+
+
+    def _backfill(self, installation: int, repo: str, base: str, head: str) -> None:
+        """Bring the pull request's files over 1 MB into the mirror; on failure they are left out of
+        the scoring (which notes it) rather than failing the job for a data file."""
+        try:
+            fetched = self.s.mirror.backfill(repo, self.s.tokens.token(installation), base, head)
+        except MergeguardError as exc:
+            log.warning("%s: large files of %s..%s not fetched, scoring without them: %s",
+                        repo, base[:12], head[:12], exc)
+            return
+        if fetched:
+            log.info("%s: fetched %d large file(s) for %s..%s", repo, len(fetched), base[:12], head[:12])
 
 
 class ReevaluateHandler(_Base):

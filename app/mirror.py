@@ -5,9 +5,10 @@ keeps one bare clone per repository under ``root/<owner>/<repo>.git`` and only f
 names (the base branch, ``refs/pull/N/head``, specific SHAs).
 
 The first clone is partial, ``--filter=blob:limit=1m``: blobs above 1 MB (vendored archives, data
-files) are left on the server, which bounds the mirror's size, while every blob scoring reads (source
-files) is present, so the history replay never triggers a lazy fetch (a lazy fetch would run without
-credentials and fail; :class:`mergeguard.git.GitRepo` then leaves those paths out).
+files) are left on the server, which bounds the mirror's size, while every blob the history replay
+reads (source files) is present, so it never triggers a lazy fetch (a lazy fetch would run without
+credentials and fail; :class:`mergeguard.git.GitRepo` then leaves those paths out). The large blobs a
+pull request's own diff needs are fetched by :meth:`Mirror.backfill`, with the token.
 
 The installation token is handed to git per invocation as an ``http.extraHeader`` through the
 ``GIT_CONFIG_COUNT`` environment (same effect as ``-c``, but not visible in the process list); it is
@@ -36,6 +37,8 @@ from ..errors import RepositoryError
 from ..git import GitRepo
 
 PARTIAL_FILTER = "blob:limit=1m"
+#: large blobs fetched for one pull request at most (each may be many megabytes)
+MAX_BACKFILL_BLOBS = 100
 _MARKER = "mergeguard-mirror-complete"
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -102,6 +105,26 @@ class Mirror:
                 if _SHA.match(ref):
                     repo.resolve(ref)  # RefError if the server did not send it
             return repo
+
+    def backfill(self, full_name: str, token: str | None, base: str, head: str) -> list[str]:
+        """Fetch the blobs the diff ``base..head`` needs that the partial clone left on the server.
+
+        Files over 1 MB stay out of the mirror's history, but a pull request that changes one needs
+        its two versions to be diffed like any other file; git's own lazy fetch cannot get them (it
+        runs without the token), so they are fetched here, by object id, with it. Returns the paths
+        whose blobs were fetched; at most ``MAX_BACKFILL_BLOBS`` blobs (the rest are left out of the
+        scoring, which says so).
+        """
+        with self._locked(full_name) as path:
+            repo = GitRepo(path)
+            missing = repo.missing_blobs(base, head)
+            oids = list(dict.fromkeys(oid for oids in missing.values() for oid in oids))[:MAX_BACKFILL_BLOBS]
+            if not oids:
+                return []
+            self._git(full_name, token, ["-C", str(path), "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
+                                         "--filter=blob:none", "origin", *oids], what=f"fetch of {len(oids)} large file(s)")
+            wanted = set(oids)
+            return [p for p, ids in missing.items() if wanted.intersection(ids)]
 
     # -- internals --------------------------------------------------------------------------------
 

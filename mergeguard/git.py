@@ -11,6 +11,7 @@ commit): that is what makes scoring thousands of commits cheap.
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 import subprocess
@@ -145,12 +146,55 @@ class GitRepo:
 
     # -- content --------------------------------------------------------------------------------
 
-    def diff(self, base: str | None, head: str, *, context: int = 3) -> bytes:
-        """Unified diff of head against base (None: against the empty tree, for root commits)."""
+    def diff(self, base: str | None, head: str, *, context: int = 3, exclude: Iterable[str] = ()) -> bytes:
+        """Unified diff of head against base (None: against the empty tree, for root commits),
+        without the paths in ``exclude``."""
+        pathspecs = [f":(exclude,literal){p}" for p in exclude]
         return self.run(
             "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", f"-U{context}",
-            "--src-prefix=a/", "--dst-prefix=b/", base or EMPTY_TREE, head,
+            "--src-prefix=a/", "--dst-prefix=b/", base or EMPTY_TREE, head, *(["--", ".", *pathspecs] if pathspecs else []),
         )
+
+    @functools.cached_property
+    def is_partial(self) -> bool:
+        """A partial clone (``--filter``): some blobs may be left on the server."""
+        out = self.run("config", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$", check=False)
+        return any(line.split(b" ", 1)[-1].strip().lower() not in (b"", b"false", b"0", b"no", b"off")
+                   for line in out.splitlines())
+
+    def missing_blobs(self, base: str | None, head: str) -> dict[str, tuple[str, ...]]:
+        """Blobs the diff ``base..head`` reads that this partial clone lacks, by path; ``{}`` when whole.
+
+        Found without reading (or lazily fetching) a blob: ``diff --raw`` names the blobs of both
+        sides from the trees alone, and a throw-away tree holding just those (``mktree --missing``)
+        lets ``rev-list --missing=print`` say which are absent.
+        """
+        if not self.is_partial:
+            return {}
+        raw = self.run("diff", "--raw", "--no-abbrev", "-z", "--no-renames", base or EMPTY_TREE, head).split(b"\0")
+        paths_of: dict[str, set[str]] = {}
+        i = 0
+        while i + 1 < len(raw):
+            meta = raw[i].split()
+            if len(meta) >= 5 and meta[0].startswith(b":"):
+                path = raw[i + 1].decode("utf-8", "surrogateescape")
+                for mode, oid in ((meta[0][1:], meta[2]), (meta[1], meta[3])):
+                    if mode != b"160000" and oid.strip(b"0"):  # not a submodule, not the null id
+                        paths_of.setdefault(oid.decode(), set()).add(path)
+                i += 2
+            else:
+                i += 1
+        if not paths_of:
+            return {}
+        listing = "".join(f"100644 blob {oid}\t{n}\n" for n, oid in enumerate(paths_of))
+        tree = self.run("mktree", "--missing", input=listing.encode()).decode().strip()
+        out = self.run("rev-list", "--objects", "--missing=print", "--no-object-names", tree).decode().split()
+        by_path: dict[str, list[str]] = {}
+        for line in out:
+            if line.startswith("?"):
+                for path in paths_of.get(line[1:], ()):
+                    by_path.setdefault(path, []).append(line[1:])
+        return {p: tuple(oids) for p, oids in sorted(by_path.items())}
 
     def read_blobs(self, specs: Iterable[str]) -> dict[str, bytes | None]:
         """Contents of ``rev:path`` specs; missing objects (and non-blobs) map to None.

@@ -60,7 +60,14 @@ def change_from_range(repo: GitRepo, base_ref: str, head_ref: str, limits: Limit
     """The pull-request view: head against its merge base with base, with every commit's metadata."""
     base_sha, head_sha = repo.resolve(base_ref), repo.resolve(head_ref)
     merge_base = repo.merge_base(base_sha, head_sha)
-    files, notes = parse_diff(repo.diff(merge_base, head_sha), limits)
+    # a partial clone may lack some blobs (the App's mirror leaves those over 1 MB on the server and
+    # fetches the ones a pull request needs): what is still missing is left out, and said so
+    missing = repo.missing_blobs(merge_base, head_sha)
+    files, notes = parse_diff(repo.diff(merge_base, head_sha, exclude=missing), limits)
+    if missing:
+        shown = ", ".join(list(missing)[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        notes.append(f"{len(missing)} file{'s' if len(missing) != 1 else ''} left out: not in this partial "
+                     f"clone ({shown})")
     commits = [CommitMeta.from_record(r) for r in repo.log([f"{merge_base}..{head_sha}"], no_merges=False)]
     change = Change(
         id=f"{merge_base[:12]}..{head_sha[:12]}", files=files, base=merge_base, head=head_sha,

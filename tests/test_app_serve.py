@@ -309,6 +309,40 @@ def test_a_team_code_owners_approval_counts_when_the_app_may_read_the_team(tmp_p
             runtime(app).stop()
 
 
+def test_a_pull_request_changing_a_file_over_1_mb_is_scored_with_it(tmp_path, synthetic_repos, trained_model_dir):
+    """The mirror leaves files over 1 MB on the server; the pull request's own are fetched for it."""
+    from mergeguard.app.web import create_app, runtime
+
+    path = tmp_path / "svc"
+    git(tmp_path, "clone", "-q", str(synthetic_repos[0].path), str(path))
+    rows = "".join(f"{i},{i * 7 % 13},ok\n" + "#" * 64 + "\n" for i in range(18_000))
+    commit(path, {"data/fixtures.csv": rows}, "Add fixtures", when=WHEN)
+    git(path, "checkout", "-q", "-b", "feature")
+    commit(path, {"data/fixtures.csv": rows.replace("5,9,ok", "5,9,failed"),
+                  "core/engine0.py": (path / "core/engine0.py").read_text() + "LIMIT = 3\n"},
+           "Update fixtures", when=WHEN + DAY, author=("Dev", "dev@example.com"))
+    git(path, "checkout", "-q", "main")
+    assert len(rows) > 1_100_000
+    with GitHubStub(app_id=4242, app_public_key_pem=public_pem(pem())) as stub:
+        stub.add_installation(INSTALLATION, "octo")
+        stub.add_repo(REPO, path, collaborators={"dev": "write"})
+        stub.add_pull(REPO, NUMBER, head="feature", base="main", author="dev")
+        app = create_app(make_settings(tmp_path, github_api_url=stub.url, model_dir=str(trained_model_dir[0])),
+                         start_workers=False)
+        try:
+            post(app.test_client(), "pull_request", pr_payload(stub, "pull_request", "opened"))
+            assert drain(app) == 1
+            (run,) = our_runs(stub)
+            assert run.data["status"] == "completed" and run.data["conclusion"] != "neutral"
+            stored = runtime(app).store.latest_assessment(REPO, pr_number=NUMBER)["assessment"]
+            assert "data/fixtures.csv" in stored["change"]["paths"] and stored["change"]["files"] == 2
+            assert not any("left out" in n for n in stored["change"].get("truncated") or [])
+            assert [r for r in stub.requests if r.path.startswith("/git/") and r.status == 401] == []
+            assert stub.violations == []
+        finally:
+            runtime(app).stop()
+
+
 def test_a_job_that_cannot_succeed_completes_the_check_run_as_neutral(app, stub):
     from mergeguard.app.web import runtime
 

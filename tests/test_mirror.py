@@ -156,3 +156,53 @@ def test_concurrent_syncs_of_one_repository_are_serialised(stub, origin, tmp_pat
 def test_bad_repository_name_is_refused(tmp_path):
     with pytest.raises(RepositoryError, match="not a repository name"):
         Mirror(tmp_path).sync("../etc", "http://127.0.0.1:1/x.git", None)
+
+
+def _big_change(w):
+    """A pull request that edits a 1.4 MB data file (over the mirror's 1 MB filter) and a source file."""
+    lines = "".join(f"row {i} " + "x" * 60 + "\n" for i in range(20_000))
+    base = commit(w, {"data/big.csv": lines, "a.py": "x = 10\n"}, "data", when=1_700_006_000)
+    head = commit(w, {"data/big.csv": lines.replace("row 5 ", "row five "), "a.py": "x = 11\n"}, "edit",
+                  when=1_700_006_100)
+    return base, head
+
+
+def test_a_pull_requests_large_files_are_fetched_with_the_token_and_diffed(stub, origin, tmp_path):
+    from mergeguard.change import Limits
+    from mergeguard.sources import change_from_range
+
+    base, head = _big_change(origin[0])
+    mirror = Mirror(tmp_path / "m")
+    repo = mirror.sync("octo/svc", stub.clone_url("octo/svc"), stub.issue_token(5))
+    assert repo.is_partial
+    missing = repo.missing_blobs(base, head)
+    assert list(missing) == ["data/big.csv"] and len(missing["data/big.csv"]) == 2  # both versions
+    assert mirror.backfill("octo/svc", stub.issue_token(5), base, head) == ["data/big.csv"]
+    repo = GitRepo(repo.path)
+    assert repo.missing_blobs(base, head) == {}
+    before = len(stub.requests)
+    change = change_from_range(repo, base, head, Limits())
+    big = next(f for f in change.files if f.path == "data/big.csv")
+    assert (big.added, big.deleted) == (1, 1) and not change.truncated
+    assert len(stub.requests) == before  # nothing fetched lazily while scoring
+    assert mirror.backfill("octo/svc", stub.issue_token(5), base, head) == []  # nothing left to fetch
+
+
+def test_without_the_large_files_the_range_is_scored_without_them_and_says_so(stub, origin, tmp_path):
+    from mergeguard.change import Limits
+    from mergeguard.sources import change_from_range
+
+    base, head = _big_change(origin[0])
+    mirror = Mirror(tmp_path / "m")
+    repo = mirror.sync("octo/svc", stub.clone_url("octo/svc"), stub.issue_token(5))
+    with pytest.raises(RepositoryError, match="fetch of 2 large file"):
+        mirror.backfill("octo/svc", "expired-or-wrong", base, head)
+    change = change_from_range(repo, base, head, Limits())
+    assert [f.path for f in change.files] == ["a.py"]
+    assert change.truncated == ["1 file left out: not in this partial clone (data/big.csv)"]
+
+
+def test_a_whole_repository_has_no_missing_blobs(origin):
+    w, shas = origin
+    repo = GitRepo(w)
+    assert repo.is_partial is False and repo.missing_blobs(shas[0], shas[-1]) == {}
