@@ -211,6 +211,7 @@ class PullRequestInfo:
     labels: tuple[str, ...]
     draft: bool
     clone_url: str
+    author_type: str = "User"  # GitHub's account type: "Bot" for an App or agent account
 
     @property
     def from_fork(self) -> bool:
@@ -220,6 +221,17 @@ class PullRequestInfo:
     def clone_repo(self) -> str:
         path = urllib.parse.urlparse(self.clone_url).path
         return "/".join(path.removesuffix(".git").strip("/").split("/")[-2:])
+
+
+@dataclass(frozen=True)
+class PullCommit:
+    """A pull request commit as GitHub links it: the accounts behind the commit's e-mail addresses
+    (``None`` when the address belongs to no account)."""
+
+    sha: str
+    author_login: str | None = None
+    author_type: str | None = None
+    committer_login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +275,7 @@ class GitHubClient(_Retrying):
                 if self._gh is not None:
                     self._gh[1].close()
                 gh = Github(auth=Auth.Token(token), base_url=self.api_url, retry=None, timeout=self._timeout,
+                            per_page=100,  # GitHub's maximum: a 3,000-file pull request is 30 pages, not 100
                             lazy=True, seconds_between_requests=None, seconds_between_writes=self._writes)
                 self._gh = (token, gh)
             return self._gh[1]
@@ -280,7 +293,7 @@ class GitHubClient(_Retrying):
                 base_ref=pr.base.ref, base_sha=pr.base.sha, head_ref=pr.head.ref, head_sha=pr.head.sha,
                 head_repo=pr.head.repo.full_name if pr.head.repo is not None else "",
                 labels=tuple(label.name for label in pr.labels), draft=bool(pr.draft),
-                clone_url=pr.base.repo.clone_url,
+                clone_url=pr.base.repo.clone_url, author_type=pr.user.type or "User",
             )
         return self._call(f"GET pull request {owner_repo}#{number}", fetch)
 
@@ -300,6 +313,14 @@ class GitHubClient(_Retrying):
             return [PullFile(f.filename, f.status, f.additions, f.deletions, f.previous_filename)
                     for f in self._repo(owner_repo).get_pull(number).get_files()]
         return self._call(f"GET files of {owner_repo}#{number}", fetch)
+
+    def commits(self, owner_repo: str, number: int) -> list[PullCommit]:
+        """The pull request's commits (GitHub lists at most 250) with their GitHub accounts."""
+        def fetch() -> list[PullCommit]:
+            return [PullCommit(c.sha, c.author.login if c.author else None, c.author.type if c.author else None,
+                               c.committer.login if c.committer else None)
+                    for c in self._repo(owner_repo).get_pull(number).get_commits()]
+        return self._call(f"GET commits of {owner_repo}#{number}", fetch)
 
     def user_permission(self, owner_repo: str, login: str) -> str:
         """admin / maintain / write / triage / read / none (a non-collaborator is "none")."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from mergeguard import audit
@@ -26,7 +27,8 @@ from mergeguard.gate import Gate
 from mergeguard.policy import PullRequestFacts, may_accept, teams_to_resolve
 from mergeguard.review import reverdict
 
-from .github import AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullRequestInfo
+from .github import (AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullCommit,
+                     PullRequestInfo)
 from .jobs import Job, PermanentError
 from .metrics import Metrics
 from .mirror import Mirror
@@ -212,8 +214,10 @@ class ScoreHandler(_Base):
         head_sha = git.resolve(pr.head_sha)
         merge_base = git.merge_base(base_sha, head_sha)
         self._backfill(installation, repo, merge_base, head_sha)
-        facts = self._facts(gh, installation, git, repo, pr, base=base_sha,
-                            paths=changed_paths(git, merge_base, head_sha))
+        files = gh.files(repo, number)
+        facts = replace(self._facts(gh, installation, git, repo, pr, base=base_sha,
+                                    paths=sorted({p for f in files for p in (f.filename, f.previous_filename) if p})),
+                        accounts=bot_accounts(pr, gh.commits(repo, number)))
         request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits())
         assessment = self.s.scorer.score(repo, request)
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
@@ -328,10 +332,17 @@ class AcceptHandler(ReevaluateHandler):
         gh.complete_check_run(repo, int(check_id), c.conclusion, output, (), c.actions)
 
 
-def changed_paths(git: GitRepo, base: str, head: str) -> list[str]:
-    """Every path ``base..head`` touches, a rename's old and new path both (as owners of either care)."""
-    out = git.run("diff", "--name-only", "-z", "--no-renames", base, head)
-    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+def bot_accounts(pr: PullRequestInfo, commits: Iterable[PullCommit]) -> dict[str, str]:
+    """The bot accounts GitHub names behind a pull request: its author and its commits' authors.
+
+    Only accounts GitHub itself types as ``Bot`` (Apps and agents such as ``copilot-swe-agent[bot]``):
+    a person whose login happens to read "claude" is not evidence of anything.
+    """
+    accounts = {"pull request": pr.author} if pr.author_type == "Bot" and pr.author else {}
+    for c in commits:
+        if c.author_type == "Bot" and c.author_login:
+            accounts[f"author of {c.sha[:12]}"] = c.author_login
+    return accounts
 
 
 def default_handlers(settings: Settings, store: Store, metrics: Metrics) -> dict[str, Any]:

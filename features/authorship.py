@@ -170,6 +170,12 @@ def explicit_evidence(change: Change) -> Evidence:
         elif _AUTOMATION.search(c.author_name.strip()) and c.author_name.strip() not in ev.bots:
             ev.bots.append(c.author_name.strip())
         _scan_text(c.message or "", f"message of {short}", ev)
+    for role, login in change.accounts.items():  # GitHub's word for who is behind it, not an e-mail guess
+        family = _identity(login, "")
+        if family:
+            ev.add(family, f"GitHub account {login}", role)
+        elif _AUTOMATION.search(login.strip()) and login.strip() not in ev.bots:
+            ev.bots.append(login.strip())
     if change.branch:
         m = _BRANCH.search(change.branch.strip())
         if m:

@@ -68,6 +68,7 @@ class Target:
     base: str | None = None
     number: int | None = None
     author: str | None = None
+    author_is_bot: bool = False
     labels: tuple[str, ...] = ()
     description: str = ""
     draft: bool = False
@@ -114,7 +115,8 @@ def parse_event(name: str, payload: Any) -> Target:
     return Target(
         event=name, head=_sha(_get(pr, "head", "sha"), "pull_request.head.sha"),
         base=_sha(_get(pr, "base", "sha"), "pull_request.base.sha"), number=number,
-        author=_get(pr, "user", "login"), labels=labels, description=str(pr.get("body") or ""),
+        author=_get(pr, "user", "login"), author_is_bot=_get(pr, "user", "type") == "Bot",
+        labels=labels, description=str(pr.get("body") or ""),
         draft=bool(pr.get("draft")), from_fork=bool(head_repo and base_repo and head_repo != base_repo),
         default_branch=_get(payload, "repository", "default_branch"),
         refspecs=(f"+refs/pull/{number}/head:refs/remotes/pull/{number}/head",),
@@ -492,7 +494,8 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
         except MergeguardError as exc:  # approvals are optional: a token that cannot read reviews counts none
             out(command("debug", f"reviews unavailable: {exc}"))
     facts = PullRequestFacts(author=target.author, labels=target.labels, approvals=approvals,
-                             description=target.description)
+                             description=target.description,
+                             accounts={"pull request": target.author} if target.author_is_bot and target.author else {})
     head = target.head
     assert head is not None
     if base is None:

@@ -85,6 +85,8 @@ class Change:
     commits: list[CommitMeta] = field(default_factory=list)
     branch: str | None = None
     description: str = ""
+    #: bot accounts GitHub names behind the change, by role ("pull request", "author of <sha>")
+    accounts: dict[str, str] = field(default_factory=dict)
     source: str = "diff"  # diff | range | commit
     truncated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -48,7 +48,9 @@ class PullRequestFacts:
     acceptors); ``codeowners`` is the CODEOWNERS file at the *base* revision; ``acceptances`` the
     audit log's entries; ``head_sha`` defaults to the assessment's ``change.head``; ``notes`` are
     what the caller learned on the way and the reviewer should read with the verdict (a team whose
-    members could not be looked up, so its approvals do not count).
+    members could not be looked up, so its approvals do not count); ``accounts`` the bot accounts
+    GitHub names behind the change, by role (``"pull request"``, ``"author of <sha>"``), which the
+    authorship detector reads like commit authors (an agent's pull request, an App's commits).
     """
 
     author: str | None = None
@@ -60,6 +62,7 @@ class PullRequestFacts:
     acceptances: tuple[Acceptance, ...] = ()
     head_sha: str | None = None
     notes: tuple[str, ...] = ()
+    accounts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ def review(repo: GitRepo, base: str, head: str, *, model: Any, facts: PullReques
     change = change_from_range(repo, base_sha, head, limits)
     change.description = facts.description or ""
     change.branch = branch
+    change.accounts = dict(facts.accounts)
     ignored = ignore_paths(change, gate.config_at(base_sha).ignore)
     context = context_at(repo, change.base, shallow=shallow, history=history)
     assessment = assess(change, context, model, top_reasons=top_reasons)

@@ -246,6 +246,8 @@ class GitHubStub:
         self.repos: dict[str, Repo] = {}
         self.check_runs: dict[int, CheckRun] = {}
         self.teams: dict[tuple[str, str], dict[str, Any]] = {}
+        self.accounts: dict[str, str] = {}  # commit e-mail (lower case) -> GitHub login
+        self.account_types: dict[str, str] = {}  # login -> "User" | "Bot" | "Organization"
         self._faults: list[Fault] = []
         self._ids = itertools.count(1000)
         self._lock = threading.RLock()
@@ -291,6 +293,14 @@ class GitHubStub:
         with self._lock:
             self.installations[installation_id] = {"account": account, "repositories": repositories,
                                                    "members_read": members_read}
+
+    def add_account(self, login: str, *, emails: list[str] = (), kind: str = "User") -> None:
+        """A GitHub account: its ``kind`` (``User``, ``Bot``) and the commit e-mails linked to it (GitHub
+        names the account as a commit's ``author`` when the commit's e-mail is linked, else null)."""
+        with self._lock:
+            self.account_types[login] = kind
+            for email in emails:
+                self.accounts[email.lower()] = login
 
     def add_team(self, org: str, slug: str, members: list[str], *, secret: bool = False) -> None:
         """A team of organization ``org``; a ``secret`` team is invisible to installations (404)."""
@@ -471,7 +481,7 @@ class GitHubStub:
         u = example("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "get")[0]["user"]
         uid = abs(hash(login)) % 10_000_000
         u.update(login=login, id=uid, url=f"{self.url}/users/{login}", html_url=f"http://github.invalid/{login}",
-                 type="User", site_admin=False)
+                 type=self.account_types.get(login, "User"), site_admin=False)
         return u
 
     def _repo_json(self, repo: Repo, full_name: str | None = None) -> dict[str, Any]:
@@ -637,9 +647,14 @@ class GitHubStub:
             return err
         template = example("/repos/{owner}/{repo}/pulls/{pull_number}/commits", "get")[0]
         out = []
-        for sha in _git(r.git_dir, "rev-list", "--reverse", p.head_sha, f"^{p.base_sha}").split():
+        listing = _git(r.git_dir, "log", "--reverse", "--format=%H %ae %ce", p.head_sha, f"^{p.base_sha}")
+        for line in listing.splitlines():
+            sha, author_email, committer_email = line.split(" ")
             c = copy.deepcopy(template)
             c.update(sha=sha, url=f"{self.url}/repos/{r.full_name}/commits/{sha}")
+            for role, email in (("author", author_email), ("committer", committer_email)):
+                login = self.accounts.get(email.lower())
+                c[role] = self._user(login) if login else None
             c.pop("files", None)
             c.pop("stats", None)
             out.append(c)

@@ -221,6 +221,18 @@ def test_pull_request_outputs_summary_annotations_and_check_run(tmp_path, work, 
     assert stub.calls("GET", rf"/repos/{REPO}/pulls/{PR}/reviews")  # approvals were asked for
 
 
+def test_a_pull_request_opened_by_an_agents_bot_account_is_explicit_ai_authorship(tmp_path, work, stub):
+    human = json.loads(Path(run_action(tmp_path / "human", work, pr_event(work), api=stub.url).outputs["report"])
+                       .read_text())["signals"]["ai_authorship"]
+    assert human["explicit"] is False
+    event = pr_event(work)
+    event["pull_request"]["user"].update(login="Copilot", type="Bot")
+    r = run_action(tmp_path / "agent", work, event, api=stub.url)
+    assert r.code == 0, r.stderr
+    ai = json.loads(Path(r.outputs["report"]).read_text())["signals"]["ai_authorship"]
+    assert ai["explicit"] is True and ai["tools"] == ["copilot"] and ai["sources"] == ["pull request"]
+
+
 def test_fork_pull_request_with_read_only_token_falls_back(tmp_path, work, fork_stub):
     r = run_action(tmp_path, work, pr_event(work, fork=True), api=fork_stub.url, inputs={"fail-on": "failure"})
     assert r.code == 0, r.stderr

@@ -343,6 +343,23 @@ def test_a_pull_request_changing_a_file_over_1_mb_is_scored_with_it(tmp_path, sy
             runtime(app).stop()
 
 
+def test_an_agents_pull_request_is_known_by_its_github_accounts(app, stub):
+    """Files, commits and the author's account type come from GitHub's API: a pull request opened by
+    an agent's Bot account, with commits GitHub links to the agent, is explicit AI authorship."""
+    from mergeguard.app.web import runtime
+
+    stub.add_account("Copilot", kind="Bot")
+    stub.add_account("copilot-swe-agent[bot]", emails=["dev@example.com"], kind="Bot")
+    stub.repos[REPO].pulls[NUMBER].author = "Copilot"
+    post(app.test_client(), "pull_request", pr_payload(stub, "pull_request", "opened"))
+    assert drain(app) == 1
+    ai = runtime(app).store.latest_assessment(REPO, pr_number=NUMBER)["assessment"]["signals"]["ai_authorship"]
+    assert ai["explicit"] is True and ai["tools"] == ["copilot"]
+    assert ai["sources"][0] == "pull request" and ai["sources"][1].startswith("author of ")
+    assert len(stub.calls("GET", r"/pulls/7/files$")) == 1 and len(stub.calls("GET", r"/pulls/7/commits$")) == 1
+    assert stub.violations == []
+
+
 def test_a_job_that_cannot_succeed_completes_the_check_run_as_neutral(app, stub):
     from mergeguard.app.web import runtime
 

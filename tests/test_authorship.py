@@ -112,6 +112,19 @@ def test_automation_bots_are_bots_not_ai(repo):
     assert ex.signals["ai_authorship"]["explicit"] is False and ex.signals["ai_authorship"]["bots"] == ["renovate[bot]"]
 
 
+def test_bot_accounts_github_names_are_evidence_or_automation(repo):
+    change = change_of(repo, "Fix the retry loop")
+    assert extract(change, Context()).signals["ai_authorship"]["explicit"] is False
+    change.accounts = {"pull request": "Copilot", "author of 0123456789ab": "copilot-swe-agent[bot]"}
+    ai = extract(change, Context()).signals["ai_authorship"]
+    assert ai["explicit"] and ai["tools"] == ["copilot"]
+    assert ai["sources"] == ["pull request", "author of 0123456789ab"]
+    assert ai["evidence"] == ["GitHub account Copilot", "GitHub account copilot-swe-agent[bot]"]
+    change.accounts = {"pull request": "dependabot[bot]"}
+    ai = extract(change, Context()).signals["ai_authorship"]
+    assert ai["explicit"] is False and ai["bots"] == ["dependabot[bot]"]
+
+
 def test_branch_and_description_markers(tmp_path):
     p = init_repo(tmp_path / "r")
     base = commit(p, {"src/app.py": "VERSION = 1\n"}, "init", T0, HUMAN)

@@ -135,6 +135,21 @@ def test_pull_request_info(client, stub, work):
         ("a.py", "modified", 1, 1), ("b.py", "added", 1, 0)}
 
 
+def test_commits_name_the_github_accounts_behind_their_e_mails(client, stub, work):
+    from .gitrepo import DEFAULT_AUTHOR
+
+    assert [(c.author_login, c.author_type) for c in client.commits("octo/svc", 3)] == [(None, None)]  # unlinked
+    stub.add_account("copilot-swe-agent[bot]", emails=[DEFAULT_AUTHOR[1].upper()], kind="Bot")
+    stub.add_account("Copilot", kind="Bot")
+    stub.repos["octo/svc"].pulls[3].author = "Copilot"
+    (c,) = client.commits("octo/svc", 3)
+    assert c.sha == git(work, "rev-parse", "feat").strip()
+    assert (c.author_login, c.author_type, c.committer_login) == ("copilot-swe-agent[bot]", "Bot", "copilot-swe-agent[bot]")
+    pr = client.pull_request("octo/svc", 3)
+    assert (pr.author, pr.author_type) == ("Copilot", "Bot")
+    assert stub.violations == []
+
+
 def test_fork_pull_request_reports_the_head_repository(client, stub):
     stub.add_pull("octo/svc", 4, head="feat", head_full_name="mallory/svc")
     pr = client.pull_request("octo/svc", 4)
