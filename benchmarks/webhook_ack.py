@@ -20,14 +20,21 @@ What runs
   cost of durability (delivery row + job row in one SQLite transaction, the supersede UPDATE) plus
   routing and the job threads' competition.
 
+* **scoring**: ``mergeguard serve`` again, but the stand-in now serves a real repository (a bare
+  clone of a mirror under ``/work/.mirror``, default aio-libs/aiohttp, or ``--repo``) and ``--prs``
+  pull requests on it, and the deliveries cycle through them: the job threads clone the mirror,
+  replay the history and score (tree-sitter, LightGBM) and publish check runs all through the load.
+  This is the realistic worst case -- scoring is the CPU-heavy part -- and what
+  ``MERGEGUARD_JOB_SCORING`` (``process``, the default, or ``thread``; passed through from the
+  caller's environment like every ``MERGEGUARD_JOB_*`` setting) is about.
+
 Why the job threads run against a stub (and not switched off): a real server acknowledges while its
 job threads claim and finish jobs in the same process and the same database, and that competition
 (SQLite write lock, the GIL) is exactly what could push acknowledgements past 50 ms. The stub knows
 the installation (so tokens are minted with a real RS256 JWT) but not the repository, so every job
 fails fast with a 404 and completes as failed: the job threads do real queue work (claim, HTTP to the
-"GitHub", finish, and the supersede UPDATE of every new delivery's job) but no scoring. Scoring is
-CPU-bound Python in the same process; its effect on acknowledgements (GIL) is not measured here
-(see ``benchmarks/app_e2e.py`` for scoring times). Nothing ever reaches the internet.
+"GitHub", finish, and the supersede UPDATE of every new delivery's job) but no scoring; the
+``scoring`` variant adds it. Nothing ever reaches the internet.
 
 Load
 ====
@@ -44,7 +51,7 @@ The first ``--warmup`` seconds are sent but not counted.
 Run::
 
     python benchmarks/webhook_ack.py [--rate 200] [--seconds 20] [--workers 1] [--threads 8]
-        [--senders 32] [--warmup 2] [--only peer|nojobs|mergeguard]
+        [--senders 32] [--warmup 2] [--only peer|nojobs|mergeguard|scoring] [--repo PATH] [--prs 4]
 
 Prints, per server: sent/answered, achieved rate, status counts, p50/p90/p99/max latency (ms), and
 the verdict against the target; for mergeguard also the deliveries and jobs the database holds
