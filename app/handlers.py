@@ -58,7 +58,8 @@ class Services:
         self._lock = threading.Lock()
         self._clients: dict[int, GitHubClient] = {}
         self.scorer = scorer(settings.job_scoring, model_dir=settings.model_dir, model=self.model,
-                             processes=settings.job_threads, timeout=settings.scoring_timeout_seconds)
+                             processes=settings.job_threads, timeout=settings.scoring_timeout_seconds,
+                             on_start=metrics.scoring_process_started)
 
     def close(self) -> None:
         """Stop the scoring processes (after the job threads stopped); idempotent."""

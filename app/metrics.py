@@ -6,8 +6,8 @@ Two sources, chosen per metric so that no multiprocess machinery (a shared direc
 * **from the database, at scrape time** -- ``mergeguard_deliveries_total`` (by event and outcome)
   and ``mergeguard_jobs`` (by state). They are facts the database already holds, so every worker
   process reports the same numbers and they survive restarts.
-* **per process, in memory** -- ``mergeguard_scoring_seconds`` (histogram), ``mergeguard_jobs_finished_total``
-  and ``mergeguard_github_api_errors_total``. They are observed where the work happens; with the default
+* **per process, in memory** -- ``mergeguard_scoring_seconds`` (histogram), ``mergeguard_jobs_finished_total``,
+  ``mergeguard_github_api_errors_total`` and ``mergeguard_scoring_processes_started_total``. They are observed where the work happens; with the default
   single worker process they are exact, with several each scrape sees one process (Prometheus sums
   counters across restarts and instances correctly as long as each process is its own target).
 """
@@ -53,11 +53,18 @@ class Metrics:
                                      ["kind", "outcome"], registry=self.registry)
         self.github_api_errors = Counter("mergeguard_github_api_errors", "GitHub API calls that failed, by status",
                                          ["status"], registry=self.registry)
+        self.scoring_processes = Counter(
+            "mergeguard_scoring_processes_started",
+            "Scoring processes started: first, or replacement (after a crash, a kill or a timeout)",
+            ["reason"], registry=self.registry)
 
     def job_finished(self, kind: str, outcome: str, seconds: float) -> None:
         self.jobs_finished.labels(kind, outcome).inc()
         if kind == "score" and outcome == "done":
             self.scoring_seconds.observe(seconds)
+
+    def scoring_process_started(self, reason: str) -> None:
+        self.scoring_processes.labels(reason).inc()
 
     def github_error(self, status: int | str | None) -> None:
         self.github_api_errors.labels(str(status or "network")).inc()

@@ -101,10 +101,12 @@ class ScoringTimeout(PermanentError):
 class _Child:
     """One child process and the pipe to it; one request at a time (the caller holds ``lock``)."""
 
-    def __init__(self, index: int, model_dir: str | None, niceness: int) -> None:
+    def __init__(self, index: int, model_dir: str | None, niceness: int,
+                 on_start: Callable[[str], None] | None = None) -> None:
         self.index = index
         self.model_dir = model_dir
         self.niceness = niceness
+        self.on_start = on_start
         self.lock = threading.Lock()
         self.process: Any = None
         self.conn: Any = None
@@ -120,6 +122,8 @@ class _Child:
         self.conn = parent
         self.started += 1
         log.info("scoring process %d started (pid %s)", self.index, self.process.pid)
+        if self.on_start is not None:
+            self.on_start("first" if self.started == 1 else "replacement")
 
     def call(self, request: ScoreRequest, timeout: float) -> dict[str, Any]:
         if self.process is None or not self.process.is_alive():
@@ -174,11 +178,11 @@ class ProcessScorer:
     """Scores in ``processes`` child processes; a repository (``key``) always goes to the same one."""
 
     def __init__(self, model_dir: str | None, processes: int, *, niceness: int = SCORING_NICENESS,
-                 timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+                 timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None) -> None:
         if processes < 1:
             raise ValueError("processes must be at least 1")
         self.timeout = timeout
-        self._children = [_Child(i, model_dir, niceness) for i in range(processes)]
+        self._children = [_Child(i, model_dir, niceness, on_start) for i in range(processes)]
         self._home: dict[str, int] = {}
         self._guard = threading.Lock()
 
@@ -207,11 +211,12 @@ class ProcessScorer:
 
 
 def scorer(mode: str, *, model_dir: str | None, model: Callable[[], Any], processes: int,
-           timeout: float = DEFAULT_TIMEOUT_SECONDS) -> ThreadScorer | ProcessScorer:
+           timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None
+           ) -> ThreadScorer | ProcessScorer:
     if mode == "thread":
         return ThreadScorer(model)
     if mode == "process":
-        return ProcessScorer(model_dir, processes, timeout=timeout)
+        return ProcessScorer(model_dir, processes, timeout=timeout, on_start=on_start)
     raise ValueError(f"scoring mode must be one of {', '.join(MODES)}, got {mode!r}")
 
 

@@ -102,14 +102,20 @@ def test_errors_from_the_child_keep_their_type_so_the_queue_decides_the_same(pro
     assert processes.pids()[processes.child_for("demo/svc")] == pid
 
 
-def test_a_child_that_dies_mid_request_fails_the_job_transiently_and_is_replaced(processes, request_of):
-    processes.score("demo/svc", request_of())
-    old = processes.pids()[0]
-    with pytest.raises(ScoringCrashed, match=r"died \(exit code 3\)") as info:
-        processes.score("demo/svc", request_of(teams={"@org/t": Exits()}))
-    assert isinstance(info.value, TransientError) and is_transient(None, info.value)
-    assert processes.score("demo/svc", request_of())["score"] >= 0.0
-    assert processes.pids()[0] not in (None, old)
+def test_a_child_that_dies_mid_request_fails_the_job_transiently_and_is_replaced(trained_model_dir, request_of):
+    started = []
+    processes = ProcessScorer(str(trained_model_dir[0]), 2, timeout=120, on_start=started.append)
+    try:
+        processes.score("demo/svc", request_of())
+        old = processes.pids()[0]
+        with pytest.raises(ScoringCrashed, match=r"died \(exit code 3\)") as info:
+            processes.score("demo/svc", request_of(teams={"@org/t": Exits()}))
+        assert isinstance(info.value, TransientError) and is_transient(None, info.value)
+        assert processes.score("demo/svc", request_of())["score"] >= 0.0
+        assert processes.pids()[0] not in (None, old)
+    finally:
+        processes.close()
+    assert started == ["first", "replacement"]  # what /metrics counts
 
 
 def test_a_hung_child_is_killed_after_the_timeout_and_the_job_fails_for_good(trained_model_dir, request_of):

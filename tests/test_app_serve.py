@@ -528,6 +528,7 @@ def test_gunicorn_serves_webhooks_scores_and_stops_gracefully(tmp_path, stub, tr
         assert 'mergeguard_deliveries_total{event="pull_request",outcome="ignored"} 1.0' in text
         assert 'mergeguard_jobs{state="done"} 1.0' in text
         assert "mergeguard_scoring_seconds_count 1.0" in text
+        assert 'mergeguard_scoring_processes_started_total{reason="first"} 1.0' in text
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
