@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (JSON, Column, Float, Index, Integer, MetaData, String, Table, Text, create_engine, event,
+from sqlalchemy import (JSON, BigInteger, Column, Float, Index, Integer, MetaData, String, Table, Text, create_engine, event,
                         func, insert, select, text, update)
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +32,7 @@ deliveries = Table(
     Column("action", String(64)),
     Column("received_at", Float, nullable=False),
     Column("repo", String(255)),
-    Column("installation", Integer),
+    Column("installation", BigInteger),
     Column("outcome", String(32), nullable=False),  # queued | ignored | recorded
 )
 
@@ -43,7 +43,7 @@ jobs = Table(
     Column("state", String(16), nullable=False),  # queued | running | done | failed | superseded
     Column("repo", String(255)),
     Column("pr_number", Integer),
-    Column("installation", Integer),
+    Column("installation", BigInteger),
     Column("coalesce_key", String(300)),  # repo#pr: one job at a time per pull request
     Column("payload", JSON, nullable=False),
     Column("delivery_id", String(64)),
@@ -61,7 +61,7 @@ jobs = Table(
 
 installations = Table(
     "installations", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("account", String(255)),
     Column("state", String(16), nullable=False),  # active | suspended | deleted
     Column("repos", JSON, nullable=False),
@@ -80,7 +80,7 @@ assessments = Table(
     Column("features", JSON),
     Column("assessment", JSON, nullable=False),
     Column("model_version", String(64)),
-    Column("check_run_id", Integer),
+    Column("check_run_id", BigInteger),  # GitHub's check run ids are past 2**34: 32 bits overflow
     Column("created_at", Float, nullable=False),
     Index("ix_assessments_pr", "repo", "pr_number", "head_sha"),
     Index("ix_assessments_head", "repo", "head_sha"),
@@ -156,7 +156,7 @@ class Store:
     def begin(self) -> Iterator[Connection]:
         """A write transaction (serialised within the process on SQLite)."""
         if self._writer is None:
-            with self.begin() as conn:
+            with self.engine.begin() as conn:
                 yield conn
             return
         with self._writer, self.engine.begin() as conn:

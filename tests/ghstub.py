@@ -231,6 +231,7 @@ class GitHubStub:
         checks_write: bool = True,
         token_ttl: float = 3600.0,
         clock: Any = time.time,
+        first_id: int = 1000,
     ):
         self.app_id = app_id
         self.app_slug = app_slug
@@ -249,7 +250,7 @@ class GitHubStub:
         self.accounts: dict[str, str] = {}  # commit e-mail (lower case) -> GitHub login
         self.account_types: dict[str, str] = {}  # login -> "User" | "Bot" | "Organization"
         self._faults: list[Fault] = []
-        self._ids = itertools.count(1000)
+        self._ids = itertools.count(first_id)  # GitHub's own ids (check runs) are past 2**34
         self._lock = threading.RLock()
         self._tmp = tempfile.TemporaryDirectory(prefix="ghstub-")
         self.git_root = Path(self._tmp.name) / "git"
