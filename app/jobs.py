@@ -131,9 +131,10 @@ class Queue:
                 return None
             token = uuid.uuid4().hex
             with self.store.begin() as conn:
+                # the whole claimability test again, inside the UPDATE: with SQLite's one writer at a
+                # time, no other job of the pull request can have become running in between
                 won = conn.execute(
-                    update(jobs).where(jobs.c.id == candidate, or_(
-                        jobs.c.state == "queued", and_(jobs.c.state == "running", jobs.c.lease_until < now)))
+                    update(jobs).where(jobs.c.id == candidate, self._claimable(now))
                     .values(state="running", attempts=jobs.c.attempts + 1, lease_until=now + self.lease_seconds,
                             lease_token=token, updated_at=now)).rowcount
             if won == 1:

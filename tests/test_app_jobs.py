@@ -267,3 +267,40 @@ def test_stopping_closes_each_handler_once_but_only_when_no_job_runs_any_more(st
     assert pool.stop(timeout=0.2) is False  # a job still runs: what it uses stays open
     assert busy.closed == 0
     release.set()
+
+
+def run_concurrent_workers(store: Store, *, prs: int = 5, per_pr: int = 6, workers: int = 8) -> list[int]:
+    """Jobs of several pull requests worked by ``workers`` threads; returns the pull requests that
+    ever had two jobs running at once (the queue promises none)."""
+    import time
+
+    for _ in range(per_pr):
+        for pr in range(prs):
+            store.enqueue(spec(kind="reevaluate", pr=pr), max_attempts=3)  # not superseded: all of them run
+    running: dict[int, int] = {}
+    overlaps: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        q = Queue(store, lease_seconds=60)
+        while (job := q.claim()) is not None:
+            with lock:
+                running[job.pr_number] = running.get(job.pr_number, 0) + 1
+                if running[job.pr_number] > 1:
+                    overlaps.append(job.pr_number)
+            time.sleep(0.01)
+            with lock:
+                running[job.pr_number] -= 1
+            assert q.complete(job)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert store.jobs_by_state() == {"done": prs * per_pr}
+    return overlaps
+
+
+def test_concurrent_workers_run_one_job_per_pull_request_at_a_time(store):
+    assert run_concurrent_workers(store) == []

@@ -101,6 +101,16 @@ def test_concurrent_workers_never_claim_one_job_twice(pg_url):
         store.dispose()
 
 
+def test_concurrent_workers_run_one_job_per_pull_request_at_a_time(pg_url):
+    from .test_app_jobs import run_concurrent_workers
+
+    store = Store(pg_url)
+    try:
+        assert run_concurrent_workers(store) == []
+    finally:
+        store.dispose()
+
+
 def test_an_expired_lease_is_taken_over(pg_url):
     store = Store(pg_url)
     try:
