@@ -270,8 +270,8 @@ def test_stopping_closes_each_handler_once_but_only_when_no_job_runs_any_more(st
 
 
 def run_concurrent_workers(store: Store, *, prs: int = 5, per_pr: int = 6, workers: int = 8) -> list[int]:
-    """Jobs of several pull requests worked by ``workers`` threads; returns the pull requests that
-    ever had two jobs running at once (the queue promises none)."""
+    """Jobs of several pull requests worked by ``workers`` threads; checks every job ran exactly once
+    and returns the pull requests that ever had two jobs running at once (the queue promises none)."""
     import time
 
     for _ in range(per_pr):
@@ -279,12 +279,14 @@ def run_concurrent_workers(store: Store, *, prs: int = 5, per_pr: int = 6, worke
             store.enqueue(spec(kind="reevaluate", pr=pr), max_attempts=3)  # not superseded: all of them run
     running: dict[int, int] = {}
     overlaps: list[int] = []
+    claimed: list[int] = []
     lock = threading.Lock()
 
     def worker() -> None:
         q = Queue(store, lease_seconds=60)
         while (job := q.claim()) is not None:
             with lock:
+                claimed.append(job.id)
                 running[job.pr_number] = running.get(job.pr_number, 0) + 1
                 if running[job.pr_number] > 1:
                     overlaps.append(job.pr_number)
@@ -299,6 +301,7 @@ def run_concurrent_workers(store: Store, *, prs: int = 5, per_pr: int = 6, worke
     for t in threads:
         t.join(60)
     assert store.jobs_by_state() == {"done": prs * per_pr}
+    assert len(claimed) == len(set(claimed)) == prs * per_pr  # no job handed out twice
     return overlaps
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -75,33 +74,7 @@ def test_deliveries_jobs_assessments_and_acceptances_round_trip(pg_url):
         store.dispose()
 
 
-def test_concurrent_workers_never_claim_one_job_twice(pg_url):
-    store = Store(pg_url)
-    try:
-        for pr in range(40):
-            store.enqueue(spec(pr), max_attempts=3)
-        claimed: list[int] = []
-        lock = threading.Lock()
-
-        def worker() -> None:
-            queue = Queue(store, lease_seconds=60)
-            while (job := queue.claim()) is not None:
-                with lock:
-                    claimed.append(job.id)
-                queue.complete(job)
-
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert len(claimed) == 40 and len(set(claimed)) == 40
-        assert store.jobs_by_state() == {"done": 40}
-    finally:
-        store.dispose()
-
-
-def test_concurrent_workers_run_one_job_per_pull_request_at_a_time(pg_url):
+def test_concurrent_workers_claim_each_job_once_and_one_per_pull_request_at_a_time(pg_url):
     from .test_app_jobs import run_concurrent_workers
 
     store = Store(pg_url)
