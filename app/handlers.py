@@ -224,7 +224,6 @@ class ScoreHandler(_Base):
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
 
-
     def _backfill(self, installation: int, repo: str, base: str, head: str) -> None:
         """Bring the pull request's files over 1 MB into the mirror; on failure they are left out of
         the scoring (which notes it) rather than failing the job for a data file."""

@@ -32,10 +32,13 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import CONCLUSIONS, LEVELS
 from .errors import MergeguardError
+
+if TYPE_CHECKING:
+    from .git import GitRepo
 
 ZERO_SHA = "0" * 40
 EVENTS = ("pull_request", "pull_request_target", "push")
