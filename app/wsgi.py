@@ -103,7 +103,7 @@ def settle_heap(application: Any) -> Any:
     A worker holds about 145,000 long-lived objects after start-up (modules, SQLAlchemy metadata,
     PyGithub classes, numpy), and every full collection walks all of them while holding the GIL:
     75-90 ms, every 5-7 s at 200 deliveries/s -- the largest stalls of webhook acknowledgements
-    (p99 52-81 ms with them, 13-25 ms without, ``benchmarks/webhook_ack.py``). Frozen, they are never
+    (p99 52-81 ms with them, 6-25 ms without, ``benchmarks/webhook_ack.py``). Frozen, they are never
     walked again; objects made later are collected as before.
     """
     gc.collect()
