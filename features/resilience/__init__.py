@@ -82,3 +82,72 @@ def loop_bound(cond: Any, number: Callable[[Any], float | None]) -> float | None
             if op == "<=" and right is not None:
                 return right + 1
     return None
+
+
+class Scanner:
+    """What every language's scanner starts from: the image, its lines, the scan it fills and the
+    constants it has folded; and how it quotes a line for a message."""
+
+    #: characters of a source line kept as a construct's snippet
+    snippet_width = 200
+
+    def __init__(self, source: syntax.Source) -> None:
+        self.src = source
+        self.lines = source.text.splitlines()
+        self.out = Scan()
+        self.consts: dict[str, float] = {}
+
+    def _snippet(self, line: int) -> str:
+        return self.lines[line - 1].strip()[:self.snippet_width] if 0 < line <= len(self.lines) else ""
+
+
+class LineScopedScanner(Scanner):
+    """The scanners that place constructs by line in the syntax layer's scope map (JavaScript, Java,
+    Kotlin, C#) and record retries, timeouts and call sites alike; each says what a retried body
+    calls (:meth:`_body_facts`)."""
+
+    def _scope(self, line: int) -> str:
+        s = self.src.scope_at(line)
+        return s.qualname if s is not None else ""
+
+    def _body_facts(self, body: Any) -> tuple[tuple[str, ...], str | None, bool]:
+        """Callees in a retried body, the HTTP method it sends, and whether it sends an idempotency key."""
+        raise NotImplementedError
+
+    def _retry(self, node: Any, library: str, target: str, attempts: float | None, backoff: str | None,
+               jitter: bool | None, body: Any = None, *, line: int | None = None) -> None:
+        line = line or syntax.line_of(node)
+        calls, method, idem = self._body_facts(body)
+        self.out.constructs.append(Construct(
+            "retry", library, line, node.end_point[0] + 1, self._scope(line), target=target, attempts=attempts,
+            backoff=backoff, jitter=jitter, method=method, idempotency_key=idem, calls=calls,
+            snippet=self._snippet(line)))
+
+    def _timeout(self, node: Any, library: str, target: str, seconds: float | None, *, line: int | None = None) -> None:
+        line = line or syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, seconds=seconds,
+            snippet=self._snippet(line)))
+
+    def _net(self, node: Any, library: str, callee: str, has_timeout: bool, unbounded: bool) -> None:
+        line = syntax.line_of(node)
+        self.out.calls.append(NetworkCall(library, callee, line, self._scope(line), has_timeout, unbounded,
+                                          self._snippet(line)))
+
+
+def arith(op: str, a: float, b: float) -> float | None:
+    """Constant folding for the operators timeouts are written with (``30 * 1000``, ``2 ** 3``)."""
+    try:
+        if op == "*":
+            return a * b
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "/":
+            return a / b if b else None
+        if op == "**":
+            return float(a ** b)
+    except OverflowError:
+        return None
+    return None

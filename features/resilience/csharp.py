@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, Scan, loop_bound
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound
 
 L = "csharp"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -35,13 +35,7 @@ def scan(source: syntax.Source) -> Scan:
     return _Scanner(source).run()
 
 
-class _Scanner:
-    def __init__(self, source: syntax.Source) -> None:
-        self.src = source
-        self.lines = source.text.splitlines()
-        self.out = Scan()
-        self.consts: dict[str, float] = {}
-
+class _Scanner(LineScopedScanner):
     def run(self) -> Scan:
         for node in syntax.walk(self.src.root):
             if node.type == "variable_declarator":
@@ -107,8 +101,8 @@ class _Scanner:
         else:
             backoff = "none"
         line = syntax.line_of(call)
-        self._retry(call, line, "polly", _assigned_name(call) or self._scope_name(line) or "policy", attempts, backoff,
-                    jitter)
+        self._retry(call, "polly", _assigned_name(call) or self._scope_name(line) or "policy", attempts, backoff,
+                    jitter, line=line)
 
     def _creation(self, node) -> None:
         tname = syntax.node_text(node.child_by_field_name("type")).split("<")[0].rsplit(".", 1)[-1]
@@ -128,8 +122,8 @@ class _Scanner:
             jitter = syntax.node_text(props.get("UseJitter")) == "true" or (
                 tname == "HttpRetryStrategyOptions" and "UseJitter" not in props)
             line = syntax.line_of(node)
-            self._retry(node, line, "polly", _assigned_name(node) or self._scope_name(line) or tname, attempts, backoff,
-                        jitter)
+            self._retry(node, "polly", _assigned_name(node) or self._scope_name(line) or tname, attempts, backoff,
+                        jitter, line=line)
         elif tname == "CancellationTokenSource" and args:
             self._timeout(node, "CancellationTokenSource", "CancellationTokenSource",
                           self._seconds(args[0], bare="ms", minus_one_inf=True))
@@ -182,7 +176,7 @@ class _Scanner:
                 "exponential" if re.search(r"Math\.Pow|<<|\*=|\*\s*2\b", text) else "fixed")
             jitter = bool(re.search(r"Random|Jitter", text))
             attempts = self._loop_attempts(loop, catches)
-            self._retry(loop, syntax.line_of(loop), "loop", "loop", attempts, backoff, jitter, block)
+            self._retry(loop, "loop", "loop", attempts, backoff, jitter, block)
             return
 
     def _loop_attempts(self, loop, catches) -> float | None:
@@ -206,19 +200,6 @@ class _Scanner:
         return bound
 
     # -- emitting ----------------------------------------------------------------------------------
-    def _retry(self, node, line, library, target, attempts, backoff, jitter, body=None) -> None:
-        calls, method, idem = self._body_facts(body)
-        self.out.constructs.append(Construct(
-            "retry", library, line, node.end_point[0] + 1, self._scope(line), target=target, attempts=attempts,
-            backoff=backoff, jitter=jitter, method=method, idempotency_key=idem, calls=calls,
-            snippet=self._snippet(line)))
-
-    def _timeout(self, node, library, target, seconds) -> None:
-        line = syntax.line_of(node)
-        self.out.constructs.append(Construct(
-            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, seconds=seconds,
-            snippet=self._snippet(line)))
-
     def _body_facts(self, body):
         if body is None:
             return (), None, False
@@ -235,15 +216,8 @@ class _Scanner:
                     idem = True
         return tuple(dict.fromkeys(calls)), method, idem
 
-    def _scope(self, line: int) -> str:
-        s = self.src.scope_at(line)
-        return s.qualname if s is not None else ""
-
     def _scope_name(self, line: int) -> str:
         return self._scope(line).rsplit(".", 1)[-1]
-
-    def _snippet(self, line: int) -> str:
-        return self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
 
     # -- values ------------------------------------------------------------------------------------
     def _seconds(self, node, bare: str = "ms", minus_one_inf: bool = False) -> float | None:
@@ -296,12 +270,8 @@ class _Scanner:
             op = syntax.node_text(node.child_by_field_name("operator"))
             if a is None or b is None:
                 return None
-            if op == "/":
-                return a / b if b else None
-            return {"*": a * b, "+": a + b, "-": a - b}.get(op)
+            return arith(op, a, b)
         return None
-
-
 
 
 def _strip(text: str) -> str:

@@ -15,7 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner
 
 LANG = "go"
 _UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
@@ -29,12 +29,8 @@ def scan(source: syntax.Source) -> Scan:
     return _Scanner(source).run()
 
 
-class _Scanner:
-    def __init__(self, source: syntax.Source) -> None:
-        self.src = source
-        self.lines = source.text.splitlines()
-        self.out = Scan()
-        self.consts: dict[str, float] = {}
+class _Scanner(Scanner):
+    snippet_width = 160
 
     def run(self) -> Scan:
         root = self.src.root
@@ -286,17 +282,14 @@ class _Scanner:
                 target = next((c for c in calls if c.rsplit(".", 1)[-1] in ("Do", "Get", "Post", "NewRequest",
                                                                             "NewRequestWithContext")), "")
         self.out.constructs.append(Construct(kind, library, line, end, self._scope(node), target, method=method,
-                                             idempotency_key=key, calls=calls, snippet=self._snip(line), **values))
+                                             idempotency_key=key, calls=calls, snippet=self._snippet(line), **values))
 
     def _net(self, library: str, name: str, node, has: bool) -> None:
         line = syntax.line_of(node)
-        self.out.calls.append(NetworkCall(library, name, line, self._scope(node), has, True, self._snip(line)))
+        self.out.calls.append(NetworkCall(library, name, line, self._scope(node), has, True, self._snippet(line)))
 
     def _scope(self, node) -> str:
         return syntax.qualname_at(node, LANG)
-
-    def _snip(self, line: int) -> str:
-        return self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""
 
 
 _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into

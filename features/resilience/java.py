@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, loop_bound
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound
 
 L = "java"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -44,13 +44,10 @@ def scan(source: syntax.Source) -> Scan:
     return _Scanner(source).run()
 
 
-class _Scanner:
+class _Scanner(LineScopedScanner):
     def __init__(self, source: syntax.Source) -> None:
-        self.src = source
-        self.lines = source.text.splitlines()
-        self.out = Scan()
+        super().__init__(source)
         self.types: dict[str, str] = {}  # variable/field name -> declared type (simple name)
-        self.consts: dict[str, float] = {}
         self.request_timeout = False  # some HttpRequest in this file sets .timeout(...)
         self.factory_timeout = False  # some RestTemplate request factory / builder sets a read timeout
         self.scoped_setters: dict[str, set[str]] = {}  # scope -> setter names called there
@@ -128,11 +125,11 @@ class _Scanner:
                 elif delay == 0 and "delay" in bp:
                     backoff = "none"
                 jitter = syntax.node_text(bp.get("random")) == "true" if "random" in bp else False
-            self._retry(method, line, "spring-retry", target, attempts, backoff, jitter, body)
+            self._retry(method, "spring-retry", target, attempts, backoff, jitter, body, line=line)
         elif name == "Retry":
             # resilience4j annotation: instance config lives in application.yml; defaults 3 attempts, 500 ms fixed
-            self._retry(method, line, "resilience4j", _strip(syntax.node_text(pairs.get("name"))) or target, 3.0, "fixed",
-                        False, body)
+            self._retry(method, "resilience4j", _strip(syntax.node_text(pairs.get("name"))) or target, 3.0, "fixed",
+                        False, body, line=line)
         elif name == "Transactional" and "timeout" in pairs:
             secs = self._number(pairs.get("timeout"))
             self._timeout(node, "spring.Transactional", target, INFINITE if secs is not None and secs < 0 else secs)
@@ -249,7 +246,7 @@ class _Scanner:
             jitter = "uniformRandomBackoff" in names
         line = syntax.line_of(top)
         target = _assigned_name(top) or self._scope(line).rsplit(".", 1)[-1] or lib
-        self._retry(top, line, lib, target, attempts, backoff, jitter, None)
+        self._retry(top, lib, target, attempts, backoff, jitter, None, line=line)
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
@@ -288,7 +285,7 @@ class _Scanner:
             backoff = "exponential" if re.search(r"<<|Math\.pow|\*=|\*\s*2\b|\bbackoff\s*\*", text) else "fixed"
         jitter = bool(re.search(r"random|ThreadLocalRandom", text, re.I))
         attempts = self._loop_attempts(loop, catches)
-        self._retry(loop, syntax.line_of(loop), "loop", "loop", attempts, backoff, jitter, block)
+        self._retry(loop, "loop", "loop", attempts, backoff, jitter, block)
 
     def _loop_attempts(self, loop, catches) -> float | None:
         cond = loop.child_by_field_name("condition")
@@ -337,25 +334,11 @@ class _Scanner:
             elif name == "execute" and recv is not None and syntax.callee(node, L).endswith("newCall.execute"):
                 self._net(node, "okhttp", "Call.execute", True, False)  # OkHttp: 10 s connect/read/write by default
 
-    def _net(self, node, library: str, callee: str, has: bool, unbounded: bool) -> None:
-        line = syntax.line_of(node)
-        self.out.calls.append(NetworkCall(library, callee, line, self._scope(line), has, unbounded, self._snippet(line)))
-
     # -- emitting ----------------------------------------------------------------------------------
-    def _retry(self, node, line: int, library: str, target: str, attempts, backoff, jitter, body) -> None:
-        calls, method, idem = self._body_facts(body)
-        self.out.constructs.append(Construct(
-            "retry", library, line, node.end_point[0] + 1, self._scope(line), target=target, attempts=attempts,
-            backoff=backoff, jitter=jitter, method=method, idempotency_key=idem, calls=calls,
-            snippet=self._snippet(line)))
-
-    def _timeout(self, node, library: str, target: str, seconds) -> None:
+    def _timeout(self, node, library: str, target: str, seconds, *, line: int | None = None) -> None:
         # a link of a builder chain starts where the chain starts; its own line is where its name is
         name = node.child_by_field_name("name") if node.type == "method_invocation" else None
-        line = syntax.line_of(name if name is not None else node)
-        self.out.constructs.append(Construct(
-            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, seconds=seconds,
-            snippet=self._snippet(line)))
+        super()._timeout(node, library, target, seconds, line=line or syntax.line_of(name if name is not None else node))
 
     def _body_facts(self, body) -> tuple[tuple[str, ...], str | None, bool]:
         """Callees in the retried body, the HTTP method sent, and whether an idempotency key goes with it."""
@@ -388,13 +371,6 @@ class _Scanner:
                             "idempotency-key", "x-idempotency-key"):
                         idem = True
         return tuple(dict.fromkeys(calls)), method, idem
-
-    def _scope(self, line: int) -> str:
-        s = self.src.scope_at(line)
-        return s.qualname if s is not None else ""
-
-    def _snippet(self, line: int) -> str:
-        return self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
 
     # -- values ------------------------------------------------------------------------------------
     def _duration(self, args) -> float | None:
@@ -464,9 +440,7 @@ class _Scanner:
             op = syntax.node_text(node.child_by_field_name("operator"))
             if a is None or b is None:
                 return None
-            if op == "/":
-                return a / b if b else None
-            return {"*": a * b, "+": a + b, "-": a - b}.get(op)
+            return arith(op, a, b)
         return None
 
 

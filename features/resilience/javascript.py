@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, loop_bound
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -38,14 +38,11 @@ def scan(source: syntax.Source) -> Scan:
     return _Scanner(source).run()
 
 
-class _Scanner:
+class _Scanner(LineScopedScanner):
     def __init__(self, source: syntax.Source) -> None:
-        self.src = source
+        super().__init__(source)  # consts: const NAME = <number>
         self.lang = source.language
-        self.lines = source.text.splitlines()
-        self.out = Scan()
         self.imports: dict[str, str] = {}  # local name -> module ("pRetry" -> "p-retry")
-        self.consts: dict[str, float] = {}  # const NAME = <number>
         self.axios_instances: dict[str, bool] = {}  # name -> created with a timeout
         self.axios_default_timeout = False
         self.got_instances: dict[str, bool] = {}
@@ -297,10 +294,6 @@ class _Scanner:
             has = self._options_have_timeout(call) or _chained_set_timeout(call)
             self._net(call, "node:http", c, has, True)
 
-    def _net(self, call, library: str, c: str, has_timeout: bool, unbounded: bool) -> None:
-        line = syntax.line_of(call)
-        self.out.calls.append(NetworkCall(library, c, line, self._scope(line), has_timeout, unbounded, self._snippet(line)))
-
     def _options_have_timeout(self, call) -> bool:
         for _, value in syntax.arguments(call, self.lang):
             if value is not None and value.type == "object":
@@ -391,20 +384,10 @@ class _Scanner:
 
 
     # -- emitting ----------------------------------------------------------------------------------
-    def _retry(self, node, library: str, target: str, attempts, backoff, jitter, body) -> None:
-        line, end = syntax.line_of(node), node.end_point[0] + 1
-        calls, method, idem = self._body_facts(body)
-        self.out.constructs.append(Construct(
-            "retry", library, line, end, self._scope(line), target=target, attempts=attempts, backoff=backoff,
-            jitter=jitter, method=method, idempotency_key=idem, calls=calls, snippet=self._snippet(line)))
-
-    def _timeout(self, node, library: str, target: str, seconds, *, zero_is_infinite: bool) -> None:
-        if seconds == 0 and zero_is_infinite:
-            seconds = INFINITE
-        line = syntax.line_of(node)
-        self.out.constructs.append(Construct(
-            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, seconds=seconds,
-            snippet=self._snippet(line)))
+    def _timeout(self, node, library: str, target: str, seconds, *, zero_is_infinite: bool,
+                 line: int | None = None) -> None:
+        """A timeout where ``0`` means none for the library (``zero_is_infinite``: axios, got, http)."""
+        super()._timeout(node, library, target, INFINITE if seconds == 0 and zero_is_infinite else seconds, line=line)
 
     def _body_facts(self, body) -> tuple[tuple[str, ...], str | None, bool]:
         """Callees in a retried body, the HTTP method it sends, and whether it sends an idempotency key."""
@@ -470,13 +453,6 @@ class _Scanner:
             n = n.parent
         return _assigned_name(node) or ""
 
-    def _scope(self, line: int) -> str:
-        s = self.src.scope_at(line)
-        return s.qualname if s is not None else ""
-
-    def _snippet(self, line: int) -> str:
-        return self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
-
     # -- values ------------------------------------------------------------------------------------
     def _num_key(self, obj, key: str) -> float | None:
         v = _key(obj, key)
@@ -530,29 +506,11 @@ class _Scanner:
             op = syntax.node_text(node.child_by_field_name("operator"))
             if a is None or b is None:
                 return None
-            return _arith(op, a, b)
+            return arith(op, a, b)
         return None
 
 
 # -- pure node helpers ------------------------------------------------------------------------------
-
-def _arith(op: str, a: float, b: float) -> float | None:
-    """Constant folding for the operators timeouts are written with (``30 * 1000``, ``2 ** 3``)."""
-    try:
-        if op == "*":
-            return a * b
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "/":
-            return a / b if b else None
-        if op == "**":
-            return float(a ** b)
-    except OverflowError:
-        return None
-    return None
-
 
 def _strip(text: str) -> str:
     return text.strip().strip("'\"`")

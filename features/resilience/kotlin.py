@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, Scan
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith
 
 L = "kotlin"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_while_statement"})
@@ -36,13 +36,7 @@ def scan(source: syntax.Source) -> Scan:
     return _Scanner(source).run()
 
 
-class _Scanner:
-    def __init__(self, source: syntax.Source) -> None:
-        self.src = source
-        self.lines = source.text.splitlines()
-        self.out = Scan()
-        self.consts: dict[str, float] = {}
-
+class _Scanner(LineScopedScanner):
     def run(self) -> Scan:
         for node in syntax.walk(self.src.root):
             if node.type == "property_declaration":
@@ -237,40 +231,27 @@ class _Scanner:
         return None
 
     # -- emitting ----------------------------------------------------------------------------------
-    def _retry(self, node, library, target, attempts, backoff, jitter, body, line: int | None = None) -> None:
-        line = line or syntax.line_of(node)
-        calls = tuple(dict.fromkeys(syntax.callee(c, L) for c in syntax.walk(body)
-                                    if c.type == "call_expression" and _has_args(c))) if body is not None else ()
-        calls = tuple(c for c in calls if c)
+    def _body_facts(self, body) -> tuple[tuple[str, ...], str | None, bool]:
+        if body is None:
+            return (), None, False
+        calls = tuple(name for name in dict.fromkeys(syntax.callee(n, L) for n in syntax.walk(body)
+                                                     if n.type == "call_expression" and _has_args(n)) if name)
         method = None
         for name in calls:
             m = re.search(r"\.(post|put|patch|delete|get)$", name)
             if m and method != "POST":
                 method = m.group(1).upper()
-        idem = body is not None and any(
-            n.type == "string_literal" and syntax.node_text(n).strip('"').lower() in ("idempotency-key", "x-idempotency-key")
-            for n in syntax.walk(body))
-        self.out.constructs.append(Construct(
-            "retry", library, line, node.end_point[0] + 1, self._scope(line), target=target, attempts=attempts,
-            backoff=backoff, jitter=jitter, method=method, idempotency_key=idem, calls=calls,
-            snippet=self._snippet(line)))
+        idem = any(n.type == "string_literal"
+                   and syntax.node_text(n).strip('"').lower() in ("idempotency-key", "x-idempotency-key")
+                   for n in syntax.walk(body))
+        return calls, method, idem
 
-    def _timeout(self, node, library, target, seconds, name_line: bool = False) -> None:
-        line = syntax.line_of(node)
-        if name_line:  # a builder link: its own line is where its method name is
+    def _timeout(self, node, library, target, seconds, *, name_line: bool = False, line: int | None = None) -> None:
+        if line is None and name_line:  # a builder link: its own line is where its method name is
             nav = node.named_children[0] if node.named_children else None
             if nav is not None and nav.type == "navigation_expression" and nav.named_children:
                 line = syntax.line_of(nav.named_children[-1])
-        self.out.constructs.append(Construct(
-            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, seconds=seconds,
-            snippet=self._snippet(line)))
-
-    def _scope(self, line: int) -> str:
-        s = self.src.scope_at(line)
-        return s.qualname if s is not None else ""
-
-    def _snippet(self, line: int) -> str:
-        return self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
+        super()._timeout(node, library, target, seconds, line=line)
 
     # -- values ------------------------------------------------------------------------------------
     def _seconds(self, node, unit=None, bare: str = "ms") -> float | None:
@@ -321,9 +302,7 @@ class _Scanner:
             op = next((syntax.node_text(c) for c in node.children if not c.is_named), "")
             if a is None or b is None:
                 return None
-            if op == "/":
-                return a / b if b else None
-            return {"*": a * b, "+": a + b, "-": a - b}.get(op)
+            return arith(op, a, b)
         if t == "prefix_expression" and syntax.node_text(node).startswith("-") and node.named_children:
             v = self._number(node.named_children[-1], follow)
             return -v if v is not None else None

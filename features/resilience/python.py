@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -36,12 +36,11 @@ def scan(source: syntax.Source) -> Scan:
     return _Scanner(source).run()
 
 
-class _Scanner:
+class _Scanner(Scanner):
+    snippet_width = 160
+
     def __init__(self, source: syntax.Source) -> None:
-        self.src = source
-        self.lines = source.text.splitlines()
-        self.out = Scan()
-        self.consts: dict[str, float] = {}
+        super().__init__(source)
         self.imports: dict[str, str] = {}  # local name -> module it came from ("retry" -> "tenacity")
         self.sessions: set[str] = set()  # names bound to requests.Session()
 
@@ -307,7 +306,7 @@ class _Scanner:
 
     def _net(self, library: str, name: str, node, has: bool, unbounded: bool) -> None:
         line = syntax.line_of(node)
-        self.out.calls.append(NetworkCall(library, name, line, self._scope(node), has, unbounded, self._snip(line)))
+        self.out.calls.append(NetworkCall(library, name, line, self._scope(node), has, unbounded, self._snippet(line)))
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, node) -> None:
@@ -396,13 +395,10 @@ class _Scanner:
         scope_node = body.child_by_field_name("body") if body is not None and body.type == "function_definition" else node
         self.out.constructs.append(Construct(
             kind, library, line, end, self._scope(scope_node), target, method=method, idempotency_key=key,
-            calls=calls, snippet=self._snip(line), **values))
+            calls=calls, snippet=self._snippet(line), **values))
 
     def _scope(self, node) -> str:
         return syntax.qualname_at(node, LANG)
-
-    def _snip(self, line: int) -> str:
-        return self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""
 
 
 # -- helpers ---------------------------------------------------------------------------------------
