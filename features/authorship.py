@@ -34,58 +34,22 @@ from typing import Any
 from mergeguard import paths
 from mergeguard.change import Change
 
-from . import Context, Extraction
+from . import Context, Extraction, ai_markers
 
 FEATURES = ["ai_explicit", "ai_style_score"]
 
 # -- explicit evidence ---------------------------------------------------------------------------
+# Every tool name, address, marker and branch prefix lives in ai_markers.py (data); this reads it.
 
-_TRAILER = re.compile(r"^[ \t>]*co-authored-by:[ \t]*(?P<name>[^<\n]*?)[ \t]*(?:<(?P<email>[^>\n]*)>)?[ \t]*$", re.I | re.M)
-
-# (family, name pattern, email pattern); a co-author or author matches by either.
-_MODEL_WORDS = r"(code|opus|sonnet|haiku|instant|fable|\d)"
-_IDENTITIES: list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]] = [
-    ("claude", re.compile(rf"^claude(\s+{_MODEL_WORDS}[\w .()\-]*)?$|^claude\[bot\]$|^claude code$", re.I),
-     re.compile(r"@anthropic\.com$|\+claude\[bot\]@users\.noreply\.github\.com$", re.I)),
-    ("copilot", re.compile(r"^(github\s+)?copilot(\s+autofix\b.*|\s+agent)?$|^copilot-swe-agent(\[bot\])?$", re.I),
-     re.compile(r"\+copilot@users\.noreply\.github\.com$|^copilot@github\.com$|copilot-swe-agent", re.I)),
-    ("cursor", re.compile(r"^cursor(\s+agent)?$|^cursor\[bot\]$|^cursoragent$", re.I), re.compile(r"@cursor\.(com|sh)$", re.I)),
-    ("codex", re.compile(r"^(openai\s+)?codex(\s+cli)?$|^chatgpt-codex-connector(\[bot\])?$", re.I),
-     re.compile(r"^codex@|@openai\.com$|chatgpt-codex-connector", re.I)),
-    ("devin", re.compile(r"^devin(\s+ai)?$|^devin-ai-integration(\[bot\])?$", re.I), re.compile(r"devin-ai-integration|@devin\.ai$", re.I)),
-    ("aider", re.compile(r"^aider\b|\(aider\)$", re.I), re.compile(r"@aider\.chat$", re.I)),
-    ("gemini", re.compile(r"^gemini(\s+(cli|code assist|\d[\w .]*))?$|^gemini-code-assist(\[bot\])?$|^antigravity( agent)?$", re.I),
-     re.compile(r"^gemini@google\.com$|gemini-code-assist|^antigravity@", re.I)),
-    ("jules", re.compile(r"^jules$|^google-labs-jules(\[bot\])?$", re.I), re.compile(r"google-labs-jules", re.I)),
-    ("windsurf", re.compile(r"^(windsurf|cascade|codeium)(\s+\w+)?$", re.I), re.compile(r"@(codeium|windsurf)\.com$", re.I)),
-    ("amazon-q", re.compile(r"^amazon\s+q(\s+developer)?$|^amazon-q-developer(\[bot\])?$", re.I), re.compile(r"amazon-q-developer", re.I)),
-    ("coderabbit", re.compile(r"^coderabbitai(\[bot\])?$", re.I), re.compile(r"coderabbitai", re.I)),
-    ("openhands", re.compile(r"^openhands(-agent)?$", re.I), re.compile(r"@all-hands\.dev$", re.I)),
-    ("sweep", re.compile(r"^sweep-ai(\[bot\])?$", re.I), re.compile(r"sweep-ai", re.I)),
-    ("codeflash", re.compile(r"^codeflash-ai(\[bot\])?$", re.I), re.compile(r"codeflash-ai", re.I)),
-    ("other-ai", re.compile(r"^(cline|kiro|junie|opencode|qodo-merge|codegen-sh\[bot\]|tabnine|qwen[\s-]code|kimi)$", re.I), None),
-]
-
-# Markers anywhere in a message or description: (family, pattern).
-_MARKERS: list[tuple[str, re.Pattern[str]]] = [
-    ("claude", re.compile(r"generated with \[?claude code\]?(\([^)\s]*\))?|claude\.ai/code\S*|claude\.com/claude-code|^claude-session:.*$", re.I | re.M)),
-    ("other-ai", re.compile(r"🤖\s*generated (with|by) \[?[^\]\n]{1,40}\]?", re.I)),
-    ("devin", re.compile(r"app\.devin\.ai/sessions/\S+|link to devin run\b.*", re.I)),
-    ("codex", re.compile(r"chatgpt\.com/codex/tasks/\S+|^codex task\b.*$", re.I | re.M)),
-    ("cursor", re.compile(r"cursor\.com/(agents|background-agent)\S*|made with \[?cursor\]?", re.I)),
-    ("jules", re.compile(r"jules\.google(\.com)?/\S+", re.I)),
-    ("copilot", re.compile(r"<!--\s*start copilot coding agent[^>]*-->|copilot coding agent\b|generated (by|with) (github )?copilot\b", re.I)),
-    ("aider", re.compile(r"^aider: .*$", re.I | re.M)),
-    ("other-ai", re.compile(
-        r"\b(generated|written|authored|created) (by|with|using) (an? )?(ai|chatgpt|gpt-?[345][\w.-]*|claude|gemini|cursor|"
-        r"windsurf|codex|devin|amazon q|openhands|cline|kiro|junie|codebuff|llms?)\b(?! (review|detection))", re.I)),
-]
-
-# Comments in added code that say an AI tool wrote it.
-_CODE_MARKER = re.compile(
-    r"(#|//|/\*|\*|--)\s*.*\b(generated|written|created) (by|with|using) (chatgpt|gpt-?[345][\w.-]*|claude|copilot|gemini|"
-    r"cursor|codex|devin|an ai|ai assistant|openai)\b", re.I)
-
+_KEYS = "|".join(f"(?P<k{i}>{key})" for i, (key, _) in enumerate(ai_markers.TRAILER_KEYS))
+_TRAILER = re.compile(rf"^[ \t>*-]*(?:{_KEYS})[ \t]*:[ \t]*(?P<value>[^\n]*?)[ \t]*$", re.I | re.M)
+_VALUE = re.compile(r"^(?P<name>[^<]*?)[ \t]*(?:<(?P<email>[^>]*)>.*)?$")
+_BRANCH = re.compile(
+    r"^(refs/heads/|refs/remotes/[^/]+/|origin/)?(?P<prefix>"
+    + "|".join(re.escape(p) for _, p in ai_markers.BRANCH_PREFIXES) + r")/", re.I)
+_BRANCH_TOOL = {p.lower(): t for t, p in ai_markers.BRANCH_PREFIXES}
+_AUTOMATION = ai_markers.AUTOMATION
+_CODE_MARKER = ai_markers.CODE_MARKER
 _MARKER_WORDS = ("generated", "written", "created")
 
 
@@ -99,26 +63,30 @@ def code_marker(line: str) -> re.Match[str] | None:
     return _CODE_MARKER.search(line)
 
 
-_BRANCH = re.compile(
-    r"^(refs/heads/|refs/remotes/[^/]+/|origin/)?(?P<tool>copilot|claude|codex|cursor|devin|jules|aider|openhands|sweep|"
-    r"amazon-q|gemini|windsurf|codegen-bot|cline|kiro|coderabbitai)/", re.I)
+def identity(name: str, email: str) -> str | None:
+    """The tool an author, co-author or account is, or None for a person.
 
-_AUTOMATION = re.compile(
-    r"\[bot\]$|^(dependabot|renovate|greenkeeper|snyk-bot|imgbot|mergify|allcontributors|github-actions|pre-commit-ci|"
-    r"pyup-bot|web-flow|semantic-release-bot|changeset-bot|release-please)\b", re.I)
-
-
-def _identity(name: str, email: str) -> str | None:
-    name, email = name.strip(), email.strip()
-    for family, name_re, email_re in _IDENTITIES:
-        if name_re is not None and name and name_re.search(name):
-            # a bare "Claude"/"Devin"/"Cursor" is a person unless the address agrees or is absent
-            bare = name.lower() in ("claude", "devin", "cursor", "jules", "gemini", "cascade", "kiro", "cline", "junie")
-            if not bare or not email or "noreply" in email.lower() or (email_re is not None and email_re.search(email)):
-                return family
-        if email_re is not None and email and email_re.search(email):
-            return family
+    An address counts only whole (``noreply@anthropic.com``, never ``@anthropic.com``): a person
+    at an AI company is a person. A name that is also a first name needs the tool's own address.
+    """
+    name, email = name.strip().strip('"').strip(), email.strip().lower()
+    for ident in ai_markers.IDENTITIES:
+        if email and ident.email_re is not None and ident.email_re.fullmatch(email):
+            return ident.tool
+        if name and ident.name_re.fullmatch(name) and (not ident.needs_email or not email):
+            return ident.tool
     return None
+
+
+def _named_tool(text: str, words: tuple[ai_markers.ToolWord, ...]) -> str | None:
+    """The most specific tool named in ``text`` ("other-ai" only when nothing more specific is)."""
+    found = None
+    for word in words:
+        if word.regex.search(text):
+            if word.tool != "other-ai":
+                return word.tool
+            found = found or word.tool
+    return found
 
 
 @dataclass
@@ -128,35 +96,55 @@ class Evidence:
     tools: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     bots: list[str] = field(default_factory=list)
+    #: each finding with its tool, the catalogue family and where it was found
+    items: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, family: str, text: str, source: str) -> None:
+    def add(self, family: str, text: str, source: str, kind: str = "marker") -> None:
         text = text.strip()[:200]
         if text not in self.evidence:
             self.evidence.append(text)
+            self.items.append({"tool": family, "family": kind, "source": source, "text": text})
         if family not in self.tools:
             self.tools.append(family)
         if source not in self.sources:
             self.sources.append(source)
         self.explicit = True
 
+    def bot(self, name: str) -> None:
+        if name not in self.bots:
+            self.bots.append(name)
+
+
+def _trailer_kind(m: re.Match[str]) -> str:
+    return next(ai_markers.TRAILER_KEYS[i][1] for i in range(len(ai_markers.TRAILER_KEYS)) if m.group(f"k{i}") is not None)
+
 
 def _scan_text(text: str, source: str, ev: Evidence) -> None:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # CRLF trailers from Windows editors and web forms
     for m in _TRAILER.finditer(text):
-        name, email = m.group("name") or "", m.group("email") or ""
-        family = _identity(name, email)
-        if family:
-            ev.add(family, m.group(0), source)
-        elif _AUTOMATION.search(name.strip()) and name.strip() not in ev.bots:
-            ev.bots.append(name.strip())
-    for family, pattern in _MARKERS:
-        for m in pattern.finditer(text):
+        v = _VALUE.match(m.group("value"))
+        name, email = (v.group("name") or "", v.group("email") or "") if v else (m.group("value"), "")
+        tool = identity(name, email)
+        if tool is None:
+            # a model id anywhere in the name part; for Assisted-by-like keys any tool word.
+            # The address is never read here: a domain alone says nothing.
+            words = ai_markers.TOOL_WORDS if _trailer_kind(m) == "tool" else ai_markers.MODEL_IDS
+            tool = _named_tool(name, words)
+        if tool:
+            ev.add(tool, m.group(0).lstrip(" \t>*-"), source, "trailer")
+        elif _AUTOMATION.search(name.strip()):
+            ev.bot(name.strip())
+    taken: list[tuple[int, int]] = []  # the catalogue lists specific markers first; a generic one never repeats them
+    for marker in ai_markers.MARKERS:
+        for m in marker.regex.finditer(text):
+            if any(m.start() < end and start < m.end() for start, end in taken):
+                continue
+            taken.append(m.span())
             found = m.group(0)
-            fam = family
-            if family == "other-ai":
-                low = found.lower()
-                fam = next((f for f in ("claude", "copilot", "cursor", "codex", "devin", "gemini", "windsurf", "aider")
-                            if f in low), "other-ai")
-            ev.add(fam, found, source)
+            tool = marker.tool
+            if tool == "other-ai":
+                tool = _named_tool(found, ai_markers.TOOL_WORDS) or "other-ai"
+            ev.add(tool, found, source, marker.family)
 
 
 def explicit_evidence(change: Change) -> Evidence:
@@ -164,23 +152,22 @@ def explicit_evidence(change: Change) -> Evidence:
     ev = Evidence()
     for c in change.commits:
         short = c.sha[:12] if c.sha else "commit"
-        family = _identity(c.author_name, c.author_email)
+        family = identity(c.author_name, c.author_email)
         if family:
-            ev.add(family, f"{c.author_name} <{c.author_email}>", f"author of {short}")
-        elif _AUTOMATION.search(c.author_name.strip()) and c.author_name.strip() not in ev.bots:
-            ev.bots.append(c.author_name.strip())
+            ev.add(family, f"{c.author_name} <{c.author_email}>", f"author of {short}", "identity")
+        elif _AUTOMATION.search(c.author_name.strip()):
+            ev.bot(c.author_name.strip())
         _scan_text(c.message or "", f"message of {short}", ev)
     for role, login in change.accounts.items():  # GitHub's word for who is behind it, not an e-mail guess
-        family = _identity(login, "")
+        family = identity(login, "")
         if family:
-            ev.add(family, f"GitHub account {login}", role)
-        elif _AUTOMATION.search(login.strip()) and login.strip() not in ev.bots:
-            ev.bots.append(login.strip())
+            ev.add(family, f"GitHub account {login}", role, "identity")
+        elif _AUTOMATION.search(login.strip()):
+            ev.bot(login.strip())
     if change.branch:
         m = _BRANCH.search(change.branch.strip())
         if m:
-            tool = m.group("tool").lower()
-            ev.add({"coderabbitai": "coderabbit"}.get(tool, tool), change.branch.strip(), "branch")
+            ev.add(_BRANCH_TOOL[m.group("prefix").lower()], change.branch.strip(), "branch", "branch")
     if change.description:
         _scan_text(change.description, "description", ev)
     for f in change.files:
@@ -192,7 +179,7 @@ def explicit_evidence(change: Change) -> Evidence:
                 if m:
                     low = m.group(0).lower()
                     fam = next((x for x in ("claude", "copilot", "cursor", "codex", "devin", "gemini") if x in low), "other-ai")
-                    ev.add(fam, text.strip(), f"code in {f.path}")
+                    ev.add(fam, text.strip(), f"code in {f.path}", "code-comment")
     return ev
 
 
@@ -426,6 +413,7 @@ def extract(change: Change, context: Context) -> Extraction:
     signals = {
         "explicit": ev.explicit,
         "evidence": ev.evidence,
+        "items": ev.items,
         "tools": ev.tools,
         "sources": ev.sources,
         "bots": ev.bots,
