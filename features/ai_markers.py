@@ -77,7 +77,8 @@ _GH = r"(\d+\+)?"  # GitHub's noreply addresses: 12345+login@users.noreply.githu
 _NOREPLY = r"@users\.noreply\.github\.com"
 
 IDENTITIES: tuple[Identity, ...] = (
-    Identity("claude", r"claude (code|opus|sonnet|haiku|instant|fable|\d)[\w .()\-]*|claude code|claude\[bot\]|claude-code\[bot\]",
+    Identity("claude", r"claude (code|opus|sonnet|haiku|instant|fable|\d)[\w .()\-]*|claude code|claude\[bot\]|claude-code\[bot\]"
+             r"|claude \((sandbox|agent|bot|ai|assistant)\)",
              None, "Claude Code co-author trailer 'Co-Authored-By: Claude <noreply@anthropic.com>'; claude[bot] app"),
     Identity("claude", r"claude|anthropic", rf"(noreply|claude)@anthropic\.com|{_GH}claude(\[bot\])?{_NOREPLY}",
              "Claude Code author/co-author 'Claude <noreply@anthropic.com>'", needs_email=True),
@@ -116,6 +117,7 @@ IDENTITIES: tuple[Identity, ...] = (
     Identity("amp", r"amp", r"amp@ampcode\.com", "'Co-authored-by: Amp <amp@ampcode.com>'", needs_email=True),
     Identity("factory", r"factory-droid(\[bot\])?", rf"{_GH}factory-droid(\[bot\])?{_NOREPLY}|droid@factory\.ai",
              "factory-droid[bot]"),
+    Identity("goose", r"goose", r"goose@(aaif\.ai|block\.xyz)", "'Co-Authored-By: goose <goose@aaif.ai>' (goose agent)", needs_email=True),
     Identity("crush", r"crush", r"crush@charm\.land", "'Assisted-by: … via Crush <crush@charm.land>'", needs_email=True),
     Identity("other-ai", r"cline|kiro|junie|opencode|qodo-merge(-pro)?(\[bot\])?|codegen-sh(\[bot\])?|tabnine|qwen[\s-]code|kimi",
              None, "agent names without a documented address"),
