@@ -364,12 +364,13 @@ def statistics_of(per_file: list[tuple[str, list[str]]]) -> tuple[dict[str, floa
 
 
 def style_score(change: Change) -> float | None:
-    """Probability-like 0..1 estimate that the added code was written by an AI tool, from style alone.
+    """The model feature ``ai_style_score``: 0..1 from the added code's style alone, None without code.
 
     Each statistic is standardised with the training mean and spread, a missing one (no
     definitions, no comments) counts as average, and the standardised values are shrunk towards
     average by n / (n + K) for n non-blank added lines: a five-line change says little about style.
-    None when the change adds no code.
+    This is the value the shipped risk model was trained on, kept as it is until that model is
+    retrained; what users see is ``style_estimate`` (calibrated, abstaining on small changes).
     """
     from .ai_style_model import MODEL
 
@@ -377,6 +378,66 @@ def style_score(change: Change) -> float | None:
     if n == 0:
         return None
     return score_statistics(stats, n, MODEL)
+
+
+@dataclass(frozen=True)
+class StyleEstimate:
+    """The style-only probability that an AI tool wrote the added code, or why there is none."""
+
+    probability: float | None
+    lines: int
+    reason: str
+
+
+def style_estimate(change: Change) -> StyleEstimate:
+    """``signals.ai_authorship.style_score``: a calibrated probability, or None with the reason.
+
+    Below ``MIN_LINES`` non-blank added code lines (set from measurements: smaller changes carry
+    no signal, see ``benchmarks/ai_style_set.py``) the answer is None, not a guess. The raw score
+    is mapped to a probability by a logistic calibration fitted on held-out repositories'
+    scores of the labelled set, so it means what it says at that set's share of AI-marked changes.
+    """
+    from .ai_style_model import CALIBRATION, MIN_LINES, MODEL
+
+    stats, n = style_statistics(change)
+    if n == 0:
+        return StyleEstimate(None, 0, "no added code to judge")
+    if n < MIN_LINES:
+        return StyleEstimate(None, n, f"too little added code to judge its style ({n} lines; at least {MIN_LINES} needed)")
+    raw = score_statistics(stats, n, MODEL)
+    return StyleEstimate(calibrate(raw, CALIBRATION), n, f"style of {n} added code lines")
+
+
+def fit_calibration(raw: list[float], labels: list[int], iterations: int = 50) -> tuple[float, float]:
+    """Platt scaling fitted by Newton's method: (a, b) maximising the likelihood of ``labels``."""
+    z = [math.log(min(max(r, 1e-6), 1 - 1e-6) / (1 - min(max(r, 1e-6), 1 - 1e-6))) for r in raw]
+    a, b = 1.0, 0.0
+    for _ in range(iterations):
+        ga = gb = haa = hab = hbb = 0.0
+        for zi, yi in zip(z, labels):
+            p = 1.0 / (1.0 + math.exp(-(a * zi + b)))
+            w = p * (1 - p) + 1e-9
+            ga += (yi - p) * zi
+            gb += yi - p
+            haa += w * zi * zi
+            hab += w * zi
+            hbb += w
+        det = haa * hbb - hab * hab
+        if abs(det) < 1e-12:
+            break
+        da, db = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
+        a, b = a + da, b + db
+        if abs(da) + abs(db) < 1e-9:
+            break
+    return a, b
+
+
+def calibrate(raw: float, calibration: tuple[float, float]) -> float:
+    """Platt scaling of a raw 0..1 score: sigmoid(a * logit(raw) + b)."""
+    a, b = calibration
+    raw = min(max(raw, 1e-6), 1 - 1e-6)
+    z = a * math.log(raw / (1 - raw)) + b
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def score_statistics(stats: dict[str, float | None], n: int, model: dict[str, Any]) -> float:
@@ -410,6 +471,7 @@ def vector(stats: dict[str, float | None]) -> list[float | None]:
 def extract(change: Change, context: Context) -> Extraction:
     ev = explicit_evidence(change)
     score = style_score(change)
+    estimate = style_estimate(change)
     signals = {
         "explicit": ev.explicit,
         "evidence": ev.evidence,
@@ -417,7 +479,8 @@ def extract(change: Change, context: Context) -> Extraction:
         "tools": ev.tools,
         "sources": ev.sources,
         "bots": ev.bots,
-        "style_score": None if score is None else round(score, 4),
+        "style_score": None if estimate.probability is None else round(estimate.probability, 4),
+        "style_reason": estimate.reason,
     }
     return Extraction({"ai_explicit": float(ev.explicit), "ai_style_score": score}, [], {"ai_authorship": signals})
 

@@ -492,3 +492,73 @@ def test_automation_is_kept_apart():
     ev = explicit_evidence(_meta("Bump x\n\nCo-authored-by: renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>",
                                  ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")))
     assert not ev.explicit and ev.bots == ["dependabot[bot]", "renovate[bot]"]
+
+
+def test_a_human_like_style_is_never_shown_as_raising_the_risk():
+    from mergeguard.models import explain
+
+    names = ["ai_style_score", "lines_added"]
+    shown = lambda value, c: [r["feature"] for r in explain.reasons(names, {"ai_style_score": value, "lines_added": 10.0}, [c, 0.2])]  # noqa: E731
+    assert "ai_style_score" not in shown(0.2, 0.3)  # low AI-likeness, pushed the score up: not shown as a cause
+    assert "ai_style_score" not in shown(0.9, -0.3)  # AI-like but lowered it: not shown either
+    assert "ai_style_score" in shown(0.9, 0.3)
+    assert "ai_style_score" in shown(0.2, -0.3)
+    assert "ai_style_score" not in shown(None, 0.3)  # abstained: no reason at all
+
+
+# -- the style estimate users see: abstention and calibration --------------------------------------
+
+
+def _python_lines(n: int) -> str:
+    return "".join(f"value_{i} = compute(item_{i}, limit={i})\n" for i in range(n))
+
+
+def test_style_estimate_abstains_on_small_changes(repo):
+    from mergeguard.features.ai_style_model import MIN_LINES
+
+    small = change_of(repo, "small", files={"src/small.py": _python_lines(MIN_LINES - 1)})
+    ai = extract(small, Context()).signals["ai_authorship"]
+    assert ai["style_score"] is None
+    assert ai["style_reason"] == f"too little added code to judge its style ({MIN_LINES - 1} lines; at least {MIN_LINES} needed)"
+    big = change_of(repo, "big", files={"src/big.py": _python_lines(MIN_LINES + 5)})
+    ex = extract(big, Context())
+    ai = ex.signals["ai_authorship"]
+    assert 0.0 < ai["style_score"] < 1.0 and ai["style_reason"] == f"style of {MIN_LINES + 5} added code lines"
+    # the model feature is the raw score the shipped risk model was trained on; the signal is its calibration
+    from mergeguard.features.ai_style_model import CALIBRATION
+    from mergeguard.features.authorship import calibrate
+
+    assert ai["style_score"] == pytest.approx(calibrate(ex.features["ai_style_score"], CALIBRATION), abs=1e-4)
+
+
+def test_calibration_recovers_probabilities_on_a_labelled_set():
+    """Labels drawn (seeded) from known probabilities: after fitting, each bin's mean prediction is near its AI share."""
+    import random
+
+    from mergeguard.features.authorship import calibrate, fit_calibration
+
+    rng = random.Random(15)
+    truth = (0.4, -0.8)  # a weak, shifted signal, like the measured one
+    raw = [rng.random() * 0.98 + 0.01 for _ in range(4000)]
+    labels = [int(rng.random() < calibrate(r, truth)) for r in raw]
+    a, b = fit_calibration(raw, labels)
+    assert a == pytest.approx(truth[0], abs=0.15) and b == pytest.approx(truth[1], abs=0.15)
+    predicted = [calibrate(r, (a, b)) for r in raw]
+    order = sorted(range(len(raw)), key=predicted.__getitem__)
+    for k in range(5):
+        idx = order[k * 800:(k + 1) * 800]
+        mean_p = sum(predicted[i] for i in idx) / len(idx)
+        share = sum(labels[i] for i in idx) / len(idx)
+        assert abs(mean_p - share) < 0.06, (k, mean_p, share)
+    # uncalibrated raw scores are far off on the same set: the test can fail
+    assert max(abs(sum(raw[i] for i in order[k * 800:(k + 1) * 800]) / 800 - sum(labels[i] for i in order[k * 800:(k + 1) * 800]) / 800)
+               for k in range(5)) > 0.15
+
+
+def test_shipped_calibration_is_monotone_and_modest():
+    from mergeguard.features.ai_style_model import CALIBRATION
+    from mergeguard.features.authorship import calibrate
+
+    values = [calibrate(r / 20, CALIBRATION) for r in range(1, 20)]
+    assert values == sorted(values) and CALIBRATION[0] > 0
+    assert 0.05 < values[0] and values[-1] < 0.95  # a weak signal is not shown as certainty
