@@ -42,8 +42,7 @@ FEATURES = ["ai_explicit", "ai_style_score"]
 # Every tool name, address, marker and branch prefix lives in ai_markers.py (data); this reads it.
 
 _KEYS = "|".join(f"(?P<k{i}>{key})" for i, (key, _) in enumerate(ai_markers.TRAILER_KEYS))
-_TRAILER = re.compile(rf"^[ \t>*-]*(?:{_KEYS})[ \t]*:[ \t]*(?P<value>[^\n]*?)[ \t]*$", re.I | re.M)
-_VALUE = re.compile(r"^(?P<name>[^<]*?)[ \t]*(?:<(?P<email>[^>]*)>.*)?$")
+_TRAILER = re.compile(rf"^[ \t>*-]*(?:{_KEYS})[ \t]*:(?P<value>[^\n]*)", re.I | re.M)  # no lazy scans: linear on any input
 _BRANCH = re.compile(
     r"^(refs/heads/|refs/remotes/[^/]+/|origin/)?(?P<prefix>"
     + "|".join(re.escape(p) for _, p in ai_markers.BRANCH_PREFIXES) + r")/", re.I)
@@ -122,8 +121,9 @@ def _trailer_kind(m: re.Match[str]) -> str:
 def _scan_text(text: str, source: str, ev: Evidence) -> None:
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # CRLF trailers from Windows editors and web forms
     for m in _TRAILER.finditer(text):
-        v = _VALUE.match(m.group("value"))
-        name, email = (v.group("name") or "", v.group("email") or "") if v else (m.group("value"), "")
+        name, _, rest = m.group("value").partition("<")
+        email = rest.partition(">")[0][:320] if rest else ""
+        name = name.strip()[:300]  # a real name, tool or model is short; a hostile line is not read further
         tool = identity(name, email)
         if tool is None:
             # a model id anywhere in the name part; for Assisted-by-like keys any tool word.
@@ -131,7 +131,7 @@ def _scan_text(text: str, source: str, ev: Evidence) -> None:
             words = ai_markers.TOOL_WORDS if _trailer_kind(m) == "tool" else ai_markers.MODEL_IDS
             tool = _named_tool(name, words)
         if tool:
-            ev.add(tool, m.group(0).lstrip(" \t>*-"), source, "trailer")
+            ev.add(tool, m.group(0).strip().lstrip(">*- \t"), source, "trailer")
         elif _AUTOMATION.search(name.strip()):
             ev.bot(name.strip())
     taken: list[tuple[int, int]] = []  # the catalogue lists specific markers first; a generic one never repeats them
