@@ -115,11 +115,17 @@ IDENTITIES: tuple[Identity, ...] = (
     Identity("sweep", r"sweep-ai(\[bot\])?", rf"{_GH}sweep-ai(\[bot\])?{_NOREPLY}", "sweep-ai[bot]"),
     Identity("codeflash", r"codeflash-ai(\[bot\])?", rf"{_GH}codeflash-ai(\[bot\])?{_NOREPLY}", "codeflash-ai[bot]"),
     Identity("amp", r"amp", r"amp@ampcode\.com", "'Co-authored-by: Amp <amp@ampcode.com>'", needs_email=True),
-    Identity("factory", r"factory-droid(\[bot\])?", rf"{_GH}factory-droid(\[bot\])?{_NOREPLY}|droid@factory\.ai",
+    Identity("factory", r"factory-droid(\[bot\])?|factory droid", rf"{_GH}factory-droid(\[bot\])?{_NOREPLY}|droid@factory\.ai",
              "factory-droid[bot]"),
     Identity("goose", r"goose", r"goose@(aaif\.ai|block\.xyz)", "'Co-Authored-By: goose <goose@aaif.ai>' (goose agent)", needs_email=True),
     Identity("crush", r"crush", r"crush@charm\.land", "'Assisted-by: … via Crush <crush@charm.land>'", needs_email=True),
-    Identity("other-ai", r"cline|kiro|junie|opencode|qodo-merge(-pro)?(\[bot\])?|codegen-sh(\[bot\])?|tabnine|qwen[\s-]code|kimi",
+    Identity("warp", r"warp( agent)?", r"agent@warp\.dev", "'Co-Authored-By: Warp <agent@warp.dev>' (Warp agent)", needs_email=True),
+    Identity("continue", r"continue( agent)?", r"noreply@continue\.dev", "Continue agent co-author", needs_email=True),
+    Identity("sourcery", r"sourcery-ai(\[bot\])?", rf"{_GH}sourcery-ai(\[bot\])?{_NOREPLY}", "sourcery-ai[bot] commits"),
+    Identity("ellipsis", r"ellipsis-dev(\[bot\])?", rf"{_GH}ellipsis-dev(\[bot\])?{_NOREPLY}", "ellipsis-dev[bot] fix commits"),
+    Identity("openai", r"chatgpt|openai( agent)?", None, "'Co-authored-by: ChatGPT'"),
+    Identity("other-ai", r"(cline|kiro|junie|opencode|codebuff|auggie|augment code|qwen[\s-]coder?|kimi|tabnine)( agent| ai| cli)?"
+             r"|qodo-merge(-pro)?(\[bot\])?|codegen-sh(\[bot\])?",
              None, "agent names without a documented address"),
 )
 
