@@ -8,6 +8,7 @@ each scorer fitted on the other repositories only (the held-out repository never
 - ``shipped``: the coefficients in ``features/ai_style_model.py`` (the shipped style score);
 - ``stats``: the same style statistics, refitted on the set (logistic, each repository and class
   weighted equally);
+- ``stats-lang``: the same, each statistic standardised within the change's main language;
 - ``stats+ngrams``: the statistics plus hashed token uni- and bigrams of the added code (identifiers
   normalised to their shape, so no repository's names are learnt), logistic.
 
@@ -143,6 +144,19 @@ def fit_predict(kind: str, train: list[dict], test: list[dict], c: float) -> np.
     if kind == "stats":
         lr = LogisticRegression(C=c, max_iter=3000).fit(xs, y, sample_weight=weights(train))
         return lr.decision_function(xt)
+    if kind == "stats-lang":  # each statistic standardised within the change's main language
+        xs, xt = xs.copy(), xt.copy()
+        for lang in {r["main"] for r in train} | {r["main"] for r in test}:
+            i_s = [i for i, r in enumerate(train) if r["main"] == lang]
+            i_t = [i for i, r in enumerate(test) if r["main"] == lang]
+            if len(i_s) < 30:
+                continue
+            _, m, sd = stats_matrix([train[i] for i in i_s])
+            xs[i_s] = stats_matrix([train[i] for i in i_s], m, sd)[0]
+            if i_t:
+                xt[i_t] = stats_matrix([test[i] for i in i_t], m, sd)[0]
+        lr = LogisticRegression(C=c, max_iter=3000).fit(xs, y, sample_weight=weights(train))
+        return lr.decision_function(xt)
     from scipy.sparse import csr_matrix, hstack
 
     hs = HASHER.transform([r["text"] for r in train])
@@ -178,7 +192,11 @@ def main() -> int:
     rows = load(Path(args.cache))
     for r in rows:
         r["stats"], r["n"] = authorship.statistics_of([(lang, lines) for lang, lines in r["lines"]])
-        r["text"] = code_text(r)
+        r["text"] = code_text(r) if "stats+ngrams" in args.kinds else ""
+        sizes: dict[str, int] = {}
+        for lang, lines in r["lines"]:
+            sizes[lang] = sizes.get(lang, 0) + len(lines)
+        r["main"] = max(sizes, key=sizes.get) if sizes else "none"
     everything = [r for r in rows if r["n"] > 0]
     rows = [r for r in everything if r["n"] >= args.min_lines and (args.split == "all" or r["split"] == args.split)]
     repos = sorted({r["repo"] for r in rows})
