@@ -124,8 +124,6 @@ def reasons(
         v = values.get(name)
         if v is None or (isinstance(v, float) and math.isnan(v)):
             continue  # an unknown is not a fact about the change; the warnings say what is missing
-        if name == "ai_style_score" and (c > 0) != (float(v) >= 0.5):
-            continue  # a human-like style is never shown as what raised the risk (nor an AI-like one as what lowered it)
         out.append({
             "feature": name,
             "value": None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v),
