@@ -347,8 +347,10 @@ def test_go_timeout_and_retry_changed(tmp_path):
         "attempt < 3", "attempt < 5").replace("// Charge retries", "// Charge now retries")
     ex = run(tmp_path, {"billing/client.go": GO_PRE}, {"billing/client.go": post})
     t = one(ex, "timeout.changed")
-    assert t["line"] == 21 and "5s → 30s (6x)" in t["message"] and t["scope"] == "Client.Charge"
-    assert "(6x)" in one(ex, "timeout.increased")["message"]
+    # reported once, at the constant the change edited, not again at its untouched use on line 21
+    assert t["line"] == 9 and "callTimeout 5 * time.Second (5s) → 30 * time.Second (30s) (6x)" in t["message"]
+    inc = one(ex, "timeout.increased")
+    assert inc["line"] == 9 and "(6x)" in inc["message"]
     r = one(ex, "retry.changed")
     assert r["line"] == 25 and "attempts 3 → 5" in r["message"]
 
