@@ -11,6 +11,7 @@ reported only when the change introduces them. See ``docs/retry_timeout.md``.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,6 +256,7 @@ def extract(change: Change, context: Context) -> Extraction:
     timeout_sig: dict[str, list] = {"added": [], "removed": [], "modified": [], "missing": []}
     scanned: list[_FileScan] = []
     unreadable: list[str] = []
+    logic: list[tuple] = []
 
     for f in change.files:
         if f.binary or not paths.is_code(f.path) or _generated(f.path):
@@ -290,6 +292,11 @@ def extract(change: Change, context: Context) -> Extraction:
         if pre_scan.constructs or post_scan.constructs:
             counts["files_with_resilience_code"] += 1
         pairs, only_pre, only_post = _pair(pre_scan.constructs, post_scan.constructs, _shift_fn(f))
+        logic_post = _logic_lines(post_src, added_lines)
+        logic_pre = _logic_lines(pre_src, removed_lines)
+        if logic_post or logic_pre:
+            logic.append((f, logic_pre, logic_post,
+                          {n: t for h in f.hunks for n, t in h.removed}, {n: t for h in f.hunks for n, t in h.added}))
         scanned.append(_FileScan(f, post_scan, added_lines, post_scopes,
                                  [(a, b) for a, b in pairs if touched_post(b)],
                                  [c for c in only_pre if touched_pre(c)],
@@ -349,6 +356,8 @@ def extract(change: Change, context: Context) -> Extraction:
                     counts["max_timeout_ratio"] = max(counts["max_timeout_ratio"], b.seconds / a.seconds)
             if own_lines:
                 findings.extend(_anti(f.path, b, a, counts))
+
+    _logic_findings(logic, findings, retry_sig, timeout_sig, counts)
 
     # retry.nested: a retrying scope calls (by name) a function that itself retries
     retrying = {c.scope.rsplit(".", 1)[-1]: c for fs in scanned for c in fs.post.constructs
@@ -412,6 +421,105 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
             else:
                 kept.append(c)
         fs.only_post = kept
+
+
+#: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports
+_LOGIC_SKIP = frozenset({"type_annotation", "interface_declaration", "type_alias_declaration", "import_statement",
+                         "import_declaration", "import_from_statement", "import_spec", "import_header", "import_list",
+                         "comment", "line_comment", "block_comment", "string", "template_string",
+                         "interpreted_string_literal", "raw_string_literal", "string_literal", "type_arguments",
+                         "type_parameters", "formal_parameters", "parameters", "parameter_list", "decorator",
+                         "marker_annotation", "annotation", "export_clause", "package_clause", "user_type",
+                         "function_value_parameters"})
+_IDENTS = frozenset({"identifier", "property_identifier", "field_identifier", "simple_identifier",
+                     "shorthand_property_identifier", "type_identifier"})
+
+
+def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[str, str]]:
+    """Changed lines of code that read or write a retry- or timeout-named name (``this._retryCount <=
+    this._options.retry.limit``, ``clearTimeout(this.timeoutTimer)`` does not count, a timer is not a
+    timeout): line -> (kind, name). Retry logic lives in library code far from any retry call."""
+    if src is None or not lines:
+        return {}
+    out: dict[int, tuple[str, str]] = {}
+    lo, hi = min(lines), max(lines)
+    stack = [src.root]
+    while stack:
+        node = stack.pop()
+        first, last = node.start_point[0] + 1, node.end_point[0] + 1
+        if last < lo or first > hi or node.type in _LOGIC_SKIP:
+            continue
+        if node.type in _IDENTS and node.type != "type_identifier":
+            if first in lines and first not in out:
+                name = syntax.node_text(node)
+                kind = settings.classify(name)
+                if kind is not None and _decides(node):
+                    out[first] = (kind, name)
+            continue
+        stack.extend(node.children)
+    return out
+
+
+#: expressions where a name decides something: compared, counted, computed with, or tested
+_DECIDING = frozenset({"binary_expression", "binary_operator", "comparison_operator", "boolean_operator",
+                       "update_expression", "augmented_assignment", "augmented_assignment_expression",
+                       "inc_statement", "dec_statement", "postfix_expression", "prefix_unary_expression",
+                       "ternary_expression", "conditional_expression", "not_operator", "unary_expression",
+                       "comparison_expression", "equality_expression", "conjunction_expression",
+                       "disjunction_expression", "additive_expression", "multiplicative_expression",
+                       "if_statement", "while_statement", "if_expression", "when_expression"})
+_STATEMENT_END = frozenset({"expression_statement", "lexical_declaration", "variable_declaration", "return_statement",
+                            "statement_block", "block", "local_variable_declaration", "short_var_declaration",
+                            "assignment_statement", "property_declaration", "class_body", "function_body",
+                            "arguments", "argument_list", "value_arguments"})
+
+
+def _decides(node) -> bool:
+    """Whether a name takes part in a decision (``retryCount <= limit``, ``if (!reconnectPeriod)``,
+    ``attempts++``) rather than being handed on (``f(timeout)``, ``{retry: options.retry}``)."""
+    p = node.parent
+    while p is not None and p.type not in _STATEMENT_END:
+        if p.type in _DECIDING:
+            if p.type in ("if_statement", "while_statement", "if_expression"):
+                cond = p.child_by_field_name("condition")
+                return cond is not None and cond.start_byte <= node.start_byte < cond.end_byte
+            return True
+        p = p.parent
+    return False
+
+
+def _tokens(line: str) -> frozenset[str]:
+    """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
+    comparison turned round (``0 < period`` -> ``period > 0``) has the same ones."""
+    return frozenset(re.findall(r"\w+", line))
+
+
+def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_sig: dict, timeout_sig: dict,
+                    counts: dict[str, float]) -> None:
+    """A change to code that works with retry or timeout names, where no construct explained it: one
+    finding per file and kind, at the first such line (a moved line is no change)."""
+    gone = {_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()}
+    came = {_tokens(t) for _, _, _, _, added in logic for t in added.values()}
+    explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))
+                 for part in ("added", "removed", "modified") for s in sig[part]}
+    for f, pre, post, removed, added in logic:
+        for kind in ("retry", "timeout"):
+            if (f.path, kind) in explained:
+                continue
+            hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
+                    and _tokens(added.get(n, "")) not in gone]
+            hits += [(new_side_line(f, n), name, "old") for n, (k, name) in pre.items() if k == kind
+                     and _tokens(removed.get(n, "")) not in came]
+            if not hits:
+                continue
+            line, name, side = min(hits)
+            counts[f"{kind}_changed"] += 1
+            sig = retry_sig if kind == "retry" else timeout_sig
+            sig["modified"].append({"path": f.path, "line": line, "library": "logic", "target": name})
+            findings.append(finding(f"{kind}.changed", f.path, line, line,
+                                    f"changes {kind} logic: {len(hits)} changed line{'s' if len(hits) != 1 else ''} "
+                                    f"{'use' if len(hits) != 1 else 'uses'} {name}"
+                                    + (" (removed there)" if side == "old" else ""), ""))
 
 
 def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:

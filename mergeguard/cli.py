@@ -54,7 +54,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .git import GitRepo
     from .pipeline import assess, score_commits
     from .review import context_at, review
-    from .sources import change_from_diff, read_diff_input
+    from .sources import change_from_diff, read_diff_input, worktree_of
 
     model = load(args.model)
     limits = _limits(args)
@@ -91,7 +91,8 @@ def cmd_score(args: argparse.Namespace) -> int:
                                       top_reasons=args.top, shallow=shallow))
         else:
             change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=gate_base,
-                                      label="stdin" if args.diff == "-" else Path(args.diff).name)
+                                      label="stdin" if args.diff == "-" else Path(args.diff).name,
+                                      worktree=worktree_of(repo))
             ignored = ignore_paths(change, gate.config_at(gate_base).ignore)
             context = context_at(repo, gate_base, shallow=shallow) if repo else Context(shallow=shallow)
             assessment = _timed(assess(change, context, model, top_reasons=args.top), t0)
