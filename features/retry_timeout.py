@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mergeguard import paths
@@ -85,11 +85,7 @@ def fmt_attempts(v: float | None) -> str:
 def fmt_value(c: Construct) -> str:
     """A setting's value as the code wrote it, with its normalised unit: ``60_000 (60s)``."""
     if c.kind == "timeout" and c.seconds is not None:
-        norm = fmt_seconds(c.seconds)
-        plain = settings.normalise(c.value)
-        if norm.replace("s", "") == plain or norm == plain:
-            return c.value
-        return f"{c.value} ({norm})"
+        return f"{c.value} ({fmt_seconds(c.seconds)})"
     if c.kind == "retry" and c.attempts is not None and c.attempts != INFINITE:
         return f"{c.value} ({c.attempts:g} attempts)"
     return c.value
@@ -124,10 +120,15 @@ def _safe_scan(module, src: syntax.Source | None) -> Scan | None:
         extra = settings.scan(src).constructs
     except Exception:  # noqa: BLE001 - same: the library constructs still count
         extra = []
-    spans = [(c.kind, c.line, c.end_line) for c in found.constructs]
+    kept: list[Construct] = []
+    for i, lib in enumerate(found.constructs):
+        inside = [c for c in extra if c.kind == lib.kind and lib.line <= c.line <= lib.end_line]
+        if len(inside) == 1 and lib.kind == "timeout" and not lib.value and inside[0].seconds == lib.seconds:
+            found.constructs[i] = replace(lib, value=inside[0].value)  # how the code wrote it, for messages
     for c in extra:
-        if not any(k == c.kind and a <= c.line <= b for k, a, b in spans):
-            found.constructs.append(c)
+        if not any(k.kind == c.kind and k.line <= c.line <= k.end_line for k in found.constructs):
+            kept.append(c)
+    found.constructs.extend(kept)
     return found
 
 
@@ -176,7 +177,10 @@ def _differs(a: Construct, b: Construct) -> list[str]:
         if a.method != b.method:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
     elif a.seconds != b.seconds:
-        text = f"timeout {fmt_seconds(a.seconds)} → {fmt_seconds(b.seconds)}"
+        if a.value and b.value:  # the values as written, when a setting on the same line gave them
+            text = f"timeout {fmt_value(a)} → {fmt_value(b)}"
+        else:
+            text = f"timeout {fmt_seconds(a.seconds)} → {fmt_seconds(b.seconds)}"
         if a.seconds and b.seconds and INFINITE not in (a.seconds, b.seconds):
             text += f" ({b.seconds / a.seconds:.3g}x)"
         out.append(text)
@@ -491,7 +495,8 @@ def _decides(node) -> bool:
 def _tokens(line: str) -> frozenset[str]:
     """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
     comparison turned round (``0 < period`` -> ``period > 0``) has the same ones."""
-    return frozenset(re.findall(r"\w+", line))
+    flip = {">": "<", ">=": "<="}
+    return frozenset(flip.get(t, t) for t in re.findall(r"\w+|[<>=!]=?|&&|\|\||[-+*/%]", line))
 
 
 def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_sig: dict, timeout_sig: dict,

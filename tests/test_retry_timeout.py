@@ -63,7 +63,7 @@ def test_python_retry_and_timeout_changed_with_values(tmp_path):
     r = one(ex, "retry.changed")
     assert r["line"] == 15 and r["scope"] == "PaymentsClient.charge" and "attempts 3 → 6" in r["message"]
     t = one(ex, "timeout.changed")
-    assert t["line"] == 17 and "timeout 5s → 60s (12x)" in t["message"]
+    assert t["line"] == 17 and "timeout 5 (5s) → 60 (60s) (12x)" in t["message"]
     inc = one(ex, "timeout.increased")
     assert "(12x)" in inc["message"] and inc["severity"] == "warning"
     assert ex.signals["retry"]["changed"] is True and ex.signals["timeout"]["changed"] is True
