@@ -67,7 +67,7 @@ def test_python_retry_and_timeout_changed_with_values(tmp_path):
     inc = one(ex, "timeout.increased")
     assert "(12x)" in inc["message"] and inc["severity"] == "warning"
     assert ex.signals["retry"]["changed"] is True and ex.signals["timeout"]["changed"] is True
-    assert ex.signals["timeout"]["modified"][0]["before"] == {"seconds": 5.0}
+    assert ex.signals["timeout"]["modified"][0]["before"] == {"seconds": 5.0, "value": "5"}
     assert ex.features["retry_changed"] == 1 and ex.features["timeout_changed"] == 1
     assert ex.features["max_timeout_ratio"] == 12
     # the untouched status() call keeps its timeout: nothing about it
