@@ -234,8 +234,11 @@ def _antipatterns(c: Construct, before: Construct | None) -> list[tuple[str, str
             out.append(("timeout.unbounded", f"{describe(c)}: the call can wait forever"))
         if (before is not None and before.seconds and c.seconds and before.seconds != INFINITE
                 and c.seconds != INFINITE and c.seconds / before.seconds >= 5):
-            out.append(("timeout.increased", f"timeout {fmt_seconds(before.seconds)} → {fmt_seconds(c.seconds)} "
-                                             f"({c.seconds / before.seconds:.3g}x)"))
+            was, now = ((fmt_value(before), fmt_value(c)) if before.value and c.value
+                        else (fmt_seconds(before.seconds), fmt_seconds(c.seconds)))
+            out.append(("timeout.increased", f"{c.target or 'timeout'} raised from {was} to {now} "
+                                             f"({c.seconds / before.seconds:.3g}x): a stalled call now holds "
+                                             "its caller that much longer"))
     return out
 
 
