@@ -189,6 +189,8 @@ def _differs(a: Construct, b: Construct) -> list[str]:
 
 def content(c: Construct) -> tuple:
     """What a construct is, wherever it sits: a moved or re-indented construct has the same content."""
+    if c.library == "setting":  # a setting ported to another language keeps its name and value
+        return (c.kind, "setting", c.target, settings.normalise(c.value).rstrip(";"))
     return (c.kind, c.library, c.target, settings.normalise(c.value), c.attempts, c.backoff, c.seconds, c.method,
             settings.normalise(c.snippet))
 
@@ -325,6 +327,8 @@ def extract(change: Change, context: Context) -> Extraction:
     _cancel_moves(scanned)
     for fs in scanned:
         f = fs.f
+        fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post")]
+        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre")]
         for c in fs.only_post:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
@@ -408,6 +412,21 @@ def extract(change: Change, context: Context) -> Extraction:
     return Extraction(features, findings, signals)
 
 
+def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
+    """A timeout whose value is only known at run time (``timeout=self.timeout``), on a line the change
+    added or removed whole: plumbing a value through new or deleted code, not a change to how long
+    anything waits. It counts when the same call is on the other side of its hunk without a timeout
+    (a call that had none gets one, or loses it)."""
+    if c.kind != "timeout" or c.seconds is not None or c.value or f.status in ("added", "deleted"):
+        return False
+    callee = (c.target.split(":", 1)[0].rsplit(".", 1)[-1] or c.library.rsplit(".", 1)[-1]).strip()
+    for h in f.hunks:
+        mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)
+        if any(n == c.line for n, _ in mine):
+            return not (callee and any(callee in t and "timeout" not in t.lower() for _, t in other))
+    return False
+
+
 def _cancel_moves(scanned: list[_FileScan]) -> None:
     """A construct removed in one place and added with the same content in another (the same file or
     another file of the change) moved; it did not go and come back."""
@@ -487,6 +506,8 @@ def _decides(node) -> bool:
     p = node.parent
     while p is not None and p.type not in _STATEMENT_END:
         if p.type in _DECIDING:
+            if any(syntax.is_string(n) for n in p.named_children):
+                return False  # "timeout of " + timeout + "ms exceeded": a message, not a decision
             if p.type in ("if_statement", "while_statement", "if_expression"):
                 cond = p.child_by_field_name("condition")
                 return cond is not None and cond.start_byte <= node.start_byte < cond.end_byte

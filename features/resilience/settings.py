@@ -58,11 +58,14 @@ _RETRY_WORDS = frozenset({"retry", "retries", "retrying", "attempts", "attempt",
                           "retrymax", "maxretries", "tries", "redelivery", "redeliveries"})
 #: words that make a retry/timeout-named name something else: a handler, a flag about an error, a counter
 _NOT = frozenset({"handler", "callback", "cb", "error", "err", "errors", "exception", "exc", "message", "msg", "cls",
-                  "class", "func", "fn", "id", "is", "has", "on", "should", "can", "counter", "reached",
-                  "expired", "elapsed", "remaining", "left", "current", "last", "at", "event", "listener", "key",
-                  "label", "name", "names", "header", "headers", "metric", "metrics", "log", "logger", "test",
-                  "tests", "mock", "ttl", "after", "reason", "type", "kind", "promise", "timer", "timers", "signal",
-                  "controller", "abort", "index", "idx", "num", "i"})
+                  "class", "func", "fn", "id", "counter", "reached", "exceeded", "expired", "elapsed", "remaining",
+                  "left", "current", "last", "at", "event", "listener", "key", "label", "name", "names", "header",
+                  "headers", "metric", "metrics", "log", "logger", "test", "tests", "mock", "ttl", "after", "reason",
+                  "type", "kind", "promise", "timer", "timers", "signal", "controller", "abort", "index", "idx", "num",
+                  "i", "status", "code", "codes", "validator", "validators", "cache", "exceptions"})
+#: words that make a name a question or an action when they lead it: ``isRetry``, ``onTimeout``, ``setTimeout``
+_NOT_FIRST = frozenset({"is", "has", "should", "can", "on", "set", "get", "clear", "handle", "with", "make", "new",
+                        "create", "do", "run", "to", "parse", "validate", "check", "format", "emit", "was", "did"})
 #: a delay between attempts, a poll period, a tick: not a timeout (a retry setting when retry-named)
 _INTERVAL = frozenset({"interval", "delay", "backoff", "period", "poll", "polling", "tick", "ticker", "sleep",
                        "frequency", "jitter", "wait", "cooldown"})
@@ -105,12 +108,14 @@ def classify(name: str) -> str | None:
         return None
     ws = words(last)
     joined = last.lower()
-    if not ws or any(w in _NOT for w in ws if w):
+    if not ws or any(w in _NOT for w in ws if w) or ws[0] in _NOT_FIRST:
         return None
     if "retryable" in joined or "retriable" in joined:
         return None  # a flag on an error or an operation, not a policy
     retry = any(w in _RETRY_WORDS for w in ws) or "retry" in joined or "retries" in joined
-    timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined
+    timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined or "keepalive" in joined
+    if retry and timeout and ({"on", "when", "if"} & set(ws)):
+        return "retry"  # retry_on_timeout: which failures are retried
     if retry and any(w in _INTERVAL for w in ws):
         return "retry"  # retryDelay, backoff_factor, reconnectInterval: how long between attempts
     if timeout and not any(w in _INTERVAL for w in ws):
@@ -176,6 +181,11 @@ class _Settings:
                 continue  # timeout=timeout, this.retries = retries: passed through, not set
             if how == "assign" and self._local(node) and not _local_setting(name, kind):
                 continue  # attempt = 0, retries += 1: a loop counter, not a setting
+            text = syntax.node_text(value)
+            if kind == "timeout" and text in _BOOLS:
+                continue  # keepAlive: true switches something on; it bounds no wait
+            if how == "param" and text in _NONE:
+                continue  # def f(timeout=None): an optional parameter, no value
             self._record(node, kind, name, value, how)
             if value.type in ("object", "dictionary", "literal_value", "lambda_literal", "annotated_lambda"):
                 taken.append(value)
