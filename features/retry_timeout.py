@@ -457,6 +457,7 @@ _LOGIC_SKIP = frozenset({"type_annotation", "interface_declaration", "type_alias
                          "type_parameters", "formal_parameters", "parameters", "parameter_list", "decorator",
                          "marker_annotation", "annotation", "export_clause", "package_clause", "user_type",
                          "function_value_parameters"})
+_RETRY_HEADER = re.compile(r"^['\"`](retry-after|x-ratelimit-retry-after|x-retry-after)['\"`]$", re.I)
 _IDENTS = frozenset({"identifier", "property_identifier", "field_identifier", "simple_identifier",
                      "shorthand_property_identifier", "type_identifier"})
 
@@ -473,7 +474,12 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
     while stack:
         node = stack.pop()
         first, last = node.start_point[0] + 1, node.end_point[0] + 1
-        if last < lo or first > hi or node.type in _LOGIC_SKIP:
+        if last < lo or first > hi:
+            continue
+        if node.type in _LOGIC_SKIP:
+            if syntax.is_string(node) and first in lines and first not in out and \
+                    _RETRY_HEADER.search(syntax.node_text(node)):
+                out[first] = ("retry", syntax.node_text(node).strip("'\"`"))  # the Retry-After header
             continue
         if node.type in _IDENTS and node.type != "type_identifier":
             if first in lines and first not in out:

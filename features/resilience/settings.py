@@ -166,10 +166,10 @@ class _Settings:
                 bindings.append(b)
         # constants first, so a setting can be valued through one (``Timeout: defaultTimeout``)
         for node, how, name, value in bindings:
-            if how in ("const", "assign") and value is not None:
+            if how in ("const", "assign") and value is not None and _constant_name(node, name, self._local(node)):
                 v = self._number(value)
                 if v is not None:
-                    self.consts.setdefault(name.rsplit(".", 1)[-1], v)
+                    self.consts.setdefault(name, v)
         taken: list[Any] = []
         for node, how, name, value in bindings:
             kind = classify(name)
@@ -186,6 +186,9 @@ class _Settings:
                 continue  # keepAlive: true switches something on; it bounds no wait
             if how == "param" and text in _NONE:
                 continue  # def f(timeout=None): an optional parameter, no value
+            if kind == "retry" and text == "0" and how in ("assign", "const") and not name.isupper() and not (
+                    {"max", "limit", "default", "total"} & set(words(name))):
+                continue  # this._retryCount = 0: a counter starting, not a setting
             self._record(node, kind, name, value, how)
             if value.type in ("object", "dictionary", "literal_value", "lambda_literal", "annotated_lambda"):
                 taken.append(value)
@@ -301,12 +304,37 @@ class _Settings:
             return True
         if value.type in ("string", "interpreted_string_literal", "string_literal"):
             return bool(_DURATION_STRING.match(text.strip("'\"`")))
-        if value.type in ("object", "dictionary", "literal_value", "array", "list", "tuple",
-                          "expression_list", "composite_literal", "array_creation_expression"):
-            leaves = [n for n in syntax.walk(value) if n.child_count == 0 and n.is_named]
-            return bool(leaves) and len(text) <= 600 and not any(
-                n.type in _FUNCS or n.type in ("call", "call_expression", "method_invocation") for n in syntax.walk(value))
+        if value.type in _AGGREGATES:
+            return len(text) <= 600 and self._literal(value)
         return False
+
+    def _literal(self, node) -> bool:
+        """An object, dict, list or struct literal made of constants only (``{limit: 2, methods: ['get']}``),
+        not one that spreads or copies other values (``{...options.retry}``)."""
+        parts = node.named_children
+        if not parts:
+            return False
+        for part in parts:
+            if syntax.is_comment(part):
+                continue
+            if part.type in ("pair", "keyed_element", "element_value_pair"):
+                v = part.child_by_field_name("value") or (part.named_children[-1] if part.named_children else None)
+                if v is not None and v.type == "literal_element" and v.named_children:
+                    v = v.named_children[0]
+                if v is None or not (self._constant(v) or syntax.is_string(v)):
+                    return False
+            elif part.type == "literal_element" and part.named_children:
+                v = part.named_children[0]
+                if not (self._constant(v) or syntax.is_string(v)):
+                    return False
+            elif part.type in ("type_identifier", "qualified_type", "generic_type"):
+                continue  # the type of a composite literal
+            elif part.type in _AGGREGATES:
+                if not self._literal(part):
+                    return False
+            elif not (self._constant(part) or syntax.is_string(part)):
+                return False
+        return True
 
     def _number(self, node) -> float | None:
         if node is None:
@@ -324,9 +352,11 @@ class _Settings:
                     return None
         if t in ("identifier", "simple_identifier") or (t in ("attribute", "member_expression", "field_access",
                                                                "selector_expression") and "(" not in text):
-            last = text.rsplit(".", 1)[-1]
             if text in ("Infinity", "math.inf", "float('inf')", "Number.POSITIVE_INFINITY"):
                 return INFINITE
+            last = text.rsplit(".", 1)[-1]
+            if "." in text and not (last.isupper() or last.lstrip("_").isupper()):
+                return None  # ky._retryCount: a field, not a constant
             return self.consts.get(last)
         if t in ("parenthesized_expression",) and node.named_children:
             return self._number(node.named_children[0])
@@ -437,6 +467,27 @@ class _Settings:
             kind, "setting", line, end, scope.qualname if scope is not None else "", target=name.rsplit(".", 1)[-1],
             attempts=attempts, seconds=seconds, value=" ".join(text.split())[:120],
             snippet=self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""))
+
+
+_AGGREGATES = frozenset({"object", "dictionary", "literal_value", "array", "list", "tuple", "expression_list",
+                         "composite_literal", "array_creation_expression", "array_initializer"})
+
+
+def _constant_name(node, name: str, local: bool) -> bool:
+    """A name that holds one value for the life of the program, so a use of it can be valued: upper
+    case, or bound at module level (not a field, which code may count with: ``this._retryCount = 0``)."""
+    if "." in name:
+        return False
+    if name.isupper() or name.lstrip("_").isupper():
+        return True
+    if local:
+        return False
+    p = node.parent
+    while p is not None:
+        if p.type in _CLASSES:
+            return False
+        p = p.parent
+    return True
 
 
 def _local_setting(name: str, kind: str) -> bool:
