@@ -84,6 +84,8 @@ def fmt_attempts(v: float | None) -> str:
 
 def fmt_value(c: Construct) -> str:
     """A setting's value as the code wrote it, with its normalised unit: ``60_000 (60s)``."""
+    if c.kind == "timeout" and c.seconds == INFINITE:
+        return f"{c.value} (no timeout)"
     if c.kind == "timeout" and c.seconds is not None:
         return f"{c.value} ({fmt_seconds(c.seconds)})"
     if c.kind == "retry" and c.attempts is not None and c.attempts != INFINITE:

@@ -215,3 +215,15 @@ def sync(url):
     post = pre.replace("def sync(url):\n", "def sync(url):\n    url = url.strip()\n")
     ex = run(tmp_path, {"svc/sync.py": pre}, {"svc/sync.py": post})
     assert not [f for f in ex.findings if f["kind"] in ("retry.without_backoff", "retry.without_limit")], ex.findings
+
+
+def test_a_new_zero_timeout_default_is_unbounded_at_its_line(tmp_path):
+    before = "module.exports = {\n  adapter: getDefaultAdapter(),\n\n  maxContentLength: -1,\n}\n"
+    after = "module.exports = {\n  adapter: getDefaultAdapter(),\n\n  timeout: 0,\n\n  maxContentLength: -1,\n}\n"
+    ex = run(tmp_path, {"lib/defaults.js": before}, {"lib/defaults.js": after})
+    [unb] = of(ex, "timeout.unbounded")
+    assert unb["line"] == 4 and "0 (no timeout)" in unb["message"]
+    # the same default, untouched while a neighbour changes, raises nothing
+    ex = run(tmp_path / "again", {"lib/defaults.js": after},
+             {"lib/defaults.js": after.replace("maxContentLength: -1", "maxContentLength: 10")})
+    assert not of(ex, "timeout.unbounded") and ex.signals["timeout"]["changed"] is False

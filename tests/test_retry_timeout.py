@@ -284,7 +284,7 @@ def test_timeout_removed_and_unbounded_change(tmp_path):
     rem = one(ex, "timeout.removed")
     assert rem["line"] == 5 and "5s" in rem["message"]
     ch = one(ex, "timeout.changed")
-    assert "5s → none (unbounded)" in ch["message"]
+    assert "timeout 5 (5s) → None (no timeout)" in ch["message"]
     assert one(ex, "timeout.unbounded")["line"] == 9
     # the removal leaves an unprotected call on an added line
     assert one(ex, "timeout.missing")["line"] == 5

@@ -452,8 +452,12 @@ class _Settings:
             if seconds is None:
                 n = self._number(value)
                 unit = unit_of_name(name) or _DEFAULT_UNIT.get(self.lang)
-                if n is not None and unit is not None:
+                if n == 0 and self.lang != "python":
+                    seconds = INFINITE  # axios, got, node:http, OkHttp, java.net, Go's net/http: 0 is "no timeout"
+                elif n is not None and unit is not None:
                     seconds = INFINITE if n == INFINITE else n * unit
+                elif text == "None" and self.lang == "python" and how != "param":
+                    seconds = INFINITE  # requests, socket, urllib3: None waits forever
         else:
             n = self._number(value)
             if n is not None and any(w in ("retries", "retry", "retrymax", "maxretries", "tries", "attempts",
