@@ -305,7 +305,7 @@ def evaluate(pairs: Iterable[tuple[Labelled, Predicted]]) -> Report:
             rep.commits[g] = rep.commits.get(g, 0) + 1
         for label in LABELS:
             t, p = getattr(truth, label), getattr(pred, label)
-            for g in groups:
+            for g in (*groups, f"source:{truth.source}"):
                 rep.labels.setdefault(label, {}).setdefault(g, Counts()).add(t, p)
             if t != p:
                 rep.errors.append({"repository": truth.repository, "sha": truth.sha, "label": label,
@@ -383,7 +383,9 @@ def render_text(rep: Report, split: str) -> str:
     for label in LABELS:
         lines += ["", label, head]
         groups = rep.labels.get(label, {})
-        for g in ["all", *sorted(k for k in groups if k != "all")]:
+        # overall, per language, then per way the commits were found (hard negatives show false alarms)
+        for g in ["all", *sorted(k for k in groups if k != "all" and not k.startswith("source:")),
+                  *(f"source:{src}" for src in SOURCES)]:
             if g in groups:
                 lines.append(_row(g, groups[g]))
     for title, table in (("anti-patterns, commit level", rep.ap_commit),

@@ -179,6 +179,9 @@ def test_label_metrics_arithmetic():
     assert t.f1 == pytest.approx(0.5)
     go = rep.labels["changes_retry"]["go"]
     assert (go.tp, go.fp, go.fn) == (1, 1, 1)
+    by_source = rep.labels["changes_retry"]["source:keyword"]
+    assert (by_source.tp, by_source.fp, by_source.fn, by_source.tn) == (r.tp, r.fp, r.fn, r.tn)
+    assert "source:random" not in rep.labels["changes_retry"]
     assert rep.commits == {"all": 5, "go": 3, "python": 2}
     assert sum(1 for e in rep.errors if e["label"] == "changes_retry") == 2
 
