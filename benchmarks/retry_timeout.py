@@ -32,6 +32,7 @@ import argparse
 import contextlib
 import io
 import json
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -176,6 +177,14 @@ def find_mirror(mirrors: Path, repository: str) -> Path | None:
             if p.is_dir() and not p.name.endswith((".part", ".tar")) and _is_git_dir(p):
                 return p.parent if p.name == ".git" else p
     return None
+
+
+def present(mirror: Path, shas: list[str]) -> set[str]:
+    """The commits of ``shas`` that the mirror has (``score`` refuses a whole run over one unknown sha)."""
+    proc = subprocess.run(["git", "--git-dir", str(mirror), "cat-file", "--batch-check"], capture_output=True,
+                          input="".join(f"{s}^{{commit}}\n" for s in shas).encode(), check=False)
+    lines = proc.stdout.decode(errors="replace").splitlines()
+    return {sha for sha, line in zip(shas, lines) if line.split()[1:2] == ["commit"]}
 
 
 def score_cli(mirror: Path, shas: list[str], model: str | None = None) -> dict[str, dict[str, Any]]:
@@ -343,7 +352,8 @@ def run(corpus: list[Labelled], mirrors: Path, *, model: str | None = None,
             continue
         if progress:
             progress(f"{repository}: scoring {len(commits)} commits")
-        found = scorer(mirror, [c.sha for c in commits])
+        have = present(mirror, [c.sha for c in commits])
+        found = scorer(mirror, [c.sha for c in commits if c.sha in have])
         for c in commits:
             if c.sha in found:
                 pairs.append((c, predict(found[c.sha])))
