@@ -32,6 +32,7 @@ import argparse
 import contextlib
 import io
 import json
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -178,6 +179,14 @@ def find_mirror(mirrors: Path, repository: str) -> Path | None:
     return None
 
 
+def present(mirror: Path, shas: list[str]) -> set[str]:
+    """The commits of ``shas`` that the mirror has (``score`` refuses a whole run over one unknown sha)."""
+    proc = subprocess.run(["git", "--git-dir", str(mirror), "cat-file", "--batch-check"], capture_output=True,
+                          input="".join(f"{s}^{{commit}}\n" for s in shas).encode(), check=False)
+    lines = proc.stdout.decode(errors="replace").splitlines()
+    return {sha for sha, line in zip(shas, lines) if line.split()[1:2] == ["commit"]}
+
+
 def score_cli(mirror: Path, shas: list[str], model: str | None = None) -> dict[str, dict[str, Any]]:
     """Assessments of ``shas`` from ``mergeguard score --repo MIRROR --commit SHA... --format json``.
 
@@ -296,7 +305,7 @@ def evaluate(pairs: Iterable[tuple[Labelled, Predicted]]) -> Report:
             rep.commits[g] = rep.commits.get(g, 0) + 1
         for label in LABELS:
             t, p = getattr(truth, label), getattr(pred, label)
-            for g in groups:
+            for g in (*groups, f"source:{truth.source}"):
                 rep.labels.setdefault(label, {}).setdefault(g, Counts()).add(t, p)
             if t != p:
                 rep.errors.append({"repository": truth.repository, "sha": truth.sha, "label": label,
@@ -343,7 +352,8 @@ def run(corpus: list[Labelled], mirrors: Path, *, model: str | None = None,
             continue
         if progress:
             progress(f"{repository}: scoring {len(commits)} commits")
-        found = scorer(mirror, [c.sha for c in commits])
+        have = present(mirror, [c.sha for c in commits])
+        found = scorer(mirror, [c.sha for c in commits if c.sha in have])
         for c in commits:
             if c.sha in found:
                 pairs.append((c, predict(found[c.sha])))
@@ -373,7 +383,9 @@ def render_text(rep: Report, split: str) -> str:
     for label in LABELS:
         lines += ["", label, head]
         groups = rep.labels.get(label, {})
-        for g in ["all", *sorted(k for k in groups if k != "all")]:
+        # overall, per language, then per way the commits were found (hard negatives show false alarms)
+        for g in ["all", *sorted(k for k in groups if k != "all" and not k.startswith("source:")),
+                  *(f"source:{src}" for src in SOURCES)]:
             if g in groups:
                 lines.append(_row(g, groups[g]))
     for title, table in (("anti-patterns, commit level", rep.ap_commit),
