@@ -234,7 +234,10 @@ def _antipatterns(c: Construct, before: Construct | None) -> list[tuple[str, str
             out.append(("retry.non_idempotent",
                         f"{describe(c)} retries a {c.method} without an Idempotency-Key: a retry can apply it twice"))
     else:
-        if c.seconds == INFINITE and (before is None or before.seconds != INFINITE):
+        # a new option whose value is "none" keeps what the code did before it existed; a setting
+        # turned from a bound to "none" drops one
+        new_setting = before is None and c.library == "setting"
+        if c.seconds == INFINITE and not new_setting and (before is None or before.seconds != INFINITE):
             out.append(("timeout.unbounded", f"{describe(c)}: the call can wait forever"))
         if (before is not None and before.seconds and c.seconds and before.seconds != INFINITE
                 and c.seconds != INFINITE and c.seconds / before.seconds >= 5):

@@ -217,13 +217,18 @@ def sync(url):
     assert not [f for f in ex.findings if f["kind"] in ("retry.without_backoff", "retry.without_limit")], ex.findings
 
 
-def test_a_new_zero_timeout_default_is_unbounded_at_its_line(tmp_path):
-    before = "module.exports = {\n  adapter: getDefaultAdapter(),\n\n  maxContentLength: -1,\n}\n"
-    after = "module.exports = {\n  adapter: getDefaultAdapter(),\n\n  timeout: 0,\n\n  maxContentLength: -1,\n}\n"
+def test_a_timeout_setting_turned_to_zero_is_unbounded_at_its_line(tmp_path):
+    before = "module.exports = {\n  adapter: getDefaultAdapter(),\n\n  timeout: 30000,\n\n  maxContentLength: -1,\n}\n"
+    after = before.replace("timeout: 30000", "timeout: 0")
     ex = run(tmp_path, {"lib/defaults.js": before}, {"lib/defaults.js": after})
     [unb] = of(ex, "timeout.unbounded")
     assert unb["line"] == 4 and "0 (no timeout)" in unb["message"]
-    # the same default, untouched while a neighbour changes, raises nothing
-    ex = run(tmp_path / "again", {"lib/defaults.js": after},
-             {"lib/defaults.js": after.replace("maxContentLength: -1", "maxContentLength: 10")})
-    assert not of(ex, "timeout.unbounded") and ex.signals["timeout"]["changed"] is False
+    assert any("30000 (30s) → 0 (no timeout)" in f["message"] for f in of(ex, "timeout.changed"))
+
+
+def test_a_new_option_defaulting_to_no_timeout_keeps_behaviour(tmp_path):
+    before = "module.exports = {\n  adapter: getDefaultAdapter(),\n\n  maxContentLength: -1,\n}\n"
+    after = "module.exports = {\n  adapter: getDefaultAdapter(),\n\n  timeout: 0,\n\n  maxContentLength: -1,\n}\n"
+    ex = run(tmp_path, {"lib/defaults.js": before}, {"lib/defaults.js": after})
+    assert ex.signals["timeout"]["changed"] is True  # a timeout option appeared
+    assert not of(ex, "timeout.unbounded")  # but nothing waited less before it
