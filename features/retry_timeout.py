@@ -42,9 +42,17 @@ _GENERATED_DIRS = ("dist/", "build/", "vendor/", "node_modules/", "third_party/"
 _GENERATED_SUFFIXES = (".min.js", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".generated.ts")
 
 
+#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks
+_NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|testdata|fakes?|mocks?|stubs?|examples?"
+                             r"|samples?|benchmarks?|interop|e2e)([_.-][^/]*)?/", re.I)
+
+
 def _generated(path: str) -> bool:
+    """Built, vendored, or not production code: what it does to retries and timeouts is no change to
+    how the product behaves (``internal/testutils/``, ``examples/``, ``benchmarks/``)."""
     p = "/" + path
-    return any(f"/{d}" in p for d in _GENERATED_DIRS) or path.endswith(_GENERATED_SUFFIXES)
+    return any(f"/{d}" in p for d in _GENERATED_DIRS) or path.endswith(_GENERATED_SUFFIXES) or bool(
+        _NOT_PRODUCTION.search(path))
 
 
 def scanner(language: str):

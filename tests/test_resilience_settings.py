@@ -232,3 +232,13 @@ def test_a_new_option_defaulting_to_no_timeout_keeps_behaviour(tmp_path):
     ex = run(tmp_path, {"lib/defaults.js": before}, {"lib/defaults.js": after})
     assert ex.signals["timeout"]["changed"] is True  # a timeout option appeared
     assert not of(ex, "timeout.unbounded")  # but nothing waited less before it
+
+
+@pytest.mark.parametrize("path", ["internal/testutils/transport.go", "examples/client/main.go", "benchmarks/load.go"])
+def test_code_that_does_not_run_in_production_is_no_change(tmp_path, path):
+    before = "package x\n\nimport \"time\"\n\nvar sendTimeout = 5 * time.Second\n"
+    ex = run(tmp_path, {path: before}, {path: before.replace("5 * time", "50 * time")})
+    assert ex.signals["timeout"]["changed"] is False
+    ex = run(tmp_path / "prod", {"internal/latest/client.go": before},
+             {"internal/latest/client.go": before.replace("5 * time", "50 * time")})
+    assert ex.signals["timeout"]["changed"] is True

@@ -62,7 +62,9 @@ _NOT = frozenset({"handler", "callback", "cb", "error", "err", "errors", "except
                   "left", "current", "last", "at", "event", "listener", "key", "label", "name", "names", "header",
                   "headers", "metric", "metrics", "log", "logger", "test", "tests", "mock", "ttl", "after", "reason",
                   "type", "kind", "promise", "timer", "timers", "signal", "controller", "abort", "index", "idx", "num",
-                  "i", "status", "code", "codes", "validator", "validators", "cache", "exceptions"})
+                  "i", "status", "code", "codes", "validator", "validators", "cache", "exceptions",
+                  # a message lease or an object's lifetime: how long something lives, not how long a call waits
+                  "visibility", "lease", "lifetime", "age", "expiry", "expire", "expires", "expiration"})
 #: words that make a name a question or an action when they lead it: ``isRetry``, ``onTimeout``, ``setTimeout``
 _NOT_FIRST = frozenset({"is", "has", "should", "can", "on", "set", "get", "clear", "handle", "with", "make", "new",
                         "create", "do", "run", "to", "parse", "validate", "check", "format", "emit", "was", "did"})
