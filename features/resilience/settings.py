@@ -188,7 +188,7 @@ class _Settings:
                 continue  # keepAlive: true switches something on; it bounds no wait
             if how == "param" and text in _NONE:
                 continue  # def f(timeout=None): an optional parameter, no value
-            if kind == "retry" and text == "0" and how in ("assign", "const") and not name.isupper() and not (
+            if kind == "retry" and text == "0" and how in ("assign", "const", "param") and not name.isupper() and not (
                     {"max", "limit", "default", "total"} & set(words(name))):
                 continue  # this._retryCount = 0: a counter starting, not a setting
             self._record(node, kind, name, value, how)
