@@ -133,8 +133,12 @@ def _safe_scan(module, src: syntax.Source | None) -> Scan | None:
     kept: list[Construct] = []
     for i, lib in enumerate(found.constructs):
         inside = [c for c in extra if c.kind == lib.kind and lib.line <= c.line <= lib.end_line]
-        if len(inside) == 1 and lib.kind == "timeout" and not lib.value and inside[0].seconds == lib.seconds:
-            found.constructs[i] = replace(lib, value=inside[0].value)  # how the code wrote it, for messages
+        if len(inside) == 1 and lib.kind == "timeout" and not lib.value and (
+                lib.seconds is None or inside[0].seconds == lib.seconds):
+            # how the code wrote it, for messages; and its value when the library scanner could not
+            # fold it (``timeout: Number(options.pluginTimeout) || 10000``)
+            found.constructs[i] = replace(lib, value=inside[0].value,
+                                          seconds=lib.seconds if lib.seconds is not None else inside[0].seconds)
     for c in extra:
         if not any(k.kind == c.kind and k.line <= c.line <= k.end_line for k in found.constructs):
             kept.append(c)

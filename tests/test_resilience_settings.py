@@ -242,3 +242,16 @@ def test_code_that_does_not_run_in_production_is_no_change(tmp_path, path):
     ex = run(tmp_path / "prod", {"internal/latest/client.go": before},
              {"internal/latest/client.go": before.replace("5 * time", "50 * time")})
     assert ex.signals["timeout"]["changed"] is True
+
+
+@pytest.mark.parametrize("path,before,after,fragment", [
+    ("fastify.js", "const app = avvio(fastify, {\n  autostart: false,\n  timeout: Number(options.pluginTimeout) || 0\n})\n",
+     "const app = avvio(fastify, {\n  autostart: false,\n  timeout: Number(options.pluginTimeout) || 10000\n})\n",
+     "|| 10000 (10s)"),
+    ("svc/conf.py", "def load(kw):\n    return Client(timeout=kw.get('timeout', 30))\n",
+     "def load(kw):\n    return Client(timeout=kw.get('timeout', 5))\n", "5 (5s)"),
+])
+def test_a_default_behind_an_option_is_a_setting(tmp_path, path, before, after, fragment):
+    ex = run(tmp_path, {path: before}, {path: after})
+    assert ex.signals["timeout"]["changed"] is True
+    assert any(fragment in f["message"] for f in of(ex, "timeout.changed")), ex.findings

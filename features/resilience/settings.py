@@ -275,6 +275,12 @@ class _Settings:
         if not name or name in _NOT_SETTERS:
             return None
         last = name.rsplit(".", 1)[-1]
+        if last in _LOOKUPS:  # options.get("timeout", 30), os.getenv("RETRY_MAX", "3"): a default
+            args = [v for k, v in syntax.arguments(node, self.lang)]
+            if len(args) == 2 and syntax.is_string(args[0]):
+                key = syntax.node_text(args[0]).strip("'\"`")
+                return (node, "option", key, args[1]) if re.fullmatch(r"[\w.-]+", key) else None
+            return None
         setting = re.sub(r"^(set|with|With|Set)(?=[A-Z_])_?", "", last)
         if setting == last and not (self.lang in ("java", "kotlin") and "." in name) and not (
                 self.lang == "go" and last[:1].isupper()):
@@ -365,6 +371,8 @@ class _Settings:
         if t in ("unary_operator", "unary_expression", "prefix_expression") and node.named_children:
             v = self._number(node.named_children[-1])
             return -v if v is not None and text.lstrip().startswith("-") else v
+        if t in ("boolean_operator", "binary_expression", "elvis_expression") and _defaulting(node):
+            return self._number(node.named_children[-1])  # options.timeout || 10000: the default
         if t in ("binary_operator", "binary_expression", "multiplicative_expression", "additive_expression"):
             kids = node.named_children
             left = node.child_by_field_name("left") or (kids[0] if kids else None)
@@ -434,6 +442,8 @@ class _Settings:
                 return n * _KOTLIN_EXT[unit] if n is not None else None
         if t in ("string", "interpreted_string_literal", "string_literal"):
             return _string_seconds(text)
+        if t in ("boolean_operator", "binary_expression", "elvis_expression") and _defaulting(node):
+            return self._seconds(node.named_children[-1])
         return None
 
     # -- output ------------------------------------------------------------------------------------
@@ -501,6 +511,21 @@ def _local_setting(name: str, kind: str) -> bool:
     if "." in name:
         return True  # self.timeout = 5, c.RetryMax = 3: a field
     return kind == "timeout" or bool({"max", "limit", "default", "total"} & set(ws)) or name.isupper()
+
+
+#: calls that read an option with a default: the default is a setting of the option's name
+_LOOKUPS = frozenset({"get", "pop", "setdefault", "getOrDefault", "getenv", "getint", "getfloat", "getboolean",
+                      "getInt", "getLong", "getDuration", "optInt", "optLong"})
+
+
+def _defaulting(node) -> bool:
+    """``x || 10000``, ``x ?? 30``, ``x or 30``, ``x ?: 30``: a value with a default."""
+    if len(node.named_children) != 2:
+        return False
+    op = node.child_by_field_name("operator")
+    text = syntax.node_text(op) if op is not None else next(
+        (syntax.node_text(c) for c in node.children if not c.is_named), "")
+    return text in ("||", "??", "or", "?:")
 
 
 def _in_error(node) -> bool:
