@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mergeguard import paths
 from mergeguard.change import Change, FileChange
 
-from . import Context, Extraction
+from . import Context, Extraction, partners
 
 FEATURES = [
     "components_touched", "service_roots_touched", "contract_files", "config_files", "api_changes",
@@ -47,10 +47,15 @@ CATEGORY = "coupling"
 
 @dataclass
 class CouplingSettings:
-    min_revs: int = 5  # code-maat min-revs: average revisions of the pair
-    min_shared: int = 5  # code-maat min-shared-revs
-    min_degree: float = 0.5  # a partner this coupled is expected in the change
-    max_partner_findings: int = 10
+    ranking: partners.RankSettings = field(default_factory=partners.RankSettings)
+    # calibrated on the dev part of benchmarks/coupling.py so that emitted findings name the file
+    # the change left out at least half of the time (README, "Hidden coupling")
+    partner_confidence: float = 0.6
+    test_confidence: float = 0.6
+    partner_min_together: int = 2
+    max_partner_findings: int = 2
+    max_test_findings: int = 2
+    listed_partners: int = 5
     max_api_findings: int = 25
     max_reference_lookups: int = 40  # names grepped per change
 
@@ -473,39 +478,57 @@ def _components(change: Change, repo_files, contract_paths: set[str]) -> dict[st
 
 
 def missing_partners(change: Change, context: Context, settings: CouplingSettings) -> dict[str, Any]:
+    """Files history ranks as partners of this change that it leaves out (``features.partners.rank``).
+
+    Code partners and test partners are separate findings: a missing test (``coupling.missing_test``)
+    is a different omission, with a different fix, from missing code (``coupling.missing_partner``).
+    A finding is emitted only at or above the confidence the benchmark calibrated (see
+    ``CouplingSettings``); the best candidates are listed in the signals either way.
+    """
     index = context.history
-    if index is None or index.commits == 0 or not hasattr(index, "partners"):
+    if index is None or index.commits == 0 or not hasattr(index, "transactions"):
         return {"count": None, "max_rate": None, "partners": [], "findings": []}
-    touched = {f.path for f in change.files} | {f.old_path for f in change.files if f.old_path}
-    best: dict[str, tuple[Any, FileChange]] = {}
+    by_path = {f.path: f for f in change.files}
     for f in change.files:
-        if (f.status == "added" and not f.old_path) or paths.is_test(f.path) or paths.is_doc(f.path):
-            continue  # a new file has no history; editing a test or a doc does not call for its partners
-        key = f.old_path or f.path
-        for p in index.partners(key, min_revs=settings.min_revs, min_shared=settings.min_shared, min_degree=settings.min_degree):
-            if p.path in touched or paths.is_doc(p.path):
-                continue  # a changelog or doc page left out is not a coupling risk
-            if p.path not in best or p.degree > best[p.path][0].degree:
-                best[p.path] = (p, f)
-    ranked = sorted(best.values(), key=lambda pf: (-pf[0].degree, -pf[0].shared, pf[0].path))
-    findings = []
-    listed = []
-    for p, f in ranked:
-        listed.append({
-            "path": p.path, "with": f.path, "rate": round(p.degree, 3), "shared": p.shared,
-            "revisions": p.revisions, "revisions_of_changed": p.revisions_of,
-        })
-        if len(findings) < settings.max_partner_findings:
-            line, end = changed_span(f)
-            findings.append(finding(
-                "coupling.missing_partner", f.path, line, end, "warning",
-                f"{p.path} changed together with {f.path} in {p.degree:.0%} of their revisions "
-                f"({p.shared} shared of {p.revisions_of} and {p.revisions}) but is not part of this change",
-            ))
+        if f.old_path:
+            by_path.setdefault(f.old_path, f)
+    ranked = partners.rank(index, list(by_path), settings.ranking)
+    code = [c for c in ranked if not c.is_test and not paths.is_doc(c.path)]
+    tests = [c for c in ranked if c.is_test and any(not paths.is_test(a) for a in c.antecedent)]
+    findings: list[dict[str, Any]] = []
+
+    def anchor(c: partners.Candidate) -> FileChange:
+        named = [by_path[a] for a in c.antecedent if a in by_path]
+        return next((f for f in named if not paths.is_test(f.path)), named[0])
+
+    def emit(kind: str, c: partners.Candidate, msg: str) -> None:
+        f = anchor(c)
+        line, end = changed_span(f)
+        findings.append(finding(kind, f.path, line, end, "warning", msg))
+
+    emitted = 0
+    for c in code[: settings.max_partner_findings]:
+        if c.confidence < settings.partner_confidence or c.together < settings.partner_min_together:
+            break
+        emitted += 1
+        emit("coupling.missing_partner", c,
+             f"{c.path} is not part of this change but {c.evidence(window=settings.ranking.window)}")
+    for c in tests[: settings.max_test_findings]:
+        if c.confidence < settings.test_confidence or c.together < settings.partner_min_together:
+            break
+        code_files = [a for a in c.antecedent if not paths.is_test(a)]
+        emit("coupling.missing_test", c,
+             f"{', '.join(code_files[:3])} changed but its usual test {c.path} did not: "
+             f"{c.evidence(window=settings.ranking.window)}")
+
+    def row(c: partners.Candidate) -> dict[str, Any]:
+        return {"path": c.path, "with": list(c.antecedent), "confidence": round(c.confidence, 3),
+                "together": c.together, "changes": c.changes, "test": c.is_test}
+
     return {
-        "count": float(len(ranked)),
-        "max_rate": max((p.degree for p, _ in ranked), default=0.0),
-        "partners": listed,
+        "count": float(emitted),
+        "max_rate": code[0].confidence if code else 0.0,
+        "partners": [row(c) for c in (code[: settings.listed_partners] + tests[: settings.listed_partners])],
         "findings": findings,
     }
 

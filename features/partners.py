@@ -1,0 +1,159 @@
+"""Which files a change leaves out that history says go with it: a ranking, not a filter.
+
+Association rules over the co-change transactions of ``HistoryIndex`` (commits of at most 30 files),
+computed at query time from the transactions of the touched files only.
+
+- ``rank`` scores every candidate from *all* touched files together, TARMAQ-style (Rolfsnes et al.
+  2016): each past transaction that overlaps the change contributes its overlap ``A`` (the touched
+  files it shares) as the antecedent of a rule ``A -> c`` for every file ``c`` it adds. A rule's
+  confidence is ``n(A and c) / (n(A) + prior)`` over the last ``window`` transactions containing all
+  of ``A`` (recency: what a file changes with *now*, not ten years ago), the prior pulling rules with
+  little evidence down. A candidate takes its best rule. Touched tests are evidence like any file
+  (a change to ``x_test.go`` says a lot about ``x.go``); documentation is not (changelogs change
+  with everything).
+- ``baseline`` is plain association rules (Zimmermann et al.'s ROSE with single antecedents): the
+  best ``n(a and c) / n(a)`` over touched files ``a``, ranked by confidence then support. The
+  benchmark reports both side by side from the same index.
+
+Pure: reads the index, never git.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Protocol
+
+from mergeguard import paths
+
+
+class CoChanges(Protocol):
+    file_ids: dict[str, int]
+    id_paths: list[str | None]
+    id_transactions: list[list[int]]
+    transactions: list[tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class RankSettings:
+    """How candidates are scored; the defaults are what ``benchmarks/coupling.py`` chose on its dev part."""
+
+    window: int | None = 30  # last transactions of an antecedent that count (None: all of history)
+    prior: float = 1.0  # added to n(A): two of two is weaker evidence than twenty of twenty
+    multi: bool = True  # antecedents of several touched files (TARMAQ); False: single files only
+    tests_as_evidence: bool = True
+    docs_as_evidence: bool = False
+    max_antecedents: int = 64  # distinct overlaps examined per change (bounds the cost of huge changes)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file left out of the change, with the rule that proposes it."""
+
+    path: str
+    confidence: float  # the rule's smoothed confidence, 0..1
+    together: int  # recent changes to the antecedent that also touched ``path``
+    changes: int  # recent changes to the antecedent (all of its files at once)
+    antecedent: tuple[str, ...]  # the touched files the evidence comes from
+
+    @property
+    def is_test(self) -> bool:
+        return paths.is_test(self.path)
+
+    def evidence(self, *, window: int | None = None) -> str:
+        """``changed together in 7 of the last 9 changes to `a.py` ``: the numbers behind the rule."""
+        last = "the last " if window is not None and self.changes >= window else ""
+        if len(self.antecedent) == 1:
+            what = f"`{self.antecedent[0]}`"
+        else:
+            shown = ", ".join(f"`{p}`" for p in self.antecedent[:3])
+            more = f" and {len(self.antecedent) - 3} more" if len(self.antecedent) > 3 else ""
+            what = f"{shown}{more} together"
+        plural = "change" if self.changes == 1 else "changes"
+        return f"changed together in {self.together} of {last}{self.changes} {plural} to {what}"
+
+
+def _query_ids(index: CoChanges, touched: Iterable[str], settings: RankSettings) -> tuple[set[int], set[int]]:
+    """Ids of the touched files (all of them, to exclude) and of those that count as evidence."""
+    every: set[int] = set()
+    evidence: set[int] = set()
+    for p in touched:
+        fid = index.file_ids.get(p)
+        if fid is None:
+            continue
+        every.add(fid)
+        if paths.is_doc(p) and not settings.docs_as_evidence:
+            continue
+        if paths.is_test(p) and not settings.tests_as_evidence:
+            continue
+        evidence.add(fid)
+    return every, evidence
+
+
+def _intersect(lists: list[list[int]]) -> list[int]:
+    lists = sorted(lists, key=len)
+    out = lists[0]
+    for other in lists[1:]:
+        keep = set(other)
+        out = [t for t in out if t in keep]
+        if not out:
+            break
+    return out
+
+
+def rank(index: CoChanges, touched: Iterable[str], settings: RankSettings = RankSettings()) -> list[Candidate]:
+    """Every file the history proposes for this change, best first (ties by support, then path)."""
+    every, evidence = _query_ids(index, touched, settings)
+    if not evidence:
+        return []
+    txs = index.transactions
+    overlaps: set[tuple[int, ...]] = set()
+    for fid in evidence:
+        recent = index.id_transactions[fid]
+        if settings.window is not None:
+            recent = recent[-settings.window:]
+        for tid in recent:
+            t = txs[tid]
+            if len(t) < 2:
+                continue
+            if settings.multi:
+                overlaps.add(tuple(x for x in t if x in evidence))
+            else:
+                overlaps.add((fid,))
+    # larger overlaps first: the most specific evidence is examined even when the budget runs out
+    ordered = sorted(overlaps, key=lambda a: (-len(a), a))[: settings.max_antecedents]
+    if settings.multi:
+        for fid in evidence:  # every single touched file is an antecedent too
+            if (fid,) not in overlaps:
+                ordered.append((fid,))
+    best: dict[int, Candidate] = {}
+    for ante in ordered:
+        holding = _intersect([index.id_transactions[a] for a in ante])
+        if settings.window is not None:
+            holding = holding[-settings.window:]
+        if not holding:
+            continue
+        counts: dict[int, int] = defaultdict(int)
+        for tid in holding:
+            for x in txs[tid]:
+                if x not in every:
+                    counts[x] += 1
+        n = len(holding)
+        names: tuple[str, ...] | None = None
+        for x, k in counts.items():
+            path = index.id_paths[x]
+            if path is None:
+                continue
+            conf = k / (n + settings.prior)
+            old = best.get(x)
+            if old is None or (conf, k) > (old.confidence, old.together):
+                if names is None:
+                    names = tuple(sorted(p for a in ante if (p := index.id_paths[a]) is not None))
+                best[x] = Candidate(path, conf, k, n, names)
+    return sorted(best.values(), key=lambda c: (-c.confidence, -c.together, c.path))
+
+
+def baseline(index: CoChanges, touched: Iterable[str]) -> list[Candidate]:
+    """Plain association rules: best single-antecedent confidence over all history, no smoothing."""
+    return rank(index, touched, RankSettings(window=None, prior=0.0, multi=False, tests_as_evidence=True,
+                                             docs_as_evidence=True))
