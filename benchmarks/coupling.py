@@ -66,6 +66,7 @@ REPOS = [
     "pallets/flask", "psf/requests", "celery/kombu", "fastify/fastify", "sindresorhus/got", "square/okhttp",
     "hashicorp/go-retryablehttp", "etcd-io/etcd", "spf13/cobra", "sqlalchemy/alembic", "django/asgiref",
     "expressjs/express", "pallets/click", "urllib3/urllib3", "axios/axios", "apache/httpcomponents-client",
+    "gin-gonic/gin", "urfave/cli",
 ]
 KS = (1, 3, 5, 10)
 TOP = 10
@@ -80,14 +81,19 @@ def heldout(sha: str, share: float) -> bool:
 
 
 def grid() -> dict[str, partners.RankSettings]:
-    out = {}
-    for multi in (True, False):
-        for window in (None, 10, 20, 30, 50, 100):
-            for prior in (0.0, 1.0, 2.0):
-                out[f"m{int(multi)}_w{window}_p{prior:g}"] = partners.RankSettings(window=window, prior=prior, multi=multi)
-    out["m1_w30_p1_notests"] = partners.RankSettings(tests_as_evidence=False)
-    out["m1_w30_p1_docs"] = partners.RankSettings(docs_as_evidence=True)
-    return out
+    R = partners.RankSettings
+    return {
+        "m1_w30_p2_docs": R(window=30, prior=2.0, docs_as_evidence=True),
+        "m1_w30_p2_docs_or": R(window=30, prior=2.0, docs_as_evidence=True, combine=True),
+        "m1_w30_p2_docs_near": R(window=30, prior=2.0, docs_as_evidence=True, nearby=True),
+        "m1_w30_p2_docs_or_near": R(window=30, prior=2.0, docs_as_evidence=True, combine=True, nearby=True),
+        "m0_w30_p1_docs": R(window=30, prior=1.0, multi=False, docs_as_evidence=True),
+        "m0_w30_p1_docs_or_near": R(window=30, prior=1.0, multi=False, docs_as_evidence=True, combine=True, nearby=True),
+        "m1_w50_p2_docs_or_near": R(window=50, prior=2.0, docs_as_evidence=True, combine=True, nearby=True),
+        "m1_w20_p2_docs_or_near": R(window=20, prior=2.0, docs_as_evidence=True, combine=True, nearby=True),
+        "m1_w30_p3_docs_or_near": R(window=30, prior=3.0, docs_as_evidence=True, combine=True, nearby=True),
+        "m1_w30_p1_or_near": R(window=30, prior=1.0, combine=True, nearby=True),
+    }
 
 
 def sample(repo: GitRepo, per_repo: int, seed: int, name: str) -> dict[str, dict]:

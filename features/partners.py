@@ -21,7 +21,7 @@ Pure: reads the index, never git.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Protocol
 
 from mergeguard import paths
@@ -43,7 +43,9 @@ class RankSettings:
     multi: bool = True  # antecedents of several touched files (TARMAQ); False: single files only
     tests_as_evidence: bool = True
     docs_as_evidence: bool = False
-    max_antecedents: int = 64  # distinct overlaps examined per change (bounds the cost of huge changes)
+    max_antecedents: int = 64  # distinct multi-file overlaps examined per change (bounds the cost)
+    combine: bool = False  # also combine the single-file rules for a candidate (noisy-or)
+    nearby: bool = False  # break ties towards candidates in the touched files' directories
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class Candidate:
     """A file left out of the change, with the rule that proposes it."""
 
     path: str
-    confidence: float  # the rule's smoothed confidence, 0..1
+    confidence: float  # the ranking score: the best rule's smoothed confidence (or the rules combined), 0..1
     together: int  # recent changes to the antecedent that also touched ``path``
     changes: int  # recent changes to the antecedent (all of its files at once)
     antecedent: tuple[str, ...]  # the touched files the evidence comes from
@@ -103,7 +105,8 @@ def _intersect(lists: list[list[int]]) -> list[int]:
 
 def rank(index: CoChanges, touched: Iterable[str], settings: RankSettings = RankSettings()) -> list[Candidate]:
     """Every file the history proposes for this change, best first (ties by support, then path)."""
-    every, evidence = _query_ids(index, touched, settings)
+    touched_paths = list(touched)
+    every, evidence = _query_ids(index, touched_paths, settings)
     if not evidence:
         return []
     txs = index.transactions
@@ -120,13 +123,12 @@ def rank(index: CoChanges, touched: Iterable[str], settings: RankSettings = Rank
                 overlaps.add(tuple(x for x in t if x in evidence))
             else:
                 overlaps.add((fid,))
-    # larger overlaps first: the most specific evidence is examined even when the budget runs out
-    ordered = sorted(overlaps, key=lambda a: (-len(a), a))[: settings.max_antecedents]
-    if settings.multi:
-        for fid in evidence:  # every single touched file is an antecedent too
-            if (fid,) not in overlaps:
-                ordered.append((fid,))
+    # larger overlaps first: the most specific evidence is examined even when the budget runs out;
+    # every single touched file is an antecedent too
+    multi = sorted((a for a in overlaps if len(a) > 1), key=lambda a: (-len(a), a))[: settings.max_antecedents]
+    ordered = multi + sorted((fid,) for fid in evidence)
     best: dict[int, Candidate] = {}
+    miss: dict[int, float] = {}  # noisy-or of the single-file rules: product of (1 - confidence)
     for ante in ordered:
         holding = _intersect([index.id_transactions[a] for a in ante])
         if settings.window is not None:
@@ -145,12 +147,34 @@ def rank(index: CoChanges, touched: Iterable[str], settings: RankSettings = Rank
             if path is None:
                 continue
             conf = k / (n + settings.prior)
+            if len(ante) == 1:
+                miss[x] = miss.get(x, 1.0) * (1.0 - conf)
             old = best.get(x)
             if old is None or (conf, k) > (old.confidence, old.together):
                 if names is None:
                     names = tuple(sorted(p for a in ante if (p := index.id_paths[a]) is not None))
                 best[x] = Candidate(path, conf, k, n, names)
-    return sorted(best.values(), key=lambda c: (-c.confidence, -c.together, c.path))
+    out = list(best.values())
+    if settings.combine:
+        out = [replace(c, confidence=max(c.confidence, 1.0 - miss.get(index.file_ids[c.path], 1.0))) for c in out]
+    if settings.nearby:
+        dirs = [p.split("/")[:-1] for p in touched_paths]
+        return sorted(out, key=lambda c: (-c.confidence, -c.together, -_nearness(c.path, dirs), c.path))
+    return sorted(out, key=lambda c: (-c.confidence, -c.together, c.path))
+
+
+def _nearness(path: str, dirs: list[list[str]]) -> int:
+    """Directory levels ``path`` shares with the nearest touched file."""
+    parts = path.split("/")[:-1]
+    best = 0
+    for d in dirs:
+        n = 0
+        for a, b in zip(parts, d):
+            if a != b:
+                break
+            n += 1
+        best = max(best, n)
+    return best
 
 
 def baseline(index: CoChanges, touched: Iterable[str]) -> list[Candidate]:
