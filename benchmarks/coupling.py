@@ -81,19 +81,30 @@ def heldout(sha: str, share: float) -> bool:
 
 
 def grid() -> dict[str, partners.RankSettings]:
+    """The variants compared on dev (two rounds); the chosen one is ``RankSettings()``."""
     R = partners.RankSettings
-    return {
-        "m1_w30_p2_docs": R(window=30, prior=2.0, docs_as_evidence=True),
-        "m1_w30_p2_docs_or": R(window=30, prior=2.0, docs_as_evidence=True, combine=True),
-        "m1_w30_p2_docs_near": R(window=30, prior=2.0, docs_as_evidence=True, nearby=True),
-        "m1_w30_p2_docs_or_near": R(window=30, prior=2.0, docs_as_evidence=True, combine=True, nearby=True),
-        "m0_w30_p1_docs": R(window=30, prior=1.0, multi=False, docs_as_evidence=True),
-        "m0_w30_p1_docs_or_near": R(window=30, prior=1.0, multi=False, docs_as_evidence=True, combine=True, nearby=True),
-        "m1_w50_p2_docs_or_near": R(window=50, prior=2.0, docs_as_evidence=True, combine=True, nearby=True),
-        "m1_w20_p2_docs_or_near": R(window=20, prior=2.0, docs_as_evidence=True, combine=True, nearby=True),
-        "m1_w30_p3_docs_or_near": R(window=30, prior=3.0, docs_as_evidence=True, combine=True, nearby=True),
-        "m1_w30_p1_or_near": R(window=30, prior=1.0, combine=True, nearby=True),
-    }
+    out = {}
+    for multi in (True, False):  # round 1: antecedents, recency window, prior
+        for window in (None, 10, 20, 30, 50, 100):
+            for prior in (0.0, 1.0, 2.0):
+                out[f"m{int(multi)}_w{window}_p{prior:g}"] = R(window=window, prior=prior, multi=multi, docs_as_evidence=False,
+                                                              combine=False, nearby=False)
+    plain = {"docs_as_evidence": False, "combine": False, "nearby": False}
+    out["m1_w30_p1_notests"] = R(prior=1.0, tests_as_evidence=False, **plain)
+    out["m1_w30_p1_docs"] = R(prior=1.0, **{**plain, "docs_as_evidence": True})
+    out.update({  # round 2: documentation as evidence, noisy-or of the single-file rules, nearby ties
+        "m1_w30_p2_docs": R(combine=False, nearby=False),
+        "m1_w30_p2_docs_or": R(nearby=False),
+        "m1_w30_p2_docs_near": R(combine=False),
+        "m1_w30_p2_docs_or_near": R(),
+        "m0_w30_p1_docs": R(prior=1.0, multi=False, combine=False, nearby=False),
+        "m0_w30_p1_docs_or_near": R(prior=1.0, multi=False),
+        "m1_w50_p2_docs_or_near": R(window=50),
+        "m1_w20_p2_docs_or_near": R(window=20),
+        "m1_w30_p3_docs_or_near": R(prior=3.0),
+        "m1_w30_p1_or_near": R(prior=1.0, docs_as_evidence=False),
+    })
+    return out
 
 
 def sample(repo: GitRepo, per_repo: int, seed: int, name: str) -> dict[str, dict]:
@@ -154,10 +165,13 @@ def run_repo(name: str, per_repo: int, seed: int, share: float, variants: dict[s
         spec = plan[rec.sha]
         split = "heldout" if heldout(rec.sha, share) else "dev"
         common = {"repo": name, "sha": rec.sha, "split": split, "history": index.commits}
-        out = [{**common, "kind": "partner", "dropped": spec["drop"], **query(rec, index, spec["drop"])}]
-        if spec["drop_test"]:
-            out.append({**common, "kind": "test", "dropped": spec["drop_test"], **query(rec, index, spec["drop_test"])})
-        out.append({**common, "kind": "intact", "dropped": None, **query(rec, index, None)})
+        try:
+            out = [{**common, "kind": "partner", "dropped": spec["drop"], **query(rec, index, spec["drop"])}]
+            if spec["drop_test"]:
+                out.append({**common, "kind": "test", "dropped": spec["drop_test"], **query(rec, index, spec["drop_test"])})
+            out.append({**common, "kind": "intact", "dropped": None, **query(rec, index, None)})
+        except RepositoryError:  # an incomplete mirror lacks this commit's blobs: the commit is left out
+            return None
         return out
 
     for batch in replay(repo, ["HEAD"], visit, targets=set(plan)):

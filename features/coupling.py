@@ -50,11 +50,12 @@ class CouplingSettings:
     ranking: partners.RankSettings = field(default_factory=partners.RankSettings)
     # calibrated on the dev part of benchmarks/coupling.py so that emitted findings name the file
     # the change left out at least half of the time (README, "Hidden coupling")
-    partner_confidence: float = 0.6
-    test_confidence: float = 0.6
-    partner_min_together: int = 2
-    max_partner_findings: int = 2
-    max_test_findings: int = 2
+    partner_confidence: float = 0.5
+    test_confidence: float = 0.5
+    partner_min_together: int = 3  # changes behind the best rule
+    partner_margin: float = 0.2  # lead over the next candidate of the same kind
+    max_partner_findings: int = 1
+    max_test_findings: int = 1
     listed_partners: int = 5
     max_api_findings: int = 25
     max_reference_lookups: int = 40  # names grepped per change
@@ -506,15 +507,22 @@ def missing_partners(change: Change, context: Context, settings: CouplingSetting
         line, end = changed_span(f)
         findings.append(finding(kind, f.path, line, end, "warning", msg))
 
+    def confident(ranked_kind: list[partners.Candidate], i: int, floor: float) -> bool:
+        """At or above the calibrated confidence, and clearly ahead of the next candidate."""
+        c = ranked_kind[i]
+        runner_up = ranked_kind[i + 1].confidence if i + 1 < len(ranked_kind) else 0.0
+        return (c.confidence >= floor and c.together >= settings.partner_min_together
+                and c.confidence - runner_up >= settings.partner_margin)
+
     emitted = 0
-    for c in code[: settings.max_partner_findings]:
-        if c.confidence < settings.partner_confidence or c.together < settings.partner_min_together:
+    for i, c in enumerate(code[: settings.max_partner_findings]):
+        if not confident(code, i, settings.partner_confidence):
             break
         emitted += 1
         emit("coupling.missing_partner", c,
              f"{c.path} is not part of this change but {c.evidence(window=settings.ranking.window)}")
-    for c in tests[: settings.max_test_findings]:
-        if c.confidence < settings.test_confidence or c.together < settings.partner_min_together:
+    for i, c in enumerate(tests[: settings.max_test_findings]):
+        if not confident(tests, i, settings.test_confidence):
             break
         code_files = [a for a in c.antecedent if not paths.is_test(a)]
         emit("coupling.missing_test", c,

@@ -39,13 +39,13 @@ class RankSettings:
     """How candidates are scored; the defaults are what ``benchmarks/coupling.py`` chose on its dev part."""
 
     window: int | None = 30  # last transactions of an antecedent that count (None: all of history)
-    prior: float = 1.0  # added to n(A): two of two is weaker evidence than twenty of twenty
+    prior: float = 2.0  # added to n(A): two of two is weaker evidence than twenty of twenty
     multi: bool = True  # antecedents of several touched files (TARMAQ); False: single files only
     tests_as_evidence: bool = True
-    docs_as_evidence: bool = False
+    docs_as_evidence: bool = True  # a touched doc is evidence (never a candidate: see coupling.py)
     max_antecedents: int = 64  # distinct multi-file overlaps examined per change (bounds the cost)
-    combine: bool = False  # also combine the single-file rules for a candidate (noisy-or)
-    nearby: bool = False  # break ties towards candidates in the touched files' directories
+    combine: bool = True  # also combine the single-file rules for a candidate (noisy-or)
+    nearby: bool = True  # break ties towards candidates in the touched files' directories
 
 
 @dataclass(frozen=True)
@@ -180,4 +180,4 @@ def _nearness(path: str, dirs: list[list[str]]) -> int:
 def baseline(index: CoChanges, touched: Iterable[str]) -> list[Candidate]:
     """Plain association rules: best single-antecedent confidence over all history, no smoothing."""
     return rank(index, touched, RankSettings(window=None, prior=0.0, multi=False, tests_as_evidence=True,
-                                             docs_as_evidence=True))
+                                             docs_as_evidence=True, combine=False, nearby=False))
