@@ -92,14 +92,18 @@ def _query_ids(index: CoChanges, touched: Iterable[str], settings: RankSettings)
     return every, evidence
 
 
-def _intersect(lists: list[list[int]]) -> list[int]:
-    lists = sorted(lists, key=len)
-    out = lists[0]
-    for other in lists[1:]:
-        keep = set(other)
-        out = [t for t in out if t in keep]
-        if not out:
-            break
+def _holding(lists: list[list[int]], sets: list[set[int]], window: int | None) -> list[int]:
+    """The transactions containing every file (each list sorted, oldest first); only the newest
+    ``window`` are wanted, so the shortest list is walked from its end and the walk stops there."""
+    order = sorted(range(len(lists)), key=lambda i: len(lists[i]))
+    shortest, others = lists[order[0]], [sets[i] for i in order[1:]]
+    out: list[int] = []
+    for tid in reversed(shortest):
+        if all(tid in s for s in others):
+            out.append(tid)
+            if window is not None and len(out) >= window:
+                break
+    out.reverse()
     return out
 
 
@@ -127,12 +131,22 @@ def rank(index: CoChanges, touched: Iterable[str], settings: RankSettings = Rank
     # every single touched file is an antecedent too
     multi = sorted((a for a in overlaps if len(a) > 1), key=lambda a: (-len(a), a))[: settings.max_antecedents]
     ordered = multi + sorted((fid,) for fid in evidence)
+    sets: dict[int, set[int]] = {}  # a touched file's transactions, as a set, built once if needed
+
+    def set_of(fid: int) -> set[int]:
+        if fid not in sets:
+            sets[fid] = set(index.id_transactions[fid])
+        return sets[fid]
+
     best: dict[int, Candidate] = {}
     miss: dict[int, float] = {}  # noisy-or of the single-file rules: product of (1 - confidence)
     for ante in ordered:
-        holding = _intersect([index.id_transactions[a] for a in ante])
-        if settings.window is not None:
-            holding = holding[-settings.window:]
+        if len(ante) == 1:
+            holding = index.id_transactions[ante[0]]
+            holding = holding[-settings.window:] if settings.window is not None else holding
+        else:
+            lists = [index.id_transactions[a] for a in ante]
+            holding = _holding(lists, [set_of(a) for a in ante], settings.window)
         if not holding:
             continue
         counts: dict[int, int] = defaultdict(int)
