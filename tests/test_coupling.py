@@ -774,6 +774,35 @@ def test_usual_test_left_out_is_its_own_finding(go_repo):
     assert kinds(alone, "coupling.missing_test") == [] and kinds(alone, "coupling.missing_partner") != []
 
 
+def test_score_diff_cli_reports_the_missing_partner_and_test(go_repo, tmp_path):
+    """The path the benchmark measures: ``mergeguard score --diff … --repo … --base …`` on a work-tree diff."""
+    import json
+    import subprocess
+    import sys
+
+    from .gitrepo import git
+
+    p, _ = go_repo
+
+    def score(*names):
+        for n in names:
+            (p / n).write_text("package x // edited\n")
+        diff = tmp_path / "change.diff"
+        diff.write_text(git(p, "diff", "HEAD"))
+        git(p, "checkout", "--", ".")
+        out = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--diff", str(diff), "--repo", str(p),
+                              "--base", "HEAD", "--format", "json"], capture_output=True, timeout=300)
+        assert out.returncode == 0, out.stderr.decode()
+        return {(f["kind"], f["path"]): f["message"] for f in json.loads(out.stdout)["findings"]
+                if f["kind"] in ("coupling.missing_partner", "coupling.missing_test")}
+
+    assert score("pkg/store_test.go", "pkg/other.go") == {
+        ("coupling.missing_partner", "pkg/store_test.go"):
+            "pkg/store.go is not part of this change but changed together in 6 of 6 changes to `pkg/store_test.go`"}
+    assert list(score("pkg/store.go", "pkg/other.go")) == [("coupling.missing_test", "pkg/store.go")]
+    assert score("pkg/store.go", "pkg/store_test.go") == {}
+
+
 def test_rules_from_several_touched_files_beat_single_files(tmp_path):
     """a+b always bring d; a alone mostly brings c: the change to a and b is missing d, not c."""
     from mergeguard.sources import history_at
