@@ -61,7 +61,7 @@ _TEMPLATES: dict[str, Callable[[float], str]] = {
         "function or classs", "functions or classes") if v else "changes no function or class signature"),
     "missing_partners": lambda v: (f"leaves out {_plural(v, 'file')} that usually change with these files"
                                    if v else "includes the files that usually change with these files"),
-    "max_partner_rate": lambda v: (f"leaves out a file that changed with these in {math.floor(v * 100)}% of their recent changes"
+    "max_partner_rate": lambda v: (f"leaves out a file that changed with these in {math.floor(v * 100)}% of commits"
                                    if v else "leaves out no file that usually changes with these"),
     # retry and timeout
     "retry_added": lambda v: f"adds {_plural(v, 'retry policy')}".replace("policys", "policies") if v else "adds no retry policy",
