@@ -69,6 +69,7 @@ REPOS = [
     "gin-gonic/gin", "urfave/cli",
 ]
 KS = (1, 3, 5, 10)
+FIXED_ROWS = ("product", "product_tests", "baseline", "baseline_code", "baseline_tests")
 TOP = 10
 
 
@@ -123,6 +124,13 @@ def sample(repo: GitRepo, per_repo: int, seed: int, name: str) -> dict[str, dict
             for sha, sources, tests in chosen}
 
 
+def _proposed(message: str) -> str:
+    """The file a missing_partner / missing_test finding proposes, read back from its message."""
+    if " its usual test " in message:
+        return message.split(" its usual test ", 1)[1].split(" ", 1)[0]
+    return message.split(" ", 1)[0]
+
+
 def run_repo(name: str, per_repo: int, seed: int, share: float, variants: dict[str, partners.RankSettings],
              settings: CouplingSettings) -> list[dict]:
     path = MIRRORS / name.replace("/", "+") / "repo"
@@ -148,7 +156,7 @@ def run_repo(name: str, per_repo: int, seed: int, share: float, variants: dict[s
 
         rows = {
             "product": top([c for c in code if not c.is_test and not paths.is_doc(c.path)]),
-            "product_tests": top([c for c in code if c.is_test and any(not paths.is_test(a) for a in c.antecedent)]),
+            "product_tests": top([c for c in code if c.is_test]),
             "baseline": top(base),
             "baseline_code": top([c for c in base if not c.is_test and not paths.is_doc(c.path)]),
             "baseline_tests": top([c for c in base if c.is_test]),
@@ -156,8 +164,7 @@ def run_repo(name: str, per_repo: int, seed: int, share: float, variants: dict[s
         for vname, vs in variants.items():
             rows[vname] = top([c for c in partners.rank(index, touched, vs) if not c.is_test and not paths.is_doc(c.path)])
         return {
-            "findings": [[f["kind"], f["message"].split(" ", 1)[0] if f["kind"] == "coupling.missing_partner"
-                          else f["message"].split(" its usual test ", 1)[1].split(" ", 1)[0]] for f in out["findings"]],
+            "findings": [[f["kind"], _proposed(f["message"])] for f in out["findings"]],
             "ms": round(ms, 3), "baseline_ms": round(base_ms, 3), "rows": rows,
         }
 
@@ -283,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_records:
         with open(args.from_records) as fh:
             records = [json.loads(line) for line in fh]
-        variants = {v: None for v in records[0]["rows"] if v not in ("product", "product_tests", "baseline", "baseline_code", "baseline_tests")} if records else {}
+        variants = {v: None for v in records[0]["rows"] if v not in FIXED_ROWS} if records else {}
     else:
         settings = CouplingSettings()
         out = open(args.records, "w") if args.records else None

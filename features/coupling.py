@@ -495,7 +495,9 @@ def missing_partners(change: Change, context: Context, settings: CouplingSetting
             by_path.setdefault(f.old_path, f)
     ranked = partners.rank(index, list(by_path), settings.ranking)
     code = [c for c in ranked if not c.is_test and not paths.is_doc(c.path)]
-    tests = [c for c in ranked if c.is_test and any(not paths.is_test(a) for a in c.antecedent)]
+    # a change to tests (and docs) alone does not call for more tests
+    touches_code = any(not paths.is_test(p) and not paths.is_doc(p) for p in by_path)
+    tests = [c for c in ranked if c.is_test] if touches_code else []
     findings: list[dict[str, Any]] = []
 
     def anchor(c: partners.Candidate) -> FileChange:
@@ -525,9 +527,11 @@ def missing_partners(change: Change, context: Context, settings: CouplingSetting
         if not confident(tests, i, settings.test_confidence):
             break
         code_files = [a for a in c.antecedent if not paths.is_test(a)]
-        emit("coupling.missing_test", c,
-             f"{', '.join(code_files[:3])} changed but its usual test {c.path} did not: "
-             f"{c.evidence(window=settings.ranking.window)}")
+        if code_files:
+            msg = f"{', '.join(code_files[:3])} changed but its usual test {c.path} did not: "
+        else:  # the evidence is the other tests the change touches
+            msg = f"{c.path} is not part of this change but "
+        emit("coupling.missing_test", c, msg + c.evidence(window=settings.ranking.window))
 
     def row(c: partners.Candidate) -> dict[str, Any]:
         return {"path": c.path, "with": list(c.antecedent), "confidence": round(c.confidence, 3),

@@ -774,6 +774,27 @@ def test_usual_test_left_out_is_its_own_finding(go_repo):
     assert kinds(alone, "coupling.missing_test") == [] and kinds(alone, "coupling.missing_partner") != []
 
 
+def test_tests_that_change_together_propose_each_other_when_code_changed(tmp_path):
+    p = init_repo(tmp_path / "r")
+    t = T0
+    commit(p, {"lib/other.py": "x = 0\n"}, "other", t)
+    for i in range(5):
+        t += DAY
+        commit(p, {"lib/a.py": f"x = {i}\n", "tests/test_a.py": f"x = {i}\n", "tests/conftest.py": f"x = {i}\n"}, "a", t)
+    t += DAY
+    sha = commit(p, {"tests/test_a.py": "x = 9\n", "lib/other.py": "x = 9\n"}, "test and other", t)
+    ex = analyse(p, sha)
+    [partner] = kinds(ex, "coupling.missing_partner")
+    assert partner["message"].startswith("lib/a.py is not part of this change but changed together in 5 of 5 changes")
+    [test] = kinds(ex, "coupling.missing_test")
+    assert test["path"] == "tests/test_a.py"
+    assert test["message"] == ("tests/conftest.py is not part of this change but changed together in 5 of 5 changes "
+                               "to `tests/test_a.py`")
+    t += DAY
+    only_tests = commit(p, {"tests/test_a.py": "x = 10\n"}, "test only", t)
+    assert kinds(analyse(p, only_tests), "coupling.missing_test") == []
+
+
 def test_score_diff_cli_reports_the_missing_partner_and_test(go_repo, tmp_path):
     """The path the benchmark measures: ``mergeguard score --diff … --repo … --base …`` on a work-tree diff."""
     import json
