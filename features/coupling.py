@@ -19,10 +19,9 @@ Pure: everything from the repository arrives in the context (``CouplingContext``
 - ``coupling.api_change``: a function, method or class whose signature changed or that was removed
   (pre- vs post-image, tree-sitter), with how many lines of the repository at the base revision
   mention its name (the context's ``references`` counter, ``git grep -w -c``).
-- ``coupling.missing_partner``: logical coupling from history, as code-maat's ``coupling`` analysis
-  computes it (degree = shared revisions / average revisions of the pair, at least ``min_revs``
-  average revisions and ``min_shared`` shared ones, commits of more than 30 files ignored): a file
-  that changed with a touched file in at least ``min_degree`` of their revisions and is absent here.
+- ``coupling.missing_partner`` / ``coupling.missing_test``: hidden coupling from history: the file
+  (code, or a test) that association rules over the touched files' recent co-changes rank first
+  and well ahead of the next, when the change leaves it out (``features.partners``).
 """
 
 from __future__ import annotations

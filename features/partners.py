@@ -44,6 +44,7 @@ class RankSettings:
     tests_as_evidence: bool = True
     docs_as_evidence: bool = True  # a touched doc is evidence (never a candidate: see coupling.py)
     max_antecedents: int = 64  # distinct multi-file overlaps examined per change (bounds the cost)
+    max_touched: int = 30  # a change of more files is not coupling evidence (as in history), so no ranking
     combine: bool = True  # also combine the single-file rules for a candidate (noisy-or)
     nearby: bool = True  # break ties towards candidates in the touched files' directories
 
@@ -110,6 +111,8 @@ def _holding(lists: list[list[int]], sets: list[set[int]], window: int | None) -
 def rank(index: CoChanges, touched: Iterable[str], settings: RankSettings = RankSettings()) -> list[Candidate]:
     """Every file the history proposes for this change, best first (ties by support, then path)."""
     touched_paths = list(touched)
+    if len(touched_paths) > settings.max_touched:
+        return []
     every, evidence = _query_ids(index, touched_paths, settings)
     if not evidence:
         return []

@@ -854,6 +854,18 @@ def test_rules_from_several_touched_files_beat_single_files(tmp_path):
     assert recent[0].evidence(window=6) == "changed together in 6 of the last 6 changes to `a.py`"
 
 
+def test_a_change_of_more_than_30_files_is_not_ranked(cochange_repo):
+    """History skips commits of over 30 files as coupling evidence; a change that size gets no ranking."""
+    from mergeguard.sources import history_at
+
+    p, _, _ = cochange_repo
+    index = history_at(GitRepo(p), "HEAD")
+    assert [c.path for c in partners.rank(index, ["src/api.py"])][:2] == ["CHANGES.md", "src/schema.py"]
+    many = ["src/api.py"] + [f"gen/f{i}.py" for i in range(29)]
+    assert partners.rank(index, many) != []  # 30 files: still ranked
+    assert partners.rank(index, many + ["src/extra.py"]) == []
+
+
 def test_history_index_transactions_follow_renames_and_deletes():
     from mergeguard.git import CommitRecord, FileStat
 
