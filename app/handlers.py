@@ -291,7 +291,7 @@ class AcceptHandler(ReevaluateHandler):
         if stored is None:
             raise PermanentError(f"no assessment of {head_sha[:12]} to accept")
         git = self._git(installation, repo, pr, fetch=False)
-        refusal = self.refusal(gh, installation, git, repo, stored, login)
+        refusal = self.refusal(gh, installation, git, repo, stored, login, author=pr.author)
         if refusal is not None:
             self._tell(gh, repo, stored, job, refusal)
             return
@@ -300,12 +300,19 @@ class AcceptHandler(ReevaluateHandler):
         self.reevaluate(gh, installation, repo, pr, job)
 
     def refusal(self, gh: GitHubClient, installation: int, git: GitRepo, repo: str, stored: Mapping[str, Any],
-                login: str) -> str | None:
-        """Why ``login`` may not accept this risk (one sentence for the check run), or None if they may."""
+                login: str, *, author: str | None = None) -> str | None:
+        """Why ``login`` may not accept this risk (one sentence for the check run), or None if they may.
+
+        The pull request's ``author`` never may, whatever the config says: approvals exclude the
+        author, and so does acceptance (:func:`mergeguard.policy.may_accept`)."""
+        if author and login.lower() == author.lower():
+            log.warning("accept by %s on %s refused: the pull request's author", login, repo)
+            return (f"@{login} asked to accept the risk of their own pull request; the author never may "
+                    "(ask someone in risk_acceptance.allowed).")
         base = (stored["assessment"].get("change") or {}).get("gate_base") or stored.get("base_sha")
         config = Gate(git, None).config_at(base)
         teams, notes = self.s.teams.resolve(gh, installation, teams_to_resolve(config, None, ()))
-        if not may_accept(config, login, teams):
+        if not may_accept(config, login, teams, author=author):
             log.warning("accept by %s on %s refused: not in risk_acceptance.allowed", login, repo)
             return (f"@{login} asked to accept the risk but is not allowed by risk_acceptance.allowed "
                     f"in {config.source}." + "".join(f" {n}" for n in notes))

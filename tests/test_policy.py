@@ -205,6 +205,20 @@ def test_only_allowed_people_and_levels_count():
     assert not may_accept(loads(""), "alice"), "nobody may accept by default"
 
 
+def test_the_author_never_accepts_their_own_risk():
+    """Approvals exclude the author; so does acceptance (issue 11, item 3), directly or through a team."""
+    config = loads(ACCEPT)
+    assert may_accept(config, "alice") and not may_accept(config, "alice", author="alice")
+    assert not may_accept(config, "ALICE", author="@alice"), "logins compare case-insensitively"
+    assert not may_accept(config, "sam", {"@acme/sre": ("sam",)}, author="sam"), "a team member who wrote the pull request"
+    assert may_accept(config, "sam", {"@acme/sre": ("sam",)}, author="alice")
+    own = verdict(assessment(0.9), ACCEPT, PullRequestFacts(author="alice", acceptances=(acceptance("alice"),)))
+    assert own.conclusion == "failure" and own.accepted is None
+    assert any("@alice ignored" in n and "author" in n for n in own.notes), own.notes
+    other = verdict(assessment(0.9), ACCEPT, PullRequestFacts(author="bob", acceptances=(acceptance("alice"),)))
+    assert other.conclusion == "success" and other.accepted["by"] == "alice"
+
+
 def test_percentile_thresholds_are_resolved_from_history():
     scores = [i / 100 for i in range(100)]  # 0.00 .. 0.99
     config = loads("thresholds: {mode: percentile, medium: 50, high: 80, critical: 95}\n")
