@@ -493,7 +493,7 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
     approvals: tuple[str, ...] = ()
     if client is not None and target.number is not None:
         try:
-            approvals = client.approvals(env.repository, target.number)
+            approvals = client.approvals(env.repository, target.number, target.head or "")
         except MergeguardError as exc:  # approvals are optional: a token that cannot read reviews counts none
             out(command("debug", f"reviews unavailable: {exc}"))
     facts = PullRequestFacts(author=target.author, labels=target.labels, approvals=approvals,
