@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .audit import Acceptance, accepted
+from . import linear_re
 from .budget import BudgetStatus
 from .codeowners import CodeOwners, owner_approval
 from .config import CONCLUSIONS, DEFAULT_ROLLOUT_HEADING, LEVELS, THRESHOLD_LEVELS, Config, ThresholdSpec, Validation
@@ -437,14 +438,15 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 def has_rollout_note(description: str, pattern: str | None = None) -> bool:
     """Whether the description carries a rollout or feature-flag note.
 
-    With ``pattern``: a regular-expression search (multi-line). Otherwise a line such as
+    With ``pattern``: a regular-expression search (multi-line), in linear time (RE2): the pattern is
+    the base branch's, the text the author's, and neither may stall the gate. Otherwise a line such as
     ``Rollout: canary to 5% for a day``, ``Feature flag: new_checkout`` or a heading
     ``## Rollout plan`` followed by a paragraph; placeholders (``n/a``, ``none``, ``TBD``) and
     template comments (``<!-- ... -->``) do not count.
     """
     text = _COMMENT.sub("", description or "")
     if pattern:
-        return re.search(pattern, text, re.M) is not None
+        return linear_re.search(pattern, text)
     lines = text.splitlines()
     for i, line in enumerate(lines):
         m = _HEADING.match(line)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from mergeguard import codeowners
@@ -257,6 +260,23 @@ def test_rollout_note_custom_pattern():
     config = "require:\n  high:\n    - rollout_note: {pattern: '^Flag: \\S+'}\n"
     assert verdict(assessment(0.5), config, PullRequestFacts(description="x\nFlag: checkout_v2")).conclusion == "success"
     assert verdict(assessment(0.5), config, PullRequestFacts(description="Rollout: canary")).conclusion != "success"
+
+
+EVIL = "(a+)+$"  # exponential with a backtracking engine on a line of a's that ends otherwise
+
+
+def test_rollout_note_pattern_runs_in_linear_time_on_author_text():
+    """The description is the author's; the pattern is the base branch's. A backtracking engine would take
+    longer than the universe on this; RE2 is linear (issue 11, item 6). Run in a child so a regression
+    fails on the generous bound instead of hanging the suite."""
+    code = ("import sys; from mergeguard.policy import has_rollout_note as h; "
+            f"print(h('a' * 100_000 + '!', {EVIL!r}), h('x\\n' + 'a' * 50_000 + '\\nb', {EVIL!r}))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["False", "True"]
+    assert has_rollout_note("aaaa", EVIL) and not has_rollout_note("aaab", EVIL)
+    assert has_rollout_note("Fix\nFLAG: new_checkout", "(?i)^flag: \\S+")  # multi-line, as before
+    assert not has_rollout_note("anything", "(a)\\1"), "a pattern RE2 cannot run never counts as a note"
 
 
 def test_budget_validations_merge_with_level_validations():
