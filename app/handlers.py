@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from mergeguard import audit
+from mergeguard.budget import SourceAccess
 from mergeguard.change import Limits
 from mergeguard.checkrun import CHECK_NAME, content, failed
 from mergeguard.errors import MergeguardError, ModelError, RefError
@@ -53,6 +54,8 @@ class Services:
         self.tokens = InstallationTokens(AppCredentials(settings.app_id, settings.private_key,
                                                         settings.github_api_url))
         self.mirror = Mirror(settings.mirrors_dir)
+        #: error-budget sources: only the operator's URL prefixes, never a file on this server
+        self.budget_access = SourceAccess.app(settings.error_budget_urls)
         self.teams = TeamDirectory()
         self._model: Any = None
         self._lock = threading.Lock()
@@ -219,7 +222,8 @@ class ScoreHandler(_Base):
         facts = replace(self._facts(gh, installation, git, repo, pr, base=base_sha,
                                     paths=sorted({p for f in files for p in (f.filename, f.previous_filename) if p})),
                         accounts=bot_accounts(pr, gh.commits(repo, number)))
-        request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits())
+        request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits(),
+                               budget_access=self.s.budget_access)
         assessment = self.s.scorer.score(repo, request)
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
@@ -258,7 +262,7 @@ class ReevaluateHandler(_Base):
         facts = self._facts(gh, installation, git, repo, pr, base=change.get("gate_base") or stored.get("base_sha"),
                             paths=[p for p in change.get("paths") or () if isinstance(p, str)])
         assessment = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
-                               acceptances=facts.acceptances)
+                               acceptances=facts.acceptances, budget_access=self.s.budget_access)
         check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
                                                                  app_id=self.s.settings.app_id)
         self.s.store.save_assessment(repo, pr.number, assessment, check_run_id=check_id)
