@@ -182,7 +182,8 @@ class _Base:
         gate = Gate(git, None)
         wanted = teams_to_resolve(gate.config_at(base), gate.codeowners_at(base), paths)
         teams, notes = self.s.teams.resolve(gh, installation, wanted)
-        return PullRequestFacts(author=pr.author, labels=pr.labels, approvals=gh.approvals(repo, pr.number, pr.head_sha),
+        return PullRequestFacts(author=pr.author, labels=pr.labels,
+                                approvals=gh.approvals(repo, pr.number, pr.head_sha),
                                 description=pr.body, head_sha=pr.head_sha, teams=teams, notes=notes,
                                 acceptances=tuple(self.s.acceptances(repo, pr.head_sha)))
 
