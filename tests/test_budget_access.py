@@ -362,3 +362,17 @@ def test_the_app_check_run_never_shows_a_file_or_an_internal_url(app_with_budget
         assert "not allowed by the App's settings" in shown
         assert hits == [], "nothing outside the operator's prefixes is contacted"
     assert stub.violations == []
+
+
+def test_the_allow_list_is_read_from_the_environment_and_checked_at_start_up():
+    from mergeguard.app.settings import Settings, SettingsError
+
+    from .test_app_web import pem
+
+    env = {"MERGEGUARD_APP_ID": "1", "MERGEGUARD_PRIVATE_KEY": pem(), "MERGEGUARD_WEBHOOK_SECRET": "s"}
+    assert Settings.from_env(env).error_budget_urls == ()
+    got = Settings.from_env({**env, "MERGEGUARD_ERROR_BUDGET_URLS": " http://prometheus:9090,\nhttps://slo.example/b/ "})
+    assert got.error_budget_urls == ("http://prometheus:9090", "https://slo.example/b/")
+    for bad in ("file:///etc/", "prometheus:9090", "https://user:pw@slo.example/"):
+        with pytest.raises(SettingsError, match="MERGEGUARD_ERROR_BUDGET_URLS"):
+            Settings.from_env({**env, "MERGEGUARD_ERROR_BUDGET_URLS": bad})
