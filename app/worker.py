@@ -21,6 +21,7 @@ uses neither: TLS ends at the reverse proxy).
 
 from __future__ import annotations
 
+import re
 import selectors
 import time
 from functools import partial
@@ -44,38 +45,80 @@ _BUSY = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-def complete(buf: bytes | bytearray, max_body: int = MAX_BODY_BYTES) -> bool:
-    """Whether ``buf`` holds a whole request, or as much of one as is worth holding.
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
-    True also when the request is malformed or over a limit: gunicorn's parser and the app then
-    answer it (400, 413) from what is there, without waiting for more.
+
+class RequestFrame:
+    """Where one request in a growing buffer ends, found incrementally.
+
+    It runs on the worker's event loop at every read, so each call only looks at what is new: the
+    header search is bounded by the header limit, and a chunked body is walked chunk by chunk from
+    where the last call stopped. "Complete" is also said of a request that is malformed or over a
+    limit: gunicorn's parser and the app then answer it (400, 413) from what is there, without
+    waiting for more, and without a thread ever waiting on the client.
     """
-    end = buf.find(b"\r\n\r\n")
-    if end < 0:
-        return len(buf) > MAX_HEAD_BYTES
-    body = len(buf) - end - 4
-    lengths: list[bytes] = []
-    chunked = False
-    for line in bytes(buf[:end]).split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"transfer-encoding":
-            chunked = chunked or b"chunked" in value.lower()
-        elif name == b"content-length":
-            lengths.append(value.strip())
-    if chunked:
-        return body > max_body or bytes(buf).endswith(b"0\r\n\r\n")
-    if not lengths:
+
+    def __init__(self, max_body: int = MAX_BODY_BYTES) -> None:
+        self.max_body = max_body
+        self.head_end: int | None = None
+        self.length: int | None = None
+        self.chunked = False
+        self.pos = 0
+        self.malformed = False
+
+    def complete(self, buf: bytes | bytearray) -> bool:
+        if self.head_end is None and not self._head(buf):
+            return len(buf) > MAX_HEAD_BYTES
+        assert self.head_end is not None
+        if self.malformed:
+            return True
+        body = len(buf) - self.head_end
+        if not self.chunked:
+            return self.length is None or self.length > self.max_body or body >= self.length
+        if body > self.max_body:
+            return True
+        while True:  # the chunks: SIZE[;ext] CRLF data CRLF ... 0 CRLF [trailers] CRLF
+            eol = buf.find(b"\r\n", self.pos, self.pos + 4096)
+            if eol < 0:
+                return len(buf) - self.pos >= 4096  # a chunk-size line is short: malformed
+            size = bytes(buf[self.pos:eol]).split(b";", 1)[0].strip()
+            if not _CHUNK_SIZE.fullmatch(size):
+                return True
+            if int(size, 16) == 0:
+                return buf.find(b"\r\n\r\n", eol, eol + MAX_HEAD_BYTES) >= 0
+            following = eol + 2 + int(size, 16) + 2
+            if following > len(buf):
+                return False
+            self.pos = following
+
+    def _head(self, buf: bytes | bytearray) -> bool:
+        end = buf.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES + 4)
+        if end < 0:
+            return False
+        self.head_end = self.pos = end + 4
+        lengths: list[bytes] = []
+        for line in bytes(buf[:end]).split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"transfer-encoding":
+                self.chunked = self.chunked or b"chunked" in value.lower()
+            elif name == b"content-length":
+                lengths.append(value.strip())
+        if lengths and not self.chunked:
+            if len(set(lengths)) > 1 or not lengths[0].isdigit():
+                self.malformed = True
+            else:
+                self.length = int(lengths[0])
         return True
-    try:
-        length = int(lengths[0])
-    except ValueError:
-        return True
-    return length > max_body or body >= length or len(set(lengths)) > 1
+
+
+def complete(buf: bytes | bytearray, max_body: int = MAX_BODY_BYTES) -> bool:
+    """Whether ``buf`` holds a whole request (or one to answer at once); see :class:`RequestFrame`."""
+    return RequestFrame(max_body).complete(buf)
 
 
 def wants_continue(buf: bytes | bytearray) -> bool:
-    end = buf.find(b"\r\n\r\n")
+    end = buf.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES + 4)
     return end >= 0 and b"\r\nexpect: 100-continue" in bytes(buf[:end]).lower()
 
 
@@ -84,7 +127,7 @@ class BufferingThreadWorker(ThreadWorker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._buffering: dict[Any, tuple[bytearray, float]] = {}
+        self._buffering: dict[Any, tuple[bytearray, float, RequestFrame]] = {}
         self._buffered_total = 0
 
     def _bypass(self, conn: Any) -> bool:
@@ -111,15 +154,16 @@ class BufferingThreadWorker(ThreadWorker):
             conn.parser.unreader.buf.seek(0)
             conn.parser.unreader.buf.truncate()
         conn.sock.setblocking(False)
-        self._buffering[conn] = (buf, time.monotonic() + READ_SECONDS)
+        frame = RequestFrame(MAX_BODY_BYTES)
+        self._buffering[conn] = (buf, time.monotonic() + READ_SECONDS, frame)
         self._buffered_total += len(buf)
-        if buf and complete(buf):
+        if buf and frame.complete(buf):
             self._dispatch(conn)
             return
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
 
     def _on_readable(self, conn: Any, _sock: Any) -> None:
-        buf, deadline = self._buffering[conn]
+        buf, _deadline, frame = self._buffering[conn]
         try:
             data = conn.sock.recv(_RECV)
         except (BlockingIOError, InterruptedError):
@@ -133,11 +177,10 @@ class BufferingThreadWorker(ThreadWorker):
         if self._buffered_total + len(data) > MAX_BUFFERED_TOTAL:
             self._drop(conn, _BUSY)
             return
-        had_head = buf.find(b"\r\n\r\n") >= 0
+        had_head = buf.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES + 4) >= 0
         buf += data
         self._buffered_total += len(data)
-        self._buffering[conn] = (buf, deadline)
-        if complete(buf):
+        if frame.complete(buf):
             self.poller.unregister(conn.sock)
             self._dispatch(conn)
         elif not had_head and wants_continue(buf):
@@ -148,7 +191,7 @@ class BufferingThreadWorker(ThreadWorker):
                 self._drop(conn, registered=False)
 
     def _dispatch(self, conn: Any) -> None:
-        buf, _ = self._buffering.pop(conn)
+        buf, _, _ = self._buffering.pop(conn)
         self._buffered_total -= len(buf)
         conn.sock.setblocking(True)
         if conn.parser is None:
@@ -160,7 +203,7 @@ class BufferingThreadWorker(ThreadWorker):
         self.enqueue_req(conn)
 
     def _drop(self, conn: Any, answer: bytes | None = None, *, registered: bool = True) -> None:
-        buf, _ = self._buffering.pop(conn, (bytearray(), 0.0))
+        buf = self._buffering.pop(conn, (bytearray(), 0.0, None))[0]
         self._buffered_total -= len(buf)
         if registered:
             try:
@@ -179,6 +222,5 @@ class BufferingThreadWorker(ThreadWorker):
         """gthread's own pending connections, then requests not complete by their deadline (408)."""
         super().murder_pending()
         now = time.monotonic()
-        for conn in [c for c, (buf, deadline) in self._buffering.items() if deadline <= now]:
-            buf, _ = self._buffering[conn]
-            self._drop(conn, _TIMEOUT if buf else None)
+        for conn in [c for c, (_, deadline, _) in self._buffering.items() if deadline <= now]:
+            self._drop(conn, _TIMEOUT if self._buffering[conn][0] else None)

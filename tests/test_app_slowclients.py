@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 
-from mergeguard.app.worker import complete
+from mergeguard.app.worker import RequestFrame, complete
 
 from .npm_fixtures import webhook_examples
 from .test_app_serve import free_port, http, serve_env, wait_until
@@ -113,6 +113,19 @@ def test_a_whole_request_is_recognised_before_a_thread_takes_it():
     assert complete(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
     chunked = b"POST /webhook HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
     assert not complete(chunked + b"5\r\nabcde\r\n") and complete(chunked + b"5\r\nabcde\r\n0\r\n\r\n")
+    assert complete(chunked + b"5\r\nabcde\r\n0\r\nX-Trailer: 1\r\n\r\n")
+    assert not complete(chunked + b"5\r\nabcde\r\n0\r\nX-Trailer: 1\r\n")
+    # a chunk whose data looks like the end is not the end (a thread would then wait for the rest)
+    assert not complete(chunked + b"9\r\n\r\n0\r\n\r\nab\r\n")
+    assert complete(chunked + b"9\r\n\r\n0\r\n\r\nab\r\n0\r\n\r\n")
+    assert complete(chunked + b"zz\r\n")  # malformed: gunicorn answers 400 at once
+    frame, data = RequestFrame(), bytearray(chunked)  # fed a byte at a time, as a slow client sends it
+    stream = b"".join(b"1\r\n%c\r\n" % c for c in b"hello") + b"0\r\n\r\n"
+    answers = []
+    for byte in stream:
+        data.append(byte)
+        answers.append(frame.complete(data))
+    assert answers == [False] * (len(stream) - 1) + [True]
     # over a limit, or malformed: handed on at once, for gunicorn or the app to refuse
     assert complete(b"POST / HTTP/1.1\r\nContent-Length: 30000000\r\n\r\n", max_body=25 * 1024 * 1024)
     assert complete(b"POST / HTTP/1.1\r\nContent-Length: nope\r\n\r\n")
