@@ -211,7 +211,16 @@ def test_unreachable_budget_never_crashes_and_is_stated(score_of_buggy, model, t
     v = json.loads(p.stdout)["verdict"]
     assert v["error_budget"]["state"] == "unavailable" and v["error_budget"]["tightened"]
     assert v["conclusion"] != "success" and [r["id"] for r in v["required_validations"]][-1] == "approvals:1"
-    assert any(n.startswith("Error budget unavailable") and "cannot read" in n for n in v["notes"])
+    # a file outside the repository's work tree is not read at all (see tests/test_budget_access.py)
+    assert any(n.startswith("Error budget unavailable") and "outside the repository's work tree" in n
+               for n in v["notes"]), v["notes"]
+    config.write_text("error_budget:\n  json: {file: ci/missing.json}\n  tighten: {require: [{approvals: 1}]}\n")
+    p = run("score", "--repo", str(syn.path), "--commit", sha, "--model", model, "--format", "json",
+            "--config", str(config))
+    assert p.returncode == 0, p.stderr
+    v = json.loads(p.stdout)["verdict"]
+    assert v["error_budget"]["state"] == "unavailable" and v["error_budget"]["tightened"]
+    assert any(n.startswith("Error budget unavailable") and "cannot read ci/missing.json" in n for n in v["notes"])
 
 
 def test_percentile_thresholds_from_the_repositorys_own_history(score_of_buggy, model, tmp_path):
