@@ -195,6 +195,9 @@ def cmd_accept(args: argparse.Namespace) -> int:
     head = repo.resolve(args.head) if repo else args.head
     base = repo.resolve(args.base or "HEAD") if repo and not args.config else None
     config = Gate(repo, None, config_path=args.config).config_at(base)
+    if args.author and args.by.strip().lstrip("@").lower() == args.author.strip().lstrip("@").lower():
+        raise MergeguardError(f"@{args.by.lstrip('@')} wrote the change and may not accept its risk "
+                              "(as the author's approval never counts)")
     if not may_accept(config, args.by, _teams(args.team)):
         allowed = ", ".join(config.risk_acceptance.allowed) or "nobody"
         raise MergeguardError(f"@{args.by.lstrip('@')} may not accept risk (risk_acceptance.allowed in "
@@ -372,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--repo", metavar="PATH", help="repository: resolves --head; its config at --base unless --config")
     a.add_argument("--base", metavar="REF", help="base revision whose .github/mergeguard.yml applies (default HEAD)")
     a.add_argument("--team", action="append", metavar="@ORG/TEAM=LOGIN,...", help="members of an allowed team")
+    a.add_argument("--author", metavar="LOGIN", help="the change's author, who may never accept its risk")
     a.set_defaults(func=cmd_accept)
 
     m = sub.add_parser("mine", help="mine a repository's history into a labelled dataset (JSON Lines)")

@@ -155,6 +155,11 @@ def test_accept_allowed_refused_and_stale_after_new_commits(pr, model, tmp_path)
     assert refused.returncode == 2 and "@mallory may not accept risk" in refused.stderr and not log.exists()
     no_config = run("accept", "--head", head, "--by", "alice", "--reason", "x", "--audit-log", str(log))
     assert no_config.returncode == 2 and not log.exists()
+    own = run("accept", "--repo", str(path), "--base", "main", "--head", "feature", "--by", "alice",
+              "--author", "Alice", "--reason", "mine", "--audit-log", str(log))
+    assert own.returncode == 2 and not log.exists()
+    assert own.stderr.strip() == ("mergeguard: error: @alice wrote the change and may not accept its risk "
+                                  "(as the author's approval never counts)")
     ok = run("accept", "--repo", str(path), "--base", "main", "--head", "feature", "--by", "alice",
              "--reason", "hotfix for incident 42; SRE watching the canary", "--audit-log", str(log))
     assert ok.returncode == 0, ok.stderr
