@@ -49,6 +49,8 @@ class Settings:
     job_scoring: str = "process"
     #: seconds one scoring may take before its child process is stopped and the job fails
     scoring_timeout_seconds: float = 900.0
+    #: seconds between two sweeps for check runs whose job ended without completing them (app/sweeper.py)
+    sweep_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -108,7 +110,8 @@ class Settings:
                    model_dir=get("MERGEGUARD_MODEL_DIR") or None,
                    job_scoring=_choice(env, "MERGEGUARD_JOB_SCORING", ("process", "thread"), "process"),
                    scoring_timeout_seconds=float(_int(env, "MERGEGUARD_JOB_SCORING_TIMEOUT_SECONDS", 900,
-                                                      minimum=10)))
+                                                      minimum=10)),
+                   sweep_seconds=float(_int(env, "MERGEGUARD_SWEEP_SECONDS", 60, minimum=1)))
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
