@@ -490,8 +490,8 @@ class FaultRig:
         if self.stub.violations:
             problems.append(f"{len(self.stub.violations)} request(s) GitHub would refuse: {self.stub.violations[:3]}")
         counts["check runs"] = len(runs)
-        counts["check runs superseded"] = sum(1 for r in runs if (r.get("output") or {}).get("title", "").startswith("Superseded"))
-        counts["check runs not scored"] = sum(1 for r in runs if (r.get("output") or {}).get("title", "").startswith("Not scored"))
+        counts["check runs superseded"] = sum(1 for r in runs if ((r.get("output") or {}).get("title") or "").startswith("Superseded"))
+        counts["check runs not scored"] = sum(1 for r in runs if ((r.get("output") or {}).get("title") or "").startswith("Not scored"))
         counts["jobs"] = len(jobs)
         for state, n in Counter(s for s, _, _ in jobs).items():
             counts[f"jobs {state}"] = n
