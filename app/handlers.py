@@ -251,8 +251,12 @@ class ScoreHandler(_Base):
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
         self.s.store.close_check_run(repo, pr.head_sha, job_id=job.id)
-        # runs of heads this pull request has left, whose job is gone (or was this one, taken over)
-        self.s.sweeper.supersede(gh, repo, number, pr.head_sha, job.id)
+        # runs of heads this pull request has left, whose job is gone (or was this one, taken over);
+        # the verdict is out, so nothing here may fail the job (the periodic sweep tries again)
+        try:
+            self.s.sweeper.supersede(gh, repo, number, pr.head_sha, job.id)
+        except Exception:  # noqa: BLE001
+            log.exception("%s#%d: completing the runs of older heads failed; the sweeper will", repo, number)
 
     def _backfill(self, installation: int, repo: str, base: str, head: str) -> None:
         """Bring the pull request's files over 1 MB into the mirror; on failure they are left out of
