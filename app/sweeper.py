@@ -83,10 +83,14 @@ class Sweeper:
         """Complete ``head_sha``'s run with ``content`` unless GitHub has it completed already; then
         close the note (if ``job_id`` still owns it). ``False`` when a newer job owns the note."""
         run_id = check_run_id or gh.find_check_run(repo, head_sha, CHECK_NAME, app_id=self.s.settings.app_id)
-        if run_id is not None and gh.check_run_status(repo, run_id) != "completed":
+        if run_id is not None and gh.check_run_status(repo, run_id) != "completed" and self._owns(repo, head_sha, job_id):
             gh.complete_check_run(repo, run_id, content.conclusion, content.output(), (), content.actions)
             log.info("%s@%s: check run %s completed by the sweeper: %s", repo, head_sha[:12], run_id, content.title)
         return self.s.store.close_check_run(repo, head_sha, job_id=job_id)
+
+    def _owns(self, repo: str, head_sha: str, job_id: int | None) -> bool:
+        """Whether the note is still open and ``job_id``'s: a newer job that opened it completes it itself."""
+        return any(r["head_sha"] == head_sha and r["job_id"] == job_id for r in self.s.store.open_check_runs(repo=repo))
 
     def supersede(self, gh: GitHubClient, repo: str, pr_number: int, head_sha: str, job_id: int) -> int:
         """After ``job_id`` completed ``head_sha``: complete the pull request's runs of older heads that
