@@ -287,13 +287,17 @@ class ReevaluateHandler(_Base):
             self.s.store.enqueue(JobSpec("score", repo, pr.number, installation, dict(job.payload)),
                                  max_attempts=self.s.settings.max_attempts)
             return
+        if not stored["check_run_id"]:  # a run is about to be put in progress: noted first (app/sweeper.py)
+            self.s.store.open_check_run(repo, pr.head_sha, pr_number=pr.number, installation=installation,
+                                        job_id=job.id)
         git = self._git(installation, repo, pr, fetch=False)
         change = stored["assessment"].get("change") or {}
         facts = self._facts(gh, installation, git, repo, pr, base=change.get("gate_base") or stored.get("base_sha"),
                             paths=[p for p in change.get("paths") or () if isinstance(p, str)])
         assessment = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
                                acceptances=facts.acceptances)
-        check_id = stored["check_run_id"] or self._open_run(gh, job, installation, pr.number, pr.head_sha)
+        check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
+                                                                 app_id=self.s.settings.app_id)
         self.s.store.save_assessment(repo, pr.number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
         if not stored["check_run_id"]:
