@@ -413,6 +413,17 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q.order_by(check_runs.c.id)).mappings()]
 
+    def open_check_run_stats(self) -> tuple[int, float | None]:
+        """How many check runs are noted open, and when the oldest of them was last opened."""
+        with self.engine.connect() as conn:
+            n, oldest = conn.execute(select(func.count(), func.min(check_runs.c.updated_at))
+                                     .where(check_runs.c.state == "open")).one()
+        return int(n), oldest
+
+    def job_takeovers(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.sum(jobs.c.takeovers), 0))).scalar_one())
+
     def job_live(self, job_id: int | None) -> bool:
         """Whether the job may still run (queued, or running even on an expired lease: it is taken over)."""
         if job_id is None:

@@ -120,10 +120,18 @@ def test_the_sweeper_completes_a_run_whose_job_failed_while_github_refused_the_c
     assert stub.violations == []
 
 
+def metric(app, name: str) -> float:
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    (line,) = [x for x in text.splitlines() if x.startswith(name + " ")]
+    return float(line.split()[1])
+
+
 def test_the_sweeper_leaves_a_run_alone_while_a_job_of_its_pull_request_may_complete_it(app, stub):
     post(app.test_client(), "pull_request", pr_payload(stub, "pull_request", "opened"))
     kill_the_first_scoring(app)
     rt = runtime(app)
+    assert metric(app, "mergeguard_check_runs_open") == 1.0
+    assert metric(app, "mergeguard_check_run_open_oldest_seconds") >= 0.0
     assert rt.pool.sweep() == 0  # the dead job's lease will expire and it will be taken over
     post(app.test_client(), "pull_request", pr_payload(stub, "pull_request", "reopened"))
     assert rt.pool.sweep() == 0
@@ -134,6 +142,9 @@ def test_the_sweeper_leaves_a_run_alone_while_a_job_of_its_pull_request_may_comp
     assert run.data["status"] == "completed" and run.data["conclusion"] == "action_required"
     assert rt.store.open_check_runs() == []
     assert len(stub.calls("POST", r"/check-runs$")) == 1
+    assert metric(app, "mergeguard_check_runs_open") == 0.0
+    assert metric(app, "mergeguard_check_run_open_oldest_seconds") == 0.0
+    assert metric(app, "mergeguard_job_takeovers_total") == 1.0
 
 
 def test_a_run_completed_before_its_note_was_closed_is_not_overwritten(app, stub):
