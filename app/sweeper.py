@@ -53,13 +53,14 @@ class Sweeper:
         for row in self.s.store.stranded_check_runs(limit=limit):
             try:
                 done += self._sweep_one(row)
-            except GitHubError as exc:
-                if _gone(exc) or row["sweeps"] + 1 >= MAX_SWEEPS:
-                    log.error("%s@%s: cannot complete its check run, giving up: %s", row["repo"],
-                              row["head_sha"][:12], exc)
+            except Exception as exc:  # noqa: BLE001 -- one run that cannot be completed must not stop the others
+                final = (isinstance(exc, GitHubError) and _gone(exc)) or row["sweeps"] + 1 >= MAX_SWEEPS
+                log.log(logging.ERROR if final else logging.WARNING, "%s@%s: cannot complete its check run%s: %s",
+                        row["repo"], row["head_sha"][:12], ", giving up" if final else " yet", exc,
+                        exc_info=not isinstance(exc, GitHubError))
+                if final:
                     self.s.store.close_check_run(row["repo"], row["head_sha"], job_id=row["job_id"])
                 else:
-                    log.warning("%s@%s: cannot complete its check run yet: %s", row["repo"], row["head_sha"][:12], exc)
                     self.s.store.swept_in_vain(row["id"])
         return done
 

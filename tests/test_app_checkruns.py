@@ -164,3 +164,24 @@ def test_a_run_completed_before_its_note_was_closed_is_not_overwritten(app, stub
     (run,) = our_runs(stub)
     assert run.data["conclusion"] == "action_required"
     assert rt.store.open_check_runs() == []
+
+
+def test_a_run_github_keeps_refusing_is_tried_again_then_given_up_without_blocking_the_others(app, stub, monkeypatch):
+    from mergeguard.app import sweeper
+
+    rt = runtime(app)
+    post(app.test_client(), "pull_request", pr_payload(stub, "pull_request", "opened"))
+    kill_the_first_scoring(app)
+    rt.queue.max_takeovers = 0
+    stub.fail("PATCH", r"/check-runs/\d+$", 403, times=1)  # on_failure cannot complete the run
+    expire_leases(rt.store)
+    assert rt.pool.run_once() is True
+    (row,) = rt.store.open_check_runs()
+    # a second stranded note whose run GitHub does not know: first in line (oldest), and never completable
+    rt.store.open_check_run(REPO, "f" * 40, pr_number=None, installation=77, job_id=None, now=0.0)
+    stub.fail("GET", r"/check-runs/\d+$", 502, times=1000)  # GitHub down for the first run
+    monkeypatch.setattr(sweeper, "MAX_SWEEPS", 2)
+    assert rt.pool.sweep() == 0  # the unknown commit: given up at once (GitHub: 422); the other waits
+    assert [r["sweeps"] for r in rt.store.open_check_runs()] == [1]
+    assert rt.pool.sweep() == 0  # second failure: given up (logged), so the sweeper does not spin on it
+    assert rt.store.open_check_runs() == []
