@@ -15,10 +15,11 @@ The guarantees, and how they are kept:
   handlers are idempotent (a check run is found or created per head SHA, then overwritten).
 * **bounded retries** -- ``attempts`` counts claims, ``failures`` the attempts that raised; a
   transient error re-queues the job after an exponential backoff with jitter (so a GitHub outage
-  does not get a synchronised stampede back), until ``max_attempts`` failures. Then the handler's ``on_failure`` runs (the scorer completes its check run
-  as neutral with the reason: a check run is never left in progress) and the job is ``failed``.
-  ``on_failure`` runs *before* the job is marked failed, under the lease: a crash in between runs it
-  again rather than never.
+  does not get a synchronised stampede back), until ``max_attempts`` failures. Then the handler's
+  ``on_failure`` runs (the scorer completes its check run as neutral with the reason: a check run
+  is never left in progress) and the job is ``failed``. ``on_failure`` runs *before* the job is
+  marked failed, under the lease: a crash in between runs the job again (a takeover), rather than
+  never ending it. Runs nobody completed after all are left to app/sweeper.py.
 * **kills are not failures** -- a job whose lease expired (its worker was killed, or the server
   restarted) is taken over without spending its retry budget: ``takeovers`` counts those claims
   against a separate, larger bound (``max_takeovers``), so a crash-looping server delays the pull
