@@ -38,6 +38,8 @@ class Settings:
     job_threads: int = 2
     #: seconds a claimed job belongs to its worker before another may take it over
     lease_seconds: float = 300.0
+    #: seconds between two sweeps for check runs whose job ended without completing them (app/sweeper.py)
+    sweep_seconds: float = 60.0
     #: attempts before a job fails for good (its on_failure hook runs)
     max_attempts: int = 5
     #: first retry delay in seconds; doubled each attempt, with jitter
@@ -107,6 +109,7 @@ class Settings:
                    database_url=database_url, github_api_url=api_url,
                    job_threads=_int(env, "MERGEGUARD_JOB_THREADS", 2, minimum=1),
                    lease_seconds=float(_int(env, "MERGEGUARD_JOB_LEASE_SECONDS", 300, minimum=10)),
+                   sweep_seconds=float(_int(env, "MERGEGUARD_SWEEP_SECONDS", 60, minimum=1)),
                    max_attempts=_int(env, "MERGEGUARD_JOB_MAX_ATTEMPTS", 5, minimum=1),
                    model_dir=get("MERGEGUARD_MODEL_DIR") or None,
                    job_scoring=_choice(env, "MERGEGUARD_JOB_SCORING", ("process", "thread"), "process"),

@@ -99,6 +99,15 @@ def failed(reason: str, *, details_text: str = "") -> CheckRunContent:
                            text=clip(details_text, TEXT_LIMIT) or None, actions=[action(RESCORE)])
 
 
+def superseded(head_sha: str) -> CheckRunContent:
+    """A neutral check run for a head the pull request moved away from before its scoring finished."""
+    short = clean_line(head_sha)[:12] or "a newer commit"
+    summary = (f"The pull request moved on to {short} before this commit's scoring finished, so this commit "
+               "was not scored. The newer head has its own check run.")
+    return CheckRunContent(conclusion="neutral", title=clip(f"Superseded by {short}", TITLE_LIMIT),
+                           summary=clip(summary, GITHUB_SUMMARY_LIMIT), text=None, actions=[])
+
+
 def in_progress_output() -> dict[str, str]:
     return {"title": "Scoring…", "summary": "mergeguard is scoring this change."}
 
