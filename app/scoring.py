@@ -66,6 +66,8 @@ class ScoreRequest:
     merge_base: str
     facts: PullRequestFacts = field(default_factory=PullRequestFacts)
     limits: Limits = field(default_factory=Limits)
+    #: directory of this repository's cached history scores (in the App's data dir)
+    score_cache: str | None = None
 
 
 def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, Any]:
@@ -73,7 +75,8 @@ def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, 
     git = GitRepo(request.git_dir)
     with history.at(git, request.merge_base) as index:
         return review(git, request.base_sha, request.head_sha, model=model, facts=request.facts,
-                      acceptances=request.facts.acceptances, history=index, limits=request.limits)
+                      acceptances=request.facts.acceptances, history=index, limits=request.limits,
+                      score_cache=request.score_cache)
 
 
 class ThreadScorer:

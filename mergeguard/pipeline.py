@@ -56,7 +56,9 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
             "paths": touched_paths(change),
         },
         "score": round(score, 4),
+        # the model's own band; the gate replaces ``level`` with its verdict's (gate.attach_verdict)
         "level": model.level(score),
+        "model_level": model.level(score),
         "reasons": reasons,
         "findings": extraction.findings,
         "signals": extraction.signals,
