@@ -86,8 +86,9 @@ _TEMPLATES: dict[str, Callable[[float], str]] = {
                                              if v else "touches no retry or timeout code"),
     # AI authorship
     "ai_explicit": lambda v: "carries explicit signs of AI authorship" if v else "carries no explicit sign of AI authorship",
-    "ai_style_score": lambda v: (f"its added code reads as {'AI-written' if v >= 0.5 else 'human-written'} "
-                                 f"(AI-style score {v:.2f}; 0 human-like, 1 AI-like)"),
+    "ai_style_score": lambda v: ((f"its added code reads as AI-written (AI-style score {v:.2f}" if v >= 0.7 else
+                                  f"its added code reads as human-written (AI-style score {v:.2f}" if v <= 0.3 else
+                                  f"its added code has an AI-style score of {v:.2f}") + "; 0 human-like, 1 AI-like)"),
 }
 #: Which way a feature points: +1 more is riskier, -1 more is safer, 0 no settled direction. A
 #: comparison ("more than 90% of ...") is only written when it agrees with the reason's arrow.
@@ -119,8 +120,17 @@ _FINDING_KINDS: dict[str, tuple[str, ...]] = {
     "timeout_antipatterns": ("timeout.unbounded", "timeout.increased"), "timeout_missing_calls": ("timeout.missing",),
     "max_timeout_ratio": ("timeout.increased", "timeout.changed"), "files_with_resilience_code": ("retry.", "timeout."),
 }
-#: Above (or below one minus) this share of the population a value is unusual enough to be a reason.
+#: Above (or below one minus) this share of the repository's own changes a value is unusual enough to
+#: be a reason; against the training population (no repository figure for the feature) it takes more,
+#: since what is rare across many repositories may be this one's everyday (2 source files).
 UNUSUAL = 0.75
+UNUSUAL_POPULATION = 0.9
+#: An AI-style score reads as AI-written from here on (and human-written below one minus it).
+AI_STYLE_CLEAR = 0.7
+
+
+def _unusual(population: str) -> float:
+    return UNUSUAL if population.startswith("this repository") else UNUSUAL_POPULATION
 
 
 def sentence(feature: str, value: float | None, percentile: Percentile | None = None, effect: float = 0.0) -> str:
@@ -135,9 +145,9 @@ def sentence(feature: str, value: float | None, percentile: Percentile | None = 
         share, population = found
         direction = _DIRECTION.get(feature, 0)
         arrow = 1 if effect > 0 else -1 if effect < 0 else direction
-        if share >= UNUSUAL and arrow == direction:
+        if share >= _unusual(population) and arrow == direction:
             text += f", more than {min(99, math.floor(share * 100))}% of {population}"
-        elif share <= 1 - UNUSUAL and value > 0 and arrow == -direction:
+        elif share <= 1 - _unusual(population) and value > 0 and arrow == -direction:
             text += f", fewer than {min(99, 100 - math.floor(share * 100))}% of {population}"
     return text
 
@@ -159,15 +169,16 @@ def notable(feature: str, value: float, effect: float, percentile: Percentile | 
     if feature in _INDICATOR:
         return value > 0 and _INDICATOR[feature] == arrow
     if feature == "ai_style_score":
-        return (value >= 0.5) == (arrow > 0)
+        return value >= AI_STYLE_CLEAR if arrow > 0 else value <= 1 - AI_STYLE_CLEAR
     if feature == "size_percentile":
         return value >= UNUSUAL if arrow > 0 else value <= 1 - UNUSUAL
     direction = _DIRECTION.get(feature, 0)
     found = _share(feature, value, percentile)
     if not direction or found is None:
         return False
-    share = found[0]
-    return share >= UNUSUAL if arrow == direction else (share <= 1 - UNUSUAL and value > 0)
+    share, population = found
+    bar = _unusual(population)
+    return share >= bar if arrow == direction else (share <= 1 - bar and value > 0)
 
 
 def reasons(
