@@ -53,7 +53,9 @@ _TEMPLATES: dict[str, Callable[[float], str]] = {
     "prior_fixes": lambda v: f"touches files that needed {_plural(v, 'bug fix').replace('fixs', 'fixes')} before",
     "max_file_fixes": lambda v: f"touches a file that needed {_plural(v, 'bug fix').replace('fixs', 'fixes')} before",
     "size_percentile": lambda v: ("is larger than every earlier change in this repository" if v >= 1 else
-                                  f"is larger than {min(99, math.floor(v * 100))}% of this repository's earlier changes"),
+                                  f"is larger than {min(99, math.floor(v * 100))}% of this repository's earlier changes"
+                                  if v >= 0.5 else
+                                  f"is smaller than {min(99, 100 - math.floor(v * 100))}% of this repository's earlier changes"),
     "new_files": lambda v: f"touches {_plural(v, 'file')} with no history",
     # coupling
     "components_touched": lambda v: f"touches {_plural(v, 'component')}",
@@ -86,9 +88,11 @@ _TEMPLATES: dict[str, Callable[[float], str]] = {
                                              if v else "touches no retry or timeout code"),
     # AI authorship
     "ai_explicit": lambda v: "carries explicit signs of AI authorship" if v else "carries no explicit sign of AI authorship",
-    "ai_style_score": lambda v: ((f"its added code reads as AI-written (AI-style score {v:.2f}" if v >= 0.7 else
-                                  f"its added code reads as human-written (AI-style score {v:.2f}" if v <= 0.3 else
-                                  f"its added code has an AI-style score of {v:.2f}") + "; 0 human-like, 1 AI-like)"),
+    "ai_style_score": lambda v: (f"its added code reads as AI-written (AI-style score {v:.2f}; 0 human-like, 1 AI-like)"
+                                 if v >= 0.7 else
+                                 f"its added code reads as human-written (AI-style score {v:.2f}; 0 human-like, 1 AI-like)"
+                                 if v <= 0.3 else
+                                 f"its added code has an AI-style score of {v:.2f} (0 human-like, 1 AI-like)"),
 }
 #: Which way a feature points: +1 more is riskier, -1 more is safer, 0 no settled direction. A
 #: comparison ("more than 90% of ...") is only written when it agrees with the reason's arrow.

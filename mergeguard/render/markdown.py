@@ -142,6 +142,23 @@ def escape(value: Any) -> str:
     return _INLINE_SPECIAL.sub(r"\\\1", clean_line(value))
 
 
+def rich(value: Any, in_table: bool = False) -> str:
+    """Like :func:`escape`, but the message's own code spans (```name```) stay code spans.
+
+    Detectors quote identifiers and values in backticks; escaping them would show literal
+    backticks. A code span's content is literal in markdown, so keeping it cannot inject markup
+    (in a table its pipes are still escaped, see :func:`code`).
+    """
+    text = clean_line(value)
+    out = []
+    for part in re.split(r"(`[^`]+`)", text):
+        if len(part) > 2 and part.startswith("`") and part.endswith("`"):
+            out.append(code(part[1:-1], in_table=in_table))
+        else:
+            out.append(_INLINE_SPECIAL.sub(r"\\\1", part))
+    return "".join(out)
+
+
 def cell(value: Any) -> str:
     """Text safe inside a table cell: one line, pipes escaped, never empty (keeps columns)."""
     return escape(value) or " "
@@ -232,7 +249,7 @@ def _look_first(assessment: Mapping[str, Any]) -> str:
         for f in found[:2]:
             line = f.get("line")
             at = f"L{line}: " if isinstance(line, int) and line > 0 else ""
-            checks.append(f"{_SEVERITY_ICONS.get(str(f.get('severity')), '')} {at}{cell(f.get('message'))}".strip())
+            checks.append(f"{_SEVERITY_ICONS.get(str(f.get('severity')), '')} {at}{rich(f.get('message'), True)}".strip())
         extra = max(0, len(found) - 2) + _count(entry.get("more_findings"))
         if extra:
             checks.append(f"+{extra} more")
@@ -303,7 +320,7 @@ def _findings(findings: Sequence[Mapping[str, Any]], omitted: int, limit: int) -
             severity = clean_line(finding.get("severity")) or "info"
             icon = _SEVERITY_ICONS.get(severity, "")
             kind = code(finding.get("kind"), in_table=True)
-            message = cell(finding.get("message"))
+            message = rich(finding.get("message"), in_table=True) or " "
             rows.append(
                 f"| {code(location(finding), in_table=True) or ' '} "
                 f"| {icon} {cell(severity)} | {message}{f' ({kind})' if kind else ''} |"
