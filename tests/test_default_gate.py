@@ -15,6 +15,7 @@ from mergeguard.models import explain
 from mergeguard.models.model import load
 from mergeguard.policy import PullRequestFacts
 from mergeguard.render import headline, render
+from mergeguard.render.sarif import RISK_RULE_ID
 from mergeguard.review import review
 
 from .gitrepo import commit, git
@@ -109,7 +110,7 @@ def test_one_level_on_every_surface(clone, model, tmp_path):
     md = render(a, "markdown")
     assert md.count(" risk · ") == 1 and f"{level.upper()} risk" in md.splitlines()[0]
     sarif = json.loads(render(a, "sarif"))
-    [risk] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "mergeguard/risk"]
+    [risk] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == RISK_RULE_ID]
     assert risk["properties"]["level"] == level and f"{level} risk" in risk["message"]["text"]
     assert json.loads(render(a, "json"))["level"] == level
     # the approval the default asks for is enough at high; critical also wants a rollout note

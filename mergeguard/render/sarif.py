@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import mergeguard
 
-from . import as_float, clean_line, contribution, headline, level_of, percent, to_json, top_reasons
+from . import as_float, clean_line, contribution, headline, level_of, notable_reasons, percent, to_json
 
 __all__ = ["sarif", "sarif_log", "SARIF_SCHEMA", "SARIF_VERSION", "RISK_RULE_ID", "INFORMATION_URI"]
 
@@ -200,7 +200,7 @@ def _risk_message(assessment: Mapping[str, Any]) -> str:
     subject = f"Change {change_id}" if change_id else "Change"
     message = f"{subject}: {level_of(assessment)} risk ({percent(assessment.get('score'))}). Most important: {headline(assessment)}."
     reasons = []
-    for reason in top_reasons(assessment, _TOP_REASONS):
+    for reason in notable_reasons(assessment, _TOP_REASONS):
         words = clean_line(reason.get("text")) or clean_line(reason.get("feature"))
         sign = "raises" if contribution(reason) > 0 else "lowers" if contribution(reason) < 0 else "neutral"
         reasons.append(f"{words} ({sign} risk)")
