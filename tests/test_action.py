@@ -208,7 +208,10 @@ def test_pull_request_outputs_summary_annotations_and_check_run(tmp_path, work, 
     wanted = {(a["path"], a["start_line"], a["message"]) for a in expected.annotations}
     assert shown <= wanted and len(shown) == 10
     assert all(w.props["title"] == "coupling.api_change" for w in warnings)
-    assert any("`def handler" in w.message and "->" in w.message for w in warnings)
+    # each says what changed in the signature, not the old and the new signature side by side
+    assert all("makes the parameters after `*` keyword-only; adds parameters `user`, `strict`" in w.message
+               and "`def handler" not in w.message for w in warnings)
+    assert report["level"] == report["verdict"]["level"]  # one level in the report too
 
     assert stub.violations == []
     (run,) = stub.check_runs.values()
