@@ -93,7 +93,7 @@ class Gate:
                                                    shallow=self.shallow, cache=self.scores_for(config))
                 self.scores_for(config).save()
             thresholds = policy.resolve_thresholds(config, self.model.thresholds, scores, available=available)
-            if config.uses_percentiles and (self.repo is None or not base):
+            if config.thresholds is not None and config.uses_percentiles and (self.repo is None or not base):
                 thresholds = policy.Thresholds(
                     thresholds.base, thresholds.base_source, thresholds.ai, thresholds.budget,
                     thresholds.notes + ("percentile thresholds need a repository (--repo) with history at the base",))
