@@ -218,8 +218,10 @@ _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 def headline(assessment: Mapping[str, Any]) -> str:
     """The one thing that matters most, in a line: the strongest notable reason raising the risk,
-    else the most severe finding, else that nothing sets this change apart."""
-    for reason in notable_reasons(assessment):
+    else the most severe finding, else the strongest notable reason lowering it (a small or
+    documentation-only change says so), else that nothing sets this change apart."""
+    notable = notable_reasons(assessment)
+    for reason in notable:
         if contribution(reason) > 0:
             return clean_line(reason.get("text")) or clean_line(reason.get("feature"))
     findings = [f for f in assessment.get("findings") or [] if isinstance(f, Mapping) and f.get("message")]
@@ -227,6 +229,9 @@ def headline(assessment: Mapping[str, Any]) -> str:
         worst = min(findings, key=lambda f: _SEVERITY_RANK.get(str(f.get("severity")), 3))
         if _SEVERITY_RANK.get(str(worst.get("severity")), 3) <= 1:
             return f"{clean_line(location(worst))}: {clean_line(worst.get('message'))}"
+    for reason in notable:
+        if contribution(reason) < 0:
+            return clean_line(reason.get("text")) or clean_line(reason.get("feature"))
     if not change_of(assessment).get("files"):
         return "nothing to score"
     return "nothing sets this change apart from this repository's history"

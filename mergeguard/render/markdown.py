@@ -224,7 +224,7 @@ def _paragraph(assessment: Mapping[str, Any]) -> str:
     files = _count(change.get("files"))
     subject = f"Change {code(change.get('id'))}" if clean_line(change.get("id")) else "This change"
     base, head = clean_line(change.get("base")), clean_line(change.get("head"))
-    if base or head:
+    if (base or head) and ".." not in clean_line(change.get("id")):  # a range's id already says both
         subject += f" ({code(base[:12]) or '?'} → {code(head[:12]) or '?'})"
     size = (
         f"touches **{files} file{'s' if files != 1 else ''}** "
