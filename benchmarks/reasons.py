@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             texts[h] += 1
             local[h] += 1
             top = next((r for r in a["reasons"] if r.get("notable") and contribution(r) > 0), None)
-            features[top["feature"] if top else "(a finding or nothing)"] += 1
+            features[top["feature"] if top else "(a finding, a reason lowering the risk, or nothing)"] += 1
             for r in a["reasons"]:
                 c, text, f = contribution(r), r.get("text") or "", r.get("feature")
                 direction = explain._DIRECTION.get(f, 0)
