@@ -77,6 +77,8 @@ class ScoreRequest:
     limits: Limits = field(default_factory=Limits)
     #: where error-budget sources may be read: the App's allow-list, no files
     budget_access: SourceAccess = field(default_factory=lambda: SourceAccess.app(()))
+    #: directory of this repository's cached history scores (in the App's data dir)
+    score_cache: str | None = None
 
 
 def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, Any]:
@@ -85,7 +87,8 @@ def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, 
     with history.at(git, request.merge_base) as index:
         return review(git, request.base_sha, request.head_sha, model=model, facts=request.facts,
                       acceptances=request.facts.acceptances, history=index, limits=request.limits,
-                      budget_access=request.budget_access)
+                      budget_access=request.budget_access,
+                      score_cache=request.score_cache)
 
 
 class ThreadScorer:

@@ -63,6 +63,11 @@ class Settings:
     def mirrors_dir(self) -> Path:
         return Path(self.data_dir) / "mirrors"
 
+    @property
+    def scores_dir(self) -> Path:
+        """Scores of each repository's history, by commit (the default gate's percentiles)."""
+        return Path(self.data_dir) / "scores"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         """Settings from ``MERGEGUARD_*`` variables; :class:`SettingsError` names the first bad one."""

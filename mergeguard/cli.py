@@ -9,6 +9,7 @@ verdict is that severe, so that CI can gate on it without confusing a risky chan
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import time
@@ -75,7 +76,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if shallow:
         print("mergeguard: warning: shallow clone: history features are degraded", file=sys.stderr)
     gate = Gate(repo, model, config_path=args.config, facts=_facts(args), audit_log=args.audit_log, limits=limits,
-                shallow=shallow)
+                shallow=shallow, score_cache=args.score_cache)
     if args.config:
         gate.config_at(None)  # a broken --config is the user's error before any scoring work
 
@@ -88,14 +89,14 @@ def cmd_score(args: argparse.Namespace) -> int:
             assert repo is not None and gate_base is not None
             assessments.append(review(repo, gate_base, args.head, model=model, facts=gate.facts,
                                       config_path=args.config, audit_log=args.audit_log, limits=limits,
-                                      top_reasons=args.top, shallow=shallow))
+                                      top_reasons=args.top, shallow=shallow, score_cache=args.score_cache))
         else:
             change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=gate_base,
                                       label="stdin" if args.diff == "-" else Path(args.diff).name)
             ignored = ignore_paths(change, gate.config_at(gate_base).ignore)
             context = context_at(repo, gate_base, shallow=shallow) if repo else Context(shallow=shallow)
             assessment = _timed(assess(change, context, model, top_reasons=args.top), t0)
-            assessment["verdict"] = gate.verdict(assessment, gate_base, ignored=ignored)
+            gate.apply(assessment, gate_base, ignored=ignored)
             assessments.append(assessment)
     else:
         assert repo is not None
@@ -114,8 +115,11 @@ def cmd_score(args: argparse.Namespace) -> int:
         found = score_commits(repo, resolved, model, limits, top_reasons=args.top, shallow=shallow, prepare=prepare)
         for sha in resolved:
             if sha in found:
+                gate.remember({sha: found[sha]}, gate.config_at(bases.get(sha)))
+        for sha in resolved:
+            if sha in found:
                 assessment = found[sha]
-                assessment["verdict"] = gate.verdict(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
+                gate.apply(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
                 assessments.append(assessment)
     _write(render(assessments, args.format), args.output)
     return _exit_code(assessments, args.fail_on)
@@ -354,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--team", action="append", metavar="@ORG/TEAM=LOGIN,...",
                       help="members of a team named in CODEOWNERS or risk_acceptance (repeatable)")
     gate.add_argument("--audit-log", metavar="FILE", help="risk acceptances recorded by `mergeguard accept`")
+    gate.add_argument("--score-cache", metavar="DIR", default=os.environ.get("MERGEGUARD_SCORE_CACHE") or None,
+                      help="keep the scores of the base's history here, so the default gate's percentile "
+                           "thresholds are computed once per commit [MERGEGUARD_SCORE_CACHE]")
     caps = s.add_argument_group("caps (applied caps are reported, never silent)")
     caps.add_argument("--max-diff-bytes", type=int, default=Limits.max_diff_bytes)
     caps.add_argument("--max-files", type=int, default=Limits.max_files)

@@ -36,11 +36,25 @@ CONCLUSIONS: tuple[str, ...] = ("success", "neutral", "action_required", "failur
 #: Where the gate looks for its configuration in a repository (at the base revision).
 CONFIG_PATH = ".github/mergeguard.yml"
 
+#: A level's conclusion when its required validations do not decide. ``failure`` is never a
+#: default: a team's first day must not be a wall of red checks (issue 14); it is a configured choice.
 DEFAULT_CONCLUSIONS: dict[str, str] = {
-    "low": "success", "medium": "success", "high": "action_required", "critical": "failure",
+    "low": "success", "medium": "success", "high": "action_required", "critical": "action_required",
 }
 DEFAULT_HISTORY_COMMITS = 300
+#: Without ``thresholds`` in the config: percentiles of the repository's own recent scores, so that
+#: about 10% of its changes are high or critical and about 2% critical (``benchmarks/default_gate.py``).
+DEFAULT_PERCENTILES: dict[str, float] = {"medium": 75.0, "high": 90.0, "critical": 98.0}
+#: Fewest scored commits at the base from which the default percentiles are trusted (2% of 100 is
+#: two commits: any fewer and "critical" is one commit's accident); below it, the model's thresholds.
+DEFAULT_MIN_HISTORY = 100
 DEFAULT_TIMEOUT = 5.0
+
+#: Validations required per level when the config does not say (per level: a config's ``require``
+#: replaces only the levels it names). Every level is passable without an accepted risk: high needs
+#: an approving review by someone other than the author (by a code owner of the touched paths where
+#: CODEOWNERS exists, see ``policy``); critical needs that plus a rollout or feature-flag note.
+DEFAULT_REQUIRE: dict[str, tuple["Validation", ...]] = {}  # filled below, once Validation exists
 
 #: What a rollout or feature-flag note looks like in a pull-request description when the config
 #: does not give its own pattern: a line ``Rollout: ...``, ``Feature flag: ...``, ``Canary: ...``
@@ -177,7 +191,8 @@ class RiskAcceptance:
 class Config:
     """The gate's configuration; ``Config()`` is what a repository without a file gets."""
 
-    #: score -> level; ``None`` keeps the model's own thresholds.
+    #: score -> level; ``None`` is the default gate: :data:`DEFAULT_PERCENTILES` of the repository's
+    #: own history when it has :data:`DEFAULT_MIN_HISTORY` scored commits, the model's otherwise.
     thresholds: ThresholdSpec | None = None
     #: how many of the newest non-merge commits reachable from the base to score for percentiles.
     history_commits: int = DEFAULT_HISTORY_COMMITS
@@ -185,8 +200,8 @@ class Config:
     ignore: tuple[str, ...] = ()
     #: check conclusion per level when no required validation decides otherwise.
     conclusions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CONCLUSIONS))
-    #: validations required per level.
-    require: dict[str, tuple[Validation, ...]] = field(default_factory=dict)
+    #: validations required per level (:data:`DEFAULT_REQUIRE` for the levels the file leaves out).
+    require: dict[str, tuple[Validation, ...]] = field(default_factory=lambda: dict(DEFAULT_REQUIRE))
     #: stricter thresholds for changes with explicit AI-authorship evidence.
     ai_authored: ThresholdSpec | None = None
     error_budget: ErrorBudget | None = None
@@ -196,8 +211,16 @@ class Config:
 
     @property
     def uses_percentiles(self) -> bool:
+        if self.thresholds is None:  # the default gate
+            return True
         specs = [self.thresholds, self.ai_authored, self.error_budget.thresholds if self.error_budget else None]
         return any(s is not None and s.mode == "percentile" for s in specs)
+
+
+DEFAULT_REQUIRE.update({
+    "high": (Validation("codeowners"),),
+    "critical": (Validation("codeowners"), Validation("rollout_note")),
+})
 
 
 # ----------------------------------------------------------------------------------------- loading
@@ -437,7 +460,9 @@ class _Reader:
 
     def require(self, node: yaml.Node, path: str) -> dict[str, tuple[Validation, ...]]:
         m = self.mapping(node, path, LEVELS)
-        return {level: tuple(self.validations(value_node, f"{path}.{level}")) for level, (_, value_node) in m.items()}
+        out = dict(DEFAULT_REQUIRE)
+        out.update({level: tuple(self.validations(value_node, f"{path}.{level}")) for level, (_, value_node) in m.items()})
+        return out
 
     def validations(self, node: yaml.Node, path: str) -> list[Validation]:
         out: list[Validation] = []

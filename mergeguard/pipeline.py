@@ -35,7 +35,10 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
         share = model.percentile(feature, value)
         return (share, "the changes the model was trained on") if share is not None else None
 
-    reasons = explain.reasons(model.features, extraction.features, list(contrib[:-1]), top=top_reasons, percentile=percentile)
+    reasons = explain.reasons(model.features, extraction.features, list(contrib[:-1]), top=top_reasons,
+                              percentile=percentile, findings=extraction.findings)
+    stats = [{"path": f.path, "added": f.added, "deleted": f.deleted} for f in change.files]
+    look_first = explain.look_first(stats, reasons, extraction.findings) if top_reasons else []
     warnings = list(change.warnings)
     if not change.files:
         warnings.append("empty change: nothing to score")
@@ -56,8 +59,11 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
             "paths": touched_paths(change),
         },
         "score": round(score, 4),
+        # the model's own band; the gate replaces ``level`` with its verdict's (gate.attach_verdict)
         "level": model.level(score),
+        "model_level": model.level(score),
         "reasons": reasons,
+        "look_first": look_first,
         "findings": extraction.findings,
         "signals": extraction.signals,
         "features": {k: _finite(v) for k, v in extraction.features.items()},

@@ -37,14 +37,21 @@ class Sleeps:
 
 
 @pytest.fixture(scope="module")
-def request_of(synthetic_repos):
+def request_of(synthetic_repos, trained_model_dir, tmp_path_factory):
     repo = GitRepo(synthetic_repos[0].path)
     head = repo.resolve("HEAD")
     base = repo.resolve("HEAD~3")
+    # the App keeps the scores of each repository's history in its data dir: scored once here (as a
+    # first pull request would), every request below reads them instead of scoring the history again
+    cache = str(tmp_path_factory.mktemp("scores"))
+    from mergeguard.config import Config
+    from mergeguard.gate import Gate
+
+    Gate(repo, load(str(trained_model_dir[0])), score_cache=cache).thresholds_at(base, Config())
 
     def make(**facts) -> ScoreRequest:
         return ScoreRequest(str(repo.path), base, head, repo.merge_base(base, head),
-                            PullRequestFacts(author="dev", **facts))
+                            PullRequestFacts(author="dev", **facts), score_cache=cache)
 
     return make
 

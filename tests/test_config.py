@@ -82,9 +82,11 @@ def test_full_file_parses_to_the_documented_shape(tmp_path):
 
 def test_defaults_for_an_empty_file_and_no_file():
     empty = loads("", "x.yml")
-    assert empty.thresholds is None and empty.require == {} and empty.error_budget is None
+    assert empty.thresholds is None and empty.error_budget is None
+    assert {k: [v.id for v in vs] for k, vs in empty.require.items()} == {
+        "high": ["codeowners"], "critical": ["codeowners", "rollout-note"]}
     assert empty.conclusions == {"low": "success", "medium": "success", "high": "action_required",
-                                 "critical": "failure"}
+                                 "critical": "action_required"}
     assert empty.risk_acceptance.allowed == () and empty.history_commits == 300
     assert Config().conclusions == empty.conclusions
 
