@@ -1,0 +1,263 @@
+"""Cut a unified diff down to the caps *before* it is parsed: time and memory linear and small.
+
+``unidiff.PatchSet`` makes a Python object of every line of a diff; the caps in ``change.Limits``
+(files analysed, changed lines kept per file) used to apply after that, so a 20 MB diff of empty
+added lines -- well inside ``max_diff_bytes``, and in the App written by a pull request's author --
+took minutes and gigabytes before any cap bit. This module walks the diff once by *hunks*, not by
+lines: the extent and the exact counts of a hunk's body come from C-level ``str.count`` and one
+regular-expression search, and only the lines the caps keep are handed on to ``unidiff`` (one file
+at a time). Counts stay exact for every file, kept or not.
+
+The walk follows unidiff's grammar where it matters: a hunk ends when the lengths in its header
+are used up (so a plain ``diff -u``'s next ``--- `` header, or ``git format-patch``'s ``-- ``
+signature, is not mistaken for a removed line), ``\\ No newline`` markers belong to their hunk, an
+empty line in a hunk is context, and a hunk shorter or longer than its header says is malformed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .errors import DiffError
+
+#: lines between hunks that unidiff reads (everything else there is ignored, as unidiff ignores it)
+_HEADER_LINE = re.compile(
+    r"^(?:diff --git |index |old mode |new mode |deleted file mode |new file mode |similarity index |"
+    r"dissimilarity index |rename from |rename to |copy from |copy to |Binary files |GIT binary patch|"
+    r"--- |\+\+\+ )[^\n]*\n", re.M)
+_STRUCTURE = re.compile(r"^(?:diff --git |--- |@@ )", re.M)
+_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?([^\n]*)\n")
+_BODY_END = re.compile(r"\n(?![-+ \\\r\n])")  # a newline that starts a line no hunk body has
+_MAX_HEADER_LINES = 64  # per file: a real git header has at most 8
+_BLOCK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Line counts of a stretch of hunk body."""
+
+    added: int = 0
+    removed: int = 0
+    context: int = 0
+    markers: int = 0  # "\ No newline at end of file"
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(self.added + other.added, self.removed + other.removed, self.context + other.context,
+                     self.markers + other.markers)
+
+    @property
+    def source(self) -> int:
+        return self.removed + self.context
+
+    @property
+    def target(self) -> int:
+        return self.added + self.context
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.removed
+
+
+@dataclass
+class ScannedFile:
+    """One file of the diff: its exact counts, and the text (headers and kept hunks) to parse."""
+
+    parts: list[str] = field(default_factory=list)
+    added: int = 0
+    deleted: int = 0
+    kept: int = 0  # changed lines kept
+    truncated: bool = False  # some changed lines were not kept
+    git: bool = False
+    keep: bool = True  # False past ``max_files``: counted, not kept
+    header_lines: int = 0
+    hunks: int = 0
+    seen_source_header: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+@dataclass(frozen=True)
+class Scan:
+    files: list[ScannedFile]  # every file of the diff; only the first ``max_files`` carry text
+    kept_files: int
+
+
+def scan(text: str, *, max_files: int, max_file_lines: int, max_lines: int, cut: bool = False) -> Scan:
+    """Walk ``text`` once; keep at most ``max_file_lines`` changed lines of a file, ``max_lines`` in
+    all, and the text of the first ``max_files`` files. DiffError for a malformed hunk, except that
+    when the text was ``cut`` (at ``max_diff_bytes``) its last hunk may end early: it is kept as far
+    as it goes and its file marked truncated."""
+    if not text.endswith("\n"):
+        text += "\n"
+    n = len(text)
+    files: list[ScannedFile] = []
+    current: ScannedFile | None = None
+    total_kept = 0
+    pos = 0
+    while pos < n:
+        found = _STRUCTURE.search(text, pos)
+        stop = found.start() if found else n
+        if current is not None and pos < stop:
+            _header_lines(current, text, pos, stop)
+        if found is None:
+            break
+        start = found.start()
+        eol = _line_end(text, start)
+        if text.startswith("diff --git ", start):
+            current = _new_file(files, max_files, git=True)
+            _keep_header(current, text[start:eol])
+            pos = eol
+        elif text.startswith("--- ", start):
+            if current is not None and current.git and not current.hunks and not current.seen_source_header:
+                current.seen_source_header = True  # a git header restating its source
+                _keep_header(current, text[start:eol])
+                pos = eol
+            elif text.startswith("+++ ", eol):
+                current = _new_file(files, max_files, git=False)
+                _keep_header(current, text[start:_line_end(text, eol)])
+                pos = _line_end(text, eol)
+            else:
+                pos = eol  # a stray "--- " line: unidiff ignores it too
+        else:  # "@@ "
+            header = _HUNK.match(text, start)
+            if header is None:
+                pos = eol  # "@@" that is no hunk header: ignored, as unidiff does
+                continue
+            if current is None:
+                raise DiffError(f"malformed diff: a hunk before any file header (line {_line_no(text, start)})")
+            room = min(max_file_lines - current.kept, max_lines - total_kept) if current.keep else 0
+            if room <= 0 and current.git:
+                pos = _skip_rest_of_git_file(current, text, start)
+                continue
+            pos, kept = _hunk(current, text, header, room, cut=cut)
+            total_kept += kept
+    return Scan(files=files, kept_files=min(len(files), max_files))
+
+
+def _hunk(current: ScannedFile, text: str, header: re.Match[str], room: int, *, cut: bool = False) -> tuple[int, int]:
+    """Consume one hunk; keep as much of it as ``room`` allows. Returns (end, changed lines kept)."""
+    start, body = header.start(), header.end()
+    src_len = 1 if header.group(2) is None else int(header.group(2))
+    tgt_len = 1 if header.group(4) is None else int(header.group(4))
+    found = _BODY_END.search(text, body - 1)
+    run_end = found.start() + 1 if found else len(text)
+    whole = tally(text, body, run_end)
+    complete = True
+    if whole.source == src_len and whole.target == tgt_len:
+        end, hunk = run_end, whole
+    elif whole.source <= src_len and whole.target <= tgt_len:
+        if not (cut and run_end == len(text)):
+            raise DiffError(f"malformed diff: hunk at line {_line_no(text, start)} is shorter than its header says")
+        end, hunk, complete = run_end, whole, False  # the cut at max_diff_bytes ran through this hunk
+    else:  # the body run goes on past this hunk: find where its lengths are used up
+        end, hunk = advance(text, body, run_end, lambda t: t.source >= src_len and t.target >= tgt_len)
+        if hunk.source != src_len or hunk.target != tgt_len:
+            raise DiffError(f"malformed diff: hunk at line {_line_no(text, start)} is longer than its header says")
+        while end < run_end and text.startswith("\\", end):
+            end = _line_end(text, end)
+            hunk = hunk + Tally(markers=1)
+    current.hunks += 1
+    current.added += hunk.added
+    current.deleted += hunk.removed
+    cost = max(1, hunk.changed)  # a hunk with no changed line still costs one: no endless empty hunks
+    if complete and cost <= room:
+        current.parts.append(text[start:end])
+        current.kept += hunk.changed
+        return end, cost
+    take = min(room, hunk.changed)
+    current.truncated = current.truncated or not complete or take < hunk.changed
+    if take <= 0:
+        return end, 0
+    stop, part = (end, hunk) if take == hunk.changed else advance(text, body, end, lambda t: t.changed >= take)
+    section = header.group(5)
+    current.parts.append(f"@@ -{header.group(1)},{part.source} +{header.group(3)},{part.target} @@"
+                         f"{' ' + section if section else ''}\n")
+    current.parts.append(text[body:stop])
+    current.kept += part.changed
+    return end, part.changed
+
+
+def _skip_rest_of_git_file(current: ScannedFile, text: str, start: int) -> int:
+    """Count, without walking its hunks, the rest of a file nothing more is kept of.
+
+    In git's format every file starts with ``diff --git``, a line no hunk body can hold, so the
+    rest of this file ends there, and its added and removed lines are the lines starting with
+    ``+`` and ``-`` (hunk headers start with ``@@``). Its hunks' lengths are not checked.
+    """
+    nxt = text.find("\ndiff --git ", start - 1)
+    end = nxt + 1 if nxt >= 0 else len(text)
+    current.added += text.count("\n+", start - 1, end - 1)
+    current.deleted += text.count("\n-", start - 1, end - 1)
+    current.hunks += text.count("\n@@ ", start - 1, end - 1)
+    current.truncated = current.truncated or current.keep
+    return end
+
+
+def tally(text: str, a: int, b: int) -> Tally:
+    """Counts of the hunk-body lines in ``text[a:b]``; ``a`` and ``b`` are line starts, ``a`` > 0."""
+    lines = text.count("\n", a, b)
+    added = text.count("\n+", a - 1, b - 1)
+    removed = text.count("\n-", a - 1, b - 1)
+    markers = text.count("\n\\", a - 1, b - 1)
+    return Tally(added, removed, lines - added - removed - markers, markers)
+
+
+def advance(text: str, a: int, b: int, enough: Callable[[Tally], bool]) -> tuple[int, Tally]:
+    """The first line boundary ``e`` in ``(a, b]`` where ``enough(tally(a, e))`` (monotone) holds.
+
+    Blocks of 64 KB are counted at C speed; only the block where ``enough`` turns true is walked line
+    by line. ``(b, tally(a, b))`` when it never does.
+    """
+    acc = Tally()
+    pos = a
+    while pos < b:
+        block_end = min(pos + _BLOCK, b)
+        if block_end < b:
+            block_end = _line_end(text, block_end - 1)
+        step = tally(text, pos, block_end)
+        if not enough(acc + step):
+            acc, pos = acc + step, block_end
+            continue
+        while pos < block_end:
+            nxt = _line_end(text, pos)
+            kind = text[pos]
+            acc = acc + (Tally(added=1) if kind == "+" else Tally(removed=1) if kind == "-"
+                         else Tally(markers=1) if kind == "\\" else Tally(context=1))
+            pos = nxt
+            if enough(acc):
+                return pos, acc
+    return b, acc
+
+
+def _header_lines(current: ScannedFile, text: str, a: int, b: int) -> None:
+    for m in _HEADER_LINE.finditer(text, a, b):
+        if current.header_lines >= _MAX_HEADER_LINES:
+            return
+        current.header_lines += 1
+        if current.keep and not current.hunks:
+            current.parts.append(m.group(0))
+
+
+def _new_file(files: list[ScannedFile], max_files: int, *, git: bool) -> ScannedFile:
+    current = ScannedFile(git=git, keep=len(files) < max_files, seen_source_header=not git)
+    files.append(current)
+    return current
+
+
+def _keep_header(current: ScannedFile, line: str) -> None:
+    current.header_lines += 1
+    if current.keep:
+        current.parts.append(line)
+
+
+def _line_end(text: str, pos: int) -> int:
+    """Index just past the newline ending the line at ``pos`` (the text ends with a newline)."""
+    return text.index("\n", pos) + 1
+
+
+def _line_no(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
