@@ -166,16 +166,20 @@ def _timed(assessment: dict[str, Any], t0: float) -> dict[str, Any]:
 # -- config check / accept ------------------------------------------------------------------------
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    from .config import check
+    from .config import ConfigError, check, read_file
 
     try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MergeguardError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
-    _, problems = check(text, args.file)
+        text = read_file(args.file)
+    except ConfigError as exc:
+        problems = exc.problems
+    else:
+        _, problems = check(text, args.file)
     if not problems:
         print("ok")
         return 0
+    if len(problems) == 1:
+        print(f"mergeguard: error: {problems[0]}", file=sys.stderr)
+        return 2
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"mergeguard: error: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.file}",

@@ -184,17 +184,38 @@ class GitRepo:
                 i += 2
             else:
                 i += 1
-        if not paths_of:
-            return {}
-        listing = "".join(f"100644 blob {oid}\t{n}\n" for n, oid in enumerate(paths_of))
+        by_path: dict[str, list[str]] = {}
+        for oid in self._absent(paths_of):
+            for path in paths_of.get(oid, ()):
+                by_path.setdefault(path, []).append(oid)
+        return {p: tuple(oids) for p, oids in sorted(by_path.items())}
+
+    def absent_at(self, rev: str, paths: Iterable[str]) -> set[str]:
+        """Which of ``paths`` at ``rev`` are files whose blob this partial clone lacks (``set()`` when
+        whole). Reading such a blob would start a lazy fetch, which a mirror cannot make."""
+        paths = list(paths)
+        if not self.is_partial or not paths:
+            return set()
+        out = self.run("ls-tree", "-z", rev, "--", *paths, check=False)
+        paths_of: dict[str, set[str]] = {}
+        for entry in out.split(b"\0"):
+            meta, _, name = entry.partition(b"\t")
+            fields = meta.split()
+            if len(fields) == 3 and fields[1] == b"blob":
+                paths_of.setdefault(fields[2].decode(), set()).add(name.decode("utf-8", "surrogateescape"))
+        return {path for oid in self._absent(paths_of) for path in paths_of[oid]}
+
+    def _absent(self, oids: Iterable[str]) -> set[str]:
+        """The blob ids in ``oids`` this repository lacks, found without reading (or fetching) any:
+        a throw-away tree holding just those (``mktree --missing``) lets ``rev-list --missing=print``
+        say which are absent."""
+        oids = list(oids)
+        if not oids:
+            return set()
+        listing = "".join(f"100644 blob {oid}\t{n}\n" for n, oid in enumerate(oids))
         tree = self.run("mktree", "--missing", input=listing.encode()).decode().strip()
         out = self.run("rev-list", "--objects", "--missing=print", "--no-object-names", tree).decode().split()
-        by_path: dict[str, list[str]] = {}
-        for line in out:
-            if line.startswith("?"):
-                for path in paths_of.get(line[1:], ()):
-                    by_path.setdefault(path, []).append(line[1:])
-        return {p: tuple(oids) for p, oids in sorted(by_path.items())}
+        return {line[1:] for line in out if line.startswith("?")}
 
     def read_blobs(self, specs: Iterable[str]) -> dict[str, bytes | None]:
         """Contents of ``rev:path`` specs; missing objects (and non-blobs) map to None.
