@@ -48,7 +48,7 @@ def _write(text: str, output: str | None) -> None:
 def cmd_score(args: argparse.Namespace) -> int:
     from mergeguard.features import Context
     from mergeguard.models.model import load
-    from mergeguard.render import render
+    from mergeguard.render import error_record, render
 
     from .gate import Gate, ignore_paths
     from .git import GitRepo
@@ -111,14 +111,23 @@ def cmd_score(args: argparse.Namespace) -> int:
             bases[rec.sha] = fixed_base or (rec.parents[0] if rec.parents else None)
             ignored[rec.sha] = ignore_paths(change, gate.config_at(bases[rec.sha]).ignore)
 
-        found = score_commits(repo, resolved, model, limits, top_reasons=args.top, shallow=shallow, prepare=prepare)
+        failed: dict[str, str] = {}
+        found = score_commits(repo, resolved, model, limits, top_reasons=args.top, shallow=shallow, prepare=prepare,
+                              errors=failed)
         for sha in resolved:
             if sha in found:
                 assessment = found[sha]
-                assessment["verdict"] = gate.verdict(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
-                assessments.append(assessment)
+                try:
+                    assessment["verdict"] = gate.verdict(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
+                    assessments.append(assessment)
+                    continue
+                except (MergeguardError, OSError) as exc:
+                    failed[sha] = " ".join(str(exc).split())
+            if sha in failed:
+                print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
+                assessments.append(error_record(sha, failed[sha]))
     _write(render(assessments, args.format), args.output)
-    return _exit_code(assessments, args.fail_on)
+    return _exit_code([a for a in assessments if "error" not in a], args.fail_on)
 
 
 def _facts(args: argparse.Namespace):

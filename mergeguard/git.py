@@ -251,7 +251,7 @@ class GitRepo:
                         yield rec
                 return
             except RepositoryError as exc:
-                if excludes or not ("unable to read" in str(exc) or "could not read" in str(exc)):
+                if excludes or not _MISSING_OBJECT.search(str(exc)):
                     raise
             self.missing_paths = self._paths_of_missing_blobs(revs)
             if not self.missing_paths:
@@ -259,25 +259,34 @@ class GitRepo:
             excludes = ["."] + [f":(exclude,literal){p}" for p in self.missing_paths]
 
     def _paths_of_missing_blobs(self, revs: list[str]) -> list[str]:
-        """Paths whose content is missing somewhere in the history of ``revs`` (found without reading blobs)."""
+        """Paths whose content is missing somewhere in the history of ``revs`` (found without reading blobs).
+
+        ``--no-renames``: rename detection compares the contents of deleted and added files, i.e.
+        reads blobs, and would die on the very blob it is looking for.
+        """
         listing = self.run("rev-list", "--objects", "--missing=print", *revs, "--").decode().split("\n")
         missing = {line[1:].strip() for line in listing if line.startswith("?")}
         if not missing:
             return []
-        raw = self.run("log", "--raw", "--no-abbrev", "-z", "--format=", "-M", *revs, "--").split(b"\0")
+        raw = self.run("log", "--raw", "--no-abbrev", "-z", "--format=", "--no-renames", *revs, "--").split(b"\0")
         found: set[str] = set()
         i = 0
         while i < len(raw):
             meta = raw[i].split()
             if meta and meta[0].startswith(b":") and len(meta) >= 5:
-                n_paths = 2 if meta[4][:1] in (b"R", b"C") else 1
-                names = [p.decode("utf-8", "replace") for p in raw[i + 1 : i + 1 + n_paths]]
                 if meta[2].decode() in missing or meta[3].decode() in missing:
-                    found.update(names)
-                i += 1 + n_paths
+                    found.add(raw[i + 1].decode("utf-8", "surrogateescape") if i + 1 < len(raw) else "")
+                i += 2
             else:
                 i += 1
+        found.discard("")
         return sorted(found)
+
+
+#: how git says it met an object it lacks (a damaged clone) or could not fetch (a partial clone
+#: whose promisor remote is unreachable or wants credentials)
+_MISSING_OBJECT = re.compile(r"unable to read|could not read|could not fetch .* from promisor remote|"
+                             r"promisor remote|missing blob object")
 
 
 def _git_env() -> dict[str, str]:
