@@ -165,8 +165,8 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
         if len(patch) != 1:
             raise DiffError("malformed diff: a file header could not be read")
         files.append(_file_change(patch[0], sf, limits, notes))
-    if len(scanned.files) > scanned.kept_files:
-        notes.append(f"diff touches {len(scanned.files):,} files; only the first {limits.max_files:,} were analysed")
+    if scanned.total_files > scanned.kept_files:
+        notes.append(f"diff touches {scanned.total_files:,} files; only the first {limits.max_files:,} were analysed")
     if sum(sf.kept for sf in scanned.files) >= limits.max_lines and any(sf.truncated for sf in scanned.files):
         notes.append(f"diff changes {sum(sf.added + sf.deleted for sf in scanned.files):,} lines; "
                      f"only the first {limits.max_lines:,} were analysed")

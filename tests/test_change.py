@@ -182,3 +182,24 @@ def test_the_scan_reads_real_diffs_as_unidiff_does(repo_with_everything):
         assert [(f.added, f.deleted, len(f.hunks)) for f in files] == [(p.added, p.removed, len(p)) for p in patch]
         assert [[(h.source_start, h.source_length, h.target_start, h.target_length) for h in f.hunks] for f in files] == \
             [[(h.source_start, h.source_length, h.target_start, h.target_length) for h in p] for p in patch]
+
+
+@pytest.mark.parametrize("junk", [b"--- x\n", b"@@ not a hunk\n"])
+def test_lines_that_only_look_like_headers_end_as_malformed_not_as_a_slow_walk(junk):
+    from mergeguard.diffscan import MAX_STRAY_LINES
+
+    data = b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n" + junk * (MAX_STRAY_LINES + 1)
+    with pytest.raises(DiffError, match="look like headers"):
+        parse_diff(data)
+    files, _ = parse_diff(data.replace(junk * (MAX_STRAY_LINES + 1), junk * 3))  # a few are ignored, as unidiff does
+    assert [(f.added, f.deleted) for f in files] == [(1, 1)]
+
+
+def test_files_past_the_file_cap_are_counted_not_kept():
+    data = b"".join(b"diff --git a/f%d b/f%d\n--- a/f%d\n+++ b/f%d\n@@ -1 +1 @@\n-a\n+b\n" % (i, i, i, i) for i in range(50))
+    files, notes = parse_diff(data, Limits(max_files=7))
+    assert len(files) == 7 and "diff touches 50 files; only the first 7 were analysed" in notes
+    plain = b"".join(b"--- a/f%d\n+++ b/f%d\n@@ -1 +1 @@\n-a\n+b\n" % (i, i) for i in range(50))
+    files, notes = parse_diff(plain, Limits(max_files=7, max_file_lines=1))
+    assert len(files) == 7 and all((f.added, f.deleted, f.truncated) == (1, 1, True) for f in files)
+    assert "diff touches 50 files; only the first 7 were analysed" in notes
