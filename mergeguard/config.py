@@ -57,6 +57,11 @@ class ConfigError(MergeguardError):
         suffix = f" (and {more} more problem{'s' if more != 1 else ''}; `mergeguard config check` lists them)" if more else ""
         super().__init__(first + suffix)
 
+    def __reduce__(self) -> tuple:
+        # pickled from the App's scoring process to its job thread: rebuilt from the problems, not
+        # from the message (which the default would pass back in as the list of problems)
+        return (type(self), (self.problems,))
+
 
 @dataclass(frozen=True)
 class Problem:

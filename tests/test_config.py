@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from mergeguard.config import Config, ConfigError, Validation, check, load_file, loads
+from mergeguard.config import Config, ConfigError, Problem, Validation, check, load_file, loads
 
 FULL = textwrap.dedent("""\
     # every section, as the README documents it
@@ -276,3 +276,12 @@ def test_a_config_just_under_the_cap_and_anchors_within_the_limit_are_fine():
     text = head + line * ((MAX_CONFIG_BYTES - len(head)) // len(line))
     assert len(text) <= MAX_CONFIG_BYTES
     assert loads(text).require["critical"] == loads(text).require["high"]
+
+
+def test_a_config_error_survives_pickling_as_itself():
+    """The App's scoring process sends errors to its job thread pickled; the message must arrive intact."""
+    import pickle
+
+    error = ConfigError([Problem("a.yml", 1, 2, "thresholds.high", "bad"), Problem("a.yml", 3, 1, "", "worse")])
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is ConfigError and back.problems == error.problems and str(back) == str(error)
