@@ -187,7 +187,8 @@ def webhook() -> Response:
     if not isinstance(payload, dict):
         return _answer(400, error="body is not a JSON object")
     if event == "ping":
-        return _answer(200, pong=True, zen=payload.get("zen"))
+        zen = payload.get("zen")
+        return _answer(200, pong=True, zen=zen[:200] if isinstance(zen, str) else None)
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
     if action is not None and not _EVENT.fullmatch(action):
         action = None  # recorded with the delivery: GitHub's actions are short snake_case names

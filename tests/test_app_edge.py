@@ -54,6 +54,14 @@ def test_the_signature_still_verifies_as_bytes():
     assert not verify_signature(SECRET, body + b" ", sign(body))
 
 
+def test_a_ping_echoes_only_a_short_zen(app):
+    deep = b'{"zen": ' + b"[" * 800 + b"]" * 800 + b"}"  # parses; echoing it back need not
+    resp = post(app.test_client(), "ping", None, raw=deep)
+    assert resp.status_code == 200 and resp.get_json() == {"pong": True, "zen": None}
+    resp = post(app.test_client(), "ping", {"zen": "z" * 10_000})
+    assert resp.status_code == 200 and resp.get_json()["zen"] == "z" * 200
+
+
 def test_deeply_nested_json_is_400(app):
     raw = b'{"action": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     resp = post(app.test_client(), "pull_request", None, raw=raw)
