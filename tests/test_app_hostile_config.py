@@ -41,7 +41,7 @@ def hostile_repo(request, synthetic_repos, tmp_path_factory):
 
 
 def test_a_hostile_config_at_the_base_makes_the_check_run_neutral_with_its_problem(tmp_path, hostile_repo,
-                                                                                   trained_model_dir):
+                                                                                   trained_model_dir, caplog):
     from mergeguard.app.web import create_app, runtime
 
     path, expected = hostile_repo
@@ -64,6 +64,10 @@ def test_a_hostile_config_at_the_base_makes_the_check_run_neutral_with_its_probl
             assert job["state"] == "failed" and job["attempts"] == 1  # an input error: not retried
             assert expected in job["last_error"] and "\n" not in job["last_error"]
             assert "Traceback" not in job["last_error"]
+            # an expected refusal: one line in the job log, no traceback
+            failures = [r for r in caplog.records if r.name == "mergeguard.app.jobs" and "failed" in r.getMessage()]
+            assert failures and not any(r.exc_info for r in failures)
+            assert all("\n" not in r.getMessage() for r in failures)
             assert stub.violations == []
         finally:
             runtime(app).stop()
