@@ -152,7 +152,7 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
         raise DiffError("diff caps must not be negative")
     scanned = diffscan.scan(text, max_files=limits.max_files, max_file_lines=limits.max_file_lines,
                             max_lines=limits.max_lines, cut=cut)
-    if not scanned.files:
+    if not scanned.total_files:
         if "@@" in text or "diff --git" in text or "+++ " in text:
             raise DiffError("malformed diff: no file headers could be read")
         raise DiffError("input is not a unified diff (no 'diff --git' or '---/+++' headers)")

@@ -72,6 +72,7 @@ class ScannedFile:
     truncated: bool = False  # some changed lines were not kept
     git: bool = False
     keep: bool = True  # False past ``max_files``: counted, not kept
+    walk: bool = False  # past its cap, this file's rest must be walked hunk by hunk (see _skip_rest_of_file)
     header_lines: int = 0
     hunks: int = 0
     seen_source_header: bool = False
@@ -142,9 +143,12 @@ def scan(text: str, *, max_files: int, max_file_lines: int, max_lines: int, cut:
             if current is None:
                 raise DiffError(f"malformed diff: a hunk before any file header (line {_line_no(text, start)})")
             room = min(max_file_lines - current.kept, max_lines - total_kept) if current.keep else 0
-            if room <= 0:
-                pos = _skip_rest_of_file(current, text, start)
-                continue
+            if room <= 0 and not current.walk:
+                skipped = _skip_rest_of_file(current, text, start, cut=cut)
+                if skipped is not None:
+                    pos = skipped
+                    continue
+                current.walk = True  # its hunks disagree with their headers somewhere: walk them
             pos, kept = _hunk(current, text, header, room, cut=cut)
             total_kept += kept
     return Scan(files=files, total_files=len(files))
@@ -153,6 +157,8 @@ def scan(text: str, *, max_files: int, max_file_lines: int, max_lines: int, cut:
 def _hunk(current: ScannedFile, text: str, header: re.Match[str], room: int, *, cut: bool = False) -> tuple[int, int]:
     """Consume one hunk; keep as much of it as ``room`` allows. Returns (end, changed lines kept)."""
     start, body = header.start(), header.end()
+    if any(len(g) > 18 for g in header.groups()[:4] if g):  # int() past 4,300 digits would even raise
+        raise DiffError(f"malformed diff: hunk header at line {_line_no(text, start)} has numbers past 10^18")
     src_len = 1 if header.group(2) is None else int(header.group(2))
     tgt_len = 1 if header.group(4) is None else int(header.group(4))
     found = _BODY_END.search(text, body - 1)
@@ -211,15 +217,46 @@ def _stray(count: int, text: str, start: int) -> int:
 _NEXT_PLAIN_FILE = re.compile(r"\n(?:diff --git |--- [^\n]*\n\+\+\+ )")
 
 
-def _skip_rest_of_file(current: ScannedFile, text: str, start: int) -> int:
-    """Count, without walking its hunks, the rest of a file nothing more is kept of.
+_SOURCE_LEN = re.compile(r"\n@@ -\d{1,18},(\d{1,18}) \+\d{1,18}(?:,\d{1,18})? @@")
+_SOURCE_ONE = re.compile(r"\n@@ -\d{1,18} \+\d{1,18}(?:,\d{1,18})? @@")
+_TARGET_LEN = re.compile(r"\n@@ -\d{1,18}(?:,\d{1,18})? \+\d{1,18},(\d{1,18}) @@")
+_TARGET_ONE = re.compile(r"\n@@ -\d{1,18}(?:,\d{1,18})? \+\d{1,18} @@")
+
+
+def _header_sums(text: str, a: int, b: int) -> tuple[int, int, int] | None:
+    """(source lines, target lines, hunks) the hunk headers in ``text[a:b]`` announce; None if some
+    ``@@`` line there is no hunk header. By 1 MB blocks, so no Python step (or object) per hunk."""
+    source = target = headers = 0
+    p = a
+    while p < b:
+        q = min(p + (1 << 20), b)
+        if q < b:
+            q = _line_end(text, q - 1)
+        with_len = _SOURCE_LEN.findall(text, p - 1, q - 1)
+        source += sum(map(int, with_len)) + len(_SOURCE_ONE.findall(text, p - 1, q - 1))
+        target_len = _TARGET_LEN.findall(text, p - 1, q - 1)
+        n_target_one = len(_TARGET_ONE.findall(text, p - 1, q - 1))
+        target += sum(map(int, target_len)) + n_target_one
+        n = len(target_len) + n_target_one
+        if n != text.count("\n@@", p - 1, q - 1):
+            return None
+        headers += n
+        p = q
+    return source, target, headers
+
+
+def _skip_rest_of_file(current: ScannedFile, text: str, start: int, *, cut: bool = False) -> int | None:
+    """Count, without walking its hunks, the rest of a file nothing more is kept of; the end of it,
+    or None when the counts could be wrong (the caller then walks the hunks).
 
     In git's format every file starts with ``diff --git``, a line no hunk body can hold, so the
     rest of this file ends there, and its added and removed lines are the lines starting with
     ``+`` and ``-`` (hunk headers start with ``@@``). A plain ``diff -u`` has no such line: its next
     file is taken to start at the next ``---``/``+++`` pair (which a removed line ``-- x`` followed by
     an added ``++ y`` would imitate; only counts past the cap could be off then). Hunk lengths past
-    the cap are not checked.
+    the cap are checked in sum: the lines must be exactly what the hunk headers announce, else a
+    line between hunks that unidiff would ignore might be counted, and None is returned. (When the
+    text was ``cut`` and this file runs to its end, its last hunk may come up short.)
     """
     if current.git:
         nxt = text.find("\ndiff --git ", start - 1)
@@ -227,9 +264,18 @@ def _skip_rest_of_file(current: ScannedFile, text: str, start: int) -> int:
     else:
         found = _NEXT_PLAIN_FILE.search(text, start - 1)
         end = found.start() + 1 if found else len(text)
-    current.added += text.count("\n+", start - 1, end - 1)
-    current.deleted += text.count("\n-", start - 1, end - 1)
-    current.hunks += text.count("\n@@ ", start - 1, end - 1)
+    sums = _header_sums(text, start, end)
+    if sums is None:
+        return None  # an "@@" line that is no hunk header
+    source, target, headers = sums
+    body = tally(text, start, end)
+    context = body.context - headers  # tally took the header lines for context
+    sums = (body.removed + context, body.added + context)
+    if sums != (source, target) and not (cut and end == len(text) and sums[0] <= source and sums[1] <= target):
+        return None
+    current.added += body.added
+    current.deleted += body.removed
+    current.hunks += headers
     current.truncated = current.truncated or current.keep
     return end
 

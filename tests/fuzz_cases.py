@@ -183,7 +183,7 @@ def check_delivery(client, store, event: str, body: bytes, headers: dict[str, st
 
 _DIFF_LINES = st.sampled_from([
     "diff --git a/x.py b/x.py", "--- a/x.py", "+++ b/x.py", "--- /dev/null", "+++ /dev/null", "@@ -1 +1 @@",
-    "@@ -1,3 +1,4 @@ def f():", "@@ -0,0 +1,99999999 @@", "@@ -18446744073709551616 +1 @@", "@@ @@", "@@ -a +b @@",
+    "@@ -1,3 +1,4 @@ def f():", "@@ -0,0 +1,99999999 @@", "@@ -18446744073709551616 +1 @@", "@@ -1," + "9" * 4400 + " +1 @@", "@@ @@", "@@ -a +b @@",
     "+", "-", " ", "", "\\ No newline at end of file", "+added line", "-removed line", " context",
     "new file mode 100644", "deleted file mode 100755", "old mode 100644", "new mode 100755",
     "rename from a.py", "rename to b.py", "similarity index 90%", "Binary files a/x.png and b/x.png differ",

@@ -163,6 +163,7 @@ def test_hunk_lengths_decide_where_a_hunk_ends():
 @pytest.mark.parametrize("bad", [
     b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,1 +1,1 @@\n-a\n-b\n+c\n",  # longer than its header
     b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n-a\n+b\ndiff --git a/y b/y\n",  # shorter
+    b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1," + b"9" * 5000 + b" +1 @@\n-a\n+b\n",  # int() would raise
 ])
 def test_hunks_that_disagree_with_their_headers_are_malformed(bad):
     with pytest.raises(DiffError, match="malformed"):

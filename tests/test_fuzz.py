@@ -74,3 +74,28 @@ def test_fuzzed_configs_are_ok_or_problems_one_a_line(tmp_path):
 
     check()
     assert set(seen) == {"exit 0", "exit 2"}, seen
+
+
+def test_fuzzed_diffs_under_small_caps_keep_counts_exact_and_bounded(tmp_path):
+    """Whatever the caps, a diff that parses gives the same exact counts, and never keeps more than allowed."""
+    from hypothesis import strategies as st
+
+    from mergeguard.change import Limits, parse_diff
+    from mergeguard.errors import DiffError
+
+    seeds = fc.seed_diffs(tmp_path)
+
+    @settings(max_examples=EXAMPLES or 300, **SETTINGS)
+    @given(fc.diffs(seeds), st.integers(0, 30), st.integers(0, 5), st.integers(0, 60))
+    def capped(data, file_lines, files, lines):
+        try:
+            whole, _ = parse_diff(data)
+        except DiffError:
+            return
+        few, _ = parse_diff(data, Limits(max_file_lines=file_lines, max_files=files, max_lines=lines))
+        assert [(f.path, f.added, f.deleted) for f in few] == [(f.path, f.added, f.deleted) for f in whole[:files]]
+        kept = [sum(len(h.added) + len(h.removed) for h in f.hunks) for f in few]
+        assert all(k <= file_lines for k in kept) and sum(kept) <= lines
+        assert all(f.truncated == (k < f.added + f.deleted) for f, k in zip(few, kept))
+
+    capped()
