@@ -182,3 +182,30 @@ def check_database_url(url: str) -> None:
         make_url(url)
     except ArgumentError as exc:
         raise SettingsError(f"MERGEGUARD_DATABASE_URL is not a database URL: {exc}") from None
+
+
+def preflight(settings: Settings) -> None:
+    """What must hold before the server forks its workers; SettingsError (one line) otherwise.
+
+    The data directory must take files (the database and the mirrors live there: found unwritable
+    in a worker, it was a 46-line traceback and a crash loop), and the model must load (a missing
+    model directory used to start a server that reported healthy and failed every job).
+    """
+    from mergeguard.errors import ModelError
+    from mergeguard.models.model import load
+    from mergeguard.outputs import OutputError, writable_dir
+
+    data_dir = Path(settings.data_dir)
+    try:
+        writable_dir(data_dir, "MERGEGUARD_DATA_DIR")
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OutputError as exc:
+        raise SettingsError(str(exc)) from None
+    except OSError as exc:
+        raise SettingsError(f"MERGEGUARD_DATA_DIR {data_dir}: cannot create ({exc.strerror or exc})") from None
+    if settings.model_dir is not None and not Path(settings.model_dir).is_dir():
+        raise SettingsError(f"MERGEGUARD_MODEL_DIR {settings.model_dir}: no such directory")
+    try:
+        load(settings.model_dir)
+    except ModelError as exc:
+        raise SettingsError(f"MERGEGUARD_MODEL_DIR {settings.model_dir or '(shipped model)'}: {exc}") from None

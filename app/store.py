@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -268,7 +269,7 @@ class Store:
                          .values(state="superseded", updated_at=now))
         result = conn.execute(insert(jobs).values(
             kind=spec.kind, state="queued", repo=spec.repo, pr_number=spec.pr_number, installation=spec.installation,
-            coalesce_key=key, payload=dict(spec.payload), delivery_id=delivery_id, attempts=0,
+            coalesce_key=key, payload=scrub(dict(spec.payload)), delivery_id=delivery_id, attempts=0,
             max_attempts=max_attempts, run_after=now, created_at=now, updated_at=now))
         return int(result.inserted_primary_key[0])
 
@@ -454,6 +455,41 @@ class Store:
         """Rows per table (health checks and tests)."""
         with self.engine.connect() as conn:
             return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in TABLES}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value: Any) -> Any:
+    """``value`` with every string made storable: lone surrogates (which JSON's ``\\ud800`` escapes
+    can carry) become U+FFFD and NUL characters (which PostgreSQL's text refuses) are dropped.
+
+    Iterative, not recursive: a job payload is built from a few fields of a delivery, but nothing
+    here should be the place where a deep structure exhausts the stack.
+    """
+    def clean(item: Any) -> Any:
+        if isinstance(item, str):
+            if item.isascii():
+                return item.replace("\0", "")
+            return _SURROGATE.sub("\ufffd", item).replace("\0", "")
+        return item
+
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        container, key = stack.pop()
+        item = container[key]
+        if isinstance(item, Mapping):
+            copy = {clean(k): v for k, v in item.items()}
+            container[key] = copy
+            stack.extend((copy, k) for k in copy)
+        elif isinstance(item, (list, tuple)):
+            copy_list = list(item)
+            container[key] = copy_list
+            stack.extend((copy_list, i) for i in range(len(copy_list)))
+        else:
+            container[key] = clean(item)
+    return root[0]
 
 
 def _jsonable(value: Any) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 from . import __version__
 from .change import Limits
 from .errors import MergeguardError
+from .outputs import writable_dir, writable_file
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -39,7 +40,10 @@ def _progress(enabled: bool):
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MergeguardError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -49,7 +53,7 @@ def _write(text: str, output: str | None) -> None:
 def cmd_score(args: argparse.Namespace) -> int:
     from mergeguard.features import Context
     from mergeguard.models.model import load
-    from mergeguard.render import render
+    from mergeguard.render import error_record, render
 
     from .gate import Gate, ignore_paths
     from .git import GitRepo
@@ -58,6 +62,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .sources import change_from_diff, read_diff_input
 
     model = load(args.model)
+    if args.output:
+        writable_file(args.output, "--output")  # before the work, not after it
     limits = _limits(args)
     shas: list[str] = list(args.commit or [])
     if args.commits:
@@ -112,17 +118,26 @@ def cmd_score(args: argparse.Namespace) -> int:
             bases[rec.sha] = fixed_base or (rec.parents[0] if rec.parents else None)
             ignored[rec.sha] = ignore_paths(change, gate.config_at(bases[rec.sha]).ignore)
 
-        found = score_commits(repo, resolved, model, limits, top_reasons=args.top, shallow=shallow, prepare=prepare)
+        failed: dict[str, str] = {}
+        found = score_commits(repo, resolved, model, limits, top_reasons=args.top, shallow=shallow, prepare=prepare,
+                              errors=failed)
         for sha in resolved:
             if sha in found:
                 gate.remember({sha: found[sha]}, gate.config_at(bases.get(sha)))
         for sha in resolved:
             if sha in found:
                 assessment = found[sha]
-                gate.apply(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
-                assessments.append(assessment)
+                try:
+                    gate.apply(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
+                    assessments.append(assessment)
+                    continue
+                except (MergeguardError, OSError) as exc:
+                    failed[sha] = " ".join(str(exc).split())
+            if sha in failed:
+                print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
+                assessments.append(error_record(sha, failed[sha]))
     _write(render(assessments, args.format), args.output)
-    return _exit_code(assessments, args.fail_on)
+    return _exit_code([a for a in assessments if "error" not in a], args.fail_on)
 
 
 def _facts(args: argparse.Namespace):
@@ -170,16 +185,20 @@ def _timed(assessment: dict[str, Any], t0: float) -> dict[str, Any]:
 # -- config check / accept ------------------------------------------------------------------------
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    from .config import check
+    from .config import ConfigError, check, read_file
 
     try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MergeguardError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
-    _, problems = check(text, args.file)
+        text = read_file(args.file)
+    except ConfigError as exc:
+        problems = exc.problems
+    else:
+        _, problems = check(text, args.file)
     if not problems:
         print("ok")
         return 0
+    if len(problems) == 1:
+        print(f"mergeguard: error: {problems[0]}", file=sys.stderr)
+        return 2
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"mergeguard: error: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.file}",
@@ -221,6 +240,9 @@ def cmd_mine(args: argparse.Namespace) -> int:
 
     from .git import GitRepo
 
+    writable_file(args.out, "--out")
+    if args.report:
+        writable_file(args.report, "--report")
     repo = GitRepo(args.repo)
     if repo.is_shallow:
         print("mergeguard: warning: shallow clone: history features and labels are degraded", file=sys.stderr)
@@ -234,7 +256,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
               f"they were left out: {', '.join(report.missing_paths[:5])}", file=sys.stderr)
     report_d = {**report.__dict__, "seconds_total": round(time.perf_counter() - t0, 2), "out": str(args.out)}
     if args.report:
-        Path(args.report).write_text(json.dumps(report_d, indent=2) + "\n")
+        _write(json.dumps(report_d, indent=2) + "\n", args.report)
     print(f"mined {n:,} commits of {report.repo} in {report_d['seconds_total']:.1f}s: {report.labelled:,} labelled, "
           f"{report.bug_inducing:,} bug-inducing, {report.reverted:,} reverted -> {args.out}", file=sys.stderr)
     return 0
@@ -248,6 +270,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from mergeguard.models.dataset import labelled, read_rows
     from mergeguard.models.train import labels, train
 
+    writable_dir(args.out, "--out")
     rows = read_rows(args.data)
     model, split = train(rows, label=args.label, name=args.name, version=args.model_version)
     test = split.test
@@ -273,9 +296,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from mergeguard.models.evaluate import evaluate, format_results
     from mergeguard.models.model import load
 
+    if args.output:
+        writable_file(args.output, "--output")
+    if args.plots:
+        writable_dir(args.plots, "--plots")
+    if args.update_card and args.model is None:
+        raise MergeguardError("--update-card needs --model DIR (the shipped model is read-only)")
     model = load(args.model)
     rows = read_rows(args.data)
     modes = ["within", "loro"] if args.mode == "both" else [args.mode]
+    repos = {r.get("repo", "") for r in rows}
+    if "loro" in modes and len(repos) < 2:
+        if args.mode == "loro":
+            raise MergeguardError(f"--mode loro (leave-one-repo-out) needs datasets of at least two repositories; "
+                                  f"the data holds {len(repos)}")
+        modes = ["within"]
+        print("mergeguard: warning: one repository in the data: leave-one-repo-out skipped, within-project only "
+              "(pass datasets of two or more repositories for both)", file=sys.stderr)
     results = evaluate(rows, model, modes=modes, label=args.label, plots_dir=args.plots, ablation=args.ablation)
     if args.format == "json":
         _write(json.dumps(results, indent=2), args.output)
@@ -304,7 +341,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the GitHub App under gunicorn (gthread). One worker process is the default: webhooks only
     verify, store and answer, and the scoring runs on job threads inside each process, so more
     workers are safe (jobs are claimed atomically with a lease) but only help with more CPUs."""
-    from mergeguard.app.settings import Settings
+    from mergeguard.app.settings import Settings, preflight
     from mergeguard.app.wsgi import default_bind, gunicorn_options, serve
 
     settings = Settings.from_env()  # a bad setting stops here, naming the variable, before any fork
@@ -312,6 +349,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise MergeguardError("--workers and --threads must be at least 1")
     if not 0 < args.read_timeout <= 300:
         raise MergeguardError("--read-timeout must be more than 0 and at most 300 seconds")
+    preflight(settings)  # an unwritable data directory or a missing model stops here, not in a worker
     return serve(settings, gunicorn_options(bind=args.bind or default_bind(), workers=args.workers,
                                             threads=args.threads, timeout=args.timeout,
                                             graceful_timeout=args.graceful_timeout),
@@ -452,6 +490,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the file system said no somewhere no check foresaw: still one line
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"mergeguard: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

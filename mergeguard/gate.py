@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import audit, budget as budget_mod, codeowners as co, policy
-from .config import CONFIG_PATH, DEFAULT_MIN_HISTORY, Config, load_file, loads
+from .config import CONFIG_PATH, DEFAULT_MIN_HISTORY, MAX_CONFIG_BYTES, Config, ConfigError, Problem, load_file, loads
 from .git import GitRepo
 from .scorecache import ScoreCache, cache_key
 
@@ -66,6 +66,10 @@ class Gate:
             if self.config_path:
                 self._configs[base] = load_file(self.config_path)
             else:
+                if self.repo is not None and base and self.repo.absent_at(base, [CONFIG_PATH]):
+                    # over the mirror's blob size limit (1 MB), so far over the config's cap
+                    raise ConfigError([Problem(f"{base[:12]}:{CONFIG_PATH}", 1, 1, "",
+                                               f"larger than {MAX_CONFIG_BYTES:,} bytes, the limit for a configuration file")])
                 text = self._file_at(base, CONFIG_PATH)
                 self._configs[base] = loads(text, f"{base[:12]}:{CONFIG_PATH}") if text is not None and base else Config()
         return self._configs[base]

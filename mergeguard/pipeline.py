@@ -91,14 +91,20 @@ def _finite(v: float | None) -> float | None:
 
 
 def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reasons: int = 5, shallow: bool = False,
-                  prepare=None) -> dict[str, dict[str, Any]]:
+                  prepare=None, errors: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """Score historical commits, each against its first parent, in one replay of the history.
 
     The batch path of ``score --commit/--commits``, also used to score a repository's recent history
     for percentile thresholds. ``shas`` must be full SHAs; the result maps each one found to its
     assessment. ``prepare(change, record)`` may adjust a change before it is scored (the gate drops
     ignored paths there).
+
+    ``errors``, when given, collects the commits that could not be scored (a blob missing from an
+    incomplete mirror, a diff git cannot produce) with the one-line reason, and the others are
+    scored all the same: one bad commit must not cost a batch of thousands. Without it, the first
+    such failure is raised.
     """
+    from .errors import MergeguardError
     from .sources import change_from_commit, replay
 
     context = Context(shallow=shallow)
@@ -107,10 +113,16 @@ def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reason
     def visit(rec, index):
         t0 = time.perf_counter()
         context.history = index
-        change = change_from_commit(repo, rec, limits)
-        if prepare is not None:
-            prepare(change, rec)
-        assessment = assess(change, context, model, top_reasons=top_reasons)
+        try:
+            change = change_from_commit(repo, rec, limits)
+            if prepare is not None:
+                prepare(change, rec)
+            assessment = assess(change, context, model, top_reasons=top_reasons)
+        except (MergeguardError, OSError) as exc:
+            if errors is None:
+                raise
+            errors[rec.sha] = " ".join(str(exc).split()) or type(exc).__name__
+            return None
         assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
         return rec.sha, assessment
 

@@ -61,7 +61,34 @@ def render(assessments: list[dict] | dict, fmt: str, **options: Any) -> str:
     if key not in renderers:
         raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     items = [assessments] if isinstance(assessments, Mapping) else list(assessments)
-    return renderers[key](items, **options)
+    failed = [a for a in items if "error" in a]
+    if not failed:
+        return renderers[key](items, **options)
+    scored = [a for a in items if "error" not in a]
+    if key == "json":  # error records keep their place in the stream
+        return _render_json(items)
+    out = renderers[key](scored, **options) if scored else ""
+    if key == "sarif":
+        return _sarif_notifications(out, failed)
+    lines = [f"{a['change']['id']}: not scored: {a['error']}" for a in failed]
+    notes = "\n".join(f"- `{line}`" for line in lines) if key == "markdown" else "\n".join(lines)
+    return "\n\n".join(part for part in (out, notes) if part)
+
+
+def error_record(change_id: str, reason: str) -> dict[str, Any]:
+    """What a batch reports for a change it could not score, in place of its assessment."""
+    return {"change": {"id": change_id}, "error": reason}
+
+
+def _sarif_notifications(log: str, failed: list[dict]) -> str:
+    """SARIF says a tool's trouble with ``invocations[].toolExecutionNotifications``."""
+    from .sarif import sarif
+
+    doc = json.loads(log or sarif([]))
+    notes = [{"level": "error", "message": {"text": f"{a['change']['id']}: not scored: {a['error']}"}} for a in failed]
+    for run in doc.get("runs", []):
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notes}]
+    return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 def _render_text(items: list[dict], *, color: bool = False, **options: Any) -> str:
