@@ -19,23 +19,22 @@ Pure: everything from the repository arrives in the context (``CouplingContext``
 - ``coupling.api_change``: a function, method or class whose signature changed or that was removed
   (pre- vs post-image, tree-sitter), with how many lines of the repository at the base revision
   mention its name (the context's ``references`` counter, ``git grep -w -c``).
-- ``coupling.missing_partner``: logical coupling from history, as code-maat's ``coupling`` analysis
-  computes it (degree = shared revisions / average revisions of the pair, at least ``min_revs``
-  average revisions and ``min_shared`` shared ones, commits of more than 30 files ignored): a file
-  that changed with a touched file in at least ``min_degree`` of their revisions and is absent here.
+- ``coupling.missing_partner`` / ``coupling.missing_test``: hidden coupling from history: the file
+  (code, or a test) that association rules over the touched files' recent co-changes rank first
+  and well ahead of the next, when the change leaves it out (``features.partners``).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mergeguard import paths
 from mergeguard.change import Change, FileChange
 
-from . import Context, Extraction
+from . import Context, Extraction, partners
 
 FEATURES = [
     "components_touched", "service_roots_touched", "contract_files", "config_files", "api_changes",
@@ -47,10 +46,16 @@ CATEGORY = "coupling"
 
 @dataclass
 class CouplingSettings:
-    min_revs: int = 5  # code-maat min-revs: average revisions of the pair
-    min_shared: int = 5  # code-maat min-shared-revs
-    min_degree: float = 0.5  # a partner this coupled is expected in the change
-    max_partner_findings: int = 10
+    ranking: partners.RankSettings = field(default_factory=partners.RankSettings)
+    # calibrated on the dev part of benchmarks/coupling.py so that emitted findings name the file
+    # the change left out at least half of the time (README, "Hidden coupling")
+    partner_confidence: float = 0.5
+    test_confidence: float = 0.5
+    partner_min_together: int = 3  # changes behind the best rule
+    partner_margin: float = 0.2  # lead over the next candidate of the same kind
+    max_partner_findings: int = 1
+    max_test_findings: int = 1
+    listed_partners: int = 5
     max_api_findings: int = 25
     max_reference_lookups: int = 40  # names grepped per change
 
@@ -473,39 +478,68 @@ def _components(change: Change, repo_files, contract_paths: set[str]) -> dict[st
 
 
 def missing_partners(change: Change, context: Context, settings: CouplingSettings) -> dict[str, Any]:
+    """Files history ranks as partners of this change that it leaves out (``features.partners.rank``).
+
+    Code partners and test partners are separate findings: a missing test (``coupling.missing_test``)
+    is a different omission, with a different fix, from missing code (``coupling.missing_partner``).
+    A finding is emitted only at or above the confidence the benchmark calibrated (see
+    ``CouplingSettings``); the best candidates are listed in the signals either way.
+    """
     index = context.history
-    if index is None or index.commits == 0 or not hasattr(index, "partners"):
+    if index is None or index.commits == 0 or not hasattr(index, "transactions"):
         return {"count": None, "max_rate": None, "partners": [], "findings": []}
-    touched = {f.path for f in change.files} | {f.old_path for f in change.files if f.old_path}
-    best: dict[str, tuple[Any, FileChange]] = {}
+    by_path = {f.path: f for f in change.files}
     for f in change.files:
-        if (f.status == "added" and not f.old_path) or paths.is_test(f.path) or paths.is_doc(f.path):
-            continue  # a new file has no history; editing a test or a doc does not call for its partners
-        key = f.old_path or f.path
-        for p in index.partners(key, min_revs=settings.min_revs, min_shared=settings.min_shared, min_degree=settings.min_degree):
-            if p.path in touched or paths.is_doc(p.path):
-                continue  # a changelog or doc page left out is not a coupling risk
-            if p.path not in best or p.degree > best[p.path][0].degree:
-                best[p.path] = (p, f)
-    ranked = sorted(best.values(), key=lambda pf: (-pf[0].degree, -pf[0].shared, pf[0].path))
-    findings = []
-    listed = []
-    for p, f in ranked:
-        listed.append({
-            "path": p.path, "with": f.path, "rate": round(p.degree, 3), "shared": p.shared,
-            "revisions": p.revisions, "revisions_of_changed": p.revisions_of,
-        })
-        if len(findings) < settings.max_partner_findings:
-            line, end = changed_span(f)
-            findings.append(finding(
-                "coupling.missing_partner", f.path, line, end, "warning",
-                f"{p.path} changed together with {f.path} in {p.degree:.0%} of their revisions "
-                f"({p.shared} shared of {p.revisions_of} and {p.revisions}) but is not part of this change",
-            ))
+        if f.old_path:
+            by_path.setdefault(f.old_path, f)
+    ranked = partners.rank(index, list(by_path), settings.ranking)
+    code = [c for c in ranked if not c.is_test and not paths.is_doc(c.path)]
+    # a change to tests (and docs) alone does not call for more tests
+    touches_code = any(not paths.is_test(p) and not paths.is_doc(p) for p in by_path)
+    tests = [c for c in ranked if c.is_test] if touches_code else []
+    findings: list[dict[str, Any]] = []
+
+    def anchor(c: partners.Candidate) -> FileChange:
+        named = [by_path[a] for a in c.antecedent if a in by_path]
+        return next((f for f in named if not paths.is_test(f.path)), named[0])
+
+    def emit(kind: str, c: partners.Candidate, msg: str) -> None:
+        f = anchor(c)
+        line, end = changed_span(f)
+        findings.append(finding(kind, f.path, line, end, "warning", msg))
+
+    def confident(ranked_kind: list[partners.Candidate], i: int, floor: float) -> bool:
+        """At or above the calibrated confidence, and clearly ahead of the next candidate."""
+        c = ranked_kind[i]
+        runner_up = ranked_kind[i + 1].confidence if i + 1 < len(ranked_kind) else 0.0
+        return (c.confidence >= floor and c.together >= settings.partner_min_together
+                and c.confidence - runner_up >= settings.partner_margin)
+
+    emitted = 0
+    for i, c in enumerate(code[: settings.max_partner_findings]):
+        if not confident(code, i, settings.partner_confidence):
+            break
+        emitted += 1
+        emit("coupling.missing_partner", c,
+             f"{c.path} is not part of this change but {c.evidence(window=settings.ranking.window)}")
+    for i, c in enumerate(tests[: settings.max_test_findings]):
+        if not confident(tests, i, settings.test_confidence):
+            break
+        code_files = [a for a in c.antecedent if not paths.is_test(a)]
+        if code_files:
+            msg = f"{', '.join(code_files[:3])} changed but its usual test {c.path} did not: "
+        else:  # the evidence is the other tests the change touches
+            msg = f"{c.path} is not part of this change but "
+        emit("coupling.missing_test", c, msg + c.evidence(window=settings.ranking.window))
+
+    def row(c: partners.Candidate) -> dict[str, Any]:
+        return {"path": c.path, "with": list(c.antecedent), "confidence": round(c.confidence, 3),
+                "together": c.together, "changes": c.changes, "test": c.is_test}
+
     return {
-        "count": float(len(ranked)),
-        "max_rate": max((p.degree for p, _ in ranked), default=0.0),
-        "partners": listed,
+        "count": float(emitted),
+        "max_rate": code[0].confidence if code else 0.0,
+        "partners": [row(c) for c in (code[: settings.listed_partners] + tests[: settings.listed_partners])],
         "findings": findings,
     }
 

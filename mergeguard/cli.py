@@ -9,6 +9,7 @@ verdict is that severe, so that CI can gate on it without confusing a risky chan
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import time
@@ -18,6 +19,7 @@ from typing import Any
 from . import __version__
 from .change import Limits
 from .errors import MergeguardError
+from .outputs import writable_dir, writable_file
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -38,7 +40,10 @@ def _progress(enabled: bool):
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MergeguardError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -48,15 +53,17 @@ def _write(text: str, output: str | None) -> None:
 def cmd_score(args: argparse.Namespace) -> int:
     from mergeguard.features import Context
     from mergeguard.models.model import load
-    from mergeguard.render import render
+    from mergeguard.render import error_record, render
 
     from .gate import Gate, ignore_paths
     from .git import GitRepo
     from .pipeline import assess, score_commits
     from .review import context_at, review
-    from .sources import change_from_diff, read_diff_input
+    from .sources import change_from_diff, read_diff_input, worktree_of
 
     model = load(args.model)
+    if args.output:
+        writable_file(args.output, "--output")  # before the work, not after it
     limits = _limits(args)
     shas: list[str] = list(args.commit or [])
     if args.commits:
@@ -75,7 +82,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if shallow:
         print("mergeguard: warning: shallow clone: history features are degraded", file=sys.stderr)
     gate = Gate(repo, model, config_path=args.config, facts=_facts(args), audit_log=args.audit_log, limits=limits,
-                shallow=shallow)
+                shallow=shallow, score_cache=args.score_cache)
     if args.config:
         gate.config_at(None)  # a broken --config is the user's error before any scoring work
 
@@ -88,14 +95,15 @@ def cmd_score(args: argparse.Namespace) -> int:
             assert repo is not None and gate_base is not None
             assessments.append(review(repo, gate_base, args.head, model=model, facts=gate.facts,
                                       config_path=args.config, audit_log=args.audit_log, limits=limits,
-                                      top_reasons=args.top, shallow=shallow))
+                                      top_reasons=args.top, shallow=shallow, score_cache=args.score_cache))
         else:
             change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=gate_base,
-                                      label="stdin" if args.diff == "-" else Path(args.diff).name)
+                                      label="stdin" if args.diff == "-" else Path(args.diff).name,
+                                      worktree=worktree_of(repo))
             ignored = ignore_paths(change, gate.config_at(gate_base).ignore)
             context = context_at(repo, gate_base, shallow=shallow) if repo else Context(shallow=shallow)
             assessment = _timed(assess(change, context, model, top_reasons=args.top), t0)
-            assessment["verdict"] = gate.verdict(assessment, gate_base, ignored=ignored)
+            gate.apply(assessment, gate_base, ignored=ignored)
             assessments.append(assessment)
     else:
         assert repo is not None
@@ -111,14 +119,26 @@ def cmd_score(args: argparse.Namespace) -> int:
             bases[rec.sha] = fixed_base or (rec.parents[0] if rec.parents else None)
             ignored[rec.sha] = ignore_paths(change, gate.config_at(bases[rec.sha]).ignore)
 
-        found = score_commits(repo, resolved, model, limits, top_reasons=args.top, shallow=shallow, prepare=prepare)
+        failed: dict[str, str] = {}
+        found = score_commits(repo, resolved, model, limits, top_reasons=args.top, shallow=shallow, prepare=prepare,
+                              errors=failed)
+        for sha in resolved:
+            if sha in found:
+                gate.remember({sha: found[sha]}, gate.config_at(bases.get(sha)))
         for sha in resolved:
             if sha in found:
                 assessment = found[sha]
-                assessment["verdict"] = gate.verdict(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
-                assessments.append(assessment)
+                try:
+                    gate.apply(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
+                    assessments.append(assessment)
+                    continue
+                except (MergeguardError, OSError) as exc:
+                    failed[sha] = " ".join(str(exc).split())
+            if sha in failed:
+                print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
+                assessments.append(error_record(sha, failed[sha]))
     _write(render(assessments, args.format), args.output)
-    return _exit_code(assessments, args.fail_on)
+    return _exit_code([a for a in assessments if "error" not in a], args.fail_on)
 
 
 def _facts(args: argparse.Namespace):
@@ -166,16 +186,20 @@ def _timed(assessment: dict[str, Any], t0: float) -> dict[str, Any]:
 # -- config check / accept ------------------------------------------------------------------------
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    from .config import check
+    from .config import ConfigError, check, read_file
 
     try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MergeguardError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
-    _, problems = check(text, args.file)
+        text = read_file(args.file)
+    except ConfigError as exc:
+        problems = exc.problems
+    else:
+        _, problems = check(text, args.file)
     if not problems:
         print("ok")
         return 0
+    if len(problems) == 1:
+        print(f"mergeguard: error: {problems[0]}", file=sys.stderr)
+        return 2
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"mergeguard: error: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.file}",
@@ -195,6 +219,9 @@ def cmd_accept(args: argparse.Namespace) -> int:
     head = repo.resolve(args.head) if repo else args.head
     base = repo.resolve(args.base or "HEAD") if repo and not args.config else None
     config = Gate(repo, None, config_path=args.config).config_at(base)
+    if args.author and args.by.strip().lstrip("@").lower() == args.author.strip().lstrip("@").lower():
+        raise MergeguardError(f"@{args.by.lstrip('@')} wrote the change and may not accept its risk "
+                              "(as the author's approval never counts)")
     if not may_accept(config, args.by, _teams(args.team)):
         allowed = ", ".join(config.risk_acceptance.allowed) or "nobody"
         raise MergeguardError(f"@{args.by.lstrip('@')} may not accept risk (risk_acceptance.allowed in "
@@ -214,6 +241,9 @@ def cmd_mine(args: argparse.Namespace) -> int:
 
     from .git import GitRepo
 
+    writable_file(args.out, "--out")
+    if args.report:
+        writable_file(args.report, "--report")
     repo = GitRepo(args.repo)
     if repo.is_shallow:
         print("mergeguard: warning: shallow clone: history features and labels are degraded", file=sys.stderr)
@@ -227,7 +257,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
               f"they were left out: {', '.join(report.missing_paths[:5])}", file=sys.stderr)
     report_d = {**report.__dict__, "seconds_total": round(time.perf_counter() - t0, 2), "out": str(args.out)}
     if args.report:
-        Path(args.report).write_text(json.dumps(report_d, indent=2) + "\n")
+        _write(json.dumps(report_d, indent=2) + "\n", args.report)
     print(f"mined {n:,} commits of {report.repo} in {report_d['seconds_total']:.1f}s: {report.labelled:,} labelled, "
           f"{report.bug_inducing:,} bug-inducing, {report.reverted:,} reverted -> {args.out}", file=sys.stderr)
     return 0
@@ -241,6 +271,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from mergeguard.models.dataset import labelled, read_rows
     from mergeguard.models.train import labels, train
 
+    writable_dir(args.out, "--out")
     rows = read_rows(args.data)
     model, split = train(rows, label=args.label, name=args.name, version=args.model_version)
     test = split.test
@@ -266,9 +297,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from mergeguard.models.evaluate import evaluate, format_results
     from mergeguard.models.model import load
 
+    if args.output:
+        writable_file(args.output, "--output")
+    if args.plots:
+        writable_dir(args.plots, "--plots")
+    if args.update_card and args.model is None:
+        raise MergeguardError("--update-card needs --model DIR (the shipped model is read-only)")
     model = load(args.model)
     rows = read_rows(args.data)
     modes = ["within", "loro"] if args.mode == "both" else [args.mode]
+    repos = {r.get("repo", "") for r in rows}
+    if "loro" in modes and len(repos) < 2:
+        if args.mode == "loro":
+            raise MergeguardError(f"--mode loro (leave-one-repo-out) needs datasets of at least two repositories; "
+                                  f"the data holds {len(repos)}")
+        modes = ["within"]
+        print("mergeguard: warning: one repository in the data: leave-one-repo-out skipped, within-project only "
+              "(pass datasets of two or more repositories for both)", file=sys.stderr)
     results = evaluate(rows, model, modes=modes, label=args.label, plots_dir=args.plots, ablation=args.ablation)
     if args.format == "json":
         _write(json.dumps(results, indent=2), args.output)
@@ -297,15 +342,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the GitHub App under gunicorn (gthread). One worker process is the default: webhooks only
     verify, store and answer, and the scoring runs on job threads inside each process, so more
     workers are safe (jobs are claimed atomically with a lease) but only help with more CPUs."""
-    from mergeguard.app.settings import Settings
+    from mergeguard.app.settings import Settings, preflight
     from mergeguard.app.wsgi import default_bind, gunicorn_options, serve
 
     settings = Settings.from_env()  # a bad setting stops here, naming the variable, before any fork
     if args.workers < 1 or args.threads < 1:
         raise MergeguardError("--workers and --threads must be at least 1")
+    if not 0 < args.read_timeout <= 300:
+        raise MergeguardError("--read-timeout must be more than 0 and at most 300 seconds")
+    preflight(settings)  # an unwritable data directory or a missing model stops here, not in a worker
     return serve(settings, gunicorn_options(bind=args.bind or default_bind(), workers=args.workers,
                                             threads=args.threads, timeout=args.timeout,
-                                            graceful_timeout=args.graceful_timeout))
+                                            graceful_timeout=args.graceful_timeout),
+                 read_seconds=args.read_timeout)
 
 
 # -- action ---------------------------------------------------------------------------------------
@@ -348,6 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--team", action="append", metavar="@ORG/TEAM=LOGIN,...",
                       help="members of a team named in CODEOWNERS or risk_acceptance (repeatable)")
     gate.add_argument("--audit-log", metavar="FILE", help="risk acceptances recorded by `mergeguard accept`")
+    gate.add_argument("--score-cache", metavar="DIR", default=os.environ.get("MERGEGUARD_SCORE_CACHE") or None,
+                      help="keep the scores of the base's history here, so the default gate's percentile "
+                           "thresholds are computed once per commit [MERGEGUARD_SCORE_CACHE]")
     caps = s.add_argument_group("caps (applied caps are reported, never silent)")
     caps.add_argument("--max-diff-bytes", type=int, default=Limits.max_diff_bytes)
     caps.add_argument("--max-files", type=int, default=Limits.max_files)
@@ -369,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--repo", metavar="PATH", help="repository: resolves --head; its config at --base unless --config")
     a.add_argument("--base", metavar="REF", help="base revision whose .github/mergeguard.yml applies (default HEAD)")
     a.add_argument("--team", action="append", metavar="@ORG/TEAM=LOGIN,...", help="members of an allowed team")
+    a.add_argument("--author", metavar="LOGIN", help="the change's author, who may never accept its risk")
     a.set_defaults(func=cmd_accept)
 
     m = sub.add_parser("mine", help="mine a repository's history into a labelled dataset (JSON Lines)")
@@ -407,11 +460,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate)
 
     v = sub.add_parser("serve", help="run the GitHub App (webhooks, job threads) under gunicorn; settings from MERGEGUARD_*")
-    v.add_argument("--bind", metavar="HOST:PORT", help="listen address (default 0.0.0.0:$PORT, else 0.0.0.0:8000)")
+    v.add_argument("--bind", metavar="HOST:PORT", help="listen address (default 0.0.0.0:$PORT, else 127.0.0.1:8000)")
     v.add_argument("--workers", type=int, default=1, help="worker processes (default 1; each runs job threads)")
     v.add_argument("--threads", type=int, default=8, help="request threads per worker (default 8)")
     v.add_argument("--timeout", type=int, default=60, help="seconds before a stuck request's worker is restarted")
     v.add_argument("--graceful-timeout", type=int, default=30, help="seconds to finish work on SIGTERM")
+    v.add_argument("--read-timeout", type=float, default=10.0,
+                   help="seconds a client has to send a whole request, headers and body (default 10); "
+                        "requests are read before a thread takes them, so slow clients hold no thread")
     v.set_defaults(func=cmd_serve)
 
     ac = sub.add_parser("action", help="inside GitHub Actions: score the event's change (inputs also from INPUT_*)")
@@ -435,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the file system said no somewhere no check foresaw: still one line
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"mergeguard: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -6,18 +6,19 @@ set of paths, author and time, using only commits already observed. Mining, batc
 single-change scoring all replay the same stream and ask the same questions at the change's parent,
 which is what keeps training and scoring free of time travel.
 
-It also counts co-changes per file pair for logical coupling, as code-maat's ``coupling`` analysis
-does: a file's revisions are all the commits that touched it; shared revisions are counted only in
-commits touching at most ``max_changeset_size`` files (30, code-maat's default: huge commits are
-reformatting, vendoring or merges of unrelated work, not coupling); the degree of a pair is shared
-revisions / the average revisions of the two.
+It also keeps the co-change transactions that logical coupling is computed from (ROSE, TARMAQ,
+code-maat): for every observed commit of at most ``max_changeset_size`` files (30, code-maat's
+default: huge commits are reformatting, vendoring or merges of unrelated work, not coupling) the set
+of files it touched, as ids that follow renames. Counting is left to query time
+(``features.partners``): a query reads only the transactions of the files it asks about, which is
+milliseconds, and keeping sets instead of pair counts makes multi-file rules (A and B, then C)
+possible at all, at a replay cost linear in the files per commit instead of quadratic.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from itertools import combinations
 from dataclasses import dataclass, field
 
 from . import messages, paths
@@ -43,21 +44,6 @@ class AuthorState:
     by_subsystem: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-@dataclass(frozen=True)
-class Partner:
-    """A file that changed together with another: code-maat's coupling row for the pair."""
-
-    path: str
-    degree: float  # shared revisions / average revisions of the two files (0..1)
-    shared: int  # commits (of at most max_changeset_size files) that touched both
-    revisions: int  # revisions of the partner
-    revisions_of: int  # revisions of the file asked about
-
-    @property
-    def average_revisions(self) -> float:
-        return (self.revisions + self.revisions_of) / 2
-
-
 class HistoryIndex:
     """Mutable replay state; ``observe`` commits in order, query between observations."""
 
@@ -65,7 +51,11 @@ class HistoryIndex:
 
     def __init__(self, max_changeset_size: int = MAX_CHANGESET_SIZE) -> None:
         self.max_changeset_size = max_changeset_size
-        self.cochanges: dict[str, dict[str, int]] = {}  # path -> partner -> shared revisions
+        # co-change transactions: file ids follow renames; a deleted file's id is retired
+        self.file_ids: dict[str, int] = {}  # live path -> id
+        self.id_paths: list[str | None] = []  # id -> live path (None once deleted)
+        self.id_transactions: list[list[int]] = []  # id -> indices into transactions, oldest first
+        self.transactions: list[tuple[int, ...]] = []  # commits of 1..max_changeset_size files
         self.files: dict[str, FileState] = {}
         self.authors: dict[str, AuthorState] = defaultdict(AuthorState)
         self.sizes: list[int] = []  # sorted LA+LD of observed commits, for percentiles
@@ -94,7 +84,7 @@ class HistoryIndex:
                 moved = self.files.pop(f.old_path, None)
                 if moved is not None:
                     self.files[f.path] = moved
-                self._rename_cochanges(f.old_path, f.path)
+                self._rename_id(f.old_path, f.path)
             st = self.files.get(f.path)
             if st is None:
                 st = self.files[f.path] = FileState()
@@ -107,9 +97,11 @@ class HistoryIndex:
             size += f.added + f.deleted
             if f.status == "deleted":
                 self.files.pop(f.path, None)  # its history ends here; a later file of that name starts anew
-                self._forget_cochanges(f.path)
-        if 1 < len(rec.files) <= self.max_changeset_size:
-            self._count_cochanges(sorted({f.path for f in rec.files if f.status != "deleted"}))
+        if len(rec.files) <= self.max_changeset_size:
+            self._add_transaction(rec)
+        for f in rec.files:
+            if f.status == "deleted":
+                self._retire_id(f.path)
         bisect.insort(self.sizes, size)
         bisect.insort(self.distributions["la"], sum(f.added for f in rec.files))
         bisect.insort(self.distributions["ld"], sum(f.deleted for f in rec.files))
@@ -122,37 +114,33 @@ class HistoryIndex:
             self._paths = tuple(self.files)
         return self._paths
 
-    def _count_cochanges(self, touched: list[str]) -> None:
-        cochanges = self.cochanges
-        for a, b in combinations(touched, 2):
-            row = cochanges.get(a)
-            if row is None:
-                row = cochanges[a] = {}
-            row[b] = row.get(b, 0) + 1
-            row = cochanges.get(b)
-            if row is None:
-                row = cochanges[b] = {}
-            row[a] = row.get(a, 0) + 1
+    def _id(self, path: str) -> int:
+        fid = self.file_ids.get(path)
+        if fid is None:
+            fid = self.file_ids[path] = len(self.id_paths)
+            self.id_paths.append(path)
+            self.id_transactions.append([])
+        return fid
 
-    def _rename_cochanges(self, old: str, new: str) -> None:
-        row = self.cochanges.pop(old, None)
-        if row is None:
+    def _add_transaction(self, rec: CommitRecord) -> None:
+        tid = len(self.transactions)
+        ids = tuple(sorted({self._id(f.path) for f in rec.files}))
+        self.transactions.append(ids)
+        for fid in ids:
+            self.id_transactions[fid].append(tid)
+
+    def _rename_id(self, old: str, new: str) -> None:
+        fid = self.file_ids.pop(old, None)
+        if fid is None:
             return
-        self._forget_cochanges(new)  # a renamed-over file's own pairs end with it
-        row.pop(new, None)
-        self.cochanges[new] = row
-        for partner, shared in row.items():
-            other = self.cochanges.get(partner)
-            if other is not None:
-                other.pop(old, None)
-                other[new] = shared
+        self._retire_id(new)  # a renamed-over file's own history ends with it
+        self.file_ids[new] = fid
+        self.id_paths[fid] = new
 
-    def _forget_cochanges(self, path: str) -> None:
-        row = self.cochanges.pop(path, None)
-        for partner in row or ():
-            other = self.cochanges.get(partner)
-            if other is not None:
-                other.pop(path, None)
+    def _retire_id(self, path: str) -> None:
+        fid = self.file_ids.pop(path, None)
+        if fid is not None:
+            self.id_paths[fid] = None
 
     # -- queries --------------------------------------------------------------------------------
 
@@ -160,32 +148,6 @@ class HistoryIndex:
         """Commits that touched ``path`` (following renames), as code-maat's ``revisions`` counts them."""
         st = self.files.get(path)
         return len(st.commits) if st is not None else 0
-
-    def partners(
-        self, path: str, *, min_revs: int = 5, min_shared: int = 5, min_degree: float = 0.0,
-    ) -> list[Partner]:
-        """Files that changed with ``path``, strongest first, filtered as code-maat filters coupling.
-
-        ``min_revs`` applies to the average revisions of the pair (code-maat's ``min-revs``),
-        ``min_shared`` to the shared revisions (``min-shared-revs``), ``min_degree`` to the degree.
-        """
-        row = self.cochanges.get(path)
-        if not row:
-            return []
-        own = self.revisions(path)
-        out: list[Partner] = []
-        for partner, shared in row.items():
-            if shared < min_shared:
-                continue
-            revs = self.revisions(partner)
-            average = (own + revs) / 2
-            if average < min_revs or average <= 0:
-                continue
-            degree = min(1.0, shared / average)
-            if degree >= min_degree:
-                out.append(Partner(partner, degree, shared, revs, own))
-        out.sort(key=lambda p: (-p.degree, -p.shared, p.path))
-        return out
 
     def file(self, path: str, old_path: str | None = None) -> FileState | None:
         return self.files.get(old_path or path) or self.files.get(path)

@@ -31,12 +31,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .audit import Acceptance, accepted
+from . import linear_re
 from .budget import BudgetStatus
 from .codeowners import CodeOwners, owner_approval
-from .config import CONCLUSIONS, DEFAULT_ROLLOUT_HEADING, LEVELS, THRESHOLD_LEVELS, Config, ThresholdSpec, Validation
+from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING, LEVELS,
+                     THRESHOLD_LEVELS, Config, ThresholdSpec, Validation)
 
-#: Fewest scored commits from which percentile thresholds are trusted.
+#: Fewest scored commits from which configured percentile thresholds are trusted (the default gate,
+#: with no ``thresholds`` in the config, needs :data:`~mergeguard.config.DEFAULT_MIN_HISTORY`).
 MIN_HISTORY = 20
+#: The default gate: percentiles of the repository's own history (see ``Config.thresholds``).
+DEFAULT_THRESHOLDS = ThresholdSpec(mode="percentile", values=dict(DEFAULT_PERCENTILES))
 
 
 @dataclass(frozen=True)
@@ -119,39 +124,50 @@ class Verdict:
 
 
 def resolve_thresholds(config: Config, model_thresholds: Mapping[str, float],
-                       history_scores: Sequence[float] | None = None) -> Thresholds:
+                       history_scores: Sequence[float] | None = None, *, available: int | None = None) -> Thresholds:
     """Turn the config's threshold specs into absolute thresholds.
 
     Percentile specs take percentiles of ``history_scores`` (the scores of the repository's newest
-    commits). With fewer than :data:`MIN_HISTORY` scores a percentile spec cannot be trusted: the
-    base thresholds fall back to the model's and a tightening spec is dropped, each with a note.
+    commits). With fewer than :data:`MIN_HISTORY` scores a configured percentile spec cannot be
+    trusted: the base thresholds fall back to the model's and a tightening spec is dropped, each with
+    a note. Without ``thresholds`` in the config the default gate applies :data:`DEFAULT_THRESHOLDS`
+    from ``DEFAULT_MIN_HISTORY`` scores on, the model's thresholds below that (``available``: how many
+    commits the history had, when fewer were scored, for the note).
     """
     notes: list[str] = []
     scores = sorted(float(s) for s in history_scores or [])
+    have = len(scores) if available is None else max(len(scores), available)
 
-    def absolute(spec: ThresholdSpec | None, what: str) -> dict[str, float] | None:
+    def absolute(spec: ThresholdSpec | None, what: str, minimum: int = MIN_HISTORY) -> dict[str, float] | None:
         if spec is None:
             return None
         if spec.mode == "absolute":
             return dict(spec.values)
-        if len(scores) < MIN_HISTORY:
-            notes.append(f"{what}: percentile thresholds need at least {MIN_HISTORY} scored commits of history, "
-                         f"found {len(scores)}; not applied")
+        if len(scores) < minimum:
+            if what != "default":
+                notes.append(f"{what}: percentile thresholds need at least {minimum} scored commits of history, "
+                             f"found {have}; not applied")
             return None
         return {level: percentile(scores, p) for level, p in spec.values.items()}
 
     base = {level: float(model_thresholds[level]) for level in THRESHOLD_LEVELS}
+    default = config.thresholds is None
+    spec = DEFAULT_THRESHOLDS if default else config.thresholds
+    assert spec is not None
     source = "the model's"
-    configured = absolute(config.thresholds, "thresholds")
+    configured = absolute(spec, "default" if default else "thresholds", DEFAULT_MIN_HISTORY if default else MIN_HISTORY)
     if configured is not None:
         base.update(configured)
-        if config.thresholds is not None and config.thresholds.mode == "percentile":
-            ps = ", ".join(f"{lv} p{config.thresholds.values[lv]:g}" for lv in THRESHOLD_LEVELS
-                           if lv in config.thresholds.values)
-            source = f"percentiles of the scores of this repository's newest {len(scores)} commits ({ps})"
+        if spec.mode == "percentile":
+            ps = ", ".join(f"{lv} p{spec.values[lv]:g}" for lv in THRESHOLD_LEVELS if lv in spec.values)
+            source = (f"{'the default gate: ' if default else ''}percentiles of the scores of this repository's "
+                      f"newest {len(scores)} commits ({ps})")
         else:
             source = "the config's"
-    elif config.thresholds is not None:
+    elif default:
+        source = (f"the model's (the default gate uses percentiles of this repository's own scores from "
+                  f"{DEFAULT_MIN_HISTORY} commits of history on; {have} available)")
+    else:
         source = "the model's (fallback)"
     budget_spec = config.error_budget.thresholds if config.error_budget else None
     return Thresholds(base=_monotone(base), base_source=source,
@@ -254,7 +270,7 @@ def decide(assessment: Mapping[str, Any], config: Config, budget: BudgetStatus |
     acceptance_view = None
     head = facts.head_sha or _change(assessment).get("head")
     if conclusion != "success" and facts.acceptances:
-        entry = accepted(facts.acceptances, head, lambda who: may_accept(config, who, facts.teams))
+        entry = accepted(facts.acceptances, head, lambda who: may_accept(config, who, facts.teams, author=facts.author))
         if entry is not None and level in config.risk_acceptance.levels:
             acceptance_view = {"by": entry.by, "at": entry.at, "reason": entry.reason, "head_sha": entry.head_sha}
             notes[0] = f"Without that acceptance the conclusion would be {conclusion}: {why}."
@@ -266,8 +282,12 @@ def decide(assessment: Mapping[str, Any], config: Config, budget: BudgetStatus |
                          f"(risk_acceptance.levels: {', '.join(config.risk_acceptance.levels) or 'none'}).")
         else:
             same_sha = [e for e in facts.acceptances if head and e.head_sha == head.lower()]
-            if same_sha:
-                names = ", ".join(sorted({f"@{e.by}" for e in same_sha}))
+            own = [e for e in same_sha if _is_author(e.by, facts.author)]
+            if own:
+                notes.append(f"Acceptance by @{own[0].by} ignored: the pull request's author cannot accept its own risk.")
+            others = [e for e in same_sha if not _is_author(e.by, facts.author)]
+            if others:
+                names = ", ".join(sorted({f"@{e.by}" for e in others}))
                 notes.append(f"Acceptance by {names} ignored: not allowed by risk_acceptance.allowed.")
             elif not head:
                 notes.append("Recorded acceptances cannot apply: the change has no head commit.")
@@ -308,8 +328,13 @@ def teams_to_resolve(config: Config, codeowners: CodeOwners | None, paths: Itera
     return sorted(seen.values(), key=str.lower)
 
 
-def may_accept(config: Config, login: str, teams: Mapping[str, Iterable[str]] | None = None) -> bool:
-    """Whether ``login`` may accept risk: listed in ``risk_acceptance.allowed``, directly or by team."""
+def may_accept(config: Config, login: str, teams: Mapping[str, Iterable[str]] | None = None, *,
+               author: str | None = None) -> bool:
+    """Whether ``login`` may accept risk: listed in ``risk_acceptance.allowed``, directly or by team,
+    and not the pull request's ``author``: as an author's approval never counts, an author's
+    acceptance would let anyone allowed to accept wave their own change through."""
+    if _is_author(login, author):
+        return False
     who = login.strip().lstrip("@").lower()
     members = {k.strip().lstrip("@").lower(): {m.strip().lstrip("@").lower() for m in v} for k, v in (teams or {}).items()}
     for allowed in config.risk_acceptance.allowed:
@@ -317,6 +342,11 @@ def may_accept(config: Config, login: str, teams: Mapping[str, Iterable[str]] | 
         if key == who or who in members.get(key, set()):
             return True
     return False
+
+
+def _is_author(login: str, author: str | None) -> bool:
+    """Whether ``login`` is ``author`` (logins compare case-insensitively, with or without ``@``)."""
+    return bool(author) and login.strip().lstrip("@").lower() == (author or "").strip().lstrip("@").lower()
 
 
 # ----------------------------------------------------------------------------------------- budget
@@ -423,14 +453,15 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 def has_rollout_note(description: str, pattern: str | None = None) -> bool:
     """Whether the description carries a rollout or feature-flag note.
 
-    With ``pattern``: a regular-expression search (multi-line). Otherwise a line such as
+    With ``pattern``: a regular-expression search (multi-line), in linear time (RE2): the pattern is
+    the base branch's, the text the author's, and neither may stall the gate. Otherwise a line such as
     ``Rollout: canary to 5% for a day``, ``Feature flag: new_checkout`` or a heading
     ``## Rollout plan`` followed by a paragraph; placeholders (``n/a``, ``none``, ``TBD``) and
     template comments (``<!-- ... -->``) do not count.
     """
     text = _COMMENT.sub("", description or "")
     if pattern:
-        return re.search(pattern, text, re.M) is not None
+        return linear_re.search(pattern, text)
     lines = text.splitlines()
     for i, line in enumerate(lines):
         m = _HEADING.match(line)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from mergeguard.change import Limits
 from mergeguard.features import Context
+from mergeguard.features import partners
 from mergeguard.features.coupling import FEATURES, CouplingContext, CouplingSettings, extract
 from mergeguard.git import GitRepo
 from mergeguard.history import HistoryIndex
@@ -440,6 +439,10 @@ def test_python_signature_change_with_references(tmp_path):
     found = {f["message"].split("`")[1]: f for f in kinds(ex, "coupling.api_change")}
     get = found["OrdersClient.get_order"]
     assert get["severity"] == "warning" and "expand: bool = False" in get["message"]
+    # only what changed, never the old and the new signature side by side
+    assert get["message"].startswith("changes the signature of public method `OrdersClient.get_order`: "
+                                     "makes the parameters after `*` keyword-only; adds parameter `expand: bool = False`;")
+    assert "order_id" not in get["message"]
     assert "2 lines of the repository mention `get_order`" in get["message"]  # checkout.py and report.py
     assert get["line"] == 13
     gone = found["parse_money"]
@@ -455,6 +458,21 @@ def test_python_constructor_is_looked_up_by_class(tmp_path):
                  "kw-only timeout", T0 + DAY)
     [f] = kinds(analyse(p, sha), "coupling.api_change")
     assert "constructor `OrdersClient.__init__`" in f["message"] and "mention `OrdersClient`" in f["message"]
+
+
+def test_a_change_past_a_long_signature_shows_only_the_parameters_that_changed(tmp_path):
+    p = init_repo(tmp_path / "r")
+    long_params = ", ".join(f"option_{i}: int = {i}" for i in range(12))
+    old = f"def configure({long_params}, timeout: float = 5.0, retries: int = 3) -> dict:\n    return {{}}\n"
+    commit(p, {"shop/setup.py": old, "shop/use.py": "import shop.setup\n\nshop.setup.configure()\n"}, "init", T0)
+    new = old.replace("timeout: float = 5.0, retries: int = 3", "timeout: float = 30.0, backoff: float = 0.5")
+    sha = commit(p, {"shop/setup.py": new}, "slower, with backoff", T0 + DAY)
+    [f] = kinds(analyse(p, sha), "coupling.api_change")
+    assert len(old) > 300  # both signatures are far longer than the old 140-character cut
+    assert f["message"] == ("changes the signature of public function `configure`: adds parameter "
+                            "`backoff: float = 0.5`; removes parameter `retries: int = 3`; "
+                            "`timeout: float = 5.0` → `timeout: float = 30.0`; "
+                            "1 line of the repository mentions `configure`")
 
 
 def test_python_body_docstring_format_and_new_functions_are_not_api_changes(tmp_path):
@@ -691,35 +709,183 @@ def cochange_repo(tmp_path_factory):
     return p, target, both
 
 
-def test_missing_partner_named_with_its_rate(cochange_repo):
+def test_missing_partner_named_with_its_evidence(cochange_repo):
     p, target, _ = cochange_repo
     ex = analyse(p, target)
     assert_shape(ex)
     [f] = kinds(ex, "coupling.missing_partner")
-    # before the target: api.py 11 revisions (10 + the reformat), schema.py 9; shared 8 (the reformat is too big)
+    # api.py's changes of at most 30 files: 10 (the reformat is too big to count); schema.py in 8 of them
     assert f["path"] == "src/api.py" and f["severity"] == "warning"
-    assert f["message"].startswith("src/schema.py changed together with src/api.py in 80% of their revisions")
-    assert "(8 shared of 11 and 9)" in f["message"]
+    assert f["message"] == "src/schema.py is not part of this change but changed together in 8 of 10 changes to `src/api.py`"
     assert ex.features["missing_partners"] == 1
-    assert ex.features["max_partner_rate"] == pytest.approx(8 / 10)
-    [partner] = ex.signals["coupling"]["missing_partners"]
-    assert partner == {"path": "src/schema.py", "with": "src/api.py", "rate": 0.8, "shared": 8, "revisions": 9,
-                       "revisions_of_changed": 11}
-    # client.py: 5 shared / avg(11, 15) = 0.38 < 0.5; rare.py: 3 shared < 5; CHANGES.md is documentation
+    assert ex.features["max_partner_rate"] == pytest.approx(8 / 12)  # 8 of 10, with a prior of two changes
+    listed = ex.signals["coupling"]["missing_partners"]
+    assert listed[0] == {"path": "src/schema.py", "with": ["src/api.py"], "confidence": 0.667, "together": 8,
+                         "changes": 10, "test": False}
+    # client.py (5 of 10) and rare.py (3 of 10) are ranked but too weak to flag; CHANGES.md is documentation,
+    # never proposed
+    assert [r["path"] for r in listed] == ["src/schema.py", "src/client.py", "src/rare.py"]
+    assert kinds(ex, "coupling.missing_test") == []
 
 
 def test_partner_present_is_not_missing_and_thresholds_apply(cochange_repo):
     p, target, both = cochange_repo
     ex = analyse(p, both)
-    assert kinds(ex, "coupling.missing_partner") == [] and ex.features["missing_partners"] == 0
-    loose = analyse(p, target, settings=CouplingSettings(min_degree=0.3, min_shared=3))
-    names = [f["message"].split(" ")[0] for f in kinds(loose, "coupling.missing_partner")]
-    assert names == ["src/schema.py", "src/rare.py", "src/client.py"]  # 0.80, 3/avg(11,3)=0.43, 5/avg(11,15)=0.38
-    strict = analyse(p, target, settings=CouplingSettings(min_degree=0.85))
+    assert "src/schema.py" not in [r["path"] for r in ex.signals["coupling"]["missing_partners"]]
+    # the two together bring client.py in 5 of their 8 changes (5/10 with the prior), 0.2 ahead of rare.py
+    [f] = kinds(ex, "coupling.missing_partner")
+    assert f["message"] == ("src/client.py is not part of this change but changed together in 5 of 8 changes to "
+                            "`src/api.py`, `src/schema.py` together")
+    loose = CouplingSettings(partner_confidence=0.25, partner_margin=0.0, max_partner_findings=3)
+    assert [f["message"].split(" ")[0] for f in kinds(analyse(p, target, settings=loose), "coupling.missing_partner")] == [
+        "src/schema.py", "src/client.py", "src/rare.py"]  # 8/12, 5/12, 3/12
+    # a candidate must lead the next one: client.py (5/12) is only 0.17 ahead of rare.py (3/12)
+    close = CouplingSettings(partner_confidence=0.25, partner_margin=0.2, max_partner_findings=3)
+    assert [f["message"].split(" ")[0] for f in kinds(analyse(p, target, settings=close), "coupling.missing_partner")] == [
+        "src/schema.py"]
+    strict = analyse(p, target, settings=CouplingSettings(partner_confidence=0.8))
     assert kinds(strict, "coupling.missing_partner") == []
 
 
-def test_history_index_cochange_counts_follow_renames_and_deletes():
+@pytest.fixture
+def go_repo(tmp_path):
+    """store.go and store_test.go change together; other.go and cmd/main.go change on their own."""
+    p = init_repo(tmp_path / "r")
+    t = T0
+    n = 0
+
+    def bump(*names):
+        nonlocal t, n
+        t += DAY
+        n += 1
+        return commit(p, {x: f"package x // {n}\n" for x in names}, f"change {n}", t)
+
+    for _ in range(6):
+        bump("pkg/store.go", "pkg/store_test.go")
+        bump("pkg/other.go")
+    bump("cmd/main.go", "pkg/other.go")
+    return p, bump
+
+
+def test_touched_test_is_evidence_for_its_code(go_repo):
+    p, bump = go_repo
+    sha = bump("pkg/store_test.go", "pkg/other.go")
+    ex = analyse(p, sha)
+    [f] = kinds(ex, "coupling.missing_partner")
+    assert f["path"] == "pkg/store_test.go"  # anchored on the touched file the evidence comes from
+    assert f["message"] == "pkg/store.go is not part of this change but changed together in 6 of 6 changes to `pkg/store_test.go`"
+    blind = analyse(p, sha, settings=CouplingSettings(ranking=partners.RankSettings(tests_as_evidence=False)))
+    assert kinds(blind, "coupling.missing_partner") == []
+
+
+def test_usual_test_left_out_is_its_own_finding(go_repo):
+    p, bump = go_repo
+    sha = bump("pkg/store.go", "cmd/main.go")
+    ex = analyse(p, sha)
+    assert kinds(ex, "coupling.missing_partner") == []  # a test is never a missing partner of code
+    [f] = kinds(ex, "coupling.missing_test")
+    assert f["path"] == "pkg/store.go" and f["severity"] == "warning"
+    assert f["message"] == ("pkg/store.go changed but its usual test pkg/store_test.go did not: "
+                            "changed together in 6 of 6 changes to `pkg/store.go`")
+    assert ex.signals["coupling"]["missing_partners"][-1]["test"] is True
+    # a change to tests alone does not call for more tests
+    alone = analyse(p, bump("pkg/store_test.go"))
+    assert kinds(alone, "coupling.missing_test") == [] and kinds(alone, "coupling.missing_partner") != []
+
+
+def test_tests_that_change_together_propose_each_other_when_code_changed(tmp_path):
+    p = init_repo(tmp_path / "r")
+    t = T0
+    commit(p, {"lib/other.py": "x = 0\n"}, "other", t)
+    for i in range(5):
+        t += DAY
+        commit(p, {"lib/a.py": f"x = {i}\n", "tests/test_a.py": f"x = {i}\n", "tests/conftest.py": f"x = {i}\n"}, "a", t)
+    t += DAY
+    sha = commit(p, {"tests/test_a.py": "x = 9\n", "lib/other.py": "x = 9\n"}, "test and other", t)
+    ex = analyse(p, sha)
+    [partner] = kinds(ex, "coupling.missing_partner")
+    assert partner["message"].startswith("lib/a.py is not part of this change but changed together in 5 of 5 changes")
+    [test] = kinds(ex, "coupling.missing_test")
+    assert test["path"] == "tests/test_a.py"
+    assert test["message"] == ("tests/conftest.py is not part of this change but changed together in 5 of 5 changes "
+                               "to `tests/test_a.py`")
+    t += DAY
+    only_tests = commit(p, {"tests/test_a.py": "x = 10\n"}, "test only", t)
+    assert kinds(analyse(p, only_tests), "coupling.missing_test") == []
+
+
+def test_score_diff_cli_reports_the_missing_partner_and_test(go_repo, tmp_path):
+    """The path the benchmark measures: ``mergeguard score --diff … --repo … --base …`` on a work-tree diff."""
+    import json
+    import subprocess
+    import sys
+
+    from .gitrepo import git
+
+    p, _ = go_repo
+
+    def score(*names):
+        for n in names:
+            (p / n).write_text("package x // edited\n")
+        diff = tmp_path / "change.diff"
+        diff.write_text(git(p, "diff", "HEAD"))
+        git(p, "checkout", "--", ".")
+        out = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--diff", str(diff), "--repo", str(p),
+                              "--base", "HEAD", "--format", "json"], capture_output=True, timeout=300)
+        assert out.returncode == 0, out.stderr.decode()
+        return {(f["kind"], f["path"]): f["message"] for f in json.loads(out.stdout)["findings"]
+                if f["kind"] in ("coupling.missing_partner", "coupling.missing_test")}
+
+    assert score("pkg/store_test.go", "pkg/other.go") == {
+        ("coupling.missing_partner", "pkg/store_test.go"):
+            "pkg/store.go is not part of this change but changed together in 6 of 6 changes to `pkg/store_test.go`"}
+    assert list(score("pkg/store.go", "pkg/other.go")) == [("coupling.missing_test", "pkg/store.go")]
+    assert score("pkg/store.go", "pkg/store_test.go") == {}
+
+
+def test_rules_from_several_touched_files_beat_single_files(tmp_path):
+    """a+b always bring d; a alone mostly brings c: the change to a and b is missing d, not c."""
+    from mergeguard.sources import history_at
+
+    p = init_repo(tmp_path / "r")
+    t = T0
+    for i in range(4):
+        t += DAY
+        commit(p, {"a.py": f"x = {i}\n", "b.py": f"x = {i}\n", "d.py": f"x = {i}\n"}, "abd", t)
+    for i in range(6):
+        t += DAY
+        commit(p, {"a.py": f"y = {i}\n", "c.py": f"x = {i}\n"}, "ac", t)
+    for i in range(4):
+        t += DAY
+        commit(p, {"b.py": f"y = {i}\n", "e.py": f"x = {i}\n"}, "be", t)
+    index = history_at(GitRepo(p), "HEAD")
+    ranked = partners.rank(index, ["a.py", "b.py"])
+    assert [c.path for c in ranked][:1] == ["d.py"]
+    top = ranked[0]
+    assert (top.together, top.changes, top.antecedent) == (4, 4, ("a.py", "b.py"))
+    assert top.evidence() == "changed together in 4 of 4 changes to `a.py`, `b.py` together"
+    # plain rules take the best single antecedent: c.py, 6 of a.py's 10 changes
+    assert [c.path for c in partners.baseline(index, ["a.py", "b.py"])][:1] == ["c.py"]
+    assert [c.path for c in partners.rank(index, ["a.py", "b.py"], partners.RankSettings(multi=False, combine=False))][:1] == ["c.py"]
+    # recency: with a window of a.py's last 6 changes, d.py (4 changes ago and older) drops out of a.py's rules
+    recent = partners.rank(index, ["a.py"], partners.RankSettings(window=6))
+    assert [c.path for c in recent] == ["c.py"]
+    assert recent[0].evidence(window=6) == "changed together in 6 of the last 6 changes to `a.py`"
+
+
+def test_a_change_of_more_than_30_files_is_not_ranked(cochange_repo):
+    """History skips commits of over 30 files as coupling evidence; a change that size gets no ranking."""
+    from mergeguard.sources import history_at
+
+    p, _, _ = cochange_repo
+    index = history_at(GitRepo(p), "HEAD")
+    assert [c.path for c in partners.rank(index, ["src/api.py"])][:2] == ["CHANGES.md", "src/schema.py"]
+    many = ["src/api.py"] + [f"gen/f{i}.py" for i in range(29)]
+    assert partners.rank(index, many) != []  # 30 files: still ranked
+    assert partners.rank(index, many + ["src/extra.py"]) == []
+
+
+def test_history_index_transactions_follow_renames_and_deletes():
     from mergeguard.git import CommitRecord, FileStat
 
     def rec(i, *stats):
@@ -729,17 +895,20 @@ def test_history_index_cochange_counts_follow_renames_and_deletes():
     for i in range(6):
         idx.observe(rec(i, FileStat("a.py", None, 1, 0), FileStat("b.py", None, 1, 0)))
     idx.observe(rec(6, FileStat("a.py", None, 1, 0)))
-    [p] = idx.partners("a.py")
-    assert (p.path, p.shared, p.revisions, p.revisions_of) == ("b.py", 6, 6, 7)
-    assert p.degree == pytest.approx(6 / 6.5)
+    [p] = partners.baseline(idx, ["a.py"])
+    assert (p.path, p.together, p.changes) == ("b.py", 6, 7)
+    assert p.confidence == pytest.approx(6 / 7)
     idx.observe(rec(7, FileStat("c.py", "b.py", 0, 0, status="renamed")))
-    assert [q.path for q in idx.partners("a.py")] == ["c.py"]
-    assert idx.partners("c.py")[0].path == "a.py" and "b.py" not in idx.cochanges
+    assert [q.path for q in partners.baseline(idx, ["a.py"])] == ["c.py"]  # b.py's history goes with it
+    assert partners.baseline(idx, ["c.py"])[0].path == "a.py" and "b.py" not in idx.file_ids
     idx.observe(rec(8, FileStat("c.py", None, 0, 1, status="deleted")))
-    assert idx.partners("a.py") == [] and "c.py" not in idx.cochanges
+    assert partners.baseline(idx, ["a.py"]) == [] and "c.py" not in idx.file_ids
+    idx.observe(rec(9, FileStat("c.py", None, 1, 0, status="added"), FileStat("a.py", None, 1, 0)))
+    [again] = partners.baseline(idx, ["a.py"])  # a new file of the old name starts a new history
+    assert (again.path, again.together) == ("c.py", 1)
     big = HistoryIndex(max_changeset_size=3)
-    big.observe(rec(9, *(FileStat(f"f{i}", None, 1, 0) for i in range(4))))
-    assert big.cochanges == {} and big.revisions("f0") == 1
+    big.observe(rec(10, *(FileStat(f"f{i}", None, 1, 0) for i in range(4))))
+    assert big.transactions == [] and big.revisions("f0") == 1
 
 
 def test_no_history_means_unknown_partners(tmp_path):
@@ -752,28 +921,6 @@ def test_no_history_means_unknown_partners(tmp_path):
     assert ex.features["missing_partners"] is None and ex.features["max_partner_rate"] is None
     assert ex.features["service_roots_touched"] is None and ex.features["api_references"] is None
     assert ex.features["api_changes"] == 0
-
-
-def test_cochange_tracking_keeps_replay_fast():
-    """13,000 commits of up to 30 files replay in well under the few seconds history may take."""
-    from mergeguard.git import CommitRecord, FileStat
-
-    import random
-
-    rnd = random.Random(1)
-    pool = [f"pkg{i % 40}/mod{i}.py" for i in range(2000)]
-    recs = [
-        CommitRecord(f"{i:040x}", (), "A", f"a{i % 50}@x", T0 + i, T0 + i, "fix bug" if i % 7 == 0 else "change",
-                     tuple(FileStat(path, None, 3, 1) for path in rnd.sample(pool, rnd.choice((1, 1, 2, 3, 5, 8, 30)))))
-        for i in range(13_000)
-    ]
-    idx = HistoryIndex()
-    start = time.perf_counter()
-    for r in recs:
-        idx.observe(r)
-    elapsed = time.perf_counter() - start
-    assert idx.commits == 13_000
-    assert elapsed < 4.0, elapsed
 
 
 JS_SERVER = """'use strict'
@@ -809,7 +956,8 @@ def test_javascript_function_and_arrow_signatures(tmp_path):
     found = {f["message"].split("`")[1]: f for f in kinds(ex, "coupling.api_change")}
     assert set(found) == {"createServer", "listen"}  # exported through module.exports: public
     assert all(f["severity"] == "warning" for f in found.values())
-    assert "(options, handler)" in found["createServer"]["message"]
+    assert "adds parameter `handler`" in found["createServer"]["message"]
+    assert "adds parameter `host = '0.0.0.0'`" in found["listen"]["message"]
     refs = {c["name"]: c["references"] for c in ex.signals["coupling"]["api_changes"]}
     # main.js twice each; in server.js the exports line and one use each (http.createServer, server.listen)
     assert refs == {"createServer": 4, "listen": 4}

@@ -1,0 +1,283 @@
+"""benchmarks/retry_timeout.py: its scorer agrees with ``mergeguard score --commit``, its metric
+arithmetic is right, and the committed corpus follows the shared format.
+
+The agreement test builds a real repository (bare mirror in the fetch tool's layout), labels its
+commits in a corpus file, and compares the benchmark's predictions with the JSON of the real CLI run
+as a separate process on each commit.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import commit, git, init_repo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("bench_retry_timeout", ROOT / "benchmarks" / "retry_timeout.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+AP, Labelled, Predicted = bench.AntiPattern, bench.Labelled, bench.Predicted
+
+CLIENT_V1 = '''import requests
+
+URL = "https://api.example.com/orders"
+
+
+def fetch(order_id):
+    return requests.get(f"{URL}/{order_id}", timeout=5)
+'''
+
+CLIENT_V2_RETRY = '''import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+URL = "https://api.example.com/orders"
+
+
+def session():
+    s = requests.Session()
+    s.mount("https://", HTTPAdapter(max_retries=Retry(total=3, backoff_factor=0.5)))
+    return s
+
+
+def fetch(order_id):
+    return session().get(f"{URL}/{order_id}", timeout=5)
+'''
+
+CLIENT_V3_TIMEOUT = CLIENT_V2_RETRY.replace("timeout=5)", "timeout=60)")
+
+TEST_ONLY = '''import time
+
+
+def test_fetch_retries():
+    # retry and timeout only in a test: a hard negative
+    for attempt in range(3):
+        time.sleep(0.1)
+'''
+
+
+@pytest.fixture(scope="module")
+def labelled_repo(tmp_path_factory):
+    """A work repo with four commits, its bare mirror at mirrors/acme+orders/repo, and a corpus file."""
+    base = tmp_path_factory.mktemp("bench")
+    work = init_repo(base / "work")
+    shas = {
+        "init": commit(work, {"orders/client.py": CLIENT_V1, "README.md": "orders\n"}, "initial client",
+                       when=1_700_000_000),
+        "retry": commit(work, {"orders/client.py": CLIENT_V2_RETRY}, "retry order fetches", when=1_700_000_100),
+        "timeout": commit(work, {"orders/client.py": CLIENT_V3_TIMEOUT}, "wait longer for orders",
+                          when=1_700_000_200),
+        "test": commit(work, {"tests/test_client.py": TEST_ONLY, "README.md": "orders, with retries\n"},
+                       "test the retry", when=1_700_000_300),
+    }
+    mirrors = base / "mirrors"
+    (mirrors / "acme+orders").mkdir(parents=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(mirrors / "acme+orders" / "repo")], check=True,
+                   capture_output=True)
+    labels = {"retry": (True, False), "timeout": (False, True), "test": (False, False)}
+    data = base / "data"
+    data.mkdir()
+    doc = {"repository": "acme/orders", "language": "python",
+           "mirror_head": git(work, "rev-parse", "HEAD").strip(),
+           "commits": [{"sha": shas[k], "split": "heldout" if bench.heldout_by_hash(shas[k]) else "dev",
+                        "source": "keyword", "changes_retry": r, "changes_timeout": t, "anti_patterns": [],
+                        "note": k} for k, (r, t) in labels.items()]}
+    (data / "acme+orders.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    return {"shas": shas, "mirrors": mirrors, "data": data, "mirror": mirrors / "acme+orders" / "repo"}
+
+
+def _cli_assessment(mirror: Path, sha: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--repo", str(mirror), "--commit", sha,
+                           "--format", "json"], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
+def test_find_mirror_accepts_the_fetch_layout_and_a_bare_dir(labelled_repo, tmp_path):
+    mirrors = labelled_repo["mirrors"]
+    assert bench.find_mirror(mirrors, "acme/orders") == labelled_repo["mirror"]
+    assert bench.find_mirror(mirrors, "acme/missing") is None
+    (tmp_path / "acme+orders").mkdir()
+    assert bench.find_mirror(tmp_path, "acme/orders") is None  # an empty folder is not a mirror
+    subprocess.run(["git", "clone", "-q", "--bare", str(labelled_repo["mirror"]), str(tmp_path / "acme+direct")],
+                   check=True, capture_output=True)
+    assert bench.find_mirror(tmp_path, "acme/direct") == tmp_path / "acme+direct"
+
+
+def test_scorer_agrees_with_score_commit(labelled_repo):
+    shas = labelled_repo["shas"]
+    wanted = [shas["retry"], shas["timeout"], shas["test"]]
+    found = bench.score_cli(labelled_repo["mirror"], wanted)
+    assert set(found) == set(wanted)
+    kinds_seen = set()
+    for sha in wanted:
+        cli = _cli_assessment(labelled_repo["mirror"], sha)
+        ours = found[sha]
+        assert ours["change"]["head"] == cli["change"]["head"] == sha
+        assert ours["findings"] == cli["findings"]
+        assert ours["features"] == cli["features"]
+        assert bench.predict(ours) == bench.predict(cli)
+        kinds_seen |= {f["kind"] for f in cli["findings"]}
+    # the comparison is not vacuous: the detector reports something on these commits
+    assert kinds_seen & {"retry.added", "retry.changed", "timeout.changed", "timeout.added"}
+
+
+def test_run_reports_what_the_cli_predicts(labelled_repo):
+    corpus = bench.load_corpus(labelled_repo["data"])
+    rep = bench.run(corpus, labelled_repo["mirrors"])
+    assert rep.missing == []
+    expected = bench.evaluate(
+        (c, bench.predict(_cli_assessment(labelled_repo["mirror"], c.sha))) for c in corpus)
+    for label in bench.LABELS:
+        assert rep.labels[label]["all"].as_dict() == expected.labels[label]["all"].as_dict()
+        assert rep.labels[label]["python"].as_dict() == expected.labels[label]["all"].as_dict()
+    assert rep.commits == {"all": 3, "python": 3}
+
+
+def test_run_reports_commits_the_mirror_lacks(labelled_repo, tmp_path):
+    c = bench.load_corpus(labelled_repo["data"])[0]
+    ghost = Labelled(c.repository, c.language, "f" * 40, "dev", "random", False, False, (), "not there")
+    rep = bench.run([c, ghost], labelled_repo["mirrors"])
+    assert rep.commits["all"] == 1
+    assert any("ffffffff" in m for m in rep.missing)
+    rep = bench.run([c], tmp_path)
+    assert rep.commits == {} and "no mirror" in rep.missing[0]
+
+
+def _lab(retry, timeout, aps=(), language="go", sha="a" * 40):
+    return Labelled("o/r", language, sha, "dev", "keyword", retry, timeout, tuple(aps), "")
+
+
+def test_label_metrics_arithmetic():
+    pairs = [
+        (_lab(True, False), Predicted(True, False, ())),    # retry tp, timeout tn
+        (_lab(True, True), Predicted(False, True, ())),     # retry fn, timeout tp
+        (_lab(False, False), Predicted(True, True, ())),    # retry fp, timeout fp
+        (_lab(True, False, language="python"), Predicted(True, False, ())),  # retry tp
+        (_lab(False, True, language="python"), Predicted(False, False, ())),  # timeout fn
+    ]
+    rep = bench.evaluate(pairs)
+    r = rep.labels["changes_retry"]["all"]
+    assert (r.tp, r.fp, r.fn, r.tn) == (2, 1, 1, 1)
+    assert r.precision == pytest.approx(2 / 3) and r.recall == pytest.approx(2 / 3)
+    assert r.f1 == pytest.approx(2 / 3)
+    t = rep.labels["changes_timeout"]["all"]
+    assert (t.tp, t.fp, t.fn, t.tn) == (1, 1, 1, 2)
+    assert t.f1 == pytest.approx(0.5)
+    go = rep.labels["changes_retry"]["go"]
+    assert (go.tp, go.fp, go.fn) == (1, 1, 1)
+    by_source = rep.labels["changes_retry"]["source:keyword"]
+    assert (by_source.tp, by_source.fp, by_source.fn, by_source.tn) == (r.tp, r.fp, r.fn, r.tn)
+    assert "source:random" not in rep.labels["changes_retry"]
+    assert rep.commits == {"all": 5, "go": 3, "python": 2}
+    assert sum(1 for e in rep.errors if e["label"] == "changes_retry") == 2
+
+
+def test_undefined_metrics_are_none_not_zero():
+    c = bench.Counts(tn=4)
+    assert c.precision is None and c.recall is None and c.f1 is None
+    c = bench.Counts(fp=2)
+    assert c.precision == 0.0 and c.recall is None and c.f1 is None
+    c = bench.Counts(fn=2, fp=1)
+    assert c.precision == 0.0 and c.recall == 0.0 and c.f1 == 0.0
+
+
+def test_line_matching_within_three_lines_one_to_one():
+    t = [AP("retry.without_backoff", "a.go", 10)]
+    assert bench.match_lines(t, [AP("retry.without_backoff", "a.go", 13)]) == (1, 0, 0)
+    assert bench.match_lines(t, [AP("retry.without_backoff", "a.go", 14)]) == (0, 1, 1)
+    assert bench.match_lines(t, [AP("retry.without_backoff", "b.go", 10)]) == (0, 1, 1)
+    assert bench.match_lines(t, [AP("retry.without_limit", "a.go", 10)]) == (0, 1, 1)
+    # two predictions near one label: one matches, the other is a false positive
+    assert bench.match_lines(t, [AP("retry.without_backoff", "a.go", 9),
+                                 AP("retry.without_backoff", "a.go", 11)]) == (1, 1, 0)
+    # closest first: the prediction at 12 belongs to the label at 12, the one at 9 to the label at 8
+    two = [AP("timeout.missing", "a.go", 8), AP("timeout.missing", "a.go", 12)]
+    assert bench.match_lines(two, [AP("timeout.missing", "a.go", 12), AP("timeout.missing", "a.go", 9)]) == (2, 0, 0)
+
+
+def test_anti_pattern_commit_and_line_level():
+    label = _lab(True, False, [AP("retry.without_backoff", "a.go", 10), AP("timeout.missing", "b.go", 5)])
+    pred = Predicted(True, False, (AP("retry.without_backoff", "a.go", 30), AP("retry.nested", "a.go", 10)))
+    rep = bench.evaluate([(label, pred), (_lab(False, False, sha="b" * 40), Predicted(False, False, ()))])
+    c = rep.ap_commit["all"]
+    assert (c.tp, c.fp, c.fn) == (1, 1, 1)  # without_backoff found in the commit; nested extra; missing missed
+    assert rep.ap_commit["retry.without_backoff"].tp == 1
+    line = rep.ap_line["all"]
+    assert (line.tp, line.fp, line.fn) == (0, 2, 2)  # the right kind, but 20 lines away
+    assert rep.ap_line["retry.without_backoff"].precision == 0.0
+
+
+def test_predict_maps_change_kinds_and_keeps_antipatterns_apart():
+    assessment = {"findings": [
+        {"kind": "timeout.increased", "path": "x.py", "line": 4},
+        {"kind": "retry.without_backoff", "path": "x.py", "line": 9},
+    ]}
+    p = bench.predict(assessment)
+    assert p == Predicted(False, False, (AP("timeout.increased", "x.py", 4), AP("retry.without_backoff", "x.py", 9)))
+    p = bench.predict({"findings": [{"kind": "retry.removed", "path": "x.py", "line": 1},
+                                    {"kind": "timeout.added", "path": "x.py", "line": 2}]})
+    assert p.changes_retry and p.changes_timeout and p.anti_patterns == ()
+
+
+def _write(tmp_path, commits, **doc):
+    body = {"repository": "o/r", "language": "go", "mirror_head": "x", "commits": commits, **doc}
+    (tmp_path / "o+r.json").write_text(json.dumps(body), encoding="utf-8")
+
+
+def _commit(sha_, **kw):
+    sha = sha_
+    return {"sha": sha, "split": "heldout" if bench.heldout_by_hash(sha) else "dev", "source": "random",
+            "changes_retry": False, "changes_timeout": False, "anti_patterns": [], "note": "", **kw}
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"split": "elsewhere"}, "'split' must be dev or heldout"),
+    ({"sha": "ABC"}, "'sha' must be 40"),
+    ({"changes_retry": "yes"}, "'changes_retry' must be true or false"),
+    ({"anti_patterns": [{"kind": "retry.sloppy", "path": "a", "line": 1}]}, "known 'kind'"),
+    ({"anti_patterns": [{"kind": "timeout.missing", "path": "a", "line": 0}]}, "'line' >= 1"),
+    ({"source": "guess"}, "'source' must be one of"),
+])
+def test_corpus_errors_name_the_problem(tmp_path, bad, message):
+    _write(tmp_path, [_commit("0" * 40, **bad)])
+    with pytest.raises(bench.CorpusError, match=message):
+        bench.load_corpus(tmp_path)
+
+
+def test_split_must_follow_the_hash_rule(tmp_path):
+    sha = "0" * 40  # int("00000000", 16) % 10 == 0: held out
+    _write(tmp_path, [_commit(sha, split="dev")])
+    with pytest.raises(bench.CorpusError, match="hash rule"):
+        bench.load_corpus(tmp_path)
+
+
+def test_cli_bad_corpus_is_one_line_exit_2(tmp_path, capsys):
+    _write(tmp_path, [_commit("1" * 40), _commit("1" * 40)])
+    assert bench.main(["--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("retry_timeout: error:") and "listed twice" in err and "\n" not in err
+
+
+def test_committed_corpus_follows_the_format():
+    corpus = bench.load_corpus()
+    assert len(corpus) >= 260
+    by_language = {}
+    for c in corpus:
+        by_language.setdefault(c.language, set()).add(c.repository)
+    assert len(by_language.get("python", ())) >= 5 and len(by_language.get("go", ())) >= 5
+    assert sum(c.changes_retry for c in corpus) >= 60
+    assert {c.split for c in corpus} == {"dev", "heldout"}
