@@ -216,6 +216,8 @@ def reasons(
         if v is None or (isinstance(v, float) and math.isnan(v)):
             continue  # an unknown is not a fact about the change; the warnings say what is missing
         v = float(v)
+        if name == "ai_style_score" and (c > 0) != (v >= 0.5):
+            continue  # a human-looking style never reads as raising the risk (nor an AI-looking one as lowering it)
         text = sentence(name, v, percentile, c)
         where = _where(name, findings or []) if v > 0 else ""
         entry = {"feature": name, "value": v, "contribution": round(c, 4), "text": text + where,

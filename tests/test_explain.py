@@ -61,3 +61,15 @@ def test_only_notable_reasons_headline():
     assert [(r["feature"], r["notable"]) for r in out] == [("api_changes", True), ("code_files", False),
                                                            ("tests_changed", False)]
     assert out[0]["text"] == "changes the signature of 1 function or class (src/a.py:42)"
+
+
+def test_a_style_score_is_shown_only_where_its_words_agree_with_its_arrow():
+    """Issue 15: a human-looking added code never reads as raising the risk (the model may still weigh it)."""
+    feats = ["ai_style_score", "la"]
+    low_raising = reasons(feats, {"ai_style_score": 0.2, "la": 40.0}, [0.5, 0.2], top=5)
+    assert [r["feature"] for r in low_raising] == ["la"]
+    high_raising = reasons(feats, {"ai_style_score": 0.8, "la": 40.0}, [0.5, 0.2], top=5)
+    assert [r["feature"] for r in high_raising][0] == "ai_style_score"
+    assert "AI-written" in high_raising[0]["text"]
+    high_lowering = reasons(feats, {"ai_style_score": 0.8, "la": 40.0}, [-0.5, 0.2], top=5)
+    assert "ai_style_score" not in [r["feature"] for r in high_lowering]
