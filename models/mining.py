@@ -108,3 +108,24 @@ def mine(
     report.first_time = first_time
     report.last_time = max((r["time"] for r in rows), default=0)
     return rows, report
+
+
+@dataclass(frozen=True)
+class MineTask:
+    """One repository to mine, as a picklable task for a process pool or a Dask worker."""
+
+    repo: str
+    rev: str = "HEAD"
+    name: str | None = None
+    maturity_days: int = 180
+    max_fix_files: int = 20
+    max_commits: int | None = None
+    workers: int = 2
+
+
+def mine_task(task: MineTask, progress: Callable[[str, int | None], Callable[[int], None]] | None = None
+              ) -> tuple[list[dict[str, Any]], MiningReport]:
+    """:func:`mine` for one :class:`MineTask` (in whichever process runs it)."""
+    return mine(GitRepo(task.repo), rev=task.rev, name=task.name, maturity_days=task.maturity_days,
+                max_fix_files=task.max_fix_files, max_commits=task.max_commits, workers=task.workers,
+                progress=progress)
