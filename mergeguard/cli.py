@@ -245,9 +245,10 @@ def cmd_mine(args: argparse.Namespace) -> int:
                   file=sys.stderr)
     t0 = time.perf_counter()
     single = len(args.repo) == 1 and not args.scheduler
-    tasks = [MineTask(repo=path, rev=args.rev, name=args.name, maturity_days=args.maturity_days,
+    names = [args.name] if args.name else _repo_names(args.repo)
+    tasks = [MineTask(repo=path, rev=args.rev, name=name, maturity_days=args.maturity_days,
                       max_fix_files=args.max_fix_files, max_commits=args.max_commits, workers=args.workers)
-             for path in args.repo]
+             for path, name in zip(args.repo, names)]
     if single:  # in this process, with progress bars
         results = [mine_task(tasks[0], progress=_progress(not args.quiet))]
     else:
@@ -269,6 +270,17 @@ def cmd_mine(args: argparse.Namespace) -> int:
     print(f"mined {n:,} commits of {len(results)} repositor{'y' if len(results) == 1 else 'ies'} in {seconds:.1f}s "
           f"-> {args.out}", file=sys.stderr)
     return 0
+
+
+def _repo_names(paths: list[str]) -> list[str]:
+    """Each repository's name in the rows: its folder name, or, when folder names collide (mirrors
+    laid out as ``owner+name/repo``), the shortest path tail that tells them apart."""
+    parts = [Path(p).resolve().parts for p in paths]
+    for k in range(1, max(len(p) for p in parts) + 1):
+        names = ["/".join(p[-k:]).removesuffix(".git") for p in parts]
+        if len(set(names)) == len(set(map(tuple, parts))):
+            return names
+    return [str(Path(p).resolve()) for p in paths]
 
 
 # -- train ----------------------------------------------------------------------------------------

@@ -150,6 +150,15 @@ def test_bad_parallel_arguments_are_one_line_errors(synthetic_repos, tmp_path, c
     assert err.startswith(f"mergeguard: error: cannot reach the Dask scheduler at {address}") and "\n" not in err
 
 
+def test_repositories_with_the_same_folder_name_get_distinct_names(tmp_path):
+    from mergeguard.cli import _repo_names
+
+    a, b, c = tmp_path / "psf+requests" / "repo", tmp_path / "pallets+flask" / "repo", tmp_path / "x" / "kombu.git"
+    assert _repo_names([str(c)]) == ["kombu"]
+    assert _repo_names([str(a), str(b), str(c)]) == ["psf+requests/repo", "pallets+flask/repo", "x/kombu"]
+    assert _repo_names([str(a), str(a)]) == ["repo", "repo"]  # the same repository twice keeps one name
+
+
 def test_slices_deal_round_robin():
     assert batch.slices(list(range(7)), 3) == [[0, 3, 6], [1, 4], [2, 5]]
     assert batch.slices([1], 4) == [[1]] and batch.slices([], 2) == []
