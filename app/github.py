@@ -297,15 +297,23 @@ class GitHubClient(_Retrying):
             )
         return self._call(f"GET pull request {owner_repo}#{number}", fetch)
 
-    def approvals(self, owner_repo: str, number: int) -> tuple[str, ...]:
-        """Logins whose latest review is an approval; comments do not undo one, dismissals do."""
+    def approvals(self, owner_repo: str, number: int, head_sha: str) -> tuple[str, ...]:
+        """Logins whose latest review is an approval *of ``head_sha``*.
+
+        Comments do not undo an approval, dismissals and requested changes do. An approval counts
+        only for the commit it reviewed (the review's ``commit_id``): approving and then pushing a
+        riskier change must not pass on the old approval. This is GitHub branch protection's
+        "Dismiss stale pull request approvals when new commits are pushed", always on.
+        """
+        head = head_sha.lower()
+
         def fetch() -> tuple[str, ...]:
-            latest: dict[str, str] = {}
+            latest: dict[str, tuple[str, str]] = {}
             for review in self._repo(owner_repo).get_pull(number).get_reviews():
                 if review.user is None or review.state in ("COMMENTED", "PENDING"):
                     continue
-                latest[review.user.login] = review.state
-            return tuple(sorted(u for u, s in latest.items() if s == "APPROVED"))
+                latest[review.user.login] = (review.state, (review.commit_id or "").lower())
+            return tuple(sorted(u for u, (state, sha) in latest.items() if state == "APPROVED" and sha == head))
         return self._call(f"GET reviews of {owner_repo}#{number}", fetch)
 
     def files(self, owner_repo: str, number: int) -> list[PullFile]:

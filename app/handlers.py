@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from mergeguard import audit
+from mergeguard.budget import SourceAccess
 from mergeguard.change import Limits
 from mergeguard.checkrun import CHECK_NAME, content, failed
 from mergeguard.errors import MergeguardError, ModelError, RefError
@@ -53,6 +54,8 @@ class Services:
         self.tokens = InstallationTokens(AppCredentials(settings.app_id, settings.private_key,
                                                         settings.github_api_url))
         self.mirror = Mirror(settings.mirrors_dir)
+        #: error-budget sources: only the operator's URL prefixes, never a file on this server
+        self.budget_access = SourceAccess.app(settings.error_budget_urls)
         self.teams = TeamDirectory()
         self._model: Any = None
         self._lock = threading.Lock()
@@ -179,7 +182,8 @@ class _Base:
         gate = Gate(git, None)
         wanted = teams_to_resolve(gate.config_at(base), gate.codeowners_at(base), paths)
         teams, notes = self.s.teams.resolve(gh, installation, wanted)
-        return PullRequestFacts(author=pr.author, labels=pr.labels, approvals=gh.approvals(repo, pr.number),
+        return PullRequestFacts(author=pr.author, labels=pr.labels,
+                                approvals=gh.approvals(repo, pr.number, pr.head_sha),
                                 description=pr.body, head_sha=pr.head_sha, teams=teams, notes=notes,
                                 acceptances=tuple(self.s.acceptances(repo, pr.head_sha)))
 
@@ -219,7 +223,8 @@ class ScoreHandler(_Base):
         facts = replace(self._facts(gh, installation, git, repo, pr, base=base_sha,
                                     paths=sorted({p for f in files for p in (f.filename, f.previous_filename) if p})),
                         accounts=bot_accounts(pr, gh.commits(repo, number)))
-        request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits())
+        request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits(),
+                               budget_access=self.s.budget_access)
         assessment = self.s.scorer.score(repo, request)
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
@@ -258,7 +263,7 @@ class ReevaluateHandler(_Base):
         facts = self._facts(gh, installation, git, repo, pr, base=change.get("gate_base") or stored.get("base_sha"),
                             paths=[p for p in change.get("paths") or () if isinstance(p, str)])
         assessment = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
-                               acceptances=facts.acceptances)
+                               acceptances=facts.acceptances, budget_access=self.s.budget_access)
         check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
                                                                  app_id=self.s.settings.app_id)
         self.s.store.save_assessment(repo, pr.number, assessment, check_run_id=check_id)
@@ -291,7 +296,7 @@ class AcceptHandler(ReevaluateHandler):
         if stored is None:
             raise PermanentError(f"no assessment of {head_sha[:12]} to accept")
         git = self._git(installation, repo, pr, fetch=False)
-        refusal = self.refusal(gh, installation, git, repo, stored, login)
+        refusal = self.refusal(gh, installation, git, repo, stored, login, author=pr.author)
         if refusal is not None:
             self._tell(gh, repo, stored, job, refusal)
             return
@@ -300,12 +305,19 @@ class AcceptHandler(ReevaluateHandler):
         self.reevaluate(gh, installation, repo, pr, job)
 
     def refusal(self, gh: GitHubClient, installation: int, git: GitRepo, repo: str, stored: Mapping[str, Any],
-                login: str) -> str | None:
-        """Why ``login`` may not accept this risk (one sentence for the check run), or None if they may."""
+                login: str, *, author: str | None = None) -> str | None:
+        """Why ``login`` may not accept this risk (one sentence for the check run), or None if they may.
+
+        The pull request's ``author`` never may, whatever the config says: approvals exclude the
+        author, and so does acceptance (:func:`mergeguard.policy.may_accept`)."""
+        if author and login.lower() == author.lower():
+            log.warning("accept by %s on %s refused: the pull request's author", login, repo)
+            return (f"@{login} asked to accept the risk of their own pull request; the author never may "
+                    "(ask someone in risk_acceptance.allowed).")
         base = (stored["assessment"].get("change") or {}).get("gate_base") or stored.get("base_sha")
         config = Gate(git, None).config_at(base)
         teams, notes = self.s.teams.resolve(gh, installation, teams_to_resolve(config, None, ()))
-        if not may_accept(config, login, teams):
+        if not may_accept(config, login, teams, author=author):
             log.warning("accept by %s on %s refused: not in risk_acceptance.allowed", login, repo)
             return (f"@{login} asked to accept the risk but is not allowed by risk_acceptance.allowed "
                     f"in {config.source}." + "".join(f" {n}" for n in notes))

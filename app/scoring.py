@@ -40,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mergeguard.budget import SourceAccess
 from mergeguard.change import Limits
 from mergeguard.git import GitRepo
 from mergeguard.policy import PullRequestFacts
@@ -66,6 +67,8 @@ class ScoreRequest:
     merge_base: str
     facts: PullRequestFacts = field(default_factory=PullRequestFacts)
     limits: Limits = field(default_factory=Limits)
+    #: where error-budget sources may be read: the App's allow-list, no files
+    budget_access: SourceAccess = field(default_factory=lambda: SourceAccess.app(()))
 
 
 def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, Any]:
@@ -73,7 +76,8 @@ def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, 
     git = GitRepo(request.git_dir)
     with history.at(git, request.merge_base) as index:
         return review(git, request.base_sha, request.head_sha, model=model, facts=request.facts,
-                      acceptances=request.facts.acceptances, history=index, limits=request.limits)
+                      acceptances=request.facts.acceptances, history=index, limits=request.limits,
+                      budget_access=request.budget_access)
 
 
 class ThreadScorer:

@@ -8,6 +8,7 @@ URLs must parse) and a problem stops start-up with one line naming the variable.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ class Settings:
     job_scoring: str = "process"
     #: seconds one scoring may take before its child process is stopped and the job fails
     scoring_timeout_seconds: float = 900.0
+    #: URL prefixes a repository's error_budget source may name (none: no source is fetched); files never
+    error_budget_urls: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -108,7 +111,18 @@ class Settings:
                    model_dir=get("MERGEGUARD_MODEL_DIR") or None,
                    job_scoring=_choice(env, "MERGEGUARD_JOB_SCORING", ("process", "thread"), "process"),
                    scoring_timeout_seconds=float(_int(env, "MERGEGUARD_JOB_SCORING_TIMEOUT_SECONDS", 900,
-                                                      minimum=10)))
+                                                      minimum=10)),
+                   error_budget_urls=_url_prefixes(env, "MERGEGUARD_ERROR_BUDGET_URLS"))
+
+
+def _url_prefixes(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Whitespace- or comma-separated http(s) URL prefixes; each must name a host."""
+    prefixes = tuple(p for p in re.split(r"[\s,]+", env.get(name) or "") if p)
+    for prefix in prefixes:
+        check_http_url(prefix, name)
+        if urlsplit(prefix).username is not None or urlsplit(prefix).query:
+            raise SettingsError(f"{name}: a prefix has no user info or query, got {prefix!r}")
+    return prefixes
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:

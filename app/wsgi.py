@@ -20,22 +20,28 @@ from typing import Any
 
 from .settings import Settings
 
-DEFAULT_BIND = "0.0.0.0:8000"
+#: loopback: the App belongs behind a reverse proxy that terminates TLS and exposes only /webhook
+DEFAULT_BIND = "127.0.0.1:8000"
+WORKER_CLASS = "mergeguard.app.worker.BufferingThreadWorker"
 
 
 def default_bind() -> str:
-    """``$PORT`` (Heroku, Cloud Run, Render) on all interfaces, else 0.0.0.0:8000."""
+    """``$PORT`` on all interfaces (Heroku, Cloud Run, Render route to it from outside the
+    container), else ``127.0.0.1:8000``: without a platform's convention nothing but the local
+    reverse proxy needs to reach the server, and /healthz and /metrics should stay internal."""
     port = (os.environ.get("PORT") or "").strip()
     return f"0.0.0.0:{port}" if port.isdigit() else DEFAULT_BIND
 
 
 def gunicorn_options(*, bind: str, workers: int = 1, threads: int = 8, timeout: int = 60,
                      graceful_timeout: int = 30, log_level: str = "info") -> dict[str, Any]:
-    """gunicorn settings: gthread workers; ``timeout`` bounds a stuck request, not a job (jobs run off-request)."""
+    """gunicorn settings: gthread workers that read each request in full before a thread takes it
+    (app/worker.py: slow clients never hold a thread); ``timeout`` bounds a stuck request, not a
+    job (jobs run off-request)."""
     return {
         "bind": [bind],
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": WORKER_CLASS,
         "threads": threads,
         "timeout": timeout,
         "graceful_timeout": graceful_timeout,
@@ -64,9 +70,21 @@ def _worker_exit(server: Any, worker: Any) -> None:
         server.log.info("mergeguard: job threads %s", "stopped" if stopped else "still busy; leases will expire")
 
 
-def serve(settings: Settings, options: dict[str, Any]) -> int:
-    """Run gunicorn in the foreground until SIGTERM/SIGINT; returns its exit status."""
+def serve(settings: Settings, options: dict[str, Any], *, read_seconds: float | None = None) -> int:
+    """Run gunicorn in the foreground until SIGTERM/SIGINT; returns its exit status.
+
+    ``read_seconds``: how long a client has to send a whole request (default
+    :data:`mergeguard.app.worker.READ_SECONDS`). The workers fork from this process, so they
+    inherit the limits set here.
+    """
     from gunicorn.app.base import BaseApplication
+
+    from . import worker
+
+    worker.MAX_BODY_BYTES = settings.max_body_bytes
+    worker.MAX_BUFFERED_TOTAL = 4 * settings.max_body_bytes + worker.MAX_HEAD_BYTES
+    if read_seconds is not None:
+        worker.READ_SECONDS = read_seconds
 
     class MergeguardServer(BaseApplication):
         def __init__(self) -> None:

@@ -479,8 +479,11 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
         out(command("notice", f"mergeguard: {target.skip}", title="mergeguard"))
         _append(env.output, output_text({"score": "", "level": "", "conclusion": "skipped", "report": ""}))
         return 0
-    model = load(options.model)  # a bad --model is the user's error before any git work
     repo_path = str(Path(options.repo).resolve())
+    model_in_repo = _inside(options.model, Path(repo_path)) if options.model else None
+    # a bad model outside the repository is the user's error before any git work; one inside it is
+    # read at the base revision, once that is known (the workspace is the pull request's)
+    model = load(options.model) if model_in_repo is None else None
     timeout = float(os.environ.get("MERGEGUARD_FETCH_TIMEOUT") or DEFAULT_FETCH_TIMEOUT)
     warnings = ensure_history(repo_path, target, timeout=timeout, log=out)
     notices: list[str] = []
@@ -493,7 +496,7 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
     approvals: tuple[str, ...] = ()
     if client is not None and target.number is not None:
         try:
-            approvals = client.approvals(env.repository, target.number)
+            approvals = client.approvals(env.repository, target.number, target.head or "")
         except MergeguardError as exc:  # approvals are optional: a token that cannot read reviews counts none
             out(command("debug", f"reviews unavailable: {exc}"))
     facts = PullRequestFacts(author=target.author, labels=target.labels, approvals=approvals,
@@ -507,8 +510,14 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
         return 0
     repo = GitRepo(repo_path)
     config_path = config_at_base(repo, options.config, base, env.temp)
+    model_warnings: list[str] = []
+    if model is None:
+        model_dir, why = model_at_base(repo, options.model, base, env.temp)
+        model_warnings = [why] if why else []
+        model = load(model_dir)
     assessment = review(repo, base, head, model=model, facts=facts, config_path=config_path,
                         shallow=bool(warnings) or None)
+    warnings.extend(model_warnings)
     report = options.report or str(Path(env.temp or ".") / "mergeguard-report.json")
     try:
         Path(report).write_text(render(assessment, "json") + "\n", encoding="utf-8")
@@ -575,6 +584,48 @@ def config_at_base(repo: GitRepo, config: str | None, base: str, temp: str | Non
     out_path = Path(temp or tempfile.gettempdir()) / f"mergeguard-config-{base[:12]}.yml"
     out_path.write_bytes(blob)
     return str(out_path)
+
+
+def _inside(path: str, repo: Path) -> Path | None:
+    """``path`` relative to the repository's work tree, or None when it lies outside it."""
+    try:
+        return Path(path).resolve().relative_to(repo.resolve())
+    except ValueError:
+        return None
+
+
+def model_at_base(repo: GitRepo, model: str | None, base: str, temp: str | None) -> tuple[str | None, str | None]:
+    """The ``model`` input as the base revision has it, and a warning when the base has none.
+
+    The same rule as :func:`config_at_base`: on ``pull_request`` the workspace is the merge commit,
+    so a model directory read from it would let a pull request ship its own thresholds and
+    calibration. A directory inside the repository is therefore exported from ``base`` into a
+    temporary directory; one the base does not have falls back to the shipped model, with a
+    warning. A directory outside the repository (a runner cache, a downloaded artifact) is not
+    the pull request's to change and is read as it is.
+    """
+    if not model:
+        return None, None
+    rel = _inside(model, repo.path)
+    if rel is None:
+        return model, None
+    prefix = rel.as_posix().strip("/")
+    listing = repo.run("ls-tree", "-r", "-z", "--full-tree", base, "--", prefix or ".").decode("utf-8", "replace")
+    paths = [entry.split("\t", 1)[1] for entry in listing.split("\0")
+             if "\t" in entry and entry.split(" ", 2)[1:2] == ["blob"]]
+    blobs = repo.read_blobs([f"{base}:{p}" for p in paths])
+    if (f"{prefix}/model.json" if prefix else "model.json") not in paths:
+        return None, (f"model {prefix} is not at the base revision {base[:12]} (a pull request cannot bring its "
+                      "own model): scored with the shipped model")
+    out_dir = Path(tempfile.mkdtemp(prefix=f"mergeguard-model-{base[:12]}-", dir=temp or None))
+    for p in paths:
+        blob = blobs.get(f"{base}:{p}")
+        target = (out_dir / Path(p).relative_to(prefix)) if prefix else out_dir / p
+        if blob is None or out_dir.resolve() not in target.resolve().parents:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(blob)
+    return str(out_dir), None
 
 
 def main_from_args(repo: str | None, fail_on: str | None, mode: str | None, config: str | None, model: str | None,

@@ -214,6 +214,9 @@ def cmd_accept(args: argparse.Namespace) -> int:
     head = repo.resolve(args.head) if repo else args.head
     base = repo.resolve(args.base or "HEAD") if repo and not args.config else None
     config = Gate(repo, None, config_path=args.config).config_at(base)
+    if args.author and args.by.strip().lstrip("@").lower() == args.author.strip().lstrip("@").lower():
+        raise MergeguardError(f"@{args.by.lstrip('@')} wrote the change and may not accept its risk "
+                              "(as the author's approval never counts)")
     if not may_accept(config, args.by, _teams(args.team)):
         allowed = ", ".join(config.risk_acceptance.allowed) or "nobody"
         raise MergeguardError(f"@{args.by.lstrip('@')} may not accept risk (risk_acceptance.allowed in "
@@ -356,9 +359,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()  # a bad setting stops here, naming the variable, before any fork
     if args.workers < 1 or args.threads < 1:
         raise MergeguardError("--workers and --threads must be at least 1")
+    if not 0 < args.read_timeout <= 300:
+        raise MergeguardError("--read-timeout must be more than 0 and at most 300 seconds")
     return serve(settings, gunicorn_options(bind=args.bind or default_bind(), workers=args.workers,
                                             threads=args.threads, timeout=args.timeout,
-                                            graceful_timeout=args.graceful_timeout))
+                                            graceful_timeout=args.graceful_timeout),
+                 read_seconds=args.read_timeout)
 
 
 # -- action ---------------------------------------------------------------------------------------
@@ -431,6 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--repo", metavar="PATH", help="repository: resolves --head; its config at --base unless --config")
     a.add_argument("--base", metavar="REF", help="base revision whose .github/mergeguard.yml applies (default HEAD)")
     a.add_argument("--team", action="append", metavar="@ORG/TEAM=LOGIN,...", help="members of an allowed team")
+    a.add_argument("--author", metavar="LOGIN", help="the change's author, who may never accept its risk")
     a.set_defaults(func=cmd_accept)
 
     m = sub.add_parser("mine", help="mine a repository's history into a labelled dataset (JSON Lines)")
@@ -472,11 +479,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate)
 
     v = sub.add_parser("serve", help="run the GitHub App (webhooks, job threads) under gunicorn; settings from MERGEGUARD_*")
-    v.add_argument("--bind", metavar="HOST:PORT", help="listen address (default 0.0.0.0:$PORT, else 0.0.0.0:8000)")
+    v.add_argument("--bind", metavar="HOST:PORT", help="listen address (default 0.0.0.0:$PORT, else 127.0.0.1:8000)")
     v.add_argument("--workers", type=int, default=1, help="worker processes (default 1; each runs job threads)")
     v.add_argument("--threads", type=int, default=8, help="request threads per worker (default 8)")
     v.add_argument("--timeout", type=int, default=60, help="seconds before a stuck request's worker is restarted")
     v.add_argument("--graceful-timeout", type=int, default=30, help="seconds to finish work on SIGTERM")
+    v.add_argument("--read-timeout", type=float, default=10.0,
+                   help="seconds a client has to send a whole request, headers and body (default 10); "
+                        "requests are read before a thread takes them, so slow clients hold no thread")
     v.set_defaults(func=cmd_serve)
 
     ac = sub.add_parser("action", help="inside GitHub Actions: score the event's change (inputs also from INPUT_*)")

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from . import linear_re
 from .errors import MergeguardError
 
 #: Risk levels, least to most severe.
@@ -585,7 +586,7 @@ def _regex_error(value: str) -> str | None:
         re.compile(value)
     except re.error as exc:
         return f"not a valid regular expression: {exc}"
-    return None
+    return linear_re.error(value)
 
 
 def _url_error(value: str) -> str | None:

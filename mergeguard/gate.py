@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import audit, budget as budget_mod, codeowners as co, policy
@@ -35,6 +36,9 @@ class Gate:
     shallow: bool = False
     #: acceptances from the caller's own store (the App's database); None reads ``audit_log``
     acceptance_entries: tuple[audit.Acceptance, ...] | None = None
+    #: where error-budget sources may be read from; None: the CLI's and the Action's rule (any
+    #: http(s) URL, files inside the repository's work tree). The App passes its operator's allow-list.
+    budget_access: budget_mod.SourceAccess | None = None
     _configs: dict[str | None, Config] = field(default_factory=dict, repr=False)
     _owners: dict[str | None, co.CodeOwners | None] = field(default_factory=dict, repr=False)
     _thresholds: dict[tuple[str | None, str], policy.Thresholds] = field(default_factory=dict, repr=False)
@@ -87,13 +91,56 @@ class Gate:
             self._thresholds[key] = thresholds
         return self._thresholds[key]
 
-    def budget_for(self, config: Config) -> budget_mod.BudgetStatus | None:
+    def access(self) -> budget_mod.SourceAccess:
+        """The budget access rule of this run (see :attr:`budget_access`)."""
+        if self.budget_access is not None:
+            return self.budget_access
+        root = self._work_tree()
+        return budget_mod.SourceAccess.local(root) if root is not None else budget_mod.SourceAccess(files_under=None)
+
+    def _work_tree(self) -> str | None:
+        """The repository's work tree (None for a bare repository), or the current directory without one."""
+        if self.repo is None:
+            return "."
+        if self.repo.is_bare:
+            return None
+        return self.repo.run("rev-parse", "--show-toplevel").decode("utf-8", "replace").strip() or None
+
+    def budget_for(self, config: Config, base: str | None = None) -> budget_mod.BudgetStatus | None:
+        """The error budget, fetched once per source and base.
+
+        A ``file:`` source inside the work tree is what the *base* has, as for the config: a file the
+        base tracks is read from git at ``base``; one git tracks in the work tree but the base does
+        not (a pull request adding its own "budget is fine" document) is refused; an untracked file
+        (written by an earlier workflow step) is read from disk.
+        """
         if config.error_budget is None:
             return None
         source = config.error_budget.source
-        if source not in self._budgets:
-            self._budgets[source] = budget_mod.fetch(source)
-        return self._budgets[source]
+        key = (source, base if source.file else None)
+        if key not in self._budgets:
+            access = self.access()
+            document: bytes | None = None
+            if source.file and self.repo is not None and base and access.files_under is not None:
+                path = access.file_path(source.file)
+                if isinstance(path, Path):
+                    rel = path.relative_to(access.files_under).as_posix()
+                    spec = f"{base}:{rel}"
+                    document = self.repo.read_blobs([spec]).get(spec)
+                    if document is None and self._tracked(rel):
+                        self._budgets[key] = budget_mod.BudgetStatus(
+                            source.describe(), error=f"error budget source unavailable ({source.file} is not at the "
+                                                     "base revision: a change cannot bring its own budget)")
+                        return self._budgets[key]
+            self._budgets[key] = budget_mod.fetch(source, access, document=document)
+        return self._budgets[key]
+
+    def _tracked(self, rel: str) -> bool:
+        """Whether git tracks ``rel`` in the work tree's index or its checked-out commit."""
+        assert self.repo is not None
+        if self.repo.run("ls-files", "--", f":(literal){rel}", check=False).strip():
+            return True
+        return bool(self.repo.run("rev-parse", "--verify", "--quiet", f"HEAD:{rel}", check=False).strip())
 
     def acceptances(self) -> tuple[tuple[audit.Acceptance, ...], tuple[str, ...]]:
         if self._acceptances is None:
@@ -127,7 +174,7 @@ class Gate:
                                                  "no repository base revision to read .github/mergeguard.yml from)"))
         else:
             notes.append(f"Config: {config.source}")
-        verdict = policy.decide(assessment, config, self.budget_for(config), facts, self.thresholds_at(base, config),
+        verdict = policy.decide(assessment, config, self.budget_for(config, base), facts, self.thresholds_at(base, config),
                                 extra_notes=notes)
         return verdict.to_dict()
 

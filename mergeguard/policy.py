@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .audit import Acceptance, accepted
+from . import linear_re
 from .budget import BudgetStatus
 from .codeowners import CodeOwners, owner_approval
 from .config import CONCLUSIONS, DEFAULT_ROLLOUT_HEADING, LEVELS, THRESHOLD_LEVELS, Config, ThresholdSpec, Validation
@@ -254,7 +255,7 @@ def decide(assessment: Mapping[str, Any], config: Config, budget: BudgetStatus |
     acceptance_view = None
     head = facts.head_sha or _change(assessment).get("head")
     if conclusion != "success" and facts.acceptances:
-        entry = accepted(facts.acceptances, head, lambda who: may_accept(config, who, facts.teams))
+        entry = accepted(facts.acceptances, head, lambda who: may_accept(config, who, facts.teams, author=facts.author))
         if entry is not None and level in config.risk_acceptance.levels:
             acceptance_view = {"by": entry.by, "at": entry.at, "reason": entry.reason, "head_sha": entry.head_sha}
             notes[0] = f"Without that acceptance the conclusion would be {conclusion}: {why}."
@@ -266,8 +267,12 @@ def decide(assessment: Mapping[str, Any], config: Config, budget: BudgetStatus |
                          f"(risk_acceptance.levels: {', '.join(config.risk_acceptance.levels) or 'none'}).")
         else:
             same_sha = [e for e in facts.acceptances if head and e.head_sha == head.lower()]
-            if same_sha:
-                names = ", ".join(sorted({f"@{e.by}" for e in same_sha}))
+            own = [e for e in same_sha if _is_author(e.by, facts.author)]
+            if own:
+                notes.append(f"Acceptance by @{own[0].by} ignored: the pull request's author cannot accept its own risk.")
+            others = [e for e in same_sha if not _is_author(e.by, facts.author)]
+            if others:
+                names = ", ".join(sorted({f"@{e.by}" for e in others}))
                 notes.append(f"Acceptance by {names} ignored: not allowed by risk_acceptance.allowed.")
             elif not head:
                 notes.append("Recorded acceptances cannot apply: the change has no head commit.")
@@ -308,8 +313,13 @@ def teams_to_resolve(config: Config, codeowners: CodeOwners | None, paths: Itera
     return sorted(seen.values(), key=str.lower)
 
 
-def may_accept(config: Config, login: str, teams: Mapping[str, Iterable[str]] | None = None) -> bool:
-    """Whether ``login`` may accept risk: listed in ``risk_acceptance.allowed``, directly or by team."""
+def may_accept(config: Config, login: str, teams: Mapping[str, Iterable[str]] | None = None, *,
+               author: str | None = None) -> bool:
+    """Whether ``login`` may accept risk: listed in ``risk_acceptance.allowed``, directly or by team,
+    and not the pull request's ``author``: as an author's approval never counts, an author's
+    acceptance would let anyone allowed to accept wave their own change through."""
+    if _is_author(login, author):
+        return False
     who = login.strip().lstrip("@").lower()
     members = {k.strip().lstrip("@").lower(): {m.strip().lstrip("@").lower() for m in v} for k, v in (teams or {}).items()}
     for allowed in config.risk_acceptance.allowed:
@@ -317,6 +327,11 @@ def may_accept(config: Config, login: str, teams: Mapping[str, Iterable[str]] | 
         if key == who or who in members.get(key, set()):
             return True
     return False
+
+
+def _is_author(login: str, author: str | None) -> bool:
+    """Whether ``login`` is ``author`` (logins compare case-insensitively, with or without ``@``)."""
+    return bool(author) and login.strip().lstrip("@").lower() == (author or "").strip().lstrip("@").lower()
 
 
 # ----------------------------------------------------------------------------------------- budget
@@ -423,14 +438,15 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 def has_rollout_note(description: str, pattern: str | None = None) -> bool:
     """Whether the description carries a rollout or feature-flag note.
 
-    With ``pattern``: a regular-expression search (multi-line). Otherwise a line such as
+    With ``pattern``: a regular-expression search (multi-line), in linear time (RE2): the pattern is
+    the base branch's, the text the author's, and neither may stall the gate. Otherwise a line such as
     ``Rollout: canary to 5% for a day``, ``Feature flag: new_checkout`` or a heading
     ``## Rollout plan`` followed by a paragraph; placeholders (``n/a``, ``none``, ``TBD``) and
     template comments (``<!-- ... -->``) do not count.
     """
     text = _COMMENT.sub("", description or "")
     if pattern:
-        return re.search(pattern, text, re.M) is not None
+        return linear_re.search(pattern, text)
     lines = text.splitlines()
     for i, line in enumerate(lines):
         m = _HEADING.match(line)

@@ -152,6 +152,7 @@ class Review:
     user: str
     state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
     submitted_at: float
+    commit_id: str = ""  # the head the review was submitted on (GitHub's ``commit_id``)
 
 
 @dataclass
@@ -335,11 +336,22 @@ class GitHubStub:
             repo.pulls[number] = pull
         return pull
 
-    def add_review(self, full_name: str, number: int, user: str, state: str) -> Review:
-        review = Review(next(self._ids), user, state, self.clock())
+    def add_review(self, full_name: str, number: int, user: str, state: str, *, commit_id: str | None = None) -> Review:
+        """A review submitted on the pull request's current head (or on ``commit_id``), as GitHub records it."""
         with self._lock:
-            self.repos[full_name].pulls[number].reviews.append(review)
+            pull = self.repos[full_name].pulls[number]
+            review = Review(next(self._ids), user, state, self.clock(), commit_id or pull.head_sha)
+            pull.reviews.append(review)
         return review
+
+    def push(self, full_name: str, number: int, head: str) -> str:
+        """A new push to the pull request: its head becomes ``head`` (a ref or sha of the repository)."""
+        repo = self.repos[full_name]
+        head_sha = _git(repo.git_dir, "rev-parse", f"{head}^{{commit}}").strip()
+        _git(repo.git_dir, "update-ref", f"refs/pull/{number}/head", head_sha)
+        with self._lock:
+            repo.pulls[number].head_sha = head_sha
+        return head_sha
 
     def fail(self, method: str, path_regex: str, status: int, *, times: int = 1,
              headers: dict[str, str] | None = None, body: Any = None) -> None:
@@ -670,7 +682,7 @@ class GitHubStub:
         for rv in p.reviews:  # chronological, like GitHub
             d = copy.deepcopy(template)
             d.update(id=rv.id, user=self._user(rv.user), state=rv.state, submitted_at=_iso(rv.submitted_at),
-                     commit_id=p.head_sha, pull_request_url=f"{self.url}/repos/{r.full_name}/pulls/{p.number}")
+                     commit_id=rv.commit_id or p.head_sha, pull_request_url=f"{self.url}/repos/{r.full_name}/pulls/{p.number}")
             out.append(d)
         return self._paginate(request, out)
 

@@ -472,3 +472,52 @@ def test_config_input_inside_the_repository_is_read_at_the_base(tmp_path, work):
     outside.write_text("conclusions: {medium: neutral, high: neutral, critical: neutral}\n")
     r = run_action(tmp_path, work, pr_event(work), inputs={"config": str(outside), "mode": "annotations"})
     assert r.outputs["conclusion"] == "neutral"
+
+
+def _model_with_thresholds(src: Path, dst: Path, medium: float, high: float, critical: float) -> dict[str, str]:
+    """The shipped model's files with other thresholds, as ``{relative path: text}``."""
+    meta = json.loads((src / "model.json").read_text())
+    meta["thresholds"] = {"medium": medium, "high": high, "critical": critical}
+    return {f"{dst.as_posix()}/model.json": json.dumps(meta), f"{dst.as_posix()}/model.txt": (src / "model.txt").read_text()}
+
+
+def test_model_input_inside_the_repository_is_read_at_the_base(tmp_path, work):
+    """A pull request that ships its own model (lenient thresholds) in the model dir the workflow names
+    must not be scored with it: on pull_request the workspace is the PR's merge commit (issue 11, item 4)."""
+    from mergeguard.models.model import default_model_dir
+
+    shipped = default_model_dir()
+    strict = _model_with_thresholds(shipped, Path("ci/model"), 0.0001, 0.0002, 0.0003)
+    commit(work, strict, "strict model", when=1_700_000_200)
+    lenient = _model_with_thresholds(shipped, Path("ci/model"), 0.97, 0.98, 0.99)
+    for rel, text in lenient.items():  # the pull request's version of the files, in the workspace
+        (work / rel).write_text(text)
+    model_dir = work / "ci" / "model"
+    r = run_action(tmp_path, work, pr_event(work), inputs={"model": str(model_dir), "mode": "annotations"})
+    assert r.code == 0, r.stderr
+    assert r.outputs["level"] == "critical" and r.outputs["conclusion"] == "failure"
+    report = json.loads(Path(r.outputs["report"]).read_text())
+    assert report["verdict"]["thresholds"] == {"medium": 0.0001, "high": 0.0002, "critical": 0.0003}
+    # a model directory outside the repository (a runner cache, an artifact) is not the PR's: read as it is
+    outside = tmp_path / "cache" / "model"
+    for rel, text in _model_with_thresholds(shipped, outside, 0.97, 0.98, 0.99).items():
+        Path(rel).parent.mkdir(parents=True, exist_ok=True)
+        Path(rel).write_text(text)
+    r = run_action(tmp_path, work, pr_event(work), inputs={"model": str(outside), "mode": "annotations"})
+    assert r.code == 0, r.stderr
+    assert r.outputs["level"] == "low" and r.outputs["conclusion"] == "success"
+
+
+def test_model_input_the_base_does_not_have_falls_back_to_the_shipped_model(tmp_path, work):
+    """A model dir only the pull request adds is not used; the shipped model scores, and a warning says so."""
+    from mergeguard.models.model import default_model_dir
+
+    for rel, text in _model_with_thresholds(default_model_dir(), Path("ci/model"), 0.97, 0.98, 0.99).items():
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        (work / rel).write_text(text)
+    r = run_action(tmp_path, work, pr_event(work), inputs={"model": str(work / "ci" / "model"), "mode": "annotations"})
+    assert r.code == 0, r.stderr
+    report = json.loads(Path(r.outputs["report"]).read_text())
+    shipped = json.loads((default_model_dir() / "model.json").read_text())["thresholds"]
+    assert report["verdict"]["thresholds"] == shipped
+    assert any("ci/model" in w.message and "not at the base" in w.message for w in r.of("warning")), r.stdout

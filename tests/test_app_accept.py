@@ -44,6 +44,7 @@ def test_a_press_by_someone_without_write_access_is_explained_on_the_check_run(a
 
 
 def test_a_press_by_someone_the_config_does_not_list_names_the_config(app, stub):
+    stub.repos[REPO].pulls[NUMBER].author = "erin"  # dev is not the author here: refused for the config alone
     scored(app, stub)
     press(app, stub, "dev")  # may write, but is not in risk_acceptance.allowed
     (run,) = our_runs(stub)
@@ -57,6 +58,7 @@ def test_a_press_by_someone_the_config_does_not_list_names_the_config(app, stub)
 def test_an_allowed_press_afterwards_replaces_the_note(app, stub):
     from mergeguard.app.web import runtime
 
+    stub.repos[REPO].pulls[NUMBER].author = "erin"
     scored(app, stub)
     press(app, stub, "dev")
     press(app, stub, "alice")
@@ -66,4 +68,28 @@ def test_an_allowed_press_afterwards_replaces_the_note(app, stub):
     assert "alice" in run.data["output"]["summary"]
     pull = stub.repos[REPO].pulls[NUMBER]
     assert [a["by"] for a in runtime(app).store.acceptances_for(REPO, pull.head_sha)] == ["alice"]
+    assert stub.violations == []
+
+
+def test_the_author_cannot_accept_the_risk_of_their_own_pull_request(app, stub):
+    """alice is allowed to accept and may write, but she wrote this pull request (issue 11, item 3)."""
+    from mergeguard.app.web import runtime
+
+    pull = stub.repos[REPO].pulls[NUMBER]
+    pull.author = "alice"
+    scored(app, stub)
+    press(app, stub, "alice")
+    store = runtime(app).store
+    assert store.acceptances_for(REPO, pull.head_sha) == []
+    (run,) = our_runs(stub)
+    text = run.data["output"]["summary"]
+    assert text.startswith("> **Accept risk refused:** @alice asked to accept the risk of their own pull request")
+    assert run.data["conclusion"] == "action_required"
+    # an acceptance recorded anyway (an old row, another path) still does not count for the author
+    store.record_acceptance(REPO, NUMBER, pull.head_sha, "alice", "mine")
+    assert post(app.test_client(), "pull_request", pr_payload(stub, "pull_request", "labeled")).status_code == 202
+    assert drain(app) == 1
+    (run,) = our_runs(stub)
+    assert run.data["conclusion"] == "action_required"
+    assert "the pull request's author cannot accept its own risk" in run.data["output"]["summary"] + run.data["output"].get("text", "")
     assert stub.violations == []

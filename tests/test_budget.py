@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.budget import fetch
+from mergeguard.budget import SourceAccess
+from mergeguard.budget import fetch as fetch_with
 from mergeguard.config import BudgetSource
 
 METRICS = """\
@@ -51,6 +52,12 @@ def serve(routes: dict[str, tuple[int, str, bytes]]):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def fetch(source: BudgetSource):
+    """The CLI's rule: any http(s) URL; files inside the work tree (here: the file's own directory)."""
+    root = Path(source.file).parent if source.file else Path.cwd()
+    return fetch_with(source, SourceAccess.local(root))
 
 
 def free_port() -> int:
@@ -129,9 +136,9 @@ def test_prometheus_low_and_exhausted(prometheus):
 @pytest.mark.parametrize("query, error", [
     ("slo_error_budget_remaining", "query returned 3 series; expected one (aggregate it, e.g. with min())"),
     ('slo_error_budget_remaining{service="nope"}', "query returned no data"),
-    ("slo_error_budget_remaining{", "HTTP 400 Bad Request: invalid parameter"),
+    ("slo_error_budget_remaining{", "HTTP 400 Bad Request"),
     ("slo_error_budget_remaining[1m]", "query returned a matrix"),
-    ('slo_error_budget_remaining{service="api"} * 100', "expected a remaining fraction of at most 1, got 62"),
+    ('slo_error_budget_remaining{service="api"} * 100', "expected a remaining fraction of at most 1, got more"),
 ])
 def test_prometheus_malformed_answers_are_stated(prometheus, query, error):
     status = fetch(prom(prometheus, query))
@@ -211,9 +218,9 @@ def test_json_document_over_http():
     (json.dumps(DOC), "services.api.remaining", 0.62),
     (json.dumps({"remaining": 0}), "remaining", 0.0),
     (json.dumps(DOC), "services.payments.remaining", "field 'services.payments' not found in the document"),
-    (json.dumps(DOC), "generated", "expected a number, got \"2026-11-20T10:00:00Z\""),
-    (json.dumps({"remaining": 45}), "remaining", "expected a remaining fraction of at most 1, got 45 (a percentage?)"),
-    (json.dumps({"remaining": True}), "remaining", "expected a number, got true"),
+    (json.dumps(DOC), "generated", "expected a number, got a string"),
+    (json.dumps({"remaining": 45}), "remaining", "expected a remaining fraction of at most 1, got more (a percentage?)"),
+    (json.dumps({"remaining": True}), "remaining", "expected a number, got a boolean"),
     ("remaining: 0.5", "remaining", "not JSON"),
 ])
 def test_json_document_in_a_file(tmp_path, content, field, expected):

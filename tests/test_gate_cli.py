@@ -155,6 +155,11 @@ def test_accept_allowed_refused_and_stale_after_new_commits(pr, model, tmp_path)
     assert refused.returncode == 2 and "@mallory may not accept risk" in refused.stderr and not log.exists()
     no_config = run("accept", "--head", head, "--by", "alice", "--reason", "x", "--audit-log", str(log))
     assert no_config.returncode == 2 and not log.exists()
+    own = run("accept", "--repo", str(path), "--base", "main", "--head", "feature", "--by", "alice",
+              "--author", "Alice", "--reason", "mine", "--audit-log", str(log))
+    assert own.returncode == 2 and not log.exists()
+    assert own.stderr.strip() == ("mergeguard: error: @alice wrote the change and may not accept its risk "
+                                  "(as the author's approval never counts)")
     ok = run("accept", "--repo", str(path), "--base", "main", "--head", "feature", "--by", "alice",
              "--reason", "hotfix for incident 42; SRE watching the canary", "--audit-log", str(log))
     assert ok.returncode == 0, ok.stderr
@@ -211,7 +216,16 @@ def test_unreachable_budget_never_crashes_and_is_stated(score_of_buggy, model, t
     v = json.loads(p.stdout)["verdict"]
     assert v["error_budget"]["state"] == "unavailable" and v["error_budget"]["tightened"]
     assert v["conclusion"] != "success" and [r["id"] for r in v["required_validations"]][-1] == "approvals:1"
-    assert any(n.startswith("Error budget unavailable") and "cannot read" in n for n in v["notes"])
+    # a file outside the repository's work tree is not read at all (see tests/test_budget_access.py)
+    assert any(n.startswith("Error budget unavailable") and "outside the repository's work tree" in n
+               for n in v["notes"]), v["notes"]
+    config.write_text("error_budget:\n  json: {file: ci/missing.json}\n  tighten: {require: [{approvals: 1}]}\n")
+    p = run("score", "--repo", str(syn.path), "--commit", sha, "--model", model, "--format", "json",
+            "--config", str(config))
+    assert p.returncode == 0, p.stderr
+    v = json.loads(p.stdout)["verdict"]
+    assert v["error_budget"]["state"] == "unavailable" and v["error_budget"]["tightened"]
+    assert any(n.startswith("Error budget unavailable") and "cannot read ci/missing.json" in n for n in v["notes"])
 
 
 def test_percentile_thresholds_from_the_repositorys_own_history(score_of_buggy, model, tmp_path):

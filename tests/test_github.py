@@ -165,7 +165,30 @@ def test_approvals_use_each_reviewers_latest_decision(client, stub):
     stub.add_review("octo/svc", 3, "dave", "CHANGES_REQUESTED")
     stub.add_review("octo/svc", 3, "frank", "CHANGES_REQUESTED")
     stub.add_review("octo/svc", 3, "frank", "APPROVED")
-    assert client.approvals("octo/svc", 3) == ("bob", "frank")
+    head = stub.repos["octo/svc"].pulls[3].head_sha
+    assert client.approvals("octo/svc", 3, head) == ("bob", "frank")
+
+
+def test_an_approval_counts_only_for_the_head_it_reviewed(client, stub, work):
+    """Approve, then push a riskier change: the approval of the old head no longer counts (issue 11, item 2)."""
+    old = stub.repos["octo/svc"].pulls[3].head_sha
+    stub.add_review("octo/svc", 3, "bob", "APPROVED")
+    stub.add_review("octo/svc", 3, "carol", "APPROVED")
+    assert client.approvals("octo/svc", 3, old) == ("bob", "carol")
+    git(work, "checkout", "-q", "feat")
+    commit(work, {"a.py": "import os\nos.system('rm -rf /')\n"}, "c3", when=1_700_000_200)
+    git(work, "checkout", "-q", "main")
+    new = stub.push("octo/svc", 3, "feat")
+    assert new != old
+    assert client.approvals("octo/svc", 3, new) == ()  # both approved the old head only
+    stub.add_review("octo/svc", 3, "carol", "COMMENTED")  # a comment on the new head re-approves nothing
+    assert client.approvals("octo/svc", 3, new) == ()
+    stub.add_review("octo/svc", 3, "carol", "APPROVED")  # approving the new head counts
+    assert client.approvals("octo/svc", 3, new) == ("carol",)
+    assert client.approvals("octo/svc", 3, new.upper()) == ("carol",)  # shas compare case-insensitively
+    stub.add_review("octo/svc", 3, "bob", "APPROVED", commit_id=old)  # submitted late, on a page showing the old head
+    assert client.approvals("octo/svc", 3, new) == ("carol",)
+    assert stub.violations == []
 
 
 def test_user_permission_reports_fine_grained_roles(client):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from mergeguard import codeowners
@@ -205,6 +208,20 @@ def test_only_allowed_people_and_levels_count():
     assert not may_accept(loads(""), "alice"), "nobody may accept by default"
 
 
+def test_the_author_never_accepts_their_own_risk():
+    """Approvals exclude the author; so does acceptance (issue 11, item 3), directly or through a team."""
+    config = loads(ACCEPT)
+    assert may_accept(config, "alice") and not may_accept(config, "alice", author="alice")
+    assert not may_accept(config, "ALICE", author="@alice"), "logins compare case-insensitively"
+    assert not may_accept(config, "sam", {"@acme/sre": ("sam",)}, author="sam"), "a team member who wrote the pull request"
+    assert may_accept(config, "sam", {"@acme/sre": ("sam",)}, author="alice")
+    own = verdict(assessment(0.9), ACCEPT, PullRequestFacts(author="alice", acceptances=(acceptance("alice"),)))
+    assert own.conclusion == "failure" and own.accepted is None
+    assert any("@alice ignored" in n and "author" in n for n in own.notes), own.notes
+    other = verdict(assessment(0.9), ACCEPT, PullRequestFacts(author="bob", acceptances=(acceptance("alice"),)))
+    assert other.conclusion == "success" and other.accepted["by"] == "alice"
+
+
 def test_percentile_thresholds_are_resolved_from_history():
     scores = [i / 100 for i in range(100)]  # 0.00 .. 0.99
     config = loads("thresholds: {mode: percentile, medium: 50, high: 80, critical: 95}\n")
@@ -243,6 +260,23 @@ def test_rollout_note_custom_pattern():
     config = "require:\n  high:\n    - rollout_note: {pattern: '^Flag: \\S+'}\n"
     assert verdict(assessment(0.5), config, PullRequestFacts(description="x\nFlag: checkout_v2")).conclusion == "success"
     assert verdict(assessment(0.5), config, PullRequestFacts(description="Rollout: canary")).conclusion != "success"
+
+
+EVIL = "(a+)+$"  # exponential with a backtracking engine on a line of a's that ends otherwise
+
+
+def test_rollout_note_pattern_runs_in_linear_time_on_author_text():
+    """The description is the author's; the pattern is the base branch's. A backtracking engine would take
+    longer than the universe on this; RE2 is linear (issue 11, item 6). Run in a child so a regression
+    fails on the generous bound instead of hanging the suite."""
+    code = ("import sys; from mergeguard.policy import has_rollout_note as h; "
+            f"print(h('a' * 100_000 + '!', {EVIL!r}), h('x\\n' + 'a' * 50_000 + '\\nb', {EVIL!r}))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["False", "True"]
+    assert has_rollout_note("aaaa", EVIL) and not has_rollout_note("aaab", EVIL)
+    assert has_rollout_note("Fix\nFLAG: new_checkout", "(?i)^flag: \\S+")  # multi-line, as before
+    assert not has_rollout_note("anything", "(a)\\1"), "a pattern RE2 cannot run never counts as a note"
 
 
 def test_budget_validations_merge_with_level_validations():
