@@ -347,6 +347,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- compare --------------------------------------------------------------------------------------
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Exit 0 when the candidate should be adopted, 1 when the current model should stay."""
+    from mergeguard.models.compare import compare, format_comparison
+    from mergeguard.models.dataset import read_rows
+    from mergeguard.models.model import load
+
+    result = compare(read_rows(args.data), load(args.candidate), load(args.against), label=args.label)
+    if args.format == "json":
+        _write(json.dumps(result.as_dict(), indent=2), args.output)
+    else:
+        _write(format_comparison(result, args.candidate, args.against or "shipped"), args.output)
+    return 0 if result.adopt else 1
+
+
 # -- serve ----------------------------------------------------------------------------------------
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -477,6 +493,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--update-card", action="store_true", help="record the results in the model's card")
     _parallel_args(e, "models fitted at once")
     e.set_defaults(func=cmd_evaluate)
+
+    cp = sub.add_parser("compare", help="adopt a model trained on your own history only if it ranks your newest "
+                                        "changes better than the current one (exit 0 adopt, 1 keep)")
+    cp.add_argument("data", nargs="+", metavar="DATA", help="your mined datasets (the candidate's training data)")
+    cp.add_argument("--candidate", required=True, metavar="DIR", help="the model trained on DATA")
+    cp.add_argument("--against", metavar="DIR", help="the model in use (default: the shipped model)")
+    cp.add_argument("--label", default="risky", choices=["risky", "bug_inducing", "reverted"])
+    cp.add_argument("--format", choices=["text", "json"], default="text")
+    cp.add_argument("--output", "-o", metavar="FILE")
+    cp.set_defaults(func=cmd_compare)
 
     v = sub.add_parser("serve", help="run the GitHub App (webhooks, job threads) under gunicorn; settings from MERGEGUARD_*")
     v.add_argument("--bind", metavar="HOST:PORT", help="listen address (default 0.0.0.0:$PORT, else 127.0.0.1:8000)")

@@ -79,3 +79,4 @@ def test_a_card_without_languages_gets_them_from_the_mirrors(tmp_path, trained_m
     shutil.rmtree(mirrors / card["data"]["sources"][0]["repo"].replace("/", "+", 1))
     with pytest.raises(MergeguardError, match="no mirror of"):  # a missing mirror is named, not guessed
         add_languages(card, mirrors)
+
