@@ -83,9 +83,9 @@ def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, 
 class ThreadScorer:
     """Scores on the calling thread (``mode="thread"``)."""
 
-    def __init__(self, model: Callable[[], Any]) -> None:
+    def __init__(self, model: Callable[[], Any], warm_bytes: int | None = None) -> None:
         self._model = model
-        self.history = WarmHistory()
+        self.history = WarmHistory(max_bytes=warm_bytes)
 
     def score(self, key: str, request: ScoreRequest) -> dict[str, Any]:
         return score(request, self._model(), self.history)
@@ -106,8 +106,9 @@ class _Child:
     """One child process and the pipe to it; one request at a time (the caller holds ``lock``)."""
 
     def __init__(self, index: int, model_dir: str | None, niceness: int,
-                 on_start: Callable[[str], None] | None = None) -> None:
+                 on_start: Callable[[str], None] | None = None, warm_bytes: int | None = None) -> None:
         self.index = index
+        self.warm_bytes = warm_bytes
         self.model_dir = model_dir
         self.niceness = niceness
         self.on_start = on_start
@@ -119,7 +120,7 @@ class _Child:
     def _start(self) -> None:
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs threads
         parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=child_main, args=(child, self.model_dir, self.niceness),
+        self.process = ctx.Process(target=child_main, args=(child, self.model_dir, self.niceness, self.warm_bytes),
                                    name=f"mergeguard-scoring-{self.index}", daemon=True)
         self.process.start()
         child.close()
@@ -182,11 +183,14 @@ class ProcessScorer:
     """Scores in ``processes`` child processes; a repository (``key``) always goes to the same one."""
 
     def __init__(self, model_dir: str | None, processes: int, *, niceness: int = SCORING_NICENESS,
-                 timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None) -> None:
+                 timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None,
+                 warm_bytes: int | None = None) -> None:
         if processes < 1:
             raise ValueError("processes must be at least 1")
         self.timeout = timeout
-        self._children = [_Child(i, model_dir, niceness, on_start) for i in range(processes)]
+        # the warm-index budget is the worker's: each child (its own repositories) gets an equal share
+        share = None if warm_bytes is None else max(1, warm_bytes // processes)
+        self._children = [_Child(i, model_dir, niceness, on_start, share) for i in range(processes)]
         self._home: dict[str, int] = {}
         self._guard = threading.Lock()
 
@@ -215,22 +219,22 @@ class ProcessScorer:
 
 
 def scorer(mode: str, *, model_dir: str | None, model: Callable[[], Any], processes: int,
-           timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None
-           ) -> ThreadScorer | ProcessScorer:
+           timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None,
+           warm_bytes: int | None = None) -> ThreadScorer | ProcessScorer:
     if mode == "thread":
-        return ThreadScorer(model)
+        return ThreadScorer(model, warm_bytes)
     if mode == "process":
-        return ProcessScorer(model_dir, processes, timeout=timeout, on_start=on_start)
+        return ProcessScorer(model_dir, processes, timeout=timeout, on_start=on_start, warm_bytes=warm_bytes)
     raise ValueError(f"scoring mode must be one of {', '.join(MODES)}, got {mode!r}")
 
 
 # -- in the child ------------------------------------------------------------------------------------
 
-def child_main(conn: Any, model_dir: str | None, niceness: int) -> None:
+def child_main(conn: Any, model_dir: str | None, niceness: int, warm_bytes: int | None = None) -> None:
     """The child's loop: requests in, ``(status, value, traceback)`` out, until ``None`` or EOF."""
     _lower_priority(niceness)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
-    history = WarmHistory()
+    history = WarmHistory(max_bytes=warm_bytes)
     model: Any = None
     while True:
         try:

@@ -189,3 +189,18 @@ def test_scoring_mode_comes_from_the_environment_and_a_bad_value_names_the_varia
     assert isinstance(scorer("thread", model_dir=None, model=lambda: None, processes=1), ThreadScorer)
     with pytest.raises(ValueError):
         scorer("fork", model_dir=None, model=lambda: None, processes=1)
+
+
+def test_the_warm_index_budget_comes_from_the_environment_and_is_shared_by_the_scoring_processes():
+    env = {"MERGEGUARD_APP_ID": "1", "MERGEGUARD_PRIVATE_KEY": pem(), "MERGEGUARD_WEBHOOK_SECRET": "s"}
+    assert Settings.from_env(env).warm_index_mb == 1024
+    assert Settings.from_env({**env, "MERGEGUARD_WARM_INDEX_MB": "64"}).warm_index_mb == 64
+    with pytest.raises(SettingsError, match="MERGEGUARD_WARM_INDEX_MB must be at least 1"):
+        Settings.from_env({**env, "MERGEGUARD_WARM_INDEX_MB": "0"})
+    thread = scorer("thread", model_dir=None, model=lambda: None, processes=1, warm_bytes=5 << 20)
+    assert thread.history.max_bytes == 5 << 20
+    processes = scorer("process", model_dir=None, model=lambda: None, processes=2, warm_bytes=5 << 20)
+    try:
+        assert [c.warm_bytes for c in processes._children] == [(5 << 20) // 2] * 2
+    finally:
+        processes.close()
