@@ -64,6 +64,7 @@ class Services:
                              processes=settings.job_threads, timeout=settings.scoring_timeout_seconds,
                              on_start=metrics.scoring_process_started,
                              warm_bytes=settings.warm_index_mb * 2**20)
+        metrics.watch_warm(self.scorer.warm_stats)
 
     def close(self) -> None:
         """Stop the scoring processes (after the job threads stopped); idempotent."""

@@ -90,6 +90,9 @@ class ThreadScorer:
     def score(self, key: str, request: ScoreRequest) -> dict[str, Any]:
         return score(request, self._model(), self.history)
 
+    def warm_stats(self) -> dict[str, int]:
+        return warm_stats(self.history)
+
     def close(self, timeout: float = 10.0) -> None:
         pass
 
@@ -113,6 +116,8 @@ class _Child:
         self.niceness = niceness
         self.on_start = on_start
         self.lock = threading.Lock()
+        #: the child's warm indexes as of its last reply (it is the only one that can count them)
+        self.warm: dict[str, int] = {}
         self.process: Any = None
         self.conn: Any = None
         self.started = 0
@@ -142,7 +147,9 @@ class _Child:
                     raise ScoringTimeout(f"scoring took longer than {timeout:g} s and was stopped")
                 if not self.process.is_alive():
                     break  # the pipe may stay open a moment after the child is gone
-            status, value, detail = self.conn.recv()
+            status, value, detail, *stats = self.conn.recv()
+            if stats and stats[0]:
+                self.warm = stats[0]
         except (EOFError, OSError, BrokenPipeError):
             code = None
             if self.process is not None:
@@ -209,6 +216,18 @@ class ProcessScorer:
         with child.lock:
             return child.call(request, self.timeout)
 
+    def warm_stats(self) -> dict[str, int]:
+        """The children's warm indexes together, as of each one's last reply; a replaced child starts cold
+        (its evictions so far stay counted)."""
+        total = {"indexes": 0, "bytes": 0, "budget_bytes": 0, "evicted": 0}
+        for child in self._children:
+            for k in total:
+                total[k] += child.warm.get(k, 0)
+            if child.process is None:
+                total["indexes"] -= child.warm.get("indexes", 0)
+                total["bytes"] -= child.warm.get("bytes", 0)
+        return total
+
     def pids(self) -> list[int | None]:
         return [c.process.pid if c.process is not None else None for c in self._children]
 
@@ -261,7 +280,13 @@ def child_main(conn: Any, model_dir: str | None, niceness: int, warm_bytes: int 
 
             detail = None if isinstance(exc, MergeguardError) else traceback.format_exc()
             reply = ("error", _portable(exc), detail)
-        conn.send(reply)
+        conn.send((*reply, warm_stats(history)))
+
+
+def warm_stats(history: WarmHistory) -> dict[str, int]:
+    """What ``/metrics`` shows of a scorer's warm history indexes."""
+    return {"indexes": history.indexes, "bytes": history.bytes, "budget_bytes": history.max_bytes or 0,
+            "evicted": history.served["evicted"]}
 
 
 def _portable(exc: BaseException) -> BaseException:
