@@ -12,19 +12,21 @@ again), ``accept`` (someone pressed "Accept risk" on the check run).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mergeguard.checkrun import ACCEPT_RISK, RESCORE
 
+from . import schemas
 from .store import JobSpec
 
 SCORE, REEVALUATE, ACCEPT = "score", "reevaluate", "accept"
 
 
 class PayloadError(ValueError):
-    """The payload lacks a field a handled event must have (answered with 400)."""
+    """The payload lacks a field a handled event must have, or has it in the wrong shape (answered with 400)."""
 
 
 @dataclass(frozen=True)
@@ -54,15 +56,23 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: dict[tuple[str, str | None], EventHandler] = {}
+        self._schemas: dict[tuple[str, str | None], schemas.Schema] = {}
 
     def events(self) -> list[str]:
         """The events some handler acts on (what the App must subscribe to)."""
         return sorted({event for event, _ in self._routes})
 
-    def register(self, event: str, *actions: str | None) -> Callable[[EventHandler], EventHandler]:
+    def register(self, event: str, *actions: str | None,
+                 schema: Mapping[str, Any] | None = None) -> Callable[[EventHandler], EventHandler]:
+        """Route ``event`` (and ``actions``) to the decorated handler; a payload that does not match
+        ``schema`` (app/schemas.py) is refused before the handler sees it."""
+        compiled = schemas.Schema(schema) if schema is not None else None
+
         def deco(fn: EventHandler) -> EventHandler:
             for action in actions or (None,):
                 self._routes[(event, action)] = fn
+                if compiled is not None:
+                    self._schemas[(event, action)] = compiled
             return fn
         return deco
 
@@ -71,9 +81,14 @@ class Router:
 
     def dispatch(self, event: str, payload: Mapping[str, Any], context: Context = Context()) -> Routed:
         action = payload.get("action") if isinstance(payload.get("action"), str) else None
-        fn = self._routes.get((event, action)) or self._routes.get((event, None))
+        key = (event, action) if (event, action) in self._routes else (event, None)
+        fn = self._routes.get(key)
         if fn is None:
             return Routed()
+        schema = self._schemas.get(key)
+        problem = schema.problem(payload) if schema is not None else None
+        if problem:
+            raise PayloadError(f"{event}.{action}: {problem}")
         try:
             return fn(payload, context)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -85,14 +100,22 @@ router = Router()
 
 # -- payload helpers -----------------------------------------------------------------------------
 
+_FULL_NAME = re.compile(schemas.FULL_NAME_PATTERN)
+
+
 def repo_name(payload: Mapping[str, Any]) -> str | None:
+    """``owner/name`` of the payload's repository; None when absent or not of that form (any event,
+    handled or not, is recorded with it, so it is never trusted to be well formed)."""
     repo = payload.get("repository")
-    return str(repo["full_name"]) if isinstance(repo, Mapping) and repo.get("full_name") else None
+    name = repo.get("full_name") if isinstance(repo, Mapping) else None
+    return name if isinstance(name, str) and _FULL_NAME.fullmatch(name) else None
 
 
 def installation_id(payload: Mapping[str, Any]) -> int | None:
+    """The installation's id when it is an integer the database can hold; None otherwise."""
     inst = payload.get("installation")
-    return int(inst["id"]) if isinstance(inst, Mapping) and inst.get("id") is not None else None
+    value = inst.get("id") if isinstance(inst, Mapping) else None
+    return value if type(value) is int and 1 <= value <= schemas.MAX_ID else None
 
 
 def _repo_info(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,19 +162,19 @@ def _check_jobs(kind: str, payload: Mapping[str, Any], check: Mapping[str, Any],
 
 # -- pull requests -------------------------------------------------------------------------------
 
-@router.register("pull_request", "opened", "synchronize", "reopened", "ready_for_review")
+@router.register("pull_request", "opened", "synchronize", "reopened", "ready_for_review", schema=schemas.PULL_REQUEST)
 def pull_request_changed(payload: Mapping[str, Any], context: Context) -> Routed:
     """New code (or a pull request back in play): score it."""
     return Routed(jobs=[_pr_job(SCORE, payload, payload["pull_request"])])
 
 
-@router.register("pull_request", "labeled", "unlabeled")
+@router.register("pull_request", "labeled", "unlabeled", schema=schemas.PULL_REQUEST)
 def pull_request_labels(payload: Mapping[str, Any], context: Context) -> Routed:
     """Labels feed the gate (e.g. a skip label), not the score: re-decide only."""
     return Routed(jobs=[_pr_job(REEVALUATE, payload, payload["pull_request"])])
 
 
-@router.register("pull_request_review", "submitted", "dismissed")
+@router.register("pull_request_review", "submitted", "dismissed", schema=schemas.PULL_REQUEST)
 def review_changed(payload: Mapping[str, Any], context: Context) -> Routed:
     """An approval may satisfy (or stop satisfying) the gate's required reviews: re-decide only."""
     return Routed(jobs=[_pr_job(REEVALUATE, payload, payload["pull_request"])])
@@ -159,7 +182,7 @@ def review_changed(payload: Mapping[str, Any], context: Context) -> Routed:
 
 # -- check runs and suites -----------------------------------------------------------------------
 
-@router.register("check_run", "rerequested")
+@router.register("check_run", "rerequested", schema=schemas.CHECK_RUN)
 def check_run_rerequested(payload: Mapping[str, Any], context: Context) -> Routed:
     check = payload["check_run"]
     if not _ours(check, context):
@@ -167,7 +190,7 @@ def check_run_rerequested(payload: Mapping[str, Any], context: Context) -> Route
     return Routed(jobs=_check_jobs(SCORE, payload, check))
 
 
-@router.register("check_suite", "rerequested")
+@router.register("check_suite", "rerequested", schema=schemas.CHECK_SUITE)
 def check_suite_rerequested(payload: Mapping[str, Any], context: Context) -> Routed:
     suite = payload["check_suite"]
     if not _ours(suite, context):
@@ -175,7 +198,7 @@ def check_suite_rerequested(payload: Mapping[str, Any], context: Context) -> Rou
     return Routed(jobs=_check_jobs(SCORE, payload, suite))
 
 
-@router.register("check_run", "requested_action")
+@router.register("check_run", "requested_action", schema=schemas.CHECK_RUN)
 def check_run_action(payload: Mapping[str, Any], context: Context) -> Routed:
     """The buttons on our check run: accept the risk, or score again."""
     check = payload["check_run"]
@@ -199,7 +222,7 @@ def _names(repos: Any) -> list[str]:
     return [str(r["full_name"]) for r in repos or [] if isinstance(r, Mapping) and r.get("full_name")]
 
 
-@router.register("installation")
+@router.register("installation", schema=schemas.INSTALLATION)
 def installation_changed(payload: Mapping[str, Any], context: Context) -> Routed:
     inst = payload["installation"]
     action = payload.get("action")
@@ -210,7 +233,7 @@ def installation_changed(payload: Mapping[str, Any], context: Context) -> Routed
     return Routed(installation=change)
 
 
-@router.register("installation_repositories", "added", "removed")
+@router.register("installation_repositories", "added", "removed", schema=schemas.INSTALLATION_REPOSITORIES)
 def installation_repositories(payload: Mapping[str, Any], context: Context) -> Routed:
     inst = payload["installation"]
     return Routed(installation={"id": int(inst["id"]), "account": (inst.get("account") or {}).get("login"),

@@ -391,6 +391,11 @@ class GitHubClient(_Retrying):
             return existing
         return self.create_check_run(owner_repo, head_sha, name, status=status, external_id=external_id)
 
+    def check_run_status(self, owner_repo: str, check_run_id: int) -> str:
+        """``queued``, ``in_progress`` or ``completed``: the sweeper completes only runs not yet completed."""
+        return self._call(f"GET check run {check_run_id} on {owner_repo}",
+                          lambda: str(self._repo(owner_repo).get_check_run(check_run_id).status))
+
     def annotations_count(self, owner_repo: str, check_run_id: int) -> int:
         """How many annotations the run already carries (GitHub appends on every update)."""
         def fetch() -> int:

@@ -6,8 +6,9 @@ pull request gets the same verdict from the App as from the CLI and the Action.
 
 Every handler is idempotent, because the queue delivers at least once: the check run is found (or
 created) per head SHA and then overwritten, an acceptance already recorded is not recorded twice.
-No check run is left ``in_progress``: the scorer opens it first thing, and when a job fails for good
-:meth:`ScoreHandler.on_failure` completes it as neutral with the reason.
+No check run is left ``in_progress``: the scorer opens it first thing (noting it in the store before
+it asks GitHub), and when a job fails for good :meth:`ScoreHandler.on_failure` completes it as neutral
+with the reason; runs whose job died without either are completed by app/sweeper.py.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from mergeguard import audit
 from mergeguard.budget import SourceAccess
 from mergeguard.change import Limits
-from mergeguard.checkrun import CHECK_NAME, content, failed
+from mergeguard.checkrun import CHECK_NAME, content, failed, superseded
 from mergeguard.errors import MergeguardError, ModelError, RefError
 from mergeguard.git import GitRepo
 from mergeguard.gate import Gate
@@ -36,6 +37,7 @@ from .mirror import Mirror
 from .scoring import ScoreRequest, scorer
 from .settings import Settings
 from .store import JobSpec, Store
+from .sweeper import Sweeper
 from .teams import TeamDirectory
 
 log = logging.getLogger("mergeguard.app.handlers")
@@ -65,6 +67,7 @@ class Services:
                              on_start=metrics.scoring_process_started,
                              warm_bytes=settings.warm_index_mb * 2**20)
         metrics.watch_warm(self.scorer.warm_stats)
+        self.sweeper = Sweeper(self, interval=settings.sweep_seconds)
 
     def close(self) -> None:
         """Stop the scoring processes (after the job threads stopped); idempotent."""
@@ -118,6 +121,11 @@ class _Base:
     def close(self) -> None:
         self.s.close()
 
+    @property
+    def sweeper(self) -> Sweeper:
+        """Run periodically by the worker pool (once per process, however many handlers share it)."""
+        return self.s.sweeper
+
     def transient(self, exc: BaseException) -> bool | None:
         return transient(exc)
 
@@ -132,9 +140,13 @@ class _Base:
         raise NotImplementedError
 
     def on_failure(self, job: Job, reason: str) -> None:
-        """Complete the head's check run as neutral with ``reason``: a check is never left in progress."""
+        """Complete the head's check run as neutral with ``reason``: a check is never left in progress.
+
+        Runs this job opened for heads the pull request has since left are completed as superseded.
+        """
         try:
-            gh = self.s.client(self.s.installation(job))
+            installation = self.s.installation(job)
+            gh = self.s.client(installation)
             head_sha = job.payload.get("head_sha")
             number = self._number(job)
             if number is not None and job.repo:
@@ -142,15 +154,31 @@ class _Base:
                     head_sha = gh.pull_request(job.repo, number).head_sha
                 except GitHubError:
                     pass  # keep the head the webhook named
-            if not head_sha or not job.repo:
+            if not isinstance(head_sha, str) or not head_sha or not job.repo:
                 log.error("job %s failed (%s) and names no head commit: no check run to complete", job.id, reason)
                 return
-            check_id = gh.ensure_check_run(job.repo, head_sha, CHECK_NAME, app_id=self.s.settings.app_id)
+            for row in self.s.store.open_check_runs(repo=job.repo, job_id=job.id):
+                if row["head_sha"] != head_sha:
+                    self.s.sweeper.complete(gh, job.repo, row["head_sha"], superseded(head_sha),
+                                            check_run_id=row["check_run_id"], job_id=job.id)
+            check_id = self._open_run(gh, job, installation, number, head_sha)
             out = failed(reason)
             gh.complete_check_run(job.repo, check_id, out.conclusion, out.output(), (), out.actions)
+            self.s.store.close_check_run(job.repo, head_sha, job_id=job.id)
         except GitHubError as exc:
             self.s.metrics.github_error(exc.status)
             raise
+
+    def _open_run(self, gh: GitHubClient, job: Job, installation: int, number: int | None, head_sha: str,
+                  external_id: str | None = None) -> int:
+        """Put ``head_sha``'s check run in progress (found or created), noted first so that a worker
+        killed at any point after leaves the sweeper something to complete."""
+        repo = job.repo or ""
+        self.s.store.open_check_run(repo, head_sha, pr_number=number, installation=installation, job_id=job.id)
+        check_id = gh.ensure_check_run(repo, head_sha, CHECK_NAME, app_id=self.s.settings.app_id,
+                                       external_id=external_id)
+        self.s.store.set_check_run_id(repo, head_sha, check_id)
+        return check_id
 
     # -- shared steps ----------------------------------------------------------------------------
 
@@ -214,8 +242,7 @@ class ScoreHandler(_Base):
         repo = job.repo or ""
         number = self._require_number(job)
         installation, gh, pr = self._pull_request(job, number)
-        check_id = gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME, app_id=self.s.settings.app_id,
-                                       external_id=f"{repo}#{number}")
+        check_id = self._open_run(gh, job, installation, number, pr.head_sha, external_id=f"{repo}#{number}")
         git = self._git(installation, repo, pr, fetch=True)
         base_sha = git.resolve(f"refs/heads/{pr.base_ref}")
         head_sha = git.resolve(pr.head_sha)
@@ -226,10 +253,18 @@ class ScoreHandler(_Base):
                                     paths=sorted({p for f in files for p in (f.filename, f.previous_filename) if p})),
                         accounts=bot_accounts(pr, gh.commits(repo, number)))
         request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits(),
-                               budget_access=self.s.budget_access)
+                               budget_access=self.s.budget_access,
+                               score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+")))
         assessment = self.s.scorer.score(repo, request)
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
+        self.s.store.close_check_run(repo, pr.head_sha, job_id=job.id)
+        # runs of heads this pull request has left, whose job is gone (or was this one, taken over);
+        # the verdict is out, so nothing here may fail the job (the periodic sweep tries again)
+        try:
+            self.s.sweeper.supersede(gh, repo, number, pr.head_sha, job.id)
+        except Exception:  # noqa: BLE001
+            log.exception("%s#%d: completing the runs of older heads failed; the sweeper will", repo, number)
 
     def _backfill(self, installation: int, repo: str, base: str, head: str) -> None:
         """Bring the pull request's files over 1 MB into the mirror; on failure they are left out of
@@ -260,16 +295,22 @@ class ReevaluateHandler(_Base):
             self.s.store.enqueue(JobSpec("score", repo, pr.number, installation, dict(job.payload)),
                                  max_attempts=self.s.settings.max_attempts)
             return
+        if not stored["check_run_id"]:  # a run is about to be put in progress: noted first (app/sweeper.py)
+            self.s.store.open_check_run(repo, pr.head_sha, pr_number=pr.number, installation=installation,
+                                        job_id=job.id)
         git = self._git(installation, repo, pr, fetch=False)
         change = stored["assessment"].get("change") or {}
         facts = self._facts(gh, installation, git, repo, pr, base=change.get("gate_base") or stored.get("base_sha"),
                             paths=[p for p in change.get("paths") or () if isinstance(p, str)])
         assessment = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
-                               acceptances=facts.acceptances, budget_access=self.s.budget_access)
+                               acceptances=facts.acceptances, budget_access=self.s.budget_access,
+                               score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+")))
         check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
                                                                  app_id=self.s.settings.app_id)
         self.s.store.save_assessment(repo, pr.number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
+        if not stored["check_run_id"]:
+            self.s.store.close_check_run(repo, pr.head_sha, job_id=job.id)
 
     def on_failure(self, job: Job, reason: str) -> None:
         # a failed re-decision leaves the previous (completed) check run as it was: nothing is in progress

@@ -13,12 +13,18 @@ The guarantees, and how they are kept:
 * **at-least-once** -- a job is marked ``done`` only after its handler returned, and only by the
   holder of the current lease (``lease_token``), so a job is never lost but may run twice; the
   handlers are idempotent (a check run is found or created per head SHA, then overwritten).
-* **bounded retries** -- ``attempts`` counts claims; a transient error re-queues the job after an
-  exponential backoff with jitter (so a GitHub outage does not get a synchronised stampede back),
-  until ``max_attempts``. Then the handler's ``on_failure`` runs (the scorer completes its check run
-  as neutral with the reason: a check run is never left in progress) and the job is ``failed``.
-  ``on_failure`` runs *before* the job is marked failed, under the lease: a crash in between runs it
-  again rather than never.
+* **bounded retries** -- ``attempts`` counts claims, ``failures`` the attempts that raised; a
+  transient error re-queues the job after an exponential backoff with jitter (so a GitHub outage
+  does not get a synchronised stampede back), until ``max_attempts`` failures. Then the handler's
+  ``on_failure`` runs (the scorer completes its check run as neutral with the reason: a check run
+  is never left in progress) and the job is ``failed``. ``on_failure`` runs *before* the job is
+  marked failed, under the lease: a crash in between runs the job again (a takeover), rather than
+  never ending it. Runs nobody completed after all are left to app/sweeper.py.
+* **kills are not failures** -- a job whose lease expired (its worker was killed, or the server
+  restarted) is taken over without spending its retry budget: ``takeovers`` counts those claims
+  against a separate, larger bound (``max_takeovers``), so a crash-looping server delays the pull
+  requests it holds but does not turn them neutral, while a job that itself kills every worker
+  that runs it still ends, with ``on_failure``.
 * **one job per pull request at a time** -- a queued job is not claimed while another job of the
   same pull request holds a live lease, and enqueueing a ``score`` supersedes the queued older ones.
 """
@@ -35,7 +41,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from mergeguard.errors import MergeguardError
@@ -45,6 +51,8 @@ from .store import Store, jobs
 log = logging.getLogger("mergeguard.app.jobs")
 
 MAX_BACKOFF_SECONDS = 3600.0
+#: takeovers of an expired lease before a job is given up: each one waited a whole lease
+DEFAULT_MAX_TAKEOVERS = 10
 
 
 class TransientError(Exception):
@@ -70,6 +78,10 @@ class Job:
     lease_token: str
     delivery_id: str | None = None
     last_error: str | None = None
+    #: earlier attempts that raised (the retry budget is ``max_attempts`` of these)
+    failures: int = 0
+    #: claims of this job after its worker stopped renewing the lease, this one included
+    takeovers: int = 0
 
 
 class Handler(Protocol):
@@ -106,10 +118,12 @@ def backoff(attempts: int, base: float, *, rng: random.Random | None = None) -> 
 class Queue:
     """Claiming, finishing and retrying jobs; every transition is one conditional UPDATE."""
 
-    def __init__(self, store: Store, *, lease_seconds: float = 300.0, retry_base_seconds: float = 5.0) -> None:
+    def __init__(self, store: Store, *, lease_seconds: float = 300.0, retry_base_seconds: float = 5.0,
+                 max_takeovers: int = DEFAULT_MAX_TAKEOVERS) -> None:
         self.store = store
         self.lease_seconds = lease_seconds
         self.retry_base_seconds = retry_base_seconds
+        self.max_takeovers = max_takeovers
 
     def _claimable(self, now: float):
         other = jobs.alias("other")
@@ -135,15 +149,18 @@ class Queue:
                 # time, no other job of the pull request can have become running in between
                 won = conn.execute(
                     update(jobs).where(jobs.c.id == candidate, self._claimable(now))
-                    .values(state="running", attempts=jobs.c.attempts + 1, lease_until=now + self.lease_seconds,
-                            lease_token=token, updated_at=now)).rowcount
+                    .values(state="running", attempts=jobs.c.attempts + 1,
+                            # the right-hand sides see the row as it was: a running row is a takeover
+                            takeovers=jobs.c.takeovers + case((jobs.c.state == "running", 1), else_=0),
+                            lease_until=now + self.lease_seconds, lease_token=token, updated_at=now)).rowcount
             if won == 1:
                 row = self.store.job(candidate)
                 assert row is not None
                 return Job(id=row["id"], kind=row["kind"], repo=row["repo"], pr_number=row["pr_number"],
                            installation=row["installation"], payload=row["payload"] or {},
                            attempts=row["attempts"], max_attempts=row["max_attempts"], lease_token=token,
-                           delivery_id=row["delivery_id"], last_error=row["last_error"])
+                           delivery_id=row["delivery_id"], last_error=row["last_error"],
+                           failures=row["failures"] or 0, takeovers=row["takeovers"] or 0)
             now = None
         return None
 
@@ -158,11 +175,13 @@ class Queue:
         return self._finish(job, state="done", lease_until=None, last_error=None)
 
     def retry(self, job: Job, error: str, delay: float) -> bool:
+        """Re-queue after a genuine failure (it spends one of ``max_attempts``)."""
         return self._finish(job, state="queued", run_after=time.time() + delay, lease_until=None,
-                            lease_token=None, last_error=error)
+                            lease_token=None, last_error=error, failures=jobs.c.failures + 1)
 
-    def fail(self, job: Job, error: str) -> bool:
-        return self._finish(job, state="failed", lease_until=None, last_error=error)
+    def fail(self, job: Job, error: str, *, failed_attempt: bool = True) -> bool:
+        values: dict[str, Any] = {"failures": jobs.c.failures + 1} if failed_attempt else {}
+        return self._finish(job, state="failed", lease_until=None, last_error=error, **values)
 
     def extend(self, job_ids_tokens: Mapping[int, str], now: float | None = None) -> None:
         """Push the leases of jobs still running in this process forward (the heartbeat)."""
@@ -207,7 +226,33 @@ class WorkerPool:
         hb = threading.Thread(target=self._heartbeat, name="mergeguard-job-heartbeat", daemon=True)
         hb.start()
         self._threads.append(hb)
+        if self.sweepers():
+            sw = threading.Thread(target=self._sweep_loop, name="mergeguard-job-sweeper", daemon=True)
+            sw.start()
+            self._threads.append(sw)
         return self
+
+    def sweepers(self) -> list[Any]:
+        """The handlers' sweepers (objects with ``sweep()`` and ``interval``), each once."""
+        found = {id(s): s for h in self.handlers.values() if (s := getattr(h, "sweeper", None)) is not None}
+        return list(found.values())
+
+    def sweep(self) -> int:
+        """Run every sweeper once; a failing sweeper is logged and the others still run."""
+        n = 0
+        for sweeper in self.sweepers():
+            try:
+                n += int(sweeper.sweep() or 0)
+            except Exception:  # noqa: BLE001 -- the next sweep tries again
+                log.exception("sweeping check runs failed")
+        return n
+
+    def _sweep_loop(self) -> None:
+        _lower_priority()
+        interval = min(float(getattr(s, "interval", 60.0)) for s in self.sweepers())
+        while not self._stop.is_set():
+            self.sweep()
+            self._stop.wait(interval)
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Let running jobs finish (up to ``timeout`` seconds), claim nothing new; ``True`` if all stopped.
@@ -276,23 +321,27 @@ class WorkerPool:
         if handler is None:
             self.queue.fail(job, f"no handler for job kind {job.kind!r}")
             return
-        if job.attempts > job.max_attempts:
-            # the previous holder died (lease expired) on the last allowed attempt
-            reason = job.last_error or "the worker running this job stopped responding"
-            self._give_up(job, handler, reason)
+        if job.takeovers > self.queue.max_takeovers:
+            # every worker that ran it died (lease expired) before it ended: the job may be what kills them
+            reason = f"the worker running this job stopped responding {job.takeovers} times"
+            log.error("job %s (%s): %s; giving up", job.id, job.kind, reason)
+            self._give_up(job, handler, reason, failed_attempt=False)
             return
+        if job.takeovers:
+            log.warning("job %s (%s) taken over after its worker stopped responding (takeover %d of at most %d)",
+                        job.id, job.kind, job.takeovers, self.queue.max_takeovers)
         try:
             handler.run(job)
         except Exception as exc:  # noqa: BLE001 -- every failure must end in retry or on_failure
             reason = describe(exc)
-            if is_transient(handler, exc) and job.attempts < job.max_attempts:
-                delay = backoff(job.attempts, self.queue.retry_base_seconds)
-                log.warning("job %s (%s) attempt %d failed, retry in %.0fs: %s", job.id, job.kind, job.attempts,
+            if is_transient(handler, exc) and job.failures + 1 < job.max_attempts:
+                delay = backoff(job.failures + 1, self.queue.retry_base_seconds)
+                log.warning("job %s (%s) attempt %d failed, retry in %.0fs: %s", job.id, job.kind, job.failures + 1,
                             delay, reason)
                 self.queue.retry(job, reason, delay)
                 self._finished(job, "retry", t0)
             else:
-                log.error("job %s (%s) failed after %d attempt(s): %s", job.id, job.kind, job.attempts, reason,
+                log.error("job %s (%s) failed after %d attempt(s): %s", job.id, job.kind, job.failures + 1, reason,
                           exc_info=not is_transient(handler, exc) and not isinstance(exc, MergeguardError))
                 self._give_up(job, handler, reason)
                 self._finished(job, "failed", t0)
@@ -300,14 +349,14 @@ class WorkerPool:
         self.queue.complete(job)
         self._finished(job, "done", t0)
 
-    def _give_up(self, job: Job, handler: Handler, reason: str) -> None:
+    def _give_up(self, job: Job, handler: Handler, reason: str, *, failed_attempt: bool = True) -> None:
         try:
             handler.on_failure(job, reason)
         except MergeguardError as exc:  # an expected refusal (GitHub said no): one line, no traceback
             log.error("job %s: on_failure hook failed: %s", job.id, describe(exc))
         except Exception:  # noqa: BLE001
             log.exception("job %s: on_failure hook failed", job.id)
-        self.queue.fail(job, reason)
+        self.queue.fail(job, reason, failed_attempt=failed_attempt)
 
     def _finished(self, job: Job, outcome: str, t0: float) -> None:
         if self.on_finished:

@@ -3,8 +3,10 @@
 Two sources, chosen per metric so that no multiprocess machinery (a shared directory of mmap files,
 ``PROMETHEUS_MULTIPROC_DIR``) is needed whatever ``--workers`` is:
 
-* **from the database, at scrape time** -- ``mergeguard_deliveries_total`` (by event and outcome)
-  and ``mergeguard_jobs`` (by state). They are facts the database already holds, so every worker
+* **from the database, at scrape time** -- ``mergeguard_deliveries_total`` (by event and outcome),
+  ``mergeguard_jobs`` (by state), ``mergeguard_job_takeovers_total`` (jobs taken over from a worker
+  that died), ``mergeguard_check_runs_open`` and ``mergeguard_check_run_open_oldest_seconds`` (check
+  runs put in progress and not yet completed: a large age means runs the sweeper cannot complete). They are facts the database already holds, so every worker
   process reports the same numbers and they survive restarts.
 * **per process, in memory** -- ``mergeguard_scoring_seconds`` (histogram), ``mergeguard_jobs_finished_total``,
   ``mergeguard_github_api_errors_total`` and ``mergeguard_scoring_processes_started_total``. They are observed where the work happens; with the default
@@ -13,6 +15,8 @@ Two sources, chosen per metric so that no multiprocess machinery (a shared direc
 """
 
 from __future__ import annotations
+
+import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -38,6 +42,15 @@ class _DatabaseCollector(Collector):
         for state in sorted(set(JOB_STATES) | set(states)):
             jobs.add_metric([state], states.get(state, 0))
         yield jobs
+        yield CounterMetricFamily("mergeguard_job_takeovers", "Job claims after the holder's lease expired "
+                                  "(its worker died); not counted against the retry budget",
+                                  value=self.store.job_takeovers())
+        n, oldest = self.store.open_check_run_stats()
+        yield GaugeMetricFamily("mergeguard_check_runs_open", "Check runs put in progress and not completed yet",
+                                value=n)
+        yield GaugeMetricFamily("mergeguard_check_run_open_oldest_seconds",
+                                "Age of the oldest check run in progress (0 if none)",
+                                value=max(0.0, time.time() - oldest) if oldest is not None else 0.0)
 
 
 class _WarmCollector(Collector):

@@ -21,7 +21,12 @@ subprocesses anyway) and publish check runs -- and hand only the scoring itself 
   again for the next one; **a hung one** is killed after ``timeout`` seconds and the job fails with
   the reason (retrying would hang again);
 * errors raised while scoring (a ref that does not exist, a corrupt model) reach the job thread as
-  themselves, so the queue decides on retries exactly as it does in-thread.
+  themselves, so the queue decides on retries exactly as it does in-thread;
+* **a child never outlives its server process**: a worker killed with ``kill -9`` runs no cleanup,
+  and a child busy scoring would not notice the closed pipe until it finished. The child asks the
+  kernel for SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)`` on Linux; strictly, when the
+  job thread that started it ends, which is only ever at shutdown) and, everywhere, a watchdog
+  thread checks each second that its parent is still the process that started it.
 
 ``mode="thread"`` (``MERGEGUARD_JOB_SCORING=thread``) scores on the job thread itself: fewer
 processes and less memory for a small installation, at the cost of webhook latency under load.
@@ -30,9 +35,12 @@ processes and less memory for a small installation, at the cost of webhook laten
 from __future__ import annotations
 
 import logging
+import ctypes
 import multiprocessing
 import os
 import pickle
+import signal
+import sys
 import threading
 import time
 import traceback
@@ -69,6 +77,8 @@ class ScoreRequest:
     limits: Limits = field(default_factory=Limits)
     #: where error-budget sources may be read: the App's allow-list, no files
     budget_access: SourceAccess = field(default_factory=lambda: SourceAccess.app(()))
+    #: directory of this repository's cached history scores (in the App's data dir)
+    score_cache: str | None = None
 
 
 def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, Any]:
@@ -77,7 +87,8 @@ def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, 
     with history.at(git, request.merge_base) as index:
         return review(git, request.base_sha, request.head_sha, model=model, facts=request.facts,
                       acceptances=request.facts.acceptances, history=index, limits=request.limits,
-                      budget_access=request.budget_access)
+                      budget_access=request.budget_access,
+                      score_cache=request.score_cache)
 
 
 class ThreadScorer:
@@ -125,7 +136,8 @@ class _Child:
     def _start(self) -> None:
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs threads
         parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=child_main, args=(child, self.model_dir, self.niceness, self.warm_bytes),
+        self.process = ctx.Process(target=child_main, args=(child, self.model_dir, self.niceness, os.getpid(),
+                                                            self.warm_bytes),
                                    name=f"mergeguard-scoring-{self.index}", daemon=True)
         self.process.start()
         child.close()
@@ -249,8 +261,11 @@ def scorer(mode: str, *, model_dir: str | None, model: Callable[[], Any], proces
 
 # -- in the child ------------------------------------------------------------------------------------
 
-def child_main(conn: Any, model_dir: str | None, niceness: int, warm_bytes: int | None = None) -> None:
+def child_main(conn: Any, model_dir: str | None, niceness: int, parent_pid: int | None = None,
+               warm_bytes: int | None = None) -> None:
     """The child's loop: requests in, ``(status, value, traceback)`` out, until ``None`` or EOF."""
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     _lower_priority(niceness)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     history = WarmHistory(max_bytes=warm_bytes)
@@ -287,6 +302,36 @@ def warm_stats(history: WarmHistory) -> dict[str, int]:
     """What ``/metrics`` shows of a scorer's warm history indexes."""
     return {"indexes": history.indexes, "bytes": history.bytes, "budget_bytes": history.max_bytes or 0,
             "evicted": history.served["evicted"]}
+
+
+#: prctl(2) option: the signal this process gets when its parent dies
+PR_SET_PDEATHSIG = 1
+#: seconds between two checks of the watchdog thread
+PARENT_POLL_SECONDS = 1.0
+
+
+def die_with_parent(parent_pid: int, *, poll: float = PARENT_POLL_SECONDS) -> None:
+    """End this process as soon as ``parent_pid`` is no longer its parent (it died; we were re-parented).
+
+    On Linux the kernel sends SIGKILL at once (``PR_SET_PDEATHSIG``); the watchdog thread covers other
+    systems and the moment before the ``prctl`` call, when the parent may already have gone.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc symbol: the watchdog alone
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll)
+            if os.getppid() != parent_pid:
+                os._exit(0)  # no cleanup to do: the job it served is taken over by another worker
+
+    threading.Thread(target=watch, name="mergeguard-parent-watch", daemon=True).start()
 
 
 def _portable(exc: BaseException) -> BaseException:

@@ -38,6 +38,8 @@ class Settings:
     job_threads: int = 2
     #: seconds a claimed job belongs to its worker before another may take it over
     lease_seconds: float = 300.0
+    #: seconds between two sweeps for check runs whose job ended without completing them (app/sweeper.py)
+    sweep_seconds: float = 60.0
     #: attempts before a job fails for good (its on_failure hook runs)
     max_attempts: int = 5
     #: first retry delay in seconds; doubled each attempt, with jitter
@@ -62,6 +64,11 @@ class Settings:
     @property
     def mirrors_dir(self) -> Path:
         return Path(self.data_dir) / "mirrors"
+
+    @property
+    def scores_dir(self) -> Path:
+        """Scores of each repository's history, by commit (the default gate's percentiles)."""
+        return Path(self.data_dir) / "scores"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -109,6 +116,7 @@ class Settings:
                    database_url=database_url, github_api_url=api_url,
                    job_threads=_int(env, "MERGEGUARD_JOB_THREADS", 2, minimum=1),
                    lease_seconds=float(_int(env, "MERGEGUARD_JOB_LEASE_SECONDS", 300, minimum=10)),
+                   sweep_seconds=float(_int(env, "MERGEGUARD_SWEEP_SECONDS", 60, minimum=1)),
                    max_attempts=_int(env, "MERGEGUARD_JOB_MAX_ATTEMPTS", 5, minimum=1),
                    model_dir=get("MERGEGUARD_MODEL_DIR") or None,
                    job_scoring=_choice(env, "MERGEGUARD_JOB_SCORING", ("process", "thread"), "process"),
@@ -177,3 +185,30 @@ def check_database_url(url: str) -> None:
         make_url(url)
     except ArgumentError as exc:
         raise SettingsError(f"MERGEGUARD_DATABASE_URL is not a database URL: {exc}") from None
+
+
+def preflight(settings: Settings) -> None:
+    """What must hold before the server forks its workers; SettingsError (one line) otherwise.
+
+    The data directory must take files (the database and the mirrors live there: found unwritable
+    in a worker, it was a 46-line traceback and a crash loop), and the model must load (a missing
+    model directory used to start a server that reported healthy and failed every job).
+    """
+    from mergeguard.errors import ModelError
+    from mergeguard.models.model import load
+    from mergeguard.outputs import OutputError, writable_dir
+
+    data_dir = Path(settings.data_dir)
+    try:
+        writable_dir(data_dir, "MERGEGUARD_DATA_DIR")
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OutputError as exc:
+        raise SettingsError(str(exc)) from None
+    except OSError as exc:
+        raise SettingsError(f"MERGEGUARD_DATA_DIR {data_dir}: cannot create ({exc.strerror or exc})") from None
+    if settings.model_dir is not None and not Path(settings.model_dir).is_dir():
+        raise SettingsError(f"MERGEGUARD_MODEL_DIR {settings.model_dir}: no such directory")
+    try:
+        load(settings.model_dir)
+    except ModelError as exc:
+        raise SettingsError(f"MERGEGUARD_MODEL_DIR {settings.model_dir or '(shipped model)'}: {exc}") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Column, Float, Index, Integer, MetaData, String, Table, Text, create_engine, event,
-                        func, insert, select, text, update)
+                        func, insert, inspect, select, text, update)
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -47,7 +48,12 @@ jobs = Table(
     Column("coalesce_key", String(300)),  # repo#pr: one job at a time per pull request
     Column("payload", JSON, nullable=False),
     Column("delivery_id", String(64)),
-    Column("attempts", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),  # claims, whatever became of them
+    # genuine failures (the handler raised): these spend the retry budget (max_attempts)
+    Column("failures", Integer, nullable=False, default=0, server_default="0"),
+    # claims of a job whose lease had expired (its worker died or was killed): a separate, larger
+    # budget, so a crash-looping server does not turn the pull requests it was working on neutral
+    Column("takeovers", Integer, nullable=False, default=0, server_default="0"),
     Column("max_attempts", Integer, nullable=False),
     Column("run_after", Float, nullable=False),
     Column("lease_until", Float),
@@ -98,7 +104,27 @@ acceptances = Table(
     Index("ix_acceptances_head", "repo", "head_sha"),
 )
 
-TABLES = (deliveries, jobs, installations, assessments, acceptances)
+check_runs = Table(
+    "check_runs", metadata,
+    # every check run a score job opened (set in progress), until it is completed: what the sweeper
+    # (app/sweeper.py) reads to complete the runs whose job is gone, so none stays in progress forever
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repo", String(255), nullable=False),
+    Column("head_sha", String(64), nullable=False),
+    Column("pr_number", Integer),
+    Column("installation", BigInteger),
+    Column("check_run_id", BigInteger),  # None until GitHub answered the create
+    Column("job_id", Integer),  # the job that opened it last
+    Column("state", String(16), nullable=False),  # open | closed
+    Column("sweeps", Integer, nullable=False, default=0, server_default="0"),  # failed sweeper attempts
+    Column("opened_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ux_check_runs_head", "repo", "head_sha", unique=True),
+    Index("ix_check_runs_state", "state"),
+)
+
+TABLES = (deliveries, jobs, installations, assessments, acceptances, check_runs)
+
 
 
 @dataclass(frozen=True)
@@ -140,6 +166,28 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def add_missing_columns(engine: Engine) -> None:
+    """Add the columns a newer version declares to tables an older version created.
+
+    ``create_all`` creates missing tables but never alters existing ones; the columns added since the
+    first schema all have a server default, so ``ALTER TABLE ... ADD COLUMN`` brings an old database
+    up to date without a manual step (and without a migration framework for a handful of columns).
+    """
+    names = set(inspect(engine).get_table_names())
+    for table in TABLES:
+        if table.name not in names:
+            continue
+        present = {c["name"] for c in inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""
+            null = " NOT NULL" if not column.nullable and default else ""
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}{null}')
+
+
 class Store:
     """All reads and writes of the App's tables; one per process, shared by threads."""
 
@@ -147,6 +195,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         metadata.create_all(self.engine)
+        add_missing_columns(self.engine)
         # SQLite has one writer at a time and its busy handler waits by sleeping (up to 100 ms a step):
         # writers of this process queue on a lock instead, so a webhook's insert never sleeps behind
         # a job thread's claim. Other processes (more gunicorn workers) still meet the busy timeout.
@@ -220,7 +269,7 @@ class Store:
                          .values(state="superseded", updated_at=now))
         result = conn.execute(insert(jobs).values(
             kind=spec.kind, state="queued", repo=spec.repo, pr_number=spec.pr_number, installation=spec.installation,
-            coalesce_key=key, payload=dict(spec.payload), delivery_id=delivery_id, attempts=0,
+            coalesce_key=key, payload=scrub(dict(spec.payload)), delivery_id=delivery_id, attempts=0,
             max_attempts=max_attempts, run_after=now, created_at=now, updated_at=now))
         return int(result.inserted_primary_key[0])
 
@@ -309,12 +358,138 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q.order_by(acceptances.c.id)).mappings()]
 
+    # -- check runs a job opened ---------------------------------------------------------------
+
+    def open_check_run(self, repo: str, head_sha: str, *, pr_number: int | None, installation: int | None,
+                       job_id: int | None, now: float | None = None) -> None:
+        """Note, *before* asking GitHub, that ``job_id`` is about to put ``head_sha``'s run in progress.
+
+        Before, not after: a worker killed between GitHub's answer and this write would otherwise
+        leave a run in progress that nothing knows of. The sweeper finds the run by its head if the id
+        never got here.
+        """
+        now = time.time() if now is None else now
+        values = {"pr_number": pr_number, "installation": installation, "job_id": job_id, "state": "open",
+                  "updated_at": now}
+        for _ in range(2):  # two processes inserting the same head: the loser updates
+            with self.begin() as conn:
+                if conn.execute(update(check_runs).where(check_runs.c.repo == repo, check_runs.c.head_sha == head_sha)
+                                .values(**values)).rowcount:
+                    return
+            try:
+                with self.begin() as conn:
+                    conn.execute(insert(check_runs).values(repo=repo, head_sha=head_sha, opened_at=now, sweeps=0,
+                                                           **values))
+                return
+            except IntegrityError:
+                continue
+
+    def set_check_run_id(self, repo: str, head_sha: str, check_run_id: int) -> None:
+        with self.begin() as conn:
+            conn.execute(update(check_runs).where(check_runs.c.repo == repo, check_runs.c.head_sha == head_sha)
+                         .values(check_run_id=check_run_id))
+
+    def close_check_run(self, repo: str, head_sha: str, *, job_id: int | None = None) -> bool:
+        """The run is completed on GitHub. With ``job_id``, only if that job still owns the row (a sweeper
+        must not close a run that a newer job has just opened again)."""
+        q = update(check_runs).where(check_runs.c.repo == repo, check_runs.c.head_sha == head_sha,
+                                     check_runs.c.state == "open")
+        if job_id is not None:
+            q = q.where(check_runs.c.job_id == job_id)
+        with self.begin() as conn:
+            return conn.execute(q.values(state="closed", updated_at=time.time())).rowcount == 1
+
+    def swept_in_vain(self, row_id: int) -> None:
+        with self.begin() as conn:
+            conn.execute(update(check_runs).where(check_runs.c.id == row_id)
+                         .values(sweeps=check_runs.c.sweeps + 1, updated_at=time.time()))
+
+    def open_check_runs(self, *, repo: str | None = None, pr_number: int | None = None,
+                        job_id: int | None = None) -> list[dict[str, Any]]:
+        q = select(check_runs).where(check_runs.c.state == "open")
+        for column, value in ((check_runs.c.repo, repo), (check_runs.c.pr_number, pr_number),
+                              (check_runs.c.job_id, job_id)):
+            if value is not None:
+                q = q.where(column == value)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q.order_by(check_runs.c.id)).mappings()]
+
+    def open_check_run_stats(self) -> tuple[int, float | None]:
+        """How many check runs are noted open, and when the oldest of them was last opened."""
+        with self.engine.connect() as conn:
+            n, oldest = conn.execute(select(func.count(), func.min(check_runs.c.updated_at))
+                                     .where(check_runs.c.state == "open")).one()
+        return int(n), oldest
+
+    def job_takeovers(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.sum(jobs.c.takeovers), 0))).scalar_one())
+
+    def job_live(self, job_id: int | None) -> bool:
+        """Whether the job may still run (queued, or running even on an expired lease: it is taken over)."""
+        if job_id is None:
+            return False
+        with self.engine.connect() as conn:
+            state = conn.execute(select(jobs.c.state).where(jobs.c.id == job_id)).scalar()
+        return state in ("queued", "running")
+
+    def stranded_check_runs(self, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Open runs no live job can complete any more: their job ended (done, failed, superseded) or is
+        gone, and no other job of their pull request is queued or running (it may yet complete them)."""
+        other, owner = jobs.alias("other"), jobs.alias("owner")
+        live = ("queued", "running")
+        owner_live = select(owner.c.id).where(owner.c.id == check_runs.c.job_id, owner.c.state.in_(live)).exists()
+        pr_busy = select(other.c.id).where(other.c.repo == check_runs.c.repo,
+                                           other.c.pr_number == check_runs.c.pr_number,
+                                           other.c.state.in_(live)).exists()
+        q = (select(check_runs, jobs.c.last_error, jobs.c.state.label("job_state"))
+             .select_from(check_runs.outerjoin(jobs, jobs.c.id == check_runs.c.job_id))
+             .where(check_runs.c.state == "open", ~owner_live, ~pr_busy)
+             .order_by(check_runs.c.updated_at, check_runs.c.id).limit(limit))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
     # -- tests and operations -------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
         """Rows per table (health checks and tests)."""
         with self.engine.connect() as conn:
             return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in TABLES}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value: Any) -> Any:
+    """``value`` with every string made storable: lone surrogates (which JSON's ``\\ud800`` escapes
+    can carry) become U+FFFD and NUL characters (which PostgreSQL's text refuses) are dropped.
+
+    Iterative, not recursive: a job payload is built from a few fields of a delivery, but nothing
+    here should be the place where a deep structure exhausts the stack.
+    """
+    def clean(item: Any) -> Any:
+        if isinstance(item, str):
+            if item.isascii():
+                return item.replace("\0", "")
+            return _SURROGATE.sub("\ufffd", item).replace("\0", "")
+        return item
+
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        container, key = stack.pop()
+        item = container[key]
+        if isinstance(item, Mapping):
+            copy = {clean(k): v for k, v in item.items()}
+            container[key] = copy
+            stack.extend((copy, k) for k in copy)
+        elif isinstance(item, (list, tuple)):
+            copy_list = list(item)
+            container[key] = copy_list
+            stack.extend((copy_list, i) for i in range(len(copy_list)))
+        else:
+            container[key] = clean(item)
+    return root[0]
 
 
 def _jsonable(value: Any) -> Any:

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,11 +61,16 @@ def runtime(app: Flask | None = None) -> Runtime:
 
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
-    """``X-Hub-Signature-256`` is ``sha256=`` + HMAC-SHA256(secret, raw body) in hex; compared in constant time."""
+    """``X-Hub-Signature-256`` is ``sha256=`` + HMAC-SHA256(secret, raw body) in hex; compared in constant time.
+
+    Compared as bytes: ``hmac.compare_digest`` refuses ``str`` holding non-ASCII characters with a
+    TypeError, and a header is whatever the sender wrote (werkzeug hands it over as latin-1 text).
+    """
     if not header or not header.startswith("sha256="):
         return False
-    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len("sha256="):].strip().lower())
+    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest().encode("ascii")
+    given = header[len("sha256="):].strip().lower().encode("utf-8", "replace")
+    return hmac.compare_digest(expected, given)
 
 
 def create_app(settings: Settings | None = None, *, handlers: Mapping[str, Handler] | None = None,
@@ -112,12 +118,57 @@ def _too_large(_exc: Exception) -> Response:
     return _answer(413, error=f"payload larger than {runtime().settings.max_body_bytes} bytes")
 
 
+def read_body(limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes; RequestEntityTooLarge past it, sized or not.
+
+    A sized body past the limit is refused before a byte is read. An unsized one (chunked transfer
+    encoding) is read from the server's de-chunked stream up to one byte past the limit: werkzeug's
+    own wrapper would stop at the limit and hand back the first ``limit`` bytes as if that were the
+    body (which then fails its signature: a 401 for what is a 413).
+    """
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise RequestEntityTooLarge()
+        return request.get_data(cache=False)
+    if "wsgi.input_terminated" not in request.environ:
+        return b""  # the server cannot say where an unsized body ends: nothing is safe to read
+    stream = request.environ["wsgi.input"]
+    body = bytearray()
+    while chunk := stream.read(min(1 << 16, limit + 1 - len(body))):
+        body += chunk
+        if len(body) > limit:
+            raise RequestEntityTooLarge()
+    return bytes(body)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(body: bytes) -> Any:
+    """The body as JSON; ValueError for anything a client could send that is not plain JSON.
+
+    Nesting deep enough to exhaust the parser's recursion, ``NaN``/``Infinity``, integers of more
+    digits than Python converts (4,300), and bytes that are not UTF-8 all end as ValueError (400).
+    """
+    try:
+        return json.loads(body, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8") from None
+
+
+_EVENT = re.compile(r"[a-z_]{1,64}")
+_DELIVERY = re.compile(r"[\x21-\x7e]{1,64}")  # GitHub's are UUIDs
+
+
 def webhook() -> Response:
     rt = runtime()
-    limit = rt.settings.max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
-        return _too_large(RequestEntityTooLarge())  # refused before a byte of the body is read
-    body = request.get_data(cache=False)  # raises RequestEntityTooLarge past the limit when unsized
+    try:
+        body = read_body(rt.settings.max_body_bytes)
+    except RequestEntityTooLarge as exc:
+        return _too_large(exc)
     if not verify_signature(rt.settings.webhook_secret, body, request.headers.get("X-Hub-Signature-256")):
         log.warning("webhook: bad or missing signature from %s", request.remote_addr)
         return _answer(401, error="bad or missing X-Hub-Signature-256")
@@ -125,26 +176,28 @@ def webhook() -> Response:
     delivery = request.headers.get("X-GitHub-Delivery", "").strip()
     if not event or not delivery:
         return _answer(400, error="missing X-GitHub-Event or X-GitHub-Delivery header")
-    if len(delivery) > 64:
-        return _answer(400, error="X-GitHub-Delivery longer than 64 characters")
+    if not _DELIVERY.fullmatch(delivery):
+        return _answer(400, error="X-GitHub-Delivery is not 1 to 64 printable ASCII characters")
+    if not _EVENT.fullmatch(event):
+        return _answer(400, error="X-GitHub-Event is not an event name")
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return _answer(400, error=f"body is not JSON: {exc}")
+        payload = parse_json(body)
+    except ValueError as exc:
+        return _answer(400, error=f"body is not JSON: {str(exc)[:200]}")
     if not isinstance(payload, dict):
         return _answer(400, error="body is not a JSON object")
     if event == "ping":
-        return _answer(200, pong=True, zen=payload.get("zen"))
+        zen = payload.get("zen")
+        return _answer(200, pong=True, zen=zen[:200] if isinstance(zen, str) else None)
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
+    if action is not None and not _EVENT.fullmatch(action):
+        action = None  # recorded with the delivery: GitHub's actions are short snake_case names
     try:
         routed = rt.router.dispatch(event, payload, Context(app_id=rt.settings.app_id))
     except PayloadError as exc:
-        return _answer(400, error=str(exc))
+        return _answer(400, error=str(exc)[:500])
     outcome = "ignored" if routed.ignored else ("queued" if routed.jobs else "recorded")
-    try:
-        inst = installation_id(payload)
-    except (TypeError, ValueError):
-        inst = None
+    inst = installation_id(payload)
     job_ids = rt.store.record_delivery(delivery, event, action, repo_name(payload), inst, routed.jobs,
                                        outcome=outcome, max_attempts=rt.settings.max_attempts,
                                        installation_change=routed.installation)

@@ -38,6 +38,179 @@ def _short(signature: str, limit: int = 140) -> str:
     return signature if len(signature) <= limit else signature[: limit - 1] + "…"
 
 
+# -- what changed in a signature ---------------------------------------------------------------
+#
+# A finding that prints the whole old and new signature, each cut at 140 characters, shows two
+# identical strings whenever the change sits past the cut (issue 14). The reviewer needs the
+# difference: which parameters were added, removed or changed (with their defaults), whether the
+# return type or a modifier changed. Signatures are already normalised (``_norm``), so they split
+# into text and bracket groups, and a group into items, without a parser.
+
+_OPEN = {"(": ")", "[": "]", "{": "}", "<": ">"}
+
+
+def _parts(signature: str) -> list[tuple[str, str]]:
+    """``[("text", "def f"), ("(", "a, b=1"), ("text", " -> int")]``: top-level bracket groups and text."""
+    out: list[tuple[str, str]] = []
+    depth, start, opener, quote = 0, 0, "", ""
+    for i, ch in enumerate(signature):
+        if quote:
+            if ch == quote and signature[i - 1] != "\\":
+                quote = ""
+            continue
+        if ch in "\"'`":
+            quote = ch
+            continue
+        if depth == 0 and ch in "([{":
+            if i > start:
+                out.append(("text", signature[start:i]))
+            depth, opener, start = 1, ch, i + 1
+        elif depth and ch == opener:
+            depth += 1
+        elif depth and ch == _OPEN[opener]:
+            depth -= 1
+            if depth == 0:
+                out.append((opener, signature[start:i]))
+                start = i + 1
+    if start < len(signature):
+        out.append(("text" if depth == 0 else opener, signature[start:]))
+    return out
+
+
+def _items(group: str) -> list[str]:
+    """A group's items, split at top-level commas and semicolons."""
+    items, depth, cur, quote = [], 0, [], ""
+    for ch in group:
+        if quote:
+            cur.append(ch)
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "\"'`":
+            quote = ch
+        elif ch in "([{<":
+            depth += 1
+        elif ch in ")]}>" and depth:
+            depth -= 1
+        elif ch in ",;" and depth == 0:
+            items.append("".join(cur).strip())
+            cur = []
+            continue
+        cur.append(ch)
+    if "".join(cur).strip():
+        items.append("".join(cur).strip())
+    return [i for i in items if i]
+
+
+def _param_name(item: str, language: str) -> str:
+    """The name a parameter (or field, base class) is known by, to pair it across versions."""
+    text = re.sub(r"^(?:@\w+(?:\([^)]*\))?\s+)+", "", item.strip())  # Java annotations
+    text = re.sub(r"^(?:final|readonly|public|private|protected|override)\s+", "", text)
+    if language == "java":
+        text = text.split("=", 1)[0].strip()
+        return re.sub(r"\.\.\.$", "", text.split()[-1]) if text.split() else item
+    if language == "go":
+        return text.split()[0] if text.split() else item
+    m = re.match(r"^(?:\*{1,2}|\.\.\.)?\s*([A-Za-z_$][\w$]*)\??\s*(?=[:=]|$)", text)
+    return m.group(1) if m else text
+
+
+def _code(text: str, limit: int = 80) -> str:
+    return f"`{_short(text.strip(), limit)}`"
+
+
+def _words_delta(before: str, after: str) -> str:
+    """Word-level difference of two texts: ``now `async def f`, was `def f```, only the changed words."""
+    import difflib
+
+    a, b = before.split(), after.split()
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        old, new = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+        if op == "insert":
+            out.append(f"adds {_code(new)}")
+        elif op == "delete":
+            out.append(f"drops {_code(old)}")
+        else:
+            out.append(f"{_code(old)} → {_code(new)}")
+    return "; ".join(out)
+
+
+def _group_delta(before: str, after: str, language: str, noun: str) -> list[str]:
+    old, new = _items(before), _items(after)
+    old_by = {_param_name(i, language): i for i in old}
+    new_by = {_param_name(i, language): i for i in new}
+    out = []
+    added = [new_by[n] for n in new_by if n not in old_by]
+    removed = [old_by[n] for n in old_by if n not in new_by]
+    if language == "python" and "*" in added:  # a bare star: what follows becomes keyword-only
+        added.remove("*")
+        out.append("makes the parameters after `*` keyword-only")
+    if language == "python" and "*" in removed:
+        removed.remove("*")
+        out.append("lets the parameters after the former `*` be passed by position")
+    changed = [(old_by[n], new_by[n]) for n in old_by if n in new_by and old_by[n].replace(" ", "") != new_by[n].replace(" ", "")]
+    if added:
+        out.append(f"adds {noun}{'s' if len(added) > 1 else ''} " + ", ".join(_code(x) for x in added))
+    if removed:
+        out.append(f"removes {noun}{'s' if len(removed) > 1 else ''} " + ", ".join(_code(x) for x in removed))
+    for a, b in changed:
+        out.append(f"{_code(a)} → {_code(b)}")
+    kept_old = [n for n in old_by if n in new_by]
+    kept_new = [n for n in new_by if n in old_by]
+    if not out and kept_old != kept_new:
+        out.append(f"reorders {noun}s: ({', '.join(kept_old)}) → ({', '.join(kept_new)})")
+    if not out and before.replace(" ", "") != after.replace(" ", ""):
+        delta = _words_delta(before, after)
+        if delta:
+            out.append(delta)
+    return out
+
+
+def _padded(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Parts with a (possibly empty) text between and around every group, so that two signatures
+    with the same groups line up part for part even when one lost its trailing ``throws``."""
+    out: list[tuple[str, str]] = []
+    for kind, text in parts:
+        if kind != "text" and (not out or out[-1][0] != "text"):
+            out.append(("text", ""))
+        out.append((kind, text))
+    if not out or out[-1][0] != "text":
+        out.append(("text", ""))
+    return out
+
+
+def signature_delta(before: str, after: str, language: str) -> str:
+    """What changed between two signatures, in words: added, removed and changed parameters (with
+    their defaults and types), return type or modifiers; never the two whole signatures."""
+    pa, pb = _padded(_parts(before)), _padded(_parts(after))
+    if [k for k, _ in pa] != [k for k, _ in pb]:
+        return _words_delta(before, after) or "changes its declaration"
+    groups = [i for i, (k, _) in enumerate(pa) if k != "text"]
+    nouns = {i: {"(": "parameter", "[": "type parameter", "<": "type parameter", "{": "member"}[pa[i][0]] for i in groups}
+    parens = [i for i in groups if pa[i][0] == "("]
+    if language == "go" and parens:
+        method = before.startswith("func (")
+        roles = (["receiver"] if method else []) + ["parameter", "result"]
+        for i, role in zip(parens, roles):
+            nouns[i] = role
+    if before.lstrip().startswith("class") and parens and language == "python":
+        nouns[parens[0]] = "base class"
+    out: list[str] = []
+    for n, ((kind, a), (_, b)) in enumerate(zip(pa, pb)):
+        if a.replace(" ", "") == b.replace(" ", ""):
+            continue
+        if kind != "text":
+            out.extend(_group_delta(a, b, language, nouns[n]))
+        elif groups and n > groups[-1] and (a.strip().startswith(("->", ":")) or b.strip().startswith(("->", ":"))):
+            out.append(f"return {_code(a.strip(' :') or '(none)')} → {_code(b.strip(' :') or '(none)')}")
+        else:
+            out.append(_words_delta(a, b))
+    return "; ".join(x for x in out if x) or "changes its declaration"
+
+
 @dataclass(frozen=True)
 class Definition:
     qualname: str
@@ -455,8 +628,8 @@ def analyse(change: Change, references, settings, make_finding) -> dict[str, Any
         if c.status == "removed":
             msg = f"removes {vis}{what} `{c.before.qualname}` (`{_short(c.before.signature)}`){refs}"
         else:
-            msg = (f"changes the signature of {vis}{what} `{c.before.qualname}`: `{_short(c.before.signature)}` -> "
-                   f"`{_short(c.after.signature)}`{refs}")
+            msg = (f"changes the signature of {vis}{what} `{c.before.qualname}`: "
+                   f"{signature_delta(c.before.signature, c.after.signature, c.language)}{refs}")
         severity = "warning" if c.before.public else "info"
         findings.append(make_finding("coupling.api_change", c.path, c.line, c.end_line, severity, msg))
     return {

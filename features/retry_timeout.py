@@ -11,12 +11,14 @@ reported only when the change introduces them. See ``docs/retry_timeout.md``.
 from __future__ import annotations
 
 import importlib
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mergeguard import paths
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
-from mergeguard.features.resilience import INFINITE, Construct, Scan
+from mergeguard.features.resilience import INFINITE, Construct, Scan, settings
 
 FEATURES: list[str] = [
     "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
@@ -40,9 +42,17 @@ _GENERATED_DIRS = ("dist/", "build/", "vendor/", "node_modules/", "third_party/"
 _GENERATED_SUFFIXES = (".min.js", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".generated.ts")
 
 
+#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks
+_NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|testdata|fakes?|mocks?|stubs?|examples?"
+                             r"|samples?|benchmarks?|interop|e2e)([_.-][^/]*)?/", re.I)
+
+
 def _generated(path: str) -> bool:
+    """Built, vendored, or not production code: what it does to retries and timeouts is no change to
+    how the product behaves (``internal/testutils/``, ``examples/``, ``benchmarks/``)."""
     p = "/" + path
-    return any(f"/{d}" in p for d in _GENERATED_DIRS) or path.endswith(_GENERATED_SUFFIXES)
+    return any(f"/{d}" in p for d in _GENERATED_DIRS) or path.endswith(_GENERATED_SUFFIXES) or bool(
+        _NOT_PRODUCTION.search(path))
 
 
 def scanner(language: str):
@@ -66,11 +76,13 @@ def finding(kind: str, path: str, line: int, end_line: int, message: str, scope:
 
 def fmt_seconds(v: float | None) -> str:
     if v is None:
-        return "(not a constant)"
+        return "a value set at run time"
     if v == INFINITE:
         return "none (unbounded)"
     if v < 1:
         return f"{v * 1000:g}ms"
+    if v >= 120 and v % 60 == 0:
+        return f"{v:g}s = {v / 60:g}min"
     return f"{v:g}s"
 
 
@@ -78,24 +90,60 @@ def fmt_attempts(v: float | None) -> str:
     return "bounded/unknown" if v is None else ("unlimited" if v == INFINITE else f"{v:g}")
 
 
+def fmt_value(c: Construct) -> str:
+    """A setting's value as the code wrote it, with its normalised unit: ``60_000 (60s)``."""
+    if c.kind == "timeout" and c.seconds == INFINITE:
+        return f"{c.value} (no timeout)"
+    if c.kind == "timeout" and c.seconds is not None:
+        return f"{c.value} ({fmt_seconds(c.seconds)})"
+    if c.kind == "retry" and c.attempts is not None and c.attempts != INFINITE:
+        return f"{c.value} ({c.attempts:g} attempts)"
+    return c.value
+
+
 def describe(c: Construct) -> str:
-    """One phrase with the values: 'tenacity retry (5 attempts, exponential)', 'timeout 5s'."""
+    """One phrase with the values: 'tenacity retry (5 attempts, exponential)', 'timeout 5s',
+    'keepAliveTimeout 60_000 (60s)'."""
+    if c.library == "setting":
+        return f"{c.kind} setting {c.target} {fmt_value(c)}"
     if c.kind == "retry":
         bits = [f"{fmt_attempts(c.attempts)} attempts"]
         if c.backoff:
             bits.append("no backoff" if c.backoff == "none" else f"{c.backoff} backoff")
         where = f" around {c.target}" if c.target else ""
         return f"{c.library} retry{where} ({', '.join(bits)})"
+    if c.seconds is None:
+        return f"{c.library} timeout{' ' + c.target if c.target else ''} (set at run time)"
     return f"{c.library} timeout{' ' + c.target if c.target else ''} = {fmt_seconds(c.seconds)}"
 
 
 def _safe_scan(module, src: syntax.Source | None) -> Scan | None:
+    """The language scanner's constructs plus the settings it does not already cover (a setting on a
+    line a library construct spans is the same thing seen twice)."""
     if module is None or src is None:
         return None
     try:
-        return module.scan(src)
+        found = module.scan(src)
     except Exception:  # noqa: BLE001 - a scanner bug on odd code degrades that file, never the assessment
         return None
+    try:
+        extra = settings.scan(src).constructs
+    except Exception:  # noqa: BLE001 - same: the library constructs still count
+        extra = []
+    kept: list[Construct] = []
+    for i, lib in enumerate(found.constructs):
+        inside = [c for c in extra if c.kind == lib.kind and lib.line <= c.line <= lib.end_line]
+        if len(inside) == 1 and lib.kind == "timeout" and not lib.value and (
+                lib.seconds is None or inside[0].seconds == lib.seconds):
+            # how the code wrote it, for messages; and its value when the library scanner could not
+            # fold it (``timeout: Number(options.pluginTimeout) || 10000``)
+            found.constructs[i] = replace(lib, value=inside[0].value,
+                                          seconds=lib.seconds if lib.seconds is not None else inside[0].seconds)
+    for c in extra:
+        if not any(k.kind == c.kind and k.line <= c.line <= k.end_line for k in found.constructs):
+            kept.append(c)
+    found.constructs.extend(kept)
+    return found
 
 
 def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, list, list]:
@@ -125,21 +173,54 @@ def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, lis
 
 def _differs(a: Construct, b: Construct) -> list[str]:
     out = []
+    if a.library == "setting" and b.library == "setting":
+        if settings.normalise(a.value) != settings.normalise(b.value) and (
+                a.kind == "retry" or a.seconds != b.seconds or a.seconds is None):
+            text = f"{b.target} {fmt_value(a)} → {fmt_value(b)}"
+            if a.kind == "timeout" and a.seconds and b.seconds and INFINITE not in (a.seconds, b.seconds):
+                text += f" ({b.seconds / a.seconds:.3g}x)"
+            out.append(text)
+        return out
     if a.kind == "retry":
         if a.attempts != b.attempts:
             out.append(f"attempts {fmt_attempts(a.attempts)} → {fmt_attempts(b.attempts)}")
         if a.backoff != b.backoff:
-            out.append(f"backoff {a.backoff or '?'} → {b.backoff or '?'}")
+            out.append(f"backoff {a.backoff or 'unknown'} → {b.backoff or 'unknown'}")
         if a.jitter != b.jitter and a.jitter is not None and b.jitter is not None:
             out.append(f"jitter {'on' if a.jitter else 'off'} → {'on' if b.jitter else 'off'}")
         if a.method != b.method:
-            out.append(f"method {a.method or '-'} → {b.method or '-'}")
+            out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
     elif a.seconds != b.seconds:
-        text = f"timeout {fmt_seconds(a.seconds)} → {fmt_seconds(b.seconds)}"
+        if a.value and b.value:  # the values as written, when a setting on the same line gave them
+            text = f"timeout {fmt_value(a)} → {fmt_value(b)}"
+        else:
+            text = f"timeout {fmt_seconds(a.seconds)} → {fmt_seconds(b.seconds)}"
         if a.seconds and b.seconds and INFINITE not in (a.seconds, b.seconds):
             text += f" ({b.seconds / a.seconds:.3g}x)"
         out.append(text)
     return out
+
+
+def content(c: Construct) -> tuple:
+    """What a construct is, wherever it sits: a moved or re-indented construct has the same content."""
+    if c.library == "setting":  # a setting ported to another language keeps its name and value
+        return (c.kind, "setting", c.target, settings.normalise(c.value).rstrip(";"))
+    return (c.kind, c.library, c.target, settings.normalise(c.value), c.attempts, c.backoff, c.seconds, c.method,
+            settings.normalise(c.snippet))
+
+
+def new_side_line(f: FileChange, pre_line: int) -> int:
+    """The post-image line nearest to a pre-image line: where GitHub can draw an annotation for
+    something the change removed."""
+    delta = 0
+    for h in f.hunks:
+        if pre_line < h.source_start:
+            break
+        if pre_line < h.source_start + max(h.source_length, 1):
+            last = h.target_start + max(h.target_length - 1, 0)
+            return max(1, min(h.target_start + (pre_line - h.source_start), last))
+        delta = (h.target_start + h.target_length) - (h.source_start + h.source_length)
+    return max(1, pre_line + delta)
 
 
 def _shift_fn(f: FileChange):
@@ -165,24 +246,43 @@ def _antipatterns(c: Construct, before: Construct | None) -> list[tuple[str, str
             out.append(("retry.non_idempotent",
                         f"{describe(c)} retries a {c.method} without an Idempotency-Key: a retry can apply it twice"))
     else:
-        if c.seconds == INFINITE and (before is None or before.seconds != INFINITE):
+        # a new option whose value is "none" keeps what the code did before it existed; a setting
+        # turned from a bound to "none" drops one
+        new_setting = before is None and c.library == "setting"
+        if c.seconds == INFINITE and not new_setting and (before is None or before.seconds != INFINITE):
             out.append(("timeout.unbounded", f"{describe(c)}: the call can wait forever"))
         if (before is not None and before.seconds and c.seconds and before.seconds != INFINITE
                 and c.seconds != INFINITE and c.seconds / before.seconds >= 5):
-            out.append(("timeout.increased", f"timeout {fmt_seconds(before.seconds)} → {fmt_seconds(c.seconds)} "
-                                             f"({c.seconds / before.seconds:.3g}x)"))
+            was, now = ((fmt_value(before), fmt_value(c)) if before.value and c.value
+                        else (fmt_seconds(before.seconds), fmt_seconds(c.seconds)))
+            out.append(("timeout.increased", f"{c.target or 'timeout'} raised from {was} to {now} "
+                                             f"({c.seconds / before.seconds:.3g}x): a stalled call now holds "
+                                             "its caller that much longer"))
     return out
+
+
+@dataclass
+class _FileScan:
+    """One touched file's comparison, before moves across files are taken out."""
+
+    f: FileChange
+    post: Scan
+    added_lines: set[int]
+    post_scopes: set[str]
+    pairs: list[tuple[Construct, Construct]]
+    only_pre: list[Construct]
+    only_post: list[Construct]
 
 
 def extract(change: Change, context: Context) -> Extraction:
     cache = syntax.syntax_of(change)
     findings: list[dict[str, Any]] = []
     counts = dict.fromkeys(FEATURES, 0.0)
-    parsed_any = False
     retry_sig: dict[str, list] = {"added": [], "removed": [], "modified": []}
     timeout_sig: dict[str, list] = {"added": [], "removed": [], "modified": [], "missing": []}
-    post_scans: dict[str, tuple[Scan, set[int], set[str]]] = {}
-    pre_retry_scopes: set[str] = set()
+    scanned: list[_FileScan] = []
+    unreadable: list[str] = []
+    logic: list[tuple] = []
 
     for f in change.files:
         if f.binary or not paths.is_code(f.path) or _generated(f.path):
@@ -195,58 +295,39 @@ def extract(change: Change, context: Context) -> Extraction:
         pre_scan = _safe_scan(module, pre_src) or (Scan() if f.status == "added" else None)
         post_scan = _safe_scan(module, post_src) or (Scan() if f.status == "deleted" else None)
         if pre_scan is None or post_scan is None:
+            unreadable.append(f.path)
             continue  # one side unavailable: a comparison would be wrong, so say nothing
-        parsed_any = True
         added_lines = {n for h in f.hunks for n, _ in h.added}
         removed_lines = {n for h in f.hunks for n, _ in h.removed}
         post_scopes = _scopes_of_lines(post_src, added_lines)
         pre_scopes = _scopes_of_lines(pre_src, removed_lines)
-        test_file = paths.is_test(f.path)
 
-        def touched_post(c: Construct) -> bool:
-            return f.status == "added" or any(n in added_lines for n in range(c.line, c.end_line + 1)) or (
-                bool(c.scope) and c.scope in post_scopes)
+        def touched_post(c: Construct, f=f, added_lines=added_lines, post_scopes=post_scopes) -> bool:
+            if f.status == "added" or any(n in added_lines for n in range(c.line, c.end_line + 1)):
+                return True
+            # a library construct whose scope the change touched (a decorator's function body); a
+            # setting is one binding: only its own lines count
+            return c.library != "setting" and bool(c.scope) and c.scope in post_scopes
 
-        def touched_pre(c: Construct) -> bool:
-            return f.status == "deleted" or any(n in removed_lines for n in range(c.line, c.end_line + 1)) or (
-                bool(c.scope) and (c.scope in pre_scopes or c.scope in post_scopes))
+        def touched_pre(c: Construct, f=f, removed_lines=removed_lines, pre_scopes=pre_scopes,
+                        post_scopes=post_scopes) -> bool:
+            if f.status == "deleted" or any(n in removed_lines for n in range(c.line, c.end_line + 1)):
+                return True
+            return c.library != "setting" and bool(c.scope) and (c.scope in pre_scopes or c.scope in post_scopes)
 
         if pre_scan.constructs or post_scan.constructs:
             counts["files_with_resilience_code"] += 1
-        post_scans[f.path] = (post_scan, added_lines, post_scopes)
-        pre_retry_scopes |= {c.scope.rsplit(".", 1)[-1] for c in pre_scan.constructs if c.kind == "retry" and c.scope}
         pairs, only_pre, only_post = _pair(pre_scan.constructs, post_scan.constructs, _shift_fn(f))
-        for c in only_post:
-            if not touched_post(c):
-                continue
-            counts[f"{c.kind}_added"] += 1
-            findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
-            (retry_sig if c.kind == "retry" else timeout_sig)["added"].append(_sig(f.path, c))
-            if not test_file:
-                findings.extend(_anti(f.path, c, None, counts))
-        for c in only_pre:
-            if not touched_pre(c):
-                continue
-            counts[f"{c.kind}_removed"] += 1
-            findings.append(finding(f"{c.kind}.removed", f.path, c.line, c.end_line, f"removes {describe(c)}",
-                                    c.scope))
-            (retry_sig if c.kind == "retry" else timeout_sig)["removed"].append(_sig(f.path, c))
-        for a, b in pairs:
-            if not touched_post(b):
-                continue
-            diffs = _differs(a, b)
-            if diffs:
-                counts[f"{b.kind}_changed"] += 1
-                findings.append(finding(f"{b.kind}.changed", f.path, b.line, b.end_line,
-                                        f"changes {b.library} {b.kind}{' ' + b.target if b.target else ''}: "
-                                        + "; ".join(diffs), b.scope))
-                (retry_sig if b.kind == "retry" else timeout_sig)["modified"].append(
-                    {**_sig(f.path, b), "before": _values(a)})
-                if b.kind == "timeout" and a.seconds and b.seconds and INFINITE not in (a.seconds, b.seconds):
-                    counts["max_timeout_ratio"] = max(counts["max_timeout_ratio"], b.seconds / a.seconds)
-            if not test_file:
-                findings.extend(_anti(f.path, b, a, counts))
-        if not test_file:
+        logic_post = _logic_lines(post_src, added_lines)
+        logic_pre = _logic_lines(pre_src, removed_lines)
+        if logic_post or logic_pre:
+            logic.append((f, logic_pre, logic_post,
+                          {n: t for h in f.hunks for n, t in h.removed}, {n: t for h in f.hunks for n, t in h.added}))
+        scanned.append(_FileScan(f, post_scan, added_lines, post_scopes,
+                                 [(a, b) for a, b in pairs if touched_post(b)],
+                                 [c for c in only_pre if touched_pre(c)],
+                                 [c for c in only_post if touched_post(c)]))
+        if not paths.is_test(f.path):
             pre_missing = {(c.scope, c.callee) for c in pre_scan.calls if not c.has_timeout}
             for call in post_scan.calls:
                 if call.has_timeout or not call.default_is_unbounded or call.line not in added_lines:
@@ -260,15 +341,59 @@ def extract(change: Change, context: Context) -> Extraction:
                                         "a stalled peer blocks it forever", call.scope))
                 timeout_sig["missing"].append({"path": f.path, "line": call.line, "callee": call.callee})
 
+    _cancel_moves(scanned)
+    for fs in scanned:
+        f = fs.f
+        fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post")]
+        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre")]
+        for c in fs.only_post:
+            counts[f"{c.kind}_added"] += 1
+            findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
+            (retry_sig if c.kind == "retry" else timeout_sig)["added"].append(_sig(f.path, c))
+            findings.extend(_anti(f.path, c, None, counts))
+        for c in fs.only_pre:
+            counts[f"{c.kind}_removed"] += 1
+            line = new_side_line(f, c.line) if f.status != "deleted" else 1
+            findings.append(finding(f"{c.kind}.removed", f.path, line, line,
+                                    f"removed {describe(c)} (it was at line {c.line} of the old "
+                                    f"{f.old_path or f.path})", c.scope))
+            (retry_sig if c.kind == "retry" else timeout_sig)["removed"].append(
+                {**_sig(f.path, c), "line": line, "old_line": c.line})
+        # a constant the change edited shows its new value wherever it is used: reported once, at the
+        # constant (the line the change touched), not again at every untouched use
+        via_setting = {(a.kind, a.seconds, b.seconds, a.attempts, b.attempts) for a, b in fs.pairs
+                       if a.library == "setting" and _differs(a, b)}
+        for a, b in fs.pairs:
+            diffs = _differs(a, b)
+            own_lines = any(n in fs.added_lines for n in range(b.line, b.end_line + 1))
+            if diffs and not own_lines and b.library != "setting" and (
+                    (b.kind, a.seconds, b.seconds, None, None) in via_setting
+                    or (b.kind, None, None, a.attempts - 1 if a.attempts else None,
+                        b.attempts - 1 if b.attempts else None) in via_setting
+                    or (b.kind, None, None, a.attempts, b.attempts) in via_setting):
+                continue
+            if diffs:
+                counts[f"{b.kind}_changed"] += 1
+                what = f"{b.kind} setting {b.target}" if b.library == "setting" else \
+                    f"{b.library} {b.kind}{' ' + b.target if b.target else ''}"
+                findings.append(finding(f"{b.kind}.changed", f.path, b.line, b.end_line,
+                                        f"changes {what}: " + "; ".join(diffs), b.scope))
+                (retry_sig if b.kind == "retry" else timeout_sig)["modified"].append(
+                    {**_sig(f.path, b), "before": _values(a)})
+                if b.kind == "timeout" and a.seconds and b.seconds and INFINITE not in (a.seconds, b.seconds):
+                    counts["max_timeout_ratio"] = max(counts["max_timeout_ratio"], b.seconds / a.seconds)
+            if own_lines:
+                findings.extend(_anti(f.path, b, a, counts))
+
+    _logic_findings(logic, findings, retry_sig, timeout_sig, counts)
+
     # retry.nested: a retrying scope calls (by name) a function that itself retries
-    retrying = {c.scope.rsplit(".", 1)[-1]: c for scan, _, _ in post_scans.values() for c in scan.constructs
-                if c.kind == "retry" and c.scope}
-    for path, (scan, added_lines, post_scopes) in post_scans.items():
-        if paths.is_test(path):
-            continue
-        for c in scan.constructs:
-            if c.kind != "retry" or not (any(n in added_lines for n in range(c.line, c.end_line + 1))
-                                         or c.scope in post_scopes):
+    retrying = {c.scope.rsplit(".", 1)[-1]: c for fs in scanned for c in fs.post.constructs
+                if c.kind == "retry" and c.scope and c.library != "setting"}
+    for fs in scanned:
+        for c in fs.post.constructs:
+            if c.kind != "retry" or c.library == "setting" or not any(
+                    n in fs.added_lines for n in range(c.line, c.end_line + 1)):
                 continue
             own = c.scope.rsplit(".", 1)[-1]
             for name in c.calls:
@@ -277,24 +402,176 @@ def extract(change: Change, context: Context) -> Extraction:
                     continue
                 counts["retry_antipatterns"] += 1
                 findings.append(finding(
-                    "retry.nested", path, c.line, c.end_line,
+                    "retry.nested", fs.f.path, c.line, c.end_line,
                     f"{describe(c)} calls {name}, which retries too ({describe(inner)}): attempts multiply",
                     c.scope))
                 break
 
-    if not parsed_any:
+    if not scanned:
         features: dict[str, float | None] = dict.fromkeys(FEATURES)
     else:
         features = {k: round(v, 3) for k, v in counts.items()}
-    signals = {
-        "retry": {"changed": bool(retry_sig["added"] or retry_sig["removed"] or retry_sig["modified"]), **retry_sig},
-        "timeout": {"changed": bool(timeout_sig["added"] or timeout_sig["removed"] or timeout_sig["modified"]),
-                    **timeout_sig},
-    }
+    signals: dict[str, Any] = {}
+    for name, sig in (("retry", retry_sig), ("timeout", timeout_sig)):
+        changed: bool | None = bool(sig["added"] or sig["removed"] or sig["modified"])
+        if not changed and unreadable:
+            changed = None  # not seen is not "unchanged"
+        signals[name] = {"changed": changed, **sig}
+    if unreadable:
+        shown = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
+        change.warnings.append(
+            f"retry/timeout: the code before or after the change could not be read for {shown}; "
+            "what it does to retries and timeouts is unknown there (give --repo, or run in the work tree the "
+            "diff applies to)")
     st = cache.stats
     signals["syntax"] = {"parsed": st.parsed, "unavailable": st.unavailable, "errors": st.errors,
                          "ms": round(st.ms, 2)}
     return Extraction(features, findings, signals)
+
+
+def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
+    """A timeout whose value is only known at run time (``timeout=self.timeout``), on a line the change
+    added or removed whole: plumbing a value through new or deleted code, not a change to how long
+    anything waits. It counts when the same call is on the other side of its hunk without a timeout
+    (a call that had none gets one, or loses it)."""
+    if c.kind != "timeout" or c.seconds is not None or c.value or f.status in ("added", "deleted"):
+        return False
+    callee = (c.target.split(":", 1)[0].rsplit(".", 1)[-1] or c.library.rsplit(".", 1)[-1]).strip()
+    for h in f.hunks:
+        mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)
+        if any(n == c.line for n, _ in mine):
+            return not (callee and any(callee in t and "timeout" not in t.lower() for _, t in other))
+    return False
+
+
+def _cancel_moves(scanned: list[_FileScan]) -> None:
+    """A construct removed in one place and added with the same content in another (the same file or
+    another file of the change) moved; it did not go and come back."""
+    removed: dict[tuple, list[_FileScan]] = {}
+    for fs in scanned:
+        for c in fs.only_pre:
+            removed.setdefault(content(c), []).append(fs)
+    if not removed:
+        return
+    for fs in scanned:
+        kept = []
+        for c in fs.only_post:
+            owners = removed.get(content(c))
+            if owners:
+                src = owners.pop(0)
+                gone = next(p for p in src.only_pre if content(p) == content(c))
+                src.only_pre.remove(gone)
+            else:
+                kept.append(c)
+        fs.only_post = kept
+
+
+#: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports
+_LOGIC_SKIP = frozenset({"type_annotation", "interface_declaration", "type_alias_declaration", "import_statement",
+                         "import_declaration", "import_from_statement", "import_spec", "import_header", "import_list",
+                         "comment", "line_comment", "block_comment", "string", "template_string",
+                         "interpreted_string_literal", "raw_string_literal", "string_literal", "type_arguments",
+                         "type_parameters", "formal_parameters", "parameters", "parameter_list", "decorator",
+                         "marker_annotation", "annotation", "export_clause", "package_clause", "user_type",
+                         "function_value_parameters"})
+_RETRY_HEADER = re.compile(r"^['\"`](retry-after|x-ratelimit-retry-after|x-retry-after)['\"`]$", re.I)
+_IDENTS = frozenset({"identifier", "property_identifier", "field_identifier", "simple_identifier",
+                     "shorthand_property_identifier", "type_identifier"})
+
+
+def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[str, str]]:
+    """Changed lines of code that read or write a retry- or timeout-named name (``this._retryCount <=
+    this._options.retry.limit``, ``clearTimeout(this.timeoutTimer)`` does not count, a timer is not a
+    timeout): line -> (kind, name). Retry logic lives in library code far from any retry call."""
+    if src is None or not lines:
+        return {}
+    out: dict[int, tuple[str, str]] = {}
+    lo, hi = min(lines), max(lines)
+    stack = [src.root]
+    while stack:
+        node = stack.pop()
+        first, last = node.start_point[0] + 1, node.end_point[0] + 1
+        if last < lo or first > hi:
+            continue
+        if node.type in _LOGIC_SKIP:
+            if syntax.is_string(node) and first in lines and first not in out and \
+                    _RETRY_HEADER.search(syntax.node_text(node)):
+                out[first] = ("retry", syntax.node_text(node).strip("'\"`"))  # the Retry-After header
+            continue
+        if node.type in _IDENTS and node.type != "type_identifier":
+            if first in lines and first not in out:
+                name = syntax.node_text(node)
+                kind = settings.classify(name)
+                if kind is not None and _decides(node):
+                    out[first] = (kind, name)
+            continue
+        stack.extend(node.children)
+    return out
+
+
+#: expressions where a name decides something: compared, counted, computed with, or tested
+_DECIDING = frozenset({"binary_expression", "binary_operator", "comparison_operator", "boolean_operator",
+                       "update_expression", "augmented_assignment", "augmented_assignment_expression",
+                       "inc_statement", "dec_statement", "postfix_expression", "prefix_unary_expression",
+                       "ternary_expression", "conditional_expression", "not_operator", "unary_expression",
+                       "comparison_expression", "equality_expression", "conjunction_expression",
+                       "disjunction_expression", "additive_expression", "multiplicative_expression",
+                       "if_statement", "while_statement", "if_expression", "when_expression"})
+_STATEMENT_END = frozenset({"expression_statement", "lexical_declaration", "variable_declaration", "return_statement",
+                            "statement_block", "block", "local_variable_declaration", "short_var_declaration",
+                            "assignment_statement", "property_declaration", "class_body", "function_body",
+                            "arguments", "argument_list", "value_arguments"})
+
+
+def _decides(node) -> bool:
+    """Whether a name takes part in a decision (``retryCount <= limit``, ``if (!reconnectPeriod)``,
+    ``attempts++``) rather than being handed on (``f(timeout)``, ``{retry: options.retry}``)."""
+    p = node.parent
+    while p is not None and p.type not in _STATEMENT_END:
+        if p.type in _DECIDING:
+            if any(syntax.is_string(n) for n in p.named_children):
+                return False  # "timeout of " + timeout + "ms exceeded": a message, not a decision
+            if p.type in ("if_statement", "while_statement", "if_expression"):
+                cond = p.child_by_field_name("condition")
+                return cond is not None and cond.start_byte <= node.start_byte < cond.end_byte
+            return True
+        p = p.parent
+    return False
+
+
+def _tokens(line: str) -> frozenset[str]:
+    """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
+    comparison turned round (``0 < period`` -> ``period > 0``) has the same ones."""
+    flip = {">": "<", ">=": "<="}
+    return frozenset(flip.get(t, t) for t in re.findall(r"\w+|[<>=!]=?|&&|\|\||[-+*/%]", line))
+
+
+def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_sig: dict, timeout_sig: dict,
+                    counts: dict[str, float]) -> None:
+    """A change to code that works with retry or timeout names, where no construct explained it: one
+    finding per file and kind, at the first such line (a moved line is no change)."""
+    gone = {_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()}
+    came = {_tokens(t) for _, _, _, _, added in logic for t in added.values()}
+    explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))
+                 for part in ("added", "removed", "modified") for s in sig[part]}
+    for f, pre, post, removed, added in logic:
+        for kind in ("retry", "timeout"):
+            if (f.path, kind) in explained:
+                continue
+            hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
+                    and _tokens(added.get(n, "")) not in gone]
+            hits += [(new_side_line(f, n), name, "old") for n, (k, name) in pre.items() if k == kind
+                     and _tokens(removed.get(n, "")) not in came]
+            if not hits:
+                continue
+            line, name, side = min(hits)
+            counts[f"{kind}_changed"] += 1
+            sig = retry_sig if kind == "retry" else timeout_sig
+            sig["modified"].append({"path": f.path, "line": line, "library": "logic", "target": name})
+            findings.append(finding(f"{kind}.changed", f.path, line, line,
+                                    f"changes {kind} logic: {len(hits)} changed line{'s' if len(hits) != 1 else ''} "
+                                    f"{'use' if len(hits) != 1 else 'uses'} {name}"
+                                    + (" (removed there)" if side == "old" else ""), ""))
 
 
 def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
@@ -322,6 +599,8 @@ def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
 
 
 def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float]) -> list[dict[str, Any]]:
+    if paths.is_test(path) or c.library == "setting" and c.kind == "retry":
+        return []
     out = []
     for kind, msg in _antipatterns(c, before):
         counts[f"{kind.split('.')[0]}_antipatterns"] += 1
@@ -330,7 +609,7 @@ def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, f
 
 
 def _values(c: Construct) -> dict[str, Any]:
-    v: dict[str, Any] = {}
+    v: dict[str, Any] = {"value": c.value} if c.value else {}
     if c.kind == "retry":
         v["attempts"] = None if c.attempts is None else ("unlimited" if c.attempts == INFINITE else c.attempts)
         v["backoff"] = c.backoff

@@ -193,6 +193,8 @@ class Options:
     model: str | None = None
     report: str | None = None
     repo: str = "."
+    #: directory keeping the scores of the base's history between runs (restore/save it with actions/cache)
+    score_cache: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **given: str | None) -> Options:
@@ -210,6 +212,7 @@ class Options:
             config=pick("config", "INPUT_CONFIG"), fail_on=parse_fail_on(pick("fail_on", "INPUT_FAIL_ON")),
             mode=mode, model=pick("model", "INPUT_MODEL"), report=pick("report", "INPUT_REPORT"),
             repo=pick("repo", "GITHUB_WORKSPACE") or ".",
+            score_cache=pick("score_cache", "INPUT_SCORE_CACHE"),
         )
 
 
@@ -516,7 +519,8 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
         model_warnings = [why] if why else []
         model = load(model_dir)
     assessment = review(repo, base, head, model=model, facts=facts, config_path=config_path,
-                        shallow=bool(warnings) or None)
+                        shallow=bool(warnings) or None,
+                        score_cache=os.path.expanduser(options.score_cache) if options.score_cache else None)
     warnings.extend(model_warnings)
     report = options.report or str(Path(env.temp or ".") / "mergeguard-report.json")
     try:

@@ -18,6 +18,7 @@ from typing import Any
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
+from . import diffscan
 from .errors import DiffError
 from .git import CommitRecord, FileStat
 
@@ -31,6 +32,7 @@ class Limits:
     max_diff_bytes: int = 20_000_000
     max_files: int = 3_000
     max_file_lines: int = 20_000  # changed lines kept per file; counts stay exact
+    max_lines: int = 100_000  # changed lines kept in all files together; counts stay exact
 
 
 @dataclass
@@ -133,8 +135,10 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
     An empty diff is a valid, empty change. Text that is not a diff at all raises DiffError.
     """
     notes: list[str] = []
+    cut = False
     if isinstance(data, bytes):
         if len(data) > limits.max_diff_bytes:
+            cut = True
             notes.append(f"diff is {len(data):,} bytes; only the first {limits.max_diff_bytes:,} were read")
             data = _cut_at_file_boundary(data, limits.max_diff_bytes)
         text, replaced = decode(data)
@@ -144,25 +148,37 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
         text = data
     if not text.strip():
         return [], notes
-    try:
-        patch = PatchSet(text)
-    except UnidiffParseError as exc:
-        raise DiffError(f"malformed diff: {exc}") from None
-    if not len(patch) and ("@@" in text or "diff --git" in text or "+++ " in text):
-        raise DiffError("malformed diff: no file headers could be read")
-    if not len(patch):
+    if limits.max_file_lines < 0 or limits.max_lines < 0 or limits.max_files < 0:
+        raise DiffError("diff caps must not be negative")
+    scanned = diffscan.scan(text, max_files=limits.max_files, max_file_lines=limits.max_file_lines,
+                            max_lines=limits.max_lines, cut=cut)
+    if not scanned.total_files:
+        if "@@" in text or "diff --git" in text or "+++ " in text:
+            raise DiffError("malformed diff: no file headers could be read")
         raise DiffError("input is not a unified diff (no 'diff --git' or '---/+++' headers)")
     files: list[FileChange] = []
-    for pf in patch:
-        if len(files) >= limits.max_files:
-            notes.append(f"diff touches {len(patch):,} files; only the first {limits.max_files:,} were analysed")
-            break
-        files.append(_file_change(pf, limits, notes))
+    for sf in scanned.files[: scanned.kept_files]:
+        try:
+            patch = PatchSet(sf.text)
+        except UnidiffParseError as exc:
+            raise DiffError(f"malformed diff: {str(exc)[:200]}") from None
+        if len(patch) != 1:
+            raise DiffError("malformed diff: a file header could not be read")
+        files.append(_file_change(patch[0], sf, limits, notes))
+    if scanned.total_files > scanned.kept_files:
+        notes.append(f"diff touches {scanned.total_files:,} files; only the first {limits.max_files:,} were analysed")
+    if sum(sf.kept for sf in scanned.files) >= limits.max_lines and any(sf.truncated for sf in scanned.files):
+        notes.append(f"diff changes {sum(sf.added + sf.deleted for sf in scanned.files):,} lines; "
+                     f"only the first {limits.max_lines:,} were analysed")
+    notes.extend(_truncation_notes(files, scanned, limits))
     return files, notes
 
 
 def _cut_at_file_boundary(data: bytes, limit: int) -> bytes:
+    """The first ``limit`` bytes, ended at the last file boundary in them (else the last line end)."""
     cut = data.rfind(b"\ndiff --git ", 0, limit)
+    if cut <= 0:
+        cut = data.rfind(b"\n", 0, limit)
     return data[: cut + 1] if cut > 0 else data[:limit]
 
 
@@ -172,7 +188,8 @@ def _strip_prefix(name: str | None) -> str | None:
     return name[2:] if name[:2] in ("a/", "b/") else name
 
 
-def _file_change(pf, limits: Limits, notes: list[str]) -> FileChange:
+def _file_change(pf, scanned: diffscan.ScannedFile, limits: Limits, notes: list[str]) -> FileChange:
+    """A FileChange from unidiff's reading of the file's kept text and the scan's exact counts."""
     src, dst = _strip_prefix(pf.source_file), _strip_prefix(pf.target_file)
     if pf.is_added_file:
         status = "added"
@@ -187,34 +204,38 @@ def _file_change(pf, limits: Limits, notes: list[str]) -> FileChange:
         path=path,
         old_path=src if status == "renamed" else None,
         status=status,
-        added=pf.added,
-        deleted=pf.removed,
+        added=scanned.added,
+        deleted=scanned.deleted,
         binary=bool(pf.is_binary_file),
         old_mode=getattr(pf, "source_mode", None),
         new_mode=getattr(pf, "target_mode", None),
     )
     fc.mode_changed = bool(fc.old_mode and fc.new_mode and fc.old_mode != fc.new_mode)
-    kept = 0
     for h in pf:
-        if kept >= limits.max_file_lines:
-            fc.truncated = True
-            break
         hunk = Hunk(h.source_start, h.source_length, h.target_start, h.target_length, h.section_header or "")
         for line in h:
-            if line.line_type not in "+-" or not line.line_type:
-                continue
-            if kept >= limits.max_file_lines:
-                fc.truncated = True
-                break
-            kept += 1
             if line.line_type == "+":
                 hunk.added.append((line.target_line_no, line.value.rstrip("\n")))
-            else:
+            elif line.line_type == "-":
                 hunk.removed.append((line.source_line_no, line.value.rstrip("\n")))
         fc.hunks.append(hunk)
-    if fc.truncated:
-        notes.append(f"{path}: {fc.added + fc.deleted:,} changed lines; hunks after {kept:,} lines were not analysed")
+    fc.truncated = scanned.truncated
     return fc
+
+
+def _truncation_notes(files: list[FileChange], scanned: diffscan.Scan, limits: Limits) -> list[str]:
+    """One note per file its own cap cut; files the diff-wide cap emptied share one note."""
+    notes, emptied = [], 0
+    for fc, sf in zip(files, scanned.files):
+        if not fc.truncated:
+            continue
+        if sf.kept == 0 and sum(s.kept for s in scanned.files) >= limits.max_lines:
+            emptied += 1
+        else:
+            notes.append(f"{fc.path}: {fc.added + fc.deleted:,} changed lines; hunks after {sf.kept:,} lines were not analysed")
+    if emptied:
+        notes.append(f"{emptied:,} files were not analysed line by line (the diff-wide cap of {limits.max_lines:,} lines)")
+    return notes
 
 
 def files_from_stats(stats: tuple[FileStat, ...] | list[FileStat]) -> list[FileChange]:

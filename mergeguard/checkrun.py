@@ -6,7 +6,9 @@ their check run (and the Action its job summary and workflow-command annotations
 request that exceeds one of them and a lost check run is worse than a shortened one:
 
 * ``output.summary`` and ``output.text``: at most 65535 characters;
-* annotations: at most 50 per request (the caller batches :attr:`CheckRunContent.annotations`),
+* annotations: at most 50 per request; we keep at most 50 per run (:data:`MAX_ANNOTATIONS`): a
+  reviewer reads the first few, and a diff covered in notes is alert fatigue. Most important first:
+  by severity, then by the file's rank in *where to look first*;
   ``message`` and ``raw_details`` at most 64 KB, ``title`` kept to one short line;
 * requested actions: at most 3, ``label`` <= 20, ``description`` <= 40, ``identifier`` <= 20 characters.
 """
@@ -17,14 +19,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .render import as_float, clean_line, group_findings, level_of, percent
+from .render import as_float, clean_line, group_findings, headline, level_of, look_first, percent
 from .render.markdown import GITHUB_SUMMARY_LIMIT, markdown
 
 #: the check run's name: one per app per head SHA, reused on re-scoring
 CHECK_NAME = "mergeguard"
 ANNOTATIONS_PER_REQUEST = 50
 #: annotations kept per check run; beyond this the summary says how many were left out
-MAX_ANNOTATIONS = 500
+MAX_ANNOTATIONS = 50
 TEXT_LIMIT = 65535
 MESSAGE_LIMIT = 64 * 1024 - 1  # bytes, checked on the UTF-8 encoding
 TITLE_LIMIT = 255
@@ -69,7 +71,8 @@ def content(assessment: Mapping[str, Any], *, max_annotations: int = MAX_ANNOTAT
     """The check run for an assessment with its gate verdict."""
     verdict = assessment.get("verdict") if isinstance(assessment.get("verdict"), Mapping) else {}
     conclusion = str(verdict.get("conclusion") or "neutral")
-    annotations = annotations_of(assessment.get("findings") or [])
+    rank = {str(f.get("path")): i for i, f in enumerate(look_first(assessment))}
+    annotations = annotations_of(assessment.get("findings") or [], file_rank=rank)
     omitted = max(0, len(annotations) - max_annotations)
     annotations = annotations[:max_annotations]
     summary = markdown(assessment, max_chars=GITHUB_SUMMARY_LIMIT - 200)
@@ -99,6 +102,15 @@ def failed(reason: str, *, details_text: str = "") -> CheckRunContent:
                            text=clip(details_text, TEXT_LIMIT) or None, actions=[action(RESCORE)])
 
 
+def superseded(head_sha: str) -> CheckRunContent:
+    """A neutral check run for a head the pull request moved away from before its scoring finished."""
+    short = clean_line(head_sha)[:12] or "a newer commit"
+    summary = (f"The pull request moved on to {short} before this commit's scoring finished, so this commit "
+               "was not scored. The newer head has its own check run.")
+    return CheckRunContent(conclusion="neutral", title=clip(f"Superseded by {short}", TITLE_LIMIT),
+                           summary=clip(summary, GITHUB_SUMMARY_LIMIT), text=None, actions=[])
+
+
 def in_progress_output() -> dict[str, str]:
     return {"title": "Scoring…", "summary": "mergeguard is scoring this change."}
 
@@ -109,14 +121,16 @@ def action(identifier: str) -> dict[str, str]:
 
 
 def title_of(assessment: Mapping[str, Any], conclusion: str) -> str:
+    """``High risk (21%) — action required: <the one thing that matters most>`` on one line."""
     level = level_of(assessment)
     score = percent(assessment.get("score"))
     words = {"action_required": " — action required", "failure": " — blocked"}.get(conclusion, "")
-    return f"{level.capitalize()} risk ({score}){words}"
+    return clean_line(f"{level.capitalize()} risk ({score}){words}: {headline(assessment)}")
 
 
-def annotations_of(findings: Sequence[Any]) -> list[dict[str, Any]]:
-    """Check-run annotations for findings that point at a line, most severe first, duplicates dropped."""
+def annotations_of(findings: Sequence[Any], file_rank: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """Check-run annotations for findings that point at a line, duplicates dropped; most severe
+    first, then by ``file_rank`` (the file's place in *where to look first*), then in finding order."""
     out: list[dict[str, Any]] = []
     seen: set[tuple] = set()
     for f in findings:
@@ -136,7 +150,8 @@ def annotations_of(findings: Sequence[Any]) -> list[dict[str, Any]]:
                              "annotation_level": level, "message": message,
                              "title": clip(clean_line(f.get("kind") or f.get("category") or "mergeguard"), 255)}
         out.append(a)
-    out.sort(key=lambda a: _LEVEL_RANK[a["annotation_level"]])
+    ranks = file_rank or {}
+    out.sort(key=lambda a: (_LEVEL_RANK[a["annotation_level"]], ranks.get(a["path"], len(ranks))))
     return out
 
 

@@ -9,6 +9,7 @@ verdict is that severe, so that CI can gate on it without confusing a risky chan
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import time
@@ -18,6 +19,7 @@ from typing import Any
 from . import __version__
 from .change import Limits
 from .errors import MergeguardError
+from .outputs import writable_dir, writable_file
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -38,7 +40,10 @@ def _progress(enabled: bool):
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MergeguardError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -48,15 +53,17 @@ def _write(text: str, output: str | None) -> None:
 def cmd_score(args: argparse.Namespace) -> int:
     from mergeguard.features import Context
     from mergeguard.models.model import load
-    from mergeguard.render import render
+    from mergeguard.render import error_record, render
 
     from .gate import Gate, ignore_paths
     from .git import GitRepo
     from .pipeline import assess
     from .review import context_at, review
-    from .sources import change_from_diff, read_diff_input
+    from .sources import change_from_diff, read_diff_input, worktree_of
 
     model = load(args.model)
+    if args.output:
+        writable_file(args.output, "--output")  # before the work, not after it
     limits = _limits(args)
     shas: list[str] = list(args.commit or [])
     if args.commits:
@@ -75,7 +82,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if shallow:
         print("mergeguard: warning: shallow clone: history features are degraded", file=sys.stderr)
     gate = Gate(repo, model, config_path=args.config, facts=_facts(args), audit_log=args.audit_log, limits=limits,
-                shallow=shallow)
+                shallow=shallow, score_cache=args.score_cache)
     if args.config:
         gate.config_at(None)  # a broken --config is the user's error before any scoring work
 
@@ -88,14 +95,15 @@ def cmd_score(args: argparse.Namespace) -> int:
             assert repo is not None and gate_base is not None
             assessments.append(review(repo, gate_base, args.head, model=model, facts=gate.facts,
                                       config_path=args.config, audit_log=args.audit_log, limits=limits,
-                                      top_reasons=args.top, shallow=shallow))
+                                      top_reasons=args.top, shallow=shallow, score_cache=args.score_cache))
         else:
             change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=gate_base,
-                                      label="stdin" if args.diff == "-" else Path(args.diff).name)
+                                      label="stdin" if args.diff == "-" else Path(args.diff).name,
+                                      worktree=worktree_of(repo))
             ignored = ignore_paths(change, gate.config_at(gate_base).ignore)
             context = context_at(repo, gate_base, shallow=shallow) if repo else Context(shallow=shallow)
             assessment = _timed(assess(change, context, model, top_reasons=args.top), t0)
-            assessment["verdict"] = gate.verdict(assessment, gate_base, ignored=ignored)
+            gate.apply(assessment, gate_base, ignored=ignored)
             assessments.append(assessment)
     else:
         assert repo is not None
@@ -103,14 +111,24 @@ def cmd_score(args: argparse.Namespace) -> int:
             shas = ["HEAD"]
         resolved = [repo.resolve(s) for s in shas]
         fixed_base = repo.resolve(args.base) if args.base else None
-        found, bases, ignored = _score_in_parallel(args, repo, resolved, fixed_base, limits, shallow)
+        found, bases, ignored, failed = _score_in_parallel(args, repo, resolved, fixed_base, limits, shallow)
+        for sha in resolved:
+            if sha in found:
+                gate.remember({sha: found[sha]}, gate.config_at(bases.get(sha)))
         for sha in resolved:
             if sha in found:
                 assessment = found[sha]
-                assessment["verdict"] = gate.verdict(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
-                assessments.append(assessment)
+                try:
+                    gate.apply(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
+                    assessments.append(assessment)
+                    continue
+                except (MergeguardError, OSError) as exc:
+                    failed[sha] = " ".join(str(exc).split())
+            if sha in failed:
+                print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
+                assessments.append(error_record(sha, failed[sha]))
     _write(render(assessments, args.format), args.output)
-    return _exit_code(assessments, args.fail_on)
+    return _exit_code([a for a in assessments if "error" not in a], args.fail_on)
 
 
 #: fewer commits than this per process are not worth a process's start-up and its own history replay
@@ -133,11 +151,13 @@ def _score_in_parallel(args, repo, resolved: list[str], fixed_base: str | None, 
     found: dict = {}
     bases: dict = {}
     ignored: dict = {}
-    for f, b, i in run_tasks(score_slice, tasks, jobs=jobs, scheduler=args.scheduler):
+    failed: dict = {}
+    for f, b, i, e in run_tasks(score_slice, tasks, jobs=jobs, scheduler=args.scheduler):
         found.update(f)
         bases.update(b)
         ignored.update(i)
-    return found, bases, ignored
+        failed.update(e)
+    return found, bases, ignored, failed
 
 
 def _facts(args: argparse.Namespace):
@@ -185,16 +205,20 @@ def _timed(assessment: dict[str, Any], t0: float) -> dict[str, Any]:
 # -- config check / accept ------------------------------------------------------------------------
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    from .config import check
+    from .config import ConfigError, check, read_file
 
     try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MergeguardError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
-    _, problems = check(text, args.file)
+        text = read_file(args.file)
+    except ConfigError as exc:
+        problems = exc.problems
+    else:
+        _, problems = check(text, args.file)
     if not problems:
         print("ok")
         return 0
+    if len(problems) == 1:
+        print(f"mergeguard: error: {problems[0]}", file=sys.stderr)
+        return 2
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"mergeguard: error: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.file}",
@@ -239,6 +263,9 @@ def cmd_mine(args: argparse.Namespace) -> int:
     from .batch import check_jobs, run_tasks
     from .git import GitRepo
 
+    writable_file(args.out, "--out")
+    if args.report:
+        writable_file(args.report, "--report")
     if args.name and len(args.repo) > 1:
         raise MergeguardError("--name names one repository; with several, each is named after its folder")
     jobs = check_jobs(args.jobs)
@@ -269,7 +296,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
     if args.report:
         out = ({**reports[0], "seconds_total": seconds} if len(reports) == 1
                else {"repos": reports, "seconds_total": seconds, "jobs": jobs, "scheduler": args.scheduler})
-        Path(args.report).write_text(json.dumps(out, indent=2) + "\n")
+        _write(json.dumps(out, indent=2) + "\n", args.report)
     print(f"mined {n:,} commits of {len(results)} repositor{'y' if len(results) == 1 else 'ies'} in {seconds:.1f}s "
           f"-> {args.out}", file=sys.stderr)
     return 0
@@ -294,6 +321,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from mergeguard.models.dataset import labelled, read_rows
     from mergeguard.models.train import labels, train
 
+    writable_dir(args.out, "--out")
     rows = read_rows(args.data)
     model, split = train(rows, label=args.label, name=args.name, version=args.model_version)
     test = split.test
@@ -319,9 +347,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from mergeguard.models.evaluate import evaluate, format_results
     from mergeguard.models.model import load
 
+    if args.output:
+        writable_file(args.output, "--output")
+    if args.plots:
+        writable_dir(args.plots, "--plots")
+    if args.update_card and args.model is None:
+        raise MergeguardError("--update-card needs --model DIR (the shipped model is read-only)")
     model = load(args.model)
     rows = read_rows(args.data)
     modes = ["within", "loro"] if args.mode == "both" else [args.mode]
+    repos = {r.get("repo", "") for r in rows}
+    if "loro" in modes and len(repos) < 2:
+        if args.mode == "loro":
+            raise MergeguardError(f"--mode loro (leave-one-repo-out) needs datasets of at least two repositories; "
+                                  f"the data holds {len(repos)}")
+        modes = ["within"]
+        print("mergeguard: warning: one repository in the data: leave-one-repo-out skipped, within-project only "
+              "(pass datasets of two or more repositories for both)", file=sys.stderr)
     from .batch import check_jobs
 
     results = evaluate(rows, model, modes=modes, label=args.label, plots_dir=args.plots, ablation=args.ablation,
@@ -369,7 +411,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the GitHub App under gunicorn (gthread). One worker process is the default: webhooks only
     verify, store and answer, and the scoring runs on job threads inside each process, so more
     workers are safe (jobs are claimed atomically with a lease) but only help with more CPUs."""
-    from mergeguard.app.settings import Settings
+    from mergeguard.app.settings import Settings, preflight
     from mergeguard.app.wsgi import default_bind, gunicorn_options, serve
 
     settings = Settings.from_env()  # a bad setting stops here, naming the variable, before any fork
@@ -377,6 +419,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise MergeguardError("--workers and --threads must be at least 1")
     if not 0 < args.read_timeout <= 300:
         raise MergeguardError("--read-timeout must be more than 0 and at most 300 seconds")
+    preflight(settings)  # an unwritable data directory or a missing model stops here, not in a worker
     return serve(settings, gunicorn_options(bind=args.bind or default_bind(), workers=args.workers,
                                             threads=args.threads, timeout=args.timeout,
                                             graceful_timeout=args.graceful_timeout),
@@ -431,6 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--team", action="append", metavar="@ORG/TEAM=LOGIN,...",
                       help="members of a team named in CODEOWNERS or risk_acceptance (repeatable)")
     gate.add_argument("--audit-log", metavar="FILE", help="risk acceptances recorded by `mergeguard accept`")
+    gate.add_argument("--score-cache", metavar="DIR", default=os.environ.get("MERGEGUARD_SCORE_CACHE") or None,
+                      help="keep the scores of the base's history here, so the default gate's percentile "
+                           "thresholds are computed once per commit [MERGEGUARD_SCORE_CACHE]")
     caps = s.add_argument_group("caps (applied caps are reported, never silent)")
     caps.add_argument("--max-diff-bytes", type=int, default=Limits.max_diff_bytes)
     caps.add_argument("--max-files", type=int, default=Limits.max_files)
@@ -536,6 +582,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the file system said no somewhere no check foresaw: still one line
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"mergeguard: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

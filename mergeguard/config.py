@@ -36,11 +36,25 @@ CONCLUSIONS: tuple[str, ...] = ("success", "neutral", "action_required", "failur
 #: Where the gate looks for its configuration in a repository (at the base revision).
 CONFIG_PATH = ".github/mergeguard.yml"
 
+#: A level's conclusion when its required validations do not decide. ``failure`` is never a
+#: default: a team's first day must not be a wall of red checks (issue 14); it is a configured choice.
 DEFAULT_CONCLUSIONS: dict[str, str] = {
-    "low": "success", "medium": "success", "high": "action_required", "critical": "failure",
+    "low": "success", "medium": "success", "high": "action_required", "critical": "action_required",
 }
 DEFAULT_HISTORY_COMMITS = 300
+#: Without ``thresholds`` in the config: percentiles of the repository's own recent scores, so that
+#: about 10% of its changes are high or critical and about 2% critical (``benchmarks/default_gate.py``).
+DEFAULT_PERCENTILES: dict[str, float] = {"medium": 75.0, "high": 90.0, "critical": 98.0}
+#: Fewest scored commits at the base from which the default percentiles are trusted (2% of 100 is
+#: two commits: any fewer and "critical" is one commit's accident); below it, the model's thresholds.
+DEFAULT_MIN_HISTORY = 100
 DEFAULT_TIMEOUT = 5.0
+
+#: Validations required per level when the config does not say (per level: a config's ``require``
+#: replaces only the levels it names). Every level is passable without an accepted risk: high needs
+#: an approving review by someone other than the author (by a code owner of the touched paths where
+#: CODEOWNERS exists, see ``policy``); critical needs that plus a rollout or feature-flag note.
+DEFAULT_REQUIRE: dict[str, tuple["Validation", ...]] = {}  # filled below, once Validation exists
 
 #: What a rollout or feature-flag note looks like in a pull-request description when the config
 #: does not give its own pattern: a line ``Rollout: ...``, ``Feature flag: ...``, ``Canary: ...``
@@ -58,6 +72,11 @@ class ConfigError(MergeguardError):
         suffix = f" (and {more} more problem{'s' if more != 1 else ''}; `mergeguard config check` lists them)" if more else ""
         super().__init__(first + suffix)
 
+    def __reduce__(self) -> tuple:
+        # pickled from the App's scoring process to its job thread: rebuilt from the problems, not
+        # from the message (which the default would pass back in as the list of problems)
+        return (type(self), (self.problems,))
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -71,7 +90,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}:{self.column}" if self.line else self.source
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        path = self.path if len(self.path) <= 80 else self.path[:77] + "..."
+        text = f"{where}: {path}: {self.message}" if path else f"{where}: {self.message}"
+        return " ".join(text.split())  # one line, whatever a key or value held
 
 
 # -------------------------------------------------------------------------------------- the shape
@@ -177,7 +198,8 @@ class RiskAcceptance:
 class Config:
     """The gate's configuration; ``Config()`` is what a repository without a file gets."""
 
-    #: score -> level; ``None`` keeps the model's own thresholds.
+    #: score -> level; ``None`` is the default gate: :data:`DEFAULT_PERCENTILES` of the repository's
+    #: own history when it has :data:`DEFAULT_MIN_HISTORY` scored commits, the model's otherwise.
     thresholds: ThresholdSpec | None = None
     #: how many of the newest non-merge commits reachable from the base to score for percentiles.
     history_commits: int = DEFAULT_HISTORY_COMMITS
@@ -185,8 +207,8 @@ class Config:
     ignore: tuple[str, ...] = ()
     #: check conclusion per level when no required validation decides otherwise.
     conclusions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CONCLUSIONS))
-    #: validations required per level.
-    require: dict[str, tuple[Validation, ...]] = field(default_factory=dict)
+    #: validations required per level (:data:`DEFAULT_REQUIRE` for the levels the file leaves out).
+    require: dict[str, tuple[Validation, ...]] = field(default_factory=lambda: dict(DEFAULT_REQUIRE))
     #: stricter thresholds for changes with explicit AI-authorship evidence.
     ai_authored: ThresholdSpec | None = None
     error_budget: ErrorBudget | None = None
@@ -196,22 +218,50 @@ class Config:
 
     @property
     def uses_percentiles(self) -> bool:
+        if self.thresholds is None:  # the default gate
+            return True
         specs = [self.thresholds, self.ai_authored, self.error_budget.thresholds if self.error_budget else None]
         return any(s is not None and s.mode == "percentile" for s in specs)
+
+
+DEFAULT_REQUIRE.update({
+    "high": (Validation("codeowners"),),
+    "critical": (Validation("codeowners"), Validation("rollout_note")),
+})
 
 
 # ----------------------------------------------------------------------------------------- loading
 
 
+#: Limits on a configuration file (anyone who can push to a base branch writes it, and the App reads
+#: it for every pull request): real ones are a few KB, a handful of levels deep, with few aliases.
+MAX_CONFIG_BYTES = 65_536
+MAX_DEPTH = 32
+MAX_ALIASES = 50
+
+
 def load_file(path: str | Path) -> Config:
     """Read and validate a configuration file; :class:`ConfigError` on any problem."""
+    return loads(read_file(path), str(path))
+
+
+def read_file(path: str | Path) -> str:
+    """A configuration file's text, read no further than the cap; :class:`ConfigError` if unreadable."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)  # never more than the cap, whatever the file's size
+        text = data.decode("utf-8")
     except OSError as exc:
         raise ConfigError([Problem(str(path), 0, 0, "", f"cannot read: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError:
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError([_too_large(str(path))]) from None
         raise ConfigError([Problem(str(path), 0, 0, "", "not UTF-8 text")]) from None
-    return loads(text, str(path))
+    return text
+
+
+def _too_large(source: str) -> Problem:
+    return Problem(source, 1, 1, "", f"larger than {MAX_CONFIG_BYTES:,} bytes, the limit for a configuration file")
 
 
 def loads(text: str, source: str = CONFIG_PATH) -> Config:
@@ -224,9 +274,22 @@ def loads(text: str, source: str = CONFIG_PATH) -> Config:
 
 
 def check(text: str, source: str = CONFIG_PATH) -> tuple[Config | None, list[Problem]]:
-    """Every problem in ``text`` (empty list when valid) and the config when there are none."""
+    """Every problem in ``text`` (empty list when valid) and the config when there are none.
+
+    Hostile text ends as a problem with a location too: over :data:`MAX_CONFIG_BYTES`, nested
+    deeper than :data:`MAX_DEPTH` (PyYAML's composer recurses, and would hit Python's recursion
+    limit near 500 levels), more than :data:`MAX_ALIASES` aliases (a "billion laughs" document
+    expands exponentially as it is walked), integers of more than 4,300 digits.
+    """
+    if len(text) > MAX_CONFIG_BYTES or len(text.encode("utf-8", "replace")) > MAX_CONFIG_BYTES:
+        return None, [_too_large(source)]
     try:
+        shape = _shape_problem(text, source)
+        if shape is not None:
+            return None, [shape]
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:  # not expected under MAX_DEPTH; never a traceback if it happens
+        return None, [Problem(source, 0, 0, "", "invalid YAML: nested too deeply")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
@@ -238,6 +301,26 @@ def check(text: str, source: str = CONFIG_PATH) -> tuple[Config | None, list[Pro
     config = reader.config(node)
     problems = sorted(reader.problems, key=lambda p: (p.line, p.column))  # file order reads best
     return (None if problems else config), problems
+
+
+def _shape_problem(text: str, source: str) -> Problem | None:
+    """Depth and alias count from PyYAML's event stream (its parser keeps a stack, not recursion)."""
+    depth = aliases = 0
+    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = ev.start_mark
+                return Problem(source, mark.line + 1, mark.column + 1, "",
+                               f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(ev, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                mark = ev.start_mark
+                return Problem(source, mark.line + 1, mark.column + 1, "", f"more than {MAX_ALIASES} aliases (*name)")
+    return None
 
 
 # -------------------------------------------------------------------------------------- validation
@@ -258,20 +341,37 @@ class _Reader:
         self.source = source
         self.problems: list[Problem] = []
         self._constructor = yaml.constructor.SafeConstructor()
+        #: nodes whose value could not be read -> index of that problem (None once a keyed one replaced it)
+        self._unreadable: dict[int, int | None] = {}
 
     # -- primitives ---------------------------------------------------------------------------
 
     def problem(self, node: yaml.Node | None, path: str, message: str) -> None:
         mark = node.start_mark if node is not None else None
+        if node is not None and self._unreadable.get(id(node)) is not None and path:
+            # the generic "cannot read value" of this node gives way to the keyed problem, which says
+            # what was expected; the reason it could not be read replaces "got nothing (null)"
+            first = self._unreadable[id(node)]
+            reason = self.problems[first].message.removeprefix("cannot read value: ")
+            self.problems[first] = Problem(self.source, mark.line + 1, mark.column + 1, path,
+                                           message.replace("got nothing (null)", f"got {reason}"))
+            self._unreadable[id(node)] = None
+            return
         self.problems.append(Problem(self.source, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
                                      path, message))
 
     def value(self, node: yaml.Node) -> Any:
         """The plain Python value of a scalar node (``0.4``, ``'high'``, ``True``, ``None``)."""
+        if id(node) in self._unreadable:
+            return None
         try:
             return self._constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            self.problem(node, "", f"cannot read value: {exc}")
+        except (yaml.YAMLError, ValueError) as exc:
+            # ValueError: int() of more than 4,300 digits (CPython's limit on str -> int)
+            message = "a number with too many digits" if isinstance(exc, ValueError) else str(exc)[:200]
+            self.problem(node, "", f"cannot read value: {message}")
+            self._unreadable[id(node)] = len(self.problems) - 1
+            self._constructor = yaml.constructor.SafeConstructor()  # a failed construction leaves state behind
             return None
 
     def got(self, node: yaml.Node) -> str:
@@ -284,7 +384,7 @@ class _Reader:
         if value is None:
             return "nothing (null)"
         if isinstance(value, str):
-            return repr(value)
+            return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
         if isinstance(value, bool):
             return "true" if value else "false"
         return str(value)
@@ -437,7 +537,9 @@ class _Reader:
 
     def require(self, node: yaml.Node, path: str) -> dict[str, tuple[Validation, ...]]:
         m = self.mapping(node, path, LEVELS)
-        return {level: tuple(self.validations(value_node, f"{path}.{level}")) for level, (_, value_node) in m.items()}
+        out = dict(DEFAULT_REQUIRE)
+        out.update({level: tuple(self.validations(value_node, f"{path}.{level}")) for level, (_, value_node) in m.items()})
+        return out
 
     def validations(self, node: yaml.Node, path: str) -> list[Validation]:
         out: list[Validation] = []

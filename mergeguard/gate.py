@@ -4,7 +4,8 @@ One object per run serves every face (CLI, Action, App): it reads the configurat
 *at the base revision* (never the head: a pull request must not relax its own gate), resolves
 percentile thresholds by scoring the base's recent history with the very batch path ``score
 --commits`` uses, fetches the error budget once, and reads the audit log. Everything is cached for
-the run and nothing is written to disk.
+the run; the only thing written to disk is the score cache (``score_cache``, when given), so that
+the next run at a later base pays for the history's scores at most once.
 """
 
 from __future__ import annotations
@@ -15,8 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from . import audit, budget as budget_mod, codeowners as co, policy
-from .config import CONFIG_PATH, Config, load_file, loads
+from .config import CONFIG_PATH, DEFAULT_MIN_HISTORY, MAX_CONFIG_BYTES, Config, ConfigError, Problem, load_file, loads
 from .git import GitRepo
+from .scorecache import ScoreCache, cache_key
+
+#: Share of the history window that may be missing from the score cache and still be left unscored:
+#: a base a few commits further along than the cached one reuses the cache (no history replay) and the
+#: percentiles rest on the cached commits; beyond this share the missing commits are scored.
+STALE_SHARE = 0.1
 
 
 @dataclass
@@ -39,6 +46,9 @@ class Gate:
     #: where error-budget sources may be read from; None: the CLI's and the Action's rule (any
     #: http(s) URL, files inside the repository's work tree). The App passes its operator's allow-list.
     budget_access: budget_mod.SourceAccess | None = None
+    #: a directory keeping the scores of history between runs (App: its data dir; Action: a cached dir)
+    score_cache: str | None = None
+    _score_caches: dict[str, ScoreCache] = field(default_factory=dict, repr=False)
     _configs: dict[str | None, Config] = field(default_factory=dict, repr=False)
     _owners: dict[str | None, co.CodeOwners | None] = field(default_factory=dict, repr=False)
     _thresholds: dict[tuple[str | None, str], policy.Thresholds] = field(default_factory=dict, repr=False)
@@ -56,6 +66,10 @@ class Gate:
             if self.config_path:
                 self._configs[base] = load_file(self.config_path)
             else:
+                if self.repo is not None and base and self.repo.absent_at(base, [CONFIG_PATH]):
+                    # over the mirror's blob size limit (1 MB), so far over the config's cap
+                    raise ConfigError([Problem(f"{base[:12]}:{CONFIG_PATH}", 1, 1, "",
+                                               f"larger than {MAX_CONFIG_BYTES:,} bytes, the limit for a configuration file")])
                 text = self._file_at(base, CONFIG_PATH)
                 self._configs[base] = loads(text, f"{base[:12]}:{CONFIG_PATH}") if text is not None and base else Config()
         return self._configs[base]
@@ -81,15 +95,29 @@ class Gate:
         key = (base, config.source)
         if key not in self._thresholds:
             scores = None
+            available = None
             if config.uses_percentiles and self.repo is not None and base:
-                scores = history_scores(self.repo, base, self.model, config, limits=self.limits, shallow=self.shallow)
-            thresholds = policy.resolve_thresholds(config, self.model.thresholds, scores)
-            if config.uses_percentiles and (self.repo is None or not base):
+                scores, available = history_scores(self.repo, base, self.model, config, limits=self.limits,
+                                                   shallow=self.shallow, cache=self.scores_for(config))
+                self.scores_for(config).save()
+            thresholds = policy.resolve_thresholds(config, self.model.thresholds, scores, available=available)
+            if config.thresholds is not None and config.uses_percentiles and (self.repo is None or not base):
                 thresholds = policy.Thresholds(
                     thresholds.base, thresholds.base_source, thresholds.ai, thresholds.budget,
                     thresholds.notes + ("percentile thresholds need a repository (--repo) with history at the base",))
             self._thresholds[key] = thresholds
         return self._thresholds[key]
+
+    def scores_for(self, config: Config) -> ScoreCache:
+        """The score cache for this model and the config's ignore list (in memory without ``score_cache``)."""
+        key = cache_key(str(getattr(self.model, "name", "")), str(getattr(self.model, "version", "")), config.ignore)
+        if key not in self._score_caches:
+            self._score_caches[key] = ScoreCache(self.score_cache, key)
+        return self._score_caches[key]
+
+    def remember(self, assessments: Mapping[str, Mapping[str, Any]], config: Config) -> None:
+        """Keep scores the caller computed anyway (``score --commits``) for later percentile windows."""
+        self.scores_for(config).put({sha: _cache_value(a) for sha, a in assessments.items()})
 
     def access(self) -> budget_mod.SourceAccess:
         """The budget access rule of this run (see :attr:`budget_access`)."""
@@ -155,6 +183,10 @@ class Gate:
 
     # -- the decision ---------------------------------------------------------------------------
 
+    def apply(self, assessment: dict[str, Any], base: str | None, *, ignored: Iterable[str] = ()) -> dict[str, Any]:
+        """Decide ``assessment``'s verdict and make its level the gate's (see :func:`attach_verdict`)."""
+        return attach_verdict(assessment, self.verdict(assessment, base, ignored=ignored))
+
     def verdict(self, assessment: Mapping[str, Any], base: str | None, *, ignored: Iterable[str] = ()) -> dict[str, Any]:
         """The verdict for ``assessment`` of a change based on ``base``, as the JSON ``verdict`` object."""
         config = self.config_at(base)
@@ -177,6 +209,20 @@ class Gate:
         verdict = policy.decide(assessment, config, self.budget_for(config, base), facts, self.thresholds_at(base, config),
                                 extra_notes=notes)
         return verdict.to_dict()
+
+
+def attach_verdict(assessment: dict[str, Any], verdict: Mapping[str, Any]) -> dict[str, Any]:
+    """Put ``verdict`` on ``assessment`` and make the gate's level *the* level (in place; returned).
+
+    One level everywhere: the reader sees the gate's. The model's own band (its thresholds, before
+    the repository's percentiles and any tightening) stays as the secondary field ``model_level``.
+    """
+    if "model_level" not in assessment and assessment.get("level"):
+        assessment["model_level"] = assessment["level"]
+    assessment["verdict"] = dict(verdict)
+    if verdict.get("level"):
+        assessment["level"] = verdict["level"]
+    return assessment
 
 
 def ignore_paths(change, patterns: Iterable[str]) -> list[str]:
@@ -203,18 +249,42 @@ def ignore_paths(change, patterns: Iterable[str]) -> list[str]:
 
 
 def history_scores(repo: GitRepo, base: str, model: Any, config: Config, *, limits: Any = None,
-                   shallow: bool = False) -> list[float]:
-    """Scores of the newest ``config.history_commits`` non-merge commits reachable from ``base``.
+                   shallow: bool = False, cache: ScoreCache | None = None) -> tuple[list[float], int]:
+    """Scores of the newest ``config.history_commits`` non-merge commits reachable from ``base``,
+    and how many such commits there are.
 
     Scored exactly as ``score --commits`` scores them (each against its first parent, with the
-    history strictly before it), with the config's ignored paths dropped the same way.
+    history strictly before it), with the config's ignored paths dropped the same way. Scores come
+    from ``cache`` where it has them; the rest are scored in one history replay and added to it, unless
+    at most :data:`STALE_SHARE` of the window is missing and the cached part is enough on its own. A
+    history too short for any percentile (fewer commits than the default gate's minimum, when
+    the config has no ``thresholds``) is not scored at all.
     """
     from .change import Limits
     from .pipeline import score_commits
 
     shas = repo.run("rev-list", "--no-merges", f"--max-count={config.history_commits}", base).decode().split()
-    if not shas:
-        return []
-    found = score_commits(repo, shas, model, limits or Limits(), top_reasons=0, shallow=shallow,
-                          prepare=lambda change, rec: ignore_paths(change, config.ignore))
-    return [a["score"] for a in found.values() if a["change"]["files"]]
+    cache = cache if cache is not None else ScoreCache(None, "run")
+    if config.thresholds is None and len(shas) < DEFAULT_MIN_HISTORY and not _other_percentiles(config):
+        return [], len(shas)
+    known = cache.get(shas)
+    missing = [s for s in shas if s not in known]
+    usable = [v for v in known.values() if v >= 0]
+    if missing and not (len(missing) <= STALE_SHARE * len(shas) and len(usable) >= DEFAULT_MIN_HISTORY):
+        found = score_commits(repo, missing, model, limits or Limits(), top_reasons=0, shallow=shallow,
+                              prepare=lambda change, rec: ignore_paths(change, config.ignore))
+        fresh = {sha: _cache_value(a) for sha, a in found.items()}
+        cache.put(fresh)
+        known.update(fresh)
+    return [v for s in shas if (v := known.get(s)) is not None and v >= 0], len(shas)
+
+
+def _cache_value(assessment: Mapping[str, Any]) -> float:
+    """A commit's score for the cache; -1 when nothing was left to score (not part of percentiles)."""
+    change = assessment.get("change") or {}
+    return float(assessment["score"]) if change.get("files") else -1.0
+
+
+def _other_percentiles(config: Config) -> bool:
+    eb = config.error_budget.thresholds if config.error_budget else None
+    return any(s is not None and s.mode == "percentile" for s in (config.ai_authored, eb))

@@ -184,17 +184,38 @@ class GitRepo:
                 i += 2
             else:
                 i += 1
-        if not paths_of:
-            return {}
-        listing = "".join(f"100644 blob {oid}\t{n}\n" for n, oid in enumerate(paths_of))
+        by_path: dict[str, list[str]] = {}
+        for oid in self._absent(paths_of):
+            for path in paths_of.get(oid, ()):
+                by_path.setdefault(path, []).append(oid)
+        return {p: tuple(oids) for p, oids in sorted(by_path.items())}
+
+    def absent_at(self, rev: str, paths: Iterable[str]) -> set[str]:
+        """Which of ``paths`` at ``rev`` are files whose blob this partial clone lacks (``set()`` when
+        whole). Reading such a blob would start a lazy fetch, which a mirror cannot make."""
+        paths = list(paths)
+        if not self.is_partial or not paths:
+            return set()
+        out = self.run("ls-tree", "-z", rev, "--", *paths, check=False)
+        paths_of: dict[str, set[str]] = {}
+        for entry in out.split(b"\0"):
+            meta, _, name = entry.partition(b"\t")
+            fields = meta.split()
+            if len(fields) == 3 and fields[1] == b"blob":
+                paths_of.setdefault(fields[2].decode(), set()).add(name.decode("utf-8", "surrogateescape"))
+        return {path for oid in self._absent(paths_of) for path in paths_of[oid]}
+
+    def _absent(self, oids: Iterable[str]) -> set[str]:
+        """The blob ids in ``oids`` this repository lacks, found without reading (or fetching) any:
+        a throw-away tree holding just those (``mktree --missing``) lets ``rev-list --missing=print``
+        say which are absent."""
+        oids = list(oids)
+        if not oids:
+            return set()
+        listing = "".join(f"100644 blob {oid}\t{n}\n" for n, oid in enumerate(oids))
         tree = self.run("mktree", "--missing", input=listing.encode()).decode().strip()
         out = self.run("rev-list", "--objects", "--missing=print", "--no-object-names", tree).decode().split()
-        by_path: dict[str, list[str]] = {}
-        for line in out:
-            if line.startswith("?"):
-                for path in paths_of.get(line[1:], ()):
-                    by_path.setdefault(path, []).append(line[1:])
-        return {p: tuple(oids) for p, oids in sorted(by_path.items())}
+        return {line[1:] for line in out if line.startswith("?")}
 
     def read_blobs(self, specs: Iterable[str]) -> dict[str, bytes | None]:
         """Contents of ``rev:path`` specs; missing objects (and non-blobs) map to None.
@@ -230,7 +251,7 @@ class GitRepo:
                         yield rec
                 return
             except RepositoryError as exc:
-                if excludes or not ("unable to read" in str(exc) or "could not read" in str(exc)):
+                if excludes or not _MISSING_OBJECT.search(str(exc)):
                     raise
             self.missing_paths = self._paths_of_missing_blobs(revs)
             if not self.missing_paths:
@@ -238,25 +259,34 @@ class GitRepo:
             excludes = ["."] + [f":(exclude,literal){p}" for p in self.missing_paths]
 
     def _paths_of_missing_blobs(self, revs: list[str]) -> list[str]:
-        """Paths whose content is missing somewhere in the history of ``revs`` (found without reading blobs)."""
+        """Paths whose content is missing somewhere in the history of ``revs`` (found without reading blobs).
+
+        ``--no-renames``: rename detection compares the contents of deleted and added files, i.e.
+        reads blobs, and would die on the very blob it is looking for.
+        """
         listing = self.run("rev-list", "--objects", "--missing=print", *revs, "--").decode().split("\n")
         missing = {line[1:].strip() for line in listing if line.startswith("?")}
         if not missing:
             return []
-        raw = self.run("log", "--raw", "--no-abbrev", "-z", "--format=", "-M", *revs, "--").split(b"\0")
+        raw = self.run("log", "--raw", "--no-abbrev", "-z", "--format=", "--no-renames", *revs, "--").split(b"\0")
         found: set[str] = set()
         i = 0
         while i < len(raw):
             meta = raw[i].split()
             if meta and meta[0].startswith(b":") and len(meta) >= 5:
-                n_paths = 2 if meta[4][:1] in (b"R", b"C") else 1
-                names = [p.decode("utf-8", "replace") for p in raw[i + 1 : i + 1 + n_paths]]
                 if meta[2].decode() in missing or meta[3].decode() in missing:
-                    found.update(names)
-                i += 1 + n_paths
+                    found.add(raw[i + 1].decode("utf-8", "surrogateescape") if i + 1 < len(raw) else "")
+                i += 2
             else:
                 i += 1
+        found.discard("")
         return sorted(found)
+
+
+#: how git says it met an object it lacks (a damaged clone) or could not fetch (a partial clone
+#: whose promisor remote is unreachable or wants credentials)
+_MISSING_OBJECT = re.compile(r"unable to read|could not read|could not fetch .* from promisor remote|"
+                             r"promisor remote|missing blob object")
 
 
 def _git_env() -> dict[str, str]:

@@ -36,7 +36,10 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
         share = model.percentile(feature, value)
         return (share, "the changes the model was trained on") if share is not None else None
 
-    reasons = explain.reasons(model.features, extraction.features, list(contrib[:-1]), top=top_reasons, percentile=percentile)
+    reasons = explain.reasons(model.features, extraction.features, list(contrib[:-1]), top=top_reasons,
+                              percentile=percentile, findings=extraction.findings)
+    stats = [{"path": f.path, "added": f.added, "deleted": f.deleted} for f in change.files]
+    look_first = explain.look_first(stats, reasons, extraction.findings) if top_reasons else []
     warnings = list(change.warnings)
     if not change.files:
         warnings.append("empty change: nothing to score")
@@ -57,8 +60,11 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
             "paths": touched_paths(change),
         },
         "score": round(score, 4),
+        # the model's own band; the gate replaces ``level`` with its verdict's (gate.attach_verdict)
         "level": model.level(score),
+        "model_level": model.level(score),
         "reasons": reasons,
+        "look_first": look_first,
         "findings": extraction.findings,
         "signals": extraction.signals,
         "features": {k: _finite(v) for k, v in extraction.features.items()},
@@ -97,7 +103,8 @@ def _finite(v: float | None) -> float | None:
 
 
 def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reasons: int = 5, shallow: bool = False,
-                  prepare=None, only: list[str] | None = None) -> dict[str, dict[str, Any]]:
+                  prepare=None, only: list[str] | None = None, errors: dict[str, str] | None = None
+                  ) -> dict[str, dict[str, Any]]:
     """Score historical commits, each against its first parent, in one replay of the history.
 
     The batch path of ``score --commit/--commits``, also used to score a repository's recent history
@@ -106,7 +113,13 @@ def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reason
     ignored paths there). ``only`` scores just those of ``shas`` while the replay still streams the
     history of all of them, so each commit sees exactly the index it would see in one run over all
     ``shas`` (how a slice of a parallel batch stays identical to the single-process result).
+
+    ``errors``, when given, collects the commits that could not be scored (a blob missing from an
+    incomplete mirror, a diff git cannot produce) with the one-line reason, and the others are
+    scored all the same: one bad commit must not cost a batch of thousands. Without it, the first
+    such failure is raised.
     """
+    from .errors import MergeguardError
     from .sources import change_from_commit, replay
 
     context = Context(shallow=shallow)
@@ -115,10 +128,16 @@ def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reason
     def visit(rec, index):
         t0 = time.perf_counter()
         context.history = index
-        change = change_from_commit(repo, rec, limits)
-        if prepare is not None:
-            prepare(change, rec)
-        assessment = assess(change, context, model, top_reasons=top_reasons)
+        try:
+            change = change_from_commit(repo, rec, limits)
+            if prepare is not None:
+                prepare(change, rec)
+            assessment = assess(change, context, model, top_reasons=top_reasons)
+        except (MergeguardError, OSError) as exc:
+            if errors is None:
+                raise
+            errors[rec.sha] = " ".join(str(exc).split()) or type(exc).__name__
+            return None
         assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
         return rec.sha, assessment
 
@@ -141,10 +160,12 @@ class CommitSlice:
     fixed_base: str | None = None
 
 
-def score_slice(task: CommitSlice) -> tuple[dict[str, dict[str, Any]], dict[str, str | None], dict[str, list[str]]]:
+def score_slice(task: CommitSlice) -> tuple[dict[str, dict[str, Any]], dict[str, str | None], dict[str, list[str]],
+                                            dict[str, str]]:
     """Run one :class:`CommitSlice` (in any process): the assessments, and for each commit the base
     its verdict is decided at and the paths its gate configuration ignores (the verdict itself is
-    decided by the caller, which holds the pull-request facts and the audit log)."""
+    decided by the caller, which holds the pull-request facts and the audit log), and the commits
+    that could not be scored with the reason."""
     from mergeguard.models.model import load
 
     from .gate import Gate, ignore_paths
@@ -160,6 +181,7 @@ def score_slice(task: CommitSlice) -> tuple[dict[str, dict[str, Any]], dict[str,
         bases[rec.sha] = task.fixed_base or (rec.parents[0] if rec.parents else None)
         ignored[rec.sha] = ignore_paths(change, gate.config_at(bases[rec.sha]).ignore)
 
+    errors: dict[str, str] = {}
     found = score_commits(repo, list(task.shas), load(task.model), task.limits, top_reasons=task.top_reasons,
-                          shallow=task.shallow, prepare=prepare, only=list(task.only))
-    return found, bases, ignored
+                          shallow=task.shallow, prepare=prepare, only=list(task.only), errors=errors)
+    return found, bases, ignored, errors

@@ -34,10 +34,14 @@ from .audit import Acceptance, accepted
 from . import linear_re
 from .budget import BudgetStatus
 from .codeowners import CodeOwners, owner_approval
-from .config import CONCLUSIONS, DEFAULT_ROLLOUT_HEADING, LEVELS, THRESHOLD_LEVELS, Config, ThresholdSpec, Validation
+from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING, LEVELS,
+                     THRESHOLD_LEVELS, Config, ThresholdSpec, Validation)
 
-#: Fewest scored commits from which percentile thresholds are trusted.
+#: Fewest scored commits from which configured percentile thresholds are trusted (the default gate,
+#: with no ``thresholds`` in the config, needs :data:`~mergeguard.config.DEFAULT_MIN_HISTORY`).
 MIN_HISTORY = 20
+#: The default gate: percentiles of the repository's own history (see ``Config.thresholds``).
+DEFAULT_THRESHOLDS = ThresholdSpec(mode="percentile", values=dict(DEFAULT_PERCENTILES))
 
 
 @dataclass(frozen=True)
@@ -120,39 +124,50 @@ class Verdict:
 
 
 def resolve_thresholds(config: Config, model_thresholds: Mapping[str, float],
-                       history_scores: Sequence[float] | None = None) -> Thresholds:
+                       history_scores: Sequence[float] | None = None, *, available: int | None = None) -> Thresholds:
     """Turn the config's threshold specs into absolute thresholds.
 
     Percentile specs take percentiles of ``history_scores`` (the scores of the repository's newest
-    commits). With fewer than :data:`MIN_HISTORY` scores a percentile spec cannot be trusted: the
-    base thresholds fall back to the model's and a tightening spec is dropped, each with a note.
+    commits). With fewer than :data:`MIN_HISTORY` scores a configured percentile spec cannot be
+    trusted: the base thresholds fall back to the model's and a tightening spec is dropped, each with
+    a note. Without ``thresholds`` in the config the default gate applies :data:`DEFAULT_THRESHOLDS`
+    from ``DEFAULT_MIN_HISTORY`` scores on, the model's thresholds below that (``available``: how many
+    commits the history had, when fewer were scored, for the note).
     """
     notes: list[str] = []
     scores = sorted(float(s) for s in history_scores or [])
+    have = len(scores) if available is None else max(len(scores), available)
 
-    def absolute(spec: ThresholdSpec | None, what: str) -> dict[str, float] | None:
+    def absolute(spec: ThresholdSpec | None, what: str, minimum: int = MIN_HISTORY) -> dict[str, float] | None:
         if spec is None:
             return None
         if spec.mode == "absolute":
             return dict(spec.values)
-        if len(scores) < MIN_HISTORY:
-            notes.append(f"{what}: percentile thresholds need at least {MIN_HISTORY} scored commits of history, "
-                         f"found {len(scores)}; not applied")
+        if len(scores) < minimum:
+            if what != "default":
+                notes.append(f"{what}: percentile thresholds need at least {minimum} scored commits of history, "
+                             f"found {have}; not applied")
             return None
         return {level: percentile(scores, p) for level, p in spec.values.items()}
 
     base = {level: float(model_thresholds[level]) for level in THRESHOLD_LEVELS}
+    default = config.thresholds is None
+    spec = DEFAULT_THRESHOLDS if default else config.thresholds
+    assert spec is not None
     source = "the model's"
-    configured = absolute(config.thresholds, "thresholds")
+    configured = absolute(spec, "default" if default else "thresholds", DEFAULT_MIN_HISTORY if default else MIN_HISTORY)
     if configured is not None:
         base.update(configured)
-        if config.thresholds is not None and config.thresholds.mode == "percentile":
-            ps = ", ".join(f"{lv} p{config.thresholds.values[lv]:g}" for lv in THRESHOLD_LEVELS
-                           if lv in config.thresholds.values)
-            source = f"percentiles of the scores of this repository's newest {len(scores)} commits ({ps})"
+        if spec.mode == "percentile":
+            ps = ", ".join(f"{lv} p{spec.values[lv]:g}" for lv in THRESHOLD_LEVELS if lv in spec.values)
+            source = (f"{'the default gate: ' if default else ''}percentiles of the scores of this repository's "
+                      f"newest {len(scores)} commits ({ps})")
         else:
             source = "the config's"
-    elif config.thresholds is not None:
+    elif default:
+        source = (f"the model's (the default gate uses percentiles of this repository's own scores from "
+                  f"{DEFAULT_MIN_HISTORY} commits of history on; {have} available)")
+    else:
         source = "the model's (fallback)"
     budget_spec = config.error_budget.thresholds if config.error_budget else None
     return Thresholds(base=_monotone(base), base_source=source,

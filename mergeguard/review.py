@@ -43,20 +43,22 @@ def review(repo: GitRepo, base: str, head: str, *, model: Any, facts: PullReques
            config_path: str | None = None, audit_log: str | None = None,
            acceptances: Sequence[audit.Acceptance] | None = None, history: HistoryIndex | None = None,
            limits: Limits = Limits(), top_reasons: int = 5, branch: str | None = None,
-           shallow: bool | None = None, budget_access: SourceAccess | None = None) -> dict[str, Any]:
+           shallow: bool | None = None, budget_access: SourceAccess | None = None,
+           score_cache: str | None = None) -> dict[str, Any]:
     """The assessment of ``head`` against its merge base with ``base``, with the gate's ``verdict``.
 
     The gate reads its config and CODEOWNERS at ``base`` itself (the target branch's tip), never at
     the head: a pull request must not relax its own gate. ``acceptances`` (the App's audit table)
     take the place of ``audit_log`` (the CLI's file) when given. ``budget_access`` says where
-    error-budget sources may be read (the App's allow-list; by default the CLI's rule).
+    error-budget sources may be read (the App's allow-list; by default the CLI's rule). ``score_cache`` is a directory
+    keeping the scores of the base's history between runs (the default gate's percentiles).
     """
     t0 = time.perf_counter()
     shallow = repo.is_shallow if shallow is None else shallow
     base_sha = repo.resolve(base)
     gate = Gate(repo, model, config_path=config_path, facts=facts, audit_log=audit_log, limits=limits,
                 shallow=shallow, acceptance_entries=tuple(acceptances) if acceptances is not None else None,
-                budget_access=budget_access)
+                budget_access=budget_access, score_cache=score_cache)
     change = change_from_range(repo, base_sha, head, limits)
     change.description = facts.description or ""
     change.branch = branch
@@ -66,7 +68,7 @@ def review(repo: GitRepo, base: str, head: str, *, model: Any, facts: PullReques
     assessment = assess(change, context, model, top_reasons=top_reasons)
     assessment["change"]["ignored"] = ignored
     assessment["change"]["gate_base"] = base_sha
-    assessment["verdict"] = gate.verdict(assessment, base_sha, ignored=ignored)
+    gate.apply(assessment, base_sha, ignored=ignored)
     assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
     return assessment
 
@@ -74,12 +76,13 @@ def review(repo: GitRepo, base: str, head: str, *, model: Any, facts: PullReques
 def reverdict(repo: GitRepo | None, assessment: dict[str, Any], *, model: Any,
               facts: PullRequestFacts = PullRequestFacts(), config_path: str | None = None,
               acceptances: Sequence[audit.Acceptance] | None = None, audit_log: str | None = None,
-              base: str | None = None, budget_access: SourceAccess | None = None) -> dict[str, Any]:
+              base: str | None = None, budget_access: SourceAccess | None = None,
+              score_cache: str | None = None) -> dict[str, Any]:
     """A fresh verdict for a stored assessment: the facts changed, the code did not."""
     base = base or assessment.get("change", {}).get("gate_base")
     gate = Gate(repo, model, config_path=config_path, facts=facts, audit_log=audit_log,
                 acceptance_entries=tuple(acceptances) if acceptances is not None else None,
-                budget_access=budget_access)
+                budget_access=budget_access, score_cache=score_cache)
     out = dict(assessment)
-    out["verdict"] = gate.verdict(assessment, base, ignored=assessment.get("change", {}).get("ignored") or ())
+    gate.apply(out, base, ignored=assessment.get("change", {}).get("ignored") or ())
     return out

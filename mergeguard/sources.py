@@ -10,12 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import TypeVar
 
 from .change import Change, CommitMeta, Limits, decode, files_from_stats, parse_diff
 from .errors import DiffError, RepositoryError
 from .git import CommitRecord, GitRepo
 from .history import HistoryIndex
+from .postimage import diff_image_reader
 
 T = TypeVar("T")
 
@@ -48,12 +50,30 @@ def image_reader(repo: GitRepo, base: str | None, head: str | None, old_paths: d
     return read
 
 
-def change_from_diff(data: bytes, limits: Limits, *, repo: GitRepo | None = None, base: str | None = None, label: str = "diff") -> Change:
+def change_from_diff(data: bytes, limits: Limits, *, repo: GitRepo | None = None, base: str | None = None,
+                     label: str = "diff", worktree: Path | None = None) -> Change:
+    """A bare diff; its images come from the work tree it applies to or from the base blobs with the
+    hunks applied (``postimage``), so the detectors that read code see it as they see a commit."""
     files, notes = parse_diff(data, limits)
     change = Change(id=label, files=files, base=base, source="diff", truncated=notes)
+    blobs = None
     if repo is not None and base is not None:
-        change.read_image = image_reader(repo, base, None, {f.path: f.old_path for f in files if f.old_path})
+        blobs = image_reader(repo, base, None, {f.path: f.old_path for f in files if f.old_path})
+    change.read_image = diff_image_reader(files, worktree=worktree, base_blob=blobs)
     return change
+
+
+def worktree_of(repo: GitRepo | None) -> Path | None:
+    """The checkout a ``--diff`` may have been made from: the repository's work tree, or the current
+    directory when no repository was named; None for a bare repository."""
+    if repo is None:
+        return Path.cwd()
+    try:
+        if repo.is_bare:
+            return None
+        return Path(repo.run("rev-parse", "--show-toplevel").decode().strip())
+    except (RepositoryError, OSError, UnicodeDecodeError):
+        return None
 
 
 def change_from_range(repo: GitRepo, base_ref: str, head_ref: str, limits: Limits) -> Change:

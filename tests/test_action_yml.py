@@ -40,7 +40,8 @@ EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
 def test_declares_the_inputs_and_outputs():
-    assert set(ACTION["inputs"]) == {"github-token", "config", "fail-on", "mode", "model", "python-version"}
+    assert set(ACTION["inputs"]) == {"github-token", "config", "fail-on", "mode", "model", "score-cache",
+                                       "python-version"}
     assert ACTION["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert ACTION["inputs"]["mode"]["default"] == "both"
     assert set(ACTION["outputs"]) == {"score", "level", "conclusion", "report"}

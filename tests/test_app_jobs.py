@@ -182,22 +182,104 @@ def test_a_handler_may_classify_its_own_errors(store):
     assert is_transient(handler, ValueError("x")) is False
 
 
-def test_a_job_whose_last_attempt_crashed_gets_on_failure_from_the_next_worker(store):
-    q = Queue(store, lease_seconds=60)
-    job_id = store.enqueue(spec(), max_attempts=1, now=1000.0)
-    assert q.claim(now=1000.0) is not None  # the only attempt; the worker dies
-    handler = Recorder()
-    pool = WorkerPool(Queue(store, lease_seconds=60), {"score": handler}, threads=1)
-    store.engine.dispose()
+def expire_leases(store: Store) -> None:
+    """Let every lease run out, as time passing would."""
     from sqlalchemy import update
 
     from mergeguard.app.store import jobs
-    with store.engine.begin() as conn:  # let the lease run out (as time passing would)
-        conn.execute(update(jobs).where(jobs.c.id == job_id).values(lease_until=0.0))
+    with store.engine.begin() as conn:
+        conn.execute(update(jobs).where(jobs.c.state == "running").values(lease_until=0.0))
+
+
+def test_a_killed_worker_does_not_spend_the_jobs_retry_budget(store):
+    """Lease expiry is not a failure: a job killed on its only allowed attempt still runs again."""
+    q = Queue(store, lease_seconds=60)
+    job_id = store.enqueue(spec(), max_attempts=1, now=1000.0)
+    assert q.claim(now=1000.0) is not None  # the only attempt; the worker is killed
+    handler = Recorder()
+    pool = WorkerPool(Queue(store, lease_seconds=60), {"score": handler}, threads=1)
+    expire_leases(store)
     assert pool.run_once() is True
-    assert handler.runs == []  # not run a second time beyond max_attempts
-    assert handler.failures == [(job_id, "the worker running this job stopped responding")]
-    assert store.job(job_id)["state"] == "failed"
+    (run,) = handler.runs
+    assert (run.attempts, run.failures, run.takeovers) == (2, 0, 1)
+    assert handler.failures == []
+    row = store.job(job_id)
+    assert row["state"] == "done" and row["failures"] == 0 and row["takeovers"] == 1
+
+
+def test_a_crash_looping_server_delays_a_job_but_genuine_failures_still_end_it(store):
+    """Kills interleaved with transient errors: only the errors count against max_attempts."""
+    handler = Recorder(fail=lambda job: TransientError("GitHub answered 502"))
+    q = Queue(store, lease_seconds=60, retry_base_seconds=0.0, max_takeovers=10)
+    pool = WorkerPool(q, {"score": handler}, threads=1)
+    job_id = store.enqueue(spec(), max_attempts=3)
+    for _ in range(3):  # each attempt: a worker claims it and is killed, the next one runs it and it raises
+        assert q.claim() is not None
+        expire_leases(store)
+        assert pool.run_once() is True  # taken over, and this time the handler raises
+    row = store.job(job_id)
+    assert row["state"] == "failed" and row["failures"] == 3 and row["takeovers"] == 3
+    assert [j.failures for j in handler.runs] == [0, 1, 2]
+    assert handler.failures == [(job_id, "TransientError: GitHub answered 502")]
+
+
+def test_a_job_that_kills_every_worker_ends_after_max_takeovers_with_on_failure(store):
+    handler = Recorder()
+    q = Queue(store, lease_seconds=60, max_takeovers=3)
+    pool = WorkerPool(q, {"score": handler}, threads=1)
+    job_id = store.enqueue(spec(), max_attempts=5)
+    assert q.claim() is not None
+    for _ in range(3):  # each taker dies too
+        expire_leases(store)
+        assert q.claim() is not None
+    expire_leases(store)
+    assert pool.run_once() is True  # the fourth takeover: given up instead of run
+    assert handler.runs == []
+    assert handler.failures == [(job_id, "the worker running this job stopped responding 4 times")]
+    row = store.job(job_id)
+    assert row["state"] == "failed" and row["failures"] == 0 and row["takeovers"] == 4
+
+
+def test_an_older_database_gets_the_new_columns_at_start_up(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # the jobs table as the first schema version created it
+        db.execute("CREATE TABLE jobs (id INTEGER PRIMARY KEY, kind VARCHAR(32) NOT NULL, state VARCHAR(16) NOT NULL,"
+                   " repo VARCHAR(255), pr_number INTEGER, installation BIGINT, coalesce_key VARCHAR(300),"
+                   " payload JSON NOT NULL, delivery_id VARCHAR(64), attempts INTEGER NOT NULL,"
+                   " max_attempts INTEGER NOT NULL, run_after FLOAT NOT NULL, lease_until FLOAT,"
+                   " lease_token VARCHAR(64), last_error TEXT, created_at FLOAT NOT NULL, updated_at FLOAT NOT NULL)")
+        db.execute("INSERT INTO jobs (kind, state, repo, pr_number, payload, attempts, max_attempts, run_after,"
+                   " created_at, updated_at) VALUES ('score', 'queued', 'octo/demo', 1, '{}', 0, 3, 0, 0, 0)")
+    s = Store(f"sqlite:///{path}")
+    try:
+        job = Queue(s).claim()
+        assert job is not None and (job.failures, job.takeovers) == (0, 0)
+        assert s.counts()["check_runs"] == 0
+    finally:
+        s.dispose()
+
+
+def test_check_run_notes_are_stranded_only_when_no_job_of_the_pull_request_can_complete_them(store):
+    q = Queue(store, lease_seconds=60)
+    first = store.enqueue(spec(), max_attempts=3)
+    job = q.claim()
+    store.open_check_run("octo/demo", "a" * 40, pr_number=1, installation=7, job_id=job.id)
+    assert store.stranded_check_runs() == []  # its job runs
+    expire_leases(store)
+    assert store.stranded_check_runs() == []  # killed: it will be taken over, and may complete it
+    q.fail(job, "RuntimeError: boom")
+    (row,) = store.stranded_check_runs()
+    assert row["head_sha"] == "a" * 40 and row["last_error"] == "RuntimeError: boom" and row["job_id"] == first
+    second = store.enqueue(spec(), max_attempts=3)  # a newer job of the pull request: it goes first
+    assert store.stranded_check_runs() == []
+    newer = q.claim()
+    assert newer.id == second
+    store.open_check_run("octo/demo", "a" * 40, pr_number=1, installation=7, job_id=newer.id)  # same head again
+    assert store.close_check_run("octo/demo", "a" * 40, job_id=first) is False  # no longer the old job's
+    assert store.close_check_run("octo/demo", "a" * 40, job_id=newer.id) is True
+    assert store.open_check_runs() == []
 
 
 def test_unknown_job_kinds_fail_instead_of_looping(store):

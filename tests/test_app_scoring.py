@@ -37,14 +37,21 @@ class Sleeps:
 
 
 @pytest.fixture(scope="module")
-def request_of(synthetic_repos):
+def request_of(synthetic_repos, trained_model_dir, tmp_path_factory):
     repo = GitRepo(synthetic_repos[0].path)
     head = repo.resolve("HEAD")
     base = repo.resolve("HEAD~3")
+    # the App keeps the scores of each repository's history in its data dir: scored once here (as a
+    # first pull request would), every request below reads them instead of scoring the history again
+    cache = str(tmp_path_factory.mktemp("scores"))
+    from mergeguard.config import Config
+    from mergeguard.gate import Gate
+
+    Gate(repo, load(str(trained_model_dir[0])), score_cache=cache).thresholds_at(base, Config())
 
     def make(**facts) -> ScoreRequest:
         return ScoreRequest(str(repo.path), base, head, repo.merge_base(base, head),
-                            PullRequestFacts(author="dev", **facts))
+                            PullRequestFacts(author="dev", **facts), score_cache=cache)
 
     return make
 
@@ -146,6 +153,68 @@ def test_close_stops_every_child(trained_model_dir, request_of):
     assert s.pids() == [None, None]
     for pid in pids:
         assert not os.path.exists(f"/proc/{pid}") or _zombie(pid)
+
+
+def _gone(pid: int) -> bool:
+    return not os.path.exists(f"/proc/{pid}") or _zombie(pid)
+
+
+def _wait_gone(pid: int, timeout: float = 120.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _gone(pid):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _run_and_kill(code: str) -> int:
+    """Run ``code`` in a fresh interpreter until it prints a pid, kill -9 it, return that pid."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(proc.stdout.readline())
+        time.sleep(0.5)  # the scoring request is on its way (the child blocks reading it)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return pid
+
+
+def test_a_child_busy_scoring_does_not_outlive_a_worker_killed_with_kill_9(trained_model_dir):
+    """kill -9 of the server runs no cleanup; the child, mid-request (a request that takes 10
+    minutes), must go with it instead of finishing its work for nobody."""
+    code = f"""
+import time
+from mergeguard.app.scoring import ProcessScorer
+class Sleeps:
+    def __reduce__(self):
+        return (time.sleep, (600,))
+s = ProcessScorer({str(trained_model_dir[0])!r}, 1, timeout=3600)
+child = s._children[0]
+child._start()
+print(child.process.pid, flush=True)
+s.score("demo/svc", Sleeps())
+"""
+    child = _run_and_kill(code)
+    assert _wait_gone(child), f"scoring process {child} outlived its killed parent"
+
+
+def test_the_watchdog_alone_ends_an_orphan_where_the_kernel_does_not(tmp_path):
+    """Without PR_SET_PDEATHSIG (other systems): the parent-pid watchdog ends the orphan."""
+    code = """
+import subprocess, sys, time
+inner = "import os, sys, time; sys.platform = 'other'; from mergeguard.app.scoring import die_with_parent; " \
+        "die_with_parent(os.getppid(), poll=0.2); time.sleep(600)"
+p = subprocess.Popen([sys.executable, "-c", inner])
+print(p.pid, flush=True)
+time.sleep(600)
+"""
+    orphan = _run_and_kill(code)
+    assert _wait_gone(orphan), f"process {orphan} outlived its killed parent"
 
 
 def test_a_corrupt_model_directory_fails_in_the_child_with_the_models_own_error(tmp_path, request_of):

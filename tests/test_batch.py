@@ -90,10 +90,10 @@ def test_a_slice_replays_the_whole_history(synthetic_repos, trained_model_dir):
     syn = synthetic_repos[0]
     shas = tuple(syn.shas[1:])
     model = str(trained_model_dir[0])
-    whole, _, _ = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas, model=model, limits=Limits()))
-    part, bases, _ = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas[-3:], model=model,
+    whole, _, _, _ = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas, model=model, limits=Limits()))
+    part, bases, _, errors = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas[-3:], model=model,
                                              limits=Limits()))
-    assert set(part) == set(shas[-3:]) and set(bases) == set(shas[-3:])
+    assert set(part) == set(shas[-3:]) and set(bases) == set(shas[-3:]) and errors == {}
     for sha in shas[-3:]:
         assert part[sha]["features"] == whole[sha]["features"] and part[sha]["score"] == whole[sha]["score"]
     assert load(model).name  # the slice loaded the model named, not the shipped one

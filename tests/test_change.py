@@ -92,3 +92,115 @@ def test_caps_truncate_and_report(tmp_path):
     cut, notes = parse_diff(raw, Limits(max_diff_bytes=len(raw) // 2))
     assert 0 < len(cut) < 12 and all(f.added == 50 for f in cut), "cut at a file boundary, no half file"
     assert any("bytes" in n for n in notes)
+
+
+# -- caps bound time and memory (issue 11, item 11) -------------------------------------------------
+
+def _traced_peak(fn):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = fn()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_20_mb_diff_of_empty_added_lines_is_capped_before_it_is_parsed():
+    from mergeguard.sources import change_from_diff
+
+    lines = 9_900_000
+    data = b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -0,0 +1,%d @@\n" % lines + b"+\n" * lines
+    assert len(data) < Limits().max_diff_bytes  # inside the default cap: only the line caps can bound it
+    change, peak = _traced_peak(lambda: change_from_diff(data, Limits()))
+    [fc] = change.files
+    assert fc.added == lines and fc.truncated, "counts stay exact under the cap"
+    assert sum(len(h.added) for h in fc.hunks) == Limits().max_file_lines
+    assert any("9,900,000 changed lines" in note for note in change.truncated)
+    # a line object per line was ~200 bytes: 2 GB. Now: the decoded text and what the caps keep.
+    assert peak < 150_000_000, f"peak traced memory {peak:,} bytes"
+
+
+def test_the_diff_wide_line_cap_bounds_many_files_of_many_lines():
+    data = b"".join(b"diff --git a/f%d b/f%d\n--- a/f%d\n+++ b/f%d\n@@ -0,0 +1,500 @@\n" % (i, i, i, i) + b"+x\n" * 500
+                    for i in range(40))
+    files, notes = parse_diff(data, Limits(max_lines=3_000))
+    assert len(files) == 40 and all(f.added == 500 for f in files)
+    assert sum(len(h.added) for f in files for h in f.hunks) == 3_000
+    assert [f.truncated for f in files] == [False] * 6 + [True] * 34
+    assert any("only the first 3,000" in n for n in notes) and any("34 files were not analysed" in n for n in notes)
+
+
+def test_a_hunk_cut_by_a_cap_gets_a_header_that_matches_what_was_kept():
+    data = b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,6 +1,6 @@ def f():\n a\n-b\n+B\n-c\n+C\n d\n-e\n+E\n f\n"
+    [fc], _ = parse_diff(data, Limits(max_file_lines=3))
+    [hunk] = fc.hunks
+    assert (hunk.source_start, hunk.source_length, hunk.target_start, hunk.target_length) == (1, 3, 1, 2)
+    assert hunk.removed == [(2, "b"), (3, "c")] and hunk.added == [(2, "B")] and hunk.section == "def f():"
+    assert (fc.added, fc.deleted, fc.truncated) == (3, 3, True)
+
+
+def test_a_cut_at_max_diff_bytes_inside_a_hunk_keeps_what_is_there():
+    data = b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -0,0 +1,1000 @@\n" + b"+line\n" * 1000
+    [fc], notes = parse_diff(data, Limits(max_diff_bytes=3_000))
+    assert fc.truncated and 0 < fc.added < 1000 and sum(len(h.added) for h in fc.hunks) == fc.added
+    assert any("bytes" in n for n in notes)
+
+
+def test_hunk_lengths_decide_where_a_hunk_ends():
+    # git format-patch's signature looks like a removed line; a plain diff's next file like one too
+    patch = (b"From 1 Mon Sep 17 00:00:00 2001\nSubject: [PATCH] x\n\n---\n x | 1 +\n\n"
+             b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1,2 @@\n a\n+b\n-- \n2.40.0\n\n")
+    [fc], _ = parse_diff(patch)
+    assert (fc.added, fc.deleted) == (1, 0)
+    plain = (b"--- a/one\n+++ b/one\n@@ -1,2 +1,2 @@\n-x\n+y\n z\n--- a/two\n+++ b/two\n@@ -1 +1 @@\n-p\n+q\n"
+             b"\\ No newline at end of file\n")
+    files, _ = parse_diff(plain)
+    assert [(f.path, f.added, f.deleted) for f in files] == [("one", 1, 1), ("two", 1, 1)]
+
+
+@pytest.mark.parametrize("bad", [
+    b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,1 +1,1 @@\n-a\n-b\n+c\n",  # longer than its header
+    b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n-a\n+b\ndiff --git a/y b/y\n",  # shorter
+    b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1," + b"9" * 5000 + b" +1 @@\n-a\n+b\n",  # int() would raise
+])
+def test_hunks_that_disagree_with_their_headers_are_malformed(bad):
+    with pytest.raises(DiffError, match="malformed"):
+        parse_diff(bad)
+
+
+def test_the_scan_reads_real_diffs_as_unidiff_does(repo_with_everything):
+    """Every commit of a real repository: the same files, counts and hunks as unidiff alone."""
+    from unidiff import PatchSet
+
+    repo, _ = repo_with_everything
+    for sha in git(repo.path, "rev-list", "HEAD").split():
+        parent = git(repo.path, "rev-list", "--parents", "-n", "1", sha).split()[1:]
+        raw = repo.diff(parent[0] if parent else None, sha)
+        files, _ = parse_diff(raw)
+        patch = PatchSet(raw.decode("utf-8", "replace"))
+        assert [(f.added, f.deleted, len(f.hunks)) for f in files] == [(p.added, p.removed, len(p)) for p in patch]
+        assert [[(h.source_start, h.source_length, h.target_start, h.target_length) for h in f.hunks] for f in files] == \
+            [[(h.source_start, h.source_length, h.target_start, h.target_length) for h in p] for p in patch]
+
+
+@pytest.mark.parametrize("junk", [b"--- x\n", b"@@ not a hunk\n"])
+def test_lines_that_only_look_like_headers_end_as_malformed_not_as_a_slow_walk(junk):
+    from mergeguard.diffscan import MAX_STRAY_LINES
+
+    data = b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n" + junk * (MAX_STRAY_LINES + 1)
+    with pytest.raises(DiffError, match="look like headers"):
+        parse_diff(data)
+    files, _ = parse_diff(data.replace(junk * (MAX_STRAY_LINES + 1), junk * 3))  # a few are ignored, as unidiff does
+    assert [(f.added, f.deleted) for f in files] == [(1, 1)]
+
+
+def test_files_past_the_file_cap_are_counted_not_kept():
+    data = b"".join(b"diff --git a/f%d b/f%d\n--- a/f%d\n+++ b/f%d\n@@ -1 +1 @@\n-a\n+b\n" % (i, i, i, i) for i in range(50))
+    files, notes = parse_diff(data, Limits(max_files=7))
+    assert len(files) == 7 and "diff touches 50 files; only the first 7 were analysed" in notes
+    plain = b"".join(b"--- a/f%d\n+++ b/f%d\n@@ -1 +1 @@\n-a\n+b\n" % (i, i) for i in range(50))
+    files, notes = parse_diff(plain, Limits(max_files=7, max_file_lines=1))
+    assert len(files) == 7 and all((f.added, f.deleted, f.truncated) == (1, 1, True) for f in files)
+    assert "diff touches 50 files; only the first 7 were analysed" in notes

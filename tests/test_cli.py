@@ -11,7 +11,8 @@ import pytest
 
 from .gitrepo import commit, git, init_repo
 
-ASSESSMENT_KEYS = {"schema", "change", "score", "level", "reasons", "findings", "signals", "features", "model", "timing_ms"}
+ASSESSMENT_KEYS = {"schema", "change", "score", "level", "model_level", "reasons", "look_first", "findings", "signals",
+                   "features", "model", "timing_ms"}
 
 
 def run(*args: str, stdin: bytes | None = None, cwd=None) -> subprocess.CompletedProcess:
@@ -32,7 +33,7 @@ def check_assessment(a: dict) -> None:
     assert a["level"] in ("low", "medium", "high", "critical")
     assert set(a["change"]) >= {"id", "base", "head", "files", "added", "deleted"}
     for r in a["reasons"]:
-        assert set(r) == {"feature", "value", "contribution", "text"} and r["text"]
+        assert set(r) == {"feature", "value", "contribution", "text", "notable"} and r["text"]
     assert set(a["model"]) == {"name", "version"}
 
 

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from mergeguard.config import Config, ConfigError, Validation, check, load_file, loads
+from mergeguard.config import Config, ConfigError, Problem, Validation, check, load_file, loads
 
 FULL = textwrap.dedent("""\
     # every section, as the README documents it
@@ -82,9 +82,11 @@ def test_full_file_parses_to_the_documented_shape(tmp_path):
 
 def test_defaults_for_an_empty_file_and_no_file():
     empty = loads("", "x.yml")
-    assert empty.thresholds is None and empty.require == {} and empty.error_budget is None
+    assert empty.thresholds is None and empty.error_budget is None
+    assert {k: [v.id for v in vs] for k, vs in empty.require.items()} == {
+        "high": ["codeowners"], "critical": ["codeowners", "rollout-note"]}
     assert empty.conclusions == {"low": "success", "medium": "success", "high": "action_required",
-                                 "critical": "failure"}
+                                 "critical": "action_required"}
     assert empty.risk_acceptance.allowed == () and empty.history_commits == 300
     assert Config().conclusions == empty.conclusions
 
@@ -213,7 +215,8 @@ def test_config_check_cli(tmp_path):
     assert len(lines) == 17 and lines[-1] == f"mergeguard: error: 16 problems in {bad}"
     assert lines[0] == f"{bad}:4:9: thresholds.high: expected a number between 0 and 1, got 'high'"
     missing = run("config", "check", str(tmp_path / "nope.yml"))
-    assert missing.returncode == 2 and missing.stderr.startswith("mergeguard: error: cannot read")
+    assert missing.returncode == 2 and missing.stderr.startswith(f"mergeguard: error: {tmp_path / 'nope.yml'}: cannot read")
+    assert len(missing.stderr.splitlines()) == 1
 
 
 def test_the_readme_example_is_a_valid_config():
@@ -224,3 +227,66 @@ def test_the_readme_example_is_a_valid_config():
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     config = loads(example, "README.md")
     assert config.error_budget.source.kind == "prometheus" and config.require["critical"][-1].kind == "rollout_note"
+
+
+# -- hostile YAML (issue 11, item 12) -----------------------------------------------------------------
+
+HOSTILE = {
+    "flow-nesting": ("thresholds: " + "[" * 500 + "]" * 500 + "\n", "1:", "nested deeper than 32 levels"),
+    "block-nesting": ("".join(" " * i + f"k{i}:\n" for i in range(300)), "33:33:", "nested deeper than 32 levels"),
+    "huge-int": ("history_commits: " + "9" * 5000 + "\n", "1:18:",
+                 "history_commits: expected a whole number from 20 to 100000, got a number with too many digits"),
+    "huge-float-key": ("thresholds:\n  high: " + "1" * 4400 + "\n", "2:9:", "got a number with too many digits"),
+    "2.9 MB": ("ignore:\n" + "".join(f"  - 'generated/{i:07d}/**'\n" for i in range(115_000)), "1:1:",
+               "larger than 65,536 bytes"),
+    "billion laughs": ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)),
+        ":", "more than 50 aliases"),
+    "long key": ("x" * 60_000 + ": 1\n", "1:60001:", "invalid YAML: mapping values are not allowed here"),
+    "long explicit key": ("? " + "x" * 60_000 + "\n: 1\n", "1:3:", "unknown key; expected one of"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_yaml_is_one_line_with_a_location_exit_2(tmp_path, name):
+    text, where, message = HOSTILE[name]
+    path = tmp_path / "mergeguard.yml"
+    path.write_text(text)
+    p = run("config", "check", str(path))
+    assert p.returncode == 2 and p.stdout == ""
+    lines = p.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr[:500]
+    assert lines[0].startswith(f"mergeguard: error: {path}:") and where in lines[0] and message in lines[0]
+    assert len(lines[0]) < 400
+    with pytest.raises(ConfigError, match="larger than|nested|digits|aliases|unknown key|invalid YAML"):
+        loads(text)
+
+
+def test_the_size_cap_reads_no_further_than_it(tmp_path):
+    from mergeguard.config import MAX_CONFIG_BYTES, load_file
+
+    path = tmp_path / "big.yml"
+    with open(path, "wb") as fh:
+        fh.write(b"version: 1\n")
+        fh.truncate(1 << 33)  # 8 GB, sparse: reading it all would take minutes and all the memory
+    with pytest.raises(ConfigError, match=f"larger than {MAX_CONFIG_BYTES:,} bytes"):
+        load_file(path)
+
+
+def test_a_config_just_under_the_cap_and_anchors_within_the_limit_are_fine():
+    from mergeguard.config import MAX_CONFIG_BYTES
+
+    head = "require:\n  high: &r [{approvals: 1}]\n  critical: *r\nignore:\n"
+    line = "  - 'docs/**'\n"
+    text = head + line * ((MAX_CONFIG_BYTES - len(head)) // len(line))
+    assert len(text) <= MAX_CONFIG_BYTES
+    assert loads(text).require["critical"] == loads(text).require["high"]
+
+
+def test_a_config_error_survives_pickling_as_itself():
+    """The App's scoring process sends errors to its job thread pickled; the message must arrive intact."""
+    import pickle
+
+    error = ConfigError([Problem("a.yml", 1, 2, "thresholds.high", "bad"), Problem("a.yml", 3, 1, "", "worse")])
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is ConfigError and back.problems == error.problems and str(back) == str(error)

@@ -439,6 +439,10 @@ def test_python_signature_change_with_references(tmp_path):
     found = {f["message"].split("`")[1]: f for f in kinds(ex, "coupling.api_change")}
     get = found["OrdersClient.get_order"]
     assert get["severity"] == "warning" and "expand: bool = False" in get["message"]
+    # only what changed, never the old and the new signature side by side
+    assert get["message"].startswith("changes the signature of public method `OrdersClient.get_order`: "
+                                     "makes the parameters after `*` keyword-only; adds parameter `expand: bool = False`;")
+    assert "order_id" not in get["message"]
     assert "2 lines of the repository mention `get_order`" in get["message"]  # checkout.py and report.py
     assert get["line"] == 13
     gone = found["parse_money"]
@@ -454,6 +458,21 @@ def test_python_constructor_is_looked_up_by_class(tmp_path):
                  "kw-only timeout", T0 + DAY)
     [f] = kinds(analyse(p, sha), "coupling.api_change")
     assert "constructor `OrdersClient.__init__`" in f["message"] and "mention `OrdersClient`" in f["message"]
+
+
+def test_a_change_past_a_long_signature_shows_only_the_parameters_that_changed(tmp_path):
+    p = init_repo(tmp_path / "r")
+    long_params = ", ".join(f"option_{i}: int = {i}" for i in range(12))
+    old = f"def configure({long_params}, timeout: float = 5.0, retries: int = 3) -> dict:\n    return {{}}\n"
+    commit(p, {"shop/setup.py": old, "shop/use.py": "import shop.setup\n\nshop.setup.configure()\n"}, "init", T0)
+    new = old.replace("timeout: float = 5.0, retries: int = 3", "timeout: float = 30.0, backoff: float = 0.5")
+    sha = commit(p, {"shop/setup.py": new}, "slower, with backoff", T0 + DAY)
+    [f] = kinds(analyse(p, sha), "coupling.api_change")
+    assert len(old) > 300  # both signatures are far longer than the old 140-character cut
+    assert f["message"] == ("changes the signature of public function `configure`: adds parameter "
+                            "`backoff: float = 0.5`; removes parameter `retries: int = 3`; "
+                            "`timeout: float = 5.0` → `timeout: float = 30.0`; "
+                            "1 line of the repository mentions `configure`")
 
 
 def test_python_body_docstring_format_and_new_functions_are_not_api_changes(tmp_path):
@@ -937,7 +956,8 @@ def test_javascript_function_and_arrow_signatures(tmp_path):
     found = {f["message"].split("`")[1]: f for f in kinds(ex, "coupling.api_change")}
     assert set(found) == {"createServer", "listen"}  # exported through module.exports: public
     assert all(f["severity"] == "warning" for f in found.values())
-    assert "(options, handler)" in found["createServer"]["message"]
+    assert "adds parameter `handler`" in found["createServer"]["message"]
+    assert "adds parameter `host = '0.0.0.0'`" in found["listen"]["message"]
     refs = {c["name"]: c["references"] for c in ex.signals["coupling"]["api_changes"]}
     # main.js twice each; in server.js the exports line and one use each (http.createServer, server.listen)
     assert refs == {"createServer": 4, "listen": 4}

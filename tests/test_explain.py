@@ -24,10 +24,40 @@ def test_percentile_comparison_wording():
     assert sentence("prior_fixes", 2.0) == "touches files that needed 2 bug fixes before"
 
 
-def test_low_values_read_as_lower_than_most_changes():
+def test_comparisons_agree_with_the_arrow():
     from mergeguard.models.explain import sentence
 
-    text = sentence("la", 23.0, lambda feature, value: (0.21, "this repository's changes"))
-    assert text == "adds 23 lines, lower than in 79% of this repository's changes"
-    assert sentence("la", 900.0, lambda f, v: (0.98, "this repository's changes")).endswith(
-        "more than 98% of this repository's changes")
+    low = lambda feature, value: (0.21, "this repository's changes")  # noqa: E731
+    high = lambda feature, value: (0.91, "this repository's changes")  # noqa: E731
+    # a small change lowering the risk: "fewer than" agrees with the arrow
+    assert sentence("la", 23.0, low, -0.4) == "adds 23 lines, fewer than 79% of this repository's changes"
+    # a small change *raising* it: no comparison words that would contradict the arrow
+    assert sentence("la", 23.0, low, +0.4) == "adds 23 lines"
+    # many files lowering the risk: never "more than" next to a downward arrow
+    assert sentence("nf", 18.0, high, -0.47) == "touches 18 files"
+    assert sentence("nf", 18.0, high, +0.47) == "touches 18 files, more than 91% of this repository's changes"
+    # experience points the other way: few earlier commits raise the risk
+    assert sentence("exp", 2.0, low, +0.3) == ("comes from an author with 2 earlier commits here, "
+                                               "fewer than 79% of this repository's changes")
+    assert sentence("exp", 2.0, low, -0.3) == "comes from an author with 2 earlier commits here"
+
+
+def test_only_notable_reasons_headline():
+    from mergeguard.models.explain import notable
+
+    typical = lambda feature, value: (0.5, "this repository's changes")  # noqa: E731
+    unusual = lambda feature, value: (0.95, "this repository's changes")  # noqa: E731
+    assert not notable("components_touched", 1.0, 0.6, typical)  # true of most changes
+    assert notable("components_touched", 4.0, 0.6, unusual)
+    assert not notable("tests_changed", 0.0, 0.5)  # an absence
+    assert notable("tests_changed", 1.0, -0.5) and not notable("tests_changed", 1.0, 0.5)
+    assert not notable("ai_style_score", 0.07, 0.37)  # a low AI-style score never reads as raising risk
+    assert notable("ai_style_score", 0.83, 0.37)
+    assert not notable("nf", 18.0, -0.47, unusual)  # many files lowering the risk: against its direction
+    feats = ["code_files", "api_changes", "tests_changed"]
+    out = reasons(feats, {"code_files": 1.0, "api_changes": 1.0, "tests_changed": 0.0}, [0.9, 0.4, 0.3],
+                  percentile=typical,
+                  findings=[{"kind": "coupling.api_change", "path": "src/a.py", "line": 42, "message": "m"}])
+    assert [(r["feature"], r["notable"]) for r in out] == [("api_changes", True), ("code_files", False),
+                                                           ("tests_changed", False)]
+    assert out[0]["text"] == "changes the signature of 1 function or class (src/a.py:42)"

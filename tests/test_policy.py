@@ -36,18 +36,50 @@ def verdict(a, config: Config | str = "", facts=PullRequestFacts(), budget=None,
     return decide(a, config, budget, facts, resolve_thresholds(config, MODEL, scores))
 
 
-@pytest.mark.parametrize("score, level, conclusion", [
-    (0.05, "low", "success"), (0.25, "medium", "success"), (0.45, "high", "action_required"),
-    (0.85, "critical", "failure"),
+@pytest.mark.parametrize("score, level, required", [
+    (0.05, "low", []), (0.25, "medium", []), (0.45, "high", ["codeowners"]),
+    (0.85, "critical", ["codeowners", "rollout-note"]),
 ])
-def test_default_conclusions_per_level(score, level, conclusion):
+def test_default_gate_without_history_uses_the_models_thresholds_and_every_level_is_passable(score, level, required):
     v = verdict(assessment(score))
-    assert (v.level, v.conclusion, v.required_validations) == (level, conclusion, ())
-    assert v.notes[1].endswith(": the model's).")
+    assert v.level == level and [r.id for r in v.required_validations] == required
+    assert v.conclusion == ("success" if not required else "action_required")  # never failure by default
+    assert "the model's (the default gate uses percentiles of this repository's own scores from 100" in v.notes[1]
+    # what the defaults ask for is enough: an approval by someone else (no CODEOWNERS), plus a rollout note
+    facts = PullRequestFacts(author="dev", approvals=("dev", "rev"), description="Rollout: canary 5% for a day")
+    assert verdict(assessment(score), facts=facts).conclusion == "success"
+    # the author's own approval is not enough
+    alone = PullRequestFacts(author="dev", approvals=("dev",), description="Rollout: canary 5% for a day")
+    assert verdict(assessment(score), facts=alone).conclusion == ("success" if not required else "action_required")
+
+
+def test_default_gate_takes_percentiles_of_enough_history():
+    history = [i / 1000 for i in range(200)]  # 0.000 .. 0.199
+    v = verdict(assessment(0.185), scores=history)
+    assert v.thresholds == {"medium": percentile(history, 75), "high": percentile(history, 90),
+                            "critical": percentile(history, 98)}
+    assert v.level == "high" and v.conclusion == "action_required"
+    assert "the default gate: percentiles of the scores of this repository's newest 200 commits " \
+           "(medium p75, high p90, critical p98)" in v.notes[1]
+    # the share of the history itself at each level is what the percentiles promise
+    levels = [verdict(assessment(s), scores=history).level for s in history]
+    assert levels.count("critical") == 4 and levels.count("high") + levels.count("critical") == 20
+    # 99 scored commits are not enough for the default percentiles, 20 are for configured ones
+    assert verdict(assessment(0.185), scores=history[:99]).thresholds == MODEL
+    configured = "thresholds: {mode: percentile, high: 90}\n"
+    assert verdict(assessment(0.185), configured, scores=history[:20]).thresholds["high"] == percentile(history[:20], 90)
+
+
+def test_a_config_names_only_the_levels_whose_validations_it_changes():
+    v = verdict(assessment(0.85), "require:\n  high: [{label: ok}]\n")
+    assert [r.id for r in v.required_validations] == ["codeowners", "rollout-note"]
+    v = verdict(assessment(0.85), "require:\n  critical: []\nconclusions: {critical: failure}\n")
+    assert v.required_validations == () and v.conclusion == "failure"  # failure only when configured
 
 
 def test_configured_conclusions_and_absolute_thresholds():
-    v = verdict(assessment(0.25), "thresholds: {medium: 0.1, high: 0.2, critical: 0.5}\nconclusions: {high: neutral}\n")
+    v = verdict(assessment(0.25), "thresholds: {medium: 0.1, high: 0.2, critical: 0.5}\nconclusions: {high: neutral}\n"
+                                  "require: {high: []}\n")
     assert v.level == "high" and v.conclusion == "neutral"
     assert v.thresholds == {"medium": 0.1, "high": 0.2, "critical": 0.5}
     assert "score 25% reaches the high threshold 20%" in v.notes[1]
@@ -95,7 +127,7 @@ def test_each_missing_validation_blocks(facts, failing):
 
 
 def test_missing_validations_never_soften_a_failing_level():
-    config = "require:\n  critical: [{approvals: 1}]\n  low: [{label: reviewed}]\n"
+    config = "require:\n  critical: [{approvals: 1}]\n  low: [{label: reviewed}]\nconclusions: {critical: failure}\n"
     assert verdict(assessment(0.9), config).conclusion == "failure"
     # a level that would pass still needs action while its validations are missing
     assert verdict(assessment(0.01), config).conclusion == "action_required"
@@ -180,7 +212,8 @@ def test_unreadable_budget_is_stated_and_the_fallback_applies(on_error, level, c
     assert verdict(assessment(0.15), BUDGET, budget=None).error_budget["error"] == "not checked"
 
 
-ACCEPT = "risk_acceptance:\n  allowed: [alice, '@acme/sre']\n  levels: [high, critical]\n"
+ACCEPT = ("risk_acceptance:\n  allowed: [alice, '@acme/sre']\n  levels: [high, critical]\n"
+          "conclusions: {critical: failure}\n")
 
 
 def acceptance(by: str, head: str = HEAD) -> Acceptance:
@@ -202,7 +235,7 @@ def test_only_allowed_people_and_levels_count():
     assert v.conclusion == "failure" and any("@mallory ignored" in n for n in v.notes)
     team = PullRequestFacts(acceptances=(acceptance("sam"),), teams={"@acme/sre": ("sam",)})
     assert verdict(assessment(0.9), ACCEPT, team).conclusion == "success"
-    medium_fails = "conclusions: {medium: failure}\n" + ACCEPT
+    medium_fails = "conclusions: {medium: failure, critical: failure}\n" + ACCEPT.replace("conclusions: {critical: failure}\n", "")
     v = verdict(assessment(0.25), medium_fails, PullRequestFacts(acceptances=(acceptance("alice"),)))
     assert v.conclusion == "failure" and any("does not allow accepting medium risk" in n for n in v.notes)
     assert not may_accept(loads(""), "alice"), "nobody may accept by default"

@@ -202,7 +202,8 @@ def test_json_does_not_mutate_input():
 def test_text_summary_contents():
     out = render([make_assessment()], "text")
     first_line = out.splitlines()[0]
-    assert first_line == "abc1234  risk 83% (HIGH)"
+    assert first_line == "abc1234  HIGH risk (83%) · ACTION REQUIRED"
+    assert out.splitlines()[1] == "Most important: adds 640 lines, more than 97% of this repository's changes"
     assert "7 files changed, +640 -31" in out
     assert "▲ adds 640 lines, more than 97% of this repository's changes" in out
     assert "▼ the author made 143 commits here in the last year" in out
@@ -243,13 +244,13 @@ def test_text_neutralises_control_characters_in_paths():
 
 def test_text_without_optional_sections():
     out = text(make_low_assessment())
-    assert out.splitlines()[0] == "def5678  risk 4% (LOW)"
-    assert "Findings" not in out and "Verdict" not in out and "Warnings" not in out
+    assert out.splitlines()[0] == "def5678  LOW risk (4%)"
+    assert "Findings" not in out and "To pass" not in out and "Warnings" not in out and "Gate:" not in out
 
 
 def test_text_several_assessments():
     out = render([make_assessment(), make_low_assessment()], "text")
-    assert "abc1234  risk 83% (HIGH)" in out and "def5678  risk 4% (LOW)" in out
+    assert "abc1234  HIGH risk (83%) · ACTION REQUIRED" in out and "def5678  LOW risk (4%)" in out
 
 
 # --------------------------------------------------------------------------- markdown
@@ -265,8 +266,8 @@ def _unescaped_pipes(row: str) -> int:
 
 def test_markdown_title_paragraph_and_footer():
     md = markdown(make_assessment())
-    assert md.splitlines()[0].startswith("## ")
-    assert "HIGH risk (83%)" in md.splitlines()[0]
+    assert md.splitlines()[0] == "### 🟠 HIGH risk · 83% · ⚠️ action required"
+    assert md.splitlines()[2] == "**Most important:** adds 640 lines, more than 97% of this repository's changes"
     assert "`abc1234`" in md
     assert "**7 files**" in md
     assert f"mergeguard {mergeguard.__version__}" in md
@@ -275,7 +276,8 @@ def test_markdown_title_paragraph_and_footer():
 
 def test_markdown_reasons_table():
     md = markdown(make_assessment())
-    assert "| Feature | Value | Effect | Explanation |" in md
+    assert "| Effect | Fact about this change | Feature | Value |" in md
+    assert "<details><summary>Why this score (4 effects)</summary>" in md
     row = next(r for r in _table_rows(md) if "lines_added" in r)
     assert "| 640 |" in row and "▲ +0.92" in row
     assert "adds 640 lines, more than 97% of this repository's changes" in row
@@ -285,7 +287,7 @@ def test_markdown_reasons_table():
 
 def test_markdown_findings_by_category_with_locations():
     md = markdown(make_assessment())
-    assert "### Findings (4)" in md
+    assert "<details><summary>Findings (4)</summary>" in md
     assert "**retry** (2)" in md and "**timeout** (1)" in md and "**coupling** (1)" in md
     assert "`src/client/http.py:88-97`" in md
     assert "`src/client/http.py:120`" in md
@@ -294,8 +296,9 @@ def test_markdown_findings_by_category_with_locations():
 
 def test_markdown_checklist_and_warnings():
     md = markdown(make_assessment())
-    assert "- [x] Second reviewer approval (`second-review`)" in md
-    assert "- [ ] Run the load test against staging (`load-test`)" in md
+    assert "**To pass** (1 of 2 done):" in md
+    assert "- [x] Second reviewer approval\n" in md
+    assert "- [ ] Run the load test against staging\n" in md
     assert "shallow clone: history features are degraded" in md
     assert "diff capped at 5000 lines; 2 files not analysed" in md
 
@@ -454,7 +457,7 @@ def test_sarif_structure_and_results():
 def test_sarif_risk_level_mapping():
     expected = {"low": "none", "medium": "note", "high": "warning", "critical": "error"}
     for level, sarif_level in expected.items():
-        log = sarif_log([make_assessment(level=level)])
+        log = sarif_log([make_assessment(level=level, verdict={**make_assessment()["verdict"], "level": level})])
         risk = next(r for r in log["runs"][0]["results"] if r["ruleId"] == RISK_RULE_ID)
         assert risk["level"] == sarif_level
 

@@ -63,11 +63,11 @@ def test_python_retry_and_timeout_changed_with_values(tmp_path):
     r = one(ex, "retry.changed")
     assert r["line"] == 15 and r["scope"] == "PaymentsClient.charge" and "attempts 3 → 6" in r["message"]
     t = one(ex, "timeout.changed")
-    assert t["line"] == 17 and "timeout 5s → 60s (12x)" in t["message"]
+    assert t["line"] == 17 and "timeout 5 (5s) → 60 (60s) (12x)" in t["message"]
     inc = one(ex, "timeout.increased")
     assert "(12x)" in inc["message"] and inc["severity"] == "warning"
     assert ex.signals["retry"]["changed"] is True and ex.signals["timeout"]["changed"] is True
-    assert ex.signals["timeout"]["modified"][0]["before"] == {"seconds": 5.0}
+    assert ex.signals["timeout"]["modified"][0]["before"] == {"seconds": 5.0, "value": "5"}
     assert ex.features["retry_changed"] == 1 and ex.features["timeout_changed"] == 1
     assert ex.features["max_timeout_ratio"] == 12
     # the untouched status() call keeps its timeout: nothing about it
@@ -284,7 +284,7 @@ def test_timeout_removed_and_unbounded_change(tmp_path):
     rem = one(ex, "timeout.removed")
     assert rem["line"] == 5 and "5s" in rem["message"]
     ch = one(ex, "timeout.changed")
-    assert "5s → none (unbounded)" in ch["message"]
+    assert "timeout 5 (5s) → None (no timeout)" in ch["message"]
     assert one(ex, "timeout.unbounded")["line"] == 9
     # the removal leaves an unprotected call on an added line
     assert one(ex, "timeout.missing")["line"] == 5
@@ -347,8 +347,10 @@ def test_go_timeout_and_retry_changed(tmp_path):
         "attempt < 3", "attempt < 5").replace("// Charge retries", "// Charge now retries")
     ex = run(tmp_path, {"billing/client.go": GO_PRE}, {"billing/client.go": post})
     t = one(ex, "timeout.changed")
-    assert t["line"] == 21 and "5s → 30s (6x)" in t["message"] and t["scope"] == "Client.Charge"
-    assert "(6x)" in one(ex, "timeout.increased")["message"]
+    # reported once, at the constant the change edited, not again at its untouched use on line 21
+    assert t["line"] == 9 and "callTimeout 5 * time.Second (5s) → 30 * time.Second (30s) (6x)" in t["message"]
+    inc = one(ex, "timeout.increased")
+    assert inc["line"] == 9 and "(6x)" in inc["message"]
     r = one(ex, "retry.changed")
     assert r["line"] == 25 and "attempts 3 → 5" in r["message"]
 

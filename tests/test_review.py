@@ -83,7 +83,8 @@ def test_check_run_content_matches_the_markdown_and_offers_the_right_actions(pr,
     a = review(repo, "main", head, model=model, facts=PullRequestFacts(author="dev"))
     c = checkrun.content(a)
     assert c.conclusion == "action_required"
-    assert c.title.startswith(a["level"].capitalize() + " risk (") and c.title.endswith("— action required")
+    assert c.title.startswith(a["verdict"]["level"].capitalize() + " risk (") and "— action required: " in c.title
+    assert a["level"] == a["verdict"]["level"] and a["model_level"] in ("low", "medium", "high", "critical")
     assert c.summary == markdown(a, max_chars=checkrun.GITHUB_SUMMARY_LIMIT - 200)
     assert [x["identifier"] for x in c.actions] == [checkrun.ACCEPT_RISK, checkrun.RESCORE]
     assert all(len(x["label"]) <= 20 and len(x["description"]) <= 40 for x in c.actions)
@@ -103,9 +104,9 @@ def test_check_run_limits_hold_for_hostile_sizes(pr, model):
     c = checkrun.content(a)
     assert len(c.summary) <= 65535 and len(c.text or "") <= 65535 and len(c.title) <= 255
     assert len(c.annotations) == checkrun.MAX_ANNOTATIONS and c.omitted_annotations == 1_234 - checkrun.MAX_ANNOTATIONS
-    assert "734 more annotations not shown" in c.summary
+    assert "1184 more annotations not shown" in c.summary
     batches = c.batches()
-    assert len(batches) == 10 and all(len(b) <= 50 for b in batches)
+    assert len(batches) == 1 and all(len(b) <= 50 for b in batches)
     levels = [x["annotation_level"] for x in c.annotations]
     assert levels == sorted(levels, key=["failure", "warning", "notice"].index)  # most severe first
     assert all(len(x["message"].encode()) < 64 * 1024 for x in c.annotations)

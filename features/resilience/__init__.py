@@ -41,6 +41,7 @@ class Construct:
     idempotency_key: bool = False  # an idempotency key/header is sent with the retried request
     calls: tuple[str, ...] = ()  # callees inside the retried body (for retry.nested)
     snippet: str = ""  # one line of source, for messages
+    value: str = ""  # a setting's value as the code wrote it ("60_000", "5 * time.Second"), for messages
 
     @property
     def key(self) -> tuple[str, str, str, str]:

@@ -139,7 +139,7 @@ class _Scanner(Scanner):
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
-        elif name == "time.After" and args and _in_select(node):
+        elif name == "time.After" and args and _in_select(node) and not _waits_between_attempts(args[0]):
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
         elif name == "backoff.Retry" or name == "backoff.RetryNotify" or name == "backoff.RetryWithData":
             self._cenkalti(node, args)
@@ -319,6 +319,14 @@ def _compares_count(if_node) -> bool:
     return cond is not None and any(n.type == "binary_expression" and syntax.node_text(
         n.child_by_field_name("operator")) in (">=", ">", "==") and syntax.node_text(
         n.child_by_field_name("left")) != "err" for n in syntax.walk(cond))
+
+
+def _waits_between_attempts(arg) -> bool:
+    """``case <-time.After(backoff)``: a cancellable sleep between attempts, not a timeout."""
+    from mergeguard.features.resilience.settings import words
+    names = [syntax.node_text(n) for n in syntax.walk(arg) if n.type in ("identifier", "field_identifier")]
+    return any(w in ("wait", "delay", "backoff", "sleep", "interval", "retry", "pause", "jitter")
+               for n in names for w in words(n))
 
 
 def _in_select(node) -> bool:

@@ -27,6 +27,13 @@ __all__ = [
     "top_reasons",
     "group_findings",
     "clean_line",
+    "headline",
+    "level_of",
+    "model_level_of",
+    "notable_reasons",
+    "other_reasons",
+    "missing_validations",
+    "look_first",
 ]
 
 #: Output formats accepted by :func:`render`, in the order the CLI lists them.
@@ -54,7 +61,34 @@ def render(assessments: list[dict] | dict, fmt: str, **options: Any) -> str:
     if key not in renderers:
         raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     items = [assessments] if isinstance(assessments, Mapping) else list(assessments)
-    return renderers[key](items, **options)
+    failed = [a for a in items if "error" in a]
+    if not failed:
+        return renderers[key](items, **options)
+    scored = [a for a in items if "error" not in a]
+    if key == "json":  # error records keep their place in the stream
+        return _render_json(items)
+    out = renderers[key](scored, **options) if scored else ""
+    if key == "sarif":
+        return _sarif_notifications(out, failed)
+    lines = [f"{a['change']['id']}: not scored: {a['error']}" for a in failed]
+    notes = "\n".join(f"- `{line}`" for line in lines) if key == "markdown" else "\n".join(lines)
+    return "\n\n".join(part for part in (out, notes) if part)
+
+
+def error_record(change_id: str, reason: str) -> dict[str, Any]:
+    """What a batch reports for a change it could not score, in place of its assessment."""
+    return {"change": {"id": change_id}, "error": reason}
+
+
+def _sarif_notifications(log: str, failed: list[dict]) -> str:
+    """SARIF says a tool's trouble with ``invocations[].toolExecutionNotifications``."""
+    from .sarif import sarif
+
+    doc = json.loads(log or sarif([]))
+    notes = [{"level": "error", "message": {"text": f"{a['change']['id']}: not scored: {a['error']}"}} for a in failed]
+    for run in doc.get("runs", []):
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notes}]
+    return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 def _render_text(items: list[dict], *, color: bool = False, **options: Any) -> str:
@@ -172,9 +206,75 @@ def count(value: Any) -> int:
 
 
 def level_of(assessment: Mapping[str, Any]) -> str:
-    """The assessment's level, lower-cased, or ``unknown`` if absent."""
-    level = assessment.get("level")
+    """*The* level, lower-cased: the gate's when there is a verdict, else the assessment's; ``unknown``.
+
+    Every surface shows this one level (issue 14); the model's own band, where it differs, is only
+    ever the secondary :func:`model_level_of`.
+    """
+    verdict = assessment.get("verdict")
+    level = verdict.get("level") if isinstance(verdict, Mapping) and verdict.get("level") else assessment.get("level")
     return str(level).lower() if level else "unknown"
+
+
+def model_level_of(assessment: Mapping[str, Any]) -> str | None:
+    """The model's own band when it differs from :func:`level_of` (the gate's thresholds are not the
+    model's: percentiles of the repository, tightening); ``None`` when they agree or it is unknown."""
+    band = assessment.get("model_level")
+    if not band:
+        return None
+    band = str(band).lower()
+    return band if band != level_of(assessment) else None
+
+
+def notable_reasons(assessment: Mapping[str, Any], limit: int | None = None) -> list[dict]:
+    """Reasons worth a reviewer's attention (``notable``), those raising the risk first, strongest
+    first. An assessment from before the flag existed has every reason treated as notable."""
+    reasons = [r for r in assessment.get("reasons") or [] if isinstance(r, Mapping) and r.get("notable", True)]
+    ordered = sorted(reasons, key=lambda r: (contribution(r) <= 0, -abs(contribution(r))))
+    return ordered if limit is None else ordered[: max(0, limit)]
+
+
+def other_reasons(assessment: Mapping[str, Any]) -> list[dict]:
+    """Effects the model weighed that are true of many changes (not headline material), strongest first."""
+    reasons = [r for r in assessment.get("reasons") or [] if isinstance(r, Mapping) and not r.get("notable", True)]
+    return sorted(reasons, key=lambda r: -abs(contribution(r)))
+
+
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def headline(assessment: Mapping[str, Any]) -> str:
+    """The one thing that matters most, in a line: the strongest notable reason raising the risk,
+    else the most severe finding, else the strongest notable reason lowering it (a small or
+    documentation-only change says so), else that nothing sets this change apart."""
+    notable = notable_reasons(assessment)
+    for reason in notable:
+        if contribution(reason) > 0:
+            return clean_line(reason.get("text")) or clean_line(reason.get("feature"))
+    findings = [f for f in assessment.get("findings") or [] if isinstance(f, Mapping) and f.get("message")]
+    if findings:
+        worst = min(findings, key=lambda f: _SEVERITY_RANK.get(str(f.get("severity")), 3))
+        if _SEVERITY_RANK.get(str(worst.get("severity")), 3) <= 1:
+            return f"{clean_line(location(worst))}: {clean_line(worst.get('message'))}"
+    for reason in notable:
+        if contribution(reason) < 0:
+            return clean_line(reason.get("text")) or clean_line(reason.get("feature"))
+    if not change_of(assessment).get("files"):
+        return "nothing to score"
+    return "nothing sets this change apart from this repository's history"
+
+
+def missing_validations(assessment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The required validations not yet satisfied: what would let the change pass."""
+    verdict = assessment.get("verdict")
+    if not isinstance(verdict, Mapping):
+        return []
+    return [v for v in verdict.get("required_validations") or [] if isinstance(v, Mapping) and not v.get("satisfied")]
+
+
+def look_first(assessment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The ranked files of the assessment (``look_first``), tolerating its absence."""
+    return [f for f in assessment.get("look_first") or [] if isinstance(f, Mapping) and f.get("path")]
 
 
 def contribution(reason: Mapping[str, Any]) -> float:

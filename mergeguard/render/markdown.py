@@ -1,5 +1,10 @@
 """GitHub-flavoured markdown for check-run summaries, PR comments and ``GITHUB_STEP_SUMMARY``.
 
+What a reviewer reads, in order (issue 14): one headline (the gate's level, the score, the
+conclusion) and the one thing that matters most; a short checklist of what would let the change
+pass; the touched files ranked by their share of the risk, with their findings; then, folded in
+``<details>``, the reasons, all findings, and the gate's notes.
+
 Two things matter beyond looking right:
 
 * **Size.** A check run's summary is capped at 65535 characters and GitHub rejects the whole
@@ -18,8 +23,8 @@ from typing import Any
 
 import mergeguard
 
-from . import as_float, clean_line, contribution, group_findings, level_of, location, percent
-from . import count as _count, change_of as _change, top_reasons
+from . import as_float, clean_line, contribution, group_findings, headline, level_of, location, percent
+from . import count as _count, change_of as _change, look_first, model_level_of, notable_reasons, other_reasons
 
 __all__ = ["markdown", "GITHUB_SUMMARY_LIMIT"]
 
@@ -27,12 +32,6 @@ __all__ = ["markdown", "GITHUB_SUMMARY_LIMIT"]
 GITHUB_SUMMARY_LIMIT = 65535
 
 _LEVEL_ICONS = {"low": "🟢", "medium": "🟡", "high": "🟠", "critical": "🔴"}
-_LEVEL_ADVICE = {
-    "low": "Nothing here calls for extra validation.",
-    "medium": "Worth a careful review.",
-    "high": "Extra validation is recommended before merging.",
-    "critical": "Validate thoroughly before merging.",
-}
 _CONCLUSIONS = {
     "success": "✅ pass",
     "neutral": "⚪ neutral",
@@ -45,6 +44,7 @@ _SEVERITY_ICONS = {"info": "ℹ️", "warning": "⚠️", "error": "❌"}
 # strikethrough) or end a table cell. CommonMark lets any ASCII punctuation be backslash-escaped.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!#])")
 _MAX_REASONS = 8
+_MAX_FILES = 10
 
 
 def markdown(assessment: Mapping[str, Any], max_chars: int = GITHUB_SUMMARY_LIMIT) -> str:
@@ -110,15 +110,28 @@ def _document(
     """The whole summary with the given findings and a note about ``omitted`` ones."""
     sections = [
         _title(assessment),
+        _checklist(assessment.get("verdict")),
         _paragraph(assessment),
-        _reasons(assessment),
-        _findings(findings, omitted, limit),
-        _verdict(assessment.get("verdict")),
+        _look_first(assessment),
         _notes("Warnings", assessment.get("warnings"), "⚠️"),
-        _notes("Limits applied", _change(assessment).get("truncated"), "✂️"),
+        _folded(f"Why this score ({_reason_count(assessment)})", _reasons(assessment)),
+        _folded(f"Findings ({len(findings) + omitted})", _findings(findings, omitted, limit)),
+        _folded("How the gate decided", _gate_notes(assessment)),
         _footer(assessment),
     ]
     return "\n\n".join(s for s in sections if s)
+
+
+def _folded(summary: str, body: str) -> str:
+    """``body`` inside ``<details>`` (blank lines around it, so GitHub renders its markdown)."""
+    if not body:
+        return ""
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def _reason_count(assessment: Mapping[str, Any]) -> str:
+    n = len([r for r in assessment.get("reasons") or [] if isinstance(r, Mapping)])
+    return f"{n} effect{'s' if n != 1 else ''}"
 
 
 # --------------------------------------------------------------------------- escaping
@@ -127,6 +140,23 @@ def _document(
 def escape(value: Any) -> str:
     """One line of text with markdown/HTML-significant punctuation backslash-escaped."""
     return _INLINE_SPECIAL.sub(r"\\\1", clean_line(value))
+
+
+def rich(value: Any, in_table: bool = False) -> str:
+    """Like :func:`escape`, but the message's own code spans (```name```) stay code spans.
+
+    Detectors quote identifiers and values in backticks; escaping them would show literal
+    backticks. A code span's content is literal in markdown, so keeping it cannot inject markup
+    (in a table its pipes are still escaped, see :func:`code`).
+    """
+    text = clean_line(value)
+    out = []
+    for part in re.split(r"(`[^`]+`)", text):
+        if len(part) > 2 and part.startswith("`") and part.endswith("`"):
+            out.append(code(part[1:-1], in_table=in_table))
+        else:
+            out.append(_INLINE_SPECIAL.sub(r"\\\1", part))
+    return "".join(out)
 
 
 def cell(value: Any) -> str:
@@ -156,31 +186,79 @@ def code(value: Any, in_table: bool = False) -> str:
 
 
 def _title(assessment: Mapping[str, Any]) -> str:
-    """``## 🟠 mergeguard: HIGH risk (83%)`` — level and score at a glance in the checks tab."""
+    """``### 🟠 HIGH risk · 83% · ⚠️ action required`` and the one thing that matters most."""
     level = level_of(assessment)
     icon = _LEVEL_ICONS.get(level, "⚪")
-    return f"## {icon} mergeguard: {level.upper()} risk ({escape(percent(assessment.get('score')))})"
+    title = f"### {icon} {level.upper()} risk · {escape(percent(assessment.get('score')))}"
+    verdict = assessment.get("verdict")
+    if isinstance(verdict, Mapping) and verdict.get("conclusion"):
+        conclusion = str(verdict.get("conclusion"))
+        title += f" · {_CONCLUSIONS.get(conclusion) or escape(conclusion)}"
+    return f"{title}\n\n**Most important:** {escape(headline(assessment))}"
+
+
+def _checklist(verdict: Any) -> str:
+    """What would let the change pass, as a task list; or, when it passes, why in one line."""
+    if not isinstance(verdict, Mapping):
+        return ""
+    validations = [v for v in verdict.get("required_validations") or [] if isinstance(v, Mapping)]
+    notes = [n for n in verdict.get("notes") or [] if clean_line(n)]
+    if not validations:
+        return f"_{escape(notes[0])}_" if notes else ""
+    done = sum(1 for v in validations if v.get("satisfied"))
+    lines = [f"**To pass** ({done} of {len(validations)} done):", ""]
+    for validation in validations:
+        box = "[x]" if validation.get("satisfied") else "[ ]"
+        ident = clean_line(validation.get("id"))
+        description = escape(validation.get("description")) or escape(ident) or "(unnamed)"
+        detail = escape(validation.get("detail"))
+        lines.append(f"- {box} {description}" + (f" — {detail}" if detail else ""))
+    if verdict.get("accepted") and notes:
+        lines += ["", f"_{escape(notes[0])}_"]
+    return "\n".join(lines)
 
 
 def _paragraph(assessment: Mapping[str, Any]) -> str:
-    """What was assessed, what the score means, and what to do about it, in two sentences."""
+    """What was assessed, and what the score means."""
     change = _change(assessment)
-    level = level_of(assessment)
     files = _count(change.get("files"))
     subject = f"Change {code(change.get('id'))}" if clean_line(change.get("id")) else "This change"
     base, head = clean_line(change.get("base")), clean_line(change.get("head"))
-    if base or head:
-        subject += f" ({code(base) or '?'} → {code(head) or '?'})"
+    if (base or head) and ".." not in clean_line(change.get("id")):  # a range's id already says both
+        subject += f" ({code(base[:12]) or '?'} → {code(head[:12]) or '?'})"
     size = (
         f"touches **{files} file{'s' if files != 1 else ''}** "
         f"(+{_count(change.get('added'))} / −{_count(change.get('deleted'))} lines)."
     )
     estimate = (
-        f"The estimated probability that it will need a fix or a revert is "
-        f"**{escape(percent(assessment.get('score')))}** (level **{escape(level)}**)."
+        f"Estimated probability that it will need a fix or a revert: "
+        f"**{escape(percent(assessment.get('score')))}**."
     )
-    advice = _LEVEL_ADVICE.get(level, "")
-    return " ".join(part for part in (subject, size, estimate, advice) if part)
+    return " ".join(part for part in (subject, size, estimate) if part)
+
+
+def _look_first(assessment: Mapping[str, Any]) -> str:
+    """The touched files ranked by their share of the risk, with their most important findings."""
+    files = look_first(assessment)
+    if not files:
+        return ""
+    rows = ["**Where to look first**", "", "| # | File | Lines | What to check |", "| ---: | --- | ---: | --- |"]
+    for n, entry in enumerate(files[:_MAX_FILES], 1):
+        found = [f for f in entry.get("findings") or [] if isinstance(f, Mapping)]
+        checks = []
+        for f in found[:2]:
+            line = f.get("line")
+            at = f"L{line}: " if isinstance(line, int) and line > 0 else ""
+            checks.append(f"{_SEVERITY_ICONS.get(str(f.get('severity')), '')} {at}{rich(f.get('message'), True)}".strip())
+        extra = max(0, len(found) - 2) + _count(entry.get("more_findings"))
+        if extra:
+            checks.append(f"+{extra} more")
+        rows.append(f"| {n} | {code(entry.get('path'), in_table=True) or ' '} "
+                    f"| +{_count(entry.get('added'))} −{_count(entry.get('deleted'))} "
+                    f"| {'<br>'.join(checks) or 'its changed lines'} |")
+    if len(files) > _MAX_FILES:
+        rows += ["", f"_{len(files) - _MAX_FILES} more files not shown._"]
+    return "\n".join(rows)
 
 
 def _value(value: Any) -> str:
@@ -203,25 +281,26 @@ def _effect(value: float) -> str:
 
 
 def _reasons(assessment: Mapping[str, Any]) -> str:
-    """The largest effects as a table: feature, value, effect, explanation."""
-    reasons = top_reasons(assessment, _MAX_REASONS)
-    if not reasons:
+    """Notable effects, then the effects true of many changes, as tables: effect, fact, feature."""
+    notable = notable_reasons(assessment, _MAX_REASONS)
+    others = other_reasons(assessment)[:_MAX_REASONS]
+    if not notable and not others:
         return ""
-    rows = [
-        "### Why",
-        "",
-        "| Feature | Value | Effect | Explanation |",
-        "| --- | ---: | :---: | --- |",
-    ]
-    for reason in reasons:
-        rows.append(
-            f"| {code(reason.get('feature'), in_table=True) or ' '} | {_value(reason.get('value'))} "
-            f"| {_effect(contribution(reason))} | {cell(reason.get('text'))} |"
-        )
-    hidden = len(assessment.get("reasons") or []) - len(reasons)
-    if hidden > 0:
-        rows += ["", f"_{hidden} smaller effect{'s' if hidden != 1 else ''} not shown._"]
-    return "\n".join(rows)
+    parts = []
+    header = ["| Effect | Fact about this change | Feature | Value |", "| :---: | --- | --- | ---: |"]
+
+    def row(reason: Mapping[str, Any]) -> str:
+        return (f"| {_effect(contribution(reason))} | {cell(reason.get('text'))} "
+                f"| {code(reason.get('feature'), in_table=True) or ' '} | {_value(reason.get('value'))} |")
+
+    if notable:
+        parts.append("\n".join(header + [row(r) for r in notable]))
+    else:
+        parts.append("_Nothing sets this change apart from this repository's history._")
+    if others:
+        parts.append("\n".join(["Also weighed, but true of many changes:", ""] + header + [row(r) for r in others]))
+    parts.append("<sub>▲ raises the risk, ▼ lowers it; the number is the effect on the log-odds (TreeSHAP).</sub>")
+    return "\n\n".join(parts)
 
 
 def _findings(findings: Sequence[Mapping[str, Any]], omitted: int, limit: int) -> str:
@@ -229,7 +308,7 @@ def _findings(findings: Sequence[Mapping[str, Any]], omitted: int, limit: int) -
     total = len(findings) + omitted
     if not total:
         return ""
-    parts = [f"### Findings ({total})"]
+    parts = []
     for category, group in group_findings(findings).items():
         rows = [
             f"**{escape(category)}** ({len(group)})",
@@ -241,7 +320,7 @@ def _findings(findings: Sequence[Mapping[str, Any]], omitted: int, limit: int) -
             severity = clean_line(finding.get("severity")) or "info"
             icon = _SEVERITY_ICONS.get(severity, "")
             kind = code(finding.get("kind"), in_table=True)
-            message = cell(finding.get("message"))
+            message = rich(finding.get("message"), in_table=True) or " "
             rows.append(
                 f"| {code(location(finding), in_table=True) or ' '} "
                 f"| {icon} {cell(severity)} | {message}{f' ({kind})' if kind else ''} |"
@@ -255,28 +334,17 @@ def _findings(findings: Sequence[Mapping[str, Any]], omitted: int, limit: int) -
     return "\n\n".join(parts)
 
 
-def _verdict(verdict: Any) -> str:
-    """Conclusion and required validations as a task list (``- [x]`` done, ``- [ ]`` to do)."""
-    if not isinstance(verdict, Mapping):
-        return ""
-    conclusion = str(verdict.get("conclusion") or "")
-    label = _CONCLUSIONS.get(conclusion) or escape(conclusion) or "unknown"
-    level = clean_line(verdict.get("level"))
-    lines = [f"### Verdict: {label}" + (f" ({escape(level)} risk)" if level else "")]
-    validations = [v for v in verdict.get("required_validations") or [] if isinstance(v, Mapping)]
-    if validations:
-        lines += ["", "**Required validations**", ""]
-        for validation in validations:
-            box = "[x]" if validation.get("satisfied") else "[ ]"
-            ident = clean_line(validation.get("id"))
-            description = escape(validation.get("description")) or escape(ident) or "(unnamed)"
-            suffix = f" ({code(ident)})" if ident else ""
-            detail = escape(validation.get("detail"))
-            lines.append(f"- {box} {description}{suffix}" + (f" — {detail}" if detail else ""))
-    notes = [escape(n) for n in verdict.get("notes") or [] if clean_line(n)]
-    if notes:
-        lines += ["", "**Notes**", ""] + [f"- {n}" for n in notes]
-    return "\n".join(lines)
+def _gate_notes(assessment: Mapping[str, Any]) -> str:
+    """The gate's notes (why this conclusion, where the thresholds come from), limits applied, and
+    the model's own band when it differs from the gate's level."""
+    verdict = assessment.get("verdict")
+    notes = [escape(n) for n in (verdict.get("notes") or [] if isinstance(verdict, Mapping) else []) if clean_line(n)]
+    band = model_level_of(assessment)
+    if band:
+        notes.append(f"`model_level`: {escape(band)} — the model's own band, before this repository's thresholds; "
+                     f"the level above is the gate's")
+    notes += [f"✂️ {escape(t)}" for t in _change(assessment).get("truncated") or [] if clean_line(t)]
+    return "\n".join(f"- {n}" for n in notes)
 
 
 def _notes(title: str, items: Any, icon: str) -> str:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import mergeguard
 
-from . import as_float, clean_line, contribution, level_of, percent, to_json, top_reasons
+from . import as_float, clean_line, contribution, headline, level_of, notable_reasons, percent, to_json
 
 __all__ = ["sarif", "sarif_log", "SARIF_SCHEMA", "SARIF_VERSION", "RISK_RULE_ID", "INFORMATION_URI"]
 
@@ -198,9 +198,9 @@ def _risk_message(assessment: Mapping[str, Any]) -> str:
     change = assessment.get("change")
     change_id = clean_line(change.get("id")) if isinstance(change, Mapping) else ""
     subject = f"Change {change_id}" if change_id else "Change"
-    message = f"{subject}: risk {percent(assessment.get('score'))} ({level_of(assessment)})."
+    message = f"{subject}: {level_of(assessment)} risk ({percent(assessment.get('score'))}). Most important: {headline(assessment)}."
     reasons = []
-    for reason in top_reasons(assessment, _TOP_REASONS):
+    for reason in notable_reasons(assessment, _TOP_REASONS):
         words = clean_line(reason.get("text")) or clean_line(reason.get("feature"))
         sign = "raises" if contribution(reason) > 0 else "lowers" if contribution(reason) < 0 else "neutral"
         reasons.append(f"{words} ({sign} risk)")
@@ -251,6 +251,7 @@ def _risk_result(
     result["properties"] = {
         "score": as_float(assessment.get("score")),
         "level": level,
+        "model_level": assessment.get("model_level") or level,
         "model": assessment.get("model"),
         **_change_properties(assessment),
     }

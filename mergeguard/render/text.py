@@ -1,8 +1,10 @@
 """Human summary of one assessment for a terminal.
 
-Laid out so the first line answers "how risky?" and the rest answers "why, and what now?":
-header, size, reasons, findings, warnings, caps applied, verdict checklist, model. Plain text by
-default (it ends up in CI logs and files); ANSI colour only when the caller asks for it.
+Laid out so the first line answers "how risky, and does it pass?", the second "what matters
+most", and the rest "what now, where, and why": header (the gate's one level, score, conclusion),
+the headline, size, what would let it pass, the files to look at first, reasons, findings,
+warnings, caps applied, the gate's notes, model. Plain text by default (it ends up in CI logs and
+files); ANSI colour only when the caller asks for it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import as_float, clean_line, contribution, group_findings, level_of, location, percent
-from . import count as _count, change_of as _change, top_reasons
+from . import as_float, clean_line, contribution, group_findings, headline, level_of, location, percent
+from . import count as _count, change_of as _change, look_first, model_level_of, notable_reasons, other_reasons
 
 __all__ = ["text"]
 
@@ -41,11 +43,13 @@ def text(assessment: Mapping[str, Any], *, color: bool = False, max_reasons: int
     paint = _painter(color)
     sections = [
         _header(assessment, paint),
+        _verdict(assessment.get("verdict"), paint),
+        _look_first(assessment, paint),
         _reasons(assessment, paint, max_reasons),
         _findings(assessment, paint),
         _bullets("Warnings", assessment.get("warnings"), "!", paint),
         _bullets("Limits applied", _change(assessment).get("truncated"), "~", paint),
-        _verdict(assessment.get("verdict"), paint),
+        _notes(assessment, paint),
         _footer(assessment, paint),
     ]
     return "\n\n".join(s for s in sections if s)
@@ -61,11 +65,17 @@ def _painter(color: bool):
 
 
 def _header(assessment: Mapping[str, Any], paint) -> str:
-    """``abc1234  risk 83% (HIGH)`` then size, then base -> head when known."""
+    """``abc1234  HIGH risk (83%) · ACTION REQUIRED``, the one thing that matters most, then size."""
     change = _change(assessment)
     level = level_of(assessment)
     change_id = clean_line(change.get("id")) or "(unnamed change)"
-    risk = paint(f"risk {percent(assessment.get('score'))} ({level.upper()})", _LEVEL_COLORS.get(level))
+    risk = paint(f"{level.upper()} risk ({percent(assessment.get('score'))})", _LEVEL_COLORS.get(level))
+    verdict = assessment.get("verdict")
+    if isinstance(verdict, Mapping) and verdict.get("conclusion"):
+        conclusion = str(verdict.get("conclusion"))
+        label = _CONCLUSIONS.get(conclusion, clean_line(conclusion).upper())
+        code = {"PASS": _LEVEL_COLORS["low"], "FAIL": _LEVEL_COLORS["critical"]}.get(label, _LEVEL_COLORS["medium"])
+        risk += f" · {paint(label, code)}"
     files = _count(change.get("files"))
     size = (
         f"{files} file{'s' if files != 1 else ''} changed, "
@@ -74,13 +84,15 @@ def _header(assessment: Mapping[str, Any], paint) -> str:
     base, head = clean_line(change.get("base")), clean_line(change.get("head"))
     if base or head:
         size += f"  ({base or '?'} -> {head or '?'})"
-    return f"{paint(change_id, _BOLD)}  {risk}\n{size}"
+    return f"{paint(change_id, _BOLD)}  {risk}\nMost important: {headline(assessment)}\n{size}"
 
 
 def _reasons(assessment: Mapping[str, Any], paint, limit: int) -> str:
-    """The largest effects as bullets: ▲ raises risk, ▼ lowers it, with the log-odds effect."""
-    reasons = top_reasons(assessment, limit)
-    if not reasons:
+    """Notable effects as bullets (▲ raises risk, ▼ lowers it, with the log-odds effect), then one
+    line naming the effects that are true of many changes."""
+    reasons = notable_reasons(assessment, limit)
+    others = other_reasons(assessment)
+    if not reasons and not others:
         return ""
     lines = ["Why:"]
     for reason in reasons:
@@ -88,9 +100,35 @@ def _reasons(assessment: Mapping[str, Any], paint, limit: int) -> str:
         marker = paint("▲", _UP_COLOR) if effect > 0 else paint("▼", _DOWN_COLOR) if effect < 0 else "·"
         words = clean_line(reason.get("text")) or clean_line(reason.get("feature"))
         lines.append(f"  {marker} {words}  {paint(f'({effect:+.2f})', _DIM)}")
-    total = len(assessment.get("reasons") or [])
-    if total > len(reasons):
-        lines.append(paint(f"  ... and {total - len(reasons)} smaller effects", _DIM))
+    if not reasons:
+        lines.append("  nothing sets this change apart from this repository's history")
+    if others:
+        shown = "; ".join(f"{clean_line(r.get('text'))} ({contribution(r):+.2f})" for r in others[:3])
+        lines.append(paint(f"  also weighed, true of many changes: {shown}"
+                           + (f" and {len(others) - 3} more" if len(others) > 3 else ""), _DIM))
+    return "\n".join(lines)
+
+
+def _look_first(assessment: Mapping[str, Any], paint) -> str:
+    """The touched files ranked by their share of the risk, each with its most severe finding."""
+    files = look_first(assessment)
+    if not files:
+        return ""
+    lines = ["Where to look first:"]
+    for n, entry in enumerate(files[:5], 1):
+        size = f"+{_count(entry.get('added'))} -{_count(entry.get('deleted'))}"
+        first = next((f for f in entry.get("findings") or [] if isinstance(f, Mapping)), None)
+        what = ""
+        if first is not None:
+            line = first.get("line")
+            at = f"line {line}: " if isinstance(line, int) and line > 0 else ""
+            what = f"  {at}{clean_line(first.get('message'))}"
+            extra = len(entry.get("findings") or []) - 1 + _count(entry.get("more_findings"))
+            if extra > 0:
+                what += paint(f" (+{extra} more finding{'s' if extra != 1 else ''})", _DIM)
+        lines.append(f"  {n}. {clean_line(entry.get('path'))}  {paint(size, _DIM)}{what}")
+    if len(files) > 5:
+        lines.append(paint(f"  ... and {len(files) - 5} more files", _DIM))
     return "\n".join(lines)
 
 
@@ -122,17 +160,15 @@ def _bullets(title: str, items: Any, marker: str, paint) -> str:
 
 
 def _verdict(verdict: Any, paint) -> str:
-    """Conclusion, then the required validations as a ``[x]``/``[ ]`` checklist, then notes."""
+    """What would let the change pass: the required validations as a ``[x]``/``[ ]`` checklist."""
     if not isinstance(verdict, Mapping):
         return ""
-    conclusion = str(verdict.get("conclusion") or "")
-    label = _CONCLUSIONS.get(conclusion, clean_line(conclusion).upper() or "UNKNOWN")
-    level = clean_line(verdict.get("level"))
-    code = {"PASS": _LEVEL_COLORS["low"], "FAIL": _LEVEL_COLORS["critical"]}.get(label, _LEVEL_COLORS["medium"])
-    lines = [f"Verdict: {paint(label, code)}" + (f" (level {level})" if level else "")]
-    for validation in verdict.get("required_validations") or []:
-        if not isinstance(validation, Mapping):
-            continue
+    validations = [v for v in verdict.get("required_validations") or [] if isinstance(v, Mapping)]
+    if not validations:
+        return ""
+    done = sum(1 for v in validations if v.get("satisfied"))
+    lines = [f"To pass ({done} of {len(validations)} done):"]
+    for validation in validations:
         box = "[x]" if validation.get("satisfied") else "[ ]"
         ident = clean_line(validation.get("id"))
         description = clean_line(validation.get("description")) or ident
@@ -141,10 +177,19 @@ def _verdict(verdict: Any, paint) -> str:
         detail = clean_line(validation.get("detail"))
         if detail:
             lines.append(f"      {paint(detail, _DIM)}")
-    for note in verdict.get("notes") or []:
-        if clean_line(note):
-            lines.append(f"  - {clean_line(note)}")
     return "\n".join(lines)
+
+
+def _notes(assessment: Mapping[str, Any], paint) -> str:
+    """The gate's notes (why this conclusion, where the thresholds come from) and the model's band."""
+    verdict = assessment.get("verdict")
+    notes = [clean_line(n) for n in (verdict.get("notes") or [] if isinstance(verdict, Mapping) else []) if clean_line(n)]
+    band = model_level_of(assessment)
+    if band:
+        notes.append(f"model_level: {band} (the model's own band, before this repository's thresholds)")
+    if not notes:
+        return ""
+    return "\n".join(["Gate:"] + [f"  - {n}" for n in notes])
 
 
 def _footer(assessment: Mapping[str, Any], paint) -> str:

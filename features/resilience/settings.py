@@ -1,0 +1,550 @@
+"""Retry and timeout *settings*: a retry- or timeout-named name bound to a value, in any language.
+
+Most of what real libraries do to their retry and timeout behaviour is not a call to a retry
+library: it is a constant (``DEFAULT_TIMEOUT = 30``, ``const defaultRetryMax = 4``), a field
+(``self.max_retries = 3``, ``this.keepAliveTimeout = 5000``), an option key (``{retry: {limit: 2}}``,
+``Config{RetryWaitMin: time.Second}``), a default parameter (``def __init__(self, timeout=60)``), a
+builder or setter call (``.connectTimeout(10, TimeUnit.SECONDS)``, ``SetTimeout(5 * time.Second)``) or
+a named argument (``retries = 2``, ``maxAttempts = 4``). This module finds those bindings by syntax
+node (never by text, so comments, strings and log messages never count), whatever the language, and
+records each as a ``Construct`` whose ``target`` is the name and ``value`` the value as written, so
+that the comparison sees ``keepAliveTimeout 5000 -> 60_000`` as a change and a moved or re-indented
+binding as no change.
+
+Only constant values count (numbers, durations, booleans, none/null, literal objects and lists):
+``timeout=timeout`` passes a value through and says nothing about how long anything waits. A delay
+between attempts (``retryDelay``, ``backoff_factor``) is a retry setting, never a timeout; an interval,
+poll period, tick or TTL is neither.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import INFINITE, Construct, Scan, arith
+
+#: node types that bind a name to a value, per language: (node type, how to read it)
+_BINDINGS: dict[str, dict[str, str]] = {
+    "python": {"assignment": "assign", "keyword_argument": "option", "pair": "option",
+               "default_parameter": "param", "typed_default_parameter": "param", "call": "call"},
+    "go": {"const_spec": "const", "var_spec": "const", "keyed_element": "option", "assignment_statement": "assign",
+           "short_var_declaration": "assign", "call_expression": "call"},
+    "javascript": {"variable_declarator": "assign", "pair": "option", "assignment_expression": "assign",
+                   "public_field_definition": "const", "field_definition": "const",
+                   "object_assignment_pattern": "param", "assignment_pattern": "param",
+                   "required_parameter": "param", "optional_parameter": "param", "call_expression": "call"},
+    "java": {"variable_declarator": "assign", "assignment_expression": "assign", "element_value_pair": "option",
+             "method_invocation": "call"},
+    "kotlin": {"property_declaration": "assign", "assignment": "assign", "value_argument": "option",
+               "class_parameter": "param", "parameter_with_optional_type": "param", "call_expression": "call"},
+}
+_BINDINGS["typescript"] = _BINDINGS["tsx"] = _BINDINGS["javascript"]
+
+_NUMBER_TYPES = frozenset({"integer", "float", "number", "int_literal", "float_literal", "decimal_integer_literal",
+                           "decimal_floating_point_literal", "hex_integer_literal", "number_literal",
+                           "integer_literal", "long_literal", "real_literal"})
+_NONE = frozenset({"None", "null", "nil", "undefined"})
+_BOOLS = frozenset({"True", "False", "true", "false"})
+_FUNCS = frozenset({"function_definition", "lambda", "function_declaration", "method_declaration", "func_literal",
+                    "arrow_function", "function_expression", "function", "method_definition", "lambda_expression",
+                    "constructor_declaration", "anonymous_function", "lambda_literal", "generator_function"})
+_CLASSES = frozenset({"class_definition", "class_declaration", "class_body", "object_declaration",
+                      "interface_declaration", "enum_declaration", "class"})
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_TIMEOUT_WORDS = frozenset({"timeout", "timeouts", "deadline", "timeoutms", "timeoutmillis", "timeoutsec"})
+_RETRY_WORDS = frozenset({"retry", "retries", "retrying", "attempts", "attempt", "backoff", "reconnect",
+                          "retrymax", "maxretries", "tries", "redelivery", "redeliveries"})
+#: words that make a retry/timeout-named name something else: a handler, a flag about an error, a counter
+_NOT = frozenset({"handler", "callback", "cb", "error", "err", "errors", "exception", "exc", "message", "msg", "cls",
+                  "class", "func", "fn", "id", "counter", "reached", "exceeded", "expired", "elapsed", "remaining",
+                  "left", "current", "last", "at", "event", "listener", "key", "label", "name", "names", "header",
+                  "headers", "metric", "metrics", "log", "logger", "test", "tests", "mock", "ttl", "after", "reason",
+                  "type", "kind", "promise", "timer", "timers", "signal", "controller", "abort", "index", "idx", "num",
+                  "i", "status", "code", "codes", "validator", "validators", "cache", "exceptions",
+                  # a message lease or an object's lifetime: how long something lives, not how long a call waits
+                  "visibility", "lease", "lifetime", "age", "expiry", "expire", "expires", "expiration"})
+#: words that make a name a question or an action when they lead it: ``isRetry``, ``onTimeout``, ``setTimeout``
+_NOT_FIRST = frozenset({"is", "has", "should", "can", "on", "set", "get", "clear", "handle", "with", "make", "new",
+                        "create", "do", "run", "to", "parse", "validate", "check", "format", "emit", "was", "did"})
+#: a delay between attempts, a poll period, a tick: not a timeout (a retry setting when retry-named)
+_INTERVAL = frozenset({"interval", "delay", "backoff", "period", "poll", "polling", "tick", "ticker", "sleep",
+                       "frequency", "jitter", "wait", "cooldown"})
+_UNIT_WORDS = {"ms": 1e-3, "millis": 1e-3, "milliseconds": 1e-3, "msec": 1e-3, "msecs": 1e-3, "millisecond": 1e-3,
+               "us": 1e-6, "micros": 1e-6, "ns": 1e-9, "nanos": 1e-9, "sec": 1.0, "secs": 1.0, "seconds": 1.0,
+               "second": 1.0, "s": 1.0, "min": 60.0, "mins": 60.0, "minutes": 60.0, "hours": 3600.0}
+#: unit of a bare number bound to a timeout name, per language (None: not known)
+_DEFAULT_UNIT = {"python": 1.0, "javascript": 1e-3, "typescript": 1e-3, "tsx": 1e-3, "java": 1e-3, "kotlin": 1e-3,
+                 "go": None}
+_GO_UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
+             "Hour": 3600.0}
+_JAVA_DURATION = {"ofNanos": 1e-9, "ofMillis": 1e-3, "ofSeconds": 1.0, "ofMinutes": 60.0, "ofHours": 3600.0,
+                  "ofDays": 86400.0, "millis": 1e-3, "seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
+_TIMEUNIT = {"NANOSECONDS": 1e-9, "MICROSECONDS": 1e-6, "MILLISECONDS": 1e-3, "SECONDS": 1.0, "MINUTES": 60.0,
+             "HOURS": 3600.0, "DAYS": 86400.0}
+_KOTLIN_EXT = {"nanoseconds": 1e-9, "microseconds": 1e-6, "milliseconds": 1e-3, "seconds": 1.0, "minutes": 60.0,
+               "hours": 3600.0, "days": 86400.0}
+_PY_TIMEDELTA = {"seconds": 1.0, "milliseconds": 1e-3, "microseconds": 1e-6, "minutes": 60.0, "hours": 3600.0,
+                 "days": 86400.0}
+_DURATION_STRING = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|sec|secs|seconds|minutes|min)\s*$")
+_STRING_UNITS = {"ms": 1e-3, "s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0, "m": 60.0, "min": 60.0,
+                 "minutes": 60.0, "h": 3600.0}
+#: callees that look like settings but are timers or helpers (JavaScript's setTimeout schedules, it
+#: does not bound anything)
+_NOT_SETTERS = frozenset({"setTimeout", "setInterval", "clearTimeout", "clearInterval", "setImmediate",
+                          "window.setTimeout", "globalThis.setTimeout", "global.setTimeout", "timers.setTimeout",
+                          "time.Sleep", "Thread.sleep", "time.sleep", "asyncio.sleep", "time.After", "time.NewTimer",
+                          "time.AfterFunc", "time.NewTicker", "time.Tick", "Promise.race"})
+
+
+def words(name: str) -> list[str]:
+    """Lower-case words of an identifier: ``keepAliveTimeoutMs`` -> keep, alive, timeout, ms."""
+    return [w.lower() for w in _WORD.findall(name)]
+
+
+def classify(name: str) -> str | None:
+    """``"timeout"``, ``"retry"`` or None for a setting's name (its last dotted segment)."""
+    last = name.strip("'\"`").rsplit(".", 1)[-1].lstrip("_$")
+    if not last or len(last) > 60:
+        return None
+    ws = words(last)
+    joined = last.lower()
+    if not ws or any(w in _NOT for w in ws if w) or ws[0] in _NOT_FIRST:
+        return None
+    if "retryable" in joined or "retriable" in joined:
+        return None  # a flag on an error or an operation, not a policy
+    retry = any(w in _RETRY_WORDS for w in ws) or "retry" in joined or "retries" in joined
+    timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined or "keepalive" in joined
+    if retry and timeout and ({"on", "when", "if"} & set(ws)):
+        return "retry"  # retry_on_timeout: which failures are retried
+    if retry and any(w in _INTERVAL for w in ws):
+        return "retry"  # retryDelay, backoff_factor, reconnectInterval: how long between attempts
+    if timeout and not any(w in _INTERVAL for w in ws):
+        return "timeout"
+    if retry:
+        return "retry"
+    return None
+
+
+def unit_of_name(name: str) -> float | None:
+    ws = words(name.rsplit(".", 1)[-1])
+    for w in reversed(ws):
+        if w in _UNIT_WORDS:
+            return _UNIT_WORDS[w]
+    return None
+
+
+def normalise(text: str) -> str:
+    """A value's text without layout: whitespace, digit separators and numeric suffixes do not matter."""
+    t = re.sub(r"\s+", "", text)
+    t = re.sub(r"(?<=\d)_(?=\d)", "", t)
+    t = re.sub(r"(?<=\d)[lLfFdD]\b", "", t)
+    return t
+
+
+def scan(source: syntax.Source) -> Scan:
+    """Every retry/timeout setting with a constant value in one image."""
+    return _Settings(source).run()
+
+
+class _Settings:
+    def __init__(self, source: syntax.Source) -> None:
+        self.src = source
+        self.lang = source.language
+        self.lines = source.text.splitlines()
+        self.consts: dict[str, float] = {}
+        self.out = Scan()
+
+    def run(self) -> Scan:
+        kinds = _BINDINGS.get(self.lang)
+        if not kinds:
+            return self.out
+        nodes = syntax.nodes_of_types(self.src.root, self.lang, tuple(kinds))
+        bindings = []
+        for node in nodes:
+            b = self._binding(node, kinds[node.type])
+            if b is not None:
+                bindings.append(b)
+        # constants first, so a setting can be valued through one (``Timeout: defaultTimeout``)
+        for node, how, name, value in bindings:
+            if how in ("const", "assign") and value is not None and _constant_name(node, name, self._local(node)):
+                v = self._number(value)
+                if v is not None:
+                    self.consts.setdefault(name, v)
+        taken: list[Any] = []
+        for node, how, name, value in bindings:
+            kind = classify(name)
+            if kind is None or value is None or syntax.inside_comment_or_string(node) or _in_error(node):
+                continue
+            if any(t.start_byte <= node.start_byte and node.end_byte <= t.end_byte for t in taken):
+                continue  # inside an option object already recorded as a whole (``retry: {limit: 2}``)
+            if not self._constant(value) or syntax.node_text(value).rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]:
+                continue  # timeout=timeout, this.retries = retries: passed through, not set
+            if how == "assign" and self._local(node) and not _local_setting(name, kind):
+                continue  # attempt = 0, retries += 1: a loop counter, not a setting
+            text = syntax.node_text(value)
+            if kind == "timeout" and text in _BOOLS:
+                continue  # keepAlive: true switches something on; it bounds no wait
+            if how == "param" and text in _NONE:
+                continue  # def f(timeout=None): an optional parameter, no value
+            if kind == "retry" and text == "0" and how in ("assign", "const", "param") and not name.isupper() and not (
+                    {"max", "limit", "default", "total"} & set(words(name))):
+                continue  # this._retryCount = 0: a counter starting, not a setting
+            self._record(node, kind, name, value, how)
+            if value.type in ("object", "dictionary", "literal_value", "lambda_literal", "annotated_lambda"):
+                taken.append(value)
+        return self.out
+
+    # -- reading a binding ---------------------------------------------------------------------------
+    def _binding(self, node, how: str) -> tuple[Any, str, str, Any] | None:
+        t = node.type
+        name_node = value = None
+        if how == "call":
+            return self._call_binding(node)
+        if t == "keyed_element":  # Go: key and value are literal_elements
+            if len(node.named_children) < 2:
+                return None
+            name_node, value = node.named_children[0], node.named_children[1]
+            if value.type == "literal_element" and value.named_children:
+                value = value.named_children[0]
+        elif t in ("const_spec", "var_spec"):
+            names = node.children_by_field_name("name")
+            v = node.child_by_field_name("value")
+            if not names or v is None or not v.named_children:
+                return None
+            name_node, value = names[0], v.named_children[0]
+        elif t in ("assignment_statement", "short_var_declaration"):
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is None or right is None or len(left.named_children) != 1 or len(right.named_children) != 1:
+                return None
+            op = node.child_by_field_name("operator")
+            if op is not None and syntax.node_text(op) not in ("=", ":="):
+                return None
+            name_node, value = left.named_children[0], right.named_children[0]
+        elif t == "property_declaration":
+            decl = next((c for c in node.named_children if c.type == "variable_declaration"), None)
+            if decl is None or not decl.named_children:
+                return None
+            name_node = decl.named_children[0]
+            rest = [c for c in node.named_children if c.start_byte > decl.end_byte]
+            value = rest[-1] if rest else None
+        elif t in ("value_argument",):
+            kids = node.named_children
+            if len(kids) < 2 or kids[0].type not in ("identifier", "simple_identifier"):
+                return None
+            name_node, value = kids[0], kids[-1]
+        elif t in ("class_parameter", "parameter_with_optional_type", "required_parameter", "optional_parameter"):
+            kids = node.named_children
+            value = node.child_by_field_name("value")
+            name_node = node.child_by_field_name("pattern") or node.child_by_field_name("name") or (
+                kids[0] if kids else None)
+            if value is None and t == "class_parameter" and len(kids) >= 3:
+                value = kids[-1]
+            if value is None or name_node is None or name_node.type not in ("identifier", "simple_identifier"):
+                return None
+        elif t == "assignment" and self.lang == "kotlin":
+            kids = node.named_children
+            if len(kids) < 2:
+                return None
+            name_node, value = kids[0], kids[-1]
+        else:
+            name_node = (node.child_by_field_name("name") or node.child_by_field_name("left")
+                         or node.child_by_field_name("key") or node.child_by_field_name("property"))
+            value = node.child_by_field_name("value") or node.child_by_field_name("right")
+            kids = node.named_children
+            if name_node is None and kids:
+                name_node = kids[0]
+            if value is None and len(kids) >= 2:
+                value = kids[-1]
+            if t == "assignment" and node.child_by_field_name("type") is not None and value is not None \
+                    and value.type == "type":
+                return None
+        if name_node is None or value is None or name_node == value:
+            return None
+        if t == "assignment" and self.lang == "python" and node.parent is not None \
+                and node.parent.type == "assignment":
+            return None  # a = b = 3: the outer one is read
+        name = syntax.node_text(name_node).strip()
+        if not re.fullmatch(r"['\"`]?[\w$.]+['\"`]?", name):
+            return None  # a = b[...], destructuring: not one name
+        return node, how, name.strip("'\"`"), value
+
+    def _call_binding(self, node):
+        name = syntax.callee(node, self.lang)
+        if not name or name in _NOT_SETTERS:
+            return None
+        last = name.rsplit(".", 1)[-1]
+        if last in _LOOKUPS:  # options.get("timeout", 30), os.getenv("RETRY_MAX", "3"): a default
+            args = [v for k, v in syntax.arguments(node, self.lang)]
+            if len(args) == 2 and syntax.is_string(args[0]):
+                key = syntax.node_text(args[0]).strip("'\"`")
+                return (node, "option", key, args[1]) if re.fullmatch(r"[\w.-]+", key) else None
+            return None
+        setting = re.sub(r"^(set|with|With|Set)(?=[A-Z_])_?", "", last)
+        if setting == last and not (self.lang in ("java", "kotlin") and "." in name) and not (
+                self.lang == "go" and last[:1].isupper()):
+            return None  # only setters, option functions and builder links (``.connectTimeout(...)``)
+        args = [v for k, v in syntax.arguments(node, self.lang) if k is None]
+        if not args or len(args) > 2:
+            return None
+        value = args[0]
+        if len(args) == 2 and not _is_time_unit(args[1]):
+            return None
+        return node, "call", setting, value
+
+    def _local(self, node) -> bool:
+        p = node.parent
+        while p is not None:
+            if p.type in _FUNCS:
+                return True
+            if p.type in _CLASSES:
+                return False
+            p = p.parent
+        return False
+
+    # -- values ------------------------------------------------------------------------------------
+    def _constant(self, value) -> bool:
+        text = syntax.node_text(value)
+        if text in _NONE or text in _BOOLS:
+            return True
+        if self._seconds(value) is not None or self._number(value) is not None:
+            return True
+        if value.type in ("string", "interpreted_string_literal", "string_literal"):
+            return bool(_DURATION_STRING.match(text.strip("'\"`")))
+        if value.type in _AGGREGATES:
+            return len(text) <= 600 and self._literal(value)
+        return False
+
+    def _literal(self, node) -> bool:
+        """An object, dict, list or struct literal made of constants only (``{limit: 2, methods: ['get']}``),
+        not one that spreads or copies other values (``{...options.retry}``)."""
+        parts = node.named_children
+        if not parts:
+            return False
+        for part in parts:
+            if syntax.is_comment(part):
+                continue
+            if part.type in ("pair", "keyed_element", "element_value_pair"):
+                v = part.child_by_field_name("value") or (part.named_children[-1] if part.named_children else None)
+                if v is not None and v.type == "literal_element" and v.named_children:
+                    v = v.named_children[0]
+                if v is None or not (self._constant(v) or syntax.is_string(v)):
+                    return False
+            elif part.type == "literal_element" and part.named_children:
+                v = part.named_children[0]
+                if not (self._constant(v) or syntax.is_string(v)):
+                    return False
+            elif part.type in ("type_identifier", "qualified_type", "generic_type"):
+                continue  # the type of a composite literal
+            elif part.type in _AGGREGATES:
+                if not self._literal(part):
+                    return False
+            elif not (self._constant(part) or syntax.is_string(part)):
+                return False
+        return True
+
+    def _number(self, node) -> float | None:
+        if node is None:
+            return None
+        t = node.type
+        text = syntax.node_text(node)
+        if t in _NUMBER_TYPES:
+            s = normalise(text).rstrip("uU")
+            try:
+                return float(s)
+            except ValueError:
+                try:
+                    return float(int(s, 0))
+                except ValueError:
+                    return None
+        if t in ("identifier", "simple_identifier") or (t in ("attribute", "member_expression", "field_access",
+                                                               "selector_expression") and "(" not in text):
+            if text in ("Infinity", "math.inf", "float('inf')", "Number.POSITIVE_INFINITY"):
+                return INFINITE
+            last = text.rsplit(".", 1)[-1]
+            if "." in text and not (last.isupper() or last.lstrip("_").isupper()):
+                return None  # ky._retryCount: a field, not a constant
+            return self.consts.get(last)
+        if t in ("parenthesized_expression",) and node.named_children:
+            return self._number(node.named_children[0])
+        if t in ("unary_operator", "unary_expression", "prefix_expression") and node.named_children:
+            v = self._number(node.named_children[-1])
+            return -v if v is not None and text.lstrip().startswith("-") else v
+        if t in ("boolean_operator", "binary_expression", "elvis_expression") and _defaulting(node):
+            return self._number(node.named_children[-1])  # options.timeout || 10000: the default
+        if t in ("binary_operator", "binary_expression", "multiplicative_expression", "additive_expression"):
+            kids = node.named_children
+            left = node.child_by_field_name("left") or (kids[0] if kids else None)
+            right = node.child_by_field_name("right") or (kids[-1] if kids else None)
+            op_node = node.child_by_field_name("operator")
+            op = syntax.node_text(op_node) if op_node is not None else next(
+                (syntax.node_text(c) for c in node.children if not c.is_named), "")
+            a, b = self._number(left), self._number(right)
+            if a is None or b is None or left == right:
+                return None
+            return arith(op, a, b)
+        return None
+
+    def _seconds(self, node) -> float | None:
+        """Seconds when the value carries its own unit (a duration), else None."""
+        if node is None:
+            return None
+        t = node.type
+        text = syntax.node_text(node)
+        if self.lang == "go":
+            if t == "selector_expression" and text.startswith("time.") and text[5:] in _GO_UNITS:
+                return _GO_UNITS[text[5:]]
+            if t == "binary_expression":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                op = syntax.node_text(node.child_by_field_name("operator"))
+                for a, b in ((left, right), (right, left)):
+                    unit = self._seconds(a)
+                    count = self._number(b)
+                    if count is None and b is not None and b.type == "call_expression" and \
+                            syntax.callee(b, "go") == "time.Duration":
+                        args = syntax.arguments(b, "go")
+                        count = self._number(args[0][1]) if args else None
+                    if unit is not None and count is not None and op == "*":
+                        return unit * count
+                if op in ("+", "-"):
+                    a, b = self._seconds(left), self._seconds(right)
+                    if a is not None and b is not None:
+                        return arith(op, a, b)
+            if t == "parenthesized_expression" and node.named_children:
+                return self._seconds(node.named_children[0])
+        if t in ("method_invocation", "call_expression", "call"):
+            name = syntax.callee(node, self.lang)
+            last = name.rsplit(".", 1)[-1]
+            args = syntax.arguments(node, self.lang)
+            if last in _JAVA_DURATION and args and ("Duration" in name or self.lang == "kotlin"):
+                n = self._number(args[0][1])
+                return n * _JAVA_DURATION[last] if n is not None else None
+            if last in ("timedelta",):
+                total = 0.0
+                for k, v in args:
+                    n = self._number(v)
+                    if n is None:
+                        return None
+                    total += n * _PY_TIMEDELTA.get(k or "days", 86400.0)
+                return total
+            if last.startswith("to") and "." in name and args:  # TimeUnit.SECONDS.toMillis(5): 5 s
+                unit = name.rsplit(".", 2)[-2]
+                if unit in _TIMEUNIT:
+                    n = self._number(args[0][1])
+                    return n * _TIMEUNIT[unit] if n is not None else None
+            if last == "ms" and args:  # the ``ms`` package: ms('5s')
+                return _string_seconds(syntax.node_text(args[0][1]))
+        if t == "navigation_expression" and self.lang == "kotlin" and len(node.named_children) == 2:
+            unit = syntax.node_text(node.named_children[1]).lstrip(".")
+            if unit in _KOTLIN_EXT:
+                n = self._number(node.named_children[0])
+                return n * _KOTLIN_EXT[unit] if n is not None else None
+        if t in ("string", "interpreted_string_literal", "string_literal"):
+            return _string_seconds(text)
+        if t in ("boolean_operator", "binary_expression", "elvis_expression") and _defaulting(node):
+            return self._seconds(node.named_children[-1])
+        return None
+
+    # -- output ------------------------------------------------------------------------------------
+    def _record(self, node, kind: str, name: str, value, how: str) -> None:
+        text = syntax.node_text(value)
+        line = syntax.line_of(node)
+        seconds: float | None = None
+        attempts: float | None = None
+        if kind == "timeout":
+            seconds = self._seconds(value)
+            if seconds is None and how == "call":
+                parent_args = [v for k, v in syntax.arguments(node, self.lang) if k is None]
+                if len(parent_args) == 2 and _is_time_unit(parent_args[1]):
+                    n = self._number(value)
+                    unit = syntax.node_text(parent_args[1]).rsplit(".", 1)[-1]
+                    seconds = n * _TIMEUNIT[unit] if n is not None else None
+                    text = f"{text}, {syntax.node_text(parent_args[1])}"
+            if seconds is None:
+                n = self._number(value)
+                unit = unit_of_name(name) or _DEFAULT_UNIT.get(self.lang)
+                if n == 0 and self.lang != "python":
+                    seconds = INFINITE  # axios, got, node:http, OkHttp, java.net, Go's net/http: 0 is "no timeout"
+                elif n is not None and unit is not None:
+                    seconds = INFINITE if n == INFINITE else n * unit
+                elif text == "None" and self.lang == "python" and how != "param":
+                    seconds = INFINITE  # requests, socket, urllib3: None waits forever
+        else:
+            n = self._number(value)
+            if n is not None and any(w in ("retries", "retry", "retrymax", "maxretries", "tries", "attempts",
+                                           "attempt", "redeliveries")
+                                     for w in words(name.rsplit(".", 1)[-1])) and not any(
+                    w in _INTERVAL for w in words(name.rsplit(".", 1)[-1])):
+                attempts = n if "attempt" in name.lower() or "tries" in words(name) else n + 1
+        end = node.end_point[0] + 1
+        scope = self.src.scope_at(line)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, end, scope.qualname if scope is not None else "", target=name.rsplit(".", 1)[-1],
+            attempts=attempts, seconds=seconds, value=" ".join(text.split())[:120],
+            snippet=self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""))
+
+
+_AGGREGATES = frozenset({"object", "dictionary", "literal_value", "array", "list", "tuple", "expression_list",
+                         "composite_literal", "array_creation_expression", "array_initializer"})
+
+
+def _constant_name(node, name: str, local: bool) -> bool:
+    """A name that holds one value for the life of the program, so a use of it can be valued: upper
+    case, or bound at module level (not a field, which code may count with: ``this._retryCount = 0``)."""
+    if "." in name:
+        return False
+    if name.isupper() or name.lstrip("_").isupper():
+        return True
+    if local:
+        return False
+    p = node.parent
+    while p is not None:
+        if p.type in _CLASSES:
+            return False
+        p = p.parent
+    return True
+
+
+def _local_setting(name: str, kind: str) -> bool:
+    ws = words(name.rsplit(".", 1)[-1])
+    if "." in name:
+        return True  # self.timeout = 5, c.RetryMax = 3: a field
+    return kind == "timeout" or bool({"max", "limit", "default", "total"} & set(ws)) or name.isupper()
+
+
+#: calls that read an option with a default: the default is a setting of the option's name
+_LOOKUPS = frozenset({"get", "pop", "setdefault", "getOrDefault", "getenv", "getint", "getfloat", "getboolean",
+                      "getInt", "getLong", "getDuration", "optInt", "optLong"})
+
+
+def _defaulting(node) -> bool:
+    """``x || 10000``, ``x ?? 30``, ``x or 30``, ``x ?: 30``: a value with a default."""
+    if len(node.named_children) != 2:
+        return False
+    op = node.child_by_field_name("operator")
+    text = syntax.node_text(op) if op is not None else next(
+        (syntax.node_text(c) for c in node.children if not c.is_named), "")
+    return text in ("||", "??", "or", "?:")
+
+
+def _in_error(node) -> bool:
+    """Inside a part the parser could not read: what it binds is a guess."""
+    p = node
+    while p is not None:
+        if p.type == "ERROR" or p.is_missing:
+            return True
+        p = p.parent
+    return False
+
+
+def _is_time_unit(node) -> bool:
+    text = syntax.node_text(node)
+    return text.rsplit(".", 1)[-1] in _TIMEUNIT
+
+
+def _string_seconds(text: str) -> float | None:
+    m = _DURATION_STRING.match(text.strip("'\"`"))
+    if not m:
+        return None
+    return float(m.group(1)) * _STRING_UNITS[m.group(2)]
