@@ -64,7 +64,9 @@ class Services:
         self._clients: dict[int, GitHubClient] = {}
         self.scorer = scorer(settings.job_scoring, model_dir=settings.model_dir, model=self.model,
                              processes=settings.job_threads, timeout=settings.scoring_timeout_seconds,
-                             on_start=metrics.scoring_process_started)
+                             on_start=metrics.scoring_process_started,
+                             warm_bytes=settings.warm_index_mb * 2**20)
+        metrics.watch_warm(self.scorer.warm_stats)
         self.sweeper = Sweeper(self, interval=settings.sweep_seconds)
 
     def close(self) -> None:

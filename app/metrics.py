@@ -53,6 +53,24 @@ class _DatabaseCollector(Collector):
                                 value=max(0.0, time.time() - oldest) if oldest is not None else 0.0)
 
 
+class _WarmCollector(Collector):
+    """The warm history indexes of this process's scorer (its children report with each reply)."""
+
+    def __init__(self, stats) -> None:
+        self.stats = stats
+
+    def collect(self):
+        s = self.stats()
+        yield GaugeMetricFamily("mergeguard_warm_indexes", "Warm history indexes held", value=s["indexes"])
+        yield GaugeMetricFamily("mergeguard_warm_index_bytes", "Estimated memory of the warm history indexes",
+                                value=s["bytes"])
+        yield GaugeMetricFamily("mergeguard_warm_index_budget_bytes",
+                                "Memory budget of the warm history indexes (MERGEGUARD_WARM_INDEX_MB)",
+                                value=s["budget_bytes"])
+        yield CounterMetricFamily("mergeguard_warm_index_evictions", "Warm history indexes dropped to stay "
+                                  "within the budget", value=s["evicted"])
+
+
 class Metrics:
     """One registry per app (not the global one), so that several apps in one test process do not clash."""
 
@@ -75,6 +93,10 @@ class Metrics:
         self.jobs_finished.labels(kind, outcome).inc()
         if kind == "score" and outcome == "done":
             self.scoring_seconds.observe(seconds)
+
+    def watch_warm(self, stats) -> None:
+        """Expose a scorer's warm-index figures (``stats()`` -> indexes, bytes, budget_bytes, evicted)."""
+        self.registry.register(_WarmCollector(stats))
 
     def scoring_process_started(self, reason: str) -> None:
         self.scoring_processes.labels(reason).inc()

@@ -94,12 +94,15 @@ def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, 
 class ThreadScorer:
     """Scores on the calling thread (``mode="thread"``)."""
 
-    def __init__(self, model: Callable[[], Any]) -> None:
+    def __init__(self, model: Callable[[], Any], warm_bytes: int | None = None) -> None:
         self._model = model
-        self.history = WarmHistory()
+        self.history = WarmHistory(max_bytes=warm_bytes)
 
     def score(self, key: str, request: ScoreRequest) -> dict[str, Any]:
         return score(request, self._model(), self.history)
+
+    def warm_stats(self) -> dict[str, int]:
+        return warm_stats(self.history)
 
     def close(self, timeout: float = 10.0) -> None:
         pass
@@ -117,12 +120,15 @@ class _Child:
     """One child process and the pipe to it; one request at a time (the caller holds ``lock``)."""
 
     def __init__(self, index: int, model_dir: str | None, niceness: int,
-                 on_start: Callable[[str], None] | None = None) -> None:
+                 on_start: Callable[[str], None] | None = None, warm_bytes: int | None = None) -> None:
         self.index = index
+        self.warm_bytes = warm_bytes
         self.model_dir = model_dir
         self.niceness = niceness
         self.on_start = on_start
         self.lock = threading.Lock()
+        #: the child's warm indexes as of its last reply (it is the only one that can count them)
+        self.warm: dict[str, int] = {}
         self.process: Any = None
         self.conn: Any = None
         self.started = 0
@@ -130,7 +136,8 @@ class _Child:
     def _start(self) -> None:
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs threads
         parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=child_main, args=(child, self.model_dir, self.niceness, os.getpid()),
+        self.process = ctx.Process(target=child_main, args=(child, self.model_dir, self.niceness, os.getpid(),
+                                                            self.warm_bytes),
                                    name=f"mergeguard-scoring-{self.index}", daemon=True)
         self.process.start()
         child.close()
@@ -152,7 +159,9 @@ class _Child:
                     raise ScoringTimeout(f"scoring took longer than {timeout:g} s and was stopped")
                 if not self.process.is_alive():
                     break  # the pipe may stay open a moment after the child is gone
-            status, value, detail = self.conn.recv()
+            status, value, detail, *stats = self.conn.recv()
+            if stats and stats[0]:
+                self.warm = stats[0]
         except (EOFError, OSError, BrokenPipeError):
             code = None
             if self.process is not None:
@@ -193,11 +202,14 @@ class ProcessScorer:
     """Scores in ``processes`` child processes; a repository (``key``) always goes to the same one."""
 
     def __init__(self, model_dir: str | None, processes: int, *, niceness: int = SCORING_NICENESS,
-                 timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None) -> None:
+                 timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None,
+                 warm_bytes: int | None = None) -> None:
         if processes < 1:
             raise ValueError("processes must be at least 1")
         self.timeout = timeout
-        self._children = [_Child(i, model_dir, niceness, on_start) for i in range(processes)]
+        # the warm-index budget is the worker's: each child (its own repositories) gets an equal share
+        share = None if warm_bytes is None else max(1, warm_bytes // processes)
+        self._children = [_Child(i, model_dir, niceness, on_start, share) for i in range(processes)]
         self._home: dict[str, int] = {}
         self._guard = threading.Lock()
 
@@ -216,6 +228,18 @@ class ProcessScorer:
         with child.lock:
             return child.call(request, self.timeout)
 
+    def warm_stats(self) -> dict[str, int]:
+        """The children's warm indexes together, as of each one's last reply; a replaced child starts cold
+        (its evictions so far stay counted)."""
+        total = {"indexes": 0, "bytes": 0, "budget_bytes": 0, "evicted": 0}
+        for child in self._children:
+            for k in total:
+                total[k] += child.warm.get(k, 0)
+            if child.process is None:
+                total["indexes"] -= child.warm.get("indexes", 0)
+                total["bytes"] -= child.warm.get("bytes", 0)
+        return total
+
     def pids(self) -> list[int | None]:
         return [c.process.pid if c.process is not None else None for c in self._children]
 
@@ -226,24 +250,25 @@ class ProcessScorer:
 
 
 def scorer(mode: str, *, model_dir: str | None, model: Callable[[], Any], processes: int,
-           timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None
-           ) -> ThreadScorer | ProcessScorer:
+           timeout: float = DEFAULT_TIMEOUT_SECONDS, on_start: Callable[[str], None] | None = None,
+           warm_bytes: int | None = None) -> ThreadScorer | ProcessScorer:
     if mode == "thread":
-        return ThreadScorer(model)
+        return ThreadScorer(model, warm_bytes)
     if mode == "process":
-        return ProcessScorer(model_dir, processes, timeout=timeout, on_start=on_start)
+        return ProcessScorer(model_dir, processes, timeout=timeout, on_start=on_start, warm_bytes=warm_bytes)
     raise ValueError(f"scoring mode must be one of {', '.join(MODES)}, got {mode!r}")
 
 
 # -- in the child ------------------------------------------------------------------------------------
 
-def child_main(conn: Any, model_dir: str | None, niceness: int, parent_pid: int | None = None) -> None:
+def child_main(conn: Any, model_dir: str | None, niceness: int, parent_pid: int | None = None,
+               warm_bytes: int | None = None) -> None:
     """The child's loop: requests in, ``(status, value, traceback)`` out, until ``None`` or EOF."""
     if parent_pid is not None:
         die_with_parent(parent_pid)
     _lower_priority(niceness)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
-    history = WarmHistory()
+    history = WarmHistory(max_bytes=warm_bytes)
     model: Any = None
     while True:
         try:
@@ -270,7 +295,13 @@ def child_main(conn: Any, model_dir: str | None, niceness: int, parent_pid: int 
 
             detail = None if isinstance(exc, MergeguardError) else traceback.format_exc()
             reply = ("error", _portable(exc), detail)
-        conn.send(reply)
+        conn.send((*reply, warm_stats(history)))
+
+
+def warm_stats(history: WarmHistory) -> dict[str, int]:
+    """What ``/metrics`` shows of a scorer's warm history indexes."""
+    return {"indexes": history.indexes, "bytes": history.bytes, "budget_bytes": history.max_bytes or 0,
+            "evicted": history.served["evicted"]}
 
 
 #: prctl(2) option: the signal this process gets when its parent dies

@@ -52,6 +52,8 @@ class Settings:
     job_scoring: str = "process"
     #: seconds one scoring may take before its child process is stopped and the job fails
     scoring_timeout_seconds: float = 900.0
+    #: memory budget of the warm history indexes of this worker, in MiB (least recently used evicted)
+    warm_index_mb: int = 1024
     #: URL prefixes a repository's error_budget source may name (none: no source is fetched); files never
     error_budget_urls: tuple[str, ...] = ()
 
@@ -120,7 +122,8 @@ class Settings:
                    job_scoring=_choice(env, "MERGEGUARD_JOB_SCORING", ("process", "thread"), "process"),
                    scoring_timeout_seconds=float(_int(env, "MERGEGUARD_JOB_SCORING_TIMEOUT_SECONDS", 900,
                                                       minimum=10)),
-                   error_budget_urls=_url_prefixes(env, "MERGEGUARD_ERROR_BUDGET_URLS"))
+                   error_budget_urls=_url_prefixes(env, "MERGEGUARD_ERROR_BUDGET_URLS"),
+                   warm_index_mb=_int(env, "MERGEGUARD_WARM_INDEX_MB", 1024, minimum=1))
 
 
 def _url_prefixes(env: Mapping[str, str], name: str) -> tuple[str, ...]:

@@ -57,7 +57,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     from .gate import Gate, ignore_paths
     from .git import GitRepo
-    from .pipeline import assess, score_commits
+    from .pipeline import assess
     from .review import context_at, review
     from .sources import change_from_diff, read_diff_input, worktree_of
 
@@ -111,17 +111,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             shas = ["HEAD"]
         resolved = [repo.resolve(s) for s in shas]
         fixed_base = repo.resolve(args.base) if args.base else None
-        bases: dict[str, str | None] = {}
-        ignored: dict[str, list[str]] = {}
-
-        def prepare(change, rec) -> None:
-            # each historical commit is gated as its pull request would have been: at its parent
-            bases[rec.sha] = fixed_base or (rec.parents[0] if rec.parents else None)
-            ignored[rec.sha] = ignore_paths(change, gate.config_at(bases[rec.sha]).ignore)
-
-        failed: dict[str, str] = {}
-        found = score_commits(repo, resolved, model, limits, top_reasons=args.top, shallow=shallow, prepare=prepare,
-                              errors=failed)
+        found, bases, ignored, failed = _score_in_parallel(args, repo, resolved, fixed_base, limits, shallow)
         for sha in resolved:
             if sha in found:
                 gate.remember({sha: found[sha]}, gate.config_at(bases.get(sha)))
@@ -139,6 +129,35 @@ def cmd_score(args: argparse.Namespace) -> int:
                 assessments.append(error_record(sha, failed[sha]))
     _write(render(assessments, args.format), args.output)
     return _exit_code([a for a in assessments if "error" not in a], args.fail_on)
+
+
+#: fewer commits than this per process are not worth a process's start-up and its own history replay
+MIN_COMMITS_PER_JOB = 50
+
+
+def _score_in_parallel(args, repo, resolved: list[str], fixed_base: str | None, limits, shallow: bool):
+    """Score historical commits in slices on ``--jobs`` processes or a Dask cluster; each slice
+    replays the history of *all* the commits, so every assessment equals the single-process one."""
+    from .batch import check_jobs, run_tasks, slices
+    from .pipeline import CommitSlice, score_slice
+
+    jobs = check_jobs(args.jobs)
+    unique = list(dict.fromkeys(resolved))
+    parts = 1 if not args.scheduler and jobs == 1 else max(1, min(jobs if not args.scheduler else len(unique),
+                                                                   len(unique) // MIN_COMMITS_PER_JOB))
+    tasks = [CommitSlice(repo=str(repo.path), shas=tuple(unique), only=tuple(part), model=args.model, limits=limits,
+                         top_reasons=args.top, shallow=shallow, config_path=args.config, fixed_base=fixed_base)
+             for part in slices(unique, parts)]
+    found: dict = {}
+    bases: dict = {}
+    ignored: dict = {}
+    failed: dict = {}
+    for f, b, i, e in run_tasks(score_slice, tasks, jobs=jobs, scheduler=args.scheduler):
+        found.update(f)
+        bases.update(b)
+        ignored.update(i)
+        failed.update(e)
+    return found, bases, ignored, failed
 
 
 def _facts(args: argparse.Namespace):
@@ -236,31 +255,62 @@ def cmd_accept(args: argparse.Namespace) -> int:
 # -- mine -----------------------------------------------------------------------------------------
 
 def cmd_mine(args: argparse.Namespace) -> int:
+    """Mine one or many repositories; several run in parallel (``--jobs``, ``--scheduler``) and their
+    rows are written in the order the repositories were given, as a single-process run writes them."""
     from mergeguard.models.dataset import write_rows
-    from mergeguard.models.mining import mine
+    from mergeguard.models.mining import MineTask, mine_task
 
+    from .batch import check_jobs, run_tasks
     from .git import GitRepo
 
     writable_file(args.out, "--out")
     if args.report:
         writable_file(args.report, "--report")
-    repo = GitRepo(args.repo)
-    if repo.is_shallow:
-        print("mergeguard: warning: shallow clone: history features and labels are degraded", file=sys.stderr)
+    if args.name and len(args.repo) > 1:
+        raise MergeguardError("--name names one repository; with several, each is named after its folder")
+    jobs = check_jobs(args.jobs)
+    for path in args.repo:
+        if GitRepo(path).is_shallow:  # also a clear error for a path that is not a repository, before any work
+            print(f"mergeguard: warning: {path}: shallow clone: history features and labels are degraded",
+                  file=sys.stderr)
     t0 = time.perf_counter()
-    rows, report = mine(repo, rev=args.rev, name=args.name, maturity_days=args.maturity_days,
-                        max_fix_files=args.max_fix_files, max_commits=args.max_commits, workers=args.workers,
-                        progress=_progress(not args.quiet))
-    n = write_rows(rows, args.out)
-    if report.missing_paths:
-        print(f"mergeguard: warning: the repository lacks the content of {len(report.missing_paths)} file(s); "
-              f"they were left out: {', '.join(report.missing_paths[:5])}", file=sys.stderr)
-    report_d = {**report.__dict__, "seconds_total": round(time.perf_counter() - t0, 2), "out": str(args.out)}
+    single = len(args.repo) == 1 and not args.scheduler
+    names = [args.name] if args.name else _repo_names(args.repo)
+    tasks = [MineTask(repo=path, rev=args.rev, name=name, maturity_days=args.maturity_days,
+                      max_fix_files=args.max_fix_files, max_commits=args.max_commits, workers=args.workers)
+             for path, name in zip(args.repo, names)]
+    if single:  # in this process, with progress bars
+        results = [mine_task(tasks[0], progress=_progress(not args.quiet))]
+    else:
+        results = run_tasks(mine_task, tasks, jobs=jobs, scheduler=args.scheduler)
+    n = write_rows([row for rows, _ in results for row in rows], args.out)
+    seconds = round(time.perf_counter() - t0, 2)
+    reports = []
+    for rows, report in results:
+        if report.missing_paths:
+            print(f"mergeguard: warning: {report.repo} lacks the content of {len(report.missing_paths)} file(s); "
+                  f"they were left out: {', '.join(report.missing_paths[:5])}", file=sys.stderr)
+        reports.append({**report.__dict__, "out": str(args.out)})
+        print(f"mined {report.rows:,} commits of {report.repo}: {report.labelled:,} labelled, "
+              f"{report.bug_inducing:,} bug-inducing, {report.reverted:,} reverted", file=sys.stderr)
     if args.report:
-        _write(json.dumps(report_d, indent=2) + "\n", args.report)
-    print(f"mined {n:,} commits of {report.repo} in {report_d['seconds_total']:.1f}s: {report.labelled:,} labelled, "
-          f"{report.bug_inducing:,} bug-inducing, {report.reverted:,} reverted -> {args.out}", file=sys.stderr)
+        out = ({**reports[0], "seconds_total": seconds} if len(reports) == 1
+               else {"repos": reports, "seconds_total": seconds, "jobs": jobs, "scheduler": args.scheduler})
+        _write(json.dumps(out, indent=2) + "\n", args.report)
+    print(f"mined {n:,} commits of {len(results)} repositor{'y' if len(results) == 1 else 'ies'} in {seconds:.1f}s "
+          f"-> {args.out}", file=sys.stderr)
     return 0
+
+
+def _repo_names(paths: list[str]) -> list[str]:
+    """Each repository's name in the rows: its folder name, or, when folder names collide (mirrors
+    laid out as ``owner+name/repo``), the shortest path tail that tells them apart."""
+    parts = [Path(p).resolve().parts for p in paths]
+    for k in range(1, max(len(p) for p in parts) + 1):
+        names = ["/".join(p[-k:]).removesuffix(".git") for p in parts]
+        if len(set(names)) == len(set(map(tuple, parts))):
+            return names
+    return [str(Path(p).resolve()) for p in paths]
 
 
 # -- train ----------------------------------------------------------------------------------------
@@ -314,7 +364,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         modes = ["within"]
         print("mergeguard: warning: one repository in the data: leave-one-repo-out skipped, within-project only "
               "(pass datasets of two or more repositories for both)", file=sys.stderr)
-    results = evaluate(rows, model, modes=modes, label=args.label, plots_dir=args.plots, ablation=args.ablation)
+    from .batch import check_jobs
+
+    results = evaluate(rows, model, modes=modes, label=args.label, plots_dir=args.plots, ablation=args.ablation,
+                       jobs=check_jobs(args.jobs), scheduler=args.scheduler)
     if args.format == "json":
         _write(json.dumps(results, indent=2), args.output)
     else:
@@ -334,6 +387,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         Path(args.model, "card.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
         Path(args.model, "card.md").write_text(render_card(card))
     return 0
+
+
+# -- compare --------------------------------------------------------------------------------------
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Exit 0 when the candidate should be adopted, 1 when the current model should stay."""
+    from mergeguard.models.compare import compare, format_comparison
+    from mergeguard.models.dataset import read_rows
+    from mergeguard.models.model import load
+
+    result = compare(read_rows(args.data), load(args.candidate), load(args.against), label=args.label)
+    if args.format == "json":
+        _write(json.dumps(result.as_dict(), indent=2), args.output)
+    else:
+        _write(format_comparison(result, args.candidate, args.against or "shipped"), args.output)
+    return 0 if result.adopt else 1
 
 
 # -- serve ----------------------------------------------------------------------------------------
@@ -367,6 +436,14 @@ def cmd_action(args: argparse.Namespace) -> int:
 
 
 # -- parser ---------------------------------------------------------------------------------------
+
+def _parallel_args(p: argparse.ArgumentParser, what: str) -> None:
+    g = p.add_argument_group("parallel work (results identical to one process)")
+    g.add_argument("--jobs", "-j", type=int, metavar="N", help=f"{what} on a local process pool (default: the CPUs)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 (pip install "
+                        "'mergeguard[cluster]'; workers must see the same paths)")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mergeguard", description="Pre-merge change-risk scoring.")
@@ -404,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     caps.add_argument("--max-diff-bytes", type=int, default=Limits.max_diff_bytes)
     caps.add_argument("--max-files", type=int, default=Limits.max_files)
     caps.add_argument("--max-file-lines", type=int, default=Limits.max_file_lines)
+    _parallel_args(s, "processes scoring slices of --commits (50 commits or more each)")
     s.set_defaults(func=cmd_score)
 
     c = sub.add_parser("config", help="work with gate configuration files")
@@ -425,7 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_accept)
 
     m = sub.add_parser("mine", help="mine a repository's history into a labelled dataset (JSON Lines)")
-    m.add_argument("--repo", required=True, metavar="PATH")
+    m.add_argument("--repo", required=True, nargs="+", action="extend", metavar="PATH",
+                   help="repositories to mine (several: in parallel, rows in this order)")
     m.add_argument("--out", required=True, metavar="FILE")
     m.add_argument("--rev", default="HEAD", help="mine commits reachable from this revision (default HEAD)")
     m.add_argument("--name", help="repository name recorded in the rows (default: the folder name)")
@@ -434,6 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--max-commits", type=int, help="only emit the newest N commits (history before still counts)")
     m.add_argument("--workers", type=int, default=2, help="concurrent blame processes")
     m.add_argument("--report", metavar="FILE", help="write mining statistics as JSON")
+    _parallel_args(m, "repositories mined at once")
     m.add_argument("--quiet", action="store_true", help="no progress bar")
     m.set_defaults(func=cmd_mine)
 
@@ -457,7 +537,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "also without each detector in turn (each), or not at all (none)")
     e.add_argument("--output", "-o", metavar="FILE")
     e.add_argument("--update-card", action="store_true", help="record the results in the model's card")
+    _parallel_args(e, "models fitted at once")
     e.set_defaults(func=cmd_evaluate)
+
+    cp = sub.add_parser("compare", help="adopt a model trained on your own history only if it ranks your newest "
+                                        "changes better than the current one (exit 0 adopt, 1 keep)")
+    cp.add_argument("data", nargs="+", metavar="DATA", help="your mined datasets (the candidate's training data)")
+    cp.add_argument("--candidate", required=True, metavar="DIR", help="the model trained on DATA")
+    cp.add_argument("--against", metavar="DIR", help="the model in use (default: the shipped model)")
+    cp.add_argument("--label", default="risky", choices=["risky", "bug_inducing", "reverted"])
+    cp.add_argument("--format", choices=["text", "json"], default="text")
+    cp.add_argument("--output", "-o", metavar="FILE")
+    cp.set_defaults(func=cmd_compare)
 
     v = sub.add_parser("serve", help="run the GitHub App (webhooks, job threads) under gunicorn; settings from MERGEGUARD_*")
     v.add_argument("--bind", metavar="HOST:PORT", help="listen address (default 0.0.0.0:$PORT, else 127.0.0.1:8000)")

@@ -64,6 +64,17 @@ class HistoryIndex:
         self.newest_time = 0
         self._paths: tuple[str, ...] | None = None
 
+    def approx_bytes(self) -> int:
+        """The index's memory, estimated from what it holds (cheap enough to ask after every score).
+
+        Coefficients fitted to tracemalloc's count of indexes built from 4 real histories
+        (go-retryablehttp, cobra, alembic, requests: 0.1 to 1.9 MB) and checked on 2 held out
+        (urllib3 -6%, okhttp +11%): per commit, per file entry of a co-change transaction, per path
+        known, per author.
+        """
+        entries = sum(len(t) for t in self.transactions)
+        return 30 * self.commits + 110 * entries + 290 * (len(self.files) + len(self.id_paths)) + 960 * len(self.authors)
+
     # -- replay ---------------------------------------------------------------------------------
 
     def observe(self, rec: CommitRecord) -> None:

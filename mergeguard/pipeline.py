@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from mergeguard.features import Context, extract_all
@@ -74,6 +75,17 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
     }
 
 
+def without_timings(assessment: dict[str, Any]) -> dict[str, Any]:
+    """A copy without the wall-clock figures (``timing_ms``, the detectors' and the syntax layer's
+    milliseconds): what two runs of the same scoring must agree on to the byte."""
+    out = {k: v for k, v in assessment.items() if k != "timing_ms"}
+    signals = {k: v for k, v in out.get("signals", {}).items() if k != "timing_ms"}
+    if isinstance(signals.get("syntax"), dict):
+        signals["syntax"] = {k: v for k, v in signals["syntax"].items() if k != "ms"}
+    out["signals"] = signals
+    return out
+
+
 def touched_paths(change) -> list[str]:
     """Every path the change touches, old names of renames included (CODEOWNERS applies to both)."""
     paths: dict[str, None] = {}
@@ -91,13 +103,16 @@ def _finite(v: float | None) -> float | None:
 
 
 def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reasons: int = 5, shallow: bool = False,
-                  prepare=None, errors: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+                  prepare=None, only: list[str] | None = None, errors: dict[str, str] | None = None
+                  ) -> dict[str, dict[str, Any]]:
     """Score historical commits, each against its first parent, in one replay of the history.
 
     The batch path of ``score --commit/--commits``, also used to score a repository's recent history
     for percentile thresholds. ``shas`` must be full SHAs; the result maps each one found to its
     assessment. ``prepare(change, record)`` may adjust a change before it is scored (the gate drops
-    ignored paths there).
+    ignored paths there). ``only`` scores just those of ``shas`` while the replay still streams the
+    history of all of them, so each commit sees exactly the index it would see in one run over all
+    ``shas`` (how a slice of a parallel batch stays identical to the single-process result).
 
     ``errors``, when given, collects the commits that could not be scored (a blob missing from an
     incomplete mirror, a diff git cannot produce) with the one-line reason, and the others are
@@ -126,4 +141,47 @@ def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reason
         assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
         return rec.sha, assessment
 
-    return dict(replay(repo, wanted, visit, targets=set(wanted)))
+    targets = set(wanted) if only is None else set(only) & set(wanted)
+    return dict(replay(repo, wanted, visit, targets=targets))
+
+
+@dataclass(frozen=True)
+class CommitSlice:
+    """One task of a parallel ``score --commits``: score ``only`` within the replay of ``shas``."""
+
+    repo: str
+    shas: tuple[str, ...]
+    only: tuple[str, ...]
+    model: str | None
+    limits: Any
+    top_reasons: int = 5
+    shallow: bool = False
+    config_path: str | None = None
+    fixed_base: str | None = None
+
+
+def score_slice(task: CommitSlice) -> tuple[dict[str, dict[str, Any]], dict[str, str | None], dict[str, list[str]],
+                                            dict[str, str]]:
+    """Run one :class:`CommitSlice` (in any process): the assessments, and for each commit the base
+    its verdict is decided at and the paths its gate configuration ignores (the verdict itself is
+    decided by the caller, which holds the pull-request facts and the audit log), and the commits
+    that could not be scored with the reason."""
+    from mergeguard.models.model import load
+
+    from .gate import Gate, ignore_paths
+    from .git import GitRepo
+
+    repo = GitRepo(task.repo)
+    gate = Gate(repo, None, config_path=task.config_path)
+    bases: dict[str, str | None] = {}
+    ignored: dict[str, list[str]] = {}
+
+    def prepare(change, rec) -> None:
+        # each historical commit is gated as its pull request would have been: at its parent
+        bases[rec.sha] = task.fixed_base or (rec.parents[0] if rec.parents else None)
+        ignored[rec.sha] = ignore_paths(change, gate.config_at(bases[rec.sha]).ignore)
+
+    errors: dict[str, str] = {}
+    found = score_commits(repo, list(task.shas), load(task.model), task.limits, top_reasons=task.top_reasons,
+                          shallow=task.shallow, prepare=prepare, only=list(task.only), errors=errors)
+    return found, bases, ignored, errors

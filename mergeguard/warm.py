@@ -9,11 +9,18 @@ base would let a score peek at the future.
 
 One index per repository is mutated in place, so a caller holds it under :meth:`WarmHistory.at`'s
 lock for as long as it reads it.
+
+With ``max_bytes``, the indexes together stay within a memory budget (estimated by
+:meth:`HistoryIndex.approx_bytes`): after each use the least recently used indexes not in use are
+dropped until the rest fit; a dropped repository's next score rebuilds its index from scratch,
+which gives exactly the index it would have had. The index just used is never dropped, so one
+repository larger than the whole budget still scores (and is dropped as soon as another is used).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,15 +36,27 @@ class _Entry:
     sha: str
     index: HistoryIndex
     lock: threading.Lock
+    size: int = 0
 
 
 class WarmHistory:
     """Per-repository warm indexes; counts how each request was served (for metrics and tests)."""
 
-    def __init__(self) -> None:
-        self._entries: dict[str, _Entry] = {}
+    def __init__(self, max_bytes: int | None = None) -> None:
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()  # least recently used first
         self._guard = threading.Lock()
-        self.served = {"hit": 0, "advanced": 0, "rebuilt": 0}
+        self.max_bytes = max_bytes
+        self.served = {"hit": 0, "advanced": 0, "rebuilt": 0, "evicted": 0}
+
+    @property
+    def indexes(self) -> int:
+        return len(self._entries)
+
+    @property
+    def bytes(self) -> int:
+        """Estimated memory of the warm indexes (as of each one's last use)."""
+        with self._guard:
+            return sum(e.size for e in self._entries.values())
 
     @contextmanager
     def at(self, repo: GitRepo, rev: str) -> Iterator[HistoryIndex]:
@@ -48,18 +67,42 @@ class WarmHistory:
             entry = self._entries.get(key)
             if entry is None:
                 entry = self._entries[key] = _Entry("", HistoryIndex(), threading.Lock())
-        with entry.lock:
-            if entry.sha == sha:
-                self.served["hit"] += 1
-            elif entry.sha and _is_ancestor(repo, entry.sha, sha):
-                for _ in replay(repo, [sha, f"^{entry.sha}"], lambda r, i: None, targets=set(), index=entry.index):
-                    pass
-                entry.sha = sha
-                self.served["advanced"] += 1
-            else:
-                entry.index, entry.sha = history_at(repo, sha), sha
-                self.served["rebuilt"] += 1
-            yield entry.index
+            self._entries.move_to_end(key)
+        try:
+            with entry.lock:
+                yield self._serve(entry, repo, sha)
+                entry.size = entry.index.approx_bytes()
+        finally:
+            self._evict(keep=key)
+
+    def _serve(self, entry: _Entry, repo: GitRepo, sha: str) -> HistoryIndex:
+        if entry.sha == sha:
+            self.served["hit"] += 1
+        elif entry.sha and _is_ancestor(repo, entry.sha, sha):
+            for _ in replay(repo, [sha, f"^{entry.sha}"], lambda r, i: None, targets=set(), index=entry.index):
+                pass
+            entry.sha = sha
+            self.served["advanced"] += 1
+        else:
+            entry.index, entry.sha = history_at(repo, sha), sha
+            self.served["rebuilt"] += 1
+        return entry.index
+
+    def _evict(self, keep: str) -> None:
+        """Drop least recently used indexes (never ``keep``, never one in use) until the rest fit."""
+        if self.max_bytes is None:
+            return
+        with self._guard:
+            total = sum(e.size for e in self._entries.values())
+            for key in list(self._entries):
+                if total <= self.max_bytes:
+                    break
+                entry = self._entries[key]
+                if key == keep or entry.lock.locked():
+                    continue
+                del self._entries[key]
+                total -= entry.size
+                self.served["evicted"] += 1
 
     def forget(self, repo: GitRepo) -> None:
         with self._guard:

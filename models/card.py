@@ -29,7 +29,8 @@ def describe_data(rows: list[dict[str, Any]], label: str = "risky") -> dict[str,
         times = [r["time"] for r in rs]
         pos = sum(1 for r in rs if r["labels"].get(label))
         sources.append({
-            "repo": repo, "changes": len(rs), "positives": pos, "positive_rate": round(pos / len(rs), 4) if rs else None,
+            "repo": repo, "languages": next((r["languages"] for r in rs if r.get("languages")), []),
+            "changes": len(rs), "positives": pos, "positive_rate": round(pos / len(rs), 4) if rs else None,
             "from": _date(min(times)), "to": _date(max(times)),
             "bug_inducing": sum(1 for r in rs if r["labels"].get("bug_inducing")),
             "reverted": sum(1 for r in rs if r["labels"].get("reverted")),
@@ -65,7 +66,7 @@ def build_card(model, rows: list[dict[str, Any]], split: Split, metrics: dict[st
     }
     card["notes"] = {
         "Sources": "Public GitHub repositories, one row per non-merge commit of the default branch: "
-                   + ", ".join(f"https://github.com/{s['repo']}" for s in card["data"]["sources"])
+                   + ", ".join(f"https://github.com/{s['repo']}{_langs_note(s)}" for s in card["data"]["sources"])
                    + ". Only numbers derived from their history are in this model; none of their content is.",
         "Caveats": "SZZ blames only code lines, so changes that touch no code are never labelled risky; every model "
                    "(ours and the baselines) benefits from these easy negatives alike. Labels are right-censored: a "
@@ -76,6 +77,10 @@ def build_card(model, rows: list[dict[str, Any]], split: Split, metrics: dict[st
     if extra:
         card.update(extra)
     return card
+
+
+def _langs_note(source: dict[str, Any]) -> str:
+    return f" ({', '.join(source['languages'])})" if source.get("languages") else ""
 
 
 def _fmt(v: Any) -> str:
@@ -94,10 +99,11 @@ def render_card(card: dict[str, Any]) -> str:
     data = card["data"]
     lines += ["## Training data", "",
               f"{data['changes']:,} labelled changes, {data['positives']:,} risky ({data['positive_rate']:.1%}).", "",
-              "| repository | changes | risky | rate | bug-inducing | reverted | from | to |",
-              "|---|---:|---:|---:|---:|---:|---|---|"]
+              "| repository | languages | changes | risky | rate | bug-inducing | reverted | from | to |",
+              "|---|---|---:|---:|---:|---:|---:|---|---|"]
     for s in data["sources"]:
-        lines.append(f"| {s['repo']} | {s['changes']:,} | {s['positives']:,} | {s['positive_rate']:.1%} | "
+        langs = ", ".join(s.get("languages") or []) or "not recorded"
+        lines.append(f"| {s['repo']} | {langs} | {s['changes']:,} | {s['positives']:,} | {s['positive_rate']:.1%} | "
                      f"{s['bug_inducing']:,} | {s['reverted']:,} | {s['from']} | {s['to']} |")
     sp = card["split"]
     lines += ["", "## Split", "", f"{sp['method']}: {sp['train']:,} / {sp['valid']:,} / {sp['test']:,} changes.", ""]

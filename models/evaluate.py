@@ -72,36 +72,67 @@ def _fit_and_predict(train: list, valid: list, test: list, features: list[str], 
     return out
 
 
-def within_project(rows: list[dict[str, Any]], features: list[str], params: dict, label: str = "risky",
-                   model_name: str = "mergeguard", variants: dict[str, list[str]] | None = None) -> Predictions:
+@dataclass(frozen=True)
+class FitTask:
+    """One ``_fit_and_predict`` call as a picklable task (a repository's split, or a held-out repository)."""
+
+    train: list
+    valid: list
+    test: list
+    features: list[str]
+    params: dict
+    label: str
+    model_name: str
+    variants: dict[str, list[str]] | None = None
+
+
+def fit_task(task: FitTask) -> dict[str, np.ndarray]:
+    """Run one :class:`FitTask` in whichever process holds it."""
+    return _fit_and_predict(task.train, task.valid, task.test, task.features, task.params, task.label,
+                            task.model_name, task.variants)
+
+
+def _run_fits(tasks: list[FitTask], label: str, jobs: int, scheduler: str | None) -> Predictions:
+    """Fit every task (in parallel when asked) and pool the predictions in task order, exactly as a
+    sequential run pools them."""
+    from mergeguard.batch import run_tasks
+
     preds = Predictions()
+    for task, scores in zip(tasks, run_tasks(fit_task, tasks, jobs=jobs, scheduler=scheduler)):
+        preds.add(task.test, scores, label)
+    return preds
+
+
+def within_project(rows: list[dict[str, Any]], features: list[str], params: dict, label: str = "risky",
+                   model_name: str = "mergeguard", variants: dict[str, list[str]] | None = None, *,
+                   jobs: int = 1, scheduler: str | None = None) -> Predictions:
     by_repo: dict[str, list] = defaultdict(list)
     for r in rows:
         by_repo[r.get("repo", "")].append(r)
+    tasks = []
     for repo, rs in sorted(by_repo.items()):
         split = time_split(rs, valid_frac=0.2, test_frac=0.2)
         if not _both_classes(split.train, label) or not split.test:
             continue
-        preds.add(split.test, _fit_and_predict(split.train, split.valid, split.test, features, params, label, model_name,
-                                               variants), label)
-    return preds
+        tasks.append(FitTask(split.train, split.valid, split.test, features, params, label, model_name, variants))
+    return _run_fits(tasks, label, jobs, scheduler)
 
 
 def leave_one_repo_out(rows: list[dict[str, Any]], features: list[str], params: dict, label: str = "risky",
-                       model_name: str = "mergeguard", variants: dict[str, list[str]] | None = None) -> Predictions:
-    preds = Predictions()
+                       model_name: str = "mergeguard", variants: dict[str, list[str]] | None = None, *,
+                       jobs: int = 1, scheduler: str | None = None) -> Predictions:
     repos = sorted({r.get("repo", "") for r in rows})
     if len(repos) < 2:
         raise DataError("leave-one-repo-out needs data from at least two repositories")
+    tasks = []
     for held_out in repos:
         test = [r for r in rows if r.get("repo", "") == held_out]
         others = [r for r in rows if r.get("repo", "") != held_out]
         split: Split = time_split(others, valid_frac=0.15, test_frac=0.0)
         if not _both_classes(split.train, label):
             continue
-        preds.add(test, _fit_and_predict(split.train, split.valid, test, features, params, label, model_name, variants),
-                  label)
-    return preds
+        tasks.append(FitTask(split.train, split.valid, test, features, params, label, model_name, variants))
+    return _run_fits(tasks, label, jobs, scheduler)
 
 
 def _both_classes(rows: list, label: str) -> bool:
@@ -131,10 +162,13 @@ def ablation_variants(features: list[str], kind: str = "detectors") -> dict[str,
 
 
 def evaluate(rows: list[dict[str, Any]], model: RiskModel, *, modes: list[str], label: str = "risky",
-             plots_dir: str | Path | None = None, ablation: str = "detectors") -> dict[str, Any]:
+             plots_dir: str | Path | None = None, ablation: str = "detectors", jobs: int = 1,
+             scheduler: str | None = None) -> dict[str, Any]:
     """Run the protocols; returns {mode: {"pooled": {model: metrics}, "per_repo": {repo: {model: metrics}}}}.
 
     Ablation variants appear as further models in the same tables (see :func:`ablation_variants`).
+    The fits of a protocol are independent: ``jobs``/``scheduler`` run them in parallel
+    (:mod:`mergeguard.batch`) with results identical to a sequential run.
     """
     variants = ablation_variants(list(model.features), ablation)
     data = labelled(rows, label)
@@ -144,7 +178,7 @@ def evaluate(rows: list[dict[str, Any]], model: RiskModel, *, modes: list[str], 
     results: dict[str, Any] = {}
     for mode in modes:
         runner = within_project if mode == "within" else leave_one_repo_out
-        preds = runner(data, model.features, params, label, model.name, variants)
+        preds = runner(data, model.features, params, label, model.name, variants, jobs=jobs, scheduler=scheduler)
         if not preds.y:
             raise DataError(f"{mode}: no repository has enough labelled changes of both classes")
         results[mode] = {

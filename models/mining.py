@@ -37,6 +37,7 @@ class MiningReport:
     seconds: dict[str, float] = field(default_factory=dict)
     shallow: bool = False
     missing_paths: list[str] = field(default_factory=list)  # files left out: their content is missing
+    languages: list[str] = field(default_factory=list)  # of the mined revision's code files (model cards name them)
 
 
 def mine(
@@ -54,6 +55,9 @@ def mine(
     name = name or repo.path.resolve().name.removesuffix(".git")
     report = MiningReport(repo=name, shallow=repo.is_shallow)
     head = repo.resolve(rev)
+    from mergeguard.languages import repo_languages
+
+    report.languages = repo_languages(repo, head)
     total = int(repo.run("rev-list", "--count", "--no-merges", head).decode().strip() or 0)
     skip = max(0, total - max_commits) if max_commits else 0
     context = Context(shallow=report.shallow)
@@ -73,6 +77,7 @@ def mine(
             "schema": ROW_SCHEMA,
             "feature_schema": FEATURE_SCHEMA,
             "repo": name,
+            "languages": report.languages,
             "sha": rec.sha,
             "time": rec.commit_time,
             "author_time": rec.author_time,
@@ -108,3 +113,24 @@ def mine(
     report.first_time = first_time
     report.last_time = max((r["time"] for r in rows), default=0)
     return rows, report
+
+
+@dataclass(frozen=True)
+class MineTask:
+    """One repository to mine, as a picklable task for a process pool or a Dask worker."""
+
+    repo: str
+    rev: str = "HEAD"
+    name: str | None = None
+    maturity_days: int = 180
+    max_fix_files: int = 20
+    max_commits: int | None = None
+    workers: int = 2
+
+
+def mine_task(task: MineTask, progress: Callable[[str, int | None], Callable[[int], None]] | None = None
+              ) -> tuple[list[dict[str, Any]], MiningReport]:
+    """:func:`mine` for one :class:`MineTask` (in whichever process runs it)."""
+    return mine(GitRepo(task.repo), rev=task.rev, name=task.name, maturity_days=task.maturity_days,
+                max_fix_files=task.max_fix_files, max_commits=task.max_commits, workers=task.workers,
+                progress=progress)

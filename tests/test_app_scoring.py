@@ -258,3 +258,41 @@ def test_scoring_mode_comes_from_the_environment_and_a_bad_value_names_the_varia
     assert isinstance(scorer("thread", model_dir=None, model=lambda: None, processes=1), ThreadScorer)
     with pytest.raises(ValueError):
         scorer("fork", model_dir=None, model=lambda: None, processes=1)
+
+
+def test_the_warm_index_budget_comes_from_the_environment_and_is_shared_by_the_scoring_processes():
+    env = {"MERGEGUARD_APP_ID": "1", "MERGEGUARD_PRIVATE_KEY": pem(), "MERGEGUARD_WEBHOOK_SECRET": "s"}
+    assert Settings.from_env(env).warm_index_mb == 1024
+    assert Settings.from_env({**env, "MERGEGUARD_WARM_INDEX_MB": "64"}).warm_index_mb == 64
+    with pytest.raises(SettingsError, match="MERGEGUARD_WARM_INDEX_MB must be at least 1"):
+        Settings.from_env({**env, "MERGEGUARD_WARM_INDEX_MB": "0"})
+    thread = scorer("thread", model_dir=None, model=lambda: None, processes=1, warm_bytes=5 << 20)
+    assert thread.history.max_bytes == 5 << 20
+    processes = scorer("process", model_dir=None, model=lambda: None, processes=2, warm_bytes=5 << 20)
+    try:
+        assert [c.warm_bytes for c in processes._children] == [(5 << 20) // 2] * 2
+    finally:
+        processes.close()
+
+
+def test_a_child_reports_its_warm_indexes_and_metrics_show_them(request_of, trained_model_dir, tmp_path):
+    from mergeguard.app.metrics import Metrics
+    from mergeguard.app.store import Store
+
+    s = ProcessScorer(str(trained_model_dir[0]), 1, timeout=120, warm_bytes=64 << 20)
+    try:
+        assert s.warm_stats() == {"indexes": 0, "bytes": 0, "budget_bytes": 0, "evicted": 0}
+        s.score("demo/svc", request_of())
+        stats = s.warm_stats()
+        assert stats["indexes"] == 1 and 0 < stats["bytes"] < stats["budget_bytes"] == 64 << 20
+        metrics = Metrics(Store(f"sqlite:///{tmp_path / 'm.db'}"))
+        metrics.watch_warm(s.warm_stats)
+        from prometheus_client.parser import text_string_to_metric_families
+
+        samples = {smp.name: smp.value for fam in text_string_to_metric_families(metrics.render()[0].decode())
+                   for smp in fam.samples}
+        assert samples["mergeguard_warm_indexes"] == 1 and samples["mergeguard_warm_index_budget_bytes"] == 64 << 20
+        assert samples["mergeguard_warm_index_bytes"] == stats["bytes"]
+        assert samples["mergeguard_warm_index_evictions_total"] == 0
+    finally:
+        s.close()

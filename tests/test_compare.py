@@ -1,0 +1,26 @@
+"""`mergeguard compare`: a model trained on an organisation's history against the one in use, on the newest changes."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_compare_adopts_only_a_better_model(trained_model_dir, tmp_path, capsys):
+    """The synthetic repositories' own model against the shipped one, on their newest changes, both ways round."""
+    from mergeguard.cli import main
+    from mergeguard.models.compare import compare
+    from mergeguard.models.dataset import read_rows
+    from mergeguard.models.model import load
+
+    model, data = str(trained_model_dir[0]), trained_model_dir[1]
+    rows = read_rows(data)
+    own, shipped = load(model), load(None)
+    forward, backward = compare(rows, own, shipped), compare(rows, shipped, own)
+    assert forward.changes == backward.changes > 20 and forward.candidate == backward.current
+    assert not (forward.adopt and backward.adopt), "two models cannot both be better"
+    code = main(["compare", *data, "--candidate", model, "--format", "json", "--output", str(tmp_path / "c.json")])
+    out = json.loads((tmp_path / "c.json").read_text())
+    assert code == (0 if out["adopt"] else 1) and out["adopt"] == forward.adopt
+    assert out["candidate"]["roc_auc"] == forward.candidate["roc_auc"]
+    assert main(["compare", *data, "--candidate", model, "--against", model]) == 1  # not better than itself
+    assert "keep the current model" in capsys.readouterr().out
