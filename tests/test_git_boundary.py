@@ -238,3 +238,24 @@ def test_action_config_inside_the_repository_is_parsed_from_the_base_blob(origin
     latin = commit(w, {".github/gate.yml": b"# caf\xe9\n"}, "latin-1", when=1_700_003_000)
     with pytest.raises(ConfigError, match="not UTF-8"):
         config_at_base(repo, str(w / ".github" / "gate.yml"), latin)
+
+
+# -- detectors get data: images read through the interface ------------------------------------------
+
+
+def test_blob_images_read_both_sides_through_the_interface(origin):
+    from mergeguard.change import Limits, StaticImages
+    from mergeguard.sources import BlobImages, change_from_range
+
+    w, shas = origin
+    git(w, "mv", "a.py", "b.py")
+    renamed = commit(w, {"b.py": "x = 4\ny = 5\n", "blob.bin": b"\0\1\2"}, "rename", when=1_700_001_000)
+    repo = GitRepo(w)
+    change = change_from_range(repo, shas[-1], renamed, Limits())
+    assert isinstance(change.images, BlobImages)
+    assert change.image("b.py", "pre") == "x = 4\n"  # the pre-image under the file's old name
+    assert change.image("b.py", "post") == "x = 4\ny = 5\n"
+    assert change.image("blob.bin", "post") is None  # binary: no text
+    assert change.image("nope.py", "post") is None
+    change.images = StaticImages({("b.py", "post"): "z = 1\n"})
+    assert change.image("b.py", "post") == "z = 1\n" and change.image("b.py", "pre") is None
