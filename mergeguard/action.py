@@ -38,6 +38,7 @@ from .errors import MergeguardError
 
 if TYPE_CHECKING:
     from .git import Git, GitRepo
+    from .github_api import GitHubClient
 
 ZERO_SHA = "0" * 40
 EVENTS = ("pull_request", "pull_request_target", "push")
@@ -432,7 +433,8 @@ def _append(path: str | None, text: str) -> None:
         raise ActionError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def _client(options: Options, env: Env) -> Any:
+def _client(options: Options, env: Env) -> GitHubClient | None:
+    """The core's GitHub client (the App uses the same one), imported only when there is a token."""
     if not options.token or not env.repository:
         return None
     from .github_api import GitHubClient
@@ -484,7 +486,7 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
             notices.append(why)
     client = _client(options, env)
     approvals: tuple[str, ...] = ()
-    if client is not None and target.number is not None:
+    if client is not None and env.repository and target.number is not None:
         try:
             approvals = client.approvals(env.repository, target.number, target.head or "")
         except MergeguardError as exc:  # approvals are optional: a token that cannot read reviews counts none

@@ -259,3 +259,36 @@ def test_blob_images_read_both_sides_through_the_interface(origin):
     assert change.image("nope.py", "post") is None
     change.images = StaticImages({("b.py", "post"): "z = 1\n"})
     assert change.image("b.py", "post") == "z = 1\n" and change.image("b.py", "pre") is None
+
+
+# -- the App's mirror runs git through the same runner ------------------------------------------------
+
+
+def test_mirror_runs_git_only_through_run_git_with_the_token_out_of_argv(origin, tmp_path, monkeypatch):
+    import mergeguard.app.mirror as mirror_mod
+    from mergeguard import git as git_mod
+
+    from .ghstub import GitHubStub
+
+    w, shas = origin
+    seen: list[tuple[list[str], dict[str, str]]] = []
+
+    def recording(args, *, env=None, input=None, timeout=None):  # the real runner, watched
+        seen.append((list(args), dict(env or {})))
+        return git_mod.run_git(args, env=env, input=input, timeout=timeout)
+
+    monkeypatch.setattr(mirror_mod, "run_git", recording)
+    with GitHubStub() as stub:
+        stub.add_installation(5, "octo")
+        stub.add_repo("octo/svc", w)
+        token = stub.issue_token(5)
+        repo = mirror_mod.Mirror(tmp_path / "m").sync("octo/svc", stub.clone_url("octo/svc"), token, refs=["main"])
+    assert repo.resolve("main") == shas[-1]
+    commands = [next(a for a in args if not a.startswith("-") and "/" not in a) for args, _ in seen]
+    assert commands[0] == "clone" and "fetch" in commands
+    for args, env in seen:
+        assert not any(token in a for a in args)  # never on a command line (the process list shows those)
+        assert env["GIT_TERMINAL_PROMPT"] == "0" and env["GIT_CONFIG_NOSYSTEM"] == "1"
+    network = [env for args, env in seen if any(a in ("clone", "fetch") for a in args)]
+    assert network and all(any(v.startswith("Authorization: Basic ") for k, v in env.items()
+                               if k.startswith("GIT_CONFIG_VALUE_")) for env in network)
