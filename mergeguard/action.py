@@ -315,7 +315,7 @@ def ensure_history(repo: Git, target: Target, *, remote: str = "origin",
     event names that is still missing afterwards is an :class:`ActionError`.
     """
     warnings: list[str] = []
-    has_remote = remote in repo.attempt("remote").out.split()
+    has_remote = remote in repo.remotes()
     wanted = [s for s in (target.head, target.base) if s]
     missing = [s for s in wanted if not repo.has_commit(s)]
     if missing and has_remote:

@@ -145,6 +145,8 @@ class Git(Protocol):
     def fetch(self, remote: str, *specs: str, options: Sequence[str] = (),
               timeout: float | None = None) -> GitResult: ...
 
+    def remotes(self) -> list[str]: ...
+
     @property
     def is_shallow(self) -> bool: ...
 
@@ -188,6 +190,7 @@ class GitRepo:
         return self.attempt("fetch", "--no-tags", "--quiet", *options, remote, *specs, timeout=timeout)
 
     def remotes(self) -> list[str]:
+        """The names of the configured remotes (none in a plain local repository)."""
         return self.attempt("remote").out.split()
 
     def has_commit(self, sha: str) -> bool:
