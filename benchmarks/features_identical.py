@@ -59,38 +59,43 @@ def _score(args: list[str]) -> list[dict]:
 
 
 def run(out: str, mirrors: list[str], commits: int, heads: int) -> None:
-    lines: list[str] = []
-    for mirror in mirrors:
-        shas = _shas(mirror, commits)
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
-            fh.write("\n".join(shas) + "\n")
-        for a in _score(["--repo", mirror, "--commits", fh.name]):
-            lines.append(json.dumps({"mirror": Path(mirror).parent.name, "mode": "commits", "assessment": a},
-                                    sort_keys=True))
-        Path(fh.name).unlink()
-        for sha in shas[:heads]:
-            for a in _score(["--repo", mirror, "--head", sha, "--base", f"{sha}~1"]):
-                lines.append(json.dumps({"mirror": Path(mirror).parent.name, "mode": "head", "sha": sha,
-                                         "assessment": a}, sort_keys=True))
-        print(f"{mirror}: {len(shas)} commits, {min(heads, len(shas))} heads", file=sys.stderr)
-    Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(lines)} assessments -> {out}", file=sys.stderr)
+    """Score and write as it goes (one line per assessment), so a run cut short still compares."""
+    written = 0
+    with open(out, "w", encoding="utf-8") as sink:
+        def put(record: dict) -> None:
+            nonlocal written
+            sink.write(json.dumps(record, sort_keys=True) + "\n")
+            sink.flush()
+            written += 1
+
+        for mirror in mirrors:
+            name = Path(mirror).parent.name
+            shas = _shas(mirror, commits)
+            with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+                fh.write("\n".join(shas) + "\n")
+            for a in _score(["--repo", mirror, "--commits", fh.name]):
+                put({"mirror": name, "mode": "commits", "assessment": a})
+            Path(fh.name).unlink()
+            for sha in shas[:heads]:
+                for a in _score(["--repo", mirror, "--head", sha, "--base", f"{sha}~1"]):
+                    put({"mirror": name, "mode": "head", "sha": sha, "assessment": a})
+            print(f"{mirror}: {len(shas)} commits, {min(heads, len(shas))} heads", file=sys.stderr)
+    print(f"{written} assessments -> {out}", file=sys.stderr)
 
 
 def compare(before: str, after: str) -> int:
     a = Path(before).read_text(encoding="utf-8").splitlines()
     b = Path(after).read_text(encoding="utf-8").splitlines()
     if len(a) != len(b):
-        print(f"different counts: {len(a)} before, {len(b)} after")
-        return 1
+        print(f"different counts: {len(a)} before, {len(b)} after; comparing the first {min(len(a), len(b))}")
     differ = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
     for i in differ[:5]:
         x, y = json.loads(a[i]), json.loads(b[i])
         keys = sorted(k for k in set(x["assessment"]) | set(y["assessment"])
                       if x["assessment"].get(k) != y["assessment"].get(k))
         print(f"line {i + 1} ({x['mirror']} {x['mode']}): differs in {keys}")
-    print(f"{len(a)} assessments compared, {len(differ)} differ")
-    return 1 if differ else 0
+    print(f"{min(len(a), len(b))} assessments compared, {len(differ)} differ")
+    return 1 if differ or len(a) != len(b) else 0
 
 
 def main() -> int:
