@@ -1,6 +1,6 @@
 """The job handlers: score a pull request, re-decide its gate, record an acceptance.
 
-They glue GitHub (app/github.py), the mirrors (app/mirror.py) and the shared review
+They glue GitHub (mergeguard/github_api.py), the mirrors (app/mirror.py) and the shared review
 (mergeguard/review.py, mergeguard/checkrun.py) together, and hold no scoring logic of their own, so a
 pull request gets the same verdict from the App as from the CLI and the Action.
 
@@ -29,7 +29,7 @@ from mergeguard.gate import Gate
 from mergeguard.policy import PullRequestFacts, may_accept, teams_to_resolve
 from mergeguard.review import reverdict
 
-from .github import (AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullCommit,
+from ..github_api import (AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullCommit,
                      PullRequestInfo)
 from .jobs import Job, PermanentError
 from .metrics import Metrics

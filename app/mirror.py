@@ -27,14 +27,13 @@ import fcntl
 import os
 import re
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import RepositoryError
-from ..git import GitRepo
+from ..git import GitRepo, GitResult, run_git
 
 PARTIAL_FILTER = "blob:limit=1m"
 #: large blobs fetched for one pull request at most (each may be many megabytes)
@@ -131,11 +130,8 @@ class Mirror:
     def _healthy(self, path: Path) -> bool:
         if not (path / _MARKER).exists():
             return False  # an interrupted clone
-        proc = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "--is-bare-repository", "--is-shallow-repository"],
-            capture_output=True, text=True, env=_env(None),
-        )
-        return proc.returncode == 0 and proc.stdout.split() == ["true", "false"]
+        proc = _run(["-C", str(path), "rev-parse", "--is-bare-repository", "--is-shallow-repository"], None)
+        return bool(proc.ok and proc.out.split() == ["true", "false"])
 
     def _clone(self, full_name: str, clone_url: str, token: str | None, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp")
@@ -151,14 +147,18 @@ class Mirror:
                 shutil.rmtree(tmp, ignore_errors=True)
 
     def _git(self, full_name: str, token: str | None, args: list[str], *, what: str) -> None:
-        try:
-            proc = subprocess.run(["git", *args], capture_output=True, env=_env(token), timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            raise RepositoryError(f"git {what} of {full_name} timed out after {self.timeout:.0f}s") from None
-        if proc.returncode != 0:
-            err = _scrub(proc.stderr.decode("utf-8", "replace"), token)
+        proc = _run(args, token, timeout=self.timeout)
+        if proc.timed_out:
+            raise RepositoryError(f"git {what} of {full_name} timed out after {self.timeout:.0f}s")
+        if not proc.ok:
+            err = _scrub(proc.err, token)
             lines = [ln.strip() for ln in err.splitlines() if ln.strip()]
             raise RepositoryError(f"git {what} of {full_name} failed: {' | '.join(lines[-3:]) or f'exit {proc.returncode}'}")
+
+
+def _run(args: list[str], token: str | None, *, timeout: float | None = None) -> GitResult:
+    """git through the product's one runner (:func:`mergeguard.git.run_git`), in the mirror's environment."""
+    return run_git(args, env=_env(token), timeout=timeout)
 
 
 def _auth_header(token: str) -> str:

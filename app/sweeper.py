@@ -25,7 +25,7 @@ from typing import Any
 
 from mergeguard.checkrun import CHECK_NAME, CheckRunContent, failed, superseded
 
-from .github import GitHubClient, GitHubError, PermissionDenied
+from ..github_api import GitHubClient, GitHubError, PermissionDenied
 
 log = logging.getLogger("mergeguard.app.sweeper")
 

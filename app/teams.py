@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .github import GitHubClient, GitHubError, PermissionDenied
+from ..github_api import GitHubClient, GitHubError, PermissionDenied
 
 
 @dataclass(frozen=True)

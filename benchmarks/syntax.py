@@ -19,7 +19,7 @@ import statistics
 import sys
 import time
 
-from mergeguard.change import Limits
+from mergeguard.change import Limits, StaticImages
 from mergeguard.features import Context, retry_timeout, syntax
 from mergeguard.git import GitRepo
 from mergeguard.sources import change_from_range
@@ -51,7 +51,7 @@ def time_one(repo: GitRepo, sha: str) -> tuple[float, int, int]:
     for f in change.files:  # read every image first: git I/O is not syntax work
         for side in ("pre", "post"):
             images[(f.path, side)] = change.image(f.path, side)
-    change.read_image = lambda path, side: images.get((path, side))
+    change.images = StaticImages(images)
     t0 = time.perf_counter()
     retry_timeout.extract(change, Context())
     ms = (time.perf_counter() - t0) * 1000

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mergeguard.change import Change
 from mergeguard.history import HistoryIndex
@@ -30,16 +29,51 @@ CORE_DETECTORS: tuple[str, ...] = ("diffstat", "history")
 NOT_MODELLED = frozenset({"api_references"})
 
 
+class References(Protocol):
+    """How many lines of the repository at the base revision mention a name (a whole word) in the
+    files of a language family; None when the language has no files to search.
+
+    The one query a detector makes of the repository, and the only one that is not plain data: the
+    names (definitions whose signature a change alters or removes) are known only after the change
+    is parsed, so the counts cannot be computed before the detectors run. It is answered through the
+    git interface (:class:`mergeguard.repofacts.ReferenceCounter`, ``git grep -w -c`` at the base)
+    and reads nothing at or after the change.
+    """
+
+    def count(self, name: str, language: str) -> int | None: ...
+
+
 @dataclass
 class Context:
-    """What extractors may know besides the change itself; all of it strictly before the change."""
+    """What extractors may know besides the change itself; all of it strictly before the change.
+
+    Detectors receive values, not callbacks, with one typed query (``references``). Who reads what:
+
+    ============  ========================================================  =======================
+    field         what it holds                                             read by
+    ============  ========================================================  =======================
+    history       the replayed history index (authors, churn, past fixes,   ``history``,
+                  co-changes) up to the base, built from one ``git log``     ``coupling`` (partners,
+                                                                            file listing fallback)
+    shallow       the clone is shallow: history features are degraded      ``history``
+    repo_files    every path at the base (one ``git ls-tree``)              ``coupling``
+    references    :class:`References` over the git interface (git grep)    ``coupling``
+                                                                            (``api_surface``)
+    coupling      the repository's coupling settings (config)               ``coupling``
+    ============  ========================================================  =======================
+
+    ``diffstat``, ``authorship`` and ``retry_timeout`` read only the change: its diff, its commit
+    metadata, and the pre- and post-image texts (``Change.images``, blobs read through the git
+    interface or the images of a bare diff). None of the fields is required: a detector whose input is missing
+    reports its features as missing, never as zero.
+    """
 
     history: HistoryIndex | None = None
     shallow: bool = False
     #: every path at the base revision; None means "use the files the history index knows"
     repo_files: tuple[str, ...] | None = None
-    #: (name, language) -> lines of the repository at the base that mention ``name``
-    references: Callable[[str, str], int | None] | None = None
+    #: lines of the repository at the base that mention a name (a typed query, see :class:`References`)
+    references: References | None = None
     coupling: Any = None  # features.coupling.CouplingSettings, or None for the defaults
 
 

@@ -13,8 +13,8 @@ definition gets a qualified name (``Client.get``) and a normalised signature:
 
 A definition is *changed* when one of its signatures before the change no longer exists after it
 while the name remains (adding an overload is not a change), *removed* when the name is gone (or the
-file deleted). New definitions are not API changes. For each, ``references(name, language)`` from the
-context counts the lines of the repository at the base revision that mention the name (``git grep
+file deleted). New definitions are not API changes. For each, ``references.count(name, language)`` from
+the context (a query answered through the git interface, ``features.References``) counts the lines of the repository at the base revision that mention the name (``git grep
 -w``), less the definition's own line; constructors are looked up by their class name.
 """
 
@@ -608,7 +608,7 @@ def analyse(change: Change, references, settings, make_finding) -> dict[str, Any
         if lookups >= settings.max_reference_lookups:
             break
         lookups += 1
-        count = references(name, c.language)
+        count = references.count(name, c.language)
         if count is not None:
             # less the definition's own line (a package-qualified name never occurs on it)
             c.references = count if "." in name else max(0, count - 1)

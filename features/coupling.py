@@ -1,7 +1,7 @@
 """Coupling: what else a change is tied to, structurally, through its API, and through history.
 
-Pure: everything from the repository arrives in the context (``CouplingContext`` below, or any
-``Context`` carrying the same optional attributes). Four families, each with a finding kind:
+Pure: everything from the repository arrives in the context as data (``repo_files``, ``history``),
+except reference counts, a typed query over the git interface (``references``, see ``features.Context``). Four families, each with a finding kind:
 
 - ``coupling.contract``: contract files that other code or other services are generated from or
   read: protobuf, Thrift, GraphQL, OpenAPI/Swagger/AsyncAPI, Avro, JSON Schema, SQL migrations and
@@ -18,7 +18,7 @@ Pure: everything from the repository arrives in the context (``CouplingContext``
   documentation are not components.
 - ``coupling.api_change``: a function, method or class whose signature changed or that was removed
   (pre- vs post-image, tree-sitter), with how many lines of the repository at the base revision
-  mention its name (the context's ``references`` counter, ``git grep -w -c``).
+  mention its name (the context's ``references`` query, ``git grep -w -c`` through the git interface).
 - ``coupling.missing_partner`` / ``coupling.missing_test``: hidden coupling from history: the file
   (code, or a test) that association rules over the touched files' recent co-changes rank first
   and well ahead of the next, when the change leaves it out (``features.partners``).

@@ -25,20 +25,20 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import tempfile
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import CONCLUSIONS, LEVELS
+from .config import CONCLUSIONS, LEVELS, Config, decode, loads
 from .errors import MergeguardError
 
 if TYPE_CHECKING:
-    from .git import GitRepo
+    from .git import Git, GitRepo
+    from .github_api import GitHubClient
 
 ZERO_SHA = "0" * 40
 EVENTS = ("pull_request", "pull_request_target", "push")
@@ -301,25 +301,12 @@ def score_outputs(assessment: Mapping[str, Any], report: str) -> dict[str, str]:
 
 
 # -- git: history the review needs -------------------------------------------------------------------
+# Every command goes through the repository's :class:`~mergeguard.git.Git` interface (one subprocess
+# implementation, its environment hardening and time limits); a fetch that fails is an answer here
+# (a fork's read-only token, an offline runner), so these use the non-raising ``attempt``/``fetch``.
 
 
-def _git(repo_path: str, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    try:
-        return subprocess.run(["git", "-C", repo_path, *args], capture_output=True, text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(args, 124, "", f"timed out after {timeout:.0f}s")
-
-
-def has_commit(repo_path: str, sha: str) -> bool:
-    return _git(repo_path, "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
-
-
-def is_shallow(repo_path: str) -> bool:
-    return _git(repo_path, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
-
-
-def ensure_history(repo_path: str, target: Target, *, remote: str = "origin",
+def ensure_history(repo: Git, target: Target, *, remote: str = "origin",
                    timeout: float = DEFAULT_FETCH_TIMEOUT, log: Callable[[str], None] = print) -> list[str]:
     """Fetch what scoring needs (missing commits, the history behind them); return warnings.
 
@@ -328,34 +315,34 @@ def ensure_history(repo_path: str, target: Target, *, remote: str = "origin",
     event names that is still missing afterwards is an :class:`ActionError`.
     """
     warnings: list[str] = []
-    has_remote = remote in _git(repo_path, "remote").stdout.split()
+    has_remote = remote in repo.remotes()
     wanted = [s for s in (target.head, target.base) if s]
-    missing = [s for s in wanted if not has_commit(repo_path, s)]
+    missing = [s for s in wanted if not repo.has_commit(s)]
     if missing and has_remote:
         log(f"::group::fetching {len(missing)} missing commit(s) from {remote}")
         for spec in [*target.refspecs, *missing]:
-            if not [s for s in wanted if not has_commit(repo_path, s)]:
+            if not [s for s in wanted if not repo.has_commit(s)]:
                 break
-            done = _git(repo_path, "fetch", "--no-tags", "--quiet", remote, spec, timeout=timeout)
-            log(f"git fetch {remote} {spec}: {'ok' if done.returncode == 0 else _tail(done.stderr)}")
+            done = repo.fetch(remote, spec, timeout=timeout)
+            log(f"git fetch {remote} {spec}: {'ok' if done.ok else _tail(done.err)}")
         log("::endgroup::")
-    if is_shallow(repo_path) and has_remote:
-        done = _git(repo_path, "fetch", "--no-tags", "--quiet", "--unshallow", remote, timeout=timeout)
-        if done.returncode != 0:
-            log(f"git fetch --unshallow {remote}: {_tail(done.stderr)}")
+    if repo.is_shallow and has_remote:
+        done = repo.fetch(remote, options=["--unshallow"], timeout=timeout)
+        if not done.ok:
+            log(f"git fetch --unshallow {remote}: {_tail(done.err)}")
             for depth in (100, 1000):  # at least reach the merge base, so the diff is right
-                if _merge_base_known(repo_path, target):
+                if _merge_base_known(repo, target):
                     break
-                _git(repo_path, "fetch", "--no-tags", "--quiet", f"--deepen={depth}", remote, timeout=timeout)
-    if is_shallow(repo_path):
+                repo.fetch(remote, options=[f"--deepen={depth}"], timeout=timeout)
+    if repo.is_shallow:
         warnings.append("shallow clone: history features (author experience, file churn, past fixes) are degraded; "
                         "check out with fetch-depth: 0" + ("" if has_remote else " (no remote to deepen from)"))
     # a force push's old head may be gone for good (rewritten away): then only the new head counts
-    still = [s for s in wanted if not has_commit(repo_path, s) and not (target.forced and s == target.base)]
+    still = [s for s in wanted if not repo.has_commit(s) and not (target.forced and s == target.base)]
     if still:
-        raise ActionError(f"commit {still[0][:12]} named by the {target.event} event is not in {repo_path} "
-                          f"{'even after fetching from ' + remote if has_remote else 'and there is no remote ' + remote}; "
-                          "check out with fetch-depth: 0")
+        where = f"even after fetching from {remote}" if has_remote else f"and there is no remote {remote}"
+        raise ActionError(f"commit {still[0][:12]} named by the {target.event} event is not in {repo.path} "
+                          f"{where}; check out with fetch-depth: 0")
     return warnings
 
 
@@ -364,13 +351,13 @@ def _tail(stderr: str) -> str:
     return escape_data(" | ".join(stderr.strip().splitlines()[-3:]))[-300:]
 
 
-def _merge_base_known(repo_path: str, target: Target) -> bool:
-    if not (target.base and target.head and has_commit(repo_path, target.base) and has_commit(repo_path, target.head)):
+def _merge_base_known(repo: Git, target: Target) -> bool:
+    if not (target.base and target.head and repo.has_commit(target.base) and repo.has_commit(target.head)):
         return False
-    return _git(repo_path, "merge-base", target.base, target.head).returncode == 0
+    return repo.attempt("merge-base", target.base, target.head).ok
 
 
-def push_base(repo_path: str, target: Target, *, remote: str = "origin",
+def push_base(repo: Git, target: Target, *, remote: str = "origin",
               timeout: float = DEFAULT_FETCH_TIMEOUT) -> tuple[str | None, str | None]:
     """The revision a pushed head is scored against, and a notice saying what was chosen if not obvious.
 
@@ -383,22 +370,22 @@ def push_base(repo_path: str, target: Target, *, remote: str = "origin",
         default = target.default_branch
         if default:
             ref = f"refs/remotes/{remote}/{default}"
-            if _git(repo_path, "rev-parse", "--verify", "--quiet", ref).returncode != 0:
-                _git(repo_path, "fetch", "--no-tags", "--quiet", remote, f"+refs/heads/{default}:{ref}", timeout=timeout)
-            found = _git(repo_path, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-            if found.returncode == 0 and _git(repo_path, "merge-base", found.stdout.strip(), target.head).returncode == 0:
-                return found.stdout.strip(), f"new branch: scored against {default}"
-        return _parent(repo_path, target.head), "new branch without a known fork point: scored the head commit alone"
+            if not repo.attempt("rev-parse", "--verify", "--quiet", ref).ok:
+                repo.fetch(remote, f"+refs/heads/{default}:{ref}", timeout=timeout)
+            found = repo.attempt("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+            if found.ok and repo.attempt("merge-base", found.out.strip(), target.head).ok:
+                return found.out.strip(), f"new branch: scored against {default}"
+        return _parent(repo, target.head), "new branch without a known fork point: scored the head commit alone"
     assert target.base is not None
-    if target.forced and (not has_commit(repo_path, target.base)
-                          or _git(repo_path, "merge-base", target.base, target.head).returncode != 0):
-        return _parent(repo_path, target.head), ("force push whose old head is unavailable or unrelated: "
-                                                 "scored the head commit alone")
+    if target.forced and (not repo.has_commit(target.base)
+                          or not repo.attempt("merge-base", target.base, target.head).ok):
+        return _parent(repo, target.head), ("force push whose old head is unavailable or unrelated: "
+                                            "scored the head commit alone")
     return target.base, None
 
 
-def _parent(repo_path: str, sha: str) -> str | None:
-    out = _git(repo_path, "rev-list", "--parents", "-n", "1", sha).stdout.split()
+def _parent(repo: Git, sha: str) -> str | None:
+    out = repo.attempt("rev-list", "--parents", "-n", "1", sha).out.split()
     return out[1] if len(out) > 1 else None
 
 
@@ -446,10 +433,11 @@ def _append(path: str | None, text: str) -> None:
         raise ActionError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def _client(options: Options, env: Env) -> Any:
+def _client(options: Options, env: Env) -> GitHubClient | None:
+    """The core's GitHub client (the App uses the same one), imported only when there is a token."""
     if not options.token or not env.repository:
         return None
-    from mergeguard.app.github import GitHubClient
+    from .github_api import GitHubClient
 
     return GitHubClient(options.token, env.api_url)
 
@@ -487,17 +475,18 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
     # a bad model outside the repository is the user's error before any git work; one inside it is
     # read at the base revision, once that is known (the workspace is the pull request's)
     model = load(options.model) if model_in_repo is None else None
+    repo = GitRepo(repo_path)
     timeout = float(os.environ.get("MERGEGUARD_FETCH_TIMEOUT") or DEFAULT_FETCH_TIMEOUT)
-    warnings = ensure_history(repo_path, target, timeout=timeout, log=out)
+    warnings = ensure_history(repo, target, timeout=timeout, log=out)
     notices: list[str] = []
     base: str | None = target.base
     if target.event == "push":
-        base, why = push_base(repo_path, target, timeout=timeout)
+        base, why = push_base(repo, target, timeout=timeout)
         if why:
             notices.append(why)
     client = _client(options, env)
     approvals: tuple[str, ...] = ()
-    if client is not None and target.number is not None:
+    if client is not None and env.repository and target.number is not None:
         try:
             approvals = client.approvals(env.repository, target.number, target.head or "")
         except MergeguardError as exc:  # approvals are optional: a token that cannot read reviews counts none
@@ -511,14 +500,13 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
         out(command("notice", f"mergeguard: {head[:12]} is a root commit: nothing to compare it with", title="mergeguard"))
         _append(env.output, output_text({"score": "", "level": "", "conclusion": "skipped", "report": ""}))
         return 0
-    repo = GitRepo(repo_path)
-    config_path = config_at_base(repo, options.config, base, env.temp)
+    config_path, config = config_at_base(repo, options.config, base)
     model_warnings: list[str] = []
     if model is None:
         model_dir, why = model_at_base(repo, options.model, base, env.temp)
         model_warnings = [why] if why else []
         model = load(model_dir)
-    assessment = review(repo, base, head, model=model, facts=facts, config_path=config_path,
+    assessment = review(repo, base, head, model=model, facts=facts, config_path=config_path, config=config,
                         shallow=bool(warnings) or None,
                         score_cache=os.path.expanduser(options.score_cache) if options.score_cache else None)
     warnings.extend(model_warnings)
@@ -550,7 +538,7 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
 
 def _try_check_run(client: Any, env: Env, head: str, c: Any, notices: list[str], warnings: list[str]) -> bool:
     """Publish the check run; a token that may not, or a GitHub failure, leaves summary and annotations."""
-    from mergeguard.app.github import GitHubError, PermissionDenied
+    from .github_api import GitHubError, PermissionDenied
 
     if client is None:
         notices.append("no token or GITHUB_REPOSITORY: no check run; results are in this summary and the annotations")
@@ -566,28 +554,30 @@ def _try_check_run(client: Any, env: Env, head: str, c: Any, notices: list[str],
     return False
 
 
-def config_at_base(repo: GitRepo, config: str | None, base: str, temp: str | None) -> str | None:
+def config_at_base(repo: GitRepo, config: str | None, base: str) -> tuple[str | None, Config | None]:
     """The ``config`` input as the base revision has it, when it names a file of the repository.
 
+    Returns ``(path, None)`` for a file the gate reads as it is, ``(None, config)`` for one read
+    here, and ``(None, None)`` for the defaults (the repository's own ``.github/mergeguard.yml``).
+
     On ``pull_request`` the workspace is the merge commit: reading the file from it would let a pull
-    request relax its own gate. A path inside the repository is therefore read at ``base`` (and
-    written to a temporary file for the gate); a file absent at the base means the defaults. A path
-    outside the repository (another checkout, a runner file) is not the pull request's to change
-    and is read as it is.
+    request relax its own gate. A path inside the repository is therefore read from git at ``base``
+    and parsed from that text (named ``<base>:<path>`` in problems); a file absent at the base means
+    the defaults. A path outside the repository (another checkout, a runner file) is not the pull
+    request's to change and is read as it is.
     """
     if not config:
-        return None
+        return None, None
     try:
         rel = Path(config).resolve().relative_to(repo.path.resolve())
     except ValueError:
-        return config  # outside the repository
+        return config, None  # outside the repository
     spec = f"{base}:{rel.as_posix()}"
     blob = repo.read_blobs([spec]).get(spec)
     if blob is None:
-        return None
-    out_path = Path(temp or tempfile.gettempdir()) / f"mergeguard-config-{base[:12]}.yml"
-    out_path.write_bytes(blob)
-    return str(out_path)
+        return None, None
+    source = f"{base[:12]}:{rel.as_posix()}"
+    return None, loads(decode(blob, source), source)
 
 
 def _inside(path: str, repo: Path) -> Path | None:

@@ -2,8 +2,9 @@
 
 A Change is the unified diff (parsed with ``unidiff``) plus what surrounds it: commit metadata
 (authors, messages, trailers, branch), where it came from, and which caps were applied. Text of the
-pre- and post-image of a file is fetched lazily through an ``ImageReader`` so that a diff read from
-stdin and a commit in a bare mirror look the same to the feature extractors.
+pre- and post-image of a file is fetched lazily through the change's ``images`` (an :class:`Images`:
+blobs read through the git interface, or the images of a bare diff) so that a diff read from stdin
+and a commit in a bare mirror look the same to the feature extractors.
 
 Bad input never crashes and never disappears silently: binary files, non-UTF-8 text, huge files and
 huge diffs are kept as far as the caps allow and every cap that bit is recorded in ``truncated``.
@@ -11,9 +12,9 @@ huge diffs are kept as far as the caps allow and every cap that bit is recorded 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
@@ -22,7 +23,26 @@ from . import diffscan
 from .errors import DiffError
 from .git import CommitRecord, FileStat
 
-ImageReader = Callable[[str, str], "str | None"]  # (path, "pre" | "post") -> text or None
+class Images(Protocol):
+    """Where a change's file texts come from: ``text(path, "pre" | "post")`` is the file before or
+    after the change, None when it cannot be had (absent, binary, unreadable).
+
+    Implementations: :class:`mergeguard.sources.BlobImages` (blobs at the base and head, read
+    through the git interface), :class:`mergeguard.postimage.DiffImages` (a bare diff: work tree or
+    base blob, hunks applied) and :class:`StaticImages` (texts already in hand).
+    """
+
+    def text(self, path: str, side: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class StaticImages:
+    """Images that are plain data: ``{(path, side): text}``; what is not there is None."""
+
+    texts: Mapping[tuple[str, str], str | None]
+
+    def text(self, path: str, side: str) -> str | None:
+        return self.texts.get((path, side))
 
 
 @dataclass(frozen=True)
@@ -92,7 +112,7 @@ class Change:
     source: str = "diff"  # diff | range | commit
     truncated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    read_image: ImageReader | None = field(default=None, repr=False)
+    images: Images | None = field(default=None, repr=False)
     #: what detectors derive from the change and share (e.g. the parsed syntax trees), per change
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -118,7 +138,7 @@ class Change:
 
     def image(self, path: str, side: str) -> str | None:
         """Text of a file before (``pre``) or after (``post``) the change, if it can be had."""
-        return self.read_image(path, side) if self.read_image else None
+        return self.images.text(path, side) if self.images is not None else None
 
 
 def decode(data: bytes) -> tuple[str, bool]:

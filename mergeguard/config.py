@@ -250,14 +250,20 @@ def read_file(path: str | Path) -> str:
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_CONFIG_BYTES + 1)  # never more than the cap, whatever the file's size
-        text = data.decode("utf-8")
     except OSError as exc:
         raise ConfigError([Problem(str(path), 0, 0, "", f"cannot read: {exc.strerror or exc}")]) from None
+    return decode(data, str(path))
+
+
+def decode(data: bytes, source: str) -> str:
+    """A configuration's bytes as text (from a file, or a blob read from git at a revision);
+    :class:`ConfigError` if they are not UTF-8 (a size past the cap is left to :func:`check`)."""
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         if len(data) > MAX_CONFIG_BYTES:
-            raise ConfigError([_too_large(str(path))]) from None
-        raise ConfigError([Problem(str(path), 0, 0, "", "not UTF-8 text")]) from None
-    return text
+            raise ConfigError([_too_large(source)]) from None
+        raise ConfigError([Problem(source, 0, 0, "", "not UTF-8 text")]) from None
 
 
 def _too_large(source: str) -> Problem:

@@ -37,6 +37,9 @@ class Gate:
     repo: GitRepo | None
     model: Any  # RiskModel: its thresholds, and scoring for percentile history
     config_path: str | None = None
+    #: the configuration itself, already read (the Action's ``config`` input, read from git at the
+    #: base); takes the place of ``config_path`` and of the repository's file
+    config: Config | None = None
     facts: policy.PullRequestFacts = field(default_factory=policy.PullRequestFacts)
     audit_log: str | None = None
     limits: Any = None
@@ -59,7 +62,9 @@ class Gate:
     # -- inputs at a base revision --------------------------------------------------------------
 
     def config_at(self, base: str | None) -> Config:
-        """``--config`` if given, else ``.github/mergeguard.yml`` at ``base``, else the defaults."""
+        """``config`` or ``--config`` if given, else ``.github/mergeguard.yml`` at ``base``, else the defaults."""
+        if self.config is not None:
+            return self.config
         if self.config_path:
             base = None
         if base not in self._configs:

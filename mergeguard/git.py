@@ -1,8 +1,17 @@
-"""The one place that runs git.
+"""The one place that runs git: the :class:`Git` interface and its one subprocess implementation.
 
 Everything else in mergeguard works on data (``CommitRecord``, diff text, file contents); this module
 turns a repository path into that data. It works on work trees and bare repositories alike (a mirror
 clone has no work tree) because it only ever asks git for objects, never for files on disk.
+
+Every git process of the product starts here, whoever needs it: the core (scoring, history replay,
+mining, labelling) through :class:`GitRepo`, the Action (fetching the history a shallow checkout
+lacks) through :meth:`GitRepo.attempt` and :meth:`GitRepo.fetch`, and the App's mirror (clone and
+fetch with an installation token) through :func:`run_git` with the mirror's own environment. Code
+that needs git takes the :class:`Git` protocol, so the boundary is one small surface to read and to
+test; keeping every ``subprocess`` call in this file keeps the environment hardening (no prompts,
+no inherited ``GIT_DIR``, C locale) and the mapping of failures to :mod:`mergeguard.errors` in one
+place.
 
 History comes from a single streaming ``git log`` (one subprocess for the whole history, not one per
 commit): that is what makes scoring thousands of commits cheap.
@@ -17,9 +26,10 @@ import re
 import subprocess
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from .errors import RefError, RepositoryError
 
@@ -60,8 +70,89 @@ class CommitRecord:
         return len(self.parents) > 1
 
 
+@dataclass(frozen=True)
+class GitResult:
+    """What one git command did: its exit code and output. ``timed_out`` when it was stopped at its
+    time limit (the exit code is then 124, as ``timeout(1)`` reports it)."""
+
+    returncode: int
+    stdout: bytes = b""
+    stderr: bytes = b""
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def out(self) -> str:
+        """stdout as text (undecodable bytes replaced: paths and messages are shown, not parsed)."""
+        return self.stdout.decode("utf-8", "replace")
+
+    @property
+    def err(self) -> str:
+        return self.stderr.decode("utf-8", "replace")
+
+
+def run_git(args: Sequence[str], *, env: Mapping[str, str] | None = None, input: bytes | None = None,
+            timeout: float | None = None) -> GitResult:
+    """Run ``git *args`` to completion and return what it did; never raises for git's own failures.
+
+    The one ``subprocess.run`` of git in the product. ``env`` defaults to :func:`git_env`; a caller
+    with its own policy (the App's mirror hands a token to git through ``GIT_CONFIG_*``) passes a
+    complete environment. A command past ``timeout`` seconds is killed and reported as exit 124.
+    """
+    try:
+        proc = subprocess.run(["git", *args], input=input, capture_output=True,
+                              env=dict(env) if env is not None else git_env(), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return GitResult(124, b"", f"timed out after {timeout or 0:.0f}s".encode(), timed_out=True)
+    return GitResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@runtime_checkable
+class Git(Protocol):
+    """The git operations mergeguard needs, on one repository (work tree or bare).
+
+    :class:`GitRepo` is the implementation; the protocol is what callers depend on (the Action's
+    fetching, the gate's reading of files at the base, the history replay, the reference counter).
+    Reads that may legitimately fail (``has_commit``, ``attempt``) say so in their result; the
+    rest raise :class:`~mergeguard.errors.RepositoryError` or :class:`~mergeguard.errors.RefError`.
+    """
+
+    path: Path
+
+    def run(self, *args: str, input: bytes | None = None, check: bool = True,
+            timeout: float | None = None) -> bytes: ...
+
+    def attempt(self, *args: str, timeout: float | None = None) -> GitResult: ...
+
+    def resolve(self, ref: str) -> str: ...
+
+    def has_commit(self, sha: str) -> bool: ...
+
+    def parents(self, sha: str) -> tuple[str, ...]: ...
+
+    def merge_base(self, a: str, b: str) -> str: ...
+
+    def diff(self, base: str | None, head: str, *, context: int = 3, exclude: Iterable[str] = ()) -> bytes: ...
+
+    def read_blobs(self, specs: Iterable[str]) -> dict[str, bytes | None]: ...
+
+    def log(self, revs: list[str], *, no_merges: bool = True,
+            extra: list[str] | None = None) -> Iterator[CommitRecord]: ...
+
+    def fetch(self, remote: str, *specs: str, options: Sequence[str] = (),
+              timeout: float | None = None) -> GitResult: ...
+
+    def remotes(self) -> list[str]: ...
+
+    @property
+    def is_shallow(self) -> bool: ...
+
+
 class GitRepo:
-    """A git repository (work tree or bare) addressed by path."""
+    """A git repository (work tree or bare) addressed by path: the subprocess implementation of :class:`Git`."""
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -78,18 +169,33 @@ class GitRepo:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def run(self, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+    def run(self, *args: str, input: bytes | None = None, check: bool = True,
+            timeout: float | None = None) -> bytes:
         """Run git in this repository and return stdout; a failure becomes a RepositoryError."""
-        proc = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "-C", str(self.path), *args],
-            input=input,
-            capture_output=True,
-            env=_git_env(),
-        )
-        if check and proc.returncode != 0:
-            msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        proc = run_git(["-c", "core.quotepath=off", "-C", str(self.path), *args], input=input, timeout=timeout)
+        if check and not proc.ok:
+            msg = proc.err.strip().splitlines()
             raise RepositoryError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
         return proc.stdout
+
+    def attempt(self, *args: str, timeout: float | None = None) -> GitResult:
+        """Run git in this repository and say what happened, for commands whose failure is an answer
+        (``merge-base`` of unrelated commits, a ``fetch`` the network refuses)."""
+        return run_git(["-C", str(self.path), *args], timeout=timeout)
+
+    def fetch(self, remote: str, *specs: str, options: Sequence[str] = (),
+              timeout: float | None = None) -> GitResult:
+        """``git fetch --no-tags --quiet [options] remote specs…``, bounded by ``timeout``; the result
+        says whether it worked (a read-only or offline runner is a normal case, not an exception)."""
+        return self.attempt("fetch", "--no-tags", "--quiet", *options, remote, *specs, timeout=timeout)
+
+    def remotes(self) -> list[str]:
+        """The names of the configured remotes (none in a plain local repository)."""
+        return self.attempt("remote").out.split()
+
+    def has_commit(self, sha: str) -> bool:
+        """Whether the commit is here (``cat-file -e``: reads no content, starts no lazy fetch of a tree)."""
+        return self.attempt("cat-file", "-e", f"{sha}^{{commit}}").ok
 
     def stream(self, *args: str) -> Iterator[bytes]:
         """Yield stdout of a long git command in chunks, so a huge history never sits in memory twice."""
@@ -97,7 +203,7 @@ class GitRepo:
             ["git", "-c", "core.quotepath=off", "-C", str(self.path), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=_git_env(),
+            env=git_env(),
         )
         assert proc.stdout is not None
         try:
@@ -122,12 +228,8 @@ class GitRepo:
 
     def resolve(self, ref: str) -> str:
         """Full SHA of a commit-ish; an unknown ref is the user's error, said plainly."""
-        proc = subprocess.run(
-            ["git", "-C", str(self.path), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-            capture_output=True,
-            env=_git_env(),
-        )
-        if proc.returncode != 0:
+        proc = self.attempt("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        if not proc.ok:
             raise RefError(f"unknown revision {ref!r} in {self.path}")
         return proc.stdout.decode().strip()
 
@@ -152,7 +254,8 @@ class GitRepo:
         pathspecs = [f":(exclude,literal){p}" for p in exclude]
         return self.run(
             "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", f"-U{context}",
-            "--src-prefix=a/", "--dst-prefix=b/", base or EMPTY_TREE, head, *(["--", ".", *pathspecs] if pathspecs else []),
+            "--src-prefix=a/", "--dst-prefix=b/", base or EMPTY_TREE, head,
+            *(["--", ".", *pathspecs] if pathspecs else []),
         )
 
     @functools.cached_property
@@ -185,9 +288,9 @@ class GitRepo:
             else:
                 i += 1
         by_path: dict[str, list[str]] = {}
-        for oid in self._absent(paths_of):
-            for path in paths_of.get(oid, ()):
-                by_path.setdefault(path, []).append(oid)
+        for absent in self._absent(paths_of):
+            for name in paths_of.get(absent, set()):
+                by_path.setdefault(name, []).append(absent)
         return {p: tuple(oids) for p, oids in sorted(by_path.items())}
 
     def absent_at(self, rev: str, paths: Iterable[str]) -> set[str]:
@@ -289,7 +392,9 @@ _MISSING_OBJECT = re.compile(r"unable to read|could not read|could not fetch .* 
                              r"promisor remote|missing blob object")
 
 
-def _git_env() -> dict[str, str]:
+def git_env() -> dict[str, str]:
+    """git's environment for reading a repository: never a prompt (a job would hang on it), no
+    ``GIT_DIR``/``GIT_WORK_TREE`` inherited from a hook or a runner, the C locale unless chosen."""
     env = dict(os.environ)
     env.setdefault("LC_ALL", "C")
     env["GIT_TERMINAL_PROMPT"] = "0"
@@ -407,7 +512,7 @@ class _CatFile:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen(
                 ["git", "-c", "core.quotepath=off", "-C", str(self.path), "cat-file", "--batch"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env(),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env(),
             )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")

@@ -16,11 +16,9 @@ detectors report their signals as unknown, never as "nothing changed".
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 
-from .change import FileChange, ImageReader, decode
+from .change import FileChange, Images, decode
 
 #: a work-tree file larger than this is not read (the syntax layer would not parse it anyway)
 MAX_FILE_BYTES = 2_000_000
@@ -90,18 +88,31 @@ def worktree_file(root: Path, path: str) -> str | None:
     return decode(data)[0]
 
 
-def diff_image_reader(files: list[FileChange], *, worktree: Path | None,
-                      base_blob: Callable[[str, str], str | None] | None) -> ImageReader:
-    """Pre- and post-image of each file of a bare diff. ``base_blob(path, "pre")`` reads the base
-    revision (None without a repository); ``worktree`` is the checkout the diff may come from."""
-    by_path = {f.path: f for f in files}
+class DiffImages:
+    """Pre- and post-image of each file of a bare diff (an :class:`~mergeguard.change.Images`).
+    ``base`` reads the base revision (None without a repository); ``worktree`` is the checkout the
+    diff may come from."""
 
-    @lru_cache(maxsize=512)
-    def images(path: str) -> tuple[str | None, str | None]:
-        f = by_path.get(path)
+    def __init__(self, files: list[FileChange], *, worktree: Path | None, base: Images | None) -> None:
+        self.by_path = {f.path: f for f in files}
+        self.worktree = worktree
+        self.base = base
+        self._cache: dict[str, tuple[str | None, str | None]] = {}
+
+    def text(self, path: str, side: str) -> str | None:
+        if path not in self._cache:
+            if len(self._cache) >= 512:
+                del self._cache[next(iter(self._cache))]
+            self._cache[path] = self._both(path)
+        pre, post = self._cache[path]
+        return pre if side == "pre" else post
+
+    def _both(self, path: str) -> tuple[str | None, str | None]:
+        f = self.by_path.get(path)
         if f is None:
             return None, None
-        base = base_blob(path, "pre") if base_blob is not None and f.status != "added" else None
+        worktree = self.worktree
+        base = self.base.text(path, "pre") if self.base is not None and f.status != "added" else None
         if f.status == "added":
             base = ""
         here = worktree_file(worktree, path) if worktree is not None and f.status != "deleted" else None
@@ -128,9 +139,3 @@ def diff_image_reader(files: list[FileChange], *, worktree: Path | None,
         if f.status == "added":
             pre = None
         return pre, post
-
-    def read(path: str, side: str) -> str | None:
-        pre, post = images(path)
-        return pre if side == "pre" else post
-
-    return read

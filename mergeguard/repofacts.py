@@ -1,22 +1,20 @@
 """Facts about the repository at the base revision that coupling detectors need, read through git.
 
-The coupling extractor is pure: it receives the file listing and a reference counter as plain
-values in its context. This module builds them from a ``GitRepo`` (work tree or bare), running git
-only through ``GitRepo.run``:
+The coupling extractor is pure: it receives the file listing as a value and reference counts
+through a typed query (``features.References``) in its context. This module builds both from the
+:class:`~mergeguard.git.Git` interface (work tree or bare), running git only through ``Git.run``:
 
 - ``list_files(repo, rev)``: every path in the tree at ``rev`` (one ``git ls-tree``), from which
   service roots (directories with their own ``go.mod``, ``package.json``, ``pyproject.toml``…) are
   found.
-- ``ReferenceCounter(repo, base)``: ``counter(name, language)`` is how many lines of that
+- ``ReferenceCounter(repo, base)``: ``count(name, language)`` is how many lines of that
   language's files at ``base`` contain ``name`` as a whole word (``git grep -w -c``), cached by
   ``(base, name, language)`` so scoring many changes on one base greps each name once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from .git import GitRepo
+from .git import Git
 from .paths import LANGUAGES
 
 # One language family greps the sources of the family: a Python function is not called from Go.
@@ -37,27 +35,25 @@ def extensions(language: str) -> list[str]:
     return sorted(ext for ext, lang in LANGUAGES.items() if lang in family)
 
 
-def list_files(repo: GitRepo, rev: str) -> tuple[str, ...]:
+def list_files(repo: Git, rev: str) -> tuple[str, ...]:
     """Every file path in the tree at ``rev``."""
     out = repo.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, check=False)
     return tuple(p.decode("utf-8", "replace") for p in out.split(b"\0") if p)
 
 
-ReferenceCount = Callable[[str, str], "int | None"]
-
-
 class ReferenceCounter:
-    """``counter(name, language)`` -> lines at ``base`` that mention ``name`` as a word; cached."""
+    """``count(name, language)`` -> lines at ``base`` that mention ``name`` as a word; cached.
+    The implementation of ``features.References`` over the git interface."""
 
     _cache: dict[tuple[str, str, str], int | None] = {}
 
-    def __init__(self, repo: GitRepo, base: str, *, max_cache: int = 50_000):
+    def __init__(self, repo: Git, base: str, *, max_cache: int = 50_000):
         self.repo = repo
         self.base = base
         self.max_cache = max_cache
         self.calls = 0  # git grep runs (cache misses), for tests and benchmarks
 
-    def __call__(self, name: str, language: str) -> int | None:
+    def count(self, name: str, language: str) -> int | None:
         key = (self.base, name, language)
         cache = ReferenceCounter._cache
         if key in cache:

@@ -16,6 +16,7 @@ from mergeguard.features import Context
 
 from . import audit
 from .budget import SourceAccess
+from .config import Config
 from .change import Limits
 from .gate import Gate, ignore_paths
 from .git import GitRepo
@@ -40,7 +41,7 @@ def context_at(repo: GitRepo, rev: str | None, *, shallow: bool = False,
 
 
 def review(repo: GitRepo, base: str, head: str, *, model: Any, facts: PullRequestFacts = PullRequestFacts(),
-           config_path: str | None = None, audit_log: str | None = None,
+           config_path: str | None = None, config: Config | None = None, audit_log: str | None = None,
            acceptances: Sequence[audit.Acceptance] | None = None, history: HistoryIndex | None = None,
            limits: Limits = Limits(), top_reasons: int = 5, branch: str | None = None,
            shallow: bool | None = None, budget_access: SourceAccess | None = None,
@@ -56,7 +57,7 @@ def review(repo: GitRepo, base: str, head: str, *, model: Any, facts: PullReques
     t0 = time.perf_counter()
     shallow = repo.is_shallow if shallow is None else shallow
     base_sha = repo.resolve(base)
-    gate = Gate(repo, model, config_path=config_path, facts=facts, audit_log=audit_log, limits=limits,
+    gate = Gate(repo, model, config_path=config_path, config=config, facts=facts, audit_log=audit_log, limits=limits,
                 shallow=shallow, acceptance_entries=tuple(acceptances) if acceptances is not None else None,
                 budget_access=budget_access, score_cache=score_cache)
     change = change_from_range(repo, base_sha, head, limits)

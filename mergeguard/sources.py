@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
 from .change import Change, CommitMeta, Limits, decode, files_from_stats, parse_diff
 from .errors import DiffError, RepositoryError
-from .git import CommitRecord, GitRepo
+from .git import CommitRecord, Git, GitRepo
 from .history import HistoryIndex
-from .postimage import diff_image_reader
+from .postimage import DiffImages
 
 T = TypeVar("T")
+#: file texts a change keeps read (pre and post of 256 files); past it the oldest is read again if asked
+IMAGE_CACHE = 512
 
 
 def read_diff_input(spec: str) -> bytes:
@@ -33,21 +34,35 @@ def read_diff_input(spec: str) -> bytes:
         raise DiffError(f"cannot read diff {spec}: {exc.strerror}") from None
 
 
-def image_reader(repo: GitRepo, base: str | None, head: str | None, old_paths: dict[str, str]) -> Callable[[str, str], str | None]:
-    """Lazy, cached access to pre-/post-image text through ``git cat-file`` (works on bare repos)."""
+class BlobImages:
+    """A change's file texts read lazily through the git interface (``cat-file``: works on bare
+    repositories): the pre-image at ``base`` (under the file's old name when renamed), the
+    post-image at ``head``; binary blobs are None. Cached: the detectors share one read per file."""
 
-    @lru_cache(maxsize=512)
-    def read(path: str, side: str) -> str | None:
-        rev = base if side == "pre" else head
+    def __init__(self, repo: Git, base: str | None, head: str | None, old_paths: dict[str, str]) -> None:
+        self.repo = repo
+        self.base = base
+        self.head = head
+        self.old_paths = old_paths
+        self._cache: dict[tuple[str, str], str | None] = {}
+
+    def text(self, path: str, side: str) -> str | None:
+        key = (path, side)
+        if key not in self._cache:
+            if len(self._cache) >= IMAGE_CACHE:
+                del self._cache[next(iter(self._cache))]  # the oldest: a change reads each file's images together
+            self._cache[key] = self._read(path, side)
+        return self._cache[key]
+
+    def _read(self, path: str, side: str) -> str | None:
+        rev = self.base if side == "pre" else self.head
         if rev is None:
             return None
-        name = old_paths.get(path, path) if side == "pre" else path
-        blob = repo.read_blobs([f"{rev}:{name}"]).get(f"{rev}:{name}")
+        name = self.old_paths.get(path, path) if side == "pre" else path
+        blob = self.repo.read_blobs([f"{rev}:{name}"]).get(f"{rev}:{name}")
         if blob is None or b"\0" in blob[:8000]:
             return None
         return decode(blob)[0]
-
-    return read
 
 
 def change_from_diff(data: bytes, limits: Limits, *, repo: GitRepo | None = None, base: str | None = None,
@@ -58,8 +73,8 @@ def change_from_diff(data: bytes, limits: Limits, *, repo: GitRepo | None = None
     change = Change(id=label, files=files, base=base, source="diff", truncated=notes)
     blobs = None
     if repo is not None and base is not None:
-        blobs = image_reader(repo, base, None, {f.path: f.old_path for f in files if f.old_path})
-    change.read_image = diff_image_reader(files, worktree=worktree, base_blob=blobs)
+        blobs = BlobImages(repo, base, None, {f.path: f.old_path for f in files if f.old_path})
+    change.images = DiffImages(files, worktree=worktree, base=blobs)
     return change
 
 
@@ -93,7 +108,7 @@ def change_from_range(repo: GitRepo, base_ref: str, head_ref: str, limits: Limit
         id=f"{merge_base[:12]}..{head_sha[:12]}", files=files, base=merge_base, head=head_sha,
         commits=commits, source="range", truncated=notes,
     )
-    change.read_image = image_reader(repo, merge_base, head_sha, {f.path: f.old_path for f in files if f.old_path})
+    change.images = BlobImages(repo, merge_base, head_sha, {f.path: f.old_path for f in files if f.old_path})
     return change
 
 
@@ -104,8 +119,9 @@ def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with
     by mining, giving the same counts, statuses and features as the diff.
     """
     parent = rec.parents[0] if rec.parents else None
+    notes: list[str] = []
     if not with_diff:
-        files, notes = files_from_stats(rec.files), []
+        files = files_from_stats(rec.files)
     else:
         try:
             files, notes = parse_diff(repo.diff(parent, rec.sha), limits)
@@ -117,7 +133,7 @@ def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with
         id=rec.sha, files=files, base=parent, head=rec.sha, commits=[CommitMeta.from_record(rec)],
         source="commit", truncated=notes,
     )
-    change.read_image = image_reader(repo, parent, rec.sha, {f.path: f.old_path for f in files if f.old_path})
+    change.images = BlobImages(repo, parent, rec.sha, {f.path: f.old_path for f in files if f.old_path})
     return change
 
 

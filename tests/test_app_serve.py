@@ -416,7 +416,7 @@ def test_a_forks_rerequested_check_run_finds_its_pull_request_from_the_stored_as
 
 
 def test_handlers_retry_only_what_may_pass_next_time():
-    from mergeguard.app.github import GitHubError, PermissionDenied
+    from mergeguard.github_api import GitHubError, PermissionDenied
     from mergeguard.app.handlers import transient
     from mergeguard.errors import ModelError, RefError, RepositoryError
 

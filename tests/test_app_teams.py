@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mergeguard.app.github import AppCredentials, GitHubClient, GitHubError, InstallationTokens
+from mergeguard.github_api import AppCredentials, GitHubClient, GitHubError, InstallationTokens
 from mergeguard.app.teams import TeamDirectory
 
 from .ghstub import GitHubStub, rsa_keypair

@@ -664,12 +664,12 @@ def test_reference_counter_caches_by_base_and_name(tmp_path):
     p = init_repo(tmp_path / "r")
     base = commit(p, {"shop/client.py": PY_CLIENT, **PY_CALLERS, "README.md": "parse_money is documented\n"}, "init", T0)
     counter = ReferenceCounter(GitRepo(p), base)
-    assert counter("parse_money", "python") == 5  # definition, import+call in checkout, import+call in cli; not README
-    assert counter("parse_money", "python") == 5
-    assert counter("no_such_name", "python") == 0
+    assert counter.count("parse_money", "python") == 5  # definition, import+call in checkout, import+call in cli; not README
+    assert counter.count("parse_money", "python") == 5
+    assert counter.count("no_such_name", "python") == 0
     assert counter.calls == 2
     again = ReferenceCounter(GitRepo(p), base)
-    assert again("parse_money", "python") == 5 and again.calls == 0  # the cache is shared: same base, same name
+    assert again.count("parse_money", "python") == 5 and again.calls == 0  # the cache is shared: same base, same name
 
 
 # -- logical coupling --------------------------------------------------------------------------

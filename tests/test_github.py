@@ -8,11 +8,11 @@ import pytest
 import requests
 from github import GithubException
 
-from mergeguard.app.github import (
+from mergeguard.github_api import (
     ANNOTATIONS_PER_REQUEST, AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied,
     clip_output,
 )
-from mergeguard.app.retry import RetryWaitTooLong, call_with_retries, is_retryable
+from mergeguard.retry import RetryWaitTooLong, call_with_retries, is_retryable
 from mergeguard.errors import MergeguardError
 
 from .ghstub import GitHubStub, rsa_keypair

@@ -12,7 +12,7 @@ error, because a webhook job blocking a worker for that long is worse than faili
 
 This must be the ONLY retry layer. PyGithub has its own (``GithubRetry``, an urllib3 ``Retry``
 installed by default in ``Github(...)``) which would multiply attempts and hide waits from us;
-:mod:`mergeguard.app.github` constructs PyGithub with ``retry=None`` (requests' default of zero
+:mod:`mergeguard.github_api` constructs PyGithub with ``retry=None`` (requests' default of zero
 retries) so a failure reaches this policy on the first occurrence.
 
 The function is pure apart from ``sleep``/``rng``/``clock``, which tests replace with recorders.

@@ -1,6 +1,9 @@
 """GitHub access for the App and the Action: installation tokens, pull request facts, check runs.
 
-Everything goes through PyGithub, and every call through :func:`mergeguard.app.retry.call_with_retries`
+It lives in the core (not in ``app/``) because two faces use it: the App and the Action; the core
+never imports the App (``tests/test_git_boundary.py`` holds that rule).
+
+Everything goes through PyGithub, and every call through :func:`mergeguard.retry.call_with_retries`
 (PyGithub's own urllib3 retry is switched off with ``retry=None`` so there is exactly one retry policy,
 ours, with waits we can see and bound). Failures that survive the retries become :class:`GitHubError`
 with one line naming the call and the HTTP status; a plain 403 on a check-run write becomes
@@ -27,7 +30,7 @@ from typing import Any, TypeVar
 import requests
 from github import Auth, Github, GithubException, GithubIntegration
 
-from ..errors import MergeguardError
+from .errors import MergeguardError
 from .retry import RetryWaitTooLong, call_with_retries, is_rate_limited
 
 T = TypeVar("T")
