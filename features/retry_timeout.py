@@ -502,11 +502,25 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
             if first in lines and first not in out:
                 name = syntax.node_text(node)
                 kind = settings.classify(name)
-                if kind is not None and _decides(node):
+                if kind is not None and _decides(node) and not (kind == "timeout" and _on_an_error(node)):
                     out[first] = (kind, name)
             continue
         stack.extend(node.children)
     return out
+
+
+_MEMBER = frozenset({"selector_expression", "member_expression", "attribute", "field_access", "navigation_expression",
+                     "method_invocation", "member_access_expression"})
+_ERROR_NAME = re.compile(r"(e|ex|exc|err|error|cause|\w*(Err|Error|Exception|_err|_error))", re.I)
+
+
+def _on_an_error(node) -> bool:
+    """``err.Timeout()``, ``e.timeout``, ``netErr.Timeout()``: what kind of failure happened (which a
+    retry decision may read), not how long anything waits."""
+    p = node.parent
+    if p is None or p.type not in _MEMBER or not p.named_children or p.named_children[0] == node:
+        return False
+    return bool(_ERROR_NAME.fullmatch(syntax.node_text(p.named_children[0]).rsplit(".", 1)[-1]))
 
 
 #: expressions where a name decides something: compared, counted, computed with, or tested
@@ -541,17 +555,44 @@ def _decides(node) -> bool:
 
 def _tokens(line: str) -> frozenset[str]:
     """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
-    comparison turned round (``0 < period`` -> ``period > 0``) has the same ones."""
+    comparison turned round (``0 < period`` -> ``period > 0``) has the same ones. The receiver
+    (``this``, ``self``) and a private marker (``_retry``, ``#retry``) are not part of what a line does."""
     flip = {">": "<", ">=": "<="}
-    return frozenset(flip.get(t, t) for t in re.findall(r"\w+|[<>=!]=?|&&|\|\||[-+*/%]", line))
+    return frozenset(flip.get(t, t).lstrip("_") or t
+                     for t in re.findall(r"\w+|[<>=!]=?|&&|\|\||[-+*/%]", line) if t not in ("this", "self"))
+
+
+def _is_name(token: str) -> bool:
+    return token[:1].isalpha() or token[:1] == "_"
+
+
+def _renamed(lines: list[frozenset[str]], exclusive: frozenset[str]) -> set[frozenset[str]]:
+    """The lines with every name found on only one side of the change blanked out: a line that reads
+    the same once renamed names are blanked (``maxAttempts`` -> ``getMaxAttempts()``, a type or field
+    renamed) is the old line renamed, not new logic."""
+    return {frozenset("\0" if t in exclusive else t for t in toks) for toks in lines}
 
 
 def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_sig: dict, timeout_sig: dict,
                     counts: dict[str, float]) -> None:
     """A change to code that works with retry or timeout names, where no construct explained it: one
-    finding per file and kind, at the first such line (a moved line is no change)."""
-    gone = {_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()}
-    came = {_tokens(t) for _, _, _, _, added in logic for t in added.values()}
+    finding per file and kind, at the first such line (a moved or renamed line is no change)."""
+    removed_toks = [_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()]
+    added_toks = [_tokens(t) for _, _, _, _, added in logic for t in added.values()]
+    gone, came = set(removed_toks), set(added_toks)
+    words_gone = frozenset(t for toks in removed_toks for t in toks)
+    words_came = frozenset(t for toks in added_toks for t in toks)
+    exclusive = frozenset(t for t in words_gone ^ words_came if _is_name(t))
+    gone |= _renamed(removed_toks, exclusive)
+    came |= _renamed(added_toks, exclusive)
+
+    def seen(toks: frozenset[str], other: set[frozenset[str]]) -> bool:
+        if toks in other or next(iter(_renamed([toks], exclusive))) in other:
+            return True
+        # one name swapped for another and nothing else (``self.max_attempts`` -> ``self.get_max_attempts()``)
+        return any(len(toks - o) == 1 and len(o - toks) == 1 and all(_is_name(t) for t in toks ^ o)
+                   for o in other)
+
     explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))
                  for part in ("added", "removed", "modified") for s in sig[part]}
     for f, pre, post, removed, added in logic:
@@ -559,9 +600,9 @@ def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_si
             if (f.path, kind) in explained:
                 continue
             hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
-                    and _tokens(added.get(n, "")) not in gone]
+                    and not seen(_tokens(added.get(n, "")), gone)]
             hits += [(new_side_line(f, n), name, "old") for n, (k, name) in pre.items() if k == kind
-                     and _tokens(removed.get(n, "")) not in came]
+                     and not seen(_tokens(removed.get(n, "")), came)]
             if not hits:
                 continue
             line, name, side = min(hits)

@@ -15,7 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
 _UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
@@ -222,6 +222,8 @@ class _Scanner(Scanner):
         if header is None and cond is None:
             attempts = INFINITE
         elif header is not None and header.type == "for_clause":
+            if walks_collection(node):
+                return  # for i := 0; i < len(addrs); i++: trying each address, not retrying one
             c = header.child_by_field_name("condition")
             right = c.child_by_field_name("right") if c is not None and c.type == "binary_expression" else None
             attempts = self._number(right)

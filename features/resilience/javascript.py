@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -325,6 +325,8 @@ class _Scanner(LineScopedScanner):
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
         body = loop.child_by_field_name("body")
+        if walks_collection(loop):
+            return  # trying each alternative in turn is not retrying one
         if body is None or loop.type == "for_in_statement":  # for (x of items): iterating, not retrying
             return
         tries = [n for n in _own(body) if n.type == "try_statement"]

@@ -184,6 +184,8 @@ class _Settings:
             if how == "assign" and self._local(node) and not _local_setting(name, kind):
                 continue  # attempt = 0, retries += 1: a loop counter, not a setting
             text = syntax.node_text(value)
+            if how == "assign" and text in _BOOLS and self._local(node) and not _in_constructor(node):
+                continue  # this.retryRequested = false in a method: state flipped at run time, not a setting
             if kind == "timeout" and text in _BOOLS:
                 continue  # keepAlive: true switches something on; it bounds no wait
             if how == "param" and text in _NONE:
@@ -504,6 +506,25 @@ def _constant_name(node, name: str, local: bool) -> bool:
             return False
         p = p.parent
     return True
+
+
+_CONSTRUCTORS = frozenset({"constructor_declaration", "secondary_constructor", "anonymous_initializer",
+                           "static_initializer", "constructor_definition"})
+
+
+def _in_constructor(node) -> bool:
+    """Inside a constructor or initialiser (``__init__``, ``constructor``, a Java/Kotlin constructor or
+    ``init`` block, a Go ``New...`` function), where fields get their defaults."""
+    p = node.parent
+    while p is not None:
+        if p.type in _CONSTRUCTORS:
+            return True
+        if p.type in _FUNCS:
+            name = p.child_by_field_name("name")
+            text = syntax.node_text(name) if name is not None else ""
+            return text in ("__init__", "constructor", "init") or text.startswith(("New", "new", "default", "Default"))
+        p = p.parent
+    return False
 
 
 def _local_setting(name: str, kind: str) -> bool:

@@ -1,0 +1,300 @@
+"""Shapes met on real commits (issue 13, the labelled corpus's dev part), per language, on real parses
+and real git diffs: what must not fire (a loop over alternatives, a renamed name, a state flag) next to
+what still must."""
+
+from __future__ import annotations
+
+import pytest
+
+from mergeguard.change import Limits
+from mergeguard.features import Context, syntax
+from mergeguard.features.resilience import csharp, go, java, javascript, kotlin, python, settings
+from mergeguard.features.retry_timeout import extract
+from mergeguard.git import GitRepo
+from mergeguard.sources import change_from_range
+from tests.gitrepo import commit, init_repo
+
+T0 = 1_700_000_000
+MODULES = {"python": python, "go": go, "javascript": javascript, "typescript": javascript, "java": java,
+           "kotlin": kotlin, "csharp": csharp}
+
+
+def scan(text: str, language: str):
+    tree = syntax.parse(text, language)
+    assert tree is not None, f"no {language} grammar installed"
+    return MODULES[language].scan(syntax.Source("f", "post", language, text, tree))
+
+
+def loops(text: str, language: str):
+    return [c for c in scan(text, language).constructs if c.kind == "retry" and c.library == "loop"]
+
+
+def findings(tmp_path, path: str, before: str, after: str) -> list[dict]:
+    repo_dir = init_repo(tmp_path / "repo")
+    base = commit(repo_dir, {path: before}, "base", T0)
+    head = commit(repo_dir, {path: after}, "change", T0 + 60)
+    return extract(change_from_range(GitRepo(repo_dir), base, head, Limits()), Context()).findings
+
+
+def kinds(found: list[dict]) -> set[str]:
+    return {f["kind"] for f in found}
+
+
+# -- a loop over alternatives is not a retry ------------------------------------------------------------
+
+FALLBACK = {
+    "java": ("""class Auth {
+    Scheme select(List<String> prefs) {
+        for (int i = 0; i < prefs.size(); i++) {
+            try {
+                return registry.lookup(prefs.get(i));
+            } catch (IllegalStateException e) {
+                log.debug("unsupported " + prefs.get(i));
+            }
+        }
+        return null;
+    }
+}
+""", """class Auth {
+    Conn open() throws InterruptedException {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return pool.connect();
+            } catch (IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        return null;
+    }
+}
+"""),
+    "javascript": ("""async function firstReachable(urls) {
+  for (let i = 0; i < urls.length; i++) {
+    try {
+      return await fetch(urls[i]);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+""", """async function fetchWithRetry(url) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await fetch(url);
+    } catch (err) {
+      await sleep(100 * 2 ** attempt);
+    }
+  }
+}
+"""),
+    "csharp": ("""class Dialer {
+    Conn Open(string[] hosts) {
+        for (int i = 0; i < hosts.Length; i++) {
+            try {
+                return Connect(hosts[i]);
+            } catch (SocketException) {
+                continue;
+            }
+        }
+        return null;
+    }
+}
+""", """class Dialer {
+    Conn Open(string host) {
+        for (int attempt = 0; attempt < 4; attempt++) {
+            try {
+                return Connect(host);
+            } catch (SocketException) {
+                Thread.Sleep(500);
+            }
+        }
+        return null;
+    }
+}
+"""),
+    "go": ("""package dial
+
+func dialAny(addrs []string) (net.Conn, error) {
+	var lastErr error
+	for i := 0; i < len(addrs); i++ {
+		conn, err := net.Dial("tcp", addrs[i])
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		return conn, nil
+	}
+	return nil, lastErr
+}
+""", """package dial
+
+func dialRetry(addr string) (net.Conn, error) {
+	var lastErr error
+	for i := 0; i < 5; i++ {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			lastErr = err
+			time.Sleep(time.Second)
+			continue
+		}
+		return conn, nil
+	}
+	return nil, lastErr
+}
+"""),
+    "kotlin": ("""class Dialer {
+    fun open(hosts: List<String>): Socket? {
+        for (host in hosts) {
+            try {
+                return connect(host)
+            } catch (e: IOException) {
+                log.warn("unreachable", e)
+            }
+        }
+        return null
+    }
+}
+""", """class Dialer {
+    fun open(host: String): Socket? {
+        for (attempt in 1..3) {
+            try {
+                return connect(host)
+            } catch (e: IOException) {
+                Thread.sleep(200L)
+            }
+        }
+        return null
+    }
+}
+"""),
+}
+
+
+@pytest.mark.parametrize("language", sorted(FALLBACK))
+def test_a_loop_over_alternatives_is_not_a_retry_but_a_counted_loop_is(language):
+    fallback, retrying = FALLBACK[language]
+    assert loops(fallback, language) == []
+    found = loops(retrying, language)
+    assert len(found) == 1 and found[0].attempts in (3, 4, 5)
+
+
+def test_rewriting_a_fallback_loop_is_no_retry_change(tmp_path):
+    """A real commit turned ``for (int i = 0; i < prefs.size(); i++)`` into a for-each: no retry removed."""
+    before = FALLBACK["java"][0]
+    after = before.replace("for (int i = 0; i < prefs.size(); i++) {", "for (String id : prefs) {").replace(
+        "prefs.get(i)", "id")
+    assert not {k for k in kinds(findings(tmp_path, "src/main/java/Auth.java", before, after))
+                if k.startswith("retry.")}
+
+
+# -- a renamed name is not new retry/timeout logic ------------------------------------------------------
+
+KY = """export class Ky {
+  _retryCount = 0;
+
+  _calculateRetryDelay(error) {
+    this._retryCount++;
+    if (this._retryCount <= this._options.retry.limit && !(error instanceof TimeoutError)) {
+      return 0.3 * (2 ** (this._retryCount - 1)) * 1000;
+    }
+    throw error;
+  }
+}
+"""
+
+
+def test_private_fields_renamed_is_no_retry_change(tmp_path):
+    after = KY.replace("_retryCount = 0;", "#retryCount = 0;").replace("this._retryCount", "this.#retryCount")
+    assert not kinds(findings(tmp_path, "source/core/Ky.ts", KY, after))
+
+
+def test_a_changed_comparison_on_a_retry_name_still_is(tmp_path):
+    after = KY.replace("this._retryCount <= this._options.retry.limit", "this._retryCount < this._options.retry.limit")
+    found = [f for f in findings(tmp_path, "source/core/Ky.ts", KY, after) if f["kind"] == "retry.changed"]
+    assert len(found) == 1 and found[0]["line"] == 6
+
+
+POLICY = '''class SimpleRetryPolicy:
+    def __init__(self, max_attempts=3):
+        self.max_attempts = max_attempts
+
+    def can_retry(self, context):
+        return context.attempt < self.max_attempts and not context.exhausted
+'''
+
+
+def test_a_field_read_through_a_getter_is_no_retry_change(tmp_path):
+    after = POLICY.replace("context.attempt < self.max_attempts", "context.attempt < self.get_max_attempts()") + (
+        "\n    def get_max_attempts(self):\n        return self.max_attempts\n")
+    assert not kinds(findings(tmp_path, "retry/policy.py", POLICY, after))
+    after = POLICY.replace("context.attempt < self.max_attempts", "context.attempt <= self.max_attempts")
+    assert kinds(findings(tmp_path, "retry/policy.py", POLICY, after)) == {"retry.changed"}
+
+
+# -- a flag flipped in a method is state, not a setting -----------------------------------------------------
+
+@pytest.mark.parametrize("language,text,expected", [
+    ("java", """class Execution {
+    private boolean retryRequested;
+    Execution() { this.retryRequested = false; }
+    void reset() { this.retryRequested = false; }
+}
+""", [3]),
+    ("python", """class Consumer:
+    def __init__(self):
+        self.reconnect = True
+
+    def stop(self):
+        self.reconnect = False
+""", [3]),
+    ("typescript", """class Client {
+  constructor() { this.reconnect = false; }
+  end() { this.reconnect = true; }
+}
+""", [2]),
+])
+def test_a_boolean_flag_set_in_a_method_is_state_in_a_constructor_a_default(language, text, expected):
+    tree = syntax.parse(text, language)
+    found = settings.scan(syntax.Source("f", "post", language, text, tree)).constructs
+    assert sorted(c.line for c in found if c.value in ("true", "false", "True", "False")) == expected
+
+
+# -- an error's Timeout() says what failed, not how long anything waits ------------------------------------
+
+SHOULD_RETRY = """package redis
+
+func shouldRetry(err error, retryTimeout bool) bool {
+	if err == io.EOF {
+		return true
+	}
+	return false
+}
+
+func deadline(ctx context.Context, timeout time.Duration) time.Time {
+	if timeout > 0 {
+		return time.Now().Add(timeout)
+	}
+	return time.Time{}
+}
+"""
+
+
+def test_an_errors_timeout_method_is_not_timeout_logic(tmp_path):
+    after = SHOULD_RETRY.replace("""	if err == io.EOF {
+		return true
+	}
+""", """	if err == io.EOF {
+		return true
+	}
+	if netErr, ok := err.(net.Error); ok && netErr.Timeout() {
+		return retryTimeout
+	}
+""")
+    assert not {k for k in kinds(findings(tmp_path, "command.go", SHOULD_RETRY, after)) if k.startswith("timeout.")}
+
+
+def test_a_changed_timeout_comparison_is_timeout_logic(tmp_path):
+    after = SHOULD_RETRY.replace("if timeout > 0 {", "if timeout >= 0 {")
+    found = findings(tmp_path, "command.go", SHOULD_RETRY, after)
+    assert [(f["kind"], f["line"]) for f in found] == [("timeout.changed", 11)]
