@@ -298,3 +298,73 @@ def test_a_changed_timeout_comparison_is_timeout_logic(tmp_path):
     after = SHOULD_RETRY.replace("if timeout > 0 {", "if timeout >= 0 {")
     found = findings(tmp_path, "command.go", SHOULD_RETRY, after)
     assert [(f["kind"], f["line"]) for f in found] == [("timeout.changed", 11)]
+
+
+# -- defaults the library defines itself ---------------------------------------------------------------------
+
+OKHTTP_JAVA = """package okhttp3;
+
+public class OkHttpClient {
+  public static final class Builder {
+    boolean retryOnConnectionFailure;
+    int connectTimeout;
+
+    public Builder() {
+      retryOnConnectionFailure = true;
+      connectTimeout = 10_000;
+    }
+  }
+}
+"""
+
+
+def test_a_field_default_set_in_a_constructor_is_a_setting():
+    found = {(c.kind, c.target, c.value) for c in settings.scan(syntax.Source(
+        "f", "post", "java", OKHTTP_JAVA, syntax.parse(OKHTTP_JAVA, "java"))).constructs}
+    assert found == {("retry", "retryOnConnectionFailure", "true"), ("timeout", "connectTimeout", "10_000")}
+
+
+def test_a_constructor_default_changed_is_a_change(tmp_path):
+    after = OKHTTP_JAVA.replace("connectTimeout = 10_000;", "connectTimeout = 30_000;")
+    found = findings(tmp_path, "okhttp/src/main/java/okhttp3/OkHttpClient.java", OKHTTP_JAVA, after)
+    assert [(f["kind"], f["line"]) for f in found] == [("timeout.changed", 10)]
+
+
+FASTIFY_SCHEMA = """const schema = {
+  type: 'object',
+  properties: {
+    pluginTimeout: { type: 'integer', default: 10000 },
+    bodyLimit: { type: 'integer', default: 1048576 }
+  }
+}
+module.exports = schema
+"""
+FASTIFY_DEFAULTS = """const defaultInitOptions = {
+  pluginTimeout: 10000,
+  bodyLimit: 1048576
+}
+const schema = {
+  type: 'object',
+  properties: {
+    pluginTimeout: { type: 'integer', default: defaultInitOptions.pluginTimeout },
+    bodyLimit: { type: 'integer', default: defaultInitOptions.bodyLimit }
+  }
+}
+module.exports = schema
+"""
+
+
+def test_a_schema_default_moved_into_a_defaults_object_is_no_change(tmp_path):
+    assert not kinds(findings(tmp_path, "lib/config.js", FASTIFY_SCHEMA, FASTIFY_DEFAULTS))
+    raised = FASTIFY_DEFAULTS.replace("pluginTimeout: 10000,", "pluginTimeout: 60000,")
+    assert "timeout.changed" in kinds(findings(tmp_path, "lib/config.js", FASTIFY_SCHEMA, raised))
+
+
+def test_a_circuit_breakers_reset_timeout_is_not_a_timeout():
+    text = """public class CircuitBreakerRetryPolicy {
+    private long resetTimeout = 20000;
+    private long connectTimeout = 5000;
+}
+"""
+    found = settings.scan(syntax.Source("f", "post", "java", text, syntax.parse(text, "java"))).constructs
+    assert [c.target for c in found] == ["connectTimeout"]

@@ -64,7 +64,9 @@ _NOT = frozenset({"handler", "callback", "cb", "error", "err", "errors", "except
                   "type", "kind", "promise", "timer", "timers", "signal", "controller", "abort", "index", "idx", "num",
                   "i", "status", "code", "codes", "validator", "validators", "cache", "exceptions",
                   # a message lease or an object's lifetime: how long something lives, not how long a call waits
-                  "visibility", "lease", "lifetime", "age", "expiry", "expire", "expires", "expiration"})
+                  "visibility", "lease", "lifetime", "age", "expiry", "expire", "expires", "expiration",
+                  # a circuit breaker's reset: how long it stays open, not how long a call waits
+                  "reset"})
 #: words that make a name a question or an action when they lead it: ``isRetry``, ``onTimeout``, ``setTimeout``
 _NOT_FIRST = frozenset({"is", "has", "should", "can", "on", "set", "get", "clear", "handle", "with", "make", "new",
                         "create", "do", "run", "to", "parse", "validate", "check", "format", "emit", "was", "did"})
@@ -181,7 +183,9 @@ class _Settings:
                 continue  # inside an option object already recorded as a whole (``retry: {limit: 2}``)
             if not self._constant(value) or syntax.node_text(value).rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]:
                 continue  # timeout=timeout, this.retries = retries: passed through, not set
-            if how == "assign" and self._local(node) and not _local_setting(name, kind):
+            value = _schema_default(value)
+            if how == "assign" and self._local(node) and not _local_setting(name, kind) and not (
+                    node.type == "assignment_expression" and _in_constructor(node)):
                 continue  # attempt = 0, retries += 1: a loop counter, not a setting
             text = syntax.node_text(value)
             if how == "assign" and text in _BOOLS and self._local(node) and not _in_constructor(node):
@@ -510,6 +514,20 @@ def _constant_name(node, name: str, local: bool) -> bool:
 
 _CONSTRUCTORS = frozenset({"constructor_declaration", "secondary_constructor", "anonymous_initializer",
                            "static_initializer", "constructor_definition"})
+
+
+def _schema_default(value):
+    """The default of an option described by a schema (``pluginTimeout: {type: 'integer', default: 10000}``):
+    the option's value is its default, so moving it between a schema and a defaults object is no change."""
+    if value.type not in ("object", "dictionary"):
+        return value
+    for part in value.named_children:
+        if part.type != "pair":
+            continue
+        key = part.child_by_field_name("key")
+        if key is not None and syntax.node_text(key).strip("'\"`") == "default":
+            return part.child_by_field_name("value") or value
+    return value
 
 
 def _in_constructor(node) -> bool:
