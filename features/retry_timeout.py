@@ -566,10 +566,20 @@ def _is_name(token: str) -> bool:
     return token[:1].isalpha() or token[:1] == "_"
 
 
+def _same_thing(a: str, b: str) -> bool:
+    """Whether swapping name ``a`` for ``b`` is a rename: yes unless both name a retry or timeout
+    setting and each says something the other does not (``connectTimeout`` -> ``responseTimeout``
+    applies another timeout; ``connectRetryAttempts`` -> ``connectAttempts`` is the same one)."""
+    if settings.classify(a) is None or settings.classify(b) is None:
+        return True
+    wa, wb = set(settings.words(a)), set(settings.words(b))
+    return wa <= wb or wb <= wa
+
+
 def _renamed(lines: list[frozenset[str]], exclusive: frozenset[str]) -> set[frozenset[str]]:
     """The lines with every name found on only one side of the change blanked out: a line that reads
-    the same once renamed names are blanked (``maxAttempts`` -> ``getMaxAttempts()``, a type or field
-    renamed) is the old line renamed, not new logic."""
+    the same once renamed names are blanked (a type, a helper or a receiver renamed) is the old line
+    renamed, not new logic. Retry- and timeout-named names are never blanked (see ``_same_thing``)."""
     return {frozenset("\0" if t in exclusive else t for t in toks) for toks in lines}
 
 
@@ -582,7 +592,7 @@ def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_si
     gone, came = set(removed_toks), set(added_toks)
     words_gone = frozenset(t for toks in removed_toks for t in toks)
     words_came = frozenset(t for toks in added_toks for t in toks)
-    exclusive = frozenset(t for t in words_gone ^ words_came if _is_name(t))
+    exclusive = frozenset(t for t in words_gone ^ words_came if _is_name(t) and settings.classify(t) is None)
     gone |= _renamed(removed_toks, exclusive)
     came |= _renamed(added_toks, exclusive)
 
@@ -590,8 +600,12 @@ def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_si
         if toks in other or next(iter(_renamed([toks], exclusive))) in other:
             return True
         # one name swapped for another and nothing else (``self.max_attempts`` -> ``self.get_max_attempts()``)
-        return any(len(toks - o) == 1 and len(o - toks) == 1 and all(_is_name(t) for t in toks ^ o)
-                   for o in other)
+        for o in other:
+            if len(toks - o) == 1 and len(o - toks) == 1:
+                (a,), (b,) = toks - o, o - toks
+                if _is_name(a) and _is_name(b) and _same_thing(a, b):
+                    return True
+        return False
 
     explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))
                  for part in ("added", "removed", "modified") for s in sig[part]}

@@ -368,3 +368,21 @@ def test_a_circuit_breakers_reset_timeout_is_not_a_timeout():
 """
     found = settings.scan(syntax.Source("f", "post", "java", text, syntax.parse(text, "java"))).constructs
     assert [c.target for c in found] == ["connectTimeout"]
+
+
+def test_applying_another_timeout_is_a_change_renaming_one_is_not(tmp_path):
+    before = """class ExecRuntime {
+    void upgradeTls(Endpoint endpoint, RequestConfig config) {
+        final Timeout connectTimeout = config.getConnectTimeout();
+        if (connectTimeout != null) {
+            endpoint.setSocketTimeout(connectTimeout);
+        }
+    }
+}
+"""
+    other = before.replace("if (connectTimeout != null)", "if (responseTimeout != null)").replace(
+        "final Timeout connectTimeout = config.getConnectTimeout();",
+        "final Timeout responseTimeout = config.getResponseTimeout();")
+    assert "timeout.changed" in kinds(findings(tmp_path / "a", "src/ExecRuntime.java", before, other))
+    renamed = before.replace("connectTimeout", "connectTimeoutValue")
+    assert not kinds(findings(tmp_path / "b", "src/ExecRuntime.java", before, renamed))
