@@ -39,7 +39,8 @@ _SEVERITY = {
 
 #: built bundles and vendored copies: nobody reviews them line by line and they are large to scan
 _GENERATED_DIRS = ("dist/", "build/", "vendor/", "node_modules/", "third_party/", "bower_components/")
-_GENERATED_SUFFIXES = (".min.js", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".generated.ts")
+_GENERATED_SUFFIXES = (".min.js", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".generated.ts",
+                       ".gradle.kts")  # a build script: how long a build waits is not how the product behaves
 
 
 #: folders of code that does not run in production: test helpers, fakes, examples, benchmarks
@@ -343,6 +344,8 @@ def extract(change: Change, context: Context) -> Extraction:
 
     _cancel_moves(scanned)
     for fs in scanned:
+        _cancel_renames(fs)
+    for fs in scanned:
         f = fs.f
         fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post")]
         fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre")]
@@ -434,14 +437,30 @@ def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
     added or removed whole: plumbing a value through new or deleted code, not a change to how long
     anything waits. It counts when the same call is on the other side of its hunk without a timeout
     (a call that had none gets one, or loses it)."""
-    if c.kind != "timeout" or c.seconds is not None or c.value or f.status in ("added", "deleted"):
+    if c.kind != "timeout" or c.seconds is not None or c.value:
         return False
+    if f.status in ("added", "deleted"):
+        return True  # a whole file of plumbing came or went: no call that stays waits longer or shorter
     callee = (c.target.split(":", 1)[0].rsplit(".", 1)[-1] or c.library.rsplit(".", 1)[-1]).strip()
     for h in f.hunks:
         mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)
         if any(n == c.line for n, _ in mine):
             return not (callee and any(callee in t and "timeout" not in t.lower() for _, t in other))
     return False
+
+
+def _cancel_renames(fs: _FileScan) -> None:
+    """A setting removed and one added in the same file with the same value under a name that says the
+    same thing (``connectRetryAttempts = 1`` -> ``connectAttempts = 1``): renamed, not changed."""
+    for c in list(fs.only_post):
+        if c.library != "setting":
+            continue
+        gone = next((p for p in fs.only_pre if p.library == "setting" and p.kind == c.kind
+                     and settings.normalise(p.value) == settings.normalise(c.value) and _same_thing(p.target, c.target)),
+                    None)
+        if gone is not None:
+            fs.only_pre.remove(gone)
+            fs.only_post.remove(c)
 
 
 def _cancel_moves(scanned: list[_FileScan]) -> None:

@@ -386,3 +386,53 @@ def test_applying_another_timeout_is_a_change_renaming_one_is_not(tmp_path):
     assert "timeout.changed" in kinds(findings(tmp_path / "a", "src/ExecRuntime.java", before, other))
     renamed = before.replace("connectTimeout", "connectTimeoutValue")
     assert not kinds(findings(tmp_path / "b", "src/ExecRuntime.java", before, renamed))
+
+
+# -- renames, new plumbing, build scripts ---------------------------------------------------------------------
+
+def test_a_setting_renamed_with_its_value_kept_is_no_change(tmp_path):
+    before = """class CIOEngineConfig {
+    var maxConnectionsCount: Int = 1000
+    var connectRetryAttempts: Int = 1
+    var requestTimeout: Long = 15000
+}
+"""
+    after = before.replace("connectRetryAttempts", "connectAttempts")
+    assert not kinds(findings(tmp_path / "a", "cio/CIOEngineConfig.kt", before, after))
+    changed = before.replace("connectRetryAttempts: Int = 1", "connectAttempts: Int = 3")
+    assert kinds(findings(tmp_path / "b", "cio/CIOEngineConfig.kt", before, changed)) & {"retry.added", "retry.changed"}
+
+
+def test_a_new_file_passing_a_timeout_through_is_no_timeout_change(tmp_path):
+    negotiator = """package org.acme.client;
+
+final class Http2Negotiator {
+    private final IOSession session;
+    private final Timeout timeout;
+
+    Http2Negotiator(IOSession session, Timeout timeout) {
+        this.session = session;
+        this.timeout = timeout;
+    }
+
+    void start() {
+        session.setSocketTimeout(timeout);
+    }
+}
+"""
+    repo_dir = init_repo(tmp_path / "repo")
+    base = commit(repo_dir, {"README.md": "x\n"}, "base", T0)
+    head = commit(repo_dir, {"src/main/java/org/acme/client/Http2Negotiator.java": negotiator}, "add", T0 + 60)
+    found = extract(change_from_range(GitRepo(repo_dir), base, head, Limits()), Context()).findings
+    assert not kinds(found)
+    fixed = negotiator.replace("session.setSocketTimeout(timeout);", "session.setSocketTimeout(Timeout.ofSeconds(30));")
+    head2 = commit(repo_dir, {"src/main/java/org/acme/client/Http2Negotiator.java": fixed}, "fix", T0 + 120)
+    found = extract(change_from_range(GitRepo(repo_dir), head, head2, Limits()), Context()).findings
+    assert "timeout.changed" in kinds(found) or "timeout.added" in kinds(found)
+
+
+def test_a_build_scripts_timeout_is_not_the_products(tmp_path):
+    before = 'tasks.withType<Test> {\n    maxParallelForks = 2\n}\n'
+    after = 'tasks.withType<Test> {\n    maxParallelForks = 2\n    timeout = Duration.ofMinutes(30)\n}\n'
+    assert not kinds(findings(tmp_path / "a", "okhttp/build.gradle.kts", before, after))
+    assert kinds(findings(tmp_path / "b", "okhttp/src/Config.kt", before, after)) == {"timeout.added"}

@@ -423,7 +423,8 @@ class _Settings:
             name = syntax.callee(node, self.lang)
             last = name.rsplit(".", 1)[-1]
             args = syntax.arguments(node, self.lang)
-            if last in _JAVA_DURATION and args and ("Duration" in name or self.lang == "kotlin"):
+            if last in _JAVA_DURATION and args and ("Duration" in name or self.lang == "kotlin"
+                                                     or name.rsplit(".", 2)[-2:-1] in (["Timeout"], ["TimeValue"])):
                 n = self._number(args[0][1])
                 return n * _JAVA_DURATION[last] if n is not None else None
             if last in ("timedelta",):
