@@ -436,3 +436,23 @@ def test_a_build_scripts_timeout_is_not_the_products(tmp_path):
     after = 'tasks.withType<Test> {\n    maxParallelForks = 2\n    timeout = Duration.ofMinutes(30)\n}\n'
     assert not kinds(findings(tmp_path / "a", "okhttp/build.gradle.kts", before, after))
     assert kinds(findings(tmp_path / "b", "okhttp/src/Config.kt", before, after)) == {"timeout.added"}
+
+
+# -- what a name says -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,kind", [
+    ("keepalive", None),  # MQTT's ping interval, Netty's SO_KEEPALIVE flag: a heartbeat, not a bound on a wait
+    ("tcpKeepAlive", None),
+    ("keepAliveTimeout", "timeout"),
+    ("keep_alive_timeout", "timeout"),
+    ("DialerRetryTimeout", "retry"),  # the wait between dial attempts
+    ("retry_on_timeout", "retry"),
+    ("attemptStartTime", None),  # a timestamp
+    ("time_since_first_attempt", None),
+    ("retryAndFollowUpInterceptor", None),  # a component
+    ("resetTimeout", None),  # a circuit breaker's open period
+    ("maxAttempts", "retry"),
+    ("connectTimeoutMillis", "timeout"),
+])
+def test_what_a_name_says(name, kind):
+    assert settings.classify(name) == kind

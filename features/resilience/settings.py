@@ -66,7 +66,10 @@ _NOT = frozenset({"handler", "callback", "cb", "error", "err", "errors", "except
                   # a message lease or an object's lifetime: how long something lives, not how long a call waits
                   "visibility", "lease", "lifetime", "age", "expiry", "expire", "expires", "expiration",
                   # a circuit breaker's reset: how long it stays open, not how long a call waits
-                  "reset"})
+                  "reset",
+                  # when an attempt started or was recorded, a hook around it, a component holding it: not
+                  # how often or how long anything is retried
+                  "start", "started", "since", "recorded", "before", "preemptive", "interceptor", "interceptors"})
 #: words that make a name a question or an action when they lead it: ``isRetry``, ``onTimeout``, ``setTimeout``
 _NOT_FIRST = frozenset({"is", "has", "should", "can", "on", "set", "get", "clear", "handle", "with", "make", "new",
                         "create", "do", "run", "to", "parse", "validate", "check", "format", "emit", "was", "did"})
@@ -117,9 +120,10 @@ def classify(name: str) -> str | None:
     if "retryable" in joined or "retriable" in joined:
         return None  # a flag on an error or an operation, not a policy
     retry = any(w in _RETRY_WORDS for w in ws) or "retry" in joined or "retries" in joined
-    timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined or "keepalive" in joined
-    if retry and timeout and ({"on", "when", "if"} & set(ws)):
-        return "retry"  # retry_on_timeout: which failures are retried
+    # a bare keepalive is a heartbeat interval (or a TCP flag); a keepalive *timeout* is a timeout
+    timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined
+    if retry and timeout:
+        return "retry"  # retry_on_timeout, DialerRetryTimeout, retryTimeout: which failures are retried, or the wait between tries
     if retry and any(w in _INTERVAL for w in ws):
         return "retry"  # retryDelay, backoff_factor, reconnectInterval: how long between attempts
     if timeout and not any(w in _INTERVAL for w in ws):
