@@ -456,3 +456,50 @@ def test_a_build_scripts_timeout_is_not_the_products(tmp_path):
 ])
 def test_what_a_name_says(name, kind):
     assert settings.classify(name) == kind
+
+
+# -- Go: waiting in a select between attempts ---------------------------------------------------------------------
+
+GO_SELECT_RETRY = """package client
+
+func (c *Client) fetch(ctx context.Context) error {
+	for i := 0; i < 5; i++ {
+		err := c.call(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(i) * 100 * time.Millisecond):
+		}
+	}
+	return errGaveUp
+}
+
+func (c *Client) wait(ch chan int) error {
+	select {
+	case <-ch:
+		return nil
+	case <-time.After(5 * time.Second):
+		return errTimeout
+	}
+}
+"""
+
+
+def test_go_select_on_time_after_is_a_wait_in_a_retry_loop_and_a_timeout_when_it_gives_up():
+    found = {(c.kind, c.library, c.line, c.backoff, c.seconds) for c in scan(GO_SELECT_RETRY, "go").constructs}
+    assert found == {("retry", "loop", 4, "fixed", None), ("timeout", "time.After", 22, None, 5.0)}
+
+
+def test_go_select_wait_added_to_a_retry_loop_is_a_retry_change_not_a_timeout(tmp_path):
+    before = GO_SELECT_RETRY.replace("""		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(i) * 100 * time.Millisecond):
+		}
+""", "")
+    # the wait added between attempts is a backoff change, not a timeout
+    found = kinds(findings(tmp_path / "b", "client.go", before, GO_SELECT_RETRY))
+    assert "retry.changed" in found and not {k for k in found if k.startswith("timeout.")}
