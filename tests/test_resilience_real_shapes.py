@@ -453,6 +453,12 @@ def test_a_build_scripts_timeout_is_not_the_products(tmp_path):
     ("resetTimeout", None),  # a circuit breaker's open period
     ("maxAttempts", "retry"),
     ("connectTimeoutMillis", "timeout"),
+    ("RETRYABLE_STATUS_CODES", "retry"),  # which failures are retried
+    ("retriableExceptions", "retry"),
+    ("retry_on_status", "retry"),
+    ("retryableError", None),  # a flag on one error
+    ("isRetryableError", None),
+    ("retryError", None),
 ])
 def test_what_a_name_says(name, kind):
     assert settings.classify(name) == kind
@@ -503,3 +509,42 @@ def test_go_select_wait_added_to_a_retry_loop_is_a_retry_change_not_a_timeout(tm
     # the wait added between attempts is a backoff change, not a timeout
     found = kinds(findings(tmp_path / "b", "client.go", before, GO_SELECT_RETRY))
     assert "retry.changed" in found and not {k for k in found if k.startswith("timeout.")}
+
+
+# -- JavaScript: trying again later by timer -------------------------------------------------------------------------
+
+JS_TIMERS = """class MqttClient {
+  _setupReconnect () {
+    if (!this.disconnecting && !this.reconnectTimer && (this.options.reconnectPeriod > 0)) {
+      this.reconnectTimer = setInterval(() => { this._reconnect() }, this.options.reconnectPeriod)
+    }
+  }
+}
+function connect (url, delay) {
+  try {
+    return open(url)
+  } catch (err) {
+    setTimeout(() => connect(url, delay * 2), delay)
+  }
+}
+function poll () {
+  check()
+  setTimeout(poll, 1000)
+}
+function heartbeat (socket) {
+  setTimeout(() => socket.ping(), 30000)
+}
+"""
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript"])
+def test_js_reconnect_timer_and_rescheduling_on_failure_are_retries_a_poll_is_not(language):
+    found = [(c.library, c.line) for c in scan(JS_TIMERS, language).constructs if c.kind == "retry"]
+    assert found == [("setTimeout", 4), ("setTimeout", 12)]
+
+
+def test_js_reconnect_period_changed_is_a_retry_change(tmp_path):
+    after = JS_TIMERS.replace("this._reconnect() }, this.options.reconnectPeriod)",
+                              "this._reconnect() }, this.options.reconnectPeriod * 2)")
+    found = findings(tmp_path, "lib/client.js", JS_TIMERS, after)
+    assert [f["kind"] for f in found if f["kind"].startswith("retry.")] == ["retry.changed"]

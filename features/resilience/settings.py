@@ -70,6 +70,8 @@ _NOT = frozenset({"handler", "callback", "cb", "error", "err", "errors", "except
                   # when an attempt started or was recorded, a hook around it, a component holding it: not
                   # how often or how long anything is retried
                   "start", "started", "since", "recorded", "before", "preemptive", "interceptor", "interceptors"})
+#: the last word of a name listing what is retried (``RETRYABLE_STATUS_CODES``, ``retry_on_exceptions``)
+_RETRIED_SETS = frozenset({"codes", "errors", "statuses", "exceptions", "methods", "conditions", "status"})
 #: words that make a name a question or an action when they lead it: ``isRetry``, ``onTimeout``, ``setTimeout``
 _NOT_FIRST = frozenset({"is", "has", "should", "can", "on", "set", "get", "clear", "handle", "with", "make", "new",
                         "create", "do", "run", "to", "parse", "validate", "check", "format", "emit", "was", "did"})
@@ -115,7 +117,11 @@ def classify(name: str) -> str | None:
         return None
     ws = words(last)
     joined = last.lower()
-    if not ws or any(w in _NOT for w in ws if w) or ws[0] in _NOT_FIRST:
+    if not ws or ws[0] in _NOT_FIRST:
+        return None
+    if ws[-1] in _RETRIED_SETS and ("retry" in joined or "retri" in joined or ws[0] == "retry"):
+        return "retry"  # RETRYABLE_STATUS_CODES, retryOnErrors, retriableExceptions: which failures are retried
+    if any(w in _NOT for w in ws if w):
         return None
     if "retryable" in joined or "retriable" in joined:
         return None  # a flag on an error or an operation, not a policy
