@@ -161,7 +161,8 @@ def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, lis
             rest.append(c)
     only_post = []
     for c in rest:
-        cands = [p for p in left if p.kind == c.kind and p.library == c.library]
+        cands = [p for p in left if p.kind == c.kind and p.library == c.library
+                 and (c.library != "setting" or _same_thing(p.target, c.target))]  # pluginTimeout is not requestTimeout
         if cands:
             m = min(cands, key=lambda p: abs(shift(p.line) - c.line))
             if abs(shift(m.line) - c.line) <= 10:

@@ -548,3 +548,16 @@ def test_js_reconnect_period_changed_is_a_retry_change(tmp_path):
                               "this._reconnect() }, this.options.reconnectPeriod * 2)")
     found = findings(tmp_path, "lib/client.js", JS_TIMERS, after)
     assert [f["kind"] for f in found if f["kind"].startswith("retry.")] == ["retry.changed"]
+
+
+def test_a_new_option_next_to_another_is_added_not_that_one_changed(tmp_path):
+    before = """const defaults = {
+  connectionTimeout: 0,
+  keepAliveTimeout: 72000,
+  pluginTimeout: 10000
+}
+"""
+    after = before.replace("  pluginTimeout: 10000\n", "  pluginTimeout: 10000,\n  requestTimeout: 0\n")
+    found = findings(tmp_path, "fastify.js", before, after)
+    # a new option defaulting to "no timeout" keeps what the server did before: added, not unbounded
+    assert [(f["kind"], f["line"]) for f in found] == [("timeout.added", 5)]
