@@ -522,7 +522,8 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
             if first in lines and first not in out:
                 name = syntax.node_text(node)
                 kind = settings.classify(name)
-                if kind is not None and _decides(node) and not (kind == "timeout" and _on_an_error(node)):
+                if kind is not None and _decides(node) and not (kind == "timeout" and (
+                        _on_an_error(node) or settings.heartbeat_only(name))):
                     out[first] = (kind, name)
             continue
         stack.extend(node.children)

@@ -441,8 +441,7 @@ def test_a_build_scripts_timeout_is_not_the_products(tmp_path):
 # -- what a name says -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name,kind", [
-    ("keepalive", None),  # MQTT's ping interval, Netty's SO_KEEPALIVE flag: a heartbeat, not a bound on a wait
-    ("tcpKeepAlive", None),
+    ("keepalive", "timeout"),  # its value says when a silent peer is dropped (see the logic test below)
     ("keepAliveTimeout", "timeout"),
     ("keep_alive_timeout", "timeout"),
     ("DialerRetryTimeout", "retry"),  # the wait between dial attempts
@@ -561,3 +560,27 @@ def test_a_new_option_next_to_another_is_added_not_that_one_changed(tmp_path):
     found = findings(tmp_path, "fastify.js", before, after)
     # a new option defaulting to "no timeout" keeps what the server did before: added, not unbounded
     assert [(f["kind"], f["line"]) for f in found] == [("timeout.added", 5)]
+
+
+MQTT = """class MqttClient {
+  constructor (options) {
+    this.options = options
+    this.options.keepalive = 60
+  }
+  _setupPingTimer () {
+    if (!this.pingTimer && this.options.keepalive) {
+      this.pingTimer = setInterval(() => this._checkPing(), this.options.keepalive * 1000)
+    }
+  }
+}
+"""
+
+
+def test_a_keepalive_value_changed_is_a_timeout_change_its_ping_schedule_is_not(tmp_path):
+    raised = MQTT.replace("this.options.keepalive = 60", "this.options.keepalive = 10")
+    assert kinds(findings(tmp_path / "a", "lib/client.js", MQTT, raised)) == {"timeout.changed"}
+    halved = MQTT.replace("this.options.keepalive * 1000)", "this.options.keepalive * 500)")
+    assert not kinds(findings(tmp_path / "b", "lib/client.js", MQTT, halved))
+    flag = "class S {\n  start () {\n    if (this.tcpKeepAlive) {\n      this.socket.setKeepAlive(true)\n    }\n  }\n}\n"
+    assert not kinds(findings(tmp_path / "c", "src/server.js", flag, flag.replace("if (this.tcpKeepAlive)",
+                                                                             "if (this.tcpKeepAlive && !this.closed)")))

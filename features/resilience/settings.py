@@ -126,8 +126,9 @@ def classify(name: str) -> str | None:
     if "retryable" in joined or "retriable" in joined:
         return None  # a flag on an error or an operation, not a policy
     retry = any(w in _RETRY_WORDS for w in ws) or "retry" in joined or "retries" in joined
-    # a bare keepalive is a heartbeat interval (or a TCP flag); a keepalive *timeout* is a timeout
-    timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined
+    # a keepalive's value says when a silent peer is given up on (MQTT: 1.5 keepalives); code that
+    # merely reads it schedules a heartbeat (see ``heartbeat_only``)
+    timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined or "keepalive" in joined
     if retry and timeout:
         return "retry"  # retry_on_timeout, DialerRetryTimeout, retryTimeout: which failures are retried, or the wait between tries
     if retry and any(w in _INTERVAL for w in ws):
@@ -137,6 +138,14 @@ def classify(name: str) -> str | None:
     if retry:
         return "retry"
     return None
+
+
+def heartbeat_only(name: str) -> bool:
+    """A keepalive name with no timeout or deadline word: its value is a timeout setting, but code that
+    reads it (``setInterval(ping, keepalive * 1000)``) times a heartbeat, it bounds no wait."""
+    ws = set(words(name.rsplit(".", 1)[-1]))
+    joined = name.rsplit(".", 1)[-1].lower()
+    return "keepalive" in joined and not (ws & _TIMEOUT_WORDS or "timeout" in joined)
 
 
 def unit_of_name(name: str) -> float | None:
