@@ -39,7 +39,8 @@ _SEVERITY = {
 
 #: built bundles and vendored copies: nobody reviews them line by line and they are large to scan
 _GENERATED_DIRS = ("dist/", "build/", "vendor/", "node_modules/", "third_party/", "bower_components/")
-_GENERATED_SUFFIXES = (".min.js", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".generated.ts")
+_GENERATED_SUFFIXES = (".min.js", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".generated.ts",
+                       ".gradle.kts")  # a build script: how long a build waits is not how the product behaves
 
 
 #: folders of code that does not run in production: test helpers, fakes, examples, benchmarks
@@ -160,7 +161,8 @@ def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, lis
             rest.append(c)
     only_post = []
     for c in rest:
-        cands = [p for p in left if p.kind == c.kind and p.library == c.library]
+        cands = [p for p in left if p.kind == c.kind and p.library == c.library
+                 and (c.library != "setting" or _same_thing(p.target, c.target))]  # pluginTimeout is not requestTimeout
         if cands:
             m = min(cands, key=lambda p: abs(shift(p.line) - c.line))
             if abs(shift(m.line) - c.line) <= 10:
@@ -343,6 +345,8 @@ def extract(change: Change, context: Context) -> Extraction:
 
     _cancel_moves(scanned)
     for fs in scanned:
+        _cancel_renames(fs)
+    for fs in scanned:
         f = fs.f
         fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post")]
         fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre")]
@@ -434,14 +438,30 @@ def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
     added or removed whole: plumbing a value through new or deleted code, not a change to how long
     anything waits. It counts when the same call is on the other side of its hunk without a timeout
     (a call that had none gets one, or loses it)."""
-    if c.kind != "timeout" or c.seconds is not None or c.value or f.status in ("added", "deleted"):
+    if c.kind != "timeout" or c.seconds is not None or c.value:
         return False
+    if f.status in ("added", "deleted"):
+        return True  # a whole file of plumbing came or went: no call that stays waits longer or shorter
     callee = (c.target.split(":", 1)[0].rsplit(".", 1)[-1] or c.library.rsplit(".", 1)[-1]).strip()
     for h in f.hunks:
         mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)
         if any(n == c.line for n, _ in mine):
             return not (callee and any(callee in t and "timeout" not in t.lower() for _, t in other))
     return False
+
+
+def _cancel_renames(fs: _FileScan) -> None:
+    """A setting removed and one added in the same file with the same value under a name that says the
+    same thing (``connectRetryAttempts = 1`` -> ``connectAttempts = 1``): renamed, not changed."""
+    for c in list(fs.only_post):
+        if c.library != "setting":
+            continue
+        gone = next((p for p in fs.only_pre if p.library == "setting" and p.kind == c.kind
+                     and settings.normalise(p.value) == settings.normalise(c.value) and _same_thing(p.target, c.target)),
+                    None)
+        if gone is not None:
+            fs.only_pre.remove(gone)
+            fs.only_post.remove(c)
 
 
 def _cancel_moves(scanned: list[_FileScan]) -> None:
@@ -502,11 +522,26 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
             if first in lines and first not in out:
                 name = syntax.node_text(node)
                 kind = settings.classify(name)
-                if kind is not None and _decides(node):
+                if kind is not None and _decides(node) and not (kind == "timeout" and (
+                        _on_an_error(node) or settings.heartbeat_only(name))):
                     out[first] = (kind, name)
             continue
         stack.extend(node.children)
     return out
+
+
+_MEMBER = frozenset({"selector_expression", "member_expression", "attribute", "field_access", "navigation_expression",
+                     "method_invocation", "member_access_expression"})
+_ERROR_NAME = re.compile(r"(e|ex|exc|err|error|cause|\w*(Err|Error|Exception|_err|_error))", re.I)
+
+
+def _on_an_error(node) -> bool:
+    """``err.Timeout()``, ``e.timeout``, ``netErr.Timeout()``: what kind of failure happened (which a
+    retry decision may read), not how long anything waits."""
+    p = node.parent
+    if p is None or p.type not in _MEMBER or not p.named_children or p.named_children[0] == node:
+        return False
+    return bool(_ERROR_NAME.fullmatch(syntax.node_text(p.named_children[0]).rsplit(".", 1)[-1]))
 
 
 #: expressions where a name decides something: compared, counted, computed with, or tested
@@ -541,17 +576,58 @@ def _decides(node) -> bool:
 
 def _tokens(line: str) -> frozenset[str]:
     """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
-    comparison turned round (``0 < period`` -> ``period > 0``) has the same ones."""
+    comparison turned round (``0 < period`` -> ``period > 0``) has the same ones. The receiver
+    (``this``, ``self``) and a private marker (``_retry``, ``#retry``) are not part of what a line does."""
     flip = {">": "<", ">=": "<="}
-    return frozenset(flip.get(t, t) for t in re.findall(r"\w+|[<>=!]=?|&&|\|\||[-+*/%]", line))
+    return frozenset(flip.get(t, t).lstrip("_") or t
+                     for t in re.findall(r"\w+|[<>=!]=?|&&|\|\||[-+*/%]", line) if t not in ("this", "self"))
+
+
+def _is_name(token: str) -> bool:
+    return token[:1].isalpha() or token[:1] == "_"
+
+
+def _same_thing(a: str, b: str) -> bool:
+    """Whether swapping name ``a`` for ``b`` is a rename: yes unless both name a retry or timeout
+    setting and each says something the other does not (``connectTimeout`` -> ``responseTimeout``
+    applies another timeout; ``connectRetryAttempts`` -> ``connectAttempts`` is the same one)."""
+    if settings.classify(a) is None or settings.classify(b) is None:
+        return True
+    wa, wb = set(settings.words(a)), set(settings.words(b))
+    return wa <= wb or wb <= wa
+
+
+def _renamed(lines: list[frozenset[str]], exclusive: frozenset[str]) -> set[frozenset[str]]:
+    """The lines with every name found on only one side of the change blanked out: a line that reads
+    the same once renamed names are blanked (a type, a helper or a receiver renamed) is the old line
+    renamed, not new logic. Retry- and timeout-named names are never blanked (see ``_same_thing``)."""
+    return {frozenset("\0" if t in exclusive else t for t in toks) for toks in lines}
 
 
 def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_sig: dict, timeout_sig: dict,
                     counts: dict[str, float]) -> None:
     """A change to code that works with retry or timeout names, where no construct explained it: one
-    finding per file and kind, at the first such line (a moved line is no change)."""
-    gone = {_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()}
-    came = {_tokens(t) for _, _, _, _, added in logic for t in added.values()}
+    finding per file and kind, at the first such line (a moved or renamed line is no change)."""
+    removed_toks = [_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()]
+    added_toks = [_tokens(t) for _, _, _, _, added in logic for t in added.values()]
+    gone, came = set(removed_toks), set(added_toks)
+    words_gone = frozenset(t for toks in removed_toks for t in toks)
+    words_came = frozenset(t for toks in added_toks for t in toks)
+    exclusive = frozenset(t for t in words_gone ^ words_came if _is_name(t) and settings.classify(t) is None)
+    gone |= _renamed(removed_toks, exclusive)
+    came |= _renamed(added_toks, exclusive)
+
+    def seen(toks: frozenset[str], other: set[frozenset[str]]) -> bool:
+        if toks in other or next(iter(_renamed([toks], exclusive))) in other:
+            return True
+        # one name swapped for another and nothing else (``self.max_attempts`` -> ``self.get_max_attempts()``)
+        for o in other:
+            if len(toks - o) == 1 and len(o - toks) == 1:
+                (a,), (b,) = toks - o, o - toks
+                if _is_name(a) and _is_name(b) and _same_thing(a, b):
+                    return True
+        return False
+
     explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))
                  for part in ("added", "removed", "modified") for s in sig[part]}
     for f, pre, post, removed, added in logic:
@@ -559,9 +635,9 @@ def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_si
             if (f.path, kind) in explained:
                 continue
             hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
-                    and _tokens(added.get(n, "")) not in gone]
+                    and not seen(_tokens(added.get(n, "")), gone)]
             hits += [(new_side_line(f, n), name, "old") for n, (k, name) in pre.items() if k == kind
-                     and _tokens(removed.get(n, "")) not in came]
+                     and not seen(_tokens(removed.get(n, "")), came)]
             if not hits:
                 continue
             line, name, side = min(hits)

@@ -11,6 +11,7 @@ turns the differences into findings. Values are normalised (seconds, attempts) s
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +84,24 @@ def loop_bound(cond: Any, number: Callable[[Any], float | None]) -> float | None
             if op == "<=" and right is not None:
                 return right + 1
     return None
+
+
+#: a loop condition that walks a collection: ``i < prefs.size()``, ``i < hosts.length``, ``i < len(addrs)``
+_COLLECTION_BOUND = re.compile(r"\.(size|length|Length|Count|count)\b(\s*\(\s*\))?|\blen\s*\(|\.indices\b|\.lastIndex\b")
+
+
+def walks_collection(loop: Any) -> bool:
+    """Whether a loop steps through a collection (each element once: trying the next host, the next
+    auth scheme, the next handler) rather than going round again on the same operation. Falling back
+    through alternatives is not a retry, whatever the loop's body catches; a for-each loop is the same
+    thing and is skipped by each scanner before it gets here."""
+    cond = loop.child_by_field_name("condition")
+    if cond is None:  # Kotlin and Go keep the header in unnamed children
+        cond = next((c for c in loop.named_children if c.type in ("for_clause", "range_expression", "infix_expression")),
+                    None)
+        if cond is not None and cond.type == "for_clause":
+            cond = cond.child_by_field_name("condition")
+    return cond is not None and bool(_COLLECTION_BOUND.search(syntax.node_text(cond)))
 
 
 class Scanner:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 L = "csharp"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -151,6 +151,8 @@ class _Scanner(LineScopedScanner):
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
         body = loop.child_by_field_name("body")
+        if walks_collection(loop):
+            return  # trying each alternative in turn is not retrying one
         if body is None:
             return
         for t in (n for n in _own(body) if n.type == "try_statement"):

@@ -15,7 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
 _UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
@@ -139,7 +139,8 @@ class _Scanner(Scanner):
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
-        elif name == "time.After" and args and _in_select(node) and not _waits_between_attempts(args[0]):
+        elif name == "time.After" and args and _in_select(node) and not _waits_between_attempts(args[0]) \
+                and not _select_wait(node):
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
         elif name == "backoff.Retry" or name == "backoff.RetryNotify" or name == "backoff.RetryWithData":
             self._cenkalti(node, args)
@@ -222,6 +223,8 @@ class _Scanner(Scanner):
         if header is None and cond is None:
             attempts = INFINITE
         elif header is not None and header.type == "for_clause":
+            if walks_collection(node):
+                return  # for i := 0; i < len(addrs); i++: trying each address, not retrying one
             c = header.child_by_field_name("condition")
             right = c.child_by_field_name("right") if c is not None and c.type == "binary_expression" else None
             attempts = self._number(right)
@@ -238,7 +241,8 @@ class _Scanner(Scanner):
                          for n in own)
         if not checks_err:
             return
-        sleeps = [n for n in own if n.type == "call_expression" and syntax.callee(n, LANG) == "time.Sleep"]
+        sleeps = [n for n in own if n.type == "call_expression" and (
+            syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and _select_wait(n))]
         # the loop goes round again on failure (continue under `if err != nil`) or leaves on success
         # (return/break under `if err == nil`); a CAS loop that continues on a lost race is not a retry
         again = any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
@@ -327,6 +331,23 @@ def _waits_between_attempts(arg) -> bool:
     names = [syntax.node_text(n) for n in syntax.walk(arg) if n.type in ("identifier", "field_identifier")]
     return any(w in ("wait", "delay", "backoff", "sleep", "interval", "retry", "pause", "jitter")
                for n in names for w in words(n))
+
+
+def _select_wait(call) -> bool:
+    """``case <-time.After(d):`` with nothing (or only ``continue``) under it: the select waits d unless
+    something else happens first, a cancellable sleep; a timeout gives up (returns, sets an error)."""
+    p = call.parent
+    while p is not None and p.type != "communication_case":
+        if p.type in ("function_declaration", "method_declaration", "func_literal", "select_statement"):
+            return False
+        p = p.parent
+    if p is None:
+        return False
+    comm = p.child_by_field_name("communication")
+    stmts = [c for c in p.named_children if c != comm and not syntax.is_comment(c)]
+    if len(stmts) == 1 and stmts[0].type == "statement_list":
+        stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
+    return all(c.type == "continue_statement" for c in stmts)
 
 
 def _in_select(node) -> bool:

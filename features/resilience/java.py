@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 L = "java"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -253,6 +253,8 @@ class _Scanner(LineScopedScanner):
         if syntax.inside_comment_or_string(loop):
             return
         body = loop.child_by_field_name("body")
+        if walks_collection(loop):
+            return  # trying each alternative in turn is not retrying one
         if body is None:
             return
         for t in (n for n in _own(body) if n.type == "try_statement"):

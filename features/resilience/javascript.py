@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -135,6 +135,10 @@ class _Scanner(LineScopedScanner):
         elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _aborts(args[0][1]):
             self._timeout(call, "setTimeout.abort", self._enclosing_client(call) or "abort", self._ms(args[1][1]),
                           zero_is_infinite=False)
+        elif (c in _NODE_TIMER_CALLEES or c == "setInterval") and len(args) >= 2 and self._rescheduled(call, args[0][1]):
+            delay = syntax.node_text(args[1][1])
+            backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", delay) else "fixed"
+            self._retry(call, "setTimeout", "reschedule", None, backoff, "Math.random" in delay, args[0][1])
         elif c == "Promise.race" and args:
             self._promise_race(call, args[0][1])
         elif c.endswith(".setTimeout") and c not in _NODE_TIMER_CALLEES and args and _settable(c.rsplit(".", 1)[0]):
@@ -325,6 +329,8 @@ class _Scanner(LineScopedScanner):
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
         body = loop.child_by_field_name("body")
+        if walks_collection(loop):
+            return  # trying each alternative in turn is not retrying one
         if body is None or loop.type == "for_in_statement":  # for (x of items): iterating, not retrying
             return
         tries = [n for n in _own(body) if n.type == "try_statement"]
@@ -388,6 +394,29 @@ class _Scanner(LineScopedScanner):
                  line: int | None = None) -> None:
         """A timeout where ``0`` means none for the library (``zero_is_infinite``: axios, got, http)."""
         super()._timeout(node, library, target, INFINITE if seconds == 0 and zero_is_infinite else seconds, line=line)
+
+    def _rescheduled(self, call, callback) -> bool:
+        """``setTimeout(() => this._reconnect(), period)``, or a function that on failure schedules itself
+        again (``catch (e) { setTimeout(connect, delay) }``): trying again later, a retry by timer. A
+        function rescheduling itself with no failure in sight (a poll, a heartbeat) is not one."""
+        from mergeguard.features.resilience.settings import classify
+        names = [syntax.callee(c, self.lang) for c in syntax.calls(callback, self.lang)] if callback.type in (
+            "arrow_function", "function_expression", "function") else [syntax.node_text(callback)]
+        names = [n.rsplit(".", 1)[-1] for n in names if n]
+        if any(classify(n) == "retry" and "reconnect" in n.lower() or n.lower().lstrip("_") in ("retry", "reconnect")
+               for n in names):
+            return True
+        own = _enclosing_function_name(call)
+        if not own or own not in names:
+            return False
+        p = call.parent
+        while p is not None and p.type not in _FUNCS:
+            if p.type == "catch_clause":
+                return True
+            if p.type == "if_statement" and re.search(r"\berr(or)?\b", syntax.node_text(p.child_by_field_name("condition"))):
+                return True
+            p = p.parent
+        return False
 
     def _body_facts(self, body) -> tuple[tuple[str, ...], str | None, bool]:
         """Callees in a retried body, the HTTP method it sends, and whether it sends an idempotency key."""
@@ -611,3 +640,18 @@ def _chained_set_timeout(call) -> bool:
         prop = syntax.node_text(parent.child_by_field_name("property"))
         return prop == "setTimeout"
     return False
+
+
+def _enclosing_function_name(node) -> str:
+    """The name of the named function or method a node sits in ("" for an anonymous one)."""
+    p = node.parent
+    while p is not None:
+        if p.type in ("function_declaration", "method_definition", "generator_function_declaration"):
+            name = p.child_by_field_name("name")
+            return syntax.node_text(name) if name is not None else ""
+        if p.type in ("arrow_function", "function_expression") and p.parent is not None \
+                and p.parent.type == "variable_declarator":
+            name = p.parent.child_by_field_name("name")
+            return syntax.node_text(name) if name is not None else ""
+        p = p.parent
+    return ""

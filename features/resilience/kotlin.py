@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, walks_collection
 
 L = "kotlin"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_while_statement"})
@@ -55,7 +55,7 @@ class _Scanner(LineScopedScanner):
                 self._annotation(node)
             elif t == "assignment":
                 self._assignment(node)
-            elif t in _LOOPS:
+            elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
         return self.out
 
@@ -360,3 +360,11 @@ def _own(node):
 def _ends_with_return(block) -> bool:
     named = [c for c in block.named_children if not syntax.is_comment(c)]
     return bool(named) and (named[-1].type == "return_expression" or syntax.node_text(named[-1]) == "break")
+
+
+def _over_items(loop) -> bool:
+    """``for (host in hosts)`` or a ``while`` bounded by a collection's size: trying each alternative in
+    turn, not retrying one operation (``for (attempt in 1..3)`` and ``repeat(n)`` do retry)."""
+    if loop.type == "for_statement":
+        return not any(c.type in ("range_expression", "infix_expression") for c in loop.named_children)
+    return walks_collection(loop)

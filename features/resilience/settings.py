@@ -64,7 +64,14 @@ _NOT = frozenset({"handler", "callback", "cb", "error", "err", "errors", "except
                   "type", "kind", "promise", "timer", "timers", "signal", "controller", "abort", "index", "idx", "num",
                   "i", "status", "code", "codes", "validator", "validators", "cache", "exceptions",
                   # a message lease or an object's lifetime: how long something lives, not how long a call waits
-                  "visibility", "lease", "lifetime", "age", "expiry", "expire", "expires", "expiration"})
+                  "visibility", "lease", "lifetime", "age", "expiry", "expire", "expires", "expiration",
+                  # a circuit breaker's reset: how long it stays open, not how long a call waits
+                  "reset",
+                  # when an attempt started or was recorded, a hook around it, a component holding it: not
+                  # how often or how long anything is retried
+                  "start", "started", "since", "recorded", "before", "preemptive", "interceptor", "interceptors"})
+#: the last word of a name listing what is retried (``RETRYABLE_STATUS_CODES``, ``retry_on_exceptions``)
+_RETRIED_SETS = frozenset({"codes", "errors", "statuses", "exceptions", "methods", "conditions", "status"})
 #: words that make a name a question or an action when they lead it: ``isRetry``, ``onTimeout``, ``setTimeout``
 _NOT_FIRST = frozenset({"is", "has", "should", "can", "on", "set", "get", "clear", "handle", "with", "make", "new",
                         "create", "do", "run", "to", "parse", "validate", "check", "format", "emit", "was", "did"})
@@ -110,14 +117,20 @@ def classify(name: str) -> str | None:
         return None
     ws = words(last)
     joined = last.lower()
-    if not ws or any(w in _NOT for w in ws if w) or ws[0] in _NOT_FIRST:
+    if not ws or ws[0] in _NOT_FIRST:
+        return None
+    if ws[-1] in _RETRIED_SETS and ("retry" in joined or "retri" in joined or ws[0] == "retry"):
+        return "retry"  # RETRYABLE_STATUS_CODES, retryOnErrors, retriableExceptions: which failures are retried
+    if any(w in _NOT for w in ws if w):
         return None
     if "retryable" in joined or "retriable" in joined:
         return None  # a flag on an error or an operation, not a policy
     retry = any(w in _RETRY_WORDS for w in ws) or "retry" in joined or "retries" in joined
+    # a keepalive's value says when a silent peer is given up on (MQTT: 1.5 keepalives); code that
+    # merely reads it schedules a heartbeat (see ``heartbeat_only``)
     timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined or "keepalive" in joined
-    if retry and timeout and ({"on", "when", "if"} & set(ws)):
-        return "retry"  # retry_on_timeout: which failures are retried
+    if retry and timeout:
+        return "retry"  # retry_on_timeout, DialerRetryTimeout, retryTimeout: which failures are retried, or the wait between tries
     if retry and any(w in _INTERVAL for w in ws):
         return "retry"  # retryDelay, backoff_factor, reconnectInterval: how long between attempts
     if timeout and not any(w in _INTERVAL for w in ws):
@@ -125,6 +138,14 @@ def classify(name: str) -> str | None:
     if retry:
         return "retry"
     return None
+
+
+def heartbeat_only(name: str) -> bool:
+    """A keepalive name with no timeout or deadline word: its value is a timeout setting, but code that
+    reads it (``setInterval(ping, keepalive * 1000)``) times a heartbeat, it bounds no wait."""
+    ws = set(words(name.rsplit(".", 1)[-1]))
+    joined = name.rsplit(".", 1)[-1].lower()
+    return "keepalive" in joined and not (ws & _TIMEOUT_WORDS or "timeout" in joined)
 
 
 def unit_of_name(name: str) -> float | None:
@@ -181,9 +202,13 @@ class _Settings:
                 continue  # inside an option object already recorded as a whole (``retry: {limit: 2}``)
             if not self._constant(value) or syntax.node_text(value).rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]:
                 continue  # timeout=timeout, this.retries = retries: passed through, not set
-            if how == "assign" and self._local(node) and not _local_setting(name, kind):
+            value = _schema_default(value)
+            if how == "assign" and self._local(node) and not _local_setting(name, kind) and not (
+                    node.type == "assignment_expression" and _in_constructor(node)):
                 continue  # attempt = 0, retries += 1: a loop counter, not a setting
             text = syntax.node_text(value)
+            if how == "assign" and text in _BOOLS and self._local(node) and not _in_constructor(node):
+                continue  # this.retryRequested = false in a method: state flipped at run time, not a setting
             if kind == "timeout" and text in _BOOLS:
                 continue  # keepAlive: true switches something on; it bounds no wait
             if how == "param" and text in _NONE:
@@ -417,7 +442,8 @@ class _Settings:
             name = syntax.callee(node, self.lang)
             last = name.rsplit(".", 1)[-1]
             args = syntax.arguments(node, self.lang)
-            if last in _JAVA_DURATION and args and ("Duration" in name or self.lang == "kotlin"):
+            if last in _JAVA_DURATION and args and ("Duration" in name or self.lang == "kotlin"
+                                                     or name.rsplit(".", 2)[-2:-1] in (["Timeout"], ["TimeValue"])):
                 n = self._number(args[0][1])
                 return n * _JAVA_DURATION[last] if n is not None else None
             if last in ("timedelta",):
@@ -504,6 +530,39 @@ def _constant_name(node, name: str, local: bool) -> bool:
             return False
         p = p.parent
     return True
+
+
+_CONSTRUCTORS = frozenset({"constructor_declaration", "secondary_constructor", "anonymous_initializer",
+                           "static_initializer", "constructor_definition"})
+
+
+def _schema_default(value):
+    """The default of an option described by a schema (``pluginTimeout: {type: 'integer', default: 10000}``):
+    the option's value is its default, so moving it between a schema and a defaults object is no change."""
+    if value.type not in ("object", "dictionary"):
+        return value
+    for part in value.named_children:
+        if part.type != "pair":
+            continue
+        key = part.child_by_field_name("key")
+        if key is not None and syntax.node_text(key).strip("'\"`") == "default":
+            return part.child_by_field_name("value") or value
+    return value
+
+
+def _in_constructor(node) -> bool:
+    """Inside a constructor or initialiser (``__init__``, ``constructor``, a Java/Kotlin constructor or
+    ``init`` block, a Go ``New...`` function), where fields get their defaults."""
+    p = node.parent
+    while p is not None:
+        if p.type in _CONSTRUCTORS:
+            return True
+        if p.type in _FUNCS:
+            name = p.child_by_field_name("name")
+            text = syntax.node_text(name) if name is not None else ""
+            return text in ("__init__", "constructor", "init") or text.startswith(("New", "new", "default", "Default"))
+        p = p.parent
+    return False
 
 
 def _local_setting(name: str, kind: str) -> bool:
