@@ -337,11 +337,6 @@ class Store:
             row = conn.execute(q.order_by(assessments.c.id.desc()).limit(1)).mappings().first()
         return dict(row) if row else None
 
-    def set_check_run(self, assessment_id: int, check_run_id: int) -> None:
-        with self.begin() as conn:
-            conn.execute(update(assessments).where(assessments.c.id == assessment_id)
-                         .values(check_run_id=check_run_id))
-
     # -- acceptances ----------------------------------------------------------------------------
 
     def record_acceptance(self, repo: str, pr_number: int, head_sha: str, by: str, reason: str,

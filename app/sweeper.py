@@ -53,7 +53,7 @@ class Sweeper:
         for row in self.s.store.stranded_check_runs(limit=limit):
             try:
                 done += self._sweep_one(row)
-            except Exception as exc:  # noqa: BLE001 -- one run that cannot be completed must not stop the others
+            except Exception as exc:
                 final = (isinstance(exc, GitHubError) and _gone(exc)) or row["sweeps"] + 1 >= MAX_SWEEPS
                 log.log(logging.ERROR if final else logging.WARNING, "%s@%s: cannot complete its check run%s: %s",
                         row["repo"], row["head_sha"][:12], ", giving up" if final else " yet", exc,

@@ -131,7 +131,7 @@ class BufferingThreadWorker(ThreadWorker):
         self._buffered_total = 0
 
     def _bypass(self, conn: Any) -> bool:
-        from gunicorn.http2 import negotiation  # noqa: PLC0415 - gunicorn >= 24 only
+        from gunicorn.http2 import negotiation
 
         return bool(self.cfg.is_ssl or negotiation.prior_knowledge_allowed(self.cfg, conn.client))
 

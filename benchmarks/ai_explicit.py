@@ -52,7 +52,8 @@ def main() -> int:
             for group in (doc["split"], "pooled", f"{doc['repo']}"):
                 counts[group][key] += 1
             if key == "fn":
-                misses.append((doc["repo"], r["sha"][:12], r["rule"], meta.author_name, meta.message.splitlines()[0][:70] if meta.message else ""))
+                subject = meta.message.splitlines()[0][:70] if meta.message else ""
+                misses.append((doc["repo"], r["sha"][:12], r["rule"], meta.author_name, subject))
             elif key == "fp":
                 alarms.append((doc["repo"], r["sha"][:12], ev.evidence[:2]))
     print(f"{'group':40s} {'AI':>5s} {'human':>6s} {'precision':>9s} {'recall':>7s}")

@@ -159,7 +159,7 @@ def label_repo(repo: str, *, max_ai: int, max_human: int, max_old: int, seed: in
     rows += [{"sha": s, "label": 0, "period": "ai-era", "rule": "none"} for s, _ in same[: max_human - n_doubt]]
     rows += [{"sha": s, "label": 0, "period": "pre-2021", "rule": "none"} for s, _ in old[:max_old]]
     pending = []
-    for sha, at, name, email, body in same_doubt[:n_doubt]:
+    for sha, _at, name, email, body in same_doubt[:n_doubt]:
         verdict = REVIEWED.get(sha[:12]) or ((0, "read: human") if sha[:12] in HUMAN_READ else None)
         if verdict is None:
             pending.append((sha, name, email, body))

@@ -5,8 +5,9 @@ For each repository (default: every mirror under /work/.mirror/*/repo):
 1. Stream the history once; a non-merge commit is **AI-marked** when ``explicit_evidence`` finds a
    marker in its author, message or added code (co-author trailers, "Generated with", agent
    authors...). Automation bots (dependabot, renovate, pre-commit-ci...) are left out entirely.
-2. History is every ref (`--all`: pull-request heads hold most agent commits). **Human** commits are the other non-bot commits of the same period: from the first AI-marked
-   commit of that repository to its newest commit (a seeded sample of at most ``--max-human``).
+2. History is every ref (`--all`: pull-request heads hold most agent commits). **Human** commits are
+   the other non-bot commits of the same period: from the first AI-marked commit of that repository
+   to its newest commit (a seeded sample of at most ``--max-human``).
 3. Markers are removed before scoring: each change is rebuilt from its diff alone (no message,
    author, branch or description) and added lines carrying an AI marker comment are dropped. Only
    changes adding at least ``--min-lines`` non-blank code lines are kept.
@@ -53,6 +54,17 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "features" / "ai_style_mod
 REVIEW_SUGGESTION_TOOLS = {"copilot", "gemini", "coderabbit"}
 
 
+def style_lines_without_markers(sha: str, files: list, max_lines: int) -> list[tuple[str, list[str]]]:
+    """The added code of a change, per file, as the style score reads it: the code alone (no message,
+    author or branch) and without the lines that carry an AI marker comment, at most ``max_lines`` a file.
+    Shared with ai_style_set.py so both benchmarks score exactly the same text."""
+    change = Change(id=sha, files=files)
+    for f in change.files:
+        for h in f.hunks:
+            h.added = [(n, t) for n, t in h.added if not authorship.code_marker(t)]
+    return [(lang, lines[:max_lines]) for lang, lines in authorship.style_lines(change)]
+
+
 def collect(repo_path: str, *, max_human: int, min_lines: int, seed: int) -> list[dict]:
     repo = GitRepo(repo_path)
     name = Path(repo_path).parent.name.replace("+", "/")
@@ -84,11 +96,7 @@ def collect(repo_path: str, *, max_human: int, min_lines: int, seed: int) -> lis
                 continue
             if time.time() - t > 5:
                 print(f"    slow diff {rec.sha[:12]}: {time.time() - t:.0f}s", file=sys.stderr)
-            change = Change(id=rec.sha, files=files)  # the code alone: no message, author, branch
-            for f in change.files:  # and no marker comments in the code either
-                for h in f.hunks:
-                    h.added = [(n, t) for n, t in h.added if not authorship.code_marker(t)]
-            per_file = [(lang, lines[:MAX_LINES_KEPT]) for lang, lines in authorship.style_lines(change)]
+            per_file = style_lines_without_markers(rec.sha, files, MAX_LINES_KEPT)
             _, n = authorship.statistics_of(per_file)
             if n < min_lines:
                 continue
@@ -140,9 +148,9 @@ def fit(rows: list[dict], shrink_lines: float, c: float) -> dict:
     return {
         "intercept": float(lr.intercept_[0]),
         "shrink_lines": float(shrink_lines),
-        "coefficients": {k: round(float(v), 4) for k, v in zip(names, lr.coef_[0])},
-        "mean": {k: round(float(v), 6) for k, v in zip(names, mean)},
-        "std": {k: round(float(v), 6) for k, v in zip(names, std)},
+        "coefficients": {k: round(float(v), 4) for k, v in zip(names, lr.coef_[0], strict=True)},
+        "mean": {k: round(float(v), 6) for k, v in zip(names, mean, strict=True)},
+        "std": {k: round(float(v), 6) for k, v in zip(names, std, strict=True)},
     }
 
 

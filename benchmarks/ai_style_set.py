@@ -35,7 +35,10 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from mergeguard.change import Change, Limits, parse_diff
+from ai_style import matrix as stats_matrix  # the sibling benchmark: run as a script, its folder is on sys.path
+from ai_style import style_lines_without_markers
+
+from mergeguard.change import Limits, parse_diff
 from mergeguard.features import authorship
 
 DATA = Path(__file__).resolve().parent / "data" / "ai_authorship"
@@ -51,11 +54,7 @@ def added_code(repo: str, sha: str) -> list[tuple[str, list[str]]] | None:
         files, _ = parse_diff(raw.decode("utf-8", "replace"), Limits(max_file_lines=MAX_LINES))
     except Exception:  # noqa: BLE001 - a diff we cannot read is left out (and counted)
         return None
-    change = Change(id=sha, files=files)
-    for f in change.files:
-        for h in f.hunks:
-            h.added = [(n, t) for n, t in h.added if not authorship.code_marker(t)]
-    return [(lang, lines[:MAX_LINES]) for lang, lines in authorship.style_lines(change)]
+    return style_lines_without_markers(sha, files, MAX_LINES)
 
 
 def load(cache_path: Path) -> list[dict]:
@@ -109,17 +108,6 @@ def code_text(row: dict) -> str:
                 continue
             out.append(" ".join(_shape(t) for t in _WORD.findall(s)[:80]) + " <eol>")
     return "\n".join(out)
-
-
-def stats_matrix(rows: list[dict], mean=None, std=None):
-    raw = np.array([[np.nan if v is None else v for v in authorship.vector(r["stats"])] for r in rows], dtype=float)
-    if mean is None:
-        mean = np.nanmean(raw, axis=0)
-        std = np.nanstd(raw, axis=0)
-        std[~np.isfinite(std) | (std == 0)] = 1.0
-        mean[~np.isfinite(mean)] = 0.0
-    x = np.clip(np.nan_to_num((raw - mean) / std, nan=0.0), -5, 5)
-    return x, mean, std
 
 
 def weights(rows: list[dict]) -> np.ndarray:
@@ -213,7 +201,7 @@ def main() -> int:
             # pooled over repositories: each held-out score turned into its rank within the repository,
             # so a repository's offset does not count (the per-repository AUCs are the primary figure)
             ranks = (np.argsort(np.argsort(s)) + 0.5) / len(s)
-            pooled[k].extend(zip(y, ranks, s, [r["n"] for r in test]))
+            pooled[k].extend(zip(y, ranks, s, [r["n"] for r in test], strict=True))
             table[repo][k] = auc(y, s)
     print(f"style-only AI score, leave one repository out, >= {args.min_lines} added code lines, split={args.split}")
     print(f"{'repository':38s} {'AI':>4s} {'hum':>4s} " + " ".join(f"{k:>13s}" for k in kinds))

@@ -44,7 +44,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -143,7 +142,7 @@ def main() -> int:
                         break
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit(f"server did not start:\n{log.read_text()[-3000:]}")
+                        raise SystemExit(f"server did not start:\n{log.read_text()[-3000:]}") from None
                     time.sleep(0.1)
 
             for i, sha in enumerate(commits, start=1):
@@ -228,7 +227,8 @@ def main() -> int:
           f"{'total':>8}  {'git req':>7}  conclusion / title   (ms; git req = sync + during scoring)")
     for r in rows:
         print(f"{r['pr']:>3} {r['sha']:12} {ms(r['ack']):>6} {ms(r['to_in_progress']):>13} {ms(r['mirror']):>8} "
-              f"{ms(r['score_publish']):>13} {ms(r['total']):>8}  {r['git_requests'] - r['late_git']:>3}+{r['late_git']:<3}  {r['conclusion']} / {r['title']}")
+              f"{ms(r['score_publish']):>13} {ms(r['total']):>8}  {r['git_requests'] - r['late_git']:>3}+{r['late_git']:<3}  "
+              f"{r['conclusion']} / {r['title']}")
     print("\njob's own timing_ms (stored assessment):")
     for r in rows:
         print(f"  PR {r['pr']}: {timing.get(r['pr'])}")

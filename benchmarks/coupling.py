@@ -73,6 +73,11 @@ FIXED_ROWS = ("product", "product_tests", "baseline", "baseline_code", "baseline
 TOP = 10
 
 
+def _bright(rows: list) -> list:
+    """The baseline's proposals at support >= 5 and confidence >= 0.5 (the 'bright' threshold)."""
+    return [c[0] for c in rows if c[1] >= 0.5 and c[2] >= 5]
+
+
 def is_source(path: str) -> bool:
     return paths.is_code(path)
 
@@ -240,7 +245,7 @@ def report(records: list[dict], variants: list[str]) -> None:
                   f", queries with one {pct(sum(any(k == kind for k, _ in r['findings']) for r in qs) / len(qs) if qs else 0)}"
                   f"; intact commits with one {pct(fired / len(intact) if intact else 0)}"
                   f"; baseline support>=5 conf>=0.5: {bn} emitted, precision {pct(bright / bn if bn else 0)}, recall "
-                  f"{pct(sum(r['dropped'] in [c[0] for c in r['rows'][brow] if c[1] >= 0.5 and c[2] >= 5] for r in qs) / len(qs) if qs else 0)}")
+                  f"{pct(sum(r['dropped'] in _bright(r['rows'][brow]) for r in qs) / len(qs) if qs else 0)}")
             rc = recall(qs, row)
             print(f"  {label} ranking " + " ".join(f"R@{k} {pct(rc[k])}" for k in KS)
                   + "   baseline " + " ".join(f"R@{k} {pct(v)}" for k, v in recall(qs, brow).items()))

@@ -35,9 +35,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
+from hypothesis import HealthCheck, given, seed, settings
 
-from tests import fuzz_cases as fc  # noqa: E402
+from tests import fuzz_cases as fc
 
 
 def _settings(n: int) -> settings:

@@ -212,7 +212,7 @@ def pydriller_queries(path: str, rev_sha: str, targets: list[str], progress: Cal
         when = int(commit.author_date.timestamp())
         nf = len(mfs)
         if parent is None:
-            feats.update({k: None for k in HISTORY})  # no history at all: missing, as in mergeguard
+            feats.update(dict.fromkeys(HISTORY))  # no history at all: missing, as in mergeguard
             out[commit.hash] = feats
             progress(len(out))
             continue
@@ -284,7 +284,7 @@ def pydriller_replay(path: str, rev_sha: str, targets: list[str], progress: Call
             known = [files.get(mf.old_path) for mf in mfs if mf.change_type != ModificationType.ADD]
             known = [s for s in known if s is not None]
             if seen == 0:
-                feats.update({k: None for k in HISTORY})
+                feats.update(dict.fromkeys(HISTORY))
             else:
                 nf = len(mfs)
                 years = author_years.get(email, {})

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:32} commits with code {m:4}; most frequent headline {per_repo[name][1]:5.1f}%: "
               f"{local.most_common(1)[0][0] if m else '-'}", flush=True)
     print(f"\n{n} commits with code over {len(args.repos)} repositories")
-    print(f"most frequent headline texts (target: none above 25%):")
+    print("most frequent headline texts (target: none above 25%):")
     for text, k in texts.most_common(args.show):
         print(f"  {100 * k / n:5.1f}%  {k:5}  {text[:110]}")
     print("headline features:")

@@ -184,7 +184,7 @@ def present(mirror: Path, shas: list[str]) -> set[str]:
     proc = subprocess.run(["git", "--git-dir", str(mirror), "cat-file", "--batch-check"], capture_output=True,
                           input="".join(f"{s}^{{commit}}\n" for s in shas).encode(), check=False)
     lines = proc.stdout.decode(errors="replace").splitlines()
-    return {sha for sha, line in zip(shas, lines) if line.split()[1:2] == ["commit"]}
+    return {sha for sha, line in zip(shas, lines, strict=False) if line.split()[1:2] == ["commit"]}
 
 
 def score_cli(mirror: Path, shas: list[str], model: str | None = None) -> dict[str, dict[str, Any]]:

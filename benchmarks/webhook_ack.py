@@ -323,7 +323,7 @@ def report(name: str, r: dict, rate: float) -> None:
     print(f"\n== {name}")
     print(f"   sent {r['sent']} at {rate:g}/s, answered {r['answered']} in {r['elapsed']:.2f} s "
           f"(achieved {achieved:.1f}/s; dispatcher at most {r['dispatch_late_ms']:.1f} ms behind schedule)")
-    print(f"   status codes: " + ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items())))
+    print("   status codes: " + ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items())))
     print(f"   latency from scheduled send, ms (n={r['counted']} after warm-up): p50 {r['p50']:.2f}  "
           f"p90 {r['p90']:.2f}  p99 {r['p99']:.2f}  max {r['max']:.2f}  mean {r['mean']:.2f}")
     print(f"   target p99 <= {TARGET_P99_MS:g} ms with every delivery 202: {'MET' if ok else 'NOT MET'}")

@@ -57,7 +57,7 @@ def new_acceptance(head_sha: str, by: str, reason: str, *, now: dt.datetime | No
         raise AuditError(f"--head must be a full commit SHA (40 hex digits), got {head_sha!r}")
     if not reason.strip():
         raise AuditError("an acceptance needs a reason")
-    when = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     return Acceptance(head_sha=head_sha, by=by.strip().lstrip("@"), at=when.isoformat(timespec="seconds"),
                       reason=" ".join(reason.split()), level=level, score=score, change=change)
 

@@ -285,7 +285,7 @@ def _get(url: str, timeout: float, access: SourceAccess) -> bytes:
             if deadline.expired or isinstance(exc.reason, (socket.timeout, TimeoutError)):
                 raise SourceError(f"no answer within {timeout:g}s") from None
             raise SourceError(f"unreachable: {_os_reason(exc.reason)}") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise SourceError(f"no answer within {timeout:g}s") from None
         except (OSError, http.client.HTTPException) as exc:
             if deadline.expired:
@@ -371,7 +371,7 @@ def parse_json_document(body: bytes, field: str) -> float:
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError):
         raise SourceError("not JSON") from None
 
 

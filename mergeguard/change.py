@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from unidiff import PatchSet
+from unidiff.patch import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
 
 from . import diffscan
@@ -92,7 +92,7 @@ class CommitMeta:
     message: str = ""
 
     @classmethod
-    def from_record(cls, rec: CommitRecord) -> "CommitMeta":
+    def from_record(cls, rec: CommitRecord) -> CommitMeta:
         return cls(rec.sha, rec.author_name, rec.author_email, rec.author_time, rec.message)
 
 
@@ -208,7 +208,7 @@ def _strip_prefix(name: str | None) -> str | None:
     return name[2:] if name[:2] in ("a/", "b/") else name
 
 
-def _file_change(pf, scanned: diffscan.ScannedFile, limits: Limits, notes: list[str]) -> FileChange:
+def _file_change(pf: PatchedFile, scanned: diffscan.ScannedFile, limits: Limits, notes: list[str]) -> FileChange:
     """A FileChange from unidiff's reading of the file's kept text and the scan's exact counts."""
     src, dst = _strip_prefix(pf.source_file), _strip_prefix(pf.target_file)
     if pf.is_added_file:
@@ -233,10 +233,10 @@ def _file_change(pf, scanned: diffscan.ScannedFile, limits: Limits, notes: list[
     fc.mode_changed = bool(fc.old_mode and fc.new_mode and fc.old_mode != fc.new_mode)
     for h in pf:
         hunk = Hunk(h.source_start, h.source_length, h.target_start, h.target_length, h.section_header or "")
-        for line in h:
-            if line.line_type == "+":
+        for line in h:  # unidiff numbers every added line in the target and every removed one in the source
+            if line.line_type == "+" and line.target_line_no is not None:
                 hunk.added.append((line.target_line_no, line.value.rstrip("\n")))
-            elif line.line_type == "-":
+            elif line.line_type == "-" and line.source_line_no is not None:
                 hunk.removed.append((line.source_line_no, line.value.rstrip("\n")))
         fc.hunks.append(hunk)
     fc.truncated = scanned.truncated
@@ -246,7 +246,7 @@ def _file_change(pf, scanned: diffscan.ScannedFile, limits: Limits, notes: list[
 def _truncation_notes(files: list[FileChange], scanned: diffscan.Scan, limits: Limits) -> list[str]:
     """One note per file its own cap cut; files the diff-wide cap emptied share one note."""
     notes, emptied = [], 0
-    for fc, sf in zip(files, scanned.files):
+    for fc, sf in zip(files, scanned.files, strict=False):  # files: the kept prefix of scanned.files
         if not fc.truncated:
             continue
         if sf.kept == 0 and sum(s.kept for s in scanned.files) >= limits.max_lines:

@@ -111,10 +111,6 @@ def superseded(head_sha: str) -> CheckRunContent:
                            summary=clip(summary, GITHUB_SUMMARY_LIMIT), text=None, actions=[])
 
 
-def in_progress_output() -> dict[str, str]:
-    return {"title": "Scoring…", "summary": "mergeguard is scoring this change."}
-
-
 def action(identifier: str) -> dict[str, str]:
     label, description = ACTIONS[identifier]
     return {"label": label[:20], "description": description[:40], "identifier": identifier[:20]}

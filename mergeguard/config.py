@@ -15,12 +15,13 @@ revision, never from the pull request's head: a change must not relax its own ga
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -54,7 +55,7 @@ DEFAULT_TIMEOUT = 5.0
 #: replaces only the levels it names). Every level is passable without an accepted risk: high needs
 #: an approving review by someone other than the author (by a code owner of the touched paths where
 #: CODEOWNERS exists, see ``policy``); critical needs that plus a rollout or feature-flag note.
-DEFAULT_REQUIRE: dict[str, tuple["Validation", ...]] = {}  # filled below, once Validation exists
+DEFAULT_REQUIRE: dict[str, tuple[Validation, ...]] = {}  # filled below, once Validation exists
 
 #: What a rollout or feature-flag note looks like in a pull-request description when the config
 #: does not give its own pattern: a line ``Rollout: ...``, ``Feature flag: ...``, ``Canary: ...``
@@ -65,14 +66,14 @@ DEFAULT_ROLLOUT_HEADING = r"(?:roll-?out(?:\s+plan)?|feature[\s_-]?flags?|canary
 class ConfigError(MergeguardError):
     """The configuration is unreadable or invalid; carries every problem found, with locations."""
 
-    def __init__(self, problems: list["Problem"]):
+    def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         first = str(self.problems[0]) if self.problems else "invalid configuration"
         more = len(self.problems) - 1
         suffix = f" (and {more} more problem{'s' if more != 1 else ''}; `mergeguard config check` lists them)" if more else ""
         super().__init__(first + suffix)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         # pickled from the App's scoring process to its job thread: rebuilt from the problems, not
         # from the message (which the default would pass back in as the list of problems)
         return (type(self), (self.problems,))
@@ -309,6 +310,18 @@ def check(text: str, source: str = CONFIG_PATH) -> tuple[Config | None, list[Pro
     return (None if problems else config), problems
 
 
+class _Mark(Protocol):
+    """Where PyYAML saw something (its pure-Python and C marks both have these, 0-based)."""
+
+    line: int
+    column: int
+
+
+def _line_column(mark: _Mark | None) -> tuple[int, int]:
+    """1-based line and column of a PyYAML mark; 0, 0 where PyYAML kept none (its types allow that)."""
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
 def _shape_problem(text: str, source: str) -> Problem | None:
     """Depth and alias count from PyYAML's event stream (its parser keeps a stack, not recursion)."""
     depth = aliases = 0
@@ -316,16 +329,13 @@ def _shape_problem(text: str, source: str) -> Problem | None:
         if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                mark = ev.start_mark
-                return Problem(source, mark.line + 1, mark.column + 1, "",
-                               f"nested deeper than {MAX_DEPTH} levels")
+                return Problem(source, *_line_column(ev.start_mark), "", f"nested deeper than {MAX_DEPTH} levels")
         elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
         elif isinstance(ev, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_ALIASES:
-                mark = ev.start_mark
-                return Problem(source, mark.line + 1, mark.column + 1, "", f"more than {MAX_ALIASES} aliases (*name)")
+                return Problem(source, *_line_column(ev.start_mark), "", f"more than {MAX_ALIASES} aliases (*name)")
     return None
 
 
@@ -354,17 +364,16 @@ class _Reader:
 
     def problem(self, node: yaml.Node | None, path: str, message: str) -> None:
         mark = node.start_mark if node is not None else None
-        if node is not None and self._unreadable.get(id(node)) is not None and path:
+        first = self._unreadable.get(id(node)) if node is not None else None
+        if node is not None and first is not None and path:
             # the generic "cannot read value" of this node gives way to the keyed problem, which says
             # what was expected; the reason it could not be read replaces "got nothing (null)"
-            first = self._unreadable[id(node)]
             reason = self.problems[first].message.removeprefix("cannot read value: ")
-            self.problems[first] = Problem(self.source, mark.line + 1, mark.column + 1, path,
+            self.problems[first] = Problem(self.source, *_line_column(mark), path,
                                            message.replace("got nothing (null)", f"got {reason}"))
             self._unreadable[id(node)] = None
             return
-        self.problems.append(Problem(self.source, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
-                                     path, message))
+        self.problems.append(Problem(self.source, *_line_column(mark), path, message))
 
     def value(self, node: yaml.Node) -> Any:
         """The plain Python value of a scalar node (``0.4``, ``'high'``, ``True``, ``None``)."""
@@ -426,7 +435,7 @@ class _Reader:
 
     def number(self, node: yaml.Node, path: str, lo: float, hi: float, what: str,
                lo_open: bool = False, hi_open: bool = False) -> float | None:
-        value = self.value(node) if isinstance(node, yaml.ScalarNode) else None
+        value: Any = self.value(node) if isinstance(node, yaml.ScalarNode) else None
         ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
               and (value > lo if lo_open else value >= lo) and (value < hi if hi_open else value <= hi))
         if not ok:
@@ -516,7 +525,7 @@ class _Reader:
         if not any(level in m for level in THRESHOLD_LEVELS):
             self.problem(node, path, "expected at least one of: medium, high, critical")
         given = [(level, values[level]) for level in THRESHOLD_LEVELS if level in values]
-        for (low_name, low), (high_name, high) in zip(given, given[1:]):
+        for (low_name, low), (high_name, high) in itertools.pairwise(given):
             if low > high:
                 self.problem(m[high_name][1], f"{path}.{high_name}",
                              f"must not be below {path}.{low_name} ({low:g}), got {high:g}")

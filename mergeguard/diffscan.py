@@ -44,7 +44,7 @@ class Tally:
     context: int = 0
     markers: int = 0  # "\ No newline at end of file"
 
-    def __add__(self, other: "Tally") -> "Tally":
+    def __add__(self, other: Tally) -> Tally:
         return Tally(self.added + other.added, self.removed + other.removed, self.context + other.context,
                      self.markers + other.markers)
 
@@ -270,8 +270,9 @@ def _skip_rest_of_file(current: ScannedFile, text: str, start: int, *, cut: bool
     source, target, headers = sums
     body = tally(text, start, end)
     context = body.context - headers  # tally took the header lines for context
-    sums = (body.removed + context, body.added + context)
-    if sums != (source, target) and not (cut and end == len(text) and sums[0] <= source and sums[1] <= target):
+    counted = (body.removed + context, body.added + context)
+    if counted != (source, target) and not (cut and end == len(text) and counted[0] <= source
+                                            and counted[1] <= target):
         return None
     current.added += body.added
     current.deleted += body.removed

@@ -243,9 +243,6 @@ class GitRepo:
             raise RefError(f"{a} and {b} have no common history")
         return out
 
-    def head_time(self) -> int:
-        return int(self.run("log", "-1", "--format=%ct", "HEAD").decode().strip() or 0)
-
     # -- content --------------------------------------------------------------------------------
 
     def diff(self, base: str | None, head: str, *, context: int = 3, exclude: Iterable[str] = ()) -> bytes:

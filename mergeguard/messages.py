@@ -40,7 +40,3 @@ def is_bug_fix(message: str) -> bool:
 def reverted_shas(message: str) -> list[str]:
     """Commits this message says it reverts (``git revert`` writes 'This reverts commit <sha>.')."""
     return REVERT_RE.findall(message)
-
-
-def is_revert(message: str) -> bool:
-    return bool(REVERT_RE.search(message)) or subject(message).lower().startswith("revert ")

@@ -112,7 +112,7 @@ def call_with_retries(
     for attempt in range(1, attempts + 1):
         try:
             return fn()
-        except Exception as exc:  # noqa: BLE001 - classified below, re-raised if not ours to retry
+        except Exception as exc:
             if not is_retryable(exc) or attempt == attempts:
                 raise
             wait = server_wait(exc, clock)

@@ -104,10 +104,6 @@ class WarmHistory:
                 total -= entry.size
                 self.served["evicted"] += 1
 
-    def forget(self, repo: GitRepo) -> None:
-        with self._guard:
-            self._entries.pop(str(repo.git_dir), None)
-
 
 def _is_ancestor(repo: GitRepo, a: str, b: str) -> bool:
     try:

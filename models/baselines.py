@@ -93,7 +93,7 @@ class _LogisticBaseline:
     def _design(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         return self._transform(rows_to_matrix(rows, self.features))
 
-    def fit(self, rows: Sequence[Mapping[str, float]], y) -> "_LogisticBaseline":
+    def fit(self, rows: Sequence[Mapping[str, float]], y) -> _LogisticBaseline:
         yy = _labels(y, len(rows))
         self.base_rate_ = float(yy.mean())
         if yy.min() == yy.max():

@@ -17,14 +17,14 @@ from .train import Split
 
 
 def _date(ts: int | None) -> str | None:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).date().isoformat() if ts else None
+    return dt.datetime.fromtimestamp(ts, dt.UTC).date().isoformat() if ts else None
 
 
 def describe_data(rows: list[dict[str, Any]], label: str = "risky") -> dict[str, Any]:
     by_repo: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_repo[r.get("repo", "")].append(r)
-    sources = []
+    sources: list[dict[str, Any]] = []
     for repo, rs in sorted(by_repo.items()):
         times = [r["time"] for r in rs]
         pos = sum(1 for r in rs if r["labels"].get(label))
@@ -45,7 +45,7 @@ def build_card(model, rows: list[dict[str, Any]], split: Split, metrics: dict[st
     card = {
         "name": model.name,
         "version": model.version,
-        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "feature_schema": FEATURE_SCHEMA,
         "features": model.features,
         "label": {

@@ -47,7 +47,7 @@ def read_rows(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
                     continue
                 try:
                     row = json.loads(line)
-                    row["features"], row["labels"], row["time"]  # noqa: B018 - shape check
+                    row["features"], row["labels"], row["time"]
                 except (ValueError, KeyError, TypeError):
                     raise DataError(f"{path}:{lineno}: not a mergeguard dataset row") from None
                 row.setdefault("repo", Path(path).stem)

@@ -98,7 +98,7 @@ def _run_fits(tasks: list[FitTask], label: str, jobs: int, scheduler: str | None
     from mergeguard.batch import run_tasks
 
     preds = Predictions()
-    for task, scores in zip(tasks, run_tasks(fit_task, tasks, jobs=jobs, scheduler=scheduler)):
+    for task, scores in zip(tasks, run_tasks(fit_task, tasks, jobs=jobs, scheduler=scheduler), strict=True):
         preds.add(task.test, scores, label)
     return preds
 
@@ -110,7 +110,7 @@ def within_project(rows: list[dict[str, Any]], features: list[str], params: dict
     for r in rows:
         by_repo[r.get("repo", "")].append(r)
     tasks = []
-    for repo, rs in sorted(by_repo.items()):
+    for _repo, rs in sorted(by_repo.items()):
         split = time_split(rs, valid_frac=0.2, test_frac=0.2)
         if not _both_classes(split.train, label) or not split.test:
             continue
@@ -211,7 +211,7 @@ def format_table(table: dict[str, dict[str, float]]) -> str:
     for key, text in METRIC_LABELS.items():
         cells = []
         for n in names:
-            v = table[n].get(key)
+            v = table[n][key]
             cells.append(f"{int(v):>12,}" if key in ("n", "positives") else f"{v:>12.3f}")
         lines.append(f"{text:<{width}}  " + "  ".join(cells))
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,7 +96,7 @@ def fit_booster(
     params["min_data_in_leaf"] = int(min(params.get("min_data_in_leaf", 40), max(5, len(y_tr) // 50)))
     dtrain = lgb.Dataset(shell.matrix([r["features"] for r in train]), y_tr, weight=_weights(y_tr, weight),
                          feature_name=features, free_raw_data=False)
-    callbacks = [lgb.log_evaluation(0)]
+    callbacks: list[Callable[..., Any]] = [lgb.log_evaluation(0)]
     valid_sets = []
     if valid and 0 < y_va.sum() < len(y_va):
         # Early stopping watches the loss being optimised (positives weighted as in training); AUC

@@ -36,3 +36,17 @@ def trained_model_dir(mined, tmp_path_factory):
         write_rows(rows, paths[-1])
     assert main(["train", *paths, "--out", str(d / "model")]) == 0
     return d / "model", paths
+
+
+@pytest.fixture()
+def app(tmp_path):
+    """An App whose job threads are not started: jobs stay in the queue for the assertions (modules
+    that serve a working App, such as test_app_serve, define their own ``app``)."""
+    from mergeguard.app.web import create_app, runtime
+
+    from .test_app_web import make_settings, recorders
+
+    _, handlers = recorders()
+    application = create_app(make_settings(tmp_path), handlers=handlers, start_workers=False)
+    yield application
+    runtime(application).stop()

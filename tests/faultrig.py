@@ -51,6 +51,7 @@ from mergeguard.checkrun import CHECK_NAME
 from .ghstub import GitHubStub, rsa_keypair
 from .gitrepo import commit, git
 from .npm_fixtures import webhook_examples
+from .serverproc import stop_gracefully
 
 SECRET = "fault-secret"
 APP_ID, INSTALLATION, REPO = 4242, 77, "octo/svc"
@@ -187,7 +188,7 @@ class FaultRig:
         self.children_seen: set[int] = set()
         self.say = log or (lambda *_: None)
 
-    def __enter__(self) -> "FaultRig":
+    def __enter__(self) -> FaultRig:
         self.stub.__enter__()
         self.stub.add_installation(INSTALLATION, "octo")
         self.stub.add_repo(REPO, self.workdir / "svc", collaborators={"dev": "write"})
@@ -247,12 +248,7 @@ class FaultRig:
 
     def stop(self) -> int:
         """SIGTERM, as a deploy does; the exit status."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=self.plan.patience)
-        except subprocess.TimeoutExpired:
-            self._kill_group(signal.SIGKILL)
-            return -9
+        return stop_gracefully(self.proc, self.plan.patience, group=True)
 
     def log_tail(self, lines: int = 40) -> str:
         self.serve_log.flush()
@@ -385,7 +381,7 @@ class FaultRig:
         after the first open."""
         p = self.plan
         pending_opens = list(range(1, p.prs + 1))
-        pushes_left = {n: p.heads_per_pr - 1 for n in pending_opens}
+        pushes_left = dict.fromkeys(pending_opens, p.heads_per_pr - 1)
         kills = ["kill_server"] * p.server_kills + ["kill_child"] * p.child_kills + ["redeliver"] * p.redeliveries
         events: list[tuple[str, int]] = []
         opened: list[int] = []
@@ -478,8 +474,8 @@ class FaultRig:
             if mine[0]["status"] != "completed" or mine[0].get("conclusion") == "neutral":
                 problems.append(f"#{n}'s head {head[:12]}: {mine[0]['status']} {mine[0].get('conclusion')} {title!r}")
         with self._db() as db:
-            stored = {d: n for d, n in db.execute(
-                "SELECT d.id, count(j.id) FROM deliveries d LEFT JOIN jobs j ON j.delivery_id = d.id GROUP BY d.id")}
+            stored = dict(db.execute(
+                "SELECT d.id, count(j.id) FROM deliveries d LEFT JOIN jobs j ON j.delivery_id = d.id GROUP BY d.id"))
             jobs = db.execute("SELECT state, failures, takeovers FROM jobs").fetchall()
         for d in set(self.acked):
             if stored.get(d, 0) < 1:

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import hmac
 import io
+import itertools
 import json
 import re
 import uuid
@@ -312,4 +313,4 @@ def seed_diffs(directory: Path) -> list[bytes]:
     commit(path, {"src/b.py": "".join(f"v{i} = {i}\n" for i in range(40))}, "third", when=1_700_000_200)
     repo = GitRepo(path)
     shas = git(path, "rev-list", "--reverse", "HEAD").split()
-    return [repo.diff(None, shas[0])] + [repo.diff(a, b) for a, b in zip(shas, shas[1:])]
+    return [repo.diff(None, shas[0])] + [repo.diff(a, b) for a, b in itertools.pairwise(shas)]

@@ -100,7 +100,7 @@ def find_operation(method: str, path: str) -> tuple[Operation, tuple[str, ...]] 
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _body_validator(method: str, template: str) -> jsonschema.protocols.Validator | None:
     op = openapi_spec()["paths"][template][method.lower()]
     content = (op.get("requestBody") or {}).get("content") or {}
@@ -135,7 +135,7 @@ def example(template: str, method: str, status: str = "200") -> Any:
 
 
 def _iso(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _git(path: Path, *args: str) -> str:
@@ -641,7 +641,7 @@ class GitHubStub:
             numstat.setdefault(len(numstat), (added, deleted))
         template = example("/repos/{owner}/{repo}/pulls/{pull_number}/files", "get")[0]
         files = []
-        for (name, (status, previous)), (added, deleted) in zip(statuses.items(), numstat.values()):
+        for (name, (status, previous)), (added, deleted) in zip(statuses.items(), numstat.values(), strict=True):
             f = dict(template)
             a = 0 if added == "-" else int(added)
             dl = 0 if deleted == "-" else int(deleted)

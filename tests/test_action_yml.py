@@ -31,7 +31,6 @@ import yaml
 from mergeguard.checkrun import content
 
 from .ghstub import GitHubStub
-from .gitrepo import git
 from .test_action import PR, REPO, TOKEN, parse_output_file, pr_event, sha, work  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,14 +131,14 @@ def run_composite(tmp_path: Path, workspace: Path, event: dict, inputs: dict[str
 
 
 @pytest.fixture
-def stub(work):  # noqa: F811
+def stub(work):
     with GitHubStub(github_token=TOKEN) as s:
         s.add_repo(REPO, work)
         s.add_pull(REPO, PR, head="feat", author="erin")
         yield s
 
 
-def test_runs_its_steps_in_order_and_installs_from_its_own_directory(tmp_path, work, stub):  # noqa: F811
+def test_runs_its_steps_in_order_and_installs_from_its_own_directory(tmp_path, work, stub):
     results, outputs, ex, summary = run_composite(tmp_path, work, pr_event(work), {"fail-on": "medium"}, stub.url)
     (install, i_proc), (score, s_proc) = results
     assert (install, score) == ("install", "mergeguard")

@@ -23,14 +23,6 @@ from mergeguard.app.web import create_app, runtime, verify_signature
 from .test_app_web import SECRET, delivery_headers, example, make_settings, post, recorders, sign
 
 
-@pytest.fixture()
-def app(tmp_path):
-    _, handlers = recorders()
-    application = create_app(make_settings(tmp_path), handlers=handlers, start_workers=False)
-    yield application
-    runtime(application).stop()
-
-
 def counts(application) -> dict[str, int]:
     return runtime(application).store.counts()
 

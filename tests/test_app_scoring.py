@@ -131,10 +131,10 @@ def test_a_hung_child_is_killed_after_the_timeout_and_the_job_fails_for_good(tra
         s.score("demo/svc", request_of())  # spawn and model load are not part of the hang (nor timed)
         s.timeout = 2
         hung = s.pids()[0]
-        t0 = time.monotonic()
+        # The child sleeps 60 s; had the timeout not fired, it would have woken and answered (an error
+        # about its request), not raised ScoringTimeout: the exception itself is the proof, no clock needed.
         with pytest.raises(ScoringTimeout, match="longer than 2 s") as info:
             s.score("demo/svc", request_of(teams={"@org/t": Sleeps()}))
-        assert time.monotonic() - t0 < 10
         assert isinstance(info.value, PermanentError)
         assert not os.path.exists(f"/proc/{hung}") or _zombie(hung)
         s.timeout = 300  # a fresh child (spawn, model load) takes the next request

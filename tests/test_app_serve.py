@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from mergeguard.review import review
 from .ghstub import GitHubStub
 from .gitrepo import commit, git
 from .npm_fixtures import webhook_examples
+from .serverproc import stop_and_read_log
 from .test_app_web import SECRET, delivery_headers, make_settings, pem
 
 DAY = 86400
@@ -530,16 +530,7 @@ def test_gunicorn_serves_webhooks_scores_and_stops_gracefully(tmp_path, stub, tr
         assert "mergeguard_scoring_seconds_count 1.0" in text
         assert 'mergeguard_scoring_processes_started_total{reason="first"} 1.0' in text
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=40)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        log.seek(0)
-        output = log.read()
-        log.close()
+        code, output = stop_and_read_log(proc, log)
     assert code == 0, output
     assert "Handling signal: term" in output and "job threads stopped" in output, output
     assert "Control socket" not in output and "Traceback" not in output, output

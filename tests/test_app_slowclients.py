@@ -3,15 +3,15 @@
 With gunicorn's plain gthread worker, a connection that sent its headers holds one of the ``--threads``
 (default 8) while the thread waits, without a deadline, for the body. Sixteen such connections held
 every thread, and a signed delivery waited past GitHub's 10 s. Here they are opened (and a few that
-never finish their headers), and signed deliveries must still be answered 202 -- the bound is GitHub's
-own 10 s, generous for an answer that takes milliseconds; the point is that it does not hang -- while
-the slow ones are answered 408 and closed after the read timeout.
+never finish their headers), and signed deliveries must still be answered 202 while every slow one is
+still held open -- an order of events, not a wall-clock bound, so a slow machine cannot fail it: with
+the old worker a delivery got a thread only once the read timeout had cut the slow ones off -- and the
+slow ones are answered 408 and closed after the read timeout.
 """
 
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import subprocess
 import sys
@@ -22,12 +22,14 @@ import uuid
 from mergeguard.app.worker import RequestFrame, complete
 
 from .npm_fixtures import webhook_examples
+from .serverproc import stop_and_read_log
 from .test_app_serve import free_port, http, serve_env, wait_until
 from .test_app_web import delivery_headers
 
 
-def _slow(port: int, head_only: bool, stop: threading.Event, answers: list[bytes]) -> None:
-    """Send a webhook's headers (or half of them), then one byte every 0.5 s until stopped or cut off."""
+def _slow(port: int, head_only: bool, stop: threading.Event, answers: list[bytes], events: list[str]) -> None:
+    """Send a webhook's headers (or half of them), then one byte every 0.5 s until stopped or cut off;
+    note "cut" in ``events`` when the server first answers."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
             head = (b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -48,6 +50,8 @@ def _slow(port: int, head_only: bool, stop: threading.Event, answers: list[bytes
                     break
                 if not chunk:
                     break
+                if not got:
+                    events.append("cut")
                 got += chunk
             answers.append(got)
     except OSError as exc:
@@ -59,10 +63,11 @@ def test_slow_clients_hold_no_thread_and_signed_deliveries_are_answered(tmp_path
     base = f"http://127.0.0.1:{port}"
     log = open(tmp_path / "serve.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "mergeguard.cli", "serve", "--bind", f"127.0.0.1:{port}",
-                             "--read-timeout", "6", "--graceful-timeout", "5"],
+                             "--read-timeout", "20", "--graceful-timeout", "5"],
                             env=serve_env(tmp_path), stdout=log, stderr=subprocess.STDOUT)
     stop = threading.Event()
     answers: list[bytes] = []
+    events: list[str] = []  # "cut" (a slow one was answered) and "answered" (a delivery was), in order
     slow = []
     try:
         def healthy():
@@ -72,20 +77,20 @@ def test_slow_clients_hold_no_thread_and_signed_deliveries_are_answered(tmp_path
                 return None
         wait_until(healthy, 60, "the server to answer")
         for i in range(20):  # 16 slow bodies and 4 slow header sections against 8 threads
-            t = threading.Thread(target=_slow, args=(port, i >= 16, stop, answers), daemon=True)
+            t = threading.Thread(target=_slow, args=(port, i >= 16, stop, answers, events), daemon=True)
             t.start()
             slow.append(t)
         time.sleep(1.0)  # every slow connection is in, and sending
         payload = webhook_examples("installation", "created")[0]
         for _ in range(3):
             body = json.dumps(payload).encode()
-            t0 = time.monotonic()
             status, answer = http("POST", base + "/webhook", body, delivery_headers("installation", body,
                                                                                   delivery=str(uuid.uuid4())))
-            elapsed = time.monotonic() - t0
+            events.append("answered")
             assert status == 202, answer
-            assert elapsed < 10, f"a signed delivery took {elapsed:.1f}s behind slow clients (GitHub gives up at 10 s)"
             time.sleep(1.0)
+        # every delivery was answered while all twenty slow connections were still held, none cut off yet
+        assert events[:3] == ["answered"] * 3, events
         for t in slow:
             t.join(timeout=60)
         assert len(answers) == 20
@@ -93,16 +98,7 @@ def test_slow_clients_hold_no_thread_and_signed_deliveries_are_answered(tmp_path
         assert sum(a.startswith(b"HTTP/1.1 408") for a in answers) == 20, answers
     finally:
         stop.set()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=40)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        log.seek(0)
-        output = log.read()
-        log.close()
+        _, output = stop_and_read_log(proc, log)
     assert "Traceback" not in output, output
 
 

@@ -45,8 +45,8 @@ def pem() -> str:
 
 
 def make_settings(tmp_path: Path, **overrides) -> Settings:
-    values = dict(app_id=4242, private_key=pem(), webhook_secret=SECRET, data_dir=tmp_path / "data",
-                  github_api_url="http://127.0.0.1:9", retry_base_seconds=0.0, job_threads=1)
+    values = {"app_id": 4242, "private_key": pem(), "webhook_secret": SECRET, "data_dir": tmp_path / "data",
+              "github_api_url": "http://127.0.0.1:9", "retry_base_seconds": 0.0, "job_threads": 1}
     values.update(overrides)
     return Settings(**values)
 
@@ -80,15 +80,6 @@ class Recorder:
 def recorders():
     r = Recorder()
     return r, {"score": r, "reevaluate": r, "accept": r}
-
-
-@pytest.fixture()
-def app(tmp_path):
-    """An app whose job threads are not started: jobs stay in the queue for the assertions."""
-    _, handlers = recorders()
-    application = create_app(make_settings(tmp_path), handlers=handlers, start_workers=False)
-    yield application
-    runtime(application).stop()
 
 
 def post(client, event: str, payload, *, delivery: str | None = None, secret: str = SECRET, raw: bytes | None = None):

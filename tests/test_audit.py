@@ -38,7 +38,7 @@ def test_unreadable_lines_are_reported_not_fatal(tmp_path):
     audit.record(log, audit.new_acceptance(SHA, "alice", "ok"))
     with open(log, "a") as fh:
         fh.write("{not json\n")
-        fh.write('{"head_sha": "%s"}\n' % SHA)
+        fh.write(f'{{"head_sha": "{SHA}"}}\n')
     entries, problems = audit.read(log)
     assert len(entries) == 1 and len(problems) == 2
     assert problems[0].startswith(f"audit log {log}:2: unreadable entry")

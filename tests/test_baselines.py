@@ -96,7 +96,7 @@ def test_lapredict_ignores_other_features():
 def test_missing_and_nan_values_are_zero(model_cls):
     rows, y = _make(5, 500, _fix_nf_logit)
     model = model_cls().fit(rows, y)
-    zero_row = {f: 0.0 for f in model.features}
+    zero_row = dict.fromkeys(model.features, 0.0)
     nan_row = {f: float("nan") for f in model.features}
     p = model.predict_proba([zero_row, nan_row, {}, {"la": None}])
     assert np.all(np.isfinite(p))

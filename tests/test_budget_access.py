@@ -37,7 +37,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
     hits: list[str] = []
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         self.hits.append(self.path)
         status, headers, body = self.routes.get(self.path.split("?")[0], (404, {}, b"no"))
         reason = headers.pop("X-Reason", None) if headers else None
@@ -84,7 +84,7 @@ def test_app_reads_no_file_at_all(tmp_path):
     secret = tmp_path / "credentials.json"
     secret.write_text(json.dumps({"remaining": 0.777, "token": SECRET}))
     for name, field in ((str(secret), "remaining"), (str(secret), "token"), ("/etc/passwd", "remaining")):
-        status = fetch(json_source(file=name, field=field), SourceAccess.app([f"http://127.0.0.1:1/"]))
+        status = fetch(json_source(file=name, field=field), SourceAccess.app(["http://127.0.0.1:1/"]))
         assert not status.ok and status.remaining is None
         assert status.error == ("error budget source unavailable (files are not read as error-budget sources here "
                                 "(not allowed by the App's settings))")

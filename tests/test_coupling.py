@@ -758,7 +758,7 @@ def go_repo(tmp_path):
         nonlocal t, n
         t += DAY
         n += 1
-        return commit(p, {x: f"package x // {n}\n" for x in names}, f"change {n}", t)
+        return commit(p, dict.fromkeys(names, f"package x // {n}\n"), f"change {n}", t)
 
     for _ in range(6):
         bump("pkg/store.go", "pkg/store_test.go")

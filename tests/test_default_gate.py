@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mergeguard import gate as gate_mod, pipeline
+from mergeguard import pipeline
 from mergeguard.config import Config
 from mergeguard.gate import Gate
 from mergeguard.git import GitRepo
@@ -58,7 +58,7 @@ def test_default_thresholds_are_percentiles_of_the_repositorys_history_and_cache
     t = Gate(repo, model, score_cache=str(cache)).thresholds_at(base, Config())
     n = len(repo.run("rev-list", "--no-merges", "--max-count=300", base).decode().split())
     assert n >= 100 and scoring_calls == [n]
-    assert t.base_source.startswith(f"the default gate: percentiles of the scores of this repository's newest ")
+    assert t.base_source.startswith("the default gate: percentiles of the scores of this repository's newest ")
     assert "(medium p75, high p90, critical p98)" in t.base_source
     assert t.base["medium"] <= t.base["high"] <= t.base["critical"] and t.base != model.thresholds
     [stored] = list(cache.glob("scores-*.json"))

@@ -21,8 +21,8 @@ from .test_app_web import make_settings, recorders
 from .test_config import FULL
 
 EXAMPLES = int(os.environ.get("MERGEGUARD_FUZZ_EXAMPLES", "0"))
-SETTINGS = dict(deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+SETTINGS = {"deadline": None, "database": None, "derandomize": True,
+            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]}
 
 
 def test_fuzzed_webhook_deliveries_never_5xx_and_never_queue_malformed_jobs(tmp_path):
@@ -96,6 +96,6 @@ def test_fuzzed_diffs_under_small_caps_keep_counts_exact_and_bounded(tmp_path):
         assert [(f.path, f.added, f.deleted) for f in few] == [(f.path, f.added, f.deleted) for f in whole[:files]]
         kept = [sum(len(h.added) + len(h.removed) for h in f.hunks) for f in few]
         assert all(k <= file_lines for k in kept) and sum(kept) <= lines
-        assert all(f.truncated == (k < f.added + f.deleted) for f, k in zip(few, kept))
+        assert all(f.truncated == (k < f.added + f.deleted) for f, k in zip(few, kept, strict=True))
 
     capped()

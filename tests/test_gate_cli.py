@@ -129,7 +129,8 @@ def test_conclusions_per_level(score_of_buggy, model, tmp_path, level, conclusio
         "critical": (s / 8, s / 4, s / 2),
     }[level]
     config = tmp_path / "mergeguard.yml"
-    config.write_text("thresholds: {medium: %r, high: %r, critical: %r}\n" % cuts)
+    medium, high, critical = cuts
+    config.write_text(f"thresholds: {{medium: {medium!r}, high: {high!r}, critical: {critical!r}}}\n")
     p = run("score", "--repo", str(syn.path), "--commit", sha, "--model", model, "--format", "json",
             "--config", str(config))
     assert p.returncode == 0, p.stderr

@@ -116,10 +116,10 @@ def test_the_shapes_read_as_intended_on_github(prs):
         c = checkrun.content(a)
         level = a["verdict"]["level"]
         assert a["level"] == level == level_of(a)
-        assert c.summary.startswith(f"### ") and f"{level.upper()} risk" in c.summary.splitlines()[0]
+        assert c.summary.startswith("### ") and f"{level.upper()} risk" in c.summary.splitlines()[0]
         assert c.title.startswith(level.capitalize() + " risk")
         assert c.summary.count(" risk · ") == 1  # no second headline with another level
-        assert f"**Most important:** " in c.summary and headline(a) in c.title
+        assert "**Most important:** " in c.summary and headline(a) in c.title
     assert docs["verdict"]["conclusion"] == "success" and "**To pass**" not in checkrun.content(docs).summary
     # a changed signature: the finding says what changed, the checklist what is missing
     api_md = checkrun.content(api).summary

@@ -16,7 +16,7 @@ def test_every_non_merge_commit_is_mined(synthetic_repos, mined):
 
 
 def test_labels_match_the_designed_history(synthetic_repos, mined):
-    for syn, (rows, report) in zip(synthetic_repos, mined):
+    for syn, (rows, report) in zip(synthetic_repos, mined, strict=True):
         by_sha = {r["sha"]: r for r in rows}
         mature = [r for r in rows if r["labels"]["mature"]]
         assert 0 < len(mature) < len(rows)
@@ -42,7 +42,7 @@ def test_dataset_round_trip(mined, tmp_path):
     assert write_rows(rows, path) == len(rows)
     back = read_rows([path])
     assert [r["sha"] for r in back] == [r["sha"] for r in rows]
-    assert back[5]["features"] == {k: v for k, v in rows[5]["features"].items()}
+    assert back[5]["features"] == dict(rows[5]["features"])
 
 
 def test_max_commits_keeps_history_but_emits_the_newest(synthetic_repos, mined):

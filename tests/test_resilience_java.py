@@ -85,7 +85,7 @@ def test_transactional_timeout_only_when_set():
     assert (t.library, t.target, t.seconds, t.scope) == ("spring.Transactional", "record", 30.0, "PaymentService.record")
 
 
-def test_restTemplate_without_factory_timeout_is_an_unbounded_call():
+def test_rest_template_without_factory_timeout_is_an_unbounded_call():
     calls = scan(SPRING).calls
     assert {c.callee for c in calls} == {"RestTemplate.postForObject", "RestTemplate.getForObject"}
     assert all(c.library == "spring.RestTemplate" and not c.has_timeout and c.default_is_unbounded for c in calls)

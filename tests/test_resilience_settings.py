@@ -138,21 +138,23 @@ def fetch(url):
 '''
 
 
-def test_code_moved_to_another_file_is_no_change(tmp_path):
-    moved = PY_RETRY.replace("def fetch(url)", "def fetch_json(url)")
-    ex = run(tmp_path, {"svc/a.py": PY_RETRY, "svc/b.py": "X = 1\n"},
-             {"svc/a.py": "from svc.b import fetch_json as fetch\n", "svc/b.py": "X = 1\n\n\n" + moved})
-    assert changed(ex, "retry") is False and changed(ex, "timeout") is False, ex.findings
+GO_PRE = ("package svc\n\nimport \"time\"\n\nconst callTimeout = 5 * time.Second\n\n"
+          "func a() Config {\n\treturn Config{Timeout: 10 * time.Second}\n}\n")
+GO_POST = ("package svc\n\nimport \"time\"\n\nconst callTimeout = 5 * time.Second\n\n"
+           "func a() Config {\n\treturn b()\n}\n\n\n\n\n\n\n\n\n\n\n\n"
+           "func b() Config {\n\treturn Config{Timeout: 10 * time.Second}\n}\n")
 
 
-def test_go_code_moved_between_functions_is_no_change(tmp_path):
-    pre = ("package svc\n\nimport \"time\"\n\nconst callTimeout = 5 * time.Second\n\n"
-           "func a() Config {\n\treturn Config{Timeout: 10 * time.Second}\n}\n")
-    post = ("package svc\n\nimport \"time\"\n\nconst callTimeout = 5 * time.Second\n\n"
-            "func a() Config {\n\treturn b()\n}\n\n\n\n\n\n\n\n\n\n\n\n"
-            "func b() Config {\n\treturn Config{Timeout: 10 * time.Second}\n}\n")
-    ex = run(tmp_path, {"svc/c.go": pre}, {"svc/c.go": post})
-    assert changed(ex, "timeout") is False, ex.findings
+@pytest.mark.parametrize(("before", "after", "categories"), [
+    pytest.param({"svc/a.py": PY_RETRY, "svc/b.py": "X = 1\n"},
+                 {"svc/a.py": "from svc.b import fetch_json as fetch\n",
+                  "svc/b.py": "X = 1\n\n\n" + PY_RETRY.replace("def fetch(url)", "def fetch_json(url)")},
+                 ("retry", "timeout"), id="python-to-another-file"),
+    pytest.param({"svc/c.go": GO_PRE}, {"svc/c.go": GO_POST}, ("timeout",), id="go-between-functions"),
+])
+def test_moved_code_is_no_change(tmp_path, before, after, categories):
+    ex = run(tmp_path, before, after)
+    assert [changed(ex, c) for c in categories] == [False] * len(categories), ex.findings
 
 
 # -- a removal is annotated on the new side and says so -------------------------------------------------

@@ -153,7 +153,7 @@ def test_java_builder_chains_keep_the_type_they_start_from():
 def test_comments_and_strings_are_recognised():
     code = 'x = "retry(3)"  # retry forever\nretry(3)\n'
     tree = syntax.parse(code, "python")
-    calls = [c for c in syntax.calls(tree.root_node, "python")]
+    calls = list(syntax.calls(tree.root_node, "python"))
     assert [syntax.line_of(c) for c in calls] == [2]
     comment = next(n for n in syntax.walk(tree.root_node) if n.type == "comment")
     assert syntax.inside_comment_or_string(comment)
