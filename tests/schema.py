@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
@@ -11,8 +12,16 @@ from mergeguard.assessment import schema
 _VALIDATOR = jsonschema.Draft202012Validator(schema())
 
 
+def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
+    """The innermost errors (a ``oneOf`` of assessment or error record says only "not valid under any")."""
+    if not error.context:
+        yield error
+    for sub in error.context or ():
+        yield from _leaves(sub)
+
+
 def assert_valid(document: Any) -> None:
     """Fail with every schema violation (path and message) of ``document``."""
-    errors = sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = [leaf for e in _VALIDATOR.iter_errors(document) for leaf in _leaves(e)]
     assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:300]}"
-                                 for e in errors)
+                                 for e in sorted(errors, key=lambda e: list(map(str, e.absolute_path))))

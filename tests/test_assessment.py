@@ -50,8 +50,9 @@ def outputs(synthetic_repos, trained_model_dir):
     for name, args in modes.items():
         p = run("score", *args, "--model", model, "--format", "json", stdin=diff if "-" in args else None)
         assert p.returncode == 0, p.stderr.decode()
-        out[name] = [json.loads(line) for line in p.stdout.decode().splitlines() if line.strip()] \
-            if name == "commits" else [json.loads(p.stdout)]
+        text = p.stdout.decode()
+        out[name] = [json.loads(line) for line in text.splitlines() if line.strip()] \
+            if text.startswith("{\"") else [json.loads(text)]  # JSON Lines for several, else one pretty object
     return SimpleNamespace(modes=out, base=base, head=buggy[0])
 
 
