@@ -254,7 +254,7 @@ class ScoreHandler(_Base):
                         accounts=bot_accounts(pr, gh.commits(repo, number)))
         request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits(),
                                budget_access=self.s.budget_access,
-                               score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+"))).to_json()
+                               score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+")))
         assessment = self.s.scorer.score(repo, request)
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
         self._publish(gh, repo, check_id, assessment)
@@ -304,7 +304,7 @@ class ReevaluateHandler(_Base):
                             paths=[p for p in change.get("paths") or () if isinstance(p, str)])
         assessment = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
                                acceptances=facts.acceptances, budget_access=self.s.budget_access,
-                               score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+")))
+                               score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+"))).to_json()
         check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
                                                                  app_id=self.s.settings.app_id)
         self.s.store.save_assessment(repo, pr.number, assessment, check_run_id=check_id)

@@ -20,8 +20,8 @@ from .gate import ignore_paths
 from .git import CommitRecord, GitRepo
 from .history import HistoryIndex
 
-__all__ = ["ASSESSMENT_SCHEMA", "assess", "score_change", "score_commits", "score_slice", "CommitSlice", "touched_paths",
-           "without_timings"]
+__all__ = ["ASSESSMENT_SCHEMA", "assess", "score_change", "score_commits", "score_slice", "CommitSlice",
+           "touched_paths", "without_timings"]
 
 
 def assess(change: Change, context: Context, model: RiskModel, *, top_reasons: int = 5,
@@ -106,7 +106,8 @@ def _finite(v: float | None) -> float | None:
     return round(float(v), 6)
 
 
-def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limits, *, top_reasons: int = 5, shallow: bool = False,
+def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limits, *, top_reasons: int = 5,
+                  shallow: bool = False,
                   config_at: Callable[[str | None], Config] | None = None, fixed_base: str | None = None,
                   only: list[str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Assessment]:
     """Score historical commits, each against its first parent, in one replay of the history.

@@ -115,7 +115,8 @@ def test_one_level_on_every_surface(clone, model, tmp_path):
     assert json.loads(render(a, "json"))["level"] == level
     # the approval the default asks for is enough at high; critical also wants a rollout note
     done = review(GitRepo(clone), "main", head, model=model, score_cache=str(tmp_path / "scores"),
-                  facts=PullRequestFacts(author="dev", approvals=("bob",), description="Rollout: canary 5% for a day")).to_json()
+                  facts=PullRequestFacts(author="dev", approvals=("bob",),
+                                         description="Rollout: canary 5% for a day")).to_json()
     assert done["verdict"]["conclusion"] == "success"
 
 
