@@ -38,7 +38,10 @@ def base_files(repo: GitRepo | None, base: str | None) -> dict[str, str | None]:
     wanted = [CONFIG_PATH, *co.LOCATIONS]
     if repo is None or not base:
         return dict.fromkeys(wanted)
-    blobs = repo.read_blobs([f"{base}:{p}" for p in wanted])
+    # a blob a partial mirror lacks (over its size limit) is never asked for: reading it would start a
+    # lazy fetch the mirror cannot make; read_config reports an absent config as too large
+    absent = repo.absent_at(base, wanted)
+    blobs = repo.read_blobs([f"{base}:{p}" for p in wanted if p not in absent])
     return {p: (b.decode("utf-8", "replace") if (b := blobs.get(f"{base}:{p}")) is not None else None) for p in wanted}
 
 
