@@ -25,7 +25,7 @@ from mergeguard.change import Limits
 from mergeguard.checkrun import CHECK_NAME, content, failed, superseded
 from mergeguard.errors import MergeguardError, ModelError, RefError
 from mergeguard.git import GitRepo
-from mergeguard.gate import Gate
+from mergeguard.gate import base_files, read_codeowners, read_config
 from mergeguard.policy import PullRequestFacts, may_accept, teams_to_resolve
 from mergeguard.review import reverdict
 
@@ -209,8 +209,8 @@ class _Base:
                base: str, paths: Iterable[str]) -> PullRequestFacts:
         """What the gate needs from GitHub: approvals, labels, description, acceptances, and the members
         of the teams the config at ``base`` and the CODEOWNERS owners of ``paths`` name."""
-        gate = Gate(git, None)
-        wanted = teams_to_resolve(gate.config_at(base), gate.codeowners_at(base), paths)
+        files = base_files(git, base)
+        wanted = teams_to_resolve(read_config(git, base, files=files), read_codeowners(git, base, files), paths)
         teams, notes = self.s.teams.resolve(gh, installation, wanted)
         return PullRequestFacts(author=pr.author, labels=pr.labels,
                                 approvals=gh.approvals(repo, pr.number, pr.head_sha),
@@ -304,7 +304,7 @@ class ReevaluateHandler(_Base):
                             paths=[p for p in change.get("paths") or () if isinstance(p, str)])
         assessment = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
                                acceptances=facts.acceptances, budget_access=self.s.budget_access,
-                               score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+")))
+                               score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+"))).to_json()
         check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
                                                                  app_id=self.s.settings.app_id)
         self.s.store.save_assessment(repo, pr.number, assessment, check_run_id=check_id)
@@ -358,7 +358,7 @@ class AcceptHandler(ReevaluateHandler):
             return (f"@{login} asked to accept the risk of their own pull request; the author never may "
                     "(ask someone in risk_acceptance.allowed).")
         base = (stored["assessment"].get("change") or {}).get("gate_base") or stored.get("base_sha")
-        config = Gate(git, None).config_at(base)
+        config = read_config(git, base)
         teams, notes = self.s.teams.resolve(gh, installation, teams_to_resolve(config, None, ()))
         if not may_accept(config, login, teams, author=author):
             log.warning("accept by %s on %s refused: not in risk_acceptance.allowed", login, repo)

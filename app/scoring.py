@@ -88,7 +88,7 @@ def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, 
         return review(git, request.base_sha, request.head_sha, model=model, facts=request.facts,
                       acceptances=request.facts.acceptances, history=index, limits=request.limits,
                       budget_access=request.budget_access,
-                      score_cache=request.score_cache)
+                      score_cache=request.score_cache).to_json()
 
 
 class ThreadScorer:

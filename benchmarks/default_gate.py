@@ -28,7 +28,7 @@ from pathlib import Path
 
 from mergeguard.change import Limits
 from mergeguard.config import Config, LEVELS
-from mergeguard.gate import Gate, attach_verdict
+from mergeguard.review import make_gate
 from mergeguard.git import GitRepo
 from mergeguard.models.model import load
 from mergeguard.pipeline import score_commits
@@ -56,16 +56,16 @@ def gate_repository(path: str, model, commits: int, log) -> dict:
     scoring = time.perf_counter() - t0
     log(f"{path}: scored {len(found)} commits in {scoring:.0f} s")
     cache_dir = tempfile.mkdtemp(prefix="mergeguard-scores-")
-    gate = Gate(repo, model, facts=PullRequestFacts(author="author"), score_cache=cache_dir)
+    gate = make_gate(repo, model, facts=PullRequestFacts(author="author"), score_cache=cache_dir)
     gate.remember(found, config)
     gate.scores_for(config).save()
     levels: collections.Counter[str] = collections.Counter()
     conclusions: collections.Counter[str] = collections.Counter()
     passable = 0
     for sha in targets:
-        if sha not in found or not parents[sha] or not found[sha]["change"]["files"]:
+        if sha not in found or not parents[sha] or found[sha].trivial:
             continue
-        a = attach_verdict(dict(found[sha]), gate.verdict(found[sha], parents[sha]))
+        a = gate.review(found[sha]).to_json()
         levels[a["level"]] += 1
         conclusions[a["verdict"]["conclusion"]] += 1
         # the same gate once the pull request has the approval the defaults ask for (by a code owner,
@@ -74,7 +74,7 @@ def gate_repository(path: str, model, commits: int, log) -> dict:
         if policy.decide(found[sha], config, None, facts, gate.thresholds_at(parents[sha], config)).conclusion == "success":
             passable += 1
     # what a later pull request pays: a fresh gate, thresholds from the warm cache on disk
-    fresh = Gate(repo, model, score_cache=cache_dir)
+    fresh = make_gate(repo, model, score_cache=cache_dir)
     t0 = time.perf_counter()
     fresh.thresholds_at(repo.resolve("HEAD"), config)
     warm_ms = (time.perf_counter() - t0) * 1000

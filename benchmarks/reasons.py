@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         shas = repo.run("rev-list", "--no-merges", f"--max-count={args.commits}", "HEAD").decode().split()
         found = score_commits(repo, shas, model, Limits(), top_reasons=5)
         local: collections.Counter[str] = collections.Counter()
-        for a in found.values():
+        for a in (x.to_json() for x in found.values()):
             if not (a["features"].get("code_files") or 0) > 0:
                 continue
             n += 1

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mergeguard.assessment import Finding
 from mergeguard.change import Change
 from mergeguard.history import HistoryIndex
 
@@ -80,7 +81,7 @@ class Context:
 @dataclass
 class Extraction:
     features: dict[str, float | None] = field(default_factory=dict)
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     signals: dict[str, Any] = field(default_factory=dict)
 
     def merge(self, other: "Extraction") -> None:

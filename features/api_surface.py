@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mergeguard import paths
+from mergeguard.assessment import new_line
 from mergeguard.change import Change, FileChange
 
 from . import syntax
@@ -541,13 +542,6 @@ def compare(pre: dict[str, set[Definition]], post: dict[str, set[Definition]]) -
     return out
 
 
-def _pre_line_in_post(f: FileChange, pre_line: int) -> int | None:
-    for h in f.hunks:
-        if h.source_start <= pre_line < h.source_start + max(1, h.source_length):
-            return h.target_start or 1
-    return None
-
-
 _GENERATED_PATH = re.compile(
     r"\.pb(\.gw)?\.go$|_grpc\.pb\.go$|_pb2(_grpc)?\.pyi?$|\.generated\.|_generated\.|zz_generated|(^|/)(vendor|third_party|node_modules|dist)/"
     r"|\.min\.js$",
@@ -579,7 +573,7 @@ def file_changes(change: Change, f: FileChange, language: str) -> list[ApiChange
         if new is not None:
             line = end = new.line
         else:
-            line = _pre_line_in_post(f, old.line) if f.status != "deleted" else old.line
+            line = new_line(f.hunks, old.line) if f.status != "deleted" else old.line
             end = line
         out.append(ApiChange(f.path, language, status, old, new, line, end))
     return out

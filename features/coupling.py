@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mergeguard import paths
+from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 
 from . import Context, Extraction, partners
@@ -67,11 +68,8 @@ CouplingContext = Context
 # -- findings ----------------------------------------------------------------------------------
 
 
-def finding(kind: str, path: str, line: int | None, end_line: int | None, severity: str, message: str) -> dict[str, Any]:
-    return {
-        "kind": kind, "category": CATEGORY, "path": path, "line": line, "end_line": end_line,
-        "severity": severity, "message": message,
-    }
+def finding(kind: str, path: str, line: int | None, end_line: int | None, severity: str, message: str) -> Finding:
+    return Finding(kind, path, line, end_line, Severity.parse(severity), message, category=CATEGORY)
 
 
 def changed_span(f: FileChange) -> tuple[int | None, int | None]:
@@ -82,7 +80,7 @@ def changed_span(f: FileChange) -> tuple[int | None, int | None]:
     removed = [n for h in f.hunks for n, _ in h.removed if n]
     if removed and f.status != "deleted":
         # pure deletion: point at where the lines were, in the post image
-        where = [max(1, n - h.source_start + h.target_start) for h in f.hunks for n, _ in h.removed[:1] if n]
+        where = [new_line(f.hunks, n) for h in f.hunks for n, _ in h.removed[:1] if n]
         return min(where), max(where)
     if removed:
         return min(removed), max(removed)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 from mergeguard import messages, paths
+from mergeguard.assessment import Finding, Severity
 from mergeguard.change import Change
 
 from . import Context, Extraction
@@ -61,10 +62,8 @@ def extract(change: Change, context: Context) -> Extraction:
         "mode_changes": float(sum(f.mode_changed for f in files)),
     }
     findings = [
-        {
-            "kind": "diff.truncated", "category": "input", "path": f.path, "line": None, "end_line": None,
-            "severity": "info", "message": "file is too large to analyse in full; counts are exact, hunks were capped",
-        }
+        Finding("diff.truncated", f.path, None, None, Severity.INFO,
+                "file is too large to analyse in full; counts are exact, hunks were capped", category="input")
         for f in files
         if f.truncated
     ]

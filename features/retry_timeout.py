@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mergeguard import paths
+from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.resilience import INFINITE, Construct, Scan, settings
@@ -67,12 +68,8 @@ def scanner(language: str):
         return None
 
 
-def finding(kind: str, path: str, line: int, end_line: int, message: str, scope: str = "") -> dict[str, Any]:
-    out = {"kind": kind, "category": kind.split(".", 1)[0], "path": path, "line": line, "end_line": end_line,
-           "severity": _SEVERITY[kind], "message": message}
-    if scope:
-        out["scope"] = scope
-    return out
+def finding(kind: str, path: str, line: int, end_line: int, message: str, scope: str = "") -> Finding:
+    return Finding(kind, path, line, end_line, Severity.parse(_SEVERITY[kind]), message, scope=scope)
 
 
 def fmt_seconds(v: float | None) -> str:
@@ -211,20 +208,6 @@ def content(c: Construct) -> tuple:
             settings.normalise(c.snippet))
 
 
-def new_side_line(f: FileChange, pre_line: int) -> int:
-    """The post-image line nearest to a pre-image line: where GitHub can draw an annotation for
-    something the change removed."""
-    delta = 0
-    for h in f.hunks:
-        if pre_line < h.source_start:
-            break
-        if pre_line < h.source_start + max(h.source_length, 1):
-            last = h.target_start + max(h.target_length - 1, 0)
-            return max(1, min(h.target_start + (pre_line - h.source_start), last))
-        delta = (h.target_start + h.target_length) - (h.source_start + h.source_length)
-    return max(1, pre_line + delta)
-
-
 def _shift_fn(f: FileChange):
     """Map a pre-image line to the post image (approximately), for the nearest-line fallback."""
     def shift(line: int) -> int:
@@ -357,7 +340,7 @@ def extract(change: Change, context: Context) -> Extraction:
             findings.extend(_anti(f.path, c, None, counts))
         for c in fs.only_pre:
             counts[f"{c.kind}_removed"] += 1
-            line = new_side_line(f, c.line) if f.status != "deleted" else 1
+            line = new_line(f.hunks, c.line) if f.status != "deleted" else 1
             findings.append(finding(f"{c.kind}.removed", f.path, line, line,
                                     f"removed {describe(c)} (it was at line {c.line} of the old "
                                     f"{f.old_path or f.path})", c.scope))
@@ -636,7 +619,7 @@ def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_si
                 continue
             hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
                     and not seen(_tokens(added.get(n, "")), gone)]
-            hits += [(new_side_line(f, n), name, "old") for n, (k, name) in pre.items() if k == kind
+            hits += [(new_line(f.hunks, n), name, "old") for n, (k, name) in pre.items() if k == kind
                      and not seen(_tokens(removed.get(n, "")), came)]
             if not hits:
                 continue

@@ -508,7 +508,7 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
         model = load(model_dir)
     assessment = review(repo, base, head, model=model, facts=facts, config_path=config_path, config=config,
                         shallow=bool(warnings) or None,
-                        score_cache=os.path.expanduser(options.score_cache) if options.score_cache else None)
+                        score_cache=os.path.expanduser(options.score_cache) if options.score_cache else None).to_json()
     warnings.extend(model_warnings)
     report = options.report or str(Path(env.temp or ".") / "mergeguard-report.json")
     try:

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .assessment import Severity
 from .render import as_float, clean_line, group_findings, headline, level_of, look_first, percent
 from .render.markdown import GITHUB_SUMMARY_LIMIT, markdown
 
@@ -36,7 +37,6 @@ ACTIONS = {
     ACCEPT_RISK: ("Accept risk", "Record that you accept this risk"),
     RESCORE: ("Re-score", "Score this pull request again"),
 }
-_ANNOTATION_LEVEL = {"info": "notice", "notice": "notice", "warning": "warning", "error": "failure", "failure": "failure"}
 _LEVEL_RANK = {"failure": 0, "warning": 1, "notice": 2}
 
 
@@ -136,7 +136,7 @@ def annotations_of(findings: Sequence[Any], file_rank: Mapping[str, int] | None 
         if start is None:
             continue
         end = max(start, _line(f.get("end_line")) or start)
-        level = _ANNOTATION_LEVEL.get(str(f.get("severity") or "").lower(), "warning")
+        level = Severity.parse(f.get("severity")).annotation_level
         message = clean_message(str(f.get("message") or f.get("kind") or "finding"))
         key = (f["path"], start, end, f.get("kind"), message)
         if key in seen:

@@ -14,12 +14,15 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .change import Limits
 from .errors import MergeguardError
 from .outputs import writable_dir, writable_file
+
+if TYPE_CHECKING:
+    from .assessment import Assessment
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -55,10 +58,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from mergeguard.models.model import load
     from mergeguard.render import error_record, render
 
-    from .gate import Gate, ignore_paths
     from .git import GitRepo
-    from .pipeline import assess
-    from .review import context_at, review
+    from .review import assess_and_gate, context_at, make_gate, review
     from .sources import change_from_diff, read_diff_input, worktree_of
 
     model = load(args.model)
@@ -76,13 +77,13 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise MergeguardError("choose one of --diff, --head (with --base), --commit/--commits")
     if args.diff == "-" and args.description == "-":
         raise MergeguardError("--diff - and --description - cannot both read standard input")
-    assessments: list[dict[str, Any]] = []
+    outputs: list[dict[str, Any]] = []
     repo = GitRepo(args.repo or ".") if (args.repo or not args.diff) else None
     shallow = bool(repo and repo.is_shallow)
     if shallow:
         print("mergeguard: warning: shallow clone: history features are degraded", file=sys.stderr)
-    gate = Gate(repo, model, config_path=args.config, facts=_facts(args), audit_log=args.audit_log, limits=limits,
-                shallow=shallow, score_cache=args.score_cache)
+    gate = make_gate(repo, model, config_path=args.config, facts=_facts(args), audit_log=args.audit_log,
+                     limits=limits, shallow=shallow, score_cache=args.score_cache)
     if args.config:
         gate.config_at(None)  # a broken --config is the user's error before any scoring work
 
@@ -93,42 +94,39 @@ def cmd_score(args: argparse.Namespace) -> int:
         gate_base = repo.resolve(args.base or "HEAD") if repo else None
         if args.head:
             assert repo is not None and gate_base is not None
-            assessments.append(review(repo, gate_base, args.head, model=model, facts=gate.facts,
-                                      config_path=args.config, audit_log=args.audit_log, limits=limits,
-                                      top_reasons=args.top, shallow=shallow, score_cache=args.score_cache))
+            done = review(repo, gate_base, args.head, model=model, facts=gate.facts, config_path=args.config,
+                          audit_log=args.audit_log, limits=limits, top_reasons=args.top, shallow=shallow,
+                          score_cache=args.score_cache)
         else:
             change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=gate_base,
                                       label="stdin" if args.diff == "-" else Path(args.diff).name,
                                       worktree=worktree_of(repo))
-            ignored = ignore_paths(change, gate.config_at(gate_base).ignore)
+            gate.config_at(gate_base)  # a broken config at the base is the user's error before scoring
             context = context_at(repo, gate_base, shallow=shallow) if repo else Context(shallow=shallow)
-            assessment = _timed(assess(change, context, model, top_reasons=args.top), t0)
-            gate.apply(assessment, gate_base, ignored=ignored)
-            assessments.append(assessment)
+            done = assess_and_gate(change, context, model, gate, gate_base, top_reasons=args.top, started=t0)
+        outputs.append(done.to_json())
     else:
         assert repo is not None
         if not shas:
             shas = ["HEAD"]
         resolved = [repo.resolve(s) for s in shas]
         fixed_base = repo.resolve(args.base) if args.base else None
-        found, bases, ignored, failed = _score_in_parallel(args, repo, resolved, fixed_base, limits, shallow)
+        found, failed = _score_in_parallel(args, repo, resolved, fixed_base, limits, shallow)
         for sha in resolved:
             if sha in found:
-                gate.remember({sha: found[sha]}, gate.config_at(bases.get(sha)))
+                gate.remember({sha: found[sha]}, gate.config_at(found[sha].change.gate_base))
         for sha in resolved:
             if sha in found:
-                assessment = found[sha]
                 try:
-                    gate.apply(assessment, bases.get(sha), ignored=ignored.get(sha, ()))
-                    assessments.append(assessment)
+                    outputs.append(gate.review(found[sha]).to_json())
                     continue
                 except (MergeguardError, OSError) as exc:
                     failed[sha] = " ".join(str(exc).split())
             if sha in failed:
                 print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
-                assessments.append(error_record(sha, failed[sha]))
-    _write(render(assessments, args.format), args.output)
-    return _exit_code([a for a in assessments if "error" not in a], args.fail_on)
+                outputs.append(error_record(sha, failed[sha]))
+    _write(render(outputs, args.format), args.output)
+    return _exit_code([a for a in outputs if "error" not in a], args.fail_on)
 
 
 #: fewer commits than this per process are not worth a process's start-up and its own history replay
@@ -148,16 +146,12 @@ def _score_in_parallel(args, repo, resolved: list[str], fixed_base: str | None, 
     tasks = [CommitSlice(repo=str(repo.path), shas=tuple(unique), only=tuple(part), model=args.model, limits=limits,
                          top_reasons=args.top, shallow=shallow, config_path=args.config, fixed_base=fixed_base)
              for part in slices(unique, parts)]
-    found: dict = {}
-    bases: dict = {}
-    ignored: dict = {}
-    failed: dict = {}
-    for f, b, i, e in run_tasks(score_slice, tasks, jobs=jobs, scheduler=args.scheduler):
+    found: dict[str, Assessment] = {}
+    failed: dict[str, str] = {}
+    for f, e in run_tasks(score_slice, tasks, jobs=jobs, scheduler=args.scheduler):
         found.update(f)
-        bases.update(b)
-        ignored.update(i)
         failed.update(e)
-    return found, bases, ignored, failed
+    return found, failed
 
 
 def _facts(args: argparse.Namespace):
@@ -197,11 +191,6 @@ def _exit_code(assessments: list[dict[str, Any]], fail_on: str | None) -> int:
     return 1 if worst >= CONCLUSIONS.index(fail_on) else 0
 
 
-def _timed(assessment: dict[str, Any], t0: float) -> dict[str, Any]:
-    assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
-    return assessment
-
-
 # -- config check / accept ------------------------------------------------------------------------
 
 def cmd_config_check(args: argparse.Namespace) -> int:
@@ -228,7 +217,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 def cmd_accept(args: argparse.Namespace) -> int:
     from . import audit
-    from .gate import Gate
+    from .gate import read_config
     from .git import GitRepo
     from .policy import may_accept
 
@@ -237,7 +226,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
         raise MergeguardError("accept needs --config FILE, or --repo PATH to read .github/mergeguard.yml at --base")
     head = repo.resolve(args.head) if repo else args.head
     base = repo.resolve(args.base or "HEAD") if repo and not args.config else None
-    config = Gate(repo, None, config_path=args.config).config_at(base)
+    config = read_config(repo, base, args.config)
     if args.author and args.by.strip().lstrip("@").lower() == args.author.strip().lstrip("@").lower():
         raise MergeguardError(f"@{args.by.lstrip('@')} wrote the change and may not accept its risk "
                               "(as the author's approval never counts)")

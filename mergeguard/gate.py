@@ -10,13 +10,15 @@ the next run at a later base pays for the history's scores at most once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import audit, budget as budget_mod, codeowners as co, policy
+from .assessment import Assessment, Review, Verdict
 from .config import CONFIG_PATH, DEFAULT_MIN_HISTORY, MAX_CONFIG_BYTES, Config, ConfigError, Problem, load_file, loads
+from .change import Change
 from .git import GitRepo
 from .scorecache import ScoreCache, cache_key
 
@@ -24,6 +26,49 @@ from .scorecache import ScoreCache, cache_key
 #: a base a few commits further along than the cached one reuses the cache (no history replay) and the
 #: percentiles rest on the cached commits; beyond this share the missing commits are scored.
 STALE_SHARE = 0.1
+
+#: Scores commits of history for percentile thresholds: ``(shas, config) -> {sha: score}``, each commit
+#: scored against its first parent with ``config.ignore`` dropped; -1 for a commit with nothing left to
+#: score. The gate is given one (``mergeguard.review.history_scorer``) instead of importing the scorer.
+HistoryScorer = Callable[[Sequence[str], Config], Mapping[str, float]]
+
+
+def base_files(repo: GitRepo | None, base: str | None) -> dict[str, str | None]:
+    """The gate's files at ``base`` (config and CODEOWNERS candidates), read in one ``cat-file``."""
+    wanted = [CONFIG_PATH, *co.LOCATIONS]
+    if repo is None or not base:
+        return dict.fromkeys(wanted)
+    # a blob a partial mirror lacks (over its size limit) is never asked for: reading it would start a
+    # lazy fetch the mirror cannot make; read_config reports an absent config as too large
+    absent = repo.absent_at(base, wanted)
+    blobs = repo.read_blobs([f"{base}:{p}" for p in wanted if p not in absent])
+    return {p: (b.decode("utf-8", "replace") if (b := blobs.get(f"{base}:{p}")) is not None else None) for p in wanted}
+
+
+def read_config(repo: GitRepo | None, base: str | None, config_path: str | None = None,
+                files: Mapping[str, str | None] | None = None) -> Config:
+    """``config_path`` if given, else ``.github/mergeguard.yml`` at ``base``, else the defaults.
+
+    What reads the gate's config without deciding a verdict (the App's team look-ups and acceptances,
+    ``mergeguard accept``) calls this; no model is needed. ``files`` are :func:`base_files` already read.
+    """
+    if config_path:
+        return load_file(config_path)
+    if repo is not None and base and repo.absent_at(base, [CONFIG_PATH]):
+        # over the mirror's blob size limit (1 MB), so far over the config's cap
+        raise ConfigError([Problem(f"{base[:12]}:{CONFIG_PATH}", 1, 1, "",
+                                   f"larger than {MAX_CONFIG_BYTES:,} bytes, the limit for a configuration file")])
+    text = (files if files is not None else base_files(repo, base)).get(CONFIG_PATH)
+    return loads(text, f"{base[:12]}:{CONFIG_PATH}") if text is not None and base else Config()
+
+
+def read_codeowners(repo: GitRepo | None, base: str | None,
+                    files: Mapping[str, str | None] | None = None) -> co.CodeOwners | None:
+    """The CODEOWNERS file at ``base`` (None without a repository or base, or when there is none)."""
+    if repo is None or not base:
+        return None
+    found = files if files is not None else base_files(repo, base)
+    return co.find(lambda path: found.get(path))
 
 
 @dataclass
@@ -35,7 +80,9 @@ class Gate:
     """
 
     repo: GitRepo | None
-    model: Any  # RiskModel: its thresholds, and scoring for percentile history
+    model: Any  # RiskModel: its thresholds and its name and version (the score cache's key)
+    #: scores the base's history for percentile thresholds; None: percentiles cannot be resolved
+    scorer: HistoryScorer | None = None
     config_path: str | None = None
     #: the configuration itself, already read (the Action's ``config`` input, read from git at the
     #: base); takes the place of ``config_path`` and of the repository's file
@@ -68,42 +115,29 @@ class Gate:
         if self.config_path:
             base = None
         if base not in self._configs:
-            if self.config_path:
-                self._configs[base] = load_file(self.config_path)
-            else:
-                if self.repo is not None and base and self.repo.absent_at(base, [CONFIG_PATH]):
-                    # over the mirror's blob size limit (1 MB), so far over the config's cap
-                    raise ConfigError([Problem(f"{base[:12]}:{CONFIG_PATH}", 1, 1, "",
-                                               f"larger than {MAX_CONFIG_BYTES:,} bytes, the limit for a configuration file")])
-                text = self._file_at(base, CONFIG_PATH)
-                self._configs[base] = loads(text, f"{base[:12]}:{CONFIG_PATH}") if text is not None and base else Config()
+            self._configs[base] = read_config(self.repo, base, self.config_path,
+                                              files=None if self.config_path else self._files_at(base))
         return self._configs[base]
 
     def codeowners_at(self, base: str | None) -> co.CodeOwners | None:
         if base not in self._owners:
-            self._owners[base] = (co.find(lambda path: self._file_at(base, path))
-                                  if self.repo is not None and base else None)
+            self._owners[base] = read_codeowners(self.repo, base, self._files_at(base))
         return self._owners[base]
 
-    def _file_at(self, base: str | None, path: str) -> str | None:
-        """The gate's files at ``base`` (config and CODEOWNERS candidates), read in one ``cat-file``."""
-        if self.repo is None or not base:
-            return None
-        if base not in self._files:
-            wanted = [CONFIG_PATH, *co.LOCATIONS]
-            blobs = self.repo.read_blobs([f"{base}:{p}" for p in wanted])
-            self._files[base] = {p: (b.decode("utf-8", "replace") if (b := blobs.get(f"{base}:{p}")) is not None
-                                     else None) for p in wanted}
-        return self._files[base].get(path)
+    def _files_at(self, base: str | None) -> dict[str, str | None]:
+        key = base or ""
+        if key not in self._files:
+            self._files[key] = base_files(self.repo, base)
+        return self._files[key]
 
     def thresholds_at(self, base: str | None, config: Config) -> policy.Thresholds:
         key = (base, config.source)
         if key not in self._thresholds:
             scores = None
             available = None
-            if config.uses_percentiles and self.repo is not None and base:
-                scores, available = history_scores(self.repo, base, self.model, config, limits=self.limits,
-                                                   shallow=self.shallow, cache=self.scores_for(config))
+            if config.uses_percentiles and self.repo is not None and base and self.scorer is not None:
+                scores, available = history_scores(self.repo, base, self.scorer, config,
+                                                   cache=self.scores_for(config))
                 self.scores_for(config).save()
             thresholds = policy.resolve_thresholds(config, self.model.thresholds, scores, available=available)
             if config.thresholds is not None and config.uses_percentiles and (self.repo is None or not base):
@@ -120,9 +154,9 @@ class Gate:
             self._score_caches[key] = ScoreCache(self.score_cache, key)
         return self._score_caches[key]
 
-    def remember(self, assessments: Mapping[str, Mapping[str, Any]], config: Config) -> None:
+    def remember(self, assessments: Mapping[str, Assessment], config: Config) -> None:
         """Keep scores the caller computed anyway (``score --commits``) for later percentile windows."""
-        self.scores_for(config).put({sha: _cache_value(a) for sha, a in assessments.items()})
+        self.scores_for(config).put({sha: cache_value(a) for sha, a in assessments.items()})
 
     def access(self) -> budget_mod.SourceAccess:
         """The budget access rule of this run (see :attr:`budget_access`)."""
@@ -188,12 +222,13 @@ class Gate:
 
     # -- the decision ---------------------------------------------------------------------------
 
-    def apply(self, assessment: dict[str, Any], base: str | None, *, ignored: Iterable[str] = ()) -> dict[str, Any]:
-        """Decide ``assessment``'s verdict and make its level the gate's (see :func:`attach_verdict`)."""
-        return attach_verdict(assessment, self.verdict(assessment, base, ignored=ignored))
+    def review(self, assessment: Assessment) -> Review:
+        """The assessment with its verdict, decided at the assessment's ``gate_base``."""
+        return Review(assessment, self.verdict(assessment))
 
-    def verdict(self, assessment: Mapping[str, Any], base: str | None, *, ignored: Iterable[str] = ()) -> dict[str, Any]:
-        """The verdict for ``assessment`` of a change based on ``base``, as the JSON ``verdict`` object."""
+    def verdict(self, assessment: Assessment, base: str | None = None) -> Verdict:
+        """The verdict for ``assessment`` of a change based on ``base`` (by default its ``gate_base``)."""
+        base = base if base is not None else assessment.change.gate_base
         config = self.config_at(base)
         entries, problems = self.acceptances()
         facts = policy.PullRequestFacts(
@@ -202,7 +237,7 @@ class Gate:
             acceptances=entries, head_sha=self.facts.head_sha,
         )
         notes = list(problems) + list(self.facts.notes)
-        ignored = list(ignored)
+        ignored = list(assessment.change.ignored)
         if ignored:
             shown = ", ".join(ignored[:5]) + (f" and {len(ignored) - 5} more" if len(ignored) > 5 else "")
             notes.append(f"{len(ignored)} path{'s' if len(ignored) != 1 else ''} ignored by the config: {shown}")
@@ -211,26 +246,11 @@ class Gate:
                                                  "no repository base revision to read .github/mergeguard.yml from)"))
         else:
             notes.append(f"Config: {config.source}")
-        verdict = policy.decide(assessment, config, self.budget_for(config, base), facts, self.thresholds_at(base, config),
-                                extra_notes=notes)
-        return verdict.to_dict()
+        return policy.decide(assessment, config, self.budget_for(config, base), facts,
+                             self.thresholds_at(base, config), extra_notes=notes)
 
 
-def attach_verdict(assessment: dict[str, Any], verdict: Mapping[str, Any]) -> dict[str, Any]:
-    """Put ``verdict`` on ``assessment`` and make the gate's level *the* level (in place; returned).
-
-    One level everywhere: the reader sees the gate's. The model's own band (its thresholds, before
-    the repository's percentiles and any tightening) stays as the secondary field ``model_level``.
-    """
-    if "model_level" not in assessment and assessment.get("level"):
-        assessment["model_level"] = assessment["level"]
-    assessment["verdict"] = dict(verdict)
-    if verdict.get("level"):
-        assessment["level"] = verdict["level"]
-    return assessment
-
-
-def ignore_paths(change, patterns: Iterable[str]) -> list[str]:
+def ignore_paths(change: Change, patterns: Iterable[str]) -> list[str]:
     """Drop files matching ``patterns`` from ``change`` (in place); return the paths dropped.
 
     A renamed file is dropped only when both its names are ignored: moving a file out of an
@@ -253,21 +273,18 @@ def ignore_paths(change, patterns: Iterable[str]) -> list[str]:
     return dropped
 
 
-def history_scores(repo: GitRepo, base: str, model: Any, config: Config, *, limits: Any = None,
-                   shallow: bool = False, cache: ScoreCache | None = None) -> tuple[list[float], int]:
+def history_scores(repo: GitRepo, base: str, scorer: HistoryScorer, config: Config, *,
+                   cache: ScoreCache | None = None) -> tuple[list[float], int]:
     """Scores of the newest ``config.history_commits`` non-merge commits reachable from ``base``,
     and how many such commits there are.
 
-    Scored exactly as ``score --commits`` scores them (each against its first parent, with the
-    history strictly before it), with the config's ignored paths dropped the same way. Scores come
-    from ``cache`` where it has them; the rest are scored in one history replay and added to it, unless
-    at most :data:`STALE_SHARE` of the window is missing and the cached part is enough on its own. A
+    ``scorer`` scores them exactly as ``score --commits`` does (each against its first parent, with
+    the history strictly before it, the config's ignored paths dropped). Scores come from ``cache``
+    where it has them; the rest are scored in one call and added to it, unless at most
+    :data:`STALE_SHARE` of the window is missing and the cached part is enough on its own. A
     history too short for any percentile (fewer commits than the default gate's minimum, when
     the config has no ``thresholds``) is not scored at all.
     """
-    from .change import Limits
-    from .pipeline import score_commits
-
     shas = repo.run("rev-list", "--no-merges", f"--max-count={config.history_commits}", base).decode().split()
     cache = cache if cache is not None else ScoreCache(None, "run")
     if config.thresholds is None and len(shas) < DEFAULT_MIN_HISTORY and not _other_percentiles(config):
@@ -276,18 +293,15 @@ def history_scores(repo: GitRepo, base: str, model: Any, config: Config, *, limi
     missing = [s for s in shas if s not in known]
     usable = [v for v in known.values() if v >= 0]
     if missing and not (len(missing) <= STALE_SHARE * len(shas) and len(usable) >= DEFAULT_MIN_HISTORY):
-        found = score_commits(repo, missing, model, limits or Limits(), top_reasons=0, shallow=shallow,
-                              prepare=lambda change, rec: ignore_paths(change, config.ignore))
-        fresh = {sha: _cache_value(a) for sha, a in found.items()}
+        fresh = dict(scorer(missing, config))
         cache.put(fresh)
         known.update(fresh)
     return [v for s in shas if (v := known.get(s)) is not None and v >= 0], len(shas)
 
 
-def _cache_value(assessment: Mapping[str, Any]) -> float:
+def cache_value(assessment: Assessment) -> float:
     """A commit's score for the cache; -1 when nothing was left to score (not part of percentiles)."""
-    change = assessment.get("change") or {}
-    return float(assessment["score"]) if change.get("files") else -1.0
+    return -1.0 if assessment.trivial else float(assessment.score)
 
 
 def _other_percentiles(config: Config) -> bool:

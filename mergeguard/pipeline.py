@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from mergeguard.features import Context, extract_all
@@ -12,12 +13,23 @@ from mergeguard.models import explain
 from mergeguard.models.model import RiskModel
 
 from . import __version__
+from .assessment import ASSESSMENT_SCHEMA, Assessment, ChangeSummary, FileFocus, Finding, ModelRef, Reason
+from .change import Change, Limits
+from .config import Config
+from .gate import ignore_paths
+from .git import CommitRecord, GitRepo
+from .history import HistoryIndex
 
-ASSESSMENT_SCHEMA = "mergeguard.assessment/1"
+__all__ = ["ASSESSMENT_SCHEMA", "assess", "score_change", "score_commits", "score_slice", "CommitSlice",
+           "touched_paths", "without_timings"]
 
 
-def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) -> dict[str, Any]:
-    """Score one change; the result is a JSON-ready dict in the ``mergeguard.assessment/1`` shape."""
+def assess(change: Change, context: Context, model: RiskModel, *, top_reasons: int = 5,
+           ignored: tuple[str, ...] | list[str] = ()) -> Assessment:
+    """Score one change: the model's :class:`~mergeguard.assessment.Assessment`, before any gate.
+
+    ``ignored`` are the paths the caller's config dropped from ``change`` before (they are reported).
+    """
     t0 = time.perf_counter()
     extraction = extract_all(change, context)
     t1 = time.perf_counter()
@@ -36,10 +48,12 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
         share = model.percentile(feature, value)
         return (share, "the changes the model was trained on") if share is not None else None
 
+    findings = tuple(f if isinstance(f, Finding) else Finding.from_json(f) for f in extraction.findings)
+    plain = [f.to_json() for f in findings]
     reasons = explain.reasons(model.features, extraction.features, list(contrib[:-1]), top=top_reasons,
-                              percentile=percentile, findings=extraction.findings)
+                              percentile=percentile, findings=plain)
     stats = [{"path": f.path, "added": f.added, "deleted": f.deleted} for f in change.files]
-    look_first = explain.look_first(stats, reasons, extraction.findings) if top_reasons else []
+    look_first = explain.look_first(stats, reasons, plain) if top_reasons else []
     warnings = list(change.warnings)
     if not change.files:
         warnings.append("empty change: nothing to score")
@@ -47,32 +61,22 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
         warnings.append("shallow clone: history features are degraded (fetch full history for a reliable score)")
     if history is None:
         warnings.append("no repository history: history features are missing; the score rests on the diff alone")
-    return {
-        "schema": ASSESSMENT_SCHEMA,
-        "change": {
-            "id": change.id,
-            "base": change.base,
-            "head": change.head,
-            "files": len(change.files),
-            "added": change.added,
-            "deleted": change.deleted,
-            "truncated": list(change.truncated),
-            "paths": touched_paths(change),
-        },
-        "score": round(score, 4),
-        # the model's own band; the gate replaces ``level`` with its verdict's (gate.attach_verdict)
-        "level": model.level(score),
-        "model_level": model.level(score),
-        "reasons": reasons,
-        "look_first": look_first,
-        "findings": extraction.findings,
-        "signals": extraction.signals,
-        "features": {k: _finite(v) for k, v in extraction.features.items()},
-        "warnings": warnings,
-        "model": {"name": model.name, "version": model.version},
-        "mergeguard": __version__,
-        "timing_ms": {"features": round((t1 - t0) * 1000, 2), "model": round((t2 - t1) * 1000, 2)},
-    }
+    return Assessment(
+        change=ChangeSummary(id=change.id, base=change.base, head=change.head, files=len(change.files),
+                             added=change.added, deleted=change.deleted, truncated=tuple(change.truncated),
+                             paths=tuple(touched_paths(change)), ignored=tuple(ignored)),
+        score=round(score, 4),
+        model_level=model.level(score),
+        reasons=tuple(Reason.from_json(r) for r in reasons),
+        look_first=tuple(FileFocus.from_json(f) for f in look_first),
+        findings=findings,
+        signals=extraction.signals,
+        features={k: _finite(v) for k, v in extraction.features.items()},
+        warnings=tuple(warnings),
+        model=ModelRef(model.name, model.version),
+        version=__version__,
+        timings={"features": round((t1 - t0) * 1000, 2), "model": round((t2 - t1) * 1000, 2)},
+    )
 
 
 def without_timings(assessment: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +90,7 @@ def without_timings(assessment: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def touched_paths(change) -> list[str]:
+def touched_paths(change: Change) -> list[str]:
     """Every path the change touches, old names of renames included (CODEOWNERS applies to both)."""
     paths: dict[str, None] = {}
     for f in change.files:
@@ -102,17 +106,19 @@ def _finite(v: float | None) -> float | None:
     return round(float(v), 6)
 
 
-def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reasons: int = 5, shallow: bool = False,
-                  prepare=None, only: list[str] | None = None, errors: dict[str, str] | None = None
-                  ) -> dict[str, dict[str, Any]]:
+def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limits, *, top_reasons: int = 5,
+                  shallow: bool = False,
+                  config_at: Callable[[str | None], Config] | None = None, fixed_base: str | None = None,
+                  only: list[str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Assessment]:
     """Score historical commits, each against its first parent, in one replay of the history.
 
     The batch path of ``score --commit/--commits``, also used to score a repository's recent history
     for percentile thresholds. ``shas`` must be full SHAs; the result maps each one found to its
-    assessment. ``prepare(change, record)`` may adjust a change before it is scored (the gate drops
-    ignored paths there). ``only`` scores just those of ``shas`` while the replay still streams the
-    history of all of them, so each commit sees exactly the index it would see in one run over all
-    ``shas`` (how a slice of a parallel batch stays identical to the single-process result).
+    assessment. Each commit is scored as its pull request would have been gated: at ``fixed_base``
+    or else its first parent (the assessment's ``gate_base``), with the paths ignored by
+    ``config_at(gate_base)`` dropped. ``only`` scores just those of ``shas`` while the replay still
+    streams the history of all of them, so each commit sees exactly the index it would see in one run
+    over all ``shas`` (how a slice of a parallel batch stays identical to the single-process result).
 
     ``errors``, when given, collects the commits that could not be scored (a blob missing from an
     incomplete mirror, a diff git cannot produce) with the one-line reason, and the others are
@@ -125,24 +131,35 @@ def score_commits(repo, shas: list[str], model: RiskModel, limits, *, top_reason
     context = Context(shallow=shallow)
     wanted = list(dict.fromkeys(shas))
 
-    def visit(rec, index):
+    def visit(rec: CommitRecord, index: HistoryIndex) -> tuple[str, Assessment] | None:
         t0 = time.perf_counter()
         context.history = index
         try:
             change = change_from_commit(repo, rec, limits)
-            if prepare is not None:
-                prepare(change, rec)
-            assessment = assess(change, context, model, top_reasons=top_reasons)
+            base = fixed_base or (rec.parents[0] if rec.parents else None)
+            config = config_at(base) if config_at is not None else Config()
+            assessment = score_change(change, context, model, config, base, top_reasons=top_reasons)
         except (MergeguardError, OSError) as exc:
             if errors is None:
                 raise
             errors[rec.sha] = " ".join(str(exc).split()) or type(exc).__name__
             return None
-        assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
-        return rec.sha, assessment
+        return rec.sha, assessment.with_timing("total", (time.perf_counter() - t0) * 1000)
 
     targets = set(wanted) if only is None else set(only) & set(wanted)
     return dict(replay(repo, wanted, visit, targets=targets))
+
+
+def score_change(change: Change, context: Context, model: RiskModel, config: Config, base: str | None, *,
+                 top_reasons: int = 5) -> Assessment:
+    """The scoring half of score-then-gate: drop the paths ``config`` ignores, then assess.
+
+    ``base`` is the revision the verdict will be decided at (its config, CODEOWNERS and history); it is
+    recorded as the assessment's ``gate_base`` so that the gate (and a later re-decision) reads the same.
+    """
+    ignored = ignore_paths(change, config.ignore)
+    assessment = assess(change, context, model, top_reasons=top_reasons, ignored=ignored)
+    return assessment.with_change(gate_base=base)
 
 
 @dataclass(frozen=True)
@@ -160,28 +177,28 @@ class CommitSlice:
     fixed_base: str | None = None
 
 
-def score_slice(task: CommitSlice) -> tuple[dict[str, dict[str, Any]], dict[str, str | None], dict[str, list[str]],
-                                            dict[str, str]]:
-    """Run one :class:`CommitSlice` (in any process): the assessments, and for each commit the base
-    its verdict is decided at and the paths its gate configuration ignores (the verdict itself is
-    decided by the caller, which holds the pull-request facts and the audit log), and the commits
-    that could not be scored with the reason."""
+def score_slice(task: CommitSlice) -> tuple[dict[str, Assessment], dict[str, str]]:
+    """Run one :class:`CommitSlice` (in any process): the assessments (each with the base its verdict
+    is decided at and the paths its gate configuration ignores; the verdict itself is decided by the
+    caller, which holds the pull-request facts and the audit log), and the commits that could not be
+    scored with the reason."""
     from mergeguard.models.model import load
 
-    from .gate import Gate, ignore_paths
+    from .gate import read_config
     from .git import GitRepo
 
     repo = GitRepo(task.repo)
-    gate = Gate(repo, None, config_path=task.config_path)
-    bases: dict[str, str | None] = {}
-    ignored: dict[str, list[str]] = {}
+    configs: dict[str | None, Config] = {}
 
-    def prepare(change, rec) -> None:
-        # each historical commit is gated as its pull request would have been: at its parent
-        bases[rec.sha] = task.fixed_base or (rec.parents[0] if rec.parents else None)
-        ignored[rec.sha] = ignore_paths(change, gate.config_at(bases[rec.sha]).ignore)
+    def config_at(base: str | None) -> Config:
+        if task.config_path:
+            base = None
+        if base not in configs:
+            configs[base] = read_config(repo, base, task.config_path)
+        return configs[base]
 
     errors: dict[str, str] = {}
     found = score_commits(repo, list(task.shas), load(task.model), task.limits, top_reasons=task.top_reasons,
-                          shallow=task.shallow, prepare=prepare, only=list(task.only), errors=errors)
-    return found, bases, ignored, errors
+                          shallow=task.shallow, config_at=config_at, fixed_base=task.fixed_base,
+                          only=list(task.only), errors=errors)
+    return found, errors

@@ -30,11 +30,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .assessment import Assessment, ValidationResult, Verdict
 from .audit import Acceptance, accepted
 from . import linear_re
 from .budget import BudgetStatus
 from .codeowners import CodeOwners, owner_approval
-from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING, LEVELS,
+from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING,
                      THRESHOLD_LEVELS, Config, ThresholdSpec, Validation)
 
 #: Fewest scored commits from which configured percentile thresholds are trusted (the default gate,
@@ -79,45 +80,6 @@ class Thresholds:
     ai: Mapping[str, float] | None = None
     budget: Mapping[str, float] | None = None
     notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ValidationResult:
-    id: str
-    description: str
-    satisfied: bool
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "description": self.description, "satisfied": self.satisfied, "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The gate's decision. ``to_dict`` is the ``verdict`` object of the JSON assessment."""
-
-    conclusion: str
-    level: str
-    required_validations: tuple[ValidationResult, ...]
-    notes: tuple[str, ...]
-    score: float | None = None
-    thresholds: Mapping[str, float] = field(default_factory=dict)
-    error_budget: Mapping[str, Any] | None = None
-    accepted: Mapping[str, Any] | None = None
-    config: str = "defaults"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "conclusion": self.conclusion,
-            "level": self.level,
-            "required_validations": [v.to_dict() for v in self.required_validations],
-            "notes": list(self.notes),
-            "score": self.score,
-            "thresholds": dict(self.thresholds),
-            "error_budget": dict(self.error_budget) if self.error_budget is not None else None,
-            "accepted": dict(self.accepted) if self.accepted is not None else None,
-            "config": self.config,
-        }
 
 
 # ------------------------------------------------------------------------------------- thresholds
@@ -211,7 +173,7 @@ def _monotone(t: Mapping[str, float]) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------- decide
 
 
-def decide(assessment: Mapping[str, Any], config: Config, budget: BudgetStatus | None,
+def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
            facts: PullRequestFacts, thresholds: Thresholds, *, extra_notes: Iterable[str] = ()) -> Verdict:
     """The verdict for one assessment. Pure: the same inputs always give the same verdict."""
     notes: list[str] = []
@@ -233,11 +195,7 @@ def decide(assessment: Mapping[str, Any], config: Config, budget: BudgetStatus |
         t = _tighten(t, thresholds.budget)
         tightened_by.append("the error budget")
 
-    if score is not None:
-        level = level_for(score, t)
-    else:
-        level = str(assessment.get("level") or "low")
-        level = level if level in LEVELS else "low"
+    level = level_for(score, t)
     notes.append(_level_note(level, score, t, thresholds.base_source, tightened_by))
     notes.extend(rules)
     if budget_note:
@@ -268,7 +226,7 @@ def decide(assessment: Mapping[str, Any], config: Config, budget: BudgetStatus |
     notes.insert(0, f"{_verb(conclusion)}: {why}.")
 
     acceptance_view = None
-    head = facts.head_sha or _change(assessment).get("head")
+    head = facts.head_sha or assessment.change.head
     if conclusion != "success" and facts.acceptances:
         entry = accepted(facts.acceptances, head, lambda who: may_accept(config, who, facts.teams, author=facts.author))
         if entry is not None and level in config.risk_acceptance.levels:
@@ -352,7 +310,7 @@ def _is_author(login: str, author: str | None) -> bool:
 # ----------------------------------------------------------------------------------------- budget
 
 
-def _budget(config: Config, status: BudgetStatus | None, thresholds: Thresholds, assessment: Mapping[str, Any]
+def _budget(config: Config, status: BudgetStatus | None, thresholds: Thresholds, assessment: Assessment
             ) -> tuple[dict[str, Any] | None, tuple[Validation, ...], bool, str]:
     """(budget view for the verdict, validations it adds, whether it forces failure, its note)."""
     eb = config.error_budget
@@ -379,7 +337,7 @@ def _budget(config: Config, status: BudgetStatus | None, thresholds: Thresholds,
             names = ", ".join(v.id for v in eb.require)
             if trivial:
                 applied.append(f"{names} would be required of every non-trivial change; this one is "
-                               f"{'empty' if not _change(assessment).get('files') else 'documentation only'}")
+                               f"{'empty' if not assessment.change.files else 'documentation only'}")
             else:
                 extra = eb.require
                 applied.append(f"{names} required of every non-trivial change")
@@ -402,7 +360,7 @@ def _budget(config: Config, status: BudgetStatus | None, thresholds: Thresholds,
 # ------------------------------------------------------------------------------------ validations
 
 
-def _evaluate(v: Validation, assessment: Mapping[str, Any], facts: PullRequestFacts) -> ValidationResult:
+def _evaluate(v: Validation, assessment: Assessment, facts: PullRequestFacts) -> ValidationResult:
     approvers = _approvers(facts)
     if v.kind == "approvals":
         ok = len(approvers) >= v.count
@@ -419,7 +377,7 @@ def _evaluate(v: Validation, assessment: Mapping[str, Any], facts: PullRequestFa
                                                                      " (e.g. a line 'Rollout: canary 5% for a day')"))
         return ValidationResult(v.id, v.description, ok, detail)
     # codeowners
-    paths = [p for p in _change(assessment).get("paths") or [] if isinstance(p, str)]
+    paths = list(assessment.change.paths)
     if facts.codeowners is None:
         ok = bool(approvers)
         return ValidationResult(v.id, v.description, ok,
@@ -513,30 +471,18 @@ def _logins(logins: Sequence[str]) -> str:
     return ", ".join(f"@{x}" for x in logins)
 
 
-def _change(assessment: Mapping[str, Any]) -> Mapping[str, Any]:
-    change = assessment.get("change")
-    return change if isinstance(change, Mapping) else {}
+def _score(assessment: Assessment) -> float:
+    return assessment.score
 
 
-def _score(assessment: Mapping[str, Any]) -> float | None:
-    value = assessment.get("score")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if value == value else None
-
-
-def _ai_explicit(assessment: Mapping[str, Any]) -> bool:
-    signals = assessment.get("signals")
-    ai = signals.get("ai_authorship") if isinstance(signals, Mapping) else None
+def _ai_explicit(assessment: Assessment) -> bool:
+    ai = assessment.signals.get("ai_authorship")
     return bool(ai.get("explicit")) if isinstance(ai, Mapping) else False
 
 
-def _trivial(assessment: Mapping[str, Any]) -> bool:
+def _trivial(assessment: Assessment) -> bool:
     """Empty or documentation-only: the one kind of change a tightened gate lets through untouched."""
-    if not _change(assessment).get("files"):
-        return True
-    features = assessment.get("features")
-    return isinstance(features, Mapping) and features.get("doc_only") == 1
+    return assessment.trivial or assessment.features.get("doc_only") == 1
 
 
 def _worst(a: str, b: str) -> str:

@@ -1,27 +1,31 @@
-"""Review a pull request: score base..head and apply the gate, as the CLI, the Action and the App do.
+"""Score-then-gate: the one function every face calls to review a change.
 
-``mergeguard score --base B --head H``, the Action and the App all call :func:`review`, so a pull
-request gets the same score, reasons, findings and verdict whichever face looked at it. The App also
-re-decides the gate when only the pull request's facts change (labels, approvals, an acceptance):
-:func:`reverdict` does that on a stored assessment, without scoring again.
+:func:`assess_and_gate` scores a :class:`~mergeguard.change.Change` and decides its verdict; the CLI's
+three ``score`` modes, the Action and the App all end there (``review`` builds the change of a pull
+request first), so a change gets the same score, reasons, findings and verdict whichever face looked
+at it. The batch path (``score --commits``) runs the same two halves, :func:`~mergeguard.pipeline.score_change`
+inside one history replay and :meth:`~mergeguard.gate.Gate.review` afterwards, because its verdicts
+need the pull-request facts of the parent process. The App also re-decides the gate when only the pull
+request's facts change (labels, approvals, an acceptance): :func:`reverdict` does that on a stored
+assessment, without scoring again.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mergeguard.features import Context
 
-from . import audit
+from . import audit, pipeline
+from .assessment import Assessment, Review
 from .budget import SourceAccess
+from .change import Change, Limits
 from .config import Config
-from .change import Limits
-from .gate import Gate, ignore_paths
+from .gate import Gate, HistoryScorer, cache_value
 from .git import GitRepo
 from .history import HistoryIndex
-from .pipeline import assess
 from .policy import PullRequestFacts
 from .repofacts import ReferenceCounter
 from .sources import change_from_range, history_at
@@ -40,13 +44,44 @@ def context_at(repo: GitRepo, rev: str | None, *, shallow: bool = False,
                    references=ReferenceCounter(repo, rev))
 
 
+def history_scorer(repo: GitRepo, model: Any, *, limits: Limits | None = None,
+                   shallow: bool = False) -> HistoryScorer:
+    """What the gate calls to score the base's history for percentile thresholds: the batch path,
+    each commit against its first parent with the config's ignored paths dropped."""
+    def score(shas: Sequence[str], config: Config) -> Mapping[str, float]:
+        found = pipeline.score_commits(repo, list(shas), model, limits or Limits(), top_reasons=0, shallow=shallow,
+                                       config_at=lambda _base: config)
+        return {sha: cache_value(a) for sha, a in found.items()}
+    return score
+
+
+def make_gate(repo: GitRepo | None, model: Any, *, limits: Limits | None = None, shallow: bool = False,
+              **options: Any) -> Gate:
+    """A :class:`Gate` that can resolve percentile thresholds (it is given the history scorer)."""
+    scorer = history_scorer(repo, model, limits=limits, shallow=shallow) if repo is not None else None
+    return Gate(repo, model, scorer=scorer, limits=limits, shallow=shallow, **options)
+
+
+def assess_and_gate(change: Change, context: Context, model: Any, gate: Gate, base: str | None, *,
+                    top_reasons: int = 5, started: float | None = None) -> Review:
+    """Score ``change`` and decide its verdict at ``base`` (config, CODEOWNERS and history read there).
+
+    The one score-then-gate function: the config's ignored paths are dropped, the change assessed,
+    and the gate decides. ``started`` (a ``time.perf_counter()`` value) sets ``timing_ms.total``.
+    """
+    t0 = time.perf_counter() if started is None else started
+    assessment = pipeline.score_change(change, context, model, gate.config_at(base), base, top_reasons=top_reasons)
+    assessment = assessment.with_timing("total", (time.perf_counter() - t0) * 1000)
+    return gate.review(assessment)
+
+
 def review(repo: GitRepo, base: str, head: str, *, model: Any, facts: PullRequestFacts = PullRequestFacts(),
            config_path: str | None = None, config: Config | None = None, audit_log: str | None = None,
            acceptances: Sequence[audit.Acceptance] | None = None, history: HistoryIndex | None = None,
            limits: Limits = Limits(), top_reasons: int = 5, branch: str | None = None,
            shallow: bool | None = None, budget_access: SourceAccess | None = None,
-           score_cache: str | None = None) -> dict[str, Any]:
-    """The assessment of ``head`` against its merge base with ``base``, with the gate's ``verdict``.
+           score_cache: str | None = None) -> Review:
+    """The review of ``head`` against its merge base with ``base``.
 
     The gate reads its config and CODEOWNERS at ``base`` itself (the target branch's tip), never at
     the head: a pull request must not relax its own gate. ``acceptances`` (the App's audit table)
@@ -57,33 +92,29 @@ def review(repo: GitRepo, base: str, head: str, *, model: Any, facts: PullReques
     t0 = time.perf_counter()
     shallow = repo.is_shallow if shallow is None else shallow
     base_sha = repo.resolve(base)
-    gate = Gate(repo, model, config_path=config_path, config=config, facts=facts, audit_log=audit_log, limits=limits,
-                shallow=shallow, acceptance_entries=tuple(acceptances) if acceptances is not None else None,
-                budget_access=budget_access, score_cache=score_cache)
+    gate = make_gate(repo, model, config_path=config_path, config=config, facts=facts, audit_log=audit_log,
+                     limits=limits, shallow=shallow,
+                     acceptance_entries=tuple(acceptances) if acceptances is not None else None,
+                     budget_access=budget_access, score_cache=score_cache)
     change = change_from_range(repo, base_sha, head, limits)
     change.description = facts.description or ""
     change.branch = branch
     change.accounts = dict(facts.accounts)
-    ignored = ignore_paths(change, gate.config_at(base_sha).ignore)
+    gate.config_at(base_sha)  # a broken config is the user's error before any scoring work
     context = context_at(repo, change.base, shallow=shallow, history=history)
-    assessment = assess(change, context, model, top_reasons=top_reasons)
-    assessment["change"]["ignored"] = ignored
-    assessment["change"]["gate_base"] = base_sha
-    gate.apply(assessment, base_sha, ignored=ignored)
-    assessment["timing_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 2)
-    return assessment
+    return assess_and_gate(change, context, model, gate, base_sha, top_reasons=top_reasons, started=t0)
 
 
-def reverdict(repo: GitRepo | None, assessment: dict[str, Any], *, model: Any,
+def reverdict(repo: GitRepo | None, assessment: Mapping[str, Any], *, model: Any,
               facts: PullRequestFacts = PullRequestFacts(), config_path: str | None = None,
               acceptances: Sequence[audit.Acceptance] | None = None, audit_log: str | None = None,
               base: str | None = None, budget_access: SourceAccess | None = None,
-              score_cache: str | None = None) -> dict[str, Any]:
-    """A fresh verdict for a stored assessment: the facts changed, the code did not."""
-    base = base or assessment.get("change", {}).get("gate_base")
-    gate = Gate(repo, model, config_path=config_path, facts=facts, audit_log=audit_log,
-                acceptance_entries=tuple(acceptances) if acceptances is not None else None,
-                budget_access=budget_access, score_cache=score_cache)
-    out = dict(assessment)
-    gate.apply(out, base, ignored=assessment.get("change", {}).get("ignored") or ())
-    return out
+              score_cache: str | None = None) -> Review:
+    """A fresh verdict for a stored assessment (its JSON): the facts changed, the code did not."""
+    stored = Assessment.from_json(assessment)
+    gate = make_gate(repo, model, config_path=config_path, facts=facts, audit_log=audit_log,
+                     acceptance_entries=tuple(acceptances) if acceptances is not None else None,
+                     budget_access=budget_access, score_cache=score_cache)
+    if base and base != stored.change.gate_base:
+        stored = stored.with_change(gate_base=base)
+    return gate.review(stored)

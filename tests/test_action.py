@@ -28,6 +28,7 @@ from mergeguard.checkrun import content
 from .ghstub import GitHubStub
 from .gitrepo import commit, git, init_repo
 from .npm_fixtures import webhook_examples
+from .schema import assert_valid
 
 TOKEN = "ghs_workflowtoken0000000000000000000000"
 REPO = "octo/svc"
@@ -212,6 +213,7 @@ def test_pull_request_outputs_summary_annotations_and_check_run(tmp_path, work, 
     assert all("makes the parameters after `*` keyword-only; adds parameters `user`, `strict`" in w.message
                and "`def handler" not in w.message for w in warnings)
     assert report["level"] == report["verdict"]["level"]  # one level in the report too
+    assert_valid(report)
 
     assert stub.violations == []
     (run,) = stub.check_runs.values()

@@ -45,9 +45,9 @@ def request_of(synthetic_repos, trained_model_dir, tmp_path_factory):
     # first pull request would), every request below reads them instead of scoring the history again
     cache = str(tmp_path_factory.mktemp("scores"))
     from mergeguard.config import Config
-    from mergeguard.gate import Gate
+    from mergeguard.review import make_gate
 
-    Gate(repo, load(str(trained_model_dir[0])), score_cache=cache).thresholds_at(base, Config())
+    make_gate(repo, load(str(trained_model_dir[0])), score_cache=cache).thresholds_at(base, Config())
 
     def make(**facts) -> ScoreRequest:
         return ScoreRequest(str(repo.path), base, head, repo.merge_base(base, head),

@@ -85,17 +85,21 @@ def test_a_slice_replays_the_whole_history(synthetic_repos, trained_model_dir):
     """A slice scored on its own sees the same history index as in the whole batch."""
     from mergeguard.change import Limits
     from mergeguard.models.model import load
+    from mergeguard.git import GitRepo
     from mergeguard.pipeline import CommitSlice, score_slice
 
     syn = synthetic_repos[0]
     shas = tuple(syn.shas[1:])
     model = str(trained_model_dir[0])
-    whole, _, _, _ = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas, model=model, limits=Limits()))
-    part, bases, _, errors = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas[-3:], model=model,
-                                             limits=Limits()))
-    assert set(part) == set(shas[-3:]) and set(bases) == set(shas[-3:]) and errors == {}
+    whole, _ = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas, model=model, limits=Limits()))
+    part, errors = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas[-3:], model=model,
+                                           limits=Limits()))
+    assert set(part) == set(shas[-3:]) and errors == {}
     for sha in shas[-3:]:
-        assert part[sha]["features"] == whole[sha]["features"] and part[sha]["score"] == whole[sha]["score"]
+        # each commit is gated at its first parent, as its pull request would have been
+        parent = GitRepo(syn.path).run("rev-parse", f"{sha}^").decode().strip()
+        assert part[sha].change.gate_base == whole[sha].change.gate_base == parent
+        assert part[sha].features == whole[sha].features and part[sha].score == whole[sha].score
     assert load(model).name  # the slice loaded the model named, not the shipped one
 
 

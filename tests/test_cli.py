@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from .gitrepo import commit, git, init_repo
+from .schema import assert_valid
 
 ASSESSMENT_KEYS = {"schema", "change", "score", "level", "model_level", "reasons", "look_first", "findings", "signals",
                    "features", "model", "timing_ms"}
@@ -27,6 +28,7 @@ def setup(synthetic_repos, trained_model_dir):
 
 
 def check_assessment(a: dict) -> None:
+    assert_valid(a)
     assert ASSESSMENT_KEYS <= set(a)
     assert a["schema"] == "mergeguard.assessment/1"
     assert 0.0 <= a["score"] <= 1.0

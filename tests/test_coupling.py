@@ -40,12 +40,12 @@ def analyse(path, sha: str, *, listing: bool = True, refs: bool = True, settings
 
 
 def kinds(ex, kind: str) -> list[dict]:
-    return [f for f in ex.findings if f["kind"] == kind]
+    return [f.to_json() for f in ex.findings if f.kind == kind]
 
 
 def assert_shape(ex) -> None:
     assert set(ex.features) == set(FEATURES)
-    for f in ex.findings:
+    for f in (x.to_json() for x in ex.findings):
         assert set(f) == FINDING_KEYS
         assert f["category"] == "coupling"
         assert f["severity"] in ("info", "warning", "error")
@@ -656,7 +656,7 @@ def test_deleted_module_removes_its_api_and_no_references_without_counter(tmp_pa
     ex = analyse(p, sha, refs=False)
     names = sorted(f["message"].split("`")[1] for f in kinds(ex, "coupling.api_change"))
     assert names == ["OrdersClient", "OrdersClient.__init__", "OrdersClient.get_order", "parse_money"]
-    assert all("mention" not in f["message"] for f in ex.findings)
+    assert all("mention" not in f.message for f in ex.findings)
     assert ex.features["api_references"] is None
 
 

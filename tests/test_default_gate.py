@@ -9,7 +9,7 @@ import pytest
 
 from mergeguard import pipeline
 from mergeguard.config import Config
-from mergeguard.gate import Gate
+from mergeguard.review import make_gate
 from mergeguard.git import GitRepo
 from mergeguard.models import explain
 from mergeguard.models.model import load
@@ -55,7 +55,7 @@ def test_default_thresholds_are_percentiles_of_the_repositorys_history_and_cache
     repo = GitRepo(clone)
     base = repo.resolve("main")
     cache = tmp_path / "scores"
-    t = Gate(repo, model, score_cache=str(cache)).thresholds_at(base, Config())
+    t = make_gate(repo, model, score_cache=str(cache)).thresholds_at(base, Config())
     n = len(repo.run("rev-list", "--no-merges", "--max-count=300", base).decode().split())
     assert n >= 100 and scoring_calls == [n]
     assert t.base_source.startswith("the default gate: percentiles of the scores of this repository's newest ")
@@ -64,17 +64,17 @@ def test_default_thresholds_are_percentiles_of_the_repositorys_history_and_cache
     [stored] = list(cache.glob("scores-*.json"))
     assert len(json.loads(stored.read_text())) == n
     # a later pull request: a new gate (a new process) reads the cache and scores nothing
-    again = Gate(repo, model, score_cache=str(cache)).thresholds_at(base, Config())
+    again = make_gate(repo, model, score_cache=str(cache)).thresholds_at(base, Config())
     assert again.base == t.base and scoring_calls == [n]
     # the base moved on by a few commits: the cached window is used as it is (no history replay)...
     for i in range(3):
         commit(clone, {f"core/new{i}.py": f"x = {i}\n"}, f"small change {i}", when=WHEN + i * DAY)
     moved = repo.resolve("HEAD")
-    assert Gate(repo, model, score_cache=str(cache)).thresholds_at(moved, Config()).base and scoring_calls == [n]
+    assert make_gate(repo, model, score_cache=str(cache)).thresholds_at(moved, Config()).base and scoring_calls == [n]
     # ...and once more than a tenth of the window is new, only the new commits are scored
     for i in range(3, 40):
         commit(clone, {f"core/new{i}.py": f"x = {i}\n"}, f"small change {i}", when=WHEN + i * DAY)
-    Gate(repo, model, score_cache=str(cache)).thresholds_at(repo.resolve("HEAD"), Config())
+    make_gate(repo, model, score_cache=str(cache)).thresholds_at(repo.resolve("HEAD"), Config())
     assert scoring_calls == [n, 40]
 
 
@@ -84,7 +84,7 @@ def test_a_short_history_keeps_the_models_thresholds_without_scoring(tmp_path, m
     path = init_repo(tmp_path / "small")
     for i in range(30):
         commit(path, {f"src/m{i % 3}.py": f"v = {i}\n"}, f"change {i}", when=WHEN + i * DAY)
-    t = Gate(GitRepo(path), model).thresholds_at(GitRepo(path).resolve("HEAD"), Config())
+    t = make_gate(GitRepo(path), model).thresholds_at(GitRepo(path).resolve("HEAD"), Config())
     assert t.base == model.thresholds and scoring_calls == []
     assert "from 100 commits of history on; 30 available" in t.base_source
 
@@ -98,7 +98,7 @@ def test_one_level_on_every_surface(clone, model, tmp_path):
             f"    turbo_{i} = compute({i}) * factor\n" for i in range(150))
     head = commit(clone, files, "Add turbo mode", when=WHEN + DAY, author=("Dev", "dev@example.com"))
     a = review(GitRepo(clone), "main", head, model=model, facts=PullRequestFacts(author="dev"),
-               score_cache=str(tmp_path / "scores"))
+               score_cache=str(tmp_path / "scores")).to_json()
     level = a["verdict"]["level"]
     assert a["level"] == level and a["model_level"] == model.level(a["score"])
     assert level in ("high", "critical") and a["verdict"]["conclusion"] == "action_required"  # never failure
@@ -115,7 +115,8 @@ def test_one_level_on_every_surface(clone, model, tmp_path):
     assert json.loads(render(a, "json"))["level"] == level
     # the approval the default asks for is enough at high; critical also wants a rollout note
     done = review(GitRepo(clone), "main", head, model=model, score_cache=str(tmp_path / "scores"),
-                  facts=PullRequestFacts(author="dev", approvals=("bob",), description="Rollout: canary 5% for a day"))
+                  facts=PullRequestFacts(author="dev", approvals=("bob",),
+                                         description="Rollout: canary 5% for a day")).to_json()
     assert done["verdict"]["conclusion"] == "success"
 
 
@@ -126,7 +127,7 @@ def test_reasons_on_real_history_agree_with_their_arrows(synthetic_repos, model)
                                    top_reasons=5)
     assert len(found) >= 100
     headlines = []
-    for a in found.values():
+    for a in (x.to_json() for x in found.values()):
         for r in a["reasons"]:
             direction = explain._DIRECTION.get(r["feature"], 0)
             if "more than" in r["text"]:

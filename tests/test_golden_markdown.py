@@ -86,7 +86,7 @@ def prs(synthetic_repos, tmp_path_factory):
             git(path, "checkout", "-q", "-b", base, "main")
             commit(path, {".github/mergeguard.yml": config}, "Gate configuration", when=WHEN + DAY // 2)
         head, facts = _case(path, name, base)
-        a = review(GitRepo(path), base, head, model=model, facts=facts)
+        a = review(GitRepo(path), base, head, model=model, facts=facts).to_json()
         a["timing_ms"] = {}  # the only thing that differs between runs
         out[name] = a
     return out

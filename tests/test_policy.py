@@ -11,6 +11,9 @@ from mergeguard import codeowners
 from mergeguard.audit import Acceptance
 from mergeguard.budget import BudgetStatus
 from mergeguard.config import Config, loads
+import dataclasses
+
+from mergeguard.assessment import Assessment
 from mergeguard.policy import (PullRequestFacts, Thresholds, decide, has_rollout_note, level_for, may_accept,
                                percentile, resolve_thresholds, team_name, teams_to_resolve)
 
@@ -19,7 +22,8 @@ HEAD = "a" * 40
 OTHER_HEAD = "b" * 40
 
 
-def assessment(score: float, *, ai: bool | None = None, doc_only: bool = False, paths=("core/engine.py",)) -> dict:
+def assessment(score: float, *, ai: bool | None = None, doc_only: bool = False,
+               paths=("core/engine.py",)) -> Assessment:
     a = {
         "change": {"id": "x", "base": "c" * 40, "head": HEAD, "files": len(paths), "paths": list(paths)},
         "score": score, "level": "n/a",
@@ -28,7 +32,7 @@ def assessment(score: float, *, ai: bool | None = None, doc_only: bool = False, 
     }
     if ai is not None:
         a["signals"]["ai_authorship"] = {"explicit": ai}
-    return a
+    return Assessment.from_json(a)
 
 
 def verdict(a, config: Config | str = "", facts=PullRequestFacts(), budget=None, scores=None):
@@ -156,9 +160,8 @@ def test_stricter_thresholds_for_explicit_ai_authorship():
     # "stricter" never loosens: an ai threshold above the base one is ignored for that level
     v = verdict(assessment(0.5, ai=True), "ai_authored: {thresholds: {high: 0.9}}")
     assert v.level == "high"
-    # the signal is read defensively
-    a = assessment(0.15)
-    a["signals"] = None
+    # the detectors' signals are free-form: one that is not an object reads as no evidence
+    a = dataclasses.replace(assessment(0.15), signals={"ai_authorship": "explicit"})
     assert verdict(a, config).level == "low"
 
 
@@ -340,5 +343,6 @@ def test_the_callers_notes_reach_the_verdict(trained_model_dir):
     from mergeguard.models.model import load
 
     facts = PullRequestFacts(author="dev", notes=("Team @octo/core counts nobody here: no permission.",))
-    verdict = Gate(None, load(str(trained_model_dir[0])), facts=facts).verdict({"score": 0.01, "change": {"paths": []}, "findings": []}, None)
-    assert "Team @octo/core counts nobody here: no permission." in verdict["notes"]
+    verdict = Gate(None, load(str(trained_model_dir[0])), facts=facts).verdict(
+        Assessment.from_json({"score": 0.01, "change": {"paths": []}, "findings": []}), None)
+    assert "Team @octo/core counts nobody here: no permission." in verdict.notes

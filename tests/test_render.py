@@ -15,6 +15,8 @@ from mergeguard.render.markdown import markdown
 from mergeguard.render.sarif import RISK_RULE_ID, sarif_log
 from mergeguard.render.text import text
 
+from .schema import assert_valid
+
 
 def make_assessment(**overrides) -> dict:
     """A high-risk assessment as the pipeline would produce it, with a verdict."""
@@ -28,33 +30,41 @@ def make_assessment(**overrides) -> dict:
             "added": 640,
             "deleted": 31,
             "truncated": ["diff capped at 5000 lines; 2 files not analysed"],
+            "paths": ["src/client/http.py", "src/jobs/worker.py", "docs/config.md"],
+            "ignored": [],
+            "gate_base": "c" * 40,
         },
         "score": 0.834,
         "level": "high",
+        "model_level": "high",
         "reasons": [
             {
-                "feature": "lines_added",
+                "feature": "la",
                 "value": 640.0,
                 "contribution": 0.92,
                 "text": "adds 640 lines, more than 97% of this repository's changes",
+                "notable": True,
             },
             {
-                "feature": "author_recent_commits",
+                "feature": "exp",
                 "value": 143.0,
                 "contribution": -0.41,
                 "text": "the author made 143 commits here in the last year",
+                "notable": True,
             },
             {
-                "feature": "retry_without_backoff",
+                "feature": "retry_antipatterns",
                 "value": 2.0,
                 "contribution": 0.55,
                 "text": "adds 2 retry loops without backoff",
+                "notable": True,
             },
             {
-                "feature": "coupled_files_missing",
+                "feature": "max_partner_rate",
                 "value": float("nan"),
                 "contribution": 0.0,
                 "text": "co-change history unavailable",
+                "notable": False,
             },
         ],
         "findings": [
@@ -77,7 +87,7 @@ def make_assessment(**overrides) -> dict:
                 "message": "requests.get called without a timeout",
             },
             {
-                "kind": "retry.unbounded",
+                "kind": "retry.without_limit",
                 "category": "retry",
                 "path": "src/jobs/worker.py",
                 "line": 14,
@@ -95,23 +105,41 @@ def make_assessment(**overrides) -> dict:
                 "message": "usually changes together with src/config.py",
             },
         ],
+        "look_first": [],
         "signals": {"history": {"commits_seen": 1200, "coverage": float("nan")}},
-        "features": {"lines_added": 640.0, "coupled_files_missing": float("nan"), "age_days": None},
+        "features": {"la": 640.0, "max_partner_rate": float("nan"), "age": None},
         "warnings": ["shallow clone: history features are degraded"],
         "model": {"name": "default", "version": "2024.06.1"},
-        "timing_ms": {"parse": 12.5, "features": 80.25, "score": 3.0},
+        "mergeguard": mergeguard.__version__,
+        "timing_ms": {"features": 80.25, "model": 3.0, "total": 95.75},
         "verdict": {
             "conclusion": "action_required",
             "level": "high",
             "required_validations": [
-                {"id": "second-review", "description": "Second reviewer approval", "satisfied": True},
-                {"id": "load-test", "description": "Run the load test against staging", "satisfied": False},
+                {"id": "second-review", "description": "Second reviewer approval", "satisfied": True, "detail": ""},
+                {"id": "load-test", "description": "Run the load test against staging", "satisfied": False,
+                 "detail": ""},
             ],
             "notes": ["error budget for payments is 40% spent"],
+            "score": 0.834,
+            "thresholds": {"medium": 0.2, "high": 0.5, "critical": 0.9},
+            "error_budget": None,
+            "accepted": None,
+            "config": "defaults",
         },
     }
     assessment.update(overrides)
     return assessment
+
+
+def test_the_fixture_is_a_real_assessment():
+    """The hand-built assessment has the published shape and only features the shipped model has."""
+    from mergeguard.models.model import load
+
+    data = json.loads(render([make_assessment()], "json"))  # NaN -> null, as every output writes it
+    assert_valid(data)
+    features = set(load(None).features)
+    assert set(data["features"]) <= features and {r["feature"] for r in data["reasons"]} <= features
 
 
 def make_low_assessment() -> dict:
@@ -120,7 +148,8 @@ def make_low_assessment() -> dict:
         change={"id": "def5678", "base": None, "head": None, "files": 1, "added": 3, "deleted": 1, "truncated": []},
         score=0.04,
         level="low",
-        reasons=[{"feature": "lines_added", "value": 3.0, "contribution": -1.2, "text": "adds only 3 lines"}],
+        model_level="low",
+        reasons=[{"feature": "la", "value": 3.0, "contribution": -1.2, "text": "adds only 3 lines"}],
         findings=[],
         warnings=[],
         verdict=None,
@@ -164,7 +193,7 @@ def test_json_single_round_trips_and_nan_becomes_null():
     data = json.loads(out)  # strict: would fail on NaN tokens
     assert data["schema"] == "mergeguard.assessment/1"
     assert data["score"] == pytest.approx(0.834)
-    assert data["features"]["coupled_files_missing"] is None
+    assert data["features"]["max_partner_rate"] is None
     assert data["signals"]["history"]["coverage"] is None
     assert data["reasons"][3]["value"] is None
     assert data["findings"] == assessment["findings"]
@@ -192,7 +221,7 @@ def test_json_does_not_mutate_input():
     assessment = make_assessment()
     before = copy.deepcopy(assessment)
     render([assessment], "json")
-    assert math.isnan(assessment["features"]["coupled_files_missing"])
+    assert math.isnan(assessment["features"]["max_partner_rate"])
     assert assessment["change"] == before["change"]
 
 
@@ -278,10 +307,10 @@ def test_markdown_reasons_table():
     md = markdown(make_assessment())
     assert "| Effect | Fact about this change | Feature | Value |" in md
     assert "<details><summary>Why this score (4 effects)</summary>" in md
-    row = next(r for r in _table_rows(md) if "lines_added" in r)
+    row = next(r for r in _table_rows(md) if "la" in r)
     assert "| 640 |" in row and "▲ +0.92" in row
     assert "adds 640 lines, more than 97% of this repository's changes" in row
-    nan_row = next(r for r in _table_rows(md) if "coupled_files_missing" in r)
+    nan_row = next(r for r in _table_rows(md) if "max_partner_rate" in r)
     assert "| — |" in nan_row
 
 
@@ -424,7 +453,7 @@ def test_sarif_structure_and_results():
     assert rule_ids == {
         "retry.without_backoff",
         "timeout.missing",
-        "retry.unbounded",
+        "retry.without_limit",
         "coupling.missing_partner",
         RISK_RULE_ID,
     }
@@ -441,7 +470,7 @@ def test_sarif_structure_and_results():
 
     assert by_rule["timeout.missing"]["level"] == "error"
     assert by_rule["timeout.missing"]["locations"][0]["physicalLocation"]["region"] == {"startLine": 120}
-    assert by_rule["retry.unbounded"]["level"] == "note"
+    assert by_rule["retry.without_limit"]["level"] == "note"
     coupling = by_rule["coupling.missing_partner"]["locations"][0]["physicalLocation"]
     assert "region" not in coupling
 

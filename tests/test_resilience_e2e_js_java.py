@@ -21,7 +21,7 @@ def findings(tmp_path, path: str, before: str, after: str) -> list[dict]:
     base = commit(repo_dir, {path: before}, "base", T0)
     head = commit(repo_dir, {path: after}, "change", T0 + 60)
     change = change_from_range(GitRepo(repo_dir), base, head, Limits())
-    return extract(change, Context()).findings
+    return [f.to_json() for f in extract(change, Context()).findings]
 
 
 def kinds(found: list[dict]) -> set[str]:

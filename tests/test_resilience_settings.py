@@ -9,7 +9,7 @@ from tests.test_retry_timeout import run
 
 
 def of(ex, kind):
-    return [f for f in ex.findings if f["kind"] == kind]
+    return [f for f in ex.findings if f.kind == kind]
 
 
 def changed(ex, category):
@@ -70,11 +70,11 @@ def test_setting_value_change_is_seen_with_written_values(tmp_path, path, before
     assert changed(ex, category) is True
     found = of(ex, f"{category}.changed")
     assert found, ex.findings
-    assert any(fragment in f["message"] for f in found), [f["message"] for f in found]
+    assert any(fragment in f.message for f in found), [f.message for f in found]
     other = "retry" if category == "timeout" else "timeout"
     assert changed(ex, other) is False, ex.findings
     for f in ex.findings:  # no placeholder text in any message
-        assert ".." not in f["message"] and "(not a constant)" not in f["message"] and "dict:" not in f["message"]
+        assert ".." not in f.message and "(not a constant)" not in f.message and "dict:" not in f.message
 
 
 def test_digit_separators_and_layout_are_no_change(tmp_path):
@@ -116,7 +116,7 @@ def test_pass_through_counter_and_comments_say_nothing(tmp_path):
     ex = run(tmp_path, {"svc/fetch.py": before}, {"svc/fetch.py": after})
     assert changed(ex, "timeout") is False, ex.findings
     # a counter is no setting (the loop that counts with it is retry logic by its name only)
-    assert not [f for f in ex.findings if "setting" in f["message"]], ex.findings
+    assert not [f for f in ex.findings if "setting" in f.message], ex.findings
 
 
 # -- moved code is not a removal plus an addition -------------------------------------------------------
@@ -165,9 +165,9 @@ def test_removed_setting_is_annotated_at_the_new_side_with_removed(tmp_path):
     post = "// client options\n" + "".join(f"const a{i} = {i}\n" for i in range(30)) + "module.exports = {}\n"
     ex = run(tmp_path, {"lib/opts.js": pre}, {"lib/opts.js": post})
     rem = of(ex, "timeout.removed")
-    assert len(rem) == 1 and rem[0]["line"] <= post.count("\n")
-    assert rem[0]["message"].startswith("removed ") and "REQUEST_TIMEOUT_MS 10000 (10s)" in rem[0]["message"]
-    assert "line 32" in rem[0]["message"]
+    assert len(rem) == 1 and rem[0].line <= post.count("\n")
+    assert rem[0].message.startswith("removed ") and "REQUEST_TIMEOUT_MS 10000 (10s)" in rem[0].message
+    assert "line 32" in rem[0].message
 
 
 # -- retry logic without any retry library ---------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_changed_retry_condition_is_a_retry_change(tmp_path):
     ex = run(tmp_path, {"source/core/Client.ts": KY_LIKE}, {"source/core/Client.ts": post})
     assert changed(ex, "retry") is True
     [f] = of(ex, "retry.changed")
-    assert f["line"] == 4 and "retry logic" in f["message"]
+    assert f.line == 4 and "retry logic" in f.message
 
 
 def test_turned_round_comparison_and_handed_on_names_are_no_change(tmp_path):
@@ -216,7 +216,7 @@ def sync(url):
 '''
     post = pre.replace("def sync(url):\n", "def sync(url):\n    url = url.strip()\n")
     ex = run(tmp_path, {"svc/sync.py": pre}, {"svc/sync.py": post})
-    assert not [f for f in ex.findings if f["kind"] in ("retry.without_backoff", "retry.without_limit")], ex.findings
+    assert not [f for f in ex.findings if f.kind in ("retry.without_backoff", "retry.without_limit")], ex.findings
 
 
 def test_a_timeout_setting_turned_to_zero_is_unbounded_at_its_line(tmp_path):
@@ -224,8 +224,8 @@ def test_a_timeout_setting_turned_to_zero_is_unbounded_at_its_line(tmp_path):
     after = before.replace("timeout: 30000", "timeout: 0")
     ex = run(tmp_path, {"lib/defaults.js": before}, {"lib/defaults.js": after})
     [unb] = of(ex, "timeout.unbounded")
-    assert unb["line"] == 4 and "0 (no timeout)" in unb["message"]
-    assert any("30000 (30s) → 0 (no timeout)" in f["message"] for f in of(ex, "timeout.changed"))
+    assert unb.line == 4 and "0 (no timeout)" in unb.message
+    assert any("30000 (30s) → 0 (no timeout)" in f.message for f in of(ex, "timeout.changed"))
 
 
 def test_a_new_option_defaulting_to_no_timeout_keeps_behaviour(tmp_path):
@@ -256,4 +256,4 @@ def test_code_that_does_not_run_in_production_is_no_change(tmp_path, path):
 def test_a_default_behind_an_option_is_a_setting(tmp_path, path, before, after, fragment):
     ex = run(tmp_path, {path: before}, {path: after})
     assert ex.signals["timeout"]["changed"] is True
-    assert any(fragment in f["message"] for f in of(ex, "timeout.changed")), ex.findings
+    assert any(fragment in f.message for f in of(ex, "timeout.changed")), ex.findings

@@ -21,13 +21,13 @@ def run(tmp_path, before: dict, after: dict):
 
 
 def kinds(ex):
-    return sorted(f["kind"] for f in ex.findings)
+    return sorted(f.kind for f in ex.findings)
 
 
 def one(ex, kind):
-    hits = [f for f in ex.findings if f["kind"] == kind]
+    hits = [f for f in ex.findings if f.kind == kind]
     assert len(hits) == 1, f"expected one {kind}, got {ex.findings}"
-    return hits[0]
+    return hits[0].to_json()
 
 
 # -- Python ------------------------------------------------------------------------------------------
@@ -71,14 +71,14 @@ def test_python_retry_and_timeout_changed_with_values(tmp_path):
     assert ex.features["retry_changed"] == 1 and ex.features["timeout_changed"] == 1
     assert ex.features["max_timeout_ratio"] == 12
     # the untouched status() call keeps its timeout: nothing about it
-    assert all(f["line"] != 21 for f in ex.findings)
+    assert all(f.line != 21 for f in ex.findings)
 
 
 def test_python_small_increase_is_changed_not_increased(tmp_path):
     post = PAY_PRE.replace('json=order, timeout=5', 'json=order, timeout=10')
     ex = run(tmp_path, {"pay/client.py": PAY_PRE}, {"pay/client.py": post})
     assert kinds(ex) == ["timeout.changed"]
-    assert "(2x)" in ex.findings[0]["message"]
+    assert "(2x)" in ex.findings[0].message
 
 
 def test_python_removal_points_at_pre_image_line(tmp_path):
@@ -147,13 +147,13 @@ def test_python_new_file_antipatterns(tmp_path):
     ex = run(tmp_path, {}, {"svc/io.py": NEW_PY})
     k = kinds(ex)
     # backoff.on_exception without max_tries/max_time never stops; the while-True loop neither
-    lim = [f for f in ex.findings if f["kind"] == "retry.without_limit"]
-    assert {f["scope"] for f in lim} == {"fetch_rates", "download"}
+    lim = [f for f in ex.findings if f.kind == "retry.without_limit"]
+    assert {f.scope for f in lim} == {"fetch_rates", "download"}
     nb = one(ex, "retry.without_backoff")
     assert nb["scope"] == "push_event" and "5 attempts" in nb["message"]
     # Retry allowing POST and the push_event loop both retry a POST without an idempotency key
-    ni = [f for f in ex.findings if f["kind"] == "retry.non_idempotent"]
-    assert {f["line"] for f in ni} == {15, 26}
+    ni = [f for f in ex.findings if f.kind == "retry.non_idempotent"]
+    assert {f.line for f in ni} == {15, 26}
     nested = one(ex, "retry.nested")
     assert nested["scope"] == "sync_all" and "fetch_rates" in nested["message"]
     unb = one(ex, "timeout.unbounded")
@@ -184,8 +184,8 @@ def create(order):
 '''
     ex = run(tmp_path, {}, {"svc/good.py": good})
     assert kinds(ex) == ["retry.added", "retry.added", "timeout.added", "timeout.added"]
-    t = [f for f in ex.findings if f["kind"] == "timeout.added"]
-    assert any("27s" in f["message"] for f in t)
+    t = [f for f in ex.findings if f.kind == "timeout.added"]
+    assert any("27s" in f.message for f in t)
 
 
 def test_words_in_comments_strings_docstrings_and_test_names_do_not_fire(tmp_path):
@@ -273,7 +273,7 @@ def connect():
     assert ("settimeout", "unbounded") in added
     assert ("redis.Redis:socket_timeout", 0.25) in added
     assert ("psycopg2.connect:connect_timeout", 5.0) in added
-    assert {f["line"] for f in ex.findings if f["kind"] == "timeout.missing"} == {17, 21}
+    assert {f.line for f in ex.findings if f.kind == "timeout.missing"} == {17, 21}
     assert one(ex, "timeout.unbounded")["line"] == 18
 
 
@@ -406,10 +406,10 @@ func Wait(ctx context.Context, ch chan int) int {
 }
 '''
     ex = run(tmp_path, {}, {"notify/send.go": post})
-    send = [f for f in ex.findings if f.get("scope") == "Send"]
-    assert {f["kind"] for f in send} >= {"retry.added", "retry.without_backoff", "retry.without_limit",
+    send = [f for f in ex.findings if f.scope == "Send"]
+    assert {f.kind for f in send} >= {"retry.added", "retry.without_backoff", "retry.without_limit",
                                           "retry.non_idempotent", "timeout.missing"}
-    poll = [f["kind"] for f in ex.findings if f.get("scope") == "Poll"]
+    poll = [f.kind for f in ex.findings if f.scope == "Poll"]
     assert "timeout.unbounded" in poll and "retry.without_limit" in poll
     nested = one(ex, "retry.nested")
     assert nested["scope"] == "Sync" and "Poll" in nested["message"]
@@ -459,7 +459,7 @@ func SaveAll(ctx context.Context, items []string) error {
 '''
     ex = run(tmp_path, {}, {"store/store.go": post})
     assert kinds(ex) == ["timeout.added"] * 3
-    assert all(f["kind"] == "timeout.added" for f in ex.findings)
+    assert all(f.kind == "timeout.added" for f in ex.findings)
 
 
 def test_go_timeout_removed(tmp_path):
@@ -487,7 +487,7 @@ def test_syntax_error_file_degrades_without_crash(tmp_path):
     assert ex.signals["syntax"]["errors"] >= 1
     assert ex.features["timeout_added"] is not None and ex.features["timeout_added"] >= 1
     assert one(ex, "timeout.added")["path"] == "svc/good.py" or any(
-        f["path"] == "svc/good.py" for f in ex.findings)
+        f.path == "svc/good.py" for f in ex.findings)
 
 
 @pytest.mark.parametrize("lang_file", ["svc/a.py", "svc/a.go"])
@@ -496,7 +496,7 @@ def test_deleted_file_reports_removals(tmp_path, lang_file):
     ex = run(tmp_path, {lang_file: text}, {lang_file: None})
     assert ex.features["retry_removed"] == 1
     assert ex.features["timeout_removed"] >= 1
-    assert not any(f["kind"].endswith(".added") for f in ex.findings)
+    assert not any(f.kind.endswith(".added") for f in ex.findings)
 
 
 def test_go_library_retries_values(tmp_path):
@@ -520,10 +520,10 @@ func Client() *retryablehttp.Client {
     post = pre.replace("retry.Attempts(3), retry.DelayType(retry.FixedDelay)", "retry.Attempts(8)").replace(
         "c.RetryMax = 2", "c.RetryMax = 10")
     ex = run(tmp_path, {"sync/pull.go": pre}, {"sync/pull.go": post})
-    msgs = sorted(f["message"] for f in ex.findings if f["kind"] == "retry.changed")
+    msgs = sorted(f.message for f in ex.findings if f.kind == "retry.changed")
     assert any("attempts 3 → 8" in m and "backoff fixed → exponential" in m for m in msgs)
     assert any("attempts 3 → 11" in m for m in msgs)
-    assert not any(f["kind"].startswith("retry.without") for f in ex.findings)
+    assert not any(f.kind.startswith("retry.without") for f in ex.findings)
 
 
 def test_python_tenacity_retrying_object_and_retrying_package(tmp_path):

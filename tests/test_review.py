@@ -53,7 +53,7 @@ def pr(synthetic_repos, tmp_path_factory):
 
 def test_review_is_what_score_base_head_prints(pr, model, trained_model_dir):
     repo, base, head = pr
-    a = review(repo, "main", head, model=model, facts=PullRequestFacts(author="dev"))
+    a = review(repo, "main", head, model=model, facts=PullRequestFacts(author="dev")).to_json()
     p = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--repo", str(repo.path), "--base", "main",
                         "--head", head, "--model", str(trained_model_dir[0]), "--format", "json", "--author", "dev"],
                        capture_output=True, text=True, timeout=300)
@@ -65,22 +65,22 @@ def test_review_is_what_score_base_head_prints(pr, model, trained_model_dir):
 
 def test_reverdict_follows_new_facts_without_rescoring(pr, model):
     repo, base, head = pr
-    a = review(repo, "main", head, model=model, facts=PullRequestFacts(author="dev"))
+    a = review(repo, "main", head, model=model, facts=PullRequestFacts(author="dev")).to_json()
     satisfied = reverdict(repo, a, model=model, facts=PullRequestFacts(author="dev", approvals=("bob",),
-                                                                       labels=("canary-planned",)))
+                                                                       labels=("canary-planned",))).to_json()
     assert satisfied["score"] == a["score"] and satisfied["verdict"]["conclusion"] == "success"
     accepted = reverdict(repo, a, model=model, facts=PullRequestFacts(author="dev"),
-                         acceptances=[new_acceptance(head, "alice", "hotfix for the outage")])
+                         acceptances=[new_acceptance(head, "alice", "hotfix for the outage")]).to_json()
     assert accepted["verdict"]["conclusion"] == "success" and accepted["verdict"]["accepted"]["by"] == "alice"
     # an acceptance pinned to another head does not carry over to new commits
     other = reverdict(repo, a, model=model, facts=PullRequestFacts(author="dev"),
-                      acceptances=[new_acceptance("0" * 40, "alice", "old head")])
+                      acceptances=[new_acceptance("0" * 40, "alice", "old head")]).to_json()
     assert other["verdict"]["conclusion"] == "action_required"
 
 
 def test_check_run_content_matches_the_markdown_and_offers_the_right_actions(pr, model):
     repo, base, head = pr
-    a = review(repo, "main", head, model=model, facts=PullRequestFacts(author="dev"))
+    a = review(repo, "main", head, model=model, facts=PullRequestFacts(author="dev")).to_json()
     c = checkrun.content(a)
     assert c.conclusion == "action_required"
     assert c.title.startswith(a["verdict"]["level"].capitalize() + " risk (") and "— action required: " in c.title
@@ -91,13 +91,13 @@ def test_check_run_content_matches_the_markdown_and_offers_the_right_actions(pr,
     contract = [x for x in c.annotations if x["title"] == "coupling.contract"]
     assert contract and contract[0]["path"] == "proto/orders.proto" and contract[0]["start_line"] >= 1
     passed = checkrun.content(reverdict(repo, a, model=model, facts=PullRequestFacts(
-        author="dev", approvals=("bob",), labels=("canary-planned",))))
+        author="dev", approvals=("bob",), labels=("canary-planned",))).to_json())
     assert passed.conclusion == "success" and [x["identifier"] for x in passed.actions] == [checkrun.RESCORE]
 
 
 def test_check_run_limits_hold_for_hostile_sizes(pr, model):
     repo, base, head = pr
-    a = review(repo, "main", head, model=model)
+    a = review(repo, "main", head, model=model).to_json()
     a["findings"] = [{"kind": "retry.added", "category": "retry", "path": f"svc/f{i}.py", "line": i + 1,
                       "end_line": i + 1, "severity": ["info", "warning", "error"][i % 3],
                       "message": "x" * 70_000 if i == 0 else f"retry {i}"} for i in range(1_234)]

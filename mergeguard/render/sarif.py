@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 import mergeguard
+from mergeguard.assessment import Severity
 
 from . import as_float, clean_line, contribution, headline, level_of, notable_reasons, percent, to_json
 
@@ -32,8 +33,6 @@ RISK_RULE_ID = "mergeguard.risk"
 #: Where a reader of an alert can learn about the tool. Update when the project has a home page.
 INFORMATION_URI = "https://github.com/mergeguard/mergeguard"
 
-#: Finding severity -> SARIF result level.
-SEVERITY_LEVELS = {"info": "note", "warning": "warning", "error": "error"}
 #: Risk level -> SARIF result level: a low-risk change is reported, but not as a problem.
 RISK_LEVELS = {"low": "none", "medium": "note", "high": "warning", "critical": "error"}
 _LEVEL_ORDER = ("none", "note", "warning", "error")
@@ -84,7 +83,7 @@ def _kind(finding: Mapping[str, Any]) -> str:
 
 
 def _severity_level(finding: Mapping[str, Any]) -> str:
-    return SEVERITY_LEVELS.get(str(finding.get("severity") or "").lower(), "warning")
+    return Severity.parse(finding.get("severity")).sarif_level
 
 
 def _describe_kind(kind: str) -> str:
