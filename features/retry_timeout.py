@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mergeguard import paths
+from mergeguard import languages, paths
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.resilience import INFINITE, Construct, Scan, settings
@@ -26,9 +26,8 @@ FEATURES: list[str] = [
     "files_with_resilience_code",
 ]
 
-#: scanner module per tree-sitter language
-_SCANNERS = {"python": "python", "go": "go", "javascript": "javascript", "typescript": "javascript",
-             "tsx": "javascript", "java": "java", "kotlin": "kotlin", "csharp": "csharp"}
+#: scanner module per tree-sitter language, from the language registry
+_SCANNERS = {lang.name: lang.resilience_scanner for lang in languages.REGISTRY if lang.resilience_scanner}
 _SEVERITY = {
     "retry.added": "info", "retry.changed": "info", "retry.removed": "warning", "timeout.added": "info",
     "timeout.changed": "info", "timeout.removed": "warning", "retry.without_backoff": "warning",
@@ -37,22 +36,16 @@ _SEVERITY = {
 }
 
 
-#: built bundles and vendored copies: nobody reviews them line by line and they are large to scan
-_GENERATED_DIRS = ("dist/", "build/", "vendor/", "node_modules/", "third_party/", "bower_components/")
-_GENERATED_SUFFIXES = (".min.js", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".generated.ts")
-
-
 #: folders of code that does not run in production: test helpers, fakes, examples, benchmarks
 _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|testdata|fakes?|mocks?|stubs?|examples?"
                              r"|samples?|benchmarks?|interop|e2e)([_.-][^/]*)?/", re.I)
 
 
 def _generated(path: str) -> bool:
-    """Built, vendored, or not production code: what it does to retries and timeouts is no change to
-    how the product behaves (``internal/testutils/``, ``examples/``, ``benchmarks/``)."""
-    p = "/" + path
-    return any(f"/{d}" in p for d in _GENERATED_DIRS) or path.endswith(_GENERATED_SUFFIXES) or bool(
-        _NOT_PRODUCTION.search(path))
+    """Built, vendored (the one generated-file rule, ``paths.is_generated``), or not production code:
+    what it does to retries and timeouts is no change to how the product behaves
+    (``internal/testutils/``, ``examples/``, ``benchmarks/``)."""
+    return paths.is_generated(path) or bool(_NOT_PRODUCTION.search(path))
 
 
 def scanner(language: str):
@@ -292,6 +285,9 @@ def extract(change: Change, context: Context) -> Extraction:
         if module is None:
             continue
         pre_src, post_src = cache.source(f, "pre"), cache.source(f, "post")
+        image = post_src or pre_src
+        if image is not None and paths.is_generated(f.path, image.text):
+            continue  # a generator's header ("Code generated ... DO NOT EDIT"): same rule as by path
         pre_scan = _safe_scan(module, pre_src) or (Scan() if f.status == "added" else None)
         post_scan = _safe_scan(module, post_src) or (Scan() if f.status == "deleted" else None)
         if pre_scan is None or post_scan is None:
