@@ -35,8 +35,11 @@ from mergeguard import languages, paths
 from mergeguard.change import Change
 
 from . import Context, Extraction, ai_markers
+from .contract import DetectorSpec
 
 FEATURES = ["ai_explicit", "ai_style_score"]
+#: what this detector owns (``features.contract``)
+SPEC = DetectorSpec("authorship", tuple(FEATURES), signals=("ai_authorship",))
 
 # -- explicit evidence ---------------------------------------------------------------------------
 # Every tool name, address, marker and branch prefix lives in ai_markers.py (data); this reads it.

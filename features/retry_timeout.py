@@ -18,6 +18,7 @@ from typing import Any
 from mergeguard import languages, paths
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
+from mergeguard.features.contract import DetectorSpec, record_failure
 from mergeguard.features.resilience import INFINITE, Construct, Scan, settings
 
 FEATURES: list[str] = [
@@ -34,6 +35,8 @@ _SEVERITY = {
     "retry.without_limit": "error", "retry.nested": "warning", "retry.non_idempotent": "error",
     "timeout.missing": "warning", "timeout.unbounded": "error", "timeout.increased": "warning",
 }
+#: what this detector owns (``features.contract``)
+SPEC = DetectorSpec("retry_timeout", tuple(FEATURES), finding_kinds=tuple(_SEVERITY), signals=("retry", "timeout"))
 
 
 #: folders of code that does not run in production: test helpers, fakes, examples, benchmarks
@@ -110,18 +113,23 @@ def describe(c: Construct) -> str:
     return f"{c.library} timeout{' ' + c.target if c.target else ''} = {fmt_seconds(c.seconds)}"
 
 
-def _safe_scan(module, src: syntax.Source | None) -> Scan | None:
+def _safe_scan(module, src: syntax.Source | None, change: Change | None = None) -> Scan | None:
     """The language scanner's constructs plus the settings it does not already cover (a setting on a
-    line a library construct spans is the same thing seen twice)."""
+    line a library construct spans is the same thing seen twice). A scanner that raises degrades
+    that file, never the assessment, and is recorded (``contract.record_failure``), not swallowed."""
     if module is None or src is None:
         return None
     try:
         found = module.scan(src)
-    except Exception:  # noqa: BLE001 - a scanner bug on odd code degrades that file, never the assessment
+    except Exception as exc:  # noqa: BLE001 - a scanner bug on odd code degrades that file, never the assessment
+        if change is not None:
+            record_failure(change, SPEC.name, src.path, exc)
         return None
     try:
         extra = settings.scan(src).constructs
-    except Exception:  # noqa: BLE001 - same: the library constructs still count
+    except Exception as exc:  # noqa: BLE001 - same: the library constructs still count
+        if change is not None:
+            record_failure(change, SPEC.name, src.path, exc)
         extra = []
     kept: list[Construct] = []
     for i, lib in enumerate(found.constructs):
@@ -288,8 +296,8 @@ def extract(change: Change, context: Context) -> Extraction:
         image = post_src or pre_src
         if image is not None and paths.is_generated(f.path, image.text):
             continue  # a generator's header ("Code generated ... DO NOT EDIT"): same rule as by path
-        pre_scan = _safe_scan(module, pre_src) or (Scan() if f.status == "added" else None)
-        post_scan = _safe_scan(module, post_src) or (Scan() if f.status == "deleted" else None)
+        pre_scan = _safe_scan(module, pre_src, change) or (Scan() if f.status == "added" else None)
+        post_scan = _safe_scan(module, post_src, change) or (Scan() if f.status == "deleted" else None)
         if pre_scan is None or post_scan is None:
             unreadable.append(f.path)
             continue  # one side unavailable: a comparison would be wrong, so say nothing

@@ -47,6 +47,7 @@ def assess(change, context: Context, model: RiskModel, *, top_reasons: int = 5) 
         warnings.append("shallow clone: history features are degraded (fetch full history for a reliable score)")
     if history is None:
         warnings.append("no repository history: history features are missing; the score rests on the diff alone")
+    warnings.extend(model.warnings())  # features the model needs that this version no longer computes
     return {
         "schema": ASSESSMENT_SCHEMA,
         "change": {
