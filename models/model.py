@@ -61,7 +61,8 @@ class RiskModel:
         if not missing:
             return []
         return [f"model {self.name} {self.version} was trained on features this mergeguard no longer computes "
-                f"({', '.join(missing)}): they are missing (unknown) in every score; retrain it with 'mergeguard train'"]
+                f"({', '.join(missing)}): they are missing (unknown) in every score; "
+                "retrain it with 'mergeguard train'"]
 
     # -- prediction -----------------------------------------------------------------------------
 

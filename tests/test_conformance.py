@@ -38,20 +38,23 @@ PARSED = [lang for lang in LANGUAGES if lang.grammar is not None]
 SAMPLES: dict[str, str] = {
     "python": 'import requests\n\n\ndef fetch(url):\n    """Get it."""\n    return requests.get(url, timeout=5)\n\n\n'
               "class Client:\n    def status(self, url):\n        return fetch(url).status_code\n",
-    "javascript": "export async function fetchIt(url) {\n  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });\n"
-                  "  return res.json();\n}\n\nexport class Client {\n  status(url) {\n    return fetchIt(url);\n  }\n}\n",
+    "javascript": "export async function fetchIt(url) {\n"
+                  "  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });\n  return res.json();\n}\n\n"
+                  "export class Client {\n  status(url) {\n    return fetchIt(url);\n  }\n}\n",
     "typescript": "export async function fetchIt(url: string): Promise<unknown> {\n"
                   "  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });\n  return res.json();\n}\n\n"
                   "export interface Options {\n  retries: number;\n}\n",
     "tsx": "export function View(props: { name: string; count: number }) {\n  return <div>{props.name} {5}</div>;\n}\n",
-    "go": 'package svc\n\nimport (\n\t"net/http"\n\t"time"\n)\n\nvar client = &http.Client{Timeout: 5 * time.Second}\n\n'
+    "go": 'package svc\n\nimport (\n\t"net/http"\n\t"time"\n)\n\n'
+          "var client = &http.Client{Timeout: 5 * time.Second}\n\n"
           "// Fetch gets a URL.\nfunc Fetch(url string) (*http.Response, error) {\n\treturn client.Get(url)\n}\n",
     "java": "package svc;\n\nimport java.time.Duration;\n\npublic class Fetcher {\n"
             "    private final Duration timeout = Duration.ofSeconds(5);\n\n    public Duration timeout() {\n"
             "        return timeout;\n    }\n}\n",
     "ruby": "class Fetcher\n  def fetch(url)\n    Net::HTTP.get(URI(url), read_timeout: 5)\n  end\nend\n",
     "rust": "pub fn add(a: i32, b: i32) -> i32 {\n    a + b + 5\n}\n\npub struct Client {\n    pub retries: u32,\n}\n",
-    "csharp": "namespace Svc\n{\n    public class Fetcher\n    {\n        public int Timeout() { return 5; }\n    }\n}\n",
+    "csharp": "namespace Svc\n{\n    public class Fetcher\n    {\n"
+              "        public int Timeout() { return 5; }\n    }\n}\n",
     "kotlin": "package svc\n\nclass Fetcher {\n    fun timeout(): Int = 5\n}\n",
 }
 BROKEN_TAIL = "\n)))) {{{ def class <<< ]]] 'unterminated\n"
@@ -330,7 +333,8 @@ def test_a_failing_detector_is_reported_and_the_others_still_run(changes):
     assert ex.features["boom_count"] is None and ex.features["files_read"] == len(change.files) - 1
     assert {k: v for k, v in ex.features.items() if k in before.features} == before.features
     assert ex.findings == before.findings
-    assert any(w.startswith("exploding: the detector failed: RuntimeError: scanner bug on src/") for w in change.warnings)
+    assert any(w.startswith("exploding: the detector failed: RuntimeError: scanner bug on src/")
+               for w in change.warnings)
     assert any("picky: the detector failed on src/python/edit.py: ValueError" in w for w in change.warnings)
     # and the assessment says so
     with contract.registered(Exploding()):
