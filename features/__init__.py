@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mergeguard.change import Change
+from mergeguard.errors import MergeguardError
 from mergeguard.history import HistoryIndex
 
 from . import contract
@@ -64,6 +65,8 @@ def extract_all(change: Change, context: Context) -> Extraction:
         t0 = time.perf_counter()
         try:
             found = detector.extract(change, context)
+        except MergeguardError:
+            raise  # the repository or the input is at fault, not the detector: the face reports it as before
         except Exception as exc:  # noqa: BLE001 - one detector's bug degrades its features, not the assessment
             contract.record_failure(change, spec.name, None, exc)
             found = Extraction(dict.fromkeys(spec.features))

@@ -14,9 +14,10 @@ conformance suite (``tests/test_conformance.py``) and a new maintainer check a d
 reading it: every feature of the shipped model is owned by exactly one registered detector, and a
 detector that reports an undeclared feature or finding kind fails the suite.
 
-A detector that raises does not take the assessment down with it, and is no longer silent: its
-features are reported missing (``None``), the failure is a warning on the change and a counter in
-``signals["detector_errors"]``, and the other detectors still run. A detector that fails on one file
+A detector that raises (anything but a ``MergeguardError``, which names a bad repository or input
+and goes to the face as before) does not take the assessment down with it, and is no longer
+silent: its features are reported missing (``None``), the failure is a warning on the change and a
+counter in ``signals["detector_errors"]``, and the other detectors still run. A detector that fails on one file
 but can go on with the rest (a language scanner on odd code) calls :func:`record_failure` and
 carries on; the failures land in the same signal.
 

@@ -20,6 +20,7 @@ import pytest
 
 from mergeguard import languages, paths
 from mergeguard.change import Change, Limits
+from mergeguard.errors import RepositoryError
 from mergeguard.features import FEATURES, Context, Extraction, contract, extract_all, syntax
 from mergeguard.features.contract import DetectorSpec
 from mergeguard.git import GitRepo
@@ -351,3 +352,17 @@ def test_failures_are_bounded_and_counted_once_per_detector(changes):
     assert counts == {"picky": 50}
     assert len(change.warnings) == len(changes["edit"].warnings) + 1
     assert "and 49 more failures" in change.warnings[-1] and len(change.warnings[-1]) < 500
+
+
+class MirrorGone:
+    """A detector whose repository read fails: the repository is at fault, not the detector."""
+
+    spec = DetectorSpec("mirror_gone", ("never",), signals=("gone",))
+
+    def extract(self, change: Change, context: Context) -> Extraction:
+        raise RepositoryError("git cat-file failed: the mirror lost its objects")
+
+
+def test_a_repository_error_still_reaches_the_face(changes):
+    with contract.registered(MirrorGone()), pytest.raises(RepositoryError, match="lost its objects"):
+        extract_all(fresh(changes["edit"]), Context())
