@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .git import GitRepo
 from . import languages
+from .git import GitRepo
+
 
 def extensions(language: str) -> list[str]:
     """The extensions a reference count for ``language`` greps: its family's, from the language registry
