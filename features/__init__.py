@@ -1,33 +1,32 @@
 """Signals that turn a Change into numbers (model features) and line-level findings.
 
-One module per signal family; each exposes ``extract(change, context) -> Extraction`` and does no
-I/O: whatever it needs from the repository arrives in ``Context``. ``extract_all`` runs them in a
-fixed order and ``FEATURES`` is the schema the model is trained on; bumping it makes older models
-refuse to load instead of silently mis-reading columns.
+One module per signal family; each declares what it owns (``SPEC``, see ``features.contract``) and
+exposes ``extract(change, context) -> Extraction``, doing no I/O: whatever it needs from the
+repository arrives in ``Context``. ``extract_all`` runs the detector registry in a fixed order.
+``FEATURES`` is what this version computes; a model names the features it was trained on and uses
+those (``models.model``), so a new feature does not retire older models. ``FEATURE_SCHEMA`` bumps only
+when a feature's *meaning* changes.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mergeguard.assessment import Finding
 from mergeguard.change import Change
+from mergeguard.errors import MergeguardError
 from mergeguard.history import HistoryIndex
+
+from . import contract
 
 FEATURE_SCHEMA = "mergeguard.features/2"
 
-#: extractor modules in the order they run (``features.<name>``); each exposes FEATURES and extract()
-DETECTORS: tuple[str, ...] = ("diffstat", "history", "coupling", "authorship", "retry_timeout")
+#: built-in detector modules in the order they run (``features.<name>``); the registry is ``features.contract``
+DETECTORS: tuple[str, ...] = contract.BUILTIN
 #: the detectors of schema /1: what the diff's numbers and the history say, without reading the code
 CORE_DETECTORS: tuple[str, ...] = ("diffstat", "history")
-
-#: features a detector reports that the model does not train on, because mining cannot compute them
-#: the way scoring does (``api_references`` greps the repository at the base revision, which mining
-#: would have to do for every historical commit): shown to reviewers, never fed to the model
-NOT_MODELLED = frozenset({"api_references"})
 
 
 class References(Protocol):
@@ -91,36 +90,52 @@ class Extraction:
 
 
 def extract_all(change: Change, context: Context) -> Extraction:
-    """Run every detector; ``signals["timing_ms"]`` says where the time went (syntax included)."""
+    """Run every registered detector (``features.contract``); ``signals["timing_ms"]`` says where the
+    time went (syntax included). A detector that raises is reported (a warning and
+    ``signals["detector_errors"]``), its features are missing, and the others still run."""
     out = Extraction()
     timing: dict[str, float] = {}
-    for module in _modules():
+    for detector in contract.registry():
+        spec = detector.spec
         t0 = time.perf_counter()
-        out.merge(module.extract(change, context))
-        timing[module.__name__.rsplit(".", 1)[-1]] = round((time.perf_counter() - t0) * 1000, 2)
+        try:
+            found = detector.extract(change, context)
+        except MergeguardError:
+            raise  # the repository or the input is at fault, not the detector: the face reports it as before
+        except Exception as exc:  # noqa: BLE001 - one detector's bug degrades its features, not the assessment
+            contract.record_failure(change, spec.name, None, exc)
+            found = Extraction(dict.fromkeys(spec.features))
+        out.merge(found)
+        timing[spec.name] = round((time.perf_counter() - t0) * 1000, 2)
     cache = change.derived.get("syntax")
     if cache is not None:
         st = cache.stats
         out.signals["syntax"] = {"parsed": st.parsed, "unavailable": st.unavailable, "errors": st.errors,
                                  "ms": round(st.ms, 2)}
+    errors = contract.report_failures(change)
+    if errors:
+        out.signals["detector_errors"] = errors
     out.signals["timing_ms"] = timing
     for name in NOT_MODELLED:
         out.features.pop(name, None)  # shown in the detector's signals instead
     return out
 
 
-def _modules() -> list[Any]:
-    return [importlib.import_module(f"{__name__}.{name}") for name in DETECTORS]
-
-
 def detector_features(detectors: tuple[str, ...] | list[str]) -> list[str]:
     """The model features the named detectors contribute."""
-    return [name for det in detectors for name in importlib.import_module(f"{__name__}.{det}").FEATURES
-            if name not in NOT_MODELLED]
+    return [name for det in detectors for name in contract.get(det).spec.modelled]
 
 
 def _feature_names() -> list[str]:
-    return detector_features(DETECTORS)
+    return [name for det in contract.registry() for name in det.spec.modelled]
 
 
+def _not_modelled() -> frozenset[str]:
+    return frozenset(name for det in contract.registry() for name in det.spec.not_modelled)
+
+
+#: features a detector reports that the model does not train on, because mining cannot compute them
+#: the way scoring does (``api_references`` greps the repository at the base revision, which mining
+#: would have to do for every historical commit): shown to reviewers, never fed to the model
+NOT_MODELLED = _not_modelled()
 FEATURES: list[str] = _feature_names()

@@ -31,12 +31,15 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from mergeguard import paths
+from mergeguard import languages, paths
 from mergeguard.change import Change
 
 from . import Context, Extraction, ai_markers
+from .contract import DetectorSpec
 
 FEATURES = ["ai_explicit", "ai_style_score"]
+#: what this detector owns (``features.contract``)
+SPEC = DetectorSpec("authorship", tuple(FEATURES), signals=("ai_authorship",))
 
 # -- explicit evidence ---------------------------------------------------------------------------
 # Every tool name, address, marker and branch prefix lives in ai_markers.py (data); this reads it.
@@ -185,11 +188,8 @@ def explicit_evidence(change: Change) -> Evidence:
 
 # -- style statistics ----------------------------------------------------------------------------
 
-_HASH_COMMENT = {"python", "shell", "ruby", "cython"}
-_GENERATED = re.compile(
-    r"(^|/)(vendor|third_party|node_modules|dist|build)/|\.min\.[jc]ss?$|_pb2(_grpc)?\.pyi?$|\.pb(\.gw)?\.go$|_grpc\.pb\.go$"
-    r"|(^|/)(package-lock\.json|yarn\.lock|go\.sum|poetry\.lock|Cargo\.lock)$|\.generated\.|_generated\.|zz_generated",
-)
+#: languages with ``#`` comments (the registry's comment syntax)
+_HASH_COMMENT = frozenset(lang.name for lang in languages.REGISTRY if lang.comment == languages.HASH)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRINGS = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`[^`\n]*`")
 _KEYWORDS = frozenset(
@@ -246,7 +246,7 @@ def style_lines(change: Change) -> list[tuple[str, list[str]]]:
     out = []
     for f in change.files:
         lang = paths.language(f.path)
-        if lang is None or f.binary or _GENERATED.search(f.path) or paths.is_doc(f.path):
+        if lang is None or f.binary or paths.is_generated(f.path) or paths.is_doc(f.path):
             continue
         lines = [t.expandtabs(4) for h in f.hunks for _, t in h.added]
         if lines:

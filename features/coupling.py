@@ -36,11 +36,21 @@ from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 
 from . import Context, Extraction, partners
+from .contract import DetectorSpec
 
 FEATURES = [
     "components_touched", "service_roots_touched", "contract_files", "config_files", "api_changes",
     "api_references", "missing_partners", "max_partner_rate",
 ]
+
+#: what this detector owns (``features.contract``); ``api_references`` greps the base revision,
+#: which mining cannot do for every historical commit: shown to reviewers, never fed to the model
+SPEC = DetectorSpec(
+    "coupling", tuple(FEATURES),
+    finding_kinds=("coupling.contract", "coupling.config", "coupling.cross_component", "coupling.api_change",
+                   "coupling.missing_partner", "coupling.missing_test"),
+    signals=("coupling",), not_modelled=("api_references",),
+)
 
 CATEGORY = "coupling"
 

@@ -24,11 +24,15 @@ from mergeguard.assessment import Finding, Severity
 from mergeguard.change import Change
 
 from . import Context, Extraction
+from .contract import DetectorSpec
 
 FEATURES = [
     "ns", "nd", "nf", "entropy", "la", "ld", "fix", "tests_changed", "code_files", "doc_only",
     "files_added", "files_deleted", "files_renamed", "binary_files", "mode_changes",
 ]
+
+#: what this detector owns (``features.contract``)
+SPEC = DetectorSpec("diffstat", tuple(FEATURES), finding_kinds=("diff.truncated",), signals=("diff",), core=True)
 
 
 def entropy(changed_lines: list[int]) -> float:

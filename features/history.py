@@ -21,11 +21,15 @@ from mergeguard import paths
 from mergeguard.change import Change
 
 from . import Context, Extraction
+from .contract import DetectorSpec
 
 FEATURES = [
     "lt", "ndev", "age", "nuc", "exp", "rexp", "sexp", "prior_fixes", "max_file_fixes",
     "size_percentile", "new_files",
 ]
+
+#: what this detector owns (``features.contract``)
+SPEC = DetectorSpec("history", tuple(FEATURES), signals=("history",), core=True)
 
 DAY = 86400.0
 

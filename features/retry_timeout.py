@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mergeguard import paths
+from mergeguard import languages, paths
 from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
+from mergeguard.features.contract import DetectorSpec, record_failure
 from mergeguard.features.resilience import INFINITE, Construct, Scan, settings
 
 FEATURES: list[str] = [
@@ -27,21 +28,19 @@ FEATURES: list[str] = [
     "files_with_resilience_code",
 ]
 
-#: scanner module per tree-sitter language
-_SCANNERS = {"python": "python", "go": "go", "javascript": "javascript", "typescript": "javascript",
-             "tsx": "javascript", "java": "java", "kotlin": "kotlin", "csharp": "csharp"}
+#: scanner module per tree-sitter language, from the language registry
+_SCANNERS = {lang.name: lang.resilience_scanner for lang in languages.REGISTRY if lang.resilience_scanner}
 _SEVERITY = {
     "retry.added": "info", "retry.changed": "info", "retry.removed": "warning", "timeout.added": "info",
     "timeout.changed": "info", "timeout.removed": "warning", "retry.without_backoff": "warning",
     "retry.without_limit": "error", "retry.nested": "warning", "retry.non_idempotent": "error",
     "timeout.missing": "warning", "timeout.unbounded": "error", "timeout.increased": "warning",
 }
+#: what this detector owns (``features.contract``)
+SPEC = DetectorSpec("retry_timeout", tuple(FEATURES), finding_kinds=tuple(_SEVERITY), signals=("retry", "timeout"))
 
-
-#: built bundles and vendored copies: nobody reviews them line by line and they are large to scan
-_GENERATED_DIRS = ("dist/", "build/", "vendor/", "node_modules/", "third_party/", "bower_components/")
-_GENERATED_SUFFIXES = (".min.js", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".generated.ts",
-                       ".gradle.kts")  # a build script: how long a build waits is not how the product behaves
+#: build scripts: how long a build waits is not how the product behaves
+_BUILD_SCRIPTS = (".gradle.kts",)
 
 
 #: folders of code that does not run in production: test helpers, fakes, examples, benchmarks
@@ -50,11 +49,10 @@ _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|test
 
 
 def _generated(path: str) -> bool:
-    """Built, vendored, or not production code: what it does to retries and timeouts is no change to
-    how the product behaves (``internal/testutils/``, ``examples/``, ``benchmarks/``)."""
-    p = "/" + path
-    return any(f"/{d}" in p for d in _GENERATED_DIRS) or path.endswith(_GENERATED_SUFFIXES) or bool(
-        _NOT_PRODUCTION.search(path))
+    """Built, vendored (the one generated-file rule, ``paths.is_generated``), or not production code:
+    what it does to retries and timeouts is no change to how the product behaves
+    (``internal/testutils/``, ``examples/``, ``benchmarks/``)."""
+    return paths.is_generated(path) or path.endswith(_BUILD_SCRIPTS) or bool(_NOT_PRODUCTION.search(path))
 
 
 def scanner(language: str):
@@ -115,18 +113,23 @@ def describe(c: Construct) -> str:
     return f"{c.library} timeout{' ' + c.target if c.target else ''} = {fmt_seconds(c.seconds)}"
 
 
-def _safe_scan(module, src: syntax.Source | None) -> Scan | None:
+def _safe_scan(module, src: syntax.Source | None, change: Change | None = None) -> Scan | None:
     """The language scanner's constructs plus the settings it does not already cover (a setting on a
-    line a library construct spans is the same thing seen twice)."""
+    line a library construct spans is the same thing seen twice). A scanner that raises degrades
+    that file, never the assessment, and is recorded (``contract.record_failure``), not swallowed."""
     if module is None or src is None:
         return None
     try:
         found = module.scan(src)
-    except Exception:  # noqa: BLE001 - a scanner bug on odd code degrades that file, never the assessment
+    except Exception as exc:  # noqa: BLE001 - a scanner bug on odd code degrades that file, never the assessment
+        if change is not None:
+            record_failure(change, SPEC.name, src.path, exc)
         return None
     try:
         extra = settings.scan(src).constructs
-    except Exception:  # noqa: BLE001 - same: the library constructs still count
+    except Exception as exc:  # noqa: BLE001 - same: the library constructs still count
+        if change is not None:
+            record_failure(change, SPEC.name, src.path, exc)
         extra = []
     kept: list[Construct] = []
     for i, lib in enumerate(found.constructs):
@@ -277,8 +280,11 @@ def extract(change: Change, context: Context) -> Extraction:
         if module is None:
             continue
         pre_src, post_src = cache.source(f, "pre"), cache.source(f, "post")
-        pre_scan = _safe_scan(module, pre_src) or (Scan() if f.status == "added" else None)
-        post_scan = _safe_scan(module, post_src) or (Scan() if f.status == "deleted" else None)
+        image = post_src or pre_src
+        if image is not None and paths.is_generated(f.path, image.text):
+            continue  # a generator's header ("Code generated ... DO NOT EDIT"): same rule as by path
+        pre_scan = _safe_scan(module, pre_src, change) or (Scan() if f.status == "added" else None)
+        post_scan = _safe_scan(module, post_src, change) or (Scan() if f.status == "deleted" else None)
         if pre_scan is None or post_scan is None:
             unreadable.append(f.path)
             continue  # one side unavailable: a comparison would be wrong, so say nothing

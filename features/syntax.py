@@ -18,21 +18,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from mergeguard import paths
+from mergeguard import languages, paths
 from mergeguard.change import Change, FileChange
 
-#: language -> (module, function returning the grammar pointer)
+#: language -> (module, function returning the grammar pointer), from the language registry
 GRAMMARS: dict[str, tuple[str, str]] = {
-    "python": ("tree_sitter_python", "language"),
-    "javascript": ("tree_sitter_javascript", "language"),
-    "typescript": ("tree_sitter_typescript", "language_typescript"),
-    "tsx": ("tree_sitter_typescript", "language_tsx"),
-    "go": ("tree_sitter_go", "language"),
-    "java": ("tree_sitter_java", "language"),
-    "ruby": ("tree_sitter_ruby", "language"),
-    "rust": ("tree_sitter_rust", "language"),
-    "csharp": ("tree_sitter_c_sharp", "language"),
-    "kotlin": ("tree_sitter_kotlin", "language"),
+    lang.name: (lang.grammar.module, lang.grammar.function) for lang in languages.REGISTRY if lang.grammar is not None
 }
 
 #: images larger than this are not parsed: a generated or vendored blob says little and costs a lot
@@ -46,40 +37,11 @@ _STRING_TYPES = frozenset({
     "multi_line_string_literal", "concatenated_string",
 })
 
-#: node types that open a scope a hunk can belong to, per language, and the scope kind
-_SCOPES: dict[str, dict[str, str]] = {
-    "python": {"function_definition": "function", "class_definition": "class"},
-    "javascript": {"function_declaration": "function", "generator_function_declaration": "function",
-                   "method_definition": "method", "class_declaration": "class", "arrow_function": "function",
-                   "function_expression": "function", "function": "function", "class": "class"},
-    "go": {"function_declaration": "function", "method_declaration": "method", "func_literal": "function"},
-    "java": {"method_declaration": "method", "constructor_declaration": "method", "class_declaration": "class",
-             "interface_declaration": "class", "enum_declaration": "class", "record_declaration": "class",
-             "lambda_expression": "function"},
-    "ruby": {"method": "method", "singleton_method": "method", "class": "class", "module": "class"},
-    "rust": {"function_item": "function", "impl_item": "class", "trait_item": "class", "closure_expression": "function"},
-    "csharp": {"method_declaration": "method", "constructor_declaration": "method", "local_function_statement": "function",
-               "class_declaration": "class", "interface_declaration": "class", "struct_declaration": "class",
-               "record_declaration": "class", "lambda_expression": "function"},
-    "kotlin": {"function_declaration": "function", "class_declaration": "class", "object_declaration": "class",
-               "lambda_literal": "function", "anonymous_function": "function"},
-}
-_SCOPES["typescript"] = {**_SCOPES["javascript"], "interface_declaration": "class", "abstract_class_declaration": "class"}
-_SCOPES["tsx"] = _SCOPES["typescript"]
+#: node types that open a scope a hunk can belong to, per language, and the scope kind (from the registry)
+_SCOPES: dict[str, dict[str, str]] = {lang.name: dict(lang.scopes) for lang in languages.REGISTRY if lang.grammar}
 
-#: call expressions per language
-CALL_TYPES: dict[str, frozenset[str]] = {
-    "python": frozenset({"call"}),
-    "javascript": frozenset({"call_expression", "new_expression"}),
-    "typescript": frozenset({"call_expression", "new_expression"}),
-    "tsx": frozenset({"call_expression", "new_expression"}),
-    "go": frozenset({"call_expression"}),
-    "java": frozenset({"method_invocation", "object_creation_expression"}),
-    "ruby": frozenset({"call"}),
-    "rust": frozenset({"call_expression", "macro_invocation"}),
-    "csharp": frozenset({"invocation_expression", "object_creation_expression"}),
-    "kotlin": frozenset({"call_expression"}),
-}
+#: call expressions per language (from the registry)
+CALL_TYPES: dict[str, frozenset[str]] = {lang.name: lang.calls for lang in languages.REGISTRY if lang.grammar}
 
 
 def language_of(path: str) -> str | None:

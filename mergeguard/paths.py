@@ -1,4 +1,4 @@
-"""What a path is: test, documentation, code, and in which language.
+"""What a path is: test, documentation, generated, code, and in which language.
 
 Used by features (tests changed alongside code, documentation-only changes) and by SZZ (blame only
 lines of code). Classification is by name alone so it works on diffs with no repository.
@@ -9,21 +9,15 @@ from __future__ import annotations
 import posixpath
 import re
 
-LANGUAGES: dict[str, str] = {
-    ".py": "python", ".pyi": "python",
-    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
-    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
-    ".go": "go", ".java": "java", ".kt": "kotlin", ".kts": "kotlin", ".rb": "ruby", ".rs": "rust",
-    ".cs": "csharp", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp", ".hpp": "cpp", ".cxx": "cpp",
-    ".php": "php", ".scala": "scala", ".swift": "swift", ".sh": "shell", ".bash": "shell",
-    ".pyx": "cython", ".m": "objc", ".proto": "protobuf", ".sql": "sql",
-}
+from . import languages as _registry
 
-_TEST_RE = re.compile(
-    r"(^|/)(tests?|__tests__|spec|specs|testing|testdata|test-data|fixtures?)/"
-    r"|(^|/)test_[^/]*\.py$|_test\.(py|go)$|\.(test|spec)\.[cm]?[jt]sx?$"
-    r"|(^|/)[^/]*Tests?\.(java|kt|cs|scala)$|(^|/)Test[^/]*\.(java|kt)$|_spec\.rb$|conftest\.py$",
-)
+#: extension -> language, derived from the language registry (``mergeguard.languages``)
+LANGUAGES: dict[str, str] = dict(_registry.BY_EXTENSION)
+
+_TEST_RE = re.compile("|".join((
+    r"(^|/)(tests?|__tests__|spec|specs|testing|testdata|test-data|fixtures?)/",
+    *dict.fromkeys(p for lang in _registry.REGISTRY for p in lang.test_patterns),
+)))
 _DOC_EXT = {".md", ".rst", ".txt", ".adoc", ".asciidoc", ".rdoc", ".org", ".html", ".htm"}
 _DOC_NAMES = re.compile(r"^(changelog|changes|history|news|authors|contributors|license|copying|notice|readme|todo)(\.|$)", re.I)
 _DOC_DIRS = re.compile(r"(^|/)(docs?|documentation|changes|changelog\.d|news)/")
@@ -31,7 +25,12 @@ _DOC_DIRS = re.compile(r"(^|/)(docs?|documentation|changes|changelog\.d|news)/")
 
 def language(path: str) -> str | None:
     """Programming language by extension; None for anything we do not treat as code."""
-    return LANGUAGES.get(posixpath.splitext(path)[1].lower())
+    return _registry.language_of_path(path)
+
+
+def is_generated(path: str, text: str | None = None) -> bool:
+    """Generated or vendored code (the one rule every detector uses; see ``languages.is_generated``)."""
+    return _registry.is_generated(path, text)
 
 
 def is_test(path: str) -> bool:

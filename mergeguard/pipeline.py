@@ -61,6 +61,7 @@ def assess(change: Change, context: Context, model: RiskModel, *, top_reasons: i
         warnings.append("shallow clone: history features are degraded (fetch full history for a reliable score)")
     if history is None:
         warnings.append("no repository history: history features are missing; the score rests on the diff alone")
+    warnings.extend(model.warnings())  # features the model needs that this version no longer computes
     return Assessment(
         change=ChangeSummary(id=change.id, base=change.base, head=change.head, files=len(change.files),
                              added=change.added, deleted=change.deleted, truncated=tuple(change.truncated),

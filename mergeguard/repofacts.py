@@ -14,25 +14,16 @@ through a typed query (``features.References``) in its context. This module buil
 
 from __future__ import annotations
 
+from . import languages
 from .git import Git
-from .paths import LANGUAGES
-
-# One language family greps the sources of the family: a Python function is not called from Go.
-_FAMILIES: dict[str, tuple[str, ...]] = {
-    "javascript": ("javascript", "typescript", "tsx"),
-    "typescript": ("javascript", "typescript", "tsx"),
-    "tsx": ("javascript", "typescript", "tsx"),
-    "java": ("java", "kotlin", "scala"),
-    "kotlin": ("java", "kotlin", "scala"),
-    "c": ("c", "cpp", "objc"),
-    "cpp": ("c", "cpp", "objc"),
-    "python": ("python", "cython"),
-}
 
 
 def extensions(language: str) -> list[str]:
-    family = _FAMILIES.get(language, (language,))
-    return sorted(ext for ext, lang in LANGUAGES.items() if lang in family)
+    """The extensions a reference count for ``language`` greps: its family's, from the language registry
+    (one language family greps the sources of the family: a Python function is not called from Go)."""
+    lang = languages.get(language)
+    family = lang.grep_family if lang is not None else (language,)
+    return sorted(ext for ext, name in languages.BY_EXTENSION.items() if name in family)
 
 
 def list_files(repo: Git, rev: str) -> tuple[str, ...]:

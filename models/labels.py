@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from mergeguard import messages, paths
+from mergeguard import languages, messages, paths
 from mergeguard.errors import RepositoryError
 from mergeguard.git import CommitRecord, FileStat, GitRepo
 
@@ -43,9 +43,10 @@ _HUNK_RE = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
 # Porcelain header of a blamed group: "<sha> <orig line> <final line>[ <group size>]" (SHA-1 or SHA-256).
 _BLAME_HEADER_RE = re.compile(rb"^([0-9a-f]{40}(?:[0-9a-f]{24})?) \d+ \d+")
 _FULL_SHA_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$", re.I)
-_HASH_COMMENT = {"python", "ruby", "shell", "cython"}
-_SLASH_COMMENT = {"javascript", "typescript", "tsx", "go", "java", "kotlin", "rust", "csharp", "c", "cpp", "php",
-                  "scala", "swift", "objc", "protobuf"}
+#: comment syntax per language, from the language registry (``mergeguard.languages``)
+_HASH_COMMENT = frozenset(lang.name for lang in languages.REGISTRY if lang.comment == languages.HASH)
+_SLASH_COMMENT = frozenset(lang.name for lang in languages.REGISTRY if lang.comment == languages.SLASH)
+_DOCSTRINGS = frozenset(lang.name for lang in languages.REGISTRY if lang.docstrings)
 
 
 @dataclass
@@ -83,7 +84,7 @@ def is_comment_or_blank(line: str, language: str | None) -> bool:
         return True
     if language in _HASH_COMMENT and s.startswith("#"):
         return True
-    if language in ("python", "cython") and (s.startswith('"""') or s.startswith("'''")):
+    if language in _DOCSTRINGS and (s.startswith('"""') or s.startswith("'''")):
         return True
     if language in _SLASH_COMMENT and s.startswith(("//", "/*", "*")):
         return True

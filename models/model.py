@@ -2,13 +2,20 @@
 
 On disk a model is a directory: ``model.txt`` (LightGBM's own text format), ``model.json`` (feature
 schema and order, Platt calibration, level thresholds, feature quantiles for plain-language reasons)
-and the model card (``card.json`` + ``card.md``). Loading checks the feature schema: a model trained
-on other features is refused with a clear error rather than fed misaligned columns.
+and the model card (``card.json`` + ``card.md``).
+
+A model names the features it was trained on and reads only those, by name, so it never meets a
+misaligned column. Loading therefore checks *meaning*, not the feature list: a model whose feature
+schema (``features.FEATURE_SCHEMA``, bumped only when what a feature means changes) differs is
+refused with a clear error; a model trained before a feature was added simply does not use it; and a
+feature the model needs that this mergeguard no longer computes is missing (NaN, which LightGBM
+treats as unknown) with a warning (:attr:`RiskModel.missing_features`, :meth:`RiskModel.warnings`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,6 +29,8 @@ from mergeguard.errors import ModelError
 from mergeguard.features import FEATURE_SCHEMA, FEATURES
 
 LEVELS = ("low", "medium", "high", "critical")
+
+log = logging.getLogger(__name__)
 
 
 def default_model_dir() -> Path:
@@ -39,6 +48,21 @@ class RiskModel:
     version: str = "0"
     params: dict[str, Any] = field(default_factory=dict)
     card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def missing_features(self) -> list[str]:
+        """Features the model was trained on that this mergeguard does not compute (always NaN)."""
+        computed = set(FEATURES)
+        return [f for f in self.features if f not in computed]
+
+    def warnings(self) -> list[str]:
+        """What a reader of this model's scores should know (features it needs but never gets)."""
+        missing = self.missing_features
+        if not missing:
+            return []
+        return [f"model {self.name} {self.version} was trained on features this mergeguard no longer computes "
+                f"({', '.join(missing)}): they are missing (unknown) in every score; "
+                "retrain it with 'mergeguard train'"]
 
     # -- prediction -----------------------------------------------------------------------------
 
@@ -134,9 +158,8 @@ def load(directory: str | Path | None = None) -> RiskModel:
             f"model {d} was trained on feature schema {schema!r}; this mergeguard computes "
             f"{FEATURE_SCHEMA!r}: retrain it with 'mergeguard train'"
         )
-    unknown = sorted(set(features) - set(FEATURES))
-    if unknown:
-        raise ModelError(f"model {d} uses features this mergeguard does not compute: {', '.join(unknown)}")
+    if len(set(features)) != len(features) or not all(isinstance(f, str) for f in features):
+        raise ModelError(f"{meta_path}: corrupt model metadata (feature names must be distinct strings)")
     try:
         text = booster_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -157,7 +180,7 @@ def load(directory: str | Path | None = None) -> RiskModel:
         except ValueError as exc:
             raise ModelError(f"{d / 'card.json'}: corrupt model card ({exc})") from None
     cal = meta.get("calibration", {})
-    return RiskModel(
+    model = RiskModel(
         booster=booster,
         features=features,
         calibration=(float(cal.get("a", 1.0)), float(cal.get("b", 0.0))),
@@ -168,3 +191,6 @@ def load(directory: str | Path | None = None) -> RiskModel:
         params=meta.get("params", {}),
         card=card,
     )
+    for warning in model.warnings():
+        log.warning("%s", warning)
+    return model

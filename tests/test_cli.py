@@ -161,7 +161,9 @@ def test_bad_input_exits_2_with_one_line(setup, tmp_path, case):
             (m / "model.txt").write_bytes(b"\x00garbage")
         else:
             meta = json.loads((m / "model.json").read_text())
-            meta["features"] = meta["features"][:-1] + ["unknown_feature"]
+            # a feature whose meaning changed is a schema bump: refused (a merely unknown feature is
+            # missing, not a refusal: tests/test_model.py)
+            meta["feature_schema"] = "mergeguard.features/0"
             (m / "model.json").write_text(json.dumps(meta))
         args = ["score", "--repo", str(syn.path), "--model", str(m)]
     else:

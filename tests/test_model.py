@@ -100,3 +100,76 @@ def test_ablation_variants_leave_out_exactly_the_detectors_features():
     each = ablation_variants(FEATURES, "each")
     assert "components_touched" not in each["without coupling"] and "ai_explicit" in each["without coupling"]
     assert ablation_variants(FEATURES, "none") == {}
+
+
+# -- a model trained on an older feature set keeps loading -------------------------------------------
+
+
+def _score_with_cli(repo, sha, model_dir):
+    from mergeguard.cli import main
+
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["score", "--repo", str(repo), "--commit", sha, "--model", str(model_dir), "--format", "json"]) == 0
+    return json.loads(out.getvalue())
+
+
+def test_a_model_trained_before_features_were_added_loads_and_uses_what_it_knows(mined, synthetic_repos, tmp_path):
+    from mergeguard.features import CORE_DETECTORS, detector_features
+
+    older = detector_features(CORE_DETECTORS)  # as if every detector after history were added later
+    rows = [r for rows, _ in mined for r in rows]
+    model, _ = train(rows, features=older)
+    model.save(tmp_path / "old")
+    loaded = load(tmp_path / "old")
+    assert loaded.features == older and len(older) < len(FEATURES)
+    assert loaded.missing_features == [] and loaded.warnings() == []
+    # the extractor's extra features are ignored, not misread: same scores with or without them
+    full = [r["features"] for r in rows[:40]]
+    only_old = [{k: v for k, v in f.items() if k in older} for f in full]
+    assert set(full[0]) > set(older)
+    np.testing.assert_array_equal(loaded.predict_proba(full), loaded.predict_proba(only_old))
+    np.testing.assert_array_equal(loaded.predict_proba(full), model.predict_proba(full))
+    # and it scores a real commit end to end
+    syn = synthetic_repos[0]
+    a = _score_with_cli(syn.path, sorted(syn.buggy)[0], tmp_path / "old")
+    assert 0 < a["score"] < 1 and {r["feature"] for r in a["reasons"]} <= set(older)
+    assert not any("no longer computes" in w for w in a["warnings"])
+
+
+def test_a_feature_the_extractor_no_longer_computes_is_missing_with_a_warning(mined, synthetic_repos, tmp_path,
+                                                                                caplog):
+    rows = []
+    for rs, _ in mined:
+        for r in rs:
+            risky = r["labels"].get("risky")
+            # a retired feature that carried the label: the booster splits on it
+            rows.append({**r, "features": {**r["features"], "retired_signal": float(bool(risky))}})
+    feats = ["la", "nf", "retired_signal"]
+    model, _ = train(rows, features=feats)
+    model.save(tmp_path / "retired")
+    with caplog.at_level("WARNING", logger="mergeguard.models.model"):
+        loaded = load(tmp_path / "retired")
+    assert loaded.missing_features == ["retired_signal"]
+    assert "retired_signal" in caplog.text and "retired_signal" in loaded.warnings()[0]
+    x = loaded.matrix([r["features"] for r in mined[0][0][:5]])  # today's rows: no retired_signal
+    assert np.isnan(x[:, 2]).all() and not np.isnan(x[:, :2]).any()
+    p = loaded.predict_proba([r["features"] for r in mined[0][0][:5]])
+    assert np.all((p > 0) & (p < 1))
+    syn = synthetic_repos[0]
+    a = _score_with_cli(syn.path, sorted(syn.buggy)[0], tmp_path / "retired")
+    assert any("retired_signal" in w and "no longer computes" in w for w in a["warnings"])
+    assert a["features"].get("retired_signal") is None
+
+
+def test_duplicate_feature_names_are_a_corrupt_model(trained_model_dir, tmp_path):
+    d = tmp_path / "m"
+    shutil.copytree(trained_model_dir[0], d)
+    meta = json.loads((d / "model.json").read_text())
+    meta["features"] = [meta["features"][0]] * len(meta["features"])
+    (d / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="distinct"):
+        load(d)
