@@ -60,6 +60,9 @@ class Settings:
     #: its repositories move; a job waiting this long for its repository's owner goes to any worker
     worker_ttl_seconds: float = 30.0
     affinity_wait_seconds: float = 30.0
+    #: disk budget of this server's mirrors in MiB (least recently used removed, cloned again on
+    #: demand; app/mirror_budget.py); 0: no budget
+    mirror_disk_mb: int = 10240
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -129,7 +132,8 @@ class Settings:
                    error_budget_urls=_url_prefixes(env, "MERGEGUARD_ERROR_BUDGET_URLS"),
                    warm_index_mb=_int(env, "MERGEGUARD_WARM_INDEX_MB", 1024, minimum=1),
                    worker_ttl_seconds=float(_int(env, "MERGEGUARD_WORKER_TTL_SECONDS", 30, minimum=3)),
-                   affinity_wait_seconds=float(_int(env, "MERGEGUARD_AFFINITY_WAIT_SECONDS", 30, minimum=0)))
+                   affinity_wait_seconds=float(_int(env, "MERGEGUARD_AFFINITY_WAIT_SECONDS", 30, minimum=0)),
+                   mirror_disk_mb=_int(env, "MERGEGUARD_MIRROR_DISK_MB", 10240, minimum=0))
 
 
 def _url_prefixes(env: Mapping[str, str], name: str) -> tuple[str, ...]:
