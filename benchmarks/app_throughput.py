@@ -14,8 +14,10 @@ PR 1 is delivered alone and waited for: the warm-up (mirror clone, full history 
 process start and model load; ``app_e2e.py`` reports that cold case). Then ``--rounds`` rounds of a
 backlog: ``--batch`` PRs are delivered at once and the clock runs from the first POST to the last
 check run completed, so the queue is never empty and both job threads stay busy: that is the steady
-state (warm mirror, incremental fetch, history index advanced). Printed per round: PRs per minute;
-then the median over rounds. The machine is shared: quote medians of several runs.
+state (warm mirror, incremental fetch, history index advanced). Printed per round: PRs per minute
+and the server's CPU seconds per PR (its processes and their reaped git children, from /proc); then
+the medians over rounds, and the rate the CPU figure projects for a worker with the machine's cores to
+itself. The machine is shared: quote medians of several runs, with the load average.
 
     python benchmarks/app_throughput.py [--repo PATH] [--batch 20] [--rounds 3]
 """
@@ -38,6 +40,29 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from app_e2e import APP_ID, INSTALLATION, MIRRORS, SECRET, free_port, git, post  # noqa: E402
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of ``root`` and its descendants, including their reaped children (git
+    fetches): a figure the machine's other load barely changes, unlike wall time."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command: state ppid ... utime(12) stime(13) cutime(14) cstime(15), 0-based from state
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        if pid in stats:
+            total += stats[pid][1]
+        stack.extend(child for child, (ppid, _) in stats.items() if ppid == pid)
+    return total
 
 
 def main() -> int:
@@ -111,7 +136,8 @@ def main() -> int:
         log = tmp / "serve.log"
         proc = subprocess.Popen([sys.executable, "-m", "mergeguard.cli", "serve", "--bind", f"127.0.0.1:{port}"],
                                 env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
-        rates = []
+        rates: list[float] = []
+        cpu_per_pr: list[float] = []
         try:
             deadline = time.monotonic() + 120
             while True:
@@ -137,13 +163,17 @@ def main() -> int:
             print(f"warm-up (PR 1: clone, full replay, model load): {wait({commits[0]}, t0):.1f} s")
             for r in range(args.rounds):
                 numbers = range(2 + r * args.batch, 2 + (r + 1) * args.batch)
+                cpu0 = tree_cpu_seconds(proc.pid)
                 t0 = time.perf_counter()
                 for i in numbers:
                     deliver(i)
                 seconds = wait({commits[i - 1] for i in numbers}, t0)
+                time.sleep(1.0)  # the last jobs are marked done just after their check runs complete
+                cpu = (tree_cpu_seconds(proc.pid) - cpu0) / args.batch
                 rates.append(args.batch / seconds * 60)
+                cpu_per_pr.append(cpu)
                 print(f"round {r + 1}: {args.batch} PRs in {seconds:.1f} s = {rates[-1]:.0f} PRs/min "
-                      f"(load average {os.getloadavg()[0]:.1f})")
+                      f"(load average {os.getloadavg()[0]:.1f}); server CPU {cpu:.2f} s per PR")
         finally:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -156,6 +186,9 @@ def main() -> int:
         print(f"median {statistics.median(rates):.0f} PRs/min over {len(rates)} rounds "
               f"(min {min(rates):.0f}, max {max(rates):.0f}); conclusions seen {conclusions}; "
               f"stub contract violations {len(stub.violations)}; files in {tmp}")
+        cpu = statistics.median(cpu_per_pr)
+        print(f"server CPU per PR: median {cpu:.2f} s -> a worker with {os.cpu_count()} cores to itself: "
+              f"about {os.cpu_count() * 60 / cpu:.0f} PRs/min if CPU-bound (git traffic of the stand-in excluded)")
     return 0
 
 
