@@ -146,7 +146,7 @@ def test_three_servers_share_an_organisation_and_survive_a_kill(tmp_path, organi
                 except OSError:
                     return False
             for base in bases:
-                wait_for(lambda: healthy(base), deadline, f"{base} to be healthy", alive)
+                wait_for(lambda base=base: healthy(base), deadline, f"{base} to be healthy", alive)
 
             # the stream: every repository's pull request is opened, spread over the three servers
             for i in range(N_REPOS):
