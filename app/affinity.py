@@ -110,7 +110,7 @@ def live_workers(store: Store, ttl_seconds: float, now: float | None = None) -> 
 def owners(store: Store) -> dict[str, str]:
     """repository -> owning worker id (tests and operations)."""
     with store.engine.connect() as conn:
-        return {r: w for r, w in conn.execute(select(repo_owners.c.repo, repo_owners.c.worker))}
+        return dict(conn.execute(select(repo_owners.c.repo, repo_owners.c.worker)).all())
 
 
 def _upsert(conn: Connection, table: Any, key: Mapping[str, Any], values: Mapping[str, Any], *,

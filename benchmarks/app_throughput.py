@@ -146,7 +146,7 @@ def main() -> int:
                         break
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit(f"server did not start:\n{log.read_text()[-3000:]}")
+                        raise SystemExit(f"server did not start:\n{log.read_text()[-3000:]}") from None
                     time.sleep(0.1)
 
             def wait(shas: set[str], t0: float) -> float:

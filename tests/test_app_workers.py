@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -155,7 +154,7 @@ def test_three_servers_share_an_organisation_and_survive_a_kill(tmp_path, organi
 
             # SIGKILL server 0 (gunicorn master and worker) in the middle of its jobs
             with store.engine.connect() as conn:
-                registered = {w: pid for w, pid in conn.execute(select(workers.c.id, workers.c.pid))}
+                registered = dict(conn.execute(select(workers.c.id, workers.c.pid)).all())
             victim_pgid = os.getpgid(procs[0].pid)
             killed = {w for w, pid in registered.items() if _pgid(pid) == victim_pgid}
             assert len(killed) == 1 and len(registered) == 3, registered
@@ -231,7 +230,7 @@ def test_three_servers_share_an_organisation_and_survive_a_kill(tmp_path, organi
                 log.seek(0)
                 outputs.append(log.read())
                 log.close()
-    for i, output in enumerate(outputs[1:], start=1):
+    for output in outputs[1:]:
         assert "Traceback" not in output, output[-4000:]
 
 
