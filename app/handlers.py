@@ -33,7 +33,7 @@ from ..github_api import (AppCredentials, GitHubClient, GitHubError, Installatio
                      PullRequestInfo)
 from .jobs import Job, PermanentError
 from .metrics import Metrics
-from .mirror import Mirror
+from .mirror_budget import BudgetedMirror
 from .scoring import ScoreRequest, scorer
 from .settings import Settings
 from .store import JobSpec, Store
@@ -55,7 +55,9 @@ class Services:
         self.metrics = metrics
         self.tokens = InstallationTokens(AppCredentials(settings.app_id, settings.private_key,
                                                         settings.github_api_url))
-        self.mirror = Mirror(settings.mirrors_dir)
+        self.mirror = BudgetedMirror(settings.mirrors_dir, budget_bytes=settings.mirror_disk_mb * 2**20
+                                     if settings.mirror_disk_mb else None)
+        metrics.watch_mirrors(self.mirror.stats)
         #: error-budget sources: only the operator's URL prefixes, never a file on this server
         self.budget_access = SourceAccess.app(settings.error_budget_urls)
         self.teams = TeamDirectory()
@@ -131,7 +133,8 @@ class _Base:
 
     def run(self, job: Job) -> None:
         try:
-            self._run(job)
+            with self.s.mirror.in_use(job.repo):  # its mirror is not evicted while the job runs
+                self._run(job)
         except GitHubError as exc:
             self.s.metrics.github_error(exc.status)
             raise

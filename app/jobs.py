@@ -41,16 +41,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy import and_, case, exists, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from mergeguard.errors import MergeguardError
 
+from .affinity import Affinity
 from .store import Store, jobs
 
 log = logging.getLogger("mergeguard.app.jobs")
 
 MAX_BACKOFF_SECONDS = 3600.0
+#: first key of PostgreSQL advisory locks taken per pull request while claiming (any constant of ours)
+ADVISORY_SPACE = 0x6D67
 #: takeovers of an expired lease before a job is given up: each one waited a whole lease
 DEFAULT_MAX_TAKEOVERS = 10
 
@@ -119,11 +122,13 @@ class Queue:
     """Claiming, finishing and retrying jobs; every transition is one conditional UPDATE."""
 
     def __init__(self, store: Store, *, lease_seconds: float = 300.0, retry_base_seconds: float = 5.0,
-                 max_takeovers: int = DEFAULT_MAX_TAKEOVERS) -> None:
+                 max_takeovers: int = DEFAULT_MAX_TAKEOVERS, affinity: Affinity | None = None) -> None:
         self.store = store
         self.lease_seconds = lease_seconds
         self.retry_base_seconds = retry_base_seconds
         self.max_takeovers = max_takeovers
+        #: several workers on one database: a repository's jobs prefer its owner (app/affinity.py)
+        self.affinity = affinity
 
     def _claimable(self, now: float):
         other = jobs.alias("other")
@@ -134,26 +139,58 @@ class Queue:
         expired = and_(jobs.c.state == "running", jobs.c.lease_until < now)
         return or_(queued, expired)
 
+    def _candidates(self, now: float):
+        """The next job for this worker: with affinity, its own repositories' jobs first."""
+        q = select(jobs.c.id, jobs.c.repo, jobs.c.coalesce_key).where(self._claimable(now))
+        if self.affinity is None:
+            return q.order_by(jobs.c.run_after, jobs.c.id).limit(1)
+        return (q.where(self.affinity.allowed(now))
+                .order_by(self.affinity.preference(), jobs.c.run_after, jobs.c.id).limit(1))
+
+    def _take(self, conn: Any, candidate: int, now: float, token: str) -> bool:
+        # the whole claimability test again, inside the UPDATE: with SQLite's one writer at a
+        # time, no other job of the pull request can have become running in between
+        return conn.execute(
+            update(jobs).where(jobs.c.id == candidate, self._claimable(now))
+            .values(state="running", attempts=jobs.c.attempts + 1,
+                    # the right-hand sides see the row as it was: a running row is a takeover
+                    takeovers=jobs.c.takeovers + case((jobs.c.state == "running", 1), else_=0),
+                    lease_until=now + self.lease_seconds, lease_token=token, updated_at=now)).rowcount == 1
+
     def claim(self, now: float | None = None) -> Job | None:
         """The oldest claimable job, now leased to the caller, or ``None``."""
+        locking = self.store.engine.dialect.name == "postgresql"
         for _ in range(5):  # lost races: another worker took the candidate first
             now = time.time() if now is None else now
-            with self.store.engine.connect() as conn:
-                candidate = conn.execute(select(jobs.c.id).where(self._claimable(now))
-                                         .order_by(jobs.c.run_after, jobs.c.id).limit(1)).scalar()
-            if candidate is None:
-                return None
             token = uuid.uuid4().hex
-            with self.store.begin() as conn:
-                # the whole claimability test again, inside the UPDATE: with SQLite's one writer at a
-                # time, no other job of the pull request can have become running in between
-                won = conn.execute(
-                    update(jobs).where(jobs.c.id == candidate, self._claimable(now))
-                    .values(state="running", attempts=jobs.c.attempts + 1,
-                            # the right-hand sides see the row as it was: a running row is a takeover
-                            takeovers=jobs.c.takeovers + case((jobs.c.state == "running", 1), else_=0),
-                            lease_until=now + self.lease_seconds, lease_token=token, updated_at=now)).rowcount
-            if won == 1:
+            if locking:
+                # one transaction: the candidate row is locked (rows other workers are claiming are
+                # skipped, not waited for), then taken, then its repository's owner noted
+                with self.store.begin() as conn:
+                    row = conn.execute(self._candidates(now).with_for_update(skip_locked=True, of=jobs)).first()
+                    if row is None:
+                        return None
+                    candidate = row.id
+                    if row.coalesce_key:
+                        # SKIP LOCKED lets two workers lock two jobs of one pull request at once, and a
+                        # statement sees only what was committed when it began: a lock per pull request
+                        # (held to commit) makes the second claim's UPDATE see the first one's
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+                                     {"space": ADVISORY_SPACE, "key": row.coalesce_key})
+                    won = self._take(conn, candidate, now, token)
+                    if won and self.affinity is not None:
+                        self.affinity.take(conn, row.repo, now)
+            else:
+                with self.store.engine.connect() as conn:
+                    row = conn.execute(self._candidates(now)).first()
+                if row is None:
+                    return None
+                candidate = row.id
+                with self.store.begin() as conn:
+                    won = self._take(conn, candidate, now, token)
+                    if won and self.affinity is not None:
+                        self.affinity.take(conn, row.repo, now)
+            if won:
                 row = self.store.job(candidate)
                 assert row is not None
                 return Job(id=row["id"], kind=row["kind"], repo=row["repo"], pr_number=row["pr_number"],
@@ -226,6 +263,11 @@ class WorkerPool:
         hb = threading.Thread(target=self._heartbeat, name="mergeguard-job-heartbeat", daemon=True)
         hb.start()
         self._threads.append(hb)
+        if self.queue.affinity is not None:
+            self._announce()  # registered before the first claim: its repositories are its own at once
+            reg = threading.Thread(target=self._announce_loop, name="mergeguard-worker-heartbeat", daemon=True)
+            reg.start()
+            self._threads.append(reg)
         if self.sweepers():
             sw = threading.Thread(target=self._sweep_loop, name="mergeguard-job-sweeper", daemon=True)
             sw.start()
@@ -266,6 +308,7 @@ class WorkerPool:
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
         stopped = not any(t.is_alive() for t in self._threads)
+        self._retire()
         if stopped:  # nothing runs any more: handlers may release what they hold (scoring processes)
             for handler in {id(h): h for h in self.handlers.values()}.values():
                 close = getattr(handler, "close", None)
@@ -275,6 +318,34 @@ class WorkerPool:
                     except Exception:  # noqa: BLE001 -- stopping must finish
                         log.exception("closing a job handler failed")
         return stopped
+
+    def _announce(self) -> None:
+        affinity = self.queue.affinity
+        if affinity is None:
+            return
+        try:
+            affinity.heartbeat(self.queue.store)
+        except Exception:  # noqa: BLE001 -- the database went away: the next beat tries again
+            log.exception("worker heartbeat failed")
+
+    def _announce_loop(self) -> None:
+        """Say this worker is alive, a few times per TTL, until it stops (app/affinity.py)."""
+        affinity = self.queue.affinity
+        assert affinity is not None
+        interval = max(0.5, affinity.ttl_seconds / 3)
+        while not self._stop.wait(interval):
+            self._announce()
+
+    def _retire(self) -> None:
+        """Free this worker's repositories at once; jobs it still runs keep their leases."""
+        affinity = self.queue.affinity
+        if affinity is None or getattr(self, "_retired", False):
+            return
+        self._retired = True
+        try:
+            affinity.retire(self.queue.store)
+        except Exception:  # noqa: BLE001 -- stopping must finish; the TTL frees them anyway
+            log.exception("retiring the worker failed")
 
     def notify(self) -> None:
         """A job was enqueued: look now instead of at the next poll."""

@@ -71,6 +71,33 @@ class _WarmCollector(Collector):
                                   "within the budget", value=s["evicted"])
 
 
+class _MirrorCollector(Collector):
+    """The mirrors of this server's data directory (measured after each sync)."""
+
+    def __init__(self, stats) -> None:
+        self.stats = stats
+
+    def collect(self):
+        s = self.stats()
+        yield GaugeMetricFamily("mergeguard_mirror_bytes", "Disk used by the repository mirrors at the last sync",
+                                value=s["bytes"])
+        yield GaugeMetricFamily("mergeguard_mirror_budget_bytes",
+                                "Disk budget of the mirrors (MERGEGUARD_MIRROR_DISK_MB; 0: none)",
+                                value=s["budget_bytes"])
+        yield CounterMetricFamily("mergeguard_mirror_evictions", "Mirrors removed to stay within the disk "
+                                  "budget (cloned again when needed)", value=s["evicted"])
+
+
+class _FunctionGauge(Collector):
+    """A gauge read from ``value()`` at scrape time."""
+
+    def __init__(self, name: str, documentation: str, value) -> None:
+        self.name, self.documentation, self.value = name, documentation, value
+
+    def collect(self):
+        yield GaugeMetricFamily(self.name, self.documentation, value=self.value())
+
+
 class Metrics:
     """One registry per app (not the global one), so that several apps in one test process do not clash."""
 
@@ -97,6 +124,15 @@ class Metrics:
     def watch_warm(self, stats) -> None:
         """Expose a scorer's warm-index figures (``stats()`` -> indexes, bytes, budget_bytes, evicted)."""
         self.registry.register(_WarmCollector(stats))
+
+    def watch_mirrors(self, stats) -> None:
+        """Expose the mirrors' disk figures (``stats()`` -> bytes, budget_bytes, evicted)."""
+        self.registry.register(_MirrorCollector(stats))
+
+    def watch_workers(self, live) -> None:
+        """Expose the number of live job-working processes on the database (``live()`` -> int)."""
+        self.registry.register(_FunctionGauge("mergeguard_workers_live", "Worker processes sharing the "
+                                              "queue that sent a heartbeat within the TTL", live))
 
     def scoring_process_started(self, reason: str) -> None:
         self.scoring_processes.labels(reason).inc()

@@ -56,6 +56,13 @@ class Settings:
     warm_index_mb: int = 1024
     #: URL prefixes a repository's error_budget source may name (none: no source is fetched); files never
     error_budget_urls: tuple[str, ...] = ()
+    #: several workers on one database (app/affinity.py): a worker not seen for this long is dead and
+    #: its repositories move; a job waiting this long for its repository's owner goes to any worker
+    worker_ttl_seconds: float = 30.0
+    affinity_wait_seconds: float = 30.0
+    #: disk budget of this server's mirrors in MiB (least recently used removed, cloned again on
+    #: demand; app/mirror_budget.py); 0: no budget
+    mirror_disk_mb: int = 10240
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -123,7 +130,10 @@ class Settings:
                    scoring_timeout_seconds=float(_int(env, "MERGEGUARD_JOB_SCORING_TIMEOUT_SECONDS", 900,
                                                       minimum=10)),
                    error_budget_urls=_url_prefixes(env, "MERGEGUARD_ERROR_BUDGET_URLS"),
-                   warm_index_mb=_int(env, "MERGEGUARD_WARM_INDEX_MB", 1024, minimum=1))
+                   warm_index_mb=_int(env, "MERGEGUARD_WARM_INDEX_MB", 1024, minimum=1),
+                   worker_ttl_seconds=float(_int(env, "MERGEGUARD_WORKER_TTL_SECONDS", 30, minimum=3)),
+                   affinity_wait_seconds=float(_int(env, "MERGEGUARD_AFFINITY_WAIT_SECONDS", 30, minimum=0)),
+                   mirror_disk_mb=_int(env, "MERGEGUARD_MIRROR_DISK_MB", 10240, minimum=0))
 
 
 def _url_prefixes(env: Mapping[str, str], name: str) -> tuple[str, ...]:

@@ -123,7 +123,27 @@ check_runs = Table(
     Index("ix_check_runs_state", "state"),
 )
 
-TABLES = (deliveries, jobs, installations, assessments, acceptances, check_runs)
+workers = Table(
+    "workers", metadata,
+    # every job-working process (one per gunicorn worker of every ``mergeguard serve``), with the time it
+    # last said it was alive: a repository's jobs stay with its owner (app/affinity.py) while it is
+    Column("id", String(64), primary_key=True),
+    Column("host", String(255)),
+    Column("pid", Integer),
+    Column("started_at", Float, nullable=False),
+    Column("seen_at", Float, nullable=False),
+)
+
+repo_owners = Table(
+    "repo_owners", metadata,
+    # the worker that last claimed a job of the repository: it has the mirror and the warm history index
+    Column("repo", String(255), primary_key=True),
+    Column("worker", String(64), nullable=False),
+    Column("claimed_at", Float, nullable=False),
+    Index("ix_repo_owners_worker", "worker"),
+)
+
+TABLES = (deliveries, jobs, installations, assessments, acceptances, check_runs, workers, repo_owners)
 
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .affinity import Affinity, live_workers
 from .events import Context, PayloadError, Router, installation_id, repo_name, router as default_router
 from .jobs import Handler, Queue, WorkerPool
 from .metrics import Metrics
@@ -87,7 +88,10 @@ def create_app(settings: Settings | None = None, *, handlers: Mapping[str, Handl
         from .handlers import default_handlers
 
         handlers = default_handlers(settings, store, metrics)
-    queue = Queue(store, lease_seconds=settings.lease_seconds, retry_base_seconds=settings.retry_base_seconds)
+    queue = Queue(store, lease_seconds=settings.lease_seconds, retry_base_seconds=settings.retry_base_seconds,
+                  affinity=Affinity(ttl_seconds=settings.worker_ttl_seconds,
+                                    wait_seconds=settings.affinity_wait_seconds))
+    metrics.watch_workers(lambda: live_workers(store, settings.worker_ttl_seconds))
     pool = WorkerPool(queue, handlers, threads=settings.job_threads,
                       on_finished=lambda job, outcome, secs: metrics.job_finished(job.kind, outcome, secs))
     rt = Runtime(settings=settings, store=store, queue=queue, pool=pool, metrics=metrics,

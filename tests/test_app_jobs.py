@@ -351,7 +351,8 @@ def test_stopping_closes_each_handler_once_but_only_when_no_job_runs_any_more(st
     release.set()
 
 
-def run_concurrent_workers(store: Store, *, prs: int = 5, per_pr: int = 6, workers: int = 8) -> list[int]:
+def run_concurrent_workers(store: Store, *, prs: int = 5, per_pr: int = 6, workers: int = 8,
+                           make_queue=None) -> list[int]:
     """Jobs of several pull requests worked by ``workers`` threads; checks every job ran exactly once
     and returns the pull requests that ever had two jobs running at once (the queue promises none)."""
     import time
@@ -365,7 +366,7 @@ def run_concurrent_workers(store: Store, *, prs: int = 5, per_pr: int = 6, worke
     lock = threading.Lock()
 
     def worker() -> None:
-        q = Queue(store, lease_seconds=60)
+        q = make_queue() if make_queue else Queue(store, lease_seconds=60)
         while (job := q.claim()) is not None:
             with lock:
                 claimed.append(job.id)

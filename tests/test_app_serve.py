@@ -523,9 +523,11 @@ def test_gunicorn_serves_webhooks_scores_and_stops_gracefully(tmp_path, stub, tr
         assert run.data["conclusion"] == "action_required" and run.annotations
         assert stub.violations == []
 
-        status, body = http("GET", base + "/metrics")
-        text = body.decode()
-        assert status == 200
+        # the job is marked done just after its check run is completed: wait for that, not a moment
+        def scraped_done():
+            status, body = http("GET", base + "/metrics")
+            return body.decode() if status == 200 and 'mergeguard_jobs{state="done"} 1.0' in body.decode() else None
+        text = wait_until(scraped_done, 120, "the job to be marked done")
         assert 'mergeguard_deliveries_total{event="pull_request",outcome="queued"} 1.0' in text
         assert 'mergeguard_deliveries_total{event="pull_request",outcome="ignored"} 1.0' in text
         assert 'mergeguard_jobs{state="done"} 1.0' in text

@@ -465,6 +465,7 @@ def test_the_store_creates_its_tables_and_data_dir(tmp_path):
     url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'x.db'}"
     store = Store(url)
     try:
-        assert set(store.counts()) == {"deliveries", "jobs", "installations", "assessments", "acceptances", "check_runs"}
+        assert set(store.counts()) == {"deliveries", "jobs", "installations", "assessments", "acceptances", "check_runs",
+                                      "workers", "repo_owners"}
     finally:
         store.dispose()
