@@ -100,3 +100,26 @@ def test_ablation_variants_leave_out_exactly_the_detectors_features():
     each = ablation_variants(FEATURES, "each")
     assert "components_touched" not in each["without coupling"] and "ai_explicit" in each["without coupling"]
     assert ablation_variants(FEATURES, "none") == {}
+
+
+def test_ablation_each_leaves_out_every_detector_group_in_turn():
+    """The card's ablation covers history, every code-reading detector and the finer groups the issues
+    ask about (hidden-coupling partners, API surface, AI style), each variant missing exactly its group."""
+    from mergeguard.features import DETECTORS, detector_features
+    from mergeguard.models.evaluate import ablation_groups, ablation_variants
+
+    each = ablation_variants(FEATURES, "each")
+    assert set(each) == {"without detectors", "without history", "without coupling", "without AI authorship",
+                         "without retry/timeout", "without partners", "without api surface", "without AI style"}
+    for name, group in ablation_groups().items():
+        kept = each[f"without {name}"]
+        assert set(group) <= set(FEATURES), name  # a renamed feature would silently ablate nothing
+        assert set(kept) == set(FEATURES) - set(group) and kept == [f for f in FEATURES if f in kept]
+    coupling = set(detector_features(("coupling",)))
+    assert {"missing_partners", "max_partner_rate"} == set(FEATURES) - set(each["without partners"])
+    assert set(FEATURES) - set(each["without api surface"]) == {"api_changes"} and "api_changes" in coupling
+    assert set(FEATURES) - set(each["without AI style"]) == {"ai_style_score"}
+    assert "ai_explicit" in each["without AI style"] and "age" not in each["without history"]
+    # every feature a code-reading detector adds is ablated by some group
+    detector_only = set(detector_features([d for d in DETECTORS if d not in ("diffstat", "history")]))
+    assert detector_only <= set().union(*(set(g) for g in ablation_groups().values()))
