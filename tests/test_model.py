@@ -123,3 +123,25 @@ def test_ablation_each_leaves_out_every_detector_group_in_turn():
     # every feature a code-reading detector adds is ablated by some group
     detector_only = set(detector_features([d for d in DETECTORS if d not in ("diffstat", "history")]))
     assert detector_only <= set().union(*(set(g) for g in ablation_groups().values()))
+
+
+def test_evaluate_ablation_each_reaches_the_card(trained_model_dir, tmp_path):
+    """``evaluate --ablation each --update-card`` fits every group's variant on the same split and the
+    card shows them beside the model, each a different fit from the full model's."""
+    from mergeguard.cli import main
+
+    d = tmp_path / "m"
+    shutil.copytree(trained_model_dir[0], d)
+    out = tmp_path / "eval.json"
+    assert main(["evaluate", *trained_model_dir[1], "--model", str(d), "--mode", "loro", "--ablation", "each",
+                 "--update-card", "--format", "json", "--output", str(out), "--jobs", "1"]) == 0
+    pooled = json.loads(out.read_text())["loro"]["pooled"]
+    card = json.loads((d / "card.json").read_text())
+    text = (d / "card.md").read_text()
+    for name in ("without history", "without coupling", "without partners", "without api surface",
+                 "without retry/timeout", "without AI authorship", "without AI style", "without detectors"):
+        assert name in pooled and name in text, name
+    full = pooled[load(d).name]
+    # the learner is deterministic: the same features would give the very same figures
+    assert pooled["without history"] != full and pooled["without detectors"] != pooled["without history"]
+    assert set(card["metrics"]["leave-one-repo-out"]) == set(pooled)
