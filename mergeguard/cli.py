@@ -523,7 +523,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["text", "json"], default="text")
     e.add_argument("--ablation", choices=["detectors", "each", "none"], default="detectors",
                    help="also fit the same learner without the code-reading detectors' features (detectors), "
-                        "also without each detector in turn (each), or not at all (none)")
+                        "also without each group in turn: history, each detector, the partner ranking, the "
+                        "API surface, the AI style estimate (each), or not at all (none)")
     e.add_argument("--output", "-o", metavar="FILE")
     e.add_argument("--update-card", action="store_true", help="record the results in the model's card")
     _parallel_args(e, "models fitted at once")

@@ -140,24 +140,52 @@ def _both_classes(rows: list, label: str) -> bool:
     return 0 < int(y.sum()) < len(y)
 
 
+#: finer feature groups of the detectors, ablated one at a time by ``--ablation each`` besides each
+#: whole detector: the hidden-coupling ranking (its count covers both ``coupling.missing_partner`` and
+#: ``coupling.missing_test`` findings, its rate the best left-out code candidate), the API surface read
+#: by tree-sitter, and the AI style estimate apart from the explicit markers
+ABLATION_GROUPS: dict[str, tuple[str, ...]] = {
+    "partners": ("missing_partners", "max_partner_rate"),
+    "api surface": ("api_changes",),
+    "AI style": ("ai_style_score",),
+}
+
+#: readable variant names for the detectors (``without <name>``)
+_DETECTOR_NAMES = {"retry_timeout": "retry/timeout", "authorship": "AI authorship"}
+
+
+def ablation_groups() -> dict[str, list[str]]:
+    """Every group ``--ablation each`` leaves out in turn, as {name: features}: the history features,
+    each code-reading detector, and the finer groups of :data:`ABLATION_GROUPS`."""
+    from mergeguard.features import CORE_DETECTORS, DETECTORS, detector_features
+
+    groups = {"history": detector_features(("history",))}
+    for det in DETECTORS:
+        if det not in CORE_DETECTORS:
+            groups[_DETECTOR_NAMES.get(det, det)] = detector_features((det,))
+    for name, names in ABLATION_GROUPS.items():
+        groups[name] = list(names)
+    return groups
+
+
 def ablation_variants(features: list[str], kind: str = "detectors") -> dict[str, list[str]]:
     """Feature subsets to compare against the full model, on the same split.
 
     ``detectors``: the model without everything the code-reading detectors add (coupling, AI
     authorship, retry/timeout), i.e. diff and history features only. ``each``: additionally one
-    variant per detector left out. ``none``: no ablation.
+    variant per group of :func:`ablation_groups` left out (history, each detector, and the partner
+    ranking, API surface and AI style within them). ``none``: no ablation.
     """
-    from mergeguard.features import CORE_DETECTORS, DETECTORS, detector_features
+    from mergeguard.features import CORE_DETECTORS, detector_features
 
     if kind == "none":
         return {}
     core = set(detector_features(CORE_DETECTORS))
     variants = {"without detectors": [f for f in features if f in core]}
     if kind == "each":
-        for det in DETECTORS:
-            if det not in CORE_DETECTORS:
-                drop = set(detector_features((det,)))
-                variants[f"without {det}"] = [f for f in features if f not in drop]
+        for name, names in ablation_groups().items():
+            drop = set(names)
+            variants[f"without {name}"] = [f for f in features if f not in drop]
     return {name: names for name, names in variants.items() if names and names != features}
 
 

@@ -173,3 +173,48 @@ def test_duplicate_feature_names_are_a_corrupt_model(trained_model_dir, tmp_path
     (d / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match="distinct"):
         load(d)
+
+
+def test_ablation_each_leaves_out_every_detector_group_in_turn():
+    """The card's ablation covers history, every code-reading detector and the finer groups the issues
+    ask about (hidden-coupling partners, API surface, AI style), each variant missing exactly its group."""
+    from mergeguard.features import DETECTORS, detector_features
+    from mergeguard.models.evaluate import ablation_groups, ablation_variants
+
+    each = ablation_variants(FEATURES, "each")
+    assert set(each) == {"without detectors", "without history", "without coupling", "without AI authorship",
+                         "without retry/timeout", "without partners", "without api surface", "without AI style"}
+    for name, group in ablation_groups().items():
+        kept = each[f"without {name}"]
+        assert set(group) <= set(FEATURES), name  # a renamed feature would silently ablate nothing
+        assert set(kept) == set(FEATURES) - set(group) and kept == [f for f in FEATURES if f in kept]
+    coupling = set(detector_features(("coupling",)))
+    assert {"missing_partners", "max_partner_rate"} == set(FEATURES) - set(each["without partners"])
+    assert set(FEATURES) - set(each["without api surface"]) == {"api_changes"} and "api_changes" in coupling
+    assert set(FEATURES) - set(each["without AI style"]) == {"ai_style_score"}
+    assert "ai_explicit" in each["without AI style"] and "age" not in each["without history"]
+    # every feature a code-reading detector adds is ablated by some group
+    detector_only = set(detector_features([d for d in DETECTORS if d not in ("diffstat", "history")]))
+    assert detector_only <= set().union(*(set(g) for g in ablation_groups().values()))
+
+
+def test_evaluate_ablation_each_reaches_the_card(trained_model_dir, tmp_path):
+    """``evaluate --ablation each --update-card`` fits every group's variant on the same split and the
+    card shows them beside the model, each a different fit from the full model's."""
+    from mergeguard.cli import main
+
+    d = tmp_path / "m"
+    shutil.copytree(trained_model_dir[0], d)
+    out = tmp_path / "eval.json"
+    assert main(["evaluate", *trained_model_dir[1], "--model", str(d), "--mode", "loro", "--ablation", "each",
+                 "--update-card", "--format", "json", "--output", str(out), "--jobs", "1"]) == 0
+    pooled = json.loads(out.read_text())["loro"]["pooled"]
+    card = json.loads((d / "card.json").read_text())
+    text = (d / "card.md").read_text()
+    for name in ("without history", "without coupling", "without partners", "without api surface",
+                 "without retry/timeout", "without AI authorship", "without AI style", "without detectors"):
+        assert name in pooled and name in text, name
+    full = pooled[load(d).name]
+    # the learner is deterministic: the same features would give the very same figures
+    assert pooled["without history"] != full and pooled["without detectors"] != pooled["without history"]
+    assert set(card["metrics"]["leave-one-repo-out"]) == set(pooled)

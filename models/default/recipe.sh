@@ -23,4 +23,4 @@ for r in $REPOS; do
   data+=("$out")
 done
 mergeguard train "${data[@]}" --out "$HERE" --name mergeguard-default --model-version "${MODEL_VERSION:-$(date +%Y.%m)}"
-mergeguard evaluate --model "$HERE" "${data[@]}" --mode both --plots "$HERE/figures" --update-card | tee "$WORK/evaluation.txt"
+mergeguard evaluate --model "$HERE" "${data[@]}" --mode both --ablation each --plots "$HERE/figures" --update-card | tee "$WORK/evaluation.txt"
