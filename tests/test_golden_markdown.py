@@ -10,6 +10,7 @@ list, the ranked files table, and folded details.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -17,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from mergeguard import checkrun
+from mergeguard.assessment import Review
 from mergeguard.git import GitRepo
 from mergeguard.models.model import load
 from mergeguard.policy import PullRequestFacts
-from mergeguard.render import headline, level_of
+from mergeguard.render import FORMATS, headline, level_of, render
 from mergeguard.review import review
 
 from .gitrepo import commit, git
@@ -135,3 +137,13 @@ def test_the_shapes_read_as_intended_on_github(prs):
     assert html.count('type="checkbox"') == 2 and 'checked="checked"' in html
     assert "<table>" in html and html.count("<details>") >= 2 and "<summary>Why this score" in html
     assert html.index("Where to look first") < html.index("<details>")  # ranked files before the details
+
+
+def test_a_stored_review_renders_as_the_fresh_one(prs):
+    """The App publishes what it stored (``Review.from_json`` of ``to_json``, through a database's JSON):
+    every format and the check run say exactly what the fresh review says."""
+    for a in prs.values():
+        back = Review.from_json(json.loads(json.dumps(a.to_json())))
+        for fmt in FORMATS:
+            assert render(back, fmt) == render(a, fmt), fmt
+        assert checkrun.content(back) == checkrun.content(a)
