@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from mergeguard import audit
+from mergeguard.assessment import Assessment, Review
 from mergeguard.budget import SourceAccess
 from mergeguard.change import Limits
 from mergeguard.checkrun import CHECK_NAME, content, failed, superseded
@@ -220,10 +221,10 @@ class _Base:
                                 description=pr.body, head_sha=pr.head_sha, teams=teams, notes=notes,
                                 acceptances=tuple(self.s.acceptances(repo, pr.head_sha)))
 
-    def _publish(self, gh: GitHubClient, repo: str, check_id: int, assessment: Mapping[str, Any]) -> None:
+    def _publish(self, gh: GitHubClient, repo: str, check_id: int, done: Review) -> None:
         """Complete the run. GitHub *appends* annotations on every update, so a run that already has
         them (a re-decision, a re-score of the same head, a retried job) gets none again."""
-        c = content(assessment)
+        c = content(done)
         annotations = c.annotations if c.annotations and gh.annotations_count(repo, check_id) == 0 else []
         gh.complete_check_run(repo, check_id, c.conclusion, c.output(), annotations, c.actions)
 
@@ -258,9 +259,9 @@ class ScoreHandler(_Base):
         request = ScoreRequest(str(git.path), base_sha, head_sha, merge_base, facts, Limits(),
                                budget_access=self.s.budget_access,
                                score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+")))
-        assessment = self.s.scorer.score(repo, request)
+        assessment = self.s.scorer.score(repo, request)  # JSON: what crosses the scoring child's pipe
         self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
-        self._publish(gh, repo, check_id, assessment)
+        self._publish(gh, repo, check_id, Review.from_json(assessment))
         self.s.store.close_check_run(repo, pr.head_sha, job_id=job.id)
         # runs of heads this pull request has left, whose job is gone (or was this one, taken over);
         # the verdict is out, so nothing here may fail the job (the periodic sweep tries again)
@@ -302,16 +303,16 @@ class ReevaluateHandler(_Base):
             self.s.store.open_check_run(repo, pr.head_sha, pr_number=pr.number, installation=installation,
                                         job_id=job.id)
         git = self._git(installation, repo, pr, fetch=False)
-        change = stored["assessment"].get("change") or {}
-        facts = self._facts(gh, installation, git, repo, pr, base=change.get("gate_base") or stored.get("base_sha"),
-                            paths=[p for p in change.get("paths") or () if isinstance(p, str)])
-        assessment = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
-                               acceptances=facts.acceptances, budget_access=self.s.budget_access,
-                               score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+"))).to_json()
+        change = Assessment.from_json(stored["assessment"]).change
+        facts = self._facts(gh, installation, git, repo, pr, base=change.gate_base or str(stored.get("base_sha") or ""),
+                            paths=change.paths)
+        done = reverdict(git, stored["assessment"], model=self.s.model(), facts=facts,
+                         acceptances=facts.acceptances, budget_access=self.s.budget_access,
+                         score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+")))
         check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
                                                                  app_id=self.s.settings.app_id)
-        self.s.store.save_assessment(repo, pr.number, assessment, check_run_id=check_id)
-        self._publish(gh, repo, check_id, assessment)
+        self.s.store.save_assessment(repo, pr.number, done.to_json(), check_run_id=check_id)
+        self._publish(gh, repo, check_id, done)
         if not stored["check_run_id"]:
             self.s.store.close_check_run(repo, pr.head_sha, job_id=job.id)
 
@@ -360,7 +361,7 @@ class AcceptHandler(ReevaluateHandler):
             log.warning("accept by %s on %s refused: the pull request's author", login, repo)
             return (f"@{login} asked to accept the risk of their own pull request; the author never may "
                     "(ask someone in risk_acceptance.allowed).")
-        base = (stored["assessment"].get("change") or {}).get("gate_base") or stored.get("base_sha")
+        base = Assessment.from_json(stored["assessment"]).change.gate_base or stored.get("base_sha")
         config = read_config(git, base)
         teams, notes = self.s.teams.resolve(gh, installation, teams_to_resolve(config, None, ()))
         if not may_accept(config, login, teams, author=author):
@@ -384,7 +385,7 @@ class AcceptHandler(ReevaluateHandler):
         check_id = stored.get("check_run_id") or job.payload.get("check_run_id")
         if not check_id:
             return
-        c = content(stored["assessment"])
+        c = content(Review.from_json(stored["assessment"]))
         output = c.output()
         output["summary"] = f"> **Accept risk refused:** {note}\n\n{c.summary}"
         gh.complete_check_run(repo, int(check_id), c.conclusion, output, (), c.actions)

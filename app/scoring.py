@@ -82,7 +82,9 @@ class ScoreRequest:
 
 
 def score(request: ScoreRequest, model: Any, history: WarmHistory) -> dict[str, Any]:
-    """The assessment of the request's head against its base, on the warm index at its merge base."""
+    """The review of the request's head against its base, on the warm index at its merge base, as its
+    JSON: plain data is what crosses a scoring child's pipe and what the store keeps; the handler reads
+    it back with ``Review.from_json`` before publishing."""
     git = GitRepo(request.git_dir)
     with history.at(git, request.merge_base) as index:
         return review(git, request.base_sha, request.head_sha, model=model, facts=request.facts,

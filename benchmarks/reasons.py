@@ -50,23 +50,23 @@ def main(argv: list[str] | None = None) -> int:
         shas = repo.run("rev-list", "--no-merges", f"--max-count={args.commits}", "HEAD").decode().split()
         found = score_commits(repo, shas, model, Limits(), top_reasons=5)
         local: collections.Counter[str] = collections.Counter()
-        for a in (x.to_json() for x in found.values()):
-            if not (a["features"].get("code_files") or 0) > 0:
+        for a in found.values():
+            if not (a.features.get("code_files") or 0) > 0:
                 continue
             n += 1
             h = headline(a)
             texts[h] += 1
             local[h] += 1
-            top = next((r for r in a["reasons"] if r.get("notable") and contribution(r) > 0), None)
-            features[top["feature"] if top else "(a finding, a reason lowering the risk, or nothing)"] += 1
-            for r in a["reasons"]:
-                c, text, f = contribution(r), r.get("text") or "", r.get("feature")
+            top = next((r for r in a.reasons if r.notable and contribution(r) > 0), None)
+            features[top.feature if top else "(a finding, a reason lowering the risk, or nothing)"] += 1
+            for r in a.reasons:
+                c, text, f = contribution(r), r.text, r.feature
                 direction = explain._DIRECTION.get(f, 0)
                 if "more than" in text and c * direction < 0:
                     violations["'more than' against the arrow"] += 1
                 if "fewer than" in text and c * direction > 0:
                     violations["'fewer than' against the arrow"] += 1
-                if f == "ai_style_score" and r.get("notable") and c > 0 and (r.get("value") or 0) < 0.5:
+                if f == "ai_style_score" and r.notable and c > 0 and (r.value or 0) < 0.5:
                     violations["low AI-style score shown as raising risk"] += 1
         m = sum(local.values())
         per_repo[name] = (m, 100 * local.most_common(1)[0][1] / m if m else 0.0)

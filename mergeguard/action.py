@@ -37,6 +37,8 @@ from .config import CONCLUSIONS, LEVELS, Config, decode, loads
 from .errors import MergeguardError
 
 if TYPE_CHECKING:
+    from .assessment import Review, Verdict
+    from .checkrun import CheckRunContent
     from .git import Git, GitRepo
     from .github_api import GitHubClient
 
@@ -158,12 +160,12 @@ class FailOn:
     kind: str  # "conclusion" | "level" | "never"
     value: str = ""
 
-    def fails(self, verdict: Mapping[str, Any]) -> bool:
+    def fails(self, verdict: Verdict) -> bool:
         if self.kind == "conclusion":
-            got = verdict.get("conclusion")
+            got = verdict.conclusion
             return got in CONCLUSIONS and CONCLUSIONS.index(got) >= CONCLUSIONS.index(self.value)
         if self.kind == "level":
-            got = verdict.get("level")
+            got = verdict.level
             return got in LEVELS and LEVELS.index(got) >= LEVELS.index(self.value)
         return False
 
@@ -292,12 +294,11 @@ def summary_text(check_summary: str, *, left_out: int, notes: Iterable[str] = ()
     return check_summary.rstrip("\n") + tail + "\n"
 
 
-def score_outputs(assessment: Mapping[str, Any], report: str) -> dict[str, str]:
-    verdict = assessment.get("verdict") or {}
-    score = assessment.get("score")
-    return {"score": f"{float(score):.4f}" if isinstance(score, (int, float)) else "",
-            "level": str(verdict.get("level") or assessment.get("level") or ""),
-            "conclusion": str(verdict.get("conclusion") or ""), "report": report}
+def score_outputs(done: Review, report: str) -> dict[str, str]:
+    """The step's outputs: ``score`` (4 decimals), the gate's ``level`` and ``conclusion``, the report's path."""
+    score = done.assessment.score
+    return {"score": f"{score:.4f}", "level": done.verdict.level,
+            "conclusion": done.verdict.conclusion, "report": report}
 
 
 # -- git: history the review needs -------------------------------------------------------------------
@@ -442,7 +443,7 @@ def _client(options: Options, env: Env) -> GitHubClient | None:
     return GitHubClient(options.token, env.api_url)
 
 
-def publish_check_run(client: Any, repository: str, head_sha: str, content: Any) -> int:
+def publish_check_run(client: Any, repository: str, head_sha: str, content: CheckRunContent) -> int:
     """Create and complete the ``mergeguard`` check run (App content, without the App's buttons).
 
     The requested actions (Accept risk, Re-score) are left out: their clicks go to the app that
@@ -452,7 +453,7 @@ def publish_check_run(client: Any, repository: str, head_sha: str, content: Any)
 
     run_id = client.create_check_run(repository, head_sha, CHECK_NAME, status="in_progress")
     client.complete_check_run(repository, run_id, content.conclusion, content.output(), content.annotations)
-    return run_id
+    return int(run_id)
 
 
 def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> int:
@@ -506,16 +507,16 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
         model_dir, why = model_at_base(repo, options.model, base, env.temp)
         model_warnings = [why] if why else []
         model = load(model_dir)
-    assessment = review(repo, base, head, model=model, facts=facts, config_path=config_path, config=config,
-                        shallow=bool(warnings) or None,
-                        score_cache=os.path.expanduser(options.score_cache) if options.score_cache else None).to_json()
+    done = review(repo, base, head, model=model, facts=facts, config_path=config_path, config=config,
+                  shallow=bool(warnings) or None,
+                  score_cache=os.path.expanduser(options.score_cache) if options.score_cache else None)
     warnings.extend(model_warnings)
     report = options.report or str(Path(env.temp or ".") / "mergeguard-report.json")
     try:
-        Path(report).write_text(render(assessment, "json") + "\n", encoding="utf-8")
+        Path(report).write_text(render(done, "json") + "\n", encoding="utf-8")
     except OSError as exc:
         raise ActionError(f"cannot write report {report}: {exc.strerror}") from None
-    c = content(assessment)
+    c = content(done)
 
     published = False
     if options.mode in ("check-run", "both"):
@@ -532,15 +533,16 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
     elif published:
         left_out = 0  # every annotation is on the check run
     _append(env.summary, summary_text(c.summary, left_out=left_out, notes=[*warnings, *notices]))
-    _append(env.output, output_text(score_outputs(assessment, report)))
-    return 1 if options.fail_on.fails(assessment["verdict"]) else 0
+    _append(env.output, output_text(score_outputs(done, report)))
+    return 1 if options.fail_on.fails(done.verdict) else 0
 
 
-def _try_check_run(client: Any, env: Env, head: str, c: Any, notices: list[str], warnings: list[str]) -> bool:
+def _try_check_run(client: Any, env: Env, head: str, c: CheckRunContent, notices: list[str],
+                   warnings: list[str]) -> bool:
     """Publish the check run; a token that may not, or a GitHub failure, leaves summary and annotations."""
     from .github_api import GitHubError, PermissionDenied
 
-    if client is None:
+    if client is None or not env.repository:  # _client gives None without a repository
         notices.append("no token or GITHUB_REPOSITORY: no check run; results are in this summary and the annotations")
         return False
     try:

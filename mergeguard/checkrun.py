@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .assessment import Severity
+from .assessment import BLOCKING_CONCLUSIONS, Finding, Review
 from .render import as_float, clean_line, group_findings, headline, level_of, look_first, percent
 from .render.markdown import GITHUB_SUMMARY_LIMIT, markdown
 
@@ -67,25 +67,25 @@ class CheckRunContent:
         return [a[i:i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(a), ANNOTATIONS_PER_REQUEST)] or [[]]
 
 
-def content(assessment: Mapping[str, Any], *, max_annotations: int = MAX_ANNOTATIONS) -> CheckRunContent:
-    """The check run for an assessment with its gate verdict."""
-    verdict = assessment.get("verdict") if isinstance(assessment.get("verdict"), Mapping) else {}
-    conclusion = str(verdict.get("conclusion") or "neutral")
-    rank = {str(f.get("path")): i for i, f in enumerate(look_first(assessment))}
-    annotations = annotations_of(assessment.get("findings") or [], file_rank=rank)
+def content(review: Review, *, max_annotations: int = MAX_ANNOTATIONS) -> CheckRunContent:
+    """The check run for a review (an assessment with its gate verdict)."""
+    verdict = review.verdict
+    conclusion = verdict.conclusion or "neutral"
+    rank = {f.path: i for i, f in enumerate(look_first(review))}
+    annotations = annotations_of(review.assessment.findings, file_rank=rank)
     omitted = max(0, len(annotations) - max_annotations)
     annotations = annotations[:max_annotations]
-    summary = markdown(assessment, max_chars=GITHUB_SUMMARY_LIMIT - 200)
+    summary = markdown(review, max_chars=GITHUB_SUMMARY_LIMIT - 200)
     if omitted:
         summary += f"\n\n_{omitted} more annotation{'s' if omitted != 1 else ''} not shown on the diff._"
     actions = [RESCORE]
-    if conclusion in ("action_required", "failure") and not verdict.get("accepted"):
+    if conclusion in BLOCKING_CONCLUSIONS and not verdict.accepted:
         actions.insert(0, ACCEPT_RISK)
     return CheckRunContent(
         conclusion=conclusion,
-        title=clip(title_of(assessment, conclusion), TITLE_LIMIT),
+        title=clip(title_of(review, conclusion), TITLE_LIMIT),
         summary=clip(summary, GITHUB_SUMMARY_LIMIT),
-        text=clip(details(assessment), TEXT_LIMIT) or None,
+        text=clip(details(review), TEXT_LIMIT) or None,
         annotations=annotations,
         actions=[action(i) for i in actions],
         omitted_annotations=omitted,
@@ -116,55 +116,51 @@ def action(identifier: str) -> dict[str, str]:
     return {"label": label[:20], "description": description[:40], "identifier": identifier[:20]}
 
 
-def title_of(assessment: Mapping[str, Any], conclusion: str) -> str:
+def title_of(review: Review, conclusion: str) -> str:
     """``High risk (21%) — action required: <the one thing that matters most>`` on one line."""
-    level = level_of(assessment)
-    score = percent(assessment.get("score"))
+    level = level_of(review)
+    score = percent(review.assessment.score)
     words = {"action_required": " — action required", "failure": " — blocked"}.get(conclusion, "")
-    return clean_line(f"{level.capitalize()} risk ({score}){words}: {headline(assessment)}")
+    return clean_line(f"{level.capitalize()} risk ({score}){words}: {headline(review)}")
 
 
-def annotations_of(findings: Sequence[Any], file_rank: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+def annotations_of(findings: Sequence[Finding], file_rank: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     """Check-run annotations for findings that point at a line, duplicates dropped; most severe
     first, then by ``file_rank`` (the file's place in *where to look first*), then in finding order."""
     out: list[dict[str, Any]] = []
-    seen: set[tuple] = set()
+    seen: set[tuple[str, int, int, str, str]] = set()
     for f in findings:
-        if not isinstance(f, Mapping) or not f.get("path"):
+        if not f.path or f.line is None or f.line < 1:
             continue
-        start = _line(f.get("line"))
-        if start is None:
-            continue
-        end = max(start, _line(f.get("end_line")) or start)
-        level = Severity.parse(f.get("severity")).annotation_level
-        message = clean_message(str(f.get("message") or f.get("kind") or "finding"))
-        key = (f["path"], start, end, f.get("kind"), message)
+        start = f.line
+        end = max(start, f.end_line or start)
+        message = clean_message(f.message or f.kind or "finding")
+        key = (f.path, start, end, f.kind, message)
         if key in seen:
             continue
         seen.add(key)
-        a: dict[str, Any] = {"path": str(f["path"]), "start_line": start, "end_line": end,
-                             "annotation_level": level, "message": message,
-                             "title": clip(clean_line(f.get("kind") or f.get("category") or "mergeguard"), 255)}
+        a: dict[str, Any] = {"path": f.path, "start_line": start, "end_line": end,
+                             "annotation_level": f.severity.annotation_level, "message": message,
+                             "title": clip(clean_line(f.kind or f.category or "mergeguard"), 255)}
         out.append(a)
     ranks = file_rank or {}
     out.sort(key=lambda a: (_LEVEL_RANK[a["annotation_level"]], ranks.get(a["path"], len(ranks))))
     return out
 
 
-def details(assessment: Mapping[str, Any]) -> str:
+def details(review: Review) -> str:
     """The check run's ``text``: the numbers behind the summary, for whoever wants to check them."""
-    features = assessment.get("features") if isinstance(assessment.get("features"), Mapping) else {}
-    model = assessment.get("model") if isinstance(assessment.get("model"), Mapping) else {}
+    assessment = review.assessment
     lines = ["### Features", "", "| feature | value |", "|---|---|"]
-    for name, value in sorted(features.items()):
+    for name, value in sorted(assessment.features.items()):
         number = as_float(value)
         shown = "missing" if number is None else (f"{number:g}")
         lines.append(f"| `{clean_line(name)}` | {shown} |")
-    groups = group_findings(f for f in assessment.get("findings") or [] if isinstance(f, Mapping))
+    groups = group_findings(assessment.findings)
     if groups:
         lines += ["", "### Findings by category", ""]
         lines += [f"- {clean_line(cat)}: {len(items)}" for cat, items in groups.items()]
-    lines += ["", f"Model: {clean_line(model.get('name'))} {clean_line(model.get('version'))}"]
+    lines += ["", f"Model: {clean_line(assessment.model.name)} {clean_line(assessment.model.version)}"]
     return "\n".join(lines)
 
 
@@ -179,7 +175,3 @@ def clean_message(message: str) -> str:
         return message
     return data[: MESSAGE_LIMIT - 3].decode("utf-8", "ignore") + "…"
 
-
-def _line(value: Any) -> int | None:
-    number = as_float(value)
-    return int(number) if number is not None and number >= 1 else None

@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .change import Limits
@@ -22,21 +22,29 @@ from .errors import MergeguardError
 from .outputs import writable_dir, writable_file
 
 if TYPE_CHECKING:
-    from .assessment import Assessment
+    from collections.abc import Callable
+
+    from .assessment import Assessment, Verdict
+    from .git import GitRepo
+    from .policy import PullRequestFacts
 
 
 def _limits(args: argparse.Namespace) -> Limits:
     return Limits(max_diff_bytes=args.max_diff_bytes, max_files=args.max_files, max_file_lines=args.max_file_lines)
 
 
-def _progress(enabled: bool):
+def _progress(enabled: bool) -> Callable[[str, int | None], Callable[[int], None]]:
     """tqdm bars on stderr, only on a terminal (CI logs stay clean)."""
     from tqdm import tqdm
 
-    def make(desc: str, total: int | None):
+    def make(desc: str, total: int | None) -> Callable[[int], None]:
         bar = tqdm(total=total, desc=desc, unit=" commits" if total else " fixes", disable=None if enabled else True,
                    file=sys.stderr, leave=False)
-        return bar.update
+
+        def update(n: int) -> None:
+            bar.update(n)
+
+        return update
 
     return make
 
@@ -56,8 +64,9 @@ def _write(text: str, output: str | None) -> None:
 def cmd_score(args: argparse.Namespace) -> int:
     from mergeguard.features import Context
     from mergeguard.models.model import load
-    from mergeguard.render import error_record, render
+    from mergeguard.render import Item, NotScored, render
 
+    from .assessment import Review
     from .git import GitRepo
     from .review import assess_and_gate, context_at, make_gate, review
     from .sources import change_from_diff, read_diff_input, worktree_of
@@ -77,7 +86,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise MergeguardError("choose one of --diff, --head (with --base), --commit/--commits")
     if args.diff == "-" and args.description == "-":
         raise MergeguardError("--diff - and --description - cannot both read standard input")
-    outputs: list[dict[str, Any]] = []
+    outputs: list[Item] = []
     repo = GitRepo(args.repo or ".") if (args.repo or not args.diff) else None
     shallow = bool(repo and repo.is_shallow)
     if shallow:
@@ -104,7 +113,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             gate.config_at(gate_base)  # a broken config at the base is the user's error before scoring
             context = context_at(repo, gate_base, shallow=shallow) if repo else Context(shallow=shallow)
             done = assess_and_gate(change, context, model, gate, gate_base, top_reasons=args.top, started=t0)
-        outputs.append(done.to_json())
+        outputs.append(done)
     else:
         assert repo is not None
         if not shas:
@@ -118,22 +127,23 @@ def cmd_score(args: argparse.Namespace) -> int:
         for sha in resolved:
             if sha in found:
                 try:
-                    outputs.append(gate.review(found[sha]).to_json())
+                    outputs.append(gate.review(found[sha]))
                     continue
                 except (MergeguardError, OSError) as exc:
                     failed[sha] = " ".join(str(exc).split())
             if sha in failed:
                 print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
-                outputs.append(error_record(sha, failed[sha]))
+                outputs.append(NotScored(sha, failed[sha]))
     _write(render(outputs, args.format), args.output)
-    return _exit_code([a for a in outputs if "error" not in a], args.fail_on)
+    return _exit_code([o.verdict for o in outputs if isinstance(o, Review)], args.fail_on)
 
 
 #: fewer commits than this per process are not worth a process's start-up and its own history replay
 MIN_COMMITS_PER_JOB = 50
 
 
-def _score_in_parallel(args, repo, resolved: list[str], fixed_base: str | None, limits, shallow: bool):
+def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[str], fixed_base: str | None,
+                       limits: Limits, shallow: bool) -> tuple[dict[str, Assessment], dict[str, str]]:
     """Score historical commits in slices on ``--jobs`` processes or a Dask cluster; each slice
     replays the history of *all* the commits, so every assessment equals the single-process one."""
     from .batch import check_jobs, run_tasks, slices
@@ -154,7 +164,7 @@ def _score_in_parallel(args, repo, resolved: list[str], fixed_base: str | None, 
     return found, failed
 
 
-def _facts(args: argparse.Namespace):
+def _facts(args: argparse.Namespace) -> PullRequestFacts:
     """Pull-request facts from the command line (the App and the Action get them from GitHub)."""
     from .policy import PullRequestFacts
 
@@ -181,13 +191,13 @@ def _teams(specs: list[str] | None) -> dict[str, tuple[str, ...]]:
     return teams
 
 
-def _exit_code(assessments: list[dict[str, Any]], fail_on: str | None) -> int:
+def _exit_code(verdicts: list[Verdict], fail_on: str | None) -> int:
     """1 when ``--fail-on`` is given and some verdict's conclusion is at least that severe, else 0."""
     from .config import CONCLUSIONS
 
     if not fail_on:
         return 0
-    worst = max((CONCLUSIONS.index(a["verdict"]["conclusion"]) for a in assessments if a.get("verdict")), default=0)
+    worst = max((CONCLUSIONS.index(v.conclusion) for v in verdicts), default=0)
     return 1 if worst >= CONCLUSIONS.index(fail_on) else 0
 
 
@@ -566,7 +576,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except MergeguardError as exc:
         print(f"mergeguard: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -23,6 +23,7 @@ from mergeguard.action import (
     ActionError, FailOn, Options, Target, annotation_commands, command, escape_data, escape_property,
     output_text, parse_event, parse_fail_on,
 )
+from mergeguard.assessment import Review, Verdict
 from mergeguard.checkrun import content
 
 from .ghstub import GitHubStub
@@ -198,7 +199,7 @@ def test_pull_request_outputs_summary_annotations_and_check_run(tmp_path, work, 
     assert r.outputs["conclusion"] == report["verdict"]["conclusion"]
     assert [f["kind"] for f in report["findings"]].count("coupling.api_change") == 14
 
-    expected = content(report)
+    expected = content(Review.from_json(report))
     # the job summary is the App's check summary, plus how many annotations GitHub would not show
     assert r.summary.startswith(expected.summary.rstrip("\n"))
     assert "4 annotations not shown as workflow annotations" in r.summary
@@ -270,7 +271,7 @@ def test_annotations_mode_writes_no_check_run(tmp_path, work, stub):
 def test_fail_on_decides_the_exit_code(tmp_path, work, fail_on):
     r = run_action(tmp_path, work, pr_event(work), inputs={"fail-on": fail_on, "mode": "annotations"})
     report = json.loads(Path(r.outputs["report"]).read_text())
-    expected = 1 if parse_fail_on(fail_on).fails(report["verdict"]) else 0
+    expected = 1 if parse_fail_on(fail_on).fails(Review.from_json(report).verdict) else 0
     assert r.code == expected, r.stderr
     assert (report["verdict"]["level"], report["verdict"]["conclusion"]) == ("medium", "success")
     assert r.code == {"medium": 1, "neutral": 0, "failure": 0, "critical": 0, "never": 0}[fail_on]
@@ -433,7 +434,7 @@ def test_output_text_uses_an_unguessable_heredoc_for_multiline_values():
 
 
 def test_fail_on_accepts_a_conclusion_or_a_level():
-    verdict = {"conclusion": "action_required", "level": "high"}
+    verdict = Verdict(conclusion="action_required", level="high", required_validations=(), notes=())
     assert parse_fail_on("action_required").fails(verdict) and parse_fail_on("action-required").fails(verdict)
     assert not parse_fail_on("failure").fails(verdict)
     assert parse_fail_on("high").fails(verdict) and not parse_fail_on("critical").fails(verdict)

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mergeguard.assessment import Review
 from mergeguard.checkrun import content
 
 from .ghstub import GitHubStub
@@ -156,7 +157,7 @@ def test_runs_its_steps_in_order_and_installs_from_its_own_directory(tmp_path, w
     assert outputs == {"score": f"{report['score']:.4f}", "level": "medium", "conclusion": "success",
                        "report": str(tmp_path / "runner" / "mergeguard-report.json")}
     assert report["change"]["head"] == sha(work, "feat")
-    assert summary.startswith(content(report).summary.rstrip("\n"))
+    assert summary.startswith(content(Review.from_json(report)).summary.rstrip("\n"))
     (run,) = stub.check_runs.values()
     assert run.data["conclusion"] == "success" and stub.violations == []
     # the token reached the step through the github-token input's default, ${{ github.token }}

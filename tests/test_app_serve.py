@@ -143,7 +143,7 @@ def test_an_opened_pull_request_gets_a_completed_check_run_with_the_reviews_verd
     assert run.data["head_sha"] == pull.head_sha and run.data["status"] == "completed"
     # the same verdict as `mergeguard score` computes on the same repository
     expected = review(GitRepo(pr_repo[0]), "main", pull.head_sha, model=load(str(trained_model_dir[0])),
-                      facts=PullRequestFacts(author="dev", description=pull.body or "")).to_json()
+                      facts=PullRequestFacts(author="dev", description=pull.body or ""))
     want = checkrun.content(expected)
     assert run.data["conclusion"] == want.conclusion == "action_required"
     assert run.data["output"]["title"] == want.title
@@ -154,8 +154,8 @@ def test_an_opened_pull_request_gets_a_completed_check_run_with_the_reviews_verd
     creates = stub.calls("POST", r"/check-runs$")
     assert len(creates) == 1 and creates[0].json["status"] == "in_progress"
     stored = runtime(app).store.latest_assessment(REPO, pr_number=NUMBER, head_sha=pull.head_sha)
-    assert stored["score"] == pytest.approx(expected["score"]) and stored["check_run_id"] == run.data["id"]
-    assert stored["level"] == expected["level"] and stored["features"] == pytest.approx(expected["features"])
+    assert stored["score"] == pytest.approx(expected.assessment.score) and stored["check_run_id"] == run.data["id"]
+    assert stored["level"] == expected.verdict.level and stored["features"] == pytest.approx(dict(expected.assessment.features))
     assert_valid(stored["assessment"])
     (job,) = runtime(app).store.all_jobs()
     assert job["state"] == "done" and job["attempts"] == 1

@@ -95,7 +95,7 @@ def test_the_schema_rejects_two_levels_and_unknown_fields(outputs):
 def test_a_commit_that_cannot_be_scored_is_a_valid_error_record(synthetic_repos, trained_model_dir):
     from mergeguard.render import error_record
 
-    assert_valid(error_record("a" * 40, "blob missing from the mirror"))
+    assert_valid(error_record("a" * 40, "blob missing from the mirror").to_json())
     with pytest.raises(AssertionError):
         assert_valid({"change": {"id": "x"}})
 

@@ -97,22 +97,22 @@ def test_one_level_on_every_surface(clone, model, tmp_path):
         files[f"core/engine{k}.py"] = engine + f"def turbo{k}():\n" + "".join(
             f"    turbo_{i} = compute({i}) * factor\n" for i in range(150))
     head = commit(clone, files, "Add turbo mode", when=WHEN + DAY, author=("Dev", "dev@example.com"))
-    a = review(GitRepo(clone), "main", head, model=model, facts=PullRequestFacts(author="dev"),
-               score_cache=str(tmp_path / "scores")).to_json()
+    done = review(GitRepo(clone), "main", head, model=model, facts=PullRequestFacts(author="dev"),
+                  score_cache=str(tmp_path / "scores"))
+    text, md, sarif_text, json_text = (render(done, f) for f in ("text", "markdown", "sarif", "json"))
+    a = done.to_json()
     level = a["verdict"]["level"]
     assert a["level"] == level and a["model_level"] == model.level(a["score"])
     assert level in ("high", "critical") and a["verdict"]["conclusion"] == "action_required"  # never failure
-    text = render(a, "text")
     assert text.splitlines()[0].endswith(f"{level.upper()} risk ({round(a['score'] * 100)}%) · ACTION REQUIRED")
     assert "Verdict:" not in text and "(level " not in text
     others = {"low", "medium", "high", "critical"} - {level}
     assert not any(f"{o.upper()} risk" in text for o in others)
-    md = render(a, "markdown")
     assert md.count(" risk · ") == 1 and f"{level.upper()} risk" in md.splitlines()[0]
-    sarif = json.loads(render(a, "sarif"))
+    sarif = json.loads(sarif_text)
     [risk] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == RISK_RULE_ID]
     assert risk["properties"]["level"] == level and f"{level} risk" in risk["message"]["text"]
-    assert json.loads(render(a, "json"))["level"] == level
+    assert json.loads(json_text)["level"] == level
     # the approval the default asks for is enough at high; critical also wants a rollout note
     done = review(GitRepo(clone), "main", head, model=model, score_cache=str(tmp_path / "scores"),
                   facts=PullRequestFacts(author="dev", approvals=("bob",),
@@ -127,7 +127,8 @@ def test_reasons_on_real_history_agree_with_their_arrows(synthetic_repos, model)
                                    top_reasons=5)
     assert len(found) >= 100
     headlines = []
-    for a in (x.to_json() for x in found.values()):
+    for x in found.values():
+        a = x.to_json()
         for r in a["reasons"]:
             direction = explain._DIRECTION.get(r["feature"], 0)
             if "more than" in r["text"]:
@@ -142,7 +143,7 @@ def test_reasons_on_real_history_agree_with_their_arrows(synthetic_repos, model)
         flags = [r["notable"] for r in a["reasons"]]
         assert flags == sorted(flags, reverse=True)
         if a["features"].get("code_files"):
-            headlines.append(headline(a))
+            headlines.append(headline(x))
     top = max(headlines.count(h) for h in set(headlines))
     # "nothing sets this change apart" is allowed to be common; a reason is not
     reasons_only = [h for h in headlines if not h.startswith("nothing sets")]

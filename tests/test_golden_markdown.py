@@ -10,16 +10,19 @@ list, the ranked files table, and folded details.
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from mergeguard import checkrun
+from mergeguard.assessment import Review
 from mergeguard.git import GitRepo
 from mergeguard.models.model import load
 from mergeguard.policy import PullRequestFacts
-from mergeguard.render import headline, level_of
+from mergeguard.render import FORMATS, headline, level_of, render
 from mergeguard.review import review
 
 from .gitrepo import commit, git
@@ -86,9 +89,8 @@ def prs(synthetic_repos, tmp_path_factory):
             git(path, "checkout", "-q", "-b", base, "main")
             commit(path, {".github/mergeguard.yml": config}, "Gate configuration", when=WHEN + DAY // 2)
         head, facts = _case(path, name, base)
-        a = review(GitRepo(path), base, head, model=model, facts=facts).to_json()
-        a["timing_ms"] = {}  # the only thing that differs between runs
-        out[name] = a
+        a = review(GitRepo(path), base, head, model=model, facts=facts)
+        out[name] = replace(a, assessment=replace(a.assessment, timings={}))  # the only thing that differs between runs
     return out
 
 
@@ -114,24 +116,34 @@ def test_the_shapes_read_as_intended_on_github(prs):
     # one level everywhere: the gate's, in the heading, the check run's title and the JSON
     for a in prs.values():
         c = checkrun.content(a)
-        level = a["verdict"]["level"]
-        assert a["level"] == level == level_of(a)
+        level = a.verdict.level
+        assert a.to_json()["level"] == level == level_of(a)
         assert c.summary.startswith("### ") and f"{level.upper()} risk" in c.summary.splitlines()[0]
         assert c.title.startswith(level.capitalize() + " risk")
         assert c.summary.count(" risk · ") == 1  # no second headline with another level
         assert "**Most important:** " in c.summary and headline(a) in c.title
-    assert docs["verdict"]["conclusion"] == "success" and "**To pass**" not in checkrun.content(docs).summary
+    assert docs.verdict.conclusion == "success" and "**To pass**" not in checkrun.content(docs).summary
     # a changed signature: the finding says what changed, the checklist what is missing
     api_md = checkrun.content(api).summary
-    assert api["verdict"]["level"] == "high" and api["verdict"]["conclusion"] == "action_required"
+    assert api.verdict.level == "high" and api.verdict.conclusion == "action_required"
     assert "**To pass** (0 of 1 done):" in api_md  # the author's own approval does not count
     assert "adds parameter `retries=3`" in api_md.replace("\\", "")
-    assert api["look_first"][0]["path"] == "core/client.py"
+    assert api.assessment.look_first[0].path == "core/client.py"
     # critical: approved by someone else, the rollout note still missing
     crit_md = checkrun.content(critical).summary
-    assert critical["verdict"]["level"] == "critical" and critical["verdict"]["conclusion"] == "action_required"
+    assert critical.verdict.level == "critical" and critical.verdict.conclusion == "action_required"
     assert "**To pass** (1 of 2 done):" in crit_md and "- [x] " in crit_md and "- [ ] " in crit_md
     html = _gfm_html(crit_md)
     assert html.count('type="checkbox"') == 2 and 'checked="checked"' in html
     assert "<table>" in html and html.count("<details>") >= 2 and "<summary>Why this score" in html
     assert html.index("Where to look first") < html.index("<details>")  # ranked files before the details
+
+
+def test_a_stored_review_renders_as_the_fresh_one(prs):
+    """The App publishes what it stored (``Review.from_json`` of ``to_json``, through a database's JSON):
+    every format and the check run say exactly what the fresh review says."""
+    for a in prs.values():
+        back = Review.from_json(json.loads(json.dumps(a.to_json())))
+        for fmt in FORMATS:
+            assert render(back, fmt) == render(a, fmt), fmt
+        assert checkrun.content(back) == checkrun.content(a)

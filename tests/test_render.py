@@ -10,7 +10,8 @@ import re
 import pytest
 
 import mergeguard
-from mergeguard.render import FORMATS, percent, render
+from mergeguard.assessment import Assessment, Review
+from mergeguard.render import FORMATS, NotScored, percent, render
 from mergeguard.render.markdown import markdown
 from mergeguard.render.sarif import RISK_RULE_ID, sarif_log
 from mergeguard.render.text import text
@@ -136,7 +137,7 @@ def test_the_fixture_is_a_real_assessment():
     """The hand-built assessment has the published shape and only features the shipped model has."""
     from mergeguard.models.model import load
 
-    data = json.loads(render([make_assessment()], "json"))  # NaN -> null, as every output writes it
+    data = json.loads(render([typed(make_assessment())], "json"))  # NaN -> null, as every output writes it
     assert_valid(data)
     features = set(load(None).features)
     assert set(data["features"]) <= features and {r["feature"] for r in data["reasons"]} <= features
@@ -156,12 +157,18 @@ def make_low_assessment() -> dict:
     )
 
 
+def typed(data: dict) -> Review | Assessment:
+    """The fixture as a face holds it: read back from JSON as the App reads a stored assessment
+    (a review when it has a verdict, a bare assessment otherwise)."""
+    return Review.from_json(data) if data.get("verdict") else Assessment.from_json(data)
+
+
 # --------------------------------------------------------------------------- dispatch
 
 
 def test_unknown_format_raises_value_error_naming_allowed_formats():
     with pytest.raises(ValueError) as excinfo:
-        render([make_assessment()], "yaml")
+        render([typed(make_assessment())], "yaml")
     message = str(excinfo.value)
     assert "yaml" in message
     for fmt in FORMATS:
@@ -170,7 +177,7 @@ def test_unknown_format_raises_value_error_naming_allowed_formats():
 
 def test_render_accepts_each_format():
     for fmt in FORMATS:
-        assert render([make_assessment()], fmt).strip()
+        assert render([typed(make_assessment())], fmt).strip()
 
 
 def test_percent_does_not_claim_certainty():
@@ -188,7 +195,7 @@ def test_percent_does_not_claim_certainty():
 
 def test_json_single_round_trips_and_nan_becomes_null():
     assessment = make_assessment()
-    out = render([assessment], "json")
+    out = render([typed(assessment)], "json")
     assert "NaN" not in out
     data = json.loads(out)  # strict: would fail on NaN tokens
     assert data["schema"] == "mergeguard.assessment/1"
@@ -201,26 +208,26 @@ def test_json_single_round_trips_and_nan_becomes_null():
 
 
 def test_json_rejects_nan_tokens_strictly():
-    out = render([make_assessment(score=float("nan"))], "json")
+    out = render([typed(make_assessment(score=float("nan")))], "json")
     data = json.loads(out, parse_constant=lambda token: pytest.fail(f"non-standard token {token}"))
     assert data["score"] is None
 
 
 def test_json_lines_for_several_assessments():
-    out = render([make_assessment(), make_low_assessment()], "json")
+    out = render([typed(make_assessment()), typed(make_low_assessment())], "json")
     lines = out.split("\n")
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)
     assert first["change"]["id"] == "abc1234"
     assert second["change"]["id"] == "def5678"
-    assert second["verdict"] is None
+    assert "verdict" not in second  # an assessment without a gate has no verdict object
     assert ": " not in lines[0].split('"text"')[0]  # compact separators
 
 
 def test_json_does_not_mutate_input():
     assessment = make_assessment()
     before = copy.deepcopy(assessment)
-    render([assessment], "json")
+    render([typed(assessment)], "json")
     assert math.isnan(assessment["features"]["max_partner_rate"])
     assert assessment["change"] == before["change"]
 
@@ -229,7 +236,7 @@ def test_json_does_not_mutate_input():
 
 
 def test_text_summary_contents():
-    out = render([make_assessment()], "text")
+    out = render([typed(make_assessment())], "text")
     first_line = out.splitlines()[0]
     assert first_line == "abc1234  HIGH risk (83%) · ACTION REQUIRED"
     assert out.splitlines()[1] == "Most important: adds 640 lines, more than 97% of this repository's changes"
@@ -252,33 +259,33 @@ def test_text_summary_contents():
 
 
 def test_text_groups_findings_by_category():
-    out = text(make_assessment())
+    out = text(typed(make_assessment()))
     retry = out.index("  retry (2)")
     timeout = out.index("  timeout (1)")
     assert retry < out.index("src/jobs/worker.py:14") < timeout  # both retry findings under retry
 
 
 def test_text_color_only_when_asked():
-    assert "\x1b[" in text(make_assessment(), color=True)
-    assert "\x1b[" in render([make_assessment()], "text", color=True)
+    assert "\x1b[" in text(typed(make_assessment()), color=True)
+    assert "\x1b[" in render([typed(make_assessment())], "text", color=True)
 
 
 def test_text_neutralises_control_characters_in_paths():
     hostile = make_assessment()
     hostile["findings"][0]["path"] = "evil\x1b[2J\nname.py"
-    out = text(hostile)
+    out = text(typed(hostile))
     assert "\x1b" not in out
     assert "evil [2J name.py:88" in out
 
 
 def test_text_without_optional_sections():
-    out = text(make_low_assessment())
+    out = text(typed(make_low_assessment()))
     assert out.splitlines()[0] == "def5678  LOW risk (4%)"
     assert "Findings" not in out and "To pass" not in out and "Warnings" not in out and "Gate:" not in out
 
 
 def test_text_several_assessments():
-    out = render([make_assessment(), make_low_assessment()], "text")
+    out = render([typed(make_assessment()), typed(make_low_assessment())], "text")
     assert "abc1234  HIGH risk (83%) · ACTION REQUIRED" in out and "def5678  LOW risk (4%)" in out
 
 
@@ -294,7 +301,7 @@ def _unescaped_pipes(row: str) -> int:
 
 
 def test_markdown_title_paragraph_and_footer():
-    md = markdown(make_assessment())
+    md = markdown(typed(make_assessment()))
     assert md.splitlines()[0] == "### 🟠 HIGH risk · 83% · ⚠️ action required"
     assert md.splitlines()[2] == "**Most important:** adds 640 lines, more than 97% of this repository's changes"
     assert "`abc1234`" in md
@@ -304,7 +311,7 @@ def test_markdown_title_paragraph_and_footer():
 
 
 def test_markdown_reasons_table():
-    md = markdown(make_assessment())
+    md = markdown(typed(make_assessment()))
     assert "| Effect | Fact about this change | Feature | Value |" in md
     assert "<details><summary>Why this score (4 effects)</summary>" in md
     row = next(r for r in _table_rows(md) if "la" in r)
@@ -315,7 +322,7 @@ def test_markdown_reasons_table():
 
 
 def test_markdown_findings_by_category_with_locations():
-    md = markdown(make_assessment())
+    md = markdown(typed(make_assessment()))
     assert "<details><summary>Findings (4)</summary>" in md
     assert "**retry** (2)" in md and "**timeout** (1)" in md and "**coupling** (1)" in md
     assert "`src/client/http.py:88-97`" in md
@@ -324,7 +331,7 @@ def test_markdown_findings_by_category_with_locations():
 
 
 def test_markdown_checklist_and_warnings():
-    md = markdown(make_assessment())
+    md = markdown(typed(make_assessment()))
     assert "**To pass** (1 of 2 done):" in md
     assert "- [x] Second reviewer approval\n" in md
     assert "- [ ] Run the load test against staging\n" in md
@@ -337,7 +344,7 @@ def test_markdown_escapes_pipes_and_newlines_in_table_cells():
     hostile["findings"][0]["path"] = "src/a|b.py"
     hostile["findings"][0]["message"] = "first line\n| injected | row |\nthird <b>bold</b>"
     hostile["reasons"][0]["text"] = "reason with | pipe"
-    md = markdown(hostile)
+    md = markdown(typed(hostile))
     rows = _table_rows(md)
     # every table row keeps exactly its column count: 3 findings columns, 4 reasons columns
     for row in rows:
@@ -353,7 +360,7 @@ def test_markdown_escapes_pipes_and_newlines_in_table_cells():
 def test_markdown_code_span_survives_backticks():
     hostile = make_assessment()
     hostile["findings"][0]["path"] = "weird`name.py"
-    md = markdown(hostile)
+    md = markdown(typed(hostile))
     assert "``weird`name.py:88-97``" in md
 
 
@@ -371,10 +378,10 @@ def test_markdown_truncates_findings_to_fit():
         }
         for i in range(500)
     ]
-    full = markdown(many, max_chars=10**9)
+    full = markdown(typed(many), max_chars=10**9)
     assert "omitted" not in full
     limit = 6000
-    md = markdown(many, max_chars=limit)
+    md = markdown(typed(many), max_chars=limit)
     assert len(md) <= limit
     kept = len(re.findall(r"src/module_\d+\.py", md))
     assert 0 < kept < 500
@@ -389,20 +396,20 @@ def test_markdown_truncates_findings_to_fit():
 def test_markdown_default_limit_is_github_check_run_limit():
     many = make_assessment()
     many["findings"] = many["findings"] * 2000  # 8000 findings
-    md = markdown(many)
+    md = markdown(typed(many))
     assert len(md) <= 65535
     assert "findings omitted" in md
 
 
 def test_markdown_never_exceeds_tiny_limits():
     for limit in (0, 1, 20, 80, 300, 900):
-        assert len(markdown(make_assessment(), max_chars=limit)) <= limit
+        assert len(markdown(typed(make_assessment()), max_chars=limit)) <= limit
 
 
 def test_markdown_several_assessments_share_the_budget():
     many = make_assessment()
     many["findings"] = many["findings"] * 300
-    out = render([many, make_low_assessment()], "markdown", max_chars=20000)
+    out = render([typed(many), typed(make_low_assessment())], "markdown", max_chars=20000)
     assert len(out) <= 20000
     assert "def5678" in out and "abc1234" in out
 
@@ -444,7 +451,7 @@ def _check_sarif_structure(log: dict) -> None:
 
 
 def test_sarif_structure_and_results():
-    out = render([make_assessment()], "sarif")
+    out = render([typed(make_assessment())], "sarif")
     assert out.startswith("{\n  ")
     log = json.loads(out)
     _check_sarif_structure(log)
@@ -486,7 +493,7 @@ def test_sarif_structure_and_results():
 def test_sarif_risk_level_mapping():
     expected = {"low": "none", "medium": "note", "high": "warning", "critical": "error"}
     for level, sarif_level in expected.items():
-        log = sarif_log([make_assessment(level=level, verdict={**make_assessment()["verdict"], "level": level})])
+        log = sarif_log([typed(make_assessment(level=level, verdict={**make_assessment()["verdict"], "level": level}))])
         risk = next(r for r in log["runs"][0]["results"] if r["ruleId"] == RISK_RULE_ID)
         assert risk["level"] == sarif_level
 
@@ -496,7 +503,7 @@ def test_sarif_omits_bad_regions():
     odd["findings"][0]["line"] = 0
     odd["findings"][1]["line"] = -3
     odd["findings"][2]["end_line"] = 2  # before its start line
-    log = sarif_log([odd])
+    log = sarif_log([typed(odd)])
     _check_sarif_structure(log)
     results = log["runs"][0]["results"]
     assert "region" not in results[0]["locations"][0]["physicalLocation"]
@@ -505,7 +512,7 @@ def test_sarif_omits_bad_regions():
 
 
 def test_sarif_several_assessments_in_one_run():
-    out = render([make_assessment(), make_low_assessment()], "sarif")
+    out = render([typed(make_assessment()), typed(make_low_assessment())], "sarif")
     log = json.loads(out)
     _check_sarif_structure(log)
     results = log["runs"][0]["results"]
@@ -517,18 +524,18 @@ def test_sarif_several_assessments_in_one_run():
 
 def test_sarif_risk_anchor_when_no_findings():
     quiet = make_low_assessment()
-    risk = sarif_log([quiet])["runs"][0]["results"][0]
+    risk = sarif_log([typed(quiet)])["runs"][0]["results"][0]
     assert "locations" not in risk
-    anchored = sarif_log([quiet], anchor_path="src/app.py")["runs"][0]["results"][0]
+    anchored = sarif_log([typed(quiet)], anchor_path="src/app.py")["runs"][0]["results"][0]
     assert anchored["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/app.py"
-    via_render = json.loads(render([quiet], "sarif", anchor_path="src/app.py"))
+    via_render = json.loads(render([typed(quiet)], "sarif", anchor_path="src/app.py"))
     assert via_render["runs"][0]["results"][0]["locations"]
 
 
 def test_sarif_uri_encoding_and_nan_score():
     odd = make_assessment(score=float("nan"))
     odd["findings"][0]["path"] = "./docs/my file.md"
-    out = render([odd], "sarif")
+    out = render([typed(odd)], "sarif")
     assert "NaN" not in out
     log = json.loads(out)
     results = log["runs"][0]["results"]
@@ -542,6 +549,22 @@ def test_sarif_rule_default_level_is_most_severe():
     mixed = make_assessment()
     mixed["findings"][2]["kind"] = "retry.without_backoff"
     mixed["findings"][2]["severity"] = "error"
-    rules = sarif_log([mixed])["runs"][0]["tool"]["driver"]["rules"]
+    rules = sarif_log([typed(mixed)])["runs"][0]["tool"]["driver"]["rules"]
     rule = next(r for r in rules if r["id"] == "retry.without_backoff")
     assert rule["defaultConfiguration"]["level"] == "error"
+
+
+# --------------------------------------------------------------------------- changes a batch could not score
+
+
+def test_not_scored_keeps_its_place_in_every_format():
+    items = [typed(make_assessment()), NotScored("f" * 40, "blob missing from the mirror")]
+    lines = render(items, "json").split("\n")
+    assert [json.loads(line).get("error") for line in lines] == [None, "blob missing from the mirror"]
+    assert render(items, "text").endswith(f"{'f' * 40}: not scored: blob missing from the mirror")
+    assert render(items, "markdown").endswith(f"- `{'f' * 40}: not scored: blob missing from the mirror`")
+    log = json.loads(render(items, "sarif"))
+    _check_sarif_structure(log)
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [n["message"]["text"] for n in notes] == [f"{'f' * 40}: not scored: blob missing from the mirror"]
+    assert render([items[1]], "text") == f"{'f' * 40}: not scored: blob missing from the mirror"

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from mergeguard import checkrun
+from mergeguard.assessment import Review
 from mergeguard.audit import new_acceptance
 from mergeguard.git import GitRepo
 from mergeguard.models.model import load
@@ -80,18 +81,18 @@ def test_reverdict_follows_new_facts_without_rescoring(pr, model):
 
 def test_check_run_content_matches_the_markdown_and_offers_the_right_actions(pr, model):
     repo, base, head = pr
-    a = review(repo, "main", head, model=model, facts=PullRequestFacts(author="dev")).to_json()
+    a = review(repo, "main", head, model=model, facts=PullRequestFacts(author="dev"))
     c = checkrun.content(a)
     assert c.conclusion == "action_required"
-    assert c.title.startswith(a["verdict"]["level"].capitalize() + " risk (") and "— action required: " in c.title
-    assert a["level"] == a["verdict"]["level"] and a["model_level"] in ("low", "medium", "high", "critical")
+    assert c.title.startswith(a.verdict.level.capitalize() + " risk (") and "— action required: " in c.title
+    assert a.to_json()["level"] == a.verdict.level and a.assessment.model_level in ("low", "medium", "high", "critical")
     assert c.summary == markdown(a, max_chars=checkrun.GITHUB_SUMMARY_LIMIT - 200)
     assert [x["identifier"] for x in c.actions] == [checkrun.ACCEPT_RISK, checkrun.RESCORE]
     assert all(len(x["label"]) <= 20 and len(x["description"]) <= 40 for x in c.actions)
     contract = [x for x in c.annotations if x["title"] == "coupling.contract"]
     assert contract and contract[0]["path"] == "proto/orders.proto" and contract[0]["start_line"] >= 1
-    passed = checkrun.content(reverdict(repo, a, model=model, facts=PullRequestFacts(
-        author="dev", approvals=("bob",), labels=("canary-planned",))).to_json())
+    passed = checkrun.content(reverdict(repo, a.to_json(), model=model, facts=PullRequestFacts(
+        author="dev", approvals=("bob",), labels=("canary-planned",))))
     assert passed.conclusion == "success" and [x["identifier"] for x in passed.actions] == [checkrun.RESCORE]
 
 
@@ -101,7 +102,7 @@ def test_check_run_limits_hold_for_hostile_sizes(pr, model):
     a["findings"] = [{"kind": "retry.added", "category": "retry", "path": f"svc/f{i}.py", "line": i + 1,
                       "end_line": i + 1, "severity": ["info", "warning", "error"][i % 3],
                       "message": "x" * 70_000 if i == 0 else f"retry {i}"} for i in range(1_234)]
-    c = checkrun.content(a)
+    c = checkrun.content(Review.from_json(a))
     assert len(c.summary) <= 65535 and len(c.text or "") <= 65535 and len(c.title) <= 255
     assert len(c.annotations) == checkrun.MAX_ANNOTATIONS and c.omitted_annotations == 1_234 - checkrun.MAX_ANNOTATIONS
     assert "1184 more annotations not shown" in c.summary

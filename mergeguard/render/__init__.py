@@ -1,8 +1,14 @@
-"""Render assessments for every surface: terminal text, JSON, GitHub markdown and SARIF.
+"""Render reviews for every surface: terminal text, JSON, GitHub markdown and SARIF.
 
-The CLI, the Action and the App all hold the same thing at the end of a run: one or more
-*assessment* dicts (schema ``mergeguard.assessment/1``). They differ only in where the rendering
-goes, so each renderer is a pure function ``assessment(s) -> str`` with no I/O; the caller writes it.
+The CLI, the Action and the App all hold the same thing at the end of a run: one or more typed
+:class:`~mergeguard.assessment.Review` objects (an :class:`~mergeguard.assessment.Assessment` with the
+gate's :class:`~mergeguard.assessment.Verdict`), and in a batch a :class:`NotScored` for a change that
+could not be scored. They differ only in where the rendering goes, so each renderer is a pure function
+``review(s) -> str`` with no I/O; the caller writes it. The renderers read typed fields; JSON is made
+only here, at the edge, by the ``json`` format (``to_json()``). A face that holds stored JSON reads it
+back with ``Review.from_json`` first.
+
+A bare :class:`~mergeguard.assessment.Assessment` (no gate) renders too, without the verdict's parts.
 
 Submodules are imported lazily inside :func:`render` so that they can share the small helpers in
 this module (``from mergeguard.render import jsonable``) without an import cycle.
@@ -14,8 +20,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from mergeguard.assessment import Assessment, FileFocus, Finding, Reason, Review, ValidationResult, Verdict
 
 __all__ = [
     "FORMATS",
@@ -34,6 +43,13 @@ __all__ = [
     "other_reasons",
     "missing_validations",
     "look_first",
+    "location",
+    "contribution",
+    "total_ms",
+    "error_record",
+    "NotScored",
+    "Reviewed",
+    "unpack",
 ]
 
 #: Output formats accepted by :func:`render`, in the order the CLI lists them.
@@ -43,11 +59,39 @@ FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif")
 LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
 
 
-def render(assessments: list[dict] | dict, fmt: str, **options: Any) -> str:
-    """Render ``assessments`` in format ``fmt`` (one of :data:`FORMATS`).
+@dataclass(frozen=True)
+class NotScored:
+    """What a batch reports for a change it could not score, in place of its review."""
+
+    change_id: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.change_id}: not scored: {self.reason}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"change": {"id": self.change_id}, "error": self.reason}
+
+
+#: What a renderer reads: a gated review, or an assessment without a gate.
+Reviewed: TypeAlias = Review | Assessment
+#: What :func:`render` takes: reviews, and in a batch the changes that could not be scored.
+Item: TypeAlias = Review | Assessment | NotScored
+
+
+def unpack(item: Reviewed) -> tuple[Assessment, Verdict | None]:
+    """The assessment and, when there is one, the gate's verdict."""
+    if isinstance(item, Review):
+        return item.assessment, item.verdict
+    return item, None
+
+
+def render(items: Item | Sequence[Item], fmt: str, **options: Any) -> str:
+    """Render ``items`` in format ``fmt`` (one of :data:`FORMATS`).
 
     ``options`` are passed to the format's renderer (``color`` for text, ``max_chars`` for
-    markdown). A single dict is accepted as a convenience because most callers hold exactly one.
+    markdown). A single item is accepted as a convenience because most callers hold exactly one.
     Raises :class:`ValueError` naming the allowed formats when ``fmt`` is unknown, so that a typo
     in a workflow file fails loudly instead of producing nothing.
     """
@@ -57,56 +101,57 @@ def render(assessments: list[dict] | dict, fmt: str, **options: Any) -> str:
         "markdown": _render_markdown,
         "sarif": _render_sarif,
     }
-    key = fmt.strip().lower() if isinstance(fmt, str) else fmt
+    key = fmt.strip().lower()
     if key not in renderers:
         raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    items = [assessments] if isinstance(assessments, Mapping) else list(assessments)
-    failed = [a for a in items if "error" in a]
-    if not failed:
-        return renderers[key](items, **options)
-    scored = [a for a in items if "error" not in a]
+    all_items: list[Item] = [items] if isinstance(items, (Review, Assessment, NotScored)) else list(items)
     if key == "json":  # error records keep their place in the stream
-        return _render_json(items)
+        return _render_json(all_items)
+    failed = [a for a in all_items if isinstance(a, NotScored)]
+    scored = [a for a in all_items if not isinstance(a, NotScored)]
+    if not failed:
+        return renderers[key](scored, **options)
     out = renderers[key](scored, **options) if scored else ""
     if key == "sarif":
         return _sarif_notifications(out, failed)
-    lines = [f"{a['change']['id']}: not scored: {a['error']}" for a in failed]
+    lines = [f.message for f in failed]
     notes = "\n".join(f"- `{line}`" for line in lines) if key == "markdown" else "\n".join(lines)
     return "\n\n".join(part for part in (out, notes) if part)
 
 
-def error_record(change_id: str, reason: str) -> dict[str, Any]:
-    """What a batch reports for a change it could not score, in place of its assessment."""
-    return {"change": {"id": change_id}, "error": reason}
+def error_record(change_id: str, reason: str) -> NotScored:
+    """What a batch reports for a change it could not score, in place of its review."""
+    return NotScored(change_id, reason)
 
 
-def _sarif_notifications(log: str, failed: list[dict]) -> str:
+def _sarif_notifications(log: str, failed: list[NotScored]) -> str:
     """SARIF says a tool's trouble with ``invocations[].toolExecutionNotifications``."""
     from .sarif import sarif
 
     doc = json.loads(log or sarif([]))
-    notes = [{"level": "error", "message": {"text": f"{a['change']['id']}: not scored: {a['error']}"}} for a in failed]
+    notes = [{"level": "error", "message": {"text": f.message}} for f in failed]
     for run in doc.get("runs", []):
         run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notes}]
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def _render_text(items: list[dict], *, color: bool = False, **options: Any) -> str:
-    """Concatenate per-assessment summaries; a blank line keeps them visually apart."""
+def _render_text(items: list[Reviewed], *, color: bool = False, **options: Any) -> str:
+    """Concatenate per-review summaries; a blank line keeps them visually apart."""
     from .text import text
 
     return "\n\n".join(text(a, color=color, **options) for a in items)
 
 
-def _render_json(items: list[dict]) -> str:
-    """JSON for one assessment, JSON Lines for several (stream-friendly for ``jq`` and logs)."""
+def _render_json(items: Sequence[Item]) -> str:
+    """JSON for one item, JSON Lines for several (stream-friendly for ``jq`` and logs): the edge
+    where the typed review becomes ``mergeguard.assessment/1``."""
     if len(items) == 1:
-        return to_json(items[0], indent=2)
-    return "\n".join(to_json(a) for a in items)
+        return to_json(items[0].to_json(), indent=2)
+    return "\n".join(to_json(a.to_json()) for a in items)
 
 
-def _render_markdown(items: list[dict], *, max_chars: int = 65535) -> str:
-    """Markdown for each assessment, separated by rules, sharing one ``max_chars`` budget.
+def _render_markdown(items: list[Reviewed], *, max_chars: int = 65535) -> str:
+    """Markdown for each review, separated by rules, sharing one ``max_chars`` budget.
 
     The budget is split evenly so that the whole document stays within the limit of the surface
     it is posted to.
@@ -120,8 +165,8 @@ def _render_markdown(items: list[dict], *, max_chars: int = 65535) -> str:
     return separator.join(markdown(a, max_chars=budget) for a in items)
 
 
-def _render_sarif(items: list[dict], **options: Any) -> str:
-    """All assessments' results in one SARIF run (code scanning accepts one run per tool)."""
+def _render_sarif(items: list[Reviewed], **options: Any) -> str:
+    """All reviews' results in one SARIF run (code scanning accepts one run per tool)."""
     from .sarif import sarif
 
     return sarif(items, **options)
@@ -193,130 +238,109 @@ def percent(score: Any) -> str:
     return f"{int(value * 100 + 0.5)}%"
 
 
-def change_of(assessment: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The ``change`` object, or an empty mapping when an assessment lacks one."""
-    change = assessment.get("change")
-    return change if isinstance(change, Mapping) else {}
-
-
-def count(value: Any) -> int:
-    """A count field as an int; missing or malformed counts read as 0."""
-    number = as_float(value)
-    return int(number) if number is not None else 0
-
-
-def level_of(assessment: Mapping[str, Any]) -> str:
-    """*The* level, lower-cased: the gate's when there is a verdict, else the assessment's; ``unknown``.
+def level_of(item: Reviewed) -> str:
+    """*The* level, lower-cased: the gate's when there is a verdict, else the model's; ``unknown``.
 
     Every surface shows this one level (issue 14); the model's own band, where it differs, is only
     ever the secondary :func:`model_level_of`.
     """
-    verdict = assessment.get("verdict")
-    level = verdict.get("level") if isinstance(verdict, Mapping) and verdict.get("level") else assessment.get("level")
-    return str(level).lower() if level else "unknown"
+    assessment, verdict = unpack(item)
+    level = verdict.level if verdict is not None and verdict.level else assessment.model_level
+    return level.lower() if level else "unknown"
 
 
-def model_level_of(assessment: Mapping[str, Any]) -> str | None:
+def model_level_of(item: Reviewed) -> str | None:
     """The model's own band when it differs from :func:`level_of` (the gate's thresholds are not the
     model's: percentiles of the repository, tightening); ``None`` when they agree or it is unknown."""
-    band = assessment.get("model_level")
-    if not band:
-        return None
-    band = str(band).lower()
-    return band if band != level_of(assessment) else None
+    band = unpack(item)[0].model_level.lower()
+    return band if band and band != level_of(item) else None
 
 
-def notable_reasons(assessment: Mapping[str, Any], limit: int | None = None) -> list[dict]:
-    """Reasons worth a reviewer's attention (``notable``), those raising the risk first, strongest
-    first. An assessment from before the flag existed has every reason treated as notable."""
-    reasons = [r for r in assessment.get("reasons") or [] if isinstance(r, Mapping) and r.get("notable", True)]
+def notable_reasons(item: Reviewed, limit: int | None = None) -> list[Reason]:
+    """Reasons worth a reviewer's attention (``notable``), those raising the risk first, strongest first."""
+    reasons = [r for r in unpack(item)[0].reasons if r.notable]
     ordered = sorted(reasons, key=lambda r: (contribution(r) <= 0, -abs(contribution(r))))
     return ordered if limit is None else ordered[: max(0, limit)]
 
 
-def other_reasons(assessment: Mapping[str, Any]) -> list[dict]:
+def other_reasons(item: Reviewed) -> list[Reason]:
     """Effects the model weighed that are true of many changes (not headline material), strongest first."""
-    reasons = [r for r in assessment.get("reasons") or [] if isinstance(r, Mapping) and not r.get("notable", True)]
+    reasons = [r for r in unpack(item)[0].reasons if not r.notable]
     return sorted(reasons, key=lambda r: -abs(contribution(r)))
 
 
-_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-
-
-def headline(assessment: Mapping[str, Any]) -> str:
+def headline(item: Reviewed) -> str:
     """The one thing that matters most, in a line: the strongest notable reason raising the risk,
     else the most severe finding, else the strongest notable reason lowering it (a small or
     documentation-only change says so), else that nothing sets this change apart."""
-    notable = notable_reasons(assessment)
+    assessment = unpack(item)[0]
+    notable = notable_reasons(item)
     for reason in notable:
         if contribution(reason) > 0:
-            return clean_line(reason.get("text")) or clean_line(reason.get("feature"))
-    findings = [f for f in assessment.get("findings") or [] if isinstance(f, Mapping) and f.get("message")]
+            return clean_line(reason.text) or clean_line(reason.feature)
+    findings = [f for f in assessment.findings if f.message]
     if findings:
-        worst = min(findings, key=lambda f: _SEVERITY_RANK.get(str(f.get("severity")), 3))
-        if _SEVERITY_RANK.get(str(worst.get("severity")), 3) <= 1:
-            return f"{clean_line(location(worst))}: {clean_line(worst.get('message'))}"
+        worst = min(findings, key=lambda f: f.severity.rank)
+        if worst.severity.rank <= 1:
+            return f"{clean_line(location(worst))}: {clean_line(worst.message)}"
     for reason in notable:
         if contribution(reason) < 0:
-            return clean_line(reason.get("text")) or clean_line(reason.get("feature"))
-    if not change_of(assessment).get("files"):
+            return clean_line(reason.text) or clean_line(reason.feature)
+    if not assessment.change.files:
         return "nothing to score"
     return "nothing sets this change apart from this repository's history"
 
 
-def missing_validations(assessment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def missing_validations(item: Reviewed) -> list[ValidationResult]:
     """The required validations not yet satisfied: what would let the change pass."""
-    verdict = assessment.get("verdict")
-    if not isinstance(verdict, Mapping):
-        return []
-    return [v for v in verdict.get("required_validations") or [] if isinstance(v, Mapping) and not v.get("satisfied")]
+    verdict = unpack(item)[1]
+    return [] if verdict is None else [v for v in verdict.required_validations if not v.satisfied]
 
 
-def look_first(assessment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The ranked files of the assessment (``look_first``), tolerating its absence."""
-    return [f for f in assessment.get("look_first") or [] if isinstance(f, Mapping) and f.get("path")]
+def look_first(item: Reviewed) -> list[FileFocus]:
+    """The ranked files of the assessment (*where to look first*) that name a path."""
+    return [f for f in unpack(item)[0].look_first if f.path]
 
 
-def contribution(reason: Mapping[str, Any]) -> float:
-    """A reason's log-odds contribution, 0.0 when missing or not finite."""
-    return as_float(reason.get("contribution")) or 0.0
+def contribution(reason: Reason) -> float:
+    """A reason's log-odds contribution, 0.0 when not finite."""
+    return reason.contribution if math.isfinite(reason.contribution) else 0.0
 
 
-def top_reasons(assessment: Mapping[str, Any], limit: int | None = None) -> list[dict]:
+def top_reasons(item: Reviewed, limit: int | None = None) -> list[Reason]:
     """Reasons ordered by the size of their effect, largest first (stable for ties).
 
     Sorting here rather than trusting the producer's order keeps "top reasons" true on every
     surface even if the explainer changes its ordering.
     """
-    reasons = [r for r in assessment.get("reasons") or [] if isinstance(r, Mapping)]
-    ordered = sorted(reasons, key=lambda r: -abs(contribution(r)))
+    ordered = sorted(unpack(item)[0].reasons, key=lambda r: -abs(contribution(r)))
     return ordered if limit is None else ordered[: max(0, limit)]
 
 
-def group_findings(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+def group_findings(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     """Findings grouped by category, categories in order of first appearance."""
-    groups: dict[str, list[Mapping[str, Any]]] = {}
+    groups: dict[str, list[Finding]] = {}
     for finding in findings:
-        category = str(finding.get("category") or _category_from_kind(finding.get("kind")))
-        groups.setdefault(category, []).append(finding)
+        groups.setdefault(finding.category or "other", []).append(finding)
     return groups
 
 
-def _category_from_kind(kind: Any) -> str:
-    """``retry.without_backoff`` -> ``retry``: a fallback when a finding lacks a category."""
-    return str(kind).split(".", 1)[0] if kind else "other"
-
-
-def location(finding: Mapping[str, Any]) -> str:
+def location(finding: Finding) -> str:
     """``path:line`` (or ``path:line-end``), just ``path`` when the line is unknown."""
-    path = str(finding.get("path") or "")
-    line = finding.get("line")
-    if not isinstance(line, int) or isinstance(line, bool) or line < 1:
-        return path
-    end = finding.get("end_line")
-    if isinstance(end, int) and not isinstance(end, bool) and end > line:
-        return f"{path}:{line}-{end}"
-    return f"{path}:{line}"
+    line, end = finding.line, finding.end_line
+    if line is None or line < 1:
+        return finding.path
+    if end is not None and end > line:
+        return f"{finding.path}:{line}-{end}"
+    return f"{finding.path}:{line}"
+
+
+def total_ms(assessment: Assessment) -> float:
+    """The run's wall-clock milliseconds: ``total`` when the caller recorded it, else the parts' sum."""
+    total = as_float(assessment.timings.get("total"))
+    if total is None:
+        total = sum(v for v in (as_float(t) for t in assessment.timings.values()) if v is not None)
+    return total
 
 
 def clean_line(value: Any) -> str:

@@ -18,13 +18,14 @@ Two things matter beyond looking right:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import mergeguard
+from mergeguard.assessment import Assessment, Finding, Reason, Verdict
 
-from . import as_float, clean_line, contribution, group_findings, headline, level_of, location, percent
-from . import count as _count, change_of as _change, look_first, model_level_of, notable_reasons, other_reasons
+from . import (Reviewed, as_float, clean_line, contribution, group_findings, headline, level_of, location, look_first,
+               model_level_of, notable_reasons, other_reasons, percent, total_ms, unpack)
 
 __all__ = ["markdown", "GITHUB_SUMMARY_LIMIT"]
 
@@ -47,8 +48,8 @@ _MAX_REASONS = 8
 _MAX_FILES = 10
 
 
-def markdown(assessment: Mapping[str, Any], max_chars: int = GITHUB_SUMMARY_LIMIT) -> str:
-    """Render ``assessment`` as GitHub markdown of at most ``max_chars`` characters.
+def markdown(assessment: Reviewed, max_chars: int = GITHUB_SUMMARY_LIMIT) -> str:
+    """Render a review (or a bare assessment) as GitHub markdown of at most ``max_chars`` characters.
 
     If the full document is too long, findings are dropped from the end of the list (the producer
     orders them most important first) and a line says how many were omitted. If even the document
@@ -57,7 +58,7 @@ def markdown(assessment: Mapping[str, Any], max_chars: int = GITHUB_SUMMARY_LIMI
     """
     if max_chars <= 0:
         return ""
-    findings = [f for f in assessment.get("findings") or [] if isinstance(f, Mapping)]
+    findings = unpack(assessment)[0].findings
     full = _document(assessment, findings, omitted=0, limit=max_chars)
     if len(full) <= max_chars:
         return full
@@ -68,9 +69,7 @@ def markdown(assessment: Mapping[str, Any], max_chars: int = GITHUB_SUMMARY_LIMI
     return _hard_cut(bare, max_chars, omitted=len(findings))
 
 
-def _most_findings_that_fit(
-    assessment: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], max_chars: int
-) -> int | None:
+def _most_findings_that_fit(assessment: Reviewed, findings: Sequence[Finding], max_chars: int) -> int | None:
     """The largest ``k`` such that the document with ``findings[:k]`` fits, or ``None``.
 
     Length grows with ``k`` (almost monotonically: the omitted count's digits shrink), so a binary
@@ -104,19 +103,18 @@ def _hard_cut(document: str, max_chars: int, omitted: int) -> str:
     return document[: max_chars - len(note)].rstrip() + note
 
 
-def _document(
-    assessment: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], omitted: int, limit: int
-) -> str:
+def _document(item: Reviewed, findings: Sequence[Finding], omitted: int, limit: int) -> str:
     """The whole summary with the given findings and a note about ``omitted`` ones."""
+    assessment, verdict = unpack(item)
     sections = [
-        _title(assessment),
-        _checklist(assessment.get("verdict")),
+        _title(item),
+        _checklist(verdict),
         _paragraph(assessment),
-        _look_first(assessment),
-        _notes("Warnings", assessment.get("warnings"), "⚠️"),
-        _folded(f"Why this score ({_reason_count(assessment)})", _reasons(assessment)),
+        _look_first(item),
+        _notes("Warnings", assessment.warnings, "⚠️"),
+        _folded(f"Why this score ({_reason_count(assessment)})", _reasons(item)),
         _folded(f"Findings ({len(findings) + omitted})", _findings(findings, omitted, limit)),
-        _folded("How the gate decided", _gate_notes(assessment)),
+        _folded("How the gate decided", _gate_notes(item)),
         _footer(assessment),
     ]
     return "\n\n".join(s for s in sections if s)
@@ -129,8 +127,8 @@ def _folded(summary: str, body: str) -> str:
     return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
-def _reason_count(assessment: Mapping[str, Any]) -> str:
-    n = len([r for r in assessment.get("reasons") or [] if isinstance(r, Mapping)])
+def _reason_count(assessment: Assessment) -> str:
+    n = len(assessment.reasons)
     return f"{n} effect{'s' if n != 1 else ''}"
 
 
@@ -185,76 +183,74 @@ def code(value: Any, in_table: bool = False) -> str:
 # --------------------------------------------------------------------------- sections
 
 
-def _title(assessment: Mapping[str, Any]) -> str:
+def _title(item: Reviewed) -> str:
     """``### 🟠 HIGH risk · 83% · ⚠️ action required`` and the one thing that matters most."""
-    level = level_of(assessment)
+    assessment, verdict = unpack(item)
+    level = level_of(item)
     icon = _LEVEL_ICONS.get(level, "⚪")
-    title = f"### {icon} {level.upper()} risk · {escape(percent(assessment.get('score')))}"
-    verdict = assessment.get("verdict")
-    if isinstance(verdict, Mapping) and verdict.get("conclusion"):
-        conclusion = str(verdict.get("conclusion"))
-        title += f" · {_CONCLUSIONS.get(conclusion) or escape(conclusion)}"
-    return f"{title}\n\n**Most important:** {escape(headline(assessment))}"
+    title = f"### {icon} {level.upper()} risk · {escape(percent(assessment.score))}"
+    if verdict is not None and verdict.conclusion:
+        title += f" · {_CONCLUSIONS.get(verdict.conclusion) or escape(verdict.conclusion)}"
+    return f"{title}\n\n**Most important:** {escape(headline(item))}"
 
 
-def _checklist(verdict: Any) -> str:
+def _checklist(verdict: Verdict | None) -> str:
     """What would let the change pass, as a task list; or, when it passes, why in one line."""
-    if not isinstance(verdict, Mapping):
+    if verdict is None:
         return ""
-    validations = [v for v in verdict.get("required_validations") or [] if isinstance(v, Mapping)]
-    notes = [n for n in verdict.get("notes") or [] if clean_line(n)]
+    validations = verdict.required_validations
+    notes = [n for n in verdict.notes if clean_line(n)]
     if not validations:
         return f"_{escape(notes[0])}_" if notes else ""
-    done = sum(1 for v in validations if v.get("satisfied"))
+    done = sum(1 for v in validations if v.satisfied)
     lines = [f"**To pass** ({done} of {len(validations)} done):", ""]
     for validation in validations:
-        box = "[x]" if validation.get("satisfied") else "[ ]"
-        ident = clean_line(validation.get("id"))
-        description = escape(validation.get("description")) or escape(ident) or "(unnamed)"
-        detail = escape(validation.get("detail"))
+        box = "[x]" if validation.satisfied else "[ ]"
+        ident = clean_line(validation.id)
+        description = escape(validation.description) or escape(ident) or "(unnamed)"
+        detail = escape(validation.detail)
         lines.append(f"- {box} {description}" + (f" — {detail}" if detail else ""))
-    if verdict.get("accepted") and notes:
+    if verdict.accepted and notes:
         lines += ["", f"_{escape(notes[0])}_"]
     return "\n".join(lines)
 
 
-def _paragraph(assessment: Mapping[str, Any]) -> str:
+def _paragraph(assessment: Assessment) -> str:
     """What was assessed, and what the score means."""
-    change = _change(assessment)
-    files = _count(change.get("files"))
-    subject = f"Change {code(change.get('id'))}" if clean_line(change.get("id")) else "This change"
-    base, head = clean_line(change.get("base")), clean_line(change.get("head"))
-    if (base or head) and ".." not in clean_line(change.get("id")):  # a range's id already says both
+    change = assessment.change
+    files = change.files
+    subject = f"Change {code(change.id)}" if clean_line(change.id) else "This change"
+    base, head = clean_line(change.base), clean_line(change.head)
+    if (base or head) and ".." not in clean_line(change.id):  # a range's id already says both
         subject += f" ({code(base[:12]) or '?'} → {code(head[:12]) or '?'})"
     size = (
         f"touches **{files} file{'s' if files != 1 else ''}** "
-        f"(+{_count(change.get('added'))} / −{_count(change.get('deleted'))} lines)."
+        f"(+{change.added} / −{change.deleted} lines)."
     )
     estimate = (
         f"Estimated probability that it will need a fix or a revert: "
-        f"**{escape(percent(assessment.get('score')))}**."
+        f"**{escape(percent(assessment.score))}**."
     )
     return " ".join(part for part in (subject, size, estimate) if part)
 
 
-def _look_first(assessment: Mapping[str, Any]) -> str:
+def _look_first(item: Reviewed) -> str:
     """The touched files ranked by their share of the risk, with their most important findings."""
-    files = look_first(assessment)
+    files = look_first(item)
     if not files:
         return ""
     rows = ["**Where to look first**", "", "| # | File | Lines | What to check |", "| ---: | --- | ---: | --- |"]
     for n, entry in enumerate(files[:_MAX_FILES], 1):
-        found = [f for f in entry.get("findings") or [] if isinstance(f, Mapping)]
+        found = entry.findings
         checks = []
         for f in found[:2]:
-            line = f.get("line")
-            at = f"L{line}: " if isinstance(line, int) and line > 0 else ""
-            checks.append(f"{_SEVERITY_ICONS.get(str(f.get('severity')), '')} {at}{rich(f.get('message'), True)}".strip())
-        extra = max(0, len(found) - 2) + _count(entry.get("more_findings"))
+            at = f"L{f.line}: " if f.line is not None and f.line > 0 else ""
+            checks.append(f"{_SEVERITY_ICONS.get(f.severity.value, '')} {at}{rich(f.message, True)}".strip())
+        extra = max(0, len(found) - 2) + entry.more_findings
         if extra:
             checks.append(f"+{extra} more")
-        rows.append(f"| {n} | {code(entry.get('path'), in_table=True) or ' '} "
-                    f"| +{_count(entry.get('added'))} −{_count(entry.get('deleted'))} "
+        rows.append(f"| {n} | {code(entry.path, in_table=True) or ' '} "
+                    f"| +{entry.added} −{entry.deleted} "
                     f"| {'<br>'.join(checks) or 'its changed lines'} |")
     if len(files) > _MAX_FILES:
         rows += ["", f"_{len(files) - _MAX_FILES} more files not shown._"]
@@ -280,18 +276,18 @@ def _effect(value: float) -> str:
     return "· 0.00"
 
 
-def _reasons(assessment: Mapping[str, Any]) -> str:
+def _reasons(item: Reviewed) -> str:
     """Notable effects, then the effects true of many changes, as tables: effect, fact, feature."""
-    notable = notable_reasons(assessment, _MAX_REASONS)
-    others = other_reasons(assessment)[:_MAX_REASONS]
+    notable = notable_reasons(item, _MAX_REASONS)
+    others = other_reasons(item)[:_MAX_REASONS]
     if not notable and not others:
         return ""
     parts = []
     header = ["| Effect | Fact about this change | Feature | Value |", "| :---: | --- | --- | ---: |"]
 
-    def row(reason: Mapping[str, Any]) -> str:
-        return (f"| {_effect(contribution(reason))} | {cell(reason.get('text'))} "
-                f"| {code(reason.get('feature'), in_table=True) or ' '} | {_value(reason.get('value'))} |")
+    def row(reason: Reason) -> str:
+        return (f"| {_effect(contribution(reason))} | {cell(reason.text)} "
+                f"| {code(reason.feature, in_table=True) or ' '} | {_value(reason.value)} |")
 
     if notable:
         parts.append("\n".join(header + [row(r) for r in notable]))
@@ -303,7 +299,7 @@ def _reasons(assessment: Mapping[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
-def _findings(findings: Sequence[Mapping[str, Any]], omitted: int, limit: int) -> str:
+def _findings(findings: Sequence[Finding], omitted: int, limit: int) -> str:
     """Findings grouped by category, one table each, plus a note about omitted ones."""
     total = len(findings) + omitted
     if not total:
@@ -317,10 +313,10 @@ def _findings(findings: Sequence[Mapping[str, Any]], omitted: int, limit: int) -
             "| --- | --- | --- |",
         ]
         for finding in group:
-            severity = clean_line(finding.get("severity")) or "info"
+            severity = finding.severity.value
             icon = _SEVERITY_ICONS.get(severity, "")
-            kind = code(finding.get("kind"), in_table=True)
-            message = rich(finding.get("message"), in_table=True) or " "
+            kind = code(finding.kind, in_table=True)
+            message = rich(finding.message, in_table=True) or " "
             rows.append(
                 f"| {code(location(finding), in_table=True) or ' '} "
                 f"| {icon} {cell(severity)} | {message}{f' ({kind})' if kind else ''} |"
@@ -334,39 +330,33 @@ def _findings(findings: Sequence[Mapping[str, Any]], omitted: int, limit: int) -
     return "\n\n".join(parts)
 
 
-def _gate_notes(assessment: Mapping[str, Any]) -> str:
+def _gate_notes(item: Reviewed) -> str:
     """The gate's notes (why this conclusion, where the thresholds come from), limits applied, and
     the model's own band when it differs from the gate's level."""
-    verdict = assessment.get("verdict")
-    notes = [escape(n) for n in (verdict.get("notes") or [] if isinstance(verdict, Mapping) else []) if clean_line(n)]
-    band = model_level_of(assessment)
+    assessment, verdict = unpack(item)
+    notes = [escape(n) for n in (verdict.notes if verdict is not None else ()) if clean_line(n)]
+    band = model_level_of(item)
     if band:
         notes.append(f"`model_level`: {escape(band)} — the model's own band, before this repository's thresholds; "
                      f"the level above is the gate's")
-    notes += [f"✂️ {escape(t)}" for t in _change(assessment).get("truncated") or [] if clean_line(t)]
+    notes += [f"✂️ {escape(t)}" for t in assessment.change.truncated if clean_line(t)]
     return "\n".join(f"- {n}" for n in notes)
 
 
-def _notes(title: str, items: Any, icon: str) -> str:
+def _notes(title: str, items: Sequence[str], icon: str) -> str:
     """A titled bullet list of free-text notes; empty when there are none."""
-    notes = [escape(item) for item in items or [] if clean_line(item)]
+    notes = [escape(item) for item in items if clean_line(item)]
     if not notes:
         return ""
     return "\n".join([f"### {title}", ""] + [f"- {icon} {n}" for n in notes])
 
 
-def _footer(assessment: Mapping[str, Any]) -> str:
+def _footer(assessment: Assessment) -> str:
     """Tool and model version, so a posted score can be traced to what produced it."""
-    model = assessment.get("model")
-    model = model if isinstance(model, Mapping) else {}
-    name = code(model.get("name")) or "unknown model"
-    version = code(model.get("version"))
+    name = code(assessment.model.name) or "unknown model"
+    version = code(assessment.model.version)
     parts = [f"mergeguard {escape(mergeguard.__version__)}", f"model {name}" + (f" {version}" if version else "")]
-    timing = assessment.get("timing_ms")
-    if isinstance(timing, Mapping):
-        total = as_float(timing.get("total"))
-        if total is None:
-            total = sum(v for v in (as_float(t) for t in timing.values()) if v is not None)
-        if total > 0:
-            parts.append(f"{total:.0f} ms")
+    total = total_ms(assessment)
+    if total > 0:
+        parts.append(f"{total:.0f} ms")
     return "---\n<sub>" + " · ".join(parts) + "</sub>"

@@ -21,9 +21,9 @@ from typing import Any
 from urllib.parse import quote
 
 import mergeguard
-from mergeguard.assessment import Severity
+from mergeguard.assessment import Assessment, Finding, Review, Verdict
 
-from . import as_float, clean_line, contribution, headline, level_of, notable_reasons, percent, to_json
+from . import Reviewed, as_float, clean_line, contribution, headline, level_of, notable_reasons, percent, to_json, unpack
 
 __all__ = ["sarif", "sarif_log", "SARIF_SCHEMA", "SARIF_VERSION", "RISK_RULE_ID", "INFORMATION_URI"]
 
@@ -39,17 +39,15 @@ _LEVEL_ORDER = ("none", "note", "warning", "error")
 _TOP_REASONS = 3
 
 
-def sarif(assessments: Sequence[Mapping[str, Any]] | Mapping[str, Any], *, anchor_path: str | None = None) -> str:
+def sarif(assessments: Sequence[Reviewed] | Reviewed, *, anchor_path: str | None = None) -> str:
     """The SARIF log for ``assessments`` as pretty JSON (indent 2)."""
     return to_json(sarif_log(assessments, anchor_path=anchor_path), indent=2)
 
 
-def sarif_log(
-    assessments: Sequence[Mapping[str, Any]] | Mapping[str, Any], *, anchor_path: str | None = None
-) -> dict[str, Any]:
+def sarif_log(assessments: Sequence[Reviewed] | Reviewed, *, anchor_path: str | None = None) -> dict[str, Any]:
     """The SARIF log as a dict, for callers that post it through an API rather than a file."""
-    items = [assessments] if isinstance(assessments, Mapping) else list(assessments)
-    findings = [(a, f) for a in items for f in _findings(a)]
+    items: list[Reviewed] = [assessments] if isinstance(assessments, (Review, Assessment)) else list(assessments)
+    findings = [(a, f) for a in items for f in unpack(a)[0].findings]
     rules = _rules([f for _, f in findings])
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = [_finding_result(a, f, index) for a, f in findings]
@@ -73,17 +71,9 @@ def sarif_log(
     }
 
 
-def _findings(assessment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [f for f in assessment.get("findings") or [] if isinstance(f, Mapping)]
-
-
-def _kind(finding: Mapping[str, Any]) -> str:
+def _kind(finding: Finding) -> str:
     """The finding's rule id; a kind-less finding still needs one to be a valid result."""
-    return clean_line(finding.get("kind")) or "mergeguard.finding"
-
-
-def _severity_level(finding: Mapping[str, Any]) -> str:
-    return Severity.parse(finding.get("severity")).sarif_level
+    return clean_line(finding.kind) or "mergeguard.finding"
 
 
 def _describe_kind(kind: str) -> str:
@@ -93,7 +83,7 @@ def _describe_kind(kind: str) -> str:
     return f"{family}: {words}" if words else family.replace("_", " ")
 
 
-def _rules(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _rules(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     """One rule per distinct finding kind (first-seen order), then the overall-risk rule.
 
     A rule's default level is the most severe level its findings were reported at, so a
@@ -102,7 +92,7 @@ def _rules(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     rules: dict[str, dict[str, Any]] = {}
     for finding in findings:
         kind = _kind(finding)
-        level = _severity_level(finding)
+        level = finding.severity.sarif_level
         rule = rules.get(kind)
         if rule is None:
             rules[kind] = {
@@ -110,7 +100,7 @@ def _rules(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "name": kind,
                 "shortDescription": {"text": _describe_kind(kind)},
                 "defaultConfiguration": {"level": level},
-                "properties": {"category": clean_line(finding.get("category")) or kind.split(".")[0]},
+                "properties": {"category": clean_line(finding.category) or kind.split(".")[0]},
             }
         elif _LEVEL_ORDER.index(level) > _LEVEL_ORDER.index(rule["defaultConfiguration"]["level"]):
             rule["defaultConfiguration"]["level"] = level
@@ -140,17 +130,12 @@ def _uri(path: str) -> str:
     return quote(cleaned.lstrip("/"), safe="/!$&'()*+,;=@")
 
 
-def _positive_int(value: Any) -> int | None:
+def _positive_int(value: int | None) -> int | None:
     """A line number usable in SARIF (1-based), or ``None``."""
-    if isinstance(value, bool):
-        return None
-    number = as_float(value)
-    if number is None or not number.is_integer() or number < 1:
-        return None
-    return int(number)
+    return value if value is not None and value >= 1 else None
 
 
-def _location(path: Any, line: Any = None, end_line: Any = None) -> dict[str, Any] | None:
+def _location(path: str | None, line: int | None = None, end_line: int | None = None) -> dict[str, Any] | None:
     """A physical location; the region is omitted when the line is unknown (whole file)."""
     cleaned = clean_line(path)
     if not cleaned:
@@ -166,94 +151,90 @@ def _location(path: Any, line: Any = None, end_line: Any = None) -> dict[str, An
     return {"physicalLocation": physical}
 
 
-def _change_properties(assessment: Mapping[str, Any]) -> dict[str, Any]:
-    change = assessment.get("change")
-    change = change if isinstance(change, Mapping) else {}
-    return {"change": change.get("id"), "base": change.get("base"), "head": change.get("head")}
+def _change_properties(item: Reviewed) -> dict[str, Any]:
+    change = unpack(item)[0].change
+    return {"change": change.id, "base": change.base, "head": change.head}
 
 
-def _finding_result(
-    assessment: Mapping[str, Any], finding: Mapping[str, Any], index: Mapping[str, int]
-) -> dict[str, Any]:
+def _finding_result(item: Reviewed, finding: Finding, index: Mapping[str, int]) -> dict[str, Any]:
     kind = _kind(finding)
     result: dict[str, Any] = {
         "ruleId": kind,
         "ruleIndex": index[kind],
-        "level": _severity_level(finding),
-        "message": {"text": clean_line(finding.get("message")) or _describe_kind(kind)},
+        "level": finding.severity.sarif_level,
+        "message": {"text": clean_line(finding.message) or _describe_kind(kind)},
     }
-    location = _location(finding.get("path"), finding.get("line"), finding.get("end_line"))
+    location = _location(finding.path, finding.line, finding.end_line)
     if location is not None:
         result["locations"] = [location]
     result["properties"] = {
-        "category": clean_line(finding.get("category")) or kind.split(".")[0],
-        **_change_properties(assessment),
+        "category": clean_line(finding.category) or kind.split(".")[0],
+        **_change_properties(item),
     }
     return result
 
 
-def _risk_message(assessment: Mapping[str, Any]) -> str:
+def _risk_message(item: Reviewed) -> str:
     """``Change abc1234: risk 83% (high). Top reasons: a; b; c.``"""
-    change = assessment.get("change")
-    change_id = clean_line(change.get("id")) if isinstance(change, Mapping) else ""
+    assessment, verdict = unpack(item)
+    change_id = clean_line(assessment.change.id)
     subject = f"Change {change_id}" if change_id else "Change"
-    message = f"{subject}: {level_of(assessment)} risk ({percent(assessment.get('score'))}). Most important: {headline(assessment)}."
+    message = f"{subject}: {level_of(item)} risk ({percent(assessment.score)}). Most important: {headline(item)}."
     reasons = []
-    for reason in notable_reasons(assessment, _TOP_REASONS):
-        words = clean_line(reason.get("text")) or clean_line(reason.get("feature"))
+    for reason in notable_reasons(item, _TOP_REASONS):
+        words = clean_line(reason.text) or clean_line(reason.feature)
         sign = "raises" if contribution(reason) > 0 else "lowers" if contribution(reason) < 0 else "neutral"
         reasons.append(f"{words} ({sign} risk)")
     if reasons:
         message += " Top reasons: " + "; ".join(reasons) + "."
-    verdict = _verdict_message(assessment.get("verdict"))
-    if verdict:
-        message += " " + verdict
+    said = _verdict_message(verdict)
+    if said:
+        message += " " + said
     return message
 
 
 _CONCLUSION_WORDS = {"success": "pass", "neutral": "neutral", "action_required": "action required", "failure": "fail"}
 
 
-def _verdict_message(verdict: Any) -> str:
+def _verdict_message(verdict: Verdict | None) -> str:
     """``Verdict: action required (high). Missing: a; b. <first note>`` — the gate's decision in one line."""
-    if not isinstance(verdict, Mapping):
+    if verdict is None:
         return ""
-    conclusion = str(verdict.get("conclusion") or "")
+    conclusion = verdict.conclusion
     words = _CONCLUSION_WORDS.get(conclusion) or clean_line(conclusion) or "unknown"
-    level = clean_line(verdict.get("level"))
+    level = clean_line(verdict.level)
     text = f"Verdict: {words}" + (f" ({level} risk)." if level else ".")
-    validations = [v for v in verdict.get("required_validations") or [] if isinstance(v, Mapping)]
-    missing = [clean_line(v.get("description")) or clean_line(v.get("id")) for v in validations if not v.get("satisfied")]
+    validations = verdict.required_validations
+    missing = [clean_line(v.description) or clean_line(v.id) for v in validations if not v.satisfied]
     if missing:
         text += " Missing: " + "; ".join(missing) + "."
-    notes = [clean_line(n) for n in verdict.get("notes") or [] if clean_line(n)]
+    notes = [clean_line(n) for n in verdict.notes if clean_line(n)]
     if notes:
         text += " " + " ".join(notes)
     return text
 
 
-def _risk_result(
-    assessment: Mapping[str, Any], index: Mapping[str, int], anchor_path: str | None
-) -> dict[str, Any]:
-    """The overall-risk result for one assessment, anchored where GitHub can show it."""
-    level = level_of(assessment)
+def _risk_result(item: Reviewed, index: Mapping[str, int], anchor_path: str | None) -> dict[str, Any]:
+    """The overall-risk result for one review, anchored where GitHub can show it."""
+    assessment, verdict = unpack(item)
+    level = level_of(item)
     result: dict[str, Any] = {
         "ruleId": RISK_RULE_ID,
         "ruleIndex": index[RISK_RULE_ID],
         "level": RISK_LEVELS.get(level, "note"),
-        "message": {"text": _risk_message(assessment)},
+        "message": {"text": _risk_message(item)},
     }
-    anchors = [f.get("path") for f in _findings(assessment)] + [anchor_path]
+    anchors: list[str | None] = [*(f.path for f in assessment.findings), anchor_path]
     location = next((loc for loc in map(_location, anchors) if loc is not None), None)
     if location is not None:
         result["locations"] = [location]
     result["properties"] = {
-        "score": as_float(assessment.get("score")),
+        "score": as_float(assessment.score),
         "level": level,
-        "model_level": assessment.get("model_level") or level,
-        "model": assessment.get("model"),
-        **_change_properties(assessment),
+        "model_level": assessment.model_level or level,
+        "model": {"name": assessment.model.name, "version": assessment.model.version},
+        **_change_properties(item),
     }
-    if isinstance(assessment.get("verdict"), Mapping):
-        result["properties"]["verdict"] = assessment["verdict"]
+    if verdict is not None:
+        result["properties"]["verdict"] = verdict.to_dict()
     return result
