@@ -263,7 +263,7 @@ class ScoreHandler(_Base):
         # the verdict is out, so nothing here may fail the job (the periodic sweep tries again)
         try:
             self.s.sweeper.supersede(gh, repo, number, pr.head_sha, job.id)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("%s#%d: completing the runs of older heads failed; the sweeper will", repo, number)
 
     def _backfill(self, installation: int, repo: str, base: str, head: str) -> None:

@@ -216,7 +216,7 @@ class WorkerPool:
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> "WorkerPool":
+    def start(self) -> WorkerPool:
         if self._threads:
             return self
         for i in range(self.n_threads):
@@ -243,7 +243,7 @@ class WorkerPool:
         for sweeper in self.sweepers():
             try:
                 n += int(sweeper.sweep() or 0)
-            except Exception:  # noqa: BLE001 -- the next sweep tries again
+            except Exception:  # the next sweep tries again
                 log.exception("sweeping check runs failed")
         return n
 
@@ -272,7 +272,7 @@ class WorkerPool:
                 if callable(close):
                     try:
                         close()
-                    except Exception:  # noqa: BLE001 -- stopping must finish
+                    except Exception:  # stopping must finish
                         log.exception("closing a job handler failed")
         return stopped
 
@@ -332,7 +332,7 @@ class WorkerPool:
                         job.id, job.kind, job.takeovers, self.queue.max_takeovers)
         try:
             handler.run(job)
-        except Exception as exc:  # noqa: BLE001 -- every failure must end in retry or on_failure
+        except Exception as exc:  # every failure must end in retry or on_failure
             reason = describe(exc)
             if is_transient(handler, exc) and job.failures + 1 < job.max_attempts:
                 delay = backoff(job.failures + 1, self.queue.retry_base_seconds)
@@ -354,7 +354,7 @@ class WorkerPool:
             handler.on_failure(job, reason)
         except MergeguardError as exc:  # an expected refusal (GitHub said no): one line, no traceback
             log.error("job %s: on_failure hook failed: %s", job.id, describe(exc))
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("job %s: on_failure hook failed", job.id)
         self.queue.fail(job, reason, failed_attempt=failed_attempt)
 
@@ -362,7 +362,7 @@ class WorkerPool:
         if self.on_finished:
             try:
                 self.on_finished(job, outcome, time.perf_counter() - t0)
-            except Exception:  # noqa: BLE001 -- metrics must never break the queue
+            except Exception:  # metrics must never break the queue
                 log.exception("job %s: on_finished failed", job.id)
 
     def _heartbeat(self) -> None:
@@ -374,7 +374,7 @@ class WorkerPool:
             if running:
                 try:
                     self.queue.extend(running)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("job heartbeat failed")
             if stopping:
                 if not running:

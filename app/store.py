@@ -157,7 +157,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
@@ -281,7 +281,7 @@ class Store:
     def jobs_by_state(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state)).all()
-        return {s: n for s, n in rows}
+        return dict(rows)
 
     def all_jobs(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -341,7 +341,7 @@ class Store:
 
     def record_acceptance(self, repo: str, pr_number: int, head_sha: str, by: str, reason: str,
                           at: str | None = None) -> None:
-        at = at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        at = at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.begin() as conn:
             conn.execute(insert(acceptances).values(repo=repo, pr_number=pr_number, head_sha=head_sha.lower(),
                                                     by=by.lstrip("@"), reason=reason, at=at))

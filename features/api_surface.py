@@ -4,18 +4,21 @@ Both images of every touched source file come parsed from the change's shared sy
 (``features.syntax``). Each top-level or class-level
 definition gets a qualified name (``Client.get``) and a normalised signature:
 
-| language | definitions | signature |
-|---|---|---|
-| Python | ``def``/``async def`` at module or class level, ``class`` | name, parameters, return annotation, ``staticmethod``/``classmethod``/``property``; bases |
-| JavaScript, TypeScript | function declarations, ``const f = (…) =>``, classes, methods; TS interfaces and type aliases | parameters and types, return type; heritage; interface/alias body |
-| Go | ``func``, methods (``Type.Method``), ``type`` structs and interfaces | parameters, results; struct fields and interface methods |
-| Java | classes, interfaces, enums, records, methods, constructors | modifiers, type parameters, return type, parameters, ``throws``; extends/implements |
+- Python: ``def``/``async def`` at module or class level, ``class``; signature: name, parameters,
+  return annotation, ``staticmethod``/``classmethod``/``property``; bases.
+- JavaScript, TypeScript: function declarations, ``const f = (…) =>``, classes, methods; TS interfaces
+  and type aliases; signature: parameters and types, return type; heritage; interface/alias body.
+- Go: ``func``, methods (``Type.Method``), ``type`` structs and interfaces; signature: parameters,
+  results; struct fields and interface methods.
+- Java: classes, interfaces, enums, records, methods, constructors; signature: modifiers, type
+  parameters, return type, parameters, ``throws``; extends/implements.
 
 A definition is *changed* when one of its signatures before the change no longer exists after it
 while the name remains (adding an overload is not a change), *removed* when the name is gone (or the
 file deleted). New definitions are not API changes. For each, ``references.count(name, language)`` from
-the context (a query answered through the git interface, ``features.References``) counts the lines of the repository at the base revision that mention the name (``git grep
--w``), less the definition's own line; constructors are looked up by their class name.
+the context (a query answered through the git interface, ``features.References``) counts the lines
+of the repository at the base revision that mention the name (``git grep -w``), less the definition's
+own line; constructors are looked up by their class name.
 """
 
 from __future__ import annotations
@@ -196,12 +199,12 @@ def signature_delta(before: str, after: str, language: str) -> str:
     if language == "go" and parens:
         method = before.startswith("func (")
         roles = (["receiver"] if method else []) + ["parameter", "result"]
-        for i, role in zip(parens, roles):
+        for i, role in zip(parens, roles, strict=False):
             nouns[i] = role
     if before.lstrip().startswith("class") and parens and language == "python":
         nouns[parens[0]] = "base class"
     out: list[str] = []
-    for n, ((kind, a), (_, b)) in enumerate(zip(pa, pb)):
+    for n, ((kind, a), (_, b)) in enumerate(zip(pa, pb, strict=True)):
         if a.replace(" ", "") == b.replace(" ", ""):
             continue
         if kind != "text":
@@ -384,7 +387,8 @@ def _js(node, classes: list[str], add, exported: bool) -> None:
                     if m.type in ("method_definition", "method_signature", "abstract_method_signature"):
                         mname = _t(m.child_by_field_name("name"))
                         mods = " ".join(_t(c) for c in m.children
-                                        if c.type in ("static", "get", "set", "async", "*", "accessibility_modifier", "override_modifier", "readonly"))
+                                        if c.type in ("static", "get", "set", "async", "*", "accessibility_modifier",
+                                                      "override_modifier", "readonly"))
                         sig = _norm(f"{mods} {mname}{_t(m.child_by_field_name('parameters'))}{_ret(m)}")
                         ctor = mname == "constructor"
                         private = mname.startswith(("#", "_")) or "private" in mods

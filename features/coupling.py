@@ -1,7 +1,8 @@
 """Coupling: what else a change is tied to, structurally, through its API, and through history.
 
 Pure: everything from the repository arrives in the context as data (``repo_files``, ``history``),
-except reference counts, a typed query over the git interface (``references``, see ``features.Context``). Four families, each with a finding kind:
+except reference counts, a typed query over the git interface (``references``, see
+``features.Context``). Four families, each with a finding kind:
 
 - ``coupling.contract``: contract files that other code or other services are generated from or
   read: protobuf, Thrift, GraphQL, OpenAPI/Swagger/AsyncAPI, Avro, JSON Schema, SQL migrations and
@@ -410,7 +411,8 @@ def extract(change: Change, context: Context) -> Extraction:
         ckind = config_kind(f.path, text)
         if ckind:
             verb = {"added": "adds", "deleted": "deletes"}.get(f.status, "changes")
-            what = {"CI": "CI pipeline", "compose": "compose file", "configuration": "shared configuration file"}.get(ckind, ckind + " file" if ckind != "Dockerfile" else "Dockerfile")
+            what = {"CI": "CI pipeline", "compose": "compose file", "configuration": "shared configuration file"}.get(
+                ckind, ckind + " file" if ckind != "Dockerfile" else "Dockerfile")
             msg = f"{verb} {'an' if what[0] in 'AEIOU' else 'a'} {what}: {_CONFIG_WHY[ckind]}"
             findings.append(finding("coupling.config", f.path, line, end, _CONFIG_SEVERITY.get(ckind, "info"), msg))
             configs.append({"path": f.path, "kind": ckind})

@@ -186,7 +186,7 @@ class InstallationTokens(_Retrying):
                               lambda: self._integration.get_access_token(installation_id))
             expires = auth.expires_at
             if expires.tzinfo is None:
-                expires = expires.replace(tzinfo=dt.timezone.utc)
+                expires = expires.replace(tzinfo=dt.UTC)
             self._cache[installation_id] = (auth.token, expires.timestamp())
             return auth.token
 

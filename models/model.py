@@ -184,7 +184,8 @@ def load(directory: str | Path | None = None) -> RiskModel:
         booster=booster,
         features=features,
         calibration=(float(cal.get("a", 1.0)), float(cal.get("b", 0.0))),
-        thresholds={k: float(v) for k, v in meta.get("thresholds", {}).items()} or RiskModel.__dataclass_fields__["thresholds"].default_factory(),
+        thresholds={k: float(v) for k, v in meta.get("thresholds", {}).items()}
+        or RiskModel.__dataclass_fields__["thresholds"].default_factory(),
         quantiles=meta.get("quantiles", {}),
         name=meta.get("name", "mergeguard-risk"),
         version=str(meta.get("version", "0")),

@@ -373,7 +373,7 @@ def _method(body) -> str | None:
         if n.type != "call_expression":
             continue
         name = syntax.callee(n, LANG)
-        if name.endswith(".Post") or name.endswith(".PostForm"):
+        if name.endswith((".Post", ".PostForm")):
             return "POST"
         if name.rsplit(".", 1)[-1] in ("NewRequest", "NewRequestWithContext"):
             for _, a in syntax.arguments(n, LANG):
