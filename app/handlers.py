@@ -206,7 +206,7 @@ class _Base:
         return installation, gh, gh.pull_request(job.repo or "", number)
 
     def _facts(self, gh: GitHubClient, installation: int, git: GitRepo, repo: str, pr: PullRequestInfo, *,
-               base: str, paths: Iterable[str]) -> PullRequestFacts:
+               base: str | None, paths: Iterable[str]) -> PullRequestFacts:
         """What the gate needs from GitHub: approvals, labels, description, acceptances, and the members
         of the teams the config at ``base`` and the CODEOWNERS owners of ``paths`` name."""
         files = base_files(git, base)

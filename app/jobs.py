@@ -110,9 +110,9 @@ def is_transient(handler: Any, exc: BaseException) -> bool:
 
 def backoff(attempts: int, base: float, *, rng: random.Random | None = None) -> float:
     """Seconds before attempt ``attempts + 1``: ``base * 2**(attempts-1)``, +-50 % jitter, capped."""
-    rng = rng or random
+    uniform = rng.uniform if rng is not None else random.uniform
     delay = min(MAX_BACKOFF_SECONDS, base * (2 ** max(0, attempts - 1)))
-    return delay * rng.uniform(0.5, 1.5)
+    return delay * uniform(0.5, 1.5)
 
 
 class Queue:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mergeguard import languages, paths
-from mergeguard.assessment import new_line
+from mergeguard.assessment import Finding, new_line
 from mergeguard.change import Change, FileChange
 
 from . import syntax
@@ -532,7 +532,7 @@ class ApiChange:
 
 def compare(pre: dict[str, set[Definition]], post: dict[str, set[Definition]]) -> list[tuple[str, Definition, Definition | None]]:
     """(changed | removed, old definition, new definition or None) for every altered API."""
-    out = []
+    out: list[tuple[str, Definition, Definition | None]] = []
     for qual, olds in sorted(pre.items()):
         news = post.get(qual)
         new_sigs = {signature_key(d.signature) for d in news} if news else set()
@@ -606,7 +606,7 @@ def analyse(change: Change, references, settings, make_finding) -> dict[str, Any
             # less the definition's own line (a package-qualified name never occurs on it)
             c.references = count if "." in name else max(0, count - 1)
             total += c.references
-    findings = []
+    findings: list[Finding] = []
     for c in sorted(changes, key=lambda c: (not c.before.public, -(c.references or 0))):
         if len(findings) >= settings.max_api_findings:
             break
@@ -621,6 +621,7 @@ def analyse(change: Change, references, settings, make_finding) -> dict[str, Any
         if c.status == "removed":
             msg = f"removes {vis}{what} `{c.before.qualname}` (`{_short(c.before.signature)}`){refs}"
         else:
+            assert c.after is not None  # compare() pairs every "changed" with its new definition
             msg = (f"changes the signature of {vis}{what} `{c.before.qualname}`: "
                    f"{signature_delta(c.before.signature, c.after.signature, c.language)}{refs}")
         severity = "warning" if c.before.public else "info"

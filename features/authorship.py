@@ -465,7 +465,7 @@ def _transform(name: str, value: float) -> float:
 
 def vector(stats: dict[str, float | None]) -> list[float | None]:
     """Transformed statistics in ``STYLE_FEATURES`` order (None where missing), for fitting."""
-    return [None if stats.get(k) is None else _transform(k, stats[k]) for k in STYLE_FEATURES]
+    return [None if (v := stats.get(k)) is None else _transform(k, v) for k in STYLE_FEATURES]
 
 
 # -- the extractor -------------------------------------------------------------------------------

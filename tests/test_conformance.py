@@ -19,6 +19,7 @@ from dataclasses import replace
 import pytest
 
 from mergeguard import languages, paths
+from mergeguard.assessment import Finding
 from mergeguard.change import Change, Limits
 from mergeguard.errors import RepositoryError
 from mergeguard.features import FEATURES, Context, Extraction, contract, extract_all, syntax
@@ -165,12 +166,13 @@ def check_output(detector: contract.Detector, change: Change, ex: Extraction) ->
                                  and math.isfinite(value)), f"{spec.name}.{name} = {value!r}"
     touched = {p for f in change.files for p in (f.path, f.old_path) if p}
     for finding in ex.findings:
-        assert finding["kind"] in spec.finding_kinds, f"{spec.name} reported an undeclared kind {finding['kind']}"
-        assert finding["path"] in touched, f"{spec.name} reported on {finding['path']}, not in the change"
-        line, end = finding.get("line"), finding.get("end_line")
+        assert isinstance(finding, Finding), f"{spec.name} reported {type(finding).__name__}, not a Finding"
+        assert finding.kind in spec.finding_kinds, f"{spec.name} reported an undeclared kind {finding.kind}"
+        assert finding.path in touched, f"{spec.name} reported on {finding.path}, not in the change"
+        line, end = finding.line, finding.end_line
         if line is not None:
-            most = max(image_lines(change, finding["path"]).values(), default=0)
-            assert 1 <= line <= (end or line) <= most, f"{spec.name}: {finding['kind']} at {line}-{end} of {most}"
+            most = max(image_lines(change, finding.path).values(), default=0)
+            assert 1 <= line <= (end or line) <= most, f"{spec.name}: {finding.kind} at {line}-{end} of {most}"
     assert set(ex.signals) <= set(spec.signals) | {"syntax"}, f"{spec.name} wrote undeclared signals"
     assert contract.failures(change) == [], f"{spec.name} recorded failures: {contract.failures(change)}"
     json.dumps(ex.signals, default=str)  # signals are JSON-ready
@@ -340,8 +342,8 @@ def test_a_failing_detector_is_reported_and_the_others_still_run(changes):
     # and the assessment says so
     with contract.registered(Exploding()):
         a = assess(fresh(changes["edit"]), Context(), load(), top_reasons=3)
-    assert any("exploding: the detector failed" in w for w in a["warnings"])
-    assert a["signals"]["detector_errors"] == {"exploding": 1}
+    assert any("exploding: the detector failed" in w for w in a.warnings)
+    assert a.signals["detector_errors"] == {"exploding": 1}
 
 
 def test_failures_are_bounded_and_counted_once_per_detector(changes):
