@@ -119,11 +119,11 @@ def _upsert(conn: Connection, table: Any, key: Mapping[str, Any], values: Mappin
     (the row is keyed by this worker or claimed under the job's row lock: no concurrent insert races it)."""
     name = conn.dialect.name
     if name in ("postgresql", "sqlite"):
-        if name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        stmt = upsert(table).values(**key, **values, **(insert_only or {}))
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        row = {**key, **values, **(insert_only or {})}
+        # the two dialects' Insert types differ but both have on_conflict_do_update with these arguments
+        stmt: Any = (postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)).values(**row)
         conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=dict(values)))
         return
     where = and_(*(table.c[k] == v for k, v in key.items()))

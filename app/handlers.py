@@ -210,7 +210,7 @@ class _Base:
         return installation, gh, gh.pull_request(job.repo or "", number)
 
     def _facts(self, gh: GitHubClient, installation: int, git: GitRepo, repo: str, pr: PullRequestInfo, *,
-               base: str, paths: Iterable[str]) -> PullRequestFacts:
+               base: str | None, paths: Iterable[str]) -> PullRequestFacts:
         """What the gate needs from GitHub: approvals, labels, description, acceptances, and the members
         of the teams the config at ``base`` and the CODEOWNERS owners of ``paths`` name."""
         files = base_files(git, base)
@@ -267,7 +267,7 @@ class ScoreHandler(_Base):
         # the verdict is out, so nothing here may fail the job (the periodic sweep tries again)
         try:
             self.s.sweeper.supersede(gh, repo, number, pr.head_sha, job.id)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("%s#%d: completing the runs of older heads failed; the sweeper will", repo, number)
 
     def _backfill(self, installation: int, repo: str, base: str, head: str) -> None:

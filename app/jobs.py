@@ -113,9 +113,9 @@ def is_transient(handler: Any, exc: BaseException) -> bool:
 
 def backoff(attempts: int, base: float, *, rng: random.Random | None = None) -> float:
     """Seconds before attempt ``attempts + 1``: ``base * 2**(attempts-1)``, +-50 % jitter, capped."""
-    rng = rng or random
+    uniform = rng.uniform if rng is not None else random.uniform
     delay = min(MAX_BACKOFF_SECONDS, base * (2 ** max(0, attempts - 1)))
-    return delay * rng.uniform(0.5, 1.5)
+    return delay * uniform(0.5, 1.5)
 
 
 class Queue:
@@ -191,13 +191,13 @@ class Queue:
                     if won and self.affinity is not None:
                         self.affinity.take(conn, row.repo, now)
             if won:
-                row = self.store.job(candidate)
-                assert row is not None
-                return Job(id=row["id"], kind=row["kind"], repo=row["repo"], pr_number=row["pr_number"],
-                           installation=row["installation"], payload=row["payload"] or {},
-                           attempts=row["attempts"], max_attempts=row["max_attempts"], lease_token=token,
-                           delivery_id=row["delivery_id"], last_error=row["last_error"],
-                           failures=row["failures"] or 0, takeovers=row["takeovers"] or 0)
+                stored = self.store.job(candidate)
+                assert stored is not None
+                return Job(id=stored["id"], kind=stored["kind"], repo=stored["repo"], pr_number=stored["pr_number"],
+                           installation=stored["installation"], payload=stored["payload"] or {},
+                           attempts=stored["attempts"], max_attempts=stored["max_attempts"], lease_token=token,
+                           delivery_id=stored["delivery_id"], last_error=stored["last_error"],
+                           failures=stored["failures"] or 0, takeovers=stored["takeovers"] or 0)
             now = None
         return None
 
@@ -253,7 +253,7 @@ class WorkerPool:
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> "WorkerPool":
+    def start(self) -> WorkerPool:
         if self._threads:
             return self
         for i in range(self.n_threads):
@@ -285,7 +285,7 @@ class WorkerPool:
         for sweeper in self.sweepers():
             try:
                 n += int(sweeper.sweep() or 0)
-            except Exception:  # noqa: BLE001 -- the next sweep tries again
+            except Exception:  # the next sweep tries again
                 log.exception("sweeping check runs failed")
         return n
 
@@ -315,7 +315,7 @@ class WorkerPool:
                 if callable(close):
                     try:
                         close()
-                    except Exception:  # noqa: BLE001 -- stopping must finish
+                    except Exception:  # stopping must finish
                         log.exception("closing a job handler failed")
         return stopped
 
@@ -325,7 +325,7 @@ class WorkerPool:
             return
         try:
             affinity.heartbeat(self.queue.store)
-        except Exception:  # noqa: BLE001 -- the database went away: the next beat tries again
+        except Exception:  # the database went away: the next beat tries again
             log.exception("worker heartbeat failed")
 
     def _announce_loop(self) -> None:
@@ -344,7 +344,7 @@ class WorkerPool:
         self._retired = True
         try:
             affinity.retire(self.queue.store)
-        except Exception:  # noqa: BLE001 -- stopping must finish; the TTL frees them anyway
+        except Exception:  # stopping must finish; the TTL frees them anyway
             log.exception("retiring the worker failed")
 
     def notify(self) -> None:
@@ -403,7 +403,7 @@ class WorkerPool:
                         job.id, job.kind, job.takeovers, self.queue.max_takeovers)
         try:
             handler.run(job)
-        except Exception as exc:  # noqa: BLE001 -- every failure must end in retry or on_failure
+        except Exception as exc:  # every failure must end in retry or on_failure
             reason = describe(exc)
             if is_transient(handler, exc) and job.failures + 1 < job.max_attempts:
                 delay = backoff(job.failures + 1, self.queue.retry_base_seconds)
@@ -425,7 +425,7 @@ class WorkerPool:
             handler.on_failure(job, reason)
         except MergeguardError as exc:  # an expected refusal (GitHub said no): one line, no traceback
             log.error("job %s: on_failure hook failed: %s", job.id, describe(exc))
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("job %s: on_failure hook failed", job.id)
         self.queue.fail(job, reason, failed_attempt=failed_attempt)
 
@@ -433,7 +433,7 @@ class WorkerPool:
         if self.on_finished:
             try:
                 self.on_finished(job, outcome, time.perf_counter() - t0)
-            except Exception:  # noqa: BLE001 -- metrics must never break the queue
+            except Exception:  # metrics must never break the queue
                 log.exception("job %s: on_finished failed", job.id)
 
     def _heartbeat(self) -> None:
@@ -445,7 +445,7 @@ class WorkerPool:
             if running:
                 try:
                     self.queue.extend(running)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("job heartbeat failed")
             if stopping:
                 if not running:

@@ -6,12 +6,14 @@ Two sources, chosen per metric so that no multiprocess machinery (a shared direc
 * **from the database, at scrape time** -- ``mergeguard_deliveries_total`` (by event and outcome),
   ``mergeguard_jobs`` (by state), ``mergeguard_job_takeovers_total`` (jobs taken over from a worker
   that died), ``mergeguard_check_runs_open`` and ``mergeguard_check_run_open_oldest_seconds`` (check
-  runs put in progress and not yet completed: a large age means runs the sweeper cannot complete). They are facts the database already holds, so every worker
-  process reports the same numbers and they survive restarts.
+  runs put in progress and not yet completed: a large age means runs the sweeper cannot complete).
+  They are facts the database already holds, so every worker process reports the same numbers and
+  they survive restarts.
 * **per process, in memory** -- ``mergeguard_scoring_seconds`` (histogram), ``mergeguard_jobs_finished_total``,
-  ``mergeguard_github_api_errors_total`` and ``mergeguard_scoring_processes_started_total``. They are observed where the work happens; with the default
-  single worker process they are exact, with several each scrape sees one process (Prometheus sums
-  counters across restarts and instances correctly as long as each process is its own target).
+  ``mergeguard_github_api_errors_total`` and ``mergeguard_scoring_processes_started_total``. They are
+  observed where the work happens; with the default single worker process they are exact, with
+  several each scrape sees one process (Prometheus sums counters across restarts and instances
+  correctly as long as each process is its own target).
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ class BudgetedMirror(Mirror):
 
     def mirrors(self) -> list[MirrorUsage]:
         """Every finished mirror under the root, least recently used first."""
-        found = []
+        found: list[MirrorUsage] = []
         if not self.root.is_dir():
             return found
         for owner in sorted(p for p in self.root.iterdir() if p.is_dir()):

@@ -291,7 +291,7 @@ def child_main(conn: Any, model_dir: str | None, niceness: int, parent_pid: int 
                 model = load(model_dir)
                 gc.collect()
                 gc.freeze()  # modules and model live as long as the child: keep them out of every full collection
-            reply = ("ok", score(request, model, history), None)
+            reply: tuple[str, Any, str | None] = ("ok", score(request, model, history), None)
         except Exception as exc:  # noqa: BLE001 -- every error goes back to the job thread
             from mergeguard.errors import MergeguardError
 

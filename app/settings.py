@@ -78,7 +78,7 @@ class Settings:
         return Path(self.data_dir) / "scores"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``MERGEGUARD_*`` variables; :class:`SettingsError` names the first bad one."""
         env = os.environ if env is None else env
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Column, Float, Index, Integer, MetaData, String, Table, Text, create_engine, event,
-                        func, insert, inspect, select, text, update)
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy import (JSON, BigInteger, Column, DefaultClause, Float, Index, Integer, MetaData, String, Table, Text,
+                        create_engine, event, func, insert, inspect, select, text, update)
+from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
@@ -177,7 +177,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
@@ -202,7 +202,7 @@ def add_missing_columns(engine: Engine) -> None:
             if column.name in present:
                 continue
             kind = column.type.compile(dialect=engine.dialect)
-            default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""
+            default = f" DEFAULT {column.server_default.arg}" if isinstance(column.server_default, DefaultClause) else ""
             null = " NOT NULL" if not column.nullable and default else ""
             with engine.begin() as conn:
                 conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}{null}')
@@ -291,7 +291,7 @@ class Store:
             kind=spec.kind, state="queued", repo=spec.repo, pr_number=spec.pr_number, installation=spec.installation,
             coalesce_key=key, payload=scrub(dict(spec.payload)), delivery_id=delivery_id, attempts=0,
             max_attempts=max_attempts, run_after=now, created_at=now, updated_at=now))
-        return int(result.inserted_primary_key[0])
+        return _inserted_id(result)
 
     def job(self, job_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -301,7 +301,7 @@ class Store:
     def jobs_by_state(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state)).all()
-        return {s: n for s, n in rows}
+        return dict(rows)
 
     def all_jobs(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -344,7 +344,7 @@ class Store:
                 level=assessment.get("level"), features=_jsonable(assessment.get("features") or {}),
                 assessment=_jsonable(assessment), model_version=str(model.get("version") or "") or None,
                 check_run_id=check_run_id, created_at=time.time()))
-            return int(result.inserted_primary_key[0])
+            return _inserted_id(result)
 
     def latest_assessment(self, repo: str, *, pr_number: int | None = None,
                           head_sha: str | None = None) -> dict[str, Any] | None:
@@ -361,7 +361,7 @@ class Store:
 
     def record_acceptance(self, repo: str, pr_number: int, head_sha: str, by: str, reason: str,
                           at: str | None = None) -> None:
-        at = at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        at = at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.begin() as conn:
             conn.execute(insert(acceptances).values(repo=repo, pr_number=pr_number, head_sha=head_sha.lower(),
                                                     by=by.lstrip("@"), reason=reason, at=at))
@@ -473,6 +473,14 @@ class Store:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    """The id a single-row INSERT made (SQLAlchemy types the key optional: an executemany has none)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database reported no primary key for a single-row INSERT")
+    return int(key[0])
 
 
 def scrub(value: Any) -> Any:

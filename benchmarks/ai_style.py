@@ -34,6 +34,7 @@ import math
 import os
 import random
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -176,7 +177,7 @@ def write_model(model: dict, rows: list[dict]) -> None:
     text = (
         '"""Coefficients of the style-only AI-authorship score; written by ``benchmarks/ai_style.py --write-model``.\n\n'
         f"Fitted on {pos} AI-marked and {len(rows) - pos} human changes (markers removed) from {len(repos)} public\n"
-        f"repositories: {', '.join(repos)}.\n"
+        f"{textwrap.fill('repositories: ' + ', '.join(repos) + '.', 110, break_on_hyphens=False)}\n"
         "Standardised statistics (``mean``/``std``, after log1p for counts and lengths), each repository and each\n"
         "class weighted equally, L2-regularised logistic regression. See features/authorship.py.\n"
         '"""\n\n'

@@ -88,7 +88,7 @@ def compare(before: str, after: str) -> int:
     b = Path(after).read_text(encoding="utf-8").splitlines()
     if len(a) != len(b):
         print(f"different counts: {len(a)} before, {len(b)} after; comparing the first {min(len(a), len(b))}")
-    differ = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
     for i in differ[:5]:
         x, y = json.loads(a[i]), json.loads(b[i])
         keys = sorted(k for k in set(x["assessment"]) | set(y["assessment"])

@@ -33,11 +33,11 @@ def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as a, open(argv[1], encoding="utf-8") as b:
         before = [_canonical(line) for line in a if line.strip()]
         after = [_canonical(line) for line in b if line.strip()]
-    same = sum(json.dumps(x, sort_keys=True) == json.dumps(y, sort_keys=True) for x, y in zip(before, after))
-    same_features = sum(x.get("features") == y.get("features") for x, y in zip(before, after))
+    same = sum(json.dumps(x, sort_keys=True) == json.dumps(y, sort_keys=True) for x, y in zip(before, after, strict=False))
+    same_features = sum(x.get("features") == y.get("features") for x, y in zip(before, after, strict=False))
     print(f"{len(before)} before, {len(after)} after: {same} assessments identical, "
           f"{same_features} feature sets identical")
-    for x, y in zip(before, after):
+    for x, y in zip(before, after, strict=False):
         if json.dumps(x, sort_keys=True) != json.dumps(y, sort_keys=True):
             change = x.get("change")
             sha = change.get("id") if isinstance(change, dict) else "?"

@@ -83,7 +83,7 @@ class Extraction:
     findings: list[Finding] = field(default_factory=list)
     signals: dict[str, Any] = field(default_factory=dict)
 
-    def merge(self, other: "Extraction") -> None:
+    def merge(self, other: Extraction) -> None:
         self.features.update(other.features)
         self.findings.extend(other.findings)
         self.signals.update(other.signals)

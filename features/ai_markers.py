@@ -82,7 +82,8 @@ IDENTITIES: tuple[Identity, ...] = (
              None, "Claude Code co-author trailer 'Co-Authored-By: Claude <noreply@anthropic.com>'; claude[bot] app"),
     Identity("claude", r"claude|anthropic", rf"(noreply|claude)@anthropic\.com|{_GH}claude(\[bot\])?{_NOREPLY}",
              "Claude Code author/co-author 'Claude <noreply@anthropic.com>'", needs_email=True),
-    Identity("copilot", r"(github\s+)?copilot(\s+(agent|autofix\b.*|coding agent))?|copilot-swe-agent(\[bot\])?|copilot-pull-request-reviewer(\[bot\])?",
+    Identity("copilot", r"(github\s+)?copilot(\s+(agent|autofix\b.*|coding agent))?|copilot-swe-agent(\[bot\])?"
+             r"|copilot-pull-request-reviewer(\[bot\])?",
              rf"{_GH}copilot{_NOREPLY}|copilot@github\.com|{_GH}copilot-swe-agent(\[bot\])?{_NOREPLY}",
              "Copilot coding agent commits (copilot-swe-agent[bot]); 'Co-authored-by: Copilot <…+Copilot@users.noreply.github.com>'"),
     Identity("cursor", r"cursor\s+agent|cursor\[bot\]|cursoragent", r"(cursoragent|agent)@cursor\.(com|sh)",
@@ -100,7 +101,8 @@ IDENTITIES: tuple[Identity, ...] = (
              "'Co-authored-by: aider (gpt-4o) <noreply@aider.chat>'; '(aider)' appended to the author name"),
     Identity("gemini", r"gemini-code-assist(\[bot\])?|gemini (cli|code assist|\d[\w .]*)|antigravity( agent)?",
              rf"{_GH}gemini-code-assist(\[bot\])?{_NOREPLY}", "gemini-code-assist[bot] review suggestions; Gemini CLI"),
-    Identity("gemini", r"gemini", r"gemini@google\.com|gemini-cli@google\.com", "'Co-authored-by: Gemini <gemini@google.com>'", needs_email=True),
+    Identity("gemini", r"gemini", r"gemini@google\.com|gemini-cli@google\.com", "'Co-authored-by: Gemini <gemini@google.com>'",
+             needs_email=True),
     Identity("jules", r"google-labs-jules(\[bot\])?|google jules", rf"{_GH}google-labs-jules(\[bot\])?{_NOREPLY}",
              "Jules commits by google-labs-jules[bot]"),
     Identity("jules", r"jules", rf"{_GH}google-labs-jules(\[bot\])?{_NOREPLY}|jules@google\.com", "Jules", needs_email=True),
@@ -176,21 +178,26 @@ TOOL_NAMES: tuple[ToolWord, ...] = (
 #: the agent's name first ("Assisted-by: Codex:GPT-5.5" is Codex), then the model
 TOOL_WORDS: tuple[ToolWord, ...] = TOOL_NAMES + MODEL_IDS
 
-_TOOLS = r"\[?(claude( code)?|(github )?copilot|cursor|codex|chatgpt|gpt-?[345][\w.\-]*|gemini( cli)?|devin|jules|amazon q|aider|openhands|" \
+_TOOLS = r"\[?(claude( code)?|(github )?copilot|cursor|codex|chatgpt|gpt-?[345][\w.\-]*|gemini( cli)?|devin|jules|amazon q|" \
+         r"aider|openhands|" \
          r"mistral|codestral|windsurf|cline|kiro|junie|codebuff|opencode|crush|amp|goose|an? (ai|llm)|ai|llms?)\]?"
 
 MARKERS: tuple[Marker, ...] = (
     Marker("claude", "generated-line", r"generated with \[?claude code\]?(\([^)\s]*\))?", "Claude Code: '🤖 Generated with [Claude Code](https://claude.com/claude-code)'"),
     Marker("claude", "session-link", r"claude\.ai/code\S*|^claude-session:.*$", "Claude Code on the web: session links"),
-    Marker("other-ai", "generated-line", r"(🤖|💘)\s*generated (with|by) \[?[^\]\n]{1,40}\]?", "agents' robot-emoji footers ('💘 Generated with Crush')"),
+    Marker("other-ai", "generated-line", r"(🤖|💘)\s*generated (with|by) \[?[^\]\n]{1,40}\]?",
+           "agents' robot-emoji footers ('💘 Generated with Crush')"),
     Marker("devin", "session-link", r"app\.devin\.ai/sessions/\S+|link to devin run\b.*", "Devin PRs: 'Link to Devin run: https://app.devin.ai/sessions/…'"),
     Marker("codex", "session-link", r"chatgpt\.com/codex/tasks/\S+|^codex task\b.*$", "Codex cloud: task links"),
-    Marker("cursor", "session-link", r"cursor\.com/(agents|background-agent)\S*|^made[ -]with:?\s*\[?cursor\]?", "Cursor: 'Made with [Cursor]', 'Made-with: Cursor', agent links"),
+    Marker("cursor", "session-link", r"cursor\.com/(agents|background-agent)\S*|^made[ -]with:?\s*\[?cursor\]?",
+           "Cursor: 'Made with [Cursor]', 'Made-with: Cursor', agent links"),
     Marker("jules", "session-link", r"jules\.google(\.com)?/\S+", "Jules task links"),
-    Marker("copilot", "agent-block", r"<!--\s*start copilot coding agent[^>]*-->|\bcopilot coding agent\b", "Copilot coding agent PR descriptions"),
+    Marker("copilot", "agent-block", r"<!--\s*start copilot coding agent[^>]*-->|\bcopilot coding agent\b",
+           "Copilot coding agent PR descriptions"),
     Marker("aider", "message-prefix", r"^aider: .*$", "aider's 'aider: <message>' commit prefix"),
     Marker("other-ai", "generated-line",
-           rf"\b(generated|written|authored|created|co-?authored|drafted) (by|with|using) (the help of )?{_TOOLS}(?! (review|detection|detector|slop))\b",
+           rf"\b(generated|written|authored|created|co-?authored|drafted) (by|with|using) (the help of )?{_TOOLS}"
+           r"(?! (review|detection|detector|slop))\b",
            "'Generated with/by X' lines naming an AI tool, anywhere in a message or description"),
 )
 

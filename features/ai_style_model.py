@@ -1,7 +1,8 @@
 """Coefficients of the style-only AI-authorship score; written by ``benchmarks/ai_style.py --write-model``.
 
 Fitted on 271 AI-marked and 3156 human changes (markers removed) from 9 public
-repositories: aio-libs/aiohttp, celery/celery, fastify/fastify, grpc/grpc-go, pallets/flask, psf/requests, redis/go-redis, square/okhttp, urllib3/urllib3.
+repositories: aio-libs/aiohttp, celery/celery, fastify/fastify, grpc/grpc-go, pallets/flask,
+psf/requests, redis/go-redis, square/okhttp, urllib3/urllib3.
 Standardised statistics (``mean``/``std``, after log1p for counts and lengths), each repository and each
 class weighted equally, L2-regularised logistic regression. See features/authorship.py.
 """

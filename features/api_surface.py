@@ -4,18 +4,21 @@ Both images of every touched source file come parsed from the change's shared sy
 (``features.syntax``). Each top-level or class-level
 definition gets a qualified name (``Client.get``) and a normalised signature:
 
-| language | definitions | signature |
-|---|---|---|
-| Python | ``def``/``async def`` at module or class level, ``class`` | name, parameters, return annotation, ``staticmethod``/``classmethod``/``property``; bases |
-| JavaScript, TypeScript | function declarations, ``const f = (…) =>``, classes, methods; TS interfaces and type aliases | parameters and types, return type; heritage; interface/alias body |
-| Go | ``func``, methods (``Type.Method``), ``type`` structs and interfaces | parameters, results; struct fields and interface methods |
-| Java | classes, interfaces, enums, records, methods, constructors | modifiers, type parameters, return type, parameters, ``throws``; extends/implements |
+- Python: ``def``/``async def`` at module or class level, ``class``; signature: name, parameters,
+  return annotation, ``staticmethod``/``classmethod``/``property``; bases.
+- JavaScript, TypeScript: function declarations, ``const f = (…) =>``, classes, methods; TS interfaces
+  and type aliases; signature: parameters and types, return type; heritage; interface/alias body.
+- Go: ``func``, methods (``Type.Method``), ``type`` structs and interfaces; signature: parameters,
+  results; struct fields and interface methods.
+- Java: classes, interfaces, enums, records, methods, constructors; signature: modifiers, type
+  parameters, return type, parameters, ``throws``; extends/implements.
 
 A definition is *changed* when one of its signatures before the change no longer exists after it
 while the name remains (adding an overload is not a change), *removed* when the name is gone (or the
 file deleted). New definitions are not API changes. For each, ``references.count(name, language)`` from
-the context (a query answered through the git interface, ``features.References``) counts the lines of the repository at the base revision that mention the name (``git grep
--w``), less the definition's own line; constructors are looked up by their class name.
+the context (a query answered through the git interface, ``features.References``) counts the lines
+of the repository at the base revision that mention the name (``git grep -w``), less the definition's
+own line; constructors are looked up by their class name.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mergeguard import languages, paths
-from mergeguard.assessment import new_line
+from mergeguard.assessment import Finding, new_line
 from mergeguard.change import Change, FileChange
 
 from . import syntax
@@ -196,12 +199,12 @@ def signature_delta(before: str, after: str, language: str) -> str:
     if language == "go" and parens:
         method = before.startswith("func (")
         roles = (["receiver"] if method else []) + ["parameter", "result"]
-        for i, role in zip(parens, roles):
+        for i, role in zip(parens, roles, strict=False):
             nouns[i] = role
     if before.lstrip().startswith("class") and parens and language == "python":
         nouns[parens[0]] = "base class"
     out: list[str] = []
-    for n, ((kind, a), (_, b)) in enumerate(zip(pa, pb)):
+    for n, ((kind, a), (_, b)) in enumerate(zip(pa, pb, strict=True)):
         if a.replace(" ", "") == b.replace(" ", ""):
             continue
         if kind != "text":
@@ -384,7 +387,8 @@ def _js(node, classes: list[str], add, exported: bool) -> None:
                     if m.type in ("method_definition", "method_signature", "abstract_method_signature"):
                         mname = _t(m.child_by_field_name("name"))
                         mods = " ".join(_t(c) for c in m.children
-                                        if c.type in ("static", "get", "set", "async", "*", "accessibility_modifier", "override_modifier", "readonly"))
+                                        if c.type in ("static", "get", "set", "async", "*", "accessibility_modifier",
+                                                      "override_modifier", "readonly"))
                         sig = _norm(f"{mods} {mname}{_t(m.child_by_field_name('parameters'))}{_ret(m)}")
                         ctor = mname == "constructor"
                         private = mname.startswith(("#", "_")) or "private" in mods
@@ -528,7 +532,7 @@ class ApiChange:
 
 def compare(pre: dict[str, set[Definition]], post: dict[str, set[Definition]]) -> list[tuple[str, Definition, Definition | None]]:
     """(changed | removed, old definition, new definition or None) for every altered API."""
-    out = []
+    out: list[tuple[str, Definition, Definition | None]] = []
     for qual, olds in sorted(pre.items()):
         news = post.get(qual)
         new_sigs = {signature_key(d.signature) for d in news} if news else set()
@@ -602,7 +606,7 @@ def analyse(change: Change, references, settings, make_finding) -> dict[str, Any
             # less the definition's own line (a package-qualified name never occurs on it)
             c.references = count if "." in name else max(0, count - 1)
             total += c.references
-    findings = []
+    findings: list[Finding] = []
     for c in sorted(changes, key=lambda c: (not c.before.public, -(c.references or 0))):
         if len(findings) >= settings.max_api_findings:
             break
@@ -617,6 +621,7 @@ def analyse(change: Change, references, settings, make_finding) -> dict[str, Any
         if c.status == "removed":
             msg = f"removes {vis}{what} `{c.before.qualname}` (`{_short(c.before.signature)}`){refs}"
         else:
+            assert c.after is not None  # compare() pairs every "changed" with its new definition
             msg = (f"changes the signature of {vis}{what} `{c.before.qualname}`: "
                    f"{signature_delta(c.before.signature, c.after.signature, c.language)}{refs}")
         severity = "warning" if c.before.public else "info"

@@ -200,7 +200,8 @@ _KEYWORDS = frozenset(
     "range map chan select fun override suspend object when is_ let mut".split()
 )
 _FANCY = re.compile("[\u2014\u2013\u2192\u2190\u21d2\u2026\u2018\u2019\u201c\u201d\u2713\u2714\u2705\u274c\u26a0\U0001F300-\U0001FAFF]")
-_BROAD = re.compile(r"^\s*except\s*(Exception|BaseException)?\s*(as\s+\w+)?\s*:|\bcatch\s*\(\s*(\w+\s*:\s*)?(Exception|Throwable|e|err|error|_)?\s*\)|\bcatch\s*\{|\.catch\s*\(|recover\(\)")
+_BROAD = re.compile(r"^\s*except\s*(Exception|BaseException)?\s*(as\s+\w+)?\s*:"
+                    r"|\bcatch\s*\(\s*(\w+\s*:\s*)?(Exception|Throwable|e|err|error|_)?\s*\)|\bcatch\s*\{|\.catch\s*\(|recover\(\)")
 _PY_DEF = re.compile(r"^\s*(async\s+)?def\s+\w+\s*\((?P<params>.*)\)\s*(?P<ret>->\s*[^:]+)?:\s*$")
 _PY_CLASS = re.compile(r"^\s*class\s+\w+.*:\s*$")
 _C_DEF = re.compile(
@@ -236,7 +237,7 @@ def _comment(line: str, lang: str) -> str | None:
         return s[1:].strip() if s.startswith("#") and not s.startswith("#!") else None
     if s.startswith("//"):
         return s[2:].lstrip("/!").strip()
-    if s.startswith("/*") or s.startswith("*") or s.endswith("*/"):
+    if s.startswith(("/*", "*")) or s.endswith("*/"):
         return s.strip("/*").strip()
     return None
 
@@ -328,7 +329,8 @@ def statistics_of(per_file: list[tuple[str, list[str]]]) -> tuple[dict[str, floa
             elif _C_DEF.search(raw):
                 defs += 1
                 prev = next((x.strip() for x in reversed(lines[max(0, i - 3) : i]) if x.strip()), "")
-                if prev.startswith(("*/", "//", "*", "/**")) or (prev.startswith("@") and i >= 2 and lines[i - 2].strip().startswith(("*/", "//"))):
+                if prev.startswith(("*/", "//", "*", "/**")) or (
+                        prev.startswith("@") and i >= 2 and lines[i - 2].strip().startswith(("*/", "//"))):
                     documented += 1
                 if lang in ("typescript", "tsx"):
                     m2 = _TS_PARAMS.search(raw)
@@ -338,7 +340,7 @@ def statistics_of(per_file: list[tuple[str, list[str]]]) -> tuple[dict[str, floa
                         hinted += sum(":" in p for p in params) + (1 if re.search(r"\)\s*:\s*[\w<\[{]", raw) else 0)
     total = nonblank + blank
     if nonblank == 0:
-        return {name: None for name in STYLE_FEATURES}, 0
+        return dict.fromkeys(STYLE_FEATURES), 0
     mean_len = statistics.fmean(lengths)
     stats: dict[str, float | None] = {
         "comment_ratio": len(comments) / nonblank,
@@ -355,7 +357,8 @@ def statistics_of(per_file: list[tuple[str, list[str]]]) -> tuple[dict[str, floa
         "comment_narration": (sum(bool(_NARRATION.search(c)) for c in comments) / len(comments)) if comments else None,
         "comment_examples": (sum(bool(_EXAMPLES.search(c)) for c in comments) / len(comments)) if comments else None,
         "fancy_punct": fancy / nonblank,
-        "imperative_comments": (sum(c.split()[0].lower().strip(":,.") in _IMPERATIVE for c in comments if c.split()) / len(comments)) if comments else None,
+        "imperative_comments": (sum(c.split()[0].lower().strip(":,.") in _IMPERATIVE for c in comments if c.split()) / len(comments))
+        if comments else None,
         "step_comments": (sum(bool(_STEP.match(c)) for c in comments) / len(comments)) if comments else None,
         "log_ratio": logs / nonblank,
         "indent_depth": statistics.fmean(indents),
@@ -414,7 +417,7 @@ def fit_calibration(raw: list[float], labels: list[int], iterations: int = 50) -
     a, b = 1.0, 0.0
     for _ in range(iterations):
         ga = gb = haa = hab = hbb = 0.0
-        for zi, yi in zip(z, labels):
+        for zi, yi in zip(z, labels, strict=False):
             p = 1.0 / (1.0 + math.exp(-(a * zi + b)))
             w = p * (1 - p) + 1e-9
             ga += (yi - p) * zi
@@ -462,7 +465,7 @@ def _transform(name: str, value: float) -> float:
 
 def vector(stats: dict[str, float | None]) -> list[float | None]:
     """Transformed statistics in ``STYLE_FEATURES`` order (None where missing), for fitting."""
-    return [None if stats.get(k) is None else _transform(k, stats[k]) for k in STYLE_FEATURES]
+    return [None if (v := stats.get(k)) is None else _transform(k, v) for k in STYLE_FEATURES]
 
 
 # -- the extractor -------------------------------------------------------------------------------

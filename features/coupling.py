@@ -1,7 +1,8 @@
 """Coupling: what else a change is tied to, structurally, through its API, and through history.
 
 Pure: everything from the repository arrives in the context as data (``repo_files``, ``history``),
-except reference counts, a typed query over the git interface (``references``, see ``features.Context``). Four families, each with a finding kind:
+except reference counts, a typed query over the git interface (``references``, see
+``features.Context``). Four families, each with a finding kind:
 
 - ``coupling.contract``: contract files that other code or other services are generated from or
   read: protobuf, Thrift, GraphQL, OpenAPI/Swagger/AsyncAPI, Avro, JSON Schema, SQL migrations and
@@ -381,7 +382,7 @@ def extract(change: Change, context: Context) -> Extraction:
         # the files the replayed history knows are alive: the same at mining and at scoring
         repo_files = context.history.paths()
     references = context.references
-    findings: list[dict[str, Any]] = []
+    findings: list[Finding] = []
     contracts: list[dict[str, Any]] = []
     configs: list[dict[str, Any]] = []
     texts: dict[str, str] = {}
@@ -410,7 +411,8 @@ def extract(change: Change, context: Context) -> Extraction:
         ckind = config_kind(f.path, text)
         if ckind:
             verb = {"added": "adds", "deleted": "deletes"}.get(f.status, "changes")
-            what = {"CI": "CI pipeline", "compose": "compose file", "configuration": "shared configuration file"}.get(ckind, ckind + " file" if ckind != "Dockerfile" else "Dockerfile")
+            what = {"CI": "CI pipeline", "compose": "compose file", "configuration": "shared configuration file"}.get(
+                ckind, ckind + " file" if ckind != "Dockerfile" else "Dockerfile")
             msg = f"{verb} {'an' if what[0] in 'AEIOU' else 'a'} {what}: {_CONFIG_WHY[ckind]}"
             findings.append(finding("coupling.config", f.path, line, end, _CONFIG_SEVERITY.get(ckind, "info"), msg))
             configs.append({"path": f.path, "kind": ckind})
@@ -467,7 +469,7 @@ def _components(change: Change, repo_files, contract_paths: set[str]) -> dict[st
         is_root[name] = svc
     names = list(first_file)
     services = [n for n in names if is_root[n]]
-    findings = []
+    findings: list[Finding] = []
     if len(services) >= 2 or len(names) >= 3:
         severity = "warning" if len(services) >= 2 else "info"
         listed = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
@@ -475,8 +477,8 @@ def _components(change: Change, repo_files, contract_paths: set[str]) -> dict[st
         f = next(x for x in change.files if x.path == first_file[anchor])
         line, end = changed_span(f)
         if len(services) >= 2:
-            svc = ", ".join(services[:6]) + (f" and {len(services) - 6} more" if len(services) > 6 else "")
-            msg = (f"touches {len(services)} separately built services ({svc}) among {len(names)} components: "
+            svc_list = ", ".join(services[:6]) + (f" and {len(services) - 6} more" if len(services) > 6 else "")
+            msg = (f"touches {len(services)} separately built services ({svc_list}) among {len(names)} components: "
                    "the change only works if they are released together or stay compatible in either order")
         else:
             msg = (f"touches {len(names)} components ({listed}): a change across subsystems needs a reviewer "
@@ -505,7 +507,7 @@ def missing_partners(change: Change, context: Context, settings: CouplingSetting
     # a change to tests (and docs) alone does not call for more tests
     touches_code = any(not paths.is_test(p) and not paths.is_doc(p) for p in by_path)
     tests = [c for c in ranked if c.is_test] if touches_code else []
-    findings: list[dict[str, Any]] = []
+    findings: list[Finding] = []
 
     def anchor(c: partners.Candidate) -> FileChange:
         named = [by_path[a] for a in c.antecedent if a in by_path]

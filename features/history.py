@@ -37,7 +37,7 @@ DAY = 86400.0
 def extract(change: Change, context: Context) -> Extraction:
     index = context.history
     if index is None or index.commits == 0:
-        return Extraction({name: None for name in FEATURES})
+        return Extraction(dict.fromkeys(FEATURES))
     when = change.author_time or index.newest_time
     states = [index.file(f.path, f.old_path) for f in change.files]
     known = [s for s in states if s is not None]

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Iterable, Protocol
+from typing import Protocol
+from collections.abc import Iterable
 
 from mergeguard import paths
 
@@ -186,7 +187,7 @@ def _nearness(path: str, dirs: list[list[str]]) -> int:
     best = 0
     for d in dirs:
         n = 0
-        for a, b in zip(parts, d):
+        for a, b in zip(parts, d, strict=False):
             if a != b:
                 break
             n += 1

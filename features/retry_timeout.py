@@ -264,7 +264,7 @@ class _FileScan:
 
 def extract(change: Change, context: Context) -> Extraction:
     cache = syntax.syntax_of(change)
-    findings: list[dict[str, Any]] = []
+    findings: list[Finding] = []
     counts = dict.fromkeys(FEATURES, 0.0)
     retry_sig: dict[str, list] = {"added": [], "removed": [], "modified": []}
     timeout_sig: dict[str, list] = {"added": [], "removed": [], "modified": [], "missing": []}
@@ -593,7 +593,7 @@ def _renamed(lines: list[frozenset[str]], exclusive: frozenset[str]) -> set[froz
     return {frozenset("\0" if t in exclusive else t for t in toks) for toks in lines}
 
 
-def _logic_findings(logic: list[tuple], findings: list[dict[str, Any]], retry_sig: dict, timeout_sig: dict,
+def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict, timeout_sig: dict,
                     counts: dict[str, float]) -> None:
     """A change to code that works with retry or timeout names, where no construct explained it: one
     finding per file and kind, at the first such line (a moved or renamed line is no change)."""
@@ -663,7 +663,7 @@ def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
     return out
 
 
-def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float]) -> list[dict[str, Any]]:
+def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float]) -> list[Finding]:
     if paths.is_test(path) or c.library == "setting" and c.kind == "retry":
         return []
     out = []

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from mergeguard import languages, paths
@@ -50,7 +50,7 @@ def language_of(path: str) -> str | None:
     return lang if lang in GRAMMARS else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def grammar(language: str):
     """The installed tree-sitter ``Language``, or None when its wheel is missing or incompatible."""
     spec = GRAMMARS.get(language)
@@ -418,7 +418,7 @@ def syntax_of(change: Change) -> SyntaxCache:
 
 # -- fast node lookup (added for the resilience scanners) -----------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def _type_query(language: str, types: tuple[str, ...]):
     """A compiled query capturing every node of ``types``; types the grammar lacks are left out."""
     import tree_sitter

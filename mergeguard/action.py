@@ -138,8 +138,8 @@ def _parse_push(payload: Mapping[str, Any]) -> Target:
     author = _get(payload, "sender", "login") or _get(payload, "pusher", "name")
     refspecs = (f"+{ref}:refs/remotes/mergeguard/pushed",) if ref.startswith("refs/") else ()
     message = str(_get(payload, "head_commit", "message") or "")
-    common = dict(event="push", head=after, author=author, description=message, forced=bool(payload.get("forced")),
-                  default_branch=default)
+    common: dict[str, Any] = {"event": "push", "head": after, "author": author, "description": message,
+                              "forced": bool(payload.get("forced")), "default_branch": default}
     if payload.get("created") or before == ZERO_SHA:
         return Target(**common, base=None, new_branch=True, refspecs=refspecs)
     return Target(**common, base=before, refspecs=refspecs)

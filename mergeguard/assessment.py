@@ -380,8 +380,8 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-def _int(v: object) -> int | None:
-    return None if v is None or isinstance(v, bool) else int(v)  # type: ignore[call-overload]
+def _int(v: Any) -> int | None:
+    return None if v is None or isinstance(v, bool) else int(v)
 
 
 def _plain(v: Any) -> Any:

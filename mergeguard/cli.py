@@ -277,7 +277,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
     names = [args.name] if args.name else _repo_names(args.repo)
     tasks = [MineTask(repo=path, rev=args.rev, name=name, maturity_days=args.maturity_days,
                       max_fix_files=args.max_fix_files, max_commits=args.max_commits, workers=args.workers)
-             for path, name in zip(args.repo, names)]
+             for path, name in zip(args.repo, names, strict=False)]
     if single:  # in this process, with progress bars
         results = [mine_task(tasks[0], progress=_progress(not args.quiet))]
     else:
@@ -285,7 +285,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
     n = write_rows([row for rows, _ in results for row in rows], args.out)
     seconds = round(time.perf_counter() - t0, 2)
     reports = []
-    for rows, report in results:
+    for _rows, report in results:
         if report.missing_paths:
             print(f"mergeguard: warning: {report.repo} lacks the content of {len(report.missing_paths)} file(s); "
                   f"they were left out: {', '.join(report.missing_paths[:5])}", file=sys.stderr)

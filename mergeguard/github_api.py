@@ -186,7 +186,7 @@ class InstallationTokens(_Retrying):
                               lambda: self._integration.get_access_token(installation_id))
             expires = auth.expires_at
             if expires.tzinfo is None:
-                expires = expires.replace(tzinfo=dt.timezone.utc)
+                expires = expires.replace(tzinfo=dt.UTC)
             self._cache[installation_id] = (auth.token, expires.timestamp())
             return auth.token
 
@@ -375,7 +375,7 @@ class GitHubClient(_Retrying):
         if details_url is not None:
             kw["details_url"] = details_url
         return self._call(f"POST check run on {owner_repo}@{head_sha[:12]}",
-                          lambda: self._repo(owner_repo).create_check_run(**kw).id)
+                          lambda: int(self._repo(owner_repo).create_check_run(**kw).id))
 
     def find_check_run(self, owner_repo: str, head_sha: str, name: str, app_id: int | None = None) -> int | None:
         """The newest check run called ``name`` on ``head_sha`` (by ``app_id`` if given), or None."""
@@ -428,8 +428,10 @@ class GitHubClient(_Retrying):
                 kw["conclusion"] = conclusion
                 if acts:
                     kw["actions"] = acts
-            self._call(f"PATCH check run {check_run_id} on {owner_repo} ({i + 1}/{len(batches)})",
-                       lambda kw=kw: self._repo(owner_repo).get_check_run(check_run_id).edit(**kw))
+            def edit(kw: dict[str, Any] = kw) -> None:  # bound now: B023
+                self._repo(owner_repo).get_check_run(check_run_id).edit(**kw)
+
+            self._call(f"PATCH check run {check_run_id} on {owner_repo} ({i + 1}/{len(batches)})", edit)
         return len(batches)
 
     def close(self) -> None:

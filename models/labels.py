@@ -84,7 +84,7 @@ def is_comment_or_blank(line: str, language: str | None) -> bool:
         return True
     if language in _HASH_COMMENT and s.startswith("#"):
         return True
-    if language in _DOCSTRINGS and (s.startswith('"""') or s.startswith("'''")):
+    if language in _DOCSTRINGS and s.startswith(('"""', "'''")):
         return True
     if language in _SLASH_COMMENT and s.startswith(("//", "/*", "*")):
         return True
@@ -282,7 +282,7 @@ def find_bug_inducing(
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             outcomes = pool.map(work, jobs)
-            for (fix, _), shas in zip(jobs, outcomes):
+            for (fix, _), shas in zip(jobs, outcomes, strict=True):
                 if progress:
                     progress(1)
                 if shas is None:

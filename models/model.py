@@ -29,6 +29,8 @@ from mergeguard.errors import ModelError
 from mergeguard.features import FEATURE_SCHEMA, FEATURES
 
 LEVELS = ("low", "medium", "high", "critical")
+#: probability at which each level starts, for a model that does not state its own
+DEFAULT_LEVEL_THRESHOLDS: dict[str, float] = {"medium": 0.2, "high": 0.4, "critical": 0.7}
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ class RiskModel:
     booster: lgb.Booster
     features: list[str]
     calibration: tuple[float, float] = (1.0, 0.0)  # p = sigmoid(a * margin + b)
-    thresholds: dict[str, float] = field(default_factory=lambda: {"medium": 0.2, "high": 0.4, "critical": 0.7})
+    thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LEVEL_THRESHOLDS))
     quantiles: dict[str, list[float]] = field(default_factory=dict)  # 101 points per feature
     name: str = "mergeguard-risk"
     version: str = "0"
@@ -184,7 +186,7 @@ def load(directory: str | Path | None = None) -> RiskModel:
         booster=booster,
         features=features,
         calibration=(float(cal.get("a", 1.0)), float(cal.get("b", 0.0))),
-        thresholds={k: float(v) for k, v in meta.get("thresholds", {}).items()} or RiskModel.__dataclass_fields__["thresholds"].default_factory(),
+        thresholds={k: float(v) for k, v in meta.get("thresholds", {}).items()} or dict(DEFAULT_LEVEL_THRESHOLDS),
         quantiles=meta.get("quantiles", {}),
         name=meta.get("name", "mergeguard-risk"),
         version=str(meta.get("version", "0")),

@@ -86,7 +86,7 @@ def fit_booster(
     """Boost on ``train`` with early stopping on ``valid``; returns the booster and its best round."""
     params = {**DEFAULT_PARAMS, **(params or {})}
     params.pop("positive_weight", None)  # recorded in cards; recomputed for each training set
-    shell = RiskModel(booster=None, features=features)  # type: ignore[arg-type]
+    shell = RiskModel(booster=None, features=features)  # type: ignore[arg-type]  # a shell for matrix(): never predicts
     y_tr, y_va = labels(train, label), labels(valid, label)
     pos = int(y_tr.sum())
     if pos == 0 or pos == len(y_tr):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from mergeguard.assessment import Finding
 from mergeguard.change import Limits
 from mergeguard.features import Context, syntax
 from mergeguard.features.resilience import csharp, go, java, javascript, kotlin, python, settings
@@ -29,7 +30,7 @@ def loops(text: str, language: str):
     return [c for c in scan(text, language).constructs if c.kind == "retry" and c.library == "loop"]
 
 
-def findings(tmp_path, path: str, before: str, after: str) -> list[dict]:
+def findings(tmp_path, path: str, before: str, after: str) -> list[Finding]:
     repo_dir = init_repo(tmp_path / "repo")
     base = commit(repo_dir, {path: before}, "base", T0)
     head = commit(repo_dir, {path: after}, "change", T0 + 60)
@@ -37,8 +38,8 @@ def findings(tmp_path, path: str, before: str, after: str) -> list[dict]:
     return [f.to_json() for f in found]  # the JSON edge: kind, line, message as the reports show them
 
 
-def kinds(found: list[dict]) -> set[str]:
-    return {f["kind"] for f in found}
+def kinds(found: list[Finding]) -> set[str]:
+    return {f.kind for f in found}
 
 
 # -- a loop over alternatives is not a retry ------------------------------------------------------------
@@ -212,8 +213,8 @@ def test_private_fields_renamed_is_no_retry_change(tmp_path):
 
 def test_a_changed_comparison_on_a_retry_name_still_is(tmp_path):
     after = KY.replace("this._retryCount <= this._options.retry.limit", "this._retryCount < this._options.retry.limit")
-    found = [f for f in findings(tmp_path, "source/core/Ky.ts", KY, after) if f["kind"] == "retry.changed"]
-    assert len(found) == 1 and found[0]["line"] == 6
+    found = [f for f in findings(tmp_path, "source/core/Ky.ts", KY, after) if f.kind == "retry.changed"]
+    assert len(found) == 1 and found[0].line == 6
 
 
 POLICY = '''class SimpleRetryPolicy:
@@ -298,7 +299,7 @@ def test_an_errors_timeout_method_is_not_timeout_logic(tmp_path):
 def test_a_changed_timeout_comparison_is_timeout_logic(tmp_path):
     after = SHOULD_RETRY.replace("if timeout > 0 {", "if timeout >= 0 {")
     found = findings(tmp_path, "command.go", SHOULD_RETRY, after)
-    assert [(f["kind"], f["line"]) for f in found] == [("timeout.changed", 11)]
+    assert [(f.kind, f.line) for f in found] == [("timeout.changed", 11)]
 
 
 # -- defaults the library defines itself ---------------------------------------------------------------------
@@ -328,7 +329,7 @@ def test_a_field_default_set_in_a_constructor_is_a_setting():
 def test_a_constructor_default_changed_is_a_change(tmp_path):
     after = OKHTTP_JAVA.replace("connectTimeout = 10_000;", "connectTimeout = 30_000;")
     found = findings(tmp_path, "okhttp/src/main/java/okhttp3/OkHttpClient.java", OKHTTP_JAVA, after)
-    assert [(f["kind"], f["line"]) for f in found] == [("timeout.changed", 10)]
+    assert [(f.kind, f.line) for f in found] == [("timeout.changed", 10)]
 
 
 FASTIFY_SCHEMA = """const schema = {
@@ -549,7 +550,7 @@ def test_js_reconnect_period_changed_is_a_retry_change(tmp_path):
     after = JS_TIMERS.replace("this._reconnect() }, this.options.reconnectPeriod)",
                               "this._reconnect() }, this.options.reconnectPeriod * 2)")
     found = findings(tmp_path, "lib/client.js", JS_TIMERS, after)
-    assert [f["kind"] for f in found if f["kind"].startswith("retry.")] == ["retry.changed"]
+    assert [f.kind for f in found if f.kind.startswith("retry.")] == ["retry.changed"]
 
 
 def test_a_new_option_next_to_another_is_added_not_that_one_changed(tmp_path):
@@ -562,7 +563,7 @@ def test_a_new_option_next_to_another_is_added_not_that_one_changed(tmp_path):
     after = before.replace("  pluginTimeout: 10000\n", "  pluginTimeout: 10000,\n  requestTimeout: 0\n")
     found = findings(tmp_path, "fastify.js", before, after)
     # a new option defaulting to "no timeout" keeps what the server did before: added, not unbounded
-    assert [(f["kind"], f["line"]) for f in found] == [("timeout.added", 5)]
+    assert [(f.kind, f.line) for f in found] == [("timeout.added", 5)]
 
 
 MQTT = """class MqttClient {

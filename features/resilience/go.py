@@ -106,7 +106,8 @@ class _Scanner(Scanner):
             return self._duration(node.named_children[0])
         if t == "call_expression" and syntax.callee(node, LANG) == "time.Duration":
             args = syntax.arguments(node, LANG)
-            return self._number(args[0][1]) * 1e-9 if args and self._number(args[0][1]) is not None else None
+            nanos = self._number(args[0][1]) if args else None
+            return nanos * 1e-9 if nanos is not None else None
         if t == "binary_expression":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             op = syntax.node_text(node.child_by_field_name("operator"))
@@ -174,7 +175,8 @@ class _Scanner(Scanner):
 
     def _avast(self, node, args) -> None:
         attempts: float | None = 10.0  # retry-go default
-        backoff, jitter = "exponential", True  # default DelayType: CombineDelay(BackOffDelay, RandomDelay)
+        backoff: str | None = "exponential"  # default DelayType: CombineDelay(BackOffDelay, RandomDelay)
+        jitter = True
         for a in args[1:]:
             if a.type != "call_expression":
                 continue
@@ -373,7 +375,7 @@ def _method(body) -> str | None:
         if n.type != "call_expression":
             continue
         name = syntax.callee(n, LANG)
-        if name.endswith(".Post") or name.endswith(".PostForm"):
+        if name.endswith((".Post", ".PostForm")):
             return "POST"
         if name.rsplit(".", 1)[-1] in ("NewRequest", "NewRequestWithContext"):
             for _, a in syntax.arguments(n, LANG):

@@ -17,6 +17,7 @@ Defaults relied on are listed, with sources, in ``docs/retry_timeout_js_java.md`
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
@@ -358,7 +359,8 @@ class _Scanner(LineScopedScanner):
             if last in ("POST", "PUT", "DELETE", "GET", "PATCH"):  # HttpRequest.newBuilder().POST(...)
                 verb = last
             elif re.match(r"(post|put|patch|delete)(ForObject|ForEntity|ForLocation)?$", last) or last in ("post", "put"):
-                verb = re.match(r"(post|put|patch|delete)", last).group(1).upper()
+                m = re.match(r"(post|put|patch|delete)", last)  # always matches: the condition above says so
+                verb = m.group(1).upper() if m else None
             elif last in ("getForObject", "getForEntity"):
                 verb = "GET"
             elif last == "method" or last == "setRequestMethod":  # okhttp .method("POST", b) / conn.setRequestMethod("POST")
@@ -452,10 +454,10 @@ def _strip(text: str) -> str:
     return text.strip().strip('"')
 
 
-def _annotation_pairs(node) -> dict[str, object]:
+def _annotation_pairs(node) -> dict[str, Any]:
     """``@X(a = 1, b = @Y)`` -> {"a": node, "b": node}; a single unnamed value is ``value``."""
     args = node.child_by_field_name("arguments")
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     if args is None:
         return out
     for c in args.named_children:

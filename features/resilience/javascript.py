@@ -390,7 +390,7 @@ class _Scanner(LineScopedScanner):
 
 
     # -- emitting ----------------------------------------------------------------------------------
-    def _timeout(self, node, library: str, target: str, seconds, *, zero_is_infinite: bool,
+    def _timeout(self, node, library: str, target: str, seconds, *, zero_is_infinite: bool = False,
                  line: int | None = None) -> None:
         """A timeout where ``0`` means none for the library (``zero_is_infinite``: axios, got, http)."""
         super()._timeout(node, library, target, INFINITE if seconds == 0 and zero_is_infinite else seconds, line=line)

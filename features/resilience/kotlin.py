@@ -205,9 +205,9 @@ class _Scanner(LineScopedScanner):
                 return None
             ends = [self._number(c) for c in rng.named_children if c.type != "identifier" or syntax.node_text(c) not in (
                 "until", "downTo", "step")]
-            ends = [e for e in ends if e is not None] if len(ends) >= 2 else []
-            if len(ends) == 2:
-                lo, hi = ends
+            known = [e for e in ends if e is not None] if len(ends) >= 2 else []
+            if len(known) == 2:
+                lo, hi = known
                 inclusive = rng.type == "range_expression"
                 return hi - lo + (1 if inclusive else 0)
             return None

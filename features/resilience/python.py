@@ -131,7 +131,8 @@ class _Scanner(Scanner):
         attempts: float | None = INFINITE  # tenacity's default stop is stop_never
         if "stop" in kw:
             attempts = self._stop(kw["stop"])
-        backoff, jitter = "none", False  # default wait is wait_none
+        backoff: str | None = "none"  # default wait is wait_none
+        jitter = False
         if "wait" in kw:
             backoff, jitter = _tenacity_wait(kw["wait"])
         self._construct("retry", library, node, node, body=body, attempts=attempts, backoff=backoff, jitter=jitter)
@@ -245,7 +246,7 @@ class _Scanner(Scanner):
             vals = [self._timeout_value(c) for c in value.named_children]
             if any(v is None for v in vals) or not vals:
                 return INFINITE if any(syntax.node_text(c) == "None" for c in value.named_children) else None
-            return max(vals)  # the longest it can wait for one phase
+            return max(v for v in vals if v is not None)  # the longest it can wait for one phase
         if value.type == "call":
             n = syntax.callee(value, LANG).rsplit(".", 1)[-1]
             a = syntax.arguments(value, LANG)
@@ -370,7 +371,7 @@ class _Scanner(Scanner):
         nums = [_number(v, self.consts) for v in a[:2]]
         if len(a) == 1:
             return nums[0]
-        if len(a) >= 2 and None not in nums:
+        if len(a) >= 2 and nums[0] is not None and nums[1] is not None:
             return nums[1] - nums[0]
         return None
 

@@ -455,17 +455,17 @@ class _Settings:
                     total += n * _PY_TIMEDELTA.get(k or "days", 86400.0)
                 return total
             if last.startswith("to") and "." in name and args:  # TimeUnit.SECONDS.toMillis(5): 5 s
-                unit = name.rsplit(".", 2)[-2]
-                if unit in _TIMEUNIT:
+                unit_name = name.rsplit(".", 2)[-2]
+                if unit_name in _TIMEUNIT:
                     n = self._number(args[0][1])
-                    return n * _TIMEUNIT[unit] if n is not None else None
+                    return n * _TIMEUNIT[unit_name] if n is not None else None
             if last == "ms" and args:  # the ``ms`` package: ms('5s')
                 return _string_seconds(syntax.node_text(args[0][1]))
         if t == "navigation_expression" and self.lang == "kotlin" and len(node.named_children) == 2:
-            unit = syntax.node_text(node.named_children[1]).lstrip(".")
-            if unit in _KOTLIN_EXT:
+            unit_name = syntax.node_text(node.named_children[1]).lstrip(".")
+            if unit_name in _KOTLIN_EXT:
                 n = self._number(node.named_children[0])
-                return n * _KOTLIN_EXT[unit] if n is not None else None
+                return n * _KOTLIN_EXT[unit_name] if n is not None else None
         if t in ("string", "interpreted_string_literal", "string_literal"):
             return _string_seconds(text)
         if t in ("boolean_operator", "binary_expression", "elvis_expression") and _defaulting(node):
@@ -484,8 +484,8 @@ class _Settings:
                 parent_args = [v for k, v in syntax.arguments(node, self.lang) if k is None]
                 if len(parent_args) == 2 and _is_time_unit(parent_args[1]):
                     n = self._number(value)
-                    unit = syntax.node_text(parent_args[1]).rsplit(".", 1)[-1]
-                    seconds = n * _TIMEUNIT[unit] if n is not None else None
+                    unit_name = syntax.node_text(parent_args[1]).rsplit(".", 1)[-1]
+                    seconds = n * _TIMEUNIT[unit_name] if n is not None else None
                     text = f"{text}, {syntax.node_text(parent_args[1])}"
             if seconds is None:
                 n = self._number(value)
