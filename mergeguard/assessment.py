@@ -3,8 +3,8 @@
 Everything the core passes once the model has spoken is one of these frozen dataclasses, so no layer
 can change what another already decided (the old ``dict`` was edited by four layers, which is how one
 report once carried two levels). JSON is produced from them only at the edge, by ``to_json()``, in
-the ``mergeguard.assessment/1`` shape that ``mergeguard/schemas/assessment-1.json`` publishes; SARIF,
-markdown and text renderers read that JSON. ``from_json`` reads a stored assessment back (the App
+the ``mergeguard.assessment/1`` shape that ``mergeguard/schemas/assessment-1.json`` publishes; the SARIF,
+markdown and text renderers and the check run read these types. ``from_json`` reads a stored assessment back (the App
 re-decides a verdict from its database without scoring again).
 
 Severity is mapped to every surface's vocabulary here and nowhere else (:class:`Severity`).
