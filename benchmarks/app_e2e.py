@@ -66,6 +66,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_serve(env: dict[str, str], port: int, log: Path, *, startup_seconds: float = 60) -> subprocess.Popen:
+    """``mergeguard serve`` on 127.0.0.1:``port``, returned once ``/healthz`` answers (its output goes to
+    ``log``); a server that dies or does not answer in time is stopped and its log's tail quoted."""
+    proc = subprocess.Popen([sys.executable, "-m", "mergeguard.cli", "serve", "--bind", f"127.0.0.1:{port}"],
+                            env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + startup_seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise SystemExit(f"server did not start:\n{log.read_text()[-3000:]}") from None
+            time.sleep(0.1)
+
+
 def post(url: str, event: str, payload: dict) -> tuple[int, float]:
     body = json.dumps(payload).encode()
     headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": str(uuid.uuid4()), "Content-Type": "application/json",
@@ -131,19 +148,9 @@ def main() -> int:
         if args.model_dir:
             env["MERGEGUARD_MODEL_DIR"] = args.model_dir
         log = tmp / "serve.log"
-        proc = subprocess.Popen([sys.executable, "-m", "mergeguard.cli", "serve", "--bind", f"127.0.0.1:{port}"],
-                                env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        proc = start_serve(env, port, log)
         rows = []
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/healthz", timeout=2):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit(f"server did not start:\n{log.read_text()[-3000:]}") from None
-                    time.sleep(0.1)
 
             for i, sha in enumerate(commits, start=1):
                 git(served, "update-ref", "refs/heads/main", f"{sha}^")  # the target branch moved on

@@ -32,14 +32,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from app_e2e import APP_ID, INSTALLATION, MIRRORS, SECRET, free_port, git, post  # noqa: E402
+from app_e2e import APP_ID, INSTALLATION, MIRRORS, SECRET, free_port, git, post, start_serve  # noqa: E402
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -134,20 +133,10 @@ def main() -> int:
         if args.model_dir:
             env["MERGEGUARD_MODEL_DIR"] = args.model_dir
         log = tmp / "serve.log"
-        proc = subprocess.Popen([sys.executable, "-m", "mergeguard.cli", "serve", "--bind", f"127.0.0.1:{port}"],
-                                env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        proc = start_serve(env, port, log, startup_seconds=120)
         rates: list[float] = []
         cpu_per_pr: list[float] = []
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/healthz", timeout=2):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit(f"server did not start:\n{log.read_text()[-3000:]}") from None
-                    time.sleep(0.1)
 
             def wait(shas: set[str], t0: float) -> float:
                 deadline = time.monotonic() + args.timeout
