@@ -131,9 +131,10 @@ def cmd_score(args: argparse.Namespace) -> int:
                     continue
                 except (MergeguardError, OSError) as exc:
                     failed[sha] = " ".join(str(exc).split())
-            if sha in failed:
-                print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
-                outputs.append(NotScored(sha, failed[sha]))
+            if sha not in failed:  # a log that excludes an incomplete mirror's missing paths skips commits
+                failed[sha] = "not reached by the history replay (it touches only content this repository lacks)"
+            print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
+            outputs.append(NotScored(sha, failed[sha]))
     _write(render(outputs, args.format), args.output)
     return _exit_code([o.verdict for o in outputs if isinstance(o, Review)], args.fail_on)
 

@@ -99,3 +99,27 @@ def test_a_commit_that_cannot_be_scored_is_an_error_record_and_the_rest_are_scor
     sarif = run("score", "--repo", str(path), "--commits", str(tmp_path / "shas"), "--format", "sarif")
     notes = json.loads(sarif.stdout)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert len(notes) == 2 and notes[0]["level"] == "error"
+
+
+def test_a_commit_the_replay_never_reaches_is_reported_not_dropped(tmp_path):
+    """The log of an incomplete mirror excludes the paths of its missing blobs, and git's history
+    simplification then leaves out a commit that only touches them: it is said, never silently lost."""
+    path = tmp_path / "r"
+    init_repo(path)
+    shas = [commit(path, {"src/a.py": "a = 1\n"}, "start", when=WHEN)]
+    shas.append(commit(path, {"data/big.py": "".join(f"p{j} = {j}\n" for j in range(50))}, "add", when=WHEN + 86400))
+    shas.append(commit(path, {"src/a.py": "a = 2\n"}, "edit", when=WHEN + 2 * 86400))
+    git(path, "rm", "-q", "data/big.py")
+    git(path, "commit", "-q", "-m", "drop the data")
+    shas.append(git(path, "rev-parse", "HEAD").strip())
+    shas.append(commit(path, {"src/a.py": "a = 3\n"}, "edit again", when=WHEN + 4 * 86400))
+    oid = git(path, "rev-parse", f"{shas[1]}:data/big.py").strip()
+    os.remove(path / ".git" / "objects" / oid[:2] / oid[2:])
+    (tmp_path / "shas").write_text("\n".join(shas) + "\n")
+    p = run("score", "--repo", str(path), "--commits", str(tmp_path / "shas"), "--format", "json")
+    assert p.returncode == 0, p.stderr
+    scored = _scored(p.stdout)
+    assert set(scored) == set(shas), "every commit asked for is in the output"
+    missing = [s for s in shas if "error" in scored[s]]
+    assert all("not reached" in scored[s]["error"] for s in missing)
+    assert all(f"{s}: not scored" in p.stderr for s in missing)
