@@ -55,39 +55,37 @@ class _DatabaseCollector(Collector):
                                 value=max(0.0, time.time() - oldest) if oldest is not None else 0.0)
 
 
-class _WarmCollector(Collector):
-    """The warm history indexes of this process's scorer (its children report with each reply)."""
+class _BudgetCollector(Collector):
+    """A bounded resource's figures, read from ``stats()`` at scrape time: each family is
+    (metric class, name, help, key of ``stats()``). The warm indexes and the mirrors share it."""
 
-    def __init__(self, stats) -> None:
-        self.stats = stats
-
-    def collect(self):
-        s = self.stats()
-        yield GaugeMetricFamily("mergeguard_warm_indexes", "Warm history indexes held", value=s["indexes"])
-        yield GaugeMetricFamily("mergeguard_warm_index_bytes", "Estimated memory of the warm history indexes",
-                                value=s["bytes"])
-        yield GaugeMetricFamily("mergeguard_warm_index_budget_bytes",
-                                "Memory budget of the warm history indexes (MERGEGUARD_WARM_INDEX_MB)",
-                                value=s["budget_bytes"])
-        yield CounterMetricFamily("mergeguard_warm_index_evictions", "Warm history indexes dropped to stay "
-                                  "within the budget", value=s["evicted"])
-
-
-class _MirrorCollector(Collector):
-    """The mirrors of this server's data directory (measured after each sync)."""
-
-    def __init__(self, stats) -> None:
-        self.stats = stats
+    def __init__(self, stats, families: tuple[tuple[type, str, str, str], ...]) -> None:
+        self.stats, self.families = stats, families
 
     def collect(self):
         s = self.stats()
-        yield GaugeMetricFamily("mergeguard_mirror_bytes", "Disk used by the repository mirrors at the last sync",
-                                value=s["bytes"])
-        yield GaugeMetricFamily("mergeguard_mirror_budget_bytes",
-                                "Disk budget of the mirrors (MERGEGUARD_MIRROR_DISK_MB; 0: none)",
-                                value=s["budget_bytes"])
-        yield CounterMetricFamily("mergeguard_mirror_evictions", "Mirrors removed to stay within the disk "
-                                  "budget (cloned again when needed)", value=s["evicted"])
+        for family, name, documentation, key in self.families:
+            yield family(name, documentation, value=s[key])
+
+
+#: the warm history indexes of this process's scorer (its children report with each reply)
+_WARM_FAMILIES = (
+    (GaugeMetricFamily, "mergeguard_warm_indexes", "Warm history indexes held", "indexes"),
+    (GaugeMetricFamily, "mergeguard_warm_index_bytes", "Estimated memory of the warm history indexes", "bytes"),
+    (GaugeMetricFamily, "mergeguard_warm_index_budget_bytes",
+     "Memory budget of the warm history indexes (MERGEGUARD_WARM_INDEX_MB)", "budget_bytes"),
+    (CounterMetricFamily, "mergeguard_warm_index_evictions",
+     "Warm history indexes dropped to stay within the budget", "evicted"),
+)
+
+#: the mirrors of this server's data directory (measured after each sync)
+_MIRROR_FAMILIES = (
+    (GaugeMetricFamily, "mergeguard_mirror_bytes", "Disk used by the repository mirrors at the last sync", "bytes"),
+    (GaugeMetricFamily, "mergeguard_mirror_budget_bytes",
+     "Disk budget of the mirrors (MERGEGUARD_MIRROR_DISK_MB; 0: none)", "budget_bytes"),
+    (CounterMetricFamily, "mergeguard_mirror_evictions",
+     "Mirrors removed to stay within the disk budget (cloned again when needed)", "evicted"),
+)
 
 
 class _FunctionGauge(Collector):
@@ -125,11 +123,11 @@ class Metrics:
 
     def watch_warm(self, stats) -> None:
         """Expose a scorer's warm-index figures (``stats()`` -> indexes, bytes, budget_bytes, evicted)."""
-        self.registry.register(_WarmCollector(stats))
+        self.registry.register(_BudgetCollector(stats, _WARM_FAMILIES))
 
     def watch_mirrors(self, stats) -> None:
         """Expose the mirrors' disk figures (``stats()`` -> bytes, budget_bytes, evicted)."""
-        self.registry.register(_MirrorCollector(stats))
+        self.registry.register(_BudgetCollector(stats, _MIRROR_FAMILIES))
 
     def watch_workers(self, live) -> None:
         """Expose the number of live job-working processes on the database (``live()`` -> int)."""
