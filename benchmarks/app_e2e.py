@@ -83,6 +83,17 @@ def start_serve(env: dict[str, str], port: int, log: Path, *, startup_seconds: f
             time.sleep(0.1)
 
 
+def stop_serve(proc: subprocess.Popen) -> None:
+    """SIGTERM and a minute for a graceful stop (running jobs finish), then SIGKILL."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def post(url: str, event: str, payload: dict) -> tuple[int, float]:
     body = json.dumps(payload).encode()
     headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": str(uuid.uuid4()), "Content-Type": "application/json",
@@ -217,13 +228,7 @@ def main() -> int:
                            if ln.startswith(("mergeguard_scoring_seconds_sum", "mergeguard_scoring_seconds_count",
                                              "mergeguard_jobs{"))]
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_serve(proc)
         violations = list(stub.violations)
         refused_git = sum(1 for r in stub.requests if r.path.startswith("/git/") and r.status in (401, 403))
 

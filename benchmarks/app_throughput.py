@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from app_e2e import APP_ID, INSTALLATION, MIRRORS, SECRET, free_port, git, post, start_serve  # noqa: E402
+from app_e2e import APP_ID, INSTALLATION, MIRRORS, SECRET, free_port, git, post, start_serve, stop_serve  # noqa: E402
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -164,13 +163,7 @@ def main() -> int:
                 print(f"round {r + 1}: {args.batch} PRs in {seconds:.1f} s = {rates[-1]:.0f} PRs/min "
                       f"(load average {os.getloadavg()[0]:.1f}); server CPU {cpu:.2f} s per PR")
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_serve(proc)
         conclusions = sorted({r.data.get("conclusion") for r in stub.check_runs.values()})
         print(f"median {statistics.median(rates):.0f} PRs/min over {len(rates)} rounds "
               f"(min {min(rates):.0f}, max {max(rates):.0f}); conclusions seen {conclusions}; "
