@@ -269,6 +269,9 @@ def test_annotations_mode_writes_no_check_run(tmp_path, work, stub):
 
 @pytest.mark.parametrize("fail_on", ["medium", "neutral", "failure", "critical", "never"])
 def test_fail_on_decides_the_exit_code(tmp_path, work, fail_on):
+    # the base's config pins the level at medium whatever the shipped model scores this change
+    commit(work, {".github/mergeguard.yml": "thresholds: {medium: 0.0001, high: 0.9998, critical: 0.9999}\n"},
+           "gate config", when=1_700_000_200)
     r = run_action(tmp_path, work, pr_event(work), inputs={"fail-on": fail_on, "mode": "annotations"})
     report = json.loads(Path(r.outputs["report"]).read_text())
     expected = 1 if parse_fail_on(fail_on).fails(Review.from_json(report).verdict) else 0
@@ -475,7 +478,8 @@ def test_config_input_inside_the_repository_is_read_at_the_base(tmp_path, work):
     assert r.outputs["conclusion"] == "failure"
     # a config outside the repository is not the pull request's to change: read as it is
     outside = tmp_path / "policy.yml"
-    outside.write_text("conclusions: {medium: neutral, high: neutral, critical: neutral}\n")
+    outside.write_text("thresholds: {medium: 0.0001, high: 0.9998, critical: 0.9999}\n"  # medium, whatever the model scores
+                       "conclusions: {medium: neutral, high: neutral, critical: neutral}\n")
     r = run_action(tmp_path, work, pr_event(work), inputs={"config": str(outside), "mode": "annotations"})
     assert r.outputs["conclusion"] == "neutral"
 

@@ -32,6 +32,7 @@ from mergeguard.assessment import Review
 from mergeguard.checkrun import content
 
 from .ghstub import GitHubStub
+from .gitrepo import commit
 from .test_action import PR, REPO, TOKEN, parse_output_file, pr_event, sha, work  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,6 +141,9 @@ def stub(work):
 
 
 def test_runs_its_steps_in_order_and_installs_from_its_own_directory(tmp_path, work, stub):
+    # the base's config pins the level at medium whatever the shipped model scores this change
+    commit(work, {".github/mergeguard.yml": "thresholds: {medium: 0.0001, high: 0.9998, critical: 0.9999}\n"},
+           "gate config", when=1_700_000_200)
     results, outputs, ex, summary = run_composite(tmp_path, work, pr_event(work), {"fail-on": "medium"}, stub.url)
     (install, i_proc), (score, s_proc) = results
     assert (install, score) == ("install", "mergeguard")
