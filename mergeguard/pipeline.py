@@ -6,7 +6,7 @@ import math
 import time
 from dataclasses import dataclass
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mergeguard.features import Context, extract_all
 from mergeguard.models import explain
@@ -19,6 +19,9 @@ from .config import Config
 from .gate import ignore_paths
 from .git import CommitRecord, GitRepo
 from .history import HistoryIndex
+
+if TYPE_CHECKING:
+    from .sources import LogMemo
 
 __all__ = ["ASSESSMENT_SCHEMA", "assess", "score_change", "score_commits", "score_slice", "CommitSlice",
            "touched_paths", "without_timings"]
@@ -110,7 +113,8 @@ def _finite(v: float | None) -> float | None:
 def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limits, *, top_reasons: int = 5,
                   shallow: bool = False,
                   config_at: Callable[[str | None], Config] | None = None, fixed_base: str | None = None,
-                  only: list[str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Assessment]:
+                  only: list[str] | None = None, errors: dict[str, str] | None = None,
+                  memo: LogMemo | None = None) -> dict[str, Assessment]:
     """Score historical commits, each against its first parent, in one replay of the history.
 
     The batch path of ``score --commit/--commits``, also used to score a repository's recent history
@@ -124,7 +128,7 @@ def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limi
     ``errors``, when given, collects the commits that could not be scored (a blob missing from an
     incomplete mirror, a diff git cannot produce) with the one-line reason, and the others are
     scored all the same: one bad commit must not cost a batch of thousands. Without it, the first
-    such failure is raised.
+    such failure is raised. ``memo`` serves the replay from records an earlier replay kept.
     """
     from .errors import MergeguardError
     from .sources import change_from_commit, replay
@@ -148,7 +152,7 @@ def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limi
         return rec.sha, assessment.with_timing("total", (time.perf_counter() - t0) * 1000)
 
     targets = set(wanted) if only is None else set(only) & set(wanted)
-    return dict(replay(repo, wanted, visit, targets=targets))
+    return dict(replay(repo, wanted, visit, targets=targets, memo=memo))
 
 
 def score_change(change: Change, context: Context, model: RiskModel, config: Config, base: str | None, *,

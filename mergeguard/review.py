@@ -28,7 +28,7 @@ from .git import GitRepo
 from .history import HistoryIndex
 from .policy import PullRequestFacts
 from .repofacts import ReferenceCounter
-from .sources import change_from_range, history_at
+from .sources import LogMemo, change_from_range, history_at
 
 
 def context_at(repo: GitRepo, rev: str | None, *, shallow: bool = False,
@@ -47,10 +47,15 @@ def context_at(repo: GitRepo, rev: str | None, *, shallow: bool = False,
 def history_scorer(repo: GitRepo, model: Any, *, limits: Limits | None = None,
                    shallow: bool = False) -> HistoryScorer:
     """What the gate calls to score the base's history for percentile thresholds: the batch path,
-    each commit against its first parent with the config's ignored paths dropped."""
+    each commit against its first parent with the config's ignored paths dropped.
+
+    The windows of successive bases each need a replay of the history; the first streams ``git log``
+    and the later ones are served from its records (:class:`~mergeguard.sources.LogMemo`)."""
+    memo = LogMemo(repo)
+
     def score(shas: Sequence[str], config: Config) -> Mapping[str, float]:
         found = pipeline.score_commits(repo, list(shas), model, limits or Limits(), top_reasons=0, shallow=shallow,
-                                       config_at=lambda _base: config)
+                                       config_at=lambda _base: config, memo=memo)
         return {sha: cache_value(a) for sha, a in found.items()}
     return score
 
