@@ -10,7 +10,8 @@ wall-clock figures (:func:`mergeguard.pipeline.without_timings`): verdict, score
 reasons, warnings, findings, signals, everything. It prints the number of lines compared and every
 difference, and exits 1 when there is one.
 
-``--cache DIR`` keeps the "before" outputs (keyed by revision and case) so a rerun only runs "after".
+``--cache DIR`` keeps the "before" outputs (keyed by revision and case) so a rerun only runs "after";
+``--after REV`` runs a revision instead of the installed code (so the checkout can change meanwhile).
 
 Usage: python benchmarks/batch_identical.py --before e6b3212 --cache /tmp/before \\
            rq=/path/requests.git:rq.txt go=/path/go-redis.git:go.txt [--jobs 2]
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def export(rev: str, into: Path) -> Path:
     """The package at ``rev`` laid out as installed (``mergeguard/features`` etc.), for ``PYTHONPATH``."""
+    into.mkdir(parents=True, exist_ok=True)
     tree = into / "src"
     tree.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True).stdout
@@ -88,6 +90,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--before", required=True, help="git revision of the code to compare against")
     ap.add_argument("--cache", help="directory keeping the 'before' outputs between runs")
+    ap.add_argument("--after", help="git revision of the code to compare (default: the code installed now)")
     ap.add_argument("--after-dir", help="directory for the 'after' outputs (default: a temporary one)")
     ap.add_argument("--jobs", type=int, default=1, help="--jobs of the 'after' run (the 'before' run uses 1)")
     ap.add_argument("cases", nargs="+", metavar="NAME=REPO:FILE")
@@ -100,6 +103,7 @@ def main() -> int:
     cache.mkdir(parents=True, exist_ok=True)
     after_dir.mkdir(parents=True, exist_ok=True)
     pkg: Path | None = None
+    after_pkg = str(export(args.after, tmp / "after-code")) if args.after else None
     total = differing = 0
     for case in args.cases:
         name, _, spec = case.partition("=")
@@ -109,7 +113,7 @@ def main() -> int:
             pkg = pkg or export(rev, tmp)
             run(str(pkg), repo, str(Path(commits).resolve()), before, 1)
         after = after_dir / f"{name}.json"
-        run(None, repo, str(Path(commits).resolve()), after, args.jobs)
+        run(after_pkg, repo, str(Path(commits).resolve()), after, args.jobs)
         a, b = lines(before), lines(after)
         if len(a) != len(b):
             print(f"{name}: {len(a)} lines before, {len(b)} after")
@@ -124,8 +128,8 @@ def main() -> int:
         total += min(len(a), len(b))
         differing += n_diff
         print(f"{name}: {min(len(a), len(b))} lines compared, {n_diff} differ")
-    print(f"all: {total} lines compared, {differing} differ (before {rev[:12]}, after the installed code, "
-          f"--jobs {args.jobs})")
+    print(f"all: {total} lines compared, {differing} differ (before {rev[:12]}, after "
+          f"{args.after or 'the installed code'}, --jobs {args.jobs})")
     return 1 if differing else 0
 
 

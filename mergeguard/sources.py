@@ -145,16 +145,20 @@ def replay(
     targets: set[str] | None = None,
     index: HistoryIndex | None = None,
     memo: LogMemo | None = None,
+    order: list[str] | None = None,
 ) -> Iterator[T]:
     """Stream history reachable from ``revs``; call ``visit`` on each target before observing it.
 
     ``targets=None`` visits every non-merge commit (mining). The index passed to ``visit`` holds
     exactly the commits streamed before this one: its parents and everything older. ``memo`` (of the
     same repository) serves a replay of history it has already streamed without a new ``git log``.
+    ``order``, when given, collects the sha of every record streamed, in order.
     """
     index = index if index is not None else HistoryIndex()
     records: Iterable[CommitRecord] = memo.log(revs) if memo is not None else repo.log(revs, no_merges=False)
     for rec in records:
+        if order is not None:
+            order.append(rec.sha)
         if targets is None:
             if not rec.is_merge:
                 result = visit(rec, index)
