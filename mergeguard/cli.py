@@ -119,7 +119,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         assert repo is not None
         if not shas:
             shas = ["HEAD"]
-        resolved = [repo.resolve(s) for s in shas]
+        resolved = repo.resolve_all(shas)
         fixed_base = repo.resolve(args.base) if args.base else None
         found, failed = _score_in_parallel(args, repo, resolved, fixed_base, limits, shallow, gate)
         for sha in resolved:
@@ -160,7 +160,11 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
 
     jobs = check_jobs(args.jobs)
     unique = list(dict.fromkeys(resolved))
-    plan = gate.windows_to_score(_gate_bases(repo, unique, fixed_base)) if isinstance(gate.scorer, WindowScorer) else None
+    plan = None
+    if isinstance(gate.scorer, WindowScorer):
+        parents = _parents(repo, unique)
+        bases = [fixed_base] if fixed_base else [(parents.get(s) or [None])[0] for s in unique]
+        plan = gate.windows_to_score(bases, parents)
     window_config, windows = plan if plan is not None else (None, [])
     windows = [s for s in windows if s not in set(unique)]
     parts = 1 if not args.scheduler and jobs == 1 else max(1, min(
@@ -185,12 +189,10 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     return found, failed
 
 
-def _gate_bases(repo: GitRepo, shas: list[str], fixed_base: str | None) -> list[str | None]:
-    """The base each commit's verdict is decided at: ``fixed_base``, else its first parent."""
-    if fixed_base:
-        return [fixed_base]
+def _parents(repo: GitRepo, shas: list[str]) -> dict[str, list[str]]:
+    """Each commit's parents, listed in one ``rev-list``."""
     lines = repo.run("rev-list", "--no-walk=unsorted", "--parents", "--stdin", input="\n".join(shas).encode() + b"\n")
-    return [(line.split() + [None, None])[1] for line in lines.decode().splitlines()]
+    return {sha: rest for sha, *rest in (line.split() for line in lines.decode().splitlines())}
 
 
 def _facts(args: argparse.Namespace) -> PullRequestFacts:

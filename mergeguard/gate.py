@@ -150,27 +150,37 @@ class Gate:
             self._thresholds[key] = thresholds
         return self._thresholds[key]
 
-    def history_window(self, base: str, config: Config) -> list[str]:
+    def history_window(self, base: str, config: Config, parents: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         """The newest ``config.history_commits`` non-merge commits reachable from ``base`` (newest first),
-        listed once per run: ``score --commits`` asks for them before scoring, to score them in its replay."""
-        assert self.repo is not None
-        key = (base, config.history_commits)
-        if key not in self._windows:
-            self._windows[key] = history_window(self.repo, base, config)
-        return self._windows[key]
+        listed once per run: ``score --commits`` asks for them before scoring, to score them in its replay.
 
-    def windows_to_score(self, bases: Iterable[str | None]) -> tuple[Config, list[str]] | None:
+        ``parents`` (commit -> its parents, where known) saves the ``rev-list``: for a commit with one
+        parent whose window is listed already, ``rev-list`` pops the commit and then walks from that
+        parent alone, so the window is the commit followed by its parent's window, cut to length.
+        """
+        assert self.repo is not None
+        n = config.history_commits
+        if (base, n) not in self._windows:
+            above = (parents or {}).get(base)
+            below = self._windows.get((above[0], n)) if above is not None and len(above) == 1 else None
+            self._windows[(base, n)] = [base, *below][:n] if below is not None else history_window(self.repo, base, config)
+        return self._windows[(base, n)]
+
+    def windows_to_score(self, bases: Sequence[str | None],
+                         parents: Mapping[str, Sequence[str]] | None = None) -> tuple[Config, list[str]] | None:
         """What the percentile windows of ``bases`` will need scored beyond the score cache, when one
         ignore list (hence one score cache) serves them all: a config with it and the commits, newest first.
 
         None when there is nothing to plan (no percentiles, no history scorer, a config that cannot
         be read, or bases whose ignore lists differ): the gate then scores each window as it comes.
+        ``parents`` see :meth:`history_window`; the windows are listed oldest base first (``bases``
+        newest first, as ``rev-list`` gives them) so that most are derived rather than listed.
         """
         if self.repo is None or self.scorer is None:
             return None
         configs: dict[str, Config] = {}
-        shas: dict[str, None] = {}
-        for base in dict.fromkeys(b for b in bases if b):
+        windows: dict[str, list[str]] = {}
+        for base in reversed(list(dict.fromkeys(b for b in bases if b))):
             try:
                 config = self.config_at(base)
             except (MergeguardError, OSError):  # the gate says so when it decides that verdict
@@ -178,9 +188,10 @@ class Gate:
             if not config.uses_percentiles:
                 continue
             configs.setdefault(repr(config.ignore), config)  # a window's scores depend on its ignore list alone
-            window = self.history_window(base, config)
+            window = self.history_window(base, config, parents)
             if not (config.thresholds is None and len(window) < DEFAULT_MIN_HISTORY and not _other_percentiles(config)):
-                shas.update(dict.fromkeys(window))
+                windows[base] = window
+        shas = dict.fromkeys(s for b in dict.fromkeys(bases) if b in windows for s in windows[b])
         if len(configs) != 1 or not shas:
             return None
         [config] = configs.values()

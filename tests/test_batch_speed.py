@@ -7,10 +7,14 @@ import json
 
 import pytest
 
-from mergeguard import sources
+from mergeguard import gate, sources
 from mergeguard.cli import main
+from mergeguard.config import Config
+from mergeguard.errors import RefError
+from mergeguard.gate import Gate, history_window
 from mergeguard.git import GitRepo
 from mergeguard.pipeline import without_timings
+from mergeguard.review import WindowScorer
 from mergeguard.sources import LogMemo
 
 from .gitrepo import commit, git, init_repo
@@ -88,37 +92,126 @@ def _score_commits_json(repo_path, shas, tmp_path, name, *options: str) -> list[
     return [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
 
 
-def test_the_gates_windows_decide_as_the_plain_replays_do(synthetic_repos, tmp_path, monkeypatch):
+@pytest.fixture()
+def merges(tmp_path):
+    """60 commits on main with a side branch merged every few commits, its commits dated between
+    main's (so a replay of older commits streams a different prefix than the batch's replay)."""
+    p = init_repo(tmp_path / "merges")
+    t = T0
+    for i in range(60):
+        commit(p, {f"src/m{i % 7}.py": f"v = {i}\n" * (i % 5 + 1)}, f"main {i}", when=(t := t + DAY))
+        if i % 6 == 5:
+            git(p, "checkout", "-q", "-b", f"side{i}", "HEAD~2")
+            commit(p, {f"side/s{i}.py": f"s = {i}\n"}, f"side {i}", when=t - DAY // 2)
+            git(p, "checkout", "-q", "main")
+            git(p, "merge", "-q", "--no-ff", "-m", f"merge side{i}", f"side{i}",
+                env={"GIT_AUTHOR_DATE": f"@{t + 60} +0000", "GIT_COMMITTER_DATE": f"@{t + 60} +0000"})
+    return p
+
+
+def _plain(monkeypatch) -> None:
+    """Every shortcut off: each window listed by its own rev-list, each scorer call its own git log."""
+    monkeypatch.setattr(WindowScorer, "offer", lambda self, config, scores, order: None)
+    monkeypatch.setattr(LogMemo, "log", lambda self, revs: self.repo.log(revs, no_merges=False))
+    monkeypatch.setattr(Gate, "history_window", lambda self, base, config, parents=None: history_window(
+        self.repo, base, config))
+
+
+@pytest.mark.parametrize("which", ["synthetic", "merges"])
+def test_the_gates_windows_decide_as_the_plain_replays_do(which, synthetic_repos, merges, tmp_path, monkeypatch):
     """``score --commits`` of a batch whose percentile windows slide past its oldest commit (several
     history-scorer calls): every line, thresholds and verdicts included, equals the run in which each
-    call streams its own ``git log``."""
-    path = synthetic_repos[0].path
+    window is listed and scored by a replay of its own; on a history with merges too, where some
+    windows' replays stream other commits first than the batch's replay."""
+    path = synthetic_repos[0].path if which == "synthetic" else merges
     shas = git(path, "rev-list", "--no-merges", "HEAD").split()
-    assert len(shas) >= 150
-    batch = shas[:45]
-    # windows of 40 commits: each base's window slides one commit further below the batch
+    assert len(shas) >= 60
+    batch = shas[:15]
+    # windows of 20 commits: each base's window slides one commit further below the batch
     config = tmp_path / "gate.yml"
     config.write_text("version: 1\nthresholds:\n  mode: percentile\n  medium: 75\n  high: 90\n  critical: 98\n"
-                      "history_commits: 40\n")
-    served: list[int] = []
-    real_log = LogMemo.log
+                      "history_commits: 20\n")
+    used: dict[str, int] = {"reused": 0, "calls": 0, "listed": 0}
+    real_call, real_window = WindowScorer.__call__, gate.history_window
 
-    def counting(self, revs):
-        before = self.served
-        yield from real_log(self, revs)
-        served.append(self.served - before)
+    def call(self, shas, cfg):
+        before = self.reused
+        out = real_call(self, shas, cfg)
+        used["reused"] += self.reused - before
+        used["calls"] += 1
+        return out
 
-    monkeypatch.setattr(LogMemo, "log", counting)
+    def listed(*args, **kwargs):
+        used["listed"] += 1
+        return real_window(*args, **kwargs)
+
+    monkeypatch.setattr(WindowScorer, "__call__", call)
+    monkeypatch.setattr(gate, "history_window", listed)
     fast = _score_commits_json(path, batch, tmp_path, "fast", "--config", str(config))
-    assert len(served) >= 2 and sum(served) >= 1  # the later windows were served from the memo
+    assert used["calls"] >= 2 and used["reused"] >= 1  # later windows came from the batch's replay
+    assert used["listed"] < len(batch) / 2  # most windows were derived, not listed by rev-list
 
-    monkeypatch.setattr(LogMemo, "log", lambda self, revs: self.repo.log(revs, no_merges=False))
+    _plain(monkeypatch)
     plain = _score_commits_json(path, batch, tmp_path, "plain", "--config", str(config))
     assert len(fast) == len(plain) == len(batch)
     assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain]
-    assert all("percentiles of the scores of this repository's newest 40" in " ".join(a["verdict"]["notes"])
+    assert all("percentiles of the scores of this repository's newest 20" in " ".join(a["verdict"]["notes"])
                for a in fast)
     assert len({json.dumps(a["verdict"]["thresholds"]) for a in fast}) > 1  # the windows did slide
+
+
+def test_a_replay_that_streams_other_commits_first_is_not_reused(merges):
+    """Offered scores are taken only up to the first commit where the scorer's own replay and the
+    batch's stream part: a side branch merged right after a window's newest commit is streamed before
+    that commit by the batch's replay, never by the window's own."""
+    from mergeguard.models.model import load
+
+    repo = GitRepo(merges)
+    model = load(None)
+    main_line = git(merges, "rev-list", "--no-merges", "--first-parent", "HEAD").split()
+    merge = git(merges, "rev-list", "--merges", "-n", "3", "HEAD").split()[-1]
+    newest = git(merges, "rev-parse", f"{merge}^1").strip()  # its side commit is older than it
+    window = main_line[main_line.index(newest):][:20]
+    cfg = Config()
+    plain = dict(WindowScorer(repo, model)(window, cfg))
+    scorer = WindowScorer(repo, model)
+    stream = git(merges, "rev-list", "--reverse", "--date-order", "HEAD").split()  # the batch's replay
+    scorer.offer(cfg, {s: 0.5 for s in window}, stream)  # 0.5: recognisably the offered value
+    got = dict(scorer(window, cfg))
+    assert got[newest] == plain[newest] != 0.5  # scored again, in a replay of its own
+    assert all(got[s] == 0.5 for s in window if s != newest) and scorer.reused == len(window) - 1
+    assert list(got) == list(plain)  # in the order one replay gives them (the score cache keeps it)
+    # another ignore list: nothing offered applies
+    other = Config(ignore=("side/",))
+    assert WindowScorer(repo, model)(window, other) == scorer(window, other) and scorer.reused == len(window) - 1
+
+
+def test_derived_windows_equal_rev_list(merges, synthetic_repos):
+    for path in (merges, synthetic_repos[0].path):
+        repo = GitRepo(path)
+        lines = git(path, "rev-list", "--parents", "HEAD").splitlines()
+        parents = {sha: rest for sha, *rest in (line.split() for line in lines)}
+        for n in (20, 30, 300):
+            cfg = Config(history_commits=n)
+            g = Gate(repo, None)
+            for sha in reversed([line.split()[0] for line in lines]):  # oldest first: parents' windows known
+                assert g.history_window(sha, cfg, parents) == history_window(repo, sha, cfg), (path, n, sha)
+
+
+def test_resolve_all_is_resolve_of_each(merges):
+    repo = GitRepo(merges)
+    git(merges, "tag", "-a", "-m", "a tag", "v1", "HEAD~3")
+    tag_object = git(merges, "rev-parse", "v1").strip()
+    shas = git(merges, "rev-list", "HEAD").split()
+    refs = [*shas, tag_object, "HEAD~2", "main"]
+    assert repo.resolve_all(refs) == [repo.resolve(r) for r in refs]
+    target = git(merges, "rev-parse", "HEAD~3").strip()
+    assert tag_object != target and repo.resolve_all([tag_object]) == [target]  # peeled, as resolve does
+    with pytest.raises(RefError, match="unknown revision 'f{40}'".replace("f{40}", "f" * 40)):
+        repo.resolve_all([shas[0], "f" * 40])
+    tree = git(merges, "rev-parse", "HEAD^{tree}").strip()
+    with pytest.raises(RefError, match="unknown revision"):
+        repo.resolve_all([tree])
 
 
 def test_replay_without_memo_is_unchanged(branchy):
