@@ -226,3 +226,27 @@ def test_replay_without_memo_is_unchanged(branchy):
     plain = list(sources.replay(repo, ["HEAD~2"], seen))
     served = list(sources.replay(repo, ["HEAD~2"], seen, memo=memo))
     assert plain == served and memo.served == 1
+
+
+def test_scoring_does_not_import_scikit_learn_and_training_still_can(tmp_path):
+    """The model loads and scores without scikit-learn in the process (start-up of every scoring
+    process); scikit-learn stays importable afterwards for ``train``/``evaluate`` in the same process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mergeguard.models.model import load\n"
+        "m = load(None)\n"
+        "x = m.matrix([{}])\n"
+        "c = m.contributions(x)\n"
+        "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "import lightgbm, numpy as np\n"
+        "d = lightgbm.Dataset(np.array([[0.0], [1.0]] * 20), np.array([0, 1] * 20))\n"
+        "b = lightgbm.train({'verbose': -1, 'min_data_in_leaf': 1}, d, num_boost_round=2)\n"
+        "print(c.shape[1] == len(m.features) + 1, b.num_trees())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "2"]
