@@ -250,3 +250,75 @@ def test_scoring_does_not_import_scikit_learn_and_training_still_can(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "2"]
+
+
+@pytest.fixture()
+def edits(tmp_path):
+    """Three commits editing one Python file: each pre-image is the previous commit's post-image."""
+    p = init_repo(tmp_path / "edits")
+    body = "import requests\n\n\ndef fetch(url):\n    return requests.get(url, timeout=5)\n"
+    shas = [commit(p, {"svc/client.py": body, "README": "r\n"}, "add", when=T0)]
+    body += "\n\ndef post(url):\n    return requests.post(url, timeout=10)\n"
+    shas.append(commit(p, {"svc/client.py": body}, "post", when=T0 + DAY))
+    body = body.replace("timeout=5", "timeout=30") + "\n# BOOM\n"
+    shas.append(commit(p, {"svc/client.py": body}, "longer timeout", when=T0 + 2 * DAY))
+    return p, shas
+
+
+def _scored(path, shas, only):
+    from mergeguard.change import Limits
+    from mergeguard.models.model import load
+    from mergeguard.pipeline import score_commits
+
+    found = score_commits(GitRepo(path), shas, load(None), Limits(), only=only)
+    return {sha: without_timings(a.to_json()) for sha, a in found.items()}
+
+
+def test_an_image_parsed_by_an_earlier_commit_counts_as_parsed(edits):
+    """The second commit's pre-image is the first's post-image: served from the image cache, with
+    the same syntax signal (parsed, errors), findings and score as when it is parsed afresh."""
+    from mergeguard.features import syntax
+
+    path, shas = edits
+    syntax._IMAGES.clear()
+    alone = _scored(path, shas, [shas[2]])[shas[2]]
+    syntax._IMAGES.clear()
+    hits = syntax._IMAGES.hits
+    together = _scored(path, shas, None)
+    assert syntax._IMAGES.hits > hits  # later commits met images already parsed
+    assert together[shas[2]] == alone
+    assert together[shas[2]]["signals"]["syntax"]["parsed"] == 2  # pre and post, one of them a hit
+    assert together[shas[2]]["features"]["timeout_changed"] == 1  # the reused scan of the pre-image counts
+
+
+def test_a_scanner_failure_on_a_cached_image_is_recorded_on_each_change(edits, monkeypatch):
+    from mergeguard.features import syntax
+    from mergeguard.features.resilience import settings
+
+    path, shas = edits
+    real = settings.scan
+    calls: list[str] = []
+
+    def scan(src):
+        calls.append(src.side)
+        if "BOOM" in src.text:
+            raise ValueError("scanner tripped")
+        return real(src)
+
+    monkeypatch.setattr(settings, "scan", scan)
+    syntax._IMAGES.clear()
+    found = _scored(path, shas, None)
+    # the third commit's post-image holds BOOM: scanned once, the failure recorded on its change
+    assert calls.count("post") + calls.count("pre") < 2 * len(shas)  # images were scanned once each
+    third = found[shas[2]]
+    assert third["signals"]["detector_errors"] == {"retry_timeout": 1}
+    assert any("scanner tripped" in w for w in third["warnings"])
+    # a fourth commit whose pre-image is that image: served from the cache, failure recorded again
+    fourth = commit(path, {"svc/client.py": "x = 1\n# BOOM\n"}, "rewrite", when=T0 + 3 * DAY)
+    before = len(calls)
+    again = _scored(path, [*shas, fourth], [fourth])[fourth]
+    assert again["signals"]["detector_errors"] == {"retry_timeout": 2}  # pre (cached) and post
+    assert len(calls) - before < 2 + len(shas) * 2  # the cached pre-image was not scanned again
+    syntax._IMAGES.clear()
+    fresh = _scored(path, [*shas, fourth], [fourth])[fourth]
+    assert fresh == again
