@@ -162,6 +162,7 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     unique = list(dict.fromkeys(resolved))
     plan = None
     if isinstance(gate.scorer, WindowScorer):
+        gate.scorer.keep_log()
         parents = _parents(repo, unique)
         bases = [fixed_base] if fixed_base else [(parents.get(s) or [None])[0] for s in unique]
         plan = gate.windows_to_score(bases, parents)

@@ -50,8 +50,8 @@ class WindowScorer:
     each commit against its first parent with the config's ignored paths dropped.
 
     Two shortcuts, neither changing a score. The windows of successive bases each need a replay of
-    the history: the first streams ``git log`` and the later ones are served from its records
-    (:class:`~mergeguard.sources.LogMemo`). And ``score --commits`` scores the windows' commits in its
+    the history: after :meth:`keep_log` the first streams ``git log`` and the later ones are served
+    from its records (:class:`~mergeguard.sources.LogMemo`). And ``score --commits`` scores the windows' commits in its
     own replay beforehand (:meth:`offer`); such a score is used only for a commit that the scorer's
     own replay (``git log`` of the commits asked, oldest first) reaches after exactly the same
     commits in the same order, i.e. with the same history index. The rest is scored as before.
@@ -59,10 +59,17 @@ class WindowScorer:
 
     def __init__(self, repo: GitRepo, model: Any, *, limits: Limits | None = None, shallow: bool = False):
         self.repo, self.model, self.limits, self.shallow = repo, model, limits or Limits(), shallow
-        self.memo = LogMemo(repo)
+        #: set by :meth:`keep_log` (a batch run makes many calls; one review makes one, and keeping
+        #: the whole history's records for it would only cost memory)
+        self.memo: LogMemo | None = None
         self._offered: tuple[Config, Mapping[str, float], list[str]] | None = None
         #: commits answered from the offered scores, for tests and benchmarks
         self.reused = 0
+
+    def keep_log(self) -> None:
+        """Keep the first replay's records to serve the later ones (``score --commits``)."""
+        if self.memo is None:
+            self.memo = LogMemo(self.repo)
 
     def offer(self, config: Config, scores: Mapping[str, float], order: list[str]) -> None:
         """Scores computed with ``config``'s ignore list in a replay that streamed ``order`` (every sha, in order)."""
