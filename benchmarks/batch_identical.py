@@ -82,7 +82,7 @@ def differences(a: Any, b: Any, where: str = "") -> list[str]:
                 out += differences(a[k], b[k], f"{where}.{k}")
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{where}[{i}]")]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=False)) for d in differences(x, y, f"{where}[{i}]")]
     return [] if a == b else [f"{where}: {json.dumps(a)[:200]} != {json.dumps(b)[:200]}"]
 
 
@@ -119,7 +119,7 @@ def main() -> int:
             print(f"{name}: {len(a)} lines before, {len(b)} after")
             differing += 1
         n_diff = 0
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             found = differences(without_timings(x), without_timings(y))
             if found:
                 n_diff += 1

@@ -68,8 +68,8 @@ def main() -> int:
                 runs["before"].append(timed(before, repo, commits, jobs, tmp / "b.json"))
                 runs["after"].append(timed(after, repo, commits, jobs, tmp / "a.json"))
             med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in runs.items()}
-            wall_ratio = statistics.median(b[0] / a[0] for b, a in zip(runs["before"], runs["after"]))
-            cpu_ratio = statistics.median(b[1] / a[1] for b, a in zip(runs["before"], runs["after"]))
+            wall_ratio = statistics.median(b[0] / a[0] for b, a in zip(runs["before"], runs["after"], strict=True))
+            cpu_ratio = statistics.median(b[1] / a[1] for b, a in zip(runs["before"], runs["after"], strict=True))
             print(f"{name} ({n} commits) --jobs {jobs}: wall {med['before'][0]:.1f} s -> {med['after'][0]:.1f} s "
                   f"({n / med['before'][0]:.1f} -> {n / med['after'][0]:.1f} commits/s, {wall_ratio:.2f}x); "
                   f"CPU {med['before'][1]:.1f} s -> {med['after'][1]:.1f} s ({n / med['before'][1]:.1f} -> "

@@ -173,7 +173,7 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     tasks = [CommitSlice(repo=str(repo.path), shas=tuple(unique), only=tuple(part), model=args.model, limits=limits,
                          top_reasons=args.top, shallow=shallow, config_path=args.config, fixed_base=fixed_base,
                          windows=tuple(extra), window_config=window_config)
-             for part, extra in zip(slices(unique, parts), slices(windows, parts) + [[]] * parts)]
+             for part, extra in zip(slices(unique, parts), slices(windows, parts) + [[]] * parts, strict=False)]
     found: dict[str, Assessment] = {}
     failed: dict[str, str] = {}
     scores: dict[str, float] = {}

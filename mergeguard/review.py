@@ -85,7 +85,7 @@ class WindowScorer:
             except RepositoryError:
                 order = []
             same = 0
-            for mine, theirs in zip(order, streamed):
+            for mine, theirs in zip(order, streamed, strict=False):
                 if mine != theirs:
                     break
                 same += 1

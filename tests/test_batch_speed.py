@@ -176,7 +176,7 @@ def test_a_replay_that_streams_other_commits_first_is_not_reused(merges):
     plain = dict(WindowScorer(repo, model)(window, cfg))
     scorer = WindowScorer(repo, model)
     stream = git(merges, "rev-list", "--reverse", "--date-order", "HEAD").split()  # the batch's replay
-    scorer.offer(cfg, {s: 0.5 for s in window}, stream)  # 0.5: recognisably the offered value
+    scorer.offer(cfg, dict.fromkeys(window, 0.5), stream)  # 0.5: recognisably the offered value
     got = dict(scorer(window, cfg))
     assert got[newest] == plain[newest] != 0.5  # scored again, in a replay of its own
     assert all(got[s] == 0.5 for s in window if s != newest) and scorer.reused == len(window) - 1
