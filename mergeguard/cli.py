@@ -164,7 +164,7 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     if isinstance(gate.scorer, WindowScorer):
         gate.scorer.keep_log()
         parents = _parents(repo, unique)
-        bases = [fixed_base] if fixed_base else [(parents.get(s) or [None])[0] for s in unique]
+        bases: list[str | None] = [fixed_base] if fixed_base else [ps[0] if (ps := parents.get(s)) else None for s in unique]
         plan = gate.windows_to_score(bases, parents)
     window_config, windows = plan if plan is not None else (None, [])
     windows = [s for s in windows if s not in set(unique)]

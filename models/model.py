@@ -44,12 +44,13 @@ def _lightgbm_without_sklearn() -> Any:
     if "lightgbm" in sys.modules or "sklearn" in sys.modules:
         import lightgbm
         return lightgbm
-    sys.modules["sklearn"] = None  # type: ignore[assignment]
+    modules: dict[str, Any] = sys.modules  # a None entry blocks an import
+    modules["sklearn"] = None
     try:
         import lightgbm
     finally:
-        if "sklearn" in sys.modules and sys.modules["sklearn"] is None:
-            del sys.modules["sklearn"]
+        if modules.get("sklearn", "absent") is None:
+            del modules["sklearn"]
     return lightgbm
 
 
