@@ -200,6 +200,10 @@ class WindowTargets:
         from .gate import cache_value
         from .sources import change_from_commit
 
+        if repo.missing_paths:
+            # the log left an incomplete mirror's missing paths out: the scorer cannot use this stream
+            # (its own replays compute their own exclusions), so scoring here would be wasted work
+            return
         try:
             change = change_from_commit(repo, rec, limits)
             base = rec.parents[0] if rec.parents else None

@@ -322,3 +322,34 @@ def test_a_scanner_failure_on_a_cached_image_is_recorded_on_each_change(edits, m
     syntax._IMAGES.clear()
     fresh = _scored(path, [*shas, fourth], [fourth])[fourth]
     assert fresh == again
+
+
+def test_an_incomplete_mirror_scores_no_window_ahead_and_decides_as_before(merges, tmp_path, monkeypatch):
+    """A repository missing a blob: the log leaves its path out, so the batch's stream cannot stand
+    for the windows' own replays; from there on nothing is scored ahead for them, none of what was is
+    used, and every line equals the plain run."""
+    from mergeguard.pipeline import WindowTargets
+
+    big = commit(merges, {"assets/big.bin": b"\x00\x01" * 2000}, "a binary", when=T0 + 200 * DAY)
+    for i in range(12):
+        commit(merges, {f"src/late{i}.py": f"v = {i}\n"}, f"late {i}", when=T0 + (201 + i) * DAY)
+    blob = git(merges, "rev-parse", f"{big}:assets/big.bin").strip()
+    (merges / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:10]
+    config = tmp_path / "gate.yml"
+    config.write_text("version: 1\nthresholds:\n  mode: percentile\n  medium: 75\n  high: 90\n  critical: 98\n"
+                      "history_commits: 20\n")
+    scored: list[str] = []
+    real_visit = WindowTargets.visit
+
+    def visit(self, repo, rec, context, model, limits):
+        real_visit(self, repo, rec, context, model, limits)
+        scored.extend(s for s in self.scores if s not in scored)
+
+    monkeypatch.setattr(WindowTargets, "visit", visit)
+    fast = _score_commits_json(merges, shas, tmp_path, "fast", "--config", str(config))
+    # only commits streamed before git met the hole were scored ahead (none after the restart)
+    assert set(scored) <= set(git(merges, "rev-list", f"{big}~1").split())
+    _plain(monkeypatch)
+    plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config))
+    assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain] and len(fast) == 10
