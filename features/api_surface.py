@@ -549,6 +549,13 @@ def compare(pre: dict[str, set[Definition]], post: dict[str, set[Definition]]) -
 
 
 
+def _definitions_of(src: syntax.Source, language: str) -> dict[str, set[Definition]]:
+    """:func:`definitions` once per image in a process (the post-image of one commit is the
+    pre-image of the next that touches the file); a copy the caller may change."""
+    found = syntax.image_memo(src, ("api_surface.definitions", language), lambda: definitions(src.tree, language))
+    return {qual: set(defs) for qual, defs in found.items()}
+
+
 def generated(path: str, text: str | None) -> bool:
     """Generated or vendored code: its API changes are its generator's, reported on the source
     (the one generated-file rule, ``paths.is_generated``)."""
@@ -565,8 +572,8 @@ def file_changes(change: Change, f: FileChange, language: str) -> list[ApiChange
     post_src = None if f.status == "deleted" else cache.source(f, "post")
     if post_src is None and f.status != "deleted":
         return []
-    pre = definitions(pre_src.tree, language)
-    post = definitions(post_src.tree, language) if post_src is not None else {}
+    pre = _definitions_of(pre_src, language)
+    post = _definitions_of(post_src, language) if post_src is not None else {}
     out = []
     for status, old, new in compare(pre, post):
         if new is not None:

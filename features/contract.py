@@ -170,6 +170,12 @@ def record_failure(change: Change, detector: str, path: str | None, exc: BaseExc
     failures.append((detector, path, describe(exc)))
 
 
+def record_failures(change: Change, entries: list[tuple[str, str | None, str]]) -> None:
+    """Record failures already described (:func:`failures` of another change that met the same file)."""
+    if entries:
+        change.derived.setdefault(_FAILURES_KEY, []).extend(entries)
+
+
 def failures(change: Change) -> list[tuple[str, str | None, str]]:
     """The (detector, path or None, error) failures recorded for ``change`` so far."""
     found: list[tuple[str, str | None, str]] = change.derived.get(_FAILURES_KEY, [])

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass, replace
+import copy
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from mergeguard import languages, paths
 from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
-from mergeguard.features.contract import DetectorSpec, record_failure
+from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
 from mergeguard.features.resilience import INFINITE, Construct, Scan, settings
 
 FEATURES: list[str] = [
@@ -114,6 +115,31 @@ def describe(c: Construct) -> str:
 
 
 def _safe_scan(module, src: syntax.Source | None, change: Change | None = None) -> Scan | None:
+    """:func:`_scan_image`, once per image in a process (``syntax.image_memo``: the scan is a pure
+    function of the image, and a batch of commits meets each image about twice). The failures it
+    recorded are recorded again on every change that meets the image; callers get their own copy."""
+    if module is None or src is None or change is None:
+        return _scan_image(module, src, change)
+    computed = False
+
+    def scan() -> tuple[Scan | None, list[tuple[str, str | None, str]]]:
+        nonlocal computed
+        computed, before = True, len(failures(change))
+        found = _scan_image(module, src, change)
+        return (_copy_scan(found) if found is not None else None), failures(change)[before:]
+
+    cached, failed = syntax.image_memo(src, ("retry_timeout.scan", module.__name__), scan)
+    if not computed:  # a hit: the failures the scan recorded are this change's too
+        record_failures(change, failed)
+    return _copy_scan(cached) if cached is not None else None
+
+
+def _copy_scan(found: Scan) -> Scan:
+    """A copy whose lists the caller may change without changing the cached scan."""
+    return replace(found, **{f.name: copy.copy(getattr(found, f.name)) for f in fields(found)})
+
+
+def _scan_image(module, src: syntax.Source | None, change: Change | None = None) -> Scan | None:
     """The language scanner's constructs plus the settings it does not already cover (a setting on a
     line a library construct spans is the same thing seen twice). A scanner that raises degrades
     that file, never the assessment, and is recorded (``contract.record_failure``), not swallowed."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .assessment import Assessment, Verdict
+    from .gate import Gate
     from .git import GitRepo
     from .policy import PullRequestFacts
 
@@ -118,9 +119,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         assert repo is not None
         if not shas:
             shas = ["HEAD"]
-        resolved = [repo.resolve(s) for s in shas]
+        resolved = repo.resolve_all(shas)
         fixed_base = repo.resolve(args.base) if args.base else None
-        found, failed = _score_in_parallel(args, repo, resolved, fixed_base, limits, shallow)
+        found, failed = _score_in_parallel(args, repo, resolved, fixed_base, limits, shallow, gate)
         for sha in resolved:
             if sha in found:
                 gate.remember({sha: found[sha]}, gate.config_at(found[sha].change.gate_base))
@@ -144,25 +145,55 @@ MIN_COMMITS_PER_JOB = 50
 
 
 def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[str], fixed_base: str | None,
-                       limits: Limits, shallow: bool) -> tuple[dict[str, Assessment], dict[str, str]]:
+                       limits: Limits, shallow: bool, gate: Gate) -> tuple[dict[str, Assessment], dict[str, str]]:
     """Score historical commits in slices on ``--jobs`` processes or a Dask cluster; each slice
-    replays the history of *all* the commits, so every assessment equals the single-process one."""
+    replays the history of *all* the commits, so every assessment equals the single-process one.
+
+    The older commits the gate's percentile windows will need are scored in the same slices (one
+    replay, spread over the jobs, instead of about one more replay per 30 bases in this process
+    afterwards); the gate's scorer takes each such score only where its own replay would have
+    computed exactly that one (see :class:`~mergeguard.review.WindowScorer`).
+    """
     from .batch import check_jobs, run_tasks, slices
     from .pipeline import CommitSlice, score_slice
+    from .review import WindowScorer
 
     jobs = check_jobs(args.jobs)
     unique = list(dict.fromkeys(resolved))
-    parts = 1 if not args.scheduler and jobs == 1 else max(1, min(jobs if not args.scheduler else len(unique),
-                                                                   len(unique) // MIN_COMMITS_PER_JOB))
+    plan = None
+    if isinstance(gate.scorer, WindowScorer):
+        gate.scorer.keep_log()
+        parents = _parents(repo, unique)
+        bases: list[str | None] = [fixed_base] if fixed_base else [ps[0] if (ps := parents.get(s)) else None for s in unique]
+        plan = gate.windows_to_score(bases, parents)
+    window_config, windows = plan if plan is not None else (None, [])
+    windows = [s for s in windows if s not in set(unique)]
+    parts = 1 if not args.scheduler and jobs == 1 else max(1, min(
+        jobs if not args.scheduler else len(unique), (len(unique) + len(windows)) // MIN_COMMITS_PER_JOB))
     tasks = [CommitSlice(repo=str(repo.path), shas=tuple(unique), only=tuple(part), model=args.model, limits=limits,
-                         top_reasons=args.top, shallow=shallow, config_path=args.config, fixed_base=fixed_base)
-             for part in slices(unique, parts)]
+                         top_reasons=args.top, shallow=shallow, config_path=args.config, fixed_base=fixed_base,
+                         windows=tuple(extra), window_config=window_config)
+             for part, extra in zip(slices(unique, parts), slices(windows, parts) + [[]] * parts, strict=False)]
     found: dict[str, Assessment] = {}
     failed: dict[str, str] = {}
-    for f, e in run_tasks(score_slice, tasks, jobs=jobs, scheduler=args.scheduler):
+    scores: dict[str, float] = {}
+    orders: list[list[str]] = []
+    for f, e, w in run_tasks(score_slice, tasks, jobs=jobs, scheduler=args.scheduler):
         found.update(f)
         failed.update(e)
+        if w is not None:
+            scores.update(w.scores)
+            orders.append(w.order)
+    if window_config is not None and orders and orders[0] and all(o == orders[0] for o in orders):
+        assert isinstance(gate.scorer, WindowScorer)
+        gate.scorer.offer(window_config, scores, orders[0])
     return found, failed
+
+
+def _parents(repo: GitRepo, shas: list[str]) -> dict[str, list[str]]:
+    """Each commit's parents, listed in one ``rev-list``."""
+    lines = repo.run("rev-list", "--no-walk=unsorted", "--parents", "--stdin", input="\n".join(shas).encode() + b"\n")
+    return {sha: rest for sha, *rest in (line.split() for line in lines.decode().splitlines())}
 
 
 def _facts(args: argparse.Namespace) -> PullRequestFacts:

@@ -19,6 +19,7 @@ from . import audit, budget as budget_mod, codeowners as co, policy
 from .assessment import Assessment, Review, Verdict
 from .config import CONFIG_PATH, DEFAULT_MIN_HISTORY, MAX_CONFIG_BYTES, Config, ConfigError, Problem, load_file, loads
 from .change import Change
+from .errors import MergeguardError
 from .git import GitRepo
 from .scorecache import ScoreCache, cache_key
 
@@ -105,6 +106,7 @@ class Gate:
     _budgets: dict[Any, budget_mod.BudgetStatus] = field(default_factory=dict, repr=False)
     _acceptances: tuple[tuple[audit.Acceptance, ...], tuple[str, ...]] | None = field(default=None, repr=False)
     _files: dict[str, dict[str, str | None]] = field(default_factory=dict, repr=False)
+    _windows: dict[tuple[str, int], list[str]] = field(default_factory=dict, repr=False)
 
     # -- inputs at a base revision --------------------------------------------------------------
 
@@ -137,7 +139,8 @@ class Gate:
             available = None
             if config.uses_percentiles and self.repo is not None and base and self.scorer is not None:
                 scores, available = history_scores(self.repo, base, self.scorer, config,
-                                                   cache=self.scores_for(config))
+                                                   cache=self.scores_for(config),
+                                                   window=self.history_window(base, config))
                 self.scores_for(config).save()
             thresholds = policy.resolve_thresholds(config, self.model.thresholds, scores, available=available)
             if config.thresholds is not None and config.uses_percentiles and (self.repo is None or not base):
@@ -146,6 +149,54 @@ class Gate:
                     thresholds.notes + ("percentile thresholds need a repository (--repo) with history at the base",))
             self._thresholds[key] = thresholds
         return self._thresholds[key]
+
+    def history_window(self, base: str, config: Config, parents: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+        """The newest ``config.history_commits`` non-merge commits reachable from ``base`` (newest first),
+        listed once per run: ``score --commits`` asks for them before scoring, to score them in its replay.
+
+        ``parents`` (commit -> its parents, where known) saves the ``rev-list``: for a commit with one
+        parent whose window is listed already, ``rev-list`` pops the commit and then walks from that
+        parent alone, so the window is the commit followed by its parent's window, cut to length.
+        """
+        assert self.repo is not None
+        n = config.history_commits
+        if (base, n) not in self._windows:
+            above = (parents or {}).get(base)
+            below = self._windows.get((above[0], n)) if above is not None and len(above) == 1 else None
+            self._windows[(base, n)] = [base, *below][:n] if below is not None else history_window(self.repo, base, config)
+        return self._windows[(base, n)]
+
+    def windows_to_score(self, bases: Sequence[str | None],
+                         parents: Mapping[str, Sequence[str]] | None = None) -> tuple[Config, list[str]] | None:
+        """What the percentile windows of ``bases`` will need scored beyond the score cache, when one
+        ignore list (hence one score cache) serves them all: a config with it and the commits, newest first.
+
+        None when there is nothing to plan (no percentiles, no history scorer, a config that cannot
+        be read, or bases whose ignore lists differ): the gate then scores each window as it comes.
+        ``parents`` see :meth:`history_window`; the windows are listed oldest base first (``bases``
+        newest first, as ``rev-list`` gives them) so that most are derived rather than listed.
+        """
+        if self.repo is None or self.scorer is None:
+            return None
+        configs: dict[str, Config] = {}
+        windows: dict[str, list[str]] = {}
+        for base in reversed(list(dict.fromkeys(b for b in bases if b))):
+            try:
+                config = self.config_at(base)
+            except (MergeguardError, OSError):  # the gate says so when it decides that verdict
+                return None
+            if not config.uses_percentiles:
+                continue
+            configs.setdefault(repr(config.ignore), config)  # a window's scores depend on its ignore list alone
+            window = self.history_window(base, config, parents)
+            if not (config.thresholds is None and len(window) < DEFAULT_MIN_HISTORY and not _other_percentiles(config)):
+                windows[base] = window
+        shas = dict.fromkeys(s for b in dict.fromkeys(bases) if b in windows for s in windows[b])
+        if len(configs) != 1 or not shas:
+            return None
+        [config] = configs.values()
+        known = self.scores_for(config).get(list(shas))
+        return config, [s for s in shas if s not in known]
 
     def scores_for(self, config: Config) -> ScoreCache:
         """The score cache for this model and the config's ignore list (in memory without ``score_cache``)."""
@@ -273,8 +324,13 @@ def ignore_paths(change: Change, patterns: Iterable[str]) -> list[str]:
     return dropped
 
 
+def history_window(repo: GitRepo, base: str, config: Config) -> list[str]:
+    """The newest ``config.history_commits`` non-merge commits reachable from ``base``, newest first."""
+    return repo.run("rev-list", "--no-merges", f"--max-count={config.history_commits}", base).decode().split()
+
+
 def history_scores(repo: GitRepo, base: str, scorer: HistoryScorer, config: Config, *,
-                   cache: ScoreCache | None = None) -> tuple[list[float], int]:
+                   cache: ScoreCache | None = None, window: Sequence[str] | None = None) -> tuple[list[float], int]:
     """Scores of the newest ``config.history_commits`` non-merge commits reachable from ``base``,
     and how many such commits there are.
 
@@ -283,9 +339,10 @@ def history_scores(repo: GitRepo, base: str, scorer: HistoryScorer, config: Conf
     where it has them; the rest are scored in one call and added to it, unless at most
     :data:`STALE_SHARE` of the window is missing and the cached part is enough on its own. A
     history too short for any percentile (fewer commits than the default gate's minimum, when
-    the config has no ``thresholds``) is not scored at all.
+    the config has no ``thresholds``) is not scored at all. ``window`` is :func:`history_window`
+    already listed.
     """
-    shas = repo.run("rev-list", "--no-merges", f"--max-count={config.history_commits}", base).decode().split()
+    shas = list(window) if window is not None else history_window(repo, base, config)
     cache = cache if cache is not None else ScoreCache(None, "run")
     if config.thresholds is None and len(shas) < DEFAULT_MIN_HISTORY and not _other_percentiles(config):
         return [], len(shas)

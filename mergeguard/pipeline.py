@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mergeguard.features import Context, extract_all
 from mergeguard.models import explain
@@ -20,7 +20,10 @@ from .gate import ignore_paths
 from .git import CommitRecord, GitRepo
 from .history import HistoryIndex
 
-__all__ = ["ASSESSMENT_SCHEMA", "assess", "score_change", "score_commits", "score_slice", "CommitSlice",
+if TYPE_CHECKING:
+    from .sources import LogMemo
+
+__all__ = ["ASSESSMENT_SCHEMA", "assess", "score_change", "score_commits", "score_slice", "CommitSlice", "WindowTargets",
            "touched_paths", "without_timings"]
 
 
@@ -110,7 +113,8 @@ def _finite(v: float | None) -> float | None:
 def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limits, *, top_reasons: int = 5,
                   shallow: bool = False,
                   config_at: Callable[[str | None], Config] | None = None, fixed_base: str | None = None,
-                  only: list[str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Assessment]:
+                  only: list[str] | None = None, errors: dict[str, str] | None = None,
+                  memo: LogMemo | None = None, windows: WindowTargets | None = None) -> dict[str, Assessment]:
     """Score historical commits, each against its first parent, in one replay of the history.
 
     The batch path of ``score --commit/--commits``, also used to score a repository's recent history
@@ -124,7 +128,10 @@ def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limi
     ``errors``, when given, collects the commits that could not be scored (a blob missing from an
     incomplete mirror, a diff git cannot produce) with the one-line reason, and the others are
     scored all the same: one bad commit must not cost a batch of thousands. Without it, the first
-    such failure is raised.
+    such failure is raised. ``memo`` serves the replay from records an earlier replay kept.
+
+    ``windows`` (the gate's percentile windows, scored in this same replay) collects its commits'
+    score-cache values and the order of the stream; see :class:`WindowTargets`.
     """
     from .errors import MergeguardError
     from .sources import change_from_commit, replay
@@ -135,6 +142,9 @@ def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limi
     def visit(rec: CommitRecord, index: HistoryIndex) -> tuple[str, Assessment] | None:
         t0 = time.perf_counter()
         context.history = index
+        if windows is not None and rec.sha in windows.shas and rec.sha not in targets:
+            windows.visit(repo, rec, context, model, limits)
+            return None
         try:
             change = change_from_commit(repo, rec, limits)
             base = fixed_base or (rec.parents[0] if rec.parents else None)
@@ -148,7 +158,9 @@ def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limi
         return rec.sha, assessment.with_timing("total", (time.perf_counter() - t0) * 1000)
 
     targets = set(wanted) if only is None else set(only) & set(wanted)
-    return dict(replay(repo, wanted, visit, targets=targets))
+    visited = targets | set(windows.shas) if windows is not None else targets
+    order = windows.order if windows is not None else None
+    return dict(replay(repo, wanted, visit, targets=visited, memo=memo, order=order))
 
 
 def score_change(change: Change, context: Context, model: RiskModel, config: Config, base: str | None, *,
@@ -161,6 +173,43 @@ def score_change(change: Change, context: Context, model: RiskModel, config: Con
     ignored = ignore_paths(change, config.ignore)
     assessment = assess(change, context, model, top_reasons=top_reasons, ignored=ignored)
     return assessment.with_change(gate_base=base)
+
+
+@dataclass
+class WindowTargets:
+    """Older commits the gate's percentile windows will ask for, scored in the batch's own replay.
+
+    Why: each history-scorer call replays the history again and scores its commits one process after
+    the batch; scored here they cost no replay and run in the batch's ``--jobs`` slices. A commit is
+    scored as the history scorer scores it (against its first parent, ``config``'s ignored paths
+    dropped, no reasons), but with the index of *this* stream: the scorer uses the value only for a
+    commit whose stream prefix equals that of its own replay (``order`` says what this one was), so
+    every threshold stays what a replay of its own gives. A commit that fails is left out (the
+    scorer then scores it, failure included, as before).
+    """
+
+    shas: frozenset[str]
+    config: Config
+    #: sha -> score-cache value (-1 for a change with nothing to score)
+    scores: dict[str, float] = field(default_factory=dict)
+    #: the shas of the whole stream in order (merges included), what each index rested on
+    order: list[str] = field(default_factory=list)
+
+    def visit(self, repo: GitRepo, rec: CommitRecord, context: Context, model: RiskModel, limits: Limits) -> None:
+        from .errors import MergeguardError
+        from .gate import cache_value
+        from .sources import change_from_commit
+
+        if repo.missing_paths:
+            # the log left an incomplete mirror's missing paths out: the scorer cannot use this stream
+            # (its own replays compute their own exclusions), so scoring here would be wasted work
+            return
+        try:
+            change = change_from_commit(repo, rec, limits)
+            base = rec.parents[0] if rec.parents else None
+            self.scores[rec.sha] = cache_value(score_change(change, context, model, self.config, base, top_reasons=0))
+        except (MergeguardError, OSError):
+            pass
 
 
 @dataclass(frozen=True)
@@ -176,13 +225,16 @@ class CommitSlice:
     shallow: bool = False
     config_path: str | None = None
     fixed_base: str | None = None
+    #: older commits of the gate's percentile windows this slice also scores (see WindowTargets)
+    windows: tuple[str, ...] = ()
+    window_config: Config | None = None
 
 
-def score_slice(task: CommitSlice) -> tuple[dict[str, Assessment], dict[str, str]]:
+def score_slice(task: CommitSlice) -> tuple[dict[str, Assessment], dict[str, str], WindowTargets | None]:
     """Run one :class:`CommitSlice` (in any process): the assessments (each with the base its verdict
     is decided at and the paths its gate configuration ignores; the verdict itself is decided by the
-    caller, which holds the pull-request facts and the audit log), and the commits that could not be
-    scored with the reason."""
+    caller, which holds the pull-request facts and the audit log), the commits that could not be
+    scored with the reason, and the scores of ``windows`` (None without them)."""
     from mergeguard.models.model import load
 
     from .gate import read_config
@@ -199,7 +251,11 @@ def score_slice(task: CommitSlice) -> tuple[dict[str, Assessment], dict[str, str
         return configs[base]
 
     errors: dict[str, str] = {}
+    windows = (WindowTargets(frozenset(task.windows), task.window_config)
+               if task.windows and task.window_config is not None else None)
     found = score_commits(repo, list(task.shas), load(task.model), task.limits, top_reasons=task.top_reasons,
                           shallow=task.shallow, config_at=config_at, fixed_base=task.fixed_base,
-                          only=list(task.only), errors=errors)
-    return found, errors
+                          only=list(task.only), errors=errors, windows=windows)
+    if windows is not None and repo.missing_paths:  # its records depended on the revisions asked
+        windows.order.clear()
+    return found, errors, windows

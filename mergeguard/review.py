@@ -24,11 +24,12 @@ from .budget import SourceAccess
 from .change import Change, Limits
 from .config import Config
 from .gate import Gate, HistoryScorer, cache_value
+from .errors import RepositoryError
 from .git import GitRepo
 from .history import HistoryIndex
 from .policy import PullRequestFacts
 from .repofacts import ReferenceCounter
-from .sources import change_from_range, history_at
+from .sources import LogMemo, change_from_range, history_at
 
 
 def context_at(repo: GitRepo, rev: str | None, *, shallow: bool = False,
@@ -44,15 +45,70 @@ def context_at(repo: GitRepo, rev: str | None, *, shallow: bool = False,
                    references=ReferenceCounter(repo, rev))
 
 
+class WindowScorer:
+    """What the gate calls to score the base's history for percentile thresholds: the batch path,
+    each commit against its first parent with the config's ignored paths dropped.
+
+    Two shortcuts, neither changing a score. The windows of successive bases each need a replay of
+    the history: after :meth:`keep_log` the first streams ``git log`` and the later ones are served
+    from its records (:class:`~mergeguard.sources.LogMemo`). And ``score --commits`` scores the windows' commits in its
+    own replay beforehand (:meth:`offer`); such a score is used only for a commit that the scorer's
+    own replay (``git log`` of the commits asked, oldest first) reaches after exactly the same
+    commits in the same order, i.e. with the same history index. The rest is scored as before.
+    """
+
+    def __init__(self, repo: GitRepo, model: Any, *, limits: Limits | None = None, shallow: bool = False):
+        self.repo, self.model, self.limits, self.shallow = repo, model, limits or Limits(), shallow
+        #: set by :meth:`keep_log` (a batch run makes many calls; one review makes one, and keeping
+        #: the whole history's records for it would only cost memory)
+        self.memo: LogMemo | None = None
+        self._offered: tuple[Config, Mapping[str, float], list[str]] | None = None
+        #: commits answered from the offered scores, for tests and benchmarks
+        self.reused = 0
+
+    def keep_log(self) -> None:
+        """Keep the first replay's records to serve the later ones (``score --commits``)."""
+        if self.memo is None:
+            self.memo = LogMemo(self.repo)
+
+    def offer(self, config: Config, scores: Mapping[str, float], order: list[str]) -> None:
+        """Scores computed with ``config``'s ignore list in a replay that streamed ``order`` (every sha, in order)."""
+        self._offered = (config, scores, order)
+
+    def __call__(self, shas: Sequence[str], config: Config) -> Mapping[str, float]:
+        ready: dict[str, float] = {}
+        order: list[str] = []
+        if self._offered is not None and self._offered[0].ignore == config.ignore:  # all a score depends on
+            _, offered, streamed = self._offered
+            try:
+                order = self.repo.run("rev-list", "--reverse", "--date-order", *shas, "--").decode().split()
+            except RepositoryError:
+                order = []
+            same = 0
+            for mine, theirs in zip(order, streamed, strict=False):
+                if mine != theirs:
+                    break
+                same += 1
+            prefix = set(order[:same])
+            ready = {s: offered[s] for s in shas if s in offered and s in prefix}
+            self.reused += len(ready)
+        rest = [s for s in shas if s not in ready]
+        found: dict[str, float] = {}
+        if rest:
+            done = pipeline.score_commits(self.repo, list(shas), self.model, self.limits, top_reasons=0,
+                                          shallow=self.shallow, config_at=lambda _base: config, memo=self.memo,
+                                          only=rest if ready else None)
+            found = {sha: cache_value(a) for sha, a in done.items()}
+        if not ready:
+            return found
+        found.update(ready)
+        return {s: found[s] for s in order if s in found}  # stream order, as one replay returns them
+
+
 def history_scorer(repo: GitRepo, model: Any, *, limits: Limits | None = None,
                    shallow: bool = False) -> HistoryScorer:
-    """What the gate calls to score the base's history for percentile thresholds: the batch path,
-    each commit against its first parent with the config's ignored paths dropped."""
-    def score(shas: Sequence[str], config: Config) -> Mapping[str, float]:
-        found = pipeline.score_commits(repo, list(shas), model, limits or Limits(), top_reasons=0, shallow=shallow,
-                                       config_at=lambda _base: config)
-        return {sha: cache_value(a) for sha, a in found.items()}
-    return score
+    """The gate's history scorer for ``repo`` (a :class:`WindowScorer`)."""
+    return WindowScorer(repo, model, limits=limits, shallow=shallow)
 
 
 def make_gate(repo: GitRepo | None, model: Any, *, limits: Limits | None = None, shallow: bool = False,

@@ -8,7 +8,7 @@ observes it. Mining, batch scoring and single-commit scoring all go through ``re
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -144,14 +144,21 @@ def replay(
     *,
     targets: set[str] | None = None,
     index: HistoryIndex | None = None,
+    memo: LogMemo | None = None,
+    order: list[str] | None = None,
 ) -> Iterator[T]:
     """Stream history reachable from ``revs``; call ``visit`` on each target before observing it.
 
     ``targets=None`` visits every non-merge commit (mining). The index passed to ``visit`` holds
-    exactly the commits streamed before this one: its parents and everything older.
+    exactly the commits streamed before this one: its parents and everything older. ``memo`` (of the
+    same repository) serves a replay of history it has already streamed without a new ``git log``.
+    ``order``, when given, collects the sha of every record streamed, in order.
     """
     index = index if index is not None else HistoryIndex()
-    for rec in repo.log(revs, no_merges=False):
+    records: Iterable[CommitRecord] = memo.log(revs) if memo is not None else repo.log(revs, no_merges=False)
+    for rec in records:
+        if order is not None:
+            order.append(rec.sha)
         if targets is None:
             if not rec.is_merge:
                 result = visit(rec, index)
@@ -163,6 +170,53 @@ def replay(
                 yield result
         if not rec.is_merge:
             index.observe(rec)
+
+
+class LogMemo:
+    """The records of the ``git log`` replays of one repository, kept by sha for the next replay.
+
+    Why: the gate's percentile windows replay the whole history again for every few dozen older
+    commits it scores (``score --commits`` of 300 commits made about ten such replays). A commit's
+    record (metadata, numstat, renames) depends on that commit alone, so a replay whose commits are
+    all here needs only the *order* ``git log`` would stream them in, and ``git rev-list`` with the
+    log's own walk (``--reverse --date-order``, no diffs read) gives exactly that order. The index
+    built at each commit rests on that order, so the replay is the one a fresh ``git log`` gives.
+
+    Off for good once a log had to leave an incomplete mirror's missing paths out (its records
+    then depend on the revisions asked for), and once it holds :data:`LOG_MEMO_RECORDS` records
+    (memory): those replays stream ``git log`` as before.
+    """
+
+    def __init__(self, repo: GitRepo, limit: int | None = None):
+        self.repo = repo
+        self.limit = LOG_MEMO_RECORDS if limit is None else limit
+        self.records: dict[str, CommitRecord] = {}
+        self.enabled = True
+        #: replays served from the memo (without ``git log``), for tests and benchmarks
+        self.served = 0
+
+    def log(self, revs: list[str]) -> Iterator[CommitRecord]:
+        """What ``repo.log(revs, no_merges=False)`` streams, from the memo when it holds every commit."""
+        if self.enabled and self.records and not self.repo.missing_paths:
+            try:
+                order = self.repo.run("rev-list", "--reverse", "--date-order", *revs, "--").decode().split()
+            except RepositoryError:  # git log meets the same trouble and says so in its own words
+                order = []
+            if order and all(sha in self.records for sha in order):
+                self.served += 1
+                yield from (self.records[sha] for sha in order)
+                return
+        for rec in self.repo.log(revs, no_merges=False):
+            if self.enabled:
+                self.records[rec.sha] = rec
+            yield rec
+        if self.repo.missing_paths or len(self.records) > self.limit:
+            self.enabled = False
+            self.records.clear()
+
+
+#: records a :class:`LogMemo` keeps at most (about a few hundred MB for the largest histories)
+LOG_MEMO_RECORDS = 300_000
 
 
 def history_at(repo: GitRepo, rev: str) -> HistoryIndex:
