@@ -8,8 +8,8 @@ wall time and CPU time (user + system of the process and every child it waited f
 from ``os.wait4``) are recorded; it prints the medians, commits per second and the ratios
 before/after. CPU time is the steadier figure on a shared machine; pairing the runs keeps the wall
 ratio meaningful when the machine's speed drifts. With ``--jobs`` above 1 the CPU figure misses the
-worker processes (multiprocessing's forkserver, not the command, reaps them): compare wall time there. Check that the outputs are identical with
-``batch_identical.py``.
+worker processes (multiprocessing's forkserver, not the command, reaps them): compare wall time there.
+Check that the outputs are identical with ``batch_identical.py``.
 
 Usage: python benchmarks/batch_speed.py --before e6b3212 --runs 3 --jobs 1 --jobs 2 \\
            rq=/path/requests.git:rq.txt
