@@ -15,6 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
@@ -58,6 +59,7 @@ class _Scanner(Scanner):
                     v = self._number(right.named_children[0]) if right is not None and right.named_children else None
                     self._construct("retry", "go-retryablehttp", n, target="RetryMax",
                                     attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
+        self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 
     # -- durations -----------------------------------------------------------------------------------
@@ -306,7 +308,8 @@ def _own(node):
 
 
 def _under_err_if(node, stop, op: str) -> bool:
-    """Whether ``node`` sits in the then-branch of an ``if`` testing ``err <op> nil`` (inside ``stop``)."""
+    """Whether ``node`` sits in the then-branch of an ``if`` testing ``err <op> nil`` (inside ``stop``).
+    ``err == io.EOF`` is not success: a read loop that stops at the end of its input retries nothing."""
     p = node.parent
     while p is not None and p != stop:
         if p.type == "if_statement":
@@ -314,7 +317,8 @@ def _under_err_if(node, stop, op: str) -> bool:
             cons = p.child_by_field_name("consequence")
             if cond is not None and cons is not None and cons.start_byte <= node.start_byte < cons.end_byte and any(
                     n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
-                    and syntax.node_text(n.child_by_field_name("operator")) == op for n in syntax.walk(cond)):
+                    and syntax.node_text(n.child_by_field_name("operator")) == op
+                    and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond)):
                 return True
         p = p.parent
     return False

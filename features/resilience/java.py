@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 L = "java"
@@ -65,6 +66,7 @@ class _Scanner(LineScopedScanner):
             elif t in _LOOPS:
                 self._loop(node)
         self._network_calls()
+        self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 
     # -- declarations ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, walks_collection
 
 L = "kotlin"
@@ -57,6 +58,7 @@ class _Scanner(LineScopedScanner):
                 self._assignment(node)
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
+        self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 
     # -- calls ------------------------------------------------------------------------------------

@@ -105,6 +105,10 @@ _NOT_SETTERS = frozenset({"setTimeout", "setInterval", "clearTimeout", "clearInt
                           "time.AfterFunc", "time.NewTicker", "time.Tick", "Promise.race"})
 
 
+#: HTTP status constants named after a timeout (java.net.HttpURLConnection, HttpStatus, Go's net/http)
+_STATUS_CODE = re.compile(r"^(HTTP|SC|STATUS)_(CLIENT|REQUEST|GATEWAY)_TIME_?OUT$|^(GATEWAY_TIMEOUT|REQUEST_TIMEOUT)$")
+
+
 def words(name: str) -> list[str]:
     """Lower-case words of an identifier: ``keepAliveTimeoutMs`` -> keep, alive, timeout, ms."""
     return [w.lower() for w in _WORD.findall(name)]
@@ -119,6 +123,8 @@ def classify(name: str) -> str | None:
     joined = last.lower()
     if not ws or ws[0] in _NOT_FIRST:
         return None
+    if _STATUS_CODE.match(last):
+        return None  # HTTP_CLIENT_TIMEOUT, SC_GATEWAY_TIMEOUT: a response status, not a wait
     if ws[-1] in _RETRIED_SETS and ("retry" in joined or "retri" in joined or ws[0] == "retry"):
         return "retry"  # RETRYABLE_STATUS_CODES, retryOnErrors, retriableExceptions: which failures are retried
     if any(w in _NOT for w in ws if w):

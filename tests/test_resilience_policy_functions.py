@@ -1,0 +1,373 @@
+"""Go, Java and Kotlin shapes met on real commits (issue 13, dev part of the corpus): a retry or timeout
+policy that lives in the body of a function named for it, a read loop that is not a retry, names
+that look like timeouts but are not, and changed lines whose retry/timeout names did not change.
+Real parses, real git diffs."""
+
+from __future__ import annotations
+
+from mergeguard.assessment import Finding
+from mergeguard.change import Limits
+from mergeguard.features import Context, syntax
+from mergeguard.features.resilience import go, policy_functions, settings
+from mergeguard.features.retry_timeout import extract
+from mergeguard.git import GitRepo
+from mergeguard.sources import change_from_range
+from tests.gitrepo import commit, init_repo
+
+T0 = 1_700_000_000
+
+
+def findings(tmp_path, files_before: dict[str, str], files_after: dict[str, str]) -> list[Finding]:
+    repo_dir = init_repo(tmp_path / "repo")
+    base = commit(repo_dir, files_before, "base", T0)
+    head = commit(repo_dir, files_after, "change", T0 + 60)
+    return extract(change_from_range(GitRepo(repo_dir), base, head, Limits()), Context()).findings
+
+
+def kinds(found: list[Finding]) -> set[str]:
+    return {f.kind for f in found}
+
+
+def policies(text: str, language: str):
+    tree = syntax.parse(text, language)
+    assert tree is not None, f"no {language} grammar installed"
+    return policy_functions.scan(syntax.Source("f", "post", language, text, tree))
+
+
+# -- which errors are retried: the body of a function named for the decision -------------------------
+
+GO_SHOULD_RETRY = """package redis
+
+import (
+	"io"
+	"strings"
+)
+
+func shouldRetry(err error, retryTimeout bool) bool {
+	switch err {
+	case io.EOF:
+		return true
+	case nil:
+		return false
+	}
+	if v, ok := err.(timeoutError); ok {
+		return retryTimeout && v.Timeout()
+	}
+	s := err.Error()
+	if strings.HasPrefix(s, "LOADING ") {
+		return true
+	}
+	return false
+}
+"""
+
+
+def test_go_a_new_retried_error_in_should_retry_is_a_retry_change(tmp_path):
+    after = GO_SHOULD_RETRY.replace('''	if strings.HasPrefix(s, "LOADING ") {''', '''	if strings.HasPrefix(s, "READONLY ") {
+		return true
+	}
+	if strings.HasPrefix(s, "LOADING ") {''')
+    found = findings(tmp_path, {"error.go": GO_SHOULD_RETRY}, {"error.go": after})
+    changed = [f for f in found if f.kind == "retry.changed"]
+    assert changed and "shouldRetry" in changed[0].message
+    assert "timeout.changed" not in kinds(found)
+
+
+def test_go_renaming_and_commenting_a_retry_policy_changes_nothing(tmp_path):
+    # the variable renamed, a comment added, the parentheses and the helper's name changed: same decisions
+    after = (GO_SHOULD_RETRY.replace("s := err.Error()", "msg := err.Error() // the server's reply")
+             .replace('strings.HasPrefix(s, "LOADING ")', '(strings.HasPrefix(msg, "LOADING "))')
+             .replace("v, ok := err.(timeoutError)", "te, ok := err.(timeoutError)")
+             .replace("v.Timeout()", "te.Timeout()"))
+    found = findings(tmp_path, {"error.go": GO_SHOULD_RETRY}, {"error.go": after})
+    assert not kinds(found) & {"retry.changed", "retry.added", "retry.removed"}
+
+
+def test_go_backoff_computation_changed_is_a_retry_change(tmp_path):
+    before = """package retryablehttp
+
+import "time"
+
+func LinearBackoff(min, max time.Duration, attemptNum int) time.Duration {
+	if max <= min {
+		return min
+	}
+	return min + time.Duration(attemptNum)*(max-min)/10
+}
+"""
+    after = before.replace("		return min\n", "		return min * time.Duration(attemptNum+1)\n")
+    found = findings(tmp_path, {"client.go": before}, {"client.go": after})
+    assert "retry.changed" in kinds(found)
+
+
+def test_policy_function_names():
+    for name in ("shouldRetry", "isRetryableError", "DefaultRetryPolicy", "ExponentialBackOff.NextBackOff",
+                 "retryRequest", "canRetry", "LinearJitterBackoff", "resetConnectBackoff"):
+        assert policy_functions.classify(name) == "retry", name
+    for name in ("decodeTimeout", "parseTimeout", "encodeDeadline"):
+        assert policy_functions.classify(name) == "timeout", name
+    # hooks, messages, error classifiers and plain accessors of a timeout decide nothing
+    for name in ("onRetry", "logRetry", "RetryError.Error", "isTimeout", "timeoutError", "getSocketTimeout",
+                 "setConnectTimeout", "retrieveTimeouts", "handleRetryEvent", "newRetryMetrics", "retryCount"):
+        assert policy_functions.classify(name) is None, name
+
+
+def test_a_getter_a_delegate_and_an_interface_method_are_not_policies():
+    java = """class RetryPolicy {
+    private int maxRetries;
+    public int getMaxRetries() { return maxRetries; }
+    public RetryPolicy retryOn(Class<? extends Throwable> failure) { return retryOn(Arrays.asList(failure)); }
+    public boolean canRetry(int attempts) { return attempts < maxRetries; }
+}
+interface Handler { boolean retryRequest(IOException e, int count); }
+"""
+    assert [c.target for c in policies(java, "java")] == ["RetryPolicy.canRetry/1"]
+
+
+def test_java_a_new_overload_that_delegates_is_no_retry_change(tmp_path):
+    before = """package x;
+
+public class RetryPolicy {
+    public RetryPolicy retryOn(List<Class<? extends Throwable>> failures) {
+        for (Class<? extends Throwable> f : failures) {
+            if (f == null) {
+                throw new IllegalArgumentException("null failure");
+            }
+        }
+        this.failures = failures;
+        return this;
+    }
+}
+"""
+    after = before.replace("""    public RetryPolicy retryOn(List""", """    public RetryPolicy retryOn(Class<? extends Throwable> failure) {
+        return retryOn(Arrays.asList(failure));
+    }
+
+    public RetryPolicy retryOn(List""")
+    found = findings(tmp_path, {"src/main/java/x/RetryPolicy.java": before},
+                     {"src/main/java/x/RetryPolicy.java": after})
+    assert not kinds(found) & {"retry.changed", "retry.added", "retry.removed"}
+
+
+def test_java_retry_handler_decision_changed(tmp_path):
+    before = """package x;
+
+public class DefaultRetryHandler {
+    public boolean retryRequest(IOException exception, int executionCount) {
+        if (executionCount > 3) {
+            return false;
+        }
+        if (exception instanceof UnknownHostException) {
+            return false;
+        }
+        return true;
+    }
+}
+"""
+    after = before.replace("""        return true;""", """        if (exception instanceof SSLException) {
+            return false;
+        }
+        return true;""")
+    found = findings(tmp_path, {"src/main/java/x/DefaultRetryHandler.java": before},
+                     {"src/main/java/x/DefaultRetryHandler.java": after})
+    assert "retry.changed" in kinds(found)
+
+
+def test_kotlin_policy_moved_to_another_file_is_no_change(tmp_path):
+    policy = """package okhttp3
+
+internal fun shouldRetry(e: IOException, attempt: Int): Boolean {
+    if (e is ProtocolException) return false
+    return attempt < 3
+}
+"""
+    found = findings(tmp_path, {"okhttp/src/main/kotlin/okhttp3/A.kt": policy, "okhttp/src/main/kotlin/okhttp3/B.kt": "package okhttp3\n"},
+                     {"okhttp/src/main/kotlin/okhttp3/A.kt": "package okhttp3\n",
+                      "okhttp/src/main/kotlin/okhttp3/B.kt": policy})
+    assert not kinds(found) & {"retry.changed", "retry.added", "retry.removed"}
+
+
+def test_go_timeout_header_parsing_is_a_timeout_change(tmp_path):
+    before = """package transport
+
+import (
+	"strconv"
+	"time"
+)
+
+func decodeTimeout(s string) (time.Duration, error) {
+	size := len(s)
+	if size < 2 {
+		return 0, errBadTimeout
+	}
+	t, err := strconv.ParseInt(s[:size-1], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(t) * time.Second, nil
+}
+"""
+    after = before.replace("	if size < 2 {", "	if size < 2 || size > 9 {")
+    found = findings(tmp_path, {"transport.go": before}, {"transport.go": after})
+    assert "timeout.changed" in kinds(found)
+
+
+def test_a_retry_loop_calling_should_retry_is_not_nested(tmp_path):
+    before = GO_SHOULD_RETRY
+    after = GO_SHOULD_RETRY + """
+func (c *Client) process(cmd Cmder) error {
+	var err error
+	for attempt := 0; attempt <= c.maxRetries; attempt++ {
+		if attempt > 0 {
+			time.Sleep(c.backoff(attempt))
+		}
+		err = c.do(cmd)
+		if err == nil || !shouldRetry(err, true) {
+			return err
+		}
+	}
+	return err
+}
+"""
+    found = findings(tmp_path, {"error.go": before}, {"error.go": after})
+    assert "retry.added" in kinds(found)
+    assert "retry.nested" not in kinds(found)
+
+
+# -- a read loop that stops at the end of its input is not a retry -----------------------------------
+
+def test_go_read_loop_breaking_on_eof_is_not_a_retry():
+    text = """package redis
+
+func parse(rd *Reader) ([]string, error) {
+	args := make([]string, 0)
+	for {
+		line, err := rd.ReadLine('\\n')
+		if err != nil {
+			if err == io.EOF {
+				break
+			}
+			return nil, err
+		}
+		args = append(args, string(line))
+	}
+	return args, nil
+}
+"""
+    tree = syntax.parse(text, "go")
+    scan = go.scan(syntax.Source("f.go", "post", "go", text, tree))
+    assert not [c for c in scan.constructs if c.library == "loop"]
+    retrying = text.replace("			if err == io.EOF {\n				break\n			}\n			return nil, err",
+                            "			time.Sleep(time.Second)\n			continue")
+    tree = syntax.parse(retrying, "go")
+    scan = go.scan(syntax.Source("f.go", "post", "go", retrying, tree))
+    assert [c for c in scan.constructs if c.library == "loop"]
+
+
+# -- names and lines that look like timeouts ---------------------------------------------------------
+
+def test_http_status_constants_are_not_timeouts():
+    for name in ("HTTP_CLIENT_TIMEOUT", "HTTP_GATEWAY_TIMEOUT", "SC_REQUEST_TIMEOUT", "SC_GATEWAY_TIMEOUT",
+                 "GATEWAY_TIMEOUT"):
+        assert settings.classify(name) is None, name
+    for name in ("HTTP_TIMEOUT", "DEFAULT_CLIENT_TIMEOUT", "requestTimeout", "REQUEST_TIMEOUT_MS"):
+        assert settings.classify(name) == "timeout", name
+
+
+def test_java_timeout_in_a_log_message_is_no_timeout_change(tmp_path):
+    before = """package x;
+
+class Factory {
+    Socket connect(int connectTimeout, InetSocketAddress remoteAddress) throws IOException {
+        Socket sock = new Socket();
+        sock.connect(remoteAddress, connectTimeout);
+        return sock;
+    }
+}
+"""
+    after = before.replace("""        sock.connect(""", """        if (log.isDebugEnabled()) {
+            log.debug("Connecting socket to " + remoteAddress + " with timeout " + connectTimeout);
+        }
+        sock.connect(""")
+    found = findings(tmp_path, {"src/main/java/x/Factory.java": before}, {"src/main/java/x/Factory.java": after})
+    assert "timeout.changed" not in kinds(found)
+    # the same name compared in a decision still counts
+    decided = before.replace("""        sock.connect(""", """        if (connectTimeout < 0) {
+            throw new IllegalArgumentException("negative");
+        }
+        sock.connect(""")
+    found = findings(tmp_path / "2", {"src/main/java/x/Factory.java": before},
+                     {"src/main/java/x/Factory.java": decided})
+    assert "timeout.changed" in kinds(found)
+
+
+def test_go_line_gaining_a_retry_condition_is_a_retry_change_not_a_timeout(tmp_path):
+    before = """package redis
+
+func (c *Ring) process(ctx context.Context, cmd Cmder) error {
+	var lastErr error
+	for attempt := 0; attempt <= c.opt.MaxRetries; attempt++ {
+		lastErr = c.do(ctx, cmd)
+		if lastErr == nil || !shouldRetry(lastErr, cmd.readTimeout() == nil) {
+			return lastErr
+		}
+	}
+	return lastErr
+}
+"""
+    after = before.replace("cmd.readTimeout() == nil) {", "cmd.readTimeout() == nil) || cmd.NoRetry() {")
+    found = findings(tmp_path, {"ring.go": before}, {"ring.go": after})
+    assert "retry.changed" in kinds(found)
+    assert not kinds(found) & {"timeout.changed", "timeout.added", "timeout.removed"}
+
+
+def test_go_timeout_read_through_an_options_struct_is_no_change(tmp_path):
+    before = """package pool
+
+func NewConnPool(poolSize int, idleTimeout, idleCheckFrequency time.Duration) *ConnPool {
+	p := &ConnPool{}
+	if idleTimeout > 0 && idleCheckFrequency > 0 {
+		go p.reaper(idleCheckFrequency)
+	}
+	return p
+}
+"""
+    after = """package pool
+
+func NewConnPool(opt *Options) *ConnPool {
+	p := &ConnPool{}
+	if opt.IdleTimeout > 0 && opt.IdleCheckFrequency > 0 {
+		go p.reaper(opt.IdleCheckFrequency)
+	}
+	return p
+}
+"""
+    found = findings(tmp_path, {"internal/pool/pool.go": before}, {"internal/pool/pool.go": after})
+    assert not kinds(found) & {"timeout.changed", "timeout.added", "timeout.removed"}
+    # the bound itself changing still counts
+    changed = before.replace("if idleTimeout > 0 &&", "if idleTimeout >= time.Second &&")
+    found = findings(tmp_path / "2", {"internal/pool/pool.go": before}, {"internal/pool/pool.go": changed})
+    assert "timeout.changed" in kinds(found)
+
+
+def test_go_timeout_read_through_one_more_qualifier_is_no_change(tmp_path):
+    # ``opt`` is on both sides of the change, so it is no name that only one side has: the qualifier
+    # itself is what is left out
+    before = """package pool
+
+func (p *ConnPool) reapStaleConn(opt *Options) *Conn {
+	p.size = opt.PoolSize
+	cn := p.idleConns[0]
+	if !cn.IsStale(p.idleTimeout) {
+		return nil
+	}
+	return cn
+}
+"""
+    after = before.replace("	p.size = opt.PoolSize\n", "	p.size = opt.PoolSize + 1\n").replace(
+        "cn.IsStale(p.idleTimeout)", "cn.IsStale(p.opt.IdleTimeout)")
+    found = findings(tmp_path, {"internal/pool/pool.go": before}, {"internal/pool/pool.go": after})
+    assert not kinds(found) & {"timeout.changed", "timeout.added", "timeout.removed"}
+    changed = before.replace("cn.IsStale(p.idleTimeout)", "cn.IsStale(p.idleTimeout * 2)")
+    found = findings(tmp_path / "2", {"internal/pool/pool.go": before}, {"internal/pool/pool.go": changed})
+    assert "timeout.changed" in kinds(found)
