@@ -590,10 +590,17 @@ def _tokens(line: str) -> frozenset[str]:
     (``this``, ``self``) and a private marker (``_retry``, ``#retry``) are not part of what a line does."""
     flip = {">": "<", ">=": "<="}
     # an exported Go name is the same name, and the object a value is read through is not what the
-    # line does (``p.idleTimeout`` -> ``p.opt.IdleTimeout``): qualifiers before a ``.`` are left out
-    return frozenset(_uncap(flip.get(t, t).lstrip("_") or t)
-                     for t in re.findall(r"\w+\s*\??\.(?=\s*[A-Za-z_])|\w+|[<>=!]=?|&&|\|\||[-+*/%]", line)
-                     if t not in ("this", "self") and not t.endswith("."))
+    # line does (``p.idleTimeout`` -> ``p.opt.IdleTimeout``): qualifiers before a ``.`` are left out,
+    # unless they are retry/timeout names themselves (``timeout.unref()``)
+    out = set()
+    for t in re.findall(r"\w+\s*\??\.(?=\s*[A-Za-z_#$])|\w+|[<>=!]=?|&&|\|\||[-+*/%]", line):
+        if t.endswith("."):
+            t = t.rstrip(".?").strip()
+            if settings.classify(t) is None:
+                continue
+        if t not in ("this", "self"):
+            out.add(_uncap(flip.get(t, t).lstrip("_") or t))
+    return frozenset(out)
 
 
 def _uncap(t: str) -> str:
@@ -635,14 +642,11 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
     came |= _renamed(added_toks, exclusive)
 
     def seen(toks: frozenset[str], other: set[frozenset[str]]) -> bool:
-        renamed = next(iter(_renamed([toks], exclusive)))
-        if toks in other or renamed in other:
+        if toks in other or next(iter(_renamed([toks], exclusive))) in other:
             return True
-        if any(not ((renamed ^ o) - {"\0"}) for o in other):
-            return True  # only a name found on one side came or went (a receiver: ``opt.``, ``p.``)
         # one name swapped for another and nothing else (``self.max_attempts`` -> ``self.get_max_attempts()``)
-        for o in other:
-            if len(toks - o) == 1 and len(o - toks) == 1:
+        for o in other:  # (on a line with more than the two names: ``if (x)`` -> ``if (y)`` is no rename)
+            if len(toks - o) == 1 and len(o - toks) == 1 and len(toks) > 2:
                 (a,), (b,) = toks - o, o - toks
                 if _is_name(a) and _is_name(b) and _same_thing(a, b):
                     return True
@@ -686,6 +690,8 @@ def _relabel(hits: dict[int, tuple[str, str]], mine: dict[int, str], theirs: dic
             continue
         other = "timeout" if kind == "retry" else "retry"
         for o in other_lines:
+            if not (o < toks or toks < o):
+                continue  # the line only gained (or lost) something: a condition, an argument
             diff = toks ^ o
             if {t for t in o if settings.classify(t) == kind} == same and not any(
                     settings.classify(t) == kind for t in diff):
