@@ -156,7 +156,9 @@ def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, lis
     left = list(pre)
     rest: list[Construct] = []
     for c in post:
-        m = next((p for p in left if p.key == c.key), None)
+        same = [p for p in left if p.key == c.key]  # several under one key: the one with the same value first
+        m = next((p for p in same if (p.value, p.seconds, p.attempts) == (c.value, c.seconds, c.attempts)),
+                 same[0] if same else None)
         if m is not None:
             left.remove(m)
             pairs.append((m, c))

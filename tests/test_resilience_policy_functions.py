@@ -371,3 +371,105 @@ func (p *ConnPool) reapStaleConn(opt *Options) *Conn {
     changed = before.replace("cn.IsStale(p.idleTimeout)", "cn.IsStale(p.idleTimeout * 2)")
     found = findings(tmp_path / "2", {"internal/pool/pool.go": before}, {"internal/pool/pool.go": changed})
     assert "timeout.changed" in kinds(found)
+
+
+# -- Go loops: a background redial is not a nested retry; a labelled break is a limit -----------------
+
+def test_go_calling_a_function_that_retries_in_a_goroutine_is_not_nested(tmp_path):
+    before = """package redis
+
+func (c *ClusterClient) lazyReloadState() {
+	go func() {
+		for {
+			state, err := c.reloadState()
+			if err != nil {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			c.state = state
+			break
+		}
+	}()
+}
+"""
+    after = before + """
+func (c *ClusterClient) process(cmd Cmder) error {
+	var err error
+	for attempt := 0; attempt <= c.opt.MaxRedirects; attempt++ {
+		if attempt > 0 {
+			time.Sleep(c.retryBackoff(attempt))
+		}
+		err = c.node().Process(cmd)
+		if err == nil {
+			return nil
+		}
+		c.lazyReloadState()
+	}
+	return err
+}
+"""
+    found = findings(tmp_path, {"cluster.go": before}, {"cluster.go": after})
+    assert "retry.added" in kinds(found)
+    assert "retry.nested" not in kinds(found)
+    # the same loop run in the caller's goroutine does multiply the attempts
+    inline = after.replace("	go func() {\n", "	func() {\n")
+    found = findings(tmp_path / "2", {"cluster.go": before.replace("	go func() {\n", "	func() {\n")},
+                     {"cluster.go": inline})
+    assert "retry.nested" in kinds(found)
+
+
+def test_go_a_labelled_break_under_a_count_is_a_limit():
+    text = """package retry
+
+func Do(f func() error, attemptsForError map[error]int) error {
+	n := 0
+loop:
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		for e, attempts := range attemptsForError {
+			if errors.Is(err, e) {
+				attempts--
+				if attempts <= 0 {
+					break loop
+				}
+			}
+		}
+		n++
+		time.Sleep(time.Second)
+	}
+	return nil
+}
+"""
+    tree = syntax.parse(text, "go")
+    loops = [c for c in go.scan(syntax.Source("retry.go", "post", "go", text, tree)).constructs
+             if c.library == "loop"]
+    assert len(loops) == 1 and loops[0].attempts != float("inf")
+    unbounded = text.replace("					break loop\n", "					continue\n")
+    tree = syntax.parse(unbounded, "go")
+    loops = [c for c in go.scan(syntax.Source("retry.go", "post", "go", unbounded, tree)).constructs
+             if c.library == "loop"]
+    assert len(loops) == 1 and loops[0].attempts == float("inf")
+
+
+def test_a_timeout_name_that_replaces_another_on_a_short_line_is_a_change(tmp_path):
+    before = """package timer
+
+func arm(t *Timer) {
+	if t.Stop() {
+		drain(t)
+	}
+}
+"""
+    after = """package timer
+
+func arm(t *Timer) {
+	if stopNewTimeouts {
+		drain(t)
+	}
+}
+"""
+    found = findings(tmp_path, {"timer.go": before}, {"timer.go": after})
+    assert "timeout.changed" in kinds(found)

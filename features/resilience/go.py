@@ -254,7 +254,7 @@ class _Scanner(Scanner):
         if not (sleeps or again or leaves):
             return
         if attempts == INFINITE and any(n.type == "if_statement" and any(
-                m.type == "return_statement" for m in _own(n)) and _compares_count(n) for n in own):
+                _leaves(m, node) for m in _own(n)) and _compares_count(n) for n in own):
             attempts = None
         backoff = "none"
         jitter = False
@@ -297,7 +297,12 @@ class _Scanner(Scanner):
         self.out.calls.append(NetworkCall(library, name, line, self._scope(node), has, True, self._snippet(line)))
 
     def _scope(self, node) -> str:
-        return syntax.qualname_at(node, LANG)
+        scope = syntax.qualname_at(node, LANG)
+        if _in_goroutine(node):
+            # a loop a function starts in the background: calling that function does not retry
+            # (no ``retry.nested`` for its callers), and it pairs only with itself
+            scope = f"{scope}.<goroutine>" if scope else "<goroutine>"
+        return scope
 
 
 _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
@@ -324,10 +329,34 @@ def _under_err_if(node, stop, op: str) -> bool:
     return False
 
 
+def _leaves(stmt, loop) -> bool:
+    """``return``, or a ``break`` that ends ``loop`` (a labelled break, or one whose nearest loop it is)."""
+    if stmt.type == "return_statement":
+        return True
+    if stmt.type != "break_statement":
+        return False
+    if stmt.named_children:  # break label: out of an outer loop, this one included
+        return True
+    p = stmt.parent
+    while p is not None and p.type not in ("for_statement", "select_statement", "expression_switch_statement",
+                                           "type_switch_statement"):
+        p = p.parent
+    return p == loop
+
+
+def _in_goroutine(node) -> bool:
+    p = node.parent
+    while p is not None and p.type not in ("function_declaration", "method_declaration"):
+        if p.type == "go_statement":
+            return True
+        p = p.parent
+    return False
+
+
 def _compares_count(if_node) -> bool:
     cond = if_node.child_by_field_name("condition")
     return cond is not None and any(n.type == "binary_expression" and syntax.node_text(
-        n.child_by_field_name("operator")) in (">=", ">", "==") and syntax.node_text(
+        n.child_by_field_name("operator")) in (">=", ">", "==", "<=") and syntax.node_text(
         n.child_by_field_name("left")) != "err" for n in syntax.walk(cond))
 
 
