@@ -199,6 +199,8 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"jitter {'on' if a.jitter else 'off'} → {'on' if b.jitter else 'off'}")
         if a.method != b.method:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
+        if not out and a.library == b.library == "loop" and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
+            out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
     elif a.seconds != b.seconds:
         if a.value and b.value:  # the values as written, when a setting on the same line gave them
             text = f"timeout {fmt_value(a)} → {fmt_value(b)}"

@@ -473,3 +473,96 @@ func arm(t *Timer) {
 """
     found = findings(tmp_path, {"timer.go": before}, {"timer.go": after})
     assert "timeout.changed" in kinds(found)
+
+
+# -- a hand-written retry loop: what decides whether it goes round again ------------------------------
+
+GO_LOOP = """package backoff
+
+func RetryNotify(operation Operation, b BackOff, notify Notify) error {
+	var err error
+	var next time.Duration
+	b.Reset()
+	for {
+		if err = operation(); err == nil {
+			return nil
+		}
+		if next = b.NextBackOff(); next == Stop {
+			return err
+		}
+		if notify != nil {
+			notify(err, next)
+		}
+		time.Sleep(next)
+	}
+}
+"""
+
+
+def test_go_a_loop_that_now_stops_on_a_permanent_error_is_a_retry_change(tmp_path):
+    after = GO_LOOP.replace("""		if next = b.NextBackOff()""", """		if permanent, ok := err.(*PermanentError); ok {
+			return permanent.Err
+		}
+		if next = b.NextBackOff()""")
+    found = findings(tmp_path, {"retry.go": GO_LOOP}, {"retry.go": after})
+    assert any(f.kind == "retry.changed" and "loop decides" in f.message for f in found)
+
+
+def test_go_a_wait_that_cancellation_ends_is_a_retry_change(tmp_path):
+    after = GO_LOOP.replace("		time.Sleep(next)\n", """		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(next):
+		}
+""")
+    found = findings(tmp_path, {"retry.go": GO_LOOP}, {"retry.go": after})
+    assert "retry.changed" in kinds(found)
+
+
+def test_go_logging_and_choosing_the_error_to_return_change_no_retry(tmp_path):
+    after = (GO_LOOP.replace("		time.Sleep(next)\n", """		log.Printf("retrying in %s after %v", next, err)
+		time.Sleep(next)
+""").replace("""			return err
+		}
+		if notify""", """			if lastErrorOnly {
+				return err
+			}
+			return errorLog
+		}
+		if notify"""))
+    found = findings(tmp_path, {"retry.go": GO_LOOP}, {"retry.go": after})
+    assert not kinds(found) & {"retry.changed", "retry.added", "retry.removed"}
+
+
+def test_java_a_loop_that_now_gives_up_on_an_exception_is_a_retry_change(tmp_path):
+    before = """package x;
+
+class Sender {
+    Response send(Request request) throws IOException, InterruptedException {
+        for (int attempt = 0; attempt < maxAttempts; attempt++) {
+            try {
+                return transport.execute(request);
+            } catch (IOException ex) {
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("attempt " + attempt + " failed");
+                }
+                Thread.sleep(backoffMillis);
+            }
+        }
+        throw new IOException("gave up");
+    }
+}
+"""
+    after = before.replace("""                if (LOG.isDebugEnabled()) {""", """                if (ex instanceof SSLException) {
+                    throw ex;
+                }
+                if (LOG.isDebugEnabled()) {""")
+    found = findings(tmp_path, {"src/main/java/x/Sender.java": before}, {"src/main/java/x/Sender.java": after})
+    assert "retry.changed" in kinds(found)
+    quieter = before.replace("""                if (LOG.isDebugEnabled()) {
+                    LOG.debug("attempt " + attempt + " failed");
+                }
+""", """                LOG.warn("attempt {} failed", attempt, ex);
+""")
+    found = findings(tmp_path / "2", {"src/main/java/x/Sender.java": before}, {"src/main/java/x/Sender.java": quieter})
+    assert not kinds(found) & {"retry.changed", "retry.added", "retry.removed"}

@@ -57,6 +57,7 @@ class _Scanner(LineScopedScanner):
                 self._assignment(node)
             elif t in _LOOPS:
                 self._loop(node)
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 

@@ -59,6 +59,7 @@ class _Scanner(Scanner):
                     v = self._number(right.named_children[0]) if right is not None and right.named_children else None
                     self._construct("retry", "go-retryablehttp", n, target="RetryMax",
                                     attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 

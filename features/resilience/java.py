@@ -66,6 +66,7 @@ class _Scanner(LineScopedScanner):
             elif t in _LOOPS:
                 self._loop(node)
         self._network_calls()
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 

@@ -58,6 +58,7 @@ class _Scanner(LineScopedScanner):
                 self._assignment(node)
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 
