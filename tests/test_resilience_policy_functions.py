@@ -566,3 +566,40 @@ class Sender {
 """)
     found = findings(tmp_path / "2", {"src/main/java/x/Sender.java": before}, {"src/main/java/x/Sender.java": quieter})
     assert not kinds(found) & {"retry.changed", "retry.added", "retry.removed"}
+
+
+def test_java_a_loop_that_asks_a_retry_handler_has_no_known_backoff(tmp_path):
+    before = """package x;
+
+class Director {
+    void connect(Route route, Context context) throws IOException {
+        managedConn.open(route, context);
+    }
+}
+"""
+    asks = """package x;
+
+class Director {
+    void connect(Route route, Context context) throws IOException {
+        int connectCount = 0;
+        for (;;) {
+            connectCount++;
+            try {
+                managedConn.open(route, context);
+                break;
+            } catch (IOException ex) {
+                if (!retryHandler.retryRequest(ex, connectCount, context)) {
+                    throw ex;
+                }
+            }
+        }
+    }
+}
+"""
+    found = findings(tmp_path, {"src/main/java/x/Director.java": before}, {"src/main/java/x/Director.java": asks})
+    assert "retry.added" in kinds(found)
+    assert "retry.without_backoff" not in kinds(found)
+    # deciding by itself, with no wait, it does retry immediately
+    own = asks.replace("!retryHandler.retryRequest(ex, connectCount, context)", "connectCount >= 3")
+    found = findings(tmp_path / "2", {"src/main/java/x/Director.java": before}, {"src/main/java/x/Director.java": own})
+    assert "retry.without_backoff" in kinds(found)

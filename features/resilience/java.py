@@ -286,7 +286,7 @@ class _Scanner(LineScopedScanner):
                   and not (block.start_byte <= c.start_byte < block.end_byte)]
         text = " ".join(syntax.node_text(s) for s in sleeps) + " " + " ".join(syntax.node_text(c) for c in catches)
         if not sleeps:
-            backoff = "none"
+            backoff = None if policy_functions.delegates_decision(loop, L) else "none"
         else:
             backoff = "exponential" if re.search(r"<<|Math\.pow|\*=|\*\s*2\b|\bbackoff\s*\*", text) else "fixed"
         jitter = bool(re.search(r"random|ThreadLocalRandom", text, re.I))

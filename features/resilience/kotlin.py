@@ -195,7 +195,8 @@ class _Scanner(LineScopedScanner):
             sleeps = [c for c in syntax.walk(body) if c.type == "call_expression" and _SLEEP.search(syntax.callee(c, L))
                       and not (block.start_byte <= c.start_byte < block.end_byte)]
             text = " ".join(syntax.node_text(s) for s in sleeps)
-            backoff = "none" if not sleeps else ("exponential" if re.search(r"\bshl\b|pow|\*\s*2\b|\*=", text) else "fixed")
+            backoff = ("none" if not policy_functions.delegates_decision(loop, L) else None) if not sleeps else (
+                "exponential" if re.search(r"\bshl\b|pow|\*\s*2\b|\*=", text) else "fixed")
             attempts = repeat_count if repeat_count is not None else self._loop_attempts(loop, catches)
             library = "loop"
             self._retry(loop, library, "loop", attempts, backoff, "random" in text.lower(), block)

@@ -261,3 +261,15 @@ def _spanning(source: syntax.Source, line: int, end_line: int):
 
 def _digest(tokens: list[str]) -> str:
     return hashlib.sha1("\0".join(tokens).encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def delegates_decision(loop, language: str) -> bool:
+    """Whether a loop asks a strategy object whether to go round again (``retryHandler.retryRequest(ex,
+    count, ctx)``, ``retryStrategy.shouldRetry(...)``): the object is pluggable and may wait, so the
+    loop's own lack of a sleep says nothing about its backoff."""
+    for c in syntax.calls(loop, language):
+        name = syntax.callee(c, language) or ""
+        receiver, _, method = name.rpartition(".")
+        if receiver and receiver not in ("this", "self", "super") and classify(method) == "retry":
+            return True
+    return False
