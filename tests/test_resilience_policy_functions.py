@@ -603,3 +603,33 @@ class Director {
     own = asks.replace("!retryHandler.retryRequest(ex, connectCount, context)", "connectCount >= 3")
     found = findings(tmp_path / "2", {"src/main/java/x/Director.java": before}, {"src/main/java/x/Director.java": own})
     assert "retry.without_backoff" in kinds(found)
+
+
+def test_go_trying_a_random_node_each_pass_is_no_retry_without_backoff(tmp_path):
+    before = """package redis
+
+func (c *ClusterClient) randomClient() (*Client, error) {
+	return c.getClient(c.addrs[0]), nil
+}
+"""
+    after = """package redis
+
+func (c *ClusterClient) randomClient() (client *Client, err error) {
+	for i := 0; i < 10; i++ {
+		n := rand.Intn(len(c.addrs))
+		client = c.getClient(c.addrs[n])
+		err = client.Ping().Err()
+		if err == nil {
+			return client, nil
+		}
+	}
+	return nil, err
+}
+"""
+    found = findings(tmp_path, {"cluster.go": before}, {"cluster.go": after})
+    assert "retry.added" in kinds(found)
+    assert "retry.without_backoff" not in kinds(found)
+    same = after.replace("		n := rand.Intn(len(c.addrs))\n		client = c.getClient(c.addrs[n])\n",
+                         "		client = c.getClient(c.addr)\n")
+    found = findings(tmp_path / "2", {"cluster.go": before}, {"cluster.go": same})
+    assert "retry.without_backoff" in kinds(found)

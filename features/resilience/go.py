@@ -257,7 +257,7 @@ class _Scanner(Scanner):
         if attempts == INFINITE and any(n.type == "if_statement" and any(
                 _leaves(m, node) for m in _own(n)) and _compares_count(n) for n in own):
             attempts = None
-        backoff = "none"
+        backoff: str | None = "none" if not _tries_alternatives(own, header) else None
         jitter = False
         if sleeps:
             backoff = "fixed"
@@ -343,6 +343,28 @@ def _leaves(stmt, loop) -> bool:
                                            "type_switch_statement"):
         p = p.parent
     return p == loop
+
+
+def _tries_alternatives(own: list, header) -> bool:
+    """Whether each pass picks another target by index (``c.addrs[rand.Intn(n)]``, ``nodes[i]`` with
+    ``i`` the loop counter): the next attempt goes elsewhere at once, which is failing over, not
+    hammering the same peer with no delay."""
+    counters = set()
+    if header is not None and header.type == "for_clause":
+        init = header.child_by_field_name("initializer")
+        left = init.child_by_field_name("left") if init is not None else None
+        counters = {syntax.node_text(n) for n in (left.named_children if left is not None else [])}
+    picked = {syntax.node_text(n.child_by_field_name("left").named_children[0]) for n in own
+              if n.type in ("short_var_declaration", "assignment_statement")
+              and n.child_by_field_name("left") is not None and n.child_by_field_name("left").named_children
+              and "rand." in syntax.node_text(n.child_by_field_name("right"))}
+    for n in own:
+        if n.type == "index_expression":
+            index = n.child_by_field_name("index")
+            text = syntax.node_text(index)
+            if text in counters or text in picked or "rand." in text:
+                return True
+    return False
 
 
 def _in_goroutine(node) -> bool:
