@@ -633,3 +633,29 @@ func (c *ClusterClient) randomClient() (client *Client, err error) {
                          "		client = c.getClient(c.addr)\n")
     found = findings(tmp_path / "2", {"cluster.go": before}, {"cluster.go": same})
     assert "retry.without_backoff" in kinds(found)
+
+
+def test_kotlin_a_new_timeout_option_defaulting_to_a_named_constant_is_a_timeout_change(tmp_path):
+    before = """package okhttp3
+
+class Builder {
+  internal var pingInterval = 0
+
+  fun pingInterval(interval: Long): Builder = apply { pingInterval = interval.toInt() }
+}
+"""
+    after = before.replace("""  internal var pingInterval = 0
+""", """  internal var pingInterval = 0
+  internal var webSocketCloseTimeout = RealWebSocket.CANCEL_AFTER_CLOSE_MILLIS.toInt()
+""")
+    found = findings(tmp_path, {"okhttp/src/main/kotlin/okhttp3/Builder.kt": before},
+                     {"okhttp/src/main/kotlin/okhttp3/Builder.kt": after})
+    assert "timeout.added" in kinds(found)
+    # a value computed at run time is still no setting
+    computed = before.replace("""  internal var pingInterval = 0
+""", """  internal var pingInterval = 0
+  internal var webSocketCloseTimeout = defaults.closeTimeout()
+""")
+    found = findings(tmp_path / "2", {"okhttp/src/main/kotlin/okhttp3/Builder.kt": before},
+                     {"okhttp/src/main/kotlin/okhttp3/Builder.kt": computed})
+    assert "timeout.added" not in kinds(found)

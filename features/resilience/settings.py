@@ -341,6 +341,8 @@ class _Settings:
             return True
         if self._seconds(value) is not None or self._number(value) is not None:
             return True
+        if self.lang in _NAMED_CONSTANT_LANGS and _NAMED_CONSTANT.match(text):
+            return True  # RealWebSocket.CANCEL_AFTER_CLOSE_MILLIS.toInt(): a constant of another class
         if value.type in ("string", "interpreted_string_literal", "string_literal"):
             return bool(_DURATION_STRING.match(text.strip("'\"`")))
         if value.type in _AGGREGATES:
@@ -516,6 +518,10 @@ class _Settings:
             attempts=attempts, seconds=seconds, value=" ".join(text.split())[:120],
             snippet=self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""))
 
+
+#: languages whose upper-case names are compile-time constants by convention (Go, Java, Kotlin, C#)
+_NAMED_CONSTANT_LANGS = frozenset({"go", "java", "kotlin", "csharp"})
+_NAMED_CONSTANT = re.compile(r"^([A-Za-z_]\w*\.)*[A-Z][A-Z0-9]*(_[A-Z0-9]+)+(\.to(Int|Long)\(\)|\.inWholeMilliseconds)?$")
 
 _AGGREGATES = frozenset({"object", "dictionary", "literal_value", "array", "list", "tuple", "expression_list",
                          "composite_literal", "array_creation_expression", "array_initializer"})
