@@ -455,8 +455,9 @@ def _cancel_renames(fs: _FileScan) -> None:
         if c.library != "setting":
             continue
         gone = next((p for p in fs.only_pre if p.library == "setting" and p.kind == c.kind
-                     and settings.normalise(p.value) == settings.normalise(c.value) and _same_thing(p.target, c.target)),
-                    None)
+                     and (settings.normalise(p.value) == settings.normalise(c.value)
+                          or p.kind == "timeout" and p.seconds is not None and p.seconds == c.seconds)
+                     and _same_thing(p.target, c.target)), None)  # 0 -> Timeout.ZERO_MILLISECONDS: same wait
         if gone is not None:
             fs.only_pre.remove(gone)
             fs.only_post.remove(c)

@@ -659,3 +659,39 @@ class Builder {
     found = findings(tmp_path / "2", {"okhttp/src/main/kotlin/okhttp3/Builder.kt": before},
                      {"okhttp/src/main/kotlin/okhttp3/Builder.kt": computed})
     assert "timeout.added" not in kinds(found)
+
+
+def test_java_zero_millis_written_as_a_timeout_constant_is_the_same_wait(tmp_path):
+    before = """package x;
+
+final class ManagedConnection extends BHttpConnection {
+    @Override
+    public void passivate() {
+        super.setSocketTimeoutMillis(0);
+    }
+}
+"""
+    after = before.replace("super.setSocketTimeoutMillis(0);", "super.setSocketTimeout(Timeout.ZERO_MILLISECONDS);")
+    found = findings(tmp_path, {"src/main/java/x/ManagedConnection.java": before},
+                     {"src/main/java/x/ManagedConnection.java": after})
+    assert not kinds(found) & {"timeout.changed", "timeout.added", "timeout.removed"}
+    bounded = before.replace("super.setSocketTimeoutMillis(0);", "super.setSocketTimeout(Timeout.ofSeconds(5));")
+    found = findings(tmp_path / "2", {"src/main/java/x/ManagedConnection.java": before},
+                     {"src/main/java/x/ManagedConnection.java": bounded})
+    assert kinds(found) & {"timeout.changed", "timeout.added", "timeout.removed"}
+
+
+def test_java_socket_timeout_zero_on_any_connection_is_no_timeout():
+    from mergeguard.features.resilience import java
+    text = """class Pool {
+    void lease(ManagedConnection conn, Endpoint endpoint) {
+        conn.setSocketTimeoutMillis(0);
+        endpoint.setSocketTimeout(5000);
+    }
+}
+"""
+    tree = syntax.parse(text, "java")
+    found = [c for c in java.scan(syntax.Source("P.java", "post", "java", text, tree)).constructs
+             if c.kind == "timeout" and c.library != "setting"]
+    by_line = {c.line: c.seconds for c in found}
+    assert by_line[3] == float("inf") and by_line[4] == 5.0

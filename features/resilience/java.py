@@ -37,7 +37,11 @@ _RETRY_ROOTS = {"RetryConfig": "resilience4j", "RetryPolicy": "failsafe", "Retry
 _TIMEOUT_SETTERS = {"connectTimeout", "readTimeout", "writeTimeout", "callTimeout", "timeout", "responseTimeout",
                     "setConnectTimeout", "setReadTimeout", "setSocketTimeout", "setConnectionRequestTimeout",
                     "setQueryTimeout", "setSoTimeout", "orTimeout", "completeOnTimeout", "setResponseTimeout",
-                    "timeoutDuration", "setConnectionTimeout", "connectionTimeout", "queryTimeout"}
+                    "timeoutDuration", "setConnectionTimeout", "connectionTimeout", "queryTimeout",
+                    "setSocketTimeoutMillis", "setConnectTimeoutMillis"}
+#: socket and connection setters where 0 means "no timeout" whatever the receiver (java.net, httpcore)
+_ZERO_IS_NONE = frozenset({"setSoTimeout", "setSocketTimeout", "setSocketTimeoutMillis", "setConnectTimeout",
+                           "setConnectTimeoutMillis"})
 _SLEEP = re.compile(r"(^|\.)(sleep|parkNanos|await|delay|backoff|pause)$", re.I)
 
 
@@ -197,8 +201,8 @@ class _Scanner(LineScopedScanner):
             secs = secs * 1000  # JDBC takes seconds; _duration read a bare int as milliseconds
         if name in ("timeout", "responseTimeout", "connectTimeout") and lib == "java.net.http.HttpClient" and secs == 0:
             secs = None  # Duration.ZERO is rejected by java.net.http: leave the value unknown
-        if secs == 0 and lib in ("okhttp", "HttpURLConnection", "spring.RestTemplate", "jdbc", "socket",
-                                 "apache.RequestConfig"):
+        if secs == 0 and (lib in ("okhttp", "HttpURLConnection", "spring.RestTemplate", "jdbc", "socket",
+                                  "apache.RequestConfig") or name in _ZERO_IS_NONE):
             secs = INFINITE  # these libraries read 0 as "no timeout"
         if secs is not None and secs < 0:
             secs = INFINITE  # RestTemplate/Apache: -1 is the system default, i.e. none

@@ -393,6 +393,8 @@ class _Settings:
                     return None
         if t in ("identifier", "simple_identifier") or (t in ("attribute", "member_expression", "field_access",
                                                                "selector_expression") and "(" not in text):
+            if self.lang in ("java", "kotlin") and _JVM_ZERO.match(text):
+                return 0.0  # httpcore's Timeout.ZERO_MILLISECONDS / DISABLED, java.time's Duration.ZERO
             if text in ("Infinity", "math.inf", "float('inf')", "Number.POSITIVE_INFINITY"):
                 return INFINITE
             last = text.rsplit(".", 1)[-1]
@@ -518,6 +520,8 @@ class _Settings:
             attempts=attempts, seconds=seconds, value=" ".join(text.split())[:120],
             snippet=self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""))
 
+
+_JVM_ZERO = re.compile(r"^(Timeout|TimeValue)\.(ZERO_MILLISECONDS|DISABLED)$|^Duration\.ZERO$")
 
 #: languages whose upper-case names are compile-time constants by convention (Go, Java, Kotlin, C#)
 _NAMED_CONSTANT_LANGS = frozenset({"go", "java", "kotlin", "csharp"})
