@@ -695,3 +695,23 @@ def test_java_socket_timeout_zero_on_any_connection_is_no_timeout():
              if c.kind == "timeout" and c.library != "setting"]
     by_line = {c.line: c.seconds for c in found}
     assert by_line[3] == float("inf") and by_line[4] == 5.0
+
+
+def test_csharp_should_retry_body_change_and_rename():
+    before = """namespace Shop.Http;
+
+public class TransientPolicy
+{
+    public bool ShouldRetry(HttpResponseMessage response, int attempt)
+    {
+        if (attempt >= 3) return false;
+        return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+    }
+}
+"""
+    renamed = before.replace("response", "reply")
+    more = before.replace("return response.StatusCode == HttpStatusCode.ServiceUnavailable;",
+                          "return response.StatusCode == HttpStatusCode.ServiceUnavailable\n"
+                          "            || (int)response.StatusCode == 429;")
+    values = [[c.value for c in policies(t, "csharp")] for t in (before, renamed, more)]
+    assert len(values[0]) == 1 and values[0] == values[1] and values[0] != values[2]
