@@ -715,3 +715,22 @@ public class TransientPolicy
                           "            || (int)response.StatusCode == 429;")
     values = [[c.value for c in policies(t, "csharp")] for t in (before, renamed, more)]
     assert len(values[0]) == 1 and values[0] == values[1] and values[0] != values[2]
+
+
+def test_go_a_new_context_deadline_from_a_configured_value_is_a_timeout_change(tmp_path):
+    before = """package pool
+
+func (p *ConnPool) dialInBackground() {
+	cn, err := p.cfg.Dialer(context.Background())
+	p.queue <- result{cn, err}
+}
+"""
+    after = before.replace("""	cn, err := p.cfg.Dialer(context.Background())""", """	dialCtx, cancel := context.WithTimeout(context.Background(), p.cfg.DialTimeout)
+	defer cancel()
+	cn, err := p.cfg.Dialer(dialCtx)""")
+    found = findings(tmp_path, {"internal/pool/pool.go": before}, {"internal/pool/pool.go": after})
+    assert "timeout.added" in kinds(found)
+    # handing the same deadline on under another name is no change
+    renamed = after.replace("p.cfg.DialTimeout", "p.opt.DialTimeout")
+    found = findings(tmp_path / "2", {"internal/pool/pool.go": after}, {"internal/pool/pool.go": renamed})
+    assert not kinds(found) & {"timeout.changed", "timeout.added", "timeout.removed"}

@@ -131,15 +131,18 @@ class _Scanner(Scanner):
         name = syntax.callee(node, LANG)
         args = [v for _, v in syntax.arguments(node, LANG)]
         if name == "context.WithTimeout" and len(args) >= 2:
+            # valued by its duration as written: a deadline made from a run-time value is still a
+            # timeout applied here, not a value handed on (``_plumbing``)
             self._construct("timeout", "context.WithTimeout", node, target="context.WithTimeout",
-                            seconds=self._duration(args[1]))
+                            seconds=self._duration(args[1]), value=" ".join(syntax.node_text(args[1]).split())[:120])
         elif name == "context.WithDeadline" and len(args) >= 2:
             d = None
             for c in syntax.calls(args[1], LANG):
                 if syntax.callee(c, LANG).endswith("Now.Add"):
                     a = syntax.arguments(c, LANG)
                     d = self._duration(a[0][1]) if a else None
-            self._construct("timeout", "context.WithDeadline", node, target="context.WithDeadline", seconds=d)
+            self._construct("timeout", "context.WithDeadline", node, target="context.WithDeadline", seconds=d,
+                            value=" ".join(syntax.node_text(args[1]).split())[:120])
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
