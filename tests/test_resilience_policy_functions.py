@@ -734,3 +734,26 @@ func (p *ConnPool) dialInBackground() {
     renamed = after.replace("p.cfg.DialTimeout", "p.opt.DialTimeout")
     found = findings(tmp_path / "2", {"internal/pool/pool.go": after}, {"internal/pool/pool.go": renamed})
     assert not kinds(found) & {"timeout.changed", "timeout.added", "timeout.removed"}
+
+
+def test_kotlin_a_with_timeout_block_on_a_configured_value_removed_is_a_timeout_change(tmp_path):
+    before = """package io.ktor.client.engine.cio
+
+internal class Endpoint(private val config: CIOEngineConfig) {
+    private suspend fun receive(input: ByteReadChannel): Frame {
+        return withTimeout(config.endpoint.socketTimeout) {
+            input.readFrame()
+        }
+    }
+}
+"""
+    after = before.replace("""        return withTimeout(config.endpoint.socketTimeout) {
+            input.readFrame()
+        }""", """        lastActivity = now()
+        return input.readFrame()""")
+    path = "ktor-client/ktor-client-cio/common/src/io/ktor/client/engine/cio/Endpoint.kt"
+    found = findings(tmp_path, {path: before}, {path: after})
+    assert "timeout.removed" in kinds(found)
+    renamed = before.replace("config.endpoint.socketTimeout", "endpointConfig.socketTimeout")
+    found = findings(tmp_path / "2", {path: before}, {path: renamed})
+    assert not kinds(found) & {"timeout.changed", "timeout.added", "timeout.removed"}

@@ -14,6 +14,7 @@ timeout, OkHttp engine 10 s), so a missing ``HttpTimeout`` is not an unbounded c
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
@@ -70,6 +71,10 @@ class _Scanner(LineScopedScanner):
         lam = _trailing_lambda(call)
         if c in ("withTimeout", "withTimeoutOrNull") and args:
             self._timeout(call, "kotlinx.coroutines", c, self._seconds(args[0], bare="ms"))
+            # valued by its duration as written: a block bounded by a run-time value is still a timeout
+            # applied here, not a value handed on
+            self.out.constructs[-1] = replace(self.out.constructs[-1],
+                                              value=" ".join(syntax.node_text(args[0]).split())[:120])
         elif last == "retry" and "." in c:
             n = self._number(args[0]) if args else None
             attempts = INFINITE if not args else (n + 1 if n is not None else None)
