@@ -657,7 +657,7 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
                     return True
         return False
 
-    for f, pre, post, removed, added in logic:
+    for _f, pre, post, removed, added in logic:
         _relabel(post, added, removed)
         _relabel(pre, removed, added)
     explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))

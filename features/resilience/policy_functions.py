@@ -150,8 +150,8 @@ def scan(source: syntax.Source) -> list[Construct]:
         name = syntax.scope_name(node, source.language)
         kind = classify(name) if name else None
         body = _body(node) if kind is not None else None
-        if body is None:
-            continue  # an interface or abstract method: no code of its own
+        if kind is None or body is None:
+            continue  # not a policy, or an interface or abstract method: no code of its own
         outer = syntax.qualname_at(node, source.language)
         if outer.rsplit(".", 1)[-1] == name:
             continue  # a constructor: wiring, its defaults are settings
