@@ -21,7 +21,7 @@ from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
-from mergeguard.features.resilience import INFINITE, Construct, Scan, settings
+from mergeguard.features.resilience import INFINITE, Construct, Scan, policy_functions, settings
 
 FEATURES: list[str] = [
     "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
@@ -103,6 +103,8 @@ def describe(c: Construct) -> str:
     'keepAliveTimeout 60_000 (60s)'."""
     if c.library == "setting":
         return f"{c.kind} setting {c.target} {fmt_value(c)}"
+    if c.library == policy_functions.LIBRARY:
+        return f"{c.kind} policy function {c.target}"
     if c.kind == "retry":
         bits = [f"{fmt_attempts(c.attempts)} attempts"]
         if c.backoff:
@@ -166,8 +168,9 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
             # fold it (``timeout: Number(options.pluginTimeout) || 10000``)
             found.constructs[i] = replace(lib, value=inside[0].value,
                                           seconds=lib.seconds if lib.seconds is not None else inside[0].seconds)
-    for c in extra:
-        if not any(k.kind == c.kind and k.line <= c.line <= k.end_line for k in found.constructs):
+    for c in extra:  # a policy function spans a whole body: the settings in it are still their own
+        if not any(k.kind == c.kind and k.line <= c.line <= k.end_line and k.library != policy_functions.LIBRARY
+                   for k in found.constructs):
             kept.append(c)
     found.constructs.extend(kept)
     return found
@@ -179,7 +182,9 @@ def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, lis
     left = list(pre)
     rest: list[Construct] = []
     for c in post:
-        m = next((p for p in left if p.key == c.key), None)
+        same = [p for p in left if p.key == c.key]  # several under one key: the one with the same value first
+        m = next((p for p in same if (p.value, p.seconds, p.attempts) == (c.value, c.seconds, c.attempts)),
+                 same[0] if same else None)
         if m is not None:
             left.remove(m)
             pairs.append((m, c))
@@ -209,6 +214,8 @@ def _differs(a: Construct, b: Construct) -> list[str]:
                 text += f" ({b.seconds / a.seconds:.3g}x)"
             out.append(text)
         return out
+    if a.library == b.library == policy_functions.LIBRARY:  # its code, without comments and layout
+        return [f"the code of {b.target} changed"] if a.value != b.value else []
     if a.kind == "retry":
         if a.attempts != b.attempts:
             out.append(f"attempts {fmt_attempts(a.attempts)} → {fmt_attempts(b.attempts)}")
@@ -218,6 +225,8 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"jitter {'on' if a.jitter else 'off'} → {'on' if b.jitter else 'off'}")
         if a.method != b.method:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
+        if not out and a.library == b.library == "loop" and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
+            out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
     elif a.seconds != b.seconds:
         if a.value and b.value:  # the values as written, when a setting on the same line gave them
             text = f"timeout {fmt_value(a)} → {fmt_value(b)}"
@@ -472,8 +481,9 @@ def _cancel_renames(fs: _FileScan) -> None:
         if c.library != "setting":
             continue
         gone = next((p for p in fs.only_pre if p.library == "setting" and p.kind == c.kind
-                     and settings.normalise(p.value) == settings.normalise(c.value) and _same_thing(p.target, c.target)),
-                    None)
+                     and (settings.normalise(p.value) == settings.normalise(c.value)
+                          or p.kind == "timeout" and p.seconds is not None and p.seconds == c.seconds)
+                     and _same_thing(p.target, c.target)), None)  # 0 -> Timeout.ZERO_MILLISECONDS: same wait
         if gone is not None:
             fs.only_pre.remove(gone)
             fs.only_post.remove(c)
@@ -579,7 +589,7 @@ def _decides(node) -> bool:
     p = node.parent
     while p is not None and p.type not in _STATEMENT_END:
         if p.type in _DECIDING:
-            if any(syntax.is_string(n) for n in p.named_children):
+            if _in_message(p):
                 return False  # "timeout of " + timeout + "ms exceeded": a message, not a decision
             if p.type in ("if_statement", "while_statement", "if_expression"):
                 cond = p.child_by_field_name("condition")
@@ -589,13 +599,43 @@ def _decides(node) -> bool:
     return False
 
 
+def _in_message(expr) -> bool:
+    """Whether ``expr`` is part of a string built with an operator: ``"with timeout " + connectTimeout``
+    (the whole chain, however long: ``"a " + x + " b " + timeout`` nests to the left)."""
+    top = expr
+    while top.parent is not None and top.parent.type == expr.type:
+        top = top.parent
+    stack = [top]
+    while stack:
+        n = stack.pop()
+        if syntax.is_string(n):
+            return True
+        if n.type == expr.type:
+            stack.extend(n.named_children)
+    return False
+
+
 def _tokens(line: str) -> frozenset[str]:
     """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
     comparison turned round (``0 < period`` -> ``period > 0``) has the same ones. The receiver
     (``this``, ``self``) and a private marker (``_retry``, ``#retry``) are not part of what a line does."""
     flip = {">": "<", ">=": "<="}
-    return frozenset(flip.get(t, t).lstrip("_") or t
-                     for t in re.findall(r"\w+|[<>=!]=?|&&|\|\||[-+*/%]", line) if t not in ("this", "self"))
+    # an exported Go name is the same name, and the object a value is read through is not what the
+    # line does (``p.idleTimeout`` -> ``p.opt.IdleTimeout``): qualifiers before a ``.`` are left out,
+    # unless they are retry/timeout names themselves (``timeout.unref()``)
+    out = set()
+    for t in re.findall(r"\w+\s*\??\.(?=\s*[A-Za-z_#$])|\w+|[<>=!]=?|&&|\|\||[-+*/%]", line):
+        if t.endswith("."):
+            t = t.rstrip(".?").strip()
+            if settings.classify(t) is None:
+                continue
+        if t not in ("this", "self"):
+            out.add(_uncap(flip.get(t, t).lstrip("_") or t))
+    return frozenset(out)
+
+
+def _uncap(t: str) -> str:
+    return t[:1].lower() + t[1:] if t[1:2].islower() else t
 
 
 def _is_name(token: str) -> bool:
@@ -636,13 +676,16 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
         if toks in other or next(iter(_renamed([toks], exclusive))) in other:
             return True
         # one name swapped for another and nothing else (``self.max_attempts`` -> ``self.get_max_attempts()``)
-        for o in other:
-            if len(toks - o) == 1 and len(o - toks) == 1:
+        for o in other:  # (on a line with more than the two names: ``if (x)`` -> ``if (y)`` is no rename)
+            if len(toks - o) == 1 and len(o - toks) == 1 and len(toks) > 2:
                 (a,), (b,) = toks - o, o - toks
                 if _is_name(a) and _is_name(b) and _same_thing(a, b):
                     return True
         return False
 
+    for _f, pre, post, removed, added in logic:
+        _relabel(post, added, removed)
+        _relabel(pre, removed, added)
     explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))
                  for part in ("added", "removed", "modified") for s in sig[part]}
     for f, pre, post, removed, added in logic:
@@ -663,6 +706,30 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
                                     f"changes {kind} logic: {len(hits)} changed line{'s' if len(hits) != 1 else ''} "
                                     f"{'use' if len(hits) != 1 else 'uses'} {name}"
                                     + (" (removed there)" if side == "old" else ""), ""))
+
+
+def _relabel(hits: dict[int, tuple[str, str]], mine: dict[int, str], theirs: dict[int, str]) -> None:
+    """A changed line whose retry- or timeout-named names are the same as on a line of the other side,
+    and whose difference is a name of the *other* kind, changes the other kind:
+    ``shouldRetry(err, cmd.readTimeout() == nil)`` gaining ``&& !cmd.NoRetry()`` changes a retry
+    decision, not a timeout."""
+    other_lines = [_tokens(t) for t in theirs.values()]
+    for n, (kind, _name) in list(hits.items()):
+        toks = _tokens(mine.get(n, ""))
+        same = {t for t in toks if settings.classify(t) == kind}
+        if not same:
+            continue
+        other = "timeout" if kind == "retry" else "retry"
+        for o in other_lines:
+            if not (o < toks or toks < o):
+                continue  # the line only gained (or lost) something: a condition, an argument
+            diff = toks ^ o
+            if {t for t in o if settings.classify(t) == kind} == same and not any(
+                    settings.classify(t) == kind for t in diff):
+                swapped = next((t for t in sorted(diff) if _is_name(t) and settings.classify(t) == other), None)
+                if swapped is not None:
+                    hits[n] = (other, swapped)
+                    break
 
 
 def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 L = "csharp"
@@ -56,6 +57,8 @@ class _Scanner(LineScopedScanner):
                 self._assignment(node)
             elif t in _LOOPS:
                 self._loop(node)
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
+        self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 
     # -- Polly and timeouts via calls --------------------------------------------------------------

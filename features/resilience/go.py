@@ -15,6 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
@@ -58,6 +59,8 @@ class _Scanner(Scanner):
                     v = self._number(right.named_children[0]) if right is not None and right.named_children else None
                     self._construct("retry", "go-retryablehttp", n, target="RetryMax",
                                     attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
+        self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 
     # -- durations -----------------------------------------------------------------------------------
@@ -128,15 +131,18 @@ class _Scanner(Scanner):
         name = syntax.callee(node, LANG)
         args = [v for _, v in syntax.arguments(node, LANG)]
         if name == "context.WithTimeout" and len(args) >= 2:
+            # valued by its duration as written: a deadline made from a run-time value is still a
+            # timeout applied here, not a value handed on (``_plumbing``)
             self._construct("timeout", "context.WithTimeout", node, target="context.WithTimeout",
-                            seconds=self._duration(args[1]))
+                            seconds=self._duration(args[1]), value=" ".join(syntax.node_text(args[1]).split())[:120])
         elif name == "context.WithDeadline" and len(args) >= 2:
             d = None
             for c in syntax.calls(args[1], LANG):
                 if syntax.callee(c, LANG).endswith("Now.Add"):
                     a = syntax.arguments(c, LANG)
                     d = self._duration(a[0][1]) if a else None
-            self._construct("timeout", "context.WithDeadline", node, target="context.WithDeadline", seconds=d)
+            self._construct("timeout", "context.WithDeadline", node, target="context.WithDeadline", seconds=d,
+                            value=" ".join(syntax.node_text(args[1]).split())[:120])
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
@@ -252,9 +258,9 @@ class _Scanner(Scanner):
         if not (sleeps or again or leaves):
             return
         if attempts == INFINITE and any(n.type == "if_statement" and any(
-                m.type == "return_statement" for m in _own(n)) and _compares_count(n) for n in own):
+                _leaves(m, node) for m in _own(n)) and _compares_count(n) for n in own):
             attempts = None
-        backoff = "none"
+        backoff: str | None = "none" if not _tries_alternatives(own, header) else None
         jitter = False
         if sleeps:
             backoff = "fixed"
@@ -295,7 +301,12 @@ class _Scanner(Scanner):
         self.out.calls.append(NetworkCall(library, name, line, self._scope(node), has, True, self._snippet(line)))
 
     def _scope(self, node) -> str:
-        return syntax.qualname_at(node, LANG)
+        scope = syntax.qualname_at(node, LANG)
+        if _in_goroutine(node):
+            # a loop a function starts in the background: calling that function does not retry
+            # (no ``retry.nested`` for its callers), and it pairs only with itself
+            scope = f"{scope}.<goroutine>" if scope else "<goroutine>"
+        return scope
 
 
 _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
@@ -306,7 +317,8 @@ def _own(node):
 
 
 def _under_err_if(node, stop, op: str) -> bool:
-    """Whether ``node`` sits in the then-branch of an ``if`` testing ``err <op> nil`` (inside ``stop``)."""
+    """Whether ``node`` sits in the then-branch of an ``if`` testing ``err <op> nil`` (inside ``stop``).
+    ``err == io.EOF`` is not success: a read loop that stops at the end of its input retries nothing."""
     p = node.parent
     while p is not None and p != stop:
         if p.type == "if_statement":
@@ -314,8 +326,55 @@ def _under_err_if(node, stop, op: str) -> bool:
             cons = p.child_by_field_name("consequence")
             if cond is not None and cons is not None and cons.start_byte <= node.start_byte < cons.end_byte and any(
                     n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
-                    and syntax.node_text(n.child_by_field_name("operator")) == op for n in syntax.walk(cond)):
+                    and syntax.node_text(n.child_by_field_name("operator")) == op
+                    and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond)):
                 return True
+        p = p.parent
+    return False
+
+
+def _leaves(stmt, loop) -> bool:
+    """``return``, or a ``break`` that ends ``loop`` (a labelled break, or one whose nearest loop it is)."""
+    if stmt.type == "return_statement":
+        return True
+    if stmt.type != "break_statement":
+        return False
+    if stmt.named_children:  # break label: out of an outer loop, this one included
+        return True
+    p = stmt.parent
+    while p is not None and p.type not in ("for_statement", "select_statement", "expression_switch_statement",
+                                           "type_switch_statement"):
+        p = p.parent
+    return p == loop
+
+
+def _tries_alternatives(own: list, header) -> bool:
+    """Whether each pass picks another target by index (``c.addrs[rand.Intn(n)]``, ``nodes[i]`` with
+    ``i`` the loop counter): the next attempt goes elsewhere at once, which is failing over, not
+    hammering the same peer with no delay."""
+    counters = set()
+    if header is not None and header.type == "for_clause":
+        init = header.child_by_field_name("initializer")
+        left = init.child_by_field_name("left") if init is not None else None
+        counters = {syntax.node_text(n) for n in (left.named_children if left is not None else [])}
+    picked = {syntax.node_text(n.child_by_field_name("left").named_children[0]) for n in own
+              if n.type in ("short_var_declaration", "assignment_statement")
+              and n.child_by_field_name("left") is not None and n.child_by_field_name("left").named_children
+              and "rand." in syntax.node_text(n.child_by_field_name("right"))}
+    for n in own:
+        if n.type == "index_expression":
+            index = n.child_by_field_name("index")
+            text = syntax.node_text(index)
+            if text in counters or text in picked or "rand." in text:
+                return True
+    return False
+
+
+def _in_goroutine(node) -> bool:
+    p = node.parent
+    while p is not None and p.type not in ("function_declaration", "method_declaration"):
+        if p.type == "go_statement":
+            return True
         p = p.parent
     return False
 
@@ -323,7 +382,7 @@ def _under_err_if(node, stop, op: str) -> bool:
 def _compares_count(if_node) -> bool:
     cond = if_node.child_by_field_name("condition")
     return cond is not None and any(n.type == "binary_expression" and syntax.node_text(
-        n.child_by_field_name("operator")) in (">=", ">", "==") and syntax.node_text(
+        n.child_by_field_name("operator")) in (">=", ">", "==", "<=") and syntax.node_text(
         n.child_by_field_name("left")) != "err" for n in syntax.walk(cond))
 
 

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 L = "java"
@@ -36,7 +37,11 @@ _RETRY_ROOTS = {"RetryConfig": "resilience4j", "RetryPolicy": "failsafe", "Retry
 _TIMEOUT_SETTERS = {"connectTimeout", "readTimeout", "writeTimeout", "callTimeout", "timeout", "responseTimeout",
                     "setConnectTimeout", "setReadTimeout", "setSocketTimeout", "setConnectionRequestTimeout",
                     "setQueryTimeout", "setSoTimeout", "orTimeout", "completeOnTimeout", "setResponseTimeout",
-                    "timeoutDuration", "setConnectionTimeout", "connectionTimeout", "queryTimeout"}
+                    "timeoutDuration", "setConnectionTimeout", "connectionTimeout", "queryTimeout",
+                    "setSocketTimeoutMillis", "setConnectTimeoutMillis"}
+#: socket and connection setters where 0 means "no timeout" whatever the receiver (java.net, httpcore)
+_ZERO_IS_NONE = frozenset({"setSoTimeout", "setSocketTimeout", "setSocketTimeoutMillis", "setConnectTimeout",
+                           "setConnectTimeoutMillis"})
 _SLEEP = re.compile(r"(^|\.)(sleep|parkNanos|await|delay|backoff|pause)$", re.I)
 
 
@@ -65,6 +70,8 @@ class _Scanner(LineScopedScanner):
             elif t in _LOOPS:
                 self._loop(node)
         self._network_calls()
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
+        self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 
     # -- declarations ------------------------------------------------------------------------------
@@ -194,8 +201,8 @@ class _Scanner(LineScopedScanner):
             secs = secs * 1000  # JDBC takes seconds; _duration read a bare int as milliseconds
         if name in ("timeout", "responseTimeout", "connectTimeout") and lib == "java.net.http.HttpClient" and secs == 0:
             secs = None  # Duration.ZERO is rejected by java.net.http: leave the value unknown
-        if secs == 0 and lib in ("okhttp", "HttpURLConnection", "spring.RestTemplate", "jdbc", "socket",
-                                 "apache.RequestConfig"):
+        if secs == 0 and (lib in ("okhttp", "HttpURLConnection", "spring.RestTemplate", "jdbc", "socket",
+                                  "apache.RequestConfig") or name in _ZERO_IS_NONE):
             secs = INFINITE  # these libraries read 0 as "no timeout"
         if secs is not None and secs < 0:
             secs = INFINITE  # RestTemplate/Apache: -1 is the system default, i.e. none
@@ -283,7 +290,7 @@ class _Scanner(LineScopedScanner):
                   and not (block.start_byte <= c.start_byte < block.end_byte)]
         text = " ".join(syntax.node_text(s) for s in sleeps) + " " + " ".join(syntax.node_text(c) for c in catches)
         if not sleeps:
-            backoff = "none"
+            backoff = None if policy_functions.delegates_decision(loop, L) else "none"
         else:
             backoff = "exponential" if re.search(r"<<|Math\.pow|\*=|\*\s*2\b|\bbackoff\s*\*", text) else "fixed"
         jitter = bool(re.search(r"random|ThreadLocalRandom", text, re.I))

@@ -14,8 +14,10 @@ timeout, OkHttp engine 10 s), so a missing ``HttpTimeout`` is not an unbounded c
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, walks_collection
 
 L = "kotlin"
@@ -57,6 +59,8 @@ class _Scanner(LineScopedScanner):
                 self._assignment(node)
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
+        self.out.constructs.extend(policy_functions.scan(self.src))
         return self.out
 
     # -- calls ------------------------------------------------------------------------------------
@@ -67,6 +71,10 @@ class _Scanner(LineScopedScanner):
         lam = _trailing_lambda(call)
         if c in ("withTimeout", "withTimeoutOrNull") and args:
             self._timeout(call, "kotlinx.coroutines", c, self._seconds(args[0], bare="ms"))
+            # valued by its duration as written: a block bounded by a run-time value is still a timeout
+            # applied here, not a value handed on
+            self.out.constructs[-1] = replace(self.out.constructs[-1],
+                                              value=" ".join(syntax.node_text(args[0]).split())[:120])
         elif last == "retry" and "." in c:
             n = self._number(args[0]) if args else None
             attempts = INFINITE if not args else (n + 1 if n is not None else None)
@@ -192,7 +200,8 @@ class _Scanner(LineScopedScanner):
             sleeps = [c for c in syntax.walk(body) if c.type == "call_expression" and _SLEEP.search(syntax.callee(c, L))
                       and not (block.start_byte <= c.start_byte < block.end_byte)]
             text = " ".join(syntax.node_text(s) for s in sleeps)
-            backoff = "none" if not sleeps else ("exponential" if re.search(r"\bshl\b|pow|\*\s*2\b|\*=", text) else "fixed")
+            backoff = ("none" if not policy_functions.delegates_decision(loop, L) else None) if not sleeps else (
+                "exponential" if re.search(r"\bshl\b|pow|\*\s*2\b|\*=", text) else "fixed")
             attempts = repeat_count if repeat_count is not None else self._loop_attempts(loop, catches)
             library = "loop"
             self._retry(loop, library, "loop", attempts, backoff, "random" in text.lower(), block)

@@ -105,6 +105,10 @@ _NOT_SETTERS = frozenset({"setTimeout", "setInterval", "clearTimeout", "clearInt
                           "time.AfterFunc", "time.NewTicker", "time.Tick", "Promise.race"})
 
 
+#: HTTP status constants named after a timeout (java.net.HttpURLConnection, HttpStatus, Go's net/http)
+_STATUS_CODE = re.compile(r"^(HTTP|SC|STATUS)_(CLIENT|REQUEST|GATEWAY)_TIME_?OUT$|^(GATEWAY_TIMEOUT|REQUEST_TIMEOUT)$")
+
+
 def words(name: str) -> list[str]:
     """Lower-case words of an identifier: ``keepAliveTimeoutMs`` -> keep, alive, timeout, ms."""
     return [w.lower() for w in _WORD.findall(name)]
@@ -119,6 +123,8 @@ def classify(name: str) -> str | None:
     joined = last.lower()
     if not ws or ws[0] in _NOT_FIRST:
         return None
+    if _STATUS_CODE.match(last):
+        return None  # HTTP_CLIENT_TIMEOUT, SC_GATEWAY_TIMEOUT: a response status, not a wait
     if ws[-1] in _RETRIED_SETS and ("retry" in joined or "retri" in joined or ws[0] == "retry"):
         return "retry"  # RETRYABLE_STATUS_CODES, retryOnErrors, retriableExceptions: which failures are retried
     if any(w in _NOT for w in ws if w):
@@ -335,6 +341,8 @@ class _Settings:
             return True
         if self._seconds(value) is not None or self._number(value) is not None:
             return True
+        if self.lang in _NAMED_CONSTANT_LANGS and _NAMED_CONSTANT.match(text):
+            return True  # RealWebSocket.CANCEL_AFTER_CLOSE_MILLIS.toInt(): a constant of another class
         if value.type in ("string", "interpreted_string_literal", "string_literal"):
             return bool(_DURATION_STRING.match(text.strip("'\"`")))
         if value.type in _AGGREGATES:
@@ -385,6 +393,8 @@ class _Settings:
                     return None
         if t in ("identifier", "simple_identifier") or (t in ("attribute", "member_expression", "field_access",
                                                                "selector_expression") and "(" not in text):
+            if self.lang in ("java", "kotlin") and _JVM_ZERO.match(text):
+                return 0.0  # httpcore's Timeout.ZERO_MILLISECONDS / DISABLED, java.time's Duration.ZERO
             if text in ("Infinity", "math.inf", "float('inf')", "Number.POSITIVE_INFINITY"):
                 return INFINITE
             last = text.rsplit(".", 1)[-1]
@@ -510,6 +520,12 @@ class _Settings:
             attempts=attempts, seconds=seconds, value=" ".join(text.split())[:120],
             snippet=self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""))
 
+
+_JVM_ZERO = re.compile(r"^(Timeout|TimeValue)\.(ZERO_MILLISECONDS|DISABLED)$|^Duration\.ZERO$")
+
+#: languages whose upper-case names are compile-time constants by convention (Go, Java, Kotlin, C#)
+_NAMED_CONSTANT_LANGS = frozenset({"go", "java", "kotlin", "csharp"})
+_NAMED_CONSTANT = re.compile(r"^([A-Za-z_]\w*\.)*[A-Z][A-Z0-9]*(_[A-Z0-9]+)+(\.to(Int|Long)\(\)|\.inWholeMilliseconds)?$")
 
 _AGGREGATES = frozenset({"object", "dictionary", "literal_value", "array", "list", "tuple", "expression_list",
                          "composite_literal", "array_creation_expression", "array_initializer"})

@@ -1,0 +1,275 @@
+"""Functions that *are* a retry or timeout policy, for the Go, Java, Kotlin and C# scanners.
+
+Most of what a client library changes in how it retries is not a retry call or a loop: it is the
+body of a function whose name says what it decides (``shouldRetry``, ``DefaultRetryPolicy``,
+``LinearJitterBackoff``, ``isRetryableException``, ``NextBackOff``) or how long something waits
+(``decodeTimeout``, ``SetReadTimeout``, ``connectTimeoutMillis``). Which errors are retried, how the
+next delay is computed, how a timeout header is parsed: all of it lives there, usually with no
+retry- or timeout-named variable on the changed line. Each such function becomes one construct whose
+``value`` is a digest of its code without comments and layout, so that
+
+- a change to its body is a change to the policy (``features.retry_timeout`` reports a differing
+  digest as ``retry.changed``/``timeout.changed``);
+- a comment, a re-indent or a move of the whole function (same digest) is no change;
+- a hook or a message (``onRetry``, ``logRetry``, ``isTimeout(err)``, ``RetryError.Error``) is not a
+  policy: it decides nothing about whether or how long to retry or wait.
+
+The construct's ``scope`` is empty on purpose: it is the function itself, not something inside one,
+so it never counts as "a retrying function" for ``retry.nested`` (a retry loop calling
+``shouldRetry`` does not retry twice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import replace
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import Construct
+from mergeguard.features.resilience.settings import words
+
+#: what the digest calls the construct's library
+LIBRARY = "policy function"
+
+#: function node types per language
+FUNCTION_TYPES: dict[str, tuple[str, ...]] = {
+    "go": ("function_declaration", "method_declaration"),
+    "java": ("method_declaration",),
+    "kotlin": ("function_declaration",),
+    "csharp": ("method_declaration",),
+}
+
+#: words that make a retry/timeout-named function a hook, a message or plumbing, not a policy
+_NOT_POLICY = frozenset({"log", "logger", "logging", "string", "format", "metric", "metrics", "test", "tests",
+                         "mock", "fake", "name", "message", "msg", "print", "debug", "trace", "event", "events",
+                         "listener", "listeners", "stats", "report", "describe", "hash", "equals", "copy", "clone",
+                         "callback", "handler", "hook", "hooks", "notify", "count", "counter", "elapsed", "exceeded",
+                         "expired", "state", "stat", "id", "key", "context", "ctx", "value", "values", "config",
+                         "builder", "options", "opts", "option", "settings", "unit", "units"})
+#: leading words of a hook or an accessor rather than a decision
+_NOT_FIRST = frozenset({"on", "handle", "to", "log", "print", "test", "emit", "fire", "notify", "record", "has",
+                        "was", "did"})
+#: timeout functions that classify a failure (``isTimeout(err)``, ``timeoutError()``), not a wait
+_TIMEOUT_NOT = frozenset({"error", "err", "errors", "exception", "exceptions", "is", "cause", "fail", "failure",
+                          "timer", "timers", "ticker"})
+
+#: a timeout function that reads or writes a timeout's value (a getter or setter only hands it on)
+_TIMEOUT_CODEC = frozenset({"parse", "decode", "encode", "compute", "calculate", "calc", "convert", "normalize",
+                            "normalise", "clamp", "effective", "remaining", "split"})
+_RETRY_WORDS = frozenset({"retry", "retries", "retrying", "retryable", "retriable", "backoff", "reconnect",
+                          "redial", "retrier"})
+_TIMEOUT_WORDS = frozenset({"timeout", "timeouts", "deadline"})
+
+
+def classify(name: str) -> str | None:
+    """``"retry"``, ``"timeout"`` or None for a function's own name (``Type.method``: the method)."""
+    last = name.rsplit(".", 1)[-1].lstrip("_")
+    ws = words(last)
+    if not ws or ws[0] in _NOT_FIRST or any(w in _NOT_POLICY for w in ws):
+        return None
+    joined = last.lower()
+    if any(w in _RETRY_WORDS for w in ws) or "backoff" in joined or "retr" in joined.replace("retrieve", "") \
+            .replace("retract", "").replace("retrofit", "").replace("retro", ""):
+        return "retry"
+    if (any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined) and any(w in _TIMEOUT_CODEC for w in ws) \
+            and not any(w in _TIMEOUT_NOT for w in ws):
+        return "timeout"  # decodeTimeout, parseDeadline: how a timeout setting or header is read
+    return None
+
+
+#: tokens that carry no decision: grouping, member access, separators, plain assignment, receivers
+_LAYOUT = frozenset({"(", ")", "[", "]", "{", "}", ".", ",", ";", ":", "=", ":=", '"', "'", "`", "?.", "::", "->",
+                     "=>", "@", "this", "self", "super", "\n"})
+_NAMES = frozenset({"identifier", "field_identifier", "type_identifier", "simple_identifier", "package_identifier",
+                    "this", "self", "super", "this_expression", "super_expression"})
+#: names that *are* a decision: an error or exception class, a sentinel error, a constant
+_DECISIVE_NAME = re.compile(r"^(Err[A-Z_]|err[A-Z])|(Error|Exception|Exceeded|Canceled|Cancelled|EOF)$"
+                            r"|^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z]{3,}$")
+
+
+def decisions(body, language: str, *, messages: bool = True) -> list[str]:
+    """The tokens of a body that decide something: literals (a status code, an error's text, a
+    bound), operators and comparisons, keywords (``return``, ``if``, ``case``, ``break``), and the names
+    of errors, exceptions and constants. Plain names are left out, so renaming a variable, a type or a
+    helper, adding parentheses, or reading a field through a getter changes nothing; so does a
+    bare call statement with no arguments (``preExecute();``). ``messages=False`` also leaves out
+    strings and log, print and error-message calls (what a loop says, not what it decides)."""
+    out: list[str] = []
+    stack = [body]
+    calls = syntax.CALL_TYPES.get(language, frozenset())
+    while stack:
+        n = stack.pop()
+        if syntax.is_comment(n):
+            continue
+        if not messages and (syntax.is_string(n) or n.type in calls and _MESSAGE_CALL.search(
+                syntax.callee(n, language) or "")):
+            continue
+        if n.child_count == 0:
+            text = syntax.node_text(n)
+            if not text.strip() or text in _LAYOUT:
+                continue
+            if n.type in _NAMES and not _DECISIVE_NAME.search(text):
+                continue
+            out.append(text)
+            continue
+        stack.extend(reversed(n.children))
+    return out
+
+
+_TEST_MARK = re.compile(r"@(Test|ParameterizedTest|RepeatedTest)\b|\[(Fact|Theory|Test|TestMethod|TestCase)\b")
+
+
+#: calls that say something rather than decide it: logging, printing, formatting an error message
+_MESSAGE_CALL = re.compile(r"(?i)(^|\.)(log\w*|logger|print\w*|debug\w*|info\w*|warn\w*|trace\w*|errorf|sprintf"
+                           r"|fatal\w*|format|newf?|wrapf?)$")
+
+
+def _arity(node) -> int:
+    params = node.child_by_field_name("parameters") or next(
+        (c for c in node.named_children if c.type in ("function_value_parameters", "parameter_list",
+                                                      "formal_parameters")), None)
+    return sum(1 for c in params.named_children if not syntax.is_comment(c)) if params is not None else 0
+
+
+def _body(node):
+    body = node.child_by_field_name("body")
+    if body is None:
+        body = next((c for c in node.named_children if c.type == "function_body"), None)
+    return body
+
+
+def scan(source: syntax.Source) -> list[Construct]:
+    """One construct per retry- or timeout-policy function of ``source`` that decides something (a
+    getter, a setter or a function that only delegates has no decision of its own and is left out)."""
+    types = FUNCTION_TYPES.get(source.language)
+    if not types:
+        return []
+    out = []
+    for node in syntax.nodes_of_types(source.root, source.language, types):
+        name = syntax.scope_name(node, source.language)
+        kind = classify(name) if name else None
+        body = _body(node) if kind is not None else None
+        if kind is None or body is None:
+            continue  # not a policy, or an interface or abstract method: no code of its own
+        outer = syntax.qualname_at(node, source.language)
+        if outer.rsplit(".", 1)[-1] == name:
+            continue  # a constructor: wiring, its defaults are settings
+        if {"test", "tests", "spec"} & set(words(outer)) or _TEST_MARK.search(syntax.node_text(node)[:300]):
+            continue  # a test named after what it tests
+        tokens = decisions(body, source.language)
+        if not any(t != "return" for t in tokens):
+            continue
+        digest = _digest(tokens)
+        line = syntax.line_of(node)
+        # no snippet: the same decisions ported to another file or language are a move, not a change
+        target = f"{outer}.{name}" if outer else name
+        if source.language != "go":  # overloads: retryOn(Class) beside retryOn(List) is another function
+            target += f"/{_arity(node)}"
+        out.append(Construct(kind, LIBRARY, line, node.end_point[0] + 1, "", target=target, value=f"#{digest}"))
+    return out
+
+
+def with_loop_digests(source: syntax.Source, constructs: list[Construct]) -> list[Construct]:
+    """Hand-written retry loops valued by what they decide (``decisions`` without messages), so that
+    a loop that now stops on a permanent error or on cancellation, or waits through a ``select``
+    instead of a sleep, differs from the loop before it, while a rename or a new log line does not."""
+    out = []
+    for c in constructs:
+        if c.kind == "retry" and c.library == "loop" and not c.value:
+            node = _spanning(source, c.line, c.end_line)
+            if node is not None:
+                c = replace(c, value=f"#{_digest(_exits(node, source.language))}")
+        out.append(c)
+    return out
+
+
+#: what ends a pass of a loop, or makes it wait, per grammar
+_EXIT_TYPES = frozenset({"return_statement", "break_statement", "continue_statement", "throw_statement",
+                         "return_expression", "jump_expression", "throw_expression", "communication_case",
+                         "yield_statement"})
+_NESTED = frozenset({"func_literal", "lambda_expression", "lambda_literal", "anonymous_function",
+                     "class_declaration", "object_declaration", "anonymous_class_body", "class_body",
+                     "local_function_statement"})
+_WAIT = re.compile(r"(?i)(^|\.)(sleep|after|delay|await\w*|wait\w*|park\w*)$")
+_CONDITIONS = frozenset({"if_statement", "if_expression", "when_entry", "switch_case", "expression_case",
+                         "switch_section", "catch_clause", "type_case"})
+
+
+def _exits(loop, language: str) -> list[str]:
+    """What decides whether a loop goes round again: each statement that leaves it, skips to the next
+    pass or waits, with the conditions it sits under (``if err == ErrPermanent { return }``, a
+    ``select`` case on ``ctx.Done()``, ``Thread.sleep(backoff)``). The rest of the body (what each
+    attempt does, what it logs, how it builds its error) is not the retry."""
+    calls = syntax.CALL_TYPES.get(language, frozenset())
+    out: list[str] = []
+    for n in syntax.walk_within(loop, _NESTED):
+        waits = n.type in calls and _WAIT.search(syntax.callee(n, language) or "")
+        if n.type not in _EXIT_TYPES and not waits:
+            continue
+        if not waits and _chooses_how_to_leave(n, loop):
+            continue
+        out.append(n.type if not waits else "wait")
+        if n.type in ("jump_expression", "communication_case") or waits:
+            head = n.child_by_field_name("communication") if n.type == "communication_case" else n
+            out.extend(decisions(head, language, messages=False) if head is not None else [])
+        p = n.parent
+        while p is not None and p != loop:
+            if p.type in _CONDITIONS:
+                cond = (p.child_by_field_name("condition") or p.child_by_field_name("value")
+                        or p.child_by_field_name("type") or (p.named_children[0] if p.named_children else None))
+                if cond is not None and not (cond.start_byte <= n.start_byte < cond.end_byte):
+                    out.append("|")
+                    out.extend(decisions(cond, language, messages=False))
+            p = p.parent
+        out.append(";")
+    return out
+
+
+def _chooses_how_to_leave(exit_node, loop) -> bool:
+    """Whether ``exit_node`` sits in a branch that is followed, in its own block, by an unconditional
+    exit of the same kind (``if lastErrorOnly { return err }; return errs``): the branch picks what to
+    return, not whether to stop."""
+    p = exit_node.parent
+    while p is not None and p != loop:
+        if p.type in _CONDITIONS or p.type in ("if_statement", "expression_switch_statement", "switch_expression",
+                                               "select_statement", "when_expression", "try_statement"):
+            after = p.next_named_sibling
+            while after is not None:
+                if after.type == exit_node.type or (after.type == "expression_statement" and after.named_children
+                                                    and after.named_children[0].type == exit_node.type):
+                    return True
+                after = after.next_named_sibling
+        p = p.parent
+    return False
+
+
+def _spanning(source: syntax.Source, line: int, end_line: int):
+    """The outermost node that starts on ``line`` and ends on ``end_line``."""
+    lines = source.text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    col = len(lines[line - 1]) - len(lines[line - 1].lstrip())
+    node = source.root.descendant_for_point_range((line - 1, col), (line - 1, col))
+    found = None
+    while node is not None and node.start_point[0] >= line - 1:
+        if node.start_point[0] == line - 1 and node.end_point[0] == end_line - 1:
+            found = node
+        node = node.parent
+    return found
+
+
+def _digest(tokens: list[str]) -> str:
+    return hashlib.sha1("\0".join(tokens).encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def delegates_decision(loop, language: str) -> bool:
+    """Whether a loop asks a strategy object whether to go round again (``retryHandler.retryRequest(ex,
+    count, ctx)``, ``retryStrategy.shouldRetry(...)``): the object is pluggable and may wait, so the
+    loop's own lack of a sleep says nothing about its backoff."""
+    for c in syntax.calls(loop, language):
+        name = syntax.callee(c, language) or ""
+        receiver, _, method = name.rpartition(".")
+        if receiver and receiver not in ("this", "self", "super") and classify(method) == "retry":
+            return True
+    return False
