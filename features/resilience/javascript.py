@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
+from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -30,6 +30,8 @@ _TIMEOUT_KEY = re.compile(r"^(timeout|\w*Timeout(MS|Ms|Millis)?|timeoutMs|timeou
 _NODE_TIMER_CALLEES = ("setTimeout", "timers.setTimeout", "setTimeoutPromise")
 _SLEEPS = re.compile(r"(^|\.)(sleep|delay|wait|setTimeout|backoff|pause|waitFor|timeout)$", re.I)
 #: test-runner calls whose timeouts bound tests, not production code
+#: methods that register an event listener (``req.on('timeout', …)``)
+_LISTEN = frozenset({"on", "once", "addListener", "addEventListener", "prependListener", "prependOnceListener"})
 _TEST_FRAMEWORK = frozenset({"jest", "vi", "jasmine", "it", "test", "describe", "beforeEach", "beforeAll",
                              "afterEach", "afterAll", "suite", "mocha"})
 
@@ -141,6 +143,9 @@ class _Scanner(LineScopedScanner):
             self._retry(call, "setTimeout", "reschedule", None, backoff, "Math.random" in delay, args[0][1])
         elif c == "Promise.race" and args:
             self._promise_race(call, args[0][1])
+        elif c.rsplit(".", 1)[-1] in _LISTEN and "." in c and len(args) >= 2 and args[0][1] is not None \
+                and _strip(syntax.node_text(args[0][1])) == "timeout" and syntax.is_string(args[0][1]):
+            self._timeout_handler(call, c.rsplit(".", 1)[0], args[1][1])
         elif c.endswith(".setTimeout") and c not in _NODE_TIMER_CALLEES and args and _settable(c.rsplit(".", 1)[0]):
             # server.setTimeout(ms) / req.setTimeout(ms) / socket.setTimeout(ms): 0 disables the timeout
             self._timeout(call, "node:" + c.rsplit(".", 1)[0].split(".")[-1], "setTimeout", self._ms(args[0][1]),
@@ -315,6 +320,10 @@ class _Scanner(LineScopedScanner):
         if left is None or left.type != "member_expression":
             return
         prop = syntax.node_text(left.child_by_field_name("property"))
+        if prop == "ontimeout" and node.child_by_field_name("right") is not None:
+            self._timeout_handler(node, syntax.node_text(left.child_by_field_name("object")),
+                                  node.child_by_field_name("right"))
+            return
         if not _TIMEOUT_KEY.match(prop) or prop.startswith(("_", "on")):
             return
         obj = syntax.node_text(left.child_by_field_name("object"))
@@ -325,6 +334,16 @@ class _Scanner(LineScopedScanner):
         lib = self._library_of(obj)
         self._timeout(node, lib if lib in ("axios", "got") else "node:" + obj.split(".")[-1], prop,
                       self._ms(node.child_by_field_name("right"), key=prop), zero_is_infinite=True)
+
+    def _timeout_handler(self, node, receiver: str, handler) -> None:
+        """``req.on('timeout', h)`` / ``xhr.ontimeout = h``: what happens when a request or socket times
+        out. Adding one makes a wait that never ended end (a request rejects instead of hanging); taking
+        one away, or commenting it out, lets it hang again. Its duration is set elsewhere: the
+        construct carries the handler as its value, so a handler that only moved is no change."""
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "timeout", "timeout-event", line, node.end_point[0] + 1, self._scope(line), target=receiver,
+            value=" ".join(syntax.node_text(handler).split())[:120], snippet=self._snippet(line)))
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:

@@ -1,0 +1,131 @@
+"""Python and JavaScript/TypeScript shapes met on real commits (issue 13, the corpus's dev part), on
+real tree-sitter parses and real git diffs: each fix with what must fire next to what must not."""
+
+from __future__ import annotations
+
+from mergeguard.assessment import Finding
+from mergeguard.change import Limits
+from mergeguard.features import Context
+from mergeguard.features.retry_timeout import extract
+from mergeguard.git import GitRepo
+from mergeguard.sources import change_from_range
+from tests.gitrepo import commit, init_repo
+
+T0 = 1_700_000_000
+
+
+def findings(tmp_path, files_before: dict[str, str], files_after: dict[str, str]) -> list[Finding]:
+    repo_dir = init_repo(tmp_path / "repo")
+    base = commit(repo_dir, files_before, "base", T0)
+    head = commit(repo_dir, files_after, "change", T0 + 60)
+    return extract(change_from_range(GitRepo(repo_dir), base, head, Limits()), Context()).findings
+
+
+def kinds(found: list[Finding]) -> set[str]:
+    return {f.kind for f in found}
+
+
+# -- JavaScript: a 'timeout' event handler ends a wait that would never end --------------------------
+
+XHR_BEFORE = """module.exports = function xhrAdapter(resolve, reject, config) {
+  var request = new XMLHttpRequest();
+  request.open(config.method.toUpperCase(), config.url, true);
+  request.timeout = config.timeout;
+  request.onload = function handleLoad() {
+    resolve(request.responseText);
+  };
+  request.send(config.data);
+};
+"""
+
+XHR_AFTER = XHR_BEFORE.replace("""  request.send(config.data);""", """  // Handle timeout
+  request.ontimeout = function handleTimeout() {
+    reject(new Error('timeout of ' + config.timeout + 'ms exceeded'));
+    request = null;
+  };
+
+  request.send(config.data);""")
+
+
+def test_an_ontimeout_handler_added_is_a_timeout_change(tmp_path):
+    found = findings(tmp_path, {"lib/xhr.js": XHR_BEFORE}, {"lib/xhr.js": XHR_AFTER})
+    added = [f for f in found if f.kind == "timeout.added"]
+    assert [f.line for f in added] == [XHR_AFTER.splitlines().index("  request.ontimeout = function handleTimeout() {") + 1]
+    assert not kinds(found) & {"timeout.unbounded", "timeout.missing"}  # it sets no duration
+
+
+CONN_BEFORE = """function Connection(stream, server) {
+  this.stream = stream;
+  this.stream.on('data', this.parse.bind(this));
+  this.stream.on('timeout', this.timedOut.bind(this));
+  this.stream.on('close', this.closed.bind(this));
+}
+"""
+
+
+def test_a_timeout_listener_removed_or_commented_out_is_a_timeout_change(tmp_path):
+    after = CONN_BEFORE.replace("  this.stream.on('timeout'", "  // this.stream.on('timeout'")
+    found = findings(tmp_path, {"lib/connection.js": CONN_BEFORE}, {"lib/connection.js": after})
+    removed = [f for f in found if f.kind == "timeout.removed"]
+    assert len(removed) == 1 and "removed" in removed[0].message
+
+
+def test_a_timeout_listener_that_only_moved_or_other_events_are_no_change(tmp_path):
+    moved = """function Connection(stream, server) {
+  this.stream = stream;
+  this.stream.on('timeout', this.timedOut.bind(this));
+  this.stream.on('data', this.parse.bind(this));
+  this.stream.on('close', this.closed.bind(this));
+  this.stream.on('end', this.ended.bind(this));
+  log('waiting for timeout');
+}
+"""
+    assert not {k for k in kinds(findings(tmp_path, {"lib/connection.js": CONN_BEFORE},
+                                          {"lib/connection.js": moved})) if k.startswith("timeout")}
+
+
+def test_a_timeout_listener_in_typescript_is_seen(tmp_path):
+    before = """export function attach(socket: Socket): void {
+  socket.on('data', (d: Buffer) => parse(d));
+}
+"""
+    after = """export function attach(socket: Socket): void {
+  socket.on('data', (d: Buffer) => parse(d));
+  socket.once('timeout', () => socket.destroy(new TimeoutError('socket')));
+}
+"""
+    assert "timeout.added" in kinds(findings(tmp_path, {"src/conn.ts": before}, {"src/conn.ts": after}))
+
+
+# -- logic lines: only the names around a retry/timeout decision changed ------------------------------
+
+POLL_BEFORE = """import time
+from time import time as _time
+
+
+def wait_for_read(sock, timeout):
+    deadline = _time() + timeout
+    while True:
+        if deadline and _time() > deadline:
+            raise TimeoutError("read")
+        if sock.readable():
+            return sock.recv(4096)
+"""
+
+
+def test_a_clock_swapped_around_the_same_deadline_is_no_timeout_change(tmp_path):
+    after = POLL_BEFORE.replace("_time()", "time.monotonic()").replace("from time import time as _time\n", "")
+    found = findings(tmp_path, {"pkg/network.py": POLL_BEFORE}, {"pkg/network.py": after})
+    assert not {k for k in kinds(found) if k.startswith("timeout")}
+
+
+def test_a_changed_deadline_comparison_is_still_timeout_logic(tmp_path):
+    after = POLL_BEFORE.replace("_time() > deadline", "_time() >= deadline - 1")
+    found = findings(tmp_path, {"pkg/network.py": POLL_BEFORE}, {"pkg/network.py": after})
+    assert "timeout.changed" in kinds(found)
+
+
+def test_a_new_condition_word_on_the_same_names_is_still_timeout_logic(tmp_path):
+    after = POLL_BEFORE.replace("if deadline and _time() > deadline", "if deadline and not _time() > deadline")
+    found = findings(tmp_path, {"pkg/network.py": POLL_BEFORE}, {"pkg/network.py": after})
+    assert "timeout.changed" in kinds(found)
