@@ -586,6 +586,23 @@ def _same_thing(a: str, b: str) -> bool:
     return wa <= wb or wb <= wa
 
 
+#: words that change what a line decides when they come or go: never incidental
+_LOGIC_WORDS = frozenset({"not", "and", "or", "is", "in", "if", "else", "elif", "return", "while", "for", "break",
+                          "continue", "throw", "raise", "None", "null", "nil", "undefined", "true", "false", "True",
+                          "False", "await", "yield", "new", "typeof", "instanceof", "delete", "void"})
+
+
+def _incidental(token: str) -> bool:
+    """A name that is neither a retry/timeout name nor a word of the line's logic: a callee, a receiver,
+    a helper or a type, which a refactor may rename or add without changing any decision."""
+    return _is_name(token) and token not in _LOGIC_WORDS and settings.classify(token) is None
+
+
+def _deciding_part(toks: frozenset[str]) -> frozenset[str]:
+    """What a line decides with: its tokens less the incidental names."""
+    return frozenset(t for t in toks if not _incidental(t))
+
+
 def _renamed(lines: list[frozenset[str]], exclusive: frozenset[str]) -> set[frozenset[str]]:
     """The lines with every name found on only one side of the change blanked out: a line that reads
     the same once renamed names are blanked (a type, a helper or a receiver renamed) is the old line
@@ -615,7 +632,10 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
                 (a,), (b,) = toks - o, o - toks
                 if _is_name(a) and _is_name(b) and _same_thing(a, b):
                     return True
-        return False
+        # the same retry/timeout names, operators and numbers, only other names around them changed
+        # (``time() > deadline`` -> ``time.monotonic() > deadline``, a helper or a receiver renamed)
+        mine = _deciding_part(toks)
+        return bool(mine) and any(_deciding_part(o) == mine and all(_incidental(t) for t in toks ^ o) for o in other)
 
     explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))
                  for part in ("added", "removed", "modified") for s in sig[part]}
