@@ -129,3 +129,79 @@ def test_a_new_condition_word_on_the_same_names_is_still_timeout_logic(tmp_path)
     after = POLL_BEFORE.replace("if deadline and _time() > deadline", "if deadline and not _time() > deadline")
     found = findings(tmp_path, {"pkg/network.py": POLL_BEFORE}, {"pkg/network.py": after})
     assert "timeout.changed" in kinds(found)
+
+
+# -- Python: retry and timeout policies the library builds itself ------------------------------------
+
+POLLING = """from google.api_core import exceptions
+from google.api_core import retry
+
+
+class _OperationNotComplete(Exception):
+    pass
+
+
+RETRY_PREDICATE = retry.if_exception_type(_OperationNotComplete)
+DEFAULT_RETRY = retry.Retry(predicate=RETRY_PREDICATE)
+
+
+class PollingFuture(object):
+    def __init__(self, retry=DEFAULT_RETRY):
+        self._retry = retry
+
+    def _blocking_poll(self, timeout=None):
+        retry_ = self._retry.with_deadline(timeout)
+        retry_(self._done_or_raise)()
+"""
+
+
+def test_a_policy_constant_whose_arguments_change_is_a_retry_change(tmp_path):
+    after = POLLING.replace("retry.if_exception_type(_OperationNotComplete)",
+                            "retry.if_exception_type(\n    _OperationNotComplete,\n    exceptions.TooManyRequests,\n)")
+    found = findings(tmp_path, {"api/polling.py": POLLING}, {"api/polling.py": after})
+    changed = [f for f in found if f.kind == "retry.changed"]
+    assert len(changed) == 1 and "RETRY_PREDICATE" in changed[0].message
+    assert changed[0].line == after.splitlines().index("RETRY_PREDICATE = retry.if_exception_type(") + 1
+
+
+def test_a_default_policy_object_added_is_a_retry_change(tmp_path):
+    before = POLLING.replace("DEFAULT_RETRY = retry.Retry(predicate=RETRY_PREDICATE)\n", "DEFAULT_RETRY = None\n")
+    found = findings(tmp_path, {"api/polling.py": before}, {"api/polling.py": POLLING})
+    assert "retry.added" in kinds(found) or "retry.changed" in kinds(found)
+
+
+def test_a_policy_built_in_a_method_with_other_arguments_is_a_retry_change(tmp_path):
+    before = """from google.api_core import retry
+
+
+class Future(object):
+    def result(self, timeout=None):
+        retry_ = retry.Retry(predicate=retry.if_exception_type(NotDone), deadline=timeout)
+        return retry_(self._poll)()
+"""
+    after = before.replace("retry.if_exception_type(NotDone)", "retry.if_exception_type(NotDone, Unavailable)")
+    assert "retry.changed" in kinds(findings(tmp_path, {"api/future.py": before}, {"api/future.py": after}))
+
+
+def test_policies_moved_or_exceptions_named_after_retrying_are_no_retry_change(tmp_path):
+    moved = POLLING.replace("RETRY_PREDICATE = retry.if_exception_type(_OperationNotComplete)\n"
+                            "DEFAULT_RETRY = retry.Retry(predicate=RETRY_PREDICATE)\n", "from api.policy import DEFAULT_RETRY\n")
+    policy = ("from google.api_core import retry\n\nfrom api.polling import _OperationNotComplete\n\n"
+              "RETRY_PREDICATE = retry.if_exception_type(_OperationNotComplete)\n"
+              "DEFAULT_RETRY = retry.Retry(predicate=RETRY_PREDICATE)\n")
+    found = findings(tmp_path, {"api/polling.py": POLLING}, {"api/polling.py": moved, "api/policy.py": policy})
+    assert not {k for k in kinds(found) if k.startswith("retry")}
+    raising = """from pymongo.errors import AutoReconnect
+
+
+def send(sock, msg, is_primary):
+    if not is_primary:
+        raise AutoReconnect("not master")
+    try:
+        return sock.sendall(msg)
+    except OSError as e:
+        raise AutoReconnect(str(e))
+"""
+    after = raising.replace('AutoReconnect("not master")', 'AutoReconnect("not primary")')
+    assert not {k for k in kinds(findings(tmp_path / "b", {"pymongo/net.py": raising}, {"pymongo/net.py": after}))
+                if k.startswith("retry")}

@@ -21,6 +21,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner
+from mergeguard.features.resilience.settings import classify, words
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -56,7 +57,48 @@ class _Scanner(Scanner):
                 self._loop(node)
             elif t == "pair" and node.parent is not None and node.parent.type == "dictionary":
                 self._config_pair(node)
+        self._policies(root)
         return self.out
+
+    # -- policies the library builds itself --------------------------------------------------------
+    def _policies(self, root) -> None:
+        """Retry and timeout policy objects built by the code itself rather than by a known retry
+        library: ``DEFAULT_RETRY = retry.Retry(predicate=RETRY_PREDICATE)``, ``RETRY_PREDICATE =
+        retry.if_exception_type(...)``, ``self._retry = AsyncRetry(...)``, ``DEFAULT_TIMEOUT =
+        timeout.ExponentialTimeout(...)``, and a retry policy class built anywhere
+        (``retry.Retry(predicate=..., deadline=timeout)``). Each is a setting whose value is the call
+        as written, so its arguments changing is a change and the same call moved or re-wrapped is not.
+        A name bound to such a call is a policy only at module or class level, or as a field set in
+        ``__init__``: a local ``retry_ = ...`` is seen through the class it builds."""
+        taken = {c.line for c in self.out.constructs}
+        for node in syntax.nodes_of_types(root, LANG, ("assignment", "call")):
+            if syntax.inside_comment_or_string(node):
+                continue
+            if node.type == "assignment":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if left is None or right is None or right.type != "call" or left.type not in ("identifier", "attribute"):
+                    continue
+                name = syntax.node_text(left)
+                kind = classify(name)
+                if kind is None or not _policy_callee(syntax.callee(right, LANG), kind) or not _policy_binding(node, name):
+                    continue
+                self._policy(node, right, kind, name.rsplit(".", 1)[-1], taken)
+            else:
+                name = syntax.callee(node, LANG)
+                last = name.rsplit(".", 1)[-1]
+                if last[:1].isupper() and classify(last) == "retry" and _policy_callee(last, "retry") and \
+                        not _raised(node) and (
+                        node.parent is None or node.parent.type != "decorator"):
+                    self._policy(node, node, "retry", last, taken)
+
+    def _policy(self, node, call, kind: str, target: str, taken: set[int]) -> None:
+        line = syntax.line_of(node)
+        if line in taken:
+            return  # a tenacity or urllib3 construct already says what this one does
+        taken.add(line)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, node.end_point[0] + 1, self._scope(node), target=target,
+            value=" ".join(syntax.node_text(call).split())[:400], snippet=self._snippet(line)))
 
     # -- declarations ------------------------------------------------------------------------------
     def _declarations(self, root) -> None:
@@ -403,6 +445,41 @@ class _Scanner(Scanner):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+def _policy_callee(callee: str, kind: str) -> bool:
+    """A call that builds a policy of ``kind``: some part of its dotted name says so (``retry.Retry``,
+    ``retry.if_exception_type``, ``timeout.ExponentialTimeout``, ``backoff.expo``)."""
+    for part in callee.split("."):
+        ws = set(words(part))
+        if kind == "retry" and ws & {"retry", "retries", "retrying", "backoff"}:
+            return True
+        if kind == "timeout" and ws & {"timeout", "deadline"}:
+            return True
+    return False
+
+
+def _policy_binding(node, name: str) -> bool:
+    """Module or class level, an upper-case constant, or a field set in ``__init__``."""
+    if name.lstrip("_").isupper():
+        return True
+    func = _enclosing_scope_node(node)
+    if func is None:
+        return True
+    fname = syntax.node_text(func.child_by_field_name("name"))
+    return fname == "__init__" and name.startswith("self.")
+
+
+def _raised(node) -> bool:
+    """Inside a ``raise``: an exception named after retrying (``RetryError(...)``) is no policy."""
+    p = node.parent
+    while p is not None and p.type not in ("function_definition", "module"):
+        if p.type == "raise_statement":
+            return True
+        p = p.parent
+    return False
+
+
+# -- more helpers ---------------------------------------------------------------------------------------
 
 _OWN_STOP = frozenset(_FUNCS | {"class_definition"})  # what _own does not descend into
 
