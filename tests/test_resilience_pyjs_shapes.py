@@ -205,3 +205,108 @@ def send(sock, msg, is_primary):
     after = raising.replace('AutoReconnect("not master")', 'AutoReconnect("not primary")')
     assert not {k for k in kinds(findings(tmp_path / "b", {"pymongo/net.py": raising}, {"pymongo/net.py": after}))
                 if k.startswith("retry")}
+
+
+# -- Python loops: what goes round again after a failure, and what does not --------------------------
+
+def _py_retry_loops(text: str):
+    from mergeguard.features import syntax
+    from mergeguard.features.resilience import python
+    tree = syntax.parse(text, "python")
+    return [c for c in python.scan(syntax.Source("f.py", "post", "python", text, tree)).constructs
+            if c.kind == "retry" and c.library == "loop"]
+
+
+EVENT_LOOP = """def create_loop(self, sleep=sleep):
+    while 1:
+        for tick in self.on_tick:
+            tick()
+        if self.readers:
+            try:
+                events = self.poll(self.poll_timeout)
+            except ValueError:
+                raise StopIteration()
+            for fileno, event in events or ():
+                try:
+                    cb = self.readers[fileno]
+                except KeyError:
+                    continue
+                cb()
+        else:
+            sleep(0.1)
+        yield
+"""
+
+POOL_ACQUIRE = """def acquire(self, block=True, timeout=None):
+    self.not_empty.acquire()
+    try:
+        while 1:
+            try:
+                connection = self._connections.popleft()
+                return connection
+            except IndexError:
+                if not block:
+                    raise PoolExhausted()
+                self.not_empty.wait(timeout)
+    finally:
+        self.not_empty.release()
+"""
+
+RECONNECT = """def run(self):
+    while True:
+        try:
+            return self.connection.drain_events(timeout=1)
+        except ConnectionError:
+            self.connection = self.connect()
+            time.sleep(10)
+"""
+
+
+def test_an_event_loop_whose_only_except_reraises_or_skips_inner_items_is_no_retry():
+    assert _py_retry_loops(EVENT_LOOP) == []
+
+
+def test_a_pool_waiting_on_an_empty_container_is_no_retry():
+    assert _py_retry_loops(POOL_ACQUIRE) == []
+
+
+def test_a_reconnect_loop_is_still_a_retry():
+    (loop,) = _py_retry_loops(RECONNECT)
+    assert loop.backoff == "fixed" and loop.attempts == float("inf")
+
+
+TLS_READ_BEFORE = """class WrappedSocket(object):
+    def recv_all(self, bufsize):
+        chunks = []
+        data = self._sock.recv(bufsize)
+        while data:
+            chunks.append(data)
+            data = self._sock.recv(bufsize)
+        return b"".join(chunks)
+"""
+
+TLS_READ_AFTER = """class WrappedSocket(object):
+    def recv_all(self, bufsize):
+        chunks = []
+        while True:
+            try:
+                data = self._sock.recv(bufsize)
+            except OpenSSL.SSL.WantReadError:
+                continue
+            if not data:
+                break
+            chunks.append(data)
+        return b"".join(chunks)
+"""
+
+
+def test_spinning_on_want_read_is_a_retry_without_backoff_at_the_loop(tmp_path):
+    found = findings(tmp_path, {"pkg/contrib/tls.py": TLS_READ_BEFORE}, {"pkg/contrib/tls.py": TLS_READ_AFTER})
+    loop_line = TLS_READ_AFTER.splitlines().index("        while True:") + 1
+    assert [(f.kind, f.line) for f in found if f.kind.startswith("retry.without")] == [
+        ("retry.without_backoff", loop_line)]  # it ends when the data does: not "never gives up"
+
+
+def test_a_system_call_retried_on_eintr_is_no_retry():
+    eintr = TLS_READ_AFTER.replace("OpenSSL.SSL.WantReadError", "InterruptedError")
+    assert _py_retry_loops(eintr) == []

@@ -358,7 +358,11 @@ class _Scanner(Scanner):
         body = node.child_by_field_name("body")
         if body is None:
             return
-        tries = [n for n in _own(body) if n.type == "try_statement"]
+        # a try of this loop's own (one in a nested loop goes round that loop), whose failure goes round
+        # again: an except that always re-raises ends the loop, and one that catches an empty
+        # container or an exhausted iterator is polling for work, not retrying an operation
+        tries = [n for n in _own(body) if n.type == "try_statement" and _loop_of(n) == node
+                 and _retries_on_failure(n)]
         if not tries:
             return
         attempts = self._loop_attempts(node)
@@ -373,12 +377,19 @@ class _Scanner(Scanner):
             n.type in ("break_statement",) for n in _own(t) if n.type == "else_clause") or any(
             c.type == "else_clause" and any(n.type in ("return_statement", "break_statement") for n in _own(c))
             for c in t.named_children)
+        # ``except WantReadError: continue`` goes round again at once, and the loop ends elsewhere
+        # (``if not data: break`` after the try): the failed call is tried again, by design
+        again = any(_last_statement(e) is not None and _last_statement(e).type == "continue_statement"
+                    for e in excepts) and not _eintr(excepts)
+        elsewhere = [n for n in _own(body) if n.type in ("return_statement", "break_statement")
+                     and _loop_of(n) == node and not _within(n, t)]
+        exits = exits or (again and bool(elsewhere))
         sleeps = [c for c in _own(body) if c.type == "call" and syntax.callee(c, LANG) in _SLEEPS]
         if not exits and not sleeps:
             return
-        if attempts == INFINITE and any(n.type == "raise_statement" and _under_if(n, body)
-                                        for e in excepts for n in _own(e)):
-            attempts = None  # gives up after some condition
+        if attempts == INFINITE and (elsewhere or any(n.type == "raise_statement" and _under_if(n, body)
+                                                      for e in excepts for n in _own(e))):
+            attempts = None  # gives up after some condition, or ends on one that is not the failure's
         backoff = "none"
         jitter = False
         if sleeps:
@@ -487,6 +498,57 @@ _OWN_STOP = frozenset(_FUNCS | {"class_definition"})  # what _own does not desce
 def _own(node):
     """Nodes under ``node`` not inside a nested function (its body belongs to another scope)."""
     return syntax.walk_within(node, _OWN_STOP)
+
+
+#: exceptions that say a container is empty or an iterator is done: a loop catching only these polls
+#: for work (a pool's free connections, a queue), it does not retry a failed operation
+_NOT_FAILURES = frozenset({"IndexError", "KeyError", "LookupError", "StopIteration", "StopAsyncIteration", "Empty",
+                           "QueueEmpty"})
+
+
+def _loop_of(node):
+    """The nearest loop around ``node`` in the same function."""
+    p = node.parent
+    while p is not None and p.type not in _OWN_STOP:
+        if p.type in _LOOPS:
+            return p
+        p = p.parent
+    return None
+
+
+def _retries_on_failure(try_node) -> bool:
+    """Whether some ``except`` of a try lets the loop go round again after a failure: it does not end
+    by re-raising, and it catches an operation's failure rather than an empty container."""
+    for clause in try_node.named_children:
+        if clause.type != "except_clause":
+            continue
+        caught = [c for c in clause.named_children if c.type not in ("block", "comment")]
+        names = {syntax.node_text(n).rsplit(".", 1)[-1] for c in caught[:1] for n in syntax.walk(c)
+                 if n.type in ("identifier", "attribute") and n.parent is not None and n.parent.type != "attribute"}
+        if caught and names and names <= _NOT_FAILURES:
+            continue
+        block = next((c for c in clause.named_children if c.type == "block"), None)
+        stmts = [c for c in block.named_children if c.type != "comment"] if block is not None else []
+        if stmts and stmts[-1].type == "raise_statement":
+            continue
+        return True
+    return False
+
+
+def _last_statement(clause):
+    block = next((c for c in clause.named_children if c.type == "block"), None)
+    stmts = [c for c in block.named_children if c.type != "comment"] if block is not None else []
+    return stmts[-1] if stmts else None
+
+
+def _eintr(excepts) -> bool:
+    """A system call retried on ``EINTR`` (``except InterruptedError: continue``): the correct idiom,
+    not a retry of a failed operation."""
+    return any("InterruptedError" in syntax.node_text(e) or "EINTR" in syntax.node_text(e) for e in excepts)
+
+
+def _within(node, outer) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
 
 
 def _under_if(n, stop) -> bool:
