@@ -310,3 +310,61 @@ def test_spinning_on_want_read_is_a_retry_without_backoff_at_the_loop(tmp_path):
 def test_a_system_call_retried_on_eintr_is_no_retry():
     eintr = TLS_READ_AFTER.replace("OpenSSL.SSL.WantReadError", "InterruptedError")
     assert _py_retry_loops(eintr) == []
+
+
+# -- JavaScript: "none" that is no anti-pattern ---------------------------------------------------------
+
+TIMED_OUT_BEFORE = """module.exports = (request, delays) => {
+  const cancelers = [];
+  if (delays.socket !== undefined) {
+    request.setTimeout(delays.socket, () => {
+      timeoutHandler(delays.socket, 'socket');
+    });
+  }
+  return () => cancelers.forEach(cancel => cancel());
+};
+"""
+
+
+def test_a_socket_timeout_disarmed_on_teardown_is_a_change_but_not_unbounded(tmp_path):
+    after = TIMED_OUT_BEFORE.replace("""    });
+  }""", """    });
+
+    cancelers.push(() => request.setTimeout(0));
+  }""")
+    found = kinds(findings(tmp_path, {"source/timed-out.js": TIMED_OUT_BEFORE}, {"source/timed-out.js": after}))
+    assert "timeout.added" in found and "timeout.unbounded" not in found
+
+
+def test_a_socket_timeout_switched_off_for_every_connection_is_unbounded(tmp_path):
+    before = """const server = http.createServer(handler);
+server.on('connection', (socket) => {
+  socket.setNoDelay(true);
+});
+"""
+    after = before.replace("  socket.setNoDelay(true);", "  socket.setNoDelay(true);\n  socket.setTimeout(0);")
+    assert "timeout.unbounded" in kinds(findings(tmp_path, {"lib/server.js": before}, {"lib/server.js": after}))
+
+
+AVVIO_BEFORE = """function build (options) {
+  const app = avvio(fastify, {
+    autostart: false
+  })
+  return app
+}
+"""
+
+
+def test_a_new_option_that_defaults_to_no_timeout_is_a_change_but_not_unbounded(tmp_path):
+    after = AVVIO_BEFORE.replace("    autostart: false", "    autostart: false,\n    timeout: Number(options.pluginTimeout) || 0")
+    found = kinds(findings(tmp_path, {"fastify.js": "const avvio = require('avvio')\n" + AVVIO_BEFORE},
+                           {"fastify.js": "const avvio = require('avvio')\n" + after}))
+    assert "timeout.added" in found and "timeout.unbounded" not in found
+
+
+def test_its_default_changed_from_none_to_ten_seconds_is_a_timeout_change(tmp_path):
+    before = AVVIO_BEFORE.replace("    autostart: false", "    autostart: false,\n    timeout: Number(options.pluginTimeout) || 0")
+    after = before.replace("|| 0", "|| 10000")
+    found = kinds(findings(tmp_path, {"fastify.js": "const avvio = require('avvio')\n" + before},
+                           {"fastify.js": "const avvio = require('avvio')\n" + after}))
+    assert "timeout.changed" in found

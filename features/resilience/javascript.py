@@ -148,8 +148,13 @@ class _Scanner(LineScopedScanner):
             self._timeout_handler(call, c.rsplit(".", 1)[0], args[1][1])
         elif c.endswith(".setTimeout") and c not in _NODE_TIMER_CALLEES and args and _settable(c.rsplit(".", 1)[0]):
             # server.setTimeout(ms) / req.setTimeout(ms) / socket.setTimeout(ms): 0 disables the timeout
-            self._timeout(call, "node:" + c.rsplit(".", 1)[0].split(".")[-1], "setTimeout", self._ms(args[0][1]),
-                          zero_is_infinite=True)
+            library = "node:" + c.rsplit(".", 1)[0].split(".")[-1]
+            if self._ms(args[0][1]) == 0 and _teardown(call):
+                # cancelers.push(() => req.setTimeout(0)), req.once('error', () => req.setTimeout(0)): the
+                # timer is disarmed once the request is over; nothing is left to wait for
+                self._valued_timeout(call, library, "setTimeout", "0 (disarmed on teardown)")
+            else:
+                self._timeout(call, library, "setTimeout", self._ms(args[0][1]), zero_is_infinite=True)
         if self._known_client(c):
             self._option_objects(call, c, lib, args)
         self._network_call(call, c, lib, args)
@@ -248,6 +253,10 @@ class _Scanner(LineScopedScanner):
                             ik = _strip(syntax.node_text(inner.child_by_field_name("key")))
                             self._timeout(inner, lib, f"{key}.{ik}", self._ms(inner.child_by_field_name("value"), key=ik),
                                           zero_is_infinite=True)
+                    elif _defaults_to_none(val):
+                        # timeout: Number(options.pluginTimeout) || 0: the caller's choice, and by default
+                        # none, as before the option existed; its value is not known here
+                        self._valued_timeout(pair, lib, key, " ".join(syntax.node_text(val).split())[:120])
                     else:
                         self._timeout(pair, lib, key, self._ms(val, key=key), zero_is_infinite=True)
 
@@ -334,6 +343,13 @@ class _Scanner(LineScopedScanner):
         lib = self._library_of(obj)
         self._timeout(node, lib if lib in ("axios", "got") else "node:" + obj.split(".")[-1], prop,
                       self._ms(node.child_by_field_name("right"), key=prop), zero_is_infinite=True)
+
+    def _valued_timeout(self, node, library: str, target: str, value: str) -> None:
+        """A timeout set at run time, with its expression kept as the value (for moves and messages)."""
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, value=value,
+            snippet=self._snippet(line)))
 
     def _timeout_handler(self, node, receiver: str, handler) -> None:
         """``req.on('timeout', h)`` / ``xhr.ontimeout = h``: what happens when a request or socket times
@@ -659,6 +675,41 @@ def _chained_set_timeout(call) -> bool:
         prop = syntax.node_text(parent.child_by_field_name("property"))
         return prop == "setTimeout"
     return False
+
+
+#: events after which a request or socket is over: disarming its timer then waits for nothing
+_END_EVENTS = frozenset({"error", "close", "end", "abort", "aborted", "finish", "response", "timeout"})
+_TEARDOWN_NAME = re.compile(r"(cancel|clean|teardown|destroy|abort|clear|dispose|release|close|finish|unhandle)", re.I)
+
+
+def _teardown(call) -> bool:
+    """Whether a call sits in code that runs when an operation is over: a function handed to
+    ``cancelers.push(...)``/``.once('error', ...)``/``.on('close', ...)``, or one named for cleaning up."""
+    p = call.parent
+    while p is not None and p.type not in _FUNCS:
+        p = p.parent
+    if p is None:
+        return False
+    if _TEARDOWN_NAME.search(_enclosing_function_name(call) or ""):
+        return True
+    holder = p.parent.parent if p.parent is not None and p.parent.type == "arguments" else None
+    if holder is None or holder.type != "call_expression":
+        return False
+    name = syntax.callee(holder, "javascript").rsplit(".", 1)[-1]
+    if name in ("push", "unshift", "add"):
+        return True
+    first = next(iter(syntax.arguments(holder, "javascript")), (None, None))[1]
+    return name in _LISTEN and first is not None and syntax.is_string(first) and \
+        _strip(syntax.node_text(first)) in _END_EVENTS
+
+
+def _defaults_to_none(val) -> bool:
+    """``options.timeout || 0`` / ``opts.timeout ?? 0``: a value the caller chooses, none by default."""
+    if val is None or val.type != "binary_expression":
+        return False
+    op = syntax.node_text(val.child_by_field_name("operator"))
+    right = val.child_by_field_name("right")
+    return op in ("||", "??") and right is not None and syntax.node_text(right).strip() in ("0", "null", "undefined")
 
 
 def _enclosing_function_name(node) -> str:
