@@ -368,3 +368,28 @@ def test_its_default_changed_from_none_to_ten_seconds_is_a_timeout_change(tmp_pa
     found = kinds(findings(tmp_path, {"fastify.js": "const avvio = require('avvio')\n" + before},
                            {"fastify.js": "const avvio = require('avvio')\n" + after}))
     assert "timeout.changed" in found
+
+
+def test_retry_state_objects_and_timeouts_handed_on_are_no_policy():
+    from mergeguard.features import syntax
+    from mergeguard.features.resilience import python
+    text = """from urllib3.util.timeout import Timeout
+from tenacity import RetryCallState
+
+
+class HTTPConnection(object):
+    def __init__(self, timeout):
+        self.enhanced_timeout = Timeout.from_float(timeout)
+        self.copied_timeout = timeout.clone()
+
+
+def wait_for(attempt):
+    state = RetryCallState(None, (), {})
+    return state
+"""
+    tree = syntax.parse(text, "python")
+    scan = python.scan(syntax.Source("f.py", "post", "python", text, tree))
+    assert [c for c in scan.constructs if c.library == "setting"] == []
+    built = text.replace("Timeout.from_float(timeout)", "Timeout(connect=2.0, read=7.0)")
+    scan = python.scan(syntax.Source("f.py", "post", "python", built, syntax.parse(built, "python")))
+    assert [(c.kind, c.target) for c in scan.constructs if c.library == "setting"] == [("timeout", "enhanced_timeout")]

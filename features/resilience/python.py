@@ -80,13 +80,16 @@ class _Scanner(Scanner):
                     continue
                 name = syntax.node_text(left)
                 kind = classify(name)
-                if kind is None or not _policy_callee(syntax.callee(right, LANG), kind) or not _policy_binding(node, name):
-                    continue
+                callee = syntax.callee(right, LANG)
+                if kind is None or not _policy_callee(callee, kind) or not _policy_binding(node, name) or not (
+                        _policy_class(callee.rsplit(".", 1)[-1], kind) or (
+                        "." in callee and callee.split(".", 1)[0] in self.imports and callee[:1].islower())):
+                    continue  # timeout.clone(), Timeout.from_float(t): a value handed on, not a policy built
                 self._policy(node, right, kind, name.rsplit(".", 1)[-1], taken)
             else:
                 name = syntax.callee(node, LANG)
                 last = name.rsplit(".", 1)[-1]
-                if last[:1].isupper() and classify(last) == "retry" and _policy_callee(last, "retry") and \
+                if _policy_class(last, "retry") and \
                         not _raised(node) and (
                         node.parent is None or node.parent.type != "decorator"):
                     self._policy(node, node, "retry", last, taken)
@@ -467,6 +470,14 @@ def _policy_callee(callee: str, kind: str) -> bool:
         if kind == "timeout" and ws & {"timeout", "deadline"}:
             return True
     return False
+
+
+def _policy_class(name: str, kind: str) -> bool:
+    """A class that is a policy of ``kind`` by its name: ``Retry``, ``AsyncRetry``, ``RetryPolicy``,
+    ``ExponentialBackoff``, ``ExponentialTimeout``; not ``RetryCallState`` or ``RetryError``."""
+    ws = words(name)
+    ends = {"retry": ("retry", "retrying", "policy", "strategy", "backoff"), "timeout": ("timeout", "deadline")}[kind]
+    return name[:1].isupper() and bool(ws) and ws[-1] in ends and classify(name) == kind and _policy_callee(name, kind)
 
 
 def _policy_binding(node, name: str) -> bool:
