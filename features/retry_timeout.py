@@ -333,6 +333,9 @@ def extract(change: Change, context: Context) -> Extraction:
                 timeout_sig["missing"].append({"path": f.path, "line": call.line, "callee": call.callee})
 
     _cancel_moves(scanned)
+    # settings the change writes, by name and value: a literal replaced by one of them moved into it
+    named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
+             if c.library == "setting" and any(n in fs.added_lines for n in range(c.line, c.end_line + 1))}
     for fs in scanned:
         _cancel_renames(fs)
     for fs in scanned:
@@ -358,6 +361,12 @@ def extract(change: Change, context: Context) -> Extraction:
                        if a.library == "setting" and _differs(a, b)}
         for a, b in fs.pairs:
             diffs = _differs(a, b)
+            if diffs and _became_named(a, b, named):
+                for entry in logic:  # judged already: its lines are no logic change either
+                    if entry[0] is f:
+                        entry[1].pop(a.line, None)
+                        entry[2].pop(b.line, None)
+                continue
             own_lines = any(n in fs.added_lines for n in range(b.line, b.end_line + 1))
             if diffs and not own_lines and b.library != "setting" and (
                     (b.kind, a.seconds, b.seconds, None, None) in via_setting
@@ -420,6 +429,18 @@ def extract(change: Change, context: Context) -> Extraction:
     signals["syntax"] = {"parsed": st.parsed, "unavailable": st.unavailable, "errors": st.errors,
                          "ms": round(st.ms, 2)}
     return Extraction(features, findings, signals)
+
+
+def _became_named(a: Construct, b: Construct, named: set[tuple]) -> bool:
+    """``timeout: x || 10000`` -> ``timeout: x || defaults.pluginTimeout`` where the change also writes
+    ``pluginTimeout: 10000``: the value moved into a named setting; nothing waits longer or shorter."""
+    if a.kind == "timeout" and (a.seconds is None or b.seconds is not None):
+        return False
+    if a.kind == "retry" and (a.attempts is None or b.attempts is not None):
+        return False
+    names = set(re.findall(r"\w+", b.snippet))
+    return any(t in names and k == a.kind and (s == a.seconds if k == "timeout" else n == a.attempts)
+               for t, k, s, n in named)
 
 
 def _plumbing(f: FileChange, c: Construct, side: str) -> bool:

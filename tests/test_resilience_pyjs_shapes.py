@@ -393,3 +393,30 @@ def wait_for(attempt):
     built = text.replace("Timeout.from_float(timeout)", "Timeout(connect=2.0, read=7.0)")
     scan = python.scan(syntax.Source("f.py", "post", "python", built, syntax.parse(built, "python")))
     assert [(c.kind, c.target) for c in scan.constructs if c.library == "setting"] == [("timeout", "enhanced_timeout")]
+
+
+# -- a literal moved into a named default the change writes ---------------------------------------------
+
+DEFAULTS = """'use strict'
+
+const defaultInitOptions = {
+  bodyLimit: 1024 * 1024,
+  pluginTimeout: {timeout}
+}
+
+module.exports = defaultInitOptions
+"""
+
+
+def test_a_timeout_literal_moved_into_a_named_default_is_no_change(tmp_path):
+    before = "const avvio = require('avvio')\n" + AVVIO_BEFORE.replace(
+        "    autostart: false", "    autostart: false,\n    timeout: Number(options.pluginTimeout) || 10000")
+    after = before.replace("|| 10000", "|| defaultInitOptions.pluginTimeout").replace(
+        "const avvio = require('avvio')\n", "const avvio = require('avvio')\nconst defaultInitOptions = require('./lib/defaults')\n")
+    found = findings(tmp_path, {"fastify.js": before},
+                     {"fastify.js": after, "lib/defaults.js": DEFAULTS.replace("{timeout}", "10000")})
+    assert "timeout.changed" not in kinds(found)
+    # the same move with another value is a change (reported at the new default)
+    found = findings(tmp_path / "b", {"fastify.js": before},
+                     {"fastify.js": after, "lib/defaults.js": DEFAULTS.replace("{timeout}", "30000")})
+    assert {"timeout.changed", "timeout.added"} & kinds(found)
