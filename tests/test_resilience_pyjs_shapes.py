@@ -420,3 +420,66 @@ def test_a_timeout_literal_moved_into_a_named_default_is_no_change(tmp_path):
     found = findings(tmp_path / "b", {"fastify.js": before},
                      {"fastify.js": after, "lib/defaults.js": DEFAULTS.replace("{timeout}", "30000")})
     assert {"timeout.changed", "timeout.added"} & kinds(found)
+
+
+# -- JavaScript: a timer that fails the operation is the wait's bound -------------------------------------
+
+TIMED_OUT_TIMER = """export default function timedOut(request, delays) {
+  const cancelers = [];
+  const addTimeout = (delay, callback, event) => {
+    const timeout = setTimeout(() => {
+      request.destroy(new TimeoutError(delay, event));
+    }, delay);
+    cancelers.push(() => clearTimeout(timeout));
+    return timeout;
+  };
+  if (delays.request !== undefined) {
+    addTimeout(delays.request, null, 'request');
+  }
+  return () => cancelers.forEach(cancel => cancel());
+}
+"""
+
+
+def test_a_timer_that_fails_the_request_changed_is_a_timeout_change(tmp_path):
+    after = TIMED_OUT_TIMER.replace("""      request.destroy(new TimeoutError(delay, event));""",
+                                    """      setImmediate(() => {
+        if (!request.destroyed) {
+          request.destroy(new TimeoutError(delay, event));
+        }
+      });""")
+    found = findings(tmp_path, {"source/timed-out.ts": TIMED_OUT_TIMER}, {"source/timed-out.ts": after})
+    assert "timeout.changed" in kinds(found)
+
+
+def test_a_timer_moved_or_a_timer_that_does_not_fail_anything_is_no_timeout_change(tmp_path):
+    moved = TIMED_OUT_TIMER.replace("  const cancelers = [];\n", "") .replace(
+        "export default function timedOut(request, delays) {\n", "export default function timedOut(request, delays) {\n"
+        "  const cancelers = [];\n  const unused = 1;\n")
+    found = findings(tmp_path, {"source/timed-out.ts": TIMED_OUT_TIMER}, {"source/timed-out.ts": moved})
+    assert not {k for k in kinds(found) if k.startswith("timeout")}
+    flush = """export function schedule(queue) {
+  setTimeout(() => queue.flush(), 100);
+}
+"""
+    found = findings(tmp_path / "b", {"source/flush.ts": flush}, {"source/flush.ts": flush.replace("100", "250")})
+    assert not {k for k in kinds(found) if k.startswith("timeout")}
+
+
+def test_a_timeout_timer_whose_log_message_changed_is_no_timeout_change(tmp_path):
+    before = """class Client {
+  _setupConnackTimer () {
+    const that = this
+    clearTimeout(this.connackTimer)
+    this.connackTimer = setTimeout(function () {
+      debug('!!connectTimeout hit!! Calling _cleanUp with force `true`')
+      that._cleanUp(true, new TimeoutError('connack'))
+    }, this.options.connectTimeout)
+  }
+}
+"""
+    after = before.replace("debug('!!connectTimeout", "that.log('!!connectTimeout")
+    found = findings(tmp_path, {"lib/client.js": before}, {"lib/client.js": after})
+    assert not {k for k in kinds(found) if k.startswith("timeout")}
+    longer = before.replace("this.options.connectTimeout)", "this.options.connectTimeout * 2)")
+    assert "timeout.changed" in kinds(findings(tmp_path / "b", {"lib/client.js": before}, {"lib/client.js": longer}))

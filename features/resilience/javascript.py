@@ -141,6 +141,12 @@ class _Scanner(LineScopedScanner):
             delay = syntax.node_text(args[1][1])
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", delay) else "fixed"
             self._retry(call, "setTimeout", "reschedule", None, backoff, "Math.random" in delay, args[0][1])
+        elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _times_out(args[0][1], args[1][1]):
+            # a timer that, when it fires, fails the operation (rejects with a TimeoutError, calls the
+            # timeout handler): the wait's bound. Its value is the call as written, so a different
+            # callback or delay is a change, the same timer moved or re-indented is not
+            self._valued_timeout(call, "setting", _assigned_name(call) or _enclosing_function_name(call) or "timer",
+                                 _timer_value(args[0][1], args[1][1], self.lang))
         elif c == "Promise.race" and args:
             self._promise_race(call, args[0][1])
         elif c.rsplit(".", 1)[-1] in _LISTEN and "." in c and len(args) >= 2 and args[0][1] is not None \
@@ -701,6 +707,48 @@ def _teardown(call) -> bool:
     first = next(iter(syntax.arguments(holder, "javascript")), (None, None))[1]
     return name in _LISTEN and first is not None and syntax.is_string(first) and \
         _strip(syntax.node_text(first)) in _END_EVENTS
+
+
+_TIMES_OUT = re.compile(r"time_?out|timed_?out", re.I)
+
+
+_LOGGING = re.compile(r"^(debug|log|trace|console\..*|.*\.(log|debug|trace|info|warn|verbose))$")
+
+
+def _timer_value(callback, delay, lang: str) -> str:
+    """What a timeout timer does, as its value: the delay as written and what the callback calls
+    (logging aside), so a changed message is no change and a deferred or dropped failure is."""
+    if callback is not None and callback.type in ("arrow_function", "function_expression", "function"):
+        names = sorted({n for c in syntax.calls(callback, lang) if (n := syntax.callee(c, lang))
+                        and not _LOGGING.match(n)} | {syntax.callee(c, lang) for c in syntax.walk(callback)
+                                                       if c.type == "new_expression"})
+        what = ",".join(re.sub(r"^(this|that|self|_this)\.", "", n) for n in names)
+    else:
+        what = syntax.node_text(callback) if callback is not None else ""
+    return f"after {' '.join(syntax.node_text(delay).split())}: {what}"[:200]
+
+
+def _times_out(callback, delay) -> bool:
+    """A timer callback that ends a wait: it is (or calls) a timeout handler, throws or rejects with a
+    timeout error, emits ``'timeout'``, or the delay is a timeout option (``options.timeout``)."""
+    if delay is not None and _TIMES_OUT.search(syntax.node_text(delay)) and not syntax.is_string(delay):
+        return True
+    if callback is None:
+        return False
+    if callback.type in ("identifier", "member_expression"):
+        return bool(_TIMES_OUT.search(syntax.node_text(callback).rsplit(".", 1)[-1]))
+    if callback.type not in ("arrow_function", "function_expression", "function"):
+        return False
+    for n in syntax.walk(callback):
+        if n.type in ("call_expression", "new_expression"):
+            name = syntax.callee(n, "javascript") or ""
+            if _TIMES_OUT.search(name.rsplit(".", 1)[-1]):
+                return True
+            if name.endswith(".emit"):
+                first = next(iter(syntax.arguments(n, "javascript")), (None, None))[1]
+                if first is not None and _strip(syntax.node_text(first)) == "timeout":
+                    return True
+    return False
 
 
 def _defaults_to_none(val) -> bool:
