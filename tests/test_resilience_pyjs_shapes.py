@@ -483,3 +483,35 @@ def test_a_timeout_timer_whose_log_message_changed_is_no_timeout_change(tmp_path
     assert not {k for k in kinds(found) if k.startswith("timeout")}
     longer = before.replace("this.options.connectTimeout)", "this.options.connectTimeout * 2)")
     assert "timeout.changed" in kinds(findings(tmp_path / "b", {"lib/client.js": before}, {"lib/client.js": longer}))
+
+
+# -- Python: a timeout handed to another object ---------------------------------------------------------
+
+POOL = """class HTTPConnectionPool(object):
+    def __init__(self, host, timeout=None):
+        self.host = host
+        self.timeout = timeout
+
+    def _new_conn(self, timeout):
+        conn = self.ConnectionCls(host=self.host)
+        conn.connect()
+        return conn
+"""
+
+
+def test_a_timeout_set_on_a_connection_is_a_timeout_change(tmp_path):
+    after = POOL.replace("        conn.connect()", "        if hasattr(conn, 'timeout'):\n            conn.timeout = timeout\n"
+                                                   "        conn.connect()")
+    found = findings(tmp_path, {"pkg/pool.py": POOL}, {"pkg/pool.py": after})
+    assert [f.line for f in found if f.kind == "timeout.added"] == [
+        after.splitlines().index("            conn.timeout = timeout") + 1]
+
+
+def test_an_objects_own_timeout_field_or_an_untouched_assignment_is_no_timeout_change(tmp_path):
+    before = POOL.replace("        conn.connect()", "        conn.timeout = timeout\n        conn.connect()")
+    other = before.replace("        conn.connect()", "        conn.connect()\n        log.debug('connected')")
+    found = findings(tmp_path, {"pkg/pool.py": before}, {"pkg/pool.py": other})
+    assert not {k for k in kinds(found) if k.startswith("timeout")}
+    own = POOL.replace("        self.timeout = timeout\n", "        self.timeout = timeout\n        self.read_timeout = timeout\n")
+    found = findings(tmp_path / "b", {"pkg/pool.py": POOL}, {"pkg/pool.py": own})
+    assert not {k for k in kinds(found) if k.startswith("timeout")}

@@ -76,6 +76,8 @@ class _Scanner(Scanner):
                 continue
             if node.type == "assignment":
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if left is not None and right is not None and left.type == "attribute":
+                    self._applied_timeout(node, left, right)
                 if left is None or right is None or right.type != "call" or left.type not in ("identifier", "attribute"):
                     continue
                 name = syntax.node_text(left)
@@ -93,6 +95,19 @@ class _Scanner(Scanner):
                         not _raised(node) and (
                         node.parent is None or node.parent.type != "decorator"):
                     self._policy(node, node, "retry", last, taken)
+
+    def _applied_timeout(self, node, left, right) -> None:
+        """``conn.timeout = timeout`` / ``sock.timeout = self.timeout``: a timeout handed to another
+        object (a connection, a socket), which then waits that long. Set on ``self``/``cls`` it is the
+        object's own field (a setting, read by ``settings``); a constant value is a setting too."""
+        obj = left.child_by_field_name("object")
+        attr = syntax.node_text(left.child_by_field_name("attribute"))
+        if obj is None or syntax.node_text(obj) in ("self", "cls") or not _TIMEOUT_KW.match(attr) \
+                or _NOT_TIMEOUT_KW.search(attr) or _number(right, self.consts) is not None \
+                or syntax.node_text(right) in ("None", "True", "False"):
+            return
+        self._construct("timeout", "attribute", node, node, target=f"{syntax.node_text(obj)}.{attr}", seconds=None,
+                        value=" ".join(syntax.node_text(right).split())[:120])
 
     def _policy(self, node, call, kind: str, target: str, taken: set[int]) -> None:
         line = syntax.line_of(node)
