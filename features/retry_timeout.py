@@ -368,6 +368,9 @@ def extract(change: Change, context: Context) -> Extraction:
                 timeout_sig["missing"].append({"path": f.path, "line": call.line, "callee": call.callee})
 
     _cancel_moves(scanned)
+    # settings the change writes, by name and value: a literal replaced by one of them moved into it
+    named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
+             if c.library == "setting" and any(n in fs.added_lines for n in range(c.line, c.end_line + 1))}
     for fs in scanned:
         _cancel_renames(fs)
     for fs in scanned:
@@ -393,6 +396,12 @@ def extract(change: Change, context: Context) -> Extraction:
                        if a.library == "setting" and _differs(a, b)}
         for a, b in fs.pairs:
             diffs = _differs(a, b)
+            if diffs and _became_named(a, b, named):
+                for entry in logic:  # judged already: its lines are no logic change either
+                    if entry[0] is f:
+                        entry[1].pop(a.line, None)
+                        entry[2].pop(b.line, None)
+                continue
             own_lines = any(n in fs.added_lines for n in range(b.line, b.end_line + 1))
             if diffs and not own_lines and b.library != "setting" and (
                     (b.kind, a.seconds, b.seconds, None, None) in via_setting
@@ -455,6 +464,18 @@ def extract(change: Change, context: Context) -> Extraction:
     signals["syntax"] = {"parsed": st.parsed, "unavailable": st.unavailable, "errors": st.errors,
                          "ms": round(st.ms, 2)}
     return Extraction(features, findings, signals)
+
+
+def _became_named(a: Construct, b: Construct, named: set[tuple]) -> bool:
+    """``timeout: x || 10000`` -> ``timeout: x || defaults.pluginTimeout`` where the change also writes
+    ``pluginTimeout: 10000``: the value moved into a named setting; nothing waits longer or shorter."""
+    if a.kind == "timeout" and (a.seconds is None or b.seconds is not None):
+        return False
+    if a.kind == "retry" and (a.attempts is None or b.attempts is not None):
+        return False
+    names = set(re.findall(r"\w+", b.snippet))
+    return any(t in names and k == a.kind and (s == a.seconds if k == "timeout" else n == a.attempts)
+               for t, k, s, n in named)
 
 
 def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
@@ -652,6 +673,23 @@ def _same_thing(a: str, b: str) -> bool:
     return wa <= wb or wb <= wa
 
 
+#: words that change what a line decides when they come or go: never incidental
+_LOGIC_WORDS = frozenset({"not", "and", "or", "is", "in", "if", "else", "elif", "return", "while", "for", "break",
+                          "continue", "throw", "raise", "None", "null", "nil", "undefined", "true", "false", "True",
+                          "False", "await", "yield", "new", "typeof", "instanceof", "delete", "void"})
+
+
+def _incidental(token: str) -> bool:
+    """A name that is neither a retry/timeout name nor a word of the line's logic: a callee, a receiver,
+    a helper or a type, which a refactor may rename or add without changing any decision."""
+    return _is_name(token) and token not in _LOGIC_WORDS and settings.classify(token) is None
+
+
+def _deciding_part(toks: frozenset[str]) -> frozenset[str]:
+    """What a line decides with: its tokens less the incidental names."""
+    return frozenset(t for t in toks if not _incidental(t))
+
+
 def _renamed(lines: list[frozenset[str]], exclusive: frozenset[str]) -> set[frozenset[str]]:
     """The lines with every name found on only one side of the change blanked out: a line that reads
     the same once renamed names are blanked (a type, a helper or a receiver renamed) is the old line
@@ -681,7 +719,10 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
                 (a,), (b,) = toks - o, o - toks
                 if _is_name(a) and _is_name(b) and _same_thing(a, b):
                     return True
-        return False
+        # the same retry/timeout names, operators and numbers, only other names around them changed
+        # (``time() > deadline`` -> ``time.monotonic() > deadline``, a helper or a receiver renamed)
+        mine = _deciding_part(toks)
+        return bool(mine) and any(_deciding_part(o) == mine and all(_incidental(t) for t in toks ^ o) for o in other)
 
     for _f, pre, post, removed, added in logic:
         _relabel(post, added, removed)

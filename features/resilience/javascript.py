@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
+from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -30,6 +30,8 @@ _TIMEOUT_KEY = re.compile(r"^(timeout|\w*Timeout(MS|Ms|Millis)?|timeoutMs|timeou
 _NODE_TIMER_CALLEES = ("setTimeout", "timers.setTimeout", "setTimeoutPromise")
 _SLEEPS = re.compile(r"(^|\.)(sleep|delay|wait|setTimeout|backoff|pause|waitFor|timeout)$", re.I)
 #: test-runner calls whose timeouts bound tests, not production code
+#: methods that register an event listener (``req.on('timeout', …)``)
+_LISTEN = frozenset({"on", "once", "addListener", "addEventListener", "prependListener", "prependOnceListener"})
 _TEST_FRAMEWORK = frozenset({"jest", "vi", "jasmine", "it", "test", "describe", "beforeEach", "beforeAll",
                              "afterEach", "afterAll", "suite", "mocha"})
 
@@ -139,12 +141,26 @@ class _Scanner(LineScopedScanner):
             delay = syntax.node_text(args[1][1])
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", delay) else "fixed"
             self._retry(call, "setTimeout", "reschedule", None, backoff, "Math.random" in delay, args[0][1])
+        elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _times_out(args[0][1], args[1][1]):
+            # a timer that, when it fires, fails the operation (rejects with a TimeoutError, calls the
+            # timeout handler): the wait's bound. Its value is the call as written, so a different
+            # callback or delay is a change, the same timer moved or re-indented is not
+            self._valued_timeout(call, "setting", _assigned_name(call) or _enclosing_function_name(call) or "timer",
+                                 _timer_value(args[0][1], args[1][1], self.lang))
         elif c == "Promise.race" and args:
             self._promise_race(call, args[0][1])
+        elif c.rsplit(".", 1)[-1] in _LISTEN and "." in c and len(args) >= 2 and args[0][1] is not None \
+                and _strip(syntax.node_text(args[0][1])) == "timeout" and syntax.is_string(args[0][1]):
+            self._timeout_handler(call, c.rsplit(".", 1)[0], args[1][1])
         elif c.endswith(".setTimeout") and c not in _NODE_TIMER_CALLEES and args and _settable(c.rsplit(".", 1)[0]):
             # server.setTimeout(ms) / req.setTimeout(ms) / socket.setTimeout(ms): 0 disables the timeout
-            self._timeout(call, "node:" + c.rsplit(".", 1)[0].split(".")[-1], "setTimeout", self._ms(args[0][1]),
-                          zero_is_infinite=True)
+            library = "node:" + c.rsplit(".", 1)[0].split(".")[-1]
+            if self._ms(args[0][1]) == 0 and _teardown(call):
+                # cancelers.push(() => req.setTimeout(0)), req.once('error', () => req.setTimeout(0)): the
+                # timer is disarmed once the request is over; nothing is left to wait for
+                self._valued_timeout(call, library, "setTimeout", "0 (disarmed on teardown)")
+            else:
+                self._timeout(call, library, "setTimeout", self._ms(args[0][1]), zero_is_infinite=True)
         if self._known_client(c):
             self._option_objects(call, c, lib, args)
         self._network_call(call, c, lib, args)
@@ -243,6 +259,10 @@ class _Scanner(LineScopedScanner):
                             ik = _strip(syntax.node_text(inner.child_by_field_name("key")))
                             self._timeout(inner, lib, f"{key}.{ik}", self._ms(inner.child_by_field_name("value"), key=ik),
                                           zero_is_infinite=True)
+                    elif _defaults_to_none(val):
+                        # timeout: Number(options.pluginTimeout) || 0: the caller's choice, and by default
+                        # none, as before the option existed; its value is not known here
+                        self._valued_timeout(pair, lib, key, " ".join(syntax.node_text(val).split())[:120])
                     else:
                         self._timeout(pair, lib, key, self._ms(val, key=key), zero_is_infinite=True)
 
@@ -315,6 +335,10 @@ class _Scanner(LineScopedScanner):
         if left is None or left.type != "member_expression":
             return
         prop = syntax.node_text(left.child_by_field_name("property"))
+        if prop == "ontimeout" and node.child_by_field_name("right") is not None:
+            self._timeout_handler(node, syntax.node_text(left.child_by_field_name("object")),
+                                  node.child_by_field_name("right"))
+            return
         if not _TIMEOUT_KEY.match(prop) or prop.startswith(("_", "on")):
             return
         obj = syntax.node_text(left.child_by_field_name("object"))
@@ -325,6 +349,23 @@ class _Scanner(LineScopedScanner):
         lib = self._library_of(obj)
         self._timeout(node, lib if lib in ("axios", "got") else "node:" + obj.split(".")[-1], prop,
                       self._ms(node.child_by_field_name("right"), key=prop), zero_is_infinite=True)
+
+    def _valued_timeout(self, node, library: str, target: str, value: str) -> None:
+        """A timeout set at run time, with its expression kept as the value (for moves and messages)."""
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, value=value,
+            snippet=self._snippet(line)))
+
+    def _timeout_handler(self, node, receiver: str, handler) -> None:
+        """``req.on('timeout', h)`` / ``xhr.ontimeout = h``: what happens when a request or socket times
+        out. Adding one makes a wait that never ended end (a request rejects instead of hanging); taking
+        one away, or commenting it out, lets it hang again. Its duration is set elsewhere: the
+        construct carries the handler as its value, so a handler that only moved is no change."""
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "timeout", "timeout-event", line, node.end_point[0] + 1, self._scope(line), target=receiver,
+            value=" ".join(syntax.node_text(handler).split())[:120], snippet=self._snippet(line)))
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
@@ -640,6 +681,83 @@ def _chained_set_timeout(call) -> bool:
         prop = syntax.node_text(parent.child_by_field_name("property"))
         return prop == "setTimeout"
     return False
+
+
+#: events after which a request or socket is over: disarming its timer then waits for nothing
+_END_EVENTS = frozenset({"error", "close", "end", "abort", "aborted", "finish", "response", "timeout"})
+_TEARDOWN_NAME = re.compile(r"(cancel|clean|teardown|destroy|abort|clear|dispose|release|close|finish|unhandle)", re.I)
+
+
+def _teardown(call) -> bool:
+    """Whether a call sits in code that runs when an operation is over: a function handed to
+    ``cancelers.push(...)``/``.once('error', ...)``/``.on('close', ...)``, or one named for cleaning up."""
+    p = call.parent
+    while p is not None and p.type not in _FUNCS:
+        p = p.parent
+    if p is None:
+        return False
+    if _TEARDOWN_NAME.search(_enclosing_function_name(call) or ""):
+        return True
+    holder = p.parent.parent if p.parent is not None and p.parent.type == "arguments" else None
+    if holder is None or holder.type != "call_expression":
+        return False
+    name = syntax.callee(holder, "javascript").rsplit(".", 1)[-1]
+    if name in ("push", "unshift", "add"):
+        return True
+    first = next(iter(syntax.arguments(holder, "javascript")), (None, None))[1]
+    return name in _LISTEN and first is not None and syntax.is_string(first) and \
+        _strip(syntax.node_text(first)) in _END_EVENTS
+
+
+_TIMES_OUT = re.compile(r"time_?out|timed_?out", re.I)
+
+
+_LOGGING = re.compile(r"^(debug|log|trace|console\..*|.*\.(log|debug|trace|info|warn|verbose))$")
+
+
+def _timer_value(callback, delay, lang: str) -> str:
+    """What a timeout timer does, as its value: the delay as written and what the callback calls
+    (logging aside), so a changed message is no change and a deferred or dropped failure is."""
+    if callback is not None and callback.type in ("arrow_function", "function_expression", "function"):
+        names = sorted({n for c in syntax.calls(callback, lang) if (n := syntax.callee(c, lang))
+                        and not _LOGGING.match(n)} | {syntax.callee(c, lang) for c in syntax.walk(callback)
+                                                       if c.type == "new_expression"})
+        what = ",".join(re.sub(r"^(this|that|self|_this)\.", "", n) for n in names)
+    else:
+        what = syntax.node_text(callback) if callback is not None else ""
+    return f"after {' '.join(syntax.node_text(delay).split())}: {what}"[:200]
+
+
+def _times_out(callback, delay) -> bool:
+    """A timer callback that ends a wait: it is (or calls) a timeout handler, throws or rejects with a
+    timeout error, emits ``'timeout'``, or the delay is a timeout option (``options.timeout``)."""
+    if delay is not None and _TIMES_OUT.search(syntax.node_text(delay)) and not syntax.is_string(delay):
+        return True
+    if callback is None:
+        return False
+    if callback.type in ("identifier", "member_expression"):
+        return bool(_TIMES_OUT.search(syntax.node_text(callback).rsplit(".", 1)[-1]))
+    if callback.type not in ("arrow_function", "function_expression", "function"):
+        return False
+    for n in syntax.walk(callback):
+        if n.type in ("call_expression", "new_expression"):
+            name = syntax.callee(n, "javascript") or ""
+            if _TIMES_OUT.search(name.rsplit(".", 1)[-1]):
+                return True
+            if name.endswith(".emit"):
+                first = next(iter(syntax.arguments(n, "javascript")), (None, None))[1]
+                if first is not None and _strip(syntax.node_text(first)) == "timeout":
+                    return True
+    return False
+
+
+def _defaults_to_none(val) -> bool:
+    """``options.timeout || 0`` / ``opts.timeout ?? 0``: a value the caller chooses, none by default."""
+    if val is None or val.type != "binary_expression":
+        return False
+    op = syntax.node_text(val.child_by_field_name("operator"))
+    right = val.child_by_field_name("right")
+    return op in ("||", "??") and right is not None and syntax.node_text(right).strip() in ("0", "null", "undefined")
 
 
 def _enclosing_function_name(node) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner
+from mergeguard.features.resilience.settings import classify, words
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -56,7 +57,66 @@ class _Scanner(Scanner):
                 self._loop(node)
             elif t == "pair" and node.parent is not None and node.parent.type == "dictionary":
                 self._config_pair(node)
+        self._policies(root)
         return self.out
+
+    # -- policies the library builds itself --------------------------------------------------------
+    def _policies(self, root) -> None:
+        """Retry and timeout policy objects built by the code itself rather than by a known retry
+        library: ``DEFAULT_RETRY = retry.Retry(predicate=RETRY_PREDICATE)``, ``RETRY_PREDICATE =
+        retry.if_exception_type(...)``, ``self._retry = AsyncRetry(...)``, ``DEFAULT_TIMEOUT =
+        timeout.ExponentialTimeout(...)``, and a retry policy class built anywhere
+        (``retry.Retry(predicate=..., deadline=timeout)``). Each is a setting whose value is the call
+        as written, so its arguments changing is a change and the same call moved or re-wrapped is not.
+        A name bound to such a call is a policy only at module or class level, or as a field set in
+        ``__init__``: a local ``retry_ = ...`` is seen through the class it builds."""
+        taken = {c.line for c in self.out.constructs}
+        for node in syntax.nodes_of_types(root, LANG, ("assignment", "call")):
+            if syntax.inside_comment_or_string(node):
+                continue
+            if node.type == "assignment":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if left is not None and right is not None and left.type == "attribute":
+                    self._applied_timeout(node, left, right)
+                if left is None or right is None or right.type != "call" or left.type not in ("identifier", "attribute"):
+                    continue
+                name = syntax.node_text(left)
+                kind = classify(name)
+                callee = syntax.callee(right, LANG)
+                if kind is None or not _policy_callee(callee, kind) or not _policy_binding(node, name) or not (
+                        _policy_class(callee.rsplit(".", 1)[-1], kind) or (
+                        "." in callee and callee.split(".", 1)[0] in self.imports and callee[:1].islower())):
+                    continue  # timeout.clone(), Timeout.from_float(t): a value handed on, not a policy built
+                self._policy(node, right, kind, name.rsplit(".", 1)[-1], taken)
+            else:
+                name = syntax.callee(node, LANG)
+                last = name.rsplit(".", 1)[-1]
+                if _policy_class(last, "retry") and \
+                        not _raised(node) and (
+                        node.parent is None or node.parent.type != "decorator"):
+                    self._policy(node, node, "retry", last, taken)
+
+    def _applied_timeout(self, node, left, right) -> None:
+        """``conn.timeout = timeout`` / ``sock.timeout = self.timeout``: a timeout handed to another
+        object (a connection, a socket), which then waits that long. Set on ``self``/``cls`` it is the
+        object's own field (a setting, read by ``settings``); a constant value is a setting too."""
+        obj = left.child_by_field_name("object")
+        attr = syntax.node_text(left.child_by_field_name("attribute"))
+        if obj is None or syntax.node_text(obj) in ("self", "cls") or not _TIMEOUT_KW.match(attr) \
+                or _NOT_TIMEOUT_KW.search(attr) or _number(right, self.consts) is not None \
+                or syntax.node_text(right) in ("None", "True", "False"):
+            return
+        self._construct("timeout", "attribute", node, node, target=f"{syntax.node_text(obj)}.{attr}", seconds=None,
+                        value=" ".join(syntax.node_text(right).split())[:120])
+
+    def _policy(self, node, call, kind: str, target: str, taken: set[int]) -> None:
+        line = syntax.line_of(node)
+        if line in taken:
+            return  # a tenacity or urllib3 construct already says what this one does
+        taken.add(line)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, node.end_point[0] + 1, self._scope(node), target=target,
+            value=" ".join(syntax.node_text(call).split())[:400], snippet=self._snippet(line)))
 
     # -- declarations ------------------------------------------------------------------------------
     def _declarations(self, root) -> None:
@@ -316,7 +376,11 @@ class _Scanner(Scanner):
         body = node.child_by_field_name("body")
         if body is None:
             return
-        tries = [n for n in _own(body) if n.type == "try_statement"]
+        # a try of this loop's own (one in a nested loop goes round that loop), whose failure goes round
+        # again: an except that always re-raises ends the loop, and one that catches an empty
+        # container or an exhausted iterator is polling for work, not retrying an operation
+        tries = [n for n in _own(body) if n.type == "try_statement" and _loop_of(n) == node
+                 and _retries_on_failure(n)]
         if not tries:
             return
         attempts = self._loop_attempts(node)
@@ -331,12 +395,19 @@ class _Scanner(Scanner):
             n.type in ("break_statement",) for n in _own(t) if n.type == "else_clause") or any(
             c.type == "else_clause" and any(n.type in ("return_statement", "break_statement") for n in _own(c))
             for c in t.named_children)
+        # ``except WantReadError: continue`` goes round again at once, and the loop ends elsewhere
+        # (``if not data: break`` after the try): the failed call is tried again, by design
+        again = any(_last_statement(e) is not None and _last_statement(e).type == "continue_statement"
+                    for e in excepts) and not _eintr(excepts)
+        elsewhere = [n for n in _own(body) if n.type in ("return_statement", "break_statement")
+                     and _loop_of(n) == node and not _within(n, t)]
+        exits = exits or (again and bool(elsewhere))
         sleeps = [c for c in _own(body) if c.type == "call" and syntax.callee(c, LANG) in _SLEEPS]
         if not exits and not sleeps:
             return
-        if attempts == INFINITE and any(n.type == "raise_statement" and _under_if(n, body)
-                                        for e in excepts for n in _own(e)):
-            attempts = None  # gives up after some condition
+        if attempts == INFINITE and (elsewhere or any(n.type == "raise_statement" and _under_if(n, body)
+                                                      for e in excepts for n in _own(e))):
+            attempts = None  # gives up after some condition, or ends on one that is not the failure's
         backoff = "none"
         jitter = False
         if sleeps:
@@ -404,12 +475,106 @@ class _Scanner(Scanner):
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+def _policy_callee(callee: str, kind: str) -> bool:
+    """A call that builds a policy of ``kind``: some part of its dotted name says so (``retry.Retry``,
+    ``retry.if_exception_type``, ``timeout.ExponentialTimeout``, ``backoff.expo``)."""
+    for part in callee.split("."):
+        ws = set(words(part))
+        if kind == "retry" and ws & {"retry", "retries", "retrying", "backoff"}:
+            return True
+        if kind == "timeout" and ws & {"timeout", "deadline"}:
+            return True
+    return False
+
+
+def _policy_class(name: str, kind: str) -> bool:
+    """A class that is a policy of ``kind`` by its name: ``Retry``, ``AsyncRetry``, ``RetryPolicy``,
+    ``ExponentialBackoff``, ``ExponentialTimeout``; not ``RetryCallState`` or ``RetryError``."""
+    ws = words(name)
+    ends = {"retry": ("retry", "retrying", "policy", "strategy", "backoff"), "timeout": ("timeout", "deadline")}[kind]
+    return name[:1].isupper() and bool(ws) and ws[-1] in ends and classify(name) == kind and _policy_callee(name, kind)
+
+
+def _policy_binding(node, name: str) -> bool:
+    """Module or class level, an upper-case constant, or a field set in ``__init__``."""
+    if name.lstrip("_").isupper():
+        return True
+    func = _enclosing_scope_node(node)
+    if func is None:
+        return True
+    fname = syntax.node_text(func.child_by_field_name("name"))
+    return fname == "__init__" and name.startswith("self.")
+
+
+def _raised(node) -> bool:
+    """Inside a ``raise``: an exception named after retrying (``RetryError(...)``) is no policy."""
+    p = node.parent
+    while p is not None and p.type not in ("function_definition", "module"):
+        if p.type == "raise_statement":
+            return True
+        p = p.parent
+    return False
+
+
+# -- more helpers ---------------------------------------------------------------------------------------
+
 _OWN_STOP = frozenset(_FUNCS | {"class_definition"})  # what _own does not descend into
 
 
 def _own(node):
     """Nodes under ``node`` not inside a nested function (its body belongs to another scope)."""
     return syntax.walk_within(node, _OWN_STOP)
+
+
+#: exceptions that say a container is empty or an iterator is done: a loop catching only these polls
+#: for work (a pool's free connections, a queue), it does not retry a failed operation
+_NOT_FAILURES = frozenset({"IndexError", "KeyError", "LookupError", "StopIteration", "StopAsyncIteration", "Empty",
+                           "QueueEmpty"})
+
+
+def _loop_of(node):
+    """The nearest loop around ``node`` in the same function."""
+    p = node.parent
+    while p is not None and p.type not in _OWN_STOP:
+        if p.type in _LOOPS:
+            return p
+        p = p.parent
+    return None
+
+
+def _retries_on_failure(try_node) -> bool:
+    """Whether some ``except`` of a try lets the loop go round again after a failure: it does not end
+    by re-raising, and it catches an operation's failure rather than an empty container."""
+    for clause in try_node.named_children:
+        if clause.type != "except_clause":
+            continue
+        caught = [c for c in clause.named_children if c.type not in ("block", "comment")]
+        names = {syntax.node_text(n).rsplit(".", 1)[-1] for c in caught[:1] for n in syntax.walk(c)
+                 if n.type in ("identifier", "attribute") and n.parent is not None and n.parent.type != "attribute"}
+        if caught and names and names <= _NOT_FAILURES:
+            continue
+        block = next((c for c in clause.named_children if c.type == "block"), None)
+        stmts = [c for c in block.named_children if c.type != "comment"] if block is not None else []
+        if stmts and stmts[-1].type == "raise_statement":
+            continue
+        return True
+    return False
+
+
+def _last_statement(clause):
+    block = next((c for c in clause.named_children if c.type == "block"), None)
+    stmts = [c for c in block.named_children if c.type != "comment"] if block is not None else []
+    return stmts[-1] if stmts else None
+
+
+def _eintr(excepts) -> bool:
+    """A system call retried on ``EINTR`` (``except InterruptedError: continue``): the correct idiom,
+    not a retry of a failed operation."""
+    return any("InterruptedError" in syntax.node_text(e) or "EINTR" in syntax.node_text(e) for e in excepts)
+
+
+def _within(node, outer) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
 
 
 def _under_if(n, stop) -> bool:
