@@ -192,7 +192,9 @@ def score_cli(mirror: Path, shas: list[str], model: str | None = None) -> dict[s
 
     The CLI's ``main`` runs in this process (one history replay per repository); its JSON output is
     read back, so what is measured is what a user of the command gets. Commits the mirror lacks are
-    absent from the result.
+    absent from the result. The gate is given fixed thresholds (``--config``): the gate decides the
+    level, never a finding or a feature, and the default gate's percentile windows would score 300
+    more commits of history behind every labelled commit, which made a run take hours.
     """
     from mergeguard.cli import main
 
@@ -200,7 +202,10 @@ def score_cli(mirror: Path, shas: list[str], model: str | None = None) -> dict[s
         return {}
     with tempfile.TemporaryDirectory(prefix="rt-bench-") as tmp:
         out = Path(tmp) / "assessments.json"
-        argv = ["score", "--repo", str(mirror), "--format", "json", "--output", str(out), "--commit", *shas]
+        config = Path(tmp) / "gate.yml"
+        config.write_text("thresholds: {mode: absolute, medium: 0.05, high: 0.2, critical: 0.4}\n", encoding="utf-8")
+        argv = ["score", "--repo", str(mirror), "--config", str(config), "--format", "json", "--output", str(out),
+                "--commit", *shas]
         if model:
             argv[1:1] = ["--model", model]
         err = io.StringIO()
