@@ -175,7 +175,7 @@ def write_model(model: dict, rows: list[dict]) -> None:
     repos = sorted({r["repo"] for r in rows})
     pos = sum(r["label"] for r in rows)
     text = (
-        '"""Coefficients of the style-only AI-authorship score; written by ``benchmarks/ai_style.py --write-model``.\n\n'
+        '"""Coefficients of the style-only AI-authorship score; written by ``benchmarks/ai_style_set.py --write-model``.\n\n'
         f"Fitted on {pos} AI-marked and {len(rows) - pos} human changes (markers removed) from {len(repos)} public\n"
         f"{textwrap.fill('repositories: ' + ', '.join(repos) + '.', 110, break_on_hyphens=False)}\n"
         "Standardised statistics (``mean``/``std``, after log1p for counts and lengths), each repository and each\n"
@@ -183,7 +183,9 @@ def write_model(model: dict, rows: list[dict]) -> None:
         '"""\n\n'
         f"MODEL = {json.dumps(model, indent=4)}\n"
     )
-    MODEL_PATH.write_text(text, encoding="utf-8")
+    old = MODEL_PATH.read_text(encoding="utf-8") if MODEL_PATH.exists() else ""
+    calibration = old[old.find("\n# -- calibration"):] if "\n# -- calibration" in old else ""
+    MODEL_PATH.write_text(text + calibration, encoding="utf-8")  # the calibration block is kept (ai_style_set.py rewrites it)
 
 
 def main() -> int:

@@ -5,7 +5,12 @@ rebuilds each commit's change from its diff alone (no message, author, branch or
 lines carrying an "AI wrote this" comment dropped), and measures ROC-AUC per repository and pooled,
 each scorer fitted on the other repositories only (the held-out repository never seen), for:
 
-- ``shipped``: the coefficients in ``features/ai_style_model.py`` (the shipped style score);
+- ``shipped``: the coefficients in ``features/ai_style_model.py`` (the shipped style score; in-sample
+  for the repositories it was fitted on);
+- ``refit``: the shipped scorer's exact form (``ai_style.fit``: standardised statistics shrunk by
+  n / (n + K), each repository and class weighted equally; scored by ``authorship.score_statistics``,
+  the product's function) fitted on the other repositories. ``--write-model`` fits this on every
+  repository and its Platt calibration on the pooled held-out scores;
 - ``stats``: the same style statistics, refitted on the set (logistic, each repository and class
   weighted equally);
 - ``stats-lang``: the same, each statistic standardised within the change's main language;
@@ -17,7 +22,7 @@ Per size bucket of added non-blank code lines, the pooled AUC, to set the absten
 The added lines are cached in ``--cache`` (default /tmp/mergeguard-ai-style-set.json, never committed).
 
     python benchmarks/ai_style_set.py                 # figures
-    python benchmarks/ai_style_set.py --write-model   # refit the chosen scorer on every repository
+    python benchmarks/ai_style_set.py --write-model   # refit the shipped scorer on every repository, recalibrate
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from ai_style import matrix as stats_matrix  # the sibling benchmark: run as a script, its folder is on sys.path
-from ai_style import style_lines_without_markers
+from ai_style import fit as fit_product_model  # the sibling benchmark: run as a script, its folder is on sys.path
+from ai_style import matrix as stats_matrix
+from ai_style import style_lines_without_markers, write_model
 
 from mergeguard.change import Limits, parse_diff
 from mergeguard.features import authorship
@@ -121,11 +127,17 @@ def weights(rows: list[dict]) -> np.ndarray:
     return w * len(rows) / w.sum()
 
 
+SHRINK_LINES = 50.0
+REFIT_C = 0.3
+
 HASHER = HashingVectorizer(n_features=2 ** 16, ngram_range=(1, 2), token_pattern=r"\S+", lowercase=False,
                            alternate_sign=False, norm="l2")
 
 
 def fit_predict(kind: str, train: list[dict], test: list[dict], c: float) -> np.ndarray:
+    if kind == "refit":  # the product's form and scoring function
+        model = fit_product_model(train, SHRINK_LINES, REFIT_C)
+        return np.array([authorship.score_statistics(r["stats"], r["n"], model) for r in test])
     y = np.array([r["label"] for r in train])
     xs, mean, std = stats_matrix(train)
     xt, _, _ = stats_matrix(test, mean, std)
@@ -171,8 +183,11 @@ def main() -> int:
     ap.add_argument("--min-lines", type=int, default=20)
     ap.add_argument("--min-positives", type=int, default=10)
     ap.add_argument("--C", type=float, default=1.0)
-    ap.add_argument("--kinds", default="shipped,stats,stats+ngrams")
+    ap.add_argument("--kinds", default="shipped,refit,stats,stats+ngrams")
     ap.add_argument("--split", default="all", help="dev, heldout or all")
+    ap.add_argument("--write-model", action="store_true",
+                    help="fit the refit scorer on every repository (>= --min-lines), write it to features/ai_style_model.py "
+                         "with the Platt calibration of its pooled held-out (leave-one-repository-out) scores")
     ap.add_argument("--write-calibration", action="store_true",
                     help="fit the Platt calibration of the shipped score on the pooled scores and write it with --min-lines")
     args = ap.parse_args()
@@ -201,7 +216,7 @@ def main() -> int:
             # pooled over repositories: each held-out score turned into its rank within the repository,
             # so a repository's offset does not count (the per-repository AUCs are the primary figure)
             ranks = (np.argsort(np.argsort(s)) + 0.5) / len(s)
-            pooled[k].extend(zip(y, ranks, s, [r["n"] for r in test], strict=True))
+            pooled[k].extend(zip(y, ranks, s, [r["n"] for r in test], [r["language"] for r in test], strict=True))
             table[repo][k] = auc(y, s)
     print(f"style-only AI score, leave one repository out, >= {args.min_lines} added code lines, split={args.split}")
     print(f"{'repository':38s} {'AI':>4s} {'hum':>4s} " + " ".join(f"{k:>13s}" for k in kinds))
@@ -221,7 +236,22 @@ def main() -> int:
             sub = [p for p in pooled[k] if lo <= p[3] < hi]
             parts.append(f"[{lo},{hi if hi < 10 ** 9 else 'inf'}) n={len(sub)} auc={_f(auc([p[0] for p in sub], [p[1] for p in sub]))}")
         print(f"{k:14s} by added lines: " + "; ".join(parts))
-    if args.write_calibration:
+    for k in kinds:  # by the repository's main language (held-out scores ranked within their repository)
+        parts = []
+        for lang in sorted({p[4] for p in pooled[k]}):
+            sub = [p for p in pooled[k] if p[4] == lang]
+            parts.append(f"{lang} n={len(sub)} auc={_f(auc([p[0] for p in sub], [p[1] for p in sub]))}")
+        print(f"{k:14s} by language: " + "; ".join(parts))
+    if args.write_model:
+        if "refit" not in kinds:
+            print("--write-model needs the refit kind", file=sys.stderr)
+            return 2
+        write_model(fit_product_model(rows, SHRINK_LINES, REFIT_C), rows)
+        y = [int(p[0]) for p in pooled["refit"]]
+        a, b = authorship.fit_calibration([float(p[2]) for p in pooled["refit"]], y)
+        write_calibration(a, b, args.min_lines, len(y), sum(y), held_out=True)
+        print(f"wrote the refit model; calibration a={a:.4f} b={b:.4f} on {len(y)} held-out scores ({sum(y)} AI-marked)")
+    elif args.write_calibration:
         y = [int(p[0]) for p in pooled["shipped"]]
         a, b = authorship.fit_calibration([float(p[2]) for p in pooled["shipped"]], y)
         write_calibration(a, b, args.min_lines, len(y), sum(y))
@@ -231,14 +261,15 @@ def main() -> int:
 
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "features" / "ai_style_model.py"
-_CAL = re.compile(r"\n# -- calibration \(benchmarks/ai_style_set\.py\).*", re.S)
+_CAL = re.compile(r"\n# -- calibration \(benchmarks/ai_style_set\.py[^)\n]*\).*", re.S)
 
 
-def write_calibration(a: float, b: float, min_lines: int, n: int, pos: int) -> None:
+def write_calibration(a: float, b: float, min_lines: int, n: int, pos: int, held_out: bool = False) -> None:
     """Replace the calibration block at the end of features/ai_style_model.py."""
     text = _CAL.sub("", MODEL_PATH.read_text()).rstrip("\n") + "\n"
-    text += (f"\n# -- calibration (benchmarks/ai_style_set.py --write-calibration): Platt scaling of the score above,\n"
-             f"# fitted on {n} changes ({pos} AI-marked) of the labelled set with >= {min_lines} added code lines\n"
+    scores = "held-out (leave-one-repository-out) scores of" if held_out else "scores of"
+    text += (f"\n# -- calibration (benchmarks/ai_style_set.py): Platt scaling of the score above, fitted on the\n"
+             f"# {scores} {n} changes ({pos} AI-marked) of the labelled set with >= {min_lines} added code lines\n"
              f"CALIBRATION = ({a:.6f}, {b:.6f})\n"
              f"#: fewer non-blank added code lines than this: no style estimate (no signal below it, measured)\n"
              f"MIN_LINES = {min_lines}\n")

@@ -19,8 +19,10 @@ automation, not AI authorship: they are reported in ``signals.ai_authorship.bots
 **Style score** (``ai_style_score``, 0..1) is a small logistic model over style statistics of the
 added code lines only (see ``style_statistics``). It never reads messages, trailers, authors,
 branch names or descriptions: the same code with any metadata gets the same score. Coefficients
-live in ``ai_style_model.py``, fitted by ``benchmarks/ai_style.py``; the README states how well it
-separates AI-marked from human commits (leave-one-repository-out).
+live in ``ai_style_model.py``, fitted by ``benchmarks/ai_style_set.py --write-model`` on the
+labelled set; the README states how well it separates AI-marked from human commits
+(leave-one-repository-out). The model feature keeps the frozen coefficients of
+``ai_style_legacy.py`` until the risk model is retrained.
 """
 
 from __future__ import annotations
@@ -372,10 +374,11 @@ def style_score(change: Change) -> float | None:
     Each statistic is standardised with the training mean and spread, a missing one (no
     definitions, no comments) counts as average, and the standardised values are shrunk towards
     average by n / (n + K) for n non-blank added lines: a five-line change says little about style.
-    This is the value the shipped risk model was trained on, kept as it is until that model is
-    retrained; what users see is ``style_estimate`` (calibrated, abstaining on small changes).
+    This is the value the shipped risk model was trained on: it reads the frozen coefficients in
+    ``ai_style_legacy.py`` so the model feature keeps its meaning until that model is retrained;
+    what users see is ``style_estimate`` (the refitted model, calibrated, abstaining on small changes).
     """
-    from .ai_style_model import MODEL
+    from .ai_style_legacy import MODEL
 
     stats, n = style_statistics(change)
     if n == 0:
@@ -396,9 +399,10 @@ def style_estimate(change: Change) -> StyleEstimate:
     """``signals.ai_authorship.style_score``: a calibrated probability, or None with the reason.
 
     Below ``MIN_LINES`` non-blank added code lines (set from measurements: smaller changes carry
-    no signal, see ``benchmarks/ai_style_set.py``) the answer is None, not a guess. The raw score
-    is mapped to a probability by a logistic calibration fitted on held-out repositories'
-    scores of the labelled set, so it means what it says at that set's share of AI-marked changes.
+    no signal, see ``benchmarks/ai_style_set.py``) the answer is None, not a guess. The score is
+    the refitted model of ``ai_style_model.py`` (fitted on every repository of the labelled set),
+    mapped to a probability by a logistic calibration fitted on its held-out (leave-one-repository-out)
+    scores, so it means what it says at that set's share of AI-marked changes.
     """
     from .ai_style_model import CALIBRATION, MIN_LINES, MODEL
 

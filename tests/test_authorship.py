@@ -520,11 +520,71 @@ def test_style_estimate_abstains_on_small_changes(repo):
     ex = extract(big, Context())
     ai = ex.signals["ai_authorship"]
     assert 0.0 < ai["style_score"] < 1.0 and ai["style_reason"] == f"style of {MIN_LINES + 5} added code lines"
-    # the model feature is the raw score the shipped risk model was trained on; the signal is its calibration
-    from mergeguard.features.ai_style_model import CALIBRATION
-    from mergeguard.features.authorship import calibrate
+    # the signal is the refitted model's score, calibrated; the model feature keeps the frozen coefficients
+    from mergeguard.features.ai_style_legacy import MODEL as LEGACY
+    from mergeguard.features.ai_style_model import CALIBRATION, MODEL
+    from mergeguard.features.authorship import calibrate, score_statistics
 
-    assert ai["style_score"] == pytest.approx(calibrate(ex.features["ai_style_score"], CALIBRATION), abs=1e-4)
+    stats, n = style_statistics(big)
+    assert ai["style_score"] == pytest.approx(calibrate(score_statistics(stats, n, MODEL), CALIBRATION), abs=1e-4)
+    assert ex.features["ai_style_score"] == pytest.approx(score_statistics(stats, n, LEGACY))
+    assert MODEL["coefficients"] != LEGACY["coefficients"]  # two models: the comparison above can fail
+
+
+def test_style_estimate_direction_and_blindness(tmp_path):
+    """The estimate users see ranks commented, typed, documented code above terse code, whatever the metadata."""
+    estimates = set()
+    for i, (message, author) in enumerate([
+        ("Add retry helper", HUMAN),
+        ("Add retry helper\n\nCo-Authored-By: Claude <noreply@anthropic.com>", ("Claude", "noreply@anthropic.com")),
+    ]):
+        p = init_repo(tmp_path / f"r{i}")
+        commit(p, {"README.md": "# x\n"}, "init", T0, HUMAN)
+        ai = extract(change_of(p, message, author, files={"src/retry.py": AI_STYLE_PY}), Context()).signals["ai_authorship"]
+        estimates.add(ai["style_score"])
+    assert len(estimates) == 1
+    [verbose] = estimates
+    p = init_repo(tmp_path / "terse")
+    commit(p, {"README.md": "# x\n"}, "init", T0, HUMAN)
+    terse = extract(change_of(p, "Add helpers", files={"src/terse.py": TERSE_PY * 3}), Context()).signals["ai_authorship"]
+    assert terse["style_score"] is not None and 0.0 < terse["style_score"] < verbose < 1.0
+
+
+def test_benchmark_reads_what_the_product_reads(tmp_path):
+    """The labelled-set benchmark rebuilds a commit from its diff alone and drops marker lines; on
+    the same commit its statistics and score equal the product's, save the dropped marker line."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from mergeguard.change import parse_diff
+    from mergeguard.features.ai_style_model import CALIBRATION, MODEL
+    from mergeguard.features.authorship import calibrate, score_statistics, statistics_of
+
+    bench = Path(__file__).resolve().parent.parent / "benchmarks"
+    sys.path.insert(0, str(bench))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_ai_style", bench / "ai_style.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(bench))
+    p = init_repo(tmp_path / "r")
+    commit(p, {"README.md": "# x\n"}, "init", T0, HUMAN)
+    marked = "# Generated with Claude Code\n" + AI_STYLE_PY
+    change = change_of(p, "Add retry helper", files={"src/retry.py": marked})
+    raw = git(p, "show", "--format=", "--no-color", "-M", "--first-parent", change.head or "HEAD")
+    files, _ = parse_diff(raw)
+    per_file = mod.style_lines_without_markers("x", files, 4000)
+    product_stats, product_n = style_statistics(change)
+    stats, n = statistics_of(per_file)
+    assert n == product_n - 1  # the marker line, and only it, is left out
+    plain = change_of(p, "Plain", files={"src/plain.py": AI_STYLE_PY})
+    raw = git(p, "show", "--format=", "--no-color", "-M", "--first-parent", plain.head or "HEAD")
+    stats, n = statistics_of(mod.style_lines_without_markers("y", parse_diff(raw)[0], 4000))
+    assert (stats, n) == style_statistics(plain)
+    signal = extract(plain, Context()).signals["ai_authorship"]["style_score"]
+    assert signal == pytest.approx(calibrate(score_statistics(stats, n, MODEL), CALIBRATION), abs=1e-4)
 
 
 def test_calibration_recovers_probabilities_on_a_labelled_set():
