@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 from ai_style import style_lines_without_markers  # the sibling benchmark: run as a script, its folder is on sys.path
+from ai_style_set import weights
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
@@ -134,16 +135,6 @@ def fill(cache_path: Path) -> dict[str, dict | None]:
     return cache
 
 
-def _weights(rows: list[dict]) -> np.ndarray:
-    w = np.ones(len(rows))
-    groups: dict[tuple[str, int], list[int]] = {}
-    for i, r in enumerate(rows):
-        groups.setdefault((r["repo"], r["label"]), []).append(i)
-    for idx in groups.values():
-        w[idx] = 1.0 / len(idx)
-    return w * len(rows) / w.sum()
-
-
 def _x(rows: list[dict], cols: tuple[str, ...]) -> np.ndarray:
     return np.array([[np.nan if r["vec"][k] is None else r["vec"][k] for k in cols] for r in rows], dtype=float)
 
@@ -162,11 +153,11 @@ def loro(rows: list[dict], kind: str, cols: tuple[str, ...], min_positives: int)
             std[~np.isfinite(std) | (std == 0)] = 1.0
             mean[~np.isfinite(mean)] = 0.0
             a, b = (np.clip(np.nan_to_num((x - mean) / std), -5, 5) for x in (xs, xt))
-            s = LogisticRegression(C=0.3, max_iter=3000).fit(a, y, sample_weight=_weights(train)).decision_function(b)
+            s = LogisticRegression(C=0.3, max_iter=3000).fit(a, y, sample_weight=weights(train)).decision_function(b)
         else:
             model = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.03, num_leaves=7, min_child_samples=20, subsample=0.8,
                                        subsample_freq=1, colsample_bytree=0.7, reg_lambda=1.0, verbose=-1, n_jobs=1, random_state=7)
-            s = model.fit(xs, y, sample_weight=_weights(train)).predict_proba(xt)[:, 1]
+            s = model.fit(xs, y, sample_weight=weights(train)).predict_proba(xt)[:, 1]
         if sum(yt) >= min_positives and sum(yt) < len(yt):
             per_repo[repo] = roc_auc_score(yt, s)
         pooled += list(zip(yt, s, strict=True))

@@ -246,6 +246,17 @@ def is_string(node) -> bool:
     return node.type in _STRING_TYPES
 
 
+def has_ancestor(node, types: Collection[str], stop: Collection[str]) -> bool:
+    """Whether an ancestor of ``node`` is of one of ``types`` before one of ``stop`` (its function, its
+    module) ends the search: a wait in a goroutine, a name inside a ``raise``."""
+    p = node.parent
+    while p is not None and p.type not in stop:
+        if p.type in types:
+            return True
+        p = p.parent
+    return False
+
+
 def inside_comment_or_string(node) -> bool:
     """Whether ``node`` is, or sits inside, a comment or a string literal (words there never fire)."""
     n = node

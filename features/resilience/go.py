@@ -371,12 +371,7 @@ def _tries_alternatives(own: list, header) -> bool:
 
 
 def _in_goroutine(node) -> bool:
-    p = node.parent
-    while p is not None and p.type not in ("function_declaration", "method_declaration"):
-        if p.type == "go_statement":
-            return True
-        p = p.parent
-    return False
+    return syntax.has_ancestor(node, ("go_statement",), ("function_declaration", "method_declaration"))
 
 
 def _compares_count(if_node) -> bool:

@@ -508,12 +508,7 @@ def _policy_binding(node, name: str) -> bool:
 
 def _raised(node) -> bool:
     """Inside a ``raise``: an exception named after retrying (``RetryError(...)``) is no policy."""
-    p = node.parent
-    while p is not None and p.type not in ("function_definition", "module"):
-        if p.type == "raise_statement":
-            return True
-        p = p.parent
-    return False
+    return syntax.has_ancestor(node, ("raise_statement",), ("function_definition", "module"))
 
 
 # -- more helpers ---------------------------------------------------------------------------------------
