@@ -83,15 +83,16 @@ def start_serve(env: dict[str, str], port: int, log: Path, *, startup_seconds: f
             time.sleep(0.1)
 
 
-def stop_serve(proc: subprocess.Popen) -> None:
-    """SIGTERM and a minute for a graceful stop (running jobs finish), then SIGKILL."""
+def stop_serve(proc: subprocess.Popen, grace: float = 60.0) -> int:
+    """SIGTERM and ``grace`` seconds for a graceful stop (running jobs finish), then SIGKILL; the exit code."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=60)
+            proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    return proc.returncode
 
 
 def post(url: str, event: str, payload: dict) -> tuple[int, float]:

@@ -68,8 +68,6 @@ import json
 import multiprocessing as mp
 import os
 import queue
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -80,6 +78,8 @@ import urllib.request
 import uuid
 from collections import Counter
 from pathlib import Path
+
+from app_e2e import free_port, stop_serve  # the sibling benchmark: run as a script, its folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "benchmark-secret"
@@ -199,12 +199,6 @@ def signed(payload: dict) -> tuple[bytes, str]:
     return body, "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 60.0, *,
                  need_workers: bool = True) -> None:
     deadline = time.monotonic() + timeout
@@ -223,16 +217,6 @@ def wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 
         time.sleep(0.1)
     raise SystemExit(f"server at {base} did not become healthy:\n{log.read_text()[-3000:]}")
 
-
-def stop(proc: subprocess.Popen) -> int:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
 
 
 def pct(sorted_xs: list[float], q: float) -> float:
@@ -440,11 +424,11 @@ def main() -> int:
                                                                    "mergeguard_scoring_seconds_sum"))
                 except OSError as exc:
                     results[name]["metrics"] = [f"/metrics unavailable: {exc}"]
-            results[name]["exit"] = stop(proc)
+            results[name]["exit"] = stop_serve(proc, grace=40)
             results[name]["tracebacks"] = log.read_text(errors="replace").count("Traceback")
     finally:
         for p in procs:
-            stop(p)
+            stop_serve(p, grace=40)
         stub_stop.set()
         try:
             stub_info = parent_conn.recv() if parent_conn.poll(10) else {}

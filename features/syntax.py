@@ -246,15 +246,20 @@ def is_string(node) -> bool:
     return node.type in _STRING_TYPES
 
 
-def has_ancestor(node, types: Collection[str], stop: Collection[str]) -> bool:
-    """Whether an ancestor of ``node`` is of one of ``types`` before one of ``stop`` (its function, its
-    module) ends the search: a wait in a goroutine, a name inside a ``raise``."""
+def ancestor(node, types: Collection[str], stop: Collection[str] = ()) -> Any:
+    """The nearest ancestor of ``node`` of one of ``types``, or None when one of ``stop`` (its
+    function, its module) or the root comes first: the loop a statement belongs to, its function."""
     p = node.parent
     while p is not None and p.type not in stop:
         if p.type in types:
-            return True
+            return p
         p = p.parent
-    return False
+    return None
+
+
+def has_ancestor(node, types: Collection[str], stop: Collection[str] = ()) -> bool:
+    """Whether :func:`ancestor` finds one: a wait in a goroutine, a name inside a ``raise``."""
+    return ancestor(node, types, stop) is not None
 
 
 def inside_comment_or_string(node) -> bool:

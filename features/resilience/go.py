@@ -341,11 +341,8 @@ def _leaves(stmt, loop) -> bool:
         return False
     if stmt.named_children:  # break label: out of an outer loop, this one included
         return True
-    p = stmt.parent
-    while p is not None and p.type not in ("for_statement", "select_statement", "expression_switch_statement",
-                                           "type_switch_statement"):
-        p = p.parent
-    return p == loop
+    return syntax.ancestor(stmt, ("for_statement", "select_statement", "expression_switch_statement",
+                                  "type_switch_statement")) == loop
 
 
 def _tries_alternatives(own: list, header) -> bool:
@@ -407,21 +404,12 @@ def _select_wait(call) -> bool:
 
 
 def _in_select(node) -> bool:
-    p = node.parent
-    while p is not None:
-        if p.type in ("communication_case", "select_statement"):
-            return True
-        if p.type in ("function_declaration", "method_declaration", "func_literal"):
-            return False
-        p = p.parent
-    return False
+    return syntax.has_ancestor(node, ("communication_case", "select_statement"),
+                               ("function_declaration", "method_declaration", "func_literal"))
 
 
 def _function(node):
-    p = node.parent
-    while p is not None and p.type not in ("function_declaration", "method_declaration"):
-        p = p.parent
-    return p
+    return syntax.ancestor(node, ("function_declaration", "method_declaration"))
 
 
 def _method(body) -> str | None:

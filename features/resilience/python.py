@@ -529,12 +529,7 @@ _NOT_FAILURES = frozenset({"IndexError", "KeyError", "LookupError", "StopIterati
 
 def _loop_of(node):
     """The nearest loop around ``node`` in the same function."""
-    p = node.parent
-    while p is not None and p.type not in _OWN_STOP:
-        if p.type in _LOOPS:
-            return p
-        p = p.parent
-    return None
+    return syntax.ancestor(node, _LOOPS, _OWN_STOP)
 
 
 def _retries_on_failure(try_node) -> bool:
@@ -606,10 +601,7 @@ def _decorated_function(node):
 
 
 def _enclosing_scope_node(node):
-    p = node.parent
-    while p is not None and p.type != "function_definition":
-        p = p.parent
-    return p
+    return syntax.ancestor(node, ("function_definition",))
 
 
 def _is_kw_value(node) -> bool:

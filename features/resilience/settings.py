@@ -540,12 +540,7 @@ def _constant_name(node, name: str, local: bool) -> bool:
         return True
     if local:
         return False
-    p = node.parent
-    while p is not None:
-        if p.type in _CLASSES:
-            return False
-        p = p.parent
-    return True
+    return not syntax.has_ancestor(node, _CLASSES)
 
 
 _CONSTRUCTORS = frozenset({"constructor_declaration", "secondary_constructor", "anonymous_initializer",
