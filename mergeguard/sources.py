@@ -124,7 +124,7 @@ def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with
         files = files_from_stats(rec.files)
     else:
         try:
-            files, notes = parse_diff(repo.diff(parent, rec.sha), limits)
+            files, notes = parse_diff(repo.diff_commit(parent, rec.sha), limits)
         except RepositoryError as exc:
             # an incomplete mirror lacks some blobs: keep the log's exact counts, lose only the hunks
             files = files_from_stats(rec.files)
