@@ -168,7 +168,7 @@ class GitRepo:
         self.missing_paths: list[str] = []
         self._cat_file = _CatFile(self.path)
         weakref.finalize(self, self._cat_file.close)
-        self._diff_tree = _DiffTree(self)
+        self._diff_tree = _DiffTree(self.path)
         weakref.finalize(self, self._diff_tree.close)
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -595,8 +595,8 @@ class _DiffTree:
     #: requests per process before it is restarted (its object cache only grows)
     REQUESTS = 5000
 
-    def __init__(self, repo: GitRepo) -> None:
-        self.repo = repo
+    def __init__(self, path: Path) -> None:
+        self.path = path  # not the GitRepo: its finalizer calls close(), which must not keep it alive
         self.proc: subprocess.Popen[bytes] | None = None
         self.errors: IO[bytes] | None = None
         self.served = 0
@@ -607,8 +607,9 @@ class _DiffTree:
         """No configuration that porcelain ``git diff`` reads and plumbing does not."""
         if self._usable is None:
             env = git_env()
-            keys = self.repo.run("config", "--get-regexp", r"^diff\.", check=False)
-            self._usable = not keys.strip() and not any(k.startswith("GIT_DIFF") for k in env)
+            keys = run_git(["-C", str(self.path), "config", "--get-regexp", r"^diff\."], env=env)
+            self._usable = keys.returncode in (0, 1) and not keys.stdout.strip() and not any(
+                k.startswith("GIT_DIFF") for k in env)
         return self._usable
 
     def diff(self, parent: str, sha: str) -> bytes | None:
@@ -627,7 +628,7 @@ class _DiffTree:
             self._stop()
             self.errors = tempfile.TemporaryFile()
             self.proc = subprocess.Popen(
-                ["git", "-c", "core.quotepath=off", "-C", str(self.repo.path), "diff-tree", "--stdin",
+                ["git", "-c", "core.quotepath=off", "-C", str(self.path), "diff-tree", "--stdin",
                  "--no-commit-id", "-r", "-p", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "-U3",
                  "--src-prefix=a/", "--dst-prefix=b/"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=git_env(),

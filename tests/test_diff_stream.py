@@ -140,3 +140,21 @@ def test_names_that_are_not_object_ids_never_reach_the_stream(varied):
         repo.diff_commit("HEAD~1\nHEAD", "HEAD")
     assert repo.diff_commit("main~1", "main") == repo.diff("main~1", "main")
     assert repo._diff_tree.proc is None
+
+
+def test_a_repository_let_go_stops_its_diff_process(varied):
+    """The stream belongs to its GitRepo: once that is collected, the process is stopped (the App
+    makes a GitRepo per job; a process left behind by each would pile up)."""
+    import gc
+    import weakref
+
+    repo = GitRepo(varied)
+    parent, head = (git(varied, "rev-parse", r).strip() for r in ("main~1", "main"))
+    assert repo.diff_commit(parent, head) == repo.diff(parent, head)
+    proc = repo._diff_tree.proc
+    assert proc is not None and proc.poll() is None
+    alive = weakref.ref(repo)
+    del repo
+    gc.collect()
+    assert alive() is None
+    assert proc.poll() is not None
