@@ -105,7 +105,7 @@ def test_a_missing_blob_fails_as_git_diff_fails_and_the_stream_recovers(varied, 
     pairs = [(p, s) for p, s in _pairs(varied) if p is not None]
     target = next(s for p, s in pairs if f"+++ b/{path}\n".encode() in repo.diff(p, s)
                   or f"b/{path} differ".encode() in repo.diff(p, s))
-    parent = dict((s, p) for p, s in pairs)[target]
+    parent = {s: p for p, s in pairs}[target]
     blob = git(varied, "rev-parse", f"{target}:{path}").strip()
     (objects / blob[:2] / blob[2:]).unlink()
     with pytest.raises(RepositoryError) as slow:
