@@ -192,7 +192,7 @@ class WindowTargets:
     config: Config
     #: sha -> score-cache value (-1 for a change with nothing to score)
     scores: dict[str, float] = field(default_factory=dict)
-    #: the shas of the whole stream in order (merges included), what each index rested on
+    #: the non-merge shas of the stream in order: what each index rested on (merges are not observed)
     order: list[str] = field(default_factory=list)
 
     def visit(self, repo: GitRepo, rec: CommitRecord, context: Context, model: RiskModel, limits: Limits) -> None:

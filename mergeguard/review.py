@@ -54,7 +54,8 @@ class WindowScorer:
     from its records (:class:`~mergeguard.sources.LogMemo`). And ``score --commits`` scores the windows' commits in its
     own replay beforehand (:meth:`offer`); such a score is used only for a commit that the scorer's
     own replay (``git log`` of the commits asked, oldest first) reaches after exactly the same
-    commits in the same order, i.e. with the same history index. The rest is scored as before.
+    non-merge commits in the same order, i.e. with the same history index (the index observes no
+    merge, so where a merge is streamed does not matter). The rest is scored as before.
     """
 
     def __init__(self, repo: GitRepo, model: Any, *, limits: Limits | None = None, shallow: bool = False):
@@ -72,7 +73,8 @@ class WindowScorer:
             self.memo = LogMemo(self.repo)
 
     def offer(self, config: Config, scores: Mapping[str, float], order: list[str]) -> None:
-        """Scores computed with ``config``'s ignore list in a replay that streamed ``order`` (every sha, in order)."""
+        """Scores computed with ``config``'s ignore list in a replay that streamed ``order`` (every
+        non-merge sha, in order)."""
         self._offered = (config, scores, order)
 
     def __call__(self, shas: Sequence[str], config: Config) -> Mapping[str, float]:
@@ -81,7 +83,8 @@ class WindowScorer:
         if self._offered is not None and self._offered[0].ignore == config.ignore:  # all a score depends on
             _, offered, streamed = self._offered
             try:
-                order = self.repo.run("rev-list", "--reverse", "--date-order", *shas, "--").decode().split()
+                order = self.repo.run("rev-list", "--reverse", "--date-order", "--no-merges", *shas,
+                                      "--").decode().split()
             except RepositoryError:
                 order = []
             same = 0

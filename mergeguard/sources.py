@@ -124,7 +124,7 @@ def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with
         files = files_from_stats(rec.files)
     else:
         try:
-            files, notes = parse_diff(repo.diff(parent, rec.sha), limits)
+            files, notes = parse_diff(repo.diff_commit(parent, rec.sha), limits)
         except RepositoryError as exc:
             # an incomplete mirror lacks some blobs: keep the log's exact counts, lose only the hunks
             files = files_from_stats(rec.files)
@@ -152,12 +152,13 @@ def replay(
     ``targets=None`` visits every non-merge commit (mining). The index passed to ``visit`` holds
     exactly the commits streamed before this one: its parents and everything older. ``memo`` (of the
     same repository) serves a replay of history it has already streamed without a new ``git log``.
-    ``order``, when given, collects the sha of every record streamed, in order.
+    ``order``, when given, collects the sha of every non-merge record streamed, in order: what the
+    index at each commit rests on (merges are streamed but never observed).
     """
     index = index if index is not None else HistoryIndex()
     records: Iterable[CommitRecord] = memo.log(revs) if memo is not None else repo.log(revs, no_merges=False)
     for rec in records:
-        if order is not None:
+        if order is not None and not rec.is_merge:
             order.append(rec.sha)
         if targets is None:
             if not rec.is_merge:

@@ -175,7 +175,7 @@ def test_a_replay_that_streams_other_commits_first_is_not_reused(merges):
     cfg = Config()
     plain = dict(WindowScorer(repo, model)(window, cfg))
     scorer = WindowScorer(repo, model)
-    stream = git(merges, "rev-list", "--reverse", "--date-order", "HEAD").split()  # the batch's replay
+    stream = git(merges, "rev-list", "--reverse", "--date-order", "--no-merges", "HEAD").split()  # the batch's replay
     scorer.offer(cfg, dict.fromkeys(window, 0.5), stream)  # 0.5: recognisably the offered value
     got = dict(scorer(window, cfg))
     assert got[newest] == plain[newest] != 0.5  # scored again, in a replay of its own
@@ -184,6 +184,44 @@ def test_a_replay_that_streams_other_commits_first_is_not_reused(merges):
     # another ignore list: nothing offered applies
     other = Config(ignore=("side/",))
     assert WindowScorer(repo, model)(window, other) == scorer(window, other) and scorer.reused == len(window) - 1
+
+
+def test_a_merge_streamed_first_does_not_stop_reuse(tmp_path):
+    """The index observes no merge: a window whose own replay differs from the batch's stream only in
+    a merge streamed before some of its commits (a branch that merged main early and came back
+    late) takes every offered score, and each equals the score of the window's own replay."""
+    from mergeguard.change import Limits
+    from mergeguard.models.model import load
+    from mergeguard.pipeline import WindowTargets, score_commits
+
+    p = init_repo(tmp_path / "early-merge")
+    t = T0
+    main = []
+    for i in range(10):
+        main.append(commit(p, {f"src/m{i % 4}.py": f"v = {i}\n" * (i + 1)}, f"main {i}", when=(t := t + DAY)))
+        if i == 3:  # branch b from main 2 merges main 3 at once, dated before main 4
+            git(p, "checkout", "-q", "-b", "b", main[2])
+            git(p, "merge", "-q", "--no-ff", "-m", "merge main into b", main[3],
+                env={"GIT_AUTHOR_DATE": f"@{t + DAY // 2} +0000", "GIT_COMMITTER_DATE": f"@{t + DAY // 2} +0000"})
+            early = git(p, "rev-parse", "HEAD").strip()
+            git(p, "checkout", "-q", "main")
+    git(p, "merge", "-q", "--no-ff", "-m", "merge b", "b",
+        env={"GIT_AUTHOR_DATE": f"@{t + DAY} +0000", "GIT_COMMITTER_DATE": f"@{t + DAY} +0000"})
+    head = git(p, "rev-parse", "HEAD").strip()
+    repo, model, cfg = GitRepo(p), load(None), Config()
+    window = git(p, "rev-list", "--no-merges", main[6]).split()
+    full = git(p, "rev-list", "--reverse", "--date-order", head).split()
+    own = git(p, "rev-list", "--reverse", "--date-order", *window).split()
+    assert early in full and early not in own and full.index(early) < full.index(main[4])  # the streams differ
+    plain = WindowScorer(repo, model)(window, cfg)
+    targets = WindowTargets(frozenset(window), cfg)
+    score_commits(repo, [head], model, Limits(), only=[], windows=targets)  # the batch's replay
+    assert early not in targets.order and set(window) <= set(targets.order)
+    scorer = WindowScorer(repo, model)
+    scorer.offer(cfg, targets.scores, targets.order)
+    got = scorer(window, cfg)
+    assert scorer.reused == len(window)
+    assert list(got.items()) == list(plain.items())
 
 
 def test_derived_windows_equal_rev_list(merges, synthetic_repos):
