@@ -321,7 +321,7 @@ def app_with_budget(request, synthetic_repos, tmp_path, trained_model_dir, serve
     source = {"file": f"json: {{file: '{secret}', field: key}}",
               "metadata": f"json: {{url: '{url}/latest/meta-data', field: key}}",
               "prometheus": f"prometheus: {{url: '{url}', query: up}}",
-              "allowed": f"json: {{url: '{url}/slo/budget.json'}}"}[request.param]
+              "allowed": f"json: {{url: '{url}/slo/budget.json', timeout: 60}}"}[request.param]
     path = tmp_path / "svc"
     git(tmp_path, "clone", "-q", str(synthetic_repos[0].path), str(path))
     commit(path, {".github/mergeguard.yml": f"error_budget:\n  {source}\n  floor: 0.5\n"

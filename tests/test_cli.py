@@ -18,7 +18,7 @@ ASSESSMENT_KEYS = {"schema", "change", "score", "level", "model_level", "reasons
 
 def run(*args: str, stdin: bytes | None = None, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "mergeguard.cli", *args], input=stdin, capture_output=True, cwd=cwd,
-                          timeout=300)
+                          timeout=1800)  # a hang guard, not a speed limit: evaluate takes minutes on a busy machine
 
 
 @pytest.fixture(scope="module")
