@@ -64,6 +64,35 @@ REPOS: dict[str, tuple[str, str]] = {
     "apache/httpcomponents-client": ("java", "dev"),
     "modelcontextprotocol/rust-sdk": ("rust", "heldout"),
 }
+#: round 3 (issue 15): repositories where agent-authored and agent-session commits are frequent,
+#: same rules; the original 26 above are reported on their own too (``ORIGINAL``)
+ORIGINAL = frozenset(REPOS)
+REPOS.update({
+    "jlowin/fastmcp": ("python", "dev"),
+    "anthropics/claude-agent-sdk-python": ("python", "dev"),
+    "openai/openai-agents-python": ("python", "dev"),
+    "strands-agents/sdk-python": ("python", "heldout"),
+    "microsoft/markitdown": ("python", "heldout"),
+    "google/adk-python": ("python", "heldout"),
+    "modelcontextprotocol/go-sdk": ("go", "dev"),
+    "mark3labs/mcp-go": ("go", "heldout"),
+    "charmbracelet/crush": ("go", "dev"),
+    "ollama/ollama": ("go", "heldout"),
+    "google-gemini/gemini-cli": ("typescript", "dev"),
+    "anthropics/claude-code-action": ("typescript", "heldout"),
+    "microsoft/playwright-mcp": ("typescript", "dev"),
+    "modelcontextprotocol/inspector": ("typescript", "dev"),
+    "modelcontextprotocol/servers": ("typescript", "dev"),
+    "openai/openai-agents-js": ("typescript", "heldout"),
+    "mermaid-js/mermaid": ("typescript", "dev"),
+    "a2aproject/a2a-java": ("java", "heldout"),
+    "spring-projects/spring-ai": ("java", "dev"),
+    "google/adk-java": ("java", "heldout"),
+    "modelcontextprotocol/kotlin-sdk": ("kotlin", "heldout"),
+    "tursodatabase/turso": ("rust", "dev"),
+    "astral-sh/uv": ("rust", "dev"),
+    "oxc-project/oxc": ("rust", "heldout"),
+})
 
 _GH = r"(\d+\+)?"
 _NR = r"@users\.noreply\.github\.com"
@@ -78,6 +107,11 @@ COAUTHOR = re.compile(r"^[ \t>]*co-authored-by[ \t]*:[^<\n]*<([^>\n]+)>", re.I |
 DOUBT = re.compile(
     r"claude|anthropic|copilot|cursor|codex|chatgpt|openai|gpt-?\d|gemini|devin|jules|aider|openhands|windsurf|codeium|"
     r"amazon q|mistral|\bllms?\b|\bai\b|generated (with|by)|assisted-by|co-developed-by|generated-by|made-with", re.I)
+#: co-author addresses of tools whose trailer mostly marks an applied review suggestion or a small
+#: assist in a person's change (Copilot's review suggestions, Gemini Code Assist, CodeRabbit), as
+#: opposed to an agent session that wrote the change (Claude Code, Cursor's agent, Codex, Jules...)
+SUGGESTION_ADDRESSES = re.compile(
+    rf"copilot@github\.com|{_GH}(copilot|gemini-code-assist\[bot\]|coderabbitai\[bot\]){_NR}|gemini@google\.com", re.I)
 AUTOMATION = re.compile(r"\[bot\]|^(dependabot|renovate|github-actions|pre-commit-ci|web-flow|greenkeeper|snyk-bot)", re.I)
 
 #: manual verdicts on doubtful commits: sha prefix (12) -> (label, note)
@@ -131,12 +165,25 @@ def rule(name: str, email: str, body: str) -> str | None:
     return None
 
 
+def family(rule_name: str, body: str) -> str:
+    """The evidence family of an AI label: ``agent-author`` (the agent is the commit's author),
+    ``agent-session`` (a tool footer, or a co-author trailer naming an agent that writes code: Claude
+    Code, Cursor, Codex, Jules, Devin...), ``suggestion`` (only co-author trailers of review and
+    suggestion tools: Copilot, Gemini Code Assist, CodeRabbit) or ``reviewed`` (read by hand)."""
+    if rule_name in ("author-address", "reviewed"):
+        return "agent-author" if rule_name == "author-address" else "reviewed"
+    if rule_name == "footer":
+        return "agent-session"
+    agents = [a.strip().lower() for a in COAUTHOR.findall(body) if AGENT_ADDRESSES.fullmatch(a.strip().lower())]
+    return "suggestion" if all(SUGGESTION_ADDRESSES.fullmatch(a) for a in agents) else "agent-session"
+
+
 def label_repo(repo: str, *, max_ai: int, max_human: int, max_old: int, seed: int):
     ai, doubtful, human = [], [], []
     for sha, at, name, email, body in commits(repo):
         r = rule(name, email, body)
         if r:
-            ai.append((sha, at, r))
+            ai.append((sha, at, r, family(r, body)))
         elif AUTOMATION.search(name):
             continue
         elif DOUBT.search(name) or DOUBT.search(body):
@@ -155,7 +202,7 @@ def label_repo(repo: str, *, max_ai: int, max_human: int, max_old: int, seed: in
     rng.shuffle(same_doubt)
     # doubtful commits enter in proportion to their share of the same period (the hard negatives)
     n_doubt = round(max_human * len(same_doubt) / max(1, len(same_doubt) + len(same)))
-    rows = [{"sha": s, "label": 1, "period": "ai-era", "rule": r} for s, _, r in ai]
+    rows = [{"sha": s, "label": 1, "period": "ai-era", "rule": r, "family": f} for s, _, r, f in ai]
     rows += [{"sha": s, "label": 0, "period": "ai-era", "rule": "none"} for s, _ in same[: max_human - n_doubt]]
     rows += [{"sha": s, "label": 0, "period": "pre-2021", "rule": "none"} for s, _ in old[:max_old]]
     pending = []
@@ -164,7 +211,8 @@ def label_repo(repo: str, *, max_ai: int, max_human: int, max_old: int, seed: in
         if verdict is None:
             pending.append((sha, name, email, body))
         else:
-            rows.append({"sha": sha, "label": verdict[0], "period": "ai-era", "rule": "reviewed"})
+            row = {"sha": sha, "label": verdict[0], "period": "ai-era", "rule": "reviewed"}
+            rows.append(row | {"family": "reviewed"} if verdict[0] else row)
     return rows, pending
 
 

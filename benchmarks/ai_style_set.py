@@ -43,6 +43,7 @@ from sklearn.metrics import roc_auc_score
 from ai_style import fit as fit_product_model  # the sibling benchmark: run as a script, its folder is on sys.path
 from ai_style import matrix as stats_matrix
 from ai_style import style_lines_without_markers, write_model
+from ai_labels import ORIGINAL
 
 from mergeguard.change import Limits, parse_diff
 from mergeguard.features import authorship
@@ -77,7 +78,8 @@ def load(cache_path: Path) -> list[dict]:
             if cache[key] is None:
                 continue
             rows.append({"repo": doc["repo"], "language": doc["language"], "split": doc["split"], "sha": c["sha"],
-                         "label": c["label"], "period": c["period"], "lines": cache[key]})
+                         "label": c["label"], "period": c["period"], "family": c.get("family", "human"),
+                         "original": doc["repo"] in ORIGINAL, "lines": cache[key]})
         if dirty:
             cache_path.write_text(json.dumps(cache))
             dirty = False
