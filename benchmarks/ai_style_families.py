@@ -32,12 +32,11 @@ from pathlib import Path
 import numpy as np
 from ai_style import fit as fit_product_model  # the sibling benchmarks: run as a script, its folder is on sys.path
 from ai_style import matrix as stats_matrix
-from ai_style_set import REFIT_C, SHRINK_LINES, load, weights
+from ai_style_set import AGENT_FAMILIES, REFIT_C, SHRINK_LINES, load, weights
 from sklearn.metrics import roc_auc_score
 
 from mergeguard.features import authorship
 
-AGENT_FAMILIES = frozenset({"agent-author", "agent-session", "reviewed"})
 FAMILIES = ("agent-author", "agent-session", "suggestion", "reviewed")
 SIZES = ((20, 50), (50, 200), (200, 10 ** 9))
 
@@ -84,6 +83,7 @@ def report(name: str, held: dict, min_positives: int) -> dict:
     good = {k: v[2] for k, v in per_repo.items() if v[2] is not None and v[0] >= min_positives}
     flat = [t for triples in held.values() for t in triples]
     pooled = auc([t[0]["label"] for t in flat], [t[2] for t in flat])
+    pooled_raw = auc([t[0]["label"] for t in flat], [t[1] for t in flat])
     fam = {}
     for f in FAMILIES:
         sub = [t for t in flat if t[0]["label"] == 0 or t[0]["family"] == f]
@@ -93,13 +93,13 @@ def report(name: str, held: dict, min_positives: int) -> dict:
         sub = [t for t in flat if lo <= t[0]["n"] < hi]
         size[(lo, hi)] = (len(sub), auc([t[0]["label"] for t in sub], [t[2] for t in sub]))
     below = sorted((a, r) for r, a in good.items() if a < 0.6)
-    print(f"{name}: pooled(rank) {_f(pooled)}  mean-per-repo {_f(float(np.mean(list(good.values()))))}"
+    print(f"{name}: pooled(raw) {_f(pooled_raw)}  pooled(rank) {_f(pooled)}  mean-per-repo {_f(float(np.mean(list(good.values()))))}"
           f"  min {_f(min(good.values()))}  repos>=0.6 {sum(a >= 0.6 for a in good.values())}/{len(good)}")
     print("   by family (AI of that family vs all human changes, ranks within repository): "
           + "; ".join(f"{f} n={n} {_f(a)}" for f, (n, a) in fam.items()))
     print("   by size: " + "; ".join(f"[{lo},{hi if hi < 10 ** 9 else 'inf'}) n={n} {_f(a)}" for (lo, hi), (n, a) in size.items()))
     print("   below 0.6: " + ", ".join(f"{r} {a:.3f}" for a, r in below))
-    return {"pooled": pooled, "per_repo": per_repo}
+    return {"pooled": pooled, "pooled_raw": pooled_raw, "per_repo": per_repo}
 
 
 def main() -> int:

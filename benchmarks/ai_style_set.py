@@ -51,6 +51,8 @@ from mergeguard.features import authorship
 DATA = Path(__file__).resolve().parent / "data" / "ai_authorship"
 MIRRORS = Path("/work/.mirror")
 MAX_LINES = 2000
+#: evidence families of agent-written changes (``ai_labels.family``); ``suggestion`` is the other one
+AGENT_FAMILIES = frozenset({"agent-author", "agent-session", "reviewed"})
 
 
 def added_code(repo: str, sha: str) -> list[tuple[str, list[str]]] | None:
@@ -187,6 +189,10 @@ def main() -> int:
     ap.add_argument("--C", type=float, default=1.0)
     ap.add_argument("--kinds", default="shipped,refit,stats,stats+ngrams")
     ap.add_argument("--split", default="all", help="dev, heldout or all")
+    ap.add_argument("--train", default="agents", choices=("all", "agents"),
+                    help="fit on every AI label, or on the agent-written ones only (evaluation always on every label)")
+    ap.add_argument("--set", default="extended", choices=("original", "extended"),
+                    help="the original 26 repositories (rounds 1-2) or every repository of ai_labels.REPOS")
     ap.add_argument("--write-model", action="store_true",
                     help="fit the refit scorer on every repository (>= --min-lines), write it to features/ai_style_model.py "
                          "with the Platt calibration of its pooled held-out (leave-one-repository-out) scores")
@@ -202,15 +208,19 @@ def main() -> int:
         for lang, lines in r["lines"]:
             sizes[lang] = sizes.get(lang, 0) + len(lines)
         r["main"] = max(sizes, key=sizes.get) if sizes else "none"
-    everything = [r for r in rows if r["n"] > 0]
+    everything = [r for r in rows if r["n"] > 0 and (args.set == "extended" or r["original"])]
     rows = [r for r in everything if r["n"] >= args.min_lines and (args.split == "all" or r["split"] == args.split)]
     repos = sorted({r["repo"] for r in rows})
+    # what the scorers are fitted on: every label, or (``--train agents``) the human changes and the
+    # agent-written AI ones, leaving out changes whose only evidence is a review-suggestion trailer
+    trainable = [r for r in everything if r["n"] >= args.min_lines
+                 and (args.train == "all" or r["label"] == 0 or r["family"] in AGENT_FAMILIES)]
     kinds = args.kinds.split(",")
     pooled: dict[str, list] = {k: [] for k in kinds}
     table = {}
     for repo in repos:
         test = [r for r in rows if r["repo"] == repo]
-        train = [r for r in everything if r["repo"] != repo and r["n"] >= args.min_lines]
+        train = [r for r in trainable if r["repo"] != repo]
         y = [r["label"] for r in test]
         table[repo] = {"ai": sum(y), "human": len(y) - sum(y)}
         for k in kinds:
@@ -248,7 +258,7 @@ def main() -> int:
         if "refit" not in kinds:
             print("--write-model needs the refit kind", file=sys.stderr)
             return 2
-        write_model(fit_product_model(rows, SHRINK_LINES, REFIT_C), rows)
+        write_model(fit_product_model(trainable, SHRINK_LINES, REFIT_C), trainable)
         y = [int(p[0]) for p in pooled["refit"]]
         a, b = authorship.fit_calibration([float(p[2]) for p in pooled["refit"]], y)
         write_calibration(a, b, args.min_lines, len(y), sum(y), held_out=True)
