@@ -258,7 +258,8 @@ def main() -> int:
         if "refit" not in kinds:
             print("--write-model needs the refit kind", file=sys.stderr)
             return 2
-        write_model(fit_product_model(trainable, SHRINK_LINES, REFIT_C), trainable)
+        note = " (agent-written: agent-author and agent-session labels)" if args.train == "agents" else ""
+        write_model(fit_product_model(trainable, SHRINK_LINES, REFIT_C), trainable, note)
         y = [int(p[0]) for p in pooled["refit"]]
         a, b = authorship.fit_calibration([float(p[2]) for p in pooled["refit"]], y)
         write_calibration(a, b, args.min_lines, len(y), sum(y), held_out=True)
