@@ -98,11 +98,11 @@ _GH = r"(\d+\+)?"
 _NR = r"@users\.noreply\.github\.com"
 AGENT_ADDRESSES = re.compile(
     r"noreply@anthropic\.com|copilot@github\.com|cursoragent@cursor\.com|agent@cursor\.com|codex@openai\.com|noreply@openai\.com"
-    r"|noreply@aider\.chat|openhands@all-hands\.dev|gemini@google\.com|amp@ampcode\.com"
+    r"|noreply@aider\.chat|openhands@all-hands\.dev|gemini@google\.com|amp@ampcode\.com|crush@charm\.land"
     rf"|{_GH}(copilot|copilot-swe-agent\[bot\]|devin-ai-integration\[bot\]|gemini-code-assist\[bot\]|coderabbitai\[bot\]"
     rf"|google-labs-jules\[bot\]|chatgpt-codex-connector\[bot\]|claude\[bot\]|cursor\[bot\]|amazon-q-developer\[bot\]){_NR}",
     re.I)
-FOOTERS = re.compile(r"generated with \[?claude code|^\s*🤖 generated (with|by)", re.I | re.M)
+FOOTERS = re.compile(r"generated with \[?claude code|^\s*(🤖|💘) generated (with|by)", re.I | re.M)
 COAUTHOR = re.compile(r"^[ \t>]*co-authored-by[ \t]*:[^<\n]*<([^>\n]+)>", re.I | re.M)
 DOUBT = re.compile(
     r"claude|anthropic|copilot|cursor|codex|chatgpt|openai|gpt-?\d|gemini|devin|jules|aider|openhands|windsurf|codeium|"
