@@ -13,6 +13,10 @@ written here, plus a manual reading of every doubtful commit.
   A doubtful commit without a verdict is left out of the set (and counted).
 - **Human (0)**: everything else (automation bots such as dependabot and renovate are left out).
 
+Each AI row also names its evidence ``family`` (``family()``): ``agent-author``, ``agent-session``,
+``suggestion`` (only review-suggestion co-author trailers) or ``reviewed``. ``ORIGINAL`` is the set of
+rounds 1-2 (26 repositories); round 3 added 24 where agent-written commits are frequent.
+
 Per repository: every AI commit (at most ``--max-ai``), a seeded sample of same-period commits
 (from the first AI commit on; at most ``--max-human``) and of commits from before 2021 (at most
 ``--max-old``). History is every ref (pull-request heads hold agent commits).

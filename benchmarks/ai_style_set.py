@@ -21,6 +21,10 @@ Per size bucket of added non-blank code lines, the pooled AUC, to set the absten
 
 The added lines are cached in ``--cache`` (default /tmp/mergeguard-ai-style-set.json, never committed).
 
+``--set original`` limits everything to the 26 repositories of rounds 1-2; ``--train agents`` (the
+default, the shipped model's choice) fits on human changes and agent-written AI ones only (evidence
+families ``agent-author``, ``agent-session``, ``reviewed``), evaluating on every label.
+
     python benchmarks/ai_style_set.py                 # figures
     python benchmarks/ai_style_set.py --write-model   # refit the shipped scorer on every repository, recalibrate
 """
