@@ -27,7 +27,8 @@ MIRRORS = Path("/work/.mirror")
 
 def metadata(repo: str, shas: list[str]) -> dict[str, CommitMeta]:
     git_dir = MIRRORS / repo.replace("/", "+") / "repo"
-    out = subprocess.run(["git", "--git-dir", str(git_dir), "show", "-s", "--format=%x1e%H%x1f%aN%x1f%aE%x1f%at%x1f%B", *shas],
+    fmt = "--format=%x1e%H%x1f%aN%x1f%aE%x1f%at%x1f%B"
+    out = subprocess.run(["git", "--git-dir", str(git_dir), "log", "--no-walk=unsorted", fmt, *shas],
                          capture_output=True, check=True).stdout
     metas = {}
     for part in out.split(b"\x1e")[1:]:

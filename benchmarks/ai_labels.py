@@ -13,6 +13,10 @@ written here, plus a manual reading of every doubtful commit.
   A doubtful commit without a verdict is left out of the set (and counted).
 - **Human (0)**: everything else (automation bots such as dependabot and renovate are left out).
 
+Each AI row also names its evidence ``family`` (``family()``): ``agent-author``, ``agent-session``,
+``suggestion`` (only review-suggestion co-author trailers) or ``reviewed``. ``ORIGINAL`` is the set of
+rounds 1-2 (26 repositories); round 3 added 24 where agent-written commits are frequent.
+
 Per repository: every AI commit (at most ``--max-ai``), a seeded sample of same-period commits
 (from the first AI commit on; at most ``--max-human``) and of commits from before 2021 (at most
 ``--max-old``). History is every ref (pull-request heads hold agent commits).
@@ -64,20 +68,54 @@ REPOS: dict[str, tuple[str, str]] = {
     "apache/httpcomponents-client": ("java", "dev"),
     "modelcontextprotocol/rust-sdk": ("rust", "heldout"),
 }
+#: round 3 (issue 15): repositories where agent-authored and agent-session commits are frequent,
+#: same rules; the original 26 above are reported on their own too (``ORIGINAL``)
+ORIGINAL = frozenset(REPOS)
+REPOS.update({
+    "jlowin/fastmcp": ("python", "dev"),
+    "anthropics/claude-agent-sdk-python": ("python", "dev"),
+    "openai/openai-agents-python": ("python", "dev"),
+    "strands-agents/sdk-python": ("python", "heldout"),
+    "microsoft/markitdown": ("python", "heldout"),
+    "google/adk-python": ("python", "heldout"),
+    "modelcontextprotocol/go-sdk": ("go", "dev"),
+    "mark3labs/mcp-go": ("go", "heldout"),
+    "charmbracelet/crush": ("go", "dev"),
+    "ollama/ollama": ("go", "heldout"),
+    "google-gemini/gemini-cli": ("typescript", "dev"),
+    "anthropics/claude-code-action": ("typescript", "heldout"),
+    "microsoft/playwright-mcp": ("typescript", "dev"),
+    "modelcontextprotocol/inspector": ("typescript", "dev"),
+    "modelcontextprotocol/servers": ("typescript", "dev"),
+    "openai/openai-agents-js": ("typescript", "heldout"),
+    "mermaid-js/mermaid": ("typescript", "dev"),
+    "a2aproject/a2a-java": ("java", "heldout"),
+    "spring-projects/spring-ai": ("java", "dev"),
+    "google/adk-java": ("java", "heldout"),
+    "modelcontextprotocol/kotlin-sdk": ("kotlin", "heldout"),
+    "tursodatabase/turso": ("rust", "dev"),
+    "astral-sh/uv": ("rust", "dev"),
+    "oxc-project/oxc": ("rust", "heldout"),
+})
 
 _GH = r"(\d+\+)?"
 _NR = r"@users\.noreply\.github\.com"
 AGENT_ADDRESSES = re.compile(
     r"noreply@anthropic\.com|copilot@github\.com|cursoragent@cursor\.com|agent@cursor\.com|codex@openai\.com|noreply@openai\.com"
-    r"|noreply@aider\.chat|openhands@all-hands\.dev|gemini@google\.com|amp@ampcode\.com"
+    r"|noreply@aider\.chat|openhands@all-hands\.dev|gemini@google\.com|amp@ampcode\.com|crush@charm\.land"
     rf"|{_GH}(copilot|copilot-swe-agent\[bot\]|devin-ai-integration\[bot\]|gemini-code-assist\[bot\]|coderabbitai\[bot\]"
     rf"|google-labs-jules\[bot\]|chatgpt-codex-connector\[bot\]|claude\[bot\]|cursor\[bot\]|amazon-q-developer\[bot\]){_NR}",
     re.I)
-FOOTERS = re.compile(r"generated with \[?claude code|^\s*🤖 generated (with|by)", re.I | re.M)
+FOOTERS = re.compile(r"generated with \[?claude code|^\s*(🤖|💘) generated (with|by)", re.I | re.M)
 COAUTHOR = re.compile(r"^[ \t>]*co-authored-by[ \t]*:[^<\n]*<([^>\n]+)>", re.I | re.M)
 DOUBT = re.compile(
     r"claude|anthropic|copilot|cursor|codex|chatgpt|openai|gpt-?\d|gemini|devin|jules|aider|openhands|windsurf|codeium|"
     r"amazon q|mistral|\bllms?\b|\bai\b|generated (with|by)|assisted-by|co-developed-by|generated-by|made-with", re.I)
+#: co-author addresses of tools whose trailer mostly marks an applied review suggestion or a small
+#: assist in a person's change (Copilot's review suggestions, Gemini Code Assist, CodeRabbit), as
+#: opposed to an agent session that wrote the change (Claude Code, Cursor's agent, Codex, Jules...)
+SUGGESTION_ADDRESSES = re.compile(
+    rf"copilot@github\.com|{_GH}(copilot|gemini-code-assist\[bot\]|coderabbitai\[bot\]){_NR}|gemini@google\.com", re.I)
 AUTOMATION = re.compile(r"\[bot\]|^(dependabot|renovate|github-actions|pre-commit-ci|web-flow|greenkeeper|snyk-bot)", re.I)
 
 #: manual verdicts on doubtful commits: sha prefix (12) -> (label, note)
@@ -131,12 +169,25 @@ def rule(name: str, email: str, body: str) -> str | None:
     return None
 
 
+def family(rule_name: str, body: str) -> str:
+    """The evidence family of an AI label: ``agent-author`` (the agent is the commit's author),
+    ``agent-session`` (a tool footer, or a co-author trailer naming an agent that writes code: Claude
+    Code, Cursor, Codex, Jules, Devin...), ``suggestion`` (only co-author trailers of review and
+    suggestion tools: Copilot, Gemini Code Assist, CodeRabbit) or ``reviewed`` (read by hand)."""
+    if rule_name in ("author-address", "reviewed"):
+        return "agent-author" if rule_name == "author-address" else "reviewed"
+    if rule_name == "footer":
+        return "agent-session"
+    agents = [a.strip().lower() for a in COAUTHOR.findall(body) if AGENT_ADDRESSES.fullmatch(a.strip().lower())]
+    return "suggestion" if all(SUGGESTION_ADDRESSES.fullmatch(a) for a in agents) else "agent-session"
+
+
 def label_repo(repo: str, *, max_ai: int, max_human: int, max_old: int, seed: int):
     ai, doubtful, human = [], [], []
     for sha, at, name, email, body in commits(repo):
         r = rule(name, email, body)
         if r:
-            ai.append((sha, at, r))
+            ai.append((sha, at, r, family(r, body)))
         elif AUTOMATION.search(name):
             continue
         elif DOUBT.search(name) or DOUBT.search(body):
@@ -155,7 +206,7 @@ def label_repo(repo: str, *, max_ai: int, max_human: int, max_old: int, seed: in
     rng.shuffle(same_doubt)
     # doubtful commits enter in proportion to their share of the same period (the hard negatives)
     n_doubt = round(max_human * len(same_doubt) / max(1, len(same_doubt) + len(same)))
-    rows = [{"sha": s, "label": 1, "period": "ai-era", "rule": r} for s, _, r in ai]
+    rows = [{"sha": s, "label": 1, "period": "ai-era", "rule": r, "family": f} for s, _, r, f in ai]
     rows += [{"sha": s, "label": 0, "period": "ai-era", "rule": "none"} for s, _ in same[: max_human - n_doubt]]
     rows += [{"sha": s, "label": 0, "period": "pre-2021", "rule": "none"} for s, _ in old[:max_old]]
     pending = []
@@ -164,7 +215,8 @@ def label_repo(repo: str, *, max_ai: int, max_human: int, max_old: int, seed: in
         if verdict is None:
             pending.append((sha, name, email, body))
         else:
-            rows.append({"sha": sha, "label": verdict[0], "period": "ai-era", "rule": "reviewed"})
+            row = {"sha": sha, "label": verdict[0], "period": "ai-era", "rule": "reviewed"}
+            rows.append(row | {"family": "reviewed"} if verdict[0] else row)
     return rows, pending
 
 

@@ -171,13 +171,14 @@ def auc_table(rows: list[dict], predict, min_positives: int) -> tuple[dict, floa
     return table, (sum(good) / len(good) if good else None)
 
 
-def write_model(model: dict, rows: list[dict]) -> None:
+def write_model(model: dict, rows: list[dict], note: str = "") -> None:
     repos = sorted({r["repo"] for r in rows})
     pos = sum(r["label"] for r in rows)
+    fitted_on = (f"Fitted on {pos} AI-marked{note} and {len(rows) - pos} human changes (markers removed) from "
+                 f"{len(repos)} public repositories: " + ", ".join(repos) + ".")
     text = (
         '"""Coefficients of the style-only AI-authorship score; written by ``benchmarks/ai_style_set.py --write-model``.\n\n'
-        f"Fitted on {pos} AI-marked and {len(rows) - pos} human changes (markers removed) from {len(repos)} public\n"
-        f"{textwrap.fill('repositories: ' + ', '.join(repos) + '.', 110, break_on_hyphens=False)}\n"
+        f"{textwrap.fill(fitted_on, 110, break_on_hyphens=False)}\n"
         "Standardised statistics (``mean``/``std``, after log1p for counts and lengths), each repository and each\n"
         "class weighted equally, L2-regularised logistic regression. See features/authorship.py.\n"
         '"""\n\n'

@@ -21,6 +21,10 @@ Per size bucket of added non-blank code lines, the pooled AUC, to set the absten
 
 The added lines are cached in ``--cache`` (default /tmp/mergeguard-ai-style-set.json, never committed).
 
+``--set original`` limits everything to the 26 repositories of rounds 1-2; ``--train agents`` (the
+default, the shipped model's choice) fits on human changes and agent-written AI ones only (evidence
+families ``agent-author``, ``agent-session``, ``reviewed``), evaluating on every label.
+
     python benchmarks/ai_style_set.py                 # figures
     python benchmarks/ai_style_set.py --write-model   # refit the shipped scorer on every repository, recalibrate
 """
@@ -43,6 +47,7 @@ from sklearn.metrics import roc_auc_score
 from ai_style import fit as fit_product_model  # the sibling benchmark: run as a script, its folder is on sys.path
 from ai_style import matrix as stats_matrix
 from ai_style import style_lines_without_markers, write_model
+from ai_labels import ORIGINAL
 
 from mergeguard.change import Limits, parse_diff
 from mergeguard.features import authorship
@@ -50,6 +55,8 @@ from mergeguard.features import authorship
 DATA = Path(__file__).resolve().parent / "data" / "ai_authorship"
 MIRRORS = Path("/work/.mirror")
 MAX_LINES = 2000
+#: evidence families of agent-written changes (``ai_labels.family``); ``suggestion`` is the other one
+AGENT_FAMILIES = frozenset({"agent-author", "agent-session", "reviewed"})
 
 
 def added_code(repo: str, sha: str) -> list[tuple[str, list[str]]] | None:
@@ -77,7 +84,8 @@ def load(cache_path: Path) -> list[dict]:
             if cache[key] is None:
                 continue
             rows.append({"repo": doc["repo"], "language": doc["language"], "split": doc["split"], "sha": c["sha"],
-                         "label": c["label"], "period": c["period"], "lines": cache[key]})
+                         "label": c["label"], "period": c["period"], "family": c.get("family", "human"),
+                         "original": doc["repo"] in ORIGINAL, "lines": cache[key]})
         if dirty:
             cache_path.write_text(json.dumps(cache))
             dirty = False
@@ -185,6 +193,10 @@ def main() -> int:
     ap.add_argument("--C", type=float, default=1.0)
     ap.add_argument("--kinds", default="shipped,refit,stats,stats+ngrams")
     ap.add_argument("--split", default="all", help="dev, heldout or all")
+    ap.add_argument("--train", default="agents", choices=("all", "agents"),
+                    help="fit on every AI label, or on the agent-written ones only (evaluation always on every label)")
+    ap.add_argument("--set", default="extended", choices=("original", "extended"),
+                    help="the original 26 repositories (rounds 1-2) or every repository of ai_labels.REPOS")
     ap.add_argument("--write-model", action="store_true",
                     help="fit the refit scorer on every repository (>= --min-lines), write it to features/ai_style_model.py "
                          "with the Platt calibration of its pooled held-out (leave-one-repository-out) scores")
@@ -200,15 +212,19 @@ def main() -> int:
         for lang, lines in r["lines"]:
             sizes[lang] = sizes.get(lang, 0) + len(lines)
         r["main"] = max(sizes, key=sizes.get) if sizes else "none"
-    everything = [r for r in rows if r["n"] > 0]
+    everything = [r for r in rows if r["n"] > 0 and (args.set == "extended" or r["original"])]
     rows = [r for r in everything if r["n"] >= args.min_lines and (args.split == "all" or r["split"] == args.split)]
     repos = sorted({r["repo"] for r in rows})
+    # what the scorers are fitted on: every label, or (``--train agents``) the human changes and the
+    # agent-written AI ones, leaving out changes whose only evidence is a review-suggestion trailer
+    trainable = [r for r in everything if r["n"] >= args.min_lines
+                 and (args.train == "all" or r["label"] == 0 or r["family"] in AGENT_FAMILIES)]
     kinds = args.kinds.split(",")
     pooled: dict[str, list] = {k: [] for k in kinds}
     table = {}
     for repo in repos:
         test = [r for r in rows if r["repo"] == repo]
-        train = [r for r in everything if r["repo"] != repo and r["n"] >= args.min_lines]
+        train = [r for r in trainable if r["repo"] != repo]
         y = [r["label"] for r in test]
         table[repo] = {"ai": sum(y), "human": len(y) - sum(y)}
         for k in kinds:
@@ -246,7 +262,8 @@ def main() -> int:
         if "refit" not in kinds:
             print("--write-model needs the refit kind", file=sys.stderr)
             return 2
-        write_model(fit_product_model(rows, SHRINK_LINES, REFIT_C), rows)
+        note = " (agent-written: agent-author and agent-session labels)" if args.train == "agents" else ""
+        write_model(fit_product_model(trainable, SHRINK_LINES, REFIT_C), trainable, note)
         y = [int(p[0]) for p in pooled["refit"]]
         a, b = authorship.fit_calibration([float(p[2]) for p in pooled["refit"]], y)
         write_calibration(a, b, args.min_lines, len(y), sum(y), held_out=True)
