@@ -609,6 +609,9 @@ def _decides(node) -> bool:
     ``attempts++``) rather than being handed on (``f(timeout)``, ``{retry: options.retry}``)."""
     p = node.parent
     while p is not None and p.type not in _STATEMENT_END:
+        if p.type == "unary_expression" and syntax.node_text(p.child_by_field_name("operator")) in ("&", "*"):
+            p = p.parent  # Go's ``&Options{Timeout: t}``, ``*p``: taking an address decides nothing
+            continue
         if p.type in _DECIDING:
             if _in_message(p):
                 return False  # "timeout of " + timeout + "ms exceeded": a message, not a decision

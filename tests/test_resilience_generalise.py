@@ -1,0 +1,198 @@
+"""Round 4 of issue 13 (Go, Java, Kotlin, C#): rules that decide by what a change does to the retry or
+timeout decision, not by the text of a construct changing. Retyping, a change to the retried operation,
+a validation helper, a state accessor or taking an address decides nothing; a changed bound, error or
+delay still does. Realistic service/client code written for these tests; real parses, real git diffs."""
+
+from __future__ import annotations
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
+from tests.retry_changes import findings, kinds
+
+RETRY = {"retry.changed", "retry.added", "retry.removed"}
+TIMEOUT = {"timeout.changed", "timeout.added", "timeout.removed"}
+
+
+def policies(text: str, language: str):
+    tree = syntax.parse(text, language)
+    assert tree is not None, f"no {language} grammar installed"
+    return policy_functions.scan(syntax.Source("f", "post", language, text, tree))
+
+
+# -- typing is no decision ----------------------------------------------------------------------------
+
+JAVA_HANDLER = """package com.acme.client;
+
+public class UploadRetryHandler {
+    private final int maxRetries = 3;
+
+    public boolean retryRequest(IOException exception, int executionCount) {
+        if (executionCount > maxRetries) {
+            return false;
+        }
+        Set<Class<? extends IOException>> fatal = new HashSet<>(Arrays.asList(UnknownHostException.class));
+        for (Class<? extends IOException> c : fatal) {
+            if (c.isInstance(exception)) {
+                return false;
+            }
+        }
+        return !(exception instanceof SSLException);
+    }
+}
+"""
+
+
+def test_java_retyping_a_retry_decision_is_no_retry_change(tmp_path):
+    # generics, final and an annotation added: the same bound, the same errors, the same answer
+    after = (JAVA_HANDLER
+             .replace("Set<Class<? extends IOException>> fatal = new HashSet<>(",
+                      "@SuppressWarnings(\"unchecked\") final Collection<Class<? extends Exception>> fatal = "
+                      "new LinkedHashSet<Class<? extends Exception>>(")
+             .replace("for (Class<? extends IOException> c : fatal)", "for (final Class<?> c : fatal)")
+             .replace("public boolean retryRequest(IOException exception, int executionCount)",
+                      "public boolean retryRequest(final IOException exception, final int executionCount)"))
+    path = "src/main/java/com/acme/client/UploadRetryHandler.java"
+    found = findings(tmp_path, {path: JAVA_HANDLER}, {path: after})
+    assert not kinds(found) & RETRY
+
+
+def test_java_a_new_non_retried_error_is_still_a_retry_change(tmp_path):
+    after = JAVA_HANDLER.replace("return !(exception instanceof SSLException);",
+                                 "return !(exception instanceof SSLException || exception instanceof ConnectException);")
+    path = "src/main/java/com/acme/client/UploadRetryHandler.java"
+    found = findings(tmp_path, {path: JAVA_HANDLER}, {path: after})
+    assert "retry.changed" in kinds(found)
+
+
+def test_the_type_a_catch_or_an_is_tests_stays_a_decision():
+    java = """class Policy {
+    boolean shouldRetry(Exception e) {
+        try { throw e; } catch (SocketTimeoutException | ConnectException x) { return true; } catch (Exception x) { return false; }
+    }
+}
+"""
+    kotlin = """class Policy {
+    fun shouldRetry(e: Throwable): Boolean = when (e) {
+        is SocketTimeoutException -> true
+        else -> false
+    }
+}
+"""
+    (j,) = policies(java, "java")
+    (k,) = policies(kotlin, "kotlin")
+    assert j.value != policies(java.replace("ConnectException", "UnknownHostException"), "java")[0].value
+    assert k.value != policies(kotlin.replace("SocketTimeoutException", "ConnectException"), "kotlin")[0].value
+
+
+# -- the retried operation is not the retry -------------------------------------------------------------
+
+KOTLIN_WRAPPER = """package com.acme.billing
+
+class InvoiceClient(private val http: HttpClient) {
+    suspend fun fetchWithRetry(id: String): Invoice {
+        var attempt = 0
+        while (true) {
+            try {
+                return http.get("/invoices/$id").body()
+            } catch (e: IOException) {
+                if (++attempt >= 3) throw e
+                delay(200L * attempt)
+            }
+        }
+    }
+}
+"""
+
+
+def test_kotlin_changing_the_operation_inside_a_with_retry_function_is_no_retry_change(tmp_path):
+    after = KOTLIN_WRAPPER.replace('''                return http.get("/invoices/$id").body()''', '''                val response = http.get("/v2/invoices/$id") { header("Accept", "application/json") }
+                if (response.status.value == 404) return Invoice.missing(id)
+                return response.body()''')
+    path = "src/main/kotlin/com/acme/billing/InvoiceClient.kt"
+    found = findings(tmp_path, {path: KOTLIN_WRAPPER}, {path: after})
+    assert not kinds(found) & RETRY
+
+
+def test_kotlin_changing_the_bound_inside_a_with_retry_function_is_a_retry_change(tmp_path):
+    after = KOTLIN_WRAPPER.replace("if (++attempt >= 3) throw e", "if (++attempt >= 5) throw e")
+    path = "src/main/kotlin/com/acme/billing/InvoiceClient.kt"
+    found = findings(tmp_path, {path: KOTLIN_WRAPPER}, {path: after})
+    assert "retry.changed" in kinds(found)
+
+
+def test_wrappers_validators_and_withers_by_name():
+    for name in ("doWithRetry", "executeWithRetries", "callWithBackoff", "runWithTimeout", "isValidRetryPolicy",
+                 "validateRetryConfig", "verifyTimeoutSettings"):
+        assert policy_functions.classify(name) is None, name
+    # a wither sets a retry setting; a decision keeps its name
+    for name in ("withRetryOnConnectionFailure", "withRetry", "shouldRetry", "retryRequest"):
+        assert policy_functions.classify(name) == "retry", name
+
+
+# -- a question about an execution's state reports a decision, it does not make one ----------------------
+
+def test_a_state_accessor_is_not_a_policy_but_a_decision_with_no_arguments_is():
+    java = """class ExecutionImpl {
+    private int attempts;
+    private int maxAttempts;
+    public boolean isRetry() { return attempts > 1; }
+    public boolean hasRetried() { return attempts > 1; }
+    public boolean canRetry() { return attempts < maxAttempts; }
+    public boolean isRetryable() { return status >= 500 && status != 501; }
+    public boolean isRetryFor(Throwable t) { return t instanceof IOException; }
+}
+"""
+    names = sorted(c.target for c in policies(java, "java"))
+    assert names == ["ExecutionImpl.canRetry/0", "ExecutionImpl.isRetryFor/1", "ExecutionImpl.isRetryable/0"]
+    go = """package retry
+
+func (e *Execution) IsRetry() bool { return e.attempts > 1 }
+
+func (e *Error) IsRetryable() bool { return e.Code >= 500 }
+"""
+    assert [c.target for c in policies(go, "go")] == ["Error.IsRetryable"]
+
+
+# -- Go: building an options struct by address is handing values on ------------------------------------
+
+GO_CACHE = """package cache
+
+import "time"
+
+type expiringCache struct {
+	timeout time.Duration
+	items   map[string]*entry
+}
+
+func newExpiringCache(ttl time.Duration) *expiringCache {
+	return &expiringCache{items: make(map[string]*entry)}
+}
+"""
+
+
+def test_go_a_field_set_in_an_addressed_struct_literal_is_no_timeout_logic(tmp_path):
+    after = GO_CACHE.replace("return &expiringCache{items: make(map[string]*entry)}",
+                             "return &expiringCache{\n\t\ttimeout: ttl,\n\t\titems:   make(map[string]*entry),\n\t}")
+    found = findings(tmp_path, {"cache.go": GO_CACHE}, {"cache.go": after})
+    assert not kinds(found) & TIMEOUT
+
+
+def test_go_a_changed_comparison_with_a_timeout_is_still_timeout_logic(tmp_path):
+    before = """package client
+
+import "time"
+
+func (c *Client) effectiveTimeout(d time.Duration) time.Duration {
+	return d
+}
+
+func (c *Client) dial(d time.Duration) error {
+	if c.opt.DialTimeout > 0 && d > c.opt.DialTimeout {
+		d = c.opt.DialTimeout
+	}
+	return c.connect(d)
+}
+"""
+    after = before.replace("if c.opt.DialTimeout > 0 && d > c.opt.DialTimeout {", "if d > c.opt.DialTimeout {")
+    found = findings(tmp_path, {"client.go": before}, {"client.go": after})
+    assert kinds(found) & TIMEOUT
