@@ -587,7 +587,18 @@ def _on_an_error(node) -> bool:
     p = node.parent
     if p is None or p.type not in _MEMBER or not p.named_children or p.named_children[0] == node:
         return False
-    return bool(_ERROR_NAME.fullmatch(syntax.node_text(p.named_children[0]).rsplit(".", 1)[-1]))
+    receiver = syntax.node_text(p.named_children[0]).rsplit(".", 1)[-1]
+    return bool(_ERROR_NAME.fullmatch(receiver)) or _asserted_error(p, receiver)
+
+
+def _asserted_error(node, name: str) -> bool:
+    """Go: ``if ne, ok := err.(net.Error); ok && ne.Timeout()``: ``ne`` is the error itself, seen through
+    an interface, whatever it is called."""
+    fn = syntax.ancestor(node, ("function_declaration", "method_declaration", "func_literal"))
+    if fn is None or not name.isidentifier():
+        return False
+    return bool(re.search(rf"\b{name}\s*(,\s*\w+\s*)?:?=\s*[\w.]+\.\(\*?[\w.]*(Error|Err)\b",
+                          syntax.node_text(fn)))
 
 
 #: expressions where a name decides something: compared, counted, computed with, or tested
@@ -609,8 +620,10 @@ def _decides(node) -> bool:
     ``attempts++``) rather than being handed on (``f(timeout)``, ``{retry: options.retry}``)."""
     p = node.parent
     while p is not None and p.type not in _STATEMENT_END:
-        if p.type == "unary_expression" and syntax.node_text(p.child_by_field_name("operator")) in ("&", "*"):
-            p = p.parent  # Go's ``&Options{Timeout: t}``, ``*p``: taking an address decides nothing
+        if p.type == "unary_expression" and syntax.node_text(p.child_by_field_name("operator")) == "&" and (
+                p.child_by_field_name("operand") is not None
+                and p.child_by_field_name("operand").type == "composite_literal"):
+            p = p.parent  # Go's ``&Options{Timeout: t}``: building a struct by address decides nothing
             continue
         if p.type in _DECIDING:
             if _in_message(p):
@@ -639,6 +652,16 @@ def _in_message(expr) -> bool:
     return False
 
 
+#: string literals, left to right (so that the text between two strings is never read as one)
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`')
+
+
+def _without_prose(line: str) -> str:
+    """The line with every string that has a space in it blanked: prose (a message, a flag's help text)
+    decides nothing, while a value such as ``"10s"``, ``"LOADING"`` or ``"Retry-After"`` is kept."""
+    return _STRING.sub(lambda m: '""' if any(c.isspace() for c in m.group(0)) else m.group(0), line)
+
+
 def _tokens(line: str) -> frozenset[str]:
     """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
     comparison turned round (``0 < period`` -> ``period > 0``) has the same ones. The receiver
@@ -648,6 +671,7 @@ def _tokens(line: str) -> frozenset[str]:
     # line does (``p.idleTimeout`` -> ``p.opt.IdleTimeout``): qualifiers before a ``.`` are left out,
     # unless they are retry/timeout names themselves (``timeout.unref()``)
     out = set()
+    line = _without_prose(line)  # a help text or a message reworded decides nothing
     for t in re.findall(r"\w+\s*\??\.(?=\s*[A-Za-z_#$])|\w+|[<>=!]=?|&&|\|\||[-+*/%]", line):
         if t.endswith("."):
             t = t.rstrip(".?").strip()

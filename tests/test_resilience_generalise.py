@@ -196,3 +196,212 @@ func (c *Client) dial(d time.Duration) error {
     after = before.replace("if c.opt.DialTimeout > 0 && d > c.opt.DialTimeout {", "if d > c.opt.DialTimeout {")
     found = findings(tmp_path, {"client.go": before}, {"client.go": after})
     assert kinds(found) & TIMEOUT
+
+
+# -- Go loops: only a loop that waits after a failure, or stops on success, retries --------------------
+
+GO_GOSSIP = """package gossip
+
+import (
+	"log"
+	"net"
+	"time"
+)
+
+type Node struct {
+	conn     *net.UDPConn
+	stop     chan struct{}
+	interval time.Duration
+	logger   *log.Logger
+}
+
+func (n *Node) serve() {
+	buf := make([]byte, 65536)
+	n.handle(buf)
+}
+"""
+
+
+def test_go_a_new_udp_read_loop_is_no_retry(tmp_path):
+    after = GO_GOSSIP.replace("""	buf := make([]byte, 65536)
+	n.handle(buf)""", """	buf := make([]byte, 65536)
+	for {
+		size, addr, err := n.conn.ReadFrom(buf)
+		if err != nil {
+			n.logger.Printf("[ERR] gossip: read failed: %v", err)
+			continue
+		}
+		n.handle(buf[:size], addr)
+	}""")
+    found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": after})
+    assert not kinds(found) & (RETRY | {"retry.without_backoff", "retry.without_limit"})
+
+
+def test_go_a_new_redial_loop_that_stops_on_success_is_a_retry(tmp_path):
+    after = GO_GOSSIP.replace("""	buf := make([]byte, 65536)
+	n.handle(buf)""", """	for {
+		conn, err := net.ListenUDP("udp", n.addr)
+		if err != nil {
+			time.Sleep(time.Second)
+			continue
+		}
+		n.conn = conn
+		return
+	}""")
+    found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": after})
+    assert "retry.added" in kinds(found) and "retry.without_limit" in kinds(found)
+
+
+def test_go_a_periodic_check_loop_is_no_retry_and_a_ticker_for_time_after_changes_nothing(tmp_path):
+    periodic = GO_GOSSIP.replace("""	buf := make([]byte, 65536)
+	n.handle(buf)""", """	for {
+		select {
+		case <-n.stop:
+			return
+		case <-time.After(n.interval):
+		}
+		if err := n.checkPeers(); err != nil {
+			n.logger.Printf("[WARN] gossip: peer check failed: %v", err)
+		}
+	}""")
+    found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": periodic})
+    assert not kinds(found) & (RETRY | {"retry.without_limit"})
+    ticker = periodic.replace("""	for {
+		select {""", """	t := time.NewTicker(n.interval)
+	defer t.Stop()
+	for {
+		select {""").replace("case <-time.After(n.interval):", "case <-t.C:")
+    found = findings(tmp_path / "2", {"gossip.go": periodic}, {"gossip.go": ticker})
+    assert not kinds(found) & RETRY
+
+
+def test_go_a_forever_reconnect_loop_that_waits_after_a_failure_is_a_retry(tmp_path):
+    after = GO_GOSSIP.replace("""	buf := make([]byte, 65536)
+	n.handle(buf)""", """	for {
+		if err := n.runSession(); err != nil {
+			n.logger.Printf("[WARN] gossip: session ended: %v", err)
+			time.Sleep(5 * time.Second)
+		}
+	}""")
+    found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": after})
+    assert "retry.added" in kinds(found) and "retry.without_limit" in kinds(found)
+
+
+# -- Go: what a log line or a help text says is no change -----------------------------------------------
+
+GO_PROBE = """package gossip
+
+import (
+	"net"
+	"time"
+)
+
+func (n *Node) probe(addr string, timeout time.Duration) error {
+	ack := make(chan struct{}, 1)
+	go n.ping(addr, ack)
+	select {
+	case <-ack:
+		return nil
+	case <-time.After(timeout):
+	}
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		n.logger.Printf("[ERR] fallback ping failed: %s", err)
+		return err
+	}
+	return conn.Close()
+}
+"""
+
+
+def test_go_logging_why_a_wait_or_a_dial_ended_is_no_timeout_change(tmp_path):
+    after = (GO_PROBE
+             .replace("	case <-time.After(timeout):\n", "	case <-time.After(timeout):\n"
+                      "		n.logger.Printf(\"[DEBUG] ping %s: no ack (timeout reached)\", addr)\n")
+             .replace("""		n.logger.Printf("[ERR] fallback ping failed: %s", err)""", """		var why string
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			why = "timeout: "
+		}
+		n.logger.Printf("[ERR] fallback ping failed: %s%s", why, err)"""))
+    found = findings(tmp_path, {"probe.go": GO_PROBE}, {"probe.go": after})
+    assert not kinds(found) & TIMEOUT
+
+
+def test_go_giving_up_when_the_wait_ends_is_still_a_timeout(tmp_path):
+    after = GO_PROBE.replace("	case <-time.After(timeout):\n", "	case <-time.After(timeout):\n"
+                             "		return errProbeTimeout\n")
+    found = findings(tmp_path, {"probe.go": GO_PROBE}, {"probe.go": after})
+    assert kinds(found) & TIMEOUT
+
+
+GO_FLAGS = """package main
+
+import "time"
+
+var dialTimeout time.Duration
+
+func init() {
+	rootCmd.Flags().DurationVar(&dialTimeout, "dial-timeout", 5*time.Second, "dial timeout for client connections")
+}
+"""
+
+
+def test_go_rewording_a_flag_help_text_is_no_change_but_its_default_is(tmp_path):
+    reworded = GO_FLAGS.replace("dial timeout for client connections", "how long a client waits to connect (default 5s)")
+    found = findings(tmp_path, {"cmd/flags.go": GO_FLAGS}, {"cmd/flags.go": reworded})
+    assert not kinds(found) & TIMEOUT
+    longer = GO_FLAGS.replace("5*time.Second", "30*time.Second")
+    found = findings(tmp_path / "2", {"cmd/flags.go": GO_FLAGS}, {"cmd/flags.go": longer})
+    assert kinds(found) & TIMEOUT
+
+
+# -- Go: a retry or timeout field of an options struct is a setting callers can set -------------------
+
+GO_OPTIONS = """package cache
+
+import "time"
+
+// Options configure a Client.
+type Options struct {
+	Addr     string
+	PoolSize int
+}
+
+type conn struct {
+	addr string
+}
+"""
+
+
+def test_go_a_new_timeout_or_retry_field_of_an_options_struct_is_a_setting(tmp_path):
+    after = GO_OPTIONS.replace("""	PoolSize int
+}""", """	PoolSize int
+
+	// DialTimeout bounds how long a new connection may take.
+	DialTimeout time.Duration
+	// MaxRetries is how often a failed command is retried.
+	MaxRetries int
+}""")
+    found = findings(tmp_path, {"options.go": GO_OPTIONS}, {"options.go": after})
+    assert {"timeout.added", "retry.added"} <= kinds(found)
+
+
+def test_go_a_timeout_field_of_internal_state_or_a_moved_option_field_is_no_setting(tmp_path):
+    state = GO_OPTIONS.replace("""	addr string
+}""", """	addr        string
+	readTimeout time.Duration
+}""")
+    found = findings(tmp_path, {"options.go": GO_OPTIONS}, {"options.go": state})
+    assert not kinds(found) & TIMEOUT
+    with_field = GO_OPTIONS.replace("	PoolSize int\n", "	PoolSize int\n	DialTimeout time.Duration\n")
+    moved = (GO_OPTIONS.replace("// Options configure a Client.\ntype Options struct", "// ClientOptions configure a Client.\n"
+                                "type ClientOptions struct")
+             .replace("	Addr     string\n", "	DialTimeout time.Duration\n	Addr     string\n"))
+    found = findings(tmp_path / "2", {"options.go": with_field}, {"options.go": moved})
+    assert not kinds(found) & TIMEOUT
+
+
+def test_retransmitting_gossip_is_no_retry_name():
+    assert policy_functions.classify("retransmitLimit") is None
+    assert policy_functions.classify("maxretries") == "retry"
+    assert policy_functions.classify("doretry") == "retry"

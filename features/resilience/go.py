@@ -14,8 +14,10 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 
 from __future__ import annotations
 
+import re
+
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions
+from mergeguard.features.resilience import policy_functions, settings
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
@@ -36,7 +38,7 @@ class _Scanner(Scanner):
     def run(self) -> Scan:
         root = self.src.root
         nodes = syntax.nodes_of_types(root, LANG, ("const_spec", "var_spec", "call_expression", "composite_literal",
-                                                   "for_statement", "assignment_statement"))
+                                                   "for_statement", "assignment_statement", "type_spec"))
         for n in nodes:
             if n.type in ("const_spec", "var_spec"):
                 names = n.children_by_field_name("name")
@@ -52,6 +54,8 @@ class _Scanner(Scanner):
                 self._literal(n)
             elif n.type == "for_statement":
                 self._loop(n)
+            elif n.type == "type_spec":
+                self._option_fields(n)
             elif n.type == "assignment_statement":
                 left = syntax.node_text(n.child_by_field_name("left"))
                 if left.endswith(".RetryMax"):
@@ -219,6 +223,30 @@ class _Scanner(Scanner):
         if type_name == "http.Client" and not has_timeout:
             self._net("net/http", "http.Client{}", node, False)
 
+    def _option_fields(self, spec) -> None:
+        """``type Options struct { DialTimeout time.Duration; MaxRetries int }``: a retry or timeout field of
+        an options or config struct is a setting callers can set. A field that comes is a wait or a retry
+        made configurable, one that goes is a setting taken away; the struct renamed, the field moved or
+        re-typed is neither (it pairs by its name). Valued by its type as written: what it holds, set at
+        run time. A field of any other struct (``conn.readTimeout``) is the code's own state."""
+        name = syntax.node_text(spec.child_by_field_name("name"))
+        struct = spec.child_by_field_name("type")
+        if struct is None or struct.type != "struct_type" or not _OPTIONS_TYPE.search(name):
+            return
+        for decl in syntax.walk(struct):
+            if decl.type != "field_declaration":
+                continue
+            ftype = decl.child_by_field_name("type")
+            for field in decl.children_by_field_name("name"):
+                fname = syntax.node_text(field)
+                kind = settings.classify(fname)
+                if kind is None or ftype is None:
+                    continue
+                line = syntax.line_of(field)
+                self.out.constructs.append(Construct(
+                    kind, "setting", line, line, self._scope(field), fname, snippet=self._snippet(line),
+                    value=" ".join(syntax.node_text(ftype).split())))
+
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, node) -> None:
         body = node.child_by_field_name("body")
@@ -256,6 +284,12 @@ class _Scanner(Scanner):
         again = any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
         leaves = any(n.type in ("return_statement", "break_statement") and _under_err_if(n, body, "==") for n in own)
         if not (sleeps or again or leaves):
+            return
+        if attempts == INFINITE and not leaves and not _leaves_on_its_own(body, node) and not (
+                again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)):
+            # a loop that never stops on success retries only when a failure makes it wait and go again;
+            # otherwise it reads or accepts (``if err != nil { continue }``, no wait) or works on a period
+            # (``select { case <-time.After(t): }`` first, then a check whose error is only logged)
             return
         if attempts == INFINITE and any(n.type == "if_statement" and any(
                 _leaves(m, node) for m in _own(n)) and _compares_count(n) for n in own):
@@ -310,6 +344,8 @@ class _Scanner(Scanner):
 
 
 _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
+#: structs whose fields are settings a caller sets (``redis.Options``, ``memberlist.Config``, ``dialOpts``)
+_OPTIONS_TYPE = re.compile(r"(?i)(options?|opts|config|conf|settings|params|policy)$")
 
 
 def _own(node):
@@ -343,6 +379,15 @@ def _leaves(stmt, loop) -> bool:
         return True
     return syntax.ancestor(stmt, ("for_statement", "select_statement", "expression_switch_statement",
                                   "type_switch_statement")) == loop
+
+
+def _leaves_on_its_own(body, loop) -> bool:
+    """Whether the body ends a pass with an unconditional ``return`` or ``break`` of this loop (``c.conn =
+    conn; return nil`` after the error check): the loop stops once an attempt succeeds."""
+    stmts = [c for c in body.named_children if not syntax.is_comment(c)]
+    if len(stmts) == 1 and stmts[0].type == "statement_list":
+        stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
+    return any(_leaves(c, loop) for c in stmts)
 
 
 def _tries_alternatives(own: list, header) -> bool:
@@ -400,7 +445,16 @@ def _select_wait(call) -> bool:
     stmts = [c for c in p.named_children if c != comm and not syntax.is_comment(c)]
     if len(stmts) == 1 and stmts[0].type == "statement_list":
         stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
-    return all(c.type == "continue_statement" for c in stmts)
+    return all(c.type == "continue_statement" or _says(c) for c in stmts)
+
+
+def _says(stmt) -> bool:
+    """A statement that only logs or prints (``m.logger.Printf("ping timed out")``): saying that the
+    wait ended changes neither what the code waits for nor what it does next."""
+    if stmt.type != "expression_statement" or not stmt.named_children:
+        return False
+    call = stmt.named_children[0]
+    return call.type == "call_expression" and bool(policy_functions.MESSAGE_CALL.search(syntax.callee(call, LANG) or ""))
 
 
 def _in_select(node) -> bool:

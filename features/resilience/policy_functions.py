@@ -60,6 +60,7 @@ _TIMEOUT_CODEC = frozenset({"parse", "decode", "encode", "compute", "calculate",
 _RETRY_WORDS = frozenset({"retry", "retries", "retrying", "retryable", "retriable", "backoff", "reconnect",
                           "redial", "retrier"})
 _TIMEOUT_WORDS = frozenset({"timeout", "timeouts", "deadline"})
+_RETRY_STEM = re.compile(r"retr(y|ies|ied|iable|iab|yable|yabl|ier)")
 
 
 #: words of a function that checks a configuration rather than applying it: an invalid retry policy
@@ -85,9 +86,8 @@ def classify(name: str) -> str | None:
     if not ws or ws[0] in _NOT_FIRST or any(w in _NOT_POLICY or w in _VALIDATES for w in ws) or _wraps(ws):
         return None
     joined = last.lower()
-    if any(w in _RETRY_WORDS for w in ws) or "backoff" in joined or "retr" in joined.replace("retrieve", "") \
-            .replace("retract", "").replace("retrofit", "").replace("retro", ""):
-        return "retry"
+    if any(w in _RETRY_WORDS for w in ws) or "backoff" in joined or _RETRY_STEM.search(joined):
+        return "retry"  # maxretries, doretry; not retransmitLimit (gossip fan-out), retrieve, retract
     if (any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined) and any(w in _TIMEOUT_CODEC for w in ws) \
             and not any(w in _TIMEOUT_NOT for w in ws):
         return "timeout"  # decodeTimeout, parseDeadline: how a timeout setting or header is read
@@ -147,7 +147,7 @@ def decisions(body, language: str, *, messages: bool = True, said: bool = True) 
             continue
         if not messages and syntax.is_string(n):
             continue
-        if not said and n.type in calls and _MESSAGE_CALL.search(syntax.callee(n, language) or ""):
+        if not said and n.type in calls and MESSAGE_CALL.search(syntax.callee(n, language) or ""):
             continue
         if n.child_count == 0:
             text = syntax.node_text(n)
@@ -165,7 +165,7 @@ _TEST_MARK = re.compile(r"@(Test|ParameterizedTest|RepeatedTest)\b|\[(Fact|Theor
 
 
 #: calls that say something rather than decide it: logging, printing, formatting an error message
-_MESSAGE_CALL = re.compile(r"(?i)(^|\.)(log\w*|logger|print\w*|debug\w*|info\w*|warn\w*|trace\w*|errorf|sprintf"
+MESSAGE_CALL = re.compile(r"(?i)(^|\.)(log\w*|logger|print\w*|debug\w*|info\w*|warn\w*|trace\w*|errorf|sprintf"
                            r"|fatal\w*|format|newf?|wrapf?)$")
 
 
