@@ -478,15 +478,23 @@ def _became_named(a: Construct, b: Construct, named: set[tuple]) -> bool:
                for t, k, s, n in named)
 
 
+#: languages whose scanners value a timeout setter given a run-time value by its argument
+#: (``resilience.applied_value``)
+_SETTER_LANGUAGES = frozenset({"java", "kotlin", "csharp"})
+
+
 def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
     """A timeout whose value is only known at run time (``timeout=self.timeout``), on a line the change
     added or removed whole: plumbing a value through new or deleted code, not a change to how long
     anything waits. It counts when the same call is on the other side of its hunk without a timeout
     (a call that had none gets one, or loses it)."""
-    if c.kind != "timeout" or c.seconds is not None or c.value:
+    if c.kind != "timeout" or c.seconds is not None:
         return False
-    if f.status in ("added", "deleted"):
-        return True  # a whole file of plumbing came or went: no call that stays waits longer or shorter
+    if f.status in ("added", "deleted") and (not c.value or syntax.language_of(f.path) in _SETTER_LANGUAGES):
+        return True  # a whole file of plumbing came or went (a JVM/C# setter handing a configured timeout on to
+        # a session it wraps included): no call that stays waits longer or shorter
+    if c.value:
+        return False
     callee = (c.target.split(":", 1)[0].rsplit(".", 1)[-1] or c.library.rsplit(".", 1)[-1]).strip()
     for h in f.hunks:
         mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)

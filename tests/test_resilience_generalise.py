@@ -405,3 +405,107 @@ def test_retransmitting_gossip_is_no_retry_name():
     assert policy_functions.classify("retransmitLimit") is None
     assert policy_functions.classify("maxretries") == "retry"
     assert policy_functions.classify("doretry") == "retry"
+
+
+# -- Java/Kotlin: a timeout setter given a configured value applies a timeout ------------------------------
+
+JAVA_CONN = """package com.acme.payments;
+
+import java.net.Socket;
+
+public class GatewayConnection {
+    private final GatewayConfig config;
+    private Socket socket;
+
+    public GatewayConnection(GatewayConfig config) {
+        this.config = config;
+    }
+
+    public void open() throws IOException {
+        socket = new Socket();
+        socket.connect(config.address());
+        socket.setSoTimeout(config.getReadTimeoutMillis());
+    }
+
+    public void upgrade() throws IOException {
+        socket = tls.wrap(socket);
+    }
+}
+"""
+JAVA_PATH = "src/main/java/com/acme/payments/GatewayConnection.java"
+
+
+def test_java_a_configured_timeout_setter_that_goes_or_comes_is_a_timeout_change(tmp_path):
+    gone = JAVA_CONN.replace("        socket.setSoTimeout(config.getReadTimeoutMillis());\n", "")
+    found = findings(tmp_path, {JAVA_PATH: JAVA_CONN}, {JAVA_PATH: gone})
+    assert "timeout.removed" in kinds(found)
+    also = JAVA_CONN.replace("        socket = tls.wrap(socket);\n", "        socket = tls.wrap(socket);\n"
+                             "        socket.setSoTimeout(config.getReadTimeoutMillis());\n")
+    found = findings(tmp_path / "2", {JAVA_PATH: JAVA_CONN}, {JAVA_PATH: also})
+    assert "timeout.added" in kinds(found)
+
+
+def test_java_a_configured_timeout_setter_moved_or_in_a_new_wrapper_class_is_no_change(tmp_path):
+    moved = (JAVA_CONN.replace("        socket.setSoTimeout(config.getReadTimeoutMillis());\n", "")
+             .replace("        socket = tls.wrap(socket);\n", "        socket = tls.wrap(socket);\n"
+                      "        socket.setSoTimeout(config.getReadTimeoutMillis());\n")
+             .replace("    public void open() throws IOException {\n", "    public void open() throws IOException {\n"
+                      "        upgrade();\n"))
+    # the same setter, the same value, now in the method the connection goes through: moved
+    found = findings(tmp_path, {JAVA_PATH: JAVA_CONN}, {JAVA_PATH: moved})
+    assert not kinds(found) & {"timeout.added", "timeout.removed"}
+    wrapper = """package com.acme.payments;
+
+final class TracingSession implements Session {
+    private final Session inner;
+
+    TracingSession(Session inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public void setSocketTimeout(Timeout timeout) {
+        inner.setSocketTimeout(timeout);
+    }
+}
+"""
+    found = findings(tmp_path / "2", {JAVA_PATH: JAVA_CONN},
+                     {JAVA_PATH: JAVA_CONN, "src/main/java/com/acme/payments/TracingSession.java": wrapper})
+    assert not kinds(found) & TIMEOUT
+
+
+def test_java_httpcore5_timeout_values_are_read():
+    from mergeguard.features.resilience import java
+    text = """class C {
+    void f(IOSession s, RequestConfig.Builder b) {
+        s.setSocketTimeout(Timeout.ZERO_MILLISECONDS);
+        b.setConnectTimeout(Timeout.ofSeconds(5));
+        b.setResponseTimeout(Timeout.of(250, TimeUnit.MILLISECONDS));
+        b.setConnectionRequestTimeout(config.requestTimeout());
+    }
+}
+"""
+    scan = java.scan(syntax.Source("C.java", "post", "java", text, syntax.parse(text, "java")))
+    got = {c.target: (c.seconds, c.value) for c in scan.constructs if c.kind == "timeout"}
+    assert got["setSocketTimeout"][0] == float("inf")
+    assert got["setConnectTimeout"][0] == 5.0
+    assert got["setResponseTimeout"][0] == 0.25
+    assert got["setConnectionRequestTimeout"] == (None, "config.requestTimeout()")
+
+
+KOTLIN_CLIENT = """package com.acme.search
+
+class SearchClient(private val settings: SearchSettings) {
+    private val http = OkHttpClient.Builder()
+        .connectTimeout(settings.connectTimeout)
+        .build()
+}
+"""
+
+
+def test_kotlin_a_configured_read_timeout_added_to_a_client_builder_is_a_timeout_change(tmp_path):
+    after = KOTLIN_CLIENT.replace("        .connectTimeout(settings.connectTimeout)\n",
+                                  "        .connectTimeout(settings.connectTimeout)\n        .readTimeout(settings.readTimeout)\n")
+    path = "src/main/kotlin/com/acme/search/SearchClient.kt"
+    found = findings(tmp_path, {path: KOTLIN_CLIENT}, {path: after})
+    assert "timeout.added" in kinds(found)
