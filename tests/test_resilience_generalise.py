@@ -509,3 +509,72 @@ def test_kotlin_a_configured_read_timeout_added_to_a_client_builder_is_a_timeout
     path = "src/main/kotlin/com/acme/search/SearchClient.kt"
     found = findings(tmp_path, {path: KOTLIN_CLIENT}, {path: after})
     assert "timeout.added" in kinds(found)
+
+
+def test_go_a_loop_that_switches_on_err_and_returns_on_nil_is_a_retry(tmp_path):
+    after = GO_GOSSIP.replace("""	buf := make([]byte, 65536)
+	n.handle(buf)""", """	for {
+		select {
+		case <-n.stop:
+			return
+		default:
+		}
+		switch err := n.announce(); err {
+		case nil:
+			return
+		case errShuttingDown:
+			return
+		default:
+			n.logger.Printf("[WARN] gossip: announce failed: %v", err)
+			time.Sleep(time.Second)
+		}
+	}""")
+    found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": after})
+    assert "retry.added" in kinds(found) and "retry.without_limit" in kinds(found)
+    assert "retry.without_backoff" not in kinds(found)
+
+
+def test_go_a_switch_on_err_that_only_logs_in_a_serving_loop_is_no_retry(tmp_path):
+    after = GO_GOSSIP.replace("""	buf := make([]byte, 65536)
+	n.handle(buf)""", """	buf := make([]byte, 65536)
+	for {
+		size, err := n.conn.Read(buf)
+		switch err {
+		case nil:
+			n.handle(buf[:size])
+		default:
+			n.logger.Printf("[ERR] gossip: read: %v", err)
+		}
+	}""")
+    found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": after})
+    assert not kinds(found) & (RETRY | {"retry.without_limit", "retry.without_backoff"})
+
+
+def test_go_a_retry_loop_that_waits_through_a_helper_has_a_backoff_of_unknown_shape(tmp_path):
+    after = GO_GOSSIP.replace("""	buf := make([]byte, 65536)
+	n.handle(buf)""", """	for attempt := 0; attempt < 5; attempt++ {
+		if err := n.announce(); err == nil {
+			return
+		}
+		n.reconnectWait(attempt)
+	}""")
+    found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": after})
+    assert "retry.added" in kinds(found) and "retry.without_backoff" not in kinds(found)
+    # a WaitGroup's Wait is no wait between attempts
+    spin = after.replace("n.reconnectWait(attempt)", "n.pending.Wait()")
+    found = findings(tmp_path / "2", {"gossip.go": GO_GOSSIP}, {"gossip.go": spin})
+    assert "retry.without_backoff" in kinds(found)
+
+
+def test_go_waiting_for_a_leader_is_no_delay_between_attempts(tmp_path):
+    after = GO_GOSSIP.replace("""	buf := make([]byte, 65536)
+	n.handle(buf)""", """	for attempt := 0; attempt < 5; attempt++ {
+		if err := n.waitLeader(); err != nil {
+			return
+		}
+		if err := n.announce(); err == nil {
+			return
+		}
+	}""")
+    found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": after})
+    assert "retry.without_backoff" in kinds(found)

@@ -274,11 +274,12 @@ class _Scanner(Scanner):
             attempts = None
         own = list(_own(body))
         checks_err = any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
-                         for n in own)
+                         or _switches_on_err(n) for n in own)
         if not checks_err:
             return
         sleeps = [n for n in own if n.type == "call_expression" and (
             syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and _select_wait(n))]
+        delegated = [n for n in own if n.type == "call_expression" and n not in sleeps and _delegated_wait(n)]
         # the loop goes round again on failure (continue under `if err != nil`) or leaves on success
         # (return/break under `if err == nil`); a CAS loop that continues on a lost race is not a retry
         again = any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
@@ -296,7 +297,10 @@ class _Scanner(Scanner):
             attempts = None
         backoff: str | None = "none" if not _tries_alternatives(own, header) else None
         jitter = False
-        if sleeps:
+        if delegated and not sleeps:
+            sleeps, backoff = delegated, None  # w.rc.reconnectWait(ctx), b.Backoff(attempt): waits, for how long
+            # and growing how is the helper's business
+        elif sleeps:
             backoff = "fixed"
             grown = set()
             for n in own:
@@ -365,8 +369,38 @@ def _under_err_if(node, stop, op: str) -> bool:
                     and syntax.node_text(n.child_by_field_name("operator")) == op
                     and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond)):
                 return True
+        if p.type in ("expression_case", "default_case") and _switches_on_err(p.parent):
+            # switch err { case nil: return ...; default: log }: ``case nil`` is ``err == nil``, and
+            # ``default`` (or a case naming an error) is ``err != nil``
+            is_nil = p.type == "expression_case" and syntax.node_text(p.child_by_field_name("value")) == "nil"
+            return is_nil if op == "==" else not is_nil
         p = p.parent
     return False
+
+
+#: words of a helper that waits between attempts (``reconnectWait``, ``waitBackoff``, ``sleepWithJitter``)
+_WAIT_WORDS = frozenset({"sleep", "backoff", "delay", "pause"})
+#: what a helper waits *for* when it waits between attempts (``reconnectWait``), not for a state
+#: (``waitLeader``, ``waitSession`` return at once when it holds)
+_AGAIN_WORDS = frozenset({"retry", "reconnect", "redial", "attempt", "again", "retries"})
+
+
+def _delegated_wait(call) -> bool:
+    """A call that waits between attempts on the loop's behalf: a helper named for sleeping, backing off
+    or delaying, or for waiting to try again (``reconnectWait``, ``waitForRetry``). A bare ``Wait()`` (a
+    WaitGroup, a condition variable) or ``waitLeader`` waits for other work or a state, not between
+    attempts."""
+    from mergeguard.features.resilience.settings import words
+    name = (syntax.callee(call, LANG) or "").rsplit(".", 1)[-1]
+    if name in ("Sleep", "After"):
+        return False  # time.Sleep and time.After are read above, with their durations
+    ws = words(name)
+    return bool(set(ws) & _WAIT_WORDS) or ("wait" in ws and bool(set(ws) & _AGAIN_WORDS))
+
+
+def _switches_on_err(switch) -> bool:
+    return switch is not None and switch.type == "expression_switch_statement" and \
+        syntax.node_text(switch.child_by_field_name("value")) == "err"
 
 
 def _leaves(stmt, loop) -> bool:
