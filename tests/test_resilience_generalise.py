@@ -578,3 +578,31 @@ def test_go_waiting_for_a_leader_is_no_delay_between_attempts(tmp_path):
 	}""")
     found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": after})
     assert "retry.without_backoff" in kinds(found)
+
+
+GO_CMD = """package command
+
+import "context"
+
+func getCommand(c *cli.Context, ki client.KeysAPI, key string) error {
+	resp, err := ki.Get(context.TODO(), key, nil)
+	if err != nil {
+		return err
+	}
+	printResponse(resp)
+	return nil
+}
+"""
+
+
+def test_go_a_context_from_the_projects_own_deadline_helper_is_a_timeout(tmp_path):
+    after = GO_CMD.replace("""	resp, err := ki.Get(context.TODO(), key, nil)""", """	ctx, cancel := contextWithTotalTimeout(c)
+	resp, err := ki.Get(ctx, key, nil)
+	cancel()""")
+    found = findings(tmp_path, {"command/get.go": GO_CMD}, {"command/get.go": after})
+    assert "timeout.added" in kinds(found)
+    # a helper that only reads a timeout hands back no cancel function: not a deadline applied here
+    reads = GO_CMD.replace("""	resp, err := ki.Get(context.TODO(), key, nil)""", """	d := getTimeout(c)
+	resp, err := ki.GetWithin(context.TODO(), key, d)""")
+    found = findings(tmp_path / "2", {"command/get.go": GO_CMD}, {"command/get.go": reads})
+    assert "timeout.added" not in kinds(found)

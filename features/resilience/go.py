@@ -134,19 +134,24 @@ class _Scanner(Scanner):
     def _call(self, node) -> None:
         name = syntax.callee(node, LANG)
         args = [v for _, v in syntax.arguments(node, LANG)]
-        if name == "context.WithTimeout" and len(args) >= 2:
+        if name in ("context.WithTimeout", "context.WithTimeoutCause") and len(args) >= 2:
             # valued by its duration as written: a deadline made from a run-time value is still a
             # timeout applied here, not a value handed on (``_plumbing``)
-            self._construct("timeout", "context.WithTimeout", node, target="context.WithTimeout",
+            self._construct("timeout", "context.WithTimeout", node, target=name,
                             seconds=self._duration(args[1]), value=" ".join(syntax.node_text(args[1]).split())[:120])
-        elif name == "context.WithDeadline" and len(args) >= 2:
+        elif name in ("context.WithDeadline", "context.WithDeadlineCause") and len(args) >= 2:
             d = None
             for c in syntax.calls(args[1], LANG):
                 if syntax.callee(c, LANG).endswith("Now.Add"):
                     a = syntax.arguments(c, LANG)
                     d = self._duration(a[0][1]) if a else None
-            self._construct("timeout", "context.WithDeadline", node, target="context.WithDeadline", seconds=d,
+            self._construct("timeout", "context.WithDeadline", node, target=name, seconds=d,
                             value=" ".join(syntax.node_text(args[1]).split())[:120])
+        elif _deadline_helper(node, name):
+            # ctx, cancel := contextWithTotalTimeout(c), ctx, cancel := s.withRequestDeadline(ctx): the
+            # project's own way to make a context with a deadline, applied here
+            self._construct("timeout", "context", node, target=name, seconds=None,
+                            value=" ".join(syntax.node_text(node).split())[:120])
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
@@ -396,6 +401,23 @@ def _delegated_wait(call) -> bool:
         return False  # time.Sleep and time.After are read above, with their durations
     ws = words(name)
     return bool(set(ws) & _WAIT_WORDS) or ("wait" in ws and bool(set(ws) & _AGAIN_WORDS))
+
+
+def _deadline_helper(call, name: str) -> bool:
+    """``ctx, cancel := contextWithTotalTimeout(c)``: a call named for a timeout or deadline whose results
+    are a context and its cancel function (what ``context.WithTimeout`` returns). A helper that only
+    reads a timeout (``getTimeout()``) returns no cancel function."""
+    from mergeguard.features.resilience.settings import words
+    if name.startswith("context.") or not set(words(name.rsplit(".", 1)[-1])) & {"timeout", "deadline"}:
+        return False
+    p = call.parent
+    if p is not None and p.type == "expression_list":
+        p = p.parent
+    if p is None or p.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    left = p.child_by_field_name("left")
+    names = [syntax.node_text(n) for n in (left.named_children if left is not None else [])]
+    return len(names) == 2 and "cancel" in names[1].lower()
 
 
 def _switches_on_err(switch) -> bool:
