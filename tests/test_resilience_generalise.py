@@ -606,3 +606,41 @@ def test_go_a_context_from_the_projects_own_deadline_helper_is_a_timeout(tmp_pat
 	resp, err := ki.GetWithin(context.TODO(), key, d)""")
     found = findings(tmp_path / "2", {"command/get.go": GO_CMD}, {"command/get.go": reads})
     assert "timeout.added" not in kinds(found)
+
+
+GO_PEER = """package peer
+
+import (
+	"net/http"
+	"time"
+)
+
+func newPeerClient(cfg Config) *http.Client {
+	tr := &http.Transport{
+		MaxIdleConnsPerHost: 16,
+	}
+	tr.TLSClientConfig = cfg.TLS
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+"""
+
+
+def test_go_a_timeout_field_set_on_a_transport_is_a_timeout(tmp_path):
+    after = GO_PEER.replace("	tr.TLSClientConfig = cfg.TLS\n",
+                            "	tr.TLSClientConfig = cfg.TLS\n	tr.ResponseHeaderTimeout = defaultTick * heartbeatTicks\n")
+    found = findings(tmp_path, {"peer/client.go": GO_PEER}, {"peer/client.go": after})
+    assert "timeout.added" in kinds(found)
+    # the same field of a struct of the project's own is its business (an options copy, say)
+    own = after.replace("tr := &http.Transport{", "tr := &peerOptions{")
+    found = findings(tmp_path / "2", {"peer/client.go": GO_PEER.replace("tr := &http.Transport{", "tr := &peerOptions{")},
+                     {"peer/client.go": own})
+    assert "timeout.added" not in kinds(found)
+
+
+def test_go_a_timeout_field_set_on_a_transport_made_with_new_is_a_timeout(tmp_path):
+    before = GO_PEER.replace("""	tr := &http.Transport{
+		MaxIdleConnsPerHost: 16,
+	}""", "	tr := new(http.Transport)")
+    after = before.replace("	tr.TLSClientConfig = cfg.TLS\n", "	tr.TLSClientConfig = cfg.TLS\n	tr.ResponseHeaderTimeout = 0\n")
+    found = findings(tmp_path, {"peer/client.go": before}, {"peer/client.go": after})
+    assert "timeout.added" in kinds(found) and "timeout.unbounded" in kinds(found)

@@ -57,6 +57,7 @@ class _Scanner(Scanner):
             elif n.type == "type_spec":
                 self._option_fields(n)
             elif n.type == "assignment_statement":
+                self._net_field(n)
                 left = syntax.node_text(n.child_by_field_name("left"))
                 if left.endswith(".RetryMax"):
                     right = n.child_by_field_name("right")
@@ -227,6 +228,35 @@ class _Scanner(Scanner):
                 has_timeout = has_timeout or key == "Timeout"
         if type_name == "http.Client" and not has_timeout:
             self._net("net/http", "http.Client{}", node, False)
+
+    def _net_field(self, assign) -> None:
+        """``tr.ResponseHeaderTimeout = d``, ``client.Timeout = cfg.Timeout`` where ``tr``/``client`` is an
+        ``http.Transport``, ``http.Client``, ``http.Server`` or ``net.Dialer`` made in the same function:
+        a timeout set on the standard library's network objects field by field, as a literal would
+        (zero is none). Valued as written when it is known only at run time: it applies a timeout, it
+        does not hand one on."""
+        left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
+        if left is None or right is None or len(left.named_children) != 1 or len(right.named_children) != 1:
+            return
+        target = left.named_children[0]
+        if target.type != "selector_expression":
+            return
+        field = syntax.node_text(target.child_by_field_name("field"))
+        var = syntax.node_text(target.child_by_field_name("operand"))
+        if not field.endswith("Timeout") or not var.isidentifier():
+            return
+        fn = _function(assign) or syntax.ancestor(assign, ("func_literal",))
+        m = re.search(rf"(\b{var}\s*:?=\s*(?:&|new\()?|\bvar\s+{var}\s+\*?)(http\.(Transport|Client|Server)|net\.Dialer)\b",
+                      syntax.node_text(fn) if fn is not None else "")
+        if m is None:
+            return
+        type_name = m.group(2)
+        value = right.named_children[0]
+        v = self._duration(value)
+        if v == 0:
+            v = INFINITE  # zero means no timeout
+        self._construct("timeout", type_name, assign, target=f"{type_name}.{field}", seconds=v,
+                        value=" ".join(syntax.node_text(value).split())[:120])
 
     def _option_fields(self, spec) -> None:
         """``type Options struct { DialTimeout time.Duration; MaxRetries int }``: a retry or timeout field of
