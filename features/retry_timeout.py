@@ -227,6 +227,10 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
         if not out and a.library == b.library == "loop" and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
+    elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
+        # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
+        # ``deadline.Sub(time.Now())``); read through another object (``p.cfg.X`` -> ``p.opt.X``) is the same
+        out.append(f"timeout {a.value} → {b.value}")
     elif a.seconds != b.seconds:
         if a.value and b.value:  # the values as written, when a setting on the same line gave them
             text = f"timeout {fmt_value(a)} → {fmt_value(b)}"
@@ -236,6 +240,24 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             text += f" ({b.seconds / a.seconds:.3g}x)"
         out.append(text)
     return out
+
+
+_BODY = re.compile(r"[{};]|=>|\bfunction\b")
+
+
+def _computed_otherwise(a: str, b: str) -> bool:
+    """Whether two run-time timeout values are computed from different things: their retry/timeout names,
+    operators and numbers differ (``m.config.TCPTimeout`` -> ``deadline.Sub(time.Now())``), beyond a
+    renamed local (``connectTimeout`` -> ``connectTimeoutValue``), a helper or a receiver."""
+    if any(_BODY.search(v) for v in (a, b)):
+        return False  # a handler's code kept as its value (JavaScript's timeout events): not a value
+    ta, tb = _deciding_part(_tokens(a)), _deciding_part(_tokens(b))
+    if ta == tb:
+        return False
+    if len(ta - tb) == 1 and len(tb - ta) == 1:
+        (x,), (y,) = ta - tb, tb - ta
+        return not (_is_name(x) and _is_name(y) and _same_thing(x, y))
+    return True
 
 
 def content(c: Construct) -> tuple:

@@ -644,3 +644,29 @@ def test_go_a_timeout_field_set_on_a_transport_made_with_new_is_a_timeout(tmp_pa
     after = before.replace("	tr.TLSClientConfig = cfg.TLS\n", "	tr.TLSClientConfig = cfg.TLS\n	tr.ResponseHeaderTimeout = 0\n")
     found = findings(tmp_path, {"peer/client.go": before}, {"peer/client.go": after})
     assert "timeout.added" in kinds(found) and "timeout.unbounded" in kinds(found)
+
+
+GO_FALLBACK = """package gossip
+
+import "time"
+
+func (m *Memberlist) fallbackPing(addr string, deadline time.Time) error {
+	conn, err := m.transport.DialTimeout(addr, m.config.TCPTimeout)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+"""
+
+
+def test_go_a_dial_timeout_computed_from_something_else_is_a_timeout_change(tmp_path):
+    after = GO_FALLBACK.replace("m.transport.DialTimeout(addr, m.config.TCPTimeout)",
+                                "m.transport.DialTimeout(addr, deadline.Sub(time.Now()))")
+    found = findings(tmp_path, {"net.go": GO_FALLBACK}, {"net.go": after})
+    assert "timeout.changed" in kinds(found)
+    # the same setting read through another object is the same wait
+    moved = GO_FALLBACK.replace("m.transport.DialTimeout(addr, m.config.TCPTimeout)",
+                                "m.transport.DialTimeout(addr, m.opts.TCPTimeout)")
+    found = findings(tmp_path / "2", {"net.go": GO_FALLBACK}, {"net.go": moved})
+    assert not kinds(found) & TIMEOUT

@@ -153,6 +153,10 @@ class _Scanner(Scanner):
             # project's own way to make a context with a deadline, applied here
             self._construct("timeout", "context", node, target=name, seconds=None,
                             value=" ".join(syntax.node_text(node).split())[:120])
+        elif name.endswith(".DialTimeout") and name != "net.DialTimeout" and len(args) >= 2:
+            # t.transport.DialTimeout(addr, d): a dialer of the project's own, shaped like net.DialTimeout
+            self._construct("timeout", "DialTimeout", node, target="DialTimeout", seconds=self._duration(args[-1]),
+                            value=" ".join(syntax.node_text(args[-1]).split())[:120])
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
