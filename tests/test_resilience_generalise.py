@@ -670,3 +670,20 @@ def test_go_a_dial_timeout_computed_from_something_else_is_a_timeout_change(tmp_
                                 "m.transport.DialTimeout(addr, m.opts.TCPTimeout)")
     found = findings(tmp_path / "2", {"net.go": GO_FALLBACK}, {"net.go": moved})
     assert not kinds(found) & TIMEOUT
+
+
+def test_go_a_reconnect_and_read_again_loop_is_a_retry_without_backoff(tmp_path):
+    # labelling rules: a loop that reconnects after a failed read and reads again, with no delay, is
+    # retry.without_backoff (and never gives up)
+    after = GO_GOSSIP.replace("""	buf := make([]byte, 65536)
+	n.handle(buf)""", """	buf := make([]byte, 65536)
+	for {
+		size, err := n.conn.Read(buf)
+		if err != nil {
+			n.conn, _ = net.DialUDP("udp", nil, n.peer)
+			continue
+		}
+		n.handle(buf[:size])
+	}""")
+    found = findings(tmp_path, {"gossip.go": GO_GOSSIP}, {"gossip.go": after})
+    assert {"retry.added", "retry.without_backoff", "retry.without_limit"} <= kinds(found)

@@ -326,7 +326,7 @@ class _Scanner(Scanner):
         if not (sleeps or again or leaves):
             return
         if attempts == INFINITE and not leaves and not _leaves_on_its_own(body, node) and not (
-                again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)):
+                again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)) and not _reconnects(own):
             # a loop that never stops on success retries only when a failure makes it wait and go again;
             # otherwise it reads or accepts (``if err != nil { continue }``, no wait) or works on a period
             # (``select { case <-time.After(t): }`` first, then a check whose error is only logged)
@@ -469,6 +469,20 @@ def _leaves(stmt, loop) -> bool:
         return True
     return syntax.ancestor(stmt, ("for_statement", "select_statement", "expression_switch_statement",
                                   "type_switch_statement")) == loop
+
+
+#: what a loop calls when it re-establishes a connection or a subscription (labelling rules: a
+#: reconnect-and-read-again loop and a background redial are retries)
+_RECONNECT_WORDS = frozenset({"dial", "redial", "connect", "reconnect", "resubscribe", "subscribe", "handshake",
+                              "login", "relogin"})
+
+
+def _reconnects(own) -> bool:
+    """Whether a loop dials, connects or subscribes (again) on its passes: then going round after a
+    failure is a reconnect loop, a retry, even if it never stops on success."""
+    from mergeguard.features.resilience.settings import words
+    return any(n.type == "call_expression" and set(words((syntax.callee(n, LANG) or "").rsplit(".", 1)[-1]))
+               & _RECONNECT_WORDS for n in own)
 
 
 def _leaves_on_its_own(body, loop) -> bool:
