@@ -227,6 +227,10 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
         if not out and a.library == b.library == "loop" and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
+    elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
+        # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
+        # ``deadline.Sub(time.Now())``); read through another object (``p.cfg.X`` -> ``p.opt.X``) is the same
+        out.append(f"timeout {a.value} → {b.value}")
     elif a.seconds != b.seconds:
         if a.value and b.value:  # the values as written, when a setting on the same line gave them
             text = f"timeout {fmt_value(a)} → {fmt_value(b)}"
@@ -236,6 +240,24 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             text += f" ({b.seconds / a.seconds:.3g}x)"
         out.append(text)
     return out
+
+
+_BODY = re.compile(r"[{};]|=>|\bfunction\b")
+
+
+def _computed_otherwise(a: str, b: str) -> bool:
+    """Whether two run-time timeout values are computed from different things: their retry/timeout names,
+    operators and numbers differ (``m.config.TCPTimeout`` -> ``deadline.Sub(time.Now())``), beyond a
+    renamed local (``connectTimeout`` -> ``connectTimeoutValue``), a helper or a receiver."""
+    if any(_BODY.search(v) for v in (a, b)):
+        return False  # a handler's code kept as its value (JavaScript's timeout events): not a value
+    ta, tb = _deciding_part(_tokens(a)), _deciding_part(_tokens(b))
+    if ta == tb:
+        return False
+    if len(ta - tb) == 1 and len(tb - ta) == 1:
+        (x,), (y,) = ta - tb, tb - ta
+        return not (_is_name(x) and _is_name(y) and _same_thing(x, y))
+    return True
 
 
 def content(c: Construct) -> tuple:
@@ -478,15 +500,23 @@ def _became_named(a: Construct, b: Construct, named: set[tuple]) -> bool:
                for t, k, s, n in named)
 
 
+#: languages whose scanners value a timeout setter given a run-time value by its argument
+#: (``resilience.applied_value``)
+_SETTER_LANGUAGES = frozenset({"java", "kotlin", "csharp"})
+
+
 def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
     """A timeout whose value is only known at run time (``timeout=self.timeout``), on a line the change
     added or removed whole: plumbing a value through new or deleted code, not a change to how long
     anything waits. It counts when the same call is on the other side of its hunk without a timeout
     (a call that had none gets one, or loses it)."""
-    if c.kind != "timeout" or c.seconds is not None or c.value:
+    if c.kind != "timeout" or c.seconds is not None:
         return False
-    if f.status in ("added", "deleted"):
-        return True  # a whole file of plumbing came or went: no call that stays waits longer or shorter
+    if f.status in ("added", "deleted") and (not c.value or syntax.language_of(f.path) in _SETTER_LANGUAGES):
+        return True  # a whole file of plumbing came or went (a JVM/C# setter handing a configured timeout on to
+        # a session it wraps included): no call that stays waits longer or shorter
+    if c.value:
+        return False
     callee = (c.target.split(":", 1)[0].rsplit(".", 1)[-1] or c.library.rsplit(".", 1)[-1]).strip()
     for h in f.hunks:
         mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)
@@ -587,7 +617,18 @@ def _on_an_error(node) -> bool:
     p = node.parent
     if p is None or p.type not in _MEMBER or not p.named_children or p.named_children[0] == node:
         return False
-    return bool(_ERROR_NAME.fullmatch(syntax.node_text(p.named_children[0]).rsplit(".", 1)[-1]))
+    receiver = syntax.node_text(p.named_children[0]).rsplit(".", 1)[-1]
+    return bool(_ERROR_NAME.fullmatch(receiver)) or _asserted_error(p, receiver)
+
+
+def _asserted_error(node, name: str) -> bool:
+    """Go: ``if ne, ok := err.(net.Error); ok && ne.Timeout()``: ``ne`` is the error itself, seen through
+    an interface, whatever it is called."""
+    fn = syntax.ancestor(node, ("function_declaration", "method_declaration", "func_literal"))
+    if fn is None or not name.isidentifier():
+        return False
+    return bool(re.search(rf"\b{name}\s*(,\s*\w+\s*)?:?=\s*[\w.]+\.\(\*?[\w.]*(Error|Err)\b",
+                          syntax.node_text(fn)))
 
 
 #: expressions where a name decides something: compared, counted, computed with, or tested
@@ -609,6 +650,11 @@ def _decides(node) -> bool:
     ``attempts++``) rather than being handed on (``f(timeout)``, ``{retry: options.retry}``)."""
     p = node.parent
     while p is not None and p.type not in _STATEMENT_END:
+        if p.type == "unary_expression" and syntax.node_text(p.child_by_field_name("operator")) == "&" and (
+                p.child_by_field_name("operand") is not None
+                and p.child_by_field_name("operand").type == "composite_literal"):
+            p = p.parent  # Go's ``&Options{Timeout: t}``: building a struct by address decides nothing
+            continue
         if p.type in _DECIDING:
             if _in_message(p):
                 return False  # "timeout of " + timeout + "ms exceeded": a message, not a decision
@@ -636,6 +682,16 @@ def _in_message(expr) -> bool:
     return False
 
 
+#: string literals, left to right (so that the text between two strings is never read as one)
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`')
+
+
+def _without_prose(line: str) -> str:
+    """The line with every string that has a space in it blanked: prose (a message, a flag's help text)
+    decides nothing, while a value such as ``"10s"``, ``"LOADING"`` or ``"Retry-After"`` is kept."""
+    return _STRING.sub(lambda m: '""' if any(c.isspace() for c in m.group(0)) else m.group(0), line)
+
+
 def _tokens(line: str) -> frozenset[str]:
     """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
     comparison turned round (``0 < period`` -> ``period > 0``) has the same ones. The receiver
@@ -645,6 +701,7 @@ def _tokens(line: str) -> frozenset[str]:
     # line does (``p.idleTimeout`` -> ``p.opt.IdleTimeout``): qualifiers before a ``.`` are left out,
     # unless they are retry/timeout names themselves (``timeout.unref()``)
     out = set()
+    line = _without_prose(line)  # a help text or a message reworded decides nothing
     for t in re.findall(r"\w+\s*\??\.(?=\s*[A-Za-z_#$])|\w+|[<>=!]=?|&&|\|\||[-+*/%]", line):
         if t.endswith("."):
             t = t.rstrip(".?").strip()

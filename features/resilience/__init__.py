@@ -143,11 +143,12 @@ class LineScopedScanner(Scanner):
             backoff=backoff, jitter=jitter, method=method, idempotency_key=idem, calls=calls,
             snippet=self._snippet(line)))
 
-    def _timeout(self, node: Any, library: str, target: str, seconds: float | None, *, line: int | None = None) -> None:
+    def _timeout(self, node: Any, library: str, target: str, seconds: float | None, *, line: int | None = None,
+                 value: str = "") -> None:
         line = line or syntax.line_of(node)
         self.out.constructs.append(Construct(
             "timeout", library, line, node.end_point[0] + 1, self._scope(line), target=target, seconds=seconds,
-            snippet=self._snippet(line)))
+            snippet=self._snippet(line), value=value))
 
     def _net(self, node: Any, library: str, callee: str, has_timeout: bool, unbounded: bool) -> None:
         line = syntax.line_of(node)
@@ -171,3 +172,13 @@ def arith(op: str, a: float, b: float) -> float | None:
     except OverflowError:
         return None
     return None
+
+
+def applied_value(seconds: float | None, args: Any) -> str:
+    """How a timeout *setter* was given a value known only at run time (``setSoTimeout(config.readTimeout)``),
+    as written: a setter applies a timeout to a socket, a connection or a client, so it is not a value
+    handed on (``features.retry_timeout._plumbing``), and a setter that comes or goes is a timeout that
+    comes or goes. Empty when the value is a constant (the settings scanner writes it then)."""
+    if seconds is not None:
+        return ""
+    return " ".join(" ".join(syntax.node_text(a).split()) for a in args)[:120]

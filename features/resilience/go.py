@@ -14,8 +14,10 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 
 from __future__ import annotations
 
+import re
+
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions
+from mergeguard.features.resilience import policy_functions, settings
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
@@ -36,7 +38,7 @@ class _Scanner(Scanner):
     def run(self) -> Scan:
         root = self.src.root
         nodes = syntax.nodes_of_types(root, LANG, ("const_spec", "var_spec", "call_expression", "composite_literal",
-                                                   "for_statement", "assignment_statement"))
+                                                   "for_statement", "assignment_statement", "type_spec"))
         for n in nodes:
             if n.type in ("const_spec", "var_spec"):
                 names = n.children_by_field_name("name")
@@ -52,7 +54,10 @@ class _Scanner(Scanner):
                 self._literal(n)
             elif n.type == "for_statement":
                 self._loop(n)
+            elif n.type == "type_spec":
+                self._option_fields(n)
             elif n.type == "assignment_statement":
+                self._net_field(n)
                 left = syntax.node_text(n.child_by_field_name("left"))
                 if left.endswith(".RetryMax"):
                     right = n.child_by_field_name("right")
@@ -130,19 +135,28 @@ class _Scanner(Scanner):
     def _call(self, node) -> None:
         name = syntax.callee(node, LANG)
         args = [v for _, v in syntax.arguments(node, LANG)]
-        if name == "context.WithTimeout" and len(args) >= 2:
+        if name in ("context.WithTimeout", "context.WithTimeoutCause") and len(args) >= 2:
             # valued by its duration as written: a deadline made from a run-time value is still a
             # timeout applied here, not a value handed on (``_plumbing``)
-            self._construct("timeout", "context.WithTimeout", node, target="context.WithTimeout",
+            self._construct("timeout", "context.WithTimeout", node, target=name,
                             seconds=self._duration(args[1]), value=" ".join(syntax.node_text(args[1]).split())[:120])
-        elif name == "context.WithDeadline" and len(args) >= 2:
+        elif name in ("context.WithDeadline", "context.WithDeadlineCause") and len(args) >= 2:
             d = None
             for c in syntax.calls(args[1], LANG):
                 if syntax.callee(c, LANG).endswith("Now.Add"):
                     a = syntax.arguments(c, LANG)
                     d = self._duration(a[0][1]) if a else None
-            self._construct("timeout", "context.WithDeadline", node, target="context.WithDeadline", seconds=d,
+            self._construct("timeout", "context.WithDeadline", node, target=name, seconds=d,
                             value=" ".join(syntax.node_text(args[1]).split())[:120])
+        elif _deadline_helper(node, name):
+            # ctx, cancel := contextWithTotalTimeout(c), ctx, cancel := s.withRequestDeadline(ctx): the
+            # project's own way to make a context with a deadline, applied here
+            self._construct("timeout", "context", node, target=name, seconds=None,
+                            value=" ".join(syntax.node_text(node).split())[:120])
+        elif name.endswith(".DialTimeout") and name != "net.DialTimeout" and len(args) >= 2:
+            # t.transport.DialTimeout(addr, d): a dialer of the project's own, shaped like net.DialTimeout
+            self._construct("timeout", "DialTimeout", node, target="DialTimeout", seconds=self._duration(args[-1]),
+                            value=" ".join(syntax.node_text(args[-1]).split())[:120])
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
@@ -219,6 +233,59 @@ class _Scanner(Scanner):
         if type_name == "http.Client" and not has_timeout:
             self._net("net/http", "http.Client{}", node, False)
 
+    def _net_field(self, assign) -> None:
+        """``tr.ResponseHeaderTimeout = d``, ``client.Timeout = cfg.Timeout`` where ``tr``/``client`` is an
+        ``http.Transport``, ``http.Client``, ``http.Server`` or ``net.Dialer`` made in the same function:
+        a timeout set on the standard library's network objects field by field, as a literal would
+        (zero is none). Valued as written when it is known only at run time: it applies a timeout, it
+        does not hand one on."""
+        left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
+        if left is None or right is None or len(left.named_children) != 1 or len(right.named_children) != 1:
+            return
+        target = left.named_children[0]
+        if target.type != "selector_expression":
+            return
+        field = syntax.node_text(target.child_by_field_name("field"))
+        var = syntax.node_text(target.child_by_field_name("operand"))
+        if not field.endswith("Timeout") or not var.isidentifier():
+            return
+        fn = _function(assign) or syntax.ancestor(assign, ("func_literal",))
+        m = re.search(rf"(\b{var}\s*:?=\s*(?:&|new\()?|\bvar\s+{var}\s+\*?)(http\.(Transport|Client|Server)|net\.Dialer)\b",
+                      syntax.node_text(fn) if fn is not None else "")
+        if m is None:
+            return
+        type_name = m.group(2)
+        value = right.named_children[0]
+        v = self._duration(value)
+        if v == 0:
+            v = INFINITE  # zero means no timeout
+        self._construct("timeout", type_name, assign, target=f"{type_name}.{field}", seconds=v,
+                        value=" ".join(syntax.node_text(value).split())[:120])
+
+    def _option_fields(self, spec) -> None:
+        """``type Options struct { DialTimeout time.Duration; MaxRetries int }``: a retry or timeout field of
+        an options or config struct is a setting callers can set. A field that comes is a wait or a retry
+        made configurable, one that goes is a setting taken away; the struct renamed, the field moved or
+        re-typed is neither (it pairs by its name). Valued by its type as written: what it holds, set at
+        run time. A field of any other struct (``conn.readTimeout``) is the code's own state."""
+        name = syntax.node_text(spec.child_by_field_name("name"))
+        struct = spec.child_by_field_name("type")
+        if struct is None or struct.type != "struct_type" or not _OPTIONS_TYPE.search(name):
+            return
+        for decl in syntax.walk(struct):
+            if decl.type != "field_declaration":
+                continue
+            ftype = decl.child_by_field_name("type")
+            for field in decl.children_by_field_name("name"):
+                fname = syntax.node_text(field)
+                kind = settings.classify(fname)
+                if kind is None or ftype is None:
+                    continue
+                line = syntax.line_of(field)
+                self.out.constructs.append(Construct(
+                    kind, "setting", line, line, self._scope(field), fname, snippet=self._snippet(line),
+                    value=" ".join(syntax.node_text(ftype).split())))
+
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, node) -> None:
         body = node.child_by_field_name("body")
@@ -246,23 +313,33 @@ class _Scanner(Scanner):
             attempts = None
         own = list(_own(body))
         checks_err = any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
-                         for n in own)
+                         or _switches_on_err(n) for n in own)
         if not checks_err:
             return
         sleeps = [n for n in own if n.type == "call_expression" and (
             syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and _select_wait(n))]
+        delegated = [n for n in own if n.type == "call_expression" and n not in sleeps and _delegated_wait(n)]
         # the loop goes round again on failure (continue under `if err != nil`) or leaves on success
         # (return/break under `if err == nil`); a CAS loop that continues on a lost race is not a retry
         again = any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
         leaves = any(n.type in ("return_statement", "break_statement") and _under_err_if(n, body, "==") for n in own)
         if not (sleeps or again or leaves):
             return
+        if attempts == INFINITE and not leaves and not _leaves_on_its_own(body, node) and not (
+                again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)) and not _reconnects(own):
+            # a loop that never stops on success retries only when a failure makes it wait and go again;
+            # otherwise it reads or accepts (``if err != nil { continue }``, no wait) or works on a period
+            # (``select { case <-time.After(t): }`` first, then a check whose error is only logged)
+            return
         if attempts == INFINITE and any(n.type == "if_statement" and any(
                 _leaves(m, node) for m in _own(n)) and _compares_count(n) for n in own):
             attempts = None
         backoff: str | None = "none" if not _tries_alternatives(own, header) else None
         jitter = False
-        if sleeps:
+        if delegated and not sleeps:
+            sleeps, backoff = delegated, None  # w.rc.reconnectWait(ctx), b.Backoff(attempt): waits, for how long
+            # and growing how is the helper's business
+        elif sleeps:
             backoff = "fixed"
             grown = set()
             for n in own:
@@ -310,6 +387,8 @@ class _Scanner(Scanner):
 
 
 _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
+#: structs whose fields are settings a caller sets (``redis.Options``, ``memberlist.Config``, ``dialOpts``)
+_OPTIONS_TYPE = re.compile(r"(?i)(options?|opts|config|conf|settings|params|policy)$")
 
 
 def _own(node):
@@ -329,8 +408,55 @@ def _under_err_if(node, stop, op: str) -> bool:
                     and syntax.node_text(n.child_by_field_name("operator")) == op
                     and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond)):
                 return True
+        if p.type in ("expression_case", "default_case") and _switches_on_err(p.parent):
+            # switch err { case nil: return ...; default: log }: ``case nil`` is ``err == nil``, and
+            # ``default`` (or a case naming an error) is ``err != nil``
+            is_nil = p.type == "expression_case" and syntax.node_text(p.child_by_field_name("value")) == "nil"
+            return is_nil if op == "==" else not is_nil
         p = p.parent
     return False
+
+
+#: words of a helper that waits between attempts (``reconnectWait``, ``waitBackoff``, ``sleepWithJitter``)
+_WAIT_WORDS = frozenset({"sleep", "backoff", "delay", "pause"})
+#: what a helper waits *for* when it waits between attempts (``reconnectWait``), not for a state
+#: (``waitLeader``, ``waitSession`` return at once when it holds)
+_AGAIN_WORDS = frozenset({"retry", "reconnect", "redial", "attempt", "again", "retries"})
+
+
+def _delegated_wait(call) -> bool:
+    """A call that waits between attempts on the loop's behalf: a helper named for sleeping, backing off
+    or delaying, or for waiting to try again (``reconnectWait``, ``waitForRetry``). A bare ``Wait()`` (a
+    WaitGroup, a condition variable) or ``waitLeader`` waits for other work or a state, not between
+    attempts."""
+    from mergeguard.features.resilience.settings import words
+    name = (syntax.callee(call, LANG) or "").rsplit(".", 1)[-1]
+    if name in ("Sleep", "After"):
+        return False  # time.Sleep and time.After are read above, with their durations
+    ws = words(name)
+    return bool(set(ws) & _WAIT_WORDS) or ("wait" in ws and bool(set(ws) & _AGAIN_WORDS))
+
+
+def _deadline_helper(call, name: str) -> bool:
+    """``ctx, cancel := contextWithTotalTimeout(c)``: a call named for a timeout or deadline whose results
+    are a context and its cancel function (what ``context.WithTimeout`` returns). A helper that only
+    reads a timeout (``getTimeout()``) returns no cancel function."""
+    from mergeguard.features.resilience.settings import words
+    if name.startswith("context.") or not set(words(name.rsplit(".", 1)[-1])) & {"timeout", "deadline"}:
+        return False
+    p = call.parent
+    if p is not None and p.type == "expression_list":
+        p = p.parent
+    if p is None or p.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    left = p.child_by_field_name("left")
+    names = [syntax.node_text(n) for n in (left.named_children if left is not None else [])]
+    return len(names) == 2 and "cancel" in names[1].lower()
+
+
+def _switches_on_err(switch) -> bool:
+    return switch is not None and switch.type == "expression_switch_statement" and \
+        syntax.node_text(switch.child_by_field_name("value")) == "err"
 
 
 def _leaves(stmt, loop) -> bool:
@@ -343,6 +469,29 @@ def _leaves(stmt, loop) -> bool:
         return True
     return syntax.ancestor(stmt, ("for_statement", "select_statement", "expression_switch_statement",
                                   "type_switch_statement")) == loop
+
+
+#: what a loop calls when it re-establishes a connection or a subscription (labelling rules: a
+#: reconnect-and-read-again loop and a background redial are retries)
+_RECONNECT_WORDS = frozenset({"dial", "redial", "connect", "reconnect", "resubscribe", "subscribe", "handshake",
+                              "login", "relogin"})
+
+
+def _reconnects(own) -> bool:
+    """Whether a loop dials, connects or subscribes (again) on its passes: then going round after a
+    failure is a reconnect loop, a retry, even if it never stops on success."""
+    from mergeguard.features.resilience.settings import words
+    return any(n.type == "call_expression" and set(words((syntax.callee(n, LANG) or "").rsplit(".", 1)[-1]))
+               & _RECONNECT_WORDS for n in own)
+
+
+def _leaves_on_its_own(body, loop) -> bool:
+    """Whether the body ends a pass with an unconditional ``return`` or ``break`` of this loop (``c.conn =
+    conn; return nil`` after the error check): the loop stops once an attempt succeeds."""
+    stmts = [c for c in body.named_children if not syntax.is_comment(c)]
+    if len(stmts) == 1 and stmts[0].type == "statement_list":
+        stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
+    return any(_leaves(c, loop) for c in stmts)
 
 
 def _tries_alternatives(own: list, header) -> bool:
@@ -400,7 +549,16 @@ def _select_wait(call) -> bool:
     stmts = [c for c in p.named_children if c != comm and not syntax.is_comment(c)]
     if len(stmts) == 1 and stmts[0].type == "statement_list":
         stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
-    return all(c.type == "continue_statement" for c in stmts)
+    return all(c.type == "continue_statement" or _says(c) for c in stmts)
+
+
+def _says(stmt) -> bool:
+    """A statement that only logs or prints (``m.logger.Printf("ping timed out")``): saying that the
+    wait ended changes neither what the code waits for nor what it does next."""
+    if stmt.type != "expression_statement" or not stmt.named_children:
+        return False
+    call = stmt.named_children[0]
+    return call.type == "call_expression" and bool(policy_functions.MESSAGE_CALL.search(syntax.callee(call, LANG) or ""))
 
 
 def _in_select(node) -> bool:

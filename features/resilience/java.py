@@ -21,7 +21,8 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
+from mergeguard.features.resilience import (INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
+                                           walks_collection)
 
 L = "java"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -29,7 +30,9 @@ _NESTED = frozenset({"lambda_expression", "class_body", "method_declaration"}) |
 _UNIT_SECONDS = {"NANOSECONDS": 1e-9, "MICROSECONDS": 1e-6, "MILLISECONDS": 1e-3, "SECONDS": 1.0,
                  "MINUTES": 60.0, "HOURS": 3600.0, "DAYS": 86400.0}
 _DURATION = {"ofNanos": 1e-9, "ofMillis": 1e-3, "ofSeconds": 1.0, "ofMinutes": 60.0, "ofHours": 3600.0,
-             "ofDays": 86400.0}
+             "ofDays": 86400.0, "ofMilliseconds": 1e-3, "ofMicroseconds": 1e-6, "ofNanoseconds": 1e-9}
+#: httpcore5's ``Timeout``/``TimeValue`` constants that mean zero (a socket timeout of zero: none)
+_ZERO_TIME = re.compile(r"(^|\.)(Duration\.ZERO|(Timeout|TimeValue)\.(ZERO_MILLISECONDS|DISABLED|NEG_ONE_\w+))$")
 #: chain roots that start a retry builder -> library
 _RETRY_ROOTS = {"RetryConfig": "resilience4j", "RetryPolicy": "failsafe", "RetryerBuilder": "guava-retrying",
                 "RetryTemplate": "spring-retry", "RetryTemplateBuilder": "spring-retry", "Retry": "resilience4j"}
@@ -206,7 +209,7 @@ class _Scanner(LineScopedScanner):
             secs = INFINITE  # these libraries read 0 as "no timeout"
         if secs is not None and secs < 0:
             secs = INFINITE  # RestTemplate/Apache: -1 is the system default, i.e. none
-        self._timeout(node, lib, name, secs)
+        self._timeout(node, lib, name, secs, value=applied_value(secs, args))
 
     def _retry_chain(self, top, lib: str, links) -> None:
         by = {n: a for n, a, _ in links}
@@ -345,10 +348,11 @@ class _Scanner(LineScopedScanner):
                 self._net(node, "okhttp", "Call.execute", True, False)  # OkHttp: 10 s connect/read/write by default
 
     # -- emitting ----------------------------------------------------------------------------------
-    def _timeout(self, node, library: str, target: str, seconds, *, line: int | None = None) -> None:
+    def _timeout(self, node, library: str, target: str, seconds, *, line: int | None = None, value: str = "") -> None:
         # a link of a builder chain starts where the chain starts; its own line is where its name is
         name = node.child_by_field_name("name") if node.type == "method_invocation" else None
-        super()._timeout(node, library, target, seconds, line=line or syntax.line_of(name if name is not None else node))
+        super()._timeout(node, library, target, seconds, line=line or syntax.line_of(name if name is not None else node),
+                         value=value)
 
     def _body_facts(self, body) -> tuple[tuple[str, ...], str | None, bool]:
         """Callees in the retried body, the HTTP method sent, and whether an idempotency key goes with it."""
@@ -397,20 +401,21 @@ class _Scanner(LineScopedScanner):
             if unit in ("ChronoUnit",):
                 return None
         text = syntax.node_text(first)
-        if text.endswith("Duration.ZERO"):
-            return 0.0
+        zero = _ZERO_TIME.search(text)
+        if zero:
+            return -1.0 if "NEG_ONE" in text else 0.0
         if first.type == "method_invocation":
             name = syntax.node_text(first.child_by_field_name("name"))
             if name in _DURATION:
                 a = syntax.arguments(first, L)
                 n = self._number(a[0][1]) if a else None
                 return n * _DURATION[name] if n is not None else None
-            if name == "of" and "Duration" in text:
+            if name == "of" and re.search(r"\b(Duration|Timeout|TimeValue)\.of\b", text):
                 a = syntax.arguments(first, L)
-                if len(a) == 2:
+                if len(a) == 2:  # Duration.of(5, ChronoUnit.SECONDS), Timeout.of(5, TimeUnit.SECONDS)
                     n = self._number(a[0][1])
                     unit = syntax.node_text(a[1][1]).rsplit(".", 1)[-1]
-                    factor = {"MILLIS": 1e-3, "SECONDS": 1.0, "MINUTES": 60.0}.get(unit)
+                    factor = {"MILLIS": 1e-3, "SECONDS": 1.0, "MINUTES": 60.0, **_UNIT_SECONDS}.get(unit)
                     return n * factor if n is not None and factor else None
             return None
         n = self._number(first)

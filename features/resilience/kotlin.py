@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, walks_collection
+from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
 L = "kotlin"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_while_statement"})
@@ -94,7 +94,8 @@ class _Scanner(LineScopedScanner):
             self._ktor_retry(call, lam)
         elif last in _OKHTTP and args and ("OkHttpClient" in c or "Builder" in c or "newBuilder" in c):
             secs = self._seconds(args[0], unit=args[1] if len(args) > 1 else None, bare="ms")
-            self._timeout(call, "okhttp", last, INFINITE if secs == 0 else secs, name_line=True)
+            self._timeout(call, "okhttp", last, INFINITE if secs == 0 else secs, name_line=True,
+                          value=applied_value(secs, args[:1]))
 
     def _ktor_retry(self, call, lam) -> None:
         """ktor HttpRequestRetry: defaults to 3 retries on exceptions and 5xx with exponential delay."""
@@ -255,12 +256,13 @@ class _Scanner(LineScopedScanner):
                    for n in syntax.walk(body))
         return calls, method, idem
 
-    def _timeout(self, node, library, target, seconds, *, name_line: bool = False, line: int | None = None) -> None:
+    def _timeout(self, node, library, target, seconds, *, name_line: bool = False, line: int | None = None,
+                 value: str = "") -> None:
         if line is None and name_line:  # a builder link: its own line is where its method name is
             nav = node.named_children[0] if node.named_children else None
             if nav is not None and nav.type == "navigation_expression" and nav.named_children:
                 line = syntax.line_of(nav.named_children[-1])
-        super()._timeout(node, library, target, seconds, line=line)
+        super()._timeout(node, library, target, seconds, line=line, value=value)
 
     # -- values ------------------------------------------------------------------------------------
     def _seconds(self, node, unit=None, bare: str = "ms") -> float | None:

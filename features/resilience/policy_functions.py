@@ -60,18 +60,34 @@ _TIMEOUT_CODEC = frozenset({"parse", "decode", "encode", "compute", "calculate",
 _RETRY_WORDS = frozenset({"retry", "retries", "retrying", "retryable", "retriable", "backoff", "reconnect",
                           "redial", "retrier"})
 _TIMEOUT_WORDS = frozenset({"timeout", "timeouts", "deadline"})
+_RETRY_STEM = re.compile(r"retr(y|ies|ied|iable|iab|yable|yabl|ier)")
+
+
+#: words of a function that checks a configuration rather than applying it: an invalid retry policy
+#: rejected instead of ignored retries no more and no less
+_VALIDATES = frozenset({"valid", "invalid", "validate", "validates", "validation", "validator", "verify", "sanitize"})
+
+
+def _wraps(ws: list[str]) -> bool:
+    """``doWithRetry``, ``executeWithRetries``, ``callWithBackoff``: a function that runs
+    an operation *under* a retry or a timeout. Its body is mostly the operation, and a change to the
+    operation is no change to the retrying; the loop or the timeout it applies is a construct of its
+    own (the loop scanners, the timeout calls), judged by what it decides."""
+    if "with" not in ws[1:]:
+        return False  # ``withRetryOnConnectionFailure(b)``, ``withTimeout(d)``: a setting, not a wrapper
+    after = ws[ws.index("with") + 1:]
+    return bool(after) and after[0] in _RETRY_WORDS | _TIMEOUT_WORDS | {"retries", "backoff", "back", "timeouts"}
 
 
 def classify(name: str) -> str | None:
     """``"retry"``, ``"timeout"`` or None for a function's own name (``Type.method``: the method)."""
     last = name.rsplit(".", 1)[-1].lstrip("_")
     ws = words(last)
-    if not ws or ws[0] in _NOT_FIRST or any(w in _NOT_POLICY for w in ws):
+    if not ws or ws[0] in _NOT_FIRST or any(w in _NOT_POLICY or w in _VALIDATES for w in ws) or _wraps(ws):
         return None
     joined = last.lower()
-    if any(w in _RETRY_WORDS for w in ws) or "backoff" in joined or "retr" in joined.replace("retrieve", "") \
-            .replace("retract", "").replace("retrofit", "").replace("retro", ""):
-        return "retry"
+    if any(w in _RETRY_WORDS for w in ws) or "backoff" in joined or _RETRY_STEM.search(joined):
+        return "retry"  # maxretries, doretry; not retransmitLimit (gossip fan-out), retrieve, retract
     if (any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined) and any(w in _TIMEOUT_CODEC for w in ws) \
             and not any(w in _TIMEOUT_NOT for w in ws):
         return "timeout"  # decodeTimeout, parseDeadline: how a timeout setting or header is read
@@ -88,22 +104,50 @@ _DECISIVE_NAME = re.compile(r"^(Err[A-Z_]|err[A-Z])|(Error|Exception|Exceeded|Ca
                             r"|^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z]{3,}$")
 
 
-def decisions(body, language: str, *, messages: bool = True) -> list[str]:
+#: nodes that only say what type something has: generics, modifiers, annotations, primitive types
+_TYPE_ONLY = frozenset({"type_arguments", "type_argument_list", "type_parameters", "type_parameter_list",
+                        "modifiers", "annotation", "marker_annotation", "integral_type", "floating_point_type",
+                        "boolean_type", "void_type", "predefined_type", "implicit_type", "type_constraints"})
+#: declarations whose ``type`` child is typing, not a decision (a ``catch``'s or an ``instanceof``'s type
+#: is a decision and is kept)
+_DECLARES = frozenset({"local_variable_declaration", "field_declaration", "formal_parameter", "spread_parameter",
+                       "variable_declaration", "parameter", "var_declaration", "var_spec", "parameter_declaration",
+                       "property_declaration", "local_declaration_statement"})
+_KOTLIN_TYPES = frozenset({"user_type", "nullable_type", "function_type"})
+
+
+def _typing(n) -> bool:
+    """Whether ``n`` only states a type: ``List<Class<? extends IOException>>``, ``final``, ``@Suppress``,
+    the declared type of a variable or parameter, ``int`` widened to ``long``. Typing a value anew
+    changes no decision; the type a ``catch``, an ``instanceof`` or a Kotlin ``is`` tests is kept."""
+    if n.type in _TYPE_ONLY:
+        return True
+    p = n.parent
+    if p is None or p.type not in _DECLARES:
+        return False
+    return p.child_by_field_name("type") == n or n.type in _KOTLIN_TYPES
+
+
+def decisions(body, language: str, *, messages: bool = True, said: bool = True) -> list[str]:
     """The tokens of a body that decide something: literals (a status code, an error's text, a
     bound), operators and comparisons, keywords (``return``, ``if``, ``case``, ``break``), and the names
     of errors, exceptions and constants. Plain names are left out, so renaming a variable, a type or a
     helper, adding parentheses, or reading a field through a getter changes nothing; so does a
-    bare call statement with no arguments (``preExecute();``). ``messages=False`` also leaves out
-    strings and log, print and error-message calls (what a loop says, not what it decides)."""
+    bare call statement with no arguments (``preExecute();``), and so does typing (generics,
+    ``final``, annotations, declared types: :func:`_typing`). ``said=False`` leaves out log, print and
+    error-message calls (what a function says, not what it decides); ``messages=False`` also leaves
+    out every string."""
     out: list[str] = []
     stack = [body]
     calls = syntax.CALL_TYPES.get(language, frozenset())
+    said = said and messages
     while stack:
         n = stack.pop()
-        if syntax.is_comment(n):
+        if syntax.is_comment(n) or _typing(n):
             continue
-        if not messages and (syntax.is_string(n) or n.type in calls and _MESSAGE_CALL.search(
-                syntax.callee(n, language) or "")):
+        if not messages and syntax.is_string(n):
+            continue
+        if not said and n.type in calls and MESSAGE_CALL.search(syntax.callee(n, language) or ""):
             continue
         if n.child_count == 0:
             text = syntax.node_text(n)
@@ -121,7 +165,7 @@ _TEST_MARK = re.compile(r"@(Test|ParameterizedTest|RepeatedTest)\b|\[(Fact|Theor
 
 
 #: calls that say something rather than decide it: logging, printing, formatting an error message
-_MESSAGE_CALL = re.compile(r"(?i)(^|\.)(log\w*|logger|print\w*|debug\w*|info\w*|warn\w*|trace\w*|errorf|sprintf"
+MESSAGE_CALL = re.compile(r"(?i)(^|\.)(log\w*|logger|print\w*|debug\w*|info\w*|warn\w*|trace\w*|errorf|sprintf"
                            r"|fatal\w*|format|newf?|wrapf?)$")
 
 
@@ -137,6 +181,25 @@ def _body(node):
     if body is None:
         body = next((c for c in node.named_children if c.type == "function_body"), None)
     return body
+
+
+#: leading words of a question asked of an object's state
+_QUESTION = frozenset({"is", "has", "was"})
+
+
+def _accessor(node, name: str) -> bool:
+    """``isRetry()``, ``hasRetries()`` with no arguments and a one-statement body: a question about the
+    state an execution is in (is this attempt a retry?), which reports a decision rather than making
+    it. With an argument (``isRetryable(err)``) it decides about what it is given, and ``canRetry()``,
+    ``shouldRetry()``, ``isRetryable()`` decide whether to go on: those stay policies."""
+    ws = words(name.rsplit(".", 1)[-1].lstrip("_"))
+    if not ws or ws[0] not in _QUESTION or _arity(node) != 0 or any(w.endswith(("able", "ible")) for w in ws):
+        return False
+    body = _body(node)
+    if body is not None and body.type == "function_body":
+        body = next((c for c in body.named_children if c.type == "block"), body)
+    stmts = [c for c in (body.named_children if body is not None else []) if not syntax.is_comment(c)]
+    return len(stmts) <= 1
 
 
 def scan(source: syntax.Source) -> list[Construct]:
@@ -157,7 +220,9 @@ def scan(source: syntax.Source) -> list[Construct]:
             continue  # a constructor: wiring, its defaults are settings
         if {"test", "tests", "spec"} & set(words(outer)) or _TEST_MARK.search(syntax.node_text(node)[:300]):
             continue  # a test named after what it tests
-        tokens = decisions(body, source.language)
+        if _accessor(node, name):
+            continue
+        tokens = decisions(body, source.language, said=False)
         if not any(t != "return" for t in tokens):
             continue
         digest = _digest(tokens)
