@@ -159,6 +159,9 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
         if change is not None:
             record_failure(change, SPEC.name, src.path, exc)
         extra = []
+    keeps = getattr(module, "keeps_setting", None)  # a language's own "this binding is no setting"
+    if keeps is not None:
+        extra = [c for c in extra if keeps(src, c)]
     kept: list[Construct] = []
     for i, lib in enumerate(found.constructs):
         inside = [c for c in extra if c.kind == lib.kind and lib.line <= c.line <= lib.end_line]
@@ -553,6 +556,9 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
         return {}
     out: dict[int, tuple[str, str]] = {}
     lo, hi = min(lines), max(lines)
+    # a language's own test of "was it passed at all" (``attempt is _unset``, ``retry === undefined``):
+    # it picks a default, which is a setting of its own, and decides nothing itself
+    presence = getattr(scanner(src.language), "presence_check", None)
     stack = [src.root]
     while stack:
         node = stack.pop()
@@ -569,7 +575,8 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
                 name = syntax.node_text(node)
                 kind = settings.classify(name)
                 if kind is not None and _decides(node) and not (kind == "timeout" and (
-                        _on_an_error(node) or settings.heartbeat_only(name))):
+                        _on_an_error(node) or settings.heartbeat_only(name))) and not (
+                        presence is not None and presence(node)):
                     out[first] = (kind, name)
             continue
         stack.extend(node.children)
@@ -636,11 +643,19 @@ def _in_message(expr) -> bool:
     return False
 
 
+#: a comment to the end of the line (``// max 32-bit int``, ``# seconds``), after code or alone
+_TRAILING_COMMENT = re.compile(r"(^|(?<=\s))(//|#(?=\s)|/\*).*$")
+#: a class read only for one of its constants: the constant is the same wherever it is read from
+_CLASS_QUALIFIER = re.compile(r"\b[A-Z]\w*\s*\.\s*(?=[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b)")
+
+
 def _tokens(line: str) -> frozenset[str]:
     """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
     comparison turned round (``0 < period`` -> ``period > 0``) has the same ones. The receiver
     (``this``, ``self``) and a private marker (``_retry``, ``#retry``) are not part of what a line does."""
     flip = {">": "<", ">=": "<="}
+    line = _TRAILING_COMMENT.sub("", line)  # what a line says about itself decides nothing
+    line = _CLASS_QUALIFIER.sub("", line)  # ``Timeout.DEFAULT_TIMEOUT`` is the constant ``DEFAULT_TIMEOUT``
     # an exported Go name is the same name, and the object a value is read through is not what the
     # line does (``p.idleTimeout`` -> ``p.opt.IdleTimeout``): qualifiers before a ``.`` are left out,
     # unless they are retry/timeout names themselves (``timeout.unref()``)

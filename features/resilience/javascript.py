@@ -773,3 +773,33 @@ def _enclosing_function_name(node) -> str:
             return syntax.node_text(name) if name is not None else ""
         p = p.parent
     return ""
+
+
+#: a value that stands for "not given" in a comparison
+_ABSENT = frozenset({"undefined", "null"})
+_MEMBERS = frozenset({"member_expression", "subscript_expression", "non_null_expression"})
+
+
+def presence_check(node) -> bool:
+    """Whether a retry- or timeout-named name is only tested for having been given:
+    ``options.retry.maxRetryAfter === undefined``, ``timeout == null``, ``typeof retry === 'undefined'``.
+    Such a test fills in a default (a setting, judged on its own) or copies the option only when set;
+    it changes no attempt limit, delay or wait. Comparisons with a value (``limit > 0``,
+    ``reconnectPeriod === 0``) still decide."""
+    n = node
+    while n.parent is not None and n.parent.type in _MEMBERS:
+        n = n.parent
+    if n.parent is not None and n.parent.type == "unary_expression" and \
+            syntax.node_text(n.parent.children[0]) == "typeof":
+        n = n.parent
+    p = n.parent
+    if p is None or p.type != "binary_expression":
+        return False
+    if syntax.node_text(p.child_by_field_name("operator")) not in ("===", "!==", "==", "!="):
+        return False
+    left, right = p.child_by_field_name("left"), p.child_by_field_name("right")
+    other = right if left == n else left
+    if other is None:
+        return False
+    text = syntax.node_text(other)
+    return text in _ABSENT or (n.type == "unary_expression" and text.strip("'\"`") == "undefined")

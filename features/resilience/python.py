@@ -281,6 +281,8 @@ class _Scanner(Scanner):
         elif last == "ClientTimeout" and not _is_kw_value(node):
             v = self._timeout_value(node)
             self._construct("timeout", "aiohttp", node, node, target="ClientTimeout", seconds=v)
+        if kw and _poll_wait(node):
+            return  # waits for work to arrive and goes round again when none did: a poll, not a timeout
         for k, v in kw.items():
             if _TIMEOUT_KW.match(k) and not _NOT_TIMEOUT_KW.search(k) and v is not None:
                 lib = _library(name)
@@ -551,6 +553,41 @@ def _retries_on_failure(try_node) -> bool:
     return False
 
 
+#: what a wait for work raises when nothing came in time
+_NOTHING_CAME = frozenset({"Empty", "QueueEmpty", "timeout", "TimeoutError", "Timeout", "ReadTimeout", "WouldBlock"})
+
+
+def _poll_wait(call) -> bool:
+    """Whether a call with a timeout is a poll: it sits in the ``try`` of a loop that goes round
+    again whatever happens (nothing in the try or its ``else`` leaves the loop), and its ``except``
+    for "nothing came" (``Empty``, ``socket.timeout``) only goes on (``pass``/``continue``). Its
+    timeout paces the loop (``drain_events(timeout=1)`` in a consumer thread, ``queue.get(timeout=1)``
+    in a worker); a retry loop around a call leaves the loop when the call succeeds, so a
+    per-attempt timeout there is still a timeout."""
+    t = syntax.ancestor(call, ("try_statement",), _OWN_STOP | _LOOPS)
+    if t is None or _loop_of(t) is None:
+        return False
+    body = t.child_by_field_name("body")
+    if body is None or not _within(call, body):
+        return False
+    loop = _loop_of(t)
+    leaves = [n for c in t.named_children if c.type in ("block", "else_clause") for n in _own(c)
+              if n.type in ("return_statement", "break_statement", "raise_statement") and _loop_of(n) == loop]
+    if leaves:
+        return False
+    for clause in t.named_children:
+        if clause.type != "except_clause":
+            continue
+        caught = [c for c in clause.named_children if c.type not in ("block", "comment")]
+        names = {syntax.node_text(n).rsplit(".", 1)[-1] for c in caught[:1] for n in syntax.walk(c)
+                 if n.type in ("identifier", "attribute") and n.parent is not None and n.parent.type != "attribute"}
+        last = _last_statement(clause)
+        if names and names <= _NOTHING_CAME and (last is None or last.type in ("pass_statement",
+                                                                               "continue_statement")):
+            return True
+    return False
+
+
 def _last_statement(clause):
     block = next((c for c in clause.named_children if c.type == "block"), None)
     stmts = [c for c in block.named_children if c.type != "comment"] if block is not None else []
@@ -710,3 +747,48 @@ def _number(node, consts: dict[str, float]) -> float | None:
     if t == "call" and syntax.callee(node, LANG) in ("float", "int") and syntax.arguments(node, LANG):
         return _number(syntax.arguments(node, LANG)[0][1], consts)
     return None
+
+
+#: a value that stands for "not passed" and for nothing else (``_unset``, ``NOT_SET``, ``_MISSING``)
+_SENTINEL = re.compile(r"^_*(unset|missing|not_?set|not_?given|sentinel|no_?value)$", re.I)
+
+
+def presence_check(node) -> bool:
+    """Whether a retry- or timeout-named name is only tested for having been passed at all:
+    ``previous_attempt_number is _unset``, ``timeout is NOT_SET``. Such a test fills in a value
+    that is judged on its own; it changes no attempt limit, delay or wait. ``None`` is not such a
+    marker in Python: ``timeout=None`` means "wait forever" to sockets, requests and urllib3, and a
+    default-timeout object (``DEFAULT_TIMEOUT``) means "the global socket default", so testing for
+    either decides how long a call waits."""
+    n = node
+    while n.parent is not None and n.parent.type == "attribute":
+        n = n.parent
+    p = n.parent
+    if p is None or p.type != "comparison_operator" or len(p.named_children) != 2:
+        return False
+    ops = {syntax.node_text(c) for c in p.children if not c.is_named}
+    if not ops or not ops <= {"is", "is not", "==", "!="}:
+        return False
+    return any(side.type in ("identifier", "attribute") and bool(
+        _SENTINEL.match(syntax.node_text(side).rsplit(".", 1)[-1])) for side in p.named_children)
+
+
+def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
+    """Whether a setting the shared settings scan found is one here: a ``timeout=`` keyword of a
+    call that polls (:func:`_poll_wait`) paces a loop, it bounds no operation."""
+    if setting.kind != "timeout":
+        return True
+    row = setting.line - 1
+    lines = source.text.splitlines()
+    if not 0 <= row < len(lines):
+        return True
+    around = source.root.descendant_for_point_range((row, 0), (row, len(lines[row])))
+    for node in syntax.walk(around) if around is not None else ():
+        if node.type != "keyword_argument" or syntax.line_of(node) != setting.line:
+            continue
+        name = node.child_by_field_name("name")
+        call = node.parent.parent if node.parent is not None else None
+        if name is not None and syntax.node_text(name) == setting.target and call is not None \
+                and call.type == "call" and _poll_wait(call):
+            return False
+    return True

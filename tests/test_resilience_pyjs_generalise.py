@@ -1,0 +1,208 @@
+"""Python and JavaScript/TypeScript: rules that decide by what a change does to the retry or timeout
+decision, not by which retry- or timeout-named text it touched (issue 13, round 4). Real git
+histories and real tree-sitter parses; each rule with what must fire next to what must not."""
+
+from __future__ import annotations
+
+from tests.retry_changes import findings, kinds
+
+CHANGED = {"retry.added", "retry.removed", "retry.changed", "timeout.added", "timeout.removed", "timeout.changed"}
+
+
+def _changes(found) -> set[str]:
+    return kinds(found) & CHANGED
+
+
+# -- a "was it passed at all" test picks a default; it decides no retry or wait ---------------------
+
+WAIT_BEFORE = '''class wait_fixed(object):
+    def __init__(self, wait):
+        self.wait_fixed = wait
+
+    def __call__(self, previous_attempt_number, delay_since_first_attempt):
+        return self.wait_fixed
+'''
+
+WAIT_AFTER = '''_unset = object()
+
+
+class wait_fixed(object):
+    def __init__(self, wait):
+        self.wait_fixed = wait
+
+    def __call__(self, previous_attempt_number=_unset, delay_since_first_attempt=_unset, call_state=None):
+        if previous_attempt_number is _unset:
+            previous_attempt_number = call_state.attempt_number
+        return self.wait_fixed
+'''
+
+
+def test_python_a_sentinel_test_for_a_passed_argument_is_no_retry_change(tmp_path):
+    found = findings(tmp_path, {"pkg/wait.py": WAIT_BEFORE}, {"pkg/wait.py": WAIT_AFTER})
+    assert not _changes(found)
+
+
+def test_python_a_limit_compared_with_a_value_is_still_a_retry_change(tmp_path):
+    after = WAIT_BEFORE.replace("        return self.wait_fixed",
+                                "        if previous_attempt_number > 3:\n            return 0\n"
+                                "        return self.wait_fixed")
+    found = findings(tmp_path, {"pkg/wait.py": WAIT_BEFORE}, {"pkg/wait.py": after})
+    assert "retry.changed" in kinds(found)
+
+
+SOCK_BEFORE = '''class Pool:
+    def _make_request(self, conn, timeout_obj):
+        read_timeout = timeout_obj.read_timeout
+        if hasattr(conn, "sock"):
+            conn.sock.settimeout(read_timeout)
+        return conn.getresponse()
+'''
+
+
+def test_python_a_none_test_on_a_timeout_decides_how_long_a_call_waits(tmp_path):
+    # None is "wait forever" to a socket: testing for it is no mere default
+    after = SOCK_BEFORE.replace('        if hasattr(conn, "sock"):',
+                                '        if hasattr(conn, "sock") and read_timeout is not None:')
+    found = findings(tmp_path, {"pkg/pool.py": SOCK_BEFORE}, {"pkg/pool.py": after})
+    assert "timeout.changed" in kinds(found)
+
+
+OPTS_BEFORE = '''export function normalize(options, defaults) {
+	const result = {...options};
+	result.retry = {...defaults.retry, ...options.retry};
+	return result;
+}
+'''
+
+OPTS_AFTER = '''export function normalize(options, defaults) {
+	const result = {...options};
+	result.retry = {...defaults.retry, ...options.retry};
+	if (result.retry.maxRetryAfter === undefined) {
+		result.retry.maxRetryAfter = defaults.retry.maxRetryAfter;
+	}
+	return result;
+}
+'''
+
+
+def test_js_an_undefined_test_that_fills_in_a_default_is_no_retry_change(tmp_path):
+    found = findings(tmp_path, {"source/normalize.ts": OPTS_BEFORE}, {"source/normalize.ts": OPTS_AFTER})
+    assert not _changes(found)
+
+
+def test_js_a_retry_limit_compared_with_a_value_is_still_a_retry_change(tmp_path):
+    after = OPTS_AFTER.replace("result.retry.maxRetryAfter === undefined", "result.retry.limit > 5")
+    found = findings(tmp_path, {"source/normalize.ts": OPTS_BEFORE}, {"source/normalize.ts": after})
+    assert "retry.changed" in kinds(found)
+
+
+# -- a comment on a moved line says nothing about what it decides -------------------------------------
+
+CHECK_BEFORE = '''const safeTimeout = (resolve, reject, ms) => {
+	if (ms > 2147483647) { // The maximum value of a 32bit int
+		reject(new RangeError('The timeout option cannot be greater than 2147483647'));
+	}
+	return setTimeout(resolve, ms);
+};
+
+export const ky = (input, options) => request(input, options);
+'''
+
+CHECK_AFTER = '''const assertSafeTimeout = timeout => {
+	if (timeout > 2147483647) { // The maximum value of a 32bit int (see issue #117)
+		throw new RangeError('The timeout option cannot be greater than 2147483647');
+	}
+};
+
+export const ky = (input, options) => request(input, options);
+'''
+
+
+def test_js_a_range_check_moved_with_a_new_comment_is_no_timeout_change(tmp_path):
+    found = findings(tmp_path, {"index.js": CHECK_BEFORE}, {"index.js": CHECK_AFTER})
+    assert "timeout.changed" not in kinds(found)
+
+
+def test_js_a_range_check_with_a_new_bound_is_a_timeout_change(tmp_path):
+    after = CHECK_AFTER.replace("if (timeout > 2147483647) {", "if (timeout > 60000) {")
+    found = findings(tmp_path, {"index.js": CHECK_BEFORE}, {"index.js": after})
+    assert "timeout.changed" in kinds(found)
+
+
+def test_python_a_constant_read_through_its_class_is_the_same_constant(tmp_path):
+    before = '''from .timeout import DEFAULT_TIMEOUT
+
+
+def read(conn, read_timeout):
+    if read_timeout is not DEFAULT_TIMEOUT:
+        conn.sock.settimeout(read_timeout)
+'''
+    after = before.replace("from .timeout import DEFAULT_TIMEOUT", "from .timeout import Timeout") \
+        .replace("is not DEFAULT_TIMEOUT", "is not Timeout.DEFAULT_TIMEOUT")
+    found = findings(tmp_path, {"pkg/conn.py": before}, {"pkg/conn.py": after})
+    assert "timeout.changed" not in kinds(found)
+    other = before.replace("is not DEFAULT_TIMEOUT", "is not Timeout.NO_TIMEOUT")
+    assert "timeout.changed" in kinds(findings(tmp_path / "b", {"pkg/conn.py": before}, {"pkg/conn.py": other}))
+
+
+# -- a poll: a wait for work inside a loop that goes round again whatever happens -----------------------
+
+POLLER_BEFORE = '''import threading
+
+
+class Channel:
+    def get(self, queue):
+        return self.client.rpop(queue)
+'''
+
+POLLER_AFTER = '''import threading
+from queue import Empty
+
+
+class ChannelPoller(threading.Thread):
+    def __init__(self, drain_events):
+        super().__init__()
+        self.drain_events = drain_events
+        self.shutdown = threading.Event()
+
+    def run(self):
+        while True:
+            if self.shutdown.is_set():
+                break
+            try:
+                item = self.drain_events(timeout=1)
+            except Empty:
+                pass
+            else:
+                self.inbound.put(item)
+
+
+class Channel:
+    def get(self, queue):
+        return self.client.rpop(queue)
+'''
+
+
+def test_python_a_poll_wait_in_a_consumer_loop_is_no_timeout(tmp_path):
+    found = findings(tmp_path, {"pkg/transport.py": POLLER_BEFORE}, {"pkg/transport.py": POLLER_AFTER})
+    assert not kinds(found) & {"timeout.added", "timeout.changed"}
+
+
+def test_python_a_per_attempt_timeout_in_a_retry_loop_is_a_timeout(tmp_path):
+    before = '''import requests
+
+
+def fetch(url):
+    for attempt in range(3):
+        try:
+            return requests.get(url, timeout=5)
+        except requests.Timeout:
+            continue
+'''
+    after = before.replace("timeout=5", "timeout=30")
+    found = findings(tmp_path, {"pkg/client.py": before}, {"pkg/client.py": after})
+    assert "timeout.changed" in kinds(found)
+    # a poll loop that leaves once it has its item is no poll: its wait bounds the operation
+    leaves = POLLER_AFTER.replace("                self.inbound.put(item)", "                return item")
+    found = findings(tmp_path / "b", {"pkg/transport.py": POLLER_BEFORE}, {"pkg/transport.py": leaves})
+    assert kinds(found) & {"timeout.added"}
