@@ -556,9 +556,9 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
         return {}
     out: dict[int, tuple[str, str]] = {}
     lo, hi = min(lines), max(lines)
-    # a language's own test of "was it passed at all" (``attempt is _unset``, ``retry === undefined``):
-    # it picks a default, which is a setting of its own, and decides nothing itself
-    presence = getattr(scanner(src.language), "presence_check", None)
+    # a language's own "this use decides nothing": a test of whether it was passed at all (``attempt
+    # is _unset``, ``retry === undefined``), a check that only rejects a bad value, bookkeeping
+    quiet = getattr(scanner(src.language), "decides_nothing", None)
     stack = [src.root]
     while stack:
         node = stack.pop()
@@ -576,7 +576,7 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
                 kind = settings.classify(name)
                 if kind is not None and _decides(node) and not (kind == "timeout" and (
                         _on_an_error(node) or settings.heartbeat_only(name))) and not (
-                        presence is not None and presence(node)):
+                        quiet is not None and quiet(node)):
                     out[first] = (kind, name)
             continue
         stack.extend(node.children)

@@ -123,10 +123,43 @@ def test_js_a_range_check_moved_with_a_new_comment_is_no_timeout_change(tmp_path
     assert "timeout.changed" not in kinds(found)
 
 
-def test_js_a_range_check_with_a_new_bound_is_a_timeout_change(tmp_path):
-    after = CHECK_AFTER.replace("if (timeout > 2147483647) {", "if (timeout > 60000) {")
-    found = findings(tmp_path, {"index.js": CHECK_BEFORE}, {"index.js": after})
-    assert "timeout.changed" in kinds(found)
+def test_js_a_check_that_only_rejects_a_value_is_no_timeout_change_but_a_clamp_is(tmp_path):
+    # a bound that only rejects bad settings leaves every accepted setting waiting as long as before
+    rejects = CHECK_AFTER.replace("if (timeout > 2147483647) {", "if (timeout > 60000) {")
+    found = findings(tmp_path, {"index.js": CHECK_BEFORE}, {"index.js": rejects})
+    assert "timeout.changed" not in kinds(found)
+    # one that caps the wait changes how long a call waits
+    clamps = CHECK_AFTER.replace(
+        "\t\tthrow new RangeError('The timeout option cannot be greater than 2147483647');",
+        "\t\ttimeout = 60000;")
+    assert clamps != CHECK_AFTER
+    found = findings(tmp_path / "b", {"index.js": CHECK_BEFORE}, {"index.js": clamps})
+    assert kinds(found) & {"timeout.changed", "timeout.added"}
+
+
+RETRY_CONFIG = """class Config:
+    def _validate_retry_configuration(self, retries):
+        if retries is not None:
+            for key in retries:
+                if key not in ['max_attempts']:
+                    raise InvalidRetryConfigurationError(retry_config_option=key)
+"""
+
+
+def test_python_a_validation_that_only_raises_is_no_retry_change_but_a_give_up_is(tmp_path):
+    validates = RETRY_CONFIG + """                if key == 'max_attempts' and retries[key] < 0:
+                    raise InvalidMaxRetryAttemptsError(provided_max_attempts=retries[key])
+"""
+    found = findings(tmp_path, {"pkg/config.py": RETRY_CONFIG}, {"pkg/config.py": validates})
+    assert "retry.changed" not in kinds(found)
+    before = """def increment(self, retries, max_retries):
+    retries += 1
+    return retries
+"""
+    gives_up = before.replace("    return retries", "    if retries > max_retries:\n"
+                                                    "        raise MaxRetryError(retries)\n    return retries")
+    found = findings(tmp_path / "b", {"pkg/retry.py": before}, {"pkg/retry.py": gives_up})
+    assert "retry.changed" in kinds(found)
 
 
 def test_python_a_constant_read_through_its_class_is_the_same_constant(tmp_path):

@@ -18,6 +18,7 @@ import re
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
+from mergeguard.features.resilience.settings import words
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -780,7 +781,7 @@ _ABSENT = frozenset({"undefined", "null"})
 _MEMBERS = frozenset({"member_expression", "subscript_expression", "non_null_expression"})
 
 
-def presence_check(node) -> bool:
+def _presence_check(node) -> bool:
     """Whether a retry- or timeout-named name is only tested for having been given:
     ``options.retry.maxRetryAfter === undefined``, ``timeout == null``, ``typeof retry === 'undefined'``.
     Such a test fills in a default (a setting, judged on its own) or copies the option only when set;
@@ -803,3 +804,48 @@ def presence_check(node) -> bool:
         return False
     text = syntax.node_text(other)
     return text in _ABSENT or (n.type == "unary_expression" and text.strip("'\"`") == "undefined")
+
+
+#: an error that says a value was rejected, not that an operation failed or ran out of attempts
+_REJECTED = re.compile(r"^Invalid\w*(Error|Exception)$"
+                       r"|(Range|Type|Config\w*|Argument|Validation|Option\w*)(Error|Exception)$")
+#: the last word of a name that holds bookkeeping about retries, not a limit, delay or wait
+_BOOKKEEPING = frozenset({"context", "ctx", "model", "metadata", "info", "headers", "header", "history", "stats"})
+
+
+def decides_nothing(node) -> bool:
+    """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
+    decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
+    a check that only throws a "bad value" error (``if (timeout > 2147483647) throw new RangeError(...)``:
+    valid settings behave as before), or a bookkeeping object (``retryContext``, ``retryInfo``)."""
+    if _presence_check(node):
+        return True
+    ws = words(syntax.node_text(node))
+    if ws and ws[-1] in _BOOKKEEPING:
+        return True
+    return _only_rejects(node)
+
+
+def _only_rejects(node) -> bool:
+    """``node`` is in the condition of an ``if`` with no ``else`` whose body only throws an error
+    named for a rejected value."""
+    p = node.parent
+    while p is not None and p.type not in ("if_statement", "statement_block", "program") + tuple(_FUNCS):
+        p = p.parent
+    if p is None or p.type != "if_statement" or p.child_by_field_name("alternative") is not None:
+        return False
+    cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
+    if cond is None or body is None or not _within(node, cond):
+        return False
+    stmts = [c for c in body.named_children if c.type != "comment"] if body.type == "statement_block" else [body]
+    if len(stmts) != 1 or stmts[0].type != "throw_statement" or not stmts[0].named_children:
+        return False
+    thrown = stmts[0].named_children[0]
+    if thrown.type == "new_expression":
+        ctor = thrown.child_by_field_name("constructor")
+        name = syntax.node_text(ctor) if ctor is not None else ""
+    elif thrown.type == "call_expression":
+        name = syntax.callee(thrown, "javascript") or ""
+    else:
+        name = syntax.node_text(thrown)
+    return bool(_REJECTED.search(name.rsplit(".", 1)[-1]))

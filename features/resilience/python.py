@@ -753,7 +753,7 @@ def _number(node, consts: dict[str, float]) -> float | None:
 _SENTINEL = re.compile(r"^_*(unset|missing|not_?set|not_?given|sentinel|no_?value)$", re.I)
 
 
-def presence_check(node) -> bool:
+def _presence_check(node) -> bool:
     """Whether a retry- or timeout-named name is only tested for having been passed at all:
     ``previous_attempt_number is _unset``, ``timeout is NOT_SET``. Such a test fills in a value
     that is judged on its own; it changes no attempt limit, delay or wait. ``None`` is not such a
@@ -792,3 +792,42 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
                 and call.type == "call" and _poll_wait(call):
             return False
     return True
+
+
+#: an exception that says a value was rejected, not that an operation failed or ran out of attempts
+_REJECTED = re.compile(r"^Invalid\w*(Error|Exception)$"
+                       r"|(Value|Range|Type|Config|Configuration|Argument|Validation|Param\w*)(Error|Exception)$")
+#: the last word of a name that holds bookkeeping about retries, not a limit, delay or wait
+_BOOKKEEPING = frozenset({"context", "ctx", "model", "metadata", "info", "headers", "header", "history", "stats"})
+
+
+def decides_nothing(node) -> bool:
+    """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
+    decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
+    a check that only raises a "bad value" error (``if retries < 0: raise ValueError(...)``: valid
+    settings behave as before), or a bookkeeping object (``retries_context``, ``retry_model``)."""
+    if _presence_check(node):
+        return True
+    ws = words(syntax.node_text(node))
+    if ws and ws[-1] in _BOOKKEEPING:
+        return True
+    return _only_rejects(node)
+
+
+def _only_rejects(node) -> bool:
+    """``node`` is in the condition of an ``if`` (no ``elif``/``else``) whose body only raises an
+    exception named for a rejected value."""
+    p = node.parent
+    while p is not None and p.type not in ("if_statement", "block", "module", "function_definition"):
+        p = p.parent
+    if p is None or p.type != "if_statement" or p.child_by_field_name("alternative") is not None:
+        return False
+    cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
+    if cond is None or body is None or not _within(node, cond):
+        return False
+    stmts = [c for c in body.named_children if c.type != "comment"]
+    if len(stmts) != 1 or stmts[0].type != "raise_statement" or not stmts[0].named_children:
+        return False
+    raised = stmts[0].named_children[0]
+    name = syntax.callee(raised, LANG) if raised.type == "call" else syntax.node_text(raised)
+    return bool(_REJECTED.search((name or "").rsplit(".", 1)[-1]))
