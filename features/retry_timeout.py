@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import re
 import copy
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from mergeguard import languages, paths
@@ -298,6 +298,8 @@ class _FileScan:
     pairs: list[tuple[Construct, Construct]]
     only_pre: list[Construct]
     only_post: list[Construct]
+    #: functions of each image by qualname: a construct in a function the other image lacks is new code
+    functions: dict[str, set[str]] = field(default_factory=dict)
 
 
 def extract(change: Change, context: Context) -> Extraction:
@@ -355,7 +357,9 @@ def extract(change: Change, context: Context) -> Extraction:
         scanned.append(_FileScan(f, post_scan, added_lines, post_scopes,
                                  [(a, b) for a, b in pairs if touched_post(b)],
                                  [c for c in only_pre if touched_pre(c)],
-                                 [c for c in only_post if touched_post(c)]))
+                                 [c for c in only_post if touched_post(c)],
+                                 {side: {sc.qualname for sc in src.scopes()} if src is not None else set()
+                                  for side, src in (("pre", pre_src), ("post", post_src))}))
         if not paths.is_test(f.path):
             pre_missing = {(c.scope, c.callee) for c in pre_scan.calls if not c.has_timeout}
             for call in post_scan.calls:
@@ -378,8 +382,8 @@ def extract(change: Change, context: Context) -> Extraction:
         _cancel_renames(fs)
     for fs in scanned:
         f = fs.f
-        fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post")]
-        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre")]
+        fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post", fs.functions)]
+        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre", fs.functions)]
         for c in fs.only_post:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
@@ -481,7 +485,7 @@ def _became_named(a: Construct, b: Construct, named: set[tuple]) -> bool:
                for t, k, s, n in named)
 
 
-def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
+def _plumbing(f: FileChange, c: Construct, side: str, functions: dict[str, set[str]] | None = None) -> bool:
     """A timeout whose value is only known at run time (``timeout=self.timeout``), on a line the change
     added or removed whole: plumbing a value through new or deleted code, not a change to how long
     anything waits. It counts when the same call is on the other side of its hunk without a timeout
@@ -490,6 +494,9 @@ def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
         return False
     if f.status in ("added", "deleted"):
         return True  # a whole file of plumbing came or went: no call that stays waits longer or shorter
+    other = (functions or {}).get("pre" if side == "post" else "post")
+    if other is not None and c.scope and c.scope not in other:
+        return True  # a whole function came or went (``def patch(url, timeout=None)`` handing it on)
     callee = (c.target.split(":", 1)[0].rsplit(".", 1)[-1] or c.library.rsplit(".", 1)[-1]).strip()
     for h in f.hunks:
         mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)

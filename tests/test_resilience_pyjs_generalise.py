@@ -239,3 +239,125 @@ def fetch(url):
     leaves = POLLER_AFTER.replace("                self.inbound.put(item)", "                return item")
     found = findings(tmp_path / "b", {"pkg/transport.py": POLLER_BEFORE}, {"pkg/transport.py": leaves})
     assert kinds(found) & {"timeout.added"}
+
+
+# -- a new function that hands its caller's timeout on, and vendored copies --------------------------
+
+API_BEFORE = '''from . import sessions
+
+
+def request(method, url, timeout=None, **kwargs):
+    with sessions.Session() as session:
+        return session.request(method=method, url=url, timeout=timeout, **kwargs)
+
+
+def get(url, params=None, timeout=None, **kwargs):
+    """Sends a GET request."""
+    return request("get", url, params=params,
+                   timeout=timeout, **kwargs)
+'''
+
+
+def test_python_a_new_function_forwarding_its_timeout_parameter_is_no_timeout_change(tmp_path):
+    # the edited docstring mentions the callee on a line with no timeout: the hunk has "the same call
+    # without a timeout" on its other side, yet the whole function is new
+    after = API_BEFORE.replace("Sends a GET request.", "Sends a GET request; returns a Response.") + '''
+
+def patch(url, data=None, timeout=None, **kwargs):
+    return request("patch", url, data=data,
+                   timeout=timeout, **kwargs)
+'''
+    found = findings(tmp_path, {"pkg/api.py": API_BEFORE}, {"pkg/api.py": after})
+    assert not _changes(found)
+
+
+def test_python_an_existing_call_given_a_timeout_is_a_timeout_change(tmp_path):
+    before = API_BEFORE.replace("timeout=timeout, **kwargs)\n", "**kwargs)\n")
+    found = findings(tmp_path, {"pkg/api.py": before}, {"pkg/api.py": API_BEFORE})
+    assert "timeout.added" in kinds(found)
+
+
+VENDORED = '''class HTTPConnectionPool:
+    def _get_conn(self, timeout=None):
+        conn = self.pool.get(block=self.block, timeout=timeout)
+        return conn
+'''
+
+
+def test_python_vendored_copies_say_nothing(tmp_path):
+    after = VENDORED.replace("        return conn", "        conn.timeout = self.timeout\n        return conn")
+    for i, path in enumerate(("requests/packages/urllib3/connectionpool.py", "pip/_vendor/urllib3/connectionpool.py",
+                              "botocore/vendored/requests/packages/urllib3/connectionpool.py")):
+        found = findings(tmp_path / str(i), {path: VENDORED}, {path: after})
+        assert not _changes(found), path
+    found = findings(tmp_path / "own", {"urllib3/connectionpool.py": VENDORED}, {"urllib3/connectionpool.py": after})
+    assert "timeout.added" in kinds(found)
+
+
+# -- an option copied only when it is there; a handle of a scheduled callback -------------------------
+
+CLONE_BEFORE = '''export function cloneRaw(raw) {
+	const result = {...raw};
+	return result;
+}
+'''
+
+CLONE_AFTER = '''export function cloneRaw(raw) {
+	const {retry} = raw;
+	const result = {...raw};
+	if (retry) {
+		result.retry = {...retry};
+
+		if (retry.methods) {
+			result.retry.methods = [...retry.methods];
+		}
+	}
+
+	if (raw.timeout) {
+		result.timeout = {...raw.timeout};
+	}
+
+	return result;
+}
+'''
+
+
+def test_js_options_copied_only_when_present_are_no_change(tmp_path):
+    found = findings(tmp_path, {"source/core/options.ts": CLONE_BEFORE}, {"source/core/options.ts": CLONE_AFTER})
+    assert not _changes(found)
+
+
+def test_js_a_guard_that_does_more_than_copy_still_decides(tmp_path):
+    after = CLONE_AFTER.replace("\t\tresult.timeout = {...raw.timeout};", "\t\tresult.timeout = {request: 30000};")
+    found = findings(tmp_path, {"source/core/options.ts": CLONE_BEFORE}, {"source/core/options.ts": after})
+    assert kinds(found) & {"timeout.changed", "timeout.added"}
+
+
+def test_python_an_option_copied_only_when_present_is_no_change_but_a_negated_test_decides(tmp_path):
+    before = '''class Retry:
+    def new(self, **kw):
+        params = dict(total=self.total)
+        return type(self)(**params)
+'''
+    after = before.replace("        return type(self)(**params)",
+                           "        if self.backoff_max:\n            params['backoff_max'] = self.backoff_max\n"
+                           "        return type(self)(**params)")
+    found = findings(tmp_path, {"pkg/retry.py": before}, {"pkg/retry.py": after})
+    assert not _changes(found)
+    decides = after.replace("if self.backoff_max:", "if not self.backoff_max:")
+    found = findings(tmp_path / "b", {"pkg/retry.py": before}, {"pkg/retry.py": decides})
+    assert "retry.changed" in kinds(found)
+
+
+def test_python_a_handle_of_a_scheduled_callback_is_no_timeout_setting(tmp_path):
+    before = '''class RequestHandler:
+    def __init__(self, loop, keepalive_timeout=75.0):
+        self._loop = loop
+        self._keepalive_timeout = keepalive_timeout
+'''
+    after = before + "        self._keepalive_handle = None\n"
+    found = findings(tmp_path, {"pkg/web_protocol.py": before}, {"pkg/web_protocol.py": after})
+    assert not _changes(found)
+    after = before + "        self._shutdown_timeout = 60.0\n"
+    found = findings(tmp_path / "b", {"pkg/web_protocol.py": before}, {"pkg/web_protocol.py": after})
+    assert "timeout.added" in kinds(found)

@@ -823,7 +823,46 @@ def decides_nothing(node) -> bool:
     ws = words(syntax.node_text(node))
     if ws and ws[-1] in _BOOKKEEPING:
         return True
-    return _only_rejects(node)
+    return _only_rejects(node) or _copy_guard(node)
+
+
+_ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
+
+
+def _copy_guard(node) -> bool:
+    """``if (retry.errorCodes) { result.retry.errorCodes = [...retry.errorCodes]; }``: an option
+    copied only when it is there. The test is the option itself (no comparison, no negation) and
+    every statement of the body is an assignment that reads it: what it holds is handed on as it
+    was, no limit, delay or wait is decided."""
+    p = node
+    while p.parent is not None and p.parent.type in _MEMBERS:
+        p = p.parent
+    cond = p.parent
+    if cond is None or cond.type != "parenthesized_expression" or cond.parent is None \
+            or cond.parent.type != "if_statement" or cond.parent.child_by_field_name("alternative") is not None:
+        return False
+    return _only_copies(cond.parent.child_by_field_name("consequence"), syntax.node_text(p))
+
+
+def _only_copies(body, tested: str) -> bool:
+    """Every statement of ``body`` assigns something read from ``tested``, or is itself a copy guard
+    of a part of it (``if (retry.methods) { ... }``)."""
+    if body is None:
+        return False
+    stmts = [c for c in body.named_children if c.type != "comment"] if body.type == "statement_block" else [body]
+    for st in stmts:
+        if st.type == "if_statement" and st.child_by_field_name("alternative") is None:
+            inner = st.child_by_field_name("condition")
+            inner = inner.named_children[0] if inner is not None and inner.named_children else None
+            if inner is not None and inner.type in _MEMBERS and syntax.node_text(inner).startswith(tested) \
+                    and _only_copies(st.child_by_field_name("consequence"), syntax.node_text(inner)):
+                continue
+            return False
+        expr = st.named_children[0] if st.type == "expression_statement" and st.named_children else None
+        right = expr.child_by_field_name("right") if expr is not None and expr.type in _ASSIGNMENTS else None
+        if right is None or tested not in syntax.node_text(right):
+            return False
+    return bool(stmts)
 
 
 def _only_rejects(node) -> bool:
@@ -849,3 +888,14 @@ def _only_rejects(node) -> bool:
     else:
         name = syntax.node_text(thrown)
     return bool(_REJECTED.search(name.rsplit(".", 1)[-1]))
+
+
+#: the last word of a name that holds a scheduled callback or a running wait, not a duration or a count
+_HANDLE = frozenset({"handle", "handler", "task", "promise", "waiter", "timer", "callback", "cb", "event", "id"})
+
+
+def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
+    """Whether a setting the shared settings scan found is one here: a handle of a scheduled callback
+    (``this.timeoutHandle = null``, ``this._retryPromise = undefined``) is state, not a setting."""
+    ws = words(setting.target.rsplit(".", 1)[-1])
+    return not (ws and ws[-1] in _HANDLE)

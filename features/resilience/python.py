@@ -773,9 +773,17 @@ def _presence_check(node) -> bool:
         _SENTINEL.match(syntax.node_text(side).rsplit(".", 1)[-1])) for side in p.named_children)
 
 
+#: the last word of a name that holds a scheduled callback or a running wait, not a duration or a count
+_HANDLE = frozenset({"handle", "handler", "task", "future", "fut", "waiter", "timer", "callback", "cb", "event"})
+
+
 def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
-    """Whether a setting the shared settings scan found is one here: a ``timeout=`` keyword of a
-    call that polls (:func:`_poll_wait`) paces a loop, it bounds no operation."""
+    """Whether a setting the shared settings scan found is one here: a handle of a scheduled callback
+    (``self._keepalive_handle = None``, ``self._retry_future = None``) is state, not a setting; and a
+    ``timeout=`` keyword of a call that polls (:func:`_poll_wait`) paces a loop, it bounds no operation."""
+    ws = words(setting.target.rsplit(".", 1)[-1])
+    if ws and ws[-1] in _HANDLE:
+        return False
     if setting.kind != "timeout":
         return True
     row = setting.line - 1
@@ -811,7 +819,29 @@ def decides_nothing(node) -> bool:
     ws = words(syntax.node_text(node))
     if ws and ws[-1] in _BOOKKEEPING:
         return True
-    return _only_rejects(node)
+    return _only_rejects(node) or _copy_guard(node)
+
+
+def _copy_guard(node) -> bool:
+    """``if retry.allowed_methods: new.allowed_methods = list(retry.allowed_methods)``: an option
+    copied only when it is there. The test is the option itself (no comparison, no ``not``) and every
+    statement of the body is an assignment that reads it: what it holds is handed on as it was."""
+    p = node
+    while p.parent is not None and p.parent.type in ("attribute", "subscript"):
+        p = p.parent
+    stmt = p.parent
+    if stmt is None or stmt.type != "if_statement" or stmt.child_by_field_name("condition") != p \
+            or stmt.child_by_field_name("alternative") is not None:
+        return False
+    tested = syntax.node_text(p)
+    body = stmt.child_by_field_name("consequence")
+    stmts = [c for c in body.named_children if c.type != "comment"] if body is not None else []
+    for st in stmts:
+        expr = st.named_children[0] if st.type == "expression_statement" and st.named_children else None
+        right = expr.child_by_field_name("right") if expr is not None and expr.type == "assignment" else None
+        if right is None or tested not in syntax.node_text(right):
+            return False
+    return bool(stmts)
 
 
 def _only_rejects(node) -> bool:
