@@ -44,9 +44,10 @@ SPEC = DetectorSpec("retry_timeout", tuple(FEATURES), finding_kinds=tuple(_SEVER
 _BUILD_SCRIPTS = (".gradle.kts",)
 
 
-#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks
+#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks, the code
+#: of documentation pages (``docs_src/``), CI workflows and actions (``.github/``)
 _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|testdata|fakes?|mocks?|stubs?|examples?"
-                             r"|samples?|benchmarks?|interop|e2e)([_.-][^/]*)?/", re.I)
+                             r"|samples?|benchmarks?|interop|e2e|docs?)([_.-][^/]*)?/|(^|/)\.github/", re.I)
 
 
 def _generated(path: str) -> bool:

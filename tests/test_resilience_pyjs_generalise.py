@@ -361,3 +361,59 @@ def test_python_a_handle_of_a_scheduled_callback_is_no_timeout_setting(tmp_path)
     after = before + "        self._shutdown_timeout = 60.0\n"
     found = findings(tmp_path / "b", {"pkg/web_protocol.py": before}, {"pkg/web_protocol.py": after})
     assert "timeout.added" in kinds(found)
+
+
+# -- a loop whose failure ends it is a fallback; documentation and CI code is not the product ---------
+
+PAGES_BEFORE = '''async def find_tool(app, name):
+    return None
+'''
+
+PAGES_AFTER = '''import logging
+
+logger = logging.getLogger(__name__)
+
+
+async def find_tool(app, name):
+    params = {}
+    for _ in range(100):
+        try:
+            result = await app.list_tools(params)
+            for tool in result.get("tools", []):
+                if tool.get("name") == name:
+                    return tool
+            cursor = result.get("nextCursor")
+        except Exception:
+            logger.exception("listing failed")
+            return None
+        if not isinstance(cursor, str):
+            return None
+        params = {"cursor": cursor}
+'''
+
+
+def test_python_a_paging_loop_whose_failure_gives_up_is_no_retry(tmp_path):
+    found = findings(tmp_path, {"pkg/server.py": PAGES_BEFORE}, {"pkg/server.py": PAGES_AFTER})
+    assert not kinds(found) & {"retry.added", "retry.without_backoff"}
+    # the same loop going round again after a failure retries
+    retries = PAGES_AFTER.replace('            logger.exception("listing failed")\n            return None\n',
+                                  '            logger.exception("listing failed")\n            continue\n')
+    assert retries != PAGES_AFTER
+    found = findings(tmp_path / "b", {"pkg/server.py": PAGES_BEFORE}, {"pkg/server.py": retries})
+    assert "retry.added" in kinds(found)
+
+
+def test_documentation_and_ci_code_say_nothing(tmp_path):
+    before = '''import httpx
+
+
+async def main():
+    async with httpx.AsyncClient() as client:
+        await client.get("https://example.com")
+'''
+    after = before.replace("httpx.AsyncClient()", "httpx.AsyncClient(timeout=30.0)")
+    for i, path in enumerate(("docs_src/client/tutorial003.py", ".github/actions/conformance/client.py",
+                              "docs/snippets/client.py")):
+        assert not _changes(findings(tmp_path / str(i), {path: before}, {path: after})), path
+    assert "timeout.added" in kinds(findings(tmp_path / "own", {"src/pkg/client.py": before},
+                                             {"src/pkg/client.py": after}))

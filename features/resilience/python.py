@@ -536,7 +536,8 @@ def _loop_of(node):
 
 def _retries_on_failure(try_node) -> bool:
     """Whether some ``except`` of a try lets the loop go round again after a failure: it does not end
-    by re-raising, and it catches an operation's failure rather than an empty container."""
+    by re-raising or by leaving (``return``/``break``: the failure ends the loop, a fallback), and it
+    catches an operation's failure rather than an empty container."""
     for clause in try_node.named_children:
         if clause.type != "except_clause":
             continue
@@ -547,8 +548,8 @@ def _retries_on_failure(try_node) -> bool:
             continue
         block = next((c for c in clause.named_children if c.type == "block"), None)
         stmts = [c for c in block.named_children if c.type != "comment"] if block is not None else []
-        if stmts and stmts[-1].type == "raise_statement":
-            continue
+        if stmts and stmts[-1].type in ("raise_statement", "return_statement", "break_statement"):
+            continue  # re-raises, or gives up (``except Exception: log(...); return None``): a fallback
         return True
     return False
 
