@@ -45,9 +45,9 @@ _BUILD_SCRIPTS = (".gradle.kts",)
 
 
 #: folders of code that does not run in production: test helpers, fakes, examples, benchmarks, the code
-#: of documentation pages (``docs_src/``), CI workflows and actions (``.github/``)
+#: of documentation pages (``docs_src/``), maintainers' scripts, CI workflows and actions (``.github/``)
 _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|testdata|fakes?|mocks?|stubs?|examples?"
-                             r"|samples?|benchmarks?|interop|e2e|docs?)([_.-][^/]*)?/|(^|/)\.github/", re.I)
+                             r"|samples?|benchmarks?|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/", re.I)
 
 
 def _generated(path: str) -> bool:

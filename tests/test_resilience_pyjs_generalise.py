@@ -403,7 +403,7 @@ def test_python_a_paging_loop_whose_failure_gives_up_is_no_retry(tmp_path):
     assert "retry.added" in kinds(found)
 
 
-def test_documentation_and_ci_code_say_nothing(tmp_path):
+def test_documentation_scripts_and_ci_code_say_nothing(tmp_path):
     before = '''import httpx
 
 
@@ -413,7 +413,7 @@ async def main():
 '''
     after = before.replace("httpx.AsyncClient()", "httpx.AsyncClient(timeout=30.0)")
     for i, path in enumerate(("docs_src/client/tutorial003.py", ".github/actions/conformance/client.py",
-                              "docs/snippets/client.py")):
+                              "docs/snippets/client.py", "scripts/fetch_schema.py")):
         assert not _changes(findings(tmp_path / str(i), {path: before}, {path: after})), path
     assert "timeout.added" in kinds(findings(tmp_path / "own", {"src/pkg/client.py": before},
                                              {"src/pkg/client.py": after}))
