@@ -417,3 +417,77 @@ async def main():
         assert not _changes(findings(tmp_path / str(i), {path: before}, {path: after})), path
     assert "timeout.added" in kinds(findings(tmp_path / "own", {"src/pkg/client.py": before},
                                              {"src/pkg/client.py": after}))
+
+
+# -- a loop that tries the next candidate after a failure is no retry of one operation ----------------
+
+REAL_BEFORE = '''import {realpath} from 'node:fs/promises';
+
+export async function resolvePath(path) {
+  return realpath(path);
+}
+'''
+
+REAL_AFTER = '''import {realpath} from 'node:fs/promises';
+import {basename, dirname, resolve} from 'node:path';
+
+export async function resolvePath(path) {
+  const missing = [];
+  let existing = path;
+  while (true) {
+    try {
+      return resolve(await realpath(existing), ...missing);
+    } catch (error) {
+      const parent = dirname(existing);
+      missing.unshift(basename(existing));
+      existing = parent;
+    }
+  }
+}
+'''
+
+
+def test_js_a_loop_that_walks_up_to_the_parent_on_failure_is_no_retry(tmp_path):
+    found = findings(tmp_path, {"src/paths.ts": REAL_BEFORE}, {"src/paths.ts": REAL_AFTER})
+    assert not kinds(found) & {"retry.added", "retry.without_backoff", "retry.without_limit"}
+    # going round again on the same path retries it
+    same = REAL_AFTER.replace("      existing = parent;\n", "      console.warn(parent);\n")
+    found = findings(tmp_path / "b", {"src/paths.ts": REAL_BEFORE}, {"src/paths.ts": same})
+    assert "retry.added" in kinds(found)
+
+
+def test_js_a_loop_indexing_a_collection_backwards_is_no_retry(tmp_path):
+    before = "export function find(candidates) {\n  return undefined;\n}\n"
+    after = '''export function find(candidates) {
+  for (let index = candidates.length - 1; index >= 0; index -= 1) {
+    try {
+      return validate(candidates[index]);
+    } catch (error) {
+      console.debug(error);
+    }
+  }
+  return undefined;
+}
+'''
+    found = findings(tmp_path, {"src/find.ts": before}, {"src/find.ts": after})
+    assert not kinds(found) & {"retry.added", "retry.without_backoff"}
+
+
+def test_python_a_loop_that_tries_the_next_host_on_failure_is_no_retry(tmp_path):
+    before = "def connect(hosts):\n    return None\n"
+    after = '''import socket
+
+
+def connect(hosts):
+    host = hosts.pop()
+    while True:
+        try:
+            return socket.create_connection(host, timeout=5)
+        except OSError:
+            host = hosts.pop()
+'''
+    found = findings(tmp_path, {"pkg/net.py": before}, {"pkg/net.py": after})
+    assert not kinds(found) & {"retry.added", "retry.without_backoff", "retry.without_limit"}
+    same = after.replace("            host = hosts.pop()\n", "            attempt = 1\n")
+    found = findings(tmp_path / "b", {"pkg/net.py": before}, {"pkg/net.py": same})
+    assert "retry.added" in kinds(found)

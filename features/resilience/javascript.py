@@ -18,7 +18,7 @@ import re
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
-from mergeguard.features.resilience.settings import words
+from mergeguard.features.resilience.settings import classify, words
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -388,6 +388,8 @@ class _Scanner(LineScopedScanner):
                 continue
             if hbody is not None and any(n.type in ("return_statement", "break_statement") for n in _own(hbody)):
                 continue  # the catch gives up: a fallback, not a retry
+            if _indexes_collection(loop) or _moves_on(block, hbody):
+                continue  # the next candidate, the parent path, the next host: not the same operation again
             self._loop_retry(loop, t, handler)
             return
 
@@ -899,3 +901,36 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     (``this.timeoutHandle = null``, ``this._retryPromise = undefined``) is state, not a setting."""
     ws = words(setting.target.rsplit(".", 1)[-1])
     return not (ws and ws[-1] in _HANDLE)
+
+
+def _indexes_collection(loop) -> bool:
+    """``for (let i = items.length - 1; i >= 0; i -= 1)``: a loop that walks a collection from its
+    initialiser (``walks_collection`` reads the condition)."""
+    init = loop.child_by_field_name("initializer") if loop.type == "for_statement" else None
+    return init is not None and ".length" in syntax.node_text(init)
+
+
+def _moves_on(try_body, handler_body) -> bool:
+    """Whether the ``catch`` points the next pass at something else: it assigns a new value (not a
+    count: ``attempt++``, ``delay *= 2``) to a name the ``try`` hands to a call (``existingPath =
+    parent`` before ``realpath(existingPath)``, ``url = mirrors[next]``). Each pass then tries another
+    input; retrying runs the same operation again."""
+    if handler_body is None:
+        return False
+    assigned = set()
+    for n in _own(handler_body):
+        if n.type == "assignment_expression":
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is None or left.type != "identifier" or right is None or right.type == "number":
+                continue
+            name = syntax.node_text(left)
+            if classify(name) is None and name not in {syntax.node_text(i) for i in syntax.walk(right)
+                                                       if i.type == "identifier"}:
+                assigned.add(name)
+    if not assigned:
+        return False
+    for call in syntax.calls(try_body, "javascript"):
+        args = call.child_by_field_name("arguments")
+        if args is not None and any(n.type == "identifier" and syntax.node_text(n) in assigned for n in syntax.walk(args)):
+            return True
+    return False

@@ -382,7 +382,7 @@ class _Scanner(Scanner):
         # again: an except that always re-raises ends the loop, and one that catches an empty
         # container or an exhausted iterator is polling for work, not retrying an operation
         tries = [n for n in _own(body) if n.type == "try_statement" and _loop_of(n) == node
-                 and _retries_on_failure(n)]
+                 and _retries_on_failure(n) and not _moves_on(n)]
         if not tries:
             return
         attempts = self._loop_attempts(node)
@@ -585,6 +585,34 @@ def _poll_wait(call) -> bool:
         last = _last_statement(clause)
         if names and names <= _NOTHING_CAME and (last is None or last.type in ("pass_statement",
                                                                                "continue_statement")):
+            return True
+    return False
+
+
+def _moves_on(try_node) -> bool:
+    """Whether an ``except`` points the next pass at something else: it assigns a new value (not a
+    count: ``attempt += 1``, ``delay = delay * 2``) to a name the ``try`` hands to a call (``path =
+    parent`` before ``os.stat(path)``, ``host = next(hosts)``). Each pass then tries another input;
+    retrying runs the same operation again."""
+    body = try_node.child_by_field_name("body")
+    assigned = set()
+    for clause in try_node.named_children:
+        if clause.type != "except_clause":
+            continue
+        for n in _own(clause):
+            if n.type == "assignment":
+                left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+                if left is not None and left.type == "identifier" and right is not None \
+                        and right.type not in ("integer", "float") \
+                        and syntax.node_text(left) not in {syntax.node_text(i) for i in syntax.walk(right) if i.type == "identifier"} \
+                        and classify(syntax.node_text(left)) is None:
+                    assigned.add(syntax.node_text(left))
+    if not assigned or body is None:
+        return False
+    for call in syntax.calls(body, LANG):
+        args = call.child_by_field_name("arguments")
+        if args is not None and any(n.type == "identifier" and syntax.node_text(n) in assigned
+                                    for n in syntax.walk(args)):
             return True
     return False
 
