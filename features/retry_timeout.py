@@ -495,8 +495,8 @@ def _plumbing(f: FileChange, c: Construct, side: str, functions: dict[str, set[s
         return False
     if f.status in ("added", "deleted"):
         return True  # a whole file of plumbing came or went: no call that stays waits longer or shorter
-    other = (functions or {}).get("pre" if side == "post" else "post")
-    if other is not None and c.scope and c.scope not in other:
+    other_image = (functions or {}).get("pre" if side == "post" else "post")
+    if other_image is not None and c.scope and c.scope not in other_image:
         return True  # a whole function came or went (``def patch(url, timeout=None)`` handing it on)
     callee = (c.target.split(":", 1)[0].rsplit(".", 1)[-1] or c.library.rsplit(".", 1)[-1]).strip()
     for h in f.hunks:
