@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import re
 import copy
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from mergeguard import languages, paths
@@ -44,9 +44,10 @@ SPEC = DetectorSpec("retry_timeout", tuple(FEATURES), finding_kinds=tuple(_SEVER
 _BUILD_SCRIPTS = (".gradle.kts",)
 
 
-#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks
+#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks, the code
+#: of documentation pages (``docs_src/``), maintainers' scripts, CI workflows and actions (``.github/``)
 _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|testdata|fakes?|mocks?|stubs?|examples?"
-                             r"|samples?|benchmarks?|interop|e2e)([_.-][^/]*)?/", re.I)
+                             r"|samples?|benchmarks?|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/", re.I)
 
 
 def _generated(path: str) -> bool:
@@ -159,6 +160,9 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
         if change is not None:
             record_failure(change, SPEC.name, src.path, exc)
         extra = []
+    keeps = getattr(module, "keeps_setting", None)  # a language's own "this binding is no setting"
+    if keeps is not None:
+        extra = [c for c in extra if keeps(src, c)]
     kept: list[Construct] = []
     for i, lib in enumerate(found.constructs):
         inside = [c for c in extra if c.kind == lib.kind and lib.line <= c.line <= lib.end_line]
@@ -317,6 +321,8 @@ class _FileScan:
     pairs: list[tuple[Construct, Construct]]
     only_pre: list[Construct]
     only_post: list[Construct]
+    #: functions of each image by qualname: a construct in a function the other image lacks is new code
+    functions: dict[str, set[str]] = field(default_factory=dict)
 
 
 def extract(change: Change, context: Context) -> Extraction:
@@ -374,7 +380,9 @@ def extract(change: Change, context: Context) -> Extraction:
         scanned.append(_FileScan(f, post_scan, added_lines, post_scopes,
                                  [(a, b) for a, b in pairs if touched_post(b)],
                                  [c for c in only_pre if touched_pre(c)],
-                                 [c for c in only_post if touched_post(c)]))
+                                 [c for c in only_post if touched_post(c)],
+                                 {side: {sc.qualname for sc in src.scopes()} if src is not None else set()
+                                  for side, src in (("pre", pre_src), ("post", post_src))}))
         if not paths.is_test(f.path):
             pre_missing = {(c.scope, c.callee) for c in pre_scan.calls if not c.has_timeout}
             for call in post_scan.calls:
@@ -397,8 +405,8 @@ def extract(change: Change, context: Context) -> Extraction:
         _cancel_renames(fs)
     for fs in scanned:
         f = fs.f
-        fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post")]
-        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre")]
+        fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post", fs.functions)]
+        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre", fs.functions)]
         for c in fs.only_post:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
@@ -505,7 +513,7 @@ def _became_named(a: Construct, b: Construct, named: set[tuple]) -> bool:
 _SETTER_LANGUAGES = frozenset({"java", "kotlin", "csharp"})
 
 
-def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
+def _plumbing(f: FileChange, c: Construct, side: str, functions: dict[str, set[str]] | None = None) -> bool:
     """A timeout whose value is only known at run time (``timeout=self.timeout``), on a line the change
     added or removed whole: plumbing a value through new or deleted code, not a change to how long
     anything waits. It counts when the same call is on the other side of its hunk without a timeout
@@ -517,6 +525,9 @@ def _plumbing(f: FileChange, c: Construct, side: str) -> bool:
         # a session it wraps included): no call that stays waits longer or shorter
     if c.value:
         return False
+    other_image = (functions or {}).get("pre" if side == "post" else "post")
+    if other_image is not None and c.scope and c.scope not in other_image:
+        return True  # a whole function came or went (``def patch(url, timeout=None)`` handing it on)
     callee = (c.target.split(":", 1)[0].rsplit(".", 1)[-1] or c.library.rsplit(".", 1)[-1]).strip()
     for h in f.hunks:
         mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)
@@ -583,6 +594,9 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
         return {}
     out: dict[int, tuple[str, str]] = {}
     lo, hi = min(lines), max(lines)
+    # a language's own "this use decides nothing": a test of whether it was passed at all (``attempt
+    # is _unset``, ``retry === undefined``), a check that only rejects a bad value, bookkeeping
+    quiet = getattr(scanner(src.language), "decides_nothing", None)
     stack = [src.root]
     while stack:
         node = stack.pop()
@@ -599,7 +613,8 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
                 name = syntax.node_text(node)
                 kind = settings.classify(name)
                 if kind is not None and _decides(node) and not (kind == "timeout" and (
-                        _on_an_error(node) or settings.heartbeat_only(name))):
+                        _on_an_error(node) or settings.heartbeat_only(name))) and not (
+                        quiet is not None and quiet(node)):
                     out[first] = (kind, name)
             continue
         stack.extend(node.children)
@@ -692,6 +707,12 @@ def _without_prose(line: str) -> str:
     return _STRING.sub(lambda m: '""' if any(c.isspace() for c in m.group(0)) else m.group(0), line)
 
 
+#: a comment to the end of the line (``// max 32-bit int``, ``# seconds``), after code or alone
+_TRAILING_COMMENT = re.compile(r"(^|(?<=\s))(//|#(?=\s)|/\*).*$")
+#: a class read only for one of its constants: the constant is the same wherever it is read from
+_CLASS_QUALIFIER = re.compile(r"\b[A-Z]\w*\s*\.\s*(?=[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b)")
+
+
 def _tokens(line: str) -> frozenset[str]:
     """The words and numbers of a line, in no order: a line re-indented, re-wrapped or with its
     comparison turned round (``0 < period`` -> ``period > 0``) has the same ones. The receiver
@@ -701,7 +722,9 @@ def _tokens(line: str) -> frozenset[str]:
     # line does (``p.idleTimeout`` -> ``p.opt.IdleTimeout``): qualifiers before a ``.`` are left out,
     # unless they are retry/timeout names themselves (``timeout.unref()``)
     out = set()
-    line = _without_prose(line)  # a help text or a message reworded decides nothing
+    line = _without_prose(line)  # a help text or a message reworded decides nothing (a '#' in it included)
+    line = _TRAILING_COMMENT.sub("", line)  # what a line says about itself decides nothing
+    line = _CLASS_QUALIFIER.sub("", line)  # ``Timeout.DEFAULT_TIMEOUT`` is the constant ``DEFAULT_TIMEOUT``
     for t in re.findall(r"\w+\s*\??\.(?=\s*[A-Za-z_#$])|\w+|[<>=!]=?|&&|\|\||[-+*/%]", line):
         if t.endswith("."):
             t = t.rstrip(".?").strip()

@@ -117,7 +117,9 @@ REGISTRY: tuple[Language, ...] = (
         scopes=_scopes(function_definition="function", class_definition="class"), calls=frozenset({"call"}),
         resilience_scanner="python", api_surface=True, family=("python", "cython"),
         test_patterns=(r"(^|/)test_[^/]*\.py$", r"_test\.(py|go)$", r"conftest\.py$"),
-        generated_patterns=(r"_pb2(_grpc)?\.pyi?$",),
+        # vendored copies: pip's ``_vendor/``, botocore's ``vendored/``, requests' ``requests/packages/urllib3/``
+        generated_patterns=(r"_pb2(_grpc)?\.pyi?$", r"(^|/)(_vendor|vendored)/.*\.pyi?$",
+                            r"(^|/)[a-z_][a-z0-9_]*/packages/.*\.pyi?$"),
     ),
     Language(
         "javascript", "JavaScript", (".js", ".mjs", ".cjs", ".jsx"), comment=SLASH,

@@ -18,6 +18,7 @@ import re
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
+from mergeguard.features.resilience.settings import classify, words
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -387,6 +388,8 @@ class _Scanner(LineScopedScanner):
                 continue
             if hbody is not None and any(n.type in ("return_statement", "break_statement") for n in _own(hbody)):
                 continue  # the catch gives up: a fallback, not a retry
+            if _indexes_collection(loop) or _moves_on(block, hbody):
+                continue  # the next candidate, the parent path, the next host: not the same operation again
             self._loop_retry(loop, t, handler)
             return
 
@@ -432,9 +435,10 @@ class _Scanner(LineScopedScanner):
 
     # -- emitting ----------------------------------------------------------------------------------
     def _timeout(self, node, library: str, target: str, seconds, *, zero_is_infinite: bool = False,
-                 line: int | None = None) -> None:
+                 line: int | None = None, value: str = "") -> None:
         """A timeout where ``0`` means none for the library (``zero_is_infinite``: axios, got, http)."""
-        super()._timeout(node, library, target, INFINITE if seconds == 0 and zero_is_infinite else seconds, line=line)
+        super()._timeout(node, library, target, INFINITE if seconds == 0 and zero_is_infinite else seconds, line=line,
+                         value=value)
 
     def _rescheduled(self, call, callback) -> bool:
         """``setTimeout(() => this._reconnect(), period)``, or a function that on failure schedules itself
@@ -773,3 +777,161 @@ def _enclosing_function_name(node) -> str:
             return syntax.node_text(name) if name is not None else ""
         p = p.parent
     return ""
+
+
+#: a value that stands for "not given" in a comparison
+_ABSENT = frozenset({"undefined", "null"})
+_MEMBERS = frozenset({"member_expression", "subscript_expression", "non_null_expression"})
+
+
+def _presence_check(node) -> bool:
+    """Whether a retry- or timeout-named name is only tested for having been given:
+    ``options.retry.maxRetryAfter === undefined``, ``timeout == null``, ``typeof retry === 'undefined'``.
+    Such a test fills in a default (a setting, judged on its own) or copies the option only when set;
+    it changes no attempt limit, delay or wait. Comparisons with a value (``limit > 0``,
+    ``reconnectPeriod === 0``) still decide."""
+    n = node
+    while n.parent is not None and n.parent.type in _MEMBERS:
+        n = n.parent
+    if n.parent is not None and n.parent.type == "unary_expression" and \
+            syntax.node_text(n.parent.children[0]) == "typeof":
+        n = n.parent
+    p = n.parent
+    if p is None or p.type != "binary_expression":
+        return False
+    if syntax.node_text(p.child_by_field_name("operator")) not in ("===", "!==", "==", "!="):
+        return False
+    left, right = p.child_by_field_name("left"), p.child_by_field_name("right")
+    other = right if left == n else left
+    if other is None:
+        return False
+    text = syntax.node_text(other)
+    return text in _ABSENT or (n.type == "unary_expression" and text.strip("'\"`") == "undefined")
+
+
+#: an error that says a value was rejected, not that an operation failed or ran out of attempts
+_REJECTED = re.compile(r"^Invalid\w*(Error|Exception)$"
+                       r"|(Range|Type|Config\w*|Argument|Validation|Option\w*)(Error|Exception)$")
+#: the last word of a name that holds bookkeeping about retries, not a limit, delay or wait
+_BOOKKEEPING = frozenset({"context", "ctx", "model", "metadata", "info", "headers", "header", "history", "stats"})
+
+
+def decides_nothing(node) -> bool:
+    """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
+    decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
+    a check that only throws a "bad value" error (``if (timeout > 2147483647) throw new RangeError(...)``:
+    valid settings behave as before), or a bookkeeping object (``retryContext``, ``retryInfo``)."""
+    if _presence_check(node):
+        return True
+    ws = words(syntax.node_text(node))
+    if ws and ws[-1] in _BOOKKEEPING:
+        return True
+    return _only_rejects(node) or _copy_guard(node)
+
+
+_ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
+
+
+def _copy_guard(node) -> bool:
+    """``if (retry.errorCodes) { result.retry.errorCodes = [...retry.errorCodes]; }``: an option
+    copied only when it is there. The test is the option itself (no comparison, no negation) and
+    every statement of the body is an assignment that reads it: what it holds is handed on as it
+    was, no limit, delay or wait is decided."""
+    p = node
+    while p.parent is not None and p.parent.type in _MEMBERS:
+        p = p.parent
+    cond = p.parent
+    if cond is None or cond.type != "parenthesized_expression" or cond.parent is None \
+            or cond.parent.type != "if_statement" or cond.parent.child_by_field_name("alternative") is not None:
+        return False
+    return _only_copies(cond.parent.child_by_field_name("consequence"), syntax.node_text(p))
+
+
+def _only_copies(body, tested: str) -> bool:
+    """Every statement of ``body`` assigns something read from ``tested``, or is itself a copy guard
+    of a part of it (``if (retry.methods) { ... }``)."""
+    if body is None:
+        return False
+    stmts = [c for c in body.named_children if c.type != "comment"] if body.type == "statement_block" else [body]
+    for st in stmts:
+        if st.type == "if_statement" and st.child_by_field_name("alternative") is None:
+            inner = st.child_by_field_name("condition")
+            inner = inner.named_children[0] if inner is not None and inner.named_children else None
+            if inner is not None and inner.type in _MEMBERS and syntax.node_text(inner).startswith(tested) \
+                    and _only_copies(st.child_by_field_name("consequence"), syntax.node_text(inner)):
+                continue
+            return False
+        expr = st.named_children[0] if st.type == "expression_statement" and st.named_children else None
+        right = expr.child_by_field_name("right") if expr is not None and expr.type in _ASSIGNMENTS else None
+        if right is None or tested not in syntax.node_text(right):
+            return False
+    return bool(stmts)
+
+
+def _only_rejects(node) -> bool:
+    """``node`` is in the condition of an ``if`` with no ``else`` whose body only throws an error
+    named for a rejected value."""
+    p = node.parent
+    while p is not None and p.type not in ("if_statement", "statement_block", "program") + tuple(_FUNCS):
+        p = p.parent
+    if p is None or p.type != "if_statement" or p.child_by_field_name("alternative") is not None:
+        return False
+    cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
+    if cond is None or body is None or not _within(node, cond):
+        return False
+    stmts = [c for c in body.named_children if c.type != "comment"] if body.type == "statement_block" else [body]
+    if len(stmts) != 1 or stmts[0].type != "throw_statement" or not stmts[0].named_children:
+        return False
+    thrown = stmts[0].named_children[0]
+    if thrown.type == "new_expression":
+        ctor = thrown.child_by_field_name("constructor")
+        name = syntax.node_text(ctor) if ctor is not None else ""
+    elif thrown.type == "call_expression":
+        name = syntax.callee(thrown, "javascript") or ""
+    else:
+        name = syntax.node_text(thrown)
+    return bool(_REJECTED.search(name.rsplit(".", 1)[-1]))
+
+
+#: the last word of a name that holds a scheduled callback or a running wait, not a duration or a count
+_HANDLE = frozenset({"handle", "handler", "task", "promise", "waiter", "timer", "callback", "cb", "event", "id"})
+
+
+def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
+    """Whether a setting the shared settings scan found is one here: a handle of a scheduled callback
+    (``this.timeoutHandle = null``, ``this._retryPromise = undefined``) is state, not a setting."""
+    ws = words(setting.target.rsplit(".", 1)[-1])
+    return not (ws and ws[-1] in _HANDLE)
+
+
+def _indexes_collection(loop) -> bool:
+    """``for (let i = items.length - 1; i >= 0; i -= 1)``: a loop that walks a collection from its
+    initialiser (``walks_collection`` reads the condition)."""
+    init = loop.child_by_field_name("initializer") if loop.type == "for_statement" else None
+    return init is not None and ".length" in syntax.node_text(init)
+
+
+def _moves_on(try_body, handler_body) -> bool:
+    """Whether the ``catch`` points the next pass at something else: it assigns a new value (not a
+    count: ``attempt++``, ``delay *= 2``) to a name the ``try`` hands to a call (``existingPath =
+    parent`` before ``realpath(existingPath)``, ``url = mirrors[next]``). Each pass then tries another
+    input; retrying runs the same operation again."""
+    if handler_body is None:
+        return False
+    assigned = set()
+    for n in _own(handler_body):
+        if n.type == "assignment_expression":
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is None or left.type != "identifier" or right is None or right.type == "number":
+                continue
+            name = syntax.node_text(left)
+            if classify(name) is None and name not in {syntax.node_text(i) for i in syntax.walk(right)
+                                                       if i.type == "identifier"}:
+                assigned.add(name)
+    if not assigned:
+        return False
+    for call in syntax.calls(try_body, "javascript"):
+        args = call.child_by_field_name("arguments")
+        if args is not None and any(n.type == "identifier" and syntax.node_text(n) in assigned for n in syntax.walk(args)):
+            return True
+    return False

@@ -281,6 +281,8 @@ class _Scanner(Scanner):
         elif last == "ClientTimeout" and not _is_kw_value(node):
             v = self._timeout_value(node)
             self._construct("timeout", "aiohttp", node, node, target="ClientTimeout", seconds=v)
+        if kw and _poll_wait(node):
+            return  # waits for work to arrive and goes round again when none did: a poll, not a timeout
         for k, v in kw.items():
             if _TIMEOUT_KW.match(k) and not _NOT_TIMEOUT_KW.search(k) and v is not None:
                 lib = _library(name)
@@ -380,7 +382,7 @@ class _Scanner(Scanner):
         # again: an except that always re-raises ends the loop, and one that catches an empty
         # container or an exhausted iterator is polling for work, not retrying an operation
         tries = [n for n in _own(body) if n.type == "try_statement" and _loop_of(n) == node
-                 and _retries_on_failure(n)]
+                 and _retries_on_failure(n) and not _moves_on(n)]
         if not tries:
             return
         attempts = self._loop_attempts(node)
@@ -534,7 +536,8 @@ def _loop_of(node):
 
 def _retries_on_failure(try_node) -> bool:
     """Whether some ``except`` of a try lets the loop go round again after a failure: it does not end
-    by re-raising, and it catches an operation's failure rather than an empty container."""
+    by re-raising or by leaving (``return``/``break``: the failure ends the loop, a fallback), and it
+    catches an operation's failure rather than an empty container."""
     for clause in try_node.named_children:
         if clause.type != "except_clause":
             continue
@@ -545,9 +548,72 @@ def _retries_on_failure(try_node) -> bool:
             continue
         block = next((c for c in clause.named_children if c.type == "block"), None)
         stmts = [c for c in block.named_children if c.type != "comment"] if block is not None else []
-        if stmts and stmts[-1].type == "raise_statement":
-            continue
+        if stmts and stmts[-1].type in ("raise_statement", "return_statement", "break_statement"):
+            continue  # re-raises, or gives up (``except Exception: log(...); return None``): a fallback
         return True
+    return False
+
+
+#: what a wait for work raises when nothing came in time
+_NOTHING_CAME = frozenset({"Empty", "QueueEmpty", "timeout", "TimeoutError", "Timeout", "ReadTimeout", "WouldBlock"})
+
+
+def _poll_wait(call) -> bool:
+    """Whether a call with a timeout is a poll: it sits in the ``try`` of a loop that goes round
+    again whatever happens (nothing in the try or its ``else`` leaves the loop), and its ``except``
+    for "nothing came" (``Empty``, ``socket.timeout``) only goes on (``pass``/``continue``). Its
+    timeout paces the loop (``drain_events(timeout=1)`` in a consumer thread, ``queue.get(timeout=1)``
+    in a worker); a retry loop around a call leaves the loop when the call succeeds, so a
+    per-attempt timeout there is still a timeout."""
+    t = syntax.ancestor(call, ("try_statement",), _OWN_STOP | _LOOPS)
+    if t is None or _loop_of(t) is None:
+        return False
+    body = t.child_by_field_name("body")
+    if body is None or not _within(call, body):
+        return False
+    loop = _loop_of(t)
+    leaves = [n for c in t.named_children if c.type in ("block", "else_clause") for n in _own(c)
+              if n.type in ("return_statement", "break_statement", "raise_statement") and _loop_of(n) == loop]
+    if leaves:
+        return False
+    for clause in t.named_children:
+        if clause.type != "except_clause":
+            continue
+        caught = [c for c in clause.named_children if c.type not in ("block", "comment")]
+        names = {syntax.node_text(n).rsplit(".", 1)[-1] for c in caught[:1] for n in syntax.walk(c)
+                 if n.type in ("identifier", "attribute") and n.parent is not None and n.parent.type != "attribute"}
+        last = _last_statement(clause)
+        if names and names <= _NOTHING_CAME and (last is None or last.type in ("pass_statement",
+                                                                               "continue_statement")):
+            return True
+    return False
+
+
+def _moves_on(try_node) -> bool:
+    """Whether an ``except`` points the next pass at something else: it assigns a new value (not a
+    count: ``attempt += 1``, ``delay = delay * 2``) to a name the ``try`` hands to a call (``path =
+    parent`` before ``os.stat(path)``, ``host = next(hosts)``). Each pass then tries another input;
+    retrying runs the same operation again."""
+    body = try_node.child_by_field_name("body")
+    assigned = set()
+    for clause in try_node.named_children:
+        if clause.type != "except_clause":
+            continue
+        for n in _own(clause):
+            if n.type == "assignment":
+                left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+                if left is not None and left.type == "identifier" and right is not None \
+                        and right.type not in ("integer", "float") \
+                        and syntax.node_text(left) not in {syntax.node_text(i) for i in syntax.walk(right) if i.type == "identifier"} \
+                        and classify(syntax.node_text(left)) is None:
+                    assigned.add(syntax.node_text(left))
+    if not assigned or body is None:
+        return False
+    for call in syntax.calls(body, LANG):
+        args = call.child_by_field_name("arguments")
+        if args is not None and any(n.type == "identifier" and syntax.node_text(n) in assigned
+                                    for n in syntax.walk(args)):
+            return True
     return False
 
 
@@ -710,3 +776,117 @@ def _number(node, consts: dict[str, float]) -> float | None:
     if t == "call" and syntax.callee(node, LANG) in ("float", "int") and syntax.arguments(node, LANG):
         return _number(syntax.arguments(node, LANG)[0][1], consts)
     return None
+
+
+#: a value that stands for "not passed" and for nothing else (``_unset``, ``NOT_SET``, ``_MISSING``)
+_SENTINEL = re.compile(r"^_*(unset|missing|not_?set|not_?given|sentinel|no_?value)$", re.I)
+
+
+def _presence_check(node) -> bool:
+    """Whether a retry- or timeout-named name is only tested for having been passed at all:
+    ``previous_attempt_number is _unset``, ``timeout is NOT_SET``. Such a test fills in a value
+    that is judged on its own; it changes no attempt limit, delay or wait. ``None`` is not such a
+    marker in Python: ``timeout=None`` means "wait forever" to sockets, requests and urllib3, and a
+    default-timeout object (``DEFAULT_TIMEOUT``) means "the global socket default", so testing for
+    either decides how long a call waits."""
+    n = node
+    while n.parent is not None and n.parent.type == "attribute":
+        n = n.parent
+    p = n.parent
+    if p is None or p.type != "comparison_operator" or len(p.named_children) != 2:
+        return False
+    ops = {syntax.node_text(c) for c in p.children if not c.is_named}
+    if not ops or not ops <= {"is", "is not", "==", "!="}:
+        return False
+    return any(side.type in ("identifier", "attribute") and bool(
+        _SENTINEL.match(syntax.node_text(side).rsplit(".", 1)[-1])) for side in p.named_children)
+
+
+#: the last word of a name that holds a scheduled callback or a running wait, not a duration or a count
+_HANDLE = frozenset({"handle", "handler", "task", "future", "fut", "waiter", "timer", "callback", "cb", "event"})
+
+
+def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
+    """Whether a setting the shared settings scan found is one here: a handle of a scheduled callback
+    (``self._keepalive_handle = None``, ``self._retry_future = None``) is state, not a setting; and a
+    ``timeout=`` keyword of a call that polls (:func:`_poll_wait`) paces a loop, it bounds no operation."""
+    ws = words(setting.target.rsplit(".", 1)[-1])
+    if ws and ws[-1] in _HANDLE:
+        return False
+    if setting.kind != "timeout":
+        return True
+    row = setting.line - 1
+    lines = source.text.splitlines()
+    if not 0 <= row < len(lines):
+        return True
+    around = source.root.descendant_for_point_range((row, 0), (row, len(lines[row])))
+    for node in syntax.walk(around) if around is not None else ():
+        if node.type != "keyword_argument" or syntax.line_of(node) != setting.line:
+            continue
+        name = node.child_by_field_name("name")
+        call = node.parent.parent if node.parent is not None else None
+        if name is not None and syntax.node_text(name) == setting.target and call is not None \
+                and call.type == "call" and _poll_wait(call):
+            return False
+    return True
+
+
+#: an exception that says a value was rejected, not that an operation failed or ran out of attempts
+_REJECTED = re.compile(r"^Invalid\w*(Error|Exception)$"
+                       r"|(Value|Range|Type|Config|Configuration|Argument|Validation|Param\w*)(Error|Exception)$")
+#: the last word of a name that holds bookkeeping about retries, not a limit, delay or wait
+_BOOKKEEPING = frozenset({"context", "ctx", "model", "metadata", "info", "headers", "header", "history", "stats"})
+
+
+def decides_nothing(node) -> bool:
+    """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
+    decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
+    a check that only raises a "bad value" error (``if retries < 0: raise ValueError(...)``: valid
+    settings behave as before), or a bookkeeping object (``retries_context``, ``retry_model``)."""
+    if _presence_check(node):
+        return True
+    ws = words(syntax.node_text(node))
+    if ws and ws[-1] in _BOOKKEEPING:
+        return True
+    return _only_rejects(node) or _copy_guard(node)
+
+
+def _copy_guard(node) -> bool:
+    """``if retry.allowed_methods: new.allowed_methods = list(retry.allowed_methods)``: an option
+    copied only when it is there. The test is the option itself (no comparison, no ``not``) and every
+    statement of the body is an assignment that reads it: what it holds is handed on as it was."""
+    p = node
+    while p.parent is not None and p.parent.type in ("attribute", "subscript"):
+        p = p.parent
+    stmt = p.parent
+    if stmt is None or stmt.type != "if_statement" or stmt.child_by_field_name("condition") != p \
+            or stmt.child_by_field_name("alternative") is not None:
+        return False
+    tested = syntax.node_text(p)
+    body = stmt.child_by_field_name("consequence")
+    stmts = [c for c in body.named_children if c.type != "comment"] if body is not None else []
+    for st in stmts:
+        expr = st.named_children[0] if st.type == "expression_statement" and st.named_children else None
+        right = expr.child_by_field_name("right") if expr is not None and expr.type == "assignment" else None
+        if right is None or tested not in syntax.node_text(right):
+            return False
+    return bool(stmts)
+
+
+def _only_rejects(node) -> bool:
+    """``node`` is in the condition of an ``if`` (no ``elif``/``else``) whose body only raises an
+    exception named for a rejected value."""
+    p = node.parent
+    while p is not None and p.type not in ("if_statement", "block", "module", "function_definition"):
+        p = p.parent
+    if p is None or p.type != "if_statement" or p.child_by_field_name("alternative") is not None:
+        return False
+    cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
+    if cond is None or body is None or not _within(node, cond):
+        return False
+    stmts = [c for c in body.named_children if c.type != "comment"]
+    if len(stmts) != 1 or stmts[0].type != "raise_statement" or not stmts[0].named_children:
+        return False
+    raised = stmts[0].named_children[0]
+    name = syntax.callee(raised, LANG) if raised.type == "call" else syntax.node_text(raised)
+    return bool(_REJECTED.search((name or "").rsplit(".", 1)[-1]))
