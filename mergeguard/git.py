@@ -569,11 +569,7 @@ class _CatFile:
     def _stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
-            try:
-                proc.kill()
-                proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+            _end(proc)
 
     def close(self) -> None:
         with self.lock:
@@ -654,11 +650,7 @@ class _DiffTree:
     def _stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
-            try:
-                proc.kill()
-                proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+            _end(proc)
             for pipe in (proc.stdin, proc.stdout):
                 try:
                     if pipe is not None:
@@ -672,6 +664,15 @@ class _DiffTree:
     def close(self) -> None:
         with self.lock:
             self._stop()
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a long-lived git child and reap it; one that will not die in 5 s is left to the OS."""
+    try:
+        proc.kill()
+        proc.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
 
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")

@@ -18,7 +18,7 @@ import re
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
-from mergeguard.features.resilience.settings import classify, words
+from mergeguard.features.resilience.settings import bookkeeping, classify, words
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -812,21 +812,12 @@ def _presence_check(node) -> bool:
 #: an error that says a value was rejected, not that an operation failed or ran out of attempts
 _REJECTED = re.compile(r"^Invalid\w*(Error|Exception)$"
                        r"|(Range|Type|Config\w*|Argument|Validation|Option\w*)(Error|Exception)$")
-#: the last word of a name that holds bookkeeping about retries, not a limit, delay or wait
-_BOOKKEEPING = frozenset({"context", "ctx", "model", "metadata", "info", "headers", "header", "history", "stats"})
-
-
 def decides_nothing(node) -> bool:
     """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
     decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
     a check that only throws a "bad value" error (``if (timeout > 2147483647) throw new RangeError(...)``:
     valid settings behave as before), or a bookkeeping object (``retryContext``, ``retryInfo``)."""
-    if _presence_check(node):
-        return True
-    ws = words(syntax.node_text(node))
-    if ws and ws[-1] in _BOOKKEEPING:
-        return True
-    return _only_rejects(node) or _copy_guard(node)
+    return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node)
 
 
 _ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})

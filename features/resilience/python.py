@@ -21,7 +21,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner
-from mergeguard.features.resilience.settings import classify, words
+from mergeguard.features.resilience.settings import bookkeeping, classify, words
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -534,6 +534,14 @@ def _loop_of(node):
     return syntax.ancestor(node, _LOOPS, _OWN_STOP)
 
 
+def _caught_names(clause) -> set[str]:
+    """The exception names an ``except`` clause catches, last dotted part only (``socket.timeout`` ->
+    ``timeout``); empty for a bare ``except:``."""
+    caught = [c for c in clause.named_children if c.type not in ("block", "comment")]
+    return {syntax.node_text(n).rsplit(".", 1)[-1] for c in caught[:1] for n in syntax.walk(c)
+            if n.type in ("identifier", "attribute") and n.parent is not None and n.parent.type != "attribute"}
+
+
 def _retries_on_failure(try_node) -> bool:
     """Whether some ``except`` of a try lets the loop go round again after a failure: it does not end
     by re-raising or by leaving (``return``/``break``: the failure ends the loop, a fallback), and it
@@ -541,10 +549,8 @@ def _retries_on_failure(try_node) -> bool:
     for clause in try_node.named_children:
         if clause.type != "except_clause":
             continue
-        caught = [c for c in clause.named_children if c.type not in ("block", "comment")]
-        names = {syntax.node_text(n).rsplit(".", 1)[-1] for c in caught[:1] for n in syntax.walk(c)
-                 if n.type in ("identifier", "attribute") and n.parent is not None and n.parent.type != "attribute"}
-        if caught and names and names <= _NOT_FAILURES:
+        names = _caught_names(clause)
+        if names and names <= _NOT_FAILURES:
             continue
         block = next((c for c in clause.named_children if c.type == "block"), None)
         stmts = [c for c in block.named_children if c.type != "comment"] if block is not None else []
@@ -579,9 +585,7 @@ def _poll_wait(call) -> bool:
     for clause in t.named_children:
         if clause.type != "except_clause":
             continue
-        caught = [c for c in clause.named_children if c.type not in ("block", "comment")]
-        names = {syntax.node_text(n).rsplit(".", 1)[-1] for c in caught[:1] for n in syntax.walk(c)
-                 if n.type in ("identifier", "attribute") and n.parent is not None and n.parent.type != "attribute"}
+        names = _caught_names(clause)
         last = _last_statement(clause)
         if names and names <= _NOTHING_CAME and (last is None or last.type in ("pass_statement",
                                                                                "continue_statement")):
@@ -834,21 +838,12 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
 #: an exception that says a value was rejected, not that an operation failed or ran out of attempts
 _REJECTED = re.compile(r"^Invalid\w*(Error|Exception)$"
                        r"|(Value|Range|Type|Config|Configuration|Argument|Validation|Param\w*)(Error|Exception)$")
-#: the last word of a name that holds bookkeeping about retries, not a limit, delay or wait
-_BOOKKEEPING = frozenset({"context", "ctx", "model", "metadata", "info", "headers", "header", "history", "stats"})
-
-
 def decides_nothing(node) -> bool:
     """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
     decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
     a check that only raises a "bad value" error (``if retries < 0: raise ValueError(...)``: valid
     settings behave as before), or a bookkeeping object (``retries_context``, ``retry_model``)."""
-    if _presence_check(node):
-        return True
-    ws = words(syntax.node_text(node))
-    if ws and ws[-1] in _BOOKKEEPING:
-        return True
-    return _only_rejects(node) or _copy_guard(node)
+    return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node)
 
 
 def _copy_guard(node) -> bool:

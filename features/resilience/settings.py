@@ -114,6 +114,17 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(name)]
 
 
+#: the last word of a name that holds bookkeeping about retries, not a limit, delay or wait
+_BOOKKEEPING = frozenset({"context", "ctx", "model", "metadata", "info", "headers", "header", "history", "stats"})
+
+
+def bookkeeping(name: str) -> bool:
+    """Whether a retry- or timeout-named name holds bookkeeping (``retries_context``, ``retryInfo``):
+    reading or writing it decides nothing about when to try again or how long to wait."""
+    ws = words(name)
+    return bool(ws) and ws[-1] in _BOOKKEEPING
+
+
 def classify(name: str) -> str | None:
     """``"timeout"``, ``"retry"`` or None for a setting's name (its last dotted segment)."""
     last = name.strip("'\"`").rsplit(".", 1)[-1].lstrip("_$")
