@@ -695,9 +695,7 @@ _TEARDOWN_NAME = re.compile(r"(cancel|clean|teardown|destroy|abort|clear|dispose
 def _teardown(call) -> bool:
     """Whether a call sits in code that runs when an operation is over: a function handed to
     ``cancelers.push(...)``/``.once('error', ...)``/``.on('close', ...)``, or one named for cleaning up."""
-    p = call.parent
-    while p is not None and p.type not in _FUNCS:
-        p = p.parent
+    p = syntax.ancestor(call, _FUNCS)
     if p is None:
         return False
     if _TEARDOWN_NAME.search(_enclosing_function_name(call) or ""):
@@ -812,6 +810,8 @@ def _presence_check(node) -> bool:
 #: an error that says a value was rejected, not that an operation failed or ran out of attempts
 _REJECTED = re.compile(r"^Invalid\w*(Error|Exception)$"
                        r"|(Range|Type|Config\w*|Argument|Validation|Option\w*)(Error|Exception)$")
+
+
 def decides_nothing(node) -> bool:
     """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
     decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
@@ -862,10 +862,8 @@ def _only_copies(body, tested: str) -> bool:
 def _only_rejects(node) -> bool:
     """``node`` is in the condition of an ``if`` with no ``else`` whose body only throws an error
     named for a rejected value."""
-    p = node.parent
-    while p is not None and p.type not in ("if_statement", "statement_block", "program") + tuple(_FUNCS):
-        p = p.parent
-    if p is None or p.type != "if_statement" or p.child_by_field_name("alternative") is not None:
+    p = syntax.ancestor(node, ("if_statement",), ("statement_block", "program", *_FUNCS))
+    if p is None or p.child_by_field_name("alternative") is not None:
         return False
     cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
     if cond is None or body is None or not _within(node, cond):

@@ -838,6 +838,8 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
 #: an exception that says a value was rejected, not that an operation failed or ran out of attempts
 _REJECTED = re.compile(r"^Invalid\w*(Error|Exception)$"
                        r"|(Value|Range|Type|Config|Configuration|Argument|Validation|Param\w*)(Error|Exception)$")
+
+
 def decides_nothing(node) -> bool:
     """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
     decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
@@ -871,10 +873,8 @@ def _copy_guard(node) -> bool:
 def _only_rejects(node) -> bool:
     """``node`` is in the condition of an ``if`` (no ``elif``/``else``) whose body only raises an
     exception named for a rejected value."""
-    p = node.parent
-    while p is not None and p.type not in ("if_statement", "block", "module", "function_definition"):
-        p = p.parent
-    if p is None or p.type != "if_statement" or p.child_by_field_name("alternative") is not None:
+    p = syntax.ancestor(node, ("if_statement",), ("block", "module", "function_definition"))
+    if p is None or p.child_by_field_name("alternative") is not None:
         return False
     cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
     if cond is None or body is None or not _within(node, cond):
