@@ -3,16 +3,14 @@ on a real repository built in a temp dir, read the way the builder reads a fetch
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.benchscripts import BENCH, load
 from tests.gitrepo import commit, git, init_repo
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 T2024 = 1_720_000_000
 T2019 = 1_550_000_000
 HUMAN = ("Alice", "alice@example.com")
@@ -20,14 +18,7 @@ HUMAN = ("Alice", "alice@example.com")
 
 @pytest.fixture(scope="module")
 def labels():
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("bench_ai_labels", BENCH / "ai_labels.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-    finally:
-        sys.path.remove(str(BENCH))
-    return mod
+    return load("ai_labels")
 
 
 def _mirror(tmp_path: Path, labels, monkeypatch) -> tuple[Path, dict[str, str]]:

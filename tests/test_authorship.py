@@ -10,6 +10,7 @@ from mergeguard.features.authorship import FEATURES, explicit_evidence, extract,
 from mergeguard.git import GitRepo
 from mergeguard.sources import change_from_commit, change_from_range
 
+from .benchscripts import load
 from .gitrepo import commit, git, init_repo
 
 T0 = 1_750_000_000
@@ -553,22 +554,11 @@ def test_style_estimate_direction_and_blindness(tmp_path):
 def test_benchmark_reads_what_the_product_reads(tmp_path):
     """The labelled-set benchmark rebuilds a commit from its diff alone and drops marker lines; on
     the same commit its statistics and score equal the product's, save the dropped marker line."""
-    import importlib.util
-    import sys
-    from pathlib import Path
-
     from mergeguard.change import parse_diff
     from mergeguard.features.ai_style_model import CALIBRATION, MODEL
     from mergeguard.features.authorship import calibrate, score_statistics, statistics_of
 
-    bench = Path(__file__).resolve().parent.parent / "benchmarks"
-    sys.path.insert(0, str(bench))
-    try:
-        spec = importlib.util.spec_from_file_location("bench_ai_style", bench / "ai_style.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-    finally:
-        sys.path.remove(str(bench))
+    mod = load("ai_style")
     p = init_repo(tmp_path / "r")
     commit(p, {"README.md": "# x\n"}, "init", T0, HUMAN)
     marked = "# Generated with Claude Code\n" + AI_STYLE_PY

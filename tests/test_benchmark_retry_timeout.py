@@ -8,7 +8,6 @@ as a separate process on each commit.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -16,20 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.benchscripts import load
 from tests.gitrepo import commit, git, init_repo
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench_retry_timeout", ROOT / "benchmarks" / "retry_timeout.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load("retry_timeout")
 AP, Labelled, Predicted = bench.AntiPattern, bench.Labelled, bench.Predicted
 
 CLIENT_V1 = '''import requests
