@@ -869,6 +869,9 @@ def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
         row = text_lines[n - 1]
         col = len(row) - len(row.lstrip())
         node = src.root.descendant_for_point_range((n - 1, col), (n - 1, col))
+        if node is not None and node.parent is not None and node.parent.type == "export_statement":
+            decl = node.parent.child_by_field_name("declaration")  # JS ``export function f(ms = 5000) {``
+            node = (decl.child_by_field_name("body") or decl) if decl is not None else node
         name = syntax.qualname_at(node, src.language) if node is not None else ""
         if node is not None and node.type in ("identifier", "name") and node.parent is not None:
             name = syntax.qualname_at(node.parent, src.language)  # a def line names its own scope

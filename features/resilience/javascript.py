@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 from mergeguard.features.resilience.settings import bookkeeping, classify, words
 
@@ -63,6 +64,10 @@ class _Scanner(LineScopedScanner):
                 self._loop(node)
             elif t == "assignment_expression":
                 self._assignment(node)
+            elif t == "pair" and not syntax.inside_comment_or_string(node):
+                self._policy_members(node)
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
+        self.out.constructs.extend(c for c in policy_functions.scan(self.src) if _decides_policy(c))
         return self.out
 
     # -- declarations -------------------------------------------------------------------------------
@@ -124,8 +129,20 @@ class _Scanner(LineScopedScanner):
         lib = self._library_of(c)
         head = c.split(".", 1)[0]
         args = syntax.arguments(call, self.lang)
-        if lib == "p-retry" or (lib == "async-retry" and head == c):
+        if lib in ("p-retry", "promise-retry") or (lib == "async-retry" and head == c):
+            if lib == "promise-retry" and args and args[0][1] is not None and args[0][1].type == "object":
+                args = args[::-1]  # promiseRetry(options, fn) is the other order it accepts
             self._node_retry(call, lib, args)
+        elif lib == "retry" and c.endswith(".operation") and "." in c:
+            self._node_retry(call, "retry", [(None, None), *args])  # retry.operation({retries: 5})
+        elif lib == "exponential-backoff" and c.rsplit(".", 1)[-1] == "backOff" and args:
+            self._exponential_backoff(call, args)
+        elif lib == "p-timeout" and head == c and len(args) >= 2:
+            # pTimeout(promise, 5000) / pTimeout(promise, {milliseconds: 5000}): the promise rejects after it
+            opt = args[1][1]
+            ms = self._num_key(opt, "milliseconds") if opt is not None and opt.type == "object" else self._number(opt)
+            self._timeout(call, "p-timeout", self._target_of(args[0][1]) or "promise",
+                          ms / 1000 if ms is not None else None, zero_is_infinite=False)
         elif lib == "axios-retry" and head == c:
             self._axios_retry(call, args)
         elif lib == "cockatiel" and c.split(".")[-1] == "retry" and args:
@@ -194,6 +211,20 @@ class _Scanner(LineScopedScanner):
         fn = args[0][1] if args else None
         self._retry(call, lib, self._target_of(fn), attempts, backoff, jitter, fn)
 
+    def _exponential_backoff(self, call, args) -> None:
+        """exponential-backoff ``backOff(fn, {numOfAttempts, startingDelay, timeMultiplier, jitter})``:
+        10 attempts, 100 ms doubling, no jitter unless set."""
+        opts = _object_arg(args, 1)
+        n = self._num_key(opts, "numOfAttempts")
+        attempts = n if n is not None else (10.0 if _key(opts, "numOfAttempts") is None else None)
+        multiplier = self._num_key(opts, "timeMultiplier")
+        start = self._num_key(opts, "startingDelay")
+        backoff = "none" if start == 0 else ("fixed" if multiplier is not None and multiplier <= 1 else "exponential")
+        jitter = _key(opts, "jitter")
+        fn = args[0][1]
+        self._retry(call, "exponential-backoff", self._target_of(fn), attempts, backoff,
+                    jitter is not None and _strip(syntax.node_text(jitter)) == "full", fn)
+
     def _axios_retry(self, call, args) -> None:
         """axios-retry: 3 retries with no delay unless ``retryDelay`` says otherwise."""
         opts = _object_arg(args, 1)
@@ -254,6 +285,14 @@ class _Scanner(LineScopedScanner):
                     self._got_retry(call, lib, c, val)
                 elif key == "signal" or val is None:
                     continue
+                elif val.type == "object" and not _TIMEOUT_KEY.match(key):
+                    # undici ``new Agent({connect: {timeout: 10_000}})``, redis ``{socket: {connectTimeout}}``:
+                    # a timeout of one part of the client, one level down
+                    for inner in _pairs(val):
+                        ik = _strip(syntax.node_text(inner.child_by_field_name("key")))
+                        iv = inner.child_by_field_name("value")
+                        if _TIMEOUT_KEY.match(ik) and iv is not None and iv.type not in ("object", *_FUNCS):
+                            self._timeout(inner, lib, f"{key}.{ik}", self._ms(iv, key=ik), zero_is_infinite=True)
                 elif _TIMEOUT_KEY.match(key):
                     if val.type == "object":  # got: timeout: {request: 5000, connect: 500}
                         for inner in _pairs(val):
@@ -266,6 +305,28 @@ class _Scanner(LineScopedScanner):
                         self._valued_timeout(pair, lib, key, " ".join(syntax.node_text(val).split())[:120])
                     else:
                         self._timeout(pair, lib, key, self._ms(val, key=key), zero_is_infinite=True)
+
+    def _policy_members(self, pair) -> None:
+        """``retry: {limit: 2, statusCodes: [408, 429, 500], errorCodes: ['ECONNRESET'], calculateDelay: fn}``
+        in a client's defaults: which status codes and errors are retried and how many times, as
+        settings of their own (``retry.statusCodes``). The shared settings scan records such an object
+        as one setting only when all of it is constant; a function among its members (a delay
+        callback) hides the rest, so the literal members are recorded here, one by one."""
+        key = _strip(syntax.node_text(pair.child_by_field_name("key")))
+        obj = pair.child_by_field_name("value")
+        if classify(key) != "retry" or obj is None or obj.type != "object" or not any(
+                v is not None and v.type in _FUNCS for v in (p.child_by_field_name("value") for p in _pairs(obj))):
+            return
+        kind = "retry"
+        for inner in _pairs(obj):
+            ik = _strip(syntax.node_text(inner.child_by_field_name("key")))
+            iv = inner.child_by_field_name("value")
+            if iv is None or iv.type not in _LITERALS or not _literal(iv):
+                continue
+            line = syntax.line_of(inner)
+            self.out.constructs.append(Construct(
+                kind, "setting", line, inner.end_point[0] + 1, self._scope(line), target=f"{key}.{ik}",
+                value=" ".join(syntax.node_text(iv).split()), snippet=self._snippet(line)))
 
     def _got_retry(self, call, lib: str, c: str, val) -> None:
         """got ``retry: {limit}`` (default 2, exponential) / ky ``retry: n | {limit}`` (default 2)."""
@@ -570,7 +631,8 @@ class _Scanner(LineScopedScanner):
         if t in ("as_expression", "satisfies_expression") and node.named_children:
             return self._number(node.named_children[0], follow)
         if t == "identifier" and follow:
-            return self.consts.get(syntax.node_text(node))
+            name = syntax.node_text(node)
+            return self.consts[name] if name in self.consts else self._number(_parameter_default(node), follow=False)
         if t == "unary_expression" and syntax.node_text(node).startswith("-") and node.named_children:
             v = self._number(node.named_children[-1], follow)
             return -v if v is not None else None
@@ -606,6 +668,48 @@ def _key(obj, key: str):
     return None
 
 
+#: values that are data, not code: what a policy's member may be set to
+_LITERALS = frozenset({"number", "string", "true", "false", "null", "undefined", "array", "new_expression",
+                       "unary_expression"})
+
+
+def _literal(node) -> bool:
+    """A number, string, boolean, or a list or ``new Set([...])`` of them (``[408, 429]``, ``['GET']``)."""
+    if node.type in ("number", "string", "true", "false", "null", "undefined"):
+        return True
+    if node.type == "unary_expression":
+        return all(_literal(c) for c in node.named_children)
+    if node.type == "array":
+        return all(_literal(c) for c in node.named_children if not syntax.is_comment(c))
+    if node.type == "new_expression":
+        ctor = node.child_by_field_name("constructor")
+        args = node.child_by_field_name("arguments")
+        return syntax.node_text(ctor) == "Set" and args is not None and all(
+            _literal(c) for c in args.named_children if not syntax.is_comment(c))
+    return False
+
+
+def _parameter_default(ident):
+    """The default of the parameter ``ident`` names in the function it sits in: ``ms`` in
+    ``function get(url, ms = 5000) { setTimeout(() => c.abort(), ms) }`` or ``{timeout = 5000} = {}``.
+    None when the name is not a parameter with a default (a local shadowing it is not one)."""
+    name = syntax.node_text(ident)
+    fn = syntax.ancestor(ident, _FUNCS)
+    params = fn.child_by_field_name("parameters") if fn is not None else None
+    if params is None:
+        return None
+    for n in syntax.walk(params):
+        if n.type in ("assignment_pattern", "object_assignment_pattern"):
+            left = n.child_by_field_name("left")
+            if left is not None and syntax.node_text(left) == name:
+                return n.child_by_field_name("right")
+        elif n.type in ("required_parameter", "optional_parameter"):  # TypeScript: (ms: number = 5000)
+            pat, val = n.child_by_field_name("pattern"), n.child_by_field_name("value")
+            if pat is not None and val is not None and syntax.node_text(pat) == name:
+                return val
+    return None
+
+
 def _object_arg(args, index: int):
     if len(args) > index and args[index][1] is not None and args[index][1].type == "object":
         return args[index][1]
@@ -623,6 +727,24 @@ def _aborts(fn) -> bool:
 
 
 _OWN_STOP = _FUNCS | _LOOPS  # what _own does not descend into
+
+
+#: words of a function name that say it answers a retry question (whether, when, how long to wait):
+#: ``shouldRetry``, ``isRetryable``, ``retryCondition``, ``retryStrategy``, ``calculateRetryDelay``
+_ANSWERS = frozenset({"should", "can", "is", "retryable", "retriable", "condition", "conditions", "strategy",
+                      "policy", "delay", "delays", "backoff", "predicate", "classify", "classifier"})
+
+
+def _decides_policy(c: Construct) -> bool:
+    """Whether a policy function found by ``policy_functions.scan`` is one in JS/TS: for retries, only a
+    function whose name asks or answers the question (``shouldRetry(err)``, ``retryDelay(n)``,
+    ``retryStrategy(times)``). A function named for doing it (``retry(fn)``, ``reconnect()``,
+    ``_setupReconnect()``, ``#retryFromError(e)``) is mostly the operation, its bookkeeping and its
+    events; its decisions are judged by the loops, timers and names inside it."""
+    if c.kind != "retry":
+        return True
+    name = c.target.rsplit("/", 1)[0].rsplit(".", 1)[-1].lstrip("_#")
+    return bool(set(words(name)) & _ANSWERS) or "backoff" in name.lower()
 
 
 def _own(node):

@@ -1,0 +1,217 @@
+"""JavaScript/TypeScript, issue 13 round 5: what ordinary client and server code does to its retries
+and timeouts that the scanner did not see. Real git histories and real tree-sitter parses; each
+rule with what must fire next to what must not."""
+
+from __future__ import annotations
+
+from tests.retry_changes import findings, kinds
+
+CHANGED = {"retry.added", "retry.removed", "retry.changed", "timeout.added", "timeout.removed", "timeout.changed"}
+
+
+def _changes(found) -> set[str]:
+    return kinds(found) & CHANGED
+
+
+def _run(tmp_path, before: str, after: str, path: str = "src/client.js"):
+    return findings(tmp_path, {path: before}, {path: after})
+
+
+# -- functions that answer a retry question: their code is the policy ---------------------------------
+
+REDIS = """const Redis = require('ioredis');
+
+export const redis = new Redis({
+  host: process.env.REDIS_HOST,
+  retryStrategy(times) {
+    return Math.min(times * 50, 2000);
+  },
+});
+"""
+
+SHOULD_RETRY = """export function shouldRetry(error) {
+  if (!error.response) {
+    return error.code === 'ECONNRESET';
+  }
+  return error.response.status === 503;
+}
+
+export async function send(payload) {
+  return http.post('/events', payload);
+}
+"""
+
+
+def test_js_a_retry_strategy_whose_delay_changes_is_a_retry_change(tmp_path):
+    found = _run(tmp_path, REDIS, REDIS.replace("times * 50, 2000", "times * 200, 10000"))
+    assert "retry.changed" in kinds(found)
+
+
+def test_js_a_retry_strategy_reformatted_or_commented_is_no_change(tmp_path):
+    after = REDIS.replace("    return Math.min(times * 50, 2000);",
+                          "    // back off, but never more than two seconds\n    return Math.min(\n      times * 50,\n      2000,\n    );")
+    assert not _changes(_run(tmp_path, REDIS, after))
+
+
+def test_js_which_errors_a_should_retry_function_accepts_is_a_retry_change(tmp_path):
+    after = SHOULD_RETRY.replace("error.response.status === 503", "error.response.status === 503 || error.response.status === 429")
+    assert "retry.changed" in kinds(_run(tmp_path, SHOULD_RETRY, after))
+
+
+def test_js_a_should_retry_function_with_a_renamed_parameter_is_no_change(tmp_path):
+    after = SHOULD_RETRY.replace("shouldRetry(error)", "shouldRetry(err)").replace("error.", "err.")
+    assert not _changes(_run(tmp_path, SHOULD_RETRY, after))
+
+
+RECONNECT = """export class Client {
+  reconnect() {
+    this.emit('reconnect');
+    this.stream = this.connect();
+  }
+}
+"""
+
+
+def test_js_a_method_that_does_the_reconnecting_is_not_judged_as_a_policy_function(tmp_path):
+    # its code is the operation and its events; a new event or a renamed field changes no decision
+    after = RECONNECT.replace("    this.emit('reconnect');\n", "    this.emit('reconnect', this.options);\n    this.log('reconnecting');\n")
+    assert not _changes(_run(tmp_path, RECONNECT, after))
+
+
+# -- retry libraries that clients use ---------------------------------------------------------------
+
+LIBS = """import pTimeout from 'p-timeout';
+import promiseRetry from 'promise-retry';
+import { backOff } from 'exponential-backoff';
+import retry from 'retry';
+
+export const load = (id) => pTimeout(db.find(id), { milliseconds: 5000 });
+
+export const fetchUser = (id) => promiseRetry((again) => api.get(`/users/${id}`).catch(again), { retries: 3 });
+
+export const fetchOrders = () => backOff(() => api.get('/orders'), { numOfAttempts: 5, startingDelay: 100 });
+
+export function sendAll(batch, cb) {
+  const operation = retry.operation({ retries: 4, factor: 2, minTimeout: 1000 });
+  operation.attempt(() => queue.send(batch, (err) => (operation.retry(err) ? undefined : cb(err))));
+}
+"""
+
+
+def test_js_p_timeout_value_change_is_a_timeout_change(tmp_path):
+    found = _run(tmp_path, LIBS, LIBS.replace("milliseconds: 5000", "milliseconds: 20000"), "src/api.ts")
+    assert _changes(found) == {"timeout.changed"}
+
+
+def test_js_p_timeout_added_around_a_call_is_a_timeout_added(tmp_path):
+    before = LIBS.replace("pTimeout(db.find(id), { milliseconds: 5000 })", "db.find(id)")
+    assert "timeout.added" in kinds(_run(tmp_path, before, LIBS, "src/api.ts"))
+
+
+def test_js_exponential_backoff_attempts_change_is_a_retry_change(tmp_path):
+    found = _run(tmp_path, LIBS, LIBS.replace("numOfAttempts: 5", "numOfAttempts: 10"), "src/api.ts")
+    assert _changes(found) == {"retry.changed"}
+
+
+def test_js_promise_retry_and_node_retry_operation_limits(tmp_path):
+    found = _run(tmp_path, LIBS, LIBS.replace("{ retries: 3 }", "{ retries: 6 }").replace("retries: 4,", "retries: 8,"),
+                 "src/api.ts")
+    assert [f for f in found if f.kind == "retry.changed"]
+
+
+def test_js_retry_libraries_moved_within_the_file_are_no_change(tmp_path):
+    lines = LIBS.split("\n\n")
+    after = "\n\n".join([lines[0], lines[3], lines[2], lines[1], lines[4]])
+    assert not _changes(_run(tmp_path, LIBS, after, "src/api.ts"))
+
+
+# -- nested client options and defaults -------------------------------------------------------------
+
+UNDICI = """import { Agent, setGlobalDispatcher } from 'undici';
+
+setGlobalDispatcher(new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 4_000 }));
+"""
+
+
+def test_js_a_timeout_one_level_down_in_client_options_is_a_timeout_change(tmp_path):
+    found = _run(tmp_path, UNDICI, UNDICI.replace("timeout: 10_000", "timeout: 60_000"), "src/http.ts")
+    assert "timeout.changed" in kinds(found) and "timeout.increased" in kinds(found)
+
+
+def test_js_a_nested_non_timeout_option_change_is_no_timeout_change(tmp_path):
+    after = UNDICI.replace("connect: { timeout: 10_000 }", "connect: { timeout: 10_000, rejectUnauthorized: false }")
+    assert not _changes(_run(tmp_path, UNDICI, after, "src/http.ts"))
+
+
+DEFAULTS = """const defaults = {
+  retry: {
+    limit: 2,
+    statusCodes: [408, 429, 500, 502, 503, 504],
+    errorCodes: ['ETIMEDOUT', 'ECONNRESET'],
+    calculateDelay: ({ computedValue }) => computedValue,
+  },
+  headers: { 'user-agent': 'svc' },
+};
+
+export default defaults;
+"""
+
+
+def test_js_retried_status_codes_in_client_defaults_are_a_retry_change(tmp_path):
+    after = DEFAULTS.replace("502, 503, 504]", "502, 503, 504, 521, 522]")
+    found = _run(tmp_path, DEFAULTS, after, "src/defaults.ts")
+    assert _changes(found) == {"retry.changed"}
+
+
+def test_js_retried_error_codes_and_limit_in_client_defaults_are_a_retry_change(tmp_path):
+    after = DEFAULTS.replace("'ECONNRESET']", "'ECONNRESET', 'EAI_AGAIN']")
+    assert "retry.changed" in kinds(_run(tmp_path, DEFAULTS, after, "src/defaults.ts"))
+    assert "retry.changed" in kinds(_run(tmp_path / "b", DEFAULTS, DEFAULTS.replace("limit: 2", "limit: 5"), "src/defaults.ts"))
+
+
+def test_js_other_defaults_beside_a_retry_policy_are_no_change(tmp_path):
+    after = DEFAULTS.replace("'user-agent': 'svc'", "'user-agent': 'svc/2'").replace(
+        "    limit: 2,\n", "    // two retries by default\n    limit: 2,\n")
+    assert not _changes(_run(tmp_path, DEFAULTS, after, "src/defaults.ts"))
+
+
+SOCKET = """import { io } from 'socket.io-client';
+
+export const socket = io(URL, { reconnectionAttempts: 5, reconnectionDelay: 1000, transports: ['websocket'] });
+"""
+
+
+def test_js_reconnection_delay_is_a_retry_setting(tmp_path):
+    found = _run(tmp_path, SOCKET, SOCKET.replace("reconnectionDelay: 1000", "reconnectionDelay: 5000"), "src/ws.ts")
+    assert _changes(found) == {"retry.changed"}
+
+
+def test_js_transports_beside_reconnection_options_is_no_change(tmp_path):
+    found = _run(tmp_path, SOCKET, SOCKET.replace("['websocket']", "['websocket', 'polling']"), "src/ws.ts")
+    assert not _changes(found)
+
+
+# -- a timer's delay from a parameter's default ----------------------------------------------------
+
+ABORT = """export async function getJson(url, ms = 5000) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    const res = await fetch(url, { signal: controller.signal });
+    return await res.json();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+"""
+
+
+def test_js_a_timer_delay_taken_from_a_parameter_default_changes_with_it(tmp_path):
+    found = _run(tmp_path, ABORT, ABORT.replace("ms = 5000", "ms = 10000"))
+    assert "timeout.changed" in kinds(found)
+
+
+def test_js_another_parameter_default_of_the_same_function_is_no_timeout_change(tmp_path):
+    before = ABORT.replace("(url, ms = 5000)", "(url, ms = 5000, format = 'json')")
+    after = ABORT.replace("(url, ms = 5000)", "(url, ms = 5000, format = 'text')")
+    assert not _changes(_run(tmp_path, before, after))
