@@ -215,3 +215,127 @@ def test_js_another_parameter_default_of_the_same_function_is_no_timeout_change(
     before = ABORT.replace("(url, ms = 5000)", "(url, ms = 5000, format = 'json')")
     after = ABORT.replace("(url, ms = 5000)", "(url, ms = 5000, format = 'text')")
     assert not _changes(_run(tmp_path, before, after))
+
+
+# -- hand-written retries in the shapes application code writes -----------------------------------
+
+COUNTDOWN = """async function publish(channel, msg) {
+  let retries = 5;
+  while (retries-- > 0) {
+    try {
+      await channel.publish(msg);
+      return;
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error('publish failed');
+}
+module.exports = { publish };
+"""
+
+
+def test_js_a_countdown_loop_takes_its_attempts_from_the_counter_it_starts_with(tmp_path):
+    found = _run(tmp_path, COUNTDOWN, COUNTDOWN.replace("let retries = 5", "let retries = 10"))
+    [f] = [f for f in found if f.kind == "retry.changed"]
+    assert "5 → 10" in f.message
+
+
+def test_js_the_wait_between_attempts_of_a_loop_is_part_of_it(tmp_path):
+    assert "retry.changed" in kinds(_run(tmp_path, COUNTDOWN, COUNTDOWN.replace("setTimeout(r, 500)", "setTimeout(r, 2000)")))
+
+
+def test_js_a_countdown_loop_with_a_new_log_line_is_no_change(tmp_path):
+    after = COUNTDOWN.replace("    } catch (e) {\n", "    } catch (e) {\n      console.warn('publish failed, retrying', e.message);\n")
+    assert not _changes(_run(tmp_path, COUNTDOWN, after))
+
+
+RECONNECT_ON_CLOSE = """const net = require('net');
+
+class Connection {
+  open() {
+    this.sock = net.connect(this.port, this.host);
+    this.sock.on('close', () => {
+      this.emit('down');
+      setTimeout(() => this.open(), 1000);
+    });
+  }
+}
+module.exports = Connection;
+"""
+
+
+def test_js_a_timer_that_reopens_a_connection_after_close_is_a_retry(tmp_path):
+    before = RECONNECT_ON_CLOSE.replace("      setTimeout(() => this.open(), 1000);\n", "")
+    assert "retry.added" in kinds(_run(tmp_path, before, RECONNECT_ON_CLOSE))
+    assert "retry.changed" in kinds(_run(tmp_path / "b", RECONNECT_ON_CLOSE, RECONNECT_ON_CLOSE.replace("1000", "5000")))
+
+
+def test_js_a_timer_after_close_that_only_reports_is_no_retry(tmp_path):
+    before = RECONNECT_ON_CLOSE.replace("      setTimeout(() => this.open(), 1000);\n", "")
+    after = RECONNECT_ON_CLOSE.replace("setTimeout(() => this.open(), 1000)", "setTimeout(() => this.emit('gone'), 1000)")
+    assert not {k for k in _changes(_run(tmp_path, before, after)) if k.startswith("retry.")}
+
+
+def test_js_a_websocket_onclose_that_reconnects_is_a_retry(tmp_path):
+    before = """export function connect(url, onMessage) {
+  const ws = new WebSocket(url);
+  ws.onmessage = (e) => onMessage(JSON.parse(e.data));
+  return ws;
+}
+"""
+    after = before.replace("  return ws;", "  ws.onclose = () => setTimeout(() => connect(url, onMessage), 2000);\n  return ws;")
+    assert "retry.added" in kinds(_run(tmp_path, before, after, "src/live.ts"))
+
+
+RECURSION = """function withRetry(fn, n = 3) {
+  return fn().catch((err) => (n > 1 ? delay(200).then(() => withRetry(fn, n - 1)) : Promise.reject(err)));
+}
+module.exports = withRetry;
+"""
+
+
+def test_js_a_function_that_calls_itself_on_failure_retries_by_recursion(tmp_path):
+    found = _run(tmp_path, RECURSION, RECURSION.replace("n = 3", "n = 5"))
+    [f] = [f for f in found if f.kind == "retry.changed"]
+    assert "3 → 5" in f.message
+    assert "retry.changed" in kinds(_run(tmp_path / "b", RECURSION, RECURSION.replace("delay(200)", "delay(1000)")))
+
+
+def test_js_a_recursive_walk_that_is_no_failure_path_is_no_retry(tmp_path):
+    before = """function visit(node, depth = 3) {
+  return load(node).then((children) => Promise.all(children.map((c) => visit(c, depth - 1))));
+}
+module.exports = visit;
+"""
+    assert not _changes(_run(tmp_path, before, before.replace("depth = 3", "depth = 5")))
+
+
+STATUS_LOOP = """export async function call(url) {
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (res.status !== 503) return res;
+    await sleep(1000);
+  }
+  throw new Error('unavailable');
+}
+"""
+
+
+def test_js_a_loop_that_retries_on_a_status_without_try_is_a_retry(tmp_path):
+    found = _run(tmp_path, STATUS_LOOP, STATUS_LOOP.replace("res.status !== 503", "res.status !== 503 && res.status !== 429"),
+                 "src/api.ts")
+    assert _changes(found) == {"retry.changed"}
+    assert "retry.changed" in kinds(_run(tmp_path / "b", STATUS_LOOP, STATUS_LOOP.replace("i < 3", "i < 6"), "src/api.ts"))
+
+
+def test_js_a_poll_loop_waiting_for_a_state_is_no_retry(tmp_path):
+    before = """export async function waitForJob(id) {
+  for (let i = 0; i < 30; i++) {
+    const job = await api.getJob(id);
+    if (job.status === 'done') return job;
+    await sleep(2000);
+  }
+}
+"""
+    assert not _changes(_run(tmp_path, before, before.replace("i < 30", "i < 60"), "src/jobs.ts"))

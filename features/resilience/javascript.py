@@ -15,6 +15,7 @@ option is omitted are documented in ``docs/retry_timeout_js_java.md``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
@@ -159,6 +160,9 @@ class _Scanner(LineScopedScanner):
             delay = syntax.node_text(args[1][1])
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", delay) else "fixed"
             self._retry(call, "setTimeout", "reschedule", None, backoff, "Math.random" in delay, args[0][1])
+            timer = self.out.constructs[-1]  # valued by its delay as written: 1000 -> 5000 waits longer between tries
+            self.out.constructs[-1] = replace(timer, value="#" + policy_functions.digest(
+                policy_functions.decisions(args[1][1], self.lang, messages=False)))
         elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _times_out(args[0][1], args[1][1]):
             # a timer that, when it fires, fails the operation (rejects with a TimeoutError, calls the
             # timeout handler): the wait's bound. Its value is the call as written, so a different
@@ -179,9 +183,47 @@ class _Scanner(LineScopedScanner):
                 self._valued_timeout(call, library, "setTimeout", "0 (disarmed on teardown)")
             else:
                 self._timeout(call, library, "setTimeout", self._ms(args[0][1]), zero_is_infinite=True)
+        else:
+            self._recursion(call, c)
         if self._known_client(c):
             self._option_objects(call, c, lib, args)
         self._network_call(call, c, lib, args)
+
+    def _recursion(self, call, c: str) -> None:
+        """``function fetchWithRetry(url, n = 3) { return fetch(url).catch(() => n > 1 ? delay(200).then(() =>
+        fetchWithRetry(url, n - 1)) : Promise.reject(err)) }``: a function that calls itself again when
+        its operation fails (in a ``catch`` clause or a ``.catch``/``.then(_, onRejected)`` callback)
+        retries by recursion. Its attempts are the starting value of the counter it passes on
+        decremented, its delay a wait on the way; it is valued by what the failure path decides."""
+        name = c.rsplit(".", 1)[-1]
+        if c not in (name, f"this.{name}"):
+            return
+        handler = _failure_path(call)
+        if handler is not None and any(syntax.callee(t, self.lang) in (*_NODE_TIMER_CALLEES, "setInterval")
+                                       for t in syntax.calls(handler, self.lang) if _within(call, t)):
+            return  # catch (e) { setTimeout(() => connect(url), delay) }: the timer is the retry (_rescheduled)
+        fn = syntax.ancestor(call, _FUNCS) if handler is not None else None
+        while fn is not None and syntax.scope_name(fn, self.lang) != name:
+            fn = syntax.ancestor(fn, _FUNCS)  # out of the callbacks, to the function that calls itself
+        if fn is None or handler is None or not _within(handler, fn):
+            return
+        scope_name = name
+        attempts = None
+        args = syntax.arguments(call, self.lang)
+        for _, a in args:
+            if a is not None and a.type == "binary_expression" and syntax.node_text(
+                    a.child_by_field_name("operator")) == "-" and syntax.node_text(a.child_by_field_name("right")) == "1":
+                counter = a.child_by_field_name("left")
+                if counter is not None and counter.type == "identifier":
+                    attempts = self._number(_parameter_default(counter), follow=True)
+        waits = [w for w in syntax.calls(handler, self.lang) if _SLEEPS.search(syntax.callee(w, self.lang) or "")]
+        text = " ".join(syntax.node_text(w) for w in waits)
+        backoff = "none" if not waits else (
+            "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", text) else "fixed")
+        self._retry(call, "recursion", scope_name, attempts, backoff, "Math.random" in text, None)
+        rec = self.out.constructs[-1]
+        self.out.constructs[-1] = replace(rec, value="#" + policy_functions.digest(
+            policy_functions.decisions(handler, self.lang, messages=False)))
 
     def _known_client(self, c: str) -> bool:
         """Options count only when passed to a package's API (imported/required) or to fetch/an instance.
@@ -453,6 +495,26 @@ class _Scanner(LineScopedScanner):
                 continue  # the next candidate, the parent path, the next host: not the same operation again
             self._loop_retry(loop, t, handler)
             return
+        if not tries and not _indexes_collection(loop):
+            self._response_loop(loop, body)
+
+    def _response_loop(self, loop, body) -> None:
+        """``for (let i = 0; i < 3; i++) { const res = await fetch(url); if (res.ok) return res; await
+        sleep(1000); }``: a loop with no ``try`` that leaves once a response or a callback says it
+        succeeded (``res.ok``, ``res.status`` against a number, ``!err``) and waits before going round
+        again retries the call. A poll waits for a state (``job.status === 'done'``) and is no retry."""
+        sleeps = [c for c in _own_calls(body, self.lang) if _SLEEPS.search(syntax.callee(c, self.lang) or "")]
+        if not sleeps:
+            return
+        exits = [n for n in _own(body) if n.type in ("return_statement", "break_statement")]
+        if not any(_succeeded(cond) for e in exits
+                   if (cond := _condition_of(e, loop)) is not None):
+            return
+        attempts = self._loop_attempts(loop, body)
+        text = " ".join(syntax.node_text(c) for c in sleeps)
+        backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*=\s*\d|\*\s*2\b", text) else "fixed"
+        self._retry(loop, "loop", "loop", attempts, backoff, "Math.random" in text, body)
+        self._value_loop(loop, sleeps)
 
     def _loop_retry(self, loop, trynode, handler) -> None:
         attempts = self._loop_attempts(loop, handler)
@@ -466,6 +528,19 @@ class _Scanner(LineScopedScanner):
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*=\s*\d|\bbackoff\b\s*\*|\*\s*2\b", text) else "fixed"
             jitter = "Math.random" in text
         self._retry(loop, "loop", "loop", attempts, backoff, jitter, trynode.child_by_field_name("body"))
+        self._value_loop(loop, sleeps)
+
+    def _value_loop(self, loop, sleeps) -> None:
+        """The loop just recorded, valued by what it decides: what ends or skips a pass and under which
+        conditions (``policy_functions``' reading of a loop), and how long each wait is as written
+        (``setTimeout(r, 500)`` -> ``setTimeout(r, 2000)`` changes the delay, ``sleep(backoff)`` read
+        through a renamed variable does not)."""
+        tokens = policy_functions.loop_decisions(loop, self.lang)
+        for call in sleeps:
+            args = call.child_by_field_name("arguments")
+            tokens += ["wait", *(policy_functions.decisions(args, self.lang, messages=False) if args is not None else [])]
+        c = self.out.constructs[-1]
+        self.out.constructs[-1] = replace(c, value="#" + policy_functions.digest(tokens))
 
     def _loop_attempts(self, loop, handler) -> float | None:
         cond = loop.child_by_field_name("condition")
@@ -481,6 +556,10 @@ class _Scanner(LineScopedScanner):
                     bound = loop_bound(n.child_by_field_name("condition"), self._number)
                     return bound
             return INFINITE
+        countdown = _countdown(cond)
+        if countdown is not None:
+            # while (retries-- > 0), while (attempts--): as many passes as the counter starts with
+            return self._number(_initial_value(countdown, loop), follow=True)
         bound = loop_bound(cond, self._number)
         if bound is not None and loop.type == "for_statement":
             init = loop.child_by_field_name("initializer")
@@ -513,6 +592,10 @@ class _Scanner(LineScopedScanner):
                for n in names):
             return True
         own = _enclosing_function_name(call)
+        if _after_failure_event(call) and any(n == own or _RERUN.search(n) for n in names):
+            # sock.on('close', () => setTimeout(() => this.connect(), 1000)); ws.onclose = ...:
+            # the connection failed or went away, and the timer opens it again
+            return True
         if not own or own not in names:
             return False
         p = call.parent
@@ -689,15 +772,111 @@ def _literal(node) -> bool:
     return False
 
 
+def _own_calls(node, lang: str):
+    """Calls under ``node`` outside nested functions (``await sleep(1000)``, not a callback's calls)
+    plus the timer of ``await new Promise((r) => setTimeout(r, ms))``."""
+    for n in syntax.walk_within(node, _FUNCS):
+        if n.type == "call_expression":
+            yield n
+        elif n.type == "new_expression" and syntax.node_text(n.child_by_field_name("constructor")) == "Promise":
+            yield from (c for c in syntax.calls(n, lang) if syntax.callee(c, lang) in _NODE_TIMER_CALLEES)
+
+
+def _condition_of(exit_node, loop):
+    """The condition of the nearest ``if`` around an exit within ``loop`` (None when it exits always)."""
+    p = exit_node.parent
+    while p is not None and p != loop:
+        if p.type == "if_statement":
+            return p.child_by_field_name("condition")
+        p = p.parent
+    return None
+
+
+_SUCCESS = re.compile(r"\.(ok|status|statusCode)\b|^\(?\s*!\s*(err|error)\s*\)?$")
+
+
+def _succeeded(cond) -> bool:
+    """A test of whether an attempt worked: ``res.ok``, ``res.status < 500``, ``res.status !== 503``,
+    ``!err``. A status compared with a string (``job.status === 'done'``) is a state being polled."""
+    text = syntax.node_text(cond).strip()
+    if not _SUCCESS.search(text):
+        return False
+    if re.search(r"\.(status|statusCode)\b", text) and not re.search(r"\b[1-5]\d\d\b", text) \
+            and not re.search(r"\.ok\b", text):
+        return False
+    return True
+
+
+def _failure_path(call):
+    """The code that runs when an operation failed and that ``call`` sits in: the body of a ``catch``
+    clause, or a function handed to ``.catch(...)`` or as the second argument of ``.then(...)``. None
+    when the call is on no failure path (a recursive walk, a loop, a success callback)."""
+    p = call.parent
+    while p is not None and p.type not in ("function_declaration", "method_definition", "program"):
+        if p.type == "catch_clause":
+            return p.child_by_field_name("body")
+        if p.type in ("arrow_function", "function_expression") and p.parent is not None and p.parent.type == "arguments":
+            holder = p.parent.parent
+            name = syntax.callee(holder, "javascript").rsplit(".", 1)[-1] if holder is not None and \
+                holder.type == "call_expression" else ""
+            position = [n for n in p.parent.named_children if not syntax.is_comment(n)].index(p)
+            if name == "catch" or (name == "then" and position == 1):
+                return p
+        p = p.parent
+    return None
+
+
+def _countdown(cond):
+    """The counter of a loop condition that counts down to zero: ``retries-- > 0``, ``--left >= 0``,
+    ``attempts--``, ``tries > 0`` (decremented in the body). None for any other condition."""
+    if cond is None:
+        return None
+    if cond.type == "binary_expression":
+        op = syntax.node_text(cond.child_by_field_name("operator"))
+        right = cond.child_by_field_name("right")
+        if op not in (">", "!==", "!=") or right is None or syntax.node_text(right) != "0":
+            return None
+        cond = cond.child_by_field_name("left")
+        if cond is not None and cond.type == "identifier":
+            return cond  # while (tries > 0) { ... tries--; }
+    if cond is not None and cond.type == "update_expression" and "--" in syntax.node_text(cond):
+        arg = cond.child_by_field_name("argument")
+        return arg if arg is not None and arg.type == "identifier" else None
+    return None
+
+
+def _initial_value(ident, loop):
+    """The value ``ident`` starts with before ``loop``: ``let retries = 5`` earlier in the function,
+    else the default of the parameter of that name."""
+    name = syntax.node_text(ident)
+    fn = syntax.ancestor(loop, _FUNCS)
+    scope = fn.child_by_field_name("body") if fn is not None else loop.parent
+    found = None
+    for n in syntax.walk_within(scope, _FUNCS) if scope is not None else ():
+        if n.start_byte >= loop.start_byte:
+            break
+        if n.type == "variable_declarator" and syntax.node_text(n.child_by_field_name("name")) == name:
+            found = n.child_by_field_name("value")
+    return found if found is not None else _parameter_default(ident)
+
+
 def _parameter_default(ident):
     """The default of the parameter ``ident`` names in the function it sits in: ``ms`` in
     ``function get(url, ms = 5000) { setTimeout(() => c.abort(), ms) }`` or ``{timeout = 5000} = {}``.
     None when the name is not a parameter with a default (a local shadowing it is not one)."""
     name = syntax.node_text(ident)
     fn = syntax.ancestor(ident, _FUNCS)
-    params = fn.child_by_field_name("parameters") if fn is not None else None
-    if params is None:
-        return None
+    while fn is not None:  # a callback reads its outer function's parameter
+        params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+        if params is not None and any(n.type in ("identifier", "shorthand_property_identifier_pattern")
+                                      and syntax.node_text(n) == name for n in syntax.walk(params)):
+            return _default_in(params, name)
+        fn = syntax.ancestor(fn, _FUNCS)
+    return None
+
+
+def _default_in(params, name: str):
+    """The default value given to parameter ``name`` in a parameter list, or None."""
     for n in syntax.walk(params):
         if n.type in ("assignment_pattern", "object_assignment_pattern"):
             left = n.child_by_field_name("left")
@@ -812,6 +991,31 @@ def _chained_set_timeout(call) -> bool:
 #: events after which a request or socket is over: disarming its timer then waits for nothing
 _END_EVENTS = frozenset({"error", "close", "end", "abort", "aborted", "finish", "response", "timeout"})
 _TEARDOWN_NAME = re.compile(r"(cancel|clean|teardown|destroy|abort|clear|dispose|release|close|finish|unhandle)", re.I)
+
+
+#: events after which a connection is gone: a timer set then to open it again reconnects
+_FAILURE_EVENTS = frozenset({"error", "close", "end", "disconnect", "disconnected", "timeout", "exit", "offline"})
+#: what a timer set after a failure calls to try again
+_RERUN = re.compile(r"(connect|open|start|subscribe|dial|login|listen|init|attempt|retry)", re.I)
+
+
+def _after_failure_event(call) -> bool:
+    """Whether ``call`` runs in a callback for a failure event: ``x.on('close', fn)``,
+    ``x.once('error', fn)``, ``ws.onclose = fn``, ``ws.addEventListener('close', fn)``."""
+    fn = syntax.ancestor(call, _FUNCS)
+    if fn is None or fn.parent is None:
+        return False
+    if fn.parent.type == "assignment_expression":
+        left = fn.parent.child_by_field_name("left")
+        prop = left.child_by_field_name("property") if left is not None and left.type == "member_expression" else None
+        return prop is not None and syntax.node_text(prop).lower() in {f"on{e}" for e in _FAILURE_EVENTS}
+    holder = fn.parent.parent if fn.parent.type == "arguments" else None
+    if holder is None or holder.type != "call_expression":
+        return False
+    name = syntax.callee(holder, "javascript").rsplit(".", 1)[-1]
+    first = next(iter(syntax.arguments(holder, "javascript")), (None, None))[1]
+    return name in _LISTEN and first is not None and syntax.is_string(first) and \
+        _strip(syntax.node_text(first)) in _FAILURE_EVENTS
 
 
 def _teardown(call) -> bool:

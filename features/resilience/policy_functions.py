@@ -331,6 +331,17 @@ def _spanning(source: syntax.Source, line: int, end_line: int):
     return found
 
 
+def loop_decisions(loop, language: str) -> list[str]:
+    """What decides whether ``loop`` goes round again (:func:`_exits`), for scanners that value their
+    loops themselves (JavaScript adds the delays it reads from its timers)."""
+    return _exits(loop, language)
+
+
+def digest(tokens: list[str]) -> str:
+    """A short stable digest of decision tokens."""
+    return _digest(tokens)
+
+
 def _digest(tokens: list[str]) -> str:
     return hashlib.sha1("\0".join(tokens).encode("utf-8", "replace")).hexdigest()[:12]
 
