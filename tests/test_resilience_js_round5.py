@@ -339,3 +339,58 @@ def test_js_a_poll_loop_waiting_for_a_state_is_no_retry(tmp_path):
 }
 """
     assert not _changes(_run(tmp_path, before, before.replace("i < 30", "i < 60"), "src/jobs.ts"))
+
+
+# -- timeouts written as a deadline from now, or put on by a helper -------------------------------
+
+GRPC = """export function getUser(client, id, cb) {
+  client.getUser({ id }, { deadline: Date.now() + 5000 }, cb);
+}
+
+export function listUsers(client) {
+  const deadline = new Date(Date.now() + 10_000);
+  return client.listUsers({}, { deadline });
+}
+"""
+
+
+def test_js_a_grpc_deadline_from_now_is_a_timeout(tmp_path):
+    found = _run(tmp_path, GRPC, GRPC.replace("Date.now() + 5000", "Date.now() + 30000"), "src/users.ts")
+    assert "timeout.changed" in kinds(found) and "timeout.increased" in kinds(found)
+    found = _run(tmp_path / "b", GRPC, GRPC.replace("{ deadline: Date.now() + 5000 }", "{}"), "src/users.ts")
+    assert "timeout.removed" in kinds(found)
+
+
+def test_js_a_timestamp_that_is_no_deadline_is_no_timeout(tmp_path):
+    before = GRPC + "\nexport const stamp = () => ({ createdAt: Date.now() + 0 });\n"
+    after = before.replace("Date.now() + 0", "Date.now() + 1000")
+    assert not _changes(_run(tmp_path, before, after, "src/users.ts"))
+
+
+HELPER = """export function withTimeout(promise, ms) {
+  return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('Timed out')), ms))]);
+}
+
+export const getUser = (id) => withTimeout(api.get(`/u/${id}`), 5000);
+"""
+
+
+def test_js_a_timeout_helper_call_with_a_bound_is_a_timeout(tmp_path):
+    assert "timeout.changed" in kinds(_run(tmp_path, HELPER, HELPER.replace("5000)", "15000)"), "src/users.ts"))
+    found = _run(tmp_path / "b", HELPER, HELPER.replace("withTimeout(api.get(`/u/${id}`), 5000)", "api.get(`/u/${id}`)"),
+                 "src/users.ts")
+    assert "timeout.removed" in kinds(found)
+
+
+def test_js_superagent_timeouts_are_timeouts(tmp_path):
+    before = """import request from 'superagent';
+export const getUser = (id) => request.get(`/u/${id}`).timeout({ response: 5000, deadline: 60000 });
+"""
+    found = _run(tmp_path, before, before.replace("response: 5000", "response: 1000"), "src/users.ts")
+    assert _changes(found) == {"timeout.changed"}
+
+
+def test_js_a_helper_call_without_a_bound_is_no_timeout(tmp_path):
+    before = HELPER + "export const getAll = () => withTimeout(api.get('/u'), DEFAULTS.slow);\n"
+    after = before.replace("api.get('/u')", "api.get('/users')")
+    assert not _changes(_run(tmp_path, before, after, "src/users.ts"))

@@ -67,6 +67,9 @@ class _Scanner(LineScopedScanner):
                 self._assignment(node)
             elif t == "pair" and not syntax.inside_comment_or_string(node):
                 self._policy_members(node)
+                self._named_deadline(node, node.child_by_field_name("key"), node.child_by_field_name("value"))
+            elif t == "variable_declarator":
+                self._named_deadline(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if _decides_policy(c))
         return self.out
@@ -183,11 +186,50 @@ class _Scanner(LineScopedScanner):
                 self._valued_timeout(call, library, "setTimeout", "0 (disarmed on teardown)")
             else:
                 self._timeout(call, library, "setTimeout", self._ms(args[0][1]), zero_is_infinite=True)
+        elif _TIMEOUT_WRAPPER.match(c.rsplit(".", 1)[-1]) and args and not c.endswith("clearTimeout"):
+            self._timeout_wrapper(call, c, args)
         else:
             self._recursion(call, c)
         if self._known_client(c):
             self._option_objects(call, c, lib, args)
         self._network_call(call, c, lib, args)
+
+    def _timeout_wrapper(self, call, c: str, args) -> None:
+        """``withTimeout(api.get(url), 5000)``, ``timeout(fetch(url), 5000)``, bluebird's
+        ``promise.timeout(5000)``, superagent's ``.timeout({response: 5000, deadline: 60000})``: a call
+        named for the timeout it puts on an operation, with the bound as a number. Only a numeric
+        bound (a literal, a constant, an option object of them) counts: ``timeout(fn)`` with no number
+        is not known to be one."""
+        for _, a in args:
+            if a is None:
+                continue
+            if a.type == "object":
+                for pair in _pairs(a):
+                    k = _strip(syntax.node_text(pair.child_by_field_name("key")))
+                    v = pair.child_by_field_name("value")
+                    n = self._number(v) if v is not None else None
+                    if n is not None and (k in ("response", "deadline", "milliseconds", "ms") or _TIMEOUT_KEY.match(k)):
+                        self._timeout(pair, "timeout-call", f"{c}.{k}", n / 1000, zero_is_infinite=False)
+                return
+            n = self._number(a)
+            if n is not None:
+                target = self._target_of(args[0][1]) if a is not args[0][1] else c
+                self._timeout(call, "timeout-call", target or c, n / 1000, zero_is_infinite=False)
+                return
+
+    def _deadline(self, node, name: str, value) -> None:
+        """``const deadline = new Date(Date.now() + 5000)``, ``{deadline: Date.now() + 5000}`` (gRPC): a
+        deadline so many milliseconds from now is a timeout of that many milliseconds."""
+        for n in syntax.walk(value):
+            if n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("operator")) == "+":
+                left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+                for now, span in ((left, right), (right, left)):
+                    if now is not None and re.fullmatch(r"Date\.now\(\)|new Date\(\)\.getTime\(\)|\+new Date\(\)|"
+                                                        r"performance\.now\(\)", syntax.node_text(now)):
+                        ms = self._number(span)
+                        self._timeout(node, "deadline", name, ms / 1000 if ms is not None else None,
+                                      value=" ".join(syntax.node_text(span).split())[:120])
+                        return
 
     def _recursion(self, call, c: str) -> None:
         """``function fetchWithRetry(url, n = 3) { return fetch(url).catch(() => n > 1 ? delay(200).then(() =>
@@ -195,6 +237,9 @@ class _Scanner(LineScopedScanner):
         its operation fails (in a ``catch`` clause or a ``.catch``/``.then(_, onRejected)`` callback)
         retries by recursion. Its attempts are the starting value of the counter it passes on
         decremented, its delay a wait on the way; it is valued by what the failure path decides."""
+        f = call.child_by_field_name("function")
+        if f is not None and f.type == "member_expression":
+            c = syntax.node_text(f)  # ``this.#retry(fn)``: the callee with its private name
         name = c.rsplit(".", 1)[-1]
         if c not in (name, f"this.{name}"):
             return
@@ -347,6 +392,14 @@ class _Scanner(LineScopedScanner):
                         self._valued_timeout(pair, lib, key, " ".join(syntax.node_text(val).split())[:120])
                     else:
                         self._timeout(pair, lib, key, self._ms(val, key=key), zero_is_infinite=True)
+
+    def _named_deadline(self, node, name_node, value) -> None:
+        if name_node is None or value is None or name_node.type not in (
+                "identifier", "property_identifier", "string"):
+            return
+        name = _strip(syntax.node_text(name_node))
+        if classify(name) == "timeout" and re.search(r"\b(Date|performance)\b", syntax.node_text(value)):
+            self._deadline(node, name, value)
 
     def _policy_members(self, pair) -> None:
         """``retry: {limit: 2, statusCodes: [408, 429, 500], errorCodes: ['ECONNRESET'], calculateDelay: fn}``
@@ -770,6 +823,11 @@ def _literal(node) -> bool:
         return syntax.node_text(ctor) == "Set" and args is not None and all(
             _literal(c) for c in args.named_children if not syntax.is_comment(c))
     return False
+
+
+#: calls named for the timeout they put on an operation (``withTimeout(p, 5000)``, ``p.timeout(5000)``)
+_TIMEOUT_WRAPPER = re.compile(r"^(timeout|withTimeout|promiseTimeout|timeoutPromise|timeoutAfter|withDeadline|"
+                              r"raceTimeout|pTimeout)$")
 
 
 def _own_calls(node, lang: str):
