@@ -394,3 +394,71 @@ def test_js_a_helper_call_without_a_bound_is_no_timeout(tmp_path):
     before = HELPER + "export const getAll = () => withTimeout(api.get('/u'), DEFAULTS.slow);\n"
     after = before.replace("api.get('/u')", "api.get('/users')")
     assert not _changes(_run(tmp_path, before, after, "src/users.ts"))
+
+
+# -- what reports or schedules an attempt decides nothing --------------------------------------------
+
+RETRY_HOOKS = """export class Request {
+  async _onError(error) {
+    if (this.retryCount < this.options.retry.limit) {
+      for (const hook of this.options.hooks.beforeRetry) {
+        await hook(error);
+      }
+      this.retryCount++;
+      return this._send();
+    }
+    throw error;
+  }
+}
+"""
+
+
+def test_js_the_attempt_number_handed_to_a_hook_is_no_retry_change(tmp_path):
+    after = RETRY_HOOKS.replace("await hook(error);", "await hook(error, this.retryCount + 1);")
+    assert not _changes(_run(tmp_path, RETRY_HOOKS, after, "src/request.ts"))
+
+
+def test_js_the_retry_limit_compared_differently_still_is(tmp_path):
+    after = RETRY_HOOKS.replace("this.retryCount < this.options.retry.limit", "this.retryCount <= this.options.retry.limit")
+    assert "retry.changed" in kinds(_run(tmp_path, RETRY_HOOKS, after, "src/request.ts"))
+
+
+def test_js_a_retry_hook_called_inside_a_recursive_retry_is_no_change(tmp_path):
+    before = """export class Ky {
+  async _retry(fn) {
+    try {
+      return await fn();
+    } catch (error) {
+      const ms = this._calculateDelay(error);
+      if (ms !== 0) {
+        await delay(ms);
+        return this._retry(fn);
+      }
+      throw error;
+    }
+  }
+}
+"""
+    after = before.replace("        await delay(ms);\n", "        await delay(ms);\n        for (const hook of this._hooks.beforeRetry) {\n"
+                                                         "          await hook(this._input, error);\n        }\n")
+    assert not _changes(_run(tmp_path, before, after, "src/ky.ts"))
+    assert "retry.changed" in kinds(_run(tmp_path / "b", before, before.replace("ms !== 0", "ms > 100"), "src/ky.ts"))
+
+
+DEFERRED = """export class Client {
+  end() {
+    this.disconnecting = true;
+    this.stream.end(() => {
+      this.disconnecting = false;
+    });
+  }
+}
+"""
+
+
+def test_js_a_deferred_reconnect_handle_is_no_retry_setting_or_decision(tmp_path):
+    after = DEFERRED.replace("      this.disconnecting = false;\n",
+                             "      this.disconnecting = false;\n      if (this.deferredReconnect) {\n"
+                             "        this.deferredReconnect();\n      }\n").replace(
+        "    this.disconnecting = true;\n", "    this.disconnecting = true;\n    this.deferredReconnect = null;\n")
+    assert not _changes(_run(tmp_path, DEFERRED, after, "src/client.ts"))

@@ -266,9 +266,14 @@ class _Scanner(LineScopedScanner):
         backoff = "none" if not waits else (
             "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", text) else "fixed")
         self._retry(call, "recursion", scope_name, attempts, backoff, "Math.random" in text, None)
+        # valued like a loop: what leaves the failure path or waits on it, under which conditions, and
+        # the delays as written; a hook called on the way (``for (const hook of beforeRetry)``) is not it
+        tokens = policy_functions.loop_decisions(handler, self.lang)
+        for w in waits:
+            a = w.child_by_field_name("arguments")
+            tokens += ["wait", *(policy_functions.decisions(a, self.lang, messages=False) if a is not None else [])]
         rec = self.out.constructs[-1]
-        self.out.constructs[-1] = replace(rec, value="#" + policy_functions.digest(
-            policy_functions.decisions(handler, self.lang, messages=False)))
+        self.out.constructs[-1] = replace(rec, value="#" + policy_functions.digest(tokens))
 
     def _known_client(self, c: str) -> bool:
         """Options count only when passed to a package's API (imported/required) or to fetch/an instance.
@@ -1201,7 +1206,25 @@ def decides_nothing(node) -> bool:
     decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
     a check that only throws a "bad value" error (``if (timeout > 2147483647) throw new RangeError(...)``:
     valid settings behave as before), or a bookkeeping object (``retryContext``, ``retryInfo``)."""
-    return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node)
+    ws = words(syntax.node_text(node).rsplit(".", 1)[-1].lstrip("_#"))
+    return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node) \
+        or _told(node) or bool(ws and ws[0] in _WAITING)  # if (this.deferredReconnect): a scheduled action
+
+
+#: callees that are told about an attempt rather than deciding one: hooks, events, callbacks, logs
+_TOLD = re.compile(r"(^|\.)(hook|emit|callback|cb|notify|listener|on[A-Z]\w*|log|debug|trace|info|warn)$")
+
+
+def _told(node) -> bool:
+    """``await hook(error, this.retryCount + 1)``, ``this.emit('retry', attempt + 1)``: the name is
+    computed into an argument handed to a hook, an event or a log, which reports the attempt and
+    decides nothing about it."""
+    p = node.parent
+    while p is not None and p.type in ("binary_expression", "parenthesized_expression", *_MEMBERS):
+        p = p.parent
+    if p is None or p.type != "arguments" or p.parent is None or p.parent.type != "call_expression":
+        return False
+    return bool(_TOLD.search(syntax.callee(p.parent, "javascript") or ""))
 
 
 _ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
@@ -1270,11 +1293,16 @@ def _only_rejects(node) -> bool:
 _HANDLE = frozenset({"handle", "handler", "task", "promise", "waiter", "timer", "callback", "cb", "event", "id"})
 
 
+#: the first word of a name that holds an action scheduled for later, not a setting
+_WAITING = frozenset({"deferred", "pending", "scheduled", "queued"})
+
+
 def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     """Whether a setting the shared settings scan found is one here: a handle of a scheduled callback
     (``this.timeoutHandle = null``, ``this._retryPromise = undefined``) is state, not a setting."""
     ws = words(setting.target.rsplit(".", 1)[-1])
-    return not (ws and ws[-1] in _HANDLE)
+    # this.deferredReconnect = null, this._pendingRetry = undefined: an action waiting to run, state
+    return not (ws and (ws[-1] in _HANDLE or ws[0] in _WAITING))
 
 
 def _indexes_collection(loop) -> bool:
