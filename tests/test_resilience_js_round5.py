@@ -462,3 +462,65 @@ def test_js_a_deferred_reconnect_handle_is_no_retry_setting_or_decision(tmp_path
                              "        this.deferredReconnect();\n      }\n").replace(
         "    this.disconnecting = true;\n", "    this.disconnecting = true;\n    this.deferredReconnect = null;\n")
     assert not _changes(_run(tmp_path, DEFERRED, after, "src/client.ts"))
+
+
+# -- a run-time bound applied where none was; a wait that cancellation cuts short -------------------
+
+SERVER = """const http2 = require('http2');
+
+function createServer(options, handler) {
+  const server = http2.createServer(options, handler);
+  server.on('clientError', onClientError);
+  return server;
+}
+module.exports = { createServer };
+"""
+
+
+def test_js_a_run_time_timeout_applied_to_sessions_where_none_was_is_added(tmp_path):
+    after = SERVER.replace("  return server;\n", "  server.on('session', (session) => session.setTimeout(options.sessionTimeout, close));\n"
+                                                   "  return server;\n")
+    assert "timeout.added" in kinds(_run(tmp_path, SERVER, after, "lib/server.js"))
+
+
+def test_js_a_run_time_timeout_moved_into_a_helper_is_no_change(tmp_path):
+    before = SERVER.replace("  return server;\n", "  server.on('session', (session) => session.setTimeout(options.sessionTimeout, close));\n"
+                                                    "  return server;\n")
+    after = before.replace("(session) => session.setTimeout(options.sessionTimeout, close)", "sessionTimeout(options.sessionTimeout)") + \
+        "\nfunction sessionTimeout(timeout) {\n  return (session) => session.setTimeout(timeout, close);\n}\n"
+    assert not _changes(_run(tmp_path, before, after, "lib/server.js"))
+
+
+CANCEL = """export async function send(request, signal) {
+  let attempt = 0;
+  while (attempt < 4) {
+    try {
+      return await fetch(request, { signal });
+    } catch (error) {
+      attempt++;
+      await delay(250 * 2 ** attempt);
+    }
+  }
+}
+"""
+
+
+def test_js_a_wait_between_attempts_that_cancellation_now_cuts_short_is_a_retry_change(tmp_path):
+    after = CANCEL.replace("await delay(250 * 2 ** attempt);", "await delay(250 * 2 ** attempt, { signal });")
+    assert "retry.changed" in kinds(_run(tmp_path, CANCEL, after, "src/send.ts"))
+
+
+def test_js_a_function_that_calls_itself_on_another_input_after_a_failure_is_no_retry(tmp_path):
+    before = """export async function findConfig(dir) {
+  return dir;
+}
+"""
+    after = """export async function findConfig(dir) {
+  try {
+    return await readConfig(join(dir, 'app.json'));
+  } catch (err) {
+    return findConfig(dirname(dir));
+  }
+}
+"""
+    assert not {k for k in kinds(_run(tmp_path, before, after, "src/config.ts")) if k.startswith("retry.")}

@@ -185,7 +185,11 @@ class _Scanner(LineScopedScanner):
                 # timer is disarmed once the request is over; nothing is left to wait for
                 self._valued_timeout(call, library, "setTimeout", "0 (disarmed on teardown)")
             else:
-                self._timeout(call, library, "setTimeout", self._ms(args[0][1]), zero_is_infinite=True)
+                # a bound known only at run time (session.setTimeout(timeout, close)) keeps its argument as
+                # its value: applying one where none was is a timeout added, not plumbing handed through
+                ms = self._ms(args[0][1])
+                self._timeout(call, library, "setTimeout", ms, zero_is_infinite=True,
+                              value="" if ms is not None else " ".join(syntax.node_text(args[0][1]).split())[:120])
         elif _TIMEOUT_WRAPPER.match(c.rsplit(".", 1)[-1]) and args and not c.endswith("clearTimeout"):
             self._timeout_wrapper(call, c, args)
         else:
@@ -250,7 +254,7 @@ class _Scanner(LineScopedScanner):
         fn = syntax.ancestor(call, _FUNCS) if handler is not None else None
         while fn is not None and syntax.scope_name(fn, self.lang) != name:
             fn = syntax.ancestor(fn, _FUNCS)  # out of the callbacks, to the function that calls itself
-        if fn is None or handler is None or not _within(handler, fn):
+        if fn is None or handler is None or not _within(handler, fn) or not _same_inputs(call, fn):
             return
         scope_name = name
         attempts = None
@@ -268,10 +272,7 @@ class _Scanner(LineScopedScanner):
         self._retry(call, "recursion", scope_name, attempts, backoff, "Math.random" in text, None)
         # valued like a loop: what leaves the failure path or waits on it, under which conditions, and
         # the delays as written; a hook called on the way (``for (const hook of beforeRetry)``) is not it
-        tokens = policy_functions.loop_decisions(handler, self.lang)
-        for w in waits:
-            a = w.child_by_field_name("arguments")
-            tokens += ["wait", *(policy_functions.decisions(a, self.lang, messages=False) if a is not None else [])]
+        tokens = policy_functions.loop_decisions(handler, self.lang) + _wait_tokens(waits, self.lang)
         rec = self.out.constructs[-1]
         self.out.constructs[-1] = replace(rec, value="#" + policy_functions.digest(tokens))
 
@@ -593,10 +594,7 @@ class _Scanner(LineScopedScanner):
         conditions (``policy_functions``' reading of a loop), and how long each wait is as written
         (``setTimeout(r, 500)`` -> ``setTimeout(r, 2000)`` changes the delay, ``sleep(backoff)`` read
         through a renamed variable does not)."""
-        tokens = policy_functions.loop_decisions(loop, self.lang)
-        for call in sleeps:
-            args = call.child_by_field_name("arguments")
-            tokens += ["wait", *(policy_functions.decisions(args, self.lang, messages=False) if args is not None else [])]
+        tokens = policy_functions.loop_decisions(loop, self.lang) + _wait_tokens(sleeps, self.lang)
         c = self.out.constructs[-1]
         self.out.constructs[-1] = replace(c, value="#" + policy_functions.digest(tokens))
 
@@ -835,6 +833,20 @@ _TIMEOUT_WRAPPER = re.compile(r"^(timeout|withTimeout|promiseTimeout|timeoutProm
                               r"raceTimeout|pTimeout)$")
 
 
+def _wait_tokens(waits, lang: str) -> list[str]:
+    """How each wait between attempts is written: its delay's numbers and operators, and whether an
+    abort signal can cut it short (``delay(ms, {signal})``: the retrying stops on cancellation)."""
+    out: list[str] = []
+    for w in waits:
+        args = w.child_by_field_name("arguments")
+        out.append("wait")
+        if args is not None:
+            out += policy_functions.decisions(args, lang, messages=False)
+            if re.search(r"\bsignal\b", syntax.node_text(args)):
+                out.append("cancellable")
+    return out
+
+
 def _own_calls(node, lang: str):
     """Calls under ``node`` outside nested functions (``await sleep(1000)``, not a callback's calls)
     plus the timer of ``await new Promise((r) => setTimeout(r, ms))``."""
@@ -867,6 +879,24 @@ def _succeeded(cond) -> bool:
     if re.search(r"\.(status|statusCode)\b", text) and not re.search(r"\b[1-5]\d\d\b", text) \
             and not re.search(r"\.ok\b", text):
         return False
+    return True
+
+
+def _same_inputs(call, fn) -> bool:
+    """Whether a recursive call passes the function its own inputs again, a counter stepped aside
+    (``fetchWithRetry(url, retries - 1)``, ``this.#retry(fn)``): the same operation once more. A call
+    with another input (``load(parentDir)``, ``resolve(next)``) tries an alternative, not again."""
+    params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+    names = {syntax.node_text(n) for n in syntax.walk(params) if n.type in (
+        "identifier", "shorthand_property_identifier_pattern")} if params is not None else set()
+    for _, a in syntax.arguments(call, "javascript"):
+        if a is None:
+            continue
+        if a.type == "binary_expression" and syntax.node_text(a.child_by_field_name("operator")) in ("+", "-"):
+            a = a.child_by_field_name("left")  # retries - 1, attempt + 1
+        if a is None or not (a.type == "identifier" and syntax.node_text(a) in names
+                             or a.type in ("member_expression", "this", "undefined", "null", "true", "false")):
+            return False
     return True
 
 
