@@ -524,3 +524,19 @@ def test_js_a_function_that_calls_itself_on_another_input_after_a_failure_is_no_
 }
 """
     assert not {k for k in kinds(_run(tmp_path, before, after, "src/config.ts")) if k.startswith("retry.")}
+
+
+def test_js_a_timer_that_aborts_through_a_bound_method_is_a_timeout(tmp_path):
+    before = """export async function get(url) {
+  const controller = new AbortController();
+  const id = setTimeout(controller.abort.bind(controller), 5000);
+  try {
+    return await fetch(url, { signal: controller.signal });
+  } finally {
+    clearTimeout(id);
+  }
+}
+"""
+    assert "timeout.changed" in kinds(_run(tmp_path, before, before.replace("5000", "20000"), "src/get.ts"))
+    other = before.replace("controller.abort.bind(controller)", "controller.report.bind(controller)")
+    assert not _changes(_run(tmp_path / "b", other, other.replace("5000", "20000"), "src/get.ts"))

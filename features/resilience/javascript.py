@@ -995,7 +995,8 @@ def _aborts(fn) -> bool:
     if fn.type in ("arrow_function", "function_expression", "function"):
         return any(syntax.callee(c, "javascript").endswith(".abort") for c in syntax.walk(fn)
                    if c.type == "call_expression")
-    return False
+    # setTimeout(controller.abort.bind(controller), ms) / setTimeout(abort, ms)
+    return bool(re.fullmatch(r"([\w$.]+\.)?abort(\.bind\([^()]*\))?", syntax.node_text(fn).strip()))
 
 
 _OWN_STOP = _FUNCS | _LOOPS  # what _own does not descend into
