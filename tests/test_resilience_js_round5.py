@@ -540,3 +540,41 @@ def test_js_a_timer_that_aborts_through_a_bound_method_is_a_timeout(tmp_path):
     assert "timeout.changed" in kinds(_run(tmp_path, before, before.replace("5000", "20000"), "src/get.ts"))
     other = before.replace("controller.abort.bind(controller)", "controller.report.bind(controller)")
     assert not _changes(_run(tmp_path / "b", other, other.replace("5000", "20000"), "src/get.ts"))
+
+
+# -- lists of retried status codes and methods held in a local const or given as a default ---------
+
+RANGES = """export async function getRetryConfig(err) {
+  const config = err.config.retryConfig || {};
+  config.httpMethodsToRetry = config.httpMethodsToRetry || ['GET', 'HEAD', 'PUT', 'OPTIONS', 'DELETE'];
+  const retryRanges = [
+    // 1xx - retry (informational)
+    [100, 199],
+    [429, 429],
+    [500, 599],
+  ];
+  config.statusCodesToRetry = config.statusCodesToRetry || retryRanges;
+  return config;
+}
+"""
+
+
+def test_js_a_status_range_added_to_a_local_list_of_retried_codes_is_a_retry_change(tmp_path):
+    after = RANGES.replace("    [429, 429],\n", "    [408, 408],\n    [429, 429],\n")
+    assert _changes(_run(tmp_path, RANGES, after, "src/retry.ts")) == {"retry.changed"}
+
+
+def test_js_a_method_added_to_a_defaulted_list_of_retried_methods_is_a_retry_change(tmp_path):
+    after = RANGES.replace("'OPTIONS', 'DELETE']", "'OPTIONS', 'DELETE', 'POST']")
+    assert _changes(_run(tmp_path, RANGES, after, "src/retry.ts")) == {"retry.changed"}
+
+
+def test_js_comments_and_layout_in_a_list_of_retried_codes_are_no_change(tmp_path):
+    after = RANGES.replace("    // 1xx - retry (informational)\n", "    // 1xx: informational, still processing\n    // 4xx: not retried\n").replace(
+        "    [500, 599],\n  ];", "    [500, 599]\n  ];")
+    assert not _changes(_run(tmp_path, RANGES, after, "src/retry.ts"))
+
+
+def test_js_a_local_const_list_that_is_not_retry_named_is_no_setting(tmp_path):
+    before = "export function mimeTypes() {\n  const known = ['json', 'text'];\n  return known;\n}\n"
+    assert not _changes(_run(tmp_path, before, before.replace("'text'", "'text', 'xml'"), "src/mime.ts"))

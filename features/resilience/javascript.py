@@ -70,6 +70,9 @@ class _Scanner(LineScopedScanner):
                 self._named_deadline(node, node.child_by_field_name("key"), node.child_by_field_name("value"))
             elif t == "variable_declarator":
                 self._named_deadline(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
+                self._retried_list(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
+            if t in ("variable_declarator", "pair", "assignment_expression"):
+                self._defaulted_list(node)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if _decides_policy(c))
         return self.out
@@ -399,6 +402,40 @@ class _Scanner(LineScopedScanner):
                     else:
                         self._timeout(pair, lib, key, self._ms(val, key=key), zero_is_infinite=True)
 
+    def _retried_list(self, node, name_node, value) -> None:
+        """``const retryRanges = [[100, 199], [429, 429], [500, 599]]`` inside a function: which status
+        codes or errors are retried, held in a local ``const`` (the shared settings scan leaves locals
+        out, as counters; a ``const`` list is no counter)."""
+        if name_node is None or value is None or name_node.type != "identifier" or value.type != "array" \
+                or node.parent is None or node.parent.type != "lexical_declaration" \
+                or not syntax.node_text(node.parent).startswith("const") or syntax.ancestor(node, _FUNCS) is None:
+            return
+        name = syntax.node_text(name_node)
+        if classify(name) == "retry" and _literal(value):
+            self._setting(node, "retry", name, value)
+
+    def _defaulted_list(self, node) -> None:
+        """``config.statusCodesToRetry = config.statusCodesToRetry || [[100, 199], [429, 429]]``,
+        ``methods: opts.methods ?? ['GET', 'PUT']``: a retry list the caller may give, with a literal
+        default; the default is the setting (the shared scan values only a numeric default)."""
+        name_node = node.child_by_field_name("name") or node.child_by_field_name("key") or node.child_by_field_name("left")
+        value = node.child_by_field_name("value") or node.child_by_field_name("right")
+        if name_node is None or value is None or value.type != "binary_expression" \
+                or syntax.node_text(value.child_by_field_name("operator")) not in ("||", "??"):
+            return
+        name = _strip(syntax.node_text(name_node)).rsplit(".", 1)[-1]
+        default = value.child_by_field_name("right")
+        if classify(name) == "retry" and default is not None and default.type in ("array", "object") and (
+                _literal(default) if default.type == "array" else all(
+                    (v := p.child_by_field_name("value")) is not None and _literal(v) for p in _pairs(default))):
+            self._setting(node, "retry", name, default)
+
+    def _setting(self, node, kind: str, name: str, value) -> None:
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, node.end_point[0] + 1, self._scope(line), target=name,
+            value=_code_text(value), snippet=self._snippet(line)))
+
     def _named_deadline(self, node, name_node, value) -> None:
         if name_node is None or value is None or name_node.type not in (
                 "identifier", "property_identifier", "string"):
@@ -424,10 +461,7 @@ class _Scanner(LineScopedScanner):
             iv = inner.child_by_field_name("value")
             if iv is None or iv.type not in _LITERALS or not _literal(iv):
                 continue
-            line = syntax.line_of(inner)
-            self.out.constructs.append(Construct(
-                kind, "setting", line, inner.end_point[0] + 1, self._scope(line), target=f"{key}.{ik}",
-                value=" ".join(syntax.node_text(iv).split()), snippet=self._snippet(line)))
+            self._setting(inner, kind, f"{key}.{ik}", iv)
 
     def _got_retry(self, call, lib: str, c: str, val) -> None:
         """got ``retry: {limit}`` (default 2, exponential) / ky ``retry: n | {limit}`` (default 2)."""
@@ -810,6 +844,22 @@ def _key(obj, key: str):
 #: values that are data, not code: what a policy's member may be set to
 _LITERALS = frozenset({"number", "string", "true", "false", "null", "undefined", "array", "new_expression",
                        "unary_expression"})
+
+
+def _code_text(node) -> str:
+    """A value's code without its comments and layout (``[100, 199], // 1xx`` -> ``[ 100 , 199 ]``):
+    a comment added to a list of retried codes is no change to it."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if syntax.is_comment(n) or n.type == ",":
+            continue  # a trailing comma is layout too
+        if n.child_count == 0 or syntax.is_string(n):
+            out.append(syntax.node_text(n))
+            continue
+        stack.extend(reversed(n.children))
+    return " ".join(out)[:400]
 
 
 def _literal(node) -> bool:
