@@ -578,3 +578,64 @@ def test_js_comments_and_layout_in_a_list_of_retried_codes_are_no_change(tmp_pat
 def test_js_a_local_const_list_that_is_not_retry_named_is_no_setting(tmp_path):
     before = "export function mimeTypes() {\n  const known = ['json', 'text'];\n  return known;\n}\n"
     assert not _changes(_run(tmp_path, before, before.replace("'text'", "'text', 'xml'"), "src/mime.ts"))
+
+
+def test_js_recover_and_retry_once_is_a_retry_without_a_backoff_alarm(tmp_path):
+    before = """export class Client {
+  async execute(cmd, retried = false) {
+    return this.queue.send(cmd);
+  }
+}
+"""
+    after = """export class Client {
+  async execute(cmd, retried = false) {
+    try {
+      return await this.queue.send(cmd);
+    } catch (err) {
+      if (retried || !err.message.includes('no such fieldset')) throw err;
+      await this.prepare(cmd);
+      return this.execute(cmd, true);
+    }
+  }
+}
+"""
+    found = kinds(_run(tmp_path, before, after, "src/client.ts"))
+    assert "retry.added" in found and "retry.without_backoff" not in found
+
+
+def test_js_a_counted_recursive_retry_with_no_delay_is_flagged(tmp_path):
+    before = "export function get(url, retries = 3) {\n  return fetch(url);\n}\n"
+    after = "export function get(url, retries = 3) {\n  return fetch(url).catch((e) => (retries > 0 ? get(url, retries - 1) : Promise.reject(e)));\n}\n"
+    found = kinds(_run(tmp_path, before, after, "src/get.ts"))
+    assert {"retry.added", "retry.without_backoff"} <= found
+
+
+FETCH_CLIENT = """export class FetchClient {
+  constructor(fetchFn) {
+    this.fetchFn = fetchFn;
+  }
+
+  request(url, init, timeout) {
+    return this.fetchFn(url, init);
+  }
+}
+"""
+
+
+def test_js_an_abort_timer_with_a_run_time_delay_where_none_was_is_a_timeout_added(tmp_path):
+    after = FETCH_CLIENT.replace("""  request(url, init, timeout) {
+    return this.fetchFn(url, init);
+  }""", """  request(url, init, timeout) {
+    return withAbort(this.fetchFn, url, init, timeout);
+  }
+}
+
+async function withAbort(fetchFn, url, init, timeout) {
+  const abort = new AbortController();
+  const id = setTimeout(() => abort.abort(), timeout);
+  try {
+    return await fetchFn(url, { ...init, signal: abort.signal });
+  } finally {
+    clearTimeout(id);
+  }""")
+    assert "timeout.added" in kinds(_run(tmp_path, FETCH_CLIENT, after, "src/net/fetch.ts"))

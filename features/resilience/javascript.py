@@ -160,8 +160,11 @@ class _Scanner(LineScopedScanner):
             self._timeout(call, "AbortSignal.timeout", self._enclosing_client(call), self._ms(args[0][1]) if args else None,
                           zero_is_infinite=False)
         elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _aborts(args[0][1]):
-            self._timeout(call, "setTimeout.abort", self._enclosing_client(call) or "abort", self._ms(args[1][1]),
-                          zero_is_infinite=False)
+            # a delay known only at run time keeps its expression as the value: a timer that now aborts
+            # the request where none did is a timeout added, not a value handed through
+            ms = self._ms(args[1][1])
+            self._timeout(call, "setTimeout.abort", self._enclosing_client(call) or "abort", ms, zero_is_infinite=False,
+                          value="" if ms is not None else "abort after " + " ".join(syntax.node_text(args[1][1]).split())[:100])
         elif (c in _NODE_TIMER_CALLEES or c == "setInterval") and len(args) >= 2 and self._rescheduled(call, args[0][1]):
             delay = syntax.node_text(args[1][1])
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", delay) else "fixed"
@@ -270,8 +273,12 @@ class _Scanner(LineScopedScanner):
                     attempts = self._number(_parameter_default(counter), follow=True)
         waits = [w for w in syntax.calls(handler, self.lang) if _SLEEPS.search(syntax.callee(w, self.lang) or "")]
         text = " ".join(syntax.node_text(w) for w in waits)
-        backoff = "none" if not waits else (
+        backoff: str | None = "none" if not waits else (
             "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", text) else "fixed")
+        if attempts is None and any(a is not None and a.type == "true" for _, a in args):
+            # this.#execute(cmd, /* retried */ true): recover and try once more; an immediate second
+            # try after repairing state is no missing backoff
+            attempts, backoff = 2.0, None
         self._retry(call, "recursion", scope_name, attempts, backoff, "Math.random" in text, None)
         # valued like a loop: what leaves the failure path or waits on it, under which conditions, and
         # the delays as written; a hook called on the way (``for (const hook of beforeRetry)``) is not it
