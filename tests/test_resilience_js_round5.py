@@ -639,3 +639,17 @@ async function withAbort(fetchFn, url, init, timeout) {
     clearTimeout(id);
   }""")
     assert "timeout.added" in kinds(_run(tmp_path, FETCH_CLIENT, after, "src/net/fetch.ts"))
+
+
+def test_js_a_timeout_named_timer_handle_reset_to_null_is_no_timeout_setting(tmp_path):
+    before = """export class TokenManager {
+  start() {
+    this.refreshTimeout = setTimeout(() => this.refresh(), this.ttl);
+  }
+}
+"""
+    after = before.replace("  start() {", "  stop() {\n    clearTimeout(this.refreshTimeout);\n    this.refreshTimeout = null;\n  }\n\n  start() {")
+    assert not _changes(_run(tmp_path, before, after, "src/tokens.ts"))
+    # a timeout-named field that only ever holds a value stays a setting
+    plain = "export class Client {\n  constructor() {\n    this.requestTimeout = 5000;\n  }\n}\n"
+    assert _changes(_run(tmp_path / "b", plain, plain.replace("5000", "undefined"), "src/client.ts"))

@@ -1388,7 +1388,11 @@ _WAITING = frozenset({"deferred", "pending", "scheduled", "queued"})
 def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     """Whether a setting the shared settings scan found is one here: a handle of a scheduled callback
     (``this.timeoutHandle = null``, ``this._retryPromise = undefined``) is state, not a setting."""
-    ws = words(setting.target.rsplit(".", 1)[-1])
+    last = setting.target.rsplit(".", 1)[-1]
+    ws = words(last)
+    if setting.value.strip() in _ABSENT and re.search(
+            rf"\b{re.escape(last)}\s*=\s*(\w+\.)?set(Timeout|Interval|Immediate)\s*\(", source.text):
+        return False  # this.refreshTimeout = null where it also holds setTimeout(...): a timer handle reset
     # this.deferredReconnect = null, this._pendingRetry = undefined: an action waiting to run, state
     return not (ws and (ws[-1] in _HANDLE or ws[0] in _WAITING))
 
