@@ -653,3 +653,20 @@ def test_js_a_timeout_named_timer_handle_reset_to_null_is_no_timeout_setting(tmp
     # a timeout-named field that only ever holds a value stays a setting
     plain = "export class Client {\n  constructor() {\n    this.requestTimeout = 5000;\n  }\n}\n"
     assert _changes(_run(tmp_path / "b", plain, plain.replace("5000", "undefined"), "src/client.ts"))
+
+
+def test_js_an_abort_timer_helper_replaced_by_the_timer_itself_is_no_change(tmp_path):
+    before = """const safeTimeout = (fn, reject, ms) => setTimeout(fn, ms);
+
+export function timeout(promise, ms, controller) {
+  return new Promise((resolve, reject) => {
+    const id = safeTimeout(() => {
+      controller.abort();
+      reject(new TimeoutError());
+    }, reject, ms);
+    promise.then(resolve, reject).finally(() => clearTimeout(id));
+  });
+}
+"""
+    after = before.replace("}, reject, ms);", "}, ms);").replace("const id = safeTimeout(", "const id = setTimeout(")
+    assert not {k for k in _changes(_run(tmp_path, before, after, "src/timeout.ts")) if k.startswith("timeout.")}

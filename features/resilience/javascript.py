@@ -159,12 +159,14 @@ class _Scanner(LineScopedScanner):
         elif c == "AbortSignal.timeout":
             self._timeout(call, "AbortSignal.timeout", self._enclosing_client(call), self._ms(args[0][1]) if args else None,
                           zero_is_infinite=False)
-        elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _aborts(args[0][1]):
+        elif (c in _NODE_TIMER_CALLEES or _TIMER_HELPER.search(c.rsplit(".", 1)[-1])) and len(args) >= 2 \
+                and _aborts(args[0][1]):
             # a delay known only at run time keeps its expression as the value: a timer that now aborts
-            # the request where none did is a timeout added, not a value handed through
-            ms = self._ms(args[1][1])
+            # the request where none did is a timeout added, not a value handed through. A project's own
+            # timer helper (safeTimeout(() => controller.abort(), reject, ms)) is the same timer
+            ms = self._ms(args[-1][1])
             self._timeout(call, "setTimeout.abort", self._enclosing_client(call) or "abort", ms, zero_is_infinite=False,
-                          value="" if ms is not None else "abort after " + " ".join(syntax.node_text(args[1][1]).split())[:100])
+                          value="" if ms is not None else "abort after " + " ".join(syntax.node_text(args[-1][1]).split())[:100])
         elif (c in _NODE_TIMER_CALLEES or c == "setInterval") and len(args) >= 2 and self._rescheduled(call, args[0][1]):
             delay = syntax.node_text(args[1][1])
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", delay) else "fixed"
@@ -884,6 +886,9 @@ def _literal(node) -> bool:
             _literal(c) for c in args.named_children if not syntax.is_comment(c))
     return False
 
+
+#: a project's own wrapper of the timer (``safeTimeout``, ``setSafeTimeout``, ``startTimeout``)
+_TIMER_HELPER = re.compile(r"^(safe|start|schedule|set\w*|create)Timeout$|Timeout(Safe|Unref)$", re.I)
 
 #: calls named for the timeout they put on an operation (``withTimeout(p, 5000)``, ``p.timeout(5000)``)
 _TIMEOUT_WRAPPER = re.compile(r"^(timeout|withTimeout|promiseTimeout|timeoutPromise|timeoutAfter|withDeadline|"
