@@ -670,3 +670,43 @@ export function timeout(promise, ms, controller) {
 """
     after = before.replace("}, reject, ms);", "}, ms);").replace("const id = safeTimeout(", "const id = setTimeout(")
     assert not {k for k in _changes(_run(tmp_path, before, after, "src/timeout.ts")) if k.startswith("timeout.")}
+
+
+# -- which failures a retried function gives up on --------------------------------------------------
+
+ASYNC_RETRY = """import retry from 'async-retry';
+
+export async function fetchProfile(id) {
+  return retry(async (bail) => {
+    const res = await fetch(`https://api.example.com/profiles/${id}`, { signal: AbortSignal.timeout(5000) });
+    if (res.status === 403) {
+      bail(new Error('Unauthorized'));
+      return;
+    }
+    return res.json();
+  }, { retries: 5 });
+}
+"""
+
+
+def test_js_a_new_status_that_bails_out_of_async_retry_is_a_retry_change(tmp_path):
+    after = ASYNC_RETRY.replace("res.status === 403", "res.status === 403 || res.status === 404")
+    assert _changes(_run(tmp_path, ASYNC_RETRY, after, "src/profiles.ts")) == {"retry.changed"}
+
+
+def test_js_a_bail_message_reworded_is_no_retry_change(tmp_path):
+    after = ASYNC_RETRY.replace("'Unauthorized'", "'not allowed to read this profile'")
+    assert not _changes(_run(tmp_path, ASYNC_RETRY, after, "src/profiles.ts"))
+
+
+def test_js_p_retry_abort_error_condition_is_a_retry_change(tmp_path):
+    before = """import pRetry, { AbortError } from 'p-retry';
+
+export const run = () => pRetry(async () => {
+  const res = await fetch(URL);
+  if (res.status === 404) throw new AbortError(res.statusText);
+  return res.blob();
+}, { retries: 5 });
+"""
+    after = before.replace("res.status === 404", "res.status >= 400 && res.status < 500")
+    assert "retry.changed" in kinds(_run(tmp_path, before, after, "src/run.ts"))

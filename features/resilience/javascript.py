@@ -315,6 +315,40 @@ class _Scanner(LineScopedScanner):
         jitter = syntax.node_text(randomize) == "true" if randomize is not None else False
         fn = args[0][1] if args else None
         self._retry(call, lib, self._target_of(fn), attempts, backoff, jitter, fn)
+        stops = self._stop_decisions(fn)
+        if stops:
+            c = self.out.constructs[-1]
+            self.out.constructs[-1] = replace(c, value="#" + policy_functions.digest(stops))
+
+    def _stop_decisions(self, fn) -> list[str]:
+        """What makes a retried function stop the retrying (async-retry's ``bail(err)``, p-retry's
+        ``throw new AbortError(...)``) and under which conditions: ``if (res.status === 403) return
+        bail(new Error('forbidden'))`` decides which failures are not retried. Empty when it never stops
+        early (then the construct is judged by its limits and delays alone)."""
+        if fn is not None and fn.type == "identifier":
+            fn = self._function_named(syntax.node_text(fn))
+        if fn is None or fn.type not in _FUNCS:
+            return []
+        params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+        first = next((n for n in (params.named_children if params is not None and params.type != "identifier"
+                                  else [params] if params is not None else []) if not syntax.is_comment(n)), None)
+        bail = syntax.node_text(first) if first is not None and first.type == "identifier" else "bail"
+        out: list[str] = []
+        for n in syntax.walk(fn):
+            stop = (n.type == "call_expression" and syntax.callee(n, self.lang) == bail) or (
+                n.type == "throw_statement" and re.search(r"new\s+([\w.]+\.)?AbortError\b", syntax.node_text(n)))
+            if not stop:
+                continue
+            out.append("stop")
+            p = n.parent
+            while p is not None and p != fn:
+                if p.type in ("if_statement", "ternary_expression"):
+                    cond = p.child_by_field_name("condition")
+                    if cond is not None and not _within(n, cond):
+                        out += ["|", *policy_functions.decisions(cond, self.lang, messages=False)]
+                p = p.parent
+            out.append(";")
+        return out
 
     def _exponential_backoff(self, call, args) -> None:
         """exponential-backoff ``backOff(fn, {numOfAttempts, startingDelay, timeMultiplier, jitter})``:
