@@ -710,3 +710,51 @@ export const run = () => pRetry(async () => {
 """
     after = before.replace("res.status === 404", "res.status >= 400 && res.status < 500")
     assert "retry.changed" in kinds(_run(tmp_path, before, after, "src/run.ts"))
+
+
+# -- when a timeout's timer is cleared ---------------------------------------------------------------
+
+TIMED_OUT = """module.exports = function timedOut(req, delay) {
+  req.requestTimeoutTimer = setTimeout(() => {
+    req.abort();
+    req.emit('error', new TimeoutError(delay));
+  }, delay);
+  req.on('end', () => {
+    clearTimeout(req.requestTimeoutTimer);
+  });
+};
+"""
+
+
+def test_js_a_timeout_timer_cleared_on_another_event_is_a_timeout_change(tmp_path):
+    after = TIMED_OUT.replace("""  req.on('end', () => {
+    clearTimeout(req.requestTimeoutTimer);
+  });""", """  req.on('response', (res) => {
+    res.on('end', () => {
+      clearTimeout(req.requestTimeoutTimer);
+    });
+  });""")
+    # reported as the clear changed (paired by place) or as one clear removed and another added
+    assert {k for k in _changes(_run(tmp_path, TIMED_OUT, after, "source/timed-out.js")) if k.startswith("timeout.")}
+
+
+def test_js_a_timeout_timer_clear_reworded_in_the_same_place_is_no_change(tmp_path):
+    after = TIMED_OUT.replace("""  req.on('end', () => {
+    clearTimeout(req.requestTimeoutTimer);
+  });""", """  req.on('end', () => {
+    // the request is over: its timeout no longer applies
+    clearTimeout(req.requestTimeoutTimer);
+    req.emit('done');
+  });""")
+    assert not _changes(_run(tmp_path, TIMED_OUT, after, "source/timed-out.js"))
+
+
+def test_js_clearing_a_heartbeat_interval_is_no_timeout_change(tmp_path):
+    before = """export class Conn {
+  start() {
+    this.pingTimer = setInterval(() => this.ping(), 30000);
+  }
+}
+"""
+    after = before.replace("  start() {", "  stop() {\n    clearInterval(this.pingTimer);\n  }\n\n  start() {")
+    assert not _changes(_run(tmp_path, before, after, "src/conn.ts"))

@@ -51,6 +51,7 @@ class _Scanner(LineScopedScanner):
         self.axios_instances: dict[str, bool] = {}  # name -> created with a timeout
         self.axios_default_timeout = False
         self.got_instances: dict[str, bool] = {}
+        self.timer_handles: set[str] = set()  # names holding a timer that ends a wait (``this.timeoutTimer``)
 
     # -- driver -------------------------------------------------------------------------------------
     def run(self) -> Scan:
@@ -73,6 +74,7 @@ class _Scanner(LineScopedScanner):
                 self._retried_list(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
             if t in ("variable_declarator", "pair", "assignment_expression"):
                 self._defaulted_list(node)
+        self._timer_clears(root)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if _decides_policy(c))
         return self.out
@@ -165,6 +167,7 @@ class _Scanner(LineScopedScanner):
             # the request where none did is a timeout added, not a value handed through. A project's own
             # timer helper (safeTimeout(() => controller.abort(), reject, ms)) is the same timer
             ms = self._ms(args[-1][1])
+            self._hold(call)
             self._timeout(call, "setTimeout.abort", self._enclosing_client(call) or "abort", ms, zero_is_infinite=False,
                           value="" if ms is not None else "abort after " + " ".join(syntax.node_text(args[-1][1]).split())[:100])
         elif (c in _NODE_TIMER_CALLEES or c == "setInterval") and len(args) >= 2 and self._rescheduled(call, args[0][1]):
@@ -178,6 +181,7 @@ class _Scanner(LineScopedScanner):
             # a timer that, when it fires, fails the operation (rejects with a TimeoutError, calls the
             # timeout handler): the wait's bound. Its value is the call as written, so a different
             # callback or delay is a change, the same timer moved or re-indented is not
+            self._hold(call)
             self._valued_timeout(call, "setting", _assigned_name(call) or _enclosing_function_name(call) or "timer",
                                  _timer_value(args[0][1], args[1][1], self.lang))
         elif c == "Promise.race" and args:
@@ -242,6 +246,37 @@ class _Scanner(LineScopedScanner):
                         self._timeout(node, "deadline", name, ms / 1000 if ms is not None else None,
                                       value=" ".join(syntax.node_text(span).split())[:120])
                         return
+
+    def _hold(self, call) -> None:
+        """Remember the name a timeout timer is stored under (``const id = setTimeout(...)``,
+        ``req.requestTimeoutTimer = setTimeout(...)``), for :meth:`_timer_clears`."""
+        p = call.parent
+        if p is not None and p.type == "variable_declarator":
+            self.timer_handles.add(syntax.node_text(p.child_by_field_name("name")))
+        elif p is not None and p.type == "assignment_expression" and p.child_by_field_name("right") == call:
+            self.timer_handles.add(syntax.node_text(p.child_by_field_name("left")).rsplit(".", 1)[-1])
+
+    def _timer_clears(self, root) -> None:
+        """``clearTimeout(id)`` of a timeout timer, by *when* it runs: in a ``finally``, a ``catch``, a
+        ``'end'`` listener nested in a ``'response'`` one. Clearing a timeout ends the bound it puts
+        on the wait; clearing it on another event (when the response ends, not the request) or where it
+        was not cleared before changes how long the bound applies, and a clear that only moved within
+        the same place is no change. The place is part of the target, so such a change reads as one
+        clear removed and one added."""
+        if not self.timer_handles:
+            return
+        for call in syntax.walk(root):
+            if call.type != "call_expression" or syntax.callee(call, self.lang) not in ("clearTimeout", "clearInterval"):
+                continue
+            args = syntax.arguments(call, self.lang)
+            handle = syntax.node_text(args[0][1]).rsplit(".", 1)[-1] if args and args[0][1] is not None else ""
+            if handle not in self.timer_handles:
+                continue
+            when = _when_it_runs(call)
+            line = syntax.line_of(call)
+            self.out.constructs.append(Construct(
+                "timeout", "clearTimeout", line, call.end_point[0] + 1, self._scope(line),
+                target=f"{handle} cleared {when}", value=f"cleared {when}", snippet=self._snippet(line)))
 
     def _recursion(self, call, c: str) -> None:
         """``function fetchWithRetry(url, n = 3) { return fetch(url).catch(() => n > 1 ? delay(200).then(() =>
@@ -994,6 +1029,31 @@ def _same_inputs(call, fn) -> bool:
                              or a.type in ("member_expression", "this", "undefined", "null", "true", "false")):
             return False
     return True
+
+
+def _when_it_runs(node) -> str:
+    """Where a call runs, by what triggers it: the events of the listeners around it, outermost first
+    (``on response > on end``), a ``finally``/``catch`` (clause or promise callback), else its function."""
+    out: list[str] = []
+    p = node.parent
+    while p is not None:
+        if p.type in ("finally_clause", "catch_clause"):
+            out.append(p.type.split("_")[0])
+        elif p.type in _FUNCS and p.parent is not None and p.parent.type == "arguments":
+            holder = p.parent.parent
+            name = syntax.callee(holder, "javascript").rsplit(".", 1)[-1] if holder is not None and \
+                holder.type == "call_expression" else ""
+            first = next(iter(syntax.arguments(holder, "javascript")), (None, None))[1] if name else None
+            if name in _LISTEN and first is not None and syntax.is_string(first):
+                out.append("on " + _strip(syntax.node_text(first)))
+            elif name in ("finally", "catch", "then"):
+                out.append(name)
+        elif p.type in ("function_declaration", "method_definition"):
+            if not out:
+                out.append("in " + syntax.node_text(p.child_by_field_name("name")))
+            break
+        p = p.parent
+    return " > ".join(reversed(out)) or "at top level"
 
 
 def _failure_path(call):
