@@ -263,15 +263,14 @@ class _Scanner(LineScopedScanner):
         was not cleared before changes how long the bound applies, and a clear that only moved within
         the same place is no change. The place is part of the target, so such a change reads as one
         clear removed and one added."""
-        if not self.timer_handles:
-            return
         for call in syntax.walk(root):
             if call.type != "call_expression" or syntax.callee(call, self.lang) not in ("clearTimeout", "clearInterval"):
                 continue
             args = syntax.arguments(call, self.lang)
-            handle = syntax.node_text(args[0][1]).rsplit(".", 1)[-1] if args and args[0][1] is not None else ""
+            arg = syntax.node_text(args[0][1]) if args and args[0][1] is not None else ""
+            handle = arg.rsplit(".", 1)[-1]
             if handle not in self.timer_handles:
-                continue
+                continue  # only a timer this file sets to end a wait (a refresh or heartbeat timer is no bound)
             when = _when_it_runs(call)
             line = syntax.line_of(call)
             self.out.constructs.append(Construct(
@@ -1049,11 +1048,9 @@ def _when_it_runs(node) -> str:
             elif name in ("finally", "catch", "then"):
                 out.append(name)
         elif p.type in ("function_declaration", "method_definition"):
-            if not out:
-                out.append("in " + syntax.node_text(p.child_by_field_name("name")))
-            break
+            break  # which function it sits in is where, not when (a handler moved to another file)
         p = p.parent
-    return " > ".join(reversed(out)) or "at top level"
+    return " > ".join(reversed(out)) or "when called"
 
 
 def _failure_path(call):
