@@ -263,6 +263,8 @@ class _Scanner(LineScopedScanner):
         was not cleared before changes how long the bound applies, and a clear that only moved within
         the same place is no change. The place is part of the target, so such a change reads as one
         clear removed and one added."""
+        if not self.timer_handles:
+            return  # no timeout timer in this file: nothing to clear
         for call in syntax.walk(root):
             if call.type != "call_expression" or syntax.callee(call, self.lang) not in ("clearTimeout", "clearInterval"):
                 continue
