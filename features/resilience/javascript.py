@@ -52,6 +52,7 @@ class _Scanner(LineScopedScanner):
         self.axios_default_timeout = False
         self.got_instances: dict[str, bool] = {}
         self.timer_handles: set[str] = set()  # names holding a timer that ends a wait (``this.timeoutTimer``)
+        self._fns: frozenset[str] | None = None
 
     # -- driver -------------------------------------------------------------------------------------
     def run(self) -> Scan:
@@ -210,6 +211,12 @@ class _Scanner(LineScopedScanner):
             self._option_objects(call, c, lib, args)
         self._network_call(call, c, lib, args)
 
+    def _function_names(self) -> frozenset[str]:
+        """Names of the functions and methods this file defines (cached: asked for every call)."""
+        if self._fns is None:
+            self._fns = frozenset(sc.name for sc in self.src.scopes() if sc.kind in ("function", "method"))
+        return self._fns
+
     def _timeout_wrapper(self, call, c: str, args) -> None:
         """``withTimeout(api.get(url), 5000)``, ``timeout(fetch(url), 5000)``, bluebird's
         ``promise.timeout(5000)``, superagent's ``.timeout({response: 5000, deadline: 60000})``: a call
@@ -289,8 +296,8 @@ class _Scanner(LineScopedScanner):
         if f is not None and f.type == "member_expression":
             c = syntax.node_text(f)  # ``this.#retry(fn)``: the callee with its private name
         name = c.rsplit(".", 1)[-1]
-        if c not in (name, f"this.{name}"):
-            return
+        if c not in (name, f"this.{name}") or name not in self._function_names():
+            return  # only a call of a function this file defines can be it calling itself
         handler = _failure_path(call)
         if handler is not None and any(syntax.callee(t, self.lang) in (*_NODE_TIMER_CALLEES, "setInterval")
                                        for t in syntax.calls(handler, self.lang) if _within(call, t)):
