@@ -229,7 +229,8 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"jitter {'on' if a.jitter else 'off'} → {'on' if b.jitter else 'off'}")
         if a.method != b.method:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
-        if not out and a.library == b.library == "loop" and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
+        # a construct valued by its decisions (loops; JS timers that try again): "#" + their digest
+        if not out and a.library == b.library and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
     elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
         # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
@@ -869,6 +870,9 @@ def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
         row = text_lines[n - 1]
         col = len(row) - len(row.lstrip())
         node = src.root.descendant_for_point_range((n - 1, col), (n - 1, col))
+        if node is not None and node.parent is not None and node.parent.type == "export_statement":
+            decl = node.parent.child_by_field_name("declaration")  # JS ``export function f(ms = 5000) {``
+            node = (decl.child_by_field_name("body") or decl) if decl is not None else node
         name = syntax.qualname_at(node, src.language) if node is not None else ""
         if node is not None and node.type in ("identifier", "name") and node.parent is not None:
             name = syntax.qualname_at(node.parent, src.language)  # a def line names its own scope

@@ -213,7 +213,8 @@ def test_private_fields_renamed_is_no_retry_change(tmp_path):
 def test_a_changed_comparison_on_a_retry_name_still_is(tmp_path):
     after = KY.replace("this._retryCount <= this._options.retry.limit", "this._retryCount < this._options.retry.limit")
     found = [f for f in findings(tmp_path, "source/core/Ky.ts", KY, after) if f.kind == "retry.changed"]
-    assert len(found) == 1 and found[0].line == 6
+    # reported at the changed condition (retry logic) or at its function (a JS policy function, round 5)
+    assert len(found) == 1 and found[0].line in (4, 6)
 
 
 POLICY = '''class SimpleRetryPolicy:

@@ -15,8 +15,10 @@ option is omitted are documented in ``docs/retry_timeout_js_java.md``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 from mergeguard.features.resilience.settings import bookkeeping, classify, words
 
@@ -49,6 +51,8 @@ class _Scanner(LineScopedScanner):
         self.axios_instances: dict[str, bool] = {}  # name -> created with a timeout
         self.axios_default_timeout = False
         self.got_instances: dict[str, bool] = {}
+        self.timer_handles: set[str] = set()  # names holding a timer that ends a wait (``this.timeoutTimer``)
+        self._fns: frozenset[str] | None = None
 
     # -- driver -------------------------------------------------------------------------------------
     def run(self) -> Scan:
@@ -63,6 +67,17 @@ class _Scanner(LineScopedScanner):
                 self._loop(node)
             elif t == "assignment_expression":
                 self._assignment(node)
+            elif t == "pair" and not syntax.inside_comment_or_string(node):
+                self._policy_members(node)
+                self._named_deadline(node, node.child_by_field_name("key"), node.child_by_field_name("value"))
+            elif t == "variable_declarator":
+                self._named_deadline(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
+                self._retried_list(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
+            if t in ("variable_declarator", "pair", "assignment_expression"):
+                self._defaulted_list(node)
+        self._timer_clears(root)
+        self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
+        self.out.constructs.extend(c for c in policy_functions.scan(self.src) if _decides_policy(c))
         return self.out
 
     # -- declarations -------------------------------------------------------------------------------
@@ -124,8 +139,20 @@ class _Scanner(LineScopedScanner):
         lib = self._library_of(c)
         head = c.split(".", 1)[0]
         args = syntax.arguments(call, self.lang)
-        if lib == "p-retry" or (lib == "async-retry" and head == c):
+        if lib in ("p-retry", "promise-retry") or (lib == "async-retry" and head == c):
+            if lib == "promise-retry" and args and args[0][1] is not None and args[0][1].type == "object":
+                args = args[::-1]  # promiseRetry(options, fn) is the other order it accepts
             self._node_retry(call, lib, args)
+        elif lib == "retry" and c.endswith(".operation") and "." in c:
+            self._node_retry(call, "retry", [(None, None), *args])  # retry.operation({retries: 5})
+        elif lib == "exponential-backoff" and c.rsplit(".", 1)[-1] == "backOff" and args:
+            self._exponential_backoff(call, args)
+        elif lib == "p-timeout" and head == c and len(args) >= 2:
+            # pTimeout(promise, 5000) / pTimeout(promise, {milliseconds: 5000}): the promise rejects after it
+            opt = args[1][1]
+            ms = self._num_key(opt, "milliseconds") if opt is not None and opt.type == "object" else self._number(opt)
+            self._timeout(call, "p-timeout", self._target_of(args[0][1]) or "promise",
+                          ms / 1000 if ms is not None else None, zero_is_infinite=False)
         elif lib == "axios-retry" and head == c:
             self._axios_retry(call, args)
         elif lib == "cockatiel" and c.split(".")[-1] == "retry" and args:
@@ -135,17 +162,27 @@ class _Scanner(LineScopedScanner):
         elif c == "AbortSignal.timeout":
             self._timeout(call, "AbortSignal.timeout", self._enclosing_client(call), self._ms(args[0][1]) if args else None,
                           zero_is_infinite=False)
-        elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _aborts(args[0][1]):
-            self._timeout(call, "setTimeout.abort", self._enclosing_client(call) or "abort", self._ms(args[1][1]),
-                          zero_is_infinite=False)
+        elif (c in _NODE_TIMER_CALLEES or _TIMER_HELPER.search(c.rsplit(".", 1)[-1])) and len(args) >= 2 \
+                and _aborts(args[0][1]):
+            # a delay known only at run time keeps its expression as the value: a timer that now aborts
+            # the request where none did is a timeout added, not a value handed through. A project's own
+            # timer helper (safeTimeout(() => controller.abort(), reject, ms)) is the same timer
+            ms = self._ms(args[-1][1])
+            self._hold(call)
+            self._timeout(call, "setTimeout.abort", self._enclosing_client(call) or "abort", ms, zero_is_infinite=False,
+                          value="" if ms is not None else "abort after " + " ".join(syntax.node_text(args[-1][1]).split())[:100])
         elif (c in _NODE_TIMER_CALLEES or c == "setInterval") and len(args) >= 2 and self._rescheduled(call, args[0][1]):
             delay = syntax.node_text(args[1][1])
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", delay) else "fixed"
             self._retry(call, "setTimeout", "reschedule", None, backoff, "Math.random" in delay, args[0][1])
+            timer = self.out.constructs[-1]  # valued by its delay as written: 1000 -> 5000 waits longer between tries
+            self.out.constructs[-1] = replace(timer, value="#" + policy_functions.digest(
+                policy_functions.decisions(args[1][1], self.lang, messages=False)))
         elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _times_out(args[0][1], args[1][1]):
             # a timer that, when it fires, fails the operation (rejects with a TimeoutError, calls the
             # timeout handler): the wait's bound. Its value is the call as written, so a different
             # callback or delay is a change, the same timer moved or re-indented is not
+            self._hold(call)
             self._valued_timeout(call, "setting", _assigned_name(call) or _enclosing_function_name(call) or "timer",
                                  _timer_value(args[0][1], args[1][1], self.lang))
         elif c == "Promise.race" and args:
@@ -161,10 +198,138 @@ class _Scanner(LineScopedScanner):
                 # timer is disarmed once the request is over; nothing is left to wait for
                 self._valued_timeout(call, library, "setTimeout", "0 (disarmed on teardown)")
             else:
-                self._timeout(call, library, "setTimeout", self._ms(args[0][1]), zero_is_infinite=True)
+                # a bound known only at run time (session.setTimeout(timeout, close)) keeps its argument as
+                # its value: applying one where none was is a timeout added, not plumbing handed through
+                ms = self._ms(args[0][1])
+                self._timeout(call, library, "setTimeout", ms, zero_is_infinite=True,
+                              value="" if ms is not None else " ".join(syntax.node_text(args[0][1]).split())[:120])
+        elif _TIMEOUT_WRAPPER.match(c.rsplit(".", 1)[-1]) and args and not c.endswith("clearTimeout"):
+            self._timeout_wrapper(call, c, args)
+        else:
+            self._recursion(call, c)
         if self._known_client(c):
             self._option_objects(call, c, lib, args)
         self._network_call(call, c, lib, args)
+
+    def _function_names(self) -> frozenset[str]:
+        """Names of the functions and methods this file defines (cached: asked for every call)."""
+        if self._fns is None:
+            self._fns = frozenset(sc.name for sc in self.src.scopes() if sc.kind in ("function", "method"))
+        return self._fns
+
+    def _timeout_wrapper(self, call, c: str, args) -> None:
+        """``withTimeout(api.get(url), 5000)``, ``timeout(fetch(url), 5000)``, bluebird's
+        ``promise.timeout(5000)``, superagent's ``.timeout({response: 5000, deadline: 60000})``: a call
+        named for the timeout it puts on an operation, with the bound as a number. Only a numeric
+        bound (a literal, a constant, an option object of them) counts: ``timeout(fn)`` with no number
+        is not known to be one."""
+        for _, a in args:
+            if a is None:
+                continue
+            if a.type == "object":
+                for pair in _pairs(a):
+                    k = _strip(syntax.node_text(pair.child_by_field_name("key")))
+                    v = pair.child_by_field_name("value")
+                    n = self._number(v) if v is not None else None
+                    if n is not None and (k in ("response", "deadline", "milliseconds", "ms") or _TIMEOUT_KEY.match(k)):
+                        self._timeout(pair, "timeout-call", f"{c}.{k}", n / 1000, zero_is_infinite=False)
+                return
+            n = self._number(a)
+            if n is not None:
+                target = self._target_of(args[0][1]) if a is not args[0][1] else c
+                self._timeout(call, "timeout-call", target or c, n / 1000, zero_is_infinite=False)
+                return
+
+    def _deadline(self, node, name: str, value) -> None:
+        """``const deadline = new Date(Date.now() + 5000)``, ``{deadline: Date.now() + 5000}`` (gRPC): a
+        deadline so many milliseconds from now is a timeout of that many milliseconds."""
+        for n in syntax.walk(value):
+            if n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("operator")) == "+":
+                left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+                for now, span in ((left, right), (right, left)):
+                    if now is not None and re.fullmatch(r"Date\.now\(\)|new Date\(\)\.getTime\(\)|\+new Date\(\)|"
+                                                        r"performance\.now\(\)", syntax.node_text(now)):
+                        ms = self._number(span)
+                        self._timeout(node, "deadline", name, ms / 1000 if ms is not None else None,
+                                      value=" ".join(syntax.node_text(span).split())[:120])
+                        return
+
+    def _hold(self, call) -> None:
+        """Remember the name a timeout timer is stored under (``const id = setTimeout(...)``,
+        ``req.requestTimeoutTimer = setTimeout(...)``), for :meth:`_timer_clears`."""
+        p = call.parent
+        if p is not None and p.type == "variable_declarator":
+            self.timer_handles.add(syntax.node_text(p.child_by_field_name("name")))
+        elif p is not None and p.type == "assignment_expression" and p.child_by_field_name("right") == call:
+            self.timer_handles.add(syntax.node_text(p.child_by_field_name("left")).rsplit(".", 1)[-1])
+
+    def _timer_clears(self, root) -> None:
+        """``clearTimeout(id)`` of a timeout timer, by *when* it runs: in a ``finally``, a ``catch``, a
+        ``'end'`` listener nested in a ``'response'`` one. Clearing a timeout ends the bound it puts
+        on the wait; clearing it on another event (when the response ends, not the request) or where it
+        was not cleared before changes how long the bound applies, and a clear that only moved within
+        the same place is no change. The place is part of the target, so such a change reads as one
+        clear removed and one added."""
+        if not self.timer_handles:
+            return  # no timeout timer in this file: nothing to clear
+        for call in syntax.walk(root):
+            if call.type != "call_expression" or syntax.callee(call, self.lang) not in ("clearTimeout", "clearInterval"):
+                continue
+            args = syntax.arguments(call, self.lang)
+            arg = syntax.node_text(args[0][1]) if args and args[0][1] is not None else ""
+            handle = arg.rsplit(".", 1)[-1]
+            if handle not in self.timer_handles:
+                continue  # only a timer this file sets to end a wait (a refresh or heartbeat timer is no bound)
+            when = _when_it_runs(call)
+            line = syntax.line_of(call)
+            self.out.constructs.append(Construct(
+                "timeout", "clearTimeout", line, call.end_point[0] + 1, self._scope(line),
+                target=f"{handle} cleared {when}", value=f"cleared {when}", snippet=self._snippet(line)))
+
+    def _recursion(self, call, c: str) -> None:
+        """``function fetchWithRetry(url, n = 3) { return fetch(url).catch(() => n > 1 ? delay(200).then(() =>
+        fetchWithRetry(url, n - 1)) : Promise.reject(err)) }``: a function that calls itself again when
+        its operation fails (in a ``catch`` clause or a ``.catch``/``.then(_, onRejected)`` callback)
+        retries by recursion. Its attempts are the starting value of the counter it passes on
+        decremented, its delay a wait on the way; it is valued by what the failure path decides."""
+        f = call.child_by_field_name("function")
+        if f is not None and f.type == "member_expression":
+            c = syntax.node_text(f)  # ``this.#retry(fn)``: the callee with its private name
+        name = c.rsplit(".", 1)[-1]
+        if c not in (name, f"this.{name}") or name not in self._function_names():
+            return  # only a call of a function this file defines can be it calling itself
+        handler = _failure_path(call)
+        if handler is not None and any(syntax.callee(t, self.lang) in (*_NODE_TIMER_CALLEES, "setInterval")
+                                       for t in syntax.calls(handler, self.lang) if _within(call, t)):
+            return  # catch (e) { setTimeout(() => connect(url), delay) }: the timer is the retry (_rescheduled)
+        fn = syntax.ancestor(call, _FUNCS) if handler is not None else None
+        while fn is not None and syntax.scope_name(fn, self.lang) != name:
+            fn = syntax.ancestor(fn, _FUNCS)  # out of the callbacks, to the function that calls itself
+        if fn is None or handler is None or not _within(handler, fn) or not _same_inputs(call, fn):
+            return
+        scope_name = name
+        attempts = None
+        args = syntax.arguments(call, self.lang)
+        for _, a in args:
+            if a is not None and a.type == "binary_expression" and syntax.node_text(
+                    a.child_by_field_name("operator")) == "-" and syntax.node_text(a.child_by_field_name("right")) == "1":
+                counter = a.child_by_field_name("left")
+                if counter is not None and counter.type == "identifier":
+                    attempts = self._number(_parameter_default(counter), follow=True)
+        waits = [w for w in syntax.calls(handler, self.lang) if _SLEEPS.search(syntax.callee(w, self.lang) or "")]
+        text = " ".join(syntax.node_text(w) for w in waits)
+        backoff: str | None = "none" if not waits else (
+            "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", text) else "fixed")
+        if attempts is None and any(a is not None and a.type == "true" for _, a in args):
+            # this.#execute(cmd, /* retried */ true): recover and try once more; an immediate second
+            # try after repairing state is no missing backoff
+            attempts, backoff = 2.0, None
+        self._retry(call, "recursion", scope_name, attempts, backoff, "Math.random" in text, None)
+        # valued like a loop: what leaves the failure path or waits on it, under which conditions, and
+        # the delays as written; a hook called on the way (``for (const hook of beforeRetry)``) is not it
+        tokens = policy_functions.loop_decisions(handler, self.lang) + _wait_tokens(waits, self.lang)
+        rec = self.out.constructs[-1]
+        self.out.constructs[-1] = replace(rec, value="#" + policy_functions.digest(tokens))
 
     def _known_client(self, c: str) -> bool:
         """Options count only when passed to a package's API (imported/required) or to fetch/an instance.
@@ -193,6 +358,54 @@ class _Scanner(LineScopedScanner):
         jitter = syntax.node_text(randomize) == "true" if randomize is not None else False
         fn = args[0][1] if args else None
         self._retry(call, lib, self._target_of(fn), attempts, backoff, jitter, fn)
+        stops = self._stop_decisions(fn)
+        if stops:
+            c = self.out.constructs[-1]
+            self.out.constructs[-1] = replace(c, value="#" + policy_functions.digest(stops))
+
+    def _stop_decisions(self, fn) -> list[str]:
+        """What makes a retried function stop the retrying (async-retry's ``bail(err)``, p-retry's
+        ``throw new AbortError(...)``) and under which conditions: ``if (res.status === 403) return
+        bail(new Error('forbidden'))`` decides which failures are not retried. Empty when it never stops
+        early (then the construct is judged by its limits and delays alone)."""
+        if fn is not None and fn.type == "identifier":
+            fn = self._function_named(syntax.node_text(fn))
+        if fn is None or fn.type not in _FUNCS:
+            return []
+        params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+        first = next((n for n in (params.named_children if params is not None and params.type != "identifier"
+                                  else [params] if params is not None else []) if not syntax.is_comment(n)), None)
+        bail = syntax.node_text(first) if first is not None and first.type == "identifier" else "bail"
+        out: list[str] = []
+        for n in syntax.walk(fn):
+            stop = (n.type == "call_expression" and syntax.callee(n, self.lang) == bail) or (
+                n.type == "throw_statement" and re.search(r"new\s+([\w.]+\.)?AbortError\b", syntax.node_text(n)))
+            if not stop:
+                continue
+            out.append("stop")
+            p = n.parent
+            while p is not None and p != fn:
+                if p.type in ("if_statement", "ternary_expression"):
+                    cond = p.child_by_field_name("condition")
+                    if cond is not None and not _within(n, cond):
+                        out += ["|", *policy_functions.decisions(cond, self.lang, messages=False)]
+                p = p.parent
+            out.append(";")
+        return out
+
+    def _exponential_backoff(self, call, args) -> None:
+        """exponential-backoff ``backOff(fn, {numOfAttempts, startingDelay, timeMultiplier, jitter})``:
+        10 attempts, 100 ms doubling, no jitter unless set."""
+        opts = _object_arg(args, 1)
+        n = self._num_key(opts, "numOfAttempts")
+        attempts = n if n is not None else (10.0 if _key(opts, "numOfAttempts") is None else None)
+        multiplier = self._num_key(opts, "timeMultiplier")
+        start = self._num_key(opts, "startingDelay")
+        backoff = "none" if start == 0 else ("fixed" if multiplier is not None and multiplier <= 1 else "exponential")
+        jitter = _key(opts, "jitter")
+        fn = args[0][1]
+        self._retry(call, "exponential-backoff", self._target_of(fn), attempts, backoff,
+                    jitter is not None and _strip(syntax.node_text(jitter)) == "full", fn)
 
     def _axios_retry(self, call, args) -> None:
         """axios-retry: 3 retries with no delay unless ``retryDelay`` says otherwise."""
@@ -254,6 +467,14 @@ class _Scanner(LineScopedScanner):
                     self._got_retry(call, lib, c, val)
                 elif key == "signal" or val is None:
                     continue
+                elif val.type == "object" and not _TIMEOUT_KEY.match(key):
+                    # undici ``new Agent({connect: {timeout: 10_000}})``, redis ``{socket: {connectTimeout}}``:
+                    # a timeout of one part of the client, one level down
+                    for inner in _pairs(val):
+                        ik = _strip(syntax.node_text(inner.child_by_field_name("key")))
+                        iv = inner.child_by_field_name("value")
+                        if _TIMEOUT_KEY.match(ik) and iv is not None and iv.type not in ("object", *_FUNCS):
+                            self._timeout(inner, lib, f"{key}.{ik}", self._ms(iv, key=ik), zero_is_infinite=True)
                 elif _TIMEOUT_KEY.match(key):
                     if val.type == "object":  # got: timeout: {request: 5000, connect: 500}
                         for inner in _pairs(val):
@@ -266,6 +487,67 @@ class _Scanner(LineScopedScanner):
                         self._valued_timeout(pair, lib, key, " ".join(syntax.node_text(val).split())[:120])
                     else:
                         self._timeout(pair, lib, key, self._ms(val, key=key), zero_is_infinite=True)
+
+    def _retried_list(self, node, name_node, value) -> None:
+        """``const retryRanges = [[100, 199], [429, 429], [500, 599]]`` inside a function: which status
+        codes or errors are retried, held in a local ``const`` (the shared settings scan leaves locals
+        out, as counters; a ``const`` list is no counter)."""
+        if name_node is None or value is None or name_node.type != "identifier" or value.type != "array" \
+                or node.parent is None or node.parent.type != "lexical_declaration" \
+                or not syntax.node_text(node.parent).startswith("const") or syntax.ancestor(node, _FUNCS) is None:
+            return
+        name = syntax.node_text(name_node)
+        if classify(name) == "retry" and _literal(value):
+            self._setting(node, "retry", name, value)
+
+    def _defaulted_list(self, node) -> None:
+        """``config.statusCodesToRetry = config.statusCodesToRetry || [[100, 199], [429, 429]]``,
+        ``methods: opts.methods ?? ['GET', 'PUT']``: a retry list the caller may give, with a literal
+        default; the default is the setting (the shared scan values only a numeric default)."""
+        name_node = node.child_by_field_name("name") or node.child_by_field_name("key") or node.child_by_field_name("left")
+        value = node.child_by_field_name("value") or node.child_by_field_name("right")
+        if name_node is None or value is None or value.type != "binary_expression" \
+                or syntax.node_text(value.child_by_field_name("operator")) not in ("||", "??"):
+            return
+        name = _strip(syntax.node_text(name_node)).rsplit(".", 1)[-1]
+        default = value.child_by_field_name("right")
+        if classify(name) == "retry" and default is not None and default.type in ("array", "object") and (
+                _literal(default) if default.type == "array" else all(
+                    (v := p.child_by_field_name("value")) is not None and _literal(v) for p in _pairs(default))):
+            self._setting(node, "retry", name, default)
+
+    def _setting(self, node, kind: str, name: str, value) -> None:
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, node.end_point[0] + 1, self._scope(line), target=name,
+            value=_code_text(value), snippet=self._snippet(line)))
+
+    def _named_deadline(self, node, name_node, value) -> None:
+        if name_node is None or value is None or name_node.type not in (
+                "identifier", "property_identifier", "string"):
+            return
+        name = _strip(syntax.node_text(name_node))
+        if classify(name) == "timeout" and re.search(r"\b(Date|performance)\b", syntax.node_text(value)):
+            self._deadline(node, name, value)
+
+    def _policy_members(self, pair) -> None:
+        """``retry: {limit: 2, statusCodes: [408, 429, 500], errorCodes: ['ECONNRESET'], calculateDelay: fn}``
+        in a client's defaults: which status codes and errors are retried and how many times, as
+        settings of their own (``retry.statusCodes``). The shared settings scan records such an object
+        as one setting only when all of it is constant; a function among its members (a delay
+        callback) hides the rest, so the literal members are recorded here, one by one."""
+        key = _strip(syntax.node_text(pair.child_by_field_name("key")))
+        obj = pair.child_by_field_name("value")
+        if classify(key) != "retry" or obj is None or obj.type != "object" or not any(
+                v is not None and v.type in _FUNCS for v in (p.child_by_field_name("value") for p in _pairs(obj))):
+            return
+        kind = "retry"
+        for inner in _pairs(obj):
+            ik = _strip(syntax.node_text(inner.child_by_field_name("key")))
+            iv = inner.child_by_field_name("value")
+            if iv is None or iv.type not in _LITERALS or not _literal(iv):
+                continue
+            self._setting(inner, kind, f"{key}.{ik}", iv)
 
     def _got_retry(self, call, lib: str, c: str, val) -> None:
         """got ``retry: {limit}`` (default 2, exponential) / ky ``retry: n | {limit}`` (default 2)."""
@@ -392,6 +674,26 @@ class _Scanner(LineScopedScanner):
                 continue  # the next candidate, the parent path, the next host: not the same operation again
             self._loop_retry(loop, t, handler)
             return
+        if not tries and not _indexes_collection(loop):
+            self._response_loop(loop, body)
+
+    def _response_loop(self, loop, body) -> None:
+        """``for (let i = 0; i < 3; i++) { const res = await fetch(url); if (res.ok) return res; await
+        sleep(1000); }``: a loop with no ``try`` that leaves once a response or a callback says it
+        succeeded (``res.ok``, ``res.status`` against a number, ``!err``) and waits before going round
+        again retries the call. A poll waits for a state (``job.status === 'done'``) and is no retry."""
+        sleeps = [c for c in _own_calls(body, self.lang) if _SLEEPS.search(syntax.callee(c, self.lang) or "")]
+        if not sleeps:
+            return
+        exits = [n for n in _own(body) if n.type in ("return_statement", "break_statement")]
+        if not any(_succeeded(cond) for e in exits
+                   if (cond := _condition_of(e, loop)) is not None):
+            return
+        attempts = self._loop_attempts(loop, body)
+        text = " ".join(syntax.node_text(c) for c in sleeps)
+        backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*=\s*\d|\*\s*2\b", text) else "fixed"
+        self._retry(loop, "loop", "loop", attempts, backoff, "Math.random" in text, body)
+        self._value_loop(loop, sleeps)
 
     def _loop_retry(self, loop, trynode, handler) -> None:
         attempts = self._loop_attempts(loop, handler)
@@ -405,6 +707,16 @@ class _Scanner(LineScopedScanner):
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*=\s*\d|\bbackoff\b\s*\*|\*\s*2\b", text) else "fixed"
             jitter = "Math.random" in text
         self._retry(loop, "loop", "loop", attempts, backoff, jitter, trynode.child_by_field_name("body"))
+        self._value_loop(loop, sleeps)
+
+    def _value_loop(self, loop, sleeps) -> None:
+        """The loop just recorded, valued by what it decides: what ends or skips a pass and under which
+        conditions (``policy_functions``' reading of a loop), and how long each wait is as written
+        (``setTimeout(r, 500)`` -> ``setTimeout(r, 2000)`` changes the delay, ``sleep(backoff)`` read
+        through a renamed variable does not)."""
+        tokens = policy_functions.loop_decisions(loop, self.lang) + _wait_tokens(sleeps, self.lang)
+        c = self.out.constructs[-1]
+        self.out.constructs[-1] = replace(c, value="#" + policy_functions.digest(tokens))
 
     def _loop_attempts(self, loop, handler) -> float | None:
         cond = loop.child_by_field_name("condition")
@@ -420,6 +732,10 @@ class _Scanner(LineScopedScanner):
                     bound = loop_bound(n.child_by_field_name("condition"), self._number)
                     return bound
             return INFINITE
+        countdown = _countdown(cond)
+        if countdown is not None:
+            # while (retries-- > 0), while (attempts--): as many passes as the counter starts with
+            return self._number(_initial_value(countdown, loop), follow=True)
         bound = loop_bound(cond, self._number)
         if bound is not None and loop.type == "for_statement":
             init = loop.child_by_field_name("initializer")
@@ -452,6 +768,10 @@ class _Scanner(LineScopedScanner):
                for n in names):
             return True
         own = _enclosing_function_name(call)
+        if _after_failure_event(call) and any(n == own or _RERUN.search(n) for n in names):
+            # sock.on('close', () => setTimeout(() => this.connect(), 1000)); ws.onclose = ...:
+            # the connection failed or went away, and the timer opens it again
+            return True
         if not own or own not in names:
             return False
         p = call.parent
@@ -570,7 +890,8 @@ class _Scanner(LineScopedScanner):
         if t in ("as_expression", "satisfies_expression") and node.named_children:
             return self._number(node.named_children[0], follow)
         if t == "identifier" and follow:
-            return self.consts.get(syntax.node_text(node))
+            name = syntax.node_text(node)
+            return self.consts[name] if name in self.consts else self._number(_parameter_default(node), follow=False)
         if t == "unary_expression" and syntax.node_text(node).startswith("-") and node.named_children:
             v = self._number(node.named_children[-1], follow)
             return -v if v is not None else None
@@ -606,6 +927,223 @@ def _key(obj, key: str):
     return None
 
 
+#: values that are data, not code: what a policy's member may be set to
+_LITERALS = frozenset({"number", "string", "true", "false", "null", "undefined", "array", "new_expression",
+                       "unary_expression"})
+
+
+def _code_text(node) -> str:
+    """A value's code without its comments and layout (``[100, 199], // 1xx`` -> ``[ 100 , 199 ]``):
+    a comment added to a list of retried codes is no change to it."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if syntax.is_comment(n) or n.type == ",":
+            continue  # a trailing comma is layout too
+        if n.child_count == 0 or syntax.is_string(n):
+            out.append(syntax.node_text(n))
+            continue
+        stack.extend(reversed(n.children))
+    return " ".join(out)[:400]
+
+
+def _literal(node) -> bool:
+    """A number, string, boolean, or a list or ``new Set([...])`` of them (``[408, 429]``, ``['GET']``)."""
+    if node.type in ("number", "string", "true", "false", "null", "undefined"):
+        return True
+    if node.type == "unary_expression":
+        return all(_literal(c) for c in node.named_children)
+    if node.type == "array":
+        return all(_literal(c) for c in node.named_children if not syntax.is_comment(c))
+    if node.type == "new_expression":
+        ctor = node.child_by_field_name("constructor")
+        args = node.child_by_field_name("arguments")
+        return syntax.node_text(ctor) == "Set" and args is not None and all(
+            _literal(c) for c in args.named_children if not syntax.is_comment(c))
+    return False
+
+
+#: a project's own wrapper of the timer (``safeTimeout``, ``setSafeTimeout``, ``startTimeout``)
+_TIMER_HELPER = re.compile(r"^(safe|start|schedule|set\w*|create)Timeout$|Timeout(Safe|Unref)$", re.I)
+
+#: calls named for the timeout they put on an operation (``withTimeout(p, 5000)``, ``p.timeout(5000)``)
+_TIMEOUT_WRAPPER = re.compile(r"^(timeout|withTimeout|promiseTimeout|timeoutPromise|timeoutAfter|withDeadline|"
+                              r"raceTimeout|pTimeout)$")
+
+
+def _wait_tokens(waits, lang: str) -> list[str]:
+    """How each wait between attempts is written: its delay's numbers and operators, and whether an
+    abort signal can cut it short (``delay(ms, {signal})``: the retrying stops on cancellation)."""
+    out: list[str] = []
+    for w in waits:
+        args = w.child_by_field_name("arguments")
+        out.append("wait")
+        if args is not None:
+            out += policy_functions.decisions(args, lang, messages=False)
+            if re.search(r"\bsignal\b", syntax.node_text(args)):
+                out.append("cancellable")
+    return out
+
+
+def _own_calls(node, lang: str):
+    """Calls under ``node`` outside nested functions (``await sleep(1000)``, not a callback's calls)
+    plus the timer of ``await new Promise((r) => setTimeout(r, ms))``."""
+    for n in syntax.walk_within(node, _FUNCS):
+        if n.type == "call_expression":
+            yield n
+        elif n.type == "new_expression" and syntax.node_text(n.child_by_field_name("constructor")) == "Promise":
+            yield from (c for c in syntax.calls(n, lang) if syntax.callee(c, lang) in _NODE_TIMER_CALLEES)
+
+
+def _condition_of(exit_node, loop):
+    """The condition of the nearest ``if`` around an exit within ``loop`` (None when it exits always)."""
+    p = exit_node.parent
+    while p is not None and p != loop:
+        if p.type == "if_statement":
+            return p.child_by_field_name("condition")
+        p = p.parent
+    return None
+
+
+_SUCCESS = re.compile(r"\.(ok|status|statusCode)\b|^\(?\s*!\s*(err|error)\s*\)?$")
+
+
+def _succeeded(cond) -> bool:
+    """A test of whether an attempt worked: ``res.ok``, ``res.status < 500``, ``res.status !== 503``,
+    ``!err``. A status compared with a string (``job.status === 'done'``) is a state being polled."""
+    text = syntax.node_text(cond).strip()
+    if not _SUCCESS.search(text):
+        return False
+    if re.search(r"\.(status|statusCode)\b", text) and not re.search(r"\b[1-5]\d\d\b", text) \
+            and not re.search(r"\.ok\b", text):
+        return False
+    return True
+
+
+def _same_inputs(call, fn) -> bool:
+    """Whether a recursive call passes the function its own inputs again, a counter stepped aside
+    (``fetchWithRetry(url, retries - 1)``, ``this.#retry(fn)``): the same operation once more. A call
+    with another input (``load(parentDir)``, ``resolve(next)``) tries an alternative, not again."""
+    params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+    names = {syntax.node_text(n) for n in syntax.walk(params) if n.type in (
+        "identifier", "shorthand_property_identifier_pattern")} if params is not None else set()
+    for _, a in syntax.arguments(call, "javascript"):
+        if a is None:
+            continue
+        if a.type == "binary_expression" and syntax.node_text(a.child_by_field_name("operator")) in ("+", "-"):
+            a = a.child_by_field_name("left")  # retries - 1, attempt + 1
+        if a is None or not (a.type == "identifier" and syntax.node_text(a) in names
+                             or a.type in ("member_expression", "this", "undefined", "null", "true", "false")):
+            return False
+    return True
+
+
+def _when_it_runs(node) -> str:
+    """Where a call runs, by what triggers it: the events of the listeners around it, outermost first
+    (``on response > on end``), a ``finally``/``catch`` (clause or promise callback), else its function."""
+    out: list[str] = []
+    p = node.parent
+    while p is not None:
+        if p.type in ("finally_clause", "catch_clause"):
+            out.append(p.type.split("_")[0])
+        elif p.type in _FUNCS and p.parent is not None and p.parent.type == "arguments":
+            holder = p.parent.parent
+            name = syntax.callee(holder, "javascript").rsplit(".", 1)[-1] if holder is not None and \
+                holder.type == "call_expression" else ""
+            first = next(iter(syntax.arguments(holder, "javascript")), (None, None))[1] if name else None
+            if name in _LISTEN and first is not None and syntax.is_string(first):
+                out.append("on " + _strip(syntax.node_text(first)))
+            elif name in ("finally", "catch", "then"):
+                out.append(name)
+        elif p.type in ("function_declaration", "method_definition"):
+            break  # which function it sits in is where, not when (a handler moved to another file)
+        p = p.parent
+    return " > ".join(reversed(out)) or "when called"
+
+
+def _failure_path(call):
+    """The code that runs when an operation failed and that ``call`` sits in: the body of a ``catch``
+    clause, or a function handed to ``.catch(...)`` or as the second argument of ``.then(...)``. None
+    when the call is on no failure path (a recursive walk, a loop, a success callback)."""
+    p = call.parent
+    while p is not None and p.type not in ("function_declaration", "method_definition", "program"):
+        if p.type == "catch_clause":
+            return p.child_by_field_name("body")
+        if p.type in ("arrow_function", "function_expression") and p.parent is not None and p.parent.type == "arguments":
+            holder = p.parent.parent
+            name = syntax.callee(holder, "javascript").rsplit(".", 1)[-1] if holder is not None and \
+                holder.type == "call_expression" else ""
+            position = [n for n in p.parent.named_children if not syntax.is_comment(n)].index(p)
+            if name == "catch" or (name == "then" and position == 1):
+                return p
+        p = p.parent
+    return None
+
+
+def _countdown(cond):
+    """The counter of a loop condition that counts down to zero: ``retries-- > 0``, ``--left >= 0``,
+    ``attempts--``, ``tries > 0`` (decremented in the body). None for any other condition."""
+    if cond is None:
+        return None
+    if cond.type == "binary_expression":
+        op = syntax.node_text(cond.child_by_field_name("operator"))
+        right = cond.child_by_field_name("right")
+        if op not in (">", "!==", "!=") or right is None or syntax.node_text(right) != "0":
+            return None
+        cond = cond.child_by_field_name("left")
+        if cond is not None and cond.type == "identifier":
+            return cond  # while (tries > 0) { ... tries--; }
+    if cond is not None and cond.type == "update_expression" and "--" in syntax.node_text(cond):
+        arg = cond.child_by_field_name("argument")
+        return arg if arg is not None and arg.type == "identifier" else None
+    return None
+
+
+def _initial_value(ident, loop):
+    """The value ``ident`` starts with before ``loop``: ``let retries = 5`` earlier in the function,
+    else the default of the parameter of that name."""
+    name = syntax.node_text(ident)
+    fn = syntax.ancestor(loop, _FUNCS)
+    scope = fn.child_by_field_name("body") if fn is not None else loop.parent
+    found = None
+    for n in syntax.walk_within(scope, _FUNCS) if scope is not None else ():
+        if n.start_byte >= loop.start_byte:
+            break
+        if n.type == "variable_declarator" and syntax.node_text(n.child_by_field_name("name")) == name:
+            found = n.child_by_field_name("value")
+    return found if found is not None else _parameter_default(ident)
+
+
+def _parameter_default(ident):
+    """The default of the parameter ``ident`` names in the function it sits in: ``ms`` in
+    ``function get(url, ms = 5000) { setTimeout(() => c.abort(), ms) }`` or ``{timeout = 5000} = {}``.
+    None when the name is not a parameter with a default (a local shadowing it is not one)."""
+    name = syntax.node_text(ident)
+    fn = syntax.ancestor(ident, _FUNCS)
+    while fn is not None:  # a callback reads its outer function's parameter
+        params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+        if params is not None and any(n.type in ("identifier", "shorthand_property_identifier_pattern")
+                                      and syntax.node_text(n) == name for n in syntax.walk(params)):
+            return _default_in(params, name)
+        fn = syntax.ancestor(fn, _FUNCS)
+    return None
+
+
+def _default_in(params, name: str):
+    """The default value given to parameter ``name`` in a parameter list, or None."""
+    for n in syntax.walk(params):
+        if n.type in ("assignment_pattern", "object_assignment_pattern"):
+            left = n.child_by_field_name("left")
+            if left is not None and syntax.node_text(left) == name:
+                return n.child_by_field_name("right")
+        elif n.type in ("required_parameter", "optional_parameter"):  # TypeScript: (ms: number = 5000)
+            pat, val = n.child_by_field_name("pattern"), n.child_by_field_name("value")
+            if pat is not None and val is not None and syntax.node_text(pat) == name:
+                return val
+    return None
+
+
 def _object_arg(args, index: int):
     if len(args) > index and args[index][1] is not None and args[index][1].type == "object":
         return args[index][1]
@@ -619,10 +1157,29 @@ def _aborts(fn) -> bool:
     if fn.type in ("arrow_function", "function_expression", "function"):
         return any(syntax.callee(c, "javascript").endswith(".abort") for c in syntax.walk(fn)
                    if c.type == "call_expression")
-    return False
+    # setTimeout(controller.abort.bind(controller), ms) / setTimeout(abort, ms)
+    return bool(re.fullmatch(r"([\w$.]+\.)?abort(\.bind\([^()]*\))?", syntax.node_text(fn).strip()))
 
 
 _OWN_STOP = _FUNCS | _LOOPS  # what _own does not descend into
+
+
+#: words of a function name that say it answers a retry question (whether, when, how long to wait):
+#: ``shouldRetry``, ``isRetryable``, ``retryCondition``, ``retryStrategy``, ``calculateRetryDelay``
+_ANSWERS = frozenset({"should", "can", "is", "retryable", "retriable", "condition", "conditions", "strategy",
+                      "policy", "delay", "delays", "backoff", "predicate", "classify", "classifier"})
+
+
+def _decides_policy(c: Construct) -> bool:
+    """Whether a policy function found by ``policy_functions.scan`` is one in JS/TS: for retries, only a
+    function whose name asks or answers the question (``shouldRetry(err)``, ``retryDelay(n)``,
+    ``retryStrategy(times)``). A function named for doing it (``retry(fn)``, ``reconnect()``,
+    ``_setupReconnect()``, ``#retryFromError(e)``) is mostly the operation, its bookkeeping and its
+    events; its decisions are judged by the loops, timers and names inside it."""
+    if c.kind != "retry":
+        return True
+    name = c.target.rsplit("/", 1)[0].rsplit(".", 1)[-1].lstrip("_#")
+    return bool(set(words(name)) & _ANSWERS) or "backoff" in name.lower()
 
 
 def _own(node):
@@ -690,6 +1247,31 @@ def _chained_set_timeout(call) -> bool:
 #: events after which a request or socket is over: disarming its timer then waits for nothing
 _END_EVENTS = frozenset({"error", "close", "end", "abort", "aborted", "finish", "response", "timeout"})
 _TEARDOWN_NAME = re.compile(r"(cancel|clean|teardown|destroy|abort|clear|dispose|release|close|finish|unhandle)", re.I)
+
+
+#: events after which a connection is gone: a timer set then to open it again reconnects
+_FAILURE_EVENTS = frozenset({"error", "close", "end", "disconnect", "disconnected", "timeout", "exit", "offline"})
+#: what a timer set after a failure calls to try again
+_RERUN = re.compile(r"(connect|open|start|subscribe|dial|login|listen|init|attempt|retry)", re.I)
+
+
+def _after_failure_event(call) -> bool:
+    """Whether ``call`` runs in a callback for a failure event: ``x.on('close', fn)``,
+    ``x.once('error', fn)``, ``ws.onclose = fn``, ``ws.addEventListener('close', fn)``."""
+    fn = syntax.ancestor(call, _FUNCS)
+    if fn is None or fn.parent is None:
+        return False
+    if fn.parent.type == "assignment_expression":
+        left = fn.parent.child_by_field_name("left")
+        prop = left.child_by_field_name("property") if left is not None and left.type == "member_expression" else None
+        return prop is not None and syntax.node_text(prop).lower() in {f"on{e}" for e in _FAILURE_EVENTS}
+    holder = fn.parent.parent if fn.parent.type == "arguments" else None
+    if holder is None or holder.type != "call_expression":
+        return False
+    name = syntax.callee(holder, "javascript").rsplit(".", 1)[-1]
+    first = next(iter(syntax.arguments(holder, "javascript")), (None, None))[1]
+    return name in _LISTEN and first is not None and syntax.is_string(first) and \
+        _strip(syntax.node_text(first)) in _FAILURE_EVENTS
 
 
 def _teardown(call) -> bool:
@@ -817,7 +1399,25 @@ def decides_nothing(node) -> bool:
     decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
     a check that only throws a "bad value" error (``if (timeout > 2147483647) throw new RangeError(...)``:
     valid settings behave as before), or a bookkeeping object (``retryContext``, ``retryInfo``)."""
-    return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node)
+    ws = words(syntax.node_text(node).rsplit(".", 1)[-1].lstrip("_#"))
+    return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node) \
+        or _told(node) or bool(ws and ws[0] in _WAITING)  # if (this.deferredReconnect): a scheduled action
+
+
+#: callees that are told about an attempt rather than deciding one: hooks, events, callbacks, logs
+_TOLD = re.compile(r"(^|\.)(hook|emit|callback|cb|notify|listener|on[A-Z]\w*|log|debug|trace|info|warn)$")
+
+
+def _told(node) -> bool:
+    """``await hook(error, this.retryCount + 1)``, ``this.emit('retry', attempt + 1)``: the name is
+    computed into an argument handed to a hook, an event or a log, which reports the attempt and
+    decides nothing about it."""
+    p = node.parent
+    while p is not None and p.type in ("binary_expression", "parenthesized_expression", *_MEMBERS):
+        p = p.parent
+    if p is None or p.type != "arguments" or p.parent is None or p.parent.type != "call_expression":
+        return False
+    return bool(_TOLD.search(syntax.callee(p.parent, "javascript") or ""))
 
 
 _ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
@@ -886,11 +1486,20 @@ def _only_rejects(node) -> bool:
 _HANDLE = frozenset({"handle", "handler", "task", "promise", "waiter", "timer", "callback", "cb", "event", "id"})
 
 
+#: the first word of a name that holds an action scheduled for later, not a setting
+_WAITING = frozenset({"deferred", "pending", "scheduled", "queued"})
+
+
 def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     """Whether a setting the shared settings scan found is one here: a handle of a scheduled callback
     (``this.timeoutHandle = null``, ``this._retryPromise = undefined``) is state, not a setting."""
-    ws = words(setting.target.rsplit(".", 1)[-1])
-    return not (ws and ws[-1] in _HANDLE)
+    last = setting.target.rsplit(".", 1)[-1]
+    ws = words(last)
+    if setting.value.strip() in _ABSENT and re.search(
+            rf"\b{re.escape(last)}\s*=\s*(\w+\.)?set(Timeout|Interval|Immediate)\s*\(", source.text):
+        return False  # this.refreshTimeout = null where it also holds setTimeout(...): a timer handle reset
+    # this.deferredReconnect = null, this._pendingRetry = undefined: an action waiting to run, state
+    return not (ws and (ws[-1] in _HANDLE or ws[0] in _WAITING))
 
 
 def _indexes_collection(loop) -> bool:

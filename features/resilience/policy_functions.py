@@ -38,7 +38,11 @@ FUNCTION_TYPES: dict[str, tuple[str, ...]] = {
     "java": ("method_declaration",),
     "kotlin": ("function_declaration",),
     "csharp": ("method_declaration",),
+    # JS/TS: declarations, class and object methods (``retryStrategy(times) {...}`` in an options
+    # object), and functions bound to a name (``const shouldRetry = (err) => ...``, ``retryCondition: fn``)
+    "javascript": ("function_declaration", "method_definition", "arrow_function", "function_expression"),
 }
+FUNCTION_TYPES["typescript"] = FUNCTION_TYPES["tsx"] = FUNCTION_TYPES["javascript"]
 
 #: words that make a retry/timeout-named function a hook, a message or plumbing, not a policy
 _NOT_POLICY = frozenset({"log", "logger", "logging", "string", "format", "metric", "metrics", "test", "tests",
@@ -98,7 +102,10 @@ def classify(name: str) -> str | None:
 _LAYOUT = frozenset({"(", ")", "[", "]", "{", "}", ".", ",", ";", ":", "=", ":=", '"', "'", "`", "?.", "::", "->",
                      "=>", "@", "this", "self", "super", "\n"})
 _NAMES = frozenset({"identifier", "field_identifier", "type_identifier", "simple_identifier", "package_identifier",
-                    "this", "self", "super", "this_expression", "super_expression"})
+                    "this", "self", "super", "this_expression", "super_expression",
+                    # JS/TS only: ``options.retry.limit``, ``this.#retryCount``, ``{timeout}``
+                    "property_identifier", "private_property_identifier", "shorthand_property_identifier",
+                    "shorthand_property_identifier_pattern"})
 #: names that *are* a decision: an error or exception class, a sentinel error, a constant
 _DECISIVE_NAME = re.compile(r"^(Err[A-Z_]|err[A-Z])|(Error|Exception|Exceeded|Canceled|Cancelled|EOF)$"
                             r"|^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z]{3,}$")
@@ -322,6 +329,17 @@ def _spanning(source: syntax.Source, line: int, end_line: int):
             found = node
         node = node.parent
     return found
+
+
+def loop_decisions(loop, language: str) -> list[str]:
+    """What decides whether ``loop`` goes round again (:func:`_exits`), for scanners that value their
+    loops themselves (JavaScript adds the delays it reads from its timers)."""
+    return _exits(loop, language)
+
+
+def digest(tokens: list[str]) -> str:
+    """A short stable digest of decision tokens."""
+    return _digest(tokens)
 
 
 def _digest(tokens: list[str]) -> str:

@@ -54,7 +54,7 @@ _CLASSES = frozenset({"class_definition", "class_declaration", "class_body", "ob
                       "interface_declaration", "enum_declaration", "class"})
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _TIMEOUT_WORDS = frozenset({"timeout", "timeouts", "deadline", "timeoutms", "timeoutmillis", "timeoutsec"})
-_RETRY_WORDS = frozenset({"retry", "retries", "retrying", "attempts", "attempt", "backoff", "reconnect",
+_RETRY_WORDS = frozenset({"retry", "retries", "retrying", "attempts", "attempt", "backoff", "reconnect", "reconnection",
                           "retrymax", "maxretries", "tries", "redelivery", "redeliveries"})
 #: words that make a retry/timeout-named name something else: a handler, a flag about an error, a counter
 _NOT = frozenset({"handler", "callback", "cb", "error", "err", "errors", "exception", "exc", "message", "msg", "cls",
