@@ -66,6 +66,7 @@ class _Scanner(Scanner):
                                     attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(policy_functions.scan(self.src))
+        self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
         return self.out
 
     # -- durations -----------------------------------------------------------------------------------
@@ -163,6 +164,12 @@ class _Scanner(Scanner):
         elif name == "time.After" and args and _in_select(node) and not _waits_between_attempts(args[0]) \
                 and not _select_wait(node):
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
+        elif _applies_deadline(name, args):
+            self._deadline_call(node, name, args)
+        elif name == "time.AfterFunc" and len(args) == 2 and _timeout_named(args[0]):
+            # ah.timer = time.AfterFunc(timeout, expire): gives up on what it waits for once the time is out
+            self._construct("timeout", "time.AfterFunc", node, target=name, seconds=self._duration(args[0]),
+                            value=" ".join(syntax.node_text(args[0]).split())[:120])
         elif name == "backoff.Retry" or name == "backoff.RetryNotify" or name == "backoff.RetryWithData":
             self._cenkalti(node, args)
         elif name == "retry.Do" or name == "retry.DoWithData":
@@ -174,6 +181,25 @@ class _Scanner(Scanner):
             self._net("net/http", name, node, False)
         elif name == "net.Dial":
             self._net("net", name, node, False)
+
+    def _deadline_call(self, node, name: str, args) -> None:
+        """``conn.SetReadDeadline(time.Now().Add(d))``, ``cmd.setReadTimeout(d)``,
+        ``syscall.SetTCPUserTimeout(conn, d)``: a deadline or timeout applied to a connection or a command
+        here. Valued by the duration it adds to now (or is given), and by its argument as written when
+        that is known only at run time: it applies a wait, it does not hand one on."""
+        arg = _local_value(args[-1])
+        if syntax.node_text(arg).replace(" ", "") in ("time.Time{}", "noDeadline"):
+            return  # conn.SetDeadline(time.Time{}): clears a deadline before the next use, bounds no wait
+        seconds = self._duration(arg)
+        if seconds is None:
+            for c in [arg, *syntax.calls(arg, LANG)]:
+                if c.type == "call_expression" and syntax.callee(c, LANG).endswith("Now.Add") or (
+                        c.type == "call_expression" and syntax.callee(c, LANG).endswith("now.Add")):
+                    a = syntax.arguments(c, LANG)
+                    seconds = self._duration(a[0][1]) if a else None
+                    break
+        self._construct("timeout", "deadline", node, target=name.rsplit(".", 1)[-1], seconds=seconds,
+                        value=" ".join(syntax.node_text(arg).split())[:120])
 
     def _cenkalti(self, node, args) -> None:
         scope = _function(node)
@@ -226,9 +252,13 @@ class _Scanner(Scanner):
                 value = el.named_children[1]
                 value = value.named_children[0] if value.type == "literal_element" and value.named_children else value
                 v = self._duration(value)
-                if v == 0 and type_name in ("http.Client", "net.Dialer", "http.Server", "http.Transport"):
+                std = type_name.lstrip("&*") in _NET_TYPES
+                if v == 0 and std:
                     v = INFINITE  # zero means no timeout
-                self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}", seconds=v)
+                # on the standard library's network objects a value known only at run time is still a
+                # timeout applied here (``&http.Client{Timeout: timeout}``): valued as written
+                self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}", seconds=v,
+                                value=" ".join(syntax.node_text(value).split())[:120] if std and v is None else "")
                 has_timeout = has_timeout or key == "Timeout"
         if type_name == "http.Client" and not has_timeout:
             self._net("net/http", "http.Client{}", node, False)
@@ -303,6 +333,13 @@ class _Scanner(Scanner):
             c = header.child_by_field_name("condition")
             right = c.child_by_field_name("right") if c is not None and c.type == "binary_expression" else None
             attempts = self._number(right)
+            if _while_failing(header):
+                # for err := op(); err != nil; err = op() { wait }: the header itself tries again while
+                # the operation fails; bounded only by a count it also tests (``&& n < max``)
+                bound = next((self._number(b.child_by_field_name("right")) for b in syntax.walk(c)
+                              if b.type == "binary_expression" and syntax.node_text(
+                                  b.child_by_field_name("operator")) in ("<", "<=")), None)
+                attempts = bound if bound is not None else (None if _compares_count_node(c) else INFINITE)
         elif header is not None and header.type == "range_clause":
             right = header.child_by_field_name("right")
             if right is None or right.type not in ("int_literal", "identifier") or (
@@ -312,16 +349,19 @@ class _Scanner(Scanner):
         else:
             attempts = None
         own = list(_own(body))
-        checks_err = any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
-                         or _switches_on_err(n) for n in own)
+        header_retries = header is not None and header.type == "for_clause" and _while_failing(header)
+        checks_err = header_retries or any(
+            n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+            or _switches_on_err(n) for n in own)
         if not checks_err:
             return
         sleeps = [n for n in own if n.type == "call_expression" and (
-            syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and _select_wait(n))]
+            syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and (
+                _select_wait(n) or _received_alone(n)))]
         delegated = [n for n in own if n.type == "call_expression" and n not in sleeps and _delegated_wait(n)]
         # the loop goes round again on failure (continue under `if err != nil`) or leaves on success
         # (return/break under `if err == nil`); a CAS loop that continues on a lost race is not a retry
-        again = any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
+        again = header_retries or any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
         leaves = any(n.type in ("return_statement", "break_statement") and _under_err_if(n, body, "==") for n in own)
         if not (sleeps or again or leaves):
             return
@@ -387,6 +427,76 @@ class _Scanner(Scanner):
 
 
 _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
+#: the standard library's network objects whose ``*Timeout`` fields bound a wait (zero: none)
+_NET_TYPES = frozenset({"http.Client", "net.Dialer", "http.Server", "http.Transport"})
+#: ``SetDeadline``, ``SetReadDeadline``, ``setWriteTimeout``, ``SetTCPUserTimeout``: a setter that applies
+#: a deadline or a timeout to the object it is called on
+_SETTER = re.compile(r"^[sS]et\w*(Timeout|Deadline)$")
+
+
+def _applies_deadline(name: str, args) -> bool:
+    return bool(args) and bool(_SETTER.match(name.rsplit(".", 1)[-1])) and "." in name
+
+
+def _local_value(arg):
+    """``tm := cn.deadline(ctx, timeout); conn.SetReadDeadline(tm)``: the expression a plain local
+    passed as the argument was set to, in the same function, when it is set once; else the argument.
+    Inlining the local (``SetReadDeadline(cn.deadline(ctx, timeout))``) applies the same deadline."""
+    if arg.type != "identifier":
+        return arg
+    fn = _function(arg) or syntax.ancestor(arg, ("func_literal",))
+    if fn is None:
+        return arg
+    name = syntax.node_text(arg)
+    found = []
+    for n in syntax.walk(fn):
+        if n.type in ("short_var_declaration", "assignment_statement") and n.start_byte < arg.start_byte:
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is not None and right is not None and len(left.named_children) == len(right.named_children) \
+                    and any(syntax.node_text(x) == name for x in left.named_children):
+                i = [syntax.node_text(x) for x in left.named_children].index(name)
+                found.append(right.named_children[i])
+    return found[0] if len(found) == 1 else arg
+
+
+def _timeout_named(arg) -> bool:
+    """An argument that names a timeout or a deadline (``timeout``, ``m.config.ProbeTimeout``)."""
+    from mergeguard.features.resilience.settings import words
+    return any(w in ("timeout", "deadline") for n in syntax.walk(arg)
+               if n.type in ("identifier", "field_identifier") for w in words(syntax.node_text(n)))
+
+
+def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Construct]:
+    """``func suspicionTimeout(mult, n int, interval time.Duration) time.Duration``, ``func (c *Config)
+    peerDialTimeout() time.Duration``: a function named for a timeout or deadline that returns a
+    ``time.Duration`` computes how long something waits. Valued, like a policy function, by a digest of
+    what its body decides (numbers, operators, conditions), so a new formula is a timeout change while
+    a rename, a comment or a getter (``return c.timeout``: nothing decided) is none."""
+    from mergeguard.features.resilience.settings import words
+    have = {c.target for c in found if c.library == policy_functions.LIBRARY}
+    out = []
+    for node in syntax.nodes_of_types(src.root, LANG, ("function_declaration", "method_declaration")):
+        name = syntax.node_text(node.child_by_field_name("name"))
+        result = node.child_by_field_name("result")
+        ws = words(name)
+        if result is None or "time.Duration" not in syntax.node_text(result).split(",")[0] or not (
+                {"timeout", "deadline"} & set(ws)) or set(ws) & _NOT_A_WAIT:
+            continue
+        outer = syntax.qualname_at(node, LANG)
+        target = f"{outer}.{name}" if outer else name
+        body = node.child_by_field_name("body")
+        if target in have or body is None:
+            continue
+        tokens = policy_functions.decisions(body, LANG, said=False)
+        if not any(t != "return" for t in tokens):
+            continue
+        out.append(Construct("timeout", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
+                             target=target, value="#" + policy_functions._digest(tokens)))
+    return out
+
+
+#: words of a duration-returning function that measures or reports rather than bounds a wait
+_NOT_A_WAIT = frozenset({"elapsed", "since", "until", "test", "testing", "log", "string"})
 #: structs whose fields are settings a caller sets (``redis.Options``, ``memberlist.Config``, ``dialOpts``)
 _OPTIONS_TYPE = re.compile(r"(?i)(options?|opts|config|conf|settings|params|policy)$")
 
@@ -516,6 +626,23 @@ def _tries_alternatives(own: list, header) -> bool:
     return False
 
 
+def _while_failing(header) -> bool:
+    """``for err := dial(); err != nil; err = dial()``: a loop whose condition is the failure of the
+    call its update statement makes again."""
+    cond = header.child_by_field_name("condition")
+    update = header.child_by_field_name("update")
+    if cond is None or update is None or not any(n.type == "call_expression" for n in syntax.walk(update)):
+        return False
+    return any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+               and syntax.node_text(n.child_by_field_name("operator")) == "!="
+               and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond))
+
+
+def _compares_count_node(cond) -> bool:
+    return any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("operator")) in (
+        ">=", ">", "<", "<=") for n in syntax.walk(cond))
+
+
 def _in_goroutine(node) -> bool:
     return syntax.has_ancestor(node, ("go_statement",), ("function_declaration", "method_declaration"))
 
@@ -550,6 +677,13 @@ def _select_wait(call) -> bool:
     if len(stmts) == 1 and stmts[0].type == "statement_list":
         stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
     return all(c.type == "continue_statement" or _says(c) for c in stmts)
+
+
+def _received_alone(call) -> bool:
+    """``<-time.After(d)`` as a statement of its own: a sleep written as a receive."""
+    p = call.parent
+    return p is not None and p.type == "unary_expression" and p.parent is not None and \
+        p.parent.type == "expression_statement"
 
 
 def _says(stmt) -> bool:

@@ -1,0 +1,290 @@
+"""Go shapes of issue 13's fifth round, on real parses and real git diffs: deadlines set on
+connections, run-time timeouts of the standard library's clients, functions that compute a timeout,
+loops whose header retries while the call fails, and timers that give up. Each with what must not
+fire beside it."""
+
+from __future__ import annotations
+
+from mergeguard.assessment import Finding
+from mergeguard.change import Limits
+from mergeguard.features import Context, syntax
+from mergeguard.features.resilience import INFINITE, go
+from mergeguard.features.retry_timeout import extract
+from mergeguard.git import GitRepo
+from mergeguard.sources import change_from_range
+from tests.gitrepo import commit, init_repo
+
+T0 = 1_700_000_000
+
+
+def scan(text: str):
+    tree = syntax.parse(text, "go")
+    assert tree is not None, "no go grammar installed"
+    return go.scan(syntax.Source("f.go", "post", "go", text, tree))
+
+
+def findings(tmp_path, path: str, before: str, after: str) -> list[Finding]:
+    repo_dir = init_repo(tmp_path / "repo")
+    base = commit(repo_dir, {path: before}, "base", T0)
+    head = commit(repo_dir, {path: after}, "change", T0 + 60)
+    return extract(change_from_range(GitRepo(repo_dir), base, head, Limits()), Context()).findings
+
+
+def kinds(found: list[Finding]) -> set[str]:
+    return {f.kind for f in found}
+
+
+# -- deadlines set on a connection -------------------------------------------------------------------
+
+CONN = '''package pool
+
+import (
+	"bufio"
+	"net"
+	"time"
+)
+
+type Conn struct {
+	netConn      net.Conn
+	rd           *bufio.Reader
+	readTimeout  time.Duration
+	writeTimeout time.Duration
+}
+
+func (cn *Conn) ReadReply() (string, error) {
+	return cn.rd.ReadString('\\n')
+}
+
+func (cn *Conn) WriteCmd(b []byte) error {
+	_, err := cn.netConn.Write(b)
+	return err
+}
+'''
+
+
+def test_go_a_read_deadline_set_on_a_connection_is_a_timeout_added(tmp_path):
+    after = CONN.replace('''func (cn *Conn) ReadReply() (string, error) {
+''', '''func (cn *Conn) ReadReply() (string, error) {
+	if err := cn.netConn.SetReadDeadline(time.Now().Add(cn.readTimeout)); err != nil {
+		return "", err
+	}
+''')
+    found = findings(tmp_path, "pool/conn.go", CONN, after)
+    added = [f for f in found if f.kind == "timeout.added"]
+    assert len(added) == 1 and "SetReadDeadline" in added[0].message and added[0].line == 17
+
+
+def test_go_a_project_setter_of_a_timeout_is_a_timeout_and_its_fixed_value_is_read():
+    s = scan('''package redis
+
+import "time"
+
+func (c *Client) Wait(numSlaves int, timeout time.Duration) *IntCmd {
+	cmd := NewIntCmd("wait", numSlaves, int(timeout/time.Millisecond))
+	cmd.setReadTimeout(timeout)
+	c.conn.SetWriteDeadline(time.Now().Add(3 * time.Second))
+	return cmd
+}
+''')
+    got = {c.target: c for c in s.constructs if c.kind == "timeout"}
+    assert set(got) == {"setReadTimeout", "SetWriteDeadline"}
+    assert got["setReadTimeout"].seconds is None and got["setReadTimeout"].value == "timeout"
+    assert got["SetWriteDeadline"].seconds == 3.0
+
+
+def test_go_clearing_a_deadline_or_inlining_the_local_it_came_from_is_no_timeout_change(tmp_path):
+    # conn.SetDeadline(time.Time{}) lifts a deadline before a health check: it bounds no wait
+    check = CONN.replace('''func (cn *Conn) WriteCmd(b []byte) error {
+''', '''func (cn *Conn) Healthy() bool {
+	_ = cn.netConn.SetDeadline(time.Time{})
+	return cn.rd.Buffered() == 0
+}
+
+func (cn *Conn) WriteCmd(b []byte) error {
+''')
+    assert not kinds(findings(tmp_path / "a", "pool/conn.go", CONN, check)) & {"timeout.added", "timeout.changed"}
+    before = CONN.replace('''func (cn *Conn) WriteCmd(b []byte) error {
+''', '''func (cn *Conn) WriteCmd(b []byte) error {
+	tm := cn.deadline(cn.writeTimeout)
+	_ = cn.netConn.SetWriteDeadline(tm)
+''')
+    after = CONN.replace('''func (cn *Conn) WriteCmd(b []byte) error {
+''', '''func (cn *Conn) WriteCmd(b []byte) error {
+	if err := cn.netConn.SetWriteDeadline(cn.deadline(cn.writeTimeout)); err != nil {
+		return err
+	}
+''')
+    assert not {f.kind for f in findings(tmp_path / "b", "pool/conn.go", before, after)
+                if f.kind.startswith("timeout")}
+    # the deadline now computed from something else is a change
+    other = before.replace("cn.deadline(cn.writeTimeout)", "cn.deadline(cn.readTimeout)")
+    assert "timeout.changed" in kinds(findings(tmp_path / "c", "pool/conn.go", before, other))
+
+
+# -- http.Client literals given a run-time timeout ----------------------------------------------------
+
+VERSION = '''package cluster
+
+import (
+	"io"
+	"net/http"
+)
+
+func getVersion(rt http.RoundTripper, url string) ([]byte, error) {
+	cc := &http.Client{
+		Transport: rt,
+	}
+	resp, err := cc.Get(url + "/version")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
+'''
+
+
+def test_go_a_run_time_timeout_given_to_an_http_client_literal_is_a_timeout_added(tmp_path):
+    after = VERSION.replace("rt http.RoundTripper, url string", "rt http.RoundTripper, url string, timeout time.Duration") \
+        .replace('''		Transport: rt,
+''', '''		Transport: rt,
+		Timeout:   timeout,
+''')
+    found = findings(tmp_path, "cluster/version.go", VERSION, after)
+    assert [f.line for f in found if f.kind == "timeout.added"] == [11]
+
+
+def test_go_an_options_literal_handing_a_timeout_on_is_no_timeout_added(tmp_path):
+    before = '''package redis
+
+func newConnPool(opt *Options) *pool.ConnPool {
+	return pool.NewConnPool(&pool.Options{
+		PoolSize: opt.PoolSize,
+	})
+}
+'''
+    after = before.replace('''		PoolSize: opt.PoolSize,
+''', '''		PoolSize:    opt.PoolSize,
+		PoolTimeout: opt.PoolTimeout,
+''')
+    assert not {f.kind for f in findings(tmp_path, "options.go", before, after) if f.kind.startswith("timeout")}
+
+
+# -- functions that compute a timeout --------------------------------------------------------------
+
+SUSPICION = '''package memberlist
+
+import (
+	"math"
+	"time"
+)
+
+// suspicionTimeout computes how long a suspected node has to refute before it is declared dead.
+func suspicionTimeout(suspicionMult, n int, interval time.Duration) time.Duration {
+	nodeScale := math.Ceil(math.Log10(float64(n + 1)))
+	timeout := time.Duration(suspicionMult) * time.Duration(nodeScale) * interval
+	return timeout
+}
+
+func (c *Config) probeTimeout() time.Duration {
+	return c.ProbeTimeout
+}
+
+func (s *suspicion) elapsedSinceDeadline() time.Duration {
+	return time.Since(s.start) - s.timeout
+}
+'''
+
+
+def test_go_a_new_formula_in_a_function_that_computes_a_timeout_is_a_timeout_change(tmp_path):
+    after = SUSPICION.replace('''	nodeScale := math.Ceil(math.Log10(float64(n + 1)))
+	timeout := time.Duration(suspicionMult) * time.Duration(nodeScale) * interval
+''', '''	nodeScale := math.Max(1.0, math.Log10(math.Max(1.0, float64(n))))
+	timeout := time.Duration(suspicionMult) * time.Duration(nodeScale*1000) * interval / 1000
+''')
+    found = findings(tmp_path, "util.go", SUSPICION, after)
+    changed = [f for f in found if f.kind == "timeout.changed"]
+    assert len(changed) == 1 and "suspicionTimeout" in changed[0].message
+
+
+def test_go_a_timeout_getter_a_measurement_or_a_reworded_comment_is_no_timeout_function(tmp_path):
+    targets = {c.target for c in scan(SUSPICION).constructs}
+    assert "suspicionTimeout" in targets
+    assert not any("probeTimeout" in t or "elapsedSinceDeadline" in t for t in targets)
+    after = SUSPICION.replace("// suspicionTimeout computes how long", "// suspicionTimeout says how long") \
+        .replace("	return timeout\n", "	// scaled by the cluster size\n	return timeout\n")
+    assert not findings(tmp_path, "util.go", SUSPICION, after)
+
+
+# -- loops whose header retries while the call fails -----------------------------------------------
+
+FOREVER = '''package retry
+
+import "time"
+
+func DoForever(op func() error, config *Config) error {
+	var n uint
+	for err := op(); err != nil; err = op() {
+		n++
+		config.onRetry(n, err)
+		<-time.After(config.delay)
+	}
+	return nil
+}
+'''
+
+
+def test_go_a_loop_whose_header_calls_again_while_it_fails_is_a_retry():
+    (loop,) = [c for c in scan(FOREVER).constructs if c.kind == "retry"]
+    assert loop.library == "loop" and loop.attempts == INFINITE and loop.backoff == "fixed" and loop.line == 7
+    bounded = scan(FOREVER.replace("err != nil; err = op()", "err != nil && n < 5; err = op()"))
+    assert [c.attempts for c in bounded.constructs if c.kind == "retry"] == [5.0]
+
+
+def test_go_the_wait_of_a_header_retry_loop_made_cancellable_is_a_retry_change(tmp_path):
+    after = FOREVER.replace('''		<-time.After(config.delay)
+''', '''		select {
+		case <-time.After(config.delay):
+		case <-config.context.Done():
+			return nil
+		}
+''')
+    found = findings(tmp_path, "retry.go", FOREVER, after)
+    assert [f.kind for f in found if f.kind.startswith("retry")] == ["retry.changed"]
+
+
+def test_go_a_read_loop_whose_header_goes_on_while_reads_succeed_is_no_retry():
+    s = scan('''package proto
+
+func drain(r Reader, buf []byte) int {
+	total := 0
+	for n, err := r.Read(buf); err == nil; n, err = r.Read(buf) {
+		total += n
+	}
+	return total
+}
+''')
+    assert not [c for c in s.constructs if c.kind == "retry"]
+
+
+# -- timers that give up ---------------------------------------------------------------------------
+
+def test_go_a_timer_that_expires_a_wait_is_a_timeout_and_a_flush_timer_is_not():
+    s = scan('''package memberlist
+
+import "time"
+
+func (m *Memberlist) setAckHandler(seqNo uint32, handler func(), timeout time.Duration) {
+	ah := &ackHandler{handler: handler}
+	m.ackHandlers[seqNo] = ah
+	ah.timer = time.AfterFunc(timeout, func() {
+		m.reap(seqNo)
+	})
+}
+
+func (b *batcher) start() {
+	b.timer = time.AfterFunc(b.flushInterval, b.flush)
+}
+''')
+    got = [c for c in s.constructs if c.kind == "timeout"]
+    assert [(c.library, c.line, c.value) for c in got] == [("time.AfterFunc", 8, "timeout")]
