@@ -288,3 +288,129 @@ func (b *batcher) start() {
 ''')
     got = [c for c in s.constructs if c.kind == "timeout"]
     assert [(c.library, c.line, c.value) for c in got] == [("time.AfterFunc", 8, "timeout")]
+
+
+# -- entry points that only delegate ---------------------------------------------------------------
+
+RETRY = '''package backoff
+
+import "time"
+
+type Operation func() error
+
+// Retry runs o until it succeeds or b says stop.
+func Retry(o Operation, b BackOff) error {
+	b.Reset()
+	for {
+		err := o()
+		if err == nil {
+			return nil
+		}
+		next := b.NextBackOff()
+		if next == Stop {
+			return err
+		}
+		time.Sleep(next)
+	}
+}
+'''
+
+
+def test_go_a_new_retry_entry_point_that_only_hands_its_parameters_on_is_no_retry_change(tmp_path):
+    after = RETRY + '''
+// RetryCtx is Retry under a context.
+func RetryCtx(ctx context.Context, o Operation, b BackOff) error {
+	return Retry(o, WithContext(b, ctx))
+}
+
+// RetryOnce is Retry with no notification.
+func RetryOnce(o Operation, b BackOff) error {
+	return retryNotify(o, b, nil)
+}
+'''
+    assert not [f for f in findings(tmp_path / "a", "retry.go", RETRY, after) if f.kind.startswith("retry")]
+    # a default handed on is a decision: a new entry point that retries three times is a retry added
+    with_default = RETRY + '''
+// RetryThree is Retry with at most three attempts.
+func RetryThree(o Operation) error {
+	return Retry(o, WithMaxRetries(NewExponentialBackOff(), 3))
+}
+'''
+    added = [f for f in findings(tmp_path / "b", "retry.go", RETRY, with_default) if f.kind == "retry.added"]
+    assert [f.line for f in added] == [24]
+
+
+# -- values the code picks for a retry or a wait ---------------------------------------------------
+
+RECONNECT = '''package grpc
+
+import "time"
+
+func (ac *addrConn) resetTransport() {
+	retries := 0
+	for {
+		backoffFor := ac.dopts.bs.Backoff(retries)
+		if err := ac.tryAllAddrs(backoffFor); err != nil {
+			retries++
+			ac.wait(backoffFor)
+			continue
+		}
+		ac.ready()
+		return
+	}
+}
+'''
+
+
+def test_go_resetting_a_backoff_once_connected_is_a_retry_change(tmp_path):
+    after = RECONNECT.replace('''		ac.ready()
+''', '''		retries = 0
+		ac.ready()
+''')
+    found = findings(tmp_path, "clientconn.go", RECONNECT, after)
+    assert [(f.kind, f.line) for f in found if f.kind.startswith("retry")] == [("retry.changed", 14)]
+
+
+def test_go_a_value_handed_on_or_a_moved_reset_is_no_retry_logic(tmp_path):
+    # a retry-named local given a value read from elsewhere decides nothing on that line
+    handed = RECONNECT.replace("		ac.ready()\n", "		retries = ac.dopts.startIdx\n		ac.ready()\n")
+    assert not [f for f in findings(tmp_path / "a", "clientconn.go", RECONNECT, handed) if f.kind.startswith("retry")]
+    # the same reset moved a few lines within the function is no change
+    before = RECONNECT.replace("		ac.ready()\n", "		ac.ready()\n		retries = 0\n")
+    after = RECONNECT.replace("		ac.ready()\n", "		retries = 0\n		ac.ready()\n")
+    assert not [f for f in findings(tmp_path / "b", "clientconn.go", before, after) if f.kind.startswith("retry")]
+
+
+# -- a check deleted from a timeout function -------------------------------------------------------
+
+DECODE = '''package transport
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+func decodeTimeout(s string) (time.Duration, error) {
+	t, err := strconv.ParseUint(s[:len(s)-1], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	if t == 0 {
+		return 0, fmt.Errorf("transport: timeout must be positive: %q", s)
+	}
+	return time.Duration(t) * time.Second, nil
+}
+'''
+
+
+def test_go_a_check_only_deleted_from_a_timeout_function_is_a_timeout_change(tmp_path):
+    after = DECODE.replace('''	if t == 0 {
+		return 0, fmt.Errorf("transport: timeout must be positive: %q", s)
+	}
+''', "")
+    found = findings(tmp_path, "transport/http_util.go", DECODE, after)
+    assert [(f.kind, f.line) for f in found] == [("timeout.changed", 9)]
+    # a comment deleted from it is none
+    commented = DECODE.replace("	if t == 0 {\n", "	// zero is refused\n	if t == 0 {\n")
+    assert not findings(tmp_path / "b", "transport/http_util.go", commented, DECODE)

@@ -21,6 +21,9 @@ from mergeguard.features.resilience import policy_functions, settings
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
+#: a construct that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop)
+#: was touched too: ``retry_timeout.extract`` then compares it with its pre-image
+lines_removed_count = True
 _UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
           "Hour": 3600.0}
 _DEFAULT_CLIENT_CALLS = {"http.Get", "http.Post", "http.Head", "http.PostForm", "http.DefaultClient.Do",
@@ -65,7 +68,7 @@ class _Scanner(Scanner):
                     self._construct("retry", "go-retryablehttp", n, target="RetryMax",
                                     attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(policy_functions.scan(self.src))
+        self.out.constructs.extend(c for c in policy_functions.scan(self.src) if not _delegates(self.src, c))
         self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
         return self.out
 
@@ -466,6 +469,45 @@ def _timeout_named(arg) -> bool:
                if n.type in ("identifier", "field_identifier") for w in words(syntax.node_text(n)))
 
 
+def _delegates(src: syntax.Source, c: Construct) -> bool:
+    """``func RetryWithData[T any](o OperationWithData[T], b BackOff) (T, error) { return
+    RetryNotifyWithData(o, b, nil) }``: a policy function whose whole body hands its own parameters (and
+    ``nil`` for what it leaves out) to another function decides nothing itself; a new entry point of
+    that shape is no retry change. A literal passed on (``RetryN(op, 3)``) is a default: a decision."""
+    if c.library != policy_functions.LIBRARY:
+        return False
+    node = policy_functions.spanning(src, c.line, c.end_line)
+    body = node.child_by_field_name("body") if node is not None else None
+    if body is None:
+        return False
+    stmts = [n for n in body.named_children if not syntax.is_comment(n)]
+    if len(stmts) == 1 and stmts[0].type == "statement_list":
+        stmts = [n for n in stmts[0].named_children if not syntax.is_comment(n)]
+    if len(stmts) != 1 or stmts[0].type != "return_statement" or len(stmts[0].named_children) != 1:
+        return False
+    ret = stmts[0].named_children[0]
+    if ret.type == "expression_list" and len(ret.named_children) == 1:
+        ret = ret.named_children[0]
+    if ret.type != "call_expression":
+        return False
+    params = {syntax.node_text(n) for p in syntax.walk(node.child_by_field_name("parameters"))
+              if p.type in ("parameter_declaration", "variadic_parameter_declaration")
+              for n in p.children_by_field_name("name")}
+    receiver = node.child_by_field_name("receiver")
+    if receiver is not None:
+        params |= {syntax.node_text(n) for p in syntax.walk(receiver) if p.type == "parameter_declaration"
+                   for n in p.children_by_field_name("name")}
+    for _, a in syntax.arguments(ret, LANG):
+        if a.type == "variadic_argument" and a.named_children:
+            a = a.named_children[0]
+        root = a
+        while root.type == "selector_expression":
+            root = root.child_by_field_name("operand")
+        if not (a.type == "nil" or root.type == "identifier" and syntax.node_text(root) in params):
+            return False
+    return True
+
+
 def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Construct]:
     """``func suspicionTimeout(mult, n int, interval time.Duration) time.Duration``, ``func (c *Config)
     peerDialTimeout() time.Duration``: a function named for a timeout or deadline that returns a
@@ -491,7 +533,7 @@ def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Cons
         if not any(t != "return" for t in tokens):
             continue
         out.append(Construct("timeout", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
-                             target=target, value="#" + policy_functions._digest(tokens)))
+                             target=target, value="#" + policy_functions.digest(tokens)))
     return out
 
 
@@ -718,3 +760,47 @@ def _method(body) -> str | None:
                     if t == m or t == f"http.Method{m.title()}":
                         return m
     return None
+
+
+#: leaves a value written out in full may have: numbers, booleans, nil, operators and time units
+_LITERAL_LEAVES = frozenset({"int_literal", "float_literal", "true", "false", "nil", "(", ")", "*", "+", "-", "/",
+                             "<<"})
+
+
+def decides_too(node) -> bool:
+    """A retry- or timeout-named name that a statement sets to a value written out (``backoffFor = 0``
+    once connected, ``canRetry := true``, ``c.dialTimeout = 30 * time.Second``) or steps (``delay *= 2``):
+    the code picks the value there, which is the decision a retry or a wait then follows. A value handed
+    on (``timeout = opts.Timeout``, ``f(timeout)``) decides nothing here (``retry_timeout._logic_lines``
+    asks this beside its own test)."""
+    target = node.parent
+    if target is not None and target.type == "selector_expression":
+        if target.child_by_field_name("field") != node:
+            return False
+        node, target = target, target.parent
+    if target is None or target.type != "expression_list":
+        return False
+    stmt = target.parent
+    if stmt is None or stmt.type not in ("assignment_statement", "short_var_declaration") or \
+            stmt.child_by_field_name("left") != target:
+        return False
+    op = syntax.node_text(stmt.child_by_field_name("operator")) if stmt.type == "assignment_statement" else ":="
+    if op not in ("=", ":="):
+        return True  # delay *= 2, attempts += 1, backoff <<= 1
+    right = stmt.child_by_field_name("right")
+    index = target.named_children.index(node)
+    if right is None or index >= len(right.named_children):
+        return False
+    value = right.named_children[index]
+    return all(n.type in _LITERAL_LEAVES or n.type == "selector_expression" and syntax.node_text(n)[5:] in _UNITS
+               and syntax.node_text(n).startswith("time.")
+               for n in _leaves_of(value))
+
+
+def _leaves_of(node):
+    """The leaves of an expression, a ``time.Second`` selector counted as one."""
+    if node.type == "selector_expression" or node.child_count == 0:
+        yield node
+        return
+    for c in node.children:
+        yield from _leaves_of(c)
