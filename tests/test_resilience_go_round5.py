@@ -414,3 +414,135 @@ def test_go_a_check_only_deleted_from_a_timeout_function_is_a_timeout_change(tmp
     # a comment deleted from it is none
     commented = DECODE.replace("	if t == 0 {\n", "	// zero is refused\n	if t == 0 {\n")
     assert not findings(tmp_path / "b", "transport/http_util.go", commented, DECODE)
+
+
+def test_go_a_timeout_getter_that_converts_units_is_no_timeout_function_but_a_new_unit_in_a_formula_is():
+    getter = '''package rpcpb
+
+import "time"
+
+func (m *Member) ElectionTimeout() time.Duration {
+	return time.Duration(m.Etcd.ElectionTimeoutMs) * time.Millisecond
+}
+'''
+    assert not scan(getter).constructs
+    formula = '''package etcdserver
+
+import "time"
+
+func (c *ServerConfig) peerDialTimeout() time.Duration {
+	return time.Second + time.Duration(c.ElectionTicks)*time.Duration(c.TickMs)*time.Millisecond/5
+}
+'''
+    (before,) = scan(formula).constructs
+    (after,) = scan(formula.replace("*time.Millisecond/5", "*time.Microsecond/5")).constructs
+    assert before.target == after.target == "peerDialTimeout" and before.value != after.value
+
+
+# -- timers in a select ----------------------------------------------------------------------------
+
+WAIT = '''package client
+
+import "time"
+
+func (c *Client) waitReady(done chan struct{}) error {
+	<-done
+	return nil
+}
+'''
+TIMER = WAIT.replace('''	<-done
+	return nil
+''', '''	timer := time.NewTimer(c.readyTimeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-timer.C:
+		return ErrTimeout
+	}
+''')
+
+
+def test_go_a_timer_whose_case_gives_up_is_a_timeout_added(tmp_path):
+    found = findings(tmp_path, "client.go", WAIT, TIMER)
+    assert [(f.kind, f.line) for f in found] == [("timeout.added", 6)]
+
+
+def test_go_a_timer_that_only_paces_a_loop_or_replaces_time_after_is_no_timeout_change(tmp_path):
+    poll = '''package client
+
+import "time"
+
+func (c *Client) poll(done chan struct{}) {
+	t := time.NewTimer(c.period)
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			c.refresh()
+			t.Reset(c.period)
+		}
+	}
+}
+'''
+    assert not [c for c in scan(poll).constructs if c.kind == "timeout"]
+    after = TIMER.replace('''	timer := time.NewTimer(c.readyTimeout)
+	defer timer.Stop()
+''', "").replace("<-timer.C", "<-time.After(c.readyTimeout)")
+    assert not findings(tmp_path, "client.go", TIMER, after)
+
+
+# -- fields of a retry or backoff policy -----------------------------------------------------------
+
+SYNC = '''package client
+
+import (
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+func (c *Client) Sync() error {
+	b := backoff.NewExponentialBackOff()
+	b.MaxElapsedTime = 2 * time.Minute
+	return backoff.Retry(c.push, b)
+}
+
+func (c *Client) reconnectPolicy() *backoff.ExponentialBackOff {
+	return &backoff.ExponentialBackOff{
+		InitialInterval: 500 * time.Millisecond,
+		Multiplier:      1.5,
+		MaxInterval:     time.Minute,
+		Clock:           backoff.SystemClock,
+	}
+}
+'''
+
+
+def test_go_a_field_of_a_backoff_policy_set_or_written_in_its_literal_is_a_retry_setting(tmp_path):
+    longer = SYNC.replace("2 * time.Minute", "10 * time.Minute")
+    found = findings(tmp_path / "a", "client.go", SYNC, longer)
+    assert [(f.kind, f.line) for f in found] == [("retry.changed", 11)]
+    steeper = SYNC.replace("1.5,", "2,")
+    found = findings(tmp_path / "b", "client.go", SYNC, steeper)
+    # the field at its line (and the policy function around it, whose code changed)
+    assert ("retry.changed", 18) in [(f.kind, f.line) for f in found] and kinds(found) == {"retry.changed"}
+
+
+def test_go_fields_of_a_retryable_error_or_a_retrying_client_are_no_policy_settings():
+    s = scan('''package client
+
+import "github.com/hashicorp/go-retryablehttp"
+
+func wrap(err error) error {
+	return &RetryableError{Err: err, Op: "push"}
+}
+
+func newClient(logger Logger) *retryablehttp.Client {
+	c := &retryablehttp.Client{Logger: logger}
+	c.HTTPClient = cleanhttp.DefaultPooledClient()
+	return c
+}
+''')
+    assert not [c for c in s.constructs if c.library == "setting"]

@@ -169,6 +169,12 @@ class _Scanner(Scanner):
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
         elif _applies_deadline(name, args):
             self._deadline_call(node, name, args)
+        elif name == "time.NewTimer" and args and not _waits_between_attempts(args[0]) and _gives_up_on(node):
+            # t := time.NewTimer(d); select { case <-done: ...; case <-t.C: return ErrTimeout }: the wait
+            # ``time.After`` bounds, on a timer that can be stopped (the same construct: one for the other
+            # with the same duration is no change)
+            self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
+                            value=" ".join(syntax.node_text(args[0]).split())[:120])
         elif name == "time.AfterFunc" and len(args) == 2 and _timeout_named(args[0]):
             # ah.timer = time.AfterFunc(timeout, expire): gives up on what it waits for once the time is out
             self._construct("timeout", "time.AfterFunc", node, target=name, seconds=self._duration(args[0]),
@@ -247,11 +253,18 @@ class _Scanner(Scanner):
         if body is None:
             return
         has_timeout = False
+        policy = _retry_policy_type(type_name.lstrip("&*"))
         for el in body.named_children:
             if el.type != "keyed_element" or len(el.named_children) < 2:
                 continue
             key = syntax.node_text(el.named_children[0])
-            if key.endswith("Timeout"):
+            if policy and not settings.classify(key):
+                # backoff.Config{BaseDelay: 1 * time.Second, Multiplier: 1.6}: every field of a retry or
+                # backoff policy literal is that policy's setting (named ones are settings already)
+                value = el.named_children[1]
+                value = value.named_children[0] if value.type == "literal_element" and value.named_children else value
+                self._policy_field(type_name.lstrip("&*"), key, value, el)
+            elif key.endswith("Timeout"):
                 value = el.named_children[1]
                 value = value.named_children[0] if value.type == "literal_element" and value.named_children else value
                 v = self._duration(value)
@@ -280,9 +293,17 @@ class _Scanner(Scanner):
             return
         field = syntax.node_text(target.child_by_field_name("field"))
         var = syntax.node_text(target.child_by_field_name("operand"))
-        if not field.endswith("Timeout") or not var.isidentifier():
+        if not var.isidentifier():
             return
         fn = _function(assign) or syntax.ancestor(assign, ("func_literal",))
+        made = _retry_object(fn, var)
+        if made is not None and settings.classify(field) != "timeout":
+            # b := backoff.NewExponentialBackOff(); b.MaxElapsedTime = 2 * time.Minute: a field of a retry
+            # or backoff policy is that policy's setting, whatever it is called
+            self._policy_field(made, field, right.named_children[0], assign)
+            return
+        if not field.endswith("Timeout"):
+            return
         m = re.search(rf"(\b{var}\s*:?=\s*(?:&|new\()?|\bvar\s+{var}\s+\*?)(http\.(Transport|Client|Server)|net\.Dialer)\b",
                       syntax.node_text(fn) if fn is not None else "")
         if m is None:
@@ -294,6 +315,12 @@ class _Scanner(Scanner):
             v = INFINITE  # zero means no timeout
         self._construct("timeout", type_name, assign, target=f"{type_name}.{field}", seconds=v,
                         value=" ".join(syntax.node_text(value).split())[:120])
+
+    def _policy_field(self, type_name: str, field: str, value, node) -> None:
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "retry", "setting", line, line, self._scope(node), f"{type_name}.{field}", snippet=self._snippet(line),
+            value=" ".join(syntax.node_text(value).split())[:120]))
 
     def _option_fields(self, spec) -> None:
         """``type Options struct { DialTimeout time.Duration; MaxRetries int }``: a retry or timeout field of
@@ -441,6 +468,65 @@ def _applies_deadline(name: str, args) -> bool:
     return bool(args) and bool(_SETTER.match(name.rsplit(".", 1)[-1])) and "." in name
 
 
+#: a retry or backoff policy's package (``backoff.Config``, ``retry.Options``)
+_RETRY_PACKAGE = re.compile(r"(?i)g?(back_?off|retry)")
+_POLICY_WORDS = frozenset({"retry", "retrier", "retryer", "backoff"})
+
+
+def _retry_policy_type(made: str) -> bool:
+    """Whether a type or constructor makes a retry or backoff policy: ``backoff.ExponentialBackOff``,
+    ``backoff.NewExponentialBackOff``, ``gbackoff.Config``, ``RetryPolicy``, ``retry.Config``; not a
+    ``RetryableError`` (an error that says it may be retried) nor a ``retryablehttp.Client``."""
+    from mergeguard.features.resilience.settings import words
+    pkg, _, last = made.rpartition(".")
+    ws = words(last)
+    own = bool(set(ws) & _POLICY_WORDS) or any(a == "back" and b == "off" for a, b in zip(ws, ws[1:]))
+    return own or bool(pkg) and bool(_RETRY_PACKAGE.fullmatch(pkg))
+
+
+def _retry_object(fn, var: str) -> str | None:
+    """What ``var`` was made as in ``fn`` when that is a retry or backoff policy (``b :=
+    backoff.NewExponentialBackOff()``, ``p := &retry.Config{}``): the constructor or type, else None.
+    A retry *counter* or a client is not a policy object."""
+    if fn is None:
+        return None
+    m = re.search(rf"\b{re.escape(var)}\s*:?=\s*&?([\w.]+)\s*[({{]", syntax.node_text(fn))
+    if m is None:
+        return None
+    made = m.group(1)
+    return made if _retry_policy_type(made) else None
+
+
+def _gives_up_on(call) -> bool:
+    """``t := time.NewTimer(d)`` whose channel a ``select`` of the same function receives in a case that
+    gives up (returns, breaks out, sets an error): the timer bounds that wait. A timer whose case does
+    its work and goes round again (a poll) or only logs bounds nothing."""
+    p = call.parent
+    if p is not None and p.type == "expression_list":
+        p = p.parent
+    if p is None or p.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    left = p.child_by_field_name("left")
+    if left is None or len(left.named_children) != 1:
+        return False
+    var = syntax.node_text(left.named_children[0])
+    fn = _function(call) or syntax.ancestor(call, ("func_literal",))
+    for case in syntax.walk(fn) if fn is not None else ():
+        if case.type != "communication_case":
+            continue
+        comm = case.child_by_field_name("communication")
+        if comm is None or syntax.node_text(comm).replace(" ", "").rsplit("<-", 1)[-1] != f"{var}.C":
+            continue
+        stmts = [c for c in case.named_children if c != comm and not syntax.is_comment(c)]
+        if len(stmts) == 1 and stmts[0].type == "statement_list":
+            stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
+        if any(n.type in ("return_statement", "break_statement", "goto_statement") or n.type in (
+                "assignment_statement", "short_var_declaration") and "err" in syntax.node_text(
+                    n.child_by_field_name("left")).lower() for c in stmts for n in syntax.walk(c)):
+            return True
+    return False
+
+
 def _local_value(arg):
     """``tm := cn.deadline(ctx, timeout); conn.SetReadDeadline(tm)``: the expression a plain local
     passed as the argument was set to, in the same function, when it is set once; else the argument.
@@ -530,8 +616,15 @@ def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Cons
         if target in have or body is None:
             continue
         tokens = policy_functions.decisions(body, LANG, said=False)
-        if not any(t != "return" for t in tokens):
-            continue
+        stmts = [n for n in body.named_children if not syntax.is_comment(n)]
+        if len(stmts) == 1 and stmts[0].type == "statement_list":
+            stmts = [n for n in stmts[0].named_children if not syntax.is_comment(n)]
+        if not any(t != "return" for t in tokens) or len(stmts) == 1 and not any(
+                t not in ("return", "*") for t in tokens):
+            continue  # return c.timeout, return time.Duration(c.TimeoutMs) * time.Millisecond: a getter
+        # the units it computes in are part of what it decides (time.Millisecond -> time.Second)
+        tokens += [syntax.node_text(n) for n in syntax.walk(body) if n.type == "selector_expression"
+                   and syntax.node_text(n).startswith("time.") and syntax.node_text(n)[5:] in _UNITS]
         out.append(Construct("timeout", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
                              target=target, value="#" + policy_functions.digest(tokens)))
     return out
