@@ -546,3 +546,71 @@ func newClient(logger Logger) *retryablehttp.Client {
 }
 ''')
     assert not [c for c in s.constructs if c.library == "setting"]
+
+
+# -- options of a retry call -----------------------------------------------------------------------
+
+PUSH = '''package client
+
+import (
+	"time"
+
+	"github.com/avast/retry-go/v4"
+)
+
+func (c *Client) Push(ctx context.Context, ev Event) error {
+	return retry.Do(
+		func() error { return c.send(ctx, ev) },
+		retry.Attempts(5),
+		retry.Delay(200*time.Millisecond),
+		retry.Context(ctx),
+	)
+}
+'''
+
+
+def test_go_another_delay_given_to_a_retry_call_is_a_retry_change(tmp_path):
+    after = PUSH.replace("200*time.Millisecond", "2*time.Second")
+    found = findings(tmp_path / "a", "client.go", PUSH, after)
+    assert [(f.kind, f.line) for f in found] == [("retry.changed", 10)] and "options" in found[0].message
+    relaid = PUSH.replace("retry.Delay(200*time.Millisecond)", "retry.Delay(200 * time.Millisecond)")
+    assert not findings(tmp_path / "b", "client.go", PUSH, relaid)
+    # what each attempt does is the operation, not the policy
+    other_op = PUSH.replace("c.send(ctx, ev)", "c.sendBatch(ctx, []Event{ev})")
+    assert not findings(tmp_path / "c", "client.go", PUSH, other_op)
+
+
+def test_go_a_new_hook_on_a_retry_call_is_no_retry_change(tmp_path):
+    after = PUSH.replace('''		retry.Context(ctx),
+''', '''		retry.Context(ctx),
+		retry.OnRetry(func(n uint, err error) {
+			c.log.Printf("push attempt %d: %v", n, err)
+		}),
+''')
+    assert not findings(tmp_path, "client.go", PUSH, after)
+
+
+def test_go_a_comment_dropped_from_an_options_literal_is_no_change_to_its_values(tmp_path):
+    before = '''package transport
+
+import (
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
+)
+
+func dialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			// sane defaults, not configurable yet
+			Time:    5 * time.Minute,
+			Timeout: 20 * time.Second,
+		}),
+	}
+}
+'''
+    after = before.replace("			// sane defaults, not configurable yet\n", "")
+    assert not findings(tmp_path / "a", "transport.go", before, after)
+    shorter = before.replace("Timeout: 20 * time.Second", "Timeout: 10 * time.Second")
+    assert "timeout.changed" in kinds(findings(tmp_path / "b", "transport.go", before, shorter))

@@ -226,7 +226,7 @@ class _Scanner(Scanner):
             attempts = INFINITE  # constant/zero backoff never stop on their own
         body = args[0] if args else node
         self._construct("retry", "cenkalti/backoff", node, body=body, attempts=attempts, backoff=backoff,
-                        jitter=backoff == "exponential")
+                        jitter=backoff == "exponential", value=_options_digest(args[1:]))
 
     def _avast(self, node, args) -> None:
         attempts: float | None = 10.0  # retry-go default
@@ -245,7 +245,7 @@ class _Scanner(Scanner):
                 backoff = "fixed" if "FixedDelay" in t else ("exponential" if "BackOff" in t else None)
                 jitter = "Random" in t
         self._construct("retry", "retry-go", node, body=args[0] if args else node, attempts=attempts,
-                        backoff=backoff, jitter=jitter)
+                        backoff=backoff, jitter=jitter, value=_options_digest(args[1:]))
 
     def _literal(self, node) -> None:
         type_name = syntax.node_text(node.child_by_field_name("type"))
@@ -553,6 +553,17 @@ def _timeout_named(arg) -> bool:
     from mergeguard.features.resilience.settings import words
     return any(w in ("timeout", "deadline") for n in syntax.walk(arg)
                if n.type in ("identifier", "field_identifier") for w in words(syntax.node_text(n)))
+
+
+def _options_digest(options) -> str:
+    """A digest of the options a retry call is given as written (``retry.Delay(time.Second),
+    retry.MaxDelay(time.Minute)``, the backoff passed to ``backoff.Retry``), without layout: another delay,
+    cap, condition or limit is a retry change even where the attempts and the backoff's shape stay."""
+    hooks = [o for o in options if o.type == "call_expression"
+             and (syntax.callee(o, LANG) or "").rsplit(".", 1)[-1].startswith(("On", "Notify"))]
+    tokens = [syntax.node_text(leaf) for o in options if o not in hooks
+              for leaf in syntax.walk(o) if leaf.child_count == 0 and not syntax.is_comment(leaf)]
+    return "#" + policy_functions.digest(tokens) if tokens else ""
 
 
 def _delegates(src: syntax.Source, c: Construct) -> bool:
