@@ -614,3 +614,104 @@ func dialOptions() []grpc.DialOption {
     assert not findings(tmp_path / "a", "transport.go", before, after)
     shorter = before.replace("Timeout: 20 * time.Second", "Timeout: 10 * time.Second")
     assert "timeout.changed" in kinds(findings(tmp_path / "b", "transport.go", before, shorter))
+
+
+# -- a select outside a loop that bounds the wait for a result ---------------------------------------
+
+CLOSE = '''package mcp
+
+import (
+	"syscall"
+	"time"
+)
+
+func (s *pipeRWC) Close() error {
+	resChan := make(chan error, 1)
+	go func() {
+		resChan <- s.cmd.Wait()
+	}()
+	select {
+	case err := <-resChan:
+		return err
+	case <-time.After(5 * time.Second):
+	}
+	return s.cmd.Process.Signal(syscall.SIGKILL)
+}
+'''
+
+
+def test_go_an_empty_time_after_case_beside_a_result_outside_a_loop_is_a_timeout():
+    (t,) = [c for c in scan(CLOSE).constructs if c.kind == "timeout"]
+    assert (t.library, t.line, t.seconds) == ("time.After", 16, 5.0)
+
+
+def test_go_an_empty_time_after_case_beside_a_stop_signal_is_a_sleep_not_a_timeout():
+    sleep = '''package client
+
+import (
+	"context"
+	"time"
+)
+
+func (c *Client) start(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.closing:
+		return ErrClosed
+	case <-time.After(c.startDelay):
+	}
+	return c.connect(ctx)
+}
+'''
+    assert not [c for c in scan(sleep).constructs if c.kind == "timeout"]
+
+
+# -- a forever loop that waits to try again ---------------------------------------------------------
+
+LISTEN = '''package transport
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+const retryInterval = time.Second
+
+func (c *StreamableHTTP) listenForever(ctx context.Context) {
+	for {
+		err := c.createGETConnectionToServer(ctx)
+		if errors.Is(err, ErrGetMethodNotAllowed) {
+			return
+		}
+		if err != nil {
+			c.logger.Errorf("failed to listen to server: %v", err)
+		}
+		select {
+		case <-time.After(retryInterval):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+'''
+
+
+def test_go_a_listener_that_waits_a_retry_interval_between_passes_is_a_retry_and_stopping_on_an_error_changes_it(
+        tmp_path):
+    (loop,) = [c for c in scan(LISTEN).constructs if c.kind == "retry" and c.library == "loop"]
+    assert loop.line == 12 and loop.backoff == "fixed"
+    after = LISTEN.replace('''		if err != nil {
+''', '''		if errors.Is(err, ErrSessionTerminated) {
+			return
+		}
+		if err != nil {
+''')
+    found = findings(tmp_path, "transport/streamable_http.go", LISTEN, after)
+    assert [(f.kind, f.line) for f in found] == [("retry.changed", 12)]
+
+
+def test_go_a_refresh_loop_that_waits_its_period_is_no_retry():
+    refresh = LISTEN.replace("retryInterval", "refreshPeriod").replace("createGETConnectionToServer", "refreshTools")
+    assert not [c for c in scan(refresh).constructs if c.kind == "retry"]

@@ -396,7 +396,8 @@ class _Scanner(Scanner):
         if not (sleeps or again or leaves):
             return
         if attempts == INFINITE and not leaves and not _leaves_on_its_own(body, node) and not (
-                again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)) and not _reconnects(own):
+                again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)) and not _reconnects(own) \
+                and not any(_waits_to_retry(s) for s in sleeps):
             # a loop that never stops on success retries only when a failure makes it wait and go again;
             # otherwise it reads or accepts (``if err != nil { continue }``, no wait) or works on a period
             # (``select { case <-time.After(t): }`` first, then a check whose error is only logged)
@@ -808,6 +809,16 @@ def _waits_between_attempts(arg) -> bool:
                for n in names for w in words(n))
 
 
+def _waits_to_retry(sleep) -> bool:
+    """``time.After(retryInterval)``, ``time.Sleep(reconnectDelay)``: a wait the code names for trying
+    again, which makes the loop around it a retry loop even when it never stops on success (a
+    listener that reconnects forever)."""
+    from mergeguard.features.resilience.settings import words
+    args = syntax.arguments(sleep, LANG)
+    return bool(args) and any(w in _AGAIN_WORDS or w == "backoff" for n in syntax.walk(args[0][1])
+                              if n.type in ("identifier", "field_identifier") for w in words(syntax.node_text(n)))
+
+
 def _select_wait(call) -> bool:
     """``case <-time.After(d):`` with nothing (or only ``continue``) under it: the select waits d unless
     something else happens first, a cancellable sleep; a timeout gives up (returns, sets an error)."""
@@ -822,7 +833,40 @@ def _select_wait(call) -> bool:
     stmts = [c for c in p.named_children if c != comm and not syntax.is_comment(c)]
     if len(stmts) == 1 and stmts[0].type == "statement_list":
         stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
-    return all(c.type == "continue_statement" or _says(c) for c in stmts)
+    if not all(c.type == "continue_statement" or _says(c) for c in stmts):
+        return False
+    return not _bounds_a_result(p)
+
+
+#: what a select receives from when it only waits to be told to stop (``ctx.Done()``, ``s.closing``)
+_STOP_WORDS = frozenset({"stop", "stopped", "quit", "closing", "closed", "close", "shutdown", "exit", "cancel",
+                         "cancelled", "canceled", "die", "dying", "kill", "term"})
+
+
+def _bounds_a_result(case) -> bool:
+    """``select { case err := <-resChan: return err; case <-time.After(d): }`` outside any loop, then
+    giving up after the select: the timer bounds the wait for a result (a timeout), where a loop's
+    ``case <-time.After(backoff):`` beside ``case <-ctx.Done():`` is a sleep that can be cut short. A
+    result is a value received from a channel that is not a stop signal; a bare ``case <-ack:`` beside an
+    empty timer case stays a wait (what follows the select decides, and it is read as a wait elsewhere)."""
+    from mergeguard.features.resilience.settings import words
+    select = case.parent
+    if select is None or select.type != "select_statement":
+        return False
+    if syntax.ancestor(select, ("for_statement",), ("function_declaration", "method_declaration",
+                                                    "func_literal")) is not None:
+        return False
+    for other in select.named_children:
+        if other is case or other.type != "communication_case":
+            continue
+        comm = other.child_by_field_name("communication")
+        if comm is None:
+            continue
+        if comm.type == "receive_statement" and comm.child_by_field_name("left") is not None:
+            channel = syntax.node_text(comm.child_by_field_name("right")).replace(" ", "").lstrip("<-")
+            if not (channel.endswith(".Done()") or set(words(channel.rsplit(".", 1)[-1].rstrip("()"))) & _STOP_WORDS):
+                return True  # err := <-resChan
+    return False
 
 
 def _received_alone(call) -> bool:
