@@ -715,3 +715,46 @@ def test_go_a_listener_that_waits_a_retry_interval_between_passes_is_a_retry_and
 def test_go_a_refresh_loop_that_waits_its_period_is_no_retry():
     refresh = LISTEN.replace("retryInterval", "refreshPeriod").replace("createGETConnectionToServer", "refreshTools")
     assert not [c for c in scan(refresh).constructs if c.kind == "retry"]
+
+
+PING = '''package imagegen
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+func (s *Server) waitReady(ctx context.Context) error {
+	timeout := time.After(2 * time.Minute)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timeout:
+			return errors.New("timed out waiting for the server to start")
+		case <-tick.C:
+			if s.Ping(ctx) == nil {
+				return nil
+			}
+		}
+	}
+}
+'''
+
+
+def test_go_a_time_after_channel_kept_in_a_variable_and_given_up_on_is_a_timeout(tmp_path):
+    (t,) = [c for c in scan(PING).constructs if c.kind == "timeout"]
+    assert (t.library, t.line, t.seconds) == ("time.After", 10, 120.0)
+    after = PING.replace("time.After(2 * time.Minute)", "time.After(envconfig.LoadTimeout())")
+    found = findings(tmp_path, "x/imagegen/server.go", PING, after)
+    assert [(f.kind, f.line) for f in found] == [("timeout.changed", 10)]
+
+
+def test_go_a_time_after_channel_that_only_paces_is_no_timeout():
+    paced = PING.replace('''			return errors.New("timed out waiting for the server to start")
+''', '''			s.log.Printf("still waiting")
+''')
+    assert not [c for c in scan(paced).constructs if c.kind == "timeout"]

@@ -169,6 +169,11 @@ class _Scanner(Scanner):
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
         elif _applies_deadline(name, args):
             self._deadline_call(node, name, args)
+        elif name == "time.After" and args and not _in_select(node) and not _waits_between_attempts(args[0]) \
+                and _gives_up_on(node, ""):
+            # timeout := time.After(2 * time.Minute); for { select { case <-timeout: return errLoad; ... } }
+            self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
+                            value=" ".join(syntax.node_text(args[0]).split())[:120])
         elif name == "time.NewTimer" and args and not _waits_between_attempts(args[0]) and _gives_up_on(node):
             # t := time.NewTimer(d); select { case <-done: ...; case <-t.C: return ErrTimeout }: the wait
             # ``time.After`` bounds, on a timer that can be stopped (the same construct: one for the other
@@ -498,8 +503,9 @@ def _retry_object(fn, var: str) -> str | None:
     return made if _retry_policy_type(made) else None
 
 
-def _gives_up_on(call) -> bool:
-    """``t := time.NewTimer(d)`` whose channel a ``select`` of the same function receives in a case that
+def _gives_up_on(call, field: str = ".C") -> bool:
+    """``t := time.NewTimer(d)`` (``timeout := time.After(d)``, ``field`` "") whose channel a ``select`` of the
+    same function receives in a case that
     gives up (returns, breaks out, sets an error): the timer bounds that wait. A timer whose case does
     its work and goes round again (a poll) or only logs bounds nothing."""
     p = call.parent
@@ -516,7 +522,7 @@ def _gives_up_on(call) -> bool:
         if case.type != "communication_case":
             continue
         comm = case.child_by_field_name("communication")
-        if comm is None or syntax.node_text(comm).replace(" ", "").rsplit("<-", 1)[-1] != f"{var}.C":
+        if comm is None or syntax.node_text(comm).replace(" ", "").rsplit("<-", 1)[-1] != f"{var}{field}":
             continue
         stmts = [c for c in case.named_children if c != comm and not syntax.is_comment(c)]
         if len(stmts) == 1 and stmts[0].type == "statement_list":
