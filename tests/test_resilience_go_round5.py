@@ -758,3 +758,40 @@ def test_go_a_time_after_channel_that_only_paces_is_no_timeout():
 ''', '''			s.log.Printf("still waiting")
 ''')
     assert not [c for c in scan(paced).constructs if c.kind == "timeout"]
+
+
+# -- settings read from configuration --------------------------------------------------------------
+
+PARSE = '''package redis
+
+import (
+	"net/url"
+	"strconv"
+)
+
+func setupConnParams(u *url.URL, o *Options) (*Options, error) {
+	q := queryOptions{q: u.Query()}
+	o.DB = q.int("db")
+	o.Username = q.string("username")
+	return o, q.err
+}
+'''
+
+
+def test_go_a_timeout_or_retry_setting_read_from_configuration_by_its_key_is_a_setting_added(tmp_path):
+    after = PARSE.replace('''	o.Username = q.string("username")
+''', '''	o.Username = q.string("username")
+	o.MaxRetries = q.int("max_retries")
+	o.DialTimeout = q.duration("dial_timeout")
+''')
+    found = findings(tmp_path, "options.go", PARSE, after)
+    assert sorted((f.kind, f.line) for f in found) == [("retry.added", 12), ("timeout.added", 13)]
+
+
+def test_go_a_timeout_handed_from_one_options_struct_to_another_is_no_parsed_setting():
+    s = scan(PARSE.replace('''	o.Username = q.string("username")
+''', '''	o.Username = q.string("username")
+	o.DialTimeout = base.DialTimeout
+	o.ReadTimeout = base.readTimeout()
+''').replace("func setupConnParams(u *url.URL, o *Options)", "func setupConnParams(u *url.URL, o, base *Options)"))
+    assert not [c for c in s.constructs if c.library == "setting"]

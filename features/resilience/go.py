@@ -60,6 +60,7 @@ class _Scanner(Scanner):
             elif n.type == "type_spec":
                 self._option_fields(n)
             elif n.type == "assignment_statement":
+                self._parsed_setting(n)
                 self._net_field(n)
                 left = syntax.node_text(n.child_by_field_name("left"))
                 if left.endswith(".RetryMax"):
@@ -321,6 +322,32 @@ class _Scanner(Scanner):
         self._construct("timeout", type_name, assign, target=f"{type_name}.{field}", seconds=v,
                         value=" ".join(syntax.node_text(value).split())[:120])
 
+    def _parsed_setting(self, assign) -> None:
+        """``o.DialTimeout = q.duration("dial_timeout")``, ``cfg.MaxRetries, err = strconv.Atoi(v)``: a
+        retry or timeout setting read from configuration (a URL query, the environment, a flag, a
+        config file) by its key or parsed from text. Reading it is what makes it configurable, and a
+        parse that comes or goes is a setting that comes or goes; valued as written."""
+        left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
+        if left is None or right is None or len(right.named_children) != 1 or not left.named_children:
+            return
+        call = right.named_children[0]
+        if call.type != "call_expression":
+            return
+        target = left.named_children[0]
+        field = target.child_by_field_name("field") if target.type == "selector_expression" else None
+        if field is None:
+            return
+        name = syntax.node_text(field)
+        kind = settings.classify(name)
+        callee = syntax.callee(call, LANG) or ""
+        args = [a for _, a in syntax.arguments(call, LANG)]
+        if kind is None or not (callee in _PARSERS or any(syntax.is_string(a) for a in args)):
+            return
+        line = syntax.line_of(assign)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, line, self._scope(assign), name, snippet=self._snippet(line),
+            value=" ".join(syntax.node_text(call).split())[:120]))
+
     def _policy_field(self, type_name: str, field: str, value, node) -> None:
         line = syntax.line_of(node)
         self.out.constructs.append(Construct(
@@ -474,6 +501,9 @@ def _applies_deadline(name: str, args) -> bool:
     return bool(args) and bool(_SETTER.match(name.rsplit(".", 1)[-1])) and "." in name
 
 
+#: what reads a number or a duration out of text
+_PARSERS = frozenset({"time.ParseDuration", "strconv.Atoi", "strconv.ParseInt", "strconv.ParseUint",
+                      "strconv.ParseFloat", "os.Getenv"})
 #: a retry or backoff policy's package (``backoff.Config``, ``retry.Options``)
 _RETRY_PACKAGE = re.compile(r"(?i)g?(back_?off|retry)")
 _POLICY_WORDS = frozenset({"retry", "retrier", "retryer", "backoff"})
