@@ -795,3 +795,67 @@ def test_go_a_timeout_handed_from_one_options_struct_to_another_is_no_parsed_set
 	o.ReadTimeout = base.readTimeout()
 ''').replace("func setupConnParams(u *url.URL, o *Options)", "func setupConnParams(u *url.URL, o, base *Options)"))
     assert not [c for c in s.constructs if c.library == "setting"]
+
+
+# -- loops that serve until stopped ------------------------------------------------------------------
+
+SERVE = '''package grpc
+
+import (
+	"net"
+	"time"
+)
+
+func (s *Server) Serve(lis net.Listener) error {
+	var tempDelay time.Duration
+	for {
+		rawConn, err := lis.Accept()
+		if err != nil {
+			if ne, ok := err.(interface{ Temporary() bool }); ok && ne.Temporary() {
+				if tempDelay == 0 {
+					tempDelay = 5 * time.Millisecond
+				} else {
+					tempDelay *= 2
+				}
+				time.Sleep(tempDelay)
+				continue
+			}
+			return err
+		}
+		tempDelay = 0
+		go s.handleRawConn(rawConn)
+	}
+}
+'''
+
+
+def test_go_a_loop_that_serves_until_a_permanent_error_or_close_never_gives_up_on_nothing():
+    (loop,) = [c for c in scan(SERVE).constructs if c.kind == "retry" and c.library == "loop"]
+    assert loop.attempts is None and loop.backoff == "exponential"
+    # without the exit it retries forever
+    forever = SERVE.replace("			return err\n", '			s.log.Printf("accept: %v", err)\n')
+    (loop,) = [c for c in scan(forever).constructs if c.kind == "retry" and c.library == "loop"]
+    assert loop.attempts == INFINITE
+
+
+def test_go_a_loop_that_retries_one_call_until_it_succeeds_or_is_stopped_still_never_gives_up():
+    publish = '''package etcdserver
+
+import "context"
+
+func (s *EtcdServer) publish(ctx context.Context) {
+	for {
+		_, err := s.raftRequest(ctx, s.attributesRequest())
+		if err == nil {
+			return
+		}
+		select {
+		case <-s.stopping:
+			return
+		default:
+		}
+	}
+}
+'''
+    (loop,) = [c for c in scan(publish).constructs if c.kind == "retry" and c.library == "loop"]
+    assert loop.attempts == INFINITE

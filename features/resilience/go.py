@@ -437,6 +437,12 @@ class _Scanner(Scanner):
         if attempts == INFINITE and any(n.type == "if_statement" and any(
                 _leaves(m, node) for m in _own(n)) and _compares_count(n) for n in own):
             attempts = None
+        if attempts == INFINITE and not leaves and not _leaves_on_its_own(body, node) and any(
+                _leaves(m, node) for m in own):
+            # a loop that serves (a watch reopened, an accept loop, a resolver) has no success to stop
+            # at and ends when its owner stops it or on an error it does not retry: bounded by that
+            # life, it is no retry that never gives up (one that stops only on success still is)
+            attempts = None
         backoff: str | None = "none" if not _tries_alternatives(own, header) else None
         jitter = False
         if delegated and not sleeps:
