@@ -859,3 +859,48 @@ func (s *EtcdServer) publish(ctx context.Context) {
 '''
     (loop,) = [c for c in scan(publish).constructs if c.kind == "retry" and c.library == "loop"]
     assert loop.attempts == INFINITE
+
+
+# -- positional struct literals ----------------------------------------------------------------------
+
+DEFAULTS = '''package memberlist
+
+import (
+	"os"
+	"time"
+)
+
+type Config struct {
+	Name          string
+	TCPTimeout    time.Duration
+	IndirectChecks int
+	ProbeInterval time.Duration
+}
+
+func DefaultConfig() *Config {
+	hostname, _ := os.Hostname()
+	return &Config{
+		hostname,
+		10 * time.Second, // Timeout after 10 seconds
+		3,
+		1 * time.Second,
+	}
+}
+'''
+
+
+def test_go_writing_the_keys_of_a_positional_literal_out_is_no_timeout_change(tmp_path):
+    keyed = DEFAULTS.replace('''		hostname,
+		10 * time.Second, // Timeout after 10 seconds
+		3,
+		1 * time.Second,
+''', '''		Name:           hostname,
+		TCPTimeout:     10 * time.Second, // Timeout after 10 seconds
+		IndirectChecks: 3,
+		ProbeInterval:  1 * time.Second,
+''')
+    assert not findings(tmp_path / "a", "memberlist.go", DEFAULTS, keyed)
+    # the value itself changed while the keys were written out is a change
+    raised = keyed.replace("TCPTimeout:     10 * time.Second", "TCPTimeout:     30 * time.Second")
+    found = findings(tmp_path / "b", "memberlist.go", DEFAULTS, raised)
+    assert [(f.kind, f.line) for f in found if f.kind.startswith("timeout")] == [("timeout.changed", 19)]

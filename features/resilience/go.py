@@ -50,6 +50,15 @@ class _Scanner(Scanner):
                     v = self._duration(value.named_children[0])
                     if v is not None:
                         self.consts[syntax.node_text(names[0])] = v
+        #: struct types declared in this file, by name: their fields in order (a positional literal's keys)
+        self.struct_fields: dict[str, list[str]] = {}
+        for n in nodes:
+            if n.type == "type_spec":
+                struct = n.child_by_field_name("type")
+                if struct is not None and struct.type == "struct_type":
+                    self.struct_fields[syntax.node_text(n.child_by_field_name("name"))] = [
+                        syntax.node_text(f) for d in syntax.walk(struct) if d.type == "field_declaration"
+                        for f in d.children_by_field_name("name")]
         for n in nodes:
             if n.type == "call_expression":
                 self._call(n)
@@ -260,6 +269,16 @@ class _Scanner(Scanner):
             return
         has_timeout = False
         policy = _retry_policy_type(type_name.lstrip("&*"))
+        elements = [el for el in body.named_children if not syntax.is_comment(el)]
+        fields = self.struct_fields.get(type_name.lstrip("&*"), [])
+        if elements and all(el.type == "literal_element" for el in elements) and len(elements) == len(fields):
+            # Config{hostname, "0.0.0.0", 10 * time.Second}: a positional literal of a struct declared here
+            # sets the same fields as the keyed one (``TCPTimeout: 10 * time.Second``): read it that way,
+            # so that writing the keys out changes nothing
+            for el, key in zip(elements, fields):
+                if key.endswith("Timeout") and el.named_children:
+                    self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}",
+                                    seconds=self._duration(el.named_children[0]))
         for el in body.named_children:
             if el.type != "keyed_element" or len(el.named_children) < 2:
                 continue
