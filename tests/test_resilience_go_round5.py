@@ -904,3 +904,44 @@ def test_go_writing_the_keys_of_a_positional_literal_out_is_no_timeout_change(tm
     raised = keyed.replace("TCPTimeout:     10 * time.Second", "TCPTimeout:     30 * time.Second")
     found = findings(tmp_path / "b", "memberlist.go", DEFAULTS, raised)
     assert [(f.kind, f.line) for f in found if f.kind.startswith("timeout")] == [("timeout.changed", 19)]
+
+
+def test_go_a_resolver_loop_stopped_only_through_its_context_never_gives_up_on_nothing():
+    watcher = '''package dns
+
+import "time"
+
+func (d *dnsResolver) watcher() {
+	backoffIndex := 1
+	for {
+		state, err := d.lookup()
+		if err != nil {
+			d.cc.ReportError(err)
+		} else {
+			err = d.cc.UpdateState(*state)
+		}
+		var timer *time.Timer
+		if err == nil {
+			backoffIndex = 1
+			timer = time.NewTimer(minResolutionRate)
+			select {
+			case <-d.ctx.Done():
+				timer.Stop()
+				return
+			case <-d.rn:
+			}
+		} else {
+			timer = time.NewTimer(d.backoff(backoffIndex))
+			backoffIndex++
+		}
+		select {
+		case <-d.ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+	}
+}
+'''
+    loops = [c for c in scan(watcher).constructs if c.kind == "retry" and c.library == "loop"]
+    assert loops and all(c.attempts is None for c in loops)

@@ -456,8 +456,9 @@ class _Scanner(Scanner):
         if attempts == INFINITE and any(n.type == "if_statement" and any(
                 _leaves(m, node) for m in _own(n)) and _compares_count(n) for n in own):
             attempts = None
-        if attempts == INFINITE and not leaves and not _leaves_on_its_own(body, node) and any(
-                _leaves(m, node) for m in own):
+        if attempts == INFINITE and not _leaves_on_its_own(body, node) and any(_leaves(m, node) for m in own) \
+                and not any(n.type in ("return_statement", "break_statement") and _under_err_if(n, body, "==")
+                            and not _on_stop(n, node) for n in own):
             # a loop that serves (a watch reopened, an accept loop, a resolver) has no success to stop
             # at and ends when its owner stops it or on an error it does not retry: bounded by that
             # life, it is no retry that never gives up (one that stops only on success still is)
@@ -928,6 +929,18 @@ def _bounds_a_result(case) -> bool:
             if not (channel.endswith(".Done()") or set(words(channel.rsplit(".", 1)[-1].rstrip("()"))) & _STOP_WORDS):
                 return True  # err := <-resChan
     return False
+
+
+def _on_stop(stmt, loop) -> bool:
+    """Whether ``stmt`` sits in a ``select`` case that receives a stop signal (``case <-ctx.Done():``,
+    ``case <-w.stopc:``) inside ``loop``: leaving there is being stopped, not succeeding."""
+    from mergeguard.features.resilience.settings import words
+    case = syntax.ancestor(stmt, ("communication_case",), ("for_statement",))
+    if case is None or not (loop.start_byte <= case.start_byte < loop.end_byte):
+        return False
+    comm = case.child_by_field_name("communication")
+    channel = syntax.node_text(comm).replace(" ", "").rsplit("<-", 1)[-1] if comm is not None else ""
+    return channel.endswith(".Done()") or bool(set(words(channel.rsplit(".", 1)[-1].rstrip("()"))) & _STOP_WORDS)
 
 
 def _received_alone(call) -> bool:
