@@ -275,7 +275,7 @@ class _Scanner(Scanner):
             # Config{hostname, "0.0.0.0", 10 * time.Second}: a positional literal of a struct declared here
             # sets the same fields as the keyed one (``TCPTimeout: 10 * time.Second``): read it that way,
             # so that writing the keys out changes nothing
-            for el, key in zip(elements, fields):
+            for el, key in zip(elements, fields, strict=True):
                 if key.endswith("Timeout") and el.named_children:
                     self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}",
                                     seconds=self._duration(el.named_children[0]))
@@ -542,7 +542,7 @@ def _retry_policy_type(made: str) -> bool:
     from mergeguard.features.resilience.settings import words
     pkg, _, last = made.rpartition(".")
     ws = words(last)
-    own = bool(set(ws) & _POLICY_WORDS) or any(a == "back" and b == "off" for a, b in zip(ws, ws[1:]))
+    own = bool(set(ws) & _POLICY_WORDS) or any(a == "back" and b == "off" for a, b in zip(ws, ws[1:], strict=False))
     return own or bool(pkg) and bool(_RETRY_PACKAGE.fullmatch(pkg))
 
 
