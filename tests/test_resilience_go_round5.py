@@ -945,3 +945,43 @@ func (d *dnsResolver) watcher() {
 '''
     loops = [c for c in scan(watcher).constructs if c.kind == "retry" and c.library == "loop"]
     assert loops and all(c.attempts is None for c in loops)
+
+
+# -- error classifiers -----------------------------------------------------------------------------
+
+HALT = '''package clientv3
+
+import (
+	"context"
+	"strings"
+)
+
+// isHaltErr returns true if the given error and context indicate no forward
+// progress can be made, even after reconnecting.
+func isHaltErr(ctx context.Context, err error) bool {
+	if ctx != nil && ctx.Err() != nil {
+		return true
+	}
+	if err == nil {
+		return false
+	}
+	return strings.HasPrefix(err.Error(), "etcdserver: ")
+}
+
+func isFatalConfig(cfg *Config) bool {
+	return cfg.Endpoints == nil
+}
+'''
+
+
+def test_go_an_error_classifier_that_decides_whether_to_stop_retrying_is_a_retry_policy(tmp_path):
+    targets = [c.target for c in scan(HALT).constructs if c.kind == "retry"]
+    assert targets == ["isHaltErr"]
+    after = HALT.replace('''	return strings.HasPrefix(err.Error(), "etcdserver: ")''', '''	if err == ErrStopped || err == ErrNoLeader {
+		return false
+	}
+	return strings.HasPrefix(err.Error(), "etcdserver: ")''')
+    found = findings(tmp_path / "a", "clientv3/client.go", HALT, after)
+    assert [(f.kind, f.line) for f in found] == [("retry.changed", 10)]
+    reworded = HALT.replace("no forward\n// progress can be made", "nothing more\n// can be done")
+    assert not findings(tmp_path / "b", "clientv3/client.go", HALT, reworded)

@@ -80,6 +80,7 @@ class _Scanner(Scanner):
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if not _delegates(self.src, c))
         self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
+        self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
         return self.out
 
     # -- durations -----------------------------------------------------------------------------------
@@ -700,6 +701,42 @@ def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Cons
         tokens += [syntax.node_text(n) for n in syntax.walk(body) if n.type == "selector_expression"
                    and syntax.node_text(n).startswith("time.") and syntax.node_text(n)[5:] in _UNITS]
         out.append(Construct("timeout", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
+                             target=target, value="#" + policy_functions.digest(tokens)))
+    return out
+
+
+#: words of an error classifier whose answer decides whether to stop or go on trying
+_STOP_OR_RETRY = frozenset({"halt", "permanent", "transient", "temporary", "fatal", "recoverable", "unrecoverable",
+                            "retriable"})
+
+
+def _error_classifiers(src: syntax.Source, found: list[Construct]) -> list[Construct]:
+    """``func isHaltErr(ctx context.Context, err error) bool``, ``isTransient(err error) bool``: a function
+    that takes an error and answers whether it is permanent, transient or fatal is the retry condition
+    of the loops that call it (which errors stop the retrying). Valued, like a policy function, by what
+    its body decides; a change to which errors it names is a retry change."""
+    from mergeguard.features.resilience.settings import words
+    have = {c.target for c in found if c.library == policy_functions.LIBRARY}
+    out = []
+    for node in syntax.nodes_of_types(src.root, LANG, ("function_declaration", "method_declaration")):
+        name = syntax.node_text(node.child_by_field_name("name"))
+        result = node.child_by_field_name("result")
+        params = node.child_by_field_name("parameters")
+        if result is None or syntax.node_text(result) != "bool" or params is None or not any(
+                syntax.node_text(p.child_by_field_name("type")) == "error" for p in params.named_children
+                if p.type == "parameter_declaration" and p.child_by_field_name("type") is not None):
+            continue
+        if not set(words(name)) & _STOP_OR_RETRY:
+            continue
+        outer = syntax.qualname_at(node, LANG)
+        target = f"{outer}.{name}" if outer else name
+        body = node.child_by_field_name("body")
+        if target in have or body is None:
+            continue
+        tokens = policy_functions.decisions(body, LANG, said=False)
+        if not any(t != "return" for t in tokens):
+            continue
+        out.append(Construct("retry", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
                              target=target, value="#" + policy_functions.digest(tokens)))
     return out
 
