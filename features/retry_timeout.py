@@ -232,6 +232,8 @@ def _differs(a: Construct, b: Construct) -> list[str]:
         # a construct valued by its decisions (loops; JS timers that try again): "#" + their digest
         if not out and a.library == b.library and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
+        elif not out and a.library == b.library and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
+            out.append("its options changed")  # go: retry.Do(f, retry.Delay(d)) given another delay
     elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
         # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
         # ``deadline.Sub(time.Now())``); read through another object (``p.cfg.X`` -> ``p.opt.X``) is the same
@@ -379,7 +381,9 @@ def extract(change: Change, context: Context) -> Extraction:
             logic.append((f, logic_pre, logic_post,
                           {n: t for h in f.hunks for n, t in h.removed}, {n: t for h in f.hunks for n, t in h.added}))
         scanned.append(_FileScan(f, post_scan, added_lines, post_scopes,
-                                 [(a, b) for a, b in pairs if touched_post(b)],
+                                 [(a, b) for a, b in pairs if touched_post(b) or (
+                                     getattr(module, "lines_removed_count", False)
+                                     and any(n in removed_lines for n in range(a.line, a.end_line + 1)))],
                                  [c for c in only_pre if touched_pre(c)],
                                  [c for c in only_post if touched_post(c)],
                                  {side: {sc.qualname for sc in src.scopes()} if src is not None else set()
@@ -598,6 +602,8 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
     # a language's own "this use decides nothing": a test of whether it was passed at all (``attempt
     # is _unset``, ``retry === undefined``), a check that only rejects a bad value, bookkeeping
     quiet = getattr(scanner(src.language), "decides_nothing", None)
+    # and its own "this use decides too": Go's ``backoffFor = 0``, ``canRetry := true`` (a literal given)
+    loud = getattr(scanner(src.language), "decides_too", None)
     stack = [src.root]
     while stack:
         node = stack.pop()
@@ -613,7 +619,7 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
             if first in lines and first not in out:
                 name = syntax.node_text(node)
                 kind = settings.classify(name)
-                if kind is not None and _decides(node) and not (kind == "timeout" and (
+                if kind is not None and (_decides(node) or loud is not None and loud(node)) and not (kind == "timeout" and (
                         _on_an_error(node) or settings.heartbeat_only(name))) and not (
                         quiet is not None and quiet(node)):
                     out[first] = (kind, name)

@@ -21,6 +21,9 @@ from mergeguard.features.resilience import policy_functions, settings
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
+#: a construct that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop)
+#: was touched too: ``retry_timeout.extract`` then compares it with its pre-image
+lines_removed_count = True
 _UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
           "Hour": 3600.0}
 _DEFAULT_CLIENT_CALLS = {"http.Get", "http.Post", "http.Head", "http.PostForm", "http.DefaultClient.Do",
@@ -47,6 +50,15 @@ class _Scanner(Scanner):
                     v = self._duration(value.named_children[0])
                     if v is not None:
                         self.consts[syntax.node_text(names[0])] = v
+        #: struct types declared in this file, by name: their fields in order (a positional literal's keys)
+        self.struct_fields: dict[str, list[str]] = {}
+        for n in nodes:
+            if n.type == "type_spec":
+                struct = n.child_by_field_name("type")
+                if struct is not None and struct.type == "struct_type":
+                    self.struct_fields[syntax.node_text(n.child_by_field_name("name"))] = [
+                        syntax.node_text(f) for d in syntax.walk(struct) if d.type == "field_declaration"
+                        for f in d.children_by_field_name("name")]
         for n in nodes:
             if n.type == "call_expression":
                 self._call(n)
@@ -57,6 +69,7 @@ class _Scanner(Scanner):
             elif n.type == "type_spec":
                 self._option_fields(n)
             elif n.type == "assignment_statement":
+                self._parsed_setting(n)
                 self._net_field(n)
                 left = syntax.node_text(n.child_by_field_name("left"))
                 if left.endswith(".RetryMax"):
@@ -65,7 +78,9 @@ class _Scanner(Scanner):
                     self._construct("retry", "go-retryablehttp", n, target="RetryMax",
                                     attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(policy_functions.scan(self.src))
+        self.out.constructs.extend(c for c in policy_functions.scan(self.src) if not _delegates(self.src, c))
+        self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
+        self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
         return self.out
 
     # -- durations -----------------------------------------------------------------------------------
@@ -163,6 +178,23 @@ class _Scanner(Scanner):
         elif name == "time.After" and args and _in_select(node) and not _waits_between_attempts(args[0]) \
                 and not _select_wait(node):
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
+        elif _applies_deadline(name, args):
+            self._deadline_call(node, name, args)
+        elif name == "time.After" and args and not _in_select(node) and not _waits_between_attempts(args[0]) \
+                and _gives_up_on(node, ""):
+            # timeout := time.After(2 * time.Minute); for { select { case <-timeout: return errLoad; ... } }
+            self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
+                            value=" ".join(syntax.node_text(args[0]).split())[:120])
+        elif name == "time.NewTimer" and args and not _waits_between_attempts(args[0]) and _gives_up_on(node):
+            # t := time.NewTimer(d); select { case <-done: ...; case <-t.C: return ErrTimeout }: the wait
+            # ``time.After`` bounds, on a timer that can be stopped (the same construct: one for the other
+            # with the same duration is no change)
+            self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
+                            value=" ".join(syntax.node_text(args[0]).split())[:120])
+        elif name == "time.AfterFunc" and len(args) == 2 and _timeout_named(args[0]):
+            # ah.timer = time.AfterFunc(timeout, expire): gives up on what it waits for once the time is out
+            self._construct("timeout", "time.AfterFunc", node, target=name, seconds=self._duration(args[0]),
+                            value=" ".join(syntax.node_text(args[0]).split())[:120])
         elif name == "backoff.Retry" or name == "backoff.RetryNotify" or name == "backoff.RetryWithData":
             self._cenkalti(node, args)
         elif name == "retry.Do" or name == "retry.DoWithData":
@@ -174,6 +206,25 @@ class _Scanner(Scanner):
             self._net("net/http", name, node, False)
         elif name == "net.Dial":
             self._net("net", name, node, False)
+
+    def _deadline_call(self, node, name: str, args) -> None:
+        """``conn.SetReadDeadline(time.Now().Add(d))``, ``cmd.setReadTimeout(d)``,
+        ``syscall.SetTCPUserTimeout(conn, d)``: a deadline or timeout applied to a connection or a command
+        here. Valued by the duration it adds to now (or is given), and by its argument as written when
+        that is known only at run time: it applies a wait, it does not hand one on."""
+        arg = _local_value(args[-1])
+        if syntax.node_text(arg).replace(" ", "") in ("time.Time{}", "noDeadline"):
+            return  # conn.SetDeadline(time.Time{}): clears a deadline before the next use, bounds no wait
+        seconds = self._duration(arg)
+        if seconds is None:
+            for c in [arg, *syntax.calls(arg, LANG)]:
+                if c.type == "call_expression" and syntax.callee(c, LANG).endswith("Now.Add") or (
+                        c.type == "call_expression" and syntax.callee(c, LANG).endswith("now.Add")):
+                    a = syntax.arguments(c, LANG)
+                    seconds = self._duration(a[0][1]) if a else None
+                    break
+        self._construct("timeout", "deadline", node, target=name.rsplit(".", 1)[-1], seconds=seconds,
+                        value=" ".join(syntax.node_text(arg).split())[:120])
 
     def _cenkalti(self, node, args) -> None:
         scope = _function(node)
@@ -191,7 +242,7 @@ class _Scanner(Scanner):
             attempts = INFINITE  # constant/zero backoff never stop on their own
         body = args[0] if args else node
         self._construct("retry", "cenkalti/backoff", node, body=body, attempts=attempts, backoff=backoff,
-                        jitter=backoff == "exponential")
+                        jitter=backoff == "exponential", value=_options_digest(args[1:]))
 
     def _avast(self, node, args) -> None:
         attempts: float | None = 10.0  # retry-go default
@@ -210,7 +261,7 @@ class _Scanner(Scanner):
                 backoff = "fixed" if "FixedDelay" in t else ("exponential" if "BackOff" in t else None)
                 jitter = "Random" in t
         self._construct("retry", "retry-go", node, body=args[0] if args else node, attempts=attempts,
-                        backoff=backoff, jitter=jitter)
+                        backoff=backoff, jitter=jitter, value=_options_digest(args[1:]))
 
     def _literal(self, node) -> None:
         type_name = syntax.node_text(node.child_by_field_name("type"))
@@ -218,17 +269,38 @@ class _Scanner(Scanner):
         if body is None:
             return
         has_timeout = False
+        policy = _retry_policy_type(type_name.lstrip("&*"))
+        elements = [el for el in body.named_children if not syntax.is_comment(el)]
+        fields = self.struct_fields.get(type_name.lstrip("&*"), [])
+        if elements and all(el.type == "literal_element" for el in elements) and len(elements) == len(fields):
+            # Config{hostname, "0.0.0.0", 10 * time.Second}: a positional literal of a struct declared here
+            # sets the same fields as the keyed one (``TCPTimeout: 10 * time.Second``): read it that way,
+            # so that writing the keys out changes nothing
+            for el, key in zip(elements, fields, strict=True):
+                if key.endswith("Timeout") and el.named_children:
+                    self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}",
+                                    seconds=self._duration(el.named_children[0]))
         for el in body.named_children:
             if el.type != "keyed_element" or len(el.named_children) < 2:
                 continue
             key = syntax.node_text(el.named_children[0])
-            if key.endswith("Timeout"):
+            if policy and not settings.classify(key):
+                # backoff.Config{BaseDelay: 1 * time.Second, Multiplier: 1.6}: every field of a retry or
+                # backoff policy literal is that policy's setting (named ones are settings already)
+                value = el.named_children[1]
+                value = value.named_children[0] if value.type == "literal_element" and value.named_children else value
+                self._policy_field(type_name.lstrip("&*"), key, value, el)
+            elif key.endswith("Timeout"):
                 value = el.named_children[1]
                 value = value.named_children[0] if value.type == "literal_element" and value.named_children else value
                 v = self._duration(value)
-                if v == 0 and type_name in ("http.Client", "net.Dialer", "http.Server", "http.Transport"):
+                std = type_name.lstrip("&*") in _NET_TYPES
+                if v == 0 and std:
                     v = INFINITE  # zero means no timeout
-                self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}", seconds=v)
+                # on the standard library's network objects a value known only at run time is still a
+                # timeout applied here (``&http.Client{Timeout: timeout}``): valued as written
+                self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}", seconds=v,
+                                value=" ".join(syntax.node_text(value).split())[:120] if std and v is None else "")
                 has_timeout = has_timeout or key == "Timeout"
         if type_name == "http.Client" and not has_timeout:
             self._net("net/http", "http.Client{}", node, False)
@@ -247,9 +319,17 @@ class _Scanner(Scanner):
             return
         field = syntax.node_text(target.child_by_field_name("field"))
         var = syntax.node_text(target.child_by_field_name("operand"))
-        if not field.endswith("Timeout") or not var.isidentifier():
+        if not var.isidentifier():
             return
         fn = _function(assign) or syntax.ancestor(assign, ("func_literal",))
+        made = _retry_object(fn, var)
+        if made is not None and settings.classify(field) != "timeout":
+            # b := backoff.NewExponentialBackOff(); b.MaxElapsedTime = 2 * time.Minute: a field of a retry
+            # or backoff policy is that policy's setting, whatever it is called
+            self._policy_field(made, field, right.named_children[0], assign)
+            return
+        if not field.endswith("Timeout"):
+            return
         m = re.search(rf"(\b{var}\s*:?=\s*(?:&|new\()?|\bvar\s+{var}\s+\*?)(http\.(Transport|Client|Server)|net\.Dialer)\b",
                       syntax.node_text(fn) if fn is not None else "")
         if m is None:
@@ -261,6 +341,38 @@ class _Scanner(Scanner):
             v = INFINITE  # zero means no timeout
         self._construct("timeout", type_name, assign, target=f"{type_name}.{field}", seconds=v,
                         value=" ".join(syntax.node_text(value).split())[:120])
+
+    def _parsed_setting(self, assign) -> None:
+        """``o.DialTimeout = q.duration("dial_timeout")``, ``cfg.MaxRetries, err = strconv.Atoi(v)``: a
+        retry or timeout setting read from configuration (a URL query, the environment, a flag, a
+        config file) by its key or parsed from text. Reading it is what makes it configurable, and a
+        parse that comes or goes is a setting that comes or goes; valued as written."""
+        left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
+        if left is None or right is None or len(right.named_children) != 1 or not left.named_children:
+            return
+        call = right.named_children[0]
+        if call.type != "call_expression":
+            return
+        target = left.named_children[0]
+        field = target.child_by_field_name("field") if target.type == "selector_expression" else None
+        if field is None:
+            return
+        name = syntax.node_text(field)
+        kind = settings.classify(name)
+        callee = syntax.callee(call, LANG) or ""
+        args = [a for _, a in syntax.arguments(call, LANG)]
+        if kind is None or not (callee in _PARSERS or any(syntax.is_string(a) for a in args)):
+            return
+        line = syntax.line_of(assign)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, line, self._scope(assign), name, snippet=self._snippet(line),
+            value=" ".join(syntax.node_text(call).split())[:120]))
+
+    def _policy_field(self, type_name: str, field: str, value, node) -> None:
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "retry", "setting", line, line, self._scope(node), f"{type_name}.{field}", snippet=self._snippet(line),
+            value=" ".join(syntax.node_text(value).split())[:120]))
 
     def _option_fields(self, spec) -> None:
         """``type Options struct { DialTimeout time.Duration; MaxRetries int }``: a retry or timeout field of
@@ -303,6 +415,13 @@ class _Scanner(Scanner):
             c = header.child_by_field_name("condition")
             right = c.child_by_field_name("right") if c is not None and c.type == "binary_expression" else None
             attempts = self._number(right)
+            if _while_failing(header):
+                # for err := op(); err != nil; err = op() { wait }: the header itself tries again while
+                # the operation fails; bounded only by a count it also tests (``&& n < max``)
+                bound = next((self._number(b.child_by_field_name("right")) for b in syntax.walk(c)
+                              if b.type == "binary_expression" and syntax.node_text(
+                                  b.child_by_field_name("operator")) in ("<", "<=")), None)
+                attempts = bound if bound is not None else (None if _compares_count_node(c) else INFINITE)
         elif header is not None and header.type == "range_clause":
             right = header.child_by_field_name("right")
             if right is None or right.type not in ("int_literal", "identifier") or (
@@ -312,27 +431,38 @@ class _Scanner(Scanner):
         else:
             attempts = None
         own = list(_own(body))
-        checks_err = any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
-                         or _switches_on_err(n) for n in own)
+        header_retries = header is not None and header.type == "for_clause" and _while_failing(header)
+        checks_err = header_retries or any(
+            n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+            or _switches_on_err(n) for n in own)
         if not checks_err:
             return
         sleeps = [n for n in own if n.type == "call_expression" and (
-            syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and _select_wait(n))]
+            syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and (
+                _select_wait(n) or _received_alone(n)))]
         delegated = [n for n in own if n.type == "call_expression" and n not in sleeps and _delegated_wait(n)]
         # the loop goes round again on failure (continue under `if err != nil`) or leaves on success
         # (return/break under `if err == nil`); a CAS loop that continues on a lost race is not a retry
-        again = any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
+        again = header_retries or any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
         leaves = any(n.type in ("return_statement", "break_statement") and _under_err_if(n, body, "==") for n in own)
         if not (sleeps or again or leaves):
             return
         if attempts == INFINITE and not leaves and not _leaves_on_its_own(body, node) and not (
-                again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)) and not _reconnects(own):
+                again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)) and not _reconnects(own) \
+                and not any(_waits_to_retry(s) for s in sleeps):
             # a loop that never stops on success retries only when a failure makes it wait and go again;
             # otherwise it reads or accepts (``if err != nil { continue }``, no wait) or works on a period
             # (``select { case <-time.After(t): }`` first, then a check whose error is only logged)
             return
         if attempts == INFINITE and any(n.type == "if_statement" and any(
                 _leaves(m, node) for m in _own(n)) and _compares_count(n) for n in own):
+            attempts = None
+        if attempts == INFINITE and not _leaves_on_its_own(body, node) and any(_leaves(m, node) for m in own) \
+                and not any(n.type in ("return_statement", "break_statement") and _under_err_if(n, body, "==")
+                            and not _on_stop(n, node) for n in own):
+            # a loop that serves (a watch reopened, an accept loop, a resolver) has no success to stop
+            # at and ends when its owner stops it or on an error it does not retry: bounded by that
+            # life, it is no retry that never gives up (one that stops only on success still is)
             attempts = None
         backoff: str | None = "none" if not _tries_alternatives(own, header) else None
         jitter = False
@@ -387,6 +517,232 @@ class _Scanner(Scanner):
 
 
 _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
+#: the standard library's network objects whose ``*Timeout`` fields bound a wait (zero: none)
+_NET_TYPES = frozenset({"http.Client", "net.Dialer", "http.Server", "http.Transport"})
+#: ``SetDeadline``, ``SetReadDeadline``, ``setWriteTimeout``, ``SetTCPUserTimeout``: a setter that applies
+#: a deadline or a timeout to the object it is called on
+_SETTER = re.compile(r"^[sS]et\w*(Timeout|Deadline)$")
+
+
+def _applies_deadline(name: str, args) -> bool:
+    return bool(args) and bool(_SETTER.match(name.rsplit(".", 1)[-1])) and "." in name
+
+
+#: what reads a number or a duration out of text
+_PARSERS = frozenset({"time.ParseDuration", "strconv.Atoi", "strconv.ParseInt", "strconv.ParseUint",
+                      "strconv.ParseFloat", "os.Getenv"})
+#: a retry or backoff policy's package (``backoff.Config``, ``retry.Options``)
+_RETRY_PACKAGE = re.compile(r"(?i)g?(back_?off|retry)")
+_POLICY_WORDS = frozenset({"retry", "retrier", "retryer", "backoff"})
+
+
+def _retry_policy_type(made: str) -> bool:
+    """Whether a type or constructor makes a retry or backoff policy: ``backoff.ExponentialBackOff``,
+    ``backoff.NewExponentialBackOff``, ``gbackoff.Config``, ``RetryPolicy``, ``retry.Config``; not a
+    ``RetryableError`` (an error that says it may be retried) nor a ``retryablehttp.Client``."""
+    from mergeguard.features.resilience.settings import words
+    pkg, _, last = made.rpartition(".")
+    ws = words(last)
+    own = bool(set(ws) & _POLICY_WORDS) or any(a == "back" and b == "off" for a, b in zip(ws, ws[1:], strict=False))
+    return own or bool(pkg) and bool(_RETRY_PACKAGE.fullmatch(pkg))
+
+
+def _retry_object(fn, var: str) -> str | None:
+    """What ``var`` was made as in ``fn`` when that is a retry or backoff policy (``b :=
+    backoff.NewExponentialBackOff()``, ``p := &retry.Config{}``): the constructor or type, else None.
+    A retry *counter* or a client is not a policy object."""
+    if fn is None:
+        return None
+    m = re.search(rf"\b{re.escape(var)}\s*:?=\s*&?([\w.]+)\s*[({{]", syntax.node_text(fn))
+    if m is None:
+        return None
+    made = m.group(1)
+    return made if _retry_policy_type(made) else None
+
+
+def _gives_up_on(call, field: str = ".C") -> bool:
+    """``t := time.NewTimer(d)`` (``timeout := time.After(d)``, ``field`` "") whose channel a ``select`` of the
+    same function receives in a case that
+    gives up (returns, breaks out, sets an error): the timer bounds that wait. A timer whose case does
+    its work and goes round again (a poll) or only logs bounds nothing."""
+    p = call.parent
+    if p is not None and p.type == "expression_list":
+        p = p.parent
+    if p is None or p.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    left = p.child_by_field_name("left")
+    if left is None or len(left.named_children) != 1:
+        return False
+    var = syntax.node_text(left.named_children[0])
+    fn = _function(call) or syntax.ancestor(call, ("func_literal",))
+    for case in syntax.walk(fn) if fn is not None else ():
+        if case.type != "communication_case":
+            continue
+        comm = case.child_by_field_name("communication")
+        if comm is None or syntax.node_text(comm).replace(" ", "").rsplit("<-", 1)[-1] != f"{var}{field}":
+            continue
+        stmts = [c for c in case.named_children if c != comm and not syntax.is_comment(c)]
+        if len(stmts) == 1 and stmts[0].type == "statement_list":
+            stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
+        if any(n.type in ("return_statement", "break_statement", "goto_statement") or n.type in (
+                "assignment_statement", "short_var_declaration") and "err" in syntax.node_text(
+                    n.child_by_field_name("left")).lower() for c in stmts for n in syntax.walk(c)):
+            return True
+    return False
+
+
+def _local_value(arg):
+    """``tm := cn.deadline(ctx, timeout); conn.SetReadDeadline(tm)``: the expression a plain local
+    passed as the argument was set to, in the same function, when it is set once; else the argument.
+    Inlining the local (``SetReadDeadline(cn.deadline(ctx, timeout))``) applies the same deadline."""
+    if arg.type != "identifier":
+        return arg
+    fn = _function(arg) or syntax.ancestor(arg, ("func_literal",))
+    if fn is None:
+        return arg
+    name = syntax.node_text(arg)
+    found = []
+    for n in syntax.walk(fn):
+        if n.type in ("short_var_declaration", "assignment_statement") and n.start_byte < arg.start_byte:
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is not None and right is not None and len(left.named_children) == len(right.named_children) \
+                    and any(syntax.node_text(x) == name for x in left.named_children):
+                i = [syntax.node_text(x) for x in left.named_children].index(name)
+                found.append(right.named_children[i])
+    return found[0] if len(found) == 1 else arg
+
+
+def _timeout_named(arg) -> bool:
+    """An argument that names a timeout or a deadline (``timeout``, ``m.config.ProbeTimeout``)."""
+    from mergeguard.features.resilience.settings import words
+    return any(w in ("timeout", "deadline") for n in syntax.walk(arg)
+               if n.type in ("identifier", "field_identifier") for w in words(syntax.node_text(n)))
+
+
+def _options_digest(options) -> str:
+    """A digest of the options a retry call is given as written (``retry.Delay(time.Second),
+    retry.MaxDelay(time.Minute)``, the backoff passed to ``backoff.Retry``), without layout: another delay,
+    cap, condition or limit is a retry change even where the attempts and the backoff's shape stay."""
+    hooks = [o for o in options if o.type == "call_expression"
+             and (syntax.callee(o, LANG) or "").rsplit(".", 1)[-1].startswith(("On", "Notify"))]
+    tokens = [syntax.node_text(leaf) for o in options if o not in hooks
+              for leaf in syntax.walk(o) if leaf.child_count == 0 and not syntax.is_comment(leaf)]
+    return "#" + policy_functions.digest(tokens) if tokens else ""
+
+
+def _delegates(src: syntax.Source, c: Construct) -> bool:
+    """``func RetryWithData[T any](o OperationWithData[T], b BackOff) (T, error) { return
+    RetryNotifyWithData(o, b, nil) }``: a policy function whose whole body hands its own parameters (and
+    ``nil`` for what it leaves out) to another function decides nothing itself; a new entry point of
+    that shape is no retry change. A literal passed on (``RetryN(op, 3)``) is a default: a decision."""
+    if c.library != policy_functions.LIBRARY:
+        return False
+    node = policy_functions.spanning(src, c.line, c.end_line)
+    body = node.child_by_field_name("body") if node is not None else None
+    if body is None:
+        return False
+    stmts = [n for n in body.named_children if not syntax.is_comment(n)]
+    if len(stmts) == 1 and stmts[0].type == "statement_list":
+        stmts = [n for n in stmts[0].named_children if not syntax.is_comment(n)]
+    if len(stmts) != 1 or stmts[0].type != "return_statement" or len(stmts[0].named_children) != 1:
+        return False
+    ret = stmts[0].named_children[0]
+    if ret.type == "expression_list" and len(ret.named_children) == 1:
+        ret = ret.named_children[0]
+    if ret.type != "call_expression":
+        return False
+    params = {syntax.node_text(n) for p in syntax.walk(node.child_by_field_name("parameters"))
+              if p.type in ("parameter_declaration", "variadic_parameter_declaration")
+              for n in p.children_by_field_name("name")}
+    receiver = node.child_by_field_name("receiver")
+    if receiver is not None:
+        params |= {syntax.node_text(n) for p in syntax.walk(receiver) if p.type == "parameter_declaration"
+                   for n in p.children_by_field_name("name")}
+    for _, a in syntax.arguments(ret, LANG):
+        if a.type == "variadic_argument" and a.named_children:
+            a = a.named_children[0]
+        root = a
+        while root.type == "selector_expression":
+            root = root.child_by_field_name("operand")
+        if not (a.type == "nil" or root.type == "identifier" and syntax.node_text(root) in params):
+            return False
+    return True
+
+
+def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Construct]:
+    """``func suspicionTimeout(mult, n int, interval time.Duration) time.Duration``, ``func (c *Config)
+    peerDialTimeout() time.Duration``: a function named for a timeout or deadline that returns a
+    ``time.Duration`` computes how long something waits. Valued, like a policy function, by a digest of
+    what its body decides (numbers, operators, conditions), so a new formula is a timeout change while
+    a rename, a comment or a getter (``return c.timeout``: nothing decided) is none."""
+    from mergeguard.features.resilience.settings import words
+    have = {c.target for c in found if c.library == policy_functions.LIBRARY}
+    out = []
+    for node in syntax.nodes_of_types(src.root, LANG, ("function_declaration", "method_declaration")):
+        name = syntax.node_text(node.child_by_field_name("name"))
+        result = node.child_by_field_name("result")
+        ws = words(name)
+        if result is None or "time.Duration" not in syntax.node_text(result).split(",")[0] or not (
+                {"timeout", "deadline"} & set(ws)) or set(ws) & _NOT_A_WAIT:
+            continue
+        outer = syntax.qualname_at(node, LANG)
+        target = f"{outer}.{name}" if outer else name
+        body = node.child_by_field_name("body")
+        if target in have or body is None:
+            continue
+        tokens = policy_functions.decisions(body, LANG, said=False)
+        stmts = [n for n in body.named_children if not syntax.is_comment(n)]
+        if len(stmts) == 1 and stmts[0].type == "statement_list":
+            stmts = [n for n in stmts[0].named_children if not syntax.is_comment(n)]
+        if not any(t != "return" for t in tokens) or len(stmts) == 1 and not any(
+                t not in ("return", "*") for t in tokens):
+            continue  # return c.timeout, return time.Duration(c.TimeoutMs) * time.Millisecond: a getter
+        # the units it computes in are part of what it decides (time.Millisecond -> time.Second)
+        tokens += [syntax.node_text(n) for n in syntax.walk(body) if n.type == "selector_expression"
+                   and syntax.node_text(n).startswith("time.") and syntax.node_text(n)[5:] in _UNITS]
+        out.append(Construct("timeout", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
+                             target=target, value="#" + policy_functions.digest(tokens)))
+    return out
+
+
+#: words of an error classifier whose answer decides whether to stop or go on trying
+_STOP_OR_RETRY = frozenset({"halt", "permanent", "transient", "temporary", "fatal", "recoverable", "unrecoverable",
+                            "retriable"})
+
+
+def _error_classifiers(src: syntax.Source, found: list[Construct]) -> list[Construct]:
+    """``func isHaltErr(ctx context.Context, err error) bool``, ``isTransient(err error) bool``: a function
+    that takes an error and answers whether it is permanent, transient or fatal is the retry condition
+    of the loops that call it (which errors stop the retrying). Valued, like a policy function, by what
+    its body decides; a change to which errors it names is a retry change."""
+    from mergeguard.features.resilience.settings import words
+    have = {c.target for c in found if c.library == policy_functions.LIBRARY}
+    out = []
+    for node in syntax.nodes_of_types(src.root, LANG, ("function_declaration", "method_declaration")):
+        name = syntax.node_text(node.child_by_field_name("name"))
+        result = node.child_by_field_name("result")
+        params = node.child_by_field_name("parameters")
+        if result is None or syntax.node_text(result) != "bool" or params is None or not any(
+                syntax.node_text(p.child_by_field_name("type")) == "error" for p in params.named_children
+                if p.type == "parameter_declaration" and p.child_by_field_name("type") is not None):
+            continue
+        if not set(words(name)) & _STOP_OR_RETRY:
+            continue
+        outer = syntax.qualname_at(node, LANG)
+        target = f"{outer}.{name}" if outer else name
+        body = node.child_by_field_name("body")
+        if target in have or body is None:
+            continue
+        tokens = policy_functions.decisions(body, LANG, said=False)
+        if not any(t != "return" for t in tokens):
+            continue
+        out.append(Construct("retry", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
+                             target=target, value="#" + policy_functions.digest(tokens)))
+    return out
+
+
+#: words of a duration-returning function that measures or reports rather than bounds a wait
+_NOT_A_WAIT = frozenset({"elapsed", "since", "until", "test", "testing", "log", "string"})
 #: structs whose fields are settings a caller sets (``redis.Options``, ``memberlist.Config``, ``dialOpts``)
 _OPTIONS_TYPE = re.compile(r"(?i)(options?|opts|config|conf|settings|params|policy)$")
 
@@ -516,6 +872,23 @@ def _tries_alternatives(own: list, header) -> bool:
     return False
 
 
+def _while_failing(header) -> bool:
+    """``for err := dial(); err != nil; err = dial()``: a loop whose condition is the failure of the
+    call its update statement makes again."""
+    cond = header.child_by_field_name("condition")
+    update = header.child_by_field_name("update")
+    if cond is None or update is None or not any(n.type == "call_expression" for n in syntax.walk(update)):
+        return False
+    return any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+               and syntax.node_text(n.child_by_field_name("operator")) == "!="
+               and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond))
+
+
+def _compares_count_node(cond) -> bool:
+    return any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("operator")) in (
+        ">=", ">", "<", "<=") for n in syntax.walk(cond))
+
+
 def _in_goroutine(node) -> bool:
     return syntax.has_ancestor(node, ("go_statement",), ("function_declaration", "method_declaration"))
 
@@ -535,6 +908,16 @@ def _waits_between_attempts(arg) -> bool:
                for n in names for w in words(n))
 
 
+def _waits_to_retry(sleep) -> bool:
+    """``time.After(retryInterval)``, ``time.Sleep(reconnectDelay)``: a wait the code names for trying
+    again, which makes the loop around it a retry loop even when it never stops on success (a
+    listener that reconnects forever)."""
+    from mergeguard.features.resilience.settings import words
+    args = syntax.arguments(sleep, LANG)
+    return bool(args) and any(w in _AGAIN_WORDS or w == "backoff" for n in syntax.walk(args[0][1])
+                              if n.type in ("identifier", "field_identifier") for w in words(syntax.node_text(n)))
+
+
 def _select_wait(call) -> bool:
     """``case <-time.After(d):`` with nothing (or only ``continue``) under it: the select waits d unless
     something else happens first, a cancellable sleep; a timeout gives up (returns, sets an error)."""
@@ -549,7 +932,59 @@ def _select_wait(call) -> bool:
     stmts = [c for c in p.named_children if c != comm and not syntax.is_comment(c)]
     if len(stmts) == 1 and stmts[0].type == "statement_list":
         stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
-    return all(c.type == "continue_statement" or _says(c) for c in stmts)
+    if not all(c.type == "continue_statement" or _says(c) for c in stmts):
+        return False
+    return not _bounds_a_result(p)
+
+
+#: what a select receives from when it only waits to be told to stop (``ctx.Done()``, ``s.closing``)
+_STOP_WORDS = frozenset({"stop", "stopped", "quit", "closing", "closed", "close", "shutdown", "exit", "cancel",
+                         "cancelled", "canceled", "die", "dying", "kill", "term"})
+
+
+def _bounds_a_result(case) -> bool:
+    """``select { case err := <-resChan: return err; case <-time.After(d): }`` outside any loop, then
+    giving up after the select: the timer bounds the wait for a result (a timeout), where a loop's
+    ``case <-time.After(backoff):`` beside ``case <-ctx.Done():`` is a sleep that can be cut short. A
+    result is a value received from a channel that is not a stop signal; a bare ``case <-ack:`` beside an
+    empty timer case stays a wait (what follows the select decides, and it is read as a wait elsewhere)."""
+    from mergeguard.features.resilience.settings import words
+    select = case.parent
+    if select is None or select.type != "select_statement":
+        return False
+    if syntax.ancestor(select, ("for_statement",), ("function_declaration", "method_declaration",
+                                                    "func_literal")) is not None:
+        return False
+    for other in select.named_children:
+        if other is case or other.type != "communication_case":
+            continue
+        comm = other.child_by_field_name("communication")
+        if comm is None:
+            continue
+        if comm.type == "receive_statement" and comm.child_by_field_name("left") is not None:
+            channel = syntax.node_text(comm.child_by_field_name("right")).replace(" ", "").lstrip("<-")
+            if not (channel.endswith(".Done()") or set(words(channel.rsplit(".", 1)[-1].rstrip("()"))) & _STOP_WORDS):
+                return True  # err := <-resChan
+    return False
+
+
+def _on_stop(stmt, loop) -> bool:
+    """Whether ``stmt`` sits in a ``select`` case that receives a stop signal (``case <-ctx.Done():``,
+    ``case <-w.stopc:``) inside ``loop``: leaving there is being stopped, not succeeding."""
+    from mergeguard.features.resilience.settings import words
+    case = syntax.ancestor(stmt, ("communication_case",), ("for_statement",))
+    if case is None or not (loop.start_byte <= case.start_byte < loop.end_byte):
+        return False
+    comm = case.child_by_field_name("communication")
+    channel = syntax.node_text(comm).replace(" ", "").rsplit("<-", 1)[-1] if comm is not None else ""
+    return channel.endswith(".Done()") or bool(set(words(channel.rsplit(".", 1)[-1].rstrip("()"))) & _STOP_WORDS)
+
+
+def _received_alone(call) -> bool:
+    """``<-time.After(d)`` as a statement of its own: a sleep written as a receive."""
+    p = call.parent
+    return p is not None and p.type == "unary_expression" and p.parent is not None and \
+        p.parent.type == "expression_statement"
 
 
 def _says(stmt) -> bool:
@@ -584,3 +1019,47 @@ def _method(body) -> str | None:
                     if t == m or t == f"http.Method{m.title()}":
                         return m
     return None
+
+
+#: leaves a value written out in full may have: numbers, booleans, nil, operators and time units
+_LITERAL_LEAVES = frozenset({"int_literal", "float_literal", "true", "false", "nil", "(", ")", "*", "+", "-", "/",
+                             "<<"})
+
+
+def decides_too(node) -> bool:
+    """A retry- or timeout-named name that a statement sets to a value written out (``backoffFor = 0``
+    once connected, ``canRetry := true``, ``c.dialTimeout = 30 * time.Second``) or steps (``delay *= 2``):
+    the code picks the value there, which is the decision a retry or a wait then follows. A value handed
+    on (``timeout = opts.Timeout``, ``f(timeout)``) decides nothing here (``retry_timeout._logic_lines``
+    asks this beside its own test)."""
+    target = node.parent
+    if target is not None and target.type == "selector_expression":
+        if target.child_by_field_name("field") != node:
+            return False
+        node, target = target, target.parent
+    if target is None or target.type != "expression_list":
+        return False
+    stmt = target.parent
+    if stmt is None or stmt.type not in ("assignment_statement", "short_var_declaration") or \
+            stmt.child_by_field_name("left") != target:
+        return False
+    op = syntax.node_text(stmt.child_by_field_name("operator")) if stmt.type == "assignment_statement" else ":="
+    if op not in ("=", ":="):
+        return True  # delay *= 2, attempts += 1, backoff <<= 1
+    right = stmt.child_by_field_name("right")
+    index = target.named_children.index(node)
+    if right is None or index >= len(right.named_children):
+        return False
+    value = right.named_children[index]
+    return all(n.type in _LITERAL_LEAVES or n.type == "selector_expression" and syntax.node_text(n)[5:] in _UNITS
+               and syntax.node_text(n).startswith("time.")
+               for n in _leaves_of(value))
+
+
+def _leaves_of(node):
+    """The leaves of an expression, a ``time.Second`` selector counted as one."""
+    if node.type == "selector_expression" or node.child_count == 0:
+        yield node
+        return
+    for c in node.children:
+        yield from _leaves_of(c)

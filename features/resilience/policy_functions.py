@@ -356,3 +356,9 @@ def delegates_decision(loop, language: str) -> bool:
         if receiver and receiver not in ("this", "self", "super") and classify(method) == "retry":
             return True
     return False
+
+
+#: for a language's own policy-shaped constructs (``go._duration_functions``) and its filters
+#: (``go._delegates``): the same digest and the same node lookup as here
+digest = _digest
+spanning = _spanning

@@ -495,7 +495,7 @@ class _Settings:
 
     # -- output ------------------------------------------------------------------------------------
     def _record(self, node, kind: str, name: str, value, how: str) -> None:
-        text = syntax.node_text(value)
+        text = _without_comments(value)
         line = syntax.line_of(node)
         seconds: float | None = None
         attempts: float | None = None
@@ -530,6 +530,22 @@ class _Settings:
             kind, "setting", line, end, scope.qualname if scope is not None else "", target=name.rsplit(".", 1)[-1],
             attempts=attempts, seconds=seconds, value=" ".join(text.split())[:120],
             snippet=self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""))
+
+
+def _without_comments(node) -> str:
+    """A value's text with the comments inside it left out (a multi-line options literal whose
+    comment was reworded or dropped holds the same values)."""
+    text = syntax.node_text(node)
+    comments = [n for n in syntax.walk(node) if syntax.is_comment(n)]
+    if not comments:
+        return text
+    out, at = [], node.start_byte
+    raw = text.encode("utf-8")
+    for c in comments:
+        out.append(raw[at - node.start_byte:c.start_byte - node.start_byte])
+        at = c.end_byte
+    out.append(raw[at - node.start_byte:])
+    return b" ".join(out).decode("utf-8", "replace")
 
 
 _JVM_ZERO = re.compile(r"^(Timeout|TimeValue)\.(ZERO_MILLISECONDS|DISABLED)$|^Duration\.ZERO$")
