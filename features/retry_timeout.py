@@ -230,10 +230,10 @@ def _differs(a: Construct, b: Construct) -> list[str]:
         if a.method != b.method:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
         # a construct valued by its decisions (loops; JS timers that try again): "#" + their digest
+        # (go: retry.Do(f, retry.Delay(d)) given another delay is a non-loop construct valued so too)
         if not out and a.library == b.library and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
-            out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
-        elif not out and a.library == b.library and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
-            out.append("its options changed")  # go: retry.Do(f, retry.Delay(d)) given another delay
+            out.append("what the loop decides changed (when it stops, waits or tries again)" if a.library == "loop"
+                       else "what it decides changed (its options: when it stops, waits or tries again)")
     elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
         # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
         # ``deadline.Sub(time.Now())``); read through another object (``p.cfg.X`` -> ``p.opt.X``) is the same

@@ -360,5 +360,4 @@ def delegates_decision(loop, language: str) -> bool:
 
 #: for a language's own policy-shaped constructs (``go._duration_functions``) and its filters
 #: (``go._delegates``): the same digest and the same node lookup as here
-digest = _digest
 spanning = _spanning
