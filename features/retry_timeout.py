@@ -231,6 +231,9 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
         if not out and a.library == b.library == "loop" and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
+        if not out and a.library == b.library == "retry strategy" and \
+                settings.normalise(a.value) != settings.normalise(b.value):  # java/kotlin: a strategy object as written
+            out.append(f"{b.target} {a.value or 'set'} → {b.value or 'set'}")
     elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
         # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
         # ``deadline.Sub(time.Now())``); read through another object (``p.cfg.X`` -> ``p.opt.X``) is the same

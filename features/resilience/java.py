@@ -17,10 +17,12 @@ Defaults relied on are listed, with sources, in ``docs/retry_timeout_js_java.md`
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions
+from mergeguard.features.resilience import policy_functions, settings
+from mergeguard.features.resilience.jvm import BLOCKS, RETRY_SWITCH, STRATEGY, WAITS, circuit_breaker, passed_through, setting_name
 from mergeguard.features.resilience import (INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
                                            walks_collection)
 
@@ -165,11 +167,20 @@ class _Scanner(LineScopedScanner):
         timeout_lib = self._timeout_library(root_type, names)
         if len(links) == 1:
             return  # no receiver: Mockito's timeout(100) and friends, not a client setting
-        for name, args, node in links[1:]:
+        for i, (name, args, node) in enumerate(links[1:], 1):
             if name in _TIMEOUT_SETTERS and args:
                 self._timeout_link(node, timeout_lib, name, args)
             elif name == "get" and len(args) == 2 and "TimeUnit" in syntax.node_text(args[1]):
                 self._timeout(node, "Future.get", "get", self._duration(args))
+            elif self._wait(node, name, args, links[i - 1][0]):
+                pass
+            elif args and setting_name(name) == "timeout" and not circuit_breaker(timeout_lib + links[0][0]):
+                self._timeout_link(node, timeout_lib, name, args)  # setIdleTimeout(cfg.idle()), updateReadTimeout(t)
+            elif args and STRATEGY.search(name) and not self._constant_arg(args[0]):
+                self._strategy(node, name, args)
+            elif not args and RETRY_SWITCH.match(name):
+                self._retry(node, "retry strategy", name, 1.0 if name.startswith("disable") else None, None, None,
+                            None, line=syntax.line_of(node.child_by_field_name("name")))
 
     def _timeout_library(self, root_type: str, names: list[str]) -> str:
         joined = ".".join(names)
@@ -200,6 +211,10 @@ class _Scanner(LineScopedScanner):
         if name == "completeOnTimeout":
             args = args[1:]
         secs = self._duration(args)
+        unit = settings.unit_of_name(name) if name not in _TIMEOUT_SETTERS and len(args) == 1 else None
+        if unit is not None:  # setIdleTimeoutSeconds(30): the name says the unit
+            n = self._number(args[0])
+            secs = n * unit if n is not None else secs
         if name == "setQueryTimeout" and secs is not None:
             secs = secs * 1000  # JDBC takes seconds; _duration read a bare int as milliseconds
         if name in ("timeout", "responseTimeout", "connectTimeout") and lib == "java.net.http.HttpClient" and secs == 0:
@@ -210,6 +225,44 @@ class _Scanner(LineScopedScanner):
         if secs is not None and secs < 0:
             secs = INFINITE  # RestTemplate/Apache: -1 is the system default, i.e. none
         self._timeout(node, lib, name, secs, value=applied_value(secs, args))
+
+    def _wait(self, node, name: str, args, receiver: str) -> bool:
+        """A blocking wait bounded by a time (``latch.await(5, SECONDS)``, ``stub.withDeadlineAfter(…)``,
+        ``mono.block(Duration.ofSeconds(3))``, ``socket.connect(addr, 5000)``): recorded as a timeout."""
+        if name in WAITS and len(args) >= 2 and _time_unit(args[-1]):
+            if passed_through(node, args[-2]):
+                return True  # the caller's timeout, handed on: the caller is where it is decided
+            secs = self._duration(args[-2:])
+            self._timeout(node, "blocking wait", name, secs)  # a call: a run-time value is judged as plumbing
+            return True
+        if name in BLOCKS and len(args) == 1:
+            secs = self._duration(args)
+            self._timeout(node, "reactor", name, secs)
+            return True
+        if name == "connect" and len(args) == 2 and (
+                self.types.get(receiver, "") in ("Socket", "SSLSocket") or re.search(r"socket", receiver, re.I)):
+            if passed_through(node, args[1]):
+                return True
+            secs = self._duration(args[1:])  # java.net.Socket.connect(address, timeoutMillis): 0 waits forever
+            self._timeout(node, "socket", "connect", INFINITE if secs == 0 else secs)
+            return True
+        return False
+
+    def _constant_arg(self, node) -> bool:
+        """A literal the settings scanner values already (``retryOnConnectionFailure(false)``, ``retry(3)``)."""
+        return node.type in ("true", "false", "null_literal") or self._number(node) is not None
+
+    def _strategy(self, node, name: str, args) -> None:
+        """A retry strategy handed to a client (``setRetryStrategy(new DefaultHttpRequestRetryStrategy(3,
+        TimeValue.ofSeconds(1)))``, ``retryWhen(Retry.backoff(3, Duration.ofMillis(100)))``, Feign's
+        ``retryer(new Retryer.Default(100, 1000, 5))``): valued by the strategy as written, so that a new
+        one, a removed one or other arguments to it are a retry change."""
+        text = " ".join(syntax.node_text(args[0]).split())
+        backoff = ("exponential" if re.search(r"[Ee]xponential|\bbackoff\(", text) else
+                   "fixed" if re.search(r"fixedDelay|Fixed|TimeValue|Duration", text) else None)
+        self._retry(node, "retry strategy", name, None, backoff, None, None,
+                    line=syntax.line_of(node.child_by_field_name("name")))
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=text[:200])
 
     def _retry_chain(self, top, lib: str, links) -> None:
         by = {n: a for n, a, _ in links}
@@ -461,6 +514,11 @@ class _Scanner(LineScopedScanner):
 
 
 # -- pure node helpers ------------------------------------------------------------------------------
+
+def _time_unit(node) -> bool:
+    """``TimeUnit.SECONDS``, a static-imported ``SECONDS``, ``ChronoUnit.MILLIS``."""
+    return syntax.node_text(node).rsplit(".", 1)[-1] in _UNIT_SECONDS or "TimeUnit" in syntax.node_text(node)
+
 
 def _strip(text: str) -> str:
     return text.strip().strip('"')

@@ -17,7 +17,8 @@ import re
 from dataclasses import replace
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions
+from mergeguard.features.resilience import policy_functions, settings
+from mergeguard.features.resilience.jvm import BLOCKS, STRATEGY, WAITS, circuit_breaker, passed_through, setting_name
 from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
 L = "kotlin"
@@ -92,10 +93,32 @@ class _Scanner(LineScopedScanner):
             self._loop(whole, lam, self._number(args[0]))
         elif c == "install" and args and syntax.node_text(args[0]) == "HttpRequestRetry":
             self._ktor_retry(call, lam)
-        elif last in _OKHTTP and args and ("OkHttpClient" in c or "Builder" in c or "newBuilder" in c):
+        elif last in _OKHTTP and args and ("OkHttpClient" in c or "Builder" in c or "newBuilder" in c
+                                           or ("." not in c and _in_builder_block(call))):
             secs = self._seconds(args[0], unit=args[1] if len(args) > 1 else None, bare="ms")
             self._timeout(call, "okhttp", last, INFINITE if secs == 0 else secs, name_line=True,
                           value=applied_value(secs, args[:1]))
+        elif "." in c and last in WAITS and len(args) >= 2 and _is_unit(args[-1]) and not passed_through(call, args[-2]):
+            secs = self._seconds(args[-2], unit=args[-1])  # latch.await(5, TimeUnit.SECONDS), withDeadlineAfter
+            self._timeout(call, "blocking wait", last, secs, name_line=True)  # a call: run-time values are plumbing
+        elif "." in c and last in BLOCKS and len(args) == 1:
+            secs = self._seconds(args[0])
+            self._timeout(call, "reactor", last, secs, name_line=True)
+        elif last == "connect" and len(args) == 2 and re.search(r"socket", c.rsplit(".", 1)[0], re.I) \
+                and not passed_through(call, args[1]):
+            secs = self._seconds(args[1], bare="ms")  # java.net.Socket.connect(address, millis): 0 waits forever
+            self._timeout(call, "socket", "connect", INFINITE if secs == 0 else secs, name_line=True)
+        elif "." in c and args and setting_name(last) == "timeout" and not circuit_breaker(c) and self._seconds(args[0]) is None \
+                and self._number(args[0]) is None:
+            # a setter given a value known at run time (builder.setConnectTimeout(config.connectTimeout));
+            # constants are the settings scanner's
+            self._timeout(call, c.rsplit(".", 1)[0].rsplit(".", 1)[-1] or "kotlin", last, None, name_line=True,
+                          value=applied_value(None, args[:1]))
+        elif "." in c and args and STRATEGY.search(last) and last != "retryWhen" \
+                and self._number(args[0]) is None and syntax.node_text(args[0]) not in ("true", "false", "null"):
+            text = " ".join(syntax.node_text(args[0]).split())
+            self._retry(call, "retry strategy", last, None, None, None, None)
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=text[:200])
 
     def _ktor_retry(self, call, lam) -> None:
         """ktor HttpRequestRetry: defaults to 3 retries on exceptions and 5xx with exponential delay."""
@@ -169,11 +192,25 @@ class _Scanner(LineScopedScanner):
             return
         key = syntax.node_text(named[0]).rsplit(".", 1)[-1]
         if key not in _KTOR_KEYS:
+            self._property_timeout(node, named[0], named[-1])
             return
         value = named[-1]
         text = syntax.node_text(value)
         secs = INFINITE if "INFINITE_TIMEOUT_MS" in text or text in ("null", "Long.MAX_VALUE") else self._seconds(value, bare="ms")
         self._timeout(node, "ktor", key, secs)
+
+    def _property_timeout(self, node, target, value) -> None:
+        """``connection.readTimeout = config.readTimeout``, ``socket.soTimeout = timeoutMillis``: a Java
+        timeout setter called as a Kotlin property, given a value known at run time (a constant is the
+        settings scanner's). ``this.timeout = timeout`` keeps a value; it applies nothing."""
+        if target.type not in ("directly_assignable_expression", "navigation_expression") or "." not in syntax.node_text(target):
+            return
+        receiver, _, key = syntax.node_text(target).rpartition(".")
+        if receiver in ("this", "") or settings.classify(key) != "timeout":
+            return
+        if self._seconds(value) is not None or self._number(value) is not None:
+            return
+        self._timeout(node, "property", key, None, value=applied_value(None, [value]))
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop, body, repeat_count) -> None:
@@ -362,6 +399,25 @@ def _trailing_lambda(call):
         if lam is not None:
             return next((c for c in lam.named_children if c.type == "lambda_literal"), lam)
     return None
+
+
+def _is_unit(node) -> bool:
+    """``TimeUnit.SECONDS`` or a static-imported ``SECONDS``."""
+    return syntax.node_text(node).rsplit(".", 1)[-1] in _UNIT_SECONDS
+
+
+def _in_builder_block(call) -> bool:
+    """``OkHttpClient.Builder().apply { connectTimeout(10, SECONDS) }``: a bare setter inside a scope
+    function (apply/also/run/with) called on a client builder."""
+    n = call.parent
+    while n is not None and n.type not in ("function_declaration", "class_body"):
+        if n.type == "call_expression" and any(c.type == "annotated_lambda" for c in n.named_children):
+            owner = syntax.callee(n, L)
+            if owner.rsplit(".", 1)[-1] in ("apply", "also", "run", "with") and re.search(
+                    r"Builder|OkHttpClient|newBuilder", syntax.node_text(n)[:200]):
+                return True
+        n = n.parent
+    return False
 
 
 def _own(node):

@@ -1,0 +1,222 @@
+"""Retry/timeout changes in ordinary JVM client code (Java and Kotlin), end to end through real git
+diffs: blocking waits bounded by a time (gRPC deadlines, latches, queues, Reactor's ``block``), socket
+connect timeouts, timeout setters given run-time values, retry strategy objects handed to a client
+(Apache ``setRetryStrategy``, Reactor ``retryWhen``, ``disableAutomaticRetries``), OkHttp builder setters
+inside ``apply { }`` and Kotlin property setters. Positives and negatives for each."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.retry_changes import findings, kinds
+
+JAVA_PATH = "src/main/java/com/acme/orders/OrdersClient.java"
+KOTLIN_PATH = "src/main/kotlin/com/acme/orders/OrdersClient.kt"
+
+JAVA = """package com.acme.orders;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+public class OrdersClient {
+    private final ClientConfig config;
+    private final OrdersGrpc.OrdersBlockingStub stub;
+
+    public OrdersClient(ClientConfig config, OrdersGrpc.OrdersBlockingStub stub) {
+        this.config = config;
+        this.stub = stub;
+    }
+
+    public Order fetch(OrderRequest request) throws Exception {
+%s
+    }
+}
+"""
+
+KOTLIN = """package com.acme.orders
+
+import java.util.concurrent.TimeUnit
+
+class OrdersClient(private val config: ClientConfig, private val stub: OrdersStub) {
+    fun fetch(request: OrderRequest): Order {
+%s
+    }
+}
+"""
+
+JAVA_CASES = {
+    # gRPC deadline added to a stub call, then raised from 5 s to 30 s
+    "grpc deadline added": ("        return stub.getOrder(request);",
+                            "        return stub.withDeadlineAfter(5, TimeUnit.SECONDS).getOrder(request);",
+                            {"timeout.added"}),
+    "grpc deadline raised": ("        return stub.withDeadlineAfter(5, TimeUnit.SECONDS).getOrder(request);",
+                             "        return stub.withDeadlineAfter(30, TimeUnit.SECONDS).getOrder(request);",
+                             {"timeout.changed", "timeout.increased"}),
+    "latch bounded by a configured time": (
+        "        latch.await();\n        return result;",
+        "        latch.await(config.replyTimeoutMillis(), TimeUnit.MILLISECONDS);\n        return result;",
+        {"timeout.added"}),
+    "queue poll instead of take": ("        return queue.take();",
+                                   "        return queue.poll(5, TimeUnit.SECONDS);", {"timeout.added"}),
+    "reactor block bounded": ("        return mono.block();", "        return mono.block(Duration.ofSeconds(3));",
+                              {"timeout.added"}),
+    "socket connect timeout": (
+        "        socket.connect(address);\n        return read(socket);",
+        "        socket.connect(address, config.connectTimeoutMillis());\n        return read(socket);",
+        {"timeout.added"}),
+    "idle timeout setter at run time": (
+        "        pool.setMaxTotal(20);\n        return pool.lease(request);",
+        "        pool.setMaxTotal(20);\n        pool.setIdleTimeout(config.idleTimeout());\n        return pool.lease(request);",
+        {"timeout.added"}),
+    "apache retry strategy added": (
+        "        CloseableHttpClient c = HttpClients.custom().build();\n        return c.execute(request);",
+        "        CloseableHttpClient c = HttpClients.custom()\n"
+        "            .setRetryStrategy(new DefaultHttpRequestRetryStrategy(3, TimeValue.ofSeconds(1)))\n"
+        "            .build();\n        return c.execute(request);",
+        {"retry.added"}),
+    "apache retry strategy interval changed": (
+        "        CloseableHttpClient c = HttpClients.custom()\n"
+        "            .setRetryStrategy(new DefaultHttpRequestRetryStrategy(3, TimeValue.ofSeconds(1)))\n"
+        "            .build();\n        return c.execute(request);",
+        "        CloseableHttpClient c = HttpClients.custom()\n"
+        "            .setRetryStrategy(new DefaultHttpRequestRetryStrategy(3, TimeValue.ofSeconds(5)))\n"
+        "            .build();\n        return c.execute(request);",
+        {"retry.changed"}),
+    "apache 4.x retry handler": (
+        "        CloseableHttpClient c = HttpClients.custom().build();\n        return c.execute(request);",
+        "        CloseableHttpClient c = HttpClients.custom()"
+        ".setRetryHandler(new DefaultHttpRequestRetryHandler(3, false)).build();\n        return c.execute(request);",
+        {"retry.added"}),
+    "automatic retries switched off": (
+        "        CloseableHttpClient c = HttpClients.custom().build();\n        return c.execute(request);",
+        "        CloseableHttpClient c = HttpClients.custom().disableAutomaticRetries().build();\n"
+        "        return c.execute(request);",
+        {"retry.added"}),
+    "reactor retryWhen": (
+        "        return client.get().retrieve().bodyToMono(Order.class).block();",
+        "        return client.get().retrieve().bodyToMono(Order.class)\n"
+        "            .retryWhen(Retry.backoff(3, Duration.ofMillis(200)))\n            .block();",
+        {"retry.added"}),
+}
+
+JAVA_NEGATIVES = {
+    # a delay before a task is not a timeout; neither is a sleep
+    "scheduled task": ("        return stub.getOrder(request);",
+                       "        scheduler.schedule(this::refresh, 5, TimeUnit.SECONDS);\n"
+                       "        return stub.getOrder(request);"),
+    # a helper working a timeout out is not a setting applied
+    "computed timeout helper": ("        return stub.getOrder(request);",
+                                "        long budget = this.computeTimeout(request);\n"
+                                "        return stub.getOrder(request);"),
+    # one number of a retry policy handed on at run time is plumbing, not a policy
+    "max attempts handed on": ("        policy.setBackOffPeriod(100);\n        return stub.getOrder(request);",
+                               "        policy.setBackOffPeriod(100);\n        policy.setMaxAttempts(config.maxAttempts());\n"
+                               "        return stub.getOrder(request);"),
+    # a circuit breaker's open timeout says how long it stays open, not how long a call waits
+    "circuit breaker open timeout": ("        return stub.getOrder(request);",
+                                     "        breaker.setOpenTimeout(config.openTimeout());\n"
+                                     "        return stub.getOrder(request);"),
+    # the same deadline, the call only re-wrapped
+    "deadline re-wrapped": ("        return stub.withDeadlineAfter(5, TimeUnit.SECONDS).getOrder(request);",
+                            "        return stub\n            .withDeadlineAfter(5, TimeUnit.SECONDS)\n"
+                            "            .getOrder(request);"),
+}
+
+
+@pytest.mark.parametrize("case", list(JAVA_CASES))
+def test_java_client_changes(tmp_path, case):
+    before, after, expected = JAVA_CASES[case]
+    found = kinds(findings(tmp_path, {JAVA_PATH: JAVA % before}, {JAVA_PATH: JAVA % after}))
+    assert expected <= found, found
+
+
+@pytest.mark.parametrize("case", list(JAVA_NEGATIVES))
+def test_java_client_non_changes(tmp_path, case):
+    before, after = JAVA_NEGATIVES[case]
+    found = findings(tmp_path, {JAVA_PATH: JAVA % before}, {JAVA_PATH: JAVA % after})
+    assert not [f for f in found if f.kind.startswith(("retry.", "timeout."))], found
+
+
+def test_java_wait_finding_sits_on_its_link(tmp_path):
+    before = "        return stub.getOrder(request);"
+    after = "        return stub\n            .withDeadlineAfter(2, TimeUnit.SECONDS)\n            .getOrder(request);"
+    found = findings(tmp_path, {JAVA_PATH: JAVA % before}, {JAVA_PATH: JAVA % after})
+    added = [f for f in found if f.kind == "timeout.added"]
+    assert [f.line for f in added] == [17], found  # the .withDeadlineAfter line, not the chain start (16)
+
+
+KOTLIN_CASES = {
+    "okhttp setters inside apply": (
+        "        val client = OkHttpClient.Builder().build()\n        return client.call(request)",
+        "        val client = OkHttpClient.Builder().apply {\n            connectTimeout(10, TimeUnit.SECONDS)\n"
+        "            readTimeout(config.readTimeout)\n        }.build()\n        return client.call(request)",
+        {"timeout.added"}),
+    "grpc deadline": ("        return stub.getOrder(request)",
+                      "        return stub.withDeadlineAfter(5, TimeUnit.SECONDS).getOrder(request)", {"timeout.added"}),
+    "connection read timeout property": (
+        "        val conn = url.openConnection() as HttpURLConnection\n        return read(conn)",
+        "        val conn = url.openConnection() as HttpURLConnection\n"
+        "        conn.readTimeout = config.readTimeoutMillis\n        return read(conn)",
+        {"timeout.added"}),
+    "setter at run time": ("        val b = Client.builder()\n        return b.build().call(request)",
+                           "        val b = Client.builder()\n        b.setConnectTimeout(config.connectTimeout)\n"
+                           "        return b.build().call(request)", {"timeout.added"}),
+    "retry strategy": ("        val b = HttpClients.custom()\n        return b.build().call(request)",
+                       "        val b = HttpClients.custom()\n"
+                       "        b.setRetryStrategy(DefaultHttpRequestRetryStrategy(3, TimeValue.ofSeconds(1)))\n"
+                       "        return b.build().call(request)", {"retry.added"}),
+}
+
+KOTLIN_NEGATIVES = {
+    # a value kept on the object, applied nowhere
+    "own field": ("        return stub.getOrder(request)",
+                  "        this.requestTimeout = config.requestTimeout\n        return stub.getOrder(request)"),
+    # a bare connectTimeout(...) call outside any client builder is some other function
+    "bare call outside builder": ("        return stub.getOrder(request)",
+                                  "        val t = connectTimeout(config)\n        return stub.getOrder(request)"),
+    "schedule is a delay": ("        return stub.getOrder(request)",
+                            "        executor.schedule({ refresh() }, 5, TimeUnit.SECONDS)\n"
+                            "        return stub.getOrder(request)"),
+}
+
+
+@pytest.mark.parametrize("case", list(KOTLIN_CASES))
+def test_kotlin_client_changes(tmp_path, case):
+    before, after, expected = KOTLIN_CASES[case]
+    found = kinds(findings(tmp_path, {KOTLIN_PATH: KOTLIN % before}, {KOTLIN_PATH: KOTLIN % after}))
+    assert expected <= found, found
+
+
+@pytest.mark.parametrize("case", list(KOTLIN_NEGATIVES))
+def test_kotlin_client_non_changes(tmp_path, case):
+    before, after = KOTLIN_NEGATIVES[case]
+    found = findings(tmp_path, {KOTLIN_PATH: KOTLIN % before}, {KOTLIN_PATH: KOTLIN % after})
+    assert not [f for f in found if f.kind.startswith(("retry.", "timeout."))], found
+
+
+def test_java_timeout_passed_through_is_not_a_new_wait(tmp_path):
+    """A connect helper inlined from a superclass: the caller's ``connectTimeout`` is handed on as before."""
+    shape = """package com.acme.net;
+
+import java.net.Socket;
+
+public class TlsSocketFactory extends BaseSocketFactory {
+    public Socket connectSocket(int connectTimeout, Socket socket, InetSocketAddress remote) throws IOException {
+%s
+        return upgrade(sock);
+    }
+}
+"""
+    before = "        final Socket sock = super.connectSocket(connectTimeout, socket, remote);"
+    after = ("        final Socket sock = socket != null ? socket : new Socket();\n"
+             "        sock.connect(remote, connectTimeout);")
+    path = "src/main/java/com/acme/net/TlsSocketFactory.java"
+    found = findings(tmp_path, {path: shape % before}, {path: shape % after})
+    assert not [f for f in found if f.kind.startswith("timeout.")], found
+
+
+def test_java_action_named_after_a_timeout_is_no_setter(tmp_path):
+    before = "        return stub.getOrder(request);"
+    after = "        Internal.instance.timeoutExit(call, request);\n        return stub.getOrder(request);"
+    found = findings(tmp_path, {JAVA_PATH: JAVA % before}, {JAVA_PATH: JAVA % after})
+    assert not [f for f in found if f.kind.startswith("timeout.")], found
