@@ -231,8 +231,8 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
         if not out and a.library == b.library == "loop" and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
-        if not out and a.library == b.library == "retry strategy" and \
-                settings.normalise(a.value) != settings.normalise(b.value):  # java/kotlin: a strategy object as written
+        if not out and a.library == b.library and a.library in _VALUED_RETRIES and \
+                settings.normalise(a.value) != settings.normalise(b.value):  # java/kotlin: a policy as written
             out.append(f"{b.target} {a.value or 'set'} → {b.value or 'set'}")
     elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
         # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
@@ -248,6 +248,10 @@ def _differs(a: Construct, b: Construct) -> list[str]:
         out.append(text)
     return out
 
+
+#: retry constructs valued by their policy as written (the JVM scanners: a strategy object handed to a
+#: client, a ``@Retryable`` annotation's arguments, a ``@Value`` default): other arguments are another policy
+_VALUED_RETRIES = frozenset({"retry strategy", "spring-retry", "spring.Value", "property", "retried set"})
 
 _BODY = re.compile(r"[{};]|=>|\bfunction\b")
 

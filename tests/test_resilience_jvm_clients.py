@@ -220,3 +220,89 @@ def test_java_action_named_after_a_timeout_is_no_setter(tmp_path):
     after = "        Internal.instance.timeoutExit(call, request);\n        return stub.getOrder(request);"
     found = findings(tmp_path, {JAVA_PATH: JAVA % before}, {JAVA_PATH: JAVA % after})
     assert not [f for f in found if f.kind.startswith("timeout.")], found
+
+
+SERVICE = """package com.acme.orders;
+
+import java.time.Duration;
+
+@Service
+public class OrdersGateway {
+%s
+
+    public Order get(String id) throws IOException {
+        return api.get(id);
+    }
+}
+"""
+SERVICE_PATH = "src/main/java/com/acme/orders/OrdersGateway.java"
+
+SERVICE_CASES = {
+    "spring @Value default raised": ('    @Value("${orders.client.read-timeout:5000}")\n    private int readTimeoutMs;',
+                                     '    @Value("${orders.client.read-timeout:30000}")\n    private int readTimeoutMs;',
+                                     {"timeout.changed", "timeout.increased"}),
+    "spring @Value retry default": ('    @Value("${orders.client.max-retries:3}")\n    private int maxRetries;',
+                                    '    @Value("${orders.client.max-retries:1}")\n    private int maxRetries;',
+                                    {"retry.changed"}),
+    "@Retryable retries another exception": (
+        "    @Retryable(include = SocketTimeoutException.class, maxAttempts = 3)\n    public void warm() { api.ping(); }",
+        "    @Retryable(include = {SocketTimeoutException.class, ConnectException.class}, maxAttempts = 3)\n"
+        "    public void warm() { api.ping(); }",
+        {"retry.changed"}),
+    "@Backoff delay changed": (
+        "    @Retryable(maxAttempts = 3, backoff = @Backoff(delay = 500))\n    public void warm() { api.ping(); }",
+        "    @Retryable(maxAttempts = 3, backoff = @Backoff(delay = 2000))\n    public void warm() { api.ping(); }",
+        {"retry.changed"}),
+    "kafka producer retries": (
+        "    void configure(Properties p) {\n        p.put(ProducerConfig.ACKS_CONFIG, \"all\");\n    }",
+        "    void configure(Properties p) {\n        p.put(ProducerConfig.ACKS_CONFIG, \"all\");\n"
+        "        p.put(ProducerConfig.RETRIES_CONFIG, 5);\n    }",
+        {"retry.added"}),
+    "kafka request timeout by string key": (
+        "    void configure(Properties p) {\n        p.put(\"acks\", \"all\");\n    }",
+        "    void configure(Properties p) {\n        p.put(\"acks\", \"all\");\n        p.setProperty(\"request.timeout.ms\", \"30000\");\n    }",
+        {"timeout.added"}),
+    "netty connect timeout option": (
+        "    HttpClient http = HttpClient.create();",
+        "    HttpClient http = HttpClient.create().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000);",
+        {"timeout.added"}),
+    "retryable exceptions grow": (
+        "    private static final Set<Class<?>> RETRYABLE_EXCEPTIONS = Set.of(IOException.class);",
+        "    private static final Set<Class<?>> RETRYABLE_EXCEPTIONS = Set.of(IOException.class, TimeoutException.class);",
+        {"retry.changed"}),
+}
+
+SERVICE_NEGATIVES = {
+    # data that happens to hold a "timeout" entry: a response body, not a setting
+    "map of data": ("    Map<String, Object> describe(long elapsed) {\n        Map<String, Object> m = new HashMap<>();\n"
+                    "        return m;\n    }",
+                    "    Map<String, Object> describe(long elapsed) {\n        Map<String, Object> m = new HashMap<>();\n"
+                    "        m.put(\"timeout\", elapsed);\n        return m;\n    }"),
+    # a property that is not about retries or timeouts
+    "other property": ("    void configure(Properties p) {\n        p.put(\"acks\", \"all\");\n    }",
+                       "    void configure(Properties p) {\n        p.put(\"acks\", \"1\");\n        p.put(\"linger.ms\", \"5\");\n    }"),
+    # a flag on one error is no set of retried failures
+    "retryable flag": ("    private boolean retryable;", "    private boolean retryable = true;"),
+    # a @Value default of something else
+    "other @Value": ('    @Value("${orders.client.page-size:50}")\n    private int pageSize;',
+                     '    @Value("${orders.client.page-size:100}")\n    private int pageSize;'),
+    # the same @Retryable, re-wrapped over two lines
+    "@Retryable re-wrapped": (
+        "    @Retryable(include = SocketTimeoutException.class, maxAttempts = 3)\n    public void warm() { api.ping(); }",
+        "    @Retryable(include = SocketTimeoutException.class,\n               maxAttempts = 3)\n"
+        "    public void warm() { api.ping(); }"),
+}
+
+
+@pytest.mark.parametrize("case", list(SERVICE_CASES))
+def test_java_service_settings(tmp_path, case):
+    before, after, expected = SERVICE_CASES[case]
+    found = kinds(findings(tmp_path, {SERVICE_PATH: SERVICE % before}, {SERVICE_PATH: SERVICE % after}))
+    assert expected <= found, found
+
+
+@pytest.mark.parametrize("case", list(SERVICE_NEGATIVES))
+def test_java_service_non_settings(tmp_path, case):
+    before, after = SERVICE_NEGATIVES[case]
+    found = findings(tmp_path, {SERVICE_PATH: SERVICE % before}, {SERVICE_PATH: SERVICE % after})
+    assert not [f for f in found if f.kind.startswith(("retry.", "timeout."))], found

@@ -50,6 +50,13 @@ _ZERO_IS_NONE = frozenset({"setSoTimeout", "setSocketTimeout", "setSocketTimeout
 _SLEEP = re.compile(r"(^|\.)(sleep|parkNanos|await|delay|backoff|pause)$", re.I)
 
 
+#: a name holding which failures are retried (or not): RETRYABLE_EXCEPTIONS, nonRetriableStatusCodes, RETRY_ON
+_RETRIED_SET = re.compile(r"(?i)^(non_?|not_?)?retr(y|i)able(_?(exceptions?|errors?|status(es)?|(status_?)?codes?|"
+                          r"classes|causes|methods))?$|^retry_?on(_?(exceptions?|errors?|status(es)?|codes?))?$")
+#: calls that set a client property by key (Kafka/JDBC ``Properties``, Netty channel options, config maps)
+_PUTS = frozenset({"put", "setProperty", "option", "childOption", "putIfAbsent", "property", "set"})
+
+
 def scan(source: syntax.Source) -> Scan:
     """Every retry/timeout construct and every network/database call site in one Java image."""
     return _Scanner(source).run()
@@ -92,6 +99,7 @@ class _Scanner(LineScopedScanner):
                         value = self._number(d.child_by_field_name("value"), follow=False)
                         if value is not None:
                             self.consts[name] = value
+                        self._retried_set(d, name)
                 if node.type == "formal_parameter":
                     self.types[syntax.node_text(node.child_by_field_name("name"))] = tname
             elif node.type == "method_invocation" and not syntax.inside_comment_or_string(node):
@@ -110,9 +118,27 @@ class _Scanner(LineScopedScanner):
                                                                    or "builder" in c.split(".")[0].lower()):
                     self.factory_timeout = True
 
+    def _retried_set(self, decl, name: str) -> None:
+        """``RETRYABLE_EXCEPTIONS = Set.of(IOException.class, …)``, ``retryableStatusCodes = List.of(503, 429)``:
+        which failures are retried, held as data. Valued by its content as written, so an error class or a
+        status code that comes or goes is a retry change (a constant list is the settings scanner's too;
+        both say the same)."""
+        value = decl.child_by_field_name("value")
+        if value is None or syntax.inside_comment_or_string(decl) or not _RETRIED_SET.search(name):
+            return
+        if value.type not in ("method_invocation", "array_creation_expression", "array_initializer",
+                              "object_creation_expression"):
+            return  # boolean retryable = true: a flag on one error, not a set of them
+        line = syntax.line_of(decl)
+        self._retry(decl, "retried set", name, None, None, None, None, line=line)
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=" ".join(syntax.node_text(value).split())[:300])
+
     # -- annotations -------------------------------------------------------------------------------
     def _annotation(self, node) -> None:
         name = syntax.node_text(node.child_by_field_name("name")).rsplit(".", 1)[-1]
+        if name == "Value":
+            self._placeholder_default(node)
+            return
         if name not in ("Retryable", "Retry", "Transactional", "TimeLimiter"):
             return
         method = node.parent.parent if node.parent is not None and node.parent.type == "modifiers" else None
@@ -139,6 +165,10 @@ class _Scanner(LineScopedScanner):
                     backoff = "none"
                 jitter = syntax.node_text(bp.get("random")) == "true" if "random" in bp else False
             self._retry(method, "spring-retry", target, attempts, backoff, jitter, body, line=line)
+            # valued by its arguments as written: which exceptions are retried (include/exclude/retryFor) and
+            # the @Backoff delays are the policy as much as its attempts
+            self.out.constructs[-1] = replace(self.out.constructs[-1],
+                                              value=" ".join(syntax.node_text(node.child_by_field_name("arguments")).split())[:300])
         elif name == "Retry":
             # resilience4j annotation: instance config lives in application.yml; defaults 3 attempts, 500 ms fixed
             self._retry(method, "resilience4j", _strip(syntax.node_text(pairs.get("name"))) or target, 3.0, "fixed",
@@ -148,6 +178,31 @@ class _Scanner(LineScopedScanner):
             self._timeout(node, "spring.Transactional", target, INFINITE if secs is not None and secs < 0 else secs)
         elif name == "TimeLimiter":
             self._timeout(node, "resilience4j.TimeLimiter", target, 1.0)
+
+    def _placeholder_default(self, node) -> None:
+        """Spring ``@Value("${orders.client.read-timeout:5000}") int readTimeoutMs``: the default after the
+        colon is the value the client runs with when nobody configures it, a setting like a constant."""
+        field = node.parent.parent if node.parent is not None and node.parent.type == "modifiers" else None
+        if field is None or field.type not in ("field_declaration", "formal_parameter"):
+            return
+        decl = next((c for c in field.named_children if c.type == "variable_declarator"), None)
+        fname = syntax.node_text(decl.child_by_field_name("name") if decl is not None else field.child_by_field_name("name"))
+        m = re.search(r"\$\{([\w.\-\[\]]+):([^}]*)\}", syntax.node_text(node.child_by_field_name("arguments")))
+        if not m or not fname:
+            return
+        key = re.sub(r"[.\-\[\]]+", "_", m.group(1)).rsplit("_", 3)
+        kind = settings.classify(fname) or settings.classify("_".join(key[-2:]))
+        default = m.group(2).strip()
+        n = self._number_text(default)
+        if kind == "retry":
+            self._retry(field, "spring.Value", fname, n, None, None, None, line=syntax.line_of(node))
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=default)
+        elif kind == "timeout":
+            unit = settings.unit_of_name(fname) or 1e-3  # Spring's Duration conversion reads a bare number as ms
+            secs = settings_seconds(default)
+            if secs is None and n is not None:
+                secs = INFINITE if n <= 0 else n * unit
+            self._timeout(field, "spring.Value", fname, secs, line=syntax.line_of(node), value=default)
 
     # -- builder chains ----------------------------------------------------------------------------
     def _chain(self, top) -> None:
@@ -170,6 +225,8 @@ class _Scanner(LineScopedScanner):
         for i, (name, args, node) in enumerate(links[1:], 1):
             if name in _TIMEOUT_SETTERS and args:
                 self._timeout_link(node, timeout_lib, name, args)
+            elif name in _PUTS and len(args) == 2 and self._keyed(node, args):
+                pass
             elif name == "get" and len(args) == 2 and "TimeUnit" in syntax.node_text(args[1]):
                 self._timeout(node, "Future.get", "get", self._duration(args))
             elif self._wait(node, name, args, links[i - 1][0]):
@@ -247,6 +304,40 @@ class _Scanner(LineScopedScanner):
             self._timeout(node, "socket", "connect", INFINITE if secs == 0 else secs)
             return True
         return False
+
+    def _keyed(self, node, args) -> bool:
+        """A client property set by key: ``props.put(ProducerConfig.RETRIES_CONFIG, 5)``,
+        ``props.setProperty("request.timeout.ms", "30000")``, Netty's ``option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+        5000)``. The key names the setting; a constant key (``X_CONFIG``) or a number as the value says it is
+        configuration, not a map of data that happens to hold a "timeout" entry."""
+        key_text = syntax.node_text(args[0])
+        constant_key = bool(re.search(r"(^|\.)[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$", key_text))
+        if args[0].type == "string_literal":
+            key = re.sub(r"[.\-]+", "_", _strip(key_text))
+        elif constant_key:
+            key = key_text.rsplit(".", 1)[-1]
+        else:
+            return False
+        key = re.sub(r"(?i)_(config|option|key|property|prop)$", "", key)
+        kind = settings.classify(key)
+        if kind is None:
+            return False
+        value = args[1]
+        raw = _strip(syntax.node_text(value)) if value.type == "string_literal" else None
+        n = self._number_text(raw) if raw is not None else self._number(value)
+        if n is None and not constant_key:
+            return False  # result.put("timeout", elapsed): data, not a setting
+        line = syntax.line_of(node.child_by_field_name("name"))
+        written = " ".join(syntax.node_text(value).split())[:120]
+        if kind == "retry":
+            self._retry(node, "property", key, None if n is None else n + 1 if "retries" in key.lower() else n, None,
+                        None, None, line=line)
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=written)
+        else:
+            unit = settings.unit_of_name(key) or 1e-3
+            secs = None if n is None else INFINITE if n <= 0 else n * unit
+            self._timeout(node, "property", key, secs, line=line, value=written if secs is None else "")
+        return True
 
     def _constant_arg(self, node) -> bool:
         """A literal the settings scanner values already (``retryOnConnectionFailure(false)``, ``retry(3)``)."""
@@ -514,6 +605,12 @@ class _Scanner(LineScopedScanner):
 
 
 # -- pure node helpers ------------------------------------------------------------------------------
+
+def settings_seconds(text: str) -> float | None:
+    """``30s``, ``500ms``, ``2m``: Spring's duration strings."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)", text.strip())
+    return float(m.group(1)) * {"ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}[m.group(2)] if m else None
+
 
 def _time_unit(node) -> bool:
     """``TimeUnit.SECONDS``, a static-imported ``SECONDS``, ``ChronoUnit.MILLIS``."""
