@@ -306,3 +306,50 @@ def test_java_service_non_settings(tmp_path, case):
     before, after = SERVICE_NEGATIVES[case]
     found = findings(tmp_path, {SERVICE_PATH: SERVICE % before}, {SERVICE_PATH: SERVICE % after})
     assert not [f for f in found if f.kind.startswith(("retry.", "timeout."))], found
+
+
+REPEAT = """package com.acme.orders
+
+class OrdersClient(private val http: OrdersApi) {
+    suspend fun fetch(id: String): Order {
+        repeat(3) {
+            try {
+                return http.get(id)
+            } catch (e: IOException) {
+                %s
+                delay(%s)
+            }
+        }
+        throw IOException("orders unavailable")
+    }
+}
+"""
+
+
+def test_kotlin_repeat_loop_delay_changed(tmp_path):
+    found = findings(tmp_path, {KOTLIN_PATH: REPEAT % ("log.warn(\"retrying\", e)", "500")},
+                     {KOTLIN_PATH: REPEAT % ("log.warn(\"retrying\", e)", "2000")})
+    assert "retry.changed" in kinds(found), found
+
+
+def test_kotlin_repeat_loop_stops_on_a_permanent_error(tmp_path):
+    found = findings(tmp_path, {KOTLIN_PATH: REPEAT % ("log.warn(\"retrying\", e)", "500")},
+                     {KOTLIN_PATH: REPEAT % ("if (e is SSLException) throw e", "500")})
+    assert "retry.changed" in kinds(found), found
+
+
+def test_kotlin_repeat_loop_log_line_is_no_change(tmp_path):
+    found = findings(tmp_path, {KOTLIN_PATH: REPEAT % ("log.warn(\"retrying\", e)", "500")},
+                     {KOTLIN_PATH: REPEAT % ("log.info(\"attempt failed, trying again: ${e.message}\")", "500")})
+    assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+def test_kotlin_engine_config_timeout_changed(tmp_path):
+    shape = """package com.acme.orders
+
+val client = HttpClient(OkHttp) {
+    engine { config { readTimeout(%s, TimeUnit.SECONDS) } }
+}
+"""
+    found = findings(tmp_path, {KOTLIN_PATH: shape % "10"}, {KOTLIN_PATH: shape % "30"})
+    assert "timeout.changed" in kinds(found), found

@@ -94,7 +94,8 @@ class _Scanner(LineScopedScanner):
         elif c == "install" and args and syntax.node_text(args[0]) == "HttpRequestRetry":
             self._ktor_retry(call, lam)
         elif last in _OKHTTP and args and ("OkHttpClient" in c or "Builder" in c or "newBuilder" in c
-                                           or ("." not in c and _in_builder_block(call))):
+                                           or ("." not in c and (_in_builder_block(call) or (
+                                               len(args) == 2 and _is_unit(args[1]))))):
             secs = self._seconds(args[0], unit=args[1] if len(args) > 1 else None, bare="ms")
             self._timeout(call, "okhttp", last, INFINITE if secs == 0 else secs, name_line=True,
                           value=applied_value(secs, args[:1]))
@@ -243,6 +244,8 @@ class _Scanner(LineScopedScanner):
             attempts = repeat_count if repeat_count is not None else self._loop_attempts(loop, catches)
             library = "loop"
             self._retry(loop, library, "loop", attempts, backoff, "random" in text.lower(), block)
+            if repeat_count is not None:  # repeat(n) { … }: its lambda is the loop's body (see loop_digest)
+                self.out.constructs[-1] = replace(self.out.constructs[-1], value=policy_functions.loop_digest(body, L))
             return
 
     def _loop_attempts(self, loop, catches) -> float | None:

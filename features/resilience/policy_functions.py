@@ -249,6 +249,12 @@ def with_loop_digests(source: syntax.Source, constructs: list[Construct]) -> lis
     return out
 
 
+def loop_digest(body, language: str) -> str:
+    """The digest ``with_loop_digests`` gives a loop, for a retry loop whose body is a lambda the loop
+    scan does not enter (Kotlin's ``repeat(n) { … }``): the body is read as the loop."""
+    return f"#{_digest(_exits(body, language))}"
+
+
 #: what ends a pass of a loop, or makes it wait, per grammar
 _EXIT_TYPES = frozenset({"return_statement", "break_statement", "continue_statement", "throw_statement",
                          "return_expression", "jump_expression", "throw_expression", "communication_case",
