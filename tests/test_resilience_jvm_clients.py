@@ -353,3 +353,34 @@ val client = HttpClient(OkHttp) {
 """
     found = findings(tmp_path, {KOTLIN_PATH: shape % "10"}, {KOTLIN_PATH: shape % "30"})
     assert "timeout.changed" in kinds(found), found
+
+
+RECOVER = """package com.acme.orders;
+
+final class CallRecovery {
+    /** Whether a failed call may be tried again on another route. */
+    boolean isRecoverable(IOException e, boolean requestSent) {
+        if (e instanceof ProtocolException) {
+            return false;
+        }
+%s
+        return !requestSent || e instanceof ConnectException;
+    }
+}
+"""
+RECOVER_PATH = "src/main/java/com/acme/orders/CallRecovery.java"
+
+
+def test_java_recoverable_decision_changed(tmp_path):
+    """OkHttp-style clients name their retry decision "recover": an error class it now gives up on is a
+    retry change."""
+    found = findings(tmp_path, {RECOVER_PATH: RECOVER % ""},
+                     {RECOVER_PATH: RECOVER % "        if (e instanceof InterruptedIOException) {\n"
+                                              "            return false;\n        }"})
+    assert "retry.changed" in kinds(found), found
+
+
+def test_java_recoverable_comment_is_no_change(tmp_path):
+    found = findings(tmp_path, {RECOVER_PATH: RECOVER % ""},
+                     {RECOVER_PATH: RECOVER % "        // a sent request may have reached the server"})
+    assert not [f for f in found if f.kind.startswith("retry.")], found

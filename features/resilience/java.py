@@ -22,7 +22,8 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-from mergeguard.features.resilience.jvm import BLOCKS, RETRY_SWITCH, STRATEGY, WAITS, circuit_breaker, passed_through, setting_name
+from mergeguard.features.resilience.jvm import (BLOCKS, RETRY_SWITCH, STRATEGY, WAITS,
+                                               circuit_breaker, passed_through, policy_name, setting_name)
 from mergeguard.features.resilience import (INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
                                            walks_collection)
 
@@ -83,7 +84,7 @@ class _Scanner(LineScopedScanner):
                 self._loop(node)
         self._network_calls()
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(policy_functions.scan(self.src))
+        self.out.constructs.extend(policy_functions.scan(self.src, policy_name))
         return self.out
 
     # -- declarations ------------------------------------------------------------------------------

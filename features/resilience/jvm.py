@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import settings
+from mergeguard.features.resilience import policy_functions, settings
 
 #: blocking waits that give up after ``(n, TimeUnit.X)`` (or a ``Duration``): a latch, a lock, a queue, a
 #: process, an executor's shutdown, a gRPC stub's deadline, Reactor's ``block``. Each bounds how long the
@@ -79,3 +79,12 @@ def circuit_breaker(text: str) -> bool:
     """A call on a circuit breaker (``breaker.setTimeout(…)``, ``CircuitBreakerConfig…``): its timeouts say
     how long it stays open, not how long a call waits."""
     return bool(re.search(r"breaker|circuit", text, re.I))
+
+
+def policy_name(name: str) -> str | None:
+    """A function that is a retry or timeout policy, by its name (``policy_functions.classify``), and in
+    JVM clients also one that decides whether a failure is *recovered* from by trying again
+    (``isRecoverable(e)``, ``recover(e, request)``, ``canRecoverFromFailure``): OkHttp, gRPC and Kafka
+    clients name their retry decision so."""
+    return policy_functions.classify(name) or policy_functions.classify(
+        re.sub(r"Recover(?=able|y|ed|\b|[A-Z])", "Retry", re.sub(r"^recover", "retry", name)))

@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-from mergeguard.features.resilience.jvm import BLOCKS, STRATEGY, WAITS, circuit_breaker, passed_through, setting_name
+from mergeguard.features.resilience.jvm import (BLOCKS, STRATEGY, WAITS, circuit_breaker,
+                                               passed_through, policy_name, setting_name)
 from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
 L = "kotlin"
@@ -61,7 +62,7 @@ class _Scanner(LineScopedScanner):
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(policy_functions.scan(self.src))
+        self.out.constructs.extend(policy_functions.scan(self.src, policy_name))
         return self.out
 
     # -- calls ------------------------------------------------------------------------------------
