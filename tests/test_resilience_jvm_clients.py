@@ -384,3 +384,34 @@ def test_java_recoverable_comment_is_no_change(tmp_path):
     found = findings(tmp_path, {RECOVER_PATH: RECOVER % ""},
                      {RECOVER_PATH: RECOVER % "        // a sent request may have reached the server"})
     assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+LET = """package com.acme.engine
+
+internal fun RequestData.toHttpRequest(): HttpRequest {
+    val builder = HttpRequest.newBuilder(url)
+    with(builder) {
+        timeouts?.let { t ->
+            t.%s?.let {
+                timeout(Duration.ofMillis(it))
+            }
+        }
+    }
+    return builder.build()
+}
+"""
+LET_PATH = "src/main/kotlin/com/acme/engine/Requests.kt"
+
+
+def test_kotlin_timeout_applied_from_another_setting(tmp_path):
+    """``t.socketTimeoutMillis?.let { timeout(…it…) }`` -> ``t.requestTimeoutMillis?.let { … }``: the request
+    now waits as long as the request timeout, not the socket timeout."""
+    found = findings(tmp_path, {LET_PATH: LET % "socketTimeoutMillis"}, {LET_PATH: LET % "requestTimeoutMillis"})
+    assert "timeout.changed" in kinds(found), found
+
+
+def test_kotlin_timeout_from_the_same_setting_renamed_lambda_is_no_change(tmp_path):
+    after = (LET % "socketTimeoutMillis").replace("timeouts?.let { t ->", "timeouts?.let { attrs ->").replace(
+        "t.socketTimeoutMillis", "attrs.socketTimeoutMillis")
+    found = findings(tmp_path, {LET_PATH: LET % "socketTimeoutMillis"}, {LET_PATH: after})
+    assert not [f for f in found if f.kind.startswith("timeout.")], found

@@ -94,12 +94,12 @@ class _Scanner(LineScopedScanner):
             self._loop(whole, lam, self._number(args[0]))
         elif c == "install" and args and syntax.node_text(args[0]) == "HttpRequestRetry":
             self._ktor_retry(call, lam)
-        elif last in _OKHTTP and args and ("OkHttpClient" in c or "Builder" in c or "newBuilder" in c
-                                           or ("." not in c and (_in_builder_block(call) or (
-                                               len(args) == 2 and _is_unit(args[1]))))):
+        elif (last in _OKHTTP or ("." not in c and last == "timeout")) and args and (
+                "OkHttpClient" in c or "Builder" in c or "newBuilder" in c
+                or ("." not in c and (_in_builder_block(call) or (len(args) == 2 and _is_unit(args[1]))))):
             secs = self._seconds(args[0], unit=args[1] if len(args) > 1 else None, bare="ms")
-            self._timeout(call, "okhttp", last, INFINITE if secs == 0 else secs, name_line=True,
-                          value=applied_value(secs, args[:1]))
+            self._timeout(call, "okhttp" if last in _OKHTTP else "builder", last, INFINITE if secs == 0 else secs,
+                          name_line=True, value=_let_bound(call, applied_value(secs, args[:1])))
         elif "." in c and last in WAITS and len(args) >= 2 and _is_unit(args[-1]) and not passed_through(call, args[-2]):
             secs = self._seconds(args[-2], unit=args[-1])  # latch.await(5, TimeUnit.SECONDS), withDeadlineAfter
             self._timeout(call, "blocking wait", last, secs, name_line=True)  # a call: run-time values are plumbing
@@ -418,10 +418,28 @@ def _in_builder_block(call) -> bool:
         if n.type == "call_expression" and any(c.type == "annotated_lambda" for c in n.named_children):
             owner = syntax.callee(n, L)
             if owner.rsplit(".", 1)[-1] in ("apply", "also", "run", "with") and re.search(
-                    r"Builder|OkHttpClient|newBuilder", syntax.node_text(n)[:200]):
+                    r"(?i)builder|OkHttpClient", syntax.node_text(n)[:200]):
                 return True
         n = n.parent
     return False
+
+
+def _let_bound(call, value: str) -> str:
+    """A value written as ``it`` inside ``config.readTimeoutMillis?.let { … }`` is that property: which
+    timeout is applied is the receiver of the ``let``, not the name ``it``."""
+    if not re.search(r"\bit\b", value):
+        return value
+    n = call.parent
+    while n is not None and n.type not in ("function_declaration", "class_body"):
+        if n.type == "call_expression" and any(c.type == "annotated_lambda" for c in n.named_children):
+            head = n.named_children[0] if n.named_children else None
+            text = syntax.node_text(head)
+            m = re.fullmatch(r"(?s)(.+?)\s*\??\.\s*(let|also)", text)
+            if m:
+                return re.sub(r"\bit\b", " ".join(m.group(1).split()), value)
+            return value
+        n = n.parent
+    return value
 
 
 def _own(node):
