@@ -21,7 +21,7 @@ from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
-from mergeguard.features.resilience import INFINITE, Construct, Scan, policy_functions, settings
+from mergeguard.features.resilience import COMPUTED, INFINITE, Construct, Scan, policy_functions, settings
 
 FEATURES: list[str] = [
     "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
@@ -231,8 +231,9 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
         if not out and a.library == b.library == "loop" and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)")  # go/java/kotlin/csharp
-        if not out and a.library == b.library and a.library in _VALUED_RETRIES and \
-                settings.normalise(a.value) != settings.normalise(b.value):  # java/kotlin: a policy as written
+        if not out and a.library == b.library and a.library in _VALUED_RETRIES and (
+                _computed_otherwise(a.value, b.value) if a.library == COMPUTED
+                else settings.normalise(a.value) != settings.normalise(b.value)):  # java/kotlin: a policy as written
             out.append(f"{b.target} {a.value or 'set'} → {b.value or 'set'}")
     elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
         # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
@@ -251,7 +252,7 @@ def _differs(a: Construct, b: Construct) -> list[str]:
 
 #: retry constructs valued by their policy as written (the JVM scanners: a strategy object handed to a
 #: client, a ``@Retryable`` annotation's arguments, a ``@Value`` default): other arguments are another policy
-_VALUED_RETRIES = frozenset({"retry strategy", "spring-retry", "spring.Value", "property", "retried set"})
+_VALUED_RETRIES = frozenset({"retry strategy", "spring-retry", "spring.Value", "property", "retried set", COMPUTED})
 
 _BODY = re.compile(r"[{};]|=>|\bfunction\b")
 
@@ -463,10 +464,10 @@ def extract(change: Change, context: Context) -> Extraction:
 
     # retry.nested: a retrying scope calls (by name) a function that itself retries
     retrying = {c.scope.rsplit(".", 1)[-1]: c for fs in scanned for c in fs.post.constructs
-                if c.kind == "retry" and c.scope and c.library != "setting"}
+                if c.kind == "retry" and c.scope and c.library not in ("setting", COMPUTED)}
     for fs in scanned:
         for c in fs.post.constructs:
-            if c.kind != "retry" or c.library == "setting" or not any(
+            if c.kind != "retry" or c.library in ("setting", COMPUTED) or not any(
                     n in fs.added_lines for n in range(c.line, c.end_line + 1)):
                 continue
             own = c.scope.rsplit(".", 1)[-1]
@@ -525,6 +526,8 @@ def _plumbing(f: FileChange, c: Construct, side: str, functions: dict[str, set[s
     added or removed whole: plumbing a value through new or deleted code, not a change to how long
     anything waits. It counts when the same call is on the other side of its hunk without a timeout
     (a call that had none gets one, or loses it)."""
+    if c.library == COMPUTED:
+        return True  # a retry/timeout value worked out in code (JVM scanners): only a change to it counts
     if c.kind != "timeout" or c.seconds is not None:
         return False
     if f.status in ("added", "deleted") and (not c.value or syntax.language_of(f.path) in _SETTER_LANGUAGES):

@@ -415,3 +415,59 @@ def test_kotlin_timeout_from_the_same_setting_renamed_lambda_is_no_change(tmp_pa
         "t.socketTimeoutMillis", "attrs.socketTimeoutMillis")
     found = findings(tmp_path, {LET_PATH: LET % "socketTimeoutMillis"}, {LET_PATH: after})
     assert not [f for f in found if f.kind.startswith("timeout.")], found
+
+
+BACKOFF = """package com.acme.orders;
+
+final class Backoff {
+    private final long base;
+    private final long maxDelay;
+
+    Backoff(long base, long maxDelay) {
+        this.base = base;
+        this.maxDelay = maxDelay;
+    }
+
+    long next(int attempt) {
+        long backoff = Math.min(maxDelay, %s);
+        return backoff;
+    }
+%s
+}
+"""
+BACKOFF_PATH = "src/main/java/com/acme/orders/Backoff.java"
+
+
+def test_java_computed_backoff_changed(tmp_path):
+    found = findings(tmp_path, {BACKOFF_PATH: BACKOFF % ("base << attempt", "")},
+                     {BACKOFF_PATH: BACKOFF % ("base * (attempt + 1)", "")})
+    assert "retry.changed" in kinds(found), found
+
+
+def test_java_computed_backoff_read_through_this_is_no_change(tmp_path):
+    found = findings(tmp_path, {BACKOFF_PATH: BACKOFF % ("base << attempt", "")},
+                     {BACKOFF_PATH: BACKOFF % ("this.base << attempt", "")})
+    assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+def test_java_computed_value_in_new_code_is_plumbing(tmp_path):
+    """A new method that works out a timeout and returns it applies nothing: no timeout.added."""
+    extra = "\n    long budget(ClientConfig config) {\n        long timeout = clamp(config.timeoutMillis());\n        return timeout;\n    }"
+    found = findings(tmp_path, {BACKOFF_PATH: BACKOFF % ("base << attempt", "")},
+                     {BACKOFF_PATH: BACKOFF % ("base << attempt", extra)})
+    assert not [f for f in found if f.kind.startswith(("retry.", "timeout."))], found
+
+
+def test_kotlin_computed_timeout_changed(tmp_path):
+    shape = """package com.acme.orders
+
+class Budget(private val config: ClientConfig) {
+    fun remaining(elapsedMs: Long): Long {
+        val timeout = %s
+        return timeout
+    }
+}
+"""
+    found = findings(tmp_path, {KOTLIN_PATH: shape % "config.timeoutMs - elapsedMs"},
+                     {KOTLIN_PATH: shape % "config.timeoutMs * 2 - elapsedMs"})
+    assert "timeout.changed" in kinds(found), found

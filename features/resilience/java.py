@@ -23,8 +23,9 @@ from typing import Any
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
 from mergeguard.features.resilience.jvm import (BLOCKS, RETRY_SWITCH, STRATEGY, WAITS,
-                                               circuit_breaker, passed_through, policy_name, setting_name)
-from mergeguard.features.resilience import (INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
+                                               circuit_breaker, computed_kind, passed_through, policy_name,
+                                               setting_name, worked_out)
+from mergeguard.features.resilience import (COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
                                            walks_collection)
 
 L = "java"
@@ -101,6 +102,8 @@ class _Scanner(LineScopedScanner):
                         if value is not None:
                             self.consts[name] = value
                         self._retried_set(d, name)
+                        if node.type != "formal_parameter":
+                            self._computed(d, name)
                 if node.type == "formal_parameter":
                     self.types[syntax.node_text(node.child_by_field_name("name"))] = tname
             elif node.type == "method_invocation" and not syntax.inside_comment_or_string(node):
@@ -118,6 +121,29 @@ class _Scanner(LineScopedScanner):
                 if name in ("setReadTimeout", "readTimeout") and ("RestTemplateBuilder" in c or "restTemplateBuilder" in c
                                                                    or "builder" in c.split(".")[0].lower()):
                     self.factory_timeout = True
+
+    def _computed(self, decl, name: str) -> None:
+        """A retry- or timeout-named local or field given a value worked out in code (``long delay =
+        Math.min(maxDelay, base << attempt)``, ``int timeout = deadline - now``): valued by the expression as
+        written, so that computing it otherwise is a change (a constant is the settings scanner's)."""
+        value = decl.child_by_field_name("value")
+        kind = computed_kind(name)
+        if value is None or kind is None or syntax.inside_comment_or_string(decl):
+            return
+        if self._number(value) is not None or (value.type == "method_invocation" and self._duration([value]) is not None):
+            return
+        if value.type in ("lambda_expression", "object_creation_expression", "array_initializer", "null_literal",
+                          "true", "false", "string_literal", "class_literal"):
+            return
+        text = " ".join(syntax.node_text(value).split())[:200]
+        if not worked_out(text):
+            return
+        line = syntax.line_of(decl)
+        if kind == "retry":
+            self._retry(decl, COMPUTED, name, None, None, None, None, line=line)
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=text)
+        else:
+            self._timeout(decl, COMPUTED, name, None, line=line, value=text)
 
     def _retried_set(self, decl, name: str) -> None:
         """``RETRYABLE_EXCEPTIONS = Set.of(IOException.class, …)``, ``retryableStatusCodes = List.of(503, 429)``:

@@ -88,3 +88,23 @@ def policy_name(name: str) -> str | None:
     clients name their retry decision so."""
     return policy_functions.classify(name) or policy_functions.classify(
         re.sub(r"Recover(?=able|y|ed|\b|[A-Z])", "Retry", re.sub(r"^recover", "retry", name)))
+
+
+def computed_kind(name: str) -> str | None:
+    """``retry``/``timeout`` for a local or field whose value the code works out (``long backoff = base <<
+    attempt``, ``val retryAfter = header?.toLongOrNull()?.times(1000)``); None for other names and for
+    bookkeeping (``retryInfo``)."""
+    if settings.bookkeeping(name):
+        return None
+    return settings.classify(name)
+
+
+#: an expression that works a value out: arithmetic, a default (``?:``), a clamp, a unit conversion
+_WORKED_OUT = re.compile(r"[-+*/%]|<<|>>|\?:|\b(min|max|minOf|maxOf|coerce\w*|times|plus\w*|minus\w*|div|shl|shr|pow|"
+                         r"multipliedBy|dividedBy|to(Millis|Seconds|Nanos|Minutes))\b")
+
+
+def worked_out(text: str) -> bool:
+    """Whether an initializer computes a value (``Math.min(max, base << n)``, ``timeout ?: DEFAULT``) rather
+    than building an object (a policy builder chain is a construct of its own) or copying a value."""
+    return bool(_WORKED_OUT.search(text)) and not re.search(r"(?i)builder|\bnew\b|->|\{", text)

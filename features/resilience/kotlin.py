@@ -18,9 +18,9 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-from mergeguard.features.resilience.jvm import (BLOCKS, STRATEGY, WAITS, circuit_breaker,
-                                               passed_through, policy_name, setting_name)
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
+from mergeguard.features.resilience.jvm import (BLOCKS, STRATEGY, WAITS, circuit_breaker, computed_kind,
+                                               passed_through, policy_name, setting_name, worked_out)
+from mergeguard.features.resilience import COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
 L = "kotlin"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_while_statement"})
@@ -59,6 +59,8 @@ class _Scanner(LineScopedScanner):
                 self._annotation(node)
             elif t == "assignment":
                 self._assignment(node)
+            elif t == "property_declaration":
+                self._computed(node)
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
@@ -200,6 +202,30 @@ class _Scanner(LineScopedScanner):
         text = syntax.node_text(value)
         secs = INFINITE if "INFINITE_TIMEOUT_MS" in text or text in ("null", "Long.MAX_VALUE") else self._seconds(value, bare="ms")
         self._timeout(node, "ktor", key, secs)
+
+    def _computed(self, node) -> None:
+        """``val retryAfter = response.headers[RetryAfter]?.toLongOrNull()?.times(1000)``, ``val backoff =
+        base shl attempt``: a retry- or timeout-named value worked out in code, valued by its expression as
+        written (a constant is the settings scanner's; ``by lazy``/delegates and lambdas are not values)."""
+        decl = next((c for c in node.named_children if c.type == "variable_declaration"), None)
+        value = node.named_children[-1] if node.named_children else None
+        if decl is None or value is None or value == decl or not decl.named_children:
+            return
+        name = syntax.node_text(decl.named_children[0])
+        kind = computed_kind(name)
+        if kind is None or value.type in ("lambda_literal", "string_literal", "boolean_literal", "null_literal",
+                                          "property_delegate", "anonymous_function", "object_literal"):
+            return
+        if self._number(value) is not None or self._seconds(value) is not None:
+            return
+        text = " ".join(syntax.node_text(value).split())[:200]
+        if not worked_out(text):
+            return
+        if kind == "retry":
+            self._retry(node, COMPUTED, name, None, None, None, None, line=syntax.line_of(node))
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=text)
+        else:
+            self._timeout(node, COMPUTED, name, None, line=syntax.line_of(node), value=text)
 
     def _property_timeout(self, node, target, value) -> None:
         """``connection.readTimeout = config.readTimeout``, ``socket.soTimeout = timeoutMillis``: a Java
