@@ -471,3 +471,70 @@ class Budget(private val config: ClientConfig) {
     found = findings(tmp_path, {KOTLIN_PATH: shape % "config.timeoutMs - elapsedMs"},
                      {KOTLIN_PATH: shape % "config.timeoutMs * 2 - elapsedMs"})
     assert "timeout.changed" in kinds(found), found
+
+
+CALL = """package com.acme.orders;
+
+public final class RetryInterceptor implements Interceptor {
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+        Request request = chain.request();
+%s
+    }
+}
+"""
+CALL_PATH = "src/main/java/com/acme/orders/RetryInterceptor.java"
+
+
+def test_java_status_retry_loop_in_an_interceptor(tmp_path):
+    """OkHttp interceptor retrying unsuccessful responses with no delay: a retry, and without backoff."""
+    after = """        Response response = chain.proceed(request);
+        int tryCount = 0;
+        while (!response.isSuccessful() && tryCount < 3) {
+            tryCount++;
+            response.close();
+            response = chain.proceed(request);
+        }
+        return response;"""
+    found = findings(tmp_path, {CALL_PATH: CALL % "        return chain.proceed(request);"}, {CALL_PATH: CALL % after})
+    assert {"retry.added", "retry.without_backoff"} <= kinds(found), found
+    loop = next(f for f in found if f.kind == "retry.without_backoff")
+    assert loop.line == 9  # the while header
+
+
+def test_java_status_retry_loop_with_sleep_has_backoff(tmp_path):
+    after = """        Response r = null;
+        for (int i = 0; i < 4; i++) {
+            r = chain.proceed(request);
+            if (r.code() != 503) {
+                return r;
+            }
+            r.close();
+            Thread.sleep(500L << i);
+        }
+        return r;"""
+    found = findings(tmp_path, {CALL_PATH: CALL % "        return chain.proceed(request);"}, {CALL_PATH: CALL % after})
+    assert "retry.added" in kinds(found) and "retry.without_backoff" not in kinds(found), found
+
+
+def test_java_poll_until_ready_is_not_a_retry(tmp_path):
+    after = """        Job job = jobs.submit(request);
+        while (job.getState() != State.DONE) {
+            Thread.sleep(1000);
+            job = jobs.get(job.id());
+        }
+        return job.response();"""
+    found = findings(tmp_path, {CALL_PATH: CALL % "        return chain.proceed(request);"}, {CALL_PATH: CALL % after})
+    assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+def test_java_paging_loop_on_status_ok_is_not_a_retry(tmp_path):
+    """Reading pages while each succeeds is no retry: the test is of success going on, not of failure."""
+    after = """        Response r = chain.proceed(request);
+        while (r.isSuccessful() && r.header("Link") != null) {
+            collect(r);
+            r = chain.proceed(next(r));
+        }
+        return r;"""
+    found = findings(tmp_path, {CALL_PATH: CALL % "        return chain.proceed(request);"}, {CALL_PATH: CALL % after})
+    assert not [f for f in found if f.kind.startswith("retry.")], found

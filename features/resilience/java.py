@@ -55,6 +55,12 @@ _SLEEP = re.compile(r"(^|\.)(sleep|parkNanos|await|delay|backoff|pause)$", re.I)
 #: a name holding which failures are retried (or not): RETRYABLE_EXCEPTIONS, nonRetriableStatusCodes, RETRY_ON
 _RETRIED_SET = re.compile(r"(?i)^(non_?|not_?)?retr(y|i)able(_?(exceptions?|errors?|status(es)?|(status_?)?codes?|"
                           r"classes|causes|methods))?$|^retry_?on(_?(exceptions?|errors?|status(es)?|codes?))?$")
+#: a test that a response failed (and so is worth sending again): not successful, a 5xx/429/408 status
+_FAILED_RESPONSE = re.compile(
+    r"!\s*\w+(\.\w+\(\))*\.(isSuccessful|isSuccess|is2xxSuccessful|ok)\(\)|\.(is5xxServerError|isServerError)\(\)"
+    r"|\.(code|status|statusCode|getStatusCode|getStatus|getCode|value|rawStatusCode)\(\)\s*(==|!=|>=|<=|<|>)\s*(5\d\d|4(29|08))\b"
+    r"|\b(5\d\d|4(29|08))\s*(==|!=|<=|>=|<|>)\s*\w+(\.\w+\(\))*\.(code|status|statusCode|getStatusCode|getStatus)\(\)"
+    r"|(SERVICE_UNAVAILABLE|TOO_MANY_REQUESTS|BAD_GATEWAY|GATEWAY_TIMEOUT|HTTP_UNAVAILABLE|SC_SERVICE_UNAVAILABLE)")
 #: calls that set a client property by key (Kafka/JDBC ``Properties``, Netty channel options, config maps)
 _PUTS = frozenset({"put", "setProperty", "option", "childOption", "putIfAbsent", "property", "set"})
 
@@ -457,6 +463,28 @@ class _Scanner(LineScopedScanner):
                 continue
             self._loop_retry(loop, t, catches)
             return
+        self._response_retry(loop, body)
+
+    def _response_retry(self, loop, body) -> None:
+        """A loop that sends again while the response says the server failed (``while (!response.isSuccessful()
+        && tryCount < 3)``, ``if (r.code() < 500) return r; Thread.sleep(…)``): a retry on status codes with
+        no exception in sight, the shape OkHttp interceptors and hand-written clients use. A loop that waits
+        for a *state* (``status == READY``) is a poll, not this: only a test of failure counts."""
+        conds = [loop.child_by_field_name("condition")] + [
+            n.child_by_field_name("condition") for n in _own(body) if n.type == "if_statement"]
+        if not any(c is not None and _FAILED_RESPONSE.search(syntax.node_text(c)) for c in conds):
+            return
+        if not any(True for _ in syntax.calls(body, L)):
+            return
+        sleeps = [c for c in syntax.calls(loop, L) if _SLEEP.search(syntax.callee(c, L) or "")]
+        text = " ".join(syntax.node_text(x) for x in sleeps)
+        backoff = ("exponential" if re.search(r"<<|Math\.pow|\*=|\*\s*2\b|\bbackoff\s*\*", text) else "fixed") \
+            if sleeps else (None if policy_functions.delegates_decision(loop, L) else "none")
+        cond = loop.child_by_field_name("condition")
+        if cond is not None and cond.type == "parenthesized_expression" and cond.named_children:
+            cond = cond.named_children[0]
+        attempts = loop_bound(cond, self._number) if cond is not None and syntax.node_text(cond) != "true" else None
+        self._retry(loop, "loop", "loop", attempts, backoff, bool(re.search(r"random", text, re.I)), body)
 
     def _loop_retry(self, loop, trynode, catches) -> None:
         block = trynode.child_by_field_name("body")
