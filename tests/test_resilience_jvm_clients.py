@@ -538,3 +538,46 @@ def test_java_paging_loop_on_status_ok_is_not_a_retry(tmp_path):
         return r;"""
     found = findings(tmp_path, {CALL_PATH: CALL % "        return chain.proceed(request);"}, {CALL_PATH: CALL % after})
     assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+RETRY_CONFIG = """package com.acme.orders;
+
+@Configuration
+public class RetryConfiguration {
+    @Bean
+    public RetryTemplate retryTemplate() {
+        RetryTemplate template = new RetryTemplate();
+        ExponentialBackOffPolicy backOff = new ExponentialBackOffPolicy();
+        backOff.setInitialInterval(%s);
+        backOff.setMultiplier(2.0);
+        template.setBackOffPolicy(backOff);
+%s
+        return template;
+    }
+
+    @HystrixCommand(commandProperties = {
+        @HystrixProperty(name = "execution.isolation.thread.timeoutInMilliseconds", value = "%s")
+    })
+    public Order get(String id) { return api.get(id); }
+}
+"""
+RETRY_CONFIG_PATH = "src/main/java/com/acme/orders/RetryConfiguration.java"
+
+
+def test_java_setter_on_a_backoff_policy_object(tmp_path):
+    found = findings(tmp_path, {RETRY_CONFIG_PATH: RETRY_CONFIG % ("500", "", "1000")},
+                     {RETRY_CONFIG_PATH: RETRY_CONFIG % ("1000", "", "1000")})
+    assert "retry.changed" in kinds(found) and not [f for f in found if f.kind.startswith("timeout.")], found
+
+
+def test_java_hystrix_timeout_property(tmp_path):
+    found = findings(tmp_path, {RETRY_CONFIG_PATH: RETRY_CONFIG % ("500", "", "1000")},
+                     {RETRY_CONFIG_PATH: RETRY_CONFIG % ("500", "", "5000")})
+    assert {"timeout.changed", "timeout.increased"} <= kinds(found), found
+    assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+def test_java_retry_configuration_log_line_is_no_change(tmp_path):
+    found = findings(tmp_path, {RETRY_CONFIG_PATH: RETRY_CONFIG % ("500", "", "1000")},
+                     {RETRY_CONFIG_PATH: RETRY_CONFIG % ("500", '        log.info("retry template ready");', "1000")})
+    assert not [f for f in found if f.kind.startswith(("retry.", "timeout."))], found

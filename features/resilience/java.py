@@ -61,6 +61,9 @@ _FAILED_RESPONSE = re.compile(
     r"|\.(code|status|statusCode|getStatusCode|getStatus|getCode|value|rawStatusCode)\(\)\s*(==|!=|>=|<=|<|>)\s*(5\d\d|4(29|08))\b"
     r"|\b(5\d\d|4(29|08))\s*(==|!=|<=|>=|<|>)\s*\w+(\.\w+\(\))*\.(code|status|statusCode|getStatusCode|getStatus)\(\)"
     r"|(SERVICE_UNAVAILABLE|TOO_MANY_REQUESTS|BAD_GATEWAY|GATEWAY_TIMEOUT|HTTP_UNAVAILABLE|SC_SERVICE_UNAVAILABLE)")
+#: the declared type of a retry policy object (``ExponentialBackOffPolicy``, ``SimpleRetryPolicy``,
+#: ``RetryConfig``): a setter called on one changes the policy
+_POLICY_TYPE = re.compile(r"^\w*(Retry|BackOff|Backoff)\w*(Policy|Strategy|Config|Template|Handler)$")
 #: calls that set a client property by key (Kafka/JDBC ``Properties``, Netty channel options, config maps)
 _PUTS = frozenset({"put", "setProperty", "option", "childOption", "putIfAbsent", "property", "set"})
 
@@ -172,6 +175,11 @@ class _Scanner(LineScopedScanner):
         if name == "Value":
             self._placeholder_default(node)
             return
+        if name == "HystrixProperty":  # @HystrixProperty(name = "execution.isolation.thread.timeoutInMilliseconds", value = "500")
+            pairs = _annotation_pairs(node)
+            if pairs.get("name") is not None and pairs.get("value") is not None:
+                self._keyed(node, [pairs["name"], pairs["value"]])
+            return
         if name not in ("Retryable", "Retry", "Transactional", "TimeLimiter"):
             return
         method = node.parent.parent if node.parent is not None and node.parent.type == "modifiers" else None
@@ -271,6 +279,10 @@ class _Scanner(LineScopedScanner):
             elif not args and RETRY_SWITCH.match(name):
                 self._retry(node, "retry strategy", name, 1.0 if name.startswith("disable") else None, None, None,
                             None, line=syntax.line_of(node.child_by_field_name("name")))
+            elif i == 1 and len(links) == 2 and args and name.startswith("set") and _POLICY_TYPE.search(root_type):
+                # backOff.setInitialInterval(500) on an ExponentialBackOffPolicy: every setter of a retry policy
+                # object is part of the policy, whatever its own name says
+                self._strategy(node, f"{root}.{name}", args)
 
     def _timeout_library(self, root_type: str, names: list[str]) -> str:
         joined = ".".join(names)
