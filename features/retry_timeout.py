@@ -276,6 +276,8 @@ def content(c: Construct) -> tuple:
     """What a construct is, wherever it sits: a moved or re-indented construct has the same content."""
     if c.library == "setting":  # a setting ported to another language keeps its name and value
         return (c.kind, "setting", c.target, settings.normalise(c.value).rstrip(";"))
+    if c.library == policy_functions.LIBRARY and "/" in c.target:  # java/kotlin/csharp: Class.method/arity
+        return (c.kind, c.library, c.target.rsplit(".", 1)[-1], c.value)  # moved to another class: same code
     return (c.kind, c.library, c.target, settings.normalise(c.value), c.attempts, c.backoff, c.seconds, c.method,
             settings.normalise(c.snippet))
 

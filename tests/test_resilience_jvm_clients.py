@@ -581,3 +581,58 @@ def test_java_retry_configuration_log_line_is_no_change(tmp_path):
     found = findings(tmp_path, {RETRY_CONFIG_PATH: RETRY_CONFIG % ("500", "", "1000")},
                      {RETRY_CONFIG_PATH: RETRY_CONFIG % ("500", '        log.info("retry template ready");', "1000")})
     assert not [f for f in found if f.kind.startswith(("retry.", "timeout."))], found
+
+
+def test_java_spring_recover_fallback_is_no_retry_policy(tmp_path):
+    """Spring Retry's @Recover method runs after the last attempt: its body is a fallback, not a decision
+    to try again."""
+    shape = """package com.acme.orders;
+
+@Service
+public class OrdersGateway {
+    @Recover
+    public Order recover(IOException e, String id) {
+%s
+    }
+}
+"""
+    found = findings(tmp_path, {SERVICE_PATH: shape % "        return Order.unknown(id);"},
+                     {SERVICE_PATH: shape % "        if (e instanceof SSLException) {\n            throw new IllegalStateException(e);\n"
+                                            "        }\n        return Order.unknown(id);"})
+    assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+def test_java_retry_predicate_moved_to_another_class_is_no_change(tmp_path):
+    engine = """package com.acme.orders;
+
+final class %s {
+    boolean isRecoverable(IOException e, boolean requestSent) {
+        if (e instanceof ProtocolException) {
+            return false;
+        }
+        return !requestSent || e instanceof ConnectException;
+    }
+}
+"""
+    empty = "package com.acme.orders;\n\nfinal class %s {\n}\n"
+    a, b = "src/main/java/com/acme/orders/Engine.java", "src/main/java/com/acme/orders/RetryInterceptor.java"
+    found = findings(tmp_path, {a: engine % "Engine", b: empty % "RetryInterceptor"},
+                     {a: empty % "Engine", b: engine % "RetryInterceptor"})
+    assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+def test_kotlin_builder_overload_is_no_timeout(tmp_path):
+    shape = """package com.acme.http
+
+class Builder {
+    internal var callTimeout = 0
+    fun callTimeout(timeout: Long, unit: TimeUnit) = apply {
+        callTimeout = checkDuration("timeout", timeout, unit)
+    }
+%s
+}
+"""
+    overload = ("    fun callTimeout(duration: Duration) = apply {\n"
+                "        callTimeout(duration.toMillis(), TimeUnit.MILLISECONDS)\n    }")
+    found = findings(tmp_path, {KOTLIN_PATH: shape % ""}, {KOTLIN_PATH: shape % overload})
+    assert not [f for f in found if f.kind.startswith("timeout.")], found

@@ -83,11 +83,14 @@ def circuit_breaker(text: str) -> bool:
 
 def policy_name(name: str) -> str | None:
     """A function that is a retry or timeout policy, by its name (``policy_functions.classify``), and in
-    JVM clients also one that decides whether a failure is *recovered* from by trying again
-    (``isRecoverable(e)``, ``recover(e, request)``, ``canRecoverFromFailure``): OkHttp, gRPC and Kafka
-    clients name their retry decision so."""
-    return policy_functions.classify(name) or policy_functions.classify(
-        re.sub(r"Recover(?=able|y|ed|\b|[A-Z])", "Retry", re.sub(r"^recover", "retry", name)))
+    JVM clients also a predicate deciding whether a failure is *recovered* from by trying again
+    (``isRecoverable(e)``, ``canRecoverFromFailure``): OkHttp, gRPC and Kafka clients name their retry
+    decision so. A bare ``recover`` is not: in Spring Retry it is the fallback after the last attempt."""
+    if policy_functions.classify(name):
+        return policy_functions.classify(name)
+    if re.match(r"^(is|can|should)Recover(able|)\b|^(is|can|should)Recover[A-Z]|^recoverable$", name):
+        return "retry"  # a predicate; a bare recover() is Spring Retry's fallback after the last attempt
+    return None
 
 
 def computed_kind(name: str) -> str | None:

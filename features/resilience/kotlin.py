@@ -98,7 +98,8 @@ class _Scanner(LineScopedScanner):
             self._ktor_retry(call, lam)
         elif (last in _OKHTTP or ("." not in c and last == "timeout")) and args and (
                 "OkHttpClient" in c or "Builder" in c or "newBuilder" in c
-                or ("." not in c and (_in_builder_block(call) or (len(args) == 2 and _is_unit(args[1]))))):
+                or ("." not in c and (_in_builder_block(call) or (len(args) == 2 and _is_unit(args[1]))))) \
+                and not _overload_of(call, last):
             secs = self._seconds(args[0], unit=args[1] if len(args) > 1 else None, bare="ms")
             self._timeout(call, "okhttp" if last in _OKHTTP else "builder", last, INFINITE if secs == 0 else secs,
                           name_line=True, value=_let_bound(call, applied_value(secs, args[:1])))
@@ -448,6 +449,13 @@ def _in_builder_block(call) -> bool:
                 return True
         n = n.parent
     return False
+
+
+def _overload_of(call, name: str) -> bool:
+    """``fun callTimeout(duration: Duration) = apply { callTimeout(duration.toMillis(), MILLISECONDS) }``:
+    a builder's overload handing its argument to the other one, not a timeout applied."""
+    fn = syntax.ancestor(call, ("function_declaration",))
+    return fn is not None and syntax.scope_name(fn, L) == name
 
 
 def _let_bound(call, value: str) -> str:
