@@ -388,7 +388,10 @@ def extract(change: Change, context: Context) -> Extraction:
             logic.append((f, logic_pre, logic_post,
                           {n: t for h in f.hunks for n, t in h.removed}, {n: t for h in f.hunks for n, t in h.added}))
         scanned.append(_FileScan(f, post_scan, added_lines, post_scopes,
-                                 [(a, b) for a, b in pairs if touched_post(b)],
+                                 # a construct the change only deleted lines from is touched too (JVM/C#:
+                                 # a retried exception class dropped from shouldRetry adds no line)
+                                 [(a, b) for a, b in pairs if touched_post(b) or (
+                                     language in _SETTER_LANGUAGES and touched_pre(a))],
                                  [c for c in only_pre if touched_pre(c)],
                                  [c for c in only_post if touched_post(c)],
                                  {side: {sc.qualname for sc in src.scopes()} if src is not None else set()

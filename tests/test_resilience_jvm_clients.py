@@ -636,3 +636,33 @@ class Builder {
                 "        callTimeout(duration.toMillis(), TimeUnit.MILLISECONDS)\n    }")
     found = findings(tmp_path, {KOTLIN_PATH: shape % ""}, {KOTLIN_PATH: shape % overload})
     assert not [f for f in found if f.kind.startswith("timeout.")], found
+
+
+HANDLER = """package com.acme.orders;
+
+public class OrdersRetryHandler implements RetryHandler {
+    public boolean retryRequest(IOException exception, int executionCount) {
+        if (executionCount > 3) {
+            return false;
+        }
+%s        if (exception instanceof InterruptedIOException) {
+            return false;
+        }
+        return true;
+    }
+}
+"""
+HANDLER_PATH = "src/main/java/com/acme/orders/OrdersRetryHandler.java"
+
+
+def test_java_retried_exception_only_deleted_is_a_change(tmp_path):
+    """A change that only deletes lines (a retried exception case dropped) still changes the policy."""
+    case = "        if (exception instanceof NoHttpResponseException) {\n            return true;\n        }\n"
+    found = findings(tmp_path, {HANDLER_PATH: HANDLER % case}, {HANDLER_PATH: HANDLER % ""})
+    assert "retry.changed" in kinds(found), found
+
+
+def test_java_comment_only_deleted_is_no_change(tmp_path):
+    found = findings(tmp_path, {HANDLER_PATH: HANDLER % "        // the server may have dropped the connection\n"},
+                     {HANDLER_PATH: HANDLER % ""})
+    assert not [f for f in found if f.kind.startswith("retry.")], found
