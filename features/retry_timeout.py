@@ -235,6 +235,10 @@ def _differs(a: Construct, b: Construct) -> list[str]:
                 _computed_otherwise(a.value, b.value) if a.library == COMPUTED
                 else settings.normalise(a.value) != settings.normalise(b.value)):  # java/kotlin: a policy as written
             out.append(f"{b.target} {a.value or 'set'} → {b.value or 'set'}")
+    elif _other_setter(a.target, b.target):
+        # java/kotlin/csharp: paired by place, but another timeout is set now (setSocketTimeout(t) ->
+        # setConnectTimeout(t)): the value waits for something else
+        out.append(f"{a.target} → {b.target}")
     elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
         # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
         # ``deadline.Sub(time.Now())``); read through another object (``p.cfg.X`` -> ``p.opt.X``) is the same
@@ -248,6 +252,18 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             text += f" ({b.seconds / a.seconds:.3g}x)"
         out.append(text)
     return out
+
+
+_JVM_SETTER = re.compile(r"^set(?=[A-Z])")
+
+
+def _other_setter(a: str, b: str) -> bool:
+    """Two JVM/C# timeout setters that set different timeouts (``setSocketTimeout`` / ``setConnectTimeout``),
+    not one renamed (``setReadTimeout`` / ``setReadTimeoutMillis``)."""
+    if a == b or not (_JVM_SETTER.match(a) and _JVM_SETTER.match(b)):
+        return False
+    x, y = _JVM_SETTER.sub("", a), _JVM_SETTER.sub("", b)
+    return settings.classify(x) == settings.classify(y) == "timeout" and not _same_thing(x, y)
 
 
 #: retry constructs valued by their policy as written (the JVM scanners: a strategy object handed to a

@@ -666,3 +666,33 @@ def test_java_comment_only_deleted_is_no_change(tmp_path):
     found = findings(tmp_path, {HANDLER_PATH: HANDLER % "        // the server may have dropped the connection\n"},
                      {HANDLER_PATH: HANDLER % ""})
     assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+FLUENT = """package com.acme.orders;
+
+public class FluentRequest {
+    private Integer connectTimeout;
+
+    RequestConfig config() {
+        RequestConfig.Builder builder = RequestConfig.custom();
+        if (this.connectTimeout != null) {
+            builder.%s(this.connectTimeout);
+        }
+        return builder.build();
+    }
+}
+"""
+FLUENT_PATH = "src/main/java/com/acme/orders/FluentRequest.java"
+
+
+def test_java_another_timeout_set_with_the_same_value(tmp_path):
+    """setSocketTimeout(this.connectTimeout) -> setConnectTimeout(this.connectTimeout): the value now bounds
+    the connect, not every read."""
+    found = findings(tmp_path, {FLUENT_PATH: FLUENT % "setSocketTimeout"}, {FLUENT_PATH: FLUENT % "setConnectTimeout"})
+    assert "timeout.changed" in kinds(found), found
+
+
+def test_java_setter_renamed_to_its_millis_form_is_no_change(tmp_path):
+    found = findings(tmp_path, {FLUENT_PATH: FLUENT % "setConnectTimeout"},
+                     {FLUENT_PATH: FLUENT % "setConnectTimeoutMillis"})
+    assert not [f for f in found if f.kind.startswith("timeout.")], found
