@@ -696,3 +696,41 @@ def test_java_setter_renamed_to_its_millis_form_is_no_change(tmp_path):
     found = findings(tmp_path, {FLUENT_PATH: FLUENT % "setConnectTimeout"},
                      {FLUENT_PATH: FLUENT % "setConnectTimeoutMillis"})
     assert not [f for f in found if f.kind.startswith("timeout.")], found
+
+
+EXEC = """package com.acme.orders;
+
+final class ConnectionExec {
+    Response execute(Request request, ManagedConnection conn, RequestConfig config) throws IOException {
+        if (!conn.isOpen()) {
+            conn.open(route, config.getConnectTimeout());
+%s
+        return conn.send(request);
+    }
+}
+"""
+EXEC_PATH = "src/main/java/com/acme/orders/ConnectionExec.java"
+ELSE_ONLY = """        } else {
+            final int timeout = config.getSocketTimeout();
+            if (timeout >= 0) {
+                conn.setSocketTimeout(timeout);
+            }
+        }"""
+ALWAYS = """        }
+        final int timeout = config.getSocketTimeout();
+        if (timeout >= 0) {
+            conn.setSocketTimeout(timeout);
+        }"""
+
+
+def test_java_timeout_now_applied_in_more_cases(tmp_path):
+    """The socket timeout was set on reused connections only; now on new ones too."""
+    found = findings(tmp_path, {EXEC_PATH: EXEC % ELSE_ONLY}, {EXEC_PATH: EXEC % ALWAYS})
+    assert "timeout.changed" in kinds(found), found
+
+
+def test_java_same_guard_with_a_log_line_is_no_change(tmp_path):
+    """A statement added beside the setter under the same condition applies the same timeout as before."""
+    after = ELSE_ONLY.replace("            final int timeout", "            log.debug(\"reusing connection\");\n            final int timeout")
+    found = findings(tmp_path, {EXEC_PATH: EXEC % ELSE_ONLY}, {EXEC_PATH: EXEC % after})
+    assert not [f for f in found if f.kind.startswith("timeout.")], found

@@ -326,7 +326,11 @@ class _Scanner(LineScopedScanner):
             secs = INFINITE  # these libraries read 0 as "no timeout"
         if secs is not None and secs < 0:
             secs = INFINITE  # RestTemplate/Apache: -1 is the system default, i.e. none
-        self._timeout(node, lib, name, secs, value=applied_value(secs, args))
+        value = applied_value(secs, args)
+        if value:  # a timeout known at run time is also what decides whether it is applied at all
+            guard = _guard(node, {syntax.node_text(n) for a in args for n in syntax.walk(a) if n.type == "identifier"})
+            value += f" when {guard}" if guard else ""
+        self._timeout(node, lib, name, secs, value=value)
 
     def _wait(self, node, name: str, args, receiver: str) -> bool:
         """A blocking wait bounded by a time (``latch.await(5, SECONDS)``, ``stub.withDeadlineAfter(…)``,
@@ -677,6 +681,29 @@ def settings_seconds(text: str) -> float | None:
     """``30s``, ``500ms``, ``2m``: Spring's duration strings."""
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)", text.strip())
     return float(m.group(1)) * {"ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}[m.group(2)] if m else None
+
+
+def _guard(node, own: set[str]) -> str:
+    """The conditions under which a statement runs inside its method, innermost first (``!(c)`` for an
+    else branch): ``else if (!connection.isSpdy()) { connection.updateReadTimeout(t) }`` gives
+    ``!connection.isSpdy() && !(connection == null)``. A test of the applied value itself (``timeout >= 0``,
+    ``this.connectTimeout != null``) only checks the value and is left out."""
+    out: list[str] = []
+    child, p = node, node.parent
+    while p is not None and p.type not in ("method_declaration", "constructor_declaration", "lambda_expression",
+                                           "class_body"):
+        if p.type == "if_statement":
+            cond = p.child_by_field_name("condition")
+            if cond is not None and child is not cond:
+                inner = cond.named_children[0] if cond.type == "parenthesized_expression" and cond.named_children else cond
+                text = " ".join(syntax.node_text(inner).split())
+                names = {syntax.node_text(n) for n in syntax.walk(cond) if n.type == "identifier"}
+                if not names <= own:
+                    alt = p.child_by_field_name("alternative")
+                    out.append(f"!({text})" if alt is not None and alt.start_byte <= child.start_byte < alt.end_byte
+                               else text)
+        child, p = p, p.parent
+    return " && ".join(out)[:200]
 
 
 def _time_unit(node) -> bool:
