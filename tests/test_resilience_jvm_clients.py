@@ -734,3 +734,23 @@ def test_java_same_guard_with_a_log_line_is_no_change(tmp_path):
     after = ELSE_ONLY.replace("            final int timeout", "            log.debug(\"reusing connection\");\n            final int timeout")
     found = findings(tmp_path, {EXEC_PATH: EXEC % ELSE_ONLY}, {EXEC_PATH: EXEC % after})
     assert not [f for f in found if f.kind.startswith("timeout.")], found
+
+
+def test_java_recover_deciding_a_new_attempt_is_a_retry_policy(tmp_path):
+    """OkHttp's recover(e, request) returns the engine to try again with, or null to give up: a request body
+    that cannot be sent twice now stops the retrying."""
+    shape = """package com.acme.http;
+
+final class Engine {
+    Engine recover(IOException e, Request userRequest) {
+        if (!client.retryOnConnectionFailure()) {
+            return null;
+        }
+%s        return new Engine(client, userRequest, routeSelector);
+    }
+}
+"""
+    path = "src/main/java/com/acme/http/Engine.java"
+    extra = "        if (userRequest.body() instanceof UnrepeatableRequestBody) {\n            return null;\n        }\n"
+    found = findings(tmp_path, {path: shape % ""}, {path: shape % extra})
+    assert "retry.changed" in kinds(found), found

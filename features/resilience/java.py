@@ -23,8 +23,8 @@ from typing import Any
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
 from mergeguard.features.resilience.jvm import (BLOCKS, RETRY_SWITCH, STRATEGY, WAITS,
-                                               circuit_breaker, computed_kind, passed_through, policy_name,
-                                               setting_name, worked_out)
+                                               circuit_breaker, computed_kind, not_a_fallback, passed_through,
+                                               policy_name, setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
                                            walks_collection)
 
@@ -94,7 +94,7 @@ class _Scanner(LineScopedScanner):
                 self._loop(node)
         self._network_calls()
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(policy_functions.scan(self.src, policy_name))
+        self.out.constructs.extend(not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))
         return self.out
 
     # -- declarations ------------------------------------------------------------------------------

@@ -88,9 +88,23 @@ def policy_name(name: str) -> str | None:
     decision so. A bare ``recover`` is not: in Spring Retry it is the fallback after the last attempt."""
     if policy_functions.classify(name):
         return policy_functions.classify(name)
-    if re.match(r"^(is|can|should)Recover(able|)\b|^(is|can|should)Recover[A-Z]|^recoverable$", name):
-        return "retry"  # a predicate; a bare recover() is Spring Retry's fallback after the last attempt
+    if re.match(r"^(is|can|should)Recover(able|)\b|^(is|can|should)Recover[A-Z]|^recoverable$|^recover$", name):
+        return "retry"  # (a Spring Retry @Recover fallback is dropped again by not_a_fallback)
     return None
+
+
+def not_a_fallback(source, constructs: list) -> list:
+    """Drops the policy functions that are Spring Retry's fallbacks: a ``recover`` method annotated
+    ``@Recover`` or in a recoverer/recovery-handler class runs after the last attempt and decides nothing
+    about trying again (OkHttp's ``recover(e, request)`` does, and stays)."""
+    fallback_lines = set()
+    for n in syntax.walk(source.root):
+        if n.type in ("method_declaration", "function_declaration") and re.search(
+                r"@Recover\b", syntax.node_text(n).split("{", 1)[0]):
+            fallback_lines.add(syntax.line_of(n))
+    return [c for c in constructs if not (
+        c.library == policy_functions.LIBRARY and re.search(r"(^|\.)recover/\d+$", c.target) and (
+            c.line in fallback_lines or re.search(r"Recover(er|y)", c.target)))]
 
 
 def computed_kind(name: str) -> str | None:

@@ -19,7 +19,7 @@ from dataclasses import replace
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
 from mergeguard.features.resilience.jvm import (BLOCKS, STRATEGY, WAITS, circuit_breaker, computed_kind,
-                                               passed_through, policy_name, setting_name, worked_out)
+                                               passed_through, not_a_fallback, policy_name, setting_name, worked_out)
 from mergeguard.features.resilience import COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
 L = "kotlin"
@@ -64,7 +64,7 @@ class _Scanner(LineScopedScanner):
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(policy_functions.scan(self.src, policy_name))
+        self.out.constructs.extend(not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))
         return self.out
 
     # -- calls ------------------------------------------------------------------------------------
