@@ -754,3 +754,35 @@ final class Engine {
     extra = "        if (userRequest.body() instanceof UnrepeatableRequestBody) {\n            return null;\n        }\n"
     found = findings(tmp_path, {path: shape % ""}, {path: shape % extra})
     assert "retry.changed" in kinds(found), found
+
+
+def test_java_logger_on_a_retry_template_is_no_policy(tmp_path):
+    shape = """package com.acme.orders;
+
+public class Retries {
+    RetryTemplate template() {
+        RetryTemplate retryTemplate = new RetryTemplate();
+%s
+        return retryTemplate;
+    }
+}
+"""
+    path = "src/main/java/com/acme/orders/Retries.java"
+    found = findings(tmp_path, {path: shape % ""}, {path: shape % "        retryTemplate.setLogger(logger);"})
+    assert not [f for f in found if f.kind.startswith("retry.")], found
+
+
+def test_kotlin_property_timeout_zero_waits_forever(tmp_path):
+    shape = """package com.acme.server
+
+class AsyncDispatch {
+    fun start(request: HttpServletRequest) {
+        val context = request.startAsync()
+%s
+        context.start { handle(request) }
+    }
+}
+"""
+    found = findings(tmp_path, {KOTLIN_PATH: shape % ""}, {KOTLIN_PATH: shape % "        context.timeout = 0"})
+    unbounded = [f for f in found if f.kind == "timeout.unbounded"]
+    assert [f.line for f in unbounded] == [6], found

@@ -64,6 +64,9 @@ _FAILED_RESPONSE = re.compile(
 #: the declared type of a retry policy object (``ExponentialBackOffPolicy``, ``SimpleRetryPolicy``,
 #: ``RetryConfig``): a setter called on one changes the policy
 _POLICY_TYPE = re.compile(r"^\w*(Retry|BackOff|Backoff)\w*(Policy|Strategy|Config|Template|Handler)$")
+#: setters of a policy object that configure its bookkeeping, not what it decides
+_NOT_POLICY_PART = frozenset({"log", "logger", "listener", "listeners", "name", "label", "id", "metric", "metrics",
+                              "stats", "statistics", "tag", "tags", "throw", "callback", "context", "observer"})
 #: calls that set a client property by key (Kafka/JDBC ``Properties``, Netty channel options, config maps)
 _PUTS = frozenset({"put", "setProperty", "option", "childOption", "putIfAbsent", "property", "set"})
 
@@ -279,7 +282,8 @@ class _Scanner(LineScopedScanner):
             elif not args and RETRY_SWITCH.match(name):
                 self._retry(node, "retry strategy", name, 1.0 if name.startswith("disable") else None, None, None,
                             None, line=syntax.line_of(node.child_by_field_name("name")))
-            elif i == 1 and len(links) == 2 and args and name.startswith("set") and _POLICY_TYPE.search(root_type):
+            elif i == 1 and len(links) == 2 and args and name.startswith("set") and _POLICY_TYPE.search(root_type) \
+                    and not set(settings.words(name)) & _NOT_POLICY_PART:
                 # backOff.setInitialInterval(500) on an ExponentialBackOffPolicy: every setter of a retry policy
                 # object is part of the policy, whatever its own name says
                 self._strategy(node, f"{root}.{name}", args)

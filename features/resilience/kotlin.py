@@ -237,6 +237,9 @@ class _Scanner(LineScopedScanner):
         receiver, _, key = syntax.node_text(target).rpartition(".")
         if receiver in ("this", "") or settings.classify(key) != "timeout":
             return
+        if self._number(value) == 0:  # socket.soTimeout = 0, asyncContext.timeout = 0: JVM APIs read 0 as "never"
+            self._timeout(node, "property", key, INFINITE)
+            return
         if self._seconds(value) is not None or self._number(value) is not None:
             return
         self._timeout(node, "property", key, None, value=applied_value(None, [value]))
