@@ -21,7 +21,7 @@ from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
-from mergeguard.features.resilience import INFINITE, Construct, Scan, policy_functions, settings
+from mergeguard.features.resilience import COMPUTED, INFINITE, Construct, Scan, policy_functions, settings
 
 FEATURES: list[str] = [
     "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
@@ -234,6 +234,14 @@ def _differs(a: Construct, b: Construct) -> list[str]:
         if not out and a.library == b.library and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)" if a.library == "loop"
                        else "what it decides changed (its options: when it stops, waits or tries again)")
+        if not out and a.library == b.library and a.library in _VALUED_RETRIES and (
+                _computed_otherwise(a.value, b.value) if a.library == COMPUTED
+                else settings.normalise(a.value) != settings.normalise(b.value)):  # java/kotlin: a policy as written
+            out.append(f"{b.target} {a.value or 'set'} → {b.value or 'set'}")
+    elif _other_setter(a.target, b.target):
+        # java/kotlin/csharp: paired by place, but another timeout is set now (setSocketTimeout(t) ->
+        # setConnectTimeout(t)): the value waits for something else
+        out.append(f"{a.target} → {b.target}")
     elif a.seconds is None and b.seconds is None and a.value and b.value and _computed_otherwise(a.value, b.value):
         # both known only at run time, computed from something else now (``m.config.TCPTimeout`` ->
         # ``deadline.Sub(time.Now())``); read through another object (``p.cfg.X`` -> ``p.opt.X``) is the same
@@ -248,6 +256,22 @@ def _differs(a: Construct, b: Construct) -> list[str]:
         out.append(text)
     return out
 
+
+_JVM_SETTER = re.compile(r"^set(?=[A-Z])")
+
+
+def _other_setter(a: str, b: str) -> bool:
+    """Two JVM/C# timeout setters that set different timeouts (``setSocketTimeout`` / ``setConnectTimeout``),
+    not one renamed (``setReadTimeout`` / ``setReadTimeoutMillis``)."""
+    if a == b or not (_JVM_SETTER.match(a) and _JVM_SETTER.match(b)):
+        return False
+    x, y = _JVM_SETTER.sub("", a), _JVM_SETTER.sub("", b)
+    return settings.classify(x) == settings.classify(y) == "timeout" and not _same_thing(x, y)
+
+
+#: retry constructs valued by their policy as written (the JVM scanners: a strategy object handed to a
+#: client, a ``@Retryable`` annotation's arguments, a ``@Value`` default): other arguments are another policy
+_VALUED_RETRIES = frozenset({"retry strategy", "spring-retry", "spring.Value", "property", "retried set", COMPUTED})
 
 _BODY = re.compile(r"[{};]|=>|\bfunction\b")
 
@@ -271,6 +295,8 @@ def content(c: Construct) -> tuple:
     """What a construct is, wherever it sits: a moved or re-indented construct has the same content."""
     if c.library == "setting":  # a setting ported to another language keeps its name and value
         return (c.kind, "setting", c.target, settings.normalise(c.value).rstrip(";"))
+    if c.library == policy_functions.LIBRARY and "/" in c.target:  # java/kotlin/csharp: Class.method/arity
+        return (c.kind, c.library, c.target.rsplit(".", 1)[-1], c.value)  # moved to another class: same code
     return (c.kind, c.library, c.target, settings.normalise(c.value), c.attempts, c.backoff, c.seconds, c.method,
             settings.normalise(c.snippet))
 
@@ -381,9 +407,13 @@ def extract(change: Change, context: Context) -> Extraction:
             logic.append((f, logic_pre, logic_post,
                           {n: t for h in f.hunks for n, t in h.removed}, {n: t for h in f.hunks for n, t in h.added}))
         scanned.append(_FileScan(f, post_scan, added_lines, post_scopes,
+                                 # a construct the change only deleted lines from is touched too (JVM/C#:
+                                 # a retried exception class dropped from shouldRetry adds no line; Go:
+                                 # a scanner that asks for it with lines_removed_count)
                                  [(a, b) for a, b in pairs if touched_post(b) or (
                                      getattr(module, "lines_removed_count", False)
-                                     and any(n in removed_lines for n in range(a.line, a.end_line + 1)))],
+                                     and any(n in removed_lines for n in range(a.line, a.end_line + 1))) or (
+                                     language in _SETTER_LANGUAGES and touched_pre(a))],
                                  [c for c in only_pre if touched_pre(c)],
                                  [c for c in only_post if touched_post(c)],
                                  {side: {sc.qualname for sc in src.scopes()} if src is not None else set()
@@ -461,10 +491,10 @@ def extract(change: Change, context: Context) -> Extraction:
 
     # retry.nested: a retrying scope calls (by name) a function that itself retries
     retrying = {c.scope.rsplit(".", 1)[-1]: c for fs in scanned for c in fs.post.constructs
-                if c.kind == "retry" and c.scope and c.library != "setting"}
+                if c.kind == "retry" and c.scope and c.library not in ("setting", COMPUTED)}
     for fs in scanned:
         for c in fs.post.constructs:
-            if c.kind != "retry" or c.library == "setting" or not any(
+            if c.kind != "retry" or c.library in ("setting", COMPUTED) or not any(
                     n in fs.added_lines for n in range(c.line, c.end_line + 1)):
                 continue
             own = c.scope.rsplit(".", 1)[-1]
@@ -523,6 +553,8 @@ def _plumbing(f: FileChange, c: Construct, side: str, functions: dict[str, set[s
     added or removed whole: plumbing a value through new or deleted code, not a change to how long
     anything waits. It counts when the same call is on the other side of its hunk without a timeout
     (a call that had none gets one, or loses it)."""
+    if c.library == COMPUTED:
+        return True  # a retry/timeout value worked out in code (JVM scanners): only a change to it counts
     if c.kind != "timeout" or c.seconds is not None:
         return False
     if f.status in ("added", "deleted") and (not c.value or syntax.language_of(f.path) in _SETTER_LANGUAGES):

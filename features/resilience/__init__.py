@@ -19,6 +19,10 @@ from typing import Any
 from mergeguard.features import syntax
 
 INFINITE = math.inf
+#: the library of a retry or timeout value a scanner saw worked out in code (``val retryAfter =
+#: header?.toLongOrNull()?.times(1000)``): a change to how it is computed is a change, while one that
+#: comes or goes with new or deleted code is plumbing (``features.retry_timeout._plumbing``)
+COMPUTED = "computed"
 
 
 @dataclass(frozen=True)

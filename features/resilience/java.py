@@ -17,11 +17,15 @@ Defaults relied on are listed, with sources, in ``docs/retry_timeout_js_java.md`
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions
-from mergeguard.features.resilience import (INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
+from mergeguard.features.resilience import policy_functions, settings
+from mergeguard.features.resilience.jvm import (BLOCKS, RETRY_SWITCH, STRATEGY, WAITS,
+                                               circuit_breaker, computed_kind, not_a_fallback, passed_through,
+                                               policy_name, setting_name, worked_out)
+from mergeguard.features.resilience import (COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
                                            walks_collection)
 
 L = "java"
@@ -46,6 +50,25 @@ _TIMEOUT_SETTERS = {"connectTimeout", "readTimeout", "writeTimeout", "callTimeou
 _ZERO_IS_NONE = frozenset({"setSoTimeout", "setSocketTimeout", "setSocketTimeoutMillis", "setConnectTimeout",
                            "setConnectTimeoutMillis"})
 _SLEEP = re.compile(r"(^|\.)(sleep|parkNanos|await|delay|backoff|pause)$", re.I)
+
+
+#: a name holding which failures are retried (or not): RETRYABLE_EXCEPTIONS, nonRetriableStatusCodes, RETRY_ON
+_RETRIED_SET = re.compile(r"(?i)^(non_?|not_?)?retr(y|i)able(_?(exceptions?|errors?|status(es)?|(status_?)?codes?|"
+                          r"classes|causes|methods))?$|^retry_?on(_?(exceptions?|errors?|status(es)?|codes?))?$")
+#: a test that a response failed (and so is worth sending again): not successful, a 5xx/429/408 status
+_FAILED_RESPONSE = re.compile(
+    r"!\s*\w+(\.\w+\(\))*\.(isSuccessful|isSuccess|is2xxSuccessful|ok)\(\)|\.(is5xxServerError|isServerError)\(\)"
+    r"|\.(code|status|statusCode|getStatusCode|getStatus|getCode|value|rawStatusCode)\(\)\s*(==|!=|>=|<=|<|>)\s*(5\d\d|4(29|08))\b"
+    r"|\b(5\d\d|4(29|08))\s*(==|!=|<=|>=|<|>)\s*\w+(\.\w+\(\))*\.(code|status|statusCode|getStatusCode|getStatus)\(\)"
+    r"|(SERVICE_UNAVAILABLE|TOO_MANY_REQUESTS|BAD_GATEWAY|GATEWAY_TIMEOUT|HTTP_UNAVAILABLE|SC_SERVICE_UNAVAILABLE)")
+#: the declared type of a retry policy object (``ExponentialBackOffPolicy``, ``SimpleRetryPolicy``,
+#: ``RetryConfig``): a setter called on one changes the policy
+_POLICY_TYPE = re.compile(r"^\w*(Retry|BackOff|Backoff)\w*(Policy|Strategy|Config|Template|Handler)$")
+#: setters of a policy object that configure its bookkeeping, not what it decides
+_NOT_POLICY_PART = frozenset({"log", "logger", "listener", "listeners", "name", "label", "id", "metric", "metrics",
+                              "stats", "statistics", "tag", "tags", "throw", "callback", "context", "observer"})
+#: calls that set a client property by key (Kafka/JDBC ``Properties``, Netty channel options, config maps)
+_PUTS = frozenset({"put", "setProperty", "option", "childOption", "putIfAbsent", "property", "set"})
 
 
 def scan(source: syntax.Source) -> Scan:
@@ -74,7 +97,7 @@ class _Scanner(LineScopedScanner):
                 self._loop(node)
         self._network_calls()
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(policy_functions.scan(self.src))
+        self.out.constructs.extend(not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))
         return self.out
 
     # -- declarations ------------------------------------------------------------------------------
@@ -90,6 +113,9 @@ class _Scanner(LineScopedScanner):
                         value = self._number(d.child_by_field_name("value"), follow=False)
                         if value is not None:
                             self.consts[name] = value
+                        self._retried_set(d, name)
+                        if node.type != "formal_parameter":
+                            self._computed(d, name)
                 if node.type == "formal_parameter":
                     self.types[syntax.node_text(node.child_by_field_name("name"))] = tname
             elif node.type == "method_invocation" and not syntax.inside_comment_or_string(node):
@@ -108,9 +134,55 @@ class _Scanner(LineScopedScanner):
                                                                    or "builder" in c.split(".")[0].lower()):
                     self.factory_timeout = True
 
+    def _computed(self, decl, name: str) -> None:
+        """A retry- or timeout-named local or field given a value worked out in code (``long delay =
+        Math.min(maxDelay, base << attempt)``, ``int timeout = deadline - now``): valued by the expression as
+        written, so that computing it otherwise is a change (a constant is the settings scanner's)."""
+        value = decl.child_by_field_name("value")
+        kind = computed_kind(name)
+        if value is None or kind is None or syntax.inside_comment_or_string(decl):
+            return
+        if self._number(value) is not None or (value.type == "method_invocation" and self._duration([value]) is not None):
+            return
+        if value.type in ("lambda_expression", "object_creation_expression", "array_initializer", "null_literal",
+                          "true", "false", "string_literal", "class_literal"):
+            return
+        text = " ".join(syntax.node_text(value).split())[:200]
+        if not worked_out(text):
+            return
+        line = syntax.line_of(decl)
+        if kind == "retry":
+            self._retry(decl, COMPUTED, name, None, None, None, None, line=line)
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=text)
+        else:
+            self._timeout(decl, COMPUTED, name, None, line=line, value=text)
+
+    def _retried_set(self, decl, name: str) -> None:
+        """``RETRYABLE_EXCEPTIONS = Set.of(IOException.class, …)``, ``retryableStatusCodes = List.of(503, 429)``:
+        which failures are retried, held as data. Valued by its content as written, so an error class or a
+        status code that comes or goes is a retry change (a constant list is the settings scanner's too;
+        both say the same)."""
+        value = decl.child_by_field_name("value")
+        if value is None or syntax.inside_comment_or_string(decl) or not _RETRIED_SET.search(name):
+            return
+        if value.type not in ("method_invocation", "array_creation_expression", "array_initializer",
+                              "object_creation_expression"):
+            return  # boolean retryable = true: a flag on one error, not a set of them
+        line = syntax.line_of(decl)
+        self._retry(decl, "retried set", name, None, None, None, None, line=line)
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=" ".join(syntax.node_text(value).split())[:300])
+
     # -- annotations -------------------------------------------------------------------------------
     def _annotation(self, node) -> None:
         name = syntax.node_text(node.child_by_field_name("name")).rsplit(".", 1)[-1]
+        if name == "Value":
+            self._placeholder_default(node)
+            return
+        if name == "HystrixProperty":  # @HystrixProperty(name = "execution.isolation.thread.timeoutInMilliseconds", value = "500")
+            pairs = _annotation_pairs(node)
+            if pairs.get("name") is not None and pairs.get("value") is not None:
+                self._keyed(node, [pairs["name"], pairs["value"]])
+            return
         if name not in ("Retryable", "Retry", "Transactional", "TimeLimiter"):
             return
         method = node.parent.parent if node.parent is not None and node.parent.type == "modifiers" else None
@@ -137,6 +209,10 @@ class _Scanner(LineScopedScanner):
                     backoff = "none"
                 jitter = syntax.node_text(bp.get("random")) == "true" if "random" in bp else False
             self._retry(method, "spring-retry", target, attempts, backoff, jitter, body, line=line)
+            # valued by its arguments as written: which exceptions are retried (include/exclude/retryFor) and
+            # the @Backoff delays are the policy as much as its attempts
+            self.out.constructs[-1] = replace(self.out.constructs[-1],
+                                              value=" ".join(syntax.node_text(node.child_by_field_name("arguments")).split())[:300])
         elif name == "Retry":
             # resilience4j annotation: instance config lives in application.yml; defaults 3 attempts, 500 ms fixed
             self._retry(method, "resilience4j", _strip(syntax.node_text(pairs.get("name"))) or target, 3.0, "fixed",
@@ -146,6 +222,31 @@ class _Scanner(LineScopedScanner):
             self._timeout(node, "spring.Transactional", target, INFINITE if secs is not None and secs < 0 else secs)
         elif name == "TimeLimiter":
             self._timeout(node, "resilience4j.TimeLimiter", target, 1.0)
+
+    def _placeholder_default(self, node) -> None:
+        """Spring ``@Value("${orders.client.read-timeout:5000}") int readTimeoutMs``: the default after the
+        colon is the value the client runs with when nobody configures it, a setting like a constant."""
+        field = node.parent.parent if node.parent is not None and node.parent.type == "modifiers" else None
+        if field is None or field.type not in ("field_declaration", "formal_parameter"):
+            return
+        decl = next((c for c in field.named_children if c.type == "variable_declarator"), None)
+        fname = syntax.node_text(decl.child_by_field_name("name") if decl is not None else field.child_by_field_name("name"))
+        m = re.search(r"\$\{([\w.\-\[\]]+):([^}]*)\}", syntax.node_text(node.child_by_field_name("arguments")))
+        if not m or not fname:
+            return
+        key = re.sub(r"[.\-\[\]]+", "_", m.group(1)).rsplit("_", 3)
+        kind = settings.classify(fname) or settings.classify("_".join(key[-2:]))
+        default = m.group(2).strip()
+        n = self._number_text(default)
+        if kind == "retry":
+            self._retry(field, "spring.Value", fname, n, None, None, None, line=syntax.line_of(node))
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=default)
+        elif kind == "timeout":
+            unit = settings.unit_of_name(fname) or 1e-3  # Spring's Duration conversion reads a bare number as ms
+            secs = settings_seconds(default)
+            if secs is None and n is not None:
+                secs = INFINITE if n <= 0 else n * unit
+            self._timeout(field, "spring.Value", fname, secs, line=syntax.line_of(node), value=default)
 
     # -- builder chains ----------------------------------------------------------------------------
     def _chain(self, top) -> None:
@@ -165,11 +266,27 @@ class _Scanner(LineScopedScanner):
         timeout_lib = self._timeout_library(root_type, names)
         if len(links) == 1:
             return  # no receiver: Mockito's timeout(100) and friends, not a client setting
-        for name, args, node in links[1:]:
+        for i, (name, args, node) in enumerate(links[1:], 1):
             if name in _TIMEOUT_SETTERS and args:
                 self._timeout_link(node, timeout_lib, name, args)
+            elif name in _PUTS and len(args) == 2 and self._keyed(node, args):
+                pass
             elif name == "get" and len(args) == 2 and "TimeUnit" in syntax.node_text(args[1]):
                 self._timeout(node, "Future.get", "get", self._duration(args))
+            elif self._wait(node, name, args, links[i - 1][0]):
+                pass
+            elif args and setting_name(name) == "timeout" and not circuit_breaker(timeout_lib + links[0][0]):
+                self._timeout_link(node, timeout_lib, name, args)  # setIdleTimeout(cfg.idle()), updateReadTimeout(t)
+            elif args and STRATEGY.search(name) and not self._constant_arg(args[0]):
+                self._strategy(node, name, args)
+            elif not args and RETRY_SWITCH.match(name):
+                self._retry(node, "retry strategy", name, 1.0 if name.startswith("disable") else None, None, None,
+                            None, line=syntax.line_of(node.child_by_field_name("name")))
+            elif i == 1 and len(links) == 2 and args and name.startswith("set") and _POLICY_TYPE.search(root_type) \
+                    and not set(settings.words(name)) & _NOT_POLICY_PART:
+                # backOff.setInitialInterval(500) on an ExponentialBackOffPolicy: every setter of a retry policy
+                # object is part of the policy, whatever its own name says
+                self._strategy(node, f"{root}.{name}", args)
 
     def _timeout_library(self, root_type: str, names: list[str]) -> str:
         joined = ".".join(names)
@@ -200,6 +317,10 @@ class _Scanner(LineScopedScanner):
         if name == "completeOnTimeout":
             args = args[1:]
         secs = self._duration(args)
+        unit = settings.unit_of_name(name) if name not in _TIMEOUT_SETTERS and len(args) == 1 else None
+        if unit is not None:  # setIdleTimeoutSeconds(30): the name says the unit
+            n = self._number(args[0])
+            secs = n * unit if n is not None else secs
         if name == "setQueryTimeout" and secs is not None:
             secs = secs * 1000  # JDBC takes seconds; _duration read a bare int as milliseconds
         if name in ("timeout", "responseTimeout", "connectTimeout") and lib == "java.net.http.HttpClient" and secs == 0:
@@ -209,7 +330,83 @@ class _Scanner(LineScopedScanner):
             secs = INFINITE  # these libraries read 0 as "no timeout"
         if secs is not None and secs < 0:
             secs = INFINITE  # RestTemplate/Apache: -1 is the system default, i.e. none
-        self._timeout(node, lib, name, secs, value=applied_value(secs, args))
+        value = applied_value(secs, args)
+        if value:  # a timeout known at run time is also what decides whether it is applied at all
+            guard = _guard(node, {syntax.node_text(n) for a in args for n in syntax.walk(a) if n.type == "identifier"})
+            value += f" when {guard}" if guard else ""
+        self._timeout(node, lib, name, secs, value=value)
+
+    def _wait(self, node, name: str, args, receiver: str) -> bool:
+        """A blocking wait bounded by a time (``latch.await(5, SECONDS)``, ``stub.withDeadlineAfter(…)``,
+        ``mono.block(Duration.ofSeconds(3))``, ``socket.connect(addr, 5000)``): recorded as a timeout."""
+        if name in WAITS and len(args) >= 2 and _time_unit(args[-1]):
+            if passed_through(node, args[-2]):
+                return True  # the caller's timeout, handed on: the caller is where it is decided
+            secs = self._duration(args[-2:])
+            self._timeout(node, "blocking wait", name, secs)  # a call: a run-time value is judged as plumbing
+            return True
+        if name in BLOCKS and len(args) == 1:
+            secs = self._duration(args)
+            self._timeout(node, "reactor", name, secs)
+            return True
+        if name == "connect" and len(args) == 2 and (
+                self.types.get(receiver, "") in ("Socket", "SSLSocket") or re.search(r"socket", receiver, re.I)):
+            if passed_through(node, args[1]):
+                return True
+            secs = self._duration(args[1:])  # java.net.Socket.connect(address, timeoutMillis): 0 waits forever
+            self._timeout(node, "socket", "connect", INFINITE if secs == 0 else secs)
+            return True
+        return False
+
+    def _keyed(self, node, args) -> bool:
+        """A client property set by key: ``props.put(ProducerConfig.RETRIES_CONFIG, 5)``,
+        ``props.setProperty("request.timeout.ms", "30000")``, Netty's ``option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+        5000)``. The key names the setting; a constant key (``X_CONFIG``) or a number as the value says it is
+        configuration, not a map of data that happens to hold a "timeout" entry."""
+        key_text = syntax.node_text(args[0])
+        constant_key = bool(re.search(r"(^|\.)[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$", key_text))
+        if args[0].type == "string_literal":
+            key = re.sub(r"[.\-]+", "_", _strip(key_text))
+        elif constant_key:
+            key = key_text.rsplit(".", 1)[-1]
+        else:
+            return False
+        key = re.sub(r"(?i)_(config|option|key|property|prop)$", "", key)
+        kind = settings.classify(key)
+        if kind is None:
+            return False
+        value = args[1]
+        raw = _strip(syntax.node_text(value)) if value.type == "string_literal" else None
+        n = self._number_text(raw) if raw is not None else self._number(value)
+        if n is None and not constant_key:
+            return False  # result.put("timeout", elapsed): data, not a setting
+        line = syntax.line_of(node.child_by_field_name("name"))
+        written = " ".join(syntax.node_text(value).split())[:120]
+        if kind == "retry":
+            self._retry(node, "property", key, None if n is None else n + 1 if "retries" in key.lower() else n, None,
+                        None, None, line=line)
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=written)
+        else:
+            unit = settings.unit_of_name(key) or 1e-3
+            secs = None if n is None else INFINITE if n <= 0 else n * unit
+            self._timeout(node, "property", key, secs, line=line, value=written if secs is None else "")
+        return True
+
+    def _constant_arg(self, node) -> bool:
+        """A literal the settings scanner values already (``retryOnConnectionFailure(false)``, ``retry(3)``)."""
+        return node.type in ("true", "false", "null_literal") or self._number(node) is not None
+
+    def _strategy(self, node, name: str, args) -> None:
+        """A retry strategy handed to a client (``setRetryStrategy(new DefaultHttpRequestRetryStrategy(3,
+        TimeValue.ofSeconds(1)))``, ``retryWhen(Retry.backoff(3, Duration.ofMillis(100)))``, Feign's
+        ``retryer(new Retryer.Default(100, 1000, 5))``): valued by the strategy as written, so that a new
+        one, a removed one or other arguments to it are a retry change."""
+        text = " ".join(syntax.node_text(args[0]).split())
+        backoff = ("exponential" if re.search(r"[Ee]xponential|\bbackoff\(", text) else
+                   "fixed" if re.search(r"fixedDelay|Fixed|TimeValue|Duration", text) else None)
+        self._retry(node, "retry strategy", name, None, backoff, None, None,
+                    line=syntax.line_of(node.child_by_field_name("name")))
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=text[:200])
 
     def _retry_chain(self, top, lib: str, links) -> None:
         by = {n: a for n, a, _ in links}
@@ -286,6 +483,28 @@ class _Scanner(LineScopedScanner):
                 continue
             self._loop_retry(loop, t, catches)
             return
+        self._response_retry(loop, body)
+
+    def _response_retry(self, loop, body) -> None:
+        """A loop that sends again while the response says the server failed (``while (!response.isSuccessful()
+        && tryCount < 3)``, ``if (r.code() < 500) return r; Thread.sleep(…)``): a retry on status codes with
+        no exception in sight, the shape OkHttp interceptors and hand-written clients use. A loop that waits
+        for a *state* (``status == READY``) is a poll, not this: only a test of failure counts."""
+        conds = [loop.child_by_field_name("condition")] + [
+            n.child_by_field_name("condition") for n in _own(body) if n.type == "if_statement"]
+        if not any(c is not None and _FAILED_RESPONSE.search(syntax.node_text(c)) for c in conds):
+            return
+        if not any(True for _ in syntax.calls(body, L)):
+            return
+        sleeps = [c for c in syntax.calls(loop, L) if _SLEEP.search(syntax.callee(c, L) or "")]
+        text = " ".join(syntax.node_text(x) for x in sleeps)
+        backoff = ("exponential" if re.search(r"<<|Math\.pow|\*=|\*\s*2\b|\bbackoff\s*\*", text) else "fixed") \
+            if sleeps else (None if policy_functions.delegates_decision(loop, L) else "none")
+        cond = loop.child_by_field_name("condition")
+        if cond is not None and cond.type == "parenthesized_expression" and cond.named_children:
+            cond = cond.named_children[0]
+        attempts = loop_bound(cond, self._number) if cond is not None and syntax.node_text(cond) != "true" else None
+        self._retry(loop, "loop", "loop", attempts, backoff, bool(re.search(r"random", text, re.I)), body)
 
     def _loop_retry(self, loop, trynode, catches) -> None:
         block = trynode.child_by_field_name("body")
@@ -461,6 +680,40 @@ class _Scanner(LineScopedScanner):
 
 
 # -- pure node helpers ------------------------------------------------------------------------------
+
+def settings_seconds(text: str) -> float | None:
+    """``30s``, ``500ms``, ``2m``: Spring's duration strings."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)", text.strip())
+    return float(m.group(1)) * {"ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}[m.group(2)] if m else None
+
+
+def _guard(node, own: set[str]) -> str:
+    """The conditions under which a statement runs inside its method, innermost first (``!(c)`` for an
+    else branch): ``else if (!connection.isSpdy()) { connection.updateReadTimeout(t) }`` gives
+    ``!connection.isSpdy() && !(connection == null)``. A test of the applied value itself (``timeout >= 0``,
+    ``this.connectTimeout != null``) only checks the value and is left out."""
+    out: list[str] = []
+    child, p = node, node.parent
+    while p is not None and p.type not in ("method_declaration", "constructor_declaration", "lambda_expression",
+                                           "class_body"):
+        if p.type == "if_statement":
+            cond = p.child_by_field_name("condition")
+            if cond is not None and child is not cond:
+                inner = cond.named_children[0] if cond.type == "parenthesized_expression" and cond.named_children else cond
+                text = " ".join(syntax.node_text(inner).split())
+                names = {syntax.node_text(n) for n in syntax.walk(cond) if n.type == "identifier"}
+                if not names <= own:
+                    alt = p.child_by_field_name("alternative")
+                    out.append(f"!({text})" if alt is not None and alt.start_byte <= child.start_byte < alt.end_byte
+                               else text)
+        child, p = p, p.parent
+    return " && ".join(out)[:200]
+
+
+def _time_unit(node) -> bool:
+    """``TimeUnit.SECONDS``, a static-imported ``SECONDS``, ``ChronoUnit.MILLIS``."""
+    return syntax.node_text(node).rsplit(".", 1)[-1] in _UNIT_SECONDS or "TimeUnit" in syntax.node_text(node)
+
 
 def _strip(text: str) -> str:
     return text.strip().strip('"')

@@ -17,8 +17,10 @@ import re
 from dataclasses import replace
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
+from mergeguard.features.resilience import policy_functions, settings
+from mergeguard.features.resilience.jvm import (BLOCKS, STRATEGY, WAITS, circuit_breaker, computed_kind,
+                                               passed_through, not_a_fallback, policy_name, setting_name, worked_out)
+from mergeguard.features.resilience import COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
 L = "kotlin"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_while_statement"})
@@ -57,10 +59,12 @@ class _Scanner(LineScopedScanner):
                 self._annotation(node)
             elif t == "assignment":
                 self._assignment(node)
+            elif t == "property_declaration":
+                self._computed(node)
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(policy_functions.scan(self.src))
+        self.out.constructs.extend(not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))
         return self.out
 
     # -- calls ------------------------------------------------------------------------------------
@@ -92,10 +96,34 @@ class _Scanner(LineScopedScanner):
             self._loop(whole, lam, self._number(args[0]))
         elif c == "install" and args and syntax.node_text(args[0]) == "HttpRequestRetry":
             self._ktor_retry(call, lam)
-        elif last in _OKHTTP and args and ("OkHttpClient" in c or "Builder" in c or "newBuilder" in c):
+        elif (last in _OKHTTP or ("." not in c and last == "timeout")) and args and (
+                "OkHttpClient" in c or "Builder" in c or "newBuilder" in c
+                or ("." not in c and (_in_builder_block(call) or (len(args) == 2 and _is_unit(args[1]))))) \
+                and not _overload_of(call, last):
             secs = self._seconds(args[0], unit=args[1] if len(args) > 1 else None, bare="ms")
-            self._timeout(call, "okhttp", last, INFINITE if secs == 0 else secs, name_line=True,
-                          value=applied_value(secs, args[:1]))
+            self._timeout(call, "okhttp" if last in _OKHTTP else "builder", last, INFINITE if secs == 0 else secs,
+                          name_line=True, value=_let_bound(call, applied_value(secs, args[:1])))
+        elif "." in c and last in WAITS and len(args) >= 2 and _is_unit(args[-1]) and not passed_through(call, args[-2]):
+            secs = self._seconds(args[-2], unit=args[-1])  # latch.await(5, TimeUnit.SECONDS), withDeadlineAfter
+            self._timeout(call, "blocking wait", last, secs, name_line=True)  # a call: run-time values are plumbing
+        elif "." in c and last in BLOCKS and len(args) == 1:
+            secs = self._seconds(args[0])
+            self._timeout(call, "reactor", last, secs, name_line=True)
+        elif last == "connect" and len(args) == 2 and re.search(r"socket", c.rsplit(".", 1)[0], re.I) \
+                and not passed_through(call, args[1]):
+            secs = self._seconds(args[1], bare="ms")  # java.net.Socket.connect(address, millis): 0 waits forever
+            self._timeout(call, "socket", "connect", INFINITE if secs == 0 else secs, name_line=True)
+        elif "." in c and args and setting_name(last) == "timeout" and not circuit_breaker(c) and self._seconds(args[0]) is None \
+                and self._number(args[0]) is None:
+            # a setter given a value known at run time (builder.setConnectTimeout(config.connectTimeout));
+            # constants are the settings scanner's
+            self._timeout(call, c.rsplit(".", 1)[0].rsplit(".", 1)[-1] or "kotlin", last, None, name_line=True,
+                          value=applied_value(None, args[:1]))
+        elif "." in c and args and STRATEGY.search(last) and last != "retryWhen" \
+                and self._number(args[0]) is None and syntax.node_text(args[0]) not in ("true", "false", "null"):
+            text = " ".join(syntax.node_text(args[0]).split())
+            self._retry(call, "retry strategy", last, None, None, None, None)
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=text[:200])
 
     def _ktor_retry(self, call, lam) -> None:
         """ktor HttpRequestRetry: defaults to 3 retries on exceptions and 5xx with exponential delay."""
@@ -169,11 +197,52 @@ class _Scanner(LineScopedScanner):
             return
         key = syntax.node_text(named[0]).rsplit(".", 1)[-1]
         if key not in _KTOR_KEYS:
+            self._property_timeout(node, named[0], named[-1])
             return
         value = named[-1]
         text = syntax.node_text(value)
         secs = INFINITE if "INFINITE_TIMEOUT_MS" in text or text in ("null", "Long.MAX_VALUE") else self._seconds(value, bare="ms")
         self._timeout(node, "ktor", key, secs)
+
+    def _computed(self, node) -> None:
+        """``val retryAfter = response.headers[RetryAfter]?.toLongOrNull()?.times(1000)``, ``val backoff =
+        base shl attempt``: a retry- or timeout-named value worked out in code, valued by its expression as
+        written (a constant is the settings scanner's; ``by lazy``/delegates and lambdas are not values)."""
+        decl = next((c for c in node.named_children if c.type == "variable_declaration"), None)
+        value = node.named_children[-1] if node.named_children else None
+        if decl is None or value is None or value == decl or not decl.named_children:
+            return
+        name = syntax.node_text(decl.named_children[0])
+        kind = computed_kind(name)
+        if kind is None or value.type in ("lambda_literal", "string_literal", "boolean_literal", "null_literal",
+                                          "property_delegate", "anonymous_function", "object_literal"):
+            return
+        if self._number(value) is not None or self._seconds(value) is not None:
+            return
+        text = " ".join(syntax.node_text(value).split())[:200]
+        if not worked_out(text):
+            return
+        if kind == "retry":
+            self._retry(node, COMPUTED, name, None, None, None, None, line=syntax.line_of(node))
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=text)
+        else:
+            self._timeout(node, COMPUTED, name, None, line=syntax.line_of(node), value=text)
+
+    def _property_timeout(self, node, target, value) -> None:
+        """``connection.readTimeout = config.readTimeout``, ``socket.soTimeout = timeoutMillis``: a Java
+        timeout setter called as a Kotlin property, given a value known at run time (a constant is the
+        settings scanner's). ``this.timeout = timeout`` keeps a value; it applies nothing."""
+        if target.type not in ("directly_assignable_expression", "navigation_expression") or "." not in syntax.node_text(target):
+            return
+        receiver, _, key = syntax.node_text(target).rpartition(".")
+        if receiver in ("this", "") or settings.classify(key) != "timeout":
+            return
+        if self._number(value) == 0:  # socket.soTimeout = 0, asyncContext.timeout = 0: JVM APIs read 0 as "never"
+            self._timeout(node, "property", key, INFINITE)
+            return
+        if self._seconds(value) is not None or self._number(value) is not None:
+            return
+        self._timeout(node, "property", key, None, value=applied_value(None, [value]))
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop, body, repeat_count) -> None:
@@ -206,6 +275,8 @@ class _Scanner(LineScopedScanner):
             attempts = repeat_count if repeat_count is not None else self._loop_attempts(loop, catches)
             library = "loop"
             self._retry(loop, library, "loop", attempts, backoff, "random" in text.lower(), block)
+            if repeat_count is not None:  # repeat(n) { … }: its lambda is the loop's body (see loop_digest)
+                self.out.constructs[-1] = replace(self.out.constructs[-1], value=policy_functions.loop_digest(body, L))
             return
 
     def _loop_attempts(self, loop, catches) -> float | None:
@@ -362,6 +433,50 @@ def _trailing_lambda(call):
         if lam is not None:
             return next((c for c in lam.named_children if c.type == "lambda_literal"), lam)
     return None
+
+
+def _is_unit(node) -> bool:
+    """``TimeUnit.SECONDS`` or a static-imported ``SECONDS``."""
+    return syntax.node_text(node).rsplit(".", 1)[-1] in _UNIT_SECONDS
+
+
+def _in_builder_block(call) -> bool:
+    """``OkHttpClient.Builder().apply { connectTimeout(10, SECONDS) }``: a bare setter inside a scope
+    function (apply/also/run/with) called on a client builder."""
+    n = call.parent
+    while n is not None and n.type not in ("function_declaration", "class_body"):
+        if n.type == "call_expression" and any(c.type == "annotated_lambda" for c in n.named_children):
+            owner = syntax.callee(n, L)
+            if owner.rsplit(".", 1)[-1] in ("apply", "also", "run", "with") and re.search(
+                    r"(?i)builder|OkHttpClient", syntax.node_text(n)[:200]):
+                return True
+        n = n.parent
+    return False
+
+
+def _overload_of(call, name: str) -> bool:
+    """``fun callTimeout(duration: Duration) = apply { callTimeout(duration.toMillis(), MILLISECONDS) }``:
+    a builder's overload handing its argument to the other one, not a timeout applied."""
+    fn = syntax.ancestor(call, ("function_declaration",))
+    return fn is not None and syntax.scope_name(fn, L) == name
+
+
+def _let_bound(call, value: str) -> str:
+    """A value written as ``it`` inside ``config.readTimeoutMillis?.let { … }`` is that property: which
+    timeout is applied is the receiver of the ``let``, not the name ``it``."""
+    if not re.search(r"\bit\b", value):
+        return value
+    n = call.parent
+    while n is not None and n.type not in ("function_declaration", "class_body"):
+        if n.type == "call_expression" and any(c.type == "annotated_lambda" for c in n.named_children):
+            head = n.named_children[0] if n.named_children else None
+            text = syntax.node_text(head)
+            m = re.fullmatch(r"(?s)(.+?)\s*\??\.\s*(let|also)", text)
+            if m:
+                return re.sub(r"\bit\b", " ".join(m.group(1).split()), value)
+            return value
+        n = n.parent
+    return value
 
 
 def _own(node):

@@ -209,16 +209,18 @@ def _accessor(node, name: str) -> bool:
     return len(stmts) <= 1
 
 
-def scan(source: syntax.Source) -> list[Construct]:
+def scan(source: syntax.Source, names=None) -> list[Construct]:
     """One construct per retry- or timeout-policy function of ``source`` that decides something (a
-    getter, a setter or a function that only delegates has no decision of its own and is left out)."""
+    getter, a setter or a function that only delegates has no decision of its own and is left out).
+    ``names`` classifies a function's name instead of :func:`classify` (a language's own vocabulary)."""
+    classify_name = names or classify
     types = FUNCTION_TYPES.get(source.language)
     if not types:
         return []
     out = []
     for node in syntax.nodes_of_types(source.root, source.language, types):
         name = syntax.scope_name(node, source.language)
-        kind = classify(name) if name else None
+        kind = classify_name(name) if name else None
         body = _body(node) if kind is not None else None
         if kind is None or body is None:
             continue  # not a policy, or an interface or abstract method: no code of its own
@@ -254,6 +256,12 @@ def with_loop_digests(source: syntax.Source, constructs: list[Construct]) -> lis
                 c = replace(c, value=f"#{_digest(_exits(node, source.language))}")
         out.append(c)
     return out
+
+
+def loop_digest(body, language: str) -> str:
+    """The digest ``with_loop_digests`` gives a loop, for a retry loop whose body is a lambda the loop
+    scan does not enter (Kotlin's ``repeat(n) { … }``): the body is read as the loop."""
+    return f"#{_digest(_exits(body, language))}"
 
 
 #: what ends a pass of a loop, or makes it wait, per grammar
