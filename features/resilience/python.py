@@ -424,7 +424,7 @@ class _Scanner(Scanner):
             if any(any(n in syntax.node_text(s.child_by_field_name("arguments")) for n in grown) for s in sleeps):
                 backoff = "exponential"
         self._construct("retry", "loop", node, node, body=try_body, attempts=attempts, backoff=backoff,
-                        jitter=jitter)
+                        jitter=jitter, value=_loop_decision(node, tries, sleeps))
 
     def _loop_attempts(self, node) -> Any:
         if node.type == "while_statement":
@@ -539,7 +539,8 @@ def _caught_names(clause) -> set[str]:
     ``timeout``); empty for a bare ``except:``."""
     caught = [c for c in clause.named_children if c.type not in ("block", "comment")]
     return {syntax.node_text(n).rsplit(".", 1)[-1] for c in caught[:1] for n in syntax.walk(c)
-            if n.type in ("identifier", "attribute") and n.parent is not None and n.parent.type != "attribute"}
+            if n.type in ("identifier", "attribute") and n.parent is not None
+            and n.parent.type not in ("attribute", "as_pattern_target")}  # ``as e``: the alias is no failure
 
 
 def _retries_on_failure(try_node) -> bool:
@@ -619,6 +620,42 @@ def _moves_on(try_node) -> bool:
                                     for n in syntax.walk(args)):
             return True
     return False
+
+
+#: statements that end a pass of a loop one way or another
+_LEAVES = {"return_statement": "return", "raise_statement": "raise", "break_statement": "break",
+           "continue_statement": "continue"}
+
+
+def _loop_decision(loop, tries, sleeps) -> str:
+    """A hand-written retry loop valued by what decides whether it tries again: its header (the bound),
+    each ``except`` of its retrying ``try`` with the failures it catches and how it ends the pass
+    (goes round, re-raises, gives up), and what it waits between passes. So a loop that now retries
+    one more error, or gives up on one it used to retry (``except ReadTimeoutError: return None``,
+    ``except Exception`` narrowed to ``except PyMongoError``), differs from the loop before it, while
+    a renamed exception alias, a new log line or a reworded message does not. ``#`` marks a digest
+    (``retry_timeout._differs``: "what the loop decides changed")."""
+    head = loop.child_by_field_name("condition") if loop.type == "while_statement" else loop.child_by_field_name("right")
+    parts = ["head:" + _plain(head)]
+    for t in tries:
+        for clause in t.named_children:
+            if clause.type != "except_clause":
+                continue
+            ends = sorted({_LEAVES[n.type] for n in _own(clause) if n.type in _LEAVES and _loop_of(n) == loop})
+            last = _last_statement(clause)
+            parts.append("except:" + ",".join(sorted(_caught_names(clause)) or ["*"]) + ":" + ",".join(ends)
+                         + ":" + (_LEAVES.get(last.type, "on") if last is not None else "on"))
+    parts.extend("wait:" + _plain(s.child_by_field_name("arguments")) for s in sleeps)
+    return "#" + "|".join(parts)
+
+
+def _plain(node) -> str:
+    """An expression's words and operators, without layout, receivers or private markers: a renamed
+    ``self._delay`` -> ``self.delay`` or a re-wrapped call reads the same."""
+    if node is None:
+        return ""
+    text = re.sub(r"\b(self|cls)\.", "", syntax.node_text(node))
+    return " ".join(t.lstrip("_") for t in re.findall(r"\w+|[^\w\s]", text))
 
 
 def _last_statement(clause):
