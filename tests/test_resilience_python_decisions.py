@@ -102,3 +102,191 @@ def test_python_a_skip_on_error_loop_over_items_is_no_retry_whatever_it_catches(
     after = SKIP.replace("except ValueError as e:", "except (ValueError, OSError) as e:")
     found = findings(tmp_path, {"pkg/load.py": SKIP}, {"pkg/load.py": after})
     assert not _changes(found)
+
+
+# -- a deadline applied to a block with ``with`` -------------------------------------------------
+
+CONNECT = '''import asyncio
+
+from .helpers import ceil_timeout
+
+
+class Session:
+    async def _connect(self, req, timeout):
+        try:
+            async with ceil_timeout(timeout.connect, ceil_threshold=timeout.ceil_threshold):
+                conn = await self._connector.connect(req, timeout=timeout)
+        except asyncio.TimeoutError as exc:
+            raise ConnectionError(req.url) from exc
+        return conn
+'''
+
+
+def test_python_a_call_taken_out_of_a_timeout_block_changes_timeout(tmp_path):
+    after = CONNECT.replace(
+        "            async with ceil_timeout(timeout.connect, ceil_threshold=timeout.ceil_threshold):\n"
+        "                conn = await self._connector.connect(req, timeout=timeout)",
+        "            conn = await self._connector.connect(req, timeout=timeout)")
+    found = findings(tmp_path, {"pkg/client.py": CONNECT}, {"pkg/client.py": after})
+    assert "timeout.removed" in kinds(found)
+
+
+def test_python_a_deadline_scope_added_around_a_call_is_a_timeout_change(tmp_path):
+    before = '''import anyio
+
+
+async def ping(stream):
+    await stream.send(b"ping")
+    return await stream.receive()
+'''
+    after = before.replace("    await stream.send(b\"ping\")\n    return await stream.receive()",
+                           "    with anyio.fail_after(5):\n        await stream.send(b\"ping\")\n"
+                           "        return await stream.receive()")
+    found = findings(tmp_path, {"pkg/ping.py": before}, {"pkg/ping.py": after})
+    assert "timeout.added" in kinds(found)
+
+
+def test_python_a_timeout_block_moved_unchanged_into_a_helper_changes_nothing(tmp_path):
+    after = CONNECT.replace(
+        "            async with ceil_timeout(timeout.connect, ceil_threshold=timeout.ceil_threshold):\n"
+        "                conn = await self._connector.connect(req, timeout=timeout)",
+        "            conn = await self._open(req, timeout)") + '''
+    async def _open(self, req, timeout):
+        async with ceil_timeout(timeout.connect, ceil_threshold=timeout.ceil_threshold):
+            return await self._connector.connect(req, timeout=timeout)
+'''
+    found = findings(tmp_path, {"pkg/client.py": CONNECT}, {"pkg/client.py": after})
+    assert not _changes(found) & {"timeout.added", "timeout.removed", "timeout.changed"}
+
+
+def test_python_a_lock_or_a_file_opened_with_with_is_no_timeout(tmp_path):
+    before = "def load(path):\n    return None\n"
+    after = "def load(path, lock):\n    with lock:\n        with open(path) as f:\n            return f.read()\n"
+    found = findings(tmp_path, {"pkg/load.py": before}, {"pkg/load.py": after})
+    assert not _changes(found)
+
+
+# -- a retry policy built or installed by a factory function -------------------------------------
+
+CLIENT = '''from . import retryhandler, translate
+
+
+class ClientCreator:
+    def __init__(self, loader, emitter):
+        self._loader = loader
+        self._emitter = emitter
+
+    def create_client(self, service_model):
+        client = self._build(service_model)
+        return client
+'''
+
+
+def test_python_a_client_that_now_installs_a_retry_handler_changes_retry(tmp_path):
+    after = CLIENT.replace("        client = self._build(service_model)\n",
+                           "        client = self._build(service_model)\n"
+                           "        config = self._loader.load_data('_retry')\n"
+                           "        handler = retryhandler.create_retry_handler(config, service_model.prefix)\n"
+                           "        self._emitter.register('needs-retry', handler)\n")
+    found = findings(tmp_path, {"pkg/client.py": CLIENT}, {"pkg/client.py": after})
+    assert "retry.added" in kinds(found)
+    found = findings(tmp_path / "back", {"pkg/client.py": after}, {"pkg/client.py": CLIENT})
+    assert "retry.removed" in kinds(found)
+
+
+def test_python_a_retry_factory_handed_other_plumbing_is_no_retry_change(tmp_path):
+    before = CLIENT.replace("        client = self._build(service_model)\n",
+                            "        client = self._build(service_model)\n"
+                            "        handler = retryhandler.create_retry_handler(self._config, service_model.prefix)\n")
+    after = before.replace("create_retry_handler(self._config, service_model.prefix)",
+                           "create_retry_handler(\n            self._config, prefix)")
+    found = findings(tmp_path, {"pkg/client.py": before}, {"pkg/client.py": after})
+    assert not _changes(found)
+
+
+def test_python_a_getter_of_a_retry_count_is_no_retry_policy(tmp_path):
+    after = CLIENT.replace("        client = self._build(service_model)\n",
+                           "        client = self._build(service_model)\n"
+                           "        client.meta.attempts = get_retry_count(service_model)\n")
+    found = findings(tmp_path, {"pkg/client.py": CLIENT}, {"pkg/client.py": after})
+    assert not _changes(found) & {"retry.added", "retry.removed", "retry.changed"}
+
+
+# -- a retry flag named after a timeout ----------------------------------------------------------
+
+def test_python_retry_on_timeout_is_a_retry_setting_not_a_timeout(tmp_path):
+    before = "import redis\n\n\ndef connect(url):\n    return redis.Redis.from_url(url, socket_timeout=5)\n"
+    after = before.replace("socket_timeout=5", "socket_timeout=5, retry_on_timeout=True")
+    found = findings(tmp_path, {"pkg/cache.py": before}, {"pkg/cache.py": after})
+    assert "retry.added" in kinds(found) or "retry.changed" in kinds(found)
+    assert not kinds(found) & {"timeout.added", "timeout.removed", "timeout.changed"}
+
+
+# -- a retry policy held as data -----------------------------------------------------------------
+
+RETRY_JSON = '''{
+  "retry": {
+    "__default__": {
+      "max_attempts": 5,
+      "delay": {"type": "exponential", "base": "rand", "growth_factor": 2},
+      "policies": {
+        "throttling": {"applies_when": {"response": {"service_error_code": "Throttling", "http_status_code": 400}}}
+      }
+    }
+  }
+}
+'''
+
+
+def test_python_a_status_code_added_to_a_retry_policy_file_changes_retry(tmp_path):
+    after = RETRY_JSON.replace(
+        '        "throttling": {"applies_when": {"response": {"service_error_code": "Throttling", '
+        '"http_status_code": 400}}}\n',
+        '        "throttling": {"applies_when": {"response": {"service_error_code": "Throttling", '
+        '"http_status_code": 400}}},\n'
+        '        "bad_gateway": {"applies_when": {"response": {"http_status_code": 502}}}\n')
+    found = findings(tmp_path, {"pkg/data/_retry.json": RETRY_JSON}, {"pkg/data/_retry.json": after})
+    hits = [f for f in found if f.kind == "retry.changed"]
+    assert hits and hits[0].path == "pkg/data/_retry.json" and hits[0].line in (7, 8)  # the lines it touched
+
+
+def test_python_a_retry_policy_file_reformatted_changes_nothing(tmp_path):
+    import json
+
+    after = json.dumps(json.loads(RETRY_JSON), indent=4, sort_keys=True) + "\n"
+    found = findings(tmp_path, {"pkg/data/_retry.json": RETRY_JSON}, {"pkg/data/_retry.json": after})
+    assert not _changes(found)
+
+
+def test_python_a_grpc_service_config_retry_policy_changes_retry_not_timeout(tmp_path):
+    config = '''{
+  "methodConfig": [{
+    "name": [{"service": "echo.Echo"}],
+    "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.1s", "retryableStatusCodes": ["UNAVAILABLE"]}
+  }]
+}
+'''
+    more_codes = config.replace('["UNAVAILABLE"]', '["UNAVAILABLE", "DEADLINE_EXCEEDED"]')
+    found = findings(tmp_path, {"svc/service_config.json": config}, {"svc/service_config.json": more_codes})
+    assert "retry.changed" in kinds(found) and "timeout.changed" not in kinds(found)
+    renamed_service = config.replace("echo.Echo", "echo.v2.Echo")  # which service: no retry policy value
+    found = findings(tmp_path / "n", {"svc/service_config.json": config}, {"svc/service_config.json": renamed_service})
+    assert not _changes(found)
+
+
+def test_python_a_file_of_timeouts_changes_timeout_not_retry(tmp_path):
+    config = '{"connect": 5, "read": 30}\n'
+    found = findings(tmp_path, {"svc/timeouts.json": config}, {"svc/timeouts.json": config.replace("30", "60")})
+    assert "timeout.changed" in kinds(found) and "retry.changed" not in kinds(found)
+
+
+def test_python_waiters_tool_timeouts_and_model_docs_in_json_are_no_policy(tmp_path):
+    waiters = '{"waiters": {"BucketExists": {"delay": 5, "maxAttempts": 20, "operation": "HeadBucket"}}}\n'
+    tool = '{"name": "pkg", "mocha": {"timeout": 5000}}\n'
+    model = '{"shapes": {"Job": {"members": {"Timeout": {"shape": "Integer", "documentation": "in minutes"}}}}}\n'
+    found = findings(tmp_path, {"pkg/data/waiters-2.json": waiters, "pkg/settings.json": tool,
+                                "pkg/data/service-2.json": model},
+                     {"pkg/data/waiters-2.json": waiters.replace("20", "40"),
+                      "pkg/settings.json": tool.replace("5000", "20000"),
+                      "pkg/data/service-2.json": model.replace("Integer", "Long").replace("in minutes", "minutes")})
+    assert not _changes(found)

@@ -91,7 +91,11 @@ class _Scanner(Scanner):
             else:
                 name = syntax.callee(node, LANG)
                 last = name.rsplit(".", 1)[-1]
-                if _policy_class(last, "retry") and \
+                if _policy_factory(last) and not _policy_class(last, "retry") and not _raised(node):
+                    # its arguments are the caller's plumbing (which config, which event): that the
+                    # policy is built or installed here at all is what counts
+                    self._policy(node, node, "retry", last, taken, value=f"{last}(...)")
+                elif _policy_class(last, "retry") and \
                         not _raised(node) and (
                         node.parent is None or node.parent.type != "decorator"):
                     self._policy(node, node, "retry", last, taken)
@@ -109,14 +113,15 @@ class _Scanner(Scanner):
         self._construct("timeout", "attribute", node, node, target=f"{syntax.node_text(obj)}.{attr}", seconds=None,
                         value=" ".join(syntax.node_text(right).split())[:120])
 
-    def _policy(self, node, call, kind: str, target: str, taken: set[int]) -> None:
+    def _policy(self, node, call, kind: str, target: str, taken: set[int], value: str | None = None) -> None:
         line = syntax.line_of(node)
         if line in taken:
             return  # a tenacity or urllib3 construct already says what this one does
         taken.add(line)
         self.out.constructs.append(Construct(
             kind, "setting", line, node.end_point[0] + 1, self._scope(node), target=target,
-            value=" ".join(syntax.node_text(call).split())[:400], snippet=self._snippet(line)))
+            value=value if value is not None else " ".join(syntax.node_text(call).split())[:400],
+            snippet=self._snippet(line)))
 
     # -- declarations ------------------------------------------------------------------------------
     def _declarations(self, root) -> None:
@@ -274,6 +279,14 @@ class _Scanner(Scanner):
         elif name in ("asyncio.timeout", "async_timeout.timeout", "anyio.fail_after") and (positional or "delay" in kw):
             self._timeout(node, name, positional[0] if positional else kw["delay"], "asyncio", target=name,
                           none_is_infinite=True)
+        elif _timeout_scope(node, last) and (positional or kw.keys() & {"delay", "timeout", "seconds"}):
+            # ``async with ceil_timeout(t.connect):``, ``with anyio.move_on_after(3):``, ``with
+            # gevent.Timeout(5):``: a deadline applied to the block; its value as written, so that
+            # taking the block out of its ``with`` (or wrapping a call in one) is a change, not plumbing
+            value = positional[0] if positional else next(kw[k] for k in ("delay", "timeout", "seconds") if k in kw)
+            self._timeout(node, name, value, "with", target=name, none_is_infinite=True,
+                          written=" ".join(syntax.node_text(value).split())[:120])
+            return
         elif name == "signal.alarm" and positional:
             v = _number(positional[0], self.consts)
             if v:  # alarm(0) cancels
@@ -284,13 +297,13 @@ class _Scanner(Scanner):
         if kw and _poll_wait(node):
             return  # waits for work to arrive and goes round again when none did: a poll, not a timeout
         for k, v in kw.items():
-            if _TIMEOUT_KW.match(k) and not _NOT_TIMEOUT_KW.search(k) and v is not None:
+            if _timeout_kw(k) and v is not None:
                 lib = _library(name)
                 self._timeout(node, name, v, lib, target=f"{name}:{k}",
                               none_is_infinite=True, zero_is_infinite=lib in ("requests", "socket", "urllib"))
 
     def _timeout(self, node, name: str, value, library: str, *, target: str, none_is_infinite: bool = False,
-                 zero_is_infinite: bool = False) -> None:
+                 zero_is_infinite: bool = False, written: str = "") -> None:
         text = syntax.node_text(value)
         if text == "None":
             seconds: float | None = INFINITE if none_is_infinite else None
@@ -298,7 +311,8 @@ class _Scanner(Scanner):
             seconds = self._timeout_value(value)
             if seconds == 0 and zero_is_infinite:
                 seconds = INFINITE
-        self._construct("timeout", library, node, node, target=target, seconds=seconds)
+        extra = {"value": written} if written else {}
+        self._construct("timeout", library, node, node, target=target, seconds=seconds, **extra)
 
     def _timeout_value(self, value) -> float | None:
         """Seconds from a number, a constant, a (connect, read) tuple or a Timeout/ClientTimeout call."""
@@ -347,7 +361,7 @@ class _Scanner(Scanner):
         parts = name.split(".")
         head = parts[0]
         module = self._module_of(name)
-        has = any(_TIMEOUT_KW.match(k) for k in kw)
+        has = any(_timeout_kw(k) for k in kw)
         if last in _VERBS and len(parts) >= 2:
             owner = parts[-2]
             if module == "requests" or (len(parts) == 2 and head == "requests"):
@@ -477,6 +491,13 @@ class _Scanner(Scanner):
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+def _timeout_kw(name: str) -> bool:
+    """A keyword that sets a timeout: ``timeout``, ``connect_timeout``, ``socket_timeout``; not a
+    handler of one (``timeout_callback``) nor a retry flag named after it (``retry_on_timeout`` says
+    which failures are retried, it bounds no wait)."""
+    return bool(_TIMEOUT_KW.match(name)) and not _NOT_TIMEOUT_KW.search(name) and classify(name) != "retry"
+
+
 def _policy_callee(callee: str, kind: str) -> bool:
     """A call that builds a policy of ``kind``: some part of its dotted name says so (``retry.Retry``,
     ``retry.if_exception_type``, ``timeout.ExponentialTimeout``, ``backoff.expo``)."""
@@ -495,6 +516,35 @@ def _policy_class(name: str, kind: str) -> bool:
     ws = words(name)
     ends = {"retry": ("retry", "retrying", "policy", "strategy", "backoff"), "timeout": ("timeout", "deadline")}[kind]
     return name[:1].isupper() and bool(ws) and ws[-1] in ends and classify(name) == kind and _policy_callee(name, kind)
+
+
+#: verbs of a function that builds or installs a retry policy (``create_retry_handler(config, key)``)
+_FACTORY_VERBS = frozenset({"create", "make", "build", "new", "register", "install"})
+
+
+def _policy_factory(name: str) -> bool:
+    """A function that builds or installs a retry policy by its name: ``create_retry_handler``,
+    ``build_retry_config``, ``make_backoff``, ``register_retry_handler``. Where such a call is added
+    or removed, requests gain or lose a retry policy (a client wiring the data-driven retry handler of
+    each operation); its arguments changing picks another policy. Not ``get_retry_count`` (a read)."""
+    ws = words(name)
+    return name[:1].islower() and len(ws) >= 2 and ws[0] in _FACTORY_VERBS and bool(
+        set(ws[1:]) & {"retry", "retries", "retrying", "backoff", "retrier"})
+
+
+_TIMEOUT_SCOPES = frozenset({"move_on_after", "fail_after", "move_on_at", "fail_at", "timeout_at"})
+
+
+def _timeout_scope(call, last: str) -> bool:
+    """A call that opens a ``with`` block under a deadline: the value of a ``with`` item (``as`` or
+    not) whose callee is named for a timeout (``ceil_timeout``, ``Timeout``) or is one of trio's and
+    anyio's scopes (``fail_after``, ``move_on_after``)."""
+    p = call.parent
+    if p is not None and p.type == "as_pattern":
+        p = p.parent
+    if p is None or p.type != "with_item":
+        return False
+    return last in _TIMEOUT_SCOPES or classify(last) == "timeout"
 
 
 def _policy_binding(node, name: str) -> bool:
