@@ -290,3 +290,34 @@ def test_python_waiters_tool_timeouts_and_model_docs_in_json_are_no_policy(tmp_p
                       "pkg/settings.json": tool.replace("5000", "20000"),
                       "pkg/data/service-2.json": model.replace("Integer", "Long").replace("in minutes", "minutes")})
     assert not _changes(found)
+
+
+# -- the same retry setting written another way --------------------------------------------------
+
+SEND = '''from urllib3 import PoolManager
+
+
+class Session:
+    def send(self, pool: PoolManager, request):
+        return pool.urlopen(
+            method=request.method,
+            url=request.url,
+            retries=False,
+            timeout=request.timeout,
+        )
+'''
+
+
+def test_python_retries_false_written_as_retry_false_changes_nothing(tmp_path):
+    after = SEND.replace("from urllib3 import PoolManager", "from urllib3 import PoolManager\n"
+                         "from urllib3.util.retry import Retry").replace("retries=False,", "retries=Retry(False),")
+    found = findings(tmp_path, {"pkg/session.py": SEND}, {"pkg/session.py": after})
+    assert not _changes(found)
+
+
+def test_python_retries_false_turned_into_a_retry_policy_changes_retry(tmp_path):
+    after = SEND.replace("from urllib3 import PoolManager", "from urllib3 import PoolManager\n"
+                         "from urllib3.util.retry import Retry").replace(
+        "retries=False,", "retries=Retry(total=3, backoff_factor=0.5),")
+    found = findings(tmp_path, {"pkg/session.py": SEND}, {"pkg/session.py": after})
+    assert _changes(found) & {"retry.added", "retry.changed"}

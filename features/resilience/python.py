@@ -98,7 +98,11 @@ class _Scanner(Scanner):
                 elif _policy_class(last, "retry") and \
                         not _raised(node) and (
                         node.parent is None or node.parent.type != "decorator"):
-                    self._policy(node, node, "retry", last, taken)
+                    plain = _plain_retry(node)
+                    if plain is not None:  # ``retries=Retry(False)`` is ``retries=False``: the same setting
+                        self._policy(node, node, "retry", plain[0], taken, value=plain[1])
+                    else:
+                        self._policy(node, node, "retry", last, taken)
 
     def _applied_timeout(self, node, left, right) -> None:
         """``conn.timeout = timeout`` / ``sock.timeout = self.timeout``: a timeout handed to another
@@ -545,6 +549,22 @@ def _timeout_scope(call, last: str) -> bool:
     if p is None or p.type != "with_item":
         return False
     return last in _TIMEOUT_SCOPES or classify(last) == "timeout"
+
+
+def _plain_retry(call) -> tuple[str, str] | None:
+    """(keyword, value) when a ``Retry(...)`` handed to a keyword says no more than a plain value
+    would: ``retries=Retry(False)`` or ``retries=Retry(total=3)`` is ``retries=False`` or
+    ``retries=3`` written another way (urllib3 wraps a plain value in the same ``Retry``)."""
+    p = call.parent
+    if p is None or p.type != "keyword_argument":
+        return None
+    args = syntax.arguments(call, LANG)
+    if len(args) != 1 or args[0][0] not in (None, "total"):
+        return None
+    value = args[0][1]
+    if value is None or value.type not in ("false", "true", "integer", "none"):
+        return None
+    return syntax.node_text(p.child_by_field_name("name")), syntax.node_text(value)
 
 
 def _policy_binding(node, name: str) -> bool:
