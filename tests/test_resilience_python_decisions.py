@@ -321,3 +321,38 @@ def test_python_retries_false_turned_into_a_retry_policy_changes_retry(tmp_path)
         "retries=False,", "retries=Retry(total=3, backoff_factor=0.5),")
     found = findings(tmp_path, {"pkg/session.py": SEND}, {"pkg/session.py": after})
     assert _changes(found) & {"retry.added", "retry.changed"}
+
+
+# -- a retry loop counted by itertools.count() ---------------------------------------------------
+
+OVER_TIME = '''import itertools
+from time import sleep
+
+
+def retry_over_time(fun, catch, max_retries=None, interval_step=1.0):
+    for retries in itertools.count():
+        try:
+            return fun()
+        except catch:
+            if max_retries is not None and retries >= max_retries:
+                raise
+            for i in range(int(retries)):
+                sleep(i)
+'''
+
+
+def test_python_a_counted_retry_loop_that_waits_differently_changes_retry(tmp_path):
+    after = OVER_TIME.replace("            for i in range(int(retries)):\n                sleep(i)",
+                              "            for i in range(int(retries / interval_step)):\n"
+                              "                sleep(interval_step)")
+    found = findings(tmp_path, {"pkg/utils.py": OVER_TIME}, {"pkg/utils.py": after})
+    assert "retry.changed" in kinds(found)
+
+
+def test_python_a_counted_retry_loop_added_is_a_retry(tmp_path):
+    before = "def call(fun):\n    return fun()\n"
+    after = ("import itertools\nimport time\n\n\ndef call(fun):\n    for attempt in itertools.count():\n"
+             "        try:\n            return fun()\n        except ConnectionError:\n"
+             "            time.sleep(2 ** attempt)\n")
+    found = findings(tmp_path, {"pkg/call.py": before}, {"pkg/call.py": after})
+    assert "retry.added" in kinds(found) and "retry.without_limit" in kinds(found)

@@ -456,6 +456,8 @@ class _Scanner(Scanner):
                 return v if v is not None else None
             return None
         right = node.child_by_field_name("right")
+        if right is not None and right.type == "call" and syntax.callee(right, LANG) in ("count", "itertools.count"):
+            return INFINITE  # ``for attempt in itertools.count():`` counts attempts with no bound of its own
         if right is None or right.type != "call" or syntax.callee(right, LANG) != "range":
             return False
         a = [v for k, v in syntax.arguments(right, LANG)]
