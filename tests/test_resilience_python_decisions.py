@@ -356,3 +356,44 @@ def test_python_a_counted_retry_loop_added_is_a_retry(tmp_path):
              "            time.sleep(2 ** attempt)\n")
     found = findings(tmp_path, {"pkg/call.py": before}, {"pkg/call.py": after})
     assert "retry.added" in kinds(found) and "retry.without_limit" in kinds(found)
+
+
+# -- a constant turned into an option callers can set ---------------------------------------------
+
+ADAPTER = '''DEFAULT_RETRIES = 0
+DEFAULT_POOLSIZE = 10
+
+
+class HTTPAdapter:
+    def __init__(self, pool_connections=DEFAULT_POOLSIZE):
+        self.max_retries = DEFAULT_RETRIES
+        self._pool_connections = pool_connections
+'''
+
+
+def test_python_a_retry_constant_made_a_constructor_option_is_a_retry_change(tmp_path):
+    after = ADAPTER.replace("    def __init__(self, pool_connections=DEFAULT_POOLSIZE):\n"
+                            "        self.max_retries = DEFAULT_RETRIES",
+                            "    def __init__(self, pool_connections=DEFAULT_POOLSIZE, max_retries=DEFAULT_RETRIES):\n"
+                            "        self.max_retries = max_retries")
+    found = findings(tmp_path, {"pkg/adapters.py": ADAPTER}, {"pkg/adapters.py": after})
+    assert _changes(found) & {"retry.added", "retry.changed"}
+
+
+def test_python_a_timeout_constant_made_a_constructor_option_is_a_timeout_change(tmp_path):
+    before = "class Client:\n    def __init__(self, url):\n        self.url = url\n        self.timeout = 30\n"
+    after = ("class Client:\n    def __init__(self, url, timeout=30):\n        self.url = url\n"
+             "        self.timeout = timeout\n")
+    found = findings(tmp_path, {"pkg/client.py": before}, {"pkg/client.py": after})
+    assert _changes(found) & {"timeout.added", "timeout.changed"}
+
+
+def test_python_an_option_kept_under_another_attribute_or_with_no_default_is_no_change(tmp_path):
+    before = ("class Client:\n    def __init__(self, url, timeout=30, proxy_timeout=None):\n"
+              "        self.timeout = timeout\n")
+    renamed = before.replace("self.timeout = timeout", "self._timeout = timeout")
+    found = findings(tmp_path, {"pkg/client.py": before}, {"pkg/client.py": renamed})
+    assert not _changes(found)
+    kept = before + "        self.proxy_timeout = proxy_timeout\n"
+    found = findings(tmp_path / "none", {"pkg/client.py": before}, {"pkg/client.py": kept})
+    assert not _changes(found)

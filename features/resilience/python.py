@@ -58,6 +58,7 @@ class _Scanner(Scanner):
             elif t == "pair" and node.parent is not None and node.parent.type == "dictionary":
                 self._config_pair(node)
         self._policies(root)
+        self._options(root)
         return self.out
 
     # -- policies the library builds itself --------------------------------------------------------
@@ -103,6 +104,46 @@ class _Scanner(Scanner):
                         self._policy(node, node, "retry", plain[0], taken, value=plain[1])
                     else:
                         self._policy(node, node, "retry", last, taken)
+
+    def _options(self, root) -> None:
+        """A retry or timeout that callers can set: a constructor parameter with a default of its own
+        (``def __init__(self, max_retries=DEFAULT_RETRIES)``, ``timeout=30``) that the object keeps
+        (``self.max_retries = max_retries``). Placed at the line that keeps it, so that a constant
+        turned into such an option (``self.max_retries = DEFAULT_RETRIES`` before) is an option
+        added, with the default kept: the wait or the attempts became configurable. ``None`` as the
+        default is no policy of the class (it hands on what the caller gives, or nothing)."""
+        for func in syntax.nodes_of_types(root, LANG, ("function_definition",)):
+            if syntax.node_text(func.child_by_field_name("name")) != "__init__":
+                continue
+            params = func.child_by_field_name("parameters")
+            body = func.child_by_field_name("body")
+            if params is None or body is None:
+                continue
+            defaults = {}
+            for p in params.named_children:
+                if p.type in ("default_parameter", "typed_default_parameter"):
+                    name, value = p.child_by_field_name("name"), p.child_by_field_name("value")
+                    if name is not None and value is not None and value.type != "none" \
+                            and classify(syntax.node_text(name)) is not None:
+                        defaults[syntax.node_text(name)] = value
+            if not defaults:
+                continue
+            for n in _own(body):
+                if n.type != "assignment":
+                    continue
+                left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+                if left is None or right is None or left.type != "attribute" or right.type != "identifier" \
+                        or syntax.node_text(left.child_by_field_name("object")) != "self":
+                    continue
+                name = syntax.node_text(right)
+                if name not in defaults:
+                    continue
+                kind = classify(name)
+                line = syntax.line_of(n)
+                self.out.constructs.append(Construct(
+                    kind, "setting", line, n.end_point[0] + 1, self._scope(n), target=name,
+                    seconds=self._timeout_value(defaults[name]) if kind == "timeout" else None,
+                    value=f"option {name}", snippet=self._snippet(line)))
 
     def _applied_timeout(self, node, left, right) -> None:
         """``conn.timeout = timeout`` / ``sock.timeout = self.timeout``: a timeout handed to another
