@@ -397,3 +397,41 @@ def test_python_an_option_kept_under_another_attribute_or_with_no_default_is_no_
     kept = before + "        self.proxy_timeout = proxy_timeout\n"
     found = findings(tmp_path / "none", {"pkg/client.py": before}, {"pkg/client.py": kept})
     assert not _changes(found)
+
+
+# -- a new reason for a retry loop to give up ----------------------------------------------------
+
+SSL_CALL = '''import time
+
+BLOCKING_IO_ERRORS = (BlockingIOError, InterruptedError)
+
+
+class Conn:
+    def _call(self, call, *args):
+        timeout = self.gettimeout()
+        start = time.monotonic()
+        while True:
+            try:
+                return call(*args)
+            except BLOCKING_IO_ERRORS:
+                self.checker.select(self, True, False, timeout)
+                if timeout and time.monotonic() - start > timeout:
+                    raise TimeoutError("timed out")
+                continue
+'''
+
+
+def test_python_a_retry_loop_that_now_gives_up_on_a_closed_socket_changes_retry(tmp_path):
+    after = SSL_CALL.replace("            except BLOCKING_IO_ERRORS:\n",
+                             "            except BLOCKING_IO_ERRORS:\n"
+                             "                if self.fileno() == -1:\n"
+                             "                    raise ConnectionError(\"socket closed\")\n")
+    found = findings(tmp_path, {"pkg/conn.py": SSL_CALL}, {"pkg/conn.py": after})
+    assert "retry.changed" in kinds(found)
+
+
+def test_python_a_clock_read_another_way_in_a_give_up_condition_changes_no_retry(tmp_path):
+    before = SSL_CALL.replace("import time\n", "from time import monotonic as _time\n").replace(
+        "time.monotonic()", "_time()")
+    found = findings(tmp_path, {"pkg/conn.py": before}, {"pkg/conn.py": SSL_CALL})
+    assert not kinds(found) & {"retry.added", "retry.removed", "retry.changed"}

@@ -754,12 +754,45 @@ def _loop_decision(loop, tries, sleeps) -> str:
         for clause in t.named_children:
             if clause.type != "except_clause":
                 continue
-            ends = sorted({_LEAVES[n.type] for n in _own(clause) if n.type in _LEAVES and _loop_of(n) == loop})
+            ends = sorted({_LEAVES[n.type] + _guard(n, clause) for n in _own(clause)
+                           if n.type in _LEAVES and _loop_of(n) == loop})
             last = _last_statement(clause)
             parts.append("except:" + ",".join(sorted(_caught_names(clause)) or ["*"]) + ":" + ",".join(ends)
                          + ":" + (_LEAVES.get(last.type, "on") if last is not None else "on"))
     parts.extend("wait:" + _plain(s.child_by_field_name("arguments")) for s in sleeps)
     return "#" + "|".join(parts)
+
+
+def _guard(leave, clause) -> str:
+    """The conditions under which an ``except`` gives up (``raise``/``return``/``break`` under
+    ``if self.fileno() == -1:``): a new reason to stop retrying is a retry change. Going round
+    again (``continue``) is what the clause does anyway, whatever guards it."""
+    if leave.type == "continue_statement":
+        return ""
+    conds = []
+    p = leave.parent
+    while p is not None and p != clause:
+        if p.type in ("if_statement", "elif_clause"):
+            conds.append(_deciding(p.child_by_field_name("condition")))
+        p = p.parent
+    return "@" + "&".join(sorted(conds)) if conds else ""
+
+
+_KEYWORDS = frozenset({"and", "or", "not", "is", "in", "None", "True", "False"})
+
+
+def _deciding(node) -> str:
+    """What a condition decides with: operators, numbers, keywords, constants, error classes and
+    retry/timeout names; a helper, a receiver or a clock read another way (``_time()`` ->
+    ``time.monotonic()``) decides nothing new."""
+    if node is None:
+        return ""
+    out = set()
+    for t in re.findall(r"[A-Za-z_]\w*|\d+(?:\.\d+)?|[<>=!]=?|[-+*/%]", syntax.node_text(node)):
+        if not (t[0].isalpha() or t[0] == "_") or t in _KEYWORDS or classify(t) is not None \
+                or re.fullmatch(r"_*[A-Z][A-Z0-9_]+|\w*(Error|Exception)", t):
+            out.add(t.lstrip("_") or t)
+    return " ".join(sorted(out))
 
 
 def _plain(node) -> str:
