@@ -435,3 +435,42 @@ def test_python_a_clock_read_another_way_in_a_give_up_condition_changes_no_retry
         "time.monotonic()", "_time()")
     found = findings(tmp_path, {"pkg/conn.py": before}, {"pkg/conn.py": SSL_CALL})
     assert not kinds(found) & {"retry.added", "retry.removed", "retry.changed"}
+
+
+# -- a call that applies a timeout is never plumbing ---------------------------------------------
+
+RECV = '''import asyncio
+
+
+class Reader:
+    def __init__(self, sock, timeout):
+        self._sock = sock
+        self._timeout = timeout
+
+    def read(self, n):
+        return self._sock.recv(n)
+
+    async def wait(self, fut):
+        return await fut
+'''
+
+
+def test_python_a_socket_timeout_set_where_none_was_is_a_timeout_added(tmp_path):
+    after = RECV.replace("        return self._sock.recv(n)",
+                         "        self._sock.settimeout(self._timeout)\n        return self._sock.recv(n)")
+    found = findings(tmp_path, {"pkg/reader.py": RECV}, {"pkg/reader.py": after})
+    assert "timeout.added" in kinds(found)
+
+
+def test_python_a_wait_for_around_an_await_is_a_timeout_added(tmp_path):
+    after = RECV.replace("        return await fut", "        return await asyncio.wait_for(fut, self._timeout)")
+    found = findings(tmp_path, {"pkg/reader.py": RECV}, {"pkg/reader.py": after})
+    assert "timeout.added" in kinds(found)
+
+
+def test_python_an_applied_timeout_read_through_a_renamed_private_field_is_no_change(tmp_path):
+    before = RECV.replace("        return self._sock.recv(n)",
+                          "        self._sock.settimeout(self._timeout)\n        return self._sock.recv(n)")
+    after = before.replace("self._timeout", "self.timeout")
+    found = findings(tmp_path, {"pkg/reader.py": before}, {"pkg/reader.py": after})
+    assert not _changes(found)

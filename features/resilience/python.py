@@ -115,6 +115,10 @@ class _Scanner(Scanner):
         for func in syntax.nodes_of_types(root, LANG, ("function_definition",)):
             if syntax.node_text(func.child_by_field_name("name")) != "__init__":
                 continue
+            cls = syntax.ancestor(func, ("class_definition",), ("function_definition",))
+            if cls is not None and re.search(r"(Error|Exception|Warning)$",
+                                             syntax.node_text(cls.child_by_field_name("name"))):
+                continue  # ``MaxRetryError(pool, url, retries=3)`` reports a failure, it sets no policy
             params = func.child_by_field_name("parameters")
             body = func.child_by_field_name("body")
             if params is None or body is None:
@@ -315,22 +319,26 @@ class _Scanner(Scanner):
     # -- timeouts ----------------------------------------------------------------------------------
     def _timeouts(self, node, name: str, last: str, args: list, kw: dict) -> None:
         positional = [v for k, v in args if k is None]
+        # a call that *applies* a timeout (a socket's, a coroutine's, a block's) keeps its value as
+        # written: added where nothing waited with a limit before, it is a timeout added, not a value
+        # plumbed through (``retry_timeout._plumbing`` looks for the same call without one)
         if last == "settimeout" and positional:
-            self._timeout(node, name, positional[0], "socket", target="settimeout", none_is_infinite=True)
+            self._timeout(node, name, positional[0], "socket", target="settimeout", none_is_infinite=True,
+                          written=_written(positional[0]))
         elif name in ("asyncio.wait_for", "wait_for") and (len(positional) > 1 or "timeout" in kw):
-            self._timeout(node, name, kw.get("timeout") or positional[1], "asyncio", target="asyncio.wait_for",
-                          none_is_infinite=True)
+            value = kw.get("timeout") or positional[1]
+            self._timeout(node, name, value, "asyncio", target="asyncio.wait_for",
+                          none_is_infinite=True, written=_written(value))
             return
         elif name in ("asyncio.timeout", "async_timeout.timeout", "anyio.fail_after") and (positional or "delay" in kw):
-            self._timeout(node, name, positional[0] if positional else kw["delay"], "asyncio", target=name,
-                          none_is_infinite=True)
+            value = positional[0] if positional else kw["delay"]
+            self._timeout(node, name, value, "asyncio", target=name, none_is_infinite=True, written=_written(value))
         elif _timeout_scope(node, last) and (positional or kw.keys() & {"delay", "timeout", "seconds"}):
             # ``async with ceil_timeout(t.connect):``, ``with anyio.move_on_after(3):``, ``with
             # gevent.Timeout(5):``: a deadline applied to the block; its value as written, so that
             # taking the block out of its ``with`` (or wrapping a call in one) is a change, not plumbing
             value = positional[0] if positional else next(kw[k] for k in ("delay", "timeout", "seconds") if k in kw)
-            self._timeout(node, name, value, "with", target=name, none_is_infinite=True,
-                          written=" ".join(syntax.node_text(value).split())[:120])
+            self._timeout(node, name, value, "with", target=name, none_is_infinite=True, written=_written(value))
             return
         elif name == "signal.alarm" and positional:
             v = _number(positional[0], self.consts)
@@ -537,6 +545,11 @@ class _Scanner(Scanner):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+def _written(node) -> str:
+    """A value as the code wrote it, without layout (for messages and for telling plumbing apart)."""
+    return " ".join(syntax.node_text(node).split())[:120]
+
 
 def _timeout_kw(name: str) -> bool:
     """A keyword that sets a timeout: ``timeout``, ``connect_timeout``, ``socket_timeout``; not a
