@@ -474,3 +474,44 @@ def test_python_an_applied_timeout_read_through_a_renamed_private_field_is_no_ch
     after = before.replace("self._timeout", "self.timeout")
     found = findings(tmp_path, {"pkg/reader.py": before}, {"pkg/reader.py": after})
     assert not _changes(found)
+
+
+# -- which status codes or errors are retried, held in a collection ------------------------------
+
+CODES = '''import socket
+
+RETRY_STATUS_CODES = frozenset([429, 502, 503])
+
+
+class Transport:
+    retryable_exceptions = (socket.timeout, ConnectionResetError)
+
+    def should_retry(self, status):
+        return status in RETRY_STATUS_CODES
+'''
+
+
+def test_python_a_status_code_added_to_the_retried_set_changes_retry(tmp_path):
+    after = CODES.replace("frozenset([429, 502, 503])", "frozenset([429, 500, 502, 503])")
+    found = findings(tmp_path, {"pkg/transport.py": CODES}, {"pkg/transport.py": after})
+    assert "retry.changed" in kinds(found)
+
+
+def test_python_an_exception_added_to_the_retried_errors_changes_retry(tmp_path):
+    after = CODES.replace("(socket.timeout, ConnectionResetError)", "(socket.timeout, ConnectionResetError, EOFError)")
+    found = findings(tmp_path, {"pkg/transport.py": CODES}, {"pkg/transport.py": after})
+    assert "retry.changed" in kinds(found)
+
+
+def test_python_a_retried_set_reordered_or_rewrapped_changes_nothing(tmp_path):
+    after = CODES.replace("frozenset([429, 502, 503])", "frozenset(\n    [503, 429, 502]\n)").replace(
+        "(socket.timeout, ConnectionResetError)", "(ConnectionResetError, socket.timeout)")
+    found = findings(tmp_path, {"pkg/transport.py": CODES}, {"pkg/transport.py": after})
+    assert not _changes(found)
+
+
+def test_python_a_collection_not_named_for_retrying_is_no_retry_setting(tmp_path):
+    before = "ALLOWED_HOSTS = frozenset(['a', 'b'])\nSTATUS_NAMES = (200, 404)\n"
+    after = "ALLOWED_HOSTS = frozenset(['a', 'b', 'c'])\nSTATUS_NAMES = (200, 404, 500)\n"
+    found = findings(tmp_path, {"pkg/consts.py": before}, {"pkg/consts.py": after})
+    assert not _changes(found)

@@ -79,6 +79,14 @@ class _Scanner(Scanner):
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
                 if left is not None and right is not None and left.type == "attribute":
                     self._applied_timeout(node, left, right)
+                if left is not None and right is not None and left.type in ("identifier", "attribute") \
+                        and classify(syntax.node_text(left)) == "retry" \
+                        and _policy_binding(node, syntax.node_text(left)):
+                    members = _members(right)
+                    if members is not None:  # RETRY_STATUS_CODES = {429, 503}: which failures are retried
+                        self._policy(node, right, "retry", syntax.node_text(left).rsplit(".", 1)[-1], taken,
+                                     value="{" + ", ".join(members) + "}")
+                        continue
                 if left is None or right is None or right.type != "call" or left.type not in ("identifier", "attribute"):
                     continue
                 name = syntax.node_text(left)
@@ -545,6 +553,40 @@ class _Scanner(Scanner):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+_COLLECTIONS = frozenset({"tuple", "list", "set"})
+
+
+def _members(node) -> list[str] | None:
+    """The members of a collection of retried things (status codes, exception classes, error codes),
+    in no order: ``(A, B)``, ``{429, 503}``, ``frozenset([...])``, ``BASE + (C,)``, ``A | B``. None
+    when ``node`` is not such a collection."""
+    if node.type == "call" and syntax.callee(node, LANG) in ("frozenset", "set", "tuple", "list"):
+        args = syntax.arguments(node, LANG)
+        if len(args) != 1 or args[0][0] is not None:
+            return None
+        node = args[0][1]
+    if node.type == "binary_operator" and syntax.node_text(node.child_by_field_name("operator")) in ("+", "|"):
+        parts = [node.child_by_field_name("left"), node.child_by_field_name("right")]
+        if any(p is None for p in parts):
+            return None
+        got = [_members(p) if p.type not in ("identifier", "attribute") else [syntax.node_text(p)] for p in parts]
+        if any(g is None for g in got):
+            return None
+        return sorted({m for g in got for m in g or []})
+    if node.type not in _COLLECTIONS:
+        return None
+    out = set()
+    for c in node.named_children:
+        if syntax.is_comment(c):
+            continue
+        if c.type in _COLLECTIONS:
+            inner = _members(c)
+            out.update(inner or [])
+        else:
+            out.add(" ".join(syntax.node_text(c).split()))
+    return sorted(out)
+
 
 def _written(node) -> str:
     """A value as the code wrote it, without layout (for messages and for telling plumbing apart)."""
