@@ -515,3 +515,55 @@ def test_python_a_collection_not_named_for_retrying_is_no_retry_setting(tmp_path
     after = "ALLOWED_HOSTS = frozenset(['a', 'b', 'c'])\nSTATUS_NAMES = (200, 404, 500)\n"
     found = findings(tmp_path, {"pkg/consts.py": before}, {"pkg/consts.py": after})
     assert not _changes(found)
+
+
+# -- what is and is not a retry with no delay ----------------------------------------------------
+
+ECS = '''import time
+
+
+class ContainerFetcher:
+    RETRY_ATTEMPTS = 3
+    SLEEP_TIME = 1
+
+    def __init__(self, session, sleep=time.sleep):
+        self._session = session
+        self._sleep = sleep
+
+    def retrieve(self, url):
+        attempts = 0
+        while True:
+            try:
+                return self._session.get(url, timeout=2).json()
+            except ConnectionError:
+                self._sleep(self.SLEEP_TIME)
+                attempts += 1
+                if attempts >= self.RETRY_ATTEMPTS:
+                    raise
+'''
+
+
+def test_python_an_injected_sleep_between_attempts_is_a_backoff(tmp_path):
+    before = "class ContainerFetcher:\n    pass\n"
+    found = findings(tmp_path, {"pkg/fetch.py": before}, {"pkg/fetch.py": ECS})
+    assert "retry.added" in kinds(found) and "retry.without_backoff" not in kinds(found)
+    no_wait = ECS.replace("                self._sleep(self.SLEEP_TIME)\n", "")
+    found = findings(tmp_path / "nowait", {"pkg/fetch.py": before}, {"pkg/fetch.py": no_wait})
+    assert "retry.without_backoff" in kinds(found)
+
+
+def test_python_trying_the_next_address_is_no_retry_without_backoff(tmp_path):
+    before = "async def connect(addrs, dial):\n    return await dial(addrs[0])\n"
+    after = '''async def connect(addrs, dial):
+    last_exc = None
+    while addrs:
+        try:
+            return await dial(addrs[0])
+        except OSError as exc:
+            last_exc = exc
+            addrs.pop(0)
+            continue
+    raise last_exc
+'''
+    found = findings(tmp_path, {"pkg/connect.py": before}, {"pkg/connect.py": after})
+    assert "retry.added" in kinds(found) and "retry.without_backoff" not in kinds(found)

@@ -479,14 +479,16 @@ class _Scanner(Scanner):
         elsewhere = [n for n in _own(body) if n.type in ("return_statement", "break_statement")
                      and _loop_of(n) == node and not _within(n, t)]
         exits = exits or (again and bool(elsewhere))
-        sleeps = [c for c in _own(body) if c.type == "call" and syntax.callee(c, LANG) in _SLEEPS]
+        sleeps = [c for c in _own(body) if c.type == "call" and _is_sleep(syntax.callee(c, LANG))]
         if not exits and not sleeps:
             return
         if attempts == INFINITE and (elsewhere or any(n.type == "raise_statement" and _under_if(n, body)
                                                       for e in excepts for n in _own(e))):
             attempts = None  # gives up after some condition, or ends on one that is not the failure's
-        backoff = "none"
+        backoff: str | None = "none"
         jitter = False
+        if not sleeps and _next_candidate(node, excepts):
+            backoff = None  # each pass tries another address: not the same call again at once
         if sleeps:
             backoff = "fixed"
             for s in sleeps:
@@ -586,6 +588,32 @@ def _members(node) -> list[str] | None:
         else:
             out.add(" ".join(syntax.node_text(c).split()))
     return sorted(out)
+
+
+def _is_sleep(callee: str) -> bool:
+    """``time.sleep``, ``asyncio.sleep``, and a sleep injected for tests (``self._sleep(delay)``,
+    ``_sleep = time.sleep``): the wait between attempts, whoever provides it."""
+    return callee in _SLEEPS or callee.rsplit(".", 1)[-1].strip("_") == "sleep"
+
+
+def _next_candidate(loop, excepts) -> bool:
+    """``while addr_infos: try: connect(addr_infos) except ...: pop_addr_infos(addr_infos); continue``:
+    a failure takes a candidate out of what the loop goes over, so the next pass tries another one
+    (happy eyeballs, the next host of a list)."""
+    if loop.type != "while_statement":
+        return False
+    cond = loop.child_by_field_name("condition")
+    if cond is None or cond.type not in ("identifier", "attribute"):
+        return False
+    name = syntax.node_text(cond)
+    for e in excepts:
+        for c in syntax.calls(e, LANG):
+            callee = syntax.callee(c, LANG)
+            if callee.startswith(name + ".") and callee.rsplit(".", 1)[-1] in ("pop", "popleft", "remove", "clear"):
+                return True
+            if any(v is not None and syntax.node_text(v) == name for _, v in syntax.arguments(c, LANG)):
+                return True
+    return False
 
 
 def _written(node) -> str:
