@@ -567,3 +567,57 @@ def test_python_trying_the_next_address_is_no_retry_without_backoff(tmp_path):
 '''
     found = findings(tmp_path, {"pkg/connect.py": before}, {"pkg/connect.py": after})
     assert "retry.added" in kinds(found) and "retry.without_backoff" not in kinds(found)
+
+
+# -- a retry loop bounded by a helper, or by the delays it is given ------------------------------
+
+TARGET = '''import time
+
+
+def retry_target(target, predicate, sleep_generator, deadline=None):
+    for sleep in sleep_generator:
+        try:
+            return target()
+        except Exception as exc:
+            _retry_error_helper(exc, deadline, sleep, predicate)
+            time.sleep(sleep)
+    raise ValueError("Sleep generator stopped yielding sleep values.")
+'''
+
+
+def test_python_a_loop_over_delays_turned_into_while_true_with_a_deciding_helper_is_no_unlimited_retry(tmp_path):
+    after = '''import time
+
+
+def retry_target(target, predicate, sleep_generator, deadline=None):
+    sleep_iter = iter(sleep_generator)
+    while True:
+        try:
+            return target()
+        except Exception as exc:
+            next_sleep = _retry_error_helper(exc, deadline, sleep_iter, predicate)
+            time.sleep(next_sleep)
+'''
+    found = findings(tmp_path, {"pkg/retry.py": TARGET}, {"pkg/retry.py": after})
+    assert "retry.changed" in kinds(found)
+    assert "retry.without_limit" not in kinds(found)
+
+
+def test_python_a_while_true_retry_that_only_logs_the_error_never_gives_up(tmp_path):
+    before = "def serve(step):\n    step()\n"
+    after = '''import logging
+import time
+
+log = logging.getLogger(__name__)
+
+
+def serve(step):
+    while True:
+        try:
+            return step()
+        except Exception as exc:
+            log.warning("step failed: %s", exc)
+            time.sleep(10)
+'''
+    found = findings(tmp_path, {"pkg/serve.py": before}, {"pkg/serve.py": after})
+    assert "retry.without_limit" in kinds(found)

@@ -461,6 +461,8 @@ class _Scanner(Scanner):
         if not tries:
             return
         attempts = self._loop_attempts(node)
+        if attempts is False and _delays_loop(node):
+            attempts = None  # ``for sleep in sleep_generator:``: one pass per delay the generator gives
         if attempts is False:
             return  # iterating over items: a skip-on-error loop, not a retry
         t = tries[0]
@@ -483,7 +485,8 @@ class _Scanner(Scanner):
         if not exits and not sleeps:
             return
         if attempts == INFINITE and (elsewhere or any(n.type == "raise_statement" and _under_if(n, body)
-                                                      for e in excepts for n in _own(e))):
+                                                      for e in excepts for n in _own(e))
+                                     or any(_hands_on_error(e) for e in excepts)):
             attempts = None  # gives up after some condition, or ends on one that is not the failure's
         backoff: str | None = "none"
         jitter = False
@@ -588,6 +591,42 @@ def _members(node) -> list[str] | None:
         else:
             out.add(" ".join(syntax.node_text(c).split()))
     return sorted(out)
+
+
+def _delays_loop(loop) -> bool:
+    """``for sleep in sleep_generator: try: ... except ...: time.sleep(sleep)``: a loop over the
+    delays between attempts (a backoff generator) that waits its own loop variable."""
+    if loop.type != "for_statement":
+        return False
+    left, body = loop.child_by_field_name("left"), loop.child_by_field_name("body")
+    if left is None or body is None or left.type != "identifier":
+        return False
+    var = syntax.node_text(left)
+    return any(c.type == "call" and _is_sleep(syntax.callee(c, LANG)) and any(
+        v is not None and syntax.node_text(v) == var for _, v in syntax.arguments(c, LANG)) for c in _own(body))
+
+
+#: calls that report a failure rather than decide about it
+_REPORTS = re.compile(r"(?i)(^|\.)(log\w*|logger|print\w*|debug|info|warn\w*|error|exception|critical|append|add)$")
+
+
+def _hands_on_error(clause) -> bool:
+    """An ``except ... as exc`` that hands the failure to a helper (``_retry_error_helper(exc,
+    deadline, ...)``, ``self._handle_error(exc)``), which may end the loop by raising: the loop's
+    bound is that helper's, not "never". Logging or collecting the error decides nothing."""
+    alias = None
+    for c in clause.named_children:
+        if c.type == "as_pattern":
+            target = c.child_by_field_name("alias")
+            alias = syntax.node_text(target) if target is not None else None
+    if not alias:
+        return False
+    for call in syntax.calls(clause, LANG):
+        if _REPORTS.search(syntax.callee(call, LANG) or ""):
+            continue
+        if any(v is not None and syntax.node_text(v) == alias for _, v in syntax.arguments(call, LANG)):
+            return True
+    return False
 
 
 def _is_sleep(callee: str) -> bool:
