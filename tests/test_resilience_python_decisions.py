@@ -621,3 +621,13 @@ def serve(step):
 '''
     found = findings(tmp_path, {"pkg/serve.py": before}, {"pkg/serve.py": after})
     assert "retry.without_limit" in kinds(found)
+
+
+def test_python_a_json_file_nested_beyond_reason_or_not_json_is_read_as_no_policy(tmp_path):
+    deep = '{"retry": ' + "[" * 50_000 + "]" * 50_000 + "}\n"
+    found = findings(tmp_path, {"pkg/data/_retry.json": '{"retry": {"max_attempts": 3}}\n'},
+                     {"pkg/data/_retry.json": deep})
+    assert not _changes(found)
+    found = findings(tmp_path / "bad", {"pkg/data/_retry.json": '{"retry": {"max_attempts": 3}}\n'},
+                     {"pkg/data/_retry.json": '{"retry": {"max_attempts": 3,}}\n'})
+    assert not _changes(found)

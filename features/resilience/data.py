@@ -87,10 +87,10 @@ def _leaves(text: str | None, ctx: set[str]) -> dict[tuple[str, ...], tuple[str,
         return None
     try:
         doc = json.loads(text)
-    except ValueError:
-        return None
-    out: dict[tuple[str, ...], tuple[str, Any]] = {}
-    _walk(doc, (), ctx, out)
+        out: dict[tuple[str, ...], tuple[str, Any]] = {}
+        _walk(doc, (), ctx, out)
+    except (ValueError, RecursionError):
+        return None  # not JSON, or nested deeper than any policy (hostile input): nothing to compare
     return out
 
 
