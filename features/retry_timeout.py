@@ -508,6 +508,8 @@ def extract(change: Change, context: Context) -> Extraction:
 
 def _data_changes(change: Change, f: FileChange) -> list[data.DataChange]:
     """What a change to a JSON file does to a retry or timeout policy held in it (``resilience.data``)."""
+    if not data.worth_reading(f.path, [t for h in f.hunks for _, t in h.added + h.removed]):
+        return []
     pre = None if f.status == "added" else change.image(f.path, "pre")
     post = None if f.status == "deleted" else change.image(f.path, "post")
     if (pre is None and f.status != "added") or (post is None and f.status != "deleted"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,17 @@ class DataChange:
 def is_data(path: str) -> bool:
     """A JSON file of the product: not under a dot-folder (``.changes/``, ``.github/``, ``.vscode/``)."""
     return path.lower().endswith(".json") and not any(part.startswith(".") for part in path.split("/")[:-1])
+
+
+_WORDS = re.compile(r"(?i)retr(y|ies|iable|yable)|backoff|timeout|deadline|attempt")
+
+
+def worth_reading(path: str, changed: list[str]) -> bool:
+    """Whether a JSON file may hold a policy the change touched, before its images are read: its
+    name says so, or a changed line names a retry or a timeout. A release that rewrites dozens of
+    service models costs no reads."""
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    return bool(_stem_context(stem) - {"poll"}) or any(_WORDS.search(t) for t in changed)
 
 
 def changes(path: str, pre: str | None, post: str | None, added: dict[int, str],
