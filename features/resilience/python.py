@@ -148,9 +148,9 @@ class _Scanner(Scanner):
                         or syntax.node_text(left.child_by_field_name("object")) != "self":
                     continue
                 name = syntax.node_text(right)
-                if name not in defaults:
-                    continue
                 kind = classify(name)
+                if name not in defaults or kind is None:
+                    continue
                 line = syntax.line_of(n)
                 self.out.constructs.append(Construct(
                     kind, "setting", line, n.end_point[0] + 1, self._scope(n), target=name,
