@@ -21,7 +21,7 @@ from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
-from mergeguard.features.resilience import COMPUTED, INFINITE, Construct, Scan, policy_functions, settings
+from mergeguard.features.resilience import COMPUTED, INFINITE, Construct, Scan, data, policy_functions, settings
 
 FEATURES: list[str] = [
     "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
@@ -364,8 +364,11 @@ def extract(change: Change, context: Context) -> Extraction:
     unreadable: list[str] = []
     logic: list[tuple] = []
 
+    data_changes: list[tuple[FileChange, data.DataChange]] = []
     for f in change.files:
         if f.binary or not paths.is_code(f.path) or _generated(f.path):
+            if not f.binary and data.is_data(f.path) and not _generated(f.path) and not paths.is_test(f.path):
+                data_changes.extend((f, d) for d in _data_changes(change, f))  # a retry policy held as data
             continue
         language = syntax.language_of(f.old_path or f.path if f.status == "deleted" else f.path)
         module = scanner(language) if language else None
@@ -488,6 +491,13 @@ def extract(change: Change, context: Context) -> Extraction:
                 findings.extend(_anti(f.path, b, a, counts))
 
     _logic_findings(logic, findings, retry_sig, timeout_sig, counts)
+    for f, d in data_changes:
+        counts[f"{d.kind}_changed"] += 1
+        (retry_sig if d.kind == "retry" else timeout_sig)["modified"].append(
+            {"path": f.path, "line": d.line, "library": "data", "target": d.key})
+        findings.append(finding(f"{d.kind}.changed", f.path, d.line, d.line,
+                                f"changes the {d.kind} policy held as data: {d.key}"
+                                + (" (removed there)" if d.removed else ""), ""))
 
     # retry.nested: a retrying scope calls (by name) a function that itself retries
     retrying = {c.scope.rsplit(".", 1)[-1]: c for fs in scanned for c in fs.post.constructs
@@ -509,7 +519,7 @@ def extract(change: Change, context: Context) -> Extraction:
                     c.scope))
                 break
 
-    if not scanned:
+    if not scanned and not data_changes:
         features: dict[str, float | None] = dict.fromkeys(FEATURES)
     else:
         features = {k: round(v, 3) for k, v in counts.items()}
@@ -529,6 +539,19 @@ def extract(change: Change, context: Context) -> Extraction:
     signals["syntax"] = {"parsed": st.parsed, "unavailable": st.unavailable, "errors": st.errors,
                          "ms": round(st.ms, 2)}
     return Extraction(features, findings, signals)
+
+
+def _data_changes(change: Change, f: FileChange) -> list[data.DataChange]:
+    """What a change to a JSON file does to a retry or timeout policy held in it (``resilience.data``)."""
+    if not data.worth_reading(f.path, [t for h in f.hunks for _, t in h.added + h.removed]):
+        return []
+    pre = None if f.status == "added" else change.image(f.path, "pre")
+    post = None if f.status == "deleted" else change.image(f.path, "post")
+    if (pre is None and f.status != "added") or (post is None and f.status != "deleted"):
+        return []  # one side could not be read: say nothing rather than call the whole file new
+    added = {n: t for h in f.hunks for n, t in h.added}
+    removed = [n for h in f.hunks for n, _ in h.removed]
+    return data.changes(f.path, pre, post, added, new_line(f.hunks, min(removed)) if removed else 1)
 
 
 def _became_named(a: Construct, b: Construct, named: set[tuple]) -> bool:

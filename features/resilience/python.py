@@ -58,6 +58,7 @@ class _Scanner(Scanner):
             elif t == "pair" and node.parent is not None and node.parent.type == "dictionary":
                 self._config_pair(node)
         self._policies(root)
+        self._options(root)
         return self.out
 
     # -- policies the library builds itself --------------------------------------------------------
@@ -78,6 +79,14 @@ class _Scanner(Scanner):
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
                 if left is not None and right is not None and left.type == "attribute":
                     self._applied_timeout(node, left, right)
+                if left is not None and right is not None and left.type in ("identifier", "attribute") \
+                        and classify(syntax.node_text(left)) == "retry" \
+                        and _policy_binding(node, syntax.node_text(left)):
+                    members = _members(right)
+                    if members is not None:  # RETRY_STATUS_CODES = {429, 503}: which failures are retried
+                        self._policy(node, right, "retry", syntax.node_text(left).rsplit(".", 1)[-1], taken,
+                                     value="{" + ", ".join(members) + "}")
+                        continue
                 if left is None or right is None or right.type != "call" or left.type not in ("identifier", "attribute"):
                     continue
                 name = syntax.node_text(left)
@@ -91,10 +100,62 @@ class _Scanner(Scanner):
             else:
                 name = syntax.callee(node, LANG)
                 last = name.rsplit(".", 1)[-1]
-                if _policy_class(last, "retry") and \
+                if _policy_factory(last) and not _policy_class(last, "retry") and not _raised(node):
+                    # its arguments are the caller's plumbing (which config, which event): that the
+                    # policy is built or installed here at all is what counts
+                    self._policy(node, node, "retry", last, taken, value=f"{last}(...)")
+                elif _policy_class(last, "retry") and \
                         not _raised(node) and (
                         node.parent is None or node.parent.type != "decorator"):
-                    self._policy(node, node, "retry", last, taken)
+                    plain = _plain_retry(node)
+                    if plain is not None:  # ``retries=Retry(False)`` is ``retries=False``: the same setting
+                        self._policy(node, node, "retry", plain[0], taken, value=plain[1])
+                    else:
+                        self._policy(node, node, "retry", last, taken)
+
+    def _options(self, root) -> None:
+        """A retry or timeout that callers can set: a constructor parameter with a default of its own
+        (``def __init__(self, max_retries=DEFAULT_RETRIES)``, ``timeout=30``) that the object keeps
+        (``self.max_retries = max_retries``). Placed at the line that keeps it, so that a constant
+        turned into such an option (``self.max_retries = DEFAULT_RETRIES`` before) is an option
+        added, with the default kept: the wait or the attempts became configurable. ``None`` as the
+        default is no policy of the class (it hands on what the caller gives, or nothing)."""
+        for func in syntax.nodes_of_types(root, LANG, ("function_definition",)):
+            if syntax.node_text(func.child_by_field_name("name")) != "__init__":
+                continue
+            cls = syntax.ancestor(func, ("class_definition",), ("function_definition",))
+            if cls is not None and re.search(r"(Error|Exception|Warning)$",
+                                             syntax.node_text(cls.child_by_field_name("name"))):
+                continue  # ``MaxRetryError(pool, url, retries=3)`` reports a failure, it sets no policy
+            params = func.child_by_field_name("parameters")
+            body = func.child_by_field_name("body")
+            if params is None or body is None:
+                continue
+            defaults = {}
+            for p in params.named_children:
+                if p.type in ("default_parameter", "typed_default_parameter"):
+                    name, value = p.child_by_field_name("name"), p.child_by_field_name("value")
+                    if name is not None and value is not None and value.type != "none" \
+                            and classify(syntax.node_text(name)) is not None:
+                        defaults[syntax.node_text(name)] = value
+            if not defaults:
+                continue
+            for n in _own(body):
+                if n.type != "assignment":
+                    continue
+                left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+                if left is None or right is None or left.type != "attribute" or right.type != "identifier" \
+                        or syntax.node_text(left.child_by_field_name("object")) != "self":
+                    continue
+                name = syntax.node_text(right)
+                kind = classify(name)
+                if name not in defaults or kind is None:
+                    continue
+                line = syntax.line_of(n)
+                self.out.constructs.append(Construct(
+                    kind, "setting", line, n.end_point[0] + 1, self._scope(n), target=name,
+                    seconds=self._timeout_value(defaults[name]) if kind == "timeout" else None,
+                    value=f"option {name}", snippet=self._snippet(line)))
 
     def _applied_timeout(self, node, left, right) -> None:
         """``conn.timeout = timeout`` / ``sock.timeout = self.timeout``: a timeout handed to another
@@ -109,14 +170,15 @@ class _Scanner(Scanner):
         self._construct("timeout", "attribute", node, node, target=f"{syntax.node_text(obj)}.{attr}", seconds=None,
                         value=" ".join(syntax.node_text(right).split())[:120])
 
-    def _policy(self, node, call, kind: str, target: str, taken: set[int]) -> None:
+    def _policy(self, node, call, kind: str, target: str, taken: set[int], value: str | None = None) -> None:
         line = syntax.line_of(node)
         if line in taken:
             return  # a tenacity or urllib3 construct already says what this one does
         taken.add(line)
         self.out.constructs.append(Construct(
             kind, "setting", line, node.end_point[0] + 1, self._scope(node), target=target,
-            value=" ".join(syntax.node_text(call).split())[:400], snippet=self._snippet(line)))
+            value=value if value is not None else " ".join(syntax.node_text(call).split())[:400],
+            snippet=self._snippet(line)))
 
     # -- declarations ------------------------------------------------------------------------------
     def _declarations(self, root) -> None:
@@ -265,15 +327,27 @@ class _Scanner(Scanner):
     # -- timeouts ----------------------------------------------------------------------------------
     def _timeouts(self, node, name: str, last: str, args: list, kw: dict) -> None:
         positional = [v for k, v in args if k is None]
+        # a call that *applies* a timeout (a socket's, a coroutine's, a block's) keeps its value as
+        # written: added where nothing waited with a limit before, it is a timeout added, not a value
+        # plumbed through (``retry_timeout._plumbing`` looks for the same call without one)
         if last == "settimeout" and positional:
-            self._timeout(node, name, positional[0], "socket", target="settimeout", none_is_infinite=True)
+            self._timeout(node, name, positional[0], "socket", target="settimeout", none_is_infinite=True,
+                          written=_written(positional[0]))
         elif name in ("asyncio.wait_for", "wait_for") and (len(positional) > 1 or "timeout" in kw):
-            self._timeout(node, name, kw.get("timeout") or positional[1], "asyncio", target="asyncio.wait_for",
-                          none_is_infinite=True)
+            value = kw.get("timeout") or positional[1]
+            self._timeout(node, name, value, "asyncio", target="asyncio.wait_for",
+                          none_is_infinite=True, written=_written(value))
             return
         elif name in ("asyncio.timeout", "async_timeout.timeout", "anyio.fail_after") and (positional or "delay" in kw):
-            self._timeout(node, name, positional[0] if positional else kw["delay"], "asyncio", target=name,
-                          none_is_infinite=True)
+            value = positional[0] if positional else kw["delay"]
+            self._timeout(node, name, value, "asyncio", target=name, none_is_infinite=True, written=_written(value))
+        elif _timeout_scope(node, last) and (positional or kw.keys() & {"delay", "timeout", "seconds"}):
+            # ``async with ceil_timeout(t.connect):``, ``with anyio.move_on_after(3):``, ``with
+            # gevent.Timeout(5):``: a deadline applied to the block; its value as written, so that
+            # taking the block out of its ``with`` (or wrapping a call in one) is a change, not plumbing
+            value = positional[0] if positional else next(kw[k] for k in ("delay", "timeout", "seconds") if k in kw)
+            self._timeout(node, name, value, "with", target=name, none_is_infinite=True, written=_written(value))
+            return
         elif name == "signal.alarm" and positional:
             v = _number(positional[0], self.consts)
             if v:  # alarm(0) cancels
@@ -284,13 +358,13 @@ class _Scanner(Scanner):
         if kw and _poll_wait(node):
             return  # waits for work to arrive and goes round again when none did: a poll, not a timeout
         for k, v in kw.items():
-            if _TIMEOUT_KW.match(k) and not _NOT_TIMEOUT_KW.search(k) and v is not None:
+            if _timeout_kw(k) and v is not None:
                 lib = _library(name)
                 self._timeout(node, name, v, lib, target=f"{name}:{k}",
                               none_is_infinite=True, zero_is_infinite=lib in ("requests", "socket", "urllib"))
 
     def _timeout(self, node, name: str, value, library: str, *, target: str, none_is_infinite: bool = False,
-                 zero_is_infinite: bool = False) -> None:
+                 zero_is_infinite: bool = False, written: str = "") -> None:
         text = syntax.node_text(value)
         if text == "None":
             seconds: float | None = INFINITE if none_is_infinite else None
@@ -298,7 +372,8 @@ class _Scanner(Scanner):
             seconds = self._timeout_value(value)
             if seconds == 0 and zero_is_infinite:
                 seconds = INFINITE
-        self._construct("timeout", library, node, node, target=target, seconds=seconds)
+        extra = {"value": written} if written else {}
+        self._construct("timeout", library, node, node, target=target, seconds=seconds, **extra)
 
     def _timeout_value(self, value) -> float | None:
         """Seconds from a number, a constant, a (connect, read) tuple or a Timeout/ClientTimeout call."""
@@ -347,7 +422,7 @@ class _Scanner(Scanner):
         parts = name.split(".")
         head = parts[0]
         module = self._module_of(name)
-        has = any(_TIMEOUT_KW.match(k) for k in kw)
+        has = any(_timeout_kw(k) for k in kw)
         if last in _VERBS and len(parts) >= 2:
             owner = parts[-2]
             if module == "requests" or (len(parts) == 2 and head == "requests"):
@@ -386,6 +461,8 @@ class _Scanner(Scanner):
         if not tries:
             return
         attempts = self._loop_attempts(node)
+        if attempts is False and _delays_loop(node):
+            attempts = None  # ``for sleep in sleep_generator:``: one pass per delay the generator gives
         if attempts is False:
             return  # iterating over items: a skip-on-error loop, not a retry
         t = tries[0]
@@ -404,14 +481,17 @@ class _Scanner(Scanner):
         elsewhere = [n for n in _own(body) if n.type in ("return_statement", "break_statement")
                      and _loop_of(n) == node and not _within(n, t)]
         exits = exits or (again and bool(elsewhere))
-        sleeps = [c for c in _own(body) if c.type == "call" and syntax.callee(c, LANG) in _SLEEPS]
+        sleeps = [c for c in _own(body) if c.type == "call" and _is_sleep(syntax.callee(c, LANG))]
         if not exits and not sleeps:
             return
         if attempts == INFINITE and (elsewhere or any(n.type == "raise_statement" and _under_if(n, body)
-                                                      for e in excepts for n in _own(e))):
+                                                      for e in excepts for n in _own(e))
+                                     or any(_hands_on_error(e) for e in excepts)):
             attempts = None  # gives up after some condition, or ends on one that is not the failure's
-        backoff = "none"
+        backoff: str | None = "none"
         jitter = False
+        if not sleeps and _next_candidate(node, excepts):
+            backoff = None  # each pass tries another address: not the same call again at once
         if sleeps:
             backoff = "fixed"
             for s in sleeps:
@@ -424,7 +504,7 @@ class _Scanner(Scanner):
             if any(any(n in syntax.node_text(s.child_by_field_name("arguments")) for n in grown) for s in sleeps):
                 backoff = "exponential"
         self._construct("retry", "loop", node, node, body=try_body, attempts=attempts, backoff=backoff,
-                        jitter=jitter)
+                        jitter=jitter, value=_loop_decision(node, tries, sleeps))
 
     def _loop_attempts(self, node) -> Any:
         if node.type == "while_statement":
@@ -438,6 +518,8 @@ class _Scanner(Scanner):
                 return v if v is not None else None
             return None
         right = node.child_by_field_name("right")
+        if right is not None and right.type == "call" and syntax.callee(right, LANG) in ("count", "itertools.count"):
+            return INFINITE  # ``for attempt in itertools.count():`` counts attempts with no bound of its own
         if right is None or right.type != "call" or syntax.callee(right, LANG) != "range":
             return False
         a = [v for k, v in syntax.arguments(right, LANG)]
@@ -477,6 +559,114 @@ class _Scanner(Scanner):
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+_COLLECTIONS = frozenset({"tuple", "list", "set"})
+
+
+def _members(node) -> list[str] | None:
+    """The members of a collection of retried things (status codes, exception classes, error codes),
+    in no order: ``(A, B)``, ``{429, 503}``, ``frozenset([...])``, ``BASE + (C,)``, ``A | B``. None
+    when ``node`` is not such a collection."""
+    if node.type == "call" and syntax.callee(node, LANG) in ("frozenset", "set", "tuple", "list"):
+        args = syntax.arguments(node, LANG)
+        if len(args) != 1 or args[0][0] is not None:
+            return None
+        node = args[0][1]
+    if node.type == "binary_operator" and syntax.node_text(node.child_by_field_name("operator")) in ("+", "|"):
+        parts = [node.child_by_field_name("left"), node.child_by_field_name("right")]
+        if any(p is None for p in parts):
+            return None
+        got = [_members(p) if p.type not in ("identifier", "attribute") else [syntax.node_text(p)] for p in parts]
+        if any(g is None for g in got):
+            return None
+        return sorted({m for g in got for m in g or []})
+    if node.type not in _COLLECTIONS:
+        return None
+    out = set()
+    for c in node.named_children:
+        if syntax.is_comment(c):
+            continue
+        if c.type in _COLLECTIONS:
+            inner = _members(c)
+            out.update(inner or [])
+        else:
+            out.add(" ".join(syntax.node_text(c).split()))
+    return sorted(out)
+
+
+def _delays_loop(loop) -> bool:
+    """``for sleep in sleep_generator: try: ... except ...: time.sleep(sleep)``: a loop over the
+    delays between attempts (a backoff generator) that waits its own loop variable."""
+    if loop.type != "for_statement":
+        return False
+    left, body = loop.child_by_field_name("left"), loop.child_by_field_name("body")
+    if left is None or body is None or left.type != "identifier":
+        return False
+    var = syntax.node_text(left)
+    return any(c.type == "call" and _is_sleep(syntax.callee(c, LANG)) and any(
+        v is not None and syntax.node_text(v) == var for _, v in syntax.arguments(c, LANG)) for c in _own(body))
+
+
+#: calls that report a failure rather than decide about it
+_REPORTS = re.compile(r"(?i)(^|\.)(log\w*|logger|print\w*|debug|info|warn\w*|error|exception|critical|append|add)$")
+
+
+def _hands_on_error(clause) -> bool:
+    """An ``except ... as exc`` that hands the failure to a helper (``_retry_error_helper(exc,
+    deadline, ...)``, ``self._handle_error(exc)``), which may end the loop by raising: the loop's
+    bound is that helper's, not "never". Logging or collecting the error decides nothing."""
+    alias = None
+    for c in clause.named_children:
+        if c.type == "as_pattern":
+            target = c.child_by_field_name("alias")
+            alias = syntax.node_text(target) if target is not None else None
+    if not alias:
+        return False
+    for call in syntax.calls(clause, LANG):
+        if _REPORTS.search(syntax.callee(call, LANG) or ""):
+            continue
+        if any(v is not None and syntax.node_text(v) == alias for _, v in syntax.arguments(call, LANG)):
+            return True
+    return False
+
+
+def _is_sleep(callee: str) -> bool:
+    """``time.sleep``, ``asyncio.sleep``, and a sleep injected for tests (``self._sleep(delay)``,
+    ``_sleep = time.sleep``): the wait between attempts, whoever provides it."""
+    return callee in _SLEEPS or callee.rsplit(".", 1)[-1].strip("_") == "sleep"
+
+
+def _next_candidate(loop, excepts) -> bool:
+    """``while addr_infos: try: connect(addr_infos) except ...: pop_addr_infos(addr_infos); continue``:
+    a failure takes a candidate out of what the loop goes over, so the next pass tries another one
+    (happy eyeballs, the next host of a list)."""
+    if loop.type != "while_statement":
+        return False
+    cond = loop.child_by_field_name("condition")
+    if cond is None or cond.type not in ("identifier", "attribute"):
+        return False
+    name = syntax.node_text(cond)
+    for e in excepts:
+        for c in syntax.calls(e, LANG):
+            callee = syntax.callee(c, LANG)
+            if callee.startswith(name + ".") and callee.rsplit(".", 1)[-1] in ("pop", "popleft", "remove", "clear"):
+                return True
+            if any(v is not None and syntax.node_text(v) == name for _, v in syntax.arguments(c, LANG)):
+                return True
+    return False
+
+
+def _written(node) -> str:
+    """A value as the code wrote it, without layout (for messages and for telling plumbing apart)."""
+    return " ".join(syntax.node_text(node).split())[:120]
+
+
+def _timeout_kw(name: str) -> bool:
+    """A keyword that sets a timeout: ``timeout``, ``connect_timeout``, ``socket_timeout``; not a
+    handler of one (``timeout_callback``) nor a retry flag named after it (``retry_on_timeout`` says
+    which failures are retried, it bounds no wait)."""
+    return bool(_TIMEOUT_KW.match(name)) and not _NOT_TIMEOUT_KW.search(name) and classify(name) != "retry"
+
+
 def _policy_callee(callee: str, kind: str) -> bool:
     """A call that builds a policy of ``kind``: some part of its dotted name says so (``retry.Retry``,
     ``retry.if_exception_type``, ``timeout.ExponentialTimeout``, ``backoff.expo``)."""
@@ -495,6 +685,51 @@ def _policy_class(name: str, kind: str) -> bool:
     ws = words(name)
     ends = {"retry": ("retry", "retrying", "policy", "strategy", "backoff"), "timeout": ("timeout", "deadline")}[kind]
     return name[:1].isupper() and bool(ws) and ws[-1] in ends and classify(name) == kind and _policy_callee(name, kind)
+
+
+#: verbs of a function that builds or installs a retry policy (``create_retry_handler(config, key)``)
+_FACTORY_VERBS = frozenset({"create", "make", "build", "new", "register", "install"})
+
+
+def _policy_factory(name: str) -> bool:
+    """A function that builds or installs a retry policy by its name: ``create_retry_handler``,
+    ``build_retry_config``, ``make_backoff``, ``register_retry_handler``. Where such a call is added
+    or removed, requests gain or lose a retry policy (a client wiring the data-driven retry handler of
+    each operation); its arguments changing picks another policy. Not ``get_retry_count`` (a read)."""
+    ws = words(name)
+    return name[:1].islower() and len(ws) >= 2 and ws[0] in _FACTORY_VERBS and bool(
+        set(ws[1:]) & {"retry", "retries", "retrying", "backoff", "retrier"})
+
+
+_TIMEOUT_SCOPES = frozenset({"move_on_after", "fail_after", "move_on_at", "fail_at", "timeout_at"})
+
+
+def _timeout_scope(call, last: str) -> bool:
+    """A call that opens a ``with`` block under a deadline: the value of a ``with`` item (``as`` or
+    not) whose callee is named for a timeout (``ceil_timeout``, ``Timeout``) or is one of trio's and
+    anyio's scopes (``fail_after``, ``move_on_after``)."""
+    p = call.parent
+    if p is not None and p.type == "as_pattern":
+        p = p.parent
+    if p is None or p.type != "with_item":
+        return False
+    return last in _TIMEOUT_SCOPES or classify(last) == "timeout"
+
+
+def _plain_retry(call) -> tuple[str, str] | None:
+    """(keyword, value) when a ``Retry(...)`` handed to a keyword says no more than a plain value
+    would: ``retries=Retry(False)`` or ``retries=Retry(total=3)`` is ``retries=False`` or
+    ``retries=3`` written another way (urllib3 wraps a plain value in the same ``Retry``)."""
+    p = call.parent
+    if p is None or p.type != "keyword_argument":
+        return None
+    args = syntax.arguments(call, LANG)
+    if len(args) != 1 or args[0][0] not in (None, "total"):
+        return None
+    value = args[0][1]
+    if value is None or value.type not in ("false", "true", "integer", "none"):
+        return None
+    return syntax.node_text(p.child_by_field_name("name")), syntax.node_text(value)
 
 
 def _policy_binding(node, name: str) -> bool:
@@ -539,7 +774,8 @@ def _caught_names(clause) -> set[str]:
     ``timeout``); empty for a bare ``except:``."""
     caught = [c for c in clause.named_children if c.type not in ("block", "comment")]
     return {syntax.node_text(n).rsplit(".", 1)[-1] for c in caught[:1] for n in syntax.walk(c)
-            if n.type in ("identifier", "attribute") and n.parent is not None and n.parent.type != "attribute"}
+            if n.type in ("identifier", "attribute") and n.parent is not None
+            and n.parent.type not in ("attribute", "as_pattern_target")}  # ``as e``: the alias is no failure
 
 
 def _retries_on_failure(try_node) -> bool:
@@ -619,6 +855,75 @@ def _moves_on(try_node) -> bool:
                                     for n in syntax.walk(args)):
             return True
     return False
+
+
+#: statements that end a pass of a loop one way or another
+_LEAVES = {"return_statement": "return", "raise_statement": "raise", "break_statement": "break",
+           "continue_statement": "continue"}
+
+
+def _loop_decision(loop, tries, sleeps) -> str:
+    """A hand-written retry loop valued by what decides whether it tries again: its header (the bound),
+    each ``except`` of its retrying ``try`` with the failures it catches and how it ends the pass
+    (goes round, re-raises, gives up), and what it waits between passes. So a loop that now retries
+    one more error, or gives up on one it used to retry (``except ReadTimeoutError: return None``,
+    ``except Exception`` narrowed to ``except PyMongoError``), differs from the loop before it, while
+    a renamed exception alias, a new log line or a reworded message does not. ``#`` marks a digest
+    (``retry_timeout._differs``: "what the loop decides changed")."""
+    head = loop.child_by_field_name("condition") if loop.type == "while_statement" else loop.child_by_field_name("right")
+    parts = ["head:" + _plain(head)]
+    for t in tries:
+        for clause in t.named_children:
+            if clause.type != "except_clause":
+                continue
+            ends = sorted({_LEAVES[n.type] + _guard(n, clause) for n in _own(clause)
+                           if n.type in _LEAVES and _loop_of(n) == loop})
+            last = _last_statement(clause)
+            parts.append("except:" + ",".join(sorted(_caught_names(clause)) or ["*"]) + ":" + ",".join(ends)
+                         + ":" + (_LEAVES.get(last.type, "on") if last is not None else "on"))
+    parts.extend("wait:" + _plain(s.child_by_field_name("arguments")) for s in sleeps)
+    return "#" + "|".join(parts)
+
+
+def _guard(leave, clause) -> str:
+    """The conditions under which an ``except`` gives up (``raise``/``return``/``break`` under
+    ``if self.fileno() == -1:``): a new reason to stop retrying is a retry change. Going round
+    again (``continue``) is what the clause does anyway, whatever guards it."""
+    if leave.type == "continue_statement":
+        return ""
+    conds = []
+    p = leave.parent
+    while p is not None and p != clause:
+        if p.type in ("if_statement", "elif_clause"):
+            conds.append(_deciding(p.child_by_field_name("condition")))
+        p = p.parent
+    return "@" + "&".join(sorted(conds)) if conds else ""
+
+
+_KEYWORDS = frozenset({"and", "or", "not", "is", "in", "None", "True", "False"})
+
+
+def _deciding(node) -> str:
+    """What a condition decides with: operators, numbers, keywords, constants, error classes and
+    retry/timeout names; a helper, a receiver or a clock read another way (``_time()`` ->
+    ``time.monotonic()``) decides nothing new."""
+    if node is None:
+        return ""
+    out = set()
+    for t in re.findall(r"[A-Za-z_]\w*|\d+(?:\.\d+)?|[<>=!]=?|[-+*/%]", syntax.node_text(node)):
+        if not (t[0].isalpha() or t[0] == "_") or t in _KEYWORDS or classify(t) is not None \
+                or re.fullmatch(r"_*[A-Z][A-Z0-9_]+|\w*(Error|Exception)", t):
+            out.add(t.lstrip("_") or t)
+    return " ".join(sorted(out))
+
+
+def _plain(node) -> str:
+    """An expression's words and operators, without layout, receivers or private markers: a renamed
+    ``self._delay`` -> ``self.delay`` or a re-wrapped call reads the same."""
+    if node is None:
+        return ""
+    text = re.sub(r"\b(self|cls)\.", "", syntax.node_text(node))
+    return " ".join(t.lstrip("_") for t in re.findall(r"\w+|[^\w\s]", text))
 
 
 def _last_statement(clause):
