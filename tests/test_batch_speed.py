@@ -391,3 +391,24 @@ def test_an_incomplete_mirror_scores_no_window_ahead_and_decides_as_before(merge
     _plain(monkeypatch)
     plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config))
     assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain] and len(fast) == 10
+
+
+def test_style_statistics_are_computed_once_per_files_list(edits):
+    """Both authorship values read one computation; a change whose files were replaced (paths
+    ignored) is computed afresh, and a caller's edit of its copy changes nothing."""
+    from mergeguard.change import Limits
+    from mergeguard.features import authorship
+    from mergeguard.gate import ignore_paths
+    from mergeguard.sources import change_from_commit
+
+    path, shas = edits
+    repo = GitRepo(path)
+    [rec] = [r for r in repo.log(["HEAD"], no_merges=True) if r.sha == shas[0]]
+    change = change_from_commit(repo, rec, Limits())
+    fresh = authorship.statistics_of(authorship.style_lines(change))
+    first = authorship.style_statistics(change)
+    assert first == fresh and first[1] > 0
+    first[0]["comment_ratio"] = 99.0
+    assert authorship.style_statistics(change) == fresh
+    ignore_paths(change, ["svc/"])
+    assert authorship.style_statistics(change) == authorship.statistics_of(authorship.style_lines(change)) != fresh
