@@ -89,15 +89,34 @@ class Extraction:
         self.signals.update(other.signals)
 
 
-def extract_all(change: Change, context: Context) -> Extraction:
+#: detectors that read the change alone (diff, commit metadata, images), never the ``Context``: their
+#: features for one change are the same whatever history index it is scored with (see ``Context``)
+CHANGE_ONLY: frozenset[str] = frozenset({"diffstat", "authorship", "retry_timeout"})
+
+#: the features of :data:`CHANGE_ONLY` detectors for one change: detector name -> its features
+ChangeOnlyFeatures = dict[str, dict[str, float | None]]
+
+
+def extract_all(change: Change, context: Context, *, known: ChangeOnlyFeatures | None = None,
+                keep: ChangeOnlyFeatures | None = None) -> Extraction:
     """Run every registered detector (``features.contract``); ``signals["timing_ms"]`` says where the
     time went (syntax included). A detector that raises is reported (a warning and
-    ``signals["detector_errors"]``), its features are missing, and the others still run."""
+    ``signals["detector_errors"]``), its features are missing, and the others still run.
+
+    ``keep`` collects the features of the :data:`CHANGE_ONLY` detectors; ``known`` (what ``keep``
+    collected for the same change, the same paths ignored) gives their features without running them.
+    Why: the gate's percentile windows score a commit again with another history index (issue 16);
+    only the history-reading detectors have anything new to say then. Such an extraction has those
+    detectors' features alone (no findings, no signals): for a caller that needs the score only.
+    """
     out = Extraction()
     timing: dict[str, float] = {}
     for detector in contract.registry():
         spec = detector.spec
         t0 = time.perf_counter()
+        if known is not None and spec.name in known and spec.name in CHANGE_ONLY:
+            out.merge(Extraction(dict(known[spec.name])))
+            continue
         try:
             found = detector.extract(change, context)
         except MergeguardError:
@@ -105,6 +124,8 @@ def extract_all(change: Change, context: Context) -> Extraction:
         except Exception as exc:  # noqa: BLE001 - one detector's bug degrades its features, not the assessment
             contract.record_failure(change, spec.name, None, exc)
             found = Extraction(dict.fromkeys(spec.features))
+        if keep is not None and spec.name in CHANGE_ONLY:
+            keep[spec.name] = dict(found.features)
         out.merge(found)
         timing[spec.name] = round((time.perf_counter() - t0) * 1000, 2)
     cache = change.derived.get("syntax")

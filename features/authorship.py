@@ -278,8 +278,20 @@ def style_statistics(change: Change) -> tuple[dict[str, float | None], int]:
       "Create…"); ``step_comments``: share numbered like "Step 1"/"1."
     - ``log_ratio``: logging and print calls per non-blank line
     - ``indent_depth``: mean indentation of non-blank lines, in columns
+
+    Computed once per change and files list (the model feature and the signal both ask; issue 16):
+    ``ignore_paths`` replaces ``change.files`` with a new list, so a change whose files were
+    replaced is computed afresh. Callers get their own copy of the statistics.
     """
-    return statistics_of(style_lines(change))
+    kept = change.derived.get(_STYLE_KEY)
+    if kept is None or kept[0] is not change.files:
+        kept = change.derived[_STYLE_KEY] = (change.files, statistics_of(style_lines(change)))
+    stats, n = kept[1]
+    return dict(stats), n
+
+
+#: where ``style_statistics`` keeps its result on the change (with the files list it was computed from)
+_STYLE_KEY = "authorship.style_statistics"
 
 
 def statistics_of(per_file: list[tuple[str, list[str]]]) -> tuple[dict[str, float | None], int]:

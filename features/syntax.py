@@ -130,7 +130,7 @@ class Source:
     def scopes(self) -> list[Scope]:
         """Every scope in the file, outermost first (the order a walk meets them)."""
         if self._scopes is None:
-            self._scopes = image_memo(self, "syntax.scopes", lambda: list(_walk_scopes(self.root, self.language, ())))
+            self._scopes = image_memo(self, "syntax.scopes", lambda: scopes_of(self.root, self.language))
         return self._scopes
 
     def scope_at(self, line: int) -> Scope | None:
@@ -146,7 +146,54 @@ class Source:
         return best
 
 
+def scopes_of(root, language: str) -> list[Scope]:
+    """Every scope under ``root``, outermost first: the list :func:`_walk_scopes` yields, built from
+    the scope nodes a tree-sitter query finds in C.
+
+    Why: the Python walk visits every named node of the file (tens of thousands in a large Go file)
+    to find a few hundred scopes, and was the largest single cost of batch scoring (issue 16). The
+    query's nodes are put in walk order (preorder: by start, the longer first, an ancestor before a
+    descendant of the same extent) and each takes its names and enclosing kind from its nearest
+    scope ancestor, found by walking ``parent`` up, as the walk carries them down.
+    ``tests/test_syntax_scopes.py`` holds the two equal on real images of every language.
+    """
+    kinds = _SCOPES.get(language, {})
+    if not kinds:
+        return []
+    nodes = nodes_of_types(root, language, tuple(kinds))
+    if len(nodes) != len({n.id for n in nodes}):
+        return list(_walk_scopes(root, language, ()))  # a node met twice: no order to trust
+    for i in range(1, len(nodes)):
+        if (nodes[i].start_byte, nodes[i].end_byte) == (nodes[i - 1].start_byte, nodes[i - 1].end_byte):
+            nodes.sort(key=lambda n: (n.start_byte, -n.end_byte, _depth(n)))  # nested scopes of one extent
+            break
+    context: dict[int, tuple[tuple[str, ...], str]] = {}
+    out: list[Scope] = []
+    for n in nodes:
+        up = n.parent
+        while up is not None and up.id not in context:
+            up = up.parent
+        names, parent_kind = context[up.id] if up is not None else ((), "")
+        kind = kinds[n.type]
+        name = scope_name(n, language)
+        if name:
+            if kind == "function" and parent_kind == "class":
+                kind = "method"  # a def inside a class body
+            names, parent_kind = (*names, name), kind
+            out.append(Scope(kind, name, ".".join(names), n.start_point[0] + 1, n.end_point[0] + 1))
+        context[n.id] = (names, parent_kind)
+    return out
+
+
+def _depth(node) -> int:
+    depth = 0
+    while (node := node.parent) is not None:
+        depth += 1
+    return depth
+
+
 def _walk_scopes(node, language: str, outer: tuple[str, ...]) -> Iterator[Scope]:
+    """The reference :func:`scopes_of` must equal: a walk over every named node."""
     kinds = _SCOPES.get(language, {})
     stack: list[tuple[Any, tuple[str, ...], str]] = [(node, outer, "")]
     while stack:
@@ -306,31 +353,40 @@ def callee(call, language: str) -> str:
     return _dotted(fn)
 
 
+#: node types :func:`_dotted` reads as a name, as a builder, as a chain, and skips inside a chain
+#: (sets built once: the function runs some 100,000 times in a batch of 300 commits)
+_NAME_TYPES = frozenset({"identifier", "type_identifier", "field_identifier", "property_identifier", "constant",
+                         "simple_identifier", "scoped_type_identifier", "predefined_type", "this", "self", "super"})
+_BUILDER_TYPES = frozenset({"object_creation_expression", "new_expression"})
+_CHAIN_TYPES = frozenset({
+    "attribute", "member_expression", "selector_expression", "field_access", "member_access_expression",
+    "navigation_expression", "field_expression", "scoped_identifier", "qualified_name",
+    "scope_resolution", "generic_name", "generic_type", "call", "call_expression", "method_invocation",
+    "invocation_expression", "await", "await_expression", "parenthesized_expression",
+    "non_null_expression", "optional_chain", "subscript_expression"})
+_CHAIN_SKIPPED = frozenset({"argument_list", "arguments", "value_arguments", "type_arguments", "type_argument_list",
+                            "call_suffix", "comment"})
+
+
 def _dotted(node) -> str:
     """``a.b.c`` from attribute/member/selector chains; '' when the chain has no names."""
     if node is None:
         return ""
     t = node.type
-    if t in ("identifier", "type_identifier", "field_identifier", "property_identifier", "constant",
-             "simple_identifier", "scoped_type_identifier", "predefined_type", "this", "self", "super"):
+    if t in _NAME_TYPES:
         return node_text(node)
-    if t in ("object_creation_expression", "new_expression"):  # Java/C#/JS builders: new X.Builder().timeout(...)
+    if t in _BUILDER_TYPES:  # Java/C#/JS builders: new X.Builder().timeout(...)
         return _dotted(node.child_by_field_name("type") or node.child_by_field_name("constructor"))
-    if t in ("attribute", "member_expression", "selector_expression", "field_access", "member_access_expression",
-             "navigation_expression", "field_expression", "scoped_identifier", "qualified_name",
-             "scope_resolution", "generic_name", "generic_type", "call", "call_expression", "method_invocation",
-             "invocation_expression", "await", "await_expression", "parenthesized_expression",
-             "non_null_expression", "optional_chain", "subscript_expression"):
+    if t in _CHAIN_TYPES:
         parts = []
         for c in node.named_children:
-            if c.type in ("argument_list", "arguments", "value_arguments", "type_arguments", "type_argument_list",
-                          "call_suffix", "comment"):
+            if c.type in _CHAIN_SKIPPED:
                 continue
             part = _dotted(c)
             if part:
                 parts.append(part)
         return ".".join(parts)
-    if t in ("navigation_suffix",):
+    if t == "navigation_suffix":
         return ".".join(p for p in (_dotted(c) for c in node.named_children) if p)
     return ""
 

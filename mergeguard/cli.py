@@ -24,6 +24,8 @@ from .outputs import writable_dir, writable_file
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from mergeguard.features import ChangeOnlyFeatures
+
     from .assessment import Assessment, Verdict
     from .gate import Gate
     from .git import GitRepo
@@ -177,16 +179,20 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     found: dict[str, Assessment] = {}
     failed: dict[str, str] = {}
     scores: dict[str, float] = {}
+    features: dict[str, ChangeOnlyFeatures] = {}
     orders: list[list[str]] = []
     for f, e, w in run_tasks(score_slice, tasks, jobs=jobs, scheduler=args.scheduler):
         found.update(f)
         failed.update(e)
         if w is not None:
             scores.update(w.scores)
+            features.update(w.features)
             orders.append(w.order)
-    if window_config is not None and orders and orders[0] and all(o == orders[0] for o in orders):
+    if window_config is not None and orders:
         assert isinstance(gate.scorer, WindowScorer)
-        gate.scorer.offer(window_config, scores, orders[0])
+        same = bool(orders[0]) and all(o == orders[0] for o in orders)
+        # the scores only where the slices' streams agree; the change-only features in any case
+        gate.scorer.offer(window_config, scores if same else {}, orders[0] if same else [], features, limits)
     return found, failed
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from mergeguard.features import Context, extract_all
+from mergeguard.features import ChangeOnlyFeatures, Context, extract_all
 from mergeguard.models import explain
 from mergeguard.models.model import RiskModel
 
@@ -28,13 +28,16 @@ __all__ = ["ASSESSMENT_SCHEMA", "assess", "score_change", "score_commits", "scor
 
 
 def assess(change: Change, context: Context, model: RiskModel, *, top_reasons: int = 5,
-           ignored: tuple[str, ...] | list[str] = ()) -> Assessment:
+           ignored: tuple[str, ...] | list[str] = (), known: ChangeOnlyFeatures | None = None,
+           keep: ChangeOnlyFeatures | None = None) -> Assessment:
     """Score one change: the model's :class:`~mergeguard.assessment.Assessment`, before any gate.
 
     ``ignored`` are the paths the caller's config dropped from ``change`` before (they are reported).
+    ``known`` and ``keep``: see :func:`~mergeguard.features.extract_all` (with ``known`` only the
+    score is the full one).
     """
     t0 = time.perf_counter()
-    extraction = extract_all(change, context)
+    extraction = extract_all(change, context, known=known, keep=keep)
     t1 = time.perf_counter()
     x = model.matrix([extraction.features])
     contrib = model.contributions(x)[0]
@@ -114,7 +117,8 @@ def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limi
                   shallow: bool = False,
                   config_at: Callable[[str | None], Config] | None = None, fixed_base: str | None = None,
                   only: list[str] | None = None, errors: dict[str, str] | None = None,
-                  memo: LogMemo | None = None, windows: WindowTargets | None = None) -> dict[str, Assessment]:
+                  memo: LogMemo | None = None, windows: WindowTargets | None = None,
+                  known: Mapping[str, ChangeOnlyFeatures] | None = None) -> dict[str, Assessment]:
     """Score historical commits, each against its first parent, in one replay of the history.
 
     The batch path of ``score --commit/--commits``, also used to score a repository's recent history
@@ -131,7 +135,9 @@ def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limi
     such failure is raised. ``memo`` serves the replay from records an earlier replay kept.
 
     ``windows`` (the gate's percentile windows, scored in this same replay) collects its commits'
-    score-cache values and the order of the stream; see :class:`WindowTargets`.
+    score-cache values and the order of the stream; see :class:`WindowTargets`. ``known`` (sha ->
+    the change-only detectors' features that :class:`WindowTargets` kept) spares those detectors: for
+    a caller that uses the score alone (the gate's window scorer).
     """
     from .errors import MergeguardError
     from .sources import change_from_commit, replay
@@ -149,7 +155,8 @@ def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limi
             change = change_from_commit(repo, rec, limits)
             base = fixed_base or (rec.parents[0] if rec.parents else None)
             config = config_at(base) if config_at is not None else Config()
-            assessment = score_change(change, context, model, config, base, top_reasons=top_reasons)
+            assessment = score_change(change, context, model, config, base, top_reasons=top_reasons,
+                                      known=known.get(rec.sha) if known is not None else None)
         except (MergeguardError, OSError) as exc:
             if errors is None:
                 raise
@@ -164,14 +171,15 @@ def score_commits(repo: GitRepo, shas: list[str], model: RiskModel, limits: Limi
 
 
 def score_change(change: Change, context: Context, model: RiskModel, config: Config, base: str | None, *,
-                 top_reasons: int = 5) -> Assessment:
+                 top_reasons: int = 5, known: ChangeOnlyFeatures | None = None,
+                 keep: ChangeOnlyFeatures | None = None) -> Assessment:
     """The scoring half of score-then-gate: drop the paths ``config`` ignores, then assess.
 
     ``base`` is the revision the verdict will be decided at (its config, CODEOWNERS and history); it is
     recorded as the assessment's ``gate_base`` so that the gate (and a later re-decision) reads the same.
     """
     ignored = ignore_paths(change, config.ignore)
-    assessment = assess(change, context, model, top_reasons=top_reasons, ignored=ignored)
+    assessment = assess(change, context, model, top_reasons=top_reasons, ignored=ignored, known=known, keep=keep)
     return assessment.with_change(gate_base=base)
 
 
@@ -194,6 +202,9 @@ class WindowTargets:
     scores: dict[str, float] = field(default_factory=dict)
     #: the non-merge shas of the stream in order: what each index rested on (merges are not observed)
     order: list[str] = field(default_factory=list)
+    #: sha -> the change-only detectors' features (``features.CHANGE_ONLY``): the same in any replay,
+    #: so the scorer needs only the history-reading detectors for a commit it must score again
+    features: dict[str, ChangeOnlyFeatures] = field(default_factory=dict)
 
     def visit(self, repo: GitRepo, rec: CommitRecord, context: Context, model: RiskModel, limits: Limits) -> None:
         from .errors import MergeguardError
@@ -207,7 +218,10 @@ class WindowTargets:
         try:
             change = change_from_commit(repo, rec, limits)
             base = rec.parents[0] if rec.parents else None
-            self.scores[rec.sha] = cache_value(score_change(change, context, model, self.config, base, top_reasons=0))
+            kept: ChangeOnlyFeatures = {}
+            self.scores[rec.sha] = cache_value(score_change(change, context, model, self.config, base, top_reasons=0,
+                                                            keep=kept))
+            self.features[rec.sha] = kept
         except (MergeguardError, OSError):
             pass
 

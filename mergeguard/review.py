@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mergeguard.features import Context
+from mergeguard.features import ChangeOnlyFeatures, Context
 
 from . import audit, pipeline
 from .assessment import Assessment, Review
@@ -55,7 +55,10 @@ class WindowScorer:
     own replay beforehand (:meth:`offer`); such a score is used only for a commit that the scorer's
     own replay (``git log`` of the commits asked, oldest first) reaches after exactly the same
     non-merge commits in the same order, i.e. with the same history index (the index observes no
-    merge, so where a merge is streamed does not matter). The rest is scored as before.
+    merge, so where a merge is streamed does not matter). The rest is scored as before, except that
+    the detectors that read the change alone (``features.CHANGE_ONLY``) are not run again for a
+    commit the batch scored with the same ignore list and limits: their features are the same in any
+    replay, and the scorer keeps a score and nothing else.
     """
 
     def __init__(self, repo: GitRepo, model: Any, *, limits: Limits | None = None, shallow: bool = False):
@@ -64,23 +67,29 @@ class WindowScorer:
         #: the whole history's records for it would only cost memory)
         self.memo: LogMemo | None = None
         self._offered: tuple[Config, Mapping[str, float], list[str]] | None = None
+        self._features: Mapping[str, ChangeOnlyFeatures] = {}
         #: commits answered from the offered scores, for tests and benchmarks
         self.reused = 0
+        #: commits scored again with the offered change-only features, for tests and benchmarks
+        self.reused_features = 0
 
     def keep_log(self) -> None:
         """Keep the first replay's records to serve the later ones (``score --commits``)."""
         if self.memo is None:
             self.memo = LogMemo(self.repo)
 
-    def offer(self, config: Config, scores: Mapping[str, float], order: list[str]) -> None:
+    def offer(self, config: Config, scores: Mapping[str, float], order: list[str],
+              features: Mapping[str, ChangeOnlyFeatures] | None = None, limits: Limits | None = None) -> None:
         """Scores computed with ``config``'s ignore list in a replay that streamed ``order`` (every
-        non-merge sha, in order)."""
+        non-merge sha, in order; empty when that replay cannot stand for the scorer's own), and the
+        change-only features of those commits, computed with ``limits``."""
         self._offered = (config, scores, order)
+        self._features = features if features is not None and limits == self.limits else {}
 
     def __call__(self, shas: Sequence[str], config: Config) -> Mapping[str, float]:
         ready: dict[str, float] = {}
         order: list[str] = []
-        if self._offered is not None and self._offered[0].ignore == config.ignore:  # all a score depends on
+        if self._offered is not None and self._offered[2] and self._offered[0].ignore == config.ignore:
             _, offered, streamed = self._offered
             try:
                 order = self.repo.run("rev-list", "--reverse", "--date-order", "--no-merges", *shas,
@@ -98,9 +107,13 @@ class WindowScorer:
         rest = [s for s in shas if s not in ready]
         found: dict[str, float] = {}
         if rest:
+            known = None
+            if self._features and self._offered is not None and self._offered[0].ignore == config.ignore:
+                known = {s: self._features[s] for s in rest if s in self._features}
+                self.reused_features += len(known)
             done = pipeline.score_commits(self.repo, list(shas), self.model, self.limits, top_reasons=0,
                                           shallow=self.shallow, config_at=lambda _base: config, memo=self.memo,
-                                          only=rest if ready else None)
+                                          only=rest if ready else None, known=known)
             found = {sha: cache_value(a) for sha, a in done.items()}
         if not ready:
             return found

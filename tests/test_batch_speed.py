@@ -111,7 +111,7 @@ def merges(tmp_path):
 
 def _plain(monkeypatch) -> None:
     """Every shortcut off: each window listed by its own rev-list, each scorer call its own git log."""
-    monkeypatch.setattr(WindowScorer, "offer", lambda self, config, scores, order: None)
+    monkeypatch.setattr(WindowScorer, "offer", lambda self, *offered: None)
     monkeypatch.setattr(LogMemo, "log", lambda self, revs: self.repo.log(revs, no_merges=False))
     monkeypatch.setattr(Gate, "history_window", lambda self, base, config, parents=None: history_window(
         self.repo, base, config))
@@ -131,13 +131,14 @@ def test_the_gates_windows_decide_as_the_plain_replays_do(which, synthetic_repos
     config = tmp_path / "gate.yml"
     config.write_text("version: 1\nthresholds:\n  mode: percentile\n  medium: 75\n  high: 90\n  critical: 98\n"
                       "history_commits: 20\n")
-    used: dict[str, int] = {"reused": 0, "calls": 0, "listed": 0}
+    used: dict[str, int] = {"reused": 0, "calls": 0, "listed": 0, "features": 0}
     real_call, real_window = WindowScorer.__call__, gate.history_window
 
     def call(self, shas, cfg):
-        before = self.reused
+        before, features = self.reused, self.reused_features
         out = real_call(self, shas, cfg)
         used["reused"] += self.reused - before
+        used["features"] += self.reused_features - features
         used["calls"] += 1
         return out
 
@@ -150,6 +151,8 @@ def test_the_gates_windows_decide_as_the_plain_replays_do(which, synthetic_repos
     fast = _score_commits_json(path, batch, tmp_path, "fast", "--config", str(config))
     assert used["calls"] >= 2 and used["reused"] >= 1  # later windows came from the batch's replay
     assert used["listed"] < len(batch) / 2  # most windows were derived, not listed by rev-list
+    if which == "merges":  # commits scored again took the batch's change-only features
+        assert used["features"] >= 1
 
     _plain(monkeypatch)
     plain = _score_commits_json(path, batch, tmp_path, "plain", "--config", str(config))
@@ -391,3 +394,81 @@ def test_an_incomplete_mirror_scores_no_window_ahead_and_decides_as_before(merge
     _plain(monkeypatch)
     plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config))
     assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain] and len(fast) == 10
+
+
+def test_change_only_detectors_read_no_context(edits, merges):
+    """``features.CHANGE_ONLY`` detectors give the same features whatever the context (no history, a
+    full index, a shallow flag): what lets the gate's scorer take them from the batch's replay."""
+    from mergeguard.change import Limits
+    from mergeguard.features import CHANGE_ONLY, Context, contract, extract_all
+    from mergeguard.sources import change_from_commit, history_at
+
+    for path in (edits[0], merges):
+        repo = GitRepo(path)
+        for rec in list(repo.log(["HEAD"], no_merges=True))[:8]:
+            kept = []
+            for context in (Context(), Context(history=history_at(repo, rec.sha), shallow=True),
+                            Context(history=history_at(repo, rec.parents[0]) if rec.parents else None)):
+                keep: dict = {}
+                extract_all(change_from_commit(repo, rec, Limits()), context, keep=keep)
+                kept.append(keep)
+            assert set(kept[0]) == CHANGE_ONLY <= {d.spec.name for d in contract.registry()}
+            assert kept[0] == kept[1] == kept[2], rec.sha
+
+
+def test_a_commit_scored_again_takes_the_batchs_change_only_features(merges):
+    """A window commit whose own replay streams other commits first is scored again by the scorer,
+    with the change-only features the batch's replay kept: the score equals the plain one, and the
+    offered features are really what it rests on (doctored ones change it)."""
+    from mergeguard.change import Limits
+    from mergeguard.models.model import load
+    from mergeguard.pipeline import WindowTargets, score_commits
+
+    repo, model, cfg = GitRepo(merges), load(None), Config()
+    main_line = git(merges, "rev-list", "--no-merges", "--first-parent", "HEAD").split()
+    merge = git(merges, "rev-list", "--merges", "-n", "3", "HEAD").split()[-1]
+    newest = git(merges, "rev-parse", f"{merge}^1").strip()
+    window = main_line[main_line.index(newest):][:20]
+    head = git(merges, "rev-parse", "HEAD").strip()
+    targets = WindowTargets(frozenset(window), cfg)
+    score_commits(repo, [head], model, Limits(), only=[], windows=targets)
+    assert set(targets.features) == set(window)
+    plain = dict(WindowScorer(repo, model)(window, cfg))
+    scorer = WindowScorer(repo, model)
+    scorer.offer(cfg, targets.scores, targets.order, targets.features, Limits())
+    assert dict(scorer(window, cfg)) == plain
+    assert scorer.reused >= 1 and scorer.reused_features == len(window) - scorer.reused >= 1
+    # doctored change-only features: the commit scored again now scores otherwise
+    doctored = {s: {d: dict.fromkeys(f, 40.0) for d, f in kept.items()} for s, kept in targets.features.items()}
+    liar = WindowScorer(repo, model)
+    liar.offer(cfg, {}, [], doctored, Limits())
+    lied = dict(liar(window, cfg))
+    assert liar.reused == 0 and liar.reused_features == len(window)
+    assert any(lied[s] != plain[s] for s in window if plain[s] >= 0)
+    # other limits, or another ignore list: the offered features are not taken
+    other = WindowScorer(repo, model)
+    other.offer(cfg, {}, [], doctored, Limits(max_files=3))
+    assert dict(other(window, cfg)) == plain and other.reused_features == 0
+    ignoring = Config(ignore=("side/",))
+    assert dict(liar(window, ignoring)) == dict(WindowScorer(repo, model)(window, ignoring))
+
+
+def test_style_statistics_are_computed_once_per_files_list(edits):
+    """Both authorship values read one computation; a change whose files were replaced (paths
+    ignored) is computed afresh, and a caller's edit of its copy changes nothing."""
+    from mergeguard.change import Limits
+    from mergeguard.features import authorship
+    from mergeguard.gate import ignore_paths
+    from mergeguard.sources import change_from_commit
+
+    path, shas = edits
+    repo = GitRepo(path)
+    [rec] = [r for r in repo.log(["HEAD"], no_merges=True) if r.sha == shas[0]]
+    change = change_from_commit(repo, rec, Limits())
+    fresh = authorship.statistics_of(authorship.style_lines(change))
+    first = authorship.style_statistics(change)
+    assert first == fresh and first[1] > 0
+    first[0]["comment_ratio"] = 99.0
+    assert authorship.style_statistics(change) == fresh
+    ignore_paths(change, ["svc/"])
+    assert authorship.style_statistics(change) == authorship.statistics_of(authorship.style_lines(change)) != fresh
