@@ -739,7 +739,7 @@ def _is_chain_top(node) -> bool:
     return not (p is not None and p.type == "method_invocation" and p.child_by_field_name("object") == node)
 
 
-def _links(top) -> list[tuple[str, list, object]]:
+def _links(top) -> list[tuple[str, list, Any]]:
     """``a.b().c(x).d(y)`` -> [("a", [], a), ("b", [], …), ("c", [x], …), ("d", [y], …)], root first."""
     out = []
     n = top
