@@ -23,3 +23,8 @@ def findings(tmp_path, files_before: dict[str, str], files_after: dict[str, str]
 
 def kinds(found: list[Finding]) -> set[str]:
     return {f.kind for f in found}
+
+
+def file_findings(tmp_path, path: str, before: str, after: str) -> list[Finding]:
+    """:func:`findings` of a change to one file."""
+    return findings(tmp_path, {path: before}, {path: after})

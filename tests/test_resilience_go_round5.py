@@ -5,33 +5,16 @@ fire beside it."""
 
 from __future__ import annotations
 
-from mergeguard.assessment import Finding
-from mergeguard.change import Limits
-from mergeguard.features import Context, syntax
+from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, go
-from mergeguard.features.retry_timeout import extract
-from mergeguard.git import GitRepo
-from mergeguard.sources import change_from_range
-from tests.gitrepo import commit, init_repo
-
-T0 = 1_700_000_000
+from tests.retry_changes import file_findings as findings
+from tests.retry_changes import kinds
 
 
 def scan(text: str):
     tree = syntax.parse(text, "go")
     assert tree is not None, "no go grammar installed"
     return go.scan(syntax.Source("f.go", "post", "go", text, tree))
-
-
-def findings(tmp_path, path: str, before: str, after: str) -> list[Finding]:
-    repo_dir = init_repo(tmp_path / "repo")
-    base = commit(repo_dir, {path: before}, "base", T0)
-    head = commit(repo_dir, {path: after}, "change", T0 + 60)
-    return extract(change_from_range(GitRepo(repo_dir), base, head, Limits()), Context()).findings
-
-
-def kinds(found: list[Finding]) -> set[str]:
-    return {f.kind for f in found}
 
 
 # -- deadlines set on a connection -------------------------------------------------------------------

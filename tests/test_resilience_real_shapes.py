@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from mergeguard.assessment import Finding
 from mergeguard.change import Limits
 from mergeguard.features import Context, syntax
 from mergeguard.features.resilience import csharp, go, java, javascript, kotlin, python, settings
@@ -14,6 +13,8 @@ from mergeguard.features.retry_timeout import extract
 from mergeguard.git import GitRepo
 from mergeguard.sources import change_from_range
 from tests.gitrepo import commit, init_repo
+from tests.retry_changes import file_findings as findings
+from tests.retry_changes import kinds
 
 T0 = 1_700_000_000
 MODULES = {"python": python, "go": go, "javascript": javascript, "typescript": javascript, "java": java,
@@ -28,17 +29,6 @@ def scan(text: str, language: str):
 
 def loops(text: str, language: str):
     return [c for c in scan(text, language).constructs if c.kind == "retry" and c.library == "loop"]
-
-
-def findings(tmp_path, path: str, before: str, after: str) -> list[Finding]:
-    repo_dir = init_repo(tmp_path / "repo")
-    base = commit(repo_dir, {path: before}, "base", T0)
-    head = commit(repo_dir, {path: after}, "change", T0 + 60)
-    return extract(change_from_range(GitRepo(repo_dir), base, head, Limits()), Context()).findings
-
-
-def kinds(found: list[Finding]) -> set[str]:
-    return {f.kind for f in found}
 
 
 # -- a loop over alternatives is not a retry ------------------------------------------------------------

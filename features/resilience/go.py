@@ -15,6 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
@@ -685,11 +686,10 @@ def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Cons
         if result is None or "time.Duration" not in syntax.node_text(result).split(",")[0] or not (
                 {"timeout", "deadline"} & set(ws)) or set(ws) & _NOT_A_WAIT:
             continue
-        outer = syntax.qualname_at(node, LANG)
-        target = f"{outer}.{name}" if outer else name
-        body = node.child_by_field_name("body")
-        if target in have or body is None:
+        found_here = _unvalued(node, name, have)
+        if found_here is None:
             continue
+        target, body = found_here
         tokens = policy_functions.decisions(body, LANG, said=False)
         stmts = [n for n in body.named_children if not syntax.is_comment(n)]
         if len(stmts) == 1 and stmts[0].type == "statement_list":
@@ -703,6 +703,15 @@ def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Cons
         out.append(Construct("timeout", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
                              target=target, value="#" + policy_functions.digest(tokens)))
     return out
+
+
+def _unvalued(node, name: str, have: set[str]) -> tuple[str, Any] | None:
+    """The qualified name and body of function ``node``, unless a policy function already values it
+    (``have``) or it has no body (an external declaration)."""
+    outer = syntax.qualname_at(node, LANG)
+    target = f"{outer}.{name}" if outer else name
+    body = node.child_by_field_name("body")
+    return None if target in have or body is None else (target, body)
 
 
 #: words of an error classifier whose answer decides whether to stop or go on trying
@@ -728,11 +737,10 @@ def _error_classifiers(src: syntax.Source, found: list[Construct]) -> list[Const
             continue
         if not set(words(name)) & _STOP_OR_RETRY:
             continue
-        outer = syntax.qualname_at(node, LANG)
-        target = f"{outer}.{name}" if outer else name
-        body = node.child_by_field_name("body")
-        if target in have or body is None:
+        found_here = _unvalued(node, name, have)
+        if found_here is None:
             continue
+        target, body = found_here
         tokens = policy_functions.decisions(body, LANG, said=False)
         if not any(t != "return" for t in tokens):
             continue
