@@ -561,20 +561,27 @@ def _retry_object(fn, var: str) -> str | None:
     return made if _retry_policy_type(made) else None
 
 
+def _assigned_to(call) -> list:
+    """The left-hand names of the ``:=`` or ``=`` whose value ``call`` is (``ctx, cancel := f()``); none
+    when its value goes anywhere else."""
+    p = call.parent
+    if p is not None and p.type == "expression_list":
+        p = p.parent
+    if p is None or p.type not in ("short_var_declaration", "assignment_statement"):
+        return []
+    left = p.child_by_field_name("left")
+    return list(left.named_children) if left is not None else []
+
+
 def _gives_up_on(call, field: str = ".C") -> bool:
     """``t := time.NewTimer(d)`` (``timeout := time.After(d)``, ``field`` "") whose channel a ``select`` of the
     same function receives in a case that
     gives up (returns, breaks out, sets an error): the timer bounds that wait. A timer whose case does
     its work and goes round again (a poll) or only logs bounds nothing."""
-    p = call.parent
-    if p is not None and p.type == "expression_list":
-        p = p.parent
-    if p is None or p.type not in ("short_var_declaration", "assignment_statement"):
+    left = _assigned_to(call)
+    if len(left) != 1:
         return False
-    left = p.child_by_field_name("left")
-    if left is None or len(left.named_children) != 1:
-        return False
-    var = syntax.node_text(left.named_children[0])
+    var = syntax.node_text(left[0])
     fn = _function(call) or syntax.ancestor(call, ("func_literal",))
     for case in syntax.walk(fn) if fn is not None else ():
         if case.type != "communication_case":
@@ -808,13 +815,7 @@ def _deadline_helper(call, name: str) -> bool:
     from mergeguard.features.resilience.settings import words
     if name.startswith("context.") or not set(words(name.rsplit(".", 1)[-1])) & {"timeout", "deadline"}:
         return False
-    p = call.parent
-    if p is not None and p.type == "expression_list":
-        p = p.parent
-    if p is None or p.type not in ("short_var_declaration", "assignment_statement"):
-        return False
-    left = p.child_by_field_name("left")
-    names = [syntax.node_text(n) for n in (left.named_children if left is not None else [])]
+    names = [syntax.node_text(n) for n in _assigned_to(call)]
     return len(names) == 2 and "cancel" in names[1].lower()
 
 
