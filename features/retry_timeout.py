@@ -389,7 +389,7 @@ def extract(change: Change, context: Context) -> Extraction:
         pre_scopes = _scopes_of_lines(pre_src, removed_lines)
 
         def touched_post(c: Construct, f=f, added_lines=added_lines, post_scopes=post_scopes) -> bool:
-            if f.status == "added" or any(n in added_lines for n in range(c.line, c.end_line + 1)):
+            if f.status == "added" or _spans(c, added_lines):
                 return True
             # a library construct whose scope the change touched (a decorator's function body); a
             # setting is one binding: only its own lines count
@@ -397,7 +397,7 @@ def extract(change: Change, context: Context) -> Extraction:
 
         def touched_pre(c: Construct, f=f, removed_lines=removed_lines, pre_scopes=pre_scopes,
                         post_scopes=post_scopes) -> bool:
-            if f.status == "deleted" or any(n in removed_lines for n in range(c.line, c.end_line + 1)):
+            if f.status == "deleted" or _spans(c, removed_lines):
                 return True
             return c.library != "setting" and bool(c.scope) and (c.scope in pre_scopes or c.scope in post_scopes)
 
@@ -414,8 +414,7 @@ def extract(change: Change, context: Context) -> Extraction:
                                  # a retried exception class dropped from shouldRetry adds no line; Go:
                                  # a scanner that asks for it with lines_removed_count)
                                  [(a, b) for a, b in pairs if touched_post(b) or (
-                                     getattr(module, "lines_removed_count", False)
-                                     and any(n in removed_lines for n in range(a.line, a.end_line + 1))) or (
+                                     getattr(module, "lines_removed_count", False) and _spans(a, removed_lines)) or (
                                      language in _SETTER_LANGUAGES and touched_pre(a))],
                                  [c for c in only_pre if touched_pre(c)],
                                  [c for c in only_post if touched_post(c)],
@@ -438,7 +437,7 @@ def extract(change: Change, context: Context) -> Extraction:
     _cancel_moves(scanned)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
-             if c.library == "setting" and any(n in fs.added_lines for n in range(c.line, c.end_line + 1))}
+             if c.library == "setting" and _spans(c, fs.added_lines)}
     for fs in scanned:
         _cancel_renames(fs)
     for fs in scanned:
@@ -470,7 +469,7 @@ def extract(change: Change, context: Context) -> Extraction:
                         entry[1].pop(a.line, None)
                         entry[2].pop(b.line, None)
                 continue
-            own_lines = any(n in fs.added_lines for n in range(b.line, b.end_line + 1))
+            own_lines = _spans(b, fs.added_lines)
             if diffs and not own_lines and b.library != "setting" and (
                     (b.kind, a.seconds, b.seconds, None, None) in via_setting
                     or (b.kind, None, None, a.attempts - 1 if a.attempts else None,
@@ -504,8 +503,7 @@ def extract(change: Change, context: Context) -> Extraction:
                 if c.kind == "retry" and c.scope and c.library not in ("setting", COMPUTED)}
     for fs in scanned:
         for c in fs.post.constructs:
-            if c.kind != "retry" or c.library in ("setting", COMPUTED) or not any(
-                    n in fs.added_lines for n in range(c.line, c.end_line + 1)):
+            if c.kind != "retry" or c.library in ("setting", COMPUTED) or not _spans(c, fs.added_lines):
                 continue
             own = c.scope.rsplit(".", 1)[-1]
             for name in c.calls:
@@ -539,6 +537,11 @@ def extract(change: Change, context: Context) -> Extraction:
     signals["syntax"] = {"parsed": st.parsed, "unavailable": st.unavailable, "errors": st.errors,
                          "ms": round(st.ms, 2)}
     return Extraction(features, findings, signals)
+
+
+def _spans(c: Construct, lines: set[int]) -> bool:
+    """Whether one of ``lines`` (the lines a change added, or removed) is inside construct ``c``."""
+    return any(n in lines for n in range(c.line, c.end_line + 1))
 
 
 def _data_changes(change: Change, f: FileChange) -> list[data.DataChange]:
