@@ -635,7 +635,7 @@ def _options_digest(options) -> str:
              and (syntax.callee(o, LANG) or "").rsplit(".", 1)[-1].startswith(("On", "Notify"))]
     tokens = [syntax.node_text(leaf) for o in options if o not in hooks
               for leaf in syntax.walk(o) if leaf.child_count == 0 and not syntax.is_comment(leaf)]
-    return "#" + policy_functions.digest(tokens) if tokens else ""
+    return policy_functions.decision_value(tokens) if tokens else ""
 
 
 def _delegates(src: syntax.Source, c: Construct) -> bool:
@@ -708,7 +708,7 @@ def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Cons
         tokens += [syntax.node_text(n) for n in syntax.walk(body) if n.type == "selector_expression"
                    and syntax.node_text(n).startswith("time.") and syntax.node_text(n)[5:] in _UNITS]
         out.append(Construct("timeout", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
-                             target=target, value="#" + policy_functions.digest(tokens)))
+                             target=target, value=policy_functions.decision_value(tokens)))
     return out
 
 
@@ -752,7 +752,7 @@ def _error_classifiers(src: syntax.Source, found: list[Construct]) -> list[Const
         if not any(t != "return" for t in tokens):
             continue
         out.append(Construct("retry", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
-                             target=target, value="#" + policy_functions.digest(tokens)))
+                             target=target, value=policy_functions.decision_value(tokens)))
     return out
 
 

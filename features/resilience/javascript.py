@@ -176,7 +176,7 @@ class _Scanner(LineScopedScanner):
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", delay) else "fixed"
             self._retry(call, "setTimeout", "reschedule", None, backoff, "Math.random" in delay, args[0][1])
             timer = self.out.constructs[-1]  # valued by its delay as written: 1000 -> 5000 waits longer between tries
-            self.out.constructs[-1] = replace(timer, value="#" + policy_functions.digest(
+            self.out.constructs[-1] = replace(timer, value=policy_functions.decision_value(
                 policy_functions.decisions(args[1][1], self.lang, messages=False)))
         elif c in _NODE_TIMER_CALLEES and len(args) >= 2 and _times_out(args[0][1], args[1][1]):
             # a timer that, when it fires, fails the operation (rejects with a TimeoutError, calls the
@@ -329,7 +329,7 @@ class _Scanner(LineScopedScanner):
         # the delays as written; a hook called on the way (``for (const hook of beforeRetry)``) is not it
         tokens = policy_functions.loop_decisions(handler, self.lang) + _wait_tokens(waits, self.lang)
         rec = self.out.constructs[-1]
-        self.out.constructs[-1] = replace(rec, value="#" + policy_functions.digest(tokens))
+        self.out.constructs[-1] = replace(rec, value=policy_functions.decision_value(tokens))
 
     def _known_client(self, c: str) -> bool:
         """Options count only when passed to a package's API (imported/required) or to fetch/an instance.
@@ -361,7 +361,7 @@ class _Scanner(LineScopedScanner):
         stops = self._stop_decisions(fn)
         if stops:
             c = self.out.constructs[-1]
-            self.out.constructs[-1] = replace(c, value="#" + policy_functions.digest(stops))
+            self.out.constructs[-1] = replace(c, value=policy_functions.decision_value(stops))
 
     def _stop_decisions(self, fn) -> list[str]:
         """What makes a retried function stop the retrying (async-retry's ``bail(err)``, p-retry's
@@ -716,7 +716,7 @@ class _Scanner(LineScopedScanner):
         through a renamed variable does not)."""
         tokens = policy_functions.loop_decisions(loop, self.lang) + _wait_tokens(sleeps, self.lang)
         c = self.out.constructs[-1]
-        self.out.constructs[-1] = replace(c, value="#" + policy_functions.digest(tokens))
+        self.out.constructs[-1] = replace(c, value=policy_functions.decision_value(tokens))
 
     def _loop_attempts(self, loop, handler) -> float | None:
         cond = loop.child_by_field_name("condition")

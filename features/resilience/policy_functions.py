@@ -234,13 +234,12 @@ def scan(source: syntax.Source, names=None) -> list[Construct]:
         tokens = decisions(body, source.language, said=False)
         if not any(t != "return" for t in tokens):
             continue
-        digest = _digest(tokens)
         line = syntax.line_of(node)
         # no snippet: the same decisions ported to another file or language are a move, not a change
         target = f"{outer}.{name}" if outer else name
         if source.language != "go":  # overloads: retryOn(Class) beside retryOn(List) is another function
             target += f"/{_arity(node)}"
-        out.append(Construct(kind, LIBRARY, line, node.end_point[0] + 1, "", target=target, value=f"#{digest}"))
+        out.append(Construct(kind, LIBRARY, line, node.end_point[0] + 1, "", target=target, value=decision_value(tokens)))
     return out
 
 
@@ -251,9 +250,9 @@ def with_loop_digests(source: syntax.Source, constructs: list[Construct]) -> lis
     out = []
     for c in constructs:
         if c.kind == "retry" and c.library == "loop" and not c.value:
-            node = _spanning(source, c.line, c.end_line)
+            node = spanning(source, c.line, c.end_line)
             if node is not None:
-                c = replace(c, value=f"#{_digest(_exits(node, source.language))}")
+                c = replace(c, value=loop_digest(node, source.language))
         out.append(c)
     return out
 
@@ -261,7 +260,7 @@ def with_loop_digests(source: syntax.Source, constructs: list[Construct]) -> lis
 def loop_digest(body, language: str) -> str:
     """The digest ``with_loop_digests`` gives a loop, for a retry loop whose body is a lambda the loop
     scan does not enter (Kotlin's ``repeat(n) { … }``): the body is read as the loop."""
-    return f"#{_digest(_exits(body, language))}"
+    return decision_value(_exits(body, language))
 
 
 #: what ends a pass of a loop, or makes it wait, per grammar
@@ -324,7 +323,7 @@ def _chooses_how_to_leave(exit_node, loop) -> bool:
     return False
 
 
-def _spanning(source: syntax.Source, line: int, end_line: int):
+def spanning(source: syntax.Source, line: int, end_line: int):
     """The outermost node that starts on ``line`` and ends on ``end_line``."""
     lines = source.text.splitlines()
     if not 0 < line <= len(lines):
@@ -345,13 +344,10 @@ def loop_decisions(loop, language: str) -> list[str]:
     return _exits(loop, language)
 
 
-def digest(tokens: list[str]) -> str:
-    """A short stable digest of decision tokens."""
-    return _digest(tokens)
-
-
-def _digest(tokens: list[str]) -> str:
-    return hashlib.sha1("\0".join(tokens).encode("utf-8", "replace")).hexdigest()[:12]
+def decision_value(tokens: list[str]) -> str:
+    """The value of a construct valued by what it decides: ``#`` and a short stable digest of its
+    decision tokens. ``retry_timeout._differs`` compares two such values as decisions, not text."""
+    return "#" + hashlib.sha1("\0".join(tokens).encode("utf-8", "replace")).hexdigest()[:12]
 
 
 def delegates_decision(loop, language: str) -> bool:
@@ -364,8 +360,3 @@ def delegates_decision(loop, language: str) -> bool:
         if receiver and receiver not in ("this", "self", "super") and classify(method) == "retry":
             return True
     return False
-
-
-#: for a language's own policy-shaped constructs (``go._duration_functions``) and its filters
-#: (``go._delegates``): the same digest and the same node lookup as here
-spanning = _spanning
