@@ -66,7 +66,8 @@ def changes(path: str, pre: str | None, post: str | None, added: dict[int, str],
     stem = posixpath.splitext(posixpath.basename(path))[0]
     if set(words(stem)) & _POLL_WORDS:
         return []
-    before, after = _leaves(pre, _stem_context(stem)), _leaves(post, _stem_context(stem))
+    ctx = _stem_context(stem)
+    before, after = _leaves(pre, ctx), _leaves(post, ctx)
     if before is None or after is None:
         return []  # one side unreadable (not JSON, too large): say nothing rather than guess
     out = []
