@@ -89,7 +89,9 @@ class WindowScorer:
     def __call__(self, shas: Sequence[str], config: Config) -> Mapping[str, float]:
         ready: dict[str, float] = {}
         order: list[str] = []
-        if self._offered is not None and self._offered[2] and self._offered[0].ignore == config.ignore:
+        # the offered scores and features stand only for the same ignore list (all they depend on)
+        same_ignore = self._offered is not None and self._offered[0].ignore == config.ignore
+        if same_ignore and self._offered is not None and self._offered[2]:
             _, offered, streamed = self._offered
             try:
                 order = self.repo.run("rev-list", "--reverse", "--date-order", "--no-merges", *shas,
@@ -108,7 +110,7 @@ class WindowScorer:
         found: dict[str, float] = {}
         if rest:
             known = None
-            if self._features and self._offered is not None and self._offered[0].ignore == config.ignore:
+            if self._features and same_ignore:
                 known = {s: self._features[s] for s in rest if s in self._features}
                 self.reused_features += len(known)
             done = pipeline.score_commits(self.repo, list(shas), self.model, self.limits, top_reasons=0,
