@@ -33,8 +33,8 @@ def allocate(weights: Mapping[Hashable, float], n: int, caps: Mapping[Hashable, 
     """``n`` spread over the keys in proportion to ``weights`` (largest remainder, ties by key order),
     never giving a key more than its cap; what a cap refuses goes to the other keys."""
     keys = sorted(weights, key=str)
-    caps = dict(caps) if caps is not None else {k: n for k in keys}
-    out = {k: 0 for k in keys}
+    caps = dict(caps) if caps is not None else dict.fromkeys(keys, n)
+    out = dict.fromkeys(keys, 0)
     left = min(n, sum(caps[k] for k in keys))
     while left > 0:
         open_keys = [k for k in keys if out[k] < caps[k] and weights[k] > 0]
@@ -63,7 +63,7 @@ def draw(corpus: Sequence[Labelled], n: int, seed: int) -> list[Labelled]:
     """The stratified sample: half of ``n`` per split, languages as in the whole corpus, sources as in
     each (split, language) stratum; within a stratum a seeded uniform draw."""
     rng = random.Random(seed)
-    per_split = allocate({s: 1.0 for s in SPLITS}, n,
+    per_split = allocate(dict.fromkeys(SPLITS, 1.0), n,
                          caps=Counter(c.split for c in corpus))
     language_mix = Counter(c.language for c in corpus)
     chosen: list[Labelled] = []

@@ -1,0 +1,157 @@
+"""benchmarks/retry_timeout_agreement.py and retry_timeout_sample.py: the agreement arithmetic on crafted
+label sets whose figures are known by hand, the reading of audit files, and the sample's strata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.benchscripts import load
+
+agr = load("retry_timeout_agreement")
+smp = load("retry_timeout_sample")
+bench = load("retry_timeout")
+AP = bench.AntiPattern
+
+
+def table(both: int, audit_only: int, corpus_only: int, neither: int):
+    t = agr.Binary()
+    for corpus, audit, k in ((True, True, both), (False, True, audit_only), (True, False, corpus_only),
+                             (False, False, neither)):
+        for _ in range(k):
+            t = t.add(corpus, audit)
+    return t
+
+
+def test_kappa_of_a_textbook_table():
+    # 20 yes/yes, 5 audit-only, 10 corpus-only, 15 no/no: po = 0.7, pe = (30*25 + 20*25) / 2500 = 0.5.
+    t = table(20, 5, 10, 15)
+    assert (t.both, t.audit_only, t.corpus_only, t.neither, t.n) == (20, 5, 10, 15, 50)
+    assert t.agreement == pytest.approx(0.7)
+    assert t.kappa == pytest.approx(0.4)
+    assert t.precision == pytest.approx(20 / 25)
+    assert t.recall == pytest.approx(20 / 30)
+
+
+def test_kappa_is_not_raw_agreement_when_positives_are_rare():
+    # 1 shared positive, 1 each way, 97 negatives: 98% raw agreement but kappa only ~0.49.
+    t = table(1, 1, 1, 97)
+    assert t.agreement == pytest.approx(0.98)
+    pe = (2 * 2 + 98 * 98) / 100 ** 2
+    assert t.kappa == pytest.approx((0.98 - pe) / (1 - pe))
+    assert t.kappa < 0.5
+
+
+def test_perfect_and_opposite_and_degenerate_tables():
+    assert table(3, 0, 0, 7).kappa == pytest.approx(1.0)
+    assert table(0, 5, 5, 0).kappa == pytest.approx(-1.0)
+    # Everybody says no to everything: agreement 1, kappa undefined, P and R undefined.
+    none = table(0, 0, 0, 10)
+    assert none.agreement == 1.0 and none.kappa is None and none.precision is None and none.recall is None
+    assert agr.Binary().agreement is None and agr.Binary().kappa is None
+
+
+def test_line_level_matching_counts_one_to_one_within_three_lines():
+    corpus = [AP("retry.without_backoff", "a.py", 10), AP("retry.without_backoff", "a.py", 40)]
+    audit = [AP("retry.without_backoff", "a.py", 13),   # matches 10 (3 lines away)
+             AP("retry.without_backoff", "a.py", 45),   # 5 lines from 40: no match
+             AP("timeout.unbounded", "a.py", 40)]       # other kind: no match
+    lines = agr.Lines().add(corpus, audit)
+    assert (lines.matched, lines.audit_only, lines.corpus_only) == (1, 2, 1)
+    assert lines.precision == pytest.approx(1 / 3)
+    assert lines.recall == pytest.approx(1 / 2)
+    assert lines.agreement == pytest.approx(2 / 5)
+
+
+def write_corpus(folder: Path, commits: list[dict], repository: str = "acme/client", language: str = "python") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / (repository.replace("/", "+") + ".json")).write_text(json.dumps(
+        {"repository": repository, "language": language, "mirror_head": "0" * 40, "commits": commits}))
+
+
+def sha_for(split: str, i: int) -> str:
+    """A 40-hex sha whose split by the hash rule is ``split`` (first digit 0 -> heldout, 9 -> dev)."""
+    return ("0" if split == "heldout" else "9") + f"{i:039x}"
+
+
+def entry(sha: str, retry: bool, timeout: bool, aps=(), source: str = "keyword") -> dict:
+    return {"sha": sha, "split": "heldout" if bench.heldout_by_hash(sha) else "dev", "source": source,
+            "changes_retry": retry, "changes_timeout": timeout,
+            "anti_patterns": [{"kind": k, "path": p, "line": n} for k, p, n in aps], "note": "n"}
+
+
+def test_figures_by_split_and_language_from_files(tmp_path: Path, capsys):
+    corpus = tmp_path / "corpus"
+    d = [sha_for("dev", i) for i in range(4)]
+    h = [sha_for("heldout", i) for i in range(4)]
+    write_corpus(corpus, [entry(d[0], True, False), entry(d[1], True, False), entry(d[2], False, True),
+                          entry(d[3], False, False, [("retry.without_limit", "x.py", 5)])])
+    write_corpus(corpus, [entry(h[0], True, True), entry(h[1], False, False), entry(h[2], False, False),
+                          entry(h[3], False, False)], repository="acme/gosrv", language="go")
+    audit = tmp_path / "audit.json"
+    audit_commits = [entry(d[0], True, False), entry(d[1], False, False), entry(d[2], False, True),
+                     entry(d[3], True, False, [("retry.without_limit", "x.py", 7)]),
+                     entry(h[0], True, True), entry(h[1], True, False), entry(h[2], False, False),
+                     entry(h[3], False, False)]
+    for c, repo in zip(audit_commits, ["acme/client"] * 4 + ["acme/gosrv"] * 4, strict=True):
+        c["repository"] = repo
+        del c["source"]
+    audit.write_text(json.dumps({"commits": audit_commits}))
+    out = tmp_path / "fig.json"
+    assert agr.main(["--data", str(corpus), "--audit", str(audit), "--json", str(out)]) == 0
+    fig = json.loads(out.read_text())
+    retry_all = fig["all"]["changes_retry"]
+    # retry: corpus yes at d0 d1 h0, audit yes at d0 d3 h0 h1 -> both 2, audit-only 2, corpus-only 1, neither 3.
+    assert (retry_all["both"], retry_all["audit_only"], retry_all["corpus_only"], retry_all["neither"]) == (2, 2, 1, 3)
+    assert retry_all["agreement"] == pytest.approx(5 / 8)
+    pe = (3 * 4 + 5 * 4) / 64
+    assert retry_all["kappa"] == pytest.approx(round((5 / 8 - pe) / (1 - pe), 4))
+    assert retry_all["precision"] == pytest.approx(0.5) and retry_all["recall"] == pytest.approx(round(2 / 3, 4))
+    assert fig["split=dev"]["changes_retry"]["n"] == 4 and fig["split=heldout"]["changes_retry"]["n"] == 4
+    assert fig["language=go"]["changes_retry"]["audit_only"] == 1
+    assert fig["split=dev"]["changes_timeout"]["agreement"] == 1.0
+    # The anti-pattern: same kind, 2 lines apart -> agreed at commit level and at line level.
+    assert fig["all"]["ap:retry.without_limit"]["both"] == 1
+    assert fig["all"]["ap:retry.without_limit (lines)"]["matched"] == 1
+    assert agr.main(["--data", str(corpus), "--audit", str(audit), "--disagreements"]) == 0
+    listed = capsys.readouterr().out
+    assert d[1] in listed and h[1] in listed and d[3] in listed and d[0] not in listed
+
+
+def test_audit_file_errors_are_one_line(tmp_path: Path, capsys):
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, [entry(sha_for("dev", 1), True, False)])
+    audit = tmp_path / "audit.json"
+    audit.write_text(json.dumps({"commits": [{"repository": "acme/client", "sha": sha_for("dev", 2), "split": "dev",
+                                              "changes_retry": True, "changes_timeout": False}]}))
+    assert agr.main(["--data", str(corpus), "--audit", str(audit)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("retry_timeout_agreement: error:") and "not in the corpus" in err
+    audit.write_text(json.dumps({"commits": [{"repository": "acme/client", "sha": sha_for("dev", 1), "split": "heldout",
+                                              "changes_retry": True, "changes_timeout": False}]}))
+    assert agr.main(["--data", str(corpus), "--audit", str(audit)]) == 2
+    assert "hash rule" in capsys.readouterr().err
+
+
+def test_allocate_is_proportional_and_exact():
+    assert smp.allocate({"a": 1.0, "b": 1.0}, 10) == {"a": 5, "b": 5}
+    assert smp.allocate({"a": 3.0, "b": 1.0}, 10) == {"a": 8, "b": 2}  # 7.5 / 2.5: remainders tie, key order
+    assert sum(smp.allocate({"x": 5.0, "y": 3.0, "z": 2.0}, 7).values()) == 7
+    # A cap refuses what a stratum cannot give; the rest goes elsewhere.
+    assert smp.allocate({"a": 1.0, "b": 1.0}, 10, caps={"a": 2, "b": 100}) == {"a": 2, "b": 8}
+
+
+def test_sample_draws_half_per_split_without_labels(tmp_path: Path, capsys):
+    corpus = tmp_path / "corpus"
+    commits = [entry(sha_for("dev", i), i % 2 == 0, False, source="keyword" if i % 3 else "random") for i in range(30)]
+    commits += [entry(sha_for("heldout", i), False, i % 2 == 0, source="unworded") for i in range(20)]
+    write_corpus(corpus, commits)
+    assert smp.main(["--data", str(corpus), "--n", "10", "--seed", "3"]) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert len(first) == 10 and all(line.split() == ["acme/client", line.split()[1]] for line in first)
+    assert sum(bench.heldout_by_hash(line.split()[1]) for line in first) == 5
+    assert "true" not in " ".join(first).lower() and "keyword" not in " ".join(first)
+    assert smp.main(["--data", str(corpus), "--n", "10", "--seed", "3"]) == 0
+    assert capsys.readouterr().out.splitlines() == first  # same seed, same list
