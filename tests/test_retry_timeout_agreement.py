@@ -155,3 +155,20 @@ def test_sample_draws_half_per_split_without_labels(tmp_path: Path, capsys):
     assert "true" not in " ".join(first).lower() and "keyword" not in " ".join(first)
     assert smp.main(["--data", str(corpus), "--n", "10", "--seed", "3"]) == 0
     assert capsys.readouterr().out.splitlines() == first  # same seed, same list
+
+
+def test_committed_audit_files_pair_with_the_corpus():
+    corpus = bench.load_corpus()
+    blind = agr.load_audit(agr.AUDIT_DIR / "blind.json")
+    reconciled = agr.load_audit(agr.AUDIT_DIR / "reconciled.json")
+    assert len(blind) == len(reconciled) == 300
+    assert sum(a.split == "heldout" for a in blind) == 150
+    pairs = agr.pair_up(corpus, reconciled)
+    # The second reader's labels decided against in the reconciliation: exactly the four documented ones.
+    changed = {b.sha[:8] for b, r in zip(blind, reconciled, strict=True)
+               if (b.changes_retry, b.changes_timeout, b.anti_patterns) != (r.changes_retry, r.changes_timeout,
+                                                                            r.anti_patterns)}
+    assert changed == {"04bc1a02", "47cce5b7", "c4bd6ea1", "11a2f0f2"}
+    # After reconciliation the corpus carries the decided labels of every sampled commit.
+    assert agr.disagreements(pairs) == []
+    assert agr.disagreements(agr.pair_up(corpus, blind))  # and the blind labels did differ
