@@ -13,12 +13,19 @@ each (part, language) share over the sampling sources in proportion to that stra
 rounded by the largest-remainder method, so they add up exactly. The same seed gives the same list.
 
     python benchmarks/retry_timeout_sample.py --n 300 --seed 13 > /work/notes/audit/sample.txt
+
+A later round draws *more* commits without re-reading the first ones: ``--exclude FILE`` (repeatable)
+takes earlier sample lists (``owner/name sha`` per line) and removes those commits from the pool before
+the draw, so the new sample is disjoint from them and the proportions are those of what is left:
+
+    python benchmarks/retry_timeout_sample.py --n 600 --seed 14 --exclude /work/notes/audit/sample.txt
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
@@ -81,20 +88,51 @@ def draw(corpus: Sequence[Labelled], n: int, seed: int) -> list[Labelled]:
     return sorted(chosen, key=lambda c: (c.repository, c.sha))
 
 
+def read_sample_list(path: Path) -> set[tuple[str, str]]:
+    """The ``(repository, sha)`` pairs of an earlier sample list (``owner/name sha`` per line; blank
+    lines and ``#`` comments ignored). A malformed line is an error rather than silently kept in the
+    pool, because a commit wrongly left in would be labelled twice."""
+    pairs: set[tuple[str, str]] = set()
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 2 or "/" not in parts[0] or not re.fullmatch(r"[0-9a-f]{40}", parts[1]):
+            raise CorpusError(f"{path}:{number}: expected 'owner/name sha', got {line[:60]!r}")
+        pairs.add((parts[0], parts[1]))
+    return pairs
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--n", type=int, default=300, help="sample size (default: %(default)s)")
     p.add_argument("--seed", type=int, default=13, help="random seed (default: %(default)s)")
     p.add_argument("--data", type=Path, default=DATA_DIR, help="corpus folder (default: %(default)s)")
+    p.add_argument("--exclude", type=Path, action="append", default=[], metavar="FILE",
+                   help="an earlier sample list whose commits are left out of the pool (repeatable)")
     args = p.parse_args(argv)
     if args.n < 1:
         print("retry_timeout_sample: error: --n must be at least 1", file=sys.stderr)
         return 2
     try:
         corpus = load_corpus(args.data)
+        excluded: set[tuple[str, str]] = set()
+        for path in args.exclude:
+            excluded |= read_sample_list(path)
+    except OSError as exc:
+        print(f"retry_timeout_sample: error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
     except CorpusError as exc:
         print(f"retry_timeout_sample: error: {exc}", file=sys.stderr)
         return 2
+    unknown = excluded - {(c.repository, c.sha) for c in corpus}
+    if unknown:
+        repo, sha = sorted(unknown)[0]
+        print(f"retry_timeout_sample: error: {len(unknown)} excluded commit(s) not in the corpus, e.g. {repo} {sha}",
+              file=sys.stderr)
+        return 2
+    corpus = [c for c in corpus if (c.repository, c.sha) not in excluded]
     for c in draw(corpus, args.n, args.seed):
         print(c.repository, c.sha)
     return 0
