@@ -23,6 +23,11 @@ are given; kappa is ``n/a`` there.
     python benchmarks/retry_timeout_agreement.py                                 # blind audit
     python benchmarks/retry_timeout_agreement.py --audit benchmarks/data/retry_timeout_audit/reconciled.json
     python benchmarks/retry_timeout_agreement.py --disagreements                # list them (reconciliation)
+    python benchmarks/retry_timeout_agreement.py --audit benchmarks/data/retry_timeout_audit/blind.json \
+        --audit benchmarks/data/retry_timeout_audit/blind2.json                  # both samples together
+
+``--audit`` may be given several times: the files are read as one audit (a commit listed in two of them
+is an error, since it would be counted twice).
 """
 
 from __future__ import annotations
@@ -173,6 +178,21 @@ def load_audit(path: Path) -> list[AuditLabel]:
     return out
 
 
+def load_audits(paths: Sequence[Path]) -> list[AuditLabel]:
+    """Several audit files read as one; a commit in more than one of them is a CorpusError, because the
+    figures would count it twice (the samples of successive audit rounds are drawn disjoint)."""
+    out: list[AuditLabel] = []
+    where: dict[tuple[str, str], str] = {}
+    for path in paths:
+        for a in load_audit(path):
+            key = (a.repository, a.sha)
+            if key in where:
+                raise CorpusError(f"{path.name}: {a.sha[:12]} is also in {where[key]}")
+            where[key] = path.name
+            out.append(a)
+    return out
+
+
 def pair_up(corpus: Sequence[Labelled], audit: Sequence[AuditLabel]) -> list[tuple[Labelled, AuditLabel]]:
     """Each audited commit with its corpus entry; an audited commit the corpus lacks is a CorpusError."""
     index = {(c.repository, c.sha): c for c in corpus}
@@ -286,14 +306,15 @@ def as_json(commit: dict[str, dict[str, Binary]], line: dict[str, dict[str, Line
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    p.add_argument("--audit", type=Path, default=DEFAULT_AUDIT, help="audit file (default: %(default)s)")
+    p.add_argument("--audit", type=Path, action="append", default=None, metavar="FILE",
+                   help=f"audit file, repeatable to pool several (default: {DEFAULT_AUDIT})")
     p.add_argument("--data", type=Path, default=DATA_DIR, help="corpus folder (default: %(default)s)")
     p.add_argument("--json", metavar="PATH", help="write the figures as JSON here; - for stdout")
     p.add_argument("--disagreements", action="store_true",
                    help="list every commit the readers label differently, with both labels and notes")
     args = p.parse_args(argv)
     try:
-        pairs = pair_up(load_corpus(args.data), load_audit(args.audit))
+        pairs = pair_up(load_corpus(args.data), load_audits(args.audit or [DEFAULT_AUDIT]))
     except CorpusError as exc:
         print(f"retry_timeout_agreement: error: {exc}", file=sys.stderr)
         return 2
