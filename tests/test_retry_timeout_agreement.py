@@ -172,3 +172,76 @@ def test_committed_audit_files_pair_with_the_corpus():
     # After reconciliation the corpus carries the decided labels of every sampled commit.
     assert agr.disagreements(pairs) == []
     assert agr.disagreements(agr.pair_up(corpus, blind))  # and the blind labels did differ
+
+
+def test_sample_exclude_draws_disjoint_lists_and_rejects_bad_lists(tmp_path: Path, capsys):
+    corpus = tmp_path / "corpus"
+    commits = [entry(sha_for("dev", i), False, False, source="keyword") for i in range(12)]
+    commits += [entry(sha_for("heldout", i), False, False, source="keyword") for i in range(12)]
+    write_corpus(corpus, commits)
+    assert smp.main(["--data", str(corpus), "--n", "8", "--seed", "13"]) == 0
+    first = capsys.readouterr().out.splitlines()
+    earlier = tmp_path / "first.txt"
+    earlier.write_text("# the first sample\n" + "\n".join(first) + "\n\n")
+    assert smp.main(["--data", str(corpus), "--n", "16", "--seed", "14", "--exclude", str(earlier)]) == 0
+    second = capsys.readouterr().out.splitlines()
+    # 24 commits, 8 excluded: the second draw takes all 16 others and none of the first 8.
+    assert len(second) == 16 and not set(second) & set(first)
+    assert sum(bench.heldout_by_hash(line.split()[1]) for line in second) == 8
+    # Without --exclude the same seed can draw earlier commits again: the option is what keeps them apart.
+    assert smp.main(["--data", str(corpus), "--n", "16", "--seed", "14"]) == 0
+    assert set(capsys.readouterr().out.splitlines()) & set(first)
+    earlier.write_text("acme/client not-a-sha\n")
+    assert smp.main(["--data", str(corpus), "--exclude", str(earlier)]) == 2
+    assert capsys.readouterr().err.startswith("retry_timeout_sample: error:")
+    earlier.write_text(f"acme/other {sha_for('dev', 1)}\n")  # a commit the corpus does not hold
+    assert smp.main(["--data", str(corpus), "--exclude", str(earlier)]) == 2
+    assert "not in the corpus" in capsys.readouterr().err
+    assert smp.main(["--data", str(corpus), "--exclude", str(tmp_path / "missing.txt")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_several_audit_files_pool_and_a_commit_in_two_is_an_error(tmp_path: Path, capsys):
+    corpus = tmp_path / "corpus"
+    d = [sha_for("dev", i) for i in range(3)]
+    write_corpus(corpus, [entry(d[0], True, False), entry(d[1], False, False), entry(d[2], False, True)])
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+
+    def audit_file(path: Path, rows):
+        commits = [entry(sha, r, t) for sha, r, t in rows]
+        for c in commits:
+            c["repository"] = "acme/client"
+            del c["source"]
+        path.write_text(json.dumps({"commits": commits}))
+
+    audit_file(one, [(d[0], True, False)])
+    audit_file(two, [(d[1], True, False), (d[2], False, True)])
+    out = tmp_path / "fig.json"
+    assert agr.main(["--data", str(corpus), "--audit", str(one), "--audit", str(two), "--json", str(out)]) == 0
+    retry = json.loads(out.read_text())["all"]["changes_retry"]
+    assert (retry["n"], retry["both"], retry["audit_only"], retry["corpus_only"]) == (3, 1, 1, 0)
+    audit_file(two, [(d[0], True, False)])
+    assert agr.main(["--data", str(corpus), "--audit", str(one), "--audit", str(two)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("retry_timeout_agreement: error:") and "also in one.json" in err
+
+
+def test_committed_second_sample_pairs_with_the_corpus():
+    corpus = bench.load_corpus()
+    first = agr.load_audit(agr.AUDIT_DIR / "blind.json")
+    blind = agr.load_audit(agr.AUDIT_DIR / "blind2.json")
+    reconciled = agr.load_audit(agr.AUDIT_DIR / "reconciled2.json")
+    assert len(blind) == len(reconciled) == 600
+    assert sum(a.split == "heldout" for a in blind) == 300
+    # Disjoint from the first sample, so the pooled figures count each commit once.
+    assert not {(a.repository, a.sha) for a in blind} & {(a.repository, a.sha) for a in first}
+    assert len(agr.load_audits([agr.AUDIT_DIR / "blind.json", agr.AUDIT_DIR / "blind2.json"])) == 900
+    # The second reader's labels decided against: exactly the eight documented ones.
+    changed = {b.sha[:8] for b, r in zip(blind, reconciled, strict=True)
+               if (b.changes_retry, b.changes_timeout, b.anti_patterns) != (r.changes_retry, r.changes_timeout,
+                                                                            r.anti_patterns)}
+    assert changed == {"be1f36d9", "3da5e84a", "02ccf05e", "1abeba4d", "59aa1d3a", "d7b1e51a", "2d3183bf",
+                       "3fe20d9b"}
+    # After reconciliation the corpus carries the decided label of every commit of the second sample.
+    assert agr.disagreements(agr.pair_up(corpus, reconciled)) == []
+    assert len(agr.disagreements(agr.pair_up(corpus, blind))) == 8
