@@ -19,6 +19,12 @@ takes earlier sample lists (``owner/name sha`` per line) and removes those commi
 the draw, so the new sample is disjoint from them and the proportions are those of what is left:
 
     python benchmarks/retry_timeout_sample.py --n 600 --seed 14 --exclude /work/notes/audit/sample.txt
+
+The last round reads *everything* the samples left: ``--rest`` prints every corpus commit not in an
+``--exclude`` list (sorted by repository and sha; ``--n`` and ``--seed`` are then ignored), so that with
+the samples each commit of the corpus has been read by two people:
+
+    python benchmarks/retry_timeout_sample.py --rest --exclude A.txt --exclude B.txt
 """
 
 from __future__ import annotations
@@ -111,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=DATA_DIR, help="corpus folder (default: %(default)s)")
     p.add_argument("--exclude", type=Path, action="append", default=[], metavar="FILE",
                    help="an earlier sample list whose commits are left out of the pool (repeatable)")
+    p.add_argument("--rest", action="store_true",
+                   help="print every commit not excluded instead of drawing a sample (ignores --n, --seed)")
     args = p.parse_args(argv)
     if args.n < 1:
         print("retry_timeout_sample: error: --n must be at least 1", file=sys.stderr)
@@ -133,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     corpus = [c for c in corpus if (c.repository, c.sha) not in excluded]
-    for c in draw(corpus, args.n, args.seed):
+    chosen = sorted(corpus, key=lambda c: (c.repository, c.sha)) if args.rest else draw(corpus, args.n, args.seed)
+    for c in chosen:
         print(c.repository, c.sha)
     return 0
 

@@ -201,6 +201,26 @@ def test_sample_exclude_draws_disjoint_lists_and_rejects_bad_lists(tmp_path: Pat
     assert "cannot read" in capsys.readouterr().err
 
 
+def test_sample_rest_lists_every_commit_not_excluded(tmp_path: Path, capsys):
+    corpus = tmp_path / "corpus"
+    commits = [entry(sha_for("dev", i), False, False, source="keyword") for i in range(6)]
+    commits += [entry(sha_for("heldout", i), False, False, source="random") for i in range(6)]
+    write_corpus(corpus, commits)
+    assert smp.main(["--data", str(corpus), "--n", "4", "--seed", "13"]) == 0
+    first = capsys.readouterr().out.splitlines()
+    earlier = tmp_path / "first.txt"
+    earlier.write_text("\n".join(first) + "\n")
+    assert smp.main(["--data", str(corpus), "--rest", "--exclude", str(earlier)]) == 0
+    rest = capsys.readouterr().out.splitlines()
+    # The rest and the sample are disjoint and together are the whole corpus, each commit once.
+    assert len(rest) == 8 and not set(rest) & set(first)
+    assert {line.split()[1] for line in rest + first} == {c["sha"] for c in commits}
+    assert rest == sorted(rest)
+    # Without --exclude the rest is the whole corpus, whatever --n says.
+    assert smp.main(["--data", str(corpus), "--rest", "--n", "2"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 12
+
+
 def test_several_audit_files_pool_and_a_commit_in_two_is_an_error(tmp_path: Path, capsys):
     corpus = tmp_path / "corpus"
     d = [sha_for("dev", i) for i in range(3)]
