@@ -265,3 +265,34 @@ def test_committed_second_sample_pairs_with_the_corpus():
     # After reconciliation the corpus carries the decided label of every commit of the second sample.
     assert agr.disagreements(agr.pair_up(corpus, reconciled)) == []
     assert len(agr.disagreements(agr.pair_up(corpus, blind))) == 8
+
+
+def test_committed_blind3_files_pair_with_the_corpus():
+    corpus = bench.load_corpus()
+    blind = agr.load_audit(agr.AUDIT_DIR / "blind3.json")
+    reconciled = agr.load_audit(agr.AUDIT_DIR / "reconciled3.json")
+    # The whole-corpus pass covers every commit neither sample contained, 1,621 of them.
+    assert len(blind) == len(reconciled) == 1621
+    assert sum(a.split == "heldout" for a in blind) == 547
+    assert [(b.repository, b.sha) for b in blind] == [(r.repository, r.sha) for r in reconciled]
+    pooled = agr.load_audits([agr.AUDIT_DIR / name for name in ("blind.json", "blind2.json", "blind3.json")])
+    assert len(pooled) == len(corpus) == 2521
+    assert {(a.repository, a.sha) for a in pooled} == {(c.repository, c.sha) for c in corpus}
+    # The splits are the corpus's (the sha rule), not a second opinion.
+    split_of = {(c.repository, c.sha): c.split for c in corpus}
+    assert all(split_of[(a.repository, a.sha)] == a.split for a in blind)
+
+    def labels(a):
+        return a.changes_retry, a.changes_timeout, sorted((p.kind, p.path, p.line) for p in a.anti_patterns)
+
+    # The third reader's labels decided against: exactly the 42 documented ones.
+    changed = {b.sha[:8] for b, r in zip(blind, reconciled, strict=True) if labels(b) != labels(r)}
+    assert len(changed) == 42
+    assert {"b8480f3d", "0dd95224", "90825468", "d1a0a7b3", "a6f78e88", "85952345"} <= changed
+    # After reconciliation the corpus carries the decided label of every commit of the pass,
+    # and of the whole corpus once the three reconciled files are pooled.
+    assert agr.disagreements(agr.pair_up(corpus, reconciled)) == []
+    assert len(agr.disagreements(agr.pair_up(corpus, blind))) == 42
+    all_reconciled = agr.load_audits([agr.AUDIT_DIR / name
+                                      for name in ("reconciled.json", "reconciled2.json", "reconciled3.json")])
+    assert agr.disagreements(agr.pair_up(corpus, all_reconciled)) == []
