@@ -644,11 +644,15 @@ class _Scanner(LineScopedScanner):
         """``req.on('timeout', h)`` / ``xhr.ontimeout = h``: what happens when a request or socket times
         out. Adding one makes a wait that never ended end (a request rejects instead of hanging); taking
         one away, or commenting it out, lets it hang again. Its duration is set elsewhere: the
-        construct carries the handler as its value, so a handler that only moved is no change."""
+        construct carries the handler as its value (a function written in place by how it ends the
+        wait, :func:`_ending`), so a handler that only moved, or whose message or bookkeeping changed,
+        is no change."""
         line = syntax.line_of(node)
+        value = "ends: " + ",".join(sorted(_ending(handler, self.lang))) if handler is not None and \
+            handler.type in _CALLBACKS else " ".join(syntax.node_text(handler).split())[:120]
         self.out.constructs.append(Construct(
             "timeout", "timeout-event", line, node.end_point[0] + 1, self._scope(line), target=receiver,
-            value=" ".join(syntax.node_text(handler).split())[:120], snippet=self._snippet(line)))
+            value=value, snippet=self._snippet(line)))
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
@@ -1296,37 +1300,90 @@ def _teardown(call) -> bool:
 _TIMES_OUT = re.compile(r"time_?out|timed_?out", re.I)
 
 
-_LOGGING = re.compile(r"^(debug|log|trace|console\..*|.*\.(log|debug|trace|info|warn|verbose))$")
+#: the timer functions themselves: a callback that sets or clears another timer (a reschedule, a
+#: debounce) is no timeout handler for having ``Timeout`` in a callee's name
+_TIMER_API = re.compile(r"^(set|clear)(Timeout|Interval|Immediate)$")
+
+
+def _handles_timeout(name: str) -> bool:
+    """``onTimeout``, ``handleTimeout``, ``throwETIMEDOUT``: a callee named for ending a wait."""
+    return bool(_TIMES_OUT.search(name)) and not _TIMER_API.match(name)
 
 
 def _timer_value(callback, delay, lang: str) -> str:
-    """What a timeout timer does, as its value: the delay as written and what the callback calls
-    (logging aside), so a changed message is no change and a deferred or dropped failure is."""
-    if callback is not None and callback.type in ("arrow_function", "function_expression", "function"):
-        names = sorted({n for c in syntax.calls(callback, lang) if (n := syntax.callee(c, lang))
-                        and not _LOGGING.match(n)} | {syntax.callee(c, lang) for c in syntax.walk(callback)
-                                                       if c.type == "new_expression"})
-        what = ",".join(re.sub(r"^(this|that|self|_this)\.", "", n) for n in names)
+    """What a timeout timer does, as its value: the delay as written and *how* its callback ends the
+    wait (:func:`_ending`), so a changed message, a helper renamed or bookkeeping added around the
+    failure (a deprecation notice, a queue pulsed) is no change, while a failure deferred a tick,
+    dropped, or a request no longer destroyed is."""
+    if callback is not None and callback.type in _CALLBACKS:
+        what = ",".join(sorted(_ending(callback, lang)))
     else:
         what = syntax.node_text(callback) if callback is not None else ""
     return f"after {' '.join(syntax.node_text(delay).split())}: {what}"[:200]
+
+
+_CALLBACKS = frozenset({"arrow_function", "function_expression", "function"})
+#: calls that end the operation a timer bounds (the request, the socket, the connection)
+_ENDS = re.compile(r"^(destroy|abort|end|close|terminate|kill|cancel|disconnect|reset)$", re.I)
+#: calls that fail it (``reject(err)``, ``callback(new Error(...))`` is seen by its ``new``)
+_FAILS = re.compile(r"^(reject|fail|\w*[Ee]rror)$")
+_DEFERS = frozenset({"process.nextTick", "setImmediate", "queueMicrotask"})
+
+
+def _ending(callback, lang: str) -> set[str]:
+    """How a timer's callback ends the wait it bounds, as kinds: ``fails`` (throws, rejects, builds an
+    error, emits ``'error'``), ``times-out`` (calls a timeout handler, emits ``'timeout'``), ``ends``
+    (destroys, aborts or closes the operation), ``settles`` (resolves the race it is in), and
+    ``deferred`` when it waits a tick first. Empty: the callback does something after a delay
+    (resumes a paused consumer, pulses a queue), which bounds no wait."""
+    kinds: set[str] = set()
+    for n in syntax.walk(callback):
+        if n.type == "throw_statement":
+            kinds.add("fails")
+        elif n.type == "new_expression":
+            name = (syntax.callee(n, lang) or "").rsplit(".", 1)[-1]
+            if _handles_timeout(name):
+                kinds.add("times-out")
+            elif re.search(r"(Error|Exception)$", name):
+                kinds.add("fails")
+        elif n.type == "call_expression":
+            full = syntax.callee(n, lang) or ""
+            name = full.rsplit(".", 1)[-1]
+            if full in _DEFERS:
+                kinds.add("deferred")
+            elif _handles_timeout(name):
+                kinds.add("times-out")
+            elif name == "emit":
+                first = next(iter(syntax.arguments(n, lang)), (None, None))[1]
+                event = _strip(syntax.node_text(first)) if first is not None and syntax.is_string(first) else ""
+                kinds.add("times-out" if event == "timeout" else "fails" if event in ("error", "abort") else "")
+            elif _ENDS.match(name):
+                kinds.add("ends")
+            elif _FAILS.match(name):
+                kinds.add("fails")
+            elif name == "resolve":
+                kinds.add("settles")
+    kinds.discard("")
+    return kinds
 
 
 def _times_out(callback, delay) -> bool:
     """A timer callback that ends a wait: it is (or calls) a timeout handler, throws or rejects with a
     timeout error, emits ``'timeout'``, or the delay is a timeout option (``options.timeout``)."""
     if delay is not None and _TIMES_OUT.search(syntax.node_text(delay)) and not syntax.is_string(delay):
-        return True
+        # a delay named for a timeout bounds a wait only when the callback ends one: ``setTimeout(() =>
+        # consumer.resume(), e.timeout)`` resumes after a pause, it gives nothing up
+        return callback is None or callback.type not in _CALLBACKS or bool(_ending(callback, "javascript"))
     if callback is None:
         return False
     if callback.type in ("identifier", "member_expression"):
-        return bool(_TIMES_OUT.search(syntax.node_text(callback).rsplit(".", 1)[-1]))
+        return _handles_timeout(syntax.node_text(callback).rsplit(".", 1)[-1])
     if callback.type not in ("arrow_function", "function_expression", "function"):
         return False
     for n in syntax.walk(callback):
         if n.type in ("call_expression", "new_expression"):
             name = syntax.callee(n, "javascript") or ""
-            if _TIMES_OUT.search(name.rsplit(".", 1)[-1]):
+            if _handles_timeout(name.rsplit(".", 1)[-1]):
                 return True
             if name.endswith(".emit"):
                 first = next(iter(syntax.arguments(n, "javascript")), (None, None))[1]

@@ -1,0 +1,155 @@
+"""JavaScript/TypeScript, issue 13 round 6: precision that generalises. Each rule that was tightened
+because it fired on code that changes no retry or timeout decision, with the negative that fired
+before next to the positive that must still fire. Real git histories, real tree-sitter parses."""
+
+from __future__ import annotations
+
+from tests.retry_changes import findings, kinds
+
+CHANGED = {"retry.added", "retry.removed", "retry.changed", "timeout.added", "timeout.removed", "timeout.changed"}
+TIMEOUT = {"timeout.added", "timeout.removed", "timeout.changed"}
+
+
+def _changes(found) -> set[str]:
+    return kinds(found) & CHANGED
+
+
+def _run(tmp_path, before: str, after: str, path: str = "src/client.js"):
+    return findings(tmp_path, {path: before}, {path: after})
+
+
+# -- a timer's callback is valued by how it ends the wait, not by every call it makes ------------------
+
+QUERY_TIMER = """export class Client {
+  query(text, values, callback) {
+    const query = this.buildQuery(text, values, callback);
+    if (this.readTimeout) {
+      query.readTimeoutTimer = setTimeout(() => {
+        const error = new Error('Query read timeout');
+        process.nextTick(() => {
+          query.handleError(error, this.connection);
+        });
+        this.removeFromQueue(query);
+      }, this.readTimeout);
+    }
+    this.queue.push(query);
+    this.pulseQueue();
+    return query;
+  }
+}
+"""
+
+
+def test_js_bookkeeping_added_to_a_timeout_timer_callback_is_no_timeout_change(tmp_path):
+    # a deprecation notice and a renamed helper: the timer still fails the query after readTimeout
+    after = QUERY_TIMER.replace("        this.removeFromQueue(query);\n",
+                                "        this.warnDeprecated('readTimeout');\n        this.dequeue(query);\n")
+    assert not kinds(_run(tmp_path, QUERY_TIMER, after)) & TIMEOUT
+
+
+def test_js_a_timeout_timer_that_no_longer_defers_its_failure_is_a_timeout_change(tmp_path):
+    after = QUERY_TIMER.replace("""        process.nextTick(() => {
+          query.handleError(error, this.connection);
+        });
+""", "        query.handleError(error, this.connection);\n")
+    assert "timeout.changed" in kinds(_run(tmp_path, QUERY_TIMER, after))
+
+
+def test_js_a_timeout_timer_that_no_longer_fails_the_query_is_a_timeout_change(tmp_path):
+    after = QUERY_TIMER.replace("""        const error = new Error('Query read timeout');
+        process.nextTick(() => {
+          query.handleError(error, this.connection);
+        });
+""", "")
+    assert kinds(_run(tmp_path, QUERY_TIMER, after)) & TIMEOUT
+
+
+PAUSE = """export class Runner {
+  async processEachMessage(batch) {
+    for (const message of batch.messages) {
+      try {
+        await this.eachMessage({ message, pause: this.pause.bind(this) });
+      } catch (e) {
+        this.logger.error('eachMessage failed', { error: e.message });
+        throw e;
+      }
+    }
+  }
+}
+"""
+
+PAUSE_AFTER = PAUSE.replace("""        this.logger.error('eachMessage failed', { error: e.message });
+        throw e;""", """        if (e.pauseTimeout) {
+          this.consumerGroup.pause([batch.topic]);
+          setTimeout(() => this.consumerGroup.resume([batch.topic]), e.pauseTimeout);
+          return;
+        }
+        this.logger.error('eachMessage failed', { error: e.message });
+        throw e;""")
+
+
+def test_js_a_timer_named_for_a_timeout_that_only_resumes_later_is_no_timeout(tmp_path):
+    # the delay is called a timeout, but the callback gives nothing up: a pause, then a resume
+    assert not kinds(_run(tmp_path, PAUSE, PAUSE_AFTER)) & TIMEOUT
+
+
+def test_js_a_timer_named_for_a_timeout_that_rejects_is_still_a_timeout(tmp_path):
+    before = """export function call(client, method, args, options) {
+  return new Promise((resolve, reject) => {
+    client.send(method, args, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+"""
+    after = before.replace("  return new Promise((resolve, reject) => {\n",
+                           "  return new Promise((resolve, reject) => {\n"
+                           "    setTimeout(() => reject(new RequestError('no reply')), options.requestTimeout);\n")
+    assert "timeout.added" in kinds(_run(tmp_path, before, after))
+
+
+FLUSH = """export class Batcher {
+  add(item) {
+    this.items.push(item);
+    if (this.items.length >= this.max) {
+      this.flush();
+    }
+  }
+}
+"""
+
+
+def test_js_a_timer_whose_callback_sets_or_clears_another_timer_is_no_timeout(tmp_path):
+    # ``clearTimeout`` in a callback named it a timeout handler before: a flush timer bounds no wait
+    after = FLUSH.replace("""    if (this.items.length >= this.max) {
+      this.flush();
+    }""", """    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        clearTimeout(this.idleTimer);
+        this.flush();
+      }, 50);
+    }""")
+    assert not kinds(_run(tmp_path, FLUSH, after)) & TIMEOUT
+
+
+HANDLER = """export function get(url, ms) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, resolve);
+    req.setTimeout(ms);
+    req.on('timeout', () => {
+      req.destroy(new TimeoutError('request timed out after ' + ms + ' ms'));
+    });
+    req.on('error', reject);
+  });
+}
+"""
+
+
+def test_js_a_timeout_handler_whose_message_changed_is_no_timeout_change(tmp_path):
+    after = HANDLER.replace("new TimeoutError('request timed out after ' + ms + ' ms')",
+                            "new TimeoutError(`timed out after ${ms}ms: ${url}`, { url })")
+    assert not kinds(_run(tmp_path, HANDLER, after)) & TIMEOUT
+
+
+def test_js_a_timeout_handler_that_no_longer_ends_the_request_is_a_timeout_change(tmp_path):
+    after = HANDLER.replace("req.destroy(new TimeoutError('request timed out after ' + ms + ' ms'));",
+                            "log('request timed out after ' + ms + ' ms');")
+    assert "timeout.changed" in kinds(_run(tmp_path, HANDLER, after))
