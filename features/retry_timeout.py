@@ -50,11 +50,21 @@ _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|test
                              r"|samples?|benchmarks?|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/", re.I)
 
 
+#: test and benchmark tooling known by its file name wherever it sits: test-runner configuration
+#: (``.mocharc.js``, ``jest.config.ts``), JS/TS test utilities (``utils/test.util.ts``, ``test-helpers.js``),
+#: JS/TS benchmark scripts (``packages/pg/bench-pipelining.js``), camel-cased test folders
+#: (``testHelpers/``, ``testProjects/``) and CI configuration (``.circleci/``)
+_TOOLING = re.compile(r"(^|/)(\.mocharc[^/]*|(jest|vitest|karma|ava|wdio|playwright)\.conf(ig)?\.[^/]*"
+                      r"|test[-_.]?(utils?|helpers?|setup)\.[cm]?[jt]sx?|bench(mark)?s?([-_.][^/]*)?\.[cm]?[jt]s"
+                      r"|tests?[A-Z]\w*/|\.circleci/)")
+
+
 def _generated(path: str) -> bool:
     """Built, vendored (the one generated-file rule, ``paths.is_generated``), or not production code:
     what it does to retries and timeouts is no change to how the product behaves
     (``internal/testutils/``, ``examples/``, ``benchmarks/``)."""
-    return paths.is_generated(path) or path.endswith(_BUILD_SCRIPTS) or bool(_NOT_PRODUCTION.search(path))
+    return paths.is_generated(path) or path.endswith(_BUILD_SCRIPTS) or bool(_NOT_PRODUCTION.search(path)) \
+        or bool(_TOOLING.search(path))
 
 
 def scanner(language: str):

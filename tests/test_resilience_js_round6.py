@@ -4,6 +4,8 @@ before next to the positive that must still fire. Real git histories, real tree-
 
 from __future__ import annotations
 
+import pytest
+
 from tests.retry_changes import findings, kinds
 
 CHANGED = {"retry.added", "retry.removed", "retry.changed", "timeout.added", "timeout.removed", "timeout.changed"}
@@ -153,3 +155,26 @@ def test_js_a_timeout_handler_that_no_longer_ends_the_request_is_a_timeout_chang
     after = HANDLER.replace("req.destroy(new TimeoutError('request timed out after ' + ms + ' ms'));",
                             "log('request timed out after ' + ms + ' ms');")
     assert "timeout.changed" in kinds(_run(tmp_path, HANDLER, after))
+
+
+# -- test and benchmark tooling known by its file name is not production code -------------------------
+
+CLIENT = """import axios from 'axios';
+
+export const client = axios.create({ baseURL: process.env.API_URL });
+"""
+CLIENT_TIMEOUT = CLIENT.replace("baseURL: process.env.API_URL", "baseURL: process.env.API_URL, timeout: 30000")
+
+
+@pytest.mark.parametrize("path", ["packages/pg/bench-pipelining.js", "src/benchmark.ts", ".mocharc.js",
+                                  "packages/client/.mocharc-re.cjs", "jest.config.ts",
+                                  "lib/telemetry/utils/test.util.ts", "testHelpers/index.js",
+                                  "testProjects/types/client.ts"])
+def test_js_a_timeout_in_test_or_benchmark_tooling_is_no_change(tmp_path, path):
+    assert not _changes(_run(tmp_path, CLIENT, CLIENT_TIMEOUT, path=path))
+
+
+@pytest.mark.parametrize("path", ["src/client.ts", "lib/contest/client.js", "src/retest.js",
+                                  "packages/bench/src/client.ts"])
+def test_js_the_same_timeout_in_production_code_is_a_change(tmp_path, path):
+    assert "timeout.added" in kinds(_run(tmp_path, CLIENT, CLIENT_TIMEOUT, path=path))
