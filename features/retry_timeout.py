@@ -414,8 +414,11 @@ def extract(change: Change, context: Context) -> Extraction:
         if pre_scan.constructs or post_scan.constructs:
             counts["files_with_resilience_code"] += 1
         pairs, only_pre, only_post = _pair(pre_scan.constructs, post_scan.constructs, _shift_fn(f))
-        logic_post = _logic_lines(post_src, added_lines)
-        logic_pre = _logic_lines(pre_src, removed_lines)
+        # a language's own "these hunks differ only in layout" (JS/TS: a formatter's re-wrap)
+        relaid = getattr(module, "layout_only", None)
+        laid_pre, laid_post = relaid(f.hunks) if relaid is not None else (set(), set())
+        logic_post = _logic_lines(post_src, added_lines - laid_post)
+        logic_pre = _logic_lines(pre_src, removed_lines - laid_pre)
         if logic_post or logic_pre:
             logic.append((f, logic_pre, logic_post,
                           {n: t for h in f.hunks for n, t in h.removed}, {n: t for h in f.hunks for n, t in h.added}))

@@ -178,3 +178,83 @@ def test_js_a_timeout_in_test_or_benchmark_tooling_is_no_change(tmp_path, path):
                                   "packages/bench/src/client.ts"])
 def test_js_the_same_timeout_in_production_code_is_a_change(tmp_path, path):
     assert "timeout.added" in kinds(_run(tmp_path, CLIENT, CLIENT_TIMEOUT, path=path))
+
+
+# -- a formatter's re-wrap changes no decision --------------------------------------------------------
+
+RETRY_CONFIG = """export async function getRetryConfig(err) {
+  let config = getConfig(err);
+  config.retry =
+      (config.retry === undefined || config.retry === null) ? 3 : config.retry;
+  config.httpMethodsToRetry =
+      config.httpMethodsToRetry || ['GET', 'HEAD', 'PUT', 'OPTIONS', 'DELETE'];
+  const retryDelay = config.currentRetryAttempt ? 0 : config.retryDelay ?? 100;
+  const delay = retryDelay + (Math.pow(2, config.currentRetryAttempt) - 1) / 2 * 1000;
+  return {config, delay};
+}
+"""
+
+REFORMATTED = """export async function getRetryConfig(err) {
+  let config = getConfig(err);
+  config.retry =
+    config.retry === undefined || config.retry === null ? 3 : config.retry;
+  config.httpMethodsToRetry = config.httpMethodsToRetry || [
+    "GET",
+    "HEAD",
+    "PUT",
+    "OPTIONS",
+    "DELETE",
+  ];
+  const retryDelay = config.currentRetryAttempt
+    ? 0
+    : (config.retryDelay ?? 100);
+  const delay = retryDelay + ((Math.pow(2, config.currentRetryAttempt) - 1) / 2) * 1000;
+  return { config, delay };
+}
+"""
+
+
+def test_js_retry_code_reformatted_by_a_formatter_is_no_change(tmp_path):
+    assert not _changes(_run(tmp_path, RETRY_CONFIG, REFORMATTED, path="src/retry.ts"))
+
+
+def test_js_retry_code_reformatted_with_a_changed_default_is_a_retry_change(tmp_path):
+    after = REFORMATTED.replace("? 3 : config.retry", "? 5 : config.retry")
+    assert "retry.changed" in kinds(_run(tmp_path, RETRY_CONFIG, after, path="src/retry.ts"))
+
+
+def test_js_a_retry_condition_rewritten_on_one_line_is_still_a_change(tmp_path):
+    after = RETRY_CONFIG.replace("config.currentRetryAttempt ? 0 : config.retryDelay ?? 100",
+                                 "config.currentRetryAttempt > 1 ? 0 : config.retryDelay ?? 100")
+    assert "retry.changed" in kinds(_run(tmp_path, RETRY_CONFIG, after, path="src/retry.ts"))
+
+
+# -- a timer's handle is the timer, not its bound ------------------------------------------------------
+
+CONNECT = """export class Client {
+  connect(callback) {
+    const con = this.connection;
+    if (this.connectionTimeoutMillis > 0) {
+      this.connectionTimeoutHandle = setTimeout(() => {
+        con.stream.destroy(new Error('timeout expired'));
+      }, this.connectionTimeoutMillis);
+    }
+    con.connect(this.port, this.host);
+    con.once('connect', () => callback(null, this));
+  }
+}
+"""
+
+
+def test_js_unref_on_a_timeout_timer_handle_is_no_timeout_change(tmp_path):
+    # whether the timer keeps the process alive changes no wait
+    after = CONNECT.replace("      }, this.connectionTimeoutMillis);\n",
+                            "      }, this.connectionTimeoutMillis);\n"
+                            "      if (this.connectionTimeoutHandle.unref) {\n"
+                            "        this.connectionTimeoutHandle.unref();\n      }\n")
+    assert not kinds(_run(tmp_path, CONNECT, after)) & TIMEOUT
+
+
+def test_js_a_changed_condition_on_the_timeout_value_is_still_a_timeout_change(tmp_path):
+    after = CONNECT.replace("if (this.connectionTimeoutMillis > 0)", "if (this.connectionTimeoutMillis >= 1000)")
+    assert kinds(_run(tmp_path, CONNECT, after)) & TIMEOUT

@@ -1458,7 +1458,8 @@ def decides_nothing(node) -> bool:
     valid settings behave as before), or a bookkeeping object (``retryContext``, ``retryInfo``)."""
     ws = words(syntax.node_text(node).rsplit(".", 1)[-1].lstrip("_#"))
     return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node) \
-        or _told(node) or bool(ws and ws[0] in _WAITING)  # if (this.deferredReconnect): a scheduled action
+        or _told(node) or bool(ws and ws[0] in _WAITING) \
+        or bool(len(ws) > 1 and ws[-1] in _HANDLE)  # if (this.connectionTimeoutHandle.unref): the timer, not its bound
 
 
 #: callees that are told about an attempt rather than deciding one: hooks, events, callbacks, logs
@@ -1590,3 +1591,34 @@ def _moves_on(try_body, handler_body) -> bool:
         if args is not None and any(n.type == "identifier" and syntax.node_text(n) in assigned for n in syntax.walk(args)):
             return True
     return False
+
+
+#: a JS/TS token for :func:`layout_only`: comments, strings, names and numbers, operators
+_LAYOUT_TOKEN = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`"
+                           r"|\w+|\?\?=?|\?\.|[=!]==?|<=|>=|&&|\|\||=>|\.\.\.|[^\s\w]", re.S)
+#: what a formatter adds, drops or moves without changing what the code does
+_LAYOUT_NOISE = frozenset({"(", ")", ",", ";"})
+
+
+def _layout_tokens(lines: list[str]) -> list[str]:
+    out = []
+    for t in _LAYOUT_TOKEN.findall("\n".join(lines)):
+        if t.startswith(("//", "/*")) or t in _LAYOUT_NOISE:
+            continue
+        out.append('"' + t[1:-1] + '"' if t[:1] == "'" and len(t) > 1 else t)  # 'x' and "x" are one string
+    return out
+
+
+def layout_only(hunks) -> tuple[set[int], set[int]]:
+    """The removed and added lines of the hunks whose code differs only in layout: re-wrapped,
+    re-indented, parenthesised for clarity, trailing commas or semicolons, quote style, comments
+    (what a formatter such as prettier or gts does to a whole file at once). Such lines change no
+    decision, so the changed-logic rule does not read them (``features.retry_timeout``). Braces
+    delimit blocks in JS/TS, so indentation carries no meaning here."""
+    removed: set[int] = set()
+    added: set[int] = set()
+    for h in hunks:
+        if h.removed and h.added and _layout_tokens([t for _, t in h.removed]) == _layout_tokens([t for _, t in h.added]):
+            removed.update(n for n, _ in h.removed)
+            added.update(n for n, _ in h.added)
+    return removed, added

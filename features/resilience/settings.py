@@ -174,8 +174,10 @@ def unit_of_name(name: str) -> float | None:
 
 
 def normalise(text: str) -> str:
-    """A value's text without layout: whitespace, digit separators and numeric suffixes do not matter."""
-    t = re.sub(r"\s+", "", text)
+    """A value's text without layout: whitespace, digit separators, numeric suffixes and the quote style
+    of a string (``'GET'`` and ``"GET"``, what a formatter rewrites) do not matter."""
+    t = re.sub(r"'([^'\"\\\n]*)'", r'"\1"', text)
+    t = re.sub(r"\s+", "", t)
     t = re.sub(r"(?<=\d)_(?=\d)", "", t)
     t = re.sub(r"(?<=\d)[lLfFdD]\b", "", t)
     return t
