@@ -53,10 +53,12 @@ _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|test
 #: test and benchmark tooling known by its file name wherever it sits: test-runner configuration
 #: (``.mocharc.js``, ``jest.config.ts``), JS/TS test utilities (``utils/test.util.ts``, ``test-helpers.js``),
 #: JS/TS benchmark scripts (``packages/pg/bench-pipelining.js``), camel-cased test folders
-#: (``testHelpers/``, ``testProjects/``) and CI configuration (``.circleci/``)
+#: (``testHelpers/``, ``testProjects/``), build tool configuration (``gulpfile.js``, ``webpack.config.js``),
+#: manual-testing sandboxes (``sandbox/``, ``playground/``) and CI configuration (``.circleci/``)
 _TOOLING = re.compile(r"(^|/)(\.mocharc[^/]*|(jest|vitest|karma|ava|wdio|playwright)\.conf(ig)?\.[^/]*"
                       r"|test[-_.]?(utils?|helpers?|setup)\.[cm]?[jt]sx?|bench(mark)?s?([-_.][^/]*)?\.[cm]?[jt]s"
-                      r"|tests?[A-Z]\w*/|\.circleci/)")
+                      r"|([Gg]ulpfile|[Gg]runtfile|(webpack|rollup|vite|esbuild|babel|tsup)\.config)\.[cm]?[jt]s"
+                      r"|tests?[A-Z]\w*/|sandbox/|playground/|\.circleci/)")
 
 
 def _generated(path: str) -> bool:

@@ -169,13 +169,14 @@ CLIENT_TIMEOUT = CLIENT.replace("baseURL: process.env.API_URL", "baseURL: proces
 @pytest.mark.parametrize("path", ["packages/pg/bench-pipelining.js", "src/benchmark.ts", ".mocharc.js",
                                   "packages/client/.mocharc-re.cjs", "jest.config.ts",
                                   "lib/telemetry/utils/test.util.ts", "testHelpers/index.js",
-                                  "testProjects/types/client.ts"])
+                                  "testProjects/types/client.ts", "sandbox/client.js", "Gruntfile.js",
+                                  "webpack.config.js"])
 def test_js_a_timeout_in_test_or_benchmark_tooling_is_no_change(tmp_path, path):
     assert not _changes(_run(tmp_path, CLIENT, CLIENT_TIMEOUT, path=path))
 
 
 @pytest.mark.parametrize("path", ["src/client.ts", "lib/contest/client.js", "src/retest.js",
-                                  "packages/bench/src/client.ts"])
+                                  "packages/bench/src/client.ts", "lib/sandbox.js"])
 def test_js_the_same_timeout_in_production_code_is_a_change(tmp_path, path):
     assert "timeout.added" in kinds(_run(tmp_path, CLIENT, CLIENT_TIMEOUT, path=path))
 
