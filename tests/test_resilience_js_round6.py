@@ -259,3 +259,32 @@ def test_js_unref_on_a_timeout_timer_handle_is_no_timeout_change(tmp_path):
 def test_js_a_changed_condition_on_the_timeout_value_is_still_a_timeout_change(tmp_path):
     after = CONNECT.replace("if (this.connectionTimeoutMillis > 0)", "if (this.connectionTimeoutMillis >= 1000)")
     assert kinds(_run(tmp_path, CONNECT, after)) & TIMEOUT
+
+
+# -- a long options literal is compared whole, not by its first 120 characters --------------------------
+
+DEFAULTS = """const defaults = {
+  options: {
+    retry: {
+      limit: 2,
+      methods: ['GET', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'],
+      statusCodes: [408, 413, 429, 500, 502, 503, 504, 521, 522, 524],
+      errorCodes: ['ETIMEDOUT', 'ECONNRESET', 'EADDRINUSE', 'ECONNREFUSED', 'EPIPE'],
+    },
+    headers: {},
+  },
+};
+
+module.exports = defaults;
+"""
+
+
+def test_js_an_error_code_added_at_the_end_of_a_long_retry_literal_is_a_retry_change(tmp_path):
+    after = DEFAULTS.replace("'EPIPE']", "'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']")
+    assert "retry.changed" in kinds(_run(tmp_path, DEFAULTS, after, path="source/index.js"))
+
+
+def test_js_a_long_retry_literal_reformatted_is_no_change(tmp_path):
+    after = DEFAULTS.replace("'ECONNREFUSED', 'EPIPE']", "'ECONNREFUSED',\n        'EPIPE',\n      ]") \
+        .replace("'ETIMEDOUT'", '"ETIMEDOUT"')
+    assert not _changes(_run(tmp_path, DEFAULTS, after, path="source/index.js"))
