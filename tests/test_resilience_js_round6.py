@@ -288,3 +288,34 @@ def test_js_a_long_retry_literal_reformatted_is_no_change(tmp_path):
     after = DEFAULTS.replace("'ECONNREFUSED', 'EPIPE']", "'ECONNREFUSED',\n        'EPIPE',\n      ]") \
         .replace("'ETIMEDOUT'", '"ETIMEDOUT"')
     assert not _changes(_run(tmp_path, DEFAULTS, after, path="source/index.js"))
+
+
+# -- typing and type guards decide nothing in a policy function ----------------------------------------
+
+DELAY = """import {HTTPError} from './errors/HTTPError.js';
+import {TimeoutError} from './errors/TimeoutError.js';
+
+export function calculateRetryDelay(error: unknown, retryCount: number, options: RetryOptions): number {
+  if (retryCount > options.limit || error instanceof TimeoutError) {
+    return 0;
+  }
+  if (error instanceof HTTPError) {
+    if (!options.statusCodes.includes((error as HTTPError).response.status)) {
+      return 0;
+    }
+  }
+  return 0.3 * (2 ** (retryCount - 1)) * 1000;
+}
+"""
+
+
+def test_ts_type_guards_and_casts_in_a_retry_delay_function_are_no_change(tmp_path):
+    after = DELAY.replace("error instanceof TimeoutError", "isTimeoutError(error)") \
+        .replace("error instanceof HTTPError", "isHTTPError(error)") \
+        .replace("(error as HTTPError).response.status", "error.response!.status")
+    assert not _changes(_run(tmp_path, DELAY, after, path="source/core/retry.ts"))
+
+
+def test_ts_a_type_guard_for_another_error_class_is_a_retry_change(tmp_path):
+    after = DELAY.replace("error instanceof TimeoutError", "isNetworkError(error)")
+    assert "retry.changed" in kinds(_run(tmp_path, DELAY, after, path="source/core/retry.ts"))
