@@ -319,3 +319,88 @@ def test_ts_type_guards_and_casts_in_a_retry_delay_function_are_no_change(tmp_pa
 def test_ts_a_type_guard_for_another_error_class_is_a_retry_change(tmp_path):
     after = DELAY.replace("error instanceof TimeoutError", "isNetworkError(error)")
     assert "retry.changed" in kinds(_run(tmp_path, DELAY, after, path="source/core/retry.ts"))
+
+
+# -- a loop that takes the next piece of its input on every pass is no retry ---------------------------
+
+READ_BUFFER = """export class ReadBuffer {
+  append(chunk) {
+    this._buffer = this._buffer ? Buffer.concat([this._buffer, chunk]) : chunk;
+  }
+
+  readMessage() {
+    while (this._buffer) {
+      const index = this._buffer.indexOf('\\\\n');
+      if (index === -1) {
+        return null;
+      }
+      const line = this._buffer.toString('utf8', 0, index);
+      this._buffer = this._buffer.subarray(index + 1);
+      return deserializeMessage(line);
+    }
+    return null;
+  }
+}
+"""
+
+READ_BUFFER_SKIPPING = READ_BUFFER.replace("      return deserializeMessage(line);\n", """      try {
+        return deserializeMessage(line);
+      } catch (error) {
+        if (error instanceof SyntaxError) {
+          continue;
+        }
+        throw error;
+      }
+""")
+
+
+def test_js_a_parse_loop_that_skips_a_bad_line_is_no_retry(tmp_path):
+    assert not kinds(_run(tmp_path, READ_BUFFER, READ_BUFFER_SKIPPING, path="src/shared/stdio.js")) & CHANGED
+
+
+SEND = """export async function send(url, body) {
+  return fetch(url, { method: 'PUT', body });
+}
+"""
+
+
+def test_js_a_retry_loop_that_builds_its_request_on_every_pass_is_still_a_retry(tmp_path):
+    after = """export async function send(url, body) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const request = new Request(url, { method: 'PUT', body });
+    try {
+      return await fetch(request);
+    } catch (err) {
+      await sleep(100 * 2 ** attempt);
+    }
+  }
+  throw new Error('gave up');
+}
+"""
+    assert "retry.added" in kinds(_run(tmp_path, SEND, after))
+
+
+TRANSPORT = """export class StreamableHTTPClientTransport {
+  constructor(url, opts) {
+    this._url = url;
+    this._reconnectionOptions = opts?.reconnectionOptions ?? DEFAULT_RECONNECTION_OPTIONS;
+  }
+
+  async close() {
+    this._abortController?.abort();
+    this.onclose?.();
+  }
+}
+"""
+
+
+def test_js_the_handle_that_cancels_a_scheduled_reconnect_is_no_retry_setting(tmp_path):
+    after = TRANSPORT.replace("    this._abortController?.abort();\n",
+                              "    this._cancelReconnection?.();\n    this._cancelReconnection = undefined;\n"
+                              "    this._abortController?.abort();\n")
+    assert not kinds(_run(tmp_path, TRANSPORT, after, path="src/client/streamableHttp.ts")) & CHANGED
+
+
+def test_js_a_reconnection_option_default_is_still_a_retry_setting(tmp_path):
+    after = TRANSPORT.replace("    this._url = url;\n", "    this._url = url;\n    this._maxRetries = opts?.maxRetries ?? 2;\n")
+    assert "retry.added" in kinds(_run(tmp_path, TRANSPORT, after, path="src/client/streamableHttp.ts"))

@@ -674,7 +674,7 @@ class _Scanner(LineScopedScanner):
                 continue
             if hbody is not None and any(n.type in ("return_statement", "break_statement") for n in _own(hbody)):
                 continue  # the catch gives up: a fallback, not a retry
-            if _indexes_collection(loop) or _moves_on(block, hbody):
+            if _indexes_collection(loop) or _moves_on(block, hbody) or _consumes(loop, body, block):
                 continue  # the next candidate, the parent path, the next host: not the same operation again
             self._loop_retry(loop, t, handler)
             return
@@ -1556,8 +1556,12 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     if setting.value.strip() in _ABSENT and re.search(
             rf"\b{re.escape(last)}\s*=\s*(\w+\.)?set(Timeout|Interval|Immediate)\s*\(", source.text):
         return False  # this.refreshTimeout = null where it also holds setTimeout(...): a timer handle reset
-    # this.deferredReconnect = null, this._pendingRetry = undefined: an action waiting to run, state
-    return not (ws and (ws[-1] in _HANDLE or ws[0] in _WAITING))
+    # this.deferredReconnect = null, this._pendingRetry = undefined: an action waiting to run, state;
+    # this._cancelReconnection = undefined: the function that calls a scheduled reconnect off, state
+    return not (ws and (ws[-1] in _HANDLE or ws[0] in _WAITING or len(ws) > 1 and ws[0] in _CANCELLER))
+
+
+_CANCELLER = frozenset({"cancel", "abort", "stop", "clear", "dispose"})
 
 
 def _indexes_collection(loop) -> bool:
@@ -1565,6 +1569,44 @@ def _indexes_collection(loop) -> bool:
     initialiser (``walks_collection`` reads the condition)."""
     init = loop.child_by_field_name("initializer") if loop.type == "for_statement" else None
     return init is not None and ".length" in syntax.node_text(init)
+
+
+#: calls that take the next piece of what a loop works through (a buffer, a queue, a cursor)
+_CONSUMING = re.compile(r"\.(slice|subarray|substring|substr|shift|splice|pop|next|read\w*)\s*\(")
+
+
+def _consumes(loop, body, try_body) -> bool:
+    """``while (this._buffer) { const line = ...; this._buffer = this._buffer.subarray(i + 1); try { return
+    parse(line) } catch { continue } }``: the loop takes the next piece of what its condition tests on
+    every pass and the ``try`` works on a value made in the pass, so a failure moves on to the next
+    piece (a line, a queued job); retrying runs the same operation on the same input again. A list of
+    delays shifted for the sleep between attempts is still a retry: the tried call reads nothing made
+    in the pass."""
+    cond = loop.child_by_field_name("condition")
+    if cond is None:
+        return False
+    tested = {syntax.node_text(n) for n in syntax.walk(cond) if n.type in ("identifier", "member_expression")}
+    consumed = False
+    made: set[str] = set()
+    for n in _own(body):
+        if _within(n, try_body):
+            continue
+        if n.type == "assignment_expression":
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is not None and right is not None and syntax.node_text(left) in tested and \
+                    _CONSUMING.search(syntax.node_text(right)) and syntax.node_text(left) in syntax.node_text(right):
+                consumed = True
+        elif n.type == "variable_declarator":
+            name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
+            if name is not None and value is not None:
+                made.add(syntax.node_text(name))
+                m = _CONSUMING.search(syntax.node_text(value))
+                if m and syntax.node_text(value)[:m.start()] in tested:
+                    consumed = True  # const job = queue.shift() under while (queue.length)
+    if not consumed or not made:
+        return False
+    return any(n.type == "identifier" and syntax.node_text(n) in made for c in syntax.calls(try_body, "javascript")
+               if (args := c.child_by_field_name("arguments")) is not None for n in syntax.walk(args))
 
 
 def _moves_on(try_body, handler_body) -> bool:
