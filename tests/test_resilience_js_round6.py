@@ -404,3 +404,30 @@ def test_js_the_handle_that_cancels_a_scheduled_reconnect_is_no_retry_setting(tm
 def test_js_a_reconnection_option_default_is_still_a_retry_setting(tmp_path):
     after = TRANSPORT.replace("    this._url = url;\n", "    this._url = url;\n    this._maxRetries = opts?.maxRetries ?? 2;\n")
     assert "retry.added" in kinds(_run(tmp_path, TRANSPORT, after, path="src/client/streamableHttp.ts"))
+
+
+SHIM = """export class Runtime {
+  clearTimeout(timeoutId) {
+    globalThis.clearTimeout(timeoutId);
+  }
+}
+"""
+
+
+def test_js_a_timer_class_tested_with_instanceof_is_no_timeout_change(tmp_path):
+    after = SHIM.replace("    globalThis.clearTimeout(timeoutId);\n", """    if (timeoutId instanceof ReactNativeTimeout) {
+      timeoutId.clear();
+      return;
+    }
+    globalThis.clearTimeout(timeoutId);
+""")
+    assert not kinds(_run(tmp_path, SHIM, after, path="src/shims/shims-react-native.ts")) & TIMEOUT
+
+
+def test_js_a_timeout_value_tested_in_a_condition_is_still_a_timeout_change(tmp_path):
+    after = SHIM.replace("    globalThis.clearTimeout(timeoutId);\n", """    if (this.requestTimeout > MAX_TIMEOUT) {
+      return;
+    }
+    globalThis.clearTimeout(timeoutId);
+""")
+    assert kinds(_run(tmp_path, SHIM, after, path="src/shims/shims-react-native.ts")) & TIMEOUT

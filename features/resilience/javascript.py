@@ -1459,7 +1459,17 @@ def decides_nothing(node) -> bool:
     ws = words(syntax.node_text(node).rsplit(".", 1)[-1].lstrip("_#"))
     return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node) \
         or _told(node) or bool(ws and ws[0] in _WAITING) \
-        or bool(len(ws) > 1 and ws[-1] in _HANDLE)  # if (this.connectionTimeoutHandle.unref): the timer, not its bound
+        or bool(len(ws) > 1 and ws[-1] in _HANDLE) \
+        or _class_tested(node)  # if (this.connectionTimeoutHandle.unref): the timer, not its bound
+
+
+def _class_tested(node) -> bool:
+    """``id instanceof ReactNativeTimeout``: the class a value is tested against is a type (a timer
+    wrapper, a retry helper class), not a wait or an attempt limit. Error classes are no retry or
+    timeout names to begin with (``settings.classify('TimeoutError')`` is None)."""
+    p = node.parent
+    return p is not None and p.type == "binary_expression" and p.child_by_field_name("right") == node and \
+        syntax.node_text(p.child_by_field_name("operator")) == "instanceof"
 
 
 #: callees that are told about an attempt rather than deciding one: hooks, events, callbacks, logs
