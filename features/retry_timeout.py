@@ -50,11 +50,23 @@ _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|test
                              r"|samples?|benchmarks?|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/", re.I)
 
 
+#: test and benchmark tooling known by its file name wherever it sits: test-runner configuration
+#: (``.mocharc.js``, ``jest.config.ts``), JS/TS test utilities (``utils/test.util.ts``, ``test-helpers.js``),
+#: JS/TS benchmark scripts (``packages/pg/bench-pipelining.js``), camel-cased test folders
+#: (``testHelpers/``, ``testProjects/``), build tool configuration (``gulpfile.js``, ``webpack.config.js``),
+#: manual-testing sandboxes (``sandbox/``, ``playground/``) and CI configuration (``.circleci/``)
+_TOOLING = re.compile(r"(^|/)(\.mocharc[^/]*|(jest|vitest|karma|ava|wdio|playwright)\.conf(ig)?\.[^/]*"
+                      r"|test[-_.]?(utils?|helpers?|setup)\.[cm]?[jt]sx?|bench(mark)?s?([-_.][^/]*)?\.[cm]?[jt]s"
+                      r"|([Gg]ulpfile|[Gg]runtfile|(webpack|rollup|vite|esbuild|babel|tsup)\.config)\.[cm]?[jt]s"
+                      r"|tests?[A-Z]\w*/|sandbox/|playground/|\.circleci/)")
+
+
 def _generated(path: str) -> bool:
     """Built, vendored (the one generated-file rule, ``paths.is_generated``), or not production code:
     what it does to retries and timeouts is no change to how the product behaves
     (``internal/testutils/``, ``examples/``, ``benchmarks/``)."""
-    return paths.is_generated(path) or path.endswith(_BUILD_SCRIPTS) or bool(_NOT_PRODUCTION.search(path))
+    return paths.is_generated(path) or path.endswith(_BUILD_SCRIPTS) or bool(_NOT_PRODUCTION.search(path)) \
+        or bool(_TOOLING.search(path))
 
 
 def scanner(language: str):
@@ -404,8 +416,11 @@ def extract(change: Change, context: Context) -> Extraction:
         if pre_scan.constructs or post_scan.constructs:
             counts["files_with_resilience_code"] += 1
         pairs, only_pre, only_post = _pair(pre_scan.constructs, post_scan.constructs, _shift_fn(f))
-        logic_post = _logic_lines(post_src, added_lines)
-        logic_pre = _logic_lines(pre_src, removed_lines)
+        # a language's own "these hunks differ only in layout" (JS/TS: a formatter's re-wrap)
+        relaid = getattr(module, "layout_only", None)
+        laid_pre, laid_post = relaid(f.hunks) if relaid is not None else (set(), set())
+        logic_post = _logic_lines(post_src, added_lines - laid_post)
+        logic_pre = _logic_lines(pre_src, removed_lines - laid_pre)
         if logic_post or logic_pre:
             logic.append((f, logic_pre, logic_post,
                           {n: t for h in f.hunks for n, t in h.removed}, {n: t for h in f.hunks for n, t in h.added}))

@@ -644,11 +644,15 @@ class _Scanner(LineScopedScanner):
         """``req.on('timeout', h)`` / ``xhr.ontimeout = h``: what happens when a request or socket times
         out. Adding one makes a wait that never ended end (a request rejects instead of hanging); taking
         one away, or commenting it out, lets it hang again. Its duration is set elsewhere: the
-        construct carries the handler as its value, so a handler that only moved is no change."""
+        construct carries the handler as its value (a function written in place by how it ends the
+        wait, :func:`_ending`), so a handler that only moved, or whose message or bookkeeping changed,
+        is no change."""
         line = syntax.line_of(node)
+        value = "ends: " + ",".join(sorted(_ending(handler, self.lang))) if handler is not None and \
+            handler.type in _CALLBACKS else " ".join(syntax.node_text(handler).split())[:120]
         self.out.constructs.append(Construct(
             "timeout", "timeout-event", line, node.end_point[0] + 1, self._scope(line), target=receiver,
-            value=" ".join(syntax.node_text(handler).split())[:120], snippet=self._snippet(line)))
+            value=value, snippet=self._snippet(line)))
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
@@ -670,7 +674,7 @@ class _Scanner(LineScopedScanner):
                 continue
             if hbody is not None and any(n.type in ("return_statement", "break_statement") for n in _own(hbody)):
                 continue  # the catch gives up: a fallback, not a retry
-            if _indexes_collection(loop) or _moves_on(block, hbody):
+            if _indexes_collection(loop) or _moves_on(block, hbody) or _consumes(loop, body, block):
                 continue  # the next candidate, the parent path, the next host: not the same operation again
             self._loop_retry(loop, t, handler)
             return
@@ -1296,37 +1300,90 @@ def _teardown(call) -> bool:
 _TIMES_OUT = re.compile(r"time_?out|timed_?out", re.I)
 
 
-_LOGGING = re.compile(r"^(debug|log|trace|console\..*|.*\.(log|debug|trace|info|warn|verbose))$")
+#: the timer functions themselves: a callback that sets or clears another timer (a reschedule, a
+#: debounce) is no timeout handler for having ``Timeout`` in a callee's name
+_TIMER_API = re.compile(r"^(set|clear)(Timeout|Interval|Immediate)$")
+
+
+def _handles_timeout(name: str) -> bool:
+    """``onTimeout``, ``handleTimeout``, ``throwETIMEDOUT``: a callee named for ending a wait."""
+    return bool(_TIMES_OUT.search(name)) and not _TIMER_API.match(name)
 
 
 def _timer_value(callback, delay, lang: str) -> str:
-    """What a timeout timer does, as its value: the delay as written and what the callback calls
-    (logging aside), so a changed message is no change and a deferred or dropped failure is."""
-    if callback is not None and callback.type in ("arrow_function", "function_expression", "function"):
-        names = sorted({n for c in syntax.calls(callback, lang) if (n := syntax.callee(c, lang))
-                        and not _LOGGING.match(n)} | {syntax.callee(c, lang) for c in syntax.walk(callback)
-                                                       if c.type == "new_expression"})
-        what = ",".join(re.sub(r"^(this|that|self|_this)\.", "", n) for n in names)
+    """What a timeout timer does, as its value: the delay as written and *how* its callback ends the
+    wait (:func:`_ending`), so a changed message, a helper renamed or bookkeeping added around the
+    failure (a deprecation notice, a queue pulsed) is no change, while a failure deferred a tick,
+    dropped, or a request no longer destroyed is."""
+    if callback is not None and callback.type in _CALLBACKS:
+        what = ",".join(sorted(_ending(callback, lang)))
     else:
         what = syntax.node_text(callback) if callback is not None else ""
     return f"after {' '.join(syntax.node_text(delay).split())}: {what}"[:200]
+
+
+_CALLBACKS = frozenset({"arrow_function", "function_expression", "function"})
+#: calls that end the operation a timer bounds (the request, the socket, the connection)
+_ENDS = re.compile(r"^(destroy|abort|end|close|terminate|kill|cancel|disconnect|reset)$", re.I)
+#: calls that fail it (``reject(err)``, ``callback(new Error(...))`` is seen by its ``new``)
+_FAILS = re.compile(r"^(reject|fail|\w*[Ee]rror)$")
+_DEFERS = frozenset({"process.nextTick", "setImmediate", "queueMicrotask"})
+
+
+def _ending(callback, lang: str) -> set[str]:
+    """How a timer's callback ends the wait it bounds, as kinds: ``fails`` (throws, rejects, builds an
+    error, emits ``'error'``), ``times-out`` (calls a timeout handler, emits ``'timeout'``), ``ends``
+    (destroys, aborts or closes the operation), ``settles`` (resolves the race it is in), and
+    ``deferred`` when it waits a tick first. Empty: the callback does something after a delay
+    (resumes a paused consumer, pulses a queue), which bounds no wait."""
+    kinds: set[str] = set()
+    for n in syntax.walk(callback):
+        if n.type == "throw_statement":
+            kinds.add("fails")
+        elif n.type == "new_expression":
+            name = (syntax.callee(n, lang) or "").rsplit(".", 1)[-1]
+            if _handles_timeout(name):
+                kinds.add("times-out")
+            elif re.search(r"(Error|Exception)$", name):
+                kinds.add("fails")
+        elif n.type == "call_expression":
+            full = syntax.callee(n, lang) or ""
+            name = full.rsplit(".", 1)[-1]
+            if full in _DEFERS:
+                kinds.add("deferred")
+            elif _handles_timeout(name):
+                kinds.add("times-out")
+            elif name == "emit":
+                first = next(iter(syntax.arguments(n, lang)), (None, None))[1]
+                event = _strip(syntax.node_text(first)) if first is not None and syntax.is_string(first) else ""
+                kinds.add("times-out" if event == "timeout" else "fails" if event in ("error", "abort") else "")
+            elif _ENDS.match(name):
+                kinds.add("ends")
+            elif _FAILS.match(name):
+                kinds.add("fails")
+            elif name == "resolve":
+                kinds.add("settles")
+    kinds.discard("")
+    return kinds
 
 
 def _times_out(callback, delay) -> bool:
     """A timer callback that ends a wait: it is (or calls) a timeout handler, throws or rejects with a
     timeout error, emits ``'timeout'``, or the delay is a timeout option (``options.timeout``)."""
     if delay is not None and _TIMES_OUT.search(syntax.node_text(delay)) and not syntax.is_string(delay):
-        return True
+        # a delay named for a timeout bounds a wait only when the callback ends one: ``setTimeout(() =>
+        # consumer.resume(), e.timeout)`` resumes after a pause, it gives nothing up
+        return callback is None or callback.type not in _CALLBACKS or bool(_ending(callback, "javascript"))
     if callback is None:
         return False
     if callback.type in ("identifier", "member_expression"):
-        return bool(_TIMES_OUT.search(syntax.node_text(callback).rsplit(".", 1)[-1]))
+        return _handles_timeout(syntax.node_text(callback).rsplit(".", 1)[-1])
     if callback.type not in ("arrow_function", "function_expression", "function"):
         return False
     for n in syntax.walk(callback):
         if n.type in ("call_expression", "new_expression"):
             name = syntax.callee(n, "javascript") or ""
-            if _TIMES_OUT.search(name.rsplit(".", 1)[-1]):
+            if _handles_timeout(name.rsplit(".", 1)[-1]):
                 return True
             if name.endswith(".emit"):
                 first = next(iter(syntax.arguments(n, "javascript")), (None, None))[1]
@@ -1401,7 +1458,18 @@ def decides_nothing(node) -> bool:
     valid settings behave as before), or a bookkeeping object (``retryContext``, ``retryInfo``)."""
     ws = words(syntax.node_text(node).rsplit(".", 1)[-1].lstrip("_#"))
     return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node) \
-        or _told(node) or bool(ws and ws[0] in _WAITING)  # if (this.deferredReconnect): a scheduled action
+        or _told(node) or bool(ws and ws[0] in _WAITING) \
+        or bool(len(ws) > 1 and ws[-1] in _HANDLE) \
+        or _class_tested(node)  # if (this.connectionTimeoutHandle.unref): the timer, not its bound
+
+
+def _class_tested(node) -> bool:
+    """``id instanceof ReactNativeTimeout``: the class a value is tested against is a type (a timer
+    wrapper, a retry helper class), not a wait or an attempt limit. Error classes are no retry or
+    timeout names to begin with (``settings.classify('TimeoutError')`` is None)."""
+    p = node.parent
+    return p is not None and p.type == "binary_expression" and p.child_by_field_name("right") == node and \
+        syntax.node_text(p.child_by_field_name("operator")) == "instanceof"
 
 
 #: callees that are told about an attempt rather than deciding one: hooks, events, callbacks, logs
@@ -1498,8 +1566,12 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     if setting.value.strip() in _ABSENT and re.search(
             rf"\b{re.escape(last)}\s*=\s*(\w+\.)?set(Timeout|Interval|Immediate)\s*\(", source.text):
         return False  # this.refreshTimeout = null where it also holds setTimeout(...): a timer handle reset
-    # this.deferredReconnect = null, this._pendingRetry = undefined: an action waiting to run, state
-    return not (ws and (ws[-1] in _HANDLE or ws[0] in _WAITING))
+    # this.deferredReconnect = null, this._pendingRetry = undefined: an action waiting to run, state;
+    # this._cancelReconnection = undefined: the function that calls a scheduled reconnect off, state
+    return not (ws and (ws[-1] in _HANDLE or ws[0] in _WAITING or len(ws) > 1 and ws[0] in _CANCELLER))
+
+
+_CANCELLER = frozenset({"cancel", "abort", "stop", "clear", "dispose"})
 
 
 def _indexes_collection(loop) -> bool:
@@ -1507,6 +1579,44 @@ def _indexes_collection(loop) -> bool:
     initialiser (``walks_collection`` reads the condition)."""
     init = loop.child_by_field_name("initializer") if loop.type == "for_statement" else None
     return init is not None and ".length" in syntax.node_text(init)
+
+
+#: calls that take the next piece of what a loop works through (a buffer, a queue, a cursor)
+_CONSUMING = re.compile(r"\.(slice|subarray|substring|substr|shift|splice|pop|next|read\w*)\s*\(")
+
+
+def _consumes(loop, body, try_body) -> bool:
+    """``while (this._buffer) { const line = ...; this._buffer = this._buffer.subarray(i + 1); try { return
+    parse(line) } catch { continue } }``: the loop takes the next piece of what its condition tests on
+    every pass and the ``try`` works on a value made in the pass, so a failure moves on to the next
+    piece (a line, a queued job); retrying runs the same operation on the same input again. A list of
+    delays shifted for the sleep between attempts is still a retry: the tried call reads nothing made
+    in the pass."""
+    cond = loop.child_by_field_name("condition")
+    if cond is None:
+        return False
+    tested = {syntax.node_text(n) for n in syntax.walk(cond) if n.type in ("identifier", "member_expression")}
+    consumed = False
+    made: set[str] = set()
+    for n in _own(body):
+        if _within(n, try_body):
+            continue
+        if n.type == "assignment_expression":
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is not None and right is not None and syntax.node_text(left) in tested and \
+                    _CONSUMING.search(syntax.node_text(right)) and syntax.node_text(left) in syntax.node_text(right):
+                consumed = True
+        elif n.type == "variable_declarator":
+            name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
+            if name is not None and value is not None:
+                made.add(syntax.node_text(name))
+                m = _CONSUMING.search(syntax.node_text(value))
+                if m and syntax.node_text(value)[:m.start()] in tested:
+                    consumed = True  # const job = queue.shift() under while (queue.length)
+    if not consumed or not made:
+        return False
+    return any(n.type == "identifier" and syntax.node_text(n) in made for c in syntax.calls(try_body, "javascript")
+               if (args := c.child_by_field_name("arguments")) is not None for n in syntax.walk(args))
 
 
 def _moves_on(try_body, handler_body) -> bool:
@@ -1533,3 +1643,34 @@ def _moves_on(try_body, handler_body) -> bool:
         if args is not None and any(n.type == "identifier" and syntax.node_text(n) in assigned for n in syntax.walk(args)):
             return True
     return False
+
+
+#: a JS/TS token for :func:`layout_only`: comments, strings, names and numbers, operators
+_LAYOUT_TOKEN = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`"
+                           r"|\w+|\?\?=?|\?\.|[=!]==?|<=|>=|&&|\|\||=>|\.\.\.|[^\s\w]", re.S)
+#: what a formatter adds, drops or moves without changing what the code does
+_LAYOUT_NOISE = frozenset({"(", ")", ",", ";"})
+
+
+def _layout_tokens(lines: list[str]) -> list[str]:
+    out = []
+    for t in _LAYOUT_TOKEN.findall("\n".join(lines)):
+        if t.startswith(("//", "/*")) or t in _LAYOUT_NOISE:
+            continue
+        out.append('"' + t[1:-1] + '"' if t[:1] == "'" and len(t) > 1 else t)  # 'x' and "x" are one string
+    return out
+
+
+def layout_only(hunks) -> tuple[set[int], set[int]]:
+    """The removed and added lines of the hunks whose code differs only in layout: re-wrapped,
+    re-indented, parenthesised for clarity, trailing commas or semicolons, quote style, comments
+    (what a formatter such as prettier or gts does to a whole file at once). Such lines change no
+    decision, so the changed-logic rule does not read them (``features.retry_timeout``). Braces
+    delimit blocks in JS/TS, so indentation carries no meaning here."""
+    removed: set[int] = set()
+    added: set[int] = set()
+    for h in hunks:
+        if h.removed and h.added and _layout_tokens([t for _, t in h.removed]) == _layout_tokens([t for _, t in h.added]):
+            removed.update(n for n, _ in h.removed)
+            added.update(n for n, _ in h.added)
+    return removed, added

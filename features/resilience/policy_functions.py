@@ -152,6 +152,12 @@ def decisions(body, language: str, *, messages: bool = True, said: bool = True) 
         n = stack.pop()
         if syntax.is_comment(n) or _typing(n):
             continue
+        if language in _TS and n.type in _TS_TYPING and n.named_children:
+            stack.append(n.named_children[0])  # ``(error as GotError).code as ErrorCode``: the value, not its type
+            continue
+        if language in _JS_TS and n.type == "call_expression" and (guard := _type_guard(n)):
+            out.extend(("instanceof", guard))  # ``isTimeoutError(error)`` is ``error instanceof TimeoutError``
+            continue
         if not messages and syntax.is_string(n):
             continue
         if not said and n.type in calls and MESSAGE_CALL.search(syntax.callee(n, language) or ""):
@@ -166,6 +172,24 @@ def decisions(body, language: str, *, messages: bool = True, said: bool = True) 
             continue
         stack.extend(reversed(n.children))
     return out
+
+
+_JS_TS = frozenset({"javascript", "typescript", "tsx"})
+_TS = frozenset({"typescript", "tsx"})
+#: TypeScript expressions that only restate a type: ``x as T``, ``x satisfies T``, ``x!``
+_TS_TYPING = frozenset({"as_expression", "satisfies_expression", "non_null_expression"})
+_GUARD = re.compile(r"^is([A-Z]\w*(Error|Exception))$")
+
+
+def _type_guard(call) -> str | None:
+    """``isHTTPError(error)``: a type guard named for an error class tests what ``error instanceof
+    HTTPError`` tests; the class it names, or None."""
+    fn = call.child_by_field_name("function")
+    args = call.child_by_field_name("arguments")
+    if fn is None or fn.type != "identifier" or args is None or len(args.named_children) != 1:
+        return None
+    m = _GUARD.match(syntax.node_text(fn))
+    return m.group(1) if m else None
 
 
 _TEST_MARK = re.compile(r"@(Test|ParameterizedTest|RepeatedTest)\b|\[(Fact|Theory|Test|TestMethod|TestCase)\b")

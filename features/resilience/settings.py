@@ -19,6 +19,7 @@ poll period, tick or TTL is neither.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -174,8 +175,10 @@ def unit_of_name(name: str) -> float | None:
 
 
 def normalise(text: str) -> str:
-    """A value's text without layout: whitespace, digit separators and numeric suffixes do not matter."""
-    t = re.sub(r"\s+", "", text)
+    """A value's text without layout: whitespace, digit separators, numeric suffixes and the quote style
+    of a string (``'GET'`` and ``"GET"``, what a formatter rewrites) do not matter."""
+    t = re.sub(r"'([^'\"\\\n]*)'", r'"\1"', text)
+    t = re.sub(r"\s+", "", t)
     t = re.sub(r"(?<=\d)_(?=\d)", "", t)
     t = re.sub(r"(?<=\d)[lLfFdD]\b", "", t)
     return t
@@ -528,8 +531,22 @@ class _Settings:
         scope = self.src.scope_at(line)
         self.out.constructs.append(Construct(
             kind, "setting", line, end, scope.qualname if scope is not None else "", target=name.rsplit(".", 1)[-1],
-            attempts=attempts, seconds=seconds, value=" ".join(text.split())[:120],
+            attempts=attempts, seconds=seconds, value=self._shown(text),
             snippet=self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""))
+
+
+    def _shown(self, text: str) -> str:
+        """A value as the construct keeps it: its text on one line, cut at 120 characters. In JS/TS a
+        long options literal (got's ``retry: {limit, methods, statusCodes, errorCodes}``) keeps a
+        digest of the whole value after the cut, so a code added at its end is a change, not lost;
+        trailing commas are left out."""
+        shown = " ".join(text.split())
+        if self.lang not in ("javascript", "typescript", "tsx"):
+            return shown[:120]
+        shown = re.sub(r",\s*(?=[\]})])", "", shown)  # a trailing comma is a formatter's choice
+        if len(shown) <= 120:
+            return shown
+        return shown[:100] + " … #" + hashlib.sha1(normalise(shown).encode("utf-8", "replace")).hexdigest()[:12]
 
 
 def _without_comments(node) -> str:
