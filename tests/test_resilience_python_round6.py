@@ -458,3 +458,104 @@ class Decorated(t.Protocol):
     def retry_with(self, *args: t.Any, **kwargs: t.Any) -> "Decorated": ...
 '''
     assert _changes(findings(tmp_path, {"lib/typing.py": protocol}, {"lib/typing.py": after})) == set()
+
+
+# -- what is said about a setting is no decision ------------------------------------------------------
+
+FETCHER = '''import logging
+import warnings
+
+from google.appengine.api import urlfetch
+
+log = logging.getLogger(__name__)
+
+
+class URLFetchManager:
+    def urlopen(self, method, url, timeout=None, retries=3):
+        if timeout is not None and timeout.read is not timeout.connect:
+            warnings.warn("URLFetch does not support granular timeouts, reverting to the total timeout.")
+        if retries > 5:
+            log.info("more than 5 retries asked for")
+        deadline = timeout.total if timeout is not None else None
+        return urlfetch.fetch(url, method=method, deadline=deadline)
+'''
+
+
+def test_python_a_condition_that_only_warns_about_a_timeout_changes_nothing(tmp_path):
+    after = FETCHER.replace("if timeout is not None and timeout.read is not timeout.connect:",
+                            "if timeout is not None and (timeout.read is not None or timeout.connect is not None):")
+    assert _changes(findings(tmp_path, {"contrib/urlfetch.py": FETCHER}, {"contrib/urlfetch.py": after})) == set()
+
+
+def test_python_a_condition_that_only_logs_about_retries_changes_nothing(tmp_path):
+    after = FETCHER.replace("if retries > 5:", "if retries > 10:")
+    assert _changes(findings(tmp_path, {"contrib/urlfetch.py": FETCHER}, {"contrib/urlfetch.py": after})) == set()
+
+
+def test_python_a_condition_that_now_chooses_the_deadline_changes_timeout(tmp_path):
+    after = FETCHER.replace("deadline = timeout.total if timeout is not None else None",
+                            "deadline = timeout.total if timeout is not None and timeout.total else 60")
+    assert "timeout.changed" in _changes(findings(tmp_path, {"contrib/urlfetch.py": FETCHER},
+                                                  {"contrib/urlfetch.py": after}))
+
+
+def test_python_a_retry_count_an_exception_reports_is_no_retry_setting(tmp_path):
+    errors = '''class HTTPError(Exception):
+    pass
+
+
+class PoolError(HTTPError):
+    def __init__(self, pool, message):
+        self.pool = pool
+        HTTPError.__init__(self, "%s: %s" % (pool, message))
+'''
+    after = errors + '''
+
+class HostChangedError(PoolError):
+    def __init__(self, pool, url, retries=3):
+        PoolError.__init__(self, pool, "tried to open a foreign host with url: %s" % url)
+        self.url = url
+        self.retries = retries
+'''
+    assert _changes(findings(tmp_path, {"lib/exceptions.py": errors}, {"lib/exceptions.py": after})) == set()
+
+
+# -- arming a timeout again is part of when it fires ---------------------------------------------------
+
+PROTOCOL = '''import asyncio
+
+
+class ResponseHandler(asyncio.Protocol):
+    def __init__(self, loop, read_timeout=None):
+        self._loop = loop
+        self._read_timeout = read_timeout
+        self._read_timeout_handle = None
+        self._buffer = bytearray()
+
+    def _reschedule_timeout(self):
+        if self._read_timeout_handle is not None:
+            self._read_timeout_handle.cancel()
+        if self._read_timeout:
+            self._read_timeout_handle = self._loop.call_later(self._read_timeout, self._on_read_timeout)
+
+    def _on_read_timeout(self):
+        self.transport.close()
+
+    def data_received(self, data):
+        self._buffer.extend(data)
+'''
+
+
+def test_python_a_read_timeout_now_rearmed_when_data_arrives_changes_timeout(tmp_path):
+    after = PROTOCOL.replace("        self._buffer.extend(data)\n",
+                             "        self._buffer.extend(data)\n        self._reschedule_timeout()\n")
+    assert "timeout.changed" in _changes(findings(tmp_path, {"client/proto.py": PROTOCOL},
+                                                  {"client/proto.py": after}))
+
+
+def test_python_a_timeout_handle_cancelled_on_close_is_no_timeout_change(tmp_path):
+    after = PROTOCOL + '''
+    def connection_lost(self, exc):
+        self._cancel_timeout()
+'''
+    assert _changes(findings(tmp_path, {"client/proto.py": PROTOCOL}, {"client/proto.py": after})) == set()

@@ -1269,6 +1269,8 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
         return False
     if setting.kind == "retry" and _attempt_verb(setting.target):
         return False
+    if any(re.search(r"(Error|Exception|Warning)$", part) for part in setting.scope.split(".")):
+        return False  # ``HostChangedError(url, retries=3)``: a failure reports how it came about, it sets nothing
     if setting.kind == "timeout" and set(ws) & _LIFETIME:
         return False  # ``_DEFAULT_ADVISORY_REFRESH_TIMEOUT``, ``AUTO_DELETE_TIMEOUT``: when something is renewed or
         # removed (a lifetime), not how long a call waits
@@ -1302,8 +1304,48 @@ def decides_nothing(node) -> bool:
     settings behave as before), or a bookkeeping object (``retries_context``, ``retry_model``)."""
     return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node) \
         or _timeout_error(node) or _attempt_verb(syntax.node_text(node)) or (
-            classify(syntax.node_text(node)) == "timeout" and _picks_the_error(node)) or (
+            classify(syntax.node_text(node)) == "timeout" and _picks_the_error(node)) or _only_tells(node) or (
             classify(syntax.node_text(node)) == "timeout" and _retry_budget("", syntax.qualname_at(node, LANG) or "-"))
+
+
+#: calls that tell someone about a setting rather than apply it
+_TELLS = re.compile(r"(?i)(^|\.)(warn\w*|log\w*|logger|debug|info|print\w*|notice)$")
+
+
+#: leading verbs of a call that (re)arms a timeout: when the wait starts counting is part of the timeout
+_ARMS = frozenset({"reschedule", "schedule", "arm", "rearm", "restart", "extend"})
+
+
+def decides_too(node) -> bool:
+    """``self._reschedule_timeout()`` as a statement: arming a timeout again (after data arrived, on
+    resume) decides when the wait gives up, so a line that adds, drops or conditions such a call is
+    timeout logic although nothing is compared (``retry_timeout._logic_lines`` asks this beside its own
+    test). Cancelling one (``_cancel_timeout()``) on close is cleanup and is not asked about."""
+    p = node.parent
+    if p is not None and p.type == "attribute" and p.child_by_field_name("attribute") == node:
+        p = p.parent
+    if p is None or p.type != "call" or p.parent is None or p.parent.type != "expression_statement":
+        return False
+    ws = words(syntax.node_text(node))
+    return bool(ws) and ws[0] in _ARMS and classify(syntax.node_text(node)) == "timeout"
+
+
+def _only_tells(node) -> bool:
+    """A name in the condition of an ``if`` (no ``elif``/``else``) whose body only warns or logs
+    (``if timeout.read is not None: warnings.warn("granular timeouts are ignored", ...)``): what is
+    said about a setting changes no attempt and no wait."""
+    p = syntax.ancestor(node, ("if_statement",), ("block", "module", "function_definition"))
+    if p is None or p.child_by_field_name("alternative") is not None:
+        return False
+    cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
+    if cond is None or body is None or not _within(node, cond):
+        return False
+    stmts = [c for c in body.named_children if c.type != "comment"]
+    for st in stmts:
+        expr = st.named_children[0] if st.type == "expression_statement" and st.named_children else None
+        if expr is None or expr.type != "call" or not _TELLS.search(syntax.callee(expr, LANG) or ""):
+            return False
+    return bool(stmts)
 
 
 def _picks_the_error(node) -> bool:
