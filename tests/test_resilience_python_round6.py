@@ -559,3 +559,17 @@ def test_python_a_timeout_handle_cancelled_on_close_is_no_timeout_change(tmp_pat
         self._cancel_timeout()
 '''
     assert _changes(findings(tmp_path, {"client/proto.py": PROTOCOL}, {"client/proto.py": after})) == set()
+
+
+def test_python_a_tcp_keepalive_switch_is_no_timeout(tmp_path):
+    after = POOL.replace("max_pool_connections=10):", "max_pool_connections=10, tcp_keepalive=False):").replace(
+        "        self._max_pool_connections = max_pool_connections\n",
+        "        self._max_pool_connections = max_pool_connections\n        self._tcp_keepalive = tcp_keepalive\n")
+    assert _changes(findings(tmp_path, {"client/session.py": POOL}, {"client/session.py": after})) == set()
+
+
+def test_python_a_keepalive_timeout_option_is_still_a_timeout(tmp_path):
+    after = POOL.replace("max_pool_connections=10):", "max_pool_connections=10, keepalive_timeout=15):").replace(
+        "        self._max_pool_connections = max_pool_connections\n",
+        "        self._max_pool_connections = max_pool_connections\n        self._keepalive_timeout = keepalive_timeout\n")
+    assert "timeout.added" in _changes(findings(tmp_path, {"client/session.py": POOL}, {"client/session.py": after}))

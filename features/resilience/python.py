@@ -22,7 +22,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, policy_functions
-from mergeguard.features.resilience.settings import bookkeeping, classify, words
+from mergeguard.features.resilience.settings import bookkeeping, classify, heartbeat_only, words
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -173,7 +173,9 @@ class _Scanner(Scanner):
                 if p.type in ("default_parameter", "typed_default_parameter"):
                     name, value = p.child_by_field_name("name"), p.child_by_field_name("value")
                     if name is not None and value is not None and value.type != "none" \
-                            and classify(syntax.node_text(name)) is not None:
+                            and classify(syntax.node_text(name)) is not None and not (
+                                value.type in ("true", "false") and classify(syntax.node_text(name)) == "timeout"):
+                        # (``tcp_keepalive=False``: a switch, not a wait)
                         defaults[syntax.node_text(name)] = value
             if not defaults:
                 continue
@@ -1271,6 +1273,9 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
         return False
     if any(re.search(r"(Error|Exception|Warning)$", part) for part in setting.scope.split(".")):
         return False  # ``HostChangedError(url, retries=3)``: a failure reports how it came about, it sets nothing
+    if setting.kind == "timeout" and heartbeat_only(setting.target) and setting.value.strip() in (
+            "True", "False", "option True", "option False"):
+        return False  # ``tcp_keepalive=False``: keep-alive probes switched on or off, no wait is bounded
     if setting.kind == "timeout" and set(ws) & _LIFETIME:
         return False  # ``_DEFAULT_ADVISORY_REFRESH_TIMEOUT``, ``AUTO_DELETE_TIMEOUT``: when something is renewed or
         # removed (a lifetime), not how long a call waits
