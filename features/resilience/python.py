@@ -1306,11 +1306,17 @@ def decides_nothing(node) -> bool:
     """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
     decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
     a check that only raises a "bad value" error (``if retries < 0: raise ValueError(...)``: valid
-    settings behave as before), or a bookkeeping object (``retries_context``, ``retry_model``)."""
-    return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node) \
-        or _timeout_error(node) or _attempt_verb(syntax.node_text(node)) or (
-            classify(syntax.node_text(node)) == "timeout" and _picks_the_error(node)) or _only_tells(node) or (
-            classify(syntax.node_text(node)) == "timeout" and _retry_budget("", syntax.qualname_at(node, LANG) or "-"))
+    settings behave as before), a bookkeeping object (``retries_context``, ``retry_model``), an option
+    copied when present, "attempt" the verb, a condition that only warns or logs; and for a timeout
+    name, an exception class (:func:`_timeout_error`), a test that only picks which exception reports a
+    failure, or a retry's time budget (:func:`_retry_budget`: retry policy, not a wait)."""
+    name = syntax.node_text(node)
+    if _presence_check(node) or bookkeeping(name) or _only_rejects(node) or _copy_guard(node) \
+            or _attempt_verb(name) or _only_tells(node):
+        return True
+    if classify(name) != "timeout":
+        return False
+    return _timeout_error(node) or _picks_the_error(node) or _retry_budget("", syntax.qualname_at(node, LANG) or "-")
 
 
 #: calls that tell someone about a setting rather than apply it
