@@ -175,6 +175,9 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
     keeps = getattr(module, "keeps_setting", None)  # a language's own "this binding is no setting"
     if keeps is not None:
         extra = [c for c in extra if keeps(src, c)]
+    recast = getattr(module, "recast_setting", None)  # a language's own "this setting is of the other kind"
+    if recast is not None:
+        extra = [recast(src, c) for c in extra]
     kept: list[Construct] = []
     for i, lib in enumerate(found.constructs):
         inside = [c for c in extra if c.kind == lib.kind and lib.line <= c.line <= lib.end_line]
@@ -610,7 +613,8 @@ def _plumbing(f: FileChange, c: Construct, side: str, functions: dict[str, set[s
     for h in f.hunks:
         mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)
         if any(n == c.line for n, _ in mine):
-            return not (callee and any(callee in t and "timeout" not in t.lower() for _, t in other))
+            # (Python: a call on the other side that passes ``**kwargs`` may hand the timeout on in them)
+            return not (callee and any(callee in t and "timeout" not in t.lower() and "**" not in t for _, t in other))
     return False
 
 

@@ -17,11 +17,12 @@ comments, docstrings, strings and test names never count.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner
-from mergeguard.features.resilience.settings import bookkeeping, classify, words
+from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, policy_functions
+from mergeguard.features.resilience.settings import bookkeeping, classify, heartbeat_only, words
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -44,12 +45,41 @@ class _Scanner(Scanner):
         super().__init__(source)
         self.imports: dict[str, str] = {}  # local name -> module it came from ("retry" -> "tenacity")
         self.sessions: set[str] = set()  # names bound to requests.Session()
+        self.module_consts: dict[str, float] = {}  # module and class level: seen from every function
+        self.local_consts: dict[tuple[int, int], dict[str, float]] = {}  # by function: seen only there
+        self.scoped: dict[tuple[int, int] | None, dict[str, float]] = {}
+
+    def _consts_at(self, node) -> dict[str, float]:
+        """The numeric constants a name at ``node`` can mean: module and class level ones, and those
+        its own function (and the functions around it) assigns, less the names its functions take as
+        parameters. A local ``timeout = 1`` in one function says nothing about the ``timeout``
+        parameter of another (whose value is the caller's)."""
+        func = _enclosing_scope_node(node)
+        key = (func.start_byte, func.end_byte) if func is not None else None
+        got = self.scoped.get(key)
+        if got is not None:
+            return got
+        chain = []
+        while func is not None:
+            chain.append(func)
+            func = _enclosing_scope_node(func)
+        out = dict(self.module_consts)
+        for f in reversed(chain):
+            params = f.child_by_field_name("parameters")
+            for p in params.named_children if params is not None else ():
+                n = p.child_by_field_name("name") if p.type not in ("identifier",) else p
+                if n is not None:
+                    out.pop(syntax.node_text(n), None)
+            out.update(self.local_consts.get((f.start_byte, f.end_byte), {}))
+        self.scoped[key] = out
+        return out
 
     def run(self) -> Scan:
         root = self.src.root
         self._declarations(root)
         for node in syntax.nodes_of_types(root, LANG, ("call", "for_statement", "while_statement", "pair")):
             t = node.type
+            self.consts = self._consts_at(node)
             if t == "call":
                 if not syntax.inside_comment_or_string(node):
                     self._call(node)
@@ -57,8 +87,13 @@ class _Scanner(Scanner):
                 self._loop(node)
             elif t == "pair" and node.parent is not None and node.parent.type == "dictionary":
                 self._config_pair(node)
+        self.consts = self.module_consts  # defaults of parameters and class or module bindings
         self._policies(root)
         self._options(root)
+        self.out.constructs.extend(_policy_functions(self.src))
+        # a retry's time budget (``deadline=_DEFAULT_DEADLINE`` kept by a retry policy class) is retry policy
+        self.out.constructs = [recast_setting(self.src, c) if c.library == "setting" else c
+                               for c in self.out.constructs]
         return self.out
 
     # -- policies the library builds itself --------------------------------------------------------
@@ -78,7 +113,9 @@ class _Scanner(Scanner):
             if node.type == "assignment":
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
                 if left is not None and right is not None and left.type == "attribute":
+                    self.consts = self._consts_at(node)
                     self._applied_timeout(node, left, right)
+                    self.consts = self.module_consts
                 if left is not None and right is not None and left.type in ("identifier", "attribute") \
                         and classify(syntax.node_text(left)) == "retry" \
                         and _policy_binding(node, syntax.node_text(left)):
@@ -136,7 +173,9 @@ class _Scanner(Scanner):
                 if p.type in ("default_parameter", "typed_default_parameter"):
                     name, value = p.child_by_field_name("name"), p.child_by_field_name("value")
                     if name is not None and value is not None and value.type != "none" \
-                            and classify(syntax.node_text(name)) is not None:
+                            and classify(syntax.node_text(name)) is not None and not (
+                                value.type in ("true", "false") and classify(syntax.node_text(name)) == "timeout"):
+                        # (``tcp_keepalive=False``: a switch, not a wait)
                         defaults[syntax.node_text(name)] = value
             if not defaults:
                 continue
@@ -198,9 +237,12 @@ class _Scanner(Scanner):
                     continue
                 name = syntax.node_text(left)
                 if left.type == "identifier":
-                    v = _number(right, self.consts)
+                    func = _enclosing_scope_node(node)
+                    where = self.module_consts if func is None else self.local_consts.setdefault(
+                        (func.start_byte, func.end_byte), {})
+                    v = _number(right, {**self.module_consts, **where})
                     if v is not None:
-                        self.consts[name] = v
+                        where[name] = v
                 if right.type == "call" and syntax.callee(right, LANG) in ("requests.Session", "Session",
                                                                            "requests.session"):
                     self.sessions.add(name)
@@ -357,6 +399,8 @@ class _Scanner(Scanner):
             self._construct("timeout", "aiohttp", node, node, target="ClientTimeout", seconds=v)
         if kw and _poll_wait(node):
             return  # waits for work to arrive and goes round again when none did: a poll, not a timeout
+        if _queue_get(node):
+            return  # ``inbound.get(timeout=0.3)``: an item from an in-process queue, not a peer's answer
         for k, v in kw.items():
             if _timeout_kw(k) and v is not None:
                 lib = _library(name)
@@ -558,6 +602,51 @@ class _Scanner(Scanner):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+#: leading verbs of a function that wires a retry policy in rather than deciding (``register_retries``,
+#: ``add_retry_headers``); that a factory is called at all is judged where it is called (``_policy_factory``)
+_WIRES = frozenset({"register", "add", "install", "create", "build", "make", "set", "new", "init", "setup"})
+
+
+def _policy_functions(src: syntax.Source) -> list[Construct]:
+    """Functions that *are* a retry policy by their name (``is_retry``, ``get_backoff_time``,
+    ``_is_retryable_exception``, ``should_retry``), valued by what their body decides
+    (``policy_functions.decisions``: literals, operators, keywords, error classes and constants, not
+    plain names, logging or docstrings). Which errors a client retries and how it computes the next
+    delay live in such functions, with no retry-named name on the changed line. A rename, a reworded
+    docstring or a moved function is no change; a wrapper (``call_with_retry``), a hook (``on_retry``),
+    an accessor, a constructor and a test are no policy (``policy_functions.classify``). Only retry
+    policies: a Python function named for a timeout mostly reads or hands one on, and the timeout
+    constructs say what it does."""
+    out = []
+    for node in syntax.nodes_of_types(src.root, LANG, ("function_definition",)):
+        name = syntax.node_text(node.child_by_field_name("name"))
+        if not name or name.startswith("__") or policy_functions.classify(name) != "retry":
+            continue
+        body = node.child_by_field_name("body")
+        outer = syntax.qualname_at(node, LANG)
+        if body is None or {"test", "tests"} & set(words(outer)) or {"test", "tests"} & set(words(name)) \
+                or words(name)[0] in _WIRES or re.search(r"(Error|Exception|Warning)$", outer):
+            continue  # wiring a policy in (its arguments are plumbing), or a failure describing itself
+        if any(n.type in _LOOPS for n in _own(body)):
+            continue  # the loop in it is judged by what it decides (``_loop_decision``), not by its body
+        tokens: list[str] = []
+        for stmt in body.named_children:
+            if stmt.type == "expression_statement" and stmt.named_children and \
+                    syntax.is_string(stmt.named_children[0]):
+                continue  # a docstring says, it decides nothing
+            tokens.extend(policy_functions.decisions(stmt, LANG, said=False))
+        if not any(t not in ("return", "pass", "raise", "None", "...") for t in tokens):
+            continue  # ``def retry_with(self, *args) -> R: ...`` (a protocol's stub), ``pass``: no decision
+        stmts = [c for c in body.named_children if c.type != "comment"]
+        if len(stmts) == 1 and stmts[0].type == "return_statement" and stmts[0].named_children and \
+                stmts[0].named_children[0].type in ("identifier", "attribute"):
+            continue  # ``return self._retries``: hands a setting on
+        out.append(Construct("retry", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
+                             target=f"{outer}.{name}" if outer else name,
+                             value=policy_functions.decision_value(tokens)))
+    return out
+
 
 _COLLECTIONS = frozenset({"tuple", "list", "set"})
 
@@ -794,6 +883,17 @@ def _retries_on_failure(try_node) -> bool:
             continue  # re-raises, or gives up (``except Exception: log(...); return None``): a fallback
         return True
     return False
+
+
+def _queue_get(call) -> bool:
+    """``self.inbound.get(timeout=0.3)``, ``q.get(block=True, timeout=1)``: an item taken from an
+    in-process queue (nothing but ``block``/``timeout``; an HTTP ``get`` names what it fetches). How long
+    it waits for another thread paces the caller, it bounds no wait for a peer."""
+    name = syntax.callee(call, LANG)
+    args = syntax.arguments(call, LANG)
+    keys = {k for k, _ in args}
+    return name.rsplit(".", 1)[-1] == "get" and "." in name and bool(args) and None not in keys \
+        and keys <= {"block", "timeout"}
 
 
 #: what a wait for work raises when nothing came in time
@@ -1115,6 +1215,53 @@ def _presence_check(node) -> bool:
 _HANDLE = frozenset({"handle", "handler", "task", "future", "fut", "waiter", "timer", "callback", "cb", "event"})
 
 
+#: words after a leading "attempt" that make it a count of tries (``attempt_limit``), not the verb
+_COUNTED = frozenset({"count", "counts", "limit", "limits", "max", "maximum", "number", "num", "total", "timeout",
+                      "timeouts", "deadline", "delay", "backoff", "interval"})
+#: words of a timeout-named name that make it a lifetime (renewed or removed after it), not a wait
+_LIFETIME = frozenset({"refresh", "renew", "renewal", "delete", "deletion", "eviction", "evict", "purge"})
+
+
+def _attempt_verb(name: str) -> bool:
+    """``attempt_direct_path``: "attempt" the verb leading a name (try this way first), not a number
+    of tries (``attempt_limit``, ``max_attempts``)."""
+    ws = words(name.rsplit(".", 1)[-1])
+    return len(ws) > 1 and ws[0] == "attempt" and not set(ws[1:]) & _COUNTED
+
+
+_BUDGET_LEAD = frozenset({"retry", "retries", "retrying", "backoff"})
+
+
+def _retry_budget(path: str, scope: str) -> bool:
+    """Whether a timeout-named value in ``scope`` of ``path`` is a retry's time budget: it sits in a
+    retry policy class (``class AsyncRetry``, ``_BaseRetry``, ``RetryPolicy``), in a function whose name
+    leads with retrying (``retry_target``, ``retry_over_time``), or at module level of a module named
+    for retrying (``retry_async.py``: its ``_DEFAULT_DEADLINE``). How long to keep trying is part of the
+    retry policy (labelling rules: google-api-core's ``deadline``, kombu's ``retry_over_time(timeout=)``),
+    not a wait of one call; a per-attempt timeout handed to a call there stays a timeout (the callers
+    of this check only look at settings and conditions, never at calls)."""
+    parts = [p for p in scope.split(".") if p and p != "__init__"] if scope else []
+    for part in parts:
+        ws = words(part)
+        if part.lstrip("_")[:1].isupper() and _policy_class(part.lstrip("_"), "retry"):
+            return True
+        if part.lstrip("_")[:1].islower() and ws and ws[0] in _BUDGET_LEAD:
+            return True
+    if parts:
+        return False
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lstrip("_")
+    ws = words(stem)
+    return bool(ws) and (ws[0] in _BUDGET_LEAD or stem.lower().startswith(("retry", "retries"))) \
+        and classify(stem) == "retry"
+
+
+def recast_setting(source: syntax.Source, setting: Construct) -> Construct:
+    """A timeout-named setting that is a retry's time budget (:func:`_retry_budget`) is a retry setting."""
+    if setting.kind == "timeout" and _retry_budget(source.path, setting.scope):
+        return replace(setting, kind="retry", seconds=None)
+    return setting
+
+
 def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     """Whether a setting the shared settings scan found is one here: a handle of a scheduled callback
     (``self._keepalive_handle = None``, ``self._retry_future = None``) is state, not a setting; and a
@@ -1122,6 +1269,16 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     ws = words(setting.target.rsplit(".", 1)[-1])
     if ws and ws[-1] in _HANDLE:
         return False
+    if setting.kind == "retry" and _attempt_verb(setting.target):
+        return False
+    if any(re.search(r"(Error|Exception|Warning)$", part) for part in setting.scope.split(".")):
+        return False  # ``HostChangedError(url, retries=3)``: a failure reports how it came about, it sets nothing
+    if setting.kind == "timeout" and heartbeat_only(setting.target) and setting.value.strip() in (
+            "True", "False", "option True", "option False"):
+        return False  # ``tcp_keepalive=False``: keep-alive probes switched on or off, no wait is bounded
+    if setting.kind == "timeout" and set(ws) & _LIFETIME:
+        return False  # ``_DEFAULT_ADVISORY_REFRESH_TIMEOUT``, ``AUTO_DELETE_TIMEOUT``: when something is renewed or
+        # removed (a lifetime), not how long a call waits
     if setting.kind != "timeout":
         return True
     row = setting.line - 1
@@ -1135,7 +1292,7 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
         name = node.child_by_field_name("name")
         call = node.parent.parent if node.parent is not None else None
         if name is not None and syntax.node_text(name) == setting.target and call is not None \
-                and call.type == "call" and _poll_wait(call):
+                and call.type == "call" and (_poll_wait(call) or _queue_get(call)):
             return False
     return True
 
@@ -1149,8 +1306,117 @@ def decides_nothing(node) -> bool:
     """Whether a retry- or timeout-named name on a changed line takes part in no retry or timeout
     decision although it sits in a condition: a test of whether it was passed (:func:`_presence_check`),
     a check that only raises a "bad value" error (``if retries < 0: raise ValueError(...)``: valid
-    settings behave as before), or a bookkeeping object (``retries_context``, ``retry_model``)."""
-    return _presence_check(node) or bookkeeping(syntax.node_text(node)) or _only_rejects(node) or _copy_guard(node)
+    settings behave as before), a bookkeeping object (``retries_context``, ``retry_model``), an option
+    copied when present, "attempt" the verb, a condition that only warns or logs; and for a timeout
+    name, an exception class (:func:`_timeout_error`), a test that only picks which exception reports a
+    failure, or a retry's time budget (:func:`_retry_budget`: retry policy, not a wait)."""
+    name = syntax.node_text(node)
+    if _presence_check(node) or bookkeeping(name) or _only_rejects(node) or _copy_guard(node) \
+            or _attempt_verb(name) or _only_tells(node):
+        return True
+    if classify(name) != "timeout":
+        return False
+    return _timeout_error(node) or _picks_the_error(node) or _retry_budget("", syntax.qualname_at(node, LANG) or "-")
+
+
+#: calls that tell someone about a setting rather than apply it
+_TELLS = re.compile(r"(?i)(^|\.)(warn\w*|log\w*|logger|debug|info|print\w*|notice)$")
+
+
+#: leading verbs of a call that (re)arms a timeout: when the wait starts counting is part of the timeout
+_ARMS = frozenset({"reschedule", "schedule", "arm", "rearm", "restart", "extend"})
+
+
+def decides_too(node) -> bool:
+    """``self._reschedule_timeout()`` as a statement: arming a timeout again (after data arrived, on
+    resume) decides when the wait gives up, so a line that adds, drops or conditions such a call is
+    timeout logic although nothing is compared (``retry_timeout._logic_lines`` asks this beside its own
+    test). Cancelling one (``_cancel_timeout()``) on close is cleanup and is not asked about."""
+    p = node.parent
+    if p is not None and p.type == "attribute" and p.child_by_field_name("attribute") == node:
+        p = p.parent
+    if p is None or p.type != "call" or p.parent is None or p.parent.type != "expression_statement":
+        return False
+    ws = words(syntax.node_text(node))
+    return bool(ws) and ws[0] in _ARMS and classify(syntax.node_text(node)) == "timeout"
+
+
+def _only_tells(node) -> bool:
+    """A name in the condition of an ``if`` (no ``elif``/``else``) whose body only warns or logs
+    (``if timeout.read is not None: warnings.warn("granular timeouts are ignored", ...)``): what is
+    said about a setting changes no attempt and no wait."""
+    p = syntax.ancestor(node, ("if_statement",), ("block", "module", "function_definition"))
+    if p is None or p.child_by_field_name("alternative") is not None:
+        return False
+    cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
+    if cond is None or body is None or not _within(node, cond):
+        return False
+    stmts = [c for c in body.named_children if c.type != "comment"]
+    for st in stmts:
+        expr = st.named_children[0] if st.type == "expression_statement" and st.named_children else None
+        if expr is None or expr.type != "call" or not _TELLS.search(syntax.callee(expr, LANG) or ""):
+            return False
+    return bool(stmts)
+
+
+def _picks_the_error(node) -> bool:
+    """A timeout-named name in the condition of an ``if`` inside an ``except`` clause where every way
+    through raises: ``if exc.errno == EAGAIN and timeout != 0: raise Empty() else: raise``, or ``if
+    timeout and elapsed > timeout: raise socket.timeout(...)`` followed by ``raise SSLError(...)``. The
+    failure is reported either way; the condition picks which exception says so (error mapping), it
+    neither waits nor gives up any sooner."""
+    cond_if = syntax.ancestor(node, ("if_statement", "elif_clause"), ("block", "function_definition", "module"))
+    if cond_if is None:
+        return False
+    cond = cond_if.child_by_field_name("condition")
+    if cond is None or not _within(node, cond):
+        return False
+    if cond_if.type == "elif_clause":
+        cond_if = cond_if.parent
+    if syntax.ancestor(cond_if, ("except_clause",), _OWN_STOP | _LOOPS) is None:
+        return False
+
+    def raises(block) -> bool:
+        stmts = [c for c in block.named_children if c.type != "comment"] if block is not None else []
+        return bool(stmts) and stmts[-1].type == "raise_statement"
+
+    branches = [cond_if.child_by_field_name("consequence")] + [
+        c.child_by_field_name("consequence") if c.type == "elif_clause" else next(
+            (b for b in c.named_children if b.type == "block"), None)
+        for c in cond_if.named_children if c.type in ("elif_clause", "else_clause")]
+    if not all(raises(b) for b in branches):
+        return False
+    if any(c.type == "else_clause" for c in cond_if.named_children):
+        return True
+    after = cond_if.next_named_sibling
+    while after is not None and after.type == "comment":
+        after = after.next_named_sibling
+    return after is not None and after.type == "raise_statement"
+
+
+def _timeout_error(node) -> bool:
+    """A timeout-named name that is an exception class, not a wait: raised (``raise Timeout(...)``,
+    ``raise ReadTimeoutError if ... else err``), caught (``except socket.timeout:``) or tested for
+    (``isinstance(err, socket.timeout)``). Mapping one failure to another changes how long nothing
+    waits; which failures a retry loop retries is judged by the loop itself (its ``except`` clauses)."""
+    if classify(syntax.node_text(node)) != "timeout":
+        return False
+    top = node
+    while top.parent is not None and top.parent.type == "attribute":
+        top = top.parent
+    last = syntax.node_text(top).rsplit(".", 1)[-1]
+    p = top.parent
+    while p is not None and p.type not in ("block", "module", "function_definition", "class_definition"):
+        if p.type == "raise_statement":
+            return last[:1].isupper() or top.type == "attribute"  # a class, or ``socket.timeout``
+        if p.type == "except_clause":
+            return True  # in the clause's head: the blocks stop the walk
+        if p.type == "argument_list" and p.parent is not None and p.parent.type == "call" \
+                and syntax.callee(p.parent, LANG) in ("isinstance", "issubclass") \
+                and p.named_children[-1:] and _within(top, p.named_children[-1]):
+            return True
+        p = p.parent
+    return False
 
 
 def _copy_guard(node) -> bool:
