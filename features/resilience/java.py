@@ -22,7 +22,10 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-from mergeguard.features.resilience.jvm import (BLOCKS, RETRY_SWITCH, STRATEGY, WAITS,
+# decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
+from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
+from mergeguard.features.resilience.jvm import not_a_delegating_overload
+from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS,
                                                circuit_breaker, computed_kind, not_a_fallback, passed_through,
                                                policy_name, setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
@@ -67,6 +70,8 @@ _POLICY_TYPE = re.compile(r"^\w*(Retry|BackOff|Backoff)\w*(Policy|Strategy|Confi
 #: setters of a policy object that configure its bookkeeping, not what it decides
 _NOT_POLICY_PART = frozenset({"log", "logger", "listener", "listeners", "name", "label", "id", "metric", "metrics",
                               "stats", "statistics", "tag", "tags", "throw", "callback", "context", "observer"})
+#: ``Optional``'s lazily computed default (``.orElseGet(() -> X)``), read as the default it computes
+_LAZY_DEFAULT = re.compile(r"\.orElseGet\(\s*\(\s*\)\s*->\s*(.+?)\s*\)(?=\s*$|\s*\))")
 #: calls that set a client property by key (Kafka/JDBC ``Properties``, Netty channel options, config maps)
 _PUTS = frozenset({"put", "setProperty", "option", "childOption", "putIfAbsent", "property", "set"})
 
@@ -97,7 +102,8 @@ class _Scanner(LineScopedScanner):
                 self._loop(node)
         self._network_calls()
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))
+        self.out.constructs.extend(not_a_delegating_overload(
+            self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name))))
         return self.out
 
     # -- declarations ------------------------------------------------------------------------------
@@ -330,7 +336,8 @@ class _Scanner(LineScopedScanner):
             secs = INFINITE  # these libraries read 0 as "no timeout"
         if secs is not None and secs < 0:
             secs = INFINITE  # RestTemplate/Apache: -1 is the system default, i.e. none
-        value = applied_value(secs, args)
+        # Optional's lazy default is the same default: orElseGet(() -> Duration.ofMinutes(5)) == orElse(...)
+        value = _LAZY_DEFAULT.sub(r".orElse(\1)", applied_value(secs, args))
         if value:  # a timeout known at run time is also what decides whether it is applied at all
             guard = _guard(node, {syntax.node_text(n) for a in args for n in syntax.walk(a) if n.type == "identifier"})
             value += f" when {guard}" if guard else ""
@@ -349,6 +356,13 @@ class _Scanner(LineScopedScanner):
             secs = self._duration(args)
             self._timeout(node, "reactor", name, secs)
             return True
+        if name in WAITS and name not in POLLS and len(args) == 1 and args[0].type == "method_invocation":
+            # awaitTermination(Timeout.ofSeconds(1)), tryAcquire(Duration.ofMillis(500)): the same wait given
+            # as one Duration instead of (n, unit), so that moving between the two forms is no change
+            secs = self._duration(args)
+            if secs is not None:
+                self._timeout(node, "blocking wait", name, secs)
+                return True
         if name == "connect" and len(args) == 2 and (
                 self.types.get(receiver, "") in ("Socket", "SSLSocket") or re.search(r"socket", receiver, re.I)):
             if passed_through(node, args[1]):

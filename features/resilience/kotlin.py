@@ -18,7 +18,10 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-from mergeguard.features.resilience.jvm import (BLOCKS, STRATEGY, WAITS, circuit_breaker, computed_kind,
+# decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
+from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
+from mergeguard.features.resilience.jvm import not_a_delegating_overload
+from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, circuit_breaker, computed_kind,
                                                passed_through, not_a_fallback, policy_name, setting_name, worked_out)
 from mergeguard.features.resilience import COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
@@ -64,7 +67,8 @@ class _Scanner(LineScopedScanner):
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))
+        self.out.constructs.extend(not_a_delegating_overload(
+            self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name))))
         return self.out
 
     # -- calls ------------------------------------------------------------------------------------
@@ -106,6 +110,11 @@ class _Scanner(LineScopedScanner):
         elif "." in c and last in WAITS and len(args) >= 2 and _is_unit(args[-1]) and not passed_through(call, args[-2]):
             secs = self._seconds(args[-2], unit=args[-1])  # latch.await(5, TimeUnit.SECONDS), withDeadlineAfter
             self._timeout(call, "blocking wait", last, secs, name_line=True)  # a call: run-time values are plumbing
+        elif "." in c and last in WAITS and last not in POLLS and len(args) == 1 \
+                and args[0].type in ("call_expression", "navigation_expression") and self._seconds(args[0]) is not None:
+            # awaitTermination(Duration.ofSeconds(1)), tryLock(5.seconds): the same wait given as one
+            # Duration instead of (n, unit)
+            self._timeout(call, "blocking wait", last, self._seconds(args[0]), name_line=True)
         elif "." in c and last in BLOCKS and len(args) == 1:
             secs = self._seconds(args[0])
             self._timeout(call, "reactor", last, secs, name_line=True)
@@ -118,7 +127,7 @@ class _Scanner(LineScopedScanner):
             # a setter given a value known at run time (builder.setConnectTimeout(config.connectTimeout));
             # constants are the settings scanner's
             self._timeout(call, c.rsplit(".", 1)[0].rsplit(".", 1)[-1] or "kotlin", last, None, name_line=True,
-                          value=applied_value(None, args[:1]))
+                          value=_let_bound(call, applied_value(None, args[:1])))
         elif "." in c and args and STRATEGY.search(last) and last != "retryWhen" \
                 and self._number(args[0]) is None and syntax.node_text(args[0]) not in ("true", "false", "null"):
             text = " ".join(syntax.node_text(args[0]).split())
