@@ -357,3 +357,98 @@ def test_java_value_scaled_when_given_is_a_decision(tmp_path):
         thread.join(timeout != null ? timeout.toMillis() * 2 : Long.MAX_VALUE);
     }"""
     assert [f for f in _rt(file_findings(tmp_path, JAVA_PATH, before, after)) if f.kind.startswith("timeout.")]
+
+
+LOOP = """package com.acme.billing;
+
+final class InvoiceHandler {
+    private final Retryer retryer;
+    private final Policy propagation;
+
+    Object invoke(Request request) throws Throwable {
+        while (true) {
+            try {
+                return send(request);
+            } catch (RetryableException e) {
+%s
+                continue;
+            }
+        }
+    }
+}
+"""
+
+
+def test_java_what_is_thrown_when_retries_run_out_is_no_retry_change(tmp_path):
+    """The retryer still decides; the change only picks which exception leaves once it gives up (labelling
+    rules: what happens once retries run out is not a retry change), so the loop's bound is untouched."""
+    before = LOOP % "                retryer.continueOrPropagate(e);"
+    after = LOOP % """                try {
+                    retryer.continueOrPropagate(e);
+                } catch (RetryableException th) {
+                    Throwable cause = th.getCause();
+                    if (propagation == Policy.UNWRAP && cause != null) {
+                        throw cause;
+                    } else {
+                        throw th;
+                    }
+                }"""
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/InvoiceHandler.java", before, after)
+    assert not _rt(found), found
+
+
+def test_java_counted_give_up_still_bounds_the_loop(tmp_path):
+    before = LOOP % "                retryer.continueOrPropagate(e);"
+    after = LOOP % """                if (++attempts >= 5) {
+                    throw e;
+                }"""
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/InvoiceHandler.java", before, after)
+    assert any(f.kind == "retry.changed" for f in found), found
+
+
+KOTLIN_RETRIES = """package com.acme.billing
+
+class Invoices(private val api: InvoiceApi) {
+%s
+}
+"""
+
+
+def test_kotlin_retry_when_bounded_by_attempt_is_not_unlimited(tmp_path):
+    """``retryWhen { _, attempt -> attempt < 3 }`` retries three times: a bound, not ``retry.without_limit``."""
+    before = KOTLIN_RETRIES % "    fun invoices() = api.invoices()"
+    after = KOTLIN_RETRIES % "    fun invoices() = api.invoices().retryWhen { cause, attempt -> attempt < 3 }"
+    found = file_findings(tmp_path, "src/main/kotlin/com/acme/billing/Invoices.kt", before, after)
+    assert "retry.added" in {f.kind for f in found}, found
+    assert "retry.without_limit" not in {f.kind for f in found}, found
+
+
+def test_kotlin_counted_while_true_loop_is_bounded(tmp_path):
+    before = KOTLIN_RETRIES % "    fun invoice(id: String): Invoice = api.invoice(id)"
+    after = KOTLIN_RETRIES % """    fun invoice(id: String): Invoice {
+        var attempt = 0
+        while (true) {
+            try {
+                return api.invoice(id)
+            } catch (e: IOException) {
+                if (++attempt >= 4) throw e
+                Thread.sleep(200L * attempt)
+            }
+        }
+    }"""
+    found = file_findings(tmp_path, "src/main/kotlin/com/acme/billing/Invoices.kt", before, after)
+    assert "retry.added" in {f.kind for f in found}, found
+    assert "retry.without_limit" not in {f.kind for f in found}, found
+
+
+def test_java_loop_bounded_by_a_retry_handler_is_not_unlimited(tmp_path):
+    """``if (retryHandler.retryRequest(ex, count, ctx)) … else throw ex``: the handler bounds the attempts."""
+    before = LOOP % "                retryer.continueOrPropagate(e);"
+    after = LOOP % """                if (retryer.shouldRetry(e, ++attempts)) {
+                    log.info("retrying");
+                } else {
+                    throw e;
+                }"""
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/InvoiceHandler.java", before, after)
+    assert "retry.changed" in {f.kind for f in found}, found
+    assert "retry.without_limit" not in {f.kind for f in found}, found

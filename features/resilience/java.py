@@ -541,7 +541,8 @@ class _Scanner(LineScopedScanner):
         if text in ("", "true"):
             for c in catches:
                 for n in syntax.walk(c):
-                    if n.type == "if_statement" and any(m.type == "throw_statement" for m in syntax.walk(n)):
+                    if n.type == "if_statement" and any(m.type == "throw_statement" for m in syntax.walk(n)) \
+                            and _counts(n.child_by_field_name("condition")):
                         return loop_bound(n.child_by_field_name("condition"), self._number)
             return INFINITE
         bound = loop_bound(cond, self._number)
@@ -722,6 +723,17 @@ def _guard(node, own: set[str]) -> str:
                                else text)
         child, p = p, p.parent
     return " && ".join(out)[:200]
+
+
+def _counts(cond) -> bool:
+    """Whether a condition under which a retry loop's ``catch`` throws compares a count (``++attempt >= 3``,
+    ``retries > config.max()``) or asks a retry policy (``retryHandler.retryRequest(ex, n, ctx)``): a bound on
+    attempts, known or not. ``if (policy == UNWRAP && cause != null) throw cause`` only chooses what is thrown
+    once the loop gives up, which bounds nothing."""
+    return cond is not None and any(
+        n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("operator")) in ("<", "<=", ">", ">=")
+        or n.type == "method_invocation"  # if (retryHandler.retryRequest(ex, count, ctx)) … else throw ex: delegated
+        for n in syntax.walk(cond))
 
 
 def _time_unit(node) -> bool:

@@ -90,7 +90,7 @@ class _Scanner(LineScopedScanner):
         elif last == "retryWhen" and "." in c and lam is not None:
             attempts = INFINITE
             for n in syntax.walk(lam):
-                if n.type == "comparison_expression" and "attempt" in syntax.node_text(n):
+                if _comparison(n) and "attempt" in syntax.node_text(n):
                     bound = self._number(n.named_children[-1])
                     attempts = bound + 1 if bound is not None else None
                     break
@@ -309,10 +309,15 @@ class _Scanner(LineScopedScanner):
             for c in catches:
                 for n in syntax.walk(c):
                     if n.type in ("if_expression", "if_statement") and "throw" in syntax.node_text(n):
-                        cmp_ = next((m for m in syntax.walk(n) if m.type == "comparison_expression"), None)
-                        return self._number(cmp_.named_children[-1]) if cmp_ is not None else None
+                        head = n.child_by_field_name("condition") or n
+                        cmp_ = next((m for m in syntax.walk(head) if _comparison(m)), None)
+                        if cmp_ is not None:
+                            return self._number(cmp_.named_children[-1])
+                        if any(m.type == "call_expression" for m in syntax.walk(head)):
+                            return None  # if (!policy.shouldRetry(e, n)) throw e: bounded by the policy
+                        # if (policy == UNWRAP) throw cause: what is thrown, not a bound
             return INFINITE
-        cmp_ = next((m for m in syntax.walk(cond) if m.type == "comparison_expression"), None) if cond is not None else None
+        cmp_ = next((m for m in syntax.walk(cond) if _comparison(m)), None) if cond is not None else None
         if cmp_ is not None:
             bound = self._number(cmp_.named_children[-1])
             if bound is not None and "<=" in syntax.node_text(cmp_):
@@ -398,6 +403,15 @@ class _Scanner(LineScopedScanner):
             v = self._number(node.named_children[-1], follow)
             return -v if v is not None else None
         return None
+
+
+def _comparison(node) -> bool:
+    """``attempt < 3``, ``++tries >= max``: an ordering comparison (``comparison_expression`` in older
+    tree-sitter-kotlin grammars, a ``binary_expression`` with ``<``/``<=``/``>``/``>=`` in the one shipped)."""
+    if node.type == "comparison_expression":
+        return True
+    return node.type == "binary_expression" and any(
+        not c.is_named and syntax.node_text(c) in ("<", "<=", ">", ">=") for c in node.children)
 
 
 def _has_args(call) -> bool:
