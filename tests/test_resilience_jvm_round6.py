@@ -452,3 +452,88 @@ def test_java_loop_bounded_by_a_retry_handler_is_not_unlimited(tmp_path):
     found = file_findings(tmp_path, "src/main/java/com/acme/billing/InvoiceHandler.java", before, after)
     assert "retry.changed" in {f.kind for f in found}, found
     assert "retry.without_limit" not in {f.kind for f in found}, found
+
+
+BUILDER = """package com.acme.billing;
+
+public final class BillingFeign {
+    public static final class Builder {
+        private final Feign.Builder delegate = Feign.builder();
+        private Retryer retryer = new Retryer.Default();
+        private Logger logger;
+%s
+    }
+}
+"""
+
+
+def test_java_retryer_handed_to_a_delegate_builder_is_plumbing(tmp_path):
+    """A builder method that hands its argument to the builder it wraps decides nothing."""
+    after = BUILDER % """
+        public Builder retryer(Retryer retryer) {
+            delegate.retryer(retryer);
+            return this;
+        }"""
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/BillingFeign.java", BUILDER % "", after)
+    assert not _rt(found), found
+
+
+def test_java_builder_copying_its_own_retryer_is_plumbing(tmp_path):
+    after = BUILDER % """
+        public Client build() {
+            return AsyncFeign.builder().logger(logger).retryer(retryer).build();
+        }"""
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/BillingFeign.java", BUILDER % "", after)
+    assert not _rt(found), found
+
+
+def test_java_another_retryer_chosen_is_a_retry_change(tmp_path):
+    after = BUILDER % """
+        public Client build() {
+            return AsyncFeign.builder().logger(logger).retryer(Retryer.NEVER_RETRY).build();
+        }"""
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/BillingFeign.java", BUILDER % "", after)
+    assert [f for f in found if f.kind.startswith("retry.")], found
+
+
+R4J = """package com.acme.billing;
+
+public final class FailoverProvider {
+    private final RetryConfig retryConfig;
+
+    public FailoverProvider(FailoverConfig config) {
+%s
+    }
+%s
+}
+"""
+
+
+def test_java_resilience4j_builder_moved_into_a_helper_is_no_change(tmp_path):
+    """``RetryConfig.custom()`` bound to a local renamed from ``retryConfigBuilder`` to ``builder`` in a new
+    helper further down the file: the same policy, moved."""
+    before = R4J % ("""        RetryConfig.Builder retryConfigBuilder = RetryConfig.custom();
+        retryConfigBuilder.maxAttempts(config.getMaxAttempts());
+        this.retryConfig = retryConfigBuilder.build();""", "")
+    filler = "".join(f"""
+    public int weight{i}(Database db) {{
+        return db.weight() * {i};
+    }}
+""" for i in range(6))
+    after = R4J % ("""        this.retryConfig = buildRetryConfig(config);""", filler + """
+    private static RetryConfig buildRetryConfig(FailoverConfig config) {
+        RetryConfig.Builder builder = RetryConfig.custom();
+        builder.maxAttempts(config.getMaxAttempts());
+        return builder.build();
+    }""")
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/FailoverProvider.java", before, after)
+    assert not _rt(found), found
+
+
+def test_java_resilience4j_builder_given_attempts_is_a_change(tmp_path):
+    before = R4J % ("""        RetryConfig.Builder builder = RetryConfig.custom();
+        this.retryConfig = builder.build();""", "")
+    after = R4J % ("""        RetryConfig.Builder builder = RetryConfig.custom().maxAttempts(5);
+        this.retryConfig = builder.build();""", "")
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/FailoverProvider.java", before, after)
+    assert "retry.changed" in {f.kind for f in found}, found

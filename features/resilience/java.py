@@ -25,7 +25,7 @@ from mergeguard.features.resilience import policy_functions, settings
 # decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
 from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
 from mergeguard.features.resilience.jvm import not_a_delegating_overload
-from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS,
+from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, handed_on,
                                                circuit_breaker, computed_kind, not_a_fallback, passed_through,
                                                policy_name, setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
@@ -283,7 +283,7 @@ class _Scanner(LineScopedScanner):
                 pass
             elif args and setting_name(name) == "timeout" and not circuit_breaker(timeout_lib + links[0][0]):
                 self._timeout_link(node, timeout_lib, name, args)  # setIdleTimeout(cfg.idle()), updateReadTimeout(t)
-            elif args and STRATEGY.search(name) and not self._constant_arg(args[0]):
+            elif args and STRATEGY.search(name) and not self._constant_arg(args[0]) and not handed_on(node, name, args[0]):
                 self._strategy(node, name, args)
             elif not args and RETRY_SWITCH.match(name):
                 self._retry(node, "retry strategy", name, 1.0 if name.startswith("disable") else None, None, None,
@@ -467,8 +467,15 @@ class _Scanner(LineScopedScanner):
                        "fixed" if ("fixedBackoff" in names or "uniformRandomBackoff" in names) else "none")
             jitter = "uniformRandomBackoff" in names
         line = syntax.line_of(top)
-        target = _assigned_name(top) or self._scope(line).rsplit(".", 1)[-1] or lib
+        # a local variable's name is incidental (``retryConfigBuilder`` -> ``builder`` when the code moves into a
+        # helper): the policy is the library's; a field or an assignment names what the policy is for
+        local = top.parent is not None and top.parent.type == "variable_declarator" and top.parent.parent is not None \
+            and top.parent.parent.type == "local_variable_declaration"
+        target = lib if local else _assigned_name(top) or self._scope(line).rsplit(".", 1)[-1] or lib
         self._retry(top, lib, target, attempts, backoff, jitter, None, line=line)
+        if local:  # and the line around it is the declaration of that name: the chain is what moves
+            self.out.constructs[-1] = replace(self.out.constructs[-1],
+                                              snippet=" ".join(syntax.node_text(top).split())[:self.snippet_width])
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:

@@ -78,6 +78,20 @@ def passed_through(node, value) -> bool:
     return bool(re.search(rf"\b{re.escape(name)}\b", syntax.node_text(params)))
 
 
+def handed_on(node, name: str, arg) -> bool:
+    """A retry strategy handed from one builder to another as it came (``public Builder retryer(Retryer
+    retryer) { delegate.retryer(retryer); }``, ``AsyncFeign.builder().retryer(retryer).logger(logger)`` copying
+    the builder's own fields): which strategy is used is decided where the value is made, not here."""
+    if arg is None:
+        return False
+    if arg.type in ("field_access", "navigation_expression") and syntax.node_text(arg).startswith("this."):
+        arg = arg.child_by_field_name("field") or arg.named_children[-1]
+    if arg.type not in ("identifier", "simple_identifier"):
+        return False
+    value = syntax.node_text(arg).lower()
+    return passed_through(node, arg) or value == _SETTER_PREFIX.sub("", name).lower()
+
+
 def circuit_breaker(text: str) -> bool:
     """A call on a circuit breaker (``breaker.setTimeout(…)``, ``CircuitBreakerConfig…``): its timeouts say
     how long it stays open, not how long a call waits."""

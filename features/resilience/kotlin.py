@@ -21,7 +21,7 @@ from mergeguard.features.resilience import policy_functions, settings
 # decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
 from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
 from mergeguard.features.resilience.jvm import not_a_delegating_overload
-from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, circuit_breaker, computed_kind,
+from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, handed_on, circuit_breaker, computed_kind,
                                                passed_through, not_a_fallback, policy_name, setting_name, worked_out)
 from mergeguard.features.resilience import COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
@@ -128,7 +128,7 @@ class _Scanner(LineScopedScanner):
             # constants are the settings scanner's
             self._timeout(call, c.rsplit(".", 1)[0].rsplit(".", 1)[-1] or "kotlin", last, None, name_line=True,
                           value=_let_bound(call, applied_value(None, args[:1])))
-        elif "." in c and args and STRATEGY.search(last) and last != "retryWhen" \
+        elif "." in c and args and STRATEGY.search(last) and last != "retryWhen" and not handed_on(call, last, args[0]) \
                 and self._number(args[0]) is None and syntax.node_text(args[0]) not in ("true", "false", "null"):
             text = " ".join(syntax.node_text(args[0]).split())
             self._retry(call, "retry strategy", last, None, None, None, None)
