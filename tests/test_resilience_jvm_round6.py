@@ -537,3 +537,80 @@ def test_java_resilience4j_builder_given_attempts_is_a_change(tmp_path):
         this.retryConfig = builder.build();""", "")
     found = file_findings(tmp_path, "src/main/java/com/acme/billing/FailoverProvider.java", before, after)
     assert "retry.changed" in {f.kind for f in found}, found
+
+
+def test_java_presence_test_writing_a_default_is_a_timeout(tmp_path):
+    """``timeout == null ? ofSeconds(60) : timeout`` writes the default the client runs with: a decision."""
+    before = JAVA % """    void configure(Duration timeout) {
+        this.http = client.newBuilder().build();
+    }"""
+    after = JAVA % """    void configure(Duration timeout) {
+        timeout = timeout == null ? Duration.ofSeconds(60) : timeout;
+        this.http = client.newBuilder().build();
+    }"""
+    assert [f for f in _rt(file_findings(tmp_path, JAVA_PATH, before, after)) if f.kind.startswith("timeout.")]
+
+
+def test_java_getter_in_give_up_condition_bounds_nothing(tmp_path):
+    """Fields moved behind a configuration object's getters: ``config.getPropagationPolicy() == UNWRAP`` is
+    no more a bound on attempts than ``propagation == UNWRAP`` was."""
+    unwrap = """                try {
+                    retryer.continueOrPropagate(e);
+                } catch (RetryableException th) {
+                    if (%s == Policy.UNWRAP && th.getCause() != null) {
+                        throw th.getCause();
+                    } else {
+                        throw th;
+                    }
+                }"""
+    before = LOOP % (unwrap % "propagation")
+    after = LOOP % (unwrap % "config.getPropagationPolicy()")
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/InvoiceHandler.java", before, after)
+    assert not _rt(found), found
+
+
+def test_java_null_guarded_getter_is_no_policy(tmp_path):
+    """A defensive copy in ``retryAfter()`` (findbugs): a getter, not a retry decision."""
+    shape = """package com.acme.billing;
+
+import java.util.Date;
+
+public class RetryableBillingException extends BillingException {
+    private final %s retryAfter;
+
+    public RetryableBillingException(String message, Date retryAfter) {
+        super(message);
+        this.retryAfter = %s;
+    }
+
+    public Date retryAfter() {
+        return %s;
+    }
+}
+"""
+    before = shape % ("Date", "retryAfter", "retryAfter")
+    after = shape % ("Long", "retryAfter != null ? retryAfter.getTime() : null",
+                     "retryAfter != null ? new Date(retryAfter) : null")
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/RetryableBillingException.java", before, after)
+    assert not _rt(found), found
+
+
+def test_kotlin_retry_after_worked_out_otherwise_is_a_retry_change(tmp_path):
+    """``Retry-After`` read as seconds (times 1000) instead of milliseconds changes the delay before a retry."""
+    shape = KOTLIN_RETRIES % """    fun delayMillis(response: HttpResponse?): Long {
+        val retryAfter = response?.headers?.get("Retry-After")?.toLongOrNull()%s
+        return retryAfter ?: 1000L
+    }"""
+    found = file_findings(tmp_path, "src/main/kotlin/com/acme/billing/Invoices.kt", shape % "",
+                          shape % "?.times(1000)")
+    assert [f for f in found if f.kind.startswith("retry.")], found
+
+
+def test_kotlin_retry_after_read_the_same_way_is_no_change(tmp_path):
+    shape = KOTLIN_RETRIES % """    fun delayMillis(response: HttpResponse?): Long {%s
+        val retryAfter = response?.headers?.get("Retry-After")?.toLongOrNull()
+        return retryAfter ?: 1000L
+    }"""
+    found = file_findings(tmp_path, "src/main/kotlin/com/acme/billing/Invoices.kt", shape % "",
+                          shape % "\n        logger.debug(\"computing the delay\")")
+    assert not _rt(found), found

@@ -24,8 +24,8 @@ from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
 # decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
 from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
-from mergeguard.features.resilience.jvm import not_a_delegating_overload
-from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, handed_on,
+from mergeguard.features.resilience.jvm import not_a_delegating_overload, not_an_accessor
+from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, retry_after, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, handed_on,
                                                circuit_breaker, computed_kind, not_a_fallback, passed_through,
                                                policy_name, setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
@@ -102,8 +102,8 @@ class _Scanner(LineScopedScanner):
                 self._loop(node)
         self._network_calls()
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(not_a_delegating_overload(
-            self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name))))
+        self.out.constructs.extend(not_an_accessor(self.src, not_a_delegating_overload(
+            self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))))
         return self.out
 
     # -- declarations ------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ class _Scanner(LineScopedScanner):
                           "true", "false", "string_literal", "class_literal"):
             return
         text = " ".join(syntax.node_text(value).split())[:200]
-        if not worked_out(text):
+        if not worked_out(text) and not retry_after(name):
             return
         line = syntax.line_of(decl)
         if kind == "retry":
@@ -739,7 +739,7 @@ def _counts(cond) -> bool:
     once the loop gives up, which bounds nothing."""
     return cond is not None and any(
         n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("operator")) in ("<", "<=", ">", ">=")
-        or n.type == "method_invocation"  # if (retryHandler.retryRequest(ex, count, ctx)) … else throw ex: delegated
+        or n.type == "method_invocation" and asks_policy(n, L)  # if (retryHandler.retryRequest(ex, n, ctx)) … else throw
         for n in syntax.walk(cond))
 
 

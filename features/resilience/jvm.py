@@ -127,10 +127,29 @@ def not_a_fallback(source, constructs: list) -> list:
 def computed_kind(name: str) -> str | None:
     """``retry``/``timeout`` for a local or field whose value the code works out (``long backoff = base <<
     attempt``, ``val retryAfter = header?.toLongOrNull()?.times(1000)``); None for other names and for
-    bookkeeping (``retryInfo``)."""
+    bookkeeping (``retryInfo``). A ``retryAfter`` value is the delay before the next attempt (the HTTP
+    ``Retry-After`` header), a backoff."""
     if settings.bookkeeping(name):
         return None
+    if retry_after(name):
+        return "retry"
     return settings.classify(name)
+
+
+def retry_after(name: str) -> bool:
+    """``retryAfter``, ``retryAfterMillis``: the delay the server asked for before the next attempt. How it is
+    read (seconds or milliseconds, capped or not) is the retry's delay, even when it is read without
+    arithmetic (``header?.toLongOrNull()``)."""
+    return settings.words(name)[:2] == ["retry", "after"]
+
+
+def asks_policy(call, language: str) -> bool:
+    """Whether a call in a condition asks something of a retry policy (``retryHandler.retryRequest(ex, n,
+    ctx)``, ``canRetry()``) rather than reading a value through a getter (``config.getPropagationPolicy()``)."""
+    name = syntax.callee(call, language).rsplit(".", 1)[-1]
+    has_args = bool(syntax.arguments(call, language))
+    return bool(re.search(r"(?i)retr|attempt|backoff|recover", name)) or (
+        has_args and not re.match(r"^(get|is|has)[A-Z]", name))
 
 
 #: an expression that works a value out: arithmetic, a default (``?:``), a clamp, a unit conversion
@@ -211,7 +230,23 @@ def _presence_check(node) -> bool:
         tested = syntax.node_text(p.named_children[-1]) in _PRESENCE
     else:
         tested = False
-    return tested and not _chooses_another(node, op)
+    return tested and not _chooses_another(node, op) and not _writes_default(op)
+
+
+_NUMBERS = frozenset({"decimal_integer_literal", "decimal_floating_point_literal", "hex_integer_literal",
+                      "number_literal", "integer_literal", "long_literal", "real_literal"})
+
+
+def _writes_default(op) -> bool:
+    """Whether the ``if``/``?:`` testing ``op`` for presence writes a default number in a branch (``timeout ==
+    null ? ofSeconds(60) : timeout``, ``if (retries == null) retries = 3``): the default is a value decided
+    here. A sentinel (``Long.MAX_VALUE``, ``null``) is not a number written out."""
+    branch = syntax.ancestor(op, ("if_statement", "if_expression", "ternary_expression"),
+                             ("block", "statements", "class_body", "method_declaration", "function_declaration"))
+    cond = branch.child_by_field_name("condition") if branch is not None else None
+    if cond is None or not (cond.start_byte <= op.start_byte < cond.end_byte):
+        return False
+    return any(n.type in _NUMBERS for c in branch.named_children if c != cond for n in syntax.walk(c))
 
 
 _COMPUTES_WITH = frozenset({"binary_expression", "multiplicative_expression", "additive_expression",
@@ -372,4 +407,39 @@ def not_a_delegating_overload(source, constructs: list) -> list:
             name = syntax.scope_name(fn, source.language)
             if name and _delegates_to_namesake(fn, name, source.language):
                 drop.add(line)
+    return [c for c in constructs if not (c.library == policy_functions.LIBRARY and c.line in drop)]
+
+
+#: the tokens of an accessor's decision: a null guard around a conversion
+_GUARD_TOKENS = frozenset({"return", "!=", "==", "null", "?", ":", "new", "nil"})
+
+
+def not_an_accessor(source, constructs: list) -> list:
+    """Drops the policy functions that are accessors with a null guard (``Date retryAfter() { return
+    retryAfter != null ? new Date(retryAfter) : null; }``, a defensive copy): a getter hands a value on,
+    whatever it is named; the delay it returns is decided where it is used."""
+    lines = {c.line for c in constructs if c.library == policy_functions.LIBRARY}
+    if not lines:
+        return constructs
+    drop = set()
+    types = policy_functions.FUNCTION_TYPES.get(source.language, ())
+    for fn in syntax.nodes_of_types(source.root, source.language, types):
+        line = syntax.line_of(fn)
+        if line not in lines:
+            continue
+        params = fn.child_by_field_name("parameters") or next(
+            (c for c in fn.named_children if c.type == "function_value_parameters"), None)
+        if params is not None and any(not syntax.is_comment(c) for c in params.named_children):
+            continue
+        body = fn.child_by_field_name("body") or next((c for c in fn.named_children if c.type == "function_body"), None)
+        if body is None:
+            continue
+        if body.type == "function_body":
+            body = next((c for c in body.named_children if c.type in ("block", "statements")), body)
+        stmts = [c for c in body.named_children if not syntax.is_comment(c)]
+        if len(stmts) > 1:
+            continue
+        tokens = policy_functions.decisions(body, source.language, said=False)
+        if set(tokens) <= _GUARD_TOKENS:
+            drop.add(line)
     return [c for c in constructs if not (c.library == policy_functions.LIBRARY and c.line in drop)]

@@ -20,8 +20,8 @@ from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
 # decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
 from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
-from mergeguard.features.resilience.jvm import not_a_delegating_overload
-from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, handed_on, circuit_breaker, computed_kind,
+from mergeguard.features.resilience.jvm import not_a_delegating_overload, not_an_accessor
+from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, retry_after, STRATEGY, WAITS, asks_policy, handed_on, circuit_breaker, computed_kind,
                                                passed_through, not_a_fallback, policy_name, setting_name, worked_out)
 from mergeguard.features.resilience import COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
@@ -67,8 +67,8 @@ class _Scanner(LineScopedScanner):
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(not_a_delegating_overload(
-            self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name))))
+        self.out.constructs.extend(not_an_accessor(self.src, not_a_delegating_overload(
+            self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))))
         return self.out
 
     # -- calls ------------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ class _Scanner(LineScopedScanner):
         if self._number(value) is not None or self._seconds(value) is not None:
             return
         text = " ".join(syntax.node_text(value).split())[:200]
-        if not worked_out(text):
+        if not worked_out(text) and not retry_after(name):
             return
         if kind == "retry":
             self._retry(node, COMPUTED, name, None, None, None, None, line=syntax.line_of(node))
@@ -313,7 +313,7 @@ class _Scanner(LineScopedScanner):
                         cmp_ = next((m for m in syntax.walk(head) if _comparison(m)), None)
                         if cmp_ is not None:
                             return self._number(cmp_.named_children[-1])
-                        if any(m.type == "call_expression" for m in syntax.walk(head)):
+                        if any(m.type == "call_expression" and asks_policy(m, L) for m in syntax.walk(head)):
                             return None  # if (!policy.shouldRetry(e, n)) throw e: bounded by the policy
                         # if (policy == UNWRAP) throw cause: what is thrown, not a bound
             return INFINITE
