@@ -614,3 +614,34 @@ def test_kotlin_retry_after_read_the_same_way_is_no_change(tmp_path):
     found = file_findings(tmp_path, "src/main/kotlin/com/acme/billing/Invoices.kt", shape % "",
                           shape % "\n        logger.debug(\"computing the delay\")")
     assert not _rt(found), found
+
+
+EXECUTION = """package com.acme.retry;
+
+final class Execution {
+    private final AtomicInteger attempts = new AtomicInteger();
+    private volatile boolean attemptRecorded;
+    private final int maxAttempts;
+
+    public boolean isFirstAttempt() {
+        return attempts.get() == %s;
+    }
+
+    public boolean hasAttemptsLeft() {
+        return attempts.get() < maxAttempts%s;
+    }
+}
+"""
+
+
+def test_java_state_question_is_no_retry_decision(tmp_path):
+    """``isFirstAttempt()`` tells a listener where an execution is; it decides nothing about retrying."""
+    found = file_findings(tmp_path, "src/main/java/com/acme/retry/Execution.java", EXECUTION % ("0", ""),
+                          EXECUTION % ("(!attemptRecorded ? 0 : 1)", ""))
+    assert not _rt(found), found
+
+
+def test_java_question_against_a_limit_decides(tmp_path):
+    found = file_findings(tmp_path, "src/main/java/com/acme/retry/Execution.java", EXECUTION % ("0", ""),
+                          EXECUTION % ("0", " - 1"))
+    assert [f for f in found if f.kind.startswith("retry.")], found

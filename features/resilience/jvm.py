@@ -335,7 +335,41 @@ def decides_nothing(node) -> bool:
     timeout or a backoff newly rejected (``if (millis == 0 && timeout > 0) throw …``) as a change."""
     name = syntax.node_text(node)
     return settings.bookkeeping(name) or breaker_timeout(name) or _presence_check(node) or _guarded_value(node) \
-        or _argument_of(node, _TOLD)
+        or _argument_of(node, _TOLD) or _in_question(node)
+
+
+#: words of a limit: a question that compares with one decides whether to go on (``hasAttemptsLeft()``)
+_LIMIT = frozenset({"max", "maximum", "limit", "limits", "allowed", "remaining", "left", "budget", "exhausted"})
+
+
+def _in_question(node) -> bool:
+    """``boolean isFirstAttempt() { return attempts.get() == 0; }``, ``isRetry()``: a no-argument question about
+    the state an execution is in, one statement long, reports where it is rather than deciding whether to go
+    on (``policy_functions`` reads such accessors the same way). One that compares with a limit
+    (``hasAttemptsLeft() { return attempts < maxAttempts; }``) still decides."""
+    fn = syntax.ancestor(node, ("method_declaration", "function_declaration"), ("class_body", "lambda_expression",
+                                                                               "lambda_literal"))
+    if fn is None:
+        return False
+    ws = settings.words(syntax.scope_name(fn, "java" if fn.type == "method_declaration" else "kotlin"))
+    if not ws or ws[0] not in ("is", "has", "was") or any(w.endswith(("able", "ible")) for w in ws) \
+            or set(ws) & _LIMIT:
+        return False
+    params = fn.child_by_field_name("parameters") or next(
+        (c for c in fn.named_children if c.type == "function_value_parameters"), None)
+    if params is not None and any(not syntax.is_comment(c) for c in params.named_children):
+        return False
+    body = fn.child_by_field_name("body") or next((c for c in fn.named_children if c.type == "function_body"), None)
+    if body is None:
+        return False
+    if body.type == "function_body":
+        body = next((c for c in body.named_children if c.type in ("block", "statements")), body)
+    stmts = [c for c in body.named_children if not syntax.is_comment(c)]
+    if len(stmts) > 1:
+        return False
+    names = {w for n in syntax.walk(body) if n.type in ("identifier", "simple_identifier")
+             for w in settings.words(syntax.node_text(n))}
+    return not names & _LIMIT
 
 
 def keeps_setting(src, c) -> bool:
