@@ -645,3 +645,35 @@ def test_java_question_against_a_limit_decides(tmp_path):
     found = file_findings(tmp_path, "src/main/java/com/acme/retry/Execution.java", EXECUTION % ("0", ""),
                           EXECUTION % ("0", " - 1"))
     assert [f for f in found if f.kind.startswith("retry.")], found
+
+
+BREAKER_CONTEXT = """package com.acme.billing;
+
+public class CircuitBreakerState {
+    private final long timeout;
+    private long start = System.currentTimeMillis();
+
+    public CircuitBreakerState(long timeout) {
+        this.timeout = timeout;
+    }
+
+    public boolean closesAgain() {
+        long time = System.currentTimeMillis() - this.start;
+        return %s;
+    }
+}
+"""
+
+
+def test_java_timeout_inside_a_circuit_breaker_class_is_the_breakers(tmp_path):
+    """``time > this.timeout`` in a circuit breaker's class closes the circuit again: not a wait."""
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/CircuitBreakerState.java",
+                          BREAKER_CONTEXT % "false", BREAKER_CONTEXT % "time > this.timeout")
+    assert not [f for f in found if f.kind.startswith("timeout.")], found
+
+
+def test_java_same_comparison_in_a_client_is_a_timeout(tmp_path):
+    client = BREAKER_CONTEXT.replace("CircuitBreakerState", "InvoiceCall")
+    found = file_findings(tmp_path, "src/main/java/com/acme/billing/InvoiceCall.java",
+                          client % "false", client % "time > this.timeout")
+    assert [f for f in found if f.kind.startswith("timeout.")], found

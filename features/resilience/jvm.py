@@ -335,7 +335,26 @@ def decides_nothing(node) -> bool:
     timeout or a backoff newly rejected (``if (millis == 0 && timeout > 0) throw …``) as a change."""
     name = syntax.node_text(node)
     return settings.bookkeeping(name) or breaker_timeout(name) or _presence_check(node) or _guarded_value(node) \
-        or _argument_of(node, _TOLD) or _in_question(node)
+        or _argument_of(node, _TOLD) or _in_question(node) or (
+            settings.classify(name) == "timeout" and _in_breaker_class(node))
+
+
+def _breaker_name(name: str) -> bool:
+    return bool({"breaker", "circuit"} & set(settings.words(name)))
+
+
+def _in_breaker_class(node) -> bool:
+    """A timeout read inside a circuit breaker's class (``CircuitBreakerRetryContext``: ``if (time >
+    this.timeout)`` closes the circuit again): how long the breaker stays open, not how long a call waits."""
+    n = node.parent
+    while n is not None:
+        if n.type in ("class_declaration", "object_declaration"):
+            name = n.child_by_field_name("name") or next(
+                (c for c in n.named_children if c.type in ("type_identifier", "identifier", "simple_identifier")), None)
+            if name is not None and _breaker_name(syntax.node_text(name)):
+                return True
+        n = n.parent
+    return False
 
 
 #: words of a limit: a question that compares with one decides whether to go on (``hasAttemptsLeft()``)
