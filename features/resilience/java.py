@@ -24,10 +24,10 @@ from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
 # decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
 from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
-from mergeguard.features.resilience.jvm import not_a_delegating_overload, not_an_accessor
-from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, retry_after, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, handed_on,
-                                               circuit_breaker, computed_kind, not_a_fallback, passed_through,
-                                               policy_name, setting_name, worked_out)
+from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
+                                               computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
+                                               not_an_accessor, passed_through, policy_name, retry_after, setting_name,
+                                               worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
                                            walks_collection)
 
