@@ -22,9 +22,12 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-from mergeguard.features.resilience.jvm import (BLOCKS, RETRY_SWITCH, STRATEGY, WAITS,
-                                               circuit_breaker, computed_kind, not_a_fallback, passed_through,
-                                               policy_name, setting_name, worked_out)
+# decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
+from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
+from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
+                                               computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
+                                               not_an_accessor, passed_through, policy_name, retry_after, setting_name,
+                                               worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
                                            walks_collection)
 
@@ -67,6 +70,8 @@ _POLICY_TYPE = re.compile(r"^\w*(Retry|BackOff|Backoff)\w*(Policy|Strategy|Confi
 #: setters of a policy object that configure its bookkeeping, not what it decides
 _NOT_POLICY_PART = frozenset({"log", "logger", "listener", "listeners", "name", "label", "id", "metric", "metrics",
                               "stats", "statistics", "tag", "tags", "throw", "callback", "context", "observer"})
+#: ``Optional``'s lazily computed default (``.orElseGet(() -> X)``), read as the default it computes
+_LAZY_DEFAULT = re.compile(r"\.orElseGet\(\s*\(\s*\)\s*->\s*(.+?)\s*\)(?=\s*$|\s*\))")
 #: calls that set a client property by key (Kafka/JDBC ``Properties``, Netty channel options, config maps)
 _PUTS = frozenset({"put", "setProperty", "option", "childOption", "putIfAbsent", "property", "set"})
 
@@ -97,7 +102,8 @@ class _Scanner(LineScopedScanner):
                 self._loop(node)
         self._network_calls()
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))
+        self.out.constructs.extend(not_an_accessor(self.src, not_a_delegating_overload(
+            self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))))
         return self.out
 
     # -- declarations ------------------------------------------------------------------------------
@@ -148,7 +154,7 @@ class _Scanner(LineScopedScanner):
                           "true", "false", "string_literal", "class_literal"):
             return
         text = " ".join(syntax.node_text(value).split())[:200]
-        if not worked_out(text):
+        if not worked_out(text) and not retry_after(name):
             return
         line = syntax.line_of(decl)
         if kind == "retry":
@@ -277,7 +283,7 @@ class _Scanner(LineScopedScanner):
                 pass
             elif args and setting_name(name) == "timeout" and not circuit_breaker(timeout_lib + links[0][0]):
                 self._timeout_link(node, timeout_lib, name, args)  # setIdleTimeout(cfg.idle()), updateReadTimeout(t)
-            elif args and STRATEGY.search(name) and not self._constant_arg(args[0]):
+            elif args and STRATEGY.search(name) and not self._constant_arg(args[0]) and not handed_on(node, name, args[0]):
                 self._strategy(node, name, args)
             elif not args and RETRY_SWITCH.match(name):
                 self._retry(node, "retry strategy", name, 1.0 if name.startswith("disable") else None, None, None,
@@ -330,7 +336,8 @@ class _Scanner(LineScopedScanner):
             secs = INFINITE  # these libraries read 0 as "no timeout"
         if secs is not None and secs < 0:
             secs = INFINITE  # RestTemplate/Apache: -1 is the system default, i.e. none
-        value = applied_value(secs, args)
+        # Optional's lazy default is the same default: orElseGet(() -> Duration.ofMinutes(5)) == orElse(...)
+        value = _LAZY_DEFAULT.sub(r".orElse(\1)", applied_value(secs, args))
         if value:  # a timeout known at run time is also what decides whether it is applied at all
             guard = _guard(node, {syntax.node_text(n) for a in args for n in syntax.walk(a) if n.type == "identifier"})
             value += f" when {guard}" if guard else ""
@@ -349,6 +356,13 @@ class _Scanner(LineScopedScanner):
             secs = self._duration(args)
             self._timeout(node, "reactor", name, secs)
             return True
+        if name in WAITS and name not in POLLS and len(args) == 1 and args[0].type == "method_invocation":
+            # awaitTermination(Timeout.ofSeconds(1)), tryAcquire(Duration.ofMillis(500)): the same wait given
+            # as one Duration instead of (n, unit), so that moving between the two forms is no change
+            secs = self._duration(args)
+            if secs is not None:
+                self._timeout(node, "blocking wait", name, secs)
+                return True
         if name == "connect" and len(args) == 2 and (
                 self.types.get(receiver, "") in ("Socket", "SSLSocket") or re.search(r"socket", receiver, re.I)):
             if passed_through(node, args[1]):
@@ -453,8 +467,15 @@ class _Scanner(LineScopedScanner):
                        "fixed" if ("fixedBackoff" in names or "uniformRandomBackoff" in names) else "none")
             jitter = "uniformRandomBackoff" in names
         line = syntax.line_of(top)
-        target = _assigned_name(top) or self._scope(line).rsplit(".", 1)[-1] or lib
+        # a local variable's name is incidental (``retryConfigBuilder`` -> ``builder`` when the code moves into a
+        # helper): the policy is the library's; a field or an assignment names what the policy is for
+        local = top.parent is not None and top.parent.type == "variable_declarator" and top.parent.parent is not None \
+            and top.parent.parent.type == "local_variable_declaration"
+        target = lib if local else _assigned_name(top) or self._scope(line).rsplit(".", 1)[-1] or lib
         self._retry(top, lib, target, attempts, backoff, jitter, None, line=line)
+        if local:  # and the line around it is the declaration of that name: the chain is what moves
+            self.out.constructs[-1] = replace(self.out.constructs[-1],
+                                              snippet=" ".join(syntax.node_text(top).split())[:self.snippet_width])
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
@@ -527,7 +548,8 @@ class _Scanner(LineScopedScanner):
         if text in ("", "true"):
             for c in catches:
                 for n in syntax.walk(c):
-                    if n.type == "if_statement" and any(m.type == "throw_statement" for m in syntax.walk(n)):
+                    if n.type == "if_statement" and any(m.type == "throw_statement" for m in syntax.walk(n)) \
+                            and _counts(n.child_by_field_name("condition")):
                         return loop_bound(n.child_by_field_name("condition"), self._number)
             return INFINITE
         bound = loop_bound(cond, self._number)
@@ -708,6 +730,17 @@ def _guard(node, own: set[str]) -> str:
                                else text)
         child, p = p, p.parent
     return " && ".join(out)[:200]
+
+
+def _counts(cond) -> bool:
+    """Whether a condition under which a retry loop's ``catch`` throws compares a count (``++attempt >= 3``,
+    ``retries > config.max()``) or asks a retry policy (``retryHandler.retryRequest(ex, n, ctx)``): a bound on
+    attempts, known or not. ``if (policy == UNWRAP && cause != null) throw cause`` only chooses what is thrown
+    once the loop gives up, which bounds nothing."""
+    return cond is not None and any(
+        n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("operator")) in ("<", "<=", ">", ">=")
+        or n.type == "method_invocation" and asks_policy(n, L)  # if (retryHandler.retryRequest(ex, n, ctx)) … else throw
+        for n in syntax.walk(cond))
 
 
 def _time_unit(node) -> bool:

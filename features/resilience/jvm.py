@@ -18,6 +18,9 @@ from mergeguard.features.resilience import policy_functions, settings
 WAITS = frozenset({"await", "awaitUninterruptibly", "tryLock", "tryAcquire", "poll", "offer", "awaitTermination",
                    "waitFor", "withDeadlineAfter", "invokeAll", "invokeAny", "awaitCompletion", "awaitResult"})
 BLOCKS = frozenset({"block", "blockFirst", "blockLast", "blockOptional"})
+#: waits that, given one ``Duration``, are a consumer's poll period rather than a bound (Kafka
+#: ``consumer.poll(Duration.ofMillis(100))`` in a loop): only their ``(n, unit)`` queue forms are waits
+POLLS = frozenset({"poll", "offer"})
 #: a setter or builder link whose name, without its set/with/update prefix, names a retry or timeout
 _SETTER_PREFIX = re.compile(r"^(set|with|update|use)(?=[A-Z])")
 #: words of a helper that works a value out rather than applying one (``computeTimeout(request)``)
@@ -75,6 +78,20 @@ def passed_through(node, value) -> bool:
     return bool(re.search(rf"\b{re.escape(name)}\b", syntax.node_text(params)))
 
 
+def handed_on(node, name: str, arg) -> bool:
+    """A retry strategy handed from one builder to another as it came (``public Builder retryer(Retryer
+    retryer) { delegate.retryer(retryer); }``, ``AsyncFeign.builder().retryer(retryer).logger(logger)`` copying
+    the builder's own fields): which strategy is used is decided where the value is made, not here."""
+    if arg is None:
+        return False
+    if arg.type in ("field_access", "navigation_expression") and syntax.node_text(arg).startswith("this."):
+        arg = arg.child_by_field_name("field") or arg.named_children[-1]
+    if arg.type not in ("identifier", "simple_identifier"):
+        return False
+    value = syntax.node_text(arg).lower()
+    return passed_through(node, arg) or value == _SETTER_PREFIX.sub("", name).lower()
+
+
 def circuit_breaker(text: str) -> bool:
     """A call on a circuit breaker (``breaker.setTimeout(…)``, ``CircuitBreakerConfig…``): its timeouts say
     how long it stays open, not how long a call waits."""
@@ -110,10 +127,29 @@ def not_a_fallback(source, constructs: list) -> list:
 def computed_kind(name: str) -> str | None:
     """``retry``/``timeout`` for a local or field whose value the code works out (``long backoff = base <<
     attempt``, ``val retryAfter = header?.toLongOrNull()?.times(1000)``); None for other names and for
-    bookkeeping (``retryInfo``)."""
+    bookkeeping (``retryInfo``). A ``retryAfter`` value is the delay before the next attempt (the HTTP
+    ``Retry-After`` header), a backoff."""
     if settings.bookkeeping(name):
         return None
+    if retry_after(name):
+        return "retry"
     return settings.classify(name)
+
+
+def retry_after(name: str) -> bool:
+    """``retryAfter``, ``retryAfterMillis``: the delay the server asked for before the next attempt. How it is
+    read (seconds or milliseconds, capped or not) is the retry's delay, even when it is read without
+    arithmetic (``header?.toLongOrNull()``)."""
+    return settings.words(name)[:2] == ["retry", "after"]
+
+
+def asks_policy(call, language: str) -> bool:
+    """Whether a call in a condition asks something of a retry policy (``retryHandler.retryRequest(ex, n,
+    ctx)``, ``canRetry()``) rather than reading a value through a getter (``config.getPropagationPolicy()``)."""
+    name = syntax.callee(call, language).rsplit(".", 1)[-1]
+    has_args = bool(syntax.arguments(call, language))
+    return bool(re.search(r"(?i)retr|attempt|backoff|recover", name)) or (
+        has_args and not re.match(r"^(get|is|has)[A-Z]", name))
 
 
 #: an expression that works a value out: arithmetic, a default (``?:``), a clamp, a unit conversion
@@ -125,3 +161,338 @@ def worked_out(text: str) -> bool:
     """Whether an initializer computes a value (``Math.min(max, base << n)``, ``timeout ?: DEFAULT``) rather
     than building an object (a policy builder chain is a construct of its own) or copying a value."""
     return bool(_WORKED_OUT.search(text)) and not re.search(r"(?i)builder|\bnew\b|->|\{", text)
+
+
+# -- "this use decides nothing" (``retry_timeout._logic_lines`` asks each language's scanner) ---------------
+
+#: the nodes a name is read through: ``builder.timeout``, ``httpOptions.timeout()``, ``this.maxRetries``
+_READ_THROUGH = frozenset({"field_access", "navigation_expression", "method_invocation", "call_expression",
+                           "value_arguments", "argument_list", "parenthesized_expression"})
+#: calls asking whether an optional value was given at all
+_PRESENCE = frozenset({"isPresent", "isEmpty", "isNull", "nonNull", "isNotEmpty", "isNullOrEmpty", "isDefined",
+                       "isNotNull", "ifPresent"})
+#: callees that are told about an attempt or a wait rather than deciding one: logs, events, listeners, metrics
+_TOLD = re.compile(r"^(trace|debug|info|warn|warning|error|fine|finer|finest|severe|log|logf|printf?|println|"
+                   r"format|formatted|emit|on[A-Z]\w*|notify\w*|fire[A-Z]\w*|publish\w*|record[A-Z]\w*|increment\w*|"
+                   r"set(Attribute|Tag)|add(Attribute|Tag|Event))$")
+_JVM_CALLS = ("method_invocation", "call_expression")
+
+
+def _call_name(call) -> str:
+    """The method name of a Java ``method_invocation`` or a Kotlin ``call_expression``."""
+    if call.type == "method_invocation":
+        return syntax.node_text(call.child_by_field_name("name"))
+    head = call.named_children[0] if call.named_children else None
+    if head is None:
+        return ""
+    if head.type == "navigation_expression" and head.named_children:
+        return syntax.node_text(head.named_children[-1])
+    return syntax.node_text(head) if head.type in ("identifier", "simple_identifier") else ""
+
+
+def _operand(node):
+    """The whole expression a name is read as: ``builder.timeout``, ``options.timeout()``."""
+    n = node
+    while n.parent is not None:
+        p = n.parent
+        if p.type == "field_access" and p.child_by_field_name("field") == n:
+            n = p
+        elif p.type == "method_invocation" and p.child_by_field_name("name") == n and not syntax.arguments(p, "java"):
+            n = p  # a getter: options.timeout()
+        elif p.type == "navigation_expression" and p.named_children and p.named_children[-1] == n:
+            n = p
+        elif p.type == "call_expression" and p.named_children and p.named_children[0] == n and not any(
+                a.type == "value_argument" for c in p.named_children if c.type == "value_arguments"
+                for a in c.named_children):
+            n = p  # Kotlin getter call: options.timeout()
+        else:
+            break
+    return n
+
+
+def _presence_check(node) -> bool:
+    """``timeout != null``, ``timeout.isPresent()``, ``config.retryPolicy() == null``: a test of whether a value
+    was given, which fills in a default (a setting, judged on its own) or applies the value only when set.
+    Not when the test chooses between this value and *another* retry/timeout value (``if (cfg?.requestTimeoutMillis
+    != null) cfg.requestTimeoutMillis else config.requestTimeout``): which timeout applies is a decision."""
+    op = _operand(node)
+    p = op.parent
+    if p is None:
+        return False
+    if p.type in ("binary_expression", "equality_expression"):
+        ops = [syntax.node_text(c) for c in p.children if not c.is_named]
+        others = [c for c in p.named_children if c != op]
+        tested = bool(set(ops) & {"==", "!=", "===", "!=="}) and len(others) == 1 and \
+            syntax.node_text(others[0]) == "null"
+    elif p.type == "method_invocation" and p.child_by_field_name("object") == op:
+        tested = syntax.node_text(p.child_by_field_name("name")) in _PRESENCE
+    elif p.type == "navigation_expression" and p.named_children and p.named_children[0] == op:
+        tested = syntax.node_text(p.named_children[-1]) in _PRESENCE
+    else:
+        tested = False
+    return tested and not _chooses_another(node, op) and not _writes_default(op)
+
+
+_NUMBERS = frozenset({"decimal_integer_literal", "decimal_floating_point_literal", "hex_integer_literal",
+                      "number_literal", "integer_literal", "long_literal", "real_literal"})
+
+
+def _writes_default(op) -> bool:
+    """Whether the ``if``/``?:`` testing ``op`` for presence writes a default number in a branch (``timeout ==
+    null ? ofSeconds(60) : timeout``, ``if (retries == null) retries = 3``): the default is a value decided
+    here. A sentinel (``Long.MAX_VALUE``, ``null``) is not a number written out."""
+    branch = syntax.ancestor(op, ("if_statement", "if_expression", "ternary_expression"),
+                             ("block", "statements", "class_body", "method_declaration", "function_declaration"))
+    cond = branch.child_by_field_name("condition") if branch is not None else None
+    if cond is None or not (cond.start_byte <= op.start_byte < cond.end_byte):
+        return False
+    return any(n.type in _NUMBERS for c in branch.named_children if c != cond for n in syntax.walk(c))
+
+
+_COMPUTES_WITH = frozenset({"binary_expression", "multiplicative_expression", "additive_expression",
+                            "unary_expression", "prefix_expression", "update_expression", "comparison_expression",
+                            "equality_expression", "ternary_expression"})
+
+
+def _guarded_value(node) -> bool:
+    """``timeout != null ? timeout.toMillis() : Long.MAX_VALUE``: the value read in a branch of a test of its
+    own presence is the value applied when given, as before (the test itself is :func:`_presence_check`)."""
+    op = _operand(node)
+    whole = syntax.node_text(op)
+    branch = syntax.ancestor(op, ("ternary_expression", "if_expression", "if_statement"),
+                             ("block", "statements", "class_body", "method_declaration", "function_declaration"))
+    cond = branch.child_by_field_name("condition") if branch is not None else None
+    if cond is None or cond.start_byte <= op.start_byte < cond.end_byte:
+        return False
+    p = op.parent
+    while p is not None and p != branch:
+        if p.type in _COMPUTES_WITH:
+            return False  # timeout.toMillis() * 2: computed with, a decision
+        p = p.parent
+    for n in syntax.walk(cond):
+        if n.type in ("identifier", "simple_identifier") and syntax.node_text(_operand(n)) == whole \
+                and _presence_check(n):
+            return True
+    return False
+
+
+def _chooses_another(node, op) -> bool:
+    """Whether the ``if``/``?:`` whose condition tests ``op`` falls back, in its ``else`` branch, to another
+    retry- or timeout-named value of the same kind."""
+    kind = settings.classify(syntax.node_text(node))
+    branch = syntax.ancestor(op, ("if_statement", "if_expression", "ternary_expression"),
+                             ("block", "statements", "class_body", "method_declaration", "function_declaration"))
+    if branch is None:
+        return False
+    cond = branch.child_by_field_name("condition")
+    if cond is None or not (cond.start_byte <= op.start_byte < cond.end_byte):
+        return False
+    tested = syntax.node_text(op)
+    alt = branch.child_by_field_name("alternative")
+    if alt is None:  # Kotlin: what follows ``else``
+        seen_else = False
+        for c in branch.children:
+            if seen_else and c.is_named:
+                alt = c
+                break
+            seen_else = seen_else or (not c.is_named and syntax.node_text(c) == "else")
+    for part in [alt] if alt is not None else []:
+        for n in syntax.walk(part):
+            if n.type in ("identifier", "simple_identifier") and settings.classify(syntax.node_text(n)) == kind:
+                whole = syntax.node_text(_operand(n))
+                if whole != tested and not tested.endswith("." + whole) and not whole.endswith("." + tested):
+                    return True
+    return False
+
+
+def _argument_of(node, pattern: re.Pattern) -> bool:
+    """Whether ``node`` is (part of) an argument of a call whose method name matches ``pattern``."""
+    p = node.parent
+    while p is not None and p.type not in ("expression_statement", "block", "statements", "class_body",
+                                           "lambda_expression", "lambda_literal", "local_variable_declaration",
+                                           "property_declaration", "return_statement", "if_statement",
+                                           "if_expression", "while_statement"):
+        if p.type in ("argument_list", "value_arguments"):
+            call = p.parent
+            if call is not None and call.type in _JVM_CALLS and pattern.search(_call_name(call)):
+                return True
+        p = p.parent
+    return False
+
+
+def breaker_timeout(name: str) -> bool:
+    """``openTimeout``, ``resetTimeout``, ``circuitBreakerTimeout``: how long a circuit breaker stays open,
+    not how long a call waits."""
+    return settings.classify(name) == "timeout" and bool(set(settings.words(name)) & _BREAKER)
+
+
+def decides_nothing(node) -> bool:
+    """Whether a retry- or timeout-named name on a changed line of Java or Kotlin takes part in no retry or
+    timeout decision although it sits in a condition or an expression: a test of whether it was given
+    (``timeout != null``, ``timeout.isPresent()``), a value reported to a log,
+    a listener or an event (``log.debug("attempt {}", attempt + 1)``), bookkeeping (``retryContext``) or a
+    circuit breaker's open timeout. A check that rejects a value is *not* here: the labelling rules count a
+    timeout or a backoff newly rejected (``if (millis == 0 && timeout > 0) throw …``) as a change."""
+    name = syntax.node_text(node)
+    return settings.bookkeeping(name) or breaker_timeout(name) or _presence_check(node) or _guarded_value(node) \
+        or _argument_of(node, _TOLD) or _in_question(node) or (
+            settings.classify(name) == "timeout" and _in_breaker_class(node))
+
+
+def _breaker_name(name: str) -> bool:
+    return bool({"breaker", "circuit"} & set(settings.words(name)))
+
+
+def _in_breaker_class(node) -> bool:
+    """A timeout read inside a circuit breaker's class (``CircuitBreakerRetryContext``: ``if (time >
+    this.timeout)`` closes the circuit again): how long the breaker stays open, not how long a call waits."""
+    n = node.parent
+    while n is not None:
+        if n.type in ("class_declaration", "object_declaration"):
+            name = n.child_by_field_name("name") or next(
+                (c for c in n.named_children if c.type in ("type_identifier", "identifier", "simple_identifier")), None)
+            if name is not None and _breaker_name(syntax.node_text(name)):
+                return True
+        n = n.parent
+    return False
+
+
+#: words of a limit: a question that compares with one decides whether to go on (``hasAttemptsLeft()``)
+_LIMIT = frozenset({"max", "maximum", "limit", "limits", "allowed", "remaining", "left", "budget", "exhausted"})
+
+
+def _in_question(node) -> bool:
+    """``boolean isFirstAttempt() { return attempts.get() == 0; }``, ``isRetry()``: a no-argument question about
+    the state an execution is in, one statement long, reports where it is rather than deciding whether to go
+    on (``policy_functions`` reads such accessors the same way). One that compares with a limit
+    (``hasAttemptsLeft() { return attempts < maxAttempts; }``) still decides."""
+    fn = syntax.ancestor(node, ("method_declaration", "function_declaration"), ("class_body", "lambda_expression",
+                                                                               "lambda_literal"))
+    if fn is None:
+        return False
+    ws = settings.words(syntax.scope_name(fn, "java" if fn.type == "method_declaration" else "kotlin"))
+    if not ws or ws[0] not in ("is", "has", "was") or any(w.endswith(("able", "ible")) for w in ws) \
+            or set(ws) & _LIMIT:
+        return False
+    params = fn.child_by_field_name("parameters") or next(
+        (c for c in fn.named_children if c.type == "function_value_parameters"), None)
+    if params is not None and any(not syntax.is_comment(c) for c in params.named_children):
+        return False
+    body = fn.child_by_field_name("body") or next((c for c in fn.named_children if c.type == "function_body"), None)
+    if body is None:
+        return False
+    if body.type == "function_body":
+        body = next((c for c in body.named_children if c.type in ("block", "statements")), body)
+    stmts = [c for c in body.named_children if not syntax.is_comment(c)]
+    if len(stmts) > 1:
+        return False
+    names = {w for n in syntax.walk(body) if n.type in ("identifier", "simple_identifier")
+             for w in settings.words(syntax.node_text(n))}
+    return not names & _LIMIT
+
+
+def keeps_setting(src, c) -> bool:
+    """A Java/Kotlin constant or field is no timeout setting when it is a circuit breaker's open/reset timeout
+    in a file about circuit breakers (``private long openTimeout = 5000`` in a ``CircuitBreakerRetryPolicy``)."""
+    if c.kind != "timeout":
+        return True
+    target = c.target.rsplit(".", 1)[-1]
+    ws = set(settings.words(target))
+    if ws & {"breaker", "circuit"}:
+        return False
+    return not (ws & {"open", "reset", "half"} and re.search(r"(?i)circuit|breaker", src.text))
+
+
+#: calls that only check an argument before it is handed on (``Assert.notNull(failure, "failure")``)
+_ARG_CHECK = re.compile(r"^((Assert|Args|Objects|Preconditions|Validate|Asserts)\.\w+|require\w*|check\w*|"
+                        r"requireNonNull|checkNotNull|notNull)$")
+_LITERALS = frozenset({"decimal_integer_literal", "decimal_floating_point_literal", "hex_integer_literal",
+                       "string_literal", "true", "false", "null_literal", "class_literal", "number_literal",
+                       "integer_literal", "long_literal", "real_literal", "boolean_literal", "character_literal"})
+
+
+def _delegates_to_namesake(fn, name: str, language: str) -> bool:
+    """``retryOn(Class<? extends Throwable> failure) { Assert.notNull(failure, "failure"); return
+    retryOn(Arrays.asList(failure)); }``: an overload that checks its argument and hands it, wrapped, to the
+    function of the same name, with no value of its own (no literal among the arguments)."""
+    body = fn.child_by_field_name("body") or next(
+        (c for c in fn.named_children if c.type in ("function_body", "block")), None)
+    if body is not None and body.type == "function_body":
+        inner = next((c for c in body.named_children if c.type in ("block", "statements")), None)
+        body = inner if inner is not None else body
+    if body is None:
+        return False
+    stmts = [s for s in body.named_children if not syntax.is_comment(s)]
+    rest = []
+    for st in stmts:
+        call = st.named_children[0] if st.type == "expression_statement" and st.named_children else st
+        if call.type in ("method_invocation", "call_expression") and _ARG_CHECK.match(syntax.callee(call, language) or ""):
+            continue
+        rest.append(st)
+    if len(rest) != 1:
+        return False
+    st = rest[0]
+    expr = st.named_children[0] if st.type in ("return_statement", "expression_statement", "jump_expression") \
+        and st.named_children else st
+    if expr.type not in ("method_invocation", "call_expression"):
+        return False
+    if (syntax.callee(expr, language) or "").rsplit(".", 1)[-1] != name:
+        return False
+    args = [a for _, a in syntax.arguments(expr, language) if a is not None]
+    return not any(n.type in _LITERALS for a in args for n in syntax.walk(a))
+
+
+def not_a_delegating_overload(source, constructs: list) -> list:
+    """Drops the policy functions that are overloads handing their argument to their namesake
+    (``retryOn(Class)`` -> ``retryOn(List)``): a new entry point to the same decision, not a decision (the
+    labelling rules' "a new entry point that only delegates"). What the namesake decides is its own construct."""
+    lines = set()
+    for c in constructs:
+        if c.library == policy_functions.LIBRARY:
+            lines.add(c.line)
+    if not lines:
+        return constructs
+    drop = set()
+    types = policy_functions.FUNCTION_TYPES.get(source.language, ())
+    for fn in syntax.nodes_of_types(source.root, source.language, types):
+        line = syntax.line_of(fn)
+        if line in lines:
+            name = syntax.scope_name(fn, source.language)
+            if name and _delegates_to_namesake(fn, name, source.language):
+                drop.add(line)
+    return [c for c in constructs if not (c.library == policy_functions.LIBRARY and c.line in drop)]
+
+
+#: the tokens of an accessor's decision: a null guard around a conversion
+_GUARD_TOKENS = frozenset({"return", "!=", "==", "null", "?", ":", "new", "nil"})
+
+
+def not_an_accessor(source, constructs: list) -> list:
+    """Drops the policy functions that are accessors with a null guard (``Date retryAfter() { return
+    retryAfter != null ? new Date(retryAfter) : null; }``, a defensive copy): a getter hands a value on,
+    whatever it is named; the delay it returns is decided where it is used."""
+    lines = {c.line for c in constructs if c.library == policy_functions.LIBRARY}
+    if not lines:
+        return constructs
+    drop = set()
+    types = policy_functions.FUNCTION_TYPES.get(source.language, ())
+    for fn in syntax.nodes_of_types(source.root, source.language, types):
+        line = syntax.line_of(fn)
+        if line not in lines:
+            continue
+        params = fn.child_by_field_name("parameters") or next(
+            (c for c in fn.named_children if c.type == "function_value_parameters"), None)
+        if params is not None and any(not syntax.is_comment(c) for c in params.named_children):
+            continue
+        body = fn.child_by_field_name("body") or next((c for c in fn.named_children if c.type == "function_body"), None)
+        if body is None:
+            continue
+        if body.type == "function_body":
+            body = next((c for c in body.named_children if c.type in ("block", "statements")), body)
+        stmts = [c for c in body.named_children if not syntax.is_comment(c)]
+        if len(stmts) > 1:
+            continue
+        tokens = policy_functions.decisions(body, source.language, said=False)
+        if set(tokens) <= _GUARD_TOKENS:
+            drop.add(line)
+    return [c for c in constructs if not (c.library == policy_functions.LIBRARY and c.line in drop)]

@@ -18,8 +18,11 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-from mergeguard.features.resilience.jvm import (BLOCKS, STRATEGY, WAITS, circuit_breaker, computed_kind,
-                                               passed_through, not_a_fallback, policy_name, setting_name, worked_out)
+# decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
+from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
+from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
+                                               handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
+                                               passed_through, policy_name, retry_after, setting_name, worked_out)
 from mergeguard.features.resilience import COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
 
 L = "kotlin"
@@ -64,7 +67,8 @@ class _Scanner(LineScopedScanner):
             elif t in _LOOPS and not _over_items(node):
                 self._loop(node, node.named_children[-1] if node.named_children else None, None)
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
-        self.out.constructs.extend(not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))
+        self.out.constructs.extend(not_an_accessor(self.src, not_a_delegating_overload(
+            self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))))
         return self.out
 
     # -- calls ------------------------------------------------------------------------------------
@@ -86,7 +90,7 @@ class _Scanner(LineScopedScanner):
         elif last == "retryWhen" and "." in c and lam is not None:
             attempts = INFINITE
             for n in syntax.walk(lam):
-                if n.type == "comparison_expression" and "attempt" in syntax.node_text(n):
+                if _comparison(n) and "attempt" in syntax.node_text(n):
                     bound = self._number(n.named_children[-1])
                     attempts = bound + 1 if bound is not None else None
                     break
@@ -106,6 +110,11 @@ class _Scanner(LineScopedScanner):
         elif "." in c and last in WAITS and len(args) >= 2 and _is_unit(args[-1]) and not passed_through(call, args[-2]):
             secs = self._seconds(args[-2], unit=args[-1])  # latch.await(5, TimeUnit.SECONDS), withDeadlineAfter
             self._timeout(call, "blocking wait", last, secs, name_line=True)  # a call: run-time values are plumbing
+        elif "." in c and last in WAITS and last not in POLLS and len(args) == 1 \
+                and args[0].type in ("call_expression", "navigation_expression") and self._seconds(args[0]) is not None:
+            # awaitTermination(Duration.ofSeconds(1)), tryLock(5.seconds): the same wait given as one
+            # Duration instead of (n, unit)
+            self._timeout(call, "blocking wait", last, self._seconds(args[0]), name_line=True)
         elif "." in c and last in BLOCKS and len(args) == 1:
             secs = self._seconds(args[0])
             self._timeout(call, "reactor", last, secs, name_line=True)
@@ -118,8 +127,8 @@ class _Scanner(LineScopedScanner):
             # a setter given a value known at run time (builder.setConnectTimeout(config.connectTimeout));
             # constants are the settings scanner's
             self._timeout(call, c.rsplit(".", 1)[0].rsplit(".", 1)[-1] or "kotlin", last, None, name_line=True,
-                          value=applied_value(None, args[:1]))
-        elif "." in c and args and STRATEGY.search(last) and last != "retryWhen" \
+                          value=_let_bound(call, applied_value(None, args[:1])))
+        elif "." in c and args and STRATEGY.search(last) and last != "retryWhen" and not handed_on(call, last, args[0]) \
                 and self._number(args[0]) is None and syntax.node_text(args[0]) not in ("true", "false", "null"):
             text = " ".join(syntax.node_text(args[0]).split())
             self._retry(call, "retry strategy", last, None, None, None, None)
@@ -220,7 +229,7 @@ class _Scanner(LineScopedScanner):
         if self._number(value) is not None or self._seconds(value) is not None:
             return
         text = " ".join(syntax.node_text(value).split())[:200]
-        if not worked_out(text):
+        if not worked_out(text) and not retry_after(name):
             return
         if kind == "retry":
             self._retry(node, COMPUTED, name, None, None, None, None, line=syntax.line_of(node))
@@ -300,10 +309,15 @@ class _Scanner(LineScopedScanner):
             for c in catches:
                 for n in syntax.walk(c):
                     if n.type in ("if_expression", "if_statement") and "throw" in syntax.node_text(n):
-                        cmp_ = next((m for m in syntax.walk(n) if m.type == "comparison_expression"), None)
-                        return self._number(cmp_.named_children[-1]) if cmp_ is not None else None
+                        head = n.child_by_field_name("condition") or n
+                        cmp_ = next((m for m in syntax.walk(head) if _comparison(m)), None)
+                        if cmp_ is not None:
+                            return self._number(cmp_.named_children[-1])
+                        if any(m.type == "call_expression" and asks_policy(m, L) for m in syntax.walk(head)):
+                            return None  # if (!policy.shouldRetry(e, n)) throw e: bounded by the policy
+                        # if (policy == UNWRAP) throw cause: what is thrown, not a bound
             return INFINITE
-        cmp_ = next((m for m in syntax.walk(cond) if m.type == "comparison_expression"), None) if cond is not None else None
+        cmp_ = next((m for m in syntax.walk(cond) if _comparison(m)), None) if cond is not None else None
         if cmp_ is not None:
             bound = self._number(cmp_.named_children[-1])
             if bound is not None and "<=" in syntax.node_text(cmp_):
@@ -389,6 +403,15 @@ class _Scanner(LineScopedScanner):
             v = self._number(node.named_children[-1], follow)
             return -v if v is not None else None
         return None
+
+
+def _comparison(node) -> bool:
+    """``attempt < 3``, ``++tries >= max``: an ordering comparison (``comparison_expression`` in older
+    tree-sitter-kotlin grammars, a ``binary_expression`` with ``<``/``<=``/``>``/``>=`` in the one shipped)."""
+    if node.type == "comparison_expression":
+        return True
+    return node.type == "binary_expression" and any(
+        not c.is_named and syntax.node_text(c) in ("<", "<=", ">", ">=") for c in node.children)
 
 
 def _has_args(call) -> bool:
