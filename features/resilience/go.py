@@ -192,7 +192,7 @@ class _Scanner(Scanner):
             # with the same duration is no change)
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
                             value=" ".join(syntax.node_text(args[0]).split())[:120])
-        elif name == "time.AfterFunc" and len(args) == 2 and _timeout_named(args[0]):
+        elif name == "time.AfterFunc" and len(args) == 2 and _timeout_named(args[0]) and not _expires_entry(args[1]):
             # ah.timer = time.AfterFunc(timeout, expire): gives up on what it waits for once the time is out
             self._construct("timeout", "time.AfterFunc", node, target=name, seconds=self._duration(args[0]),
                             value=" ".join(syntax.node_text(args[0]).split())[:120])
@@ -392,7 +392,7 @@ class _Scanner(Scanner):
             for field in decl.children_by_field_name("name"):
                 fname = syntax.node_text(field)
                 kind = settings.classify(fname)
-                if kind is None or ftype is None:
+                if kind is None or ftype is None or not _bounds_a_wait(kind, fname):
                     continue
                 line = syntax.line_of(field)
                 self.out.constructs.append(Construct(
@@ -618,6 +618,34 @@ def _local_value(arg):
                 i = [syntax.node_text(x) for x in left.named_children].index(name)
                 found.append(right.named_children[i])
     return found[0] if len(found) == 1 else arg
+
+
+def _expires_entry(callback) -> bool:
+    """``time.AfterFunc(c.timeout, func() { ...; delete(c.subConnCache, addr) })``: a callback that deletes
+    an entry from a cache when the time is up expires a stored item (a cache lifetime), it gives up on no
+    operation anyone waits for. Deleting a pending request's handler (``delete(m.ackHandlers, seqNo)``)
+    stops waiting for its answer: that stays a timeout."""
+    if callback.type != "func_literal":
+        return False
+    for c in syntax.walk(callback):
+        if c.type == "call_expression" and syntax.node_text(c.child_by_field_name("function")) == "delete":
+            args = syntax.arguments(c, LANG)
+            if args and "cache" in syntax.node_text(args[0][1]).rsplit(".", 1)[-1].lower():
+                return True
+    return False
+
+
+def _bounds_a_wait(kind: str, name: str) -> bool:
+    """Whether a setting's name says it bounds a wait: in Go a keepalive with no timeout or deadline word
+    (``net.Dialer{KeepAlive: 5 * time.Minute}``, ``KeepAlivePeriod``, gRPC's ``KeepaliveMinPingTime``) is
+    how often a probe or ping is sent, a period; ``KeepaliveTimeout`` still bounds the wait for the ack."""
+    return kind != "timeout" or not settings.heartbeat_only(name)
+
+
+def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
+    """Whether a setting the shared settings scan found is one in Go (``retry_timeout._scan_image`` asks):
+    a keepalive period is not a timeout (:func:`_bounds_a_wait`)."""
+    return _bounds_a_wait(setting.kind, setting.target)
 
 
 def _timeout_named(arg) -> bool:

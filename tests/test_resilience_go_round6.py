@@ -1,0 +1,164 @@
+"""Go shapes of issue 13's sixth round (precision that generalises), on real parses and real git
+diffs: what fires near a retry or a timeout without changing the decision (a keepalive period, a cache
+entry's expiry, ...). Each negative beside the positive it must not lose."""
+
+from __future__ import annotations
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import go
+from tests.retry_changes import file_findings as findings
+from tests.retry_changes import kinds
+
+
+def scan(text: str):
+    tree = syntax.parse(text, "go")
+    assert tree is not None, "no go grammar installed"
+    return go.scan(syntax.Source("f.go", "post", "go", text, tree))
+
+
+# -- a keepalive period is not a timeout --------------------------------------------------------------
+
+DIALER = '''package pool
+
+import (
+	"net"
+	"time"
+)
+
+func newDialer(opt *Options) *net.Dialer {
+	return &net.Dialer{
+		Timeout: opt.DialTimeout,
+	}
+}
+'''
+
+
+def test_go_a_tcp_keepalive_period_added_to_a_dialer_is_no_timeout(tmp_path):
+    after = DIALER.replace("		Timeout: opt.DialTimeout,\n", "		Timeout:   opt.DialTimeout,\n"
+                                                           "		KeepAlive: 5 * time.Minute,\n")
+    assert not findings(tmp_path, "options.go", DIALER, after)
+
+
+def test_go_a_keepalive_ping_timeout_stays_a_timeout(tmp_path):
+    after = DIALER.replace("		Timeout: opt.DialTimeout,\n", "		Timeout: opt.DialTimeout,\n"
+                                                           "		KeepAliveTimeout: 20 * time.Second,\n")
+    assert "timeout.added" in kinds(findings(tmp_path, "options.go", DIALER, after))
+
+
+def test_go_a_minimum_ping_interval_constant_is_no_timeout_but_a_dial_timeout_constant_is(tmp_path):
+    before = '''package internal
+
+import "time"
+
+var (
+	// KeepaliveMinPingTime is the minimum ping interval; tests override it.
+	KeepaliveMinPingTime = 10 * time.Second
+)
+'''
+    assert not findings(tmp_path / "a", "internal/internal.go", "package internal\n", before)
+    dial = before.replace("KeepaliveMinPingTime = 10", "DefaultDialTimeout = 10")
+    assert "timeout.added" in kinds(findings(tmp_path / "b", "internal/internal.go", "package internal\n", dial))
+
+
+def test_go_a_keepalive_field_of_an_options_struct_is_no_setting_but_a_timeout_field_is():
+    s = scan('''package redis
+
+import "time"
+
+type Options struct {
+	KeepAlive    time.Duration
+	ReadTimeout  time.Duration
+}
+''')
+    assert [(c.kind, c.target) for c in s.constructs] == [("timeout", "ReadTimeout")]
+
+
+# -- a timer that expires a cache entry is no timeout -------------------------------------------------
+
+CACHE = '''package cache
+
+import (
+	"sync"
+	"time"
+)
+
+type entry struct {
+	item    interface{}
+	timer   *time.Timer
+	deleted bool
+}
+
+type TimeoutCache struct {
+	mu      sync.Mutex
+	timeout time.Duration
+	cache   map[string]*entry
+}
+
+func (c *TimeoutCache) Add(key string, item interface{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := &entry{item: item}
+	c.cache[key] = e
+}
+'''
+
+
+def test_go_a_timer_that_deletes_a_cache_entry_is_an_expiry_not_a_timeout(tmp_path):
+    after = CACHE.replace("	c.cache[key] = e\n", '''	c.cache[key] = e
+	e.timer = time.AfterFunc(c.timeout, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if e.deleted {
+			return
+		}
+		delete(c.cache, key)
+	})
+''')
+    assert not findings(tmp_path, "internal/cache/cache.go", CACHE, after)
+
+
+def test_go_a_timer_that_fails_a_pending_call_stays_a_timeout(tmp_path):
+    after = CACHE.replace("	c.cache[key] = e\n", '''	c.cache[key] = e
+	e.timer = time.AfterFunc(c.timeout, func() {
+		c.fail(key, errTimeout)
+	})
+''')
+    assert "timeout.added" in kinds(findings(tmp_path, "internal/cache/cache.go", CACHE, after))
+
+
+def test_go_a_timer_that_reaps_a_pending_request_handler_stays_a_timeout(tmp_path):
+    before = """package memberlist
+
+import (
+	"sync"
+	"time"
+)
+
+type ackHandler struct {
+	handler func()
+	timer   *time.Timer
+}
+
+type Memberlist struct {
+	ackLock     sync.Mutex
+	ackHandlers map[uint32]*ackHandler
+}
+
+func (m *Memberlist) setAckHandler(seqNo uint32, handler func(), timeout time.Duration) {
+	ah := &ackHandler{handler: handler}
+	m.ackLock.Lock()
+	m.ackHandlers[seqNo] = ah
+	m.ackLock.Unlock()
+}
+"""
+    after = before.replace("	m.ackLock.Unlock()\n}\n", """	m.ackLock.Unlock()
+
+	ah.timer = time.AfterFunc(timeout, func() {
+		m.ackLock.Lock()
+		delete(m.ackHandlers, seqNo)
+		m.ackLock.Unlock()
+	})
+}
+""")
+    assert after != before
+    assert "timeout.added" in kinds(findings(tmp_path, "memberlist.go", before, after))
