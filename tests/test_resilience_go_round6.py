@@ -162,3 +162,61 @@ func (m *Memberlist) setAckHandler(seqNo uint32, handler func(), timeout time.Du
 """)
     assert after != before
     assert "timeout.added" in kinds(findings(tmp_path, "memberlist.go", before, after))
+
+
+# -- a deadline the caller hands in is applied where it is called ------------------------------------
+
+PUBLISH = '''package etcdserver
+
+import (
+	"context"
+	"time"
+)
+
+func (s *EtcdServer) Start() {
+	go s.publish(s.Cfg.ReqTimeout())
+}
+
+func (s *EtcdServer) publish(timeout time.Duration) {
+	for {
+		ctx, cancel := context.WithTimeout(s.ctx, timeout)
+		err := s.request(ctx, "publish")
+		cancel()
+		if err == nil {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+'''
+
+
+def test_go_a_new_copy_of_a_function_that_applies_its_timeout_parameter_is_plumbing(tmp_path):
+    after = PUBLISH.replace("go s.publish(", "go s.publishV3(") + '''
+func (s *EtcdServer) publishV3(timeout time.Duration) {
+	for {
+		ctx, cancel := context.WithTimeout(s.ctx, timeout)
+		err := s.raftRequest(ctx, "publish")
+		cancel()
+		if err == nil {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+'''
+    found = findings(tmp_path, "etcdserver/server.go", PUBLISH, after)
+    assert not [f for f in found if f.kind.startswith("timeout.")]
+    assert "retry.added" in kinds(found)  # the new loop is still a retry loop of its own
+
+
+def test_go_a_new_function_that_applies_a_configured_timeout_is_a_timeout_added(tmp_path):
+    after = PUBLISH + '''
+func (s *EtcdServer) sync() {
+	ctx, cancel := context.WithTimeout(s.ctx, s.Cfg.ReqTimeout())
+	defer cancel()
+	_ = s.request(ctx, "sync")
+}
+'''
+    assert "timeout.added" in kinds(findings(tmp_path, "etcdserver/server.go", PUBLISH, after))
+

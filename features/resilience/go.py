@@ -154,8 +154,10 @@ class _Scanner(Scanner):
         if name in ("context.WithTimeout", "context.WithTimeoutCause") and len(args) >= 2:
             # valued by its duration as written: a deadline made from a run-time value is still a
             # timeout applied here, not a value handed on (``_plumbing``)
-            self._construct("timeout", "context.WithTimeout", node, target=name,
-                            seconds=self._duration(args[1]), value=" ".join(syntax.node_text(args[1]).split())[:120])
+            # ``context.WithTimeout(ctx, timeout)`` with the enclosing function's own parameter applies the
+            # caller's wait: decided where it is called, plumbing in a new or deleted function
+            self._construct("timeout", "context.WithTimeout", node, target=name, seconds=self._duration(args[1]),
+                            value="" if _parameter(args[1]) else " ".join(syntax.node_text(args[1]).split())[:120])
         elif name in ("context.WithDeadline", "context.WithDeadlineCause") and len(args) >= 2:
             d = None
             for c in syntax.calls(args[1], LANG):
@@ -618,6 +620,19 @@ def _local_value(arg):
                 i = [syntax.node_text(x) for x in left.named_children].index(name)
                 found.append(right.named_children[i])
     return found[0] if len(found) == 1 else arg
+
+
+def _parameter(arg) -> bool:
+    """Whether ``arg`` is a plain parameter of the function it is in (``timeout`` of ``func (s *Server)
+    publish(timeout time.Duration)``): a value the caller hands in, not one picked here."""
+    if arg.type != "identifier":
+        return False
+    fn = syntax.ancestor(arg, ("function_declaration", "method_declaration", "func_literal"))
+    params = fn.child_by_field_name("parameters") if fn is not None else None
+    name = syntax.node_text(arg)
+    return params is not None and any(
+        syntax.node_text(n) == name for p in params.named_children
+        if p.type in ("parameter_declaration", "variadic_parameter_declaration") for n in p.children_by_field_name("name"))
 
 
 def _expires_entry(callback) -> bool:
