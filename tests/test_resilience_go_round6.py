@@ -220,3 +220,104 @@ func (s *EtcdServer) sync() {
 '''
     assert "timeout.added" in kinds(findings(tmp_path, "etcdserver/server.go", PUBLISH, after))
 
+
+
+# -- loops that visit items, and one immediate re-try -------------------------------------------------
+
+SCHEMA = '''package mcp
+
+import "reflect"
+
+func properties(structType reflect.Type, opts Options) (map[string]*Schema, error) {
+	props := map[string]*Schema{}
+	return props, nil
+}
+'''
+
+
+def test_go_a_loop_over_a_structs_fields_that_skips_failures_is_no_retry(tmp_path):
+    after = SCHEMA.replace("	return props, nil\n", '''	for i := 0; i < structType.NumField(); i++ {
+		field := structType.Field(i)
+		schema, err := forType(field.Type, opts)
+		if err != nil {
+			if opts.IgnoreInvalidTypes {
+				continue
+			}
+			return nil, err
+		}
+		props[field.Name] = schema
+	}
+	return props, nil
+''')
+    assert not findings(tmp_path, "mcp/schema.go", SCHEMA, after)
+
+
+def test_go_a_counted_loop_that_retries_a_call_is_still_a_retry_without_backoff(tmp_path):
+    after = SCHEMA.replace("	return props, nil\n", '''	var err error
+	for i := 0; i < opts.MaxAttempts; i++ {
+		if err = opts.client.Ping(); err == nil {
+			break
+		}
+	}
+	return props, err
+''')
+    assert {"retry.added", "retry.without_backoff"} <= kinds(findings(tmp_path, "mcp/schema.go", SCHEMA, after))
+
+
+NEGOTIATE = '''package client
+
+import (
+	"context"
+	"errors"
+)
+
+func (c *Client) initialize(ctx context.Context) (*Result, error) {
+	return c.send(ctx, c.version)
+}
+'''
+
+
+def test_go_one_immediate_renegotiation_is_a_retry_but_no_retry_without_backoff(tmp_path):
+    after = NEGOTIATE.replace("	return c.send(ctx, c.version)\n", '''	for range 2 {
+		res, err := c.send(ctx, c.version)
+		if err == nil {
+			return res, nil
+		}
+		var unsupported *UnsupportedVersionError
+		if errors.As(err, &unsupported) && unsupported.Supported != "" {
+			c.version = unsupported.Supported
+			continue
+		}
+		return nil, err
+	}
+	return nil, errors.New("version negotiation failed")
+''')
+    found = kinds(findings(tmp_path, "client/client.go", NEGOTIATE, after))
+    assert "retry.added" in found and "retry.without_backoff" not in found
+    three = after.replace("for range 2 {", "for range 3 {")
+    assert "retry.without_backoff" in kinds(findings(tmp_path / "b", "client/client.go", NEGOTIATE, three))
+
+
+def test_go_a_loop_bounded_by_a_file_constant_counts_that_many_attempts():
+    s = scan('''package cmd
+
+import "time"
+
+const (
+	maxStaleRetries = 3
+	retryWaitSeconds = 2
+)
+
+func (c *Cmd) connect() error {
+	var err error
+	for i := 0; i < maxStaleRetries; i++ {
+		if err = c.dial(); err == nil {
+			return nil
+		}
+		time.Sleep(retryWaitSeconds * time.Second)
+	}
+	return err
+}
+''')
+    loops = [c for c in s.constructs if c.library == "loop"]
+    assert [(c.attempts, c.backoff) for c in loops] == [(3.0, "fixed")]

@@ -43,14 +43,22 @@ class _Scanner(Scanner):
         root = self.src.root
         nodes = syntax.nodes_of_types(root, LANG, ("const_spec", "var_spec", "call_expression", "composite_literal",
                                                    "for_statement", "assignment_statement", "type_spec"))
+        #: plain numbers declared in the file (``maxRetries = 3``): a count, where ``consts`` holds every
+        #: constant read as a duration (a bare 3 is 3ns there)
+        self.numbers: dict[str, float] = {}
         for n in nodes:
             if n.type in ("const_spec", "var_spec"):
                 names = n.children_by_field_name("name")
                 value = n.child_by_field_name("value")
                 if names and value is not None and value.named_children:
-                    v = self._duration(value.named_children[0])
+                    first = value.named_children[0]
+                    v = self._duration(first)
                     if v is not None:
                         self.consts[syntax.node_text(names[0])] = v
+                    if first.type in ("int_literal", "float_literal"):
+                        count = self._number(first)
+                        if count is not None:
+                            self.numbers[syntax.node_text(names[0])] = count
         #: struct types declared in this file, by name: their fields in order (a positional literal's keys)
         self.struct_fields: dict[str, list[str]] = {}
         for n in nodes:
@@ -95,7 +103,7 @@ class _Scanner(Scanner):
             except ValueError:
                 return None
         if t == "identifier":
-            return self.consts.get(syntax.node_text(node))
+            return self.numbers.get(syntax.node_text(node))
         if t == "parenthesized_expression" and node.named_children:
             return self._number(node.named_children[0])
         return None
@@ -104,8 +112,8 @@ class _Scanner(Scanner):
         """A plain multiplier: a literal, or ``time.Duration(n)`` used as a count."""
         if node is None:
             return None
-        if node.type in ("int_literal", "float_literal"):
-            return self._number(node)
+        if node.type in ("int_literal", "float_literal", "identifier"):
+            return self._number(node)  # 3, or maxWaitSeconds declared as 3 in the file
         if node.type == "call_expression" and syntax.callee(node, LANG) == "time.Duration":
             args = syntax.arguments(node, LANG)
             return self._number(args[0][1]) if args else None
@@ -417,6 +425,8 @@ class _Scanner(Scanner):
                 return  # for i := 0; i < len(addrs); i++: trying each address, not retrying one
             c = header.child_by_field_name("condition")
             right = c.child_by_field_name("right") if c is not None and c.type == "binary_expression" else None
+            if _counts_items(right):
+                return  # for i := 0; i < t.NumField(); i++: each field once, skipping the ones that fail
             attempts = self._number(right)
             if _while_failing(header):
                 # for err := op(); err != nil; err = op() { wait }: the header itself tries again while
@@ -467,7 +477,10 @@ class _Scanner(Scanner):
             # at and ends when its owner stops it or on an error it does not retry: bounded by that
             # life, it is no retry that never gives up (one that stops only on success still is)
             attempts = None
-        backoff: str | None = "none" if not _tries_alternatives(own, header) else None
+        # one immediate re-try (``for range 2``: a protocol's renegotiation, a stale connection replaced)
+        # cannot spin: its delay is not judged (the labelling rules: only a loop that can go round more
+        # than once with no delay retries without backoff)
+        backoff: str | None = "none" if not _tries_alternatives(own, header) and attempts != 2 else None
         jitter = False
         if delegated and not sleeps:
             sleeps, backoff = delegated, None  # w.rc.reconnectWait(ctx), b.Backoff(attempt): waits, for how long
@@ -620,6 +633,19 @@ def _local_value(arg):
                 i = [syntax.node_text(x) for x in left.named_children].index(name)
                 found.append(right.named_children[i])
     return found[0] if len(found) == 1 else arg
+
+
+#: methods that say how many items something holds (``reflect.Type.NumField``, ``heap.Len``)
+_ITEM_COUNT = re.compile(r"^(Num[A-Z]\w*|Len|Size|Count)$")
+
+
+def _counts_items(bound) -> bool:
+    """``i < structType.NumField()``, ``i < h.Len()``: a loop bound by how many items an object holds
+    visits each once (a ``continue`` on an error skips one); a retry is bounded by a number of attempts."""
+    if bound is None or bound.type != "call_expression" or syntax.arguments(bound, LANG):
+        return False
+    callee = syntax.callee(bound, LANG) or ""
+    return "." in callee and bool(_ITEM_COUNT.match(callee.rsplit(".", 1)[-1]))
 
 
 def _parameter(arg) -> bool:
