@@ -321,3 +321,87 @@ func (c *Cmd) connect() error {
 ''')
     loops = [c for c in s.constructs if c.library == "loop"]
     assert [(c.attempts, c.backoff) for c in loops] == [(3.0, "fixed")]
+
+
+# -- a retry that picks a live node is not nested in the picking --------------------------------------
+
+CLUSTER = '''package redis
+
+import (
+	"math/rand"
+	"time"
+)
+
+func (c *ClusterClient) randomClient() (*Client, error) {
+	var err error
+	for i := 0; i < 10; i++ {
+		n := rand.Intn(len(c.addrs))
+		client := c.getClient(c.addrs[n])
+		if err = client.Ping(); err == nil {
+			return client, nil
+		}
+	}
+	return nil, err
+}
+
+func (c *ClusterClient) Process(cmd Cmder) error {
+	client, err := c.randomClient()
+	if err != nil {
+		return err
+	}
+	return client.Process(cmd)
+}
+'''
+
+
+def test_go_a_retry_that_calls_a_failover_picker_is_not_nested(tmp_path):
+    after = CLUSTER.replace('''	client, err := c.randomClient()
+	if err != nil {
+		return err
+	}
+	return client.Process(cmd)
+''', '''	var err error
+	for attempt := 0; attempt <= c.opt.MaxRedirects; attempt++ {
+		client, e := c.randomClient()
+		if e != nil {
+			return e
+		}
+		if err = client.Process(cmd); err == nil {
+			return nil
+		}
+		time.Sleep(c.opt.RetryBackoff)
+	}
+	return err
+''')
+    found = kinds(findings(tmp_path, "cluster.go", CLUSTER, after))
+    assert "retry.added" in found and "retry.nested" not in found
+
+
+def test_go_a_retry_that_calls_a_function_that_waits_and_retries_is_nested(tmp_path):
+    before = CLUSTER.replace('''		if err = client.Ping(); err == nil {
+			return client, nil
+		}
+''', '''		if err = client.Ping(); err == nil {
+			return client, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+''')
+    after = before.replace('''	client, err := c.randomClient()
+	if err != nil {
+		return err
+	}
+	return client.Process(cmd)
+''', '''	var err error
+	for attempt := 0; attempt <= c.opt.MaxRedirects; attempt++ {
+		client, e := c.randomClient()
+		if e != nil {
+			return e
+		}
+		if err = client.Process(cmd); err == nil {
+			return nil
+		}
+		time.Sleep(c.opt.RetryBackoff)
+	}
+	return err
+''')
+    assert "retry.nested" in kinds(findings(tmp_path, "cluster.go", before, after))

@@ -15,6 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from mergeguard.features import syntax
@@ -46,6 +47,8 @@ class _Scanner(Scanner):
         #: plain numbers declared in the file (``maxRetries = 3``): a count, where ``consts`` holds every
         #: constant read as a duration (a bare 3 is 3ns there)
         self.numbers: dict[str, float] = {}
+        #: names of the functions whose loop fails over to another target at once (``_not_nested``)
+        self.failover: set[str] = set()
         for n in nodes:
             if n.type in ("const_spec", "var_spec"):
                 names = n.children_by_field_name("name")
@@ -86,11 +89,25 @@ class _Scanner(Scanner):
                     v = self._number(right.named_children[0]) if right is not None and right.named_children else None
                     self._construct("retry", "go-retryablehttp", n, target="RetryMax",
                                     attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
+        self._not_nested()
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if not _delegates(self.src, c))
         self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
         self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
         return self.out
+
+    def _not_nested(self) -> None:
+        """A function of this file whose loop only fails over (``randomClient``: each pass picks another
+        node at once, no wait) picks a target; a retry that calls it retries once per pick, it does not
+        multiply attempts: its name is left out of what the retry calls (``retry.nested``)."""
+        if not self.failover:
+            return
+        for i, c in enumerate(self.out.constructs):
+            if c.kind == "retry" and c.calls:
+                kept = tuple(n for n in c.calls if n.rsplit(".", 1)[-1] not in self.failover
+                             or n.rsplit(".", 1)[-1] == c.scope.rsplit(".", 1)[-1])
+                if kept != c.calls:
+                    self.out.constructs[i] = replace(c, calls=kept)
 
     # -- durations -----------------------------------------------------------------------------------
     def _number(self, node) -> float | None:
@@ -480,7 +497,10 @@ class _Scanner(Scanner):
         # one immediate re-try (``for range 2``: a protocol's renegotiation, a stale connection replaced)
         # cannot spin: its delay is not judged (the labelling rules: only a loop that can go round more
         # than once with no delay retries without backoff)
-        backoff: str | None = "none" if not _tries_alternatives(own, header) and attempts != 2 else None
+        fails_over = _tries_alternatives(own, header)
+        if fails_over and not sleeps and not delegated:
+            self.failover.add(self._scope(node).rsplit(".", 1)[-1])
+        backoff: str | None = "none" if not fails_over and attempts != 2 else None
         jitter = False
         if delegated and not sleeps:
             sleeps, backoff = delegated, None  # w.rc.reconnectWait(ctx), b.Backoff(attempt): waits, for how long
