@@ -405,3 +405,126 @@ def test_go_a_retry_that_calls_a_function_that_waits_and_retries_is_nested(tmp_p
 	return err
 ''')
     assert "retry.nested" in kinds(findings(tmp_path, "cluster.go", before, after))
+
+
+# -- test tooling that ships in a package -------------------------------------------------------------
+
+HELPERS = '''package gin
+
+import (
+	"net/http"
+	"testing"
+)
+
+func waitForServer(t *testing.T, url string) {
+	resp, err := http.Get(url)
+	if err == nil {
+		resp.Body.Close()
+	}
+}
+'''
+
+POLL = HELPERS.replace('''	resp, err := http.Get(url)
+	if err == nil {
+		resp.Body.Close()
+	}
+''', '''	client := &http.Client{Timeout: 100 * time.Millisecond}
+	for i := 0; i < 50; i++ {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("server did not start")
+''').replace('"testing"', '"testing"\n	"time"')
+
+
+def test_go_a_test_helper_file_that_waits_for_a_server_is_test_tooling(tmp_path):
+    assert go.test_tooling("test_helpers.go") and go.test_tooling("internal/testutil.go")
+    assert go.test_tooling("client/mock_transport.go") and not go.test_tooling("client/transport.go")
+    assert not findings(tmp_path, "test_helpers.go", HELPERS, POLL)
+
+
+def test_go_the_same_wait_in_package_code_is_a_retry_and_a_timeout(tmp_path):
+    found = kinds(findings(tmp_path, "health.go", HELPERS, POLL))
+    assert {"retry.added", "timeout.added"} <= found
+
+
+# -- a read loop that stops at the end of its input ---------------------------------------------------
+
+READ = '''package tools
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"strings"
+)
+
+func readLines(file *os.File, end int) (string, error) {
+	return "", nil
+}
+'''
+
+
+def test_go_a_read_loop_that_reads_on_after_a_full_buffer_and_stops_at_eof_is_no_retry(tmp_path):
+    after = READ.replace('''	return "", nil
+''', '''	reader := bufio.NewReader(file)
+	var b strings.Builder
+	for lineNo := 1; ; {
+		line, err := reader.ReadSlice('\\n')
+		b.Write(line)
+		if err != nil {
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			if err == io.EOF {
+				break
+			}
+			return "", err
+		}
+		if end > 0 && lineNo >= end {
+			break
+		}
+		lineNo++
+	}
+	return b.String(), nil
+''')
+    assert not findings(tmp_path, "agent/tools/file.go", READ, after)
+
+
+def test_go_a_loop_that_redials_on_eof_and_waits_stays_a_retry(tmp_path):
+    after = READ.replace('''	return "", nil
+''', '''	for {
+		line, err := readLine(file)
+		if err == nil {
+			return line, nil
+		}
+		if err == io.EOF {
+			file, err = reopen(file.Name())
+			if err != nil {
+				return "", err
+			}
+		}
+		time.Sleep(time.Second)
+	}
+''').replace('"strings"', '"strings"\\n	"time"')
+    assert "retry.added" in kinds(findings(tmp_path, "agent/tools/file.go", READ, after))
+
+
+def test_go_a_retry_without_wait_that_gives_up_on_eof_stays_a_retry(tmp_path):
+    after = READ.replace('''	return "", nil
+''', '''	for attempt := 0; attempt < 3; attempt++ {
+		line, err := readLine(file)
+		if err == nil {
+			return line, nil
+		}
+		if err == io.EOF {
+			return "", err
+		}
+	}
+	return "", nil
+''')
+    assert {"retry.added", "retry.without_backoff"} <= kinds(findings(tmp_path, "agent/tools/file.go", READ, after))

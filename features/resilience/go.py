@@ -33,8 +33,24 @@ _DEFAULT_CLIENT_CALLS = {"http.Get", "http.Post", "http.Head", "http.PostForm", 
 
 
 def scan(source: syntax.Source) -> Scan:
-    """Every retry/timeout construct and network call site in one Go image."""
+    """Every retry/timeout construct and network call site in one Go image; none in a file of test
+    tooling (:func:`test_tooling`)."""
+    if test_tooling(source.path):
+        return Scan()
     return _Scanner(source).run()
+
+
+#: Go files that ship in a package but serve its tests: helpers, fakes and mocks (``test_helpers.go``,
+#: ``testutil.go``, ``mock_client.go``, ``transport_fake.go``); ``_test.go`` files are tests already
+_TEST_TOOLING = re.compile(r"(^|/)(test_?helpers?|test_?utils?|testing|mocks?|fakes?)\.go$"
+                           r"|(^|/)(mock|fake)_\w+\.go$|_(mock|fake|testing)\.go$")
+
+
+def test_tooling(path: str) -> bool:
+    """Whether a Go file is test tooling by its name: how long a test helper waits for a server to come
+    up, or how often it polls, is no change to how the product retries or waits (the labelling rules:
+    test clients and fake transports are negative)."""
+    return bool(_TEST_TOOLING.search(path))
 
 
 class _Scanner(Scanner):
@@ -471,6 +487,8 @@ class _Scanner(Scanner):
             syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and (
                 _select_wait(n) or _received_alone(n)))]
         delegated = [n for n in own if n.type == "call_expression" and n not in sleeps and _delegated_wait(n)]
+        if not sleeps and not delegated and _reads_to_end(own, body):
+            return  # for { line, err := r.ReadSlice('\n'); ...; if err == io.EOF { break } }: reading input
         # the loop goes round again on failure (continue under `if err != nil`) or leaves on success
         # (return/break under `if err == nil`); a CAS loop that continues on a lost race is not a retry
         again = header_retries or any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
@@ -705,8 +723,9 @@ def _bounds_a_wait(kind: str, name: str) -> bool:
 
 def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     """Whether a setting the shared settings scan found is one in Go (``retry_timeout._scan_image`` asks):
-    a keepalive period is not a timeout (:func:`_bounds_a_wait`)."""
-    return _bounds_a_wait(setting.kind, setting.target)
+    a keepalive period is not a timeout (:func:`_bounds_a_wait`), and a file of test tooling holds none
+    (:func:`test_tooling`)."""
+    return _bounds_a_wait(setting.kind, setting.target) and not test_tooling(source.path)
 
 
 def _timeout_named(arg) -> bool:
@@ -874,6 +893,27 @@ def _under_err_if(node, stop, op: str) -> bool:
             is_nil = p.type == "expression_case" and syntax.node_text(p.child_by_field_name("value")) == "nil"
             return is_nil if op == "==" else not is_nil
         p = p.parent
+    return False
+
+
+_EOF = re.compile(r"\berr\s*==\s*io\.EOF\b|\berrors\.Is\(\s*err\s*,\s*io\.EOF\s*\)")
+
+
+def _reads_to_end(own: list, body) -> bool:
+    """A loop that leaves when ``err`` is ``io.EOF`` (``break``, or a ``return`` with no error: the input is
+    done) reads its input to the end: a ``continue`` on another error (``bufio.ErrBufferFull``) reads on,
+    it tries nothing again. A retry that gives up on EOF returns the error."""
+    for n in own:
+        if not (n.type == "break_statement" or n.type == "return_statement" and (
+                not n.named_children or syntax.node_text(n.named_children[-1]).rsplit(",", 1)[-1].strip() == "nil")):
+            continue
+        p = n.parent
+        while p is not None and p != body:
+            if p.type == "if_statement":
+                cond = p.child_by_field_name("condition")
+                if cond is not None and _EOF.search(syntax.node_text(cond)):
+                    return True
+            p = p.parent
     return False
 
 
