@@ -528,3 +528,33 @@ def test_go_a_retry_without_wait_that_gives_up_on_eof_stays_a_retry(tmp_path):
 	return "", nil
 ''')
     assert {"retry.added", "retry.without_backoff"} <= kinds(findings(tmp_path, "agent/tools/file.go", READ, after))
+
+
+def test_go_a_retry_on_the_next_node_after_a_connection_error_or_eof_is_no_read_loop():
+    s = scan('''package redis
+
+import (
+	"io"
+	"net"
+)
+
+func (c *ClusterClient) process(cmd Cmder) {
+	client := c.masterClient(cmd)
+	for attempt := 0; attempt <= c.opt.MaxRedirects; attempt++ {
+		client.Process(cmd)
+		err := cmd.Err()
+		if err == nil {
+			return
+		}
+		if _, ok := err.(*net.OpError); ok || err == io.EOF {
+			client = c.randomClient()
+			if client == nil {
+				return
+			}
+			continue
+		}
+		return
+	}
+}
+''')
+    assert [c.library for c in s.constructs if c.kind == "retry"] == ["loop"]

@@ -896,13 +896,15 @@ def _under_err_if(node, stop, op: str) -> bool:
     return False
 
 
-_EOF = re.compile(r"\berr\s*==\s*io\.EOF\b|\berrors\.Is\(\s*err\s*,\s*io\.EOF\s*\)")
+_EOF = re.compile(r"\(?\s*(err\s*==\s*io\.EOF|errors\.Is\(\s*err\s*,\s*io\.EOF\s*\))\s*\)?")
 
 
 def _reads_to_end(own: list, body) -> bool:
-    """A loop that leaves when ``err`` is ``io.EOF`` (``break``, or a ``return`` with no error: the input is
-    done) reads its input to the end: a ``continue`` on another error (``bufio.ErrBufferFull``) reads on,
-    it tries nothing again. A retry that gives up on EOF returns the error."""
+    """A loop that leaves when ``err`` is ``io.EOF`` (``if err == io.EOF { break }``, or a ``return`` with
+    no error there: the input is done) reads its input to the end: a ``continue`` on another error
+    (``bufio.ErrBufferFull``) reads on, it tries nothing again. A retry that gives up on EOF returns the
+    error; one that treats EOF as one of several connection errors (``ok || err == io.EOF``) and goes
+    round again is no read loop."""
     for n in own:
         if not (n.type == "break_statement" or n.type == "return_statement" and (
                 not n.named_children or syntax.node_text(n.named_children[-1]).rsplit(",", 1)[-1].strip() == "nil")):
@@ -911,7 +913,9 @@ def _reads_to_end(own: list, body) -> bool:
         while p is not None and p != body:
             if p.type == "if_statement":
                 cond = p.child_by_field_name("condition")
-                if cond is not None and _EOF.search(syntax.node_text(cond)):
+                cons = p.child_by_field_name("consequence")
+                if cond is not None and _EOF.fullmatch(syntax.node_text(cond)) and cons is not None and not any(
+                        m.type == "continue_statement" for m in syntax.walk(cons)):
                     return True
             p = p.parent
     return False
