@@ -558,3 +558,74 @@ func (c *ClusterClient) process(cmd Cmder) {
 }
 ''')
     assert [c.library for c in s.constructs if c.kind == "retry"] == ["loop"]
+
+
+# -- a stream loop that learns a new event type -------------------------------------------------------
+
+STREAM = '''package client
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+)
+
+func (c *Client) subscribe(ctx context.Context, r io.Reader, events chan<- any) {
+	scr := bufio.NewReader(r)
+	for {
+		line, err := scr.ReadBytes('\\n')
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			select {
+			case <-time.After(2 * time.Second):
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		if len(line) == 0 {
+			continue
+		}
+		var p Payload
+		if err := json.Unmarshal(line, &p); err != nil {
+			continue
+		}
+		switch p.Type {
+		case PayloadTypeLSPEvent:
+			if !send(ctx, events, p) {
+				return
+			}
+		default:
+			continue
+		}
+	}
+}
+'''
+
+
+def test_go_a_stream_loop_that_learns_a_new_event_type_changes_no_retry(tmp_path):
+    after = STREAM.replace('''		default:
+			continue''', '''		case PayloadTypeUpdateAvailable:
+			if !send(ctx, events, p) {
+				return
+			}
+		default:
+			continue''')
+    assert not findings(tmp_path, "internal/client/proto.go", STREAM, after)
+
+
+def test_go_a_stream_loop_that_now_gives_up_on_a_permanent_error_is_a_retry_change(tmp_path):
+    after = STREAM.replace('''			if ctx.Err() != nil {
+				return
+			}''', '''			if ctx.Err() != nil || errors.Is(err, ErrPermanent) {
+				return
+			}''')
+    assert "retry.changed" in kinds(findings(tmp_path, "internal/client/proto.go", STREAM, after))

@@ -106,11 +106,24 @@ class _Scanner(Scanner):
                     self._construct("retry", "go-retryablehttp", n, target="RetryMax",
                                     attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
         self._not_nested()
+        self._loop_digests()
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if not _delegates(self.src, c))
         self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
         self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
         return self.out
+
+    def _loop_digests(self) -> None:
+        """Hand-written loops valued by what decides them (``policy_functions.loop_digest``), leaving out
+        an exit whose conditions are all about the data a pass got (``if len(line) == 0 { continue }``,
+        ``case EventX: if !send(ctx, out, e) { return }``): a stream loop that learns a new event type
+        changes nothing about when it stops, waits or tries again (:func:`_decides_failure`)."""
+        for i, c in enumerate(self.out.constructs):
+            if c.kind == "retry" and c.library == "loop" and not c.value:
+                node = policy_functions.spanning(self.src, c.line, c.end_line)
+                if node is not None:
+                    self.out.constructs[i] = replace(c, value=policy_functions.loop_digest(
+                        node, LANG, keep=_decides_failure))
 
     def _not_nested(self) -> None:
         """A function of this file whose loop only fails over (``randomClient``: each pass picks another
@@ -671,6 +684,39 @@ def _local_value(arg):
                 i = [syntax.node_text(x) for x in left.named_children].index(name)
                 found.append(right.named_children[i])
     return found[0] if len(found) == 1 else arg
+
+
+#: words of a condition about a failure, a wait or a bound (``err``, ``ctx.Done()``, ``resp.StatusCode``,
+#: ``attempt < max``, ``time.Since(start) > timeout``, ``isTemporary(e)``)
+_FAILURE = re.compile(r"^(errs?|errors?|\w*err|ctx|context|status|code|retr\w*|attempts?|backoff|back|timeout|deadline"
+                      r"|clos\w*|stop\w*|cancel\w*|limit|max|tries|tried|temporar\w*|permanent|fatal|halt\w*"
+                      r"|fail\w*|eof|timer|elapsed|expired?|since|until|quit|shutdown|exit)$")
+
+
+def _failure_word(name: str) -> bool:
+    """Whether an identifier has a word of :data:`_FAILURE` (``err``, ``netErr``, ``StatusCode``, ``ctx``),
+    by its words, not its letters (``accountState`` is no count, ``UpdateAvailable`` no status)."""
+    return any(_FAILURE.match(w) for w in settings.words(name))
+
+
+def _decides_failure(cond) -> bool:
+    """Whether a condition a loop's exit sits under is about a failure, a wait or a bound: it names one,
+    other than as an argument handed to a call that is not about one (``!sendEvent(ctx, out, e)`` is
+    about delivering an event, ``errors.Is(err, io.EOF)`` about the error)."""
+    for n in syntax.walk(cond):
+        if n.type not in ("identifier", "field_identifier", "package_identifier", "type_identifier") or \
+                not _failure_word(syntax.node_text(n)):
+            continue
+        p, handed = n.parent, False
+        while p is not None and p != cond.parent:
+            if p.type == "argument_list" and p.parent is not None and p.parent.type == "call_expression" and \
+                    not any(_failure_word(x) for x in syntax.node_text(p.parent.child_by_field_name("function")).split(".")):
+                handed = True
+                break
+            p = p.parent
+        if not handed:
+            return True
+    return False
 
 
 #: methods that say how many items something holds (``reflect.Type.NumField``, ``heap.Len``)
