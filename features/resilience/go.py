@@ -15,6 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from mergeguard.features import syntax
@@ -32,8 +33,24 @@ _DEFAULT_CLIENT_CALLS = {"http.Get", "http.Post", "http.Head", "http.PostForm", 
 
 
 def scan(source: syntax.Source) -> Scan:
-    """Every retry/timeout construct and network call site in one Go image."""
+    """Every retry/timeout construct and network call site in one Go image; none in a file of test
+    tooling (:func:`test_tooling`)."""
+    if test_tooling(source.path):
+        return Scan()
     return _Scanner(source).run()
+
+
+#: Go files that ship in a package but serve its tests: helpers, fakes and mocks (``test_helpers.go``,
+#: ``testutil.go``, ``mock_client.go``, ``transport_fake.go``); ``_test.go`` files are tests already
+_TEST_TOOLING = re.compile(r"(^|/)(test_?helpers?|test_?utils?|testing|mocks?|fakes?)\.go$"
+                           r"|(^|/)(mock|fake)_\w+\.go$|_(mock|fake|testing)\.go$")
+
+
+def test_tooling(path: str) -> bool:
+    """Whether a Go file is test tooling by its name: how long a test helper waits for a server to come
+    up, or how often it polls, is no change to how the product retries or waits (the labelling rules:
+    test clients and fake transports are negative)."""
+    return bool(_TEST_TOOLING.search(path))
 
 
 class _Scanner(Scanner):
@@ -43,14 +60,24 @@ class _Scanner(Scanner):
         root = self.src.root
         nodes = syntax.nodes_of_types(root, LANG, ("const_spec", "var_spec", "call_expression", "composite_literal",
                                                    "for_statement", "assignment_statement", "type_spec"))
+        #: plain numbers declared in the file (``maxRetries = 3``): a count, where ``consts`` holds every
+        #: constant read as a duration (a bare 3 is 3ns there)
+        self.numbers: dict[str, float] = {}
+        #: names of the functions whose loop fails over to another target at once (``_not_nested``)
+        self.failover: set[str] = set()
         for n in nodes:
             if n.type in ("const_spec", "var_spec"):
                 names = n.children_by_field_name("name")
                 value = n.child_by_field_name("value")
                 if names and value is not None and value.named_children:
-                    v = self._duration(value.named_children[0])
+                    first = value.named_children[0]
+                    v = self._duration(first)
                     if v is not None:
                         self.consts[syntax.node_text(names[0])] = v
+                    if first.type in ("int_literal", "float_literal"):
+                        count = self._number(first)
+                        if count is not None:
+                            self.numbers[syntax.node_text(names[0])] = count
         #: struct types declared in this file, by name: their fields in order (a positional literal's keys)
         self.struct_fields: dict[str, list[str]] = {}
         for n in nodes:
@@ -78,11 +105,38 @@ class _Scanner(Scanner):
                     v = self._number(right.named_children[0]) if right is not None and right.named_children else None
                     self._construct("retry", "go-retryablehttp", n, target="RetryMax",
                                     attempts=v + 1 if v is not None else None, backoff="exponential", jitter=False)
+        self._not_nested()
+        self._loop_digests()
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if not _delegates(self.src, c))
         self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
         self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
         return self.out
+
+    def _loop_digests(self) -> None:
+        """Hand-written loops valued by what decides them (``policy_functions.loop_digest``), leaving out
+        an exit whose conditions are all about the data a pass got (``if len(line) == 0 { continue }``,
+        ``case EventX: if !send(ctx, out, e) { return }``): a stream loop that learns a new event type
+        changes nothing about when it stops, waits or tries again (:func:`_decides_failure`)."""
+        for i, c in enumerate(self.out.constructs):
+            if c.kind == "retry" and c.library == "loop" and not c.value:
+                node = policy_functions.spanning(self.src, c.line, c.end_line)
+                if node is not None:
+                    self.out.constructs[i] = replace(c, value=policy_functions.loop_digest(
+                        node, LANG, keep=_decides_failure))
+
+    def _not_nested(self) -> None:
+        """A function of this file whose loop only fails over (``randomClient``: each pass picks another
+        node at once, no wait) picks a target; a retry that calls it retries once per pick, it does not
+        multiply attempts: its name is left out of what the retry calls (``retry.nested``)."""
+        if not self.failover:
+            return
+        for i, c in enumerate(self.out.constructs):
+            if c.kind == "retry" and c.calls:
+                kept = tuple(n for n in c.calls if n.rsplit(".", 1)[-1] not in self.failover
+                             or n.rsplit(".", 1)[-1] == c.scope.rsplit(".", 1)[-1])
+                if kept != c.calls:
+                    self.out.constructs[i] = replace(c, calls=kept)
 
     # -- durations -----------------------------------------------------------------------------------
     def _number(self, node) -> float | None:
@@ -95,7 +149,7 @@ class _Scanner(Scanner):
             except ValueError:
                 return None
         if t == "identifier":
-            return self.consts.get(syntax.node_text(node))
+            return self.numbers.get(syntax.node_text(node))
         if t == "parenthesized_expression" and node.named_children:
             return self._number(node.named_children[0])
         return None
@@ -104,8 +158,8 @@ class _Scanner(Scanner):
         """A plain multiplier: a literal, or ``time.Duration(n)`` used as a count."""
         if node is None:
             return None
-        if node.type in ("int_literal", "float_literal"):
-            return self._number(node)
+        if node.type in ("int_literal", "float_literal", "identifier"):
+            return self._number(node)  # 3, or maxWaitSeconds declared as 3 in the file
         if node.type == "call_expression" and syntax.callee(node, LANG) == "time.Duration":
             args = syntax.arguments(node, LANG)
             return self._number(args[0][1]) if args else None
@@ -154,8 +208,10 @@ class _Scanner(Scanner):
         if name in ("context.WithTimeout", "context.WithTimeoutCause") and len(args) >= 2:
             # valued by its duration as written: a deadline made from a run-time value is still a
             # timeout applied here, not a value handed on (``_plumbing``)
-            self._construct("timeout", "context.WithTimeout", node, target=name,
-                            seconds=self._duration(args[1]), value=" ".join(syntax.node_text(args[1]).split())[:120])
+            # ``context.WithTimeout(ctx, timeout)`` with the enclosing function's own parameter applies the
+            # caller's wait: decided where it is called, plumbing in a new or deleted function
+            self._construct("timeout", "context.WithTimeout", node, target=name, seconds=self._duration(args[1]),
+                            value="" if _parameter(args[1]) else " ".join(syntax.node_text(args[1]).split())[:120])
         elif name in ("context.WithDeadline", "context.WithDeadlineCause") and len(args) >= 2:
             d = None
             for c in syntax.calls(args[1], LANG):
@@ -192,7 +248,7 @@ class _Scanner(Scanner):
             # with the same duration is no change)
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
                             value=" ".join(syntax.node_text(args[0]).split())[:120])
-        elif name == "time.AfterFunc" and len(args) == 2 and _timeout_named(args[0]):
+        elif name == "time.AfterFunc" and len(args) == 2 and _timeout_named(args[0]) and not _expires_entry(args[1]):
             # ah.timer = time.AfterFunc(timeout, expire): gives up on what it waits for once the time is out
             self._construct("timeout", "time.AfterFunc", node, target=name, seconds=self._duration(args[0]),
                             value=" ".join(syntax.node_text(args[0]).split())[:120])
@@ -392,7 +448,7 @@ class _Scanner(Scanner):
             for field in decl.children_by_field_name("name"):
                 fname = syntax.node_text(field)
                 kind = settings.classify(fname)
-                if kind is None or ftype is None:
+                if kind is None or ftype is None or not _bounds_a_wait(kind, fname):
                     continue
                 line = syntax.line_of(field)
                 self.out.constructs.append(Construct(
@@ -415,6 +471,8 @@ class _Scanner(Scanner):
                 return  # for i := 0; i < len(addrs); i++: trying each address, not retrying one
             c = header.child_by_field_name("condition")
             right = c.child_by_field_name("right") if c is not None and c.type == "binary_expression" else None
+            if _counts_items(right):
+                return  # for i := 0; i < t.NumField(); i++: each field once, skipping the ones that fail
             attempts = self._number(right)
             if _while_failing(header):
                 # for err := op(); err != nil; err = op() { wait }: the header itself tries again while
@@ -442,6 +500,8 @@ class _Scanner(Scanner):
             syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and (
                 _select_wait(n) or _received_alone(n)))]
         delegated = [n for n in own if n.type == "call_expression" and n not in sleeps and _delegated_wait(n)]
+        if not sleeps and not delegated and _reads_to_end(own, body):
+            return  # for { line, err := r.ReadSlice('\n'); ...; if err == io.EOF { break } }: reading input
         # the loop goes round again on failure (continue under `if err != nil`) or leaves on success
         # (return/break under `if err == nil`); a CAS loop that continues on a lost race is not a retry
         again = header_retries or any(n.type == "continue_statement" and _under_err_if(n, body, "!=") for n in own)
@@ -465,7 +525,13 @@ class _Scanner(Scanner):
             # at and ends when its owner stops it or on an error it does not retry: bounded by that
             # life, it is no retry that never gives up (one that stops only on success still is)
             attempts = None
-        backoff: str | None = "none" if not _tries_alternatives(own, header) else None
+        # one immediate re-try (``for range 2``: a protocol's renegotiation, a stale connection replaced)
+        # cannot spin: its delay is not judged (the labelling rules: only a loop that can go round more
+        # than once with no delay retries without backoff)
+        fails_over = _tries_alternatives(own, header)
+        if fails_over and not sleeps and not delegated:
+            self.failover.add(self._scope(node).rsplit(".", 1)[-1])
+        backoff: str | None = "none" if not fails_over and attempts != 2 else None
         jitter = False
         if delegated and not sleeps:
             sleeps, backoff = delegated, None  # w.rc.reconnectWait(ctx), b.Backoff(attempt): waits, for how long
@@ -618,6 +684,94 @@ def _local_value(arg):
                 i = [syntax.node_text(x) for x in left.named_children].index(name)
                 found.append(right.named_children[i])
     return found[0] if len(found) == 1 else arg
+
+
+#: words of a condition about a failure, a wait or a bound (``err``, ``ctx.Done()``, ``resp.StatusCode``,
+#: ``attempt < max``, ``time.Since(start) > timeout``, ``isTemporary(e)``)
+_FAILURE = re.compile(r"^(errs?|errors?|\w*err|ctx|context|status|code|retr\w*|attempts?|backoff|back|timeout|deadline"
+                      r"|clos\w*|stop\w*|cancel\w*|limit|max|tries|tried|temporar\w*|permanent|fatal|halt\w*"
+                      r"|fail\w*|eof|timer|elapsed|expired?|since|until|quit|shutdown|exit)$")
+
+
+def _failure_word(name: str) -> bool:
+    """Whether an identifier has a word of :data:`_FAILURE` (``err``, ``netErr``, ``StatusCode``, ``ctx``),
+    by its words, not its letters (``accountState`` is no count, ``UpdateAvailable`` no status)."""
+    return any(_FAILURE.match(w) for w in settings.words(name))
+
+
+def _decides_failure(cond) -> bool:
+    """Whether a condition a loop's exit sits under is about a failure, a wait or a bound: it names one,
+    other than as an argument handed to a call that is not about one (``!sendEvent(ctx, out, e)`` is
+    about delivering an event, ``errors.Is(err, io.EOF)`` about the error)."""
+    for n in syntax.walk(cond):
+        if n.type not in ("identifier", "field_identifier", "package_identifier", "type_identifier") or \
+                not _failure_word(syntax.node_text(n)):
+            continue
+        p, handed = n.parent, False
+        while p is not None and p != cond.parent:
+            if p.type == "argument_list" and p.parent is not None and p.parent.type == "call_expression" and \
+                    not any(_failure_word(x) for x in syntax.node_text(p.parent.child_by_field_name("function")).split(".")):
+                handed = True
+                break
+            p = p.parent
+        if not handed:
+            return True
+    return False
+
+
+#: methods that say how many items something holds (``reflect.Type.NumField``, ``heap.Len``)
+_ITEM_COUNT = re.compile(r"^(Num[A-Z]\w*|Len|Size|Count)$")
+
+
+def _counts_items(bound) -> bool:
+    """``i < structType.NumField()``, ``i < h.Len()``: a loop bound by how many items an object holds
+    visits each once (a ``continue`` on an error skips one); a retry is bounded by a number of attempts."""
+    if bound is None or bound.type != "call_expression" or syntax.arguments(bound, LANG):
+        return False
+    callee = syntax.callee(bound, LANG) or ""
+    return "." in callee and bool(_ITEM_COUNT.match(callee.rsplit(".", 1)[-1]))
+
+
+def _parameter(arg) -> bool:
+    """Whether ``arg`` is a plain parameter of the function it is in (``timeout`` of ``func (s *Server)
+    publish(timeout time.Duration)``): a value the caller hands in, not one picked here."""
+    if arg.type != "identifier":
+        return False
+    fn = syntax.ancestor(arg, ("function_declaration", "method_declaration", "func_literal"))
+    params = fn.child_by_field_name("parameters") if fn is not None else None
+    name = syntax.node_text(arg)
+    return params is not None and any(
+        syntax.node_text(n) == name for p in params.named_children
+        if p.type in ("parameter_declaration", "variadic_parameter_declaration") for n in p.children_by_field_name("name"))
+
+
+def _expires_entry(callback) -> bool:
+    """``time.AfterFunc(c.timeout, func() { ...; delete(c.subConnCache, addr) })``: a callback that deletes
+    an entry from a cache when the time is up expires a stored item (a cache lifetime), it gives up on no
+    operation anyone waits for. Deleting a pending request's handler (``delete(m.ackHandlers, seqNo)``)
+    stops waiting for its answer: that stays a timeout."""
+    if callback.type != "func_literal":
+        return False
+    for c in syntax.walk(callback):
+        if c.type == "call_expression" and syntax.node_text(c.child_by_field_name("function")) == "delete":
+            args = syntax.arguments(c, LANG)
+            if args and "cache" in syntax.node_text(args[0][1]).rsplit(".", 1)[-1].lower():
+                return True
+    return False
+
+
+def _bounds_a_wait(kind: str, name: str) -> bool:
+    """Whether a setting's name says it bounds a wait: in Go a keepalive with no timeout or deadline word
+    (``net.Dialer{KeepAlive: 5 * time.Minute}``, ``KeepAlivePeriod``, gRPC's ``KeepaliveMinPingTime``) is
+    how often a probe or ping is sent, a period; ``KeepaliveTimeout`` still bounds the wait for the ack."""
+    return kind != "timeout" or not settings.heartbeat_only(name)
+
+
+def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
+    """Whether a setting the shared settings scan found is one in Go (``retry_timeout._scan_image`` asks):
+    a keepalive period is not a timeout (:func:`_bounds_a_wait`), and a file of test tooling holds none
+    (:func:`test_tooling`)."""
+    return _bounds_a_wait(setting.kind, setting.target) and not test_tooling(source.path)
 
 
 def _timeout_named(arg) -> bool:
@@ -785,6 +939,31 @@ def _under_err_if(node, stop, op: str) -> bool:
             is_nil = p.type == "expression_case" and syntax.node_text(p.child_by_field_name("value")) == "nil"
             return is_nil if op == "==" else not is_nil
         p = p.parent
+    return False
+
+
+_EOF = re.compile(r"\(?\s*(err\s*==\s*io\.EOF|errors\.Is\(\s*err\s*,\s*io\.EOF\s*\))\s*\)?")
+
+
+def _reads_to_end(own: list, body) -> bool:
+    """A loop that leaves when ``err`` is ``io.EOF`` (``if err == io.EOF { break }``, or a ``return`` with
+    no error there: the input is done) reads its input to the end: a ``continue`` on another error
+    (``bufio.ErrBufferFull``) reads on, it tries nothing again. A retry that gives up on EOF returns the
+    error; one that treats EOF as one of several connection errors (``ok || err == io.EOF``) and goes
+    round again is no read loop."""
+    for n in own:
+        if not (n.type == "break_statement" or n.type == "return_statement" and (
+                not n.named_children or syntax.node_text(n.named_children[-1]).rsplit(",", 1)[-1].strip() == "nil")):
+            continue
+        p = n.parent
+        while p is not None and p != body:
+            if p.type == "if_statement":
+                cond = p.child_by_field_name("condition")
+                cons = p.child_by_field_name("consequence")
+                if cond is not None and _EOF.fullmatch(syntax.node_text(cond)) and cons is not None and not any(
+                        m.type == "continue_statement" for m in syntax.walk(cons)):
+                    return True
+            p = p.parent
     return False
 
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import Construct
@@ -281,10 +283,12 @@ def with_loop_digests(source: syntax.Source, constructs: list[Construct]) -> lis
     return out
 
 
-def loop_digest(body, language: str) -> str:
+def loop_digest(body, language: str, keep: Callable[[Any], bool] | None = None) -> str:
     """The digest ``with_loop_digests`` gives a loop, for a retry loop whose body is a lambda the loop
-    scan does not enter (Kotlin's ``repeat(n) { … }``): the body is read as the loop."""
-    return decision_value(_exits(body, language))
+    scan does not enter (Kotlin's ``repeat(n) { … }``): the body is read as the loop. ``keep`` (a
+    language's own) says which conditions an exit sits under decide the retry; an exit whose every
+    condition it rejects is left out (Go: what a pass does with the data it got)."""
+    return decision_value(_exits(body, language, keep))
 
 
 #: what ends a pass of a loop, or makes it wait, per grammar
@@ -299,7 +303,7 @@ _CONDITIONS = frozenset({"if_statement", "if_expression", "when_entry", "switch_
                          "switch_section", "catch_clause", "type_case"})
 
 
-def _exits(loop, language: str) -> list[str]:
+def _exits(loop, language: str, keep: Callable[[Any], bool] | None = None) -> list[str]:
     """What decides whether a loop goes round again: each statement that leaves it, skips to the next
     pass or waits, with the conditions it sits under (``if err == ErrPermanent { return }``, a
     ``select`` case on ``ctx.Done()``, ``Thread.sleep(backoff)``). The rest of the body (what each
@@ -312,6 +316,8 @@ def _exits(loop, language: str) -> list[str]:
             continue
         if not waits and (_chooses_how_to_leave(n, loop) or (
                 language in _EITHER_WAY_LANGUAGES and _leaves_either_way(n, loop))):
+            continue
+        if keep is not None and not waits and not _kept(n, loop, keep):
             continue
         out.append(n.type if not waits else "wait")
         if n.type in ("jump_expression", "communication_case") or waits:
@@ -328,6 +334,23 @@ def _exits(loop, language: str) -> list[str]:
             p = p.parent
         out.append(";")
     return out
+
+
+def _kept(exit_node, loop, keep: Callable[[Any], bool]) -> bool:
+    """Whether an exit stays in a loop's digest: it sits under no condition, or under one ``keep`` accepts."""
+    conds = []
+    p = exit_node.parent
+    while p is not None and p != loop:
+        if p.type in _CONDITIONS:
+            cond = (p.child_by_field_name("condition") or p.child_by_field_name("value")
+                    or p.child_by_field_name("type") or (p.named_children[0] if p.named_children else None))
+            if cond is not None and not (cond.start_byte <= exit_node.start_byte < cond.end_byte):
+                conds.append(cond)
+                init = p.child_by_field_name("initializer")  # Go: if e, ok := err.(*PermanentError); ok
+                if init is not None:
+                    conds.append(init)
+        p = p.parent
+    return not conds or any(keep(c) for c in conds)
 
 
 def _chooses_how_to_leave(exit_node, loop) -> bool:
