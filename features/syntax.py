@@ -310,13 +310,52 @@ def has_ancestor(node, types: Collection[str], stop: Collection[str] = ()) -> bo
 
 
 def inside_comment_or_string(node) -> bool:
-    """Whether ``node`` is, or sits inside, a comment or a string literal (words there never fire)."""
+    """Whether ``node`` is, or sits inside, a comment or a string literal (words there never fire).
+
+    Remembered for every node the walk up passes (the answer is its ancestors' too), so that the
+    next node of the same function or statement stops at the first ancestor already answered: the
+    scanners ask this of each call and assignment of a file, each a dozen parents deep (issue 16).
+    """
+    path = []
     n = node
+    inside = False
     while n is not None:
+        known = _INSIDE.get(n)
+        if known is not None:
+            inside = known
+            break
         if n.type in _COMMENT_TYPES or n.type in _STRING_TYPES:
-            return True
+            inside = True
+            break
+        path.append(n)
         n = n.parent
-    return False
+    _INSIDE.update(dict.fromkeys(path, inside))
+    return inside
+
+
+class _NodeMemo(dict):
+    """Answers of a pure function of a node (of its tree), keyed by the node: a node is equal to and
+    hashes as every other handle on the same node of the same tree, and keeps its tree alive, so a
+    key is never mistaken for a node of another tree. Emptied when it reaches ``limit`` entries (the
+    trees its keys hold stay bounded with it)."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        super().__setitem__(key, value)
+
+    def update(self, other: Any = (), /, **kw: Any) -> None:  # type: ignore[override]
+        if len(self) + len(other) >= self.limit:
+            self.clear()
+        super().update(other, **kw)
+
+
+_INSIDE = _NodeMemo()
+_CALLEES = _NodeMemo()
 
 
 def calls(node, language: str) -> Iterator[Any]:
@@ -329,8 +368,17 @@ def callee(call, language: str) -> str:
     """Dotted name of what a call invokes: ``requests.get``, ``http.Client``, ``ctx.WithTimeout``.
 
     Arguments and intermediate calls are dropped (``retry(3).on(x)`` gives ``retry.on``) so that
-    detectors match on names, never on argument text.
+    detectors match on names, never on argument text. Remembered per call node: the scanners of one
+    image ask it about four times of each call (issue 16).
     """
+    key = (call, language)
+    name = _CALLEES.get(key)
+    if name is None:
+        name = _CALLEES[key] = _callee(call, language)
+    return name
+
+
+def _callee(call, language: str) -> str:
     if language == "java":
         if call.type == "object_creation_expression":
             return _dotted(call.child_by_field_name("type"))
