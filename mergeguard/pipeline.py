@@ -40,9 +40,14 @@ def assess(change: Change, context: Context, model: RiskModel, *, top_reasons: i
     extraction = extract_all(change, context, known=known, keep=keep)
     t1 = time.perf_counter()
     x = model.matrix([extraction.features])
-    contrib = model.contributions(x)[0]
-    # TreeSHAP values plus the bias column sum to the calibrated logit: one predict call, not two
-    score = float(1.0 / (1.0 + math.exp(-(contrib.sum() + model.calibration[1]))))
+    # without reasons only the score is needed: the raw margin gives the same output where it can
+    # (the gate's window commits, issue 16)
+    contrib = None
+    score = model.score_without_contributions(x) if not top_reasons else None
+    if score is None:
+        contrib = model.contributions(x)[0]
+        # TreeSHAP values plus the bias column sum to the calibrated logit: one predict call, not two
+        score = float(1.0 / (1.0 + math.exp(-(contrib.sum() + model.calibration[1]))))
     t2 = time.perf_counter()
     history = context.history
 
@@ -57,7 +62,7 @@ def assess(change: Change, context: Context, model: RiskModel, *, top_reasons: i
     findings = tuple(f if isinstance(f, Finding) else Finding.from_json(f) for f in extraction.findings)
     plain = [f.to_json() for f in findings]
     reasons = explain.reasons(model.features, extraction.features, list(contrib[:-1]), top=top_reasons,
-                              percentile=percentile, findings=plain)
+                              percentile=percentile, findings=plain) if contrib is not None else []
     stats = [{"path": f.path, "added": f.added, "deleted": f.deleted} for f in change.files]
     look_first = explain.look_first(stats, reasons, plain) if top_reasons else []
     warnings = list(change.warnings)
