@@ -249,15 +249,18 @@ class CommitSlice:
     window_config: Config | None = None
 
 
-def score_slice(task: CommitSlice) -> tuple[dict[str, Assessment], dict[str, str], WindowTargets | None]:
+def score_slice(task: CommitSlice, keep: LogMemo | None = None
+                ) -> tuple[dict[str, Assessment], dict[str, str], WindowTargets | None]:
     """Run one :class:`CommitSlice` (in any process): the assessments (each with the base its verdict
     is decided at and the paths its gate configuration ignores; the verdict itself is decided by the
     caller, which holds the pull-request facts and the audit log), the commits that could not be
-    scored with the reason, and the scores of ``windows`` (None without them)."""
+    scored with the reason, and the scores of ``windows`` (None without them). ``keep`` (a slice
+    run in the caller's process) adopts the records of the slice's replay (:meth:`LogMemo.adopt`)."""
     from mergeguard.models.model import load
 
     from .gate import read_config
     from .git import GitRepo
+    from .sources import LogMemo
 
     repo = GitRepo(task.repo)
     configs: dict[str | None, Config] = {}
@@ -272,9 +275,12 @@ def score_slice(task: CommitSlice) -> tuple[dict[str, Assessment], dict[str, str
     errors: dict[str, str] = {}
     windows = (WindowTargets(frozenset(task.windows), task.window_config)
                if task.windows and task.window_config is not None else None)
+    memo = LogMemo(repo) if keep is not None else None  # empty: it streams git log and keeps the records
     found = score_commits(repo, list(task.shas), load(task.model), task.limits, top_reasons=task.top_reasons,
                           shallow=task.shallow, config_at=config_at, fixed_base=task.fixed_base,
-                          only=list(task.only), errors=errors, windows=windows)
+                          only=list(task.only), errors=errors, windows=windows, memo=memo)
+    if keep is not None and memo is not None:
+        keep.adopt(memo)
     if windows is not None and repo.missing_paths:  # its records depended on the revisions asked
         windows.order.clear()
     return found, errors, windows

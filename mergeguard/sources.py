@@ -216,6 +216,19 @@ class LogMemo:
             self.records.clear()
 
 
+    def adopt(self, other: LogMemo) -> None:
+        """Keep the records ``other`` (of the same repository) kept from its own replay, when it
+        streamed its log whole (no incomplete mirror's paths left out, within its bound).
+
+        Why: ``score --commits`` in one process streams the whole history for the batch, and the
+        gate's scorer then streamed it again with a ``git log`` of its own (some 0.6 s of git's CPU
+        and the parse for requests' 6,000 commits, issue 16): a record depends on its commit alone.
+        """
+        if self.enabled and other.enabled and other.records and not other.repo.missing_paths \
+                and len(self.records) + len(other.records) <= self.limit:
+            self.records.update(other.records)
+
+
 #: records a :class:`LogMemo` keeps at most (about a few hundred MB for the largest histories)
 LOG_MEMO_RECORDS = 300_000
 
