@@ -195,12 +195,13 @@ class LogMemo:
         self.enabled = True
         #: replays served from the memo (without ``git log``), for tests and benchmarks
         self.served = 0
+        self._order: tuple[tuple[str, ...], list[str]] | None = None
 
     def log(self, revs: list[str]) -> Iterator[CommitRecord]:
         """What ``repo.log(revs, no_merges=False)`` streams, from the memo when it holds every commit."""
         if self.enabled and self.records and not self.repo.missing_paths:
             try:
-                order = self.repo.run("rev-list", "--reverse", "--date-order", *revs, "--").decode().split()
+                order = self.order(revs)
             except RepositoryError:  # git log meets the same trouble and says so in its own words
                 order = []
             if order and all(sha in self.records for sha in order):
@@ -215,6 +216,15 @@ class LogMemo:
             self.enabled = False
             self.records.clear()
 
+
+    def order(self, revs: list[str]) -> list[str]:
+        """``git rev-list --reverse --date-order revs``: the order a log of ``revs`` streams, merges
+        included. The last answer is kept: the gate's scorer asks for the same revisions' order just
+        before it replays them (:meth:`~mergeguard.review.WindowScorer.non_merge_order`)."""
+        key = tuple(revs)
+        if self._order is None or self._order[0] != key:
+            self._order = (key, self.repo.run("rev-list", "--reverse", "--date-order", *revs, "--").decode().split())
+        return self._order[1]
 
     def adopt(self, other: LogMemo) -> None:
         """Keep the records ``other`` (of the same repository) kept from its own replay, when it

@@ -74,3 +74,35 @@ def test_an_incomplete_mirror_hands_no_records_over(merges, tmp_path, monkeypatc
     _plain(monkeypatch)
     plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config), "--jobs", "1")
     assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain] and len(fast) == 10
+
+
+def test_the_scorers_order_without_merges_is_gits(merges):  # noqa: F811
+    """From the memo's order with merges, merges dropped: exactly what ``rev-list --no-merges`` lists,
+    for revisions whose histories interleave side branches; and without records, git's own answer."""
+    from mergeguard.git import GitRepo
+
+    repo = GitRepo(merges)
+    scorer = WindowScorer(repo, None)
+    scorer.keep_log()
+    assert scorer.memo is not None
+    everything = git(merges, "rev-list", "HEAD").split()
+    picks = [[everything[0]], everything[3:6], [everything[10], everything[40]], everything[20:50:7]]
+    plain = [git(merges, "rev-list", "--reverse", "--date-order", "--no-merges", *p, "--").split() for p in picks]
+    assert [scorer.non_merge_order(p) for p in picks] == plain  # no records yet: git answers
+    list(scorer.memo.log(["HEAD"]))  # keeps every record
+    asked: list[tuple[str, ...]] = []
+    real_run = repo.run
+
+    def run(*args, **kwargs):
+        asked.append(args)
+        return real_run(*args, **kwargs)
+
+    repo.run = run  # type: ignore[method-assign]
+    assert [scorer.non_merge_order(p) for p in picks] == plain
+    assert not any("--no-merges" in a for a in asked)  # from the memo's order
+    assert any(len(o) != len(git(merges, "rev-list", "--reverse", "--date-order", *p, "--").split())
+               for o, p in zip(plain, picks))  # merges were there to drop
+    asked.clear()
+    assert [r.sha for r in scorer.memo.log(picks[-1])] == git(merges, "rev-list", "--reverse", "--date-order",
+                                                             *picks[-1], "--").split()
+    assert asked == []  # the replay read the order just listed
