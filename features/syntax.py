@@ -348,7 +348,7 @@ class _NodeMemo(dict):
             self.clear()
         super().__setitem__(key, value)
 
-    def update(self, other: Any = (), /, **kw: Any) -> None:  # type: ignore[override]
+    def update(self, other: Any = (), /, **kw: Any) -> None:
         if len(self) + len(other) >= self.limit:
             self.clear()
         super().update(other, **kw)

@@ -41,7 +41,7 @@ def _watch(monkeypatch) -> dict[str, int]:
     return seen
 
 
-def test_the_scorer_replays_from_the_batchs_records_and_decides_as_the_plain_replays(merges, tmp_path,  # noqa: F811
+def test_the_scorer_replays_from_the_batchs_records_and_decides_as_the_plain_replays(merges, tmp_path,
                                                                                     monkeypatch):
     shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:15]
     config = tmp_path / "gate.yml"
@@ -58,7 +58,7 @@ def test_the_scorer_replays_from_the_batchs_records_and_decides_as_the_plain_rep
     assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain]
 
 
-def test_an_incomplete_mirror_hands_no_records_over(merges, tmp_path, monkeypatch):  # noqa: F811
+def test_an_incomplete_mirror_hands_no_records_over(merges, tmp_path, monkeypatch):
     big = commit(merges, {"assets/big.bin": b"\x00\x01" * 2000}, "a binary", when=T0 + 200 * DAY)
     for i in range(12):
         commit(merges, {f"src/late{i}.py": f"v = {i}\n"}, f"late {i}", when=T0 + (201 + i) * DAY)
@@ -76,7 +76,7 @@ def test_an_incomplete_mirror_hands_no_records_over(merges, tmp_path, monkeypatc
     assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain] and len(fast) == 10
 
 
-def test_the_scorers_order_without_merges_is_gits(merges):  # noqa: F811
+def test_the_scorers_order_without_merges_is_gits(merges):
     """From the memo's order with merges, merges dropped: exactly what ``rev-list --no-merges`` lists,
     for revisions whose histories interleave side branches; and without records, git's own answer."""
     from mergeguard.git import GitRepo
@@ -101,7 +101,7 @@ def test_the_scorers_order_without_merges_is_gits(merges):  # noqa: F811
     assert [scorer.non_merge_order(p) for p in picks] == plain
     assert not any("--no-merges" in a for a in asked)  # from the memo's order
     assert any(len(o) != len(git(merges, "rev-list", "--reverse", "--date-order", *p, "--").split())
-               for o, p in zip(plain, picks))  # merges were there to drop
+               for o, p in zip(plain, picks, strict=True))  # merges were there to drop
     asked.clear()
     assert [r.sha for r in scorer.memo.log(picks[-1])] == git(merges, "rev-list", "--reverse", "--date-order",
                                                              *picks[-1], "--").split()
