@@ -336,8 +336,9 @@ def inside_comment_or_string(node) -> bool:
 class _NodeMemo(dict):
     """Answers of a pure function of a node (of its tree), keyed by the node: a node is equal to and
     hashes as every other handle on the same node of the same tree, and keeps its tree alive, so a
-    key is never mistaken for a node of another tree. Emptied when it reaches ``limit`` entries (the
-    trees its keys hold stay bounded with it)."""
+    key is never mistaken for a node of another tree. Emptied whenever :class:`_TypeIndex` meets a
+    new tree (the scans of one image run together) and when it reaches ``limit`` entries, so the
+    trees its keys hold stay few."""
 
     def __init__(self, limit: int = 100_000) -> None:
         super().__init__()
@@ -713,6 +714,10 @@ class _TypeIndex:
             by_type = self._trees.get(root)
             if by_type is None:
                 by_type = self._trees[root] = {}
+                # the scanners of one image run one after another: what the node memos hold of the
+                # images before would only keep their trees alive (some 70 MB over a batch)
+                _INSIDE.clear()
+                _CALLEES.clear()
                 while len(self._trees) > self.size:
                     self._trees.popitem(last=False)
             else:

@@ -142,3 +142,21 @@ def test_the_logic_on_changed_lines_is_what_the_walk_of_every_line_finds_on_them
         got = retry_timeout._logic_lines(src, lines)
         assert got == want, sorted(lines)
         assert list(got) == list(want), sorted(lines)  # the same order too
+
+
+def test_the_node_memos_keep_no_tree_but_the_newest_indexed_alive():
+    """A new tree met by the type index empties the node memos: what they held of earlier images
+    would only keep those trees alive (the scans of one image run together)."""
+    syntax._TYPE_INDEX.clear()
+    first = _source(PYTHON, "python", "a.py")
+    calls = syntax.nodes_of_types(first.root, "python", ("call",))
+    for c in calls:
+        syntax.inside_comment_or_string(c)
+        syntax.callee(c, "python")
+    assert len(syntax._INSIDE) >= len(calls) and len(syntax._CALLEES) == len(calls)
+    syntax.nodes_of_types(first.root, "python", ("assignment",))  # the same tree: kept
+    assert len(syntax._CALLEES) == len(calls)
+    second = _source(PYTHON + "\nextra = 1\n", "python", "b.py")
+    syntax.nodes_of_types(second.root, "python", ("call",))
+    assert len(syntax._INSIDE) == 0 and len(syntax._CALLEES) == 0
+    assert [syntax.callee(c, "python") for c in calls] == [syntax._callee(c, "python") for c in calls]
