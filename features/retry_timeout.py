@@ -681,12 +681,18 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
     quiet = getattr(scanner(src.language), "decides_nothing", None)
     # and its own "this use decides too": Go's ``backoffFor = 0``, ``canRetry := true`` (a literal given)
     loud = getattr(scanner(src.language), "decides_too", None)
+    from bisect import bisect_left  # (local: this module's imports are edited in parallel)
+
+    changed = sorted(lines)
     stack = [src.root]
     while stack:
         node = stack.pop()
         first, last = node.start_point[0] + 1, node.end_point[0] + 1
         if last < lo or first > hi:
             continue
+        at = bisect_left(changed, first)
+        if at == len(changed) or changed[at] > last:
+            continue  # no changed line within this node: nothing under it can start on one (issue 16)
         if node.type in _LOGIC_SKIP:
             if syntax.is_string(node) and first in lines and first not in out and \
                     _RETRY_HEADER.search(syntax.node_text(node)):

@@ -310,13 +310,53 @@ def has_ancestor(node, types: Collection[str], stop: Collection[str] = ()) -> bo
 
 
 def inside_comment_or_string(node) -> bool:
-    """Whether ``node`` is, or sits inside, a comment or a string literal (words there never fire)."""
+    """Whether ``node`` is, or sits inside, a comment or a string literal (words there never fire).
+
+    Remembered for every node the walk up passes (the answer is its ancestors' too), so that the
+    next node of the same function or statement stops at the first ancestor already answered: the
+    scanners ask this of each call and assignment of a file, each a dozen parents deep (issue 16).
+    """
+    path = []
     n = node
+    inside = False
     while n is not None:
+        known = _INSIDE.get(n)
+        if known is not None:
+            inside = known
+            break
         if n.type in _COMMENT_TYPES or n.type in _STRING_TYPES:
-            return True
+            inside = True
+            break
+        path.append(n)
         n = n.parent
-    return False
+    _INSIDE.update(dict.fromkeys(path, inside))
+    return inside
+
+
+class _NodeMemo(dict):
+    """Answers of a pure function of a node (of its tree), keyed by the node: a node is equal to and
+    hashes as every other handle on the same node of the same tree, and keeps its tree alive, so a
+    key is never mistaken for a node of another tree. Emptied whenever :class:`_TypeIndex` meets a
+    new tree (the scans of one image run together) and when it reaches ``limit`` entries, so the
+    trees its keys hold stay few."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        super().__setitem__(key, value)
+
+    def update(self, other: Any = (), /, **kw: Any) -> None:
+        if len(self) + len(other) >= self.limit:
+            self.clear()
+        super().update(other, **kw)
+
+
+_INSIDE = _NodeMemo()
+_CALLEES = _NodeMemo()
 
 
 def calls(node, language: str) -> Iterator[Any]:
@@ -329,8 +369,17 @@ def callee(call, language: str) -> str:
     """Dotted name of what a call invokes: ``requests.get``, ``http.Client``, ``ctx.WithTimeout``.
 
     Arguments and intermediate calls are dropped (``retry(3).on(x)`` gives ``retry.on``) so that
-    detectors match on names, never on argument text.
+    detectors match on names, never on argument text. Remembered per call node: the scanners of one
+    image ask it about four times of each call (issue 16).
     """
+    key = (call, language)
+    name = _CALLEES.get(key)
+    if name is None:
+        name = _CALLEES[key] = _callee(call, language)
+    return name
+
+
+def _callee(call, language: str) -> str:
     if language == "java":
         if call.type == "object_creation_expression":
             return _dotted(call.child_by_field_name("type"))
@@ -562,9 +611,56 @@ def _type_query(language: str, types: tuple[str, ...]):
     """A compiled query capturing every node of ``types``; types the grammar lacks are left out."""
     import tree_sitter
 
+    known = _known_types(language, types)
+    return tree_sitter.Query(grammar(language), " ".join(f"({t}) @n" for t in known)) if known else None
+
+
+def nodes_of_types(node, language: str, types: tuple[str, ...]) -> list[Any]:
+    """Every node of ``types`` under ``node`` in document order, found by tree-sitter in C.
+
+    A Python-level ``walk`` visits every node of a 200 kB file (tens of thousands) and costs more
+    than the parse; scanners that only look at a few node types ask for those instead. Asked for a
+    whole tree, the nodes come from :class:`_TypeIndex` (one query per tree for every type the
+    scanners ask for, instead of one per scanner); the list is the caller's to change.
+    """
+    if node.parent is None:  # a root: served by the tree's index
+        known = _known_types(language, tuple(types))
+        if not known:
+            return []
+        by_type = _TYPE_INDEX.nodes(node, language, known)
+        found = [n for t in known for n in by_type[t]]
+        keys = [(n.start_byte, -n.end_byte) for n in found]
+        if len(set(keys)) == len(keys):
+            return [found[i] for i in sorted(range(len(found)), key=keys.__getitem__)]
+        # nodes of one extent (``f(x)`` as a Kotlin argument is a value_argument and a call): a
+        # query puts them in an order of its own, which only that query gives
+    return _queried_nodes_of_types(node, language, types)
+
+
+def _queried_nodes_of_types(node, language: str, types: tuple[str, ...]) -> list[Any]:
+    """:func:`nodes_of_types` by a query of ``types`` alone: for a subtree, and the reference the
+    index must equal (``tests/test_syntax.py``, ``benchmarks/scopes_identical.py --nodes``)."""
+    import tree_sitter
+
+    query = _type_query(language, tuple(types))
+    if query is None:
+        return []
+    found = tree_sitter.QueryCursor(query).captures(node).get("n", [])
+    return sorted(found, key=_document_order)
+
+
+def _document_order(n) -> tuple[int, int]:
+    return n.start_byte, -n.end_byte
+
+
+@cache
+def _known_types(language: str, types: tuple[str, ...]) -> tuple[str, ...]:
+    """``types`` the grammar has, in the order asked (a query's patterns, hence its ties, follow it)."""
+    import tree_sitter
+
     lang = grammar(language)
     if lang is None:
-        return None
+        return ()
     known = []
     for t in types:
         try:
@@ -572,22 +668,75 @@ def _type_query(language: str, types: tuple[str, ...]):
         except Exception:  # noqa: BLE001 - QueryError/NameError for a node type this grammar lacks
             continue
         known.append(t)
-    return tree_sitter.Query(lang, " ".join(f"({t}) @n" for t in known)) if known else None
+    return tuple(known)
 
 
-def nodes_of_types(node, language: str, types: tuple[str, ...]) -> list[Any]:
-    """Every node of ``types`` under ``node`` in document order, found by tree-sitter in C.
-
-    A Python-level ``walk`` visits every node of a 200 kB file (tens of thousands) and costs more
-    than the parse; scanners that only look at a few node types ask for those instead.
-    """
+@cache
+def _capture_query(language: str, types: tuple[str, ...]):
+    """A query capturing each of ``types`` (all known to the grammar) under its own name ``t<i>``."""
     import tree_sitter
 
-    query = _type_query(language, tuple(types))
-    if query is None:
-        return []
-    found = tree_sitter.QueryCursor(query).captures(node).get("n", [])
-    return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+    return tree_sitter.Query(grammar(language), " ".join(f"({t}) @t{i}" for i, t in enumerate(types)))
+
+
+class _TypeIndex:
+    """The nodes of a few recent trees by type, each tree's found by one query (issue 16).
+
+    Why: five scanners ask for the nodes of a few types of the same image one after another (the
+    scope list, the Python resilience scanner four times, the settings and policy-function scans),
+    and each query walks the whole tree in C: six walks of a large file cost more than its parse.
+    The first request for a tree queries every type asked so far in this process for the language
+    (the scanners' types are the same for every image), later ones read the lists; a type not yet
+    indexed for the tree is queried then. A query of any set of these types finds the same nodes of
+    each type, so when no two of the nodes asked for share an extent, sorting them by document order
+    gives exactly the list one query of those types gives; :func:`nodes_of_types` asks that query
+    itself when two do (a query orders nodes of one extent in a way of its own, not by its patterns).
+
+    Keyed by the root node, which keeps its tree alive while the entry stays (a root's identity is its
+    tree's); bounded to ``size`` trees, the most recently asked kept, since the scanners of one image
+    run one after another.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._trees: OrderedDict[Any, dict[str, list[Any]]] = OrderedDict()
+        self._asked: dict[str, dict[str, None]] = {}  # language -> types asked so far, in order
+        self._lock = threading.Lock()
+
+    def nodes(self, root, language: str, known: tuple[str, ...]) -> dict[str, list[Any]]:
+        """``type -> nodes`` (each list in a query's capture order) for at least ``known`` (types
+        the grammar has) under ``root``; the lists are shared, not to be changed."""
+        import tree_sitter
+
+        with self._lock:
+            asked = self._asked.setdefault(language, {})
+            asked.update(dict.fromkeys(known))
+            by_type = self._trees.get(root)
+            if by_type is None:
+                by_type = self._trees[root] = {}
+                # the scanners of one image run one after another: what the node memos hold of the
+                # images before would only keep their trees alive (some 70 MB over a batch)
+                _INSIDE.clear()
+                _CALLEES.clear()
+                while len(self._trees) > self.size:
+                    self._trees.popitem(last=False)
+            else:
+                self._trees.move_to_end(root)
+            missing = tuple(t for t in asked if t not in by_type) if any(t not in by_type for t in known) else ()
+        if missing:
+            captured = tree_sitter.QueryCursor(_capture_query(language, missing)).captures(root)
+            found = {t: captured.get(f"t{i}", []) for i, t in enumerate(missing)}
+            with self._lock:
+                for t, nodes in found.items():
+                    by_type.setdefault(t, nodes)
+        return by_type
+
+    def clear(self) -> None:
+        with self._lock:
+            self._trees.clear()
+
+
+_TYPE_INDEX = _TypeIndex()
 
 
 def qualname_at(node, language: str) -> str:

@@ -181,7 +181,12 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     scores: dict[str, float] = {}
     features: dict[str, ChangeOnlyFeatures] = {}
     orders: list[list[str]] = []
-    for f, e, w in run_tasks(score_slice, tasks, jobs=jobs, scheduler=args.scheduler):
+    # a slice run in this process hands its replay's records to the gate's scorer (one git log, not two)
+    keep = gate.scorer.memo if isinstance(gate.scorer, WindowScorer) else None
+    in_process = keep is not None and not args.scheduler and (jobs <= 1 or len(tasks) <= 1)
+    results = [score_slice(t, keep=keep) for t in tasks] if in_process else run_tasks(
+        score_slice, tasks, jobs=jobs, scheduler=args.scheduler)
+    for f, e, w in results:
         found.update(f)
         failed.update(e)
         if w is not None:

@@ -40,9 +40,14 @@ def assess(change: Change, context: Context, model: RiskModel, *, top_reasons: i
     extraction = extract_all(change, context, known=known, keep=keep)
     t1 = time.perf_counter()
     x = model.matrix([extraction.features])
-    contrib = model.contributions(x)[0]
-    # TreeSHAP values plus the bias column sum to the calibrated logit: one predict call, not two
-    score = float(1.0 / (1.0 + math.exp(-(contrib.sum() + model.calibration[1]))))
+    # without reasons only the score is needed: the raw margin gives the same output where it can
+    # (the gate's window commits, issue 16)
+    contrib = None
+    score = model.score_without_contributions(x) if not top_reasons else None
+    if score is None:
+        contrib = model.contributions(x)[0]
+        # TreeSHAP values plus the bias column sum to the calibrated logit: one predict call, not two
+        score = float(1.0 / (1.0 + math.exp(-(contrib.sum() + model.calibration[1]))))
     t2 = time.perf_counter()
     history = context.history
 
@@ -57,7 +62,7 @@ def assess(change: Change, context: Context, model: RiskModel, *, top_reasons: i
     findings = tuple(f if isinstance(f, Finding) else Finding.from_json(f) for f in extraction.findings)
     plain = [f.to_json() for f in findings]
     reasons = explain.reasons(model.features, extraction.features, list(contrib[:-1]), top=top_reasons,
-                              percentile=percentile, findings=plain)
+                              percentile=percentile, findings=plain) if contrib is not None else []
     stats = [{"path": f.path, "added": f.added, "deleted": f.deleted} for f in change.files]
     look_first = explain.look_first(stats, reasons, plain) if top_reasons else []
     warnings = list(change.warnings)
@@ -244,15 +249,18 @@ class CommitSlice:
     window_config: Config | None = None
 
 
-def score_slice(task: CommitSlice) -> tuple[dict[str, Assessment], dict[str, str], WindowTargets | None]:
+def score_slice(task: CommitSlice, keep: LogMemo | None = None
+                ) -> tuple[dict[str, Assessment], dict[str, str], WindowTargets | None]:
     """Run one :class:`CommitSlice` (in any process): the assessments (each with the base its verdict
     is decided at and the paths its gate configuration ignores; the verdict itself is decided by the
     caller, which holds the pull-request facts and the audit log), the commits that could not be
-    scored with the reason, and the scores of ``windows`` (None without them)."""
+    scored with the reason, and the scores of ``windows`` (None without them). ``keep`` (a slice
+    run in the caller's process) adopts the records of the slice's replay (:meth:`LogMemo.adopt`)."""
     from mergeguard.models.model import load
 
     from .gate import read_config
     from .git import GitRepo
+    from .sources import LogMemo
 
     repo = GitRepo(task.repo)
     configs: dict[str | None, Config] = {}
@@ -267,9 +275,12 @@ def score_slice(task: CommitSlice) -> tuple[dict[str, Assessment], dict[str, str
     errors: dict[str, str] = {}
     windows = (WindowTargets(frozenset(task.windows), task.window_config)
                if task.windows and task.window_config is not None else None)
+    memo = LogMemo(repo) if keep is not None else None  # empty: it streams git log and keeps the records
     found = score_commits(repo, list(task.shas), load(task.model), task.limits, top_reasons=task.top_reasons,
                           shallow=task.shallow, config_at=config_at, fixed_base=task.fixed_base,
-                          only=list(task.only), errors=errors, windows=windows)
+                          only=list(task.only), errors=errors, windows=windows, memo=memo)
+    if keep is not None and memo is not None:
+        keep.adopt(memo)
     if windows is not None and repo.missing_paths:  # its records depended on the revisions asked
         windows.order.clear()
     return found, errors, windows

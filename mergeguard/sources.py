@@ -195,12 +195,13 @@ class LogMemo:
         self.enabled = True
         #: replays served from the memo (without ``git log``), for tests and benchmarks
         self.served = 0
+        self._order: tuple[tuple[str, ...], list[str]] | None = None
 
     def log(self, revs: list[str]) -> Iterator[CommitRecord]:
         """What ``repo.log(revs, no_merges=False)`` streams, from the memo when it holds every commit."""
         if self.enabled and self.records and not self.repo.missing_paths:
             try:
-                order = self.repo.run("rev-list", "--reverse", "--date-order", *revs, "--").decode().split()
+                order = self.order(revs)
             except RepositoryError:  # git log meets the same trouble and says so in its own words
                 order = []
             if order and all(sha in self.records for sha in order):
@@ -214,6 +215,28 @@ class LogMemo:
         if self.repo.missing_paths or len(self.records) > self.limit:
             self.enabled = False
             self.records.clear()
+
+
+    def order(self, revs: list[str]) -> list[str]:
+        """``git rev-list --reverse --date-order revs``: the order a log of ``revs`` streams, merges
+        included. The last answer is kept: the gate's scorer asks for the same revisions' order just
+        before it replays them (:meth:`~mergeguard.review.WindowScorer.non_merge_order`)."""
+        key = tuple(revs)
+        if self._order is None or self._order[0] != key:
+            self._order = (key, self.repo.run("rev-list", "--reverse", "--date-order", *revs, "--").decode().split())
+        return self._order[1]
+
+    def adopt(self, other: LogMemo) -> None:
+        """Keep the records ``other`` (of the same repository) kept from its own replay, when it
+        streamed its log whole (no incomplete mirror's paths left out, within its bound).
+
+        Why: ``score --commits`` in one process streams the whole history for the batch, and the
+        gate's scorer then streamed it again with a ``git log`` of its own (some 0.6 s of git's CPU
+        and the parse for requests' 6,000 commits, issue 16): a record depends on its commit alone.
+        """
+        if self.enabled and other.enabled and other.records and not other.repo.missing_paths \
+                and len(self.records) + len(other.records) <= self.limit:
+            self.records.update(other.records)
 
 
 #: records a :class:`LogMemo` keeps at most (about a few hundred MB for the largest histories)

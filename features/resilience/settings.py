@@ -19,6 +19,7 @@ poll period, tick or TTL is neither.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any
@@ -126,6 +127,7 @@ def bookkeeping(name: str) -> bool:
     return bool(ws) and ws[-1] in _BOOKKEEPING
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the name, asked of every binding of every image (issue 16)
 def classify(name: str) -> str | None:
     """``"timeout"``, ``"retry"`` or None for a setting's name (its last dotted segment)."""
     last = name.strip("'\"`").rsplit(".", 1)[-1].lstrip("_$")

@@ -1,0 +1,162 @@
+"""What the scanners remember per node and per name gives the answers computed afresh, and the
+changed-line walk of retry/timeout logic finds on each line what a walk of every line finds there
+(issue 16: faster batch scoring, not an output changed)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from mergeguard.features import retry_timeout, syntax
+from mergeguard.features.resilience import settings
+
+PYTHON = '''import time
+import requests
+
+MAX_RETRIES = 3
+DEFAULT_TIMEOUT = 10  # "timeout" in a comment
+HELP = "retries: how often"
+
+
+def fetch(client, url):
+    attempt = 0
+    while attempt < MAX_RETRIES:
+        try:
+            return client.get(url, timeout=DEFAULT_TIMEOUT)
+        except OSError:
+            attempt += 1
+            time.sleep(2 ** attempt)
+    raise RuntimeError(f"gave up after {attempt} retries: {url!r}")
+
+
+class Client:
+    retry_delay = 0.5
+
+    def __init__(self, session=None):
+        self.session = session or requests.Session()
+        self.timeout = DEFAULT_TIMEOUT
+
+    def again(self, url, retries=MAX_RETRIES):
+        for i in range(retries):
+            if self.session.get(url, timeout=self.timeout).ok:
+                return True
+            time.sleep(self.retry_delay * i)
+        return False
+'''
+
+JAVASCRIPT = '''const axios = require("axios");
+const MAX_RETRIES = 3;
+/* retry: a comment */
+async function get(url, options = { timeout: 5000 }) {
+  let retryCount = 0;
+  while (retryCount < MAX_RETRIES) {
+    try {
+      return await axios.get(url, { timeout: options.timeout, label: `retry ${retryCount}` });
+    } catch (e) {
+      retryCount += 1;
+      await new Promise((r) => setTimeout(r, 100 * retryCount));
+    }
+  }
+}
+'''
+
+
+def _source(text: str, language: str, path: str) -> syntax.Source:
+    tree = syntax.parse(text, language)
+    assert tree is not None
+    return syntax.Source(path, "post", language, text, tree)
+
+
+def _fresh_inside(node) -> bool:
+    n = node
+    while n is not None:
+        if syntax.is_comment(n) or syntax.is_string(n):
+            return True
+        n = n.parent
+    return False
+
+
+@pytest.mark.parametrize(("text", "language"), [(PYTHON, "python"), (JAVASCRIPT, "javascript")], ids=["python", "javascript"])
+def test_remembered_comment_and_callee_answers_equal_fresh_ones(text, language):
+    syntax._INSIDE.clear()
+    syntax._CALLEES.clear()
+    src = _source(text, language, "a.py" if language == "python" else "a.js")
+    nodes = list(syntax.walk(src.root))
+    # innermost first, then outermost first: answers remembered on the way up serve later questions
+    for order in (list(reversed(nodes)), nodes):
+        for n in order:
+            assert syntax.inside_comment_or_string(n) == _fresh_inside(n)
+    assert any(syntax.inside_comment_or_string(n) for n in nodes)
+    assert not all(syntax.inside_comment_or_string(n) for n in nodes)
+    calls = [n for n in nodes if n.type in syntax.CALL_TYPES[language]]
+    names = [syntax._callee(c, language) for c in calls]
+    assert [syntax.callee(c, language) for c in calls] == names
+    assert [syntax.callee(c, language) for c in calls] == names  # now from the memo
+    assert "time.sleep" in names or "axios.get" in names
+
+
+def test_a_node_at_the_same_place_in_another_tree_is_answered_for_its_own_tree():
+    syntax._CALLEES.clear()
+    a = _source("requests.get(url)\n", "python", "a.py")
+    b = _source("sessions.get(url)\n", "python", "b.py")
+    call_a = syntax.nodes_of_types(a.root, "python", ("call",))[0]
+    call_b = syntax.nodes_of_types(b.root, "python", ("call",))[0]
+    assert (call_a.start_byte, call_a.end_byte) == (call_b.start_byte, call_b.end_byte)
+    assert syntax.callee(call_a, "python") == "requests.get"
+    assert syntax.callee(call_b, "python") == "sessions.get"
+
+
+def test_the_node_memo_empties_itself_at_its_limit():
+    memo = syntax._NodeMemo(limit=3)
+    memo.update({1: True, 2: False})
+    memo[3] = True
+    assert len(memo) == 3
+    memo[4] = False  # the fourth entry empties it first
+    assert memo == {4: False}
+    memo.update({5: True, 6: True, 7: True})
+    assert memo == {5: True, 6: True, 7: True}
+
+
+def test_classify_remembers_nothing_but_its_answer():
+    names = ["maxRetries", "connect_timeout", "retryDelay", "HTTP_GATEWAY_TIMEOUT", "user", "retryable",
+             "keepAliveTimeoutMs", "RETRY_STATUS_CODES", "x" * 70]
+    first = [settings.classify(n) for n in names]
+    assert [settings.classify(n) for n in names] == first
+    assert first[:4] == ["retry", "timeout", "retry", None] and first[4] is None and first[-1] is None
+
+
+@pytest.mark.parametrize(("text", "language"), [(PYTHON, "python"), (JAVASCRIPT, "javascript")], ids=["python", "javascript"])
+def test_the_logic_on_changed_lines_is_what_the_walk_of_every_line_finds_on_them(text, language):
+    src = _source(text, language, "a.py" if language == "python" else "a.js")
+    every = set(range(1, text.count("\n") + 2))
+    everywhere = retry_timeout._logic_lines(src, every)
+    assert len(everywhere) >= 3  # the sample has retry logic on several lines
+    rng = random.Random(16)
+    subsets = [{min(everywhere), max(everywhere)}, {1, max(every)}]
+    subsets += [set(c) for c in itertools.combinations(sorted(everywhere), 2)]
+    subsets += [set(rng.sample(sorted(every), k)) for k in (1, 2, 3, 5, 8) for _ in range(10)]
+    for lines in subsets:
+        want = {n: v for n, v in everywhere.items() if n in lines}
+        got = retry_timeout._logic_lines(src, lines)
+        assert got == want, sorted(lines)
+        assert list(got) == list(want), sorted(lines)  # the same order too
+
+
+def test_the_node_memos_keep_no_tree_but_the_newest_indexed_alive():
+    """A new tree met by the type index empties the node memos: what they held of earlier images
+    would only keep those trees alive (the scans of one image run together)."""
+    syntax._TYPE_INDEX.clear()
+    first = _source(PYTHON, "python", "a.py")
+    calls = syntax.nodes_of_types(first.root, "python", ("call",))
+    for c in calls:
+        syntax.inside_comment_or_string(c)
+        syntax.callee(c, "python")
+    assert len(syntax._INSIDE) >= len(calls) and len(syntax._CALLEES) == len(calls)
+    syntax.nodes_of_types(first.root, "python", ("assignment",))  # the same tree: kept
+    assert len(syntax._CALLEES) == len(calls)
+    second = _source(PYTHON + "\nextra = 1\n", "python", "b.py")
+    syntax.nodes_of_types(second.root, "python", ("call",))
+    assert len(syntax._INSIDE) == 0 and len(syntax._CALLEES) == 0
+    assert [syntax.callee(c, "python") for c in calls] == [syntax._callee(c, "python") for c in calls]
