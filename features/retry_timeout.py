@@ -470,7 +470,7 @@ def extract(change: Change, context: Context) -> Extraction:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
             (retry_sig if c.kind == "retry" else timeout_sig)["added"].append(_sig(f.path, c))
-            findings.extend(_anti(f.path, c, None, counts))
+            findings.extend(_anti(f.path, c, None, counts, at=_decided_at(c, fs.added_lines)))
         for c in fs.only_pre:
             counts[f"{c.kind}_removed"] += 1
             line = new_line(f.hunks, c.line) if f.status != "deleted" else 1
@@ -983,13 +983,26 @@ def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
     return out
 
 
-def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float]) -> list[Finding]:
+def _decided_at(c: Construct, added_lines: set[int]) -> int:
+    """Where a retry the change made out of an existing loop is decided: a loop whose header the change
+    kept but which only now retries (the exit on failure taken out, a ``continue`` put in) goes round
+    again because of a line changed inside it, the last one (where the old exit stood, labelling rules
+    round 6, rule 5); a new loop is decided at its header."""
+    if c.kind != "retry" or c.line in added_lines or c.end_line - c.line < 2:
+        return c.line
+    inside = [n for n in added_lines if c.line < n <= c.end_line]
+    return max(inside) if inside else c.line
+
+
+def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float],
+          at: int | None = None) -> list[Finding]:
     if paths.is_test(path) or c.library == "setting" and c.kind == "retry":
         return []
     out = []
     for kind, msg in _antipatterns(c, before):
         counts[f"{kind.split('.')[0]}_antipatterns"] += 1
-        out.append(finding(kind, path, c.line, c.end_line, msg, c.scope))
+        line = at or c.line
+        out.append(finding(kind, path, line, max(line, c.end_line), msg, c.scope))
     return out
 
 

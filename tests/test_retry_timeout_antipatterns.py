@@ -230,3 +230,78 @@ def test_retry_over_a_backoff_retry_is_nested(tmp_path):
     ex = run(tmp_path, {"cluster/cluster.go": pre}, {"cluster/cluster.go": pre.replace(before, after)})
     nested = one(ex, "retry.nested")
     assert nested["scope"].endswith("Process") and "randomNode" in nested["message"]
+
+
+# -- location: a loop the change turned into a retry is decided where the old exit stood ----------------
+
+WATCH_PRE = '''package watch
+
+import "context"
+
+type watcher struct {
+	ctx    context.Context
+	stopc  chan struct{}
+	remote Remote
+}
+
+// openStream opens a watch stream, reconnecting until the connection gives up.
+func (w *watcher) openStream() (s Stream, err error) {
+	for {
+		if s, err = w.remote.Watch(w.ctx); s != nil {
+			break
+		} else if isHaltErr(w.ctx, err) {
+			return nil, err
+		}
+		if nerr := w.remote.ReconnectWait(w.ctx); nerr != nil {
+			return nil, nerr
+		}
+	}
+	return s, nil
+}
+'''
+
+WATCH_POST = '''package watch
+
+import "context"
+
+type watcher struct {
+	ctx    context.Context
+	stopc  chan struct{}
+	remote Remote
+}
+
+// openStream opens a watch stream, reconnecting until it is stopped.
+func (w *watcher) openStream() (s Stream, err error) {
+	for {
+		select {
+		case <-w.stopc:
+			if err == nil {
+				err = context.Canceled
+			}
+			return nil, err
+		default:
+		}
+		if s, err = w.remote.Watch(w.ctx); s != nil && err == nil {
+			break
+		} else if isHaltErr(w.ctx, err) {
+			return nil, err
+		}
+		err = w.remote.ReconnectWait(w.ctx)
+	}
+	return s, nil
+}
+'''
+
+
+def test_existing_loop_made_unbounded_is_flagged_where_the_exit_was(tmp_path):
+    ex = run(tmp_path, {"watch/watch.go": WATCH_PRE}, {"watch/watch.go": WATCH_POST})
+    lim = one(ex, "retry.without_limit")
+    # the loop header (line 13) was there before; the failed reconnect no longer returns (line 27)
+    assert lim["line"] == 27
+
+
+def test_new_loop_is_flagged_at_its_header(tmp_path):
+    pre = WATCH_PRE.replace(WATCH_PRE[WATCH_PRE.index("\tfor {"):WATCH_PRE.index("\treturn s, nil")],
+                            "\ts, err = w.remote.Watch(w.ctx)\n")
+    ex = run(tmp_path, {"watch/watch.go": pre}, {"watch/watch.go": WATCH_POST})
+    assert one(ex, "retry.without_limit")["line"] == 13
