@@ -988,10 +988,11 @@ def _decided_at(c: Construct, added_lines: set[int]) -> int:
     kept but which only now retries (the exit on failure taken out, a ``continue`` put in) goes round
     again because of a line changed inside it, the last one (where the old exit stood, labelling rules
     round 6, rule 5); a new loop is decided at its header."""
-    if c.kind != "retry" or c.line in added_lines or c.end_line - c.line < 2:
-        return c.line
-    inside = [n for n in added_lines if c.line < n <= c.end_line]
-    return max(inside) if inside else c.line
+    header = int(c.line)
+    if c.kind != "retry" or header in added_lines or c.end_line - header < 2:
+        return header
+    inside = [n for n in added_lines if header < n <= c.end_line]
+    return max(inside) if inside else header
 
 
 def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float],
