@@ -305,3 +305,21 @@ def test_new_loop_is_flagged_at_its_header(tmp_path):
                             "\ts, err = w.remote.Watch(w.ctx)\n")
     ex = run(tmp_path, {"watch/watch.go": pre}, {"watch/watch.go": WATCH_POST})
     assert one(ex, "retry.without_limit")["line"] == 13
+
+
+# -- timeout.missing: a call that hands its caller's options on is not missing a timeout ----------------
+
+def test_request_passing_options_on_is_not_missing_a_timeout(tmp_path):
+    pre = '"""Thin API wrapper."""\nimport requests\n\nAPI = "https://api.example.com"\n'
+    post = pre + '''
+
+def get_user(uid, **kwargs):
+    return requests.get(f"{API}/users/{uid}", **kwargs).json()
+
+
+def get_team(tid):
+    return requests.get(f"{API}/teams/{tid}").json()
+'''
+    ex = run(tmp_path, {"api/users.py": pre}, {"api/users.py": post})
+    # get_user passes its caller's options (a timeout among them, or not) on; get_team sets none
+    assert one(ex, "timeout.missing")["line"] == 12
