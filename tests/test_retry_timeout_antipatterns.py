@@ -323,3 +323,25 @@ def get_team(tid):
     ex = run(tmp_path, {"api/users.py": pre}, {"api/users.py": post})
     # get_user passes its caller's options (a timeout among them, or not) on; get_team sets none
     assert one(ex, "timeout.missing")["line"] == 12
+
+
+def test_fetch_with_the_callers_init_is_not_missing_a_timeout(tmp_path):
+    pre = 'const API = "https://api.example.com";\n\nexport function base() {\n  return API;\n}\n'
+    post = pre + '''
+export async function getUser(id, init) {
+  const res = await fetch(`${API}/users/${id}`, init);
+  return res.json();
+}
+
+export async function saveUser(user, options) {
+  return fetch(`${API}/users/${user.id}`, { ...options, method: "PUT", body: JSON.stringify(user) });
+}
+
+export async function getTeam(id) {
+  const res = await fetch(`${API}/teams/${id}`);
+  return res.json();
+}
+'''
+    ex = run(tmp_path, {"src/api.js": pre}, {"src/api.js": post})
+    # getUser and saveUser hand their caller's init on; getTeam sets no signal and no timeout
+    assert one(ex, "timeout.missing")["line"] == 17
