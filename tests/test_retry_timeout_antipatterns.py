@@ -345,3 +345,62 @@ export async function getTeam(id) {
     ex = run(tmp_path, {"src/api.js": pre}, {"src/api.js": post})
     # getUser and saveUser hand their caller's init on; getTeam sets no signal and no timeout
     assert one(ex, "timeout.missing")["line"] == 17
+
+
+def test_a_queue_named_requests_is_not_an_http_call(tmp_path):
+    pre = '"""Worker that pulls jobs."""\nimport asyncio\n'
+    post = pre + '''
+
+async def pump(requests: asyncio.Queue, results: asyncio.Queue, handle):
+    while True:
+        job = await requests.get()
+        await results.put(handle(job))
+'''
+    ex = run(tmp_path, {"svc/pump.py": pre}, {"svc/pump.py": post})
+    assert "timeout.missing" not in kinds(ex)
+    with_import = run(tmp_path / "b", {"svc/pump.py": pre}, {"svc/pump.py": post.replace(
+        "import asyncio\n", "import asyncio\nimport requests\n").replace(
+        "        await results.put(handle(job))\n",
+        "        await results.put(handle(job))\n\n\ndef fetch(url):\n    return requests.get(url).json()\n")})
+    assert "timeout.missing" in kinds(with_import)
+
+
+GO_STREAM_PRE = '''package transport
+
+import (
+	"context"
+	"net/http"
+)
+
+type SSE struct {
+	baseURL string
+}
+'''
+
+
+def test_go_client_for_context_bound_requests_is_not_missing_a_timeout(tmp_path):
+    post = GO_STREAM_PRE.replace("type SSE struct {\n\tbaseURL string\n}\n", """type SSE struct {
+	baseURL    string
+	httpClient *http.Client
+}
+
+func NewSSE(baseURL string) *SSE {
+	return &SSE{baseURL: baseURL, httpClient: &http.Client{}}
+}
+
+func (c *SSE) Start(ctx context.Context) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	return c.httpClient.Do(req)
+}
+""")
+    ex = run(tmp_path, {"transport/sse.go": GO_STREAM_PRE}, {"transport/sse.go": post})
+    # every request carries its caller's context: a stream's client must not have a Timeout
+    assert "timeout.missing" not in kinds(ex)
+    plain = post.replace("http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL, nil)",
+                         "http.NewRequest(http.MethodGet, c.baseURL, nil)")
+    ex2 = run(tmp_path / "b", {"transport/sse.go": GO_STREAM_PRE}, {"transport/sse.go": plain})
+    assert one(ex2, "timeout.missing")["line"] == 14

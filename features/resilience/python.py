@@ -427,7 +427,9 @@ class _Scanner(Scanner):
         has = any(_timeout_kw(k) for k in kw) or _passes_options_on(node)
         if last in _VERBS and len(parts) >= 2:
             owner = parts[-2]
-            if module == "requests" or (len(parts) == 2 and head == "requests"):
+            # ``requests`` only when the file imports it: a parameter or a local of that name (an
+            # ``asyncio.Queue`` called ``requests``) makes no HTTP call
+            if module == "requests" and self._requests_file():
                 self._net("requests", name, node, has, True)
             elif owner in self.sessions or "session" in owner.lower():
                 self._net("requests.Session", name, node, has, self._requests_file())
