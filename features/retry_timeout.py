@@ -327,21 +327,34 @@ def _shift_fn(f: FileChange):
     return shift
 
 
+#: timeout libraries whose value is an option declared or forwarded, not a wait applied to a call:
+#: a setting (``settings``), a config table entry (Python ``config``), a keyword of the code's own
+#: function (Python ``call``)
+_DECLARED = frozenset({"setting", "config", "call"})
+
+
 def _antipatterns(c: Construct, before: Construct | None) -> list[tuple[str, str]]:
     out = []
     if c.kind == "retry":
-        if c.backoff == "none" and (before is None or before.backoff != "none"):
+        # one finding per loop: one that now never gives up is reported as that (the worse of the two),
+        # and says whether it also goes round at once, rather than twice on the same line
+        unlimited = c.attempts == INFINITE and (before is None or before.attempts != INFINITE)
+        if c.backoff == "none" and (before is None or before.backoff != "none") and not unlimited:
             out.append(("retry.without_backoff", f"{describe(c)} retries immediately, with no delay between attempts"))
-        if c.attempts == INFINITE and (before is None or before.attempts != INFINITE):
-            out.append(("retry.without_limit", f"{describe(c)} never gives up"))
+        if unlimited:
+            out.append(("retry.without_limit", f"{describe(c)} never gives up"
+                        + (", and retries with no delay between attempts" if c.backoff == "none" else "")))
         if c.method in ("POST", "PATCH") and not c.idempotency_key and (
                 before is None or before.method != c.method or before.idempotency_key):
             out.append(("retry.non_idempotent",
                         f"{describe(c)} retries a {c.method} without an Idempotency-Key: a retry can apply it twice"))
     else:
         # a new option whose value is "none" keeps what the code did before it existed; a setting
-        # turned from a bound to "none" drops one
-        new_setting = before is None and c.library == "setting"
+        # turned from a bound to "none" drops one. The same holds for an option the change declares
+        # in a config table with no default ("config") and for a timeout keyword it forwards, as none,
+        # to the code's own function ("call"): what none means there is that code's choice (often
+        # "use the default"), not a wait the change sets
+        new_setting = before is None and c.library in _DECLARED
         if c.seconds == INFINITE and not new_setting and (before is None or before.seconds != INFINITE):
             out.append(("timeout.unbounded", f"{describe(c)}: the call can wait forever"))
         if (before is not None and before.seconds and c.seconds and before.seconds != INFINITE
@@ -367,6 +380,8 @@ class _FileScan:
     only_post: list[Construct]
     #: functions of each image by qualname: a construct in a function the other image lacks is new code
     functions: dict[str, set[str]] = field(default_factory=dict)
+    #: the pre-image's scan: whether a retry already called a retrying function (``retry.nested``)
+    pre: Scan = field(default_factory=Scan)
 
 
 def extract(change: Change, context: Context) -> Extraction:
@@ -437,13 +452,20 @@ def extract(change: Change, context: Context) -> Extraction:
                                  [c for c in only_pre if touched_pre(c)],
                                  [c for c in only_post if touched_post(c)],
                                  {side: {sc.qualname for sc in src.scopes()} if src is not None else set()
-                                  for side, src in (("pre", pre_src), ("post", post_src))}))
+                                  for side, src in (("pre", pre_src), ("post", post_src))}, pre_scan))
         if not paths.is_test(f.path):
-            pre_missing = {(c.scope, c.callee) for c in pre_scan.calls if not c.has_timeout}
+            # only a NEW call: one the same function made before (with a timeout or without) is not
+            # new; a timeout taken off it is the timeout's removal (``timeout.removed``), often moved
+            # to a context or deadline the request now carries
+            pre_calls = {(c.scope, c.callee) for c in pre_scan.calls}
+            # scanners list a call site only when it lacks a timeout: a timeout construct the change
+            # took out of the same function says the call was there, with one
+            pre_calls |= {(c.scope, call.callee) for c in only_pre if c.kind == "timeout" and _spans(c, removed_lines)
+                          for call in post_scan.calls if call.scope == c.scope}
             for call in post_scan.calls:
                 if call.has_timeout or not call.default_is_unbounded or call.line not in added_lines:
                     continue
-                if (call.scope, call.callee) in pre_missing and f.status != "added":
+                if (call.scope, call.callee) in pre_calls and f.status != "added":
                     continue
                 counts["timeout_missing_calls"] += 1
                 counts["timeout_antipatterns"] += 1
@@ -466,7 +488,7 @@ def extract(change: Change, context: Context) -> Extraction:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
             (retry_sig if c.kind == "retry" else timeout_sig)["added"].append(_sig(f.path, c))
-            findings.extend(_anti(f.path, c, None, counts))
+            findings.extend(_anti(f.path, c, None, counts, at=_decided_at(c, fs.added_lines)))
         for c in fs.only_pre:
             counts[f"{c.kind}_removed"] += 1
             line = new_line(f.hunks, c.line) if f.status != "deleted" else 1
@@ -516,18 +538,34 @@ def extract(change: Change, context: Context) -> Extraction:
                                 f"changes the {d.kind} policy held as data: {d.key}"
                                 + (" (removed there)" if d.removed else ""), ""))
 
-    # retry.nested: a retrying scope calls (by name) a function that itself retries
-    retrying = {c.scope.rsplit(".", 1)[-1]: c for fs in scanned for c in fs.post.constructs
-                if c.kind == "retry" and c.scope and c.library not in ("setting", COMPUTED)}
+    # retry.nested: a retrying scope calls (by name) a function that itself retries with a wait
+    # between its attempts, and the change made it so: a retry it touched that already called that
+    # function when it already retried (a bound or a condition edited in an old nesting) introduces
+    # nothing. A called function that tries again at once (picks another node, binds another port)
+    # fails over; it does not stack a retry policy's waits under the caller's
+    def _retrying(scans: list[Scan]) -> dict[str, Construct]:
+        return {c.scope.rsplit(".", 1)[-1]: c for sc in scans for c in sc.constructs
+                if c.kind == "retry" and c.scope and c.library not in ("setting", COMPUTED)
+                and c.backoff not in (None, "none")}
+
+    retrying = _retrying([fs.post for fs in scanned])
+    retrying_before = _retrying([fs.pre for fs in scanned])
     for fs in scanned:
+        if paths.is_test(fs.f.path):
+            continue  # production code only, as for the other anti-patterns
         for c in fs.post.constructs:
             if c.kind != "retry" or c.library in ("setting", COMPUTED) or not _spans(c, fs.added_lines):
                 continue
             own = c.scope.rsplit(".", 1)[-1]
             for name in c.calls:
-                inner = retrying.get(name.rsplit(".", 1)[-1])
-                if inner is None or name.rsplit(".", 1)[-1] == own or inner is c:
+                short = name.rsplit(".", 1)[-1]
+                inner = retrying.get(short)
+                if inner is None or short == own or inner is c:
                     continue
+                if short in retrying_before and any(
+                        p.kind == c.kind and p.scope == c.scope and p.library == c.library and name in p.calls
+                        for p in fs.pre.constructs):
+                    continue  # the same retry called the same retrying function before the change
                 counts["retry_antipatterns"] += 1
                 findings.append(finding(
                     "retry.nested", fs.f.path, c.line, c.end_line,
@@ -970,13 +1008,27 @@ def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
     return out
 
 
-def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float]) -> list[Finding]:
+def _decided_at(c: Construct, added_lines: set[int]) -> int:
+    """Where a retry the change made out of an existing loop is decided: a loop whose header the change
+    kept but which only now retries (the exit on failure taken out, a ``continue`` put in) goes round
+    again because of a line changed inside it, the last one (where the old exit stood, labelling rules
+    round 6, rule 5); a new loop is decided at its header."""
+    header = int(c.line)
+    if c.kind != "retry" or header in added_lines or c.end_line - header < 2:
+        return header
+    inside = [n for n in added_lines if header < n <= c.end_line]
+    return max(inside) if inside else header
+
+
+def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float],
+          at: int | None = None) -> list[Finding]:
     if paths.is_test(path) or c.library == "setting" and c.kind == "retry":
         return []
     out = []
     for kind, msg in _antipatterns(c, before):
         counts[f"{kind.split('.')[0]}_antipatterns"] += 1
-        out.append(finding(kind, path, c.line, c.end_line, msg, c.scope))
+        line = at or c.line
+        out.append(finding(kind, path, line, max(line, c.end_line), msg, c.scope))
     return out
 
 

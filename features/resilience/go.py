@@ -359,8 +359,19 @@ class _Scanner(Scanner):
                 self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}", seconds=v,
                                 value=" ".join(syntax.node_text(value).split())[:120] if std and v is None else "")
                 has_timeout = has_timeout or key == "Timeout"
-        if type_name == "http.Client" and not has_timeout:
+        if type_name == "http.Client" and not has_timeout and not self._requests_carry_context():
             self._net("net/http", "http.Client{}", node, False)
+
+    def _requests_carry_context(self) -> bool:
+        """Whether the file builds its requests with a context (``http.NewRequestWithContext``,
+        ``req.WithContext(ctx)``): each request is then bounded by its caller's deadline, and a client
+        without ``Timeout`` is the idiom (a streaming client must not have one), not a missing timeout."""
+        found = getattr(self, "_ctx_requests", None)
+        if found is None:
+            found = any(syntax.callee(c, LANG).rsplit(".", 1)[-1] in ("NewRequestWithContext", "WithContext")
+                        for c in syntax.nodes_of_types(self.src.root, LANG, ("call_expression",)))
+            self._ctx_requests = found
+        return found
 
     def _net_field(self, assign) -> None:
         """``tr.ResponseHeaderTimeout = d``, ``client.Timeout = cfg.Timeout`` where ``tr``/``client`` is an

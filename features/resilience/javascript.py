@@ -582,6 +582,10 @@ class _Scanner(LineScopedScanner):
     def _network_call(self, call, c: str, lib: str, args) -> None:
         parts = c.split(".")
         verb = parts[-1] if len(parts) > 1 else ""
+        if _passes_options_on(args, c, lib):
+            # the caller's options handed on (``fetch(url, init)``, ``{...options, method}``): whether a
+            # signal or a timeout is among them is decided where they are built, not at this call
+            return
         if c in ("fetch", "undici.fetch") or (lib == "node-fetch" and len(parts) == 1):
             opts = _object_arg(args, 1)
             has = opts is not None and (_key(opts, "signal") is not None or _key(opts, "timeout") is not None)
@@ -1146,6 +1150,17 @@ def _default_in(params, name: str):
             if pat is not None and val is not None and syntax.node_text(pat) == name:
                 return val
     return None
+
+
+def _passes_options_on(args, callee: str, lib: str) -> bool:
+    """Whether a request call takes options it does not spell out: an object literal that spreads
+    another (``{...opts, method: "POST"}``), or a fetch/got options argument given by name."""
+    if any(v is not None and v.type == "object" and any(p.type == "spread_element" for p in v.named_children)
+           for _, v in args):
+        return True
+    takes_init = callee in ("fetch", "undici.fetch") or (lib in ("node-fetch", "got") and "." not in callee)
+    return takes_init and len(args) > 1 and args[1][1] is not None and args[1][1].type in (
+        "identifier", "member_expression")
 
 
 def _object_arg(args, index: int):

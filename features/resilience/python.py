@@ -466,10 +466,14 @@ class _Scanner(Scanner):
         parts = name.split(".")
         head = parts[0]
         module = self._module_of(name)
-        has = any(_timeout_kw(k) for k in kw)
+        # options passed on whole (``requests.get(url, **kwargs)``): whether a timeout is among them
+        # is the caller's decision, not one this call site leaves out (``timeout.missing``)
+        has = any(_timeout_kw(k) for k in kw) or _passes_options_on(node)
         if last in _VERBS and len(parts) >= 2:
             owner = parts[-2]
-            if module == "requests" or (len(parts) == 2 and head == "requests"):
+            # ``requests`` only when the file imports it: a parameter or a local of that name (an
+            # ``asyncio.Queue`` called ``requests``) makes no HTTP call
+            if module == "requests" and self._requests_file():
                 self._net("requests", name, node, has, True)
             elif owner in self.sessions or "session" in owner.lower():
                 self._net("requests.Session", name, node, has, self._requests_file())
@@ -1118,6 +1122,12 @@ def _method(node) -> str | None:
                     if m in ("POST", "PATCH"):
                         return m
     return None
+
+
+def _passes_options_on(call) -> bool:
+    """Whether a call hands on a mapping of keyword options it does not spell out (``**kwargs``)."""
+    args = call.child_by_field_name("arguments")
+    return args is not None and any(a.type == "dictionary_splat" for a in args.named_children)
 
 
 def _library(name: str) -> str:
