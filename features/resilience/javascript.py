@@ -1689,3 +1689,29 @@ def layout_only(hunks) -> tuple[set[int], set[int]]:
             removed.update(n for n, _ in h.removed)
             added.update(n for n, _ in h.added)
     return removed, added
+
+
+#: a function whose job is to produce the effective options every request then follows
+_NORMALISER = re.compile(r"^_*(normali[sz]e|merge|resolve|applyDefaults|withDefaults|defaults?)([A-Z_]\w*)?$")
+#: where a name is built into the options that function hands back
+_BUILDING = frozenset({"pair", "spread_element", "shorthand_property_identifier", "arguments", "object",
+                       "array", "return_statement", "variable_declarator"})
+
+
+def decides_too(node) -> bool:
+    """A retry- or timeout-named name on a changed line inside an options normaliser (``merge``,
+    ``normalizeRetryOptions``, ``mergeTimeoutDefaults``): what such a function returns IS the setting
+    every request follows, so reshaping it (``retry: {retries: source.retry}`` for a number,
+    ``...definedRetry`` dropping undefined fields, a field no longer forced to the built-in list) changes
+    the retry or timeout decision although the name is only handed on there. A type test, a message or
+    a bad-value check still decide nothing (``decides_nothing`` is asked after this)."""
+    if not _NORMALISER.match(_enclosing_function_name(node)):
+        return False
+    p = node.parent
+    while p is not None and p.type in _MEMBERS:
+        p = p.parent
+    if p is not None and p.type == "arguments" and p.parent is not None and p.parent.parent is not None \
+            and p.parent.parent.type == "expression_statement":
+        return False  # ``Object.freeze(options.timeout)``: a call whose result is dropped builds nothing
+    return p is not None and p.type in _BUILDING
+

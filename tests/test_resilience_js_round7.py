@@ -1,0 +1,130 @@
+"""JavaScript/TypeScript, issue 13 round 7: recall. Shapes of retry and timeout changes the detector
+missed on the dev part, each positive next to a negative that must stay quiet. Real git histories,
+real tree-sitter parses."""
+
+from __future__ import annotations
+
+from tests.retry_changes import findings, kinds
+
+CHANGED = {"retry.added", "retry.removed", "retry.changed", "timeout.added", "timeout.removed", "timeout.changed"}
+RETRY = {"retry.added", "retry.removed", "retry.changed"}
+TIMEOUT = {"timeout.added", "timeout.removed", "timeout.changed"}
+
+
+def _run(tmp_path, before: str, after: str, path: str = "src/options.ts"):
+    return findings(tmp_path, {path: before}, {path: after})
+
+
+# -- an options normaliser: what it returns is the setting every request follows -----------------------
+
+NORMALISE = """import {defaultRetry, retryMethods, retryStatusCodes, retryAfterStatusCodes} from './constants';
+
+export const normalizeRetryOptions = (retry: number | RetryOptions = {}): RetryOptions => {
+  if (typeof retry === 'number') {
+    return {...defaultRetry, limit: retry};
+  }
+
+  if (retry.methods && !Array.isArray(retry.methods)) {
+    throw new Error('retry.methods must be an array');
+  }
+
+  return {
+    ...defaultRetry,
+    ...retry,
+    afterStatusCodes: retryAfterStatusCodes,
+  };
+};
+"""
+
+
+def test_ts_normaliser_that_drops_undefined_retry_fields_is_a_retry_change(tmp_path):
+    # {limit: undefined} used to override the default limit; now the default applies
+    after = NORMALISE.replace("""  return {
+    ...defaultRetry,
+    ...retry,
+""", """  const definedRetry = Object.fromEntries(
+    Object.entries(retry).filter(([, value]) => value !== undefined),
+  ) as RetryOptions;
+
+  return {
+    ...defaultRetry,
+    ...definedRetry,
+""")
+    assert kinds(_run(tmp_path, NORMALISE, after)) & RETRY
+
+
+def test_ts_normaliser_no_longer_forcing_a_retry_field_is_a_retry_change(tmp_path):
+    after = NORMALISE.replace("    afterStatusCodes: retryAfterStatusCodes,\n", "")
+    assert kinds(_run(tmp_path, NORMALISE, after)) & RETRY
+
+
+def test_ts_normaliser_message_reworded_is_no_retry_change(tmp_path):
+    after = NORMALISE.replace("'retry.methods must be an array'", "'The `retry.methods` option must be an array'")
+    assert not kinds(_run(tmp_path, NORMALISE, after)) & CHANGED
+
+
+MERGE = """import is from '@sindresorhus/is';
+import deepMerge from './deep-merge';
+
+export default function merge(target, ...sources) {
+  const merged = deepMerge({}, target, ...sources.map(source => source || {}));
+  return merged;
+}
+"""
+
+
+def test_js_merge_turning_a_numeric_retry_into_an_object_is_a_retry_change(tmp_path):
+    # a number given for `retry` used to replace the whole retry object (defaults lost)
+    after = MERGE.replace("  const merged = deepMerge({}, target, ...sources.map(source => source || {}));\n", """\
+  sources = sources.map(source => {
+    if (!source) {
+      return {};
+    }
+    if (is.object(source.retry)) {
+      return source;
+    }
+    return {...source, retry: {retries: source.retry}};
+  });
+  const merged = deepMerge({}, target, ...sources);
+""")
+    assert kinds(_run(tmp_path, MERGE, after, "source/merge.js")) & RETRY
+
+
+FREEZE = """export class Options {
+  merge(options) {
+    if (!options) {
+      return;
+    }
+    Object.freeze(options);
+    Object.freeze(options.headers);
+    Object.freeze(options.timeout);
+    Object.freeze(options.retry);
+    for (const key in options) {
+      this[key] = options[key];
+    }
+  }
+}
+"""
+
+
+def test_ts_merge_that_stops_freezing_the_timeout_options_is_no_change(tmp_path):
+    # freezing or cloning an options object changes none of its values
+    after = FREEZE.replace("""    Object.freeze(options);
+    Object.freeze(options.headers);
+    Object.freeze(options.timeout);
+    Object.freeze(options.retry);
+""", "    options = cloneRaw(options);\n")
+    assert not kinds(_run(tmp_path, FREEZE, after)) & CHANGED
+
+
+HANDOFF = """export function send(request, options) {
+  const merged = {...options, retry: options.retry, timeout: options.timeout};
+  return request(merged);
+}
+"""
+
+
+def test_js_retry_option_handed_on_outside_a_normaliser_is_no_change(tmp_path):
+    # the same hand-off written differently in an ordinary function decides nothing
+    after = HANDOFF.replace("retry: options.retry, timeout: options.timeout", "timeout: options.timeout, retry: options.retry")
+    assert not kinds(_run(tmp_path, HANDOFF, after, "src/send.js")) & CHANGED
