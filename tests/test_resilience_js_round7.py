@@ -128,3 +128,54 @@ def test_js_retry_option_handed_on_outside_a_normaliser_is_no_change(tmp_path):
     # the same hand-off written differently in an ordinary function decides nothing
     after = HANDOFF.replace("retry: options.retry, timeout: options.timeout", "timeout: options.timeout, retry: options.retry")
     assert not kinds(_run(tmp_path, HANDOFF, after, "src/send.js")) & CHANGED
+
+
+# -- a timer whose delay is a retry delay schedules the next attempt ---------------------------------
+
+SCHEDULE = """module.exports = (options, emitter) => {
+  let retryCount = 0;
+  const get = opts => {
+    const req = request(opts, response => emitter.emit('response', response));
+    req.once('error', error => {
+      const backoff = opts.retry.computeDelay(++retryCount, error);
+      if (backoff) {
+        setTimeout(get, backoff, opts);
+        return;
+      }
+      emitter.emit('error', error);
+    });
+  };
+  get(options);
+};
+"""
+
+
+def test_js_retry_timer_sending_other_options_is_a_retry_change(tmp_path):
+    # the retried request now bypasses the cache that would replay the error response
+    after = SCHEDULE.replace("setTimeout(get, backoff, opts);", "setTimeout(get, backoff, {...opts, forceRefresh: true});")
+    assert kinds(_run(tmp_path, SCHEDULE, after, "source/as-emitter.js")) & RETRY
+
+
+FLUSH = """export class Batcher {
+  constructor(options) {
+    this.flushInterval = options.flushInterval;
+    this.items = [];
+  }
+
+  add(item) {
+    this.items.push(item);
+    setTimeout(this.flush.bind(this), this.flushInterval, {reason: 'timer'});
+  }
+}
+"""
+
+
+def test_js_timer_with_a_poll_delay_changed_is_no_retry_change(tmp_path):
+    after = FLUSH.replace("{reason: 'timer'}", "{reason: 'interval', force: true}")
+    assert not kinds(_run(tmp_path, FLUSH, after, "src/batcher.js")) & CHANGED
+
+
+def test_js_retry_delay_handed_to_a_logger_is_no_retry_change(tmp_path):
+    before = SCHEDULE.replace("      if (backoff) {\n", "      debug('retrying', retryCount);\n      if (backoff) {\n")
+    after = SCHEDULE.replace("      if (backoff) {\n", "      debug('retrying in %d ms', backoff, retryCount);\n      if (backoff) {\n")
+    assert not kinds(_run(tmp_path, before, after, "source/as-emitter.js")) & CHANGED

@@ -1705,6 +1705,8 @@ def decides_too(node) -> bool:
     ``...definedRetry`` dropping undefined fields, a field no longer forced to the built-in list) changes
     the retry or timeout decision although the name is only handed on there. A type test, a message or
     a bad-value check still decide nothing (``decides_nothing`` is asked after this)."""
+    if _schedules_retry(node):
+        return True
     if not _NORMALISER.match(_enclosing_function_name(node)):
         return False
     p = node.parent
@@ -1715,3 +1717,20 @@ def decides_too(node) -> bool:
         return False  # ``Object.freeze(options.timeout)``: a call whose result is dropped builds nothing
     return p is not None and p.type in _BUILDING
 
+
+
+def _schedules_retry(node) -> bool:
+    """``setTimeout(get, backoff, {...options, forceRefresh: true})``, ``this.reconnectTimer =
+    setInterval(() => this._reconnect(), this.options.reconnectPeriod)``: a timer whose delay is a
+    retry-named value IS the next attempt being scheduled, so a changed line there changes what the
+    retry runs, with what, or when (a handed-on delay decides nothing elsewhere)."""
+    n = node
+    while n.parent is not None and n.parent.type in _MEMBERS and n.parent.child_by_field_name("property") == n:
+        n = n.parent
+    args = n.parent
+    if args is None or args.type != "arguments" or len(args.named_children) < 2 or args.named_children[1] != n:
+        return False
+    callee = args.parent.child_by_field_name("function") if args.parent is not None else None
+    if callee is None or syntax.node_text(callee).rsplit(".", 1)[-1] not in ("setTimeout", "setInterval"):
+        return False
+    return classify(syntax.node_text(node)) == "retry"
