@@ -179,3 +179,47 @@ def test_js_retry_delay_handed_to_a_logger_is_no_retry_change(tmp_path):
     before = SCHEDULE.replace("      if (backoff) {\n", "      debug('retrying', retryCount);\n      if (backoff) {\n")
     after = SCHEDULE.replace("      if (backoff) {\n", "      debug('retrying in %d ms', backoff, retryCount);\n      if (backoff) {\n")
     assert not kinds(_run(tmp_path, before, after, "source/as-emitter.js")) & CHANGED
+
+
+# -- a call that starts another attempt, added to or removed from a path ---------------------------------
+
+PING = """function Client(stream, options) {
+  this.options = options;
+  this.pingResp = true;
+  this.stream = stream;
+}
+
+Client.prototype._checkPing = function () {
+  if (this.pingResp) {
+    this.pingResp = false;
+    this._sendPacket({cmd: 'pingreq'});
+  } else {
+    this._cleanUp(true);
+  }
+};
+
+Client.prototype._reconnect = function () {
+  this.emit('reconnect');
+  this._setupStream();
+};
+
+module.exports = Client;
+"""
+
+
+def test_js_missed_ping_now_reconnecting_is_a_retry_change(tmp_path):
+    after = PING.replace("    this._cleanUp(true);\n", "    this._cleanUp(true);\n    this._reconnect();\n")
+    assert kinds(_run(tmp_path, PING, after, "lib/client.js")) & RETRY
+
+
+def test_js_missed_ping_no_longer_reconnecting_at_once_is_a_retry_change(tmp_path):
+    before = PING.replace("    this._cleanUp(true);\n", "    this._cleanUp(true);\n    this._reconnect();\n")
+    assert kinds(_run(tmp_path, before, PING, "lib/client.js")) & RETRY
+
+
+def test_js_reconnect_event_emitted_with_another_payload_is_no_retry_change(tmp_path):
+    # telling listeners about a reconnect is no attempt; neither is registering a callback for one
+    after = PING.replace("  this.emit('reconnect');\n", "  this.emit('reconnect', {attempt: this.attempts});\n") \
+        .replace("module.exports = Client;\n", "Client.prototype.watch = function (cb) {\n  this.onReconnect(cb);\n};\n\n"
+                 "module.exports = Client;\n")
+    assert not kinds(_run(tmp_path, PING, after, "lib/client.js")) & CHANGED

@@ -1705,7 +1705,7 @@ def decides_too(node) -> bool:
     ``...definedRetry`` dropping undefined fields, a field no longer forced to the built-in list) changes
     the retry or timeout decision although the name is only handed on there. A type test, a message or
     a bad-value check still decide nothing (``decides_nothing`` is asked after this)."""
-    if _schedules_retry(node):
+    if _schedules_retry(node) or _starts_attempt(node):
         return True
     if not _NORMALISER.match(_enclosing_function_name(node)):
         return False
@@ -1734,3 +1734,24 @@ def _schedules_retry(node) -> bool:
     if callee is None or syntax.node_text(callee).rsplit(".", 1)[-1] not in ("setTimeout", "setInterval"):
         return False
     return classify(syntax.node_text(node)) == "retry"
+
+
+#: a function that starts another attempt when called
+_ATTEMPT = re.compile(r"^_*(retry|reconnect|(schedule|start|trigger|do)_?(Retry|Reconnect))(Request|Connection|Connect)?$",
+                      re.I)
+
+
+def _starts_attempt(node) -> bool:
+    """``this._reconnect();`` added on a path (a missed keepalive answer, a refused CONNACK) or removed
+    from one: that path now starts another attempt, or no longer does. Only a call made as a statement
+    of its own; a retry-named value handed on or a callback registered (``onRetry``) is no attempt."""
+    n = node
+    if n.parent is not None and n.parent.type in _MEMBERS and n.parent.child_by_field_name("property") == n:
+        n = n.parent
+    call = n.parent
+    if call is None or call.type != "call_expression" or call.child_by_field_name("function") != n:
+        return False
+    stmt = call.parent
+    if stmt is not None and stmt.type == "await_expression":
+        stmt = stmt.parent
+    return stmt is not None and stmt.type == "expression_statement" and bool(_ATTEMPT.match(syntax.node_text(node)))
