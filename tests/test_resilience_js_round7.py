@@ -223,3 +223,50 @@ def test_js_reconnect_event_emitted_with_another_payload_is_no_retry_change(tmp_
         .replace("module.exports = Client;\n", "Client.prototype.watch = function (cb) {\n  this.onReconnect(cb);\n};\n\n"
                  "module.exports = Client;\n")
     assert not kinds(_run(tmp_path, PING, after, "lib/client.js")) & CHANGED
+
+
+# -- a project's own timer helper taking the delay first ---------------------------------------------
+
+TIMED = """function addTimeout(delay, callback, ...args) {
+  const id = setTimeout(callback, delay, ...args);
+  id.unref();
+  return () => clearTimeout(id);
+}
+
+module.exports = (request, delays) => {
+  const cancelers = [];
+  const timeoutHandler = (delay, event) => {
+    request.abort();
+    request.emit('error', new TimeoutError(delay, event));
+  };
+  if (delays.connect !== undefined) {
+    request.once('socket', socket => {
+      const cancel = addTimeout(delays.connect, timeoutHandler, 'connect');
+      cancelers.push(cancel);
+      socket.once('connect', cancel);
+    });
+  }
+  return () => cancelers.forEach(cancel => cancel());
+};
+"""
+
+
+def test_js_timeout_added_through_a_delay_first_timer_helper_is_a_timeout_change(tmp_path):
+    after = TIMED.replace("  return () => cancelers.forEach", """  if (delays.secureConnect !== undefined) {
+    request.once('socket', socket => {
+      socket.once('connect', () => {
+        const cancel = addTimeout(delays.secureConnect, timeoutHandler, 'secureConnect');
+        cancelers.push(cancel);
+        socket.once('secureConnect', cancel);
+      });
+    });
+  }
+  return () => cancelers.forEach""")
+    assert kinds(_run(tmp_path, TIMED, after, "source/timed-out.js")) & TIMEOUT
+
+
+def test_js_delay_first_timer_helper_that_only_flushes_is_no_timeout(tmp_path):
+    after = TIMED.replace("  return () => cancelers.forEach", """  const cancelFlush = addTimeout(delays.flush, flushQueue, 'flush');
+  cancelers.push(cancelFlush);
+  return () => cancelers.forEach""")
+    assert not kinds(_run(tmp_path, TIMED, after, "source/timed-out.js")) & CHANGED

@@ -185,6 +185,13 @@ class _Scanner(LineScopedScanner):
             self._hold(call)
             self._valued_timeout(call, "setting", _assigned_name(call) or _enclosing_function_name(call) or "timer",
                                  _timer_value(args[0][1], args[1][1], self.lang))
+        elif not c.endswith("setTimeout") and _TIMER_HELPER.search(c.rsplit(".", 1)[-1]) and len(args) >= 2 \
+                and args[0][1] is not None and args[0][1].type not in _CALLBACKS and _times_out(args[1][1], args[0][1]):
+            # a project's own timer helper taking the delay first (``addTimeout(delays.secureConnect,
+            # timeoutHandler, 'secureConnect')``): the same timeout timer, valued the same way
+            self._hold(call)
+            self._valued_timeout(call, "setting", _assigned_name(call) or _enclosing_function_name(call) or "timer",
+                                 _timer_value(args[1][1], args[0][1], self.lang))
         elif c == "Promise.race" and args:
             self._promise_race(call, args[0][1])
         elif c.rsplit(".", 1)[-1] in _LISTEN and "." in c and len(args) >= 2 and args[0][1] is not None \
@@ -973,7 +980,7 @@ def _literal(node) -> bool:
 
 
 #: a project's own wrapper of the timer (``safeTimeout``, ``setSafeTimeout``, ``startTimeout``)
-_TIMER_HELPER = re.compile(r"^(safe|start|schedule|set\w*|create)Timeout$|Timeout(Safe|Unref)$", re.I)
+_TIMER_HELPER = re.compile(r"^(safe|start|schedule|set\w*|create|add|arm)Timeout$|Timeout(Safe|Unref)$", re.I)
 
 #: calls named for the timeout they put on an operation (``withTimeout(p, 5000)``, ``p.timeout(5000)``)
 _TIMEOUT_WRAPPER = re.compile(r"^(timeout|withTimeout|promiseTimeout|timeoutPromise|timeoutAfter|withDeadline|"
