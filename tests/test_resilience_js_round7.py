@@ -270,3 +270,44 @@ def test_js_delay_first_timer_helper_that_only_flushes_is_no_timeout(tmp_path):
   cancelers.push(cancelFlush);
   return () => cancelers.forEach""")
     assert not kinds(_run(tmp_path, TIMED, after, "source/timed-out.js")) & CHANGED
+
+
+# -- which network errors are retried: a list of error codes under a retry name or in a retry module --
+
+CODES = """'use strict';
+
+const ALLOWED = new Set([
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EADDRINUSE',
+  'EPIPE'
+]);
+
+module.exports = error => {
+  if (error && ALLOWED.has(error.code)) {
+    return true;
+  }
+  return false;
+};
+"""
+
+
+def test_js_network_error_code_added_in_a_retry_module_is_a_retry_change(tmp_path):
+    after = CODES.replace("  'EPIPE'\n", "  'EPIPE',\n  'ENOTFOUND',\n  'EAI_AGAIN'\n")
+    assert kinds(_run(tmp_path, CODES, after, "source/is-retry-allowed.js")) & RETRY
+
+
+def test_ts_retryable_codes_list_changed_is_a_retry_change(tmp_path):
+    before = """export const retryableCodes = ['ECONNRESET', 'ETIMEDOUT'];
+
+export function shouldRetry(error: NodeJS.ErrnoException): boolean {
+  return retryableCodes.includes(error.code ?? '');
+}
+"""
+    after = before.replace("['ECONNRESET', 'ETIMEDOUT']", "['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED']")
+    assert kinds(_run(tmp_path, before, after, "src/transport.ts")) & RETRY
+
+
+def test_js_error_codes_ignored_on_close_are_no_retry_setting(tmp_path):
+    after = CODES.replace("  'EPIPE'\n", "  'EPIPE',\n  'ENOTFOUND'\n")
+    assert not kinds(_run(tmp_path, CODES, after, "lib/ignore-close-errors.js")) & CHANGED

@@ -73,6 +73,7 @@ class _Scanner(LineScopedScanner):
             elif t == "variable_declarator":
                 self._named_deadline(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
                 self._retried_list(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
+                self._retried_codes(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
             if t in ("variable_declarator", "pair", "assignment_expression"):
                 self._defaulted_list(node)
         self._timer_clears(root)
@@ -506,6 +507,28 @@ class _Scanner(LineScopedScanner):
         name = syntax.node_text(name_node)
         if classify(name) == "retry" and _literal(value):
             self._setting(node, "retry", name, value)
+
+    def _retried_codes(self, node, name_node, value) -> None:
+        """``const WHITELIST = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPIPE'])`` in a retry module
+        (``is-retry-allowed.js``) or under a retry name (``retryableCodes``): which network errors are
+        retried, a setting valued by its codes, so a code added or dropped is a retry change. A list of
+        codes elsewhere (errors ignored on close, logged) is not read."""
+        if name_node is None or value is None or name_node.type != "identifier":
+            return
+        items = value
+        if items.type == "new_expression" and (syntax.callee(items, self.lang) or "") == "Set":
+            first = next(iter(syntax.arguments(items, self.lang)), (None, None))[1]
+            items = first if first is not None else items
+        if items.type != "array":
+            return
+        codes = [_strip(syntax.node_text(v)) for v in items.named_children if v.type != "comment"]
+        if len(codes) < 2 or not all(syntax.is_string(v) for v in items.named_children if v.type != "comment") \
+                or not all(_ERRNO.match(c) for c in codes):
+            return
+        stem = self.src.path.rsplit("/", 1)[-1].split(".", 1)[0]
+        name = syntax.node_text(name_node)
+        if classify(name) == "retry" or classify(stem) == "retry" or "retry" in words(stem):
+            self._setting(node, "retry", name, items)
 
     def _defaulted_list(self, node) -> None:
         """``config.statusCodesToRetry = config.statusCodesToRetry || [[100, 199], [429, 429]]``,
@@ -980,6 +1003,8 @@ def _literal(node) -> bool:
 
 
 #: a project's own wrapper of the timer (``safeTimeout``, ``setSafeTimeout``, ``startTimeout``)
+#: a Node/libuv network error code (``ECONNRESET``, ``EAI_AGAIN``)
+_ERRNO = re.compile(r"^E[A-Z][A-Z_]{2,}$")
 _TIMER_HELPER = re.compile(r"^(safe|start|schedule|set\w*|create|add|arm)Timeout$|Timeout(Safe|Unref)$", re.I)
 
 #: calls named for the timeout they put on an operation (``withTimeout(p, 5000)``, ``p.timeout(5000)``)
