@@ -311,3 +311,52 @@ export function shouldRetry(error: NodeJS.ErrnoException): boolean {
 def test_js_error_codes_ignored_on_close_are_no_retry_setting(tmp_path):
     after = CODES.replace("  'EPIPE'\n", "  'EPIPE',\n  'ENOTFOUND'\n")
     assert not kinds(_run(tmp_path, CODES, after, "lib/ignore-close-errors.js")) & CHANGED
+
+
+# -- the listener that runs the next attempt, valued by the guards that stop it ----------------------
+
+LISTENER = """export default function asPromise(firstRequest: Request) {
+  let settled = false;
+  const makeRequest = (retryCount: number): void => {
+    const request = firstRequest ?? new Request(undefined, undefined, options);
+    request.once('response', (response) => {
+      settled = true;
+      resolve(response.body);
+    });
+    request.once('retry', (newRetryCount: number, error: RequestError) => {
+      if (previousBody === request.options.body && is.nodeStream(request.options.body)) {
+        onError(error);
+        return;
+      }
+      makeRequest(newRetryCount);
+    });
+  };
+  makeRequest(0);
+}
+"""
+
+
+def test_ts_guard_added_to_the_retry_listener_is_a_retry_change(tmp_path):
+    # a late error after the promise settled no longer starts another attempt
+    after = LISTENER.replace("    request.once('retry', (newRetryCount: number, error: RequestError) => {\n",
+                             "    request.once('retry', (newRetryCount: number, error: RequestError) => {\n"
+                             "      if (settled) {\n        return;\n      }\n")
+    assert kinds(_run(tmp_path, LISTENER, after, "source/as-promise/index.ts")) & RETRY
+
+
+def test_ts_retry_listener_whose_guard_body_changed_is_no_retry_change(tmp_path):
+    # same guard, another way of reporting the error: whether a retry happens is unchanged
+    after = LISTENER.replace("        onError(error);\n", "        emitter.emit('error', error);\n")
+    assert not kinds(_run(tmp_path, LISTENER, after, "source/as-promise/index.ts")) & CHANGED
+
+
+def test_js_reconnect_listener_that_only_logs_is_no_retry(tmp_path):
+    before = """export function watch(client, log) {
+  client.on('reconnect', () => {
+    log.info('reconnecting');
+  });
+}
+"""
+    after = before.replace("    log.info('reconnecting');\n",
+                           "    if (log.level === 'debug') {\n      log.debug('reconnecting', client.options.host);\n    }\n")
+    assert not kinds(_run(tmp_path, before, after, "src/watch.js")) & CHANGED

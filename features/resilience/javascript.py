@@ -198,6 +198,10 @@ class _Scanner(LineScopedScanner):
         elif c.rsplit(".", 1)[-1] in _LISTEN and "." in c and len(args) >= 2 and args[0][1] is not None \
                 and _strip(syntax.node_text(args[0][1])) == "timeout" and syntax.is_string(args[0][1]):
             self._timeout_handler(call, c.rsplit(".", 1)[0], args[1][1])
+        elif c.rsplit(".", 1)[-1] in _LISTEN and "." in c and len(args) >= 2 and args[0][1] is not None \
+                and syntax.is_string(args[0][1]) and _strip(syntax.node_text(args[0][1])) in _RETRY_EVENTS \
+                and args[1][1] is not None and args[1][1].type in _CALLBACKS:
+            self._retry_listener(call, _strip(syntax.node_text(args[0][1])), args[1][1])
         elif c.endswith(".setTimeout") and c not in _NODE_TIMER_CALLEES and args and _settable(c.rsplit(".", 1)[0]):
             # server.setTimeout(ms) / req.setTimeout(ms) / socket.setTimeout(ms): 0 disables the timeout
             library = "node:" + c.rsplit(".", 1)[0].split(".")[-1]
@@ -688,6 +692,31 @@ class _Scanner(LineScopedScanner):
             "timeout", "timeout-event", line, node.end_point[0] + 1, self._scope(line), target=receiver,
             value=value, snippet=self._snippet(line)))
 
+    def _retry_listener(self, node, event: str, handler) -> None:
+        """``request.once('retry', (count, error) => { if (promiseSettled) return; makeRequest(count); })``:
+        the code that runs the next attempt, valued by the guards that stop it (an ``if`` whose branch
+        returns or throws, in order), so a guard added or dropped changes whether a retry happens. A
+        listener without such a guard (one that logs or counts) is not recorded: it decides nothing."""
+        body = handler.child_by_field_name("body")
+        if body is None or body.type != "statement_block":
+            return
+        guards = []
+        for stmt in body.named_children:
+            if stmt.type != "if_statement":
+                continue
+            cons = stmt.child_by_field_name("consequence")
+            if cons is None or not any(n.type in ("return_statement", "throw_statement")
+                                       and syntax.ancestor(n, _FUNCS) == handler for n in syntax.walk(cons)):
+                continue
+            cond = stmt.child_by_field_name("condition")
+            guards.append(" ".join(syntax.node_text(cond).split()) if cond is not None else "")
+        if not guards:
+            return
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "retry", "retry-event", line, node.end_point[0] + 1, self._scope(line), target=event,
+            value=("#" + " && ".join(guards))[:200], snippet=self._snippet(line)))  # "#": valued by its decisions
+
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
         body = loop.child_by_field_name("body")
@@ -1003,6 +1032,8 @@ def _literal(node) -> bool:
 
 
 #: a project's own wrapper of the timer (``safeTimeout``, ``setSafeTimeout``, ``startTimeout``)
+#: events whose listener runs the next attempt
+_RETRY_EVENTS = frozenset({"retry", "reconnect"})
 #: a Node/libuv network error code (``ECONNRESET``, ``EAI_AGAIN``)
 _ERRNO = re.compile(r"^E[A-Z][A-Z_]{2,}$")
 _TIMER_HELPER = re.compile(r"^(safe|start|schedule|set\w*|create|add|arm)Timeout$|Timeout(Safe|Unref)$", re.I)
