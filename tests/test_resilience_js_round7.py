@@ -360,3 +360,44 @@ def test_js_reconnect_listener_that_only_logs_is_no_retry(tmp_path):
     after = before.replace("    log.info('reconnecting');\n",
                            "    if (log.level === 'debug') {\n      log.debug('reconnecting', client.options.host);\n    }\n")
     assert not kinds(_run(tmp_path, before, after, "src/watch.js")) & CHANGED
+
+
+# -- a retry loop driven by a list of delays ------------------------------------------------------------
+
+SEND = """export async function publish(client: Client, msg: Message): Promise<Ack> {
+  return await client.send(msg);
+}
+"""
+
+
+def test_ts_retry_loop_over_a_list_of_delays_is_a_retry(tmp_path):
+    after = """export async function publish(client: Client, msg: Message): Promise<Ack> {
+  const delays = [100, 500, 2000];
+  while (delays.length) {
+    try {
+      return await client.send(msg);
+    } catch (error) {
+      await sleep(delays.shift());
+    }
+  }
+  return await client.send(msg);
+}
+"""
+    assert "retry.added" in kinds(_run(tmp_path, SEND, after, "src/publish.ts"))
+
+
+def test_ts_loop_over_a_list_of_hosts_is_no_retry(tmp_path):
+    # each pass tries the next host: falling back through alternatives, not retrying one
+    after = """export async function publish(client: Client, msg: Message, hosts: string[]): Promise<Ack> {
+  while (hosts.length) {
+    const host = hosts.shift();
+    try {
+      return await client.send(msg, host);
+    } catch (error) {
+      await sleep(100);
+    }
+  }
+  throw new Error('no host answered');
+}
+"""
+    assert not kinds(_run(tmp_path, SEND, after, "src/publish.ts")) & RETRY

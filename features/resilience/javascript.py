@@ -720,7 +720,7 @@ class _Scanner(LineScopedScanner):
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
         body = loop.child_by_field_name("body")
-        if walks_collection(loop):
+        if walks_collection(loop) and not self._delay_list(loop, body):
             return  # trying each alternative in turn is not retrying one
         if body is None or loop.type == "for_in_statement":  # for (x of items): iterating, not retrying
             return
@@ -743,6 +743,25 @@ class _Scanner(LineScopedScanner):
             return
         if not tries and not _indexes_collection(loop):
             self._response_loop(loop, body)
+
+    def _delay_list(self, loop, body) -> bool:
+        """``while (delays.length) { try { return await send() } catch { await sleep(delays.shift()) } }``:
+        the collection the loop walks is the list of waits between attempts, not alternatives to try:
+        every element it takes goes straight into a sleep, and the tried call reads none of it."""
+        cond = loop.child_by_field_name("condition")
+        if cond is None or body is None:
+            return False
+        tested = {syntax.node_text(n) for n in syntax.walk(cond) if n.type in ("identifier", "member_expression")}
+        taken = [c for c in syntax.calls(body, self.lang) if (syntax.callee(c, self.lang) or "").rsplit(".", 1)[-1]
+                 in ("shift", "pop") and (syntax.callee(c, self.lang) or "").rsplit(".", 1)[0] in tested]
+        if not taken:
+            return False
+        for c in taken:
+            p = c.parent
+            if p is None or p.type != "arguments" or p.parent is None or not _SLEEPS.search(
+                    syntax.callee(p.parent, self.lang) or ""):
+                return False  # const host = hosts.shift(): the next alternative
+        return True
 
     def _response_loop(self, loop, body) -> None:
         """``for (let i = 0; i < 3; i++) { const res = await fetch(url); if (res.ok) return res; await
