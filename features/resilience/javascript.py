@@ -73,6 +73,7 @@ class _Scanner(LineScopedScanner):
             elif t == "variable_declarator":
                 self._named_deadline(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
                 self._retried_list(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
+                self._retried_codes(node, node.child_by_field_name("name"), node.child_by_field_name("value"))
             if t in ("variable_declarator", "pair", "assignment_expression"):
                 self._defaulted_list(node)
         self._timer_clears(root)
@@ -185,11 +186,22 @@ class _Scanner(LineScopedScanner):
             self._hold(call)
             self._valued_timeout(call, "setting", _assigned_name(call) or _enclosing_function_name(call) or "timer",
                                  _timer_value(args[0][1], args[1][1], self.lang))
+        elif not c.endswith("setTimeout") and _TIMER_HELPER.search(c.rsplit(".", 1)[-1]) and len(args) >= 2 \
+                and args[0][1] is not None and args[0][1].type not in _CALLBACKS and _times_out(args[1][1], args[0][1]):
+            # a project's own timer helper taking the delay first (``addTimeout(delays.secureConnect,
+            # timeoutHandler, 'secureConnect')``): the same timeout timer, valued the same way
+            self._hold(call)
+            self._valued_timeout(call, "setting", _assigned_name(call) or _enclosing_function_name(call) or "timer",
+                                 _timer_value(args[1][1], args[0][1], self.lang))
         elif c == "Promise.race" and args:
             self._promise_race(call, args[0][1])
         elif c.rsplit(".", 1)[-1] in _LISTEN and "." in c and len(args) >= 2 and args[0][1] is not None \
                 and _strip(syntax.node_text(args[0][1])) == "timeout" and syntax.is_string(args[0][1]):
             self._timeout_handler(call, c.rsplit(".", 1)[0], args[1][1])
+        elif c.rsplit(".", 1)[-1] in _LISTEN and "." in c and len(args) >= 2 and args[0][1] is not None \
+                and syntax.is_string(args[0][1]) and _strip(syntax.node_text(args[0][1])) in _RETRY_EVENTS \
+                and args[1][1] is not None and args[1][1].type in _CALLBACKS:
+            self._retry_listener(call, _strip(syntax.node_text(args[0][1])), args[1][1])
         elif c.endswith(".setTimeout") and c not in _NODE_TIMER_CALLEES and args and _settable(c.rsplit(".", 1)[0]):
             # server.setTimeout(ms) / req.setTimeout(ms) / socket.setTimeout(ms): 0 disables the timeout
             library = "node:" + c.rsplit(".", 1)[0].split(".")[-1]
@@ -500,6 +512,28 @@ class _Scanner(LineScopedScanner):
         if classify(name) == "retry" and _literal(value):
             self._setting(node, "retry", name, value)
 
+    def _retried_codes(self, node, name_node, value) -> None:
+        """``const WHITELIST = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPIPE'])`` in a retry module
+        (``is-retry-allowed.js``) or under a retry name (``retryableCodes``): which network errors are
+        retried, a setting valued by its codes, so a code added or dropped is a retry change. A list of
+        codes elsewhere (errors ignored on close, logged) is not read."""
+        if name_node is None or value is None or name_node.type != "identifier":
+            return
+        items = value
+        if items.type == "new_expression" and (syntax.callee(items, self.lang) or "") == "Set":
+            first = next(iter(syntax.arguments(items, self.lang)), (None, None))[1]
+            items = first if first is not None else items
+        if items.type != "array":
+            return
+        codes = [_strip(syntax.node_text(v)) for v in items.named_children if v.type != "comment"]
+        if len(codes) < 2 or not all(syntax.is_string(v) for v in items.named_children if v.type != "comment") \
+                or not all(_ERRNO.match(c) for c in codes):
+            return
+        stem = self.src.path.rsplit("/", 1)[-1].split(".", 1)[0]
+        name = syntax.node_text(name_node)
+        if classify(name) == "retry" or classify(stem) == "retry" or "retry" in words(stem):
+            self._setting(node, "retry", name, items)
+
     def _defaulted_list(self, node) -> None:
         """``config.statusCodesToRetry = config.statusCodesToRetry || [[100, 199], [429, 429]]``,
         ``methods: opts.methods ?? ['GET', 'PUT']``: a retry list the caller may give, with a literal
@@ -658,10 +692,35 @@ class _Scanner(LineScopedScanner):
             "timeout", "timeout-event", line, node.end_point[0] + 1, self._scope(line), target=receiver,
             value=value, snippet=self._snippet(line)))
 
+    def _retry_listener(self, node, event: str, handler) -> None:
+        """``request.once('retry', (count, error) => { if (promiseSettled) return; makeRequest(count); })``:
+        the code that runs the next attempt, valued by the guards that stop it (an ``if`` whose branch
+        returns or throws, in order), so a guard added or dropped changes whether a retry happens. A
+        listener without such a guard (one that logs or counts) is not recorded: it decides nothing."""
+        body = handler.child_by_field_name("body")
+        if body is None or body.type != "statement_block":
+            return
+        guards = []
+        for stmt in body.named_children:
+            if stmt.type != "if_statement":
+                continue
+            cons = stmt.child_by_field_name("consequence")
+            if cons is None or not any(n.type in ("return_statement", "throw_statement")
+                                       and syntax.ancestor(n, _FUNCS) == handler for n in syntax.walk(cons)):
+                continue
+            cond = stmt.child_by_field_name("condition")
+            guards.append(" ".join(syntax.node_text(cond).split()) if cond is not None else "")
+        if not guards:
+            return
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            "retry", "retry-event", line, node.end_point[0] + 1, self._scope(line), target=event,
+            value=("#" + " && ".join(guards))[:200], snippet=self._snippet(line)))  # "#": valued by its decisions
+
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
         body = loop.child_by_field_name("body")
-        if walks_collection(loop):
+        if walks_collection(loop) and not self._delay_list(loop, body):
             return  # trying each alternative in turn is not retrying one
         if body is None or loop.type == "for_in_statement":  # for (x of items): iterating, not retrying
             return
@@ -684,6 +743,25 @@ class _Scanner(LineScopedScanner):
             return
         if not tries and not _indexes_collection(loop):
             self._response_loop(loop, body)
+
+    def _delay_list(self, loop, body) -> bool:
+        """``while (delays.length) { try { return await send() } catch { await sleep(delays.shift()) } }``:
+        the collection the loop walks is the list of waits between attempts, not alternatives to try:
+        every element it takes goes straight into a sleep, and the tried call reads none of it."""
+        cond = loop.child_by_field_name("condition")
+        if cond is None or body is None:
+            return False
+        tested = {syntax.node_text(n) for n in syntax.walk(cond) if n.type in ("identifier", "member_expression")}
+        taken = [c for c in syntax.calls(body, self.lang) if (syntax.callee(c, self.lang) or "").rsplit(".", 1)[-1]
+                 in ("shift", "pop") and (syntax.callee(c, self.lang) or "").rsplit(".", 1)[0] in tested]
+        if not taken:
+            return False
+        for c in taken:
+            p = c.parent
+            if p is None or p.type != "arguments" or p.parent is None or not _SLEEPS.search(
+                    syntax.callee(p.parent, self.lang) or ""):
+                return False  # const host = hosts.shift(): the next alternative
+        return True
 
     def _response_loop(self, loop, body) -> None:
         """``for (let i = 0; i < 3; i++) { const res = await fetch(url); if (res.ok) return res; await
@@ -973,7 +1051,11 @@ def _literal(node) -> bool:
 
 
 #: a project's own wrapper of the timer (``safeTimeout``, ``setSafeTimeout``, ``startTimeout``)
-_TIMER_HELPER = re.compile(r"^(safe|start|schedule|set\w*|create)Timeout$|Timeout(Safe|Unref)$", re.I)
+#: events whose listener runs the next attempt
+_RETRY_EVENTS = frozenset({"retry", "reconnect"})
+#: a Node/libuv network error code (``ECONNRESET``, ``EAI_AGAIN``)
+_ERRNO = re.compile(r"^E[A-Z][A-Z_]{2,}$")
+_TIMER_HELPER = re.compile(r"^(safe|start|schedule|set\w*|create|add|arm)Timeout$|Timeout(Safe|Unref)$", re.I)
 
 #: calls named for the timeout they put on an operation (``withTimeout(p, 5000)``, ``p.timeout(5000)``)
 _TIMEOUT_WRAPPER = re.compile(r"^(timeout|withTimeout|promiseTimeout|timeoutPromise|timeoutAfter|withDeadline|"
@@ -1689,3 +1771,69 @@ def layout_only(hunks) -> tuple[set[int], set[int]]:
             removed.update(n for n, _ in h.removed)
             added.update(n for n, _ in h.added)
     return removed, added
+
+
+#: a function whose job is to produce the effective options every request then follows
+_NORMALISER = re.compile(r"^_*(normali[sz]e|merge|resolve|applyDefaults|withDefaults|defaults?)([A-Z_]\w*)?$")
+#: where a name is built into the options that function hands back
+_BUILDING = frozenset({"pair", "spread_element", "shorthand_property_identifier", "arguments", "object",
+                       "array", "return_statement", "variable_declarator"})
+
+
+def decides_too(node) -> bool:
+    """A retry- or timeout-named name on a changed line inside an options normaliser (``merge``,
+    ``normalizeRetryOptions``, ``mergeTimeoutDefaults``): what such a function returns IS the setting
+    every request follows, so reshaping it (``retry: {retries: source.retry}`` for a number,
+    ``...definedRetry`` dropping undefined fields, a field no longer forced to the built-in list) changes
+    the retry or timeout decision although the name is only handed on there. A type test, a message or
+    a bad-value check still decide nothing (``decides_nothing`` is asked after this)."""
+    if _schedules_retry(node) or _starts_attempt(node):
+        return True
+    if not _NORMALISER.match(_enclosing_function_name(node)):
+        return False
+    p = node.parent
+    while p is not None and p.type in _MEMBERS:
+        p = p.parent
+    if p is not None and p.type == "arguments" and p.parent is not None and p.parent.parent is not None \
+            and p.parent.parent.type == "expression_statement":
+        return False  # ``Object.freeze(options.timeout)``: a call whose result is dropped builds nothing
+    return p is not None and p.type in _BUILDING
+
+
+
+def _schedules_retry(node) -> bool:
+    """``setTimeout(get, backoff, {...options, forceRefresh: true})``, ``this.reconnectTimer =
+    setInterval(() => this._reconnect(), this.options.reconnectPeriod)``: a timer whose delay is a
+    retry-named value IS the next attempt being scheduled, so a changed line there changes what the
+    retry runs, with what, or when (a handed-on delay decides nothing elsewhere)."""
+    n = node
+    while n.parent is not None and n.parent.type in _MEMBERS and n.parent.child_by_field_name("property") == n:
+        n = n.parent
+    args = n.parent
+    if args is None or args.type != "arguments" or len(args.named_children) < 2 or args.named_children[1] != n:
+        return False
+    callee = args.parent.child_by_field_name("function") if args.parent is not None else None
+    if callee is None or syntax.node_text(callee).rsplit(".", 1)[-1] not in ("setTimeout", "setInterval"):
+        return False
+    return classify(syntax.node_text(node)) == "retry"
+
+
+#: a function that starts another attempt when called
+_ATTEMPT = re.compile(r"^_*(retry|reconnect|(schedule|start|trigger|do)_?(Retry|Reconnect))(Request|Connection|Connect)?$",
+                      re.I)
+
+
+def _starts_attempt(node) -> bool:
+    """``this._reconnect();`` added on a path (a missed keepalive answer, a refused CONNACK) or removed
+    from one: that path now starts another attempt, or no longer does. Only a call made as a statement
+    of its own; a retry-named value handed on or a callback registered (``onRetry``) is no attempt."""
+    n = node
+    if n.parent is not None and n.parent.type in _MEMBERS and n.parent.child_by_field_name("property") == n:
+        n = n.parent
+    call = n.parent
+    if call is None or call.type != "call_expression" or call.child_by_field_name("function") != n:
+        return False
+    stmt = call.parent
+    if stmt is not None and stmt.type == "await_expression":
+        stmt = stmt.parent
+    return stmt is not None and stmt.type == "expression_statement" and bool(_ATTEMPT.match(syntax.node_text(node)))
