@@ -446,20 +446,20 @@ def not_a_delegating_overload(source, constructs: list) -> list:
     """Drops the policy functions that are overloads handing their argument to their namesake
     (``retryOn(Class)`` -> ``retryOn(List)``): a new entry point to the same decision, not a decision (the
     labelling rules' "a new entry point that only delegates"). What the namesake decides is its own construct."""
-    lines = set()
-    for c in constructs:
-        if c.library == policy_functions.LIBRARY:
-            lines.add(c.line)
+    def delegates(fn) -> bool:
+        name = syntax.scope_name(fn, source.language)
+        return bool(name) and _delegates_to_namesake(fn, name, source.language)
+    return _drop_policy_functions(source, constructs, delegates)
+
+
+def _drop_policy_functions(source, constructs: list, drops) -> list:
+    """``constructs`` without the policy functions whose function node ``drops`` accepts."""
+    lines = {c.line for c in constructs if c.library == policy_functions.LIBRARY}
     if not lines:
         return constructs
-    drop = set()
     types = policy_functions.FUNCTION_TYPES.get(source.language, ())
-    for fn in syntax.nodes_of_types(source.root, source.language, types):
-        line = syntax.line_of(fn)
-        if line in lines:
-            name = syntax.scope_name(fn, source.language)
-            if name and _delegates_to_namesake(fn, name, source.language):
-                drop.add(line)
+    drop = {syntax.line_of(fn) for fn in syntax.nodes_of_types(source.root, source.language, types)
+            if syntax.line_of(fn) in lines and drops(fn)}
     return [c for c in constructs if not (c.library == policy_functions.LIBRARY and c.line in drop)]
 
 
@@ -471,28 +471,17 @@ def not_an_accessor(source, constructs: list) -> list:
     """Drops the policy functions that are accessors with a null guard (``Date retryAfter() { return
     retryAfter != null ? new Date(retryAfter) : null; }``, a defensive copy): a getter hands a value on,
     whatever it is named; the delay it returns is decided where it is used."""
-    lines = {c.line for c in constructs if c.library == policy_functions.LIBRARY}
-    if not lines:
-        return constructs
-    drop = set()
-    types = policy_functions.FUNCTION_TYPES.get(source.language, ())
-    for fn in syntax.nodes_of_types(source.root, source.language, types):
-        line = syntax.line_of(fn)
-        if line not in lines:
-            continue
+    def guarded_getter(fn) -> bool:
         params = fn.child_by_field_name("parameters") or next(
             (c for c in fn.named_children if c.type == "function_value_parameters"), None)
         if params is not None and any(not syntax.is_comment(c) for c in params.named_children):
-            continue
+            return False
         body = fn.child_by_field_name("body") or next((c for c in fn.named_children if c.type == "function_body"), None)
         if body is None:
-            continue
+            return False
         if body.type == "function_body":
             body = next((c for c in body.named_children if c.type in ("block", "statements")), body)
-        stmts = [c for c in body.named_children if not syntax.is_comment(c)]
-        if len(stmts) > 1:
-            continue
-        tokens = policy_functions.decisions(body, source.language, said=False)
-        if set(tokens) <= _GUARD_TOKENS:
-            drop.add(line)
-    return [c for c in constructs if not (c.library == policy_functions.LIBRARY and c.line in drop)]
+        if len([c for c in body.named_children if not syntax.is_comment(c)]) > 1:
+            return False
+        return set(policy_functions.decisions(body, source.language, said=False)) <= _GUARD_TOKENS
+    return _drop_policy_functions(source, constructs, guarded_getter)

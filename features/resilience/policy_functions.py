@@ -326,8 +326,7 @@ def _exits(loop, language: str, keep: Callable[[Any], bool] | None = None) -> li
         p = n.parent
         while p is not None and p != loop:
             if p.type in _CONDITIONS:
-                cond = (p.child_by_field_name("condition") or p.child_by_field_name("value")
-                        or p.child_by_field_name("type") or (p.named_children[0] if p.named_children else None))
+                cond = _condition_of(p)
                 if cond is not None and not (cond.start_byte <= n.start_byte < cond.end_byte):
                     out.append("|")
                     out.extend(decisions(cond, language, messages=False))
@@ -336,14 +335,20 @@ def _exits(loop, language: str, keep: Callable[[Any], bool] | None = None) -> li
     return out
 
 
+def _condition_of(branch):
+    """The condition a branch (``if``, ``when`` entry, ``case``) is taken under, in whichever field its
+    grammar keeps it."""
+    return (branch.child_by_field_name("condition") or branch.child_by_field_name("value")
+            or branch.child_by_field_name("type") or (branch.named_children[0] if branch.named_children else None))
+
+
 def _kept(exit_node, loop, keep: Callable[[Any], bool]) -> bool:
     """Whether an exit stays in a loop's digest: it sits under no condition, or under one ``keep`` accepts."""
     conds = []
     p = exit_node.parent
     while p is not None and p != loop:
         if p.type in _CONDITIONS:
-            cond = (p.child_by_field_name("condition") or p.child_by_field_name("value")
-                    or p.child_by_field_name("type") or (p.named_children[0] if p.named_children else None))
+            cond = _condition_of(p)
             if cond is not None and not (cond.start_byte <= exit_node.start_byte < cond.end_byte):
                 conds.append(cond)
                 init = p.child_by_field_name("initializer")  # Go: if e, ok := err.(*PermanentError); ok

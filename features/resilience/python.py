@@ -1351,17 +1351,25 @@ def decides_too(node) -> bool:
     return bool(ws) and ws[0] in _ARMS and classify(syntax.node_text(node)) == "timeout"
 
 
+def _sole_branch_body(node) -> list | None:
+    """The statements of the body of the ``if`` (no ``elif``/``else``) in whose condition ``node`` sits,
+    comments left out; None when it sits in no such condition."""
+    p = syntax.ancestor(node, ("if_statement",), ("block", "module", "function_definition"))
+    if p is None or p.child_by_field_name("alternative") is not None:
+        return None
+    cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
+    if cond is None or body is None or not _within(node, cond):
+        return None
+    return [c for c in body.named_children if c.type != "comment"]
+
+
 def _only_tells(node) -> bool:
     """A name in the condition of an ``if`` (no ``elif``/``else``) whose body only warns or logs
     (``if timeout.read is not None: warnings.warn("granular timeouts are ignored", ...)``): what is
     said about a setting changes no attempt and no wait."""
-    p = syntax.ancestor(node, ("if_statement",), ("block", "module", "function_definition"))
-    if p is None or p.child_by_field_name("alternative") is not None:
+    stmts = _sole_branch_body(node)
+    if stmts is None:
         return False
-    cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
-    if cond is None or body is None or not _within(node, cond):
-        return False
-    stmts = [c for c in body.named_children if c.type != "comment"]
     for st in stmts:
         expr = st.named_children[0] if st.type == "expression_statement" and st.named_children else None
         if expr is None or expr.type != "call" or not _TELLS.search(syntax.callee(expr, LANG) or ""):
@@ -1454,13 +1462,9 @@ def _copy_guard(node) -> bool:
 def _only_rejects(node) -> bool:
     """``node`` is in the condition of an ``if`` (no ``elif``/``else``) whose body only raises an
     exception named for a rejected value."""
-    p = syntax.ancestor(node, ("if_statement",), ("block", "module", "function_definition"))
-    if p is None or p.child_by_field_name("alternative") is not None:
+    stmts = _sole_branch_body(node)
+    if stmts is None:
         return False
-    cond, body = p.child_by_field_name("condition"), p.child_by_field_name("consequence")
-    if cond is None or body is None or not _within(node, cond):
-        return False
-    stmts = [c for c in body.named_children if c.type != "comment"]
     if len(stmts) != 1 or stmts[0].type != "raise_statement" or not stmts[0].named_children:
         return False
     raised = stmts[0].named_children[0]
