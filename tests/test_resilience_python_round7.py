@@ -1,0 +1,224 @@
+"""Python (issue 13, round 7): retry recall by what a change does to the retry decision. Which
+failures a client retries often sits in a collection of exception classes or in a classifying
+method of a retry policy, with no retry word on the changed line. Real git histories and real
+tree-sitter parses; each rule with what must fire next to what must not."""
+
+from __future__ import annotations
+
+from tests.retry_changes import findings, kinds
+
+CHANGED = {"retry.added", "retry.removed", "retry.changed", "timeout.added", "timeout.removed", "timeout.changed"}
+
+
+def _changes(found) -> set[str]:
+    return kinds(found) & CHANGED
+
+
+# -- which failures a transport reconnects and retries on ----------------------------------------
+
+TRANSPORT = '''import socket
+
+
+class BrokerConnectionError(Exception):
+    pass
+
+
+class ProtocolFault(Exception):
+    pass
+
+
+class Transport:
+    connection_errors = (BrokerConnectionError, socket.error, OSError)
+    channel_errors = (ProtocolFault,)
+
+    def __init__(self, client):
+        self.client = client
+
+    def publish(self, body):
+        return self.client.send(body)
+'''
+
+
+def test_python_an_exception_added_to_connection_errors_changes_retry(tmp_path):
+    after = TRANSPORT.replace("connection_errors = (BrokerConnectionError, socket.error, OSError)",
+                              "connection_errors = (BrokerConnectionError, socket.error, OSError, socket.timeout)")
+    assert "retry.changed" in _changes(findings(tmp_path, {"broker/transport.py": TRANSPORT},
+                                                {"broker/transport.py": after}))
+
+
+def test_python_connection_errors_reordered_change_no_retry(tmp_path):
+    after = TRANSPORT.replace("connection_errors = (BrokerConnectionError, socket.error, OSError)",
+                              "connection_errors = (\n        OSError,\n        socket.error,\n"
+                              "        BrokerConnectionError,\n    )")
+    assert _changes(findings(tmp_path, {"broker/transport.py": TRANSPORT}, {"broker/transport.py": after})) == set()
+
+
+def test_python_a_tuple_of_other_errors_changes_no_retry(tmp_path):
+    """``fatal_errors`` of a parser, or a channel's errors, are not what a reconnect retries on."""
+    before = TRANSPORT + '''
+
+FATAL_ERRORS = (ValueError, TypeError)
+'''
+    after = before.replace("FATAL_ERRORS = (ValueError, TypeError)", "FATAL_ERRORS = (ValueError, TypeError, KeyError)")
+    assert _changes(findings(tmp_path, {"broker/transport.py": before}, {"broker/transport.py": after})) == set()
+
+
+DRIVER = '''import socket
+
+
+class Transport:
+    def __init__(self, client):
+        self.client = client
+
+    def _get_errors(self):
+        """Import the driver's exceptions at run time."""
+        from fastkv import exceptions
+        return ((ConnectionError,
+                 exceptions.ConnectionError,
+                 exceptions.AuthenticationError),
+                (exceptions.DataError,
+                 exceptions.ResponseError))
+'''
+
+
+def test_python_an_exception_added_to_the_returned_connection_errors_changes_retry(tmp_path):
+    after = DRIVER.replace("""                 exceptions.AuthenticationError),""", """                 exceptions.AuthenticationError,
+                 exceptions.TimeoutError),""")
+    assert "retry.changed" in _changes(findings(tmp_path, {"kv/transport.py": DRIVER}, {"kv/transport.py": after}))
+
+
+def test_python_a_changed_docstring_of_the_error_function_changes_no_retry(tmp_path):
+    after = DRIVER.replace("Import the driver's exceptions at run time.", "Driver exceptions, imported late.")
+    assert _changes(findings(tmp_path, {"kv/transport.py": DRIVER}, {"kv/transport.py": after})) == set()
+
+
+def test_python_a_function_returning_other_things_is_no_error_classifier(tmp_path):
+    before = '''def get_errors(form):
+    return (form.name, form.email)
+'''
+    after = before.replace("(form.name, form.email)", "(form.name, form.email, form.phone)")
+    assert _changes(findings(tmp_path, {"web/forms.py": before}, {"web/forms.py": after})) == set()
+
+
+HANDLER = '''from myclient.exceptions import EndpointConnectionError, ReadTimeoutError
+
+
+# which exceptions each named retry condition of the config stands for
+EXCEPTION_MAP = {
+    'GENERAL_CONNECTION_ERROR': [ReadTimeoutError, EndpointConnectionError],
+}
+'''
+
+
+def test_python_an_exception_table_of_a_retry_module_changes_retry(tmp_path):
+    after = HANDLER.replace("from myclient.exceptions import EndpointConnectionError, ReadTimeoutError",
+                            "from myclient.exceptions import ConnectionClosedError, EndpointConnectionError, "
+                            "ReadTimeoutError").replace("[ReadTimeoutError, EndpointConnectionError]",
+                                                        "[ReadTimeoutError, EndpointConnectionError, "
+                                                        "ConnectionClosedError]")
+    assert "retry.changed" in _changes(findings(tmp_path, {"myclient/retryhandler.py": HANDLER},
+                                                {"myclient/retryhandler.py": after}))
+
+
+def test_python_the_same_exception_table_elsewhere_changes_no_retry(tmp_path):
+    """An exception table of a module not named for retrying maps errors for messages or metrics."""
+    after = HANDLER.replace("[ReadTimeoutError, EndpointConnectionError]",
+                            "[ReadTimeoutError, EndpointConnectionError, ValueError]")
+    assert _changes(findings(tmp_path, {"myclient/errors_report.py": HANDLER},
+                             {"myclient/errors_report.py": after})) == set()
+
+
+# -- which outcomes a retry policy counts, decided by its classifying methods ----------------------
+
+POLICY = '''class ConnectTimeoutError(Exception):
+    pass
+
+
+class ProxyError(Exception):
+    def __init__(self, message, error):
+        super().__init__(message)
+        self.original_error = error
+
+
+class Retry:
+    def __init__(self, total=3, connect=None):
+        self.total = total
+        self.connect = connect
+
+    def _is_connection_error(self, err):
+        """Errors where the server surely did not get the request."""
+        return isinstance(err, ConnectTimeoutError)
+
+    def describe(self):
+        return "Retry(total=%s)" % self.total
+'''
+
+
+def test_python_a_classifying_method_of_a_retry_policy_changes_retry(tmp_path):
+    after = POLICY.replace('''        return isinstance(err, ConnectTimeoutError)''', '''        if isinstance(err, ProxyError):
+            err = err.original_error
+        return isinstance(err, ConnectTimeoutError)''')
+    assert "retry.changed" in _changes(findings(tmp_path, {"netlib/util/retry.py": POLICY},
+                                                {"netlib/util/retry.py": after}))
+
+
+def test_python_a_reworded_docstring_of_a_classifying_method_changes_no_retry(tmp_path):
+    after = POLICY.replace("Errors where the server surely did not get the request.",
+                           "Failures before the request reached the server.")
+    assert _changes(findings(tmp_path, {"netlib/util/retry.py": POLICY}, {"netlib/util/retry.py": after})) == set()
+
+
+def test_python_an_is_method_of_another_class_changes_no_retry(tmp_path):
+    before = POLICY.replace("class Retry:", "class Session:")
+    after = before.replace('''        return isinstance(err, ConnectTimeoutError)''', '''        if isinstance(err, ProxyError):
+            err = err.original_error
+        return isinstance(err, ConnectTimeoutError)''')
+    assert _changes(findings(tmp_path, {"netlib/session.py": before}, {"netlib/session.py": after})) == set()
+
+
+CHECKERS = '''import logging
+
+logger = logging.getLogger(__name__)
+
+
+class BaseChecker:
+    def __call__(self, attempt_number, response, caught_exception):
+        if response is not None:
+            return self._check_response(attempt_number, response)
+        return False
+
+
+class ServiceErrorCodeChecker(BaseChecker):
+    def __init__(self, status_code, error_code):
+        self._status_code = status_code
+        self._error_code = error_code
+
+    def _check_response(self, attempt_number, response):
+        if response[0].status_code == self._status_code:
+            if any(e.get('Code') == self._error_code for e in response[1].get('Errors', [])):
+                logger.debug("retry needed: %s", self._error_code)
+                return True
+        return False
+'''
+
+
+def test_python_a_checker_of_a_retry_module_reading_another_field_changes_retry(tmp_path):
+    after = CHECKERS.replace(
+        "            if any(e.get('Code') == self._error_code for e in response[1].get('Errors', [])):",
+        "            if response[1].get('Error', {}).get('Code') == self._error_code:")
+    assert "retry.changed" in _changes(findings(tmp_path, {"svc/retryhandler.py": CHECKERS},
+                                                {"svc/retryhandler.py": after}))
+
+
+def test_python_a_checker_whose_log_line_changes_changes_no_retry(tmp_path):
+    after = CHECKERS.replace('logger.debug("retry needed: %s", self._error_code)',
+                             'logger.debug("retry needed: matching error code %s", self._error_code)')
+    assert _changes(findings(tmp_path, {"svc/retryhandler.py": CHECKERS}, {"svc/retryhandler.py": after})) == set()
+
+
+def test_python_a_checker_outside_a_retry_module_changes_no_retry(tmp_path):
+    """A health checker's ``_check_response`` decides whether a service is up, not a retry."""
+    after = CHECKERS.replace(
+        "            if any(e.get('Code') == self._error_code for e in response[1].get('Errors', [])):",
+        "            if response[1].get('Error', {}).get('Code') == self._error_code:")
+    assert _changes(findings(tmp_path, {"svc/health.py": CHECKERS}, {"svc/health.py": after})) == set()
