@@ -222,3 +222,40 @@ def test_python_a_checker_outside_a_retry_module_changes_no_retry(tmp_path):
         "            if any(e.get('Code') == self._error_code for e in response[1].get('Errors', [])):",
         "            if response[1].get('Error', {}).get('Code') == self._error_code:")
     assert _changes(findings(tmp_path, {"svc/health.py": CHECKERS}, {"svc/health.py": after})) == set()
+
+
+# -- a loop that only looks through a list is no retry loop ---------------------------------------
+
+CLASSIFIER = '''import logging
+
+log = logging.getLogger(__name__)
+
+
+def is_retryable_response(response):
+    for code in response.error_codes:
+        if code in ("Throttling", "RequestTimeout"):
+            return True
+    return False
+
+
+def retry_send(client, payload):
+    for attempt in range(3):
+        try:
+            return client.send(payload)
+        except OSError:
+            log.warning("send failed, attempt %d", attempt)
+            continue
+    raise RuntimeError("gave up")
+'''
+
+
+def test_python_a_retry_predicate_looping_over_codes_changes_retry(tmp_path):
+    after = CLASSIFIER.replace('("Throttling", "RequestTimeout")', '("Throttling", "RequestTimeout", "SlowDown")')
+    assert "retry.changed" in _changes(findings(tmp_path, {"svc/client.py": CLASSIFIER}, {"svc/client.py": after}))
+
+
+def test_python_a_retry_loop_whose_log_line_changes_changes_no_retry(tmp_path):
+    """A function holding a retry loop is judged by what the loop decides, not by its whole body."""
+    after = CLASSIFIER.replace('"send failed, attempt %d"', '"send to %s failed, attempt %d"') \
+        .replace("attempt)", "client, attempt)")
+    assert _changes(findings(tmp_path, {"svc/client.py": CLASSIFIER}, {"svc/client.py": after})) == set()

@@ -682,8 +682,9 @@ def _policy_functions(src: syntax.Source) -> list[Construct]:
         if body is None or {"test", "tests"} & set(words(outer)) or {"test", "tests"} & set(words(name)) \
                 or words(name)[0] in _WIRES or re.search(r"(Error|Exception|Warning)$", outer):
             continue  # wiring a policy in (its arguments are plumbing), or a failure describing itself
-        if any(n.type in _LOOPS for n in _own(body)):
-            continue  # the loop in it is judged by what it decides (``_loop_decision``), not by its body
+        if any(n.type in _LOOPS and any(t.type == "try_statement" for t in _own(n)) for n in _own(body)):
+            continue  # the loop in it is judged by what it decides (``_loop_decision``), not by its body;
+            # a loop with no try (``for cls in self._exceptions: if isinstance(...)``) is no retry loop
         tokens: list[str] = []
         for stmt in body.named_children:
             if stmt.type == "expression_statement" and stmt.named_children and \
