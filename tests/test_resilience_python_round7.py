@@ -259,3 +259,49 @@ def test_python_a_retry_loop_whose_log_line_changes_changes_no_retry(tmp_path):
     after = CLASSIFIER.replace('"send failed, attempt %d"', '"send to %s failed, attempt %d"') \
         .replace("attempt)", "client, attempt)")
     assert _changes(findings(tmp_path, {"svc/client.py": CLASSIFIER}, {"svc/client.py": after})) == set()
+
+
+# -- a retry policy copied with some settings replaced ---------------------------------------------
+
+BUILDER = '''class Retry:
+    """How an RPC is retried: which errors, how long, which delays."""
+
+    def __init__(self, predicate=None, initial=1.0, maximum=60.0, multiplier=2.0, timeout=120.0):
+        self._predicate = predicate
+        self._initial = initial
+        self._maximum = maximum
+        self._multiplier = multiplier
+        self._timeout = timeout
+
+    def with_delay(self, initial=None, maximum=None, multiplier=None):
+        """A copy with other delays."""
+        return type(self)(
+            predicate=self._predicate,
+            initial=initial or self._initial,
+            maximum=maximum or self._maximum,
+            multiplier=multiplier or self._multiplier,
+            timeout=self._timeout,
+        )
+
+    def __str__(self):
+        return "<Retry initial=%s>" % self._initial
+'''
+
+
+def test_python_a_policy_copy_that_keeps_an_explicit_zero_changes_retry(tmp_path):
+    after = BUILDER.replace("initial=initial or self._initial",
+                            "initial=initial if initial is not None else self._initial")
+    assert "retry.changed" in _changes(findings(tmp_path, {"rpc/retry.py": BUILDER}, {"rpc/retry.py": after}))
+
+
+def test_python_a_reworded_docstring_or_message_of_a_policy_copy_changes_no_retry(tmp_path):
+    after = BUILDER.replace('"""A copy with other delays."""', '"""Return a copy of this policy with new delays."""') \
+        .replace('"<Retry initial=%s>"', '"Retry(initial=%s)"')
+    assert _changes(findings(tmp_path, {"rpc/retry.py": BUILDER}, {"rpc/retry.py": after})) == set()
+
+
+def test_python_a_copy_method_of_another_class_changes_no_retry(tmp_path):
+    before = BUILDER.replace("class Retry:", "class Layout:").replace("<Retry", "<Layout")
+    after = before.replace("initial=initial or self._initial",
+                           "initial=initial if initial is not None else self._initial")
+    assert _changes(findings(tmp_path, {"ui/layout.py": before}, {"ui/layout.py": after})) == set()

@@ -717,19 +717,38 @@ def _classifier_method(func, name: str, path: str) -> bool:
     policy: a retry-named class (``Retry``, ``_BaseRetry``), or a checker, classifier or condition class
     in a module named for retrying. A method of any other class named ``is_*`` decides something else."""
     ws = words(name)
-    if not ws or ws[0] not in _CLASSIFIES or len(ws) < 2:
-        return False
     cls = func.parent.parent if func.parent is not None and func.parent.type == "block" else None
-    if cls is None or cls.type != "class_definition":
+    if not ws or cls is None or cls.type != "class_definition":
         return False
     cname = syntax.node_text(cls.child_by_field_name("name"))
     cws = words(cname)
     if not cws or re.search(r"(Error|Exception|Warning)$", cname):
         return False
-    if classify(cname) == "retry" and cws[-1] in ("retry", "retrying", "retries"):
+    policy_class = classify(cname) == "retry" and cws[-1] in ("retry", "retrying", "retries")
+    if policy_class and _rebuilds(func, cname):
+        return True  # ``Retry.with_delay``, ``Retry.new``: which settings a copy keeps and which it takes
+    if ws[0] not in _CLASSIFIES or len(ws) < 2:
+        return False
+    if policy_class:
         return True
     module = set(words(path.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
     return cws[-1] in _CHECKER and bool(_RETRY_MODULE & module)
+
+
+def _rebuilds(func, cname: str) -> bool:
+    """A method that returns a new instance of its own class (``return type(self)(initial=initial or
+    self._initial, ...)``, ``self.__class__(**params)``, ``cls(...)``): a policy copied with some settings
+    replaced, where how a setting passed as ``None`` or ``0`` is merged decides the copy's retrying."""
+    body = func.child_by_field_name("body")
+    for ret in (n for n in _own(body) if n.type == "return_statement") if body is not None else ():
+        value = ret.named_children[0] if ret.named_children else None
+        if value is None or value.type != "call":
+            continue
+        fn = value.child_by_field_name("function")
+        text = "".join(syntax.node_text(fn).split()) if fn is not None else ""
+        if text in ("type(self)", "self.__class__", "cls", cname):
+            return True
+    return False
 
 
 _COLLECTIONS = frozenset({"tuple", "list", "set"})
