@@ -90,6 +90,7 @@ class _Scanner(Scanner):
         self.consts = self.module_consts  # defaults of parameters and class or module bindings
         self._policies(root)
         self._options(root)
+        self._error_classes(root)
         self.out.constructs.extend(_policy_functions(self.src))
         # a retry's time budget (``deadline=_DEFAULT_DEADLINE`` kept by a retry policy class) is retry policy
         self.out.constructs = [recast_setting(self.src, c) if c.library == "setting" else c
@@ -149,6 +150,54 @@ class _Scanner(Scanner):
                         self._policy(node, node, "retry", plain[0], taken, value=plain[1])
                     else:
                         self._policy(node, node, "retry", last, taken)
+
+    def _error_classes(self, root) -> None:
+        """Which failures a client retries, held as collections of exception classes rather than in a
+        retry-named name: a transport's ``connection_errors = (socket.error, IOError, ...)`` (the
+        classifier its reconnect-and-retry wrapper catches), the connection and channel error tuples a
+        function returns for the driver it wraps (``def _get_errors(self): return ((ConnectionError,
+        socket.timeout), (DataError,))``), and an exception table at module level of a module named for
+        retrying (``EXCEPTION_MAP = {'GENERAL_CONNECTION_ERROR': [ReadTimeoutError, ...]}`` in
+        ``retryhandler.py``). Each is a retry setting valued by its members in no order, so an exception
+        added or taken out is a retry change and a reordered or moved tuple is not. A collection
+        of other things (status texts, names) or of exceptions under another name (``__all__``,
+        ``fatal_errors`` of a parser) is none of these."""
+        taken = {c.line for c in self.out.constructs}
+        in_retry_module = bool(_RETRY_MODULE & set(words(self.src.path.rsplit("/", 1)[-1].rsplit(".", 1)[0])))
+        for node in syntax.nodes_of_types(root, LANG, ("assignment", "return_statement")):
+            if syntax.inside_comment_or_string(node):
+                continue
+            if node.type == "assignment":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if left is None or right is None or left.type not in ("identifier", "attribute"):
+                    continue
+                name = syntax.node_text(left)
+                last = name.rsplit(".", 1)[-1]
+                if classify(name) == "retry" or not (_retried_errors_name(last) or (
+                        in_retry_module and last.lstrip("_").isupper() and _enclosing_scope_node(node) is None)):
+                    continue  # retry-named collections are read by ``_policies``
+                if _enclosing_scope_node(node) is not None and not name.startswith("self."):
+                    continue  # a local tuple of one function hands its members on
+                value = _error_table(right)
+                if value is not None:
+                    self._policy(node, right, "retry", last, taken, value=value)
+                continue
+            func = _enclosing_scope_node(node)
+            if func is None or func.type != "function_definition":
+                continue
+            fname = syntax.node_text(func.child_by_field_name("name"))
+            ws = set(words(fname))
+            if not ({"errors", "exceptions"} & ws or ({"error", "exception"} & ws and "classes" in ws)):
+                continue
+            value = node.named_children[0] if node.named_children else None
+            if value is not None and value.type == "call":
+                args = value.child_by_field_name("arguments")
+                value = args if args is not None else value
+            groups = [_error_members(c) for c in (value.named_children if value is not None else ())
+                      if not syntax.is_comment(c)]
+            if groups and all(g is not None for g in groups):
+                self._policy(node, value, "retry", fname, taken,
+                             value="; ".join("{" + ", ".join(g or []) + "}" for g in groups))
 
     def _options(self, root) -> None:
         """A retry or timeout that callers can set: a constructor parameter with a default of its own
@@ -625,15 +674,17 @@ def _policy_functions(src: syntax.Source) -> list[Construct]:
     out = []
     for node in syntax.nodes_of_types(src.root, LANG, ("function_definition",)):
         name = syntax.node_text(node.child_by_field_name("name"))
-        if not name or name.startswith("__") or policy_functions.classify(name) != "retry":
+        if not name or name.startswith("__") or (policy_functions.classify(name) != "retry"
+                                                 and not _classifier_method(node, name, src.path)):
             continue
         body = node.child_by_field_name("body")
         outer = syntax.qualname_at(node, LANG)
         if body is None or {"test", "tests"} & set(words(outer)) or {"test", "tests"} & set(words(name)) \
                 or words(name)[0] in _WIRES or re.search(r"(Error|Exception|Warning)$", outer):
             continue  # wiring a policy in (its arguments are plumbing), or a failure describing itself
-        if any(n.type in _LOOPS for n in _own(body)):
-            continue  # the loop in it is judged by what it decides (``_loop_decision``), not by its body
+        if any(n.type in _LOOPS and any(t.type == "try_statement" for t in _own(n)) for n in _own(body)):
+            continue  # the loop in it is judged by what it decides (``_loop_decision``), not by its body;
+            # a loop with no try (``for cls in self._exceptions: if isinstance(...)``) is no retry loop
         tokens: list[str] = []
         for stmt in body.named_children:
             if stmt.type == "expression_statement" and stmt.named_children and \
@@ -650,6 +701,54 @@ def _policy_functions(src: syntax.Source) -> list[Construct]:
                              target=f"{outer}.{name}" if outer else name,
                              value=policy_functions.decision_value(tokens)))
     return out
+
+
+#: leading words of a method that classifies an attempt's outcome (``_is_connection_error``,
+#: ``_check_response``, ``should_stop``)
+_CLASSIFIES = frozenset({"is", "check", "should", "can", "classify"})
+#: last words of a class that classifies outcomes for a retry handler (in a module named for retrying)
+_CHECKER = frozenset({"checker", "checkers", "classifier", "condition", "predicate", "policy", "strategy"})
+
+
+def _classifier_method(func, name: str, path: str) -> bool:
+    """A method of a retry policy that decides which outcomes are retried, with no retry word in its
+    own name: ``Retry._is_connection_error(err)`` (which failures count against connect retries),
+    ``ServiceErrorCodeChecker._check_response`` in ``retryhandler.py``. The class says it is retry
+    policy: a retry-named class (``Retry``, ``_BaseRetry``), or a checker, classifier or condition class
+    in a module named for retrying. A method of any other class named ``is_*`` decides something else."""
+    ws = words(name)
+    cls = func.parent.parent if func.parent is not None and func.parent.type == "block" else None
+    if not ws or cls is None or cls.type != "class_definition":
+        return False
+    cname = syntax.node_text(cls.child_by_field_name("name"))
+    cws = words(cname)
+    if not cws or re.search(r"(Error|Exception|Warning)$", cname):
+        return False
+    policy_class = classify(cname) == "retry" and cws[-1] in ("retry", "retrying", "retries")
+    if policy_class and _rebuilds(func, cname):
+        return True  # ``Retry.with_delay``, ``Retry.new``: which settings a copy keeps and which it takes
+    if ws[0] not in _CLASSIFIES or len(ws) < 2:
+        return False
+    if policy_class:
+        return True
+    module = set(words(path.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
+    return cws[-1] in _CHECKER and bool(_RETRY_MODULE & module)
+
+
+def _rebuilds(func, cname: str) -> bool:
+    """A method that returns a new instance of its own class (``return type(self)(initial=initial or
+    self._initial, ...)``, ``self.__class__(**params)``, ``cls(...)``): a policy copied with some settings
+    replaced, where how a setting passed as ``None`` or ``0`` is merged decides the copy's retrying."""
+    body = func.child_by_field_name("body")
+    for ret in (n for n in _own(body) if n.type == "return_statement") if body is not None else ():
+        value = ret.named_children[0] if ret.named_children else None
+        if value is None or value.type != "call":
+            continue
+        fn = value.child_by_field_name("function")
+        text = "".join(syntax.node_text(fn).split()) if fn is not None else ""
+        if text in ("type(self)", "self.__class__", "cls", cname):
+            return True
+    return False
 
 
 _COLLECTIONS = frozenset({"tuple", "list", "set"})
@@ -684,6 +783,59 @@ def _members(node) -> list[str] | None:
         else:
             out.add(" ".join(syntax.node_text(c).split()))
     return sorted(out)
+
+
+#: words of a module named for retrying (``retryhandler.py``, ``retry.py``, ``_retry.py``)
+_RETRY_MODULE = frozenset({"retry", "retries", "retrying", "retryhandler", "retryable", "backoff"})
+#: what a collection of retried failures is called when no retry word says it: the errors a
+#: reconnect-and-retry wrapper catches (``connection_errors``, ``recoverable_errors``)
+_RETRIED_ERRORS_LEAD = frozenset({"connection", "recoverable", "transient", "retryable", "retriable", "temporary"})
+_EXCEPTION_CLASS = re.compile(r"^_*([A-Z]\w*(Error|Exception|Timeout|Exit|Interrupt|Failure)|error|timeout"
+                              r"|herror|gaierror)$")
+
+
+def _retried_errors_name(name: str) -> bool:
+    ws = words(name)
+    return len(ws) >= 2 and ws[-1] in ("errors", "exceptions") and bool(_RETRIED_ERRORS_LEAD & set(ws[:-1]))
+
+
+def _error_members(node) -> list[str] | None:
+    """The members of a collection of exception classes (``(socket.error, IOError)``,
+    ``Transport.connection_errors + (TimeoutError,)``), in no order; None for any other collection.
+    Every member is a class (``exceptions.InvalidResponse`` too) and one at least is named a failure."""
+    while node is not None and node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
+    if node is None:
+        return None
+    members = _members(node)
+    if not members:
+        return None
+    seen = False
+    for m in members:
+        last = m.rsplit(".", 1)[-1]
+        if _EXCEPTION_CLASS.match(last) or (words(last) and words(last)[-1] in ("errors", "exceptions")):
+            seen = True
+        elif not re.match(r"^_*[A-Z][a-z]\w*$", last) or not re.match(r"^[\w.]+$", m):
+            return None  # a value, a call, a constant: not a collection of classes
+    return members if seen else None
+
+
+def _error_table(node) -> str | None:
+    """An exception collection, or a dict of them (``{'GENERAL_CONNECTION_ERROR': [A, B]}``), as
+    written in no order; None for anything else."""
+    if node.type == "dictionary":
+        out = []
+        for pair in node.named_children:
+            if pair.type != "pair":
+                return None if not syntax.is_comment(pair) else None
+            key, val = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            got = _error_members(val) if val is not None else None
+            if key is None or got is None:
+                return None
+            out.append(f"{syntax.node_text(key)}: {{{', '.join(got)}}}")
+        return "{" + "; ".join(sorted(out)) + "}" if out else None
+    got = _error_members(node)
+    return "{" + ", ".join(got) + "}" if got is not None else None
 
 
 def _delays_loop(loop) -> bool:
