@@ -361,6 +361,23 @@ def _in_breaker_class(node) -> bool:
 _LIMIT = frozenset({"max", "maximum", "limit", "limits", "allowed", "remaining", "left", "budget", "exhausted"})
 
 
+def _one_statement_body(fn):
+    """The body of a Java method or Kotlin function that takes no argument and holds at most one statement
+    (a getter's or a state question's shape), or None: what such a function returns is read whole."""
+    params = fn.child_by_field_name("parameters") or next(
+        (c for c in fn.named_children if c.type == "function_value_parameters"), None)
+    if params is not None and any(not syntax.is_comment(c) for c in params.named_children):
+        return None
+    body = fn.child_by_field_name("body") or next((c for c in fn.named_children if c.type == "function_body"), None)
+    if body is None:
+        return None
+    if body.type == "function_body":
+        body = next((c for c in body.named_children if c.type in ("block", "statements")), body)
+    if len([c for c in body.named_children if not syntax.is_comment(c)]) > 1:
+        return None
+    return body
+
+
 def _in_question(node) -> bool:
     """``boolean isFirstAttempt() { return attempts.get() == 0; }``, ``isRetry()``: a no-argument question about
     the state an execution is in, one statement long, reports where it is rather than deciding whether to go
@@ -374,17 +391,8 @@ def _in_question(node) -> bool:
     if not ws or ws[0] not in ("is", "has", "was") or any(w.endswith(("able", "ible")) for w in ws) \
             or set(ws) & _LIMIT:
         return False
-    params = fn.child_by_field_name("parameters") or next(
-        (c for c in fn.named_children if c.type == "function_value_parameters"), None)
-    if params is not None and any(not syntax.is_comment(c) for c in params.named_children):
-        return False
-    body = fn.child_by_field_name("body") or next((c for c in fn.named_children if c.type == "function_body"), None)
+    body = _one_statement_body(fn)
     if body is None:
-        return False
-    if body.type == "function_body":
-        body = next((c for c in body.named_children if c.type in ("block", "statements")), body)
-    stmts = [c for c in body.named_children if not syntax.is_comment(c)]
-    if len(stmts) > 1:
         return False
     names = {w for n in syntax.walk(body) if n.type in ("identifier", "simple_identifier")
              for w in settings.words(syntax.node_text(n))}
@@ -472,16 +480,6 @@ def not_an_accessor(source, constructs: list) -> list:
     retryAfter != null ? new Date(retryAfter) : null; }``, a defensive copy): a getter hands a value on,
     whatever it is named; the delay it returns is decided where it is used."""
     def guarded_getter(fn) -> bool:
-        params = fn.child_by_field_name("parameters") or next(
-            (c for c in fn.named_children if c.type == "function_value_parameters"), None)
-        if params is not None and any(not syntax.is_comment(c) for c in params.named_children):
-            return False
-        body = fn.child_by_field_name("body") or next((c for c in fn.named_children if c.type == "function_body"), None)
-        if body is None:
-            return False
-        if body.type == "function_body":
-            body = next((c for c in body.named_children if c.type in ("block", "statements")), body)
-        if len([c for c in body.named_children if not syntax.is_comment(c)]) > 1:
-            return False
-        return set(policy_functions.decisions(body, source.language, said=False)) <= _GUARD_TOKENS
+        body = _one_statement_body(fn)
+        return body is not None and set(policy_functions.decisions(body, source.language, said=False)) <= _GUARD_TOKENS
     return _drop_policy_functions(source, constructs, guarded_getter)
