@@ -10,9 +10,10 @@ reported only when the change introduces them. See ``docs/retry_timeout.md``.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import re
-import copy
+from bisect import bisect_left
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -719,8 +720,6 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
     quiet = getattr(scanner(src.language), "decides_nothing", None)
     # and its own "this use decides too": Go's ``backoffFor = 0``, ``canRetry := true`` (a literal given)
     loud = getattr(scanner(src.language), "decides_too", None)
-    from bisect import bisect_left  # (local: this module's imports are edited in parallel)
-
     changed = sorted(lines)
     stack = [src.root]
     while stack:
