@@ -185,4 +185,6 @@ def applied_value(seconds: float | None, args: Any) -> str:
     comes or goes. Empty when the value is a constant (the settings scanner writes it then)."""
     if seconds is not None:
         return ""
-    return " ".join(" ".join(syntax.node_text(a).split()) for a in args)[:120]
+    from mergeguard.features.resilience.settings import bounded  # settings builds on this module
+
+    return bounded(" ".join(" ".join(syntax.node_text(a).split()) for a in args))

@@ -211,7 +211,7 @@ class _Scanner(Scanner):
             # ``context.WithTimeout(ctx, timeout)`` with the enclosing function's own parameter applies the
             # caller's wait: decided where it is called, plumbing in a new or deleted function
             self._construct("timeout", "context.WithTimeout", node, target=name, seconds=self._duration(args[1]),
-                            value="" if _parameter(args[1]) else " ".join(syntax.node_text(args[1]).split())[:120])
+                            value="" if _parameter(args[1]) else settings.written(args[1]))
         elif name in ("context.WithDeadline", "context.WithDeadlineCause") and len(args) >= 2:
             d = None
             for c in syntax.calls(args[1], LANG):
@@ -219,16 +219,16 @@ class _Scanner(Scanner):
                     a = syntax.arguments(c, LANG)
                     d = self._duration(a[0][1]) if a else None
             self._construct("timeout", "context.WithDeadline", node, target=name, seconds=d,
-                            value=" ".join(syntax.node_text(args[1]).split())[:120])
+                            value=settings.written(args[1]))
         elif _deadline_helper(node, name):
             # ctx, cancel := contextWithTotalTimeout(c), ctx, cancel := s.withRequestDeadline(ctx): the
             # project's own way to make a context with a deadline, applied here
             self._construct("timeout", "context", node, target=name, seconds=None,
-                            value=" ".join(syntax.node_text(node).split())[:120])
+                            value=settings.written(node))
         elif name.endswith(".DialTimeout") and name != "net.DialTimeout" and len(args) >= 2:
             # t.transport.DialTimeout(addr, d): a dialer of the project's own, shaped like net.DialTimeout
             self._construct("timeout", "DialTimeout", node, target="DialTimeout", seconds=self._duration(args[-1]),
-                            value=" ".join(syntax.node_text(args[-1]).split())[:120])
+                            value=settings.written(args[-1]))
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
@@ -241,17 +241,17 @@ class _Scanner(Scanner):
                 and _gives_up_on(node, ""):
             # timeout := time.After(2 * time.Minute); for { select { case <-timeout: return errLoad; ... } }
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
-                            value=" ".join(syntax.node_text(args[0]).split())[:120])
+                            value=settings.written(args[0]))
         elif name == "time.NewTimer" and args and not _waits_between_attempts(args[0]) and _gives_up_on(node):
             # t := time.NewTimer(d); select { case <-done: ...; case <-t.C: return ErrTimeout }: the wait
             # ``time.After`` bounds, on a timer that can be stopped (the same construct: one for the other
             # with the same duration is no change)
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
-                            value=" ".join(syntax.node_text(args[0]).split())[:120])
+                            value=settings.written(args[0]))
         elif name == "time.AfterFunc" and len(args) == 2 and _timeout_named(args[0]) and not _expires_entry(args[1]):
             # ah.timer = time.AfterFunc(timeout, expire): gives up on what it waits for once the time is out
             self._construct("timeout", "time.AfterFunc", node, target=name, seconds=self._duration(args[0]),
-                            value=" ".join(syntax.node_text(args[0]).split())[:120])
+                            value=settings.written(args[0]))
         elif name == "backoff.Retry" or name == "backoff.RetryNotify" or name == "backoff.RetryWithData":
             self._cenkalti(node, args)
         elif name == "retry.Do" or name == "retry.DoWithData":
@@ -281,7 +281,7 @@ class _Scanner(Scanner):
                     seconds = self._duration(a[0][1]) if a else None
                     break
         self._construct("timeout", "deadline", node, target=name.rsplit(".", 1)[-1], seconds=seconds,
-                        value=" ".join(syntax.node_text(arg).split())[:120])
+                        value=settings.written(arg))
 
     def _cenkalti(self, node, args) -> None:
         scope = _function(node)
@@ -357,7 +357,7 @@ class _Scanner(Scanner):
                 # on the standard library's network objects a value known only at run time is still a
                 # timeout applied here (``&http.Client{Timeout: timeout}``): valued as written
                 self._construct("timeout", type_name or "struct", el, target=f"{type_name}.{key}", seconds=v,
-                                value=" ".join(syntax.node_text(value).split())[:120] if std and v is None else "")
+                                value=settings.written(value) if std and v is None else "")
                 has_timeout = has_timeout or key == "Timeout"
         if type_name == "http.Client" and not has_timeout and not self._requests_carry_context():
             self._net("net/http", "http.Client{}", node, False)
@@ -408,7 +408,7 @@ class _Scanner(Scanner):
         if v == 0:
             v = INFINITE  # zero means no timeout
         self._construct("timeout", type_name, assign, target=f"{type_name}.{field}", seconds=v,
-                        value=" ".join(syntax.node_text(value).split())[:120])
+                        value=settings.written(value))
 
     def _parsed_setting(self, assign) -> None:
         """``o.DialTimeout = q.duration("dial_timeout")``, ``cfg.MaxRetries, err = strconv.Atoi(v)``: a
@@ -434,13 +434,13 @@ class _Scanner(Scanner):
         line = syntax.line_of(assign)
         self.out.constructs.append(Construct(
             kind, "setting", line, line, self._scope(assign), name, snippet=self._snippet(line),
-            value=" ".join(syntax.node_text(call).split())[:120]))
+            value=settings.written(call)))
 
     def _policy_field(self, type_name: str, field: str, value, node) -> None:
         line = syntax.line_of(node)
         self.out.constructs.append(Construct(
             "retry", "setting", line, line, self._scope(node), f"{type_name}.{field}", snippet=self._snippet(line),
-            value=" ".join(syntax.node_text(value).split())[:120]))
+            value=settings.written(value)))
 
     def _option_fields(self, spec) -> None:
         """``type Options struct { DialTimeout time.Duration; MaxRetries int }``: a retry or timeout field of

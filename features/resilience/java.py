@@ -395,7 +395,7 @@ class _Scanner(LineScopedScanner):
         if n is None and not constant_key:
             return False  # result.put("timeout", elapsed): data, not a setting
         line = syntax.line_of(node.child_by_field_name("name"))
-        written = " ".join(syntax.node_text(value).split())[:120]
+        written = settings.written(value)
         if kind == "retry":
             self._retry(node, "property", key, None if n is None else n + 1 if "retries" in key.lower() else n, None,
                         None, None, line=line)

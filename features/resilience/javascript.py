@@ -20,7 +20,7 @@ from dataclasses import replace
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
-from mergeguard.features.resilience.settings import bookkeeping, classify, words
+from mergeguard.features.resilience.settings import bookkeeping, classify, words, written
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -171,7 +171,7 @@ class _Scanner(LineScopedScanner):
             ms = self._ms(args[-1][1])
             self._hold(call)
             self._timeout(call, "setTimeout.abort", self._enclosing_client(call) or "abort", ms, zero_is_infinite=False,
-                          value="" if ms is not None else "abort after " + " ".join(syntax.node_text(args[-1][1]).split())[:100])
+                          value="" if ms is not None else "abort after " + written(args[-1][1]))
         elif (c in _NODE_TIMER_CALLEES or c == "setInterval") and len(args) >= 2 and self._rescheduled(call, args[0][1]):
             delay = syntax.node_text(args[1][1])
             backoff = "exponential" if re.search(r"\*\*|Math\.pow|<<|\*\s*2\b", delay) else "fixed"
@@ -214,7 +214,7 @@ class _Scanner(LineScopedScanner):
                 # its value: applying one where none was is a timeout added, not plumbing handed through
                 ms = self._ms(args[0][1])
                 self._timeout(call, library, "setTimeout", ms, zero_is_infinite=True,
-                              value="" if ms is not None else " ".join(syntax.node_text(args[0][1]).split())[:120])
+                              value="" if ms is not None else written(args[0][1]))
         elif _TIMEOUT_WRAPPER.match(c.rsplit(".", 1)[-1]) and args and not c.endswith("clearTimeout"):
             self._timeout_wrapper(call, c, args)
         else:
@@ -263,7 +263,7 @@ class _Scanner(LineScopedScanner):
                                                         r"performance\.now\(\)", syntax.node_text(now)):
                         ms = self._number(span)
                         self._timeout(node, "deadline", name, ms / 1000 if ms is not None else None,
-                                      value=" ".join(syntax.node_text(span).split())[:120])
+                                      value=written(span))
                         return
 
     def _hold(self, call) -> None:
@@ -496,7 +496,7 @@ class _Scanner(LineScopedScanner):
                     elif _defaults_to_none(val):
                         # timeout: Number(options.pluginTimeout) || 0: the caller's choice, and by default
                         # none, as before the option existed; its value is not known here
-                        self._valued_timeout(pair, lib, key, " ".join(syntax.node_text(val).split())[:120])
+                        self._valued_timeout(pair, lib, key, written(val))
                     else:
                         self._timeout(pair, lib, key, self._ms(val, key=key), zero_is_infinite=True)
 
@@ -687,7 +687,7 @@ class _Scanner(LineScopedScanner):
         is no change."""
         line = syntax.line_of(node)
         value = "ends: " + ",".join(sorted(_ending(handler, self.lang))) if handler is not None and \
-            handler.type in _CALLBACKS else " ".join(syntax.node_text(handler).split())[:120]
+            handler.type in _CALLBACKS else written(handler)
         self.out.constructs.append(Construct(
             "timeout", "timeout-event", line, node.end_point[0] + 1, self._scope(line), target=receiver,
             value=value, snippet=self._snippet(line)))

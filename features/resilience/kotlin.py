@@ -82,7 +82,7 @@ class _Scanner(LineScopedScanner):
             # valued by its duration as written: a block bounded by a run-time value is still a timeout
             # applied here, not a value handed on
             self.out.constructs[-1] = replace(self.out.constructs[-1],
-                                              value=" ".join(syntax.node_text(args[0]).split())[:120])
+                                              value=settings.written(args[0]))
         elif last == "retry" and "." in c:
             n = self._number(args[0]) if args else None
             attempts = INFINITE if not args else (n + 1 if n is not None else None)

@@ -22,7 +22,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, policy_functions
-from mergeguard.features.resilience.settings import bookkeeping, classify, heartbeat_only, words
+from mergeguard.features.resilience.settings import bookkeeping, classify, heartbeat_only, words, written
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -256,7 +256,7 @@ class _Scanner(Scanner):
                 or syntax.node_text(right) in ("None", "True", "False"):
             return
         self._construct("timeout", "attribute", node, node, target=f"{syntax.node_text(obj)}.{attr}", seconds=None,
-                        value=" ".join(syntax.node_text(right).split())[:120])
+                        value=written(right))
 
     def _policy(self, node, call, kind: str, target: str, taken: set[int], value: str | None = None) -> None:
         line = syntax.line_of(node)
@@ -902,7 +902,7 @@ def _next_candidate(loop, excepts) -> bool:
 
 def _written(node) -> str:
     """A value as the code wrote it, without layout (for messages and for telling plumbing apart)."""
-    return " ".join(syntax.node_text(node).split())[:120]
+    return written(node)
 
 
 def _timeout_kw(name: str) -> bool:

@@ -538,17 +538,47 @@ class _Settings:
 
 
     def _shown(self, text: str) -> str:
-        """A value as the construct keeps it: its text on one line, cut at 120 characters. In JS/TS a
-        long options literal (got's ``retry: {limit, methods, statusCodes, errorCodes}``) keeps a
-        digest of the whole value after the cut, so a code added at its end is a change, not lost;
-        trailing commas are left out."""
+        """A value as the construct keeps it: its text on one line, bounded by :func:`bounded` (in every
+        language, so a long literal that changes past its first characters is still a change). In JS/TS
+        trailing commas are left out: there a formatter adds and drops them as it re-wraps a literal."""
         shown = " ".join(text.split())
-        if self.lang not in ("javascript", "typescript", "tsx"):
-            return shown[:120]
-        shown = re.sub(r",\s*(?=[\]})])", "", shown)  # a trailing comma is a formatter's choice
-        if len(shown) <= 120:
-            return shown
-        return shown[:100] + " … #" + hashlib.sha1(normalise(shown).encode("utf-8", "replace")).hexdigest()[:12]
+        if self.lang in ("javascript", "typescript", "tsx"):
+            shown = re.sub(r",\s*(?=[\]})])", "", shown)  # a trailing comma is a formatter's choice
+        return bounded(shown)
+
+
+#: the longest value a construct keeps as written; a longer one keeps its first ``_SHOWN_PREFIX``
+#: characters other than spaces (so at most ``2 * _SHOWN_PREFIX`` with the single spaces between
+#: them, about 100 in real code), then `` … #`` and 12 hex digits of a digest of the whole
+VALUE_WIDTH = 120
+_SHOWN_PREFIX = 80
+
+
+def bounded(shown: str) -> str:
+    """A value's one-line text, at most about ``VALUE_WIDTH`` characters (it goes into messages and
+    JSON), that still tells two values apart: a longer one keeps its start and a digest of the whole,
+    layout left out (:func:`normalise`). Cutting alone made two long values that differ only past the
+    cut (a status code added at the end of a retried-codes list) compare equal, so the change went
+    unseen. The start is counted in characters other than spaces, so the same literal re-wrapped
+    (``[ 408, 429 ]`` and ``[408, 429]``) keeps the same start once normalised, as it keeps the digest."""
+    if len(shown) <= VALUE_WIDTH:
+        return shown
+    digest = hashlib.sha1(normalise(shown).encode("utf-8", "replace")).hexdigest()[:12]
+    kept, cut = 0, len(shown)
+    for i, ch in enumerate(shown):
+        if not ch.isspace():
+            kept += 1
+            if kept == _SHOWN_PREFIX:
+                cut = i + 1
+                break
+    return f"{shown[:cut].rstrip()} … #{digest}"
+
+
+def written(node) -> str:
+    """A value as the code wrote it, on one line and bounded (:func:`bounded`): what every scanner keeps
+    as a construct's ``value``, so that no scanner cuts a long value where a change past the cut would
+    go unseen."""
+    return bounded(" ".join(syntax.node_text(node).split()))
 
 
 def _without_comments(node) -> str:
