@@ -22,7 +22,8 @@ from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
-from mergeguard.features.resilience import COMPUTED, INFINITE, Construct, Scan, data, policy_functions, settings
+from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Scan, data, hooks_of, policy_functions,
+                                           settings)
 
 FEATURES: list[str] = [
     "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
@@ -173,10 +174,11 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
         if change is not None:
             record_failure(change, SPEC.name, src.path, exc)
         extra = []
-    keeps = getattr(module, "keeps_setting", None)  # a language's own "this binding is no setting"
+    hooks = hooks_of(module)
+    keeps = hooks.keeps_setting  # a language's own "this binding is no setting"
     if keeps is not None:
         extra = [c for c in extra if keeps(src, c)]
-    recast = getattr(module, "recast_setting", None)  # a language's own "this setting is of the other kind"
+    recast = hooks.recast_setting  # a language's own "this setting is of the other kind"
     if recast is not None:
         extra = [recast(src, c) for c in extra]
     kept: list[Construct] = []
@@ -436,7 +438,8 @@ def extract(change: Change, context: Context) -> Extraction:
             counts["files_with_resilience_code"] += 1
         pairs, only_pre, only_post = _pair(pre_scan.constructs, post_scan.constructs, _shift_fn(f))
         # a language's own "these hunks differ only in layout" (JS/TS: a formatter's re-wrap)
-        relaid = getattr(module, "layout_only", None)
+        hooks = hooks_of(module)
+        relaid = hooks.layout_only
         laid_pre, laid_post = relaid(f.hunks) if relaid is not None else (set(), set())
         logic_post = _logic_lines(post_src, added_lines - laid_post)
         logic_pre = _logic_lines(pre_src, removed_lines - laid_pre)
@@ -448,7 +451,7 @@ def extract(change: Change, context: Context) -> Extraction:
                                  # a retried exception class dropped from shouldRetry adds no line; Go:
                                  # a scanner that asks for it with lines_removed_count)
                                  [(a, b) for a, b in pairs if touched_post(b) or (
-                                     getattr(module, "lines_removed_count", False) and _spans(a, removed_lines)) or (
+                                     hooks.lines_removed_count and _spans(a, removed_lines)) or (
                                      language in _SETTER_LANGUAGES and touched_pre(a))],
                                  [c for c in only_pre if touched_pre(c)],
                                  [c for c in only_post if touched_post(c)],
@@ -717,9 +720,10 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
     lo, hi = min(lines), max(lines)
     # a language's own "this use decides nothing": a test of whether it was passed at all (``attempt
     # is _unset``, ``retry === undefined``), a check that only rejects a bad value, bookkeeping
-    quiet = getattr(scanner(src.language), "decides_nothing", None)
+    hooks = hooks_of(scanner(src.language))
+    quiet = hooks.decides_nothing
     # and its own "this use decides too": Go's ``backoffFor = 0``, ``canRetry := true`` (a literal given)
-    loud = getattr(scanner(src.language), "decides_too", None)
+    loud = hooks.decides_too
     changed = sorted(lines)
     stack = [src.root]
     while stack:

@@ -3,9 +3,11 @@
 Each language module exposes ``scan(source: features.syntax.Source) -> Scan``: every retry
 construct (library decorators and policies, hand-written loops that catch a failure and try again),
 every timeout/deadline setting, and every network or database call site with whether it carries a
-timeout. ``features.retry_timeout`` compares the scans of the pre- and post-image of each file and
-turns the differences into findings. Values are normalised (seconds, attempts) so that a change from
-``timeout=5`` to ``Duration.ofSeconds(30)`` reads as the same kind of change in every language.
+timeout; and ``HOOKS: Hooks``, what the language decides for itself where the comparison asks (every
+hook optional, see :class:`Hooks`). ``features.retry_timeout`` compares the scans of the pre- and
+post-image of each file and turns the differences into findings. Values are normalised (seconds,
+attempts) so that a change from ``timeout=5`` to ``Duration.ofSeconds(30)`` reads as the same kind of
+change in every language.
 """
 
 from __future__ import annotations
@@ -71,6 +73,49 @@ class NetworkCall:
 class Scan:
     constructs: list[Construct] = field(default_factory=list)
     calls: list[NetworkCall] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What a language decides for itself where ``features.retry_timeout`` asks: each scanner module
+    declares its ``HOOKS``, naming only the hooks it has. A hook left out (None, or False for the flag)
+    means the language follows the shared rule; its default is said with each.
+
+    Declared here once, typed, so the orchestration reads one known shape rather than optional module
+    attributes by name, and mypy checks each language's functions against these signatures."""
+
+    #: ``keeps_setting(source, setting)``: whether a construct the shared settings scan found in this
+    #: image is a setting here (Go: a field of the code's own state is not). Default: every one is.
+    keeps_setting: Callable[[syntax.Source, Construct], bool] | None = None
+    #: ``recast_setting(source, setting)``: the setting as this language reads it (Python: a timeout-
+    #: named total budget of a retry loop is a retry setting). Default: as found.
+    recast_setting: Callable[[syntax.Source, Construct], Construct] | None = None
+    #: ``layout_only(hunks)``: (removed, added) line numbers of hunks that only re-wrap code, left out of
+    #: the changed-logic lines (JS/TS: a formatter's re-wrap). Default: none.
+    layout_only: Callable[[Any], tuple[set[int], set[int]]] | None = None
+    #: whether a construct the change only deleted lines from counts as touched (Go: an error classifier
+    #: that lost a case). Default: False, only added lines (and, for setters, the pre-image) count.
+    lines_removed_count: bool = False
+    #: ``decides_nothing(node)``: a retry/timeout-named name on a changed line whose use decides nothing
+    #: (a test of whether it was passed at all, a check that only rejects a bad value). Default: False.
+    decides_nothing: Callable[[Any], bool] | None = None
+    #: ``decides_too(node)``: a use the shared rule would pass over that decides here (Go's
+    #: ``backoffFor = 0``, an options normaliser's output). Default: False.
+    decides_too: Callable[[Any], bool] | None = None
+
+
+#: the hooks of a language that has none of its own
+NO_HOOKS = Hooks()
+
+
+def hooks_of(module: Any) -> Hooks:
+    """A scanner module's declared ``HOOKS`` (every scanner declares them; no module, no hooks)."""
+    if module is None:
+        return NO_HOOKS
+    found = module.HOOKS
+    if not isinstance(found, Hooks):
+        raise TypeError(f"{module.__name__}.HOOKS is not a resilience.Hooks")
+    return found
 
 
 def loop_bound(cond: Any, number: Callable[[Any], float | None]) -> float | None:

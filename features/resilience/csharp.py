@@ -19,7 +19,7 @@ import re
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
-from mergeguard.features.resilience import INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
+from mergeguard.features.resilience import NO_HOOKS, INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
 
 L = "csharp"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -308,3 +308,7 @@ def _assigned_name(node) -> str:
     if p is not None and p.type == "argument":  # AddRetry(new RetryStrategyOptions {...})
         return ""
     return ""
+
+
+#: C#'s hooks for ``features.retry_timeout`` (``resilience.Hooks``): none, the shared rules apply
+HOOKS = NO_HOOKS

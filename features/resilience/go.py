@@ -20,12 +20,9 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, walks_collection
+from mergeguard.features.resilience import INFINITE, Construct, Hooks, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
-#: a construct that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop)
-#: was touched too: ``retry_timeout.extract`` then compares it with its pre-image
-lines_removed_count = True
 _UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
           "Hour": 3600.0}
 _DEFAULT_CLIENT_CALLS = {"http.Get", "http.Post", "http.Head", "http.PostForm", "http.DefaultClient.Do",
@@ -1262,3 +1259,9 @@ def _leaves_of(node):
         return
     for c in node.children:
         yield from _leaves_of(c)
+
+
+#: Go's hooks for ``features.retry_timeout`` (``resilience.Hooks``). ``lines_removed_count``: a construct
+#: that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop) was touched
+#: too, and is compared with its pre-image.
+HOOKS = Hooks(keeps_setting=keeps_setting, lines_removed_count=True, decides_too=decides_too)

@@ -22,13 +22,12 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-# decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
-from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
+from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
                                                not_an_accessor, passed_through, policy_name, retry_after, setting_name,
                                                worked_out)
-from mergeguard.features.resilience import (COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, loop_bound,
+from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, arith, loop_bound,
                                            walks_collection)
 
 L = "java"
@@ -808,3 +807,7 @@ def _assigned_name(node) -> str:
     if p is not None and p.type == "assignment_expression":
         return syntax.node_text(p.child_by_field_name("left")).rsplit(".", 1)[-1]
     return ""
+
+
+#: Java's hooks for ``features.retry_timeout`` (``resilience.Hooks``): the JVM family's, shared with Kotlin
+HOOKS = Hooks(keeps_setting=keeps_setting, decides_nothing=decides_nothing)

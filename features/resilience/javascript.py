@@ -19,7 +19,8 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
-from mergeguard.features.resilience import INFINITE, Construct, LineScopedScanner, Scan, arith, loop_bound, walks_collection
+from mergeguard.features.resilience import (INFINITE, Construct, Hooks, LineScopedScanner, Scan, arith, loop_bound,
+                                           walks_collection)
 from mergeguard.features.resilience.settings import bookkeeping, classify, words, written
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
@@ -1837,3 +1838,8 @@ def _starts_attempt(node) -> bool:
     if stmt is not None and stmt.type == "await_expression":
         stmt = stmt.parent
     return stmt is not None and stmt.type == "expression_statement" and bool(_ATTEMPT.match(syntax.node_text(node)))
+
+
+#: JavaScript's and TypeScript's hooks for ``features.retry_timeout`` (``resilience.Hooks``)
+HOOKS = Hooks(keeps_setting=keeps_setting, layout_only=layout_only, decides_nothing=decides_nothing,
+              decides_too=decides_too)

@@ -18,12 +18,12 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, settings
-# decides_nothing / keeps_setting: this language's hooks for features.retry_timeout (read by getattr)
-from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting  # noqa: F401
+from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
                                                passed_through, policy_name, retry_after, setting_name, worked_out)
-from mergeguard.features.resilience import COMPUTED, INFINITE, LineScopedScanner, Scan, applied_value, arith, walks_collection
+from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, arith,
+                                           walks_collection)
 
 L = "kotlin"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_while_statement"})
@@ -517,3 +517,7 @@ def _over_items(loop) -> bool:
     if loop.type == "for_statement":
         return not any(c.type in ("range_expression", "infix_expression") for c in loop.named_children)
     return walks_collection(loop)
+
+
+#: Kotlin's hooks for ``features.retry_timeout`` (``resilience.Hooks``): the JVM family's, shared with Java
+HOOKS = Hooks(keeps_setting=keeps_setting, decides_nothing=decides_nothing)

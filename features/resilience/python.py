@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, NetworkCall, Scan, Scanner, policy_functions
+from mergeguard.features.resilience import INFINITE, Construct, Hooks, NetworkCall, Scan, Scanner, policy_functions
 from mergeguard.features.resilience.settings import bookkeeping, classify, heartbeat_only, words, written
 
 LANG = "python"
@@ -1622,3 +1622,8 @@ def _only_rejects(node) -> bool:
     raised = stmts[0].named_children[0]
     name = syntax.callee(raised, LANG) if raised.type == "call" else syntax.node_text(raised)
     return bool(_REJECTED.search((name or "").rsplit(".", 1)[-1]))
+
+
+#: Python's hooks for ``features.retry_timeout`` (``resilience.Hooks``)
+HOOKS = Hooks(keeps_setting=keeps_setting, recast_setting=recast_setting, decides_nothing=decides_nothing,
+              decides_too=decides_too)
