@@ -15,6 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -845,42 +846,30 @@ def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Cons
     ``time.Duration`` computes how long something waits. Valued, like a policy function, by a digest of
     what its body decides (numbers, operators, conditions), so a new formula is a timeout change while
     a rename, a comment or a getter (``return c.timeout``: nothing decided) is none."""
+    return _decided_functions(src, found, "timeout", _returns_a_wait, _wait_decisions)
+
+
+def _returns_a_wait(node, name: str) -> bool:
+    """Named for a timeout or deadline (not for measuring or reporting one), a ``time.Duration`` first result."""
     from mergeguard.features.resilience.settings import words
-    have = {c.target for c in found if c.library == policy_functions.LIBRARY}
-    out = []
-    for node in syntax.nodes_of_types(src.root, LANG, ("function_declaration", "method_declaration")):
-        name = syntax.node_text(node.child_by_field_name("name"))
-        result = node.child_by_field_name("result")
-        ws = words(name)
-        if result is None or "time.Duration" not in syntax.node_text(result).split(",")[0] or not (
-                {"timeout", "deadline"} & set(ws)) or set(ws) & _NOT_A_WAIT:
-            continue
-        found_here = _unvalued(node, name, have)
-        if found_here is None:
-            continue
-        target, body = found_here
-        tokens = policy_functions.decisions(body, LANG, said=False)
-        stmts = [n for n in body.named_children if not syntax.is_comment(n)]
-        if len(stmts) == 1 and stmts[0].type == "statement_list":
-            stmts = [n for n in stmts[0].named_children if not syntax.is_comment(n)]
-        if not any(t != "return" for t in tokens) or len(stmts) == 1 and not any(
-                t not in ("return", "*") for t in tokens):
-            continue  # return c.timeout, return time.Duration(c.TimeoutMs) * time.Millisecond: a getter
-        # the units it computes in are part of what it decides (time.Millisecond -> time.Second)
-        tokens += [syntax.node_text(n) for n in syntax.walk(body) if n.type == "selector_expression"
-                   and syntax.node_text(n).startswith("time.") and syntax.node_text(n)[5:] in _UNITS]
-        out.append(Construct("timeout", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
-                             target=target, value=policy_functions.decision_value(tokens)))
-    return out
+    result = node.child_by_field_name("result")
+    ws = set(words(name))
+    return result is not None and "time.Duration" in syntax.node_text(result).split(",")[0] and bool(
+        {"timeout", "deadline"} & ws) and not ws & _NOT_A_WAIT
 
 
-def _unvalued(node, name: str, have: set[str]) -> tuple[str, Any] | None:
-    """The qualified name and body of function ``node``, unless a policy function already values it
-    (``have``) or it has no body (an external declaration)."""
-    outer = syntax.qualname_at(node, LANG)
-    target = f"{outer}.{name}" if outer else name
-    body = node.child_by_field_name("body")
-    return None if target in have or body is None else (target, body)
+def _wait_decisions(body, tokens: list[str]) -> list[str] | None:
+    """What a duration function decides, with the units it computes in (``time.Millisecond`` ->
+    ``time.Second`` is a change); None for a getter, which decides nothing (``return c.timeout``,
+    ``return time.Duration(c.TimeoutMs) * time.Millisecond``)."""
+    stmts = [n for n in body.named_children if not syntax.is_comment(n)]
+    if len(stmts) == 1 and stmts[0].type == "statement_list":
+        stmts = [n for n in stmts[0].named_children if not syntax.is_comment(n)]
+    if not any(t != "return" for t in tokens) or len(stmts) == 1 and not any(
+            t not in ("return", "*") for t in tokens):
+        return None
+    return tokens + [syntax.node_text(n) for n in syntax.walk(body) if n.type == "selector_expression"
+                     and syntax.node_text(n).startswith("time.") and syntax.node_text(n)[5:] in _UNITS]
 
 
 #: words of an error classifier whose answer decides whether to stop or go on trying
@@ -893,27 +882,46 @@ def _error_classifiers(src: syntax.Source, found: list[Construct]) -> list[Const
     that takes an error and answers whether it is permanent, transient or fatal is the retry condition
     of the loops that call it (which errors stop the retrying). Valued, like a policy function, by what
     its body decides; a change to which errors it names is a retry change."""
+    return _decided_functions(src, found, "retry", _classifies_errors, _any_decision)
+
+
+def _classifies_errors(node, name: str) -> bool:
+    """Takes an ``error``, answers a ``bool``, and is named for whether the error stops or goes on trying."""
     from mergeguard.features.resilience.settings import words
+    result = node.child_by_field_name("result")
+    params = node.child_by_field_name("parameters")
+    return result is not None and syntax.node_text(result) == "bool" and params is not None and any(
+        syntax.node_text(p.child_by_field_name("type")) == "error" for p in params.named_children
+        if p.type == "parameter_declaration" and p.child_by_field_name("type") is not None) and bool(
+        set(words(name)) & _STOP_OR_RETRY)
+
+
+def _any_decision(body, tokens: list[str]) -> list[str] | None:
+    """What an error classifier decides; None when it only returns."""
+    return tokens if any(t != "return" for t in tokens) else None
+
+
+def _decided_functions(src: syntax.Source, found: list[Construct], kind: str, wanted: Callable[[Any, str], bool],
+                       decided: Callable[[Any, list[str]], list[str] | None]) -> list[Construct]:
+    """The functions and methods of one image that ``wanted`` takes by their signature and name, each
+    valued like a policy function by a digest of what its body decides (``decided``: the tokens to value
+    it by, None when it decides nothing). One a policy function already values (in ``found``) or with no
+    body (an external declaration) is left out: the same code is not counted twice."""
     have = {c.target for c in found if c.library == policy_functions.LIBRARY}
     out = []
     for node in syntax.nodes_of_types(src.root, LANG, ("function_declaration", "method_declaration")):
         name = syntax.node_text(node.child_by_field_name("name"))
-        result = node.child_by_field_name("result")
-        params = node.child_by_field_name("parameters")
-        if result is None or syntax.node_text(result) != "bool" or params is None or not any(
-                syntax.node_text(p.child_by_field_name("type")) == "error" for p in params.named_children
-                if p.type == "parameter_declaration" and p.child_by_field_name("type") is not None):
+        if not wanted(node, name):
             continue
-        if not set(words(name)) & _STOP_OR_RETRY:
+        outer = syntax.qualname_at(node, LANG)
+        target = f"{outer}.{name}" if outer else name
+        body = node.child_by_field_name("body")
+        if target in have or body is None:
             continue
-        found_here = _unvalued(node, name, have)
-        if found_here is None:
+        tokens = decided(body, policy_functions.decisions(body, LANG, said=False))
+        if tokens is None:
             continue
-        target, body = found_here
-        tokens = policy_functions.decisions(body, LANG, said=False)
-        if not any(t != "return" for t in tokens):
-            continue
-        out.append(Construct("retry", policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
+        out.append(Construct(kind, policy_functions.LIBRARY, syntax.line_of(node), node.end_point[0] + 1, "",
                              target=target, value=policy_functions.decision_value(tokens)))
     return out
 
