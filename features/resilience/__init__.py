@@ -223,6 +223,26 @@ def arith(op: str, a: float, b: float) -> float | None:
     return None
 
 
+def folded(node: Any, number: Callable[[Any], float | None], negation: str = "unary_expression") -> float | None:
+    """A negated number or a binary expression of two numbers folded (``-1``, ``30 * 1000``), in the
+    grammars whose binary expression has ``left``, ``operator`` and ``right`` fields (Java, JavaScript,
+    C#); ``number`` reads an operand in the scanner's language (a literal, a constant, a nested
+    expression), ``negation`` is the grammar's prefix-minus node. None for any other node. Shared, like
+    :func:`loop_bound`, because the node shapes are the same in these languages."""
+    t = node.type
+    if t == negation and syntax.node_text(node).startswith("-") and node.named_children:
+        v = number(node.named_children[-1])
+        return -v if v is not None else None
+    if t == "binary_expression":
+        a = number(node.child_by_field_name("left"))
+        b = number(node.child_by_field_name("right"))
+        op = syntax.node_text(node.child_by_field_name("operator"))
+        if a is None or b is None:
+            return None
+        return arith(op, a, b)
+    return None
+
+
 def applied_value(seconds: float | None, args: Any) -> str:
     """How a timeout *setter* was given a value known only at run time (``setSoTimeout(config.readTimeout)``),
     as written: a setter applies a timeout to a socket, a connection or a client, so it is not a value

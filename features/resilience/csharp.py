@@ -19,7 +19,7 @@ import re
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
-from mergeguard.features.resilience import NO_HOOKS, INFINITE, LineScopedScanner, Scan, arith, loop_bound, walks_collection
+from mergeguard.features.resilience import NO_HOOKS, INFINITE, LineScopedScanner, Scan, folded, loop_bound, walks_collection
 
 L = "csharp"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -266,17 +266,7 @@ class _Scanner(LineScopedScanner):
             return self._number(node.named_children[0], follow)
         if t == "identifier" and follow:
             return self.consts.get(syntax.node_text(node))
-        if t == "prefix_unary_expression" and syntax.node_text(node).startswith("-") and node.named_children:
-            v = self._number(node.named_children[-1], follow)
-            return -v if v is not None else None
-        if t == "binary_expression":
-            a = self._number(node.child_by_field_name("left"), follow)
-            b = self._number(node.child_by_field_name("right"), follow)
-            op = syntax.node_text(node.child_by_field_name("operator"))
-            if a is None or b is None:
-                return None
-            return arith(op, a, b)
-        return None
+        return folded(node, lambda n: self._number(n, follow), negation="prefix_unary_expression")
 
 
 def _strip(text: str) -> str:

@@ -27,8 +27,8 @@ from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STR
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
                                                not_an_accessor, passed_through, policy_name, retry_after, setting_name,
                                                worked_out)
-from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, arith, loop_bound,
-                                           walks_collection)
+from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, folded,
+                                           loop_bound, walks_collection)
 
 L = "java"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
@@ -685,19 +685,9 @@ class _Scanner(LineScopedScanner):
             return self.consts.get(syntax.node_text(node))
         if t == "field_access" and follow:
             return self.consts.get(syntax.node_text(node.child_by_field_name("field")))
-        if t == "unary_expression" and syntax.node_text(node).startswith("-") and node.named_children:
-            v = self._number(node.named_children[-1], follow)
-            return -v if v is not None else None
         if t == "cast_expression":
             return self._number(node.child_by_field_name("value"), follow)
-        if t == "binary_expression":
-            a = self._number(node.child_by_field_name("left"), follow)
-            b = self._number(node.child_by_field_name("right"), follow)
-            op = syntax.node_text(node.child_by_field_name("operator"))
-            if a is None or b is None:
-                return None
-            return arith(op, a, b)
-        return None
+        return folded(node, lambda n: self._number(n, follow))
 
 
 # -- pure node helpers ------------------------------------------------------------------------------

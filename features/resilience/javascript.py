@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
-from mergeguard.features.resilience import (INFINITE, Construct, Hooks, LineScopedScanner, Scan, arith, loop_bound,
+from mergeguard.features.resilience import (INFINITE, Construct, Hooks, LineScopedScanner, Scan, folded, loop_bound,
                                            walks_collection)
 from mergeguard.features.resilience.settings import bookkeeping, classify, words, written
 
@@ -979,17 +979,7 @@ class _Scanner(LineScopedScanner):
         if t == "identifier" and follow:
             name = syntax.node_text(node)
             return self.consts[name] if name in self.consts else self._number(_parameter_default(node), follow=False)
-        if t == "unary_expression" and syntax.node_text(node).startswith("-") and node.named_children:
-            v = self._number(node.named_children[-1], follow)
-            return -v if v is not None else None
-        if t == "binary_expression":
-            a = self._number(node.child_by_field_name("left"), follow)
-            b = self._number(node.child_by_field_name("right"), follow)
-            op = syntax.node_text(node.child_by_field_name("operator"))
-            if a is None or b is None:
-                return None
-            return arith(op, a, b)
-        return None
+        return folded(node, lambda n: self._number(n, follow))
 
 
 # -- pure node helpers ------------------------------------------------------------------------------
