@@ -1231,8 +1231,11 @@ def _decorated_function(node):
     return deco.parent.child_by_field_name("definition")
 
 
+_FUNCTION = frozenset({"function_definition"})
+
+
 def _enclosing_scope_node(node):
-    return syntax.ancestor(node, ("function_definition",))
+    return syntax.nearest_ancestor(node, _FUNCTION)  # syntax.ancestor(node, ("function_definition",)), remembered
 
 
 def _is_kw_value(node) -> bool:
