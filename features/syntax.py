@@ -273,6 +273,35 @@ def walk(node) -> Iterator[Any]:
             return
 
 
+def walk_code(node) -> Iterator[Any]:
+    """The nodes of :func:`walk` that are not, and do not sit inside, a comment or a string literal
+    (those for which :func:`inside_comment_or_string` is False), in the same order.
+
+    Why: the Kotlin, Java and C# scanners walked every node of a file and asked each whether it sat
+    in a comment or string (a fifth of okhttp's batch time, issue 16); a node is inside one exactly
+    when it or an ancestor is one, and the ancestors of a node in a walk from ``node`` are the nodes
+    the walk is in, so not descending into comments and strings gives the same nodes without asking.
+    """
+    if inside_comment_or_string(node):  # ``node`` itself or what it sits in
+        return
+    skip = _COMMENT_TYPES | _STRING_TYPES
+    cursor = node.walk()
+    visited_children = False
+    while True:
+        if not visited_children:
+            n = cursor.node
+            if n.type not in skip:
+                yield n
+                if cursor.goto_first_child():
+                    continue
+        if cursor.goto_next_sibling():
+            visited_children = False
+        elif cursor.goto_parent():
+            visited_children = True
+        else:
+            return
+
+
 def walk_within(node, stop: Collection[str]) -> Iterator[Any]:
     """Named nodes under ``node`` in document order, not descending into nodes whose type is in
     ``stop`` (they are yielded, their insides are not): the code that belongs to ``node`` itself and

@@ -189,3 +189,58 @@ def test_the_remembered_nearest_ancestor_is_the_walk_up(text, language, types):
         got = syntax.nearest_ancestor(n, types)
         assert got == syntax.ancestor(n, types)
         assert got is None or got.text == syntax.ancestor(n, types).text
+
+
+KOTLIN = '''// retry(3) in a comment
+val client = OkHttpClient.Builder().connectTimeout(10, TimeUnit.SECONDS).build()
+
+/** KDoc: withTimeout(5000) { } */
+suspend fun fetch(url: String): String {
+    val label = "retry ${attempt(url)} of ${max()}"
+    val raw = """
+        withTimeout(1) { retry(2) }
+    """
+    return withTimeout(5_000) { client.get(url, "timeout" + label) }
+}
+'''
+
+JAVA = '''class A {
+    // client.newCall(request).execute();
+    /* Thread.sleep(100); */
+    String s = "retry(3)" + call("x", 'c');
+    void f() { for (int i = 0; i < 3; i++) { try { client.execute(req); } catch (IOException e) { sleep(1); } } }
+    String block = """
+        text block with retry(1)
+        """;
+}
+'''
+
+CSHARP = '''class A {
+    // client.GetAsync(url);
+    string s = $"retry {Retry(3)}" + @"verbatim Retry(2)";
+    void F() { var r = client.GetAsync(url); /* Thread.Sleep(1) */ Policy.Handle<Exception>().Retry(3); }
+}
+'''
+
+
+@pytest.mark.parametrize(("text", "language", "path"), [
+    (PYTHON, "python", "a.py"), (JAVASCRIPT, "javascript", "a.js"), (KOTLIN, "kotlin", "a.kt"),
+    (JAVA, "java", "A.java"), (CSHARP, "csharp", "A.cs"),
+], ids=["python", "javascript", "kotlin", "java", "csharp"])
+def test_walking_code_is_walking_everything_less_what_sits_in_comments_and_strings(text, language, path):
+    """``walk_code`` yields exactly the nodes of ``walk`` that ``inside_comment_or_string`` lets
+    through, in the same order: from the root, and from every node of the tree (one in a comment or
+    string yields nothing)."""
+    if syntax.grammar(language) is None:
+        pytest.skip(f"no {language} grammar")
+    src = _source(text, language, path)
+    everything = list(syntax.walk(src.root))
+    inside = [n for n in everything if _fresh_inside(n)]
+    assert len(inside) >= 3
+    if language in ("kotlin", "csharp"):  # calls in string templates
+        assert any(n.type in syntax.CALL_TYPES.get(language, ()) for n in inside)
+    for start in everything:
+        syntax._INSIDE.clear()
+        want = [n for n in syntax.walk(start) if not _fresh_inside(n)]
+        assert list(syntax.walk_code(start)) == want
+    assert len(list(syntax.walk_code(src.root))) == len(everything) - len(inside)
