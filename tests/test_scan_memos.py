@@ -244,3 +244,36 @@ def test_walking_code_is_walking_everything_less_what_sits_in_comments_and_strin
         want = [n for n in syntax.walk(start) if not _fresh_inside(n)]
         assert list(syntax.walk_code(start)) == want
     assert len(list(syntax.walk_code(src.root))) == len(everything) - len(inside)
+
+
+def _norm_reference(text: str) -> str:
+    """``api_surface._norm`` as it was before its patterns were compiled and its answers remembered."""
+    import re
+
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"([(\[{<])\s+", r"\1", text)
+    text = re.sub(r"\s+([)\]}>])", r"\1", text)
+    text = re.sub(r",\s*([)\]}>])", r"\1", text)
+    text = re.sub(r"\s*,\s*", ", ", text)
+    return text
+
+
+def test_normalised_signatures_are_what_the_uncompiled_patterns_gave_asked_once_or_again():
+    from mergeguard.features import api_surface
+
+    signatures = [
+        "func (c *Client) Get(ctx context.Context,\n\t key string,\n) *StringCmd",
+        "def fetch( self, url , *, timeout = 10, ) -> Response",
+        "fun retry(  times: Int = 3 ,\n block: () -> Unit )",
+        "type Options struct{ Addr string;  DialTimeout   time.Duration }",
+        "  public <T> List< T > all( Map<String , T> m ,)  ", "", " ", "f(,)", "a ,b ,, c", "x\u00a0(\ty )",
+    ]
+    rng = random.Random(16)
+    pieces = ["(", ")", "[", "]", "{", "}", "<", ">", ",", " ", "\n", "\t", "a", "Bc", "_", "\u00a0"]
+    signatures += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30))) for _ in range(500)]
+    api_surface._norm.cache_clear()
+    want = [_norm_reference(s) for s in signatures]
+    assert [api_surface._norm(s) for s in signatures] == want
+    assert [api_surface._norm(s) for s in signatures] == want  # from the cache
+    assert api_surface._norm.cache_info().hits >= len(signatures)
+    assert want[0] == "func (c *Client) Get(ctx context.Context, key string) *StringCmd"
