@@ -503,7 +503,7 @@ def missing_partners(change: Change, context: Context, settings: CouplingSetting
         if f.old_path:
             by_path.setdefault(f.old_path, f)
     ranked = partners.rank(index, list(by_path), settings.ranking)
-    code = [c for c in ranked if not c.is_test and not paths.is_doc(c.path)]
+    code = [c for c in ranked if not c.is_test and not partners.is_doc(c.path)]
     # a change to tests (and docs) alone does not call for more tests
     touches_code = any(not paths.is_test(p) and not paths.is_doc(p) for p in by_path)
     tests = [c for c in ranked if c.is_test] if touches_code else []

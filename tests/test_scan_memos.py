@@ -320,3 +320,20 @@ def test_a_settings_binding_is_local_where_the_walk_up_meets_a_function_before_a
         syntax._ENCLOSING.clear()
         got = {id(n): scanner._local(n) for n in order}
         assert [got[id(n)] for n in nodes] == want
+
+
+def test_the_remembered_test_and_doc_classification_of_a_partner_is_paths_own():
+    from mergeguard import paths
+    from mergeguard.features import partners
+
+    names = ["src/app.py", "tests/test_app.py", "app_test.go", "docs/index.md", "README", "CHANGELOG.rst",
+             "src/main/java/A.java", "src/test/java/ATest.java", "lib/__tests__/a.spec.ts", "pkg/testdata/x.json",
+             "okhttp/src/jvmTest/kotlin/CallTest.kt", "a/b/c.txt", "news/1.feature", "build.gradle.kts"]
+    partners.is_test.cache_clear()
+    partners.is_doc.cache_clear()
+    for _ in range(2):  # computed, then remembered
+        assert [partners.is_test(p) for p in names] == [paths.is_test(p) for p in names]
+        assert [partners.is_doc(p) for p in names] == [paths.is_doc(p) for p in names]
+        assert [partners.Candidate(p, 0.5, 1, 2, ("x.py",)).is_test for p in names] == [paths.is_test(p) for p in names]
+    assert any(paths.is_test(p) for p in names) and any(paths.is_doc(p) for p in names)
+    assert partners.is_test.cache_info().hits >= len(names)
