@@ -386,7 +386,8 @@ def inside_comment_or_string(node) -> bool:
             break
         path.append(n)
         n = n.parent
-    _INSIDE.update(dict.fromkeys(path, inside))
+    if path:  # nothing new to remember when ``node`` itself was answered before
+        _INSIDE.update(dict.fromkeys(path, inside))
     return inside
 
 
