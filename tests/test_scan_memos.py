@@ -277,51 +277,6 @@ def test_normalised_signatures_are_what_the_uncompiled_patterns_gave_asked_once_
     assert [api_surface._norm(s) for s in signatures] == want  # from the cache
     assert api_surface._norm.cache_info().hits >= len(signatures)
     assert want[0] == "func (c *Client) Get(ctx context.Context, key string) *StringCmd"
-
-
-GO = '''package client
-
-var retries = 3
-
-type Client struct{ timeout int }
-
-func (c *Client) Do() {
-	timeout := 5
-	go func() { backoff := 2; _ = backoff }()
-	_ = timeout
-}
-'''
-
-
-@pytest.mark.parametrize(("text", "language", "path"), [
-    (PYTHON, "python", "a.py"), (JAVASCRIPT, "javascript", "a.js"), (KOTLIN, "kotlin", "a.kt"),
-    (JAVA, "java", "A.java"), (GO, "go", "a.go"),
-], ids=["python", "javascript", "kotlin", "java", "go"])
-def test_a_settings_binding_is_local_where_the_walk_up_meets_a_function_before_a_class(text, language, path):
-    def reference(node) -> bool:  # settings._Settings._local as it walked up before
-        p = node.parent
-        while p is not None:
-            if p.type in settings._FUNCS:
-                return True
-            if p.type in settings._CLASSES:
-                return False
-            p = p.parent
-        return False
-
-    if syntax.grammar(language) is None:
-        pytest.skip(f"no {language} grammar")
-    syntax._ENCLOSING.clear()
-    src = _source(text, language, path)
-    scanner = settings._Settings(src)
-    nodes = list(syntax.walk(src.root))
-    want = [reference(n) for n in nodes]
-    assert any(want) and not all(want)
-    for order in (nodes, list(reversed(nodes))):
-        syntax._ENCLOSING.clear()
-        got = {id(n): scanner._local(n) for n in order}
-        assert [got[id(n)] for n in nodes] == want
-
-
 def test_the_remembered_test_and_doc_classification_of_a_partner_is_paths_own():
     from mergeguard import paths
     from mergeguard.features import partners

@@ -54,7 +54,6 @@ _FUNCS = frozenset({"function_definition", "lambda", "function_declaration", "me
                     "constructor_declaration", "anonymous_function", "lambda_literal", "generator_function"})
 _CLASSES = frozenset({"class_definition", "class_declaration", "class_body", "object_declaration",
                       "interface_declaration", "enum_declaration", "class"})
-_FUNCS_OR_CLASSES = _FUNCS | _CLASSES
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _TIMEOUT_WORDS = frozenset({"timeout", "timeouts", "deadline", "timeoutms", "timeoutmillis", "timeoutsec"})
 _RETRY_WORDS = frozenset({"retry", "retries", "retrying", "attempts", "attempt", "backoff", "reconnect", "reconnection",
@@ -342,10 +341,14 @@ class _Settings:
         return node, "call", setting, value
 
     def _local(self, node) -> bool:
-        # whether the nearest function or class around it is a function; the walk up is remembered
-        # per node (``syntax.nearest_ancestor``): every binding of a file asks it once or twice (issue 16)
-        around = syntax.nearest_ancestor(node, _FUNCS_OR_CLASSES)
-        return around is not None and around.type in _FUNCS
+        p = node.parent
+        while p is not None:
+            if p.type in _FUNCS:
+                return True
+            if p.type in _CLASSES:
+                return False
+            p = p.parent
+        return False
 
     # -- values ------------------------------------------------------------------------------------
     def _constant(self, value) -> bool:
