@@ -277,6 +277,8 @@ def test_normalised_signatures_are_what_the_uncompiled_patterns_gave_asked_once_
     assert [api_surface._norm(s) for s in signatures] == want  # from the cache
     assert api_surface._norm.cache_info().hits >= len(signatures)
     assert want[0] == "func (c *Client) Get(ctx context.Context, key string) *StringCmd"
+
+
 def test_the_remembered_test_and_doc_classification_of_a_partner_is_paths_own():
     from mergeguard import paths
     from mergeguard.features import partners
