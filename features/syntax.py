@@ -333,34 +333,6 @@ def ancestor(node, types: Collection[str], stop: Collection[str] = ()) -> Any:
     return None
 
 
-def nearest_ancestor(node, types: frozenset[str]) -> Any:
-    """:func:`ancestor` of ``node`` with no ``stop`` (the nearest of ``types`` up to the root), remembered
-    per node and ``types``: the Python scanner asks the enclosing function of every call, loop,
-    assignment and pair of a file (some 58,000 times for requests' newest 300 commits), each walk up
-    going through the same few parents (issue 16). The answer for a node is its nearest ancestor-or-self
-    of ``types``, so the walk stops at the first parent already answered and remembers the ones it
-    passed; :func:`ancestor` is the reference (``tests/test_syntax.py``)."""
-    memo = _ENCLOSING.get(types)
-    if memo is None:
-        memo = _ENCLOSING[types] = _NodeMemo()
-    path = []
-    found = None
-    p = node.parent
-    while p is not None:
-        known = memo.get(p, _UNKNOWN)
-        if known is not _UNKNOWN:
-            found = known
-            break
-        if p.type in types:
-            found = p
-            break
-        path.append(p)
-        p = p.parent
-    if path:
-        memo.update(dict.fromkeys(path, found))
-    return found
-
-
 def has_ancestor(node, types: Collection[str], stop: Collection[str] = ()) -> bool:
     """Whether :func:`ancestor` finds one: a wait in a goroutine, a name inside a ``raise``."""
     return ancestor(node, types, stop) is not None
@@ -415,8 +387,6 @@ class _NodeMemo(dict):
 
 _INSIDE = _NodeMemo()
 _CALLEES = _NodeMemo()
-_ENCLOSING: dict[frozenset[str], _NodeMemo] = {}  # types -> node -> its nearest ancestor-or-self of them
-_UNKNOWN = object()
 
 
 def calls(node, language: str) -> Iterator[Any]:
@@ -778,7 +748,6 @@ class _TypeIndex:
                 # images before would only keep their trees alive (some 70 MB over a batch)
                 _INSIDE.clear()
                 _CALLEES.clear()
-                _ENCLOSING.clear()
                 while len(self._trees) > self.size:
                     self._trees.popitem(last=False)
             else:

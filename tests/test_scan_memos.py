@@ -162,35 +162,6 @@ def test_the_node_memos_keep_no_tree_but_the_newest_indexed_alive():
     assert [syntax.callee(c, "python") for c in calls] == [syntax._callee(c, "python") for c in calls]
 
 
-@pytest.mark.parametrize(("text", "language", "types"), [
-    (PYTHON, "python", frozenset({"function_definition"})),
-    (PYTHON, "python", frozenset({"function_definition", "class_definition"})),
-    (JAVASCRIPT, "javascript", frozenset({"function_declaration", "arrow_function"})),
-], ids=["python-function", "python-function-or-class", "javascript"])
-def test_the_remembered_nearest_ancestor_is_the_walk_up(text, language, types):
-    """``nearest_ancestor`` answers what ``ancestor`` finds, whichever nodes were asked before (the
-    memo fills from the nodes asked first, innermost or outermost), for nodes inside functions,
-    nested ones and at module level."""
-    syntax._ENCLOSING.clear()
-    src = _source(text, language, "a.py" if language == "python" else "a.js")
-    nodes = list(syntax.walk(src.root))
-    want = [syntax.ancestor(n, types) for n in nodes]
-    assert any(w is None for w in want) and any(w is not None for w in want)
-    assert len({(w.start_byte, w.end_byte) for w in want if w is not None}) >= 2  # several functions
-    for order in (list(reversed(nodes)), nodes, random.Random(16).sample(nodes, len(nodes))):
-        syntax._ENCLOSING.clear()
-        got = {id(n): syntax.nearest_ancestor(n, types) for n in order}
-        assert [got[id(n)] for n in nodes] == want
-        assert [syntax.nearest_ancestor(n, types) for n in nodes] == want  # now from the memo
-    # a node at the same place in another tree is answered for its own tree
-    other = _source(text.replace("def again", "def other").replace("function get", "function got"), language,
-                    "b.py" if language == "python" else "b.js")
-    for n in syntax.walk(other.root):
-        got = syntax.nearest_ancestor(n, types)
-        assert got == syntax.ancestor(n, types)
-        assert got is None or got.text == syntax.ancestor(n, types).text
-
-
 KOTLIN = '''// retry(3) in a comment
 val client = OkHttpClient.Builder().connectTimeout(10, TimeUnit.SECONDS).build()
 

@@ -1231,11 +1231,8 @@ def _decorated_function(node):
     return deco.parent.child_by_field_name("definition")
 
 
-_FUNCTION = frozenset({"function_definition"})
-
-
 def _enclosing_scope_node(node):
-    return syntax.nearest_ancestor(node, _FUNCTION)  # syntax.ancestor(node, ("function_definition",)), remembered
+    return syntax.ancestor(node, ("function_definition",))
 
 
 def _is_kw_value(node) -> bool:
