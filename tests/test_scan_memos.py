@@ -265,20 +265,3 @@ def test_the_remembered_test_and_doc_classification_of_a_partner_is_paths_own():
         assert [partners.Candidate(p, 0.5, 1, 2, ("x.py",)).is_test for p in names] == [paths.is_test(p) for p in names]
     assert any(paths.is_test(p) for p in names) and any(paths.is_doc(p) for p in names)
     assert partners.is_test.cache_info().hits >= len(names)
-
-
-@pytest.mark.parametrize("text", [
-    KOTLIN,
-    "class A(val x: Int = 1) {\n  val t = 30\n  companion object { const val RETRIES = 3; private val d = 5L }\n"
-    "  fun f() { val local = 2; var y: Int = local; val g = { val inner = 4 } }\n}\nval top = 10\n",
-    "val broken = \nfun f( { val ok = 1 }\nval after = 2\n",  # error recovery
-], ids=["sample", "nested", "broken"])
-def test_the_kotlin_property_declarations_are_those_a_walk_meets_in_its_order(text):
-    if syntax.grammar("kotlin") is None:
-        pytest.skip("no kotlin grammar")
-    syntax._TYPE_INDEX.clear()
-    src = _source(text, "kotlin", "a.kt")
-    syntax.nodes_of_types(src.root, "kotlin", ("call_expression", "assignment"))  # the index holds other types first
-    want = [n for n in syntax.walk(src.root) if n.type == "property_declaration"]
-    assert want
-    assert syntax.nodes_of_types(src.root, "kotlin", ("property_declaration",)) == want

@@ -45,13 +45,13 @@ def scan(source: syntax.Source) -> Scan:
 
 class _Scanner(LineScopedScanner):
     def run(self) -> Scan:
-        # the property declarations a walk of every node meets, in its order, found by tree-sitter (issue 16)
-        for node in syntax.nodes_of_types(self.src.root, L, ("property_declaration",)):
-            decl = next((c for c in node.named_children if c.type == "variable_declaration"), None)
-            value = node.named_children[-1] if node.named_children else None
-            n = self._number(value, follow=False) if value is not None and value != decl else None
-            if decl is not None and n is not None:
-                self.consts[syntax.node_text(decl.named_children[0])] = n
+        for node in syntax.walk(self.src.root):
+            if node.type == "property_declaration":
+                decl = next((c for c in node.named_children if c.type == "variable_declaration"), None)
+                value = node.named_children[-1] if node.named_children else None
+                n = self._number(value, follow=False) if value is not None and value != decl else None
+                if decl is not None and n is not None:
+                    self.consts[syntax.node_text(decl.named_children[0])] = n
         for node in syntax.walk_code(self.src.root):  # walk() less comments and strings (issue 16)
             t = node.type
             if t == "call_expression" and _has_args(node):
