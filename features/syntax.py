@@ -37,6 +37,7 @@ _STRING_TYPES = frozenset({
     "text_block", "heredoc_body", "character_literal", "char_literal", "line_string_literal",
     "multi_line_string_literal", "concatenated_string",
 })
+_COMMENT_OR_STRING_TYPES = _COMMENT_TYPES | _STRING_TYPES
 
 #: node types that open a scope a hunk can belong to, per language, and the scope kind (from the registry)
 _SCOPES: dict[str, dict[str, str]] = {lang.name: dict(lang.scopes) for lang in languages.REGISTRY if lang.grammar}
@@ -248,7 +249,10 @@ def _go_receiver_type(receiver) -> str:
 # -- node helpers ---------------------------------------------------------------------------------
 
 def node_text(node) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+    if node is None:
+        return ""
+    text = node.text  # each read copies the bytes out of the tree: read once (issue 16)
+    return text.decode("utf-8", "replace") if text is not None else ""
 
 
 def line_of(node) -> int:
@@ -284,7 +288,7 @@ def walk_code(node) -> Iterator[Any]:
     """
     if inside_comment_or_string(node):  # ``node`` itself or what it sits in
         return
-    skip = _COMMENT_TYPES | _STRING_TYPES
+    skip = _COMMENT_OR_STRING_TYPES
     cursor = node.walk()
     visited_children = False
     while True:
@@ -326,8 +330,11 @@ def ancestor(node, types: Collection[str], stop: Collection[str] = ()) -> Any:
     """The nearest ancestor of ``node`` of one of ``types``, or None when one of ``stop`` (its
     function, its module) or the root comes first: the loop a statement belongs to, its function."""
     p = node.parent
-    while p is not None and p.type not in stop:
-        if p.type in types:
+    while p is not None:
+        t = p.type  # read once: each read makes a new string (issue 16)
+        if t in stop:
+            return None
+        if t in types:
             return p
         p = p.parent
     return None
@@ -353,7 +360,7 @@ def inside_comment_or_string(node) -> bool:
         if known is not None:
             inside = known
             break
-        if n.type in _COMMENT_TYPES or n.type in _STRING_TYPES:
+        if n.type in _COMMENT_OR_STRING_TYPES:
             inside = True
             break
         path.append(n)

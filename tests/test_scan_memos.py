@@ -265,3 +265,28 @@ def test_the_remembered_test_and_doc_classification_of_a_partner_is_paths_own():
         assert [partners.Candidate(p, 0.5, 1, 2, ("x.py",)).is_test for p in names] == [paths.is_test(p) for p in names]
     assert any(paths.is_test(p) for p in names) and any(paths.is_doc(p) for p in names)
     assert partners.is_test.cache_info().hits >= len(names)
+
+
+def test_ancestor_and_node_text_answer_as_their_plain_definitions():
+    """``ancestor`` reads each parent's type once and ``node_text`` the node's bytes once (issue 16):
+    the answers of the plain definitions, with and without a stop, on every node of two samples."""
+    def plain_ancestor(node, types, stop=()):
+        p = node.parent
+        while p is not None and p.type not in stop:
+            if p.type in types:
+                return p
+            p = p.parent
+        return None
+
+    cases = [(("function_definition",), ()), (("for_statement", "while_statement"), ("function_definition",)),
+             (("if_statement",), ("block", "module", "function_definition")), (("class_definition",), ("module",))]
+    src = _source(PYTHON, "python", "a.py")
+    nodes = list(syntax.walk(src.root))
+    for types, stop in cases:
+        got = [syntax.ancestor(n, types, stop) for n in nodes]
+        assert got == [plain_ancestor(n, types, stop) for n in nodes]
+        assert any(g is not None for g in got)
+    js = _source(JAVASCRIPT, "javascript", "a.js")
+    for n in nodes + list(syntax.walk(js.root)):
+        assert syntax.node_text(n) == n.text.decode("utf-8", "replace")
+    assert syntax.node_text(None) == ""
