@@ -290,3 +290,37 @@ def test_ancestor_and_node_text_answer_as_their_plain_definitions():
     for n in nodes + list(syntax.walk(js.root)):
         assert syntax.node_text(n) == n.text.decode("utf-8", "replace")
     assert syntax.node_text(None) == ""
+
+
+def test_a_contract_kind_is_the_same_whichever_orm_test_runs_first():
+    """``coupling.contract_kind`` tests an ORM model's path and class before its body (issue 16):
+    the answer of the body-first conjunction on models, mere users of models, and plain code."""
+    from mergeguard import paths
+    from mergeguard.features import coupling
+
+    def body_first(path, text):
+        lang = paths.language(path)
+        if lang is not None and text and coupling._ORM_BODY.search(text) and (
+                coupling._ORM_PATH.search(path) or coupling._ORM_CLASS.search(text)):
+            return "ORM model"
+        return None
+
+    texts = {
+        "django": "from django.db import models\n\nclass User(models.Model):\n    name = models.CharField()\n",
+        "sqlalchemy": "from sqlalchemy import Column, Integer\nclass A(Base):\n    id = Column(Integer, primary_key=True)\n",
+        "user": "from app.models import User\n\ndef f():\n    return User.objects.all()  # models.Model\n",
+        "plain": "import requests\n\ndef get(url):\n    return requests.get(url, timeout=3)\n",
+        "gorm": "package m\n\ntype User struct {\n\tgorm.Model\n\tName string\n}\n",
+        "jpa": "@Entity\n@Table(name = \"u\")\npublic class User { @Column(name = \"n\") String n; }\n",
+        "empty": "",
+    }
+    paths_ = ["app/models.py", "app/models/user.py", "app/views.py", "src/db/user.go", "pkg/user.go",
+              "src/main/java/app/domain/User.java", "src/main/java/app/web/Api.java", "lib/util.py"]
+    answers = []
+    for path in paths_:
+        for text in texts.values():
+            if paths.is_doc(path) or paths.is_test(path) or coupling.contract_kind(path, text) not in (None, "ORM model"):
+                continue
+            answers.append(coupling.contract_kind(path, text))
+            assert answers[-1] == body_first(path, text), (path, text)
+    assert "ORM model" in answers and None in answers
