@@ -20,6 +20,7 @@ Pure: reads the index, never git.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -62,7 +63,7 @@ class Candidate:
 
     @property
     def is_test(self) -> bool:
-        return paths.is_test(self.path)
+        return is_test(self.path)
 
     def evidence(self, *, window: int | None = None) -> str:
         """``changed together in 7 of the last 9 changes to `a.py` ``: the numbers behind the rule."""
@@ -75,6 +76,19 @@ class Candidate:
             what = f"{shown}{more} together"
         plural = "change" if self.changes == 1 else "changes"
         return f"changed together in {self.together} of {last}{self.changes} {plural} to {what}"
+
+
+@functools.lru_cache(maxsize=65536)
+def is_test(path: str) -> bool:
+    """``paths.is_test``, remembered per path: the coupling detector asks it of every candidate the
+    history ranks for every change (the same few thousand paths over and over; issue 16)."""
+    return paths.is_test(path)
+
+
+@functools.lru_cache(maxsize=65536)
+def is_doc(path: str) -> bool:
+    """``paths.is_doc``, remembered per path (asked of every candidate as :func:`is_test` is)."""
+    return paths.is_doc(path)
 
 
 def _query_ids(index: CoChanges, touched: Iterable[str], settings: RankSettings) -> tuple[set[int], set[int]]:

@@ -160,3 +160,167 @@ def test_the_node_memos_keep_no_tree_but_the_newest_indexed_alive():
     syntax.nodes_of_types(second.root, "python", ("call",))
     assert len(syntax._INSIDE) == 0 and len(syntax._CALLEES) == 0
     assert [syntax.callee(c, "python") for c in calls] == [syntax._callee(c, "python") for c in calls]
+
+
+KOTLIN = '''// retry(3) in a comment
+val client = OkHttpClient.Builder().connectTimeout(10, TimeUnit.SECONDS).build()
+
+/** KDoc: withTimeout(5000) { } */
+suspend fun fetch(url: String): String {
+    val label = "retry ${attempt(url)} of ${max()}"
+    val raw = """
+        withTimeout(1) { retry(2) }
+    """
+    return withTimeout(5_000) { client.get(url, "timeout" + label) }
+}
+'''
+
+JAVA = '''class A {
+    // client.newCall(request).execute();
+    /* Thread.sleep(100); */
+    String s = "retry(3)" + call("x", 'c');
+    void f() { for (int i = 0; i < 3; i++) { try { client.execute(req); } catch (IOException e) { sleep(1); } } }
+    String block = """
+        text block with retry(1)
+        """;
+}
+'''
+
+CSHARP = '''class A {
+    // client.GetAsync(url);
+    string s = $"retry {Retry(3)}" + @"verbatim Retry(2)";
+    void F() { var r = client.GetAsync(url); /* Thread.Sleep(1) */ Policy.Handle<Exception>().Retry(3); }
+}
+'''
+
+
+@pytest.mark.parametrize(("text", "language", "path"), [
+    (PYTHON, "python", "a.py"), (JAVASCRIPT, "javascript", "a.js"), (KOTLIN, "kotlin", "a.kt"),
+    (JAVA, "java", "A.java"), (CSHARP, "csharp", "A.cs"),
+], ids=["python", "javascript", "kotlin", "java", "csharp"])
+def test_walking_code_is_walking_everything_less_what_sits_in_comments_and_strings(text, language, path):
+    """``walk_code`` yields exactly the nodes of ``walk`` that ``inside_comment_or_string`` lets
+    through, in the same order: from the root, and from every node of the tree (one in a comment or
+    string yields nothing)."""
+    if syntax.grammar(language) is None:
+        pytest.skip(f"no {language} grammar")
+    src = _source(text, language, path)
+    everything = list(syntax.walk(src.root))
+    inside = [n for n in everything if _fresh_inside(n)]
+    assert len(inside) >= 3
+    if language in ("kotlin", "csharp"):  # calls in string templates
+        assert any(n.type in syntax.CALL_TYPES.get(language, ()) for n in inside)
+    for start in everything:
+        syntax._INSIDE.clear()
+        want = [n for n in syntax.walk(start) if not _fresh_inside(n)]
+        assert list(syntax.walk_code(start)) == want
+    assert len(list(syntax.walk_code(src.root))) == len(everything) - len(inside)
+
+
+def _norm_reference(text: str) -> str:
+    """``api_surface._norm`` as it was before its patterns were compiled and its answers remembered."""
+    import re
+
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"([(\[{<])\s+", r"\1", text)
+    text = re.sub(r"\s+([)\]}>])", r"\1", text)
+    text = re.sub(r",\s*([)\]}>])", r"\1", text)
+    text = re.sub(r"\s*,\s*", ", ", text)
+    return text
+
+
+def test_normalised_signatures_are_what_the_uncompiled_patterns_gave_asked_once_or_again():
+    from mergeguard.features import api_surface
+
+    signatures = [
+        "func (c *Client) Get(ctx context.Context,\n\t key string,\n) *StringCmd",
+        "def fetch( self, url , *, timeout = 10, ) -> Response",
+        "fun retry(  times: Int = 3 ,\n block: () -> Unit )",
+        "type Options struct{ Addr string;  DialTimeout   time.Duration }",
+        "  public <T> List< T > all( Map<String , T> m ,)  ", "", " ", "f(,)", "a ,b ,, c", "x\u00a0(\ty )",
+    ]
+    rng = random.Random(16)
+    pieces = ["(", ")", "[", "]", "{", "}", "<", ">", ",", " ", "\n", "\t", "a", "Bc", "_", "\u00a0"]
+    signatures += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30))) for _ in range(500)]
+    api_surface._norm.cache_clear()
+    want = [_norm_reference(s) for s in signatures]
+    assert [api_surface._norm(s) for s in signatures] == want
+    assert [api_surface._norm(s) for s in signatures] == want  # from the cache
+    assert api_surface._norm.cache_info().hits >= len(signatures)
+    assert want[0] == "func (c *Client) Get(ctx context.Context, key string) *StringCmd"
+
+
+def test_the_remembered_test_and_doc_classification_of_a_partner_is_paths_own():
+    from mergeguard import paths
+    from mergeguard.features import partners
+
+    names = ["src/app.py", "tests/test_app.py", "app_test.go", "docs/index.md", "README", "CHANGELOG.rst",
+             "src/main/java/A.java", "src/test/java/ATest.java", "lib/__tests__/a.spec.ts", "pkg/testdata/x.json",
+             "okhttp/src/jvmTest/kotlin/CallTest.kt", "a/b/c.txt", "news/1.feature", "build.gradle.kts"]
+    partners.is_test.cache_clear()
+    partners.is_doc.cache_clear()
+    for _ in range(2):  # computed, then remembered
+        assert [partners.is_test(p) for p in names] == [paths.is_test(p) for p in names]
+        assert [partners.is_doc(p) for p in names] == [paths.is_doc(p) for p in names]
+        assert [partners.Candidate(p, 0.5, 1, 2, ("x.py",)).is_test for p in names] == [paths.is_test(p) for p in names]
+    assert any(paths.is_test(p) for p in names) and any(paths.is_doc(p) for p in names)
+    assert partners.is_test.cache_info().hits >= len(names)
+
+
+def test_ancestor_and_node_text_answer_as_their_plain_definitions():
+    """``ancestor`` reads each parent's type once and ``node_text`` the node's bytes once (issue 16):
+    the answers of the plain definitions, with and without a stop, on every node of two samples."""
+    def plain_ancestor(node, types, stop=()):
+        p = node.parent
+        while p is not None and p.type not in stop:
+            if p.type in types:
+                return p
+            p = p.parent
+        return None
+
+    cases = [(("function_definition",), ()), (("for_statement", "while_statement"), ("function_definition",)),
+             (("if_statement",), ("block", "module", "function_definition")), (("class_definition",), ("module",))]
+    src = _source(PYTHON, "python", "a.py")
+    nodes = list(syntax.walk(src.root))
+    for types, stop in cases:
+        got = [syntax.ancestor(n, types, stop) for n in nodes]
+        assert got == [plain_ancestor(n, types, stop) for n in nodes]
+        assert any(g is not None for g in got)
+    js = _source(JAVASCRIPT, "javascript", "a.js")
+    for n in nodes + list(syntax.walk(js.root)):
+        assert syntax.node_text(n) == n.text.decode("utf-8", "replace")
+    assert syntax.node_text(None) == ""
+
+
+def test_a_contract_kind_is_the_same_whichever_orm_test_runs_first():
+    """``coupling.contract_kind`` tests an ORM model's path and class before its body (issue 16):
+    the answer of the body-first conjunction on models, mere users of models, and plain code."""
+    from mergeguard import paths
+    from mergeguard.features import coupling
+
+    def body_first(path, text):
+        lang = paths.language(path)
+        if lang is not None and text and coupling._ORM_BODY.search(text) and (
+                coupling._ORM_PATH.search(path) or coupling._ORM_CLASS.search(text)):
+            return "ORM model"
+        return None
+
+    texts = {
+        "django": "from django.db import models\n\nclass User(models.Model):\n    name = models.CharField()\n",
+        "sqlalchemy": "from sqlalchemy import Column, Integer\nclass A(Base):\n    id = Column(Integer, primary_key=True)\n",
+        "user": "from app.models import User\n\ndef f():\n    return User.objects.all()  # models.Model\n",
+        "plain": "import requests\n\ndef get(url):\n    return requests.get(url, timeout=3)\n",
+        "gorm": "package m\n\ntype User struct {\n\tgorm.Model\n\tName string\n}\n",
+        "jpa": "@Entity\n@Table(name = \"u\")\npublic class User { @Column(name = \"n\") String n; }\n",
+        "empty": "",
+    }
+    paths_ = ["app/models.py", "app/models/user.py", "app/views.py", "src/db/user.go", "pkg/user.go",
+              "src/main/java/app/domain/User.java", "src/main/java/app/web/Api.java", "lib/util.py"]
+    answers = []
+    for path in paths_:
+        for text in texts.values():
+            if paths.is_doc(path) or paths.is_test(path) or coupling.contract_kind(path, text) not in (None, "ORM model"):
+                continue
+            answers.append(coupling.contract_kind(path, text))
+            assert answers[-1] == body_first(path, text), (path, text)
+    assert "ORM model" in answers and None in answers

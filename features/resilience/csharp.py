@@ -45,9 +45,7 @@ class _Scanner(LineScopedScanner):
                 n = self._number(value, follow=False) if value is not None else None
                 if name is not None and n is not None:
                     self.consts[syntax.node_text(name)] = n
-        for node in syntax.walk(self.src.root):
-            if syntax.inside_comment_or_string(node):
-                continue
+        for node in syntax.walk_code(self.src.root):  # walk() less comments and strings (issue 16)
             t = node.type
             if t == "invocation_expression":
                 self._invocation(node)

@@ -565,8 +565,8 @@ class _Scanner(LineScopedScanner):
 
     # -- network / database call sites -------------------------------------------------------------
     def _network_calls(self) -> None:
-        for node in syntax.walk(self.src.root):
-            if node.type != "method_invocation" or syntax.inside_comment_or_string(node):
+        for node in syntax.walk_code(self.src.root):  # walk() less comments and strings (issue 16)
+            if node.type != "method_invocation":
                 continue
             name = syntax.node_text(node.child_by_field_name("name"))
             recv = node.child_by_field_name("object")

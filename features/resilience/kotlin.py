@@ -52,9 +52,7 @@ class _Scanner(LineScopedScanner):
                 n = self._number(value, follow=False) if value is not None and value != decl else None
                 if decl is not None and n is not None:
                     self.consts[syntax.node_text(decl.named_children[0])] = n
-        for node in syntax.walk(self.src.root):
-            if syntax.inside_comment_or_string(node):
-                continue
+        for node in syntax.walk_code(self.src.root):  # walk() less comments and strings (issue 16)
             t = node.type
             if t == "call_expression" and _has_args(node):
                 self._call(node)
