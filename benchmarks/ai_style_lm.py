@@ -25,8 +25,10 @@ round 2 tried with zlib and found worse).
    only** (strictly: a training change of repository B in the fold of A is scored by the model
    without A and B).
 4. **Features** of a change: mean, spread and 90th percentile of per-token surprisal (bits), share
-   of tokens above 12 bits and below 1 bit, the gain of the full context over unigrams, and the mean
-   surprisal of comment words; scored over the first ``MAX_TOKENS`` tokens.
+   of tokens above 12 bits and below 1 bit, the gain of the full context over unigrams, the mean
+   surprisal of comment words, and the cross-entropy relative to the change's size (mean surprisal
+   minus its line over log2 tokens, fitted on the fold's training changes); scored over the first
+   ``MAX_TOKENS`` tokens.
 5. **Measure** leave one repository out, like ``ai_style_set.py``: fitted on the other repositories'
    human and agent-written changes (``--train agents``), evaluated on every label; pooled ROC-AUC
    (held-out scores ranked within their repository), mean, minimum and count >= 0.6 per repository
@@ -282,7 +284,7 @@ def features(code_bits: tuple[np.ndarray, np.ndarray], comm_bits: np.ndarray | N
             float(np.mean(s < 1.0)), float(np.mean(s1) - np.mean(s)), cm]
 
 
-LM_NAMES = ["lm_mean", "lm_std", "lm_p90", "lm_high", "lm_low", "lm_gain", "cm_mean"]
+LM_NAMES = ["lm_mean", "lm_std", "lm_p90", "lm_high", "lm_low", "lm_gain", "cm_mean"]  # + size residual in the fits
 
 
 def std_matrix(x: np.ndarray, mean=None, std=None):
@@ -293,6 +295,17 @@ def std_matrix(x: np.ndarray, mean=None, std=None):
         mean[~np.isfinite(mean)] = 0.0
     z = np.clip(np.nan_to_num((x - mean) / std, nan=0.0), -5, 5)
     return z, mean, std
+
+
+def with_size_residual(lm_train: np.ndarray, train: list[dict], lm_test: np.ndarray, test: list[dict]):
+    """Append the cross-entropy relative to the change's size: mean surprisal minus its least-squares
+    line over log2(tokens), the line fitted on the training changes."""
+    def size(rows):
+        return np.log2(1.0 + np.array([r["gi"].shape[1] for r in rows], dtype=float))
+    ok = np.isfinite(lm_train[:, 0])
+    slope, icpt = np.polyfit(size(train)[ok], lm_train[ok, 0], 1)
+    return (np.column_stack([lm_train, lm_train[:, 0] - (icpt + slope * size(train))]),
+            np.column_stack([lm_test, lm_test[:, 0] - (icpt + slope * size(test))]))
 
 
 def lang_std(lm_train: np.ndarray, train: list[dict], lm_test: np.ndarray, test: list[dict]):
@@ -435,6 +448,7 @@ def main() -> int:
         cnt_a = counts.without(repo)
         lm_train = np.array([lm_feats(r, cnt_a, True) for r in train])
         lm_test = np.array([r["lm_own"] for r in test])
+        lm_train, lm_test = with_size_residual(lm_train, train, lm_test, test)
         y = [r["label"] for r in test]
         ytr = np.array([r["label"] for r in train])
         w = weights(train)
