@@ -124,12 +124,12 @@ def commit_features(change: Change, findings: Iterable[Any]) -> dict[str, float]
     for f in change.files:
         lang = _language(f.path)
         n = f.added + f.deleted
-        if lang is None or not paths.is_code(f.path):
-            changed_lines["noncode"] += n
-            side = "prose"
-        elif _test_like(f.path):
+        if lang is not None and _test_like(f.path):  # before is_code, which says no to tests
             changed_lines["test"] += n
             side = "tests"
+        elif lang is None or not paths.is_code(f.path):
+            changed_lines["noncode"] += n
+            side = "prose"
         else:
             changed_lines["code"] += n
             langs[lang] = langs.get(lang, 0) + n
