@@ -334,13 +334,13 @@ def main(argv: list[str] | None = None) -> int:
     except rt.CorpusError as exc:
         print(f"retry_timeout_decision: error: {exc}", file=sys.stderr)
         return 2
-    args.cache.mkdir(parents=True, exist_ok=True)
-    rows = build_rows(corpus, args.mirrors, args.cache, say)
     modes = [m for m in args.modes.split(",") if m]
     bad = [m for m in modes if m not in MODES]
     if bad:
         print(f"retry_timeout_decision: error: unknown mode {bad[0]!r} (one of {', '.join(MODES)})", file=sys.stderr)
         return 2
+    args.cache.mkdir(parents=True, exist_ok=True)
+    rows = build_rows(corpus, args.mirrors, args.cache, say)
     results: dict[tuple[str, str], list[bool]] = {}
     for label in rt.LABELS:
         for mode in modes:
@@ -363,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         for label in rt.LABELS:
             t = choose(args.mode_for_model, rows, oof(rows, label, args.c), label, args.beta)
             m = _fit(rows, label, args.c)
+            if m is None:
+                say(f"{label}: one class only on dev, no model written for it")
+                continue
             labels[KIND[label]] = decision.LabelModel(m.features, m.mean, m.scale, m.coef, m.intercept, t[0])
         args.write_model.write_text(json.dumps(decision.DecisionModel(labels).to_json(), indent=1) + "\n",
                                   encoding="utf-8")

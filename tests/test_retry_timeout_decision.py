@@ -158,3 +158,57 @@ def test_anti_patterns_are_withdrawn_only_where_the_label_is_rejected():
 def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
     assert dec.main(["--data", str(tmp_path), "--cache", str(tmp_path / "c")]) == 2
     assert "retry_timeout_decision: error: no corpus files" in capsys.readouterr().err
+    assert dec.main(["--modes", "rules,bogus", "--cache", str(tmp_path / "c")]) == 2
+    assert "retry_timeout_decision: error: unknown mode 'bogus'" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()  # refused before anything is scored or cached
+
+
+def _corpus_repo(base, name: str, seed: int) -> tuple[str, dict[str, bool]]:
+    """A bare mirror ``mirrors/acme+<name>/repo`` whose commits alternately change the retry count
+    (labelled true) and only the docs (labelled false); returns its corpus entry labels."""
+    work = init_repo(base / f"work-{name}")
+    commit(work, {"svc/client.py": CLIENT, "README.md": "svc\n"}, "init", when=1_700_000_000 + seed)
+    labels = {}
+    for i in range(1, 9):
+        when = 1_700_000_000 + seed + 100 * i
+        if i % 2:
+            sha = commit(work, {"svc/client.py": CLIENT.replace("MAX_RETRIES = 3", f"MAX_RETRIES = {3 + i}")},
+                         "tune retries", when=when)
+        else:
+            sha = commit(work, {"README.md": f"svc, revision {i}: retries are tuned\n"}, "docs", when=when)
+        labels[sha] = bool(i % 2)
+    import subprocess
+    dest = base / "mirrors" / f"acme+{name}"
+    dest.mkdir(parents=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(dest / "repo")], check=True, capture_output=True)
+    return f"acme/{name}", labels
+
+
+def test_main_measures_by_repository_and_writes_a_model_that_follows_the_labels(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    for seed, name in enumerate(("one", "two", "three", "four")):
+        repository, labels = _corpus_repo(tmp_path, name, seed)
+        doc = {"repository": repository, "language": "python", "mirror_head": "0" * 40,
+               "commits": [{"sha": s, "split": "heldout" if bench.heldout_by_hash(s) else "dev", "source": "keyword",
+                            "changes_retry": y, "changes_timeout": False, "anti_patterns": [], "note": ""}
+                           for s, y in labels.items()]}
+        (data / f"acme+{name}.json").write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "model.json"
+    cache = tmp_path / "cache"
+    code = dec.main(["--data", str(data), "--mirrors", str(tmp_path / "mirrors"), "--cache", str(cache),
+                     "--modes", "rules,model,gate", "--write-model", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "of 4 repositories" in text and "changes_retry (dev, leave-one-repository-out" in text
+    model = ev.DecisionModel.from_json(json.loads(out.read_text(encoding="utf-8")))
+    assert model.labels["retry"].features == tuple(ev.feature_names())
+    assert "timeout" not in model.labels  # no timeout change in this corpus: nothing to fit
+    # the written model is what the rows say: the retry changes score above the docs-only commits
+    dev = bench.select(bench.load_corpus(data), "dev")
+    rows = dec.build_rows(dev, tmp_path / "mirrors", cache)
+    assert {r.commit.changes_retry for r in rows} == {True, False}
+    p = {r.commit.sha: model.labels["retry"].probability(r.features) for r in rows}
+    assert min(p[r.commit.sha] for r in rows if r.commit.changes_retry) > \
+        max(p[r.commit.sha] for r in rows if not r.commit.changes_retry)
+    assert not (cache / "assess-heldout").exists()  # the held-out part is never read without --heldout-once
