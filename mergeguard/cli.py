@@ -74,6 +74,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .review import assess_and_gate, context_at, make_gate, review
     from .sources import change_from_diff, read_diff_input, worktree_of
 
+    if _pool_ahead(args):
+        from .batch import start_pool
+
+        start_pool(SCORE_PRELOAD)  # its imports run on another core while this process imports and plans
     model = load(args.model)
     if args.output:
         writable_file(args.output, "--output")  # before the work, not after it
@@ -145,6 +149,34 @@ def cmd_score(args: argparse.Namespace) -> int:
 #: fewer commits than this per process are not worth a process's start-up and its own history replay
 MIN_COMMITS_PER_JOB = 50
 
+#: what a ``score --commits`` worker imports: the pool's fork server imports it once for all workers
+#: (NumPy, SciPy, LightGBM, tree-sitter and every detector; the language scanners are otherwise
+#: imported on a change's first file of that language)
+SCORE_PRELOAD = ("mergeguard.pipeline", "mergeguard.models.model", "mergeguard.gate", "mergeguard.sources",
+                 "mergeguard.git", "mergeguard.features.ai_style_legacy", "mergeguard.features.ai_style_model",
+                 "mergeguard.features.api_surface", "tree_sitter",
+                 *(f"mergeguard.features.resilience.{lang}"
+                   for lang in ("csharp", "go", "java", "javascript", "jvm", "kotlin", "python")))
+
+
+def _pool_ahead(args: argparse.Namespace) -> bool:
+    """Whether ``score`` will score enough historical commits on a local pool that its fork server
+    is worth starting before this process's own imports (a guess from the arguments alone: a wrong
+    one costs an idle server or, the other way, the start-up it would have hidden, never a result)."""
+    if args.scheduler or args.diff or args.head:
+        return False
+    from .batch import default_jobs
+
+    if (args.jobs if args.jobs is not None else default_jobs()) < 2:
+        return False
+    count = len(args.commit or [])
+    if args.commits:
+        try:
+            count += sum(1 for ln in Path(args.commits).read_text().splitlines() if ln.strip() and not ln.startswith("#"))
+        except OSError:  # said once, where the commits are read
+            return False
+    return count >= 2 * MIN_COMMITS_PER_JOB
+
 
 def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[str], fixed_base: str | None,
                        limits: Limits, shallow: bool, gate: Gate) -> tuple[dict[str, Assessment], dict[str, str]]:
@@ -185,7 +217,7 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     keep = gate.scorer.memo if isinstance(gate.scorer, WindowScorer) else None
     in_process = keep is not None and not args.scheduler and (jobs <= 1 or len(tasks) <= 1)
     results = [score_slice(t, keep=keep) for t in tasks] if in_process else run_tasks(
-        score_slice, tasks, jobs=jobs, scheduler=args.scheduler)
+        score_slice, tasks, jobs=jobs, scheduler=args.scheduler, preload=SCORE_PRELOAD)
     for f, e, w in results:
         found.update(f)
         failed.update(e)
