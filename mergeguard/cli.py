@@ -9,6 +9,7 @@ verdict is that severe, so that CI can gate on it without confusing a risky chan
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import json
 import sys
@@ -191,6 +192,7 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     from .batch import check_jobs, run_tasks, slices
     from .pipeline import CommitSlice, score_slice
     from .review import WindowScorer
+    from .sources import LogMemo
 
     jobs = check_jobs(args.jobs)
     unique = list(dict.fromkeys(resolved))
@@ -216,9 +218,16 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     # a slice run in this process hands its replay's records to the gate's scorer (one git log, not two)
     keep = gate.scorer.memo if isinstance(gate.scorer, WindowScorer) else None
     in_process = keep is not None and not args.scheduler and (jobs <= 1 or len(tasks) <= 1)
+    if keep is not None and not in_process and not args.scheduler:
+        # one worker hands its replay's records back: the gate's scorer replays from them afterwards
+        tasks[0] = dataclasses.replace(tasks[0], hand_log=True)
     results = [score_slice(t, keep=keep) for t in tasks] if in_process else run_tasks(
         score_slice, tasks, jobs=jobs, scheduler=args.scheduler, preload=SCORE_PRELOAD)
-    for f, e, w in results:
+    for f, e, w, records in results:
+        if records and keep is not None:
+            handed = LogMemo(repo)
+            handed.records = records
+            keep.adopt(handed)
         found.update(f)
         failed.update(e)
         if w is not None:

@@ -15,6 +15,8 @@ import pytest
 
 from mergeguard import cli
 
+from .test_batch_speed import merges  # noqa: F401 - a fixture
+
 SCRIPT = """
 import sys
 from mergeguard.batch import run_tasks
@@ -69,3 +71,74 @@ def test_the_pool_starts_early_only_for_a_batch_worth_two_workers(tmp_path, monk
     monkeypatch.setattr(batch, "default_jobs", lambda: 1)
     assert not cli._pool_ahead(parse(["score", "--commits", str(many)]))
     assert cli._pool_ahead(parse(["score", "--commits", str(many), "--jobs", "3"]))
+
+
+# -- a worker hands its replay's records to the parent's gate scorer -------------------------------
+
+def _two_workers(monkeypatch) -> None:
+    """Small batches split over two worker processes (the synthetic histories are short)."""
+    monkeypatch.setattr(cli, "MIN_COMMITS_PER_JOB", 5)
+
+
+def test_the_parent_replays_from_a_workers_records_and_decides_as_the_plain_replays(merges, tmp_path,
+                                                                                     monkeypatch):
+    from mergeguard.pipeline import without_timings
+
+    from .gitrepo import git
+    from .test_batch_log_seed import GATE, _watch
+    from .test_batch_speed import _plain, _score_commits_json
+
+    shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:15]
+    config = tmp_path / "gate.yml"
+    config.write_text(GATE)
+    _two_workers(monkeypatch)
+    seen = _watch(monkeypatch)
+    fast = _score_commits_json(merges, shas, tmp_path, "fast", "--config", str(config), "--jobs", "2")
+    assert seen["adopted"] > 60  # the whole history's records, merges included, from a worker
+    assert seen["logs"] == 0  # this process streamed no git log: the workers did, and one handed it over
+    assert seen["served"] >= 1
+    monkeypatch.undo()
+    _plain(monkeypatch)
+    plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config), "--jobs", "1")
+    assert len(fast) == len(plain) == 15
+    assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain]
+
+
+def test_an_incomplete_mirrors_worker_hands_no_records_over(merges, tmp_path, monkeypatch):
+    from mergeguard.pipeline import without_timings
+
+    from .gitrepo import commit, git
+    from .test_batch_log_seed import GATE, _watch
+    from .test_batch_speed import DAY, T0, _plain, _score_commits_json
+
+    big = commit(merges, {"assets/big.bin": b"\x00\x01" * 2000}, "a binary", when=T0 + 200 * DAY)
+    for i in range(12):
+        commit(merges, {f"src/late{i}.py": f"v = {i}\n"}, f"late {i}", when=T0 + (201 + i) * DAY)
+    blob = git(merges, "rev-parse", f"{big}:assets/big.bin").strip()
+    (merges / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:10]
+    config = tmp_path / "gate.yml"
+    config.write_text(GATE)
+    _two_workers(monkeypatch)
+    seen = _watch(monkeypatch)
+    fast = _score_commits_json(merges, shas, tmp_path, "fast", "--config", str(config), "--jobs", "2")
+    assert seen["adopted"] == 0 and seen["logs"] >= 1  # the scorer streamed its own log, as before
+    monkeypatch.undo()
+    _plain(monkeypatch)
+    plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config), "--jobs", "1")
+    assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain] and len(fast) == 10
+
+
+def test_a_slice_hands_its_records_only_when_asked(merges):
+    from mergeguard.change import Limits
+    from mergeguard.pipeline import CommitSlice, score_slice
+
+    from .gitrepo import git
+
+    shas = tuple(git(merges, "rev-list", "--no-merges", "HEAD").split()[:4])
+    task = CommitSlice(repo=str(merges), shas=shas, only=shas[:2], model=None, limits=Limits())
+    assert score_slice(task)[3] is None
+    import dataclasses
+
+    records = score_slice(dataclasses.replace(task, hand_log=True))[3]
+    assert records is not None and set(git(merges, "rev-list", *shas).split()) == set(records)
