@@ -142,3 +142,74 @@ def test_a_slice_hands_its_records_only_when_asked(merges):
 
     records = score_slice(dataclasses.replace(task, hand_log=True))[3]
     assert records is not None and set(git(merges, "rev-list", *shas).split()) == set(records)
+
+
+# -- the window scorer's orders listed ahead, on the core the pool no longer uses -------------------
+
+def test_prefetched_orders_are_gits_and_a_failure_is_raised_where_asked(merges):
+    import threading
+
+    from mergeguard.errors import RepositoryError
+    from mergeguard.git import GitRepo
+    from mergeguard.sources import LogMemo
+
+    from .gitrepo import git
+
+    memo = LogMemo(GitRepo(merges))
+    memo.prefetch([["HEAD"]])
+    assert memo._ahead == {}  # no records yet: nothing listed ahead (the order would go unused)
+    list(memo.log(["HEAD"]))
+    everything = git(merges, "rev-list", "HEAD").split()
+    picks = [everything[3:6], [everything[10], everything[40]], ["f" * 40]]
+    where: list[str] = []
+    real = memo._rev_list
+
+    def rev_list(revs):
+        where.append(threading.current_thread().name)
+        return real(revs)
+
+    memo._rev_list = rev_list  # type: ignore[method-assign]
+    memo.prefetch(picks)
+    for p in picks[:2]:
+        assert memo.order(p) == git(merges, "rev-list", "--reverse", "--date-order", *p, "--").split()
+    with pytest.raises(RepositoryError):
+        memo.order(picks[2])
+    assert len(where) == 3 and all(w.startswith("rev-list") for w in where)  # every one listed ahead
+    other = [everything[7]]
+    assert memo.order(other) == git(merges, "rev-list", "--reverse", "--date-order", *other, "--").split()
+    assert where[-1] == threading.current_thread().name  # not guessed: listed when asked
+    memo.stop_prefetch()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_gates_window_orders_are_listed_ahead_and_decide_as_the_plain_replays(jobs, merges, tmp_path,
+                                                                                  monkeypatch):
+    import threading
+
+    from mergeguard.pipeline import without_timings
+    from mergeguard.sources import LogMemo
+
+    from .gitrepo import git
+    from .test_batch_log_seed import GATE
+    from .test_batch_speed import _plain, _score_commits_json
+
+    shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:15]
+    config = tmp_path / "gate.yml"
+    config.write_text(GATE)
+    _two_workers(monkeypatch)
+    where: list[str] = []
+    real = LogMemo._rev_list
+
+    def rev_list(self, revs):
+        where.append(threading.current_thread().name)
+        return real(self, revs)
+
+    monkeypatch.setattr(LogMemo, "_rev_list", rev_list)
+    fast = _score_commits_json(merges, shas, tmp_path, "fast", "--config", str(config), "--jobs", jobs)
+    ahead = [w for w in where if w.startswith("rev-list")]
+    assert len(ahead) >= 2 and len(ahead) == len(where)  # every window order the scorer read was listed ahead
+    monkeypatch.undo()
+    _plain(monkeypatch)
+    plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config), "--jobs", "1")
+    assert len(fast) == len(plain) == 15
+    assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain]
