@@ -9,6 +9,7 @@ verdict is that severe, so that CI can gate on it without confusing a risky chan
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import json
 import sys
@@ -74,6 +75,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .review import assess_and_gate, context_at, make_gate, review
     from .sources import change_from_diff, read_diff_input, worktree_of
 
+    if _pool_ahead(args):
+        from .batch import start_pool
+
+        start_pool(SCORE_PRELOAD)  # its imports run on another core while this process imports and plans
     model = load(args.model)
     if args.output:
         writable_file(args.output, "--output")  # before the work, not after it
@@ -127,23 +132,58 @@ def cmd_score(args: argparse.Namespace) -> int:
         for sha in resolved:
             if sha in found:
                 gate.remember({sha: found[sha]}, gate.config_at(found[sha].change.gate_base))
-        for sha in resolved:
-            if sha in found:
-                try:
-                    outputs.append(gate.review(found[sha]))
-                    continue
-                except (MergeguardError, OSError) as exc:
-                    failed[sha] = " ".join(str(exc).split())
-            if sha not in failed:  # a log that excludes an incomplete mirror's missing paths skips commits
-                failed[sha] = "not reached by the history replay (it touches only content this repository lacks)"
-            print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
-            outputs.append(NotScored(sha, failed[sha]))
+        memo = getattr(gate.scorer, "memo", None)
+        if memo is not None:
+            memo.prefetch(_window_calls(gate, [found[s].change.gate_base for s in resolved if s in found]))
+        try:
+            for sha in resolved:
+                if sha in found:
+                    try:
+                        outputs.append(gate.review(found[sha]))
+                        continue
+                    except (MergeguardError, OSError) as exc:
+                        failed[sha] = " ".join(str(exc).split())
+                if sha not in failed:  # a log that excludes an incomplete mirror's missing paths skips commits
+                    failed[sha] = "not reached by the history replay (it touches only content this repository lacks)"
+                print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
+                outputs.append(NotScored(sha, failed[sha]))
+        finally:
+            if memo is not None:
+                memo.stop_prefetch()
     _write(render(outputs, args.format), args.output)
     return _exit_code([o.verdict for o in outputs if isinstance(o, Review)], args.fail_on)
 
 
 #: fewer commits than this per process are not worth a process's start-up and its own history replay
 MIN_COMMITS_PER_JOB = 50
+
+#: what a ``score --commits`` worker imports: the pool's fork server imports it once for all workers
+#: (NumPy, SciPy, LightGBM, tree-sitter and every detector; the language scanners are otherwise
+#: imported on a change's first file of that language)
+SCORE_PRELOAD = ("mergeguard.pipeline", "mergeguard.models.model", "mergeguard.gate", "mergeguard.sources",
+                 "mergeguard.git", "mergeguard.features.ai_style_legacy", "mergeguard.features.ai_style_model",
+                 "mergeguard.features.api_surface", "tree_sitter",
+                 *(f"mergeguard.features.resilience.{lang}"
+                   for lang in ("csharp", "go", "java", "javascript", "jvm", "kotlin", "python")))
+
+
+def _pool_ahead(args: argparse.Namespace) -> bool:
+    """Whether ``score`` will score enough historical commits on a local pool that its fork server
+    is worth starting before this process's own imports (a guess from the arguments alone: a wrong
+    one costs an idle server or, the other way, the start-up it would have hidden, never a result)."""
+    if args.scheduler or args.diff or args.head:
+        return False
+    from .batch import default_jobs
+
+    if (args.jobs if args.jobs is not None else default_jobs()) < 2:
+        return False
+    count = len(args.commit or [])
+    if args.commits:
+        try:
+            count += sum(1 for ln in Path(args.commits).read_text().splitlines() if ln.strip() and not ln.startswith("#"))
+        except OSError:  # said once, where the commits are read
+            return False
+    return count >= 2 * MIN_COMMITS_PER_JOB
 
 
 def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[str], fixed_base: str | None,
@@ -159,6 +199,7 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     from .batch import check_jobs, run_tasks, slices
     from .pipeline import CommitSlice, score_slice
     from .review import WindowScorer
+    from .sources import LogMemo
 
     jobs = check_jobs(args.jobs)
     unique = list(dict.fromkeys(resolved))
@@ -184,9 +225,16 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     # a slice run in this process hands its replay's records to the gate's scorer (one git log, not two)
     keep = gate.scorer.memo if isinstance(gate.scorer, WindowScorer) else None
     in_process = keep is not None and not args.scheduler and (jobs <= 1 or len(tasks) <= 1)
+    if keep is not None and not in_process and not args.scheduler:
+        # one worker hands its replay's records back: the gate's scorer replays from them afterwards
+        tasks[0] = dataclasses.replace(tasks[0], hand_log=True)
     results = [score_slice(t, keep=keep) for t in tasks] if in_process else run_tasks(
-        score_slice, tasks, jobs=jobs, scheduler=args.scheduler)
-    for f, e, w in results:
+        score_slice, tasks, jobs=jobs, scheduler=args.scheduler, preload=SCORE_PRELOAD)
+    for f, e, w, records in results:
+        if records and keep is not None:
+            handed = LogMemo(repo)
+            handed.records = records
+            keep.adopt(handed)
         found.update(f)
         failed.update(e)
         if w is not None:
@@ -199,6 +247,40 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
         # the scores only where the slices' streams agree; the change-only features in any case
         gate.scorer.offer(window_config, scores if same else {}, orders[0] if same else [], features, limits)
     return found, failed
+
+
+def _window_calls(gate: Gate, bases: list[str | None]) -> list[list[str]]:
+    """The commits the gate's history scorer will be asked to score, call by call, when the gate
+    decides the verdicts at ``bases`` in that order: a guess for listing their orders ahead
+    (:meth:`~mergeguard.sources.LogMemo.prefetch`). It follows :func:`~mergeguard.gate.history_scores`
+    with the score cache as it stands and every score still to come counted as usable; where it
+    guesses wrong (a window whose fresh scores are trivial, a config that cannot be read) the scorer
+    lists that order itself, so the guess can cost time, never change an output."""
+    from .gate import STALE_SHARE, _other_percentiles
+    from .config import DEFAULT_MIN_HISTORY
+
+    calls: list[list[str]] = []
+    seen: set[tuple[str, str]] = set()
+    coming: set[str] = set()
+    for base in bases:
+        try:
+            config = gate.config_at(base)
+        except (MergeguardError, OSError):
+            continue
+        if not (config.uses_percentiles and base and gate.repo is not None and gate.scorer is not None) \
+                or (base, config.source) in seen:
+            continue
+        seen.add((base, config.source))
+        shas = gate.history_window(base, config)
+        if config.thresholds is None and len(shas) < DEFAULT_MIN_HISTORY and not _other_percentiles(config):
+            continue
+        known = gate.scores_for(config).get(shas)
+        missing = [s for s in shas if s not in known and s not in coming]
+        usable = sum(1 for v in known.values() if v >= 0) + sum(1 for s in shas if s in coming and s not in known)
+        if missing and not (len(missing) <= STALE_SHARE * len(shas) and usable >= DEFAULT_MIN_HISTORY):
+            calls.append(missing)
+            coming.update(missing)
+    return calls
 
 
 def _parents(repo: GitRepo, shas: list[str]) -> dict[str, list[str]]:

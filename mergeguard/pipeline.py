@@ -247,15 +247,23 @@ class CommitSlice:
     #: older commits of the gate's percentile windows this slice also scores (see WindowTargets)
     windows: tuple[str, ...] = ()
     window_config: Config | None = None
+    #: hand the replay's records back (the fourth result) for the caller's gate scorer to replay from
+    hand_log: bool = False
 
 
 def score_slice(task: CommitSlice, keep: LogMemo | None = None
-                ) -> tuple[dict[str, Assessment], dict[str, str], WindowTargets | None]:
+                ) -> tuple[dict[str, Assessment], dict[str, str], WindowTargets | None, dict[str, CommitRecord] | None]:
     """Run one :class:`CommitSlice` (in any process): the assessments (each with the base its verdict
     is decided at and the paths its gate configuration ignores; the verdict itself is decided by the
     caller, which holds the pull-request facts and the audit log), the commits that could not be
-    scored with the reason, and the scores of ``windows`` (None without them). ``keep`` (a slice
-    run in the caller's process) adopts the records of the slice's replay (:meth:`LogMemo.adopt`)."""
+    scored with the reason, the scores of ``windows`` (None without them), and with ``hand_log``
+    the records of the slice's replay when it streamed the log whole (None otherwise: an incomplete
+    mirror's log, or past the memo's bound), as :meth:`LogMemo.adopt` would take them. ``keep`` (a
+    slice run in the caller's process) adopts those records itself.
+
+    Why ``hand_log``: the gate's scorer in the caller replays the history for the windows it must
+    score again; from a worker's records (a 2 MB pickle for requests' 6,500 commits) instead of a
+    ``git log`` of its own, some 1.5 s of wall time after the pool on a 2-core machine (issue 16)."""
     from mergeguard.models.model import load
 
     from .gate import read_config
@@ -275,12 +283,15 @@ def score_slice(task: CommitSlice, keep: LogMemo | None = None
     errors: dict[str, str] = {}
     windows = (WindowTargets(frozenset(task.windows), task.window_config)
                if task.windows and task.window_config is not None else None)
-    memo = LogMemo(repo) if keep is not None else None  # empty: it streams git log and keeps the records
+    # empty: it streams git log and keeps the records
+    memo = LogMemo(repo) if keep is not None or task.hand_log else None
     found = score_commits(repo, list(task.shas), load(task.model), task.limits, top_reasons=task.top_reasons,
                           shallow=task.shallow, config_at=config_at, fixed_base=task.fixed_base,
                           only=list(task.only), errors=errors, windows=windows, memo=memo)
     if keep is not None and memo is not None:
         keep.adopt(memo)
+    handed = (memo.records if task.hand_log and memo is not None and memo.enabled and memo.records
+              and not repo.missing_paths else None)
     if windows is not None and repo.missing_paths:  # its records depended on the revisions asked
         windows.order.clear()
-    return found, errors, windows
+    return found, errors, windows, handed

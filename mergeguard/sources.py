@@ -8,7 +8,8 @@ observes it. Mining, batch scoring and single-commit scoring all go through ``re
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -196,6 +197,9 @@ class LogMemo:
         #: replays served from the memo (without ``git log``), for tests and benchmarks
         self.served = 0
         self._order: tuple[tuple[str, ...], list[str]] | None = None
+        #: orders being listed ahead of their replays (:meth:`prefetch`), by revisions
+        self._ahead: dict[tuple[str, ...], Future[list[str]]] = {}
+        self._lister: ThreadPoolExecutor | None = None
 
     def log(self, revs: list[str]) -> Iterator[CommitRecord]:
         """What ``repo.log(revs, no_merges=False)`` streams, from the memo when it holds every commit."""
@@ -223,8 +227,39 @@ class LogMemo:
         before it replays them (:meth:`~mergeguard.review.WindowScorer.non_merge_order`)."""
         key = tuple(revs)
         if self._order is None or self._order[0] != key:
-            self._order = (key, self.repo.run("rev-list", "--reverse", "--date-order", *revs, "--").decode().split())
+            ahead = self._ahead.pop(key, None)
+            self._order = (key, ahead.result() if ahead is not None else self._rev_list(key))
         return self._order[1]
+
+    def _rev_list(self, revs: tuple[str, ...]) -> list[str]:
+        return self.repo.run("rev-list", "--reverse", "--date-order", *revs, "--").decode().split()
+
+    def prefetch(self, revs_lists: Sequence[Sequence[str]]) -> None:
+        """List the orders of these revisions ahead, one ``rev-list`` at a time on a background thread,
+        for replays expected next (in that order); :meth:`order` takes such an answer when asked for
+        exactly those revisions (a failure is raised there, as its own ``rev-list`` would), and lists
+        the order itself otherwise. Call :meth:`stop_prefetch` when done.
+
+        Why: after ``score --commits``'s pool, the gate's window scorer asks for about one full-history
+        ``rev-list`` per window (a tenth of a second each on requests), serially, while the other core is
+        idle; listed ahead, its answers are ready when asked. Only the time changes: the same command
+        gives the same answer, and a wrong guess costs a ``rev-list`` nobody reads.
+        """
+        if not (self.enabled and self.records) or self.repo.missing_paths:
+            return
+        if self._lister is None:
+            self._lister = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rev-list")
+        for revs in revs_lists:
+            key = tuple(revs)
+            if key and key not in self._ahead:
+                self._ahead[key] = self._lister.submit(self._rev_list, key)
+
+    def stop_prefetch(self) -> None:
+        """Drop the orders not asked for and cancel those not started (a running one finishes)."""
+        if self._lister is not None:
+            self._lister.shutdown(wait=False, cancel_futures=True)
+            self._lister = None
+        self._ahead.clear()
 
     def adopt(self, other: LogMemo) -> None:
         """Keep the records ``other`` (of the same repository) kept from its own replay, when it

@@ -91,8 +91,8 @@ def test_a_slice_replays_the_whole_history(synthetic_repos, trained_model_dir):
     syn = synthetic_repos[0]
     shas = tuple(syn.shas[1:])
     model = str(trained_model_dir[0])
-    whole, _, _ = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas, model=model, limits=Limits()))
-    part, errors, _ = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas[-3:], model=model,
+    whole, _, _, _ = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas, model=model, limits=Limits()))
+    part, errors, _, _ = score_slice(CommitSlice(repo=str(syn.path), shas=shas, only=shas[-3:], model=model,
                                            limits=Limits()))
     assert set(part) == set(shas[-3:]) and errors == {}
     for sha in shas[-3:]:
