@@ -8,8 +8,8 @@ from mergeguard.pipeline import without_timings
 from mergeguard.review import WindowScorer
 from mergeguard.sources import LogMemo
 
-from .gitrepo import commit, git
-from .test_batch_speed import DAY, T0, _plain, _score_commits_json, merges  # noqa: F401 - merges is a fixture
+from .gitrepo import git
+from .test_batch_speed import DAY, T0, _plain, _score_commits_json, _with_hole, merges  # noqa: F401 - merges is a fixture
 
 GATE = ("version: 1\nthresholds:\n  mode: percentile\n  medium: 75\n  high: 90\n  critical: 98\n"
         "history_commits: 20\n")
@@ -59,12 +59,7 @@ def test_the_scorer_replays_from_the_batchs_records_and_decides_as_the_plain_rep
 
 
 def test_an_incomplete_mirror_hands_no_records_over(merges, tmp_path, monkeypatch):
-    big = commit(merges, {"assets/big.bin": b"\x00\x01" * 2000}, "a binary", when=T0 + 200 * DAY)
-    for i in range(12):
-        commit(merges, {f"src/late{i}.py": f"v = {i}\n"}, f"late {i}", when=T0 + (201 + i) * DAY)
-    blob = git(merges, "rev-parse", f"{big}:assets/big.bin").strip()
-    (merges / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
-    shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:10]
+    _, shas = _with_hole(merges)
     config = tmp_path / "gate.yml"
     config.write_text(GATE)
     seen = _watch(monkeypatch)

@@ -107,16 +107,10 @@ def test_the_parent_replays_from_a_workers_records_and_decides_as_the_plain_repl
 def test_an_incomplete_mirrors_worker_hands_no_records_over(merges, tmp_path, monkeypatch):
     from mergeguard.pipeline import without_timings
 
-    from .gitrepo import commit, git
     from .test_batch_log_seed import GATE, _watch
-    from .test_batch_speed import DAY, T0, _plain, _score_commits_json
+    from .test_batch_speed import _plain, _score_commits_json, _with_hole
 
-    big = commit(merges, {"assets/big.bin": b"\x00\x01" * 2000}, "a binary", when=T0 + 200 * DAY)
-    for i in range(12):
-        commit(merges, {f"src/late{i}.py": f"v = {i}\n"}, f"late {i}", when=T0 + (201 + i) * DAY)
-    blob = git(merges, "rev-parse", f"{big}:assets/big.bin").strip()
-    (merges / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
-    shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:10]
+    _, shas = _with_hole(merges)
     config = tmp_path / "gate.yml"
     config.write_text(GATE)
     _two_workers(monkeypatch)

@@ -109,6 +109,18 @@ def merges(tmp_path):
     return p
 
 
+def _with_hole(repo) -> tuple[str, list[str]]:
+    """A binary, 12 commits after it, then its blob deleted; returns that commit and the newest 10
+    non-merge ones. An incomplete mirror: git's log leaves the missing path out of each replay from
+    the hole on, so the batch's records cannot stand for the windows' own."""
+    big = commit(repo, {"assets/big.bin": b"\x00\x01" * 2000}, "a binary", when=T0 + 200 * DAY)
+    for i in range(12):
+        commit(repo, {f"src/late{i}.py": f"v = {i}\n"}, f"late {i}", when=T0 + (201 + i) * DAY)
+    blob = git(repo, "rev-parse", f"{big}:assets/big.bin").strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    return big, git(repo, "rev-list", "--no-merges", "HEAD").split()[:10]
+
+
 def _plain(monkeypatch) -> None:
     """Every shortcut off: each window listed by its own rev-list, each scorer call its own git log."""
     monkeypatch.setattr(WindowScorer, "offer", lambda self, *offered: None)
@@ -371,12 +383,7 @@ def test_an_incomplete_mirror_scores_no_window_ahead_and_decides_as_before(merge
     used, and every line equals the plain run."""
     from mergeguard.pipeline import WindowTargets
 
-    big = commit(merges, {"assets/big.bin": b"\x00\x01" * 2000}, "a binary", when=T0 + 200 * DAY)
-    for i in range(12):
-        commit(merges, {f"src/late{i}.py": f"v = {i}\n"}, f"late {i}", when=T0 + (201 + i) * DAY)
-    blob = git(merges, "rev-parse", f"{big}:assets/big.bin").strip()
-    (merges / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
-    shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:10]
+    big, shas = _with_hole(merges)
     config = tmp_path / "gate.yml"
     config.write_text("version: 1\nthresholds:\n  mode: percentile\n  medium: 75\n  high: 90\n  critical: 98\n"
                       "history_commits: 20\n")
