@@ -41,34 +41,33 @@ def _watch(monkeypatch) -> dict[str, int]:
     return seen
 
 
-def test_the_scorer_replays_from_the_batchs_records_and_decides_as_the_plain_replays(merges, tmp_path,
-                                                                                    monkeypatch):
-    shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:15]
+def _watched_against_plain(repo, shas, tmp_path, monkeypatch, jobs: int) -> dict[str, int]:
+    """Scores ``shas`` with every shortcut on at ``--jobs jobs`` while watching how the gate scorer's
+    replays were served, then with every shortcut off: the lines must be equal. Returns what was seen."""
     config = tmp_path / "gate.yml"
     config.write_text(GATE)
     seen = _watch(monkeypatch)
-    fast = _score_commits_json(merges, shas, tmp_path, "fast", "--config", str(config), "--jobs", "1")
+    fast = _score_commits_json(repo, shas, tmp_path, "fast", "--config", str(config), "--jobs", str(jobs))
+    monkeypatch.undo()
+    _plain(monkeypatch)
+    plain = _score_commits_json(repo, shas, tmp_path, "plain", "--config", str(config), "--jobs", "1")
+    assert len(fast) == len(plain) == len(shas)
+    assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain]
+    return seen
+
+
+def test_the_scorer_replays_from_the_batchs_records_and_decides_as_the_plain_replays(merges, tmp_path,
+                                                                                    monkeypatch):
+    shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:15]
+    seen = _watched_against_plain(merges, shas, tmp_path, monkeypatch, jobs=1)
     assert seen["adopted"] > 60  # the whole history's records, merges included
     assert seen["logs"] == 1  # the batch's replay; the scorer streamed none of its own
     assert seen["served"] >= 1
-    monkeypatch.undo()
-    _plain(monkeypatch)
-    plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config), "--jobs", "1")
-    assert len(fast) == len(plain) == 15
-    assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain]
 
 
 def test_an_incomplete_mirror_hands_no_records_over(merges, tmp_path, monkeypatch):
     _, shas = _with_hole(merges)
-    config = tmp_path / "gate.yml"
-    config.write_text(GATE)
-    seen = _watch(monkeypatch)
-    fast = _score_commits_json(merges, shas, tmp_path, "fast", "--config", str(config), "--jobs", "1")
-    assert seen["adopted"] == 0
-    monkeypatch.undo()
-    _plain(monkeypatch)
-    plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config), "--jobs", "1")
-    assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain] and len(fast) == 10
+    assert _watched_against_plain(merges, shas, tmp_path, monkeypatch, jobs=1)["adopted"] == 0
 
 
 def test_the_scorers_order_without_merges_is_gits(merges):

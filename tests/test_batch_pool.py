@@ -82,45 +82,25 @@ def _two_workers(monkeypatch) -> None:
 
 def test_the_parent_replays_from_a_workers_records_and_decides_as_the_plain_replays(merges, tmp_path,
                                                                                      monkeypatch):
-    from mergeguard.pipeline import without_timings
-
     from .gitrepo import git
-    from .test_batch_log_seed import GATE, _watch
-    from .test_batch_speed import _plain, _score_commits_json
+    from .test_batch_log_seed import _watched_against_plain
 
     shas = git(merges, "rev-list", "--no-merges", "HEAD").split()[:15]
-    config = tmp_path / "gate.yml"
-    config.write_text(GATE)
     _two_workers(monkeypatch)
-    seen = _watch(monkeypatch)
-    fast = _score_commits_json(merges, shas, tmp_path, "fast", "--config", str(config), "--jobs", "2")
+    seen = _watched_against_plain(merges, shas, tmp_path, monkeypatch, jobs=2)
     assert seen["adopted"] > 60  # the whole history's records, merges included, from a worker
     assert seen["logs"] == 0  # this process streamed no git log: the workers did, and one handed it over
     assert seen["served"] >= 1
-    monkeypatch.undo()
-    _plain(monkeypatch)
-    plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config), "--jobs", "1")
-    assert len(fast) == len(plain) == 15
-    assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain]
 
 
 def test_an_incomplete_mirrors_worker_hands_no_records_over(merges, tmp_path, monkeypatch):
-    from mergeguard.pipeline import without_timings
-
-    from .test_batch_log_seed import GATE, _watch
-    from .test_batch_speed import _plain, _score_commits_json, _with_hole
+    from .test_batch_log_seed import _watched_against_plain
+    from .test_batch_speed import _with_hole
 
     _, shas = _with_hole(merges)
-    config = tmp_path / "gate.yml"
-    config.write_text(GATE)
     _two_workers(monkeypatch)
-    seen = _watch(monkeypatch)
-    fast = _score_commits_json(merges, shas, tmp_path, "fast", "--config", str(config), "--jobs", "2")
+    seen = _watched_against_plain(merges, shas, tmp_path, monkeypatch, jobs=2)
     assert seen["adopted"] == 0 and seen["logs"] >= 1  # the scorer streamed its own log, as before
-    monkeypatch.undo()
-    _plain(monkeypatch)
-    plain = _score_commits_json(merges, shas, tmp_path, "plain", "--config", str(config), "--jobs", "1")
-    assert [without_timings(a) for a in fast] == [without_timings(b) for b in plain] and len(fast) == 10
 
 
 def test_a_slice_hands_its_records_only_when_asked(merges):
