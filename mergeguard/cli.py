@@ -89,6 +89,8 @@ def cmd_score(args: argparse.Namespace) -> int:
             shas += [ln.strip() for ln in Path(args.commits).read_text().splitlines() if ln.strip() and not ln.startswith("#")]
         except OSError as exc:
             raise MergeguardError(f"cannot read {args.commits}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise MergeguardError(f"{args.commits} is not UTF-8 text (one commit SHA per line)") from None
     modes = sum(bool(m) for m in (args.diff, args.head, shas))
     if modes > 1:
         raise MergeguardError("choose one of --diff, --head (with --base), --commit/--commits")
@@ -180,9 +182,10 @@ def _pool_ahead(args: argparse.Namespace) -> bool:
     count = len(args.commit or [])
     if args.commits:
         try:
-            count += sum(1 for ln in Path(args.commits).read_text().splitlines() if ln.strip() and not ln.startswith("#"))
+            lines = Path(args.commits).read_bytes().splitlines()
         except OSError:  # said once, where the commits are read
             return False
+        count += sum(1 for ln in lines if ln.strip() and not ln.startswith(b"#"))  # bytes: a bad file is said there too
     return count >= 2 * MIN_COMMITS_PER_JOB
 
 

@@ -65,6 +65,19 @@ def test_designed_risky_commits_outscore_routine_ones(setup, tmp_path):
     assert mean([a["score"] for a in out[:10]]) > 2 * mean([a["score"] for a in out[10:]])
 
 
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_commits_file_that_is_not_text_is_one_line(setup, tmp_path, jobs):
+    """A commit list of bytes that are not UTF-8 is refused in one line (exit 2), at ``--jobs 2`` too,
+    where the pool's early start reads the file first."""
+    syn, model = setup
+    listing = tmp_path / "shas.bin"
+    listing.write_bytes(b"\xff\xfe\x00" + "\n".join(syn.shas[2:200]).encode())
+    p = run("score", "--repo", str(syn.path), "--commits", str(listing), "--model", model, "--jobs", jobs)
+    assert p.returncode == 2, p.stderr.decode()
+    err = p.stderr.decode().strip()
+    assert err == f"mergeguard: error: {listing} is not UTF-8 text (one commit SHA per line)"
+
 def test_diff_from_stdin_needs_no_repository(setup):
     syn, model = setup
     sha = sorted(syn.buggy)[0]
