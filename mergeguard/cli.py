@@ -136,7 +136,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                 gate.remember({sha: found[sha]}, gate.config_at(found[sha].change.gate_base))
         memo = getattr(gate.scorer, "memo", None)
         if memo is not None:
-            memo.prefetch(_window_calls(gate, [found[s].change.gate_base for s in resolved if s in found]))
+            memo.prefetch(gate.window_calls([found[s].change.gate_base for s in resolved if s in found]))
         try:
             for sha in resolved:
                 if sha in found:
@@ -250,40 +250,6 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
         # the scores only where the slices' streams agree; the change-only features in any case
         gate.scorer.offer(window_config, scores if same else {}, orders[0] if same else [], features, limits)
     return found, failed
-
-
-def _window_calls(gate: Gate, bases: list[str | None]) -> list[list[str]]:
-    """The commits the gate's history scorer will be asked to score, call by call, when the gate
-    decides the verdicts at ``bases`` in that order: a guess for listing their orders ahead
-    (:meth:`~mergeguard.sources.LogMemo.prefetch`). It follows :func:`~mergeguard.gate.history_scores`
-    with the score cache as it stands and every score still to come counted as usable; where it
-    guesses wrong (a window whose fresh scores are trivial, a config that cannot be read) the scorer
-    lists that order itself, so the guess can cost time, never change an output."""
-    from .gate import STALE_SHARE, _other_percentiles
-    from .config import DEFAULT_MIN_HISTORY
-
-    calls: list[list[str]] = []
-    seen: set[tuple[str, str]] = set()
-    coming: set[str] = set()
-    for base in bases:
-        try:
-            config = gate.config_at(base)
-        except (MergeguardError, OSError):
-            continue
-        if not (config.uses_percentiles and base and gate.repo is not None and gate.scorer is not None) \
-                or (base, config.source) in seen:
-            continue
-        seen.add((base, config.source))
-        shas = gate.history_window(base, config)
-        if config.thresholds is None and len(shas) < DEFAULT_MIN_HISTORY and not _other_percentiles(config):
-            continue
-        known = gate.scores_for(config).get(shas)
-        missing = [s for s in shas if s not in known and s not in coming]
-        usable = sum(1 for v in known.values() if v >= 0) + sum(1 for s in shas if s in coming and s not in known)
-        if missing and not (len(missing) <= STALE_SHARE * len(shas) and usable >= DEFAULT_MIN_HISTORY):
-            calls.append(missing)
-            coming.update(missing)
-    return calls
 
 
 def _parents(repo: GitRepo, shas: list[str]) -> dict[str, list[str]]:

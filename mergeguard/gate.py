@@ -189,7 +189,7 @@ class Gate:
                 continue
             configs.setdefault(repr(config.ignore), config)  # a window's scores depend on its ignore list alone
             window = self.history_window(base, config, parents)
-            if not (config.thresholds is None and len(window) < DEFAULT_MIN_HISTORY and not _other_percentiles(config)):
+            if not _too_short(config, len(window)):
                 windows[base] = window
         shas = dict.fromkeys(s for b in dict.fromkeys(bases) if b in windows for s in windows[b])
         if len(configs) != 1 or not shas:
@@ -197,6 +197,36 @@ class Gate:
         [config] = configs.values()
         known = self.scores_for(config).get(list(shas))
         return config, [s for s in shas if s not in known]
+
+    def window_calls(self, bases: Sequence[str | None]) -> list[list[str]]:
+        """The commits the history scorer will be asked to score, call by call, when the verdicts at
+        ``bases`` are decided in that order: a guess for listing their orders ahead
+        (:meth:`~mergeguard.sources.LogMemo.prefetch`). It follows :meth:`thresholds_at` and
+        :func:`history_scores` with the score cache as it stands and every score still to come counted
+        as usable; where it guesses wrong (a window whose fresh scores are trivial, a config that cannot
+        be read) the scorer lists that order itself, so the guess can cost time, never change an output."""
+        calls: list[list[str]] = []
+        seen: set[tuple[str, str]] = set()
+        coming: set[str] = set()
+        for base in bases:
+            try:
+                config = self.config_at(base)
+            except (MergeguardError, OSError):
+                continue
+            if not (config.uses_percentiles and base and self.repo is not None and self.scorer is not None) \
+                    or (base, config.source) in seen:
+                continue
+            seen.add((base, config.source))
+            shas = self.history_window(base, config)
+            if _too_short(config, len(shas)):
+                continue
+            known = self.scores_for(config).get(shas)
+            missing = [s for s in shas if s not in known and s not in coming]
+            usable = sum(1 for v in known.values() if v >= 0) + sum(1 for s in shas if s in coming and s not in known)
+            if _must_score(len(missing), len(shas), usable):
+                calls.append(missing)
+                coming.update(missing)
+        return calls
 
     def scores_for(self, config: Config) -> ScoreCache:
         """The score cache for this model and the config's ignore list (in memory without ``score_cache``)."""
@@ -344,12 +374,12 @@ def history_scores(repo: GitRepo, base: str, scorer: HistoryScorer, config: Conf
     """
     shas = list(window) if window is not None else history_window(repo, base, config)
     cache = cache if cache is not None else ScoreCache(None, "run")
-    if config.thresholds is None and len(shas) < DEFAULT_MIN_HISTORY and not _other_percentiles(config):
+    if _too_short(config, len(shas)):
         return [], len(shas)
     known = cache.get(shas)
     missing = [s for s in shas if s not in known]
     usable = [v for v in known.values() if v >= 0]
-    if missing and not (len(missing) <= STALE_SHARE * len(shas) and len(usable) >= DEFAULT_MIN_HISTORY):
+    if _must_score(len(missing), len(shas), len(usable)):
         fresh = dict(scorer(missing, config))
         cache.put(fresh)
         known.update(fresh)
@@ -359,6 +389,17 @@ def history_scores(repo: GitRepo, base: str, scorer: HistoryScorer, config: Conf
 def cache_value(assessment: Assessment) -> float:
     """A commit's score for the cache; -1 when nothing was left to score (not part of percentiles)."""
     return -1.0 if assessment.trivial else float(assessment.score)
+
+
+def _too_short(config: Config, window: int) -> bool:
+    """A history window too short for any percentile: not scored at all (see :func:`history_scores`)."""
+    return config.thresholds is None and window < DEFAULT_MIN_HISTORY and not _other_percentiles(config)
+
+
+def _must_score(missing: int, window: int, usable: int) -> bool:
+    """Whether a window's ``missing`` scores are scored now: unless at most :data:`STALE_SHARE` of it is
+    missing and its ``usable`` cached scores are enough on their own (see :func:`history_scores`)."""
+    return missing > 0 and not (missing <= STALE_SHARE * window and usable >= DEFAULT_MIN_HISTORY)
 
 
 def _other_percentiles(config: Config) -> bool:
