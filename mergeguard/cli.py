@@ -202,7 +202,6 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
     from .batch import check_jobs, run_tasks, slices
     from .pipeline import CommitSlice, score_slice
     from .review import WindowScorer
-    from .sources import LogMemo
 
     jobs = check_jobs(args.jobs)
     unique = list(dict.fromkeys(resolved))
@@ -235,9 +234,7 @@ def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[s
         score_slice, tasks, jobs=jobs, scheduler=args.scheduler, preload=SCORE_PRELOAD)
     for f, e, w, records in results:
         if records and keep is not None:
-            handed = LogMemo(repo)
-            handed.records = records
-            keep.adopt(handed)
+            keep.take(records)
         found.update(f)
         failed.update(e)
         if w is not None:

@@ -269,9 +269,15 @@ class LogMemo:
         gate's scorer then streamed it again with a ``git log`` of its own (some 0.6 s of git's CPU
         and the parse for requests' 6,000 commits, issue 16): a record depends on its commit alone.
         """
-        if self.enabled and other.enabled and other.records and not other.repo.missing_paths \
-                and len(self.records) + len(other.records) <= self.limit:
-            self.records.update(other.records)
+        if other.enabled and not other.repo.missing_paths:
+            self.take(other.records)
+
+    def take(self, records: dict[str, CommitRecord]) -> None:
+        """Keep ``records`` of a replay of the same repository that streamed its log whole (a
+        ``score --commits`` worker's, handed back: :attr:`~mergeguard.pipeline.CommitSlice.hand_log`),
+        within this memo's bound."""
+        if self.enabled and records and len(self.records) + len(records) <= self.limit:
+            self.records.update(records)
 
 
 #: records a :class:`LogMemo` keeps at most (about a few hundred MB for the largest histories)

@@ -18,7 +18,7 @@ GATE = ("version: 1\nthresholds:\n  mode: percentile\n  medium: 75\n  high: 90\n
 def _watch(monkeypatch) -> dict[str, int]:
     """How the scorer's replays were served: from records (``served``) or by ``git log`` (``logs``)."""
     seen = {"served": 0, "logs": 0, "adopted": 0}
-    real_call, real_log, real_adopt = WindowScorer.__call__, LogMemo.log, LogMemo.adopt
+    real_call, real_log, real_take = WindowScorer.__call__, LogMemo.log, LogMemo.take
 
     def call(self, shas, cfg):
         served = self.memo.served if self.memo is not None else 0
@@ -31,13 +31,13 @@ def _watch(monkeypatch) -> dict[str, int]:
             seen["logs"] += 1
         return real_log(self, revs)
 
-    def adopt(self, other):
-        real_adopt(self, other)
+    def take(self, records):  # what adopt keeps, and what a worker hands back, goes through take
+        real_take(self, records)
         seen["adopted"] = len(self.records)
 
     monkeypatch.setattr(WindowScorer, "__call__", call)
     monkeypatch.setattr(LogMemo, "log", log)
-    monkeypatch.setattr(LogMemo, "adopt", adopt)
+    monkeypatch.setattr(LogMemo, "take", take)
     return seen
 
 
