@@ -423,21 +423,21 @@ class _Scanner(Scanner):
         # plumbed through (``retry_timeout._plumbing`` looks for the same call without one)
         if last == "settimeout" and positional:
             self._timeout(node, name, positional[0], "socket", target="settimeout", none_is_infinite=True,
-                          written=_written(positional[0]))
+                          written=written(positional[0]))
         elif name in ("asyncio.wait_for", "wait_for") and (len(positional) > 1 or "timeout" in kw):
             value = kw.get("timeout") or positional[1]
             self._timeout(node, name, value, "asyncio", target="asyncio.wait_for",
-                          none_is_infinite=True, written=_written(value))
+                          none_is_infinite=True, written=written(value))
             return
         elif name in ("asyncio.timeout", "async_timeout.timeout", "anyio.fail_after") and (positional or "delay" in kw):
             value = positional[0] if positional else kw["delay"]
-            self._timeout(node, name, value, "asyncio", target=name, none_is_infinite=True, written=_written(value))
+            self._timeout(node, name, value, "asyncio", target=name, none_is_infinite=True, written=written(value))
         elif _timeout_scope(node, last) and (positional or kw.keys() & {"delay", "timeout", "seconds"}):
             # ``async with ceil_timeout(t.connect):``, ``with anyio.move_on_after(3):``, ``with
             # gevent.Timeout(5):``: a deadline applied to the block; its value as written, so that
             # taking the block out of its ``with`` (or wrapping a call in one) is a change, not plumbing
             value = positional[0] if positional else next(kw[k] for k in ("delay", "timeout", "seconds") if k in kw)
-            self._timeout(node, name, value, "with", target=name, none_is_infinite=True, written=_written(value))
+            self._timeout(node, name, value, "with", target=name, none_is_infinite=True, written=written(value))
             return
         elif name == "signal.alarm" and positional:
             v = _number(positional[0], self.consts)
@@ -827,7 +827,7 @@ def _error_table(node) -> str | None:
         out = []
         for pair in node.named_children:
             if pair.type != "pair":
-                return None if not syntax.is_comment(pair) else None
+                return None  # a comment among the pairs too: not read as a table
             key, val = pair.child_by_field_name("key"), pair.child_by_field_name("value")
             got = _error_members(val) if val is not None else None
             if key is None or got is None:
@@ -898,11 +898,6 @@ def _next_candidate(loop, excepts) -> bool:
             if any(v is not None and syntax.node_text(v) == name for _, v in syntax.arguments(c, LANG)):
                 return True
     return False
-
-
-def _written(node) -> str:
-    """A value as the code wrote it, without layout (for messages and for telling plumbing apart)."""
-    return written(node)
 
 
 def _timeout_kw(name: str) -> bool:
