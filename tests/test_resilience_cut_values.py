@@ -4,7 +4,8 @@ differ only past the cut are told apart, so the change is seen, and what a messa
 Real git diffs, real tree-sitter parses; each case is code a real project writes (a long backoff
 computation, an HttpClient 5 retry strategy with its retried exceptions and status codes, a socket
 timeout applied under a long guard, a got-style ``'retry'`` listener, a request timer whose delay
-sums the phase budgets)."""
+sums the phase budgets). Python's ``_error_table`` reading a commented exception map is here too
+(review leftover 2)."""
 
 from __future__ import annotations
 
@@ -205,4 +206,50 @@ def test_a_long_value_only_moved_down_is_no_change(tmp_path, path, image, change
     at = image.index(marker) + len(marker)
     after = image[:at] + "// Shared client code.\n// See docs/clients.md.\n" + image[at:]
     ex = run(tmp_path, {path: image}, {path: after})
+    assert not [k for k in kinds(ex) if k.startswith(("retry.", "timeout."))]
+PY_TABLE = '''"""Which failures the client's retry handler retries, by the names its retry config uses."""
+
+from urllib3.exceptions import ProtocolError, ReadTimeoutError, SSLError
+
+from .exceptions import ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError
+
+EXCEPTION_MAP = {
+    'GENERAL_CONNECTION_ERROR': [
+        ConnectionError,
+        ConnectionClosedError,
+        ReadTimeoutError,
+        EndpointConnectionError,
+    ],
+    # SSL failures are retried: a handshake cut short by a proxy is worth another try
+    'SSL_ERROR': [SSLError],
+}
+'''
+
+PY_TABLE_PATH = "botocore/retryhandler.py"
+PY_COMMENT = "    # SSL failures are retried: a handshake cut short by a proxy is worth another try\n"
+
+
+def test_a_commented_exception_table_is_read_as_a_table():
+    """A comment among a dict's pairs is skipped, as among a tuple's members (``_members``): the table
+    is read, valued by its members without the comment."""
+    found = constructs(PY_TABLE_PATH, PY_TABLE, "setting")
+    assert [(c.target, c.value) for c in found] == [
+        ("EXCEPTION_MAP", "{'GENERAL_CONNECTION_ERROR': {ConnectionClosedError, ConnectionError, "
+                          "EndpointConnectionError, ReadTimeoutError}; 'SSL_ERROR': {SSLError}}")]
+    assert [c.value for c in constructs(PY_TABLE_PATH, PY_TABLE.replace(PY_COMMENT, ""), "setting")] == \
+        [c.value for c in found]
+
+
+def test_an_exception_added_to_a_commented_table_is_a_retry_change(tmp_path):
+    after = PY_TABLE.replace("        EndpointConnectionError,\n", "        EndpointConnectionError,\n        ProtocolError,\n")
+    assert after != PY_TABLE
+    ex = run(tmp_path, {PY_TABLE_PATH: PY_TABLE}, {PY_TABLE_PATH: after})
+    assert "retry.changed" in kinds(ex)
+
+
+def test_a_table_with_its_comment_reworded_or_its_entries_reordered_is_no_change(tmp_path):
+    after = PY_TABLE.replace(PY_COMMENT, "    # a TLS handshake a proxy cut short is retried\n").replace(
+        "        ConnectionError,\n        ConnectionClosedError,\n", "        ConnectionClosedError,\n        ConnectionError,\n")
+    assert after != PY_TABLE
+    ex = run(tmp_path, {PY_TABLE_PATH: PY_TABLE}, {PY_TABLE_PATH: after})
     assert not [k for k in kinds(ex) if k.startswith(("retry.", "timeout."))]
