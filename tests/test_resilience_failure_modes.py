@@ -490,14 +490,12 @@ def test_a_wait_only_deleted_from_a_retry_loop_is_a_retry_change_but_no_anti_pat
     assert not [f for f in ex.findings if f.kind == "retry.without_backoff"]
 
 
-@pytest.mark.parametrize(("path", "image", "unwait", "line", "elsewhere"), [
-    p if p.id != "javascript" else pytest.param(*p.values, id=p.id, marks=pytest.mark.xfail(strict=True, reason=(
-        "JavaScript counts only added lines as touching a loop (Hooks.lines_removed_count is Go's alone; Java and "
-        "Kotlin see the loop's backoff change): a deleted wait is reported by the changed-logic rule at the "
-        "deleted line ('1 changed line uses attempt'), not as the loop's backoff gone at its header")))
-    for p in DELETABLE])
+@pytest.mark.parametrize(("path", "image", "unwait", "line", "elsewhere"), DELETABLE)
 def test_a_wait_only_deleted_from_a_retry_loop_is_reported_at_the_loop_as_its_backoff_gone(tmp_path, path, image,
                                                                                         unwait, line, elsewhere):
+    """JavaScript counted only added lines as touching a loop, so a deleted wait was reported by the
+    changed-logic rule at the deleted line ('1 changed line uses attempt'); it now declares
+    ``lines_removed_count`` as Go does (Java and Kotlin pair the loop by its removed lines already)."""
     ex = run(tmp_path, {path: image}, {path: image.replace(unwait[0], "")})
     changed = [f for f in ex.findings if f.kind == "retry.changed"]
     assert [f.line for f in changed] == [line] and "backoff exponential → none" in changed[0].message, ex.findings

@@ -1830,6 +1830,8 @@ def _starts_attempt(node) -> bool:
     return stmt is not None and stmt.type == "expression_statement" and bool(_ATTEMPT.match(syntax.node_text(node)))
 
 
-#: JavaScript's and TypeScript's hooks for ``features.retry_timeout`` (``resilience.Hooks``)
+#: JavaScript's and TypeScript's hooks for ``features.retry_timeout`` (``resilience.Hooks``).
+#: ``lines_removed_count``: a construct that only lost lines (a wait deleted from a retry loop) was
+#: touched too, and is compared with its pre-image, as in Go
 HOOKS = Hooks(keeps_setting=keeps_setting, layout_only=layout_only, decides_nothing=decides_nothing,
-              decides_too=decides_too)
+              decides_too=decides_too, lines_removed_count=True)
