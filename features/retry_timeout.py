@@ -292,6 +292,8 @@ def _other_setter(a: str, b: str) -> bool:
 _VALUED_RETRIES = frozenset({"retry strategy", "spring-retry", "spring.Value", "property", "retried set", COMPUTED})
 
 _BODY = re.compile(r"[{};]|=>|\bfunction\b")
+#: the digest ``settings.bounded`` writes in place of a long value's end (`` … #`` and 12 hex digits)
+_DIGEST = re.compile(r" … #([0-9a-f]{12})\b")
 
 
 def _computed_otherwise(a: str, b: str) -> bool:
@@ -300,9 +302,13 @@ def _computed_otherwise(a: str, b: str) -> bool:
     renamed local (``connectTimeout`` -> ``connectTimeoutValue``), a helper or a receiver."""
     if any(_BODY.search(v) for v in (a, b)):
         return False  # a handler's code kept as its value (JavaScript's timeout events): not a value
-    ta, tb = _deciding_part(_tokens(a)), _deciding_part(_tokens(b))
+    # a long value is shown as its start and a digest of the whole (``settings.bounded``): the digest is
+    # no name to be renamed, so it is set aside, and two values whose starts read alike but whose
+    # digests differ changed past the start, where what changed cannot be read: a change
+    da, db = _DIGEST.findall(a), _DIGEST.findall(b)
+    ta, tb = _deciding_part(_tokens(_DIGEST.sub(" ", a))), _deciding_part(_tokens(_DIGEST.sub(" ", b)))
     if ta == tb:
-        return False
+        return da != db
     if len(ta - tb) == 1 and len(tb - ta) == 1:
         (x,), (y,) = ta - tb, tb - ta
         return not (_is_name(x) and _is_name(y) and _same_thing(x, y))

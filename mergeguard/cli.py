@@ -75,7 +75,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .review import assess_and_gate, context_at, make_gate, review
     from .sources import change_from_diff, read_diff_input, worktree_of
 
-    if _pool_ahead(args):
+    shas: list[str] = list(args.commit or [])
+    if args.commits:
+        shas += _commit_list(args.commits)
+    if _pool_ahead(args, len(shas)):
         from .batch import start_pool
 
         start_pool(SCORE_PRELOAD)  # its imports run on another core while this process imports and plans
@@ -83,14 +86,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.output:
         writable_file(args.output, "--output")  # before the work, not after it
     limits = _limits(args)
-    shas: list[str] = list(args.commit or [])
-    if args.commits:
-        try:
-            shas += [ln.strip() for ln in Path(args.commits).read_text().splitlines() if ln.strip() and not ln.startswith("#")]
-        except OSError as exc:
-            raise MergeguardError(f"cannot read {args.commits}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise MergeguardError(f"{args.commits} is not UTF-8 text (one commit SHA per line)") from None
     modes = sum(bool(m) for m in (args.diff, args.head, shas))
     if modes > 1:
         raise MergeguardError("choose one of --diff, --head (with --base), --commit/--commits")
@@ -169,24 +164,32 @@ SCORE_PRELOAD = ("mergeguard.pipeline", "mergeguard.models.model", "mergeguard.g
                    for lang in ("csharp", "go", "java", "javascript", "jvm", "kotlin", "python")))
 
 
-def _pool_ahead(args: argparse.Namespace) -> bool:
-    """Whether ``score`` will score enough historical commits on a local pool that its fork server
-    is worth starting before this process's own imports (a guess from the arguments alone: a wrong
-    one costs an idle server or, the other way, the start-up it would have hidden, never a result)."""
+def _commit_list(path: str) -> list[str]:
+    """The commit SHAs of a ``--commits`` file, one a line, ``#`` lines left out; ``-`` reads standard
+    input. Read once, before the pool's early start needs their count: a second read could find a
+    file rewritten meanwhile, and a FIFO or standard input has nothing left the second time."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        text = data.decode("utf-8")
+    except OSError as exc:
+        raise MergeguardError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise MergeguardError(f"{path} is not UTF-8 text (one commit SHA per line)") from None
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def _pool_ahead(args: argparse.Namespace, commits: int) -> bool:
+    """Whether ``score`` will score enough historical commits (``commits``, from ``--commit`` and
+    ``--commits`` together) on a local pool that its fork server is worth starting before this
+    process's own imports (a guess: a wrong one costs an idle server or, the other way, the start-up
+    it would have hidden, never a result)."""
     if args.scheduler or args.diff or args.head:
         return False
     from .batch import default_jobs
 
     if (args.jobs if args.jobs is not None else default_jobs()) < 2:
         return False
-    count = len(args.commit or [])
-    if args.commits:
-        try:
-            lines = Path(args.commits).read_bytes().splitlines()
-        except OSError:  # said once, where the commits are read
-            return False
-        count += sum(1 for ln in lines if ln.strip() and not ln.startswith(b"#"))  # bytes: a bad file is said there too
-    return count >= 2 * MIN_COMMITS_PER_JOB
+    return commits >= 2 * MIN_COMMITS_PER_JOB
 
 
 def _score_in_parallel(args: argparse.Namespace, repo: GitRepo, resolved: list[str], fixed_base: str | None,
@@ -545,7 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--diff", metavar="FILE|-", help="a unified diff file, or - for stdin")
     src.add_argument("--head", metavar="REF", help="score REF against its merge base with --base (default HEAD)")
     src.add_argument("--commit", nargs="+", metavar="SHA", help="historical commits, each against its first parent")
-    src.add_argument("--commits", metavar="FILE", help="file with one commit SHA a line")
+    src.add_argument("--commits", metavar="FILE", help="file with one commit SHA a line (- reads standard input)")
     s.add_argument("--repo", metavar="PATH", help="git repository, work tree or bare (default: . unless --diff)")
     s.add_argument("--base", metavar="REF", help="base of --head, or the revision a --diff applies to (default HEAD)")
     s.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")

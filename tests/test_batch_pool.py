@@ -63,14 +63,22 @@ def test_the_pool_starts_early_only_for_a_batch_worth_two_workers(tmp_path, monk
     few = tmp_path / "few.txt"
     few.write_text("".join(f"{i:040x}\n" for i in range(2 * cli.MIN_COMMITS_PER_JOB - 1)))
     parse = cli.build_parser().parse_args
-    assert cli._pool_ahead(parse(["score", "--commits", str(many)]))
-    assert not cli._pool_ahead(parse(["score", "--commits", str(few)]))
-    assert not cli._pool_ahead(parse(["score", "--commits", str(many), "--jobs", "1"]))
-    assert not cli._pool_ahead(parse(["score", "--commits", str(tmp_path / "missing.txt")]))
-    assert not cli._pool_ahead(parse(["score", "--diff", "-"]))
+
+    def ahead(*argv: str) -> bool:
+        """As ``score`` asks: the commits are read once (:func:`cli._commit_list`), then counted."""
+        args = parse(["score", *argv])
+        return cli._pool_ahead(args, len(args.commit or []) + len(cli._commit_list(args.commits) if args.commits else []))
+
+    assert ahead("--commits", str(many))
+    assert not ahead("--commits", str(few))
+    assert ahead("--commits", str(few), "--commit", "HEAD")  # --commit and --commits count together
+    assert not ahead("--commits", str(many), "--jobs", "1")
+    assert not ahead("--diff", "-")
+    with pytest.raises(cli.MergeguardError, match="cannot read .*missing.txt"):
+        ahead("--commits", str(tmp_path / "missing.txt"))  # said once, where the commits are read
     monkeypatch.setattr(batch, "default_jobs", lambda: 1)
-    assert not cli._pool_ahead(parse(["score", "--commits", str(many)]))
-    assert cli._pool_ahead(parse(["score", "--commits", str(many), "--jobs", "3"]))
+    assert not ahead("--commits", str(many))
+    assert ahead("--commits", str(many), "--jobs", "3")
 
 
 # -- a worker hands its replay's records to the parent's gate scorer -------------------------------

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -77,6 +79,51 @@ def test_a_commits_file_that_is_not_text_is_one_line(setup, tmp_path, jobs):
     assert p.returncode == 2, p.stderr.decode()
     err = p.stderr.decode().strip()
     assert err == f"mergeguard: error: {listing} is not UTF-8 text (one commit SHA per line)"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_commits_from_standard_input(setup, jobs):
+    """``--commits -`` reads the list from standard input, once: at ``--jobs 2`` the pool's early
+    start needs the count before the batch needs the list, and standard input has nothing left the
+    second time."""
+    syn, model = setup
+    shas = sorted(syn.buggy)[:3]
+    listing = ("# asked for review\n" + "\n".join(shas) + "\n").encode()
+    p = run("score", "--repo", str(syn.path), "--commits", "-", "--model", model, "--format", "json",
+            "--jobs", jobs, stdin=listing)
+    assert p.returncode == 0, p.stderr.decode()
+    assert [json.loads(line)["change"]["head"] for line in p.stdout.decode().splitlines()] == shas
+
+
+def test_a_commits_fifo_is_read_once_at_two_jobs(setup, tmp_path):
+    """A FIFO given as ``--commits`` (``<(git rev-list ...)`` in a shell) can be read only once. When
+    the pool's early start peeked at the file before the batch read it, the second open waited for a
+    writer that never came (the run hung until the hang guard)."""
+    syn, model = setup
+    shas = sorted(syn.buggy)[:2]
+    fifo = tmp_path / "shas.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        try:
+            with open(fifo, "w", encoding="utf-8") as fh:  # blocks until mergeguard opens it
+                fh.write("\n".join(shas) + "\n")
+        except OSError:
+            pass
+
+    threading.Thread(target=feed, daemon=True).start()
+    p = run("score", "--repo", str(syn.path), "--commits", str(fifo), "--model", model, "--format", "json",
+            "--jobs", "2")
+    assert p.returncode == 0, p.stderr.decode()
+    assert [json.loads(line)["change"]["head"] for line in p.stdout.decode().splitlines()] == shas
+
+
+def test_an_unreadable_commits_file_is_one_line(setup, tmp_path):
+    syn, model = setup
+    missing = tmp_path / "missing.txt"
+    p = run("score", "--repo", str(syn.path), "--commits", str(missing), "--model", model, "--jobs", "2")
+    assert p.returncode == 2
+    assert p.stderr.decode().strip() == f"mergeguard: error: cannot read {missing}: No such file or directory"
 
 def test_diff_from_stdin_needs_no_repository(setup):
     syn, model = setup

@@ -42,7 +42,7 @@ def test_the_hooks_each_language_has():
     assert named("python") == {"keeps_setting", "recast_setting", "decides_nothing", "decides_too"}
     assert named("go") == {"keeps_setting", "lines_removed_count", "decides_too"}
     assert named("javascript") == named("typescript") == {"keeps_setting", "layout_only", "decides_nothing",
-                                                          "decides_too"}
+                                                          "decides_too", "lines_removed_count"}
     assert named("java") == named("kotlin") == {"keeps_setting", "decides_nothing"}
     assert named("csharp") == set()
 

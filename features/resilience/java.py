@@ -152,10 +152,9 @@ class _Scanner(LineScopedScanner):
         if value.type in ("lambda_expression", "object_creation_expression", "array_initializer", "null_literal",
                           "true", "false", "string_literal", "class_literal"):
             return
-        text = " ".join(syntax.node_text(value).split())[:200]
-        if not worked_out(text) and not retry_after(name):
+        if not worked_out(" ".join(syntax.node_text(value).split())) and not retry_after(name):
             return
-        line = syntax.line_of(decl)
+        line, text = syntax.line_of(decl), settings.written(value)  # bounded: a change past its start still shows
         if kind == "retry":
             self._retry(decl, COMPUTED, name, None, None, None, None, line=line)
             self.out.constructs[-1] = replace(self.out.constructs[-1], value=text)
@@ -419,7 +418,7 @@ class _Scanner(LineScopedScanner):
                    "fixed" if re.search(r"fixedDelay|Fixed|TimeValue|Duration", text) else None)
         self._retry(node, "retry strategy", name, None, backoff, None, None,
                     line=syntax.line_of(node.child_by_field_name("name")))
-        self.out.constructs[-1] = replace(self.out.constructs[-1], value=text[:200])
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(text))
 
     def _retry_chain(self, top, lib: str, links) -> None:
         by = {n: a for n, a, _ in links}
@@ -718,7 +717,7 @@ def _guard(node, own: set[str]) -> str:
                     out.append(f"!({text})" if alt is not None and alt.start_byte <= child.start_byte < alt.end_byte
                                else text)
         child, p = p, p.parent
-    return " && ".join(out)[:200]
+    return settings.bounded(" && ".join(out))  # a long guard keeps a digest of its end: a change there shows
 
 
 def _counts(cond) -> bool:

@@ -21,7 +21,7 @@ from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import (INFINITE, Construct, Hooks, LineScopedScanner, Scan, folded, loop_bound,
                                            walks_collection)
-from mergeguard.features.resilience.settings import bookkeeping, classify, words, written
+from mergeguard.features.resilience.settings import bookkeeping, bounded, classify, words, written
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -716,7 +716,7 @@ class _Scanner(LineScopedScanner):
         line = syntax.line_of(node)
         self.out.constructs.append(Construct(
             "retry", "retry-event", line, node.end_point[0] + 1, self._scope(line), target=event,
-            value=("#" + " && ".join(guards))[:200], snippet=self._snippet(line)))  # "#": valued by its decisions
+            value=bounded("#" + " && ".join(guards)), snippet=self._snippet(line)))  # "#": valued by its decisions
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
@@ -1407,7 +1407,7 @@ def _timer_value(callback, delay, lang: str) -> str:
         what = ",".join(sorted(_ending(callback, lang)))
     else:
         what = syntax.node_text(callback) if callback is not None else ""
-    return f"after {' '.join(syntax.node_text(delay).split())}: {what}"[:200]
+    return bounded(f"after {' '.join(syntax.node_text(delay).split())}: {what}")  # a change past its start shows
 
 
 _CALLBACKS = frozenset({"arrow_function", "function_expression", "function"})
@@ -1830,6 +1830,8 @@ def _starts_attempt(node) -> bool:
     return stmt is not None and stmt.type == "expression_statement" and bool(_ATTEMPT.match(syntax.node_text(node)))
 
 
-#: JavaScript's and TypeScript's hooks for ``features.retry_timeout`` (``resilience.Hooks``)
+#: JavaScript's and TypeScript's hooks for ``features.retry_timeout`` (``resilience.Hooks``).
+#: ``lines_removed_count``: a construct that only lost lines (a wait deleted from a retry loop) was
+#: touched too, and is compared with its pre-image, as in Go
 HOOKS = Hooks(keeps_setting=keeps_setting, layout_only=layout_only, decides_nothing=decides_nothing,
-              decides_too=decides_too)
+              decides_too=decides_too, lines_removed_count=True)

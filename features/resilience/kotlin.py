@@ -130,7 +130,7 @@ class _Scanner(LineScopedScanner):
                 and self._number(args[0]) is None and syntax.node_text(args[0]) not in ("true", "false", "null"):
             text = " ".join(syntax.node_text(args[0]).split())
             self._retry(call, "retry strategy", last, None, None, None, None)
-            self.out.constructs[-1] = replace(self.out.constructs[-1], value=text[:200])
+            self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(text))
 
     def _ktor_retry(self, call, lam) -> None:
         """ktor HttpRequestRetry: defaults to 3 retries on exceptions and 5xx with exponential delay."""
@@ -226,9 +226,9 @@ class _Scanner(LineScopedScanner):
             return
         if self._number(value) is not None or self._seconds(value) is not None:
             return
-        text = " ".join(syntax.node_text(value).split())[:200]
-        if not worked_out(text) and not retry_after(name):
+        if not worked_out(" ".join(syntax.node_text(value).split())) and not retry_after(name):
             return
+        text = settings.written(value)  # bounded: a change past its start still shows
         if kind == "retry":
             self._retry(node, COMPUTED, name, None, None, None, None, line=syntax.line_of(node))
             self.out.constructs[-1] = replace(self.out.constructs[-1], value=text)

@@ -822,12 +822,16 @@ def _error_members(node) -> list[str] | None:
 
 def _error_table(node) -> str | None:
     """An exception collection, or a dict of them (``{'GENERAL_CONNECTION_ERROR': [A, B]}``), as
-    written in no order; None for anything else."""
+    written in no order; None for anything else. A comment among the pairs is skipped, as among a
+    collection's members (:func:`_members`): it says something about the table, it is no entry of it,
+    so a commented table is read like any other and its comment reworded is no change."""
     if node.type == "dictionary":
         out = []
         for pair in node.named_children:
+            if syntax.is_comment(pair):
+                continue
             if pair.type != "pair":
-                return None  # a comment among the pairs too: not read as a table
+                return None  # a ``**other`` spread: what it holds is not written here
             key, val = pair.child_by_field_name("key"), pair.child_by_field_name("value")
             got = _error_members(val) if val is not None else None
             if key is None or got is None:

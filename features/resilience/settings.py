@@ -217,7 +217,7 @@ class _Settings:
                     self.consts.setdefault(name, v)
         taken: list[Any] = []
         for node, how, name, value in bindings:
-            kind = classify(name)
+            kind = classify(name) or self._wait_named_as_status(name, value)
             if kind is None or value is None or syntax.inside_comment_or_string(node) or _in_error(node):
                 continue
             if any(t.start_byte <= node.start_byte and node.end_byte <= t.end_byte for t in taken):
@@ -242,6 +242,15 @@ class _Settings:
             if value.type in ("object", "dictionary", "literal_value", "lambda_literal", "annotated_lambda"):
                 taken.append(value)
         return self.out
+
+    def _wait_named_as_status(self, name: str, value) -> str | None:
+        """``REQUEST_TIMEOUT = 5``, ``GATEWAY_TIMEOUT = 30_000``: named like the HTTP status (408, 504,
+        which :func:`classify` leaves out by name) but holding a number that is no such status: a wait.
+        "timeout" then, else None (``REQUEST_TIMEOUT = 408`` is the status)."""
+        if value is None or not re.fullmatch(r"(GATEWAY|REQUEST)_TIMEOUT", name.rsplit(".", 1)[-1]):
+            return None
+        v = self._number(value)
+        return "timeout" if v is not None and v not in (408, 504) else None
 
     # -- reading a binding ---------------------------------------------------------------------------
     def _binding(self, node, how: str) -> tuple[Any, str, str, Any] | None:
