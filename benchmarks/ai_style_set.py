@@ -25,8 +25,18 @@ The added lines are cached in ``--cache`` (default /tmp/mergeguard-ai-style-set.
 default, the shipped model's choice) fits on human changes and agent-written AI ones only (evidence
 families ``agent-author``, ``agent-session``, ``reviewed``), evaluating on every label.
 
+Round 5 (label noise in the human class): every human change has a ``period``: ``pre-2021`` (before
+any AI coding tool: certainly human) or ``ai-era`` (dated on or after the repository's first AI-marked
+commit, carrying no AI marker: some may be unmarked AI-assisted code). ``--human-era all,pre2021,same``
+evaluates the same held-out scores against each human class (AI changes always all of them; ranks
+within repository over the changes evaluated); ``--train-human all|pre2021|pre2021-paired|same`` fits
+on that human class only (``pre2021-paired``: and on the AI changes of repositories that have
+pre-2021 human ones only); ``--era-quantiles`` prints the score's distribution per class.
+
     python benchmarks/ai_style_set.py                 # figures
     python benchmarks/ai_style_set.py --write-model   # refit the shipped scorer on every repository, recalibrate
+    python benchmarks/ai_style_set.py --kinds refit,stats --human-era all,pre2021,same \
+        --train-human all,pre2021 --era-quantiles   # round 5
 """
 
 from __future__ import annotations
@@ -175,6 +185,108 @@ def fit_predict(kind: str, train: list[dict], test: list[dict], c: float) -> np.
     return lr.decision_function(b)
 
 
+#: the human class of each ``--human-era``: None is every human change, else the rows' ``period``
+HUMAN_ERAS: dict[str, str | None] = {"all": None, "pre2021": "pre-2021", "same": "ai-era"}
+TRAIN_HUMAN = ("all", "pre2021", "pre2021-paired", "same")
+
+
+def with_human_era(rows: list[dict], era: str) -> list[dict]:
+    """Every AI-marked change, and the human changes of ``era`` only (``HUMAN_ERAS``).
+
+    Why: the ``ai-era`` human class is "no AI marker", not "certainly human"; comparing against the
+    ``pre-2021`` class alone measures the score without that label noise."""
+    return [r for r in rows if in_human_era(r, era)]
+
+
+def in_human_era(row: dict, era: str) -> bool:
+    """Is the change AI-marked, or a human change of ``era``?"""
+    period = HUMAN_ERAS[era]
+    return row["label"] == 1 or period is None or row["period"] == period
+
+
+def train_rows(rows: list[dict], train: str, train_human: str) -> list[dict]:
+    """The changes a scorer is fitted on: the human changes of ``train_human`` and the AI ones
+    (``train`` = ``agents``: agent-written families only). ``pre2021-paired`` keeps AI changes only
+    from repositories that have pre-2021 human ones, so no repository is on one side only."""
+    era = "pre2021" if train_human == "pre2021-paired" else train_human
+    out = [r for r in with_human_era(rows, era) if r["label"] == 0 or train == "all" or r["family"] in AGENT_FAMILIES]
+    if train_human == "pre2021-paired":
+        paired = {r["repo"] for r in out if r["label"] == 0}
+        out = [r for r in out if r["repo"] in paired]
+    return out
+
+
+def held_out(kinds: list[str], rows: list[dict], trainable: list[dict], c: float) -> dict[str, dict[str, np.ndarray]]:
+    """Each kind's score of every change of ``rows``, fitted without the change's repository:
+    {kind: {repo: scores in the order of that repository's rows}}."""
+    out: dict[str, dict[str, np.ndarray]] = {k: {} for k in kinds}
+    for repo in sorted({r["repo"] for r in rows}):
+        test = [r for r in rows if r["repo"] == repo]
+        train = [r for r in trainable if r["repo"] != repo]
+        for k in kinds:
+            out[k][repo] = shipped_scores(test) if k == "shipped" else fit_predict(k, train, test, c)
+    return out
+
+
+def evaluate(rows: list[dict], scores: dict[str, np.ndarray], era: str) -> tuple[dict, list]:
+    """Per repository (AI, human, AUC) and the pooled (label, rank in repository, score, lines,
+    language, row) of the changes of ``era`` (``with_human_era``); ranks over the changes evaluated,
+    pooled only from repositories that have both classes there."""
+    table, pooled = {}, []
+    for repo in sorted(scores):
+        pairs = [(r, s) for r, s in zip([r for r in rows if r["repo"] == repo], scores[repo], strict=True)
+                 if in_human_era(r, era)]
+        if not pairs:
+            continue
+        y = [r["label"] for r, _ in pairs]
+        s = np.array([x for _, x in pairs])
+        table[repo] = {"ai": sum(y), "human": len(y) - sum(y), "auc": auc(y, s)}
+        if not 0 < sum(y) < len(y):
+            continue  # one class only: its ranks would be noise in the pooled figure
+        ranks = (np.argsort(np.argsort(s)) + 0.5) / len(s)
+        pooled.extend(zip(y, ranks, s, [r["n"] for r, _ in pairs], [r["language"] for r, _ in pairs],
+                          [r for r, _ in pairs], strict=True))
+    return table, pooled
+
+
+def summary(table: dict, pooled: list, min_positives: int, repos: set[str] | None = None) -> dict:
+    """Pooled rank AUC, mean / min per repository and repositories >= 0.6 (>= ``min_positives`` AI
+    changes and a human one), over ``repos`` (all when None)."""
+    pooled = [p for p in pooled if repos is None or p[5]["repo"] in repos]
+    good = [t["auc"] for r, t in table.items() if (repos is None or r in repos) and t["auc"] is not None
+            and t["ai"] >= min_positives]
+    y = [p[0] for p in pooled]
+    return {"pooled": auc(y, [p[1] for p in pooled]), "raw": auc(y, [p[2] for p in pooled]),
+            "mean": float(np.mean(good)) if good else None, "min": min(good) if good else None,
+            "ok": sum(g >= 0.6 for g in good), "repos": len(good), "n": len(pooled), "n_ai": sum(y)}
+
+
+def era_quantiles(rows: list[dict], scores: dict[str, np.ndarray], repos: set[str]) -> dict[str, dict]:
+    """The held-out score (raw and as its rank within the repository) of AI, same-period human and
+    pre-2021 human changes of ``repos``: quantiles, and each human class's share above the AI median
+    of its own repository."""
+    groups: dict[str, list[tuple[float, float]]] = {"ai": [], "same": [], "pre2021": []}
+    above: dict[str, list[int]] = {"same": [], "pre2021": []}
+    for repo in sorted(repos):
+        test = [r for r in rows if r["repo"] == repo]
+        s = scores[repo]
+        ranks = (np.argsort(np.argsort(s)) + 0.5) / len(s)
+        ai_median = float(np.median([x for r, x in zip(test, s, strict=True) if r["label"] == 1]))
+        for r, x, q in zip(test, s, ranks, strict=True):
+            cls = "ai" if r["label"] == 1 else "pre2021" if r["period"] == "pre-2021" else "same"
+            groups[cls].append((float(x), float(q)))
+            if cls != "ai":
+                above[cls].append(int(x > ai_median))
+    out = {}
+    for cls, vals in groups.items():
+        raw = np.array([v[0] for v in vals])
+        rk = np.array([v[1] for v in vals])
+        out[cls] = {"n": len(vals), "raw": np.quantile(raw, [0.1, 0.25, 0.5, 0.75, 0.9]).tolist() if len(raw) else [],
+                    "rank": np.quantile(rk, [0.1, 0.25, 0.5, 0.75, 0.9]).tolist() if len(rk) else [],
+                    "above_ai_median": float(np.mean(above[cls])) if cls in above and above[cls] else None}
+    return out
+
+
 def shipped_scores(rows: list[dict]) -> np.ndarray:
     from mergeguard.features.ai_style_model import MODEL
 
@@ -197,12 +309,27 @@ def main() -> int:
                     help="fit on every AI label, or on the agent-written ones only (evaluation always on every label)")
     ap.add_argument("--set", default="extended", choices=("original", "extended"),
                     help="the original 26 repositories (rounds 1-2) or every repository of ai_labels.REPOS")
+    ap.add_argument("--human-era", default="all",
+                    help="evaluate against these human changes (comma-separated): all, pre2021 (before 2021), "
+                         "same (the AI-era ones); the first one is the main table's")
+    ap.add_argument("--train-human", default="all",
+                    help="fit on these human changes (comma-separated variants): all, pre2021, pre2021-paired, same; "
+                         "the first one is the main table's and --write-model's")
+    ap.add_argument("--era-quantiles", action="store_true",
+                    help="print the held-out score's distribution for AI, same-period and pre-2021 human changes")
     ap.add_argument("--write-model", action="store_true",
                     help="fit the refit scorer on every repository (>= --min-lines), write it to features/ai_style_model.py "
                          "with the Platt calibration of its pooled held-out (leave-one-repository-out) scores")
     ap.add_argument("--write-calibration", action="store_true",
                     help="fit the Platt calibration of the shipped score on the pooled scores and write it with --min-lines")
     args = ap.parse_args()
+    eras = args.human_era.split(",")
+    train_humans = args.train_human.split(",")
+    bad = [e for e in eras if e not in HUMAN_ERAS] + [t for t in train_humans if t not in TRAIN_HUMAN]
+    if bad:
+        print(f"mergeguard: error: unknown human era {bad[0]!r} (eras: {', '.join(HUMAN_ERAS)}; "
+              f"training: {', '.join(TRAIN_HUMAN)})", file=sys.stderr)
+        return 2
     t0 = time.time()
     rows = load(Path(args.cache))
     for r in rows:
@@ -214,27 +341,23 @@ def main() -> int:
         r["main"] = max(sizes, key=sizes.get) if sizes else "none"
     everything = [r for r in rows if r["n"] > 0 and (args.set == "extended" or r["original"])]
     rows = [r for r in everything if r["n"] >= args.min_lines and (args.split == "all" or r["split"] == args.split)]
-    repos = sorted({r["repo"] for r in rows})
     # what the scorers are fitted on: every label, or (``--train agents``) the human changes and the
-    # agent-written AI ones, leaving out changes whose only evidence is a review-suggestion trailer
-    trainable = [r for r in everything if r["n"] >= args.min_lines
-                 and (args.train == "all" or r["label"] == 0 or r["family"] in AGENT_FAMILIES)]
+    # agent-written AI ones, leaving out changes whose only evidence is a review-suggestion trailer;
+    # ``--train-human``: which human changes (round 5)
+    fit_pool = [r for r in everything if r["n"] >= args.min_lines]
     kinds = args.kinds.split(",")
-    pooled: dict[str, list] = {k: [] for k in kinds}
-    table = {}
-    for repo in repos:
-        test = [r for r in rows if r["repo"] == repo]
-        train = [r for r in trainable if r["repo"] != repo]
-        y = [r["label"] for r in test]
-        table[repo] = {"ai": sum(y), "human": len(y) - sum(y)}
-        for k in kinds:
-            s = shipped_scores(test) if k == "shipped" else fit_predict(k, train, test, args.C)
-            # pooled over repositories: each held-out score turned into its rank within the repository,
-            # so a repository's offset does not count (the per-repository AUCs are the primary figure)
-            ranks = (np.argsort(np.argsort(s)) + 0.5) / len(s)
-            pooled[k].extend(zip(y, ranks, s, [r["n"] for r in test], [r["language"] for r in test], strict=True))
-            table[repo][k] = auc(y, s)
-    print(f"style-only AI score, leave one repository out, >= {args.min_lines} added code lines, split={args.split}")
+    trainable = train_rows(fit_pool, args.train, train_humans[0])
+    held = {th: held_out(kinds, rows, train_rows(fit_pool, args.train, th), args.C) for th in train_humans}
+    results = {(k, th, era): evaluate(rows, held[th][k], era) for k in kinds for th in train_humans for era in eras}
+    first = (train_humans[0], eras[0])
+    pooled = {k: results[(k, *first)][1] for k in kinds}
+    table = {repo: {"ai": t["ai"], "human": t["human"]} for repo, t in results[(kinds[0], *first)][0].items()}
+    for k in kinds:
+        for repo, t in results[(k, *first)][0].items():
+            table[repo][k] = t["auc"]
+    repos = sorted(table)
+    print(f"style-only AI score, leave one repository out, >= {args.min_lines} added code lines, split={args.split}, "
+          f"trained on human={train_humans[0]}, evaluated on human={eras[0]}")
     print(f"{'repository':38s} {'AI':>4s} {'hum':>4s} " + " ".join(f"{k:>13s}" for k in kinds))
     for repo in repos:
         t = table[repo]
@@ -246,6 +369,19 @@ def main() -> int:
         print(f"{k:14s} pooled(rank) {_f(auc(y, [p[1] for p in pooled[k]]))}  pooled(raw) {_f(auc(y, [p[2] for p in pooled[k]]))}"
               f"  mean-per-repo {_f(float(np.mean(good)) if good else None)}  min-per-repo {_f(min(good) if good else None)}"
               f"  repos>=0.6 {sum(g >= 0.6 for g in good)}/{len(good)}")
+    if len(eras) > 1 or len(train_humans) > 1:
+        era_tables(results, kinds, train_humans, eras, rows, args.min_positives)
+    if args.era_quantiles:
+        both = repos_with_both_eras(rows, args.min_positives)
+        for k in kinds:
+            for th in train_humans:
+                q = era_quantiles(rows, held[th][k], both)
+                print(f"{k} trained on human={th}: held-out score by class, {len(both)} repositories with AI, "
+                      f"same-period and pre-2021 human changes (quantiles 10/25/50/75/90)")
+                for cls, d in q.items():
+                    share = "" if d["above_ai_median"] is None else f"  above its repository's AI median {d['above_ai_median']:.3f}"
+                    print(f"   {cls:8s} n={d['n']:5d} raw {' '.join(f'{v:6.2f}' for v in d['raw'])}"
+                          f"  rank {' '.join(f'{v:.2f}' for v in d['rank'])}{share}")
     for k in kinds:  # by size: where does the signal start?
         parts = []
         for lo, hi in ((1, 5), (5, 10), (10, 20), (20, 50), (50, 200), (200, 10 ** 9)):
@@ -275,6 +411,50 @@ def main() -> int:
         print(f"calibration a={a:.4f} b={b:.4f} on {len(y)} changes ({sum(y)} AI-marked), min lines {args.min_lines}")
     print(f"({time.time() - t0:.0f}s)")
     return 0
+
+
+def repos_with_both_eras(rows: list[dict], min_positives: int) -> set[str]:
+    """Repositories with >= ``min_positives`` AI changes, and same-period and pre-2021 human ones."""
+    out = set()
+    for repo in {r["repo"] for r in rows}:
+        sub = [r for r in rows if r["repo"] == repo]
+        if (sum(r["label"] for r in sub) >= min_positives and any(r["label"] == 0 and r["period"] == "pre-2021" for r in sub)
+                and any(r["label"] == 0 and r["period"] == "ai-era" for r in sub)):
+            out.add(repo)
+    return out
+
+
+def era_tables(results: dict, kinds: list[str], train_humans: list[str], eras: list[str], rows: list[dict],
+               min_positives: int) -> None:
+    """Round 5's tables: each (kind, training, evaluation era), over every repository the era has and
+    over the repositories that have both human eras; then per repository."""
+    both = repos_with_both_eras(rows, min_positives)
+    print(f"\nby human era (pooled = ranks within repository; repos = >= {min_positives} AI changes and a human one); "
+          f"'both' = the {len(both)} repositories with same-period and pre-2021 human changes")
+    print(f"{'kind':7s} {'train':15s} {'eval':8s} {'n':>5s} {'AI':>5s} {'pooled':>7s} {'raw':>6s} {'mean':>6s} {'min':>6s} "
+          f"{'>=0.6':>6s} | {'both: n':>7s} {'pooled':>7s} {'mean':>6s} {'min':>6s} {'>=0.6':>6s}")
+    for k in kinds:
+        for th in train_humans:
+            for era in eras:
+                table, pooled = results[(k, th, era)]
+                a, b = summary(table, pooled, min_positives), summary(table, pooled, min_positives, both)
+                print(f"{k:7s} {th:15s} {era:8s} {a['n']:5d} {a['n_ai']:5d} {_f(a['pooled']):>7s} {_f(a['raw']):>6s} "
+                      f"{_f(a['mean']):>6s} {_f(a['min']):>6s} {a['ok']:>3d}/{a['repos']:<2d} | {b['n']:7d} {_f(b['pooled']):>7s} "
+                      f"{_f(b['mean']):>6s} {_f(b['min']):>6s} {b['ok']:>3d}/{b['repos']:<2d}")
+    names = [(k, th, era) for k in kinds for th in train_humans for era in eras]
+    print(f"\n{'repository':38s} {'AI':>4s} {'same':>4s} {'pre':>4s} " + " ".join(f"{i:>6d}" for i in range(len(names))))
+    for repo in sorted({r["repo"] for r in rows}):
+        sub = [r for r in rows if r["repo"] == repo]
+        n_ai = sum(r["label"] for r in sub)
+        if n_ai < min_positives:
+            continue
+        same = sum(r["label"] == 0 and r["period"] == "ai-era" for r in sub)
+        pre = sum(r["label"] == 0 and r["period"] == "pre-2021" for r in sub)
+        cells = [results[n][0].get(repo, {}).get("auc") for n in names]
+        print(f"{repo:38s} {n_ai:4d} {same:4d} {pre:4d} " + " ".join(f"{_f(c):>6s}" for c in cells)
+              + ("  (both)" if repo in both else ""))
+    for i, n in enumerate(names):
+        print(f"  {i}: {' '.join(n)}")
 
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "features" / "ai_style_model.py"
