@@ -31,12 +31,14 @@ commit, carrying no AI marker: some may be unmarked AI-assisted code). ``--human
 evaluates the same held-out scores against each human class (AI changes always all of them; ranks
 within repository over the changes evaluated); ``--train-human all|pre2021|pre2021-paired|same`` fits
 on that human class only (``pre2021-paired``: and on the AI changes of repositories that have
-pre-2021 human ones only); ``--era-quantiles`` prints the score's distribution per class.
+pre-2021 human ones only); ``--era-quantiles`` prints the score's distribution per class; ``--era-model`` fits the scorer to tell
+same-period human changes from pre-2021 ones (no AI label at all), to see how much of a pre-2021
+comparison is era.
 
     python benchmarks/ai_style_set.py                 # figures
     python benchmarks/ai_style_set.py --write-model   # refit the shipped scorer on every repository, recalibrate
     python benchmarks/ai_style_set.py --kinds refit,stats --human-era all,pre2021,same \
-        --train-human all,pre2021 --era-quantiles   # round 5
+        --train-human all,pre2021,pre2021-paired,same --era-quantiles --era-model   # round 5
 """
 
 from __future__ import annotations
@@ -287,6 +289,44 @@ def era_quantiles(rows: list[dict], scores: dict[str, np.ndarray], repos: set[st
     return out
 
 
+def era_model(rows: list[dict], train: str, min_positives: int) -> dict:
+    """Is there an era axis without any AI label? The product-form scorer fitted to tell same-period
+    human changes (1) from pre-2021 human ones (0), leave one repository out over the repositories that
+    have both: its pooled rank AUC and per repository; the same held-out era model scoring the
+    repository's AI changes against its same-period human ones; and the cosine between its
+    coefficients and those of the AI scorers fitted on all human changes and on pre-2021 ones (all
+    repositories). Why: an AI-vs-pre-2021 gain that an era model shares is drift, not AI."""
+    humans = [r | {"label": int(r["period"] == "ai-era")} for r in rows if r["label"] == 0]
+    repos = sorted({r["repo"] for r in humans if r["label"]} & {r["repo"] for r in humans if not r["label"]})
+    humans = [r for r in humans if r["repo"] in repos]
+    pooled, on_ai, per_repo = [], [], {}
+    for repo in repos:
+        model = fit_product_model([r for r in humans if r["repo"] != repo], SHRINK_LINES, REFIT_C)
+        for sub, out in (([r for r in humans if r["repo"] == repo], pooled),
+                         ([r for r in rows if r["repo"] == repo and in_human_era(r, "same")], on_ai)):
+            if out is on_ai and sum(r["label"] for r in sub) < min_positives:
+                continue
+            s = np.array([authorship.score_statistics(r["stats"], r["n"], model) for r in sub])
+            y = [r["label"] for r in sub]
+            if out is pooled:
+                per_repo[repo] = (sum(y), len(y) - sum(y), auc(y, s))
+            out.extend(zip(y, (np.argsort(np.argsort(s)) + 0.5) / len(s), strict=True))
+    coef = {name: fit_product_model(fitted, SHRINK_LINES, REFIT_C)["coefficients"] for name, fitted in (
+        ("era", humans), ("ai-vs-all", train_rows(rows, train, "all")), ("ai-vs-pre2021", train_rows(rows, train, "pre2021-paired")))}
+    names = list(coef["era"])
+    vec = {k: np.array([c[f] for f in names]) for k, c in coef.items()}
+
+    def cos(a: str, b: str) -> float:
+        return float(vec[a] @ vec[b] / (np.linalg.norm(vec[a]) * np.linalg.norm(vec[b]) or 1.0))
+
+    return {"repos": repos, "per_repo": per_repo, "n": len(pooled),
+            "auc": auc([p[0] for p in pooled], [p[1] for p in pooled]),
+            "ai_vs_same": auc([p[0] for p in on_ai], [p[1] for p in on_ai]), "n_ai_vs_same": len(on_ai),
+            "cosine": {"era/ai-vs-all": cos("era", "ai-vs-all"), "era/ai-vs-pre2021": cos("era", "ai-vs-pre2021"),
+                       "ai-vs-all/ai-vs-pre2021": cos("ai-vs-all", "ai-vs-pre2021")},
+            "top": sorted(((f, *(float(vec[k][i]) for k in coef)) for i, f in enumerate(names)), key=lambda t: -abs(t[1]))[:8]}
+
+
 def shipped_scores(rows: list[dict]) -> np.ndarray:
     from mergeguard.features.ai_style_model import MODEL
 
@@ -317,6 +357,9 @@ def main() -> int:
                          "the first one is the main table's and --write-model's")
     ap.add_argument("--era-quantiles", action="store_true",
                     help="print the held-out score's distribution for AI, same-period and pre-2021 human changes")
+    ap.add_argument("--era-model", action="store_true",
+                    help="fit the scorer to tell same-period human changes from pre-2021 ones (no AI label): is the "
+                         "pre-2021 comparison measuring era?")
     ap.add_argument("--write-model", action="store_true",
                     help="fit the refit scorer on every repository (>= --min-lines), write it to features/ai_style_model.py "
                          "with the Platt calibration of its pooled held-out (leave-one-repository-out) scores")
@@ -382,6 +425,15 @@ def main() -> int:
                     share = "" if d["above_ai_median"] is None else f"  above its repository's AI median {d['above_ai_median']:.3f}"
                     print(f"   {cls:8s} n={d['n']:5d} raw {' '.join(f'{v:6.2f}' for v in d['raw'])}"
                           f"  rank {' '.join(f'{v:.2f}' for v in d['rank'])}{share}")
+    if args.era_model:
+        e = era_model(fit_pool, args.train, args.min_positives)
+        print(f"\nera model (refit form, same-period human = 1 vs pre-2021 human = 0, leave one repository out, "
+              f"{len(e['repos'])} repositories): pooled rank AUC {_f(e['auc'])} over {e['n']} human changes; scoring AI "
+              f"against same-period human changes {_f(e['ai_vs_same'])} ({e['n_ai_vs_same']} changes)")
+        print("   " + "; ".join(f"{r} {s}/{p} {_f(a)}" for r, (s, p, a) in e["per_repo"].items()))
+        print("   cosine of coefficients: " + "  ".join(f"{k} {v:.2f}" for k, v in e["cosine"].items()))
+        for f, *c in e["top"]:
+            print(f"   {f:22s} era {c[0]:+.3f}  ai-vs-all {c[1]:+.3f}  ai-vs-pre2021 {c[2]:+.3f}")
     for k in kinds:  # by size: where does the signal start?
         parts = []
         for lo, hi in ((1, 5), (5, 10), (10, 20), (20, 50), (50, 200), (200, 10 ** 9)):

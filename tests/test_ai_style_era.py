@@ -128,3 +128,21 @@ def test_an_unknown_era_is_a_one_line_error_before_anything_is_read(bench, monke
     err = capsys.readouterr().err
     assert err.startswith("mergeguard: error: unknown human era '1999'") and err.count("\n") == 1
     assert not (tmp_path / "none.json").exists()
+
+
+def test_the_era_model_finds_an_era_axis_without_any_ai_label(bench):
+    """Same-period human code written with type hints and docstrings, pre-2021 code without: the era
+    model separates the two human classes, and its axis is the AI-vs-pre-2021 scorer's."""
+    rows = []
+    for repo in ("o/a", "o/b", "o/c"):
+        rows += [_row(repo, 1, "ai-era", AI_CODE, k) for k in range(12)]
+        rows += [_row(repo, 0, "pre-2021", HUMAN_CODE, k) for k in range(8)]
+        rows += [_row(repo, 0, "ai-era", AI_CODE if k % 3 else HUMAN_CODE, 200 + k) for k in range(9)]
+    rows += [_row("o/new", 1, "ai-era", AI_CODE, k) for k in range(12)]
+    rows += [_row("o/new", 0, "ai-era", HUMAN_CODE, 300 + k) for k in range(6)]  # one human era only: left out
+    e = bench.era_model(rows, "agents", 10)
+    assert e["repos"] == ["o/a", "o/b", "o/c"] and e["n"] == 3 * 17
+    assert e["per_repo"]["o/a"][:2] == (9, 8) and e["auc"] > 0.75
+    assert e["n_ai_vs_same"] == 3 * 21
+    assert e["cosine"]["era/ai-vs-pre2021"] > 0.8
+    assert len(e["top"]) == 8 and abs(e["top"][0][1]) >= abs(e["top"][-1][1])
