@@ -33,12 +33,13 @@ within repository over the changes evaluated); ``--train-human all|pre2021|pre20
 on that human class only (``pre2021-paired``: and on the AI changes of repositories that have
 pre-2021 human ones only); ``--era-quantiles`` prints the score's distribution per class; ``--era-model`` fits the scorer to tell
 same-period human changes from pre-2021 ones (no AI label at all), to see how much of a pre-2021
-comparison is era.
+comparison is era; ``--era-trend`` asks whether same-period human changes score more AI-like
+later (dates read from the mirrors), as growing unmarked AI use would make them.
 
     python benchmarks/ai_style_set.py                 # figures
     python benchmarks/ai_style_set.py --write-model   # refit the shipped scorer on every repository, recalibrate
     python benchmarks/ai_style_set.py --kinds refit,stats --human-era all,pre2021,same \
-        --train-human all,pre2021,pre2021-paired,same --era-quantiles --era-model   # round 5
+        --train-human all,pre2021,pre2021-paired,same --era-quantiles --era-model --era-trend   # round 5
 """
 
 from __future__ import annotations
@@ -327,6 +328,41 @@ def era_model(rows: list[dict], train: str, min_positives: int) -> dict:
             "top": sorted(((f, *(float(vec[k][i]) for k in coef)) for i, f in enumerate(names)), key=lambda t: -abs(t[1]))[:8]}
 
 
+def commit_times(repo: str, shas: list[str]) -> dict[str, int]:
+    """Author time of each commit, read from the repository's mirror (the labelled set keeps no dates)."""
+    git_dir = MIRRORS / repo.replace("/", "+") / "repo"
+    out = subprocess.run(["git", "--git-dir", str(git_dir), "show", "-s", "--no-walk", "--format=%H %at", *shas],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    return {sha: int(at) for sha, at in (line.split() for line in out.splitlines() if line.strip())}
+
+
+def era_trend(rows: list[dict], scores: dict[str, np.ndarray], times: dict[str, int], min_positives: int) -> dict:
+    """Does AI-likeness of the same-period human changes grow with time, as unmarked AI use would?
+    Per class (same-period human, AI-marked), the mean held-out rank within the repository of the
+    changes dated before and from the median date of the repository's AI-marked changes, and the
+    per-repository Spearman correlation of date and rank (classes of 8+ changes)."""
+    from scipy.stats import spearmanr
+
+    halves: dict[str, tuple[list[float], list[float]]] = {"same": ([], []), "ai": ([], [])}
+    rho: dict[str, list[float]] = {"same": [], "ai": []}
+    for repo in sorted(scores):
+        test = [r for r in rows if r["repo"] == repo]
+        if sum(r["label"] for r in test) < min_positives:
+            continue
+        ranks = (np.argsort(np.argsort(scores[repo])) + 0.5) / len(test)
+        mid = float(np.median([times[r["sha"]] for r in test if r["label"] == 1]))
+        for cls in ("same", "ai"):
+            sel = [(times[r["sha"]], float(q)) for r, q in zip(test, ranks, strict=True)
+                   if r["period"] == "ai-era" and r["label"] == int(cls == "ai")]
+            for t, q in sel:
+                halves[cls][int(t >= mid)].append(q)
+            if len(sel) >= 8 and len({t for t, _ in sel}) > 1:
+                rho[cls].append(float(spearmanr([t for t, _ in sel], [q for _, q in sel]).statistic))
+    return {cls: {"before": (float(np.mean(b)) if b else None, len(b)), "after": (float(np.mean(a)) if a else None, len(a)),
+                  "rho_median": float(np.median(rho[cls])) if rho[cls] else None, "repos": len(rho[cls]),
+                  "rho_positive": sum(x > 0 for x in rho[cls])} for cls, (b, a) in halves.items()}
+
+
 def shipped_scores(rows: list[dict]) -> np.ndarray:
     from mergeguard.features.ai_style_model import MODEL
 
@@ -360,6 +396,9 @@ def main() -> int:
     ap.add_argument("--era-model", action="store_true",
                     help="fit the scorer to tell same-period human changes from pre-2021 ones (no AI label): is the "
                          "pre-2021 comparison measuring era?")
+    ap.add_argument("--era-trend", action="store_true",
+                    help="per class, the held-out rank of changes before and after the repository's median AI date "
+                         "(dates read from the mirrors): does unmarked AI use show as a trend?")
     ap.add_argument("--write-model", action="store_true",
                     help="fit the refit scorer on every repository (>= --min-lines), write it to features/ai_style_model.py "
                          "with the Platt calibration of its pooled held-out (leave-one-repository-out) scores")
@@ -434,6 +473,16 @@ def main() -> int:
         print("   cosine of coefficients: " + "  ".join(f"{k} {v:.2f}" for k, v in e["cosine"].items()))
         for f, *c in e["top"]:
             print(f"   {f:22s} era {c[0]:+.3f}  ai-vs-all {c[1]:+.3f}  ai-vs-pre2021 {c[2]:+.3f}")
+    if args.era_trend:
+        times: dict[str, int] = {}
+        for repo in repos:
+            times.update(commit_times(repo, [r["sha"] for r in rows if r["repo"] == repo]))
+        for k in kinds:
+            tr = era_trend(rows, held[train_humans[0]][k], times, args.min_positives)
+            for cls, d in tr.items():
+                print(f"{k} trend, {cls}: mean rank before / from the repository's median AI date {_f(d['before'][0])} "
+                      f"({d['before'][1]}) / {_f(d['after'][0])} ({d['after'][1]}); Spearman(date, rank) median "
+                      f"{_f(d['rho_median'])}, positive in {d['rho_positive']} of {d['repos']} repositories")
     for k in kinds:  # by size: where does the signal start?
         parts = []
         for lo, hi in ((1, 5), (5, 10), (10, 20), (20, 50), (50, 200), (200, 10 ** 9)):

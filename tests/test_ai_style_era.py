@@ -146,3 +146,42 @@ def test_the_era_model_finds_an_era_axis_without_any_ai_label(bench):
     assert e["n_ai_vs_same"] == 3 * 21
     assert e["cosine"]["era/ai-vs-pre2021"] > 0.8
     assert len(e["top"]) == 8 and abs(e["top"][0][1]) >= abs(e["top"][-1][1])
+
+
+def test_commit_times_come_from_the_mirror(bench, tmp_path, monkeypatch):
+    from tests.gitrepo import commit, git, init_repo
+
+    work = init_repo(tmp_path / "work")
+    a = commit(work, {"a.py": "x = 1\n"}, "first", 1_700_000_000)
+    b = commit(work, {"a.py": "x = 2\n"}, "second", 1_710_000_000)
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(tmp_path / "mirrors" / "o+r" / "repo"))
+    monkeypatch.setattr(bench, "MIRRORS", tmp_path / "mirrors")
+    assert bench.commit_times("o/r", [b, a]) == {a: 1_700_000_000, b: 1_710_000_000}
+
+
+def test_the_trend_sees_same_period_changes_turning_ai_like_over_time(bench):
+    """Same-period human changes that score AI-like only after the repository's median AI date: their
+    mean rank rises from before to after, and date and rank correlate; AI changes stay flat."""
+    rows, times, scores = [], {}, {}
+    for repo in ("o/a", "o/b"):
+        sub = []
+        for k in range(12):
+            sub.append({"repo": repo, "sha": f"{repo}-ai-{k}", "label": 1, "period": "ai-era"})
+            times[f"{repo}-ai-{k}"] = 1_000 + 100 * k  # median AI date 1_550
+        for k in range(10):
+            sub.append({"repo": repo, "sha": f"{repo}-h-{k}", "label": 0, "period": "ai-era"})
+            times[f"{repo}-h-{k}"] = 1_000 + 120 * k  # five before 1_550, five after
+        sub.append({"repo": repo, "sha": f"{repo}-old", "label": 0, "period": "pre-2021"})
+        times[f"{repo}-old"] = 10
+        rows += sub
+        # AI changes score 1.0 alternating with 0.2; human ones 0.1 early, 0.9 late; pre-2021 lowest
+        scores[repo] = np.array([(1.0 if k % 2 else 0.2) for k in range(12)]
+                                + [0.1 + 0.001 * k if k < 5 else 0.9 + 0.001 * k for k in range(10)] + [0.0])
+    tr = bench.era_trend(rows, scores, times, 10)
+    same, ai = tr["same"], tr["ai"]
+    assert same["before"][1] == same["after"][1] == 10  # five a repository on each side, pre-2021 left out
+    assert same["after"][0] - same["before"][0] > 0.3
+    assert same["rho_median"] > 0.8 and same["rho_positive"] == 2 == same["repos"]
+    assert ai["before"][1] + ai["after"][1] == 24 and abs(ai["rho_median"]) < 0.3
+    assert bench.era_trend(rows, scores, times, 13) == {
+        c: {"before": (None, 0), "after": (None, 0), "rho_median": None, "repos": 0, "rho_positive": 0} for c in ("same", "ai")}
