@@ -501,17 +501,29 @@ def main() -> int:
             return 2
         note = " (agent-written: agent-author and agent-session labels)" if args.train == "agents" else ""
         write_model(fit_product_model(trainable, SHRINK_LINES, REFIT_C), trainable, note)
-        y = [int(p[0]) for p in pooled["refit"]]
-        a, b = authorship.fit_calibration([float(p[2]) for p in pooled["refit"]], y)
+        y, s = all_held_out(rows, held[train_humans[0]]["refit"])
+        a, b = authorship.fit_calibration(s, y)
         write_calibration(a, b, args.min_lines, len(y), sum(y), held_out=True)
         print(f"wrote the refit model; calibration a={a:.4f} b={b:.4f} on {len(y)} held-out scores ({sum(y)} AI-marked)")
     elif args.write_calibration:
-        y = [int(p[0]) for p in pooled["shipped"]]
-        a, b = authorship.fit_calibration([float(p[2]) for p in pooled["shipped"]], y)
+        if "shipped" not in kinds:
+            print("--write-calibration needs the shipped kind", file=sys.stderr)
+            return 2
+        y, s = all_held_out(rows, held[train_humans[0]]["shipped"])
+        a, b = authorship.fit_calibration(s, y)
         write_calibration(a, b, args.min_lines, len(y), sum(y))
         print(f"calibration a={a:.4f} b={b:.4f} on {len(y)} changes ({sum(y)} AI-marked), min lines {args.min_lines}")
     print(f"({time.time() - t0:.0f}s)")
     return 0
+
+
+def all_held_out(rows: list[dict], scores: dict[str, np.ndarray]) -> tuple[list[int], list[float]]:
+    """Labels and held-out scores of every change, whatever ``--human-era``: what a calibration is fitted on."""
+    y, s = [], []
+    for repo, sc in scores.items():
+        y += [int(r["label"]) for r in rows if r["repo"] == repo]
+        s += [float(x) for x in sc]
+    return y, s
 
 
 def repos_with_both_eras(rows: list[dict], min_positives: int) -> set[str]:

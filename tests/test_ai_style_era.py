@@ -185,3 +185,12 @@ def test_the_trend_sees_same_period_changes_turning_ai_like_over_time(bench):
     assert ai["before"][1] + ai["after"][1] == 24 and abs(ai["rho_median"]) < 0.3
     assert bench.era_trend(rows, scores, times, 13) == {
         c: {"before": (None, 0), "after": (None, 0), "rho_median": None, "repos": 0, "rho_positive": 0} for c in ("same", "ai")}
+
+
+def test_a_calibration_reads_every_held_out_change_whatever_the_era(bench):
+    rows = _set()
+    held = bench.held_out(["refit"], rows, bench.train_rows(rows, "agents", "all"), 1.0)["refit"]
+    y, s = bench.all_held_out(rows, held)
+    assert len(y) == len(s) == len(rows) and sum(y) == sum(r["label"] for r in rows)
+    first = [r for r in rows if r["repo"] == "o/a"][0]
+    assert (y[0], s[0]) == (first["label"], pytest.approx(float(held["o/a"][0])))
