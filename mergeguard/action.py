@@ -570,9 +570,8 @@ def config_at_base(repo: GitRepo, config: str | None, base: str) -> tuple[str | 
     """
     if not config:
         return None, None
-    try:
-        rel = Path(config).resolve().relative_to(repo.path.resolve())
-    except ValueError:
+    rel = _inside(config, repo.path)
+    if rel is None:
         return config, None  # outside the repository
     spec = f"{base}:{rel.as_posix()}"
     blob = repo.read_blobs([spec]).get(spec)
@@ -583,10 +582,20 @@ def config_at_base(repo: GitRepo, config: str | None, base: str) -> tuple[str | 
 
 
 def _inside(path: str, repo: Path) -> Path | None:
-    """``path`` relative to the repository's work tree, or None when it lies outside it."""
-    try:
+    """``path`` relative to the repository's work tree, or None when it lies outside it.
+
+    Decided on the path as written (made absolute, ``..`` folded), never by following symlinks in the
+    work tree: on ``pull_request`` the work tree is the pull request's, and a symlink it puts where
+    the workflow's file was (to ``/dev/null``, to a lenient file it adds) would otherwise choose what
+    the gate reads. Only the work tree's own location is resolved (the runner's, not the PR's).
+    """
+    written = Path(os.path.abspath(path))
+    for root in (Path(os.path.abspath(repo)), repo.resolve()):
+        if written == root or root in written.parents:
+            return written.relative_to(root)
+    try:  # a path outside that leads into the work tree (a runner's link to it) is inside too
         return Path(path).resolve().relative_to(repo.resolve())
-    except ValueError:
+    except (ValueError, OSError):
         return None
 
 
