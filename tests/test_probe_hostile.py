@@ -92,3 +92,52 @@ def test_action_model_input_made_a_symlink_by_the_pull_request_is_still_read_at_
         assert why is None and out is not None
         assert json.loads(Path(out, "model.json").read_text())["thresholds"] == strict["thresholds"]
 
+
+# -- the Action's event payload and environment: wrong types are one line, never a traceback ---------
+
+_S = "a" * 40
+
+
+def _pr(**pr) -> dict:
+    return {"pull_request": {"number": 1, "head": {"sha": _S}, "base": {"sha": "b" * 40}, **pr}}
+
+
+@pytest.mark.parametrize(("name", "payload", "message"), [
+    ("pull_request", _pr(number=True), "pull_request.number"),
+    ("pull_request", _pr(number=-5), "pull_request.number"),
+    ("pull_request", _pr(number=10**30), "pull_request.number"),
+    ("pull_request", _pr(user={"login": 5}), "pull_request.user.login"),
+    ("pull_request", _pr(user={"login": ["erin"]}), "pull_request.user.login"),
+    ("pull_request", _pr(labels=5), "pull_request.labels"),
+    ("pull_request", _pr(labels=[{"name": {"a": 1}}]), r"pull_request.labels\[\].name"),
+    ("pull_request", _pr(body=["x"]), "pull_request.body"),
+    ("pull_request", {**_pr(), "repository": {"default_branch": ["main"]}}, "repository.default_branch"),
+    ("push", {"after": _S, "before": _S, "ref": 5}, "ref"),
+    ("push", {"after": _S, "before": _S, "ref": "refs/heads/x\n::error::injected"}, "ref"),
+    ("push", {"after": _S, "before": _S, "sender": {"login": 7}}, "sender.login"),
+    ("push", {"after": _S, "before": _S, "head_commit": {"message": 7}}, "head_commit.message"),
+])
+def test_action_event_fields_of_the_wrong_type_are_a_clear_error(name, payload, message):
+    from mergeguard.action import ActionError, parse_event
+
+    with pytest.raises(ActionError, match=f"event payload: {message}"):
+        parse_event(name, payload)
+
+
+def test_action_event_flags_count_only_when_true():
+    """``"deleted": "false"`` (a string) must not skip the scoring, nor make a push "forced"."""
+    from mergeguard.action import parse_event
+
+    t = parse_event("push", {"after": _S, "before": "b" * 40, "ref": "refs/heads/x", "deleted": "false", "forced": "no"})
+    assert t.skip is None and t.head == _S and not t.forced
+    t = parse_event("pull_request", _pr(draft="false", labels=[{"name": "db"}, {"name": None}, "x"], user={"login": "erin"}))
+    assert not t.draft and t.labels == ("db",) and t.author == "erin" and t.event == "pull_request"
+
+
+@pytest.mark.parametrize("value", ["abc", "nan", "-1", "0", "inf", "1e9"])
+def test_action_fetch_timeout_garbage_is_a_clear_error(value):
+    from mergeguard.action import DEFAULT_FETCH_TIMEOUT, ActionError, fetch_timeout
+
+    with pytest.raises(ActionError, match="MERGEGUARD_FETCH_TIMEOUT must be seconds"):
+        fetch_timeout(value)
+    assert fetch_timeout(None) == fetch_timeout(" ") == DEFAULT_FETCH_TIMEOUT and fetch_timeout("60") == 60.0
