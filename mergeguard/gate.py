@@ -270,9 +270,12 @@ class Gate:
             access = self.access()
             document: bytes | None = None
             if source.file and self.repo is not None and base and access.files_under is not None:
-                path = access.file_path(source.file)
+                # the name as written, not the file a symlink in the (change's) work tree points to
+                rel = access.written_path(source.file)
+                path = access.file_path(source.file) if rel is None else None
                 if isinstance(path, Path):
                     rel = path.relative_to(access.files_under).as_posix()
+                if rel is not None:
                     spec = f"{base}:{rel}"
                     document = self.repo.read_blobs([spec]).get(spec)
                     if document is None and self._tracked(rel):

@@ -141,3 +141,52 @@ def test_action_fetch_timeout_garbage_is_a_clear_error(value):
     with pytest.raises(ActionError, match="MERGEGUARD_FETCH_TIMEOUT must be seconds"):
         fetch_timeout(value)
     assert fetch_timeout(None) == fetch_timeout(" ") == DEFAULT_FETCH_TIMEOUT and fetch_timeout("60") == 60.0
+
+
+# -- the error budget's file source: a symlink in the change's work tree does not redirect it ---------
+
+BUDGET = ("error_budget:\n  json: {file: ci/slo.json}\n  floor: 0.25\n"
+          "  tighten: {require: [{approvals: 1}]}\n  on_error: normal\n")
+
+
+@pytest.mark.parametrize("target", ["other.json", "/nonexistent/slo.json"])
+def test_budget_file_made_a_symlink_by_the_change_is_still_read_at_the_base(tmp_path, target):
+    """The base tracks ``ci/slo.json`` (5% left: tighten) and another service's ``ci/other.json`` (90%).
+    The change turns ``ci/slo.json`` into a symlink: to the healthy file, or to nothing (with
+    ``on_error: normal`` an unreadable source lifts the tightening). The base's 5% must still rule."""
+    import json
+
+    from mergeguard.gate import Gate
+
+    w = init_repo(tmp_path / "w")
+    base = commit(w, {"a.py": "x = 1\n", ".github/mergeguard.yml": BUDGET,
+                      "ci/slo.json": json.dumps({"remaining": 0.05}), "ci/other.json": json.dumps({"remaining": 0.9})},
+                  "base")
+    _pr_symlink(w / "ci" / "slo.json", target)
+    gate = Gate(GitRepo(w), None)
+    status = gate.budget_for(gate.config_at(base), base)
+    assert status is not None and status.ok and status.remaining == 0.05, status
+
+
+def test_an_untracked_budget_file_is_not_read_through_a_symlink_in_the_work_tree(tmp_path):
+    """A file the base does not track (written by an earlier workflow step) is read from disk, but not
+    through a symlinked directory the change put on its way (to a healthy document it brings)."""
+    import json
+
+    from mergeguard.gate import Gate
+
+    w = init_repo(tmp_path / "w")
+    base = commit(w, {"a.py": "x = 1\n", ".github/mergeguard.yml": BUDGET}, "base")
+    (w / "pr").mkdir()
+    (w / "pr" / "slo.json").write_text(json.dumps({"remaining": 1.0}))
+    _pr_symlink(w / "ci", "pr")
+    gate = Gate(GitRepo(w), None)
+    status = gate.budget_for(gate.config_at(base), base)
+    assert status is not None and not status.ok
+    assert status.error == "error budget source unavailable (reached through a symbolic link in the repository's work tree)"
+    # the same file written where the config says is read
+    (w / "ci").unlink()
+    (w / "ci").mkdir()
+    (w / "ci" / "slo.json").write_text(json.dumps({"remaining": 0.6}))
+    gate = Gate(GitRepo(w), None)
+    assert gate.budget_for(gate.config_at(base), base).remaining == 0.6
