@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 
 
 def _limits(args: argparse.Namespace) -> Limits:
+    """The caps from the command line; a negative one (or ``--top``) is the user's error, before any work
+    (it would otherwise cut every diff to nothing and say "only the first -5 bytes were read")."""
+    for flag, value in (("--max-diff-bytes", args.max_diff_bytes), ("--max-files", args.max_files),
+                        ("--max-file-lines", args.max_file_lines), ("--top", args.top)):
+        if value < 0:
+            raise MergeguardError(f"{flag} must be 0 or more, got {value}")
     return Limits(max_diff_bytes=args.max_diff_bytes, max_files=args.max_files, max_file_lines=args.max_file_lines)
 
 
@@ -79,10 +85,10 @@ def cmd_score(args: argparse.Namespace) -> int:
         from .batch import start_pool
 
         start_pool(SCORE_PRELOAD)  # its imports run on another core while this process imports and plans
+    limits = _limits(args)
     model = load(args.model)
     if args.output:
         writable_file(args.output, "--output")  # before the work, not after it
-    limits = _limits(args)
     shas: list[str] = list(args.commit or [])
     if args.commits:
         try:

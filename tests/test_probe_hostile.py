@@ -190,3 +190,44 @@ def test_an_untracked_budget_file_is_not_read_through_a_symlink_in_the_work_tree
     (w / "ci" / "slo.json").write_text(json.dumps({"remaining": 0.6}))
     gate = Gate(GitRepo(w), None)
     assert gate.budget_for(gate.config_at(base), base).remaining == 0.6
+
+
+# -- CLI inputs: datasets, caps -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe{}\n", b'{"features": [], "labels": {}, "time": 1}\n',
+                                  b'{"features": {"la": 1}, "labels": [], "time": 1}\n',
+                                  b'{"features": {}, "labels": {}, "time": "yesterday"}\n',
+                                  b'{"features": {}, "labels": {}, "time": 1, "repo": 5}\n', b"[1, 2]\n"])
+@pytest.mark.parametrize("command", ["train", "evaluate", "compare"])
+def test_a_dataset_that_is_not_one_is_a_one_line_error(tmp_path, capsys, data, command):
+    from mergeguard.cli import main
+
+    ds = tmp_path / "ds.jsonl"
+    ds.write_bytes(data)
+    args = {"train": ["train", str(ds), "--out", str(tmp_path / "m")], "evaluate": ["evaluate", str(ds)],
+            "compare": ["compare", str(ds), "--candidate", str(tmp_path / "m")]}[command]
+    if command == "compare":
+        from mergeguard.models.model import default_model_dir
+
+        args[-1] = str(default_model_dir())
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"mergeguard: error: {ds}"), err
+
+
+@pytest.mark.parametrize("flag", ["--max-diff-bytes", "--max-files", "--max-file-lines", "--top"])
+@pytest.mark.parametrize("mode", ["commit", "head", "diff"])
+def test_negative_caps_are_refused_up_front(origin, tmp_path, capsys, flag, mode):
+    """Before: ``--max-diff-bytes -5`` scored an empty change noted "only the first -5 were read", and a
+    negative ``--max-files`` reported every commit "not scored" with exit 0."""
+    from mergeguard.cli import main
+
+    w, _ = origin
+    diff = tmp_path / "c.diff"
+    diff.write_text("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 2\n+x = 3\n")
+    what = {"commit": ["--repo", str(w), "--commit", "HEAD"], "head": ["--repo", str(w), "--base", "HEAD~1", "--head", "HEAD"],
+            "diff": ["--diff", str(diff)]}[mode]
+    assert main(["score", *what, flag, "-5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"mergeguard: error: {flag} must be 0 or more, got -5"]
