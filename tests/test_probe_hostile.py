@@ -12,7 +12,7 @@ import pytest
 
 from mergeguard.git import GitRepo
 
-from .gitrepo import commit, init_repo
+from .gitrepo import commit, git, init_repo
 
 STRICT = "conclusions: {medium: failure, high: failure, critical: failure}\n"
 LENIENT = "conclusions: {medium: success, high: success, critical: success}\n"
@@ -231,3 +231,48 @@ def test_negative_caps_are_refused_up_front(origin, tmp_path, capsys, flag, mode
     assert main(["score", *what, flag, "-5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"mergeguard: error: {flag} must be 0 or more, got -5"]
+
+
+# -- diffs: git's quoted file names are the files' real names (CODEOWNERS, ignore, images) -----------
+
+
+def _owned_repo(tmp_path: Path, names: dict[str, str]) -> Path:
+    w = init_repo(tmp_path / "owned")
+    commit(w, {".github/CODEOWNERS": "/secure/ @sec\n", "secure/plain.py": "z = 1\n",
+               ".github/mergeguard.yml": "require: {low: [codeowners], medium: [codeowners]}\n",
+               **{n: "y = 1\n" for n in names}}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {n: "y = 2\n" for n in names}, "feat", when=1_700_000_100, author=("Erin", "erin@example.com"))
+    return w
+
+
+@pytest.mark.parametrize("name", ['secure/a"b.py', "secure/t\tab.py", "secure/back\\slash.py", "secure/new\nline.py",
+                                  "secure/ü.py"])
+def test_a_file_name_git_quotes_does_not_escape_its_code_owners(tmp_path, capsys, name):
+    """git writes ``"b/secure/a\\"b.py"`` for a name with a quote, a tab, a backslash or a line break; read
+    as it stands, that is no path CODEOWNERS owns, so any approval passed a change to ``/secure/``."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = _owned_repo(tmp_path, {name: ""})
+    assert main(["score", "--repo", str(w), "--base", "main", "--head", "feat", "--approved-by", "bob",
+                 "--author", "erin", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["change"]["paths"] == [name]
+    (owners,) = [v for v in doc["verdict"]["required_validations"] if v["id"] == "codeowners"]
+    assert not owners["satisfied"] and "waiting for @sec" in owners["detail"], owners
+    # the same change as a diff file (git diff's own output) names the same file
+    diff = tmp_path / "c.diff"
+    diff.write_bytes(git(w, "diff", "main", "feat").encode("utf-8"))
+    assert main(["score", "--diff", str(diff), "--repo", str(w), "--base", "main", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["change"]["paths"] == [name]
+
+
+def test_quoted_rename_and_copy_names_are_unquoted():
+    from mergeguard.change import parse_diff
+
+    text = ('diff --git "a/my \\"old\\" file.py" "b/new\\tname \\303\\274.py"\nsimilarity index 100%\n'
+            'rename from "my \\"old\\" file.py"\nrename to "new\\tname \\303\\274.py"\n')
+    (f,), _ = parse_diff(text.encode())
+    assert (f.path, f.old_path, f.status) == ("new\tname ü.py", 'my "old" file.py', "renamed")
