@@ -236,13 +236,13 @@ def test_negative_caps_are_refused_up_front(origin, tmp_path, capsys, flag, mode
 # -- diffs: git's quoted file names are the files' real names (CODEOWNERS, ignore, images) -----------
 
 
-def _owned_repo(tmp_path: Path, names: dict[str, str]) -> Path:
+def _owned_repo(tmp_path: Path, name: str) -> Path:
     w = init_repo(tmp_path / "owned")
     commit(w, {".github/CODEOWNERS": "/secure/ @sec\n", "secure/plain.py": "z = 1\n",
                ".github/mergeguard.yml": "require: {low: [codeowners], medium: [codeowners]}\n",
-               **{n: "y = 1\n" for n in names}}, "base", when=1_700_000_000)
+               name: "y = 1\n"}, "base", when=1_700_000_000)
     git(w, "checkout", "-q", "-b", "feat")
-    commit(w, {n: "y = 2\n" for n in names}, "feat", when=1_700_000_100, author=("Erin", "erin@example.com"))
+    commit(w, {name: "y = 2\n"}, "feat", when=1_700_000_100, author=("Erin", "erin@example.com"))
     return w
 
 
@@ -255,7 +255,7 @@ def test_a_file_name_git_quotes_does_not_escape_its_code_owners(tmp_path, capsys
 
     from mergeguard.cli import main
 
-    w = _owned_repo(tmp_path, {name: ""})
+    w = _owned_repo(tmp_path, name)
     assert main(["score", "--repo", str(w), "--base", "main", "--head", "feat", "--approved-by", "bob",
                  "--author", "erin", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
