@@ -111,6 +111,10 @@ class Change:
     accounts: dict[str, str] = field(default_factory=dict)
     source: str = "diff"  # diff | range | commit
     truncated: list[str] = field(default_factory=list)
+    #: every path the change touches as git lists them, whatever the caps kept of the diff (set when a
+    #: cap bit and the repository is at hand); None when ``files`` are all there is to know. The gate
+    #: reads it: a file the caps left unanalysed is still a file its code owners must see.
+    all_paths: list[str] | None = None
     warnings: list[str] = field(default_factory=list)
     images: Images | None = field(default=None, repr=False)
     #: what detectors derive from the change and share (e.g. the parsed syntax trees), per change

@@ -354,6 +354,9 @@ def ignore_paths(change: Change, patterns: Iterable[str]) -> list[str]:
         else:
             kept.append(f)
     change.files = kept
+    if change.all_paths is not None:  # the paths past the caps: each name on its own
+        listed = {f.path for f in kept} | {f.old_path for f in kept if f.old_path}
+        change.all_paths = [p for p in change.all_paths if p in listed or not hit(p)]
     return dropped
 
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from .change import Change, CommitMeta, Limits, decode, files_from_stats, parse_diff
 from .errors import DiffError, RepositoryError
-from .git import CommitRecord, Git, GitRepo
+from .git import EMPTY_TREE, CommitRecord, Git, GitRepo
 from .history import HistoryIndex
 from .postimage import DiffImages
 
@@ -108,9 +108,17 @@ def change_from_range(repo: GitRepo, base_ref: str, head_ref: str, limits: Limit
     change = Change(
         id=f"{merge_base[:12]}..{head_sha[:12]}", files=files, base=merge_base, head=head_sha,
         commits=commits, source="range", truncated=notes,
+        all_paths=changed_paths(repo, merge_base, head_sha) if notes else None,
     )
     change.images = BlobImages(repo, merge_base, head_sha, {f.path: f.old_path for f in files if f.old_path})
     return change
+
+
+def changed_paths(repo: GitRepo, base: str | None, head: str) -> list[str]:
+    """Every path ``head`` changes against ``base`` (both names of a rename), from the trees alone: no
+    blob is read, so a partial clone's missing content and the diff caps leave nothing out."""
+    out = repo.run("diff", "--name-only", "-z", "--no-renames", base or EMPTY_TREE, head)
+    return [p.decode("utf-8", "replace") for p in out.split(b"\0") if p]
 
 
 def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with_diff: bool = True) -> Change:
@@ -132,7 +140,7 @@ def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with
             notes = [f"diff unavailable ({exc}); counts come from the log, hunks were not analysed"]
     change = Change(
         id=rec.sha, files=files, base=parent, head=rec.sha, commits=[CommitMeta.from_record(rec)],
-        source="commit", truncated=notes,
+        source="commit", truncated=notes, all_paths=changed_paths(repo, parent, rec.sha) if notes else None,
     )
     change.images = BlobImages(repo, parent, rec.sha, {f.path: f.old_path for f in files if f.old_path})
     return change

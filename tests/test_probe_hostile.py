@@ -276,3 +276,65 @@ def test_quoted_rename_and_copy_names_are_unquoted():
             'rename from "my \\"old\\" file.py"\nrename to "new\\tname \\303\\274.py"\n')
     (f,), _ = parse_diff(text.encode())
     assert (f.path, f.old_path, f.status) == ("new\tname ü.py", 'my "old" file.py', "renamed")
+
+
+# -- a tightened gate: only documentation passes untouched, not code whose path looks like it ---------
+
+TIGHT = ("error_budget:\n  json: {file: slo.json}\n  floor: 0.25\n  tighten: {require: [{approvals: 1}]}\n")
+
+
+@pytest.mark.parametrize("path", ["svc/history.py", "svc/changes.go", "app/docs/handler.py", "news/feed.js",
+                                  "web/templates/index.html", "src/license.ts"])
+def test_code_named_like_documentation_is_not_exempt_from_a_tightened_gate(tmp_path, capsys, path):
+    """Below the budget's floor every non-trivial change needs ``tighten.require``; "documentation only"
+    is the exemption. A code module named ``history.py`` or living in ``app/docs/``, or an HTML template
+    outside the documentation, is code: it must not pass as documentation without the approval."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {".github/mergeguard.yml": TIGHT, "slo.json": json.dumps({"remaining": 0.05}),
+               path: "x = 1\n", "docs/guide.md": "# Guide\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {path: "x = 2\n"}, "feat", when=1_700_000_100)
+    git(w, "checkout", "-q", "-b", "docs", "main")
+    commit(w, {"docs/guide.md": "# Guide\n\nMore.\n"}, "docs", when=1_700_000_100)
+    for head, needed in (("feat", True), ("docs", False)):
+        assert main(["score", "--repo", str(w), "--base", "main", "--head", head, "--format", "json"]) == 0
+        verdict = json.loads(capsys.readouterr().out)["verdict"]
+        ids = [v["id"] for v in verdict["required_validations"]]
+        assert ("approvals:1" in ids) == needed, (head, verdict["notes"])
+        if needed:
+            assert verdict["conclusion"] == "action_required"
+
+
+# -- caps: files past them still count for the gate --------------------------------------------------
+
+
+@pytest.mark.parametrize("cap", [["--max-files", "2"], ["--max-diff-bytes", "3000"]])
+def test_an_owned_file_past_the_caps_still_needs_its_code_owners(tmp_path, capsys, cap):
+    """The caps keep a pathological diff cheap to read (3,000 files, 20 MB by default, which a pull
+    request can reach on purpose); what they leave out was also left out of the touched paths, so an
+    owned file sorted after enough filler escaped CODEOWNERS. The paths come from git, whatever the caps."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "owned")
+    commit(w, {".github/CODEOWNERS": "/secure/ @sec\n", "secure/auth.py": "y = 1\n",
+               ".github/mergeguard.yml": "require: {low: [codeowners], medium: [codeowners]}\n"}, "base")
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"secure/auth.py": "y = 2\n", **{f"a/filler{i}.md": "x" * 1200 + "\n" for i in range(4)}}, "feat",
+           when=1_700_000_100, author=("Erin", "erin@example.com"))
+    args = ["score", "--repo", str(w), "--base", "main", "--approved-by", "bob", "--author", "erin", "--format", "json", *cap]
+    assert main([*args, "--head", "feat"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["change"]["truncated"], "the cap must bite for this test to mean anything"
+    assert "secure/auth.py" in doc["change"]["paths"]
+    (owners,) = [v for v in doc["verdict"]["required_validations"] if v["id"] == "codeowners"]
+    assert not owners["satisfied"] and "waiting for @sec for secure/auth.py" in owners["detail"], owners
+    # the same commit scored as history (--commit) gates the same way
+    assert main([*args, "--commit", "feat"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert "secure/auth.py" in doc["change"]["paths"] and doc["verdict"]["conclusion"] == "action_required"
