@@ -338,3 +338,38 @@ def test_an_owned_file_past_the_caps_still_needs_its_code_owners(tmp_path, capsy
     assert main([*args, "--commit", "feat"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert "secure/auth.py" in doc["change"]["paths"] and doc["verdict"]["conclusion"] == "action_required"
+
+
+# -- .gitattributes in the change's checkout do not hide its lines ------------------------------------
+
+
+BIG = "".join(f"def f{i}(x, retries=3, timeout=None):\n    while True:\n        try:\n            return x + {i}\n"
+              "        except Exception:\n            pass\n\n" for i in range(120))
+
+
+@pytest.mark.parametrize("attributes", ["* -diff\n", "*.py binary\n"])
+def test_gitattributes_in_the_checkout_do_not_turn_code_into_binary(tmp_path, capsys, attributes):
+    """A pull request's checkout (the Action's workspace on ``pull_request``, a CI job's clone) carries
+    its ``.gitattributes``; ``* -diff`` made git report every file as binary, so a 700-line change
+    scored as if it added nothing (0.39 -> 0.007, critical -> low in a probe). Diffs and the history's
+    line counts are read without the work tree's attributes, as the App's bare mirror reads them."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"src/a.py": "def f(x):\n    return x\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "plain")
+    commit(w, {"src/a.py": BIG}, "big", when=1_700_000_100)
+    git(w, "checkout", "-q", "-b", "hidden")
+    commit(w, {".gitattributes": attributes}, "attributes", when=1_700_000_200)  # checked out: in the work tree
+    seen = {}
+    for head in ("plain", "hidden"):
+        for how in (["--base", "main", "--head", head], ["--commit", f"{head}~1" if head == "hidden" else head]):
+            assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+            doc = json.loads(capsys.readouterr().out)
+            seen[(head, how[0])] = (doc["change"]["added"], doc["score"])
+    assert seen[("plain", "--base")][0] == BIG.count("\n") and seen[("hidden", "--base")][0] == BIG.count("\n") + 1
+    assert seen[("hidden", "--commit")] == seen[("plain", "--commit")]
+    assert abs(seen[("hidden", "--base")][1] - seen[("plain", "--base")][1]) < 0.05
+    assert git(w, "status", "--porcelain") == ""  # nothing written into the repository
