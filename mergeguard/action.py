@@ -28,6 +28,7 @@ import math
 import os
 import sys
 import tempfile
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -429,8 +430,12 @@ class Env:
         name, path = env.get("GITHUB_EVENT_NAME"), env.get("GITHUB_EVENT_PATH")
         if not name or not path:
             raise ActionError("GITHUB_EVENT_NAME and GITHUB_EVENT_PATH must be set (run this inside GitHub Actions)")
+        api_url = env.get("GITHUB_API_URL") or "https://api.github.com"
+        parts = urllib.parse.urlsplit(api_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in api_url):
+            raise ActionError(f"GITHUB_API_URL must be an http(s) URL, got {api_url!r}")
         return cls(event_name=name, event_path=path, repository=env.get("GITHUB_REPOSITORY"),
-                   api_url=env.get("GITHUB_API_URL") or "https://api.github.com", output=env.get("GITHUB_OUTPUT"),
+                   api_url=api_url, output=env.get("GITHUB_OUTPUT"),
                    summary=env.get("GITHUB_STEP_SUMMARY"), temp=env.get("RUNNER_TEMP"))
 
 

@@ -373,3 +373,15 @@ def test_gitattributes_in_the_checkout_do_not_turn_code_into_binary(tmp_path, ca
     assert seen[("hidden", "--commit")] == seen[("plain", "--commit")]
     assert abs(seen[("hidden", "--base")][1] - seen[("plain", "--base")][1]) < 0.05
     assert git(w, "status", "--porcelain") == ""  # nothing written into the repository
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://api.example", "https://", "https://api.example/ x"])
+def test_action_garbage_api_url_is_a_clear_error(url):
+    """``GITHUB_API_URL=not a url`` ended in an AttributeError traceback inside PyGithub."""
+    from mergeguard.action import ActionError, Env
+
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": "event.json"}
+    with pytest.raises(ActionError, match="GITHUB_API_URL must be an http"):
+        Env.from_environ({**env, "GITHUB_API_URL": url})
+    assert Env.from_environ(env).api_url == "https://api.github.com"
+    assert Env.from_environ({**env, "GITHUB_API_URL": "http://127.0.0.1:9/api/v3"}).api_url == "http://127.0.0.1:9/api/v3"
