@@ -163,7 +163,8 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
     if isinstance(data, bytes):
         if len(data) > limits.max_diff_bytes:
             cut = True
-            notes.append(f"diff is {len(data):,} bytes; only the first {limits.max_diff_bytes:,} were read")
+            size = getattr(data, "size", len(data))  # sources.DiffInput: read only as far as the cap, sized whole
+            notes.append(f"diff is {size:,} bytes; only the first {limits.max_diff_bytes:,} were read")
             data = _cut_at_file_boundary(data, limits.max_diff_bytes)
         text, replaced = decode(data)
         if replaced:

@@ -123,7 +123,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                           audit_log=args.audit_log, limits=limits, top_reasons=args.top, shallow=shallow,
                           score_cache=args.score_cache)
         else:
-            change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=gate_base,
+            change = change_from_diff(read_diff_input(args.diff, limits.max_diff_bytes), limits, repo=repo, base=gate_base,
                                       label="stdin" if args.diff == "-" else Path(args.diff).name,
                                       worktree=worktree_of(repo))
             gate.config_at(gate_base)  # a broken config at the base is the user's error before scoring

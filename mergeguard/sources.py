@@ -24,15 +24,41 @@ T = TypeVar("T")
 IMAGE_CACHE = 512
 
 
-def read_diff_input(spec: str) -> bytes:
-    """Bytes of a diff named on the command line: a path, or '-' for standard input."""
-    if spec == "-":
-        return sys.stdin.buffer.read()
+class DiffInput(bytes):
+    """A diff's first bytes, as far as the caps will read them, and ``size``: how long it really is."""
+
+    size: int
+
+    def __new__(cls, data: bytes, size: int) -> DiffInput:
+        self = super().__new__(cls, data)
+        self.size = size
+        return self
+
+
+def read_diff_input(spec: str, limit: int | None = None) -> bytes:
+    """Bytes of a diff named on the command line: a path, or '-' for standard input.
+
+    With ``limit`` (``--max-diff-bytes``) at most ``limit + 1`` bytes are kept, whatever the input's
+    size: the rest is read and counted, never held (a 5 GB diff on a pipe needed 5 GB before the cap
+    cut it), so the note on the cut still gives the exact size.
+    """
     try:
-        with open(spec, "rb") as fh:
-            return fh.read()
+        fh = sys.stdin.buffer if spec == "-" else open(spec, "rb")  # closed below
     except OSError as exc:
         raise DiffError(f"cannot read diff {spec}: {exc.strerror}") from None
+    try:
+        if limit is None:
+            return fh.read()
+        data = fh.read(limit + 1)
+        size = len(data)
+        while chunk := fh.read(1 << 20):
+            size += len(chunk)
+        return DiffInput(data, size)
+    except OSError as exc:
+        raise DiffError(f"cannot read diff {spec}: {exc.strerror}") from None
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
 
 
 class BlobImages:

@@ -385,3 +385,32 @@ def test_action_garbage_api_url_is_a_clear_error(url):
         Env.from_environ({**env, "GITHUB_API_URL": url})
     assert Env.from_environ(env).api_url == "https://api.github.com"
     assert Env.from_environ({**env, "GITHUB_API_URL": "http://127.0.0.1:9/api/v3"}).api_url == "http://127.0.0.1:9/api/v3"
+
+
+def _filler_diff(files: int, lines: int) -> bytes:
+    return "".join(f"diff --git a/f{i}.txt b/f{i}.txt\n--- a/f{i}.txt\n+++ b/f{i}.txt\n@@ -0,0 +1,{lines} @@\n"
+                   + "+filler line\n" * lines for i in range(files)).encode()
+
+
+def test_a_diff_is_held_only_as_far_as_the_cap_reads_it(tmp_path, capsys):
+    """``--diff`` read the whole input before the cap cut it: memory grew with the input, not the cap."""
+    import json
+    import subprocess
+    import sys
+
+    from mergeguard.cli import main
+    from mergeguard.sources import read_diff_input
+
+    data = _filler_diff(40, 5_000)  # 2.6 MB
+    path = tmp_path / "big.diff"
+    path.write_bytes(data)
+    held = read_diff_input(str(path), 100_000)
+    assert len(held) == 100_001 and held == data[:100_001] and held.size == len(data)
+    assert read_diff_input(str(path)) == data  # without a cap: all of it
+    assert main(["score", "--diff", str(path), "--max-diff-bytes", "100000", "--format", "json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["change"]["truncated"]
+    assert f"diff is {len(data):,} bytes; only the first 100,000 were read" in notes
+    p = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--diff", "-", "--max-diff-bytes", "100000",
+                        "--format", "json"], input=data, capture_output=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert f"diff is {len(data):,} bytes; only the first 100,000 were read" in json.loads(p.stdout)["change"]["truncated"]
