@@ -414,3 +414,30 @@ def test_a_diff_is_held_only_as_far_as_the_cap_reads_it(tmp_path, capsys):
                         "--format", "json"], input=data, capture_output=True, timeout=300)
     assert p.returncode == 0, p.stderr
     assert f"diff is {len(data):,} bytes; only the first 100,000 were read" in json.loads(p.stdout)["change"]["truncated"]
+
+
+# -- approvals: only people the repository let in -----------------------------------------------------
+
+
+def test_an_approval_by_someone_outside_the_repository_does_not_count(tmp_path):
+    """On a public repository anyone may submit an approving review: a second account of the author's
+    (association NONE, or CONTRIBUTOR once it had a commit merged) satisfied ``approvals: 1`` and, with no
+    CODEOWNERS, the default ``codeowners`` validation."""
+    from mergeguard.github_api import GitHubClient
+
+    from .ghstub import GitHubStub
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"a.py": "x = 1\n"}, "c1")
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"a.py": "x = 2\n"}, "c2", when=1_700_000_100)
+    with GitHubStub(github_token="ghs_probe") as stub:
+        stub.add_repo("octo/svc", w)
+        stub.add_pull("octo/svc", 3, head="feat", author="erin")
+        for login, association in (("sock", "NONE"), ("drive-by", "CONTRIBUTOR"), ("first", "FIRST_TIME_CONTRIBUTOR"),
+                                   ("owner", "OWNER"), ("member", "MEMBER"), ("collab", "COLLABORATOR")):
+            stub.add_review("octo/svc", 3, login, "APPROVED", association=association)
+        client = GitHubClient("ghs_probe", stub.url)
+        head = stub.repos["octo/svc"].pulls[3].head_sha
+        assert client.approvals("octo/svc", 3, head) == ("collab", "member", "owner")
+        assert stub.violations == []
