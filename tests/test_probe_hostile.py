@@ -441,3 +441,34 @@ def test_an_approval_by_someone_outside_the_repository_does_not_count(tmp_path):
         head = stub.repos["octo/svc"].pulls[3].head_sha
         assert client.approvals("octo/svc", 3, head) == ("collab", "member", "owner")
         assert stub.violations == []
+
+
+# -- the App: a pull request retargeted to another base is scored again ------------------------------
+
+
+@pytest.mark.parametrize(("changes", "kind"), [
+    ({"base": {"ref": {"from": "develop"}, "sha": {"from": "a" * 40}}}, "score"),
+    ({"body": {"from": "Rollout: canary 5% for a day"}}, "reevaluate"),
+    ({"body": {"from": "old"}, "base": {"ref": {"from": "develop"}}}, "score"),
+    ({"title": {"from": "old title"}}, None),
+    ({}, None),
+])
+def test_an_edited_pull_request_is_scored_again_when_its_base_changes(app, changes, kind):
+    """Opened against a branch with a lenient gate and retargeted to ``main``, a pull request kept the
+    lenient branch's verdict: ``edited`` was not handled, and the check run of its head stayed as it was.
+    A new description (a rollout note added or removed) is decided again; a new title changes nothing."""
+    from mergeguard.app.web import runtime
+
+    from .test_app_web import example, post
+
+    payload = example("pull_request", "opened")
+    payload.update(action="edited", changes=changes)
+    resp = post(app.test_client(), "pull_request", payload)
+    jobs = runtime(app).store.all_jobs()
+    if kind is None:
+        assert resp.status_code == 204 and jobs == []
+    else:
+        assert resp.status_code == 202, resp.get_data(as_text=True)
+        assert [j["kind"] for j in jobs] == [kind] and jobs[0]["pr_number"] == payload["pull_request"]["number"]
+    bad = {**payload, "changes": "base"}  # not an object: refused at the edge
+    assert post(app.test_client(), "pull_request", bad).status_code == 400
