@@ -472,3 +472,30 @@ def test_an_edited_pull_request_is_scored_again_when_its_base_changes(app, chang
         assert [j["kind"] for j in jobs] == [kind] and jobs[0]["pr_number"] == payload["pull_request"]["number"]
     bad = {**payload, "changes": "base"}  # not an object: refused at the edge
     assert post(app.test_client(), "pull_request", bad).status_code == 400
+
+
+# -- pathological nesting: bounded work, said as unavailable syntax -----------------------------------
+
+
+def test_text_nested_past_the_limit_is_not_parsed(tmp_path, capsys):
+    """tree-sitter's queries cost nodes x depth: a 250 kB line of ``f(f(f(...)))`` 50,000 deep took 208 s of
+    CPU in the detectors (200 kB of 1,000-deep lines, 8 s). Text whose brackets nest deeper than
+    ``MAX_NESTING`` is not parsed: its syntax is unavailable, as for a file over ``MAX_BYTES``."""
+    import json
+
+    from mergeguard.cli import main
+    from mergeguard.features import syntax
+
+    limit = syntax.MAX_NESTING
+    at = b"x = " + b"f(" * limit + b"1" + b")" * limit + b";\n"
+    past = b"x = " + b"f(" * (limit + 1) + b"1" + b")" * (limit + 1) + b";\n"
+    assert syntax.parse(at, "javascript") is not None and syntax.parse(past, "javascript") is None
+    assert not syntax.nested_deeper_than(b")" * 900 + b"(" * limit)  # stray closers count for nothing
+    assert syntax.nested_deeper_than(b")" * 900 + b"(" * (limit + 1))  # and hide nothing after them
+    assert not syntax.nested_deeper_than(b"([{" * 10_000 + b"}])" * 10_000, limit=30_000)
+    diff = tmp_path / "deep.diff"
+    body = b"x = " + b"f(" * 50_000 + b"1" + b")" * 50_000 + b";"
+    diff.write_bytes(b"diff --git a/d.js b/d.js\n--- a/d.js\n+++ b/d.js\n@@ -0,0 +1 @@\n+" + body + b"\n")
+    assert main(["score", "--diff", str(diff), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["signals"]["syntax"]["parsed"] == 0 and doc["signals"]["syntax"]["unavailable"] == 1
