@@ -499,3 +499,13 @@ def test_text_nested_past_the_limit_is_not_parsed(tmp_path, capsys):
     assert main(["score", "--diff", str(diff), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["signals"]["syntax"]["parsed"] == 0 and doc["signals"]["syntax"]["unavailable"] == 1
+
+
+@pytest.mark.parametrize("url", ["http://prom:9090/a b", "http://prom:9090/\\nq", "https://slo.example/\\tx", "http://a\\u0007b"])
+def test_a_budget_url_with_whitespace_or_control_characters_is_a_config_error(url):
+    """Accepted before, and shown as it was in the verdict's notes (a line break splits a report line)."""
+    from mergeguard.config import check
+
+    _, problems = check(f'error_budget:\n  json: {{url: "{url}"}}\n  tighten: {{require: [codeowners]}}\n')
+    assert [p.path for p in problems] == ["error_budget.json.url"], problems
+    assert check('error_budget:\n  json: {url: "https://slo.example/b.json?x=1"}\n  tighten: {require: [codeowners]}\n')[1] == []
