@@ -10,10 +10,7 @@ that file's syntax *unavailable*: detectors then report their features as missin
 
 from __future__ import annotations
 
-import array
 import importlib
-import itertools
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -23,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from mergeguard import languages, paths
+from mergeguard.nesting import MAX_NESTING, nested_deeper_than  # noqa: F401 - MAX_NESTING re-exported
 from mergeguard.change import Change, FileChange
 
 #: language -> (module, function returning the grammar pointer), from the language registry
@@ -76,31 +74,10 @@ def available_languages() -> list[str]:
 _local = threading.local()
 
 
-#: text whose brackets nest deeper than this is not parsed (its syntax is unavailable, as for a file
-#: over MAX_BYTES). tree-sitter's queries take time in the number of nodes times their depth: one
-#: 250 kB line of ``f(f(f(...)))`` 50,000 deep took 208 s of CPU, 200 kB of such lines 1,000 deep 8 s.
-#: Real code nests a few dozen brackets deep; a pull request's author chooses its files' text.
-MAX_NESTING = 500
-_BRACKETS = re.compile(rb"[^()\[\]{}]+")
-_STEPS = bytes.maketrans(b"([{)]}", b"\x01\x01\x01\xff\xff\xff")  # as signed bytes: +1 opens, -1 closes
-
-
-def nested_deeper_than(data: bytes, limit: int = MAX_NESTING) -> bool:
-    """Whether ``data``'s brackets nest more than ``limit`` deep (string and comment contents count too).
-
-    Files with no more brackets than ``limit`` are answered by ``bytes.count``; the rest by a running
-    depth over the brackets alone (never below 0, so stray closers do not hide what follows them).
-    """
-    if data.count(b"(") + data.count(b"[") + data.count(b"{") <= limit:
-        return False
-    steps = array.array("b", _BRACKETS.sub(b"", data).translate(_STEPS))
-    depth = itertools.accumulate(steps, lambda d, step: d + step if d + step > 0 else 0)
-    return any(d > limit for d in depth)
-
-
 def parse(text: str | bytes, language: str):
     """A tree-sitter ``Tree`` of ``text``, or None when no grammar is installed for ``language`` or the
-    text nests deeper than :data:`MAX_NESTING` (see there: hostile text must not buy unbounded time).
+    text nests deeper than :data:`mergeguard.nesting.MAX_NESTING` (see there: hostile text must not buy
+    unbounded time).
 
     Parsers are not thread-safe, so each thread keeps its own (the App scores in worker threads).
     """
@@ -117,7 +94,7 @@ def parse(text: str | bytes, language: str):
         parser = parsers[language] = tree_sitter.Parser(lang)
     data = text.encode("utf-8", "replace") if isinstance(text, str) else text
     if nested_deeper_than(data):
-        return None
+        return None  # see mergeguard.nesting
     return parser.parse(data)
 
 
