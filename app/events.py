@@ -174,6 +174,19 @@ def pull_request_labels(payload: Mapping[str, Any], context: Context) -> Routed:
     return Routed(jobs=[_pr_job(REEVALUATE, payload, payload["pull_request"])])
 
 
+@router.register("pull_request", "edited", schema=schemas.PULL_REQUEST_EDITED)
+def pull_request_edited(payload: Mapping[str, Any], context: Context) -> Routed:
+    """A new base branch is a new change under another gate: score it (a pull request opened against a
+    lenient branch and retargeted would otherwise keep that branch's verdict). A new description may add
+    or remove a rollout note: re-decide. A new title changes nothing."""
+    changes = payload.get("changes") or {}
+    if "base" in changes:
+        return Routed(jobs=[_pr_job(SCORE, payload, payload["pull_request"])])
+    if "body" in changes:
+        return Routed(jobs=[_pr_job(REEVALUATE, payload, payload["pull_request"])])
+    return Routed()
+
+
 @router.register("pull_request_review", "submitted", "dismissed", schema=schemas.PULL_REQUEST)
 def review_changed(payload: Mapping[str, Any], context: Context) -> Routed:
     """An approval may satisfy (or stop satisfying) the gate's required reviews: re-decide only."""

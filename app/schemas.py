@@ -54,6 +54,8 @@ def _event(required: list[str], **properties: Any) -> dict[str, Any]:
 
 
 PULL_REQUEST = _event(["repository", "pull_request"], repository=_REPOSITORY, pull_request=_PULL_REQUEST)
+PULL_REQUEST_EDITED = _event(["repository", "pull_request"], repository=_REPOSITORY, pull_request=_PULL_REQUEST,
+                             changes={"type": ["object", "null"]})
 CHECK_RUN = _event(["repository", "check_run"], repository=_REPOSITORY, check_run={
     **_CHECK, "required": ["id", "head_sha"]},
     requested_action={"type": ["object", "null"], "properties": {"identifier": {"type": "string", "maxLength": 100}}})

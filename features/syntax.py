@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from mergeguard import languages, paths
+from mergeguard.nesting import MAX_NESTING, nested_deeper_than  # noqa: F401 - MAX_NESTING re-exported
 from mergeguard.change import Change, FileChange
 
 #: language -> (module, function returning the grammar pointer), from the language registry
@@ -74,7 +75,9 @@ _local = threading.local()
 
 
 def parse(text: str | bytes, language: str):
-    """A tree-sitter ``Tree`` of ``text``, or None when no grammar is installed for ``language``.
+    """A tree-sitter ``Tree`` of ``text``, or None when no grammar is installed for ``language`` or the
+    text nests deeper than :data:`mergeguard.nesting.MAX_NESTING` (see there: hostile text must not buy
+    unbounded time).
 
     Parsers are not thread-safe, so each thread keeps its own (the App scores in worker threads).
     """
@@ -90,6 +93,8 @@ def parse(text: str | bytes, language: str):
 
         parser = parsers[language] = tree_sitter.Parser(lang)
     data = text.encode("utf-8", "replace") if isinstance(text, str) else text
+    if nested_deeper_than(data):
+        return None  # see mergeguard.nesting
     return parser.parse(data)
 
 

@@ -24,9 +24,11 @@ configuration and CODEOWNERS are read at the base revision, so a pull request ca
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +93,16 @@ def _sha(value: Any, what: str) -> str:
     return value.lower()
 
 
+def _text(value: Any, what: str) -> str | None:
+    """An optional string field of the payload: None when absent, ActionError when of another type
+    (a login that is a number or a list would otherwise reach the gate's comparisons as it is)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ActionError(f"event payload: {what} is not a string")
+    return value
+
+
 def _get(payload: Mapping[str, Any], *keys: str) -> Any:
     cur: Any = payload
     for k in keys:
@@ -112,35 +124,43 @@ def parse_event(name: str, payload: Any) -> Target:
     if not isinstance(pr, Mapping):
         raise ActionError(f"{name} event payload has no pull_request object")
     number = pr.get("number", payload.get("number"))
-    if not isinstance(number, int):
-        raise ActionError(f"{name} event payload: pull_request.number missing")
+    if type(number) is not int or not 1 <= number <= 2**31 - 1:
+        raise ActionError(f"{name} event payload: pull_request.number missing or not a pull request number")
     head_repo = _get(pr, "head", "repo", "full_name")
     base_repo = _get(pr, "base", "repo", "full_name")
-    labels = tuple(str(lb.get("name")) for lb in pr.get("labels") or [] if isinstance(lb, Mapping) and lb.get("name"))
+    raw_labels = pr.get("labels") or []
+    if not isinstance(raw_labels, list):
+        raise ActionError(f"{name} event payload: pull_request.labels is not a list")
+    labels = tuple(label for lb in raw_labels if isinstance(lb, Mapping)
+                   and (label := _text(lb.get("name"), "pull_request.labels[].name")))
     return Target(
         event=name, head=_sha(_get(pr, "head", "sha"), "pull_request.head.sha"),
         base=_sha(_get(pr, "base", "sha"), "pull_request.base.sha"), number=number,
-        author=_get(pr, "user", "login"), author_is_bot=_get(pr, "user", "type") == "Bot",
-        labels=labels, description=str(pr.get("body") or ""),
-        draft=bool(pr.get("draft")), from_fork=bool(head_repo and base_repo and head_repo != base_repo),
-        default_branch=_get(payload, "repository", "default_branch"),
+        author=_text(_get(pr, "user", "login"), "pull_request.user.login"),
+        author_is_bot=_get(pr, "user", "type") == "Bot",
+        labels=labels, description=_text(pr.get("body"), "pull_request.body") or "",
+        draft=pr.get("draft") is True, from_fork=bool(head_repo and base_repo and head_repo != base_repo),
+        default_branch=_text(_get(payload, "repository", "default_branch"), "repository.default_branch"),
         refspecs=(f"+refs/pull/{number}/head:refs/remotes/pull/{number}/head",),
     )
 
 
 def _parse_push(payload: Mapping[str, Any]) -> Target:
-    ref = str(payload.get("ref") or "")
-    default = _get(payload, "repository", "default_branch")
-    if payload.get("deleted"):
+    ref = _text(payload.get("ref"), "ref") or ""
+    if any(c < " " or c == "\x7f" for c in ref):  # git allows no control characters in a ref name
+        raise ActionError("event payload: ref is not a ref name")
+    default = _text(_get(payload, "repository", "default_branch"), "repository.default_branch")
+    if payload.get("deleted") is True:
         return Target(event="push", skip=f"{ref or 'the ref'} was deleted: nothing to score")
     after = _sha(payload.get("after"), "after")
     before = _sha(payload.get("before") or ZERO_SHA, "before")
-    author = _get(payload, "sender", "login") or _get(payload, "pusher", "name")
+    author = (_text(_get(payload, "sender", "login"), "sender.login")
+              or _text(_get(payload, "pusher", "name"), "pusher.name"))
     refspecs = (f"+{ref}:refs/remotes/mergeguard/pushed",) if ref.startswith("refs/") else ()
-    message = str(_get(payload, "head_commit", "message") or "")
+    message = _text(_get(payload, "head_commit", "message"), "head_commit.message") or ""
     common: dict[str, Any] = {"event": "push", "head": after, "author": author, "description": message,
-                              "forced": bool(payload.get("forced")), "default_branch": default}
-    if payload.get("created") or before == ZERO_SHA:
+                              "forced": payload.get("forced") is True, "default_branch": default}
+    if payload.get("created") is True or before == ZERO_SHA:
         return Target(**common, base=None, new_branch=True, refspecs=refspecs)
     return Target(**common, base=before, refspecs=refspecs)
 
@@ -410,8 +430,12 @@ class Env:
         name, path = env.get("GITHUB_EVENT_NAME"), env.get("GITHUB_EVENT_PATH")
         if not name or not path:
             raise ActionError("GITHUB_EVENT_NAME and GITHUB_EVENT_PATH must be set (run this inside GitHub Actions)")
+        api_url = env.get("GITHUB_API_URL") or "https://api.github.com"
+        parts = urllib.parse.urlsplit(api_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in api_url):
+            raise ActionError(f"GITHUB_API_URL must be an http(s) URL, got {api_url!r}")
         return cls(event_name=name, event_path=path, repository=env.get("GITHUB_REPOSITORY"),
-                   api_url=env.get("GITHUB_API_URL") or "https://api.github.com", output=env.get("GITHUB_OUTPUT"),
+                   api_url=api_url, output=env.get("GITHUB_OUTPUT"),
                    summary=env.get("GITHUB_STEP_SUMMARY"), temp=env.get("RUNNER_TEMP"))
 
 
@@ -432,6 +456,19 @@ def _append(path: str | None, text: str) -> None:
             fh.write(text)
     except OSError as exc:
         raise ActionError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def fetch_timeout(text: str | None) -> float:
+    """``MERGEGUARD_FETCH_TIMEOUT``: seconds, more than 0 and at most a day; the default when unset."""
+    if not text or not text.strip():
+        return DEFAULT_FETCH_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= 86_400:  # NaN fails too
+        raise ActionError(f"MERGEGUARD_FETCH_TIMEOUT must be seconds, more than 0 and at most 86400; got {text!r}")
+    return seconds
 
 
 def _client(options: Options, env: Env) -> GitHubClient | None:
@@ -477,7 +514,7 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
     # read at the base revision, once that is known (the workspace is the pull request's)
     model = load(options.model) if model_in_repo is None else None
     repo = GitRepo(repo_path)
-    timeout = float(os.environ.get("MERGEGUARD_FETCH_TIMEOUT") or DEFAULT_FETCH_TIMEOUT)
+    timeout = fetch_timeout(os.environ.get("MERGEGUARD_FETCH_TIMEOUT"))
     warnings = ensure_history(repo, target, timeout=timeout, log=out)
     notices: list[str] = []
     base: str | None = target.base
@@ -570,9 +607,8 @@ def config_at_base(repo: GitRepo, config: str | None, base: str) -> tuple[str | 
     """
     if not config:
         return None, None
-    try:
-        rel = Path(config).resolve().relative_to(repo.path.resolve())
-    except ValueError:
+    rel = _inside(config, repo.path)
+    if rel is None:
         return config, None  # outside the repository
     spec = f"{base}:{rel.as_posix()}"
     blob = repo.read_blobs([spec]).get(spec)
@@ -583,10 +619,20 @@ def config_at_base(repo: GitRepo, config: str | None, base: str) -> tuple[str | 
 
 
 def _inside(path: str, repo: Path) -> Path | None:
-    """``path`` relative to the repository's work tree, or None when it lies outside it."""
-    try:
+    """``path`` relative to the repository's work tree, or None when it lies outside it.
+
+    Decided on the path as written (made absolute, ``..`` folded), never by following symlinks in the
+    work tree: on ``pull_request`` the work tree is the pull request's, and a symlink it puts where
+    the workflow's file was (to ``/dev/null``, to a lenient file it adds) would otherwise choose what
+    the gate reads. Only the work tree's own location is resolved (the runner's, not the PR's).
+    """
+    written = Path(os.path.abspath(path))
+    for root in (Path(os.path.abspath(repo)), repo.resolve()):
+        if written == root or root in written.parents:
+            return written.relative_to(root)
+    try:  # a path outside that leads into the work tree (a runner's link to it) is inside too
         return Path(path).resolve().relative_to(repo.resolve())
-    except ValueError:
+    except (ValueError, OSError):
         return None
 
 

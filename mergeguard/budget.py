@@ -27,6 +27,7 @@ import http
 import http.client
 import json
 import math
+import os
 import posixpath
 import socket
 import threading
@@ -96,6 +97,16 @@ class SourceAccess:
             return None
         return f"not allowed by {self.owner}"
 
+    def written_path(self, name: str) -> str | None:
+        """``name`` relative to the work tree as written (``..`` folded, no symlink followed), or None
+        when it lies outside it. The work tree may be a change's (a pull request's checkout): which
+        file the base's config names must not depend on symlinks the change put there."""
+        if self.files_under is None:
+            return None
+        root = Path(self.files_under)
+        written = Path(os.path.abspath(root / name))  # an absolute name stays absolute
+        return written.relative_to(root).as_posix() if written == root or root in written.parents else None
+
     def file_path(self, name: str) -> Path | str:
         """The file ``name`` resolves to, or (a string) why it may not be read."""
         if self.files_under is None:
@@ -104,6 +115,9 @@ class SourceAccess:
         path = (root / name).resolve()  # an absolute name stays absolute
         if path != root and root not in path.parents:
             return f"outside {self.owner}"
+        written = self.written_path(name)
+        if written is not None and path != root / written:
+            return f"reached through a symbolic link in {self.owner}"
         return path
 
 

@@ -111,6 +111,10 @@ class Change:
     accounts: dict[str, str] = field(default_factory=dict)
     source: str = "diff"  # diff | range | commit
     truncated: list[str] = field(default_factory=list)
+    #: every path the change touches as git lists them, whatever the caps kept of the diff (set when a
+    #: cap bit and the repository is at hand); None when ``files`` are all there is to know. The gate
+    #: reads it: a file the caps left unanalysed is still a file its code owners must see.
+    all_paths: list[str] | None = None
     warnings: list[str] = field(default_factory=list)
     images: Images | None = field(default=None, repr=False)
     #: what detectors derive from the change and share (e.g. the parsed syntax trees), per change
@@ -159,7 +163,8 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
     if isinstance(data, bytes):
         if len(data) > limits.max_diff_bytes:
             cut = True
-            notes.append(f"diff is {len(data):,} bytes; only the first {limits.max_diff_bytes:,} were read")
+            size = getattr(data, "size", len(data))  # sources.DiffInput: read only as far as the cap, sized whole
+            notes.append(f"diff is {size:,} bytes; only the first {limits.max_diff_bytes:,} were read")
             data = _cut_at_file_boundary(data, limits.max_diff_bytes)
         text, replaced = decode(data)
         if replaced:
@@ -205,7 +210,39 @@ def _cut_at_file_boundary(data: bytes, limit: int) -> bytes:
 def _strip_prefix(name: str | None) -> str | None:
     if not name or name == "/dev/null":
         return None
+    name = unquote_path(name)
     return name[2:] if name[:2] in ("a/", "b/") else name
+
+
+#: the escapes git writes in a quoted path (``quote_c_style``), besides three-digit octal bytes
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_path(name: str) -> str:
+    """A path as git names it in a diff: ``"b/secure/a\\"b.py"`` (C-style quoted, as git writes a name with
+    a quote, a backslash, a control character, or -- without ``core.quotepath=off`` -- any non-ASCII
+    byte) is the file ``b/secure/a"b.py``. Read as it stands, such a name is no path CODEOWNERS owns,
+    and a change to an owned file would pass on anyone's approval. Unquoted names are returned as they are.
+    """
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    body, out, i = name[1:-1], bytearray(), 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in _C_ESCAPES:
+                out.append(_C_ESCAPES[nxt])
+                i += 2
+                continue
+            octal = body[i + 1:i + 4]
+            if len(octal) == 3 and all(d in "01234567" for d in octal):
+                out.append(int(octal, 8) & 0xFF)
+                i += 4
+                continue
+        out += c.encode("utf-8", "surrogateescape")
+        i += 1
+    return out.decode("utf-8", "replace")
 
 
 def _file_change(pf: PatchedFile, scanned: diffscan.ScannedFile, limits: Limits, notes: list[str]) -> FileChange:

@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 
 
 def _limits(args: argparse.Namespace) -> Limits:
+    """The caps from the command line; a negative one (or ``--top``) is the user's error, before any work
+    (it would otherwise cut every diff to nothing and say "only the first -5 bytes were read")."""
+    for flag, value in (("--max-diff-bytes", args.max_diff_bytes), ("--max-files", args.max_files),
+                        ("--max-file-lines", args.max_file_lines), ("--top", args.top)):
+        if value < 0:
+            raise MergeguardError(f"{flag} must be 0 or more, got {value}")
     return Limits(max_diff_bytes=args.max_diff_bytes, max_files=args.max_files, max_file_lines=args.max_file_lines)
 
 
@@ -75,6 +81,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .review import assess_and_gate, context_at, make_gate, review
     from .sources import change_from_diff, read_diff_input, worktree_of
 
+    limits = _limits(args)  # a bad cap is refused before any work
     shas: list[str] = list(args.commit or [])
     if args.commits:
         shas += _commit_list(args.commits)
@@ -85,7 +92,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     model = load(args.model)
     if args.output:
         writable_file(args.output, "--output")  # before the work, not after it
-    limits = _limits(args)
     modes = sum(bool(m) for m in (args.diff, args.head, shas))
     if modes > 1:
         raise MergeguardError("choose one of --diff, --head (with --base), --commit/--commits")
@@ -112,7 +118,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                           audit_log=args.audit_log, limits=limits, top_reasons=args.top, shallow=shallow,
                           score_cache=args.score_cache)
         else:
-            change = change_from_diff(read_diff_input(args.diff), limits, repo=repo, base=gate_base,
+            change = change_from_diff(read_diff_input(args.diff, limits.max_diff_bytes), limits, repo=repo, base=gate_base,
                                       label="stdin" if args.diff == "-" else Path(args.diff).name,
                                       worktree=worktree_of(repo))
             gate.config_at(gate_base)  # a broken config at the base is the user's error before scoring

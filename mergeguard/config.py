@@ -707,7 +707,8 @@ def _regex_error(value: str) -> str | None:
 
 
 def _url_error(value: str) -> str | None:
-    if not re.match(r"^https?://[^\s/]+", value):
+    # whitespace or a control character anywhere: no URL has one, and the URL is shown in notes and reports
+    if not re.match(r"^https?://[^\s/]+", value) or any(c.isspace() or not c.isprintable() for c in value):
         return f"expected an http:// or https:// URL, got {value!r}"
     return None
 

@@ -270,9 +270,12 @@ class Gate:
             access = self.access()
             document: bytes | None = None
             if source.file and self.repo is not None and base and access.files_under is not None:
-                path = access.file_path(source.file)
+                # the name as written, not the file a symlink in the (change's) work tree points to
+                rel = access.written_path(source.file)
+                path = access.file_path(source.file) if rel is None else None
                 if isinstance(path, Path):
                     rel = path.relative_to(access.files_under).as_posix()
+                if rel is not None:
                     spec = f"{base}:{rel}"
                     document = self.repo.read_blobs([spec]).get(spec)
                     if document is None and self._tracked(rel):
@@ -351,6 +354,9 @@ def ignore_paths(change: Change, patterns: Iterable[str]) -> list[str]:
         else:
             kept.append(f)
     change.files = kept
+    if change.all_paths is not None:  # the paths past the caps: each name on its own
+        listed = {f.path for f in kept} | {f.old_path for f in kept if f.old_path}
+        change.all_paths = [p for p in change.all_paths if p in listed or not hit(p)]
     return dropped
 
 

@@ -19,6 +19,7 @@ commit): that is what makes scoring thousands of commits cheap.
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import functools
 import os
@@ -165,13 +166,29 @@ class GitRepo:
         except RepositoryError:
             raise RepositoryError(f"{self.path}: not a git repository") from None
         self.git_dir = (self.path / out).resolve()
+        #: where git runs when it diffs (``-C ...``). A work tree may be a change's own checkout (the
+        #: Action's workspace on ``pull_request``, a CI clone of the branch), whose ``.gitattributes``
+        #: saying ``* -diff`` made every file "binary" and a change of hundreds of lines count none.
+        #: So diffs and the history's line counts are read with an empty directory as the work tree
+        #: (and no index), as a bare repository -- the App's mirror, the mined training data -- reads
+        #: them; ``$GIT_DIR/info/attributes`` (the operator's) still applies.
+        self.diff_location: tuple[str, ...] = (
+            ("-C", str(self.path)) if self.git_dir == self.path.resolve()
+            else ("-C", _empty_dir(), "--git-dir", str(self.git_dir), "--work-tree", _empty_dir()))
         self.missing_paths: list[str] = []
         self._cat_file = _CatFile(self.path)
         weakref.finalize(self, self._cat_file.close)
-        self._diff_tree = _DiffTree(self.path)
+        self._diff_tree = _DiffTree(self.path, self.diff_location, self._diff_env())
         weakref.finalize(self, self._diff_tree.close)
 
     # -- plumbing -------------------------------------------------------------------------------
+
+    def _diff_env(self) -> dict[str, str]:
+        """git's environment at :attr:`diff_location`: without a work tree's index either."""
+        env = git_env()
+        if self.diff_location[1] != str(self.path):
+            env["GIT_INDEX_FILE"] = os.path.join(_empty_dir(), "index")  # never created: an empty index
+        return env
 
     def run(self, *args: str, input: bytes | None = None, check: bool = True,
             timeout: float | None = None) -> bytes:
@@ -204,10 +221,10 @@ class GitRepo:
     def stream(self, *args: str) -> Iterator[bytes]:
         """Yield stdout of a long git command in chunks, so a huge history never sits in memory twice."""
         proc = subprocess.Popen(
-            ["git", "-c", "core.quotepath=off", "-C", str(self.path), *args],
+            ["git", "-c", "core.quotepath=off", *self.diff_location, *args],  # log --numstat: line counts
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=git_env(),
+            env=self._diff_env(),
         )
         assert proc.stdout is not None
         try:
@@ -269,11 +286,14 @@ class GitRepo:
         """Unified diff of head against base (None: against the empty tree, for root commits),
         without the paths in ``exclude``."""
         pathspecs = [f":(exclude,literal){p}" for p in exclude]
-        return self.run(
-            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", f"-U{context}",
-            "--src-prefix=a/", "--dst-prefix=b/", base or EMPTY_TREE, head,
-            *(["--", ".", *pathspecs] if pathspecs else []),
-        )
+        args = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", f"-U{context}",
+                "--src-prefix=a/", "--dst-prefix=b/", base or EMPTY_TREE, head,
+                *(["--", ".", *pathspecs] if pathspecs else []))
+        proc = run_git(["-c", "core.quotepath=off", *self.diff_location, *args], env=self._diff_env())
+        if not proc.ok:
+            msg = proc.err.strip().splitlines()
+            raise RepositoryError(f"git diff failed: {msg[-1] if msg else proc.returncode}")
+        return proc.stdout
 
     def diff_commit(self, parent: str | None, sha: str) -> bytes:
         """``diff(parent, sha)``, byte for byte, from one long-lived ``git diff-tree --stdin`` process.
@@ -427,6 +447,28 @@ class GitRepo:
 #: whose promisor remote is unreachable or wants credentials)
 _MISSING_OBJECT = re.compile(r"unable to read|could not read|could not fetch .* from promisor remote|"
                              r"promisor remote|missing blob object")
+
+
+_EMPTY_DIRS: dict[int, str] = {}
+
+
+def _empty_dir() -> str:
+    """An empty directory, the work tree git sees when it diffs (it stays empty): one per process,
+    removed when that process exits (never by a forked child, which may share its parent's)."""
+    pid = os.getpid()
+    path = _EMPTY_DIRS.get(pid)
+    if path is None or not os.path.isdir(path):
+        path = _EMPTY_DIRS[pid] = tempfile.mkdtemp(prefix="mergeguard-no-attributes-")
+        atexit.register(_remove_empty_dir, path, pid)
+    return path
+
+
+def _remove_empty_dir(path: str, pid: int) -> None:
+    if os.getpid() == pid:
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass
 
 
 def git_env() -> dict[str, str]:
@@ -591,8 +633,10 @@ class _DiffTree:
     #: requests per process before it is restarted (its object cache only grows)
     REQUESTS = 5000
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, location: tuple[str, ...] = (), env: Mapping[str, str] | None = None) -> None:
         self.path = path  # not the GitRepo: its finalizer calls close(), which must not keep it alive
+        self.location = location or ("-C", str(path))  # GitRepo.diff_location: no work-tree attributes
+        self.env = dict(env) if env is not None else None
         self.proc: subprocess.Popen[bytes] | None = None
         self.errors: IO[bytes] | None = None
         self.served = 0
@@ -624,10 +668,10 @@ class _DiffTree:
             self._stop()
             self.errors = tempfile.TemporaryFile()
             self.proc = subprocess.Popen(
-                ["git", "-c", "core.quotepath=off", "-C", str(self.path), "diff-tree", "--stdin",
+                ["git", "-c", "core.quotepath=off", *self.location, "diff-tree", "--stdin",
                  "--no-commit-id", "-r", "-p", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "-U3",
                  "--src-prefix=a/", "--dst-prefix=b/"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=git_env(),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=self.env or git_env(),
             )
             self.served = 0
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.errors is not None

@@ -55,6 +55,10 @@ class GitHubError(MergeguardError):
         self.status = status
 
 
+#: a reviewer's ``author_association`` whose approval counts: people the repository's owners let in
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+
+
 class PermissionDenied(GitHubError):
     """GitHub refused a write for lack of permission (not a rate limit): e.g. GITHUB_TOKEN on a fork PR."""
 
@@ -301,12 +305,17 @@ class GitHubClient(_Retrying):
         return self._call(f"GET pull request {owner_repo}#{number}", fetch)
 
     def approvals(self, owner_repo: str, number: int, head_sha: str) -> tuple[str, ...]:
-        """Logins whose latest review is an approval *of ``head_sha``*.
+        """Logins whose latest review is an approval *of ``head_sha``*, by someone the repository let in.
 
         Comments do not undo an approval, dismissals and requested changes do. An approval counts
         only for the commit it reviewed (the review's ``commit_id``): approving and then pushing a
         riskier change must not pass on the old approval. This is GitHub branch protection's
         "Dismiss stale pull request approvals when new commits are pushed", always on.
+
+        Only reviewers whose ``author_association`` is OWNER, MEMBER or COLLABORATOR count: on a public
+        repository anyone can submit an approving review, and a second account of the author's would
+        otherwise satisfy ``approvals: N`` (and "any approval" where no code owner is named). Branch
+        protection likewise counts only approvals of people with access to the repository.
         """
         head = head_sha.lower()
 
@@ -314,6 +323,8 @@ class GitHubClient(_Retrying):
             latest: dict[str, tuple[str, str]] = {}
             for review in self._repo(owner_repo).get_pull(number).get_reviews():
                 if review.user is None or review.state in ("COMMENTED", "PENDING"):
+                    continue
+                if getattr(review, "author_association", None) not in TRUSTED_ASSOCIATIONS:
                     continue
                 latest[review.user.login] = (review.state, (review.commit_id or "").lower())
             return tuple(sorted(u for u, (state, sha) in latest.items() if state == "APPROVED" and sha == head))

@@ -43,6 +43,22 @@ def is_doc(path: str) -> bool:
     return ext in _DOC_EXT or bool(_DOC_NAMES.match(base)) or bool(_DOC_DIRS.search(path))
 
 
+def is_prose(path: str) -> bool:
+    """Documentation that runs nowhere: the one kind of file a tightened gate lets through untouched.
+
+    Stricter than :func:`is_doc` (a model feature, kept as it was trained): a file of a programming
+    language is never prose, whatever its name or folder (``svc/history.py``, ``app/docs/handler.py``),
+    and ``.txt``/``.html`` count only in a documentation folder or under a documentation name
+    (``requirements.txt``, ``CMakeLists.txt`` and HTML templates are build input and code).
+    """
+    if language(path) is not None or not is_doc(path):
+        return False
+    base = posixpath.basename(path)
+    if posixpath.splitext(base)[1].lower() in (".txt", ".html", ".htm"):
+        return bool(_DOC_DIRS.search(path) or _DOC_NAMES.match(base))
+    return True
+
+
 def is_code(path: str) -> bool:
     """Source code that can carry a bug (not tests, docs, data or configuration)."""
     return language(path) is not None and not is_test(path) and not is_doc(path)

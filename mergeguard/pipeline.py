@@ -103,12 +103,15 @@ def without_timings(assessment: dict[str, Any]) -> dict[str, Any]:
 
 
 def touched_paths(change: Change) -> list[str]:
-    """Every path the change touches, old names of renames included (CODEOWNERS applies to both)."""
+    """Every path the change touches, old names of renames included (CODEOWNERS applies to both),
+    and those of files the diff caps left out (``Change.all_paths``, after them)."""
     paths: dict[str, None] = {}
     for f in change.files:
         if f.old_path and f.old_path != f.path:
             paths[f.old_path] = None
         paths[f.path] = None
+    for p in change.all_paths or ():
+        paths.setdefault(p, None)
     return list(paths)
 
 

@@ -35,6 +35,7 @@ from .audit import Acceptance, accepted
 from . import linear_re
 from .budget import BudgetStatus
 from .codeowners import CodeOwners, owner_approval
+from .paths import is_prose
 from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING,
                      THRESHOLD_LEVELS, Config, ThresholdSpec, Validation)
 
@@ -481,8 +482,14 @@ def _ai_explicit(assessment: Assessment) -> bool:
 
 
 def _trivial(assessment: Assessment) -> bool:
-    """Empty or documentation-only: the one kind of change a tightened gate lets through untouched."""
-    return assessment.trivial or assessment.features.get("doc_only") == 1
+    """Empty or documentation-only: the one kind of change a tightened gate lets through untouched.
+
+    Documentation by :func:`~mergeguard.paths.is_prose` of every path (old names of renames too), not
+    by the model's ``doc_only`` feature, which counts ``svc/history.py`` and ``app/docs/x.py`` as
+    documentation: a change's author picks its paths, and must not pick its way past the gate.
+    """
+    paths = assessment.change.paths
+    return assessment.trivial or (bool(paths) and all(is_prose(p) for p in paths))
 
 
 def _worst(a: str, b: str) -> str:

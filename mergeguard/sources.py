@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from .change import Change, CommitMeta, Limits, decode, files_from_stats, parse_diff
 from .errors import DiffError, RepositoryError
-from .git import CommitRecord, Git, GitRepo
+from .git import EMPTY_TREE, CommitRecord, Git, GitRepo
 from .history import HistoryIndex
 from .postimage import DiffImages
 
@@ -24,15 +24,41 @@ T = TypeVar("T")
 IMAGE_CACHE = 512
 
 
-def read_diff_input(spec: str) -> bytes:
-    """Bytes of a diff named on the command line: a path, or '-' for standard input."""
-    if spec == "-":
-        return sys.stdin.buffer.read()
+class DiffInput(bytes):
+    """A diff's first bytes, as far as the caps will read them, and ``size``: how long it really is."""
+
+    size: int
+
+    def __new__(cls, data: bytes, size: int) -> DiffInput:
+        self = super().__new__(cls, data)
+        self.size = size
+        return self
+
+
+def read_diff_input(spec: str, limit: int | None = None) -> bytes:
+    """Bytes of a diff named on the command line: a path, or '-' for standard input.
+
+    With ``limit`` (``--max-diff-bytes``) at most ``limit + 1`` bytes are kept, whatever the input's
+    size: the rest is read and counted, never held (a 5 GB diff on a pipe needed 5 GB before the cap
+    cut it), so the note on the cut still gives the exact size.
+    """
     try:
-        with open(spec, "rb") as fh:
-            return fh.read()
+        fh = sys.stdin.buffer if spec == "-" else open(spec, "rb")  # closed below
     except OSError as exc:
         raise DiffError(f"cannot read diff {spec}: {exc.strerror}") from None
+    try:
+        if limit is None:
+            return fh.read()
+        data = fh.read(limit + 1)
+        size = len(data)
+        while chunk := fh.read(1 << 20):
+            size += len(chunk)
+        return DiffInput(data, size)
+    except OSError as exc:
+        raise DiffError(f"cannot read diff {spec}: {exc.strerror}") from None
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
 
 
 class BlobImages:
@@ -108,9 +134,17 @@ def change_from_range(repo: GitRepo, base_ref: str, head_ref: str, limits: Limit
     change = Change(
         id=f"{merge_base[:12]}..{head_sha[:12]}", files=files, base=merge_base, head=head_sha,
         commits=commits, source="range", truncated=notes,
+        all_paths=changed_paths(repo, merge_base, head_sha) if notes else None,
     )
     change.images = BlobImages(repo, merge_base, head_sha, {f.path: f.old_path for f in files if f.old_path})
     return change
+
+
+def changed_paths(repo: GitRepo, base: str | None, head: str) -> list[str]:
+    """Every path ``head`` changes against ``base`` (both names of a rename), from the trees alone: no
+    blob is read, so a partial clone's missing content and the diff caps leave nothing out."""
+    out = repo.run("diff", "--name-only", "-z", "--no-renames", base or EMPTY_TREE, head)
+    return [p.decode("utf-8", "replace") for p in out.split(b"\0") if p]
 
 
 def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with_diff: bool = True) -> Change:
@@ -132,7 +166,7 @@ def change_from_commit(repo: GitRepo, rec: CommitRecord, limits: Limits, *, with
             notes = [f"diff unavailable ({exc}); counts come from the log, hunks were not analysed"]
     change = Change(
         id=rec.sha, files=files, base=parent, head=rec.sha, commits=[CommitMeta.from_record(rec)],
-        source="commit", truncated=notes,
+        source="commit", truncated=notes, all_paths=changed_paths(repo, parent, rec.sha) if notes else None,
     )
     change.images = BlobImages(repo, parent, rec.sha, {f.path: f.old_path for f in files if f.old_path})
     return change

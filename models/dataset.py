@@ -42,19 +42,35 @@ def read_rows(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
         except OSError as exc:
             raise DataError(f"cannot read dataset {path}: {exc.strerror}") from None
         with fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                    row["features"], row["labels"], row["time"]
-                except (ValueError, KeyError, TypeError):
-                    raise DataError(f"{path}:{lineno}: not a mergeguard dataset row") from None
-                row.setdefault("repo", Path(path).stem)
-                rows.append(row)
+            try:
+                for lineno, line in enumerate(fh, 1):
+                    if not line.strip():
+                        continue
+                    row = _row(line)
+                    if row is None:
+                        raise DataError(f"{path}:{lineno}: not a mergeguard dataset row")
+                    row.setdefault("repo", Path(path).stem)
+                    rows.append(row)
+            except UnicodeDecodeError:
+                raise DataError(f"{path}: not UTF-8 text (a dataset is JSON Lines written by `mergeguard mine`)") from None
     if not rows:
         raise DataError("the dataset is empty")
     return rows
+
+
+def _row(line: str) -> dict[str, Any] | None:
+    """One dataset row, or None when the line is not one: JSON objects for ``features`` and ``labels``
+    (the rest of the code reads them with ``.get``/``.items``) and a number for ``time``."""
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    if not (isinstance(row, dict) and isinstance(row.get("features"), dict) and isinstance(row.get("labels"), dict)
+            and isinstance(row.get("time"), int | float) and not isinstance(row.get("time"), bool)):
+        return None
+    if "repo" in row and not isinstance(row["repo"], str):
+        return None
+    return row
 
 
 def labelled(rows: list[dict[str, Any]], label: str = "risky") -> list[dict[str, Any]]:

@@ -153,6 +153,9 @@ class Review:
     state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
     submitted_at: float
     commit_id: str = ""  # the head the review was submitted on (GitHub's ``commit_id``)
+    #: the reviewer's relation to the repository (GitHub's ``author_association``): OWNER, MEMBER,
+    #: COLLABORATOR for people the repository let in; CONTRIBUTOR, NONE ... for anyone else
+    association: str = "COLLABORATOR"
 
 
 @dataclass
@@ -336,11 +339,12 @@ class GitHubStub:
             repo.pulls[number] = pull
         return pull
 
-    def add_review(self, full_name: str, number: int, user: str, state: str, *, commit_id: str | None = None) -> Review:
+    def add_review(self, full_name: str, number: int, user: str, state: str, *, commit_id: str | None = None,
+                   association: str = "COLLABORATOR") -> Review:
         """A review submitted on the pull request's current head (or on ``commit_id``), as GitHub records it."""
         with self._lock:
             pull = self.repos[full_name].pulls[number]
-            review = Review(next(self._ids), user, state, self.clock(), commit_id or pull.head_sha)
+            review = Review(next(self._ids), user, state, self.clock(), commit_id or pull.head_sha, association)
             pull.reviews.append(review)
         return review
 
@@ -682,6 +686,7 @@ class GitHubStub:
         for rv in p.reviews:  # chronological, like GitHub
             d = copy.deepcopy(template)
             d.update(id=rv.id, user=self._user(rv.user), state=rv.state, submitted_at=_iso(rv.submitted_at),
+                     author_association=rv.association,
                      commit_id=rv.commit_id or p.head_sha, pull_request_url=f"{self.url}/repos/{r.full_name}/pulls/{p.number}")
             out.append(d)
         return self._paginate(request, out)

@@ -1,0 +1,511 @@
+"""A hostile-input and gate-bypass sweep of every face (CLI, Action, App): each test reproduced its
+problem before the fix beside it. Real git repositories in temp dirs, real symlinks, the CLI's
+``main``, the Action's entry points and the App's Flask client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mergeguard.git import GitRepo
+
+from .gitrepo import commit, git, init_repo
+
+STRICT = "conclusions: {medium: failure, high: failure, critical: failure}\n"
+LENIENT = "conclusions: {medium: success, high: success, critical: success}\n"
+
+
+@pytest.fixture
+def origin(tmp_path):
+    w = init_repo(tmp_path / "origin")
+    shas = [commit(w, {"a.py": f"x = {i}\n"}, f"c{i}", when=1_700_000_000 + i * 60) for i in range(3)]
+    return w, shas
+
+
+# -- the Action's config and model inputs: a pull request's symlink does not choose what is read ------
+
+
+def _pr_symlink(path: Path, target: str) -> None:
+    """What a pull request's checkout (the merge commit) puts in the workspace: ``path`` a symlink."""
+    path.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(target, path)
+
+
+@pytest.mark.parametrize("target", ["/dev/null", "lenient.yml", "../../outside.yml"])
+def test_action_config_input_made_a_symlink_by_the_pull_request_is_still_read_at_the_base(origin, tmp_path, target):
+    """The workflow's ``config`` names a file of the repository; the pull request turns that file into a
+    symlink (to an empty file outside the repository, to a lenient file it adds, to a file beside the
+    checkout). The gate must still be the base's file, not the defaults nor the link's target."""
+    from mergeguard.action import config_at_base
+
+    w, _ = origin
+    strict = commit(w, {".github/gate.yml": STRICT}, "strict gate", when=1_700_001_000)
+    (w / ".github" / "lenient.yml").write_text(LENIENT)
+    (tmp_path / "outside.yml").write_text(LENIENT)
+    cfg = w / ".github" / "gate.yml"
+    _pr_symlink(cfg, target)
+    path, config = config_at_base(GitRepo(w), str(cfg), strict)
+    assert path is None and config is not None
+    assert config.conclusions["medium"] == "failure" and config.source == f"{strict[:12]}:.github/gate.yml"
+    # the same through a symlinked directory on the way, and named relative to the workspace
+    (w / ".github" / "gate.yml").unlink()
+    os.rename(w / ".github", w / "gh-pr")
+    _pr_symlink(w / ".github", str(tmp_path))
+    cwd = os.getcwd()
+    try:
+        os.chdir(w)
+        path, config = config_at_base(GitRepo(w), ".github/gate.yml", strict)
+    finally:
+        os.chdir(cwd)
+    assert path is None and config is not None and config.conclusions["medium"] == "failure"
+
+
+def test_action_model_input_made_a_symlink_by_the_pull_request_is_still_read_at_the_base(origin, tmp_path):
+    """The model directory the workflow names is exported from the base even when the pull request makes
+    it a symlink to a model directory it brings (inside the checkout) or one outside it."""
+    import json
+
+    from mergeguard.action import _inside, model_at_base
+    from mergeguard.models.model import default_model_dir
+
+    w, _ = origin
+    shipped = default_model_dir()
+    meta = json.loads((shipped / "model.json").read_text())
+    strict = {**meta, "thresholds": {"medium": 0.0001, "high": 0.0002, "critical": 0.0003}}
+    lenient = {**meta, "thresholds": {"medium": 0.97, "high": 0.98, "critical": 0.99}}
+    base = commit(w, {"ci/model/model.json": json.dumps(strict), "ci/model/model.txt": (shipped / "model.txt").read_text()},
+                  "strict model", when=1_700_001_000)
+    for where in (w / "pr-model", tmp_path / "elsewhere"):
+        where.mkdir()
+        (where / "model.json").write_text(json.dumps(lenient))
+        (where / "model.txt").write_text((shipped / "model.txt").read_text())
+    for target in (str(w / "pr-model"), str(tmp_path / "elsewhere")):
+        if not (w / "ci" / "model").is_symlink():
+            shutil.rmtree(w / "ci" / "model")
+        _pr_symlink(w / "ci" / "model", target)
+        assert _inside(str(w / "ci" / "model"), w) == Path("ci/model")
+        out, why = model_at_base(GitRepo(w), str(w / "ci" / "model"), base, str(tmp_path))
+        assert why is None and out is not None
+        assert json.loads(Path(out, "model.json").read_text())["thresholds"] == strict["thresholds"]
+
+
+# -- the Action's event payload and environment: wrong types are one line, never a traceback ---------
+
+_S = "a" * 40
+
+
+def _pr(**pr) -> dict:
+    return {"pull_request": {"number": 1, "head": {"sha": _S}, "base": {"sha": "b" * 40}, **pr}}
+
+
+@pytest.mark.parametrize(("name", "payload", "message"), [
+    ("pull_request", _pr(number=True), "pull_request.number"),
+    ("pull_request", _pr(number=-5), "pull_request.number"),
+    ("pull_request", _pr(number=10**30), "pull_request.number"),
+    ("pull_request", _pr(user={"login": 5}), "pull_request.user.login"),
+    ("pull_request", _pr(user={"login": ["erin"]}), "pull_request.user.login"),
+    ("pull_request", _pr(labels=5), "pull_request.labels"),
+    ("pull_request", _pr(labels=[{"name": {"a": 1}}]), r"pull_request.labels\[\].name"),
+    ("pull_request", _pr(body=["x"]), "pull_request.body"),
+    ("pull_request", {**_pr(), "repository": {"default_branch": ["main"]}}, "repository.default_branch"),
+    ("push", {"after": _S, "before": _S, "ref": 5}, "ref"),
+    ("push", {"after": _S, "before": _S, "ref": "refs/heads/x\n::error::injected"}, "ref"),
+    ("push", {"after": _S, "before": _S, "sender": {"login": 7}}, "sender.login"),
+    ("push", {"after": _S, "before": _S, "head_commit": {"message": 7}}, "head_commit.message"),
+])
+def test_action_event_fields_of_the_wrong_type_are_a_clear_error(name, payload, message):
+    from mergeguard.action import ActionError, parse_event
+
+    with pytest.raises(ActionError, match=f"event payload: {message}"):
+        parse_event(name, payload)
+
+
+def test_action_event_flags_count_only_when_true():
+    """``"deleted": "false"`` (a string) must not skip the scoring, nor make a push "forced"."""
+    from mergeguard.action import parse_event
+
+    t = parse_event("push", {"after": _S, "before": "b" * 40, "ref": "refs/heads/x", "deleted": "false", "forced": "no"})
+    assert t.skip is None and t.head == _S and not t.forced
+    t = parse_event("pull_request", _pr(draft="false", labels=[{"name": "db"}, {"name": None}, "x"], user={"login": "erin"}))
+    assert not t.draft and t.labels == ("db",) and t.author == "erin" and t.event == "pull_request"
+
+
+@pytest.mark.parametrize("value", ["abc", "nan", "-1", "0", "inf", "1e9"])
+def test_action_fetch_timeout_garbage_is_a_clear_error(value):
+    from mergeguard.action import DEFAULT_FETCH_TIMEOUT, ActionError, fetch_timeout
+
+    with pytest.raises(ActionError, match="MERGEGUARD_FETCH_TIMEOUT must be seconds"):
+        fetch_timeout(value)
+    assert fetch_timeout(None) == fetch_timeout(" ") == DEFAULT_FETCH_TIMEOUT and fetch_timeout("60") == 60.0
+
+
+# -- the error budget's file source: a symlink in the change's work tree does not redirect it ---------
+
+BUDGET = ("error_budget:\n  json: {file: ci/slo.json}\n  floor: 0.25\n"
+          "  tighten: {require: [{approvals: 1}]}\n  on_error: normal\n")
+
+
+@pytest.mark.parametrize("target", ["other.json", "/nonexistent/slo.json"])
+def test_budget_file_made_a_symlink_by_the_change_is_still_read_at_the_base(tmp_path, target):
+    """The base tracks ``ci/slo.json`` (5% left: tighten) and another service's ``ci/other.json`` (90%).
+    The change turns ``ci/slo.json`` into a symlink: to the healthy file, or to nothing (with
+    ``on_error: normal`` an unreadable source lifts the tightening). The base's 5% must still rule."""
+    import json
+
+    from mergeguard.gate import Gate
+
+    w = init_repo(tmp_path / "w")
+    base = commit(w, {"a.py": "x = 1\n", ".github/mergeguard.yml": BUDGET,
+                      "ci/slo.json": json.dumps({"remaining": 0.05}), "ci/other.json": json.dumps({"remaining": 0.9})},
+                  "base")
+    _pr_symlink(w / "ci" / "slo.json", target)
+    gate = Gate(GitRepo(w), None)
+    status = gate.budget_for(gate.config_at(base), base)
+    assert status is not None and status.ok and status.remaining == 0.05, status
+
+
+def test_an_untracked_budget_file_is_not_read_through_a_symlink_in_the_work_tree(tmp_path):
+    """A file the base does not track (written by an earlier workflow step) is read from disk, but not
+    through a symlinked directory the change put on its way (to a healthy document it brings)."""
+    import json
+
+    from mergeguard.gate import Gate
+
+    w = init_repo(tmp_path / "w")
+    base = commit(w, {"a.py": "x = 1\n", ".github/mergeguard.yml": BUDGET}, "base")
+    (w / "pr").mkdir()
+    (w / "pr" / "slo.json").write_text(json.dumps({"remaining": 1.0}))
+    _pr_symlink(w / "ci", "pr")
+    gate = Gate(GitRepo(w), None)
+    status = gate.budget_for(gate.config_at(base), base)
+    assert status is not None and not status.ok
+    assert status.error == "error budget source unavailable (reached through a symbolic link in the repository's work tree)"
+    # the same file written where the config says is read
+    (w / "ci").unlink()
+    (w / "ci").mkdir()
+    (w / "ci" / "slo.json").write_text(json.dumps({"remaining": 0.6}))
+    gate = Gate(GitRepo(w), None)
+    assert gate.budget_for(gate.config_at(base), base).remaining == 0.6
+
+
+# -- CLI inputs: datasets, caps -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe{}\n", b'{"features": [], "labels": {}, "time": 1}\n',
+                                  b'{"features": {"la": 1}, "labels": [], "time": 1}\n',
+                                  b'{"features": {}, "labels": {}, "time": "yesterday"}\n',
+                                  b'{"features": {}, "labels": {}, "time": 1, "repo": 5}\n', b"[1, 2]\n"])
+@pytest.mark.parametrize("command", ["train", "evaluate", "compare"])
+def test_a_dataset_that_is_not_one_is_a_one_line_error(tmp_path, capsys, data, command):
+    from mergeguard.cli import main
+
+    ds = tmp_path / "ds.jsonl"
+    ds.write_bytes(data)
+    args = {"train": ["train", str(ds), "--out", str(tmp_path / "m")], "evaluate": ["evaluate", str(ds)],
+            "compare": ["compare", str(ds), "--candidate", str(tmp_path / "m")]}[command]
+    if command == "compare":
+        from mergeguard.models.model import default_model_dir
+
+        args[-1] = str(default_model_dir())
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"mergeguard: error: {ds}"), err
+
+
+@pytest.mark.parametrize("flag", ["--max-diff-bytes", "--max-files", "--max-file-lines", "--top"])
+@pytest.mark.parametrize("mode", ["commit", "head", "diff"])
+def test_negative_caps_are_refused_up_front(origin, tmp_path, capsys, flag, mode):
+    """Before: ``--max-diff-bytes -5`` scored an empty change noted "only the first -5 were read", and a
+    negative ``--max-files`` reported every commit "not scored" with exit 0."""
+    from mergeguard.cli import main
+
+    w, _ = origin
+    diff = tmp_path / "c.diff"
+    diff.write_text("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 2\n+x = 3\n")
+    what = {"commit": ["--repo", str(w), "--commit", "HEAD"], "head": ["--repo", str(w), "--base", "HEAD~1", "--head", "HEAD"],
+            "diff": ["--diff", str(diff)]}[mode]
+    assert main(["score", *what, flag, "-5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"mergeguard: error: {flag} must be 0 or more, got -5"]
+
+
+# -- diffs: git's quoted file names are the files' real names (CODEOWNERS, ignore, images) -----------
+
+
+def _owned_repo(tmp_path: Path, name: str) -> Path:
+    w = init_repo(tmp_path / "owned")
+    commit(w, {".github/CODEOWNERS": "/secure/ @sec\n", "secure/plain.py": "z = 1\n",
+               ".github/mergeguard.yml": "require: {low: [codeowners], medium: [codeowners]}\n",
+               name: "y = 1\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {name: "y = 2\n"}, "feat", when=1_700_000_100, author=("Erin", "erin@example.com"))
+    return w
+
+
+@pytest.mark.parametrize("name", ['secure/a"b.py', "secure/t\tab.py", "secure/back\\slash.py", "secure/new\nline.py",
+                                  "secure/ü.py"])
+def test_a_file_name_git_quotes_does_not_escape_its_code_owners(tmp_path, capsys, name):
+    """git writes ``"b/secure/a\\"b.py"`` for a name with a quote, a tab, a backslash or a line break; read
+    as it stands, that is no path CODEOWNERS owns, so any approval passed a change to ``/secure/``."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = _owned_repo(tmp_path, name)
+    assert main(["score", "--repo", str(w), "--base", "main", "--head", "feat", "--approved-by", "bob",
+                 "--author", "erin", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["change"]["paths"] == [name]
+    (owners,) = [v for v in doc["verdict"]["required_validations"] if v["id"] == "codeowners"]
+    assert not owners["satisfied"] and "waiting for @sec" in owners["detail"], owners
+    # the same change as a diff file (git diff's own output) names the same file
+    diff = tmp_path / "c.diff"
+    diff.write_bytes(git(w, "diff", "main", "feat").encode("utf-8"))
+    assert main(["score", "--diff", str(diff), "--repo", str(w), "--base", "main", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["change"]["paths"] == [name]
+
+
+def test_quoted_rename_and_copy_names_are_unquoted():
+    from mergeguard.change import parse_diff
+
+    text = ('diff --git "a/my \\"old\\" file.py" "b/new\\tname \\303\\274.py"\nsimilarity index 100%\n'
+            'rename from "my \\"old\\" file.py"\nrename to "new\\tname \\303\\274.py"\n')
+    (f,), _ = parse_diff(text.encode())
+    assert (f.path, f.old_path, f.status) == ("new\tname ü.py", 'my "old" file.py', "renamed")
+
+
+# -- a tightened gate: only documentation passes untouched, not code whose path looks like it ---------
+
+TIGHT = ("error_budget:\n  json: {file: slo.json}\n  floor: 0.25\n  tighten: {require: [{approvals: 1}]}\n")
+
+
+@pytest.mark.parametrize("path", ["svc/history.py", "svc/changes.go", "app/docs/handler.py", "news/feed.js",
+                                  "web/templates/index.html", "src/license.ts"])
+def test_code_named_like_documentation_is_not_exempt_from_a_tightened_gate(tmp_path, capsys, path):
+    """Below the budget's floor every non-trivial change needs ``tighten.require``; "documentation only"
+    is the exemption. A code module named ``history.py`` or living in ``app/docs/``, or an HTML template
+    outside the documentation, is code: it must not pass as documentation without the approval."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {".github/mergeguard.yml": TIGHT, "slo.json": json.dumps({"remaining": 0.05}),
+               path: "x = 1\n", "docs/guide.md": "# Guide\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {path: "x = 2\n"}, "feat", when=1_700_000_100)
+    git(w, "checkout", "-q", "-b", "docs", "main")
+    commit(w, {"docs/guide.md": "# Guide\n\nMore.\n"}, "docs", when=1_700_000_100)
+    for head, needed in (("feat", True), ("docs", False)):
+        assert main(["score", "--repo", str(w), "--base", "main", "--head", head, "--format", "json"]) == 0
+        verdict = json.loads(capsys.readouterr().out)["verdict"]
+        ids = [v["id"] for v in verdict["required_validations"]]
+        assert ("approvals:1" in ids) == needed, (head, verdict["notes"])
+        if needed:
+            assert verdict["conclusion"] == "action_required"
+
+
+# -- caps: files past them still count for the gate --------------------------------------------------
+
+
+@pytest.mark.parametrize("cap", [["--max-files", "2"], ["--max-diff-bytes", "3000"]])
+def test_an_owned_file_past_the_caps_still_needs_its_code_owners(tmp_path, capsys, cap):
+    """The caps keep a pathological diff cheap to read (3,000 files, 20 MB by default, which a pull
+    request can reach on purpose); what they leave out was also left out of the touched paths, so an
+    owned file sorted after enough filler escaped CODEOWNERS. The paths come from git, whatever the caps."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "owned")
+    commit(w, {".github/CODEOWNERS": "/secure/ @sec\n", "secure/auth.py": "y = 1\n",
+               ".github/mergeguard.yml": "require: {low: [codeowners], medium: [codeowners]}\n"}, "base")
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"secure/auth.py": "y = 2\n", **{f"a/filler{i}.md": "x" * 1200 + "\n" for i in range(4)}}, "feat",
+           when=1_700_000_100, author=("Erin", "erin@example.com"))
+    args = ["score", "--repo", str(w), "--base", "main", "--approved-by", "bob", "--author", "erin", "--format", "json", *cap]
+    assert main([*args, "--head", "feat"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["change"]["truncated"], "the cap must bite for this test to mean anything"
+    assert "secure/auth.py" in doc["change"]["paths"]
+    (owners,) = [v for v in doc["verdict"]["required_validations"] if v["id"] == "codeowners"]
+    assert not owners["satisfied"] and "waiting for @sec for secure/auth.py" in owners["detail"], owners
+    # the same commit scored as history (--commit) gates the same way
+    assert main([*args, "--commit", "feat"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert "secure/auth.py" in doc["change"]["paths"] and doc["verdict"]["conclusion"] == "action_required"
+
+
+# -- .gitattributes in the change's checkout do not hide its lines ------------------------------------
+
+
+BIG = "".join(f"def f{i}(x, retries=3, timeout=None):\n    while True:\n        try:\n            return x + {i}\n"
+              "        except Exception:\n            pass\n\n" for i in range(120))
+
+
+@pytest.mark.parametrize("attributes", ["* -diff\n", "*.py binary\n"])
+def test_gitattributes_in_the_checkout_do_not_turn_code_into_binary(tmp_path, capsys, attributes):
+    """A pull request's checkout (the Action's workspace on ``pull_request``, a CI job's clone) carries
+    its ``.gitattributes``; ``* -diff`` made git report every file as binary, so a 700-line change
+    scored as if it added nothing (0.39 -> 0.007, critical -> low in a probe). Diffs and the history's
+    line counts are read without the work tree's attributes, as the App's bare mirror reads them."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"src/a.py": "def f(x):\n    return x\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "plain")
+    commit(w, {"src/a.py": BIG}, "big", when=1_700_000_100)
+    git(w, "checkout", "-q", "-b", "hidden")
+    commit(w, {".gitattributes": attributes}, "attributes", when=1_700_000_200)  # checked out: in the work tree
+    seen = {}
+    for head in ("plain", "hidden"):
+        for how in (["--base", "main", "--head", head], ["--commit", f"{head}~1" if head == "hidden" else head]):
+            assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+            doc = json.loads(capsys.readouterr().out)
+            seen[(head, how[0])] = (doc["change"]["added"], doc["score"])
+    assert seen[("plain", "--base")][0] == BIG.count("\n") and seen[("hidden", "--base")][0] == BIG.count("\n") + 1
+    assert seen[("hidden", "--commit")] == seen[("plain", "--commit")]
+    assert abs(seen[("hidden", "--base")][1] - seen[("plain", "--base")][1]) < 0.05
+    assert git(w, "status", "--porcelain") == ""  # nothing written into the repository
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://api.example", "https://", "https://api.example/ x"])
+def test_action_garbage_api_url_is_a_clear_error(url):
+    """``GITHUB_API_URL=not a url`` ended in an AttributeError traceback inside PyGithub."""
+    from mergeguard.action import ActionError, Env
+
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": "event.json"}
+    with pytest.raises(ActionError, match="GITHUB_API_URL must be an http"):
+        Env.from_environ({**env, "GITHUB_API_URL": url})
+    assert Env.from_environ(env).api_url == "https://api.github.com"
+    assert Env.from_environ({**env, "GITHUB_API_URL": "http://127.0.0.1:9/api/v3"}).api_url == "http://127.0.0.1:9/api/v3"
+
+
+def _filler_diff(files: int, lines: int) -> bytes:
+    return "".join(f"diff --git a/f{i}.txt b/f{i}.txt\n--- a/f{i}.txt\n+++ b/f{i}.txt\n@@ -0,0 +1,{lines} @@\n"
+                   + "+filler line\n" * lines for i in range(files)).encode()
+
+
+def test_a_diff_is_held_only_as_far_as_the_cap_reads_it(tmp_path, capsys):
+    """``--diff`` read the whole input before the cap cut it: memory grew with the input, not the cap."""
+    import json
+    import subprocess
+    import sys
+
+    from mergeguard.cli import main
+    from mergeguard.sources import read_diff_input
+
+    data = _filler_diff(40, 5_000)  # 2.6 MB
+    path = tmp_path / "big.diff"
+    path.write_bytes(data)
+    held = read_diff_input(str(path), 100_000)
+    assert len(held) == 100_001 and held == data[:100_001] and held.size == len(data)
+    assert read_diff_input(str(path)) == data  # without a cap: all of it
+    assert main(["score", "--diff", str(path), "--max-diff-bytes", "100000", "--format", "json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["change"]["truncated"]
+    assert f"diff is {len(data):,} bytes; only the first 100,000 were read" in notes
+    p = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--diff", "-", "--max-diff-bytes", "100000",
+                        "--format", "json"], input=data, capture_output=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert f"diff is {len(data):,} bytes; only the first 100,000 were read" in json.loads(p.stdout)["change"]["truncated"]
+
+
+# -- approvals: only people the repository let in -----------------------------------------------------
+
+
+def test_an_approval_by_someone_outside_the_repository_does_not_count(tmp_path):
+    """On a public repository anyone may submit an approving review: a second account of the author's
+    (association NONE, or CONTRIBUTOR once it had a commit merged) satisfied ``approvals: 1`` and, with no
+    CODEOWNERS, the default ``codeowners`` validation."""
+    from mergeguard.github_api import GitHubClient
+
+    from .ghstub import GitHubStub
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"a.py": "x = 1\n"}, "c1")
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"a.py": "x = 2\n"}, "c2", when=1_700_000_100)
+    with GitHubStub(github_token="ghs_probe") as stub:
+        stub.add_repo("octo/svc", w)
+        stub.add_pull("octo/svc", 3, head="feat", author="erin")
+        for login, association in (("sock", "NONE"), ("drive-by", "CONTRIBUTOR"), ("first", "FIRST_TIME_CONTRIBUTOR"),
+                                   ("owner", "OWNER"), ("member", "MEMBER"), ("collab", "COLLABORATOR")):
+            stub.add_review("octo/svc", 3, login, "APPROVED", association=association)
+        client = GitHubClient("ghs_probe", stub.url)
+        head = stub.repos["octo/svc"].pulls[3].head_sha
+        assert client.approvals("octo/svc", 3, head) == ("collab", "member", "owner")
+        assert stub.violations == []
+
+
+# -- the App: a pull request retargeted to another base is scored again ------------------------------
+
+
+@pytest.mark.parametrize(("changes", "kind"), [
+    ({"base": {"ref": {"from": "develop"}, "sha": {"from": "a" * 40}}}, "score"),
+    ({"body": {"from": "Rollout: canary 5% for a day"}}, "reevaluate"),
+    ({"body": {"from": "old"}, "base": {"ref": {"from": "develop"}}}, "score"),
+    ({"title": {"from": "old title"}}, None),
+    ({}, None),
+])
+def test_an_edited_pull_request_is_scored_again_when_its_base_changes(app, changes, kind):
+    """Opened against a branch with a lenient gate and retargeted to ``main``, a pull request kept the
+    lenient branch's verdict: ``edited`` was not handled, and the check run of its head stayed as it was.
+    A new description (a rollout note added or removed) is decided again; a new title changes nothing."""
+    from mergeguard.app.web import runtime
+
+    from .test_app_web import example, post
+
+    payload = example("pull_request", "opened")
+    payload.update(action="edited", changes=changes)
+    resp = post(app.test_client(), "pull_request", payload)
+    jobs = runtime(app).store.all_jobs()
+    if kind is None:
+        assert resp.status_code == 204 and jobs == []
+    else:
+        assert resp.status_code == 202, resp.get_data(as_text=True)
+        assert [j["kind"] for j in jobs] == [kind] and jobs[0]["pr_number"] == payload["pull_request"]["number"]
+    bad = {**payload, "changes": "base"}  # not an object: refused at the edge
+    assert post(app.test_client(), "pull_request", bad).status_code == 400
+
+
+# -- pathological nesting: bounded work, said as unavailable syntax -----------------------------------
+
+
+def test_text_nested_past_the_limit_is_not_parsed(tmp_path, capsys):
+    """tree-sitter's queries cost nodes x depth: a 250 kB line of ``f(f(f(...)))`` 50,000 deep took 208 s of
+    CPU in the detectors (200 kB of 1,000-deep lines, 8 s). Text whose brackets nest deeper than
+    ``MAX_NESTING`` is not parsed: its syntax is unavailable, as for a file over ``MAX_BYTES``."""
+    import json
+
+    from mergeguard.cli import main
+    from mergeguard.features import syntax
+
+    limit = syntax.MAX_NESTING
+    at = b"x = " + b"f(" * limit + b"1" + b")" * limit + b";\n"
+    past = b"x = " + b"f(" * (limit + 1) + b"1" + b")" * (limit + 1) + b";\n"
+    assert syntax.parse(at, "javascript") is not None and syntax.parse(past, "javascript") is None
+    assert not syntax.nested_deeper_than(b")" * 900 + b"(" * limit)  # stray closers count for nothing
+    assert syntax.nested_deeper_than(b")" * 900 + b"(" * (limit + 1))  # and hide nothing after them
+    assert not syntax.nested_deeper_than(b"([{" * 10_000 + b"}])" * 10_000, limit=30_000)
+    diff = tmp_path / "deep.diff"
+    body = b"x = " + b"f(" * 50_000 + b"1" + b")" * 50_000 + b";"
+    diff.write_bytes(b"diff --git a/d.js b/d.js\n--- a/d.js\n+++ b/d.js\n@@ -0,0 +1 @@\n+" + body + b"\n")
+    assert main(["score", "--diff", str(diff), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["signals"]["syntax"]["parsed"] == 0 and doc["signals"]["syntax"]["unavailable"] == 1
+
+
+@pytest.mark.parametrize("url", ["http://prom:9090/a b", "http://prom:9090/\\nq", "https://slo.example/\\tx", "http://a\\u0007b"])
+def test_a_budget_url_with_whitespace_or_control_characters_is_a_config_error(url):
+    """Accepted before, and shown as it was in the verdict's notes (a line break splits a report line)."""
+    from mergeguard.config import check
+
+    _, problems = check(f'error_budget:\n  json: {{url: "{url}"}}\n  tighten: {{require: [codeowners]}}\n')
+    assert [p.path for p in problems] == ["error_budget.json.url"], problems
+    assert check('error_budget:\n  json: {url: "https://slo.example/b.json?x=1"}\n  tighten: {require: [codeowners]}\n')[1] == []
