@@ -1,0 +1,450 @@
+"""Retries built by recursion with a delay, in Python, Go, Java and Kotlin (issue 13; JavaScript's are
+in ``test_resilience_js_round5.py``). Real git histories in temp dirs and real tree-sitter parses of
+realistic client code: a retry added, its delay changed, its attempts changed and removed are each
+reported at the self-call (``retry.removed`` at the nearest new line); a recursion with no wait is
+``retry.without_backoff`` and one with no counter and no stop ``retry.without_limit``, each only when the
+change makes it so; a tree walk, pagination, recursion on success and a reconnect callback that only
+logs are no retry."""
+
+from __future__ import annotations
+
+import pytest
+
+from mergeguard.features import syntax
+from mergeguard.features.resilience import INFINITE, recursion
+from tests.retry_changes import file_findings
+
+#: per language: (path, image without the retry, image with it, the self-call's text, the delay edit,
+#: the attempts edit, the message the attempts edit says or None, an edit that takes the wait out, an
+#: edit that takes the counter and every stop out)
+CASES = {
+    "python": ("svc/feed/client.py", '''"""Partner feed client."""
+
+import time
+
+import requests
+
+
+def fetch_feed(session, url):
+    return session.get(url, timeout=10).json()
+''', '''"""Partner feed client."""
+
+import time
+
+import requests
+
+
+def fetch_feed(session, url, retries=3):
+    try:
+        return session.get(url, timeout=10).json()
+    except requests.ConnectionError:
+        if retries <= 1:
+            raise
+        time.sleep(0.5)
+        return fetch_feed(session, url, retries - 1)
+''', "return fetch_feed(session, url, retries - 1)", ("time.sleep(0.5)", "time.sleep(2.0)"),
+        ("retries=3", "retries=5"), "3 → 5", ("        time.sleep(0.5)\n", ""),
+        [("def fetch_feed(session, url, retries=3):", "def fetch_feed(session, url):"),
+         ("        if retries <= 1:\n            raise\n", ""),
+         ("fetch_feed(session, url, retries - 1)", "fetch_feed(session, url)")]),
+    "go": ("internal/feed/client.go", '''package feed
+
+import (
+\t"context"
+\t"net/http"
+\t"time"
+)
+
+type Client struct {
+\thttp *http.Client
+}
+
+func (c *Client) Fetch(ctx context.Context, url string) (*http.Response, error) {
+\treturn c.http.Get(url)
+}
+''', '''package feed
+
+import (
+\t"context"
+\t"net/http"
+\t"time"
+)
+
+type Client struct {
+\thttp *http.Client
+}
+
+func (c *Client) Fetch(ctx context.Context, url string, attempt int) (*http.Response, error) {
+\tresp, err := c.http.Get(url)
+\tif err != nil {
+\t\tif attempt >= 3 {
+\t\t\treturn nil, err
+\t\t}
+\t\ttime.Sleep(500 * time.Millisecond)
+\t\treturn c.Fetch(ctx, url, attempt+1)
+\t}
+\treturn resp, nil
+}
+''', "return c.Fetch(ctx, url, attempt+1)", ("500 * time.Millisecond", "2 * time.Second"),
+        ("attempt >= 3", "attempt >= 5"), None, ("\t\ttime.Sleep(500 * time.Millisecond)\n", ""),
+        [("url string, attempt int)", "url string)"), ("\t\tif attempt >= 3 {\n\t\t\treturn nil, err\n\t\t}\n", ""),
+         ("c.Fetch(ctx, url, attempt+1)", "c.Fetch(ctx, url)")]),
+    "java": ("src/main/java/com/acme/feed/FeedConnection.java", '''package com.acme.feed;
+
+import java.io.IOException;
+
+public final class FeedConnection {
+    private final FeedClient client;
+
+    public FeedConnection(FeedClient client) {
+        this.client = client;
+    }
+
+    public Session open() throws IOException {
+        return client.connect();
+    }
+}
+''', '''package com.acme.feed;
+
+import java.io.IOException;
+
+public final class FeedConnection {
+    private final FeedClient client;
+
+    public FeedConnection(FeedClient client) {
+        this.client = client;
+    }
+
+    public Session open(int attempt) throws IOException, InterruptedException {
+        try {
+            return client.connect();
+        } catch (IOException e) {
+            if (attempt >= 3) {
+                throw e;
+            }
+            Thread.sleep(500L);
+            return open(attempt + 1);
+        }
+    }
+}
+''', "return open(attempt + 1);", ("Thread.sleep(500L)", "Thread.sleep(2_000L)"), ("attempt >= 3", "attempt >= 5"),
+        None, ("            Thread.sleep(500L);\n", ""),
+        [("open(int attempt)", "open()"), ("            if (attempt >= 3) {\n                throw e;\n            }\n", ""),
+         ("open(attempt + 1)", "open()")]),
+    "kotlin": ("src/main/kotlin/com/acme/feed/FeedConnection.kt", '''package com.acme.feed
+
+import java.io.IOException
+import kotlinx.coroutines.delay
+
+class FeedConnection(private val client: FeedClient) {
+    suspend fun connect(): Session = client.connect()
+}
+''', '''package com.acme.feed
+
+import java.io.IOException
+import kotlinx.coroutines.delay
+
+class FeedConnection(private val client: FeedClient) {
+    suspend fun connect(retries: Int = 3): Session =
+        try {
+            client.connect()
+        } catch (e: IOException) {
+            if (retries <= 1) throw e
+            delay(500L)
+            connect(retries - 1)
+        }
+}
+''', "connect(retries - 1)", ("delay(500L)", "delay(2_000L)"), ("retries: Int = 3", "retries: Int = 5"), "3 → 5",
+        ("            delay(500L)\n", ""),
+        [("connect(retries: Int = 3)", "connect()"), ("            if (retries <= 1) throw e\n", ""),
+         ("connect(retries - 1)", "connect()")]),
+}
+LANGS = list(CASES)
+
+
+def _line(image: str, text: str) -> int:
+    return next(i for i, line in enumerate(image.splitlines(), 1) if text in line)
+
+
+def _last_line(image: str, text: str) -> int:
+    return max(i for i, line in enumerate(image.splitlines(), 1) if text in line)
+
+
+def _edit(image: str, edits) -> str:
+    for old, new in edits:
+        assert old in image, old
+        image = image.replace(old, new)
+    return image
+
+
+def _scan(path: str, image: str):
+    lang = syntax.language_of(path)
+    return recursion.scan(syntax.Source(path, "post", lang, image, syntax.parse(image, lang)))
+
+
+def _of(found, kind: str):
+    """The findings of ``kind`` about the recursion (a parameter named ``retries`` with a default is a
+    retry setting of its own, reported as one by the settings scan, in Python and Kotlin)."""
+    return [f for f in found if f.kind == kind and "recursion" in f.message]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_recursion_retry_is_read_with_its_attempts_and_wait(lang):
+    path, _, image, call, *_ = CASES[lang]
+    [c] = _scan(path, image)
+    assert (c.kind, c.library, c.line, c.target) == ("retry", "recursion", _line(image, call), call.split("(")[0].split()[-1].split(".")[-1])
+    assert c.backoff == "fixed" and c.attempts != INFINITE
+    if lang in ("python", "kotlin"):  # the default of the counter it decrements
+        assert c.attempts == 3
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_recursion_retry_added_is_a_retry_added_at_the_self_call(tmp_path, lang):
+    path, before, after, call, *_ = CASES[lang]
+    found = file_findings(tmp_path, path, before, after)
+    [added] = _of(found, "retry.added")
+    assert added.line == _line(after, call) and "recursion" in added.message, found
+    assert not _of(found, "retry.without_backoff") and not _of(found, "retry.without_limit"), found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_recursion_retry_given_another_delay_is_a_retry_change(tmp_path, lang):
+    path, _, image, call, delay, *_ = CASES[lang]
+    found = file_findings(tmp_path, path, image, _edit(image, [delay]))
+    [changed] = _of(found, "retry.changed")
+    assert changed.line == _line(image, call), found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_recursion_retry_given_other_attempts_is_a_retry_change(tmp_path, lang):
+    path, _, image, call, _, attempts, says, *_ = CASES[lang]
+    found = file_findings(tmp_path, path, image, _edit(image, [attempts]))
+    [changed] = _of(found, "retry.changed")
+    assert changed.line == _line(image, call), found
+    if says:
+        assert says in changed.message
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_recursion_retry_removed_is_reported_at_the_nearest_new_line(tmp_path, lang):
+    path, before, after, *_ = CASES[lang]
+    found = file_findings(tmp_path, path, after, before)
+    [removed] = _of(found, "retry.removed")
+    assert removed.message.startswith("removed recursion retry") and 1 <= removed.line <= len(before.splitlines())
+    assert f"line {_line(after, CASES[lang][3])} of the old" in removed.message
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_recursion_with_no_wait_is_without_backoff_at_the_self_call(tmp_path, lang):
+    path, before, after, call, *rest = CASES[lang]
+    no_wait = _edit(after, [rest[3]])
+    found = file_findings(tmp_path, path, before, no_wait)
+    [anti] = _of(found, "retry.without_backoff")
+    assert anti.line == _line(no_wait, call), found
+    # an edit elsewhere in a file that already retries at once fires nothing
+    comment = "#" if lang == "python" else "//"
+    again = file_findings(tmp_path / "again", path, no_wait, f"{comment} Feed client.\n" + no_wait)
+    assert not _of(again, "retry.without_backoff"), again
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_recursion_with_no_counter_and_no_stop_never_gives_up(tmp_path, lang):
+    path, before, after, call, *rest = CASES[lang]
+    forever = _edit(after, rest[4])
+    [c] = _scan(path, forever)
+    assert c.attempts == INFINITE
+    found = file_findings(tmp_path, path, before, forever)
+    [anti] = _of(found, "retry.without_limit")
+    assert anti.line == _last_line(forever, rest[4][2][1]) == c.line, found
+    assert not _of(found, "retry.without_backoff")  # it waits: only the limit is missing
+    # the same recursion kept, a comment added elsewhere: nothing is introduced
+    comment = "#" if lang == "python" else "//"
+    kept = file_findings(tmp_path / "kept", path, forever, f"{comment} Feed connection.\n" + forever)
+    assert not _of(kept, "retry.without_limit"), kept
+
+
+# -- what is no retry: recursion that is not on a failure path, or tries another input ---------------
+
+NEGATIVES = {
+    "python": ("svc/tree.py", '''"""Walks, pages and syncs."""
+
+import logging
+import time
+
+log = logging.getLogger(__name__)
+
+
+def walk(node, depth=0):
+    for child in node.children:
+        walk(child, depth + 1)
+
+
+def list_all(client, cursor=None):
+    page = client.list(cursor=cursor)
+    if page.next_cursor:
+        return page.items + list_all(client, page.next_cursor)
+    return page.items
+
+
+def sync(client, since, rounds=3):
+    resp = client.changes(since)
+    if resp.ok and rounds > 0:
+        time.sleep(1.0)
+        return sync(client, since, rounds - 1)
+    return resp
+
+
+def load(path):
+    try:
+        return open(path).read()
+    except FileNotFoundError:
+        return load(path.parent / "default.cfg")
+
+
+def on_disconnect(client, exc):
+    log.warning("connection lost: %s", exc)
+'''),
+    "go": ("internal/tree/walk.go", '''package tree
+
+import (
+\t"context"
+\t"log"
+\t"time"
+)
+
+func walk(n *Node, depth int) {
+\tfor _, c := range n.Children {
+\t\twalk(c, depth+1)
+\t}
+}
+
+func (c *Client) listAll(ctx context.Context, token string) ([]Item, error) {
+\tpage, err := c.list(ctx, token)
+\tif err != nil {
+\t\treturn nil, err
+\t}
+\tif page.Next != "" {
+\t\trest, err := c.listAll(ctx, page.Next)
+\t\treturn append(page.Items, rest...), err
+\t}
+\treturn page.Items, nil
+}
+
+func (c *Client) sync(ctx context.Context, since string, rounds int) error {
+\tresp, err := c.changes(ctx, since)
+\tif err == nil && rounds > 0 {
+\t\ttime.Sleep(time.Second)
+\t\treturn c.sync(ctx, resp.Since, rounds-1)
+\t}
+\treturn err
+}
+
+func onDisconnect(err error) {
+\tif err != nil {
+\t\tlog.Printf("connection lost: %v", err)
+\t}
+}
+'''),
+    "java": ("src/main/java/com/acme/tree/Walker.java", '''package com.acme.tree;
+
+import java.util.List;
+
+public final class Walker {
+    void walk(Node node, int depth) {
+        for (Node child : node.children()) {
+            walk(child, depth + 1);
+        }
+    }
+
+    List<Item> listAll(String cursor) {
+        Page page = client.list(cursor);
+        if (page.nextCursor() != null) {
+            page.items().addAll(listAll(page.nextCursor()));
+        }
+        return page.items();
+    }
+
+    Response sync(String since, int rounds) throws InterruptedException {
+        Response resp = client.changes(since);
+        if (resp.isSuccessful() && rounds > 0) {
+            Thread.sleep(1000);
+            return sync(since, rounds - 1);
+        }
+        return resp;
+    }
+
+    Config load(Path path) {
+        try {
+            return Config.read(path);
+        } catch (NoSuchFileException e) {
+            return load(path.getParent().resolve("default.cfg"));
+        }
+    }
+
+    void onDisconnect(Throwable cause) {
+        log.warn("connection lost", cause);
+    }
+}
+'''),
+    "kotlin": ("src/main/kotlin/com/acme/tree/Walker.kt", '''package com.acme.tree
+
+import kotlinx.coroutines.delay
+
+class Walker(private val client: Client) {
+    fun walk(node: Node, depth: Int = 0) {
+        node.children.forEach { walk(it, depth + 1) }
+        for (child in node.children) walk(child, depth + 1)
+    }
+
+    suspend fun listAll(cursor: String? = null): List<Item> {
+        val page = client.list(cursor)
+        return if (page.nextCursor != null) page.items + listAll(page.nextCursor) else page.items
+    }
+
+    suspend fun sync(since: String, rounds: Int = 3): Response {
+        val resp = client.changes(since)
+        if (resp.isSuccessful && rounds > 0) {
+            delay(1000)
+            return sync(since, rounds - 1)
+        }
+        return resp
+    }
+
+    fun load(path: Path): Config = try {
+        Config.read(path)
+    } catch (e: NoSuchFileException) {
+        load(path.parent.resolve("default.cfg"))
+    }
+
+    fun onDisconnect(cause: Throwable) {
+        log.warn("connection lost", cause)
+    }
+}
+'''),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_tree_walk_pagination_recursion_on_success_or_a_logging_callback_is_no_retry(tmp_path, lang):
+    path, image = NEGATIVES[lang]
+    assert _scan(path, image) == []
+    header = "#" if lang == "python" else "//"
+    found = file_findings(tmp_path, path, f"{header} v1\n", image)
+    assert not [f for f in found if f.kind.startswith("retry.") and "recursion" in f.message], found
+
+
+def test_a_kotlin_function_named_for_a_modifier_that_calls_itself_is_read_through_the_grammar_gap():
+    """tree-sitter-kotlin reads ``open(attempt + 1)`` as an ERROR (``open`` is a modifier): still the call."""
+    image = '''class FeedConnection(private val client: FeedClient) {
+    suspend fun open(attempt: Int = 0): Session =
+        try {
+            client.connect()
+        } catch (e: IOException) {
+            if (attempt >= 4) throw e
+            delay(500L shl attempt)
+            open(attempt + 1)
+        }
+}
+'''
+    [c] = _scan("src/main/kotlin/Feed.kt", image)
+    assert (c.line, c.target, c.backoff) == (8, "open", "exponential") and c.attempts is None
