@@ -38,23 +38,27 @@ class _Grammar:
     stops: frozenset[str]  # statements that end the attempts (raise, throw, return)
     receivers: tuple[str, ...]  # names the function's own object goes by
     counters: frozenset[str]  # binary expression node types (``attempt + 1``)
+    raises: frozenset[str]  # statements that fail the call (raise, throw)
+    splats: frozenset[str]  # ``*args``/``**kwargs`` handed on
 
 
 _GRAMMARS = {
     "python": _Grammar(("function_definition",), frozenset({"lambda", "function_definition"}),
                        frozenset({"except_clause"}), frozenset({"if_statement"}),
                        frozenset({"raise_statement", "return_statement"}), ("self", "cls"),
-                       frozenset({"binary_operator"})),
+                       frozenset({"binary_operator"}), frozenset({"raise_statement"}),
+                       frozenset({"list_splat", "dictionary_splat"})),
     "go": _Grammar(("function_declaration", "method_declaration"), frozenset({"func_literal"}),
                    frozenset(), frozenset({"if_statement"}), frozenset({"return_statement"}), (),
-                   frozenset({"binary_expression"})),
+                   frozenset({"binary_expression"}), frozenset(), frozenset({"variadic_argument"})),
     "java": _Grammar(("method_declaration",), frozenset({"lambda_expression", "class_body"}),
                      frozenset({"catch_clause"}), frozenset({"if_statement"}),
-                     frozenset({"throw_statement", "return_statement"}), ("this",), frozenset({"binary_expression"})),
+                     frozenset({"throw_statement", "return_statement"}), ("this",), frozenset({"binary_expression"}),
+                     frozenset({"throw_statement"}), frozenset()),
     "kotlin": _Grammar(("function_declaration",), frozenset({"lambda_literal", "anonymous_function", "class_body"}),
                        frozenset({"catch_block"}), frozenset({"if_expression"}),
                        frozenset({"throw_expression", "return_expression"}), ("this",),
-                       frozenset({"binary_expression"})),
+                       frozenset({"binary_expression"}), frozenset({"throw_expression"}), frozenset({"spread_expression"})),
 }
 
 #: a wait before trying again: ``time.sleep``, ``asyncio.sleep``, ``time.Sleep``, ``Thread.sleep``,
@@ -103,12 +107,17 @@ def _retry_of(fn, src: syntax.Source, g: _Grammar) -> Construct | None:
         if not all(_same_input(a, params, g, {*g.receivers, _receiver(fn, lang)} - {""}) for a in args):
             continue  # another input: an alternative tried, not the same operation again
         counter = next((c for c in (_counter(a, params, g) for a in args) if c is not None), None)
-        waits = [w for w in syntax.calls(path, lang) if w.start_byte < call.start_byte
+        # a wait on the way to the self-call: on the failure path, or before the attempt at the top of
+        # the function (``await anyio.sleep(delay)`` and then the ``try``)
+        waits = [w for w in syntax.calls(body, lang) if w.start_byte < call.start_byte
                  and _WAIT.search(syntax.callee(w, lang) or "") and syntax.ancestor(w, g.nested, stop=g.functions) is None]
         if not waits and counter is None:
             continue  # a recover-and-call-again with neither a wait nor a bound: not read as a retry
-        stops = [s for s in syntax.walk_within(path, g.nested) if s.type in g.stops and s.start_byte < call.start_byte
-                 and not (s.start_byte <= call.start_byte and call.end_byte <= s.end_byte)]
+        # what gives up on the way: a raise/throw/return on the failure path, or a guarded raise/throw
+        # before it (``if attempt >= MAX: raise``, ``if time.monotonic() > deadline: raise``)
+        stops = [s for s in syntax.walk_within(body, g.nested) if s.start_byte < call.start_byte and (
+            s.type in g.stops and _inside(s, path) or s.type in g.raises and _guarded(s, fn, g))
+            and not _inside(call, s)]
         attempts: float | None = None
         if counter is not None and counter[1] == "-":
             attempts = _number(params.get(counter[0]))
@@ -167,6 +176,20 @@ def _failure_path(call, fn, g: _Grammar):
     return None
 
 
+def _inside(node, outer) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def _guarded(stop, fn, g: _Grammar) -> bool:
+    """Whether a stop sits under a condition of its function (not in a nested one)."""
+    p = stop.parent
+    while p is not None and p != fn:
+        if p.type in g.ifs:
+            return True
+        p = p.parent
+    return False
+
+
 def _parameters(fn, lang: str) -> dict:
     """The function's parameter names, each with its default value node (None without one)."""
     out: dict = {}
@@ -177,8 +200,11 @@ def _parameters(fn, lang: str) -> dict:
                 out[syntax.node_text(p)] = None
             elif p.type in ("default_parameter", "typed_default_parameter"):
                 out[syntax.node_text(p.child_by_field_name("name"))] = p.child_by_field_name("value")
-            elif p.type == "typed_parameter" and p.named_children:
-                out[syntax.node_text(p.named_children[0])] = None
+            elif p.type in ("typed_parameter", "list_splat_pattern", "dictionary_splat_pattern") and p.named_children:
+                name = p.named_children[0]  # ``x: int``, ``*args``, ``**kwargs`` (and ``*args: Any``)
+                if name.type in ("list_splat_pattern", "dictionary_splat_pattern") and name.named_children:
+                    name = name.named_children[0]
+                out[syntax.node_text(name)] = None
     elif lang == "go":
         params = fn.child_by_field_name("parameters")
         for d in params.named_children if params is not None else ():
@@ -232,6 +258,8 @@ def _same_input(a, params: dict, g: _Grammar, receivers: set[str]) -> bool:
         return False
     if a.type in g.counters:
         return _counter(a, params, g) is not None or _doubled(a, params)
+    if a.type in g.splats:  # *args, **kwargs, args... handed on as they came
+        a = a.named_children[0] if a.named_children else a
     if a.type in ("identifier", "simple_identifier"):
         return syntax.node_text(a) in params
     if a.type in _FIELDS:  # a field of its own object (``self.url``), not one of another input (``page.next``)
