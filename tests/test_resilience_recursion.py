@@ -448,3 +448,77 @@ def test_a_kotlin_function_named_for_a_modifier_that_calls_itself_is_read_throug
 '''
     [c] = _scan("src/main/kotlin/Feed.kt", image)
     assert (c.line, c.target, c.backoff) == (8, "open", "exponential") and c.attempts is None
+
+
+# -- the shapes met in unlabelled client code (MCP python-sdk's SSE reconnection, requests wrappers) -----
+
+SHAPES = '''import time
+
+import anyio
+
+
+class Stream:
+    async def reconnect(self, ctx, last_event_id, attempt=0):
+        if attempt >= MAX_RECONNECTION_ATTEMPTS:
+            return
+        await anyio.sleep(self.retry_interval)
+        try:
+            async with ctx.client.sse(self.url) as source:
+                await self.consume(source)
+        except Exception:
+            await self.reconnect(ctx, last_event_id, attempt + 1)
+
+    def request(self, method, url, *args, retries=3, **kwargs):
+        try:
+            return self.session.request(method, url, *args, **kwargs)
+        except ConnectionError:
+            if not retries:
+                raise
+            return self.request(method, url, *args, retries=retries - 1, **kwargs)
+
+    def poll(self, url, deadline):
+        if time.monotonic() > deadline:
+            raise TimeoutError(url)
+        try:
+            return self.session.get(url)
+        except OSError:
+            time.sleep(1.0)
+            return self.poll(url, deadline)
+'''
+
+
+def test_python_recursion_shapes_of_client_code():
+    found = {c.target: c for c in _scan("svc/stream.py", SHAPES)}
+    # the wait before the attempt, at the top of the function, is its backoff
+    assert (found["reconnect"].backoff, found["reconnect"].attempts) == ("fixed", None)
+    # *args/**kwargs handed on as they came are its own inputs; it retries at once
+    assert (found["request"].backoff, found["request"].attempts) == ("none", 3)
+    # a deadline checked before the attempt is a stop: bounded, not "never gives up"
+    assert found["poll"].attempts is None and found["poll"].backoff == "fixed"
+
+
+GO_SELECT = '''package watch
+
+import (
+\t"context"
+\t"time"
+)
+
+func (w *Watcher) Watch(ctx context.Context, key string) error {
+\tif err := w.client.Watch(ctx, key); err != nil {
+\t\tselect {
+\t\tcase <-ctx.Done():
+\t\t\treturn ctx.Err()
+\t\tcase <-time.After(time.Second):
+\t\t}
+\t\treturn w.Watch(ctx, key)
+\t}
+\treturn nil
+}
+'''
+
+
+def test_go_a_watch_that_waits_on_a_timer_or_its_context_and_calls_itself_again():
+    [c] = _scan("internal/watch/watch.go", GO_SELECT)
+    assert (c.target, c.backoff, c.line) == ("Watch", "fixed", 15)
+    assert c.attempts is None  # the context's end gives up: bounded, by the caller
