@@ -522,3 +522,41 @@ def test_go_a_watch_that_waits_on_a_timer_or_its_context_and_calls_itself_again(
     [c] = _scan("internal/watch/watch.go", GO_SELECT)
     assert (c.target, c.backoff, c.line) == ("Watch", "fixed", 15)
     assert c.attempts is None  # the context's end gives up: bounded, by the caller
+
+
+POOL = '''class ConnectionPool:
+    def urlopen(self, method, url, body=None, retries=3):
+        try:
+            conn = self._get_conn()
+            response = conn.request(method, url, body)
+        except (HTTPException, SocketError):
+            conn = None  # broken: dropped, replaced by the next _get_conn()
+        finally:
+            self._put_conn(conn)
+        if not conn:
+            return self.urlopen(method, url, body, retries - 1)
+        return response
+
+    def first(self, node, seen=None):
+        if not seen:
+            return self.first(node, seen)
+        return node
+'''
+
+
+def test_a_result_the_except_clears_is_a_failed_result_check(tmp_path):
+    """urllib3's connection pool (2011): the retry moved out of the ``except`` behind ``if not conn``,
+    which the ``except`` set to None, is the same retry, not one removed; a ``not`` of a name no
+    ``except`` clears (``if not seen``) is no failure."""
+    [c] = _scan("urllib3/connectionpool.py", POOL)
+    assert (c.target, c.attempts, c.backoff) == ("urlopen", 3, "none")
+    inside = POOL.replace('''            conn = None  # broken: dropped, replaced by the next _get_conn()
+        finally:
+            self._put_conn(conn)
+        if not conn:
+            return self.urlopen(method, url, body, retries - 1)''', '''            self._put_conn(None)
+            return self.urlopen(method, url, body, retries - 1)
+        finally:
+            self._put_conn(conn)''')
+    assert [c.target for c in _scan("urllib3/connectionpool.py", inside)] == ["urlopen"]
+    assert not _of(file_findings(tmp_path, "urllib3/connectionpool.py", inside, POOL), "retry.removed")

@@ -170,10 +170,35 @@ def _failure_path(call, fn, g: _Grammar):
             cond = p.child_by_field_name("condition") or (p.named_children[0] if p.named_children else None)
             branch = p.child_by_field_name("consequence") or (p.named_children[1] if len(p.named_children) > 1 else None)
             if cond is not None and branch is not None and branch.start_byte <= call.start_byte < branch.end_byte \
-                    and _FAILED.search(syntax.node_text(cond)):
+                    and (_FAILED.search(syntax.node_text(cond)) or _cleared_on_failure(cond, fn, g)):
                 return branch
         p = p.parent
     return None
+
+
+#: a test that a name holds nothing: ``not conn``, ``conn is None``, ``conn == null``, ``conn == nil``, ``!ok``
+_EMPTY = re.compile(r"^\(?\s*(?:not\s+(\w+)|!\s*(\w+)|(\w+)\s*(?:is|==|===)\s*(?:None|null|nil))\s*\)?$")
+_NOTHING = re.compile(r"^(None|null|nil|false|False)$")
+
+
+def _cleared_on_failure(cond, fn, g: _Grammar) -> bool:
+    """A failed-result check: the condition tests for nothing a name that an ``except``/``catch`` of the
+    same function sets to nothing (``except SocketError: conn = None`` ... ``if not conn: return
+    self.urlopen(..., retries - 1)``): the branch runs when the attempt failed."""
+    m = _EMPTY.match(syntax.node_text(cond).strip())
+    name = next((x for x in m.groups() if x), None) if m else None
+    if not name:
+        return False
+    for clause in syntax.walk_within(fn, g.nested):
+        if clause.type not in g.catches:
+            continue
+        for n in syntax.walk_within(clause, g.nested):
+            if n.type in ("assignment", "assignment_expression", "assignment_statement"):
+                left = n.child_by_field_name("left")
+                right = n.child_by_field_name("right")
+                if syntax.node_text(left) == name and _NOTHING.match(syntax.node_text(right).strip()):
+                    return True
+    return False
 
 
 def _inside(node, outer) -> bool:
