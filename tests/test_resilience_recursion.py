@@ -560,3 +560,13 @@ def test_a_result_the_except_clears_is_a_failed_result_check(tmp_path):
             self._put_conn(conn)''')
     assert [c.target for c in _scan("urllib3/connectionpool.py", inside)] == ["urlopen"]
     assert not _of(file_findings(tmp_path, "urllib3/connectionpool.py", inside, POOL), "retry.removed")
+
+
+def test_a_result_cleared_through_a_helper_is_the_same_failed_result_check(tmp_path):
+    """urllib3 (2015): ``conn = None`` replaced by ``conn = self._cleanup_conn(conn)`` (which returns
+    None) leaves the retry behind ``if not conn`` as it was: no retry removed, no retry change."""
+    helper = POOL.replace("conn = None  # broken: dropped, replaced by the next _get_conn()",
+                          "conn = self._cleanup_conn(conn)")
+    assert [c.target for c in _scan("urllib3/connectionpool.py", helper)] == ["urlopen"]
+    found = file_findings(tmp_path, "urllib3/connectionpool.py", POOL, helper)
+    assert not [f for f in found if f.kind.startswith("retry.")], found

@@ -178,13 +178,13 @@ def _failure_path(call, fn, g: _Grammar):
 
 #: a test that a name holds nothing: ``not conn``, ``conn is None``, ``conn == null``, ``conn == nil``, ``!ok``
 _EMPTY = re.compile(r"^\(?\s*(?:not\s+(\w+)|!\s*(\w+)|(\w+)\s*(?:is|==|===)\s*(?:None|null|nil))\s*\)?$")
-_NOTHING = re.compile(r"^(None|null|nil|false|False)$")
 
 
 def _cleared_on_failure(cond, fn, g: _Grammar) -> bool:
     """A failed-result check: the condition tests for nothing a name that an ``except``/``catch`` of the
-    same function sets to nothing (``except SocketError: conn = None`` ... ``if not conn: return
-    self.urlopen(..., retries - 1)``): the branch runs when the attempt failed."""
+    same function sets (``except SocketError: conn = None`` ... ``if not conn: return
+    self.urlopen(..., retries - 1)``; set through a helper, ``conn = self._cleanup_conn(conn)``, that
+    returns None): the branch runs when the attempt failed."""
     m = _EMPTY.match(syntax.node_text(cond).strip())
     name = next((x for x in m.groups() if x), None) if m else None
     if not name:
@@ -194,9 +194,7 @@ def _cleared_on_failure(cond, fn, g: _Grammar) -> bool:
             continue
         for n in syntax.walk_within(clause, g.nested):
             if n.type in ("assignment", "assignment_expression", "assignment_statement"):
-                left = n.child_by_field_name("left")
-                right = n.child_by_field_name("right")
-                if syntax.node_text(left) == name and _NOTHING.match(syntax.node_text(right).strip()):
+                if syntax.node_text(n.child_by_field_name("left")) == name:
                     return True
     return False
 
