@@ -122,7 +122,8 @@ def test_a_timeout_constant_written_otherwise_with_the_same_value_is_no_change(t
 
 # -- (c) hand-written retry shapes a language had no test of --------------------------------------------
 
-#: (path, image without the retry, image with it, line of the retry)
+#: (path, image without the retry, image with it, line of the retry: a loop's header, a recursion's
+#: self-call, as JavaScript places it)
 RETRY_SHAPES = [
     pytest.param("svc/feed.py", '''"""Fetches the partner feed."""
 
@@ -146,7 +147,7 @@ def fetch_feed(session, url, attempt=0):
             raise
         time.sleep(2 ** attempt)
         return fetch_feed(session, url, attempt + 1)
-''', 8, id="python-recursion-with-delay"),
+''', 15, id="python-recursion-with-delay"),
     pytest.param("src/main/java/com/acme/feed/FeedConnection.java", '''package com.acme.feed;
 
 import java.io.IOException;
@@ -208,7 +209,7 @@ class FeedConnection(private val client: FeedClient) {
             open(attempt + 1)
         }
 }
-''', 7, id="kotlin-recursion-with-delay"),
+''', 13, id="kotlin-recursion-with-delay"),
 ]
 
 
@@ -219,14 +220,7 @@ def test_a_hand_written_retry_added_is_seen_as_a_retry_change(tmp_path, path, be
     assert not [f for f in ex.findings if f.kind == "retry.without_backoff"]  # each waits between attempts
 
 
-_NO_RECURSION = ("{} reads no retry by recursion (JavaScript's scanner does, test_js_a_function_that_calls_itself_"
-                 "on_failure_retries_by_recursion): the new function is seen only by the changed-logic rule, as "
-                 "'changes retry logic: N changed lines use attempt', not as a retry added with its attempts and delay")
-
-
-@pytest.mark.parametrize(("path", "before", "after", "line"), [
-    p if "recursion" not in (p.id or "") else pytest.param(*p.values, id=p.id, marks=pytest.mark.xfail(
-        strict=True, reason=_NO_RECURSION.format(p.id.split("-")[0].capitalize()))) for p in RETRY_SHAPES])
+@pytest.mark.parametrize(("path", "before", "after", "line"), RETRY_SHAPES)
 def test_a_hand_written_retry_added_is_a_retry_added_at_its_construct(tmp_path, path, before, after, line):
     ex = run(tmp_path, {path: before}, {path: after})
     added = [f for f in ex.findings if f.kind == "retry.added"]

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions, settings
+from mergeguard.features.resilience import policy_functions, recursion, settings
 from mergeguard.features.resilience import INFINITE, Construct, Hooks, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
@@ -109,6 +109,7 @@ class _Scanner(Scanner):
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if not _delegates(self.src, c))
         self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
         self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
+        self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
 
     def _loop_digests(self) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, Hooks, NetworkCall, Scan, Scanner, policy_functions
 from mergeguard.features.resilience.settings import bookkeeping, classify, heartbeat_only, words, written
+from mergeguard.features.resilience import recursion
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -92,6 +93,7 @@ class _Scanner(Scanner):
         self._options(root)
         self._error_classes(root)
         self.out.constructs.extend(_policy_functions(self.src))
+        self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         # a retry's time budget (``deadline=_DEFAULT_DEADLINE`` kept by a retry policy class) is retry policy
         self.out.constructs = [recast_setting(self.src, c) if c.library == "setting" else c
                                for c in self.out.constructs]
