@@ -76,6 +76,9 @@ class Labelled:
     changes_timeout: bool
     anti_patterns: tuple[AntiPattern, ...]
     note: str
+    #: 9 for the fresh commits of round 9 (drawn blind, after eight rounds of rules written from dev);
+    #: 0 for the corpus before it, whose rows carry no round
+    round: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,11 @@ def load_file(path: Path) -> list[Labelled]:
         note = c.get("note", "")
         if not isinstance(note, str):
             raise CorpusError(f"{at}: 'note' must be text")
+        labelled_in = c.get("round", 0)
+        if not isinstance(labelled_in, int) or isinstance(labelled_in, bool) or labelled_in < 0:
+            raise CorpusError(f"{at}: 'round' must be a whole number")
         out.append(Labelled(repository, language, sha, c["split"], c["source"], c["changes_retry"],
-                            c["changes_timeout"], tuple(parsed), note))
+                            c["changes_timeout"], tuple(parsed), note, labelled_in))
     return out
 
 
@@ -420,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"), help="mirror folder (default: %(default)s)")
     p.add_argument("--language", action="append", choices=LANGUAGES, help="only these languages (repeatable)")
     p.add_argument("--repository", action="append", metavar="OWNER/NAME", help="only these repositories (repeatable)")
+    p.add_argument("--rows", choices=["all", "round9", "before-round9"], default="all",
+                   help="all commits, only round 9's fresh ones, or only those labelled before round 9")
     p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
     p.add_argument("--errors", action="store_true", help="also list every false positive and false negative")
     p.add_argument("--json", metavar="PATH", help="write the figures (and errors) as JSON here; - for stdout")
@@ -430,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"retry_timeout: error: {exc}", file=sys.stderr)
         return 2
     corpus = [c for c in corpus if (not args.language or c.language in args.language)
-              and (not args.repository or c.repository in args.repository)]
+              and (not args.repository or c.repository in args.repository)
+              and (args.rows == "all" or (c.round == 9) == (args.rows == "round9"))]
     rep = run(corpus, args.mirrors, model=args.model, progress=lambda s: print(s, file=sys.stderr))
     if args.json != "-":
         print(render_text(rep, args.split))

@@ -136,6 +136,23 @@ def test_run_reports_what_the_cli_predicts(labelled_repo):
     assert rep.commits == {"all": 3, "python": 3}
 
 
+def test_rows_picks_round_9_or_the_corpus_before_it(labelled_repo, tmp_path):
+    doc = json.loads((labelled_repo["data"] / "acme+orders.json").read_text(encoding="utf-8"))
+    doc["commits"][1]["round"] = 9  # the timeout commit, as round 9 appends its fresh rows
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "acme+orders.json").write_text(json.dumps(doc), encoding="utf-8")
+    assert [c.round for c in bench.load_corpus(data)] == [0, 9, 0]
+    counted = {}
+    for rows in ("all", "round9", "before-round9"):
+        out = tmp_path / f"{rows}.json"
+        assert bench.main(["--data", str(data), "--mirrors", str(labelled_repo["mirrors"]), "--split", "all",
+                           "--rows", rows, "--json", str(out)]) == 0
+        figures = json.loads(out.read_text(encoding="utf-8"))
+        counted[rows] = (figures["commits"]["all"], figures["labels"]["changes_timeout"]["all"]["positives"])
+    assert counted == {"all": (3, 1), "round9": (1, 1), "before-round9": (2, 0)}
+
+
 def test_run_reports_commits_the_mirror_lacks(labelled_repo, tmp_path):
     c = bench.load_corpus(labelled_repo["data"])[0]
     ghost = Labelled(c.repository, c.language, "f" * 40, "dev", "random", False, False, (), "not there")
@@ -240,6 +257,8 @@ def _commit(sha_, **kw):
     ({"anti_patterns": [{"kind": "retry.sloppy", "path": "a", "line": 1}]}, "known 'kind'"),
     ({"anti_patterns": [{"kind": "timeout.missing", "path": "a", "line": 0}]}, "'line' >= 1"),
     ({"source": "guess"}, "'source' must be one of"),
+    ({"round": "nine"}, "'round' must be a whole number"),
+    ({"round": True}, "'round' must be a whole number"),
 ])
 def test_corpus_errors_name_the_problem(tmp_path, bad, message):
     _write(tmp_path, [_commit("0" * 40, **bad)])
