@@ -1,0 +1,56 @@
+"""Issue 13, round 9: rules narrowed by what they did on commits they were not written from (the
+per-rule table of ``benchmarks/retry_timeout.py --by-rule`` over fresh labelled commits and the old
+dev part). Real git histories and real tree-sitter parses; each narrowing with what must still fire
+next to what must not (``docs/retry_timeout.md``, "Round 9")."""
+
+from __future__ import annotations
+
+from tests.retry_changes import file_findings, kinds
+
+# -- a Python policy function typed anew decides nothing new -----------------------------------------
+# (``retry.changed python:policy function``: wrong in two repositories of the fresh part, on typing-only
+# changes; Java, Kotlin, Go and TypeScript digests already leave typing out)
+
+DECORATOR = '''import typing as t
+
+
+def retry_if_transient(*dargs: t.Any, **dkw: t.Any) -> t.Any:
+    """Wrap a function so that a transient failure is tried again."""
+    if len(dargs) == 1 and callable(dargs[0]):
+        return retry_if_transient()(dargs[0])
+
+    def wrap(f):
+        policy: "BasePolicy" = AsyncPolicy(*dargs, **dkw) if is_async(f) else Policy(*dargs, **dkw)
+        return policy.wraps(f)
+
+    return wrap
+'''
+
+DECORATOR_TYPED = '''import typing as t
+
+
+def retry_if_transient(*dargs: t.Any, **dkw: t.Any) -> t.Any:
+    """Wrap a function so that a transient failure is tried again."""
+    if len(dargs) == 1 and callable(dargs[0]):
+        return retry_if_transient()(dargs[0])
+
+    def wrap(f: "WrappedFn") -> "WrappedFn":
+        policy: "BasePolicy"
+        policy = AsyncPolicy(*dargs, **dkw) if is_async(f) else Policy(*dargs, **dkw)
+        return policy.wraps(f)
+
+    return wrap
+'''
+
+DECORATOR_DECIDES = DECORATOR.replace("if len(dargs) == 1 and callable(dargs[0]):",
+                                      "if len(dargs) == 1 and callable(dargs[0]) and not dkw.get(\"once\"):")
+
+
+def test_python_policy_function_typed_anew_is_no_retry_change(tmp_path):
+    assert "retry.changed" not in kinds(file_findings(tmp_path, "pkg/retrying.py", DECORATOR, DECORATOR_TYPED))
+
+
+def test_python_policy_function_with_a_new_condition_still_changes(tmp_path):
+    found = file_findings(tmp_path, "pkg/retrying.py", DECORATOR, DECORATOR_DECIDES)
+    assert [f.message for f in found if f.kind == "retry.changed"] == [
+        "changes policy function retry retry_if_transient: the code of retry_if_transient changed"]
