@@ -487,7 +487,8 @@ def extract(change: Change, context: Context) -> Extraction:
     for fs in scanned:
         f = fs.f
         fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post", fs.functions)]
-        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre", fs.functions)]
+        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre", fs.functions)
+                       and not _merged_branch(f, c, fs.pre, fs.post)]
         for c in fs.only_post:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
@@ -658,6 +659,39 @@ def _plumbing(f: FileChange, c: Construct, side: str, functions: dict[str, set[s
             # (Python: a call on the other side that passes ``**kwargs`` may hand the timeout on in them)
             return not (callee and any(callee in t and "timeout" not in t.lower() and "**" not in t for _, t in other))
     return False
+
+
+#: the calls a line makes: ``await asyncio.wait_for(_send_tls(sock, buf), timeout=t)`` -> asyncio.wait_for, _send_tls
+_CALLED = re.compile(r"([A-Za-z_$][\w$]*(?:\s*\??\.\s*[A-Za-z_$][\w$]*)*)\s*\(")
+
+
+def _merged_branch(f: FileChange, c: Construct, pre: Scan, post: Scan) -> bool:
+    """A timeout taken out with the branch that held it, while the same function still waits the same
+    way elsewhere (same call, same value as written): two branches that each ran
+    ``wait_for(..., timeout=timeout)`` merged into one, a platform's own path deleted. No call that
+    stays lost its wait: it counts as removed only when a call one of those waits wrapped, and none
+    wraps now, is still made on a line the change added (the wait was taken off that call), as
+    ``_plumbing`` asks of a value-less timeout."""
+    if c.kind != "timeout" or not c.scope or not c.value or c.library == "setting":
+        return False
+
+    def same(x: Construct) -> bool:
+        return x.key == c.key and x.value == c.value and x.seconds == c.seconds
+
+    kept = [x for x in post.constructs if same(x)]
+    if not kept:
+        return False
+    own = {c.target.rsplit(".", 1)[-1], c.library.rsplit(".", 1)[-1]}
+
+    def wrapped(xs: list[Construct]) -> set[str]:
+        return {name.rsplit(".", 1)[-1].strip() for x in xs for name in _CALLED.findall(x.snippet)} - own
+
+    before = [x for x in pre.constructs if same(x)]
+    if not all(wrapped([x]) for x in before):
+        return False  # a wait whose wrapped call its first line does not show: say what it said before
+    lost = wrapped(before) - wrapped(kept)
+    added = [t for h in f.hunks for _, t in h.added]
+    return not any(re.search(rf"\b{re.escape(w)}\s*\(", t) for w in lost for t in added)
 
 
 def _cancel_renames(fs: _FileScan) -> None:

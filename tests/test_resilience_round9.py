@@ -54,3 +54,71 @@ def test_python_policy_function_with_a_new_condition_still_changes(tmp_path):
     found = file_findings(tmp_path, "pkg/retrying.py", DECORATOR, DECORATOR_DECIDES)
     assert [f.message for f in found if f.kind == "retry.changed"] == [
         "changes policy function retry retry_if_transient: the code of retry_if_transient changed"]
+
+
+# -- a wait removed with the branch that held it, the same wait kept on the others -------------------
+# (``timeout.removed python:asyncio``: one right, three wrong in three repositories of the old dev part,
+# wrong on the fresh part too)
+
+SEND = '''import asyncio
+import sys
+
+
+async def send_all(sock, buf, timeout):
+    loop = asyncio.get_running_loop()
+    try:
+        if is_tls(sock):
+            if sys.platform == "win32":
+                await asyncio.wait_for(_send_tls_polling(sock, buf), timeout=timeout)
+            else:
+                await asyncio.wait_for(_send_tls(sock, buf, loop), timeout=timeout)
+        else:
+            await asyncio.wait_for(loop.sock_sendall(sock, buf), timeout=timeout)
+    finally:
+        sock.settimeout(timeout)
+'''
+
+SEND_MERGED = '''import asyncio
+import socket
+
+
+async def send_all(sock, buf, timeout):
+    loop = asyncio.get_running_loop()
+    try:
+        if is_tls(sock):
+            await asyncio.wait_for(_send_tls(sock, buf, loop), timeout=timeout)
+        else:
+            await asyncio.wait_for(loop.sock_sendall(sock, buf), timeout=timeout)
+    except asyncio.TimeoutError as exc:
+        raise socket.timeout("timed out") from exc
+    finally:
+        sock.settimeout(timeout)
+'''
+
+SEND_UNBOUNDED_ON_WINDOWS = '''import asyncio
+import sys
+
+
+async def send_all(sock, buf, timeout):
+    loop = asyncio.get_running_loop()
+    try:
+        if is_tls(sock):
+            if sys.platform == "win32":
+                await _send_tls_polling(sock, buf)
+            else:
+                await asyncio.wait_for(_send_tls(sock, buf, loop), timeout=timeout)
+        else:
+            await asyncio.wait_for(loop.sock_sendall(sock, buf), timeout=timeout)
+    finally:
+        sock.settimeout(timeout)
+'''
+
+
+def test_wait_removed_with_its_branch_while_the_others_keep_it_is_no_removal(tmp_path):
+    found = file_findings(tmp_path, "pkg/network.py", SEND, SEND_MERGED)
+    assert "timeout.removed" not in kinds(found)
+
+
+def test_wait_taken_off_a_call_that_stays_is_still_removed(tmp_path):
+    found = file_findings(tmp_path, "pkg/network.py", SEND, SEND_UNBOUNDED_ON_WINDOWS)
+    assert [f.kind for f in found if f.kind.startswith("timeout.")] == ["timeout.removed"]
