@@ -190,3 +190,60 @@ def test_timeout_keyword_handed_on_in_an_options_dict_is_no_removal(tmp_path):
 def test_timeout_keyword_taken_off_a_call_is_still_removed(tmp_path):
     found = file_findings(tmp_path, "pkg/httpsession.py", POOL, POOL_NO_TIMEOUT)
     assert [f.kind for f in found if f.kind.startswith("timeout.")] == ["timeout.removed"]
+
+
+# -- a service model's API shapes describe the API, not the client's retry policy --------------------
+# (``retry.changed other:data``: right only in botocore's ``_retry.json`` on the old dev part, 11/0, and
+# wrong twice on the fresh part, both on members of API shapes in two services' ``service-2.json``)
+
+MODEL = '''{
+  "version": "2.0",
+  "metadata": {"apiVersion": "2019-01-25", "protocol": "rest-json", "serviceId": "Mesh"},
+  "operations": {
+    "CreateRoute": {"name": "CreateRoute", "http": {"method": "PUT", "requestUri": "/routes"},
+                    "input": {"shape": "CreateRouteInput"}}
+  },
+  "shapes": {
+    "CreateRouteInput": {"type": "structure", "members": {"retryPolicy": {"shape": "HttpRetryPolicy"}}},
+    "HttpRetryPolicy": {
+      "type": "structure",
+      "required": ["maxRetries", "perRetryTimeout"],
+      "members": {
+        "maxRetries": {"shape": "MaxRetries"},
+        "perRetryTimeout": {"shape": "Duration"}
+      }
+    },
+    "MaxRetries": {"type": "long", "min": 0},
+    "Duration": {"type": "structure", "members": {"value": {"shape": "DurationValue"}}},
+    "DurationValue": {"type": "long", "min": 0}
+  }
+}
+'''
+
+MODEL_NEW_MEMBER = MODEL.replace('''        "perRetryTimeout": {"shape": "Duration"}
+''', '''        "perRetryTimeout": {"shape": "Duration"},
+        "httpRetryEvents": {"shape": "HttpRetryPolicyEvents"}
+''').replace('''    "MaxRetries": {"type": "long", "min": 0},''', '''    "MaxRetries": {"type": "long", "min": 0},
+    "HttpRetryPolicyEvents": {"type": "list", "member": {"shape": "HttpRetryPolicyEvent"}, "min": 1, "max": 25},''')
+
+RETRY_DATA = '''{
+  "retry": {
+    "__default__": {
+      "max_attempts": 5,
+      "delay": {"type": "exponential", "base": "rand", "growth_factor": 2},
+      "policies": {"throttling": {"applies_when": {"response": {"service_error_code": "Throttling"}}}}
+    }
+  }
+}
+'''
+
+
+def test_a_service_models_api_shapes_are_no_retry_policy(tmp_path):
+    path = "client/data/mesh/2019-01-25/service-2.json"
+    assert "retry.changed" not in kinds(file_findings(tmp_path, path, MODEL, MODEL_NEW_MEMBER))
+
+
+def test_a_retry_policy_held_as_data_still_changes(tmp_path):
+    found = file_findings(tmp_path, "client/data/_retry.json", RETRY_DATA,
+                          RETRY_DATA.replace('"max_attempts": 5', '"max_attempts": 3'))
+    assert [f.kind for f in found] == ["retry.changed"]
