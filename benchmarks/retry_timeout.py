@@ -16,12 +16,19 @@ assessment's findings are turned into predictions:
   counted) and at line level (a predicted finding matches a labelled one of the same kind in the same
   path within 3 lines, one to one).
 
+``--by-rule`` says which rule produced each prediction (:class:`Fired`: the finding kind, its file's
+language and the construct that decided it, read from the assessment's own signals) and gives each
+rule's true and false positives on the split, the commits where it alone made the prediction, and the
+repositories it was right and wrong in: a rule right in one repository and wrong in several was written
+for that repository.
+
 Mirrors are found under ``--mirrors`` (default ``/work/.mirror``) as ``<owner>+<name>/`` holding a bare
 git directory at any depth up to two (the fetch tool's layout is ``<owner>+<name>/repo``).
 
     python benchmarks/retry_timeout.py                      # held-out part (the figures to quote)
     python benchmarks/retry_timeout.py --split dev --errors # the part you may look at, with misses
     python benchmarks/retry_timeout.py --split all --json /tmp/rt.json
+    python benchmarks/retry_timeout.py --split dev --by-rule --data FOLDER  # a folder with some repositories
 
 Commits a mirror does not have are reported and left out, never counted as negatives.
 """
@@ -32,6 +39,7 @@ import argparse
 import contextlib
 import io
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -236,6 +244,82 @@ def predict(assessment: dict[str, Any]) -> Predicted:
                      changes_timeout=bool(kinds & set(CHANGE_KINDS["changes_timeout"])), anti_patterns=aps)
 
 
+# -- attribution: which rule produced a prediction (``--by-rule``) ---------------------------------------
+
+@dataclass(frozen=True)
+class Fired:
+    """Which rule produced each part of one commit's prediction: the (label, rule) pairs behind its
+    ``changes_retry``/``changes_timeout`` and each anti-pattern finding with its rule.
+
+    A rule is ``"<finding kind> <language>:<shape>"`` (``"timeout.changed go:setting"``,
+    ``"retry.changed python:logic"``, ``"retry.without_backoff javascript:setTimeout"``): the finding's
+    kind, the language of its file (each language has its own scanner), and the construct that decided
+    it, as the assessment already says (the ``library`` of the signal entry behind the finding, else the
+    library its message names). Read from the CLI's JSON, so the measured predictions stay the user's."""
+
+    labels: tuple[tuple[str, str], ...]
+    anti_patterns: tuple[tuple[AntiPattern, str], ...]
+
+
+#: the signal list behind a change finding, by the finding kind's verb
+_SIGNAL_PART = {"added": "added", "removed": "removed", "changed": "modified"}
+#: the library a ``timeout.missing`` message names: "{callee} has no timeout and {library}'s default is none"
+_MISSING_LIBRARY = re.compile(r" has no timeout and (.+?)'s default is none")
+#: the construct a message starts with (``features.retry_timeout.describe``), after the verb of a change
+_DESCRIBED = re.compile(r"^(?:adds |removed |changes )?(?:(?P<kind>retry|timeout) (?P<own>setting|policy function)\b"
+                        r"|(?P<lib>.+?) (?:retry|timeout)\b)")
+
+
+def _library_named(message: str) -> str | None:
+    """The construct a finding's message names first (``describe``'s phrase), or None."""
+    m = _DESCRIBED.match(message)
+    if m is None:
+        return None
+    return m.group("own") or m.group("lib")
+
+
+def rule_of(finding: dict[str, Any], signals: dict[str, Any]) -> str:
+    """The rule behind one finding of an assessment (see :class:`Fired`)."""
+    kind, path = str(finding.get("kind", "")), str(finding.get("path", ""))
+    line, end = finding.get("line"), finding.get("end_line")
+    message = str(finding.get("message", ""))
+    category, _, verb = kind.partition(".")
+    sig = signals.get(category) if isinstance(signals.get(category), dict) else {}
+    entries = [e for part in (("added", "modified") if verb not in _SIGNAL_PART else (_SIGNAL_PART[verb],))
+               for e in sig.get(part) or [] if isinstance(e, dict) and e.get("path") == path]
+    library: str | None = None
+    if kind == "timeout.missing":
+        m = _MISSING_LIBRARY.search(message)
+        library = m.group(1) if m else None
+    elif verb in _SIGNAL_PART:  # a change finding sits at its construct's line
+        same = [e for e in entries if e.get("line") == line]
+        named = _library_named(message)
+        library = next((e["library"] for e in same if e.get("library") == named), None) or (
+            same[0].get("library") if same else named)
+    else:  # an anti-pattern sits at (or inside) the construct it judges
+        inside = [e for e in entries if isinstance(line, int) and isinstance(e.get("line"), int)
+                  and e.get("scope", "") == finding.get("scope", "") and e["line"] <= line <= (end or line)]
+        library = max(inside, key=lambda e: e["line"])["library"] if inside else _library_named(message)
+    from mergeguard import paths
+
+    return f"{kind} {paths.language(path) or 'other'}:{library or '?'}"
+
+
+def fired(assessment: dict[str, Any]) -> Fired:
+    """The rules behind :func:`predict`'s answer for one assessment, finding by finding."""
+    signals = assessment.get("signals") if isinstance(assessment.get("signals"), dict) else {}
+    labels: set[tuple[str, str]] = set()
+    aps: list[tuple[AntiPattern, str]] = []
+    for f in assessment.get("findings", []):
+        kind = f.get("kind")
+        for label, kinds in CHANGE_KINDS.items():
+            if kind in kinds:
+                labels.add((label, rule_of(f, signals)))
+        if kind in ANTI_PATTERNS:
+            aps.append((AntiPattern(f["kind"], f["path"], int(f["line"])), rule_of(f, signals)))
+    return Fired(tuple(sorted(labels)), tuple(aps))
+
+
 # -- metrics ------------------------------------------------------------------------------------------
 
 @dataclass
@@ -286,15 +370,24 @@ def match_lines(truth: Iterable[AntiPattern], pred: Iterable[AntiPattern],
     Closest pairs are matched first, so one prediction never takes the label another sits on.
     """
     truth, pred = list(truth), list(pred)
+    matched = matched_pairs(truth, pred, tolerance)
+    return len(matched), len(pred) - len(matched), len(truth) - len(matched)
+
+
+def matched_pairs(truth: list[AntiPattern], pred: list[AntiPattern],
+                  tolerance: int = LINE_TOLERANCE) -> list[tuple[int, int]]:
+    """The (label index, prediction index) pairs :func:`match_lines` counts: closest first, one to one."""
     pairs = sorted((abs(t.line - p.line), i, j) for i, t in enumerate(truth) for j, p in enumerate(pred)
                    if t.kind == p.kind and t.path == p.path and abs(t.line - p.line) <= tolerance)
     used_t: set[int] = set()
     used_p: set[int] = set()
+    out: list[tuple[int, int]] = []
     for _, i, j in pairs:
         if i not in used_t and j not in used_p:
             used_t.add(i)
             used_p.add(j)
-    return len(used_t), len(pred) - len(used_p), len(truth) - len(used_t)
+            out.append((i, j))
+    return out
 
 
 @dataclass
@@ -305,6 +398,8 @@ class Report:
     errors: list[dict[str, Any]] = field(default_factory=list)
     commits: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    #: each scored commit with the rules behind its prediction (:func:`by_rule`)
+    fired: list[tuple[Labelled, Fired]] = field(default_factory=list)
 
 
 def evaluate(pairs: Iterable[tuple[Labelled, Predicted]]) -> Report:
@@ -355,6 +450,7 @@ def run(corpus: list[Labelled], mirrors: Path, *, model: str | None = None,
     for c in corpus:
         by_repo.setdefault(c.repository, []).append(c)
     pairs: list[tuple[Labelled, Predicted]] = []
+    fired_by: list[tuple[Labelled, Fired]] = []
     missing: list[str] = []
     for repository, commits in sorted(by_repo.items()):
         mirror = find_mirror(mirrors, repository)
@@ -368,11 +464,76 @@ def run(corpus: list[Labelled], mirrors: Path, *, model: str | None = None,
         for c in commits:
             if c.sha in found:
                 pairs.append((c, predict(found[c.sha])))
+                fired_by.append((c, fired(found[c.sha])))
             else:
                 missing.append(f"{repository}: {c.sha} not in the mirror")
     rep = evaluate(pairs)
     rep.missing = missing
+    rep.fired = fired_by
     return rep
+
+
+@dataclass
+class RuleCounts:
+    """One rule's record on a split: commits (or, for anti-patterns, findings) it was right and wrong
+    on, those where it alone made the prediction, and the repositories of each."""
+
+    label: str  # changes_retry | changes_timeout | anti_patterns (line level)
+    rule: str
+    tp: int = 0
+    fp: int = 0
+    alone_tp: int = 0  # commit level: the only rule behind the label's prediction (dropping it flips it)
+    alone_fp: int = 0
+    right: dict[str, int] = field(default_factory=dict)  # repository -> true positives there
+    wrong: dict[str, int] = field(default_factory=dict)  # repository -> false positives there
+
+    def add(self, repository: str, truth: bool, alone: bool) -> None:
+        if truth:
+            self.tp += 1
+            self.alone_tp += alone
+            self.right[repository] = self.right.get(repository, 0) + 1
+        else:
+            self.fp += 1
+            self.alone_fp += alone
+            self.wrong[repository] = self.wrong.get(repository, 0) + 1
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def repos_net_wrong(self) -> int:
+        """Repositories where the rule was wrong more often than right."""
+        return sum(1 for r, n in self.wrong.items() if n > self.right.get(r, 0))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "rule": self.rule, "tp": self.tp, "fp": self.fp,
+                "precision": _r(self.precision), "alone_tp": self.alone_tp, "alone_fp": self.alone_fp,
+                "repos_right": len(self.right), "repos_wrong": len(self.wrong),
+                "repos_net_wrong": self.repos_net_wrong, "right": dict(sorted(self.right.items())),
+                "wrong": dict(sorted(self.wrong.items()))}
+
+
+def by_rule(fired_by: Iterable[tuple[Labelled, Fired]]) -> list[RuleCounts]:
+    """Per rule: commit-level true/false positives for the label it contributes to, and line-level ones
+    for anti-pattern findings (matched as :func:`match_lines` matches them); worst precision first."""
+    table: dict[tuple[str, str], RuleCounts] = {}
+
+    def row(label: str, rule: str) -> RuleCounts:
+        return table.setdefault((label, rule), RuleCounts(label, rule))
+
+    for truth, f in fired_by:
+        for label in LABELS:
+            rules = sorted({r for lab, r in f.labels if lab == label})
+            for r in rules:
+                row(label, r).add(truth.repository, getattr(truth, label), len(rules) == 1)
+        preds = [ap for ap, _ in f.anti_patterns]
+        hit = {j for _, j in matched_pairs(list(truth.anti_patterns), preds)}
+        for j, (_, r) in enumerate(f.anti_patterns):
+            row("anti_patterns", r).add(truth.repository, j in hit, False)
+    order = (*LABELS, "anti_patterns")
+    return sorted(table.values(), key=lambda c: (order.index(c.label), c.precision if c.precision is not None else 1.0,
+                                                 -(c.tp + c.fp), c.rule))
 
 
 # -- output -------------------------------------------------------------------------------------------
@@ -411,6 +572,23 @@ def render_text(rep: Report, split: str) -> str:
     return "\n".join(lines)
 
 
+def render_rules(rows: list[RuleCounts]) -> str:
+    """The ``--by-rule`` table: per label, each rule's record, worst precision first."""
+    lines = ["", "by rule (commit level for the labels, line level for anti-patterns; alone: the only rule behind "
+             "the prediction; repos: where it was right / wrong / wrong more than right)"]
+    for label in (*LABELS, "anti_patterns"):
+        mine = [r for r in rows if r.label == label]
+        if not mine:
+            continue
+        lines += ["", label, f"  {'rule':<52} {'tp':>4} {'fp':>4}  prec  {'alone':>9}  {'repos':>8}  wrong in"]
+        for r in mine:
+            alone = "" if label == "anti_patterns" else f"{r.alone_tp}/{r.alone_fp}"
+            repos = f"{len(r.right)}/{len(r.wrong)}/{r.repos_net_wrong}"
+            wrong = ", ".join(f"{k.split('/')[-1]} {n}" for k, n in sorted(r.wrong.items(), key=lambda kv: -kv[1]))
+            lines.append(f"  {r.rule:<52} {r.tp:>4} {r.fp:>4}  {_fmt(r.precision)}  {alone:>9}  {repos:>8}  {wrong}")
+    return "\n".join(lines)
+
+
 def report_json(rep: Report, split: str) -> dict[str, Any]:
     return {"split": split, "commits": rep.commits,
             "labels": {k: {g: c.as_dict() for g, c in v.items()} for k, v in rep.labels.items()},
@@ -431,6 +609,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
     p.add_argument("--errors", action="store_true", help="also list every false positive and false negative")
     p.add_argument("--json", metavar="PATH", help="write the figures (and errors) as JSON here; - for stdout")
+    p.add_argument("--by-rule", action="store_true",
+                   help="also give each rule's true and false positives and the repositories it was right and wrong "
+                        "in (and, in the JSON, the rules behind every commit's prediction)")
     args = p.parse_args(argv)
     try:
         corpus = select(load_corpus(args.data), args.split)
@@ -448,8 +629,19 @@ def main(argv: list[str] | None = None) -> int:
             for e in rep.errors:
                 extra = f" truth={e['truth']} predicted={e['predicted']}" if "truth" in e else ""
                 print(f"  {e['repository']} {e['sha'][:12]} {e['label']}: {e['error']}  # {e['note']}{extra}")
+        if args.by_rule:
+            print(render_rules(by_rule(rep.fired)))
     if args.json:
-        text = json.dumps(report_json(rep, args.split), indent=1)
+        doc = report_json(rep, args.split)
+        if args.by_rule:
+            doc["by_rule"] = [r.as_dict() for r in by_rule(rep.fired)]
+            doc["fired"] = [{"repository": c.repository, "sha": c.sha,
+                             "labels": {label: sorted(r for lab, r in f.labels if lab == label) for label in LABELS},
+                             "truth": {label: getattr(c, label) for label in LABELS},
+                             "anti_patterns": [{**vars(ap), "rule": r} for ap, r in f.anti_patterns],
+                             "labelled_anti_patterns": [vars(ap) for ap in c.anti_patterns]}
+                            for c, f in rep.fired]
+        text = json.dumps(doc, indent=1)
         if args.json == "-":
             print(text)
         else:

@@ -493,7 +493,8 @@ def extract(change: Change, context: Context) -> Extraction:
     for fs in scanned:
         f = fs.f
         fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post", fs.functions)]
-        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre", fs.functions)]
+        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre", fs.functions)
+                       and not _merged_branch(f, c, fs.pre, fs.post)]
         for c in fs.only_post:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
@@ -662,8 +663,101 @@ def _plumbing(f: FileChange, c: Construct, side: str, functions: dict[str, set[s
         mine, other = (h.added, h.removed) if side == "post" else (h.removed, h.added)
         if any(n == c.line for n, _ in mine):
             # (Python: a call on the other side that passes ``**kwargs`` may hand the timeout on in them)
-            return not (callee and any(callee in t and "timeout" not in t.lower() and "**" not in t for _, t in other))
+            return not (callee and any(callee in t and "timeout" not in t.lower() and "**" not in t
+                                       for t in _statements(other)))
+    if side == "pre" and callee and c.end_line > c.line:
+        # the call's first line kept, its timeout keyword taken out of the lines under it: the call
+        # stays, and lost its timeout, unless what it is given now hands its caller's options on
+        # (``proxy_from_url(\n    url, **manager_kwargs)``, the timeout in them)
+        at = _kept_line(f, c.line)
+        if at is None:
+            return False
+        added = {n: t for h in f.hunks for n, t in h.added}
+        given, n = [], at + 1
+        while n in added:
+            given.append(added[n])
+            n += 1
+        removed_inside = any(c.line < n <= c.end_line for h in f.hunks for n, _ in h.removed)
+        return removed_inside and any("**" in t for t in given)
     return False
+
+
+def _kept_line(f: FileChange, old: int) -> int | None:
+    """The new-side line of an old line the change kept (context), exactly: the k-th kept line of a
+    hunk's old side is its k-th kept line on the new side. None for a line the change removed."""
+    for h in f.hunks:
+        if not h.source_start <= old < h.source_start + h.source_length:
+            continue
+        removed = {n for n, _ in h.removed}
+        if old in removed:
+            return None
+        k = old - h.source_start - sum(1 for n in removed if n < old)
+        added = {n for n, _ in h.added}
+        n = h.target_start
+        while n < h.target_start + h.target_length:
+            if n not in added:
+                if k == 0:
+                    return n
+                k -= 1
+            n += 1
+        return None
+    return new_line(f.hunks, old)  # outside every hunk: shifted by the hunks before it
+
+
+#: a line that is only a comment: it makes no call, whatever it names
+_COMMENT_LINE = re.compile(r"^\s*(#|//|/\*|\*(\s|/|$))")
+
+
+def _statements(lines: list[tuple[int, str]]) -> list[str]:
+    """The code lines of one side of a hunk, a call that opens a parenthesis it does not close on its
+    line joined with the lines up to the one that closes it (``proxy_from_url(`` then
+    ``url, **kwargs)``: what the call is given is on the later line); comment lines left out (``# the
+    PoolManager interface`` calls nothing)."""
+    out: list[str] = []
+    pending = ""
+    for _, text in lines:
+        if _COMMENT_LINE.match(text):
+            continue
+        pending = f"{pending} {text.strip()}" if pending else text
+        if pending.count("(") <= pending.count(")") or len(pending) > 2000:
+            out.append(pending)
+            pending = ""
+    if pending:
+        out.append(pending)
+    return out
+
+
+#: the calls a line makes: ``await asyncio.wait_for(_send_tls(sock, buf), timeout=t)`` -> asyncio.wait_for, _send_tls
+_CALLED = re.compile(r"([A-Za-z_$][\w$]*(?:\s*\??\.\s*[A-Za-z_$][\w$]*)*)\s*\(")
+
+
+def _merged_branch(f: FileChange, c: Construct, pre: Scan, post: Scan) -> bool:
+    """A timeout taken out with the branch that held it, while the same function still waits the same
+    way elsewhere (same call, same value as written): two branches that each ran
+    ``wait_for(..., timeout=timeout)`` merged into one, a platform's own path deleted. No call that
+    stays lost its wait: it counts as removed only when a call one of those waits wrapped, and none
+    wraps now, is still made on a line the change added (the wait was taken off that call), as
+    ``_plumbing`` asks of a value-less timeout."""
+    if c.kind != "timeout" or not c.scope or not c.value or c.library == "setting":
+        return False
+
+    def same(x: Construct) -> bool:
+        return x.key == c.key and x.value == c.value and x.seconds == c.seconds
+
+    kept = [x for x in post.constructs if same(x)]
+    if not kept:
+        return False
+    own = {c.target.rsplit(".", 1)[-1], c.library.rsplit(".", 1)[-1]}
+
+    def wrapped(xs: list[Construct]) -> set[str]:
+        return {name.rsplit(".", 1)[-1].strip() for x in xs for name in _CALLED.findall(x.snippet)} - own
+
+    before = [x for x in pre.constructs if same(x)]
+    if not all(wrapped([x]) for x in before):
+        return False  # a wait whose wrapped call its first line does not show: say what it said before
+    lost = wrapped(before) - wrapped(kept)
+    added = [t for h in f.hunks for _, t in h.added]
+    return not any(re.search(rf"\b{re.escape(w)}\s*\(", t) for w in lost for t in added)
 
 
 def _cancel_renames(fs: _FileScan) -> None:

@@ -289,3 +289,83 @@ def test_committed_corpus_follows_the_format():
     assert len(by_language.get("python", ())) >= 5 and len(by_language.get("go", ())) >= 5
     assert sum(c.changes_retry for c in corpus) >= 60
     assert {c.split for c in corpus} == {"dev", "heldout"}
+
+
+# -- --by-rule: which rule produced each prediction ---------------------------------------------------
+
+def test_fired_names_the_rule_the_assessment_says_decided(labelled_repo):
+    """The rule behind a prediction is the finding's kind, its file's language and the construct the
+    detector's own signal entry names (read from the real CLI assessment, not a hand-written dict)."""
+    shas = labelled_repo["shas"]
+    found = bench.score_cli(labelled_repo["mirror"], [shas["retry"], shas["timeout"], shas["test"]])
+    retry = found[shas["retry"]]
+    added = retry["signals"]["retry"]["added"]
+    assert added, "the fixture's retry commit must add a retry construct"
+    f = bench.fired(retry)
+    assert ("changes_retry", f"retry.added python:{added[0]['library']}") in f.labels
+    assert all(r.split(" ", 1)[1].split(":", 1)[1] != "?" for _, r in f.labels)
+    timeout = found[shas["timeout"]]
+    modified = timeout["signals"]["timeout"]["modified"]
+    f = bench.fired(timeout)
+    assert {lab for lab, _ in f.labels} == {"changes_timeout"}
+    assert ("changes_timeout", f"timeout.changed python:{modified[0]['library']}") in f.labels
+    # 5s -> 60s is a timeout.increased, attributed to the same construct (its message names no library)
+    increased = [(ap, r) for ap, r in f.anti_patterns if ap.kind == "timeout.increased"]
+    assert increased and increased[0][1] == f"timeout.increased python:{modified[0]['library']}"
+    assert bench.fired(found[shas["test"]]) == bench.Fired((), ())
+
+
+def test_rule_of_reads_missing_calls_and_messages_when_no_signal_matches():
+    missing = {"kind": "timeout.missing", "path": "svc/api.go", "line": 7, "end_line": 7,
+               "message": "client.Get has no timeout and net/http's default is none: a stalled peer blocks it forever"}
+    assert bench.rule_of(missing, {}) == "timeout.missing go:net/http"
+    nested = {"kind": "retry.nested", "path": "a.py", "line": 3, "end_line": 9, "scope": "f",
+              "message": "loop retry (3 attempts, fixed backoff) calls g, which retries too (...): attempts multiply"}
+    assert bench.rule_of(nested, {"retry": {"added": []}}) == "retry.nested python:loop"
+    setting = {"kind": "timeout.added", "path": "a.ts", "line": 2, "end_line": 2,
+               "message": "adds timeout setting keepAliveTimeout 5000 (5s)"}
+    assert bench.rule_of(setting, {}) == "timeout.added typescript:setting"
+
+
+def test_by_rule_counts_commits_alone_and_repositories():
+    def lab(repo, retry, aps=(), sha="a"):
+        return Labelled(repo, "go", sha * 40, "dev", "keyword", retry, False, tuple(aps), "")
+
+    loop, logic = "retry.changed go:loop", "retry.changed go:logic"
+    fired_by = [
+        (lab("o/a", True), bench.Fired((("changes_retry", loop),), ())),                         # loop alone, right
+        (lab("o/b", False), bench.Fired((("changes_retry", loop), ("changes_retry", logic)), ())),  # both wrong
+        (lab("o/c", False), bench.Fired((("changes_retry", logic),), ())),                       # logic alone, wrong
+        (lab("o/c", True, [AP("retry.without_backoff", "x.go", 10)]),
+         bench.Fired((), ((AP("retry.without_backoff", "x.go", 12), "retry.without_backoff go:loop"),
+                          (AP("retry.without_backoff", "x.go", 40), "retry.without_backoff go:loop")))),
+    ]
+    rows = {(r.label, r.rule): r for r in bench.by_rule(fired_by)}
+    r = rows[("changes_retry", loop)]
+    assert (r.tp, r.fp, r.alone_tp, r.alone_fp) == (1, 1, 1, 0)
+    assert r.right == {"o/a": 1} and r.wrong == {"o/b": 1} and r.repos_net_wrong == 1
+    r = rows[("changes_retry", logic)]
+    assert (r.tp, r.fp, r.alone_tp, r.alone_fp) == (0, 2, 0, 1) and r.precision == 0.0
+    assert r.wrong == {"o/b": 1, "o/c": 1} and r.repos_net_wrong == 2
+    ap = rows[("anti_patterns", "retry.without_backoff go:loop")]
+    assert (ap.tp, ap.fp) == (1, 1)  # the finding 2 lines away matches; the one 30 lines away does not
+    assert [x.rule for x in bench.by_rule(fired_by)][:2] == [logic, loop]  # worst precision first, per label
+
+
+def test_by_rule_cli_on_a_folder_with_some_repositories(labelled_repo, tmp_path, capsys):
+    """``--data`` may point at a folder holding only some repositories' files (fresh labels arriving
+    one repository at a time); ``--by-rule`` adds the table and, in the JSON, every commit's rules."""
+    out = tmp_path / "rt.json"
+    assert bench.main(["--split", "all", "--data", str(labelled_repo["data"]), "--mirrors",
+                       str(labelled_repo["mirrors"]), "--by-rule", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "by rule" in text and "retry.added python:" in text
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert {r["label"] for r in doc["by_rule"]} >= {"changes_retry", "changes_timeout"}
+    assert len(doc["fired"]) == 3 and all(set(c["labels"]) == set(bench.LABELS) for c in doc["fired"])
+    assert sum(r["tp"] for r in doc["by_rule"] if r["label"] == "changes_retry") >= 1
+    plain = tmp_path / "plain.json"
+    assert bench.main(["--split", "all", "--data", str(labelled_repo["data"]), "--mirrors",
+                       str(labelled_repo["mirrors"]), "--json", str(plain)]) == 0
+    without = json.loads(plain.read_text(encoding="utf-8"))
+    assert "by_rule" not in without and {k: v for k, v in doc.items() if k not in ("by_rule", "fired")} == without

@@ -9,7 +9,8 @@ what the client retries as surely as changing a ``Retry(...)`` call (``docs/retr
 
 A file counts only where its own name or an enclosing key names a retry or timeout policy
 (``_retry.json``, ``"retryPolicy": {...}``, ``"retry_params"``): a ``"timeout"`` key in a tool's
-config (``"mocha": {"timeout": 5000}``) is not a policy of the product. Waiter and paginator data
+config (``"mocha": {"timeout": 5000}``) is not a policy of the product, nor are the API types of a
+service model (its ``shapes``: an ``HttpRetryPolicy`` shape is a feature of the service called). Waiter and paginator data
 (a delay and a number of polls until a resource reaches a state) are poll loops, not retries.
 The comparison is of parsed values, never of text: a file re-indented or with its keys reordered
 changes nothing.
@@ -101,10 +102,21 @@ def _leaves(text: str | None, ctx: set[str]) -> dict[tuple[str, ...], tuple[str,
     try:
         doc = json.loads(text)
         out: dict[tuple[str, ...], tuple[str, Any]] = {}
+        if _service_model(doc):  # its API's types are not read; its own ``retry`` section still is
+            doc = {k: v for k, v in doc.items() if k != "shapes"}
         _walk(doc, (), ctx, out)
     except (ValueError, RecursionError):
         return None  # not JSON, or nested deeper than any policy (hostile input): nothing to compare
     return out
+
+
+def _service_model(doc: Any) -> bool:
+    """A service model (the JSON a generated client is built from: ``metadata``, ``operations`` and
+    ``shapes``). Its ``shapes`` are the API's own types, the members a request or response has: a
+    shape named ``HttpRetryPolicy`` or a member ``ConnectionRetryInterval`` describes a feature of the
+    service the client calls, not how the client retries."""
+    return isinstance(doc, dict) and isinstance(doc.get("shapes"), dict) and (
+        isinstance(doc.get("operations"), dict) or isinstance(doc.get("metadata"), dict))
 
 
 def _context(name: str) -> set[str]:

@@ -143,17 +143,17 @@ def decisions(body, language: str, *, messages: bool = True, said: bool = True) 
     of errors, exceptions and constants. Plain names are left out, so renaming a variable, a type or a
     helper, adding parentheses, or reading a field through a getter changes nothing; so does a
     bare call statement with no arguments (``preExecute();``), and so does typing (generics,
-    ``final``, annotations, declared types: :func:`_typing`). ``said=False`` leaves out log, print and
-    error-message calls (what a function says, not what it decides); ``messages=False`` also leaves
-    out every string."""
+    ``final``, annotations, declared types: :func:`_typing`; a Python annotation). ``said=False``
+    leaves out log, print and error-message calls (what a function says, not what it decides);
+    ``messages=False`` also leaves out every string."""
     out: list[str] = []
     stack = [body]
     calls = syntax.CALL_TYPES.get(language, frozenset())
     said = said and messages
     while stack:
         n = stack.pop()
-        if syntax.is_comment(n) or _typing(n):
-            continue
+        if syntax.is_comment(n) or _typing(n) or (language == "python" and n.type == "type"):
+            continue  # (Python: an annotation, ``r: "BaseRetrying"``, ``-> WrappedFn``, types nothing it decides)
         if language in _TS and n.type in _TS_TYPING and n.named_children:
             stack.append(n.named_children[0])  # ``(error as GotError).code as ErrorCode``: the value, not its type
             continue
