@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import commit, git, init_repo
+from tests.resilience_samples import JAVA_FEED_CONNECTION, JAVA_FEED_CONNECTION_HEAD, KOTLIN_FEED_OPEN_RETRY
 from tests.test_retry_timeout import run
 
 # -- (b) a timeout constant given another number ------------------------------------------------------
@@ -148,33 +149,8 @@ def fetch_feed(session, url, attempt=0):
         time.sleep(2 ** attempt)
         return fetch_feed(session, url, attempt + 1)
 ''', 15, id="python-recursion-with-delay"),
-    pytest.param("src/main/java/com/acme/feed/FeedConnection.java", '''package com.acme.feed;
-
-import java.io.IOException;
-
-public final class FeedConnection {
-    private final FeedClient client;
-
-    public FeedConnection(FeedClient client) {
-        this.client = client;
-    }
-
-    public Session open() throws IOException {
-        return client.connect();
-    }
-}
-''', '''package com.acme.feed;
-
-import java.io.IOException;
-
-public final class FeedConnection {
-    private final FeedClient client;
-
-    public FeedConnection(FeedClient client) {
-        this.client = client;
-    }
-
-    public Session open() throws IOException, InterruptedException {
+    pytest.param("src/main/java/com/acme/feed/FeedConnection.java", JAVA_FEED_CONNECTION,
+                 JAVA_FEED_CONNECTION_HEAD + '''    public Session open() throws IOException, InterruptedException {
         long backoffMillis = 500;
         while (true) {
             try {
@@ -199,17 +175,7 @@ class FeedConnection(private val client: FeedClient) {
 import java.io.IOException
 import kotlinx.coroutines.delay
 
-class FeedConnection(private val client: FeedClient) {
-    suspend fun open(attempt: Int = 0): Session =
-        try {
-            client.connect()
-        } catch (e: IOException) {
-            if (attempt >= 4) throw e
-            delay(500L shl attempt)
-            open(attempt + 1)
-        }
-}
-''', 13, id="kotlin-recursion-with-delay"),
+''' + KOTLIN_FEED_OPEN_RETRY, 13, id="kotlin-recursion-with-delay"),
 ]
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, recursion
+from tests.resilience_samples import JAVA_FEED_CONNECTION, JAVA_FEED_CONNECTION_HEAD, KOTLIN_FEED_OPEN_RETRY
 from tests.retry_changes import file_findings
 
 #: per language: (path, image without the retry, image with it, the self-call's text, the delay edit,
@@ -89,33 +90,7 @@ func (c *Client) Fetch(ctx context.Context, url string, attempt int) (*http.Resp
         ("attempt >= 3", "attempt >= 5"), None, ("\t\ttime.Sleep(500 * time.Millisecond)\n", ""),
         [("url string, attempt int)", "url string)"), ("\t\tif attempt >= 3 {\n\t\t\treturn nil, err\n\t\t}\n", ""),
          ("c.Fetch(ctx, url, attempt+1)", "c.Fetch(ctx, url)")]),
-    "java": ("src/main/java/com/acme/feed/FeedConnection.java", '''package com.acme.feed;
-
-import java.io.IOException;
-
-public final class FeedConnection {
-    private final FeedClient client;
-
-    public FeedConnection(FeedClient client) {
-        this.client = client;
-    }
-
-    public Session open() throws IOException {
-        return client.connect();
-    }
-}
-''', '''package com.acme.feed;
-
-import java.io.IOException;
-
-public final class FeedConnection {
-    private final FeedClient client;
-
-    public FeedConnection(FeedClient client) {
-        this.client = client;
-    }
-
-    public Session open(int attempt) throws IOException, InterruptedException {
+    "java": ("src/main/java/com/acme/feed/FeedConnection.java", JAVA_FEED_CONNECTION, JAVA_FEED_CONNECTION_HEAD + '''    public Session open(int attempt) throws IOException, InterruptedException {
         try {
             return client.connect();
         } catch (IOException e) {
@@ -435,18 +410,7 @@ def test_a_tree_walk_pagination_recursion_on_success_or_a_logging_callback_is_no
 
 def test_a_kotlin_function_named_for_a_modifier_that_calls_itself_is_read_through_the_grammar_gap():
     """tree-sitter-kotlin reads ``open(attempt + 1)`` as an ERROR (``open`` is a modifier): still the call."""
-    image = '''class FeedConnection(private val client: FeedClient) {
-    suspend fun open(attempt: Int = 0): Session =
-        try {
-            client.connect()
-        } catch (e: IOException) {
-            if (attempt >= 4) throw e
-            delay(500L shl attempt)
-            open(attempt + 1)
-        }
-}
-'''
-    [c] = _scan("src/main/kotlin/Feed.kt", image)
+    [c] = _scan("src/main/kotlin/Feed.kt", KOTLIN_FEED_OPEN_RETRY)
     assert (c.line, c.target, c.backoff) == (8, "open", "exponential") and c.attempts is None
 
 
