@@ -26,21 +26,12 @@ def retry_if_transient(*dargs: t.Any, **dkw: t.Any) -> t.Any:
     return wrap
 '''
 
-DECORATOR_TYPED = '''import typing as t
-
-
-def retry_if_transient(*dargs: t.Any, **dkw: t.Any) -> t.Any:
-    """Wrap a function so that a transient failure is tried again."""
-    if len(dargs) == 1 and callable(dargs[0]):
-        return retry_if_transient()(dargs[0])
-
-    def wrap(f: "WrappedFn") -> "WrappedFn":
+DECORATOR_TYPED = DECORATOR.replace('''    def wrap(f):
+        policy: "BasePolicy" = AsyncPolicy(*dargs, **dkw) if is_async(f) else Policy(*dargs, **dkw)
+''', '''    def wrap(f: "WrappedFn") -> "WrappedFn":
         policy: "BasePolicy"
         policy = AsyncPolicy(*dargs, **dkw) if is_async(f) else Policy(*dargs, **dkw)
-        return policy.wraps(f)
-
-    return wrap
-'''
+''')
 
 DECORATOR_DECIDES = DECORATOR.replace("if len(dargs) == 1 and callable(dargs[0]):",
                                       "if len(dargs) == 1 and callable(dargs[0]) and not dkw.get(\"once\"):")
@@ -95,23 +86,8 @@ async def send_all(sock, buf, timeout):
         sock.settimeout(timeout)
 '''
 
-SEND_UNBOUNDED_ON_WINDOWS = '''import asyncio
-import sys
-
-
-async def send_all(sock, buf, timeout):
-    loop = asyncio.get_running_loop()
-    try:
-        if is_tls(sock):
-            if sys.platform == "win32":
-                await _send_tls_polling(sock, buf)
-            else:
-                await asyncio.wait_for(_send_tls(sock, buf, loop), timeout=timeout)
-        else:
-            await asyncio.wait_for(loop.sock_sendall(sock, buf), timeout=timeout)
-    finally:
-        sock.settimeout(timeout)
-'''
+SEND_UNBOUNDED_ON_WINDOWS = SEND.replace("await asyncio.wait_for(_send_tls_polling(sock, buf), timeout=timeout)",
+                                         "await _send_tls_polling(sock, buf)")
 
 
 def test_wait_removed_with_its_branch_while_the_others_keep_it_is_no_removal(tmp_path):
