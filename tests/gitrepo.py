@@ -72,3 +72,11 @@ def commit(
     }
     git(repo, "commit", "-q", "--no-verify", *(["--allow-empty"] if allow_empty else []), "-m", message, env=env)
     return git(repo, "rev-parse", "HEAD").strip()
+
+
+def numbered_history(path: str | Path, count: int) -> tuple[Path, list[str]]:
+    """A new repository at ``path`` of ``count`` commits ``c0``, ``c1``, ... each rewriting ``a.py`` to
+    ``x = i``, one minute apart: a plain linear history whose shas a test can index; returns the work
+    tree and the shas, oldest first."""
+    w = init_repo(path)
+    return w, [commit(w, {"a.py": f"x = {i}\n"}, f"c{i}", when=1_700_000_000 + i * 60) for i in range(count)]

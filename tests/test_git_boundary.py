@@ -16,7 +16,7 @@ from mergeguard.action import Target, ensure_history, push_base
 from mergeguard.errors import RefError, RepositoryError
 from mergeguard.git import Git, GitRepo, run_git
 
-from .gitrepo import commit, git, init_repo
+from .gitrepo import commit, git, init_repo, numbered_history
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the packages of the distribution (folders mapped into the ``mergeguard`` namespace)
@@ -25,9 +25,7 @@ PACKAGES = ("mergeguard", "features", "models", "app")
 
 @pytest.fixture
 def origin(tmp_path):
-    w = init_repo(tmp_path / "origin")
-    shas = [commit(w, {"a.py": f"x = {i}\n"}, f"c{i}", when=1_700_000_000 + i * 60) for i in range(5)]
-    return w, shas
+    return numbered_history(tmp_path / "origin", 5)
 
 
 def _shallow_clone(origin: Path, dest: Path) -> Path:

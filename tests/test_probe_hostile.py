@@ -12,7 +12,7 @@ import pytest
 
 from mergeguard.git import GitRepo
 
-from .gitrepo import commit, git, init_repo
+from .gitrepo import commit, git, init_repo, numbered_history
 
 STRICT = "conclusions: {medium: failure, high: failure, critical: failure}\n"
 LENIENT = "conclusions: {medium: success, high: success, critical: success}\n"
@@ -20,9 +20,7 @@ LENIENT = "conclusions: {medium: success, high: success, critical: success}\n"
 
 @pytest.fixture
 def origin(tmp_path):
-    w = init_repo(tmp_path / "origin")
-    shas = [commit(w, {"a.py": f"x = {i}\n"}, f"c{i}", when=1_700_000_000 + i * 60) for i in range(3)]
-    return w, shas
+    return numbered_history(tmp_path / "origin", 3)
 
 
 # -- the Action's config and model inputs: a pull request's symlink does not choose what is read ------
