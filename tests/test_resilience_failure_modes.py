@@ -30,6 +30,15 @@ from tests.gitrepo import commit, git, init_repo
 from tests.resilience_samples import JAVA_FEED_CONNECTION, JAVA_FEED_CONNECTION_HEAD, KOTLIN_FEED_OPEN_RETRY
 from tests.test_retry_timeout import run
 
+
+def _run_edit(tmp_path: Path, path: str, image: str, edit: tuple[str, str]):
+    """The findings of the change that makes ``edit`` (old, new) to ``image``; the edit must change the
+    image, so that a sample drifting from its edit fails instead of comparing the image with itself."""
+    after = image.replace(*edit)
+    assert after != image
+    return run(tmp_path, {path: image}, {path: after})
+
+
 # -- (b) a timeout constant given another number ------------------------------------------------------
 
 #: (language, path, image with the constant, the constant's line, the new number, the same number re-written)
@@ -115,9 +124,7 @@ def test_a_timeout_constant_given_another_number_is_a_timeout_change_with_both_v
 @pytest.mark.parametrize(("path", "image", "line", "change", "rewrite"), TIMEOUT_CONSTANTS)
 def test_a_timeout_constant_written_otherwise_with_the_same_value_is_no_change(tmp_path, path, image, line, change,
                                                                              rewrite):
-    after = image.replace(*rewrite)
-    assert after != image
-    ex = run(tmp_path, {path: image}, {path: after})
+    ex = _run_edit(tmp_path, path, image, rewrite)
     assert not [f for f in ex.findings if f.kind.startswith(("timeout.", "retry."))], ex.findings
 
 
@@ -418,9 +425,7 @@ class Pusher(private val client: SyncClient) {
 @pytest.mark.parametrize(("path", "image", "unwait", "line", "elsewhere"), LOOPS)
 def test_a_retry_loop_whose_wait_is_taken_out_is_without_backoff_at_its_header(tmp_path, path, image, unwait, line,
                                                                               elsewhere):
-    after = image.replace(*unwait)
-    assert after != image
-    ex = run(tmp_path, {path: image}, {path: after})
+    ex = _run_edit(tmp_path, path, image, unwait)
     flagged = [f for f in ex.findings if f.kind == "retry.without_backoff"]
     assert [f.line for f in flagged] == [line], ex.findings
 
@@ -429,10 +434,7 @@ def test_a_retry_loop_whose_wait_is_taken_out_is_without_backoff_at_its_header(t
 def test_an_edit_elsewhere_in_a_file_with_a_loop_without_backoff_fires_nothing(tmp_path, path, image, unwait, line,
                                                                               elsewhere):
     """The loop was already without a wait before the change: old code the change did not touch."""
-    before = image.replace(*unwait)
-    after = before.replace(*elsewhere)
-    assert after != before
-    ex = run(tmp_path, {path: before}, {path: after})
+    ex = _run_edit(tmp_path, path, image.replace(*unwait), elsewhere)
     assert not [f for f in ex.findings if f.kind.startswith(("retry.", "timeout."))], ex.findings
 
 
