@@ -310,7 +310,7 @@ class _Scanner(Scanner):
         if parent is not None and parent.type == "decorator":
             self._decorator(node, name, kw, args)
         elif last in ("Retrying", "AsyncRetrying") and self._module_of(name) in ("tenacity", ""):
-            self._tenacity(node, kw, _enclosing_scope_node(node), "tenacity")
+            self._tenacity(node, kw, _enclosing_scope_node(node), "tenacity", forwarded=_forwards(args))
         elif last == "Retry" and self._module_of(name) in ("urllib3", "urllib3.util", "urllib3.util.retry",
                                                                "requests.adapters", "requests.packages.urllib3.util.retry", ""):
             self._urllib3_retry(node, kw, args)
@@ -337,16 +337,19 @@ class _Scanner(Scanner):
         if last == "retry" and module.startswith("retrying"):
             self._retrying(node, kw, func)
         elif last == "retry" and (module.startswith("tenacity") or module == ""):
-            self._tenacity(node, kw, func, "tenacity")
+            self._tenacity(node, kw, func, "tenacity", forwarded=_forwards(args))
         elif name in ("backoff.on_exception", "backoff.on_predicate") or (
                 last in ("on_exception", "on_predicate") and module.startswith("backoff")):
             self._backoff(node, kw, args, func)
 
-    def _tenacity(self, node, kw: dict, body, library: str) -> None:
-        attempts: float | None = INFINITE  # tenacity's default stop is stop_never
+    def _tenacity(self, node, kw: dict, body, library: str, *, forwarded: bool = False) -> None:
+        # tenacity's default stop is stop_never and its default wait wait_none; but a policy built from
+        # the caller's ``*args``/``**kwargs`` (a decorator factory, a wrapper forwarding its options)
+        # stops and waits as that caller says: what it omits is not visible here, so unknown, not default
+        attempts: float | None = None if forwarded else INFINITE
         if "stop" in kw:
             attempts = self._stop(kw["stop"])
-        backoff: str | None = "none"  # default wait is wait_none
+        backoff: str | None = None if forwarded else "none"
         jitter = False
         if "wait" in kw:
             backoff, jitter = _tenacity_wait(kw["wait"])
@@ -710,6 +713,12 @@ def _policy_functions(src: syntax.Source) -> list[Construct]:
 _CLASSIFIES = frozenset({"is", "check", "should", "can", "classify"})
 #: last words of a class that classifies outcomes for a retry handler (in a module named for retrying)
 _CHECKER = frozenset({"checker", "checkers", "classifier", "condition", "predicate", "policy", "strategy"})
+
+
+def _forwards(args: list) -> bool:
+    """Whether a call passes its caller's arguments on (``f(*args)``, ``f(**kwargs)``): then any option
+    it does not name may still be set, by whoever calls the code around it."""
+    return any(k is None and v is not None and v.type in ("list_splat", "dictionary_splat") for k, v in args)
 
 
 def _classifier_method(func, name: str, path: str) -> bool:
