@@ -193,7 +193,12 @@ class GitRepo:
     def run(self, *args: str, input: bytes | None = None, check: bool = True,
             timeout: float | None = None) -> bytes:
         """Run git in this repository and return stdout; a failure becomes a RepositoryError."""
-        proc = run_git(["-c", "core.quotepath=off", "-C", str(self.path), *args], input=input, timeout=timeout)
+        return self._run_at(("-C", str(self.path)), args, input=input, check=check, timeout=timeout)
+
+    def _run_at(self, location: Sequence[str], args: Sequence[str], *, input: bytes | None = None,
+                check: bool = True, timeout: float | None = None, env: Mapping[str, str] | None = None) -> bytes:
+        """:meth:`run` with git placed by ``location`` (``-C`` and friends) and in ``env``."""
+        proc = run_git(["-c", "core.quotepath=off", *location, *args], env=env, input=input, timeout=timeout)
         if check and not proc.ok:
             msg = proc.err.strip().splitlines()
             raise RepositoryError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
@@ -289,11 +294,7 @@ class GitRepo:
         args = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", f"-U{context}",
                 "--src-prefix=a/", "--dst-prefix=b/", base or EMPTY_TREE, head,
                 *(["--", ".", *pathspecs] if pathspecs else []))
-        proc = run_git(["-c", "core.quotepath=off", *self.diff_location, *args], env=self._diff_env())
-        if not proc.ok:
-            msg = proc.err.strip().splitlines()
-            raise RepositoryError(f"git diff failed: {msg[-1] if msg else proc.returncode}")
-        return proc.stdout
+        return self._run_at(self.diff_location, args, env=self._diff_env())
 
     def diff_commit(self, parent: str | None, sha: str) -> bytes:
         """``diff(parent, sha)``, byte for byte, from one long-lived ``git diff-tree --stdin`` process.
