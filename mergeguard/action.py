@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import CONCLUSIONS, LEVELS, Config, decode, loads
 from .errors import MergeguardError
+from .paths import written_under
 
 if TYPE_CHECKING:
     from .assessment import Review, Verdict
@@ -626,10 +627,9 @@ def _inside(path: str, repo: Path) -> Path | None:
     the workflow's file was (to ``/dev/null``, to a lenient file it adds) would otherwise choose what
     the gate reads. Only the work tree's own location is resolved (the runner's, not the PR's).
     """
-    written = Path(os.path.abspath(path))
     for root in (Path(os.path.abspath(repo)), repo.resolve()):
-        if written == root or root in written.parents:
-            return written.relative_to(root)
+        if (rel := written_under(path, root)) is not None:
+            return rel
     try:  # a path outside that leads into the work tree (a runner's link to it) is inside too
         return Path(path).resolve().relative_to(repo.resolve())
     except (ValueError, OSError):

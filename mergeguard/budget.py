@@ -27,7 +27,6 @@ import http
 import http.client
 import json
 import math
-import os
 import posixpath
 import socket
 import threading
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import BudgetSource
+from .paths import written_under
 
 #: Largest response body read from a source; a budget is a number, not a download.
 MAX_BODY = 1_000_000
@@ -104,8 +104,8 @@ class SourceAccess:
         if self.files_under is None:
             return None
         root = Path(self.files_under)
-        written = Path(os.path.abspath(root / name))  # an absolute name stays absolute
-        return written.relative_to(root).as_posix() if written == root or root in written.parents else None
+        written = written_under(root / name, root)  # an absolute name stays absolute
+        return None if written is None else written.as_posix()
 
     def file_path(self, name: str) -> Path | str:
         """The file ``name`` resolves to, or (a string) why it may not be read."""

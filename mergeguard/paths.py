@@ -1,13 +1,16 @@
 """What a path is: test, documentation, generated, code, and in which language.
 
 Used by features (tests changed alongside code, documentation-only changes) and by SZZ (blame only
-lines of code). Classification is by name alone so it works on diffs with no repository.
+lines of code). Classification is by name alone so it works on diffs with no repository; the one
+filesystem question here, :func:`written_under`, is also answered from the name, never from symlinks.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+from pathlib import Path
 
 from . import languages as _registry
 
@@ -71,3 +74,11 @@ def subsystem(path: str) -> str:
 
 def directory(path: str) -> str:
     return posixpath.dirname(path)
+
+
+def written_under(path: str | os.PathLike[str], root: Path) -> Path | None:
+    """``path`` relative to ``root``, judged on the path as written (made absolute, ``..`` folded, no
+    symlink followed), or None when it lies outside. Where a pull request's checkout is the work tree,
+    which file a name means must not depend on symlinks the pull request put there."""
+    written = Path(os.path.abspath(path))
+    return written.relative_to(root) if written == root or root in written.parents else None
