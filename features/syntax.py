@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from mergeguard import languages, paths
-from mergeguard.nesting import MAX_NESTING, nested_deeper_than  # noqa: F401 - MAX_NESTING re-exported
+from mergeguard.nesting import nested_deeper_than
 from mergeguard.change import Change, FileChange
 
 #: language -> (module, function returning the grammar pointer), from the language registry

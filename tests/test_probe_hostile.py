@@ -483,20 +483,50 @@ def test_text_nested_past_the_limit_is_not_parsed(tmp_path, capsys):
 
     from mergeguard.cli import main
     from mergeguard.features import syntax
+    from mergeguard.nesting import MAX_NESTING, nested_deeper_than
 
-    limit = syntax.MAX_NESTING
+    limit = MAX_NESTING
     at = b"x = " + b"f(" * limit + b"1" + b")" * limit + b";\n"
     past = b"x = " + b"f(" * (limit + 1) + b"1" + b")" * (limit + 1) + b";\n"
     assert syntax.parse(at, "javascript") is not None and syntax.parse(past, "javascript") is None
-    assert not syntax.nested_deeper_than(b")" * 900 + b"(" * limit)  # stray closers count for nothing
-    assert syntax.nested_deeper_than(b")" * 900 + b"(" * (limit + 1))  # and hide nothing after them
-    assert not syntax.nested_deeper_than(b"([{" * 10_000 + b"}])" * 10_000, limit=30_000)
+    assert not nested_deeper_than(b")" * 900 + b"(" * limit)  # stray closers count for nothing
+    assert nested_deeper_than(b")" * 900 + b"(" * (limit + 1))  # and hide nothing after them
+    assert not nested_deeper_than(b"([{" * 10_000 + b"}])" * 10_000, limit=30_000)
     diff = tmp_path / "deep.diff"
     body = b"x = " + b"f(" * 50_000 + b"1" + b")" * 50_000 + b";"
     diff.write_bytes(b"diff --git a/d.js b/d.js\n--- a/d.js\n+++ b/d.js\n@@ -0,0 +1 @@\n+" + body + b"\n")
     assert main(["score", "--diff", str(diff), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["signals"]["syntax"]["parsed"] == 0 and doc["signals"]["syntax"]["unavailable"] == 1
+
+
+def test_nesting_depth_agrees_with_a_plain_running_count():
+    """The depth is computed in NumPy as the running sum minus its lowest point so far; a plain loop that
+    clamps at 0 bracket by bracket is the definition it must agree with, on seeded random texts whose
+    brackets wander above and below the limit (stray closers included)."""
+    import random
+
+    from mergeguard.nesting import nested_deeper_than
+
+    def plain(data: bytes, limit: int) -> bool:
+        depth = 0
+        for byte in data:
+            if byte in b"([{":
+                depth += 1
+            elif byte in b")]}":
+                depth = max(depth - 1, 0)
+            if depth > limit:
+                return True
+        return False
+
+    rng = random.Random(7)
+    answers = set()
+    for _ in range(300):
+        data = bytes(rng.choice(b"([{)]}x ") for _ in range(rng.randrange(0, 400)))
+        limit = rng.randrange(0, 12)
+        answers.add(nested_deeper_than(data, limit))
+        assert nested_deeper_than(data, limit) == plain(data, limit), (data, limit)
+    assert answers == {True, False}  # both outcomes were exercised
 
 
 @pytest.mark.parametrize("url", ["http://prom:9090/a b", "http://prom:9090/\\nq", "https://slo.example/\\tx", "http://a\\u0007b"])
