@@ -21,7 +21,7 @@ from unidiff.errors import UnidiffParseError
 
 from . import diffscan
 from .errors import DiffError
-from .git import CommitRecord, FileStat
+from .git import CommitRecord, FileStat, unquote_path
 
 class Images(Protocol):
     """Where a change's file texts come from: ``text(path, "pre" | "post")`` is the file before or
@@ -212,37 +212,6 @@ def _strip_prefix(name: str | None) -> str | None:
         return None
     name = unquote_path(name)
     return name[2:] if name[:2] in ("a/", "b/") else name
-
-
-#: the escapes git writes in a quoted path (``quote_c_style``), besides three-digit octal bytes
-_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
-
-
-def unquote_path(name: str) -> str:
-    """A path as git names it in a diff: ``"b/secure/a\\"b.py"`` (C-style quoted, as git writes a name with
-    a quote, a backslash, a control character, or -- without ``core.quotepath=off`` -- any non-ASCII
-    byte) is the file ``b/secure/a"b.py``. Read as it stands, such a name is no path CODEOWNERS owns,
-    and a change to an owned file would pass on anyone's approval. Unquoted names are returned as they are.
-    """
-    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
-        return name
-    body, out, i = name[1:-1], bytearray(), 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            if nxt in _C_ESCAPES:
-                out.append(_C_ESCAPES[nxt])
-                i += 2
-                continue
-            octal = body[i + 1:i + 4]
-            if len(octal) == 3 and all(d in "01234567" for d in octal):
-                out.append(int(octal, 8) & 0xFF)
-                i += 4
-                continue
-        out += c.encode("utf-8", "surrogateescape")
-        i += 1
-    return out.decode("utf-8", "replace")
 
 
 def _file_change(pf: PatchedFile, scanned: diffscan.ScannedFile, limits: Limits, notes: list[str]) -> FileChange:

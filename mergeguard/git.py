@@ -20,7 +20,6 @@ commit): that is what makes scoring thousands of commits cheap.
 from __future__ import annotations
 
 import atexit
-import codecs
 import functools
 import os
 import re
@@ -385,7 +384,36 @@ class GitRepo:
         a pre- and a post-image for every touched file of every commit, and a process per read
         would cost more than the parsing.
         """
-        return {spec: self._cat_file.read(spec) for spec in dict.fromkeys(specs)}
+        specs = list(dict.fromkeys(specs))
+        ids = self._object_ids([s for s in specs if "\n" in s])
+        return {spec: self._cat_file.read(ids.get(spec, "") if "\n" in spec else spec) for spec in specs}
+
+    def _object_ids(self, specs: Iterable[str]) -> dict[str, str]:
+        """Object ids of ``rev:path`` specs whose path has a line break, found by ``ls-tree -z``.
+
+        Why: ``cat-file --batch`` reads one name a line (git 2.39 has no ``-Z``), so such a file --
+        which a pull request can name on purpose to hide its code from the detectors -- cannot be
+        asked for by name; its id can. Each answer is matched to its spec by the exact path in the
+        NUL-terminated listing (literal pathspecs), so a spec is never given another file's blob.
+        """
+        by_rev: dict[str, dict[str, str]] = {}
+        for spec in specs:
+            rev, sep, path = spec.partition(":")
+            if sep and rev and path:
+                by_rev.setdefault(rev, {})[path] = spec
+        ids: dict[str, str] = {}
+        for rev, wanted in by_rev.items():
+            names = list(wanted)
+            for start in range(0, len(names), 256):  # bounded argument lists
+                out = self.run("--literal-pathspecs", "ls-tree", "-z", "--full-tree", rev, "--",
+                               *names[start:start + 256], check=False)
+                for entry in out.split(b"\0"):
+                    meta, _, name = entry.partition(b"\t")
+                    fields = meta.split()
+                    path = name.decode("utf-8", "surrogateescape")
+                    if len(fields) == 3 and fields[1] == b"blob" and path in wanted:
+                        ids[wanted[path]] = fields[2].decode()
+        return ids
 
     def log(self, revs: list[str], *, no_merges: bool = True, extra: list[str] | None = None) -> Iterator[CommitRecord]:
         """Stream commits reachable from ``revs``, oldest first, parents always before children.
@@ -545,12 +573,38 @@ def _parse_numstat(raw: bytes) -> Iterator[FileStat]:
 _SUMMARY_RE = re.compile(r"^ (create|delete) mode \d+ (.+)$|^ mode change \d+ => \d+ (.+)$", re.M)
 
 
-def _unquote(path: str) -> str:
-    """git C-quotes summary paths with tabs, quotes or backslashes ("tab\\tname"); undo that."""
-    if len(path) >= 2 and path[0] == path[-1] == '"':
-        raw = codecs.escape_decode(path[1:-1].encode("utf-8"))[0]
-        return raw.decode("utf-8", "replace")
-    return path
+#: the escapes git writes in a quoted path (``quote_c_style``), besides three-digit octal bytes
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_path(name: str) -> str:
+    """A path as git names it in a diff: ``"b/secure/a\\"b.py"`` (C-style quoted, as git writes a name with
+    a quote, a backslash, a control character, or -- without ``core.quotepath=off`` -- any non-ASCII
+    byte) is the file ``b/secure/a"b.py``. Read as it stands, such a name is no path CODEOWNERS owns,
+    and a change to an owned file would pass on anyone's approval. Unquoted names are returned as they are.
+
+    Hand-written because unidiff does not decode these: its ``PatchedFile.path`` only strips the
+    quotes, leaving the escapes in. Used for diff headers and ``git log --summary`` lines alike.
+    """
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    body, out, i = name[1:-1], bytearray(), 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in _C_ESCAPES:
+                out.append(_C_ESCAPES[nxt])
+                i += 2
+                continue
+            octal = body[i + 1:i + 4]
+            if len(octal) == 3 and all(d in "01234567" for d in octal):
+                out.append(int(octal, 8) & 0xFF)
+                i += 4
+                continue
+        out += c.encode("utf-8", "surrogateescape")
+        i += 1
+    return out.decode("utf-8", "replace")
 
 
 def _parse_summary(text: str) -> tuple[set[str], set[str], set[str]]:
@@ -559,11 +613,11 @@ def _parse_summary(text: str) -> tuple[set[str], set[str], set[str]]:
     mode: set[str] = set()
     for m in _SUMMARY_RE.finditer(text):
         if m.group(1) == "create":
-            created.add(_unquote(m.group(2)))
+            created.add(unquote_path(m.group(2)))
         elif m.group(1) == "delete":
-            deleted.add(_unquote(m.group(2)))
+            deleted.add(unquote_path(m.group(2)))
         else:
-            mode.add(_unquote(m.group(3)))
+            mode.add(unquote_path(m.group(3)))
     return created, deleted, mode
 
 

@@ -507,3 +507,36 @@ def test_a_budget_url_with_whitespace_or_control_characters_is_a_config_error(ur
     _, problems = check(f'error_budget:\n  json: {{url: "{url}"}}\n  tighten: {{require: [codeowners]}}\n')
     assert [p.path for p in problems] == ["error_budget.json.url"], problems
     assert check('error_budget:\n  json: {url: "https://slo.example/b.json?x=1"}\n  tighten: {require: [codeowners]}\n')[1] == []
+
+
+# -- a file named with a line break: the detectors read its code ---------------------------------------
+
+RETRY = ("import requests\n\n\ndef fetch(url):\n    while True:\n        try:\n            return requests.get(url)\n"
+         "        except Exception:\n            pass\n")
+
+
+@pytest.mark.parametrize("name", ["svc/new\nline.py", "svc/two\n\nbreaks\n.py", "svc/plain.py"])
+def test_a_file_named_with_a_line_break_is_read_by_the_detectors(tmp_path, capsys, name):
+    """``git cat-file --batch`` reads one name a line, so ``rev:svc/new<LF>line.py`` could not be asked for:
+    a pull request naming its file so hid an unbounded retry loop with no timeout from every detector
+    (syntax unavailable, no finding). Such blobs are now read by object id."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", name: "x = 1\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    feat = commit(w, {name: RETRY}, "feat", when=1_700_000_100)
+    repo = GitRepo(w)
+    assert repo.read_blobs([f"{feat}:{name}", f"{feat}:{name}x"]) == {f"{feat}:{name}": RETRY.encode(),
+                                                                        f"{feat}:{name}x": None}
+    diff = tmp_path / "c.diff"
+    diff.write_bytes(git(w, "diff", "main", "feat").encode("utf-8"))
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"], ["--diff", str(diff), "--base", "main"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["change"]["paths"] == [name]
+        assert doc["signals"]["syntax"]["unavailable"] == 0, (how, doc["signals"]["syntax"])
+        kinds = {f["kind"] for f in doc["findings"]}
+        assert {"retry.added", "retry.without_limit"} <= kinds, (how, kinds)
