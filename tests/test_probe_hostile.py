@@ -540,3 +540,41 @@ def test_a_file_named_with_a_line_break_is_read_by_the_detectors(tmp_path, capsy
         assert doc["signals"]["syntax"]["unavailable"] == 0, (how, doc["signals"]["syntax"])
         kinds = {f["kind"] for f in doc["findings"]}
         assert {"retry.added", "retry.without_limit"} <= kinds, (how, kinds)
+
+
+# -- a NUL byte in a code file: diffed as text, read by the detectors ---------------------------------
+
+LOOPS = "".join(f"async function f{i}(url) {{\n  while (true) {{\n    try {{\n      return await fetch(url);\n"
+                "    } catch (e) {}\n  }\n}\n" for i in range(40))
+
+
+@pytest.mark.parametrize("name", ["src/a.js", "src/A.TS"])
+def test_a_nul_byte_does_not_turn_code_into_binary(tmp_path, capsys, name):
+    """git calls a file with a NUL byte binary and shows none of its lines; ``// <NUL>`` is a valid
+    JavaScript comment, so one byte hid a 280-line retry loop without bound or timeout (0.32 and
+    ``action_required`` -> 0.007 and ``success`` in a probe). Code files are diffed as text; a real
+    binary file (an image) still is binary."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", name: "const x = 1;\n", "logo.png": b"\x89PNG\r\n\x1a\n\0\0\0a"}, "base")
+    git(w, "checkout", "-q", "-b", "plain")
+    commit(w, {name: LOOPS}, "plain", when=1_700_000_100)
+    git(w, "checkout", "-q", "-b", "nul", "main")
+    commit(w, {name: "// \0\n" + LOOPS, "logo.png": b"\x89PNG\r\n\x1a\n\0\0\0b\nc\n"}, "nul", when=1_700_000_100)
+    seen = {}
+    for head in ("plain", "nul"):
+        for how in (["--base", "main", "--head", head], ["--commit", head]):
+            assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+            doc = json.loads(capsys.readouterr().out)
+            seen[head, how[0]] = doc
+    for how in ("--base", "--commit"):
+        plain, nul = seen["plain", how], seen["nul", how]
+        assert nul["change"]["added"] == plain["change"]["added"] + 1 == LOOPS.count("\n") + 1  # the png adds none
+        kinds = {f["kind"] for f in nul["findings"]}
+        assert {"retry.added", "retry.without_limit", "timeout.missing"} <= kinds, kinds
+        assert nul["verdict"]["conclusion"] == plain["verdict"]["conclusion"] != "success"
+    assert b"Binary files a/logo.png and b/logo.png differ" in GitRepo(w).diff("main", "nul")
+
