@@ -22,6 +22,7 @@ from unidiff.errors import UnidiffParseError
 from . import diffscan
 from .errors import DiffError
 from .git import CommitRecord, FileStat, unquote_path
+from .paths import language
 
 class Images(Protocol):
     """Where a change's file texts come from: ``text(path, "pre" | "post")`` is the file before or
@@ -196,7 +197,29 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
         notes.append(f"diff changes {sum(sf.added + sf.deleted for sf in scanned.files):,} lines; "
                      f"only the first {limits.max_lines:,} were analysed")
     notes.extend(_truncation_notes(files, scanned, limits))
+    notes.extend(lfs_notes(files))
     return files, notes
+
+
+#: the first line of a Git LFS pointer file (git-lfs's spec, v1)
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
+
+
+def lfs_notes(files: list[FileChange]) -> list[str]:
+    """One note naming the code files the diff turns into (or adds as) Git LFS pointers.
+
+    Why: such a file's code lives on an LFS server, outside git; checked out with git-lfs it is the
+    code that runs, but every detector reads the three-line pointer. A pull request could so carry
+    any code past them; mergeguard fetches nothing from outside the repository, so it says what it
+    could not read instead of scoring the pointer as if it were the change.
+    """
+    found = [f.path for f in files if f.status != "deleted" and language(f.path) is not None
+             and any((1, LFS_POINTER) in h.added for h in f.hunks)]
+    if not found:
+        return []
+    shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    return [f"{len(found)} code file{'s are' if len(found) != 1 else ' is'} now a Git LFS pointer ({shown}): "
+            "the code stored outside git was not read"]
 
 
 def _cut_at_file_boundary(data: bytes, limit: int) -> bytes:

@@ -578,3 +578,33 @@ def test_a_nul_byte_does_not_turn_code_into_binary(tmp_path, capsys, name):
         assert nul["verdict"]["conclusion"] == plain["verdict"]["conclusion"] != "success"
     assert b"Binary files a/logo.png and b/logo.png differ" in GitRepo(w).diff("main", "nul")
 
+
+# -- a code file turned into a Git LFS pointer: said, not scored as if it were the change -------------
+
+LFS = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 4096\n"
+
+
+def test_a_code_file_turned_into_an_lfs_pointer_is_named_in_the_notes(tmp_path, capsys):
+    """With git-lfs, the file checked out (the code that runs) is on the LFS server; the detectors read
+    the three-line pointer. A pull request moving its code there passed as a small change with no word
+    on it. The notes now say which code files were not read; an LFS-tracked image says nothing."""
+    import json
+
+    from mergeguard.change import parse_diff
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", "svc/a.py": "def g(x):\n    return x\n"}, "base")
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"svc/a.py": LFS, "svc/b.js": LFS, "assets/logo.png": LFS,
+               ".gitattributes": "*.py filter=lfs diff=lfs merge=lfs -text\n"}, "feat", when=1_700_000_100)
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        notes = json.loads(capsys.readouterr().out)["change"]["truncated"]
+        assert notes == ["2 code files are now a Git LFS pointer (svc/a.py, svc/b.js): the code stored outside git "
+                         "was not read"], notes
+    # the pointer's text anywhere but at the top of a file is just text
+    _, notes = parse_diff(b"diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1,2 @@\n x = 1\n+" +
+                          LFS.splitlines()[0].encode() + b"\n")
+    assert notes == []
+
