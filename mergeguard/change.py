@@ -12,6 +12,7 @@ huge diffs are kept as far as the caps allow and every cap that bit is recorded 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -174,6 +175,7 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
         text = data
     if not text.strip():
         return [], notes
+    text = _lf_endings(text)
     if limits.max_file_lines < 0 or limits.max_lines < 0 or limits.max_files < 0:
         raise DiffError("diff caps must not be negative")
     scanned = diffscan.scan(text, max_files=limits.max_files, max_file_lines=limits.max_file_lines,
@@ -220,6 +222,20 @@ def lfs_notes(files: list[FileChange]) -> list[str]:
     shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
     return [f"{len(found)} code file{'s are' if len(found) != 1 else ' is'} now a Git LFS pointer ({shown}): "
             "the code stored outside git was not read"]
+
+
+_FIRST_HEADER = re.compile(r"^(?:diff --git |--- )[^\n]*", re.M)
+
+
+def _lf_endings(text: str) -> str:
+    """The diff with git's own line ends when a tool rewrote every one as CRLF (a diff saved on Windows).
+
+    git never ends a header line with CR; when the first one does, every line got one, and read as it
+    was, each file's name carried the CR (``a.py`` became a rename to ``a.py\r``). A CR that belongs to
+    the file's text (a CRLF file, as in ``+x = 1\r\r\n``) is kept.
+    """
+    first = _FIRST_HEADER.search(text, 0, 1 << 20)
+    return text.replace("\r\n", "\n") if first and first.group().endswith("\r") else text
 
 
 def _cut_at_file_boundary(data: bytes, limit: int) -> bytes:

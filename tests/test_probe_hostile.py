@@ -608,3 +608,25 @@ def test_a_code_file_turned_into_an_lfs_pointer_is_named_in_the_notes(tmp_path, 
                           LFS.splitlines()[0].encode() + b"\n")
     assert notes == []
 
+
+# -- a diff whose every line end was rewritten as CRLF ------------------------------------------------
+
+
+def test_a_diff_saved_with_crlf_line_ends_reads_as_git_wrote_it(tmp_path):
+    """A diff file saved on Windows has CRLF line ends; each header kept the CR, so every file became a
+    rename to ``name\\r`` (two paths for code owners, an ``*.py`` rule matching only one, counts of a rename)."""
+    from mergeguard.change import parse_diff
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"svc/a.py": "x = 1\n", "win.py": b"a = 1\r\n"}, "base")
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"svc/a.py": "x = 2\ny = 3\n", "win.py": b"a = 2\r\nb = 3\r\n", "new.py": "z = 1\n"}, "feat")
+    lf = GitRepo(w).diff("main", "feat")
+    want, _ = parse_diff(lf)
+    got, notes = parse_diff(lf.replace(b"\n", b"\r\n"))
+    assert [(f.path, f.old_path, f.status, f.added, f.deleted) for f in got] == \
+        [(f.path, f.old_path, f.status, f.added, f.deleted) for f in want] == \
+        [("new.py", None, "added", 1, 0), ("svc/a.py", None, "modified", 2, 1), ("win.py", None, "modified", 2, 1)]
+    assert [h.added for f in got for h in f.hunks] == [h.added for f in want for h in f.hunks]
+    assert ("win.py", [(1, "a = 2\r"), (2, "b = 3\r")]) in [(f.path, h.added) for f in got for h in f.hunks]
+    assert notes == []
