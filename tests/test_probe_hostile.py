@@ -630,3 +630,41 @@ def test_a_diff_saved_with_crlf_line_ends_reads_as_git_wrote_it(tmp_path):
     assert [h.added for f in got for h in f.hunks] == [h.added for f in want for h in f.hunks]
     assert ("win.py", [(1, "a = 2\r"), (2, "b = 3\r")]) in [(f.path, h.added) for f in got for h in f.hunks]
     assert notes == []
+
+
+# -- JSON nested past the parser's recursion limit: one line, never a traceback -----------------------
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+def test_json_nested_past_the_recursion_limit_is_a_clear_error(tmp_path, capsys):
+    """``json.loads`` raises RecursionError (not ValueError) on deep nesting: an event payload ended the
+    Action with a traceback, an error-budget source's answer failed the run instead of being an
+    unavailable source, an audit-log line or a dataset row crashed instead of being reported."""
+    import subprocess
+    import sys
+
+    from mergeguard import audit, budget
+    from mergeguard.models.dataset import DataError, read_rows
+    from mergeguard.scorecache import ScoreCache
+
+    event = tmp_path / "event.json"
+    event.write_text(DEEP)
+    p = subprocess.run([sys.executable, "-m", "mergeguard.cli", "action", "--repo", str(tmp_path)], capture_output=True,
+                       env={"PATH": os.environ["PATH"], "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)},
+                       timeout=300)
+    assert p.returncode == 2 and b"Traceback" not in p.stderr, p.stderr[-300:]
+    assert p.stderr.decode().strip().splitlines()[-1] == f"mergeguard: error: event payload {event} is not valid JSON: nested too deeply"
+    for parse in (budget.parse_prometheus, lambda body: budget.parse_json_document(body, "remaining")):
+        with pytest.raises(budget.SourceError, match="not JSON"):
+            parse(DEEP.encode())
+    log = tmp_path / "audit.jsonl"
+    log.write_text(DEEP + "\n")
+    entries, problems = audit.read(log)
+    assert entries == [] and len(problems) == 1 and "unreadable entry (RecursionError" in problems[0]
+    data = tmp_path / "d.jsonl"
+    data.write_text(DEEP + "\n")
+    with pytest.raises(DataError, match="d.jsonl:1: not a mergeguard dataset row"):
+        read_rows([data])
+    (tmp_path / "scores-k.json").write_text(DEEP)
+    assert ScoreCache(tmp_path, "k").scores == {}
