@@ -177,6 +177,8 @@ class GitRepo:
             ("-C", str(self.path)) if self._bare
             else ("-C", _empty_dir(), "--git-dir", str(self.git_dir), "--work-tree", _empty_dir())))
         self.missing_paths: list[str] = []
+        #: files named with a line break, by revision (:meth:`_line_break_names`)
+        self._line_breaks: dict[str, dict[str, str]] = {}
         self._cat_file = _CatFile(self.path)
         weakref.finalize(self, self._cat_file.close)
         self._diff_tree = _DiffTree(self.path, self.diff_location, self._diff_env())
@@ -391,31 +393,37 @@ class GitRepo:
         return {spec: self._cat_file.read(ids.get(spec, "") if "\n" in spec else spec) for spec in specs}
 
     def _object_ids(self, specs: Iterable[str]) -> dict[str, str]:
-        """Object ids of ``rev:path`` specs whose path has a line break, found by ``ls-tree -z``.
+        """Object ids of ``rev:path`` specs whose path has a line break (absent ones left out).
 
         Why: ``cat-file --batch`` reads one name a line (git 2.39 has no ``-Z``), so such a file --
         which a pull request can name on purpose to hide its code from the detectors -- cannot be
-        asked for by name; its id can. Each answer is matched to its spec by the exact path in the
-        NUL-terminated listing (literal pathspecs), so a spec is never given another file's blob.
+        asked for by name; its id can. The ids come from one NUL-terminated listing of the revision's
+        tree (:meth:`_line_break_names`), matched by the exact path, so a spec never gets another
+        file's blob and a thousand such files cost one ``ls-tree``, not a thousand.
         """
-        by_rev: dict[str, dict[str, str]] = {}
+        ids: dict[str, str] = {}
         for spec in specs:
             rev, sep, path = spec.partition(":")
             if sep and rev and path:
-                by_rev.setdefault(rev, {})[path] = spec
-        ids: dict[str, str] = {}
-        for rev, wanted in by_rev.items():
-            names = list(wanted)
-            for start in range(0, len(names), 256):  # bounded argument lists
-                out = self.run("--literal-pathspecs", "ls-tree", "-z", "--full-tree", rev, "--",
-                               *names[start:start + 256], check=False)
-                for entry in out.split(b"\0"):
-                    meta, _, name = entry.partition(b"\t")
-                    fields = meta.split()
-                    path = name.decode("utf-8", "surrogateescape")
-                    if len(fields) == 3 and fields[1] == b"blob" and path in wanted:
-                        ids[wanted[path]] = fields[2].decode()
+                oid = self._line_break_names(rev).get(path)
+                if oid is not None:
+                    ids[spec] = oid
         return ids
+
+    def _line_break_names(self, rev: str) -> dict[str, str]:
+        """``{path: blob id}`` of the files at ``rev`` whose name has a line break; the last few kept."""
+        names = self._line_breaks.get(rev)
+        if names is None:
+            names = {}
+            for entry in self.run("ls-tree", "-r", "-z", "--full-tree", rev, check=False).split(b"\0"):
+                meta, _, name = entry.partition(b"\t")
+                fields = meta.split()
+                if b"\n" in name and len(fields) == 3 and fields[1] == b"blob":
+                    names[name.decode("utf-8", "surrogateescape")] = fields[2].decode()
+            if len(self._line_breaks) >= 8:
+                self._line_breaks.pop(next(iter(self._line_breaks)), None)
+            self._line_breaks[rev] = names
+        return names
 
     def log(self, revs: list[str], *, no_merges: bool = True, extra: list[str] | None = None) -> Iterator[CommitRecord]:
         """Stream commits reachable from ``revs``, oldest first, parents always before children.
