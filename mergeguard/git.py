@@ -389,15 +389,16 @@ class GitRepo:
         would cost more than the parsing.
         """
         specs = list(dict.fromkeys(specs))
-        ids = self._object_ids([s for s in specs if "\n" in s])
-        return {spec: self._cat_file.read(ids.get(spec, "") if "\n" in spec else spec) for spec in specs}
+        ids = self._object_ids([s for s in specs if _LINE_END.search(s)])
+        return {spec: self._cat_file.read(ids.get(spec, "") if _LINE_END.search(spec) else spec) for spec in specs}
 
     def _object_ids(self, specs: Iterable[str]) -> dict[str, str]:
-        """Object ids of ``rev:path`` specs whose path has a line break (absent ones left out).
+        """Object ids of ``rev:path`` specs whose path has a line break or a CR (absent ones left out).
 
-        Why: ``cat-file --batch`` reads one name a line (git 2.39 has no ``-Z``), so such a file --
-        which a pull request can name on purpose to hide its code from the detectors -- cannot be
-        asked for by name; its id can. The ids come from one NUL-terminated listing of the revision's
+        Why: ``cat-file --batch`` reads one name a line (git 2.39 has no ``-Z``) and drops a CR before
+        the line end, so such a file -- which a pull request can name on purpose to hide its code from
+        the detectors, or to have them read ``a.py`` for its ``a.py<CR>`` -- cannot be asked for by
+        name; its id can. The ids come from one NUL-terminated listing of the revision's
         tree (:meth:`_line_break_names`), matched by the exact path, so a spec never gets another
         file's blob and a thousand such files cost one ``ls-tree``, not a thousand.
         """
@@ -411,14 +412,14 @@ class GitRepo:
         return ids
 
     def _line_break_names(self, rev: str) -> dict[str, str]:
-        """``{path: blob id}`` of the files at ``rev`` whose name has a line break; the last few kept."""
+        """``{path: blob id}`` of the files at ``rev`` whose name has a line break or a CR; the last few kept."""
         names = self._line_breaks.get(rev)
         if names is None:
             names = {}
             for entry in self.run("ls-tree", "-r", "-z", "--full-tree", rev, check=False).split(b"\0"):
                 meta, _, name = entry.partition(b"\t")
                 fields = meta.split()
-                if b"\n" in name and len(fields) == 3 and fields[1] == b"blob":
+                if (b"\n" in name or b"\r" in name) and len(fields) == 3 and fields[1] == b"blob":
                     names[name.decode("utf-8", "surrogateescape")] = fields[2].decode()
             if len(self._line_breaks) >= 8:
                 self._line_breaks.pop(next(iter(self._line_breaks)), None)
@@ -683,8 +684,8 @@ class _CatFile:
         self.lock = threading.Lock()
 
     def read(self, spec: str) -> bytes | None:
-        if "\n" in spec or not spec:
-            return None  # the batch protocol is line-based; no real object name has a newline
+        if _LINE_END.search(spec) or not spec:
+            return None  # the batch protocol is line-based (and drops a CR before the end): read by id
         with self.lock:
             for attempt in (1, 2):
                 try:
@@ -828,3 +829,5 @@ def _end(proc: subprocess.Popen[bytes]) -> None:
 
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+#: what a name given to ``cat-file --batch`` must not hold: it ends the name (LF) or is dropped (CR)
+_LINE_END = re.compile(r"[\n\r]")

@@ -515,7 +515,7 @@ RETRY = ("import requests\n\n\ndef fetch(url):\n    while True:\n        try:\n 
          "        except Exception:\n            pass\n")
 
 
-@pytest.mark.parametrize("name", ["svc/new\nline.py", "svc/two\n\nbreaks\n.py", "svc/plain.py"])
+@pytest.mark.parametrize("name", ["svc/new\nline.py", "svc/two\n\nbreaks\n.py", "svc/c\rr.py", "svc/plain.py"])
 def test_a_file_named_with_a_line_break_is_read_by_the_detectors(tmp_path, capsys, name):
     """``git cat-file --batch`` reads one name a line, so ``rev:svc/new<LF>line.py`` could not be asked for:
     a pull request naming its file so hid an unbounded retry loop with no timeout from every detector
@@ -541,6 +541,15 @@ def test_a_file_named_with_a_line_break_is_read_by_the_detectors(tmp_path, capsy
         kinds = {f["kind"] for f in doc["findings"]}
         assert {"retry.added", "retry.without_limit"} <= kinds, (how, kinds)
 
+
+
+def test_a_name_ending_in_cr_is_not_read_as_the_name_without_it(tmp_path):
+    """``cat-file --batch`` drops a CR before the line end: ``rev:a.py<CR>`` answered with ``a.py``'s blob,
+    another file's content, and a name that only exists with the CR read as missing."""
+    w = init_repo(tmp_path / "w")
+    sha = commit(w, {"a.py": "benign\n", "a.py\r": "other\n", "b.py\r": "only\n"}, "c")
+    assert GitRepo(w).read_blobs([f"{sha}:a.py\r", f"{sha}:b.py\r", f"{sha}:a.py", f"{sha}:b.py"]) == {
+        f"{sha}:a.py\r": b"other\n", f"{sha}:b.py\r": b"only\n", f"{sha}:a.py": b"benign\n", f"{sha}:b.py": None}
 
 # -- a NUL byte in a code file: diffed as text, read by the detectors ---------------------------------
 
