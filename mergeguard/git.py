@@ -177,8 +177,8 @@ class GitRepo:
             ("-C", str(self.path)) if self._bare
             else ("-C", _empty_dir(), "--git-dir", str(self.git_dir), "--work-tree", _empty_dir())))
         self.missing_paths: list[str] = []
-        #: files named with a line break, by revision (:meth:`_line_break_names`)
-        self._line_breaks: dict[str, dict[str, str]] = {}
+        #: files cat-file cannot be asked for by name, by revision (:meth:`_unnamable`)
+        self._unnamables: dict[str, dict[str, str]] = {}
         self._cat_file = _CatFile(self.path)
         weakref.finalize(self, self._cat_file.close)
         self._diff_tree = _DiffTree(self.path, self.diff_location, self._diff_env())
@@ -389,41 +389,45 @@ class GitRepo:
         would cost more than the parsing.
         """
         specs = list(dict.fromkeys(specs))
-        ids = self._object_ids([s for s in specs if _LINE_END.search(s)])
-        return {spec: self._cat_file.read(ids.get(spec, "") if _LINE_END.search(spec) else spec) for spec in specs}
+        ids = self._object_ids([s for s in specs if _BY_ID.search(s)])
+        return {spec: self._cat_file.read(ids.get(spec, "") if _BY_ID.search(spec) else spec) for spec in specs}
 
     def _object_ids(self, specs: Iterable[str]) -> dict[str, str]:
-        """Object ids of ``rev:path`` specs whose path has a line break or a CR (absent ones left out).
+        """Object ids of ``rev:path`` specs that cannot be read by name (absent or ambiguous ones left out).
 
         Why: ``cat-file --batch`` reads one name a line (git 2.39 has no ``-Z``) and drops a CR before
-        the line end, so such a file -- which a pull request can name on purpose to hide its code from
-        the detectors, or to have them read ``a.py`` for its ``a.py<CR>`` -- cannot be asked for by
-        name; its id can. The ids come from one NUL-terminated listing of the revision's
-        tree (:meth:`_line_break_names`), matched by the exact path, so a spec never gets another
-        file's blob and a thousand such files cost one ``ls-tree``, not a thousand.
+        the line end; and a name that is not UTF-8 reaches mergeguard with U+FFFD for its bad bytes
+        (as the diff is decoded), which names no file. A pull request can name its file so on purpose,
+        to hide its code from the detectors (or to have them read ``a.py`` for its ``a.py<CR>``). Such
+        a file cannot be asked for by name; its id can. The ids come from one NUL-terminated listing
+        of the revision's tree (:meth:`_unnamable`), matched by the exact path as mergeguard decodes
+        it, so a spec never gets another file's blob (two names that decode alike get none), and a
+        thousand such files cost one ``ls-tree``, not a thousand.
         """
         ids: dict[str, str] = {}
         for spec in specs:
             rev, sep, path = spec.partition(":")
             if sep and rev and path:
-                oid = self._line_break_names(rev).get(path)
-                if oid is not None:
+                oid = self._unnamable(rev).get(path)
+                if oid:
                     ids[spec] = oid
         return ids
 
-    def _line_break_names(self, rev: str) -> dict[str, str]:
-        """``{path: blob id}`` of the files at ``rev`` whose name has a line break or a CR; the last few kept."""
-        names = self._line_breaks.get(rev)
+    def _unnamable(self, rev: str) -> dict[str, str]:
+        """``{path: blob id}`` of the files at ``rev`` whose name has a line break or a CR or is not
+        UTF-8 (decoded with U+FFFD, as diffs are; ``""`` for a name two files decode to); the last few kept."""
+        names = self._unnamables.get(rev)
         if names is None:
             names = {}
             for entry in self.run("ls-tree", "-r", "-z", "--full-tree", rev, check=False).split(b"\0"):
-                meta, _, name = entry.partition(b"\t")
+                meta, _, raw = entry.partition(b"\t")
                 fields = meta.split()
-                if (b"\n" in name or b"\r" in name) and len(fields) == 3 and fields[1] == b"blob":
-                    names[name.decode("utf-8", "surrogateescape")] = fields[2].decode()
-            if len(self._line_breaks) >= 8:
-                self._line_breaks.pop(next(iter(self._line_breaks)), None)
-            self._line_breaks[rev] = names
+                name = raw.decode("utf-8", "replace")
+                if _BY_ID.search(name) and len(fields) == 3 and fields[1] == b"blob":
+                    names[name] = "" if name in names else fields[2].decode()
+            if len(self._unnamables) >= 8:
+                self._unnamables.pop(next(iter(self._unnamables)), None)
+            self._unnamables[rev] = names
         return names
 
     def log(self, revs: list[str], *, no_merges: bool = True, extra: list[str] | None = None) -> Iterator[CommitRecord]:
@@ -684,7 +688,7 @@ class _CatFile:
         self.lock = threading.Lock()
 
     def read(self, spec: str) -> bytes | None:
-        if _LINE_END.search(spec) or not spec:
+        if _BY_ID.search(spec) or not spec:
             return None  # the batch protocol is line-based (and drops a CR before the end): read by id
         with self.lock:
             for attempt in (1, 2):
@@ -829,5 +833,6 @@ def _end(proc: subprocess.Popen[bytes]) -> None:
 
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-#: what a name given to ``cat-file --batch`` must not hold: it ends the name (LF) or is dropped (CR)
-_LINE_END = re.compile(r"[\n\r]")
+#: what a name given to ``cat-file --batch`` must not hold: it ends the name (LF), is dropped (CR), or
+#: stands for bytes that were not UTF-8 (U+FFFD); such files are read by id (:meth:`GitRepo._object_ids`)
+_BY_ID = re.compile("[\n\r\ufffd]")

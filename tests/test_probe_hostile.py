@@ -551,6 +551,28 @@ def test_a_name_ending_in_cr_is_not_read_as_the_name_without_it(tmp_path):
     assert GitRepo(w).read_blobs([f"{sha}:a.py\r", f"{sha}:b.py\r", f"{sha}:a.py", f"{sha}:b.py"]) == {
         f"{sha}:a.py\r": b"other\n", f"{sha}:b.py\r": b"only\n", f"{sha}:a.py": b"benign\n", f"{sha}:b.py": None}
 
+
+def test_a_file_named_with_bytes_that_are_not_utf8_is_read_by_the_detectors(tmp_path, capsys):
+    """A name that is not UTF-8 reaches mergeguard with U+FFFD for its bad bytes (the diff is decoded so),
+    which names no file: ``svc/<FF><FE>.py`` hid its retry loop from every detector. Read by id; two
+    names that decode alike are read as neither, never one for the other."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n"}, "base")
+    git(w, "checkout", "-q", "-b", "feat")
+    feat = commit(w, {os.fsdecode(b"svc/\xff\xfe.py"): RETRY, os.fsdecode(b"lib/\xff.py"): "a = 1\n",
+                      os.fsdecode(b"lib/\xfe.py"): "b = 2\n"}, "feat", when=1_700_000_100)
+    assert GitRepo(w).read_blobs([f"{feat}:svc/\ufffd\ufffd.py", f"{feat}:lib/\ufffd.py"]) == {
+        f"{feat}:svc/\ufffd\ufffd.py": RETRY.encode(), f"{feat}:lib/\ufffd.py": None}
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert "svc/\ufffd\ufffd.py" in doc["change"]["paths"]
+        assert {"retry.added", "retry.without_limit"} <= {f["kind"] for f in doc["findings"]}, how
+
 # -- a NUL byte in a code file: diffed as text, read by the detectors ---------------------------------
 
 LOOPS = "".join(f"async function f{i}(url) {{\n  while (true) {{\n    try {{\n      return await fetch(url);\n"
