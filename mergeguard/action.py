@@ -447,6 +447,8 @@ def read_event(path: str) -> Any:
         raise ActionError(f"cannot read event payload {path}: {exc.strerror}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ActionError(f"event payload {path} is not valid JSON: {str(exc).splitlines()[0]}") from None
+    except RecursionError:  # nesting past the parser's recursion limit
+        raise ActionError(f"event payload {path} is not valid JSON: nested too deeply") from None
 
 
 def _append(path: str | None, text: str) -> None:

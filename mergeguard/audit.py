@@ -103,7 +103,7 @@ def read(path: str | Path) -> tuple[list[Acceptance], list[str]]:
             entry = Acceptance(head_sha=str(doc["head_sha"]).lower(), by=str(doc["by"]), at=str(doc["at"]),
                                reason=str(doc["reason"]), level=doc.get("level"), score=doc.get("score"),
                                change=doc.get("change"))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:  # Recursion: nested past the parser's limit
             problems.append(f"audit log {path}:{number}: unreadable entry ({type(exc).__name__}: {exc}); ignored")
             continue
         entries.append(entry)

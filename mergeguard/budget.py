@@ -385,7 +385,7 @@ def parse_json_document(body: bytes, field: str) -> float:
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested past the parser's limit
         raise SourceError("not JSON") from None
 
 

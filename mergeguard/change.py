@@ -12,6 +12,7 @@ huge diffs are kept as far as the caps allow and every cap that bit is recorded 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -21,7 +22,8 @@ from unidiff.errors import UnidiffParseError
 
 from . import diffscan
 from .errors import DiffError
-from .git import CommitRecord, FileStat
+from .git import CommitRecord, FileStat, unquote_path
+from .paths import language
 
 class Images(Protocol):
     """Where a change's file texts come from: ``text(path, "pre" | "post")`` is the file before or
@@ -173,6 +175,7 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
         text = data
     if not text.strip():
         return [], notes
+    text = _lf_endings(text)
     if limits.max_file_lines < 0 or limits.max_lines < 0 or limits.max_files < 0:
         raise DiffError("diff caps must not be negative")
     scanned = diffscan.scan(text, max_files=limits.max_files, max_file_lines=limits.max_file_lines,
@@ -196,7 +199,43 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
         notes.append(f"diff changes {sum(sf.added + sf.deleted for sf in scanned.files):,} lines; "
                      f"only the first {limits.max_lines:,} were analysed")
     notes.extend(_truncation_notes(files, scanned, limits))
+    notes.extend(lfs_notes(files))
     return files, notes
+
+
+#: the first line of a Git LFS pointer file (git-lfs's spec, v1)
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
+
+
+def lfs_notes(files: list[FileChange]) -> list[str]:
+    """One note naming the code files the diff turns into (or adds as) Git LFS pointers.
+
+    Why: such a file's code lives on an LFS server, outside git; checked out with git-lfs it is the
+    code that runs, but every detector reads the three-line pointer. A pull request could so carry
+    any code past them; mergeguard fetches nothing from outside the repository, so it says what it
+    could not read instead of scoring the pointer as if it were the change.
+    """
+    found = [f.path for f in files if f.status != "deleted" and language(f.path) is not None
+             and any((1, LFS_POINTER) in h.added for h in f.hunks)]
+    if not found:
+        return []
+    shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    return [f"{len(found)} code file{'s are' if len(found) != 1 else ' is'} now a Git LFS pointer ({shown}): "
+            "the code stored outside git was not read"]
+
+
+_FIRST_HEADER = re.compile(r"^(?:diff --git |--- )[^\n]*", re.M)
+
+
+def _lf_endings(text: str) -> str:
+    """The diff with git's own line ends when a tool rewrote every one as CRLF (a diff saved on Windows).
+
+    git never ends a header line with CR; when the first one does, every line got one, and read as it
+    was, each file's name carried the CR (``a.py`` became a rename to ``a.py\r``). A CR that belongs to
+    the file's text (a CRLF file, as in ``+x = 1\r\r\n``) is kept.
+    """
+    first = _FIRST_HEADER.search(text, 0, 1 << 20)
+    return text.replace("\r\n", "\n") if first and first.group().endswith("\r") else text
 
 
 def _cut_at_file_boundary(data: bytes, limit: int) -> bytes:
@@ -212,37 +251,6 @@ def _strip_prefix(name: str | None) -> str | None:
         return None
     name = unquote_path(name)
     return name[2:] if name[:2] in ("a/", "b/") else name
-
-
-#: the escapes git writes in a quoted path (``quote_c_style``), besides three-digit octal bytes
-_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
-
-
-def unquote_path(name: str) -> str:
-    """A path as git names it in a diff: ``"b/secure/a\\"b.py"`` (C-style quoted, as git writes a name with
-    a quote, a backslash, a control character, or -- without ``core.quotepath=off`` -- any non-ASCII
-    byte) is the file ``b/secure/a"b.py``. Read as it stands, such a name is no path CODEOWNERS owns,
-    and a change to an owned file would pass on anyone's approval. Unquoted names are returned as they are.
-    """
-    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
-        return name
-    body, out, i = name[1:-1], bytearray(), 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            if nxt in _C_ESCAPES:
-                out.append(_C_ESCAPES[nxt])
-                i += 2
-                continue
-            octal = body[i + 1:i + 4]
-            if len(octal) == 3 and all(d in "01234567" for d in octal):
-                out.append(int(octal, 8) & 0xFF)
-                i += 4
-                continue
-        out += c.encode("utf-8", "surrogateescape")
-        i += 1
-    return out.decode("utf-8", "replace")
 
 
 def _file_change(pf: PatchedFile, scanned: diffscan.ScannedFile, limits: Limits, notes: list[str]) -> FileChange:

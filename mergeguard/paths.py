@@ -23,7 +23,10 @@ _TEST_RE = re.compile("|".join((
 )))
 _DOC_EXT = {".md", ".rst", ".txt", ".adoc", ".asciidoc", ".rdoc", ".org", ".html", ".htm"}
 _DOC_NAMES = re.compile(r"^(changelog|changes|history|news|authors|contributors|license|copying|notice|readme|todo)(\.|$)", re.I)
+#: what a documentation folder holds besides documents
+_DOC_PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _DOC_DIRS = re.compile(r"(^|/)(docs?|documentation|changes|changelog\.d|news)/")
+_NEWS_DIRS = re.compile(r"(^|/)(changes|changelog\.d|news)/")
 
 
 def language(path: str) -> str | None:
@@ -52,14 +55,20 @@ def is_prose(path: str) -> bool:
     Stricter than :func:`is_doc` (a model feature, kept as it was trained): a file of a programming
     language is never prose, whatever its name or folder (``svc/history.py``, ``app/docs/handler.py``),
     and ``.txt``/``.html`` count only in a documentation folder or under a documentation name
-    (``requirements.txt``, ``CMakeLists.txt`` and HTML templates are build input and code).
+    (``requirements.txt``, ``CMakeLists.txt`` and HTML templates are build input and code); in a
+    documentation folder, only documents and pictures count (not ``docs/Makefile`` or a submodule).
     """
     if language(path) is not None or not is_doc(path):
         return False
     base = posixpath.basename(path)
-    if posixpath.splitext(base)[1].lower() in (".txt", ".html", ".htm"):
+    ext = posixpath.splitext(base)[1].lower()
+    if ext in (".txt", ".html", ".htm"):
         return bool(_DOC_DIRS.search(path) or _DOC_NAMES.match(base))
-    return True
+    # in a documentation folder, only documents and their pictures: a submodule (``docs/theme``), a
+    # script without extension, a Makefile, Dockerfile or package.json there runs or builds something;
+    # a news-fragment folder holds fragments of any suffix (``changes/123.feature``)
+    return (ext in _DOC_EXT or ext in _DOC_PICTURES or bool(_DOC_NAMES.match(base))
+            or bool(_NEWS_DIRS.search(path)))
 
 
 def is_code(path: str) -> bool:

@@ -42,7 +42,7 @@ class ScoreCache:
         if self.path is not None:
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):  # a damaged or tampered file is an empty cache
                 data = {}
             if isinstance(data, dict):
                 self.scores = {str(k): float(v) for k, v in data.items()

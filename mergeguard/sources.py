@@ -17,6 +17,7 @@ from .change import Change, CommitMeta, Limits, decode, files_from_stats, parse_
 from .errors import DiffError, RepositoryError
 from .git import EMPTY_TREE, CommitRecord, Git, GitRepo
 from .history import HistoryIndex
+from .paths import language
 from .postimage import DiffImages
 
 T = TypeVar("T")
@@ -64,7 +65,7 @@ def read_diff_input(spec: str, limit: int | None = None) -> bytes:
 class BlobImages:
     """A change's file texts read lazily through the git interface (``cat-file``: works on bare
     repositories): the pre-image at ``base`` (under the file's old name when renamed), the
-    post-image at ``head``; binary blobs are None. Cached: the detectors share one read per file."""
+    post-image at ``head``; binary blobs (a NUL byte; not in a code file) are None. Cached: the detectors share one read per file."""
 
     def __init__(self, repo: Git, base: str | None, head: str | None, old_paths: dict[str, str]) -> None:
         self.repo = repo
@@ -87,8 +88,8 @@ class BlobImages:
             return None
         name = self.old_paths.get(path, path) if side == "pre" else path
         blob = self.repo.read_blobs([f"{rev}:{name}"]).get(f"{rev}:{name}")
-        if blob is None or b"\0" in blob[:8000]:
-            return None
+        if blob is None or (b"\0" in blob[:8000] and language(path) is None):
+            return None  # binary, unless it is code: git diffs code as text whatever its bytes (git.py)
         return decode(blob)[0]
 
 

@@ -63,7 +63,7 @@ def _row(line: str) -> dict[str, Any] | None:
     (the rest of the code reads them with ``.get``/``.items``) and a number for ``time``."""
     try:
         row = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's limit
         return None
     if not (isinstance(row, dict) and isinstance(row.get("features"), dict) and isinstance(row.get("labels"), dict)
             and isinstance(row.get("time"), int | float) and not isinstance(row.get("time"), bool)):

