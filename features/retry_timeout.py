@@ -499,7 +499,8 @@ def extract(change: Change, context: Context) -> Extraction:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
             (retry_sig if c.kind == "retry" else timeout_sig)["added"].append(_sig(f.path, c))
-            findings.extend(_anti(f.path, c, None, counts, at=_decided_at(c, fs.added_lines)))
+            if not _repeats_policy(f, c, fs.pre, fs.post):
+                findings.extend(_anti(f.path, c, None, counts, at=_decided_at(c, fs.added_lines)))
         for c in fs.only_pre:
             counts[f"{c.kind}_removed"] += 1
             line = new_line(f.hunks, c.line) if f.status != "deleted" else 1
@@ -1121,6 +1122,31 @@ def _decided_at(c: Construct, added_lines: set[int]) -> int:
         return header
     inside = [n for n in added_lines if header < n <= c.end_line]
     return max(inside) if inside else header
+
+
+#: languages whose new retries are compared with the policies the file already applied (``_repeats_policy``)
+_REPEATED_POLICY_LANGUAGES = frozenset({"java", "kotlin"})
+
+
+def _repeats_policy(f: FileChange, c: Construct, pre: Scan, post: Scan) -> bool:
+    """Whether a retry the change adds repeats a policy the file already applied and still applies: a
+    copy of an existing retry loop (the same decisions, ``flush()`` and ``close()`` recovering the way
+    ``write()`` already did), or a library policy with the attempts and backoff the file's existing one
+    has (a builder whose defaults mirror the template's own). Its anti-pattern, if it has one, is the
+    file's existing one used once more, not one the change brings in (labelling rules, round 9, rule
+    26); the retry itself is still added. Java and Kotlin (where it was measured)."""
+    if c.kind != "retry" or c.library in ("setting", COMPUTED) or f.status == "added":
+        return False
+    if syntax.language_of(f.path) not in _REPEATED_POLICY_LANGUAGES:
+        return False
+
+    def same_policy(p: Construct) -> bool:
+        return (p.kind == "retry" and p.library == c.library and p.attempts == c.attempts
+                and p.backoff == c.backoff and p.method == c.method and p.idempotency_key == c.idempotency_key
+                and (c.library != "loop" or bool(c.value) and p.value == c.value))
+
+    kept = {(q.key, q.value, q.attempts, q.backoff) for q in post.constructs if q is not c and same_policy(q)}
+    return any(same_policy(p) and (p.key, p.value, p.attempts, p.backoff) in kept for p in pre.constructs)
 
 
 def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float],

@@ -1,0 +1,232 @@
+"""Issue 13, stop 18: families of Java and Kotlin changes met on round 9's fresh dev commits (okhttp,
+spring-retry, failsafe, httpcomponents, ktor), each rule for a shape seen in more than one place. Real git
+histories and real tree-sitter parses through the same extractor the benchmark runs; every negative
+next to the positive of the same shape that must still fire (``docs/retry_timeout.md``, "Stop 18")."""
+
+from __future__ import annotations
+
+from tests.retry_changes import file_findings, kinds
+
+# -- a new retry that repeats the file's existing policy brings no new anti-pattern ------------------
+# (okhttp: flush() and close() recover from a failed stream the way write() already did; spring-retry:
+# a builder whose defaults are the template's own 3 attempts without backoff)
+
+JAVA_PATH = "src/main/java/com/acme/io/RecoveringOutputStream.java"
+
+JAVA_STREAM = """package com.acme.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+public abstract class RecoveringOutputStream extends OutputStream {
+  private OutputStream out;
+
+  @Override public final void write(byte[] buffer, int offset, int count) throws IOException {
+    while (true) {
+      try {
+        out.write(buffer, offset, count);
+        return;
+      } catch (IOException e) {
+        if (!recover(e)) throw e;
+      }
+    }
+  }
+
+  @Override public final void flush() throws IOException {
+    out.flush();
+  }
+%s
+  private boolean recover(IOException e) {
+    OutputStream replacement = replacementStream(e);
+    if (replacement == null) return false;
+    out = replacement;
+    return true;
+  }
+
+  protected abstract OutputStream replacementStream(IOException e);
+}
+"""
+
+JAVA_FLUSH_COPIED = JAVA_STREAM.replace("""    out.flush();
+""", """    while (true) {
+      try {
+        out.flush();
+        return;
+      } catch (IOException e) {
+        if (!recover(e)) throw e;
+      }
+    }
+""")
+
+# the same new loop in a file whose existing loop waits between its attempts: the new one does not
+JAVA_FLUSH_OTHERWISE = JAVA_STREAM.replace("""        if (!recover(e)) throw e;
+      }
+    }
+  }
+
+  @Override public final void flush() throws IOException {
+    out.flush();
+""", """        if (!recover(e)) throw e;
+        Thread.sleep(500);
+      }
+    }
+  }
+
+  @Override public final void flush() throws IOException {
+    while (true) {
+      try {
+        out.flush();
+        return;
+      } catch (IOException e) {
+        if (!recover(e)) throw e;
+      }
+    }
+""")
+JAVA_STREAM_WAITING = JAVA_STREAM.replace("""        if (!recover(e)) throw e;
+      }""", """        if (!recover(e)) throw e;
+        Thread.sleep(500);
+      }""")
+
+
+def _anti(found) -> list[tuple[str, int]]:
+    return sorted((f.kind, f.line) for f in found if f.kind in (
+        "retry.without_backoff", "retry.without_limit", "retry.non_idempotent", "timeout.unbounded"))
+
+
+def test_java_a_loop_copied_from_one_the_file_already_has_adds_a_retry_but_no_anti_pattern(tmp_path):
+    found = file_findings(tmp_path, JAVA_PATH, JAVA_STREAM % "", JAVA_FLUSH_COPIED % "")
+    assert "retry.added" in kinds(found)
+    assert _anti(found) == []
+
+
+def test_java_a_new_loop_without_backoff_beside_one_that_waits_still_fires(tmp_path):
+    found = file_findings(tmp_path, JAVA_PATH, JAVA_STREAM_WAITING % "", JAVA_FLUSH_OTHERWISE % "")
+    assert ("retry.without_backoff", 22) in _anti(found)
+
+
+def test_java_a_first_loop_without_backoff_still_fires(tmp_path):
+    before = JAVA_STREAM.replace("""    while (true) {
+      try {
+        out.write(buffer, offset, count);
+        return;
+      } catch (IOException e) {
+        if (!recover(e)) throw e;
+      }
+    }""", """    out.write(buffer, offset, count);""")
+    after = before.replace("""    out.flush();
+""", """    while (true) {
+      try {
+        out.flush();
+        return;
+      } catch (IOException e) {
+        if (!recover(e)) throw e;
+      }
+    }
+""")
+    assert _anti(file_findings(tmp_path, JAVA_PATH, before % "", after % "")) == [("retry.without_backoff", 14)]
+
+
+TEMPLATE_PATH = "src/main/java/org/acme/retry/support/Templates.java"
+
+TEMPLATE = """package org.acme.retry.support;
+
+import org.springframework.retry.support.RetryTemplate;
+
+public class Templates {
+
+  public RetryTemplate standard() {
+    return RetryTemplate.builder().maxAttempts(3).build();
+  }
+%s}
+"""
+
+BUILDER_DEFAULTS = """
+  public static RetryTemplate newDefaultInstance() {
+    return new RetryTemplateBuilder().build();
+  }
+"""
+
+
+def test_java_a_builder_whose_defaults_mirror_the_files_template_adds_no_anti_pattern(tmp_path):
+    found = file_findings(tmp_path, TEMPLATE_PATH, TEMPLATE % "", TEMPLATE % BUILDER_DEFAULTS)
+    assert "retry.added" in kinds(found)
+    assert _anti(found) == []
+
+
+def test_java_a_builder_with_other_attempts_than_the_files_template_still_fires(tmp_path):
+    other = BUILDER_DEFAULTS.replace("new RetryTemplateBuilder().build()",
+                                     "new RetryTemplateBuilder().maxAttempts(10).build()")
+    assert _anti(file_findings(tmp_path, TEMPLATE_PATH, TEMPLATE % "", TEMPLATE % other)) == [
+        ("retry.without_backoff", 12)]
+
+
+KOTLIN_PATH = "src/main/kotlin/com/acme/io/RecoveringSink.kt"
+
+KOTLIN_SINK = """package com.acme.io
+
+import java.io.IOException
+
+abstract class RecoveringSink(private var out: Sink) {
+  fun write(bytes: ByteArray) {
+    while (true) {
+      try {
+        out.write(bytes)
+        return
+      } catch (e: IOException) {
+        if (!recover(e)) throw e
+      }
+    }
+  }
+
+  fun flush() {
+    out.flush()
+  }
+
+  private fun recover(e: IOException): Boolean {
+    out = replacement(e) ?: return false
+    return true
+  }
+
+  abstract fun replacement(e: IOException): Sink?
+}
+"""
+
+KOTLIN_FLUSH_COPIED = KOTLIN_SINK.replace("""    out.flush()
+""", """    while (true) {
+      try {
+        out.flush()
+        return
+      } catch (e: IOException) {
+        if (!recover(e)) throw e
+      }
+    }
+""")
+
+
+def test_kotlin_a_loop_copied_from_one_the_file_already_has_adds_a_retry_but_no_anti_pattern(tmp_path):
+    found = file_findings(tmp_path, KOTLIN_PATH, KOTLIN_SINK, KOTLIN_FLUSH_COPIED)
+    assert "retry.added" in kinds(found)
+    assert _anti(found) == []
+
+
+def test_kotlin_a_first_loop_without_backoff_still_fires(tmp_path):
+    before = KOTLIN_SINK.replace("""    while (true) {
+      try {
+        out.write(bytes)
+        return
+      } catch (e: IOException) {
+        if (!recover(e)) throw e
+      }
+    }""", """    out.write(bytes)""")
+    after = before.replace("""    out.flush()
+""", """    while (true) {
+      try {
+        out.flush()
+        return
+      } catch (e: IOException) {
+        if (!recover(e)) throw e
+      }
+    }
+""")
+    assert _anti(file_findings(tmp_path, KOTLIN_PATH, before, after)) == [("retry.without_backoff", 11)]
+
