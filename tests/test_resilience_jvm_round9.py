@@ -230,3 +230,99 @@ def test_kotlin_a_first_loop_without_backoff_still_fires(tmp_path):
 """)
     assert _anti(file_findings(tmp_path, KOTLIN_PATH, before, after)) == [("retry.without_backoff", 11)]
 
+
+# -- a loop that moves on to the next route while one is left is bounded by the routes ----------------
+# (okhttp: the connect-failure loop asks ``retryAfterFailure()``, which asks the route selector whether a
+# route is left; Java and Kotlin alike)
+
+JAVA_FINDER_PATH = "src/main/java/com/acme/net/ConnectionFinder.java"
+
+JAVA_FINDER = """package com.acme.net;
+
+import java.io.IOException;
+
+final class ConnectionFinder {
+  private RouteSelector routeSelector;
+  private Route nextRoute;
+
+  Connection find() throws IOException {
+    return connect(nextRoute());
+  }
+
+  private boolean %s(IOException e) {
+    if (nextRoute != null) return true;
+    return %s;
+  }
+}
+"""
+
+JAVA_FINDER_LOOP = JAVA_FINDER.replace("""    return connect(nextRoute());
+""", """    while (true) {
+      try {
+        return connect(nextRoute());
+      } catch (IOException e) {
+        if (!%s(e)) throw e;
+      }
+    }
+""")
+
+
+def test_java_a_loop_that_takes_the_next_route_while_one_is_left_is_no_anti_pattern(tmp_path):
+    found = file_findings(tmp_path, JAVA_FINDER_PATH, JAVA_FINDER % ("hasMoreRoutes", "routeSelector.hasNext()"),
+                          JAVA_FINDER_LOOP % ("hasMoreRoutes", "hasMoreRoutes", "routeSelector.hasNext()"))
+    assert "retry.added" in kinds(found)
+    assert _anti(found) == []
+
+
+def test_java_a_loop_that_asks_only_about_the_error_still_goes_round_without_backoff(tmp_path):
+    found = file_findings(tmp_path, JAVA_FINDER_PATH, JAVA_FINDER % ("isRecoverable", "!(e instanceof SSLException)"),
+                          JAVA_FINDER_LOOP % ("isRecoverable", "isRecoverable", "!(e instanceof SSLException)"))
+    assert _anti(found) == [("retry.without_backoff", 10)]
+
+
+KOTLIN_FINDER_PATH = "src/main/kotlin/com/acme/net/ConnectionFinder.kt"
+
+KOTLIN_FINDER = """package com.acme.net
+
+import java.io.IOException
+
+class ConnectionFinder(private val routeSelector: RouteSelector) {
+  private var nextRoute: Route? = null
+
+  fun find(): Connection {
+    return connect(nextRoute())
+  }
+
+  private fun %s(): Boolean {
+    if (nextRoute != null) return true
+    return %s
+  }
+}
+"""
+
+KOTLIN_FINDER_LOOP = KOTLIN_FINDER.replace("""    return connect(nextRoute())
+""", """    while (true) {
+      try {
+        return connect(nextRoute())
+      } catch (e: IOException) {
+        if (!%s()) {
+          throw e
+        }
+      }
+    }
+""")
+
+
+def test_kotlin_a_loop_that_takes_the_next_route_while_one_is_left_is_no_anti_pattern(tmp_path):
+    found = file_findings(tmp_path, KOTLIN_FINDER_PATH, KOTLIN_FINDER % ("retryAfterFailure", "routeSelector.hasNext()"),
+                          KOTLIN_FINDER_LOOP % ("retryAfterFailure", "retryAfterFailure", "routeSelector.hasNext()"))
+    assert "retry.added" in kinds(found)
+    assert _anti(found) == []
+
+
+def test_kotlin_a_negated_policy_question_bounds_the_loop_which_still_goes_round_without_backoff(tmp_path):
+    # ``!retryAfterFailure()`` asks the policy (tree-sitter-kotlin reads it as a call of ``!retryAfterFailure``):
+    # bounded by it, not unlimited; a question about the error alone walks no routes, so no backoff is missing
+    found = file_findings(tmp_path, KOTLIN_FINDER_PATH, KOTLIN_FINDER % ("retryAfterFailure", "lastError !is SSLException"),
+                          KOTLIN_FINDER_LOOP % ("retryAfterFailure", "retryAfterFailure", "lastError !is SSLException"))
+    assert _anti(found) == [("retry.without_backoff", 9)]

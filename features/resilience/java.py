@@ -22,7 +22,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, recursion, settings
-from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting
+from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
                                                not_an_accessor, passed_through, policy_name, retry_after, setting_name,
@@ -537,6 +537,9 @@ class _Scanner(LineScopedScanner):
             backoff = "exponential" if re.search(r"<<|Math\.pow|\*=|\*\s*2\b|\bbackoff\s*\*", text) else "fixed"
         jitter = bool(re.search(r"random|ThreadLocalRandom", text, re.I))
         attempts = self._loop_attempts(loop, catches)
+        if moves_on(catches, self.src.root, L):  # the next route each pass: bounded by the routes, no backoff due
+            attempts = None if attempts == INFINITE else attempts
+            backoff = None if backoff == "none" else backoff
         self._retry(loop, "loop", "loop", attempts, backoff, jitter, block)
 
     def _loop_attempts(self, loop, catches) -> float | None:

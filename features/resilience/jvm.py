@@ -143,13 +143,93 @@ def retry_after(name: str) -> bool:
     return settings.words(name)[:2] == ["retry", "after"]
 
 
+def called_name(call, language: str) -> str:
+    """The dotted callee of a call, also where tree-sitter-kotlin reads a negated call ``!retryAfterFailure()``
+    as a call *of* ``!retryAfterFailure`` (its callee then has no name of its own): the name negated."""
+    name = syntax.callee(call, language)
+    if name or language != "kotlin" or not call.named_children:
+        return name
+    head = call.named_children[0]
+    if head.type == "unary_expression" and syntax.node_text(head).startswith("!") and head.named_children:
+        inner = head.named_children[-1]
+        if inner.type in ("identifier", "simple_identifier", "navigation_expression"):
+            return re.sub(r"\s|\?", "", syntax.node_text(inner)).removeprefix("this.")
+    return name
+
+
 def asks_policy(call, language: str) -> bool:
     """Whether a call in a condition asks something of a retry policy (``retryHandler.retryRequest(ex, n,
     ctx)``, ``canRetry()``) rather than reading a value through a getter (``config.getPropagationPolicy()``)."""
-    name = syntax.callee(call, language).rsplit(".", 1)[-1]
+    name = called_name(call, language).rsplit(".", 1)[-1]
     has_args = bool(syntax.arguments(call, language))
     return bool(re.search(r"(?i)retr|attempt|backoff|recover", name)) or (
         has_args and not re.match(r"^(get|is|has)[A-Z]", name))
+
+
+#: calls asking whether another alternative is left to try (the next route, address or element)
+_MORE_LEFT = frozenset({"hasNext", "hasMoreElements"})
+
+
+def _functions_of(root, language: str) -> dict[str, list]:
+    """The functions (methods) a file declares, by name: their bodies, every overload."""
+    out: dict[str, list] = {}
+    for n in syntax.walk_code(root):
+        if n.type == "method_declaration":
+            name, body = n.child_by_field_name("name"), n.child_by_field_name("body")
+        elif n.type == "function_declaration":
+            name = next((c for c in n.named_children if c.type in ("identifier", "simple_identifier")), None)
+            body = next((c for c in n.named_children if c.type == "function_body"), None)
+        else:
+            continue
+        if name is not None and body is not None:
+            out.setdefault(syntax.node_text(name), []).append(body)
+    return out
+
+
+def _exit_conditions(catch, language: str) -> list:
+    """The conditions under which a retry loop's ``catch`` throws (``if (!recover(e)) throw e``)."""
+    out = []
+    for n in syntax.walk(catch):
+        if n.type not in ("if_statement", "if_expression") or not any(
+                m.type in ("throw_statement", "throw_expression") for m in syntax.walk(n)):
+            continue
+        cond = n.child_by_field_name("condition") if n.type == "if_statement" else (
+            n.named_children[0] if n.named_children else None)
+        if cond is not None:
+            out.append(cond)
+    return out
+
+
+def moves_on(catches, root, language: str) -> bool:
+    """Whether a retry loop's ``catch`` goes round again only while a function of this file says another
+    alternative is left: ``if (!retryAfterFailure()) throw e`` where ``retryAfterFailure`` asks
+    ``routeSelector.hasNext()``, itself or through one more function of the file. Each pass then takes
+    the next route or address, so the loop is bounded by the set it walks and going round at once moves
+    on rather than hammering the same peer (as a loop whose header walks a collection,
+    ``resilience.walks_collection``): no unbounded retry and no missing backoff to report."""
+    asked = {called_name(c, language).removeprefix("this.") for cond in
+             (x for catch in catches for x in _exit_conditions(catch, language))
+             for c in syntax.walk(cond) if c.type in _JVM_CALLS}
+    frontier = {n for n in asked if n and "." not in n}
+    if not frontier:
+        return False
+    functions = _functions_of(root, language)
+    seen = set(frontier)
+    for _ in range(2):  # the function asked, and the functions of the file it asks in turn
+        after: set[str] = set()
+        for name in frontier:
+            for body in functions.get(name, []):
+                for c in syntax.walk(body):
+                    if c.type not in _JVM_CALLS:
+                        continue
+                    callee = called_name(c, language).removeprefix("this.")
+                    if callee.rsplit(".", 1)[-1] in _MORE_LEFT:
+                        return True
+                    if callee and "." not in callee and callee not in seen:
+                        after.add(callee)
+        seen |= after
+        frontier = after
+    return False
 
 
 #: an expression that works a value out: arithmetic, a default (``?:``), a clamp, a unit conversion

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, recursion, settings
-from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting
+from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
                                                passed_through, policy_name, retry_after, setting_name, worked_out)
@@ -281,6 +281,9 @@ class _Scanner(LineScopedScanner):
             backoff = ("none" if not policy_functions.delegates_decision(loop, L) else None) if not sleeps else (
                 "exponential" if re.search(r"\bshl\b|pow|\*\s*2\b|\*=", text) else "fixed")
             attempts = repeat_count if repeat_count is not None else self._loop_attempts(loop, catches)
+            if moves_on(catches, self.src.root, L):  # the next route each pass: bounded by the routes, no backoff due
+                attempts = None if attempts == INFINITE else attempts
+                backoff = None if backoff == "none" else backoff
             library = "loop"
             self._retry(loop, library, "loop", attempts, backoff, "random" in text.lower(), block)
             if repeat_count is not None:  # repeat(n) { … }: its lambda is the loop's body (see loop_digest)
