@@ -5,7 +5,7 @@ next to the positive of the same shape that must still fire (``docs/retry_timeou
 
 from __future__ import annotations
 
-from tests.retry_changes import file_findings, kinds
+from tests.retry_changes import file_findings, findings, kinds
 
 # -- a new retry that repeats the file's existing policy brings no new anti-pattern ------------------
 # (okhttp: flush() and close() recover from a failed stream the way write() already did; spring-retry:
@@ -326,3 +326,129 @@ def test_kotlin_a_negated_policy_question_bounds_the_loop_which_still_goes_round
     found = file_findings(tmp_path, KOTLIN_FINDER_PATH, KOTLIN_FINDER % ("retryAfterFailure", "lastError !is SSLException"),
                           KOTLIN_FINDER_LOOP % ("retryAfterFailure", "retryAfterFailure", "lastError !is SSLException"))
     assert _anti(found) == [("retry.without_backoff", 9)]
+
+
+# -- how a backoff works out its next wait is retry policy, whatever the method is called ------------
+# (spring-retry: a new exponential random backoff overriding ``getNextInterval()``, and a cap added to
+# ``getSleepAndIncrement()`` in the old part; Feign's ``Retryer.Default.nextMaxInterval()`` has the shape)
+
+BACKOFF_PATH = "src/main/java/org/acme/retry/backoff/ExponentialBackOffPolicy.java"
+
+BACKOFF = """package org.acme.retry.backoff;
+
+public class ExponentialBackOffPolicy implements BackOffPolicy {
+  private long initialInterval = 100L;
+  private long maxInterval = 30000L;
+  private double multiplier = 2;
+
+  public BackOffContext start() {
+    return new ExponentialBackOffContext(initialInterval, multiplier, maxInterval);
+  }
+
+  static class ExponentialBackOffContext implements BackOffContext {
+    private final double multiplier;
+    private long interval;
+    private final long maxInterval;
+
+    ExponentialBackOffContext(long interval, double multiplier, long maxInterval) {
+      this.interval = interval;
+      this.multiplier = multiplier;
+      this.maxInterval = maxInterval;
+    }
+
+    public synchronized long getSleepAndIncrement() {
+      long sleep = this.interval;
+      this.interval *= this.multiplier;
+      return sleep;
+    }
+  }
+}
+"""
+
+BACKOFF_CAPPED = BACKOFF.replace("""      long sleep = this.interval;
+      this.interval *= this.multiplier;""", """      long sleep = this.interval;
+      if (sleep > maxInterval) {
+        sleep = maxInterval;
+      } else {
+        this.interval *= this.multiplier;
+      }""")
+
+POLLER_PATH = "src/main/java/org/acme/jobs/PollingScheduler.java"
+POLLER = BACKOFF.replace("package org.acme.retry.backoff;", "package org.acme.jobs;").replace(
+    "ExponentialBackOffPolicy implements BackOffPolicy", "PollingScheduler implements Scheduler").replace(
+    "ExponentialBackOffContext", "PollingState").replace("BackOffContext", "SchedulerState")
+POLLER_CAPPED = BACKOFF_CAPPED.replace("package org.acme.retry.backoff;", "package org.acme.jobs;").replace(
+    "ExponentialBackOffPolicy implements BackOffPolicy", "PollingScheduler implements Scheduler").replace(
+    "ExponentialBackOffContext", "PollingState").replace("BackOffContext", "SchedulerState")
+
+
+def test_java_a_cap_added_to_a_backoffs_next_wait_is_a_retry_change(tmp_path):
+    found = file_findings(tmp_path, BACKOFF_PATH, BACKOFF, BACKOFF_CAPPED)
+    assert [f.message for f in found if f.kind == "retry.changed"] == [
+        "changes policy function retry ExponentialBackOffPolicy.ExponentialBackOffContext.getSleepAndIncrement/0: "
+        "the code of ExponentialBackOffPolicy.ExponentialBackOffContext.getSleepAndIncrement/0 changed"]
+
+
+def test_java_a_pollers_next_interval_capped_is_no_retry_change(tmp_path):
+    assert not {k for k in kinds(file_findings(tmp_path, POLLER_PATH, POLLER, POLLER_CAPPED))
+                if k.startswith("retry.")}
+
+
+def test_java_a_backoff_reworded_in_comments_and_layout_is_no_change(tmp_path):
+    relaid = BACKOFF.replace("      this.interval *= this.multiplier;",
+                             "      // grow the next wait\n      this.interval   *=   this.multiplier;")
+    assert not {k for k in kinds(file_findings(tmp_path, BACKOFF_PATH, BACKOFF, relaid)) if k.startswith("retry.")}
+
+
+RANDOM_PATH = "src/main/java/org/acme/retry/backoff/ExponentialRandomBackOffPolicy.java"
+RANDOM = """package org.acme.retry.backoff;
+
+import java.util.Random;
+
+public class ExponentialRandomBackOffPolicy extends ExponentialBackOffPolicy {
+  static class ExponentialRandomBackOffContext extends ExponentialBackOffPolicy.ExponentialBackOffContext {
+    private final Random r = new Random();
+    private long attempt;
+
+    @Override
+    protected synchronized long getNextInterval() {
+      attempt++;
+      return initialInterval + initialInterval * Math.max(1, r.nextInt((int) Math.pow(multiplier, attempt)));
+    }
+  }
+}
+"""
+
+
+def test_java_a_new_backoff_type_with_its_own_next_interval_is_a_retry_added(tmp_path):
+    found = findings(tmp_path, {BACKOFF_PATH: BACKOFF}, {BACKOFF_PATH: BACKOFF, RANDOM_PATH: RANDOM})
+    assert [f.message for f in found if f.kind == "retry.added"] == [
+        "adds retry policy function "
+        "ExponentialRandomBackOffPolicy.ExponentialRandomBackOffContext.getNextInterval/0"]
+
+
+KOTLIN_BACKOFF_PATH = "src/main/kotlin/com/acme/client/ReconnectBackoff.kt"
+KOTLIN_BACKOFF = """package com.acme.client
+
+class ReconnectBackoff(private val base: Long, private val max: Long) {
+  private var step = 0
+
+  fun nextDelay(): Long {
+    step++
+    return base * (1L shl step)
+  }
+}
+"""
+KOTLIN_BACKOFF_CAPPED = KOTLIN_BACKOFF.replace("return base * (1L shl step)",
+                                               "val next = base * (1L shl step)\n    return if (next > max) max else next")
+
+
+def test_kotlin_a_cap_added_to_a_backoffs_next_delay_is_a_retry_change(tmp_path):
+    assert "retry.changed" in kinds(file_findings(tmp_path, KOTLIN_BACKOFF_PATH, KOTLIN_BACKOFF, KOTLIN_BACKOFF_CAPPED))
+
+
+def test_kotlin_a_heartbeats_next_delay_capped_is_no_retry_change(tmp_path):
+    path = "src/main/kotlin/com/acme/client/Heartbeat.kt"
+    before = KOTLIN_BACKOFF.replace("ReconnectBackoff", "Heartbeat")
+    after = KOTLIN_BACKOFF_CAPPED.replace("ReconnectBackoff", "Heartbeat")
+    assert not {k for k in kinds(file_findings(tmp_path, path, before, after)) if k.startswith("retry.")}

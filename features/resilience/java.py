@@ -22,7 +22,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, recursion, settings
-from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting, moves_on
+from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
                                                not_an_accessor, passed_through, policy_name, retry_after, setting_name,
@@ -103,6 +103,7 @@ class _Scanner(LineScopedScanner):
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(not_an_accessor(self.src, not_a_delegating_overload(
             self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))))
+        self.out.constructs.extend(delay_functions(self.src))  # how a backoff works out its next wait
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
 

@@ -232,6 +232,34 @@ def moves_on(catches, root, language: str) -> bool:
     return False
 
 
+#: words of a function that works out a backoff's next wait (``getNextInterval``, ``getSleepAndIncrement``,
+#: ``computeDelay``, ``nextMaxInterval``) ...
+_DELAY_WORDS = frozenset({"interval", "delay", "sleep", "wait", "pause"})
+#: ... rather than reading one (``getInterval()`` returning a field decides nothing and is left out anyway)
+_NEXT_WORDS = frozenset({"next", "compute", "calculate", "calc", "increment", "get"})
+#: a class that is a backoff or a retry policy (``ExponentialBackOffPolicy.ExponentialBackOffContext``)
+_BACKOFF_CLASS = re.compile(r"(?i)back_?off|retr(y|ier|ies)")
+
+
+def _delay_name(name: str) -> str | None:
+    ws = settings.words(name)
+    if any(w in _DELAY_WORDS for w in ws) and any(w in _NEXT_WORDS for w in ws) and not policy_functions.classify(name):
+        return "retry"
+    return None
+
+
+def delay_functions(source) -> list:
+    """The functions of a backoff or retry policy class that work out the next wait: Spring Retry's
+    ``ExponentialBackOffContext.getSleepAndIncrement()``/``getNextInterval()``, Feign's
+    ``Retryer.Default.nextMaxInterval()``, a ``RetryPolicy``'s ``computeDelay``. Their names carry no
+    retry word, so ``policy_functions.classify`` passes them over, yet how the delay grows, is capped or
+    randomised lives there (a new backoff type overriding it, a cap added): a retry policy function,
+    valued by its decisions like the others. Only inside a class named for a backoff or a retry, so a
+    poll or a scheduler's interval is not one."""
+    return [c for c in policy_functions.scan(source, _delay_name)
+            if _BACKOFF_CLASS.search(c.target.rsplit(".", 1)[0] if "." in c.target else "")]
+
+
 #: an expression that works a value out: arithmetic, a default (``?:``), a clamp, a unit conversion
 _WORKED_OUT = re.compile(r"[-+*/%]|<<|>>|\?:|\b(min|max|minOf|maxOf|coerce\w*|times|plus\w*|minus\w*|div|shl|shr|pow|"
                          r"multipliedBy|dividedBy|to(Millis|Seconds|Nanos|Minutes))\b")
