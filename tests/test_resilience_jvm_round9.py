@@ -452,3 +452,48 @@ def test_kotlin_a_heartbeats_next_delay_capped_is_no_retry_change(tmp_path):
     before = KOTLIN_BACKOFF.replace("ReconnectBackoff", "Heartbeat")
     after = KOTLIN_BACKOFF_CAPPED.replace("ReconnectBackoff", "Heartbeat")
     assert not {k for k in kinds(file_findings(tmp_path, path, before, after)) if k.startswith("retry.")}
+
+
+# -- a receiver's type is not hidden by a primitive of the same name ---------------------------------
+# (okhttp: a web socket built with ``client.newBuilder().readTimeout(0, SECONDS)`` while an inner class
+# has a ``final boolean client``: read as a "boolean" timeout, its 0 = none went unseen)
+
+SOCKET_PATH = "src/main/java/com/acme/ws/RealSocket.java"
+SOCKET = """package com.acme.ws;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+import okhttp3.OkHttpClient;
+
+public final class RealSocket {
+  private final Call call;
+
+  public RealSocket(OkHttpClient client, Request request) {
+%s    this.call = client.newCall(request);
+  }
+
+  public abstract static class Streams {
+    final boolean client;
+
+    public Streams(boolean client) {
+      this.client = client;
+    }
+  }
+}
+"""
+LONG_LIVED = """    client = client.newBuilder()
+        .readTimeout(%s, SECONDS)
+        .build();
+"""
+
+
+def test_java_an_okhttp_builder_given_no_read_timeout_beside_a_boolean_of_the_same_name_is_unbounded(tmp_path):
+    found = file_findings(tmp_path, SOCKET_PATH, SOCKET % "", SOCKET % (LONG_LIVED % "0"))
+    assert ("timeout.unbounded", 12) in _anti(found)
+
+
+def test_java_an_okhttp_builder_given_a_read_timeout_beside_a_boolean_of_the_same_name_is_bounded(tmp_path):
+    found = file_findings(tmp_path, SOCKET_PATH, SOCKET % "", SOCKET % (LONG_LIVED % "30"))
+    assert "timeout.added" in kinds(found)
+    assert _anti(found) == []
+

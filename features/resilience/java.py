@@ -80,6 +80,11 @@ def scan(source: syntax.Source) -> Scan:
     return _Scanner(source).run()
 
 
+#: types no method is called on: ``types`` names what a call's receiver is, so an inner class's ``final
+#: boolean client`` must not hide the ``OkHttpClient client`` whose builder the file configures
+_PRIMITIVES = frozenset({"boolean", "byte", "short", "int", "long", "char", "float", "double"})
+
+
 class _Scanner(LineScopedScanner):
     def __init__(self, source: syntax.Source) -> None:
         super().__init__(source)
@@ -116,14 +121,15 @@ class _Scanner(LineScopedScanner):
                 for d in node.named_children:
                     if d.type == "variable_declarator":
                         name = syntax.node_text(d.child_by_field_name("name"))
-                        self.types[name] = tname
+                        if tname not in _PRIMITIVES:
+                            self.types[name] = tname
                         value = self._number(d.child_by_field_name("value"), follow=False)
                         if value is not None:
                             self.consts[name] = value
                         self._retried_set(d, name)
                         if node.type != "formal_parameter":
                             self._computed(d, name)
-                if node.type == "formal_parameter":
+                if node.type == "formal_parameter" and tname not in _PRIMITIVES:
                     self.types[syntax.node_text(node.child_by_field_name("name"))] = tname
             elif node.type == "method_invocation" and not syntax.inside_comment_or_string(node):
                 name = syntax.node_text(node.child_by_field_name("name"))
