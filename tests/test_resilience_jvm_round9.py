@@ -497,3 +497,127 @@ def test_java_an_okhttp_builder_given_a_read_timeout_beside_a_boolean_of_the_sam
     assert "timeout.added" in kinds(found)
     assert _anti(found) == []
 
+
+# -- a retry loop that leaves by clearing its flag -----------------------------------------------------
+# (Apache HttpClient's request director: ``while (retrying) { try { …; retrying = false; } catch … }``;
+# hand-written Kotlin loops ``var retry = true; while (retry)``)
+
+DIRECTOR_PATH = "src/main/java/org/acme/http/RequestDirector.java"
+DIRECTOR = """package org.acme.http;
+
+import java.io.IOException;
+
+public class RequestDirector {
+  private final RetryHandler retryHandler;
+  private final RequestExecutor requestExec;
+
+  public RequestDirector(RetryHandler retryHandler, RequestExecutor requestExec) {
+    this.retryHandler = retryHandler;
+    this.requestExec = requestExec;
+  }
+
+  public Response execute(Request request, Connection conn) throws IOException {
+    Response response = null;
+%s    return response;
+  }
+}
+"""
+FLAG_LOOP = """    int execCount = 0;
+    boolean retrying = true;
+    while (retrying) {
+      execCount++;%s
+      try {
+        response = requestExec.execute(request, conn);
+        retrying = false;
+      } catch (IOException ex) {
+        conn.close();
+        if (!retryHandler.retryRequest(ex, execCount)) {
+          throw ex;
+        }
+        conn.open();
+      }
+    }
+"""
+REPEATABLE = """
+      if (execCount > 1 && !request.isRepeatable()) {
+        throw new NonRepeatableRequestException("Cannot retry the request");
+      }"""
+WORKER_LOOP = """    boolean running = true;
+    while (running) {
+      try {
+        response = requestExec.execute(request, conn);
+        listener.onResponse(response);
+      } catch (IOException ex) {
+        log.warn("request failed", ex);
+      }
+    }
+"""
+
+
+def test_java_a_loop_that_retries_until_its_flag_is_cleared_is_a_retry_added(tmp_path):
+    found = file_findings(tmp_path, DIRECTOR_PATH, DIRECTOR % "    response = requestExec.execute(request, conn);\n",
+                          DIRECTOR % (FLAG_LOOP % ""))
+    assert "retry.added" in kinds(found)
+
+
+def test_java_a_condition_added_to_a_flag_retry_loop_is_a_retry_change(tmp_path):
+    found = file_findings(tmp_path, DIRECTOR_PATH, DIRECTOR % (FLAG_LOOP % ""), DIRECTOR % (FLAG_LOOP % REPEATABLE))
+    assert "retry.changed" in kinds(found)
+
+
+def test_java_a_worker_loop_that_never_clears_its_flag_is_no_retry(tmp_path):
+    found = file_findings(tmp_path, DIRECTOR_PATH, DIRECTOR % "    response = requestExec.execute(request, conn);\n",
+                          DIRECTOR % WORKER_LOOP)
+    assert not {k for k in kinds(found) if k.startswith("retry.")}
+
+
+KOTLIN_DIRECTOR_PATH = "src/main/kotlin/org/acme/http/Uploader.kt"
+KOTLIN_DIRECTOR = """package org.acme.http
+
+import java.io.IOException
+
+class Uploader(private val client: Client) {
+  fun upload(part: Part) {
+%s  }
+}
+"""
+KOTLIN_FLAG_LOOP = """    var retry = true
+    var tries = 0
+    while (retry) {
+      try {
+        client.put(part)
+        retry = false
+      } catch (e: IOException) {
+        if (++tries >= %s) throw e
+        Thread.sleep(1000)
+      }
+    }
+"""
+KOTLIN_WORKER_LOOP = """    var running = true
+    while (running) {
+      try {
+        client.put(part)
+        client.flush()
+      } catch (e: IOException) {
+        log.warn("upload failed", e)
+      }
+    }
+"""
+
+
+def test_kotlin_a_loop_that_retries_until_its_flag_is_cleared_is_a_retry_added(tmp_path):
+    found = file_findings(tmp_path, KOTLIN_DIRECTOR_PATH, KOTLIN_DIRECTOR % "    client.put(part)\n",
+                          KOTLIN_DIRECTOR % (KOTLIN_FLAG_LOOP % "3"))
+    assert "retry.added" in kinds(found)
+
+
+def test_kotlin_a_flag_retry_loops_bound_changed_is_a_retry_change(tmp_path):
+    found = file_findings(tmp_path, KOTLIN_DIRECTOR_PATH, KOTLIN_DIRECTOR % (KOTLIN_FLAG_LOOP % "3"),
+                          KOTLIN_DIRECTOR % (KOTLIN_FLAG_LOOP % "5"))
+    assert "retry.changed" in kinds(found)
+
+
+def test_kotlin_a_worker_loop_that_never_clears_its_flag_is_no_retry(tmp_path):
+    found = file_findings(tmp_path, KOTLIN_DIRECTOR_PATH, KOTLIN_DIRECTOR % "    client.put(part)\n",
+                          KOTLIN_DIRECTOR % KOTLIN_WORKER_LOOP)
+    assert not {k for k in kinds(found) if k.startswith("retry.")}

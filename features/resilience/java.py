@@ -22,7 +22,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, recursion, settings
-from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, keeps_setting, moves_on
+from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
                                                not_an_accessor, passed_through, policy_name, retry_after, setting_name,
@@ -497,7 +497,8 @@ class _Scanner(LineScopedScanner):
             catches = [c for c in t.named_children if c.type == "catch_clause"]
             if block is None or not catches:
                 continue
-            if not any(n.type in ("return_statement", "break_statement") for n in _own(block)):
+            if not any(n.type in ("return_statement", "break_statement") for n in _own(block)) \
+                    and not ends_by_flag(loop, block):
                 continue
             gives_up = False
             for c in catches:

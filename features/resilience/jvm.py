@@ -260,6 +260,24 @@ def delay_functions(source) -> list:
             if _BACKOFF_CLASS.search(c.target.rsplit(".", 1)[0] if "." in c.target else "")]
 
 
+def ends_by_flag(loop, block) -> bool:
+    """Whether a ``while (retrying)`` loop's ``try`` leaves it on success by clearing its flag
+    (``response = exec(request); retrying = false;``; ``while (!done)`` with ``done = true``): the same
+    exit as a ``return`` or ``break`` there, the shape of Apache HttpClient's request directors and of
+    hand-written Kotlin loops (``var retry = true; while (retry) { try { …; retry = false } catch … }``)."""
+    cond = loop.child_by_field_name("condition")
+    if cond is None and loop.named_children:  # Kotlin keeps the condition in an unnamed child
+        cond = loop.named_children[0]
+    text = syntax.node_text(cond).strip().strip("()").strip() if cond is not None else ""
+    m = re.fullmatch(r"(!?)\s*([A-Za-z_]\w*)", text)
+    if m is None or m.group(2) in ("true", "false"):
+        return False
+    done = "true" if m.group(1) else "false"
+    return any(n.type in ("assignment_expression", "assignment")
+               and re.fullmatch(rf"(this\.)?{m.group(2)}\s*=\s*{done}", syntax.node_text(n).strip())
+               for n in syntax.walk(block))
+
+
 #: an expression that works a value out: arithmetic, a default (``?:``), a clamp, a unit conversion
 _WORKED_OUT = re.compile(r"[-+*/%]|<<|>>|\?:|\b(min|max|minOf|maxOf|coerce\w*|times|plus\w*|minus\w*|div|shl|shr|pow|"
                          r"multipliedBy|dividedBy|to(Millis|Seconds|Nanos|Minutes))\b")

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, recursion, settings
-from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, keeps_setting, moves_on
+from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
                                                passed_through, policy_name, retry_after, setting_name, worked_out)
@@ -264,7 +264,7 @@ class _Scanner(LineScopedScanner):
                 continue
             if not any(n.type == "return_expression" or syntax.node_text(n) == "break" for n in _own(block)
                        if n.type in ("return_expression", "jump_expression", "break_expression")):
-                if not _ends_with_return(block):
+                if not _ends_with_return(block) and not ends_by_flag(loop, block):
                     continue
             gives_up = False
             for c in catches:
