@@ -485,6 +485,7 @@ def extract(change: Change, context: Context) -> Extraction:
                 timeout_sig["missing"].append({"path": f.path, "line": call.line, "callee": call.callee})
 
     _cancel_moves(scanned)
+    _cancel_inlined(scanned)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
              if c.library == "setting" and _spans(c, fs.added_lines)}
@@ -796,6 +797,40 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
             else:
                 kept.append(c)
         fs.only_post = kept
+
+
+def _argument(snippet: str, callee: str) -> str | None:
+    """The one value ``callee`` is given on a snippet line: a call's one argument (``socketTimeout(0)`` ->
+    ``0``) or a property assigned (Kotlin ``socket.soTimeout = 0``)."""
+    m = re.search(rf"\b{re.escape(callee)}\s*\(([^(),]*)\)", snippet) or re.search(
+        rf"\b{re.escape(callee)}\s*=\s*([^;=/]+?)\s*;?\s*(//.*)?$", snippet)
+    return m.group(1).strip() if m else None
+
+
+def _cancel_inlined(scanned: list[_FileScan]) -> None:
+    """A one-setter timeout helper inlined (Java, Kotlin, C#): the change deletes ``socketTimeout(int
+    timeout) { socket.setSoTimeout(timeout); }`` and its call ``transmitter.socketTimeout(0)``, and writes
+    ``socket.setSoTimeout(0)`` where the work now happens. The same setter is given the same value: the
+    wait moved through one call less; none was removed and none added (nor a ``timeout.unbounded`` for
+    a 0 that was there before)."""
+    removed = [(fs, c) for fs in scanned for c in fs.only_pre
+               if c.kind == "timeout" and syntax.language_of(fs.f.path) in _SETTER_LANGUAGES]
+    for fs_body, body in list(removed):
+        helper = body.scope.rsplit(".", 1)[-1]
+        if body.seconds is not None or not body.value.isidentifier() or not helper or body not in fs_body.only_pre:
+            continue  # the helper's setter applies its parameter
+        for fs_call, call in removed:
+            arg = _argument(call.snippet, helper) if call.target == helper else None
+            if not arg or call is body or call not in fs_call.only_pre:
+                continue
+            added = next(((fs, c) for fs in scanned for c in fs.only_post if c.kind == "timeout"
+                          and c.target == body.target and _argument(c.snippet, body.target) == arg), None)
+            if added is None:
+                continue
+            fs_body.only_pre.remove(body)
+            fs_call.only_pre.remove(call)
+            added[0].only_post.remove(added[1])
+            break
 
 
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports

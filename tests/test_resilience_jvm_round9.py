@@ -621,3 +621,126 @@ def test_kotlin_a_worker_loop_that_never_clears_its_flag_is_no_retry(tmp_path):
     found = file_findings(tmp_path, KOTLIN_DIRECTOR_PATH, KOTLIN_DIRECTOR % "    client.put(part)\n",
                           KOTLIN_DIRECTOR % KOTLIN_WORKER_LOOP)
     assert not {k for k in kinds(found) if k.startswith("retry.")}
+
+
+# -- a one-setter timeout helper inlined moves the wait, it adds none -----------------------------------
+# (okhttp: ``transmitter.socketTimeout(0)`` and its helper ``socketTimeout(int timeout) {
+# socket.setSoTimeout(timeout); }`` deleted, ``socket.setSoTimeout(0)`` written where the streams are taken)
+
+HELPER_PATH = "src/main/java/com/acme/ws/Transmitter.java"
+HELPER = """package com.acme.ws;
+
+import java.net.SocketException;
+
+public final class Transmitter {
+  private final Connection connection;
+
+  public Transmitter(Connection connection) {
+    this.connection = connection;
+  }
+%s}
+"""
+HELPER_METHOD = """
+  public void socketTimeout(int timeout) throws SocketException {
+    connection.socket().setSoTimeout(timeout);
+  }
+"""
+CALLER_PATH = "src/main/java/com/acme/ws/WebSocket.java"
+CALLER = """package com.acme.ws;
+
+public final class WebSocket {
+  void onOpen(Transmitter transmitter, Connection connection) throws Exception {
+%s    streams = connection.newStreams();
+  }
+}
+"""
+CONNECTION_PATH = "src/main/java/com/acme/ws/Connection.java"
+CONNECTION = """package com.acme.ws;
+
+import java.net.Socket;
+import java.net.SocketException;
+
+public final class Connection {
+  private Socket socket;
+
+  public Socket socket() {
+    return socket;
+  }
+
+  public Streams newStreams() throws SocketException {
+%s    return new Streams(socket);
+  }
+}
+"""
+
+
+def _inlined(tmp_path, inlined_value: str):
+    before = {HELPER_PATH: HELPER % HELPER_METHOD, CALLER_PATH: CALLER % "    transmitter.socketTimeout(0);\n",
+              CONNECTION_PATH: CONNECTION % ""}
+    after = {HELPER_PATH: HELPER % "", CALLER_PATH: CALLER % "",
+             CONNECTION_PATH: CONNECTION % f"    socket.setSoTimeout({inlined_value});\n"}
+    return findings(tmp_path, before, after)
+
+
+def test_java_a_timeout_helper_inlined_with_the_same_value_is_no_change(tmp_path):
+    found = _inlined(tmp_path, "0")
+    assert [f.kind for f in found if f.kind.startswith("timeout.")] == []
+
+
+def test_java_a_timeout_helper_inlined_with_another_value_is_a_change(tmp_path):
+    found = _inlined(tmp_path, "30000")
+    assert "timeout.added" in {f.kind for f in found}
+
+
+KT_HELPER_PATH = "src/main/kotlin/com/acme/ws/Transmitter.kt"
+KT_HELPER = """package com.acme.ws
+
+class Transmitter(private val connection: Connection) {
+  fun start() {
+    connection.open()
+  }
+%s}
+"""
+KT_HELPER_METHOD = """
+  fun socketTimeout(timeout: Int) {
+    connection.socket().soTimeout = timeout
+  }
+"""
+KT_CALLER_PATH = "src/main/kotlin/com/acme/ws/WebSocket.kt"
+KT_CALLER = """package com.acme.ws
+
+class WebSocket {
+  fun onOpen(transmitter: Transmitter, connection: Connection) {
+%s    streams = connection.newStreams()
+  }
+}
+"""
+KT_CONNECTION_PATH = "src/main/kotlin/com/acme/ws/Connection.kt"
+KT_CONNECTION = """package com.acme.ws
+
+import java.net.Socket
+
+class Connection(private val socket: Socket) {
+  fun socket(): Socket = socket
+
+  fun newStreams(): Streams {
+%s    return Streams(socket)
+  }
+}
+"""
+
+
+def _kt_inlined(tmp_path, inlined_value: str):
+    before = {KT_HELPER_PATH: KT_HELPER % KT_HELPER_METHOD, KT_CALLER_PATH: KT_CALLER % "    transmitter.socketTimeout(0)\n",
+              KT_CONNECTION_PATH: KT_CONNECTION % ""}
+    after = {KT_HELPER_PATH: KT_HELPER % "", KT_CALLER_PATH: KT_CALLER % "",
+             KT_CONNECTION_PATH: KT_CONNECTION % f"    socket.soTimeout = {inlined_value}\n"}
+    return findings(tmp_path, before, after)
+
+
+def test_kotlin_a_timeout_helper_inlined_with_the_same_value_is_no_change(tmp_path):
+    assert [f.kind for f in _kt_inlined(tmp_path, "0") if f.kind.startswith("timeout.")] == []
+
+
+def test_kotlin_a_timeout_helper_inlined_with_another_value_is_a_change(tmp_path):
+    assert "timeout.added" in {f.kind for f in _kt_inlined(tmp_path, "30000")}
