@@ -744,3 +744,39 @@ def test_kotlin_a_timeout_helper_inlined_with_the_same_value_is_no_change(tmp_pa
 
 def test_kotlin_a_timeout_helper_inlined_with_another_value_is_a_change(tmp_path):
     assert "timeout.added" in {f.kind for f in _kt_inlined(tmp_path, "30000")}
+
+
+def test_java_a_retry_simulations_report_of_its_sleeps_is_no_backoff(tmp_path):
+    path = "src/main/java/org/acme/retry/support/RetrySimulation.java"
+    before = """package org.acme.retry.support;
+
+import java.util.ArrayList;
+import java.util.List;
+
+public class RetrySimulation {
+  private final List<List<Long>> sleepSequences = new ArrayList<>();
+
+  public void addSequence(List<Long> sleeps) {
+    sleepSequences.add(sleeps);
+  }
+}
+"""
+    after = before.replace("""    sleepSequences.add(sleeps);
+  }
+""", """    sleepSequences.add(sleeps);
+  }
+
+  public List<Long> getLongestTotalSleepSequence() {
+    List<Long> longest = null;
+    long total = -1;
+    for (List<Long> s : sleepSequences) {
+      long sum = s.stream().mapToLong(Long::longValue).sum();
+      if (sum > total) {
+        total = sum;
+        longest = s;
+      }
+    }
+    return longest;
+  }
+""")
+    assert not {k for k in kinds(file_findings(tmp_path, path, before, after)) if k.startswith("retry.")}

@@ -237,8 +237,9 @@ def moves_on(catches, root, language: str) -> bool:
 _DELAY_WORDS = frozenset({"interval", "delay", "sleep", "wait", "pause"})
 #: ... rather than reading one (``getInterval()`` returning a field decides nothing and is left out anyway)
 _NEXT_WORDS = frozenset({"next", "compute", "calculate", "calc", "increment", "get"})
-#: a class that is a backoff or a retry policy (``ExponentialBackOffPolicy.ExponentialBackOffContext``)
-_BACKOFF_CLASS = re.compile(r"(?i)back_?off|retr(y|ier|ies)")
+#: a class that is a backoff or a retry policy (``ExponentialBackOffPolicy.ExponentialBackOffContext``,
+#: ``Retryer.Default``, ``RetryPolicy``), not one that reports on retries (``RetrySimulation``)
+_BACKOFF_CLASS = re.compile(r"(?i)back_?off|retryer|retr(y|ies)_?(policy|strategy|handler|template|config)")
 
 
 def _delay_name(name: str) -> str | None:
