@@ -485,6 +485,7 @@ def extract(change: Change, context: Context) -> Extraction:
                 timeout_sig["missing"].append({"path": f.path, "line": call.line, "callee": call.callee})
 
     _cancel_moves(scanned)
+    _cancel_inlined(scanned)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
              if c.library == "setting" and _spans(c, fs.added_lines)}
@@ -499,7 +500,8 @@ def extract(change: Change, context: Context) -> Extraction:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
             (retry_sig if c.kind == "retry" else timeout_sig)["added"].append(_sig(f.path, c))
-            findings.extend(_anti(f.path, c, None, counts, at=_decided_at(c, fs.added_lines)))
+            if not _repeats_policy(f, c, fs.pre, fs.post):
+                findings.extend(_anti(f.path, c, None, counts, at=_decided_at(c, fs.added_lines)))
         for c in fs.only_pre:
             counts[f"{c.kind}_removed"] += 1
             line = new_line(f.hunks, c.line) if f.status != "deleted" else 1
@@ -795,6 +797,40 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
             else:
                 kept.append(c)
         fs.only_post = kept
+
+
+def _argument(snippet: str, callee: str) -> str | None:
+    """The one value ``callee`` is given on a snippet line: a call's one argument (``socketTimeout(0)`` ->
+    ``0``) or a property assigned (Kotlin ``socket.soTimeout = 0``)."""
+    m = re.search(rf"\b{re.escape(callee)}\s*\(([^(),]*)\)", snippet) or re.search(
+        rf"\b{re.escape(callee)}\s*=\s*([^;=/]+?)\s*;?\s*(//.*)?$", snippet)
+    return m.group(1).strip() if m else None
+
+
+def _cancel_inlined(scanned: list[_FileScan]) -> None:
+    """A one-setter timeout helper inlined (Java, Kotlin, C#): the change deletes ``socketTimeout(int
+    timeout) { socket.setSoTimeout(timeout); }`` and its call ``transmitter.socketTimeout(0)``, and writes
+    ``socket.setSoTimeout(0)`` where the work now happens. The same setter is given the same value: the
+    wait moved through one call less; none was removed and none added (nor a ``timeout.unbounded`` for
+    a 0 that was there before)."""
+    removed = [(fs, c) for fs in scanned for c in fs.only_pre
+               if c.kind == "timeout" and syntax.language_of(fs.f.path) in _SETTER_LANGUAGES]
+    for fs_body, body in list(removed):
+        helper = body.scope.rsplit(".", 1)[-1]
+        if body.seconds is not None or not body.value.isidentifier() or not helper or body not in fs_body.only_pre:
+            continue  # the helper's setter applies its parameter
+        for fs_call, call in removed:
+            arg = _argument(call.snippet, helper) if call.target == helper else None
+            if not arg or call is body or call not in fs_call.only_pre:
+                continue
+            added = next(((fs, c) for fs in scanned for c in fs.only_post if c.kind == "timeout"
+                          and c.target == body.target and _argument(c.snippet, body.target) == arg), None)
+            if added is None:
+                continue
+            fs_body.only_pre.remove(body)
+            fs_call.only_pre.remove(call)
+            added[0].only_post.remove(added[1])
+            break
 
 
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports
@@ -1121,6 +1157,31 @@ def _decided_at(c: Construct, added_lines: set[int]) -> int:
         return header
     inside = [n for n in added_lines if header < n <= c.end_line]
     return max(inside) if inside else header
+
+
+#: languages whose new retries are compared with the policies the file already applied (``_repeats_policy``)
+_REPEATED_POLICY_LANGUAGES = frozenset({"java", "kotlin"})
+
+
+def _repeats_policy(f: FileChange, c: Construct, pre: Scan, post: Scan) -> bool:
+    """Whether a retry the change adds repeats a policy the file already applied and still applies: a
+    copy of an existing retry loop (the same decisions, ``flush()`` and ``close()`` recovering the way
+    ``write()`` already did), or a library policy with the attempts and backoff the file's existing one
+    has (a builder whose defaults mirror the template's own). Its anti-pattern, if it has one, is the
+    file's existing one used once more, not one the change brings in (labelling rules, round 9, rule
+    26); the retry itself is still added. Java and Kotlin (where it was measured)."""
+    if c.kind != "retry" or c.library in ("setting", COMPUTED) or f.status == "added":
+        return False
+    if syntax.language_of(f.path) not in _REPEATED_POLICY_LANGUAGES:
+        return False
+
+    def same_policy(p: Construct) -> bool:
+        return (p.kind == "retry" and p.library == c.library and p.attempts == c.attempts
+                and p.backoff == c.backoff and p.method == c.method and p.idempotency_key == c.idempotency_key
+                and (c.library != "loop" or bool(c.value) and p.value == c.value))
+
+    kept = {(q.key, q.value, q.attempts, q.backoff) for q in post.constructs if q is not c and same_policy(q)}
+    return any(same_policy(p) and (p.key, p.value, p.attempts, p.backoff) in kept for p in pre.constructs)
 
 
 def _anti(path: str, c: Construct, before: Construct | None, counts: dict[str, float],

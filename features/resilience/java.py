@@ -22,7 +22,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, recursion, settings
-from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting
+from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
                                                not_an_accessor, passed_through, policy_name, retry_after, setting_name,
@@ -80,6 +80,11 @@ def scan(source: syntax.Source) -> Scan:
     return _Scanner(source).run()
 
 
+#: types no method is called on: ``types`` names what a call's receiver is, so an inner class's ``final
+#: boolean client`` must not hide the ``OkHttpClient client`` whose builder the file configures
+_PRIMITIVES = frozenset({"boolean", "byte", "short", "int", "long", "char", "float", "double"})
+
+
 class _Scanner(LineScopedScanner):
     def __init__(self, source: syntax.Source) -> None:
         super().__init__(source)
@@ -103,6 +108,7 @@ class _Scanner(LineScopedScanner):
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(not_an_accessor(self.src, not_a_delegating_overload(
             self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))))
+        self.out.constructs.extend(delay_functions(self.src))  # how a backoff works out its next wait
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
 
@@ -115,14 +121,15 @@ class _Scanner(LineScopedScanner):
                 for d in node.named_children:
                     if d.type == "variable_declarator":
                         name = syntax.node_text(d.child_by_field_name("name"))
-                        self.types[name] = tname
+                        if tname not in _PRIMITIVES:
+                            self.types[name] = tname
                         value = self._number(d.child_by_field_name("value"), follow=False)
                         if value is not None:
                             self.consts[name] = value
                         self._retried_set(d, name)
                         if node.type != "formal_parameter":
                             self._computed(d, name)
-                if node.type == "formal_parameter":
+                if node.type == "formal_parameter" and tname not in _PRIMITIVES:
                     self.types[syntax.node_text(node.child_by_field_name("name"))] = tname
             elif node.type == "method_invocation" and not syntax.inside_comment_or_string(node):
                 name = syntax.node_text(node.child_by_field_name("name"))
@@ -490,7 +497,8 @@ class _Scanner(LineScopedScanner):
             catches = [c for c in t.named_children if c.type == "catch_clause"]
             if block is None or not catches:
                 continue
-            if not any(n.type in ("return_statement", "break_statement") for n in _own(block)):
+            if not any(n.type in ("return_statement", "break_statement") for n in _own(block)) \
+                    and not ends_by_flag(loop, block):
                 continue
             gives_up = False
             for c in catches:
@@ -537,6 +545,9 @@ class _Scanner(LineScopedScanner):
             backoff = "exponential" if re.search(r"<<|Math\.pow|\*=|\*\s*2\b|\bbackoff\s*\*", text) else "fixed"
         jitter = bool(re.search(r"random|ThreadLocalRandom", text, re.I))
         attempts = self._loop_attempts(loop, catches)
+        if moves_on(catches, self.src.root, L):  # the next route each pass: bounded by the routes, no backoff due
+            attempts = None if attempts == INFINITE else attempts
+            backoff = None if backoff == "none" else backoff
         self._retry(loop, "loop", "loop", attempts, backoff, jitter, block)
 
     def _loop_attempts(self, loop, catches) -> float | None:

@@ -143,13 +143,140 @@ def retry_after(name: str) -> bool:
     return settings.words(name)[:2] == ["retry", "after"]
 
 
+def called_name(call, language: str) -> str:
+    """The dotted callee of a call, also where tree-sitter-kotlin reads a negated call ``!retryAfterFailure()``
+    as a call *of* ``!retryAfterFailure`` (its callee then has no name of its own): the name negated."""
+    name = syntax.callee(call, language)
+    if name or language != "kotlin" or not call.named_children:
+        return name
+    head = call.named_children[0]
+    if head.type == "unary_expression" and syntax.node_text(head).startswith("!") and head.named_children:
+        inner = head.named_children[-1]
+        if inner.type in ("identifier", "simple_identifier", "navigation_expression"):
+            return re.sub(r"\s|\?", "", syntax.node_text(inner)).removeprefix("this.")
+    return name
+
+
 def asks_policy(call, language: str) -> bool:
     """Whether a call in a condition asks something of a retry policy (``retryHandler.retryRequest(ex, n,
     ctx)``, ``canRetry()``) rather than reading a value through a getter (``config.getPropagationPolicy()``)."""
-    name = syntax.callee(call, language).rsplit(".", 1)[-1]
+    name = called_name(call, language).rsplit(".", 1)[-1]
     has_args = bool(syntax.arguments(call, language))
     return bool(re.search(r"(?i)retr|attempt|backoff|recover", name)) or (
         has_args and not re.match(r"^(get|is|has)[A-Z]", name))
+
+
+#: calls asking whether another alternative is left to try (the next route, address or element)
+_MORE_LEFT = frozenset({"hasNext", "hasMoreElements"})
+
+
+def _functions_of(root, language: str) -> dict[str, list]:
+    """The functions (methods) a file declares, by name: their bodies, every overload."""
+    out: dict[str, list] = {}
+    for n in syntax.walk_code(root):
+        if n.type == "method_declaration":
+            name, body = n.child_by_field_name("name"), n.child_by_field_name("body")
+        elif n.type == "function_declaration":
+            name = next((c for c in n.named_children if c.type in ("identifier", "simple_identifier")), None)
+            body = next((c for c in n.named_children if c.type == "function_body"), None)
+        else:
+            continue
+        if name is not None and body is not None:
+            out.setdefault(syntax.node_text(name), []).append(body)
+    return out
+
+
+def _exit_conditions(catch, language: str) -> list:
+    """The conditions under which a retry loop's ``catch`` throws (``if (!recover(e)) throw e``)."""
+    out = []
+    for n in syntax.walk(catch):
+        if n.type not in ("if_statement", "if_expression") or not any(
+                m.type in ("throw_statement", "throw_expression") for m in syntax.walk(n)):
+            continue
+        cond = n.child_by_field_name("condition") if n.type == "if_statement" else (
+            n.named_children[0] if n.named_children else None)
+        if cond is not None:
+            out.append(cond)
+    return out
+
+
+def moves_on(catches, root, language: str) -> bool:
+    """Whether a retry loop's ``catch`` goes round again only while a function of this file says another
+    alternative is left: ``if (!retryAfterFailure()) throw e`` where ``retryAfterFailure`` asks
+    ``routeSelector.hasNext()``, itself or through one more function of the file. Each pass then takes
+    the next route or address, so the loop is bounded by the set it walks and going round at once moves
+    on rather than hammering the same peer (as a loop whose header walks a collection,
+    ``resilience.walks_collection``): no unbounded retry and no missing backoff to report."""
+    asked = {called_name(c, language).removeprefix("this.") for cond in
+             (x for catch in catches for x in _exit_conditions(catch, language))
+             for c in syntax.walk(cond) if c.type in _JVM_CALLS}
+    frontier = {n for n in asked if n and "." not in n}
+    if not frontier:
+        return False
+    functions = _functions_of(root, language)
+    seen = set(frontier)
+    for _ in range(2):  # the function asked, and the functions of the file it asks in turn
+        after: set[str] = set()
+        for name in frontier:
+            for body in functions.get(name, []):
+                for c in syntax.walk(body):
+                    if c.type not in _JVM_CALLS:
+                        continue
+                    callee = called_name(c, language).removeprefix("this.")
+                    if callee.rsplit(".", 1)[-1] in _MORE_LEFT:
+                        return True
+                    if callee and "." not in callee and callee not in seen:
+                        after.add(callee)
+        seen |= after
+        frontier = after
+    return False
+
+
+#: words of a function that works out a backoff's next wait (``getNextInterval``, ``getSleepAndIncrement``,
+#: ``computeDelay``, ``nextMaxInterval``) ...
+_DELAY_WORDS = frozenset({"interval", "delay", "sleep", "wait", "pause"})
+#: ... rather than reading one (``getInterval()`` returning a field decides nothing and is left out anyway)
+_NEXT_WORDS = frozenset({"next", "compute", "calculate", "calc", "increment", "get"})
+#: a class that is a backoff or a retry policy (``ExponentialBackOffPolicy.ExponentialBackOffContext``,
+#: ``Retryer.Default``, ``RetryPolicy``), not one that reports on retries (``RetrySimulation``)
+_BACKOFF_CLASS = re.compile(r"(?i)back_?off|retryer|retr(y|ies)_?(policy|strategy|handler|template|config)")
+
+
+def _delay_name(name: str) -> str | None:
+    ws = settings.words(name)
+    if any(w in _DELAY_WORDS for w in ws) and any(w in _NEXT_WORDS for w in ws) and not policy_functions.classify(name):
+        return "retry"
+    return None
+
+
+def delay_functions(source) -> list:
+    """The functions of a backoff or retry policy class that work out the next wait: Spring Retry's
+    ``ExponentialBackOffContext.getSleepAndIncrement()``/``getNextInterval()``, Feign's
+    ``Retryer.Default.nextMaxInterval()``, a ``RetryPolicy``'s ``computeDelay``. Their names carry no
+    retry word, so ``policy_functions.classify`` passes them over, yet how the delay grows, is capped or
+    randomised lives there (a new backoff type overriding it, a cap added): a retry policy function,
+    valued by its decisions like the others. Only inside a class named for a backoff or a retry, so a
+    poll or a scheduler's interval is not one."""
+    return [c for c in policy_functions.scan(source, _delay_name)
+            if _BACKOFF_CLASS.search(c.target.rsplit(".", 1)[0] if "." in c.target else "")]
+
+
+def ends_by_flag(loop, block) -> bool:
+    """Whether a ``while (retrying)`` loop's ``try`` leaves it on success by clearing its flag
+    (``response = exec(request); retrying = false;``; ``while (!done)`` with ``done = true``): the same
+    exit as a ``return`` or ``break`` there, the shape of Apache HttpClient's request directors and of
+    hand-written Kotlin loops (``var retry = true; while (retry) { try { …; retry = false } catch … }``)."""
+    cond = loop.child_by_field_name("condition")
+    if cond is None and loop.named_children:  # Kotlin keeps the condition in an unnamed child
+        cond = loop.named_children[0]
+    text = syntax.node_text(cond).strip().strip("()").strip() if cond is not None else ""
+    m = re.fullmatch(r"(!?)\s*([A-Za-z_]\w*)", text)
+    if m is None or m.group(2) in ("true", "false"):
+        return False
+    done = "true" if m.group(1) else "false"
+    return any(n.type in ("assignment_expression", "assignment")
+               and re.fullmatch(rf"(this\.)?{m.group(2)}\s*=\s*{done}", syntax.node_text(n).strip())
+               for n in syntax.walk(block))
 
 
 #: an expression that works a value out: arithmetic, a default (``?:``), a clamp, a unit conversion

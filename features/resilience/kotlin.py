@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions, recursion, settings
-from mergeguard.features.resilience.jvm import decides_nothing, keeps_setting
+from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
                                                passed_through, policy_name, retry_after, setting_name, worked_out)
@@ -67,6 +67,7 @@ class _Scanner(LineScopedScanner):
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(not_an_accessor(self.src, not_a_delegating_overload(
             self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))))
+        self.out.constructs.extend(delay_functions(self.src))  # how a backoff works out its next wait
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
 
@@ -263,7 +264,7 @@ class _Scanner(LineScopedScanner):
                 continue
             if not any(n.type == "return_expression" or syntax.node_text(n) == "break" for n in _own(block)
                        if n.type in ("return_expression", "jump_expression", "break_expression")):
-                if not _ends_with_return(block):
+                if not _ends_with_return(block) and not ends_by_flag(loop, block):
                     continue
             gives_up = False
             for c in catches:
@@ -281,6 +282,9 @@ class _Scanner(LineScopedScanner):
             backoff = ("none" if not policy_functions.delegates_decision(loop, L) else None) if not sleeps else (
                 "exponential" if re.search(r"\bshl\b|pow|\*\s*2\b|\*=", text) else "fixed")
             attempts = repeat_count if repeat_count is not None else self._loop_attempts(loop, catches)
+            if moves_on(catches, self.src.root, L):  # the next route each pass: bounded by the routes, no backoff due
+                attempts = None if attempts == INFINITE else attempts
+                backoff = None if backoff == "none" else backoff
             library = "loop"
             self._retry(loop, library, "loop", attempts, backoff, "random" in text.lower(), block)
             if repeat_count is not None:  # repeat(n) { … }: its lambda is the loop's body (see loop_digest)
