@@ -121,8 +121,10 @@ class _Scanner(Scanner):
             if c.kind == "retry" and c.library == "loop" and not c.value:
                 node = policy_functions.spanning(self.src, c.line, c.end_line)
                 if node is not None:
-                    self.out.constructs[i] = replace(c, value=policy_functions.loop_digest(
-                        node, LANG, keep=_decides_failure))
+                    digest = policy_functions.loop_digest(node, LANG, keep=_decides_failure)
+                    pace = _pacing(node)
+                    self.out.constructs[i] = replace(c, value=policy_functions.decision_value(
+                        [digest, *pace]) if pace else digest)
 
     def _not_nested(self) -> None:
         """A function of this file whose loop only fails over (``randomClient``: each pass picks another
@@ -700,13 +702,73 @@ def _local_value(arg):
 #: ``attempt < max``, ``time.Since(start) > timeout``, ``isTemporary(e)``)
 _FAILURE = re.compile(r"^(errs?|errors?|\w*err|ctx|context|status|code|retr\w*|attempts?|backoff|back|timeout|deadline"
                       r"|clos\w*|stop\w*|cancel\w*|limit|max|tries|tried|temporar\w*|permanent|fatal|halt\w*"
-                      r"|fail\w*|eof|timer|elapsed|expired?|since|until|quit|shutdown|exit)$")
+                      r"|fail\w*|eof|timer|elapsed|expired?|since|until|quit|shutdown|exit|remain\w*)$")
 
 
 def _failure_word(name: str) -> bool:
     """Whether an identifier has a word of :data:`_FAILURE` (``err``, ``netErr``, ``StatusCode``, ``ctx``),
     by its words, not its letters (``accountState`` is no count, ``UpdateAvailable`` no status)."""
     return any(_FAILURE.match(w) for w in settings.words(name))
+
+
+#: a call that waits between a loop's passes (``time.Sleep(d)``, ``<-config.timer.After(delay(c, n, err))``)
+_PASS_WAIT = re.compile(r"(^|\.)(Sleep|After)$")
+#: names a wait's argument reads that are no part of how long it waits: the error, the context
+_NOT_PACE = re.compile(r"^(err|\w*Err|ctx|context)$")
+
+
+def _pacing(loop) -> list[str]:
+    """How a retry loop computes the wait between its passes, in order: each statement of the loop that
+    sets or steps a local its wait reads (``delayTime = config.maxDelay`` under ``if config.maxDelay > 0
+    && delayTime > config.maxDelay``, ``n++`` before or after ``<-time.After(delay(config, n, err))``),
+    with the conditions it sits under, and where each wait sits. A cap on the delay, a jitter added or an
+    attempt number counted from 1 instead of 0 changes the waits a policy makes without changing when the
+    loop leaves (the exits ``policy_functions.loop_digest`` reads); renaming the local changes nothing (its
+    decision tokens leave plain names out). Empty when the loop sets nothing its waits read."""
+    waits = [n for n in syntax.walk_within(loop, ("func_literal",)) if n.type == "call_expression"
+             and _PASS_WAIT.search(syntax.callee(n, LANG) or "") and syntax.arguments(n, LANG)]
+    read = {syntax.node_text(i) for w in waits for i in syntax.walk(syntax.arguments(w, LANG)[0][1])
+            if i.type == "identifier" and not _NOT_PACE.match(syntax.node_text(i))}
+    if not read:
+        return []
+    sets = []  # (statement, the locals it sets, the locals it reads)
+    for n in syntax.walk_within(loop, ("func_literal",)):
+        if n.type in ("inc_statement", "dec_statement"):
+            targets, right = n.named_children[:1], None
+        elif n.type in ("assignment_statement", "short_var_declaration"):
+            left = n.child_by_field_name("left")
+            targets, right = (left.named_children if left is not None else []), n.child_by_field_name("right")
+        else:
+            continue
+        sets.append((n, {syntax.node_text(t) for t in targets if t.type == "identifier"},
+                     {syntax.node_text(i) for i in syntax.walk(right) if i.type == "identifier"
+                      and not _NOT_PACE.match(syntax.node_text(i))} if right is not None else set()))
+    grown = True
+    while grown:  # delayTime := config.delayType(n, config) read by the wait: n paces it too
+        grown = False
+        for _, targets, reads in sets:
+            if targets & read and not reads <= read:
+                read |= reads
+                grown = True
+    paced = {(n.start_byte, n.end_byte) for n, targets, _ in sets if targets & read}
+    out: list[str] = []
+    for n in syntax.walk_within(loop, ("func_literal",)):
+        if n in waits:
+            out.append("wait")
+            continue
+        if n.type not in ("inc_statement", "dec_statement", "assignment_statement", "short_var_declaration") \
+                or (n.start_byte, n.end_byte) not in paced:
+            continue
+        out.append("pace")
+        out.extend(policy_functions.decisions(n, LANG, messages=False))
+        p = n.parent
+        while p is not None and p != loop:
+            if p.type == "if_statement" and p.child_by_field_name("condition") is not None:
+                out.append("|")
+                out.extend(policy_functions.decisions(p.child_by_field_name("condition"), LANG, messages=False))
+            p = p.parent
+        out.append(";")
+    return out if "pace" in out else []
 
 
 def _decides_failure(cond) -> bool:

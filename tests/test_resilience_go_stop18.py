@@ -1,0 +1,147 @@
+"""Go families of issue 13's stop 18, read from round 9's fresh dev commits: how a hand-written retry
+loop paces its passes and what bounds it (a cap on the delay, the attempt number the delay is computed
+from, the attempts that remain). Real git histories and real tree-sitter parses; each positive beside a
+negative of the same shape that must stay quiet."""
+
+from __future__ import annotations
+
+from tests.retry_changes import file_findings as findings
+from tests.retry_changes import kinds
+
+# -- the wait between passes, computed in the loop ----------------------------------------------------
+
+DO = '''package retry
+
+import "time"
+
+type Config struct {
+	attempts  uint
+	delay     time.Duration
+	maxDelay  time.Duration
+	retryIf   func(error) bool
+	delayType func(n uint, config *Config) time.Duration
+}
+
+func Do(retryableFunc func() error, config *Config) error {
+	var n uint
+	var errs []error
+	for n < config.attempts {
+		err := retryableFunc()
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, err)
+		if !config.retryIf(err) {
+			break
+		}
+		if n == config.attempts-1 {
+			break
+		}
+		delayTime := config.delayType(n, config)
+		time.Sleep(delayTime)
+		n++
+	}
+	return joinErrors(errs)
+}
+'''
+
+
+def test_go_a_cap_on_the_delay_a_retry_loop_computes_is_a_retry_change(tmp_path):
+    after = DO.replace('''		time.Sleep(delayTime)
+''', '''		if config.maxDelay > 0 && delayTime > config.maxDelay {
+			delayTime = config.maxDelay
+		}
+		time.Sleep(delayTime)
+''')
+    assert "retry.changed" in kinds(findings(tmp_path, "retry.go", DO, after))
+
+
+def test_go_the_attempt_number_stepped_before_the_wait_is_a_retry_change(tmp_path):
+    """``n++`` moved above the wait: the delay function now sees 1, 2, 3 where it saw 0, 1, 2."""
+    after = DO.replace('''		delayTime := config.delayType(n, config)
+		time.Sleep(delayTime)
+		n++
+''', '''		n++
+		delayTime := config.delayType(n, config)
+		time.Sleep(delayTime)
+''')
+    assert "retry.changed" in kinds(findings(tmp_path, "retry.go", DO, after))
+
+
+def test_go_the_delay_local_renamed_or_a_log_line_added_is_no_retry_change(tmp_path):
+    after = DO.replace("delayTime", "wait").replace('''		time.Sleep(wait)
+''', '''		log.Printf("retrying in %s after %v", wait, err)
+		time.Sleep(wait)
+''')
+    assert not findings(tmp_path, "retry.go", DO, after)
+
+
+def test_go_a_change_to_what_the_loop_does_with_its_error_is_no_pacing_change(tmp_path):
+    """The error is read by no wait: collecting it otherwise changes neither the waits nor the exits."""
+    after = DO.replace("		errs = append(errs, err)\n", "		errs = append(errs, wrapped(err, n))\n")
+    assert not findings(tmp_path, "retry.go", DO, after)
+
+
+# -- the attempts that remain bound the loop -----------------------------------------------------------
+
+CLIENT = '''package retryablehttp
+
+import (
+	"net/http"
+	"time"
+)
+
+type Client struct {
+	HTTPClient *http.Client
+	RetryMax   int
+	Backoff    func(attempt int) time.Duration
+}
+
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	for i := 0; ; i++ {
+		resp, err := c.HTTPClient.Do(req)
+		if err == nil && resp.StatusCode < 500 {
+			return resp, nil
+		}
+		remain := c.RetryMax - i
+		if remain == 0 {
+			break
+		}
+		time.Sleep(c.Backoff(i))
+	}
+	return nil, errGiveUp
+}
+'''
+
+
+def test_go_a_changed_check_of_the_attempts_that_remain_is_a_retry_change(tmp_path):
+    """``remain == 0`` -> ``remain <= 0``: a negative RetryMax no longer retries forever."""
+    after = CLIENT.replace("if remain == 0 {", "if remain <= 0 {")
+    assert "retry.changed" in kinds(findings(tmp_path, "client.go", CLIENT, after))
+
+
+def test_go_a_check_of_the_bytes_that_remain_in_a_read_loop_is_no_retry(tmp_path):
+    """A loop that reads until nothing remains, no wait and no retried error: no retry before or after."""
+    before = '''package wire
+
+import "io"
+
+func readAll(r io.Reader, buf []byte) (int, error) {
+	read := 0
+	for {
+		n, err := r.Read(buf[read:])
+		read += n
+		if err != nil {
+			return read, err
+		}
+		remaining := len(buf) - read
+		if remaining == 0 {
+			break
+		}
+	}
+	return read, nil
+}
+'''
+    after = before.replace("if remaining == 0 {", "if remaining <= 0 {")
+    assert not findings(tmp_path, "wire.go", before, after)
+
