@@ -145,3 +145,68 @@ func readAll(r io.Reader, buf []byte) (int, error) {
     after = before.replace("if remaining == 0 {", "if remaining <= 0 {")
     assert not findings(tmp_path, "wire.go", before, after)
 
+
+# -- a timeout moved to another file of its package, away from its constant ---------------------------
+
+HTTP_GO = '''package etcdhttp
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+const (
+	defaultServerTimeout = 500 * time.Millisecond
+	defaultWatchTimeout  = 5 * time.Minute
+)
+
+func serveKeys(w http.ResponseWriter, r *http.Request, s Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), defaultServerTimeout)
+	defer cancel()
+	s.Do(ctx, r)
+}
+
+func serveMachines(w http.ResponseWriter, r *http.Request, s Server) {
+	w.Write(s.Machines())
+}
+'''
+
+CLIENT_GO = '''package etcdhttp
+
+import (
+	"context"
+	"net/http"
+)
+
+func serveKeys(w http.ResponseWriter, r *http.Request, s Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), defaultServerTimeout)
+	defer cancel()
+	s.Do(ctx, r)
+}
+'''
+
+
+def _split(timeout_name: str) -> dict[str, str]:
+    """http.go split: ``serveKeys`` goes to client.go, the constants stay behind."""
+    http_after = HTTP_GO.replace('''func serveKeys(w http.ResponseWriter, r *http.Request, s Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), defaultServerTimeout)
+	defer cancel()
+	s.Do(ctx, r)
+}
+
+''', "")
+    return {"etcdhttp/http.go": http_after,
+            "etcdhttp/client.go": CLIENT_GO.replace("defaultServerTimeout)", f"{timeout_name})")}
+
+
+def test_go_a_timeout_moved_to_another_file_away_from_its_constant_is_no_change(tmp_path):
+    from tests.retry_changes import findings as change_findings
+    assert not change_findings(tmp_path, {"etcdhttp/http.go": HTTP_GO}, _split("defaultServerTimeout"))
+
+
+def test_go_a_timeout_moved_to_another_file_with_another_constant_is_a_change(tmp_path):
+    from tests.retry_changes import findings as change_findings
+    found = change_findings(tmp_path, {"etcdhttp/http.go": HTTP_GO}, _split("defaultWatchTimeout"))
+    assert {"timeout.added", "timeout.removed"} <= kinds(found)
+
