@@ -210,3 +210,199 @@ def test_go_a_timeout_moved_to_another_file_with_another_constant_is_a_change(tm
     found = change_findings(tmp_path, {"etcdhttp/http.go": HTTP_GO}, _split("defaultWatchTimeout"))
     assert {"timeout.added", "timeout.removed"} <= kinds(found)
 
+
+# -- a wait on an injected clock or timer is a wait ----------------------------------------------------
+
+TIMED = '''package retry
+
+import (
+	"context"
+	"time"
+)
+
+type Config struct {
+	attempts uint
+	context  context.Context
+	timer    interface{ After(time.Duration) <-chan time.Time }
+}
+
+func Do(op func() error, config *Config) error {
+	var n uint
+	for n < config.attempts {
+		err := op()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-time.After(delay(config, n, err)):
+		case <-config.context.Done():
+			return config.context.Err()
+		}
+		n++
+	}
+	return errGiveUp
+}
+'''
+
+
+def test_go_a_retry_loop_waiting_on_an_injected_timer_instead_of_time_after_is_no_change(tmp_path):
+    after = TIMED.replace("case <-time.After(delay(config, n, err)):", "case <-config.timer.After(delay(config, n, err)):")
+    assert not findings(tmp_path, "retry.go", TIMED, after)
+
+
+DISCOVERY = '''package discovery
+
+import "time"
+
+type discovery struct {
+	clock interface{ Sleep(time.Duration) }
+}
+
+func (d *discovery) register() error {
+	return d.put()
+}
+'''
+
+
+def test_go_a_new_retry_loop_sleeping_on_an_injected_clock_waits_between_attempts(tmp_path):
+    after = DISCOVERY.replace("	return d.put()\n", '''	for i := 0; i < nRetries; i++ {
+		err := d.put()
+		if err == nil {
+			return nil
+		}
+		d.clock.Sleep(retryTimeInSecond)
+	}
+	return errRegister
+''')
+    found = kinds(findings(tmp_path, "discovery.go", DISCOVERY, after))
+    assert "retry.added" in found and "retry.without_backoff" not in found
+
+
+def test_go_a_new_retry_loop_that_only_reads_an_injected_clock_does_not_wait(tmp_path):
+    after = DISCOVERY.replace("	return d.put()\n", '''	for i := 0; i < nRetries; i++ {
+		err := d.put()
+		if err == nil {
+			return nil
+		}
+		d.lastAttempt = d.clock.Now()
+	}
+	return errRegister
+''').replace("Sleep(time.Duration)", "Now() time.Time")
+    found = kinds(findings(tmp_path, "discovery.go", DISCOVERY, after))
+    assert "retry.added" in found and "retry.without_backoff" in found
+
+
+# -- a stoppable timer as the wait between attempts ----------------------------------------------------
+
+TIMER_LOOP = '''package retryablehttp
+
+import (
+	"net/http"
+	"time"
+)
+
+type Client struct {
+	HTTPClient  *http.Client
+	RetryMax    int
+	Backoff     func(attempt int, resp *http.Response) time.Duration
+	CheckRetry  func(resp *http.Response, err error) (bool, error)
+	Postprocess func(req *http.Request) error
+}
+
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	var resp *http.Response
+	var doErr, checkErr error
+	var shouldRetry bool
+	for i := 0; ; i++ {
+		resp, doErr = c.HTTPClient.Do(req)
+		shouldRetry, checkErr = c.CheckRetry(resp, doErr)
+		err := doErr
+		if err != nil {
+			logger.Printf("request failed: %v", err)
+		}
+		if !shouldRetry {
+			break
+		}
+		if i >= c.RetryMax {
+			break
+		}
+		wait := c.Backoff(i, resp)
+		timer := time.NewTimer(wait)
+		select {
+		case <-req.Context().Done():
+			timer.Stop()
+			return nil, req.Context().Err()
+		case <-timer.C:
+		}
+	}
+	if doErr == nil && checkErr == nil && !shouldRetry {
+		return resp, nil
+	}
+	return nil, giveUp(doErr, checkErr)
+}
+'''
+
+
+def test_go_a_new_way_out_of_a_retry_loop_that_waits_on_a_stoppable_timer_is_a_retry_change(tmp_path):
+    """The loop waits with ``time.NewTimer`` and ``case <-timer.C:``: an error from a new hook now ends
+    the retrying."""
+    after = TIMER_LOOP.replace('''		case <-timer.C:
+		}
+''', '''		case <-timer.C:
+		}
+		if err := c.Postprocess(req); err != nil {
+			checkErr = err
+			break
+		}
+''')
+    assert "retry.changed" in kinds(findings(tmp_path, "client.go", TIMER_LOOP, after))
+
+
+def test_go_a_timer_whose_case_gives_up_is_no_wait_between_attempts(tmp_path):
+    """``case <-timer.C: return errTimeout``: the timer bounds a wait for a reply, it paces no retry; a
+    new reply kind handled in that loop changes no retry."""
+    before = '''package pipe
+
+import "time"
+
+func (p *pipe) await(id int, d time.Duration) (reply, error) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case r := <-p.replies:
+			if r.id == id {
+				return r, nil
+			}
+		case err := <-p.errs:
+			if err != nil {
+				return reply{}, err
+			}
+		case <-timer.C:
+			return reply{}, errTimeout
+		}
+	}
+}
+'''
+    after = before.replace('''			if r.id == id {
+				return r, nil
+			}
+''', '''			if r.id == id {
+				return r, nil
+			}
+			if r.kind == kindPush {
+				p.pushes <- r
+			}
+''')
+    assert not {k for k in kinds(findings(tmp_path, "pipe.go", before, after)) if k.startswith("retry")}
+
+
+def test_go_a_count_stepped_on_the_way_out_of_a_retry_loop_paces_nothing(tmp_path):
+    """``case <-ctx.Done(): n++; return ...``: the attempt number the delay reads is stepped only where the
+    loop leaves; no wait is computed from it (what is returned may change, the retry does not)."""
+    after = TIMED.replace('''		case <-config.context.Done():
+			return config.context.Err()''', '''		case <-config.context.Done():
+			n++
+			return wrapAttempts(config.context.Err(), n)''')
+    assert not findings(tmp_path, "retry.go", TIMED, after)
+

@@ -509,8 +509,8 @@ class _Scanner(Scanner):
         if not checks_err:
             return
         sleeps = [n for n in own if n.type == "call_expression" and (
-            syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and (
-                _select_wait(n) or _received_alone(n)))]
+            _waits_as(syntax.callee(n, LANG), "Sleep") or _waits_as(syntax.callee(n, LANG), "After") and (
+                _select_wait(n) or _received_alone(n)) or _timer_wait(n, node))]
         delegated = [n for n in own if n.type == "call_expression" and n not in sleeps and _delegated_wait(n)]
         if not sleeps and not delegated and _reads_to_end(own, body):
             return  # for { line, err := r.ReadSlice('\n'); ...; if err == io.EOF { break } }: reading input
@@ -677,6 +677,33 @@ def _gives_up_on(call, field: str = ".C") -> bool:
     return False
 
 
+def _timer_wait(call, loop) -> bool:
+    """``timer := time.NewTimer(wait)`` in a loop whose ``select`` then waits on ``case <-timer.C:`` with
+    nothing (or only ``continue``) under it, or ``<-timer.C`` alone: a sleep between passes that a
+    ``ctx.Done()`` case can cut short, written with a timer that can be stopped (``time.After`` written
+    otherwise). A timer whose case gives up bounds a wait instead (:func:`_gives_up_on`)."""
+    if syntax.callee(call, LANG) != "time.NewTimer" or not syntax.arguments(call, LANG):
+        return False
+    left = _assigned_to(call)
+    if len(left) != 1:
+        return False
+    channel = f"{syntax.node_text(left[0])}.C"
+    for n in _own(loop):
+        if n.type == "unary_expression" and n.parent is not None and n.parent.type == "expression_statement" \
+                and syntax.node_text(n).replace(" ", "") == f"<-{channel}":
+            return True
+        if n.type != "communication_case":
+            continue
+        comm = n.child_by_field_name("communication")
+        if comm is None or syntax.node_text(comm).replace(" ", "").rsplit("<-", 1)[-1] != channel:
+            continue
+        stmts = [c for c in n.named_children if c != comm and not syntax.is_comment(c)]
+        if len(stmts) == 1 and stmts[0].type == "statement_list":
+            stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
+        return all(c.type == "continue_statement" or _says(c) for c in stmts)
+    return False
+
+
 def _local_value(arg):
     """``tm := cn.deadline(ctx, timeout); conn.SetReadDeadline(tm)``: the expression a plain local
     passed as the argument was set to, in the same function, when it is set once; else the argument.
@@ -711,8 +738,21 @@ def _failure_word(name: str) -> bool:
     return any(_FAILURE.match(w) for w in settings.words(name))
 
 
+#: a clock or timer a type holds so that tests can replace it (``d.clock.Sleep(d)``, ``r.timer.After(d)``,
+#: ``pc.clock.After(retryInterval)``): what it waits on is ``time``'s, by default
+_CLOCK = re.compile(r"(?i)^(\w+\.)*(\w*clock|clk|\w*timer)$")
+
+
+def _waits_as(name: str, method: str) -> bool:
+    """``time.Sleep``/``time.After`` (``method``), or the same method of an injected clock or timer: a
+    loop that waits on ``config.timer.After(delay)`` instead of ``time.After(delay)`` waits the same
+    (the swap is made for tests); a method of anything else named ``After`` is not a wait."""
+    receiver, _, last = name.rpartition(".")
+    return last == method and (receiver == "time" or bool(_CLOCK.match(receiver)))
+
+
 #: a call that waits between a loop's passes (``time.Sleep(d)``, ``<-config.timer.After(delay(c, n, err))``)
-_PASS_WAIT = re.compile(r"(^|\.)(Sleep|After)$")
+_PASS_WAIT = re.compile(r"(^|\.)(Sleep|After|NewTimer)$")
 #: names a wait's argument reads that are no part of how long it waits: the error, the context
 _NOT_PACE = re.compile(r"^(err|\w*Err|ctx|context)$")
 
@@ -757,7 +797,7 @@ def _pacing(loop) -> list[str]:
             out.append("wait")
             continue
         if n.type not in ("inc_statement", "dec_statement", "assignment_statement", "short_var_declaration") \
-                or (n.start_byte, n.end_byte) not in paced:
+                or (n.start_byte, n.end_byte) not in paced or _before_leaving(n, loop):
             continue
         out.append("pace")
         out.extend(policy_functions.decisions(n, LANG, messages=False))
@@ -769,6 +809,14 @@ def _pacing(loop) -> list[str]:
             p = p.parent
         out.append(";")
     return out if "pace" in out else []
+
+
+def _before_leaving(stmt, loop) -> bool:
+    """Whether a statement is followed, in its own block, by a ``return`` or a ``break`` of ``loop``
+    (``case <-ctx.Done(): n++; errs[n] = ctx.Err(); return errs``): what it sets is what the loop hands
+    back, no wait is computed from it."""
+    block = stmt.parent
+    return block is not None and any(s.start_byte > stmt.end_byte and _leaves(s, loop) for s in block.named_children)
 
 
 def _decides_failure(cond) -> bool:
