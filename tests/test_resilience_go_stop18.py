@@ -406,3 +406,66 @@ def test_go_a_count_stepped_on_the_way_out_of_a_retry_loop_paces_nothing(tmp_pat
 			return wrapAttempts(config.context.Err(), n)''')
     assert not findings(tmp_path, "retry.go", TIMED, after)
 
+
+# -- a number written through a numeric conversion is the number --------------------------------------
+
+PROCESS = '''package redis
+
+import "sync/atomic"
+
+func (c *baseClient) _process(cmd Cmder, attempt int) (bool, error) {
+	retryTimeout := uint32(1)
+	err := c.withConn(func(cn *Conn) error {
+		if err := cn.readReply(cmd); err != nil {
+			if cmd.readTimeout() == nil {
+				atomic.StoreUint32(&retryTimeout, 1)
+			} else {
+				atomic.StoreUint32(&retryTimeout, 0)
+			}
+			return err
+		}
+		return nil
+	})
+	if err == nil {
+		return false, nil
+	}
+	retry := shouldRetry(err, atomic.LoadUint32(&retryTimeout) == 1)
+	return retry, err
+}
+'''
+
+
+def test_go_a_retry_flag_written_through_a_conversion_that_flips_is_a_retry_change(tmp_path):
+    """``retryTimeout := uint32(1)`` -> ``uint32(0)``: timeouts are no longer retried by default."""
+    after = PROCESS.replace("retryTimeout := uint32(1)", "retryTimeout := uint32(0)")
+    assert "retry.changed" in kinds(findings(tmp_path, "redis.go", PROCESS, after))
+
+
+def test_go_a_default_attempts_variable_written_through_a_conversion_is_a_retry_setting(tmp_path):
+    before = '''package retry
+
+import "time"
+
+var (
+	DefaultAttempts = uint(10)
+	DefaultDelay    = 100 * time.Millisecond
+)
+'''
+    after = before.replace("uint(10)", "uint(5)")
+    assert "retry.changed" in kinds(findings(tmp_path, "retry.go", before, after))
+
+
+def test_go_a_conversion_of_another_count_or_of_a_run_time_value_is_no_retry_setting(tmp_path):
+    """A buffer size written through a conversion is no retry; a retry count converted from the
+    caller's value is handed on, not decided."""
+    before = '''package pool
+
+func newPool(opt *Options) *Pool {
+	bufSize := uint32(4096)
+	maxRetries := uint(opt.MaxRetries)
+	return &Pool{buf: make([]byte, bufSize), retries: maxRetries}
+}
+'''
+    after = before.replace("uint32(4096)", "uint32(8192)").replace("uint(opt.MaxRetries)", "uint(opt.Retries)")
+    assert not findings(tmp_path, "pool.go", before, after)
+

@@ -1366,6 +1366,7 @@ def decides_too(node) -> bool:
     if right is None or index >= len(right.named_children):
         return False
     value = right.named_children[index]
+    value = settings.go_conversion(value) or value  # retryTimeout := uint32(0): the number, typed
     return all(n.type in _LITERAL_LEAVES or n.type == "selector_expression" and syntax.node_text(n)[5:] in _UNITS
                and syntax.node_text(n).startswith("time.")
                for n in _leaves_of(value))
