@@ -469,3 +469,66 @@ func newPool(opt *Options) *Pool {
     after = before.replace("uint32(4096)", "uint32(8192)").replace("uint(opt.MaxRetries)", "uint(opt.Retries)")
     assert not findings(tmp_path, "pool.go", before, after)
 
+
+# -- a project's dialer renamed, and a shim forwarding its caller's timeout ------------------------------
+
+NET = '''package memberlist
+
+import "time"
+
+func (m *Memberlist) sendUserMsg(addr string, buf []byte) error {
+	conn, err := m.transport.DialTimeout(addr, m.config.TCPTimeout)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return writeAll(conn, buf)
+}
+
+func (m *Memberlist) sendPingAndWaitForAck(addr string, p ping, deadline time.Time) (bool, error) {
+	conn, err := m.transport.DialTimeout(addr, deadline.Sub(time.Now()))
+	if err != nil {
+		return false, nil
+	}
+	defer conn.Close()
+	return m.pingOver(conn, p)
+}
+'''
+
+NET_RENAMED = NET.replace("addr string", "a Address").replace("DialTimeout(addr,", "DialAddressTimeout(a,")
+
+
+def test_go_a_dialer_method_renamed_with_the_same_timeouts_is_no_change(tmp_path):
+    assert not findings(tmp_path, "net.go", NET, NET_RENAMED)
+
+
+def test_go_a_renamed_dialer_method_given_another_timeout_is_a_timeout_change(tmp_path):
+    after = NET_RENAMED.replace("DialAddressTimeout(a, m.config.TCPTimeout)", "DialAddressTimeout(a, 10*time.Second)")
+    assert "timeout.changed" in kinds(findings(tmp_path, "net.go", NET_RENAMED, after))
+
+
+def test_go_a_shim_forwarding_its_callers_dial_timeout_is_plumbing(tmp_path):
+    before = '''package memberlist
+
+import (
+	"net"
+	"time"
+)
+
+type shimNodeAwareTransport struct {
+	Transport
+}
+'''
+    after = before + '''
+func (t *shimNodeAwareTransport) DialAddressTimeout(addr Address, timeout time.Duration) (net.Conn, error) {
+	return t.DialTimeout(addr.Addr, timeout)
+}
+'''
+    assert not findings(tmp_path, "transport.go", before, after)
+    fixed = before + '''
+func (t *shimNodeAwareTransport) DialAddress(addr Address) (net.Conn, error) {
+	return t.DialTimeout(addr.Addr, 10*time.Second)
+}
+'''
+    assert "timeout.added" in kinds(findings(tmp_path / "fixed", "transport.go", before, fixed))
+

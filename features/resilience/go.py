@@ -226,10 +226,12 @@ class _Scanner(Scanner):
             # project's own way to make a context with a deadline, applied here
             self._construct("timeout", "context", node, target=name, seconds=None,
                             value=settings.written(node))
-        elif name.endswith(".DialTimeout") and name != "net.DialTimeout" and len(args) >= 2:
-            # t.transport.DialTimeout(addr, d): a dialer of the project's own, shaped like net.DialTimeout
+        elif _DIAL_TIMEOUT.search(name) and name != "net.DialTimeout" and len(args) >= 2:
+            # t.transport.DialTimeout(addr, d), DialAddressTimeout(a, d): a dialer of the project's own,
+            # shaped like net.DialTimeout; one renamed is the same wait. Given the enclosing function's own
+            # parameter (a shim forwarding its caller's timeout) it applies what the caller decided
             self._construct("timeout", "DialTimeout", node, target="DialTimeout", seconds=self._duration(args[-1]),
-                            value=settings.written(args[-1]))
+                            value="" if _parameter(args[-1]) else settings.written(args[-1]))
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
@@ -601,6 +603,11 @@ _NET_TYPES = frozenset({"http.Client", "net.Dialer", "http.Server", "http.Transp
 #: ``SetDeadline``, ``SetReadDeadline``, ``setWriteTimeout``, ``SetTCPUserTimeout``: a setter that applies
 #: a deadline or a timeout to the object it is called on
 _SETTER = re.compile(r"^[sS]et\w*(Timeout|Deadline)$")
+
+
+#: a project's dialer method shaped like ``net.DialTimeout(network, addr, d)``: ``DialTimeout``,
+#: ``DialAddressTimeout`` (a method, not a package function)
+_DIAL_TIMEOUT = re.compile(r"\.Dial\w*Timeout$")
 
 
 def _applies_deadline(name: str, args) -> bool:
