@@ -532,3 +532,53 @@ func (t *shimNodeAwareTransport) DialAddress(addr Address) (net.Conn, error) {
 '''
     assert "timeout.added" in kinds(findings(tmp_path / "fixed", "transport.go", before, fixed))
 
+
+# -- a loop whose header calls again while the call fails ----------------------------------------------
+
+FOREVER = '''package retry
+
+func Do(op func() error, attempts uint) error {
+	var err error
+	for n := uint(0); n < attempts; n++ {
+		if err = op(); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+'''
+
+
+def test_go_a_header_loop_calling_again_until_success_with_no_body_retries_forever(tmp_path):
+    """``for err := op(); err != nil; err = op() {}``: attempts 0 now means try until it succeeds, at once."""
+    after = FOREVER.replace('''	var err error
+''', '''	if attempts == 0 {
+		for err := op(); err != nil; err = op() {
+		}
+		return nil
+	}
+	var err error
+''')
+    assert "retry.without_limit" in kinds(findings(tmp_path, "retry.go", FOREVER, after))
+
+
+def test_go_a_header_loop_reading_while_reads_succeed_is_no_retry(tmp_path):
+    """``for line, err := r.ReadString('\\n'); err == nil; line, err = r.ReadString('\\n') {}``: reads until
+    the first error; nothing is tried again."""
+    before = '''package conf
+
+import "bufio"
+
+func load(r *bufio.Reader, c *Config) error {
+	return nil
+}
+'''
+    after = before.replace("	return nil\n", '''	var line string
+	var err error
+	for line, err = r.ReadString('\\n'); err == nil; line, err = r.ReadString('\\n') {
+		c.add(line)
+	}
+	return nil
+''')
+    assert not findings(tmp_path, "conf.go", before, after)
+

@@ -522,10 +522,11 @@ class _Scanner(Scanner):
         leaves = any(n.type in ("return_statement", "break_statement") and _under_err_if(n, body, "==") for n in own)
         if not (sleeps or again or leaves):
             return
-        if attempts == INFINITE and not leaves and not _leaves_on_its_own(body, node) and not (
+        if attempts == INFINITE and not leaves and not header_retries and not _leaves_on_its_own(body, node) and not (
                 again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)) and not _reconnects(own) \
                 and not any(_waits_to_retry(s) for s in sleeps):
-            # a loop that never stops on success retries only when a failure makes it wait and go again;
+            # a loop that never stops on success retries only when a failure makes it wait and go again
+            # (one whose header calls again while the call fails stops on success there: it retries);
             # otherwise it reads or accepts (``if err != nil { continue }``, no wait) or works on a period
             # (``select { case <-time.After(t): }`` first, then a check whose error is only logged)
             return
