@@ -582,3 +582,40 @@ func load(r *bufio.Reader, c *Config) error {
 ''')
     assert not findings(tmp_path, "conf.go", before, after)
 
+
+# -- a ticker's period derived from a timeout is no timeout ---------------------------------------------
+
+STREAM = '''package rafthttp
+
+import "time"
+
+const ConnReadTimeout = 5 * time.Second
+
+func (cw *streamWriter) run() {
+	tickc := time.Tick(heartbeatInterval)
+	for {
+		select {
+		case <-tickc:
+			cw.heartbeat()
+		case <-cw.stopc:
+			return
+		}
+	}
+}
+'''
+
+
+def test_go_a_heartbeat_ticker_derived_from_a_read_timeout_is_no_timeout_change(tmp_path):
+    after = STREAM.replace("time.Tick(heartbeatInterval)", "time.Tick(ConnReadTimeout / 3)")
+    assert not findings(tmp_path, "stream.go", STREAM, after)
+
+
+def test_go_a_deadline_derived_from_a_read_timeout_stays_a_timeout_change(tmp_path):
+    after = STREAM.replace('''	tickc := time.Tick(heartbeatInterval)
+''', '''	tickc := time.Tick(heartbeatInterval)
+	deadline := time.Now().Add(ConnReadTimeout / 3)
+	if time.Now().After(deadline) {
+		return
+	}
+''')
+    assert {k for k in kinds(findings(tmp_path, "stream.go", STREAM, after)) if k.startswith("timeout")}

@@ -1389,7 +1389,28 @@ def _leaves_of(node):
         yield from _leaves_of(c)
 
 
+#: what starts or resets a ticker: how often something runs, not how long anything waits
+_TICKERS = frozenset({"time.Tick", "time.NewTicker"})
+
+
+def paces_a_ticker(node) -> bool:
+    """A timeout name read in the period of a ticker (``tickc := time.Tick(ConnReadTimeout / 3)``, a
+    heartbeat sent three times per read timeout; ``ticker.Reset(idleTimeout / 2)``): the ticker's period
+    is derived from the timeout, it bounds no wait (the labelling rules: a ticker or poll interval is no
+    timeout). The timeout itself, where it is applied, is read elsewhere."""
+    p = node.parent
+    while p is not None and p.type not in ("expression_statement", "short_var_declaration", "assignment_statement",
+                                            "block", "function_declaration", "method_declaration", "func_literal"):
+        if p.type == "argument_list" and p.parent is not None and p.parent.type == "call_expression":
+            name = syntax.callee(p.parent, LANG) or ""
+            receiver, _, last = name.rpartition(".")
+            return name in _TICKERS or last == "Reset" and "tick" in receiver.lower()
+        p = p.parent
+    return False
+
+
 #: Go's hooks for ``features.retry_timeout`` (``resilience.Hooks``). ``lines_removed_count``: a construct
 #: that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop) was touched
 #: too, and is compared with its pre-image.
-HOOKS = Hooks(keeps_setting=keeps_setting, lines_removed_count=True, decides_too=decides_too)
+HOOKS = Hooks(keeps_setting=keeps_setting, lines_removed_count=True, decides_too=decides_too,
+              decides_nothing=paces_a_ticker)
