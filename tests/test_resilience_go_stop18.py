@@ -619,3 +619,23 @@ def test_go_a_deadline_derived_from_a_read_timeout_stays_a_timeout_change(tmp_pa
 	}
 ''')
     assert {k for k in kinds(findings(tmp_path, "stream.go", STREAM, after)) if k.startswith("timeout")}
+
+
+def test_go_a_retry_ticker_period_computed_anew_stays_a_retry_change(tmp_path):
+    """``time.NewTicker(retryInterval * 2)``: the ticker paces the retries, its period is the retry delay."""
+    before = '''package watch
+
+import "time"
+
+func (w *watcher) resubscribe() {
+	ticker := time.NewTicker(retryInterval)
+	defer ticker.Stop()
+	for range ticker.C {
+		if w.subscribe() == nil {
+			return
+		}
+	}
+}
+'''
+    after = before.replace("time.NewTicker(retryInterval)", "time.NewTicker(retryInterval * 2)")
+    assert "retry.changed" in kinds(findings(tmp_path, "watch.go", before, after))

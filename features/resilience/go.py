@@ -1374,7 +1374,8 @@ def decides_too(node) -> bool:
     if right is None or index >= len(right.named_children):
         return False
     value = right.named_children[index]
-    value = settings.go_conversion(value) or value  # retryTimeout := uint32(0): the number, typed
+    converted = settings.go_conversion(value)  # retryTimeout := uint32(0): the number, typed
+    value = converted if converted is not None else value
     return all(n.type in _LITERAL_LEAVES or n.type == "selector_expression" and syntax.node_text(n)[5:] in _UNITS
                and syntax.node_text(n).startswith("time.")
                for n in _leaves_of(value))
@@ -1397,7 +1398,10 @@ def paces_a_ticker(node) -> bool:
     """A timeout name read in the period of a ticker (``tickc := time.Tick(ConnReadTimeout / 3)``, a
     heartbeat sent three times per read timeout; ``ticker.Reset(idleTimeout / 2)``): the ticker's period
     is derived from the timeout, it bounds no wait (the labelling rules: a ticker or poll interval is no
-    timeout). The timeout itself, where it is applied, is read elsewhere."""
+    timeout). The timeout itself, where it is applied, is read elsewhere. A retry name there
+    (``time.NewTicker(retryInterval * 2)``) still paces the retries: it is left to the shared rule."""
+    if settings.classify(syntax.node_text(node)) != "timeout":
+        return False
     p = node.parent
     while p is not None and p.type not in ("expression_statement", "short_var_declaration", "assignment_statement",
                                             "block", "function_declaration", "method_declaration", "func_literal"):
