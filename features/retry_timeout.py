@@ -486,6 +486,7 @@ def extract(change: Change, context: Context) -> Extraction:
 
     _cancel_moves(scanned)
     _cancel_inlined(scanned)
+    _cancel_moves_from_constants(scanned)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
              if c.library == "setting" and _spans(c, fs.added_lines)}
@@ -831,6 +832,33 @@ def _cancel_inlined(scanned: list[_FileScan]) -> None:
             fs_call.only_pre.remove(call)
             added[0].only_post.remove(added[1])
             break
+
+
+def _unresolved(c: Construct) -> tuple:
+    """:func:`content` without the duration read off a constant: the same call, the same name written."""
+    return (*content(c)[:6], *content(c)[7:]) if c.library != "setting" else content(c)
+
+
+def _cancel_moves_from_constants(scanned: list[_FileScan]) -> None:
+    """A construct moved to another file, away from the constant it names (``context.WithTimeout(ctx,
+    defaultServerTimeout)`` split out of ``http.go`` into ``client.go``, the constant left behind in the
+    package): the file it left read the constant's value, the file it went to cannot, so the two differ
+    only in a duration one side knows. The same name written for the value, known on one side only, is
+    the same wait moved; a constant whose own value changes is a setting change of its own."""
+    for fs in scanned:
+        kept = []
+        for c in fs.only_post:
+            gone = next((p for other in scanned if other is not fs for p in other.only_pre
+                         if (p.seconds is None) != (c.seconds is None) and settings.normalise(c.value)
+                         and not c.value.startswith("#") and _unresolved(p) == _unresolved(c)), None)
+            if gone is None:
+                kept.append(c)
+                continue
+            for other in scanned:
+                if gone in other.only_pre:
+                    other.only_pre.remove(gone)
+                    break
+        fs.only_post = kept
 
 
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports

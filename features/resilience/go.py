@@ -121,8 +121,10 @@ class _Scanner(Scanner):
             if c.kind == "retry" and c.library == "loop" and not c.value:
                 node = policy_functions.spanning(self.src, c.line, c.end_line)
                 if node is not None:
-                    self.out.constructs[i] = replace(c, value=policy_functions.loop_digest(
-                        node, LANG, keep=_decides_failure))
+                    digest = policy_functions.loop_digest(node, LANG, keep=_decides_failure)
+                    pace = _pacing(node)
+                    self.out.constructs[i] = replace(c, value=policy_functions.decision_value(
+                        [digest, *pace]) if pace else digest)
 
     def _not_nested(self) -> None:
         """A function of this file whose loop only fails over (``randomClient``: each pass picks another
@@ -224,10 +226,12 @@ class _Scanner(Scanner):
             # project's own way to make a context with a deadline, applied here
             self._construct("timeout", "context", node, target=name, seconds=None,
                             value=settings.written(node))
-        elif name.endswith(".DialTimeout") and name != "net.DialTimeout" and len(args) >= 2:
-            # t.transport.DialTimeout(addr, d): a dialer of the project's own, shaped like net.DialTimeout
+        elif _DIAL_TIMEOUT.search(name) and name != "net.DialTimeout" and len(args) >= 2:
+            # t.transport.DialTimeout(addr, d), DialAddressTimeout(a, d): a dialer of the project's own,
+            # shaped like net.DialTimeout; one renamed is the same wait. Given the enclosing function's own
+            # parameter (a shim forwarding its caller's timeout) it applies what the caller decided
             self._construct("timeout", "DialTimeout", node, target="DialTimeout", seconds=self._duration(args[-1]),
-                            value=settings.written(args[-1]))
+                            value="" if _parameter(args[-1]) else settings.written(args[-1]))
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
             arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
             self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
@@ -507,8 +511,8 @@ class _Scanner(Scanner):
         if not checks_err:
             return
         sleeps = [n for n in own if n.type == "call_expression" and (
-            syntax.callee(n, LANG) == "time.Sleep" or syntax.callee(n, LANG) == "time.After" and (
-                _select_wait(n) or _received_alone(n)))]
+            _waits_as(syntax.callee(n, LANG), "Sleep") or _waits_as(syntax.callee(n, LANG), "After") and (
+                _select_wait(n) or _received_alone(n)) or _timer_wait(n, node))]
         delegated = [n for n in own if n.type == "call_expression" and n not in sleeps and _delegated_wait(n)]
         if not sleeps and not delegated and _reads_to_end(own, body):
             return  # for { line, err := r.ReadSlice('\n'); ...; if err == io.EOF { break } }: reading input
@@ -518,10 +522,11 @@ class _Scanner(Scanner):
         leaves = any(n.type in ("return_statement", "break_statement") and _under_err_if(n, body, "==") for n in own)
         if not (sleeps or again or leaves):
             return
-        if attempts == INFINITE and not leaves and not _leaves_on_its_own(body, node) and not (
+        if attempts == INFINITE and not leaves and not header_retries and not _leaves_on_its_own(body, node) and not (
                 again and sleeps or any(_under_err_if(s, body, "!=") for s in sleeps)) and not _reconnects(own) \
                 and not any(_waits_to_retry(s) for s in sleeps):
-            # a loop that never stops on success retries only when a failure makes it wait and go again;
+            # a loop that never stops on success retries only when a failure makes it wait and go again
+            # (one whose header calls again while the call fails stops on success there: it retries);
             # otherwise it reads or accepts (``if err != nil { continue }``, no wait) or works on a period
             # (``select { case <-time.After(t): }`` first, then a check whose error is only logged)
             return
@@ -601,6 +606,11 @@ _NET_TYPES = frozenset({"http.Client", "net.Dialer", "http.Server", "http.Transp
 _SETTER = re.compile(r"^[sS]et\w*(Timeout|Deadline)$")
 
 
+#: a project's dialer method shaped like ``net.DialTimeout(network, addr, d)``: ``DialTimeout``,
+#: ``DialAddressTimeout`` (a method, not a package function)
+_DIAL_TIMEOUT = re.compile(r"\.Dial\w*Timeout$")
+
+
 def _applies_deadline(name: str, args) -> bool:
     return bool(args) and bool(_SETTER.match(name.rsplit(".", 1)[-1])) and "." in name
 
@@ -675,6 +685,33 @@ def _gives_up_on(call, field: str = ".C") -> bool:
     return False
 
 
+def _timer_wait(call, loop) -> bool:
+    """``timer := time.NewTimer(wait)`` in a loop whose ``select`` then waits on ``case <-timer.C:`` with
+    nothing (or only ``continue``) under it, or ``<-timer.C`` alone: a sleep between passes that a
+    ``ctx.Done()`` case can cut short, written with a timer that can be stopped (``time.After`` written
+    otherwise). A timer whose case gives up bounds a wait instead (:func:`_gives_up_on`)."""
+    if syntax.callee(call, LANG) != "time.NewTimer" or not syntax.arguments(call, LANG):
+        return False
+    left = _assigned_to(call)
+    if len(left) != 1:
+        return False
+    channel = f"{syntax.node_text(left[0])}.C"
+    for n in _own(loop):
+        if n.type == "unary_expression" and n.parent is not None and n.parent.type == "expression_statement" \
+                and syntax.node_text(n).replace(" ", "") == f"<-{channel}":
+            return True
+        if n.type != "communication_case":
+            continue
+        comm = n.child_by_field_name("communication")
+        if comm is None or syntax.node_text(comm).replace(" ", "").rsplit("<-", 1)[-1] != channel:
+            continue
+        stmts = [c for c in n.named_children if c != comm and not syntax.is_comment(c)]
+        if len(stmts) == 1 and stmts[0].type == "statement_list":
+            stmts = [c for c in stmts[0].named_children if not syntax.is_comment(c)]
+        return all(c.type == "continue_statement" or _says(c) for c in stmts)
+    return False
+
+
 def _local_value(arg):
     """``tm := cn.deadline(ctx, timeout); conn.SetReadDeadline(tm)``: the expression a plain local
     passed as the argument was set to, in the same function, when it is set once; else the argument.
@@ -700,13 +737,94 @@ def _local_value(arg):
 #: ``attempt < max``, ``time.Since(start) > timeout``, ``isTemporary(e)``)
 _FAILURE = re.compile(r"^(errs?|errors?|\w*err|ctx|context|status|code|retr\w*|attempts?|backoff|back|timeout|deadline"
                       r"|clos\w*|stop\w*|cancel\w*|limit|max|tries|tried|temporar\w*|permanent|fatal|halt\w*"
-                      r"|fail\w*|eof|timer|elapsed|expired?|since|until|quit|shutdown|exit)$")
+                      r"|fail\w*|eof|timer|elapsed|expired?|since|until|quit|shutdown|exit|remain\w*)$")
 
 
 def _failure_word(name: str) -> bool:
     """Whether an identifier has a word of :data:`_FAILURE` (``err``, ``netErr``, ``StatusCode``, ``ctx``),
     by its words, not its letters (``accountState`` is no count, ``UpdateAvailable`` no status)."""
     return any(_FAILURE.match(w) for w in settings.words(name))
+
+
+#: a clock or timer a type holds so that tests can replace it (``d.clock.Sleep(d)``, ``r.timer.After(d)``,
+#: ``pc.clock.After(retryInterval)``): what it waits on is ``time``'s, by default
+_CLOCK = re.compile(r"(?i)^(\w+\.)*(\w*clock|clk|\w*timer)$")
+
+
+def _waits_as(name: str, method: str) -> bool:
+    """``time.Sleep``/``time.After`` (``method``), or the same method of an injected clock or timer: a
+    loop that waits on ``config.timer.After(delay)`` instead of ``time.After(delay)`` waits the same
+    (the swap is made for tests); a method of anything else named ``After`` is not a wait."""
+    receiver, _, last = name.rpartition(".")
+    return last == method and (receiver == "time" or bool(_CLOCK.match(receiver)))
+
+
+#: a call that waits between a loop's passes (``time.Sleep(d)``, ``<-config.timer.After(delay(c, n, err))``)
+_PASS_WAIT = re.compile(r"(^|\.)(Sleep|After|NewTimer)$")
+#: names a wait's argument reads that are no part of how long it waits: the error, the context
+_NOT_PACE = re.compile(r"^(err|\w*Err|ctx|context)$")
+
+
+def _pacing(loop) -> list[str]:
+    """How a retry loop computes the wait between its passes, in order: each statement of the loop that
+    sets or steps a local its wait reads (``delayTime = config.maxDelay`` under ``if config.maxDelay > 0
+    && delayTime > config.maxDelay``, ``n++`` before or after ``<-time.After(delay(config, n, err))``),
+    with the conditions it sits under, and where each wait sits. A cap on the delay, a jitter added or an
+    attempt number counted from 1 instead of 0 changes the waits a policy makes without changing when the
+    loop leaves (the exits ``policy_functions.loop_digest`` reads); renaming the local changes nothing (its
+    decision tokens leave plain names out). Empty when the loop sets nothing its waits read."""
+    waits = [n for n in syntax.walk_within(loop, ("func_literal",)) if n.type == "call_expression"
+             and _PASS_WAIT.search(syntax.callee(n, LANG) or "") and syntax.arguments(n, LANG)]
+    read = {syntax.node_text(i) for w in waits for i in syntax.walk(syntax.arguments(w, LANG)[0][1])
+            if i.type == "identifier" and not _NOT_PACE.match(syntax.node_text(i))}
+    if not read:
+        return []
+    sets = []  # (statement, the locals it sets, the locals it reads)
+    for n in syntax.walk_within(loop, ("func_literal",)):
+        if n.type in ("inc_statement", "dec_statement"):
+            targets, right = n.named_children[:1], None
+        elif n.type in ("assignment_statement", "short_var_declaration"):
+            left = n.child_by_field_name("left")
+            targets, right = (left.named_children if left is not None else []), n.child_by_field_name("right")
+        else:
+            continue
+        sets.append((n, {syntax.node_text(t) for t in targets if t.type == "identifier"},
+                     {syntax.node_text(i) for i in syntax.walk(right) if i.type == "identifier"
+                      and not _NOT_PACE.match(syntax.node_text(i))} if right is not None else set()))
+    grown = True
+    while grown:  # delayTime := config.delayType(n, config) read by the wait: n paces it too
+        grown = False
+        for _, targets, reads in sets:
+            if targets & read and not reads <= read:
+                read |= reads
+                grown = True
+    paced = {(n.start_byte, n.end_byte) for n, targets, _ in sets if targets & read}
+    out: list[str] = []
+    for n in syntax.walk_within(loop, ("func_literal",)):
+        if n in waits:
+            out.append("wait")
+            continue
+        if n.type not in ("inc_statement", "dec_statement", "assignment_statement", "short_var_declaration") \
+                or (n.start_byte, n.end_byte) not in paced or _before_leaving(n, loop):
+            continue
+        out.append("pace")
+        out.extend(policy_functions.decisions(n, LANG, messages=False))
+        p = n.parent
+        while p is not None and p != loop:
+            if p.type == "if_statement" and p.child_by_field_name("condition") is not None:
+                out.append("|")
+                out.extend(policy_functions.decisions(p.child_by_field_name("condition"), LANG, messages=False))
+            p = p.parent
+        out.append(";")
+    return out if "pace" in out else []
+
+
+def _before_leaving(stmt, loop) -> bool:
+    """Whether a statement is followed, in its own block, by a ``return`` or a ``break`` of ``loop``
+    (``case <-ctx.Done(): n++; errs[n] = ctx.Err(); return errs``): what it sets is what the loop hands
+    back, no wait is computed from it."""
+    block = stmt.parent
+    return block is not None and any(s.start_byte > stmt.end_byte and _leaves(s, loop) for s in block.named_children)
 
 
 def _decides_failure(cond) -> bool:
@@ -1256,6 +1374,8 @@ def decides_too(node) -> bool:
     if right is None or index >= len(right.named_children):
         return False
     value = right.named_children[index]
+    converted = settings.go_conversion(value)  # retryTimeout := uint32(0): the number, typed
+    value = converted if converted is not None else value
     return all(n.type in _LITERAL_LEAVES or n.type == "selector_expression" and syntax.node_text(n)[5:] in _UNITS
                and syntax.node_text(n).startswith("time.")
                for n in _leaves_of(value))
@@ -1270,7 +1390,31 @@ def _leaves_of(node):
         yield from _leaves_of(c)
 
 
+#: what starts or resets a ticker: how often something runs, not how long anything waits
+_TICKERS = frozenset({"time.Tick", "time.NewTicker"})
+
+
+def paces_a_ticker(node) -> bool:
+    """A timeout name read in the period of a ticker (``tickc := time.Tick(ConnReadTimeout / 3)``, a
+    heartbeat sent three times per read timeout; ``ticker.Reset(idleTimeout / 2)``): the ticker's period
+    is derived from the timeout, it bounds no wait (the labelling rules: a ticker or poll interval is no
+    timeout). The timeout itself, where it is applied, is read elsewhere. A retry name there
+    (``time.NewTicker(retryInterval * 2)``) still paces the retries: it is left to the shared rule."""
+    if settings.classify(syntax.node_text(node)) != "timeout":
+        return False
+    p = node.parent
+    while p is not None and p.type not in ("expression_statement", "short_var_declaration", "assignment_statement",
+                                            "block", "function_declaration", "method_declaration", "func_literal"):
+        if p.type == "argument_list" and p.parent is not None and p.parent.type == "call_expression":
+            name = syntax.callee(p.parent, LANG) or ""
+            receiver, _, last = name.rpartition(".")
+            return name in _TICKERS or last == "Reset" and "tick" in receiver.lower()
+        p = p.parent
+    return False
+
+
 #: Go's hooks for ``features.retry_timeout`` (``resilience.Hooks``). ``lines_removed_count``: a construct
 #: that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop) was touched
 #: too, and is compared with its pre-image.
-HOOKS = Hooks(keeps_setting=keeps_setting, lines_removed_count=True, decides_too=decides_too)
+HOOKS = Hooks(keeps_setting=keeps_setting, lines_removed_count=True, decides_too=decides_too,
+              decides_nothing=paces_a_ticker)

@@ -428,6 +428,8 @@ class _Settings:
             return self.consts.get(last)
         if t in ("parenthesized_expression",) and node.named_children:
             return self._number(node.named_children[0])
+        if self.lang == "go" and (count := go_conversion(node)) is not None:
+            return self._number(count)  # uint(10), int64(3): the number, typed
         if t in ("unary_operator", "unary_expression", "prefix_expression") and node.named_children:
             v = self._number(node.named_children[-1])
             return -v if v is not None and text.lstrip().startswith("-") else v
@@ -614,6 +616,24 @@ _NAMED_CONSTANT = re.compile(r"^([A-Za-z_]\w*\.)*[A-Z][A-Z0-9]*(_[A-Z0-9]+)+(\.t
 
 _AGGREGATES = frozenset({"object", "dictionary", "literal_value", "array", "list", "tuple", "expression_list",
                          "composite_literal", "array_creation_expression", "array_initializer"})
+
+
+#: Go's numeric types, whose conversion of a literal is that number (``uint(10)``, ``uint32(0)``)
+_GO_NUMERIC = frozenset({"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64",
+                         "float32", "float64", "uintptr", "byte", "rune"})
+
+
+def go_conversion(node) -> Any:
+    """The operand of a Go conversion to a numeric type (``uint(10)`` -> ``10``), else None: a default
+    written ``DefaultAttempts = uint(10)`` or ``retryTimeout := uint32(1)`` is the number written out,
+    as ``10`` is."""
+    if node is None or node.type != "call_expression":
+        return None
+    fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+    if fn is None or args is None or fn.type != "identifier" or syntax.node_text(fn) not in _GO_NUMERIC:
+        return None
+    operands = [a for a in args.named_children if not syntax.is_comment(a)]
+    return operands[0] if len(operands) == 1 else None
 
 
 def _constant_name(node, name: str, local: bool) -> bool:
