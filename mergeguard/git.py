@@ -27,7 +27,7 @@ import subprocess
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol, runtime_checkable
@@ -503,14 +503,15 @@ def _empty_dir() -> str:
     path = _EMPTY_DIRS.get(pid)
     if path is None or not os.path.isdir(path):
         path = _EMPTY_DIRS[pid] = tempfile.mkdtemp(prefix="mergeguard-no-attributes-")
-        atexit.register(_remove_empty_dir, path, pid)
+        atexit.register(_remove_own, path, pid, os.rmdir)
     return path
 
 
-def _remove_empty_dir(path: str, pid: int) -> None:
+def _remove_own(path: str, pid: int, remove: Callable[[str], None]) -> None:
+    """``remove(path)`` at exit in the process that made it (a forked child may share its parent's)."""
     if os.getpid() == pid:
         try:
-            os.rmdir(path)
+            remove(path)
         except OSError:
             pass
 
@@ -546,16 +547,8 @@ def _code_attributes() -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(code_attributes_text())
         _ATTRIBUTE_FILES[pid] = path
-        atexit.register(_remove_file, path, pid)
+        atexit.register(_remove_own, path, pid, os.unlink)
     return path
-
-
-def _remove_file(path: str, pid: int) -> None:
-    if os.getpid() == pid:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
 
 
 def git_env() -> dict[str, str]:
