@@ -393,6 +393,18 @@ class _FileScan:
     pre: Scan = field(default_factory=Scan)
 
 
+
+def _runs_own_policy(outer: Construct, inner: Construct) -> bool:
+    """Whether a retry policy object runs its own loop rather than a retry nested in it: a retry
+    library's decorator builds ``Retrying(...)`` and calls ``r.call(f)``, whose attempts are the loop of
+    ``Retrying.call`` itself (one retry, not two). The inner loop is a method of a retry-named class
+    the outer construct builds by name, and the outer is that policy object, not a hand-written loop
+    or a recursion (a loop that builds a retrying client and calls it does stack two retries)."""
+    if outer.library in ("loop", "recursion") or "." not in inner.scope:
+        return False
+    owner = inner.scope.rsplit(".", 2)[-2]
+    return owner[:1].isupper() and settings.classify(owner) == "retry" and owner in outer.calls
+
 def extract(change: Change, context: Context) -> Extraction:
     cache = syntax.syntax_of(change)
     findings: list[Finding] = []
@@ -571,7 +583,7 @@ def extract(change: Change, context: Context) -> Extraction:
             for name in c.calls:
                 short = name.rsplit(".", 1)[-1]
                 inner = retrying.get(short)
-                if inner is None or short == own or inner is c:
+                if inner is None or short == own or inner is c or _runs_own_policy(c, inner):
                     continue
                 if short in retrying_before and any(
                         p.kind == c.kind and p.scope == c.scope and p.library == c.library and name in p.calls

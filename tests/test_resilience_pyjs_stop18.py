@@ -1,0 +1,121 @@
+"""Issue 13, stop 18 (Python, JavaScript/TypeScript): families of changes seen on round 9's fresh dev
+commits in several repositories, each with what must still fire next to what must stay quiet. Real git
+histories and real tree-sitter parses, through the same scorer path as the other resilience tests
+(``docs/retry_timeout.md``, "Stop 18")."""
+
+from __future__ import annotations
+
+from tests.retry_changes import file_findings, findings, kinds
+
+# -- a retry library's policy object running its own loop is no retry nested in a retry ---------------
+# (``retry.nested python:tenacity``: the decorator builds ``Retrying(...)`` and calls ``r.call(f)``,
+# whose attempts are the loop of ``Retrying.call``; three false alarms on the fresh dev part)
+
+LIBRARY = '''import time
+
+
+def retry(*dargs, **dkw):
+    """Decorator building a Retrying object."""
+    if len(dargs) == 1 and callable(dargs[0]):
+        return retry()(dargs[0])
+
+    def wrap(f):
+        r = Retrying(*dargs, **dkw)
+
+        def wrapped_f(*args, **kw):
+            return r.call(f, *args, **kw)
+
+        return wrapped_f
+
+    return wrap
+
+
+class Retrying:
+    def __init__(self, stop=None, wait=None, max_attempts=5, delay=1.0):
+        self.max_attempts = max_attempts
+        self.delay = delay
+
+    def call(self, fn, *args, **kwargs):
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                if attempt >= self.max_attempts:
+                    raise
+                time.sleep(self.delay)
+'''
+
+LIBRARY_BEFORE = LIBRARY.replace('''    def wrap(f):
+        r = Retrying(*dargs, **dkw)
+
+        def wrapped_f(*args, **kw):
+            return r.call(f, *args, **kw)
+
+        return wrapped_f
+
+    return wrap
+''', '''    def wrap(f):
+        return f
+
+    return wrap
+''')
+
+CLIENT = '''import time
+
+from tenacity import retry, stop_after_attempt, wait_exponential
+
+
+def download(url):
+    for attempt in range(5):
+        try:
+            return fetch(url)
+        except ConnectionError:
+            time.sleep(2 ** attempt)
+    raise RuntimeError(url)
+
+
+def sync(urls):
+    return [download(u) for u in urls]
+'''
+
+CLIENT_NESTED = CLIENT.replace('''def sync(urls):
+    return [download(u) for u in urls]
+''', '''@retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=1))
+def sync(urls):
+    return [download(u) for u in urls]
+''')
+
+
+def test_a_retry_library_running_its_own_loop_is_no_nested_retry(tmp_path):
+    found = file_findings(tmp_path, "retrying.py", LIBRARY_BEFORE, LIBRARY)
+    assert "retry.nested" not in kinds(found)
+    assert "retry.added" in kinds(found)  # the decorator now retries: still a retry change
+
+
+def test_a_retrying_function_calling_another_retrying_function_is_still_nested(tmp_path):
+    found = file_findings(tmp_path, "sync.py", CLIENT, CLIENT_NESTED)
+    assert [f.message for f in found if f.kind == "retry.nested"] == [
+        "tenacity retry (3 attempts, exponential backoff) calls download, which retries too "
+        "(loop retry (5 attempts, exponential backoff)): attempts multiply"]
+
+
+def test_a_loop_building_a_retrying_client_is_still_nested(tmp_path):
+    before = LIBRARY + '''
+
+def push(items):
+    for item in items:
+        Retrying(max_attempts=3).call(send, item)
+'''
+    after = LIBRARY + '''
+
+def push(items):
+    for attempt in range(3):
+        try:
+            return Retrying(max_attempts=3).call(send, items)
+        except OSError:
+            time.sleep(1)
+'''
+    assert "retry.nested" in kinds(findings(tmp_path, {"push.py": before}, {"push.py": after}))
+
