@@ -119,3 +119,67 @@ def push(items):
 '''
     assert "retry.nested" in kinds(findings(tmp_path, {"push.py": before}, {"push.py": after}))
 
+
+# -- which errors are retried: a predicate built from exception classes --------------------------------
+# (python-api-core ``if_transient_error = if_exception_type(...)`` gaining classes, twice on the fresh
+# dev part; the same shape is tenacity's ``retry_if_exception_type((A, B))`` bound to a retry name)
+
+PREDICATE = '''import requests.exceptions
+
+from google.api_core import exceptions
+
+
+def if_exception_type(*exception_types):
+    def if_exception_type_predicate(exception):
+        return isinstance(exception, exception_types)
+
+    return if_exception_type_predicate
+
+
+if_transient_error = if_exception_type(
+    exceptions.InternalServerError,
+    exceptions.TooManyRequests,
+    exceptions.ServiceUnavailable,
+)
+"""A predicate that checks if an exception is a transient API error."""
+
+if_not_found = if_exception_type(exceptions.NotFound)
+'''
+
+
+def test_an_exception_class_added_to_a_retry_predicate_changes_retry(tmp_path):
+    after = PREDICATE.replace("    exceptions.ServiceUnavailable,\n",
+                              "    exceptions.ServiceUnavailable,\n    requests.exceptions.ConnectionError,\n")
+    found = file_findings(tmp_path, "google/api_core/retry.py", PREDICATE, after)
+    assert [f.message for f in found if f.kind.startswith("retry.")] == [
+        "changes retry setting if_transient_error: if_transient_error if_exception_type(exceptions.InternalServerError, "
+        "exceptions.ServiceUnavailable, exceptions.TooManyRequests) → if_exception_type("
+        "exceptions.InternalServerError, exceptions.ServiceUnavailable, exceptions.TooManyRequests, "
+        "requests.exceptions.ConnectionError)"]
+
+
+def test_a_retry_predicate_reordered_or_an_unrelated_predicate_changed_is_no_retry_change(tmp_path):
+    after = PREDICATE.replace("    exceptions.InternalServerError,\n    exceptions.TooManyRequests,\n",
+                              "    exceptions.TooManyRequests,\n    exceptions.InternalServerError,\n") \
+        .replace("if_exception_type(exceptions.NotFound)", "if_exception_type(exceptions.NotFound, exceptions.Gone)")
+    assert not {k for k in kinds(file_findings(tmp_path, "google/api_core/retry.py", PREDICATE, after))
+                if k.startswith("retry.")}
+
+
+def test_a_tenacity_condition_bound_to_a_retry_name_changes_with_its_classes(tmp_path):
+    before = '''from tenacity import retry_if_exception_type
+
+retry_on_network = retry_if_exception_type((ConnectionError, TimeoutError))
+'''
+    after = before.replace("(ConnectionError, TimeoutError)", "(ConnectionError, TimeoutError, OSError)")
+    assert "retry.changed" in kinds(file_findings(tmp_path, "client/policy.py", before, after))
+    local = '''from tenacity import retry_if_exception_type
+
+
+def build():
+    retry_on_network = retry_if_exception_type((ConnectionError, TimeoutError))
+    return retry_on_network
+'''
+    assert "retry.changed" not in kinds(file_findings(tmp_path, "client/policy.py", local, local.replace(
+        "(ConnectionError, TimeoutError)", "(ConnectionError, TimeoutError, OSError)")))
+

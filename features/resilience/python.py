@@ -175,6 +175,10 @@ class _Scanner(Scanner):
                     continue
                 name = syntax.node_text(left)
                 last = name.rsplit(".", 1)[-1]
+                predicate = _error_predicate(right) if _retried_predicate_name(last) else None
+                if predicate is not None and (_enclosing_scope_node(node) is None or name.startswith("self.")):
+                    self._policy(node, right, "retry", last, taken, value=predicate)
+                    continue
                 if classify(name) == "retry" or not (_retried_errors_name(last) or (
                         in_retry_module and last.lstrip("_").isupper() and _enclosing_scope_node(node) is None)):
                     continue  # retry-named collections are read by ``_policies``
@@ -819,16 +823,48 @@ def _error_members(node) -> list[str] | None:
     if node is None:
         return None
     members = _members(node)
-    if not members:
-        return None
+    return members if members and _exception_classes(members) else None
+
+
+def _exception_classes(members: list[str]) -> bool:
+    """Every member is a class (``exceptions.InvalidResponse`` too) and one at least is named a failure."""
     seen = False
     for m in members:
         last = m.rsplit(".", 1)[-1]
         if _EXCEPTION_CLASS.match(last) or (words(last) and words(last)[-1] in ("errors", "exceptions")):
             seen = True
         elif not re.match(r"^_*[A-Z][a-z]\w*$", last) or not re.match(r"^[\w.]+$", m):
-            return None  # a value, a call, a constant: not a collection of classes
-    return members if seen else None
+            return False  # a value, a call, a constant: not a collection of classes
+    return seen
+
+
+def _retried_predicate_name(name: str) -> bool:
+    """A name for the test of which failures are retried: ``if_transient_error``, ``is_retryable``,
+    ``RETRY_PREDICATE``, ``retry_on``; not ``error`` or ``fatal_errors``."""
+    ws = set(words(name))
+    return bool(_RETRIED_ERRORS_LEAD & ws) or classify(name) == "retry"
+
+
+def _error_predicate(node) -> str | None:
+    """``if_exception_type(A, B)``, ``retry_if_exception_type((A, B))``: a predicate built from exception
+    classes by a callee named for matching exceptions, valued as the callee with its classes in no
+    order (a class added or taken out is another predicate; the same classes reordered are not). None
+    for any other call (a call with keywords, values or calls among its arguments)."""
+    if node.type != "call":
+        return None
+    last = (syntax.callee(node, LANG) or "").rsplit(".", 1)[-1]
+    if not {"exception", "exceptions", "error", "errors"} & set(words(last)):
+        return None
+    args = syntax.arguments(node, LANG)
+    members: set[str] = set()
+    for key, value in args:
+        if key is not None or value is None:
+            return None
+        got = [syntax.node_text(value)] if value.type in ("identifier", "attribute") else _members(value)
+        if not got:
+            return None
+        members.update(got)
+    return f"{last}({', '.join(sorted(members))})" if members and _exception_classes(sorted(members)) else None
 
 
 def _error_table(node) -> str | None:
