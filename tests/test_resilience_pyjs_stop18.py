@@ -183,3 +183,40 @@ def build():
     assert "retry.changed" not in kinds(file_findings(tmp_path, "client/policy.py", local, local.replace(
         "(ConnectionError, TimeoutError)", "(ConnectionError, TimeoutError, OSError)")))
 
+
+# -- which errors are retried: a function that marks a failure retryable ---------------------------------
+# (mongo-python-driver ``_add_retryable_write_error`` deciding which errors get the label its retry loop
+# tests, changed twice on the fresh dev part; Go and JS/TS read ``addRetryableLabel`` as a policy already)
+
+LABEL = '''def _add_retryable_write_error(exc, max_wire_version):
+    doc = _retryable_error_doc(exc)
+    if doc:
+        code = doc.get("code", 0)
+        if code in helpers._RETRYABLE_ERROR_CODES:
+            exc._add_error_label("RetryableWriteError")
+    # Connection errors are always retryable except NotPrimaryError.
+    if isinstance(exc, ConnectionFailure) and not isinstance(exc, NotPrimaryError):
+        exc._add_error_label("RetryableWriteError")
+
+
+def _add_retry_headers(request, attempt):
+    request.headers["x-attempt"] = str(attempt)
+    if attempt > 1:
+        request.headers["x-retried"] = "1"
+'''
+
+
+def test_a_failure_class_no_longer_marked_retryable_changes_retry(tmp_path):
+    after = LABEL.replace("not isinstance(exc, NotPrimaryError)",
+                          "not isinstance(exc, (NotPrimaryError, WaitQueueTimeoutError))")
+    found = file_findings(tmp_path, "pymongo/mongo_client.py", LABEL, after)
+    assert [(f.kind, f.line) for f in found if f.kind.startswith("retry.")] == [("retry.changed", 1)]
+
+
+def test_wiring_retry_headers_or_a_reworded_marker_is_no_retry_change(tmp_path):
+    after = LABEL.replace('request.headers["x-attempt"] = str(attempt)', 'request.headers["x-try"] = str(attempt)') \
+        .replace("# Connection errors are always retryable except NotPrimaryError.",
+                 "# Every connection error is retryable, NotPrimaryError excepted.")
+    assert not {k for k in kinds(file_findings(tmp_path, "pymongo/mongo_client.py", LABEL, after))
+                if k.startswith("retry.")}
+

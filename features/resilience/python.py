@@ -689,7 +689,7 @@ def _policy_functions(src: syntax.Source) -> list[Construct]:
         body = node.child_by_field_name("body")
         outer = syntax.qualname_at(node, LANG)
         if body is None or {"test", "tests"} & set(words(outer)) or {"test", "tests"} & set(words(name)) \
-                or words(name)[0] in _WIRES or re.search(r"(Error|Exception|Warning)$", outer):
+                or (words(name)[0] in _WIRES and not _marks_retryable(name)) or re.search(r"(Error|Exception|Warning)$", outer):
             continue  # wiring a policy in (its arguments are plumbing), or a failure describing itself
         if any(n.type in _LOOPS and any(t.type == "try_statement" for t in _own(n)) for n in _own(body)):
             continue  # the loop in it is judged by what it decides (``_loop_decision``), not by its body;
@@ -710,6 +710,15 @@ def _policy_functions(src: syntax.Source) -> list[Construct]:
                              target=f"{outer}.{name}" if outer else name,
                              value=policy_functions.decision_value(tokens)))
     return out
+
+
+def _marks_retryable(name: str) -> bool:
+    """``_add_retryable_write_error(exc)``, ``add_retriable_label``: a function that marks a failure as
+    one to retry (the label the retry loop tests), so which failures it marks is which are retried; not
+    ``add_retry_headers`` or ``set_retry_policy`` (wiring a policy in). Go, Java and JS/TS name-reading
+    (``policy_functions.classify``) never set these aside."""
+    ws = words(name)
+    return len(ws) >= 2 and ws[1] in ("retryable", "retriable")
 
 
 #: leading words of a method that classifies an attempt's outcome (``_is_connection_error``,
