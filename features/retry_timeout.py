@@ -855,6 +855,8 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
             if first in lines and first not in out:
                 name = syntax.node_text(node)
                 kind = settings.classify(name)
+                if kind is None and loud is not None and _CANCELS.match(name) and loud(node):
+                    kind = settings.classify(_CANCELS.sub("", name))  # ``this._clearReconnect()``: the retry it cancels
                 if kind is not None and (_decides(node) or loud is not None and loud(node)) and not (kind == "timeout" and (
                         _on_an_error(node) or settings.heartbeat_only(name))) and not (
                         quiet is not None and quiet(node)):
@@ -864,6 +866,8 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
     return out
 
 
+#: a leading verb that cancels what the rest of a name is (``_clearReconnect``, ``cancel_retry``)
+_CANCELS = re.compile(r"^_*(clear|cancel)_?(?=[A-Za-z])", re.I)
 _MEMBER = frozenset({"selector_expression", "member_expression", "attribute", "field_access", "navigation_expression",
                      "method_invocation", "member_access_expression"})
 _ERROR_NAME = re.compile(r"(e|ex|exc|err|error|cause|\w*(Err|Error|Exception|_err|_error))", re.I)

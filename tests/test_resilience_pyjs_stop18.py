@@ -220,3 +220,101 @@ def test_wiring_retry_headers_or_a_reworded_marker_is_no_retry_change(tmp_path):
     assert not {k for k in kinds(file_findings(tmp_path, "pymongo/mongo_client.py", LABEL, after))
                 if k.startswith("retry.")}
 
+
+# -- a reconnect armed or cancelled on another path --------------------------------------------------------
+# (MQTT.js: clean-up now re-arms the reconnect timer, ``end()`` now cancels a pending one; labelled retry
+# changes on both dev parts. The same shape in Python: a reconnecting client's ``_schedule_reconnect()``)
+
+CLIENT_JS = """function MqttClient(streamBuilder, options) {
+  this.options = options;
+  this.reconnectTimer = null;
+  this.disconnecting = false;
+}
+
+MqttClient.prototype.end = function (force, cb) {
+  if (this.disconnecting) {
+    return true;
+  }
+  this.disconnecting = true;
+  this._cleanUp(force, cb);
+};
+
+MqttClient.prototype._setupReconnect = function () {
+  var that = this;
+  if (!that.disconnecting && !that.reconnectTimer && (that.options.reconnectPeriod > 0)) {
+    that.reconnectTimer = setInterval(function () {
+      that._reconnect();
+    }, that.options.reconnectPeriod);
+  }
+};
+
+MqttClient.prototype._clearReconnect = function () {
+  if (this.reconnectTimer) {
+    clearInterval(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+};
+
+MqttClient.prototype._cleanUp = function (forced, done) {
+  if (done) {
+    this.stream.on('close', done);
+  }
+  this.stream.destroy();
+};
+
+module.exports = MqttClient;
+"""
+
+
+def test_js_clean_up_now_rearming_the_reconnect_is_a_retry_change(tmp_path):
+    after = CLIENT_JS.replace("  this.stream.destroy();\n", "  this.stream.destroy();\n  if (!this.disconnecting) {\n"
+                                                           "    this._setupReconnect();\n  }\n")
+    assert kinds(findings(tmp_path, {"lib/client.js": CLIENT_JS}, {"lib/client.js": after})) & {"retry.changed"}
+
+
+def test_js_end_now_cancelling_a_pending_reconnect_is_a_retry_change(tmp_path):
+    after = CLIENT_JS.replace("  this.disconnecting = true;\n", "  this._clearReconnect();\n  this.disconnecting = true;\n")
+    assert kinds(findings(tmp_path, {"lib/client.js": CLIENT_JS}, {"lib/client.js": after})) & {"retry.changed"}
+
+
+def test_js_reconnect_helpers_referenced_or_moved_unchanged_are_no_retry_change(tmp_path):
+    # handed on as a listener (no call made here), or a call moved to another line of the same path
+    before = CLIENT_JS.replace("  this.disconnecting = true;\n", "  this._clearReconnect();\n  this.disconnecting = true;\n")
+    after = CLIENT_JS.replace("  this.disconnecting = true;\n", "  this.disconnecting = true;\n  this._clearReconnect();\n") \
+        .replace("  this.reconnectTimer = null;\n  this.disconnecting = false;\n",
+                 "  this.reconnectTimer = null;\n  this.disconnecting = false;\n  process.once('exit', this._clearReconnect);\n")
+    assert not {k for k in kinds(findings(tmp_path, {"lib/client.js": before}, {"lib/client.js": after}))
+                if k.startswith("retry.")}
+
+
+CLIENT_PY = '''import socket
+
+
+class Connection:
+    def __init__(self, host, reconnect_delay=2.0):
+        self.host = host
+        self.reconnect_delay = reconnect_delay
+        self._timer = None
+        self.closing = False
+
+    def _schedule_reconnect(self):
+        self._timer = self.loop.call_later(self.reconnect_delay, self.connect)
+
+    def connection_lost(self, exc):
+        self.sock = None
+        self.emit("disconnected", exc)
+'''
+
+
+def test_python_connection_lost_now_scheduling_a_reconnect_is_a_retry_change(tmp_path):
+    after = CLIENT_PY.replace('        self.emit("disconnected", exc)\n',
+                              '        self.emit("disconnected", exc)\n        if not self.closing:\n'
+                              '            self._schedule_reconnect()\n')
+    assert kinds(file_findings(tmp_path, "amqp/connection.py", CLIENT_PY, after)) & {"retry.changed"}
+
+
+def test_python_reconnect_event_or_helper_handed_on_is_no_retry_change(tmp_path):
+    after = CLIENT_PY.replace('        self.emit("disconnected", exc)\n',
+                              '        self.emit("reconnect", exc)\n        self.on_lost = self._schedule_reconnect\n')
+    assert not {k for k in kinds(file_findings(tmp_path, "amqp/connection.py", CLIENT_PY, after))
+                if k.startswith("retry.")}

@@ -1545,7 +1545,8 @@ _ARMS = frozenset({"reschedule", "schedule", "arm", "rearm", "restart", "extend"
 
 
 def decides_too(node) -> bool:
-    """``self._reschedule_timeout()`` as a statement: arming a timeout again (after data arrived, on
+    """A call as a statement that starts, arms or cancels a retry (``_ATTEMPT``), and
+    ``self._reschedule_timeout()``: arming a timeout again (after data arrived, on
     resume) decides when the wait gives up, so a line that adds, drops or conditions such a call is
     timeout logic although nothing is compared (``retry_timeout._logic_lines`` asks this beside its own
     test). Cancelling one (``_cancel_timeout()``) on close is cleanup and is not asked about."""
@@ -1555,7 +1556,15 @@ def decides_too(node) -> bool:
     if p is None or p.type != "call" or p.parent is None or p.parent.type != "expression_statement":
         return False
     ws = words(syntax.node_text(node))
+    if _ATTEMPT.match(syntax.node_text(node)):
+        return True  # ``self._reconnect()``, ``self._schedule_retry()``: as in JavaScript (``_starts_attempt``)
     return bool(ws) and ws[0] in _ARMS and classify(syntax.node_text(node)) == "timeout"
+
+
+#: a call that starts another attempt, or arms or cancels the pending one (``self._reconnect()``,
+#: ``self._schedule_reconnect()``, ``self._cancel_retry_timer()``): whether the next attempt runs
+_ATTEMPT = re.compile(r"^_*((schedule|start|trigger|do|setup|set_up|arm|rearm|restart|clear|cancel)_)?"
+                      r"(retry|reconnect)(_(request|connection|connect|timer))?$", re.I)
 
 
 def _sole_branch_body(node) -> list | None:
