@@ -318,3 +318,60 @@ def test_python_reconnect_event_or_helper_handed_on_is_no_retry_change(tmp_path)
                               '        self.emit("reconnect", exc)\n        self.on_lost = self._schedule_reconnect\n')
     assert not {k for k in kinds(file_findings(tmp_path, "amqp/connection.py", CLIENT_PY, after))
                 if k.startswith("retry.")}
+
+
+# -- a non-blocking call tried again once the socket is ready waits between its attempts -----------------
+# (urllib3's pyOpenSSL ``sendall``: ``except WantWriteError: select.select(...)`` then round again; read as a
+# retry without backoff on the fresh dev part, while the bare ``except WantReadError: continue`` spins)
+
+SOCKET = '''import select
+
+import OpenSSL.SSL
+
+
+class WrappedSocket(object):
+    def __init__(self, connection, socket):
+        self.connection = connection
+        self.socket = socket
+
+    def sendall(self, data):
+        return self.connection.sendall(data)
+'''
+
+
+def test_a_send_retried_after_waiting_for_the_socket_is_no_retry_without_backoff(tmp_path):
+    after = SOCKET.replace('''    def sendall(self, data):
+        return self.connection.sendall(data)
+''', '''    def _send_until_done(self, data):
+        while True:
+            try:
+                return self.connection.send(data)
+            except OpenSSL.SSL.WantWriteError:
+                _, wlist, _ = select.select([], [self.socket], [], self.socket.gettimeout())
+                if not wlist:
+                    raise timeout()
+                continue
+
+    def sendall(self, data):
+        while len(data):
+            sent = self._send_until_done(data)
+            data = data[sent:]
+''')
+    found = kinds(file_findings(tmp_path, "urllib3/contrib/pyopenssl.py", SOCKET, after))
+    assert "retry.added" in found and "retry.without_backoff" not in found
+
+
+def test_a_send_retried_at_once_is_still_a_retry_without_backoff(tmp_path):
+    after = SOCKET.replace('''    def sendall(self, data):
+        return self.connection.sendall(data)
+''', '''    def _send_until_done(self, data):
+        while True:
+            try:
+                return self.connection.send(data)
+            except OpenSSL.SSL.WantWriteError:
+                if self.socket is None:
+                    raise timeout()
+                continue
+''')
+    assert "retry.without_backoff" in kinds(file_findings(tmp_path, "urllib3/contrib/pyopenssl.py", SOCKET, after))
+

@@ -598,6 +598,8 @@ class _Scanner(Scanner):
         jitter = False
         if not sleeps and _next_candidate(node, excepts):
             backoff = None  # each pass tries another address: not the same call again at once
+        if not sleeps and _waits_ready(excepts):
+            backoff = None  # the failed call is tried again once the socket is ready, not at once
         if sleeps:
             backoff = "fixed"
             for s in sleeps:
@@ -938,6 +940,20 @@ def _is_sleep(callee: str) -> bool:
     """``time.sleep``, ``asyncio.sleep``, and a sleep injected for tests (``self._sleep(delay)``,
     ``_sleep = time.sleep``): the wait between attempts, whoever provides it."""
     return callee in _SLEEPS or callee.rsplit(".", 1)[-1].strip("_") == "sleep"
+
+
+#: calls that wait until a socket is ready (``select.select([], [sock], [], timeout)``, urllib3's
+#: ``wait_for_write(sock, timeout)``, ``selector.select(timeout)``, ``poller.poll(timeout)``)
+_READY_WAITS = frozenset({"select", "wait_for_read", "wait_for_write", "wait_for_socket", "poll"})
+
+
+def _waits_ready(excepts) -> bool:
+    """``except WantWriteError: select.select([], [sock], [], sock.gettimeout())``: a non-blocking call
+    that could not go on waits until the socket can take it and is then tried again. That wait (bounded
+    by the socket's timeout, or by nothing) is between the attempts, so it is no retry without backoff;
+    a bare ``except WantReadError: continue`` still spins at once."""
+    return any(c.type == "call" and (syntax.callee(c, LANG) or "").rsplit(".", 1)[-1] in _READY_WAITS
+               and syntax.arguments(c, LANG) for e in excepts for c in _own(e))
 
 
 def _next_candidate(loop, excepts) -> bool:
