@@ -863,7 +863,42 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
                     out[first] = (kind, name)
             continue
         stack.extend(node.children)
+    _continued_conditions(src, lines, out, quiet)
     return out
+
+
+#: a chain of conditions joined by ``and``/``or`` (``&&``/``||``)
+_CHAINS = frozenset({"boolean_operator", "binary_expression", "conjunction_expression", "disjunction_expression"})
+
+
+def _continued_conditions(src: syntax.Source, lines: set[int], out: dict[int, tuple[str, str]], quiet) -> None:
+    """A changed line that continues a condition written over several lines, where a retry- or
+    timeout-named name decides on another of its lines: ``retryable = (retryable and self.retry_writes``
+    gaining ``and not session.in_transaction)`` on a line of its own (a formatter's one-condition-a-line
+    layout) changes that retry decision though the new line names no retry. Only ``and``/``or`` chains:
+    a conjunct added or taken out is the decision changed."""
+    text = src.text.splitlines()
+    for n in sorted(lines - set(out)):
+        if not 0 < n <= len(text) or not text[n - 1].strip():
+            continue
+        col = len(text[n - 1]) - len(text[n - 1].lstrip())
+        node = src.root.descendant_for_point_range((n - 1, col), (n - 1, col))
+        top = None
+        while node is not None and node.type not in _STATEMENT_END:
+            op = node.child_by_field_name("operator") if node.type in _CHAINS else None
+            if node.type in ("conjunction_expression", "disjunction_expression") or (
+                    op is not None and syntax.node_text(op) in ("and", "or", "&&", "||")):
+                top = node
+            node = node.parent
+        if top is None or top.start_point[0] == top.end_point[0]:
+            continue
+        for ident in syntax.walk(top):
+            if ident.type not in _IDENTS or ident.type == "type_identifier" or ident.start_point[0] + 1 == n:
+                continue
+            kind = settings.classify(syntax.node_text(ident))
+            if kind is not None and _decides(ident) and not (quiet is not None and quiet(ident)):
+                out[n] = (kind, syntax.node_text(ident))
+                break
 
 
 #: a leading verb that cancels what the rest of a name is (``_clearReconnect``, ``cancel_retry``)

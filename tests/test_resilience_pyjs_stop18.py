@@ -375,3 +375,82 @@ def test_a_send_retried_at_once_is_still_a_retry_without_backoff(tmp_path):
 ''')
     assert "retry.without_backoff" in kinds(file_findings(tmp_path, "urllib3/contrib/pyopenssl.py", SOCKET, after))
 
+
+# -- a condition added on a line of its own to a retry decision written over several lines ---------------
+# (mongo-python-driver: ``retryable = (retryable and self.retry_writes`` gaining ``and not
+# session.in_transaction)``; formatters put one condition a line in Python and JS/TS alike)
+
+RETRYABLE = '''class MongoClient:
+    def _retry_with_session(self, retryable, func, session, bulk):
+        retryable = retryable and self.retry_writes
+        last_error = None
+        retrying = False
+        while True:
+            try:
+                return func(session, retryable)
+            except AutoReconnect as exc:
+                if not retryable or retrying:
+                    raise
+                retrying = True
+                last_error = exc
+'''
+
+
+def test_python_condition_added_on_its_own_line_to_a_retry_decision_changes_retry(tmp_path):
+    after = RETRYABLE.replace("        retryable = retryable and self.retry_writes\n",
+                              "        retryable = (retryable and self.retry_writes\n"
+                              "                     and not session.in_transaction)\n")
+    assert "retry.changed" in kinds(file_findings(tmp_path, "pymongo/mongo_client.py", RETRYABLE, after))
+
+
+def test_python_condition_added_to_a_condition_without_retry_names_is_no_retry_change(tmp_path):
+    before = RETRYABLE.replace("        last_error = None\n", "        use_cache = (self.cache_enabled and bulk\n"
+                                                              "                     and not session.dirty)\n"
+                                                              "        last_error = None\n")
+    after = before.replace("                     and not session.dirty)\n",
+                           "                     and not session.dirty\n                     and not session.in_transaction)\n")
+    assert not {k for k in kinds(file_findings(tmp_path, "pymongo/mongo_client.py", before, after))
+                if k.startswith("retry.")}
+
+
+SHOULD_RETRY = """export class Ky {
+	async _retry(fn) {
+		try {
+			return await fn();
+		} catch (error) {
+			const ms = Math.min(this._calculateRetryDelay(error), maxSafeTimeout);
+			if (ms !== 0 &&
+				this._retryCount > 0) {
+				await delay(ms, {signal: this._options.signal});
+				return this._retry(fn);
+			}
+			throw error;
+		}
+	}
+}
+"""
+
+
+CLOSE_JS = """function handleClose(client) {
+  if (client.options.reconnectPeriod > 0 &&
+      !client.disconnecting) {
+    client.emit('offline');
+    client.reconnecting = true;
+  }
+}
+
+module.exports = handleClose;
+"""
+
+
+def test_js_condition_added_on_its_own_line_to_a_retry_decision_changes_retry(tmp_path):
+    after = CLOSE_JS.replace("      !client.disconnecting) {\n", "      !client.manualClose &&\n      !client.disconnecting) {\n")
+    assert "retry.changed" in kinds(findings(tmp_path, {"lib/close.js": CLOSE_JS}, {"lib/close.js": after}))
+
+
+def test_js_line_added_to_a_message_about_retries_is_no_retry_change(tmp_path):
+    # a chain of ``+`` building a message, not a chain of conditions
+    before = SHOULD_RETRY.replace("\t}\n}\n", "\t}\n\n\tdescribe() {\n\t\treturn 'attempt ' +\n\t\t\tthis._retryCount;\n\t}\n}\n")
+    after = before.replace("\t\t\tthis._retryCount;\n", "\t\t\tthis._retryCount +\n\t\t\t' of the request';\n")
+    assert not {k for k in kinds(findings(tmp_path, {"source/core/Ky.ts": before}, {"source/core/Ky.ts": after}))
+                if k.startswith("retry.")}
