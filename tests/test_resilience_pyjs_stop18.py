@@ -454,3 +454,69 @@ def test_js_line_added_to_a_message_about_retries_is_no_retry_change(tmp_path):
     after = before.replace("\t\t\tthis._retryCount;\n", "\t\t\tthis._retryCount +\n\t\t\t' of the request';\n")
     assert not {k for k in kinds(findings(tmp_path, {"source/core/Ky.ts": before}, {"source/core/Ky.ts": after}))
                 if k.startswith("retry.")}
+
+
+# -- a retry library's own class built with its own defaults ---------------------------------------------
+# (tenacity: ``Retrying().call(f)`` in the module that defines ``Retrying``; whether its defaults never stop
+# and never wait is judged where they are defined, at a changed default, not at every use inside the
+# library: ``retry.without_limit`` read off it was wrong on the fresh dev part)
+
+OWN_LIBRARY = '''import time
+
+
+def retry(*dargs, **dkw):
+    def wrap(f):
+        def wrapped_f(*args, **kw):
+            return Retrying(*dargs, **dkw).call(f, *args, **kw)
+        return wrapped_f
+    return wrap
+
+
+class Retrying(object):
+    def __init__(self, stop='never_stop', wait='no_sleep', stop_max_attempt_number=5, wait_fixed=1000):
+        self.stop = getattr(self, stop)
+        self.wait = getattr(self, wait)
+        self._stop_max_attempt_number = stop_max_attempt_number
+        self._wait_fixed = wait_fixed
+
+    def call(self, fn, *args, **kwargs):
+        attempt_number = 1
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                if self.stop(attempt_number):
+                    raise
+                time.sleep(self.wait(attempt_number) / 1000.0)
+                attempt_number += 1
+'''
+
+OWN_SIMPLE = OWN_LIBRARY.replace('''        return wrapped_f
+    return wrap
+''', '''        return wrapped_f
+
+    def wrap_simple(f):
+        def wrapped_f(*args, **kw):
+            return Retrying().call(f, *args, **kw)
+        return wrapped_f
+
+    if len(dargs) == 1 and callable(dargs[0]):
+        return wrap_simple(dargs[0])
+    return wrap
+''')
+
+
+def test_a_retry_library_building_its_own_class_with_defaults_is_no_unbounded_retry_there(tmp_path):
+    found = kinds(file_findings(tmp_path, "retrying.py", OWN_LIBRARY, OWN_SIMPLE))
+    assert "retry.without_limit" not in found and "retry.without_backoff" not in found
+
+
+def test_user_code_building_tenacity_retrying_with_defaults_still_never_stops(tmp_path):
+    before = '''from tenacity import Retrying
+
+
+def fetch(client, url):
+    return client.get(url)
+'''
+    after = before.replace("    return client.get(url)\n", "    return Retrying().call(client.get, url)\n")
+    assert "retry.without_limit" in kinds(file_findings(tmp_path, "app/fetch.py", before, after))

@@ -314,7 +314,10 @@ class _Scanner(Scanner):
         if parent is not None and parent.type == "decorator":
             self._decorator(node, name, kw, args)
         elif last in ("Retrying", "AsyncRetrying") and self._module_of(name) in ("tenacity", ""):
-            self._tenacity(node, kw, _enclosing_scope_node(node), "tenacity", forwarded=_forwards(args))
+            # the retry library's own code building its own class: the defaults it gets are defined (and
+            # judged, as a changed default) in this library, not chosen at this call
+            own = self._module_of(name) == "" and last in _defined_classes(self.src.root)
+            self._tenacity(node, kw, _enclosing_scope_node(node), "tenacity", forwarded=_forwards(args) or own)
         elif last == "Retry" and self._module_of(name) in ("urllib3", "urllib3.util", "urllib3.util.retry",
                                                                "requests.adapters", "requests.packages.urllib3.util.retry", ""):
             self._urllib3_retry(node, kw, args)
@@ -670,6 +673,12 @@ class _Scanner(Scanner):
 #: leading verbs of a function that wires a retry policy in rather than deciding (``register_retries``,
 #: ``add_retry_headers``); that a factory is called at all is judged where it is called (``_policy_factory``)
 _WIRES = frozenset({"register", "add", "install", "create", "build", "make", "set", "new", "init", "setup"})
+
+
+def _defined_classes(root) -> set[str]:
+    """Names of the classes a module defines (at any depth)."""
+    return {syntax.node_text(n.child_by_field_name("name"))
+            for n in syntax.nodes_of_types(root, LANG, ("class_definition",))}
 
 
 def _policy_functions(src: syntax.Source) -> list[Construct]:
