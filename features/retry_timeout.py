@@ -1096,9 +1096,10 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
             if (f.path, kind) in explained:
                 continue
             hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
-                    and not seen(_tokens(added.get(n, "")), gone)]
+                    and not seen(_tokens(added.get(n, "")), gone) and not _calls_defined(added.get(n, ""), name, added)]
             hits += [(new_line(f.hunks, n), name, "old") for n, (k, name) in pre.items() if k == kind
-                     and not seen(_tokens(removed.get(n, "")), came)]
+                     and not seen(_tokens(removed.get(n, "")), came)
+                     and not _calls_defined(removed.get(n, ""), name, removed)]
             if not hits:
                 continue
             line, name, side = min(hits)
@@ -1109,6 +1110,19 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
                                     f"changes {kind} logic: {len(hits)} changed line{'s' if len(hits) != 1 else ''} "
                                     f"{'use' if len(hits) != 1 else 'uses'} {name}"
                                     + (" (removed there)" if side == "old" else ""), ""))
+
+
+def _calls_defined(line: str, name: str, side: dict[int, str]) -> bool:
+    """Whether ``line`` only calls ``name`` (``that._setupReconnect();``) and the same side of the change
+    defines that function (``MqttClient.prototype._setupReconnect = function () {``, ``def _reconnect(``):
+    code moved into a new helper and called where it was (or a helper inlined) is judged by the
+    helper's own lines, which are compared like any others; the call itself decides nothing new."""
+    if not re.fullmatch(rf"\s*(await\s+)?((this|that|self|\w+)\s*\.\s*)?{re.escape(name)}\s*\([^()]*\)\s*;?\s*", line):
+        return False
+    n = re.escape(name)
+    define = re.compile(rf"\b{n}\s*[:=]\s*(async\s+)?(function\b|\([^()]*\)\s*=>)|\bfunction\s*\*?\s*{n}\s*\("
+                        rf"|\bdef\s+{n}\s*\(|^\s*(async\s+|private\s+|public\s+|protected\s+)*{n}\s*\([^()]*\)\s*[:{{]")
+    return any(define.search(t) for t in side.values())
 
 
 def _relabel(hits: dict[int, tuple[str, str]], mine: dict[int, str], theirs: dict[int, str]) -> None:

@@ -520,3 +520,56 @@ def fetch(client, url):
 '''
     after = before.replace("    return client.get(url)\n", "    return Retrying().call(client.get, url)\n")
     assert "retry.without_limit" in kinds(file_findings(tmp_path, "app/fetch.py", before, after))
+
+
+# -- code moved into a new helper and called where it was --------------------------------------------------
+# (MQTT.js: the reconnect timer's set-up and clearing moved into ``_setupReconnect``/``_clearReconnect``,
+# same logic; the calls left in place decide nothing new, the helpers' own lines are compared as usual)
+
+INLINE_JS = """function MqttClient(stream, options) {
+  var that = this;
+  this.options = options;
+  this.stream = stream;
+
+  this.stream.on('close', function () {
+    if (!that.reconnectTimer) {
+      that.reconnectTimer = setInterval(function () {
+        that._reconnect();
+      }, that.options.reconnectPeriod);
+    }
+  });
+}
+
+module.exports = MqttClient;
+"""
+
+EXTRACTED_JS = INLINE_JS.replace('''    if (!that.reconnectTimer) {
+      that.reconnectTimer = setInterval(function () {
+        that._reconnect();
+      }, that.options.reconnectPeriod);
+    }
+''', '''    that._setupReconnect();
+''').replace("module.exports = MqttClient;\n", '''MqttClient.prototype._setupReconnect = function () {
+  var that = this;
+
+  if (!that.reconnectTimer) {
+    that.reconnectTimer = setInterval(function () {
+      that._reconnect();
+    }, that.options.reconnectPeriod);
+  }
+};
+
+module.exports = MqttClient;
+''')
+
+
+def test_js_reconnect_code_moved_into_a_new_helper_is_no_retry_change(tmp_path):
+    assert not {k for k in kinds(findings(tmp_path, {"lib/client.js": INLINE_JS}, {"lib/client.js": EXTRACTED_JS}))
+                if k.startswith("retry.")}
+
+
+def test_js_new_helper_with_other_reconnect_logic_is_still_a_retry_change(tmp_path):
+    after = EXTRACTED_JS.replace("  if (!that.reconnectTimer) {\n    that.reconnectTimer",
+                                 "  if (!that.reconnectTimer && that.reconnectAttempts < 10) {\n    that.reconnectTimer")
+    assert "retry.changed" in kinds(findings(tmp_path, {"lib/client.js": INLINE_JS}, {"lib/client.js": after}))
+
