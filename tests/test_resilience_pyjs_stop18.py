@@ -573,3 +573,73 @@ def test_js_new_helper_with_other_reconnect_logic_is_still_a_retry_change(tmp_pa
                                  "  if (!that.reconnectTimer && that.reconnectAttempts < 10) {\n    that.reconnectTimer")
     assert "retry.changed" in kinds(findings(tmp_path, {"lib/client.js": INLINE_JS}, {"lib/client.js": after}))
 
+
+# -- an else after a return taken out (a lint's no-else-return rewrite) --------------------------------------
+# (tenacity's lint pass turned ``if ...: return ...`` / ``else: def wrap ...`` into the same code without the
+# ``else``, read as the retry decorator's policy changed; the rule is eslint's and ruff's alike)
+
+POLICY_PY = '''def should_retry(error, attempt, max_attempts):
+    if attempt >= max_attempts:
+        return False
+    elif isinstance(error, (ConnectionError, TimeoutError)):
+        return True
+    else:
+        log_failure(error)
+        return getattr(error, "retryable", False)
+'''
+
+POLICY_PY_FLAT = '''def should_retry(error, attempt, max_attempts):
+    if attempt >= max_attempts:
+        return False
+    if isinstance(error, (ConnectionError, TimeoutError)):
+        return True
+    log_failure(error)
+    return getattr(error, "retryable", False)
+'''
+
+
+def test_python_no_else_return_rewrite_of_a_retry_policy_is_no_retry_change(tmp_path):
+    assert not {k for k in kinds(file_findings(tmp_path, "client/retries.py", POLICY_PY, POLICY_PY_FLAT))
+                if k.startswith("retry.")}
+
+
+def test_python_else_taken_out_where_the_branch_falls_through_still_changes_retry(tmp_path):
+    before = POLICY_PY.replace("        return True\n", "        attempt_kind = 'network'\n")
+    after = POLICY_PY_FLAT.replace("        return True\n", "        attempt_kind = 'network'\n")
+    assert "retry.changed" in kinds(file_findings(tmp_path, "client/retries.py", before, after))
+
+
+POLICY_TS = """export function shouldRetry(error: Error, retryCount: number, limit: number): boolean {
+	if (retryCount >= limit) {
+		return false;
+	} else if (error instanceof TimeoutError) {
+		return true;
+	} else {
+		return isNetworkError(error);
+	}
+}
+"""
+
+POLICY_TS_FLAT = """export function shouldRetry(error: Error, retryCount: number, limit: number): boolean {
+	if (retryCount >= limit) {
+		return false;
+	}
+
+	if (error instanceof TimeoutError) {
+		return true;
+	}
+
+	return isNetworkError(error);
+}
+"""
+
+
+def test_ts_no_else_return_rewrite_of_a_retry_policy_is_no_retry_change(tmp_path):
+    assert not {k for k in kinds(findings(tmp_path, {"source/retry.ts": POLICY_TS}, {"source/retry.ts": POLICY_TS_FLAT}))
+                if k.startswith("retry.")}
+
+
+def test_ts_else_taken_out_where_the_branch_falls_through_still_changes_retry(tmp_path):
+    before = POLICY_TS.replace("\t\treturn true;\n", "\t\tretryCount++;\n")
+    after = POLICY_TS_FLAT.replace("\t\treturn true;\n", "\t\tretryCount++;\n")
+    assert "retry.changed" in kinds(findings(tmp_path, {"source/retry.ts": before}, {"source/retry.ts": after}))
