@@ -876,8 +876,12 @@ def _continued_conditions(src: syntax.Source, lines: set[int], out: dict[int, tu
     timeout-named name decides on another of its lines: ``retryable = (retryable and self.retry_writes``
     gaining ``and not session.in_transaction)`` on a line of its own (a formatter's one-condition-a-line
     layout) changes that retry decision though the new line names no retry. Only ``and``/``or`` chains:
-    a conjunct added or taken out is the decision changed."""
+    a conjunct added or taken out is the decision changed. The work is bounded (``_CHAIN_BUDGET`` node
+    steps a file side): a hostile chain of thousands of lines loses this reading, never takes unbounded
+    time."""
     text = src.text.splitlines()
+    named: dict[tuple[int, int], tuple[str, str, int] | None] = {}  # chain -> a deciding name and its line
+    budget = _CHAIN_BUDGET
     for n in sorted(lines - set(out)):
         if not 0 < n <= len(text) or not text[n - 1].strip():
             continue
@@ -885,6 +889,9 @@ def _continued_conditions(src: syntax.Source, lines: set[int], out: dict[int, tu
         node = src.root.descendant_for_point_range((n - 1, col), (n - 1, col))
         top = None
         while node is not None and node.type not in _STATEMENT_END:
+            budget -= 1
+            if budget <= 0:
+                return
             op = node.child_by_field_name("operator") if node.type in _CHAINS else None
             if node.type in ("conjunction_expression", "disjunction_expression") or (
                     op is not None and syntax.node_text(op) in ("and", "or", "&&", "||")):
@@ -892,13 +899,30 @@ def _continued_conditions(src: syntax.Source, lines: set[int], out: dict[int, tu
             node = node.parent
         if top is None or top.start_point[0] == top.end_point[0]:
             continue
-        for ident in syntax.walk(top):
-            if ident.type not in _IDENTS or ident.type == "type_identifier" or ident.start_point[0] + 1 == n:
-                continue
-            kind = settings.classify(syntax.node_text(ident))
-            if kind is not None and _decides(ident) and not (quiet is not None and quiet(ident)):
-                out[n] = (kind, syntax.node_text(ident))
-                break
+        key = (top.start_byte, top.end_byte)
+        if key not in named:
+            named[key] = None
+            for ident in syntax.walk(top):
+                budget -= 1
+                if budget <= 0:
+                    return
+                if ident.type not in _IDENTS or ident.type == "type_identifier":
+                    continue
+                kind = settings.classify(syntax.node_text(ident))
+                if kind is None:
+                    continue
+                budget -= _CHECK_COST
+                if _decides(ident) and not (quiet is not None and quiet(ident)):
+                    named[key] = (kind, syntax.node_text(ident), ident.start_point[0] + 1)
+                    break
+        got = named[key]
+        if got is not None and got[2] != n:
+            out[n] = (got[0], got[1])
+
+
+#: node steps ``_continued_conditions`` may take in one side of a file, and what one name's checks cost
+_CHAIN_BUDGET = 20_000
+_CHECK_COST = 50
 
 
 #: a leading verb that cancels what the rest of a name is (``_clearReconnect``, ``cancel_retry``)
@@ -1092,14 +1116,15 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
     explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))
                  for part in ("added", "removed", "modified") for s in sig[part]}
     for f, pre, post, removed, added in logic:
+        defined_post, defined_pre = _defined_on(added), _defined_on(removed)
         for kind in ("retry", "timeout"):
             if (f.path, kind) in explained:
                 continue
             hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
-                    and not seen(_tokens(added.get(n, "")), gone) and not _calls_defined(added.get(n, ""), name, added)]
+                    and not seen(_tokens(added.get(n, "")), gone) and not _calls_defined(added.get(n, ""), name, defined_post)]
             hits += [(new_line(f.hunks, n), name, "old") for n, (k, name) in pre.items() if k == kind
                      and not seen(_tokens(removed.get(n, "")), came)
-                     and not _calls_defined(removed.get(n, ""), name, removed)]
+                     and not _calls_defined(removed.get(n, ""), name, defined_pre)]
             if not hits:
                 continue
             line, name, side = min(hits)
@@ -1112,17 +1137,24 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
                                     + (" (removed there)" if side == "old" else ""), ""))
 
 
-def _calls_defined(line: str, name: str, side: dict[int, str]) -> bool:
+def _calls_defined(line: str, name: str, defined: frozenset[str]) -> bool:
     """Whether ``line`` only calls ``name`` (``that._setupReconnect();``) and the same side of the change
-    defines that function (``MqttClient.prototype._setupReconnect = function () {``, ``def _reconnect(``):
+    defines that function (``defined``, :func:`_defined_on`: ``MqttClient.prototype._setupReconnect =
+    function () {``, ``def _reconnect(``):
     code moved into a new helper and called where it was (or a helper inlined) is judged by the
     helper's own lines, which are compared like any others; the call itself decides nothing new."""
     if not re.fullmatch(rf"\s*(await\s+)?((this|that|self|\w+)\s*\.\s*)?{re.escape(name)}\s*\([^()]*\)\s*;?\s*", line):
         return False
-    n = re.escape(name)
-    define = re.compile(rf"\b{n}\s*[:=]\s*(async\s+)?(function\b|\([^()]*\)\s*=>)|\bfunction\s*\*?\s*{n}\s*\("
-                        rf"|\bdef\s+{n}\s*\(|^\s*(async\s+|private\s+|public\s+|protected\s+)*{n}\s*\([^()]*\)\s*[:{{]")
-    return any(define.search(t) for t in side.values())
+    return name in defined
+
+
+_DEFINES = re.compile(r"(?<![\w$])([\w$]+)\s*[:=]\s*(?:async\s+)?(?:function\b|\([^()]*\)\s*=>)|\bfunction\s*\*?\s*([\w$]+)\s*\("
+                      r"|\bdef\s+(\w+)\s*\(|^\s*(?:(?:async|private|public|protected|static)\s+)*([\w$]+)\s*\([^()]*\)\s*[:{]")
+
+
+def _defined_on(side: dict[int, str]) -> frozenset[str]:
+    """Names of the functions the lines of one side of a file's change define (read once a side)."""
+    return frozenset(g for t in side.values() for m in _DEFINES.finditer(t) for g in m.groups() if g)
 
 
 def _relabel(hits: dict[int, tuple[str, str]], mine: dict[int, str], theirs: dict[int, str]) -> None:
