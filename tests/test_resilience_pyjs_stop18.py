@@ -643,3 +643,19 @@ def test_ts_else_taken_out_where_the_branch_falls_through_still_changes_retry(tm
     before = POLICY_TS.replace("\t\treturn true;\n", "\t\tretryCount++;\n")
     after = POLICY_TS_FLAT.replace("\t\treturn true;\n", "\t\tretryCount++;\n")
     assert "retry.changed" in kinds(findings(tmp_path, {"source/retry.ts": before}, {"source/retry.ts": after}))
+
+
+def test_a_condition_chain_beyond_the_work_budget_is_left_unread_not_walked_forever(tmp_path):
+    # hostile input: a chain of thousands of lines, each changed; the reading stops at its budget
+    from mergeguard.features import retry_timeout, syntax
+
+    text = "ok = (retry_count > 0\n" + "".join(f"      and x{i}\n" for i in range(4000)) + "      )\n"
+    src = syntax.Source("m.py", "post", "python", text, syntax.parse(text, "python"))
+    out: dict[int, tuple[str, str]] = {}
+    retry_timeout._continued_conditions(src, set(range(2, 4002)), out, None)
+    assert len(out) < 4000  # stopped by the budget
+    small = "ok = (retry_count > 0\n      and x1\n      )\n"
+    out = {}
+    retry_timeout._continued_conditions(syntax.Source("m.py", "post", "python", small, syntax.parse(small, "python")),
+                                        {2}, out, None)
+    assert out == {2: ("retry", "retry_count")}
