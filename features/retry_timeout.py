@@ -393,6 +393,18 @@ class _FileScan:
     pre: Scan = field(default_factory=Scan)
 
 
+
+def _runs_own_policy(outer: Construct, inner: Construct) -> bool:
+    """Whether a retry policy object runs its own loop rather than a retry nested in it: a retry
+    library's decorator builds ``Retrying(...)`` and calls ``r.call(f)``, whose attempts are the loop of
+    ``Retrying.call`` itself (one retry, not two). The inner loop is a method of a retry-named class
+    the outer construct builds by name, and the outer is that policy object, not a hand-written loop
+    or a recursion (a loop that builds a retrying client and calls it does stack two retries)."""
+    if outer.library in ("loop", "recursion") or "." not in inner.scope:
+        return False
+    owner = inner.scope.rsplit(".", 2)[-2]
+    return owner[:1].isupper() and settings.classify(owner) == "retry" and owner in outer.calls
+
 def extract(change: Change, context: Context) -> Extraction:
     cache = syntax.syntax_of(change)
     findings: list[Finding] = []
@@ -574,7 +586,7 @@ def extract(change: Change, context: Context) -> Extraction:
             for name in c.calls:
                 short = name.rsplit(".", 1)[-1]
                 inner = retrying.get(short)
-                if inner is None or short == own or inner is c:
+                if inner is None or short == own or inner is c or _runs_own_policy(c, inner):
                     continue
                 if short in retrying_before and any(
                         p.kind == c.kind and p.scope == c.scope and p.library == c.library and name in p.calls
@@ -907,15 +919,78 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
             if first in lines and first not in out:
                 name = syntax.node_text(node)
                 kind = settings.classify(name)
+                if kind is None and loud is not None and _CANCELS.match(name) and loud(node):
+                    kind = settings.classify(_CANCELS.sub("", name))  # ``this._clearReconnect()``: the retry it cancels
                 if kind is not None and (_decides(node) or loud is not None and loud(node)) and not (kind == "timeout" and (
                         _on_an_error(node) or settings.heartbeat_only(name))) and not (
                         quiet is not None and quiet(node)):
                     out[first] = (kind, name)
             continue
         stack.extend(node.children)
+    _continued_conditions(src, lines, out, quiet)
     return out
 
 
+#: a chain of conditions joined by ``and``/``or`` (``&&``/``||``)
+_CHAINS = frozenset({"boolean_operator", "binary_expression", "conjunction_expression", "disjunction_expression"})
+
+
+def _continued_conditions(src: syntax.Source, lines: set[int], out: dict[int, tuple[str, str]], quiet) -> None:
+    """A changed line that continues a condition written over several lines, where a retry- or
+    timeout-named name decides on another of its lines: ``retryable = (retryable and self.retry_writes``
+    gaining ``and not session.in_transaction)`` on a line of its own (a formatter's one-condition-a-line
+    layout) changes that retry decision though the new line names no retry. Only ``and``/``or`` chains:
+    a conjunct added or taken out is the decision changed. The work is bounded (``_CHAIN_BUDGET`` node
+    steps a file side): a hostile chain of thousands of lines loses this reading, never takes unbounded
+    time."""
+    text = src.text.splitlines()
+    named: dict[tuple[int, int], tuple[str, str, int] | None] = {}  # chain -> a deciding name and its line
+    budget = _CHAIN_BUDGET
+    for n in sorted(lines - set(out)):
+        if not 0 < n <= len(text) or not text[n - 1].strip():
+            continue
+        col = len(text[n - 1]) - len(text[n - 1].lstrip())
+        node = src.root.descendant_for_point_range((n - 1, col), (n - 1, col))
+        top = None
+        while node is not None and node.type not in _STATEMENT_END:
+            budget -= 1
+            if budget <= 0:
+                return
+            op = node.child_by_field_name("operator") if node.type in _CHAINS else None
+            if node.type in ("conjunction_expression", "disjunction_expression") or (
+                    op is not None and syntax.node_text(op) in ("and", "or", "&&", "||")):
+                top = node
+            node = node.parent
+        if top is None or top.start_point[0] == top.end_point[0]:
+            continue
+        key = (top.start_byte, top.end_byte)
+        if key not in named:
+            named[key] = None
+            for ident in syntax.walk(top):
+                budget -= 1
+                if budget <= 0:
+                    return
+                if ident.type not in _IDENTS or ident.type == "type_identifier":
+                    continue
+                kind = settings.classify(syntax.node_text(ident))
+                if kind is None:
+                    continue
+                budget -= _CHECK_COST
+                if _decides(ident) and not (quiet is not None and quiet(ident)):
+                    named[key] = (kind, syntax.node_text(ident), ident.start_point[0] + 1)
+                    break
+        got = named[key]
+        if got is not None and got[2] != n:
+            out[n] = (got[0], got[1])
+
+
+#: node steps ``_continued_conditions`` may take in one side of a file, and what one name's checks cost
+_CHAIN_BUDGET = 20_000
+_CHECK_COST = 50
+
+
+#: a leading verb that cancels what the rest of a name is (``_clearReconnect``, ``cancel_retry``)
+_CANCELS = re.compile(r"^_*(clear|cancel)_?(?=[A-Za-z])", re.I)
 _MEMBER = frozenset({"selector_expression", "member_expression", "attribute", "field_access", "navigation_expression",
                      "method_invocation", "member_access_expression"})
 _ERROR_NAME = re.compile(r"(e|ex|exc|err|error|cause|\w*(Err|Error|Exception|_err|_error))", re.I)
@@ -1105,13 +1180,15 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
     explained = {(s["path"], kind) for kind, sig in (("retry", retry_sig), ("timeout", timeout_sig))
                  for part in ("added", "removed", "modified") for s in sig[part]}
     for f, pre, post, removed, added in logic:
+        defined_post, defined_pre = _defined_on(added), _defined_on(removed)
         for kind in ("retry", "timeout"):
             if (f.path, kind) in explained:
                 continue
             hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
-                    and not seen(_tokens(added.get(n, "")), gone)]
+                    and not seen(_tokens(added.get(n, "")), gone) and not _calls_defined(added.get(n, ""), name, defined_post)]
             hits += [(new_line(f.hunks, n), name, "old") for n, (k, name) in pre.items() if k == kind
-                     and not seen(_tokens(removed.get(n, "")), came)]
+                     and not seen(_tokens(removed.get(n, "")), came)
+                     and not _calls_defined(removed.get(n, ""), name, defined_pre)]
             if not hits:
                 continue
             line, name, side = min(hits)
@@ -1122,6 +1199,26 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
                                     f"changes {kind} logic: {len(hits)} changed line{'s' if len(hits) != 1 else ''} "
                                     f"{'use' if len(hits) != 1 else 'uses'} {name}"
                                     + (" (removed there)" if side == "old" else ""), ""))
+
+
+def _calls_defined(line: str, name: str, defined: frozenset[str]) -> bool:
+    """Whether ``line`` only calls ``name`` (``that._setupReconnect();``) and the same side of the change
+    defines that function (``defined``, :func:`_defined_on`: ``MqttClient.prototype._setupReconnect =
+    function () {``, ``def _reconnect(``):
+    code moved into a new helper and called where it was (or a helper inlined) is judged by the
+    helper's own lines, which are compared like any others; the call itself decides nothing new."""
+    if not re.fullmatch(rf"\s*(await\s+)?((this|that|self|\w+)\s*\.\s*)?{re.escape(name)}\s*\([^()]*\)\s*;?\s*", line):
+        return False
+    return name in defined
+
+
+_DEFINES = re.compile(r"(?<![\w$])([\w$]+)\s*[:=]\s*(?:async\s+)?(?:function\b|\([^()]*\)\s*=>)|\bfunction\s*\*?\s*([\w$]+)\s*\("
+                      r"|\bdef\s+(\w+)\s*\(|^\s*(?:(?:async|private|public|protected|static)\s+)*([\w$]+)\s*\([^()]*\)\s*[:{]")
+
+
+def _defined_on(side: dict[int, str]) -> frozenset[str]:
+    """Names of the functions the lines of one side of a file's change define (read once a side)."""
+    return frozenset(g for t in side.values() for m in _DEFINES.finditer(t) for g in m.groups() if g)
 
 
 def _relabel(hits: dict[int, tuple[str, str]], mine: dict[int, str], theirs: dict[int, str]) -> None:

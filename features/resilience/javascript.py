@@ -1809,15 +1809,17 @@ def _schedules_retry(node) -> bool:
     return classify(syntax.node_text(node)) == "retry"
 
 
-#: a function that starts another attempt when called
-_ATTEMPT = re.compile(r"^_*(retry|reconnect|(schedule|start|trigger|do)_?(Retry|Reconnect))(Request|Connection|Connect)?$",
-                      re.I)
+#: a function that starts another attempt when called, or arms or cancels the pending one
+_ATTEMPT = re.compile(r"^_*(retry|reconnect|(schedule|start|trigger|do|setup|set_?up|arm|rearm|restart|clear|cancel)"
+                      r"_?(Retry|Reconnect))(Request|Connection|Connect|Timer)?$", re.I)
 
 
 def _starts_attempt(node) -> bool:
     """``this._reconnect();`` added on a path (a missed keepalive answer, a refused CONNACK) or removed
-    from one: that path now starts another attempt, or no longer does. Only a call made as a statement
-    of its own; a retry-named value handed on or a callback registered (``onRetry``) is no attempt."""
+    from one: that path now starts another attempt, or no longer does. Arming or cancelling the pending
+    attempt (``this._setupReconnect()``, ``this._clearReconnect()``: the reconnect timer) decides the same
+    thing: whether the next attempt runs. Only a call made as a statement of its own; a retry-named
+    value handed on or a callback registered (``onRetry``) is no attempt."""
     n = node
     if n.parent is not None and n.parent.type in _MEMBERS and n.parent.child_by_field_name("property") == n:
         n = n.parent

@@ -168,12 +168,55 @@ def decisions(body, language: str, *, messages: bool = True, said: bool = True) 
             text = syntax.node_text(n)
             if not text.strip() or text in _LAYOUT:
                 continue
+            if n.type in ("else", "elif") and _after_leaving_branches(n):
+                if n.type == "elif":
+                    out.append("if")
+                continue  # ``else`` after a ``return`` (a lint's no-else-return rewrite) decides nothing
             if n.type in _NAMES and not _DECISIVE_NAME.search(text):
                 continue
             out.append(text)
             continue
         stack.extend(reversed(n.children))
     return out
+
+
+#: statements that leave a branch: whatever follows the ``if`` runs only when the branch was not taken
+_LEAVES = frozenset({"return_statement", "raise_statement", "throw_statement", "continue_statement",
+                     "break_statement"})
+
+
+def _after_leaving_branches(keyword) -> bool:
+    """Whether an ``else``/``elif`` keyword (Python, JS/TS) follows branches that all end by leaving
+    (``return``, ``raise``, ``throw``, ``continue``, ``break``): ``if x: return a`` then ``else: return b``
+    decides what ``if x: return a`` then ``return b`` decides, so a no-else-return rewrite is no change."""
+    clause = keyword.parent
+    if clause is None or clause.type not in ("else_clause", "elif_clause") or clause.children[0] != keyword:
+        return False
+    stmt = clause.parent
+    if stmt is None or stmt.type != "if_statement":
+        return False
+    consequence = stmt.child_by_field_name("consequence")
+    for branch in stmt.children:
+        if branch == clause:
+            return True
+        if branch == consequence:
+            body = branch
+        elif branch.type == "elif_clause":
+            body = branch.child_by_field_name("consequence")
+        else:
+            continue
+        if not _leaves(body):
+            return False
+    return False
+
+
+def _leaves(body) -> bool:
+    if body is None:
+        return False
+    if body.type in ("block", "statement_block"):
+        stmts = [c for c in body.named_children if not syntax.is_comment(c)]
+        return bool(stmts) and stmts[-1].type in _LEAVES
+    return body.type in _LEAVES
 
 
 _JS_TS = frozenset({"javascript", "typescript", "tsx"})

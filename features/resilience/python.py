@@ -175,6 +175,10 @@ class _Scanner(Scanner):
                     continue
                 name = syntax.node_text(left)
                 last = name.rsplit(".", 1)[-1]
+                predicate = _error_predicate(right) if _retried_predicate_name(last) else None
+                if predicate is not None and (_enclosing_scope_node(node) is None or name.startswith("self.")):
+                    self._policy(node, right, "retry", last, taken, value=predicate)
+                    continue
                 if classify(name) == "retry" or not (_retried_errors_name(last) or (
                         in_retry_module and last.lstrip("_").isupper() and _enclosing_scope_node(node) is None)):
                     continue  # retry-named collections are read by ``_policies``
@@ -310,7 +314,10 @@ class _Scanner(Scanner):
         if parent is not None and parent.type == "decorator":
             self._decorator(node, name, kw, args)
         elif last in ("Retrying", "AsyncRetrying") and self._module_of(name) in ("tenacity", ""):
-            self._tenacity(node, kw, _enclosing_scope_node(node), "tenacity", forwarded=_forwards(args))
+            # the retry library's own code building its own class: the defaults it gets are defined (and
+            # judged, as a changed default) in this library, not chosen at this call
+            own = self._module_of(name) == "" and last in _defined_classes(self.src.root)
+            self._tenacity(node, kw, _enclosing_scope_node(node), "tenacity", forwarded=_forwards(args) or own)
         elif last == "Retry" and self._module_of(name) in ("urllib3", "urllib3.util", "urllib3.util.retry",
                                                                "requests.adapters", "requests.packages.urllib3.util.retry", ""):
             self._urllib3_retry(node, kw, args)
@@ -594,6 +601,8 @@ class _Scanner(Scanner):
         jitter = False
         if not sleeps and _next_candidate(node, excepts):
             backoff = None  # each pass tries another address: not the same call again at once
+        if not sleeps and _waits_ready(excepts):
+            backoff = None  # the failed call is tried again once the socket is ready, not at once
         if sleeps:
             backoff = "fixed"
             for s in sleeps:
@@ -666,6 +675,12 @@ class _Scanner(Scanner):
 _WIRES = frozenset({"register", "add", "install", "create", "build", "make", "set", "new", "init", "setup"})
 
 
+def _defined_classes(root) -> set[str]:
+    """Names of the classes a module defines (at any depth)."""
+    return {syntax.node_text(n.child_by_field_name("name"))
+            for n in syntax.nodes_of_types(root, LANG, ("class_definition",))}
+
+
 def _policy_functions(src: syntax.Source) -> list[Construct]:
     """Functions that *are* a retry policy by their name (``is_retry``, ``get_backoff_time``,
     ``_is_retryable_exception``, ``should_retry``), valued by what their body decides
@@ -685,7 +700,7 @@ def _policy_functions(src: syntax.Source) -> list[Construct]:
         body = node.child_by_field_name("body")
         outer = syntax.qualname_at(node, LANG)
         if body is None or {"test", "tests"} & set(words(outer)) or {"test", "tests"} & set(words(name)) \
-                or words(name)[0] in _WIRES or re.search(r"(Error|Exception|Warning)$", outer):
+                or (words(name)[0] in _WIRES and not _marks_retryable(name)) or re.search(r"(Error|Exception|Warning)$", outer):
             continue  # wiring a policy in (its arguments are plumbing), or a failure describing itself
         if any(n.type in _LOOPS and any(t.type == "try_statement" for t in _own(n)) for n in _own(body)):
             continue  # the loop in it is judged by what it decides (``_loop_decision``), not by its body;
@@ -706,6 +721,15 @@ def _policy_functions(src: syntax.Source) -> list[Construct]:
                              target=f"{outer}.{name}" if outer else name,
                              value=policy_functions.decision_value(tokens)))
     return out
+
+
+def _marks_retryable(name: str) -> bool:
+    """``_add_retryable_write_error(exc)``, ``add_retriable_label``: a function that marks a failure as
+    one to retry (the label the retry loop tests), so which failures it marks is which are retried; not
+    ``add_retry_headers`` or ``set_retry_policy`` (wiring a policy in). Go, Java and JS/TS name-reading
+    (``policy_functions.classify``) never set these aside."""
+    ws = words(name)
+    return len(ws) >= 2 and ws[1] in ("retryable", "retriable")
 
 
 #: leading words of a method that classifies an attempt's outcome (``_is_connection_error``,
@@ -819,16 +843,48 @@ def _error_members(node) -> list[str] | None:
     if node is None:
         return None
     members = _members(node)
-    if not members:
-        return None
+    return members if members and _exception_classes(members) else None
+
+
+def _exception_classes(members: list[str]) -> bool:
+    """Every member is a class (``exceptions.InvalidResponse`` too) and one at least is named a failure."""
     seen = False
     for m in members:
         last = m.rsplit(".", 1)[-1]
         if _EXCEPTION_CLASS.match(last) or (words(last) and words(last)[-1] in ("errors", "exceptions")):
             seen = True
         elif not re.match(r"^_*[A-Z][a-z]\w*$", last) or not re.match(r"^[\w.]+$", m):
-            return None  # a value, a call, a constant: not a collection of classes
-    return members if seen else None
+            return False  # a value, a call, a constant: not a collection of classes
+    return seen
+
+
+def _retried_predicate_name(name: str) -> bool:
+    """A name for the test of which failures are retried: ``if_transient_error``, ``is_retryable``,
+    ``RETRY_PREDICATE``, ``retry_on``; not ``error`` or ``fatal_errors``."""
+    ws = set(words(name))
+    return bool(_RETRIED_ERRORS_LEAD & ws) or classify(name) == "retry"
+
+
+def _error_predicate(node) -> str | None:
+    """``if_exception_type(A, B)``, ``retry_if_exception_type((A, B))``: a predicate built from exception
+    classes by a callee named for matching exceptions, valued as the callee with its classes in no
+    order (a class added or taken out is another predicate; the same classes reordered are not). None
+    for any other call (a call with keywords, values or calls among its arguments)."""
+    if node.type != "call":
+        return None
+    last = (syntax.callee(node, LANG) or "").rsplit(".", 1)[-1]
+    if not {"exception", "exceptions", "error", "errors"} & set(words(last)):
+        return None
+    args = syntax.arguments(node, LANG)
+    members: set[str] = set()
+    for key, value in args:
+        if key is not None or value is None:
+            return None
+        got = [syntax.node_text(value)] if value.type in ("identifier", "attribute") else _members(value)
+        if not got:
+            return None
+        members.update(got)
+    return f"{last}({', '.join(sorted(members))})" if members and _exception_classes(sorted(members)) else None
 
 
 def _error_table(node) -> str | None:
@@ -893,6 +949,20 @@ def _is_sleep(callee: str) -> bool:
     """``time.sleep``, ``asyncio.sleep``, and a sleep injected for tests (``self._sleep(delay)``,
     ``_sleep = time.sleep``): the wait between attempts, whoever provides it."""
     return callee in _SLEEPS or callee.rsplit(".", 1)[-1].strip("_") == "sleep"
+
+
+#: calls that wait until a socket is ready (``select.select([], [sock], [], timeout)``, urllib3's
+#: ``wait_for_write(sock, timeout)``, ``selector.select(timeout)``, ``poller.poll(timeout)``)
+_READY_WAITS = frozenset({"select", "wait_for_read", "wait_for_write", "wait_for_socket", "poll"})
+
+
+def _waits_ready(excepts) -> bool:
+    """``except WantWriteError: select.select([], [sock], [], sock.gettimeout())``: a non-blocking call
+    that could not go on waits until the socket can take it and is then tried again. That wait (bounded
+    by the socket's timeout, or by nothing) is between the attempts, so it is no retry without backoff;
+    a bare ``except WantReadError: continue`` still spins at once."""
+    return any(c.type == "call" and (syntax.callee(c, LANG) or "").rsplit(".", 1)[-1] in _READY_WAITS
+               and syntax.arguments(c, LANG) for e in excepts for c in _own(e))
 
 
 def _next_candidate(loop, excepts) -> bool:
@@ -1500,7 +1570,8 @@ _ARMS = frozenset({"reschedule", "schedule", "arm", "rearm", "restart", "extend"
 
 
 def decides_too(node) -> bool:
-    """``self._reschedule_timeout()`` as a statement: arming a timeout again (after data arrived, on
+    """A call as a statement that starts, arms or cancels a retry (``_ATTEMPT``), and
+    ``self._reschedule_timeout()``: arming a timeout again (after data arrived, on
     resume) decides when the wait gives up, so a line that adds, drops or conditions such a call is
     timeout logic although nothing is compared (``retry_timeout._logic_lines`` asks this beside its own
     test). Cancelling one (``_cancel_timeout()``) on close is cleanup and is not asked about."""
@@ -1510,7 +1581,15 @@ def decides_too(node) -> bool:
     if p is None or p.type != "call" or p.parent is None or p.parent.type != "expression_statement":
         return False
     ws = words(syntax.node_text(node))
+    if _ATTEMPT.match(syntax.node_text(node)):
+        return True  # ``self._reconnect()``, ``self._schedule_retry()``: as in JavaScript (``_starts_attempt``)
     return bool(ws) and ws[0] in _ARMS and classify(syntax.node_text(node)) == "timeout"
+
+
+#: a call that starts another attempt, or arms or cancels the pending one (``self._reconnect()``,
+#: ``self._schedule_reconnect()``, ``self._cancel_retry_timer()``): whether the next attempt runs
+_ATTEMPT = re.compile(r"^_*((schedule|start|trigger|do|setup|set_up|arm|rearm|restart|clear|cancel)_)?"
+                      r"(retry|reconnect)(_(request|connection|connect|timer))?$", re.I)
 
 
 def _sole_branch_body(node) -> list | None:
