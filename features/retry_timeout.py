@@ -1255,6 +1255,7 @@ def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
         return set()
     out: set[str] = set()
     text_lines = src.text.splitlines()
+    known: dict[int, str] = {}  # one tree's climbs shared by all its lines (see syntax.qualname_at)
     for n in lines:
         if not 0 < n <= len(text_lines):
             continue
@@ -1264,9 +1265,9 @@ def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
         if node is not None and node.parent is not None and node.parent.type == "export_statement":
             decl = node.parent.child_by_field_name("declaration")  # JS ``export function f(ms = 5000) {``
             node = (decl.child_by_field_name("body") or decl) if decl is not None else node
-        name = syntax.qualname_at(node, src.language) if node is not None else ""
+        name = syntax.qualname_at(node, src.language, known) if node is not None else ""
         if node is not None and node.type in ("identifier", "name") and node.parent is not None:
-            name = syntax.qualname_at(node.parent, src.language)  # a def line names its own scope
+            name = syntax.qualname_at(node.parent, src.language, known)  # a def line names its own scope
         if name:
             out.add(name)
     return out

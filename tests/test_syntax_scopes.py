@@ -184,3 +184,26 @@ def test_source_scopes_use_the_query_and_keep_scope_at():
 
 def test_a_language_without_scope_types_has_none():
     assert syntax.scopes_of(syntax.parse("x = 1\n", "python").root_node, "cobol") == []
+
+
+@pytest.mark.parametrize("lang", sorted(SAMPLES))
+def test_qualname_at_with_a_shared_cache_names_every_node_as_without_it(lang):
+    """``qualname_at``'s cache (one tree's climbs shared by all its nodes, so a deep ``and`` chain asked
+    line by line is climbed once, not once per line) gives every node of the sample the same name as a
+    fresh climb, whatever order the nodes are asked in (deepest first, then outermost first)."""
+    if syntax.grammar(lang) is None:
+        pytest.skip(f"no {lang} grammar installed")
+    _, text = SAMPLES[lang]
+    tree = syntax.parse(text, lang)
+    nodes = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.children)
+    fresh = [syntax.qualname_at(n, lang) for n in nodes]
+    assert any("." in name for name in fresh), "the sample has nested scopes"
+    for order in (list(reversed(range(len(nodes)))), list(range(len(nodes)))):
+        cache: dict[int, str] = {}
+        cached = {i: syntax.qualname_at(nodes[i], lang, cache) for i in order}
+        assert [cached[i] for i in range(len(nodes))] == fresh
