@@ -497,13 +497,20 @@ _EMPTY_DIRS: dict[int, str] = {}
 
 
 def _empty_dir() -> str:
-    """An empty directory, the work tree git sees when it diffs (it stays empty): one per process,
-    removed when that process exits (never by a forked child, which may share its parent's)."""
+    """An empty directory, the work tree git sees when it diffs (it stays empty): one per process."""
+    return _per_process(_EMPTY_DIRS, os.path.isdir, lambda: tempfile.mkdtemp(prefix="mergeguard-no-attributes-"),
+                        os.rmdir)
+
+
+def _per_process(made: dict[int, str], exists: Callable[[str], bool], make: Callable[[], str],
+                 remove: Callable[[str], None]) -> str:
+    """The path ``make()`` gave this process (made again if it is gone), removed by ``remove`` when the
+    process exits: never by a forked child, which may share its parent's."""
     pid = os.getpid()
-    path = _EMPTY_DIRS.get(pid)
-    if path is None or not os.path.isdir(path):
-        path = _EMPTY_DIRS[pid] = tempfile.mkdtemp(prefix="mergeguard-no-attributes-")
-        atexit.register(_remove_own, path, pid, os.rmdir)
+    path = made.get(pid)
+    if path is None or not exists(path):
+        path = made[pid] = make()
+        atexit.register(_remove_own, path, pid, remove)
     return path
 
 
@@ -540,15 +547,13 @@ def _code_attributes() -> str:
     """A file of :func:`code_attributes_text`, given to git as ``core.attributesFile`` when it diffs:
     the lowest precedence, so the operator's ``$GIT_DIR/info/attributes`` still decides, and a change's
     own ``.gitattributes`` is never read (no work tree). One per process, removed when it exits."""
-    pid = os.getpid()
-    path = _ATTRIBUTE_FILES.get(pid)
-    if path is None or not os.path.isfile(path):
+    def write() -> str:
         fd, path = tempfile.mkstemp(prefix="mergeguard-code-attributes-")
         with os.fdopen(fd, "w") as fh:
             fh.write(code_attributes_text())
-        _ATTRIBUTE_FILES[pid] = path
-        atexit.register(_remove_own, path, pid, os.unlink)
-    return path
+        return path
+
+    return _per_process(_ATTRIBUTE_FILES, os.path.isfile, write, os.unlink)
 
 
 def git_env() -> dict[str, str]:
@@ -739,10 +744,10 @@ class _DiffTree:
     #: requests per process before it is restarted (its object cache only grows)
     REQUESTS = 5000
 
-    def __init__(self, path: Path, location: tuple[str, ...] = (), env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, path: Path, location: tuple[str, ...], env: Mapping[str, str]) -> None:
         self.path = path  # not the GitRepo: its finalizer calls close(), which must not keep it alive
-        self.location = location or ("-C", str(path))  # GitRepo.diff_location: no work-tree attributes
-        self.env = dict(env) if env is not None else None
+        self.location = location  # GitRepo.diff_location: no work-tree attributes
+        self.env = dict(env)
         self.proc: subprocess.Popen[bytes] | None = None
         self.errors: IO[bytes] | None = None
         self.served = 0
@@ -777,7 +782,7 @@ class _DiffTree:
                 ["git", "-c", "core.quotepath=off", *self.location, "diff-tree", "--stdin",
                  "--no-commit-id", "-r", "-p", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "-U3",
                  "--src-prefix=a/", "--dst-prefix=b/"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=self.env or git_env(),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=self.env,
             )
             self.served = 0
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.errors is not None
