@@ -949,8 +949,7 @@ def _continued_conditions(src: syntax.Source, lines: set[int], out: dict[int, tu
     for n in sorted(lines - set(out)):
         if not 0 < n <= len(text) or not text[n - 1].strip():
             continue
-        col = len(text[n - 1]) - len(text[n - 1].lstrip())
-        node = src.root.descendant_for_point_range((n - 1, col), (n - 1, col))
+        node = syntax.node_at_indent(src.root, text, n)
         top = None
         while node is not None and node.type not in _STATEMENT_END:
             budget -= 1
@@ -1257,11 +1256,7 @@ def _scopes_of_lines(src: syntax.Source | None, lines: set[int]) -> set[str]:
     text_lines = src.text.splitlines()
     known: dict[int, str] = {}  # one tree's climbs shared by all its lines (see syntax.qualname_at)
     for n in lines:
-        if not 0 < n <= len(text_lines):
-            continue
-        row = text_lines[n - 1]
-        col = len(row) - len(row.lstrip())
-        node = src.root.descendant_for_point_range((n - 1, col), (n - 1, col))
+        node = syntax.node_at_indent(src.root, text_lines, n)
         if node is not None and node.parent is not None and node.parent.type == "export_statement":
             decl = node.parent.child_by_field_name("declaration")  # JS ``export function f(ms = 5000) {``
             node = (decl.child_by_field_name("body") or decl) if decl is not None else node

@@ -14,7 +14,7 @@ import importlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -263,6 +263,16 @@ def node_text(node) -> str:
 def line_of(node) -> int:
     """1-based line where ``node`` starts."""
     return node.start_point[0] + 1
+
+
+def node_at_indent(root, lines: Sequence[str], line: int) -> Any:
+    """The smallest node where 1-based ``line`` of ``lines`` (the text, split) starts its code, after
+    the indent: what a changed line is about. None past the text's end."""
+    if not 0 < line <= len(lines):
+        return None
+    row = lines[line - 1]
+    col = len(row) - len(row.lstrip())
+    return root.descendant_for_point_range((line - 1, col), (line - 1, col))
 
 
 def walk(node) -> Iterator[Any]:
