@@ -287,14 +287,16 @@ def test_committed_blind3_files_pair_with_the_corpus():
 
     # The third reader's labels decided against: the 42 of the reconciliation, plus botocore 1cb7bf66
     # decided in the round 7 review (corpus and third reader both read it as error mapping) and
-    # api-core d96eb5cd decided in round 9 (rule 15; corpus and third reader both read it as plain caching).
+    # api-core d96eb5cd decided in round 9 (rule 15; corpus and third reader both read it as plain caching),
+    # less okhttp 8972a94a, where stop 19 went back to the third reader's label (a bounded route fail-over).
     changed = {b.sha[:8] for b, r in zip(blind, reconciled, strict=True) if labels(b) != labels(r)}
-    assert len(changed) == 44
+    assert len(changed) == 43
+    assert "8972a94a" not in changed
     assert {"b8480f3d", "0dd95224", "90825468", "d1a0a7b3", "a6f78e88", "85952345", "1cb7bf66", "d96eb5cd"} <= changed
     # After reconciliation the corpus carries the decided label of every commit of the pass,
     # and of the whole corpus once the three reconciled files are pooled.
     assert agr.disagreements(agr.pair_up(corpus, reconciled)) == []
-    assert len(agr.disagreements(agr.pair_up(corpus, blind))) == 44
+    assert len(agr.disagreements(agr.pair_up(corpus, blind))) == 43
     all_reconciled = agr.load_audits([agr.AUDIT_DIR / name
                                       for name in ("reconciled.json", "reconciled2.json", "reconciled3.json")])
     assert agr.disagreements(agr.pair_up(corpus, all_reconciled)) == []
