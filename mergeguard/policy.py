@@ -20,7 +20,8 @@ The rules, in order:
    the level's conclusion (defaults: low and medium pass, high needs action, critical fails).
    An unreadable budget with the ``fail`` fallback: ``failure``.
 4. **Accepted risk.** A conclusion other than success becomes success when someone the config
-   allows has accepted the risk for exactly this head SHA at a level the config lets them accept.
+   allows has accepted the risk for exactly this head SHA, targeting this base branch, at this level
+   or a higher one, and the config lets them accept this level.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .assessment import Assessment, ValidationResult, Verdict
-from .audit import Acceptance, accepted
+from .audit import Acceptance, accepted, mismatch
 from . import linear_re
 from .budget import BudgetStatus
 from .codeowners import CodeOwners, owner_approval
@@ -58,6 +59,9 @@ class PullRequestFacts:
     members could not be looked up, so its approvals do not count); ``accounts`` the bot accounts
     GitHub names behind the change, by role (``"pull request"``, ``"author of <sha>"``), which the
     authorship detector reads like commit authors (an agent's pull request, an App's commits).
+
+    ``base_branch`` is the branch the pull request targets: an acceptance counts only for the branch
+    it was given for.
     """
 
     author: str | None = None
@@ -70,6 +74,7 @@ class PullRequestFacts:
     head_sha: str | None = None
     notes: tuple[str, ...] = ()
     accounts: Mapping[str, str] = field(default_factory=dict)
+    base_branch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -229,12 +234,16 @@ def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
     acceptance_view = None
     head = facts.head_sha or assessment.change.head
     if conclusion != "success" and facts.acceptances:
-        entry = accepted(facts.acceptances, head, lambda who: may_accept(config, who, facts.teams, author=facts.author))
+        def allowed(who: str) -> bool:
+            return may_accept(config, who, facts.teams, author=facts.author)
+
+        entry = accepted(facts.acceptances, head, allowed, base=facts.base_branch, level=level)
         if entry is not None and level in config.risk_acceptance.levels:
-            acceptance_view = {"by": entry.by, "at": entry.at, "reason": entry.reason, "head_sha": entry.head_sha}
+            acceptance_view = {"by": entry.by, "at": entry.at, "reason": entry.reason, "head_sha": entry.head_sha,
+                               "base": entry.base, "level": entry.level}
             notes[0] = f"Without that acceptance the conclusion would be {conclusion}: {why}."
-            notes.insert(0, f"Passes: risk accepted by @{entry.by} at {entry.at} for head {entry.head_sha[:12]}: "
-                            f"{entry.reason}")
+            notes.insert(0, f"Passes: {entry.level} risk accepted by @{entry.by} at {entry.at} for head "
+                            f"{entry.head_sha[:12]} into '{entry.base}': {entry.reason}")
             conclusion = "success"
         elif entry is not None:
             notes.append(f"@{entry.by} accepted the risk, but the config does not allow accepting {level} risk "
@@ -245,9 +254,16 @@ def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
             if own:
                 notes.append(f"Acceptance by @{own[0].by} ignored: the pull request's author cannot accept its own risk.")
             others = [e for e in same_sha if not _is_author(e.by, facts.author)]
-            if others:
-                names = ", ".join(sorted({f"@{e.by}" for e in others}))
-                notes.append(f"Acceptance by {names} ignored: not allowed by risk_acceptance.allowed.")
+            unpinned: dict[str, str] = {}  # why each allowed acceptor's newest entry does not apply
+            for e in others:
+                reason = mismatch(e, facts.base_branch, level) if allowed(e.by) else None
+                if reason is not None:
+                    unpinned[e.by] = reason
+            for who, reason in unpinned.items():
+                notes.append(f"Acceptance by @{who} ignored: {reason}.")
+            refused = sorted({f"@{e.by}" for e in others if not allowed(e.by)})
+            if refused:
+                notes.append(f"Acceptance by {', '.join(refused)} ignored: not allowed by risk_acceptance.allowed.")
             elif not head:
                 notes.append("Recorded acceptances cannot apply: the change has no head commit.")
     if facts.codeowners is not None and facts.codeowners.errors and any(v.kind == "codeowners" for v in required):
