@@ -27,7 +27,7 @@ from mergeguard.checkrun import CHECK_NAME, content, failed, superseded
 from mergeguard.errors import MergeguardError, ModelError, RefError
 from mergeguard.git import GitRepo
 from mergeguard.gate import base_files, read_codeowners, read_config
-from mergeguard.policy import PullRequestFacts, may_accept, teams_to_resolve
+from mergeguard.policy import PullRequestFacts, label_names, may_accept, teams_to_resolve
 from mergeguard.review import reverdict
 
 from ..github_api import (AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullCommit,
@@ -212,15 +212,22 @@ class _Base:
 
     def _facts(self, gh: GitHubClient, installation: int, git: GitRepo, repo: str, pr: PullRequestInfo, *,
                base: str | None, paths: Iterable[str]) -> PullRequestFacts:
-        """What the gate needs from GitHub: approvals, labels, description, acceptances, and the members
-        of the teams the config at ``base`` and the CODEOWNERS owners of ``paths`` name."""
+        """What the gate needs from GitHub: approvals, labels and who added them, description, acceptances,
+        and the members of the teams the config at ``base`` and the CODEOWNERS owners of ``paths`` name.
+
+        Who added a label is looked up only for the labels a validation of the config asks for and the
+        pull request carries: none asked for, no events listing."""
         files = base_files(git, base)
-        wanted = teams_to_resolve(read_config(git, base, files=files), read_codeowners(git, base, files), paths)
+        config = read_config(git, base, files=files)
+        wanted = teams_to_resolve(config, read_codeowners(git, base, files), paths)
         teams, notes = self.s.teams.resolve(gh, installation, wanted)
+        present = {label.strip().lower() for label in pr.labels}
+        asked = [name for name in label_names(config) if name.strip().lower() in present]
         return PullRequestFacts(author=pr.author, labels=pr.labels,
                                 approvals=gh.approvals(repo, pr.number, pr.head_sha),
                                 description=pr.body, head_sha=pr.head_sha, teams=teams, notes=notes,
                                 acceptances=tuple(self.s.acceptances(repo, pr.head_sha)),
+                                label_provenance=gh.label_provenance(repo, pr.number, asked, pr.author),
                                 base_branch=pr.base_ref)
 
     def _publish(self, gh: GitHubClient, repo: str, check_id: int, done: Review) -> None:

@@ -36,6 +36,7 @@ from .audit import Acceptance, accepted, mismatch
 from . import linear_re
 from .budget import BudgetStatus
 from .codeowners import CodeOwners, owner_approval
+from .labelling import LabelProvenance
 from .paths import is_prose
 from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING,
                      THRESHOLD_LEVELS, Config, ThresholdSpec, Validation)
@@ -60,8 +61,11 @@ class PullRequestFacts:
     GitHub names behind the change, by role (``"pull request"``, ``"author of <sha>"``), which the
     authorship detector reads like commit authors (an agent's pull request, an App's commits).
 
-    ``base_branch`` is the branch the pull request targets: an acceptance counts only for the branch
-    it was given for.
+    ``label_provenance`` says who last added each label a validation asks for (the App and the Action
+    read GitHub's issue events): a label counts only when someone other than the author, let in by the
+    repository, added it. ``None`` means the labels were given by whoever runs the command (the CLI's
+    ``--label``), who is trusted with them. ``base_branch`` is the branch the pull request targets:
+    an acceptance counts only for the branch it was given for.
     """
 
     author: str | None = None
@@ -74,7 +78,15 @@ class PullRequestFacts:
     head_sha: str | None = None
     notes: tuple[str, ...] = ()
     accounts: Mapping[str, str] = field(default_factory=dict)
+    label_provenance: LabelProvenance | None = None
     base_branch: str | None = None
+
+
+def label_names(config: Config) -> tuple[str, ...]:
+    """Every label a validation of ``config`` may ask for (any level, and the error budget's
+    tightening): the labels whose provenance the App and the Action look up, and no others."""
+    groups = [*config.require.values(), config.error_budget.require if config.error_budget else ()]
+    return tuple(sorted({v.name for g in groups for v in g if v.kind == "label" and v.name}, key=str.lower))
 
 
 @dataclass(frozen=True)
@@ -385,8 +397,16 @@ def _evaluate(v: Validation, assessment: Assessment, facts: PullRequestFacts) ->
         return ValidationResult(v.id, v.description, ok, detail)
     if v.kind == "label":
         have = {label.strip().lower() for label in facts.labels}
-        ok = v.name.lower() in have
-        return ValidationResult(v.id, v.description, ok, "label present" if ok else f"add the label '{v.name}'")
+        if v.name.lower() not in have:
+            return ValidationResult(v.id, v.description, False, f"add the label '{v.name}'")
+        if facts.label_provenance is None:  # given by whoever runs the command (CLI --label)
+            return ValidationResult(v.id, v.description, True, "label present")
+        adder = facts.label_provenance.adder(v.name)
+        if adder.counts:
+            return ValidationResult(v.id, v.description, True, f"label present, {adder.why}")
+        return ValidationResult(v.id, v.description, False,
+                                f"label '{v.name}' {adder.why}, so it does not count (it counts when someone other "
+                                "than the author with triage access to the repository adds it)")
     if v.kind == "rollout_note":
         ok = has_rollout_note(facts.description, v.pattern)
         detail = "found in the description" if ok else (

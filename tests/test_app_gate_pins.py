@@ -1,21 +1,34 @@
-"""Ways around the App's gate, closed, against the local GitHub stand-in over real HTTP.
+"""Two ways around the App's gate, closed, against the local GitHub stand-in over real HTTP.
 
+* A ``label`` validation counts the label only when its latest ``labeled`` event (GitHub's issue
+  events) was made by someone other than the author, with triage access or more, and not by a bot.
 * An acceptance is pinned to the base branch and the level it accepted, not only to the head: a
   retarget, or a stricter config on the base that makes the head critical, is a risk nobody accepted.
 """
 
 from __future__ import annotations
 
+import urllib.parse
+
+import pytest
+
 from .gitrepo import commit, git
 from .test_app_accept import press
 from .test_app_serve import (CONFIG, NUMBER, REPO, WHEN, app, drain, our_runs, post,  # noqa: F401 -- fixtures
                              pr_payload, pr_repo, stub)
+
+LABEL = "canary-planned"
 
 
 def stored_verdict(app) -> dict:
     from mergeguard.app.web import runtime
 
     return runtime(app).store.latest_assessment(REPO, pr_number=NUMBER)["assessment"]["verdict"]
+
+
+def label_result(app) -> dict:
+    (result,) = [r for r in stored_verdict(app)["required_validations"] if r["id"] == f"label:{LABEL}"]
+    return result
 
 
 def opened(app, stub) -> None:
@@ -33,6 +46,111 @@ def relabelled(app, stub) -> dict:
 
 def text_of(run: dict) -> str:
     return run["output"]["summary"] + run["output"].get("text", "")
+
+
+# -- labels -------------------------------------------------------------------------------------------
+
+
+def test_a_label_the_author_added_does_not_count(app, stub):
+    stub.label(REPO, NUMBER, LABEL, by="dev")  # dev wrote the pull request (and may write to the repository)
+    opened(app, stub)
+    (run,) = our_runs(stub)
+    assert run.data["conclusion"] == "action_required"
+    result = label_result(app)
+    assert not result["satisfied"]
+    assert result["detail"].startswith(f"label '{LABEL}' was added by the author, so it does not count")
+    assert "was added by the author" in text_of(run.data)
+    assert stub.violations == []
+
+
+def test_a_label_a_maintainer_added_counts(app, stub):
+    stub.label(REPO, NUMBER, LABEL, by="alice")  # write access, not the author
+    opened(app, stub)
+    (run,) = our_runs(stub)
+    assert run.data["conclusion"] == "success"
+    assert label_result(app) == {**label_result(app), "satisfied": True, "detail": "label present, added by @alice"}
+    # one events listing and one permission look-up for the one label the config asks for
+    assert len(stub.calls("GET", rf"/issues/{NUMBER}/events$")) == 1
+    assert len(stub.calls("GET", r"/collaborators/alice/permission$")) == 1
+    assert stub.violations == []
+
+
+def test_the_author_re_adding_the_label_after_a_maintainer_does_not_count(app, stub):
+    stub.label(REPO, NUMBER, LABEL, by="alice")
+    opened(app, stub)
+    assert our_runs(stub)[0].data["conclusion"] == "success"
+    stub.unlabel(REPO, NUMBER, LABEL, by="dev")
+    stub.label(REPO, NUMBER, LABEL, by="dev")  # the label is back, but the author put it there
+    run = relabelled(app, stub)
+    assert run["conclusion"] == "action_required"
+    assert "was added by the author" in label_result(app)["detail"]
+    stub.unlabel(REPO, NUMBER, LABEL, by="alice")
+    stub.label(REPO, NUMBER, LABEL, by="alice")
+    assert relabelled(app, stub)["conclusion"] == "success"
+    assert stub.violations == []
+
+
+@pytest.mark.parametrize("who, kind, role, why", [
+    ("mallory", "User", None, "who has no triage access to the repository (GitHub reports 'read')"),
+    ("eve", "User", None, "who has no triage access to the repository (GitHub reports 'none')"),
+    ("ci-bot[bot]", "Bot", None, "an App or bot account"),
+    ("tina", "User", "triage", None),
+])
+def test_only_people_the_repository_let_in_label_for_the_gate(app, stub, who, kind, role, why):
+    stub.add_account(who, kind=kind)
+    if role:
+        stub.repos[REPO].collaborators[who] = role
+    stub.label(REPO, NUMBER, LABEL, by=who)
+    opened(app, stub)
+    result = label_result(app)
+    assert result["satisfied"] is (why is None)
+    if why:
+        assert why in result["detail"]
+    assert stub.violations == []
+
+
+def test_events_the_app_cannot_read_fail_closed(app, stub):
+    """The installation lacks the permission to read issue events: the label does not count, and the
+    check run says why; nothing else fails."""
+    stub.label(REPO, NUMBER, LABEL, by="alice")
+    stub.fail("GET", rf"/issues/{NUMBER}/events$", 403, times=1,
+              body={"message": "Resource not accessible by integration", "documentation_url": "x"})
+    opened(app, stub)
+    (run,) = our_runs(stub)
+    assert run.data["conclusion"] == "action_required"
+    detail = label_result(app)["detail"]
+    assert detail.startswith(f"label '{LABEL}' cannot be traced to whoever added it (GitHub GET events of "
+                             f"{REPO}#{NUMBER} failed: HTTP 403 (Resource not accessible by integration))")
+    assert stub.violations == []
+    # readable again: the next re-decision counts the label
+    assert relabelled(app, stub)["conclusion"] == "success"
+
+
+def test_many_events_are_read_newest_first_within_a_bound(app, stub):
+    """A long-lived pull request: the maintainer's label is buried under hundreds of events and the
+    author re-added it since. The newest pages decide, and the listing stops once they do."""
+    stub.label(REPO, NUMBER, LABEL, by="alice")
+    stub.add_events(REPO, NUMBER, 450)
+    stub.unlabel(REPO, NUMBER, LABEL, by="dev")
+    stub.label(REPO, NUMBER, LABEL, by="dev")
+    stub.add_events(REPO, NUMBER, 30)
+    opened(app, stub)
+    assert label_result(app)["satisfied"] is False and "by the author" in label_result(app)["detail"]
+    pages = [dict(urllib.parse.parse_qsl(c.query)) for c in stub.calls("GET", rf"/issues/{NUMBER}/events$")]
+    assert pages == [{"per_page": "100"}, {"per_page": "100", "page": "5"}]  # the first page (its links), the last
+    # the maintainer's own label under the same pile: found on the first page after walking back
+    stub.unlabel(REPO, NUMBER, LABEL, by="dev")
+    stub.add_events(REPO, NUMBER, 20)
+    stub.label(REPO, NUMBER, LABEL, by="alice")
+    assert relabelled(app, stub)["conclusion"] == "success"
+    assert stub.violations == []
+
+
+def test_no_events_are_listed_when_the_config_asks_for_no_label_the_pull_request_has(app, stub):
+    stub.label(REPO, NUMBER, "docs", by="dev")
+    opened(app, stub)
+    assert stub.calls("GET", r"/issues/\d+/events$") == []
+    assert stub.violations == []
 
 
 # -- acceptances ----------------------------------------------------------------------------------------

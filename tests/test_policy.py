@@ -130,6 +130,40 @@ def test_each_missing_validation_blocks(facts, failing):
     assert v.notes[0].startswith("Needs action: 1 of 4 required validations is not satisfied")
 
 
+def test_a_label_counts_only_as_its_provenance_allows():
+    """The App and the Action pass who added each label; the CLI's --label (provenance None) is trusted."""
+    from mergeguard.labelling import LabelAdder, LabelProvenance
+
+    config = "require:\n  high: [{label: qa-passed}]\n"
+    by_author = LabelProvenance({"qa-passed": LabelAdder("dev", False, "was added by the author")})
+    v = verdict(assessment(0.5), config, PullRequestFacts(author="dev", labels=("QA-passed",),
+                                                          label_provenance=by_author))
+    (result,) = v.required_validations
+    assert v.conclusion == "action_required" and not result.satisfied
+    assert result.detail.startswith("label 'qa-passed' was added by the author, so it does not count")
+    by_other = LabelProvenance({"qa-passed": LabelAdder("lead", True, "added by @lead")})
+    assert verdict(assessment(0.5), config, PullRequestFacts(author="dev", labels=("qa-passed",),
+                                                            label_provenance=by_other)).conclusion == "success"
+    unreadable = LabelProvenance(error="GitHub GET events of o/r#1 failed: HTTP 500")
+    v = verdict(assessment(0.5), config, PullRequestFacts(labels=("qa-passed",), label_provenance=unreadable))
+    assert v.conclusion == "action_required"
+    assert "cannot be traced to whoever added it (GitHub GET events of o/r#1 failed: HTTP 500)" in \
+        v.required_validations[0].detail
+    # no event at all for a label the provenance was asked about: not counted either
+    assert verdict(assessment(0.5), config, PullRequestFacts(labels=("qa-passed",),
+                                                            label_provenance=LabelProvenance())).conclusion != "success"
+    assert verdict(assessment(0.5), config, PullRequestFacts(labels=("qa-passed",))).conclusion == "success"
+
+
+def test_label_names_lists_every_label_a_validation_may_ask_for():
+    from mergeguard.policy import label_names
+
+    config = loads("require:\n  high: [{label: qa-passed}]\n  critical: [{label: canary}, codeowners]\n"
+                   "error_budget:\n  json: {url: 'http://x/b.json', field: r}\n  tighten: {require: [{label: sre-ok}]}\n")
+    assert label_names(config) == ("canary", "qa-passed", "sre-ok")
+    assert label_names(loads("")) == ()
+
+
 def test_missing_validations_never_soften_a_failing_level():
     config = "require:\n  critical: [{approvals: 1}]\n  low: [{label: reviewed}]\nconclusions: {critical: failure}\n"
     assert verdict(assessment(0.9), config).conclusion == "failure"
