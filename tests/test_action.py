@@ -305,6 +305,19 @@ def test_the_action_fails_closed_when_the_events_cannot_be_read(tmp_path, work, 
     assert label_verdict(tmp_path, work, stub, "readable")["conclusion"] == "success"
 
 
+def test_the_action_without_a_token_counts_no_label(tmp_path, work, stub):
+    stub.repos[REPO].collaborators["lead"] = "maintain"
+    stub.label(REPO, PR, "qa-passed", by="lead")
+    config = tmp_path / "gate.yml"
+    config.write_text(LABEL_GATE)
+    r = run_action(tmp_path / "run", work, pr_event(work, labels=("qa-passed",)), api=stub.url,
+                   inputs={"config": str(config), "mode": "annotations"}, drop=("INPUT_GITHUB_TOKEN",))
+    assert r.code == 0, r.stderr
+    (result,) = json.loads(Path(r.outputs["report"]).read_text())["verdict"]["required_validations"]
+    assert not result["satisfied"] and "no GitHub token" in result["detail"]
+    assert stub.calls("GET", r"/issues/") == []
+
+
 def test_check_run_mode_prints_no_annotations(tmp_path, work, stub):
     r = run_action(tmp_path, work, pr_event(work), api=stub.url, inputs={"mode": "check-run"})
     assert r.code == 0, r.stderr

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from .gitrepo import commit, git
+from .schema import assert_valid
 
 DAY = 86400
 WHEN = 1_500_000_000 + 400 * DAY
@@ -231,6 +232,8 @@ def test_an_acceptance_counts_only_for_its_base_branch_and_level(pr, model, tmp_
         # each counts where it was given: bob's at high into main, carol's into release
         _, a = score(pr, model, "--config", str(lenient), "--audit-log", str(log))
         assert (a["verdict"]["level"], a["verdict"]["conclusion"], a["verdict"]["accepted"]["by"]) == ("high", "success", "bob")
+        assert (a["verdict"]["accepted"]["base"], a["verdict"]["accepted"]["level"]) == ("main", "high")
+        assert_valid(a)
         p = run("score", "--repo", str(path), "--base", "release", "--head", "feature",
                 "--model", model, "--format", "json", "--config", str(strict), "--audit-log", str(log))
         v = json.loads(p.stdout)["verdict"]
