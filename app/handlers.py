@@ -27,7 +27,7 @@ from mergeguard.checkrun import CHECK_NAME, content, failed, superseded
 from mergeguard.errors import MergeguardError, ModelError, RefError
 from mergeguard.git import GitRepo
 from mergeguard.gate import base_files, read_codeowners, read_config
-from mergeguard.policy import PullRequestFacts, may_accept, teams_to_resolve
+from mergeguard.policy import PullRequestFacts, label_names, may_accept, teams_to_resolve
 from mergeguard.review import reverdict
 
 from ..github_api import (AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullCommit,
@@ -99,7 +99,8 @@ class Services:
             return self._clients[installation]
 
     def acceptances(self, repo: str, head_sha: str) -> list[audit.Acceptance]:
-        return [audit.Acceptance(head_sha=r["head_sha"], by=r["by"], at=r["at"], reason=r["reason"])
+        return [audit.Acceptance(head_sha=r["head_sha"], by=r["by"], at=r["at"], reason=r["reason"],
+                                 base=r.get("base_ref"), level=r.get("level"))
                 for r in self.store.acceptances_for(repo, head_sha)]
 
 
@@ -211,15 +212,23 @@ class _Base:
 
     def _facts(self, gh: GitHubClient, installation: int, git: GitRepo, repo: str, pr: PullRequestInfo, *,
                base: str | None, paths: Iterable[str]) -> PullRequestFacts:
-        """What the gate needs from GitHub: approvals, labels, description, acceptances, and the members
-        of the teams the config at ``base`` and the CODEOWNERS owners of ``paths`` name."""
+        """What the gate needs from GitHub: approvals, labels and who added them, description, acceptances,
+        and the members of the teams the config at ``base`` and the CODEOWNERS owners of ``paths`` name.
+
+        Who added a label is looked up only for the labels a validation of the config asks for and the
+        pull request carries: none asked for, no events listing."""
         files = base_files(git, base)
-        wanted = teams_to_resolve(read_config(git, base, files=files), read_codeowners(git, base, files), paths)
+        config = read_config(git, base, files=files)
+        wanted = teams_to_resolve(config, read_codeowners(git, base, files), paths)
         teams, notes = self.s.teams.resolve(gh, installation, wanted)
+        present = {label.strip().lower() for label in pr.labels}
+        asked = [name for name in label_names(config) if name.strip().lower() in present]
         return PullRequestFacts(author=pr.author, labels=pr.labels,
                                 approvals=gh.approvals(repo, pr.number, pr.head_sha),
                                 description=pr.body, head_sha=pr.head_sha, teams=teams, notes=notes,
-                                acceptances=tuple(self.s.acceptances(repo, pr.head_sha)))
+                                acceptances=tuple(self.s.acceptances(repo, pr.head_sha)),
+                                label_provenance=gh.label_provenance(repo, pr.number, asked, pr.author),
+                                base_branch=pr.base_ref)
 
     def _publish(self, gh: GitHubClient, repo: str, check_id: int, done: Review) -> None:
         """Complete the run. GitHub *appends* annotations on every update, so a run that already has
@@ -260,7 +269,7 @@ class ScoreHandler(_Base):
                                budget_access=self.s.budget_access,
                                score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+")))
         assessment = self.s.scorer.score(repo, request)  # JSON: what crosses the scoring child's pipe
-        self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id)
+        self.s.store.save_assessment(repo, number, assessment, check_run_id=check_id, base_ref=pr.base_ref)
         self._publish(gh, repo, check_id, Review.from_json(assessment))
         self.s.store.close_check_run(repo, pr.head_sha, job_id=job.id)
         # runs of heads this pull request has left, whose job is gone (or was this one, taken over);
@@ -311,7 +320,8 @@ class ReevaluateHandler(_Base):
                          score_cache=str(self.s.settings.scores_dir / repo.replace("/", "+")))
         check_id = stored["check_run_id"] or gh.ensure_check_run(repo, pr.head_sha, CHECK_NAME,
                                                                  app_id=self.s.settings.app_id)
-        self.s.store.save_assessment(repo, pr.number, done.to_json(), check_run_id=check_id)
+        self.s.store.save_assessment(repo, pr.number, done.to_json(), check_run_id=check_id,
+                                     base_ref=stored.get("base_ref"))  # the branch it was scored against
         self._publish(gh, repo, check_id, done)
         if not stored["check_run_id"]:
             self.s.store.close_check_run(repo, pr.head_sha, job_id=job.id)
@@ -347,8 +357,18 @@ class AcceptHandler(ReevaluateHandler):
         if refusal is not None:
             self._tell(gh, repo, stored, job, refusal)
             return
-        if not any(a["by"].lower() == login.lower() for a in self.s.store.acceptances_for(repo, head_sha)):
-            self.s.store.record_acceptance(repo, number, head_sha, login, self.REASON)
+        # what the press accepts: the verdict on the check run (its level), into the branch it was scored
+        # against; a row scored before the branch was kept stands for the pull request's branch now
+        level = Review.from_json(stored["assessment"]).verdict.level
+        base_ref = stored.get("base_ref") or pr.base_ref
+        if base_ref != pr.base_ref:
+            self._tell(gh, repo, stored, job, f"@{login} asked to accept the risk scored against '{base_ref}', but the "
+                                              f"pull request now targets '{pr.base_ref}' and is scored again; "
+                                              "accept its new verdict.")
+            return
+        if not any(a["by"].lower() == login.lower() and a.get("base_ref") == base_ref and a.get("level") == level
+                   for a in self.s.store.acceptances_for(repo, head_sha)):
+            self.s.store.record_acceptance(repo, number, head_sha, login, self.REASON, base_ref=base_ref, level=level)
         self.reevaluate(gh, installation, repo, pr, job)
 
     def refusal(self, gh: GitHubClient, installation: int, git: GitRepo, repo: str, stored: Mapping[str, Any],

@@ -88,6 +88,8 @@ assessments = Table(
     Column("model_version", String(64)),
     Column("check_run_id", BigInteger),  # GitHub's check run ids are past 2**34: 32 bits overflow
     Column("created_at", Float, nullable=False),
+    # the branch the pull request targeted when it was scored (None: scored before this was kept)
+    Column("base_ref", String(255)),
     Index("ix_assessments_pr", "repo", "pr_number", "head_sha"),
     Index("ix_assessments_head", "repo", "head_sha"),
 )
@@ -101,6 +103,10 @@ acceptances = Table(
     Column("by", String(255), nullable=False),
     Column("reason", Text, nullable=False),
     Column("at", String(40), nullable=False),  # ISO 8601 UTC, as in mergeguard.audit
+    # the base branch and the level accepted (mergeguard.audit): None in rows written before they were
+    # kept, which accept nothing (what they accepted cannot be told)
+    Column("base_ref", String(255)),
+    Column("level", String(16)),
     Index("ix_acceptances_head", "repo", "head_sha"),
 )
 
@@ -190,7 +196,7 @@ def add_missing_columns(engine: Engine) -> None:
     """Add the columns a newer version declares to tables an older version created.
 
     ``create_all`` creates missing tables but never alters existing ones; the columns added since the
-    first schema all have a server default, so ``ALTER TABLE ... ADD COLUMN`` brings an old database
+    first schema all have a server default or may be null (old rows read as null), so ``ALTER TABLE ... ADD COLUMN`` brings an old database
     up to date without a manual step (and without a migration framework for a handful of columns).
     """
     names = set(inspect(engine).get_table_names())
@@ -334,7 +340,7 @@ class Store:
     # -- assessments ----------------------------------------------------------------------------
 
     def save_assessment(self, repo: str, pr_number: int, assessment: Mapping[str, Any], *,
-                        check_run_id: int | None) -> int:
+                        check_run_id: int | None, base_ref: str | None = None) -> int:
         change = assessment.get("change") or {}
         model = assessment.get("model") or {}
         with self.begin() as conn:
@@ -343,7 +349,7 @@ class Store:
                 base_sha=change.get("gate_base") or change.get("base"), score=assessment.get("score"),
                 level=assessment.get("level"), features=_jsonable(assessment.get("features") or {}),
                 assessment=_jsonable(assessment), model_version=str(model.get("version") or "") or None,
-                check_run_id=check_run_id, created_at=time.time()))
+                check_run_id=check_run_id, created_at=time.time(), base_ref=base_ref))
             return _inserted_id(result)
 
     def latest_assessment(self, repo: str, *, pr_number: int | None = None,
@@ -359,12 +365,15 @@ class Store:
 
     # -- acceptances ----------------------------------------------------------------------------
 
-    def record_acceptance(self, repo: str, pr_number: int, head_sha: str, by: str, reason: str,
-                          at: str | None = None) -> None:
+    def record_acceptance(self, repo: str, pr_number: int, head_sha: str, by: str, reason: str, *,
+                          base_ref: str | None, level: str | None, at: str | None = None) -> None:
+        """One acceptance of ``level`` risk for ``head_sha`` into ``base_ref`` (both None only where a
+        test writes a row as an older version did: such a row accepts nothing)."""
         at = at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.begin() as conn:
             conn.execute(insert(acceptances).values(repo=repo, pr_number=pr_number, head_sha=head_sha.lower(),
-                                                    by=by.lstrip("@"), reason=reason, at=at))
+                                                    by=by.lstrip("@"), reason=reason, at=at, base_ref=base_ref,
+                                                    level=level))
 
     def acceptances_for(self, repo: str, head_sha: str | None = None) -> list[dict[str, Any]]:
         q = select(acceptances).where(acceptances.c.repo == repo)

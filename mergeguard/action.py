@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .checkrun import CheckRunContent
     from .git import Git, GitRepo
     from .github_api import GitHubClient
+    from .labelling import LabelProvenance
 
 ZERO_SHA = "0" * 40
 EVENTS = ("pull_request", "pull_request_target", "push")
@@ -501,6 +502,7 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
     from mergeguard.models.model import load
 
     from .checkrun import content
+    from .gate import read_config
     from .git import GitRepo
     from .policy import PullRequestFacts
     from .render import render
@@ -532,9 +534,6 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
             approvals = client.approvals(env.repository, target.number, target.head or "")
         except MergeguardError as exc:  # approvals are optional: a token that cannot read reviews counts none
             out(command("debug", f"reviews unavailable: {exc}"))
-    facts = PullRequestFacts(author=target.author, labels=target.labels, approvals=approvals,
-                             description=target.description,
-                             accounts={"pull request": target.author} if target.author_is_bot and target.author else {})
     head = target.head
     assert head is not None
     if base is None:
@@ -542,6 +541,12 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
         _append(env.output, output_text({"score": "", "level": "", "conclusion": "skipped", "report": ""}))
         return 0
     config_path, config = config_at_base(repo, options.config, base)
+    facts = PullRequestFacts(author=target.author, labels=target.labels, approvals=approvals,
+                             description=target.description,
+                             accounts={"pull request": target.author} if target.author_is_bot and target.author else {},
+                             label_provenance=label_provenance(
+                                 client, env.repository, target,
+                                 config if config is not None else read_config(repo, base, config_path)))
     model_warnings: list[str] = []
     if model is None:
         model_dir, why = model_at_base(repo, options.model, base, env.temp)
@@ -575,6 +580,24 @@ def run(options: Options, env: Env, *, out: Callable[[str], None] = print) -> in
     _append(env.summary, summary_text(c.summary, left_out=left_out, notes=[*warnings, *notices]))
     _append(env.output, output_text(score_outputs(done, report)))
     return 1 if options.fail_on.fails(done.verdict) else 0
+
+
+def label_provenance(client: GitHubClient | None, repository: str | None, target: Target,
+                     config: Config) -> LabelProvenance:
+    """Who added the labels the config's validations ask for and the event's pull request carries:
+    a label counts only when someone other than the author, let in by the repository, added it. The
+    event payload says which labels are there, never who put them there; without a token to ask
+    GitHub, none of them counts."""
+    from .labelling import LabelProvenance
+    from .policy import label_names
+
+    present = {label.strip().lower() for label in target.labels}
+    asked = [name for name in label_names(config) if name.strip().lower() in present]
+    if not asked:
+        return LabelProvenance()
+    if client is None or not repository or target.number is None:
+        return LabelProvenance(error="no GitHub token and repository to read the pull request's events with")
+    return client.label_provenance(repository, target.number, asked, target.author)
 
 
 def _try_check_run(client: Any, env: Env, head: str, c: CheckRunContent, notices: list[str],

@@ -102,7 +102,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     shallow = bool(repo and repo.is_shallow)
     if shallow:
         print("mergeguard: warning: shallow clone: history features are degraded", file=sys.stderr)
-    gate = make_gate(repo, model, config_path=args.config, facts=_facts(args), audit_log=args.audit_log,
+    gate = make_gate(repo, model, config_path=args.config, facts=_facts(args, repo), audit_log=args.audit_log,
                      limits=limits, shallow=shallow, score_cache=args.score_cache)
     if args.config:
         gate.config_at(None)  # a broken --config is the user's error before any scoring work
@@ -264,8 +264,12 @@ def _parents(repo: GitRepo, shas: list[str]) -> dict[str, list[str]]:
     return {sha: rest for sha, *rest in (line.split() for line in lines.decode().splitlines())}
 
 
-def _facts(args: argparse.Namespace) -> PullRequestFacts:
-    """Pull-request facts from the command line (the App and the Action get them from GitHub)."""
+def _facts(args: argparse.Namespace, repo: GitRepo | None) -> PullRequestFacts:
+    """Pull-request facts from the command line (the App and the Action get them from GitHub).
+
+    ``--label`` is taken as given: whoever runs the command vouches for the labels (the App and the
+    Action look up who added each). The base branch an acceptance must name is the one ``--base``
+    (default ``HEAD``) names, as ``mergeguard accept`` records it."""
     from .policy import PullRequestFacts
 
     description = ""
@@ -275,8 +279,9 @@ def _facts(args: argparse.Namespace) -> PullRequestFacts:
                 encoding="utf-8", errors="replace")
         except OSError as exc:
             raise MergeguardError(f"cannot read {args.description}: {exc.strerror}") from None
+    base_branch = repo.branch_name(args.base or "HEAD") if repo is not None else args.base
     return PullRequestFacts(author=args.author, labels=tuple(args.label or ()), approvals=tuple(args.approved_by or ()),
-                            description=description, teams=_teams(args.team))
+                            description=description, teams=_teams(args.team), base_branch=base_branch)
 
 
 def _teams(specs: list[str] | None) -> dict[str, tuple[str, ...]]:
@@ -334,8 +339,11 @@ def cmd_accept(args: argparse.Namespace) -> int:
     repo = GitRepo(args.repo) if args.repo else None
     if repo is None and not args.config:
         raise MergeguardError("accept needs --config FILE, or --repo PATH to read .github/mergeguard.yml at --base")
+    if repo is None and not args.base:
+        raise MergeguardError("accept needs --base BRANCH (the branch the change targets) without --repo")
     head = repo.resolve(args.head) if repo else args.head
     base = repo.resolve(args.base or "HEAD") if repo and not args.config else None
+    branch = repo.branch_name(args.base or "HEAD") if repo else args.base
     config = read_config(repo, base, args.config)
     if args.author and args.by.strip().lstrip("@").lower() == args.author.strip().lstrip("@").lower():
         raise MergeguardError(f"@{args.by.lstrip('@')} wrote the change and may not accept its risk "
@@ -344,10 +352,13 @@ def cmd_accept(args: argparse.Namespace) -> int:
         allowed = ", ".join(config.risk_acceptance.allowed) or "nobody"
         raise MergeguardError(f"@{args.by.lstrip('@')} may not accept risk (risk_acceptance.allowed in "
                               f"{config.source}: {allowed})")
-    entry = audit.new_acceptance(head, args.by, args.reason)
+    if args.level not in config.risk_acceptance.levels:
+        raise MergeguardError(f"{args.level} risk may not be accepted (risk_acceptance.levels in {config.source}: "
+                              f"{', '.join(config.risk_acceptance.levels) or 'none'})")
+    entry = audit.new_acceptance(head, args.by, args.reason, base=branch or "", level=args.level)
     audit.record(args.audit_log, entry)
-    print(f"accepted: risk of {entry.head_sha} accepted by @{entry.by} at {entry.at}; recorded in {args.audit_log}",
-          file=sys.stderr)
+    print(f"accepted: {entry.level} risk of {entry.head_sha} into '{entry.base}' accepted by @{entry.by} at "
+          f"{entry.at}; recorded in {args.audit_log}", file=sys.stderr)
     return 0
 
 
@@ -593,10 +604,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--head", required=True, metavar="SHA", help="the head commit accepted (full SHA without --repo)")
     a.add_argument("--by", required=True, metavar="LOGIN", help="who accepts (must be in risk_acceptance.allowed)")
     a.add_argument("--reason", required=True, metavar="TEXT", help="why the risk is acceptable")
+    a.add_argument("--level", required=True, choices=["medium", "high", "critical"],
+                   help="the risk level accepted, as the verdict shows it: covers it and lower, never higher")
     a.add_argument("--audit-log", required=True, metavar="FILE", help="the JSON Lines audit log to append to")
     a.add_argument("--config", metavar="FILE", help="gate configuration saying who may accept")
     a.add_argument("--repo", metavar="PATH", help="repository: resolves --head; its config at --base unless --config")
-    a.add_argument("--base", metavar="REF", help="base revision whose .github/mergeguard.yml applies (default HEAD)")
+    a.add_argument("--base", metavar="REF", help="the branch the change targets: the acceptance counts only for it "
+                                                   "(`score --base` must name the same branch); its "
+                                                   ".github/mergeguard.yml applies (default HEAD)")
     a.add_argument("--team", action="append", metavar="@ORG/TEAM=LOGIN,...", help="members of an allowed team")
     a.add_argument("--author", metavar="LOGIN", help="the change's author, who may never accept its risk")
     a.set_defaults(func=cmd_accept)

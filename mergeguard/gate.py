@@ -11,7 +11,7 @@ the next run at a later base pays for the history's scores at most once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -315,11 +315,7 @@ class Gate:
         base = base if base is not None else assessment.change.gate_base
         config = self.config_at(base)
         entries, problems = self.acceptances()
-        facts = policy.PullRequestFacts(
-            author=self.facts.author, labels=self.facts.labels, approvals=self.facts.approvals,
-            description=self.facts.description, teams=self.facts.teams, codeowners=self.codeowners_at(base),
-            acceptances=entries, head_sha=self.facts.head_sha,
-        )
+        facts = replace(self.facts, codeowners=self.codeowners_at(base), acceptances=entries)
         notes = list(problems) + list(self.facts.notes)
         ignored = list(assessment.change.ignored)
         if ignored:

@@ -262,6 +262,17 @@ class GitRepo:
             raise RefError(f"unknown revision {ref!r} in {self.path}")
         return proc.stdout.decode().strip()
 
+    def branch_name(self, ref: str) -> str:
+        """The branch ``ref`` names, without ``refs/heads/`` or ``refs/remotes/<remote>/`` (``main``,
+        ``origin/main`` and ``refs/heads/main`` are all ``main``): what an acceptance is pinned to.
+        Anything else (a tag, a commit, a detached ``HEAD``) is its full name, or its full SHA."""
+        full = self.attempt("rev-parse", "--symbolic-full-name", ref).out.strip()
+        if full.startswith("refs/heads/"):
+            return full.removeprefix("refs/heads/")
+        if full.startswith("refs/remotes/") and "/" in full.removeprefix("refs/remotes/"):
+            return full.removeprefix("refs/remotes/").split("/", 1)[1]
+        return full if full.startswith("refs/") else self.resolve(ref)
+
     def resolve_all(self, refs: Sequence[str]) -> list[str]:
         """``[resolve(r) for r in refs]`` with one ``rev-parse`` per 1,000 full SHAs instead of one each
         (a ``--commits`` file of thousands); anything else, or a chunk git refuses, goes one by one,

@@ -31,6 +31,7 @@ import requests
 from github import Auth, Github, GithubException, GithubIntegration
 
 from .errors import MergeguardError
+from .labelling import LabelEvent, LabelProvenance, judge, latest_labelling, needs_permission
 from .retry import RetryWaitTooLong, call_with_retries, is_rate_limited
 
 T = TypeVar("T")
@@ -44,6 +45,9 @@ ANNOTATION_TITLE_MAX_CHARS = 255
 MAX_ACTIONS = 3
 ACTION_LABEL_MAX, ACTION_DESCRIPTION_MAX, ACTION_IDENTIFIER_MAX = 20, 40, 20
 TOKEN_REFRESH_MARGIN = 300.0  # renew installation tokens 5 minutes before they expire
+#: pages of 100 issue events read at most per pull request and scoring (newest first where GitHub says
+#: which page is the last); a label whose latest event lies further back does not count
+MAX_EVENT_PAGES = 10
 TRUNCATED = "… (truncated)"
 
 
@@ -201,6 +205,44 @@ class InstallationTokens(_Retrying):
                           lambda: self._integration.get_repo_installation(owner, repo).id)
 
 
+def _links(headers: Any) -> dict[str, str]:
+    """A response's ``Link`` header as ``{rel: url}``."""
+    value = str((headers or {}).get("link") or "")
+    out = {}
+    for part in value.split(","):
+        url, _, params = part.strip().partition(";")
+        for param in params.split(";"):
+            key, _, rel = param.strip().partition("=")
+            if key == "rel" and url.strip().startswith("<") and url.strip().endswith(">"):
+                out[rel.strip('"')] = url.strip()[1:-1]
+    return out
+
+
+def _page_of(url: str | None) -> int | None:
+    """The ``page`` number a pagination link names, if any."""
+    if not url:
+        return None
+    values = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("page") or []
+    return int(values[0]) if values and values[0].isdigit() else None
+
+
+def _label_events(data: Any) -> list[LabelEvent]:
+    """The label events of one page of an issue events listing (other events and odd entries skipped)."""
+    out = []
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict) or item.get("event") not in ("labeled", "unlabeled"):
+            continue
+        label, actor, ident = item.get("label"), item.get("actor"), item.get("id")
+        name = label.get("name") if isinstance(label, dict) else None
+        if not isinstance(name, str) or not isinstance(ident, int):
+            continue
+        login = actor.get("login") if isinstance(actor, dict) else None
+        kind = actor.get("type") if isinstance(actor, dict) else None
+        out.append(LabelEvent(ident, str(item["event"]), name, login if isinstance(login, str) else None,
+                              kind if isinstance(kind, str) else "User"))
+    return out
+
+
 # -- the client --------------------------------------------------------------------------------------
 
 
@@ -343,6 +385,79 @@ class GitHubClient(_Retrying):
                                c.committer.login if c.committer else None)
                     for c in self._repo(owner_repo).get_pull(number).get_commits()]
         return self._call(f"GET commits of {owner_repo}#{number}", fetch)
+
+    def label_events(self, owner_repo: str, number: int, wanted: Iterable[str], *,
+                     max_pages: int = MAX_EVENT_PAGES) -> tuple[list[LabelEvent], str | None]:
+        """The ``labeled``/``unlabeled`` events of the pull request (``GET .../issues/N/events``), and
+        why the listing cannot be trusted to hold the latest event of every ``wanted`` label (or None).
+
+        One listing of at most ``max_pages`` pages of 100. GitHub lists oldest first; when it names
+        the last page, pages are read from there backwards and the listing stops once every wanted
+        label has an event (the newest come first, so that is its latest). Without a ``last`` link
+        the pages are read forwards, and a listing cut short cannot say which event is the latest.
+        """
+        names = {w.strip().lower() for w in wanted}
+
+        def fetch() -> tuple[list[LabelEvent], str | None]:
+            repo = self._repo(owner_repo)
+            url = f"{repo.url}/issues/{int(number)}/events"
+            headers, data = repo.requester.requestJsonAndCheck("GET", url, parameters={"per_page": 100})
+            events = _label_events(data)
+            pages = 1
+            links = _links(headers)
+            last = _page_of(links.get("last"))
+            if last is not None and last > 1:
+                # newest first: only the pages read back from the last one say which event is the latest
+                # (the first page, read for its links, is the oldest and says nothing of the kind)
+                newest: list[LabelEvent] = []
+                page = last
+                while page > 1 and not names <= set(latest_labelling(newest, names)):
+                    if pages >= max_pages:
+                        return newest, None  # the newest pages were read: what is missing is older still
+                    _, data = repo.requester.requestJsonAndCheck("GET", url, parameters={"per_page": 100,
+                                                                                         "page": page})
+                    newest += _label_events(data)
+                    pages, page = pages + 1, page - 1
+                return newest + events if page == 1 else newest, None
+            following = links.get("next")
+            while following:
+                if pages >= max_pages:
+                    return events, f"more than {max_pages * 100} events on the pull request"
+                headers, data = repo.requester.requestJsonAndCheck("GET", following)
+                events += _label_events(data)
+                pages += 1
+                following = _links(headers).get("next")
+            return events, None
+        return self._call(f"GET events of {owner_repo}#{number}", fetch)
+
+    def label_provenance(self, owner_repo: str, number: int, labels: Iterable[str],
+                         author: str | None) -> LabelProvenance:
+        """Who last added each of ``labels`` (those a validation asks for and the pull request carries)
+        and whether it counts (:mod:`mergeguard.labelling`): one events listing, and one permission
+        look-up per person other than the author who added one. A failed call fails closed: the
+        provenance carries the reason and no label counts."""
+        wanted = sorted({label.strip().lower() for label in labels if label.strip()})
+        if not wanted:
+            return LabelProvenance()
+        try:
+            events, problem = self.label_events(owner_repo, number, wanted)
+            if problem:
+                return LabelProvenance(error=problem)
+            latest = latest_labelling(events, wanted)
+            permissions: dict[str, str] = {}
+            adders = {}
+            for name in wanted:
+                event = latest.get(name)
+                permission = None
+                if event is not None and event.actor and needs_permission(event, author):
+                    key = event.actor.lower()
+                    if key not in permissions:
+                        permissions[key] = self.user_permission(owner_repo, event.actor)
+                    permission = permissions[key]
+                adders[name] = judge(event, author, permission)
+            return LabelProvenance(adders)
+        except GitHubError as exc:
+            return LabelProvenance(error=str(exc))
 
     def user_permission(self, owner_repo: str, login: str) -> str:
         """admin / maintain / write / triage / read / none (a non-collaborator is "none")."""

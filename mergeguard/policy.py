@@ -20,7 +20,8 @@ The rules, in order:
    the level's conclusion (defaults: low and medium pass, high needs action, critical fails).
    An unreadable budget with the ``fail`` fallback: ``failure``.
 4. **Accepted risk.** A conclusion other than success becomes success when someone the config
-   allows has accepted the risk for exactly this head SHA at a level the config lets them accept.
+   allows has accepted the risk for exactly this head SHA, targeting this base branch, at this level
+   or a higher one, and the config lets them accept this level.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .assessment import Assessment, ValidationResult, Verdict
-from .audit import Acceptance, accepted
+from .audit import Acceptance, accepted, mismatch
 from . import linear_re
 from .budget import BudgetStatus
 from .codeowners import CodeOwners, owner_approval
+from .labelling import LabelProvenance
 from .paths import is_prose
 from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING,
                      THRESHOLD_LEVELS, Config, ThresholdSpec, Validation)
@@ -58,6 +60,12 @@ class PullRequestFacts:
     members could not be looked up, so its approvals do not count); ``accounts`` the bot accounts
     GitHub names behind the change, by role (``"pull request"``, ``"author of <sha>"``), which the
     authorship detector reads like commit authors (an agent's pull request, an App's commits).
+
+    ``label_provenance`` says who last added each label a validation asks for (the App and the Action
+    read GitHub's issue events): a label counts only when someone other than the author, let in by the
+    repository, added it. ``None`` means the labels were given by whoever runs the command (the CLI's
+    ``--label``), who is trusted with them. ``base_branch`` is the branch the pull request targets:
+    an acceptance counts only for the branch it was given for.
     """
 
     author: str | None = None
@@ -70,6 +78,15 @@ class PullRequestFacts:
     head_sha: str | None = None
     notes: tuple[str, ...] = ()
     accounts: Mapping[str, str] = field(default_factory=dict)
+    label_provenance: LabelProvenance | None = None
+    base_branch: str | None = None
+
+
+def label_names(config: Config) -> tuple[str, ...]:
+    """Every label a validation of ``config`` may ask for (any level, and the error budget's
+    tightening): the labels whose provenance the App and the Action look up, and no others."""
+    groups = [*config.require.values(), config.error_budget.require if config.error_budget else ()]
+    return tuple(sorted({v.name for g in groups for v in g if v.kind == "label" and v.name}, key=str.lower))
 
 
 @dataclass(frozen=True)
@@ -229,12 +246,16 @@ def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
     acceptance_view = None
     head = facts.head_sha or assessment.change.head
     if conclusion != "success" and facts.acceptances:
-        entry = accepted(facts.acceptances, head, lambda who: may_accept(config, who, facts.teams, author=facts.author))
+        def allowed(who: str) -> bool:
+            return may_accept(config, who, facts.teams, author=facts.author)
+
+        entry = accepted(facts.acceptances, head, allowed, base=facts.base_branch, level=level)
         if entry is not None and level in config.risk_acceptance.levels:
-            acceptance_view = {"by": entry.by, "at": entry.at, "reason": entry.reason, "head_sha": entry.head_sha}
+            acceptance_view = {"by": entry.by, "at": entry.at, "reason": entry.reason, "head_sha": entry.head_sha,
+                               "base": entry.base, "level": entry.level}
             notes[0] = f"Without that acceptance the conclusion would be {conclusion}: {why}."
-            notes.insert(0, f"Passes: risk accepted by @{entry.by} at {entry.at} for head {entry.head_sha[:12]}: "
-                            f"{entry.reason}")
+            notes.insert(0, f"Passes: {entry.level} risk accepted by @{entry.by} at {entry.at} for head "
+                            f"{entry.head_sha[:12]} into '{entry.base}': {entry.reason}")
             conclusion = "success"
         elif entry is not None:
             notes.append(f"@{entry.by} accepted the risk, but the config does not allow accepting {level} risk "
@@ -245,9 +266,16 @@ def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
             if own:
                 notes.append(f"Acceptance by @{own[0].by} ignored: the pull request's author cannot accept its own risk.")
             others = [e for e in same_sha if not _is_author(e.by, facts.author)]
-            if others:
-                names = ", ".join(sorted({f"@{e.by}" for e in others}))
-                notes.append(f"Acceptance by {names} ignored: not allowed by risk_acceptance.allowed.")
+            unpinned: dict[str, str] = {}  # why each allowed acceptor's newest entry does not apply
+            for e in others:
+                reason = mismatch(e, facts.base_branch, level) if allowed(e.by) else None
+                if reason is not None:
+                    unpinned[e.by] = reason
+            for who, reason in unpinned.items():
+                notes.append(f"Acceptance by @{who} ignored: {reason}.")
+            refused = sorted({f"@{e.by}" for e in others if not allowed(e.by)})
+            if refused:
+                notes.append(f"Acceptance by {', '.join(refused)} ignored: not allowed by risk_acceptance.allowed.")
             elif not head:
                 notes.append("Recorded acceptances cannot apply: the change has no head commit.")
     if facts.codeowners is not None and facts.codeowners.errors and any(v.kind == "codeowners" for v in required):
@@ -369,8 +397,16 @@ def _evaluate(v: Validation, assessment: Assessment, facts: PullRequestFacts) ->
         return ValidationResult(v.id, v.description, ok, detail)
     if v.kind == "label":
         have = {label.strip().lower() for label in facts.labels}
-        ok = v.name.lower() in have
-        return ValidationResult(v.id, v.description, ok, "label present" if ok else f"add the label '{v.name}'")
+        if v.name.lower() not in have:
+            return ValidationResult(v.id, v.description, False, f"add the label '{v.name}'")
+        if facts.label_provenance is None:  # given by whoever runs the command (CLI --label)
+            return ValidationResult(v.id, v.description, True, "label present")
+        adder = facts.label_provenance.adder(v.name)
+        if adder.counts:
+            return ValidationResult(v.id, v.description, True, f"label present, {adder.why}")
+        return ValidationResult(v.id, v.description, False,
+                                f"label '{v.name}' {adder.why}, so it does not count (it counts when someone other "
+                                "than the author with triage access to the repository adds it)")
     if v.kind == "rollout_note":
         ok = has_rollout_note(facts.description, v.pattern)
         detail = "found in the description" if ok else (

@@ -172,6 +172,8 @@ class Pull:
     labels: list[str] = field(default_factory=list)
     draft: bool = False
     reviews: list[Review] = field(default_factory=list)
+    #: the issue events GitHub records for the pull request, oldest first: (id, event, label, actor, at)
+    events: list[tuple[int, str, str, str | None, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -253,6 +255,8 @@ class GitHubStub:
         self.teams: dict[tuple[str, str], dict[str, Any]] = {}
         self.accounts: dict[str, str] = {}  # commit e-mail (lower case) -> GitHub login
         self.account_types: dict[str, str] = {}  # login -> "User" | "Bot" | "Organization"
+        #: answer pages with ``next``/``prev`` links only, as some GitHub listings do (no ``last``)
+        self.omit_last_link = False
         self._faults: list[Fault] = []
         self._ids = itertools.count(first_id)  # GitHub's own ids (check runs) are past 2**34
         self._lock = threading.RLock()
@@ -337,7 +341,34 @@ class GitHubStub:
                     base_sha, head_sha, head_full_name or full_name, list(labels or []), draft)
         with self._lock:
             repo.pulls[number] = pull
+            for name in pull.labels:  # labels given when opening are the author's (GitHub records them so)
+                pull.events.append((next(self._ids), "labeled", name, author, self.clock()))
         return pull
+
+    def label(self, full_name: str, number: int, name: str, *, by: str | None) -> None:
+        """``by`` adds label ``name`` to the pull request: a ``labeled`` event (``by`` None: a deleted
+        account). Adding a label that is already there changes nothing and records nothing."""
+        with self._lock:
+            pull = self.repos[full_name].pulls[number]
+            if name not in pull.labels:
+                pull.labels.append(name)
+                pull.events.append((next(self._ids), "labeled", name, by, self.clock()))
+
+    def unlabel(self, full_name: str, number: int, name: str, *, by: str | None) -> None:
+        """``by`` removes label ``name`` (an ``unlabeled`` event)."""
+        with self._lock:
+            pull = self.repos[full_name].pulls[number]
+            if name in pull.labels:
+                pull.labels.remove(name)
+                pull.events.append((next(self._ids), "unlabeled", name, by, self.clock()))
+
+    def add_events(self, full_name: str, number: int, count: int, *, event: str = "referenced",
+                   by: str = "octocat") -> None:
+        """``count`` events that are not about labels (commits referencing the pull request, say), to
+        make the events listing long."""
+        with self._lock:
+            pull = self.repos[full_name].pulls[number]
+            pull.events.extend((next(self._ids), event, "", by, self.clock()) for _ in range(count))
 
     def add_review(self, full_name: str, number: int, user: str, state: str, *, commit_id: str | None = None,
                    association: str = "COLLABORATOR") -> Review:
@@ -546,8 +577,9 @@ class GitHubStub:
         last = max(1, -(-len(items) // per_page))
         chunk = items[(page - 1) * per_page: page * per_page]
         links = []
-        for rel, n in (("next", page + 1), ("last", last)):
-            if page < last:
+        for rel, n, shown in (("prev", page - 1, page > 1), ("next", page + 1, page < last),
+                              ("last", last, page < last and not self.omit_last_link), ("first", 1, page > 1)):
+            if shown:
                 q = dict(request.args)
                 q.update(page=str(n), per_page=str(per_page))
                 links.append(f'<{self.url}{request.path}?{urllib.parse.urlencode(q)}>; rel="{rel}"')
@@ -695,6 +727,24 @@ class GitHubStub:
         r, p, err = self._pull(request, owner, repo, number)
         return err or self._paginate(request, [self._label(r, n) for n in p.labels])
 
+    def _h_issue_events(self, request: Request, owner: str, repo: str, number: str, *, body: Any) -> Response:
+        r, p, err = self._pull(request, owner, repo, number)
+        if err:
+            return err
+        template = example("/repos/{owner}/{repo}/issues/{issue_number}/events", "get")[0]
+        out = []
+        for ident, kind, label, actor, at in p.events:  # oldest first, like GitHub
+            d = copy.deepcopy(template)
+            d.update(id=ident, node_id=f"LE_{ident}", event=kind, created_at=_iso(at), commit_id=None, commit_url=None,
+                     url=f"{self.url}/repos/{r.full_name}/issues/events/{ident}", performed_via_github_app=None,
+                     actor=self._user(actor) if actor else None)
+            if kind in ("labeled", "unlabeled"):
+                d["label"] = {"name": label, "color": "ededed"}
+            else:
+                d.pop("label", None)
+            out.append(d)
+        return self._paginate(request, out)
+
     def _h_permission(self, request: Request, owner: str, repo: str, username: str, *, body: Any) -> Response:
         r, err = self._repo_access(request, owner, repo)
         if err:
@@ -828,6 +878,7 @@ class GitHubStub:
         ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"): _h_pull_commits,
         ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"): _h_pull_reviews,
         ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/labels"): _h_issue_labels,
+        ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events"): _h_issue_events,
         ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission"): _h_permission,
         ("POST", "/repos/{owner}/{repo}/check-runs"): _h_create_check_run,
         ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}"): _h_update_check_run,

@@ -252,6 +252,72 @@ def test_fork_pull_request_with_read_only_token_falls_back(tmp_path, work, fork_
     assert r.outputs["conclusion"] in ("success", "neutral", "action_required")
 
 
+LABEL_GATE = """\
+thresholds: {medium: 0.00001, high: 0.00002, critical: 0.99999}
+require:
+  high: [{label: qa-passed}]
+"""
+
+
+def label_verdict(tmp_path: Path, work: Path, stub, name: str) -> dict:
+    """The Action's verdict on the pull request carrying ``qa-passed`` (as its event payload says)."""
+    config = tmp_path / "gate.yml"  # outside the repository: read as it is
+    config.write_text(LABEL_GATE)
+    r = run_action(tmp_path / name, work, pr_event(work, labels=("db", "qa-passed")), api=stub.url,
+                   inputs={"config": str(config), "mode": "annotations"})
+    assert r.code == 0, r.stderr
+    verdict = json.loads(Path(r.outputs["report"]).read_text())["verdict"]
+    assert verdict["level"] == "high"
+    (result,) = verdict["required_validations"]
+    return {**result, "conclusion": verdict["conclusion"], "summary": r.summary}
+
+
+def test_a_label_counts_for_the_action_only_when_someone_else_let_in_added_it(tmp_path, work, stub):
+    """The event payload says which labels are there, not who put them there: the Action asks GitHub's
+    issue events with its token. erin wrote the pull request; lead maintains the repository."""
+    stub.repos[REPO].collaborators["lead"] = "maintain"
+    stub.label(REPO, PR, "qa-passed", by="erin")
+    own = label_verdict(tmp_path, work, stub, "author")
+    assert (own["satisfied"], own["conclusion"]) == (False, "action_required")
+    assert own["detail"].startswith("label 'qa-passed' was added by the author, so it does not count")
+    assert "was added by the author" in own["summary"]
+    stub.unlabel(REPO, PR, "qa-passed", by="erin")
+    stub.label(REPO, PR, "qa-passed", by="lead")
+    theirs = label_verdict(tmp_path, work, stub, "maintainer")
+    assert (theirs["satisfied"], theirs["conclusion"], theirs["detail"]) == (True, "success", "label present, added by @lead")
+    stub.unlabel(REPO, PR, "qa-passed", by="erin")
+    stub.label(REPO, PR, "qa-passed", by="erin")  # re-added by the author after the maintainer
+    again = label_verdict(tmp_path, work, stub, "re-added")
+    assert (again["satisfied"], again["conclusion"]) == (False, "action_required")
+    assert len(stub.calls("GET", rf"/repos/{REPO}/issues/{PR}/events$")) == 3  # one listing per run
+    assert stub.violations == []
+
+
+def test_the_action_fails_closed_when_the_events_cannot_be_read(tmp_path, work, stub):
+    stub.repos[REPO].collaborators["lead"] = "maintain"
+    stub.label(REPO, PR, "qa-passed", by="lead")
+    stub.fail("GET", rf"/issues/{PR}/events$", 403, times=1,
+              body={"message": "Resource not accessible by integration", "documentation_url": "x"})
+    closed = label_verdict(tmp_path, work, stub, "denied")
+    assert (closed["satisfied"], closed["conclusion"]) == (False, "action_required")
+    assert closed["detail"].startswith("label 'qa-passed' cannot be traced to whoever added it (GitHub GET events of "
+                                       f"{REPO}#{PR} failed: HTTP 403 (Resource not accessible by integration))")
+    assert label_verdict(tmp_path, work, stub, "readable")["conclusion"] == "success"
+
+
+def test_the_action_without_a_token_counts_no_label(tmp_path, work, stub):
+    stub.repos[REPO].collaborators["lead"] = "maintain"
+    stub.label(REPO, PR, "qa-passed", by="lead")
+    config = tmp_path / "gate.yml"
+    config.write_text(LABEL_GATE)
+    r = run_action(tmp_path / "run", work, pr_event(work, labels=("qa-passed",)), api=stub.url,
+                   inputs={"config": str(config), "mode": "annotations"}, drop=("INPUT_GITHUB_TOKEN",))
+    assert r.code == 0, r.stderr
+    (result,) = json.loads(Path(r.outputs["report"]).read_text())["verdict"]["required_validations"]
+    assert not result["satisfied"] and "no GitHub token" in result["detail"]
+    assert stub.calls("GET", r"/issues/") == []
+
+
 def test_check_run_mode_prints_no_annotations(tmp_path, work, stub):
     r = run_action(tmp_path, work, pr_event(work), api=stub.url, inputs={"mode": "check-run"})
     assert r.code == 0, r.stderr

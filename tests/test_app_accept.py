@@ -86,7 +86,7 @@ def test_the_author_cannot_accept_the_risk_of_their_own_pull_request(app, stub):
     assert text.startswith("> **Accept risk refused:** @alice asked to accept the risk of their own pull request")
     assert run.data["conclusion"] == "action_required"
     # an acceptance recorded anyway (an old row, another path) still does not count for the author
-    store.record_acceptance(REPO, NUMBER, pull.head_sha, "alice", "mine")
+    store.record_acceptance(REPO, NUMBER, pull.head_sha, "alice", "mine", base_ref="main", level="critical")
     assert post(app.test_client(), "pull_request", pr_payload(stub, "pull_request", "labeled")).status_code == 202
     assert drain(app) == 1
     (run,) = our_runs(stub)

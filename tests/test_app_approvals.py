@@ -10,7 +10,7 @@ from .test_app_serve import (NUMBER, REPO, app, drain, our_runs, post, pr_payloa
 def test_approve_then_push_a_riskier_change_needs_a_new_approval(app, stub, pr_repo):
     path, _ = pr_repo
     client = app.test_client()
-    stub.repos[REPO].pulls[NUMBER].labels.append("canary-planned")
+    stub.label(REPO, NUMBER, "canary-planned", by="alice")  # a maintainer, not the author
     stub.add_review(REPO, NUMBER, "bob", "APPROVED")
     assert post(client, "pull_request", pr_payload(stub, "pull_request", "opened")).status_code == 202
     assert drain(app) == 1

@@ -27,8 +27,8 @@ def test_the_manifest_asks_for_permissions_github_has_at_levels_it_allows():
     jsonschema.validate(manifest["default_permissions"], schema)
     assert set(manifest["default_permissions"]) <= set(schema["properties"])
     assert schema["properties"]["members"]["enum"] == ["read", "write"]
-    assert manifest["default_permissions"] == {"checks": "write", "pull_requests": "read", "contents": "read",
-                                               "metadata": "read", "members": "read"}
+    assert manifest["default_permissions"] == {"checks": "write", "pull_requests": "read", "issues": "read",
+                                               "contents": "read", "metadata": "read", "members": "read"}
 
 
 def test_the_manifest_subscribes_to_every_event_the_app_acts_on():

@@ -67,11 +67,18 @@ def test_deliveries_jobs_assessments_and_acceptances_round_trip(pg_url):
         row = store.latest_assessment("octo/svc", pr_number=1, head_sha="a" * 40)
         assert row["check_run_id"] == 34_567_890_123 and row["level"] == "high"
         assert row["model_version"] == "2026.11.4" and row["assessment"]["features"] == {"la": 10}
-        store.record_acceptance("octo/svc", 1, "A" * 40, "@alice", "button")
+        store.record_acceptance("octo/svc", 1, "A" * 40, "@alice", "button", base_ref="main", level="high")
         assert [a["by"] for a in store.acceptances_for("octo/svc", "a" * 40)] == ["alice"]
         store.ping()
     finally:
         store.dispose()
+
+
+def test_an_older_postgresql_database_is_upgraded_in_place(pg_url):
+    from .test_app_store_migration import check_upgraded, create_old_schema
+
+    create_old_schema(pg_url)
+    check_upgraded(pg_url)
 
 
 def test_concurrent_workers_claim_each_job_once_and_one_per_pull_request_at_a_time(pg_url):

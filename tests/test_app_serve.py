@@ -167,7 +167,7 @@ def test_labels_and_approvals_re_decide_without_rescoring(app, stub):
     client = app.test_client()
     post(client, "pull_request", pr_payload(stub, "pull_request", "opened"))
     drain(app)
-    stub.repos[REPO].pulls[NUMBER].labels.append("canary-planned")
+    stub.label(REPO, NUMBER, "canary-planned", by="alice")  # a maintainer, not the author
     stub.add_review(REPO, NUMBER, "bob", "APPROVED")
     diffs_before = runtime(app).store.counts()["assessments"]
     assert post(client, "pull_request", pr_payload(stub, "pull_request", "labeled")).status_code == 202
@@ -198,7 +198,7 @@ def test_re_decisions_and_re_scores_never_duplicate_annotations(app, stub):
     (run,) = our_runs(stub)
     first = list(run.annotations)
     assert first
-    stub.repos[REPO].pulls[NUMBER].labels.append("canary-planned")
+    stub.label(REPO, NUMBER, "canary-planned", by="alice")  # a maintainer, not the author
     post(client, "pull_request", pr_payload(stub, "pull_request", "labeled"))
     post(client, "pull_request", pr_payload(stub, "pull_request", "reopened"))  # re-score of the same head
     drain(app)

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from .gitrepo import commit, git
+from .schema import assert_valid
 
 DAY = 86400
 WHEN = 1_500_000_000 + 400 * DAY
@@ -153,29 +154,30 @@ def test_accept_allowed_refused_and_stale_after_new_commits(pr, model, tmp_path)
     path, _, head = pr
     log = tmp_path / "audit.jsonl"
     refused = run("accept", "--repo", str(path), "--base", "main", "--head", "feature", "--by", "mallory",
-                  "--reason", "trust me", "--audit-log", str(log))
+                  "--level", "critical", "--reason", "trust me", "--audit-log", str(log))
     assert refused.returncode == 2 and "@mallory may not accept risk" in refused.stderr and not log.exists()
-    no_config = run("accept", "--head", head, "--by", "alice", "--reason", "x", "--audit-log", str(log))
+    no_config = run("accept", "--head", head, "--by", "alice", "--level", "high", "--reason", "x", "--audit-log", str(log))
     assert no_config.returncode == 2 and not log.exists()
     own = run("accept", "--repo", str(path), "--base", "main", "--head", "feature", "--by", "alice",
-              "--author", "Alice", "--reason", "mine", "--audit-log", str(log))
+              "--author", "Alice", "--level", "critical", "--reason", "mine", "--audit-log", str(log))
     assert own.returncode == 2 and not log.exists()
     assert own.stderr.strip() == ("mergeguard: error: @alice wrote the change and may not accept its risk "
                                   "(as the author's approval never counts)")
-    ok = run("accept", "--repo", str(path), "--base", "main", "--head", "feature", "--by", "alice",
-             "--reason", "hotfix for incident 42; SRE watching the canary", "--audit-log", str(log))
+    ok = run("accept", "--repo", str(path), "--base", "main", "--head", "feature", "--by", "alice", "--level",
+             "critical", "--reason", "hotfix for incident 42; SRE watching the canary", "--audit-log", str(log))
     assert ok.returncode == 0, ok.stderr
     (entry,) = [json.loads(line) for line in log.read_text().splitlines()]
     assert entry["head_sha"] == head and entry["by"] == "alice" and entry["at"].endswith("+00:00")
+    assert (entry["base"], entry["level"]) == ("main", "critical")
     assert entry["reason"] == "hotfix for incident 42; SRE watching the canary"
     team = run("accept", "--repo", str(path), "--base", "main", "--head", head, "--by", "sam", "--team",
-               "@acme/sre=sam,kim", "--reason", "on call", "--audit-log", str(log))
+               "@acme/sre=sam,kim", "--level", "critical", "--reason", "on call", "--audit-log", str(log))
     assert team.returncode == 0, team.stderr
 
     p, a = score(pr, model, "--audit-log", str(log))
     v = a["verdict"]
     assert v["conclusion"] == "success" and v["accepted"]["by"] in ("alice", "sam")
-    assert v["notes"][0].startswith("Passes: risk accepted by @")
+    assert v["notes"][0].startswith("Passes: critical risk accepted by @")
     assert any(n.startswith("Without that acceptance the conclusion would be action_required") for n in v["notes"])
     for fmt in ("text", "markdown"):
         assert "risk accepted by @" in score(pr, model, "--audit-log", str(log), fmt=fmt)[0].stdout
@@ -190,6 +192,54 @@ def test_accept_allowed_refused_and_stale_after_new_commits(pr, model, tmp_path)
         assert a["verdict"]["accepted"] is None
     finally:
         git(path, "reset", "-q", "--hard", head)
+
+
+PINNED = """\
+require:
+  high: &risky [{approvals: 2}, rollout_note]
+  critical: *risky
+risk_acceptance:
+  allowed: [alice, bob, carol]
+"""
+
+
+def test_an_acceptance_counts_only_for_its_base_branch_and_level(pr, model, tmp_path):
+    """An acceptance names the branch and the level it accepted: a retarget, or a stricter config
+    that makes the change critical, is not covered; a line an older version wrote (neither named)
+    accepts nothing, and each is said in the verdict. Real audit log, real processes."""
+    path, _, head = pr
+    lenient, strict = tmp_path / "lenient.yml", tmp_path / "strict.yml"
+    lenient.write_text("thresholds: {medium: 0.0001, high: 0.0002, critical: 0.99999}\n" + PINNED)  # high
+    strict.write_text("thresholds: {medium: 0.0001, high: 0.0002, critical: 0.0003}\n" + PINNED)  # critical
+    log = tmp_path / "audit.jsonl"
+    log.write_text(json.dumps({"schema": "mergeguard.acceptance/1", "head_sha": head, "by": "alice",  # as 0.x wrote it
+                               "at": "2026-11-20T10:00:00+00:00", "reason": "old", "level": None, "score": None,
+                               "change": None}) + "\n")
+    git(path, "branch", "-f", "release", "main")
+    try:
+        for by, base, level in (("bob", "main", "high"), ("carol", "release", "critical")):
+            done = run("accept", "--repo", str(path), "--config", str(strict), "--base", base, "--head", head,
+                       "--by", by, "--level", level, "--reason", f"{by} looked", "--audit-log", str(log))
+            assert done.returncode == 0, done.stderr
+        p, a = score(pr, model, "--config", str(strict), "--audit-log", str(log))
+        v = a["verdict"]
+        assert (v["level"], v["conclusion"], v["accepted"]) == ("critical", "action_required", None)
+        assert "Acceptance by @bob ignored: it accepted high risk and this change is now critical risk." in v["notes"]
+        assert ("Acceptance by @carol ignored: it was given for base branch 'release' and the pull request now "
+                "targets 'main'.") in v["notes"]
+        assert any(n.startswith("Acceptance by @alice ignored: it was recorded without the base branch and the level")
+                   for n in v["notes"]), v["notes"]
+        # each counts where it was given: bob's at high into main, carol's into release
+        _, a = score(pr, model, "--config", str(lenient), "--audit-log", str(log))
+        assert (a["verdict"]["level"], a["verdict"]["conclusion"], a["verdict"]["accepted"]["by"]) == ("high", "success", "bob")
+        assert (a["verdict"]["accepted"]["base"], a["verdict"]["accepted"]["level"]) == ("main", "high")
+        assert_valid(a)
+        p = run("score", "--repo", str(path), "--base", "release", "--head", "feature",
+                "--model", model, "--format", "json", "--config", str(strict), "--audit-log", str(log))
+        v = json.loads(p.stdout)["verdict"]
+        assert (v["conclusion"], v["accepted"]["by"], v["accepted"]["base"]) == ("success", "carol", "release")
+    finally:
+        git(path, "branch", "-D", "release")
 
 
 def test_ignored_paths_are_left_out(score_of_buggy, model, tmp_path):

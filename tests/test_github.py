@@ -384,3 +384,55 @@ def test_clipped_oversized_output_is_accepted(client, stub):
     raw = requests.patch(f"{stub.url}/repos/octo/svc/check-runs/{run}", headers={"Authorization": token},
                          json={"output": {"title": "T", "summary": "s" * 100_000}})
     assert raw.status_code == 422 and "summary" in raw.json()["message"]
+
+
+# -- who added a label ---------------------------------------------------------------------------------
+
+
+def test_label_provenance_from_the_latest_labeled_event(client, stub):
+    """bob (maintain) labels, erin (the author) re-adds 'risky'; dave (triage) labels 'db' after erin
+    opened with it. One listing, one permission look-up per other person who added a wanted label."""
+    stub.unlabel("octo/svc", 3, "risky", by="bob")
+    stub.label("octo/svc", 3, "risky", by="bob")
+    stub.unlabel("octo/svc", 3, "risky", by="erin")
+    stub.label("octo/svc", 3, "risky", by="erin")
+    stub.unlabel("octo/svc", 3, "db", by="dave")
+    stub.label("octo/svc", 3, "db", by="dave")
+    found = client.label_provenance("octo/svc", 3, ["Risky", "db", "absent"], "erin")
+    assert found.error is None
+    assert found.adder("risky").why == "was added by the author" and not found.adder("risky").counts
+    assert found.adder("DB").counts and found.adder("db").why == "added by @dave"
+    assert not found.adder("absent").counts and "no event adding it" in found.adder("absent").why
+    assert len(stub.calls("GET", r"/issues/3/events$")) == 1
+    assert [c.path.split("/")[-2] for c in stub.calls("GET", r"/permission$")] == ["dave"]
+    assert client.label_provenance("octo/svc", 3, [], "erin") == type(found)()  # nothing asked: no call
+    assert len(stub.calls("GET", r"/issues/3/events$")) == 1
+    assert stub.violations == []
+
+
+def test_label_provenance_fails_closed_after_retries(client, stub, waits):
+    stub.label("octo/svc", 3, "qa", by="bob")
+    stub.fail("GET", r"/issues/3/events$", 500, times=100)
+    found = client.label_provenance("octo/svc", 3, ["qa"], "erin")
+    assert found.error == "GitHub GET events of octo/svc#3 failed: HTTP 500 (injected fault 500)"
+    assert not found.adder("qa").counts and len(waits) == 4  # retried as every call is, then closed
+    # a failed permission look-up closes it too
+    stub._faults.clear()
+    stub.fail("GET", r"/collaborators/bob/permission$", 502, times=100)
+    assert "HTTP 502" in (client.label_provenance("octo/svc", 3, ["qa"], "erin").error or "")
+
+
+def test_label_events_without_a_last_link_are_read_forwards_within_the_bound(client, stub):
+    """Without a ``last`` link the pages are read in order; a listing cut at the bound cannot say which
+    event is the latest, so it is an error (the gate then counts no label), never a guess."""
+    stub.omit_last_link = True
+    stub.label("octo/svc", 3, "qa", by="bob")
+    stub.add_events("octo/svc", 3, 230)
+    stub.unlabel("octo/svc", 3, "qa", by="erin")
+    stub.label("octo/svc", 3, "qa", by="erin")
+    found = client.label_provenance("octo/svc", 3, ["qa"], "erin")
+    assert found.adder("qa").why == "was added by the author"
+    assert len(stub.calls("GET", r"/issues/3/events$")) == 3  # 233 events: pages 1, 2, 3
+    events, problem = client.label_events("octo/svc", 3, ["qa"], max_pages=2)
+    assert problem == "more than 200 events on the pull request"
+    assert stub.violations == []

@@ -130,6 +130,40 @@ def test_each_missing_validation_blocks(facts, failing):
     assert v.notes[0].startswith("Needs action: 1 of 4 required validations is not satisfied")
 
 
+def test_a_label_counts_only_as_its_provenance_allows():
+    """The App and the Action pass who added each label; the CLI's --label (provenance None) is trusted."""
+    from mergeguard.labelling import LabelAdder, LabelProvenance
+
+    config = "require:\n  high: [{label: qa-passed}]\n"
+    by_author = LabelProvenance({"qa-passed": LabelAdder("dev", False, "was added by the author")})
+    v = verdict(assessment(0.5), config, PullRequestFacts(author="dev", labels=("QA-passed",),
+                                                          label_provenance=by_author))
+    (result,) = v.required_validations
+    assert v.conclusion == "action_required" and not result.satisfied
+    assert result.detail.startswith("label 'qa-passed' was added by the author, so it does not count")
+    by_other = LabelProvenance({"qa-passed": LabelAdder("lead", True, "added by @lead")})
+    assert verdict(assessment(0.5), config, PullRequestFacts(author="dev", labels=("qa-passed",),
+                                                            label_provenance=by_other)).conclusion == "success"
+    unreadable = LabelProvenance(error="GitHub GET events of o/r#1 failed: HTTP 500")
+    v = verdict(assessment(0.5), config, PullRequestFacts(labels=("qa-passed",), label_provenance=unreadable))
+    assert v.conclusion == "action_required"
+    assert "cannot be traced to whoever added it (GitHub GET events of o/r#1 failed: HTTP 500)" in \
+        v.required_validations[0].detail
+    # no event at all for a label the provenance was asked about: not counted either
+    assert verdict(assessment(0.5), config, PullRequestFacts(labels=("qa-passed",),
+                                                            label_provenance=LabelProvenance())).conclusion != "success"
+    assert verdict(assessment(0.5), config, PullRequestFacts(labels=("qa-passed",))).conclusion == "success"
+
+
+def test_label_names_lists_every_label_a_validation_may_ask_for():
+    from mergeguard.policy import label_names
+
+    config = loads("require:\n  high: [{label: qa-passed}]\n  critical: [{label: canary}, codeowners]\n"
+                   "error_budget:\n  json: {url: 'http://x/b.json', field: r}\n  tighten: {require: [{label: sre-ok}]}\n")
+    assert label_names(config) == ("canary", "qa-passed", "sre-ok")
+    assert label_names(loads("")) == ()
+
+
 def test_missing_validations_never_soften_a_failing_level():
     config = "require:\n  critical: [{approvals: 1}]\n  low: [{label: reviewed}]\nconclusions: {critical: failure}\n"
     assert verdict(assessment(0.9), config).conclusion == "failure"
@@ -219,27 +253,71 @@ ACCEPT = ("risk_acceptance:\n  allowed: [alice, '@acme/sre']\n  levels: [high, c
           "conclusions: {critical: failure}\n")
 
 
-def acceptance(by: str, head: str = HEAD) -> Acceptance:
-    return Acceptance(head_sha=head, by=by, at="2026-11-20T10:00:00+00:00", reason="hotfix; SRE watching")
+def acceptance(by: str, head: str = HEAD, *, base: str | None = "main", level: str | None = "critical") -> Acceptance:
+    return Acceptance(head_sha=head, by=by, at="2026-11-20T10:00:00+00:00", reason="hotfix; SRE watching",
+                      base=base, level=level)
+
+
+def on_main(**facts) -> PullRequestFacts:
+    return PullRequestFacts(base_branch="main", **facts)
 
 
 def test_accepted_risk_passes_for_that_head_only():
-    v = verdict(assessment(0.9), ACCEPT, PullRequestFacts(acceptances=(acceptance("alice"),)))
+    v = verdict(assessment(0.9), ACCEPT, on_main(acceptances=(acceptance("alice"),)))
     assert v.conclusion == "success" and v.accepted["by"] == "alice"
-    assert v.notes[0].startswith("Passes: risk accepted by @alice at 2026-11-20T10:00:00+00:00 for head aaaaaaaaaaaa")
+    assert v.accepted["base"] == "main" and v.accepted["level"] == "critical"
+    assert v.notes[0].startswith("Passes: critical risk accepted by @alice at 2026-11-20T10:00:00+00:00 for head "
+                                 "aaaaaaaaaaaa into 'main'")
     assert v.notes[1].startswith("Without that acceptance the conclusion would be failure")
     # new commits: the head changed, the acceptance no longer applies
-    stale = verdict(assessment(0.9), ACCEPT, PullRequestFacts(acceptances=(acceptance("alice", OTHER_HEAD),)))
+    stale = verdict(assessment(0.9), ACCEPT, on_main(acceptances=(acceptance("alice", OTHER_HEAD),)))
     assert stale.conclusion == "failure" and stale.accepted is None
 
 
+def test_an_acceptance_counts_only_for_the_base_branch_it_was_given_for():
+    """Retargeted from a lenient branch: the acceptance given there is not one for 'main'."""
+    given = (acceptance("alice", base="release"),)
+    v = verdict(assessment(0.9), ACCEPT, on_main(acceptances=given))
+    assert v.conclusion == "failure" and v.accepted is None
+    assert "Acceptance by @alice ignored: it was given for base branch 'release' and the pull request now targets " \
+           "'main'." in v.notes
+    back = verdict(assessment(0.9), ACCEPT, PullRequestFacts(base_branch="release", acceptances=given))
+    assert back.conclusion == "success"
+    unknown = verdict(assessment(0.9), ACCEPT, PullRequestFacts(acceptances=given))  # no base branch known
+    assert unknown.conclusion == "failure" and any("base branch of this change is not known" in n for n in unknown.notes)
+
+
+def test_an_acceptance_of_high_risk_does_not_cover_critical():
+    high = (acceptance("alice", level="high"),)
+    v = verdict(assessment(0.9), ACCEPT, on_main(acceptances=high))  # 0.9: critical
+    assert v.level == "critical" and v.conclusion == "failure" and v.accepted is None
+    assert "Acceptance by @alice ignored: it accepted high risk and this change is now critical risk." in v.notes
+    ok = verdict(assessment(0.5), ACCEPT, on_main(acceptances=high))  # high: action_required until accepted
+    assert ok.level == "high" and ok.conclusion == "success"
+    # accepting critical covers the lower high: the acceptor accepted more than is asked
+    lower = verdict(assessment(0.5), ACCEPT, on_main(acceptances=(acceptance("alice", level="critical"),)))
+    assert lower.level == "high" and lower.conclusion == "success"
+
+
+def test_an_acceptance_recorded_without_base_and_level_accepts_nothing():
+    """Entries written before acceptances named their base and level: what they accepted cannot be told,
+    and counting them for any base and level would keep the hole open; they open less than before,
+    never more, and the verdict says so."""
+    for old in (acceptance("alice", base=None, level=None), acceptance("alice", base="main", level=None),
+                acceptance("alice", base=None, level="critical")):
+        v = verdict(assessment(0.9), ACCEPT, on_main(acceptances=(old,)))
+        assert v.conclusion == "failure" and v.accepted is None
+        assert any(n.startswith("Acceptance by @alice ignored: it was recorded without the base branch and the level")
+                   and n.endswith("accept again.") for n in v.notes), v.notes
+
+
 def test_only_allowed_people_and_levels_count():
-    v = verdict(assessment(0.9), ACCEPT, PullRequestFacts(acceptances=(acceptance("mallory"),)))
+    v = verdict(assessment(0.9), ACCEPT, on_main(acceptances=(acceptance("mallory"),)))
     assert v.conclusion == "failure" and any("@mallory ignored" in n for n in v.notes)
-    team = PullRequestFacts(acceptances=(acceptance("sam"),), teams={"@acme/sre": ("sam",)})
+    team = on_main(acceptances=(acceptance("sam"),), teams={"@acme/sre": ("sam",)})
     assert verdict(assessment(0.9), ACCEPT, team).conclusion == "success"
     medium_fails = "conclusions: {medium: failure, critical: failure}\n" + ACCEPT.replace("conclusions: {critical: failure}\n", "")
-    v = verdict(assessment(0.25), medium_fails, PullRequestFacts(acceptances=(acceptance("alice"),)))
+    v = verdict(assessment(0.25), medium_fails, on_main(acceptances=(acceptance("alice"),)))
     assert v.conclusion == "failure" and any("does not allow accepting medium risk" in n for n in v.notes)
     assert not may_accept(loads(""), "alice"), "nobody may accept by default"
 
@@ -251,10 +329,10 @@ def test_the_author_never_accepts_their_own_risk():
     assert not may_accept(config, "ALICE", author="@alice"), "logins compare case-insensitively"
     assert not may_accept(config, "sam", {"@acme/sre": ("sam",)}, author="sam"), "a team member who wrote the pull request"
     assert may_accept(config, "sam", {"@acme/sre": ("sam",)}, author="alice")
-    own = verdict(assessment(0.9), ACCEPT, PullRequestFacts(author="alice", acceptances=(acceptance("alice"),)))
+    own = verdict(assessment(0.9), ACCEPT, on_main(author="alice", acceptances=(acceptance("alice"),)))
     assert own.conclusion == "failure" and own.accepted is None
     assert any("@alice ignored" in n and "author" in n for n in own.notes), own.notes
-    other = verdict(assessment(0.9), ACCEPT, PullRequestFacts(author="bob", acceptances=(acceptance("alice"),)))
+    other = verdict(assessment(0.9), ACCEPT, on_main(author="bob", acceptances=(acceptance("alice"),)))
     assert other.conclusion == "success" and other.accepted["by"] == "alice"
 
 
