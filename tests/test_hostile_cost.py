@@ -4,10 +4,14 @@ holds on a slow, busy machine; each failed before its fix."""
 
 from __future__ import annotations
 
+import bisect
+import random
+
 import pytest
 
-from mergeguard.features import syntax
+from mergeguard.features import retry_timeout, syntax
 from mergeguard.features.resilience import java, jvm, kotlin
+from tests.test_syntax_scopes import SAMPLES as SCOPE_SAMPLES
 
 
 def _source(text: str, language: str, path: str) -> syntax.Source:
@@ -53,3 +57,97 @@ def test_a_file_of_retry_loops_that_move_on_collects_its_functions_once(monkeypa
     loops = [c for c in found.constructs if c.kind == "retry"]
     assert len(loops) == 30
     assert all(c.attempts is None and c.backoff is None for c in loops)  # moving on: bounded, no backoff due
+
+
+# -- the scope a line sits in, and the lines of an image: once per image, not once per construct ----------
+
+def _brute_scope_at(scopes, line):
+    """``Source.scope_at`` as it was defined: a scan of every scope."""
+    best = None
+    for s in scopes:
+        if s.start_line <= line <= s.end_line and s.name and (best is None or s.start_line >= best.start_line):
+            best = s
+    return best
+
+
+@pytest.mark.parametrize("lang", sorted(SCOPE_SAMPLES))
+def test_scope_at_answers_as_the_scan_of_every_scope_on_every_line(lang):
+    path, text = SCOPE_SAMPLES[lang]
+    if syntax.grammar(lang) is None:
+        pytest.skip(f"no {lang} grammar installed")
+    for cut in (text, text[: len(text) // 2], text[: len(text) // 3]):  # whole, and broken mid-way
+        src = _source(cut, lang, path)
+        scopes = src.scopes()
+        for line in range(cut.count("\n") + 3):
+            assert src.scope_at(line) == _brute_scope_at(scopes, line), (lang, line)
+
+
+def test_scope_index_answers_as_the_scan_for_overlapping_and_tied_scopes():
+    rng = random.Random(7)
+    for _ in range(300):
+        scopes = []
+        for i in range(rng.randint(0, 12)):
+            start = rng.randint(1, 30)
+            scopes.append(syntax.Scope("function", rng.choice(["", f"f{i}", f"f{i}"]), f"q{i}", start,
+                                       start + rng.randint(0, 8)))
+        starts, answers = syntax._scope_index(scopes)
+        for line in range(42):
+            k = bisect.bisect_right(starts, line) - 1
+            assert (answers[k] if k >= 0 else None) is _brute_scope_at(scopes, line), (scopes, line)
+
+
+class _CountedList(list):
+    walks = 0
+
+    def __iter__(self):
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_placing_many_lines_reads_the_scope_list_once():
+    text = "class A {\n" + "".join(_JAVA_LOOP.format(i=i) for i in range(40)) + "}\n"
+    src = _source(text, "java", "src/A.java")
+    src._scopes = _CountedList(src.scopes())
+    _CountedList.walks = 0
+    placed = [src.scope_at(line) for line in range(1, text.count("\n") + 1)]
+    assert _CountedList.walks == 1
+    assert sum(1 for s in placed if s is not None and s.name.startswith("r")) == 40 * 5  # each loop method spans 5 lines
+
+
+class _CountedText(str):
+    splits = 0
+
+    def splitlines(self, keepends=False):
+        type(self).splits += 1
+        return super().splitlines(keepends)
+
+
+_PY_SETTING_AND_RECURSION = '''def get{i}(url, attempt=3):
+    try:
+        return requests.get(url, timeout=5)
+    except OSError:
+        time.sleep(1)
+        return get{i}(url, attempt - 1)
+'''
+
+
+@pytest.mark.parametrize("language, path, unit, header", [
+    ("java", "src/A.java", _JAVA_LOOP, "class A {\n"),
+    ("kotlin", "src/A.kt", _KOTLIN_LOOP, ""),
+    ("python", "svc/a.py", _PY_SETTING_AND_RECURSION, "import requests\nimport time\n\n"),
+])
+def test_a_scan_splits_its_image_into_lines_a_fixed_number_of_times(language, path, unit, header):
+    """Retry loops valued by their decisions (``policy_functions.spanning``), timeout settings checked
+    against their line (``python.keeps_setting``) and recursive retries (``recursion``) split the whole
+    file into lines once per construct: 2,000 loops made 2,000 splits of the file. Now the count does
+    not grow with the constructs."""
+    footer = "}\n" if header else ""
+    counts = []
+    for n in (5, 40):
+        text = _CountedText(header + "".join(unit.format(i=i) for i in range(n)) + footer)
+        src = syntax.Source(path, "post", language, text, syntax.parse(str(text), language))
+        _CountedText.splits = 0
+        found = retry_timeout._scan_image(retry_timeout.scanner(language), src)
+        assert found is not None and sum(1 for c in found.constructs if c.kind == "retry") >= n
+        counts.append(_CountedText.splits)
+    assert counts[0] == counts[1], counts

@@ -1524,7 +1524,7 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     if setting.kind != "timeout":
         return True
     row = setting.line - 1
-    lines = source.text.splitlines()
+    lines = source.lines()
     if not 0 <= row < len(lines):
         return True
     around = source.root.descendant_for_point_range((row, 0), (row, len(lines[row])))
