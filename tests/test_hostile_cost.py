@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from mergeguard import codeowners as co
 from mergeguard.features import retry_timeout, syntax
 from mergeguard.features.resilience import java, jvm, kotlin
 from tests.test_syntax_scopes import SAMPLES as SCOPE_SAMPLES
@@ -151,3 +152,58 @@ def test_a_scan_splits_its_image_into_lines_a_fixed_number_of_times(language, pa
         assert found is not None and sum(1 for c in found.constructs if c.kind == "retry") >= n
         counts.append(_CountedText.splits)
     assert counts[0] == counts[1], counts
+
+
+# -- CODEOWNERS and ``ignore`` patterns: a path is tried against the rules that may match it --------------
+
+_PIECES = ["a", "b", "docs", "src", "*", "**", "*.js", "*.min.js", "f?o", "a*", "*b", "x.y", "f\\*o", "", ".js",
+           "*.", "a.b.c", "?"]
+_NAMES = ["a", "b", "docs", "src", "foo", "f*o", "x.js", "y.min.js", "a.b.c", "x.y", "ab", "ba", ".js", "z.", "q"]
+
+
+def _random_pattern(rng: random.Random) -> str:
+    body = "/".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 4)))
+    return rng.choice(["", "/"]) + body + rng.choice(["", "", "/"])
+
+
+def test_the_pattern_index_finds_the_last_matching_rule_as_the_scan_of_every_rule_does():
+    """Random CODEOWNERS-style patterns (anchored, floating, globbed, escaped, ``**`` anywhere, a bare
+    ``/``) against random paths: the index answers as trying every rule last to first."""
+    rng = random.Random(2026)
+    for _ in range(400):
+        patterns = [p for p in (_random_pattern(rng) for _ in range(rng.randint(1, 15)))
+                    if co.pattern_error(p) is None]
+        regexes = [co.compile_pattern(p) for p in patterns]
+        index = co.PatternIndex(patterns)
+        for _ in range(30):
+            path = "/".join(rng.choice(_NAMES) for _ in range(rng.randint(1, 5)))
+            want = next((i for i in reversed(range(len(patterns))) if regexes[i].match(path)), None)
+            assert index.last_match(path) == want, (patterns, path)
+
+
+class _CountedRegex:
+    matches = 0
+
+    def __init__(self, regex):
+        self.regex = regex
+
+    def match(self, text):
+        type(self).matches += 1
+        return self.regex.match(text)
+
+
+def test_owners_of_many_paths_under_many_rules_try_few_rules_per_path():
+    """A catch-all, then 600 owned folders; 600 touched paths in none of them: each path was tried
+    against every rule (360,000 matches) before the catch-all owned it."""
+    lines = ["* @org/all"] + [f"/team{i}/ @org/team{i}" for i in range(600)] + ["*.lock @org/deps", "docs/ @org/docs"]
+    rules = [co.Rule(r.pattern, r.owners, r.line, _CountedRegex(r.regex))  # type: ignore[arg-type]
+             for r in co.parse("\n".join(lines)).rules]
+    owners = co.CodeOwners(tuple(rules))
+    paths = [f"other{i % 7}/sub/f{i}.py" for i in range(600)]
+    _CountedRegex.matches = 0
+    result = co.owner_approval(owners, paths + ["team5/x.py", "a/docs/b.md", "c/yarn.lock"], ["someone"])
+    assert _CountedRegex.matches <= 2 * (len(paths) + 3)
+    assert result.owned["other3/sub/f3.py"] == ("@org/all",)
+    assert result.owned["team5/x.py"] == ("@org/team5",)
+    assert result.owned["a/docs/b.md"] == ("@org/docs",)
+    assert result.owned["c/yarn.lock"] == ("@org/deps",)
