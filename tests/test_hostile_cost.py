@@ -11,7 +11,7 @@ import pytest
 
 from mergeguard import codeowners as co
 from mergeguard.features import retry_timeout, syntax
-from mergeguard.features.resilience import java, jvm, kotlin
+from mergeguard.features.resilience import INFINITE, Construct, java, jvm, kotlin
 from tests.test_syntax_scopes import SAMPLES as SCOPE_SAMPLES
 
 
@@ -207,3 +207,74 @@ def test_owners_of_many_paths_under_many_rules_try_few_rules_per_path():
     assert result.owned["team5/x.py"] == ("@org/team5",)
     assert result.owned["a/docs/b.md"] == ("@org/docs",)
     assert result.owned["c/yarn.lock"] == ("@org/deps",)
+
+
+# -- pairing a file's constructs before and after: by index, not by a scan of every construct left --------
+
+def _scan_pair(pre, post, shift):
+    """``retry_timeout._pair`` as it was: a scan of every construct left for each construct."""
+    pairs = []
+    left = list(pre)
+    rest = []
+    for c in post:
+        same = [p for p in left if p.key == c.key]
+        m = next((p for p in same if (p.value, p.seconds, p.attempts) == (c.value, c.seconds, c.attempts)),
+                 same[0] if same else None)
+        if m is not None:
+            left.remove(m)
+            pairs.append((m, c))
+        else:
+            rest.append(c)
+    only_post = []
+    for c in rest:
+        cands = [p for p in left if p.kind == c.kind and p.library == c.library
+                 and (c.library != "setting" or retry_timeout._same_thing(p.target, c.target))]
+        if cands:
+            m = min(cands, key=lambda p: abs(shift(p.line) - c.line))
+            if abs(shift(m.line) - c.line) <= 10:
+                left.remove(m)
+                pairs.append((m, c))
+                continue
+        only_post.append(c)
+    return pairs, left, only_post
+
+
+def _random_construct(rng: random.Random) -> Construct:
+    line = rng.randint(1, 60)
+    return Construct(rng.choice(["retry", "timeout"]), rng.choice(["loop", "setting", "tenacity"]), line,
+                     line + rng.randint(0, 3), rng.choice(["", "f", "g"]),
+                     target=rng.choice(["connectTimeout", "responseTimeout", "connectTimeoutMillis", "retries", "x"]),
+                     attempts=rng.choice([None, 3.0, 3, INFINITE]), seconds=rng.choice([None, 1.0, 2.0]),
+                     value=rng.choice(["", "1", "2"]))
+
+
+def test_pairing_by_index_gives_the_pairs_of_the_scan():
+    rng = random.Random(11)
+    for _ in range(1500):
+        pre = [_random_construct(rng) for _ in range(rng.randint(0, 14))]
+        post = [_random_construct(rng) for _ in range(rng.randint(0, 14))]
+        if rng.random() < 0.3 and pre:  # exact copies, which pair by identity of position, not equality
+            post += rng.sample(pre, rng.randint(1, len(pre)))
+            pre += [pre[0]]
+        moved = {n: n + rng.randint(-15, 15) for n in range(1, 64)}
+        got = retry_timeout._pair(pre, post, moved.__getitem__)
+        want = _scan_pair(pre, post, moved.__getitem__)
+        assert [(id(a), id(b)) for a, b in got[0]] == [(id(a), id(b)) for a, b in want[0]], (pre, post)
+        assert [id(p) for p in got[1]] == [id(p) for p in want[1]] and got[2] == want[2]
+
+
+def test_pairing_loops_all_moved_to_renamed_functions_shifts_each_line_once():
+    """600 retry loops before and after, each now in a function of another name (no key in common):
+    each was compared with every loop left (360,000 line shifts); now each pre-image line is shifted once."""
+    pre = [Construct("retry", "loop", 5 * i + 1, 5 * i + 4, f"r{i}") for i in range(600)]
+    post = [Construct("retry", "loop", 5 * i + 1, 5 * i + 4, f"s{i}") for i in range(600)]
+    shifts = []
+
+    def shift(line):
+        shifts.append(line)
+        return line
+
+    pairs, only_pre, only_post = retry_timeout._pair(pre, post, shift)
+    assert len(shifts) <= len(pre)
+    assert [(a.scope, b.scope) for a, b in pairs] == [(f"r{i}", f"s{i}") for i in range(600)]
+    assert only_pre == [] and only_post == []
