@@ -6,12 +6,21 @@ from __future__ import annotations
 
 import bisect
 import random
+import re
+import sys
+import types
 
 import pytest
 
 from mergeguard import codeowners as co
-from mergeguard.features import retry_timeout, syntax
-from mergeguard.features.resilience import INFINITE, Construct, java, jvm, kotlin
+from mergeguard.change import Limits
+from mergeguard.features import Context, retry_timeout, syntax
+from mergeguard.features.resilience import INFINITE, Construct, Scan, java, jvm, kotlin
+from mergeguard.features.retry_timeout import extract
+from mergeguard.git import GitRepo
+from mergeguard.sources import change_from_range
+from tests.gitrepo import commit, init_repo
+from tests.retry_changes import T0
 from tests.test_syntax_scopes import SAMPLES as SCOPE_SAMPLES
 
 
@@ -278,3 +287,135 @@ def test_pairing_loops_all_moved_to_renamed_functions_shifts_each_line_once():
     assert len(shifts) <= len(pre)
     assert [(a.scope, b.scope) for a, b in pairs] == [(f"r{i}", f"s{i}") for i in range(600)]
     assert only_pre == [] and only_post == []
+
+
+# -- what a file's added and removed constructs are compared with: grouped once per file -------------------
+
+def _scan_merged_branch(f, c, pre, post):
+    """``retry_timeout._merged_branch`` as it was: both images' constructs and every added line scanned."""
+    if c.kind != "timeout" or not c.scope or not c.value or c.library == "setting":
+        return False
+
+    def same(x):
+        return x.key == c.key and x.value == c.value and x.seconds == c.seconds
+
+    kept = [x for x in post.constructs if same(x)]
+    if not kept:
+        return False
+    own = {c.target.rsplit(".", 1)[-1], c.library.rsplit(".", 1)[-1]}
+
+    def wrapped(xs):
+        return {name.rsplit(".", 1)[-1].strip() for x in xs for name in retry_timeout._CALLED.findall(x.snippet)} - own
+
+    before = [x for x in pre.constructs if same(x)]
+    if not all(wrapped([x]) for x in before):
+        return False
+    lost = wrapped(before) - wrapped(kept)
+    added = [t for h in f.hunks for _, t in h.added]
+    return not any(re.search(rf"\b{re.escape(w)}\s*\(", t) for w in lost for t in added)
+
+
+def _scan_repeats_policy(f, c, pre, post):
+    """``retry_timeout._repeats_policy`` as it was."""
+    if c.kind != "retry" or c.library in ("setting", "computed") or f.status == "added":
+        return False
+    if syntax.language_of(f.path) not in ("java", "kotlin"):
+        return False
+
+    def same_policy(p):
+        return (p.kind == "retry" and p.library == c.library and p.attempts == c.attempts
+                and p.backoff == c.backoff and p.method == c.method and p.idempotency_key == c.idempotency_key
+                and (c.library != "loop" or bool(c.value) and p.value == c.value))
+
+    kept = {(q.key, q.value, q.attempts, q.backoff) for q in post.constructs if q is not c and same_policy(q)}
+    return any(same_policy(p) and (p.key, p.value, p.attempts, p.backoff) in kept for p in pre.constructs)
+
+
+_SNIPPETS = ["await asyncio.wait_for(send(x), timeout=5)", "await asyncio.wait_for(recv(), timeout=5)",
+             "wait_for(a.b.send (x))", "r = $http(x)", "", "asyncio.wait_for(x)"]
+_ADDED = ["send(y)", "recv ()", "x = 1", "$http(z)", "a.b.send(q)", "wait_for(y)", "resend(x)"]
+
+
+def _policy_construct(rng: random.Random) -> Construct:
+    line = rng.randint(1, 30)
+    return Construct(rng.choice(["retry", "timeout"]), rng.choice(["loop", "asyncio.wait_for", "setting", "computed"]),
+                     line, line + 1, rng.choice(["", "f", "g"]), target=rng.choice(["wait_for", "x", "send"]),
+                     attempts=rng.choice([None, 3.0, INFINITE]), backoff=rng.choice([None, "fixed"]),
+                     seconds=rng.choice([None, 5.0]), method=rng.choice([None, "POST"]),
+                     idempotency_key=rng.random() < 0.2, snippet=rng.choice(_SNIPPETS), value=rng.choice(["", "5", "#ab"]))
+
+
+def test_merged_branches_and_repeated_policies_answer_as_the_scans():
+    rng = random.Random(5)
+    for _ in range(600):
+        pre = Scan([_policy_construct(rng) for _ in range(rng.randint(0, 10))])
+        post = Scan([_policy_construct(rng) for _ in range(rng.randint(0, 10))]
+                    + rng.sample(pre.constructs, min(len(pre.constructs), rng.randint(0, 4))))
+        hunk = types.SimpleNamespace(added=[(n, rng.choice(_ADDED)) for n in range(rng.randint(0, 4))])
+        f = types.SimpleNamespace(path=rng.choice(["A.java", "a.kt", "a.py"]), status=rng.choice(["modified", "added"]),
+                                  hunks=[hunk])
+        merged = retry_timeout._merged_branches(f, pre, post)
+        repeats = retry_timeout._repeats_policy(f, pre, post)
+        for c in pre.constructs + post.constructs + [_policy_construct(rng)]:
+            assert merged(c) == _scan_merged_branch(f, c, pre, post), (c, pre, post, f)
+            assert repeats(c) == _scan_repeats_policy(f, c, pre, post), (c, pre, post, f)
+
+
+# -- end to end: the work of the retry/timeout extractor grows with the input, not with its square -------
+
+def _calls_to_extract(tmp_path, path: str, before: str, after: str) -> int:
+    """Python and C function calls made by the retry/timeout extractor on a real change (a count of the
+    work done, the same on any machine)."""
+    repo_dir = init_repo(tmp_path / "repo")
+    base = commit(repo_dir, {path: before}, "base", T0)
+    head = commit(repo_dir, {path: after}, "change", T0 + 60)
+    change = change_from_range(GitRepo(repo_dir), base, head, Limits())
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        extract(change, Context())
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+_WAITS = "import asyncio\n\n\nasync def f():\n"
+_WAIT = "    await asyncio.wait_for(g{i}(), timeout=5)\n"
+
+
+@pytest.mark.parametrize("path, before, after", [
+    # waits taken out of one function: the settings scan, merged branches, the line of each setting
+    ("svc/w.py", lambda n: _WAITS + "".join(_WAIT.format(i=i) for i in range(2 * n)),
+     lambda n: _WAITS + "".join(_WAIT.format(i=i) for i in range(n))),
+], ids=["waits_removed"])
+def test_the_extractors_work_grows_linearly_with_the_constructs(tmp_path, path, before, after):
+    """Four times the constructs cost about four times the calls (16 times was quadratic): 60 and 240."""
+    small = _calls_to_extract(tmp_path / "small", path, before(60), after(60))
+    large = _calls_to_extract(tmp_path / "large", path, before(240), after(240))
+    assert large < 6 * small, (small, large, large / small)
+
+
+def test_each_added_retry_is_compared_with_the_files_policies_by_group(monkeypatch):
+    """300 retry loops kept and 300 added with the same decisions: each added one scanned both images'
+    constructs (about 180,000 key reads); now the file's policies are grouped once."""
+    kept = [Construct("retry", "loop", 3 * i + 1, 3 * i + 2, f"A.r{i}", value="#d") for i in range(300)]
+    added = [Construct("retry", "loop", 1000 + 3 * i, 1001 + 3 * i, f"A.s{i}", value="#d") for i in range(300)]
+    f = types.SimpleNamespace(path="src/A.java", status="modified", hunks=[])
+    reads = 0
+    real = Construct.key
+
+    def counted(self):
+        nonlocal reads
+        reads += 1
+        return real.fget(self)
+
+    monkeypatch.setattr(Construct, "key", property(counted))
+    repeats = retry_timeout._repeats_policy(f, Scan(list(kept)), Scan(kept + added))
+    assert all(repeats(c) for c in added)
+    assert reads <= 3 * (len(kept) * 2 + len(added))
