@@ -336,12 +336,13 @@ def ignore_paths(change: Change, patterns: Iterable[str]) -> list[str]:
     A renamed file is dropped only when both its names are ignored: moving a file out of an
     ignored directory is a change like any other.
     """
-    rules = [co.compile_pattern(p) for p in patterns]
-    if not rules:
+    written = list(patterns)
+    if not written:
         return []
+    rules = co.PatternIndex(written)  # a path is tried against the patterns that may match it, not all
 
     def hit(path: str | None) -> bool:
-        return path is None or any(r.match(path.lstrip("/")) for r in rules)
+        return path is None or rules.last_match(path) is not None
 
     kept, dropped = [], []
     for f in change.files:

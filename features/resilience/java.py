@@ -545,7 +545,7 @@ class _Scanner(LineScopedScanner):
             backoff = "exponential" if re.search(r"<<|Math\.pow|\*=|\*\s*2\b|\bbackoff\s*\*", text) else "fixed"
         jitter = bool(re.search(r"random|ThreadLocalRandom", text, re.I))
         attempts = self._loop_attempts(loop, catches)
-        if moves_on(catches, self.src.root, L):  # the next route each pass: bounded by the routes, no backoff due
+        if moves_on(catches, self.src, L):  # the next route each pass: bounded by the routes, no backoff due
             attempts = None if attempts == INFINITE else attempts
             backoff = None if backoff == "none" else backoff
         self._retry(loop, "loop", "loop", attempts, backoff, jitter, block)

@@ -282,7 +282,7 @@ class _Scanner(LineScopedScanner):
             backoff = ("none" if not policy_functions.delegates_decision(loop, L) else None) if not sleeps else (
                 "exponential" if re.search(r"\bshl\b|pow|\*\s*2\b|\*=", text) else "fixed")
             attempts = repeat_count if repeat_count is not None else self._loop_attempts(loop, catches)
-            if moves_on(catches, self.src.root, L):  # the next route each pass: bounded by the routes, no backoff due
+            if moves_on(catches, self.src, L):  # the next route each pass: bounded by the routes, no backoff due
                 attempts = None if attempts == INFINITE else attempts
                 backoff = None if backoff == "none" else backoff
             library = "loop"

@@ -463,7 +463,7 @@ def _ends_in(branch, exit_type: str) -> bool:
 
 def spanning(source: syntax.Source, line: int, end_line: int):
     """The outermost node that starts on ``line`` and ends on ``end_line``."""
-    node = syntax.node_at_indent(source.root, source.text.splitlines(), line)
+    node = syntax.node_at_indent(source.root, source.lines(), line)
     found = None
     while node is not None and node.start_point[0] >= line - 1:
         if node.start_point[0] == line - 1 and node.end_point[0] == end_line - 1:

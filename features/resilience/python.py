@@ -1504,6 +1504,17 @@ def recast_setting(source: syntax.Source, setting: Construct) -> Construct:
     return setting
 
 
+def _keyword_arguments(source: syntax.Source) -> dict[int, list]:
+    """The image's ``keyword_argument`` nodes by the line they start on, in document order (the order a
+    walk meets them), once per image."""
+    def index() -> dict[int, list]:
+        out: dict[int, list] = {}
+        for node in syntax.nodes_of_types(source.root, source.language, ("keyword_argument",)):
+            out.setdefault(syntax.line_of(node), []).append(node)
+        return out
+    return syntax.image_memo(source, "python.keyword_arguments", index)
+
+
 def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     """Whether a setting the shared settings scan found is one here: a handle of a scheduled callback
     (``self._keepalive_handle = None``, ``self._retry_future = None``) is state, not a setting; and a
@@ -1524,12 +1535,15 @@ def keeps_setting(source: syntax.Source, setting: Construct) -> bool:
     if setting.kind != "timeout":
         return True
     row = setting.line - 1
-    lines = source.text.splitlines()
+    lines = source.lines()
     if not 0 <= row < len(lines):
         return True
     around = source.root.descendant_for_point_range((row, 0), (row, len(lines[row])))
-    for node in syntax.walk(around) if around is not None else ():
-        if node.type != "keyword_argument" or syntax.line_of(node) != setting.line:
+    # the keyword arguments on the setting's line within ``around``: read from an index of the image's
+    # keyword arguments by line, not by a walk of ``around``, which is the whole block when the line is
+    # indented (1,000 timeouts in one function: 1,000 walks of it, quadratic)
+    for node in _keyword_arguments(source).get(setting.line, ()) if around is not None else ():
+        if not (around.start_byte <= node.start_byte and node.end_byte <= around.end_byte):
             continue
         name = node.child_by_field_name("name")
         call = node.parent.parent if node.parent is not None else None

@@ -134,7 +134,7 @@ def _retry_of(fn, src: syntax.Source, g: _Grammar) -> Construct | None:
         tokens += [f"default:{p}=" + _plain(syntax.node_text(d)) for p, d in params.items()
                    if d is not None and re.search(rf"\b{re.escape(p)}\b", text)]
         line = syntax.line_of(call)
-        lines = src.text.splitlines()
+        lines = src.lines()
         return Construct("retry", "recursion", line, call.end_point[0] + 1, syntax.qualname_at(call, lang), target=name,
                          attempts=attempts, backoff=backoff, jitter=bool(_JITTER.search(text)),
                          snippet=lines[line - 1].strip()[:160] if line <= len(lines) else "",
