@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from mergeguard import languages, paths
-from mergeguard.nesting import nested_deeper_than
+from mergeguard.nesting import MAX_NESTING, MAX_TREE_DEPTH, nested_deeper_than, tree_deeper_than
 from mergeguard.change import Change, FileChange
 
 #: language -> (module, function returning the grammar pointer), from the language registry
@@ -76,14 +76,21 @@ _local = threading.local()
 
 def parse(text: str | bytes, language: str):
     """A tree-sitter ``Tree`` of ``text``, or None when no grammar is installed for ``language`` or the
-    text nests deeper than :data:`mergeguard.nesting.MAX_NESTING` (see there: hostile text must not buy
-    unbounded time).
+    code nests too deep to analyse (:func:`parse_checked` says which)."""
+    return parse_checked(text, language)[0]
+
+
+def parse_checked(text: str | bytes, language: str) -> tuple[Any, str]:
+    """``(tree, "")``, or ``(None, why)``: ``why`` is "" when no grammar is installed for ``language``,
+    else what nests too deep, brackets past :data:`mergeguard.nesting.MAX_NESTING` (checked before
+    parsing) or a tree deeper than :data:`mergeguard.nesting.MAX_TREE_DEPTH` (checked after): hostile
+    text must not buy unbounded time (see there), and the user is told why its code was not read.
 
     Parsers are not thread-safe, so each thread keeps its own (the App scores in worker threads).
     """
     lang = grammar(language)
     if lang is None:
-        return None
+        return None, ""
     parsers = getattr(_local, "parsers", None)
     if parsers is None:
         parsers = _local.parsers = {}
@@ -94,8 +101,11 @@ def parse(text: str | bytes, language: str):
         parser = parsers[language] = tree_sitter.Parser(lang)
     data = text.encode("utf-8", "replace") if isinstance(text, str) else text
     if nested_deeper_than(data):
-        return None  # see mergeguard.nesting
-    return parser.parse(data)
+        return None, f"brackets nested deeper than {MAX_NESTING}"
+    tree = parser.parse(data)
+    if tree_deeper_than(tree.root_node):
+        return None, f"a syntax tree deeper than {MAX_TREE_DEPTH} levels"
+    return tree, ""
 
 
 # -- parsed images --------------------------------------------------------------------------------
@@ -533,6 +543,12 @@ class SyntaxStats:
     unavailable: int = 0  # unknown language, grammar missing, binary, too large, or no image
     errors: int = 0  # parsed, but tree-sitter had to recover from syntax errors
     ms: float = 0.0
+    #: paths of the change whose code nests too deep to analyse (``parse_checked``): each is named once
+    #: in the change's warnings, and a detector can leave it out of its own "could not be read" notes
+    too_deep: list[str] = field(default_factory=list)
+
+
+_IMAGE = {"pre": "code before the change", "post": "code after the change"}
 
 
 class SyntaxCache:
@@ -558,9 +574,15 @@ class SyntaxCache:
             if text is not None and len(text) <= MAX_BYTES:
                 src = _IMAGES.get(path, side, language, text)
                 if src is None:
-                    tree = parse(text, language)
+                    tree, why = parse_checked(text, language)
                     if tree is not None:
                         src = _IMAGES.put(Source(path, side, language, text, tree))
+                    elif why:
+                        if f.path not in self.stats.too_deep:
+                            self.stats.too_deep.append(f.path)
+                        self.change.warnings.append(
+                            f"{f.path}: its code nests too deep to analyse ({why}, in the {_IMAGE[side]}); "
+                            "the detectors did not read it")
                 if src is not None:  # parsed now or earlier in this process: it counts as parsed
                     self.stats.parsed += 1
                     self.stats.errors += int(src.tree.root_node.has_error)
