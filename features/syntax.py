@@ -353,10 +353,45 @@ def is_string(node) -> bool:
 
 def ancestor(node, types: Collection[str], stop: Collection[str] = ()) -> Any:
     """The nearest ancestor of ``node`` of one of ``types``, or None when one of ``stop`` (its
-    function, its module) or the root comes first: the loop a statement belongs to, its function."""
+    function, its module) or the root comes first: the loop a statement belongs to, its function.
+
+    Remembered, per ``(types, stop)``, for every node the climb passes (their answer is the same), so
+    the next climb from the same statement stops at the first ancestor already answered. Why:
+    tree-sitter finds a node's parent by descending from the root, so one climb costs depth x depth,
+    and the Python scanner asks each call for its function: a 600-line ``and`` chain of calls cost
+    depth x depth x depth, ~1 s a chain, ~40 s for a 20,000-line file of them (``benchmarks/hostile_depth.py``).
+    """
+    try:
+        question = (types, stop)
+        hash(question)
+    except TypeError:  # a list or set of types: asked rarely, climbed plainly
+        return _climb(node, types, stop)
+    passed = []
+    p = node.parent
+    found = None
+    while p is not None:
+        known = _ANCESTORS.get((p, question), _UNKNOWN)
+        if known is not _UNKNOWN:
+            found = known
+            break
+        passed.append(p)
+        t = p.type  # read once: each read makes a new string (issue 16)
+        if t in stop:
+            break
+        if t in types:
+            found = p
+            break
+        p = p.parent
+    if passed:
+        _ANCESTORS.update({(n, question): found for n in passed})
+    return found
+
+
+def _climb(node, types: Collection[str], stop: Collection[str]) -> Any:
+    """:func:`ancestor` without its memo: the definition its remembered answers must equal."""
     p = node.parent
     while p is not None:
-        t = p.type  # read once: each read makes a new string (issue 16)
+        t = p.type
         if t in stop:
             return None
         if t in types:
@@ -419,6 +454,9 @@ class _NodeMemo(dict):
 
 _INSIDE = _NodeMemo()
 _CALLEES = _NodeMemo()
+#: ``(node, (types, stop)) -> `` :func:`ancestor`'s answer for a climb starting at ``node`` (itself included)
+_ANCESTORS = _NodeMemo()
+_UNKNOWN = object()
 
 
 def calls(node, language: str) -> Iterator[Any]:
@@ -792,6 +830,7 @@ class _TypeIndex:
                 # images before would only keep their trees alive (some 70 MB over a batch)
                 _INSIDE.clear()
                 _CALLEES.clear()
+                _ANCESTORS.clear()
                 while len(self._trees) > self.size:
                     self._trees.popitem(last=False)
             else:

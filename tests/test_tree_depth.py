@@ -225,3 +225,34 @@ def test_a_tree_exactly_max_tree_depth_deep_is_parsed_and_one_level_more_is_not(
     tree, why = syntax.parse_checked(build(at + 1), lang)
     assert tree is None and why == f"a syntax tree deeper than {MAX_TREE_DEPTH} levels"
     assert syntax.parse(build(at + 1), lang) is None
+
+
+@pytest.mark.parametrize("lang", sorted(SHAPES))
+def test_ancestor_remembered_answers_equal_a_plain_climb(lang):
+    """``syntax.ancestor`` remembers its answer for every node a climb passes (so a deep chain is climbed
+    once, not once per node: the Python scanner asked each call of a 600-deep ``and`` chain for its
+    function); every node of real parses gets the answer of a plain climb, for questions with and
+    without ``stop``, asked deepest node first and outermost first."""
+    if syntax.grammar(lang) is None:
+        pytest.skip(f"no {lang} grammar installed")
+    import tree_sitter
+
+    parser = tree_sitter.Parser(syntax.grammar(lang))
+    texts = [build(40) for build in SHAPES[lang].values()]
+    texts += [SCOPE_SAMPLES[lang][1]] if lang in SCOPE_SAMPLES else []
+    texts += [LANGS[lang][1] + LANGS[lang][2](30)] if lang in LANGS else []
+    answered = 0
+    for text in texts:
+        tree = parser.parse(text.encode())
+        nodes = list(syntax.walk(tree.root_node))
+        kinds = sorted({n.type for n in nodes if n.is_named})
+        questions = [(tuple(kinds[::3]), ()), (tuple(kinds[1::4]), tuple(kinds[2::5])), (frozenset(kinds[::2]), ()),
+                     (("no_such_type",), ())]
+        for order in (nodes[::-1], nodes):
+            syntax._ANCESTORS.clear()
+            for types, stop in questions:
+                for node in order:
+                    got = syntax.ancestor(node, types, stop)
+                    assert got == syntax._climb(node, types, stop), (node, types, stop)
+                    answered += got is not None
+    assert answered > 100  # the questions find ancestors, not only None
