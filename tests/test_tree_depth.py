@@ -90,6 +90,7 @@ SHAPES = {
     "java": {
         "plus": lambda n: "class G {\n  String x = " + " +\n    ".join(f'"p{i}"' for i in range(n)) + ";\n}\n",
         "ternary": lambda n: "class G {\n  Object x = " + "\n    ".join(f"c{i} ? v{i} :" for i in range(n)) + " null;\n}\n",
+        "method_chain": lambda n: "class G {\n  Object x = b" + "".join(f"\n    .m{i}()" for i in range(n)) + ";\n}\n",
         "else_if": lambda n: "class G {\n  void f(int x) {\n    if (x == 0) {\n      g(0);\n    }" + "".join(
             f" else if (x == {i}) {{\n      g({i});\n    }}" for i in range(1, n)) + "\n  }\n}\n",
     },
@@ -100,6 +101,7 @@ SHAPES = {
     },
     "ruby": {
         "and": lambda n: "def gate\n  " + " &&\n  ".join(f"check({i})" for i in range(n)) + "\nend\n",
+        "method_chain": lambda n: "x = b" + "".join(f"\n  .m{i}" for i in range(n)) + "\n",
         "elsif": lambda n: "if x == 0\n  g(0)\n" + "".join(f"elsif x == {i}\n  g({i})\n" for i in range(1, n)) + "end\n",
     },
     "rust": {
@@ -256,3 +258,31 @@ def test_ancestor_remembered_answers_equal_a_plain_climb(lang):
                     assert got == syntax._climb(node, types, stop), (node, types, stop)
                     answered += got is not None
     assert answered > 100  # the questions find ancestors, not only None
+
+
+@pytest.mark.parametrize("lang", sorted(SHAPES))
+def test_dotted_names_remembered_per_node_equal_fresh_ones(lang):
+    """``syntax._dotted`` remembers each chain node's name (each call of ``b.m0().m1()...`` asks for the
+    chain below it: d x d for a chain d calls long); every node of real parses gets the same name from a
+    shared memo, asked deepest first and outermost first, as computed with the memo emptied."""
+    if syntax.grammar(lang) is None:
+        pytest.skip(f"no {lang} grammar installed")
+    import tree_sitter
+
+    parser = tree_sitter.Parser(syntax.grammar(lang))
+    texts = [build(12) for build in SHAPES[lang].values()]
+    texts += [SCOPE_SAMPLES[lang][1]] if lang in SCOPE_SAMPLES else []
+    texts += [LANGS[lang][1] + LANGS[lang][2](5)] if lang in LANGS else []
+    dotted = 0
+    for text in texts:
+        nodes = list(syntax.walk(parser.parse(text.encode()).root_node))
+        fresh = []
+        for node in nodes:
+            syntax._DOTTED.clear()
+            fresh.append(syntax._dotted(node))
+        for order in (range(len(nodes) - 1, -1, -1), range(len(nodes))):
+            syntax._DOTTED.clear()
+            shared = {i: syntax._dotted(nodes[i]) for i in order}
+            assert [shared[i] for i in range(len(nodes))] == fresh
+        dotted += sum("." in name for name in fresh)
+    assert dotted > 5  # dotted chains were named
