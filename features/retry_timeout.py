@@ -688,8 +688,9 @@ def extract(change: Change, context: Context) -> Extraction:
         if not changed and unreadable:
             changed = None  # not seen is not "unchanged"
         signals[name] = {"changed": changed, **sig}
-    if unreadable:
-        shown = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
+    unexplained = [p for p in unreadable if p not in cache.stats.too_deep]  # those have their own warning
+    if unexplained:
+        shown = ", ".join(unexplained[:3]) + (f" and {len(unexplained) - 3} more" if len(unexplained) > 3 else "")
         change.warnings.append(
             f"retry/timeout: the code before or after the change could not be read for {shown}; "
             "what it does to retries and timeouts is unknown there (give --repo, or run in the work tree the "

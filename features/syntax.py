@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 
 from mergeguard import languages, paths
-from mergeguard.nesting import nested_deeper_than
+from mergeguard.nesting import MAX_NESTING, MAX_TREE_DEPTH, nested_deeper_than, tree_deeper_than
 from mergeguard.change import Change, FileChange
 
 #: language -> (module, function returning the grammar pointer), from the language registry
@@ -78,14 +78,21 @@ _local = threading.local()
 
 def parse(text: str | bytes, language: str):
     """A tree-sitter ``Tree`` of ``text``, or None when no grammar is installed for ``language`` or the
-    text nests deeper than :data:`mergeguard.nesting.MAX_NESTING` (see there: hostile text must not buy
-    unbounded time).
+    code nests too deep to analyse (:func:`parse_checked` says which)."""
+    return parse_checked(text, language)[0]
+
+
+def parse_checked(text: str | bytes, language: str) -> tuple[Any, str]:
+    """``(tree, "")``, or ``(None, why)``: ``why`` is "" when no grammar is installed for ``language``,
+    else what nests too deep, brackets past :data:`mergeguard.nesting.MAX_NESTING` (checked before
+    parsing) or a tree deeper than :data:`mergeguard.nesting.MAX_TREE_DEPTH` (checked after): hostile
+    text must not buy unbounded time (see there), and the user is told why its code was not read.
 
     Parsers are not thread-safe, so each thread keeps its own (the App scores in worker threads).
     """
     lang = grammar(language)
     if lang is None:
-        return None
+        return None, ""
     parsers = getattr(_local, "parsers", None)
     if parsers is None:
         parsers = _local.parsers = {}
@@ -96,8 +103,11 @@ def parse(text: str | bytes, language: str):
         parser = parsers[language] = tree_sitter.Parser(lang)
     data = text.encode("utf-8", "replace") if isinstance(text, str) else text
     if nested_deeper_than(data):
-        return None  # see mergeguard.nesting
-    return parser.parse(data)
+        return None, f"brackets nested deeper than {MAX_NESTING}"
+    tree = parser.parse(data)
+    if tree_deeper_than(tree.root_node):
+        return None, f"a syntax tree deeper than {MAX_TREE_DEPTH} levels"
+    return tree, ""
 
 
 # -- parsed images --------------------------------------------------------------------------------
@@ -374,10 +384,45 @@ def is_string(node) -> bool:
 
 def ancestor(node, types: Collection[str], stop: Collection[str] = ()) -> Any:
     """The nearest ancestor of ``node`` of one of ``types``, or None when one of ``stop`` (its
-    function, its module) or the root comes first: the loop a statement belongs to, its function."""
+    function, its module) or the root comes first: the loop a statement belongs to, its function.
+
+    Remembered, per ``(types, stop)``, for every node the climb passes (their answer is the same), so
+    the next climb from the same statement stops at the first ancestor already answered. Why:
+    tree-sitter finds a node's parent by descending from the root, so one climb costs depth x depth,
+    and the Python scanner asks each call for its function: a 600-line ``and`` chain of calls cost
+    depth x depth x depth, ~1 s a chain, ~40 s for a 20,000-line file of them (``benchmarks/hostile_depth.py``).
+    """
+    try:
+        question = (types, stop)
+        hash(question)
+    except TypeError:  # a list or set of types: asked rarely, climbed plainly
+        return _climb(node, types, stop)
+    passed = []
+    p = node.parent
+    found = None
+    while p is not None:
+        known = _ANCESTORS.get((p, question), _UNKNOWN)
+        if known is not _UNKNOWN:
+            found = known
+            break
+        passed.append(p)
+        t = p.type  # read once: each read makes a new string (issue 16)
+        if t in stop:
+            break
+        if t in types:
+            found = p
+            break
+        p = p.parent
+    if passed:
+        _ANCESTORS.update({(n, question): found for n in passed})
+    return found
+
+
+def _climb(node, types: Collection[str], stop: Collection[str]) -> Any:
+    """:func:`ancestor` without its memo: the definition its remembered answers must equal."""
     p = node.parent
     while p is not None:
-        t = p.type  # read once: each read makes a new string (issue 16)
+        t = p.type
         if t in stop:
             return None
         if t in types:
@@ -440,6 +485,11 @@ class _NodeMemo(dict):
 
 _INSIDE = _NodeMemo()
 _CALLEES = _NodeMemo()
+#: chain node -> its :func:`_dotted` name
+_DOTTED = _NodeMemo()
+#: ``(node, (types, stop)) -> `` :func:`ancestor`'s answer for a climb starting at ``node`` (itself included)
+_ANCESTORS = _NodeMemo()
+_UNKNOWN = object()
 
 
 def calls(node, language: str) -> Iterator[Any]:
@@ -510,14 +560,19 @@ def _dotted(node) -> str:
     if t in _BUILDER_TYPES:  # Java/C#/JS builders: new X.Builder().timeout(...)
         return _dotted(node.child_by_field_name("type") or node.child_by_field_name("constructor"))
     if t in _CHAIN_TYPES:
-        parts = []
-        for c in node.named_children:
-            if c.type in _CHAIN_SKIPPED:
-                continue
-            part = _dotted(c)
-            if part:
-                parts.append(part)
-        return ".".join(parts)
+        # remembered per node: each call of a method chain ``b.m0().m1()...`` asks for the chain below
+        # it, so without it a chain d calls long cost d x d (34 chains of 290 calls: 10 s)
+        name = _DOTTED.get(node)
+        if name is None:
+            parts = []
+            for c in node.named_children:
+                if c.type in _CHAIN_SKIPPED:
+                    continue
+                part = _dotted(c)
+                if part:
+                    parts.append(part)
+            name = _DOTTED[node] = ".".join(parts)
+        return name
     if t == "navigation_suffix":
         return ".".join(p for p in (_dotted(c) for c in node.named_children) if p)
     return ""
@@ -564,6 +619,12 @@ class SyntaxStats:
     unavailable: int = 0  # unknown language, grammar missing, binary, too large, or no image
     errors: int = 0  # parsed, but tree-sitter had to recover from syntax errors
     ms: float = 0.0
+    #: paths of the change whose code nests too deep to analyse (``parse_checked``): each is named once
+    #: in the change's warnings, and a detector can leave it out of its own "could not be read" notes
+    too_deep: list[str] = field(default_factory=list)
+
+
+_IMAGE = {"pre": "code before the change", "post": "code after the change"}
 
 
 class SyntaxCache:
@@ -589,9 +650,15 @@ class SyntaxCache:
             if text is not None and len(text) <= MAX_BYTES:
                 src = _IMAGES.get(path, side, language, text)
                 if src is None:
-                    tree = parse(text, language)
+                    tree, why = parse_checked(text, language)
                     if tree is not None:
                         src = _IMAGES.put(Source(path, side, language, text, tree))
+                    elif why:
+                        if f.path not in self.stats.too_deep:
+                            self.stats.too_deep.append(f.path)
+                        self.change.warnings.append(
+                            f"{f.path}: its code nests too deep to analyse ({why}, in the {_IMAGE[side]}); "
+                            "the detectors did not read it")
                 if src is not None:  # parsed now or earlier in this process: it counts as parsed
                     self.stats.parsed += 1
                     self.stats.errors += int(src.tree.root_node.has_error)
@@ -801,6 +868,8 @@ class _TypeIndex:
                 # images before would only keep their trees alive (some 70 MB over a batch)
                 _INSIDE.clear()
                 _CALLEES.clear()
+                _ANCESTORS.clear()
+                _DOTTED.clear()
                 while len(self._trees) > self.size:
                     self._trees.popitem(last=False)
             else:

@@ -486,9 +486,12 @@ def test_text_nested_past_the_limit_is_not_parsed(tmp_path, capsys):
     from mergeguard.nesting import MAX_NESTING, nested_deeper_than
 
     limit = MAX_NESTING
-    at = b"x = " + b"f(" * limit + b"1" + b")" * limit + b";\n"
-    past = b"x = " + b"f(" * (limit + 1) + b"1" + b")" * (limit + 1) + b";\n"
+    at = b"x = " + b"[" * limit + b"1" + b"]" * limit + b";\n"  # one tree level a bracket: under MAX_TREE_DEPTH
+    past = b"x = " + b"[" * (limit + 1) + b"1" + b"]" * (limit + 1) + b";\n"
     assert syntax.parse(at, "javascript") is not None and syntax.parse(past, "javascript") is None
+    assert syntax.parse_checked(past, "javascript") == (None, f"brackets nested deeper than {limit}")
+    calls = b"x = " + b"f(" * limit + b"1" + b")" * limit + b";\n"  # two levels a bracket (call, arguments)
+    assert syntax.parse_checked(calls, "javascript")[1].startswith("a syntax tree deeper than")  # tests/test_tree_depth.py
     assert not nested_deeper_than(b")" * 900 + b"(" * limit)  # stray closers count for nothing
     assert nested_deeper_than(b")" * 900 + b"(" * (limit + 1))  # and hide nothing after them
     assert not nested_deeper_than(b"([{" * 10_000 + b"}])" * 10_000, limit=30_000)
