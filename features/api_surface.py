@@ -115,8 +115,8 @@ def _param_name(item: str, language: str) -> str:
     if language == "java":
         text = text.split("=", 1)[0].strip()
         return re.sub(r"\.\.\.$", "", text.split()[-1]) if text.split() else item
-    if language == "go":
-        return text.split()[0] if text.split() else item
+    if language == "go":  # a parameter or field by its name, an interface's method by its own (not `Get(ctx`)
+        return re.split(r"[\s(]", text.strip(), maxsplit=1)[0] or item
     m = re.match(r"^(?:\*{1,2}|\.\.\.)?\s*([A-Za-z_$][\w$]*)\??\s*(?=[:=]|$)", text)
     return m.group(1) if m else text
 
@@ -163,7 +163,9 @@ def _group_delta(before: str, after: str, language: str, noun: str) -> list[str]
     if removed:
         out.append(f"removes {noun}{'s' if len(removed) > 1 else ''} " + ", ".join(_code(x) for x in removed))
     for a, b in changed:
-        out.append(f"{_code(a)} → {_code(b)}")
+        # two long items that differ past the cut would print the same text twice: say only the
+        # words that changed (an interface's methods or a type's members written without separators)
+        out.append(f"{_code(a)} → {_code(b)}" if _code(a) != _code(b) else _words_delta(a, b))
     kept_old = [n for n in old_by if n in new_by]
     kept_new = [n for n in new_by if n in old_by]
     if not out and kept_old != kept_new:
@@ -469,8 +471,9 @@ def _go(root, add) -> None:
                         if fd.type == "field_declaration" and _exported_field(fd)
                     ]
                     text = "struct{" + "; ".join(f.strip() for f in fields) + "}"
-                else:
-                    text = _without_comments(typ)
+                else:  # one member a line in the source: kept apart, so a finding names the member that changed
+                    elems = [_without_comments(e) for e in typ.named_children if e.type not in ("comment",)]
+                    text = "interface{" + "; ".join(e.strip() for e in elems) + "}"
                 add(Definition(name, callers(name), "type", _norm(f"type {name} {text}"), *_line(spec), True))
 
 

@@ -613,6 +613,58 @@ def test_typescript_private_method_and_body_are_not_reported(tmp_path):
     assert kinds(analyse(p, sha), "coupling.api_change") == []
 
 
+GO_COMMANDS = """package kv
+
+import (
+	"context"
+	"time"
+)
+
+// Commands is what every client type (single node, cluster, ring) answers.
+type Commands interface {
+	Get(ctx context.Context, key string) *StringCmd
+	Set(ctx context.Context, key string, value interface{}, expiration time.Duration) *StatusCmd
+	Del(ctx context.Context, keys ...string) *IntCmd
+}
+"""
+
+
+def test_go_interface_method_added_is_named_not_printed_twice(tmp_path):
+    # a finding once printed the interface's first 80 characters before and after: the same text
+    # twice whenever the new method came later (a go-redis style command interface)
+    p = init_repo(tmp_path / "r")
+    commit(p, {"kv/commands.go": GO_COMMANDS, "cmd/demo/main.go": "package main\n\nvar _ kv.Commands\n"}, "init", T0)
+    new = GO_COMMANDS.replace("\tDel(ctx context.Context, keys ...string) *IntCmd\n",
+                              "\tDel(ctx context.Context, keys ...string) *IntCmd\n"
+                              "\tExpire(ctx context.Context, key string, expiration time.Duration) *BoolCmd\n")
+    new = new.replace("\tGet(ctx context.Context, key string) *StringCmd", "\tGet(ctx context.Context, key string, opts ...GetOption) *StringCmd")
+    sha = commit(p, {"kv/commands.go": new}, "kv: add Expire, Get options", T0 + DAY)
+    [f] = kinds(analyse(p, sha), "coupling.api_change")
+    assert f["message"].startswith(
+        "changes the signature of public type `Commands`: adds member "
+        "`Expire(ctx context.Context, key string, expiration time.Duration) *BoolCmd`; "
+        "`Get(ctx context.Context, key string) *StringCmd` → `Get(ctx context.Context, key string, opts ...GetOption) *StringCmd`")
+
+
+TS_INSTANCE = """export interface ServerInstance {
+  server: import('http').Server
+  initialConfig: Readonly<{ connectionTimeout?: number, keepAliveTimeout?: number, bodyLimit?: number, caseSensitive?: boolean }>
+  close(): Promise<undefined>
+}
+"""
+
+
+def test_typescript_member_changed_past_the_cut_shows_what_changed(tmp_path):
+    p = init_repo(tmp_path / "r")
+    commit(p, {"types/instance.d.ts": TS_INSTANCE, "types/index.d.ts": "export { ServerInstance } from './instance'\n"}, "init", T0)
+    new = TS_INSTANCE.replace("caseSensitive?: boolean }", "caseSensitive?: boolean, maxParamLength?: number }")
+    sha = commit(p, {"types/instance.d.ts": new}, "types: maxParamLength", T0 + DAY)
+    [f] = kinds(analyse(p, sha), "coupling.api_change")
+    assert "maxParamLength?: number" in f["message"], f["message"]
+    pairs = [part.split(" → ") for part in f["message"].split("; ") if " → " in part]
+    assert all(a != b for a, b in pairs), f["message"]
+
+
 JAVA_API = """package shop.http;
 
 import java.io.IOException;
