@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mergeguard import languages, paths
@@ -572,6 +572,15 @@ def _definitions_of(src: syntax.Source, language: str) -> dict[str, set[Definiti
     return {qual: set(defs) for qual, defs in found.items()}
 
 
+def go_module_private(path: str, language: str) -> bool:
+    """A Go file in an ``internal`` package: the toolchain lets only the tree rooted at the
+    directory above ``internal/`` import it, so its capitalised names are the module's own
+    business, not an API its users call; the compiler finds every caller a change breaks. Counted
+    as public, they were 63 of the 355 API-change warnings on the newest 150 commits of 10 fetched
+    repositories (22 commits, all in grpc-go and go-redis)."""
+    return language == "go" and "internal" in path.split("/")[:-1]
+
+
 def generated(path: str, text: str | None) -> bool:
     """Generated or vendored code: its API changes are its generator's, reported on the source
     (the one generated-file rule, ``paths.is_generated``)."""
@@ -592,6 +601,8 @@ def file_changes(change: Change, f: FileChange, language: str) -> list[ApiChange
     post = _definitions_of(post_src, language) if post_src is not None else {}
     out = []
     for status, old, new in compare(pre, post):
+        if old.public and go_module_private(f.old_path or f.path, language):
+            old = replace(old, public=False)
         if new is not None:
             line = end = new.line
         else:

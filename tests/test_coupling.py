@@ -646,6 +646,62 @@ def test_go_interface_method_added_is_named_not_printed_twice(tmp_path):
         "`Get(ctx context.Context, key string) *StringCmd` → `Get(ctx context.Context, key string, opts ...GetOption) *StringCmd`")
 
 
+GO_INTERNAL_POOL = """package pool
+
+import "net"
+
+// Pool hands out connections.
+type Pool struct{ conns []net.Conn }
+
+// New returns a pool dialling with dial.
+func New(dial func() (net.Conn, error), size int) *Pool {
+	return &Pool{}
+}
+
+// Get returns a connection.
+func (p *Pool) Get() (net.Conn, error) { return nil, nil }
+"""
+
+GO_POOL_USER = """package kv
+
+import "example.com/kv/internal/pool"
+
+func newClient() *pool.Pool {
+	p := pool.New(dial, 10)
+	_, _ = p.Get()
+	return p
+}
+"""
+
+
+def test_go_internal_package_is_not_public_api(tmp_path):
+    # Go lets only the module import internal/ packages: an exported name there is no API its
+    # users call, and the compiler finds every caller; at most an info when many lines use it
+    p = init_repo(tmp_path / "r")
+    commit(p, {"internal/pool/pool.go": GO_INTERNAL_POOL, "client.go": GO_POOL_USER}, "init", T0)
+    new = GO_INTERNAL_POOL.replace("func New(dial func() (net.Conn, error), size int) *Pool {",
+                                   "func New(dial func() (net.Conn, error), size, minIdle int) *Pool {")
+    new = new.replace("func (p *Pool) Get() (net.Conn, error)", "func (p *Pool) Get(ctx context.Context) (net.Conn, error)")
+    sha = commit(p, {"internal/pool/pool.go": new}, "pool: min idle, context", T0 + DAY)
+    ex = analyse(p, sha)
+    assert kinds(ex, "coupling.api_change") == []
+    assert {c["name"]: c["public"] for c in ex.signals["coupling"]["api_changes"]} == {"New": False, "Pool.Get": False}
+    assert ex.features["api_changes"] == 2  # still counted: the model's input is unchanged
+
+    users = {f"shard{i}.go": GO_POOL_USER.replace("newClient", f"newShard{i}") for i in range(3)}
+    p2 = init_repo(tmp_path / "r2")
+    commit(p2, {"internal/pool/pool.go": GO_INTERNAL_POOL, **users}, "init", T0)
+    sha = commit(p2, {"internal/pool/pool.go": new}, "pool: min idle, context", T0 + DAY)
+    [f] = kinds(analyse(p2, sha), "coupling.api_change")
+    assert f["severity"] == "info" and f["message"].startswith("changes the signature of function `New`: adds parameter")
+    assert "3 lines of the repository mention `pool.New`" in f["message"]
+
+    p3 = init_repo(tmp_path / "r3")  # the same package outside internal/ is the module's API
+    commit(p3, {"pool/pool.go": GO_INTERNAL_POOL, "client.go": GO_POOL_USER.replace("kv/internal/pool", "kv/pool")}, "init", T0)
+    sha = commit(p3, {"pool/pool.go": new}, "pool: min idle, context", T0 + DAY)
+    assert {f["severity"] for f in kinds(analyse(p3, sha), "coupling.api_change")} == {"warning"}
+
+
 TS_INSTANCE = """export interface ServerInstance {
   server: import('http').Server
   initialConfig: Readonly<{ connectionTimeout?: number, keepAliveTimeout?: number, bodyLimit?: number, caseSensitive?: boolean }>
