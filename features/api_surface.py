@@ -213,7 +213,9 @@ def signature_delta(before: str, after: str, language: str) -> str:
         if kind != "text":
             out.extend(_group_delta(a, b, language, nouns[n]))
         elif groups and n > groups[-1] and (a.strip().startswith(("->", ":")) or b.strip().startswith(("->", ":"))):
-            out.append(f"return {_code(a.strip(' :') or '(none)')} → {_code(b.strip(' :') or '(none)')}")
+            old_ret, new_ret = _code(a.strip(' :') or '(none)'), _code(b.strip(' :') or '(none)')
+            # a long union that changes past the cut: the words that changed, not the same text twice
+            out.append(f"return {old_ret} → {new_ret}" if old_ret != new_ret else f"return type: {_words_delta(a, b)}")
         else:
             out.append(_words_delta(a, b))
     return "; ".join(x for x in out if x) or "changes its declaration"

@@ -646,6 +646,23 @@ def test_go_interface_method_added_is_named_not_printed_twice(tmp_path):
         "`Get(ctx context.Context, key string) *StringCmd` → `Get(ctx context.Context, key string, opts ...GetOption) *StringCmd`")
 
 
+TS_OPTIONS = """export class Options {
+  get body(): string | Uint8Array | Readable | Generator | AsyncGenerator | Iterable<unknown> | AsyncIterable<unknown> | undefined {
+    return this._body;
+  }
+}
+"""
+
+
+def test_typescript_return_union_changed_past_the_cut_shows_what_changed(tmp_path):
+    p = init_repo(tmp_path / "r")
+    commit(p, {"source/options.ts": TS_OPTIONS, "source/index.ts": "import { Options } from './options'\n"}, "init", T0)
+    new = TS_OPTIONS.replace("AsyncIterable<unknown> | undefined", "AsyncIterable<unknown> | FormDataLike | undefined")
+    sha = commit(p, {"source/options.ts": new}, "body: form data", T0 + DAY)
+    [f] = kinds(analyse(p, sha), "coupling.api_change")
+    assert "`Options.body`: return type: adds `FormDataLike |`" in f["message"], f["message"]
+
+
 GO_INTERNAL_POOL = """package pool
 
 import "net"
