@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mergeguard import languages, paths
@@ -115,8 +115,8 @@ def _param_name(item: str, language: str) -> str:
     if language == "java":
         text = text.split("=", 1)[0].strip()
         return re.sub(r"\.\.\.$", "", text.split()[-1]) if text.split() else item
-    if language == "go":
-        return text.split()[0] if text.split() else item
+    if language == "go":  # a parameter or field by its name, an interface's method by its own (not `Get(ctx`)
+        return re.split(r"[\s(]", text.strip(), maxsplit=1)[0] or item
     m = re.match(r"^(?:\*{1,2}|\.\.\.)?\s*([A-Za-z_$][\w$]*)\??\s*(?=[:=]|$)", text)
     return m.group(1) if m else text
 
@@ -163,7 +163,9 @@ def _group_delta(before: str, after: str, language: str, noun: str) -> list[str]
     if removed:
         out.append(f"removes {noun}{'s' if len(removed) > 1 else ''} " + ", ".join(_code(x) for x in removed))
     for a, b in changed:
-        out.append(f"{_code(a)} → {_code(b)}")
+        # two long items that differ past the cut would print the same text twice: say only the
+        # words that changed (an interface's methods or a type's members written without separators)
+        out.append(f"{_code(a)} → {_code(b)}" if _code(a) != _code(b) else _words_delta(a, b))
     kept_old = [n for n in old_by if n in new_by]
     kept_new = [n for n in new_by if n in old_by]
     if not out and kept_old != kept_new:
@@ -211,7 +213,9 @@ def signature_delta(before: str, after: str, language: str) -> str:
         if kind != "text":
             out.extend(_group_delta(a, b, language, nouns[n]))
         elif groups and n > groups[-1] and (a.strip().startswith(("->", ":")) or b.strip().startswith(("->", ":"))):
-            out.append(f"return {_code(a.strip(' :') or '(none)')} → {_code(b.strip(' :') or '(none)')}")
+            old_ret, new_ret = _code(a.strip(' :') or '(none)'), _code(b.strip(' :') or '(none)')
+            # a long union that changes past the cut: the words that changed, not the same text twice
+            out.append(f"return {old_ret} → {new_ret}" if old_ret != new_ret else f"return type: {_words_delta(a, b)}")
         else:
             out.append(_words_delta(a, b))
     return "; ".join(x for x in out if x) or "changes its declaration"
@@ -469,8 +473,9 @@ def _go(root, add) -> None:
                         if fd.type == "field_declaration" and _exported_field(fd)
                     ]
                     text = "struct{" + "; ".join(f.strip() for f in fields) + "}"
-                else:
-                    text = _without_comments(typ)
+                else:  # one member a line in the source: kept apart, so a finding names the member that changed
+                    elems = [_without_comments(e) for e in typ.named_children if e.type not in ("comment",)]
+                    text = "interface{" + "; ".join(e.strip() for e in elems) + "}"
                 add(Definition(name, callers(name), "type", _norm(f"type {name} {text}"), *_line(spec), True))
 
 
@@ -569,6 +574,15 @@ def _definitions_of(src: syntax.Source, language: str) -> dict[str, set[Definiti
     return {qual: set(defs) for qual, defs in found.items()}
 
 
+def go_module_private(path: str, language: str) -> bool:
+    """A Go file in an ``internal`` package: the toolchain lets only the tree rooted at the
+    directory above ``internal/`` import it, so its capitalised names are the module's own
+    business, not an API its users call; the compiler finds every caller a change breaks. Counted
+    as public, they were 63 of the 355 API-change warnings on the newest 150 commits of 10 fetched
+    repositories (22 commits, all in grpc-go and go-redis)."""
+    return language == "go" and "internal" in path.split("/")[:-1]
+
+
 def generated(path: str, text: str | None) -> bool:
     """Generated or vendored code: its API changes are its generator's, reported on the source
     (the one generated-file rule, ``paths.is_generated``)."""
@@ -589,6 +603,8 @@ def file_changes(change: Change, f: FileChange, language: str) -> list[ApiChange
     post = _definitions_of(post_src, language) if post_src is not None else {}
     out = []
     for status, old, new in compare(pre, post):
+        if old.public and go_module_private(f.old_path or f.path, language):
+            old = replace(old, public=False)
         if new is not None:
             line = end = new.line
         else:

@@ -525,6 +525,12 @@ class _Reader:
         if not any(level in m for level in THRESHOLD_LEVELS):
             self.problem(node, path, "expected at least one of: medium, high, critical")
         given = [(level, values[level]) for level in THRESHOLD_LEVELS if level in values]
+        if mode == "percentile" and given and all(v <= 1 for _, v in given):
+            # probabilities written under `mode: percentile` (0.9 for 90): the gate would put nearly
+            # every change at the top level and ask for action on each
+            level, v = given[0]
+            self.problem(m[level][1], f"{path}.{level}", f"percentiles run from 0 to 100 and {v:g} would flag nearly "
+                         f"every change; did you mean {v * 100:g}?")
         for (low_name, low), (high_name, high) in itertools.pairwise(given):
             if low > high:
                 self.problem(m[high_name][1], f"{path}.{high_name}",

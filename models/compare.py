@@ -9,6 +9,7 @@ any calibration figure.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from mergeguard.errors import DataError
 
 from . import metrics as M
 from .dataset import labelled
+from .evaluate import METRIC_LABELS
 from .model import RiskModel
 from .train import labels, time_split
 
@@ -55,8 +57,13 @@ def compare(rows: list[dict[str, Any]], candidate: RiskModel, current: RiskModel
 def format_comparison(c: Comparison, candidate: str, current: str) -> str:
     lines = [f"{c.changes:,} newest labelled changes ({c.positives:,} risky), scored by both models:", "",
              f"| metric | candidate ({candidate}) | current ({current}) |", "|---|---:|---:|"]
+    def cell(v: float) -> str:
+        return "n/a" if math.isnan(v) else f"{v:.3f}"
+
     for m in c.candidate:
-        lines.append(f"| {m} | {c.candidate[m]:.3f} | {c.current[m]:.3f} |")
+        if m in ("n", "positives"):  # counts, already in the first line
+            continue
+        lines.append(f"| {METRIC_LABELS.get(m, m)} | {cell(c.candidate[m])} | {cell(c.current[m])} |")
     verdict = ("adopt: the candidate ranks them better on ROC-AUC and PR-AUC" if c.adopt
                else "keep the current model: the candidate is not better on both ROC-AUC and PR-AUC")
     return "\n".join(lines + ["", verdict])

@@ -14,6 +14,7 @@ regression (Kamei et al. 2013), both trained on exactly the rows our model train
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,7 +241,10 @@ def format_table(table: dict[str, dict[str, float]]) -> str:
         cells = []
         for n in names:
             v = table[n][key]
-            cells.append(f"{int(v):>12,}" if key in ("n", "positives") else f"{v:>12.3f}")
+            if key in ("n", "positives"):
+                cells.append(f"{int(v):>12,}")
+            else:  # a metric the slice cannot define (one class only) is said so, not printed as nan
+                cells.append(f"{'n/a':>12}" if math.isnan(v) else f"{v:>12.3f}")
         lines.append(f"{text:<{width}}  " + "  ".join(cells))
     return "\n".join(lines)
 
@@ -252,6 +256,11 @@ def format_results(results: dict[str, Any]) -> str:
     for mode, res in results.items():
         out += [titles.get(mode, mode), format_table(res["pooled"]), ""]
         for repo, table in res["per_repo"].items():
+            first = next(iter(table.values()))
+            if all(math.isnan(m["roc_auc"]) for m in table.values()):
+                n, pos = int(first["n"]), int(first["positives"])
+                out.append(f"  {repo}: ROC-AUC n/a: {pos:,} risky of {n:,} test changes (it needs risky and safe ones)")
+                continue
             aucs = ", ".join(f"{n} {m['roc_auc']:.3f}" for n, m in table.items())
             out.append(f"  {repo}: ROC-AUC {aucs}")
         if res.get("plots"):

@@ -68,7 +68,8 @@ _TEMPLATES: dict[str, Callable[[float], str]] = {
         "function or classs", "functions or classes") if v else "changes no function or class signature"),
     "missing_partners": lambda v: (f"leaves out {_plural(v, 'file')} that usually change with these files"
                                    if v else "includes the files that usually change with these files"),
-    "max_partner_rate": lambda v: (f"leaves out a file that changed with these in {math.floor(v * 100)}% of commits"
+    # a smoothed confidence (with a prior), not a share of commits: 1 change of 1 together is 0.33
+    "max_partner_rate": lambda v: (f"leaves out a file history pairs with these (partner confidence {v:.2f})"
                                    if v else "leaves out no file that usually changes with these"),
     # retry and timeout
     "retry_added": lambda v: f"adds {_plural(v, 'retry policy')}".replace("policys", "policies") if v else "adds no retry policy",
@@ -111,6 +112,11 @@ _INDICATOR: dict[str, int] = {
     "timeout_missing_calls": 1, "max_timeout_ratio": 1, "files_with_resilience_code": 1,
     "doc_only": -1, "tests_changed": -1,
 }
+#: Scores nearly every change with history has some of (the best partner's confidence): a fact only
+#: where the detector found it strong enough to report, i.e. with a finding behind it. As a plain
+#: indicator it headlined 161 of 1,500 ordinary commits of 10 fetched repositories (third after size
+#: and source files), 159 of them with no missing-partner finding to point at.
+_NEEDS_FINDING = frozenset({"max_partner_rate"})
 #: Findings that stand behind a detector's feature, by kind prefix: its reason names file and line.
 _FINDING_KINDS: dict[str, tuple[str, ...]] = {
     "api_changes": ("coupling.api_change",), "contract_files": ("coupling.contract",),
@@ -221,7 +227,7 @@ def reasons(
         text = sentence(name, v, percentile, c)
         where = _where(name, findings or []) if v > 0 else ""
         entry = {"feature": name, "value": v, "contribution": round(c, 4), "text": text + where,
-                 "notable": notable(name, v, c, percentile)}
+                 "notable": notable(name, v, c, percentile) and (bool(where) or name not in _NEEDS_FINDING)}
         bucket = picked if entry["notable"] else others
         if len(bucket) < top:
             bucket.append(entry)

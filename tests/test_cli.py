@@ -154,6 +154,17 @@ def test_range_and_bare_mirror(setup, tmp_path):
     assert a["change"]["added"] == sum(int(x) for x in expected[0::3])
 
 
+def test_an_empty_range_says_nothing_to_score(setup):
+    """``--head`` alone compares with HEAD: on the branch itself (a new user forgetting ``--base main``)
+    the range is empty, and the headline says so instead of "is smaller than 99% of ... changes"."""
+    syn, _ = setup
+    p = run("score", "--repo", str(syn.path), "--head", syn.shas[-1])
+    assert p.returncode == 0, p.stderr.decode()
+    lines = p.stdout.decode().splitlines()
+    assert "0 files changed, +0 -0" in lines[2]
+    assert lines[1] == "Most important: nothing to score"
+
+
 def test_shallow_clone_scores_with_a_warning(setup, tmp_path):
     syn, model = setup
     shallow = tmp_path / "shallow"

@@ -167,6 +167,8 @@ def test_every_mistake_is_reported_with_line_column_and_key_path():
     ("thresholds:\n  mode: percentile\n  high: 0.8\n  critical: 140\n",
      "thresholds.critical: expected a percentile between 0 and 100 (exclusive), got 140"),
     ("thresholds:\n  medium: true\n", "thresholds.medium: expected a number between 0 and 1, got true"),
+    ("thresholds:\n  mode: percentile\n  medium: 0.75\n  high: 0.9\n  critical: 0.98\n",
+     "3:11: thresholds.medium: percentiles run from 0 to 100 and 0.75 would flag nearly every change; did you mean 75?"),
     ("thresholds: {}\n", "thresholds: expected at least one of: medium, high, critical"),
     ("thresholds:\n  high: 0.5\n  critical: 0.3\n", "thresholds.critical: must not be below thresholds.high (0.5)"),
     ("version: 2\n", "version: expected 1, got 2"),

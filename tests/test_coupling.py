@@ -613,6 +613,131 @@ def test_typescript_private_method_and_body_are_not_reported(tmp_path):
     assert kinds(analyse(p, sha), "coupling.api_change") == []
 
 
+GO_COMMANDS = """package kv
+
+import (
+	"context"
+	"time"
+)
+
+// Commands is what every client type (single node, cluster, ring) answers.
+type Commands interface {
+	Get(ctx context.Context, key string) *StringCmd
+	Set(ctx context.Context, key string, value interface{}, expiration time.Duration) *StatusCmd
+	Del(ctx context.Context, keys ...string) *IntCmd
+}
+"""
+
+
+def test_go_interface_method_added_is_named_not_printed_twice(tmp_path):
+    # a finding once printed the interface's first 80 characters before and after: the same text
+    # twice whenever the new method came later (a go-redis style command interface)
+    p = init_repo(tmp_path / "r")
+    commit(p, {"kv/commands.go": GO_COMMANDS, "cmd/demo/main.go": "package main\n\nvar _ kv.Commands\n"}, "init", T0)
+    new = GO_COMMANDS.replace("\tDel(ctx context.Context, keys ...string) *IntCmd\n",
+                              "\tDel(ctx context.Context, keys ...string) *IntCmd\n"
+                              "\tExpire(ctx context.Context, key string, expiration time.Duration) *BoolCmd\n")
+    new = new.replace("\tGet(ctx context.Context, key string) *StringCmd", "\tGet(ctx context.Context, key string, opts ...GetOption) *StringCmd")
+    sha = commit(p, {"kv/commands.go": new}, "kv: add Expire, Get options", T0 + DAY)
+    [f] = kinds(analyse(p, sha), "coupling.api_change")
+    assert f["message"].startswith(
+        "changes the signature of public type `Commands`: adds member "
+        "`Expire(ctx context.Context, key string, expiration time.Duration) *BoolCmd`; "
+        "`Get(ctx context.Context, key string) *StringCmd` → `Get(ctx context.Context, key string, opts ...GetOption) *StringCmd`")
+
+
+TS_OPTIONS = """export class Options {
+  get body(): string | Uint8Array | Readable | Generator | AsyncGenerator | Iterable<unknown> | AsyncIterable<unknown> | undefined {
+    return this._body;
+  }
+}
+"""
+
+
+def test_typescript_return_union_changed_past_the_cut_shows_what_changed(tmp_path):
+    p = init_repo(tmp_path / "r")
+    commit(p, {"source/options.ts": TS_OPTIONS, "source/index.ts": "import { Options } from './options'\n"}, "init", T0)
+    new = TS_OPTIONS.replace("AsyncIterable<unknown> | undefined", "AsyncIterable<unknown> | FormDataLike | undefined")
+    sha = commit(p, {"source/options.ts": new}, "body: form data", T0 + DAY)
+    [f] = kinds(analyse(p, sha), "coupling.api_change")
+    assert "`Options.body`: return type: adds `FormDataLike |`" in f["message"], f["message"]
+
+
+GO_INTERNAL_POOL = """package pool
+
+import "net"
+
+// Pool hands out connections.
+type Pool struct{ conns []net.Conn }
+
+// New returns a pool dialling with dial.
+func New(dial func() (net.Conn, error), size int) *Pool {
+	return &Pool{}
+}
+
+// Get returns a connection.
+func (p *Pool) Get() (net.Conn, error) { return nil, nil }
+"""
+
+GO_POOL_USER = """package kv
+
+import "example.com/kv/internal/pool"
+
+func newClient() *pool.Pool {
+	p := pool.New(dial, 10)
+	_, _ = p.Get()
+	return p
+}
+"""
+
+
+def test_go_internal_package_is_not_public_api(tmp_path):
+    # Go lets only the module import internal/ packages: an exported name there is no API its
+    # users call, and the compiler finds every caller; at most an info when many lines use it
+    p = init_repo(tmp_path / "r")
+    commit(p, {"internal/pool/pool.go": GO_INTERNAL_POOL, "client.go": GO_POOL_USER}, "init", T0)
+    new = GO_INTERNAL_POOL.replace("func New(dial func() (net.Conn, error), size int) *Pool {",
+                                   "func New(dial func() (net.Conn, error), size, minIdle int) *Pool {")
+    new = new.replace("func (p *Pool) Get() (net.Conn, error)", "func (p *Pool) Get(ctx context.Context) (net.Conn, error)")
+    sha = commit(p, {"internal/pool/pool.go": new}, "pool: min idle, context", T0 + DAY)
+    ex = analyse(p, sha)
+    assert kinds(ex, "coupling.api_change") == []
+    assert {c["name"]: c["public"] for c in ex.signals["coupling"]["api_changes"]} == {"New": False, "Pool.Get": False}
+    assert ex.features["api_changes"] == 2  # still counted: the model's input is unchanged
+
+    users = {f"shard{i}.go": GO_POOL_USER.replace("newClient", f"newShard{i}") for i in range(3)}
+    p2 = init_repo(tmp_path / "r2")
+    commit(p2, {"internal/pool/pool.go": GO_INTERNAL_POOL, **users}, "init", T0)
+    sha = commit(p2, {"internal/pool/pool.go": new}, "pool: min idle, context", T0 + DAY)
+    [f] = kinds(analyse(p2, sha), "coupling.api_change")
+    assert f["severity"] == "info" and f["message"].startswith("changes the signature of function `New`: adds parameter")
+    assert "3 lines of the repository mention `pool.New`" in f["message"]
+
+    p3 = init_repo(tmp_path / "r3")  # the same package outside internal/ is the module's API
+    commit(p3, {"pool/pool.go": GO_INTERNAL_POOL, "client.go": GO_POOL_USER.replace("kv/internal/pool", "kv/pool")}, "init", T0)
+    sha = commit(p3, {"pool/pool.go": new}, "pool: min idle, context", T0 + DAY)
+    assert {f["severity"] for f in kinds(analyse(p3, sha), "coupling.api_change")} == {"warning"}
+
+
+TS_INSTANCE = """export interface ServerInstance {
+  server: import('http').Server
+  initialConfig: Readonly<{ connectionTimeout?: number, keepAliveTimeout?: number, bodyLimit?: number, caseSensitive?: boolean }>
+  close(): Promise<undefined>
+}
+"""
+
+
+def test_typescript_member_changed_past_the_cut_shows_what_changed(tmp_path):
+    p = init_repo(tmp_path / "r")
+    commit(p, {"types/instance.d.ts": TS_INSTANCE, "types/index.d.ts": "export { ServerInstance } from './instance'\n"}, "init", T0)
+    new = TS_INSTANCE.replace("caseSensitive?: boolean }", "caseSensitive?: boolean, maxParamLength?: number }")
+    sha = commit(p, {"types/instance.d.ts": new}, "types: maxParamLength", T0 + DAY)
+    [f] = kinds(analyse(p, sha), "coupling.api_change")
+    assert "maxParamLength?: number" in f["message"], f["message"]
+    pairs = [part.split(" → ") for part in f["message"].split("; ") if " → " in part]
+    assert all(a != b for a, b in pairs), f["message"]
+
+
 JAVA_API = """package shop.http;
 
 import java.io.IOException;

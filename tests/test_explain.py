@@ -73,3 +73,34 @@ def test_a_style_score_is_shown_only_where_its_words_agree_with_its_arrow():
     assert "AI-written" in high_raising[0]["text"]
     high_lowering = reasons(feats, {"ai_style_score": 0.8, "la": 40.0}, [-0.5, 0.2], top=5)
     assert "ai_style_score" not in [r["feature"] for r in high_lowering]
+
+
+def test_a_weak_partner_score_is_no_headline_without_its_finding(tmp_path):
+    """Nearly every change with history has a best co-change candidate, so ``max_partner_rate`` is
+    above 0 for most; it headlined "leaves out a file that changed with these in 33% of commits" (a
+    smoothed confidence, from 1 change of 1) with no file named and no finding behind it. End to end
+    on a real repository and the shipped model: it stays in the details, in its own words."""
+    import json
+    import subprocess
+    import sys
+
+    from .gitrepo import commit, init_repo
+
+    p = init_repo(tmp_path / "r")
+    commit(p, {"src/a.py": "def f(x):\n    return x\n", "src/b.py": "def g(x):\n    return x\n"}, "init", 1_700_000_000)
+    commit(p, {"src/a.py": "def f(x):\n    return x + 1\n"}, "f: one more", 1_700_086_400)
+    out = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--repo", str(p), "--commit", "HEAD",
+                          "--format", "json", "--top", "20"], capture_output=True, check=True, timeout=1800)
+    a = json.loads(out.stdout)
+    assert a["features"]["max_partner_rate"] > 0 and not [f for f in a["findings"] if f["kind"] == "coupling.missing_partner"]
+    [r] = [r for r in a["reasons"] if r["feature"] == "max_partner_rate"]
+    assert r["contribution"] > 0 and not r["notable"]
+    assert r["text"] == "leaves out a file history pairs with these (partner confidence 0.33)"
+
+
+def test_a_partner_score_with_its_finding_headlines_and_names_it():
+    found = [{"kind": "coupling.missing_partner", "path": "src/api.py", "line": 3, "message": "m"}]
+    [r] = reasons(["max_partner_rate"], {"max_partner_rate": 0.62}, [0.2], findings=found)
+    assert r["notable"] and r["text"] == "leaves out a file history pairs with these (partner confidence 0.62) (src/api.py:3)"
+    [r] = reasons(["max_partner_rate"], {"max_partner_rate": 0.62}, [0.2], findings=[])
+    assert not r["notable"]

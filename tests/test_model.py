@@ -218,3 +218,22 @@ def test_evaluate_ablation_each_reaches_the_card(trained_model_dir, tmp_path):
     # the learner is deterministic: the same features would give the very same figures
     assert pooled["without history"] != full and pooled["without detectors"] != pooled["without history"]
     assert set(card["metrics"]["leave-one-repo-out"]) == set(pooled)
+
+
+def test_evaluate_says_n_a_where_a_test_slice_has_one_class():
+    """A small repository's newest 20% often holds no risky change: its ROC-AUC is undefined, and
+    the report says so instead of printing ``nan`` (a new user's `evaluate` on two small histories)."""
+    from mergeguard.models.evaluate import format_results
+
+    scores, effort = list(np.linspace(0.1, 0.9, 12)), [10] * 12
+    quiet = M.all_metrics([0] * 12, scores, effort)
+    busy = M.all_metrics([0, 1] * 6, scores, effort)
+    assert np.isnan(quiet["roc_auc"]) and not np.isnan(busy["roc_auc"])
+    text = format_results({"within": {"pooled": {"mergeguard-risk": quiet},
+                                      "per_repo": {"acme/quiet": {"mergeguard-risk": quiet, "LApredict": quiet},
+                                                   "acme/busy": {"mergeguard-risk": busy, "LApredict": busy}}}})
+    assert "nan" not in text
+    assert "  acme/quiet: ROC-AUC n/a: 0 risky of 12 test changes (it needs risky and safe ones)" in text
+    assert f"  acme/busy: ROC-AUC mergeguard-risk {busy['roc_auc']:.3f}, LApredict" in text
+    [pooled_auc] = [line for line in text.splitlines() if line.startswith("ROC-AUC")]
+    assert pooled_auc.split() == ["ROC-AUC", "n/a"]

@@ -272,8 +272,11 @@ def other_reasons(item: Reviewed) -> list[Reason]:
 def headline(item: Reviewed) -> str:
     """The one thing that matters most, in a line: the strongest notable reason raising the risk,
     else the most severe finding, else the strongest notable reason lowering it (a small or
-    documentation-only change says so), else that nothing sets this change apart."""
+    documentation-only change says so), else that nothing sets this change apart. An empty change
+    (``--head`` equal to its base) has nothing to score, whatever the model says of its 0 lines."""
     assessment = unpack(item)[0]
+    if not assessment.change.files:
+        return "nothing to score"
     notable = notable_reasons(item)
     for reason in notable:
         if contribution(reason) > 0:
@@ -286,8 +289,6 @@ def headline(item: Reviewed) -> str:
     for reason in notable:
         if contribution(reason) < 0:
             return clean_line(reason.text) or clean_line(reason.feature)
-    if not assessment.change.files:
-        return "nothing to score"
     return "nothing sets this change apart from this repository's history"
 
 
