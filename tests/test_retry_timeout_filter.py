@@ -133,3 +133,29 @@ def test_a_commit_is_as_likely_as_its_most_confident_finding():
                     {"changes_retry": [weak_one, strong_one], "changes_timeout": [{}]})
     p_weak, p_strong, p_both = model.probabilities([rows[0], rows[1], both])
     assert p_weak < 0.5 < p_strong and p_both == p_strong
+
+
+def test_no_fit_behind_a_repository_s_decisions_saw_it(monkeypatch):
+    """Every model fitted while a repository is left out (the inner LORO that picks its threshold and
+    the model that scores it) is fitted without it; only the in-sample fit for the report sees all."""
+    fits: list[tuple[str | None, frozenset[str]]] = []
+    leaving: list[str | None] = [None]
+    real = filt.Model.__init__
+
+    def spy(self, rows, label, learner, unit="commit"):
+        fits.append((leaving[0], frozenset(r.commit.repository for r in rows)))
+        real(self, rows, label, learner, unit)
+
+    monkeypatch.setattr(filt.Model, "__init__", spy)
+    rows = _rows(flip="d/d")
+    filt.loro(rows, "changes_retry", "lr", "commit", lambda s: leaving.__setitem__(0, s.rsplit(" ", 1)[-1]))
+    repos = {"a/a", "b/b", "c/c", "d/d", "e/e", "f/f"}
+    assert fits[0] == (None, frozenset(repos))  # the in-sample fit, before any repository is left out
+    by = {}
+    for left_out, seen in fits[1:]:
+        by.setdefault(left_out, []).append(seen)
+    assert set(by) == repos
+    for left_out, seens in by.items():
+        assert all(left_out not in seen for seen in seens)
+        assert len(seens) == len(repos)  # 5 inner fits (one per other repository) and the scoring fit
+        assert frozenset(repos - {left_out}) in seens
