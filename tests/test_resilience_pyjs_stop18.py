@@ -649,11 +649,17 @@ def test_a_condition_chain_beyond_the_work_budget_is_left_unread_not_walked_fore
     # hostile input: a chain of thousands of lines, each changed; the reading stops at its budget
     from mergeguard.features import retry_timeout, syntax
 
-    text = "ok = (retry_count > 0\n" + "".join(f"      and x{i}\n" for i in range(4000)) + "      )\n"
+    def chain(n: int) -> str:
+        return "ok = (retry_count > 0\n" + "".join(f"      and x{i}\n" for i in range(n)) + "      )\n"
+
+    # 4,000 links: deeper than syntax.MAX_TREE_DEPTH, never parsed (tests/test_tree_depth.py)
+    assert syntax.parse(chain(4000), "python") is None
+    # 500 links fit under the depth cap, but climbing from each of them is ~125,000 node steps
+    text = chain(500)
     src = syntax.Source("m.py", "post", "python", text, syntax.parse(text, "python"))
     out: dict[int, tuple[str, str]] = {}
-    retry_timeout._continued_conditions(src, set(range(2, 4002)), out, None)
-    assert len(out) < 4000  # stopped by the budget
+    retry_timeout._continued_conditions(src, set(range(2, 502)), out, None)
+    assert 0 < len(out) < 500  # read until the budget ran out, then stopped
     small = "ok = (retry_count > 0\n      and x1\n      )\n"
     out = {}
     retry_timeout._continued_conditions(syntax.Source("m.py", "post", "python", small, syntax.parse(small, "python")),

@@ -70,13 +70,17 @@ def test_reverdict_follows_new_facts_without_rescoring(pr, model):
     satisfied = reverdict(repo, a, model=model, facts=PullRequestFacts(author="dev", approvals=("bob",),
                                                                        labels=("canary-planned",))).to_json()
     assert satisfied["score"] == a["score"] and satisfied["verdict"]["conclusion"] == "success"
-    accepted = reverdict(repo, a, model=model, facts=PullRequestFacts(author="dev"),
-                         acceptances=[new_acceptance(head, "alice", "hotfix for the outage")]).to_json()
+    accepted = reverdict(repo, a, model=model, facts=PullRequestFacts(author="dev", base_branch="main"),
+                         acceptances=[new_acceptance(head, "alice", "hotfix for the outage", base="main", level=a["level"])]).to_json()
     assert accepted["verdict"]["conclusion"] == "success" and accepted["verdict"]["accepted"]["by"] == "alice"
     # an acceptance pinned to another head does not carry over to new commits
-    other = reverdict(repo, a, model=model, facts=PullRequestFacts(author="dev"),
-                      acceptances=[new_acceptance("0" * 40, "alice", "old head")]).to_json()
+    other = reverdict(repo, a, model=model, facts=PullRequestFacts(author="dev", base_branch="main"),
+                      acceptances=[new_acceptance("0" * 40, "alice", "old head", base="main", level=a["level"])]).to_json()
     assert other["verdict"]["conclusion"] == "action_required"
+    # nor does one given for this head into another branch
+    retarget = reverdict(repo, a, model=model, facts=PullRequestFacts(author="dev", base_branch="release"),
+                         acceptances=[new_acceptance(head, "alice", "hotfix", base="main", level=a["level"])]).to_json()
+    assert retarget["verdict"]["conclusion"] == "action_required"
 
 
 def test_check_run_content_matches_the_markdown_and_offers_the_right_actions(pr, model):
