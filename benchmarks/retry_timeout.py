@@ -441,18 +441,24 @@ def evaluate(pairs: Iterable[tuple[Labelled, Predicted]]) -> Report:
     return rep
 
 
+def by_repository(corpus: list[Labelled]) -> list[tuple[str, list[Labelled]]]:
+    """The corpus's commits grouped by repository, repositories in name order: each is scored in one
+    CLI call against its own mirror."""
+    groups: dict[str, list[Labelled]] = {}
+    for c in corpus:
+        groups.setdefault(c.repository, []).append(c)
+    return sorted(groups.items())
+
+
 def run(corpus: list[Labelled], mirrors: Path, *, model: str | None = None,
         scorer: Callable[[Path, list[str]], dict[str, dict[str, Any]]] | None = None,
         progress: Callable[[str], None] | None = None) -> Report:
     """Score every commit of ``corpus`` (grouped per repository) and evaluate."""
     scorer = scorer or (lambda m, shas: score_cli(m, shas, model))
-    by_repo: dict[str, list[Labelled]] = {}
-    for c in corpus:
-        by_repo.setdefault(c.repository, []).append(c)
     pairs: list[tuple[Labelled, Predicted]] = []
     fired_by: list[tuple[Labelled, Fired]] = []
     missing: list[str] = []
-    for repository, commits in sorted(by_repo.items()):
+    for repository, commits in by_repository(corpus):
         mirror = find_mirror(mirrors, repository)
         if mirror is None:
             missing.append(f"{repository}: no mirror under {mirrors}")

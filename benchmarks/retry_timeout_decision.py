@@ -81,11 +81,8 @@ def build_rows(corpus: list[rt.Labelled], mirrors: Path, cache: Path,
     feats_file = cache / "features.json"
     feats: dict[str, dict[str, float]] = json.loads(feats_file.read_text()) if feats_file.exists() else {}
     names = set(decision.feature_names())
-    by_repo: dict[str, list[rt.Labelled]] = {}
-    for c in corpus:
-        by_repo.setdefault(c.repository, []).append(c)
     rows: list[Row] = []
-    for repo_name, commits in sorted(by_repo.items()):
+    for repo_name, commits in rt.by_repository(corpus):
         mirror = rt.find_mirror(mirrors, repo_name)
         if mirror is None:
             progress(f"{repo_name}: no mirror, left out")

@@ -219,11 +219,8 @@ def build(corpus: list[rt.Labelled], mirrors: Path, cache: Path, say: Callable[[
     """Rows for every dev commit the mirrors have; assessments cached per repository, features in one file."""
     feats_file = cache / "filter-rows.json"
     saved: dict[str, Any] = json.loads(feats_file.read_text()) if feats_file.exists() else {}
-    by_repo: dict[str, list[rt.Labelled]] = {}
-    for c in corpus:
-        by_repo.setdefault(c.repository, []).append(c)
     rows: list[Row] = []
-    for name, commits in sorted(by_repo.items()):
+    for name, commits in rt.by_repository(corpus):
         mirror = rt.find_mirror(mirrors, name)
         if mirror is None:
             say(f"{name}: no mirror, left out")
