@@ -21,6 +21,7 @@ from . import __version__
 from .change import Limits
 from .errors import MergeguardError
 from .outputs import writable_dir, writable_file
+from .runner_log import log_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -694,13 +695,13 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except MergeguardError as exc:
-        print(f"mergeguard: error: {exc}", file=sys.stderr)
+        print(log_line(f"mergeguard: error: {exc}"), file=sys.stderr)  # in Actions a log line can be a command
         return exc.exit_code
     except BrokenPipeError:
         return 0
     except OSError as exc:  # the file system said no somewhere no check foresaw: still one line
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"mergeguard: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        print(log_line(f"mergeguard: error:{where} {exc.strerror or exc}"), file=sys.stderr)
         return 2
 
 

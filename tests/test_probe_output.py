@@ -1,0 +1,200 @@
+"""Strings the pull request chose, through every output GitHub shows or executes.
+
+A file path, a branch name, a config key, a finding's message: each reaches the step's log (which the
+Actions runner scans for workflow commands), the job summary and the check run (which GitHub renders
+as markdown, then links mentions and URLs in), and SARIF (whose plain-text messages may embed links).
+These tests send hostile strings through the real entry points -- ``mergeguard action`` against the
+local GitHub stand-in, ``mergeguard score``, the App's Accept-risk handler -- and read the result the
+way the consumer does: the runner's two command syntaxes ported line for line from actions/runner
+(``ActionCommand.TryParseV2`` and the legacy ``TryParse``), GitHub's own markdown library
+(cmark-gfm, with its extensions) for the summaries, and SARIF's embedded-link syntax.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import cmarkgfm
+import pytest
+from cmarkgfm.cmark import Options
+
+
+from .ghstub import GitHubStub
+from .gitrepo import commit, git, init_repo
+from .test_action import API, API2, PR, REPO, TOKEN, pr_event, run_action
+
+# -- the runner, as actions/runner reads a step's output ------------------------------------------------
+
+#: every command the runner registers (its command extensions, plus stop-commands)
+REGISTERED = {"set-env", "set-output", "save-state", "add-mask", "add-path", "add-matcher", "remove-matcher",
+              "debug", "warning", "error", "notice", "group", "endgroup", "echo", "stop-commands"}
+OURS = {"warning", "notice", "error", "debug", "group", "endgroup"}
+
+
+def _unescape(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    for escaped, plain in pairs:
+        text = text.replace(escaped, plain)
+    return text
+
+
+_DATA = (("%0D", "\r"), ("%0A", "\n"), ("%25", "%"))
+_PROPERTY = (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%"))
+
+
+def runner_command(line: str) -> tuple[str, dict[str, str], str] | None:
+    """(command, properties, data) the runner executes for one line, or None.
+
+    First ``::name k=v,…::data`` at the start after leading white space; failing that, the legacy
+    ``##[name k=v;…]data`` *anywhere* in the line.
+    """
+    message = line.lstrip()
+    if message.startswith("::") and (end := message.find("::", 2)) >= 0:
+        name, _, props = message[2:end].partition(" ")
+        if name.lower() in REGISTERED:
+            found = {}
+            for part in props.strip().split(","):
+                key, _, value = part.partition("=")
+                if key and value:
+                    found[key] = _unescape(value, _PROPERTY)
+            return name.lower(), found, _unescape(message[end + 2:], _DATA)
+    if (start := line.find("##[")) >= 0 and (close := line.find("]", start)) >= 0:
+        name = line[start + 3:close].split(" ", 1)[0]
+        if name.lower() in REGISTERED:
+            return name.lower(), {}, line[close + 1:]
+    return None
+
+
+def runner_commands(*streams: str) -> list[tuple[str, dict[str, str], str]]:
+    """Every command in stdout and stderr; the runner splits lines at CR, LF and CRLF (.NET ReadLine)."""
+    lines = [line for text in streams for line in re.split(r"\r\n|\r|\n", text)]
+    return [c for line in lines if (c := runner_command(line)) is not None]
+
+
+# -- GitHub's markdown ------------------------------------------------------------------------------
+
+#: what our own markdown may produce; anything else (a link, an image, a comment) came from the input
+OUR_TAGS = {"h3", "p", "strong", "em", "code", "table", "thead", "tbody", "tr", "th", "td", "details", "summary",
+            "sub", "br", "ul", "li", "input", "hr", "blockquote"}
+#: GitHub links (and notifies) ``@login`` / ``@org/team`` in rendered text outside code and links
+MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")
+
+
+class _Html(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.comments: list[str] = []
+        self.text: list[str] = []  # text outside code spans
+        self.code: list[str] = []
+        self.rows: list[list[int]] = [[]]  # cells per row, per table
+        self._in_code = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._in_code += tag == "code"
+        if tag == "table":
+            self.rows.append([])
+        if tag == "tr":
+            self.rows[-1].append(0)
+        if tag in ("td", "th"):
+            self.rows[-1][-1] += 1
+
+    def handle_endtag(self, tag):
+        self._in_code -= tag == "code"
+
+    def handle_comment(self, data):
+        self.comments.append(data)
+
+    def handle_data(self, data):
+        (self.code if self._in_code else self.text).append(data)
+
+
+def github_html(markdown: str) -> _Html:
+    """``markdown`` rendered by cmark-gfm with GitHub's extensions (tables, autolinks, task lists,
+    strikethrough, tag filter), raw HTML let through so that any the input smuggled in shows."""
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    parsed = _Html()
+    parsed.feed(html)
+    return parsed
+
+
+def assert_renders_inert(markdown: str) -> _Html:
+    parsed = github_html(markdown)
+    assert set(parsed.tags) <= OUR_TAGS, set(parsed.tags) - OUR_TAGS  # no <a>, <img>, <script>, ...
+    assert parsed.comments == []  # no <!-- --> hides what follows
+    text = "".join(parsed.text)
+    assert not MENTION.search(text), MENTION.search(text)
+    for table in parsed.rows[1:]:
+        assert len(set(table)) <= 1, table  # every row has the header's cells: no pipe split one
+    return parsed
+
+
+# -- the Action with a hostile file name --------------------------------------------------------------
+
+#: a file whose name tries every sink at once: a team mention, an autolink, HTML, a comment, a table
+#: cell's end, a code span's end, a workflow command on its own line (LF and CR), the legacy syntax,
+#: and the characters GitHub's escaping must encode (% , :)
+HOSTILE = ("svc/@octo-org/all www.evil.example <img src=x onerror=alert(1)> <!-- hide --> a|b `tick`"
+           " 100%0A a,b:c\n::add-mask::SECRET ##[stop-commands]tok\r::set-output name=level::low.py")
+
+
+@pytest.fixture
+def hostile_work(tmp_path):
+    """main: the hostile file with 14 public functions; feat: changes their signatures (14 findings on it)."""
+    w = init_repo(tmp_path / "origin")
+    commit(w, {HOSTILE: API, "README.md": "svc\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {HOSTILE: API2}, "feat: strict handlers", when=1_700_000_500, author=("Erin", "erin@example.com"))
+    git(w, "checkout", "-q", "main")
+    git(w, "update-ref", f"refs/pull/{PR}/head", "feat")
+    return w
+
+
+@pytest.fixture
+def hostile_stub(hostile_work):
+    with GitHubStub(github_token=TOKEN) as s:
+        s.add_repo(REPO, hostile_work)
+        s.add_pull(REPO, PR, head="feat", author="erin", labels=["db"])
+        yield s
+
+
+def test_a_hostile_file_name_is_one_annotation_and_inert_markdown_in_the_action(tmp_path, hostile_work, hostile_stub):
+    r = run_action(tmp_path, hostile_work, pr_event(hostile_work), api=hostile_stub.url)
+    assert r.code == 0, r.stderr
+    commands = runner_commands(r.stdout, r.stderr)
+    assert {name for name, _, _ in commands} <= OURS, commands
+    annotations = [(props, data) for name, props, data in commands if "file" in props]
+    assert len(annotations) == 10  # GitHub's per-step limit; each is one command, whole
+    assert {props["file"] for props, _ in annotations} == {HOSTILE}
+    assert all(props["title"] == "coupling.api_change" for props, _ in annotations)
+
+    (run,) = hostile_stub.check_runs.values()
+    assert [a["path"] for a in run.annotations] == [HOSTILE] * 14
+    assert hostile_stub.violations == []
+    for doc in (r.summary, run.data["output"]["summary"], run.data["output"]["text"]):
+        assert_renders_inert(doc)
+    shown = github_html(r.summary)
+    assert shown.tags[0] == "h3" and "risk" in shown.text[0]  # the verdict heads the summary
+    # the name is still there to read: in code spans, or as text whose zero-width space breaks the link
+    everything = "".join(shown.code + shown.text).replace("\u200b", "")
+    assert "www.evil.example <img src=x onerror=alert(1)> <!-- hide -->" in everything
+
+
+def test_a_hostile_config_key_in_the_actions_error_line_runs_no_command(tmp_path, hostile_work, hostile_stub):
+    """The base's config is whoever can push's; its problem is printed twice, as an ``::error``
+    command and as the CLI's plain line on stderr, where ``##[`` anywhere was a command."""
+    key = "x ##[add-mask]SECRET ##[stop-commands]tok"
+    git(hostile_work, "checkout", "-q", "main")
+    commit(hostile_work, {".github/mergeguard.yml": json.dumps({key: 1}) + "\n"}, "config", when=1_700_000_100)
+    git(hostile_work, "checkout", "-q", "feat")
+    git(hostile_work, "rebase", "-q", "main")
+    git(hostile_work, "checkout", "-q", "main")
+    git(hostile_work, "update-ref", f"refs/pull/{PR}/head", "feat")
+    r = run_action(tmp_path, hostile_work, pr_event(hostile_work), api=hostile_stub.url)
+    assert r.code == 2, r.stderr
+    assert "unknown key" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    commands = runner_commands(r.stdout, r.stderr)
+    assert [name for name, _, _ in commands] == ["error"], commands
+    assert "##[add-mask]SECRET" in commands[0][2]  # the command's data says it as it is
