@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import urllib.parse
 from html.parser import HTMLParser
 
 import cmarkgfm
@@ -198,3 +201,44 @@ def test_a_hostile_config_key_in_the_actions_error_line_runs_no_command(tmp_path
     commands = runner_commands(r.stdout, r.stderr)
     assert [name for name, _, _ in commands] == ["error"], commands
     assert "##[add-mask]SECRET" in commands[0][2]  # the command's data says it as it is
+
+
+# -- SARIF ------------------------------------------------------------------------------------------
+
+_RETRY = ["import time, requests", "", "def fetch(u):", "    while True:", "        try:",
+          "            return requests.get(u)", "        except Exception:", "            time.sleep(1)"]
+_EMBEDDED_LINK = re.compile(r"(?<!\\)\[(?:[^\]\\]|\\.)*(?<!\\)\]\(")
+
+
+def _added(name: str) -> str:
+    return "\n".join([f"diff --git a/{name} b/{name}", "new file mode 100644", "--- /dev/null", f"+++ b/{name}",
+                      f"@@ -0,0 +1,{len(_RETRY)} @@", *("+" + line for line in _RETRY)]) + "\n"
+
+
+@pytest.mark.parametrize("name", ["../../etc/evil.py", "/abs/evil.py", "//server/evil.py", "file:/etc/passwd.py",
+                                  "[fix](https:evil.example)/a.py", "c/[x]\\[y](1) **b** <img src=x>.py"])
+def test_sarif_locations_stay_in_the_repository_and_messages_embed_no_link(tmp_path, name):
+    """A ``--diff`` names whatever it likes. ``/abs/evil.py`` also looped for ever in the coupling
+    extractor (``dirname('/')`` is ``/``)."""
+    repo = init_repo(tmp_path / "repo")
+    commit(repo, {"README.md": "x\n"}, "base")
+    diff = tmp_path / "change.diff"
+    diff.write_text(_added(name))
+    proc = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--diff", str(diff), "--format", "sarif"],
+                          cwd=repo, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"retry.without_limit", "mergeguard.risk"}
+    for result in results:
+        for location in result["locations"]:
+            uri = location["physicalLocation"]["artifactLocation"]["uri"]
+            parts = urllib.parse.urlsplit(uri)
+            assert not parts.scheme and not parts.netloc and not uri.startswith("/"), uri
+            assert ".." not in urllib.parse.unquote(uri).split("/"), uri
+            assert urllib.parse.unquote(uri).endswith(name.replace("\\", "/").rsplit("/", 1)[-1])  # \\ is a separator
+        text = result["message"]["text"]
+        assert "markdown" not in result["message"]
+        assert not _EMBEDDED_LINK.search(text), text
+    (risk,) = [r for r in results if r["ruleId"] == "mergeguard.risk"]
+    unescaped = re.sub(r"\\([\\\[\]])", r"\1", risk["message"]["text"])
+    assert name.lstrip("/") in unescaped or name in unescaped  # the path is still named, as text
