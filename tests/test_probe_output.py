@@ -12,17 +12,22 @@ way the consumer does: the runner's two command syntaxes ported line for line fr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
 import sys
 import urllib.parse
 from html.parser import HTMLParser
+from pathlib import Path
 
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 
+from mergeguard.assessment import Review
+from mergeguard.checkrun import content
+from mergeguard.render.markdown import GITHUB_SUMMARY_LIMIT
 
 from .ghstub import GitHubStub
 from .gitrepo import commit, git, init_repo
@@ -242,3 +247,28 @@ def test_sarif_locations_stay_in_the_repository_and_messages_embed_no_link(tmp_p
     (risk,) = [r for r in results if r["ruleId"] == "mergeguard.risk"]
     unescaped = re.sub(r"\\([\\\[\]])", r"\1", risk["message"]["text"])
     assert name.lstrip("/") in unescaped or name in unescaped  # the path is still named, as text
+
+
+# -- the App's Accept-risk note ------------------------------------------------------------------------
+
+
+def test_an_accept_risk_note_is_escaped_and_fits_above_a_full_summary(tmp_path, hostile_work, hostile_stub):
+    """The refusal note names the pull request's base branch (``<img/src=x>@team`` is a valid ref
+    name) and was put above the summary unescaped and uncut: a summary near GitHub's 65,535 limit
+    plus the note was a 422, and the refusal was never shown."""
+    r = run_action(tmp_path, hostile_work, pr_event(hostile_work), api=hostile_stub.url)
+    review = Review.from_json(json.loads(Path(r.outputs["report"]).read_text()))
+    c = content(review)
+    full = dataclasses.replace(c, summary=c.summary + "\n\n" + "x" * (GITHUB_SUMMARY_LIMIT - len(c.summary) - 2))
+    assert len(full.summary) == GITHUB_SUMMARY_LIMIT
+    branch = "rel/<img/src=x>@octo-org/all<!--"
+    note = (f"@alice asked to accept the risk scored against 'main', but the pull request now targets "
+            f"'{branch}' and is scored again; accept its new verdict.")
+    from mergeguard.checkrun import with_note
+
+    output = with_note(full, note)
+    assert len(output["summary"]) <= GITHUB_SUMMARY_LIMIT
+    assert output["summary"].startswith("> **Accept risk refused:** ")
+    assert c.summary.split("\n", 1)[0] in output["summary"]  # the verdict's heading is kept
+    parsed = assert_renders_inert(output["summary"])
+    assert branch in "".join(parsed.text).replace("\u200b", "")
