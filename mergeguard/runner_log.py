@@ -8,6 +8,14 @@ for every other line, which may quote a path, a branch or a config key chosen by
 
 from __future__ import annotations
 
+import re
+
+#: a line that, after leading white space, starts a ``::`` command (the runner trims Unicode white space)
+_COMMAND_START = re.compile(r"^(\s*)::", re.MULTILINE)
+#: U+200B is no white space to the runner (.NET ``char.IsWhiteSpace``), so it ends the trimming, and
+#: it shows as nothing in a terminal or on a rendered page
+_ZWSP = "\u200b"
+
 
 def log_line(text: str) -> str:
     """``text`` as one plain line of the step's log that the runner reads as no command at all.
@@ -24,3 +32,18 @@ def log_line(text: str) -> str:
     if flat.lstrip().startswith("::"):
         flat = "mergeguard: " + flat.lstrip()
     return flat.replace("##[", "## [")
+
+
+def inert_report(text: str, *, json_text: bool = False) -> str:
+    """A whole report (``score``'s stdout) that the runner reads as no command on any line.
+
+    ``mergeguard score`` in a workflow's ``run:`` step prints paths and messages at the start of
+    text lines (``    ::error title=x::….py:6  warning …``) and ``##[`` anywhere, in every format.
+    JSON (and SARIF) keeps its value exactly: ``##[`` occurs only inside strings there, where
+    ``##\\u005b`` is the same text, and no JSON line starts with ``::``. Text and markdown get a
+    zero-width space before a line's leading ``::`` and inside each ``##[``, invisible when read.
+    """
+    if json_text:
+        return text.replace("##[", "##\\u005b")
+    text = text.replace("##[", f"##{_ZWSP}[")
+    return _COMMAND_START.sub(lambda m: f"{m.group(1)}{_ZWSP}::", text)

@@ -208,6 +208,43 @@ def test_a_hostile_config_key_in_the_actions_error_line_runs_no_command(tmp_path
     assert "##[add-mask]SECRET" in commands[0][2]  # the command's data says it as it is
 
 
+# -- the CLI in a workflow's run: step ------------------------------------------------------------------
+
+COMMAND_NAME = "::error title=x::pwned ##[add-mask]S ##[stop-commands]tok.py"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "sarif"])
+def test_score_on_stdout_runs_no_workflow_command_in_any_format(tmp_path, fmt):
+    """``mergeguard score`` in a ``run:`` step: the text format printed the path at the start of a
+    line (an ``::error`` annotation of the author's) and every format carried ``##[`` (the legacy
+    syntax, read anywhere in a line). JSON and SARIF still hold the exact name."""
+    repo = init_repo(tmp_path / "repo")
+    commit(repo, {"README.md": "x\n"}, "base")
+    diff = tmp_path / "change.diff"
+    diff.write_text(_added(COMMAND_NAME))
+    proc = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--diff", str(diff), "--format", fmt],
+                          cwd=repo, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "pwned" in proc.stdout
+    assert runner_commands(proc.stdout, proc.stderr) == []
+    if fmt == "json":
+        assert {f["path"] for f in json.loads(proc.stdout)["findings"]} == {COMMAND_NAME}
+    if fmt == "sarif":
+        uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+                for r in json.loads(proc.stdout)["runs"][0]["results"] for loc in r["locations"]}
+        assert {urllib.parse.unquote(u) for u in uris} == {COMMAND_NAME}
+
+
+def test_config_check_problems_run_no_workflow_command(tmp_path):
+    config = tmp_path / "mergeguard.yml"
+    config.write_text(json.dumps({"x ##[add-mask]SECRET": 1, "y ##[stop-commands]tok": 2}) + "\n")
+    for args in (["config", "check", str(config)], ["score", "--diff", "-", "--config", str(config)]):
+        proc = subprocess.run([sys.executable, "-m", "mergeguard.cli", *args], cwd=tmp_path, capture_output=True,
+                              text=True, input="", timeout=300)
+        assert proc.returncode == 2 and "unknown key" in proc.stderr, proc.stderr
+        assert runner_commands(proc.stdout, proc.stderr) == [], proc.stderr
+
+
 # -- SARIF ------------------------------------------------------------------------------------------
 
 _RETRY = ["import time, requests", "", "def fetch(u):", "    while True:", "        try:",
