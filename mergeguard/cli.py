@@ -328,7 +328,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(log_line(f"mergeguard: error: {problems[0]}"), file=sys.stderr)
         return 2
     for problem in problems:  # a problem quotes the config's keys: in a workflow a line can be a command
-        print(log_line(problem), file=sys.stderr)
+        print(log_line(str(problem)), file=sys.stderr)
     print(f"mergeguard: error: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.file}",
           file=sys.stderr)
     return 2
