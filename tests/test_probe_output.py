@@ -178,6 +178,7 @@ def test_a_hostile_file_name_is_one_annotation_and_inert_markdown_in_the_action(
     assert {props["file"] for props, _ in annotations} == {HOSTILE}
     assert all(props["title"] == "coupling.api_change" for props, _ in annotations)
 
+    assert set(r.outputs) == {"score", "level", "conclusion", "report"}  # GITHUB_OUTPUT: ours, no more
     (run,) = hostile_stub.check_runs.values()
     assert [a["path"] for a in run.annotations] == [HOSTILE] * 14
     assert hostile_stub.violations == []
