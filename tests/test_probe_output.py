@@ -287,6 +287,32 @@ def test_sarif_locations_stay_in_the_repository_and_messages_embed_no_link(tmp_p
     assert name.lstrip("/") in unescaped or name in unescaped  # the path is still named, as text
 
 
+def test_a_batchs_not_scored_records_render_inert(tmp_path):
+    """``score --commits`` reports a commit it could not score by its reason, which may quote the
+    config at that commit's base, written by whoever pushed it: in markdown the reason sat in a
+    single-backtick code span that its own backtick closed; in SARIF it was a notification text."""
+    key = "`<img src=x>` @octo-org/all [fix](https:evil.example) ##[add-mask]S"
+    repo = init_repo(tmp_path / "repo")
+    commit(repo, {"README.md": "x\n"}, "c1")
+    commit(repo, {".github/mergeguard.yml": json.dumps({key: 1}) + "\n"}, "c2", when=1_700_000_100)
+    commit(repo, {"x.py": "def f(a):\n    return a\n"}, "c3", when=1_700_000_200)
+    commit(repo, {"x.py": "def f(a, b):\n    return a\n"}, "c4", when=1_700_000_300)
+    shas = tmp_path / "shas.txt"
+    shas.write_text(git(repo, "rev-parse", "HEAD", "HEAD~1"))
+    out = {}
+    for fmt in ("markdown", "sarif"):
+        proc = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--commits", str(shas), "--format", fmt],
+                              cwd=repo, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert runner_commands(proc.stdout, proc.stderr) == []
+        out[fmt] = proc.stdout
+    parsed = assert_renders_inert(out["markdown"])
+    assert sum("not scored" in t for t in parsed.code) == 2  # each reason whole, in its code span
+    notes = json.loads(out["sarif"])["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert len(notes) == 2 and all("unknown key" in n["message"]["text"] for n in notes)
+    assert not any(_EMBEDDED_LINK.search(n["message"]["text"]) for n in notes)
+
+
 # -- the App's Accept-risk note ------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from mergeguard.assessment import Assessment, Finding, Review, Verdict
 
 from . import Reviewed, as_float, clean_line, contribution, headline, level_of, notable_reasons, percent, to_json, unpack
 
-__all__ = ["sarif", "sarif_log", "SARIF_SCHEMA", "SARIF_VERSION", "RISK_RULE_ID", "INFORMATION_URI"]
+__all__ = ["sarif", "sarif_log", "plain_text", "SARIF_SCHEMA", "SARIF_VERSION", "RISK_RULE_ID", "INFORMATION_URI"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -144,7 +144,7 @@ def _uri(path: str) -> str:
 _LINK_BRACKET = re.compile(r"(\\*)([\[\]])")
 
 
-def _text(value: object) -> str:
+def plain_text(value: object) -> str:
     """One line of plain SARIF message text, with every ``[`` and ``]`` escaped.
 
     SARIF plain-text messages may embed links, ``[text](target)`` with a URI or a related location
@@ -190,7 +190,7 @@ def _finding_result(item: Reviewed, finding: Finding, index: Mapping[str, int]) 
         "ruleId": kind,
         "ruleIndex": index[kind],
         "level": finding.severity.sarif_level,
-        "message": {"text": _text(finding.message) or _describe_kind(kind)},
+        "message": {"text": plain_text(finding.message) or _describe_kind(kind)},
     }
     location = _location(finding.path, finding.line, finding.end_line)
     if location is not None:
@@ -250,7 +250,7 @@ def _risk_result(item: Reviewed, index: Mapping[str, int], anchor_path: str | No
         "ruleId": RISK_RULE_ID,
         "ruleIndex": index[RISK_RULE_ID],
         "level": RISK_LEVELS.get(level, "note"),
-        "message": {"text": _text(_risk_message(item))},
+        "message": {"text": plain_text(_risk_message(item))},
     }
     anchors: list[str | None] = [*(f.path for f in assessment.findings), anchor_path]
     location = next((loc for loc in map(_location, anchors) if loc is not None), None)
