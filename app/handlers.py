@@ -23,7 +23,7 @@ from mergeguard import audit
 from mergeguard.assessment import Assessment, Review
 from mergeguard.budget import SourceAccess
 from mergeguard.change import Limits
-from mergeguard.checkrun import CHECK_NAME, content, failed, superseded
+from mergeguard.checkrun import CHECK_NAME, content, failed, superseded, with_note
 from mergeguard.errors import MergeguardError, ModelError, RefError
 from mergeguard.git import GitRepo
 from mergeguard.gate import base_files, read_codeowners, read_config
@@ -406,9 +406,7 @@ class AcceptHandler(ReevaluateHandler):
         if not check_id:
             return
         c = content(Review.from_json(stored["assessment"]))
-        output = c.output()
-        output["summary"] = f"> **Accept risk refused:** {note}\n\n{c.summary}"
-        gh.complete_check_run(repo, int(check_id), c.conclusion, output, (), c.actions)
+        gh.complete_check_run(repo, int(check_id), c.conclusion, with_note(c, note), (), c.actions)
 
 
 def bot_accounts(pr: PullRequestInfo, commits: Iterable[PullCommit]) -> dict[str, str]:

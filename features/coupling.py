@@ -365,7 +365,10 @@ def component(path: str, roots: frozenset[str]) -> tuple[str, bool]:
     while d:
         if d in roots:
             return d, True
-        d = posixpath.dirname(d)
+        up = posixpath.dirname(d)
+        if up == d:  # "/" and "//" are their own dirname: a --diff naming "/x.py" looped here for ever
+            break
+        d = up
     parts = path.split("/")
     if len(parts) == 1:
         return "(root)", False

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from .config import CONCLUSIONS, LEVELS, Config, decode, loads
 from .errors import MergeguardError
 from .paths import written_under
+from .runner_log import log_line
 
 if TYPE_CHECKING:
     from .assessment import Review, Verdict
@@ -312,7 +313,9 @@ def summary_text(check_summary: str, *, left_out: int, notes: Iterable[str] = ()
         extra.append(f"{left_out} annotation{'s' if left_out != 1 else ''} not shown as workflow annotations "
                      f"(GitHub shows at most {PER_STEP_PER_KIND} of each kind per step); "
                      "all are in the JSON report")
-    tail = "".join(f"\n\n> {n}" for n in extra)
+    from .render.markdown import escape
+
+    tail = "".join(f"\n\n> {escape(n)}" for n in extra)  # a warning may quote a path or GitHub's words
     return check_summary.rstrip("\n") + tail + "\n"
 
 
@@ -347,12 +350,12 @@ def ensure_history(repo: Git, target: Target, *, remote: str = "origin",
             if not [s for s in wanted if not repo.has_commit(s)]:
                 break
             done = repo.fetch(remote, spec, timeout=timeout)
-            log(f"git fetch {remote} {spec}: {'ok' if done.ok else _tail(done.err)}")
+            log(log_line(f"git fetch {remote} {spec}: {'ok' if done.ok else _tail(done.err)}"))
         log("::endgroup::")
     if repo.is_shallow and has_remote:
         done = repo.fetch(remote, options=["--unshallow"], timeout=timeout)
         if not done.ok:
-            log(f"git fetch --unshallow {remote}: {_tail(done.err)}")
+            log(log_line(f"git fetch --unshallow {remote}: {_tail(done.err)}"))
             for depth in (100, 1000):  # at least reach the merge base, so the diff is right
                 if _merge_base_known(repo, target):
                     break
@@ -711,5 +714,5 @@ def main_from_args(repo: str | None, fail_on: str | None, mode: str | None, conf
 
 
 __all__ = ["ActionError", "Target", "parse_event", "parse_fail_on", "FailOn", "Options", "escape_data",
-           "escape_property", "command", "annotation_commands", "output_text", "summary_text", "ensure_history",
+           "escape_property", "log_line", "command", "annotation_commands", "output_text", "summary_text", "ensure_history",
            "push_base", "run"]

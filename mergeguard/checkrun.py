@@ -21,7 +21,7 @@ from typing import Any
 
 from .assessment import BLOCKING_CONCLUSIONS, Finding, Review
 from .render import as_float, clean_line, group_findings, headline, level_of, look_first, percent
-from .render.markdown import GITHUB_SUMMARY_LIMIT, markdown
+from .render.markdown import GITHUB_SUMMARY_LIMIT, escape, markdown
 
 #: the check run's name: one per app per head SHA, reused on re-scoring
 CHECK_NAME = "mergeguard"
@@ -96,7 +96,7 @@ def failed(reason: str, *, details_text: str = "") -> CheckRunContent:
     """A neutral check run saying why no score could be given: never leave a check in progress."""
     reason = clean_line(reason) or "unknown error"
     summary = ("mergeguard could not score this change, so it neither passes nor blocks it.\n\n"
-               f"**Reason:** {reason}\n\nUse **Re-score** to try again.")
+               f"**Reason:** {escape(reason)}\n\nUse **Re-score** to try again.")
     return CheckRunContent(conclusion="neutral", title=clip(f"Not scored: {reason}", TITLE_LIMIT),
                            summary=clip(summary, GITHUB_SUMMARY_LIMIT),
                            text=clip(details_text, TEXT_LIMIT) or None, actions=[action(RESCORE)])
@@ -109,6 +109,18 @@ def superseded(head_sha: str) -> CheckRunContent:
                "was not scored. The newer head has its own check run.")
     return CheckRunContent(conclusion="neutral", title=clip(f"Superseded by {short}", TITLE_LIMIT),
                            summary=clip(summary, GITHUB_SUMMARY_LIMIT), text=None, actions=[])
+
+
+def with_note(c: CheckRunContent, note: str) -> dict[str, Any]:
+    """``c``'s output (no annotations) with ``note`` quoted above its summary, within GitHub's limit.
+
+    The note (an Accept-risk refusal) names a branch and a login, so it is escaped like every other
+    string from the change; and the summary may already be at its limit, so the whole is cut from the
+    end: the note and the verdict's headline, at the top, always stay.
+    """
+    out = c.output()
+    out["summary"] = clip(f"> **Accept risk refused:** {escape(note)}\n\n{c.summary}", GITHUB_SUMMARY_LIMIT)
+    return out
 
 
 def action(identifier: str) -> dict[str, str]:

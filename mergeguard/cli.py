@@ -21,6 +21,7 @@ from . import __version__
 from .change import Limits
 from .errors import MergeguardError
 from .outputs import writable_dir, writable_file
+from .runner_log import inert_report, log_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,13 +60,16 @@ def _progress(enabled: bool) -> Callable[[str, int | None], Callable[[int], None
     return make
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str, output: str | None, fmt: str = "text") -> None:
+    """The report to ``output``, or to stdout, where in a workflow the runner reads every line for
+    commands: there no path or message in it may be one (:func:`runner_log.inert_report`)."""
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise MergeguardError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
+        text = inert_report(text, json_text=fmt.strip().lower() in ("json", "sarif"))
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -148,12 +152,12 @@ def cmd_score(args: argparse.Namespace) -> int:
                         failed[sha] = " ".join(str(exc).split())
                 if sha not in failed:  # a log that excludes an incomplete mirror's missing paths skips commits
                     failed[sha] = "not reached by the history replay (it touches only content this repository lacks)"
-                print(f"mergeguard: warning: {sha}: not scored: {failed[sha]}", file=sys.stderr)
+                print(log_line(f"mergeguard: warning: {sha}: not scored: {failed[sha]}"), file=sys.stderr)
                 outputs.append(NotScored(sha, failed[sha]))
         finally:
             if memo is not None:
                 memo.stop_prefetch()
-    _write(render(outputs, args.format), args.output)
+    _write(render(outputs, args.format), args.output, args.format)
     return _exit_code([o.verdict for o in outputs if isinstance(o, Review)], args.fail_on)
 
 
@@ -321,10 +325,10 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print("ok")
         return 0
     if len(problems) == 1:
-        print(f"mergeguard: error: {problems[0]}", file=sys.stderr)
+        print(log_line(f"mergeguard: error: {problems[0]}"), file=sys.stderr)
         return 2
-    for problem in problems:
-        print(problem, file=sys.stderr)
+    for problem in problems:  # a problem quotes the config's keys: in a workflow a line can be a command
+        print(log_line(str(problem)), file=sys.stderr)
     print(f"mergeguard: error: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.file}",
           file=sys.stderr)
     return 2
@@ -694,13 +698,13 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except MergeguardError as exc:
-        print(f"mergeguard: error: {exc}", file=sys.stderr)
+        print(log_line(f"mergeguard: error: {exc}"), file=sys.stderr)  # in Actions a log line can be a command
         return exc.exit_code
     except BrokenPipeError:
         return 0
     except OSError as exc:  # the file system said no somewhere no check foresaw: still one line
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"mergeguard: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        print(log_line(f"mergeguard: error:{where} {exc.strerror or exc}"), file=sys.stderr)
         return 2
 
 

@@ -34,7 +34,7 @@ def test_a_press_by_someone_without_write_access_is_explained_on_the_check_run(a
     assert runtime(app).store.acceptances_for(REPO, pull.head_sha) == []
     (run,) = our_runs(stub)
     text = run.data["output"]["summary"]
-    assert text.startswith("> **Accept risk refused:** @mallory asked to accept the risk but has no write "
+    assert text.startswith("> **Accept risk refused:** @&#8203;mallory asked to accept the risk but has no write "
                            f"access to {REPO} (GitHub reports 'read').")
     assert text.endswith(summary)  # the verdict's own summary is kept under the note
     assert run.data["conclusion"] == "action_required"
@@ -49,7 +49,7 @@ def test_a_press_by_someone_the_config_does_not_list_names_the_config(app, stub)
     press(app, stub, "dev")  # may write, but is not in risk_acceptance.allowed
     (run,) = our_runs(stub)
     text = run.data["output"]["summary"]
-    assert "@dev asked to accept the risk but is not allowed by risk_acceptance.allowed in " in text
+    assert "@&#8203;dev asked to accept the risk but is not allowed by risk\\_acceptance.allowed in " in text
     assert ":.github/mergeguard.yml." in text.splitlines()[0]  # <base>:.github/mergeguard.yml
     assert run.data["conclusion"] == "action_required"
     assert stub.violations == []
@@ -83,7 +83,7 @@ def test_the_author_cannot_accept_the_risk_of_their_own_pull_request(app, stub):
     assert store.acceptances_for(REPO, pull.head_sha) == []
     (run,) = our_runs(stub)
     text = run.data["output"]["summary"]
-    assert text.startswith("> **Accept risk refused:** @alice asked to accept the risk of their own pull request")
+    assert text.startswith("> **Accept risk refused:** @&#8203;alice asked to accept the risk of their own pull request")
     assert run.data["conclusion"] == "action_required"
     # an acceptance recorded anyway (an old row, another path) still does not count for the author
     store.record_acceptance(REPO, NUMBER, pull.head_sha, "alice", "mine", base_ref="main", level="critical")

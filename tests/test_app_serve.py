@@ -295,7 +295,7 @@ def test_a_team_code_owners_approval_counts_when_the_app_may_read_the_team(tmp_p
                 assert "counts nobody" not in summary
             else:  # the approval cannot be told to be the team's: still required, and the reason is shown
                 assert run.data["conclusion"] == "action_required" and owners["satisfied"] is False
-                assert "Team @octo/core counts nobody here" in summary and "Members: read" in summary
+                assert "Team @&#8203;octo/core counts nobody here" in summary and "Members: read" in summary
             # an "Accept risk" press by a member of the accepting team
             payload = pr_payload(stub, "check_run", "requested_action", requested_action={"identifier": "accept_risk"})
             payload["sender"]["login"] = "lee"

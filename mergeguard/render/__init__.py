@@ -115,7 +115,12 @@ def render(items: Item | Sequence[Item], fmt: str, **options: Any) -> str:
     if key == "sarif":
         return _sarif_notifications(out, failed)
     lines = [f.message for f in failed]
-    notes = "\n".join(f"- `{line}`" for line in lines) if key == "markdown" else "\n".join(lines)
+    if key == "markdown":  # the reason may quote a config key of whoever pushed: a code span it cannot close
+        from .markdown import code
+
+        notes = "\n".join(f"- {code(line)}" for line in lines)
+    else:
+        notes = "\n".join(lines)
     return "\n\n".join(part for part in (out, notes) if part)
 
 
@@ -129,7 +134,9 @@ def _sarif_notifications(log: str, failed: list[NotScored]) -> str:
     from .sarif import sarif
 
     doc = json.loads(log or sarif([]))
-    notes = [{"level": "error", "message": {"text": f.message}} for f in failed]
+    from .sarif import plain_text
+
+    notes = [{"level": "error", "message": {"text": plain_text(f.message)}} for f in failed]
     for run in doc.get("runs", []):
         run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notes}]
     return json.dumps(doc, indent=2, ensure_ascii=False)

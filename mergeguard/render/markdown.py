@@ -44,6 +44,14 @@ _SEVERITY_ICONS = {"info": "ℹ️", "warning": "⚠️", "error": "❌"}
 # ASCII punctuation that can open an inline construct (emphasis, links, HTML, entities, code,
 # strikethrough) or end a table cell. CommonMark lets any ASCII punctuation be backslash-escaped.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!#])")
+# What GitHub turns into a link or a notification *after* markdown, on the rendered text: an
+# ``@login`` or ``@org/team`` mention (and ``a@b.example``, an e-mail autolink), and GFM's extended
+# autolinks (``https://…``, ``www.…``). A backslash does not stop a mention (``\@x`` renders as the
+# text ``@x``, which GitHub then links and notifies), so a zero-width space goes after every ``@``;
+# a scheme's ``:`` and ``www``'s dot are backslash-escaped, which GFM's autolinker never sees.
+_MENTION = re.compile(r"@")
+_SCHEME_COLON = re.compile(r":(?=//)")
+_WWW_DOT = re.compile(r"(?i)(?<![A-Za-z0-9])(www)\.")
 _MAX_REASONS = 8
 _MAX_FILES = 10
 
@@ -136,8 +144,21 @@ def _reason_count(assessment: Assessment) -> str:
 
 
 def escape(value: Any) -> str:
-    """One line of text with markdown/HTML-significant punctuation backslash-escaped."""
-    return _INLINE_SPECIAL.sub(r"\\\1", clean_line(value))
+    """One line of text with markdown/HTML-significant punctuation backslash-escaped, and neither a
+    mention nor an autolink left in it (see :func:`_defuse`)."""
+    return _defuse(_INLINE_SPECIAL.sub(r"\\\1", clean_line(value)))
+
+
+def _defuse(escaped: str) -> str:
+    """Text already backslash-escaped, with mentions and autolinks broken where GitHub would make them.
+
+    Paths, messages and branch names are the pull request author's: ``@org/everyone`` in a file name
+    must not notify a team, and ``www.evil.example`` in a message must not become a link on a page
+    that carries the gate's authority. The text still reads the same (the zero-width space is invisible).
+    """
+    escaped = _MENTION.sub("@&#8203;", escaped)
+    escaped = _SCHEME_COLON.sub("\\\\:", escaped)
+    return _WWW_DOT.sub(r"\1\\.", escaped)
 
 
 def rich(value: Any, in_table: bool = False) -> str:
@@ -153,7 +174,7 @@ def rich(value: Any, in_table: bool = False) -> str:
         if len(part) > 2 and part.startswith("`") and part.endswith("`"):
             out.append(code(part[1:-1], in_table=in_table))
         else:
-            out.append(_INLINE_SPECIAL.sub(r"\\\1", part))
+            out.append(_defuse(_INLINE_SPECIAL.sub(r"\\\1", part)))
     return "".join(out)
 
 

@@ -16,6 +16,7 @@ to code scanning should pass ``anchor_path``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from mergeguard.assessment import Assessment, Finding, Review, Verdict
 
 from . import Reviewed, as_float, clean_line, contribution, headline, level_of, notable_reasons, percent, to_json, unpack
 
-__all__ = ["sarif", "sarif_log", "SARIF_SCHEMA", "SARIF_VERSION", "RISK_RULE_ID", "INFORMATION_URI"]
+__all__ = ["sarif", "sarif_log", "plain_text", "SARIF_SCHEMA", "SARIF_VERSION", "RISK_RULE_ID", "INFORMATION_URI"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -120,14 +121,38 @@ def _rules(findings: Sequence[Finding]) -> list[dict[str, Any]]:
 
 
 def _uri(path: str) -> str:
-    """A repository-relative path as a URI reference (forward slashes, percent-encoded).
+    """A repository-relative path as a URI reference (forward slashes, percent-encoded) that stays
+    inside the repository.
 
-    ``:`` is encoded so that a first segment like ``c:x`` is not read as a URI scheme.
+    ``:`` is encoded so that a first segment like ``c:x`` or ``file:`` is not read as a URI scheme;
+    a leading ``/`` is dropped and ``.``/``..`` segments are folded, with ``..`` never climbing above
+    the root (``../../etc/x.py`` is ``etc/x.py``): a ``--diff`` may name anything, and a SARIF
+    consumer resolves the URI against the checkout, where ``..`` would point at the runner's files.
     """
-    cleaned = path.replace("\\", "/")
-    while cleaned.startswith("./"):
-        cleaned = cleaned[2:]
-    return quote(cleaned.lstrip("/"), safe="/!$&'()*+,;=@")
+    segments: list[str] = []
+    for segment in path.replace("\\", "/").split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    return quote("/".join(segments), safe="/!$&'()*+,;=@")
+
+
+_LINK_BRACKET = re.compile(r"(\\*)([\[\]])")
+
+
+def plain_text(value: object) -> str:
+    """One line of plain SARIF message text, with every ``[`` and ``]`` escaped.
+
+    SARIF plain-text messages may embed links, ``[text](target)`` with a URI or a related location
+    as the target (SARIF 2.1.0, 3.11.6), which code scanning renders; a path or message written
+    ``[fix](https://evil.example)`` must stay text. Literal brackets are backslash-escaped, as the
+    standard says, and a backslash just before one is doubled so that it cannot cancel the escape.
+    """
+    return _LINK_BRACKET.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2), clean_line(value))
 
 
 def _positive_int(value: int | None) -> int | None:
@@ -140,7 +165,10 @@ def _location(path: str | None, line: int | None = None, end_line: int | None = 
     cleaned = clean_line(path)
     if not cleaned:
         return None
-    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(cleaned)}}
+    uri = _uri(cleaned)
+    if not uri:  # "..", "/": no file of the repository
+        return None
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
     start = _positive_int(line)
     if start is not None:
         region: dict[str, Any] = {"startLine": start}
@@ -162,7 +190,7 @@ def _finding_result(item: Reviewed, finding: Finding, index: Mapping[str, int]) 
         "ruleId": kind,
         "ruleIndex": index[kind],
         "level": finding.severity.sarif_level,
-        "message": {"text": clean_line(finding.message) or _describe_kind(kind)},
+        "message": {"text": plain_text(finding.message) or _describe_kind(kind)},
     }
     location = _location(finding.path, finding.line, finding.end_line)
     if location is not None:
@@ -222,7 +250,7 @@ def _risk_result(item: Reviewed, index: Mapping[str, int], anchor_path: str | No
         "ruleId": RISK_RULE_ID,
         "ruleIndex": index[RISK_RULE_ID],
         "level": RISK_LEVELS.get(level, "note"),
-        "message": {"text": _risk_message(item)},
+        "message": {"text": plain_text(_risk_message(item))},
     }
     anchors: list[str | None] = [*(f.path for f in assessment.findings), anchor_path]
     location = next((loc for loc in map(_location, anchors) if loc is not None), None)
