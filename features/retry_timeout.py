@@ -577,8 +577,9 @@ def extract(change: Change, context: Context) -> Extraction:
                                         "a stalled peer blocks it forever", call.scope))
                 timeout_sig["missing"].append({"path": f.path, "line": call.line, "callee": call.callee})
 
+    _cancel_inlined(scanned)  # a helper inlined first: its removed body has no duration to match
+    _cancel_moved_waits(scanned)  # by duration, before the one-for-one moves take a merged wait's twin
     _cancel_moves(scanned)
-    _cancel_inlined(scanned)
     _cancel_moves_from_constants(scanned)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
@@ -962,6 +963,33 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
             else:
                 kept.append(c)
         fs.only_post = kept
+
+
+def _cancel_moved_waits(scanned: list[_FileScan]) -> None:
+    """The same wait taken off some calls and put elsewhere: a timeout of a known duration removed from
+    calls and one of that duration added in the same change (two ``requests.get(..., timeout=1)`` now
+    made through a helper whose ``timeout=1`` default they use, a per-call deadline moved into the
+    transport every call goes through, reads that drain with a zero timeout moved into the transport)
+    moved; whichever call carries it, nothing waits longer or shorter. :func:`_cancel_moves` asks for
+    the same call, one for one; a wait is judged by its duration, and several calls merged into one
+    place are one wait moved. Two settings of one duration are two names (``connect_timeout = 5`` ->
+    ``read_timeout = 5`` applies another timeout): those keep their own rules (:func:`_cancel_renames`);
+    a duration known on one side only is no evidence."""
+    def wait(c: Construct) -> tuple[float, bool] | None:
+        return (c.seconds, c.library == "setting") if c.kind == "timeout" and c.seconds is not None else None
+
+    gone = {wait(c) for fs in scanned for c in fs.only_pre} - {None}
+    came = {wait(c) for fs in scanned for c in fs.only_post} - {None}
+
+    def moved(w: tuple[float, bool] | None, other: set) -> bool:
+        # a call's wait matches a call or a setting of its duration; a setting's only a call's
+        return w is not None and ((w[0], False) in other or not w[1] and (w[0], True) in other)
+
+    if not gone or not came:
+        return
+    for fs in scanned:
+        fs.only_pre = [c for c in fs.only_pre if not moved(wait(c), came)]
+        fs.only_post = [c for c in fs.only_post if not moved(wait(c), gone)]
 
 
 def _argument(snippet: str, callee: str) -> str | None:
