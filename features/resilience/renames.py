@@ -24,6 +24,7 @@ only within groups of the same shape).
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
 
 _TOKEN = re.compile(r"[A-Za-z_$][\w$]*|\d[\w.]*|[^\s\w]")
@@ -51,11 +52,11 @@ def swaps(removed: Iterable[str], added: Iterable[str]) -> list[tuple[str, str, 
     """Name swaps between removed and added lines of one hunk that read the same but for names:
     (old, new, whether the old name is what the removed line binds). Lines are paired in order within
     groups of the same shape (names blanked), so a hunk costs one pass over its lines."""
-    groups: dict[tuple[str, ...], list[tuple[list[str], str]]] = {}
+    groups: dict[tuple[str, ...], deque[tuple[list[str], str]]] = {}
     for text in removed:
         if len(text) <= MAX_LINE:
             toks = _TOKEN.findall(text)
-            groups.setdefault(_shape(toks), []).append((toks, text))
+            groups.setdefault(_shape(toks), deque()).append((toks, text))
     out: list[tuple[str, str, bool]] = []
     for text in added:
         if len(text) > MAX_LINE:
@@ -64,7 +65,7 @@ def swaps(removed: Iterable[str], added: Iterable[str]) -> list[tuple[str, str, 
         waiting = groups.get(_shape(toks))
         if not waiting:
             continue
-        old_toks, old_text = waiting.pop(0)
+        old_toks, old_text = waiting.popleft()
         pairs = {(a, b) for a, b in zip(old_toks, toks, strict=True) if a != b}
         bound = _bound(old_text)
         out.extend((a, b, a == bound and _bound(text) == b) for a, b in pairs)
