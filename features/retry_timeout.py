@@ -24,7 +24,7 @@ from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
 from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Scan, data, hooks_of, policy_functions,
-                                           settings)
+                                           renames, settings)
 
 FEATURES: list[str] = [
     "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
@@ -492,6 +492,7 @@ def extract(change: Change, context: Context) -> Extraction:
     scanned: list[_FileScan] = []
     unreadable: list[str] = []
     logic: list[tuple] = []
+    texts: list[tuple[list[tuple[list[str], list[str]]], str, str]] = []  # what renames are read from
 
     data_changes: list[tuple[FileChange, data.DataChange]] = []
     for f in change.files:
@@ -514,6 +515,8 @@ def extract(change: Change, context: Context) -> Extraction:
             continue  # one side unavailable: a comparison would be wrong, so say nothing
         added_lines = {n for h in f.hunks for n, _ in h.added}
         removed_lines = {n for h in f.hunks for n, _ in h.removed}
+        texts.append(([([t for _, t in h.removed], [t for _, t in h.added]) for h in f.hunks],
+                      pre_src.text if pre_src is not None else "", post_src.text if post_src is not None else ""))
         post_scopes = _scopes_of_lines(post_src, added_lines)
         pre_scopes = _scopes_of_lines(pre_src, removed_lines)
 
@@ -574,14 +577,16 @@ def extract(change: Change, context: Context) -> Extraction:
                                         "a stalled peer blocks it forever", call.scope))
                 timeout_sig["missing"].append({"path": f.path, "line": call.line, "callee": call.callee})
 
+    _cancel_inlined(scanned)  # a helper inlined first: its removed body has no duration to match
+    _cancel_moved_waits(scanned)  # by duration, before the one-for-one moves take a merged wait's twin
     _cancel_moves(scanned)
-    _cancel_inlined(scanned)
     _cancel_moves_from_constants(scanned)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
              if c.library == "setting" and _spans(c, fs.added_lines)}
+    renamed = renames.consistent(texts, _same_thing)
     for fs in scanned:
-        _cancel_renames(fs)
+        _cancel_renames(fs, renamed)
     for fs in scanned:
         f = fs.f
         fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post", fs.functions)]
@@ -614,6 +619,8 @@ def extract(change: Change, context: Context) -> Extraction:
                         entry[1].pop(a.line, None)
                         entry[2].pop(b.line, None)
                 continue
+            if diffs and renamed and _same_but_renamed(a, b, renamed):
+                continue
             own_lines = _spans(b, fs.added_lines)
             if diffs and not own_lines and b.library != "setting" and (
                     (b.kind, a.seconds, b.seconds, None, None) in via_setting
@@ -634,7 +641,7 @@ def extract(change: Change, context: Context) -> Extraction:
             if own_lines:
                 findings.extend(_anti(f.path, b, a, counts))
 
-    _logic_findings(logic, findings, retry_sig, timeout_sig, counts)
+    _logic_findings(logic, findings, retry_sig, timeout_sig, counts, renamed)
     for f, d in data_changes:
         counts[f"{d.kind}_changed"] += 1
         (retry_sig if d.kind == "retry" else timeout_sig)["modified"].append(
@@ -886,9 +893,12 @@ def _merged_branches(f: FileChange, pre: Scan, post: Scan) -> Callable[[Construc
     return merged
 
 
-def _cancel_renames(fs: _FileScan) -> None:
+def _cancel_renames(fs: _FileScan, renamed: dict[str, str]) -> None:
     """A setting removed and one added in the same file with the same value under a name that says the
-    same thing (``connectRetryAttempts = 1`` -> ``connectAttempts = 1``): renamed, not changed."""
+    same thing (``connectRetryAttempts = 1`` -> ``connectAttempts = 1``): renamed, not changed. So is a
+    setting whose line the change rewrote with only names the change renames consistently
+    (``renames.consistent``: ``retries: 2`` -> ``limit: 2``, every ``retry.retries`` read as
+    ``retry.limit``), whatever the new name says: the same value is bound and read where it was."""
     for c in list(fs.only_post):
         if c.library != "setting":
             continue
@@ -899,6 +909,38 @@ def _cancel_renames(fs: _FileScan) -> None:
         if gone is not None:
             fs.only_pre.remove(gone)
             fs.only_post.remove(c)
+    if not renamed:
+        return
+    removed = {n: t for h in fs.f.hunks for n, t in h.removed}
+    added: dict[str, list[int]] = {}
+    for h in fs.f.hunks:
+        for n, t in h.added:
+            added.setdefault(_squeezed(t), []).append(n)
+    for p in list(fs.only_pre):
+        text = removed.get(p.line)
+        if p.library != "setting" or text is None:
+            continue
+        lines = added.get(_squeezed(renames.apply(text, renamed)))
+        if not lines:
+            continue
+        fs.only_pre.remove(p)
+        twin = next((c for c in fs.only_post if c.library == "setting" and c.kind == p.kind and c.line in lines
+                     and settings.normalise(c.value) == settings.normalise(renames.apply(p.value, renamed))), None)
+        if twin is not None:
+            fs.only_post.remove(twin)
+
+
+def _squeezed(text: str) -> str:
+    """A line without its layout (a re-aligned map literal has the same entries)."""
+    return re.sub(r"\s+", "", text)
+
+
+def _same_but_renamed(a: Construct, b: Construct, renamed: dict[str, str]) -> bool:
+    """Whether ``b`` is ``a`` with its value written through renamed names only
+    (``self.enhanced_timeout.request_timeout`` -> ``self.enhanced_timeout.read_timeout`` when the change
+    renames ``request_timeout`` everywhere): the same wait, read under its new name."""
+    return (a.seconds == b.seconds and a.attempts == b.attempts and a.backoff == b.backoff and a.method == b.method
+            and a.value != b.value and settings.normalise(renames.apply(a.value, renamed)) == settings.normalise(b.value))
 
 
 def _cancel_moves(scanned: list[_FileScan]) -> None:
@@ -921,6 +963,33 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
             else:
                 kept.append(c)
         fs.only_post = kept
+
+
+def _cancel_moved_waits(scanned: list[_FileScan]) -> None:
+    """The same wait taken off some calls and put elsewhere: a timeout of a known duration removed from
+    calls and one of that duration added in the same change (two ``requests.get(..., timeout=1)`` now
+    made through a helper whose ``timeout=1`` default they use, a per-call deadline moved into the
+    transport every call goes through, reads that drain with a zero timeout moved into the transport)
+    moved; whichever call carries it, nothing waits longer or shorter. :func:`_cancel_moves` asks for
+    the same call, one for one; a wait is judged by its duration, and several calls merged into one
+    place are one wait moved. Two settings of one duration are two names (``connect_timeout = 5`` ->
+    ``read_timeout = 5`` applies another timeout): those keep their own rules (:func:`_cancel_renames`);
+    a duration known on one side only is no evidence."""
+    def wait(c: Construct) -> tuple[float, bool] | None:
+        return (c.seconds, c.library == "setting") if c.kind == "timeout" and c.seconds is not None else None
+
+    gone = {wait(c) for fs in scanned for c in fs.only_pre} - {None}
+    came = {wait(c) for fs in scanned for c in fs.only_post} - {None}
+
+    def moved(w: tuple[float, bool] | None, other: set) -> bool:
+        # a call's wait matches a call or a setting of its duration; a setting's only a call's
+        return w is not None and ((w[0], False) in other or not w[1] and (w[0], True) in other)
+
+    if not gone or not came:
+        return
+    for fs in scanned:
+        fs.only_pre = [c for c in fs.only_pre if not moved(wait(c), came)]
+        fs.only_post = [c for c in fs.only_post if not moved(wait(c), gone)]
 
 
 def _argument(snippet: str, callee: str) -> str | None:
@@ -1258,15 +1327,17 @@ def _renamed(lines: list[frozenset[str]], exclusive: frozenset[str]) -> set[froz
 
 
 def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict, timeout_sig: dict,
-                    counts: dict[str, float]) -> None:
+                    counts: dict[str, float], renamed: dict[str, str] | None = None) -> None:
     """A change to code that works with retry or timeout names, where no construct explained it: one
-    finding per file and kind, at the first such line (a moved or renamed line is no change)."""
+    finding per file and kind, at the first such line (a moved or renamed line is no change; names the
+    change renames consistently, ``renames.consistent``, are blanked like any name of one side only)."""
     removed_toks = [_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()]
     added_toks = [_tokens(t) for _, _, _, _, added in logic for t in added.values()]
     gone, came = set(removed_toks), set(added_toks)
     words_gone = frozenset(t for toks in removed_toks for t in toks)
     words_came = frozenset(t for toks in added_toks for t in toks)
     exclusive = frozenset(t for t in words_gone ^ words_came if _is_name(t) and settings.classify(t) is None)
+    exclusive |= frozenset(_uncap(n.lstrip("_") or n) for pair in (renamed or {}).items() for n in pair)
     gone |= _renamed(removed_toks, exclusive)
     came |= _renamed(added_toks, exclusive)
 
