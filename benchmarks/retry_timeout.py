@@ -43,7 +43,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -441,13 +441,20 @@ def evaluate(pairs: Iterable[tuple[Labelled, Predicted]]) -> Report:
     return rep
 
 
-def by_repository(corpus: list[Labelled]) -> list[tuple[str, list[Labelled]]]:
-    """The corpus's commits grouped by repository, repositories in name order: each is scored in one
-    CLI call against its own mirror."""
+def by_repository(corpus: list[Labelled], mirrors: Path,
+                  missing: Callable[[str], None]) -> Iterator[tuple[str, Path, list[Labelled]]]:
+    """The corpus's commits grouped by repository, in name order, each with its mirror: a repository
+    is scored in one CLI call against its own mirror. One without a mirror is told to ``missing`` and
+    left out, never counted as negatives."""
     groups: dict[str, list[Labelled]] = {}
     for c in corpus:
         groups.setdefault(c.repository, []).append(c)
-    return sorted(groups.items())
+    for repository, commits in sorted(groups.items()):
+        mirror = find_mirror(mirrors, repository)
+        if mirror is None:
+            missing(f"{repository}: no mirror under {mirrors}, left out")
+        else:
+            yield repository, mirror, commits
 
 
 def run(corpus: list[Labelled], mirrors: Path, *, model: str | None = None,
@@ -458,11 +465,7 @@ def run(corpus: list[Labelled], mirrors: Path, *, model: str | None = None,
     pairs: list[tuple[Labelled, Predicted]] = []
     fired_by: list[tuple[Labelled, Fired]] = []
     missing: list[str] = []
-    for repository, commits in by_repository(corpus):
-        mirror = find_mirror(mirrors, repository)
-        if mirror is None:
-            missing.append(f"{repository}: no mirror under {mirrors}")
-            continue
+    for repository, mirror, commits in by_repository(corpus, mirrors, missing.append):
         if progress:
             progress(f"{repository}: scoring {len(commits)} commits")
         have = present(mirror, [c.sha for c in commits])

@@ -82,11 +82,7 @@ def build_rows(corpus: list[rt.Labelled], mirrors: Path, cache: Path,
     feats: dict[str, dict[str, float]] = json.loads(feats_file.read_text()) if feats_file.exists() else {}
     names = set(decision.feature_names())
     rows: list[Row] = []
-    for repo_name, commits in rt.by_repository(corpus):
-        mirror = rt.find_mirror(mirrors, repo_name)
-        if mirror is None:
-            progress(f"{repo_name}: no mirror, left out")
-            continue
+    for repo_name, mirror, commits in rt.by_repository(corpus, mirrors, progress):
         progress(f"{repo_name}: {len(commits)} commits")
         found = _assessments(repo_name, mirror, [c.sha for c in commits], cache, part)
         repo = GitRepo(mirror)

@@ -220,11 +220,7 @@ def build(corpus: list[rt.Labelled], mirrors: Path, cache: Path, say: Callable[[
     feats_file = cache / "filter-rows.json"
     saved: dict[str, Any] = json.loads(feats_file.read_text()) if feats_file.exists() else {}
     rows: list[Row] = []
-    for name, commits in rt.by_repository(corpus):
-        mirror = rt.find_mirror(mirrors, name)
-        if mirror is None:
-            say(f"{name}: no mirror, left out")
-            continue
+    for name, mirror, commits in rt.by_repository(corpus, mirrors, say):
         if not all("f" in saved.get(c.sha, {}) for c in commits):
             say(f"{name}: {len(commits)} commits")
             f = cache / "assess" / (name.replace("/", "+") + ".json")
