@@ -336,6 +336,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 def cmd_accept(args: argparse.Namespace) -> int:
     from . import audit
+    from .codeowners import is_author
     from .gate import read_config
     from .git import GitRepo
     from .policy import may_accept
@@ -349,7 +350,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     base = repo.resolve(args.base or "HEAD") if repo and not args.config else None
     branch = repo.branch_name(args.base or "HEAD") if repo else args.base
     config = read_config(repo, base, args.config)
-    if args.author and args.by.strip().lstrip("@").lower() == args.author.strip().lstrip("@").lower():
+    if is_author(args.by, args.author):
         raise MergeguardError(f"@{args.by.lstrip('@')} wrote the change and may not accept its risk "
                               "(as the author's approval never counts)")
     if not may_accept(config, args.by, _teams(args.team)):

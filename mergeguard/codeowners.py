@@ -295,9 +295,9 @@ def owner_approval(codeowners: CodeOwners, paths: Iterable[str], approvers: Iter
     listed as its member in ``teams`` (``{"@org/team": logins}``), an e-mail owner by an approver
     given as that e-mail address.
     """
-    author_key = _norm(author) if author else None
-    approved = {_norm(a) for a in approvers} - ({author_key} if author_key else set())
-    members = {_norm(team): {_norm(m) for m in logins} for team, logins in (teams or {}).items()}
+    author_key = login_key(author) if author else None
+    approved = {login_key(a) for a in approvers} - ({author_key} if author_key else set())
+    members = {login_key(team): {login_key(m) for m in logins} for team, logins in (teams or {}).items()}
     owned: dict[str, tuple[str, ...]] = {}
     missing: dict[str, tuple[str, ...]] = {}
     for path in paths:
@@ -305,10 +305,17 @@ def owner_approval(codeowners: CodeOwners, paths: Iterable[str], approvers: Iter
         if not owners:
             continue
         owned[path] = owners
-        if not any(_norm(o) in approved or (members.get(_norm(o), set()) & approved) for o in owners):
+        if not any(login_key(o) in approved or (members.get(login_key(o), set()) & approved) for o in owners):
             missing[path] = owners
     return OwnerApproval(owned, missing)
 
 
-def _norm(login: str) -> str:
+def login_key(login: str) -> str:
+    """A GitHub login or team as GitHub compares them: case-insensitive, with or without its ``@``."""
     return login.strip().lstrip("@").lower()
+
+
+def is_author(login: str, author: str | None) -> bool:
+    """Whether ``login`` is the pull request's ``author``: whose approval, acceptance or label never
+    counts for their own change."""
+    return bool(author) and login_key(login) == login_key(author or "")

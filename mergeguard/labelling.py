@@ -17,8 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .codeowners import is_author
+
 #: repository roles that can label a pull request (GitHub's triage and above)
 LABELLING_ROLES = ("triage", "write", "maintain", "admin")
+_NO_EVENT = "has no event adding it in GitHub's listing, so whoever added it is unknown"
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class LabelProvenance:
             return LabelAdder(None, False, f"cannot be traced to whoever added it ({self.error})")
         found = self.adders.get(label.strip().lower())
         if found is None:
-            return LabelAdder(None, False, "has no event adding it in GitHub's listing, so whoever added it is unknown")
+            return LabelAdder(None, False, _NO_EVENT)
         return found
 
 
@@ -80,11 +83,11 @@ def judge(event: LabelEvent | None, author: str | None, permission: str | None) 
     """Whether the label ``event`` added counts, given the pull request's ``author`` and the actor's
     repository ``permission`` (None when it was not looked up: a bot, the author, a ghost)."""
     if event is None or event.event != "labeled":
-        return LabelAdder(None, False, "has no event adding it in GitHub's listing, so whoever added it is unknown")
+        return LabelAdder(None, False, _NO_EVENT)
     who = event.actor
     if not who:
         return LabelAdder(None, False, "was added by a deleted account")
-    if author and who.lower() == author.strip().lstrip("@").lower():
+    if is_author(who, author):
         return LabelAdder(who, False, "was added by the author")
     if event.actor_type != "User":
         return LabelAdder(who, False, f"was added by @{who}, an App or bot account (a workflow can label)")
@@ -97,4 +100,4 @@ def judge(event: LabelEvent | None, author: str | None, permission: str | None) 
 def needs_permission(event: LabelEvent | None, author: str | None) -> bool:
     """Whether :func:`judge` needs the actor's permission: a person other than the author added it."""
     return (event is not None and event.event == "labeled" and bool(event.actor) and event.actor_type == "User"
-            and not (author and (event.actor or "").lower() == author.strip().lstrip("@").lower()))
+            and not is_author(event.actor or "", author))

@@ -35,7 +35,7 @@ from .assessment import Assessment, ValidationResult, Verdict
 from .audit import Acceptance, accepted, mismatch
 from . import linear_re
 from .budget import BudgetStatus
-from .codeowners import CodeOwners, owner_approval
+from .codeowners import CodeOwners, is_author, login_key, owner_approval
 from .labelling import LabelProvenance
 from .paths import is_prose
 from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING,
@@ -262,10 +262,10 @@ def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
                          f"(risk_acceptance.levels: {', '.join(config.risk_acceptance.levels) or 'none'}).")
         else:
             same_sha = [e for e in facts.acceptances if head and e.head_sha == head.lower()]
-            own = [e for e in same_sha if _is_author(e.by, facts.author)]
+            own = [e for e in same_sha if is_author(e.by, facts.author)]
             if own:
                 notes.append(f"Acceptance by @{own[0].by} ignored: the pull request's author cannot accept its own risk.")
-            others = [e for e in same_sha if not _is_author(e.by, facts.author)]
+            others = [e for e in same_sha if not is_author(e.by, facts.author)]
             unpinned: dict[str, str] = {}  # why each allowed acceptor's newest entry does not apply
             for e in others:
                 reason = mismatch(e, facts.base_branch, level) if allowed(e.by) else None
@@ -320,20 +320,15 @@ def may_accept(config: Config, login: str, teams: Mapping[str, Iterable[str]] | 
     """Whether ``login`` may accept risk: listed in ``risk_acceptance.allowed``, directly or by team,
     and not the pull request's ``author``: as an author's approval never counts, an author's
     acceptance would let anyone allowed to accept wave their own change through."""
-    if _is_author(login, author):
+    if is_author(login, author):
         return False
-    who = login.strip().lstrip("@").lower()
-    members = {k.strip().lstrip("@").lower(): {m.strip().lstrip("@").lower() for m in v} for k, v in (teams or {}).items()}
+    who = login_key(login)
+    members = {login_key(k): {login_key(m) for m in v} for k, v in (teams or {}).items()}
     for allowed in config.risk_acceptance.allowed:
-        key = allowed.strip().lstrip("@").lower()
+        key = login_key(allowed)
         if key == who or who in members.get(key, set()):
             return True
     return False
-
-
-def _is_author(login: str, author: str | None) -> bool:
-    """Whether ``login`` is ``author`` (logins compare case-insensitively, with or without ``@``)."""
-    return bool(author) and login.strip().lstrip("@").lower() == (author or "").strip().lstrip("@").lower()
 
 
 # ----------------------------------------------------------------------------------------- budget
@@ -495,10 +490,10 @@ def _merge(*groups: Iterable[Validation]) -> tuple[Validation, ...]:
 
 
 def _approvers(facts: PullRequestFacts) -> list[str]:
-    author = (facts.author or "").strip().lstrip("@").lower()
+    author = login_key(facts.author or "")
     seen: dict[str, str] = {}
     for login in facts.approvals:
-        key = login.strip().lstrip("@").lower()
+        key = login_key(login)
         if key and key != author:
             seen.setdefault(key, login.strip().lstrip("@"))
     return list(seen.values())
