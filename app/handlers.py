@@ -27,7 +27,7 @@ from mergeguard.checkrun import CHECK_NAME, content, failed, superseded, with_no
 from mergeguard.errors import MergeguardError, ModelError, RefError
 from mergeguard.git import GitRepo
 from mergeguard.gate import base_files, read_codeowners, read_config
-from mergeguard.policy import PullRequestFacts, label_names, may_accept, teams_to_resolve
+from mergeguard.policy import PullRequestFacts, labels_to_trace, may_accept, teams_to_resolve
 from mergeguard.review import reverdict
 
 from ..github_api import (AppCredentials, GitHubClient, GitHubError, InstallationTokens, PermissionDenied, PullCommit,
@@ -221,13 +221,12 @@ class _Base:
         config = read_config(git, base, files=files)
         wanted = teams_to_resolve(config, read_codeowners(git, base, files), paths)
         teams, notes = self.s.teams.resolve(gh, installation, wanted)
-        present = {label.strip().lower() for label in pr.labels}
-        asked = [name for name in label_names(config) if name.strip().lower() in present]
         return PullRequestFacts(author=pr.author, labels=pr.labels,
                                 approvals=gh.approvals(repo, pr.number, pr.head_sha),
                                 description=pr.body, head_sha=pr.head_sha, teams=teams, notes=notes,
                                 acceptances=tuple(self.s.acceptances(repo, pr.head_sha)),
-                                label_provenance=gh.label_provenance(repo, pr.number, asked, pr.author),
+                                label_provenance=gh.label_provenance(repo, pr.number, labels_to_trace(config, pr.labels),
+                                                                    pr.author),
                                 base_branch=pr.base_ref)
 
     def _publish(self, gh: GitHubClient, repo: str, check_id: int, done: Review) -> None:

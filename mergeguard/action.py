@@ -592,10 +592,9 @@ def label_provenance(client: GitHubClient | None, repository: str | None, target
     event payload says which labels are there, never who put them there; without a token to ask
     GitHub, none of them counts."""
     from .labelling import LabelProvenance
-    from .policy import label_names
+    from .policy import labels_to_trace
 
-    present = {label.strip().lower() for label in target.labels}
-    asked = [name for name in label_names(config) if name.strip().lower() in present]
+    asked = labels_to_trace(config, target.labels)
     if not asked:
         return LabelProvenance()
     if client is None or not repository or target.number is None:

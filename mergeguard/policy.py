@@ -89,6 +89,13 @@ def label_names(config: Config) -> tuple[str, ...]:
     return tuple(sorted({v.name for g in groups for v in g if v.kind == "label" and v.name}, key=str.lower))
 
 
+def labels_to_trace(config: Config, labels: Iterable[str]) -> list[str]:
+    """The labels a validation of ``config`` asks for that the pull request carries (``labels``): the
+    only ones whose adder the App and the Action look up (none asked for, no events listing)."""
+    present = {label.strip().lower() for label in labels}
+    return [name for name in label_names(config) if name.strip().lower() in present]
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Absolute thresholds, resolved from the config (and history, for percentiles) by the caller."""

@@ -164,6 +164,15 @@ def test_label_names_lists_every_label_a_validation_may_ask_for():
     assert label_names(loads("")) == ()
 
 
+def test_labels_to_trace_are_those_asked_for_that_the_pull_request_carries():
+    from mergeguard.policy import labels_to_trace
+
+    config = loads("require:\n  high: [{label: qa-passed}]\n  critical: [{label: Canary}]\n")
+    assert labels_to_trace(config, [" QA-Passed", "docs", "canary"]) == ["Canary", "qa-passed"]
+    assert labels_to_trace(config, ["docs"]) == []
+    assert labels_to_trace(loads(""), ["qa-passed"]) == []
+
+
 def test_missing_validations_never_soften_a_failing_level():
     config = "require:\n  critical: [{approvals: 1}]\n  low: [{label: reviewed}]\nconclusions: {critical: failure}\n"
     assert verdict(assessment(0.9), config).conclusion == "failure"
