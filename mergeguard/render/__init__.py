@@ -131,11 +131,9 @@ def error_record(change_id: str, reason: str) -> NotScored:
 
 def _sarif_notifications(log: str, failed: list[NotScored]) -> str:
     """SARIF says a tool's trouble with ``invocations[].toolExecutionNotifications``."""
-    from .sarif import sarif
+    from .sarif import plain_text, sarif
 
     doc = json.loads(log or sarif([]))
-    from .sarif import plain_text
-
     notes = [{"level": "error", "message": {"text": plain_text(f.message)}} for f in failed]
     for run in doc.get("runs", []):
         run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notes}]

@@ -145,18 +145,19 @@ def _reason_count(assessment: Assessment) -> str:
 
 def escape(value: Any) -> str:
     """One line of text with markdown/HTML-significant punctuation backslash-escaped, and neither a
-    mention nor an autolink left in it (see :func:`_defuse`)."""
-    return _defuse(_INLINE_SPECIAL.sub(r"\\\1", clean_line(value)))
+    mention nor an autolink left in it (see :func:`_escaped`)."""
+    return _escaped(clean_line(value))
 
 
-def _defuse(escaped: str) -> str:
-    """Text already backslash-escaped, with mentions and autolinks broken where GitHub would make them.
+def _escaped(text: str) -> str:
+    """One line of text with its markdown/HTML punctuation backslash-escaped, then mentions and
+    autolinks broken where GitHub would make them (after rendering, so escaping alone does not stop them).
 
     Paths, messages and branch names are the pull request author's: ``@org/everyone`` in a file name
     must not notify a team, and ``www.evil.example`` in a message must not become a link on a page
     that carries the gate's authority. The text still reads the same (the zero-width space is invisible).
     """
-    escaped = _MENTION.sub("@&#8203;", escaped)
+    escaped = _MENTION.sub("@&#8203;", _INLINE_SPECIAL.sub(r"\\\1", text))
     escaped = _SCHEME_COLON.sub("\\\\:", escaped)
     return _WWW_DOT.sub(r"\1\\.", escaped)
 
@@ -174,7 +175,7 @@ def rich(value: Any, in_table: bool = False) -> str:
         if len(part) > 2 and part.startswith("`") and part.endswith("`"):
             out.append(code(part[1:-1], in_table=in_table))
         else:
-            out.append(_defuse(_INLINE_SPECIAL.sub(r"\\\1", part)))
+            out.append(_escaped(part))
     return "".join(out)
 
 
