@@ -87,6 +87,8 @@ OUR_TAGS = {"h3", "p", "strong", "em", "code", "table", "thead", "tbody", "tr", 
             "sub", "br", "ul", "li", "input", "hr", "blockquote"}
 #: GitHub links (and notifies) ``@login`` / ``@org/team`` in rendered text outside code and links
 MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")
+#: GitHub links ``#12``, ``GH-12`` and ``owner/repo#12`` in rendered text (and cross-references the issue)
+REFERENCE = re.compile(r"(?<![\w`])(?:[\w.-]+/[\w.-]+)?#[0-9]|(?i:\bgh-[0-9])")
 
 
 class _Html(HTMLParser):
@@ -134,6 +136,7 @@ def assert_renders_inert(markdown: str) -> _Html:
     assert parsed.comments == []  # no <!-- --> hides what follows
     text = "".join(parsed.text)
     assert not MENTION.search(text), MENTION.search(text)
+    assert not REFERENCE.search(text), REFERENCE.search(text)
     for table in parsed.rows[1:]:
         assert len(set(table)) <= 1, table  # every row has the header's cells: no pipe split one
     return parsed
@@ -141,10 +144,10 @@ def assert_renders_inert(markdown: str) -> _Html:
 
 # -- the Action with a hostile file name --------------------------------------------------------------
 
-#: a file whose name tries every sink at once: a team mention, an autolink, HTML, a comment, a table
+#: a file whose name tries every sink at once: a team mention, issue references, an autolink, HTML, a comment, a table
 #: cell's end, a code span's end, a workflow command on its own line (LF and CR), the legacy syntax,
 #: and the characters GitHub's escaping must encode (% , :)
-HOSTILE = ("svc/@octo-org/all www.evil.example <img src=x onerror=alert(1)> <!-- hide --> a|b `tick`"
+HOSTILE = ("svc/@octo-org/all fixes #1 GH-2 octo/svc#3 www.evil.example <img src=x onerror=alert(1)> <!-- hide --> a|b `tick`"
            " 100%0A a,b:c\n::add-mask::SECRET ##[stop-commands]tok\r::set-output name=level::low.py")
 
 

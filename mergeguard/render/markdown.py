@@ -49,7 +49,11 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!#])")
 # autolinks (``https://…``, ``www.…``). A backslash does not stop a mention (``\@x`` renders as the
 # text ``@x``, which GitHub then links and notifies), so a zero-width space goes after every ``@``;
 # a scheme's ``:`` and ``www``'s dot are backslash-escaped, which GFM's autolinker never sees.
+# GitHub's references (``#12``, ``GH-12``, ``owner/repo#12``) link too, and in a comment they put a
+# "mentioned this" event on the issue they name: a zero-width space after ``#`` and inside ``GH-``.
 _MENTION = re.compile(r"@")
+_ISSUE_REF = re.compile(r"\\#(?=[0-9])")
+_GH_REF = re.compile(r"(?i)(?<![A-Za-z0-9])(gh)-(?=[0-9])")
 _SCHEME_COLON = re.compile(r":(?=//)")
 _WWW_DOT = re.compile(r"(?i)(?<![A-Za-z0-9])(www)\.")
 _MAX_REASONS = 8
@@ -159,6 +163,7 @@ def _escaped(text: str) -> str:
     """
     escaped = _MENTION.sub("@&#8203;", _INLINE_SPECIAL.sub(r"\\\1", text))
     escaped = _SCHEME_COLON.sub("\\\\:", escaped)
+    escaped = _GH_REF.sub(r"\1&#8203;-", _ISSUE_REF.sub(r"\\#&#8203;", escaped))
     return _WWW_DOT.sub(r"\1\\.", escaped)
 
 
