@@ -102,7 +102,8 @@ def test_concurrent_claimers_never_share_a_job(store):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=300)  # a wedged thread fails the test instead of holding the suite
+    assert not any(t.is_alive() for t in threads)
     assert sorted(claimed) == sorted(r["id"] for r in store.all_jobs())
     assert len(claimed) == len(set(claimed)) == n_jobs
 

@@ -278,7 +278,8 @@ def test_concurrent_redeliveries_still_make_one_job(app):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=300)  # a wedged thread fails the test instead of holding the suite
+    assert not any(t.is_alive() for t in threads)
     assert sorted(codes) == [200] * 5 + [202]
     assert len(jobs_of(app)) == 1
 

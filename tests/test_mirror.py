@@ -149,7 +149,8 @@ def test_concurrent_syncs_of_one_repository_are_serialised(stub, origin, tmp_pat
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=300)  # a wedged thread fails the test instead of holding the suite
+    assert not any(t.is_alive() for t in threads)
     assert errors == [] and results == [origin[1][-1]] * 4
 
 
