@@ -62,14 +62,15 @@ def _progress(enabled: bool) -> Callable[[str, int | None], Callable[[int], None
 
 def _write(text: str, output: str | None, fmt: str = "text") -> None:
     """The report to ``output``, or to stdout, where in a workflow the runner reads every line for
-    commands: there no path or message in it may be one (:func:`runner_log.inert_report`)."""
+    commands: no path or message in it may be one (:func:`runner_log.inert_report`). A file gets the
+    same treatment, since the next step of a workflow commonly ``cat``s it into the log."""
+    text = inert_report(text, json_text=fmt.strip().lower() in ("json", "sarif"))
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise MergeguardError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
-        text = inert_report(text, json_text=fmt.strip().lower() in ("json", "sarif"))
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -411,7 +412,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
     if args.report:
         out = ({**reports[0], "seconds_total": seconds} if len(reports) == 1
                else {"repos": reports, "seconds_total": seconds, "jobs": jobs, "scheduler": args.scheduler})
-        _write(json.dumps(out, indent=2) + "\n", args.report)
+        _write(json.dumps(out, indent=2) + "\n", args.report, "json")
     print(f"mined {n:,} commits of {len(results)} repositor{'y' if len(results) == 1 else 'ies'} in {seconds:.1f}s "
           f"-> {args.out}", file=sys.stderr)
     return 0
@@ -484,7 +485,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     results = evaluate(rows, model, modes=modes, label=args.label, plots_dir=args.plots, ablation=args.ablation,
                        jobs=check_jobs(args.jobs), scheduler=args.scheduler)
     if args.format == "json":
-        _write(json.dumps(results, indent=2), args.output)
+        _write(json.dumps(results, indent=2), args.output, "json")
     else:
         _write(format_results(results), args.output)
     if args.update_card:
@@ -514,7 +515,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     result = compare(read_rows(args.data), load(args.candidate), load(args.against), label=args.label)
     if args.format == "json":
-        _write(json.dumps(result.as_dict(), indent=2), args.output)
+        _write(json.dumps(result.as_dict(), indent=2), args.output, "json")
     else:
         _write(format_comparison(result, args.candidate, args.against or "shipped"), args.output)
     return 0 if result.adopt else 1

@@ -217,25 +217,30 @@ def test_a_hostile_config_key_in_the_actions_error_line_runs_no_command(tmp_path
 COMMAND_NAME = "::error title=x::pwned ##[add-mask]S ##[stop-commands]tok.py"
 
 
+@pytest.mark.parametrize("to_file", [False, True], ids=["stdout", "output-file"])
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json", "sarif"])
-def test_score_on_stdout_runs_no_workflow_command_in_any_format(tmp_path, fmt):
+def test_score_on_stdout_runs_no_workflow_command_in_any_format(tmp_path, fmt, to_file):
     """``mergeguard score`` in a ``run:`` step: the text format printed the path at the start of a
     line (an ``::error`` annotation of the author's) and every format carried ``##[`` (the legacy
-    syntax, read anywhere in a line). JSON and SARIF still hold the exact name."""
+    syntax, read anywhere in a line). JSON and SARIF still hold the exact name. A report written with
+    ``--output`` is read the same way when a later step ``cat``s it."""
     repo = init_repo(tmp_path / "repo")
     commit(repo, {"README.md": "x\n"}, "base")
     diff = tmp_path / "change.diff"
     diff.write_text(_added(COMMAND_NAME))
-    proc = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--diff", str(diff), "--format", fmt],
+    report = tmp_path / "report.out"
+    proc = subprocess.run([sys.executable, "-m", "mergeguard.cli", "score", "--diff", str(diff), "--format", fmt,
+                           *(["--output", str(report)] if to_file else [])],
                           cwd=repo, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "pwned" in proc.stdout
-    assert runner_commands(proc.stdout, proc.stderr) == []
+    out = report.read_text(encoding="utf-8") if to_file else proc.stdout
+    assert "pwned" in out
+    assert runner_commands(out, proc.stderr) == []
     if fmt == "json":
-        assert {f["path"] for f in json.loads(proc.stdout)["findings"]} == {COMMAND_NAME}
+        assert {f["path"] for f in json.loads(out)["findings"]} == {COMMAND_NAME}
     if fmt == "sarif":
         uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
-                for r in json.loads(proc.stdout)["runs"][0]["results"] for loc in r["locations"]}
+                for r in json.loads(out)["runs"][0]["results"] for loc in r["locations"]}
         assert {urllib.parse.unquote(u) for u in uris} == {COMMAND_NAME}
 
 
