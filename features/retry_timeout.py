@@ -23,8 +23,8 @@ from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
-from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Scan, data, hooks_of, policy_functions,
-                                           renames, settings)
+from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Scan, data, durations, hooks_of,
+                                           policy_functions, renames, settings)
 
 FEATURES: list[str] = [
     "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
@@ -109,6 +109,8 @@ def fmt_value(c: Construct) -> str:
         return f"{c.value} (no timeout)"
     if c.kind == "timeout" and c.seconds is not None:
         return f"{c.value} ({fmt_seconds(c.seconds)})"
+    if c.kind == "retry" and c.duration is not None:  # a delay between attempts, in certain units
+        return f"{c.value} ({fmt_seconds(c.duration)})"
     if c.kind == "retry" and c.attempts is not None and c.attempts != INFINITE:
         return f"{c.value} ({c.attempts:g} attempts)"
     return c.value
@@ -305,9 +307,17 @@ def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, lis
 
 
 def _differs(a: Construct, b: Construct) -> list[str]:
-    out = []
+    out: list[str] = []
     if a.library == "setting" and b.library == "setting":
-        if settings.normalise(a.value) != settings.normalise(b.value) and (
+        # compared by what the values mean where both durations are certain (``durations``), as written
+        # otherwise: ``2 * 1000`` -> ``2000`` is no change, ``RETRY_DELAY_MS = 500`` -> ``RETRY_DELAY = 500``
+        # (Python: 500 ms became 500 s) is one
+        known = a.duration is not None and b.duration is not None
+        if known and durations.same(a.duration, b.duration):
+            return out
+        if durations.declares_duration(a.target, a.value) and durations.declares_duration(b.target, b.value):
+            return out  # a field re-typed to carry its unit (``XMillis int64`` -> ``X time.Duration``)
+        if known or settings.normalise(a.value) != settings.normalise(b.value) and (
                 a.kind == "retry" or a.seconds != b.seconds or a.seconds is None):
             text = f"{b.target} {fmt_value(a)} → {fmt_value(b)}"
             if a.kind == "timeout" and a.seconds and b.seconds and INFINITE not in (a.seconds, b.seconds):
@@ -904,7 +914,8 @@ def _cancel_renames(fs: _FileScan, renamed: dict[str, str]) -> None:
             continue
         gone = next((p for p in fs.only_pre if p.library == "setting" and p.kind == c.kind
                      and (settings.normalise(p.value) == settings.normalise(c.value)
-                          or p.kind == "timeout" and p.seconds is not None and p.seconds == c.seconds)
+                          or p.kind == "timeout" and p.seconds is not None and p.seconds == c.seconds
+                          or durations.same(p.duration, c.duration))
                      and _same_thing(p.target, c.target)), None)  # 0 -> Timeout.ZERO_MILLISECONDS: same wait
         if gone is not None:
             fs.only_pre.remove(gone)

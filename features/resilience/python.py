@@ -23,7 +23,7 @@ from typing import Any
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, Hooks, NetworkCall, Scan, Scanner, policy_functions
 from mergeguard.features.resilience.settings import bookkeeping, classify, heartbeat_only, words, written
-from mergeguard.features.resilience import recursion
+from mergeguard.features.resilience import durations, recursion
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -246,10 +246,14 @@ class _Scanner(Scanner):
                 if name not in defaults or kind is None:
                     continue
                 line = syntax.line_of(n)
+                # the default's duration where its unit is certain (``timeout_ms=5000``: 5 s, not 5000)
+                known = durations.of_setting(name, defaults[name], LANG, lambda v: _number(v, self.consts))
+                seconds = None if kind != "timeout" else known.seconds if known is not None \
+                    else self._timeout_value(defaults[name])
                 self.out.constructs.append(Construct(
-                    kind, "setting", line, n.end_point[0] + 1, self._scope(n), target=name,
-                    seconds=self._timeout_value(defaults[name]) if kind == "timeout" else None,
-                    value=f"option {name}", snippet=self._snippet(line)))
+                    kind, "setting", line, n.end_point[0] + 1, self._scope(n), target=name, seconds=seconds,
+                    value=f"option {name}", snippet=self._snippet(line),
+                    duration=known.seconds if known is not None else None))
 
     def _applied_timeout(self, node, left, right) -> None:
         """``conn.timeout = timeout`` / ``sock.timeout = self.timeout``: a timeout handed to another
