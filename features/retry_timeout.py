@@ -1342,7 +1342,10 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
     """A change to code that works with retry or timeout names, where no construct explained it: one
     finding per file and kind, at the first such line (a moved or renamed line is no change; names the
     change renames consistently, ``renames.consistent``, are blanked like any name of one side only)."""
-    removed_toks = [_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()]
+    def old_tokens(text: str) -> frozenset[str]:  # a removed line read with the change's renames made
+        return _tokens(renames.apply(text, renamed)) if renamed else _tokens(text)  # (a tag or flag spelled too)
+
+    removed_toks = [old_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()]
     added_toks = [_tokens(t) for _, _, _, _, added in logic for t in added.values()]
     gone, came = set(removed_toks), set(added_toks)
     words_gone = frozenset(t for toks in removed_toks for t in toks)
@@ -1379,7 +1382,7 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
             hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
                     and not seen(_tokens(added.get(n, "")), gone) and not _calls_defined(added.get(n, ""), name, defined_post)]
             hits += [(new_line(f.hunks, n), name, "old") for n, (k, name) in pre.items() if k == kind
-                     and not seen(_tokens(removed.get(n, "")), came)
+                     and not seen(old_tokens(removed.get(n, "")), came)
                      and not _calls_defined(removed.get(n, ""), name, defined_pre)]
             if not hits:
                 continue
