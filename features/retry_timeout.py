@@ -23,7 +23,7 @@ from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
-from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Scan, data, durations, hooks_of,
+from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Scan, data, defaults, durations, hooks_of,
                                            policy_functions, renames, settings)
 
 FEATURES: list[str] = [
@@ -631,6 +631,14 @@ def extract(change: Change, context: Context) -> Extraction:
                 continue
             if diffs and renamed and _same_but_renamed(a, b, renamed):
                 continue
+            if not diffs and a.library == b.library == "setting" and a.value and a.value == b.value:
+                # a setting bound to the same value, its line rewritten (``typeof t === 'undefined' ? d : t``
+                # -> ``t === undefined ? d : t``, a test turned round: one text, ``defaults.canonical``):
+                # judged here, so its lines are no logic change either
+                for entry in logic:
+                    if entry[0] is f:
+                        entry[1].pop(a.line, None)
+                        entry[2].pop(b.line, None)
             own_lines = _spans(b, fs.added_lines)
             if diffs and not own_lines and b.library != "setting" and (
                     (b.kind, a.seconds, b.seconds, None, None) in via_setting
@@ -1283,6 +1291,7 @@ def _tokens(line: str) -> frozenset[str]:
     # unless they are retry/timeout names themselves (``timeout.unref()``)
     out = set()
     line = _without_prose(line)  # a help text or a message reworded decides nothing (a '#' in it included)
+    line = defaults.typeof_as_comparison(line)  # ``typeof x === 'undefined'`` is ``x === undefined``
     line = _TRAILING_COMMENT.sub("", line)  # what a line says about itself decides nothing
     line = _CLASS_QUALIFIER.sub("", line)  # ``Timeout.DEFAULT_TIMEOUT`` is the constant ``DEFAULT_TIMEOUT``
     for t in re.findall(r"\w+\s*\??\.(?=\s*[A-Za-z_#$])|\w+|[<>=!]=?|&&|\|\||[-+*/%]", line):

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import defaults
 
 #: the unit words a name ends its meaning with (``keepAliveTimeoutMs``, ``RETRY_DELAY_SECONDS``); not
 #: ``min``, which in a setting's name is a minimum far more often than minutes (``RetryWaitMin``)
@@ -171,8 +172,9 @@ def written(node: Any, language: str, number: Number) -> float | None:
             return written(node.named_children[0], language, number)  # 5.seconds.inWholeMilliseconds: 5 s
     if t in ("string", "interpreted_string_literal", "string_literal"):
         return string_seconds(text)
-    if t in ("boolean_operator", "binary_expression", "elvis_expression") and _defaulting(node):
-        return written(node.named_children[-1], language, number)  # options.delay ?? 5.seconds: the default
+    default = defaults.default_of(node, language)
+    if default is not None:
+        return written(default, language, number)  # options.delay ?? 5.seconds: the default
     return None
 
 
@@ -275,13 +277,3 @@ def _call(node: Any, language: str, number: Number) -> float | None:
     if last == "ms" and len(args) == 1 and language in ("javascript", "typescript", "tsx"):  # ms('5s')
         return string_seconds(syntax.node_text(args[0][1]))
     return None
-
-
-def _defaulting(node: Any) -> bool:
-    """``x || 10000``, ``x ?? 30``, ``x or 30``, ``x ?: 30``: a value with a default."""
-    if len(node.named_children) != 2:
-        return False
-    op = node.child_by_field_name("operator")
-    text = syntax.node_text(op) if op is not None else next(
-        (syntax.node_text(c) for c in node.children if not c.is_named), "")
-    return text in ("||", "??", "or", "?:")

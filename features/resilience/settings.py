@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, Scan, arith, durations
+from mergeguard.features.resilience import INFINITE, Construct, Scan, arith, defaults, durations
 
 #: node types that bind a name to a value, per language: (node type, how to read it)
 _BINDINGS: dict[str, dict[str, str]] = {
@@ -204,7 +204,8 @@ class _Settings:
                 continue
             if any(t.start_byte <= node.start_byte and node.end_byte <= t.end_byte for t in taken):
                 continue  # inside an option object already recorded as a whole (``retry: {limit: 2}``)
-            if not self._constant(value) or syntax.node_text(value).rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]:
+            if not self._constant(value) or (syntax.node_text(value).rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]
+                                             and defaults.default_of(value, self.lang) is None):
                 continue  # timeout=timeout, this.retries = retries: passed through, not set
             value = _schema_default(value)
             if how == "assign" and self._local(node) and not _local_setting(name, kind) and not (
@@ -415,8 +416,9 @@ class _Settings:
         if t in ("unary_operator", "unary_expression", "prefix_expression") and node.named_children:
             v = self._number(node.named_children[-1])
             return -v if v is not None and text.lstrip().startswith("-") else v
-        if t in ("boolean_operator", "binary_expression", "elvis_expression") and _defaulting(node):
-            return self._number(node.named_children[-1])  # options.timeout || 10000: the default
+        default = defaults.default_of(node, self.lang)
+        if default is not None:  # options.timeout || 10000, typeof t === 'undefined' ? 10000 : t: the default
+            return self._number(default)
         if t in ("binary_operator", "binary_expression", "multiplicative_expression", "additive_expression"):
             kids = node.named_children
             left = node.child_by_field_name("left") or (kids[0] if kids else None)
@@ -436,7 +438,9 @@ class _Settings:
 
     # -- output ------------------------------------------------------------------------------------
     def _record(self, node, kind: str, name: str, value, how: str) -> None:
-        text = _without_comments(value)
+        # ``typeof x === 'undefined' ? d : x`` and ``x === undefined ? d : x``, ``x == null ? d : x`` and
+        # ``x ?? d``: one text for the spellings of a default that mean exactly the same
+        text = defaults.canonical(value, self.lang) or _without_comments(value)
         line = syntax.line_of(node)
         seconds: float | None = None
         attempts: float | None = None
@@ -621,16 +625,6 @@ def _local_setting(name: str, kind: str) -> bool:
 #: calls that read an option with a default: the default is a setting of the option's name
 _LOOKUPS = frozenset({"get", "pop", "setdefault", "getOrDefault", "getenv", "getint", "getfloat", "getboolean",
                       "getInt", "getLong", "getDuration", "optInt", "optLong"})
-
-
-def _defaulting(node) -> bool:
-    """``x || 10000``, ``x ?? 30``, ``x or 30``, ``x ?: 30``: a value with a default."""
-    if len(node.named_children) != 2:
-        return False
-    op = node.child_by_field_name("operator")
-    text = syntax.node_text(op) if op is not None else next(
-        (syntax.node_text(c) for c in node.children if not c.is_named), "")
-    return text in ("||", "??", "or", "?:")
 
 
 def _in_error(node) -> bool:
