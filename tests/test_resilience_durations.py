@@ -438,3 +438,12 @@ def test_unitless_names_a_setting_without_the_unit_it_carries():
     assert durations.unitless("timeout_ms") == "timeout" and durations.unitless("RETRY_DELAY_IN_MS") == "RETRY_DELAY"
     assert durations.unitless("Timeouts") == "Timeouts" and durations.unitless("ms") == "ms"
     assert durations.unitless("RetryWaitMin") == "RetryWaitMin"  # a minimum, not minutes
+
+
+def test_timedelta_reads_positional_arguments_in_the_constructors_order():
+    # ``timedelta(0, 30)`` is 30 seconds (days, seconds, ...), not 30 days; an unknown keyword is no duration
+    for text, seconds in (("timedelta(0, 30)", 30.0), ("timedelta(1)", 86400.0), ("timedelta(0, 1, 0, 500)", 1.5),
+                          ("timedelta(minutes=2, seconds=5)", 125.0), ("timedelta(fortnights=1)", None)):
+        call = syntax.parse(text + "\n", "python").root_node.named_children[0].named_children[0]
+        number = lambda n: float(syntax.node_text(n)) if n.type in ("integer", "float") else None  # noqa: E731
+        assert durations.timedelta_seconds(syntax.arguments(call, "python"), number) == seconds, text

@@ -261,14 +261,7 @@ def _call(node: Any, language: str, number: Number) -> float | None:
         n = number(receiver) if receiver is not None else None
         return n * unit if n is not None and unit is not None else None
     if last == "timedelta" and language == "python":
-        total = 0.0
-        for i, (k, v) in enumerate(args):
-            key = k if k is not None else (_TIMEDELTA_ORDER[i] if i < len(_TIMEDELTA_ORDER) else None)
-            n = number(v)
-            if n is None or key not in PY_TIMEDELTA:
-                return None
-            total += n * PY_TIMEDELTA[key]
-        return total
+        return timedelta_seconds(args, number)
     if last.startswith("to") and "." in name and len(args) == 1:  # TimeUnit.SECONDS.toMillis(5): 5 s
         unit_name = name.rsplit(".", 2)[-2]
         if unit_name in TIMEUNIT:
@@ -277,3 +270,16 @@ def _call(node: Any, language: str, number: Number) -> float | None:
     if last == "ms" and len(args) == 1 and language in ("javascript", "typescript", "tsx"):  # ms('5s')
         return string_seconds(syntax.node_text(args[0][1]))
     return None
+
+
+def timedelta_seconds(args: list[tuple[str | None, Any]], number: Number) -> float | None:
+    """Seconds of Python's ``timedelta(...)`` from its arguments (keyword, or positional in the
+    constructor's order: days, seconds, microseconds, ...), None when one is not a constant."""
+    total = 0.0
+    for i, (k, v) in enumerate(args):
+        key = k if k is not None else (_TIMEDELTA_ORDER[i] if i < len(_TIMEDELTA_ORDER) else None)
+        n = number(v)
+        if n is None or key not in PY_TIMEDELTA:
+            return None
+        total += n * PY_TIMEDELTA[key]
+    return total

@@ -24,8 +24,7 @@ from mergeguard.features.resilience import durations, policy_functions, recursio
 from mergeguard.features.resilience import INFINITE, Construct, Hooks, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
-_UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
-          "Hour": 3600.0}
+_UNITS = durations.GO_UNITS
 _DEFAULT_CLIENT_CALLS = {"http.Get", "http.Post", "http.Head", "http.PostForm", "http.DefaultClient.Do",
                          "http.DefaultClient.Get", "http.DefaultClient.Post", "http.DefaultClient.Head"}
 

@@ -1379,17 +1379,8 @@ def _library(name: str) -> str:
     return "call"
 
 
-_UNITS = {"seconds": 1, "milliseconds": 0.001, "minutes": 60, "hours": 3600, "microseconds": 1e-6}
-
-
 def _timedelta(args, consts) -> float | None:
-    total = 0.0
-    for k, v in args:
-        n = _number(v, consts)
-        if n is None:
-            return None
-        total += n * (_UNITS.get(k, 86400) if k else 86400)
-    return total
+    return durations.timedelta_seconds(args, lambda v: _number(v, consts))
 
 
 def _number(node, consts: dict[str, float]) -> float | None:
