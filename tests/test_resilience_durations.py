@@ -49,6 +49,7 @@ def setting_durations(language: str, text: str) -> dict[str, float | None]:
     ("python", "RETRY_DELAY = 0.5\n", "RETRY_DELAY", 0.5),  # Python waits in seconds
     ("javascript", "const RETRY_DELAY = 2 * 1000;\n", "RETRY_DELAY", 2.0),  # JavaScript in milliseconds
     ("typescript", "const retryDelayMs: number = 1500;\n", "retryDelayMs", 1.5),
+    ("javascript", "const RETRY_BASE_DELAY = 100;\n", "RETRY_BASE_DELAY", 0.1),
 ])
 def test_a_written_duration_is_read_in_seconds(language, text, name, seconds):
     assert setting_durations(language, text)[name] == pytest.approx(seconds)

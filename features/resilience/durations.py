@@ -65,7 +65,7 @@ _KOTLIN_WHOLE = frozenset({"inWholeMilliseconds", "inWholeSeconds", "inWholeMinu
 #: words of a name that holds a ratio or a count beside a duration (``backoffMultiplier``,
 #: ``backoff_factor``): no duration, whatever the language writes bare numbers in
 _NOT_A_DURATION = frozenset({"multiplier", "factor", "exponent", "ratio", "percent", "percentage", "randomization",
-                             "rate", "base", "count", "attempts", "retries", "tries", "max_retries", "limit"})
+                             "rate", "count", "attempts", "retries", "tries"})
 #: words of a name that holds a duration (with a retry or timeout word, or alone)
 _DURATION_WORDS = frozenset({"timeout", "timeouts", "deadline", "interval", "delay", "backoff", "period", "wait",
                              "sleep", "cooldown", "pause", "duration", "keepalive"})
