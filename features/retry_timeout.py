@@ -23,8 +23,8 @@ from mergeguard.assessment import Finding, Severity, new_line
 from mergeguard.change import Change, FileChange
 from mergeguard.features import Context, Extraction, syntax
 from mergeguard.features.contract import DetectorSpec, failures, record_failure, record_failures
-from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Scan, data, hooks_of, policy_functions,
-                                           renames, settings)
+from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Scan, data, defaults, durations, hooks_of,
+                                           policy_functions, renames, settings)
 
 FEATURES: list[str] = [
     "retry_added", "retry_removed", "retry_changed", "timeout_added", "timeout_removed", "timeout_changed",
@@ -109,6 +109,8 @@ def fmt_value(c: Construct) -> str:
         return f"{c.value} (no timeout)"
     if c.kind == "timeout" and c.seconds is not None:
         return f"{c.value} ({fmt_seconds(c.seconds)})"
+    if c.kind == "retry" and c.duration is not None:  # a delay between attempts, in certain units
+        return f"{c.value} ({fmt_seconds(c.duration)})"
     if c.kind == "retry" and c.attempts is not None and c.attempts != INFINITE:
         return f"{c.value} ({c.attempts:g} attempts)"
     return c.value
@@ -305,9 +307,17 @@ def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, lis
 
 
 def _differs(a: Construct, b: Construct) -> list[str]:
-    out = []
+    out: list[str] = []
     if a.library == "setting" and b.library == "setting":
-        if settings.normalise(a.value) != settings.normalise(b.value) and (
+        # compared by what the values mean where both durations are certain (``durations``), as written
+        # otherwise: ``2 * 1000`` -> ``2000`` is no change, ``RETRY_DELAY_MS = 500`` -> ``RETRY_DELAY = 500``
+        # (Python: 500 ms became 500 s) is one
+        known = a.duration is not None and b.duration is not None
+        if known and durations.same(a.duration, b.duration):
+            return out
+        if durations.declares_duration(a.target, a.value) and durations.declares_duration(b.target, b.value):
+            return out  # a field re-typed to carry its unit (``XMillis int64`` -> ``X time.Duration``)
+        if known or settings.normalise(a.value) != settings.normalise(b.value) and (
                 a.kind == "retry" or a.seconds != b.seconds or a.seconds is None):
             text = f"{b.target} {fmt_value(a)} → {fmt_value(b)}"
             if a.kind == "timeout" and a.seconds and b.seconds and INFINITE not in (a.seconds, b.seconds):
@@ -621,6 +631,14 @@ def extract(change: Change, context: Context) -> Extraction:
                 continue
             if diffs and renamed and _same_but_renamed(a, b, renamed):
                 continue
+            if not diffs and a.library == b.library == "setting" and a.value and a.value == b.value:
+                # a setting bound to the same value, its line rewritten (``typeof t === 'undefined' ? d : t``
+                # -> ``t === undefined ? d : t``, a test turned round: one text, ``defaults.canonical``):
+                # judged here, so its lines are no logic change either
+                for entry in logic:
+                    if entry[0] is f:
+                        entry[1].pop(a.line, None)
+                        entry[2].pop(b.line, None)
             own_lines = _spans(b, fs.added_lines)
             if diffs and not own_lines and b.library != "setting" and (
                     (b.kind, a.seconds, b.seconds, None, None) in via_setting
@@ -904,7 +922,8 @@ def _cancel_renames(fs: _FileScan, renamed: dict[str, str]) -> None:
             continue
         gone = next((p for p in fs.only_pre if p.library == "setting" and p.kind == c.kind
                      and (settings.normalise(p.value) == settings.normalise(c.value)
-                          or p.kind == "timeout" and p.seconds is not None and p.seconds == c.seconds)
+                          or p.kind == "timeout" and p.seconds is not None and p.seconds == c.seconds
+                          or durations.same(p.duration, c.duration))
                      and _same_thing(p.target, c.target)), None)  # 0 -> Timeout.ZERO_MILLISECONDS: same wait
         if gone is not None:
             fs.only_pre.remove(gone)
@@ -1272,6 +1291,7 @@ def _tokens(line: str) -> frozenset[str]:
     # unless they are retry/timeout names themselves (``timeout.unref()``)
     out = set()
     line = _without_prose(line)  # a help text or a message reworded decides nothing (a '#' in it included)
+    line = defaults.typeof_as_comparison(line)  # ``typeof x === 'undefined'`` is ``x === undefined``
     line = _TRAILING_COMMENT.sub("", line)  # what a line says about itself decides nothing
     line = _CLASS_QUALIFIER.sub("", line)  # ``Timeout.DEFAULT_TIMEOUT`` is the constant ``DEFAULT_TIMEOUT``
     for t in re.findall(r"\w+\s*\??\.(?=\s*[A-Za-z_#$])|\w+|[<>=!]=?|&&|\|\||[-+*/%]", line):
@@ -1331,7 +1351,10 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
     """A change to code that works with retry or timeout names, where no construct explained it: one
     finding per file and kind, at the first such line (a moved or renamed line is no change; names the
     change renames consistently, ``renames.consistent``, are blanked like any name of one side only)."""
-    removed_toks = [_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()]
+    def old_tokens(text: str) -> frozenset[str]:  # a removed line read with the change's renames made
+        return _tokens(renames.apply(text, renamed)) if renamed else _tokens(text)  # (a tag or flag spelled too)
+
+    removed_toks = [old_tokens(t) for _, _, _, removed, _ in logic for t in removed.values()]
     added_toks = [_tokens(t) for _, _, _, _, added in logic for t in added.values()]
     gone, came = set(removed_toks), set(added_toks)
     words_gone = frozenset(t for toks in removed_toks for t in toks)
@@ -1368,7 +1391,7 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
             hits = [(n, name, "new") for n, (k, name) in post.items() if k == kind
                     and not seen(_tokens(added.get(n, "")), gone) and not _calls_defined(added.get(n, ""), name, defined_post)]
             hits += [(new_line(f.hunks, n), name, "old") for n, (k, name) in pre.items() if k == kind
-                     and not seen(_tokens(removed.get(n, "")), came)
+                     and not seen(old_tokens(removed.get(n, "")), came)
                      and not _calls_defined(removed.get(n, ""), name, defined_pre)]
             if not hits:
                 continue

@@ -213,3 +213,80 @@ def test_consistent_needs_a_binding_or_the_same_setting_and_two_witnesses():
                               _same_thing) == {"retries": "limit"}
     one = [(["retries = 2"], ["limit = 2"])]
     assert renames.consistent([(one, "retries = 2\n", "limit = 2\n")], _same_thing) == {}
+
+
+# -- Stop 28: a setting renamed with the tag, flag or environment variable spelled after it ------------------
+
+CONFIG_GO = '''package config
+
+import "flag"
+
+const defaultHeartbeatTimeout = 50
+
+type PeerConfig struct {
+	HeartbeatTimeout int `toml:"heartbeat_timeout" env:"APP_PEER_HEARTBEAT_TIMEOUT"`
+	ElectionTimeout  int `toml:"election_timeout" env:"APP_PEER_ELECTION_TIMEOUT"`
+}
+
+func (c *PeerConfig) Defaults() {
+	c.HeartbeatTimeout = defaultHeartbeatTimeout
+	c.ElectionTimeout = 200
+}
+
+func (c *PeerConfig) Flags(f *flag.FlagSet) {
+	f.IntVar(&c.HeartbeatTimeout, "peer-heartbeat-timeout", c.HeartbeatTimeout, "")
+	f.IntVar(&c.ElectionTimeout, "peer-election-timeout", c.ElectionTimeout, "")
+}
+'''
+
+
+def test_go_field_renamed_with_its_tag_and_flag_is_no_timeout_change(tmp_path):
+    after = CONFIG_GO.replace("HeartbeatTimeout", "HeartbeatInterval").replace(
+        "heartbeat_timeout", "heartbeat_interval").replace("HEARTBEAT_TIMEOUT", "HEARTBEAT_INTERVAL").replace(
+        "heartbeat-timeout", "heartbeat-interval")
+    assert changes(file_findings(tmp_path, "config/config.go", CONFIG_GO, after)) == set()
+
+
+def test_go_field_renamed_with_its_tag_and_its_default_changed_still_changes(tmp_path):
+    after = CONFIG_GO.replace("HeartbeatTimeout", "HeartbeatInterval").replace(
+        "heartbeat_timeout", "heartbeat_interval").replace("HEARTBEAT_TIMEOUT", "HEARTBEAT_INTERVAL").replace(
+        "heartbeat-timeout", "heartbeat-interval").replace("const defaultHeartbeatInterval = 50",
+                                                           "const defaultHeartbeatInterval = 100")
+    assert changes(file_findings(tmp_path, "config/config.go", CONFIG_GO, after))
+
+
+CLIENT_PY_CONFIG = '''import os
+
+
+class Settings:
+    def __init__(self):
+        self.read_timeout = float(os.environ.get("CLIENT_READ_TIMEOUT", 30))
+        self.connect_timeout = 5
+
+    def apply(self, session):
+        session.read_timeout = self.read_timeout
+        session.connect_timeout = self.connect_timeout
+'''
+
+
+def test_python_attribute_renamed_with_its_environment_variable_is_no_timeout_change(tmp_path):
+    after = CLIENT_PY_CONFIG.replace("read_timeout", "response_timeout").replace("READ_TIMEOUT", "RESPONSE_TIMEOUT")
+    assert changes(file_findings(tmp_path, "client/settings.py", CLIENT_PY_CONFIG, after)) == set()
+
+
+def test_python_attribute_renamed_and_its_environment_default_changed_still_changes(tmp_path):
+    after = CLIENT_PY_CONFIG.replace("read_timeout", "response_timeout").replace(
+        "READ_TIMEOUT", "RESPONSE_TIMEOUT").replace("_TIMEOUT\", 30)", "_TIMEOUT\", 60)")
+    assert changes(file_findings(tmp_path, "client/settings.py", CLIENT_PY_CONFIG, after))
+
+
+def test_apply_renames_every_spelling_of_a_name_of_two_words_and_no_longer_word():
+    renamed = {"HeartbeatTimeout": "HeartbeatInterval"}
+    assert renames.spellings("HeartbeatTimeout") == ["heartbeat_timeout", "HEARTBEAT_TIMEOUT", "heartbeat-timeout"]
+    assert renames.apply('HeartbeatTimeout int `toml:"heartbeat_timeout" env:"APP_HEARTBEAT_TIMEOUT"`', renamed) == \
+        'HeartbeatInterval int `toml:"heartbeat_interval" env:"APP_HEARTBEAT_INTERVAL"`'
+    assert renames.apply('f.IntVar(&c.HeartbeatTimeout, "peer-heartbeat-timeout", 0, "")', renamed) == \
+        'f.IntVar(&c.HeartbeatInterval, "peer-heartbeat-interval", 0, "")'
+    # a longer word is another name; a name of one word is renamed as a name only
+    assert renames.apply("HEARTBEAT_TIMEOUTS", renamed) == "HEARTBEAT_TIMEOUTS"
+    assert renames.spellings("retries") == [] and renames.apply('"retries"', {"retries": "limit"}) == '"limit"'

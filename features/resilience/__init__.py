@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mergeguard.features import syntax
+from mergeguard.features.resilience import durations
 
 INFINITE = math.inf
 #: the library of a retry or timeout value a scanner saw worked out in code (``val retryAfter =
@@ -49,10 +50,19 @@ class Construct:
     calls: tuple[str, ...] = ()  # callees inside the retried body (for retry.nested)
     snippet: str = ""  # one line of source, for messages
     value: str = ""  # a setting's value as the code wrote it ("60_000", "5 * time.Second"), for messages
+    # a setting's duration where its unit is certain (``durations.of_setting``), for either kind: what two
+    # images' values are compared by when both have one, so ``RetryDelayMs: 500`` and
+    # ``RetryDelay: 500 * time.Millisecond`` are one wait
+    duration: float | None = None
 
     @property
     def key(self) -> tuple[str, str, str, str]:
-        """Identity across pre and post images: what makes 'the same' construct changed rather than new."""
+        """Identity across pre and post images: what makes 'the same' construct changed rather than new.
+        A setting is known by its name without the unit it carries (``durations.unitless``): renamed only
+        to carry its unit in its type or its value (``TimeoutMillis`` -> ``Timeout``) it is the same
+        setting, and its values are compared by what they mean."""
+        if self.library == "setting":
+            return (self.kind, self.scope, self.library, durations.unitless(self.target))
         return (self.kind, self.scope, self.library, self.target)
 
 

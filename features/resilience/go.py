@@ -20,12 +20,11 @@ from dataclasses import replace
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions, recursion, settings
+from mergeguard.features.resilience import durations, policy_functions, recursion, settings
 from mergeguard.features.resilience import INFINITE, Construct, Hooks, NetworkCall, Scan, Scanner, walks_collection
 
 LANG = "go"
-_UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
-          "Hour": 3600.0}
+_UNITS = durations.GO_UNITS
 _DEFAULT_CLIENT_CALLS = {"http.Get", "http.Post", "http.Head", "http.PostForm", "http.DefaultClient.Do",
                          "http.DefaultClient.Get", "http.DefaultClient.Post", "http.DefaultClient.Head"}
 
@@ -76,6 +75,23 @@ class _Scanner(Scanner):
                         count = self._number(first)
                         if count is not None:
                             self.numbers[syntax.node_text(names[0])] = count
+        #: constants whose duration is certain (``durations``): ``DefaultIntervalMillis int64 = 500`` and
+        #: ``DefaultInterval = 500 * time.Millisecond`` are both half a second, where ``consts`` reads a
+        #: bare number as nanoseconds
+        self.durations: dict[str, float] = {}
+        for n in nodes:
+            if n.type in ("const_spec", "var_spec"):
+                names = n.children_by_field_name("name")
+                value = n.child_by_field_name("value")
+                if len(names) == 1 and value is not None and len(value.named_children) == 1:
+                    first = value.named_children[0]
+                    known = durations.of_setting(syntax.node_text(names[0]), first, LANG, self._number)
+                    declared = n.child_by_field_name("type")
+                    if known is not None:
+                        self.durations[syntax.node_text(names[0])] = known.seconds
+                    elif declared is not None and syntax.node_text(declared) == "time.Duration" and (
+                            nanos := self._number(first)) is not None:
+                        self.durations[syntax.node_text(names[0])] = nanos * 1e-9  # typed: a count of nanoseconds
         #: struct types declared in this file, by name: their fields in order (a positional literal's keys)
         self.struct_fields: dict[str, list[str]] = {}
         for n in nodes:
@@ -443,7 +459,15 @@ class _Scanner(Scanner):
         line = syntax.line_of(node)
         self.out.constructs.append(Construct(
             "retry", "setting", line, line, self._scope(node), f"{type_name}.{field}", snippet=self._snippet(line),
-            value=settings.written(value)))
+            value=settings.written(value), duration=self._certain_duration(field, value)))
+
+    def _certain_duration(self, name: str, value) -> float | None:
+        """Seconds a setting named ``name`` is given, where the unit is certain: a constant's
+        (``self.durations``) or the value's own (``durations.of_setting``), else None."""
+        if value is not None and value.type == "identifier":
+            return self.durations.get(syntax.node_text(value))
+        known = durations.of_setting(name, value, LANG, self._number)
+        return known.seconds if known is not None else None
 
     def _option_fields(self, spec) -> None:
         """``type Options struct { DialTimeout time.Duration; MaxRetries int }``: a retry or timeout field of

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions, recursion, settings
+from mergeguard.features.resilience import durations, policy_functions, recursion, settings
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
@@ -155,8 +155,9 @@ class _Scanner(LineScopedScanner):
         kind = computed_kind(name)
         if value is None or kind is None or syntax.inside_comment_or_string(decl):
             return
-        if self._number(value) is not None or (value.type == "method_invocation" and self._duration([value]) is not None):
-            return
+        if self._number(value) is not None or (value.type == "method_invocation" and (
+                self._duration([value]) is not None or durations.written(value, "java", self._number) is not None)):
+            return  # a constant duration (``TimeUnit.SECONDS.toMillis(10)``): the settings scanner's
         if value.type in ("lambda_expression", "object_creation_expression", "array_initializer", "null_literal",
                           "true", "false", "string_literal", "class_literal"):
             return

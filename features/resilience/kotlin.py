@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import policy_functions, recursion, settings
+from mergeguard.features.resilience import durations, policy_functions, recursion, settings
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
@@ -28,10 +28,8 @@ from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScope
 L = "kotlin"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_while_statement"})
 _NESTED = frozenset({"lambda_literal", "anonymous_function", "function_declaration"}) | _LOOPS
-_UNIT_SECONDS = {"NANOSECONDS": 1e-9, "MICROSECONDS": 1e-6, "MILLISECONDS": 1e-3, "SECONDS": 1.0,
-                 "MINUTES": 60.0, "HOURS": 3600.0, "DAYS": 86400.0}
-_DURATION_EXT = {"nanoseconds": 1e-9, "microseconds": 1e-6, "milliseconds": 1e-3, "seconds": 1.0, "minutes": 60.0,
-                 "hours": 3600.0, "days": 86400.0}
+_UNIT_SECONDS = durations.TIMEUNIT
+_DURATION_EXT = durations.KOTLIN_EXT
 _JAVA_DURATION = {"ofMillis": 1e-3, "ofSeconds": 1.0, "ofMinutes": 60.0, "ofHours": 3600.0}
 _KTOR_KEYS = {"requestTimeoutMillis", "connectTimeoutMillis", "socketTimeoutMillis"}
 _OKHTTP = {"connectTimeout", "readTimeout", "writeTimeout", "callTimeout"}

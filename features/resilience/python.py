@@ -23,7 +23,7 @@ from typing import Any
 from mergeguard.features import syntax
 from mergeguard.features.resilience import INFINITE, Construct, Hooks, NetworkCall, Scan, Scanner, policy_functions
 from mergeguard.features.resilience.settings import bookkeeping, classify, heartbeat_only, words, written
-from mergeguard.features.resilience import recursion
+from mergeguard.features.resilience import durations, recursion
 
 LANG = "python"
 _TIMEOUT_KW = re.compile(r"^(\w+_)?timeout(_\w+)?$", re.I)
@@ -246,10 +246,14 @@ class _Scanner(Scanner):
                 if name not in defaults or kind is None:
                     continue
                 line = syntax.line_of(n)
+                # the default's duration where its unit is certain (``timeout_ms=5000``: 5 s, not 5000)
+                known = durations.of_setting(name, defaults[name], LANG, lambda v: _number(v, self.consts))
+                seconds = None if kind != "timeout" else known.seconds if known is not None \
+                    else self._timeout_value(defaults[name])
                 self.out.constructs.append(Construct(
-                    kind, "setting", line, n.end_point[0] + 1, self._scope(n), target=name,
-                    seconds=self._timeout_value(defaults[name]) if kind == "timeout" else None,
-                    value=f"option {name}", snippet=self._snippet(line)))
+                    kind, "setting", line, n.end_point[0] + 1, self._scope(n), target=name, seconds=seconds,
+                    value=f"option {name}", snippet=self._snippet(line),
+                    duration=known.seconds if known is not None else None))
 
     def _applied_timeout(self, node, left, right) -> None:
         """``conn.timeout = timeout`` / ``sock.timeout = self.timeout``: a timeout handed to another
@@ -1375,17 +1379,8 @@ def _library(name: str) -> str:
     return "call"
 
 
-_UNITS = {"seconds": 1, "milliseconds": 0.001, "minutes": 60, "hours": 3600, "microseconds": 1e-6}
-
-
 def _timedelta(args, consts) -> float | None:
-    total = 0.0
-    for k, v in args:
-        n = _number(v, consts)
-        if n is None:
-            return None
-        total += n * (_UNITS.get(k, 86400) if k else 86400)
-    return total
+    return durations.timedelta_seconds(args, lambda v: _number(v, consts))
 
 
 def _number(node, consts: dict[str, float]) -> float | None:

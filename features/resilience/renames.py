@@ -23,6 +23,7 @@ only within groups of the same shape).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -104,7 +105,40 @@ def consistent(files: Iterable[tuple[list[tuple[list[str], list[str]]], str, str
 
 
 def apply(text: str, renames: dict[str, str]) -> str:
-    """``text`` with every renamed name written as its new one."""
+    """``text`` with every renamed name written as its new one, and with the name's other spellings
+    (:func:`spellings`: a struct tag, a flag, an environment variable, a config key written for it)
+    renamed the same way."""
     if not renames:
         return text
-    return _NAME.sub(lambda m: renames.get(m.group(0), m.group(0)), text)
+    text = _NAME.sub(lambda m: renames.get(m.group(0), m.group(0)), text)
+    pattern, spelled = _spelled(tuple(sorted(renames.items())))
+    return pattern.sub(lambda m: spelled[m.group(0)], text) if spelled else text
+
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def spellings(name: str) -> list[str]:
+    """The ways a config key, a flag, a struct tag or an environment variable spells a name of two
+    words or more (``HeartbeatTimeout``: ``heartbeat_timeout``, ``HEARTBEAT_TIMEOUT``,
+    ``heartbeat-timeout``); none for a name of one word, which :func:`apply` renames as a name."""
+    ws = [w.lower() for w in _WORD.findall(name)]
+    if len(ws) < 2:
+        return []
+    return ["_".join(ws), "_".join(ws).upper(), "-".join(ws)]
+
+
+@functools.lru_cache(maxsize=64)  # one compiled pattern per change's renames
+def _spelled(renames: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """A pattern of every spelling of an old name (not inside a longer word: ``ETCD_HEARTBEAT_TIMEOUT``
+    holds one, ``HEARTBEAT_TIMEOUTS`` none) and what each becomes: the new name spelled the same way.
+    A rename whose names spell alike in some style (``RetryMax`` -> ``Retry_max``) has none."""
+    spelled: dict[str, str] = {}
+    for old, new in renames:
+        for a, b in zip(spellings(old), spellings(new), strict=False):
+            if a != b:
+                spelled.setdefault(a, b)
+    if not spelled:
+        return re.compile(r"(?!)"), {}
+    alternatives = "|".join(re.escape(a) for a in sorted(spelled, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])"), spelled

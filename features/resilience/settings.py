@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from mergeguard.features import syntax
-from mergeguard.features.resilience import INFINITE, Construct, Scan, arith
+from mergeguard.features.resilience import INFINITE, Construct, Scan, arith, defaults, durations
 
 #: node types that bind a name to a value, per language: (node type, how to read it)
 _BINDINGS: dict[str, dict[str, str]] = {
@@ -80,25 +80,12 @@ _NOT_FIRST = frozenset({"is", "has", "should", "can", "on", "set", "get", "clear
 #: a delay between attempts, a poll period, a tick: not a timeout (a retry setting when retry-named)
 _INTERVAL = frozenset({"interval", "delay", "backoff", "period", "poll", "polling", "tick", "ticker", "sleep",
                        "frequency", "jitter", "wait", "cooldown"})
-_UNIT_WORDS = {"ms": 1e-3, "millis": 1e-3, "milliseconds": 1e-3, "msec": 1e-3, "msecs": 1e-3, "millisecond": 1e-3,
-               "us": 1e-6, "micros": 1e-6, "ns": 1e-9, "nanos": 1e-9, "sec": 1.0, "secs": 1.0, "seconds": 1.0,
-               "second": 1.0, "s": 1.0, "min": 60.0, "mins": 60.0, "minutes": 60.0, "hours": 3600.0}
-#: unit of a bare number bound to a timeout name, per language (None: not known)
+#: unit of a bare number bound to a timeout name, per language (None: not known): a guess, for messages
+#: and ratios; values are compared by ``durations`` (certain units only)
 _DEFAULT_UNIT = {"python": 1.0, "javascript": 1e-3, "typescript": 1e-3, "tsx": 1e-3, "java": 1e-3, "kotlin": 1e-3,
                  "go": None}
-_GO_UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1.0, "Minute": 60.0,
-             "Hour": 3600.0}
-_JAVA_DURATION = {"ofNanos": 1e-9, "ofMillis": 1e-3, "ofSeconds": 1.0, "ofMinutes": 60.0, "ofHours": 3600.0,
-                  "ofDays": 86400.0, "millis": 1e-3, "seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
-_TIMEUNIT = {"NANOSECONDS": 1e-9, "MICROSECONDS": 1e-6, "MILLISECONDS": 1e-3, "SECONDS": 1.0, "MINUTES": 60.0,
-             "HOURS": 3600.0, "DAYS": 86400.0}
-_KOTLIN_EXT = {"nanoseconds": 1e-9, "microseconds": 1e-6, "milliseconds": 1e-3, "seconds": 1.0, "minutes": 60.0,
-               "hours": 3600.0, "days": 86400.0}
-_PY_TIMEDELTA = {"seconds": 1.0, "milliseconds": 1e-3, "microseconds": 1e-6, "minutes": 60.0, "hours": 3600.0,
-                 "days": 86400.0}
-_DURATION_STRING = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|sec|secs|seconds|minutes|min)\s*$")
-_STRING_UNITS = {"ms": 1e-3, "s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0, "m": 60.0, "min": 60.0,
-                 "minutes": 60.0, "h": 3600.0}
+_TIMEUNIT = durations.TIMEUNIT
+_DURATION_STRING = durations.DURATION_STRING
 #: callees that look like settings but are timers or helpers (JavaScript's setTimeout schedules, it
 #: does not bound anything)
 _NOT_SETTERS = frozenset({"setTimeout", "setInterval", "clearTimeout", "clearInterval", "setImmediate",
@@ -168,12 +155,7 @@ def heartbeat_only(name: str) -> bool:
     return "keepalive" in joined and not (ws & _TIMEOUT_WORDS or "timeout" in joined)
 
 
-def unit_of_name(name: str) -> float | None:
-    ws = words(name.rsplit(".", 1)[-1])
-    for w in reversed(ws):
-        if w in _UNIT_WORDS:
-            return _UNIT_WORDS[w]
-    return None
+unit_of_name = durations.unit_of_name
 
 
 def normalise(text: str) -> str:
@@ -222,7 +204,8 @@ class _Settings:
                 continue
             if any(t.start_byte <= node.start_byte and node.end_byte <= t.end_byte for t in taken):
                 continue  # inside an option object already recorded as a whole (``retry: {limit: 2}``)
-            if not self._constant(value) or syntax.node_text(value).rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]:
+            if not self._constant(value) or (syntax.node_text(value).rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]
+                                             and defaults.default_of(value, self.lang) is None):
                 continue  # timeout=timeout, this.retries = retries: passed through, not set
             value = _schema_default(value)
             if how == "assign" and self._local(node) and not _local_setting(name, kind) and not (
@@ -433,8 +416,9 @@ class _Settings:
         if t in ("unary_operator", "unary_expression", "prefix_expression") and node.named_children:
             v = self._number(node.named_children[-1])
             return -v if v is not None and text.lstrip().startswith("-") else v
-        if t in ("boolean_operator", "binary_expression", "elvis_expression") and _defaulting(node):
-            return self._number(node.named_children[-1])  # options.timeout || 10000: the default
+        default = defaults.default_of(node, self.lang)
+        if default is not None:  # options.timeout || 10000, typeof t === 'undefined' ? 10000 : t: the default
+            return self._number(default)
         if t in ("binary_operator", "binary_expression", "multiplicative_expression", "additive_expression"):
             kids = node.named_children
             left = node.child_by_field_name("left") or (kids[0] if kids else None)
@@ -449,88 +433,37 @@ class _Settings:
         return None
 
     def _seconds(self, node) -> float | None:
-        """Seconds when the value carries its own unit (a duration), else None."""
-        if node is None:
-            return None
-        t = node.type
-        text = syntax.node_text(node)
-        if self.lang == "go":
-            if t == "selector_expression" and text.startswith("time.") and text[5:] in _GO_UNITS:
-                return _GO_UNITS[text[5:]]
-            if t == "binary_expression":
-                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                op = syntax.node_text(node.child_by_field_name("operator"))
-                for a, b in ((left, right), (right, left)):
-                    unit = self._seconds(a)
-                    count = self._number(b)
-                    if count is None and b is not None and b.type == "call_expression" and \
-                            syntax.callee(b, "go") == "time.Duration":
-                        args = syntax.arguments(b, "go")
-                        count = self._number(args[0][1]) if args else None
-                    if unit is not None and count is not None and op == "*":
-                        return unit * count
-                if op in ("+", "-"):
-                    a, b = self._seconds(left), self._seconds(right)
-                    if a is not None and b is not None:
-                        return arith(op, a, b)
-            if t == "parenthesized_expression" and node.named_children:
-                return self._seconds(node.named_children[0])
-        if t in ("method_invocation", "call_expression", "call"):
-            name = syntax.callee(node, self.lang)
-            last = name.rsplit(".", 1)[-1]
-            args = syntax.arguments(node, self.lang)
-            if last in _JAVA_DURATION and args and ("Duration" in name or self.lang == "kotlin"
-                                                     or name.rsplit(".", 2)[-2:-1] in (["Timeout"], ["TimeValue"])):
-                n = self._number(args[0][1])
-                return n * _JAVA_DURATION[last] if n is not None else None
-            if last in ("timedelta",):
-                total = 0.0
-                for k, v in args:
-                    n = self._number(v)
-                    if n is None:
-                        return None
-                    total += n * _PY_TIMEDELTA.get(k or "days", 86400.0)
-                return total
-            if last.startswith("to") and "." in name and args:  # TimeUnit.SECONDS.toMillis(5): 5 s
-                unit_name = name.rsplit(".", 2)[-2]
-                if unit_name in _TIMEUNIT:
-                    n = self._number(args[0][1])
-                    return n * _TIMEUNIT[unit_name] if n is not None else None
-            if last == "ms" and args:  # the ``ms`` package: ms('5s')
-                return _string_seconds(syntax.node_text(args[0][1]))
-        if t == "navigation_expression" and self.lang == "kotlin" and len(node.named_children) == 2:
-            unit_name = syntax.node_text(node.named_children[1]).lstrip(".")
-            if unit_name in _KOTLIN_EXT:
-                n = self._number(node.named_children[0])
-                return n * _KOTLIN_EXT[unit_name] if n is not None else None
-        if t in ("string", "interpreted_string_literal", "string_literal"):
-            return _string_seconds(text)
-        if t in ("boolean_operator", "binary_expression", "elvis_expression") and _defaulting(node):
-            return self._seconds(node.named_children[-1])
-        return None
+        """Seconds when the value carries its own unit (a duration), else None (``durations.written``)."""
+        return durations.written(node, self.lang, self._number)
 
     # -- output ------------------------------------------------------------------------------------
     def _record(self, node, kind: str, name: str, value, how: str) -> None:
-        text = _without_comments(value)
+        # ``typeof x === 'undefined' ? d : x`` and ``x === undefined ? d : x``, ``x == null ? d : x`` and
+        # ``x ?? d``: one text for the spellings of a default that mean exactly the same
+        text = defaults.canonical(value, self.lang) or _without_comments(value)
         line = syntax.line_of(node)
         seconds: float | None = None
         attempts: float | None = None
+        unit = None  # ``setRetryDelay(500, TimeUnit.MILLISECONDS)``: the unit passed beside the value
+        if how == "call":
+            parent_args = [v for k, v in syntax.arguments(node, self.lang) if k is None]
+            if len(parent_args) == 2 and _is_time_unit(parent_args[1]):
+                unit = parent_args[1]
+                text = f"{text}, {syntax.node_text(unit)}"
+        duration = durations.of_setting(name, value, self.lang, self._number, unit)
         if kind == "timeout":
             seconds = self._seconds(value)
-            if seconds is None and how == "call":
-                parent_args = [v for k, v in syntax.arguments(node, self.lang) if k is None]
-                if len(parent_args) == 2 and _is_time_unit(parent_args[1]):
-                    n = self._number(value)
-                    unit_name = syntax.node_text(parent_args[1]).rsplit(".", 1)[-1]
-                    seconds = n * _TIMEUNIT[unit_name] if n is not None else None
-                    text = f"{text}, {syntax.node_text(parent_args[1])}"
+            if seconds is None and unit is not None:
+                n = self._number(value)
+                unit_name = syntax.node_text(unit).rsplit(".", 1)[-1]
+                seconds = n * _TIMEUNIT[unit_name] if n is not None and unit_name in _TIMEUNIT else None
             if seconds is None:
                 n = self._number(value)
-                unit = unit_of_name(name) or _DEFAULT_UNIT.get(self.lang)
+                guess = unit_of_name(name) or _DEFAULT_UNIT.get(self.lang)
                 if n == 0 and self.lang != "python":
                     seconds = INFINITE  # axios, got, node:http, OkHttp, java.net, Go's net/http: 0 is "no timeout"
-                elif n is not None and unit is not None:
-                    seconds = INFINITE if n == INFINITE else n * unit
+                elif n is not None and guess is not None:
+                    seconds = INFINITE if n == INFINITE else n * guess
                 elif text == "None" and self.lang == "python" and how != "param":
                     seconds = INFINITE  # requests, socket, urllib3: None waits forever
         else:
@@ -545,6 +478,7 @@ class _Settings:
         self.out.constructs.append(Construct(
             kind, "setting", line, end, scope.qualname if scope is not None else "", target=name.rsplit(".", 1)[-1],
             attempts=attempts, seconds=seconds, value=self._shown(text),
+            duration=duration.seconds if duration is not None else None,
             snippet=self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""))
 
 
@@ -693,16 +627,6 @@ _LOOKUPS = frozenset({"get", "pop", "setdefault", "getOrDefault", "getenv", "get
                       "getInt", "getLong", "getDuration", "optInt", "optLong"})
 
 
-def _defaulting(node) -> bool:
-    """``x || 10000``, ``x ?? 30``, ``x or 30``, ``x ?: 30``: a value with a default."""
-    if len(node.named_children) != 2:
-        return False
-    op = node.child_by_field_name("operator")
-    text = syntax.node_text(op) if op is not None else next(
-        (syntax.node_text(c) for c in node.children if not c.is_named), "")
-    return text in ("||", "??", "or", "?:")
-
-
 def _in_error(node) -> bool:
     """Inside a part the parser could not read: what it binds is a guess."""
     p = node
@@ -716,10 +640,3 @@ def _in_error(node) -> bool:
 def _is_time_unit(node) -> bool:
     text = syntax.node_text(node)
     return text.rsplit(".", 1)[-1] in _TIMEUNIT
-
-
-def _string_seconds(text: str) -> float | None:
-    m = _DURATION_STRING.match(text.strip("'\"`"))
-    if not m:
-        return None
-    return float(m.group(1)) * _STRING_UNITS[m.group(2)]
