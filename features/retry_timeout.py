@@ -73,9 +73,10 @@ def _generated(path: str) -> bool:
 
 
 def _skipped_by_name(f: FileChange) -> bool:
-    """:func:`_generated` by the file's name, and for a rename by its base name too: a change that
-    moves hand-written code to ``vendor/`` or ``examples/`` does not take its own edits out of view."""
-    return _generated(f.path) and (not f.old_path or _generated(f.old_path))
+    """:func:`_generated` by the file's name, and for a rename skipped by its base name too (a test
+    moved into a testing-support module stays out of view): a change that moves hand-written production
+    code to ``vendor/`` or ``examples/`` does not take its own edits out of view."""
+    return _generated(f.path) and (not f.old_path or _generated(f.old_path) or not paths.is_code(f.old_path))
 
 
 def scanner(language: str):
