@@ -21,7 +21,7 @@ import math
 
 from mergeguard import messages, paths
 from mergeguard.assessment import Finding, Severity
-from mergeguard.change import Change
+from mergeguard.change import Change, files_left_out
 
 from . import Context, Extraction
 from .contract import DetectorSpec
@@ -42,6 +42,26 @@ def entropy(changed_lines: list[int]) -> float:
         return 0.0
     h = -sum((c / total) * math.log2(c / total) for c in changed_lines if c)
     return h / math.log2(n)
+
+
+def unread_code(change: Change) -> tuple[list[str], bool]:
+    """The code files the diff caps left unread in whole or in part, and whether files the caps left
+    out could not be named (a bare diff: nothing but the diff lists its files).
+
+    Why: the caps (``Limits``) keep a pathological diff cheap, and a pull request reaches them on
+    purpose: filler files sorted before its code, or filler lines above it in the same file, left an
+    unbounded retry loop unread and the change was scored on the filler alone. The gate reads this
+    (``signals.diff.unread_code``) and does not let such a change through on the part that was read.
+    Generated and vendored files are left out, as the detectors leave them out anyway.
+    """
+    def counts(path: str) -> bool:
+        return paths.is_code(path) and not paths.is_generated(path)
+
+    names = [f.path for f in change.files if f.truncated and counts(f.path)]
+    if change.all_paths is None:
+        return names, files_left_out(change.truncated)
+    read = {p for f in change.files for p in (f.path, f.old_path) if p}
+    return names + [p for p in change.all_paths if p not in read and counts(p)], False
 
 
 def extract(change: Change, context: Context) -> Extraction:
@@ -71,5 +91,24 @@ def extract(change: Change, context: Context) -> Extraction:
         for f in files
         if f.truncated
     ]
-    signals = {"tests_changed": bool(tests), "code_changed": bool(code)}
+    signals: dict[str, object] = {"tests_changed": bool(tests), "code_changed": bool(code)}
+    unread, unnamed = unread_code(change)
+    if unread or unnamed:
+        signals["unread_code"] = unread
+        signals["unread_unnamed"] = unnamed
+        shown = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
+        if unread:
+            change.warnings.append(f"{len(unread)} code file{'s were' if len(unread) != 1 else ' was'} not read in full "
+                                   f"(the diff caps): {shown}")
+        if unnamed:
+            change.warnings.append("files past the diff caps were not read, and a bare diff cannot name them: "
+                                   "any code among them is unknown")
+    skipped = [f.path for f in files if f.status == "added" and paths.is_code(f.path) and paths.is_generated(f.path)]
+    if skipped:
+        # the change chose these names: what the detectors leave out because of them is said, never silent
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        change.warnings.append(f"{len(skipped)} code file{'s' if len(skipped) != 1 else ''} the change adds "
+                               f"{'are' if len(skipped) != 1 else 'is'} taken as generated or vendored by "
+                               f"{'their names' if len(skipped) != 1 else 'its name'}, and the detectors did not read "
+                               f"{'them' if len(skipped) != 1 else 'it'}: {shown}")
     return Extraction(feats, findings, {"diff": signals})

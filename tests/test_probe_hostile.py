@@ -802,3 +802,66 @@ def test_a_generator_mark_the_change_wrote_does_not_hide_its_code(tmp_path, caps
         doc = json.loads(capsys.readouterr().out)
         flagged = {f["path"] for f in doc["findings"] if f["kind"] == "retry.without_limit"}
         assert flagged == {p for p, text in head.items() if text is not None}, (how, doc["findings"])
+
+
+# -- code the caps leave unread: named, and the verdict does not rest on the part that was read ---------
+
+
+@pytest.mark.parametrize("cap", [["--max-files", "3"], ["--max-diff-bytes", "3000"], ["--max-file-lines", "5"]])
+def test_code_the_caps_leave_unread_is_named_and_does_not_pass_on_the_rest(tmp_path, capsys, cap):
+    """The caps keep a pathological diff cheap (3,000 files and 20 MB by default), and a pull request
+    reaches them on purpose: 3,001 one-line text files sorted before ``svc/client.py`` left its new
+    unbounded retry loop unread, and the change passed as low risk (0.013, ``success``; the same loop
+    alone was high, ``action_required``). What the caps leave unread of the code is named in the
+    warnings, and the level is at least high, whatever the score of the part that was read."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", "svc/client.py": HELPERS}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {**{f"a/filler{i}.txt": "x" * 1200 + "\n" for i in range(4)}, "svc/client.py": HELPERS + RETRY,
+               "svc/z_notes.txt": "x\n" * 9}, "feat", when=1_700_000_100)
+    diff = tmp_path / "c.diff"
+    diff.write_bytes(git(w, "diff", "main", "feat").encode())
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"], ["--diff", str(diff), "--base", "main"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json", *cap]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["change"]["truncated"], "the cap must bite for this test to mean anything"
+        verdict = doc["verdict"]
+        assert verdict["level"] in ("high", "critical") and verdict["conclusion"] == "action_required", (how, verdict)
+        unread = [w for w in doc["warnings"] if "not read" in w and "caps" in w]
+        assert len(unread) == 1, (how, doc["warnings"])
+        if how[0] != "--diff":  # a bare diff's files past the caps have no names to give
+            assert "svc/client.py" in unread[0] and "filler" not in unread[0] and "z_notes" not in unread[0], unread
+        raised = [n for n in verdict["notes"] if n.startswith("Level raised from ") and "to high: " in n and "caps" in n]
+        assert raised or any(n.startswith("Level high: score") for n in verdict["notes"]), verdict["notes"]
+        assert raised or cap[0] == "--max-file-lines", verdict["notes"]  # the detectors read that file whole
+    # under the caps, nothing is said and the score decides alone
+    assert main(["score", "--repo", str(w), "--base", "main", "--head", "feat", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert not doc["change"]["truncated"] and not any("caps" in n for n in doc["verdict"]["notes"])
+
+
+def test_new_code_the_detectors_skip_by_its_name_is_named_in_the_warnings(tmp_path, capsys):
+    """A new file the change names as generated or vendored (``vendor/``, ``build/``, ``*_pb2.py``) is
+    not read by the detectors: a retry loop put there was no finding at all, without a word (0.017,
+    ``success``, where the same file at ``svc/client2.py`` had three findings). Its lines and the file
+    still count; the warnings now name it. A file that was generated at the base is not named."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", "api/types_pb2.py": "X = 1\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"svc/build/client.py": RETRY, "lib/client_pb2.py": RETRY, "api/types_pb2.py": "X = 2\n",
+               "vendor/notes.txt": "x\n"}, "feat", when=1_700_000_100)
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["change"]["added"] == 2 * RETRY.count("\n") + 2
+        named = [x for x in doc["warnings"] if "generated or vendored" in x]
+        assert named == ["2 code files the change adds are taken as generated or vendored by their names, and "
+                         "the detectors did not read them: lib/client_pb2.py, svc/build/client.py"], doc["warnings"]
