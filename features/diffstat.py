@@ -18,6 +18,7 @@ Added here: ``tests_changed`` (tests changed alongside code), ``code_files``, ``
 from __future__ import annotations
 
 import math
+import re
 
 from mergeguard import messages, paths
 from mergeguard.assessment import Finding, Severity
@@ -44,6 +45,39 @@ def entropy(changed_lines: list[int]) -> float:
     return h / math.log2(n)
 
 
+#: a CR that ends no line for git (a hunk line's own LF is stripped: its CRLF leaves one CR at the end)
+_LONE_CR = re.compile(r"\r(?!\Z)")
+#: line ends of JavaScript, TypeScript and C# besides LF and CR
+_UNICODE_LINE_END = re.compile("[\u2028\u2029]")
+_UNICODE_LINE_END_LANGUAGES = frozenset({"javascript", "typescript", "tsx", "csharp"})
+
+
+def _counts_as_code(path: str) -> bool:
+    """Code the detectors would read: not a test, a document, or a generated or vendored file."""
+    return paths.is_code(path) and not paths.is_generated(path)
+
+
+def one_line_to_git(change: Change) -> list[str]:
+    """The code files whose changed lines hold line ends git does not split at but their language
+    does: a lone CR (Python, JavaScript, Java, Kotlin, C#...) and, in JavaScript, TypeScript and C#,
+    U+2028 and U+2029.
+
+    Why: git (and so the line counts, the hunks and the detectors' line maps) splits at LF alone. A
+    module saved with CR line ends is one line to git: 280 added lines of JavaScript retry loops counted
+    1 and the change passed, and in Python the retry findings were lost. Such a file is not read line by
+    line, whatever was parsed of it: it counts with what the caps left unread (:func:`unread_code`).
+    """
+    out = []
+    for f in change.files:
+        if not _counts_as_code(f.path):
+            continue
+        unicode_ends = paths.language(f.path) in _UNICODE_LINE_END_LANGUAGES
+        if any(_LONE_CR.search(t) or (unicode_ends and _UNICODE_LINE_END.search(t))
+               for h in f.hunks for lines in (h.added, h.removed) for _, t in lines):
+            out.append(f.path)
+    return out
+
+
 def unread_code(change: Change) -> tuple[list[str], bool]:
     """The code files the diff caps left unread in whole or in part, and whether files the caps left
     out could not be named (a bare diff: nothing but the diff lists its files).
@@ -54,14 +88,11 @@ def unread_code(change: Change) -> tuple[list[str], bool]:
     (``signals.diff.unread_code``) and does not let such a change through on the part that was read.
     Generated and vendored files are left out, as the detectors leave them out anyway.
     """
-    def counts(path: str) -> bool:
-        return paths.is_code(path) and not paths.is_generated(path)
-
-    names = [f.path for f in change.files if f.truncated and counts(f.path)]
+    names = [f.path for f in change.files if f.truncated and _counts_as_code(f.path)]
     if change.all_paths is None:
         return names, files_left_out(change.truncated)
     read = {p for f in change.files for p in (f.path, f.old_path) if p}
-    return names + [p for p in change.all_paths if p not in read and counts(p)], False
+    return names + [p for p in change.all_paths if p not in read and _counts_as_code(p)], False
 
 
 def extract(change: Change, context: Context) -> Extraction:
@@ -93,22 +124,32 @@ def extract(change: Change, context: Context) -> Extraction:
     ]
     signals: dict[str, object] = {"tests_changed": bool(tests), "code_changed": bool(code)}
     unread, unnamed = unread_code(change)
-    if unread or unnamed:
-        signals["unread_code"] = unread
+    one_line = [p for p in one_line_to_git(change) if p not in unread]
+    if unread or unnamed or one_line:
+        signals["unread_code"] = unread + one_line
         signals["unread_unnamed"] = unnamed
-        shown = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
         if unread:
-            change.warnings.append(f"{len(unread)} code file{'s were' if len(unread) != 1 else ' was'} not read in full "
-                                   f"(the diff caps): {shown}")
+            change.warnings.append(f"{_files(unread)} not read in full (the diff caps): {_shown(unread)}")
         if unnamed:
             change.warnings.append("files past the diff caps were not read, and a bare diff cannot name them: "
                                    "any code among them is unknown")
+        if one_line:
+            change.warnings.append(f"{_files(one_line)} not read line by line: their line ends are not git's "
+                                   f"(a lone CR, or U+2028 in JavaScript), so git counts many lines as one: "
+                                   f"{_shown(one_line)}")
     skipped = [f.path for f in files if f.status == "added" and paths.is_code(f.path) and paths.is_generated(f.path)]
     if skipped:
         # the change chose these names: what the detectors leave out because of them is said, never silent
-        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         change.warnings.append(f"{len(skipped)} code file{'s' if len(skipped) != 1 else ''} the change adds "
                                f"{'are' if len(skipped) != 1 else 'is'} taken as generated or vendored by "
                                f"{'their names' if len(skipped) != 1 else 'its name'}, and the detectors did not read "
-                               f"{'them' if len(skipped) != 1 else 'it'}: {shown}")
+                               f"{'them' if len(skipped) != 1 else 'it'}: {_shown(skipped)}")
     return Extraction(feats, findings, {"diff": signals})
+
+
+def _files(names: list[str]) -> str:
+    return f"{len(names)} code file{'s were' if len(names) != 1 else ' was'}"
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")

@@ -228,8 +228,9 @@ def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
     notes.append(_level_note(level, score, t, thresholds.base_source, tightened_by))
     unread = _unread_code(assessment)
     if unread and LEVELS.index(level) < LEVELS.index(UNREAD_FLOOR):
-        notes.append(f"Level raised from {level} to {UNREAD_FLOOR}: {unread} not read (the diff caps), and a change "
-                     "is not let through on the part of it that was read.")
+        notes.append(f"Level raised from {level} to {UNREAD_FLOOR}: {unread} not read in full (the diff caps, or line "
+                     "ends git does not split at; see the warnings), and a change is not let through on the part of it "
+                     "that was read.")
         level = UNREAD_FLOOR
     notes.extend(rules)
     if budget_note:
@@ -524,8 +525,9 @@ def _score(assessment: Assessment) -> float:
 
 
 def _unread_code(assessment: Assessment) -> str:
-    """What code the diff caps left unread (``signals.diff``, from the diffstat detector), said for a
-    note; ``""`` when none. A pull request reaches the caps on purpose (filler before its code)."""
+    """What code was not read in full (``signals.diff``, from the diffstat detector: past the diff caps,
+    or on lines git does not split), said for a note; ``""`` when none. A pull request reaches both on
+    purpose (filler before its code, CR line ends)."""
     diff = assessment.signals.get("diff")
     if not isinstance(diff, Mapping):
         return ""

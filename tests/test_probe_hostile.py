@@ -865,3 +865,41 @@ def test_new_code_the_detectors_skip_by_its_name_is_named_in_the_warnings(tmp_pa
         named = [x for x in doc["warnings"] if "generated or vendored" in x]
         assert named == ["2 code files the change adds are taken as generated or vendored by their names, and "
                          "the detectors did not read them: lib/client_pb2.py, svc/build/client.py"], doc["warnings"]
+
+
+# -- line ends git does not split at: code on one "line" ------------------------------------------------
+
+
+@pytest.mark.parametrize("name,text,end", [
+    ("svc/client.py", HELPERS + RETRY, "\r"),
+    ("src/a.js", "const x = 1;\n" + LOOPS, "\r"),
+    ("src/a.js", "const x = 1;\n" + LOOPS, "\u2028"),
+], ids=["python-cr", "javascript-cr", "javascript-u2028"])
+def test_code_whose_line_ends_git_does_not_split_at_does_not_pass_as_one_line(tmp_path, capsys, name, text, end):
+    """git splits lines at LF only; Python, JavaScript, Java, Kotlin and C# also end a line at a lone CR,
+    and JavaScript at U+2028. A module saved with such line ends is one "line" to git: 280 added lines of
+    JavaScript retry loops counted 1 (0.32, high, ``action_required`` became 0.11, medium, ``success``),
+    and in Python the retry findings were lost too. Such a file is named in the warnings and counted
+    as code not read line by line: the level is at least high."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    first = text.split("\n", 1)[0] + "\n"
+    commit(w, {"README.md": "x\n", name: first}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "plain")
+    commit(w, {name: text}, "plain", when=1_700_000_100)
+    git(w, "checkout", "-q", "-b", "hidden", "main")
+    commit(w, {name: first + text.split("\n", 1)[1].replace("\n", end)}, "hidden", when=1_700_000_100)
+    for how in (["--base", "main", "--head", "hidden"], ["--commit", "hidden"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["change"]["added"] == 1, "git must read the file as one line for this test to mean anything"
+        named = [x for x in doc["warnings"] if "line ends" in x]
+        assert len(named) == 1 and name in named[0], doc["warnings"]
+        assert doc["verdict"]["level"] in ("high", "critical") and doc["verdict"]["conclusion"] == "action_required"
+    # the same code with LF line ends is read line by line, and nothing is said
+    assert main(["score", "--repo", str(w), "--base", "main", "--head", "plain", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["change"]["added"] == text.count("\n") - 1 and not [x for x in doc["warnings"] if "line ends" in x]
