@@ -903,3 +903,74 @@ def test_code_whose_line_ends_git_does_not_split_at_does_not_pass_as_one_line(tm
     assert main(["score", "--repo", str(w), "--base", "main", "--head", "plain", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["change"]["added"] == text.count("\n") - 1 and not [x for x in doc["warnings"] if "line ends" in x]
+
+
+# -- the gate's files: a higher-precedence CODEOWNERS or another config name in the change counts for nothing --
+
+
+def test_a_codeowners_or_config_the_change_adds_elsewhere_does_not_count(tmp_path, capsys):
+    """GitHub reads the first of ``.github/CODEOWNERS``, ``CODEOWNERS``, ``docs/CODEOWNERS``; a pull request
+    adding the first one, or a config under another name (``.github/mergeguard.yaml``, a root
+    ``.mergeguard.yml``), would outrank or stand beside the base's. The gate reads its files at the base
+    only, where ``docs/CODEOWNERS`` owns ``secure/`` and the config requires code owners at every level."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"docs/CODEOWNERS": "/secure/ @sec\n", "secure/auth.py": "y = 1\n",
+               ".github/mergeguard.yml": "require: {low: [codeowners], medium: [codeowners]}\n"}, "base")
+    git(w, "checkout", "-q", "-b", "feat")
+    commit(w, {"secure/auth.py": "y = 2\n", ".github/CODEOWNERS": "* @mallory\n", "CODEOWNERS": "* @mallory\n",
+               ".github/mergeguard.yaml": LENIENT, ".mergeguard.yml": LENIENT, "mergeguard.yml": LENIENT},
+           "feat", when=1_700_000_100, author=("Mallory", "mallory@example.com"))
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"]):
+        assert main(["score", "--repo", str(w), *how, "--approved-by", "mallory", "--author", "erin",
+                     "--format", "json"]) == 0
+        verdict = json.loads(capsys.readouterr().out)["verdict"]
+        (owners,) = [v for v in verdict["required_validations"] if v["id"] == "codeowners"]
+        assert not owners["satisfied"] and "waiting for @sec for secure/auth.py" in owners["detail"], owners
+        assert verdict["conclusion"] == "action_required" and verdict["config"].endswith(":.github/mergeguard.yml")
+
+
+# -- .gitattributes the change writes name no driver that runs and hide nothing -------------------------
+
+
+def test_gitattributes_naming_diff_drivers_and_filters_run_nothing_and_hide_nothing(tmp_path, capsys):
+    """A pull request's ``.gitattributes`` can name a diff driver or filter that the machine's git config
+    defines (as git-lfs defines ``filter.lfs``): ``diff=evil`` would run its ``command`` instead of git's
+    diff, or its ``textconv`` on each blob, and show what it likes. Diffs are made with ``--no-ext-diff
+    --no-textconv`` and without the change's attributes, in a work tree and in a bare mirror alike."""
+    import json
+
+    from mergeguard.cli import main
+
+    marker = tmp_path / "ran"
+    tool = tmp_path / "tool.sh"
+    tool.write_text(f"#!/bin/sh\necho ran >> {marker}\necho 'x = 1'\n")
+    tool.chmod(0o755)
+    w = init_repo(tmp_path / "w")
+    commit(w, {"src/a.py": "def f(x):\n    return x\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "plain")
+    commit(w, {"src/a.py": BIG}, "big", when=1_700_000_100)
+    git(w, "checkout", "-q", "-b", "driven", "main")
+    commit(w, {".gitattributes": "* diff=evil filter=evil text eol=crlf linguist-generated export-ignore\n",
+               "src/a.py": BIG}, "driven", when=1_700_000_100)
+    bare = tmp_path / "mirror.git"
+    git(tmp_path, "clone", "-q", "--bare", str(w), str(bare))
+    for repo in (w, bare):  # defined by the machine's config, after the commits (a clean filter would rewrite them)
+        for key in ("diff.evil.command", "diff.evil.textconv", "filter.evil.clean", "filter.evil.smudge"):
+            git(repo, "config", key, str(tool))
+    git(w, "diff", "main", "driven")  # the work tree holds the attributes: plain git diff runs the driver
+    assert marker.exists(), "the driver must be runnable for this test to mean anything"
+    marker.unlink()
+    seen = {}
+    for repo in (w, bare):
+        for head in ("plain", "driven"):
+            assert main(["score", "--repo", str(repo), "--base", "main", "--head", head, "--format", "json"]) == 0
+            doc = json.loads(capsys.readouterr().out)
+            seen[repo, head] = (doc["change"]["added"], doc["score"])
+    assert not marker.exists(), marker.read_text()
+    for repo in (w, bare):
+        assert seen[repo, "driven"][0] == seen[repo, "plain"][0] + 1 == BIG.count("\n") + 1
+        assert abs(seen[repo, "driven"][1] - seen[repo, "plain"][1]) < 0.05
