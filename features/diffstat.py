@@ -78,6 +78,21 @@ def one_line_to_git(change: Change) -> list[str]:
     return out
 
 
+#: what the diff of a submodule says (its commit; ``-dirty`` from a work tree with changes in it)
+_SUBPROJECT = re.compile(r"Subproject commit [0-9a-f]{40}(?:[0-9a-f]{24})?(?:-dirty)?")
+
+
+def moved_submodules(change: Change) -> list[str]:
+    """The submodules the change adds or points at another commit (generated and vendored names aside).
+
+    Why: a submodule is one line to the diff, and the code it points at is another repository's, which
+    mergeguard never fetches: replacing ``svc/`` by a submodule holding an unbounded retry loop passed
+    as low risk without a word. It counts with the code the caps left unread (:func:`unread_code`).
+    """
+    return [f.path for f in change.files if f.status != "deleted" and not paths.is_generated(f.path)
+            and any(_SUBPROJECT.fullmatch(t) for h in f.hunks for _, t in h.added)]
+
+
 def unread_code(change: Change) -> tuple[list[str], bool]:
     """The code files the diff caps left unread in whole or in part, and whether files the caps left
     out could not be named (a bare diff: nothing but the diff lists its files).
@@ -125,8 +140,9 @@ def extract(change: Change, context: Context) -> Extraction:
     signals: dict[str, object] = {"tests_changed": bool(tests), "code_changed": bool(code)}
     unread, unnamed = unread_code(change)
     one_line = [p for p in one_line_to_git(change) if p not in unread]
-    if unread or unnamed or one_line:
-        signals["unread_code"] = unread + one_line
+    submodules = [p for p in moved_submodules(change) if p not in unread]
+    if unread or unnamed or one_line or submodules:
+        signals["unread_code"] = unread + one_line + submodules
         signals["unread_unnamed"] = unnamed
         if unread:
             change.warnings.append(f"{_files(unread)} not read in full (the diff caps): {_shown(unread)}")
@@ -137,6 +153,10 @@ def extract(change: Change, context: Context) -> Extraction:
             change.warnings.append(f"{_files(one_line)} not read line by line: their line ends are not git's "
                                    f"(a lone CR, or U+2028 in JavaScript), so git counts many lines as one: "
                                    f"{_shown(one_line)}")
+        if submodules:
+            change.warnings.append(f"{len(submodules)} submodule{'s' if len(submodules) != 1 else ''} the change adds "
+                                   f"or moves to another commit: the code {'they point' if len(submodules) != 1 else 'it points'}"
+                                   f" at is another repository's and was not read: {_shown(submodules)}")
     skipped = [f.path for f in files if f.status == "added" and paths.is_code(f.path) and paths.is_generated(f.path)]
     if skipped:
         # the change chose these names: what the detectors leave out because of them is said, never silent

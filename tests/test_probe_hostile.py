@@ -974,3 +974,44 @@ def test_gitattributes_naming_diff_drivers_and_filters_run_nothing_and_hide_noth
     for repo in (w, bare):
         assert seen[repo, "driven"][0] == seen[repo, "plain"][0] + 1 == BIG.count("\n") + 1
         assert abs(seen[repo, "driven"][1] - seen[repo, "plain"][1]) < 0.05
+
+
+# -- a submodule the change adds or moves: the code it points at is not read -----------------------------
+
+
+@pytest.mark.parametrize("change", ["code-becomes-a-submodule", "submodule-bumped"])
+def test_a_submodule_the_change_adds_or_moves_is_named_and_does_not_pass_unread(tmp_path, capsys, change):
+    """A submodule is one line to the diff (``Subproject commit <sha>``); the code it points at is another
+    repository's, which mergeguard never fetches. Replacing ``svc/`` by a submodule holding an unbounded
+    retry loop passed as low risk (0.026, ``success``) without a word, and so did moving an existing
+    submodule to an unreviewed commit. Such a submodule is named in the warnings and counts as code not
+    read: the level is at least high. A submodule under a vendored name (``vendor/``) is left out, as
+    vendored code is."""
+    import json
+
+    from mergeguard.cli import main
+
+    sub = init_repo(tmp_path / "sub")
+    commit(sub, {"client.py": HELPERS}, "s1")
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", "svc/client.py": HELPERS}, "base")
+    for where in ("lib", "vendor/parser"):
+        git(w, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), where)
+    git(w, "commit", "-qm", "submodules")
+    commit(sub, {"client.py": HELPERS + RETRY}, "s2")
+    git(w, "checkout", "-q", "-b", "feat")
+    if change == "code-becomes-a-submodule":
+        git(w, "rm", "-q", "-r", "svc")
+        git(w, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "svc")
+        unread = "svc"
+    else:
+        unread = "lib"
+    for where in ("lib", "vendor/parser"):
+        git(w / where, "-c", "protocol.file.allow=always", "pull", "-q", "origin", "main")
+    git(w, "commit", "-qam", "move")
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        named = [x for x in doc["warnings"] if "submodule" in x]
+        assert len(named) == 1 and unread in named[0] and "vendor/parser" not in named[0], doc["warnings"]
+        assert doc["verdict"]["level"] in ("high", "critical") and doc["verdict"]["conclusion"] == "action_required"
