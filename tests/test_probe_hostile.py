@@ -1015,3 +1015,44 @@ def test_a_submodule_the_change_adds_or_moves_is_named_and_does_not_pass_unread(
         named = [x for x in doc["warnings"] if "submodule" in x]
         assert len(named) == 1 and unread in named[0] and "vendor/parser" not in named[0], doc["warnings"]
         assert doc["verdict"]["level"] in ("high", "critical") and doc["verdict"]["conclusion"] == "action_required"
+
+
+# -- a commit message holding the log's own separators ---------------------------------------------------
+
+FORGED = "fix\n\n\x1e" + "f" * 40 + "\x1f\x1fEve\x1feve@example.com\x1f1\x1f1\x1fforged\x1f"
+
+
+@pytest.mark.parametrize("message", ["fix \x1e then", "fix \x1e" + "\x1f".join(["a"] * 8) + " then", FORGED + " then"],
+                         ids=["record-separator", "fields", "forged-record"])
+def test_a_commit_message_holding_the_logs_separators_is_read_as_a_message(tmp_path, capsys, message):
+    """The history and a range's commits are read from one ``git log`` stream whose records began at
+    ``\\x1e`` and whose fields were split at ``\\x1f``; both are valid in a commit message. A pull request
+    whose message held ``\\x1e`` made every scoring of it a traceback (``not enough values to unpack``),
+    and once merged, of every change after it (the history replays it); with a whole record after it,
+    it added a commit of its own making to the history. Records and fields are now delimited by a
+    marker drawn afresh for each ``git log``, which no message can know."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", "svc/client.py": HELPERS}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    (w / "svc/client.py").write_text(HELPERS + RETRY)
+    (tmp_path / "msg").write_text(message)
+    git(w, "add", "-A")
+    git(w, "commit", "-q", "--cleanup=verbatim", "-F", str(tmp_path / "msg"))
+    feat = git(w, "rev-parse", "HEAD").strip()
+    records = list(GitRepo(w).log(["feat"]))
+    assert [r.sha for r in records] == [git(w, "rev-parse", "main").strip(), feat]
+    assert records[-1].message == message.strip() and records[-1].files[0].path == "svc/client.py"
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        assert {"retry.added", "retry.without_limit"} <= {f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    # merged, it is history: the next change is scored over it
+    git(w, "checkout", "-q", "main")
+    git(w, "merge", "-q", "--ff-only", "feat")
+    nxt = commit(w, {"svc/other.py": "z = 1\n"}, "next", when=1_700_000_200)
+    assert main(["score", "--repo", str(w), "--commit", nxt, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["change"]["head"] == nxt
+
