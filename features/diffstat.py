@@ -93,6 +93,17 @@ def moved_submodules(change: Change) -> list[str]:
             and any(_SUBPROJECT.fullmatch(t) for h in f.hunks for _, t in h.added)]
 
 
+def code_symlinks(change: Change) -> list[str]:
+    """The code paths the change makes symlinks (a new file of mode 120000; a file made a link is
+    deleted and added).
+
+    Why: a link's blob is its target's name, and ``import svc.client`` runs whatever file the link points
+    at, which may be no code file by its name (``lib/impl.txt``) and so read by no detector. It counts
+    with the code the caps left unread (:func:`unread_code`).
+    """
+    return list(dict.fromkeys(f.path for f in change.files if f.new_mode == "120000" and _counts_as_code(f.path)))
+
+
 def unread_code(change: Change) -> tuple[list[str], bool]:
     """The code files the diff caps left unread in whole or in part, and whether files the caps left
     out could not be named (a bare diff: nothing but the diff lists its files).
@@ -141,8 +152,9 @@ def extract(change: Change, context: Context) -> Extraction:
     unread, unnamed = unread_code(change)
     one_line = [p for p in one_line_to_git(change) if p not in unread]
     submodules = [p for p in moved_submodules(change) if p not in unread]
-    if unread or unnamed or one_line or submodules:
-        signals["unread_code"] = unread + one_line + submodules
+    links = [p for p in code_symlinks(change) if p not in unread]
+    if unread or unnamed or one_line or submodules or links:
+        signals["unread_code"] = unread + one_line + submodules + links
         signals["unread_unnamed"] = unnamed
         if unread:
             change.warnings.append(f"{_files(unread)} not read in full (the diff caps): {_shown(unread)}")
@@ -157,6 +169,9 @@ def extract(change: Change, context: Context) -> Extraction:
             change.warnings.append(f"{len(submodules)} submodule{'s' if len(submodules) != 1 else ''} the change adds "
                                    f"or moves to another commit: the code {'they point' if len(submodules) != 1 else 'it points'}"
                                    f" at is another repository's and was not read: {_shown(submodules)}")
+        if links:
+            change.warnings.append(f"{_files(links)} made a symlink by the change: the file a link points at is read "
+                                   f"only if it is code by its own name: {_shown(links)}")
     skipped = [f.path for f in files if f.status == "added" and paths.is_code(f.path) and paths.is_generated(f.path)]
     if skipped:
         # the change chose these names: what the detectors leave out because of them is said, never silent

@@ -229,7 +229,7 @@ def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
     unread = _unread_code(assessment)
     if unread and LEVELS.index(level) < LEVELS.index(UNREAD_FLOOR):
         notes.append(f"Level raised from {level} to {UNREAD_FLOOR}: {unread} not read in full (the diff caps, line ends "
-                     "git does not split at, or a submodule; see the warnings), and a change is not let through on the part of it "
+                     "git does not split at, a submodule, a symlink; see the warnings), and a change is not let through on the part of it "
                      "that was read.")
         level = UNREAD_FLOOR
     notes.extend(rules)

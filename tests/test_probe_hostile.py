@@ -1056,3 +1056,31 @@ def test_a_commit_message_holding_the_logs_separators_is_read_as_a_message(tmp_p
     assert main(["score", "--repo", str(w), "--commit", nxt, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["change"]["head"] == nxt
 
+
+# -- a code file the change makes a symlink: the code it points at may be no code file ------------------
+
+
+def test_a_code_file_made_a_symlink_is_named_and_does_not_pass_unread(tmp_path, capsys):
+    """A symlink's blob is its target's name; ``import svc.client`` runs whatever file it points at.
+    ``svc/client.py`` made a link to ``lib/impl.txt`` (an unbounded retry loop in a file no detector reads
+    as code) had no finding. A code path the change makes a symlink is named in the warnings and counts as
+    code not read: the level is at least high. A link at a path that is no code is not named."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", "svc/client.py": HELPERS}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    (w / "svc/client.py").unlink()
+    (w / "lib").mkdir()
+    (w / "lib/impl.txt").write_text(HELPERS + RETRY)
+    os.symlink("../lib/impl.txt", w / "svc/client.py")
+    os.symlink("README.md", w / "GUIDE.md")
+    commit(w, {}, "link", when=1_700_000_100)
+    for how in (["--base", "main", "--head", "feat"], ["--commit", "feat"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        named = [x for x in doc["warnings"] if "symlink" in x]
+        assert len(named) == 1 and "svc/client.py" in named[0] and "GUIDE" not in named[0], doc["warnings"]
+        assert doc["verdict"]["level"] in ("high", "critical") and doc["verdict"]["conclusion"] == "action_required"
