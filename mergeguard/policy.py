@@ -44,9 +44,10 @@ from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFA
 #: Fewest scored commits from which configured percentile thresholds are trusted (the default gate,
 #: with no ``thresholds`` in the config, needs :data:`~mergeguard.config.DEFAULT_MIN_HISTORY`).
 MIN_HISTORY = 20
-#: The lowest level of a change whose code the diff caps left unread: what was not read cannot be
-#: vouched for, and the caps are within a pull request's reach (``_unread_code``). ``high`` is the first
-#: level whose default conclusion (``action_required``) asks for a person.
+#: The lowest level of a change with code mergeguard did not read in full (past the diff caps, on lines
+#: git does not split, behind a submodule or a symlink): what was not read cannot be vouched for, and
+#: each is within a pull request's reach (``_unread_code``). ``high`` is the first level whose default
+#: conclusion (``action_required``) asks for a person.
 UNREAD_FLOOR = "high"
 #: The default gate: percentiles of the repository's own history (see ``Config.thresholds``).
 DEFAULT_THRESHOLDS = ThresholdSpec(mode="percentile", values=dict(DEFAULT_PERCENTILES))
@@ -526,8 +527,8 @@ def _score(assessment: Assessment) -> float:
 
 def _unread_code(assessment: Assessment) -> str:
     """What code was not read in full (``signals.diff``, from the diffstat detector: past the diff caps,
-    or on lines git does not split), said for a note; ``""`` when none. A pull request reaches both on
-    purpose (filler before its code, CR line ends)."""
+    on lines git does not split, behind a submodule or a symlink), said for a note; ``""`` when none. A
+    pull request reaches each on purpose (filler before its code, CR line ends...)."""
     diff = assessment.signals.get("diff")
     if not isinstance(diff, Mapping):
         return ""
