@@ -583,21 +583,23 @@ def go_module_private(path: str, language: str) -> bool:
     return language == "go" and "internal" in path.split("/")[:-1]
 
 
-def generated(path: str, text: str | None) -> bool:
+def generated(f: FileChange, base_text: str, head_text: str | None) -> bool:
     """Generated or vendored code: its API changes are its generator's, reported on the source
-    (the one generated-file rule, ``paths.is_generated``)."""
-    return paths.is_generated(path, text)
+    (the one generated-file rule, by the base's name and mark: ``paths.is_generated_name``, ``…_image``)."""
+    return paths.is_generated_name(f.path, f.old_path) or paths.is_generated_image(base_text, head_text)
 
 
 def file_changes(change: Change, f: FileChange, language: str) -> list[ApiChange]:
-    if f.status == "added" or f.binary or paths.is_generated(f.path):
+    if f.status == "added" or f.binary or paths.is_generated_name(f.path, f.old_path):
         return []
     cache = syntax.syntax_of(change)  # parsed once per change, shared with the other detectors
     pre_src = cache.source(f, "pre")
-    if pre_src is None or generated(f.path, pre_src.text):
+    if pre_src is None:
         return []
     post_src = None if f.status == "deleted" else cache.source(f, "post")
     if post_src is None and f.status != "deleted":
+        return []
+    if generated(f, pre_src.text, post_src.text if post_src is not None else None):
         return []
     pre = _definitions_of(pre_src, language)
     post = _definitions_of(post_src, language) if post_src is not None else {}

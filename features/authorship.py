@@ -249,7 +249,7 @@ def style_lines(change: Change) -> list[tuple[str, list[str]]]:
     out = []
     for f in change.files:
         lang = paths.language(f.path)
-        if lang is None or f.binary or paths.is_generated(f.path) or paths.is_doc(f.path):
+        if lang is None or f.binary or paths.is_generated_name(f.path, f.old_path) or paths.is_doc(f.path):
             continue
         lines = [t.expandtabs(4) for h in f.hunks for _, t in h.added]
         if lines:

@@ -72,6 +72,13 @@ def _generated(path: str) -> bool:
         or bool(_TOOLING.search(path))
 
 
+def _skipped_by_name(f: FileChange) -> bool:
+    """:func:`_generated` by the file's name, and for a rename skipped by its base name too (a test
+    moved into a testing-support module stays out of view): a change that moves hand-written production
+    code to ``vendor/`` or ``examples/`` does not take its own edits out of view."""
+    return _generated(f.path) and (not f.old_path or _generated(f.old_path) or not paths.is_code(f.old_path))
+
+
 def scanner(language: str):
     """The scanner module for a language, or None when there is none (or it fails to import)."""
     name = _SCANNERS.get(language)
@@ -506,7 +513,7 @@ def extract(change: Change, context: Context) -> Extraction:
 
     data_changes: list[tuple[FileChange, data.DataChange]] = []
     for f in change.files:
-        if f.binary or not paths.is_code(f.path) or _generated(f.path):
+        if f.binary or not paths.is_code(f.path) or _skipped_by_name(f):
             if not f.binary and data.is_data(f.path) and not _generated(f.path) and not paths.is_test(f.path):
                 data_changes.extend((f, d) for d in _data_changes(change, f))  # a retry policy held as data
             continue
@@ -515,9 +522,9 @@ def extract(change: Change, context: Context) -> Extraction:
         if module is None:
             continue
         pre_src, post_src = cache.source(f, "pre"), cache.source(f, "post")
-        image = post_src or pre_src
-        if image is not None and paths.is_generated(f.path, image.text):
-            continue  # a generator's header ("Code generated ... DO NOT EDIT"): same rule as by path
+        if paths.is_generated_image(pre_src.text if pre_src is not None else None,
+                                    post_src.text if post_src is not None else None):
+            continue  # the base's generator header ("Code generated ... DO NOT EDIT"), kept by the change
         pre_scan = _safe_scan(module, pre_src, change) or (Scan() if f.status == "added" else None)
         post_scan = _safe_scan(module, post_src, change) or (Scan() if f.status == "deleted" else None)
         if pre_scan is None or post_scan is None:

@@ -147,6 +147,17 @@ class Change:
         return self.images.text(path, side) if self.images is not None else None
 
 
+#: how the notes of the two caps that leave whole files out of a diff begin (:func:`files_left_out`)
+BYTES_CAP_NOTE = "diff is"
+FILES_CAP_NOTE = "diff touches"
+
+
+def files_left_out(notes: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``parse_diff``'s notes say a cap left whole files out (past ``max_files``, or after the
+    cut at ``max_diff_bytes``): what a bare diff can say of them, having no other list of its files."""
+    return any(n.startswith((f"{BYTES_CAP_NOTE} ", f"{FILES_CAP_NOTE} ")) and " only the first " in n for n in notes)
+
+
 def decode(data: bytes) -> tuple[str, bool]:
     """Text of possibly non-UTF-8 bytes; the flag says whether anything had to be replaced."""
     try:
@@ -166,7 +177,7 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
         if len(data) > limits.max_diff_bytes:
             cut = True
             size = getattr(data, "size", len(data))  # sources.DiffInput: read only as far as the cap, sized whole
-            notes.append(f"diff is {size:,} bytes; only the first {limits.max_diff_bytes:,} were read")
+            notes.append(f"{BYTES_CAP_NOTE} {size:,} bytes; only the first {limits.max_diff_bytes:,} were read")
             data = _cut_at_file_boundary(data, limits.max_diff_bytes)
         text, replaced = decode(data)
         if replaced:
@@ -194,7 +205,7 @@ def parse_diff(data: bytes | str, limits: Limits = Limits()) -> tuple[list[FileC
             raise DiffError("malformed diff: a file header could not be read")
         files.append(_file_change(patch[0], sf, limits, notes))
     if scanned.total_files > scanned.kept_files:
-        notes.append(f"diff touches {scanned.total_files:,} files; only the first {limits.max_files:,} were analysed")
+        notes.append(f"{FILES_CAP_NOTE} {scanned.total_files:,} files; only the first {limits.max_files:,} were analysed")
     if sum(sf.kept for sf in scanned.files) >= limits.max_lines and any(sf.truncated for sf in scanned.files):
         notes.append(f"diff changes {sum(sf.added + sf.deleted for sf in scanned.files):,} lines; "
                      f"only the first {limits.max_lines:,} were analysed")

@@ -23,6 +23,7 @@ import atexit
 import functools
 import os
 import re
+import secrets
 import subprocess
 import tempfile
 import threading
@@ -36,8 +37,26 @@ from .errors import RefError, RepositoryError
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
-# \x1e starts a commit, \x1f separates fields; neither occurs in real commit metadata.
-_LOG_FORMAT = "%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%at%x1f%ct%x1f%B%x1f"
+
+
+def _log_format(marker: str) -> str:
+    """``git log --format`` of one record: ``\x1e`` and ``marker`` start it; the id, parents and times
+    (hex digits, spaces and digits) are separated by ``\x1f``; the author's name and e-mail and the
+    message (which can hold any byte but NUL) end with NUL; ``marker`` and ``\x1f`` end the header,
+    before the ``-z`` numstat.
+
+    Why a marker: ``\x1e`` and ``\x1f`` alone are valid in a commit message, and one pull request's
+    ``\x1e`` made every scoring of it, and once merged every history replay, a traceback; a whole
+    record after it added a commit of the author's making to the history. ``marker`` is drawn afresh
+    for each ``git log`` (:func:`log_marker`), so no commit can hold it.
+    """
+    return f"%x1e{marker}%H%x1f%P%x1f%at%x1f%ct%x1f%aN%x00%aE%x00%B%x00{marker}%x1f"
+
+
+def log_marker() -> str:
+    """A marker no commit, name or path can hold: 32 random hex digits (see :func:`_log_format`)."""
+    return secrets.token_hex(16)
+
 _FULL_SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -452,7 +471,8 @@ class GitRepo:
         the stream restarts once with the files whose content is missing left out, and carries on
         where it stopped; ``self.missing_paths`` says which files were left out.
         """
-        args = ["log", "-z", "--reverse", "--date-order", "--numstat", "--summary", "-M", f"--format={_LOG_FORMAT}"]
+        marker = log_marker()
+        args = ["log", "-z", "--reverse", "--date-order", "--numstat", "--summary", "-M", f"--format={_log_format(marker)}"]
         if no_merges:
             args.append("--no-merges")
         args += list(extra or []) + list(revs) + ["--"]
@@ -460,7 +480,7 @@ class GitRepo:
         excludes: list[str] = []
         while True:
             try:
-                for rec in parse_log(self.stream(*args, *excludes)):
+                for rec in parse_log(self.stream(*args, *excludes), marker):
                     if rec.sha not in seen:
                         seen.add(rec.sha)
                         yield rec
@@ -578,33 +598,35 @@ def git_env() -> dict[str, str]:
     return env
 
 
-def parse_log(chunks: Iterable[bytes]) -> Iterator[CommitRecord]:
-    """Parse the ``-z --numstat`` log stream produced with ``_LOG_FORMAT`` into records."""
+def parse_log(chunks: Iterable[bytes], marker: str) -> Iterator[CommitRecord]:
+    """Parse the ``-z --numstat`` log stream produced with ``_log_format(marker)`` into records."""
+    start, end = b"\x1e" + marker.encode(), b"\x00" + marker.encode() + b"\x1f"
     buf = b""
     for chunk in chunks:
         buf += chunk
-        parts = buf.split(b"\x1e")
+        parts = buf.split(start)
         buf = parts.pop()
         for part in parts:
             if part:
-                yield _parse_commit(part)
+                yield _parse_commit(part, end)
     if buf:
-        yield _parse_commit(buf)
+        yield _parse_commit(buf, end)
 
 
-def _parse_commit(raw: bytes) -> CommitRecord:
-    head, _, stats = raw.rpartition(b"\x1f")
-    fields = head.split(b"\x1f")
-    sha, parents, name, email, at, ct = (f.decode("utf-8", "replace") for f in fields[:6])
-    message = b"\x1f".join(fields[6:]).decode("utf-8", "replace")
+def _parse_commit(raw: bytes, end: bytes) -> CommitRecord:
+    head, found, stats = raw.partition(end)
+    if not found:
+        raise RepositoryError("git log: a commit record without its end")
+    sha, parents, at, ct, rest = (head.split(b"\x1f", 4) + [b""] * 4)[:5]
+    name, email, message = (rest.split(b"\x00", 2) + [b""] * 2)[:3]
     return CommitRecord(
-        sha=sha,
-        parents=tuple(parents.split()),
-        author_name=name,
-        author_email=email.lower(),
+        sha=sha.decode("ascii", "replace"),
+        parents=tuple(parents.decode("ascii", "replace").split()),
+        author_name=name.decode("utf-8", "replace"),
+        author_email=email.decode("utf-8", "replace").lower(),
         author_time=int(at or 0),
         commit_time=int(ct or 0),
-        message=message.strip(),
+        message=message.decode("utf-8", "replace").strip(),
         files=tuple(_parse_numstat(stats)),
     )
 

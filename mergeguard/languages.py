@@ -256,7 +256,12 @@ def is_generated(path: str, text: str | None = None) -> bool:
     """
     if GENERATED_PATH.search(path):
         return True
-    return text is not None and bool(GENERATED_HEADER.search("\n".join(text.splitlines()[:HEADER_LINES])))
+    return text is not None and has_generated_mark(text)
+
+
+def has_generated_mark(text: str) -> bool:
+    """Whether a generator's mark is in the first :data:`HEADER_LINES` lines of ``text``."""
+    return bool(GENERATED_HEADER.search("\n".join(text.splitlines()[:HEADER_LINES])))
 
 
 # -- the languages of a repository --------------------------------------------------------------------

@@ -38,12 +38,17 @@ from .budget import BudgetStatus
 from .codeowners import CodeOwners, is_author, login_key, owner_approval
 from .labelling import LabelProvenance
 from .paths import is_prose
-from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING,
+from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFAULT_ROLLOUT_HEADING, LEVELS,
                      THRESHOLD_LEVELS, Config, ThresholdSpec, Validation)
 
 #: Fewest scored commits from which configured percentile thresholds are trusted (the default gate,
 #: with no ``thresholds`` in the config, needs :data:`~mergeguard.config.DEFAULT_MIN_HISTORY`).
 MIN_HISTORY = 20
+#: The lowest level of a change with code mergeguard did not read in full (past the diff caps, on lines
+#: git does not split, behind a submodule or a symlink): what was not read cannot be vouched for, and
+#: each is within a pull request's reach (``_unread_code``). ``high`` is the first level whose default
+#: conclusion (``action_required``) asks for a person.
+UNREAD_FLOOR = "high"
 #: The default gate: percentiles of the repository's own history (see ``Config.thresholds``).
 DEFAULT_THRESHOLDS = ThresholdSpec(mode="percentile", values=dict(DEFAULT_PERCENTILES))
 
@@ -222,6 +227,12 @@ def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
 
     level = level_for(score, t)
     notes.append(_level_note(level, score, t, thresholds.base_source, tightened_by))
+    unread = _unread_code(assessment)
+    if unread and LEVELS.index(level) < LEVELS.index(UNREAD_FLOOR):
+        notes.append(f"Level raised from {level} to {UNREAD_FLOOR}: {unread} not read in full (the diff caps, line ends "
+                     "git does not split at, a submodule, a symlink; see the warnings), and a change is not let through on the part of it "
+                     "that was read.")
+        level = UNREAD_FLOOR
     notes.extend(rules)
     if budget_note:
         notes.append(budget_note)
@@ -512,6 +523,20 @@ def _logins(logins: Sequence[str]) -> str:
 
 def _score(assessment: Assessment) -> float:
     return assessment.score
+
+
+def _unread_code(assessment: Assessment) -> str:
+    """What code was not read in full (``signals.diff``, from the diffstat detector: past the diff caps,
+    on lines git does not split, behind a submodule or a symlink), said for a note; ``""`` when none. A
+    pull request reaches each on purpose (filler before its code, CR line ends...)."""
+    diff = assessment.signals.get("diff")
+    if not isinstance(diff, Mapping):
+        return ""
+    names = [str(p) for p in diff.get("unread_code") or ()]
+    if names:
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return f"{len(names)} code file{'s' if len(names) != 1 else ''} ({shown}) {'were' if len(names) != 1 else 'was'}"
+    return "files that may hold code were" if diff.get("unread_unnamed") else ""
 
 
 def _ai_explicit(assessment: Assessment) -> bool:
