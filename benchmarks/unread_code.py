@@ -3,13 +3,13 @@
 Two rules came from a probe of what a pull request controls in its own repository (README, Security):
 a file is skipped as generated only by the base's name and mark, never by a mark or a new name the
 change gives it; and code mergeguard did not read in full (past the diff caps, on lines git does not
-split, behind a submodule or a symlink) raises the gate's level to at least high. Both must leave
+split, in UTF-16 or UTF-32, behind a submodule or a symlink) raises the gate's level to at least high. Both must leave
 honest changes alone. This script counts, over the retry/timeout corpus's ``dev`` commits (the part
 that may be looked at), the commits and files where each rule reads differently from before:
 
 - ``generated``: code files the retry/timeout detector skipped as generated or not production by the
   old reading (the head's mark, the new name) but reads now, or the other way round;
-- ``unread``: commits whose level the floor would raise, by cause (caps, line ends, submodule, symlink).
+- ``unread``: commits whose level the floor would raise, by cause (caps, line ends, encoding, submodule, symlink).
 
     python benchmarks/unread_code.py                       # every dev commit with a mirror
     python benchmarks/unread_code.py --repository psf/requests
@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                 if before != now:
                     generated.append((repository, rec.sha[:12], f.path))
             found = {"caps": diffstat.unread_code(change)[0] or diffstat.unread_code(change)[1],
-                     "line ends": diffstat.one_line_to_git(change), "submodule": diffstat.moved_submodules(change),
+                     "line ends": diffstat.one_line_to_git(change), "encoding": diffstat.wide_encoded(change),
+                     "submodule": diffstat.moved_submodules(change),
                      "symlink": diffstat.code_symlinks(change)}
             for cause, hit in found.items():
                 if hit:

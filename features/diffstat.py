@@ -104,6 +104,25 @@ def code_symlinks(change: Change) -> list[str]:
     return list(dict.fromkeys(f.path for f in change.files if f.new_mode == "120000" and _counts_as_code(f.path)))
 
 
+def wide_encoded(change: Change) -> list[str]:
+    """The code files whose changed lines are UTF-16 or UTF-32 text (a NUL in every second or fourth
+    character), which C#, Java and JavaScript compilers read but the diff, decoded as UTF-8, does not.
+
+    Why: every parser and detector reads the lines with NULs between their letters, so a retry loop
+    saved as UTF-16 is no loop to them; such a file counts with the code left unread (a stray NUL in
+    UTF-8 code, which is read, does not make a quarter of the characters).
+    """
+    out = []
+    for f in change.files:
+        if not _counts_as_code(f.path):
+            continue
+        texts = [t for h in f.hunks for lines in (h.added, h.removed) for _, t in lines]
+        size = sum(len(t) for t in texts)
+        if size and sum(t.count("\0") for t in texts) * 4 >= size:
+            out.append(f.path)
+    return out
+
+
 def unread_code(change: Change) -> tuple[list[str], bool]:
     """The code files the diff caps left unread in whole or in part, and whether files the caps left
     out could not be named (a bare diff: nothing but the diff lists its files).
@@ -151,10 +170,11 @@ def extract(change: Change, context: Context) -> Extraction:
     signals: dict[str, object] = {"tests_changed": bool(tests), "code_changed": bool(code)}
     unread, unnamed = unread_code(change)
     one_line = [p for p in one_line_to_git(change) if p not in unread]
+    wide = [p for p in wide_encoded(change) if p not in unread]
     submodules = [p for p in moved_submodules(change) if p not in unread]
     links = [p for p in code_symlinks(change) if p not in unread]
-    if unread or unnamed or one_line or submodules or links:
-        signals["unread_code"] = unread + one_line + submodules + links
+    if unread or unnamed or one_line or wide or submodules or links:
+        signals["unread_code"] = unread + one_line + wide + submodules + links
         signals["unread_unnamed"] = unnamed
         if unread:
             change.warnings.append(f"{_files(unread)} not read in full (the diff caps): {_shown(unread)}")
@@ -165,6 +185,9 @@ def extract(change: Change, context: Context) -> Extraction:
             change.warnings.append(f"{_files(one_line)} not read line by line: their line ends are not git's "
                                    f"(a lone CR, or U+2028 in JavaScript), so git counts many lines as one: "
                                    f"{_shown(one_line)}")
+        if wide:
+            change.warnings.append(f"{_files(wide)} not read as text: UTF-16 or UTF-32, which the diff and the "
+                                   f"detectors read as UTF-8: {_shown(wide)}")
         if submodules:
             change.warnings.append(f"{len(submodules)} submodule{'s' if len(submodules) != 1 else ''} the change adds "
                                    f"or moves to another commit: the code {'they point' if len(submodules) != 1 else 'it points'}"

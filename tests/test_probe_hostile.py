@@ -905,6 +905,37 @@ def test_code_whose_line_ends_git_does_not_split_at_does_not_pass_as_one_line(tm
     assert doc["change"]["added"] == text.count("\n") - 1 and not [x for x in doc["warnings"] if "line ends" in x]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_code_saved_as_utf16_does_not_pass_unread(tmp_path, capsys, encoding):
+    """C#, Java and JavaScript tools read UTF-16 source (with its BOM); the diff, decoded as UTF-8, has
+    a NUL between every two letters, so no parser saw the 280-line retry loop without bound or timeout.
+    Such a file is named in the warnings and counts as code not read: the level is at least high. The
+    same code in UTF-8, with a stray NUL in a comment, is read and says nothing of encodings."""
+    import json
+
+    from mergeguard.cli import main
+
+    w = init_repo(tmp_path / "w")
+    commit(w, {"README.md": "x\n", "src/a.js": "const x = 1;\n"}, "base", when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "wide")
+    commit(w, {"src/a.js": ("const x = 1;\n" + LOOPS).encode(encoding)}, "wide", when=1_700_000_100)
+    git(w, "checkout", "-q", "-b", "plain", "main")
+    commit(w, {"src/a.js": "const x = 1; // \0\n" + LOOPS}, "plain", when=1_700_000_100)
+    for how in (["--base", "main", "--head", "wide"], ["--commit", "wide"]):
+        assert main(["score", "--repo", str(w), *how, "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert not {"retry.added", "retry.without_limit"} & {f["kind"] for f in doc["findings"]}, \
+            "the detectors must fail to read the file for this test to mean anything"
+        named = [x for x in doc["warnings"] if "UTF-16" in x]
+        assert len(named) == 1 and "src/a.js" in named[0], doc["warnings"]
+        assert doc["signals"]["diff"]["unread_code"] == ["src/a.js"]
+        assert doc["verdict"]["level"] in ("high", "critical") and doc["verdict"]["conclusion"] == "action_required"
+    assert main(["score", "--repo", str(w), "--base", "main", "--head", "plain", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {"retry.added", "retry.without_limit"} <= {f["kind"] for f in doc["findings"]}
+    assert not [x for x in doc["warnings"] if "UTF-16" in x] and "unread_code" not in doc["signals"]["diff"]
+
+
 # -- the gate's files: a higher-precedence CODEOWNERS or another config name in the change counts for nothing --
 
 
