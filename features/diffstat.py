@@ -181,20 +181,18 @@ def extract(change: Change, context: Context) -> Extraction:
         if unnamed:
             change.warnings.append("files past the diff caps were not read, and a bare diff cannot name them: "
                                    "any code among them is unknown")
-        if one_line:
-            change.warnings.append(f"{_files(one_line)} not read line by line: their line ends are not git's "
-                                   f"(a lone CR, or U+2028 in JavaScript), so git counts many lines as one: "
-                                   f"{_shown(one_line)}")
-        if wide:
-            change.warnings.append(f"{_files(wide)} not read as text: UTF-16 or UTF-32, which the diff and the "
-                                   f"detectors read as UTF-8: {_shown(wide)}")
+        for names, why in (
+                (one_line, "not read line by line: their line ends are not git's (a lone CR, or U+2028 in "
+                           "JavaScript), so git counts many lines as one"),
+                (wide, "not read as text: UTF-16 or UTF-32, which the diff and the detectors read as UTF-8"),
+                (links, "made a symlink by the change: the file a link points at is read only if it is code by "
+                        "its own name")):
+            if names:
+                change.warnings.append(f"{_files(names)} {why}: {_shown(names)}")
         if submodules:
             change.warnings.append(f"{len(submodules)} submodule{'s' if len(submodules) != 1 else ''} the change adds "
                                    f"or moves to another commit: the code {'they point' if len(submodules) != 1 else 'it points'}"
                                    f" at is another repository's and was not read: {_shown(submodules)}")
-        if links:
-            change.warnings.append(f"{_files(links)} made a symlink by the change: the file a link points at is read "
-                                   f"only if it is code by its own name: {_shown(links)}")
     skipped = [f.path for f in files if f.status == "added" and paths.is_code(f.path) and paths.is_generated(f.path)]
     if skipped:
         # the change chose these names: what the detectors leave out because of them is said, never silent
