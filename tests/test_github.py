@@ -59,7 +59,9 @@ def waits():
 
 @pytest.fixture
 def client(stub, keys, waits):
-    tokens = InstallationTokens(AppCredentials(APP_ID, keys[0], stub.url), retry={"sleep": waits})
+    # the token's own retries wait apart: ``waits`` is what the API call under test waited, even when a
+    # loaded machine makes minting the token retry
+    tokens = InstallationTokens(AppCredentials(APP_ID, keys[0], stub.url), retry={"sleep": Waits()})
     c = GitHubClient.for_installation(tokens, 5, retry={"sleep": waits, "rng": lambda: 1.0})
     yield c
     c.close()
