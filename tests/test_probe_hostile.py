@@ -936,6 +936,35 @@ def test_code_saved_as_utf16_does_not_pass_unread(tmp_path, capsys, encoding):
     assert not [x for x in doc["warnings"] if "UTF-16" in x] and "unread_code" not in doc["signals"]["diff"]
 
 
+def test_the_action_and_its_check_run_hold_the_floor_for_code_not_read(tmp_path):
+    """The floor is the policy's, so every entry point has it: through the Action against the local
+    GitHub stand-in, a pull request whose small JavaScript retry loop is saved as UTF-16 gets a check
+    run that asks for action (without the floor: low and success), and the job summary names the file."""
+    from .ghstub import GitHubStub
+    from .test_action import PR, REPO, TOKEN, pr_event, run_action
+
+    w = init_repo(tmp_path / "origin")
+    lenient = "version: 1\nthresholds: {mode: absolute, medium: 0.5, high: 0.8, critical: 0.95}\n"  # 22% is low
+    commit(w, {"README.md": "x\n", "src/a.js": "const x = 1;\n", ".github/mergeguard.yml": lenient}, "base",
+           when=1_700_000_000)
+    git(w, "checkout", "-q", "-b", "feat")
+    one_loop = LOOPS[:LOOPS.index("async function f1(")]  # 7 lines: low risk were they not hidden
+    commit(w, {"src/a.js": ("const x = 1;\n" + one_loop).encode("utf-16")}, "feat: client", when=1_700_000_500,
+           author=("Erin", "erin@example.com"))
+    git(w, "checkout", "-q", "main")
+    git(w, "update-ref", f"refs/pull/{PR}/head", "feat")
+    with GitHubStub(github_token=TOKEN) as stub:
+        stub.add_repo(REPO, w)
+        stub.add_pull(REPO, PR, head="feat", author="erin")
+        r = run_action(tmp_path, w, pr_event(w), api=stub.url)
+        assert r.code == 0, r.stderr
+        assert r.outputs["level"] in ("high", "critical") and r.outputs["conclusion"] == "action_required"
+        (run,) = stub.check_runs.values()
+        assert run.data["conclusion"] == "action_required"
+        assert "UTF-16" in r.summary and "src/a.js" in r.summary
+        assert stub.violations == []
+
+
 # -- the gate's files: a higher-precedence CODEOWNERS or another config name in the change counts for nothing --
 
 
