@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 
 from mergeguard import messages, paths
 from mergeguard.assessment import Finding, Severity
-from mergeguard.change import Change, files_left_out
+from mergeguard.change import Change, FileChange, files_left_out
 
 from . import Context, Extraction
 from .contract import DetectorSpec
@@ -57,6 +58,11 @@ def _counts_as_code(path: str) -> bool:
     return paths.is_code(path) and not paths.is_generated(path)
 
 
+def _changed_texts(f: FileChange) -> Iterator[str]:
+    """The text of every line ``f``'s hunks add or remove."""
+    return (t for h in f.hunks for lines in (h.added, h.removed) for _, t in lines)
+
+
 def one_line_to_git(change: Change) -> list[str]:
     """The code files whose changed lines hold line ends git does not split at but their language
     does: a lone CR (Python, JavaScript, Java, Kotlin, C#...) and, in JavaScript, TypeScript and C#,
@@ -72,8 +78,7 @@ def one_line_to_git(change: Change) -> list[str]:
         if not _counts_as_code(f.path):
             continue
         unicode_ends = paths.language(f.path) in _UNICODE_LINE_END_LANGUAGES
-        if any(_LONE_CR.search(t) or (unicode_ends and _UNICODE_LINE_END.search(t))
-               for h in f.hunks for lines in (h.added, h.removed) for _, t in lines):
+        if any(_LONE_CR.search(t) or (unicode_ends and _UNICODE_LINE_END.search(t)) for t in _changed_texts(f)):
             out.append(f.path)
     return out
 
@@ -116,7 +121,7 @@ def wide_encoded(change: Change) -> list[str]:
     for f in change.files:
         if not _counts_as_code(f.path):
             continue
-        texts = [t for h in f.hunks for lines in (h.added, h.removed) for _, t in lines]
+        texts = list(_changed_texts(f))
         size = sum(len(t) for t in texts)
         if size and sum(t.count("\0") for t in texts) * 4 >= size:
             out.append(f.path)

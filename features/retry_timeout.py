@@ -631,10 +631,7 @@ def extract(change: Change, context: Context) -> Extraction:
         for a, b in fs.pairs:
             diffs = _differs(a, b)
             if diffs and _became_named(a, b, named):
-                for entry in logic:  # judged already: its lines are no logic change either
-                    if entry[0] is f:
-                        entry[1].pop(a.line, None)
-                        entry[2].pop(b.line, None)
+                _judged(logic, f, a, b)
                 continue
             if diffs and renamed and _same_but_renamed(a, b, renamed):
                 continue
@@ -642,10 +639,7 @@ def extract(change: Change, context: Context) -> Extraction:
                 # a setting bound to the same value, its line rewritten (``typeof t === 'undefined' ? d : t``
                 # -> ``t === undefined ? d : t``, a test turned round: one text, ``defaults.canonical``):
                 # judged here, so its lines are no logic change either
-                for entry in logic:
-                    if entry[0] is f:
-                        entry[1].pop(a.line, None)
-                        entry[2].pop(b.line, None)
+                _judged(logic, f, a, b)
             own_lines = _spans(b, fs.added_lines)
             if diffs and not own_lines and b.library != "setting" and (
                     (b.kind, a.seconds, b.seconds, None, None) in via_setting
@@ -916,6 +910,15 @@ def _merged_branches(f: FileChange, pre: Scan, post: Scan) -> Callable[[Construc
         return answers[key]
 
     return merged
+
+
+def _judged(logic: list[tuple], f: FileChange, a: Construct, b: Construct) -> None:
+    """A pair of constructs judged as constructs: their lines (``a``'s removed, ``b``'s added) are taken
+    out of ``f``'s logic lines, so :func:`_logic_findings` does not judge them again."""
+    for entry in logic:
+        if entry[0] is f:
+            entry[1].pop(a.line, None)
+            entry[2].pop(b.line, None)
 
 
 def _cancel_renames(fs: _FileScan, renamed: dict[str, str]) -> None:

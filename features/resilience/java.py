@@ -33,8 +33,7 @@ from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScope
 L = "java"
 _LOOPS = frozenset({"for_statement", "while_statement", "do_statement"})
 _NESTED = frozenset({"lambda_expression", "class_body", "method_declaration"}) | _LOOPS
-_UNIT_SECONDS = {"NANOSECONDS": 1e-9, "MICROSECONDS": 1e-6, "MILLISECONDS": 1e-3, "SECONDS": 1.0,
-                 "MINUTES": 60.0, "HOURS": 3600.0, "DAYS": 86400.0}
+_UNIT_SECONDS = durations.TIMEUNIT
 _DURATION = {"ofNanos": 1e-9, "ofMillis": 1e-3, "ofSeconds": 1.0, "ofMinutes": 60.0, "ofHours": 3600.0,
              "ofDays": 86400.0, "ofMilliseconds": 1e-3, "ofMicroseconds": 1e-6, "ofNanoseconds": 1e-9}
 #: httpcore5's ``Timeout``/``TimeValue`` constants that mean zero (a socket timeout of zero: none)
