@@ -45,9 +45,9 @@ from .config import (CONCLUSIONS, DEFAULT_MIN_HISTORY, DEFAULT_PERCENTILES, DEFA
 #: with no ``thresholds`` in the config, needs :data:`~mergeguard.config.DEFAULT_MIN_HISTORY`).
 MIN_HISTORY = 20
 #: The lowest level of a change with code mergeguard did not read in full (past the diff caps, on lines
-#: git does not split, behind a submodule or a symlink): what was not read cannot be vouched for, and
-#: each is within a pull request's reach (``_unread_code``). ``high`` is the first level whose default
-#: conclusion (``action_required``) asks for a person.
+#: git does not split, in UTF-16 or UTF-32, behind a submodule or a symlink): what was not read cannot be
+#: vouched for, and each is within a pull request's reach (``_unread_code``). ``high`` is the first level
+#: whose default conclusion (``action_required``) asks for a person.
 UNREAD_FLOOR = "high"
 #: The default gate: percentiles of the repository's own history (see ``Config.thresholds``).
 DEFAULT_THRESHOLDS = ThresholdSpec(mode="percentile", values=dict(DEFAULT_PERCENTILES))
@@ -230,8 +230,8 @@ def decide(assessment: Assessment, config: Config, budget: BudgetStatus | None,
     unread = _unread_code(assessment)
     if unread and LEVELS.index(level) < LEVELS.index(UNREAD_FLOOR):
         notes.append(f"Level raised from {level} to {UNREAD_FLOOR}: {unread} not read in full (the diff caps, line ends "
-                     "git does not split at, a submodule, a symlink; see the warnings), and a change is not let through on the part of it "
-                     "that was read.")
+                     "git does not split at, an encoding read as UTF-8, a submodule, a symlink; see the warnings), "
+                     "and a change is not let through on the part of it that was read.")
         level = UNREAD_FLOOR
     notes.extend(rules)
     if budget_note:
@@ -527,7 +527,7 @@ def _score(assessment: Assessment) -> float:
 
 def _unread_code(assessment: Assessment) -> str:
     """What code was not read in full (``signals.diff``, from the diffstat detector: past the diff caps,
-    on lines git does not split, behind a submodule or a symlink), said for a note; ``""`` when none. A
+    on lines git does not split, in UTF-16 or UTF-32, behind a submodule or a symlink), said for a note; ``""`` when none. A
     pull request reaches each on purpose (filler before its code, CR line ends...)."""
     diff = assessment.signals.get("diff")
     if not isinstance(diff, Mapping):
