@@ -224,10 +224,15 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
         lines_of.setdefault(c.kind, []).append((c.line, j))
     for by_line in lines_of.values():
         by_line.sort()
+    several: set[int] = set()  # constructs that build a policy of several settings
+    twice: set[int] = set()  # the settings such a construct is valued by
     for i, lib in enumerate(found.constructs):
         by_line = lines_of.get(lib.kind, [])
         lo = bisect_left(by_line, (lib.line, -1))
         hi = bisect_left(by_line, (lib.end_line + 1, -1))
+        if hi - lo > 1 and lib.library != policy_functions.LIBRARY:
+            several.add(i)
+            twice.update(j for _, j in by_line[lo:hi] if extra[j].seconds == lib.seconds)
         if hi - lo == 1 and lib.kind == "timeout" and not lib.value and (
                 lib.seconds is None or extra[by_line[lo][1]].seconds == lib.seconds):
             inside = extra[by_line[lo][1]]
@@ -235,9 +240,14 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
             # fold it (``timeout: Number(options.pluginTimeout) || 10000``)
             found.constructs[i] = replace(lib, value=inside.value,
                                           seconds=lib.seconds if lib.seconds is not None else inside.seconds)
-    spans = _Spans(k for k in found.constructs if k.library != policy_functions.LIBRARY)
-    for c in extra:  # a policy function spans a whole body: the settings in it are still their own
-        if not spans.covers(c.kind, c.line):
+    # a policy function spans a whole body: the settings in it are still their own; so are the parts of
+    # a policy object the library scanner values as one number (``ClientTimeout(total=300,
+    # sock_connect=30)`` is 300 s however long a connect may take: its ``sock_connect`` changing is a
+    # change); a binding the construct is valued by (``timeout=5`` of ``requests.get``) is not counted twice
+    spans = _Spans(k for i, k in enumerate(found.constructs)
+                   if k.library != policy_functions.LIBRARY and i not in several)
+    for j, c in enumerate(extra):
+        if not spans.covers(c.kind, c.line) and j not in twice:
             kept.append(c)
     found.constructs.extend(kept)
     return found
@@ -635,6 +645,11 @@ def extract(change: Change, context: Context) -> Extraction:
                 continue
             if diffs and renamed and _same_but_renamed(a, b, renamed):
                 continue
+            if diffs and a.library == b.library == "setting" and b.end_line > b.line:
+                # an options object judged whole (``retryOpts = {maxRetries: 5, minTimeout: 500}``):
+                # its inner lines are this setting's, not logic of the other kind (node-retry's
+                # ``minTimeout`` is the delay between attempts)
+                _judged(logic, f, a, b, whole=True)
             if not diffs and a.library == b.library == "setting" and a.value and a.value == b.value:
                 # a setting bound to the same value, its line rewritten (``typeof t === 'undefined' ? d : t``
                 # -> ``t === undefined ? d : t``, a test turned round: one text, ``defaults.canonical``):
@@ -912,13 +927,16 @@ def _merged_branches(f: FileChange, pre: Scan, post: Scan) -> Callable[[Construc
     return merged
 
 
-def _judged(logic: list[tuple], f: FileChange, a: Construct, b: Construct) -> None:
-    """A pair of constructs judged as constructs: their lines (``a``'s removed, ``b``'s added) are taken
-    out of ``f``'s logic lines, so :func:`_logic_findings` does not judge them again."""
+def _judged(logic: list[tuple], f: FileChange, a: Construct, b: Construct, whole: bool = False) -> None:
+    """A pair of constructs judged as constructs: their lines (``a``'s removed, ``b``'s added; with
+    ``whole``, every line each spans) are taken out of ``f``'s logic lines, so :func:`_logic_findings`
+    does not judge them again."""
     for entry in logic:
         if entry[0] is f:
-            entry[1].pop(a.line, None)
-            entry[2].pop(b.line, None)
+            for line in range(a.line, (a.end_line if whole else a.line) + 1):
+                entry[1].pop(line, None)
+            for line in range(b.line, (b.end_line if whole else b.line) + 1):
+                entry[2].pop(line, None)
 
 
 def _cancel_renames(fs: _FileScan, renamed: dict[str, str]) -> None:

@@ -128,23 +128,48 @@ def classify(name: str) -> str | None:
         return None  # HTTP_CLIENT_TIMEOUT, SC_GATEWAY_TIMEOUT: a response status, not a wait
     if ws[-1] in _RETRIED_SETS and ("retry" in joined or "retri" in joined or ws[0] == "retry"):
         return "retry"  # RETRYABLE_STATUS_CODES, retryOnErrors, retriableExceptions: which failures are retried
-    if any(w in _NOT for w in ws if w):
+    if len(ws) >= 3 and ws[0] in ("retry", "retries") and ws[-2] == "on" and ws[-1] in ("error", "exception"):
+        return "retry"  # retry_on_error, retryOnException: which failures are retried
+    if any(w in _NOT for w in ws if w) and not _header_wait(ws):
         return None
     if "retryable" in joined or "retriable" in joined:
         return None  # a flag on an error or an operation, not a policy
     retry = any(w in _RETRY_WORDS for w in ws) or "retry" in joined or "retries" in joined
     # a keepalive's value says when a silent peer is given up on (MQTT: 1.5 keepalives); code that
     # merely reads it schedules a heartbeat (see ``heartbeat_only``)
-    timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined or "keepalive" in joined
+    # a shutdown's grace period is how long it waits for work in flight before cutting it off (not a
+    # calendar's: ``EOL_GRACE_PERIOD = timedelta(weeks=1)``)
+    grace = "grace" in ws and not _CALENDAR & set(ws)
+    timeout = any(w in _TIMEOUT_WORDS for w in ws) or "timeout" in joined or "keepalive" in joined or grace
     if retry and timeout:
         return "retry"  # retry_on_timeout, DialerRetryTimeout, retryTimeout: which failures are retried, or the wait between tries
     if retry and any(w in _INTERVAL for w in ws):
         return "retry"  # retryDelay, backoff_factor, reconnectInterval: how long between attempts
-    if timeout and not any(w in _INTERVAL for w in ws):
+    if timeout and (grace or not any(w in _INTERVAL for w in ws)):
         return "timeout"
     if retry:
         return "retry"
     return None
+
+
+#: words that name what a wait is for (the headers of a request), not bookkeeping, when a timeout
+#: word ends the name
+_WAITED_FOR = frozenset({"header", "headers"})
+
+
+def _header_wait(ws: list[str]) -> bool:
+    """``ReadHeaderTimeout``, ``headersTimeout``, ``ResponseHeaderTimeout``: how long a server or
+    client waits for the headers. "header" keeps a name out elsewhere (``retryHeaders``,
+    ``TIMEOUT_HEADER``: a header's name or value, not a wait); ending in a timeout word, it is one."""
+    return len(ws) >= 2 and ws[-1] in _TIMEOUT_WORDS and not any(w in _NOT for w in ws if w not in _WAITED_FOR)
+
+
+#: what a wrapper's name says it runs an operation with: ``call_with_retry``, ``doWithRetries``
+_WRAPPED_BY = frozenset({"retry", "retries", "retrying", "backoff", "reconnect"})
+
+#: words of a grace period counted in days: a deadline of a calendar, not a wait of a program
+_CALENDAR = frozenset({"eol", "day", "days", "week", "weeks", "month", "months", "year", "years", "date",
+                       "deprecation", "license", "trial", "billing", "payment", "subscription"})
 
 
 def heartbeat_only(name: str) -> bool:
@@ -191,6 +216,8 @@ class _Settings:
             b = self._binding(node, kinds[node.type])
             if b is not None:
                 bindings.append(b)
+            elif kinds[node.type] == "call":
+                self._retry_wrapper(node)
         # constants first, so a setting can be valued through one (``Timeout: defaultTimeout``)
         for node, how, name, value in bindings:
             if how in ("const", "assign") and value is not None and _constant_name(node, name, self._local(node)):
@@ -199,7 +226,7 @@ class _Settings:
                     self.consts.setdefault(name, v)
         taken: list[Any] = []
         for node, how, name, value in bindings:
-            kind = classify(name) or self._wait_named_as_status(name, value)
+            kind = classify(name) or self._wait_named_as_status(name, value) or policy_member(node, how, name)
             if kind is None or value is None or syntax.inside_comment_or_string(node) or _in_error(node):
                 continue
             if any(t.start_byte <= node.start_byte and node.end_byte <= t.end_byte for t in taken):
@@ -225,6 +252,23 @@ class _Settings:
             if value.type in ("object", "dictionary", "literal_value", "lambda_literal", "annotated_lambda"):
                 taken.append(value)
         return self.out
+
+    def _retry_wrapper(self, node) -> None:
+        """A call that runs an operation under the program's own retrying (``self.retry.call_with_retry(
+        lambda: self._connect(), ...)``, ``doWithRetry(op)``, ``executeWithRetries(req)``): the operation
+        is retried where it was not (added), or no longer (removed). Keyed by the wrapper's name, so the
+        operation changing inside it, or the call moving, is no change."""
+        name = syntax.callee(node, self.lang)
+        last = name.rsplit(".", 1)[-1].lstrip("_")
+        ws = words(last)
+        if len(ws) < 3 or "with" not in ws[1:-1] or ws[ws.index("with") + 1] not in _WRAPPED_BY \
+                or syntax.inside_comment_or_string(node) or _in_error(node):
+            return
+        line = syntax.line_of(node)
+        scope = self.src.scope_at(line)
+        self.out.constructs.append(Construct(
+            "retry", "wrapper", line, line, scope.qualname if scope is not None else "", target=last,
+            value=last, snippet=self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""))
 
     def _wait_named_as_status(self, name: str, value) -> str | None:
         """``REQUEST_TIMEOUT = 5``, ``GATEWAY_TIMEOUT = 30_000``: named like the HTTP status (408, 504,
@@ -305,6 +349,8 @@ class _Settings:
                 and node.parent.type == "assignment":
             return None  # a = b = 3: the outer one is read
         name = syntax.node_text(name_node).strip()
+        if name == "default" and t == "keyword_argument":
+            name = _option_named(node) or name
         if not re.fullmatch(r"['\"`]?[\w$.]+['\"`]?", name):
             return None  # a = b[...], destructuring: not one name
         return node, how, name.strip("'\"`"), value
@@ -352,9 +398,14 @@ class _Settings:
         if self.lang in _NAMED_CONSTANT_LANGS and _NAMED_CONSTANT.match(text):
             return True  # RealWebSocket.CANCEL_AFTER_CLOSE_MILLIS.toInt(): a constant of another class
         if value.type in ("string", "interpreted_string_literal", "string_literal"):
-            return bool(_DURATION_STRING.match(text.strip("'\"`")))
+            # "30s", and "30" (``os.environ.get('SVC_TIMEOUT', '30')``: a number read from the environment)
+            inner = text.strip("'\"`")
+            return bool(_DURATION_STRING.match(inner) or re.fullmatch(r"\d+(\.\d+)?", inner))
         if value.type in _AGGREGATES:
             return len(text) <= 600 and self._literal(value)
+        default = defaults.default_of(value, self.lang)
+        if default is not None and default.type in _AGGREGATES:
+            return self._constant(default)  # retry_on_error or [ConnectionError]: the default list
         return False
 
     def _literal(self, node) -> bool:
@@ -376,8 +427,10 @@ class _Settings:
                 v = part.named_children[0]
                 if not (self._constant(v) or syntax.is_string(v)):
                     return False
-            elif part.type in ("type_identifier", "qualified_type", "generic_type"):
-                continue  # the type of a composite literal
+            elif part.type in ("type_identifier", "qualified_type", "generic_type", "dimensions"):
+                continue  # the type of a composite literal or an array
+            elif _EXCEPTION_CLASS.match(syntax.node_text(part)):
+                continue  # (ConnectionError, socket.timeout), {IOException.class}: which failures, all constant
             elif part.type in _AGGREGATES:
                 if not self._literal(part):
                     return False
@@ -548,6 +601,10 @@ _JVM_ZERO = re.compile(r"^(Timeout|TimeValue)\.(ZERO_MILLISECONDS|DISABLED)$|^Du
 _NAMED_CONSTANT_LANGS = frozenset({"go", "java", "kotlin", "csharp"})
 _NAMED_CONSTANT = re.compile(r"^([A-Za-z_]\w*\.)*[A-Z][A-Z0-9]*(_[A-Z0-9]+)+(\.to(Int|Long)\(\)|\.inWholeMilliseconds)?$")
 
+#: an exception class named in a list of what is retried: a constant as much as a number is
+_EXCEPTION_CLASS = re.compile(r"^([A-Za-z_$][\w$]*\.)*[A-Z][\w$]*(Error|Exception|Timeout|Failure)"
+                              r"(\.class|::class(\.java)?)?$|^[a-z_]\w*\.(timeout|error)$")
+
 _AGGREGATES = frozenset({"object", "dictionary", "literal_value", "array", "list", "tuple", "expression_list",
                          "composite_literal", "array_creation_expression", "array_initializer"})
 
@@ -580,6 +637,104 @@ def _constant_name(node, name: str, local: bool) -> bool:
     if local:
         return False
     return not syntax.has_ancestor(node, _CLASSES)
+
+
+#: class nodes whose name says what the class is (a ``class_body`` is climbed through)
+_CLASS_NODES = frozenset({"class_definition", "class_declaration", "object_declaration", "class"})
+
+
+def policy_member(node, how: str, name: str) -> str | None:
+    """``"retry"`` or ``"timeout"`` for a field or constructor default of a class named for a retry or
+    timeout policy, else None. A library's own policy class names its parts plainly: ``Timeout(connect=5,
+    read=5)``, ``ExponentialBackoff(cap=0.512, base=0.008)``, ``RetryConfig.DEFAULT_WAIT_DURATION``,
+    ``class RetryCfg(val delayMillis: Long = 1000)``; their defaults are the library's retry and timeout
+    behaviour though no part's name says so. Only a class's fields and its constructor's defaults
+    (including ``self.x = 5`` in it) count, never a method's locals; a name that is bookkeeping, a
+    handler or a question (``name``, ``logger``, ``isEnabled``) does not, nor an interval in a timeout
+    class (a poll period is no wait)."""
+    last = name.rsplit(".", 1)[-1].lstrip("_$")
+    ws = words(last)
+    retried = bool(ws) and ws[-1] in _RETRIED_SETS  # supported_errors, statusForcelist: what is retried
+    if not ws or ws[0] in _NOT_FIRST or any(w in _NOT for w in (ws[:-1] if retried else ws)) or bookkeeping(last):
+        return None
+    owner = _policy_owner(node, how, name)
+    if owner is None:
+        return None
+    if owner.type in _CALLS:  # Timeout(connect=5, read=30), RetryPolicy(maxAttempts = 3)
+        kind = _policy_kind(syntax.callee(owner, "kotlin" if owner.type == "call_expression" else "python"))
+    else:
+        label = owner.child_by_field_name("name") or next(
+            (c for c in owner.named_children if c.type in ("type_identifier", "identifier", "simple_identifier")),
+            None)
+        kind = _policy_kind(syntax.node_text(label)) if label is not None else None
+    if kind == "timeout" and (retried or any(w in _INTERVAL for w in ws)):
+        return None
+    return kind
+
+
+#: the last word of a class or callee that *is* a policy (``RetryConfig``, ``ClientTimeout``,
+#: ``ExponentialBackoff``), not something that uses one (``AIMDBackoffManager``, ``RetryTemplate``,
+#: ``RetrySynchronizationManager``: their fields are the tool's own state)
+_POLICY_NOUNS = frozenset({"retry", "retries", "retrying", "backoff", "timeout", "timeouts", "policy", "config",
+                           "configuration", "cfg", "conf", "options", "opts", "settings", "strategy", "params", "parameters", "spec",
+                           "limits", "defaults"})
+
+
+def _policy_kind(name: str) -> str | None:
+    """``"retry"``/``"timeout"`` for the name of a class or callee that is a retry or timeout policy."""
+    last = name.rsplit(".", 1)[-1]
+    ws = words(last)
+    if not ws or not (ws[-1] in _POLICY_NOUNS or last.lower().endswith("backoff")):
+        return None
+    return classify(last) or ("retry" if "backoff" in last.lower() else None)
+
+
+def _policy_owner(node, how: str, name: str) -> Any:
+    """The class a binding belongs to as a field or a constructor default, else None."""
+    if how == "param":
+        fn = syntax.ancestor(node, _FUNCS | {"primary_constructor"})
+        if fn is not None and fn.type != "primary_constructor" and not _in_constructor(node):
+            return None
+        target = fn if fn is not None else node
+    elif how == "option" and node.type in ("keyword_argument", "value_argument"):
+        return _called_policy(node)
+    elif how in ("const", "assign"):
+        fn = syntax.ancestor(node, _FUNCS)
+        if fn is not None and not (name.startswith(("self.", "this.")) and name.count(".") == 1
+                                   and not name.split(".")[1].startswith(("_", "#")) and _in_constructor(node)):
+            return None  # a method's local, another object's field, or private state set up
+        target = fn if fn is not None else node
+    else:
+        return None
+    return syntax.ancestor(target, _CLASS_NODES, stop=_FUNCS if fn is None else ())
+
+
+#: call nodes whose named arguments :func:`_called_policy` reads (Python, Kotlin)
+_CALLS = frozenset({"call", "call_expression"})
+
+
+def _called_policy(node) -> Any:
+    """The call a named argument is given to (``ClientTimeout(sock_connect=30)``): the policy object
+    it builds, when its callee is named for one (:func:`policy_member` asks)."""
+    args = node.parent
+    call = args.parent if args is not None else None
+    if call is not None and call.type == "call_suffix":  # Kotlin: value_arguments < call_suffix < call
+        call = call.parent
+    return call if call is not None and call.type in _CALLS else None
+
+
+def _option_named(node) -> str | None:
+    """The option a ``default=`` argument belongs to, named by the call's first argument
+    (``add_argument('--timeout', type=float, default=30)``, ``click.option('--retries', default=3)``):
+    the command line's default is the program's setting."""
+    call = _called_policy(node)
+    if call is None or call.type != "call":
+        return None
+    first = next((v for k, v in syntax.arguments(call, "python") if k is None), None)
+    if first is None or not syntax.is_string(first):
+        return None
+    option = syntax.node_text(first).strip("'\"").lstrip("-").replace("-", "_")
+    return option if re.fullmatch(r"[A-Za-z_]\w*", option) else None
 
 
 _CONSTRUCTORS = frozenset({"constructor_declaration", "secondary_constructor", "anonymous_initializer",
