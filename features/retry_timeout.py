@@ -57,11 +57,13 @@ _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|test
 #: (``.mocharc.js``, ``jest.config.ts``), JS/TS test utilities (``utils/test.util.ts``, ``test-helpers.js``),
 #: JS/TS benchmark scripts (``packages/pg/bench-pipelining.js``), camel-cased test folders
 #: (``testHelpers/``, ``testProjects/``), build tool configuration (``gulpfile.js``, ``webpack.config.js``),
-#: manual-testing sandboxes (``sandbox/``, ``playground/``) and CI configuration (``.circleci/``)
+#: manual-testing sandboxes (``sandbox/``, ``playground/``), CI configuration (``.circleci/``) and Python's
+#: build and task runners at the root (``noxfile.py``, ``setup.py``)
 _TOOLING = re.compile(r"(^|/)(\.mocharc[^/]*|(jest|vitest|karma|ava|wdio|playwright)\.conf(ig)?\.[^/]*"
                       r"|test[-_.]?(utils?|helpers?|setup)\.[cm]?[jt]sx?|bench(mark)?s?([-_.][^/]*)?\.[cm]?[jt]s"
                       r"|([Gg]ulpfile|[Gg]runtfile|(webpack|rollup|vite|esbuild|babel|tsup)\.config)\.[cm]?[jt]s"
-                      r"|tests?[A-Z]\w*/|sandbox/|playground/|\.circleci/)")
+                      r"|tests?[A-Z]\w*/|sandbox/|playground/|\.circleci/)"
+                      r"|^(noxfile|fabfile|toxfile|setup)\.py$")
 
 
 def _generated(path: str) -> bool:
@@ -224,13 +226,13 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
         lines_of.setdefault(c.kind, []).append((c.line, j))
     for by_line in lines_of.values():
         by_line.sort()
-    several: set[int] = set()  # constructs that build a policy of several settings
+    several: set[int] = set()  # timeout constructs that build a policy of several settings
     twice: set[int] = set()  # the settings such a construct is valued by
     for i, lib in enumerate(found.constructs):
         by_line = lines_of.get(lib.kind, [])
         lo = bisect_left(by_line, (lib.line, -1))
         hi = bisect_left(by_line, (lib.end_line + 1, -1))
-        if hi - lo > 1 and lib.library != policy_functions.LIBRARY:
+        if hi - lo > 1 and lib.kind == "timeout" and lib.library != policy_functions.LIBRARY:
             several.add(i)
             twice.update(j for _, j in by_line[lo:hi] if extra[j].seconds == lib.seconds)
         if hi - lo == 1 and lib.kind == "timeout" and not lib.value and (
@@ -249,6 +251,19 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
     for j, c in enumerate(extra):
         if not spans.covers(c.kind, c.line) and j not in twice:
             kept.append(c)
+    # a retry library's construct is valued by its attempts and backoff only: the other parts of the
+    # same policy on its lines (``Retry(total=3, backoff_factor=0.3, status_forcelist=[502])``, got's
+    # ``retry: {limit: 2, methods: ['GET']}``) become its written value, so a change to them is seen,
+    # once, at the construct
+    by_line = lines_of.get("retry", [])
+    for i, lib in enumerate(found.constructs):
+        if lib.kind != "retry" or lib.value or lib.library == policy_functions.LIBRARY:
+            continue
+        lo = bisect_left(by_line, (lib.line, -1))
+        hi = bisect_left(by_line, (lib.end_line + 1, -1))
+        parts = sorted(f"{extra[j].target}={settings.normalise(extra[j].value)}" for _, j in by_line[lo:hi])
+        if parts:
+            found.constructs[i] = replace(lib, value=POLICY_TEXT + ", ".join(parts))
     found.constructs.extend(kept)
     return found
 
@@ -334,6 +349,8 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             return out
         if durations.declares_duration(a.target, a.value) and durations.declares_duration(b.target, b.value):
             return out  # a field re-typed to carry its unit (``XMillis int64`` -> ``X time.Duration``)
+        if settings.same_members(a.value, b.value):
+            return out  # (socket.timeout, ConnectionResetError) reordered: the same failures retried
         if known or settings.normalise(a.value) != settings.normalise(b.value) and (
                 a.kind == "retry" or a.seconds != b.seconds or a.seconds is None):
             text = f"{b.target} {fmt_value(a)} → {fmt_value(b)}"
@@ -357,6 +374,9 @@ def _differs(a: Construct, b: Construct) -> list[str]:
         if not out and a.library == b.library and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)" if a.library == "loop"
                        else "what it decides changed (its options: when it stops, waits or tries again)")
+        if not out and a.library == b.library and POLICY_TEXT in (a.value[:5], b.value[:5]) and \
+                {a.value[:5], b.value[:5]} <= {POLICY_TEXT, ""} and a.value != b.value:
+            out.append(f"{b.target or b.library} {a.value or 'set'} → {b.value or 'set'}")
         if not out and a.library == b.library and a.library in _VALUED_RETRIES and (
                 _computed_otherwise(a.value, b.value) if a.library == COMPUTED
                 else settings.normalise(a.value) != settings.normalise(b.value)):  # java/kotlin: a policy as written
@@ -394,6 +414,9 @@ def _other_setter(a: str, b: str) -> bool:
 
 #: retry constructs valued by their policy as written (the JVM scanners: a strategy object handed to a
 #: client, a ``@Retryable`` annotation's arguments, a ``@Value`` default): other arguments are another policy
+#: how a retry library construct's value starts when it lists the settings on its lines
+POLICY_TEXT = "with "
+
 _VALUED_RETRIES = frozenset({"retry strategy", "spring-retry", "spring.Value", "property", "retried set", COMPUTED})
 
 _BODY = re.compile(r"[{};]|=>|\bfunction\b")
@@ -608,6 +631,7 @@ def extract(change: Change, context: Context) -> Extraction:
     _cancel_moved_waits(scanned)  # by duration, before the one-for-one moves take a merged wait's twin
     _cancel_moves(scanned)
     _cancel_moves_from_constants(scanned)
+    _cancel_extracted_constants(scanned)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
              if c.library == "setting" and _spans(c, fs.added_lines)}
@@ -1100,6 +1124,39 @@ def _cancel_moves_from_constants(scanned: list[_FileScan]) -> None:
         fs.only_post = kept
 
 
+def _cancel_extracted_constants(scanned: list[_FileScan]) -> None:
+    """A literal given a name (``http.get(url, timeout=10)`` -> ``DEFAULT_TIMEOUT = 10`` and
+    ``timeout=DEFAULT_TIMEOUT``): the constant is new, but what it names is what the use held before,
+    and the use, valued through it, is unchanged. The constant is then no setting added. Only when a use
+    the change rewrote names it now and did not before, and holds the same seconds or attempts. A setting
+    of the same value whose name that use no longer writes was renamed with it, and is no removal."""
+    # (kind, value) -> the names a use writes now that it did not before, and those it no longer
+    # writes: one pass over the uses
+    named_now: dict[tuple, set[str]] = {}
+    named_before: dict[tuple, set[str]] = {}
+    for fs in scanned:
+        for a, b in fs.pairs:
+            value = a.seconds if a.kind == "timeout" else a.attempts
+            if value is not None and a.snippet != b.snippet and not _differs(a, b):
+                old, new = set(re.findall(r"\w+", a.snippet)), set(re.findall(r"\w+", b.snippet))
+                named_now.setdefault((a.kind, value), set()).update(new - old)
+                named_before.setdefault((a.kind, value), set()).update(old - new)
+    if not named_now:
+        return
+
+    def value_of(c: Construct) -> tuple:
+        return c.kind, c.seconds if c.kind == "timeout" else c.attempts
+
+    extracted = {value_of(c) for fs in scanned for c in fs.only_post
+                 if c.library == "setting" and c.target in named_now.get(value_of(c), ())}
+    for fs in scanned:
+        fs.only_post = [c for c in fs.only_post if not (
+            c.library == "setting" and c.target in named_now.get(value_of(c), ()))]
+        # the setting it replaces, renamed with every use (``retries = 3`` -> ``retryCount = 3``)
+        fs.only_pre = [c for c in fs.only_pre if not (
+            c.library == "setting" and value_of(c) in extracted and c.target in named_before.get(value_of(c), ()))]
+
+
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports
 _LOGIC_SKIP = frozenset({"type_annotation", "interface_declaration", "type_alias_declaration", "import_statement",
                          "import_declaration", "import_from_statement", "import_spec", "import_header", "import_list",
@@ -1346,8 +1403,23 @@ def _same_thing(a: str, b: str) -> bool:
     applies another timeout; ``connectRetryAttempts`` -> ``connectAttempts`` is the same one)."""
     if settings.classify(a) is None or settings.classify(b) is None:
         return True
-    wa, wb = set(settings.words(a)), set(settings.words(b))
+    wa, wb = _stems(a), _stems(b)
     return wa <= wb or wb <= wa
+
+
+#: words a count's name may carry or drop without naming another thing (``retries`` / ``retryCount``)
+_COUNT_WORDS = frozenset({"count", "number", "num", "n"})
+
+
+def _stems(name: str) -> set[str]:
+    """A name's words with plurals folded and count words left out: ``retries`` and ``retryCount`` say
+    the same, ``connectTimeouts`` and ``connectTimeout`` too."""
+    out = set()
+    for w in settings.words(name):
+        if w in _COUNT_WORDS:
+            continue
+        out.add(w[:-3] + "y" if w.endswith("ies") and len(w) > 4 else w[:-1] if w.endswith("s") and len(w) > 3 else w)
+    return out
 
 
 #: words that change what a line decides when they come or go: never incidental

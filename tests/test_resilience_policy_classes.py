@@ -231,3 +231,56 @@ def test_an_operation_wrapped_in_the_programs_retry_is_a_retry_change(tmp_path):
     assert categories(found) == {"retry"}
     # a setting named with a "with" is no wrapper, nor a name where "with" ends it
     assert not categories(file_findings(tmp_path / "d", "client/send.go", go, go.replace("c.do(req)", "c.doWith(req)")))
+
+
+# -- the rest of a library policy, and refactors of a value ----------------------------------------
+
+def test_python_a_urllib3_retry_changed_past_its_attempts_is_a_retry_change(tmp_path):
+    before = "from urllib3.util.retry import Retry\n\nretry = Retry(total=3, backoff_factor=0.3)\n"
+    for after in (before.replace("0.3", "0.5"), before.replace("0.3)", "0.3, status_forcelist=[502, 503])")):
+        assert categories(file_findings(tmp_path / str(len(after)), "client/session.py", before, after)) == {"retry"}
+
+
+def test_js_the_methods_a_got_retry_repeats_are_a_retry_change(tmp_path):
+    before = "const got = require('got')\nmodule.exports = got.extend({ retry: { limit: 2, methods: ['GET'] } })\n"
+    found = file_findings(tmp_path, "src/http.js", before, before.replace("['GET']", "['GET', 'PUT']"))
+    assert categories(found) == {"retry"}
+
+
+def test_js_a_socket_the_object_holds_loses_its_timeout(tmp_path):
+    before = ("class Conn {\n  open () {\n    this.socket = net.connect(this.port)\n"
+              "    this.socket.setTimeout(this.timeout)\n  }\n}\nmodule.exports = Conn\n")
+    after = before.replace("    this.socket.setTimeout(this.timeout)\n", "")
+    assert categories(file_findings(tmp_path, "src/conn.js", before, after)) == {"timeout"}
+    # the object's own setTimeout method is its bookkeeping, not a socket's
+    own = before.replace("this.socket.setTimeout(this.timeout)", "this.setTimeout(this.timeout)")
+    gone = own.replace("    this.setTimeout(this.timeout)\n", "")
+    assert not categories(file_findings(tmp_path / "b", "src/conn.js", own, gone))
+
+
+def test_a_literal_given_a_name_is_no_setting_added(tmp_path):
+    before = "def get(url):\n    return http.get(url, timeout=10)\n"
+    after = "DEFAULT_TIMEOUT = 10\n\n\ndef get(url):\n    return http.get(url, timeout=DEFAULT_TIMEOUT)\n"
+    assert not categories(file_findings(tmp_path, "client/get.py", before, after))
+    # named with another value, it is a change
+    changed = after.replace("DEFAULT_TIMEOUT = 10", "DEFAULT_TIMEOUT = 30")
+    assert categories(file_findings(tmp_path / "b", "client/get.py", before, changed)) == {"timeout"}
+
+
+def test_a_retry_count_renamed_with_every_use_is_no_change(tmp_path):
+    before = ("async function call (fn, retries = 3) {\n  for (let i = 0; i <= retries; i++) {\n"
+              "    try { return await fn() } catch (e) { if (i === retries) throw e }\n"
+              "    await sleep(100)\n  }\n}\nmodule.exports = call\n")
+    after = before.replace("retries", "retryCount")
+    assert not categories(file_findings(tmp_path, "src/call.js", before, after))
+    # renamed, and given another bound: a change
+    bigger = after.replace("retryCount = 3", "retryCount = 5")
+    assert categories(file_findings(tmp_path / "b", "src/call.js", before, bigger)) == {"retry"}
+
+
+def test_a_python_build_or_task_runner_at_the_root_is_no_production_code(tmp_path):
+    before = "import requests\n\n\ndef get(url):\n    return requests.get(url, timeout=5)\n"
+    after = before.replace("timeout=5", "timeout=30")
+    assert not categories(file_findings(tmp_path, "noxfile.py", before, after))
+    # the same module inside the package is production code
+    assert categories(file_findings(tmp_path / "b", "pkg/noxfile.py", before, after)) == {"timeout"}

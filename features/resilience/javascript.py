@@ -1323,8 +1323,16 @@ def _links(call) -> list[tuple[str, list]]:
 def _settable(receiver: str) -> bool:
     """A receiver whose ``timeout`` is a client/server setting, not an object's own bookkeeping."""
     head = receiver.split(".", 1)[0]
+    if head in ("this", "self", "that", "_this") and "." in receiver and ".prototype" not in receiver:
+        # this.socket.setTimeout(ms), this._req.setTimeout(ms): a socket or request the object holds
+        return bool(set(words(receiver.rsplit(".", 1)[-1])) & _NETWORK_HELD)
     return bool(receiver) and head not in ("this", "self", "that", "_this", "exports", "module", "options", "opts",
                                            "config", "cfg", "settings") and ".prototype" not in receiver
+
+
+#: what an object holds whose ``setTimeout`` bounds a wait on the network
+_NETWORK_HELD = frozenset({"socket", "sock", "req", "request", "res", "response", "server", "conn", "connection",
+                           "stream", "session", "client"})
 
 
 def _chained_set_timeout(call) -> bool:

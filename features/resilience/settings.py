@@ -183,6 +183,20 @@ def heartbeat_only(name: str) -> bool:
 unit_of_name = durations.unit_of_name
 
 
+_MEMBERS = re.compile(r"^(?:frozenset|set|tuple|list|new Class\[\]|\w+\.of|setOf|listOf|arrayOf)?\(?"
+                      r"[\[({]([^\[\](){}]*)[\])}]\)?$")
+
+
+def same_members(a: str, b: str) -> bool:
+    """Whether two values are one flat collection of the same members in another order or wrapping
+    (``(socket.timeout, ConnectionResetError)`` and ``(ConnectionResetError, socket.timeout)``;
+    ``frozenset([429, 502])`` and ``frozenset([502, 429])``): what is retried is a set."""
+    ma, mb = _MEMBERS.match(normalise(a)), _MEMBERS.match(normalise(b))
+    if ma is None or mb is None:
+        return False
+    return sorted(filter(None, ma.group(1).split(","))) == sorted(filter(None, mb.group(1).split(",")))
+
+
 def normalise(text: str) -> str:
     """A value's text without layout: whitespace, digit separators, numeric suffixes and the quote style
     of a string (``'GET'`` and ``"GET"``, what a formatter rewrites) do not matter."""
@@ -654,8 +668,10 @@ def policy_member(node, how: str, name: str) -> str | None:
     class (a poll period is no wait)."""
     last = name.rsplit(".", 1)[-1].lstrip("_$")
     ws = words(last)
-    retried = bool(ws) and ws[-1] in _RETRIED_SETS  # supported_errors, statusForcelist: what is retried
-    if not ws or ws[0] in _NOT_FIRST or any(w in _NOT for w in (ws[:-1] if retried else ws)) or bookkeeping(last):
+    # supported_errors, status_forcelist, allowed_methods: what is retried
+    retried = bool(ws) and (ws[-1] in _RETRIED_SETS or ws[-1] in _LISTS)
+    if not ws or ws[0] in _NOT_FIRST or bookkeeping(last) or any(
+            w in _NOT for w in (ws[:-1] if retried else ws) if not (retried and w in _RETRIED_SETS)):
         return None
     owner = _policy_owner(node, how, name)
     if owner is None:
@@ -671,6 +687,9 @@ def policy_member(node, how: str, name: str) -> str | None:
         return None
     return kind
 
+
+#: the last word of a list a policy keeps of what it retries (``status_forcelist``, ``method_whitelist``)
+_LISTS = frozenset({"forcelist", "whitelist", "allowlist", "blacklist", "denylist", "list", "set"})
 
 #: the last word of a class or callee that *is* a policy (``RetryConfig``, ``ClientTimeout``,
 #: ``ExponentialBackoff``), not something that uses one (``AIMDBackoffManager``, ``RetryTemplate``,
