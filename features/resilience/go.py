@@ -1437,8 +1437,41 @@ def paces_a_ticker(node) -> bool:
     return False
 
 
+#: callees told about an attempt or a wait rather than deciding one: the standard ``log`` and ``fmt``
+#: printers, the levelled methods of common loggers (logrus, zap's sugar, klog, hclog), a zerolog
+#: message, and structured-log fields built through ``zap``/``slog``
+_TOLD = re.compile(r"^(Print(f|ln)?|Fatal(f|ln)?|Panic(f|ln)?|Sprint(f|ln)?|Fprint(f|ln)?|Errorf|Msgf?|Log(f|Attrs)?|"
+                   r"(Trace|Debug|Info|Notice|Warn|Warning|Error|Critical)(f|w|ln|Context)?)$")
+_FIELD_PACKAGES = frozenset({"zap", "slog"})
+
+
+def told(node) -> bool:
+    """A retry- or timeout-named name computed with inside the arguments of a log call or a message
+    (``log.Printf("attempt %d failed", attempt+1)``, ``fmt.Errorf("gave up after %s", timeout*2)``,
+    ``zap.Int("attempt", attempt+1)``): the line reports an attempt or a wait, it decides nothing about
+    either. The labelling rules count log and error messages as neither label, and the JVM and JavaScript
+    scanners already read their loggers so; Go had no such reading, so a reworded log line in a retry loop
+    was a retry change."""
+    p = node.parent
+    while p is not None and p.type not in ("expression_statement", "block", "short_var_declaration",
+                                           "assignment_statement", "return_statement", "if_statement",
+                                           "for_statement", "func_literal"):
+        if p.type == "argument_list" and p.parent is not None and p.parent.type == "call_expression":
+            name = syntax.callee(p.parent, LANG) or ""
+            receiver, _, last = name.rpartition(".")
+            if _TOLD.match(last) or receiver in _FIELD_PACKAGES:
+                return True
+        p = p.parent
+    return False
+
+
+def decides_nothing(node) -> bool:
+    """Go's "this use decides nothing": a ticker's period derived from a timeout, or a value reported."""
+    return paces_a_ticker(node) or told(node)
+
+
 #: Go's hooks for ``features.retry_timeout`` (``resilience.Hooks``). ``lines_removed_count``: a construct
 #: that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop) was touched
 #: too, and is compared with its pre-image.
 HOOKS = Hooks(keeps_setting=keeps_setting, lines_removed_count=True, decides_too=decides_too,
-              decides_nothing=paces_a_ticker)
+              decides_nothing=decides_nothing)
