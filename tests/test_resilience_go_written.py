@@ -41,3 +41,118 @@ def test_go_an_attempt_number_added_to_a_log_line_is_no_retry_change(tmp_path):
 def test_go_the_same_computation_deciding_the_wait_is_a_retry_change(tmp_path):
     after = SEND.replace("time.Sleep(time.Second)", "time.Sleep(time.Duration(attempt+1) * time.Second)")
     assert "retry.changed" in kinds(findings(tmp_path, "client.go", SEND, after))
+
+
+# -- http.TimeoutHandler: the duration is its second argument -----------------------------------------------
+
+ROUTES = '''package app
+
+import (
+	"net/http"
+	"time"
+)
+
+func (a *App) routes() http.Handler {
+	return http.TimeoutHandler(a.mux, 30*time.Second, "request timed out")
+}
+'''
+
+
+def test_go_a_timeout_handler_given_another_duration_is_a_timeout_change(tmp_path):
+    after = ROUTES.replace("30*time.Second", "60*time.Second")
+    assert "timeout.changed" in kinds(findings(tmp_path, "routes.go", ROUTES, after))
+
+
+def test_go_a_timeout_handler_given_another_message_is_no_change(tmp_path):
+    after = ROUTES.replace('"request timed out"', '"the request took too long"')
+    assert kinds(findings(tmp_path, "routes.go", ROUTES, after)) == set()
+
+
+# -- command-line flags: a retry or timeout setting with its default ----------------------------------------
+
+FLAGS = '''package main
+
+import (
+	"flag"
+	"time"
+)
+
+var (
+	listen      = flag.String("listen", ":8080", "address to listen on")
+	readTimeout = flag.Duration("read-timeout", 5*time.Second, "maximum duration for reading a request")
+	pollEvery   = flag.Duration("poll-interval", 10*time.Second, "how often to refresh the routes")
+)
+
+func register(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+}
+'''
+
+
+def test_go_a_timeout_flag_given_another_default_is_a_timeout_change(tmp_path):
+    after = FLAGS.replace("5*time.Second", "15*time.Second")
+    assert "timeout.changed" in kinds(findings(tmp_path, "main.go", FLAGS, after))
+
+
+def test_go_a_timeout_or_retry_flag_added_to_a_flag_set_is_a_setting_added(tmp_path):
+    after = FLAGS.replace('''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+''', '''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+	fs.DurationVar(&c.Drain, "shutdown-timeout", 30*time.Second, "how long to wait for connections to drain")
+''')
+    found = findings(tmp_path, "main.go", FLAGS, after)
+    assert {f.category for f in found} == {"timeout"}
+    after = FLAGS.replace('''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+''', '''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+	fs.IntVarP(&c.Tries, "max-retries", "r", 3, "attempts after the first")
+''')
+    assert {f.category for f in findings(tmp_path, "main.go", FLAGS, after)} == {"retry"}
+
+
+def test_go_a_poll_interval_flag_or_a_help_text_changed_is_no_change(tmp_path):
+    after = FLAGS.replace("10*time.Second", "30*time.Second").replace(
+        "maximum duration for reading a request", "how long a request's body may take to arrive")
+    assert kinds(findings(tmp_path, "main.go", FLAGS, after)) == set()
+
+
+# -- a setting parsed into a local first, to check the error ------------------------------------------------
+
+ENV = '''package config
+
+import (
+	"os"
+	"time"
+)
+
+func fromEnv(c *Config) error {
+	c.Addr = os.Getenv("APP_ADDR")
+	return nil
+}
+'''
+
+
+def test_go_a_timeout_parsed_from_the_environment_through_a_local_is_a_setting_added(tmp_path):
+    after = ENV.replace('''	return nil
+}''', '''	if v := os.Getenv("APP_DIAL_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		c.DialTimeout = d
+	}
+	return nil
+}''')
+    assert "timeout.added" in kinds(findings(tmp_path, "env.go", ENV, after))
+
+
+def test_go_a_non_timeout_value_parsed_through_a_local_is_no_setting(tmp_path):
+    after = ENV.replace('''	return nil
+}''', '''	if v := os.Getenv("APP_MAX_BODY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		c.MaxBody = n
+	}
+	return nil
+}''')
+    assert kinds(findings(tmp_path, "env.go", ENV, after)) == set()

@@ -249,8 +249,13 @@ class _Scanner(Scanner):
             self._construct("timeout", "DialTimeout", node, target="DialTimeout", seconds=self._duration(args[-1]),
                             value="" if _parameter(args[-1]) else settings.written(args[-1]))
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
-            arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
-            self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
+            # the duration is net.DialTimeout's third argument but http.TimeoutHandler's second (its third
+            # is the message): read at the wrong place, a handler's timeout changed was no change
+            at = {"grpc.WithTimeout": 0, "net.DialTimeout": 2, "http.TimeoutHandler": 1}[name]
+            arg = args[at] if len(args) > at else None
+            self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg),
+                            value=settings.written(arg) if arg is not None and name == "http.TimeoutHandler"
+                            and not _parameter(arg) else "")
         elif name == "time.After" and args and _in_select(node) and not _waits_between_attempts(args[0]) \
                 and not _select_wait(node):
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
@@ -271,6 +276,8 @@ class _Scanner(Scanner):
             # ah.timer = time.AfterFunc(timeout, expire): gives up on what it waits for once the time is out
             self._construct("timeout", "time.AfterFunc", node, target=name, seconds=self._duration(args[0]),
                             value=settings.written(args[0]))
+        elif _FLAG_DEFINE.match(name.rsplit(".", 1)[-1]) and _FLAG_RECEIVER.search(name.rpartition(".")[0]):
+            self._flag(node, name.rsplit(".", 1)[-1], args)
         elif name == "backoff.Retry" or name == "backoff.RetryNotify" or name == "backoff.RetryWithData":
             self._cenkalti(node, args)
         elif name == "retry.Do" or name == "retry.DoWithData":
@@ -282,6 +289,35 @@ class _Scanner(Scanner):
             self._net("net/http", name, node, False)
         elif name == "net.Dial":
             self._net("net", name, node, False)
+
+    def _flag(self, node, method: str, args) -> None:
+        """``flag.Duration("read-timeout", 5*time.Second, "...")``, ``fs.DurationVar(&c.ShutdownTimeout,
+        "shutdown-timeout", 30*time.Second, "...")``, ``flags.IntVarP(&o.retries, "retries", "r", 3, "...")``:
+        a command-line flag for a retry or timeout setting, defined with its default. The flag is how a
+        service's operators set the wait or the attempts, and its default is what runs when they do not:
+        a default changed or a flag added is a setting changed or added, as it is for a config field.
+        Known by the flag's name (``read-timeout`` reads as ``read_timeout``), else by the variable or
+        field it fills."""
+        pointer = method.endswith(("Var", "VarP"))
+        at = (1 if pointer else 0)
+        value_at = at + (2 if method.endswith("P") else 1)
+        if len(args) <= value_at or not syntax.is_string(args[at]):
+            return
+        key = syntax.node_text(args[at]).strip('"`').replace("-", "_").replace(".", "_")
+        kind = settings.classify(key)
+        if kind is None:
+            bound = args[0] if pointer else next(
+                (n for n in _assigned_to(node)), None)
+            if bound is not None:
+                key = syntax.node_text(bound).lstrip("&").rsplit(".", 1)[-1]
+                kind = settings.classify(key)
+        if kind is None or not _bounds_a_wait(kind, key):
+            return
+        value = args[value_at]
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, node.end_point[0] + 1, self._scope(node), key, snippet=self._snippet(line),
+            value=settings.written(value), duration=self._certain_duration(key, value)))
 
     def _deadline_call(self, node, name: str, args) -> None:
         """``conn.SetReadDeadline(time.Now().Add(d))``, ``cmd.setReadTimeout(d)``,
@@ -437,7 +473,7 @@ class _Scanner(Scanner):
         left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
         if left is None or right is None or len(right.named_children) != 1 or not left.named_children:
             return
-        call = right.named_children[0]
+        call = _parsed_local(right.named_children[0])
         if call.type != "call_expression":
             return
         target = left.named_children[0]
@@ -627,6 +663,10 @@ _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
 _NET_TYPES = frozenset({"http.Client", "net.Dialer", "http.Server", "http.Transport"})
 #: ``SetDeadline``, ``SetReadDeadline``, ``setWriteTimeout``, ``SetTCPUserTimeout``: a setter that applies
 #: a deadline or a timeout to the object it is called on
+#: the standard ``flag`` package's and pflag's definitions of a duration or a count flag, and where they are
+#: called from (the package itself, a ``FlagSet``, ``cmd.Flags()``)
+_FLAG_DEFINE = re.compile(r"^(Duration|Int|Int64|Uint|Uint64|Float64)(Var)?P?$")
+_FLAG_RECEIVER = re.compile(r"(?i)(^|\.)(p?flags?|fs|\w*flag_?set|persistentflags)$")
 _SETTER = re.compile(r"^[sS]et\w*(Timeout|Deadline)$")
 
 
@@ -681,6 +721,30 @@ def _assigned_to(call) -> list:
         return []
     left = p.child_by_field_name("left")
     return list(left.named_children) if left is not None else []
+
+
+def _parsed_local(value):
+    """``d, err := time.ParseDuration(v); ...; c.DialTimeout = d``: the parse a plain local was set from,
+    in the same function, when it is set once and first of what a parse returns; else ``value``. Parsing
+    into a local first, to check the error, is how Go reads a setting from the environment or a file."""
+    if value.type != "identifier":
+        return value
+    fn = _function(value) or syntax.ancestor(value, ("func_literal",))
+    if fn is None:
+        return value
+    name = syntax.node_text(value)
+    found = []
+    for n in syntax.walk(fn):
+        if n.type in ("short_var_declaration", "assignment_statement") and n.start_byte < value.start_byte:
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is None or right is None or not left.named_children or len(right.named_children) != 1:
+                continue
+            if any(syntax.node_text(x) == name for x in left.named_children):
+                found.append((syntax.node_text(left.named_children[0]) == name, right.named_children[0]))
+    if len(found) != 1 or not found[0][0]:
+        return value
+    call = found[0][1]
+    return call if call.type == "call_expression" and syntax.callee(call, LANG) in _PARSERS else value
 
 
 def _gives_up_on(call, field: str = ".C") -> bool:
