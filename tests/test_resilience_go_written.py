@@ -156,3 +156,55 @@ def test_go_a_non_timeout_value_parsed_through_a_local_is_no_setting(tmp_path):
 	return nil
 }''')
     assert kinds(findings(tmp_path, "env.go", ENV, after)) == set()
+
+
+# -- the caller's context given to a call that had none, or had a fresh one ----------------------------------
+
+GET = '''package client
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+)
+
+func (c *Client) get(url string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.hc.Do(req)
+}
+
+func (s *Store) count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(context.Background(), "SELECT count(*) FROM items").Scan(&n)
+	return n, err
+}
+'''
+
+
+def test_go_a_request_given_the_callers_context_is_a_timeout_change(tmp_path):
+    after = GET.replace("get(url string)", "get(ctx context.Context, url string)").replace(
+        "http.NewRequest(http.MethodGet", "http.NewRequestWithContext(ctx, http.MethodGet")
+    assert "timeout.added" in kinds(findings(tmp_path, "client.go", GET, after))
+    after = GET.replace("QueryRowContext(context.Background(),", "QueryRowContext(ctx,")
+    assert "timeout.added" in kinds(findings(tmp_path, "client.go", GET, after))
+
+
+def test_go_the_callers_context_taken_away_is_a_timeout_removed(tmp_path):
+    before = GET.replace("QueryRowContext(context.Background(),", "QueryRowContext(ctx,")
+    assert "timeout.removed" in kinds(findings(tmp_path, "client.go", before, GET))
+
+
+def test_go_new_code_passing_its_context_on_or_to_a_logger_is_no_timeout_change(tmp_path):
+    after = GET + '''
+func (s *Store) names(ctx context.Context) (*sql.Rows, error) {
+	return s.db.QueryContext(ctx, "SELECT name FROM items")
+}
+'''
+    assert kinds(findings(tmp_path, "client.go", GET, after)) == set()
+    before = GET.replace("QueryRowContext(context.Background(),", "QueryRowContext(ctx,")
+    after = before.replace("	var n int\n", "	var n int\n	s.log.InfoContext(ctx, \"counting items\")\n"
+                           "	ctx, span := s.tracer.Start(ctx, \"count\")\n	defer span.End()\n")
+    assert kinds(findings(tmp_path, "client.go", before, after)) == set()

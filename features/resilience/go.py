@@ -285,6 +285,14 @@ class _Scanner(Scanner):
         elif name == "retryablehttp.NewClient":
             self._construct("retry", "go-retryablehttp", node, target="RetryMax", attempts=5.0,
                             backoff="exponential", jitter=False)
+        if args and _CONTEXT_SUFFIX.search(name) and not name.startswith("context.") and \
+                _callers_context(args[0]) and not _told_ctx(name):
+            # the context-taking twin of a call (``NewRequestWithContext``, ``QueryContext``, ``DialContext``)
+            # given the caller's context gives up when the caller does: valued at run time, so a new call is
+            # plumbing, while one that had none (``http.NewRequest``) or had ``context.Background()`` gets a
+            # deadline (``retry_timeout._plumbing`` pairs it with the call on the other side of its hunk).
+            # Only these twins: any call given ``ctx`` would list every call of a Go service
+            self._construct("timeout", "caller-context", node, target=_CONTEXT_SUFFIX.sub("", name), seconds=None)
         if name in _DEFAULT_CLIENT_CALLS:
             self._net("net/http", name, node, False)
         elif name == "net.Dial":
@@ -721,6 +729,28 @@ def _assigned_to(call) -> list:
         return []
     left = p.child_by_field_name("left")
     return list(left.named_children) if left is not None else []
+
+
+#: ``QueryContext``, ``NewRequestWithContext``, ``DialContext``: the context-taking twin of a call
+_CONTEXT_SUFFIX = re.compile(r"(With)?Context$")
+#: what the caller's context is read as: ``ctx``, ``reqCtx``, ``r.Context()``
+_CALLER_CONTEXT = re.compile(r"^(\w*[cC]tx|\w+\.Context\(\))$")
+#: receivers that are told about a request (logs, traces, metrics), never bounded by its deadline
+_TOLD_RECEIVER = re.compile(r"(?i)(^|\.)\w*(log|logger|trace|tracer|span|otel|metrics?|meter|slog|zap|klog|hclog)$")
+
+
+def _callers_context(arg) -> bool:
+    """Whether an argument is the caller's context (``ctx``, ``r.Context()``), not a fresh one
+    (``context.Background()``, ``context.TODO()``)."""
+    return bool(_CALLER_CONTEXT.match(syntax.node_text(arg).replace(" ", "")))
+
+
+def _told_ctx(name: str) -> bool:
+    """A call that takes a context only to report (``logger.InfoContext(ctx, ...)``, ``tracer.Start(ctx,
+    "op")``, ``slog.LogAttrs``): it waits for nothing the context could bound."""
+    receiver, _, last = name.rpartition(".")
+    return bool(_TOLD.match(_CONTEXT_SUFFIX.sub("", last)) or _TOLD_RECEIVER.search(receiver)
+                or last in ("SpanFromContext", "FromContext", "Value", "Err", "Done"))
 
 
 def _parsed_local(value):
