@@ -208,3 +208,41 @@ func (s *Store) names(ctx context.Context) (*sql.Rows, error) {
     after = before.replace("	var n int\n", "	var n int\n	s.log.InfoContext(ctx, \"counting items\")\n"
                            "	ctx, span := s.tracer.Start(ctx, \"count\")\n	defer span.End()\n")
     assert kinds(findings(tmp_path, "client.go", before, after)) == set()
+
+
+# -- a backoff type's method that works out the wait ---------------------------------------------------------
+
+BACKOFF = '''package backoff
+
+import "time"
+
+type Backoff struct {
+	base, max time.Duration
+}
+
+func (b *Backoff) Max() time.Duration {
+	return b.max
+}
+
+func (b *Backoff) next(attempt int) time.Duration {
+	d := b.base << uint(attempt)
+	if d > b.max {
+		d = b.max
+	}
+	return d
+}
+'''
+
+
+def test_go_a_jitter_added_to_a_backoff_types_method_is_a_retry_change(tmp_path):
+    after = BACKOFF.replace("	return d\n}", "	return d/2 + time.Duration(rand.Int63n(int64(d/2)+1))\n}")
+    assert "retry.changed" in kinds(findings(tmp_path, "backoff.go", BACKOFF, after))
+
+
+def test_go_a_backoff_types_getter_or_renamed_locals_are_no_retry_change(tmp_path):
+    after = BACKOFF.replace("return b.max\n", "return b.max // the cap\n").replace("d := ", "wait := ").replace(
+        "if d > b.max {\n\t\td = b.max", "if wait > b.max {\n\t\twait = b.max").replace("return d\n", "return wait\n")
+    assert kinds(findings(tmp_path, "backoff.go", BACKOFF, after)) == set()
+    poller = BACKOFF.replace("Backoff", "Poller")
+    after = poller.replace("	return d\n}", "	return d/2 + time.Duration(rand.Int63n(int64(d/2)+1))\n}")
+    assert kinds(findings(tmp_path, "poller.go", poller, after)) == set()

@@ -124,6 +124,7 @@ class _Scanner(Scanner):
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if not _delegates(self.src, c))
         self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
+        self.out.constructs.extend(_backoff_methods(self.src, self.out.constructs))
         self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
@@ -1084,6 +1085,28 @@ def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Cons
     what its body decides (numbers, operators, conditions), so a new formula is a timeout change while
     a rename, a comment or a getter (``return c.timeout``: nothing decided) is none."""
     return _decided_functions(src, found, "timeout", _returns_a_wait, _wait_decisions)
+
+
+def _backoff_methods(src: syntax.Source, found: list[Construct]) -> list[Construct]:
+    """``func (b *Backoff) next(attempt int) time.Duration``, ``func (b *Backoff) Duration() time.Duration``,
+    ``func (e *Exponential) ForAttempt(n float64) time.Duration``: a method of a backoff or retry type that
+    returns a duration works out the wait between attempts, whatever the method is called (backoff
+    packages name them ``Duration``, ``Next``, ``ForAttempt``). A cap, a jitter or a new growth there is a
+    retry change; a getter (``return b.min``) decides nothing. Valued like a policy function."""
+    return _decided_functions(src, found, "retry", _computes_backoff, _wait_decisions)
+
+
+def _computes_backoff(node, name: str) -> bool:
+    receiver = node.child_by_field_name("receiver")
+    result = node.child_by_field_name("result")
+    return node.type == "method_declaration" and receiver is not None and result is not None \
+        and bool(_BACKOFF_TYPE.search(syntax.node_text(receiver))) \
+        and "time.Duration" in syntax.node_text(result).split(",")[0] \
+        and not set(settings.words(name)) & _NOT_A_WAIT
+
+
+#: a receiver whose type is a backoff or a retry policy (``*Backoff``, ``*ExponentialBackOff``, ``retrier``)
+_BACKOFF_TYPE = re.compile(r"(?i)\*?\s*\w*(back_?off|retr(y|ier|yer)(policy|strategy)?)\s*\)\s*$")
 
 
 def _returns_a_wait(node, name: str) -> bool:
