@@ -31,11 +31,11 @@ func (c *Client) sendWithRetry(req *Request) error {
 
 
 def test_go_an_attempt_number_added_to_a_log_line_is_no_retry_change(tmp_path):
-    for told in ('log.Printf("send failed (attempt %d, will retry): %v", attempt+1, err)',
-                 'c.logger.Warnf("send failed on attempt %d of %d", attempt+1, 3)',
-                 'c.log.Warn("send failed", zap.Int("attempt", attempt+1), zap.Error(err))'):
+    for i, told in enumerate(('log.Printf("send failed (attempt %d, will retry): %v", attempt+1, err)',
+                              'c.logger.Warnf("send failed on attempt %d of %d", attempt+1, 3)',
+                              'c.log.Warn("send failed", zap.Int("attempt", attempt+1), zap.Error(err))')):
         after = SEND.replace('log.Printf("send failed: %v", err)', told)
-        assert kinds(findings(tmp_path, "client.go", SEND, after)) == set(), told
+        assert kinds(findings(tmp_path / str(i), "client.go", SEND, after)) == set(), told
 
 
 def test_go_the_same_computation_deciding_the_wait_is_a_retry_change(tmp_path):
@@ -99,13 +99,13 @@ def test_go_a_timeout_or_retry_flag_added_to_a_flag_set_is_a_setting_added(tmp_p
 ''', '''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
 	fs.DurationVar(&c.Drain, "shutdown-timeout", 30*time.Second, "how long to wait for connections to drain")
 ''')
-    found = findings(tmp_path, "main.go", FLAGS, after)
+    found = findings(tmp_path / "1", "main.go", FLAGS, after)
     assert {f.category for f in found} == {"timeout"}
     after = FLAGS.replace('''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
 ''', '''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
 	fs.IntVarP(&c.Tries, "max-retries", "r", 3, "attempts after the first")
 ''')
-    assert {f.category for f in findings(tmp_path, "main.go", FLAGS, after)} == {"retry"}
+    assert {f.category for f in findings(tmp_path / "2", "main.go", FLAGS, after)} == {"retry"}
 
 
 def test_go_a_poll_interval_flag_or_a_help_text_changed_is_no_change(tmp_path):
@@ -187,9 +187,9 @@ func (s *Store) count(ctx context.Context) (int, error) {
 def test_go_a_request_given_the_callers_context_is_a_timeout_change(tmp_path):
     after = GET.replace("get(url string)", "get(ctx context.Context, url string)").replace(
         "http.NewRequest(http.MethodGet", "http.NewRequestWithContext(ctx, http.MethodGet")
-    assert "timeout.added" in kinds(findings(tmp_path, "client.go", GET, after))
+    assert "timeout.added" in kinds(findings(tmp_path / "1", "client.go", GET, after))
     after = GET.replace("QueryRowContext(context.Background(),", "QueryRowContext(ctx,")
-    assert "timeout.added" in kinds(findings(tmp_path, "client.go", GET, after))
+    assert "timeout.added" in kinds(findings(tmp_path / "2", "client.go", GET, after))
 
 
 def test_go_the_callers_context_taken_away_is_a_timeout_removed(tmp_path):
@@ -203,11 +203,11 @@ func (s *Store) names(ctx context.Context) (*sql.Rows, error) {
 	return s.db.QueryContext(ctx, "SELECT name FROM items")
 }
 '''
-    assert kinds(findings(tmp_path, "client.go", GET, after)) == set()
+    assert kinds(findings(tmp_path / "1", "client.go", GET, after)) == set()
     before = GET.replace("QueryRowContext(context.Background(),", "QueryRowContext(ctx,")
     after = before.replace("	var n int\n", "	var n int\n	s.log.InfoContext(ctx, \"counting items\")\n"
                            "	ctx, span := s.tracer.Start(ctx, \"count\")\n	defer span.End()\n")
-    assert kinds(findings(tmp_path, "client.go", before, after)) == set()
+    assert kinds(findings(tmp_path / "2", "client.go", before, after)) == set()
 
 
 # -- a backoff type's method that works out the wait ---------------------------------------------------------
@@ -242,7 +242,7 @@ def test_go_a_jitter_added_to_a_backoff_types_method_is_a_retry_change(tmp_path)
 def test_go_a_backoff_types_getter_or_renamed_locals_are_no_retry_change(tmp_path):
     after = BACKOFF.replace("return b.max\n", "return b.max // the cap\n").replace("d := ", "wait := ").replace(
         "if d > b.max {\n\t\td = b.max", "if wait > b.max {\n\t\twait = b.max").replace("return d\n", "return wait\n")
-    assert kinds(findings(tmp_path, "backoff.go", BACKOFF, after)) == set()
+    assert kinds(findings(tmp_path / "1", "backoff.go", BACKOFF, after)) == set()
     poller = BACKOFF.replace("Backoff", "Poller")
     after = poller.replace("	return d\n}", "	return d/2 + time.Duration(rand.Int63n(int64(d/2)+1))\n}")
-    assert kinds(findings(tmp_path, "poller.go", poller, after)) == set()
+    assert kinds(findings(tmp_path / "2", "poller.go", poller, after)) == set()
