@@ -46,6 +46,84 @@ KT = "src/main/kotlin/io/acme/core/ReconnectBackoff.kt"
 
 def test_kotlin_a_cap_and_a_jitter_added_through_calls_are_a_retry_change(tmp_path):
     after = KOTLIN_BACKOFF.replace("base shl attempt", "(base shl attempt).coerceAtMost(cap)")
-    assert "retry.changed" in kinds(findings(tmp_path, KT, KOTLIN_BACKOFF, after))
+    assert "retry.changed" in kinds(findings(tmp_path / "1", KT, KOTLIN_BACKOFF, after))
     after = KOTLIN_BACKOFF.replace("base shl attempt", "(base shl attempt) + Random.nextLong(base)")
-    assert "retry.changed" in kinds(findings(tmp_path, KT, KOTLIN_BACKOFF, after))
+    assert "retry.changed" in kinds(findings(tmp_path / "2", KT, KOTLIN_BACKOFF, after))
+
+
+# -- Kotlin: a Future's bounded get -------------------------------------------------------------------------
+
+WAITER = '''package io.acme.net
+
+import java.util.concurrent.Future
+import java.util.concurrent.TimeUnit
+
+class Waiter {
+    fun <T> await(f: Future<T>): T = f.get()
+}
+'''
+WAITER_KT = "src/main/kotlin/io/acme/net/Waiter.kt"
+
+
+def test_kotlin_a_future_given_a_bound_or_another_one_is_a_timeout_change(tmp_path):
+    bounded = WAITER.replace("f.get()", "f.get(5, TimeUnit.SECONDS)")
+    assert "timeout.added" in kinds(findings(tmp_path / "1", WAITER_KT, WAITER, bounded))
+    assert "timeout.changed" in kinds(findings(tmp_path / "2", WAITER_KT, bounded, bounded.replace("get(5,", "get(30,")))
+
+
+def test_kotlin_a_future_bound_handed_on_from_the_caller_is_no_timeout_change(tmp_path):
+    before = WAITER.replace("await(f: Future<T>): T = f.get()", "await(f: Future<T>, secs: Long): T = f.get(secs, TimeUnit.SECONDS)")
+    after = before.replace("f.get(secs, TimeUnit.SECONDS)", "f.get(secs, TimeUnit.SECONDS).also { seen(it) }")
+    assert kinds(findings(tmp_path, WAITER_KT, before, after)) == set()
+
+
+# -- a queue polled with a time inside a consumer loop paces the loop -----------------------------------------
+
+CONSUMER = '''package io.acme.net;
+
+import java.util.concurrent.TimeUnit;
+
+public class Consumer {
+    void run() throws InterruptedException {
+        while (running) {
+            Event e = queue.poll(100, TimeUnit.MILLISECONDS);
+            if (e != null) {
+                handle(e);
+            }
+        }
+    }
+
+    Event next() throws InterruptedException {
+        return queue.poll(5, TimeUnit.SECONDS);
+    }
+}
+'''
+CONSUMER_JAVA = "src/main/java/io/acme/net/Consumer.java"
+
+
+def test_java_a_poll_period_in_a_consumer_loop_is_no_timeout_change(tmp_path):
+    after = CONSUMER.replace("poll(100, TimeUnit.MILLISECONDS)", "poll(500, TimeUnit.MILLISECONDS)")
+    assert kinds(findings(tmp_path, CONSUMER_JAVA, CONSUMER, after)) == set()
+
+
+def test_java_a_single_bounded_poll_given_another_bound_is_a_timeout_change(tmp_path):
+    after = CONSUMER.replace("poll(5, TimeUnit.SECONDS)", "poll(30, TimeUnit.SECONDS)")
+    assert "timeout.changed" in kinds(findings(tmp_path, CONSUMER_JAVA, CONSUMER, after))
+
+
+def test_kotlin_a_poll_period_in_a_loop_is_no_timeout_change(tmp_path):
+    before = '''package io.acme.net
+
+import java.util.concurrent.TimeUnit
+
+class Consumer {
+    fun run() {
+        while (running) {
+            val e = queue.poll(100, TimeUnit.MILLISECONDS) ?: continue
+            handle(e)
+        }
+    }
+}
+'''
+    after = before.replace("poll(100,", "poll(500,")
+    assert kinds(findings(tmp_path, "src/main/kotlin/io/acme/net/Consumer.kt", before, after)) == set()

@@ -25,8 +25,8 @@ from mergeguard.features.resilience import durations, policy_functions, recursio
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
-                                               not_an_accessor, passed_through, policy_name, retry_after, setting_name,
-                                               worked_out)
+                                               not_an_accessor, passed_through, policy_name, polls_in_a_loop, retry_after,
+                                               setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, folded,
                                            loop_bound, walks_collection)
 
@@ -353,7 +353,7 @@ class _Scanner(LineScopedScanner):
         """A blocking wait bounded by a time (``latch.await(5, SECONDS)``, ``stub.withDeadlineAfter(…)``,
         ``mono.block(Duration.ofSeconds(3))``, ``socket.connect(addr, 5000)``): recorded as a timeout."""
         if name in WAITS and len(args) >= 2 and _time_unit(args[-1]):
-            if passed_through(node, args[-2]):
+            if passed_through(node, args[-2]) or polls_in_a_loop(node, name):
                 return True  # the caller's timeout, handed on: the caller is where it is decided
             secs = self._duration(args[-2:])
             self._timeout(node, "blocking wait", name, secs)  # a call: a run-time value is judged as plumbing

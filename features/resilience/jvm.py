@@ -21,6 +21,27 @@ BLOCKS = frozenset({"block", "blockFirst", "blockLast", "blockOptional"})
 #: waits that, given one ``Duration``, are a consumer's poll period rather than a bound (Kafka
 #: ``consumer.poll(Duration.ofMillis(100))`` in a loop): only their ``(n, unit)`` queue forms are waits
 POLLS = frozenset({"poll", "offer"})
+_LOOP_TYPES = frozenset({"for_statement", "enhanced_for_statement", "while_statement", "do_statement",
+                         "do_while_statement"})
+_BODY_EDGE = frozenset({"method_declaration", "constructor_declaration", "function_declaration", "lambda_expression",
+                        "lambda_literal", "class_body", "anonymous_function"})
+
+
+def polls_in_a_loop(node, name: str) -> bool:
+    """``while (running) { Event e = queue.poll(100, MILLISECONDS); if (e != null) handle(e); }``: a queue's
+    ``poll`` with a time, made inside a loop of the same method, paces the loop (a consumer checks its
+    stop flag between polls) rather than giving up on anything; the labelling rules read such a block
+    time as a poll duration, not a timeout. Outside a loop the same call is a bounded wait."""
+    if name != "poll":
+        return False
+    n = node.parent
+    while n is not None and n.type not in _BODY_EDGE:
+        if n.type in _LOOP_TYPES:
+            return True
+        n = n.parent
+    return False
+
+
 #: a setter or builder link whose name, without its set/with/update prefix, names a retry or timeout
 _SETTER_PREFIX = re.compile(r"^(set|with|update|use)(?=[A-Z])")
 #: words of a helper that works a value out rather than applying one (``computeTimeout(request)``)

@@ -21,7 +21,8 @@ from mergeguard.features.resilience import durations, policy_functions, recursio
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
-                                               passed_through, policy_name, retry_after, setting_name, worked_out)
+                                               passed_through, policy_name, polls_in_a_loop, retry_after, setting_name,
+                                               worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, arith,
                                            walks_collection)
 
@@ -105,9 +106,14 @@ class _Scanner(LineScopedScanner):
             secs = self._seconds(args[0], unit=args[1] if len(args) > 1 else None, bare="ms")
             self._timeout(call, "okhttp" if last in _OKHTTP else "builder", last, INFINITE if secs == 0 else secs,
                           name_line=True, value=_let_bound(call, applied_value(secs, args[:1])))
-        elif "." in c and last in WAITS and len(args) >= 2 and _is_unit(args[-1]) and not passed_through(call, args[-2]):
+        elif "." in c and last in WAITS and len(args) >= 2 and _is_unit(args[-1]) and not passed_through(call, args[-2]) \
+                and not polls_in_a_loop(call, last):
             secs = self._seconds(args[-2], unit=args[-1])  # latch.await(5, TimeUnit.SECONDS), withDeadlineAfter
             self._timeout(call, "blocking wait", last, secs, name_line=True)  # a call: run-time values are plumbing
+        elif "." in c and last == "get" and len(args) == 2 and _is_unit(args[-1]) and not passed_through(call, args[0]):
+            # future.get(5, TimeUnit.SECONDS): a Future's bounded wait, as the Java scanner reads it (the Kotlin
+            # scanner read only the WAITS verbs, so a Future given a bound, or another one, was no change)
+            self._timeout(call, "Future.get", "get", self._seconds(args[0], unit=args[1]), name_line=True)
         elif "." in c and last in WAITS and last not in POLLS and len(args) == 1 \
                 and args[0].type in ("call_expression", "navigation_expression") and self._seconds(args[0]) is not None:
             # awaitTermination(Duration.ofSeconds(1)), tryLock(5.seconds): the same wait given as one
