@@ -246,3 +246,43 @@ def test_go_a_backoff_types_getter_or_renamed_locals_are_no_retry_change(tmp_pat
     poller = BACKOFF.replace("Backoff", "Poller")
     after = poller.replace("	return d\n}", "	return d/2 + time.Duration(rand.Int63n(int64(d/2)+1))\n}")
     assert kinds(findings(tmp_path / "2", "poller.go", poller, after)) == set()
+
+
+# -- a select that gives up after a configured time ----------------------------------------------------------
+
+AWAIT = '''package client
+
+import (
+	"errors"
+	"time"
+)
+
+func (c *Client) await(ch <-chan *Reply) (*Reply, error) {
+	return <-ch, nil
+}
+'''
+
+
+def test_go_a_select_that_now_gives_up_after_a_configured_time_is_a_timeout_added(tmp_path):
+    after = AWAIT.replace("	return <-ch, nil\n", '''	select {
+	case r := <-ch:
+		return r, nil
+	case <-time.After(c.replyTimeout):
+		return nil, errors.New("no reply")
+	}
+''')
+    assert "timeout.added" in kinds(findings(tmp_path, "await.go", AWAIT, after))
+
+
+def test_go_a_new_function_selecting_on_its_callers_timeout_is_plumbing(tmp_path):
+    after = AWAIT + '''
+func awaitFor(ch <-chan *Reply, timeout time.Duration) (*Reply, error) {
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-time.After(timeout):
+		return nil, errors.New("no reply")
+	}
+}
+'''
+    assert kinds(findings(tmp_path, "await.go", AWAIT, after)) == set()

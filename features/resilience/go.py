@@ -259,7 +259,11 @@ class _Scanner(Scanner):
                             and not _parameter(arg) else "")
         elif name == "time.After" and args and _in_select(node) and not _waits_between_attempts(args[0]) \
                 and not _select_wait(node):
-            self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
+            # valued by its duration as written, as the time.After kept in a variable is: a select that now
+            # gives up after ``c.replyTimeout`` bounds a wait here, it does not hand one on (the enclosing
+            # function's own parameter is its caller's wait: plumbing in a new function)
+            self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
+                            value="" if _parameter(args[0]) else settings.written(args[0]))
         elif _applies_deadline(name, args):
             self._deadline_call(node, name, args)
         elif name == "time.After" and args and not _in_select(node) and not _waits_between_attempts(args[0]) \
