@@ -127,3 +127,43 @@ class Consumer {
 '''
     after = before.replace("poll(100,", "poll(500,")
     assert kinds(findings(tmp_path, "src/main/kotlin/io/acme/net/Consumer.kt", before, after)) == set()
+
+
+# -- Kotlin: a retry helper's policy is its parameters' defaults -------------------------------------------------
+
+RETRY_IO = '''package io.acme.net
+
+import java.io.IOException
+import kotlinx.coroutines.delay
+
+suspend fun <T> retryIO(
+    times: Int = 3,
+    initialDelay: Long = 100,
+    factor: Double = 2.0,
+    block: suspend () -> T,
+): T {
+    var currentDelay = initialDelay
+    repeat(times - 1) {
+        try {
+            return block()
+        } catch (e: IOException) {
+        }
+        delay(currentDelay)
+        currentDelay = (currentDelay * factor).toLong()
+    }
+    return block()
+}
+
+suspend fun fetchPages(pageSize: Int = 100): List<Page> = api.pages(pageSize)
+'''
+RETRY_KT = "src/main/kotlin/io/acme/net/Retry.kt"
+
+
+def test_kotlin_a_retry_helpers_default_changed_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((("times: Int = 3", "times: Int = 5"), ("factor: Double = 2.0", "factor: Double = 1.5"))):
+        assert "retry.changed" in kinds(findings(tmp_path / str(i), RETRY_KT, RETRY_IO, RETRY_IO.replace(old, new)))
+
+
+def test_kotlin_another_functions_default_changed_is_no_retry_change(tmp_path):
+    after = RETRY_IO.replace("pageSize: Int = 100", "pageSize: Int = 500")
+    assert kinds(findings(tmp_path, RETRY_KT, RETRY_IO, after)) == set()

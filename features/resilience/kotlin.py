@@ -23,7 +23,7 @@ from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, 
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
                                                passed_through, policy_name, polls_in_a_loop, retry_after, setting_name,
                                                worked_out)
-from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, arith,
+from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Hooks, LineScopedScanner, Scan, applied_value, arith,
                                            walks_collection)
 
 L = "kotlin"
@@ -67,6 +67,7 @@ class _Scanner(LineScopedScanner):
         self.out.constructs.extend(not_an_accessor(self.src, not_a_delegating_overload(
             self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))))
         self.out.constructs.extend(delay_functions(self.src))  # how a backoff works out its next wait
+        self.out.constructs.extend(_retry_defaults(self.src))  # retry(times = 3, initialDelay = 100) { … }
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
 
@@ -410,6 +411,41 @@ class _Scanner(LineScopedScanner):
             v = self._number(node.named_children[-1], follow)
             return -v if v is not None else None
         return None
+
+
+#: literal defaults a retry helper's parameters may have: a count, a delay, a factor
+_LITERAL_DEFAULT = frozenset({"number_literal", "integer_literal", "long_literal", "real_literal", "float_literal",
+                              "hex_literal", "unsigned_literal", "prefix_expression", "navigation_expression",
+                              "multiplicative_expression"})
+
+
+def _retry_defaults(src: syntax.Source) -> list[Construct]:
+    """``suspend fun <T> retryIO(times: Int = 3, initialDelay: Long = 100, maxDelay: Long = 1000, factor:
+    Double = 2.0, block: suspend () -> T)``: the Kotlin idiom of a retry helper whose policy is its
+    parameters' defaults, which every caller that passes only the block runs with. Their names carry no
+    retry word (``times``, ``factor``), so the settings scan passes them over; in a function named for
+    retrying (``retryIO``, ``withRetry``, ``retrying``) each defaulted parameter is a retry setting, and a
+    default changed is a retry change. A retry- or timeout-named parameter is the settings scan's."""
+    out: list[Construct] = []
+    for fn in syntax.nodes_of_types(src.root, L, ("function_declaration",)):
+        name = syntax.scope_name(fn, L)
+        ws = set(settings.words(name))
+        if not ws & {"retry", "retrying", "retries", "reconnect", "backoff"}:
+            continue
+        params = next((c for c in fn.named_children if c.type == "function_value_parameters"), None)
+        if params is None:
+            continue
+        kids = params.children
+        for i, param in enumerate(kids):
+            if param.type != "parameter" or i + 2 >= len(kids) or kids[i + 1].type != "=":
+                continue
+            value = kids[i + 2]
+            pname = syntax.node_text(param.named_children[0]) if param.named_children else ""
+            if value.type not in _LITERAL_DEFAULT or not pname or settings.classify(pname) is not None:
+                continue
+            line = syntax.line_of(param)
+            out.append(Construct("retry", "setting", line, line, name, pname, value=settings.written(value)))
+    return out
 
 
 def _comparison(node) -> bool:
