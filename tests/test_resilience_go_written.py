@@ -206,7 +206,8 @@ func (s *Store) names(ctx context.Context) (*sql.Rows, error) {
     assert kinds(findings(tmp_path / "1", "client.go", GET, after)) == set()
     before = GET.replace("QueryRowContext(context.Background(),", "QueryRowContext(ctx,")
     after = before.replace("	var n int\n", "	var n int\n	s.log.InfoContext(ctx, \"counting items\")\n"
-                           "	ctx, span := s.tracer.Start(ctx, \"count\")\n	defer span.End()\n")
+                           "	ctx, span := s.tracer.Start(ctx, \"count\")\n	defer span.End()\n"
+                           "	ctx = metadata.NewOutgoingContext(ctx, s.md)\n	ctx = peer.NewContext(ctx, s.peer)\n")
     assert kinds(findings(tmp_path / "2", "client.go", before, after)) == set()
 
 

@@ -755,7 +755,13 @@ def _told_ctx(name: str) -> bool:
     "op")``, ``slog.LogAttrs``): it waits for nothing the context could bound."""
     receiver, _, last = name.rpartition(".")
     return bool(_TOLD.match(_CONTEXT_SUFFIX.sub("", last)) or _TOLD_RECEIVER.search(receiver)
-                or last in ("SpanFromContext", "FromContext", "Value", "Err", "Done"))
+                or _DERIVES_CONTEXT.match(last))
+
+
+#: calls that only make a context carry a value or read one back (``peer.NewContext(ctx, p)``,
+#: ``metadata.NewOutgoingContext``, ``AppendToOutgoingContext``, ``FromContext``), or a group tied to it
+#: (``errgroup.WithContext``): they wait for nothing the context could bound
+_DERIVES_CONTEXT = re.compile(r"^(New\w*Context|\w*To\w*Context|\w*FromContext|ContextWith\w*|WithContext|Value|Err|Done)$")
 
 
 def _parsed_local(value):
