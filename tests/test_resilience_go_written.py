@@ -5,6 +5,7 @@ Real git histories and real tree-sitter parses."""
 from __future__ import annotations
 
 from tests.retry_changes import file_findings as findings
+from tests.retry_changes import findings as all_findings
 from tests.retry_changes import kinds
 
 # -- a log line in a retry loop reports, it decides nothing -----------------------------------------------
@@ -287,3 +288,38 @@ func awaitFor(ch <-chan *Reply, timeout time.Duration) (*Reply, error) {
 }
 '''
     assert kinds(findings(tmp_path, "await.go", AWAIT, after)) == set()
+
+
+
+def test_go_a_context_carrying_a_value_moved_to_another_file_is_no_timeout_change(tmp_path):
+    """peer.NewContext(ctx, p) is no context-taking twin of a ``peer.New``: moved from the transport to the
+    server, beside other changed lines that call a ``New...``, it stays no timeout change."""
+    transport = """package transport
+
+import (
+	"context"
+
+	"google.golang.org/grpc/peer"
+)
+
+func (t *serverTransport) handle(ctx context.Context, s *Stream) {
+	ctx = peer.NewContext(ctx, t.peer)
+	s.ctx = ctx
+}
+"""
+    server = """package grpc
+
+import (
+	"context"
+)
+
+func (s *Server) serveStream(ctx context.Context, st *Stream) {
+	st.reader = NewReader(st)
+	s.dispatch(st)
+}
+"""
+    before = {"internal/transport/handler.go": transport, "server.go": server}
+    after = {"internal/transport/handler.go": transport.replace("	ctx = peer.NewContext(ctx, t.peer)\n",
+                                                                "	s.buf = NewRecvBuffer()\n"),
+             "server.go": server.replace("	st.reader = NewReader(st)\n", "	st.ctx = peer.NewContext(ctx, st.peer)\n")}
+    assert all_findings(tmp_path, before, after) == []

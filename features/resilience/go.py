@@ -761,7 +761,8 @@ def _told_ctx(name: str) -> bool:
 #: calls that only make a context carry a value or read one back (``peer.NewContext(ctx, p)``,
 #: ``metadata.NewOutgoingContext``, ``AppendToOutgoingContext``, ``FromContext``), or a group tied to it
 #: (``errgroup.WithContext``): they wait for nothing the context could bound
-_DERIVES_CONTEXT = re.compile(r"^(New\w*Context|\w*To\w*Context|\w*FromContext|ContextWith\w*|WithContext|Value|Err|Done)$")
+_DERIVES_CONTEXT = re.compile(r"^(New(Incoming|Outgoing)?Context|Append\w*Context|\w*FromContext|ContextWith\w*"
+                              r"|WithContext|Value|Err|Done)$")
 
 
 def _parsed_local(value):
