@@ -174,12 +174,14 @@ def decisions(body, language: str, *, messages: bool = True, said: bool = True) 
                 continue  # ``else`` after a ``return`` (a lint's no-else-return rewrite) decides nothing
             if n.type in _NAMES and not _DECISIVE_NAME.search(text) and not _bounds_or_draws(n, text, calls, language):
                 continue
-            out.append(text)
+            out.append(_DIGIT_SEPARATOR.sub("", text) if text[:1].isdigit() else text)  # 60_000 is 60000
             continue
         stack.extend(reversed(n.children))
     return out
 
 
+#: a digit separator inside a number (``60_000``, ``1_000L``): layout, the same number as ``60000``
+_DIGIT_SEPARATOR = re.compile(r"(?<=[0-9a-fA-F])_+(?=[0-9a-fA-F])")
 #: called functions whose name is the decision: a cap, a floor, a growth or a random draw
 #: (``Math.min(max, delay)``, ``minOf``, ``coerceAtMost``, ``Math.pow``, ``rand.Int63n``, ``nextLong``)
 _MATH = frozenset({"min", "max", "Min", "Max", "minOf", "maxOf", "coerceAtMost", "coerceAtLeast", "coerceIn",
