@@ -167,3 +167,38 @@ def test_kotlin_a_retry_helpers_default_changed_is_a_retry_change(tmp_path):
 def test_kotlin_another_functions_default_changed_is_no_retry_change(tmp_path):
     after = RETRY_IO.replace("pageSize: Int = 100", "pageSize: Int = 500")
     assert kinds(findings(tmp_path, RETRY_KT, RETRY_IO, after)) == set()
+
+
+# -- a retry policy built through a chain, valued by its links -----------------------------------------------
+
+CHAINS = '''package io.acme.net;
+
+import java.time.Duration;
+
+public class Policies {
+    static RetryConfig retryConfig() {
+        return RetryConfig.custom().maxAttempts(3).waitDuration(Duration.ofMillis(500)).build();
+    }
+
+    static RetryTemplate retryTemplate() {
+        return RetryTemplate.builder().maxAttempts(3).fixedBackoff(1000).retryOn(IOException.class).build();
+    }
+}
+'''
+POLICIES = "src/main/java/io/acme/net/Policies.java"
+
+
+def test_java_another_wait_or_retried_exception_in_a_policy_chain_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((("Duration.ofMillis(500)", "Duration.ofMillis(100)"),
+                                    ("fixedBackoff(1000)", "fixedBackoff(2000)"),
+                                    ("retryOn(IOException.class)", "retryOn(List.of(IOException.class, TimeoutException.class))"))):
+        found = findings(tmp_path / str(i), POLICIES, CHAINS, CHAINS.replace(old, new))
+        assert "retry.changed" in kinds(found), new
+
+
+def test_java_a_policy_chain_rewrapped_or_given_a_listener_is_no_retry_change(tmp_path):
+    after = CHAINS.replace("RetryTemplate.builder().maxAttempts(3).fixedBackoff(1000).retryOn(IOException.class).build();",
+                           "RetryTemplate.builder()\n            .maxAttempts(3)\n            .fixedBackoff(1_000)\n"
+                           "            .retryOn(IOException.class)\n            .withListener(new LoggingListener())\n"
+                           "            .build();")
+    assert kinds(findings(tmp_path, POLICIES, CHAINS, after)) == set()

@@ -111,6 +111,9 @@ class _Scanner(LineScopedScanner):
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
 
+    #: the file's variables declared with a call (``Duration.ofMillis(200)``), by name (``_constant_duration``)
+    _declared: dict[str, Any] | None = None
+
     # -- declarations ------------------------------------------------------------------------------
     def _declarations(self) -> None:
         for node in syntax.walk(self.src.root):
@@ -479,9 +482,44 @@ class _Scanner(LineScopedScanner):
             and top.parent.parent.type == "local_variable_declaration"
         target = lib if local else _assigned_name(top) or self._scope(line).rsplit(".", 1)[-1] or lib
         self._retry(top, lib, target, attempts, backoff, jitter, None, line=line)
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=self._chain_digest(links))
         if local:  # and the line around it is the declaration of that name: the chain is what moves
             self.out.constructs[-1] = replace(self.out.constructs[-1],
                                               snippet=" ".join(syntax.node_text(top).split())[:self.snippet_width])
+
+    def _chain_digest(self, links) -> str:
+        """A retry policy built through a chain (``RetryConfig.custom().maxAttempts(3).waitDuration(
+        Duration.ofMillis(500))``, ``RetryPolicy.builder().withDelay(Duration.ofSeconds(1))``,
+        ``RetryTemplate.builder().fixedBackoff(1000)``), valued by its links and what each is given: the
+        attempts and the backoff's shape alone missed another wait, another cap or another retried
+        exception (500 ms -> 100 ms between attempts was no change). A wait is valued by its length, so
+        ``withDelay(RETRY_DELAY_MS, MILLISECONDS)`` -> ``withDelay(RETRY_DELAY)`` holding the same 200 ms is
+        none; links that name, log or listen are left out, and layout does not count."""
+        tokens = []
+        for name, args, _ in links:
+            if name in _CHAIN_ENDS or set(settings.words(name)) & _NOT_POLICY_PART:
+                continue
+            tokens.append(name)
+            secs = self._duration(args)
+            if secs is None and len(args) == 1 and args[0].type == "identifier":
+                secs = self._constant_duration(syntax.node_text(args[0]))
+            if secs is not None:
+                tokens.append(f"{secs:.6g}s")
+            else:
+                tokens.extend(settings.normalise(syntax.node_text(a)) for a in args)
+        return policy_functions.decision_value(tokens) if tokens else ""
+
+    def _constant_duration(self, name: str) -> float | None:
+        """Seconds of a constant of this file declared as a duration (``Duration RETRY_DELAY =
+        Duration.ofMillis(200)``), or None. The file's declarations are indexed once, on first use."""
+        if self._declared is None:
+            self._declared = {}
+            for node in syntax.nodes_of_types(self.src.root, L, ("variable_declarator",)):
+                value = node.child_by_field_name("value")
+                if value is not None and value.type == "method_invocation":
+                    self._declared.setdefault(syntax.node_text(node.child_by_field_name("name")), value)
+        value = self._declared.get(name)
+        return self._duration([value]) if value is not None else None
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
@@ -764,6 +802,10 @@ def _annotation_pairs(node) -> dict[str, Any]:
         elif not syntax.is_comment(c):
             out["value"] = c
     return out
+
+
+#: links of a policy builder that start or end it, whatever policy it builds
+_CHAIN_ENDS = frozenset({"custom", "builder", "newBuilder", "build", "of", "ofDefaults", "from", "toBuilder"})
 
 
 def _is_chain_top(node) -> bool:
