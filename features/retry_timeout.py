@@ -598,6 +598,7 @@ def extract(change: Change, context: Context) -> Extraction:
     _cancel_moved_waits(scanned)  # by duration, before the one-for-one moves take a merged wait's twin
     _cancel_moves(scanned)
     _cancel_moves_from_constants(scanned)
+    _cancel_extracted_literals(scanned)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
              if c.library == "setting" and _spans(c, fs.added_lines)}
@@ -1080,6 +1081,33 @@ def _cancel_moves_from_constants(scanned: list[_FileScan]) -> None:
                     other.only_pre.remove(gone)
                     break
         fs.only_post = kept
+
+
+def _cancel_extracted_literals(scanned: list[_FileScan]) -> None:
+    """A literal wait given a name: ``tryAcquire(10, SECONDS)`` -> ``tryAcquire(ACQUIRE_TIMEOUT_SECONDS,
+    SECONDS)`` beside a new ``ACQUIRE_TIMEOUT_SECONDS = 10``, ``net.DialTimeout(..., 5*time.Second)`` ->
+    ``dialTimeout`` declared as ``5 * time.Second``. The call that reads the new constant was paired
+    with its old self and waits as long as before: the constant is where its value now lives, not a
+    new timeout. A new constant is taken out when a call of the change now names it and waited the
+    same length before without naming it (any file of the change: constants are often declared apart)."""
+    readers = [(a, b) for fs in scanned for a, b in fs.pairs if a.seconds is not None and b.seconds is not None]
+    if not readers:
+        return
+    for fs in scanned:
+        kept = []
+        for c in fs.only_post:
+            if c.library == "setting" and c.seconds is not None and any(
+                    durations.same(a.seconds, c.seconds) and durations.same(b.seconds, c.seconds)
+                    and _names(b, c.target) and not _names(a, c.target) for a, b in readers):
+                continue
+            kept.append(c)
+        fs.only_post = kept
+
+
+def _names(c: Construct, name: str) -> bool:
+    """Whether a construct's line or value reads ``name`` as a whole word."""
+    pattern = rf"(?<![\w$]){re.escape(name)}(?![\w$])"
+    return bool(re.search(pattern, c.snippet) or re.search(pattern, c.value))
 
 
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports

@@ -323,3 +323,38 @@ func (s *Server) serveStream(ctx context.Context, st *Stream) {
                                                                 "	s.buf = NewRecvBuffer()\n"),
              "server.go": server.replace("	st.reader = NewReader(st)\n", "	st.ctx = peer.NewContext(ctx, st.peer)\n")}
     assert all_findings(tmp_path, before, after) == []
+
+
+# -- a literal wait given a name -------------------------------------------------------------------------------
+
+OPEN = '''package client
+
+import (
+	"net"
+	"time"
+)
+
+func (c *Client) open() (net.Conn, error) {
+	return net.DialTimeout("tcp", c.addr, 5*time.Second)
+}
+'''
+
+
+def test_go_a_literal_timeout_moved_into_a_constant_of_the_same_length_is_no_change(tmp_path):
+    after = OPEN.replace("func (c *Client) open()", "const dialTimeout = 5 * time.Second\n\nfunc (c *Client) open()").replace(
+        "5*time.Second)", "dialTimeout)")
+    assert kinds(findings(tmp_path, "open.go", OPEN, after)) == set()
+
+
+def test_go_a_literal_timeout_moved_into_a_constant_of_another_length_is_a_change(tmp_path):
+    after = OPEN.replace("func (c *Client) open()", "const dialTimeout = 10 * time.Second\n\nfunc (c *Client) open()").replace(
+        "5*time.Second)", "dialTimeout)")
+    assert "timeout.changed" in kinds(findings(tmp_path / "1", "open.go", OPEN, after))
+    after = OPEN + '''
+const probeTimeout = 5 * time.Second
+
+func (c *Client) probe() (net.Conn, error) {
+	return net.DialTimeout("tcp", c.probeAddr, probeTimeout)
+}
+'''
+    assert "timeout.added" in kinds(findings(tmp_path / "2", "open.go", OPEN, after))

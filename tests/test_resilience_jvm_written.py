@@ -202,3 +202,19 @@ def test_java_a_policy_chain_rewrapped_or_given_a_listener_is_no_retry_change(tm
                            "            .retryOn(IOException.class)\n            .withListener(new LoggingListener())\n"
                            "            .build();")
     assert kinds(findings(tmp_path, POLICIES, CHAINS, after)) == set()
+
+
+def test_java_a_literal_wait_moved_into_a_constant_of_the_same_length_is_no_change(tmp_path):
+    before = '''package io.acme.net;
+
+import java.util.concurrent.TimeUnit;
+
+public class Permits {
+    boolean acquire() throws InterruptedException {
+        return permits.tryAcquire(10, TimeUnit.SECONDS);
+    }
+}
+'''
+    after = before.replace("public class Permits {\n", "public class Permits {\n    private static final long ACQUIRE_TIMEOUT_SECONDS = 10;\n\n").replace(
+        "tryAcquire(10,", "tryAcquire(ACQUIRE_TIMEOUT_SECONDS,")
+    assert kinds(findings(tmp_path, "src/main/java/io/acme/net/Permits.java", before, after)) == set()
