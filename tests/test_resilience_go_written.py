@@ -358,3 +358,53 @@ func (c *Client) probe() (net.Conn, error) {
 }
 '''
     assert "timeout.added" in kinds(findings(tmp_path / "2", "open.go", OPEN, after))
+
+
+# -- a config read key by key -----------------------------------------------------------------------------------
+
+DIRECTIVES = '''package proxy
+
+import "strconv"
+
+func (h *Handler) UnmarshalConfig(d *Dispenser) error {
+	for d.NextBlock(0) {
+		switch d.Val() {
+		case "max_conns":
+			n, err := strconv.Atoi(d.Arg())
+			if err != nil {
+				return d.Errf("bad max_conns: %v", err)
+			}
+			h.MaxConns = n
+		case "dial_timeout":
+			dur, err := ParseDuration(d.Arg())
+			if err != nil {
+				return d.Errf("bad dial_timeout: %v", err)
+			}
+			h.DialTimeout = Duration(dur)
+		case "error_code":
+			if d.Arg() == "RequestTimeout" {
+				h.Code = 408
+			}
+		}
+	}
+	return nil
+}
+'''
+
+
+def test_go_a_timeout_key_of_a_config_added_or_parsed_otherwise_is_a_timeout_change(tmp_path):
+    before = DIRECTIVES.replace('''		case "dial_timeout":
+			dur, err := ParseDuration(d.Arg())
+			if err != nil {
+				return d.Errf("bad dial_timeout: %v", err)
+			}
+			h.DialTimeout = Duration(dur)
+''', "")
+    assert "timeout.added" in kinds(findings(tmp_path / "1", "config.go", before, DIRECTIVES))
+    after = DIRECTIVES.replace("h.DialTimeout = Duration(dur)", "h.DialTimeout = Duration(dur * time.Millisecond)")
+    assert "timeout.changed" in kinds(findings(tmp_path / "2", "config.go", DIRECTIVES, after))
+
+
+def test_go_a_config_keys_message_or_another_key_changed_is_no_timeout_change(tmp_path):
+    after = DIRECTIVES.replace("bad dial_timeout: %v", "dial_timeout: not a duration: %v").replace("= 408", "= 504")
+    assert kinds(findings(tmp_path, "config.go", DIRECTIVES, after)) == set()

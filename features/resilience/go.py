@@ -56,7 +56,8 @@ class _Scanner(Scanner):
     def run(self) -> Scan:
         root = self.src.root
         nodes = syntax.nodes_of_types(root, LANG, ("const_spec", "var_spec", "call_expression", "composite_literal",
-                                                   "for_statement", "assignment_statement", "type_spec"))
+                                                   "for_statement", "assignment_statement", "type_spec",
+                                                   "expression_case"))
         #: plain numbers declared in the file (``maxRetries = 3``): a count, where ``consts`` holds every
         #: constant read as a duration (a bare 3 is 3ns there)
         self.numbers: dict[str, float] = {}
@@ -110,6 +111,8 @@ class _Scanner(Scanner):
                 self._loop(n)
             elif n.type == "type_spec":
                 self._option_fields(n)
+            elif n.type == "expression_case":
+                self._config_key(n)
             elif n.type == "assignment_statement":
                 self._parsed_setting(n)
                 self._net_field(n)
@@ -503,6 +506,39 @@ class _Scanner(Scanner):
         self.out.constructs.append(Construct(
             kind, "setting", line, line, self._scope(assign), name, snippet=self._snippet(line),
             value=settings.written(call)))
+
+    def _config_key(self, case) -> None:
+        """``case "dial_timeout": d, err := ParseDuration(arg); ...; h.DialTimeout = Duration(d)``,
+        ``case "write_deadline": o.WriteDeadline = parseDur(v)``: a config file or a block of directives
+        read key by key, where a retry- or timeout-named key fills a field of the same kind. The case is
+        where the setting is parsed, so a key that comes or goes is a setting added or removed, and its
+        parsing changed is a setting changed (valued by the case's code as written). A key that fills no
+        such field (an error code ``"RequestTimeout"`` switched on) is not a setting."""
+        values = case.child_by_field_name("value")
+        if values is None:
+            return
+        keys = [syntax.node_text(v).strip('"`') for v in values.named_children if syntax.is_string(v)]
+        kind = next((k for k in (settings.classify(key.replace("-", "_").replace(".", "_")) for key in keys)
+                     if k is not None), None)
+        if kind is None:
+            return
+        fills = False
+        for n in syntax.walk(case):
+            if n.type == "assignment_statement":
+                left = n.child_by_field_name("left")
+                for target in left.named_children if left is not None else []:
+                    field = target.child_by_field_name("field") if target.type == "selector_expression" else None
+                    if field is not None and settings.classify(syntax.node_text(field)) == kind:
+                        fills = True
+        if not fills or not _bounds_a_wait(kind, keys[0]):
+            return
+        # valued by what its code decides, messages left out (an error's wording is no change)
+        tokens = [t for c in case.named_children if c != values
+                  for t in policy_functions.decisions(c, LANG, messages=False)]
+        line = syntax.line_of(case)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, case.end_point[0] + 1, self._scope(case), keys[0], snippet=self._snippet(line),
+            value=policy_functions.decision_value(tokens) if tokens else "set"))
 
     def _policy_field(self, type_name: str, field: str, value, node) -> None:
         line = syntax.line_of(node)
