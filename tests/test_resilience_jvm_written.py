@@ -218,3 +218,33 @@ public class Permits {
     after = before.replace("public class Permits {\n", "public class Permits {\n    private static final long ACQUIRE_TIMEOUT_SECONDS = 10;\n\n").replace(
         "tryAcquire(10,", "tryAcquire(ACQUIRE_TIMEOUT_SECONDS,")
     assert kinds(findings(tmp_path, "src/main/java/io/acme/net/Permits.java", before, after)) == set()
+
+
+# -- Ktor: what the HttpRequestRetry block decides --------------------------------------------------------------
+
+KTOR = '''package io.acme.net
+
+import io.ktor.client.HttpClient
+import io.ktor.client.plugins.HttpRequestRetry
+
+fun httpClient() = HttpClient {
+    install(HttpRequestRetry) {
+        maxRetries = 3
+        retryIf { _, response -> response.status.value >= 500 }
+        exponentialDelay()
+    }
+}
+'''
+KTOR_KT = "src/main/kotlin/io/acme/net/Http.kt"
+
+
+def test_kotlin_another_ktor_retry_condition_or_delay_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((("response.status.value >= 500 }", "response.status.value >= 500 || response.status.value == 429 }"),
+                                    ("exponentialDelay()", "exponentialDelay(base = 3.0, maxDelayMs = 20_000)"))):
+        assert "retry.changed" in kinds(findings(tmp_path / str(i), KTOR_KT, KTOR, KTOR.replace(old, new))), new
+
+
+def test_kotlin_a_ktor_retry_block_rewrapped_is_no_retry_change(tmp_path):
+    after = KTOR.replace("retryIf { _, response -> response.status.value >= 500 }",
+                         "retryIf { _, response ->\n            response.status.value >= 500\n        }")
+    assert kinds(findings(tmp_path, KTOR_KT, KTOR, after)) == set()

@@ -163,6 +163,13 @@ class _Scanner(LineScopedScanner):
                 elif name == "noRetry":
                     attempts = 1.0
         self._retry(call, "ktor.HttpRequestRetry", "HttpRequestRetry", attempts, backoff, jitter, None)
+        if lam is not None:
+            # valued by what its block decides too: another retryIf condition, delay or status retried on is a
+            # retry change though the attempts and the backoff's shape stay
+            tokens = policy_functions.decisions(lam, L, said=False)
+            if tokens:
+                self.out.constructs[-1] = replace(self.out.constructs[-1],
+                                                  value=policy_functions.decision_value(tokens))
 
     def _lambda_backoff(self, lam) -> tuple[str, bool]:
         if lam is None:
