@@ -408,3 +408,22 @@ def test_go_a_timeout_key_of_a_config_added_or_parsed_otherwise_is_a_timeout_cha
 def test_go_a_config_keys_message_or_another_key_changed_is_no_timeout_change(tmp_path):
     after = DIRECTIVES.replace("bad dial_timeout: %v", "dial_timeout: not a duration: %v").replace("= 408", "= 504")
     assert kinds(findings(tmp_path, "config.go", DIRECTIVES, after)) == set()
+
+
+def test_go_a_new_loop_pacing_its_work_with_time_after_is_no_timeout(tmp_path):
+    """The time.After of a loop that does its work on each tick and goes round (a push/pull every
+    interval, scaled per pass) gives up on nothing: no timeout, though its interval is a local."""
+    after = AWAIT + '''
+func (m *Member) trigger(stop <-chan struct{}) {
+	for {
+		tick := scale(m.interval, m.count())
+		select {
+		case <-time.After(tick):
+			m.pushPull()
+		case <-stop:
+			return
+		}
+	}
+}
+'''
+    assert kinds(findings(tmp_path, "await.go", AWAIT, after)) == set()

@@ -266,7 +266,7 @@ class _Scanner(Scanner):
             # gives up after ``c.replyTimeout`` bounds a wait here, it does not hand one on (the enclosing
             # function's own parameter is its caller's wait: plumbing in a new function)
             self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
-                            value="" if _parameter(args[0]) else settings.written(args[0]))
+                            value="" if _parameter(args[0]) or _paces_a_loop(node) else settings.written(args[0]))
         elif _applies_deadline(name, args):
             self._deadline_call(node, name, args)
         elif name == "time.After" and args and not _in_select(node) and not _waits_between_attempts(args[0]) \
@@ -1427,6 +1427,25 @@ def _waits_to_retry(sleep) -> bool:
     args = syntax.arguments(sleep, LANG)
     return bool(args) and any(w in _AGAIN_WORDS or w == "backoff" for n in syntax.walk(args[0][1])
                               if n.type in ("identifier", "field_identifier") for w in words(syntax.node_text(n)))
+
+
+def _paces_a_loop(call) -> bool:
+    """``for { select { case <-time.After(tick): m.pushPull(); case <-stop: return } }``: a time.After whose
+    case does its work and goes round again, in a loop of the same function, paces periodic work (an
+    interval computed per pass); it gives up on nothing. Such a wait written in new code is not a timeout
+    the change sets (left valued at run time only, as before)."""
+    p = call.parent
+    while p is not None and p.type != "communication_case":
+        if p.type in ("function_declaration", "method_declaration", "func_literal"):
+            return False
+        p = p.parent
+    if p is None or syntax.ancestor(p, ("for_statement",), ("function_declaration", "method_declaration",
+                                                             "func_literal")) is None:
+        return False
+    comm = p.child_by_field_name("communication")
+    return not any(n.type in ("return_statement", "break_statement", "goto_statement") or n.type in (
+        "assignment_statement", "short_var_declaration") and "err" in syntax.node_text(
+            n.child_by_field_name("left")).lower() for c in p.named_children if c != comm for n in syntax.walk(c))
 
 
 def _select_wait(call) -> bool:
