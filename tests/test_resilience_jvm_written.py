@@ -248,3 +248,44 @@ def test_kotlin_a_ktor_retry_block_rewrapped_is_no_retry_change(tmp_path):
     after = KTOR.replace("retryIf { _, response -> response.status.value >= 500 }",
                          "retryIf { _, response ->\n            response.status.value >= 500\n        }")
     assert kinds(findings(tmp_path, KTOR_KT, KTOR, after)) == set()
+
+
+# -- a policy object built from constants -----------------------------------------------------------------------
+
+WIRING = '''package io.acme.net;
+
+import java.time.Duration;
+
+public class Wiring {
+    static Object retry() {
+        return new ExponentialBackoff(100, 2.0, 30000);
+    }
+
+    static Object limiter() {
+        return new TimeoutConfig(Duration.ofSeconds(5));
+    }
+
+    static Object handed(int attempts, Duration wait) {
+        return new RetrySettings(attempts, wait);
+    }
+
+    void fail(String why) throws RetryException {
+        throw new RetryException("gave up: " + why, 3);
+    }
+}
+'''
+WIRING_JAVA = "src/main/java/io/acme/net/Wiring.java"
+
+
+def test_java_a_policy_object_given_other_constants_is_a_change(tmp_path):
+    found = findings(tmp_path / "1", WIRING_JAVA, WIRING, WIRING.replace("100, 2.0, 30000", "100, 1.5, 30000"))
+    assert {f.category for f in found} == {"retry"}
+    found = findings(tmp_path / "2", WIRING_JAVA, WIRING, WIRING.replace("ofSeconds(5)", "ofSeconds(10)"))
+    assert {f.category for f in found} == {"timeout"}
+
+
+def test_java_a_policy_object_handed_run_time_values_or_an_exception_is_no_change(tmp_path):
+    after = WIRING.replace("handed(int attempts, Duration wait)", "handed(int attempts, Duration pause)").replace(
+        "new RetrySettings(attempts, wait)", "new RetrySettings(attempts, pause)").replace(
+        '"gave up: " + why, 3', '"gave up: " + why, 5').replace("30000", "30_000")
+    assert kinds(findings(tmp_path, WIRING_JAVA, WIRING, after)) == set()

@@ -101,6 +101,8 @@ class _Scanner(LineScopedScanner):
             elif t == "method_invocation" or t == "object_creation_expression":
                 if _is_chain_top(node) and not syntax.inside_comment_or_string(node):
                     self._chain(node)
+                if t == "object_creation_expression" and not syntax.inside_comment_or_string(node):
+                    self._policy_object(node)
             elif t in _LOOPS:
                 self._loop(node)
         self._network_calls()
@@ -418,6 +420,34 @@ class _Scanner(LineScopedScanner):
     def _constant_arg(self, node) -> bool:
         """A literal the settings scanner values already (``retryOnConnectionFailure(false)``, ``retry(3)``)."""
         return node.type in ("true", "false", "null_literal") or self._number(node) is not None
+
+    def _policy_object(self, node) -> None:
+        """``new SimpleRetryPolicy(5)``, ``new ExponentialBackoff(100, 2.0, 30000)``, ``new RetrySettings(3,
+        Duration.ofMillis(500))``, ``new TimeoutConfig(Duration.ofSeconds(5))``: a retry, backoff or timeout
+        policy object built from constants, whose positional arguments are its attempts, delays and
+        bounds though nothing names them. Valued by its arguments (numbers and durations folded, so a
+        literal moved into a constant of the same value is no change); one built only from values known
+        at run time hands them on and is not a policy decided here."""
+        kind = _policy_object_kind(re.sub(r"<.*", "", syntax.node_text(node.child_by_field_name("type"))))
+        args = [a for _, a in syntax.arguments(node, L)]
+        if kind is None or not args:
+            return
+        folded_args = []
+        for a in args:
+            n = self._number(a) if a.type != "method_invocation" else None
+            secs = self._duration([a]) if n is None and a.type == "method_invocation" else None
+            folded_args.append(f"{n:g}" if n is not None else f"{secs:.6g}s" if secs is not None else None)
+        if all(v is None for v in folded_args):
+            return
+        value = ",".join(v if v is not None else settings.normalise(syntax.node_text(a))
+                         for v, a in zip(folded_args, args, strict=True))
+        type_name = syntax.node_text(node.child_by_field_name("type"))
+        if kind == "retry":
+            self._retry(node, "retry strategy", type_name, None, None, None, None)
+        else:
+            self._timeout(node, "policy object", type_name,
+                          next((float(v[:-1]) for v in folded_args if v is not None and v.endswith("s")), None))
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(value))
 
     def _strategy(self, node, name: str, args) -> None:
         """A retry strategy handed to a client (``setRetryStrategy(new DefaultHttpRequestRetryStrategy(3,
@@ -806,6 +836,21 @@ def _annotation_pairs(node) -> dict[str, Any]:
 
 #: links of a policy builder that start or end it, whatever policy it builds
 _CHAIN_ENDS = frozenset({"custom", "builder", "newBuilder", "build", "of", "ofDefaults", "from", "toBuilder"})
+
+
+#: a type that is a retry, backoff or timeout policy by its name, and the suffixes of one that is not (an
+#: exception thrown, an event or a context reported, a listener)
+_POLICY_OBJECT = re.compile(r"(Retr(y|ies|ier|yer)|Back[oO]ff|Reconnect\w*(Policy|Strategy)|Timeout|Deadline)")
+_NOT_POLICY_OBJECT = re.compile(r"(Exception|Error|Event|Listener|Context|Stats|Metrics|State|Callback|Task"
+                                r"|Future|Result|Response|Request|Timer|Executor)$")
+
+
+def _policy_object_kind(type_name: str) -> str | None:
+    """``retry`` or ``timeout`` for a policy type's simple name (``Retryer.Default``: its outer type), or None."""
+    if not type_name or _NOT_POLICY_OBJECT.search(type_name) or not _POLICY_OBJECT.search(type_name):
+        return None
+    return "timeout" if re.search(r"Timeout|Deadline", type_name) and not re.search(
+        r"Retr(y|ies|ier|yer)|Back[oO]ff|Reconnect", type_name) else "retry"
 
 
 def _is_chain_top(node) -> bool:
