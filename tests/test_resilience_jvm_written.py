@@ -289,3 +289,29 @@ def test_java_a_policy_object_handed_run_time_values_or_an_exception_is_no_chang
         "new RetrySettings(attempts, wait)", "new RetrySettings(attempts, pause)").replace(
         '"gave up: " + why, 3', '"gave up: " + why, 5').replace("30000", "30_000")
     assert kinds(findings(tmp_path, WIRING_JAVA, WIRING, after)) == set()
+
+
+KT_WIRING = '''package io.acme.net
+
+import kotlin.time.Duration.Companion.milliseconds
+
+val backoff = ExponentialBackoff(100, 2.0, 30_000)
+val policy = RetryPolicy(maxAttempts = 3, delay = 500.milliseconds)
+
+fun handed(attempts: Int, pause: kotlin.time.Duration) = RetryPolicy(maxAttempts = attempts, delay = pause)
+
+fun fail(why: String): Nothing = throw RetryException("gave up: $why", 3)
+'''
+KT_WIRING_PATH = "src/main/kotlin/io/acme/net/Wiring.kt"
+
+
+def test_kotlin_a_policy_object_given_other_constants_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((("2.0, 30_000", "1.5, 30_000"), ("delay = 500.milliseconds", "delay = 1_000.milliseconds"))):
+        assert "retry.changed" in kinds(findings(tmp_path / str(i), KT_WIRING_PATH, KT_WIRING, KT_WIRING.replace(old, new)))
+
+
+def test_kotlin_a_policy_object_handed_run_time_values_or_an_exception_is_no_change(tmp_path):
+    after = KT_WIRING.replace("pause: kotlin.time.Duration) = RetryPolicy(maxAttempts = attempts, delay = pause)",
+                              "wait: kotlin.time.Duration) = RetryPolicy(maxAttempts = attempts, delay = wait)").replace(
+        '$why", 3)', '$why", 5)').replace("30_000)", "30000)").replace("500.milliseconds", "500L.milliseconds")
+    assert kinds(findings(tmp_path, KT_WIRING_PATH, KT_WIRING, after)) == set()

@@ -25,8 +25,8 @@ from mergeguard.features.resilience import durations, policy_functions, recursio
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
-                                               not_an_accessor, passed_through, policy_name, polls_in_a_loop, retry_after,
-                                               setting_name, worked_out)
+                                               not_an_accessor, passed_through, policy_name, policy_object_kind, given_to_strategy,
+                                               polls_in_a_loop, retry_after, setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, folded,
                                            loop_bound, walks_collection)
 
@@ -428,9 +428,9 @@ class _Scanner(LineScopedScanner):
         bounds though nothing names them. Valued by its arguments (numbers and durations folded, so a
         literal moved into a constant of the same value is no change); one built only from values known
         at run time hands them on and is not a policy decided here."""
-        kind = _policy_object_kind(re.sub(r"<.*", "", syntax.node_text(node.child_by_field_name("type"))))
+        kind = policy_object_kind(re.sub(r"<.*", "", syntax.node_text(node.child_by_field_name("type"))))
         args = [a for _, a in syntax.arguments(node, L)]
-        if kind is None or not args:
+        if kind is None or not args or given_to_strategy(node, L):
             return
         folded_args = []
         for a in args:
@@ -836,21 +836,6 @@ def _annotation_pairs(node) -> dict[str, Any]:
 
 #: links of a policy builder that start or end it, whatever policy it builds
 _CHAIN_ENDS = frozenset({"custom", "builder", "newBuilder", "build", "of", "ofDefaults", "from", "toBuilder"})
-
-
-#: a type that is a retry, backoff or timeout policy by its name, and the suffixes of one that is not (an
-#: exception thrown, an event or a context reported, a listener)
-_POLICY_OBJECT = re.compile(r"(Retr(y|ies|ier|yer)|Back[oO]ff|Reconnect\w*(Policy|Strategy)|Timeout|Deadline)")
-_NOT_POLICY_OBJECT = re.compile(r"(Exception|Error|Event|Listener|Context|Stats|Metrics|State|Callback|Task"
-                                r"|Future|Result|Response|Request|Timer|Executor)$")
-
-
-def _policy_object_kind(type_name: str) -> str | None:
-    """``retry`` or ``timeout`` for a policy type's simple name (``Retryer.Default``: its outer type), or None."""
-    if not type_name or _NOT_POLICY_OBJECT.search(type_name) or not _POLICY_OBJECT.search(type_name):
-        return None
-    return "timeout" if re.search(r"Timeout|Deadline", type_name) and not re.search(
-        r"Retr(y|ies|ier|yer)|Back[oO]ff|Reconnect", type_name) else "retry"
 
 
 def _is_chain_top(node) -> bool:

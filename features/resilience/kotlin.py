@@ -21,8 +21,8 @@ from mergeguard.features.resilience import durations, policy_functions, recursio
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
-                                               passed_through, policy_name, polls_in_a_loop, retry_after, setting_name,
-                                               worked_out)
+                                               passed_through, policy_name, policy_object_kind, given_to_strategy, polls_in_a_loop,
+                                               retry_after, setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Hooks, LineScopedScanner, Scan, applied_value, arith,
                                            walks_collection)
 
@@ -98,6 +98,8 @@ class _Scanner(LineScopedScanner):
         elif c == "repeat" and args and lam is not None:
             whole = call.parent if call.parent is not None and call.parent.type == "call_expression" else call
             self._loop(whole, lam, self._number(args[0]))
+        elif "." not in c and c[:1].isupper() and args and policy_object_kind(c) and not given_to_strategy(call, L):
+            self._policy_object(call, c, args)
         elif c == "install" and args and syntax.node_text(args[0]) == "HttpRequestRetry":
             self._ktor_retry(call, lam)
         elif (last in _OKHTTP or ("." not in c and last == "timeout")) and args and (
@@ -138,6 +140,30 @@ class _Scanner(LineScopedScanner):
             text = " ".join(syntax.node_text(args[0]).split())
             self._retry(call, "retry strategy", last, None, None, None, None)
             self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(text))
+
+    def _policy_object(self, call, type_name: str, args) -> None:
+        """``ExponentialBackoff(100, 2.0, 30_000)``, ``RetryPolicy(maxAttempts = 3, delay = 500.milliseconds)``,
+        ``TimeoutConfig(5.seconds)``: a retry, backoff or timeout policy object built from constants, as the
+        Java scanner reads ``new X(...)``. Valued by its arguments, numbers and durations folded; one built
+        only from run-time values hands them on."""
+        kind = policy_object_kind(type_name)
+        folded = []
+        for a in args:
+            n = self._number(a) if a.type != "navigation_expression" else None
+            secs = self._seconds(a) if n is None else None
+            folded.append(f"{n:g}" if n is not None else f"{secs:.6g}s" if secs is not None else None)
+        if all(v is None for v in folded):
+            return
+        names = [syntax.node_text(a.parent.named_children[0]) if a.parent is not None and len(
+            a.parent.named_children) == 2 else "" for a in args]
+        value = ",".join(f"{n}={v if v is not None else settings.normalise(syntax.node_text(a))}"
+                         for n, v, a in zip(names, folded, args, strict=True))
+        if kind == "retry":
+            self._retry(call, "retry strategy", type_name, None, None, None, None)
+        else:
+            self._timeout(call, "policy object", type_name,
+                          next((float(v[:-1]) for v in folded if v is not None and v.endswith("s")), None))
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(value))
 
     def _ktor_retry(self, call, lam) -> None:
         """ktor HttpRequestRetry: defaults to 3 retries on exceptions and 5xx with exponential delay."""
