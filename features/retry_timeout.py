@@ -1126,26 +1126,30 @@ def _cancel_moves_from_constants(scanned: list[_FileScan]) -> None:
 
 def _cancel_extracted_constants(scanned: list[_FileScan]) -> None:
     """A literal given a name (``http.get(url, timeout=10)`` -> ``DEFAULT_TIMEOUT = 10`` and
-    ``timeout=DEFAULT_TIMEOUT``): the constant is new, but what it names is what the use held before,
-    and the use, valued through it, is unchanged. The constant is then no setting added. Only when a use
-    the change rewrote names it now and did not before, and holds the same seconds or attempts. A setting
-    of the same value whose name that use no longer writes was renamed with it, and is no removal."""
+    ``timeout=DEFAULT_TIMEOUT``; ``tryAcquire(10, SECONDS)`` -> ``tryAcquire(ACQUIRE_TIMEOUT_SECONDS,
+    SECONDS)``; ``net.DialTimeout(..., 5*time.Second)`` -> ``dialTimeout``): the constant is new, but
+    what it names is what the use held before, and the use, valued through it, is unchanged. The
+    constant is then no setting added, in any file of the change (constants are often declared apart).
+    Only when a use the change rewrote names it now (on its line or in its value) and did not before,
+    and holds the same seconds or attempts. A setting of the same value whose name that use no longer
+    writes was renamed with it, and is no removal."""
+    def value_of(c: Construct) -> tuple:  # rounded: 100 ms and 0.1 s are one wait
+        value = c.seconds if c.kind == "timeout" else c.attempts
+        return c.kind, round(value, 9) if value is not None else None
+
     # (kind, value) -> the names a use writes now that it did not before, and those it no longer
     # writes: one pass over the uses
     named_now: dict[tuple, set[str]] = {}
     named_before: dict[tuple, set[str]] = {}
     for fs in scanned:
         for a, b in fs.pairs:
-            value = a.seconds if a.kind == "timeout" else a.attempts
-            if value is not None and a.snippet != b.snippet and not _differs(a, b):
-                old, new = set(re.findall(r"\w+", a.snippet)), set(re.findall(r"\w+", b.snippet))
-                named_now.setdefault((a.kind, value), set()).update(new - old)
-                named_before.setdefault((a.kind, value), set()).update(old - new)
+            if value_of(a)[1] is not None and (a.snippet, a.value) != (b.snippet, b.value) and not _differs(a, b):
+                old = set(re.findall(r"[\w$]+", f"{a.snippet} {a.value}"))
+                new = set(re.findall(r"[\w$]+", f"{b.snippet} {b.value}"))
+                named_now.setdefault(value_of(a), set()).update(new - old)
+                named_before.setdefault(value_of(a), set()).update(old - new)
     if not named_now:
         return
-
-    def value_of(c: Construct) -> tuple:
-        return c.kind, c.seconds if c.kind == "timeout" else c.attempts
 
     extracted = {value_of(c) for fs in scanned for c in fs.only_post
                  if c.library == "setting" and c.target in named_now.get(value_of(c), ())}

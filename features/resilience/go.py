@@ -56,7 +56,8 @@ class _Scanner(Scanner):
     def run(self) -> Scan:
         root = self.src.root
         nodes = syntax.nodes_of_types(root, LANG, ("const_spec", "var_spec", "call_expression", "composite_literal",
-                                                   "for_statement", "assignment_statement", "type_spec"))
+                                                   "for_statement", "assignment_statement", "type_spec",
+                                                   "expression_case"))
         #: plain numbers declared in the file (``maxRetries = 3``): a count, where ``consts`` holds every
         #: constant read as a duration (a bare 3 is 3ns there)
         self.numbers: dict[str, float] = {}
@@ -110,6 +111,8 @@ class _Scanner(Scanner):
                 self._loop(n)
             elif n.type == "type_spec":
                 self._option_fields(n)
+            elif n.type == "expression_case":
+                self._config_key(n)
             elif n.type == "assignment_statement":
                 self._parsed_setting(n)
                 self._net_field(n)
@@ -124,6 +127,7 @@ class _Scanner(Scanner):
         self.out.constructs = policy_functions.with_loop_digests(self.src, self.out.constructs)
         self.out.constructs.extend(c for c in policy_functions.scan(self.src) if not _delegates(self.src, c))
         self.out.constructs.extend(_duration_functions(self.src, self.out.constructs))
+        self.out.constructs.extend(_backoff_methods(self.src, self.out.constructs))
         self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
@@ -249,11 +253,20 @@ class _Scanner(Scanner):
             self._construct("timeout", "DialTimeout", node, target="DialTimeout", seconds=self._duration(args[-1]),
                             value="" if _parameter(args[-1]) else settings.written(args[-1]))
         elif name in ("grpc.WithTimeout", "net.DialTimeout", "http.TimeoutHandler") and args:
-            arg = args[0] if name == "grpc.WithTimeout" else (args[2] if len(args) > 2 else None)
-            self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg))
+            # the duration is net.DialTimeout's third argument but http.TimeoutHandler's second (its third
+            # is the message): read at the wrong place, a handler's timeout changed was no change
+            at = {"grpc.WithTimeout": 0, "net.DialTimeout": 2, "http.TimeoutHandler": 1}[name]
+            arg = args[at] if len(args) > at else None
+            self._construct("timeout", name.split(".")[0], node, target=name, seconds=self._duration(arg),
+                            value=settings.written(arg) if arg is not None and name == "http.TimeoutHandler"
+                            and not _parameter(arg) else "")
         elif name == "time.After" and args and _in_select(node) and not _waits_between_attempts(args[0]) \
                 and not _select_wait(node):
-            self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]))
+            # valued by its duration as written, as the time.After kept in a variable is: a select that now
+            # gives up after ``c.replyTimeout`` bounds a wait here, it does not hand one on (the enclosing
+            # function's own parameter is its caller's wait: plumbing in a new function)
+            self._construct("timeout", "time.After", node, target="select", seconds=self._duration(args[0]),
+                            value="" if _parameter(args[0]) or _paces_a_loop(node) else settings.written(args[0]))
         elif _applies_deadline(name, args):
             self._deadline_call(node, name, args)
         elif name == "time.After" and args and not _in_select(node) and not _waits_between_attempts(args[0]) \
@@ -271,6 +284,8 @@ class _Scanner(Scanner):
             # ah.timer = time.AfterFunc(timeout, expire): gives up on what it waits for once the time is out
             self._construct("timeout", "time.AfterFunc", node, target=name, seconds=self._duration(args[0]),
                             value=settings.written(args[0]))
+        elif _FLAG_DEFINE.match(name.rsplit(".", 1)[-1]) and _FLAG_RECEIVER.search(name.rpartition(".")[0]):
+            self._flag(node, name.rsplit(".", 1)[-1], args)
         elif name == "backoff.Retry" or name == "backoff.RetryNotify" or name == "backoff.RetryWithData":
             self._cenkalti(node, args)
         elif name == "retry.Do" or name == "retry.DoWithData":
@@ -278,10 +293,47 @@ class _Scanner(Scanner):
         elif name == "retryablehttp.NewClient":
             self._construct("retry", "go-retryablehttp", node, target="RetryMax", attempts=5.0,
                             backoff="exponential", jitter=False)
+        if args and _CONTEXT_SUFFIX.search(name) and not name.startswith("context.") and \
+                _callers_context(args[0]) and not _told_ctx(name):
+            # the context-taking twin of a call (``NewRequestWithContext``, ``QueryContext``, ``DialContext``)
+            # given the caller's context gives up when the caller does: valued at run time, so a new call is
+            # plumbing, while one that had none (``http.NewRequest``) or had ``context.Background()`` gets a
+            # deadline (``retry_timeout._plumbing`` pairs it with the call on the other side of its hunk).
+            # Only these twins: any call given ``ctx`` would list every call of a Go service
+            self._construct("timeout", "caller-context", node, target=_CONTEXT_SUFFIX.sub("", name), seconds=None)
         if name in _DEFAULT_CLIENT_CALLS:
             self._net("net/http", name, node, False)
         elif name == "net.Dial":
             self._net("net", name, node, False)
+
+    def _flag(self, node, method: str, args) -> None:
+        """``flag.Duration("read-timeout", 5*time.Second, "...")``, ``fs.DurationVar(&c.ShutdownTimeout,
+        "shutdown-timeout", 30*time.Second, "...")``, ``flags.IntVarP(&o.retries, "retries", "r", 3, "...")``:
+        a command-line flag for a retry or timeout setting, defined with its default. The flag is how a
+        service's operators set the wait or the attempts, and its default is what runs when they do not:
+        a default changed or a flag added is a setting changed or added, as it is for a config field.
+        Known by the flag's name (``read-timeout`` reads as ``read_timeout``), else by the variable or
+        field it fills."""
+        pointer = method.endswith(("Var", "VarP"))
+        at = (1 if pointer else 0)
+        value_at = at + (2 if method.endswith("P") else 1)
+        if len(args) <= value_at or not syntax.is_string(args[at]):
+            return
+        key = syntax.node_text(args[at]).strip('"`').replace("-", "_").replace(".", "_")
+        kind = settings.classify(key)
+        if kind is None:
+            bound = args[0] if pointer else next(
+                (n for n in _assigned_to(node)), None)
+            if bound is not None:
+                key = syntax.node_text(bound).lstrip("&").rsplit(".", 1)[-1]
+                kind = settings.classify(key)
+        if kind is None or not _bounds_a_wait(kind, key):
+            return
+        value = args[value_at]
+        line = syntax.line_of(node)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, node.end_point[0] + 1, self._scope(node), key, snippet=self._snippet(line),
+            value=settings.written(value), duration=self._certain_duration(key, value)))
 
     def _deadline_call(self, node, name: str, args) -> None:
         """``conn.SetReadDeadline(time.Now().Add(d))``, ``cmd.setReadTimeout(d)``,
@@ -437,7 +489,7 @@ class _Scanner(Scanner):
         left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
         if left is None or right is None or len(right.named_children) != 1 or not left.named_children:
             return
-        call = right.named_children[0]
+        call = _parsed_local(right.named_children[0])
         if call.type != "call_expression":
             return
         target = left.named_children[0]
@@ -454,6 +506,39 @@ class _Scanner(Scanner):
         self.out.constructs.append(Construct(
             kind, "setting", line, line, self._scope(assign), name, snippet=self._snippet(line),
             value=settings.written(call)))
+
+    def _config_key(self, case) -> None:
+        """``case "dial_timeout": d, err := ParseDuration(arg); ...; h.DialTimeout = Duration(d)``,
+        ``case "write_deadline": o.WriteDeadline = parseDur(v)``: a config file or a block of directives
+        read key by key, where a retry- or timeout-named key fills a field of the same kind. The case is
+        where the setting is parsed, so a key that comes or goes is a setting added or removed, and its
+        parsing changed is a setting changed (valued by the case's code as written). A key that fills no
+        such field (an error code ``"RequestTimeout"`` switched on) is not a setting."""
+        values = case.child_by_field_name("value")
+        if values is None:
+            return
+        keys = [syntax.node_text(v).strip('"`') for v in values.named_children if syntax.is_string(v)]
+        kind = next((k for k in (settings.classify(key.replace("-", "_").replace(".", "_")) for key in keys)
+                     if k is not None), None)
+        if kind is None:
+            return
+        fills = False
+        for n in syntax.walk(case):
+            if n.type == "assignment_statement":
+                left = n.child_by_field_name("left")
+                for target in left.named_children if left is not None else []:
+                    field = target.child_by_field_name("field") if target.type == "selector_expression" else None
+                    if field is not None and settings.classify(syntax.node_text(field)) == kind:
+                        fills = True
+        if not fills or not _bounds_a_wait(kind, keys[0]):
+            return
+        # valued by what its code decides, messages left out (an error's wording is no change)
+        tokens = [t for c in case.named_children if c != values
+                  for t in policy_functions.decisions(c, LANG, messages=False)]
+        line = syntax.line_of(case)
+        self.out.constructs.append(Construct(
+            kind, "setting", line, case.end_point[0] + 1, self._scope(case), keys[0], snippet=self._snippet(line),
+            value=policy_functions.decision_value(tokens) if tokens else "set"))
 
     def _policy_field(self, type_name: str, field: str, value, node) -> None:
         line = syntax.line_of(node)
@@ -627,6 +712,10 @@ _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
 _NET_TYPES = frozenset({"http.Client", "net.Dialer", "http.Server", "http.Transport"})
 #: ``SetDeadline``, ``SetReadDeadline``, ``setWriteTimeout``, ``SetTCPUserTimeout``: a setter that applies
 #: a deadline or a timeout to the object it is called on
+#: the standard ``flag`` package's and pflag's definitions of a duration or a count flag, and where they are
+#: called from (the package itself, a ``FlagSet``, ``cmd.Flags()``)
+_FLAG_DEFINE = re.compile(r"^(Duration|Int|Int64|Uint|Uint64|Float64)(Var)?P?$")
+_FLAG_RECEIVER = re.compile(r"(?i)(^|\.)(p?flags?|fs|\w*flag_?set|persistentflags)$")
 _SETTER = re.compile(r"^[sS]et\w*(Timeout|Deadline)$")
 
 
@@ -681,6 +770,59 @@ def _assigned_to(call) -> list:
         return []
     left = p.child_by_field_name("left")
     return list(left.named_children) if left is not None else []
+
+
+#: ``QueryContext``, ``NewRequestWithContext``, ``DialContext``: the context-taking twin of a call
+_CONTEXT_SUFFIX = re.compile(r"(With)?Context$")
+#: what the caller's context is read as: ``ctx``, ``reqCtx``, ``r.Context()``
+_CALLER_CONTEXT = re.compile(r"^(\w*[cC]tx|\w+\.Context\(\))$")
+#: receivers that are told about a request (logs, traces, metrics), never bounded by its deadline
+_TOLD_RECEIVER = re.compile(r"(?i)(^|\.)\w*(log|logger|trace|tracer|span|otel|metrics?|meter|slog|zap|klog|hclog)$")
+
+
+def _callers_context(arg) -> bool:
+    """Whether an argument is the caller's context (``ctx``, ``r.Context()``), not a fresh one
+    (``context.Background()``, ``context.TODO()``)."""
+    return bool(_CALLER_CONTEXT.match(syntax.node_text(arg).replace(" ", "")))
+
+
+def _told_ctx(name: str) -> bool:
+    """A call that takes a context only to report (``logger.InfoContext(ctx, ...)``, ``tracer.Start(ctx,
+    "op")``, ``slog.LogAttrs``): it waits for nothing the context could bound."""
+    receiver, _, last = name.rpartition(".")
+    return bool(_TOLD.match(_CONTEXT_SUFFIX.sub("", last)) or _TOLD_RECEIVER.search(receiver)
+                or _DERIVES_CONTEXT.match(last))
+
+
+#: calls that only make a context carry a value or read one back (``peer.NewContext(ctx, p)``,
+#: ``metadata.NewOutgoingContext``, ``AppendToOutgoingContext``, ``FromContext``), or a group tied to it
+#: (``errgroup.WithContext``): they wait for nothing the context could bound
+_DERIVES_CONTEXT = re.compile(r"^(New(Incoming|Outgoing)?Context|Append\w*Context|\w*FromContext|ContextWith\w*"
+                              r"|WithContext|Value|Err|Done)$")
+
+
+def _parsed_local(value):
+    """``d, err := time.ParseDuration(v); ...; c.DialTimeout = d``: the parse a plain local was set from,
+    in the same function, when it is set once and first of what a parse returns; else ``value``. Parsing
+    into a local first, to check the error, is how Go reads a setting from the environment or a file."""
+    if value.type != "identifier":
+        return value
+    fn = _function(value) or syntax.ancestor(value, ("func_literal",))
+    if fn is None:
+        return value
+    name = syntax.node_text(value)
+    found = []
+    for n in syntax.walk(fn):
+        if n.type in ("short_var_declaration", "assignment_statement") and n.start_byte < value.start_byte:
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is None or right is None or not left.named_children or len(right.named_children) != 1:
+                continue
+            if any(syntax.node_text(x) == name for x in left.named_children):
+                found.append((syntax.node_text(left.named_children[0]) == name, right.named_children[0]))
+    if len(found) != 1 or not found[0][0]:
+        return value
+    call = found[0][1]
+    return call if call.type == "call_expression" and syntax.callee(call, LANG) in _PARSERS else value
 
 
 def _gives_up_on(call, field: str = ".C") -> bool:
@@ -992,6 +1134,28 @@ def _duration_functions(src: syntax.Source, found: list[Construct]) -> list[Cons
     return _decided_functions(src, found, "timeout", _returns_a_wait, _wait_decisions)
 
 
+def _backoff_methods(src: syntax.Source, found: list[Construct]) -> list[Construct]:
+    """``func (b *Backoff) next(attempt int) time.Duration``, ``func (b *Backoff) Duration() time.Duration``,
+    ``func (e *Exponential) ForAttempt(n float64) time.Duration``: a method of a backoff or retry type that
+    returns a duration works out the wait between attempts, whatever the method is called (backoff
+    packages name them ``Duration``, ``Next``, ``ForAttempt``). A cap, a jitter or a new growth there is a
+    retry change; a getter (``return b.min``) decides nothing. Valued like a policy function."""
+    return _decided_functions(src, found, "retry", _computes_backoff, _wait_decisions)
+
+
+def _computes_backoff(node, name: str) -> bool:
+    receiver = node.child_by_field_name("receiver")
+    result = node.child_by_field_name("result")
+    return node.type == "method_declaration" and receiver is not None and result is not None \
+        and bool(_BACKOFF_TYPE.search(syntax.node_text(receiver))) \
+        and "time.Duration" in syntax.node_text(result).split(",")[0] \
+        and not set(settings.words(name)) & _NOT_A_WAIT
+
+
+#: a receiver whose type is a backoff or a retry policy (``*Backoff``, ``*ExponentialBackOff``, ``retrier``)
+_BACKOFF_TYPE = re.compile(r"(?i)\*?\s*\w*(back_?off|retr(y|ier|yer)(policy|strategy)?)\s*\)\s*$")
+
+
 def _returns_a_wait(node, name: str) -> bool:
     """Named for a timeout or deadline (not for measuring or reporting one), a ``time.Duration`` first result."""
     from mergeguard.features.resilience.settings import words
@@ -1265,6 +1429,25 @@ def _waits_to_retry(sleep) -> bool:
                               if n.type in ("identifier", "field_identifier") for w in words(syntax.node_text(n)))
 
 
+def _paces_a_loop(call) -> bool:
+    """``for { select { case <-time.After(tick): m.pushPull(); case <-stop: return } }``: a time.After whose
+    case does its work and goes round again, in a loop of the same function, paces periodic work (an
+    interval computed per pass); it gives up on nothing. Such a wait written in new code is not a timeout
+    the change sets (left valued at run time only, as before)."""
+    p = call.parent
+    while p is not None and p.type != "communication_case":
+        if p.type in ("function_declaration", "method_declaration", "func_literal"):
+            return False
+        p = p.parent
+    if p is None or syntax.ancestor(p, ("for_statement",), ("function_declaration", "method_declaration",
+                                                             "func_literal")) is None:
+        return False
+    comm = p.child_by_field_name("communication")
+    return not any(n.type in ("return_statement", "break_statement", "goto_statement") or n.type in (
+        "assignment_statement", "short_var_declaration") and "err" in syntax.node_text(
+            n.child_by_field_name("left")).lower() for c in p.named_children if c != comm for n in syntax.walk(c))
+
+
 def _select_wait(call) -> bool:
     """``case <-time.After(d):`` with nothing (or only ``continue``) under it: the select waits d unless
     something else happens first, a cancellable sleep; a timeout gives up (returns, sets an error)."""
@@ -1437,8 +1620,41 @@ def paces_a_ticker(node) -> bool:
     return False
 
 
+#: callees told about an attempt or a wait rather than deciding one: the standard ``log`` and ``fmt``
+#: printers, the levelled methods of common loggers (logrus, zap's sugar, klog, hclog), a zerolog
+#: message, and structured-log fields built through ``zap``/``slog``
+_TOLD = re.compile(r"^(Print(f|ln)?|Fatal(f|ln)?|Panic(f|ln)?|Sprint(f|ln)?|Fprint(f|ln)?|Errorf|Msgf?|Log(f|Attrs)?|"
+                   r"(Trace|Debug|Info|Notice|Warn|Warning|Error|Critical)(f|w|ln|Context)?)$")
+_FIELD_PACKAGES = frozenset({"zap", "slog"})
+
+
+def told(node) -> bool:
+    """A retry- or timeout-named name computed with inside the arguments of a log call or a message
+    (``log.Printf("attempt %d failed", attempt+1)``, ``fmt.Errorf("gave up after %s", timeout*2)``,
+    ``zap.Int("attempt", attempt+1)``): the line reports an attempt or a wait, it decides nothing about
+    either. The labelling rules count log and error messages as neither label, and the JVM and JavaScript
+    scanners already read their loggers so; Go had no such reading, so a reworded log line in a retry loop
+    was a retry change."""
+    p = node.parent
+    while p is not None and p.type not in ("expression_statement", "block", "short_var_declaration",
+                                           "assignment_statement", "return_statement", "if_statement",
+                                           "for_statement", "func_literal"):
+        if p.type == "argument_list" and p.parent is not None and p.parent.type == "call_expression":
+            name = syntax.callee(p.parent, LANG) or ""
+            receiver, _, last = name.rpartition(".")
+            if _TOLD.match(last) or receiver in _FIELD_PACKAGES:
+                return True
+        p = p.parent
+    return False
+
+
+def decides_nothing(node) -> bool:
+    """Go's "this use decides nothing": a ticker's period derived from a timeout, or a value reported."""
+    return paces_a_ticker(node) or told(node)
+
+
 #: Go's hooks for ``features.retry_timeout`` (``resilience.Hooks``). ``lines_removed_count``: a construct
 #: that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop) was touched
 #: too, and is compared with its pre-image.
 HOOKS = Hooks(keeps_setting=keeps_setting, lines_removed_count=True, decides_too=decides_too,
-              decides_nothing=paces_a_ticker)
+              decides_nothing=decides_nothing)

@@ -25,8 +25,8 @@ from mergeguard.features.resilience import durations, policy_functions, recursio
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
-                                               not_an_accessor, passed_through, policy_name, retry_after, setting_name,
-                                               worked_out)
+                                               not_an_accessor, passed_through, policy_name, policy_object_kind, given_to_strategy,
+                                               polls_in_a_loop, retry_after, setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, folded,
                                            loop_bound, walks_collection)
 
@@ -101,6 +101,8 @@ class _Scanner(LineScopedScanner):
             elif t == "method_invocation" or t == "object_creation_expression":
                 if _is_chain_top(node) and not syntax.inside_comment_or_string(node):
                     self._chain(node)
+                if t == "object_creation_expression" and not syntax.inside_comment_or_string(node):
+                    self._policy_object(node)
             elif t in _LOOPS:
                 self._loop(node)
         self._network_calls()
@@ -110,6 +112,9 @@ class _Scanner(LineScopedScanner):
         self.out.constructs.extend(delay_functions(self.src))  # how a backoff works out its next wait
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
+
+    #: the file's variables declared with a call (``Duration.ofMillis(200)``), by name (``_constant_duration``)
+    _declared: dict[str, Any] | None = None
 
     # -- declarations ------------------------------------------------------------------------------
     def _declarations(self) -> None:
@@ -353,7 +358,7 @@ class _Scanner(LineScopedScanner):
         """A blocking wait bounded by a time (``latch.await(5, SECONDS)``, ``stub.withDeadlineAfter(…)``,
         ``mono.block(Duration.ofSeconds(3))``, ``socket.connect(addr, 5000)``): recorded as a timeout."""
         if name in WAITS and len(args) >= 2 and _time_unit(args[-1]):
-            if passed_through(node, args[-2]):
+            if passed_through(node, args[-2]) or polls_in_a_loop(node, name):
                 return True  # the caller's timeout, handed on: the caller is where it is decided
             secs = self._duration(args[-2:])
             self._timeout(node, "blocking wait", name, secs)  # a call: a run-time value is judged as plumbing
@@ -415,6 +420,34 @@ class _Scanner(LineScopedScanner):
     def _constant_arg(self, node) -> bool:
         """A literal the settings scanner values already (``retryOnConnectionFailure(false)``, ``retry(3)``)."""
         return node.type in ("true", "false", "null_literal") or self._number(node) is not None
+
+    def _policy_object(self, node) -> None:
+        """``new SimpleRetryPolicy(5)``, ``new ExponentialBackoff(100, 2.0, 30000)``, ``new RetrySettings(3,
+        Duration.ofMillis(500))``, ``new TimeoutConfig(Duration.ofSeconds(5))``: a retry, backoff or timeout
+        policy object built from constants, whose positional arguments are its attempts, delays and
+        bounds though nothing names them. Valued by its arguments (numbers and durations folded, so a
+        literal moved into a constant of the same value is no change); one built only from values known
+        at run time hands them on and is not a policy decided here."""
+        kind = policy_object_kind(re.sub(r"<.*", "", syntax.node_text(node.child_by_field_name("type"))))
+        args = [a for _, a in syntax.arguments(node, L)]
+        if kind is None or not args or given_to_strategy(node, L):
+            return
+        folded_args = []
+        for a in args:
+            n = self._number(a) if a.type != "method_invocation" else None
+            secs = self._duration([a]) if n is None and a.type == "method_invocation" else None
+            folded_args.append(f"{n:g}" if n is not None else f"{secs:.6g}s" if secs is not None else None)
+        if all(v is None for v in folded_args):
+            return
+        value = ",".join(v if v is not None else settings.normalise(syntax.node_text(a))
+                         for v, a in zip(folded_args, args, strict=True))
+        type_name = syntax.node_text(node.child_by_field_name("type"))
+        if kind == "retry":
+            self._retry(node, "retry strategy", type_name, None, None, None, None)
+        else:
+            self._timeout(node, "policy object", type_name,
+                          next((float(v[:-1]) for v in folded_args if v is not None and v.endswith("s")), None))
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(value))
 
     def _strategy(self, node, name: str, args) -> None:
         """A retry strategy handed to a client (``setRetryStrategy(new DefaultHttpRequestRetryStrategy(3,
@@ -479,9 +512,44 @@ class _Scanner(LineScopedScanner):
             and top.parent.parent.type == "local_variable_declaration"
         target = lib if local else _assigned_name(top) or self._scope(line).rsplit(".", 1)[-1] or lib
         self._retry(top, lib, target, attempts, backoff, jitter, None, line=line)
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=self._chain_digest(links))
         if local:  # and the line around it is the declaration of that name: the chain is what moves
             self.out.constructs[-1] = replace(self.out.constructs[-1],
                                               snippet=" ".join(syntax.node_text(top).split())[:self.snippet_width])
+
+    def _chain_digest(self, links) -> str:
+        """A retry policy built through a chain (``RetryConfig.custom().maxAttempts(3).waitDuration(
+        Duration.ofMillis(500))``, ``RetryPolicy.builder().withDelay(Duration.ofSeconds(1))``,
+        ``RetryTemplate.builder().fixedBackoff(1000)``), valued by its links and what each is given: the
+        attempts and the backoff's shape alone missed another wait, another cap or another retried
+        exception (500 ms -> 100 ms between attempts was no change). A wait is valued by its length, so
+        ``withDelay(RETRY_DELAY_MS, MILLISECONDS)`` -> ``withDelay(RETRY_DELAY)`` holding the same 200 ms is
+        none; links that name, log or listen are left out, and layout does not count."""
+        tokens = []
+        for name, args, _ in links:
+            if name in _CHAIN_ENDS or set(settings.words(name)) & _NOT_POLICY_PART:
+                continue
+            tokens.append(name)
+            secs = self._duration(args)
+            if secs is None and len(args) == 1 and args[0].type == "identifier":
+                secs = self._constant_duration(syntax.node_text(args[0]))
+            if secs is not None:
+                tokens.append(f"{secs:.6g}s")
+            else:
+                tokens.extend(settings.normalise(syntax.node_text(a)) for a in args)
+        return policy_functions.decision_value(tokens) if tokens else ""
+
+    def _constant_duration(self, name: str) -> float | None:
+        """Seconds of a constant of this file declared as a duration (``Duration RETRY_DELAY =
+        Duration.ofMillis(200)``), or None. The file's declarations are indexed once, on first use."""
+        if self._declared is None:
+            self._declared = {}
+            for node in syntax.nodes_of_types(self.src.root, L, ("variable_declarator",)):
+                value = node.child_by_field_name("value")
+                if value is not None and value.type == "method_invocation":
+                    self._declared.setdefault(syntax.node_text(node.child_by_field_name("name")), value)
+        value = self._declared.get(name)
+        return self._duration([value]) if value is not None else None
 
     # -- hand-written loops ------------------------------------------------------------------------
     def _loop(self, loop) -> None:
@@ -764,6 +832,10 @@ def _annotation_pairs(node) -> dict[str, Any]:
         elif not syntax.is_comment(c):
             out["value"] = c
     return out
+
+
+#: links of a policy builder that start or end it, whatever policy it builds
+_CHAIN_ENDS = frozenset({"custom", "builder", "newBuilder", "build", "of", "ofDefaults", "from", "toBuilder"})
 
 
 def _is_chain_top(node) -> bool:

@@ -21,6 +21,56 @@ BLOCKS = frozenset({"block", "blockFirst", "blockLast", "blockOptional"})
 #: waits that, given one ``Duration``, are a consumer's poll period rather than a bound (Kafka
 #: ``consumer.poll(Duration.ofMillis(100))`` in a loop): only their ``(n, unit)`` queue forms are waits
 POLLS = frozenset({"poll", "offer"})
+#: a type that is a retry, backoff or timeout policy by its name, and the suffixes of one that is not (an
+#: exception thrown, an event or a context reported, a listener)
+_POLICY_OBJECT = re.compile(r"(Retr(y|ies|ier|yer)|Back[oO]ff|Reconnect\w*(Policy|Strategy)|Timeout|Deadline)")
+_NOT_POLICY_OBJECT = re.compile(r"(Exception|Error|Event|Listener|Context|Stats|Metrics|State|Callback|Task"
+                                r"|Future|Result|Response|Request|Timer|Executor)$")
+
+
+def policy_object_kind(type_name: str) -> str | None:
+    """``retry`` or ``timeout`` for a policy type's simple name (``Retryer.Default``: its outer type), or None."""
+    if not type_name or _NOT_POLICY_OBJECT.search(type_name) or not _POLICY_OBJECT.search(type_name):
+        return None
+    return "timeout" if re.search(r"Timeout|Deadline", type_name) and not re.search(
+        r"Retr(y|ies|ier|yer)|Back[oO]ff|Reconnect", type_name) else "retry"
+
+
+def given_to_strategy(node, language: str) -> bool:
+    """Whether a policy object is the argument of a strategy setter (``setRetryStrategy(new X(...))``,
+    ``retryer(new Retryer.Default(...))``): that setter's own construct values it already."""
+    p = node.parent
+    for _ in range(5):
+        if p is None:
+            return False
+        if p.type in _JVM_CALLS and p is not node:
+            name = syntax.callee(p, language).rsplit(".", 1)[-1]
+            return bool(STRATEGY.search(name))
+        p = p.parent
+    return False
+
+
+_LOOP_TYPES = frozenset({"for_statement", "enhanced_for_statement", "while_statement", "do_statement",
+                         "do_while_statement"})
+_BODY_EDGE = frozenset({"method_declaration", "constructor_declaration", "function_declaration", "lambda_expression",
+                        "lambda_literal", "class_body", "anonymous_function"})
+
+
+def polls_in_a_loop(node, name: str) -> bool:
+    """``while (running) { Event e = queue.poll(100, MILLISECONDS); if (e != null) handle(e); }``: a queue's
+    ``poll`` with a time, made inside a loop of the same method, paces the loop (a consumer checks its
+    stop flag between polls) rather than giving up on anything; the labelling rules read such a block
+    time as a poll duration, not a timeout. Outside a loop the same call is a bounded wait."""
+    if name != "poll":
+        return False
+    n = node.parent
+    while n is not None and n.type not in _BODY_EDGE:
+        if n.type in _LOOP_TYPES:
+            return True
+        n = n.parent
+    return False
+
+
 #: a setter or builder link whose name, without its set/with/update prefix, names a retry or timeout
 _SETTER_PREFIX = re.compile(r"^(set|with|update|use)(?=[A-Z])")
 #: words of a helper that works a value out rather than applying one (``computeTimeout(request)``)

@@ -21,8 +21,9 @@ from mergeguard.features.resilience import durations, policy_functions, recursio
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
-                                               passed_through, policy_name, retry_after, setting_name, worked_out)
-from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, arith,
+                                               passed_through, policy_name, policy_object_kind, given_to_strategy, polls_in_a_loop,
+                                               retry_after, setting_name, worked_out)
+from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Hooks, LineScopedScanner, Scan, applied_value, arith,
                                            walks_collection)
 
 L = "kotlin"
@@ -66,6 +67,7 @@ class _Scanner(LineScopedScanner):
         self.out.constructs.extend(not_an_accessor(self.src, not_a_delegating_overload(
             self.src, not_a_fallback(self.src, policy_functions.scan(self.src, policy_name)))))
         self.out.constructs.extend(delay_functions(self.src))  # how a backoff works out its next wait
+        self.out.constructs.extend(_retry_defaults(self.src))  # retry(times = 3, initialDelay = 100) { … }
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
         return self.out
 
@@ -96,6 +98,8 @@ class _Scanner(LineScopedScanner):
         elif c == "repeat" and args and lam is not None:
             whole = call.parent if call.parent is not None and call.parent.type == "call_expression" else call
             self._loop(whole, lam, self._number(args[0]))
+        elif "." not in c and c[:1].isupper() and args and policy_object_kind(c) and not given_to_strategy(call, L):
+            self._policy_object(call, c, args)
         elif c == "install" and args and syntax.node_text(args[0]) == "HttpRequestRetry":
             self._ktor_retry(call, lam)
         elif (last in _OKHTTP or ("." not in c and last == "timeout")) and args and (
@@ -105,9 +109,14 @@ class _Scanner(LineScopedScanner):
             secs = self._seconds(args[0], unit=args[1] if len(args) > 1 else None, bare="ms")
             self._timeout(call, "okhttp" if last in _OKHTTP else "builder", last, INFINITE if secs == 0 else secs,
                           name_line=True, value=_let_bound(call, applied_value(secs, args[:1])))
-        elif "." in c and last in WAITS and len(args) >= 2 and _is_unit(args[-1]) and not passed_through(call, args[-2]):
+        elif "." in c and last in WAITS and len(args) >= 2 and _is_unit(args[-1]) and not passed_through(call, args[-2]) \
+                and not polls_in_a_loop(call, last):
             secs = self._seconds(args[-2], unit=args[-1])  # latch.await(5, TimeUnit.SECONDS), withDeadlineAfter
             self._timeout(call, "blocking wait", last, secs, name_line=True)  # a call: run-time values are plumbing
+        elif "." in c and last == "get" and len(args) == 2 and _is_unit(args[-1]) and not passed_through(call, args[0]):
+            # future.get(5, TimeUnit.SECONDS): a Future's bounded wait, as the Java scanner reads it (the Kotlin
+            # scanner read only the WAITS verbs, so a Future given a bound, or another one, was no change)
+            self._timeout(call, "Future.get", "get", self._seconds(args[0], unit=args[1]), name_line=True)
         elif "." in c and last in WAITS and last not in POLLS and len(args) == 1 \
                 and args[0].type in ("call_expression", "navigation_expression") and self._seconds(args[0]) is not None:
             # awaitTermination(Duration.ofSeconds(1)), tryLock(5.seconds): the same wait given as one
@@ -131,6 +140,30 @@ class _Scanner(LineScopedScanner):
             text = " ".join(syntax.node_text(args[0]).split())
             self._retry(call, "retry strategy", last, None, None, None, None)
             self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(text))
+
+    def _policy_object(self, call, type_name: str, args) -> None:
+        """``ExponentialBackoff(100, 2.0, 30_000)``, ``RetryPolicy(maxAttempts = 3, delay = 500.milliseconds)``,
+        ``TimeoutConfig(5.seconds)``: a retry, backoff or timeout policy object built from constants, as the
+        Java scanner reads ``new X(...)``. Valued by its arguments, numbers and durations folded; one built
+        only from run-time values hands them on."""
+        kind = policy_object_kind(type_name)
+        folded = []
+        for a in args:
+            n = self._number(a) if a.type != "navigation_expression" else None
+            secs = self._seconds(a) if n is None else None
+            folded.append(f"{n:g}" if n is not None else f"{secs:.6g}s" if secs is not None else None)
+        if all(v is None for v in folded):
+            return
+        names = [syntax.node_text(a.parent.named_children[0]) if a.parent is not None and len(
+            a.parent.named_children) == 2 else "" for a in args]
+        value = ",".join(f"{n}={v if v is not None else settings.normalise(syntax.node_text(a))}"
+                         for n, v, a in zip(names, folded, args, strict=True))
+        if kind == "retry":
+            self._retry(call, "retry strategy", type_name, None, None, None, None)
+        else:
+            self._timeout(call, "policy object", type_name,
+                          next((float(v[:-1]) for v in folded if v is not None and v.endswith("s")), None))
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(value))
 
     def _ktor_retry(self, call, lam) -> None:
         """ktor HttpRequestRetry: defaults to 3 retries on exceptions and 5xx with exponential delay."""
@@ -156,6 +189,13 @@ class _Scanner(LineScopedScanner):
                 elif name == "noRetry":
                     attempts = 1.0
         self._retry(call, "ktor.HttpRequestRetry", "HttpRequestRetry", attempts, backoff, jitter, None)
+        if lam is not None:
+            # valued by what its block decides too: another retryIf condition, delay or status retried on is a
+            # retry change though the attempts and the backoff's shape stay
+            tokens = policy_functions.decisions(lam, L, said=False)
+            if tokens:
+                self.out.constructs[-1] = replace(self.out.constructs[-1],
+                                                  value=policy_functions.decision_value(tokens))
 
     def _lambda_backoff(self, lam) -> tuple[str, bool]:
         if lam is None:
@@ -404,6 +444,41 @@ class _Scanner(LineScopedScanner):
             v = self._number(node.named_children[-1], follow)
             return -v if v is not None else None
         return None
+
+
+#: literal defaults a retry helper's parameters may have: a count, a delay, a factor
+_LITERAL_DEFAULT = frozenset({"number_literal", "integer_literal", "long_literal", "real_literal", "float_literal",
+                              "hex_literal", "unsigned_literal", "prefix_expression", "navigation_expression",
+                              "multiplicative_expression"})
+
+
+def _retry_defaults(src: syntax.Source) -> list[Construct]:
+    """``suspend fun <T> retryIO(times: Int = 3, initialDelay: Long = 100, maxDelay: Long = 1000, factor:
+    Double = 2.0, block: suspend () -> T)``: the Kotlin idiom of a retry helper whose policy is its
+    parameters' defaults, which every caller that passes only the block runs with. Their names carry no
+    retry word (``times``, ``factor``), so the settings scan passes them over; in a function named for
+    retrying (``retryIO``, ``withRetry``, ``retrying``) each defaulted parameter is a retry setting, and a
+    default changed is a retry change. A retry- or timeout-named parameter is the settings scan's."""
+    out: list[Construct] = []
+    for fn in syntax.nodes_of_types(src.root, L, ("function_declaration",)):
+        name = syntax.scope_name(fn, L)
+        ws = set(settings.words(name))
+        if not ws & {"retry", "retrying", "retries", "reconnect", "backoff"}:
+            continue
+        params = next((c for c in fn.named_children if c.type == "function_value_parameters"), None)
+        if params is None:
+            continue
+        kids = params.children
+        for i, param in enumerate(kids):
+            if param.type != "parameter" or i + 2 >= len(kids) or kids[i + 1].type != "=":
+                continue
+            value = kids[i + 2]
+            pname = syntax.node_text(param.named_children[0]) if param.named_children else ""
+            if value.type not in _LITERAL_DEFAULT or not pname or settings.classify(pname) is not None:
+                continue
+            line = syntax.line_of(param)
+            out.append(Construct("retry", "setting", line, line, name, pname, value=settings.written(value)))
+    return out
 
 
 def _comparison(node) -> bool:

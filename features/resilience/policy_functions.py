@@ -172,12 +172,48 @@ def decisions(body, language: str, *, messages: bool = True, said: bool = True) 
                 if n.type == "elif":
                     out.append("if")
                 continue  # ``else`` after a ``return`` (a lint's no-else-return rewrite) decides nothing
-            if n.type in _NAMES and not _DECISIVE_NAME.search(text):
+            if n.type in _NAMES and not _DECISIVE_NAME.search(text) and not _bounds_or_draws(n, text, calls, language):
                 continue
-            out.append(text)
+            out.append(_DIGIT_SEPARATOR.sub("", text) if text[:1].isdigit() else text)  # 60_000 is 60000
             continue
         stack.extend(reversed(n.children))
     return out
+
+
+#: a digit separator inside a number (``60_000``, ``1_000L``): layout, the same number as ``60000``
+_DIGIT_SEPARATOR = re.compile(r"(?<=[0-9a-fA-F])_+(?=[0-9a-fA-F])")
+#: called functions whose name is the decision: a cap, a floor, a growth or a random draw
+#: (``Math.min(max, delay)``, ``minOf``, ``coerceAtMost``, ``Math.pow``, ``rand.Int63n``, ``nextLong``)
+_MATH = frozenset({"min", "max", "Min", "Max", "minOf", "maxOf", "coerceAtMost", "coerceAtLeast", "coerceIn",
+                   "pow", "Pow", "exp", "Exp", "floor", "ceil", "Floor", "Ceil", "random", "Random", "nextInt",
+                   "nextLong", "nextDouble", "nextFloat", "Intn", "Int63n", "Int31n", "Int63", "Float64",
+                   "ExpFloat64", "randint", "uniform"})
+_MEMBER = frozenset({"selector_expression", "member_expression", "field_access", "navigation_suffix",
+                     "navigation_expression", "attribute", "method_invocation"})
+
+
+def _bounds_or_draws(n, text: str, calls: frozenset[str], language: str) -> bool:
+    """Whether a name is the function a call invokes to cap, floor, grow or randomise a value
+    (``Math.min(max, delay)``, ``delay.coerceAtMost(cap)``, ``rand.Int63n(n)``): plain names are left out
+    of a digest so that renames change nothing, but a cap or a jitter added to a backoff through such a
+    call is a new decision, as ``if d > max { d = max }`` is. Only the callee, not a variable of that name.
+    A Kotlin infix function (``base shl attempt``, ``delay coerceAtMost cap``) is an operator: kept."""
+    p = n.parent
+    if p is not None and p.type == "infix_expression" and len(p.named_children) == 3 and p.named_children[1] == n:
+        return True
+    if text not in _MATH:
+        return False
+    node = n
+    for _ in range(3):
+        p = node.parent
+        if p is None:
+            return False
+        if p.type in calls:
+            return (syntax.callee(p, language) or "").rsplit(".", 1)[-1] == text
+        if p.type not in _MEMBER:
+            return False
+        node = p
+    return False
 
 
 #: statements that leave a branch: whatever follows the ``if`` runs only when the branch was not taken

@@ -1,0 +1,429 @@
+"""Go shapes of issue 13 found by writing idiomatic retry and timeout changes (net/http, context, flag,
+loggers) rather than by reading corpus commits: each positive beside a negative of the same shape.
+Real git histories and real tree-sitter parses."""
+
+from __future__ import annotations
+
+from tests.retry_changes import file_findings as findings
+from tests.retry_changes import findings as all_findings
+from tests.retry_changes import kinds
+
+# -- a log line in a retry loop reports, it decides nothing -----------------------------------------------
+
+SEND = '''package client
+
+import (
+	"log"
+	"time"
+)
+
+func (c *Client) sendWithRetry(req *Request) error {
+	for attempt := 0; attempt < 3; attempt++ {
+		if err := c.send(req); err != nil {
+			log.Printf("send failed: %v", err)
+			time.Sleep(time.Second)
+			continue
+		}
+		return nil
+	}
+	return errFailed
+}
+'''
+
+
+def test_go_an_attempt_number_added_to_a_log_line_is_no_retry_change(tmp_path):
+    for i, told in enumerate(('log.Printf("send failed (attempt %d, will retry): %v", attempt+1, err)',
+                              'c.logger.Warnf("send failed on attempt %d of %d", attempt+1, 3)',
+                              'c.log.Warn("send failed", zap.Int("attempt", attempt+1), zap.Error(err))')):
+        after = SEND.replace('log.Printf("send failed: %v", err)', told)
+        assert kinds(findings(tmp_path / str(i), "client.go", SEND, after)) == set(), told
+
+
+def test_go_the_same_computation_deciding_the_wait_is_a_retry_change(tmp_path):
+    after = SEND.replace("time.Sleep(time.Second)", "time.Sleep(time.Duration(attempt+1) * time.Second)")
+    assert "retry.changed" in kinds(findings(tmp_path, "client.go", SEND, after))
+
+
+# -- http.TimeoutHandler: the duration is its second argument -----------------------------------------------
+
+ROUTES = '''package app
+
+import (
+	"net/http"
+	"time"
+)
+
+func (a *App) routes() http.Handler {
+	return http.TimeoutHandler(a.mux, 30*time.Second, "request timed out")
+}
+'''
+
+
+def test_go_a_timeout_handler_given_another_duration_is_a_timeout_change(tmp_path):
+    after = ROUTES.replace("30*time.Second", "60*time.Second")
+    assert "timeout.changed" in kinds(findings(tmp_path, "routes.go", ROUTES, after))
+
+
+def test_go_a_timeout_handler_given_another_message_is_no_change(tmp_path):
+    after = ROUTES.replace('"request timed out"', '"the request took too long"')
+    assert kinds(findings(tmp_path, "routes.go", ROUTES, after)) == set()
+
+
+# -- command-line flags: a retry or timeout setting with its default ----------------------------------------
+
+FLAGS = '''package main
+
+import (
+	"flag"
+	"time"
+)
+
+var (
+	listen      = flag.String("listen", ":8080", "address to listen on")
+	readTimeout = flag.Duration("read-timeout", 5*time.Second, "maximum duration for reading a request")
+	pollEvery   = flag.Duration("poll-interval", 10*time.Second, "how often to refresh the routes")
+)
+
+func register(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+}
+'''
+
+
+def test_go_a_timeout_flag_given_another_default_is_a_timeout_change(tmp_path):
+    after = FLAGS.replace("5*time.Second", "15*time.Second")
+    assert "timeout.changed" in kinds(findings(tmp_path, "main.go", FLAGS, after))
+
+
+def test_go_a_timeout_or_retry_flag_added_to_a_flag_set_is_a_setting_added(tmp_path):
+    after = FLAGS.replace('''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+''', '''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+	fs.DurationVar(&c.Drain, "shutdown-timeout", 30*time.Second, "how long to wait for connections to drain")
+''')
+    found = findings(tmp_path / "1", "main.go", FLAGS, after)
+    assert {f.category for f in found} == {"timeout"}
+    after = FLAGS.replace('''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+''', '''	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+	fs.IntVarP(&c.Tries, "max-retries", "r", 3, "attempts after the first")
+''')
+    assert {f.category for f in findings(tmp_path / "2", "main.go", FLAGS, after)} == {"retry"}
+
+
+def test_go_a_poll_interval_flag_or_a_help_text_changed_is_no_change(tmp_path):
+    after = FLAGS.replace("10*time.Second", "30*time.Second").replace(
+        "maximum duration for reading a request", "how long a request's body may take to arrive")
+    assert kinds(findings(tmp_path, "main.go", FLAGS, after)) == set()
+
+
+# -- a setting parsed into a local first, to check the error ------------------------------------------------
+
+ENV = '''package config
+
+import (
+	"os"
+	"time"
+)
+
+func fromEnv(c *Config) error {
+	c.Addr = os.Getenv("APP_ADDR")
+	return nil
+}
+'''
+
+
+def test_go_a_timeout_parsed_from_the_environment_through_a_local_is_a_setting_added(tmp_path):
+    after = ENV.replace('''	return nil
+}''', '''	if v := os.Getenv("APP_DIAL_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		c.DialTimeout = d
+	}
+	return nil
+}''')
+    assert "timeout.added" in kinds(findings(tmp_path, "env.go", ENV, after))
+
+
+def test_go_a_non_timeout_value_parsed_through_a_local_is_no_setting(tmp_path):
+    after = ENV.replace('''	return nil
+}''', '''	if v := os.Getenv("APP_MAX_BODY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		c.MaxBody = n
+	}
+	return nil
+}''')
+    assert kinds(findings(tmp_path, "env.go", ENV, after)) == set()
+
+
+# -- the caller's context given to a call that had none, or had a fresh one ----------------------------------
+
+GET = '''package client
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+)
+
+func (c *Client) get(url string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.hc.Do(req)
+}
+
+func (s *Store) count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(context.Background(), "SELECT count(*) FROM items").Scan(&n)
+	return n, err
+}
+'''
+
+
+def test_go_a_request_given_the_callers_context_is_a_timeout_change(tmp_path):
+    after = GET.replace("get(url string)", "get(ctx context.Context, url string)").replace(
+        "http.NewRequest(http.MethodGet", "http.NewRequestWithContext(ctx, http.MethodGet")
+    assert "timeout.added" in kinds(findings(tmp_path / "1", "client.go", GET, after))
+    after = GET.replace("QueryRowContext(context.Background(),", "QueryRowContext(ctx,")
+    assert "timeout.added" in kinds(findings(tmp_path / "2", "client.go", GET, after))
+
+
+def test_go_the_callers_context_taken_away_is_a_timeout_removed(tmp_path):
+    before = GET.replace("QueryRowContext(context.Background(),", "QueryRowContext(ctx,")
+    assert "timeout.removed" in kinds(findings(tmp_path, "client.go", before, GET))
+
+
+def test_go_new_code_passing_its_context_on_or_to_a_logger_is_no_timeout_change(tmp_path):
+    after = GET + '''
+func (s *Store) names(ctx context.Context) (*sql.Rows, error) {
+	return s.db.QueryContext(ctx, "SELECT name FROM items")
+}
+'''
+    assert kinds(findings(tmp_path / "1", "client.go", GET, after)) == set()
+    before = GET.replace("QueryRowContext(context.Background(),", "QueryRowContext(ctx,")
+    after = before.replace("	var n int\n", "	var n int\n	s.log.InfoContext(ctx, \"counting items\")\n"
+                           "	ctx, span := s.tracer.Start(ctx, \"count\")\n	defer span.End()\n"
+                           "	ctx = metadata.NewOutgoingContext(ctx, s.md)\n	ctx = peer.NewContext(ctx, s.peer)\n")
+    assert kinds(findings(tmp_path / "2", "client.go", before, after)) == set()
+
+
+# -- a backoff type's method that works out the wait ---------------------------------------------------------
+
+BACKOFF = '''package backoff
+
+import "time"
+
+type Backoff struct {
+	base, max time.Duration
+}
+
+func (b *Backoff) Max() time.Duration {
+	return b.max
+}
+
+func (b *Backoff) next(attempt int) time.Duration {
+	d := b.base << uint(attempt)
+	if d > b.max {
+		d = b.max
+	}
+	return d
+}
+'''
+
+
+def test_go_a_jitter_added_to_a_backoff_types_method_is_a_retry_change(tmp_path):
+    after = BACKOFF.replace("	return d\n}", "	return d/2 + time.Duration(rand.Int63n(int64(d/2)+1))\n}")
+    assert "retry.changed" in kinds(findings(tmp_path, "backoff.go", BACKOFF, after))
+
+
+def test_go_a_backoff_types_getter_or_renamed_locals_are_no_retry_change(tmp_path):
+    after = BACKOFF.replace("return b.max\n", "return b.max // the cap\n").replace("d := ", "wait := ").replace(
+        "if d > b.max {\n\t\td = b.max", "if wait > b.max {\n\t\twait = b.max").replace("return d\n", "return wait\n")
+    assert kinds(findings(tmp_path / "1", "backoff.go", BACKOFF, after)) == set()
+    poller = BACKOFF.replace("Backoff", "Poller")
+    after = poller.replace("	return d\n}", "	return d/2 + time.Duration(rand.Int63n(int64(d/2)+1))\n}")
+    assert kinds(findings(tmp_path / "2", "poller.go", poller, after)) == set()
+
+
+# -- a select that gives up after a configured time ----------------------------------------------------------
+
+AWAIT = '''package client
+
+import (
+	"errors"
+	"time"
+)
+
+func (c *Client) await(ch <-chan *Reply) (*Reply, error) {
+	return <-ch, nil
+}
+'''
+
+
+def test_go_a_select_that_now_gives_up_after_a_configured_time_is_a_timeout_added(tmp_path):
+    after = AWAIT.replace("	return <-ch, nil\n", '''	select {
+	case r := <-ch:
+		return r, nil
+	case <-time.After(c.replyTimeout):
+		return nil, errors.New("no reply")
+	}
+''')
+    assert "timeout.added" in kinds(findings(tmp_path, "await.go", AWAIT, after))
+
+
+def test_go_a_new_function_selecting_on_its_callers_timeout_is_plumbing(tmp_path):
+    after = AWAIT + '''
+func awaitFor(ch <-chan *Reply, timeout time.Duration) (*Reply, error) {
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-time.After(timeout):
+		return nil, errors.New("no reply")
+	}
+}
+'''
+    assert kinds(findings(tmp_path, "await.go", AWAIT, after)) == set()
+
+
+
+def test_go_a_context_carrying_a_value_moved_to_another_file_is_no_timeout_change(tmp_path):
+    """peer.NewContext(ctx, p) is no context-taking twin of a ``peer.New``: moved from the transport to the
+    server, beside other changed lines that call a ``New...``, it stays no timeout change."""
+    transport = """package transport
+
+import (
+	"context"
+
+	"google.golang.org/grpc/peer"
+)
+
+func (t *serverTransport) handle(ctx context.Context, s *Stream) {
+	ctx = peer.NewContext(ctx, t.peer)
+	s.ctx = ctx
+}
+"""
+    server = """package grpc
+
+import (
+	"context"
+)
+
+func (s *Server) serveStream(ctx context.Context, st *Stream) {
+	st.reader = NewReader(st)
+	s.dispatch(st)
+}
+"""
+    before = {"internal/transport/handler.go": transport, "server.go": server}
+    after = {"internal/transport/handler.go": transport.replace("	ctx = peer.NewContext(ctx, t.peer)\n",
+                                                                "	s.buf = NewRecvBuffer()\n"),
+             "server.go": server.replace("	st.reader = NewReader(st)\n", "	st.ctx = peer.NewContext(ctx, st.peer)\n")}
+    assert all_findings(tmp_path, before, after) == []
+
+
+# -- a literal wait given a name -------------------------------------------------------------------------------
+
+OPEN = '''package client
+
+import (
+	"net"
+	"time"
+)
+
+func (c *Client) open() (net.Conn, error) {
+	return net.DialTimeout("tcp", c.addr, 5*time.Second)
+}
+'''
+
+
+def test_go_a_literal_timeout_moved_into_a_constant_of_the_same_length_is_no_change(tmp_path):
+    after = OPEN.replace("func (c *Client) open()", "const dialTimeout = 5 * time.Second\n\nfunc (c *Client) open()").replace(
+        "5*time.Second)", "dialTimeout)")
+    assert kinds(findings(tmp_path, "open.go", OPEN, after)) == set()
+
+
+def test_go_a_literal_timeout_moved_into_a_constant_of_another_length_is_a_change(tmp_path):
+    after = OPEN.replace("func (c *Client) open()", "const dialTimeout = 10 * time.Second\n\nfunc (c *Client) open()").replace(
+        "5*time.Second)", "dialTimeout)")
+    assert "timeout.changed" in kinds(findings(tmp_path / "1", "open.go", OPEN, after))
+    after = OPEN + '''
+const probeTimeout = 5 * time.Second
+
+func (c *Client) probe() (net.Conn, error) {
+	return net.DialTimeout("tcp", c.probeAddr, probeTimeout)
+}
+'''
+    assert "timeout.added" in kinds(findings(tmp_path / "2", "open.go", OPEN, after))
+
+
+# -- a config read key by key -----------------------------------------------------------------------------------
+
+DIRECTIVES = '''package proxy
+
+import "strconv"
+
+func (h *Handler) UnmarshalConfig(d *Dispenser) error {
+	for d.NextBlock(0) {
+		switch d.Val() {
+		case "max_conns":
+			n, err := strconv.Atoi(d.Arg())
+			if err != nil {
+				return d.Errf("bad max_conns: %v", err)
+			}
+			h.MaxConns = n
+		case "dial_timeout":
+			dur, err := ParseDuration(d.Arg())
+			if err != nil {
+				return d.Errf("bad dial_timeout: %v", err)
+			}
+			h.DialTimeout = Duration(dur)
+		case "error_code":
+			if d.Arg() == "RequestTimeout" {
+				h.Code = 408
+			}
+		}
+	}
+	return nil
+}
+'''
+
+
+def test_go_a_timeout_key_of_a_config_added_or_parsed_otherwise_is_a_timeout_change(tmp_path):
+    before = DIRECTIVES.replace('''		case "dial_timeout":
+			dur, err := ParseDuration(d.Arg())
+			if err != nil {
+				return d.Errf("bad dial_timeout: %v", err)
+			}
+			h.DialTimeout = Duration(dur)
+''', "")
+    assert "timeout.added" in kinds(findings(tmp_path / "1", "config.go", before, DIRECTIVES))
+    after = DIRECTIVES.replace("h.DialTimeout = Duration(dur)", "h.DialTimeout = Duration(dur * time.Millisecond)")
+    assert "timeout.changed" in kinds(findings(tmp_path / "2", "config.go", DIRECTIVES, after))
+
+
+def test_go_a_config_keys_message_or_another_key_changed_is_no_timeout_change(tmp_path):
+    after = DIRECTIVES.replace("bad dial_timeout: %v", "dial_timeout: not a duration: %v").replace("= 408", "= 504")
+    assert kinds(findings(tmp_path, "config.go", DIRECTIVES, after)) == set()
+
+
+def test_go_a_new_loop_pacing_its_work_with_time_after_is_no_timeout(tmp_path):
+    """The time.After of a loop that does its work on each tick and goes round (a push/pull every
+    interval, scaled per pass) gives up on nothing: no timeout, though its interval is a local."""
+    after = AWAIT + '''
+func (m *Member) trigger(stop <-chan struct{}) {
+	for {
+		tick := scale(m.interval, m.count())
+		select {
+		case <-time.After(tick):
+			m.pushPull()
+		case <-stop:
+			return
+		}
+	}
+}
+'''
+    assert kinds(findings(tmp_path, "await.go", AWAIT, after)) == set()

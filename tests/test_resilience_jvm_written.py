@@ -1,0 +1,317 @@
+"""Java and Kotlin shapes of issue 13 found by writing idiomatic retry and timeout changes (resilience
+style configs, interval functions, Future waits) rather than by reading corpus commits: each positive
+beside a negative of the same shape. Real git histories and real tree-sitter parses."""
+
+from __future__ import annotations
+
+from tests.retry_changes import file_findings as findings
+from tests.retry_changes import kinds
+
+# -- a cap or a jitter added through a call (Math.min, coerceAtMost, nextLong) -------------------------------
+
+INTERVALS = '''package io.acme.core;
+
+public final class IntervalFunctions {
+    static IntervalFunction ofExponentialBackoff(long initial, double multiplier, long max) {
+        return attempt -> (long) (initial * Math.pow(multiplier, attempt - 1));
+    }
+}
+'''
+JAVA = "src/main/java/io/acme/core/IntervalFunctions.java"
+
+
+def test_java_a_cap_added_to_a_backoff_through_math_min_is_a_retry_change(tmp_path):
+    after = INTERVALS.replace("return attempt -> (long) (initial * Math.pow(multiplier, attempt - 1));",
+                              "return attempt -> Math.min(max, (long) (initial * Math.pow(multiplier, attempt - 1)));")
+    assert "retry.changed" in kinds(findings(tmp_path, JAVA, INTERVALS, after))
+
+
+def test_java_a_backoff_whose_names_are_renamed_is_no_retry_change(tmp_path):
+    before = INTERVALS.replace("return attempt -> (long)", "return attempt -> Math.min(max, (long)").replace(
+        "attempt - 1));", "attempt - 1)));")
+    after = before.replace("attempt", "n").replace("max", "cap")
+    assert kinds(findings(tmp_path, JAVA, before, after)) == set()
+
+
+KOTLIN_BACKOFF = '''package io.acme.core
+
+import kotlin.random.Random
+
+class ReconnectBackoff(private val base: Long, private val cap: Long) {
+    fun nextDelay(attempt: Int): Long = base shl attempt
+}
+'''
+KT = "src/main/kotlin/io/acme/core/ReconnectBackoff.kt"
+
+
+def test_kotlin_a_cap_and_a_jitter_added_through_calls_are_a_retry_change(tmp_path):
+    after = KOTLIN_BACKOFF.replace("base shl attempt", "(base shl attempt).coerceAtMost(cap)")
+    assert "retry.changed" in kinds(findings(tmp_path / "1", KT, KOTLIN_BACKOFF, after))
+    after = KOTLIN_BACKOFF.replace("base shl attempt", "(base shl attempt) + Random.nextLong(base)")
+    assert "retry.changed" in kinds(findings(tmp_path / "2", KT, KOTLIN_BACKOFF, after))
+
+
+# -- Kotlin: a Future's bounded get -------------------------------------------------------------------------
+
+WAITER = '''package io.acme.net
+
+import java.util.concurrent.Future
+import java.util.concurrent.TimeUnit
+
+class Waiter {
+    fun <T> await(f: Future<T>): T = f.get()
+}
+'''
+WAITER_KT = "src/main/kotlin/io/acme/net/Waiter.kt"
+
+
+def test_kotlin_a_future_given_a_bound_or_another_one_is_a_timeout_change(tmp_path):
+    bounded = WAITER.replace("f.get()", "f.get(5, TimeUnit.SECONDS)")
+    assert "timeout.added" in kinds(findings(tmp_path / "1", WAITER_KT, WAITER, bounded))
+    assert "timeout.changed" in kinds(findings(tmp_path / "2", WAITER_KT, bounded, bounded.replace("get(5,", "get(30,")))
+
+
+def test_kotlin_a_future_bound_handed_on_from_the_caller_is_no_timeout_change(tmp_path):
+    before = WAITER.replace("await(f: Future<T>): T = f.get()", "await(f: Future<T>, secs: Long): T = f.get(secs, TimeUnit.SECONDS)")
+    after = before.replace("f.get(secs, TimeUnit.SECONDS)", "f.get(secs, TimeUnit.SECONDS).also { seen(it) }")
+    assert kinds(findings(tmp_path, WAITER_KT, before, after)) == set()
+
+
+# -- a queue polled with a time inside a consumer loop paces the loop -----------------------------------------
+
+CONSUMER = '''package io.acme.net;
+
+import java.util.concurrent.TimeUnit;
+
+public class Consumer {
+    void run() throws InterruptedException {
+        while (running) {
+            Event e = queue.poll(100, TimeUnit.MILLISECONDS);
+            if (e != null) {
+                handle(e);
+            }
+        }
+    }
+
+    Event next() throws InterruptedException {
+        return queue.poll(5, TimeUnit.SECONDS);
+    }
+}
+'''
+CONSUMER_JAVA = "src/main/java/io/acme/net/Consumer.java"
+
+
+def test_java_a_poll_period_in_a_consumer_loop_is_no_timeout_change(tmp_path):
+    after = CONSUMER.replace("poll(100, TimeUnit.MILLISECONDS)", "poll(500, TimeUnit.MILLISECONDS)")
+    assert kinds(findings(tmp_path, CONSUMER_JAVA, CONSUMER, after)) == set()
+
+
+def test_java_a_single_bounded_poll_given_another_bound_is_a_timeout_change(tmp_path):
+    after = CONSUMER.replace("poll(5, TimeUnit.SECONDS)", "poll(30, TimeUnit.SECONDS)")
+    assert "timeout.changed" in kinds(findings(tmp_path, CONSUMER_JAVA, CONSUMER, after))
+
+
+def test_kotlin_a_poll_period_in_a_loop_is_no_timeout_change(tmp_path):
+    before = '''package io.acme.net
+
+import java.util.concurrent.TimeUnit
+
+class Consumer {
+    fun run() {
+        while (running) {
+            val e = queue.poll(100, TimeUnit.MILLISECONDS) ?: continue
+            handle(e)
+        }
+    }
+}
+'''
+    after = before.replace("poll(100,", "poll(500,")
+    assert kinds(findings(tmp_path, "src/main/kotlin/io/acme/net/Consumer.kt", before, after)) == set()
+
+
+# -- Kotlin: a retry helper's policy is its parameters' defaults -------------------------------------------------
+
+RETRY_IO = '''package io.acme.net
+
+import java.io.IOException
+import kotlinx.coroutines.delay
+
+suspend fun <T> retryIO(
+    times: Int = 3,
+    initialDelay: Long = 100,
+    factor: Double = 2.0,
+    block: suspend () -> T,
+): T {
+    var currentDelay = initialDelay
+    repeat(times - 1) {
+        try {
+            return block()
+        } catch (e: IOException) {
+        }
+        delay(currentDelay)
+        currentDelay = (currentDelay * factor).toLong()
+    }
+    return block()
+}
+
+suspend fun fetchPages(pageSize: Int = 100): List<Page> = api.pages(pageSize)
+'''
+RETRY_KT = "src/main/kotlin/io/acme/net/Retry.kt"
+
+
+def test_kotlin_a_retry_helpers_default_changed_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((("times: Int = 3", "times: Int = 5"), ("factor: Double = 2.0", "factor: Double = 1.5"))):
+        assert "retry.changed" in kinds(findings(tmp_path / str(i), RETRY_KT, RETRY_IO, RETRY_IO.replace(old, new)))
+
+
+def test_kotlin_another_functions_default_changed_is_no_retry_change(tmp_path):
+    after = RETRY_IO.replace("pageSize: Int = 100", "pageSize: Int = 500")
+    assert kinds(findings(tmp_path, RETRY_KT, RETRY_IO, after)) == set()
+
+
+# -- a retry policy built through a chain, valued by its links -----------------------------------------------
+
+CHAINS = '''package io.acme.net;
+
+import java.time.Duration;
+
+public class Policies {
+    static RetryConfig retryConfig() {
+        return RetryConfig.custom().maxAttempts(3).waitDuration(Duration.ofMillis(500)).build();
+    }
+
+    static RetryTemplate retryTemplate() {
+        return RetryTemplate.builder().maxAttempts(3).fixedBackoff(1000).retryOn(IOException.class).build();
+    }
+}
+'''
+POLICIES = "src/main/java/io/acme/net/Policies.java"
+
+
+def test_java_another_wait_or_retried_exception_in_a_policy_chain_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((("Duration.ofMillis(500)", "Duration.ofMillis(100)"),
+                                    ("fixedBackoff(1000)", "fixedBackoff(2000)"),
+                                    ("retryOn(IOException.class)", "retryOn(List.of(IOException.class, TimeoutException.class))"))):
+        found = findings(tmp_path / str(i), POLICIES, CHAINS, CHAINS.replace(old, new))
+        assert "retry.changed" in kinds(found), new
+
+
+def test_java_a_policy_chain_rewrapped_or_given_a_listener_is_no_retry_change(tmp_path):
+    after = CHAINS.replace("RetryTemplate.builder().maxAttempts(3).fixedBackoff(1000).retryOn(IOException.class).build();",
+                           "RetryTemplate.builder()\n            .maxAttempts(3)\n            .fixedBackoff(1_000)\n"
+                           "            .retryOn(IOException.class)\n            .withListener(new LoggingListener())\n"
+                           "            .build();")
+    assert kinds(findings(tmp_path, POLICIES, CHAINS, after)) == set()
+
+
+def test_java_a_literal_wait_moved_into_a_constant_of_the_same_length_is_no_change(tmp_path):
+    before = '''package io.acme.net;
+
+import java.util.concurrent.TimeUnit;
+
+public class Permits {
+    boolean acquire() throws InterruptedException {
+        return permits.tryAcquire(10, TimeUnit.SECONDS);
+    }
+}
+'''
+    after = before.replace("public class Permits {\n", "public class Permits {\n    private static final long ACQUIRE_TIMEOUT_SECONDS = 10;\n\n").replace(
+        "tryAcquire(10,", "tryAcquire(ACQUIRE_TIMEOUT_SECONDS,")
+    assert kinds(findings(tmp_path, "src/main/java/io/acme/net/Permits.java", before, after)) == set()
+
+
+# -- Ktor: what the HttpRequestRetry block decides --------------------------------------------------------------
+
+KTOR = '''package io.acme.net
+
+import io.ktor.client.HttpClient
+import io.ktor.client.plugins.HttpRequestRetry
+
+fun httpClient() = HttpClient {
+    install(HttpRequestRetry) {
+        maxRetries = 3
+        retryIf { _, response -> response.status.value >= 500 }
+        exponentialDelay()
+    }
+}
+'''
+KTOR_KT = "src/main/kotlin/io/acme/net/Http.kt"
+
+
+def test_kotlin_another_ktor_retry_condition_or_delay_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((("response.status.value >= 500 }", "response.status.value >= 500 || response.status.value == 429 }"),
+                                    ("exponentialDelay()", "exponentialDelay(base = 3.0, maxDelayMs = 20_000)"))):
+        assert "retry.changed" in kinds(findings(tmp_path / str(i), KTOR_KT, KTOR, KTOR.replace(old, new))), new
+
+
+def test_kotlin_a_ktor_retry_block_rewrapped_is_no_retry_change(tmp_path):
+    after = KTOR.replace("retryIf { _, response -> response.status.value >= 500 }",
+                         "retryIf { _, response ->\n            response.status.value >= 500\n        }")
+    assert kinds(findings(tmp_path, KTOR_KT, KTOR, after)) == set()
+
+
+# -- a policy object built from constants -----------------------------------------------------------------------
+
+WIRING = '''package io.acme.net;
+
+import java.time.Duration;
+
+public class Wiring {
+    static Object retry() {
+        return new ExponentialBackoff(100, 2.0, 30000);
+    }
+
+    static Object limiter() {
+        return new TimeoutConfig(Duration.ofSeconds(5));
+    }
+
+    static Object handed(int attempts, Duration wait) {
+        return new RetrySettings(attempts, wait);
+    }
+
+    void fail(String why) throws RetryException {
+        throw new RetryException("gave up: " + why, 3);
+    }
+}
+'''
+WIRING_JAVA = "src/main/java/io/acme/net/Wiring.java"
+
+
+def test_java_a_policy_object_given_other_constants_is_a_change(tmp_path):
+    found = findings(tmp_path / "1", WIRING_JAVA, WIRING, WIRING.replace("100, 2.0, 30000", "100, 1.5, 30000"))
+    assert {f.category for f in found} == {"retry"}
+    found = findings(tmp_path / "2", WIRING_JAVA, WIRING, WIRING.replace("ofSeconds(5)", "ofSeconds(10)"))
+    assert {f.category for f in found} == {"timeout"}
+
+
+def test_java_a_policy_object_handed_run_time_values_or_an_exception_is_no_change(tmp_path):
+    after = WIRING.replace("handed(int attempts, Duration wait)", "handed(int attempts, Duration pause)").replace(
+        "new RetrySettings(attempts, wait)", "new RetrySettings(attempts, pause)").replace(
+        '"gave up: " + why, 3', '"gave up: " + why, 5').replace("30000", "30_000")
+    assert kinds(findings(tmp_path, WIRING_JAVA, WIRING, after)) == set()
+
+
+KT_WIRING = '''package io.acme.net
+
+import kotlin.time.Duration.Companion.milliseconds
+
+val backoff = ExponentialBackoff(100, 2.0, 30_000)
+val policy = RetryPolicy(maxAttempts = 3, delay = 500.milliseconds)
+
+fun handed(attempts: Int, pause: kotlin.time.Duration) = RetryPolicy(maxAttempts = attempts, delay = pause)
+
+fun fail(why: String): Nothing = throw RetryException("gave up: $why", 3)
+'''
+KT_WIRING_PATH = "src/main/kotlin/io/acme/net/Wiring.kt"
+
+
+def test_kotlin_a_policy_object_given_other_constants_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((("2.0, 30_000", "1.5, 30_000"), ("delay = 500.milliseconds", "delay = 1_000.milliseconds"))):
+        assert "retry.changed" in kinds(findings(tmp_path / str(i), KT_WIRING_PATH, KT_WIRING, KT_WIRING.replace(old, new)))
+
+
+def test_kotlin_a_policy_object_handed_run_time_values_or_an_exception_is_no_change(tmp_path):
+    after = KT_WIRING.replace("pause: kotlin.time.Duration) = RetryPolicy(maxAttempts = attempts, delay = pause)",
+                              "wait: kotlin.time.Duration) = RetryPolicy(maxAttempts = attempts, delay = wait)").replace(
+        '$why", 3)', '$why", 5)').replace("30_000)", "30000)").replace("500.milliseconds", "500L.milliseconds")
+    assert kinds(findings(tmp_path, KT_WIRING_PATH, KT_WIRING, after)) == set()
