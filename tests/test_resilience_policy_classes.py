@@ -284,3 +284,20 @@ def test_a_python_build_or_task_runner_at_the_root_is_no_production_code(tmp_pat
     assert not categories(file_findings(tmp_path, "noxfile.py", before, after))
     # the same module inside the package is production code
     assert categories(file_findings(tmp_path / "b", "pkg/noxfile.py", before, after)) == {"timeout"}
+
+
+def test_a_builder_nested_in_a_policy_holds_the_policys_defaults(tmp_path):
+    java = ("package io.acme.retry;\n\nimport java.time.Duration;\n\npublic class RetryConfig {\n"
+            "    public static class Builder {\n        private Duration waitDuration = Duration.ofMillis(500);\n"
+            "    }\n}\n")
+    found = file_findings(tmp_path, "src/main/java/io/acme/retry/RetryConfig.java", java, java.replace("500", "100"))
+    assert categories(found) == {"retry"}
+    kotlin = ("package acme\n\nclass RetryConfig private constructor(val waitDuration: Duration) {\n"
+              "    class Builder {\n        var waitDuration: Duration = Duration.ofMillis(500)\n"
+              "        fun build() = RetryConfig(waitDuration)\n    }\n}\n")
+    found = file_findings(tmp_path / "k", "src/main/kotlin/acme/RetryConfig.kt", kotlin, kotlin.replace("500", "200"))
+    assert categories(found) == {"retry"}
+    # a builder of something that is no policy gives its fields no kind
+    other = java.replace("RetryConfig", "ReportConfig").replace("waitDuration", "flushDuration")
+    assert not categories(file_findings(tmp_path / "o", "src/main/java/io/acme/retry/ReportConfig.java", other,
+                                        other.replace("500", "100")))

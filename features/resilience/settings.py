@@ -654,7 +654,8 @@ def _constant_name(node, name: str, local: bool) -> bool:
 
 
 #: class nodes whose name says what the class is (a ``class_body`` is climbed through)
-_CLASS_NODES = frozenset({"class_definition", "class_declaration", "object_declaration", "class"})
+_CLASS_NODES = frozenset({"class_definition", "class_declaration", "object_declaration", "class",
+                          "companion_object"})
 
 
 def policy_member(node, how: str, name: str) -> str | None:
@@ -679,14 +680,25 @@ def policy_member(node, how: str, name: str) -> str | None:
     if owner.type in _CALLS:  # Timeout(connect=5, read=30), RetryPolicy(maxAttempts = 3)
         kind = _policy_kind(syntax.callee(owner, "kotlin" if owner.type == "call_expression" else "python"))
     else:
-        label = owner.child_by_field_name("name") or next(
-            (c for c in owner.named_children if c.type in ("type_identifier", "identifier", "simple_identifier")),
-            None)
-        kind = _policy_kind(syntax.node_text(label)) if label is not None else None
+        kind = None
+        for _ in range(3):  # RetryConfig.Builder's fields, a companion's constants: the policy's
+            label = owner.child_by_field_name("name") or next(
+                (c for c in owner.named_children if c.type in ("type_identifier", "identifier", "simple_identifier")),
+                None)
+            text = syntax.node_text(label) if label is not None else ""
+            kind = _policy_kind(text)
+            outer = syntax.ancestor(owner, _CLASS_NODES) if text in _HELPER_CLASSES or owner.type in (
+                "companion_object",) else None
+            if kind is not None or outer is None:
+                break
+            owner = outer
     if kind == "timeout" and (retried or any(w in _INTERVAL for w in ws)):
         return None
     return kind
 
+
+#: classes nested in a policy that hold its parts for it (a builder, a companion's defaults)
+_HELPER_CLASSES = frozenset({"Builder", "Companion", "Defaults", ""})
 
 #: the last word of a list a policy keeps of what it retries (``status_forcelist``, ``method_whitelist``)
 _LISTS = frozenset({"forcelist", "whitelist", "allowlist", "blacklist", "denylist", "list", "set"})
