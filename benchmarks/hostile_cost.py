@@ -201,6 +201,11 @@ GENERIC: list[Shape] = [
     Shape("python.settings_renamed", 1000,
           lambda n: {"svc/s.py": "".join(f"CONNECT_TIMEOUT_{i} = {i}\n" for i in range(n))},
           base=lambda n: {"svc/s.py": "".join(f"TIMEOUT_{i} = {i}\n" for i in range(n))}),
+    # n lines of retry wrappers nested 150 deep, and one syntax error: each wrapper asked whether it
+    # sits in a part the parser could not read climbed its parents one by one (depth x depth each)
+    Shape("python.nested_wrappers_broken", 100,
+          lambda n: {"svc/w.py": "".join(f"x{i} = " + "call_with_retry(" * 150 + "1" + ")" * 150 + "\n"
+                                         for i in range(n)) + "def broken(:\n    pass\n"}),
     Shape("description.long", 125_000, lambda n: {"a.py": "x = 1\n"}, args=("--description", "{desc}")),
 ]
 

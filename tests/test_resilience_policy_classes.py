@@ -301,3 +301,25 @@ def test_a_builder_nested_in_a_policy_holds_the_policys_defaults(tmp_path):
     other = java.replace("RetryConfig", "ReportConfig").replace("waitDuration", "flushDuration")
     assert not categories(file_findings(tmp_path / "o", "src/main/java/io/acme/retry/ReportConfig.java", other,
                                         other.replace("500", "100")))
+
+
+def test_inside_an_error_answers_as_the_plain_climb_on_every_node():
+    # the memoised climb (a plain one costs depth x depth per node) gives the plain climb's answers
+    from mergeguard.features import syntax
+
+    text = ("x = " + "call_with_retry(" * 40 + "1" + ")" * 40 + "\n"
+            "def broken(:\n    call_with_retry(op, retries=3)\n    timeout = 5\n")
+    tree = syntax.parse(text, "python")
+    assert tree is not None and tree.root_node.has_error
+
+    def plain(node) -> bool:
+        p = node
+        while p is not None:
+            if p.type == "ERROR" or p.is_missing:
+                return True
+            p = p.parent
+        return False
+
+    nodes = list(syntax.walk(tree.root_node))
+    assert any(plain(n) for n in nodes) and not all(plain(n) for n in nodes)
+    assert [settings._in_error(n) for n in nodes] == [plain(n) for n in nodes]

@@ -241,7 +241,8 @@ class _Settings:
         taken: list[Any] = []
         for node, how, name, value in bindings:
             kind = classify(name) or self._wait_named_as_status(name, value) or policy_member(node, how, name)
-            if kind is None or value is None or syntax.inside_comment_or_string(node) or _in_error(node):
+            if kind is None or value is None or syntax.inside_comment_or_string(node) or (
+                    self.src.has_errors and _in_error(node)):
                 continue
             if any(t.start_byte <= node.start_byte and node.end_byte <= t.end_byte for t in taken):
                 continue  # inside an option object already recorded as a whole (``retry: {limit: 2}``)
@@ -276,8 +277,8 @@ class _Settings:
         last = name.rsplit(".", 1)[-1].lstrip("_")
         ws = words(last)
         if len(ws) < 3 or "with" not in ws[1:-1] or ws[ws.index("with") + 1] not in _WRAPPED_BY \
-                or syntax.inside_comment_or_string(node) or _in_error(node):
-            return
+                or syntax.inside_comment_or_string(node) or (self.src.has_errors and _in_error(node)):
+            return  # (climbing for an error only where the parser met one: a climb costs depth x depth)
         line = syntax.line_of(node)
         scope = self.src.scope_at(line)
         self.out.constructs.append(Construct(
@@ -814,13 +815,13 @@ _LOOKUPS = frozenset({"get", "pop", "setdefault", "getOrDefault", "getenv", "get
 
 
 def _in_error(node) -> bool:
-    """Inside a part the parser could not read: what it binds is a guess."""
-    p = node
-    while p is not None:
-        if p.type == "ERROR" or p.is_missing:
-            return True
-        p = p.parent
-    return False
+    """Inside a part the parser could not read: what it binds is a guess. (A missing node is a leaf, so
+    only the node itself can be one; the climb for an ``ERROR`` is the memoised one: each plain climb
+    costs depth x depth, and a file can hold thousands of nested calls and one syntax error.)"""
+    return node.type == "ERROR" or node.is_missing or syntax.ancestor(node, _ERROR) is not None
+
+
+_ERROR = frozenset({"ERROR"})
 
 
 def _is_time_unit(node) -> bool:
