@@ -235,6 +235,13 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
         if hi - lo > 1 and lib.kind == "timeout" and lib.library != policy_functions.LIBRARY:
             several.add(i)
             twice.update(j for _, j in by_line[lo:hi] if extra[j].seconds == lib.seconds)
+        if hi > lo and lib.kind == "retry" and not lib.value and lib.library != policy_functions.LIBRARY:
+            # a retry library's construct is valued by its attempts and backoff only: the other parts of
+            # the same policy on its lines (``Retry(total=3, backoff_factor=0.3, status_forcelist=[502])``,
+            # got's ``retry: {limit: 2, methods: ['GET']}``) become its written value, so a change to them
+            # is seen, once, at the construct (the settings themselves stay covered by it, below)
+            parts = sorted(f"{extra[j].target}={settings.normalise(extra[j].value)}" for _, j in by_line[lo:hi])
+            found.constructs[i] = replace(lib, value=POLICY_TEXT + ", ".join(parts))
         if hi - lo == 1 and lib.kind == "timeout" and not lib.value and (
                 lib.seconds is None or extra[by_line[lo][1]].seconds == lib.seconds):
             inside = extra[by_line[lo][1]]
@@ -251,19 +258,6 @@ def _scan_image(module, src: syntax.Source | None, change: Change | None = None)
     for j, c in enumerate(extra):
         if not spans.covers(c.kind, c.line) and j not in twice:
             kept.append(c)
-    # a retry library's construct is valued by its attempts and backoff only: the other parts of the
-    # same policy on its lines (``Retry(total=3, backoff_factor=0.3, status_forcelist=[502])``, got's
-    # ``retry: {limit: 2, methods: ['GET']}``) become its written value, so a change to them is seen,
-    # once, at the construct
-    by_line = lines_of.get("retry", [])
-    for i, lib in enumerate(found.constructs):
-        if lib.kind != "retry" or lib.value or lib.library == policy_functions.LIBRARY:
-            continue
-        lo = bisect_left(by_line, (lib.line, -1))
-        hi = bisect_left(by_line, (lib.end_line + 1, -1))
-        parts = sorted(f"{extra[j].target}={settings.normalise(extra[j].value)}" for _, j in by_line[lo:hi])
-        if parts:
-            found.constructs[i] = replace(lib, value=POLICY_TEXT + ", ".join(parts))
     found.constructs.extend(kept)
     return found
 
@@ -374,8 +368,9 @@ def _differs(a: Construct, b: Construct) -> list[str]:
         if not out and a.library == b.library and a.value[:1] == b.value[:1] == "#" and a.value != b.value:
             out.append("what the loop decides changed (when it stops, waits or tries again)" if a.library == "loop"
                        else "what it decides changed (its options: when it stops, waits or tries again)")
-        if not out and a.library == b.library and POLICY_TEXT in (a.value[:5], b.value[:5]) and \
-                {a.value[:5], b.value[:5]} <= {POLICY_TEXT, ""} and a.value != b.value:
+        written = [v for v in (a.value, b.value) if v]  # the policy as written on one side or both
+        if not out and a.library == b.library and a.value != b.value and written and all(
+                v.startswith(POLICY_TEXT) for v in written):
             out.append(f"{b.target or b.library} {a.value or 'set'} → {b.value or 'set'}")
         if not out and a.library == b.library and a.library in _VALUED_RETRIES and (
                 _computed_otherwise(a.value, b.value) if a.library == COMPUTED
@@ -412,11 +407,11 @@ def _other_setter(a: str, b: str) -> bool:
     return settings.classify(x) == settings.classify(y) == "timeout" and not _same_thing(x, y)
 
 
-#: retry constructs valued by their policy as written (the JVM scanners: a strategy object handed to a
-#: client, a ``@Retryable`` annotation's arguments, a ``@Value`` default): other arguments are another policy
 #: how a retry library construct's value starts when it lists the settings on its lines
 POLICY_TEXT = "with "
 
+#: retry constructs valued by their policy as written (the JVM scanners: a strategy object handed to a
+#: client, a ``@Retryable`` annotation's arguments, a ``@Value`` default): other arguments are another policy
 _VALUED_RETRIES = frozenset({"retry strategy", "spring-retry", "spring.Value", "property", "retried set", COMPUTED})
 
 _BODY = re.compile(r"[{};]|=>|\bfunction\b")

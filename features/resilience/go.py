@@ -322,8 +322,8 @@ class _Scanner(Scanner):
         key = syntax.node_text(args[at]).strip('"`').replace("-", "_").replace(".", "_")
         kind = settings.classify(key)
         if kind is None:
-            bound = args[0] if pointer else next(
-                (n for n in _assigned_to(node)), None)
+            assigned = _assigned_to(node)
+            bound = args[0] if pointer else (assigned[0] if assigned else None)
             if bound is not None:
                 key = syntax.node_text(bound).lstrip("&").rsplit(".", 1)[-1]
                 kind = settings.classify(key)
@@ -489,18 +489,20 @@ class _Scanner(Scanner):
         left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
         if left is None or right is None or len(right.named_children) != 1 or not left.named_children:
             return
-        call = _parsed_local(right.named_children[0])
-        if call.type != "call_expression":
-            return
         target = left.named_children[0]
         field = target.child_by_field_name("field") if target.type == "selector_expression" else None
         if field is None:
             return
         name = syntax.node_text(field)
         kind = settings.classify(name)
+        if kind is None:
+            return  # (asked first: finding the parse a local came from walks its whole function)
+        call = _parsed_local(right.named_children[0])
+        if call.type != "call_expression":
+            return
         callee = syntax.callee(call, LANG) or ""
         args = [a for _, a in syntax.arguments(call, LANG)]
-        if kind is None or not (callee in _PARSERS or any(syntax.is_string(a) for a in args)):
+        if not (callee in _PARSERS or any(syntax.is_string(a) for a in args)):
             return
         line = syntax.line_of(assign)
         self.out.constructs.append(Construct(
@@ -708,15 +710,17 @@ class _Scanner(Scanner):
 
 
 _OWN_STOP = frozenset({"func_literal"})  # what _own does not descend into
+#: the nodes a Go function's body belongs to (a climb from a statement stops there)
+_GO_FUNCTIONS = ("function_declaration", "method_declaration", "func_literal")
 #: the standard library's network objects whose ``*Timeout`` fields bound a wait (zero: none)
 _NET_TYPES = frozenset({"http.Client", "net.Dialer", "http.Server", "http.Transport"})
 #: ``SetDeadline``, ``SetReadDeadline``, ``setWriteTimeout``, ``SetTCPUserTimeout``: a setter that applies
 #: a deadline or a timeout to the object it is called on
+_SETTER = re.compile(r"^[sS]et\w*(Timeout|Deadline)$")
 #: the standard ``flag`` package's and pflag's definitions of a duration or a count flag, and where they are
 #: called from (the package itself, a ``FlagSet``, ``cmd.Flags()``)
 _FLAG_DEFINE = re.compile(r"^(Duration|Int|Int64|Uint|Uint64|Float64)(Var)?P?$")
 _FLAG_RECEIVER = re.compile(r"(?i)(^|\.)(p?flags?|fs|\w*flag_?set|persistentflags)$")
-_SETTER = re.compile(r"^[sS]et\w*(Timeout|Deadline)$")
 
 
 #: a project's dialer method shaped like ``net.DialTimeout(network, addr, d)``: ``DialTimeout``,
@@ -1031,7 +1035,7 @@ def _parameter(arg) -> bool:
     publish(timeout time.Duration)``): a value the caller hands in, not one picked here."""
     if arg.type != "identifier":
         return False
-    fn = syntax.ancestor(arg, ("function_declaration", "method_declaration", "func_literal"))
+    fn = syntax.ancestor(arg, _GO_FUNCTIONS)
     params = fn.child_by_field_name("parameters") if fn is not None else None
     name = syntax.node_text(arg)
     return params is not None and any(
@@ -1434,13 +1438,8 @@ def _paces_a_loop(call) -> bool:
     case does its work and goes round again, in a loop of the same function, paces periodic work (an
     interval computed per pass); it gives up on nothing. Such a wait written in new code is not a timeout
     the change sets (left valued at run time only, as before)."""
-    p = call.parent
-    while p is not None and p.type != "communication_case":
-        if p.type in ("function_declaration", "method_declaration", "func_literal"):
-            return False
-        p = p.parent
-    if p is None or syntax.ancestor(p, ("for_statement",), ("function_declaration", "method_declaration",
-                                                             "func_literal")) is None:
+    p = syntax.ancestor(call, ("communication_case",), _GO_FUNCTIONS)
+    if p is None or syntax.ancestor(p, ("for_statement",), _GO_FUNCTIONS) is None:
         return False
     comm = p.child_by_field_name("communication")
     return not any(n.type in ("return_statement", "break_statement", "goto_statement") or n.type in (
@@ -1527,8 +1526,7 @@ def _says(stmt) -> bool:
 
 
 def _in_select(node) -> bool:
-    return syntax.has_ancestor(node, ("communication_case", "select_statement"),
-                               ("function_declaration", "method_declaration", "func_literal"))
+    return syntax.has_ancestor(node, ("communication_case", "select_statement"), _GO_FUNCTIONS)
 
 
 def _function(node):

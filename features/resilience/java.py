@@ -25,8 +25,9 @@ from mergeguard.features.resilience import durations, policy_functions, recursio
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, RETRY_SWITCH, STRATEGY, WAITS, asks_policy, circuit_breaker,
                                                computed_kind, handed_on, not_a_delegating_overload, not_a_fallback,
-                                               not_an_accessor, passed_through, policy_name, policy_object_kind, given_to_strategy,
-                                               polls_in_a_loop, retry_after, setting_name, worked_out)
+                                               not_an_accessor, passed_through, policy_name, policy_object_kind,
+                                               policy_object_value, given_to_strategy, polls_in_a_loop, retry_after,
+                                               setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, Hooks, LineScopedScanner, Scan, applied_value, folded,
                                            loop_bound, walks_collection)
 
@@ -432,22 +433,20 @@ class _Scanner(LineScopedScanner):
         args = [a for _, a in syntax.arguments(node, L)]
         if kind is None or not args or given_to_strategy(node, L):
             return
-        folded_args = []
+        readings = []
         for a in args:
             n = self._number(a) if a.type != "method_invocation" else None
-            secs = self._duration([a]) if n is None and a.type == "method_invocation" else None
-            folded_args.append(f"{n:g}" if n is not None else f"{secs:.6g}s" if secs is not None else None)
-        if all(v is None for v in folded_args):
+            readings.append((n, self._duration([a]) if n is None and a.type == "method_invocation" else None))
+        valued = policy_object_value(readings, args)
+        if valued is None:
             return
-        value = ",".join(v if v is not None else settings.normalise(syntax.node_text(a))
-                         for v, a in zip(folded_args, args, strict=True))
+        value, seconds = valued
         type_name = syntax.node_text(node.child_by_field_name("type"))
         if kind == "retry":
             self._retry(node, "retry strategy", type_name, None, None, None, None)
         else:
-            self._timeout(node, "policy object", type_name,
-                          next((float(v[:-1]) for v in folded_args if v is not None and v.endswith("s")), None))
-        self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(value))
+            self._timeout(node, "policy object", type_name, seconds)
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=value)
 
     def _strategy(self, node, name: str, args) -> None:
         """A retry strategy handed to a client (``setRetryStrategy(new DefaultHttpRequestRetryStrategy(3,

@@ -36,6 +36,24 @@ def policy_object_kind(type_name: str) -> str | None:
         r"Retr(y|ies|ier|yer)|Back[oO]ff|Reconnect", type_name) else "retry"
 
 
+def policy_object_value(readings: list[tuple[float | None, float | None]], args: list,
+                        names: list[str] | None = None) -> tuple[str, float | None] | None:
+    """What a policy object built from its arguments is valued by (Java ``new ExponentialBackoff(100, 2.0,
+    30000)``, Kotlin ``RetryPolicy(maxAttempts = 3, delay = 500.milliseconds)``): each argument as the
+    number (``5``) or the duration (``0.5s``) the scanner read it as, in the order given (``readings``:
+    number, seconds), as written where it read neither, with its name where it has one; and the first
+    duration's seconds. None when no argument is a constant: built only from run-time values, the object
+    hands them on and decides nothing here."""
+    folded = [f"{n:g}" if n is not None else f"{secs:.6g}s" if secs is not None else None for n, secs in readings]
+    if all(v is None for v in folded):
+        return None
+    parts = [v if v is not None else settings.normalise(syntax.node_text(a)) for v, a in zip(folded, args, strict=True)]
+    if names is not None:
+        parts = [f"{n}={p}" for n, p in zip(names, parts, strict=True)]
+    seconds = next((float(v[:-1]) for v in folded if v is not None and v.endswith("s")), None)
+    return settings.bounded(",".join(parts)), seconds
+
+
 def given_to_strategy(node, language: str) -> bool:
     """Whether a policy object is the argument of a strategy setter (``setRetryStrategy(new X(...))``,
     ``retryer(new Retryer.Default(...))``): that setter's own construct values it already."""
@@ -61,14 +79,7 @@ def polls_in_a_loop(node, name: str) -> bool:
     ``poll`` with a time, made inside a loop of the same method, paces the loop (a consumer checks its
     stop flag between polls) rather than giving up on anything; the labelling rules read such a block
     time as a poll duration, not a timeout. Outside a loop the same call is a bounded wait."""
-    if name != "poll":
-        return False
-    n = node.parent
-    while n is not None and n.type not in _BODY_EDGE:
-        if n.type in _LOOP_TYPES:
-            return True
-        n = n.parent
-    return False
+    return name == "poll" and syntax.has_ancestor(node, _LOOP_TYPES, stop=_BODY_EDGE)
 
 
 #: a setter or builder link whose name, without its set/with/update prefix, names a retry or timeout

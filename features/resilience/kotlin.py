@@ -21,7 +21,8 @@ from mergeguard.features.resilience import durations, policy_functions, recursio
 from mergeguard.features.resilience.jvm import decides_nothing, delay_functions, ends_by_flag, keeps_setting, moves_on
 from mergeguard.features.resilience.jvm import (BLOCKS, POLLS, STRATEGY, WAITS, asks_policy, circuit_breaker, computed_kind,
                                                handed_on, not_a_delegating_overload, not_a_fallback, not_an_accessor,
-                                               passed_through, policy_name, policy_object_kind, given_to_strategy, polls_in_a_loop,
+                                               passed_through, policy_name, policy_object_kind, policy_object_value, given_to_strategy,
+                                               polls_in_a_loop,
                                                retry_after, setting_name, worked_out)
 from mergeguard.features.resilience import (COMPUTED, INFINITE, Construct, Hooks, LineScopedScanner, Scan, applied_value, arith,
                                            walks_collection)
@@ -147,23 +148,21 @@ class _Scanner(LineScopedScanner):
         Java scanner reads ``new X(...)``. Valued by its arguments, numbers and durations folded; one built
         only from run-time values hands them on."""
         kind = policy_object_kind(type_name)
-        folded = []
+        readings = []
         for a in args:
             n = self._number(a) if a.type != "navigation_expression" else None
-            secs = self._seconds(a) if n is None else None
-            folded.append(f"{n:g}" if n is not None else f"{secs:.6g}s" if secs is not None else None)
-        if all(v is None for v in folded):
-            return
+            readings.append((n, self._seconds(a) if n is None else None))
         names = [syntax.node_text(a.parent.named_children[0]) if a.parent is not None and len(
             a.parent.named_children) == 2 else "" for a in args]
-        value = ",".join(f"{n}={v if v is not None else settings.normalise(syntax.node_text(a))}"
-                         for n, v, a in zip(names, folded, args, strict=True))
+        valued = policy_object_value(readings, args, names)
+        if valued is None:
+            return
+        value, seconds = valued
         if kind == "retry":
             self._retry(call, "retry strategy", type_name, None, None, None, None)
         else:
-            self._timeout(call, "policy object", type_name,
-                          next((float(v[:-1]) for v in folded if v is not None and v.endswith("s")), None))
-        self.out.constructs[-1] = replace(self.out.constructs[-1], value=settings.bounded(value))
+            self._timeout(call, "policy object", type_name, seconds)
+        self.out.constructs[-1] = replace(self.out.constructs[-1], value=value)
 
     def _ktor_retry(self, call, lam) -> None:
         """ktor HttpRequestRetry: defaults to 3 retries on exceptions and 5xx with exponential delay."""

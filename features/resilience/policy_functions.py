@@ -29,7 +29,7 @@ from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import Construct
-from mergeguard.features.resilience.settings import words
+from mergeguard.features.resilience.settings import words, wrapped_by
 
 #: what the digest calls the construct's library
 LIBRARY = "policy function"
@@ -79,10 +79,7 @@ def _wraps(ws: list[str]) -> bool:
     an operation *under* a retry or a timeout. Its body is mostly the operation, and a change to the
     operation is no change to the retrying; the loop or the timeout it applies is a construct of its
     own (the loop scanners, the timeout calls), judged by what it decides."""
-    if "with" not in ws[1:]:
-        return False  # ``withRetryOnConnectionFailure(b)``, ``withTimeout(d)``: a setting, not a wrapper
-    after = ws[ws.index("with") + 1:]
-    return bool(after) and after[0] in _RETRY_WORDS | _TIMEOUT_WORDS | {"retries", "backoff", "back", "timeouts"}
+    return wrapped_by(ws) in _RETRY_WORDS | _TIMEOUT_WORDS | {"retries", "backoff", "back", "timeouts"}
 
 
 def classify(name: str) -> str | None:

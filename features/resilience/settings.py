@@ -167,6 +167,16 @@ def _header_wait(ws: list[str]) -> bool:
 #: what a wrapper's name says it runs an operation with: ``call_with_retry``, ``doWithRetries``
 _WRAPPED_BY = frozenset({"retry", "retries", "retrying", "backoff", "reconnect"})
 
+
+def wrapped_by(ws: list[str]) -> str | None:
+    """The word after ``with`` in the words of a name that runs something *with* it (``call_with_retry``
+    -> retry, ``executeWithTimeout`` -> timeout), else None: a name led by ``with``
+    (``withRetryOnConnectionFailure(b)``, ``withTimeout(d)``) is a setting, not a wrapper."""
+    if "with" not in ws[1:]:
+        return None
+    after = ws[ws.index("with") + 1:]
+    return after[0] if after else None
+
 #: words of a grace period counted in days: a deadline of a calendar, not a wait of a program
 _CALENDAR = frozenset({"eol", "day", "days", "week", "weeks", "month", "months", "year", "years", "date",
                        "deprecation", "license", "trial", "billing", "payment", "subscription"})
@@ -275,8 +285,7 @@ class _Settings:
         operation changing inside it, or the call moving, is no change."""
         name = syntax.callee(node, self.lang)
         last = name.rsplit(".", 1)[-1].lstrip("_")
-        ws = words(last)
-        if len(ws) < 3 or "with" not in ws[1:-1] or ws[ws.index("with") + 1] not in _WRAPPED_BY \
+        if wrapped_by(words(last)) not in _WRAPPED_BY \
                 or syntax.inside_comment_or_string(node) or (self.src.has_errors and _in_error(node)):
             return  # (climbing for an error only where the parser met one: a climb costs depth x depth)
         line = syntax.line_of(node)
@@ -738,7 +747,7 @@ def _policy_owner(node, how: str, name: str) -> Any:
         target = fn if fn is not None else node
     else:
         return None
-    return syntax.ancestor(target, _CLASS_NODES, stop=_FUNCS if fn is None else ())
+    return syntax.ancestor(target, _CLASS_NODES)
 
 
 #: call nodes whose named arguments :func:`_called_policy` reads (Python, Kotlin)
