@@ -206,6 +206,11 @@ GENERIC: list[Shape] = [
     Shape("python.nested_wrappers_broken", 100,
           lambda n: {"svc/w.py": "".join(f"x{i} = " + "call_with_retry(" * 150 + "1" + ")" * 150 + "\n"
                                          for i in range(n)) + "def broken(:\n    pass\n"}),
+    # one Go function setting a timeout field on n objects from one local: each assignment searched
+    # the whole function's text for what its object, and the local, were made as (n x n)
+    Shape("go.timeout_fields", 1000,
+          lambda n: {"svc/f.go": "package svc\n\nfunc f() {\n" + "".join(f"\tc{i}.ReadTimeout = d\n" for i in range(n))
+                     + "}\n"}),
     Shape("description.long", 125_000, lambda n: {"a.py": "x = 1\n"}, args=("--description", "{desc}")),
 ]
 

@@ -427,3 +427,60 @@ func (m *Member) trigger(stop <-chan struct{}) {
 }
 '''
     assert kinds(findings(tmp_path, "await.go", AWAIT, after)) == set()
+
+
+# -- what a variable was made as is looked up once per function, not once per field set on it ------------
+
+MANY_FIELDS = "package svc\n\nimport \"net/http\"\n\nfunc f(d time.Duration) {\n" + "".join(
+    f"\tc{i} := &http.Client{{}}\n\tc{i}.Timeout = d\n" for i in range(300)) + "}\n"
+
+
+def test_go_timeout_fields_are_found_with_one_search_of_their_function(tmp_path, monkeypatch):
+    """A hostile function of n ``x.Timeout = d`` lines cost n searches of its whole text (2,000 lines:
+    25 s); counted, not timed."""
+    import re
+
+    from mergeguard.features import syntax
+    from mergeguard.features.resilience import go
+
+    searched: list[str] = []
+    walked: list[str] = []
+
+    class Counting:
+        def __init__(self, pattern: re.Pattern[str]) -> None:
+            self.inner, self.pattern = pattern, pattern.pattern
+
+        def finditer(self, text: str):
+            searched.append(self.pattern)
+            return self.inner.finditer(text)
+
+    real_walk = syntax.walk
+
+    def counting_walk(node):
+        if node.type == "function_declaration":
+            walked.append(node.type)
+        return real_walk(node)
+
+    monkeypatch.setattr(go, "_NET_MADE", Counting(go._NET_MADE))
+    monkeypatch.setattr(go, "_POLICY_MADE", Counting(go._POLICY_MADE))
+    monkeypatch.setattr(go.syntax, "walk", counting_walk)
+    after = MANY_FIELDS.replace("\tc7.Timeout = d\n", "\tc7.Timeout = 2 * d\n")
+    found = findings(tmp_path, "svc/f.go", MANY_FIELDS, after)
+    assert kinds(found) == {"timeout.changed"}
+    assert len(searched) <= 4  # each pattern once per image of the function (before and after)
+    assert len(walked) < 20
+
+
+def test_go_a_name_is_made_as_the_first_thing_assigned_to_it(tmp_path):
+    """The index answers what the search for one name answered: its first binding, wherever names
+    sit next to each other (``a.b := ...`` binds ``b``; a later ``b = other()`` does not count)."""
+    from mergeguard.features import syntax
+    from mergeguard.features.resilience import go
+
+    text = ("package p\n\nfunc f() {\n\tvar tr http.Transport\n\tb := backoff.NewExponentialBackOff()\n"
+            "\tb = retry.Other()\n\tcl := &http.Client{}\n\tx.tr2 = new(http.Server)\n}\n")
+    src = syntax.Source("p.go", "post", "go", text, syntax.parse(text, "go"))
+    fn = next(n for n in syntax.walk(src.root) if n.type == "function_declaration")
+    assert go._made_as(src, fn, go._NET_MADE) == {"tr": "http.Transport", "cl": "http.Client", "tr2": "http.Server"}
+    assert go._retry_object(src, fn, "b") == "backoff.NewExponentialBackOff"
+    assert go._retry_object(src, fn, "cl") is None

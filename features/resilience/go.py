@@ -14,6 +14,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -461,7 +462,7 @@ class _Scanner(Scanner):
         if not var.isidentifier():
             return
         fn = _function(assign) or syntax.ancestor(assign, ("func_literal",))
-        made = _retry_object(fn, var)
+        made = _retry_object(self.src, fn, var)
         if made is not None and settings.classify(field) != "timeout":
             # b := backoff.NewExponentialBackOff(); b.MaxElapsedTime = 2 * time.Minute: a field of a retry
             # or backoff policy is that policy's setting, whatever it is called
@@ -469,11 +470,9 @@ class _Scanner(Scanner):
             return
         if not field.endswith("Timeout"):
             return
-        m = re.search(rf"(\b{var}\s*:?=\s*(?:&|new\()?|\bvar\s+{var}\s+\*?)(http\.(Transport|Client|Server)|net\.Dialer)\b",
-                      syntax.node_text(fn) if fn is not None else "")
-        if m is None:
+        type_name = _made_as(self.src, fn, _NET_MADE).get(var)
+        if type_name is None:
             return
-        type_name = m.group(2)
         value = right.named_children[0]
         v = self._duration(value)
         if v == 0:
@@ -497,7 +496,7 @@ class _Scanner(Scanner):
         kind = settings.classify(name)
         if kind is None:
             return  # (asked first: finding the parse a local came from walks its whole function)
-        call = _parsed_local(right.named_children[0])
+        call = _parsed_local(self.src, right.named_children[0])
         if call.type != "call_expression":
             return
         callee = syntax.callee(call, LANG) or ""
@@ -751,17 +750,37 @@ def _retry_policy_type(made: str) -> bool:
     return own or bool(pkg) and bool(_RETRY_PACKAGE.fullmatch(pkg))
 
 
-def _retry_object(fn, var: str) -> str | None:
+def _retry_object(src: syntax.Source, fn, var: str) -> str | None:
     """What ``var`` was made as in ``fn`` when that is a retry or backoff policy (``b :=
     backoff.NewExponentialBackOff()``, ``p := &retry.Config{}``): the constructor or type, else None.
     A retry *counter* or a client is not a policy object."""
+    made = _made_as(src, fn, _POLICY_MADE).get(var)
+    return made if made is not None and _retry_policy_type(made) else None
+
+
+#: ``v := pkg.New(``, ``v = &T{``: a name and the first thing it is made as, at every position (a
+#: lookahead, so a match never hides the one that starts inside it)
+_POLICY_MADE = re.compile(r"(?=\b(\w+)\s*:?=\s*&?([\w.]+)\s*[({])")
+#: ``tr := &http.Transport{``, ``var d net.Dialer``: a standard-library network object made in a function
+_NET_MADE = re.compile(r"(?=(?:\b(\w+)\s*:?=\s*(?:&|new\()?|\bvar\s+(\w+)\s+\*?)"
+                       r"(http\.(?:Transport|Client|Server)|net\.Dialer)\b)")
+
+
+def _made_as(src: syntax.Source, fn, pattern: re.Pattern[str]) -> dict[str, str]:
+    """``name -> `` what ``pattern`` first finds it made as in ``fn``'s text, for every name at once.
+    Built once per function and image: asked per field assignment, a search of the function's text
+    for one name made a function of n ``x.F = y`` lines cost n x n (2,000 lines, 25 s)."""
     if fn is None:
-        return None
-    m = re.search(rf"\b{re.escape(var)}\s*:?=\s*&?([\w.]+)\s*[({{]", syntax.node_text(fn))
-    if m is None:
-        return None
-    made = m.group(1)
-    return made if _retry_policy_type(made) else None
+        return {}
+
+    def index() -> dict[str, str]:
+        out: dict[str, str] = {}
+        for m in pattern.finditer(syntax.node_text(fn)):
+            name = next(g for g in m.groups()[:-1] if g)
+            out.setdefault(name, m.groups()[-1])
+        return out
+
+    return syntax.image_memo(src, ("go.made_as", pattern.pattern, fn.start_byte, fn.end_byte), index)
 
 
 def _assigned_to(call) -> list:
@@ -805,7 +824,7 @@ _DERIVES_CONTEXT = re.compile(r"^(New(Incoming|Outgoing)?Context|Append\w*Contex
                               r"|WithContext|Value|Err|Done)$")
 
 
-def _parsed_local(value):
+def _parsed_local(src: syntax.Source, value):
     """``d, err := time.ParseDuration(v); ...; c.DialTimeout = d``: the parse a plain local was set from,
     in the same function, when it is set once and first of what a parse returns; else ``value``. Parsing
     into a local first, to check the error, is how Go reads a setting from the environment or a file."""
@@ -814,19 +833,36 @@ def _parsed_local(value):
     fn = _function(value) or syntax.ancestor(value, ("func_literal",))
     if fn is None:
         return value
-    name = syntax.node_text(value)
-    found = []
-    for n in syntax.walk(fn):
-        if n.type in ("short_var_declaration", "assignment_statement") and n.start_byte < value.start_byte:
+    starts, found = _assignments(src, fn).get(syntax.node_text(value), ([], []))
+    if bisect.bisect_left(starts, value.start_byte) != 1:
+        return value
+    first, call = found[0]
+    if not first:
+        return value
+    return call if call.type == "call_expression" and syntax.callee(call, LANG) in _PARSERS else value
+
+
+def _assignments(src: syntax.Source, fn) -> dict[str, tuple[list[int], list[tuple[bool, Any]]]]:
+    """``name -> `` (where, (whether first on the left, the one value)) of each ``:=`` or ``=`` in ``fn``
+    that sets it from one value, in document order. Built once per function and image, for the same
+    reason as :func:`_made_as`."""
+
+    def index() -> dict[str, tuple[list[int], list[tuple[bool, Any]]]]:
+        out: dict[str, tuple[list[int], list[tuple[bool, Any]]]] = {}
+        for n in syntax.walk(fn):
+            if n.type not in ("short_var_declaration", "assignment_statement"):
+                continue
             left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
             if left is None or right is None or not left.named_children or len(right.named_children) != 1:
                 continue
-            if any(syntax.node_text(x) == name for x in left.named_children):
-                found.append((syntax.node_text(left.named_children[0]) == name, right.named_children[0]))
-    if len(found) != 1 or not found[0][0]:
-        return value
-    call = found[0][1]
-    return call if call.type == "call_expression" and syntax.callee(call, LANG) in _PARSERS else value
+            names = [syntax.node_text(x) for x in left.named_children]
+            for name in dict.fromkeys(names):
+                starts, found = out.setdefault(name, ([], []))
+                starts.append(n.start_byte)
+                found.append((names[0] == name, right.named_children[0]))
+        return out
+
+    return syntax.image_memo(src, ("go.assignments", fn.start_byte, fn.end_byte), index)
 
 
 def _gives_up_on(call, field: str = ".C") -> bool:
