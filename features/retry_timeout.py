@@ -48,9 +48,11 @@ _BUILD_SCRIPTS = (".gradle.kts",)
 
 
 #: folders of code that does not run in production: test helpers, fakes, examples, benchmarks, the code
-#: of documentation pages (``docs_src/``), maintainers' scripts, CI workflows and actions (``.github/``)
+#: of documentation pages (``docs_src/``), maintainers' scripts, CI workflows and actions (``.github/``), the
+#: servers a test suite starts (``dummyserver/``, ``mock_server/``)
 _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|testdata|fakes?|mocks?|stubs?|examples?"
-                             r"|samples?|benchmarks?|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/", re.I)
+                             r"|samples?|benchmarks?|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/"
+                             r"|(^|/)(dummy|mock|fake|test)[_-]?servers?/", re.I)
 
 
 #: test and benchmark tooling known by its file name wherever it sits: test-runner configuration
@@ -332,6 +334,10 @@ def _pair(pre: list[Construct], post: list[Construct], shift) -> tuple[list, lis
     return pairs, [p for i, p in enumerate(pre) if i not in taken], only_post
 
 
+#: a value that is a name (``self.DEFAULT_MAX_RETRIES``, ``Defaults.RETRIES``), valued through what it names
+_NAMED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
+
+
 def _differs(a: Construct, b: Construct) -> list[str]:
     out: list[str] = []
     if a.library == "setting" and b.library == "setting":
@@ -345,6 +351,9 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             return out  # a field re-typed to carry its unit (``XMillis int64`` -> ``X time.Duration``)
         if settings.same_members(a.value, b.value):
             return out  # (socket.timeout, ConnectionResetError) reordered: the same failures retried
+        if a.kind == "retry" and a.attempts is not None and a.attempts == b.attempts and (
+                _NAMED.fullmatch(a.value) or _NAMED.fullmatch(b.value)):
+            return out  # ``3`` -> ``self.DEFAULT_MAX_RETRIES`` (= 3): a count given a name, read through it
         if known or settings.normalise(a.value) != settings.normalise(b.value) and (
                 a.kind == "retry" or a.seconds != b.seconds or a.seconds is None):
             text = f"{b.target} {fmt_value(a)} → {fmt_value(b)}"
@@ -514,6 +523,8 @@ class _FileScan:
     functions: dict[str, set[str]] = field(default_factory=dict)
     #: the pre-image's scan: whether a retry already called a retrying function (``retry.nested``)
     pre: Scan = field(default_factory=Scan)
+    #: the file's parsed images, before and after (None for a side it lacks)
+    sources: tuple[syntax.Source | None, syntax.Source | None] = (None, None)
 
 
 
@@ -600,7 +611,7 @@ def extract(change: Change, context: Context) -> Extraction:
                                  [c for c in only_pre if touched_pre(c)],
                                  [c for c in only_post if touched_post(c)],
                                  {side: {sc.qualname for sc in src.scopes()} if src is not None else set()
-                                  for side, src in (("pre", pre_src), ("post", post_src))}, pre_scan))
+                                  for side, src in (("pre", pre_src), ("post", post_src))}, pre_scan, (pre_src, post_src)))
         if not paths.is_test(f.path):
             # only a NEW call: one the same function made before (with a timeout or without) is not
             # new; a timeout taken off it is the timeout's removal (``timeout.removed``), often moved
@@ -638,7 +649,8 @@ def extract(change: Change, context: Context) -> Extraction:
         fs.only_post = [c for c in fs.only_post if not _plumbing(f, c, "post", fs.functions)]
         merged_branch = _merged_branches(f, fs.pre, fs.post)
         repeats_policy = _repeats_policy(f, fs.pre, fs.post)
-        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre", fs.functions) and not merged_branch(c)]
+        fs.only_pre = [c for c in fs.only_pre if not _plumbing(f, c, "pre", fs.functions) and not merged_branch(c)
+                       and not _now_forwarded(fs, c) and not _clear_of_a_timer_gone(fs, c)]
         for c in fs.only_post:
             counts[f"{c.kind}_added"] += 1
             findings.append(finding(f"{c.kind}.added", f.path, c.line, c.end_line, f"adds {describe(c)}", c.scope))
@@ -662,7 +674,7 @@ def extract(change: Change, context: Context) -> Extraction:
             if diffs and _became_named(a, b, named):
                 _judged(logic, f, a, b)
                 continue
-            if diffs and renamed and _same_but_renamed(a, b, renamed):
+            if diffs and renamed and (_same_but_renamed(a, b, renamed) or _written_alike(fs, a, b, renamed)):
                 continue
             if diffs and a.library == b.library == "setting" and b.end_line > b.line:
                 # an options object judged whole (``retryOpts = {maxRetries: 5, minTimeout: 500}``):
@@ -1009,6 +1021,90 @@ def _same_but_renamed(a: Construct, b: Construct, renamed: dict[str, str]) -> bo
             and a.value != b.value and settings.normalise(renames.apply(a.value, renamed)) == settings.normalise(b.value))
 
 
+def _clear_of_a_timer_gone(fs: _FileScan, c: Construct) -> bool:
+    """A ``clearTimeout(timer)`` that went with its timer: the file no longer stores any timer under
+    that name (``const timer = setTimeout(() => controller.abort(), 8000)`` replaced by
+    ``AbortSignal.timeout(8000)``). The timer is judged on its own (moved, removed or replaced); its
+    cleanup adds nothing to that."""
+    if c.library != "clearTimeout" or fs.sources[1] is None:
+        return False
+    src = fs.sources[1]
+    held = syntax.image_memo(src, "retry_timeout.timer_handles", lambda: _timer_handles(src.text))
+    return c.target.split(" ", 1)[0] not in held
+
+
+#: ``= setTimeout(``: where a file keeps a timer, under the name just before it
+_TIMER_SET = re.compile(r"=\s*(?:timers\.)?set(?:Timeout|Interval)\(")
+
+
+def _timer_handles(text: str) -> set[str]:
+    """The last name of everything a timer is stored under (``timer = setTimeout(``, ``this.t =
+    setTimeout(``). Each name is read from a short window before its ``=``, so a hostile run of
+    identifier characters costs no more than its length."""
+    out = set()
+    for m in _TIMER_SET.finditer(text):
+        end = m.start()
+        while end > 0 and text[end - 1] in " \t":
+            end -= 1
+        start = end
+        while start > max(0, end - 100) and (text[start - 1].isalnum() or text[start - 1] in "_$"):
+            start -= 1
+        if start < end:
+            out.add(text[start:end])
+    return out
+
+
+#: a parameter that carries a call's options as one object (``options``, ``opts``, ``init``)
+_OPTIONS_BAG = re.compile(r"\b(options|opts|config|settings|init|params|kwargs)\b")
+#: the longest function, in characters, read as a wrapper that forwards its options
+_FORWARDER_MAX = 20_000
+
+
+def _now_forwarded(fs: _FileScan, c: Construct) -> bool:
+    """``def get(url, *, timeout=DEFAULT, retries=2): return request(..., timeout=timeout, retries=retries)``
+    -> ``def get(url, **kwargs): return request(..., **kwargs)`` (JavaScript: ``{timeout = 10000} = {}``
+    handed on as ``{timeout}`` -> ``options`` handed on as it came): a parameter whose default was only
+    handed on by name now travels, unnamed, in the keyword arguments the same function receives and
+    forwards whole. The callee's own default applies, as the wrapper's copy of it did; a change to that
+    default is the callee's setting, reported where it is."""
+    if c.library != "setting" or not c.scope:
+        return False
+    before, after = (_scope_text(src, c.scope) for src in fs.sources)
+    if before is None or after is None or max(len(before), len(after)) > _FORWARDER_MAX:
+        return False  # (a wrapper that hands its options on is short; a hostile one is not searched per name)
+    name = re.escape(c.target.rsplit(".", 1)[-1])
+    if not re.search(rf"[(,{{]\s*{name}\s*([=:]\s*{name}\b|[,}}])", before) or re.search(rf"\b{name}\b", after):
+        return False
+    # received whole and handed on whole: ``**kwargs``, ``...rest``, or an options object passed as it came
+    bags = [a or b for a, b in re.findall(r"\*\*\s*(\w+)|\.\.\.\s*(\w+)", after)]
+    bags += _OPTIONS_BAG.findall(after)
+    return any(bags.count(n) >= 2 for n in set(bags))
+
+
+def _scope_text(src: syntax.Source | None, qualname: str) -> str | None:
+    """The text of the function or class ``qualname`` in ``src``, or None when it has none."""
+    if src is None:
+        return None
+    by_name = syntax.image_memo(src, "retry_timeout.scopes_by_qualname",
+                                lambda: {sc.qualname: sc for sc in reversed(src.scopes())})
+    scope = by_name.get(qualname)  # (the first of a name, as a walk meets them)
+    if scope is None:
+        return None
+    return "\n".join(src.lines()[scope.start_line - 1:scope.end_line])
+
+
+def _written_alike(fs: _FileScan, a: Construct, b: Construct, renamed: dict[str, str]) -> bool:
+    """Whether ``b``'s lines are ``a``'s with the change's renames made, layout aside: a retry loop whose
+    counter is renamed at every use (``attempt`` -> ``failures``) is the same loop, though its digest,
+    which keeps only retry-named names, loses the counter and so differs."""
+    pre, post = (src.lines() if src is not None else [] for src in fs.sources)
+    if not (0 < a.line <= a.end_line <= len(pre) and 0 < b.line <= b.end_line <= len(post)):
+        return False
+    before = "\n".join(pre[a.line - 1:a.end_line])
+    after = "\n".join(post[b.line - 1:b.end_line])
+    return before != after and _squeezed(renames.apply(before, renamed)) == _squeezed(after)
+
+
 def _cancel_moves(scanned: list[_FileScan]) -> None:
     """A construct removed in one place and added with the same content in another (the same file or
     another file of the change) moved; it did not go and come back."""
@@ -1127,7 +1223,7 @@ def _cancel_extracted_constants(scanned: list[_FileScan]) -> None:
     constant is then no setting added, in any file of the change (constants are often declared apart).
     Only when a use the change rewrote names it now (on its line or in its value) and did not before,
     and holds the same seconds or attempts. A setting of the same value whose name that use no longer
-    writes was renamed with it, and is no removal."""
+    writes was renamed with it, or inlined into it, and is no removal."""
     def value_of(c: Construct) -> tuple:  # rounded: 100 ms and 0.1 s are one wait
         value = c.seconds if c.kind == "timeout" else c.attempts
         return c.kind, round(value, 9) if value is not None else None
@@ -1143,17 +1239,16 @@ def _cancel_extracted_constants(scanned: list[_FileScan]) -> None:
                 new = set(re.findall(r"[\w$]+", f"{b.snippet} {b.value}"))
                 named_now.setdefault(value_of(a), set()).update(new - old)
                 named_before.setdefault(value_of(a), set()).update(old - new)
-    if not named_now:
+    if not named_now and not named_before:
         return
-
-    extracted = {value_of(c) for fs in scanned for c in fs.only_post
-                 if c.library == "setting" and c.target in named_now.get(value_of(c), ())}
     for fs in scanned:
         fs.only_post = [c for c in fs.only_post if not (
             c.library == "setting" and c.target in named_now.get(value_of(c), ()))]
-        # the setting it replaces, renamed with every use (``retries = 3`` -> ``retryCount = 3``)
+        # the setting it replaces, renamed with every use (``retries = 3`` -> ``retryCount = 3``), or a
+        # constant inlined (``timeout=DEFAULT_TIMEOUT`` -> ``timeout=10`` and ``DEFAULT_TIMEOUT = 10``
+        # gone): a use that no longer writes its name holds its value still
         fs.only_pre = [c for c in fs.only_pre if not (
-            c.library == "setting" and value_of(c) in extracted and c.target in named_before.get(value_of(c), ()))]
+            c.library == "setting" and c.target in named_before.get(value_of(c), ()))]
 
 
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports
@@ -1206,12 +1301,27 @@ def _logic_lines(src: syntax.Source | None, lines: set[int]) -> dict[int, tuple[
                     kind = settings.classify(_CANCELS.sub("", name))  # ``this._clearReconnect()``: the retry it cancels
                 if kind is not None and (_decides(node) or loud is not None and loud(node)) and not (kind == "timeout" and (
                         _on_an_error(node) or settings.heartbeat_only(name))) and not (
-                        quiet is not None and quiet(node)):
+                        quiet is not None and quiet(node)) and not _counted_on(node):
                     out[first] = (kind, name)
             continue
         stack.extend(node.children)
     _continued_conditions(src, lines, out, quiet)
     return out
+
+
+#: the last word of an object that counts what happened, for a report: statistics, metrics
+_TALLIES = frozenset({"stats", "statistics", "metrics", "metric", "counters", "telemetry", "meter", "meters"})
+
+
+def _counted_on(node) -> bool:
+    """Whether a retry- or timeout-named name is a field of a statistics object (``self.stats.retries
+    += 1``, ``this.metrics.timeouts++``, ``s.counters.Retries``): a tally of what happened, reported,
+    not a decision about when to try again or how long to wait."""
+    p = node.parent
+    if p is None or p.type not in _MEMBER or len(p.named_children) < 2 or p.named_children[-1] != node:
+        return False
+    ws = settings.words(syntax.node_text(p.named_children[0]).rsplit(".", 1)[-1])
+    return bool(ws) and ws[-1] in _TALLIES
 
 
 #: a chain of conditions joined by ``and``/``or`` (``&&``/``||``)
@@ -1378,14 +1488,35 @@ def _tokens(line: str) -> frozenset[str]:
     line = defaults.typeof_as_comparison(line)  # ``typeof x === 'undefined'`` is ``x === undefined``
     line = _TRAILING_COMMENT.sub("", line)  # what a line says about itself decides nothing
     line = _CLASS_QUALIFIER.sub("", line)  # ``Timeout.DEFAULT_TIMEOUT`` is the constant ``DEFAULT_TIMEOUT``
+    # what is thrown once the retries run out is not how often they run (``throw err`` -> ``throw new
+    # RetryError(..., {cause: err})``): the statement leaves the same way
+    line = _THROWN.sub(r"\1", line)
+    if "&&" in line and len(line) <= _GUARD_LINE:  # ``a && a.retry && a.retry.limit`` is ``a?.retry?.limit``
+        line = line.replace("?.", ".")
+        for _ in range(8):  # (each pass takes one guard off each chain: chains this deep are rare)
+            guarded = _GUARD_CHAIN.sub(r"\1.", line)
+            if guarded == line:
+                break
+            line = guarded
     for t in re.findall(r"\w+\s*\??\.(?=\s*[A-Za-z_#$])|\w+|[<>=!]=?|&&|\|\||[-+*/%]", line):
-        if t.endswith("."):
+        if t[0].isdigit():
+            t = t.replace("_", "")  # ``30_000`` is ``30000``
+        elif t.endswith("."):
             t = t.rstrip(".?").strip()
             if settings.classify(t) is None:
                 continue
         if t not in ("this", "self"):
             out.add(_uncap(flip.get(t, t).lstrip("_") or t))
     return frozenset(out)
+
+
+#: ``x && x.`` (``options && options.retry``): the guard optional chaining writes ``x?.``; read on lines
+#: no longer than this (the back-reference costs the line's length squared)
+_GUARD_CHAIN = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*&&\s*\1\.")
+_GUARD_LINE = 400
+
+#: a throw or raise and what it throws, to the end of the line
+_THROWN = re.compile(r"\b(throw|raise)\b.*")
 
 
 def _uncap(t: str) -> str:
@@ -1420,6 +1551,9 @@ def _stems(name: str) -> set[str]:
         out.add(w[:-3] + "y" if w.endswith("ies") and len(w) > 4 else w[:-1] if w.endswith("s") and len(w) > 3 else w)
     return out
 
+
+#: what joins conditions into one test
+_CONNECTIVES = frozenset({"&&", "||", "and", "or"})
 
 #: words that change what a line decides when they come or go: never incidental
 _LOGIC_WORDS = frozenset({"not", "and", "or", "is", "in", "if", "else", "elif", "return", "while", "for", "break",
@@ -1474,8 +1608,11 @@ def _logic_findings(logic: list[tuple], findings: list[Finding], retry_sig: dict
                     return True
         # the same retry/timeout names, operators and numbers, only other names around them changed
         # (``time() > deadline`` -> ``time.monotonic() > deadline``, a helper or a receiver renamed)
+        # (swapped, not added to a chain of conditions: ``!this.closed &&`` added to a reconnect test is a
+        # new reason not to retry; a call split over two lines loses names from its first one)
         mine = _deciding_part(toks)
-        return bool(mine) and any(_deciding_part(o) == mine and all(_incidental(t) for t in toks ^ o) for o in other)
+        return bool(mine) and any(_deciding_part(o) == mine and all(_incidental(t) for t in toks ^ o)
+                                  and (len(toks - o) <= len(o - toks) or not _CONNECTIVES & toks & o) for o in other)
 
     for _f, pre, post, removed, added in logic:
         _relabel(post, added, removed)

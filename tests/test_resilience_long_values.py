@@ -68,7 +68,7 @@ CASES = [
      ("400, 800, 1600\n", "400, 800, 3200\n"),
      ("100, 200, 400, 800, 1600\n", "100, 200, 400,\n        800, 1600\n")),
     ("typescript", "src/defaults.ts", TS,
-     ("'EPIPE'],", "'EPIPE', 'ENOTFOUND'],"),
+     ("521, 522, 524],", "521, 522, 525],"),  # (entries are compared sorted: statusCodes comes last)
      ("statusCodes: [408, 413, 429, 500, 502, 503, 504, 521, 522, 524],",
       "statusCodes: [\n      408, 413, 429, 500, 502, 503, 504, 521, 522, 524,\n    ],")),
 ]

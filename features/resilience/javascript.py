@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from mergeguard.features import syntax
 from mergeguard.features.resilience import policy_functions
 from mergeguard.features.resilience import (INFINITE, Construct, Hooks, LineScopedScanner, Scan, folded, loop_bound,
                                            walks_collection)
-from mergeguard.features.resilience.settings import bookkeeping, bounded, classify, words, written
+from mergeguard.features.resilience.settings import backoff_bound, bookkeeping, bounded, classify, words, written
 
 _FUNCS = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                     "generator_function_declaration", "method_definition"})
@@ -478,8 +479,8 @@ class _Scanner(LineScopedScanner):
                 val = pair.child_by_field_name("value")
                 if key == "retry" and lib in ("got", "ky"):
                     self._got_retry(call, lib, c, val)
-                elif key == "signal" or val is None:
-                    continue
+                elif key == "signal" or val is None or backoff_bound(pair, key):
+                    continue  # (``{retries: 5, minTimeout: 500}``: the delay between attempts, no wait)
                 elif val.type == "object" and not _TIMEOUT_KEY.match(key):
                     # undici ``new Agent({connect: {timeout: 10_000}})``, redis ``{socket: {connectTimeout}}``:
                     # a timeout of one part of the client, one level down
@@ -598,12 +599,33 @@ class _Scanner(LineScopedScanner):
         if arr.type != "array":
             return
         for el in arr.named_children:
+            if el.type == "identifier":
+                # ``const timeout = new Promise((_, reject) => { setTimeout(reject, ms) })`` made first,
+                # then raced by name: the same timer
+                el = self._declared(call, syntax.node_text(el)) or el
             for inner in syntax.calls(el, self.lang):
                 if syntax.callee(inner, self.lang) in _NODE_TIMER_CALLEES:
                     a = syntax.arguments(inner, self.lang)
                     ms = self._ms(a[1][1]) if len(a) >= 2 else None
                     self._timeout(call, "Promise.race", self._race_target(arr), ms, zero_is_infinite=False)
                     return
+
+    def _declared(self, node, name: str):
+        """The value ``name`` is declared with (``const name = value``) in the function ``node`` is in,
+        or None. One index per function and image: a function of many races walks itself once."""
+        fn = syntax.ancestor(node, tuple(_FUNCS))
+        if fn is None:
+            return None
+
+        def index() -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for d in syntax.nodes_of_types(fn, self.lang, ("variable_declarator",)):
+                n, v = d.child_by_field_name("name"), d.child_by_field_name("value")
+                if n is not None and v is not None and n.type == "identifier":
+                    out.setdefault(syntax.node_text(n), v)
+            return out
+
+        return syntax.image_memo(self.src, ("js.declared", fn.start_byte, fn.end_byte), index).get(name)
 
     def _race_target(self, arr) -> str:
         for el in arr.named_children:

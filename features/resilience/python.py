@@ -216,9 +216,8 @@ class _Scanner(Scanner):
             if syntax.node_text(func.child_by_field_name("name")) != "__init__":
                 continue
             cls = syntax.ancestor(func, ("class_definition",), ("function_definition",))
-            if cls is not None and re.search(r"(Error|Exception|Warning)$",
-                                             syntax.node_text(cls.child_by_field_name("name"))):
-                continue  # ``MaxRetryError(pool, url, retries=3)`` reports a failure, it sets no policy
+            if cls is not None and _REPORT_CLASS.search(syntax.node_text(cls.child_by_field_name("name"))):
+                continue  # ``MaxRetryError(pool, url, retries=3)``, ``Response(..., retries=0)``: a report
             params = func.child_by_field_name("parameters")
             body = func.child_by_field_name("body")
             if params is None or body is None:
@@ -455,10 +454,19 @@ class _Scanner(Scanner):
             value = positional[0] if positional else next(kw[k] for k in ("delay", "timeout", "seconds") if k in kw)
             self._timeout(node, name, value, "with", target=name, none_is_infinite=True, written=written(value))
             return
+        elif name == "select.select" and len(positional) == 4:
+            # ``select.select(r, w, x, 5.0)``: the fourth argument bounds the wait (none: forever)
+            self._timeout(node, name, positional[3], "select", target="select.select", none_is_infinite=True,
+                          written=written(positional[3]))
         elif name == "signal.alarm" and positional:
             v = _number(positional[0], self.consts)
             if v:  # alarm(0) cancels
                 self._timeout(node, name, positional[0], "signal", target="signal.alarm")
+        elif last in _WAITS_GIVEN and "." in name and positional and self._bounded_wait(node, positional[0]):
+            # ``done.wait(10)``, ``worker.join(5)``, ``future.result(30)``: a thread, an event, a
+            # process or a future waited for with a limit given by position
+            self._timeout(node, name, positional[0], "wait", target=f"{name}:timeout", none_is_infinite=True,
+                          written=written(positional[0]))
         elif last == "ClientTimeout" and not _is_kw_value(node):
             v = self._timeout_value(node)
             self._construct("timeout", "aiohttp", node, node, target="ClientTimeout", seconds=v)
@@ -471,6 +479,15 @@ class _Scanner(Scanner):
                 lib = _library(name)
                 self._timeout(node, name, v, lib, target=f"{name}:{k}",
                               none_is_infinite=True, zero_is_infinite=lib in ("requests", "socket", "urllib"))
+
+    def _bounded_wait(self, call, first) -> bool:
+        """Whether ``first``, a wait method's first argument, is a limit written as a number (or a
+        constant), and the call waits once: the same ``stop.wait(interval)`` in a loop paces the loop (a
+        poll or a sleep that shutdown can cut short), which is no timeout. A name handed in
+        (``thread.join(timeout)``) is plumbing, and an interval read from settings is often a pace."""
+        if syntax.ancestor(call, tuple(_LOOPS), tuple(_OWN_STOP)) is not None:
+            return False
+        return (_number(first, self.consts) or 0) > 0
 
     def _timeout(self, node, name: str, value, library: str, *, target: str, none_is_infinite: bool = False,
                  zero_is_infinite: bool = False, written: str = "") -> None:
@@ -1725,3 +1742,11 @@ def _only_rejects(node) -> bool:
 #: Python's hooks for ``features.retry_timeout`` (``resilience.Hooks``)
 HOOKS = Hooks(keeps_setting=keeps_setting, recast_setting=recast_setting, decides_nothing=decides_nothing,
               decides_too=decides_too)
+
+
+#: classes that report what happened (a failure, a response, a result, an event), by the last word of
+#: their name: a retry count or a timeout they are built with is data about one call, not a setting
+_REPORT_CLASS = re.compile(r"(Error|Exception|Warning|Response|Result|Reply|Outcome|Event|Record|Report|Summary"
+                           r"|Stats|Metadata)$")
+#: methods that wait for a thread, event, condition, process or future, with their limit first
+_WAITS_GIVEN = frozenset({"wait", "join", "result"})

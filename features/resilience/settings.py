@@ -30,7 +30,7 @@ from mergeguard.features.resilience import INFINITE, Construct, Scan, arith, def
 #: node types that bind a name to a value, per language: (node type, how to read it)
 _BINDINGS: dict[str, dict[str, str]] = {
     "python": {"assignment": "assign", "keyword_argument": "option", "pair": "option",
-               "default_parameter": "param", "typed_default_parameter": "param", "call": "call"},
+               "default_parameter": "param", "typed_default_parameter": "param", "call": "call", "tuple": "option"},
     "go": {"const_spec": "const", "var_spec": "const", "keyed_element": "option", "assignment_statement": "assign",
            "short_var_declaration": "assign", "call_expression": "call"},
     "javascript": {"variable_declarator": "assign", "pair": "option", "assignment_expression": "assign",
@@ -250,7 +250,11 @@ class _Settings:
                     self.consts.setdefault(name, v)
         taken: list[Any] = []
         for node, how, name, value in bindings:
+            if value is not None and self.lang == "python":
+                value = _field_default(value)
             kind = classify(name) or self._wait_named_as_status(name, value) or policy_member(node, how, name)
+            if kind == "timeout" and how == "option" and backoff_bound(node, name):
+                kind = "retry"
             if kind is None or value is None or syntax.inside_comment_or_string(node) or (
                     self.src.has_errors and _in_error(node)):
                 continue
@@ -336,6 +340,14 @@ class _Settings:
             name_node = decl.named_children[0]
             rest = [c for c in node.named_children if c.start_byte > decl.end_byte]
             value = rest[-1] if rest else None
+        elif t == "tuple":
+            # ``options=[("grpc.keepalive_timeout_ms", 10000)]``: an option given as a (key, value) pair
+            # in a list of them (gRPC channel arguments, socket options)
+            kids = [k for k in node.named_children if not syntax.is_comment(k)]
+            if len(kids) != 2 or not syntax.is_string(kids[0]) or node.parent is None or node.parent.type != "list" \
+                    or heartbeat_only(syntax.node_text(kids[0]).strip("'\"")):
+                return None  # (``grpc.keepalive_time_ms``: how often to ping, not how long to wait)
+            name_node, value = kids
         elif t in ("value_argument",):
             kids = node.named_children
             if len(kids) < 2 or kids[0].type not in ("identifier", "simple_identifier"):
@@ -372,7 +384,7 @@ class _Settings:
         if t == "assignment" and self.lang == "python" and node.parent is not None \
                 and node.parent.type == "assignment":
             return None  # a = b = 3: the outer one is read
-        name = syntax.node_text(name_node).strip()
+        name = syntax.node_text(name_node).strip().replace(".#", ".").lstrip("#")  # ``this.#timeoutMs``: private
         if name == "default" and t == "keyword_argument":
             name = _option_named(node) or name
         if not re.fullmatch(r"['\"`]?[\w$.]+['\"`]?", name):
@@ -517,7 +529,7 @@ class _Settings:
     def _record(self, node, kind: str, name: str, value, how: str) -> None:
         # ``typeof x === 'undefined' ? d : x`` and ``x === undefined ? d : x``, ``x == null ? d : x`` and
         # ``x ?? d``: one text for the spellings of a default that mean exactly the same
-        text = defaults.canonical(value, self.lang) or _without_comments(value)
+        text = defaults.canonical(value, self.lang) or _entries_in_order(value) or _without_comments(value)
         line = syntax.line_of(node)
         seconds: float | None = None
         attempts: float | None = None
@@ -601,6 +613,58 @@ def written(node) -> str:
     as a construct's ``value``, so that no scanner cuts a long value where a change past the cut would
     go unseen."""
     return bounded(" ".join(syntax.node_text(node).split()))
+
+
+#: object and dictionary literals, and the lists and sets inside them read as sets of members
+_LITERAL_MAPS = frozenset({"object", "dictionary"})
+_LITERAL_LISTS = frozenset({"array", "list", "set", "tuple"})
+_ENTRY_DEPTH = 6
+
+
+def backoff_bound(pair, name: str) -> bool:
+    """``{retries: 5, minTimeout: 500, maxTimeout: 5000}`` (node-retry, p-retry, async-retry): beside a
+    retry count in the same options, a minimum or maximum "timeout" is the delay between attempts,
+    which is retry policy, not a wait for an answer."""
+    ws = words(name.rsplit(".", 1)[-1])
+    if len(ws) != 2 or ws[0] not in ("min", "max") or ws[1] != "timeout" or pair.parent is None:
+        return False
+    for sibling in pair.parent.named_children:
+        key = sibling.child_by_field_name("key") if sibling.type == "pair" else None
+        if key is not None and sibling != pair and classify(syntax.node_text(key).strip("'\"")) == "retry":
+            return True
+    return False
+
+
+def _entries_in_order(node, depth: int = 0) -> str | None:
+    """An options literal's text with its entries sorted by key, and the plain lists in it sorted
+    (``{limit: 2, methods: ['get', 'put']}`` and ``{methods: ['put', 'get'], limit: 2}``): the same
+    options, written in another order. None when it holds anything but ``key: value`` entries (a
+    spread, ``...defaults``, whose place decides what wins) or nests deeper than a handful of levels."""
+    if node is None or node.type not in _LITERAL_MAPS or depth > _ENTRY_DEPTH:
+        return None
+    entries = []
+    for child in node.named_children:
+        if syntax.is_comment(child):
+            continue
+        if child.type != "pair":
+            return None
+        key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
+        if key is None or value is None:
+            return None
+        entries.append(f"{syntax.node_text(key).strip(chr(34) + chr(39))}: {_member_text(value, depth + 1)}")
+    return "{" + ", ".join(sorted(entries)) + "}" if len(entries) > 1 else None
+
+
+def _member_text(node, depth: int) -> str:
+    """An entry's value as written, with maps and plain lists in it sorted (by their normalised text,
+    so that quote styles sort alike; shown as written)."""
+    if node.type in _LITERAL_MAPS:
+        return _entries_in_order(node, depth) or _without_comments(node)
+    members = [c for c in node.named_children if not syntax.is_comment(c)]
+    if node.type in _LITERAL_LISTS and members and all(c.type in ("string", "number", "integer", "float") for c in members):
+        written = sorted((syntax.node_text(c) for c in members), key=normalise)
+        return ("(" if node.type == "tuple" else "[") + ", ".join(written) + (")" if node.type == "tuple" else "]")
+    return _without_comments(node)
 
 
 def _without_comments(node) -> str:
@@ -780,6 +844,26 @@ def _option_named(node) -> str | None:
 
 _CONSTRUCTORS = frozenset({"constructor_declaration", "secondary_constructor", "anonymous_initializer",
                            "static_initializer", "constructor_definition"})
+
+
+#: declarations of a dataclass, attrs or pydantic field with its default (``Field(5.0, description=...)``)
+_FIELD_CALLS = frozenset({"field", "Field", "ib", "attrib", "PrivateAttr"})
+
+
+def _field_default(value):
+    """The default a field declaration gives (``Field(5.0, ...)``, ``field(default=5.0)``,
+    ``attr.ib(default=5.0)``): a documented field holds the value the bare annotation held."""
+    if value.type != "call" or syntax.callee(value, "python").rsplit(".", 1)[-1] not in _FIELD_CALLS:
+        return value
+    args = syntax.arguments(value, "python")
+    given = {k: v for k, v in args if k is not None}
+    positional = [v for k, v in args if k is None]
+    default = given.get("default")
+    if default is None and positional and syntax.callee(value, "python").rsplit(".", 1)[-1] == "Field":
+        default = positional[0]
+    if default is None or syntax.node_text(default) in ("None", "..."):
+        return value  # (no default, or "not set": the bare declaration said nothing either)
+    return default
 
 
 def _schema_default(value):
