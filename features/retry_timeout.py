@@ -638,6 +638,7 @@ def extract(change: Change, context: Context) -> Extraction:
     _cancel_moves(scanned)
     _cancel_moves_from_constants(scanned)
     _cancel_extracted_constants(scanned)
+    _cancel_grouped_exceptions(scanned)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
              if c.library == "setting" and _spans(c, fs.added_lines)}
@@ -1249,6 +1250,36 @@ def _cancel_extracted_constants(scanned: list[_FileScan]) -> None:
         # gone): a use that no longer writes its name holds its value still
         fs.only_pre = [c for c in fs.only_pre if not (
             c.library == "setting" and c.target in named_before.get(value_of(c), ()))]
+
+
+#: ``except (ConnectionError, socket.timeout) as e:`` on a line: what it catches
+_EXCEPT = re.compile(r"^\s*except\s*\(?\s*([\w.]+(?:\s*,\s*[\w.]+)*)\s*,?\s*\)?\s*(?:as\s+\w+\s*)?:")
+
+
+def _cancel_grouped_exceptions(scanned: list[_FileScan]) -> None:
+    """``except (ConnectionError, TimeoutError):`` -> ``RETRYABLE = (ConnectionError, TimeoutError)``
+    and ``except RETRYABLE:``: the failures a loop retries, given a name; the loop catches what it
+    caught (the Python scanner reads the name's members), and the new constant is no retry setting
+    added. Only when a line the change removed caught exactly those members and one it added catches
+    the name, in any file of the change (such constants are often declared apart)."""
+    caught_before: set[frozenset[str]] = set()
+    caught_now: set[str] = set()
+    for fs in scanned:
+        for h in fs.f.hunks:
+            for _, text in h.removed:
+                m = _EXCEPT.match(text)
+                if m is not None:
+                    caught_before.add(frozenset(x.strip().rsplit(".", 1)[-1] for x in m.group(1).split(",")))
+            for _, text in h.added:
+                m = _EXCEPT.match(text)
+                if m is not None and "," not in m.group(1):
+                    caught_now.add(m.group(1).strip())
+    if not caught_before or not caught_now:
+        return
+    for fs in scanned:
+        fs.only_post = [c for c in fs.only_post if not (
+            c.library == "setting" and c.target in caught_now and frozenset(
+                x.rsplit(".", 1)[-1] for x in settings.members(c.value) or ()) in caught_before)]
 
 
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports

@@ -438,3 +438,14 @@ def test_a_field_declared_with_no_default_is_no_unbounded_timeout(tmp_path):
     after = ("import attr\n\n\n@attr.s(frozen=True)\nclass ClientTimeout:\n    total = attr.ib(type=float, default=None)\n"
              "    connect = attr.ib(type=float, default=None)\n\n\nDEFAULT_TIMEOUT = ClientTimeout(total=300)\n")
     assert "timeout.unbounded" not in kinds(findings(tmp_path, "lib/client.py", before, after))
+
+
+# -- the failures a loop retries, given a name ----------------------------------------------------------------
+
+def test_retried_exceptions_given_a_name_are_no_retry_change(tmp_path):
+    named = PY_CLIENT.replace("DEFAULT_TIMEOUT = 10\n", "DEFAULT_TIMEOUT = 10\nRETRYABLE_ERRORS = (ConnectionError, TimeoutError)\n") \
+        .replace("except (ConnectionError, TimeoutError):", "except RETRYABLE_ERRORS:")
+    assert kinds(findings(tmp_path / "named", "lib/client.py", PY_CLIENT, named)) == set()
+    wider = named.replace("RETRYABLE_ERRORS = (ConnectionError, TimeoutError)", "RETRYABLE_ERRORS = (ConnectionError, TimeoutError, OSError)")
+    assert "retry" in {f.category for f in findings(tmp_path / "wider", "lib/client.py", PY_CLIENT, wider)}
+    assert "retry" in {f.category for f in findings(tmp_path / "widened", "lib/client.py", named, wider)}

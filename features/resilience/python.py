@@ -636,7 +636,7 @@ class _Scanner(Scanner):
             if any(any(n in syntax.node_text(s.child_by_field_name("arguments")) for n in grown) for s in sleeps):
                 backoff = "exponential"
         self._construct("retry", "loop", node, node, body=try_body, attempts=attempts, backoff=backoff,
-                        jitter=jitter, value=_loop_decision(node, tries, sleeps))
+                        jitter=jitter, value=_loop_decision(node, tries, sleeps, _exception_groups(self.src)))
 
     def _loop_attempts(self, node) -> Any:
         if node.type == "while_statement":
@@ -1219,7 +1219,31 @@ _LEAVES = {"return_statement": "return", "raise_statement": "raise", "break_stat
            "continue_statement": "continue"}
 
 
-def _loop_decision(loop, tries, sleeps) -> str:
+def _exception_groups(src: syntax.Source) -> dict[str, list[str]]:
+    """``RETRYABLE = (ConnectionError, socket.timeout)`` at a module's or class's top: a name -> the
+    exception names it groups (last dotted part), so that ``except RETRYABLE:`` catches what ``except
+    (ConnectionError, socket.timeout):`` did. Once per image."""
+
+    def index() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for scope in (src.root, *[b for c in syntax.nodes_of_types(src.root, LANG, ("class_definition",))
+                                  for b in [c.child_by_field_name("body")] if b is not None]):
+            for stmt in scope.named_children:
+                n = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else None
+                if n is None or n.type != "assignment":
+                    continue
+                left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+                if left is None or right is None or left.type != "identifier" or right.type not in ("tuple", "list"):
+                    continue
+                members = [m for m in right.named_children if not syntax.is_comment(m)]
+                if members and all(m.type in ("identifier", "attribute") for m in members):
+                    out.setdefault(syntax.node_text(left), [syntax.node_text(m).rsplit(".", 1)[-1] for m in members])
+        return out
+
+    return syntax.image_memo(src, "python.exception_groups", index)
+
+
+def _loop_decision(loop, tries, sleeps, groups: dict[str, list[str]] | None = None) -> str:
     """A hand-written retry loop valued by what decides whether it tries again: its header (the bound),
     each ``except`` of its retrying ``try`` with the failures it catches and how it ends the pass
     (goes round, re-raises, gives up), and what it waits between passes. So a loop that now retries
@@ -1236,7 +1260,8 @@ def _loop_decision(loop, tries, sleeps) -> str:
             ends = sorted({_LEAVES[n.type] + _guard(n, clause) for n in _own(clause)
                            if n.type in _LEAVES and _loop_of(n) == loop})
             last = _last_statement(clause)
-            parts.append("except:" + ",".join(sorted(_caught_names(clause)) or ["*"]) + ":" + ",".join(ends)
+            caught = {m for name in _caught_names(clause) for m in (groups or {}).get(name, [name])}
+            parts.append("except:" + ",".join(sorted(caught) or ["*"]) + ":" + ",".join(ends)
                          + ":" + (_LEAVES.get(last.type, "on") if last is not None else "on"))
     parts.extend("wait:" + _plain(s.child_by_field_name("arguments")) for s in sleeps)
     return "#" + "|".join(parts)

@@ -197,6 +197,13 @@ _MEMBERS = re.compile(r"^(?:frozenset|set|tuple|list|new Class\[\]|\w+\.of|setOf
                       r"[\[({]([^\[\](){}]*)[\])}]\)?$")
 
 
+def members(value: str) -> list[str] | None:
+    """The members of a value that is one flat collection (``(ConnectionError, socket.timeout)``,
+    ``frozenset([429, 502])``), as written without layout; None for anything else."""
+    m = _MEMBERS.match(normalise(value))
+    return [x for x in m.group(1).split(",") if x] if m is not None else None
+
+
 def same_members(a: str, b: str) -> bool:
     """Whether two values are one flat collection of the same members in another order or wrapping
     (``(socket.timeout, ConnectionResetError)`` and ``(ConnectionResetError, socket.timeout)``;
