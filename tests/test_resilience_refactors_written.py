@@ -449,3 +449,36 @@ def test_retried_exceptions_given_a_name_are_no_retry_change(tmp_path):
     wider = named.replace("RETRYABLE_ERRORS = (ConnectionError, TimeoutError)", "RETRYABLE_ERRORS = (ConnectionError, TimeoutError, OSError)")
     assert "retry" in {f.category for f in findings(tmp_path / "wider", "lib/client.py", PY_CLIENT, wider)}
     assert "retry" in {f.category for f in findings(tmp_path / "widened", "lib/client.py", named, wider)}
+
+
+# -- JavaScript options unpacked in the body, and a delay given a name ----------------------------------------
+
+FETCH_JSON = '''export async function fetchJson(url, { timeout = 8000, retries = 2 } = {}) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(timeout) });
+      return await res.json();
+    } catch (err) {
+      if (attempt >= retries) throw err;
+      await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+    }
+  }
+}
+'''
+
+
+def test_options_unpacked_in_the_body_keep_their_defaults(tmp_path):
+    unpacked = FETCH_JSON.replace("export async function fetchJson(url, { timeout = 8000, retries = 2 } = {}) {",
+                                  "export async function fetchJson(url, options = {}) {\n"
+                                  "  const { timeout = 8000, retries = 2 } = options;")
+    assert kinds(findings(tmp_path / "same", "src/fetch-json.js", FETCH_JSON, unpacked)) == set()
+    fewer = unpacked.replace("retries = 2 } = options", "retries = 1 } = options")
+    assert "retry" in {f.category for f in findings(tmp_path / "fewer", "src/fetch-json.js", FETCH_JSON, fewer)}
+
+
+def test_a_wait_read_through_a_callbacks_outer_name_is_valued_by_it(tmp_path):
+    """``setTimeout(r, delay)`` in the promise's callback reads ``delay`` of the function around it."""
+    before = FETCH_JSON.replace("      await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));\n",
+                                "      const delay = 250;\n      await new Promise((r) => setTimeout(r, delay));\n")
+    longer = before.replace("const delay = 250;", "const delay = 1000;")
+    assert "retry" in {f.category for f in findings(tmp_path, "src/fetch-json.js", before, longer)}

@@ -15,6 +15,7 @@ option is omitted are documented in ``docs/retry_timeout_js_java.md``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -341,7 +342,7 @@ class _Scanner(LineScopedScanner):
         self._retry(call, "recursion", scope_name, attempts, backoff, "Math.random" in text, None)
         # valued like a loop: what leaves the failure path or waits on it, under which conditions, and
         # the delays as written; a hook called on the way (``for (const hook of beforeRetry)``) is not it
-        tokens = policy_functions.loop_decisions(handler, self.lang) + _wait_tokens(waits, self.lang)
+        tokens = policy_functions.loop_decisions(handler, self.lang) + _wait_tokens(waits, self.lang, self._declared)
         rec = self.out.constructs[-1]
         self.out.constructs[-1] = replace(rec, value=policy_functions.decision_value(tokens))
 
@@ -612,20 +613,26 @@ class _Scanner(LineScopedScanner):
 
     def _declared(self, node, name: str):
         """The value ``name`` is declared with (``const name = value``) in the function ``node`` is in,
-        or None. One index per function and image: a function of many races walks itself once."""
+        or in the function around that (a callback reads its outer function's names), or None. One
+        index per function and image: a function of many races walks itself once."""
         fn = syntax.ancestor(node, tuple(_FUNCS))
-        if fn is None:
-            return None
+        for _ in range(_DECLARED_DEPTH):
+            if fn is None:
+                return None
 
-        def index() -> dict[str, Any]:
-            out: dict[str, Any] = {}
-            for d in syntax.nodes_of_types(fn, self.lang, ("variable_declarator",)):
-                n, v = d.child_by_field_name("name"), d.child_by_field_name("value")
-                if n is not None and v is not None and n.type == "identifier":
-                    out.setdefault(syntax.node_text(n), v)
-            return out
+            def index(fn=fn) -> dict[str, Any]:
+                out: dict[str, Any] = {}
+                for d in syntax.nodes_of_types(fn, self.lang, ("variable_declarator",)):
+                    n, v = d.child_by_field_name("name"), d.child_by_field_name("value")
+                    if n is not None and v is not None and n.type == "identifier":
+                        out.setdefault(syntax.node_text(n), v)
+                return out
 
-        return syntax.image_memo(self.src, ("js.declared", fn.start_byte, fn.end_byte), index).get(name)
+            found = syntax.image_memo(self.src, ("js.declared", fn.start_byte, fn.end_byte), index).get(name)
+            if found is not None:
+                return found
+            fn = syntax.ancestor(fn, tuple(_FUNCS))
+        return None
 
     def _race_target(self, arr) -> str:
         for el in arr.named_children:
@@ -823,7 +830,7 @@ class _Scanner(LineScopedScanner):
         conditions (``policy_functions``' reading of a loop), and how long each wait is as written
         (``setTimeout(r, 500)`` -> ``setTimeout(r, 2000)`` changes the delay, ``sleep(backoff)`` read
         through a renamed variable does not)."""
-        tokens = policy_functions.loop_decisions(loop, self.lang) + _wait_tokens(sleeps, self.lang)
+        tokens = policy_functions.loop_decisions(loop, self.lang) + _wait_tokens(sleeps, self.lang, self._declared)
         c = self.out.constructs[-1]
         self.out.constructs[-1] = replace(c, value=policy_functions.decision_value(tokens))
 
@@ -1075,15 +1082,20 @@ _TIMEOUT_WRAPPER = re.compile(r"^(timeout|withTimeout|promiseTimeout|timeoutProm
                               r"raceTimeout|pTimeout)$")
 
 
-def _wait_tokens(waits, lang: str) -> list[str]:
+def _wait_tokens(waits, lang: str, declared: Callable[[Any, str], Any]) -> list[str]:
     """How each wait between attempts is written: its delay's numbers and operators, and whether an
-    abort signal can cut it short (``delay(ms, {signal})``: the retrying stops on cancellation)."""
+    abort signal can cut it short (``delay(ms, {signal})``: the retrying stops on cancellation). A
+    delay given by a name declared in the same function is read as what the name is declared with
+    (``const delay = 250 * (attempt + 1); setTimeout(r, delay)`` waits as ``setTimeout(r, 250 *
+    (attempt + 1))`` did)."""
     out: list[str] = []
     for w in waits:
         args = w.child_by_field_name("arguments")
         out.append("wait")
         if args is not None:
-            out += policy_functions.decisions(args, lang, messages=False)
+            for arg in args.named_children:
+                value = declared(w, syntax.node_text(arg)) if arg.type == "identifier" else None
+                out += policy_functions.decisions(value if value is not None else arg, lang, messages=False)
             if re.search(r"\bsignal\b", syntax.node_text(args)):
                 out.append("cancellable")
     return out
@@ -1229,8 +1241,36 @@ def _parameter_default(ident):
         if params is not None and any(n.type in ("identifier", "shorthand_property_identifier_pattern")
                                       and syntax.node_text(n) == name for n in syntax.walk(params)):
             return _default_in(params, name)
+        unpacked = _unpacked_default(fn, name)
+        if unpacked is not None:
+            return unpacked
         fn = syntax.ancestor(fn, _FUNCS)
     return None
+
+
+def _unpacked_default(fn, name: str):
+    """``const { timeout = 8000, retries = 2 } = options;`` among a function's first statements: the
+    options a parameter brings, unpacked with their defaults in the body rather than in the parameter
+    list; the same defaults."""
+    body = fn.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return None
+    for stmt in body.named_children[:_UNPACKED_WITHIN]:
+        if stmt.type not in ("lexical_declaration", "variable_declaration"):
+            continue
+        for decl in stmt.named_children:
+            pattern = decl.child_by_field_name("name") if decl.type == "variable_declarator" else None
+            if pattern is not None and pattern.type == "object_pattern":
+                found = _default_in(pattern, name)
+                if found is not None:
+                    return found
+    return None
+
+
+#: how many enclosing functions a name is looked up in
+_DECLARED_DEPTH = 3
+#: how many of a function's first statements are read for unpacked options
+_UNPACKED_WITHIN = 8
 
 
 def _default_in(params, name: str):
