@@ -1094,13 +1094,18 @@ def _scope_text(src: syntax.Source | None, qualname: str) -> str | None:
     return "\n".join(src.lines()[scope.start_line - 1:scope.end_line])
 
 
+#: the longest construct, in lines, compared as text with the change's renames made
+_ALIKE_LINES = 400
+
+
 def _written_alike(fs: _FileScan, a: Construct, b: Construct, renamed: dict[str, str]) -> bool:
     """Whether ``b``'s lines are ``a``'s with the change's renames made, layout aside: a retry loop whose
     counter is renamed at every use (``attempt`` -> ``failures``) is the same loop, though its digest,
     which keeps only retry-named names, loses the counter and so differs."""
     pre, post = (src.lines() if src is not None else [] for src in fs.sources)
-    if not (0 < a.line <= a.end_line <= len(pre) and 0 < b.line <= b.end_line <= len(post)):
-        return False
+    if not (0 < a.line <= a.end_line <= len(pre) and 0 < b.line <= b.end_line <= len(post)) \
+            or max(a.end_line - a.line, b.end_line - b.line) > _ALIKE_LINES:
+        return False  # (a construct of thousands of lines, nested in others, is not re-read for each)
     before = "\n".join(pre[a.line - 1:a.end_line])
     after = "\n".join(post[b.line - 1:b.end_line])
     return before != after and _squeezed(renames.apply(before, renamed)) == _squeezed(after)

@@ -1260,7 +1260,7 @@ def _unpacked_default(fn, name: str):
             continue
         for decl in stmt.named_children:
             pattern = decl.child_by_field_name("name") if decl.type == "variable_declarator" else None
-            if pattern is not None and pattern.type == "object_pattern":
+            if pattern is not None and pattern.type == "object_pattern" and pattern.named_child_count <= _UNPACKED_MAX:
                 found = _default_in(pattern, name)
                 if found is not None:
                     return found
@@ -1269,8 +1269,10 @@ def _unpacked_default(fn, name: str):
 
 #: how many enclosing functions a name is looked up in
 _DECLARED_DEPTH = 3
-#: how many of a function's first statements are read for unpacked options
+#: how many of a function's first statements are read for unpacked options, and how many options one
+#: may unpack (each name looked up reads them: a hostile list of thousands is not read per name)
 _UNPACKED_WITHIN = 8
+_UNPACKED_MAX = 64
 
 
 def _default_in(params, name: str):
