@@ -361,7 +361,9 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"backoff {a.backoff or 'unknown'} → {b.backoff or 'unknown'}")
         if a.jitter != b.jitter and a.jitter is not None and b.jitter is not None:
             out.append(f"jitter {'on' if a.jitter else 'off'} → {'on' if b.jitter else 'off'}")
-        if a.method != b.method:
+        if a.method != b.method and not (a.library == b.library == "loop" and None in (a.method, b.method)):
+            # a hand-written loop's method is read off the call in its body: one whose operation became a
+            # parameter (``withRetries(() -> store.put(blob))``) retries what it did, as its digest says
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
         # a construct valued by its decisions (loops; JS timers that try again): "#" + their digest
         # (go: retry.Do(f, retry.Delay(d)) given another delay is a non-loop construct valued so too)
@@ -1016,8 +1018,7 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
     for fs in scanned:
         for c in fs.only_pre:
             removed.setdefault(content(c), []).append(fs)
-    if not removed:
-        return
+    moved: dict[int, tuple[list[Construct], list[Construct]]] = {}  # id(fs) -> (pre, post) loops that moved
     for fs in scanned:
         kept = []
         for c in fs.only_post:
@@ -1026,9 +1027,31 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
                 src = owners.pop(0)
                 gone = next(p for p in src.only_pre if content(p) == content(c))
                 src.only_pre.remove(gone)
+                if c.library == "loop":
+                    moved.setdefault(id(src), ([], []))[0].append(gone)
+                    moved.setdefault(id(fs), ([], []))[1].append(c)
             else:
                 kept.append(c)
         fs.only_post = kept
+    for fs in scanned:
+        pre_loops, post_loops = moved.get(id(fs), ([], []))
+        for a, b in fs.pairs:  # paired by place, but now in another function: moved all the same
+            if a.library == b.library == "loop" and a.scope != b.scope and a.value == b.value:
+                pre_loops.append(a)
+                post_loops.append(b)
+        fs.only_post = [c for c in fs.only_post if not _wraps_moved_loop(c, post_loops)]
+        fs.only_pre = [c for c in fs.only_pre if not _wraps_moved_loop(c, pre_loops)]
+
+
+def _wraps_moved_loop(c: Construct, loops: list[Construct]) -> bool:
+    """Whether ``c`` is a retry helper that holds a retry loop which moved whole (:func:`_cancel_moves`): a
+    loop extracted from ``Send`` into a new ``withRetries(op func() error)`` (or inlined back) keeps its
+    attempts, delays and conditions, and the helper around it is the new entry point that only
+    delegates to it (labelling rules: "a new entry point that only delegates to the existing retry
+    loop is not" a retry change). The loop's digest already says what it decides; the helper's own
+    digest only differs because it is new."""
+    return (c.kind == "retry" and c.library == policy_functions.LIBRARY
+            and any(c.line <= lp.line <= c.end_line for lp in loops))
 
 
 def _cancel_moved_waits(scanned: list[_FileScan]) -> None:

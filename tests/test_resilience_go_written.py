@@ -427,3 +427,64 @@ func (m *Member) trigger(stop <-chan struct{}) {
 }
 '''
     assert kinds(findings(tmp_path, "await.go", AWAIT, after)) == set()
+
+
+# -- a retry loop extracted whole into a helper that takes the operation: the helper only delegates --------
+
+INLINE_LOOP = '''package client
+
+import (
+	"context"
+	"time"
+)
+
+func (c *Client) Send(ctx context.Context, m *Message) error {
+	var err error
+	for attempt := 0; attempt < c.maxRetries; attempt++ {
+		if err = c.conn.Write(ctx, m); err == nil {
+			return nil
+		}
+		if !isTemporary(err) {
+			return err
+		}
+		time.Sleep(c.backoff << attempt)
+	}
+	return err
+}
+'''
+
+EXTRACTED_LOOP = '''package client
+
+import (
+	"context"
+	"time"
+)
+
+func (c *Client) Send(ctx context.Context, m *Message) error {
+	return c.withRetries(func() error { return c.conn.Write(ctx, m) })
+}
+
+func (c *Client) withRetries(op func() error) error {
+	var err error
+	for attempt := 0; attempt < c.maxRetries; attempt++ {
+		if err = op(); err == nil {
+			return nil
+		}
+		if !isTemporary(err) {
+			return err
+		}
+		time.Sleep(c.backoff << attempt)
+	}
+	return err
+}
+'''
+
+
+def test_go_a_retry_loop_extracted_into_a_helper_unchanged_is_no_retry_change(tmp_path):
+    assert kinds(findings(tmp_path / "out", "client.go", INLINE_LOOP, EXTRACTED_LOOP)) == set()
+    assert kinds(findings(tmp_path / "in", "client.go", EXTRACTED_LOOP, INLINE_LOOP)) == set()
+
+
+def test_go_a_retry_loop_extracted_with_another_wait_is_a_retry_change(tmp_path):
+    after = EXTRACTED_LOOP.replace("time.Sleep(c.backoff << attempt)", "time.Sleep(c.backoff)")
+    assert "retry.changed" in kinds(findings(tmp_path, "client.go", INLINE_LOOP, after))
