@@ -629,6 +629,7 @@ def extract(change: Change, context: Context) -> Extraction:
     _cancel_moves(scanned)
     _cancel_moves_from_constants(scanned)
     _cancel_extracted_constants(scanned)
+    named_lines = _cancel_named_literals(scanned, logic)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
              if c.library == "setting" and _spans(c, fs.added_lines)}
@@ -659,8 +660,11 @@ def extract(change: Change, context: Context) -> Extraction:
         # constant (the line the change touched), not again at every untouched use
         via_setting = {(a.kind, a.seconds, b.seconds, a.attempts, b.attempts) for a, b in fs.pairs
                        if a.library == "setting" and _differs(a, b)}
+        pre_named, post_named = named_lines.get(id(fs), (set(), set()))
         for a, b in fs.pairs:
             diffs = _differs(a, b)
+            if diffs and _only_lines(fs.f, a, b, pre_named, post_named):
+                continue  # its only changed lines wrote a constant's value for its name, or back
             if diffs and _became_named(a, b, named):
                 _judged(logic, f, a, b)
                 continue
@@ -1177,6 +1181,91 @@ def _cancel_extracted_constants(scanned: list[_FileScan]) -> None:
         # the setting it replaces, renamed with every use (``retries = 3`` -> ``retryCount = 3``)
         fs.only_pre = [c for c in fs.only_pre if not (
             c.library == "setting" and value_of(c) in extracted and c.target in named_before.get(value_of(c), ()))]
+
+
+#: a declaration no caller can set: a parameter or a settable field given the literal is an option (a wait
+#: made configurable), not a name for it
+_CONSTANT_DECL = re.compile(r"\b(const|final)\b|\bprivate\s+val\b")
+
+
+def _cancel_named_literals(scanned: list[_FileScan], logic: list[tuple]) -> dict[int, tuple[set[int], set[int]]]:
+    """A literal in a line of code given a name, or a name replaced by its literal, and nothing else on
+    the line changed (``time.Sleep(2 * time.Second)`` -> ``const reconnectDelay = 2 * time.Second`` and
+    ``time.Sleep(reconnectDelay)``; ``Thread.sleep(200L * attempt)`` -> ``BACKOFF_STEP_MS * attempt``;
+    ``net.DialTimeout(.., dialTimeout)`` -> ``5*time.Second`` with the constant deleted): the code waits
+    and tries as before. :func:`_cancel_extracted_constants` matches a use by the seconds or attempts
+    the scanner valued it at; a delay inside a retry loop is valued only through the loop's digest, which
+    the new name changes, so the lines themselves are compared here (for a constant holding a literal:
+    a parameter or a settable field is an option, :data:`_CONSTANT_DECL`): the added line with the new
+    constant's value written for its name (or the removed line with the deleted constant's) is a removed
+    (an added) line of the same file, layout aside. Such a constant is no setting added or removed, and
+    its lines are no logic change; id(file scan) -> (pre, post) lines that only did that, for the pairs."""
+    def constants(side: str) -> list[tuple[Construct, re.Pattern, str]]:
+        out = []
+        for fs in scanned:  # also those an earlier step took out, for their lines
+            paired = {id(x) for pair in fs.pairs for x in pair}
+            hunk_lines = {n for h in fs.f.hunks for n, _ in (h.added if side == "post" else h.removed)}
+            for c in (fs.post if side == "post" else fs.pre).constructs:
+                if id(c) in paired or c.line not in hunk_lines:
+                    continue
+                name = c.target.rsplit(".", 1)[-1]
+                if c.library == "setting" and re.search(r"\d", c.value) and not c.value.startswith("#") \
+                        and _is_name(name) and re.fullmatch(r"[\w$]+", name) and _squeezed(c.value) != name \
+                        and (_CONSTANT_DECL.search(c.snippet) or re.fullmatch(r"[A-Z][A-Z0-9_]*", name)):
+                    out.append((c, re.compile(rf"(?<![\w$.]){re.escape(name)}(?![\w$])"), c.value))
+        return out
+
+    new, gone = constants("post"), constants("pre")
+    if not new and not gone:
+        return {}
+    used: set[int] = set()
+    lines: dict[int, tuple[set[int], set[int]]] = {}
+    for fs in scanned:
+        removed = {n: t for h in fs.f.hunks for n, t in h.removed}
+        added = {n: t for h in fs.f.hunks for n, t in h.added}
+        if not removed or not added:
+            continue
+        pre_lines, post_lines = lines.setdefault(id(fs), (set(), set()))
+        for mine, other, mine_lines, other_lines, consts in ((added, removed, post_lines, pre_lines, new),
+                                                             (removed, added, pre_lines, post_lines, gone)):
+            at: dict[str, list[int]] = {}
+            for n, t in other.items():
+                at.setdefault(_squeezed(t), []).append(n)
+            for n, t in mine.items():
+                hits = [(c, pat, value) for c, pat, value in consts if pat.search(t)]
+                if not hits:
+                    continue
+                text = t
+                for _, pat, value in hits:
+                    text = pat.sub(lambda _m, v=value: v, text)
+                twins = at.get(_squeezed(text))
+                if twins:
+                    mine_lines.add(n)
+                    other_lines.add(twins[0])
+                    used.update(id(c) for c, _, _ in hits)
+    if not used:
+        return lines
+    for fs in scanned:
+        fs.only_post = [c for c in fs.only_post if id(c) not in used]
+        fs.only_pre = [c for c in fs.only_pre if id(c) not in used]
+    for entry in logic:
+        for fs in scanned:
+            if entry[0] is fs.f and id(fs) in lines:
+                for n in lines[id(fs)][0]:
+                    entry[1].pop(n, None)
+                for n in lines[id(fs)][1]:
+                    entry[2].pop(n, None)
+    return lines
+
+
+def _only_lines(f: FileChange, a: Construct, b: Construct, pre: set[int], post: set[int]) -> bool:
+    """Whether every line the change removed inside ``a`` and added inside ``b`` is one of ``pre`` and
+    ``post`` (:func:`_cancel_named_literals`), and there is at least one."""
+    if not post:
+        return False
+    gone = {n for h in f.hunks for n, _ in h.removed if a.line <= n <= a.end_line}
+    came = {n for h in f.hunks for n, _ in h.added if b.line <= n <= b.end_line}
+    return bool(came) and came <= post and gone <= pre
 
 
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports

@@ -488,3 +488,70 @@ def test_go_a_retry_loop_extracted_into_a_helper_unchanged_is_no_retry_change(tm
 def test_go_a_retry_loop_extracted_with_another_wait_is_a_retry_change(tmp_path):
     after = EXTRACTED_LOOP.replace("time.Sleep(c.backoff << attempt)", "time.Sleep(c.backoff)")
     assert "retry.changed" in kinds(findings(tmp_path, "client.go", INLINE_LOOP, after))
+
+
+# -- a literal given a name, or a name replaced by its literal: the same wait --------------------------------
+
+RECONNECT = '''package watch
+
+import "time"
+
+func (w *Watcher) reconnect() {
+	for {
+		if err := w.connect(); err == nil {
+			return
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+'''
+
+RECONNECT_NAMED = '''package watch
+
+import "time"
+
+// reconnectDelay is the pause between two attempts to reach the server.
+const reconnectDelay = 2 * time.Second
+
+func (w *Watcher) reconnect() {
+	for {
+		if err := w.connect(); err == nil {
+			return
+		}
+		time.Sleep(reconnectDelay)
+	}
+}
+'''
+
+
+def test_go_a_retry_delay_given_a_name_is_no_retry_change(tmp_path):
+    assert kinds(findings(tmp_path / "named", "watch.go", RECONNECT, RECONNECT_NAMED)) == set()
+    assert kinds(findings(tmp_path / "inlined", "watch.go", RECONNECT_NAMED, RECONNECT)) == set()
+
+
+def test_go_a_retry_delay_given_a_name_and_another_value_is_a_retry_change(tmp_path):
+    after = RECONNECT_NAMED.replace("const reconnectDelay = 2 * time.Second", "const reconnectDelay = 5 * time.Second")
+    assert "retry" in {f.category for f in findings(tmp_path, "watch.go", RECONNECT, after)}
+
+
+DIAL_NAMED = '''package client
+
+import (
+	"net"
+	"time"
+)
+
+const dialTimeout = 5 * time.Second
+
+func connect(addr string) (net.Conn, error) {
+	return net.DialTimeout("tcp", addr, dialTimeout)
+}
+'''
+
+
+def test_go_a_timeout_constant_inlined_is_no_timeout_change(tmp_path):
+    inlined = DIAL_NAMED.replace("const dialTimeout = 5 * time.Second\n\n", "").replace(
+        "addr, dialTimeout)", "addr, 5*time.Second)")
+    assert kinds(findings(tmp_path / "same", "client.go", DIAL_NAMED, inlined)) == set()
+    other = inlined.replace("5*time.Second", "10*time.Second")
+    assert "timeout" in {f.category for f in findings(tmp_path / "other", "client.go", DIAL_NAMED, other)}

@@ -447,3 +447,17 @@ def test_kotlin_a_retry_loop_extracted_into_a_helper_is_a_change_only_when_the_l
     assert kinds(findings(tmp_path / "same", path, SYNCER, SYNCER_HELPER)) == set()
     after = SYNCER_HELPER.replace("delay(300L * attempt)", "delay(300L)")
     assert "retry.changed" in kinds(findings(tmp_path / "other", path, SYNCER, after))
+
+
+def test_java_and_kotlin_a_backoff_step_given_a_name_is_no_retry_change(tmp_path):
+    java = "src/main/java/org/acme/http/Uploader.java"
+    named = UPLOADER.replace("    private final int maxAttempts = 4;\n",
+                             "    private final int maxAttempts = 4;\n    private static final long BACKOFF_STEP_MS = 200L;\n")
+    assert kinds(findings(tmp_path / "j", java, UPLOADER, named.replace("200L * attempt", "BACKOFF_STEP_MS * attempt"))) \
+        == set()
+    assert "retry.changed" in kinds(findings(tmp_path / "j2", java, UPLOADER,
+                                             named.replace("200L * attempt", "BACKOFF_STEP_MS * (attempt + 1)")))
+    kt = "src/main/kotlin/org/acme/http/Syncer.kt"
+    kt_named = SYNCER.replace("delay(300L * attempt)", "delay(BACKOFF_STEP_MS * attempt)") \
+        + "\nprivate const val BACKOFF_STEP_MS = 300L\n"
+    assert kinds(findings(tmp_path / "k", kt, SYNCER, kt_named)) == set()
