@@ -1237,7 +1237,7 @@ def _cancel_named_literals(scanned: list[_FileScan], logic: list[tuple]) -> dict
                     continue
                 text = t
                 for _, pat, value in hits:
-                    text = pat.sub(lambda _m, v=value: v, text)
+                    text = pat.sub(value.replace("\\", "\\\\"), text)  # the value as written, no group references
                 twins = at.get(_squeezed(text))
                 if twins:
                     mine_lines.add(n)
