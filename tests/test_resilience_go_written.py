@@ -555,3 +555,36 @@ def test_go_a_timeout_constant_inlined_is_no_timeout_change(tmp_path):
     assert kinds(findings(tmp_path / "same", "client.go", DIAL_NAMED, inlined)) == set()
     other = inlined.replace("5*time.Second", "10*time.Second")
     assert "timeout" in {f.category for f in findings(tmp_path / "other", "client.go", DIAL_NAMED, other)}
+
+
+# -- the same retry loop spelled otherwise: its error renamed, its counter ranged over ----------------------
+
+def test_go_a_retry_loop_whose_error_is_renamed_is_the_same_retry(tmp_path):
+    renamed = INLINE_LOOP.replace("var err error", "var lastErr error").replace(
+        "if err = c.conn.Write(ctx, m); err == nil", "if lastErr = c.conn.Write(ctx, m); lastErr == nil").replace(
+        "isTemporary(err)", "isTemporary(lastErr)").replace("return err\n\t\t}", "return lastErr\n\t\t}").replace(
+        "\treturn err\n}", "\treturn lastErr\n}")
+    assert "lastErr == nil" in renamed and "err ==" not in renamed.replace("lastErr", "")
+    assert kinds(findings(tmp_path / "same", "client.go", INLINE_LOOP, renamed)) == set()
+    plain = INLINE_LOOP.split("func (c *Client) Send")[0] + (
+        "func (c *Client) Send(ctx context.Context, m *Message) error {\n\treturn c.conn.Write(ctx, m)\n}\n")
+    assert "retry.added" in kinds(findings(tmp_path / "added", "client.go", plain, renamed))
+
+
+def test_go_a_counted_retry_loop_respelled_as_range_over_its_count_is_the_same_retry(tmp_path):
+    ranged = INLINE_LOOP.replace("for attempt := 0; attempt < c.maxRetries; attempt++ {",
+                                 "for attempt := range c.maxRetries {")
+    assert kinds(findings(tmp_path / "same", "client.go", INLINE_LOOP, ranged)) == set()
+    from_one = INLINE_LOOP.replace("for attempt := 0; attempt < c.maxRetries; attempt++ {",
+                                   "for attempt := 1; attempt < c.maxRetries; attempt++ {")
+    assert "retry" in {f.category for f in findings(tmp_path / "one", "client.go", ranged, from_one)}
+
+
+def test_go_ranging_over_a_retry_count_field_is_a_loop_and_over_a_collection_is_not(tmp_path):
+    plain = INLINE_LOOP.split("func (c *Client) Send")[0] + (
+        "func (c *Client) Send(ctx context.Context, m *Message) error {\n\treturn c.conn.Write(ctx, m)\n}\n")
+    ranged = INLINE_LOOP.replace("for attempt := 0; attempt < c.maxRetries; attempt++ {",
+                                 "for attempt := range c.maxRetries {")
+    assert "retry.added" in kinds(findings(tmp_path / "count", "client.go", plain, ranged))
+    over_peers = ranged.replace("for attempt := range c.maxRetries {", "for attempt := range c.peers {")
+    assert "retry.added" not in kinds(findings(tmp_path / "peers", "client.go", plain, over_peers))

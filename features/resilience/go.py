@@ -608,8 +608,9 @@ class _Scanner(Scanner):
                 attempts = bound if bound is not None else (None if _compares_count_node(c) else INFINITE)
         elif header is not None and header.type == "range_clause":
             right = header.child_by_field_name("right")
-            if right is None or right.type not in ("int_literal", "identifier") or (
-                    right.type == "identifier" and syntax.node_text(right) not in self.consts):
+            if right is None or right.type not in ("int_literal", "identifier", "selector_expression") or (
+                    right.type != "int_literal" and syntax.node_text(right) not in self.consts
+                    and not _names_attempts(syntax.node_text(right))):
                 return  # ranging over a collection: processing items, not retrying
             attempts = self._number(right)
         else:
@@ -617,7 +618,7 @@ class _Scanner(Scanner):
         own = list(_own(body))
         header_retries = header is not None and header.type == "for_clause" and _while_failing(header)
         checks_err = header_retries or any(
-            n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+            n.type == "binary_expression" and _is_err(syntax.node_text(n.child_by_field_name("left")))
             or _switches_on_err(n) for n in own)
         if not checks_err:
             return
@@ -969,13 +970,14 @@ def _pacing(loop) -> list[str]:
                 read |= reads
                 grown = True
     paced = {(n.start_byte, n.end_byte) for n, targets, _ in sets if targets & read}
+    counting = [c for c in loop.named_children if _counts_from_zero(c)]
     out: list[str] = []
     for n in syntax.walk_within(loop, ("func_literal",)):
         if n in waits:
             out.append("wait")
             continue
         if n.type not in ("inc_statement", "dec_statement", "assignment_statement", "short_var_declaration") \
-                or (n.start_byte, n.end_byte) not in paced or _before_leaving(n, loop):
+                or (n.start_byte, n.end_byte) not in paced or _before_leaving(n, loop) or n.parent in counting:
             continue
         out.append("pace")
         out.extend(policy_functions.decisions(n, LANG, messages=False))
@@ -987,6 +989,20 @@ def _pacing(loop) -> list[str]:
             p = p.parent
         out.append(";")
     return out if "pace" in out else []
+
+
+def _counts_from_zero(header) -> bool:
+    """Whether a ``for`` header counts passes from 0 by 1 (``i := 0; i < n; i++``), as ``for i := range n``
+    does with no statement to read: the counter paces the waits the same way in both spellings, so the
+    header's own statements are left out of :func:`_pacing` (a count from 1, or by 2, stays in)."""
+    if header.type != "for_clause":
+        return False
+    init, update = header.child_by_field_name("initializer"), header.child_by_field_name("update")
+    if init is None or update is None or init.type != "short_var_declaration" or update.type != "inc_statement":
+        return False
+    left, right = init.child_by_field_name("left"), init.child_by_field_name("right")
+    return left is not None and right is not None and syntax.node_text(right) == "0" and \
+        syntax.node_text(left) == syntax.node_text(update.named_children[0]) if update.named_children else False
 
 
 def _before_leaving(stmt, loop) -> bool:
@@ -1256,7 +1272,7 @@ def _under_err_if(node, stop, op: str) -> bool:
             cond = p.child_by_field_name("condition")
             cons = p.child_by_field_name("consequence")
             if cond is not None and cons is not None and cons.start_byte <= node.start_byte < cons.end_byte and any(
-                    n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+                    n.type == "binary_expression" and _is_err(syntax.node_text(n.child_by_field_name("left")))
                     and syntax.node_text(n.child_by_field_name("operator")) == op
                     and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond)):
                 return True
@@ -1325,9 +1341,27 @@ def _deadline_helper(call, name: str) -> bool:
     return len(names) == 2 and "cancel" in names[1].lower()
 
 
+def _names_attempts(text: str) -> bool:
+    """Whether ``for i := range c.maxRetries`` ranges over a count of attempts (Go 1.22 range over an
+    int): a retry-named field or variable is a number of tries, not a collection of items (a loop
+    rewritten from ``for i := 0; i < c.maxRetries; i++`` is the same retry)."""
+    last = text.rsplit(".", 1)[-1]
+    return settings.classify(last) == "retry" and not last.lower().endswith(("codes", "errors", "statuses"))
+
+
+_ERR_NAME = re.compile(r"err|[a-z][A-Za-z0-9]*Err")
+
+
+def _is_err(name: str) -> bool:
+    """Whether ``name`` is the error a loop tests: ``err``, or one named for what failed or when
+    (``lastErr``, ``dialErr``), as a loop that keeps the last failure to return it names it: the same
+    loop with its error renamed is the same retry."""
+    return _ERR_NAME.fullmatch(name) is not None
+
+
 def _switches_on_err(switch) -> bool:
     return switch is not None and switch.type == "expression_switch_statement" and \
-        syntax.node_text(switch.child_by_field_name("value")) == "err"
+        _is_err(syntax.node_text(switch.child_by_field_name("value")))
 
 
 def _leaves(stmt, loop) -> bool:
@@ -1394,7 +1428,7 @@ def _while_failing(header) -> bool:
     update = header.child_by_field_name("update")
     if cond is None or update is None or not any(n.type == "call_expression" for n in syntax.walk(update)):
         return False
-    return any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+    return any(n.type == "binary_expression" and _is_err(syntax.node_text(n.child_by_field_name("left")))
                and syntax.node_text(n.child_by_field_name("operator")) == "!="
                and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond))
 
@@ -1651,8 +1685,38 @@ def decides_nothing(node) -> bool:
     return paces_a_ticker(node) or told(node)
 
 
+_COUNTED_FOR = re.compile(r"\s*for\s+(\w+)\s*:=\s*0\s*;\s*\1\s*<\s*([^;{]+?)\s*;\s*\1\s*\+\+\s*\{\s*")
+_RANGED_FOR = re.compile(r"\s*for\s+(\w+)\s*:=\s*range\s+([^{]+?)\s*\{\s*")
+
+
+def layout_only(hunks) -> tuple[set[int], set[int]]:
+    """(removed, added) lines that only respell a counted loop's header: ``for i := 0; i < n; i++ {``
+    and ``for i := range n {`` (Go 1.22's range over an int) go round as often with the same counter, so
+    a retry loop rewritten so changes no retry logic (its exits and waits are compared as a construct).
+    Matched one for one within a hunk, by counter and bound."""
+    gone: set[int] = set()
+    came: set[int] = set()
+    for h in hunks:
+        spelled: dict[tuple[str, str, str, str], list[int]] = {}  # (side, spelling, counter, bound) -> lines
+        for side, lines in (("pre", h.removed), ("post", h.added)):
+            for n, t in lines:
+                for pattern in (_COUNTED_FOR, _RANGED_FOR):
+                    m = pattern.fullmatch(t)
+                    if m is not None:
+                        how = "counted" if pattern is _COUNTED_FOR else "ranged"
+                        spelled.setdefault((side, how, m.group(1), " ".join(m.group(2).split())), []).append(n)
+        for (side, how, counter, bound), pre in spelled.items():
+            if side != "pre":
+                continue
+            post = spelled.get(("post", "ranged" if how == "counted" else "counted", counter, bound), [])
+            for a, b in zip(pre, post, strict=False):
+                gone.add(a)
+                came.add(b)
+    return gone, came
+
+
 #: Go's hooks for ``features.retry_timeout`` (``resilience.Hooks``). ``lines_removed_count``: a construct
 #: that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop) was touched
 #: too, and is compared with its pre-image.
 HOOKS = Hooks(keeps_setting=keeps_setting, lines_removed_count=True, decides_too=decides_too,
-              decides_nothing=decides_nothing)
+              decides_nothing=decides_nothing, layout_only=layout_only)
