@@ -588,3 +588,43 @@ def test_go_ranging_over_a_retry_count_field_is_a_loop_and_over_a_collection_is_
     assert "retry.added" in kinds(findings(tmp_path / "count", "client.go", plain, ranged))
     over_peers = ranged.replace("for attempt := range c.maxRetries {", "for attempt := range c.peers {")
     assert "retry.added" not in kinds(findings(tmp_path / "peers", "client.go", plain, over_peers))
+
+
+# -- a timer made before the loop and re-armed in it is the wait between attempts ---------------------------
+
+RESOLVE_PLAIN = '''package resolver
+
+import "time"
+
+func (r *Resolver) refresh() {
+	_ = r.resolve()
+}
+'''
+
+RESOLVE_TIMER = '''package resolver
+
+import "time"
+
+func (r *Resolver) refresh() {
+	t := time.NewTimer(r.retryDelay)
+	defer t.Stop()
+	for {
+		if err := r.resolve(); err != nil {
+			t.Reset(r.retryDelay)
+			<-t.C
+			continue
+		}
+		return
+	}
+}
+'''
+
+
+def test_go_a_retry_loop_waiting_on_a_re_armed_timer_has_a_backoff(tmp_path):
+    def no_delay(found) -> bool:  # without_backoff, alone or told with without_limit in one finding
+        return "retry.without_backoff" in kinds(found) or any("no delay" in f.message for f in found)
+
+    found = findings(tmp_path / "timer", "resolver.go", RESOLVE_PLAIN, RESOLVE_TIMER)
+    assert "retry.added" in kinds(found) and not no_delay(found)
+    no_wait = RESOLVE_TIMER.replace("\t\t\tt.Reset(r.retryDelay)\n\t\t\t<-t.C\n", "")
+    assert no_delay(findings(tmp_path / "none", "resolver.go", RESOLVE_PLAIN, no_wait))

@@ -860,13 +860,21 @@ def _timer_wait(call, loop) -> bool:
     """``timer := time.NewTimer(wait)`` in a loop whose ``select`` then waits on ``case <-timer.C:`` with
     nothing (or only ``continue``) under it, or ``<-timer.C`` alone: a sleep between passes that a
     ``ctx.Done()`` case can cut short, written with a timer that can be stopped (``time.After`` written
-    otherwise). A timer whose case gives up bounds a wait instead (:func:`_gives_up_on`)."""
-    if syntax.callee(call, LANG) != "time.NewTimer" or not syntax.arguments(call, LANG):
+    otherwise); so is ``timer.Reset(wait)`` of a timer made before the loop, waited on the same way. A
+    timer whose case gives up bounds a wait instead (:func:`_gives_up_on`)."""
+    name = syntax.callee(call, LANG) or ""
+    if not syntax.arguments(call, LANG):
         return False
-    left = _assigned_to(call)
-    if len(left) != 1:
+    if name == "time.NewTimer":
+        left = _assigned_to(call)
+        if len(left) != 1:
+            return False
+        channel = f"{syntax.node_text(left[0])}.C"
+    elif name.endswith(".Reset") and len(syntax.arguments(call, LANG)) == 1:
+        # t := time.NewTimer(d) before the loop, ``t.Reset(d); <-t.C`` in it: the same wait, re-armed
+        channel = f"{name[:-len('.Reset')]}.C"
+    else:
         return False
-    channel = f"{syntax.node_text(left[0])}.C"
     for n in _own(loop):
         if n.type == "unary_expression" and n.parent is not None and n.parent.type == "expression_statement" \
                 and syntax.node_text(n).replace(" ", "") == f"<-{channel}":
