@@ -628,3 +628,53 @@ def test_go_a_retry_loop_waiting_on_a_re_armed_timer_has_a_backoff(tmp_path):
     assert "retry.added" in kinds(found) and not no_delay(found)
     no_wait = RESOLVE_TIMER.replace("\t\t\tt.Reset(r.retryDelay)\n\t\t\t<-t.C\n", "")
     assert no_delay(findings(tmp_path / "none", "resolver.go", RESOLVE_PLAIN, no_wait))
+
+
+# -- a gRPC service config in a Go string: the client's retry policy and per-call timeout as data -----------
+
+SERVICE_CONFIG = '''package inventory
+
+import "google.golang.org/grpc"
+
+const serviceConfig = `{
+  "methodConfig": [{
+    "name": [{"service": "inventory.v1.Stock"}],
+    "timeout": "2s",
+    "retryPolicy": {
+      "maxAttempts": 4,
+      "initialBackoff": "0.2s",
+      "maxBackoff": "2s",
+      "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE"]
+    }
+  }]
+}`
+
+func Dial(target string) (*grpc.ClientConn, error) {
+	return grpc.NewClient(target, grpc.WithDefaultServiceConfig(serviceConfig))
+}
+'''
+
+
+def test_go_a_service_config_retry_policy_changed_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((('"maxAttempts": 4', '"maxAttempts": 5'),
+                                    ('["UNAVAILABLE"]', '["UNAVAILABLE", "RESOURCE_EXHAUSTED"]'),
+                                    ('"initialBackoff": "0.2s"', '"initialBackoff": "1s"'))):
+        found = findings(tmp_path / str(i), "stock.go", SERVICE_CONFIG, SERVICE_CONFIG.replace(old, new))
+        assert {f.category for f in found} == {"retry"}, new
+
+
+def test_go_a_service_config_timeout_changed_is_a_timeout_change(tmp_path):
+    found = findings(tmp_path, "stock.go", SERVICE_CONFIG, SERVICE_CONFIG.replace('"timeout": "2s"', '"timeout": "5s"'))
+    assert {f.category for f in found} == {"timeout"}
+
+
+def test_go_a_service_config_rewritten_with_the_same_values_is_no_change(tmp_path):
+    """Keys reordered, re-indented and spelled with another case (grpc-go matches them so): the same policy."""
+    same = SERVICE_CONFIG.replace('''      "maxAttempts": 4,
+      "initialBackoff": "0.2s",''', '''      "InitialBackoff": "0.2s",
+        "MaxAttempts": 4,''').replace('''    "name": [{"service": "inventory.v1.Stock"}],''', '''    "name": [{"service": "inventory.v1.Stock", "method": ""}],''')
+    assert kinds(findings(tmp_path / "same", "stock.go", SERVICE_CONFIG, same)) == set()
+    not_json = SERVICE_CONFIG.replace('"methodConfig": [{', '"methodConfig": [{,')
+    assert "retry.changed" not in kinds(findings(tmp_path / "broken", "stock.go", not_json,
+                                                 not_json.replace('"maxAttempts": 4', '"maxAttempts": 5')))

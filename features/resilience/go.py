@@ -14,6 +14,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -130,6 +131,7 @@ class _Scanner(Scanner):
         self.out.constructs.extend(_backoff_methods(self.src, self.out.constructs))
         self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
+        self.out.constructs.extend(_service_configs(self.src, self._scope))
         return self.out
 
     def _loop_digests(self) -> None:
@@ -727,6 +729,65 @@ _FLAG_RECEIVER = re.compile(r"(?i)(^|\.)(p?flags?|fs|\w*flag_?set|persistentflag
 #: a project's dialer method shaped like ``net.DialTimeout(network, addr, d)``: ``DialTimeout``,
 #: ``DialAddressTimeout`` (a method, not a package function)
 _DIAL_TIMEOUT = re.compile(r"\.Dial\w*Timeout$")
+
+
+#: a gRPC service config in a string is read only up to this size (a policy is a few hundred characters)
+_SERVICE_CONFIG_MAX = 100_000
+_SERVICE_CONFIG = re.compile(r'(?i)"(retryPolicy|methodConfig)"')
+
+
+def _service_configs(src: syntax.Source, scope: Callable[[Any], str]) -> list[Construct]:
+    """A gRPC service config written as JSON in a Go string (``grpc.WithDefaultServiceConfig(`{
+    "methodConfig": [{"retryPolicy": {"maxAttempts": 4, "initialBackoff": "0.2s", ...,
+    "retryableStatusCodes": ["UNAVAILABLE"]}, "timeout": "1s"}]}`)``): grpc-go retries and bounds each
+    call by it, so it is the client's retry policy and per-call timeout held as data, as a
+    ``retryPolicy`` in a JSON file is (``data``; labelling rules: "a retry policy held as data is
+    production config"). Read as parsed values, never as text: one retry construct per string valued by
+    its retry policies with keys in any case (grpc-go matches them so) and any order, and one timeout
+    per method config that sets one. A string that is not JSON, or too large, is no policy."""
+    out: list[Construct] = []
+    for node in syntax.nodes_of_types(src.root, LANG, ("raw_string_literal", "interpreted_string_literal")):
+        text = syntax.node_text(node)
+        if len(text) > _SERVICE_CONFIG_MAX or not _SERVICE_CONFIG.search(text):
+            continue
+        try:
+            doc = json.loads(text[1:-1] if node.type == "raw_string_literal" else json.loads(text))
+            configs = _lower_keys(doc).get("methodconfig") if isinstance(doc, dict) else None
+        except (ValueError, RecursionError):  # not JSON, or nested past the interpreter's stack
+            continue
+        if not isinstance(configs, list):
+            continue
+        holder = node.parent.parent if node.parent is not None and node.parent.type == "expression_list" else None
+        names = holder.children_by_field_name("name") if holder is not None and holder.type in (
+            "const_spec", "var_spec") else []
+        target = syntax.node_text(names[0]) if names else "serviceConfig"
+        line, end = syntax.line_of(node), node.end_point[0] + 1
+        snippet = syntax.node_text(node).split("\n", 1)[0].strip()[:160]
+        policies: list[dict] = [c["retrypolicy"] for c in configs
+                                if isinstance(c, dict) and isinstance(c.get("retrypolicy"), dict)]
+        if policies:
+            attempts = {p.get("maxattempts") for p in policies}
+            first = next(iter(attempts)) if len(attempts) == 1 else None
+            out.append(Construct("retry", "grpc.ServiceConfig", line, end, scope(node), target,
+                                 attempts=float(first) if isinstance(first, (int, float)) else None,
+                                 backoff="exponential", snippet=snippet,
+                                 value=policy_functions.decision_value([json.dumps(policies, sort_keys=True)])))
+        for i, c in enumerate(configs):
+            wait = c.get("timeout") if isinstance(c, dict) else None
+            if isinstance(wait, str):
+                out.append(Construct("timeout", "grpc.ServiceConfig", line, end, scope(node), f"{target}[{i}]",
+                                     seconds=durations.string_seconds(wait), value=wait, snippet=snippet))
+    return out
+
+
+def _lower_keys(node: Any) -> Any:
+    """A parsed JSON value with every object key lower-cased: grpc-go reads ``MaxAttempts`` and
+    ``maxAttempts`` alike."""
+    if isinstance(node, dict):
+        return {str(k).lower(): _lower_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_lower_keys(v) for v in node]
+    return node
 
 
 def _applies_deadline(name: str, args) -> bool:
