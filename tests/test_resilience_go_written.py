@@ -678,3 +678,43 @@ def test_go_a_service_config_rewritten_with_the_same_values_is_no_change(tmp_pat
     not_json = SERVICE_CONFIG.replace('"methodConfig": [{', '"methodConfig": [{,')
     assert "retry.changed" not in kinds(findings(tmp_path / "broken", "stock.go", not_json,
                                                  not_json.replace('"maxAttempts": 4', '"maxAttempts": 5')))
+
+
+# -- a blocking call given its bound as a plain argument -----------------------------------------------------
+
+LOOKUP = '''package users
+
+import (
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+func lookup(nc *nats.Conn, id string) ([]byte, error) {
+	msg, err := nc.Request("users.lookup", []byte(id), 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return msg.Data, nil
+}
+'''
+
+
+def test_go_a_positional_duration_of_a_request_is_its_timeout(tmp_path):
+    found = findings(tmp_path / "value", "users.go", LOOKUP, LOOKUP.replace("2*time.Second", "500*time.Millisecond"))
+    assert "timeout.changed" in kinds(found)
+    stop = LOOKUP.replace('msg, err := nc.Request("users.lookup", []byte(id), 2*time.Second)',
+                          'if !s.conns.WaitTimeout(10 * time.Second) {\n\t\treturn nil, errSlow\n\t}\n'
+                          '\tmsg, err := nc.Request("users.lookup", []byte(id), 2*time.Second)')
+    assert "timeout.added" in kinds(findings(tmp_path / "added", "users.go", LOOKUP, stop))
+
+
+def test_go_a_positional_duration_of_a_cache_ticker_or_lease_is_no_timeout(tmp_path):
+    for i, (old, new) in enumerate((("c.Set(id, msg, 5*time.Minute)", "c.Set(id, msg, time.Minute)"),
+                                    ("t.Reset(30 * time.Second)", "t.Reset(10 * time.Second)"),
+                                    ("l.Obtain(ctx, id, 10*time.Second)", "l.Obtain(ctx, id, 30*time.Second)"),
+                                    ("nc.Request(subj, data, 2*time.Second, 3*time.Second)",
+                                     "nc.Request(subj, data, 2*time.Second, 4*time.Second)"))):
+        before = LOOKUP.replace("\treturn msg.Data, nil", f"\t{old}\n\treturn msg.Data, nil")
+        after = LOOKUP.replace("\treturn msg.Data, nil", f"\t{new}\n\treturn msg.Data, nil")
+        assert "timeout" not in {f.category for f in findings(tmp_path / str(i), "users.go", before, after)}, new

@@ -295,6 +295,12 @@ class _Scanner(Scanner):
         elif name == "retryablehttp.NewClient":
             self._construct("retry", "go-retryablehttp", node, target="RetryMax", attempts=5.0,
                             backoff="exponential", jitter=False)
+        elif (bound := self._positional_wait(name, args)) is not None:
+            # nc.Request(subj, data, 2*time.Second), s.conns.WaitTimeout(10*time.Second): a blocking call
+            # given how long it may take as a plain argument, with no name to say so
+            self._construct("timeout", "argument", node, target=name.rsplit(".", 1)[-1],
+                            seconds=self._duration(bound),
+                            value="" if _parameter(bound) else settings.written(bound))
         if args and _CONTEXT_SUFFIX.search(name) and not name.startswith("context.") and \
                 _callers_context(args[0]) and not _told_ctx(name):
             # the context-taking twin of a call (``NewRequestWithContext``, ``QueryContext``, ``DialContext``)
@@ -307,6 +313,23 @@ class _Scanner(Scanner):
             self._net("net/http", name, node, False)
         elif name == "net.Dial":
             self._net("net", name, node, False)
+
+    def _positional_wait(self, name: str, args: list) -> Any:
+        """The one argument of a blocking call that is a duration (``2*time.Second``, a constant of a
+        certain duration, a timeout-named value), when the call's verb waits for a reply, a connection
+        or a drain (:data:`_BLOCKING_VERB`; ``FlushTimeout``, ``NextMsg``) or its name ends in
+        ``Timeout``: that argument bounds the call (labelling rules: "passing a timeout ... to a call
+        that had none, or passing a different one"). Not a sleep, a ticker or a timer (``time.*``), a
+        context (``context.*``), nor a call with two durations (which is the bound is unknown)."""
+        last = name.rsplit(".", 1)[-1]
+        if not args or "." not in name or name.startswith(("time.", "context.")) or not (
+                _BLOCKING_VERB.match(last) or last.endswith("Timeout")):
+            return None
+        waits = [a for a in args if a is not None and (
+            "time." in syntax.node_text(a) and self._duration(a) is not None
+            or a.type in ("identifier", "selector_expression") and (
+                syntax.node_text(a) in self.durations or _timeout_named(a)))]
+        return waits[0] if len(waits) == 1 else None
 
     def _flag(self, node, method: str, args) -> None:
         """``flag.Duration("read-timeout", 5*time.Second, "...")``, ``fs.DurationVar(&c.ShutdownTimeout,
@@ -729,6 +752,10 @@ _FLAG_RECEIVER = re.compile(r"(?i)(^|\.)(p?flags?|fs|\w*flag_?set|persistentflag
 #: a project's dialer method shaped like ``net.DialTimeout(network, addr, d)``: ``DialTimeout``,
 #: ``DialAddressTimeout`` (a method, not a package function)
 _DIAL_TIMEOUT = re.compile(r"\.Dial\w*Timeout$")
+#: verbs of calls that block until a reply, a connection, a message or a drain comes (a positional
+#: duration bounds them); not Get/Set/Lock (a cache or a lease takes a TTL), Poll/Tick (a poll duration)
+_BLOCKING_VERB = re.compile(r"^(Request|RequestMsg|RequestWithContext|Call|Invoke|Wait\w*|Flush\w*|Dial\w*|"
+                            r"Connect\w*|Drain\w*|NextMsg\w*|Fetch\w*|Recv\w*|Receive\w*|Shutdown\w*)$")
 
 
 #: a gRPC service config in a string is read only up to this size (a policy is a few hundred characters)
