@@ -47,10 +47,12 @@ SPEC = DetectorSpec("retry_timeout", tuple(FEATURES), finding_kinds=tuple(_SEVER
 _BUILD_SCRIPTS = (".gradle.kts",)
 
 
-#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks, the code
-#: of documentation pages (``docs_src/``), maintainers' scripts, CI workflows and actions (``.github/``)
+#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks (JMH's
+#: ``src/jmh/java`` source set too), the code of documentation pages (``docs_src/``), maintainers'
+#: scripts, CI workflows and actions (``.github/``)
 _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|testdata|fakes?|mocks?|stubs?|examples?"
-                             r"|samples?|benchmarks?|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/", re.I)
+                             r"|samples?|benchmarks?|jmh|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/",
+                             re.I)
 
 
 #: test and benchmark tooling known by its file name wherever it sits: test-runner configuration

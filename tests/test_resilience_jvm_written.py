@@ -461,3 +461,26 @@ def test_java_and_kotlin_a_backoff_step_given_a_name_is_no_retry_change(tmp_path
     kt_named = SYNCER.replace("delay(300L * attempt)", "delay(BACKOFF_STEP_MS * attempt)") \
         + "\nprivate const val BACKOFF_STEP_MS = 300L\n"
     assert kinds(findings(tmp_path / "k", kt, SYNCER, kt_named)) == set()
+
+
+# -- a JMH benchmark source set is benchmark tooling, like benchmarks/ ------------------------------------
+
+BENCH = '''package org.acme.http;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+
+public class ClientBench {
+    @Benchmark
+    public Object get() throws Exception {
+        return client.get("/x").get(1, TimeUnit.SECONDS);
+    }
+}
+'''
+
+
+def test_java_a_timeout_in_a_jmh_benchmark_is_no_change_and_in_main_it_is(tmp_path):
+    after = BENCH.replace("get(1, TimeUnit.SECONDS)", "get(10, TimeUnit.SECONDS)")
+    assert kinds(findings(tmp_path / "jmh", "src/jmh/java/org/acme/http/ClientBench.java", BENCH, after)) == set()
+    assert "timeout.changed" in kinds(findings(tmp_path / "main", "src/main/java/org/acme/http/ClientBench.java",
+                                               BENCH, after))
