@@ -484,3 +484,14 @@ def test_java_a_timeout_in_a_jmh_benchmark_is_no_change_and_in_main_it_is(tmp_pa
     assert kinds(findings(tmp_path / "jmh", "src/jmh/java/org/acme/http/ClientBench.java", BENCH, after)) == set()
     assert "timeout.changed" in kinds(findings(tmp_path / "main", "src/main/java/org/acme/http/ClientBench.java",
                                                BENCH, after))
+
+
+def test_java_a_counter_stepped_before_its_test_allows_as_many_attempts_as_its_bound(tmp_path):
+    """``while (++attempt <= maxAttempts)`` from 0 makes ``maxAttempts`` passes, as the ``for`` loop from 1
+    it replaces: the same attempts (``i <= n`` from 0 would make one more)."""
+    path = "src/main/java/org/acme/http/Uploader.java"
+    stepped = UPLOADER.replace("        for (int attempt = 1; attempt <= maxAttempts; attempt++) {",
+                               "        int attempt = 0;\n        while (++attempt <= maxAttempts) {")
+    assert "attempts 4 → 5" not in " ".join(f.message for f in findings(tmp_path / "same", path, UPLOADER, stepped))
+    more = stepped.replace("++attempt <= maxAttempts", "attempt++ <= maxAttempts")
+    assert "attempts 4 → 5" in " ".join(f.message for f in findings(tmp_path / "more", path, stepped, more))

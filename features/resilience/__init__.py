@@ -130,7 +130,7 @@ def hooks_of(module: Any) -> Hooks:
 
 def loop_bound(cond: Any, number: Callable[[Any], float | None]) -> float | None:
     """Attempts a C-style loop condition allows: ``i < 5`` -> 5, ``i <= 5`` -> 6, ``attempt >= MAX``
-    -> MAX (counters start at 0; the caller corrects for another start). ``number`` reads a
+    -> MAX, ``++i <= 5`` -> 5 (counters start at 0; the caller corrects for another start). ``number`` reads a
     literal or constant in the scanner's language. Same node shape in Java, JavaScript and C#."""
     if cond is None:
         return None
@@ -138,10 +138,14 @@ def loop_bound(cond: Any, number: Callable[[Any], float | None]) -> float | None
         if n.type == "binary_expression":
             op = syntax.node_text(n.child_by_field_name("operator"))
             right = number(n.child_by_field_name("right"))
+            # ``while (++attempt <= max)``: a condition to go on whose counter is stepped before it is
+            # compared lets the pass that sees ``max`` be the last (the attempts of ``for (i = 0; i < max;
+            # i++)``); an exit test (``if (++attempt >= max) throw``) counts the attempt already made
+            ahead = 1 if op in ("<", "<=") and syntax.node_text(n.child_by_field_name("left")).startswith("++") else 0
             if op in ("<", ">=", ">") and right is not None:
-                return right
+                return right - ahead
             if op == "<=" and right is not None:
-                return right + 1
+                return right + 1 - ahead
     return None
 
 
