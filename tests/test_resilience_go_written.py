@@ -718,3 +718,39 @@ def test_go_a_positional_duration_of_a_cache_ticker_or_lease_is_no_timeout(tmp_p
         before = LOOKUP.replace("\treturn msg.Data, nil", f"\t{old}\n\treturn msg.Data, nil")
         after = LOOKUP.replace("\treturn msg.Data, nil", f"\t{new}\n\treturn msg.Data, nil")
         assert "timeout" not in {f.category for f in findings(tmp_path / str(i), "users.go", before, after)}, new
+
+
+# -- the attempt number sent along in a header or gRPC metadata is bookkeeping ------------------------------
+
+ROUND_TRIP = '''package transport
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var resp *http.Response
+	var err error
+	for attempt := 0; attempt <= t.max; attempt++ {
+		resp, err = t.next.RoundTrip(req)
+		if err == nil && resp.StatusCode < 500 {
+			return resp, nil
+		}
+		time.Sleep(t.wait(attempt))
+	}
+	return resp, err
+}
+'''
+
+
+def test_go_the_attempt_sent_in_a_header_or_metadata_is_no_retry_change(tmp_path):
+    for i, sent in enumerate(('req.Header.Set("X-Attempt", strconv.Itoa(attempt+1))',
+                              'ctx = metadata.AppendToOutgoingContext(ctx, "attempt", strconv.Itoa(attempt))')):
+        after = ROUND_TRIP.replace("\t\tresp, err = t.next.RoundTrip(req)", f"\t\t{sent}\n\t\tresp, err = t.next.RoundTrip(req)")
+        assert kinds(findings(tmp_path / str(i), "transport.go", ROUND_TRIP, after)) == set(), sent
+    decides = ROUND_TRIP.replace("\t\tresp, err = t.next.RoundTrip(req)",
+                                 "\t\tif attempt > 0 && req.Body != nil {\n\t\t\tbreak\n\t\t}\n"
+                                 "\t\tresp, err = t.next.RoundTrip(req)")
+    assert "retry" in {f.category for f in findings(tmp_path / "decides", "transport.go", ROUND_TRIP, decides)}

@@ -1762,7 +1762,7 @@ def told(node) -> bool:
     ``zap.Int("attempt", attempt+1)``): the line reports an attempt or a wait, it decides nothing about
     either. The labelling rules count log and error messages as neither label, and the JVM and JavaScript
     scanners already read their loggers so; Go had no such reading, so a reworded log line in a retry loop
-    was a retry change."""
+    was a retry change. So is one sent along in a header or gRPC metadata (:data:`_SENT_ALONG`)."""
     p = node.parent
     while p is not None and p.type not in ("expression_statement", "block", "short_var_declaration",
                                            "assignment_statement", "return_statement", "if_statement",
@@ -1770,10 +1770,16 @@ def told(node) -> bool:
         if p.type == "argument_list" and p.parent is not None and p.parent.type == "call_expression":
             name = syntax.callee(p.parent, LANG) or ""
             receiver, _, last = name.rpartition(".")
-            if _TOLD.match(last) or receiver in _FIELD_PACKAGES:
+            if _TOLD.match(last) or receiver in _FIELD_PACKAGES or _SENT_ALONG.search(name):
                 return True
         p = p.parent
     return False
+
+
+#: the attempt number or a wait sent along with a request or a response (``req.Header.Set("X-Attempt",
+#: ...)``, ``w.Header().Add(...)``, gRPC ``metadata.Pairs``/``AppendToOutgoingContext``): bookkeeping
+#: around retries (labelling rules: "attempts ... reported in response metadata, headers"), no decision
+_SENT_ALONG = re.compile(r"(^|\.)(Header|Trailer)(\(\))?\.(Set|Add)$|^metadata\.(Pairs|New|AppendToOutgoingContext)$")
 
 
 def decides_nothing(node) -> bool:
