@@ -663,9 +663,12 @@ def extract(change: Change, context: Context) -> Extraction:
         via_setting = {(a.kind, a.seconds, b.seconds, a.attempts, b.attempts) for a, b in fs.pairs
                        if a.library == "setting" and _differs(a, b)}
         pre_named, post_named = named_lines.get(id(fs), (set(), set()))
+        named_at = (sorted(pre_named), sorted(post_named))
+        hunk_at = (sorted(n for h in f.hunks for n, _ in h.removed), sorted(n for h in f.hunks for n, _ in h.added)) \
+            if post_named else ([], [])
         for a, b in fs.pairs:
             diffs = _differs(a, b)
-            if diffs and _only_lines(fs.f, a, b, pre_named, post_named):
+            if diffs and post_named and _only_lines(hunk_at, a, b, named_at):
                 continue  # its only changed lines wrote a constant's value for its name, or back
             if diffs and _became_named(a, b, named):
                 _judged(logic, f, a, b)
@@ -1045,19 +1048,22 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
             if a.library == b.library == "loop" and a.scope != b.scope and a.value == b.value:
                 pre_loops.append(a)
                 post_loops.append(b)
-        fs.only_post = [c for c in fs.only_post if not _wraps_moved_loop(c, post_loops)]
-        fs.only_pre = [c for c in fs.only_pre if not _wraps_moved_loop(c, pre_loops)]
+        post_at = sorted(lp.line for lp in post_loops)
+        pre_at = sorted(lp.line for lp in pre_loops)
+        fs.only_post = [c for c in fs.only_post if not _wraps_moved_loop(c, post_at)]
+        fs.only_pre = [c for c in fs.only_pre if not _wraps_moved_loop(c, pre_at)]
 
 
-def _wraps_moved_loop(c: Construct, loops: list[Construct]) -> bool:
+def _wraps_moved_loop(c: Construct, loops: list[int]) -> bool:
     """Whether ``c`` is a retry helper that holds a retry loop which moved whole (:func:`_cancel_moves`): a
     loop extracted from ``Send`` into a new ``withRetries(op func() error)`` (or inlined back) keeps its
     attempts, delays and conditions, and the helper around it is the new entry point that only
     delegates to it (labelling rules: "a new entry point that only delegates to the existing retry
     loop is not" a retry change). The loop's digest already says what it decides; the helper's own
-    digest only differs because it is new."""
+    digest only differs because it is new. ``loops``: the moved loops' lines, sorted (one bisect per
+    construct: a file of thousands of loops whose functions were all renamed stays linear)."""
     return (c.kind == "retry" and c.library == policy_functions.LIBRARY
-            and any(c.line <= lp.line <= c.end_line for lp in loops))
+            and bisect_right(loops, c.end_line) > bisect_left(loops, c.line))
 
 
 def _cancel_moved_waits(scanned: list[_FileScan]) -> None:
@@ -1217,24 +1223,34 @@ def _cancel_named_literals(scanned: list[_FileScan], logic: list[tuple]) -> dict
                     out.append((c, re.compile(rf"(?<![\w$.]){re.escape(name)}(?![\w$])"), c.value))
         return out
 
+    def by_name(consts: list[tuple[Construct, re.Pattern, str]]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for i, (c, _, _) in enumerate(consts):
+            found.setdefault(c.target.rsplit(".", 1)[-1], []).append(i)
+        return found
+
     new, gone = constants("post"), constants("pre")
     if not new and not gone:
         return {}
     used: set[int] = set()
     lines: dict[int, tuple[set[int], set[int]]] = {}
+    names = {"post": by_name(new), "pre": by_name(gone)}
     for fs in scanned:
         removed = {n: t for h in fs.f.hunks for n, t in h.removed}
         added = {n: t for h in fs.f.hunks for n, t in h.added}
         if not removed or not added:
             continue
         pre_lines, post_lines = lines.setdefault(id(fs), (set(), set()))
-        for mine, other, mine_lines, other_lines, consts in ((added, removed, post_lines, pre_lines, new),
-                                                             (removed, added, pre_lines, post_lines, gone)):
+        for mine, other, mine_lines, other_lines, consts, named in (
+                (added, removed, post_lines, pre_lines, new, names["post"]),
+                (removed, added, pre_lines, post_lines, gone, names["pre"])):
             at: dict[str, list[int]] = {}
             for n, t in other.items():
                 at.setdefault(_squeezed(t), []).append(n)
             for n, t in mine.items():
-                hits = [(c, pat, value) for c, pat, value in consts if pat.search(t)]
+                # only the constants the line names (one lookup per word, not one search per constant)
+                candidates = sorted({i for w in re.findall(r"[\w$]+", t) for i in named.get(w, ())})
+                hits = [consts[i] for i in candidates if consts[i][1].search(t)]
                 if not hits:
                     continue
                 text = t
@@ -1250,24 +1266,30 @@ def _cancel_named_literals(scanned: list[_FileScan], logic: list[tuple]) -> dict
     for fs in scanned:
         fs.only_post = [c for c in fs.only_post if id(c) not in used]
         fs.only_pre = [c for c in fs.only_pre if id(c) not in used]
+    of_file = {id(fs.f): lines[id(fs)] for fs in scanned if id(fs) in lines}
     for entry in logic:
-        for fs in scanned:
-            if entry[0] is fs.f and id(fs) in lines:
-                for n in lines[id(fs)][0]:
-                    entry[1].pop(n, None)
-                for n in lines[id(fs)][1]:
-                    entry[2].pop(n, None)
+        pre_lines, post_lines = of_file.get(id(entry[0]), (set(), set()))
+        for n in pre_lines:
+            entry[1].pop(n, None)
+        for n in post_lines:
+            entry[2].pop(n, None)
     return lines
 
 
-def _only_lines(f: FileChange, a: Construct, b: Construct, pre: set[int], post: set[int]) -> bool:
-    """Whether every line the change removed inside ``a`` and added inside ``b`` is one of ``pre`` and
-    ``post`` (:func:`_cancel_named_literals`), and there is at least one."""
-    if not post:
-        return False
-    gone = {n for h in f.hunks for n, _ in h.removed if a.line <= n <= a.end_line}
-    came = {n for h in f.hunks for n, _ in h.added if b.line <= n <= b.end_line}
-    return bool(came) and came <= post and gone <= pre
+def _only_lines(hunk_lines: tuple[list[int], list[int]], a: Construct, b: Construct,
+                named: tuple[list[int], list[int]]) -> bool:
+    """Whether every line the change removed inside ``a`` and added inside ``b`` is one that only wrote a
+    constant's value for its name or back (:func:`_cancel_named_literals`), and there is at least one.
+    ``hunk_lines`` and ``named``: (removed, added) line numbers, each sorted, so that every pair costs
+    four bisects (a named line is a removed or added one)."""
+    (removed, added), (pre, post) = hunk_lines, named
+
+    def within(lines: list[int], lo: int, hi: int) -> int:
+        return bisect_right(lines, hi) - bisect_left(lines, lo)
+
+    came = within(post, b.line, b.end_line)
+    return came > 0 and came == within(added, b.line, b.end_line) \
+        and within(pre, a.line, a.end_line) == within(removed, a.line, a.end_line)
 
 
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports
