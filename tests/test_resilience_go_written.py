@@ -754,3 +754,21 @@ def test_go_the_attempt_sent_in_a_header_or_metadata_is_no_retry_change(tmp_path
                                  "\t\tif attempt > 0 && req.Body != nil {\n\t\t\tbreak\n\t\t}\n"
                                  "\t\tresp, err = t.next.RoundTrip(req)")
     assert "retry" in {f.category for f in findings(tmp_path / "decides", "transport.go", ROUND_TRIP, decides)}
+
+
+def test_go_layout_only_pairs_respelled_headers_and_reads_a_long_hostile_line_once():
+    """The hook on real hunk lines: a counted header and its ranged twin are layout, another bound is not;
+    a 100,000-blank header that never closes is read in one pass (the lazy bound it replaced
+    backtracked over the blanks: 82 s of CPU for 5,000 of them)."""
+    from mergeguard.features.resilience import go
+
+    class Hunk:
+        def __init__(self, removed, added):
+            self.removed, self.added = removed, added
+
+    same = Hunk([(10, "\tfor attempt := 0; attempt < c.maxRetries; attempt++ {")],
+                [(10, "\tfor attempt := range c.maxRetries {")])
+    other = Hunk([(20, "\tfor i := 0; i < n; i++ {")], [(21, "\tfor i := range m {")])
+    junk = "for i := 0; i < " + " " * 100_000 + "x"
+    hostile = Hunk([(30, junk)], [(31, "for i := range " + " " * 100_000 + "x")])
+    assert go.layout_only([same, other, hostile]) == ({10}, {10})

@@ -1787,8 +1787,10 @@ def decides_nothing(node) -> bool:
     return paces_a_ticker(node) or told(node)
 
 
-_COUNTED_FOR = re.compile(r"\s*for\s+(\w+)\s*:=\s*0\s*;\s*\1\s*<\s*([^;{]+?)\s*;\s*\1\s*\+\+\s*\{\s*")
-_RANGED_FOR = re.compile(r"\s*for\s+(\w+)\s*:=\s*range\s+([^{]+?)\s*\{\s*")
+#: (the bound is taken greedily up to its ``;`` or ``{`` and stripped after: a lazy bound followed by
+#: ``\s*`` backtracks over a long line of blanks in the square of its length)
+_COUNTED_FOR = re.compile(r"\s*for\s+(\w+)\s*:=\s*0\s*;\s*\1\s*<([^;{]+);\s*\1\s*\+\+\s*\{\s*")
+_RANGED_FOR = re.compile(r"\s*for\s+(\w+)\s*:=\s*range\s([^{]+)\{\s*")
 
 
 def layout_only(hunks) -> tuple[set[int], set[int]]:
