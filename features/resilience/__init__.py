@@ -101,7 +101,8 @@ class Hooks:
     #: named total budget of a retry loop is a retry setting). Default: as found.
     recast_setting: Callable[[syntax.Source, Construct], Construct] | None = None
     #: ``layout_only(hunks)``: (removed, added) line numbers of hunks that only re-wrap code, left out of
-    #: the changed-logic lines (JS/TS: a formatter's re-wrap). Default: none.
+    #: the changed-logic lines (JS/TS: a formatter's re-wrap; Go: ``for i := 0; i < n; i++`` respelled
+    #: ``for i := range n``). Default: none.
     layout_only: Callable[[Any], tuple[set[int], set[int]]] | None = None
     #: whether a construct the change only deleted lines from counts as touched (Go: an error classifier
     #: that lost a case). Default: False, only added lines (and, for setters, the pre-image) count.
