@@ -47,11 +47,12 @@ SPEC = DetectorSpec("retry_timeout", tuple(FEATURES), finding_kinds=tuple(_SEVER
 _BUILD_SCRIPTS = (".gradle.kts",)
 
 
-#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks, the code
-#: of documentation pages (``docs_src/``), maintainers' scripts, CI workflows and actions (``.github/``), the
-#: servers a test suite starts (``dummyserver/``, ``mock_server/``)
+#: folders of code that does not run in production: test helpers, fakes, examples, benchmarks (JMH's
+#: ``src/jmh/java`` source set too), the code of documentation pages (``docs_src/``), maintainers'
+#: scripts, CI workflows and actions (``.github/``), the servers a test suite starts (``dummyserver/``,
+#: ``mock_server/``)
 _NOT_PRODUCTION = re.compile(r"(^|/)([^/]*[_.-])?(tests?|testutils?|testing|testdata|fakes?|mocks?|stubs?|examples?"
-                             r"|samples?|benchmarks?|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/"
+                             r"|samples?|benchmarks?|jmh|interop|e2e|docs?|scripts?)([_.-][^/]*)?/|(^|/)\.github/"
                              r"|(^|/)(dummy|mock|fake|test)[_-]?servers?/", re.I)
 
 
@@ -370,7 +371,9 @@ def _differs(a: Construct, b: Construct) -> list[str]:
             out.append(f"backoff {a.backoff or 'unknown'} → {b.backoff or 'unknown'}")
         if a.jitter != b.jitter and a.jitter is not None and b.jitter is not None:
             out.append(f"jitter {'on' if a.jitter else 'off'} → {'on' if b.jitter else 'off'}")
-        if a.method != b.method:
+        if a.method != b.method and not (a.library == b.library == "loop" and None in (a.method, b.method)):
+            # a hand-written loop's method is read off the call in its body: one whose operation became a
+            # parameter (``withRetries(() -> store.put(blob))``) retries what it did, as its digest says
             out.append(f"method {a.method or 'any'} → {b.method or 'any'}")
         # a construct valued by its decisions (loops; JS timers that try again): "#" + their digest
         # (go: retry.Do(f, retry.Delay(d)) given another delay is a non-loop construct valued so too)
@@ -639,6 +642,7 @@ def extract(change: Change, context: Context) -> Extraction:
     _cancel_moves_from_constants(scanned)
     _cancel_extracted_constants(scanned)
     _cancel_grouped_exceptions(scanned)
+    named_lines = _cancel_named_literals(scanned, logic)
     # settings the change writes, by name and value: a literal replaced by one of them moved into it
     named = {(c.target, c.kind, c.seconds, c.attempts) for fs in scanned for c in fs.post.constructs
              if c.library == "setting" and _spans(c, fs.added_lines)}
@@ -670,8 +674,14 @@ def extract(change: Change, context: Context) -> Extraction:
         # constant (the line the change touched), not again at every untouched use
         via_setting = {(a.kind, a.seconds, b.seconds, a.attempts, b.attempts) for a, b in fs.pairs
                        if a.library == "setting" and _differs(a, b)}
+        pre_named, post_named = named_lines.get(id(fs), (set(), set()))
+        named_at = (sorted(pre_named), sorted(post_named))
+        hunk_at = (sorted(n for h in f.hunks for n, _ in h.removed), sorted(n for h in f.hunks for n, _ in h.added)) \
+            if post_named else ([], [])
         for a, b in fs.pairs:
             diffs = _differs(a, b)
+            if diffs and post_named and _only_lines(hunk_at, a, b, named_at):
+                continue  # its only changed lines wrote a constant's value for its name, or back
             if diffs and _became_named(a, b, named):
                 _judged(logic, f, a, b)
                 continue
@@ -1118,8 +1128,7 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
     for fs in scanned:
         for c in fs.only_pre:
             removed.setdefault(content(c), []).append(fs)
-    if not removed:
-        return
+    moved: dict[int, tuple[list[Construct], list[Construct]]] = {}  # id(fs) -> (pre, post) loops that moved
     for fs in scanned:
         kept = []
         for c in fs.only_post:
@@ -1128,9 +1137,34 @@ def _cancel_moves(scanned: list[_FileScan]) -> None:
                 src = owners.pop(0)
                 gone = next(p for p in src.only_pre if content(p) == content(c))
                 src.only_pre.remove(gone)
+                if c.library == "loop":
+                    moved.setdefault(id(src), ([], []))[0].append(gone)
+                    moved.setdefault(id(fs), ([], []))[1].append(c)
             else:
                 kept.append(c)
         fs.only_post = kept
+    for fs in scanned:
+        pre_loops, post_loops = moved.get(id(fs), ([], []))
+        for a, b in fs.pairs:  # paired by place, but now in another function: moved all the same
+            if a.library == b.library == "loop" and a.scope != b.scope and a.value == b.value:
+                pre_loops.append(a)
+                post_loops.append(b)
+        post_at = sorted(lp.line for lp in post_loops)
+        pre_at = sorted(lp.line for lp in pre_loops)
+        fs.only_post = [c for c in fs.only_post if not _wraps_moved_loop(c, post_at)]
+        fs.only_pre = [c for c in fs.only_pre if not _wraps_moved_loop(c, pre_at)]
+
+
+def _wraps_moved_loop(c: Construct, loops: list[int]) -> bool:
+    """Whether ``c`` is a retry helper that holds a retry loop which moved whole (:func:`_cancel_moves`): a
+    loop extracted from ``Send`` into a new ``withRetries(op func() error)`` (or inlined back) keeps its
+    attempts, delays and conditions, and the helper around it is the new entry point that only
+    delegates to it (labelling rules: "a new entry point that only delegates to the existing retry
+    loop is not" a retry change). The loop's digest already says what it decides; the helper's own
+    digest only differs because it is new. ``loops``: the moved loops' lines, sorted (one bisect per
+    construct: a file of thousands of loops whose functions were all renamed stays linear)."""
+    return (c.kind == "retry" and c.library == policy_functions.LIBRARY
+            and bisect_right(loops, c.end_line) > bisect_left(loops, c.line))
 
 
 def _cancel_moved_waits(scanned: list[_FileScan]) -> None:
@@ -1285,6 +1319,107 @@ def _cancel_grouped_exceptions(scanned: list[_FileScan]) -> None:
         fs.only_post = [c for c in fs.only_post if not (
             c.library == "setting" and c.target in caught_now and frozenset(
                 x.rsplit(".", 1)[-1] for x in settings.members(c.value) or ()) in caught_before)]
+
+
+#: a declaration no caller can set: a parameter or a settable field given the literal is an option (a wait
+#: made configurable), not a name for it
+_CONSTANT_DECL = re.compile(r"\b(const|final)\b|\bprivate\s+val\b")
+
+
+def _cancel_named_literals(scanned: list[_FileScan], logic: list[tuple]) -> dict[int, tuple[set[int], set[int]]]:
+    """A literal in a line of code given a name, or a name replaced by its literal, and nothing else on
+    the line changed (``time.Sleep(2 * time.Second)`` -> ``const reconnectDelay = 2 * time.Second`` and
+    ``time.Sleep(reconnectDelay)``; ``Thread.sleep(200L * attempt)`` -> ``BACKOFF_STEP_MS * attempt``;
+    ``net.DialTimeout(.., dialTimeout)`` -> ``5*time.Second`` with the constant deleted): the code waits
+    and tries as before. :func:`_cancel_extracted_constants` matches a use by the seconds or attempts
+    the scanner valued it at; a delay inside a retry loop is valued only through the loop's digest, which
+    the new name changes, so the lines themselves are compared here (for a constant holding a literal:
+    a parameter or a settable field is an option, :data:`_CONSTANT_DECL`): the added line with the new
+    constant's value written for its name (or the removed line with the deleted constant's) is a removed
+    (an added) line of the same file, layout aside. Such a constant is no setting added or removed, and
+    its lines are no logic change; id(file scan) -> (pre, post) lines that only did that, for the pairs."""
+    def constants(side: str) -> list[tuple[Construct, re.Pattern, str]]:
+        out = []
+        for fs in scanned:  # also those an earlier step took out, for their lines
+            paired = {id(x) for pair in fs.pairs for x in pair}
+            hunk_lines = {n for h in fs.f.hunks for n, _ in (h.added if side == "post" else h.removed)}
+            for c in (fs.post if side == "post" else fs.pre).constructs:
+                if id(c) in paired or c.line not in hunk_lines:
+                    continue
+                name = c.target.rsplit(".", 1)[-1]
+                if c.library == "setting" and re.search(r"\d", c.value) and not c.value.startswith("#") \
+                        and _is_name(name) and re.fullmatch(r"[\w$]+", name) and _squeezed(c.value) != name \
+                        and (_CONSTANT_DECL.search(c.snippet) or re.fullmatch(r"[A-Z][A-Z0-9_]*", name)):
+                    out.append((c, re.compile(rf"(?<![\w$.]){re.escape(name)}(?![\w$])"), c.value))
+        return out
+
+    def by_name(consts: list[tuple[Construct, re.Pattern, str]]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for i, (c, _, _) in enumerate(consts):
+            found.setdefault(c.target.rsplit(".", 1)[-1], []).append(i)
+        return found
+
+    new, gone = constants("post"), constants("pre")
+    if not new and not gone:
+        return {}
+    used: set[int] = set()
+    lines: dict[int, tuple[set[int], set[int]]] = {}
+    names = {"post": by_name(new), "pre": by_name(gone)}
+    for fs in scanned:
+        removed = {n: t for h in fs.f.hunks for n, t in h.removed}
+        added = {n: t for h in fs.f.hunks for n, t in h.added}
+        if not removed or not added:
+            continue
+        pre_lines, post_lines = lines.setdefault(id(fs), (set(), set()))
+        for mine, other, mine_lines, other_lines, consts, named in (
+                (added, removed, post_lines, pre_lines, new, names["post"]),
+                (removed, added, pre_lines, post_lines, gone, names["pre"])):
+            at: dict[str, list[int]] = {}
+            for n, t in other.items():
+                at.setdefault(_squeezed(t), []).append(n)
+            for n, t in mine.items():
+                # only the constants the line names (one lookup per word, not one search per constant)
+                candidates = sorted({i for w in re.findall(r"[\w$]+", t) for i in named.get(w, ())})
+                hits = [consts[i] for i in candidates if consts[i][1].search(t)]
+                if not hits:
+                    continue
+                text = t
+                for _, pat, value in hits:
+                    text = pat.sub(value.replace("\\", "\\\\"), text)  # the value as written, no group references
+                twins = at.get(_squeezed(text))
+                if twins:
+                    mine_lines.add(n)
+                    other_lines.add(twins[0])
+                    used.update(id(c) for c, _, _ in hits)
+    if not used:
+        return lines
+    for fs in scanned:
+        fs.only_post = [c for c in fs.only_post if id(c) not in used]
+        fs.only_pre = [c for c in fs.only_pre if id(c) not in used]
+    of_file = {id(fs.f): lines[id(fs)] for fs in scanned if id(fs) in lines}
+    for entry in logic:
+        pre_lines, post_lines = of_file.get(id(entry[0]), (set(), set()))
+        for n in pre_lines:
+            entry[1].pop(n, None)
+        for n in post_lines:
+            entry[2].pop(n, None)
+    return lines
+
+
+def _only_lines(hunk_lines: tuple[list[int], list[int]], a: Construct, b: Construct,
+                named: tuple[list[int], list[int]]) -> bool:
+    """Whether every line the change removed inside ``a`` and added inside ``b`` is one that only wrote a
+    constant's value for its name or back (:func:`_cancel_named_literals`), and there is at least one.
+    ``hunk_lines`` and ``named``: (removed, added) line numbers, each sorted, so that every pair costs
+    four bisects (a named line is a removed or added one)."""
+    (removed, added), (pre, post) = hunk_lines, named
+
+    def within(lines: list[int], lo: int, hi: int) -> int:
+        return bisect_right(lines, hi) - bisect_left(lines, lo)
+
+    came = within(post, b.line, b.end_line)
+    return came > 0 and came == within(added, b.line, b.end_line) \
+        and within(pre, a.line, a.end_line) == within(removed, a.line, a.end_line)
 
 
 #: where a retry/timeout-named identifier says nothing about behaviour: declarations of types, imports

@@ -484,3 +484,347 @@ def test_go_a_name_is_made_as_the_first_thing_assigned_to_it(tmp_path):
     assert go._made_as(src, fn, go._NET_MADE) == {"tr": "http.Transport", "cl": "http.Client", "tr2": "http.Server"}
     assert go._retry_object(src, fn, "b") == "backoff.NewExponentialBackOff"
     assert go._retry_object(src, fn, "cl") is None
+
+# -- a retry loop extracted whole into a helper that takes the operation: the helper only delegates --------
+
+INLINE_LOOP = '''package client
+
+import (
+	"context"
+	"time"
+)
+
+func (c *Client) Send(ctx context.Context, m *Message) error {
+	var err error
+	for attempt := 0; attempt < c.maxRetries; attempt++ {
+		if err = c.conn.Write(ctx, m); err == nil {
+			return nil
+		}
+		if !isTemporary(err) {
+			return err
+		}
+		time.Sleep(c.backoff << attempt)
+	}
+	return err
+}
+'''
+
+EXTRACTED_LOOP = '''package client
+
+import (
+	"context"
+	"time"
+)
+
+func (c *Client) Send(ctx context.Context, m *Message) error {
+	return c.withRetries(func() error { return c.conn.Write(ctx, m) })
+}
+
+func (c *Client) withRetries(op func() error) error {
+	var err error
+	for attempt := 0; attempt < c.maxRetries; attempt++ {
+		if err = op(); err == nil {
+			return nil
+		}
+		if !isTemporary(err) {
+			return err
+		}
+		time.Sleep(c.backoff << attempt)
+	}
+	return err
+}
+'''
+
+
+def test_go_a_retry_loop_extracted_into_a_helper_unchanged_is_no_retry_change(tmp_path):
+    assert kinds(findings(tmp_path / "out", "client.go", INLINE_LOOP, EXTRACTED_LOOP)) == set()
+    assert kinds(findings(tmp_path / "in", "client.go", EXTRACTED_LOOP, INLINE_LOOP)) == set()
+
+
+def test_go_a_retry_loop_extracted_with_another_wait_is_a_retry_change(tmp_path):
+    after = EXTRACTED_LOOP.replace("time.Sleep(c.backoff << attempt)", "time.Sleep(c.backoff)")
+    assert "retry.changed" in kinds(findings(tmp_path, "client.go", INLINE_LOOP, after))
+
+
+# -- a literal given a name, or a name replaced by its literal: the same wait --------------------------------
+
+RECONNECT = '''package watch
+
+import "time"
+
+func (w *Watcher) reconnect() {
+	for {
+		if err := w.connect(); err == nil {
+			return
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+'''
+
+RECONNECT_NAMED = '''package watch
+
+import "time"
+
+// reconnectDelay is the pause between two attempts to reach the server.
+const reconnectDelay = 2 * time.Second
+
+func (w *Watcher) reconnect() {
+	for {
+		if err := w.connect(); err == nil {
+			return
+		}
+		time.Sleep(reconnectDelay)
+	}
+}
+'''
+
+
+def test_go_a_retry_delay_given_a_name_is_no_retry_change(tmp_path):
+    assert kinds(findings(tmp_path / "named", "watch.go", RECONNECT, RECONNECT_NAMED)) == set()
+    assert kinds(findings(tmp_path / "inlined", "watch.go", RECONNECT_NAMED, RECONNECT)) == set()
+
+
+def test_go_a_retry_delay_given_a_name_and_another_value_is_a_retry_change(tmp_path):
+    after = RECONNECT_NAMED.replace("const reconnectDelay = 2 * time.Second", "const reconnectDelay = 5 * time.Second")
+    assert "retry" in {f.category for f in findings(tmp_path, "watch.go", RECONNECT, after)}
+
+
+DIAL_NAMED = '''package client
+
+import (
+	"net"
+	"time"
+)
+
+const dialTimeout = 5 * time.Second
+
+func connect(addr string) (net.Conn, error) {
+	return net.DialTimeout("tcp", addr, dialTimeout)
+}
+'''
+
+
+def test_go_a_timeout_constant_inlined_is_no_timeout_change(tmp_path):
+    inlined = DIAL_NAMED.replace("const dialTimeout = 5 * time.Second\n\n", "").replace(
+        "addr, dialTimeout)", "addr, 5*time.Second)")
+    assert kinds(findings(tmp_path / "same", "client.go", DIAL_NAMED, inlined)) == set()
+    other = inlined.replace("5*time.Second", "10*time.Second")
+    assert "timeout" in {f.category for f in findings(tmp_path / "other", "client.go", DIAL_NAMED, other)}
+
+
+# -- the same retry loop spelled otherwise: its error renamed, its counter ranged over ----------------------
+
+def test_go_a_retry_loop_whose_error_is_renamed_is_the_same_retry(tmp_path):
+    renamed = INLINE_LOOP.replace("var err error", "var lastErr error").replace(
+        "if err = c.conn.Write(ctx, m); err == nil", "if lastErr = c.conn.Write(ctx, m); lastErr == nil").replace(
+        "isTemporary(err)", "isTemporary(lastErr)").replace("return err\n\t\t}", "return lastErr\n\t\t}").replace(
+        "\treturn err\n}", "\treturn lastErr\n}")
+    assert "lastErr == nil" in renamed and "err ==" not in renamed.replace("lastErr", "")
+    assert kinds(findings(tmp_path / "same", "client.go", INLINE_LOOP, renamed)) == set()
+    plain = INLINE_LOOP.split("func (c *Client) Send")[0] + (
+        "func (c *Client) Send(ctx context.Context, m *Message) error {\n\treturn c.conn.Write(ctx, m)\n}\n")
+    assert "retry.added" in kinds(findings(tmp_path / "added", "client.go", plain, renamed))
+
+
+def test_go_a_counted_retry_loop_respelled_as_range_over_its_count_is_the_same_retry(tmp_path):
+    ranged = INLINE_LOOP.replace("for attempt := 0; attempt < c.maxRetries; attempt++ {",
+                                 "for attempt := range c.maxRetries {")
+    assert kinds(findings(tmp_path / "same", "client.go", INLINE_LOOP, ranged)) == set()
+    from_one = INLINE_LOOP.replace("for attempt := 0; attempt < c.maxRetries; attempt++ {",
+                                   "for attempt := 1; attempt < c.maxRetries; attempt++ {")
+    assert "retry" in {f.category for f in findings(tmp_path / "one", "client.go", ranged, from_one)}
+
+
+def test_go_ranging_over_a_retry_count_field_is_a_loop_and_over_a_collection_is_not(tmp_path):
+    plain = INLINE_LOOP.split("func (c *Client) Send")[0] + (
+        "func (c *Client) Send(ctx context.Context, m *Message) error {\n\treturn c.conn.Write(ctx, m)\n}\n")
+    ranged = INLINE_LOOP.replace("for attempt := 0; attempt < c.maxRetries; attempt++ {",
+                                 "for attempt := range c.maxRetries {")
+    assert "retry.added" in kinds(findings(tmp_path / "count", "client.go", plain, ranged))
+    over_peers = ranged.replace("for attempt := range c.maxRetries {", "for attempt := range c.peers {")
+    assert "retry.added" not in kinds(findings(tmp_path / "peers", "client.go", plain, over_peers))
+
+
+# -- a timer made before the loop and re-armed in it is the wait between attempts ---------------------------
+
+RESOLVE_PLAIN = '''package resolver
+
+import "time"
+
+func (r *Resolver) refresh() {
+	_ = r.resolve()
+}
+'''
+
+RESOLVE_TIMER = '''package resolver
+
+import "time"
+
+func (r *Resolver) refresh() {
+	t := time.NewTimer(r.retryDelay)
+	defer t.Stop()
+	for {
+		if err := r.resolve(); err != nil {
+			t.Reset(r.retryDelay)
+			<-t.C
+			continue
+		}
+		return
+	}
+}
+'''
+
+
+def test_go_a_retry_loop_waiting_on_a_re_armed_timer_has_a_backoff(tmp_path):
+    def no_delay(found) -> bool:  # without_backoff, alone or told with without_limit in one finding
+        return "retry.without_backoff" in kinds(found) or any("no delay" in f.message for f in found)
+
+    found = findings(tmp_path / "timer", "resolver.go", RESOLVE_PLAIN, RESOLVE_TIMER)
+    assert "retry.added" in kinds(found) and not no_delay(found)
+    no_wait = RESOLVE_TIMER.replace("\t\t\tt.Reset(r.retryDelay)\n\t\t\t<-t.C\n", "")
+    assert no_delay(findings(tmp_path / "none", "resolver.go", RESOLVE_PLAIN, no_wait))
+
+
+# -- a gRPC service config in a Go string: the client's retry policy and per-call timeout as data -----------
+
+SERVICE_CONFIG = '''package inventory
+
+import "google.golang.org/grpc"
+
+const serviceConfig = `{
+  "methodConfig": [{
+    "name": [{"service": "inventory.v1.Stock"}],
+    "timeout": "2s",
+    "retryPolicy": {
+      "maxAttempts": 4,
+      "initialBackoff": "0.2s",
+      "maxBackoff": "2s",
+      "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE"]
+    }
+  }]
+}`
+
+func Dial(target string) (*grpc.ClientConn, error) {
+	return grpc.NewClient(target, grpc.WithDefaultServiceConfig(serviceConfig))
+}
+'''
+
+
+def test_go_a_service_config_retry_policy_changed_is_a_retry_change(tmp_path):
+    for i, (old, new) in enumerate((('"maxAttempts": 4', '"maxAttempts": 5'),
+                                    ('["UNAVAILABLE"]', '["UNAVAILABLE", "RESOURCE_EXHAUSTED"]'),
+                                    ('"initialBackoff": "0.2s"', '"initialBackoff": "1s"'))):
+        found = findings(tmp_path / str(i), "stock.go", SERVICE_CONFIG, SERVICE_CONFIG.replace(old, new))
+        assert {f.category for f in found} == {"retry"}, new
+
+
+def test_go_a_service_config_timeout_changed_is_a_timeout_change(tmp_path):
+    found = findings(tmp_path, "stock.go", SERVICE_CONFIG, SERVICE_CONFIG.replace('"timeout": "2s"', '"timeout": "5s"'))
+    assert {f.category for f in found} == {"timeout"}
+
+
+def test_go_a_service_config_rewritten_with_the_same_values_is_no_change(tmp_path):
+    """Keys reordered, re-indented and spelled with another case (grpc-go matches them so): the same policy."""
+    same = SERVICE_CONFIG.replace('''      "maxAttempts": 4,
+      "initialBackoff": "0.2s",''', '''      "InitialBackoff": "0.2s",
+        "MaxAttempts": 4,''').replace('''    "name": [{"service": "inventory.v1.Stock"}],''', '''    "name": [{"service": "inventory.v1.Stock", "method": ""}],''')
+    assert kinds(findings(tmp_path / "same", "stock.go", SERVICE_CONFIG, same)) == set()
+    not_json = SERVICE_CONFIG.replace('"methodConfig": [{', '"methodConfig": [{,')
+    assert "retry.changed" not in kinds(findings(tmp_path / "broken", "stock.go", not_json,
+                                                 not_json.replace('"maxAttempts": 4', '"maxAttempts": 5')))
+
+
+# -- a blocking call given its bound as a plain argument -----------------------------------------------------
+
+LOOKUP = '''package users
+
+import (
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+func lookup(nc *nats.Conn, id string) ([]byte, error) {
+	msg, err := nc.Request("users.lookup", []byte(id), 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return msg.Data, nil
+}
+'''
+
+
+def test_go_a_positional_duration_of_a_request_is_its_timeout(tmp_path):
+    found = findings(tmp_path / "value", "users.go", LOOKUP, LOOKUP.replace("2*time.Second", "500*time.Millisecond"))
+    assert "timeout.changed" in kinds(found)
+    stop = LOOKUP.replace('msg, err := nc.Request("users.lookup", []byte(id), 2*time.Second)',
+                          'if !s.conns.WaitTimeout(10 * time.Second) {\n\t\treturn nil, errSlow\n\t}\n'
+                          '\tmsg, err := nc.Request("users.lookup", []byte(id), 2*time.Second)')
+    assert "timeout.added" in kinds(findings(tmp_path / "added", "users.go", LOOKUP, stop))
+
+
+def test_go_a_positional_duration_of_a_cache_ticker_or_lease_is_no_timeout(tmp_path):
+    for i, (old, new) in enumerate((("c.Set(id, msg, 5*time.Minute)", "c.Set(id, msg, time.Minute)"),
+                                    ("t.Reset(30 * time.Second)", "t.Reset(10 * time.Second)"),
+                                    ("l.Obtain(ctx, id, 10*time.Second)", "l.Obtain(ctx, id, 30*time.Second)"),
+                                    ("nc.Request(subj, data, 2*time.Second, 3*time.Second)",
+                                     "nc.Request(subj, data, 2*time.Second, 4*time.Second)"))):
+        before = LOOKUP.replace("\treturn msg.Data, nil", f"\t{old}\n\treturn msg.Data, nil")
+        after = LOOKUP.replace("\treturn msg.Data, nil", f"\t{new}\n\treturn msg.Data, nil")
+        assert "timeout" not in {f.category for f in findings(tmp_path / str(i), "users.go", before, after)}, new
+
+
+# -- the attempt number sent along in a header or gRPC metadata is bookkeeping ------------------------------
+
+ROUND_TRIP = '''package transport
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var resp *http.Response
+	var err error
+	for attempt := 0; attempt <= t.max; attempt++ {
+		resp, err = t.next.RoundTrip(req)
+		if err == nil && resp.StatusCode < 500 {
+			return resp, nil
+		}
+		time.Sleep(t.wait(attempt))
+	}
+	return resp, err
+}
+'''
+
+
+def test_go_the_attempt_sent_in_a_header_or_metadata_is_no_retry_change(tmp_path):
+    for i, sent in enumerate(('req.Header.Set("X-Attempt", strconv.Itoa(attempt+1))',
+                              'ctx = metadata.AppendToOutgoingContext(ctx, "attempt", strconv.Itoa(attempt))')):
+        after = ROUND_TRIP.replace("\t\tresp, err = t.next.RoundTrip(req)", f"\t\t{sent}\n\t\tresp, err = t.next.RoundTrip(req)")
+        assert kinds(findings(tmp_path / str(i), "transport.go", ROUND_TRIP, after)) == set(), sent
+    decides = ROUND_TRIP.replace("\t\tresp, err = t.next.RoundTrip(req)",
+                                 "\t\tif attempt > 0 && req.Body != nil {\n\t\t\tbreak\n\t\t}\n"
+                                 "\t\tresp, err = t.next.RoundTrip(req)")
+    assert "retry" in {f.category for f in findings(tmp_path / "decides", "transport.go", ROUND_TRIP, decides)}
+
+
+def test_go_layout_only_pairs_respelled_headers_and_reads_a_long_hostile_line_once():
+    """The hook on real hunk lines: a counted header and its ranged twin are layout, another bound is not;
+    a 100,000-blank header that never closes is read in one pass (the lazy bound it replaced
+    backtracked over the blanks: 82 s of CPU for 5,000 of them)."""
+    from mergeguard.features.resilience import go
+
+    class Hunk:
+        def __init__(self, removed, added):
+            self.removed, self.added = removed, added
+
+    same = Hunk([(10, "\tfor attempt := 0; attempt < c.maxRetries; attempt++ {")],
+                [(10, "\tfor attempt := range c.maxRetries {")])
+    other = Hunk([(20, "\tfor i := 0; i < n; i++ {")], [(21, "\tfor i := range m {")])
+    junk = "for i := 0; i < " + " " * 100_000 + "x"
+    hostile = Hunk([(30, junk)], [(31, "for i := range " + " " * 100_000 + "x")])
+    assert go.layout_only([same, other, hostile]) == ({10}, {10})

@@ -40,7 +40,7 @@ def test_the_hooks_each_language_has():
         return {f.name for f in dataclasses.fields(Hooks) if getattr(hooks, f.name) not in (None, False)}
 
     assert named("python") == {"keeps_setting", "recast_setting", "decides_nothing", "decides_too"}
-    assert named("go") == {"keeps_setting", "lines_removed_count", "decides_too", "decides_nothing"}
+    assert named("go") == {"keeps_setting", "lines_removed_count", "decides_too", "decides_nothing", "layout_only"}
     assert named("javascript") == named("typescript") == {"keeps_setting", "layout_only", "decides_nothing",
                                                           "decides_too", "lines_removed_count"}
     assert named("java") == named("kotlin") == {"keeps_setting", "decides_nothing"}

@@ -315,3 +315,183 @@ def test_kotlin_a_policy_object_handed_run_time_values_or_an_exception_is_no_cha
                               "wait: kotlin.time.Duration) = RetryPolicy(maxAttempts = attempts, delay = wait)").replace(
         '$why", 3)', '$why", 5)').replace("30_000)", "30000)").replace("500.milliseconds", "500L.milliseconds")
     assert kinds(findings(tmp_path, KT_WIRING_PATH, KT_WIRING, after)) == set()
+
+
+# -- a retry loop extracted whole into a helper that takes the operation: the helper only delegates --------
+
+UPLOADER = '''package org.acme.http;
+
+import java.io.IOException;
+
+public class Uploader {
+    private final Store store;
+    private final int maxAttempts = 4;
+
+    Uploader(Store store) { this.store = store; }
+
+    public void upload(Blob blob) throws IOException, InterruptedException {
+        IOException last = null;
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            try {
+                store.put(blob);
+                return;
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(200L * attempt);
+            }
+        }
+        throw last;
+    }
+}
+'''
+
+UPLOADER_HELPER = '''package org.acme.http;
+
+import java.io.IOException;
+
+public class Uploader {
+    private final Store store;
+    private final int maxAttempts = 4;
+
+    Uploader(Store store) { this.store = store; }
+
+    public void upload(Blob blob) throws IOException, InterruptedException {
+        withRetries(() -> store.put(blob));
+    }
+
+    private void withRetries(IoAction action) throws IOException, InterruptedException {
+        IOException last = null;
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            try {
+                action.run();
+                return;
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(200L * attempt);
+            }
+        }
+        throw last;
+    }
+
+    interface IoAction { void run() throws IOException; }
+}
+'''
+
+
+def test_java_a_retry_loop_extracted_into_a_helper_unchanged_is_no_retry_change(tmp_path):
+    """The helper only delegates, and the loop's operation becoming a parameter leaves its HTTP method
+    unknown, not changed."""
+    path = "src/main/java/org/acme/http/Uploader.java"
+    assert kinds(findings(tmp_path / "out", path, UPLOADER, UPLOADER_HELPER)) == set()
+    assert kinds(findings(tmp_path / "in", path, UPLOADER_HELPER, UPLOADER)) == set()
+
+
+def test_java_a_retry_loop_extracted_with_another_bound_is_a_retry_change(tmp_path):
+    path = "src/main/java/org/acme/http/Uploader.java"
+    after = UPLOADER_HELPER.replace("attempt <= maxAttempts", "attempt < maxAttempts")
+    assert "retry.changed" in kinds(findings(tmp_path, path, UPLOADER, after))
+
+
+SYNCER = '''package org.acme.http
+
+import java.io.IOException
+import kotlinx.coroutines.delay
+
+class Syncer(private val api: Api) {
+    private val maxAttempts = 5
+
+    suspend fun push(batch: Batch) {
+        var attempt = 0
+        while (true) {
+            try {
+                api.push(batch)
+                return
+            } catch (e: IOException) {
+                attempt++
+                if (attempt >= maxAttempts) throw e
+                delay(300L * attempt)
+            }
+        }
+    }
+}
+'''
+
+SYNCER_HELPER = '''package org.acme.http
+
+import java.io.IOException
+import kotlinx.coroutines.delay
+
+class Syncer(private val api: Api) {
+    private val maxAttempts = 5
+
+    suspend fun push(batch: Batch) = retrying { api.push(batch) }
+
+    private suspend fun <T> retrying(block: suspend () -> T): T {
+        var attempt = 0
+        while (true) {
+            try {
+                return block()
+            } catch (e: IOException) {
+                attempt++
+                if (attempt >= maxAttempts) throw e
+                delay(300L * attempt)
+            }
+        }
+    }
+}
+'''
+
+
+def test_kotlin_a_retry_loop_extracted_into_a_helper_is_a_change_only_when_the_loop_is(tmp_path):
+    path = "src/main/kotlin/org/acme/http/Syncer.kt"
+    assert kinds(findings(tmp_path / "same", path, SYNCER, SYNCER_HELPER)) == set()
+    after = SYNCER_HELPER.replace("delay(300L * attempt)", "delay(300L)")
+    assert "retry.changed" in kinds(findings(tmp_path / "other", path, SYNCER, after))
+
+
+def test_java_and_kotlin_a_backoff_step_given_a_name_is_no_retry_change(tmp_path):
+    java = "src/main/java/org/acme/http/Uploader.java"
+    named = UPLOADER.replace("    private final int maxAttempts = 4;\n",
+                             "    private final int maxAttempts = 4;\n    private static final long BACKOFF_STEP_MS = 200L;\n")
+    assert kinds(findings(tmp_path / "j", java, UPLOADER, named.replace("200L * attempt", "BACKOFF_STEP_MS * attempt"))) \
+        == set()
+    assert "retry.changed" in kinds(findings(tmp_path / "j2", java, UPLOADER,
+                                             named.replace("200L * attempt", "BACKOFF_STEP_MS * (attempt + 1)")))
+    kt = "src/main/kotlin/org/acme/http/Syncer.kt"
+    kt_named = SYNCER.replace("delay(300L * attempt)", "delay(BACKOFF_STEP_MS * attempt)") \
+        + "\nprivate const val BACKOFF_STEP_MS = 300L\n"
+    assert kinds(findings(tmp_path / "k", kt, SYNCER, kt_named)) == set()
+
+
+# -- a JMH benchmark source set is benchmark tooling, like benchmarks/ ------------------------------------
+
+BENCH = '''package org.acme.http;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+
+public class ClientBench {
+    @Benchmark
+    public Object get() throws Exception {
+        return client.get("/x").get(1, TimeUnit.SECONDS);
+    }
+}
+'''
+
+
+def test_java_a_timeout_in_a_jmh_benchmark_is_no_change_and_in_main_it_is(tmp_path):
+    after = BENCH.replace("get(1, TimeUnit.SECONDS)", "get(10, TimeUnit.SECONDS)")
+    assert kinds(findings(tmp_path / "jmh", "src/jmh/java/org/acme/http/ClientBench.java", BENCH, after)) == set()
+    assert "timeout.changed" in kinds(findings(tmp_path / "main", "src/main/java/org/acme/http/ClientBench.java",
+                                               BENCH, after))
+
+
+def test_java_a_counter_stepped_before_its_test_allows_as_many_attempts_as_its_bound(tmp_path):
+    """``while (++attempt <= maxAttempts)`` from 0 makes ``maxAttempts`` passes, as the ``for`` loop from 1
+    it replaces: the same attempts (``i <= n`` from 0 would make one more)."""
+    path = "src/main/java/org/acme/http/Uploader.java"
+    stepped = UPLOADER.replace("        for (int attempt = 1; attempt <= maxAttempts; attempt++) {",
+                               "        int attempt = 0;\n        while (++attempt <= maxAttempts) {")
+    assert "attempts 4 → 5" not in " ".join(f.message for f in findings(tmp_path / "same", path, UPLOADER, stepped))
+    more = stepped.replace("++attempt <= maxAttempts", "attempt++ <= maxAttempts")
+    assert "attempts 4 → 5" in " ".join(f.message for f in findings(tmp_path / "more", path, stepped, more))

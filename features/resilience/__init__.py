@@ -101,7 +101,8 @@ class Hooks:
     #: named total budget of a retry loop is a retry setting). Default: as found.
     recast_setting: Callable[[syntax.Source, Construct], Construct] | None = None
     #: ``layout_only(hunks)``: (removed, added) line numbers of hunks that only re-wrap code, left out of
-    #: the changed-logic lines (JS/TS: a formatter's re-wrap). Default: none.
+    #: the changed-logic lines (JS/TS: a formatter's re-wrap; Go: ``for i := 0; i < n; i++`` respelled
+    #: ``for i := range n``). Default: none.
     layout_only: Callable[[Any], tuple[set[int], set[int]]] | None = None
     #: whether a construct the change only deleted lines from counts as touched (Go: an error classifier
     #: that lost a case). Default: False, only added lines (and, for setters, the pre-image) count.
@@ -130,7 +131,7 @@ def hooks_of(module: Any) -> Hooks:
 
 def loop_bound(cond: Any, number: Callable[[Any], float | None]) -> float | None:
     """Attempts a C-style loop condition allows: ``i < 5`` -> 5, ``i <= 5`` -> 6, ``attempt >= MAX``
-    -> MAX (counters start at 0; the caller corrects for another start). ``number`` reads a
+    -> MAX, ``++i <= 5`` -> 5 (counters start at 0; the caller corrects for another start). ``number`` reads a
     literal or constant in the scanner's language. Same node shape in Java, JavaScript and C#."""
     if cond is None:
         return None
@@ -138,10 +139,14 @@ def loop_bound(cond: Any, number: Callable[[Any], float | None]) -> float | None
         if n.type == "binary_expression":
             op = syntax.node_text(n.child_by_field_name("operator"))
             right = number(n.child_by_field_name("right"))
+            # ``while (++attempt <= max)``: a condition to go on whose counter is stepped before it is
+            # compared lets the pass that sees ``max`` be the last (the attempts of ``for (i = 0; i < max;
+            # i++)``); an exit test (``if (++attempt >= max) throw``) counts the attempt already made
+            ahead = 1 if op in ("<", "<=") and syntax.node_text(n.child_by_field_name("left")).startswith("++") else 0
             if op in ("<", ">=", ">") and right is not None:
-                return right
+                return right - ahead
             if op == "<=" and right is not None:
-                return right + 1
+                return right + 1 - ahead
     return None
 
 

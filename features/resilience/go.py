@@ -15,6 +15,7 @@ go-retryablehttp (``retryablehttp.NewClient`` + ``RetryMax``) and hand-written `
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -131,6 +132,7 @@ class _Scanner(Scanner):
         self.out.constructs.extend(_backoff_methods(self.src, self.out.constructs))
         self.out.constructs.extend(_error_classifiers(self.src, self.out.constructs))
         self.out.constructs.extend(recursion.scan(self.src))  # a function that calls itself on failure
+        self.out.constructs.extend(_service_configs(self.src, self._scope))
         return self.out
 
     def _loop_digests(self) -> None:
@@ -294,6 +296,12 @@ class _Scanner(Scanner):
         elif name == "retryablehttp.NewClient":
             self._construct("retry", "go-retryablehttp", node, target="RetryMax", attempts=5.0,
                             backoff="exponential", jitter=False)
+        elif (bound := self._positional_wait(name, args)) is not None:
+            # nc.Request(subj, data, 2*time.Second), s.conns.WaitTimeout(10*time.Second): a blocking call
+            # given how long it may take as a plain argument, with no name to say so
+            self._construct("timeout", "argument", node, target=name.rsplit(".", 1)[-1],
+                            seconds=self._duration(bound),
+                            value="" if _parameter(bound) else settings.written(bound))
         if args and _CONTEXT_SUFFIX.search(name) and not name.startswith("context.") and \
                 _callers_context(args[0]) and not _told_ctx(name):
             # the context-taking twin of a call (``NewRequestWithContext``, ``QueryContext``, ``DialContext``)
@@ -306,6 +314,23 @@ class _Scanner(Scanner):
             self._net("net/http", name, node, False)
         elif name == "net.Dial":
             self._net("net", name, node, False)
+
+    def _positional_wait(self, name: str, args: list) -> Any:
+        """The one argument of a blocking call that is a duration (``2*time.Second``, a constant of a
+        certain duration, a timeout-named value), when the call's verb waits for a reply, a connection
+        or a drain (:data:`_BLOCKING_VERB`; ``FlushTimeout``, ``NextMsg``) or its name ends in
+        ``Timeout``: that argument bounds the call (labelling rules: "passing a timeout ... to a call
+        that had none, or passing a different one"). Not a sleep, a ticker or a timer (``time.*``), a
+        context (``context.*``), nor a call with two durations (which is the bound is unknown)."""
+        last = name.rsplit(".", 1)[-1]
+        if not args or "." not in name or name.startswith(("time.", "context.")) or not (
+                _BLOCKING_VERB.match(last) or last.endswith("Timeout")):
+            return None
+        waits = [a for a in args if a is not None and (
+            "time." in syntax.node_text(a) and self._duration(a) is not None
+            or a.type in ("identifier", "selector_expression") and (
+                syntax.node_text(a) in self.durations or _timeout_named(a)))]
+        return waits[0] if len(waits) == 1 else None
 
     def _flag(self, node, method: str, args) -> None:
         """``flag.Duration("read-timeout", 5*time.Second, "...")``, ``fs.DurationVar(&c.ShutdownTimeout,
@@ -607,8 +632,9 @@ class _Scanner(Scanner):
                 attempts = bound if bound is not None else (None if _compares_count_node(c) else INFINITE)
         elif header is not None and header.type == "range_clause":
             right = header.child_by_field_name("right")
-            if right is None or right.type not in ("int_literal", "identifier") or (
-                    right.type == "identifier" and syntax.node_text(right) not in self.consts):
+            if right is None or right.type not in ("int_literal", "identifier", "selector_expression") or (
+                    right.type != "int_literal" and syntax.node_text(right) not in self.consts
+                    and not _names_attempts(syntax.node_text(right))):
                 return  # ranging over a collection: processing items, not retrying
             attempts = self._number(right)
         else:
@@ -616,7 +642,7 @@ class _Scanner(Scanner):
         own = list(_own(body))
         header_retries = header is not None and header.type == "for_clause" and _while_failing(header)
         checks_err = header_retries or any(
-            n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+            n.type == "binary_expression" and _is_err(syntax.node_text(n.child_by_field_name("left")))
             or _switches_on_err(n) for n in own)
         if not checks_err:
             return
@@ -725,6 +751,69 @@ _FLAG_RECEIVER = re.compile(r"(?i)(^|\.)(p?flags?|fs|\w*flag_?set|persistentflag
 #: a project's dialer method shaped like ``net.DialTimeout(network, addr, d)``: ``DialTimeout``,
 #: ``DialAddressTimeout`` (a method, not a package function)
 _DIAL_TIMEOUT = re.compile(r"\.Dial\w*Timeout$")
+#: verbs of calls that block until a reply, a connection, a message or a drain comes (a positional
+#: duration bounds them); not Get/Set/Lock (a cache or a lease takes a TTL), Poll/Tick (a poll duration)
+_BLOCKING_VERB = re.compile(r"^(Request|RequestMsg|RequestWithContext|Call|Invoke|Wait\w*|Flush\w*|Dial\w*|"
+                            r"Connect\w*|Drain\w*|NextMsg\w*|Fetch\w*|Recv\w*|Receive\w*|Shutdown\w*)$")
+
+
+#: a gRPC service config in a string is read only up to this size (a policy is a few hundred characters)
+_SERVICE_CONFIG_MAX = 100_000
+_SERVICE_CONFIG = re.compile(r'(?i)"(retryPolicy|methodConfig)"')
+
+
+def _service_configs(src: syntax.Source, scope: Callable[[Any], str]) -> list[Construct]:
+    """A gRPC service config written as JSON in a Go string (``grpc.WithDefaultServiceConfig(`{
+    "methodConfig": [{"retryPolicy": {"maxAttempts": 4, "initialBackoff": "0.2s", ...,
+    "retryableStatusCodes": ["UNAVAILABLE"]}, "timeout": "1s"}]}`)``): grpc-go retries and bounds each
+    call by it, so it is the client's retry policy and per-call timeout held as data, as a
+    ``retryPolicy`` in a JSON file is (``data``; labelling rules: "a retry policy held as data is
+    production config"). Read as parsed values, never as text: one retry construct per string valued by
+    its retry policies with keys in any case (grpc-go matches them so) and any order, and one timeout
+    per method config that sets one. A string that is not JSON, or too large, is no policy."""
+    out: list[Construct] = []
+    for node in syntax.nodes_of_types(src.root, LANG, ("raw_string_literal", "interpreted_string_literal")):
+        text = syntax.node_text(node)
+        if len(text) > _SERVICE_CONFIG_MAX or not _SERVICE_CONFIG.search(text):
+            continue
+        try:
+            doc = json.loads(text[1:-1] if node.type == "raw_string_literal" else json.loads(text))
+            configs = _lower_keys(doc).get("methodconfig") if isinstance(doc, dict) else None
+        except (ValueError, RecursionError):  # not JSON, or nested past the interpreter's stack
+            continue
+        if not isinstance(configs, list):
+            continue
+        holder = node.parent.parent if node.parent is not None and node.parent.type == "expression_list" else None
+        names = holder.children_by_field_name("name") if holder is not None and holder.type in (
+            "const_spec", "var_spec") else []
+        target = syntax.node_text(names[0]) if names else "serviceConfig"
+        line, end = syntax.line_of(node), node.end_point[0] + 1
+        snippet = syntax.node_text(node).split("\n", 1)[0].strip()[:160]
+        policies: list[dict] = [c["retrypolicy"] for c in configs
+                                if isinstance(c, dict) and isinstance(c.get("retrypolicy"), dict)]
+        if policies:
+            attempts = {p.get("maxattempts") for p in policies}
+            first = next(iter(attempts)) if len(attempts) == 1 else None
+            out.append(Construct("retry", "grpc.ServiceConfig", line, end, scope(node), target,
+                                 attempts=float(first) if isinstance(first, (int, float)) else None,
+                                 backoff="exponential", snippet=snippet,
+                                 value=policy_functions.decision_value([json.dumps(policies, sort_keys=True)])))
+        for i, c in enumerate(configs):
+            wait = c.get("timeout") if isinstance(c, dict) else None
+            if isinstance(wait, str):
+                out.append(Construct("timeout", "grpc.ServiceConfig", line, end, scope(node), f"{target}[{i}]",
+                                     seconds=durations.string_seconds(wait), value=wait, snippet=snippet))
+    return out
+
+
+def _lower_keys(node: Any) -> Any:
+    """A parsed JSON value with every object key lower-cased: grpc-go reads ``MaxAttempts`` and
+    ``maxAttempts`` alike."""
+    if isinstance(node, dict):
+        return {str(k).lower(): _lower_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_lower_keys(v) for v in node]
+    return node
 
 
 def _applies_deadline(name: str, args) -> bool:
@@ -895,13 +984,21 @@ def _timer_wait(call, loop) -> bool:
     """``timer := time.NewTimer(wait)`` in a loop whose ``select`` then waits on ``case <-timer.C:`` with
     nothing (or only ``continue``) under it, or ``<-timer.C`` alone: a sleep between passes that a
     ``ctx.Done()`` case can cut short, written with a timer that can be stopped (``time.After`` written
-    otherwise). A timer whose case gives up bounds a wait instead (:func:`_gives_up_on`)."""
-    if syntax.callee(call, LANG) != "time.NewTimer" or not syntax.arguments(call, LANG):
+    otherwise); so is ``timer.Reset(wait)`` of a timer made before the loop, waited on the same way. A
+    timer whose case gives up bounds a wait instead (:func:`_gives_up_on`)."""
+    name = syntax.callee(call, LANG) or ""
+    if not syntax.arguments(call, LANG):
         return False
-    left = _assigned_to(call)
-    if len(left) != 1:
+    if name == "time.NewTimer":
+        left = _assigned_to(call)
+        if len(left) != 1:
+            return False
+        channel = f"{syntax.node_text(left[0])}.C"
+    elif name.endswith(".Reset") and len(syntax.arguments(call, LANG)) == 1:
+        # t := time.NewTimer(d) before the loop, ``t.Reset(d); <-t.C`` in it: the same wait, re-armed
+        channel = f"{name[:-len('.Reset')]}.C"
+    else:
         return False
-    channel = f"{syntax.node_text(left[0])}.C"
     for n in _own(loop):
         if n.type == "unary_expression" and n.parent is not None and n.parent.type == "expression_statement" \
                 and syntax.node_text(n).replace(" ", "") == f"<-{channel}":
@@ -1005,13 +1102,14 @@ def _pacing(loop) -> list[str]:
                 read |= reads
                 grown = True
     paced = {(n.start_byte, n.end_byte) for n, targets, _ in sets if targets & read}
+    counting = [c for c in loop.named_children if _counts_from_zero(c)]
     out: list[str] = []
     for n in syntax.walk_within(loop, ("func_literal",)):
         if n in waits:
             out.append("wait")
             continue
         if n.type not in ("inc_statement", "dec_statement", "assignment_statement", "short_var_declaration") \
-                or (n.start_byte, n.end_byte) not in paced or _before_leaving(n, loop):
+                or (n.start_byte, n.end_byte) not in paced or _before_leaving(n, loop) or n.parent in counting:
             continue
         out.append("pace")
         out.extend(policy_functions.decisions(n, LANG, messages=False))
@@ -1023,6 +1121,20 @@ def _pacing(loop) -> list[str]:
             p = p.parent
         out.append(";")
     return out if "pace" in out else []
+
+
+def _counts_from_zero(header) -> bool:
+    """Whether a ``for`` header counts passes from 0 by 1 (``i := 0; i < n; i++``), as ``for i := range n``
+    does with no statement to read: the counter paces the waits the same way in both spellings, so the
+    header's own statements are left out of :func:`_pacing` (a count from 1, or by 2, stays in)."""
+    if header.type != "for_clause":
+        return False
+    init, update = header.child_by_field_name("initializer"), header.child_by_field_name("update")
+    if init is None or update is None or init.type != "short_var_declaration" or update.type != "inc_statement":
+        return False
+    left, right = init.child_by_field_name("left"), init.child_by_field_name("right")
+    return left is not None and right is not None and syntax.node_text(right) == "0" and \
+        syntax.node_text(left) == syntax.node_text(update.named_children[0]) if update.named_children else False
 
 
 def _before_leaving(stmt, loop) -> bool:
@@ -1292,7 +1404,7 @@ def _under_err_if(node, stop, op: str) -> bool:
             cond = p.child_by_field_name("condition")
             cons = p.child_by_field_name("consequence")
             if cond is not None and cons is not None and cons.start_byte <= node.start_byte < cons.end_byte and any(
-                    n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+                    n.type == "binary_expression" and _is_err(syntax.node_text(n.child_by_field_name("left")))
                     and syntax.node_text(n.child_by_field_name("operator")) == op
                     and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond)):
                 return True
@@ -1361,9 +1473,27 @@ def _deadline_helper(call, name: str) -> bool:
     return len(names) == 2 and "cancel" in names[1].lower()
 
 
+def _names_attempts(text: str) -> bool:
+    """Whether ``for i := range c.maxRetries`` ranges over a count of attempts (Go 1.22 range over an
+    int): a retry-named field or variable is a number of tries, not a collection of items (a loop
+    rewritten from ``for i := 0; i < c.maxRetries; i++`` is the same retry)."""
+    last = text.rsplit(".", 1)[-1]
+    return settings.classify(last) == "retry" and not last.lower().endswith(("codes", "errors", "statuses"))
+
+
+_ERR_NAME = re.compile(r"err|[a-z][A-Za-z0-9]*Err")
+
+
+def _is_err(name: str) -> bool:
+    """Whether ``name`` is the error a loop tests: ``err``, or one named for what failed or when
+    (``lastErr``, ``dialErr``), as a loop that keeps the last failure to return it names it: the same
+    loop with its error renamed is the same retry."""
+    return _ERR_NAME.fullmatch(name) is not None
+
+
 def _switches_on_err(switch) -> bool:
     return switch is not None and switch.type == "expression_switch_statement" and \
-        syntax.node_text(switch.child_by_field_name("value")) == "err"
+        _is_err(syntax.node_text(switch.child_by_field_name("value")))
 
 
 def _leaves(stmt, loop) -> bool:
@@ -1430,7 +1560,7 @@ def _while_failing(header) -> bool:
     update = header.child_by_field_name("update")
     if cond is None or update is None or not any(n.type == "call_expression" for n in syntax.walk(update)):
         return False
-    return any(n.type == "binary_expression" and syntax.node_text(n.child_by_field_name("left")) == "err"
+    return any(n.type == "binary_expression" and _is_err(syntax.node_text(n.child_by_field_name("left")))
                and syntax.node_text(n.child_by_field_name("operator")) == "!="
                and syntax.node_text(n.child_by_field_name("right")) == "nil" for n in syntax.walk(cond))
 
@@ -1668,7 +1798,7 @@ def told(node) -> bool:
     ``zap.Int("attempt", attempt+1)``): the line reports an attempt or a wait, it decides nothing about
     either. The labelling rules count log and error messages as neither label, and the JVM and JavaScript
     scanners already read their loggers so; Go had no such reading, so a reworded log line in a retry loop
-    was a retry change."""
+    was a retry change. So is one sent along in a header or gRPC metadata (:data:`_SENT_ALONG`)."""
     p = node.parent
     while p is not None and p.type not in ("expression_statement", "block", "short_var_declaration",
                                            "assignment_statement", "return_statement", "if_statement",
@@ -1676,10 +1806,16 @@ def told(node) -> bool:
         if p.type == "argument_list" and p.parent is not None and p.parent.type == "call_expression":
             name = syntax.callee(p.parent, LANG) or ""
             receiver, _, last = name.rpartition(".")
-            if _TOLD.match(last) or receiver in _FIELD_PACKAGES:
+            if _TOLD.match(last) or receiver in _FIELD_PACKAGES or _SENT_ALONG.search(name):
                 return True
         p = p.parent
     return False
+
+
+#: the attempt number or a wait sent along with a request or a response (``req.Header.Set("X-Attempt",
+#: ...)``, ``w.Header().Add(...)``, gRPC ``metadata.Pairs``/``AppendToOutgoingContext``): bookkeeping
+#: around retries (labelling rules: "attempts ... reported in response metadata, headers"), no decision
+_SENT_ALONG = re.compile(r"(^|\.)(Header|Trailer)(\(\))?\.(Set|Add)$|^metadata\.(Pairs|New|AppendToOutgoingContext)$")
 
 
 def decides_nothing(node) -> bool:
@@ -1687,8 +1823,40 @@ def decides_nothing(node) -> bool:
     return paces_a_ticker(node) or told(node)
 
 
+#: (the bound is taken greedily up to its ``;`` or ``{`` and stripped after: a lazy bound followed by
+#: ``\s*`` backtracks over a long line of blanks in the square of its length)
+_COUNTED_FOR = re.compile(r"\s*for\s+(\w+)\s*:=\s*0\s*;\s*\1\s*<([^;{]+);\s*\1\s*\+\+\s*\{\s*")
+_RANGED_FOR = re.compile(r"\s*for\s+(\w+)\s*:=\s*range\s([^{]+)\{\s*")
+
+
+def layout_only(hunks) -> tuple[set[int], set[int]]:
+    """(removed, added) lines that only respell a counted loop's header: ``for i := 0; i < n; i++ {``
+    and ``for i := range n {`` (Go 1.22's range over an int) go round as often with the same counter, so
+    a retry loop rewritten so changes no retry logic (its exits and waits are compared as a construct).
+    Matched one for one within a hunk, by counter and bound."""
+    gone: set[int] = set()
+    came: set[int] = set()
+    for h in hunks:
+        spelled: dict[tuple[str, str, str, str], list[int]] = {}  # (side, spelling, counter, bound) -> lines
+        for side, lines in (("pre", h.removed), ("post", h.added)):
+            for n, t in lines:
+                for pattern in (_COUNTED_FOR, _RANGED_FOR):
+                    m = pattern.fullmatch(t)
+                    if m is not None:
+                        how = "counted" if pattern is _COUNTED_FOR else "ranged"
+                        spelled.setdefault((side, how, m.group(1), " ".join(m.group(2).split())), []).append(n)
+        for (side, how, counter, bound), pre in spelled.items():
+            if side != "pre":
+                continue
+            post = spelled.get(("post", "ranged" if how == "counted" else "counted", counter, bound), [])
+            for a, b in zip(pre, post, strict=False):
+                gone.add(a)
+                came.add(b)
+    return gone, came
+
+
 #: Go's hooks for ``features.retry_timeout`` (``resilience.Hooks``). ``lines_removed_count``: a construct
 #: that only lost lines (a check deleted from ``decodeTimeout``, a case from a retry loop) was touched
 #: too, and is compared with its pre-image.
 HOOKS = Hooks(keeps_setting=keeps_setting, lines_removed_count=True, decides_too=decides_too,
-              decides_nothing=decides_nothing)
+              decides_nothing=decides_nothing, layout_only=layout_only)
